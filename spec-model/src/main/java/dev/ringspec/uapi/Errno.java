@@ -1,0 +1,63 @@
+package dev.ringspec.uapi;
+
+import java.util.Map;
+
+/**
+ * The Linux errno values (x86_64 and arm64 agree on all of these) that io_uring returns, and their names for
+ * reports. Results across the seam are {@code -errno}, as the kernel returns them.
+ */
+public final class Errno {
+    public static final int EPERM = 1;
+    public static final int ENOENT = 2;
+    public static final int EINTR = 4;
+    public static final int EIO = 5;
+    public static final int ENXIO = 6;
+    public static final int E2BIG = 7;
+    public static final int EBADF = 9;
+    public static final int EAGAIN = 11;
+    public static final int ENOMEM = 12;
+    public static final int EACCES = 13;
+    public static final int EFAULT = 14;
+    public static final int EBUSY = 16;
+    public static final int EEXIST = 17;
+    public static final int ENODEV = 19;
+    public static final int EINVAL = 22;
+    public static final int ENFILE = 23;
+    public static final int EMFILE = 24;
+    public static final int ERANGE = 34;
+    public static final int ENOSYS = 38;
+    public static final int EBADR = 53;
+    public static final int ETIME = 62;
+    public static final int EOVERFLOW = 75;
+    public static final int EBADFD = 77;
+    public static final int EMSGSIZE = 90;
+    public static final int EOPNOTSUPP = 95;
+    public static final int ETIMEDOUT = 110;
+    public static final int ECANCELED = 125;
+
+    private static final Map<Integer, String> NAMES = Map.ofEntries(
+            Map.entry(EPERM, "EPERM"), Map.entry(ENOENT, "ENOENT"), Map.entry(EINTR, "EINTR"),
+            Map.entry(EIO, "EIO"), Map.entry(ENXIO, "ENXIO"), Map.entry(E2BIG, "E2BIG"),
+            Map.entry(EBADF, "EBADF"), Map.entry(EAGAIN, "EAGAIN"), Map.entry(ENOMEM, "ENOMEM"),
+            Map.entry(EACCES, "EACCES"), Map.entry(EFAULT, "EFAULT"), Map.entry(EBUSY, "EBUSY"),
+            Map.entry(EEXIST, "EEXIST"), Map.entry(ENODEV, "ENODEV"), Map.entry(EINVAL, "EINVAL"),
+            Map.entry(ENFILE, "ENFILE"), Map.entry(EMFILE, "EMFILE"), Map.entry(ERANGE, "ERANGE"),
+            Map.entry(ENOSYS, "ENOSYS"), Map.entry(EBADR, "EBADR"), Map.entry(ETIME, "ETIME"),
+            Map.entry(EOVERFLOW, "EOVERFLOW"), Map.entry(EBADFD, "EBADFD"), Map.entry(EMSGSIZE, "EMSGSIZE"),
+            Map.entry(EOPNOTSUPP, "EOPNOTSUPP"), Map.entry(ETIMEDOUT, "ETIMEDOUT"),
+            Map.entry(ECANCELED, "ECANCELED"));
+
+    private Errno() {
+    }
+
+    /** {@code "EINVAL"} for 22 or -22; {@code "errno 200"} for a number without a name here. */
+    public static String name(int errnoOrResult) {
+        int e = Math.abs(errnoOrResult);
+        return NAMES.getOrDefault(e, "errno " + e);
+    }
+
+    /** A syscall result for reports: {@code "3"}, or {@code "-22 (EINVAL)"}. */
+    public static String describe(long result) {
+        return result < 0 ? result + " (" + name((int) result) + ")" : Long.toString(result);
+    }
+}
