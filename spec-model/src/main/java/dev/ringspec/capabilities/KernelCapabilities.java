@@ -1,0 +1,50 @@
+package dev.ringspec.capabilities;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What an io_uring backend supports, found by asking it (PROBE, QUERY, the features word) and by trial setups and
+ * registrations, never by comparing version numbers.
+ *
+ * @param backend who answered, for example {@code "Linux 6.18.44 (FFM)"}
+ * @param release the kernel release (uname) or the profile's version
+ * @param features {@code io_uring_params.features} from a plain setup
+ * @param setupFlags the {@code IORING_SETUP_*} bits a setup accepts, each tried with its prerequisites
+ * @param lastOp {@code io_uring_probe.last_op}: {@code IORING_OP_LAST - 1}
+ * @param opcodes the request opcodes PROBE marks {@code IO_URING_OP_SUPPORTED}
+ * @param registerOpcodes the register opcodes below QUERY's {@code nr_register_opcodes}; empty without QUERY
+ * @param nopFlags the {@code IORING_NOP_*} bits a NOP accepts
+ * @param query the {@code IO_URING_QUERY_OPCODES} answer, or {@code null} without QUERY
+ * @param named the named features present
+ * @param resizeNeedsDeferTaskrun whether RESIZE_RINGS refuses a ring without DEFER_TASKRUN (-EINVAL) while it
+ *     accepts one with it
+ */
+public record KernelCapabilities(
+        String backend,
+        String release,
+        int features,
+        int setupFlags,
+        int lastOp,
+        List<Integer> opcodes,
+        List<Integer> registerOpcodes,
+        int nopFlags,
+        QueryOpcodes query,
+        Set<Feature> named,
+        boolean resizeNeedsDeferTaskrun) {
+
+    public KernelCapabilities {
+        opcodes = List.copyOf(opcodes);
+        registerOpcodes = List.copyOf(registerOpcodes);
+        named = Set.copyOf(named);
+    }
+
+    /** The answer to {@code IO_URING_QUERY_OPCODES} ({@code struct io_uring_query_opcode}). */
+    public record QueryOpcodes(int nrRequestOpcodes, int nrRegisterOpcodes, long featureFlags,
+            long ringSetupFlags, long enterFlags, long sqeFlags, int nrQueryOpcodes) {
+    }
+
+    public boolean has(Feature feature) {
+        return named.contains(feature);
+    }
+}
