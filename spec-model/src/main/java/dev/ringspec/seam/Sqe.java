@@ -24,11 +24,19 @@ public final class Sqe {
         }
     }
 
-    /** A cleared 64-byte SQE with {@code IORING_OP_NOP} and the given user_data. */
+    /**
+     * A whole 64-byte {@code IORING_OP_NOP} SQE with the given user_data, written as eight 64-bit words: the
+     * opcode (0) sits in the first word with flags, ioprio and fd, all zero.
+     */
     public static void prepNop(MemorySegment sqes, long offset, long userData) {
-        clear(sqes, offset, 64);
-        opcode(sqes, offset, IoUring.IORING_OP_NOP);
-        userData(sqes, offset, userData);
+        sqes.set(JAVA_LONG, offset, IoUring.IORING_OP_NOP);
+        sqes.set(JAVA_LONG, offset + 8, 0L);
+        sqes.set(JAVA_LONG, offset + 16, 0L);
+        sqes.set(JAVA_LONG, offset + 24, 0L);
+        sqes.set(JAVA_LONG, offset + IoUringSqe.USER_DATA_OFFSET, userData);
+        sqes.set(JAVA_LONG, offset + 40, 0L);
+        sqes.set(JAVA_LONG, offset + 48, 0L);
+        sqes.set(JAVA_LONG, offset + 56, 0L);
     }
 
     public static void opcode(MemorySegment sqes, long offset, int opcode) {
