@@ -1,5 +1,6 @@
 package dev.ringspec.cli;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.ringspec.capabilities.CapabilityProbe;
@@ -47,6 +48,7 @@ final class CapsCommand implements Callable<Integer> {
     }
 
     static ObjectMapper mapper() {
-        return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                .setSerializationInclusion(JsonInclude.Include.NON_NULL);
     }
 }
