@@ -3,6 +3,9 @@ package dev.ringspec.scenarios;
 import static dev.ringspec.uapi.IoUring.IORING_CQE_F_32;
 import static dev.ringspec.uapi.IoUring.IORING_CQE_F_SKIP;
 import static dev.ringspec.uapi.IoUring.IORING_NOP_CQE32;
+import static dev.ringspec.uapi.IoUring.IORING_NOP_TW;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE_MIXED;
 import static dev.ringspec.uapi.IoUring.IORING_SQ_CQ_OVERFLOW;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -198,6 +201,48 @@ class CqeMixedTest {
             assertThat(r.cq().loadAcquireTail()).isEqualTo(10);
             assertThat(r.reapAll()).containsExactly(new Cqe(8, 0, IORING_CQE_F_32, 0x88, 0x89));
             assertThat(r.sqFlags() & IORING_SQ_CQ_OVERFLOW).isZero();
+        }
+    }
+
+    // A2 io_fill_nop_cqe: no SKIP when the ring is completely full; the flush then inserts it (M1).
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.ringspec.scenarios.Backends#all")
+    void fullRingGetsNoSkipUntilTheFlush(Backend backend) {
+        assumeMixed(backend);
+        try (ScenarioRing r = ScenarioRing.open(backend, 4, IORING_SETUP_CQE_MIXED, 4)) {
+            advance(r, 3);
+            for (int i = 0; i < 4; i++) {
+                r.nop(i);
+            }
+            assertThat(r.submit()).isEqualTo(4);
+            nopCqe32(r, 9, 0x99, 0x9a);
+            assertThat(r.submit()).isEqualTo(1);
+            assertThat(r.cq().loadAcquireTail()).as("full: no SKIP").isEqualTo(7);
+            assertThat(r.reapAll()).extracting(Cqe::userData).containsExactly(0L, 1L, 2L, 3L);
+            assertThat(r.getEvents()).isZero();
+            assertThat(r.cq().loadAcquireTail()).isEqualTo(10);
+            assertThat(r.reapAll()).containsExactly(SKIP, new Cqe(9, 0, IORING_CQE_F_32, 0x99, 0x9a));
+        }
+    }
+
+    // Row 11 (M2): DEFER_TASKRUN + NOP_TW|NOP_CQE32 at the wrap: nothing until GETEVENTS, then SKIP + 32b.
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.ringspec.scenarios.Backends#all")
+    void taskWorkBigCqeAtTheWrapGetsASkipToo(Backend backend) {
+        assumeMixed(backend);
+        assumeTrue((backend.caps().nopFlags() & IORING_NOP_TW) != 0,
+                () -> "this kernel lacks IORING_NOP_TW: " + backend.name());
+        try (ScenarioRing r = ScenarioRing.open(backend, 2,
+                IORING_SETUP_CQE_MIXED | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN, 4)) {
+            advance(r, 3);
+            long sqe = r.nop(12, 0, IORING_NOP_TW | IORING_NOP_CQE32, 0);
+            Sqe.off(r.sqes(), sqe, 0x12);
+            Sqe.addr(r.sqes(), sqe, 0x13);
+            assertThat(r.submit()).isEqualTo(1);
+            assertThat(r.cq().loadAcquireTail()).isEqualTo(3);
+            assertThat(r.getEvents()).isZero();
+            assertThat(r.cq().loadAcquireTail()).isEqualTo(6);
+            assertThat(r.reapAll()).containsExactly(SKIP, new Cqe(12, 0, IORING_CQE_F_32, 0x12, 0x13));
         }
     }
 }

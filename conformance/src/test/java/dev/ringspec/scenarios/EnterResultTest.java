@@ -1,7 +1,9 @@
 package dev.ringspec.scenarios;
 
+import static dev.ringspec.uapi.Errno.EBADF;
 import static dev.ringspec.uapi.Errno.EINVAL;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_PROBE;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SUBMIT_ALL;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
@@ -111,5 +113,34 @@ class EnterResultTest {
             assertThat(r.sq().loadAcquireHead()).isZero();
             assertThat(r.enter(1, 0, 0)).isEqualTo(1);
         }
+    }
+
+    // A2 GETEVENTS details: min_complete is clamped to cq_entries, so asking for more than the ring holds returns
+    // once the ring is full.
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.ringspec.scenarios.Backends#all")
+    void minCompleteIsClampedToCqEntries(Backend backend) {
+        try (ScenarioRing r = ScenarioRing.open(backend, 2, 0)) {
+            for (int i = 0; i < 2; i++) {
+                r.nop(2 * i);
+                r.nop(2 * i + 1);
+                assertThat(r.submit()).isEqualTo(2);
+            }
+            int result = assertTimeoutPreemptively(Duration.ofSeconds(20),
+                    () -> r.enter(0, 1000, IORING_ENTER_GETEVENTS), "waited for more CQEs than the ring holds");
+            assertThat(result).isZero();
+            assertThat(r.ready()).isEqualTo(4);
+        }
+    }
+
+    // A1 early returns and the seam: a closed ring's fd is bad -> -EBADF, for enter, register and close.
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.ringspec.scenarios.Backends#all")
+    void closedRingIsEbadf(Backend backend) {
+        ScenarioRing r = ScenarioRing.open(backend, 4, 0);
+        assertThat(backend.kernel().close(r.ring)).isZero();
+        assertThat(r.enter(0, 0, 0)).isEqualTo(-EBADF);
+        assertThat(r.register(IORING_REGISTER_PROBE, backend.memory().allocate(64, 8), 0)).isEqualTo(-EBADF);
+        assertThat(backend.kernel().close(r.ring)).isEqualTo(-EBADF);
     }
 }

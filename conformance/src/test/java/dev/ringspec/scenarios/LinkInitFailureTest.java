@@ -3,6 +3,7 @@ package dev.ringspec.scenarios;
 import static dev.ringspec.uapi.Errno.ECANCELED;
 import static dev.ringspec.uapi.Errno.EINVAL;
 import static dev.ringspec.uapi.IoUring.IORING_NOP_INJECT_RESULT;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SUBMIT_ALL;
 import static dev.ringspec.uapi.IoUring.IOSQE_IO_HARDLINK;
 import static dev.ringspec.uapi.IoUring.IOSQE_IO_LINK;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -105,6 +106,22 @@ class LinkInitFailureTest {
             assertThat(cqes).hasSize(4);
             assertThat(resultsByUserData(cqes)).containsExactlyInAnyOrderEntriesOf(
                     Map.of(1L, -EINVAL, 2L, -ECANCELED, 3L, -ECANCELED, 4L, 4));
+        }
+    }
+
+    // A1 loop case 2 with A3: with SUBMIT_ALL the batch goes on after a chain whose last SQE failed init.
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.ringspec.scenarios.Backends#all")
+    void submitAllContinuesAfterAChainEndingInAPrepFailure(Backend backend) {
+        try (ScenarioRing r = ScenarioRing.open(backend, 8, IORING_SETUP_SUBMIT_ALL)) {
+            r.nop(1, IOSQE_IO_LINK, IORING_NOP_INJECT_RESULT, 7);
+            badNop(r, 2, 0);
+            r.nop(3, 0, IORING_NOP_INJECT_RESULT, 9);
+            assertThat(r.submit()).isEqualTo(3);
+            List<Cqe> cqes = r.reapAll();
+            assertThat(cqes).hasSize(3);
+            assertThat(resultsByUserData(cqes)).containsExactlyInAnyOrderEntriesOf(
+                    Map.of(1L, -ECANCELED, 2L, -EINVAL, 3L, 9));
         }
     }
 }
