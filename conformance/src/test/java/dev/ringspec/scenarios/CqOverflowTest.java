@@ -122,4 +122,23 @@ class CqOverflowTest {
             assertThat(r.sqFlags() & IORING_SQ_CQ_OVERFLOW).isZero();
         }
     }
+
+    // A2 flushing "only when the submit part did not return early" with A1's ret != to_submit: a short submit with
+    // GETEVENTS flushes nothing, even with room in the ring.
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.ringspec.scenarios.Backends#all")
+    void shortSubmitWithGeteventsDoesNotFlush(Backend backend) {
+        try (ScenarioRing r = ScenarioRing.open(backend, 4, 0, 4)) {
+            nops(r, 0, 4);
+            nops(r, 10, 1);
+            assertThat(r.reapAll()).hasSize(4);
+            r.nop(11);
+            r.nop(12);
+            r.sq().storeReleaseTail(r.sq().readOnceTail() + 2);
+            assertThat(r.enter(3, 0, IORING_ENTER_GETEVENTS)).isEqualTo(2);
+            assertThat(r.cq().loadAcquireTail()).as("returned early: no flush").isEqualTo(4);
+            assertThat(r.getEvents()).isZero();
+            assertThat(r.reapAll()).extracting(Cqe::userData).containsExactly(10L, 11L, 12L);
+        }
+    }
 }

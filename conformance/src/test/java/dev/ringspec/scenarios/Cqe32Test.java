@@ -87,4 +87,21 @@ class Cqe32Test {
             assertThat(r.cq().memory().get(JAVA_LONG, cqes + 56)).isEqualTo(0x6);
         }
     }
+
+    // A2 overflow: an overflowed CQE on a CQE32 ring keeps its 32 bytes through the list and the flush.
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.ringspec.scenarios.Backends#all")
+    void overflowedBigCqeKeepsItsBigWords(Backend backend) {
+        assumeCqe32Nop(backend);
+        try (ScenarioRing r = ScenarioRing.open(backend, 1, IORING_SETUP_CQE32)) {
+            for (int i = 0; i < 3; i++) {
+                nopCqe32(r, i, 0x100 + i, 0x200 + i);
+                assertThat(r.submit()).isEqualTo(1);
+            }
+            assertThat(r.cq().loadAcquireTail()).isEqualTo(2);
+            assertThat(r.reapAll()).hasSize(2);
+            assertThat(r.getEvents()).isZero();
+            assertThat(r.reapAll()).containsExactly(new Cqe(2, 0, 0, 0x102, 0x202));
+        }
+    }
 }
