@@ -859,7 +859,7 @@ public final class ModelIoUring implements IoUringKernel {
         long data = hdr.get(JAVA_LONG, IoUringQueryHdr.QUERY_DATA_OFFSET);
         int op = hdr.get(JAVA_INT, IoUringQueryHdr.QUERY_OP_OFFSET);
         int ret;
-        byte[] answer = new byte[MAX_QUERY_SIZE];
+        long[] answer = new long[MAX_QUERY_SIZE / Long.BYTES];
         int answerSize = 0;
         boolean resvZero = hdr.get(JAVA_INT, IoUringQueryHdr.RESV_OFFSET) == 0
                 && hdr.get(JAVA_INT, IoUringQueryHdr.RESV_OFFSET + 4) == 0
