@@ -1261,7 +1261,7 @@ public final class ModelIoUring implements IoUringKernel {
     }
 
     private ModelRing own(Ring ring) {
-        if (ring instanceof ModelRing r && (r.closed || live.get(r.fd) == r)) {
+        if (ring instanceof ModelRing r && r.kernel == this) {
             return r;
         }
         throw new IllegalArgumentException("not a ring of this model: " + ring);

@@ -36,7 +36,6 @@ import static dev.ringspec.uapi.IoUring.IOSQE_FIXED_FILE;
 import static dev.ringspec.uapi.IoUring.IOSQE_IO_DRAIN;
 import static dev.ringspec.uapi.IoUring.IOSQE_IO_HARDLINK;
 import static dev.ringspec.uapi.IoUring.IOSQE_IO_LINK;
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
@@ -48,6 +47,8 @@ import dev.ringspec.seam.U32;
 import dev.ringspec.uapi.IoUringSqe;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.Set;
 
 /**
@@ -83,6 +84,8 @@ final class ModelRing implements Ring {
     private static final int TW_COMPLETE = 2; // io_req_task_complete
     private static final int TW_FAIL_LINKS = 3; // io_req_tw_fail_links
 
+    /** SQE words are read little-endian (the kernel's layout on x86_64 and arm64), whatever the JVM's order. */
+    private static final ValueLayout.OfLong JAVA_LONG_LE = JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final int SQ_HEAD = RingGeometry.SQ_HEAD;
     private static final int SQ_TAIL = RingGeometry.SQ_TAIL;
     private static final int CQ_HEAD = RingGeometry.CQ_HEAD;
@@ -120,9 +123,21 @@ final class ModelRing implements Ring {
         }
     }
 
-    private final ModelIoUring kernel;
+    final ModelIoUring kernel;
     private final KernelProfile profile;
-    private final Set<Mutant> mutants;
+    // The mutants, one flag each, read at the site of the rule they break.
+    private final boolean mDroppedSqeCounted;
+    private final boolean mSqArrayIgnored;
+    private final boolean mWrongErrnoInvalidOpcode;
+    private final boolean mDrainNotRefusedAfterSkip;
+    private final boolean mSkipSuccessIgnoredOnFailure;
+    private final boolean mChainNotCancelledOnPrepFailure;
+    private final boolean mCancelWithWrongErrno;
+    private final boolean mCqe32AdvancesTailByOne;
+    private final boolean mNoSkipFiller;
+    private final boolean mSkipFillerWrongFields;
+    private final boolean mOverflowFlagNeverSet;
+    private final boolean mOverflowFlagNotCleared;
     final int fd;
     int flags;
     boolean closed;
@@ -137,6 +152,7 @@ final class ModelRing implements Ring {
     int cqEntries;
     long sqArray;
     private int cqeSizeBytes;
+    private int sqeShift;
 
     // Kernel-private counters: never read back from the shared ring.
     int cachedSqHead;
@@ -201,7 +217,19 @@ final class ModelRing implements Ring {
     ModelRing(ModelIoUring kernel, int fd, int flags, Thread submitter) {
         this.kernel = kernel;
         this.profile = kernel.profile();
-        this.mutants = kernel.mutants();
+        Set<Mutant> mutants = kernel.mutants();
+        this.mDroppedSqeCounted = mutants.contains(Mutant.DROPPED_SQE_COUNTED);
+        this.mSqArrayIgnored = mutants.contains(Mutant.SQ_ARRAY_IGNORED);
+        this.mWrongErrnoInvalidOpcode = mutants.contains(Mutant.WRONG_ERRNO_INVALID_OPCODE);
+        this.mDrainNotRefusedAfterSkip = mutants.contains(Mutant.DRAIN_NOT_REFUSED_AFTER_SKIP);
+        this.mSkipSuccessIgnoredOnFailure = mutants.contains(Mutant.SKIP_SUCCESS_IGNORED_ON_FAILURE);
+        this.mChainNotCancelledOnPrepFailure = mutants.contains(Mutant.CHAIN_NOT_CANCELLED_ON_PREP_FAILURE);
+        this.mCancelWithWrongErrno = mutants.contains(Mutant.CANCEL_WITH_WRONG_ERRNO);
+        this.mCqe32AdvancesTailByOne = mutants.contains(Mutant.CQE32_ADVANCES_TAIL_BY_ONE);
+        this.mNoSkipFiller = mutants.contains(Mutant.NO_SKIP_FILLER);
+        this.mSkipFillerWrongFields = mutants.contains(Mutant.SKIP_FILLER_WRONG_FIELDS);
+        this.mOverflowFlagNeverSet = mutants.contains(Mutant.OVERFLOW_FLAG_NEVER_SET);
+        this.mOverflowFlagNotCleared = mutants.contains(Mutant.OVERFLOW_FLAG_NOT_CLEARED);
         this.fd = fd;
         this.flags = flags;
         this.submitter = submitter;
@@ -217,6 +245,7 @@ final class ModelRing implements Ring {
         this.cqEntries = newParams.cqEntries();
         this.sqArray = newParams.sqOff().array();
         this.cqeSizeBytes = (flags & IORING_SETUP_CQE32) != 0 ? 32 : 16;
+        this.sqeShift = (flags & IORING_SETUP_SQE128) != 0 ? 7 : 6;
     }
 
     @Override
@@ -282,7 +311,7 @@ final class ModelRing implements Ring {
             int sqeIndex = getSqe();
             // io_get_sqe: an invalid SQ array index stops the batch, even with SUBMIT_ALL
             if (sqeIndex < 0) {
-                if (mutants.contains(Mutant.DROPPED_SQE_COUNTED)) {
+                if (mDroppedSqeCounted) {
                     submitLeft--;
                 }
                 break;
@@ -306,7 +335,7 @@ final class ModelRing implements Ring {
     private int getSqe() {
         int position = cachedSqHead++ & (sqEntries - 1);
         int index = position;
-        if ((flags & IORING_SETUP_NO_SQARRAY) == 0 && !mutants.contains(Mutant.SQ_ARRAY_IGNORED)) {
+        if ((flags & IORING_SETUP_NO_SQARRAY) == 0 && !mSqArrayIgnored) {
             index = readOnce(rings, sqArray + (long) position * Integer.BYTES);
             // io_get_sqe: array entry >= sq_entries -> sq_dropped++, the entry is consumed
             if (Integer.compareUnsigned(index, sqEntries) >= 0) {
@@ -365,16 +394,19 @@ final class ModelRing implements Ring {
 
     /** {@code io_init_req}: the checks in the kernel's order; 0 or the request's {@code -errno}. */
     private int initReq(Req req, int sqeIndex) {
-        long sqe = (long) sqeIndex * (has(IORING_SETUP_SQE128) ? 128 : 64);
-        int opcode = sqes.get(JAVA_BYTE, sqe + IoUringSqe.OPCODE_OFFSET) & 0xff;
-        int sqeFlags = sqes.get(JAVA_BYTE, sqe + IoUringSqe.FLAGS_OFFSET) & 0xff;
+        long sqe = (long) sqeIndex << sqeShift;
+        MemorySegment s = sqes;
+        // One read of the first word: opcode (byte 0), flags (byte 1), ioprio (bytes 2-3), fd (bytes 4-7).
+        long word0 = s.get(JAVA_LONG_LE, sqe);
+        int opcode = (int) word0 & 0xff;
+        int sqeFlags = (int) (word0 >>> 8) & 0xff;
         req.opcode = opcode;
         req.flags = sqeFlags;
-        req.userData = sqes.get(JAVA_LONG, sqe + IoUringSqe.USER_DATA_OFFSET);
+        req.userData = s.get(JAVA_LONG, sqe + IoUringSqe.USER_DATA_OFFSET);
         // io_init_req: opcode >= IORING_OP_LAST -> -EINVAL (req->opcode reset to 0)
         if (opcode >= profile.opLast()) {
             req.opcode = 0;
-            return mutants.contains(Mutant.WRONG_ERRNO_INVALID_OPCODE) ? -EOPNOTSUPP : -EINVAL;
+            return mWrongErrnoInvalidOpcode ? -EOPNOTSUPP : -EINVAL;
         }
         // io_init_req (6.19+): a 128-byte opcode on a ring without SQE128 needs SQE_MIXED, both halves within
         // to_submit and not the last physical slot; it then takes two ring positions
@@ -405,7 +437,7 @@ final class ModelRing implements Ring {
             }
             if ((sqeFlags & IOSQE_IO_DRAIN) != 0) {
                 // io_init_req: IOSQE_IO_DRAIN after any CQE_SKIP_SUCCESS -> -EOPNOTSUPP
-                if (drainDisabled && !mutants.contains(Mutant.DRAIN_NOT_REFUSED_AFTER_SKIP)) {
+                if (drainDisabled && !mDrainNotRefusedAfterSkip) {
                     return -EOPNOTSUPP;
                 }
                 initDrain();
@@ -431,14 +463,14 @@ final class ModelRing implements Ring {
             throw notModelled(opcode);
         }
         // io_init_req: ioprio on an opcode without ioprio support (NOP) -> -EINVAL
-        if (sqes.get(JAVA_SHORT, sqe + IoUringSqe.IOPRIO_OFFSET) != 0) {
+        if ((short) (word0 >>> 16) != 0) {
             return -EINVAL;
         }
         // io_init_req: an unknown personality -> -EINVAL (the model registers none)
         if (sqes.get(JAVA_SHORT, sqe + IoUringSqe.PERSONALITY_OFFSET) != 0) {
             return -EINVAL;
         }
-        return nopPrep(req, sqe);
+        return nopPrep(req, sqe, (int) (word0 >>> 32));
     }
 
     private boolean is128(int opcode) {
@@ -472,16 +504,18 @@ final class ModelRing implements Ring {
     }
 
     /** {@code io_nop_prep}. */
-    private int nopPrep(Req req, long sqe) {
-        int nopFlags = sqes.get(JAVA_INT, sqe + IoUringSqe.NOP_FLAGS_OFFSET);
+    private int nopPrep(Req req, long sqe, int fd) {
+        // One read of the word at 24: len (bytes 24-27) and nop_flags (bytes 28-31).
+        long word24 = sqes.get(JAVA_LONG_LE, sqe + IoUringSqe.LEN_OFFSET);
+        int nopFlags = (int) (word24 >>> 32);
         // io_nop_prep: unknown nop_flags bits -> -EINVAL
         if ((nopFlags & ~NOP_FLAGS) != 0) {
             return -EINVAL;
         }
         req.nopFlags = nopFlags;
         // io_nop_prep: len is the result only with INJECT_RESULT
-        req.nopResult = (nopFlags & NOP_INJECT_RESULT) != 0 ? sqes.get(JAVA_INT, sqe + IoUringSqe.LEN_OFFSET) : 0;
-        req.nopFd = (nopFlags & NOP_FILE) != 0 ? sqes.get(JAVA_INT, sqe + IoUringSqe.FD_OFFSET) : -1;
+        req.nopResult = (nopFlags & NOP_INJECT_RESULT) != 0 ? (int) word24 : 0;
+        req.nopFd = (nopFlags & NOP_FILE) != 0 ? fd : -1;
         if ((nopFlags & NOP_FIXED_BUFFER) != 0) {
             req.bufIndex = sqes.get(JAVA_SHORT, sqe + IoUringSqe.BUF_INDEX_OFFSET) & 0xffff;
         }
@@ -499,7 +533,7 @@ final class ModelRing implements Ring {
     /** {@code req_set_fail}: a failing CQE_SKIP_SUCCESS request posts its CQE and silences its chain. */
     private void reqSetFail(Req req) {
         req.flags |= REQ_F_FAIL;
-        if ((req.flags & IOSQE_CQE_SKIP_SUCCESS) != 0 && !mutants.contains(Mutant.SKIP_SUCCESS_IGNORED_ON_FAILURE)) {
+        if ((req.flags & IOSQE_CQE_SKIP_SUCCESS) != 0 && !mSkipSuccessIgnoredOnFailure) {
             req.flags &= ~IOSQE_CQE_SKIP_SUCCESS;
             req.flags |= REQ_F_SKIP_LINK_CQES;
         }
@@ -519,7 +553,7 @@ final class ModelRing implements Ring {
         reqFailLinkNode(req, ret);
         // io_submit_fail_init: the chain's head fails with -ECANCELED, so no member runs
         if (head != null && (head.flags & REQ_F_FAIL) == 0
-                && !mutants.contains(Mutant.CHAIN_NOT_CANCELLED_ON_PREP_FAILURE)) {
+                && !mChainNotCancelledOnPrepFailure) {
             reqFailLinkNode(head, -ECANCELED);
         }
         if ((req.flags & REQ_F_LINK_FLAGS) == 0) {
@@ -788,7 +822,7 @@ final class ModelRing implements Ring {
                     Req link = req;
                     while (link != null) {
                         Req next = link.link;
-                        int res = mutants.contains(Mutant.CANCEL_WITH_WRONG_ERRNO) ? -EINTR : -ECANCELED;
+                        int res = mCancelWithWrongErrno ? -EINTR : -ECANCELED;
                         if ((link.flags & REQ_F_FAIL) != 0) {
                             res = link.res;
                         }
@@ -880,12 +914,13 @@ final class ModelRing implements Ring {
 
     private void writeCqe(int slot, long userData, int res, int cqeFlags, long big0, long big1, boolean big) {
         long at = RingGeometry.CQES + (long) slot * cqeSizeBytes;
-        rings.set(JAVA_LONG, at, userData);
-        rings.set(JAVA_INT, at + 8, res);
-        rings.set(JAVA_INT, at + 12, cqeFlags);
+        MemorySegment r = rings;
+        r.set(JAVA_LONG, at, userData);
+        // res (bytes 8-11) and flags (bytes 12-15) in one little-endian word
+        r.set(JAVA_LONG_LE, at + 8, Integer.toUnsignedLong(res) | (long) cqeFlags << 32);
         if (cqeSizeBytes == 32 || big) {
-            rings.set(JAVA_LONG, at + 16, big ? big0 : 0);
-            rings.set(JAVA_LONG, at + 24, big ? big1 : 0);
+            r.set(JAVA_LONG, at + 16, big ? big0 : 0);
+            r.set(JAVA_LONG, at + 24, big ? big1 : 0);
         }
     }
 
@@ -903,7 +938,7 @@ final class ModelRing implements Ring {
         cqeCached++;
         if (mixedBig) {
             cqeCached++;
-            if (!mutants.contains(Mutant.CQE32_ADVANCES_TAIL_BY_ONE)) {
+            if (!mCqe32AdvancesTailByOne) {
                 cachedCqTail++;
             }
         }
@@ -918,7 +953,7 @@ final class ModelRing implements Ring {
             return false;
         }
         // io_cqe_cache_refill: a 32-byte CQE never starts in the last slot; a skip CQE fills it
-        if (mixedBig && off + 1 == cqEntries && !mutants.contains(Mutant.NO_SKIP_FILLER)) {
+        if (mixedBig && off + 1 == cqEntries && !mNoSkipFiller) {
             if (!fillNopCqe(off)) {
                 return false;
             }
@@ -941,7 +976,7 @@ final class ModelRing implements Ring {
         if (Integer.compareUnsigned(cachedCqTail - readOnce(rings, CQ_HEAD), cqEntries) >= 0) {
             return false;
         }
-        if (mutants.contains(Mutant.SKIP_FILLER_WRONG_FIELDS)) {
+        if (mSkipFillerWrongFields) {
             writeCqe(off, 0xdeadL, -1, 0, 0, 0, false);
         } else {
             writeCqe(off, 0, 0, IORING_CQE_F_SKIP, 0, 0, false);
@@ -962,7 +997,7 @@ final class ModelRing implements Ring {
         }
         if (ovCount == 0) {
             checkOverflow = true;
-            if (!mutants.contains(Mutant.OVERFLOW_FLAG_NEVER_SET)) {
+            if (!mOverflowFlagNeverSet) {
                 orSqFlags(IORING_SQ_CQ_OVERFLOW);
             }
         }
@@ -999,7 +1034,7 @@ final class ModelRing implements Ring {
         }
         if (ovCount == 0) {
             checkOverflow = false;
-            if (!mutants.contains(Mutant.OVERFLOW_FLAG_NOT_CLEARED)) {
+            if (!mOverflowFlagNotCleared) {
                 andNotSqFlags(IORING_SQ_CQ_OVERFLOW);
             }
         }
