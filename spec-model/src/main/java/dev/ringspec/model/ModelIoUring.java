@@ -205,6 +205,14 @@ public final class ModelIoUring implements IoUringKernel {
 
     @Override
     public SetupResult setup(int entries, MemorySegment params) {
+        if (isHeap(params)) {
+            try (Arena call = Arena.ofConfined()) {
+                MemorySegment copy = nativeCopy(call, params);
+                SetupResult result = setup(entries, copy);
+                MemorySegment.copy(copy, 0, params, 0, params.byteSize());
+                return result;
+            }
+        }
         // io_uring_setup: copy_from_user(params) -> -EFAULT
         MemorySegment p = at(params, 0, IoUringParams.SIZE_BYTES);
         if (p == null) {
@@ -404,6 +412,11 @@ public final class ModelIoUring implements IoUringKernel {
      */
     @Override
     public int enter(Ring ring, int toSubmit, int minComplete, int flags, MemorySegment arg, long argSizeBytes) {
+        if (isHeap(arg)) {
+            try (Arena call = Arena.ofConfined()) {
+                return enter(ring, toSubmit, minComplete, flags, nativeCopy(call, arg), argSizeBytes);
+            }
+        }
         ModelRing r = own(ring);
         if (r.closed) {
             return -EBADF;
@@ -540,6 +553,14 @@ public final class ModelIoUring implements IoUringKernel {
 
     @Override
     public int register(Ring ring, int opcode, MemorySegment arg, int nrArgs) {
+        if (isHeap(arg)) {
+            try (Arena call = Arena.ofConfined()) {
+                MemorySegment copy = nativeCopy(call, arg);
+                int result = register(ring, opcode, copy, nrArgs);
+                MemorySegment.copy(copy, 0, arg, 0, arg.byteSize());
+                return result;
+            }
+        }
         ModelRing r = own(ring);
         if (r.closed) {
             return -EBADF;
@@ -582,6 +603,14 @@ public final class ModelIoUring implements IoUringKernel {
 
     @Override
     public int registerWithoutRing(int opcode, MemorySegment arg, int nrArgs) {
+        if (isHeap(arg)) {
+            try (Arena call = Arena.ofConfined()) {
+                MemorySegment copy = nativeCopy(call, arg);
+                int result = registerWithoutRing(opcode, copy, nrArgs);
+                MemorySegment.copy(copy, 0, arg, 0, arg.byteSize());
+                return result;
+            }
+        }
         int op = opcode & ~IORING_REGISTER_USE_REGISTERED_RING;
         // io_uring_register: opcode >= IORING_REGISTER_LAST -> -EINVAL
         if (Integer.compareUnsigned(op, profile.registerLast()) >= 0) {
@@ -1254,6 +1283,18 @@ public final class ModelIoUring implements IoUringKernel {
             return userMemory.resolve(arg.address() + offset, size);
         }
         return null;
+    }
+
+    /**
+     * A heap argument (any alignment) is read and written through an aligned native copy, as NativeIoUring does;
+     * addresses inside it still resolve through {@link UserMemory}.
+     */
+    private static boolean isHeap(MemorySegment segment) {
+        return segment != null && !segment.isNative();
+    }
+
+    private static MemorySegment nativeCopy(Arena call, MemorySegment heap) {
+        return call.allocate(Math.max(heap.byteSize(), 1), 16).copyFrom(heap);
     }
 
     private static boolean isNull(MemorySegment segment) {
