@@ -118,7 +118,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       requests) completes here through the task's task work. On a DEFER_TASKRUN ring that is what the kernel
  *       does too; on other rings io-wq posts the CQE at a time of its own, so a lockstep run must wait for it.</li>
  *   <li>SQPOLL (setup accepted like the kernel; enter throws UnsupportedOperationException), IOPOLL polling
- *       (accepted; NOPs complete as usual), ATTACH_WQ (accepted when wq_fd is a live model ring, else -EBADF),
+ *       (accepted; NOPs complete as usual), ATTACH_WQ (accepted when wq_fd is a live model ring; -ENXIO for a closed descriptor, -EINVAL for a
+ *       non-io_uring one, from the source, not measured),
  *       registered ring descriptors (the {@link Ring} object names the ring; the flag bits are ignored), signal
  *       masks, EXT_ARG_REG wait regions, register opcodes other than those listed above (they throw
  *       UnsupportedOperationException), resource tags (a non-zero tag throws), query ZCRX, dropped CQEs (the
@@ -238,19 +239,16 @@ public final class ModelIoUring implements IoUringKernel {
         if (result != 0) {
             return new SetupResult.Failed(result);
         }
-        // io_sq_offload_create: SQ_AFF without SQPOLL -> -EINVAL
-        if ((flags & IORING_SETUP_SQ_AFF) != 0 && (flags & IORING_SETUP_SQPOLL) == 0) {
-            return new SetupResult.Failed(-EINVAL);
-        }
-        // io_init_wq_offload: ATTACH_WQ needs a live io_uring descriptor in wq_fd (not measured; see class doc)
-        if ((flags & IORING_SETUP_ATTACH_WQ) != 0 && !live.containsKey(p.get(JAVA_INT, IoUringParams.WQ_FD_OFFSET))) {
-            return new SetupResult.Failed(-EBADF);
-        }
         Arena arena = Arena.ofShared();
         Regions regions = regions(arena, p, flags, sizing.sqEntries(), sizing.cqEntries());
         if (regions.result != 0) {
             arena.close();
             return new SetupResult.Failed(regions.result);
+        }
+        result = sqOffloadCheck(flags, p.get(JAVA_INT, IoUringParams.WQ_FD_OFFSET));
+        if (result != 0) {
+            arena.close();
+            return new SetupResult.Failed(result);
         }
         writeParams(p, flags, sizing.sqEntries(), sizing.cqEntries(), true);
         p.set(JAVA_INT, IoUringParams.FEATURES_OFFSET, profile.features());
@@ -311,6 +309,28 @@ public final class ModelIoUring implements IoUringKernel {
             if ((flags & IORING_SETUP_NO_SQARRAY) == 0 || (flags & IORING_SETUP_SQPOLL) != 0) {
                 return -EINVAL;
             }
+        }
+        return 0;
+    }
+
+    /**
+     * The argument checks of {@code io_sq_offload_create} (read from the source, not measured): ATTACH_WQ needs an
+     * open descriptor (-ENXIO) that is an io_uring (-EINVAL), here a live model ring; SQ_AFF needs SQPOLL. The SQ
+     * thread and the shared io-wq themselves are not modelled.
+     */
+    private int sqOffloadCheck(int flags, int wqFd) {
+        if ((flags & IORING_SETUP_ATTACH_WQ) != 0) {
+            // io_sq_offload_create: ATTACH_WQ with a closed wq_fd -> -ENXIO, not an io_uring -> -EINVAL
+            if (!live.containsKey(wqFd) && !fdTable.isOpen(wqFd)) {
+                return -ENXIO;
+            }
+            if (!live.containsKey(wqFd)) {
+                return -EINVAL;
+            }
+        }
+        // io_sq_offload_create: SQ_AFF without SQPOLL -> -EINVAL
+        if ((flags & IORING_SETUP_SQ_AFF) != 0 && (flags & IORING_SETUP_SQPOLL) == 0) {
+            return -EINVAL;
         }
         return 0;
     }

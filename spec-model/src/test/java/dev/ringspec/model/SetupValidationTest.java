@@ -76,6 +76,36 @@ class SetupValidationTest {
         assertThat(result(4, IORING_SETUP_REGISTERED_FD_ONLY, 0)).isEqualTo(-22);
         assertThat(result(4, 1 << 21, 0)).isEqualTo(-22);
         assertThat(result(4, IORING_SETUP_CQE32 | IORING_SETUP_CQE_MIXED, 0)).isEqualTo(-22);
+        // io_sq_offload_create: SQ_AFF without SQPOLL
+        assertThat(result(4, dev.ringspec.uapi.IoUring.IORING_SETUP_SQ_AFF, 0)).isEqualTo(-22);
+    }
+
+    /** io_sq_offload_create (source reading, not a Part B measurement): wq_fd must be an open io_uring. */
+    @Test
+    void attachWqNeedsALiveRing() {
+        try (ModelFixture f = ModelFixture.of().setup(4, 0)) {
+            int attach = dev.ringspec.uapi.IoUring.IORING_SETUP_ATTACH_WQ;
+            MemorySegmentParams p = new MemorySegmentParams(f, attach);
+            p.wqFd(f.ring.fd());
+            assertThat(f.model.setup(4, p.segment).result()).isGreaterThanOrEqualTo(1000);
+            p.wqFd(3);
+            assertThat(f.model.setup(4, p.segment).result()).isEqualTo(-22);
+            p.wqFd(-1);
+            assertThat(f.model.setup(4, p.segment).result()).isEqualTo(-6);
+        }
+    }
+
+    private static final class MemorySegmentParams {
+        final java.lang.foreign.MemorySegment segment;
+
+        MemorySegmentParams(ModelFixture f, int flags) {
+            segment = f.memory.allocate(IoUringParams.SIZE_BYTES);
+            segment.set(JAVA_INT, IoUringParams.FLAGS_OFFSET, flags);
+        }
+
+        void wqFd(int fd) {
+            segment.set(JAVA_INT, IoUringParams.WQ_FD_OFFSET, fd);
+        }
     }
 
     @Test
