@@ -420,43 +420,15 @@ final class ModelRing implements Ring {
         }
         boolean nop = opcode == IORING_OP_NOP || (profile.sqeMixed() && opcode == IORING_OP_NOP128);
         if ((sqeFlags & ~SQE_COMMON_FLAGS) != 0) {
-            // io_init_req: unknown SQE flags -> -EINVAL
-            if ((sqeFlags & ~profile.sqeFlags()) != 0) {
-                return -EINVAL;
-            }
-            // io_init_req: IOSQE_BUFFER_SELECT on an opcode without buffer_select -> -EOPNOTSUPP
-            if ((sqeFlags & IOSQE_BUFFER_SELECT) != 0) {
-                if (!nop) {
-                    throw notModelled(opcode);
-                }
-                return -EOPNOTSUPP;
-            }
-            // io_init_req: CQE_SKIP_SUCCESS disables drain for good, before the drain check
-            if ((sqeFlags & IOSQE_CQE_SKIP_SUCCESS) != 0) {
-                drainDisabled = true;
-            }
-            if ((sqeFlags & IOSQE_IO_DRAIN) != 0) {
-                // io_init_req: IOSQE_IO_DRAIN after any CQE_SKIP_SUCCESS -> -EOPNOTSUPP
-                if (drainDisabled && !mDrainNotRefusedAfterSkip) {
-                    return -EOPNOTSUPP;
-                }
-                initDrain();
+            int ret = initUncommonFlags(opcode, sqeFlags, nop);
+            if (ret != 0) {
+                return ret;
             }
         }
         if (restricted || opRegistered || drainActive || drainNext) {
-            // io_init_req: io_check_restriction -> -EACCES
-            if ((restricted || opRegistered) && !checkRestriction(opcode, sqeFlags)) {
-                return -EACCES;
-            }
-            // io_init_req: while draining every request takes the slow (deferred) path
-            if (drainActive) {
-                req.flags |= REQ_F_FORCE_ASYNC;
-            }
-            // io_init_req: the request after a chain with a drain member drains itself
-            if (drainNext && linkHead == null) {
-                drainNext = false;
-                drainActive = true;
-                req.flags |= IOSQE_IO_DRAIN | REQ_F_FORCE_ASYNC;
+            int ret = initRestrictedOrDraining(req, opcode, sqeFlags);
+            if (ret != 0) {
+                return ret;
             }
         }
         if (!nop) {
@@ -471,6 +443,52 @@ final class ModelRing implements Ring {
             return -EINVAL;
         }
         return nopPrep(req, sqe, (int) (word0 >>> 32));
+    }
+
+    /** {@code io_init_req}, the checks for SQE flags beyond the common ones (kept apart: the hot path has none). */
+    private int initUncommonFlags(int opcode, int sqeFlags, boolean nop) {
+        // io_init_req: unknown SQE flags -> -EINVAL
+        if ((sqeFlags & ~profile.sqeFlags()) != 0) {
+            return -EINVAL;
+        }
+        // io_init_req: IOSQE_BUFFER_SELECT on an opcode without buffer_select -> -EOPNOTSUPP
+        if ((sqeFlags & IOSQE_BUFFER_SELECT) != 0) {
+            if (!nop) {
+                throw notModelled(opcode);
+            }
+            return -EOPNOTSUPP;
+        }
+        // io_init_req: CQE_SKIP_SUCCESS disables drain for good, before the drain check
+        if ((sqeFlags & IOSQE_CQE_SKIP_SUCCESS) != 0) {
+            drainDisabled = true;
+        }
+        if ((sqeFlags & IOSQE_IO_DRAIN) != 0) {
+            // io_init_req: IOSQE_IO_DRAIN after any CQE_SKIP_SUCCESS -> -EOPNOTSUPP
+            if (drainDisabled && !mDrainNotRefusedAfterSkip) {
+                return -EOPNOTSUPP;
+            }
+            initDrain();
+        }
+        return 0;
+    }
+
+    /** {@code io_init_req}, the slow block for restricted rings and while draining. */
+    private int initRestrictedOrDraining(Req req, int opcode, int sqeFlags) {
+        // io_init_req: io_check_restriction -> -EACCES
+        if ((restricted || opRegistered) && !checkRestriction(opcode, sqeFlags)) {
+            return -EACCES;
+        }
+        // io_init_req: while draining every request takes the slow (deferred) path
+        if (drainActive) {
+            req.flags |= REQ_F_FORCE_ASYNC;
+        }
+        // io_init_req: the request after a chain with a drain member drains itself
+        if (drainNext && linkHead == null) {
+            drainNext = false;
+            drainActive = true;
+            req.flags |= IOSQE_IO_DRAIN | REQ_F_FORCE_ASYNC;
+        }
+        return 0;
     }
 
     private boolean is128(int opcode) {
