@@ -31,7 +31,8 @@ import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * NOPs through the reference model, the same loop as {@link NopThroughputBenchmark} (fill {@code batch} SQEs,
- * publish, one {@code enter(batch, batch, GETEVENTS)}, reap), so the two read as a ratio. Time is per NOP.
+ * publish, one {@code enter(batch, batch, GETEVENTS)}, reap), so the two read as a ratio. The score is the time
+ * of one such round: divide by {@code batch} for the time per NOP.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

@@ -47,7 +47,6 @@ import dev.ringspec.seam.U32;
 import dev.ringspec.uapi.IoUringSqe;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Set;
 
@@ -84,8 +83,14 @@ final class ModelRing implements Ring {
     private static final int TW_COMPLETE = 2; // io_req_task_complete
     private static final int TW_FAIL_LINKS = 3; // io_req_tw_fail_links
 
-    /** SQE words are read little-endian (the kernel's layout on x86_64 and arm64), whatever the JVM's order. */
-    private static final ValueLayout.OfLong JAVA_LONG_LE = JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static {
+        // SQE and CQE fields are read and written as whole native words and split by shifts that assume the
+        // little-endian layout of x86_64 and arm64, the machines ringspec runs on.
+        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
+            throw new ExceptionInInitializerError("the model assumes a little-endian host");
+        }
+    }
+
     private static final int SQ_HEAD = RingGeometry.SQ_HEAD;
     private static final int SQ_TAIL = RingGeometry.SQ_TAIL;
     private static final int CQ_HEAD = RingGeometry.CQ_HEAD;
@@ -397,7 +402,7 @@ final class ModelRing implements Ring {
         long sqe = (long) sqeIndex << sqeShift;
         MemorySegment s = sqes;
         // One read of the first word: opcode (byte 0), flags (byte 1), ioprio (bytes 2-3), fd (bytes 4-7).
-        long word0 = s.get(JAVA_LONG_LE, sqe);
+        long word0 = s.get(JAVA_LONG, sqe);
         int opcode = (int) word0 & 0xff;
         int sqeFlags = (int) (word0 >>> 8) & 0xff;
         req.opcode = opcode;
@@ -524,7 +529,7 @@ final class ModelRing implements Ring {
     /** {@code io_nop_prep}. */
     private int nopPrep(Req req, long sqe, int fd) {
         // One read of the word at 24: len (bytes 24-27) and nop_flags (bytes 28-31).
-        long word24 = sqes.get(JAVA_LONG_LE, sqe + IoUringSqe.LEN_OFFSET);
+        long word24 = sqes.get(JAVA_LONG, sqe + IoUringSqe.LEN_OFFSET);
         int nopFlags = (int) (word24 >>> 32);
         // io_nop_prep: unknown nop_flags bits -> -EINVAL
         if ((nopFlags & ~NOP_FLAGS) != 0) {
@@ -935,7 +940,7 @@ final class ModelRing implements Ring {
         MemorySegment r = rings;
         r.set(JAVA_LONG, at, userData);
         // res (bytes 8-11) and flags (bytes 12-15) in one little-endian word
-        r.set(JAVA_LONG_LE, at + 8, Integer.toUnsignedLong(res) | (long) cqeFlags << 32);
+        r.set(JAVA_LONG, at + 8, Integer.toUnsignedLong(res) | (long) cqeFlags << 32);
         if (cqeSizeBytes == 32 || big) {
             r.set(JAVA_LONG, at + 16, big ? big0 : 0);
             r.set(JAVA_LONG, at + 24, big ? big1 : 0);
