@@ -118,12 +118,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       requests) completes here through the task's task work. On a DEFER_TASKRUN ring that is what the kernel
  *       does too; on other rings io-wq posts the CQE at a time of its own, so a lockstep run must wait for it.</li>
  *   <li>SQPOLL (setup accepted like the kernel; enter throws UnsupportedOperationException), IOPOLL polling
- *       (accepted; NOPs complete as usual), ATTACH_WQ (accepted when wq_fd is a live model ring; -ENXIO for a closed descriptor, -EINVAL for a
- *       non-io_uring one, from the source, not measured),
+ *       (accepted; NOPs complete as usual; a GETEVENTS enter, which the kernel answers with io_iopoll_check,
+ *       throws UnsupportedOperationException), ATTACH_WQ (accepted when wq_fd is a live model ring; -ENXIO for
+ *       a closed descriptor, -EINVAL for a non-io_uring one, from the source, not measured),
  *       registered ring descriptors (the {@link Ring} object names the ring; the flag bits are ignored), signal
  *       masks, EXT_ARG_REG wait regions, register opcodes other than those listed above (they throw
  *       UnsupportedOperationException), resource tags (a non-zero tag throws), query ZCRX, dropped CQEs (the
  *       model never fails an allocation, so no -EBADR), the 20-item batching of DEFER_TASKRUN local work.</li>
+ *   <li>Read from the source but not measured: the stop rule of DEFER_TASKRUN local work (after a pass, go on
+ *       only while fewer than min_complete items ran, so a GETEVENTS with min 0 advances a chain one member),
+ *       the CQE cache range kept across failed refills, and the errnos of the file and buffer tables.</li>
  * </ul>
  *
  * <h2>Blocking waits</h2>
@@ -470,6 +474,10 @@ public final class ModelIoUring implements IoUringKernel {
             }
         }
         if (getEvents) {
+            if (r.has(IORING_SETUP_IOPOLL)) {
+                throw new UnsupportedOperationException("GETEVENTS on an IOPOLL ring (io_iopoll_check) is not "
+                        + "modelled");
+            }
             int ret2 = getEvents(r, minComplete, flags, arg, argSizeBytes);
             if (ret == 0) {
                 ret = ret2;
