@@ -87,7 +87,9 @@ class SetupValidationTest {
             int attach = dev.ringspec.uapi.IoUring.IORING_SETUP_ATTACH_WQ;
             MemorySegmentParams p = new MemorySegmentParams(f, attach);
             p.wqFd(f.ring.fd());
-            assertThat(f.model.setup(4, p.segment).result()).isGreaterThanOrEqualTo(1000);
+            var attached = f.model.setup(4, p.segment);
+            assertThat(attached.result()).isGreaterThanOrEqualTo(1000);
+            assertThat(f.model.close(attached.ringOrNull())).isZero();
             p.wqFd(3);
             assertThat(f.model.setup(4, p.segment).result()).isEqualTo(-22);
             p.wqFd(-1);
