@@ -1,0 +1,39 @@
+package dev.ringspec.model;
+
+/**
+ * Deliberate one-line deviations from the kernel's semantics, each checked at the site of the rule it breaks
+ * ({@code if (mutants.contains(Mutant.NO_SKIP_FILLER))}). A mutant that no test or lockstep run notices shows a
+ * hole in the checks, not a correct model.
+ */
+public enum Mutant {
+    /** {@code io_cqe_cache_refill}: no skip CQE before a 32-byte CQE at the wrap; the big CQE overflows instead. */
+    NO_SKIP_FILLER,
+    /** {@code io_fill_nop_cqe}: the filler carries a non-zero user_data and res and lacks IORING_CQE_F_SKIP. */
+    SKIP_FILLER_WRONG_FIELDS,
+    /** {@code io_submit_sqes}: an invalid SQ array index is counted in enter's return. */
+    DROPPED_SQE_COUNTED,
+    /** {@code io_cqring_add_overflow}: IORING_SQ_CQ_OVERFLOW is never set. */
+    OVERFLOW_FLAG_NEVER_SET,
+    /** {@code io_uring_enter}: the overflow list is flushed on every enter, not only inside a GETEVENTS wait. */
+    FLUSH_OUTSIDE_GETEVENTS,
+    /** {@code io_submit_fail_init}: members before the bad SQE are not cancelled; they run as if linked. */
+    CHAIN_NOT_CANCELLED_ON_PREP_FAILURE,
+    /** {@code req_set_fail}: a failing CQE_SKIP_SUCCESS request keeps its skip and posts nothing. */
+    SKIP_SUCCESS_IGNORED_ON_FAILURE,
+    /** {@code io_init_req}: IOSQE_IO_DRAIN is accepted after a CQE_SKIP_SUCCESS SQE. */
+    DRAIN_NOT_REFUSED_AFTER_SKIP,
+    /** {@code io_uring_enter}: the early return for {@code ret != to_submit} still runs the GETEVENTS part. */
+    EARLY_RETURN_WAITS,
+    /** {@code io_get_cqe_overflow}: a 32-byte CQE on a CQE_MIXED ring advances the tail by one, not two. */
+    CQE32_ADVANCES_TAIL_BY_ONE,
+    /** {@code io_get_sqe}: the ring position is used as the SQE index; the SQ array is not read. */
+    SQ_ARRAY_IGNORED,
+    /** {@code io_init_req}: an opcode at or above IORING_OP_LAST gets -EOPNOTSUPP instead of -EINVAL. */
+    WRONG_ERRNO_INVALID_OPCODE,
+    /** {@code io_fail_links}: a cancelled successor posts -EINTR instead of -ECANCELED. */
+    CANCEL_WITH_WRONG_ERRNO,
+    /** {@code io_cqring_overflow_flush}: IORING_SQ_CQ_OVERFLOW stays set after the list empties. */
+    OVERFLOW_FLAG_NOT_CLEARED,
+    /** {@code io_probe}: {@code last_op} is {@code ops_len - 1} instead of {@code IORING_OP_LAST - 1}. */
+    PROBE_LAST_OP_FROM_NR
+}

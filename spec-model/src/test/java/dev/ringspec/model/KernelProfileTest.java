@@ -1,0 +1,47 @@
+package dev.ringspec.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ringspec.capabilities.Feature;
+import dev.ringspec.capabilities.KernelCapabilities;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** Profiles chosen by what a backend shows (ring-semantics.md section 1), never by its release string. */
+class KernelProfileTest {
+
+    private static KernelCapabilities caps(String release, Set<Feature> named, int registerOpcodes) {
+        return new KernelCapabilities("test", release, 0x3ffff, 0, 62, List.of(), List.of(), 0,
+                new KernelCapabilities.QueryOpcodes(63, registerOpcodes, 0x3ffff, 0, 0xff, 0x7f, 1), named, true);
+    }
+
+    @Test
+    void featuresDecideTheProfile() {
+        Set<Feature> base = EnumSet.of(Feature.QUERY, Feature.CQE_MIXED, Feature.RESIZE_RINGS);
+        assertThat(KernelProfile.forCapabilities(caps("7.9", base, 36))).isSameAs(KernelProfile.LINUX_6_18);
+        Set<Feature> mixed = EnumSet.copyOf(base);
+        mixed.add(Feature.SQE_MIXED);
+        assertThat(KernelProfile.forCapabilities(caps("6.18", mixed, 37))).isSameAs(KernelProfile.LINUX_6_19);
+        Set<Feature> seven = EnumSet.copyOf(mixed);
+        seven.add(Feature.BPF_FILTER);
+        assertThat(KernelProfile.forCapabilities(caps("x", seven, 38))).isSameAs(KernelProfile.LINUX_7_0);
+        assertThat(KernelProfile.forCapabilities(caps("x", seven, 39))).isSameAs(KernelProfile.LINUX_7_1);
+        assertThatThrownBy(() -> KernelProfile.forCapabilities(caps("6.6", EnumSet.noneOf(Feature.class), 30)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void the618ConstantsAreTheMeasuredOnes() {
+        KernelProfile p = KernelProfile.LINUX_6_18;
+        assertThat(p.opLast()).isEqualTo(63);
+        assertThat(p.registerLast()).isEqualTo(36);
+        assertThat(p.setupFlags()).isEqualTo(0x7ffff);
+        assertThat(p.features()).isEqualTo(0x3ffff);
+        assertThat(p.enterFlags()).isEqualTo(0xff);
+        assertThat(p.sqeFlags()).isEqualTo(0x7f);
+        assertThat(p.maxRestrictions()).isEqualTo(103);
+    }
+}
