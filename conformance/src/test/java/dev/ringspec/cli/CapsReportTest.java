@@ -7,6 +7,7 @@ import dev.ringspec.capabilities.Feature;
 import dev.ringspec.capabilities.KernelCapabilities;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +22,7 @@ class CapsReportTest {
             new KernelCapabilities.QueryOpcodes(63, 36, 0x3ffff, 0x7ffff, 0xff, 0x7f, 1),
             EnumSet.of(Feature.SQE128, Feature.CQE32, Feature.NO_SQARRAY, Feature.RESIZE_RINGS, Feature.CQE_MIXED,
                     Feature.QUERY),
-            true);
+            true, Set.of());
 
     @Test
     void missingListsNameWhatTheUapiHasAndTheKernelLacks() {

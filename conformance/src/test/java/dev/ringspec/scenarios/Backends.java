@@ -9,7 +9,10 @@ import dev.ringspec.nativerunner.IoUringAvailability;
 import dev.ringspec.nativerunner.NativeIoUring;
 import dev.ringspec.seam.IoUringKernel;
 import dev.ringspec.seam.UserMemory;
+import dev.ringspec.model.KernelProfile;
+import dev.ringspec.model.ModelIoUring;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -53,6 +56,8 @@ public final class Backends {
 
     /** Skips the calling test where the backend lacks {@code feature}, judged from its probed capabilities. */
     public static void assumeFeature(Backend backend, Feature feature) {
+        assumeTrue(!backend.caps().notModelled().contains(feature), () -> "the model does not model "
+                + feature.name() + " yet: " + backend.name());
         assumeTrue(backend.caps().has(feature), () -> "this kernel lacks " + feature.name() + " ("
                 + feature.description() + ", since " + feature.since() + "): " + backend.name());
     }
@@ -63,10 +68,16 @@ public final class Backends {
             NativeIoUring kernel = new NativeIoUring();
             backends.add(new Backend(kernel.description(), kernel, new UserMemory(), CapabilityProbe.probe(kernel)));
         }
-        // The reference model is added here, once it exists, beside the kernel, judged by the same scenarios:
-        //   UserMemory memory = new UserMemory();
-        //   ModelIoUring model = new ModelIoUring(KernelProfile.forCapabilities(<profile caps>), memory);
-        //   backends.add(new Backend(model.description(), model, memory, CapabilityProbe.probe(model)));
+        // The reference model, judged by the same scenarios: with the profile of the kernel beside it (so both
+        // must give the same answers), and with the newest profile, so that scenarios of features this kernel
+        // lacks still run, against the model alone.
+        KernelProfile kernelProfile = backends.isEmpty() ? KernelProfile.LINUX_6_18
+                : KernelProfile.forCapabilities(backends.getFirst().caps());
+        for (KernelProfile profile : new LinkedHashSet<>(List.of(kernelProfile, KernelProfile.LINUX_7_1))) {
+            UserMemory memory = new UserMemory();
+            ModelIoUring model = new ModelIoUring(profile, memory);
+            backends.add(new Backend(model.description(), model, memory, CapabilityProbe.probe(model)));
+        }
         return List.copyOf(backends);
     }
 }

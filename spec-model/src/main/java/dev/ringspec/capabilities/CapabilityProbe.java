@@ -56,6 +56,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 
 /**
  * Finds out what an io_uring backend supports by asking it and by trying: a setup per flag (with the flags it
@@ -122,10 +123,13 @@ public final class CapabilityProbe {
                 boolean resizeOnDefer = resizeWorks(arena, IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN);
                 boolean resizeOnPlain = resizeWorks(arena, 0);
                 addIf(named, Feature.RESIZE_RINGS, resizeOnDefer || resizeOnPlain);
-                addIf(named, Feature.BPF_FILTER, ringBpfFilterAccepted(arena));
-                addIf(named, Feature.TASK_RESTRICTIONS, taskRestrictionsKnown());
+                Set<Feature> notModelled = EnumSet.noneOf(Feature.class);
+                addIf(named, Feature.BPF_FILTER,
+                        modelled(Feature.BPF_FILTER, notModelled, () -> ringBpfFilterAccepted(arena)));
+                addIf(named, Feature.TASK_RESTRICTIONS,
+                        modelled(Feature.TASK_RESTRICTIONS, notModelled, this::taskRestrictionsKnown));
                 return new KernelCapabilities(kernel.description(), kernel.release(), features, setupFlags, lastOp,
-                        opcodes, registerOpcodes, nopFlags, query, named, resizeOnDefer && !resizeOnPlain);
+                        opcodes, registerOpcodes, nopFlags, query, named, resizeOnDefer && !resizeOnPlain, notModelled);
             } finally {
                 kernel.close(plain);
             }
@@ -283,6 +287,19 @@ public final class CapabilityProbe {
     private boolean taskRestrictionsKnown() {
         int r = kernel.registerWithoutRing(IORING_REGISTER_RESTRICTIONS, MemorySegment.ofAddress(1), 1);
         return r != -EINVAL;
+    }
+
+    /**
+     * A Java backend answers {@link UnsupportedOperationException} for what it does not model (the kernel never
+     * does); the probe reports such a feature as not present, and separately as not modelled.
+     */
+    private static boolean modelled(Feature feature, Set<Feature> notModelled, BooleanSupplier trial) {
+        try {
+            return trial.getAsBoolean();
+        } catch (UnsupportedOperationException e) {
+            notModelled.add(feature);
+            return false;
+        }
     }
 
     private Ring setupOrNull(Arena arena, int entries, int flags) {

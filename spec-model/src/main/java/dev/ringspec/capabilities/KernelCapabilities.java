@@ -19,6 +19,8 @@ import java.util.Set;
  * @param named the named features present
  * @param resizeNeedsDeferTaskrun whether RESIZE_RINGS refuses a ring without DEFER_TASKRUN (-EINVAL) while it
  *     accepts one with it
+ * @param notModelled features a Java backend answered "not modelled" for (never any on the kernel); they are
+ *     not in {@code named}, and no conclusion about the kernel version they belong to may be drawn from them
  */
 public record KernelCapabilities(
         String backend,
@@ -31,12 +33,14 @@ public record KernelCapabilities(
         int nopFlags,
         QueryOpcodes query,
         Set<Feature> named,
-        boolean resizeNeedsDeferTaskrun) {
+        boolean resizeNeedsDeferTaskrun,
+        Set<Feature> notModelled) {
 
     public KernelCapabilities {
         opcodes = List.copyOf(opcodes);
         registerOpcodes = List.copyOf(registerOpcodes);
         named = Set.copyOf(named);
+        notModelled = Set.copyOf(notModelled);
     }
 
     /** The answer to {@code IO_URING_QUERY_OPCODES} ({@code struct io_uring_query_opcode}). */

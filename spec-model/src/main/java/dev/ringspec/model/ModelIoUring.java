@@ -200,9 +200,13 @@ public final class ModelIoUring implements IoUringKernel {
         return "model, profile " + profile.version() + (mutants.isEmpty() ? "" : ", mutants " + mutants);
     }
 
+    /**
+     * Shaped like uname's release ({@code "6.18.0-model"}), so checks pinned to a kernel line judge the model by
+     * the same numbers as the kernel.
+     */
     @Override
     public String release() {
-        return profile.version();
+        return profile.version() + ".0-model";
     }
 
     // ---------------------------------------------------------------------------------------------------------

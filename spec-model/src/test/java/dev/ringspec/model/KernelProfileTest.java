@@ -15,7 +15,7 @@ class KernelProfileTest {
 
     private static KernelCapabilities caps(String release, Set<Feature> named, int registerOpcodes) {
         return new KernelCapabilities("test", release, 0x3ffff, 0, 62, List.of(), List.of(), 0,
-                new KernelCapabilities.QueryOpcodes(63, registerOpcodes, 0x3ffff, 0, 0xff, 0x7f, 1), named, true);
+                new KernelCapabilities.QueryOpcodes(63, registerOpcodes, 0x3ffff, 0, 0xff, 0x7f, 1), named, true, Set.of());
     }
 
     @Test
