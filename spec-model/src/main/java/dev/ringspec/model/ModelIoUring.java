@@ -127,7 +127,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       model never fails an allocation, so no -EBADR), the 20-item batching of DEFER_TASKRUN local work.</li>
  *   <li>Read from the source but not measured: the stop rule of DEFER_TASKRUN local work (after a pass, go on
  *       only while fewer than min_complete items ran, so a GETEVENTS with min 0 advances a chain one member),
- *       the CQE cache range kept across failed refills, and the errnos of the file and buffer tables.</li>
+ *       and the errnos of the file and buffer tables.</li>
+ *   <li>Intended, not mirrored: after a refill that fails once the skip CQE is written, Linux 6.18 keeps its
+ *       stale CQE cache range and writes the next 16-byte CQE over the skip CQE, past a full ring (measured on
+ *       6.18.44: tail - head = 9 on an 8-entry CQ). The model queues that CQE behind the overflow list; the
+ *       divergence catalogue holds the kernel's behaviour (cqe-mixed-stale-cache-after-skip).</li>
  * </ul>
  *
  * <h2>Blocking waits</h2>
