@@ -315,6 +315,9 @@ public final class LockstepRunner implements AutoCloseable {
             return false;
         }
         Op effective = op instanceof Op.OnOtherThread(Op inner) ? inner : op;
+        if (effective instanceof Op.Setup) {
+            drainDisabled = false; // a new ring: io_ring_ctx starts with drain_disabled clear
+        }
         if (effective instanceof Op.Enter && reference.ring != null) {
             noteDrainDisabled();
         }
@@ -373,6 +376,12 @@ public final class LockstepRunner implements AutoCloseable {
                         || (nopFlags & ~0x3f) != 0));
     }
 
+    /** io_init_req fails this SQE before it looks at IOSQE_IO_DRAIN: unknown opcode, unknown flag, BUFFER_SELECT. */
+    static boolean failsBeforeDrain(int opcode, int sqeFlags) {
+        return opcode >= SURELY_INVALID_OPCODE || (sqeFlags & 0x80) != 0
+                || (opcode == IORING_OP_NOP && (sqeFlags & IOSQE_BUFFER_SELECT) != 0);
+    }
+
     /** io_init_req sets drain_disabled for this SQE: it passed the opcode and flag checks and asked for skip. */
     static boolean disablesDrain(int opcode, int sqeFlags) {
         return opcode == IORING_OP_NOP && (sqeFlags & IOSQE_CQE_SKIP_SUCCESS) != 0 && (sqeFlags & 0x80) == 0
@@ -411,18 +420,20 @@ public final class LockstepRunner implements AutoCloseable {
             int nopFlags = sqes.get(JAVA_INT, off + IoUringSqe.NOP_FLAGS_OFFSET);
             boolean fails = surelyFailsInit(opcode, flags, ioprio, nopFlags);
             boolean linked = (flags & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK)) != 0;
+            // io_init_req: the drain checks come before ioprio, personality and prep; io_init_drain makes
+            // drain_active sticky even if a later check fails the request.
+            if (disablesDrain(opcode, flags)) {
+                drainOff = true;
+            }
+            if ((flags & IOSQE_IO_DRAIN) != 0 && !drainOff && !failsBeforeDrain(opcode, flags)) {
+                return "an accepted IOSQE_IO_DRAIN makes every later request async";
+            }
             if (!fails) {
                 if (opcode != IORING_OP_NOP) {
                     return "opcode " + opcode + " is not a NOP";
                 }
                 if ((flags & IOSQE_ASYNC) != 0) {
                     return "IOSQE_ASYNC goes to io-wq";
-                }
-                if (disablesDrain(opcode, flags)) {
-                    drainOff = true;
-                }
-                if ((flags & IOSQE_IO_DRAIN) != 0 && !drainOff) {
-                    return "an accepted IOSQE_IO_DRAIN makes every later request async";
                 }
                 if ((flags & IOSQE_FIXED_FILE) != 0 && (nopFlags & IORING_NOP_FILE) != 0
                         && (nopFlags & IORING_NOP_FIXED_FILE) == 0) {

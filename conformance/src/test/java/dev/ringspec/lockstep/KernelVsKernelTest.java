@@ -21,7 +21,7 @@ class KernelVsKernelTest {
         long steps = 0;
         long start = System.nanoTime();
         try (LockstepRunner runner = new LockstepRunner(KernelTests.kernel("kernel A"), KernelTests.kernel("kernel B"))) {
-            for (long seed = 1; seed <= 200; seed++) {
+            for (long seed = 1; seed <= Long.getLong("lockstep.runs", 200); seed++) {
                 LockstepRunner.Outcome outcome = runner.generate(new Generator(seed), 200, coverage);
                 assertThat(outcome.divergence()).as("seed %d", seed).isNull();
                 steps += outcome.ops().size();
@@ -30,7 +30,7 @@ class KernelVsKernelTest {
         double seconds = (System.nanoTime() - start) / 1e9;
         System.out.printf("kernel vs kernel: %d steps in %.2f s (%.0f steps/s)%n%s", steps, seconds, steps / seconds,
                 coverage.table());
-        assertThat(steps).isEqualTo(200L * 200);
+        assertThat(steps).isEqualTo(Long.getLong("lockstep.runs", 200) * 200);
         assertThat(coverage.count(Coverage.Label.CQ_WRAPS)).isPositive();
         assertThat(coverage.count(Coverage.Label.OVERFLOW_ENTERED)).isPositive();
         assertThat(coverage.count(Coverage.Label.DROPPED_SQES)).isPositive();
