@@ -453,7 +453,9 @@ public final class LockstepRunner implements AutoCloseable {
         }
         if ((e.flags() & IORING_ENTER_GETEVENTS) != 0 && e.minComplete() != 0
                 && U32.value(e.toSubmit()) <= n
-                && U32.distance(s.cq.loadAcquireTail(), s.cq.readOnceHead()) < U32.value(e.minComplete())) {
+                && (long) (s.cq.loadAcquireTail() - s.cq.readOnceHead()) < U32.value(e.minComplete())) {
+            // io_cqring_wait sleeps until cq.tail - (cq.head + min_complete) >= 0 as a signed distance: with the
+            // head moved beyond the tail nothing wakes it.
             return "GETEVENTS could wait for completions that never come";
         }
         return null;
