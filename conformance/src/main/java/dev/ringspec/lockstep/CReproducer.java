@@ -87,6 +87,7 @@ public final class CReproducer {
              * Build: gcc -O1 -o repro repro.c -lpthread    Run: ./repro
              * Raw io_uring syscalls; prints the ring's counters after each step, as ringspec's trace does. */
             #define _GNU_SOURCE
+            #pragma GCC diagnostic ignored "-Wunused-function"
             #include <errno.h>
             #include <pthread.h>
             #include <stdint.h>

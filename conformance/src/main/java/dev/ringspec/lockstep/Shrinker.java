@@ -16,6 +16,9 @@ import java.util.Set;
  * order, so the result is deterministic for deterministic backends.
  */
 final class Shrinker {
+    /** Pairs of distant steps are tried for deletion only below this length (quadratic). */
+    private static final int PAIR_LIMIT = 40;
+
     private final LockstepRunner runner;
     private final long budgetNanos;
 
@@ -51,6 +54,46 @@ final class Shrinker {
                         changed = true;
                     } else {
                         i += size;
+                    }
+                }
+            }
+            // Pass 1b: merge adjacent counter moves (publishTail +a, +b -> +(a+b)), then delete pairs of steps
+            // that only matter together (a publish and the enter that consumes it).
+            for (int i = 0; i + 1 < current.size() && !expired(start); i++) {
+                Op merged = merge(current.get(i), current.get(i + 1));
+                if (merged == null) {
+                    continue;
+                }
+                List<Op> candidate = new ArrayList<>(current.subList(0, i));
+                candidate.add(merged);
+                candidate.addAll(current.subList(i + 2, current.size()));
+                candidates++;
+                LockstepRunner.Outcome o = runner.run(candidate, null);
+                if (o.diverged() && o.divergence().signature().equals(signature)) {
+                    current = o.ops();
+                    divergence = o.divergence();
+                    changed = true;
+                    i--;
+                }
+            }
+            if (current.size() <= PAIR_LIMIT) {
+                pairs:
+                for (int i = 0; i < current.size(); i++) {
+                    for (int j = i + 2; j < current.size(); j++) {
+                        if (expired(start)) {
+                            break pairs;
+                        }
+                        List<Op> candidate = new ArrayList<>(current);
+                        candidate.remove(j);
+                        candidate.remove(i);
+                        candidates++;
+                        LockstepRunner.Outcome o = candidate.isEmpty() ? null : runner.run(candidate, null);
+                        if (o != null && o.diverged() && o.divergence().signature().equals(signature)) {
+                            current = o.ops();
+                            divergence = o.divergence();
+                            changed = true;
+                            j = i + 1;
+                        }
                     }
                 }
             }
@@ -91,6 +134,16 @@ final class Shrinker {
         return new Result(current, divergence, candidates, expired(start), System.nanoTime() - start);
     }
 
+    /** Two adjacent steps as one, or null: counter moves add up. */
+    static Op merge(Op a, Op b) {
+        return switch (a) {
+            case Op.PublishTail(int x) when b instanceof Op.PublishTail(int y) -> new Op.PublishTail(x + y);
+            case Op.MoveCqHead(int x) when b instanceof Op.MoveCqHead(int y) -> new Op.MoveCqHead(x + y);
+            case Op.ConsumeCqes(int x) when b instanceof Op.ConsumeCqes(int y) -> new Op.ConsumeCqes(x + y);
+            default -> null;
+        };
+    }
+
     private boolean expired(long start) {
         return System.nanoTime() - start > budgetNanos;
     }
@@ -126,6 +179,10 @@ final class Shrinker {
                 }
             }
             case Op.WriteSqe w -> {
+                for (int slot : smaller(w.slot())) {
+                    out.add(new Op.WriteSqe(slot, w.opcode(), w.flags(), w.ioprio(), w.fd(), w.off(), w.addr(),
+                            w.len(), w.opFlags(), w.userData(), w.bufIndex(), w.personality()));
+                }
                 if (w.opcode() != 0) {
                     out.add(with(w, 0, w.flags(), w.ioprio(), w.fd(), w.off(), w.addr(), w.len(), w.opFlags(),
                             w.bufIndex(), w.personality()));
@@ -164,6 +221,9 @@ final class Shrinker {
                 }
             }
             case Op.WriteArray a -> {
+                for (int p : smaller(a.position())) {
+                    out.add(new Op.WriteArray(p, a.value()));
+                }
                 for (int v : smaller(a.value())) {
                     out.add(new Op.WriteArray(a.position(), v));
                 }
