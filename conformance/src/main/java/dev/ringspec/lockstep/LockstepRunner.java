@@ -190,6 +190,11 @@ public final class LockstepRunner implements AutoCloseable {
         });
     }
 
+    /** Runs {@code steps} generated steps from {@code seed}, each chosen from the reference's state. */
+    public Outcome generate(long seed, int steps, Coverage coverage) {
+        return generate(new Generator(seed), steps, coverage);
+    }
+
     /** Runs a generator-driven sequence: {@code generator} picks each step from the reference's state. */
     Outcome generate(Generator generator, int steps, Coverage coverage) {
         return onRunThread(() -> {
