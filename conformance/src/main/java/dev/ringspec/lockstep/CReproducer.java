@@ -47,7 +47,7 @@ public final class CReproducer {
             case Op.PublishTail p -> "publish_tail(0x" + Integer.toHexString(p.delta()) + "u);";
             case Op.Enter e -> "res = do_enter(" + e.toSubmit() + "u, " + e.minComplete() + "u, 0x"
                     + Integer.toHexString(e.flags()) + "u);";
-            case Op.ConsumeCqes c -> "consume(" + c.count() + ");";
+            case Op.ConsumeCqes c -> "consume(" + c.count() + ", " + (c.perSlot() ? 1 : 0) + ");";
             case Op.MoveCqHead m -> "move_head(0x" + Integer.toHexString(m.delta()) + "u);";
             case Op.RegisterFiles r -> "res = register_files(" + r.count() + ", " + (r.sparse() ? 1 : 0) + ", 0x"
                     + Integer.toHexString(r.pattern()) + "u);";
@@ -202,14 +202,14 @@ public final class CReproducer {
                 return sys_result(syscall(SYS_enter, ring_fd, to_submit, min_complete, flags, NULL, 0));
             }
 
-            static void consume(int count) {
+            static void consume(int count, int per_slot) {
                 uint32_t head = __atomic_load_n(u32(cq_ring, p.cq_off.head), __ATOMIC_RELAXED);
                 uint32_t tail = __atomic_load_n(u32(cq_ring, p.cq_off.tail), __ATOMIC_ACQUIRE);
                 uint32_t cqe_size = (ring_flags & SETUP_CQE32) ? 32 : 16;
                 for (int i = 0; i < count && head != tail; i++) {
                     uint32_t flags;
                     memcpy(&flags, cq_ring + p.cq_off.cqes + (size_t) (head & cq_mask) * cqe_size + 12, 4);
-                    head += ((ring_flags & SETUP_CQE_MIXED) && (flags & CQE_F_32)) ? 2 : 1;
+                    head += (!per_slot && (ring_flags & SETUP_CQE_MIXED) && (flags & CQE_F_32)) ? 2 : 1;
                 }
                 __atomic_store_n(u32(cq_ring, p.cq_off.head), head, __ATOMIC_RELEASE);
                 res = 0;

@@ -131,7 +131,8 @@ final class Generator {
             case 0 -> batch(r, 1 + pick(Math.min(sqEntries, 8)), false);
             case 1 -> chain(r);
             case 2 -> fill(r, cqEntries - visible + 1 + pick(3));
-            case 3 -> queue.add(new Op.ConsumeCqes(chance(50) ? visible : 1 + pick(Math.max(visible, 1))));
+            case 3 -> queue.add(new Op.ConsumeCqes(chance(50) ? visible : 1 + pick(Math.max(visible, 1)),
+                    mixed && chance(10)));
             case 4 -> queue.add(new Op.Enter(0, chance(50) ? 0 : pick(visible + 1), IORING_ENTER_GETEVENTS));
             case 5 -> mixedWrap(r);
             case 6 -> invalidArray(r);

@@ -522,7 +522,7 @@ public final class LockstepRunner implements AutoCloseable {
             case Op.Enter e -> s.kernel.enter(s.ring, e.toSubmit(), e.minComplete(), e.flags(),
                     MemorySegment.NULL, 0);
             case Op.ConsumeCqes c -> {
-                boolean mixed = (s.ringFlags & IORING_SETUP_CQE_MIXED) != 0;
+                boolean mixed = (s.ringFlags & IORING_SETUP_CQE_MIXED) != 0 && !c.perSlot();
                 int head = s.cq.readOnceHead();
                 int tail = s.cq.loadAcquireTail();
                 for (int i = 0; i < c.count() && head != tail; i++) {

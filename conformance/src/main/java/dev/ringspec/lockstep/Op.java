@@ -147,17 +147,22 @@ public sealed interface Op {
 
     /**
      * Consumes {@code count} CQEs from the head (as an application reaps them): a 32-byte CQE on a CQE_MIXED ring
-     * ({@code IORING_CQE_F_32}) advances the head by two slots. Stops at the tail.
+     * ({@code IORING_CQE_F_32}) advances the head by two slots, unless {@code perSlot} (an application that ignores
+     * {@code IORING_CQE_F_32} and advances one slot per CQE). Stops at the tail.
      */
-    record ConsumeCqes(int count) implements Op {
+    record ConsumeCqes(int count, boolean perSlot) implements Op {
+        public ConsumeCqes(int count) {
+            this(count, false);
+        }
+
         @Override
         public String describe() {
-            return "consumeCqes(" + count + ")";
+            return "consumeCqes(" + count + (perSlot ? ", one slot each, ignoring F_32" : "") + ")";
         }
 
         @Override
         public String javaSource() {
-            return "new Op.ConsumeCqes(" + count + ")";
+            return "new Op.ConsumeCqes(" + count + ", " + perSlot + ")";
         }
     }
 

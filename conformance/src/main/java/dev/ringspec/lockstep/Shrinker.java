@@ -139,7 +139,8 @@ final class Shrinker {
         return switch (a) {
             case Op.PublishTail(int x) when b instanceof Op.PublishTail(int y) -> new Op.PublishTail(x + y);
             case Op.MoveCqHead(int x) when b instanceof Op.MoveCqHead(int y) -> new Op.MoveCqHead(x + y);
-            case Op.ConsumeCqes(int x) when b instanceof Op.ConsumeCqes(int y) -> new Op.ConsumeCqes(x + y);
+            case Op.ConsumeCqes(int x, boolean p) when b instanceof Op.ConsumeCqes(int y, boolean q) && p == q ->
+                new Op.ConsumeCqes(x + y, p);
             default -> null;
         };
     }
@@ -246,7 +247,10 @@ final class Shrinker {
             }
             case Op.ConsumeCqes c -> {
                 for (int n : smaller(c.count())) {
-                    out.add(new Op.ConsumeCqes(n));
+                    out.add(new Op.ConsumeCqes(n, c.perSlot()));
+                }
+                if (c.perSlot()) {
+                    out.add(new Op.ConsumeCqes(c.count()));
                 }
             }
             case Op.MoveCqHead m -> {

@@ -12,7 +12,7 @@ class ReplayAndShrinkUnitTest {
     void replayCaseSurvivesJsonWithEveryKindOfStep() {
         List<Op> steps = List.of(new Op.Setup(4, 0x40000, 8),
                 new Op.WriteSqe(3, 0, 0x44, 1, -1, 0xc0ffeeL, 0xf00dL, -5, 0x21, 99, 2, 1),
-                new Op.WriteArray(3, -1), new Op.PublishTail(20), new Op.Enter(8, 1, 1), new Op.ConsumeCqes(3),
+                new Op.WriteArray(3, -1), new Op.PublishTail(20), new Op.Enter(8, 1, 1), new Op.ConsumeCqes(3), new Op.ConsumeCqes(2, true),
                 new Op.MoveCqHead(-2), new Op.RegisterFiles(3, false, 0b100110), new Op.UpdateFiles(1, 2, 5),
                 new Op.UnregisterFiles(), new Op.RegisterBuffers(2, 512), new Op.UnregisterBuffers(),
                 new Op.EnableRings(), new Op.Resize(8, 16, 8), new Op.OnOtherThread(new Op.Enter(0, 0, 1)));
