@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * Writes a standalone C program that performs the same steps on the running kernel with raw syscalls
  * ({@code io_uring_setup}, {@code io_uring_enter}, {@code io_uring_register} through {@code syscall(2)}, the rings
- * mapped with {@code mmap}) and prints, after each step, the line {@link LockstepRunner#trace} prints for the
+ * mapped with {@code mmap}; {@link Op.OnOtherThread} steps on one second thread that lives as long as the
+ * program, like the engine's) and prints, after each step, the line {@link LockstepRunner#trace} prints for the
  * kernel side. Steps the engine refused are printed as refused and not performed. It depends on nothing but libc:
  * the uapi structs it needs are declared in the program.
  */
@@ -90,6 +91,7 @@ public final class CReproducer {
             #pragma GCC diagnostic ignored "-Wunused-function"
             #include <errno.h>
             #include <pthread.h>
+            #include <semaphore.h>
             #include <stdint.h>
             #include <stdio.h>
             #include <string.h>
@@ -304,11 +306,33 @@ public final class CReproducer {
                 return NULL;
             }
 
+            /* One second thread for the whole program, as the engine has: a SINGLE_ISSUER ring remembers its task. */
+            static sem_t go, done;
+            static struct call pending;
+            static int worker_started;
+
+            static void *worker_main(void *arg) {
+                (void) arg;
+                for (;;) {
+                    sem_wait(&go);
+                    other_thread(&pending);
+                    sem_post(&done);
+                }
+                return NULL;
+            }
+
             static int on_other_thread(struct call c) {
-                pthread_t t;
-                if (pthread_create(&t, NULL, other_thread, &c) != 0) { perror("pthread_create"); _exit(2); }
-                pthread_join(t, NULL);
-                return c.kind;
+                if (!worker_started) {
+                    pthread_t t;
+                    sem_init(&go, 0, 0);
+                    sem_init(&done, 0, 0);
+                    if (pthread_create(&t, NULL, worker_main, NULL) != 0) { perror("pthread_create"); _exit(2); }
+                    worker_started = 1;
+                }
+                pending = c;
+                sem_post(&go);
+                sem_wait(&done);
+                return pending.kind;
             }
 
             static void print_state(int step) {

@@ -20,6 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("kernel")
 class CReproducerTest {
+    /** Generated runs compiled and compared; {@code -Dlockstep.cSeeds=N} for a longer check. */
+    private static final int SEEDS = Integer.getInteger("lockstep.cSeeds", 12);
+
     @TempDir
     Path dir;
 
@@ -44,7 +47,7 @@ class CReproducerTest {
         try (LockstepRunner runner = new LockstepRunner(KernelTests.kernel("A"), KernelTests.kernel("B"))) {
             int checkedSteps = 0;
             java.util.Set<Class<?>> kinds = new java.util.HashSet<>();
-            for (long seed = 1; seed <= 12; seed++) {
+            for (long seed = 1; seed <= SEEDS; seed++) {
                 List<Op> ops = runner.generate(new Generator(seed), 300, null).ops();
                 List<String> expected = runner.trace(ops, LockstepRunner.Side.SUBJECT);
                 boolean[] refused = new boolean[ops.size()];
@@ -56,7 +59,7 @@ class CReproducerTest {
                 assertThat(printed).as("seed %d", seed).containsExactlyElementsOf(expected);
                 checkedSteps += ops.size();
             }
-            assertThat(checkedSteps).isEqualTo(12 * 300);
+            assertThat(checkedSteps).isEqualTo(SEEDS * 300);
             assertThat(kinds).contains(Op.Setup.class, Op.WriteSqe.class, Op.WriteArray.class, Op.PublishTail.class,
                     Op.Enter.class, Op.ConsumeCqes.class, Op.MoveCqHead.class, Op.RegisterFiles.class);
         }
