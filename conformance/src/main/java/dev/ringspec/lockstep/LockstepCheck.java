@@ -64,8 +64,11 @@ public final class LockstepCheck {
     /** A divergence found, from a replay or from a generated run. */
     public record Finding(long seed, boolean fromReplay, Path replayFile, List<Op> steps, Divergence divergence,
             Optional<DivergenceCatalogue.Entry> catalogued, Shrinker.Result shrink, String cReproducer,
-            String junitBody) {
+            String junitBody, boolean stable) {
     }
+
+    /** How many times a generated divergence is re-run from scratch before it is trusted and shrunk. */
+    static final int CONFIRMATIONS = 3;
 
     /** What the check did. */
     public record Summary(int replays, int runs, long steps, long nanos, Coverage coverage, List<Finding> findings) {
@@ -76,6 +79,10 @@ public final class LockstepCheck {
 
         public List<Finding> newDivergences() {
             return findings.stream().filter(f -> f.catalogued().isEmpty()).toList();
+        }
+
+        public List<Finding> unstableDivergences() {
+            return findings.stream().filter(f -> !f.stable()).toList();
         }
 
         public List<Finding> cataloguedDivergences() {
@@ -109,7 +116,7 @@ public final class LockstepCheck {
                 steps += o.ops().size();
                 if (o.diverged()) {
                     Finding f = finding(runner, replay.replayCase().seed(), true, replay.file(), o.ops(),
-                            o.divergence(), null);
+                            o.divergence(), null, confirmations(runner, o) == CONFIRMATIONS);
                     findings.add(f);
                     report(out, runner, f);
                 } else {
@@ -123,13 +130,24 @@ public final class LockstepCheck {
                 steps += o.ops().size();
                 runs++;
                 if (o.diverged()) {
+                    int confirmed = confirmations(runner, o);
+                    if (confirmed < CONFIRMATIONS) {
+                        // The same steps do not always diverge: timing in the kernel or a harness bug. Reported,
+                        // not shrunk (a shrink would chase noise) and not saved as a replay.
+                        Finding f = finding(runner, seed, false, null, o.ops(), o.divergence(), null, false);
+                        findings.add(f);
+                        out.printf("%nUNSTABLE: the divergence below reproduced in %d of %d re-runs of the same "
+                                + "steps%n", confirmed, CONFIRMATIONS);
+                        report(out, runner, f);
+                        break;
+                    }
                     Shrinker.Result shrunk = new Shrinker(runner, config.shrinkBudget()).shrink(o.ops(),
                             o.divergence());
-                    Finding f = finding(runner, seed, false, null, shrunk.ops(), shrunk.divergence(), shrunk);
+                    Finding f = finding(runner, seed, false, null, shrunk.ops(), shrunk.divergence(), shrunk, true);
                     if (config.saveReplays() && store != null && f.catalogued().isEmpty()) {
                         Path file = store.save(replayCase(runner, seed, f), f.cReproducer(), f.junitBody());
                         f = new Finding(f.seed(), false, file, f.steps(), f.divergence(), f.catalogued(), shrunk,
-                                f.cReproducer(), f.junitBody());
+                                f.cReproducer(), f.junitBody(), true);
                     }
                     findings.add(f);
                     report(out, runner, f);
@@ -147,8 +165,20 @@ public final class LockstepCheck {
                 d.subjectValue(), f.steps());
     }
 
+    private static int confirmations(LockstepRunner runner, LockstepRunner.Outcome o) {
+        int confirmed = 0;
+        for (int i = 0; i < CONFIRMATIONS; i++) {
+            LockstepRunner.Outcome again = runner.run(o.ops(), null);
+            if (again.diverged() && again.divergence().signature().equals(o.divergence().signature())
+                    && again.divergence().step() == o.divergence().step()) {
+                confirmed++;
+            }
+        }
+        return confirmed;
+    }
+
     private Finding finding(LockstepRunner runner, long seed, boolean fromReplay, Path file, List<Op> steps,
-            Divergence d, Shrinker.Result shrunk) {
+            Divergence d, Shrinker.Result shrunk, boolean stable) {
         List<String> trace = runner.trace(steps, config.kernelSide());
         boolean[] refused = new boolean[steps.size()];
         for (int i = 0; i < refused.length && i < trace.size(); i++) {
@@ -157,7 +187,7 @@ public final class LockstepCheck {
         String title = "seed " + seed + ", " + d.field() + " diverges at step " + d.step();
         String c = CReproducer.generate(title, steps, refused);
         String junit = JavaReproducer.testMethod("seed" + Long.toUnsignedString(seed) + d.field(), steps, d);
-        return new Finding(seed, fromReplay, file, steps, d, catalogue.match(d), shrunk, c, junit);
+        return new Finding(seed, fromReplay, file, steps, d, catalogue.match(d), shrunk, c, junit, stable);
     }
 
     private void report(PrintWriter out, LockstepRunner runner, Finding f) {
@@ -195,8 +225,8 @@ public final class LockstepCheck {
                 s.nanos() / 1e9, s.stepsPerSecond());
         out.println("coverage:");
         out.print(s.coverage().table());
-        out.printf("divergences: %d new, %d catalogued%n", s.newDivergences().size(),
-                s.cataloguedDivergences().size());
+        out.printf("divergences: %d new, %d catalogued (%d of them unstable: not reproduced on every re-run)%n",
+                s.newDivergences().size(), s.cataloguedDivergences().size(), s.unstableDivergences().size());
         out.flush();
     }
 }

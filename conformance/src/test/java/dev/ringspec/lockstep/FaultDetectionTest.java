@@ -72,6 +72,21 @@ class FaultDetectionTest {
     }
 
     @Test
+    void aDivergenceThatDoesNotReproduceIsReportedUnstableNotShrunkNotSaved() {
+        StringWriter text = new StringWriter();
+        LockstepCheck.Summary s = check(FaultInjectingKernel.Fault.FLIP_RES_AT_RANDOM, DivergenceCatalogue.empty())
+                .run(new PrintWriter(text));
+        assertThat(s.findings()).hasSize(1);
+        LockstepCheck.Finding f = s.findings().getFirst();
+        assertThat(f.stable()).isFalse();
+        assertThat(f.shrink()).isNull();
+        assertThat(f.replayFile()).isNull();
+        assertThat(s.unstableDivergences()).containsExactly(f);
+        assertThat(text.toString()).contains("UNSTABLE: the divergence below reproduced in");
+        assertThat(replays).isEmptyDirectory();
+    }
+
+    @Test
     void catalogueHitIsReportedApartAndNotAsNew() {
         LockstepCheck.Config config = LockstepCheck.Config.defaults().withReplayDirectory(null).withSaveReplays(false);
         LockstepCheck.Summary found = new LockstepCheck(KernelTests.kernel("kernel"),

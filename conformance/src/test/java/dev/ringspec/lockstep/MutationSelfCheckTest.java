@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.PrintWriter;
-import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -25,8 +24,8 @@ class MutationSelfCheckTest {
                 faults -> KernelTests.faulty(faults.iterator().next()), KernelTests.kernel("kernel"),
                 LockstepCheck.Config.defaults());
         List<MutationSelfCheck.MutantResult> results = selfCheck.run(
-                Arrays.asList(FaultInjectingKernel.Fault.values()), new PrintWriter(System.out));
-        assertThat(results).hasSize(FaultInjectingKernel.Fault.values().length);
+                FaultInjectingKernel.Fault.deterministic(), new PrintWriter(System.out));
+        assertThat(results).hasSize(FaultInjectingKernel.Fault.deterministic().size()).hasSizeGreaterThanOrEqualTo(5);
         MutationSelfCheck.assertAllCaught(results);
     }
 
