@@ -33,6 +33,7 @@ import static dev.ringspec.uapi.IoUring.IOSQE_IO_LINK;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import dev.ringspec.nativerunner.Posix;
 import dev.ringspec.seam.Cqe;
@@ -52,6 +53,7 @@ import dev.ringspec.uapi.IoUringRsrcUpdate;
 import dev.ringspec.uapi.IoUringSqe;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -421,7 +423,7 @@ public final class LockstepRunner implements AutoCloseable {
             long off = s.sq.sqeOffset(sqeIndex);
             int opcode = Byte.toUnsignedInt(sqes.get(JAVA_BYTE, off + IoUringSqe.OPCODE_OFFSET));
             int flags = Byte.toUnsignedInt(sqes.get(JAVA_BYTE, off + IoUringSqe.FLAGS_OFFSET));
-            int ioprio = sqes.get(java.lang.foreign.ValueLayout.JAVA_SHORT, off + IoUringSqe.IOPRIO_OFFSET);
+            int ioprio = sqes.get(JAVA_SHORT, off + IoUringSqe.IOPRIO_OFFSET);
             int nopFlags = sqes.get(JAVA_INT, off + IoUringSqe.NOP_FLAGS_OFFSET);
             boolean fails = surelyFailsInit(opcode, flags, ioprio, nopFlags);
             boolean linked = (flags & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK)) != 0;
@@ -532,6 +534,7 @@ public final class LockstepRunner implements AutoCloseable {
                 s.cq.storeReleaseHead(head);
                 yield 0;
             }
+            // Pairs with the kernel's READ_ONCE of cq.head, as a consume does, whatever the value.
             case Op.MoveCqHead m -> {
                 s.cq.storeReleaseHead(s.cq.readOnceHead() + m.delta());
                 yield 0;
@@ -772,7 +775,7 @@ public final class LockstepRunner implements AutoCloseable {
 
         void readWords(int[] w) {
             if (ring == null) {
-                java.util.Arrays.fill(w, 0);
+                Arrays.fill(w, 0);
                 return;
             }
             w[SQ_HEAD] = sq.loadAcquireHead();
