@@ -133,8 +133,15 @@ public final class LockstepCheck {
                     int confirmed = confirmations(runner, o);
                     if (confirmed < CONFIRMATIONS) {
                         // The same steps do not always diverge: timing in the kernel or a harness bug. Reported,
-                        // not shrunk (a shrink would chase noise) and not saved as a replay.
+                        // not shrunk (a shrink would chase noise), kept for study under unstable/ where it is
+                        // not replayed first.
                         Finding f = finding(runner, seed, false, null, o.ops(), o.divergence(), null, false);
+                        if (config.saveReplays() && store != null) {
+                            Path file = new ReplayStore(store.directory().resolve("unstable"))
+                                    .save(replayCase(runner, seed, f), f.cReproducer(), f.junitBody());
+                            f = new Finding(f.seed(), false, file, f.steps(), f.divergence(), f.catalogued(), null,
+                                    f.cReproducer(), f.junitBody(), false);
+                        }
                         findings.add(f);
                         out.printf("%nUNSTABLE: the divergence below reproduced in %d of %d re-runs of the same "
                                 + "steps%n", confirmed, CONFIRMATIONS);
@@ -213,7 +220,8 @@ public final class LockstepCheck {
             out.println("  " + line);
         }
         if (f.replayFile() != null && !f.fromReplay()) {
-            out.println("  replay saved: " + f.replayFile() + " (with .c.txt and .junit.txt reproducers)");
+            out.println("  " + (f.stable() ? "replay" : "unstable case") + " saved: " + f.replayFile()
+                    + " (with .c.txt and .junit.txt reproducers)");
         }
         out.flush();
     }
