@@ -2,21 +2,43 @@ package dev.ringspec.cli;
 
 import dev.ringspec.capabilities.CapabilityProbe;
 import dev.ringspec.capabilities.KernelCapabilities;
+import dev.ringspec.lockstep.DivergenceCatalogue;
+import dev.ringspec.lockstep.LockstepCheck;
+import dev.ringspec.lockstep.ReferenceBackends;
+import dev.ringspec.lockstep.ReplayStore;
 import dev.ringspec.nativerunner.IoUringAvailability;
 import dev.ringspec.nativerunner.NativeIoUring;
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
- * {@code ringspec check}: the main job, checking this kernel against the model. Until the lockstep engine lands
- * it runs the capability report and says so.
+ * {@code ringspec check}: the capability report of this kernel, then the lockstep run: saved replays first, then
+ * generated runs, each step checked on the reference and on this kernel.
  */
 @Command(name = "check", mixinStandardHelpOptions = true,
-        description = "Check this kernel against the model (for now: the capability report; the lockstep run "
-                + "comes with the reference model).")
+        description = "Check this kernel against the reference in lockstep: replays first, then generated runs.")
 final class CheckCommand implements Callable<Integer> {
+    @Option(names = "--seed", description = "Seed of the first run; run r uses seed + r (default: ${DEFAULT-VALUE}).")
+    private long seed = 1;
+
+    @Option(names = "--steps", description = "Steps per run (default: ${DEFAULT-VALUE}).")
+    private int steps = 200;
+
+    @Option(names = "--runs", description = "Generated runs: the budget (default: ${DEFAULT-VALUE}).")
+    private int runs = 1000;
+
+    @Option(names = "--replay-dir", description = "Replays to run first, and where new ones are saved "
+            + "(default: ${DEFAULT-VALUE}).")
+    private Path replayDir = ReplayStore.DEFAULT_DIRECTORY;
+
+    @Option(names = "--shrink-seconds", description = "Time cap of one shrink (default: ${DEFAULT-VALUE}).")
+    private int shrinkSeconds = 10;
+
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
@@ -28,12 +50,25 @@ final class CheckCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("ringspec: " + availability.reason());
             return IoUringAvailability.EXIT_UNAVAILABLE;
         }
-        out.println("ringspec check: the lockstep run against the reference model is not built yet; "
-                + "this is the capability report of this kernel.");
-        out.println();
+        if (steps < 1 || runs < 0) {
+            spec.commandLine().getErr().println("ringspec: --steps must be at least 1 and --runs at least 0");
+            return 2;
+        }
         KernelCapabilities caps = CapabilityProbe.probe(new NativeIoUring());
         out.print(CapsReport.of(caps).table());
+        out.println();
+        if (!ReferenceBackends.referenceIsModel()) {
+            out.println("NOTE: the reference model is not plugged in yet (see ReferenceBackends); this is a harness "
+                    + "self-test: the kernel checked against itself, which must never diverge.");
+        }
+        LockstepCheck.Config config = LockstepCheck.Config.defaults().withSeed(seed).withSteps(steps).withRuns(runs)
+                .withReplayDirectory(replayDir).withShrinkBudget(Duration.ofSeconds(shrinkSeconds));
+        LockstepCheck check = new LockstepCheck(ReferenceBackends.reference(caps), ReferenceBackends.kernel(),
+                DivergenceCatalogue.load(), config);
+        out.printf("lockstep: seed %d, %d runs of %d steps, replays from %s%n", seed, runs, steps, replayDir);
         out.flush();
-        return 0;
+        LockstepCheck.Summary summary = check.run(out);
+        LockstepCheck.printSummary(out, summary);
+        return summary.newDivergences().isEmpty() ? 0 : 1;
     }
 }

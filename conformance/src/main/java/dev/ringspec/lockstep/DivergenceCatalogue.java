@@ -1,0 +1,67 @@
+package dev.ringspec.lockstep;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Every confirmed difference between the kernel and the intended semantics, recorded once (TigerBeetle style),
+ * in {@code divergence-catalogue.json}. A divergence whose signature matches an entry is reported as catalogued;
+ * any other is new. Nothing is ever skipped silently: catalogued divergences are still reported, apart.
+ */
+public record DivergenceCatalogue(List<Entry> entries) {
+    public static final String RESOURCE = "/divergence-catalogue.json";
+
+    public DivergenceCatalogue {
+        entries = List.copyOf(entries);
+    }
+
+    /**
+     * One confirmed difference.
+     *
+     * @param id a short stable name
+     * @param signature the {@link Divergence#signature()} it matches (kind of step and field)
+     * @param kernelVersions the kernel releases that show it, for example {@code "6.18.0 - 6.18.44"}
+     * @param observed what the kernel does
+     * @param intended what the specification says
+     * @param evidence where this was established (kernel source, commit, man page, experiment)
+     * @param replay the minimal replay file name
+     * @param wrongSide {@code "kernel"} or {@code "model"}
+     * @param why why that side is judged wrong
+     */
+    public record Entry(String id, String signature, String kernelVersions, String observed, String intended,
+            String evidence, String replay, String wrongSide, String why) {
+    }
+
+    public static DivergenceCatalogue empty() {
+        return new DivergenceCatalogue(List.of());
+    }
+
+    /** The catalogue shipped with ringspec. */
+    public static DivergenceCatalogue load() {
+        try (InputStream in = DivergenceCatalogue.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("the divergence catalogue " + RESOURCE + " is missing");
+            }
+            return new ObjectMapper().readValue(in, DivergenceCatalogue.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the divergence catalogue", e);
+        }
+    }
+
+    public static DivergenceCatalogue load(Path file) {
+        try {
+            return new ObjectMapper().readValue(file.toFile(), DivergenceCatalogue.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the divergence catalogue " + file, e);
+        }
+    }
+
+    public Optional<Entry> match(Divergence divergence) {
+        return entries.stream().filter(e -> e.signature().equals(divergence.signature())).findFirst();
+    }
+}

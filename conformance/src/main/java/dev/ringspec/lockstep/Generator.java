@@ -1,0 +1,417 @@
+package dev.ringspec.lockstep;
+
+import static dev.ringspec.lockstep.LockstepRunner.CQ_HEAD;
+import static dev.ringspec.lockstep.LockstepRunner.CQ_TAIL;
+import static dev.ringspec.lockstep.LockstepRunner.SQ_FLAGS;
+import static dev.ringspec.lockstep.LockstepRunner.SQ_HEAD;
+import static dev.ringspec.lockstep.LockstepRunner.SQ_TAIL;
+import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
+import static dev.ringspec.uapi.IoUring.IORING_NOP_CQE32;
+import static dev.ringspec.uapi.IoUring.IORING_NOP_FILE;
+import static dev.ringspec.uapi.IoUring.IORING_NOP_FIXED_BUFFER;
+import static dev.ringspec.uapi.IoUring.IORING_NOP_FIXED_FILE;
+import static dev.ringspec.uapi.IoUring.IORING_NOP_INJECT_RESULT;
+import static dev.ringspec.uapi.IoUring.IORING_NOP_TW;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_CLAMP;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_COOP_TASKRUN;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE32;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE_MIXED;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQSIZE;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_NO_SQARRAY;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_R_DISABLED;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQE128;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SUBMIT_ALL;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_TASKRUN_FLAG;
+import static dev.ringspec.uapi.IoUring.IORING_SQ_CQ_OVERFLOW;
+import static dev.ringspec.uapi.IoUring.IOSQE_ASYNC;
+import static dev.ringspec.uapi.IoUring.IOSQE_BUFFER_SELECT;
+import static dev.ringspec.uapi.IoUring.IOSQE_CQE_SKIP_SUCCESS;
+import static dev.ringspec.uapi.IoUring.IOSQE_FIXED_FILE;
+import static dev.ringspec.uapi.IoUring.IOSQE_IO_DRAIN;
+import static dev.ringspec.uapi.IoUring.IOSQE_IO_HARDLINK;
+import static dev.ringspec.uapi.IoUring.IOSQE_IO_LINK;
+
+import dev.ringspec.seam.U32;
+import java.util.ArrayDeque;
+import java.util.SplittableRandom;
+
+/**
+ * Picks the next step from a seed and from what the reference ring shows now (tail-head distances, the overflow
+ * flag, the wrap position), with weights that steer runs into the corners: full CQs and overflow, 32-byte CQEs at
+ * the wrap of CQE_MIXED rings, invalid SQ array entries, chains failing at each position, drain after skip,
+ * second-thread calls, resizes. Steps come in small batches (write SQEs, publish, enter), each step on its own.
+ */
+final class Generator {
+    /** The ring variants of the brief, ORed one or two at a time. */
+    private static final int[] VARIANTS = {0, IORING_SETUP_SQE128, IORING_SETUP_CQE32, IORING_SETUP_NO_SQARRAY,
+        IORING_SETUP_CQE_MIXED, IORING_SETUP_SUBMIT_ALL, IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+        IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG,
+        IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG, IORING_SETUP_R_DISABLED,
+        IORING_SETUP_R_DISABLED | IORING_SETUP_SINGLE_ISSUER,
+        // CQE_MIXED again, alone and with deferred task work: its wrap (skip filler, 32-byte CQE) is the rarest corner.
+        IORING_SETUP_CQE_MIXED, IORING_SETUP_CQE_MIXED | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN};
+    private static final int[] INJECTED = {0, 1, 1234, -5, -22, Integer.MIN_VALUE, Integer.MAX_VALUE};
+    private static final int[] FILE_FDS = {-1, 0, 1, 2, 99_999};
+
+    private final long seed;
+    private SplittableRandom random;
+    private final ArrayDeque<Op> queue = new ArrayDeque<>();
+    private long nextUserData;
+    private boolean enabled;
+
+    Generator(long seed) {
+        this.seed = seed;
+    }
+
+    void reset() {
+        random = new SplittableRandom(seed);
+        queue.clear();
+        nextUserData = 1;
+        enabled = false;
+    }
+
+    Op next(LockstepRunner r) {
+        if (queue.isEmpty()) {
+            plan(r);
+        }
+        return queue.poll();
+    }
+
+    private int pick(int bound) {
+        return random.nextInt(bound);
+    }
+
+    private boolean chance(int percent) {
+        return random.nextInt(100) < percent;
+    }
+
+    private void plan(LockstepRunner r) {
+        if (!r.hasRing()) {
+            queue.add(setup());
+            return;
+        }
+        int flags = r.ringFlags();
+        int sqEntries = r.sqEntries();
+        int cqEntries = r.cqEntries();
+        int visible = (int) Math.min(U32.distance(r.word(CQ_TAIL), r.word(CQ_HEAD)), cqEntries);
+        boolean overflow = (r.word(SQ_FLAGS) & IORING_SQ_CQ_OVERFLOW) != 0;
+        boolean mixed = (flags & IORING_SETUP_CQE_MIXED) != 0;
+        if ((flags & IORING_SETUP_R_DISABLED) != 0 && !enabled && chance(60)) {
+            enabled = true;
+            queue.add(chance(25) ? new Op.OnOtherThread(new Op.EnableRings()) : new Op.EnableRings());
+            return;
+        }
+        int[] weights = {
+            30, // 0 submit a batch of NOPs
+            10, // 1 a link chain, failing at some position or not
+            visible < cqEntries || !overflow ? 10 : 2, // 2 fill the CQ to force the wrap and overflow
+            visible > 0 ? 15 : 1, // 3 consume CQEs
+            overflow ? 10 : 3, // 4 GETEVENTS: flush the overflow, run deferred task work
+            mixed ? 12 : 0, // 5 a 32-byte CQE at the wrap of a CQE_MIXED ring
+            (flags & IORING_SETUP_NO_SQARRAY) == 0 ? 5 : 0, // 6 an invalid SQ array entry
+            2, // 7 a tail far ahead
+            2, // 8 move the CQ head anywhere
+            4, // 9 skip, then drain
+            6, // 10 files and buffers
+            4, // 11 the other thread
+            (flags & IORING_SETUP_DEFER_TASKRUN) != 0 ? 4 : 0, // 12 resize
+            3, // 13 an SQE with arbitrary fields
+            1, // 14 a new ring
+        };
+        int total = 0;
+        for (int w : weights) {
+            total += w;
+        }
+        int x = pick(total);
+        int choice = 0;
+        while (x >= weights[choice]) {
+            x -= weights[choice++];
+        }
+        switch (choice) {
+            case 0 -> batch(r, 1 + pick(Math.min(sqEntries, 8)), false);
+            case 1 -> chain(r);
+            case 2 -> fill(r, cqEntries - visible + 1 + pick(3));
+            case 3 -> queue.add(new Op.ConsumeCqes(chance(50) ? visible : 1 + pick(Math.max(visible, 1)),
+                    mixed && chance(10)));
+            case 4 -> queue.add(new Op.Enter(0, chance(50) ? 0 : pick(visible + 1), IORING_ENTER_GETEVENTS));
+            case 5 -> mixedWrap(r);
+            case 6 -> invalidArray(r);
+            case 7 -> {
+                queue.add(new Op.PublishTail(sqEntries + 1 + pick(2 * sqEntries)));
+                queue.add(new Op.Enter(1 + pick(2 * sqEntries), 0, 0));
+            }
+            case 8 -> queue.add(new Op.MoveCqHead(chance(50) ? pick(7) - 3 : cqEntries + pick(cqEntries + 1)));
+            case 9 -> skipThenDrain(r);
+            case 10 -> resources(r);
+            case 11 -> otherThread(r);
+            case 12 -> queue.add(resize());
+            case 13 -> fuzz(r);
+            default -> queue.add(setup());
+        }
+    }
+
+    private Op.Setup setup() {
+        int flags = VARIANTS[pick(VARIANTS.length)];
+        if (chance(25)) {
+            flags |= VARIANTS[pick(VARIANTS.length)];
+        }
+        int entries = chance(80) ? 1 << pick(4) : pick(20);
+        int cq = 0;
+        if (chance(50)) {
+            flags |= IORING_SETUP_CQSIZE;
+            cq = chance(85) ? Math.max(entries, 1) << pick(3) : pick(40);
+        }
+        enabled = false;
+        return new Op.Setup(entries, flags, cq);
+    }
+
+    private Op.Resize resize() {
+        int flags = IORING_SETUP_CQSIZE | (chance(10) ? IORING_SETUP_CLAMP : 0);
+        if (chance(10)) {
+            flags = chance(50) ? 0 : IORING_SETUP_NO_SQARRAY;
+        }
+        int sq = 1 << pick(5);
+        return new Op.Resize(sq, sq << pick(3), flags);
+    }
+
+    private long userData() {
+        return nextUserData++;
+    }
+
+    /** A NOP of a random flavour: injected results, files, buffers, task work, 32-byte CQEs, skip, bad bits. */
+    private Op.WriteSqe nop(LockstepRunner r, int slot, int extraFlags) {
+        int nopFlags = 0;
+        int len = 0;
+        int fd = 0;
+        int bufIndex = 0;
+        int ioprio = 0;
+        int flags = extraFlags;
+        long off = 0;
+        long addr = 0;
+        int opcode = 0;
+        int kind = pick(20);
+        switch (kind) {
+            case 0, 1, 2 -> {
+                nopFlags = IORING_NOP_INJECT_RESULT;
+                len = INJECTED[pick(INJECTED.length)];
+            }
+            case 3 -> {
+                nopFlags = IORING_NOP_FILE;
+                fd = FILE_FDS[pick(FILE_FDS.length)];
+            }
+            case 4 -> {
+                nopFlags = IORING_NOP_FILE | IORING_NOP_FIXED_FILE;
+                fd = pick(4);
+            }
+            case 5 -> {
+                nopFlags = IORING_NOP_FIXED_BUFFER;
+                bufIndex = pick(4);
+            }
+            case 6 -> nopFlags = IORING_NOP_TW | (chance(50) ? IORING_NOP_INJECT_RESULT : 0);
+            case 7, 8 -> {
+                nopFlags = IORING_NOP_CQE32;
+                off = 0xc0ffee00L + slot;
+                addr = 0xf00d0000L + slot;
+            }
+            case 9 -> flags |= IOSQE_CQE_SKIP_SUCCESS;
+            case 10 -> nopFlags = 1 << 6;
+            case 11 -> ioprio = 1;
+            case 12 -> flags |= IOSQE_BUFFER_SELECT | (chance(50) ? IOSQE_ASYNC : 0);
+            case 13 -> flags |= 0x80 | (chance(50) ? IOSQE_ASYNC : 0);
+            case 14 -> opcode = chance(50) ? 200 : 255;
+            case 15 -> {
+                flags |= IOSQE_CQE_SKIP_SUCCESS;
+                nopFlags = IORING_NOP_INJECT_RESULT;
+                len = -11;
+            }
+            default -> {
+            }
+        }
+        if (mixedOrBig(r) && chance(20)) {
+            nopFlags |= IORING_NOP_CQE32;
+            off = 0x1111;
+            addr = 0x2222;
+        }
+        if (nopFlags == IORING_NOP_INJECT_RESULT && len == 0 && chance(30)) {
+            len = 7;
+        }
+        return new Op.WriteSqe(slot, opcode, flags, ioprio, fd, off, addr, len, nopFlags, userData(), bufIndex, 0);
+    }
+
+    private static boolean mixedOrBig(LockstepRunner r) {
+        return (r.ringFlags() & (IORING_SETUP_CQE_MIXED | IORING_SETUP_CQE32)) != 0;
+    }
+
+    /** Writes NOPs at the next {@code count} tail positions (identity SQ array), publishes and enters. */
+    private void batch(LockstepRunner r, int count, boolean plain) {
+        int tail = r.word(SQ_TAIL);
+        for (int i = 0; i < count; i++) {
+            int position = tail + i;
+            queue.add(plain ? Op.WriteSqe.nop(position, 0, 0, 0, userData()) : nop(r, position, 0));
+            queue.add(new Op.WriteArray(position, position & (r.sqEntries() - 1)));
+        }
+        publishAndEnter(r, count);
+    }
+
+    private void publishAndEnter(LockstepRunner r, int count) {
+        queue.add(new Op.PublishTail(count));
+        int pending = (int) Math.min(U32.distance(r.word(SQ_TAIL), r.word(SQ_HEAD)) + count, Integer.MAX_VALUE);
+        int visible = (int) Math.min(U32.distance(r.word(CQ_TAIL), r.word(CQ_HEAD)), r.cqEntries());
+        int toSubmit = chance(85) ? pending : pick(pending + 3);
+        int enterFlags = chance(30) ? IORING_ENTER_GETEVENTS : 0;
+        if (chance(2)) {
+            enterFlags |= 1 << 20;
+        }
+        int min = (enterFlags & IORING_ENTER_GETEVENTS) != 0 && chance(50) ? pick(visible + 1) : 0;
+        queue.add(chance(5) ? new Op.OnOtherThread(new Op.Enter(toSubmit, min, enterFlags))
+                : new Op.Enter(toSubmit, min, enterFlags));
+    }
+
+    /** 2 to 4 linked SQEs (sometimes hard links), one of them failing at init or at run time, or none. */
+    private void chain(LockstepRunner r) {
+        int length = 2 + pick(Math.max(1, Math.min(r.sqEntries(), 4) - 1));
+        if (length > r.sqEntries()) {
+            batch(r, r.sqEntries(), false);
+            return;
+        }
+        int failAt = chance(70) ? pick(length) : -1;
+        int link = chance(25) ? IOSQE_IO_HARDLINK : IOSQE_IO_LINK;
+        int tail = r.word(SQ_TAIL);
+        for (int i = 0; i < length; i++) {
+            int position = tail + i;
+            int flags = (i < length - 1 ? link : 0) | (chance(15) ? IOSQE_CQE_SKIP_SUCCESS : 0);
+            Op.WriteSqe sqe;
+            if (i == failAt) {
+                sqe = switch (pick(4)) {
+                    case 0 -> new Op.WriteSqe(position, 200, flags, 0, 0, 0, 0, 0, 0, userData(), 0, 0);
+                    case 1 -> new Op.WriteSqe(position, 0, flags, 1, 0, 0, 0, 0, 0, userData(), 0, 0);
+                    case 2 -> Op.WriteSqe.nop(position, flags, IORING_NOP_INJECT_RESULT, -5, userData());
+                    default -> Op.WriteSqe.nop(position, flags | 0x80, 0, 0, userData());
+                };
+            } else {
+                sqe = Op.WriteSqe.nop(position, flags, chance(30) ? IORING_NOP_TW : 0, 0, userData());
+            }
+            queue.add(sqe);
+            queue.add(new Op.WriteArray(position, position & (r.sqEntries() - 1)));
+        }
+        publishAndEnter(r, length);
+    }
+
+    private void fill(LockstepRunner r, int count) {
+        int left = count;
+        boolean first = true;
+        while (left > 0) {
+            int n = Math.min(left, r.sqEntries());
+            if (first) {
+                batch(r, n, true);
+                first = false;
+            } else {
+                // The earlier batches' tails are not visible yet: write at relative positions after them.
+                int tail = r.word(SQ_TAIL) + (count - left);
+                for (int i = 0; i < n; i++) {
+                    queue.add(Op.WriteSqe.nop(tail + i, 0, 0, 0, userData()));
+                    queue.add(new Op.WriteArray(tail + i, (tail + i) & (r.sqEntries() - 1)));
+                }
+                queue.add(new Op.PublishTail(n));
+                queue.add(new Op.Enter(n, 0, 0));
+            }
+            left -= n;
+        }
+    }
+
+    /** Brings the CQ tail to the last slot with plain NOPs, then posts a NOP_CQE32 there. */
+    private void mixedWrap(LockstepRunner r) {
+        int cqMask = r.cqEntries() - 1;
+        int tail = r.word(CQ_TAIL);
+        int visible = (int) Math.min(U32.distance(tail, r.word(CQ_HEAD)), r.cqEntries());
+        int toLast = (cqMask - (tail & cqMask)) & cqMask;
+        if (toLast > 0 && visible + toLast <= r.cqEntries() && toLast <= r.sqEntries()) {
+            batch(r, toLast, true);
+            return;
+        }
+        if (visible > 0 && chance(50)) {
+            queue.add(new Op.ConsumeCqes(visible - (chance(50) ? 0 : 1)));
+        }
+        int position = r.word(SQ_TAIL);
+        queue.add(new Op.WriteSqe(position, 0, 0, 0, 0, 0xc0ffeeL, 0xf00dL, 0, IORING_NOP_CQE32, userData(), 0,
+                0));
+        queue.add(new Op.WriteArray(position, position & (r.sqEntries() - 1)));
+        publishAndEnter(r, 1);
+    }
+
+    private void invalidArray(LockstepRunner r) {
+        int count = 1 + pick(Math.min(r.sqEntries(), 4));
+        int bad = pick(count);
+        int tail = r.word(SQ_TAIL);
+        for (int i = 0; i < count; i++) {
+            int position = tail + i;
+            queue.add(Op.WriteSqe.nop(position, 0, 0, 0, userData()));
+            int value = i == bad ? (chance(50) ? r.sqEntries() + pick(100) : -1 - pick(3))
+                    : position & (r.sqEntries() - 1);
+            queue.add(new Op.WriteArray(position, value));
+        }
+        publishAndEnter(r, count);
+    }
+
+    private void skipThenDrain(LockstepRunner r) {
+        if (r.sqEntries() < 2) {
+            batch(r, 1, false);
+            return;
+        }
+        int tail = r.word(SQ_TAIL);
+        queue.add(Op.WriteSqe.nop(tail, IOSQE_CQE_SKIP_SUCCESS, 0, 0, userData()));
+        queue.add(new Op.WriteArray(tail, tail & (r.sqEntries() - 1)));
+        queue.add(Op.WriteSqe.nop(tail + 1, IOSQE_IO_DRAIN | (chance(30) ? IOSQE_CQE_SKIP_SUCCESS : 0), 0, 0,
+                userData()));
+        queue.add(new Op.WriteArray(tail + 1, (tail + 1) & (r.sqEntries() - 1)));
+        publishAndEnter(r, 2);
+    }
+
+    private void resources(LockstepRunner r) {
+        int count = 1 + pick(4);
+        int pattern = random.nextInt();
+        queue.add(switch (pick(6)) {
+            case 0 -> new Op.RegisterFiles(count, true, 0);
+            case 1 -> new Op.RegisterFiles(count, false, pattern);
+            case 2 -> new Op.UpdateFiles(pick(5), 1 + pick(3), pattern);
+            case 3 -> new Op.UnregisterFiles();
+            case 4 -> new Op.RegisterBuffers(count, chance(90) ? 1 + pick(LockstepRunner.BUFFER_BYTES) : 0);
+            default -> new Op.UnregisterBuffers();
+        });
+    }
+
+    private void otherThread(LockstepRunner r) {
+        switch (pick(3)) {
+            case 0 -> {
+                int tail = r.word(SQ_TAIL);
+                queue.add(Op.WriteSqe.nop(tail, 0, chance(30) ? IORING_NOP_TW : 0, 0, userData()));
+                queue.add(new Op.WriteArray(tail, tail & (r.sqEntries() - 1)));
+                queue.add(new Op.PublishTail(1));
+                int pending = (int) U32.distance(r.word(SQ_TAIL), r.word(SQ_HEAD)) + 1;
+                queue.add(new Op.OnOtherThread(new Op.Enter(pending, 0, 0)));
+            }
+            case 1 -> queue.add(new Op.OnOtherThread(new Op.Enter(0, 0, IORING_ENTER_GETEVENTS)));
+            default -> queue.add(new Op.OnOtherThread(new Op.RegisterFiles(1 + pick(3), true, 0)));
+        }
+    }
+
+    /** One SQE with arbitrary fields at the tail (never linked: a dangling link would go to io-wq). */
+    private void fuzz(LockstepRunner r) {
+        int tail = r.word(SQ_TAIL);
+        int flags = random.nextInt(0x100) & ~(IOSQE_IO_LINK | IOSQE_IO_HARDLINK);
+        if ((flags & (IOSQE_ASYNC | IOSQE_IO_DRAIN)) != 0 && chance(50)) {
+            flags |= 0x80;
+        }
+        if ((flags & IOSQE_FIXED_FILE) != 0) {
+            flags &= ~IOSQE_FIXED_FILE;
+        }
+        int opcode = chance(70) ? 0 : 100 + pick(156);
+        queue.add(new Op.WriteSqe(tail, opcode, flags, chance(10) ? pick(8) : 0, FILE_FDS[pick(FILE_FDS.length)],
+                random.nextLong(), random.nextLong(), random.nextInt(), random.nextInt(0x80), userData(), pick(8),
+                chance(10) ? 1 + pick(3) : 0));
+        queue.add(new Op.WriteArray(tail, tail & (r.sqEntries() - 1)));
+        publishAndEnter(r, 1);
+    }
+}

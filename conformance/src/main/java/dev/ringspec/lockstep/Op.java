@@ -1,0 +1,328 @@
+package dev.ringspec.lockstep;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import dev.ringspec.uapi.IoUring;
+
+/**
+ * One step an application can take on one ring. Steps are positional only through the ring's own counters
+ * ({@link PublishTail} and {@link MoveCqHead} are relative), so any subsequence of a valid sequence is still a
+ * sequence the runner can execute: that is what makes shrinking by deletion sound.
+ *
+ * <p>Every step is deterministic on any backend that follows the kernel's rules: NOP-centred SQEs, no real I/O;
+ * the runner refuses (on both sides alike) the few enters that would hand work to io-wq or wait forever.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "op")
+@JsonSubTypes({
+    @JsonSubTypes.Type(value = Op.Setup.class, name = "setup"),
+    @JsonSubTypes.Type(value = Op.WriteSqe.class, name = "writeSqe"),
+    @JsonSubTypes.Type(value = Op.WriteArray.class, name = "writeArray"),
+    @JsonSubTypes.Type(value = Op.PublishTail.class, name = "publishTail"),
+    @JsonSubTypes.Type(value = Op.Enter.class, name = "enter"),
+    @JsonSubTypes.Type(value = Op.ConsumeCqes.class, name = "consumeCqes"),
+    @JsonSubTypes.Type(value = Op.MoveCqHead.class, name = "moveCqHead"),
+    @JsonSubTypes.Type(value = Op.RegisterFiles.class, name = "registerFiles"),
+    @JsonSubTypes.Type(value = Op.UpdateFiles.class, name = "updateFiles"),
+    @JsonSubTypes.Type(value = Op.UnregisterFiles.class, name = "unregisterFiles"),
+    @JsonSubTypes.Type(value = Op.RegisterBuffers.class, name = "registerBuffers"),
+    @JsonSubTypes.Type(value = Op.UnregisterBuffers.class, name = "unregisterBuffers"),
+    @JsonSubTypes.Type(value = Op.EnableRings.class, name = "enableRings"),
+    @JsonSubTypes.Type(value = Op.Resize.class, name = "resize"),
+    @JsonSubTypes.Type(value = Op.OnOtherThread.class, name = "onOtherThread"),
+})
+public sealed interface Op {
+
+    /** A readable one-line form for reports. */
+    String describe();
+
+    /** A Java expression that builds this step, for generated JUnit bodies. */
+    String javaSource();
+
+    /**
+     * {@code io_uring_setup(entries, {flags, cq_entries})}; closes the run's current ring first. {@code cqEntries}
+     * is passed as given (the kernel reads it only under {@code IORING_SETUP_CQSIZE}).
+     */
+    record Setup(int entries, int flags, int cqEntries) implements Op {
+        @Override
+        public String describe() {
+            return "setup(entries " + entries + ", flags " + FlagNames.setup(flags) + ", cq " + cqEntries + ")";
+        }
+
+        @Override
+        public String javaSource() {
+            return "new Op.Setup(" + entries + ", 0x" + Integer.toHexString(flags) + ", " + cqEntries + ")";
+        }
+    }
+
+    /** Writes a whole SQE at SQE index {@code slot & (sqEntries - 1)}; the other bytes are zeroed. */
+    record WriteSqe(int slot, int opcode, int flags, int ioprio, int fd, long off, long addr, int len, int opFlags,
+            long userData, int bufIndex, int personality) implements Op {
+
+        /** A NOP with the given SQE flags, NOP flags, injected result and user_data. */
+        public static WriteSqe nop(int slot, int flags, int nopFlags, int len, long userData) {
+            return new WriteSqe(slot, IoUring.IORING_OP_NOP, flags, 0, 0, 0, 0, len, nopFlags, userData, 0, 0);
+        }
+
+        @Override
+        public String describe() {
+            StringBuilder b = new StringBuilder("writeSqe(slot ").append(slot).append(": ");
+            b.append(opcode == IoUring.IORING_OP_NOP ? "NOP" : "opcode " + opcode);
+            if (flags != 0) {
+                b.append(", flags ").append(FlagNames.sqe(flags));
+            }
+            if (opFlags != 0) {
+                b.append(", nop_flags ").append(FlagNames.nop(opFlags));
+            }
+            if (len != 0) {
+                b.append(", len ").append(len);
+            }
+            if (ioprio != 0) {
+                b.append(", ioprio ").append(ioprio);
+            }
+            if (fd != 0) {
+                b.append(", fd ").append(fd);
+            }
+            if (off != 0 || addr != 0) {
+                b.append(", off 0x").append(Long.toHexString(off)).append(", addr 0x").append(Long.toHexString(addr));
+            }
+            if (bufIndex != 0) {
+                b.append(", buf_index ").append(bufIndex);
+            }
+            if (personality != 0) {
+                b.append(", personality ").append(personality);
+            }
+            return b.append(", ud ").append(userData).append(")").toString();
+        }
+
+        @Override
+        public String javaSource() {
+            return "new Op.WriteSqe(" + slot + ", " + opcode + ", 0x" + Integer.toHexString(flags) + ", " + ioprio
+                    + ", " + fd + ", " + off + "L, " + addr + "L, " + len + ", 0x" + Integer.toHexString(opFlags)
+                    + ", " + userData + "L, " + bufIndex + ", " + personality + ")";
+        }
+    }
+
+    /** Writes SQ array entry {@code position & (sqEntries - 1)} (any value, valid index or not). */
+    record WriteArray(int position, int value) implements Op {
+        @Override
+        public String describe() {
+            return "writeArray(position " + position + " = " + value + ")";
+        }
+
+        @Override
+        public String javaSource() {
+            return "new Op.WriteArray(" + position + ", " + value + ")";
+        }
+    }
+
+    /** Publishes the SQ tail at {@code tail + delta} (store-release). */
+    record PublishTail(int delta) implements Op {
+        @Override
+        public String describe() {
+            return "publishTail(+" + delta + ")";
+        }
+
+        @Override
+        public String javaSource() {
+            return "new Op.PublishTail(" + delta + ")";
+        }
+    }
+
+    /** {@code io_uring_enter(ring, toSubmit, minComplete, flags, NULL, 0)}. */
+    record Enter(int toSubmit, int minComplete, int flags) implements Op {
+        @Override
+        public String describe() {
+            return "enter(to_submit " + toSubmit + ", min_complete " + minComplete + ", flags "
+                    + ((flags & IoUring.IORING_ENTER_GETEVENTS) != 0 ? "GETEVENTS" : "0")
+                    + ((flags & ~IoUring.IORING_ENTER_GETEVENTS) != 0
+                            ? "|0x" + Integer.toHexString(flags & ~IoUring.IORING_ENTER_GETEVENTS) : "")
+                    + ")";
+        }
+
+        @Override
+        public String javaSource() {
+            return "new Op.Enter(" + toSubmit + ", " + minComplete + ", 0x" + Integer.toHexString(flags) + ")";
+        }
+    }
+
+    /**
+     * Consumes {@code count} CQEs from the head (as an application reaps them): a 32-byte CQE on a CQE_MIXED ring
+     * ({@code IORING_CQE_F_32}) advances the head by two slots, unless {@code perSlot} (an application that ignores
+     * {@code IORING_CQE_F_32} and advances one slot per CQE). Stops at the tail.
+     */
+    record ConsumeCqes(int count, boolean perSlot) implements Op {
+        public ConsumeCqes(int count) {
+            this(count, false);
+        }
+
+        @Override
+        public String describe() {
+            return "consumeCqes(" + count + (perSlot ? ", one slot each, ignoring F_32" : "") + ")";
+        }
+
+        @Override
+        public String javaSource() {
+            return "new Op.ConsumeCqes(" + count + ", " + perSlot + ")";
+        }
+    }
+
+    /** Stores the CQ head at {@code head + delta}, whatever the tail: a misbehaving application. */
+    record MoveCqHead(int delta) implements Op {
+        @Override
+        public String describe() {
+            return "moveCqHead(" + (delta >= 0 ? "+" : "") + delta + ")";
+        }
+
+        @Override
+        public String javaSource() {
+            return "new Op.MoveCqHead(" + delta + ")";
+        }
+    }
+
+    /**
+     * {@code IORING_REGISTER_FILES2} with {@code IORING_RSRC_REGISTER_SPARSE} ({@code sparse}), or
+     * {@code IORING_REGISTER_FILES} with {@code count} descriptors chosen by {@link FileTable#fd}.
+     */
+    record RegisterFiles(int count, boolean sparse, int pattern) implements Op {
+        @Override
+        public String describe() {
+            return sparse ? "registerFiles(sparse " + count + ")"
+                    : "registerFiles(" + FileTable.describe(count, pattern) + ")";
+        }
+
+        @Override
+        public String javaSource() {
+            return "new Op.RegisterFiles(" + count + ", " + sparse + ", 0x" + Integer.toHexString(pattern) + ")";
+        }
+    }
+
+    /** {@code IORING_REGISTER_FILES_UPDATE} at {@code offset} with {@code count} descriptors. */
+    record UpdateFiles(int offset, int count, int pattern) implements Op {
+        @Override
+        public String describe() {
+            return "updateFiles(offset " + offset + ": " + FileTable.describe(count, pattern) + ")";
+        }
+
+        @Override
+        public String javaSource() {
+            return "new Op.UpdateFiles(" + offset + ", " + count + ", 0x" + Integer.toHexString(pattern) + ")";
+        }
+    }
+
+    /** {@code IORING_UNREGISTER_FILES}. */
+    record UnregisterFiles() implements Op {
+        @Override
+        public String describe() {
+            return "unregisterFiles()";
+        }
+
+        @Override
+        public String javaSource() {
+            return "new Op.UnregisterFiles()";
+        }
+    }
+
+    /** {@code IORING_REGISTER_BUFFERS} with {@code count} iovecs of {@code lengthBytes} each, from user memory. */
+    record RegisterBuffers(int count, int lengthBytes) implements Op {
+        @Override
+        public String describe() {
+            return "registerBuffers(" + count + " x " + lengthBytes + " bytes)";
+        }
+
+        @Override
+        public String javaSource() {
+            return "new Op.RegisterBuffers(" + count + ", " + lengthBytes + ")";
+        }
+    }
+
+    /** {@code IORING_UNREGISTER_BUFFERS}. */
+    record UnregisterBuffers() implements Op {
+        @Override
+        public String describe() {
+            return "unregisterBuffers()";
+        }
+
+        @Override
+        public String javaSource() {
+            return "new Op.UnregisterBuffers()";
+        }
+    }
+
+    /** {@code IORING_REGISTER_ENABLE_RINGS}. */
+    record EnableRings() implements Op {
+        @Override
+        public String describe() {
+            return "enableRings()";
+        }
+
+        @Override
+        public String javaSource() {
+            return "new Op.EnableRings()";
+        }
+    }
+
+    /** {@code IORING_REGISTER_RESIZE_RINGS} with {@code {sq_entries, cq_entries, flags}}. */
+    record Resize(int sqEntries, int cqEntries, int flags) implements Op {
+        @Override
+        public String describe() {
+            return "resize(sq " + sqEntries + ", cq " + cqEntries + ", flags " + FlagNames.setup(flags) + ")";
+        }
+
+        @Override
+        public String javaSource() {
+            return "new Op.Resize(" + sqEntries + ", " + cqEntries + ", 0x" + Integer.toHexString(flags) + ")";
+        }
+    }
+
+    /** Runs {@code op} (an enter or a register step) on a second platform thread of the same process. */
+    record OnOtherThread(Op op) implements Op {
+        public OnOtherThread {
+            if (!(op instanceof Enter || op instanceof RegisterFiles || op instanceof UpdateFiles
+                    || op instanceof UnregisterFiles || op instanceof RegisterBuffers
+                    || op instanceof UnregisterBuffers || op instanceof EnableRings || op instanceof Resize)) {
+                throw new IllegalArgumentException("only syscalls run on the other thread, not " + op);
+            }
+        }
+
+        @Override
+        public String describe() {
+            return "[other thread] " + op.describe();
+        }
+
+        @Override
+        public String javaSource() {
+            return "new Op.OnOtherThread(" + op.javaSource() + ")";
+        }
+    }
+
+    /** Which descriptor each slot of a file-table argument holds: 2 bits per slot of {@code pattern}. */
+    final class FileTable {
+        /** Kinds: 0 and 3 = -1 (empty), 1 = the run's pipe read end, 2 = its write end. */
+        public static int kind(int pattern, int slot) {
+            return slot >= 16 ? 0 : (pattern >>> (2 * slot)) & 3;
+        }
+
+        public static int fd(int pattern, int slot, int pipeRead, int pipeWrite) {
+            return switch (kind(pattern, slot)) {
+                case 1 -> pipeRead;
+                case 2 -> pipeWrite;
+                default -> -1;
+            };
+        }
+
+        static String describe(int count, int pattern) {
+            StringBuilder b = new StringBuilder("[");
+            for (int i = 0; i < count; i++) {
+                b.append(i == 0 ? "" : ", ").append(switch (kind(pattern, i)) {
+                    case 1 -> "pipe.r";
+                    case 2 -> "pipe.w";
+                    default -> "-1";
+                });
+            }
+            return b.append("]").toString();
+        }
+
+        private FileTable() {
+        }
+    }
+}

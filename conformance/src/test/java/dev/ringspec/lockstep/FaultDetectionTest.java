@@ -1,0 +1,108 @@
+package dev.ringspec.lockstep;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The engine against a kernel with one perturbed behaviour: it must detect, shrink, report, save and replay. */
+@Tag("kernel")
+class FaultDetectionTest {
+    @TempDir
+    Path replays;
+
+    @BeforeEach
+    void needsIoUring() {
+        KernelTests.assumeIoUring();
+    }
+
+    private LockstepCheck check(FaultInjectingKernel.Fault fault, DivergenceCatalogue catalogue) {
+        LockstepCheck.Config config = LockstepCheck.Config.defaults().withReplayDirectory(replays)
+                .withKernelSide(LockstepRunner.Side.REFERENCE);
+        return new LockstepCheck(KernelTests.kernel("kernel"), KernelTests.faulty(fault), catalogue, config);
+    }
+
+    @Test
+    void flippedCqeResultIsDetectedShrunkReportedSavedAndReplayedFirst() throws Exception {
+        StringWriter text = new StringWriter();
+        LockstepCheck.Summary first = check(FaultInjectingKernel.Fault.FLIP_RES_AFTER_THIRD_CQE,
+                DivergenceCatalogue.empty()).run(new PrintWriter(text));
+
+        assertThat(first.newDivergences()).hasSize(1);
+        LockstepCheck.Finding f = first.newDivergences().getFirst();
+        assertThat(f.divergence().field()).isEqualTo("CQEs");
+        assertThat(f.steps()).hasSizeLessThanOrEqualTo(MutationSelfCheck.MAX_SHRUNK_STEPS);
+        assertThat(f.steps().getFirst()).isInstanceOf(Op.Setup.class);
+        assertThat(f.steps().getLast()).isInstanceOf(Op.Enter.class);
+        String report = text.toString();
+        assertThat(report).contains("NEW DIVERGENCE (seed " + f.seed() + ")", "<-- diverges", "SqHead:", "CqTail:",
+                "CQEs:", "<> ");
+        assertThat(f.replayFile()).exists();
+        assertThat(Files.readString(f.replayFile())).contains("\"op\" : \"setup\"");
+        Path c = replays.resolve(f.replayFile().getFileName().toString().replace(".json", ".c.txt"));
+        assertThat(Files.readString(c)).contains("syscall(SYS_enter");
+
+        // The next run replays the saved case first and finds it again without generating.
+        LockstepCheck.Summary second = check(FaultInjectingKernel.Fault.FLIP_RES_AFTER_THIRD_CQE,
+                DivergenceCatalogue.empty()).run(new PrintWriter(new StringWriter()));
+        assertThat(second.replays()).isEqualTo(1);
+        assertThat(second.findings().getFirst().fromReplay()).isTrue();
+        assertThat(second.findings().getFirst().steps()).isEqualTo(f.steps());
+    }
+
+    @Test
+    void shrinkingIsDeterministic() {
+        LockstepCheck.Config config = LockstepCheck.Config.defaults().withReplayDirectory(null).withSaveReplays(false);
+        List<List<Op>> shrunk = new java.util.ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            LockstepCheck.Summary s = new LockstepCheck(KernelTests.kernel("kernel"),
+                    KernelTests.faulty(FaultInjectingKernel.Fault.COUNT_DROPPED_SQES), DivergenceCatalogue.empty(),
+                    config).run(new PrintWriter(new StringWriter()));
+            shrunk.add(s.findings().getFirst().steps());
+        }
+        assertThat(shrunk.get(0)).isEqualTo(shrunk.get(1));
+        assertThat(shrunk.get(0)).anySatisfy(op -> assertThat(op).isInstanceOf(Op.WriteArray.class));
+    }
+
+    @Test
+    void aDivergenceThatDoesNotReproduceIsReportedUnstableNotShrunkAndKeptApart() {
+        StringWriter text = new StringWriter();
+        LockstepCheck.Summary s = check(FaultInjectingKernel.Fault.FLIP_RES_AT_RANDOM, DivergenceCatalogue.empty())
+                .run(new PrintWriter(text));
+        assertThat(s.findings()).hasSize(1);
+        LockstepCheck.Finding f = s.findings().getFirst();
+        assertThat(f.stable()).isFalse();
+        assertThat(f.shrink()).isNull();
+        assertThat(f.replayFile()).hasParent(replays.resolve("unstable"));
+        assertThat(s.unstableDivergences()).containsExactly(f);
+        assertThat(text.toString()).contains("UNSTABLE: the divergence below reproduced in", "unstable case saved");
+        // Not among the replays run first next time.
+        assertThat(new ReplayStore(replays).load()).isEmpty();
+    }
+
+    @Test
+    void catalogueHitIsReportedApartAndNotAsNew() {
+        LockstepCheck.Config config = LockstepCheck.Config.defaults().withReplayDirectory(null).withSaveReplays(false);
+        LockstepCheck.Summary found = new LockstepCheck(KernelTests.kernel("kernel"),
+                KernelTests.faulty(FaultInjectingKernel.Fault.DROP_OVERFLOW_FLAG), DivergenceCatalogue.empty(), config)
+                .run(new PrintWriter(new StringWriter()));
+        String signature = found.findings().getFirst().divergence().signature();
+        DivergenceCatalogue catalogue = new DivergenceCatalogue(List.of(new DivergenceCatalogue.Entry("test-entry",
+                signature, "any", "flag cleared", "flag set", "FaultInjectingKernel", "none", "subject", "test")));
+
+        StringWriter text = new StringWriter();
+        LockstepCheck.Summary again = new LockstepCheck(KernelTests.kernel("kernel"),
+                KernelTests.faulty(FaultInjectingKernel.Fault.DROP_OVERFLOW_FLAG), catalogue, config)
+                .run(new PrintWriter(text));
+        assertThat(again.newDivergences()).isEmpty();
+        assertThat(again.cataloguedDivergences()).hasSize(1);
+        assertThat(text.toString()).contains("CATALOGUED DIVERGENCE test-entry");
+    }
+}

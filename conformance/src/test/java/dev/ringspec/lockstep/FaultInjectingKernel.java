@@ -1,0 +1,139 @@
+package dev.ringspec.lockstep;
+
+import static dev.ringspec.uapi.IoUring.IORING_CQE_F_SKIP;
+import static dev.ringspec.uapi.IoUring.IORING_SQ_CQ_OVERFLOW;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+import dev.ringspec.seam.CqRingView;
+import dev.ringspec.seam.IoUringKernel;
+import dev.ringspec.seam.Ring;
+import dev.ringspec.seam.RingParams;
+import dev.ringspec.uapi.IoUringCqe;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The real kernel with one observable behaviour perturbed, standing in for a model mutant until the model lands:
+ * it proves the engine detects, shrinks and reports a difference. Faults act on what the application sees (the
+ * returned value, the shared ring memory) after the real call.
+ */
+final class FaultInjectingKernel implements IoUringKernel {
+
+    /** The perturbations. */
+    enum Fault {
+        /** After the third CQE posted on a ring, every newly posted CQE's res has its lowest bit flipped. */
+        FLIP_RES_AFTER_THIRD_CQE,
+        /** enter's return also counts the SQ entries it dropped (the kernel does not). */
+        COUNT_DROPPED_SQES,
+        /** IORING_SQ_CQ_OVERFLOW is cleared from the SQ flags whenever the kernel sets it. */
+        DROP_OVERFLOW_FLAG,
+        /** The CQE_MIXED skip filler loses its IORING_CQE_F_SKIP flag. */
+        LOSE_SKIP_FLAG,
+        /** A register call from a thread other than the one that set the ring up succeeds instead of -EEXIST. */
+        ALLOW_FOREIGN_REGISTER,
+        /** Not a mutant: each posted CQE's res is flipped with probability 1/20, unseeded (a flaky backend). */
+        FLIP_RES_AT_RANDOM;
+
+        /** The faults that behave the same on every run, as a model mutant does. */
+        static java.util.List<Fault> deterministic() {
+            return java.util.Arrays.stream(values()).filter(f -> f != FLIP_RES_AT_RANDOM).toList();
+        }
+    }
+
+    private final IoUringKernel kernel;
+    private final Fault fault;
+    private Thread creator;
+    private int postedSeen;
+
+    FaultInjectingKernel(IoUringKernel kernel, Fault fault) {
+        this.kernel = kernel;
+        this.fault = fault;
+    }
+
+    @Override
+    public String description() {
+        return kernel.description() + " with fault " + fault;
+    }
+
+    @Override
+    public String release() {
+        return kernel.release();
+    }
+
+    @Override
+    public SetupResult setup(int entries, MemorySegment params) {
+        SetupResult r = kernel.setup(entries, params);
+        creator = Thread.currentThread();
+        postedSeen = 0;
+        return r;
+    }
+
+    @Override
+    public int enter(Ring ring, int toSubmit, int minComplete, int flags, MemorySegment arg, long argSizeBytes) {
+        int droppedBefore = ring.sq().readOnceDropped();
+        int tailBefore = ring.cq().loadAcquireTail();
+        int result = kernel.enter(ring, toSubmit, minComplete, flags, arg, argSizeBytes);
+        perturbRing(ring, tailBefore);
+        if (fault == Fault.COUNT_DROPPED_SQES && result >= 0) {
+            result += ring.sq().readOnceDropped() - droppedBefore;
+        }
+        return result;
+    }
+
+    private void perturbRing(Ring ring, int tailBefore) {
+        CqRingView cq = ring.cq();
+        RingParams p = ring.params();
+        int mask = p.cqEntries() - 1;
+        int tail = cq.loadAcquireTail();
+        MemorySegment memory = cq.memory();
+        for (int counter = tailBefore; counter != tail; counter++) {
+            long at = cq.cqeOffset(counter & mask);
+            switch (fault) {
+                case FLIP_RES_AFTER_THIRD_CQE -> {
+                    if (++postedSeen > 3) {
+                        memory.set(JAVA_INT, at + IoUringCqe.RES_OFFSET,
+                                memory.get(JAVA_INT, at + IoUringCqe.RES_OFFSET) ^ 1);
+                    }
+                }
+                case FLIP_RES_AT_RANDOM -> {
+                    if (java.util.concurrent.ThreadLocalRandom.current().nextInt(20) == 0) {
+                        memory.set(JAVA_INT, at + IoUringCqe.RES_OFFSET,
+                                memory.get(JAVA_INT, at + IoUringCqe.RES_OFFSET) ^ 1);
+                    }
+                }
+                case LOSE_SKIP_FLAG -> {
+                    int flags = memory.get(JAVA_INT, at + IoUringCqe.FLAGS_OFFSET);
+                    memory.set(JAVA_INT, at + IoUringCqe.FLAGS_OFFSET, flags & ~IORING_CQE_F_SKIP);
+                }
+                default -> {
+                }
+            }
+        }
+        if (fault == Fault.DROP_OVERFLOW_FLAG) {
+            long flagsOffset = p.sqOff().flags();
+            MemorySegment sqRing = ring.sqRing();
+            sqRing.set(JAVA_INT, flagsOffset, sqRing.get(JAVA_INT, flagsOffset) & ~IORING_SQ_CQ_OVERFLOW);
+        }
+    }
+
+    @Override
+    public int register(Ring ring, int opcode, MemorySegment arg, int nrArgs) {
+        int tailBefore = ring.cq().loadAcquireTail();
+        int result = kernel.register(ring, opcode, arg, nrArgs);
+        perturbRing(ring, tailBefore);
+        if (fault == Fault.ALLOW_FOREIGN_REGISTER && result == -dev.ringspec.uapi.Errno.EEXIST
+                && Thread.currentThread() != creator) {
+            return 0;
+        }
+        return result;
+    }
+
+    @Override
+    public int registerWithoutRing(int opcode, MemorySegment arg, int nrArgs) {
+        return kernel.registerWithoutRing(opcode, arg, nrArgs);
+    }
+
+    @Override
+    public int close(Ring ring) {
+        return kernel.close(ring);
+    }
+}

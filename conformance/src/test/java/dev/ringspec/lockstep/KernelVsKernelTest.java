@@ -1,0 +1,39 @@
+package dev.ringspec.lockstep;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** Two instances of the same kernel behind the seam must never diverge: the harness's own soundness. */
+@Tag("kernel")
+class KernelVsKernelTest {
+
+    @BeforeEach
+    void needsIoUring() {
+        KernelTests.assumeIoUring();
+    }
+
+    @Test
+    void kernelAgainstItselfNeverDiverges() {
+        Coverage coverage = new Coverage();
+        long steps = 0;
+        long start = System.nanoTime();
+        try (LockstepRunner runner = new LockstepRunner(KernelTests.kernel("kernel A"), KernelTests.kernel("kernel B"))) {
+            for (long seed = 1; seed <= Long.getLong("lockstep.runs", 200); seed++) {
+                LockstepRunner.Outcome outcome = runner.generate(new Generator(seed), 200, coverage);
+                assertThat(outcome.divergence()).as("seed %d", seed).isNull();
+                steps += outcome.ops().size();
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        System.out.printf("kernel vs kernel: %d steps in %.2f s (%.0f steps/s)%n%s", steps, seconds, steps / seconds,
+                coverage.table());
+        assertThat(steps).isEqualTo(Long.getLong("lockstep.runs", 200) * 200);
+        assertThat(coverage.count(Coverage.Label.CQ_WRAPS)).isPositive();
+        assertThat(coverage.count(Coverage.Label.OVERFLOW_ENTERED)).isPositive();
+        assertThat(coverage.count(Coverage.Label.DROPPED_SQES)).isPositive();
+        assertThat(coverage.count(Coverage.Label.SKIP_FILLERS)).isPositive();
+    }
+}

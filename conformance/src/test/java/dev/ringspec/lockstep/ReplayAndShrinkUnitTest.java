@@ -1,0 +1,63 @@
+package dev.ringspec.lockstep;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Pure parts: replay JSON round trip, simplification candidates, merging, renumbering, the catalogue. */
+class ReplayAndShrinkUnitTest {
+
+    @Test
+    void replayCaseSurvivesJsonWithEveryKindOfStep() {
+        List<Op> steps = List.of(new Op.Setup(4, 0x40000, 8),
+                new Op.WriteSqe(3, 0, 0x44, 1, -1, 0xc0ffeeL, 0xf00dL, -5, 0x21, 99, 2, 1),
+                new Op.WriteArray(3, -1), new Op.PublishTail(20), new Op.Enter(8, 1, 1), new Op.ConsumeCqes(3), new Op.ConsumeCqes(2, true),
+                new Op.MoveCqHead(-2), new Op.RegisterFiles(3, false, 0b100110), new Op.UpdateFiles(1, 2, 5),
+                new Op.UnregisterFiles(), new Op.RegisterBuffers(2, 512), new Op.UnregisterBuffers(),
+                new Op.EnableRings(), new Op.Resize(8, 16, 8), new Op.OnOtherThread(new Op.Enter(0, 0, 1)));
+        ReplayCase c = new ReplayCase(42, "ref", "sub", "6.18.44", "Enter:CqTail", 14, "3", "4", steps);
+        String json = ReplayStore.toJson(c);
+        assertThat(json).contains("\"op\" : \"onOtherThread\"", "\"op\" : \"writeSqe\"");
+        assertThat(ReplayStore.fromJson(json)).isEqualTo(c);
+        assertThat(c.fileName()).isEqualTo("Enter-CqTail-seed-42.json");
+    }
+
+    @Test
+    void smallerValuesMoveTowardZeroAndFewerBitsClearOneBitEach() {
+        assertThat(Shrinker.smaller(0)).isEmpty();
+        assertThat(Shrinker.smaller(1)).containsExactly(0);
+        assertThat(Shrinker.smaller(10)).containsExactly(0, 1, 5, 9);
+        assertThat(Shrinker.smaller(-6)).containsExactly(0, -1, -3, -5);
+        assertThat(Shrinker.smaller(Integer.MIN_VALUE)).containsExactly(0, -1);
+        assertThat(Shrinker.fewerBits(0x2041)).containsExactly(0x2040, 0x2001, 0x0041);
+    }
+
+    @Test
+    void adjacentCounterMovesMergeAndOthersDoNot() {
+        assertThat(Shrinker.merge(new Op.PublishTail(2), new Op.PublishTail(5))).isEqualTo(new Op.PublishTail(7));
+        assertThat(Shrinker.merge(new Op.MoveCqHead(-1), new Op.MoveCqHead(3))).isEqualTo(new Op.MoveCqHead(2));
+        assertThat(Shrinker.merge(new Op.Enter(1, 0, 0), new Op.Enter(1, 0, 0))).isNull();
+    }
+
+    @Test
+    void userDataIsRenumberedInOrderOfFirstAppearance() {
+        List<Op> ops = List.of(Op.WriteSqe.nop(0, 0, 0, 0, 977), Op.WriteSqe.nop(1, 0, 0, 0, 12),
+                Op.WriteSqe.nop(2, 0, 0, 0, 977));
+        assertThat(Shrinker.renumberUserData(ops)).extracting(op -> ((Op.WriteSqe) op).userData())
+                .containsExactly(1L, 2L, 1L);
+    }
+
+    @Test
+    void shippedCatalogueLoadsAndMatchesBySignatureOnly() {
+        DivergenceCatalogue shipped = DivergenceCatalogue.load();
+        Divergence d = new Divergence(3, new Op.Enter(1, 0, 0), "CqTail", "1", "2", RingState.none(0),
+                RingState.none(0));
+        assertThat(shipped.match(d)).isEmpty();
+        DivergenceCatalogue one = new DivergenceCatalogue(List.of(new DivergenceCatalogue.Entry("x", "Enter:CqTail",
+                "6.18", "o", "i", "e", "r", "kernel", "w")));
+        assertThat(one.match(d)).isPresent();
+        assertThat(one.match(new Divergence(3, new Op.OnOtherThread(new Op.Enter(1, 0, 0)), "CqTail", "1", "2",
+                RingState.none(0), RingState.none(0)))).isEmpty();
+    }
+}

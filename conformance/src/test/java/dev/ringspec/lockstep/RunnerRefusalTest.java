@@ -1,0 +1,77 @@
+package dev.ringspec.lockstep;
+
+import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
+import static dev.ringspec.uapi.IoUring.IOSQE_ASYNC;
+import static dev.ringspec.uapi.IoUring.IOSQE_CQE_SKIP_SUCCESS;
+import static dev.ringspec.uapi.IoUring.IOSQE_IO_DRAIN;
+import static dev.ringspec.uapi.IoUring.IOSQE_IO_LINK;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The runner refuses exactly the steps whose outcome the kernel does not fix, and runs the deterministic
+ * neighbours of each: without the refusals these sequences would race io-wq or block forever.
+ */
+@Tag("kernel")
+class RunnerRefusalTest {
+    private LockstepRunner runner;
+
+    @BeforeEach
+    void setUp() {
+        KernelTests.assumeIoUring();
+        runner = new LockstepRunner(KernelTests.kernel("A"), KernelTests.kernel("B"));
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (runner != null) {
+            runner.close();
+        }
+    }
+
+    private String lastLine(Op... ops) {
+        List<String> trace = runner.trace(List.of(ops), LockstepRunner.Side.REFERENCE);
+        return trace.getLast();
+    }
+
+    @Test
+    void asyncNopIsRefusedButAsyncNopThatFailsInitRuns() {
+        assertThat(lastLine(new Op.Setup(2, 0, 0), Op.WriteSqe.nop(0, IOSQE_ASYNC, 0, 0, 1), new Op.PublishTail(1),
+                new Op.Enter(1, 0, 0))).isEqualTo("step 3: refused");
+        assertThat(lastLine(new Op.Setup(2, 0, 0), Op.WriteSqe.nop(0, IOSQE_ASYNC | 0x80, 0, 0, 1),
+                new Op.PublishTail(1), new Op.Enter(1, 0, 0))).isEqualTo("step 3: res 1 sq 1 1 0 0 cq 0 1 0 0");
+    }
+
+    @Test
+    void danglingLinkIsRefusedButACompleteChainRuns() {
+        assertThat(lastLine(new Op.Setup(2, 0, 0), Op.WriteSqe.nop(0, IOSQE_IO_LINK, 0, 0, 1),
+                new Op.WriteArray(1, 1), Op.WriteSqe.nop(1, 0, 0, 0, 2), new Op.PublishTail(2),
+                new Op.Enter(1, 0, 0))).isEqualTo("step 5: refused");
+        assertThat(lastLine(new Op.Setup(2, 0, 0), Op.WriteSqe.nop(0, IOSQE_IO_LINK, 0, 0, 1),
+                new Op.WriteArray(1, 1), Op.WriteSqe.nop(1, 0, 0, 0, 2), new Op.PublishTail(2),
+                new Op.Enter(2, 0, 0))).isEqualTo("step 5: res 2 sq 2 2 0 0 cq 0 2 0 0");
+    }
+
+    @Test
+    void drainIsRefusedUntilSkipSuccessDisabledItThenRefusedByTheKernel() {
+        assertThat(lastLine(new Op.Setup(2, 0, 0), Op.WriteSqe.nop(0, IOSQE_IO_DRAIN, 0, 0, 1),
+                new Op.PublishTail(1), new Op.Enter(1, 0, 0))).isEqualTo("step 3: refused");
+        // io_init_req sets drain_disabled for the skip SQE before it checks the drain one: -EOPNOTSUPP CQE.
+        assertThat(lastLine(new Op.Setup(2, 0, 0), Op.WriteSqe.nop(0, IOSQE_CQE_SKIP_SUCCESS, 0, 0, 1),
+                new Op.WriteArray(1, 1), Op.WriteSqe.nop(1, IOSQE_IO_DRAIN, 0, 0, 2), new Op.PublishTail(2),
+                new Op.Enter(2, 0, 0))).isEqualTo("step 5: res 2 sq 2 2 0 0 cq 0 1 0 0");
+    }
+
+    @Test
+    void getEventsThatCouldNeverBeSatisfiedIsRefused() {
+        assertThat(lastLine(new Op.Setup(1, 0, 0), new Op.MoveCqHead(2),
+                new Op.Enter(0, 1, IORING_ENTER_GETEVENTS))).isEqualTo("step 2: refused");
+        assertThat(lastLine(new Op.Setup(1, 0, 0), new Op.PublishTail(1), new Op.Enter(1, 0, 0),
+                new Op.Enter(0, 1, IORING_ENTER_GETEVENTS))).isEqualTo("step 3: res 0 sq 1 1 0 0 cq 0 1 0 0");
+    }
+}
