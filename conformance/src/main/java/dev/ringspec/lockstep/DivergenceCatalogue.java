@@ -24,7 +24,8 @@ public record DivergenceCatalogue(List<Entry> entries) {
      * One confirmed difference.
      *
      * @param id a short stable name
-     * @param signature the {@link Divergence#signature()} it matches (kind of step and field)
+     * @param signature the {@link Divergence#signature()} it matches (kind of step and field); alternatives are
+     *     separated by {@code |}
      * @param kernelVersions the kernel releases that show it, for example {@code "6.18.0 - 6.18.44"}
      * @param observed what the kernel does
      * @param intended what the specification says
@@ -32,9 +33,15 @@ public record DivergenceCatalogue(List<Entry> entries) {
      * @param replay the minimal replay file name
      * @param wrongSide {@code "kernel"} or {@code "model"}
      * @param why why that side is judged wrong
+     * @param whenReferenceSqFlags if set, the entry matches only while these bits are set in the reference
+     *     ring's SQ flags (for example {@code IORING_SQ_CQ_OVERFLOW}), so a broad signature does not hide other
+     *     divergences
+     * @param whenOnlySubjectShows if set, the entry matches only where the subject's value contains this text
+     *     and the reference's does not (for example {@code "big ["}: a 32-byte CQE payload only the kernel shows)
      */
     public record Entry(String id, String signature, String kernelVersions, String observed, String intended,
-            String evidence, String replay, String wrongSide, String why) {
+            String evidence, String replay, String wrongSide, String why, Integer whenReferenceSqFlags,
+            String whenOnlySubjectShows) {
     }
 
     public static DivergenceCatalogue empty() {
@@ -62,6 +69,13 @@ public record DivergenceCatalogue(List<Entry> entries) {
     }
 
     public Optional<Entry> match(Divergence divergence) {
-        return entries.stream().filter(e -> e.signature().equals(divergence.signature())).findFirst();
+        return entries.stream()
+                .filter(e -> List.of(e.signature().split("\\|")).contains(divergence.signature()))
+                .filter(e -> e.whenReferenceSqFlags() == null || (divergence.reference().sqFlags()
+                        & e.whenReferenceSqFlags()) == e.whenReferenceSqFlags())
+                .filter(e -> e.whenOnlySubjectShows() == null
+                        || (divergence.subjectValue().contains(e.whenOnlySubjectShows())
+                                && !divergence.referenceValue().contains(e.whenOnlySubjectShows())))
+                .findFirst();
     }
 }

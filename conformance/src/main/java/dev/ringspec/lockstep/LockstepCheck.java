@@ -148,6 +148,16 @@ public final class LockstepCheck {
                         report(out, runner, f);
                         break;
                     }
+                    Optional<DivergenceCatalogue.Entry> known = catalogue.match(o.divergence());
+                    if (known.isPresent()) {
+                        // A known kernel difference: counted and named, not shrunk again, and the budget goes on
+                        // (the run itself ends at the difference: what follows it is not comparable).
+                        findings.add(new Finding(seed, false, null, o.ops(), o.divergence(), known, null, null, null,
+                                true));
+                        out.printf("catalogued: %s at step %d of seed %d (%s)%n", known.get().id(),
+                                o.divergence().step(), seed, o.divergence().signature());
+                        continue;
+                    }
                     Shrinker.Result shrunk = new Shrinker(runner, config.shrinkBudget()).shrink(o.ops(),
                             o.divergence());
                     Finding f = finding(runner, seed, false, null, shrunk.ops(), shrunk.divergence(), shrunk, true);
@@ -158,6 +168,10 @@ public final class LockstepCheck {
                     }
                     findings.add(f);
                     report(out, runner, f);
+                    if (f.catalogued().isPresent()) {
+                        // Known once shrunk (the long run's value also held other differences): go on.
+                        continue;
+                    }
                     break;
                 }
             }

@@ -1,33 +1,30 @@
 package dev.ringspec.lockstep;
 
 import dev.ringspec.capabilities.KernelCapabilities;
+import dev.ringspec.model.KernelProfile;
+import dev.ringspec.model.ModelIoUring;
 import dev.ringspec.nativerunner.NativeIoUring;
+import dev.ringspec.nativerunner.ProcessFdTable;
+import java.util.Set;
 
 /**
- * THE place where the reference model plugs into the lockstep engine. Until {@code dev.ringspec.model.ModelIoUring}
- * lands, {@link #reference} is a second instance of the running kernel, so {@code ringspec check} is a harness
- * self-test (kernel against kernel: it must never diverge) and says so. To plug the model in, replace the body of
- * {@link #reference} with
- *
- * <pre>{@code
- * return new Backend("model, profile " + caps.release(),
- *         memory -> new ModelIoUring(KernelProfile.forCapabilities(caps), memory, Set.of()));
- * }</pre>
- *
- * and make {@link #referenceIsModel} answer true.
+ * The backends of a lockstep check: the reference model, with the profile chosen from the capabilities of the
+ * kernel being checked and this process's descriptor table, and the running kernel, the subject of every check.
  */
 public final class ReferenceBackends {
     private ReferenceBackends() {
     }
 
-    /** The backend the kernel is checked against. */
+    /** The model with the profile of the kernel whose capabilities are given. */
     public static Backend reference(KernelCapabilities caps) {
-        return new Backend("kernel (stand-in reference: the model is not plugged in yet)", memory -> new NativeIoUring());
+        KernelProfile profile = caps == null ? KernelProfile.LINUX_6_18 : KernelProfile.forCapabilities(caps);
+        return new Backend("model, profile " + profile.version(),
+                memory -> new ModelIoUring(profile, memory, Set.of()).withFdTable(ProcessFdTable.INSTANCE));
     }
 
-    /** Whether {@link #reference} is the model (false while it is the kernel standing in). */
+    /** Whether {@link #reference} is the model. */
     public static boolean referenceIsModel() {
-        return false;
+        return true;
     }
 
     /** The running kernel, the subject of every check. */

@@ -95,7 +95,7 @@ class FaultDetectionTest {
                 .run(new PrintWriter(new StringWriter()));
         String signature = found.findings().getFirst().divergence().signature();
         DivergenceCatalogue catalogue = new DivergenceCatalogue(List.of(new DivergenceCatalogue.Entry("test-entry",
-                signature, "any", "flag cleared", "flag set", "FaultInjectingKernel", "none", "subject", "test")));
+                signature, "any", "flag cleared", "flag set", "FaultInjectingKernel", "none", "subject", "test", null, null)));
 
         StringWriter text = new StringWriter();
         LockstepCheck.Summary again = new LockstepCheck(KernelTests.kernel("kernel"),

@@ -989,7 +989,7 @@ final class ModelRing implements Ring {
         if (len < (mixedBig ? 2 : 1)) {
             // Intended semantics: a failed refill leaves no cached range, so the next CQE is not written through
             // a stale one (over the skip CQE just written, past a full ring) but queues behind the overflow list.
-            // Linux 6.18 keeps the stale range: divergence catalogue entry cqe-mixed-stale-cache-after-skip.
+            // Linux 6.18 keeps the stale range: divergence catalogue entry cqe-stale-cache-jumps-overflow-list.
             cqeCached = cqeSentinel;
             return false;
         }
