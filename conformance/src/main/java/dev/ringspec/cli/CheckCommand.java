@@ -57,15 +57,12 @@ final class CheckCommand implements Callable<Integer> {
         KernelCapabilities caps = CapabilityProbe.probe(new NativeIoUring());
         out.print(CapsReport.of(caps).table());
         out.println();
-        if (!ReferenceBackends.referenceIsModel()) {
-            out.println("NOTE: the reference model is not plugged in yet (see ReferenceBackends); this is a harness "
-                    + "self-test: the kernel checked against itself, which must never diverge.");
-        }
         LockstepCheck.Config config = LockstepCheck.Config.defaults().withSeed(seed).withSteps(steps).withRuns(runs)
                 .withReplayDirectory(replayDir).withShrinkBudget(Duration.ofSeconds(shrinkSeconds));
         LockstepCheck check = new LockstepCheck(ReferenceBackends.reference(caps), ReferenceBackends.kernel(),
                 DivergenceCatalogue.load(), config);
-        out.printf("lockstep: seed %d, %d runs of %d steps, replays from %s%n", seed, runs, steps, replayDir);
+        out.printf("lockstep: %s against this kernel; seed %d, %d runs of %d steps, replays from %s%n",
+                ReferenceBackends.reference(caps).name(), seed, runs, steps, replayDir);
         out.flush();
         LockstepCheck.Summary summary = check.run(out);
         LockstepCheck.printSummary(out, summary);

@@ -22,11 +22,6 @@ public final class ReferenceBackends {
                 memory -> new ModelIoUring(profile, memory, Set.of()).withFdTable(ProcessFdTable.INSTANCE));
     }
 
-    /** Whether {@link #reference} is the model. */
-    public static boolean referenceIsModel() {
-        return true;
-    }
-
     /** The running kernel, the subject of every check. */
     public static Backend kernel() {
         return new Backend("kernel", memory -> new NativeIoUring());

@@ -21,7 +21,8 @@
  * the kernel does not fix (work handed to io-wq, waits that can never end) are refused on both sides before they
  * run, decided from the reference's ring, which equals the subject's until the first difference.
  *
- * <p>The model plugs in at {@link dev.ringspec.lockstep.ReferenceBackends}; until then the reference is a second
- * instance of the kernel and every check is a harness self-test.
+ * <p>{@link dev.ringspec.lockstep.ReferenceBackends} names the two sides: the reference model, with the profile
+ * chosen from the kernel's capabilities, and the running kernel. Tests also run the kernel against itself (a
+ * harness self-test: it must never diverge) and against fault-injecting wrappers.
  */
 package dev.ringspec.lockstep;
