@@ -5,7 +5,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import dev.ringspec.uapi.IoUring;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
 import java.util.Optional;
 
 /**
@@ -18,6 +21,12 @@ public record DivergenceCatalogue(List<Entry> entries) {
 
     public DivergenceCatalogue {
         entries = List.copyOf(entries);
+        for (Entry e : entries) {
+            if (e.matcher() != null && !MATCHERS.containsKey(e.matcher())) {
+                throw new IllegalArgumentException("catalogue entry " + e.id() + " names an unknown matcher '"
+                        + e.matcher() + "'; known: " + MATCHERS.keySet());
+            }
+        }
     }
 
     /**
@@ -38,10 +47,26 @@ public record DivergenceCatalogue(List<Entry> entries) {
      *     divergences
      * @param whenOnlySubjectShows if set, the entry matches only where the subject's value contains this text
      *     and the reference's does not (for example {@code "big ["}: a 32-byte CQE payload only the kernel shows)
+     * @param matcher if set, the name of one more condition written in code ({@link #MATCHERS}), for a difference
+     *     that only the ring states tell apart from others with the same signature
      */
     public record Entry(String id, String signature, String kernelVersions, String observed, String intended,
             String evidence, String replay, String wrongSide, String why, Integer whenReferenceSqFlags,
-            String whenOnlySubjectShows) {
+            String whenOnlySubjectShows, String matcher) {
+    }
+
+    /**
+     * Conditions too specific for the entry fields, by name. {@code noSkipCqeOnlyTheKernelShows}: the subject shows
+     * no more skip CQEs ({@code IORING_CQE_F_SKIP}) than the reference; it tells a CQE written through a stale cache
+     * (which destroys or bypasses a skip CQE) from a missing skip filler (which the kernel shows and the model
+     * lacks).
+     */
+    static final Map<String, Predicate<Divergence>> MATCHERS = Map.of(
+            "noSkipCqeOnlyTheKernelShows",
+            d -> skipCqes(d.subject()) <= skipCqes(d.reference()));
+
+    private static long skipCqes(RingState state) {
+        return state.cqes().stream().filter(c -> (c.flags() & IoUring.IORING_CQE_F_SKIP) != 0).count();
     }
 
     public static DivergenceCatalogue empty() {
@@ -73,6 +98,7 @@ public record DivergenceCatalogue(List<Entry> entries) {
                 .filter(e -> List.of(e.signature().split("\\|")).contains(divergence.signature()))
                 .filter(e -> e.whenReferenceSqFlags() == null || (divergence.reference().sqFlags()
                         & e.whenReferenceSqFlags()) == e.whenReferenceSqFlags())
+                .filter(e -> e.matcher() == null || MATCHERS.get(e.matcher()).test(divergence))
                 .filter(e -> e.whenOnlySubjectShows() == null
                         || (divergence.subjectValue().contains(e.whenOnlySubjectShows())
                                 && !divergence.referenceValue().contains(e.whenOnlySubjectShows())))

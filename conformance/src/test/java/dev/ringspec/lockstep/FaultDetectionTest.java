@@ -95,7 +95,7 @@ class FaultDetectionTest {
                 .run(new PrintWriter(new StringWriter()));
         String signature = found.findings().getFirst().divergence().signature();
         DivergenceCatalogue catalogue = new DivergenceCatalogue(List.of(new DivergenceCatalogue.Entry("test-entry",
-                signature, "any", "flag cleared", "flag set", "FaultInjectingKernel", "none", "subject", "test", null, null)));
+                signature, "any", "flag cleared", "flag set", "FaultInjectingKernel", "none", "subject", "test", null, null, null)));
 
         // The same seed again, alone: the budget goes on after a catalogued hit, so other seeds would add findings.
         StringWriter text = new StringWriter();

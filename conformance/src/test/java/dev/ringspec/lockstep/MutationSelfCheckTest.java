@@ -21,7 +21,8 @@ class MutationSelfCheckTest {
     @Test
     void everyFaultIsCaughtAndShrunkToAFewSteps() {
         MutationSelfCheck<FaultInjectingKernel.Fault> selfCheck = new MutationSelfCheck<>(
-                faults -> KernelTests.faulty(faults.iterator().next()), KernelTests.kernel("kernel"),
+                faults -> faults.isEmpty() ? KernelTests.kernel("kernel") : KernelTests.faulty(faults.iterator().next()),
+                KernelTests.kernel("kernel"),
                 LockstepCheck.Config.defaults());
         List<MutationSelfCheck.MutantResult> results = selfCheck.run(
                 FaultInjectingKernel.Fault.deterministic(), new PrintWriter(System.out));
