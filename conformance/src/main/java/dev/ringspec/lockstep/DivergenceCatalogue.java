@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import dev.ringspec.seam.Cqe;
 import dev.ringspec.uapi.IoUring;
 import java.util.List;
 import java.util.Map;
@@ -63,7 +64,36 @@ public record DivergenceCatalogue(List<Entry> entries) {
      */
     static final Map<String, Predicate<Divergence>> MATCHERS = Map.of(
             "noSkipCqeOnlyTheKernelShows",
-            d -> skipCqes(d.subject()) <= skipCqes(d.reference()));
+            d -> skipCqes(d.subject()) <= skipCqes(d.reference()),
+            "bigCqeOnlyTheKernelShows",
+            DivergenceCatalogue::bigCqeOnlyTheKernelShows);
+
+    /**
+     * {@code bigCqeOnlyTheKernelShows}: some CQE carries a 32-byte payload on the subject where the reference's CQE
+     * in the same place, otherwise equal, carries none; every other CQE is equal.
+     */
+    private static boolean bigCqeOnlyTheKernelShows(Divergence d) {
+        List<Cqe> ref = d.reference().cqes();
+        List<Cqe> sub = d.subject().cqes();
+        if (ref.size() != sub.size()) {
+            return false;
+        }
+        boolean found = false;
+        for (int i = 0; i < ref.size(); i++) {
+            Cqe r = ref.get(i);
+            Cqe s = sub.get(i);
+            if (r.equals(s)) {
+                continue;
+            }
+            boolean payloadOnly = r.userData() == s.userData() && r.res() == s.res() && r.flags() == s.flags()
+                    && r.big0() == 0 && r.big1() == 0 && (s.big0() != 0 || s.big1() != 0);
+            if (!payloadOnly) {
+                return false;
+            }
+            found = true;
+        }
+        return found;
+    }
 
     private static long skipCqes(RingState state) {
         return state.cqes().stream().filter(c -> (c.flags() & IoUring.IORING_CQE_F_SKIP) != 0).count();
