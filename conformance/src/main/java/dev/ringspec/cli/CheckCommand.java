@@ -66,6 +66,9 @@ final class CheckCommand implements Callable<Integer> {
         out.flush();
         LockstepCheck.Summary summary = check.run(out);
         LockstepCheck.printSummary(out, summary);
-        return summary.newDivergences().isEmpty() ? 0 : 1;
+        // A divergence that does not come back when its exact steps are re-run (the kernel's timing, seen on
+        // CQE_MIXED rings with overflow about once in 60,000 runs) is printed and saved under unstable/ but does
+        // not fail the check; a reproducible new divergence does.
+        return summary.newDivergences().stream().anyMatch(LockstepCheck.Finding::stable) ? 1 : 0;
     }
 }
