@@ -5,7 +5,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * One lockstep check: replay every saved case first, then generate {@code runs} sequences of {@code steps} steps
@@ -154,8 +156,6 @@ public final class LockstepCheck {
                         // (the run itself ends at the difference: what follows it is not comparable).
                         findings.add(new Finding(seed, false, null, o.ops(), o.divergence(), known, null, null, null,
                                 true));
-                        out.printf("catalogued: %s at step %d of seed %d (%s)%n", known.get().id(),
-                                o.divergence().step(), seed, o.divergence().signature());
                         continue;
                     }
                     Shrinker.Result shrunk = new Shrinker(runner, config.shrinkBudget()).shrink(o.ops(),
@@ -249,6 +249,12 @@ public final class LockstepCheck {
         out.print(s.coverage().table());
         out.printf("divergences: %d new, %d catalogued (%d of them unstable: not reproduced on every re-run)%n",
                 s.newDivergences().size(), s.cataloguedDivergences().size(), s.unstableDivergences().size());
+        Map<String, List<Finding>> known = new TreeMap<>();
+        for (Finding f : s.cataloguedDivergences()) {
+            known.computeIfAbsent(f.catalogued().orElseThrow().id(), id -> new ArrayList<>()).add(f);
+        }
+        known.forEach((id, hits) -> out.printf("  known kernel difference %-40s %4d run(s), first at seed %d%n", id,
+                hits.size(), hits.getFirst().seed()));
         out.flush();
     }
 }
