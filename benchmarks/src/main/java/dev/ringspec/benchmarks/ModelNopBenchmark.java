@@ -1,106 +1,13 @@
 package dev.ringspec.benchmarks;
 
-import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-
 import dev.ringspec.model.KernelProfile;
 import dev.ringspec.model.ModelIoUring;
-import dev.ringspec.seam.CqRingView;
-import dev.ringspec.seam.Ring;
-import dev.ringspec.seam.SqRingView;
-import dev.ringspec.seam.Sqe;
-import dev.ringspec.uapi.IoUringParams;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
-import org.openjdk.jmh.infra.Blackhole;
+import dev.ringspec.seam.IoUringKernel;
 
-/**
- * NOPs through the reference model, the same loop as {@link NopThroughputBenchmark} (fill {@code batch} SQEs,
- * publish, one {@code enter(batch, batch, GETEVENTS)}, reap), so the two read as a ratio. The score is the time
- * of one such round: divide by {@code batch} for the time per NOP.
- */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
-public class ModelNopBenchmark {
-    private static final int RING_ENTRIES = 128;
-
-    @Param({"1", "32", "128"})
-    public int batch;
-
-    private ModelIoUring kernel;
-    private Arena arena;
-    private Ring ring;
-    private SqRingView sq;
-    private CqRingView cq;
-    private MemorySegment sqes;
-    private int sqMask;
-    private int cqMask;
-
-    @Setup(Level.Trial)
-    public void setUp() {
-        kernel = new ModelIoUring(KernelProfile.LINUX_6_18);
-        arena = Arena.ofConfined();
-        MemorySegment params = arena.allocate(IoUringParams.LAYOUT);
-        ring = kernel.setup(RING_ENTRIES, params).ringOrNull();
-        if (ring == null) {
-            throw new IllegalStateException("model setup failed");
-        }
-        sq = ring.sq();
-        cq = ring.cq();
-        sqes = ring.sqes();
-        sqMask = ring.params().sqEntries() - 1;
-        cqMask = ring.params().cqEntries() - 1;
-        for (int i = 0; i < RING_ENTRIES; i++) {
-            sq.writeOnceArray(i, i);
-        }
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        kernel.close(ring);
-        arena.close();
-    }
-
-    @Benchmark
-    public void nops(Blackhole hole) {
-        int n = batch;
-        int tail = sq.readOnceTail();
-        for (int i = 0; i < n; i++) {
-            long sqe = sq.sqeOffset((tail + i) & sqMask);
-            Sqe.prepNop(sqes, sqe, tail + i);
-        }
-        sq.storeReleaseTail(tail + n);
-        int submitted = kernel.enter(ring, n, n, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0);
-        if (submitted != n) {
-            throw new IllegalStateException("enter returned " + submitted);
-        }
-        int head = cq.readOnceHead();
-        int cqTail = cq.loadAcquireTail();
-        long sum = 0;
-        for (int h = head; h != cqTail; h++) {
-            long cqe = cq.cqeOffset(h & cqMask);
-            sum += cq.memory().get(JAVA_LONG, cqe) + cq.memory().get(JAVA_INT, cqe + 8);
-        }
-        cq.storeReleaseHead(cqTail);
-        hole.consume(sum);
+/** NOPs through the reference model (profile 6.18), the loop of {@link NopRoundBenchmark}. */
+public class ModelNopBenchmark extends NopRoundBenchmark {
+    @Override
+    protected IoUringKernel newKernel() {
+        return new ModelIoUring(KernelProfile.LINUX_6_18);
     }
 }
