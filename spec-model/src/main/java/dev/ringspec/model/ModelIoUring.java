@@ -164,6 +164,7 @@ public final class ModelIoUring implements IoUringKernel {
     private final UserMemory userMemory;
     private final Set<Mutant> mutants;
     private volatile FdTable fdTable = FdTable.NON_NEGATIVE_OPEN;
+    private volatile boolean onHeapRings;
     private final AtomicInteger nextFd = new AtomicInteger(FIRST_FD);
     private final Map<Integer, ModelRing> live = new ConcurrentHashMap<>();
 
@@ -184,6 +185,16 @@ public final class ModelIoUring implements IoUringKernel {
     /** Replaces the answer to "is this descriptor open?" (see {@link FdTable}). */
     public ModelIoUring withFdTable(FdTable table) {
         this.fdTable = table;
+        return this;
+    }
+
+    /**
+     * Puts the rings of rings set up from now on in plain Java arrays instead of native memory: the same layout and
+     * the same rules, for teaching and for tests without native memory. Rings set up with NO_MMAP still live in the
+     * user memory they were given. A heap ring's memory is not freed by close; it is collected like any array.
+     */
+    public ModelIoUring withOnHeapRings() {
+        this.onHeapRings = true;
         return this;
     }
 
@@ -388,6 +399,14 @@ public final class ModelIoUring implements IoUringKernel {
             if (sqes == null) {
                 return new Regions(-EFAULT, null, null);
             }
+            return new Regions(0, rings, sqes);
+        }
+        if (onHeapRings) {
+            // long[] backing: 8-byte aligned, as every field and CQE/SQE word access needs.
+            MemorySegment rings = MemorySegment.ofArray(new long[Math.toIntExact(
+                    RingGeometry.alignUp(ringsBytes, Long.BYTES) / Long.BYTES)]);
+            MemorySegment sqes = MemorySegment.ofArray(new long[Math.toIntExact(
+                    RingGeometry.alignUp(sqesBytes, Long.BYTES) / Long.BYTES)]);
             return new Regions(0, rings, sqes);
         }
         MemorySegment rings = arena.allocate(RingGeometry.alignUp(ringsBytes, PAGE_BYTES), PAGE_BYTES);
