@@ -29,7 +29,7 @@ public final class CReproducer {
                 continue;
             }
             b.append("    ").append(statement(ops.get(i), false)).append('\n');
-            b.append("    print_state(").append(i).append(");\n");
+            b.append(ops.get(i) instanceof Op.Probe ? "    print_probe(" : "    print_state(").append(i).append(");\n");
         }
         b.append("    return 0;\n}\n");
         return b.toString();
@@ -60,6 +60,7 @@ public final class CReproducer {
             case Op.EnableRings e -> "res = do_register(" + 12 + ", NULL, 0);";
             case Op.Resize r -> "res = do_resize(" + r.sqEntries() + "u, " + r.cqEntries() + "u, 0x"
                     + Integer.toHexString(r.flags()) + "u);";
+            case Op.Probe pr -> "res = do_probe(" + pr.nrArgs() + "u);";
             case Op.OnOtherThread o -> "res = on_other_thread(" + otherThreadKind(o.op()) + ");";
         };
     }
@@ -130,6 +131,8 @@ public final class CReproducer {
             static int files[16];
             static struct iovec iovecs[16];
             static unsigned char buffers[16 * 4096] __attribute__((aligned(4096)));
+            /* struct io_uring_probe: last_op (u8), ops_len (u8), resv (u16), resv2 (u32[3]), then 8-byte ops. */
+            static unsigned char probe_buf[16 + 8 * 256] __attribute__((aligned(8)));
 
             static int sys_result(long r) { return r < 0 ? -errno : (int) r; }
             static uint32_t *u32(unsigned char *base, uint32_t off) { return (uint32_t *) (base + off); }
@@ -287,6 +290,12 @@ public final class CReproducer {
                 return r;
             }
 
+            /* IORING_REGISTER_PROBE (8) with a zeroed argument of 16 + 8 * min(nr, 256) bytes. */
+            static int do_probe(uint32_t nr) {
+                memset(probe_buf, 0, sizeof probe_buf);
+                return do_register(8, probe_buf, nr);
+            }
+
             struct call { int kind; uint32_t a, b, c; };
 
             static void *other_thread(void *arg) {
@@ -335,9 +344,9 @@ public final class CReproducer {
                 return pending.kind;
             }
 
-            static void print_state(int step) {
-                if (ring_fd < 0) { printf("step %d: res %d no ring\\n", step, res); return; }
-                printf("step %d: res %d sq %u %u %u %u cq %u %u %u %u\\n", step, res,
+            static void print_line(int step, const char *extra) {
+                if (ring_fd < 0) { printf("step %d: res %d no ring%s\\n", step, res, extra); return; }
+                printf("step %d: res %d sq %u %u %u %u cq %u %u %u %u%s\\n", step, res,
                         __atomic_load_n(u32(sq_ring, p.sq_off.head), __ATOMIC_ACQUIRE),
                         __atomic_load_n(u32(sq_ring, p.sq_off.tail), __ATOMIC_RELAXED),
                         __atomic_load_n(u32(sq_ring, p.sq_off.dropped), __ATOMIC_RELAXED),
@@ -345,7 +354,16 @@ public final class CReproducer {
                         __atomic_load_n(u32(cq_ring, p.cq_off.head), __ATOMIC_RELAXED),
                         __atomic_load_n(u32(cq_ring, p.cq_off.tail), __ATOMIC_ACQUIRE),
                         __atomic_load_n(u32(cq_ring, p.cq_off.overflow), __ATOMIC_RELAXED),
-                        __atomic_load_n(u32(cq_ring, p.cq_off.flags), __ATOMIC_RELAXED));
+                        __atomic_load_n(u32(cq_ring, p.cq_off.flags), __ATOMIC_RELAXED), extra);
+            }
+
+            static void print_state(int step) { print_line(step, ""); }
+
+            /* A PROBE step's line also shows the last_op and ops_len the kernel wrote back. */
+            static void print_probe(int step) {
+                char extra[32];
+                snprintf(extra, sizeof extra, " probe %u %u", (unsigned) probe_buf[0], (unsigned) probe_buf[1]);
+                print_line(step, extra);
             }
 
             """;

@@ -55,7 +55,8 @@ public final class Coverage {
         SETUP_REFUSED("setups refused by the kernel"),
         ENTER_ERRORS("enter errors"),
         REGISTER_ERRORS("register errors"),
-        RINGS_ENABLED("rings enabled");
+        RINGS_ENABLED("rings enabled"),
+        PROBES_ANSWERED("probes answered");
 
         final String text;
 
@@ -123,6 +124,12 @@ public final class Coverage {
             case Op.RegisterFiles r -> registerResult(result);
             case Op.UpdateFiles r -> registerResult(result);
             case Op.RegisterBuffers r -> registerResult(result);
+            case Op.Probe p -> {
+                registerResult(result);
+                if (result == 0) {
+                    add(Label.PROBES_ANSWERED);
+                }
+            }
             default -> {
             }
         }

@@ -54,6 +54,8 @@ final class Generator {
         IORING_SETUP_CQE_MIXED, IORING_SETUP_CQE_MIXED | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN};
     private static final int[] INJECTED = {0, 1, 1234, -5, -22, Integer.MIN_VALUE, Integer.MAX_VALUE};
     private static final int[] FILE_FDS = {-1, 0, 1, 2, 99_999};
+    /** PROBE op counts: none, one, around IORING_OP_LAST, the runner's cap and one past the kernel's limit. */
+    private static final int[] PROBE_NR_ARGS = {0, 1, 8, 62, 63, 64, 65, 256, 257};
 
     private final long seed;
     private SplittableRandom random;
@@ -119,6 +121,7 @@ final class Generator {
             (flags & IORING_SETUP_DEFER_TASKRUN) != 0 ? 4 : 0, // 12 resize
             3, // 13 an SQE with arbitrary fields
             1, // 14 a new ring
+            1, // 15 PROBE
         };
         int total = 0;
         for (int w : weights) {
@@ -148,6 +151,7 @@ final class Generator {
             case 11 -> otherThread(r);
             case 12 -> queue.add(resize());
             case 13 -> fuzz(r);
+            case 15 -> queue.add(new Op.Probe(PROBE_NR_ARGS[pick(PROBE_NR_ARGS.length)]));
             default -> queue.add(setup());
         }
     }

@@ -10,6 +10,7 @@ import static dev.ringspec.uapi.IoUring.IORING_REGISTER_ENABLE_RINGS;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_FILES;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_FILES2;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_FILES_UPDATE;
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_PROBE;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_RESIZE_RINGS;
 import static dev.ringspec.uapi.IoUring.IORING_RSRC_REGISTER_SPARSE;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_ATTACH_WQ;
@@ -48,6 +49,7 @@ import dev.ringspec.seam.U32;
 import dev.ringspec.seam.UserMemory;
 import dev.ringspec.uapi.Errno;
 import dev.ringspec.uapi.IoUringParams;
+import dev.ringspec.uapi.IoUringProbe;
 import dev.ringspec.uapi.IoUringRsrcRegister;
 import dev.ringspec.uapi.IoUringRsrcUpdate;
 import dev.ringspec.uapi.IoUringSqe;
@@ -316,7 +318,12 @@ public final class LockstepRunner implements AutoCloseable {
         }
         reference.readWords(after);
         if (trace != null) {
-            trace.add(traceLine(index, traceSide == Side.REFERENCE ? reference : subject));
+            SideState traced = traceSide == Side.REFERENCE ? reference : subject;
+            String line = traceLine(index, traced);
+            if ((op instanceof Op.OnOtherThread(Op inner) ? inner : op) instanceof Op.Probe p) {
+                line += probeTrace(traced.probeArg(p));
+            }
+            trace.add(line);
         }
         if (!compare(index, op)) {
             return false;
@@ -353,6 +360,12 @@ public final class LockstepRunner implements AutoCloseable {
         return "step " + index + ": res " + result + " sq " + U32.value(w[SQ_HEAD]) + " " + U32.value(w[SQ_TAIL])
                 + " " + U32.value(w[SQ_DROPPED]) + " " + U32.value(w[SQ_FLAGS]) + " cq " + U32.value(w[CQ_HEAD])
                 + " " + U32.value(w[CQ_TAIL]) + " " + U32.value(w[CQ_OVERFLOW]) + " " + U32.value(w[CQ_FLAGS]);
+    }
+
+    /** What a PROBE step adds to its trace line: the {@code last_op} and {@code ops_len} written back. */
+    static String probeTrace(MemorySegment probe) {
+        return " probe " + Byte.toUnsignedInt(probe.get(JAVA_BYTE, IoUringProbe.LAST_OP_OFFSET)) + " "
+                + Byte.toUnsignedInt(probe.get(JAVA_BYTE, IoUringProbe.OPS_LEN_OFFSET));
     }
 
     private String traceLine(int index, SideState s) {
@@ -547,6 +560,7 @@ public final class LockstepRunner implements AutoCloseable {
                 s.kernel.register(s.ring, IORING_UNREGISTER_BUFFERS, MemorySegment.NULL, 0);
             case Op.EnableRings e -> s.kernel.register(s.ring, IORING_REGISTER_ENABLE_RINGS, MemorySegment.NULL, 0);
             case Op.Resize r -> s.resize(r);
+            case Op.Probe p -> s.probe(p);
             case Op.OnOtherThread o -> execute(s, o.op());
         };
     }
@@ -568,6 +582,9 @@ public final class LockstepRunner implements AutoCloseable {
         if (effective instanceof Op.Resize && mismatch(reference.resizeParams, subject.resizeParams)) {
             return diverge(index, op, "ResizeParamsWriteBack", hex(reference.resizeParams),
                     hex(subject.resizeParams));
+        }
+        if (effective instanceof Op.Probe p && mismatch(reference.probeArg(p), subject.probeArg(p))) {
+            return diverge(index, op, "ProbeArgWriteBack", hex(reference.probeArg(p)), hex(subject.probeArg(p)));
         }
         if ((effective instanceof Op.RegisterFiles || effective instanceof Op.UpdateFiles)
                 && (mismatch(reference.files, subject.files) || mismatch(reference.update.asSlice(0, IoUringRsrcUpdate.DATA_OFFSET),
@@ -665,6 +682,7 @@ public final class LockstepRunner implements AutoCloseable {
         final MemorySegment update;
         final MemorySegment iovecs;
         final MemorySegment buffers;
+        final MemorySegment probe;
         Ring ring;
         SqRingView sq;
         CqRingView cq;
@@ -687,6 +705,7 @@ public final class LockstepRunner implements AutoCloseable {
             this.update = memory.allocate(IoUringRsrcUpdate.SIZE_BYTES, 8);
             this.iovecs = memory.allocate((long) MAX_BUFFERS * 16, 8);
             this.buffers = memory.allocate((long) MAX_BUFFERS * BUFFER_BYTES, BUFFER_BYTES);
+            this.probe = memory.allocate(new Op.Probe(Op.Probe.MAX_OPS).argBytes(), 8);
         }
 
         int setup(Op.Setup op) {
@@ -771,6 +790,16 @@ public final class LockstepRunner implements AutoCloseable {
                 refresh();
             }
             return result;
+        }
+
+        /** The PROBE argument of {@code p}: the whole of it, header and op slots. */
+        MemorySegment probeArg(Op.Probe p) {
+            return probe.asSlice(0, p.argBytes());
+        }
+
+        int probe(Op.Probe p) {
+            probe.fill((byte) 0);
+            return kernel.register(ring, IORING_REGISTER_PROBE, probeArg(p), p.nrArgs());
         }
 
         void readWords(int[] w) {

@@ -28,6 +28,7 @@ import dev.ringspec.uapi.IoUring;
     @JsonSubTypes.Type(value = Op.UnregisterBuffers.class, name = "unregisterBuffers"),
     @JsonSubTypes.Type(value = Op.EnableRings.class, name = "enableRings"),
     @JsonSubTypes.Type(value = Op.Resize.class, name = "resize"),
+    @JsonSubTypes.Type(value = Op.Probe.class, name = "probe"),
     @JsonSubTypes.Type(value = Op.OnOtherThread.class, name = "onOtherThread"),
 })
 public sealed interface Op {
@@ -271,6 +272,30 @@ public sealed interface Op {
         @Override
         public String javaSource() {
             return "new Op.Resize(" + sqEntries + ", " + cqEntries + ", 0x" + Integer.toHexString(flags) + ")";
+        }
+    }
+
+    /**
+     * {@code IORING_REGISTER_PROBE} with {@code nrArgs}: the argument is a zeroed {@code io_uring_probe} with room
+     * for {@code min(nrArgs, }{@value #MAX_OPS}{@code )} ops ({@code 16 + 8 * that} bytes).
+     */
+    record Probe(int nrArgs) implements Op {
+        /** The most op slots the runner allocates: the kernel refuses more than 256 before it caps the count. */
+        public static final int MAX_OPS = 256;
+
+        /** The argument's size in bytes. */
+        public long argBytes() {
+            return 16L + 8L * Math.min(Math.max(nrArgs, 0), MAX_OPS);
+        }
+
+        @Override
+        public String describe() {
+            return "probe(nr_args " + nrArgs + ")";
+        }
+
+        @Override
+        public String javaSource() {
+            return "new Op.Probe(" + nrArgs + ")";
         }
     }
 

@@ -296,6 +296,11 @@ final class Shrinker {
                     out.add(new Op.Resize(r.sqEntries(), r.cqEntries(), f));
                 }
             }
+            case Op.Probe pr -> {
+                for (int n : smaller(pr.nrArgs())) {
+                    out.add(new Op.Probe(n));
+                }
+            }
             case Op.OnOtherThread o -> {
                 out.add(o.op());
                 for (Op inner : simplifications(o.op())) {

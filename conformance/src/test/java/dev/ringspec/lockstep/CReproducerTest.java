@@ -61,7 +61,8 @@ class CReproducerTest {
             }
             assertThat(checkedSteps).isEqualTo(SEEDS * 300);
             assertThat(kinds).contains(Op.Setup.class, Op.WriteSqe.class, Op.WriteArray.class, Op.PublishTail.class,
-                    Op.Enter.class, Op.ConsumeCqes.class, Op.MoveCqHead.class, Op.RegisterFiles.class);
+                    Op.Enter.class, Op.ConsumeCqes.class, Op.MoveCqHead.class, Op.RegisterFiles.class,
+                    Op.Probe.class);
         }
     }
 
