@@ -7,7 +7,7 @@ import java.util.List;
  * ({@code io_uring_setup}, {@code io_uring_enter}, {@code io_uring_register} through {@code syscall(2)}, the rings
  * mapped with {@code mmap}; {@link Op.OnOtherThread} steps on one second thread that lives as long as the
  * program, like the engine's) and prints, after each step, the line {@link LockstepRunner#trace} prints for the
- * kernel side. Steps the engine refused are printed as refused and not performed. It depends on nothing but libc:
+ * kernel side, and after the last step the visible CQE slots, byte for byte as the engine compares them. Steps the engine refused are printed as refused and not performed. It depends on nothing but libc:
  * the uapi structs it needs are declared in the program.
  */
 public final class CReproducer {
@@ -31,6 +31,7 @@ public final class CReproducer {
             b.append("    ").append(statement(ops.get(i), false)).append('\n');
             b.append(ops.get(i) instanceof Op.Probe ? "    print_probe(" : "    print_state(").append(i).append(");\n");
         }
+        b.append("    print_cqes();\n");
         b.append("    return 0;\n}\n");
         return b.toString();
     }
@@ -358,6 +359,33 @@ public final class CReproducer {
             }
 
             static void print_state(int step) { print_line(step, ""); }
+
+            /* The slots between the CQ head and tail (at most one ring's worth), as the engine compares them. */
+            static void print_cqes(void) {
+                if (ring_fd < 0) { printf("cqes: no ring\\n"); return; }
+                uint32_t head = __atomic_load_n(u32(cq_ring, p.cq_off.head), __ATOMIC_RELAXED);
+                uint32_t tail = __atomic_load_n(u32(cq_ring, p.cq_off.tail), __ATOMIC_ACQUIRE);
+                uint32_t cqe_size = (ring_flags & SETUP_CQE32) ? 32 : 16;
+                uint32_t n = tail - head < p.cq_entries ? tail - head : p.cq_entries;
+                printf("cqes:");
+                for (uint32_t i = 0; i < n; i++) {
+                    const unsigned char *c = cq_ring + p.cq_off.cqes + (size_t) ((head + i) & cq_mask) * cqe_size;
+                    uint64_t ud, big0, big1;
+                    int32_t r;
+                    uint32_t f;
+                    memcpy(&ud, c, 8);
+                    memcpy(&r, c + 8, 4);
+                    memcpy(&f, c + 12, 4);
+                    printf(" {ud 0x%llx res %d flags 0x%x", (unsigned long long) ud, r, f);
+                    if (cqe_size == 32) {
+                        memcpy(&big0, c + 16, 8);
+                        memcpy(&big1, c + 24, 8);
+                        printf(" big 0x%llx 0x%llx", (unsigned long long) big0, (unsigned long long) big1);
+                    }
+                    printf("}");
+                }
+                printf("\\n");
+            }
 
             /* A PROBE step's line also shows the last_op and ops_len the kernel wrote back. */
             static void print_probe(int step) {

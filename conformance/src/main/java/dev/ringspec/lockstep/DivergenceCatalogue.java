@@ -50,23 +50,54 @@ public record DivergenceCatalogue(List<Entry> entries) {
      *     and the reference's does not (for example {@code "big ["}: a 32-byte CQE payload only the kernel shows)
      * @param matcher if set, the name of one more condition written in code ({@link #MATCHERS}), for a difference
      *     that only the ring states tell apart from others with the same signature
+     * @param carryOver if set, the ring words ({@code SqFlags}, {@code CqFlags}) the engine copies from the subject
+     *     into the reference when this entry matches, after which it compares the step again and the run goes on:
+     *     what follows a known difference is still checked. Empty or null: the run ends at the difference.
      */
     public record Entry(String id, String signature, String kernelVersions, String observed, String intended,
             String evidence, String replay, String wrongSide, String why, Integer whenReferenceSqFlags,
-            String whenOnlySubjectShows, String matcher) {
+            String whenOnlySubjectShows, String matcher, List<String> carryOver) {
+        public Entry {
+            carryOver = carryOver == null ? List.of() : List.copyOf(carryOver);
+            for (String word : carryOver) {
+                if (!CARRIABLE_WORDS.contains(word)) {
+                    throw new IllegalArgumentException("catalogue entry " + id + " carries over '" + word
+                            + "', which the engine cannot copy; it can copy " + CARRIABLE_WORDS);
+                }
+            }
+        }
     }
+
+    /** The ring words a catalogue entry may carry over. */
+    static final List<String> CARRIABLE_WORDS = List.of("SqFlags", "CqFlags");
 
     /**
      * Conditions too specific for the entry fields, by name. {@code noSkipCqeOnlyTheKernelShows}: the subject shows
      * no more skip CQEs ({@code IORING_CQE_F_SKIP}) than the reference; it tells a CQE written through a stale cache
      * (which destroys or bypasses a skip CQE) from a missing skip filler (which the kernel shows and the model
-     * lacks).
+     * lacks). The others are described where they are defined.
      */
     static final Map<String, Predicate<Divergence>> MATCHERS = Map.of(
             "noSkipCqeOnlyTheKernelShows",
             d -> skipCqes(d.subject()) <= skipCqes(d.reference()),
             "bigCqeOnlyTheKernelShows",
-            DivergenceCatalogue::bigCqeOnlyTheKernelShows);
+            DivergenceCatalogue::bigCqeOnlyTheKernelShows,
+            "pendingCqesStraddleTheCounterWrap",
+            DivergenceCatalogue::pendingCqesStraddleTheCounterWrap);
+
+    /**
+     * {@code pendingCqesStraddleTheCounterWrap}: the CQ head is numerically above the tail on both sides (the pending
+     * range crosses 2^32), the counters agree, and every pending CQE the subject shows is all zero bytes, as a
+     * fresh ring that nothing was copied into.
+     */
+    private static boolean pendingCqesStraddleTheCounterWrap(Divergence d) {
+        RingState r = d.reference();
+        RingState s = d.subject();
+        return Integer.compareUnsigned(r.cqHead(), r.cqTail()) > 0 && r.cqHead() == s.cqHead()
+                && r.cqTail() == s.cqTail() && !s.cqes().isEmpty()
+                && s.cqes().stream().allMatch(c -> c.userData() == 0 && c.res() == 0 && c.flags() == 0
+                        && c.big0() == 0 && c.big1() == 0);
+    }
 
     /**
      * {@code bigCqeOnlyTheKernelShows}: some CQE carries a 32-byte payload on the subject where the reference's CQE

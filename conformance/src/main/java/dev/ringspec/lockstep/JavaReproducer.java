@@ -21,7 +21,7 @@ public final class JavaReproducer {
         }
         b.append("    );\n");
         b.append("    try (LockstepRunner runner = new LockstepRunner(ReferenceBackends.reference(null), "
-                + "ReferenceBackends.kernel())) {\n");
+                + "ReferenceBackends.kernel(), DivergenceCatalogue.load())) {\n");
         b.append("        assertThat(runner.run(steps, null).divergence()).isNull();\n");
         b.append("    }\n");
         b.append("}\n");

@@ -112,15 +112,22 @@ public final class LockstepCheck {
         int runs = 0;
         long start = System.nanoTime();
         List<ReplayStore.Entry> replays = store == null ? List.of() : store.load();
-        try (LockstepRunner runner = new LockstepRunner(reference, subject)) {
+        try (LockstepRunner runner = new LockstepRunner(reference, subject, catalogue)) {
             for (ReplayStore.Entry replay : replays) {
                 LockstepRunner.Outcome o = runner.run(replay.replayCase().steps(), coverage);
                 steps += o.ops().size();
+                carriedOver(findings, replay.replayCase().seed(), true, replay.file(), o);
                 if (o.diverged()) {
                     Finding f = finding(runner, replay.replayCase().seed(), true, replay.file(), o.ops(),
                             o.divergence(), null, confirmations(runner, o) == CONFIRMATIONS);
                     findings.add(f);
                     report(out, runner, f);
+                } else if (!o.carriedOver().isEmpty()) {
+                    for (LockstepRunner.CarriedOver c : o.carriedOver()) {
+                        out.println("replay " + replay.file().getFileName() + ": catalogued difference "
+                                + c.entry().id() + " at step " + c.divergence().step() + ", carried over; the rest "
+                                + "agrees");
+                    }
                 } else {
                     out.println("replay " + replay.file().getFileName() + ": no divergence now (recorded "
                             + replay.replayCase().signature() + " on " + replay.replayCase().kernelRelease() + ")");
@@ -131,6 +138,7 @@ public final class LockstepCheck {
                 LockstepRunner.Outcome o = runner.generate(new Generator(seed), config.steps(), coverage);
                 steps += o.ops().size();
                 runs++;
+                carriedOver(findings, seed, false, null, o);
                 if (o.diverged()) {
                     int confirmed = confirmations(runner, o);
                     if (confirmed < CONFIRMATIONS) {
@@ -177,6 +185,15 @@ public final class LockstepCheck {
             }
         }
         return new Summary(replays.size(), runs, steps, System.nanoTime() - start, coverage, findings);
+    }
+
+    /** Records each catalogued difference the run went on past, as a catalogue hit at the step it was seen. */
+    private static void carriedOver(List<Finding> findings, long seed, boolean fromReplay, Path file,
+            LockstepRunner.Outcome o) {
+        for (LockstepRunner.CarriedOver c : o.carriedOver()) {
+            findings.add(new Finding(seed, fromReplay, file, List.copyOf(o.ops().subList(0, c.divergence().step() + 1)),
+                    c.divergence(), Optional.of(c.entry()), null, null, null, true));
+        }
     }
 
     private ReplayCase replayCase(LockstepRunner runner, long seed, Finding f) {
@@ -254,7 +271,7 @@ public final class LockstepCheck {
             known.computeIfAbsent(f.catalogued().orElseThrow().id(), id -> new ArrayList<>()).add(f);
         }
         known.forEach((id, hits) -> out.printf("  known kernel difference %-40s %4d run(s), first at seed %d%n", id,
-                hits.size(), hits.getFirst().seed()));
+                hits.stream().map(f -> f.fromReplay() + ":" + f.seed()).distinct().count(), hits.getFirst().seed()));
         out.flush();
     }
 }

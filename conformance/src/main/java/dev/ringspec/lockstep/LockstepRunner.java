@@ -107,6 +107,7 @@ public final class LockstepRunner implements AutoCloseable {
 
     private final ExecutorService runThread;
     private final ExecutorService otherThread;
+    private final DivergenceCatalogue carryOverCatalogue;
     private final SideState reference;
     private final SideState subject;
     private final int pipeRead;
@@ -121,8 +122,21 @@ public final class LockstepRunner implements AutoCloseable {
     private List<String> trace;
     private Side traceSide;
     private Divergence divergence;
+    private List<CarriedOver> carriedOver;
 
+    /** A runner that ends every run at its first difference. */
     public LockstepRunner(Backend referenceBackend, Backend subjectBackend) {
+        this(referenceBackend, subjectBackend, DivergenceCatalogue.empty());
+    }
+
+    /**
+     * A runner that goes on past the differences {@code catalogue} lets it carry over: where a step's difference
+     * matches an entry with {@link DivergenceCatalogue.Entry#carryOver() carryOver} words, the runner copies those
+     * words from the subject's ring into the reference's, compares the step again, and goes on if nothing else
+     * differs. The run records each such difference ({@link Outcome#carriedOver()}).
+     */
+    public LockstepRunner(Backend referenceBackend, Backend subjectBackend, DivergenceCatalogue catalogue) {
+        this.carryOverCatalogue = catalogue;
         this.runThread = Executors.newSingleThreadExecutor(
                 Thread.ofPlatform().name("lockstep-run").daemon().factory());
         this.otherThread = Executors.newSingleThreadExecutor(
@@ -149,11 +163,22 @@ public final class LockstepRunner implements AutoCloseable {
         return (side == Side.REFERENCE ? reference : subject).kernel.description();
     }
 
-    /** What a run did: the steps executed, the first divergence (or null), how many steps were refused. */
-    public record Outcome(List<Op> ops, Divergence divergence, int refusedSteps) {
+    /**
+     * What a run did: the steps executed, the first divergence that ended it (or null), how many steps were
+     * refused, and the catalogued differences it carried over on the way.
+     */
+    public record Outcome(List<Op> ops, Divergence divergence, int refusedSteps, List<CarriedOver> carriedOver) {
+        public Outcome {
+            carriedOver = List.copyOf(carriedOver);
+        }
+
         public boolean diverged() {
             return divergence != null;
         }
+    }
+
+    /** A catalogued difference the run went on past: the divergence as first seen, and the entry it matched. */
+    public record CarriedOver(Divergence divergence, DivergenceCatalogue.Entry entry) {
     }
 
     /** Runs {@code ops} from a fresh start, stopping at the first divergence. */
@@ -163,10 +188,10 @@ public final class LockstepRunner implements AutoCloseable {
             try {
                 for (int i = 0; i < ops.size(); i++) {
                     if (!step(i, ops.get(i))) {
-                        return new Outcome(List.copyOf(ops.subList(0, i + 1)), divergence, refused);
+                        return new Outcome(List.copyOf(ops.subList(0, i + 1)), divergence, refused, carriedOver);
                     }
                 }
-                return new Outcome(ops, null, refused);
+                return new Outcome(ops, null, refused, carriedOver);
             } finally {
                 end();
             }
@@ -187,6 +212,7 @@ public final class LockstepRunner implements AutoCloseable {
                         break;
                     }
                 }
+                lines.add(cqeSlotsLine(side == Side.REFERENCE ? reference : subject));
                 return lines;
             } finally {
                 end();
@@ -210,10 +236,10 @@ public final class LockstepRunner implements AutoCloseable {
                     Op op = generator.next(this);
                     ops.add(op);
                     if (!step(ops.size() - 1, op)) {
-                        return new Outcome(ops, divergence, refused);
+                        return new Outcome(ops, divergence, refused, carriedOver);
                     }
                 }
-                return new Outcome(ops, null, refused);
+                return new Outcome(ops, null, refused, carriedOver);
             } finally {
                 end();
             }
@@ -237,6 +263,7 @@ public final class LockstepRunner implements AutoCloseable {
         this.trace = traceLines;
         this.traceSide = side;
         this.divergence = null;
+        this.carriedOver = new ArrayList<>();
         this.refused = 0;
         this.drainDisabled = false;
     }
@@ -325,7 +352,7 @@ public final class LockstepRunner implements AutoCloseable {
             }
             trace.add(line);
         }
-        if (!compare(index, op)) {
+        if (!compare(index, op) && !carryOver(index, op)) {
             return false;
         }
         Op effective = op instanceof Op.OnOtherThread(Op inner) ? inner : op;
@@ -360,6 +387,27 @@ public final class LockstepRunner implements AutoCloseable {
         return "step " + index + ": res " + result + " sq " + U32.value(w[SQ_HEAD]) + " " + U32.value(w[SQ_TAIL])
                 + " " + U32.value(w[SQ_DROPPED]) + " " + U32.value(w[SQ_FLAGS]) + " cq " + U32.value(w[CQ_HEAD])
                 + " " + U32.value(w[CQ_TAIL]) + " " + U32.value(w[CQ_OVERFLOW]) + " " + U32.value(w[CQ_FLAGS]);
+    }
+
+    /** The trace's last line: the slots between the CQ head and tail (at most one ring's worth), byte for byte. */
+    static String cqeSlotsLine(SideState s) {
+        if (s.ring == null) {
+            return "cqes: no ring";
+        }
+        int head = s.cq.readOnceHead();
+        long n = Math.min(U32.distance(s.cq.loadAcquireTail(), head), s.cqEntries);
+        StringBuilder b = new StringBuilder("cqes:");
+        for (int i = 0; i < n; i++) {
+            int slot = (head + i) & s.cqMask;
+            b.append(" {ud 0x").append(Long.toHexString(s.cq.userData(slot))).append(" res ").append(s.cq.res(slot))
+                    .append(" flags 0x").append(Integer.toHexString(s.cq.flags(slot)));
+            if (s.cqeBytes == 32) {
+                b.append(" big 0x").append(Long.toHexString(s.cq.bigCqe(slot, 0))).append(" 0x")
+                        .append(Long.toHexString(s.cq.bigCqe(slot, 1)));
+            }
+            b.append('}');
+        }
+        return b.toString();
     }
 
     /** What a PROBE step adds to its trace line: the {@code last_op} and {@code ops_len} written back. */
@@ -645,6 +693,33 @@ public final class LockstepRunner implements AutoCloseable {
 
     private static String wordValue(int word, int value) {
         return word == SQ_FLAGS ? FlagNames.sqFlags(value) : String.valueOf(U32.value(value));
+    }
+
+    /**
+     * After {@link #compare} found {@link #divergence}: if the catalogue lets the runner carry it over, copies the
+     * entry's words from the subject's ring into the reference's and compares the step again.
+     */
+    private boolean carryOver(int index, Op op) {
+        Divergence d = divergence;
+        DivergenceCatalogue.Entry entry = carryOverCatalogue.match(d).orElse(null);
+        if (entry == null || entry.carryOver().isEmpty() || reference.ring == null || subject.ring == null) {
+            return false;
+        }
+        subject.readWords(subjectWords);
+        for (String word : entry.carryOver()) {
+            switch (word) {
+                case "SqFlags" -> reference.sq.writeOnceFlags(subjectWords[SQ_FLAGS]);
+                case "CqFlags" -> reference.cq.writeOnceFlags(subjectWords[CQ_FLAGS]);
+                default -> throw new IllegalStateException("cannot carry over " + word);
+            }
+        }
+        reference.readWords(after);
+        divergence = null;
+        if (!compare(index, op)) {
+            return false;
+        }
+        carriedOver.add(new CarriedOver(d, entry));
+        return true;
     }
 
     private boolean diverge(int index, Op op, String field, String r, String s) {

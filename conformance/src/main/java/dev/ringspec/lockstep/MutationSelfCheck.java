@@ -87,7 +87,8 @@ public final class MutationSelfCheck<M> {
 
     /** Whether the steps diverge with no mutant at all: then the kernel, not the mutant, made the difference. */
     private boolean divergesUnmutated(List<Op> steps) {
-        try (LockstepRunner runner = new LockstepRunner(mutantBackend.apply(Set.of()), kernel)) {
+        try (LockstepRunner runner = new LockstepRunner(mutantBackend.apply(Set.of()), kernel,
+                DivergenceCatalogue.load())) {
             return runner.run(steps, new Coverage()).diverged();
         }
     }

@@ -1,6 +1,7 @@
 package dev.ringspec.lockstep;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -95,7 +96,7 @@ class FaultDetectionTest {
                 .run(new PrintWriter(new StringWriter()));
         String signature = found.findings().getFirst().divergence().signature();
         DivergenceCatalogue catalogue = new DivergenceCatalogue(List.of(new DivergenceCatalogue.Entry("test-entry",
-                signature, "any", "flag cleared", "flag set", "FaultInjectingKernel", "none", "subject", "test", null, null, null)));
+                signature, "any", "flag cleared", "flag set", "FaultInjectingKernel", "none", "subject", "test", null, null, null, null)));
 
         // The same seed again, alone: the budget goes on after a catalogued hit, so other seeds would add findings.
         StringWriter text = new StringWriter();
@@ -107,5 +108,42 @@ class FaultDetectionTest {
         assertThat(again.cataloguedDivergences()).hasSize(1);
         LockstepCheck.printSummary(new PrintWriter(text), again);
         assertThat(text.toString()).contains("known kernel difference test-entry");
+    }
+
+    @Test
+    void aCarriedOverDifferenceLetsTheRunGoOnAndIsStillCounted() {
+        LockstepCheck.Config config = LockstepCheck.Config.defaults().withReplayDirectory(null).withSaveReplays(false);
+        LockstepCheck.Summary found = new LockstepCheck(KernelTests.kernel("kernel"),
+                KernelTests.faulty(FaultInjectingKernel.Fault.DROP_OVERFLOW_FLAG), DivergenceCatalogue.empty(), config)
+                .run(new PrintWriter(new StringWriter()));
+        LockstepCheck.Finding first = found.findings().getFirst();
+        assertThat(first.divergence().field()).isEqualTo("SqFlags");
+        String signature = "Enter:SqFlags|otherThread.Enter:SqFlags";
+        DivergenceCatalogue carrying = new DivergenceCatalogue(List.of(new DivergenceCatalogue.Entry("test-entry",
+                signature, "any", "flag cleared", "flag set", "FaultInjectingKernel", "none", "subject", "test", null,
+                null, null, List.of("SqFlags"))));
+
+        LockstepCheck.Summary again = new LockstepCheck(KernelTests.kernel("kernel"),
+                KernelTests.faulty(FaultInjectingKernel.Fault.DROP_OVERFLOW_FLAG), carrying,
+                config.withSeed(first.seed()).withRuns(1))
+                .run(new PrintWriter(new StringWriter()));
+        assertThat(again.newDivergences()).isEmpty();
+        assertThat(again.cataloguedDivergences()).isNotEmpty()
+                .allSatisfy(f -> assertThat(f.divergence().field()).isEqualTo("SqFlags"));
+        // The run went on to its full length instead of ending at the first difference.
+        assertThat(again.steps()).isEqualTo(config.steps()).isGreaterThan(first.steps().size());
+
+        // The same steps through a runner without the catalogue still end at the difference.
+        try (LockstepRunner plain = new LockstepRunner(KernelTests.kernel("kernel"),
+                KernelTests.faulty(FaultInjectingKernel.Fault.DROP_OVERFLOW_FLAG))) {
+            assertThat(plain.run(first.steps(), null).diverged()).isTrue();
+        }
+    }
+
+    @Test
+    void aCatalogueEntryCannotCarryOverACounter() {
+        assertThatThrownBy(() -> new DivergenceCatalogue.Entry("x", "Enter:CqTail", "any", "o", "i", "e", "r",
+                "kernel", "w", null, null, null, List.of("CqTail")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot copy");
     }
 }

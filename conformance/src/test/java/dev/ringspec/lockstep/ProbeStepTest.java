@@ -48,13 +48,13 @@ class ProbeStepTest {
             assertThat(outcome.refusedSteps()).isZero();
             assertThat(outcome.divergence()).as("nr_args %d", nrArgs).isNull();
 
-            String kernelLine = runner.trace(steps(nrArgs), LockstepRunner.Side.SUBJECT).getLast();
+            String kernelLine = runner.trace(steps(nrArgs), LockstepRunner.Side.SUBJECT).get(1);
             String expected = nrArgs > Op.Probe.MAX_OPS
                     ? "res " + -Errno.EINVAL + " sq 0 0 0 0 cq 0 0 0 0 probe 0 0"
                     : "res 0 sq 0 0 0 0 cq 0 0 0 0 probe " + (profile.opLast() - 1) + " "
                             + Math.min(nrArgs, profile.opLast());
             assertThat(kernelLine).isEqualTo("step 1: " + expected);
-            assertThat(runner.trace(steps(nrArgs), LockstepRunner.Side.REFERENCE).getLast()).isEqualTo(kernelLine);
+            assertThat(runner.trace(steps(nrArgs), LockstepRunner.Side.REFERENCE).get(1)).isEqualTo(kernelLine);
         }
     }
 

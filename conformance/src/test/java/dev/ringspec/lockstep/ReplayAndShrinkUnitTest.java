@@ -55,7 +55,7 @@ class ReplayAndShrinkUnitTest {
                 RingState.none(0));
         assertThat(shipped.match(d)).isEmpty();
         DivergenceCatalogue one = new DivergenceCatalogue(List.of(new DivergenceCatalogue.Entry("x", "Enter:CqTail",
-                "6.18", "o", "i", "e", "r", "kernel", "w", null, null, null)));
+                "6.18", "o", "i", "e", "r", "kernel", "w", null, null, null, null)));
         assertThat(one.match(d)).isPresent();
         assertThat(one.match(new Divergence(3, new Op.OnOtherThread(new Op.Enter(1, 0, 0)), "CqTail", "1", "2",
                 RingState.none(0), RingState.none(0)))).isEmpty();
@@ -64,7 +64,7 @@ class ReplayAndShrinkUnitTest {
     @Test
     void anEntryWithReferenceSqFlagsMatchesOnlyWhileThoseFlagsAreSet() {
         DivergenceCatalogue catalogue = new DivergenceCatalogue(List.of(new DivergenceCatalogue.Entry("x",
-                "Enter:CqTail", "6.18", "o", "i", "e", "r", "kernel", "w", 0x2, null, null)));
+                "Enter:CqTail", "6.18", "o", "i", "e", "r", "kernel", "w", 0x2, null, null, null)));
         RingState overflowing = new RingState(true, 0, 0, 0, 0, 0x2, 0, 8, 0, 0, List.of());
         RingState calm = new RingState(true, 0, 0, 0, 0, 0x0, 0, 8, 0, 0, List.of());
         assertThat(catalogue.match(new Divergence(3, new Op.Enter(1, 0, 0), "CqTail", "8", "9", overflowing,
@@ -76,7 +76,7 @@ class ReplayAndShrinkUnitTest {
     @Test
     void anEntryWithSubjectOnlyTextMatchesOnlyWhereTheReferenceLacksIt() {
         DivergenceCatalogue catalogue = new DivergenceCatalogue(List.of(new DivergenceCatalogue.Entry("x",
-                "Enter:CQEs", "6.18", "o", "i", "e", "r", "kernel", "w", null, "big [", null)));
+                "Enter:CQEs", "6.18", "o", "i", "e", "r", "kernel", "w", null, "big [", null, null)));
         RingState none = RingState.none(0);
         assertThat(catalogue.match(new Divergence(1, new Op.Enter(1, 0, 0), "CQEs", "[{ud 1}]",
                 "[{ud 1, big [0x1, 0x2]}]", none, none))).isPresent();

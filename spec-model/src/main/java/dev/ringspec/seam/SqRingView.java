@@ -66,6 +66,14 @@ public final class SqRingView {
         return readOnce(ring, flags);
     }
 
+    /**
+     * Overwrites the kernel-owned flags word, as a misbehaving application could. ringspec's lockstep engine uses
+     * it on the model's ring to carry a catalogued kernel difference over, so a run goes on past it.
+     */
+    public void writeOnceFlags(int value) {
+        writeOnce(ring, flags, value);
+    }
+
     public int readOnceDropped() {
         return readOnce(ring, dropped);
     }
