@@ -13,10 +13,14 @@ import static dev.ringspec.uapi.IoUring.IORING_SETUP_NO_SQARRAY;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQE128;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQPOLL;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_TASKRUN_FLAG;
+import static dev.ringspec.uapi.IoUring.IORING_SQ_NEED_WAKEUP;
+import static dev.ringspec.uapi.IoUring.IORING_SQ_TASKRUN;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ringspec.capabilities.Feature;
+import dev.ringspec.nativerunner.NativeIoUring;
 import dev.ringspec.scenarios.Backends.Backend;
 import dev.ringspec.seam.Cqe;
 import dev.ringspec.seam.RingParams;
@@ -214,6 +218,58 @@ class ResizeRingsTest {
             MemorySegment params = request(backend, 8, 0, 0);
             assertThat(OnThread.call(() -> resize(r, params))).isEqualTo(-EEXIST);
             assertThat(r.ring.params().sqEntries()).isEqualTo(4);
+        }
+    }
+
+    // A5, upstream 96189080265e (7.0; in the 6.19 and 6.18 stable trees, measured on 6.18.44): a successful resize
+    // ORs IORING_SQ_TASKRUN | IORING_SQ_NEED_WAKEUP into the new rings' SQ flags, with or without TASKRUN_FLAG, so
+    // that the application acts on anything set during the swap. A refused resize leaves the flags alone.
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.ringspec.scenarios.Backends#all")
+    void resizeMarksTaskrunAndNeedWakeupInTheSqFlags(Backend backend) {
+        Backends.assumeFeature(backend, Feature.RESIZE_RINGS);
+        for (int extra : new int[] {0, IORING_SETUP_TASKRUN_FLAG}) {
+            try (ScenarioRing r = ScenarioRing.open(backend, 4, DEFER | extra)) {
+                assertThat(resize(r, request(backend, 0, 0, 0))).isEqualTo(-EINVAL);
+                assertThat(r.sqFlags()).as("after a refused resize, setup flags 0x%x", extra).isZero();
+                assertThat(resize(r, request(backend, 8, 0, 0))).isZero();
+                r.driver.refreshViews();
+                assertThat(r.sqFlags()).as("setup flags 0x%x", extra)
+                        .isEqualTo(IORING_SQ_TASKRUN | IORING_SQ_NEED_WAKEUP);
+                assertThat(r.cq().readOnceFlags()).isZero();
+                r.nop(1);
+                assertThat(r.submitAndWait(1)).isEqualTo(1);
+                assertThat(r.reapUserData()).containsExactly(1L);
+            }
+        }
+    }
+
+    // Catalogue entry resize-loses-cqes-across-counter-wrap. The kernel copies the pending CQEs with
+    // `for (i = old_head; i < tail; i++)` on u32 counters, so a pending range that straddles 2^32 is not copied at
+    // all: the resize succeeds, keeps head and tail, and the new ring shows zeroed CQEs. The intended semantics (the
+    // model) copy them modulo 2^32 like every other counter comparison. Here the application moves the CQ head
+    // back over the wrap, which puts the kernel in the state a ring reaches after 2^32 completions.
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.ringspec.scenarios.Backends#all")
+    void pendingCqesWhoseCountersStraddleTheWrapAcrossAResize(Backend backend) {
+        Backends.assumeFeature(backend, Feature.RESIZE_RINGS);
+        try (ScenarioRing r = ScenarioRing.open(backend, 2, DEFER)) {
+            r.nop(1);
+            r.nop(2);
+            assertThat(r.submit()).isEqualTo(2);
+            r.cq().storeReleaseHead(-2); // pending: counters 2^32-2, 2^32-1 (slots 2, 3: never written), 0, 1
+            assertThat(resize(r, request(backend, 4, 0, 0))).isZero();
+            r.driver.refreshViews();
+            assertThat(r.cq().readOnceHead()).isEqualTo(-2);
+            assertThat(r.cq().loadAcquireTail()).isEqualTo(2);
+            long[] atCounters = {r.cq().userData(6), r.cq().userData(7), r.cq().userData(0), r.cq().userData(1)};
+            if (backend.kernel() instanceof NativeIoUring) {
+                // Every kernel with RESIZE_RINGS through 7.1 has the loop. A kernel that fixes it fails here: record
+                // the fixed release in the catalogue entry, and expect the model's answer from that release on.
+                assertThat(atCounters).as("the catalogued kernel behaviour").containsExactly(0, 0, 0, 0);
+            } else {
+                assertThat(atCounters).containsExactly(0, 0, 1, 2);
+            }
         }
     }
 }

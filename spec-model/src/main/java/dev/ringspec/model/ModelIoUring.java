@@ -59,6 +59,8 @@ import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQPOLL;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQ_AFF;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQ_REWIND;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_TASKRUN_FLAG;
+import static dev.ringspec.uapi.IoUring.IORING_SQ_NEED_WAKEUP;
+import static dev.ringspec.uapi.IoUring.IORING_SQ_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IORING_UNREGISTER_BUFFERS;
 import static dev.ringspec.uapi.IoUring.IORING_UNREGISTER_FILES;
 import static dev.ringspec.uapi.IoUring.IO_URING_OP_SUPPORTED;
@@ -890,7 +892,12 @@ public final class ModelIoUring implements IoUringKernel {
         writeOnce(rings, RingGeometry.CQ_HEAD, cqHead);
         writeOnce(rings, RingGeometry.CQ_TAIL, cqTail);
         writeOnce(rings, RingGeometry.SQ_DROPPED, readOnce(old, RingGeometry.SQ_DROPPED));
-        writeOnce(rings, RingGeometry.SQ_FLAGS, readOnce(old, RingGeometry.SQ_FLAGS));
+        // io_register_resize_rings: the new rings also get IORING_SQ_TASKRUN | IORING_SQ_NEED_WAKEUP, whatever
+        // the setup flags, so an application acts on any flag set during the swap (upstream 96189080265e, 7.0,
+        // backported to the 6.19 and 6.18 stable trees; measured on 6.18.44). Earlier stable releases copy the
+        // old flags unchanged.
+        writeOnce(rings, RingGeometry.SQ_FLAGS,
+                readOnce(old, RingGeometry.SQ_FLAGS) | IORING_SQ_TASKRUN | IORING_SQ_NEED_WAKEUP);
         writeOnce(rings, RingGeometry.CQ_FLAGS, readOnce(old, RingGeometry.CQ_FLAGS));
         writeOnce(rings, RingGeometry.CQ_OVERFLOW, readOnce(old, RingGeometry.CQ_OVERFLOW));
         r.invalidateCqeCache();
