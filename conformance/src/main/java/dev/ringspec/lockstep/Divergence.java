@@ -10,9 +10,16 @@ package dev.ringspec.lockstep;
  * @param subjectValue the subject side's value, readable
  * @param reference the reference ring after the step
  * @param subject the subject ring after the step
+ * @param referenceSqFlagsBefore the reference ring's SQ flags before the step (0 without a ring)
  */
 public record Divergence(int step, Op op, String field, String referenceValue, String subjectValue,
-        RingState reference, RingState subject) {
+        RingState reference, RingState subject, int referenceSqFlagsBefore) {
+
+    /** A divergence whose step started with the reference's SQ flags as they ended. */
+    public Divergence(int step, Op op, String field, String referenceValue, String subjectValue, RingState reference,
+            RingState subject) {
+        this(step, op, field, referenceValue, subjectValue, reference, subject, reference.sqFlags());
+    }
 
     /** What a shrink must preserve, and what the catalogue matches: the kind of step and the field. */
     public String signature() {

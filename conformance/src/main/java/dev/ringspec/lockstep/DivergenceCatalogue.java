@@ -43,9 +43,9 @@ public record DivergenceCatalogue(List<Entry> entries) {
      * @param replay the minimal replay file name
      * @param wrongSide {@code "kernel"} or {@code "model"}
      * @param why why that side is judged wrong
-     * @param whenReferenceSqFlags if set, the entry matches only while these bits are set in the reference
-     *     ring's SQ flags (for example {@code IORING_SQ_CQ_OVERFLOW}), so a broad signature does not hide other
-     *     divergences
+     * @param whenReferenceSqFlags if set, the entry matches only where these bits are set in the reference
+     *     ring's SQ flags before or after the step (for example {@code IORING_SQ_CQ_OVERFLOW}: an overflow list that
+     *     a GETEVENTS flush empties in the same step counts), so a broad signature does not hide other divergences
      * @param whenOnlySubjectShows if set, the entry matches only where the subject's value contains this text
      *     and the reference's does not (for example {@code "big ["}: a 32-byte CQE payload only the kernel shows)
      * @param matcher if set, the name of one more condition written in code ({@link #MATCHERS}), for a difference
@@ -80,10 +80,27 @@ public record DivergenceCatalogue(List<Entry> entries) {
     static final Map<String, Predicate<Divergence>> MATCHERS = Map.of(
             "noSkipCqeOnlyTheKernelShows",
             d -> skipCqes(d.subject()) <= skipCqes(d.reference()),
+            "staleCqeCacheSymptoms",
+            DivergenceCatalogue::staleCqeCacheSymptoms,
             "bigCqeOnlyTheKernelShows",
             DivergenceCatalogue::bigCqeOnlyTheKernelShows,
             "pendingCqesStraddleTheCounterWrap",
             DivergenceCatalogue::pendingCqesStraddleTheCounterWrap);
+
+    /**
+     * {@code staleCqeCacheSymptoms}: what a CQE written through a stale cached range looks like. Either the subject
+     * shows no more skip CQEs than the reference ({@code noSkipCqeOnlyTheKernelShows}: the stale write destroyed or
+     * bypassed a skip CQE), or the step began with the reference's overflow list non-empty and both sides agree on
+     * the CQ head and tail: in the intended semantics nothing but a flush reaches the ring then, while a stale write
+     * lands a CQE in the wrong slot, which a later skip CQE may then overwrite.
+     */
+    private static boolean staleCqeCacheSymptoms(Divergence d) {
+        if (skipCqes(d.subject()) <= skipCqes(d.reference())) {
+            return true;
+        }
+        return (d.referenceSqFlagsBefore() & IoUring.IORING_SQ_CQ_OVERFLOW) != 0
+                && d.reference().cqHead() == d.subject().cqHead() && d.reference().cqTail() == d.subject().cqTail();
+    }
 
     /**
      * {@code pendingCqesStraddleTheCounterWrap}: the CQ head is numerically above the tail on both sides (the pending
@@ -157,8 +174,9 @@ public record DivergenceCatalogue(List<Entry> entries) {
     public Optional<Entry> match(Divergence divergence) {
         return entries.stream()
                 .filter(e -> List.of(e.signature().split("\\|")).contains(divergence.signature()))
-                .filter(e -> e.whenReferenceSqFlags() == null || (divergence.reference().sqFlags()
-                        & e.whenReferenceSqFlags()) == e.whenReferenceSqFlags())
+                .filter(e -> e.whenReferenceSqFlags() == null
+                        || (divergence.referenceSqFlagsBefore() & e.whenReferenceSqFlags()) == e.whenReferenceSqFlags()
+                        || (divergence.reference().sqFlags() & e.whenReferenceSqFlags()) == e.whenReferenceSqFlags())
                 .filter(e -> e.matcher() == null || MATCHERS.get(e.matcher()).test(divergence))
                 .filter(e -> e.whenOnlySubjectShows() == null
                         || (divergence.subjectValue().contains(e.whenOnlySubjectShows())

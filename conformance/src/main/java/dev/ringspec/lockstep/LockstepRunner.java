@@ -727,7 +727,7 @@ public final class LockstepRunner implements AutoCloseable {
     }
 
     private boolean diverge(int index, Op op, String field, String r, String s, RingState rs, RingState ss) {
-        divergence = new Divergence(index, op, field, r, s, rs, ss);
+        divergence = new Divergence(index, op, field, r, s, rs, ss, before[SQ_FLAGS]);
         return false;
     }
 

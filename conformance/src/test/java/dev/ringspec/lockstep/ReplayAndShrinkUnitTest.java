@@ -71,6 +71,11 @@ class ReplayAndShrinkUnitTest {
                 calm))).isPresent();
         assertThat(catalogue.match(new Divergence(3, new Op.Enter(1, 0, 0), "CqTail", "8", "9", calm,
                 overflowing))).isEmpty();
+        // Set before the step and cleared by it (a GETEVENTS flush emptied the overflow list): still a match.
+        assertThat(catalogue.match(new Divergence(3, new Op.Enter(1, 0, 0), "CqTail", "8", "9", calm, calm, 0x2)))
+                .isPresent();
+        assertThat(catalogue.match(new Divergence(3, new Op.Enter(1, 0, 0), "CqTail", "8", "9", calm, calm, 0x1)))
+                .isEmpty();
     }
 
     @Test
