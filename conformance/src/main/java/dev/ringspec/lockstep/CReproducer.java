@@ -51,6 +51,7 @@ public final class CReproducer {
                     + Integer.toHexString(e.flags()) + "u);";
             case Op.ConsumeCqes c -> "consume(" + c.count() + ", " + (c.perSlot() ? 1 : 0) + ");";
             case Op.MoveCqHead m -> "move_head(0x" + Integer.toHexString(m.delta()) + "u);";
+            case Op.MoveSqHead m -> "move_sq_head(0x" + Integer.toHexString(m.delta()) + "u);";
             case Op.RegisterFiles r -> "res = register_files(" + r.count() + ", " + (r.sparse() ? 1 : 0) + ", 0x"
                     + Integer.toHexString(r.pattern()) + "u);";
             case Op.UpdateFiles u -> "res = update_files(" + u.offset() + "u, " + u.count() + ", 0x"
@@ -224,6 +225,12 @@ public final class CReproducer {
             static void move_head(uint32_t delta) {
                 uint32_t *head = u32(cq_ring, p.cq_off.head);
                 __atomic_store_n(head, __atomic_load_n(head, __ATOMIC_RELAXED) + delta, __ATOMIC_RELEASE);
+                res = 0;
+            }
+
+            static void move_sq_head(uint32_t delta) {
+                uint32_t *head = u32(sq_ring, p.sq_off.head);
+                __atomic_store_n(head, __atomic_load_n(head, __ATOMIC_RELAXED) + delta, __ATOMIC_RELAXED);
                 res = 0;
             }
 

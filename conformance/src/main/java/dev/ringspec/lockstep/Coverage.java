@@ -51,6 +51,9 @@ public final class Coverage {
         SECOND_THREAD_EEXIST("second-thread eexist"),
         RESIZES("resizes"),
         CQ_HEAD_BEYOND_TAIL("cq head beyond tail"),
+        SQ_HEAD_MOVED("sq head moved by the application"),
+        RESIZE_PENDING_SQES("resizes with pending sqes"),
+        RESIZE_ACROSS_WRAP("resizes with pending entries across 2^32"),
         SQ_TAIL_FAR_AHEAD("sq tail far ahead"),
         SETUP_REFUSED("setups refused by the kernel"),
         ENTER_ERRORS("enter errors"),
@@ -155,6 +158,20 @@ public final class Coverage {
         if (overflowBefore && effective instanceof Op.Enter e && (e.flags() & IORING_ENTER_GETEVENTS) != 0
                 && after[CQ_TAIL] != before[CQ_TAIL]) {
             add(Label.OVERFLOW_FLUSHES);
+        }
+        if (effective instanceof Op.MoveSqHead m && m.delta() != 0) {
+            add(Label.SQ_HEAD_MOVED);
+        }
+        if (effective instanceof Op.Resize && result == 0) {
+            if (before[LockstepRunner.SQ_TAIL] != before[SQ_HEAD]) {
+                add(Label.RESIZE_PENDING_SQES);
+            }
+            if ((before[LockstepRunner.SQ_TAIL] != before[SQ_HEAD]
+                    && Integer.compareUnsigned(before[SQ_HEAD], before[LockstepRunner.SQ_TAIL]) > 0)
+                    || (before[CQ_TAIL] != before[CQ_HEAD]
+                            && Integer.compareUnsigned(before[CQ_HEAD], before[CQ_TAIL]) > 0)) {
+                add(Label.RESIZE_ACROSS_WRAP);
+            }
         }
         if (effective instanceof Op.MoveCqHead && after[CQ_HEAD] - after[CQ_TAIL] > 0) {
             add(Label.CQ_HEAD_BEYOND_TAIL);

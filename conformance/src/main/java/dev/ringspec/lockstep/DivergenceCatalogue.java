@@ -84,8 +84,8 @@ public record DivergenceCatalogue(List<Entry> entries) {
             DivergenceCatalogue::staleCqeCacheSymptoms,
             "bigCqeOnlyTheKernelShows",
             DivergenceCatalogue::bigCqeOnlyTheKernelShows,
-            "pendingCqesStraddleTheCounterWrap",
-            DivergenceCatalogue::pendingCqesStraddleTheCounterWrap);
+            "pendingEntriesStraddleTheCounterWrap",
+            DivergenceCatalogue::pendingEntriesStraddleTheCounterWrap);
 
     /**
      * {@code staleCqeCacheSymptoms}: what a CQE written through a stale cached range looks like. Either the subject
@@ -103,13 +103,19 @@ public record DivergenceCatalogue(List<Entry> entries) {
     }
 
     /**
-     * {@code pendingCqesStraddleTheCounterWrap}: the CQ head is numerically above the tail on both sides (the pending
-     * range crosses 2^32), the counters agree, and every pending CQE the subject shows is all zero bytes, as a
-     * fresh ring that nothing was copied into.
+     * {@code pendingEntriesStraddleTheCounterWrap}: for a {@code CQEs} difference, the CQ head is numerically above
+     * the tail on both sides (the pending range crosses 2^32), the counters agree, and every pending CQE the subject
+     * shows is all zero bytes, as in a fresh ring nothing was copied into; for a {@code PendingSqes} difference, the
+     * same of the SQ head and tail, with every pending SQE the subject shows zero (opcode 0, flags 0, user_data 0).
      */
-    private static boolean pendingCqesStraddleTheCounterWrap(Divergence d) {
+    private static boolean pendingEntriesStraddleTheCounterWrap(Divergence d) {
         RingState r = d.reference();
         RingState s = d.subject();
+        if (d.field().equals("PendingSqes")) {
+            return Integer.compareUnsigned(r.sqHead(), r.sqTail()) > 0 && r.sqHead() == s.sqHead()
+                    && r.sqTail() == s.sqTail()
+                    && d.subjectValue().matches("\\[(\\{pos \\d+: opcode 0, flags 0x0, ud 0\\}(, )?)+\\]");
+        }
         return Integer.compareUnsigned(r.cqHead(), r.cqTail()) > 0 && r.cqHead() == s.cqHead()
                 && r.cqTail() == s.cqTail() && !s.cqes().isEmpty()
                 && s.cqes().stream().allMatch(c -> c.userData() == 0 && c.res() == 0 && c.flags() == 0

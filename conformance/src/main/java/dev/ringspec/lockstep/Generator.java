@@ -145,11 +145,20 @@ final class Generator {
                 queue.add(new Op.PublishTail(sqEntries + 1 + pick(2 * sqEntries)));
                 queue.add(new Op.Enter(1 + pick(2 * sqEntries), 0, 0));
             }
-            case 8 -> queue.add(new Op.MoveCqHead(chance(50) ? pick(7) - 3 : cqEntries + pick(cqEntries + 1)));
+            case 8 -> queue.add(chance(25) ? new Op.MoveSqHead(pick(7) - 4)
+                    : new Op.MoveCqHead(chance(50) ? pick(7) - 3 : cqEntries + pick(cqEntries + 1)));
             case 9 -> skipThenDrain(r);
             case 10 -> resources(r);
             case 11 -> otherThread(r);
-            case 12 -> queue.add(resize());
+            case 12 -> {
+                if (chance(20)) {
+                    // A pending range across 2^32, as after 2^32 submissions or completions: a head moved to
+                    // just below zero.
+                    queue.add(chance(50) ? new Op.MoveSqHead(-r.word(SQ_HEAD) - 1 - pick(2))
+                            : new Op.MoveCqHead(-r.word(CQ_HEAD) - 1 - pick(2)));
+                }
+                queue.add(resize());
+            }
             case 13 -> fuzz(r);
             case 15 -> queue.add(new Op.Probe(PROBE_NR_ARGS[pick(PROBE_NR_ARGS.length)]));
             default -> queue.add(setup());
@@ -259,9 +268,17 @@ final class Generator {
         publishAndEnter(r, count);
     }
 
+    /**
+     * The SQ entries the application believes are pending: tail - head from the ring, bounded, because the head the
+     * ring shows may have been moved by a {@link Op.MoveSqHead} step (the kernel submits from its own copy).
+     */
+    private static int pendingSq(LockstepRunner r) {
+        return (int) Math.min(U32.distance(r.word(SQ_TAIL), r.word(SQ_HEAD)), 4L * r.sqEntries() + 8);
+    }
+
     private void publishAndEnter(LockstepRunner r, int count) {
         queue.add(new Op.PublishTail(count));
-        int pending = (int) Math.min(U32.distance(r.word(SQ_TAIL), r.word(SQ_HEAD)) + count, Integer.MAX_VALUE);
+        int pending = pendingSq(r) + count;
         int visible = (int) Math.min(U32.distance(r.word(CQ_TAIL), r.word(CQ_HEAD)), r.cqEntries());
         int toSubmit = chance(85) ? pending : pick(pending + 3);
         int enterFlags = chance(30) ? IORING_ENTER_GETEVENTS : 0;
@@ -393,7 +410,7 @@ final class Generator {
                 queue.add(Op.WriteSqe.nop(tail, 0, chance(30) ? IORING_NOP_TW : 0, 0, userData()));
                 queue.add(new Op.WriteArray(tail, tail & (r.sqEntries() - 1)));
                 queue.add(new Op.PublishTail(1));
-                int pending = (int) U32.distance(r.word(SQ_TAIL), r.word(SQ_HEAD)) + 1;
+                int pending = pendingSq(r) + 1;
                 queue.add(new Op.OnOtherThread(new Op.Enter(pending, 0, 0)));
             }
             case 1 -> queue.add(new Op.OnOtherThread(new Op.Enter(0, 0, IORING_ENTER_GETEVENTS)));

@@ -117,6 +117,7 @@ public final class LockstepRunner implements AutoCloseable {
     private final int[] after = new int[8];
     private final int[] subjectWords = new int[8];
     private boolean drainDisabled;
+    private int submitHeadBefore;
     private int refused;
     private Coverage coverage;
     private List<String> trace;
@@ -336,6 +337,9 @@ public final class LockstepRunner implements AutoCloseable {
             return true;
         }
         reference.readWords(before);
+        int referenceDropped = reference.droppedNow();
+        submitHeadBefore = reference.submitHead;
+        int subjectDropped = subject.droppedNow();
         if (op instanceof Op.OnOtherThread(Op inner)) {
             reference.result = onOtherThread(() -> execute(reference, inner));
             subject.result = onOtherThread(() -> execute(subject, inner));
@@ -344,6 +348,9 @@ public final class LockstepRunner implements AutoCloseable {
             subject.result = execute(subject, op);
         }
         reference.readWords(after);
+        Op stepped = op instanceof Op.OnOtherThread(Op inner) ? inner : op;
+        reference.noteSubmitHead(stepped, referenceDropped);
+        subject.noteSubmitHead(stepped, subjectDropped);
         if (trace != null) {
             SideState traced = traceSide == Side.REFERENCE ? reference : subject;
             String line = traceLine(index, traced);
@@ -353,6 +360,9 @@ public final class LockstepRunner implements AutoCloseable {
             trace.add(line);
         }
         if (!compare(index, op) && !carryOver(index, op)) {
+            if (coverage != null) {
+                coverage.tag(this, op, before, after, reference.result); // the step ran: what it reached counts
+            }
             return false;
         }
         Op effective = op instanceof Op.OnOtherThread(Op inner) ? inner : op;
@@ -463,7 +473,7 @@ public final class LockstepRunner implements AutoCloseable {
         if ((e.flags() & ~IORING_ENTER_GETEVENTS) != 0) {
             return "enter flags other than GETEVENTS";
         }
-        int head = s.sq.loadAcquireHead();
+        int head = s.submitHead; // not the ring's sq.head, which a MoveSqHead step may have moved
         int tail = s.sq.readOnceTail();
         long n = Math.min(Math.min(U32.value(e.toSubmit()), U32.distance(tail, head)), s.sqEntries);
         boolean drainOff = drainDisabled;
@@ -532,8 +542,8 @@ public final class LockstepRunner implements AutoCloseable {
     /** After an enter: any consumed SKIP_SUCCESS SQE that passed the flag checks disables drain for good. */
     private void noteDrainDisabled() {
         SideState s = reference;
-        int from = before[SQ_HEAD];
-        int to = after[SQ_HEAD];
+        int from = submitHeadBefore; // the kernel's heads: the ring's may have been moved by the application
+        int to = s.submitHead;
         long n = Math.min(U32.distance(to, from), s.sqEntries);
         for (int i = 0; i < n && !drainDisabled; i++) {
             int sqeIndex = s.sq.hasArray() ? s.sq.readOnceArray((from + i) & s.sqMask) : (from + i) & s.sqMask;
@@ -600,6 +610,11 @@ public final class LockstepRunner implements AutoCloseable {
                 s.cq.storeReleaseHead(s.cq.readOnceHead() + m.delta());
                 yield 0;
             }
+            // A plain store: the kernel never reads sq.head with ordering (only a resize reads it at all).
+            case Op.MoveSqHead m -> {
+                s.sq.writeOnceHead(s.sq.readOnceHead() + m.delta());
+                yield 0;
+            }
             case Op.RegisterFiles r -> s.registerFiles(r, pipeRead, pipeWrite);
             case Op.UpdateFiles u -> s.updateFiles(u, pipeRead, pipeWrite);
             case Op.UnregisterFiles u -> s.kernel.register(s.ring, IORING_UNREGISTER_FILES, MemorySegment.NULL, 0);
@@ -650,6 +665,10 @@ public final class LockstepRunner implements AutoCloseable {
                 return diverge(index, op, WORD_NAMES[w], wordValue(w, after[w]), wordValue(w, subjectWords[w]));
             }
         }
+        if (effective instanceof Op.Resize && reference.result == 0 && pendingSqesMismatch()) {
+            // What a resize carried over: the SQEs between the SQ head and tail, at their new positions.
+            return diverge(index, op, "PendingSqes", pendingSqes(reference), pendingSqes(subject));
+        }
         if (reference.cqEntries != subject.cqEntries || reference.cqeBytes != subject.cqeBytes) {
             return diverge(index, op, "CqEntries", String.valueOf(reference.cqEntries),
                     String.valueOf(subject.cqEntries));
@@ -666,6 +685,45 @@ public final class LockstepRunner implements AutoCloseable {
             }
         }
         return true;
+    }
+
+    /** The positions between the reference's SQ head and tail (at most one ring's worth), in order. */
+    private int pendingSqPositions() {
+        return (int) Math.min(U32.distance(after[SQ_TAIL], after[SQ_HEAD]), reference.sqEntries);
+    }
+
+    private boolean pendingSqesMismatch() {
+        if (reference.sqEntries != subject.sqEntries || reference.sq.sqeSizeBytes() != subject.sq.sqeSizeBytes()) {
+            return true;
+        }
+        int n = pendingSqPositions();
+        long bytes = reference.sq.sqeSizeBytes();
+        for (int i = 0; i < n; i++) {
+            int slot = (after[SQ_HEAD] + i) & reference.sqMask;
+            long off = reference.sq.sqeOffset(slot);
+            if (MemorySegment.mismatch(reference.sq.sqes(), off, off + bytes, subject.sq.sqes(), off,
+                    off + bytes) != -1) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The pending SQEs, readable: position, opcode, flags and user_data of each. */
+    private String pendingSqes(SideState s) {
+        StringBuilder b = new StringBuilder("[");
+        int n = pendingSqPositions();
+        for (int i = 0; i < n; i++) {
+            int position = after[SQ_HEAD] + i;
+            long off = s.sq.sqeOffset(position & s.sqMask);
+            MemorySegment sqes = s.sq.sqes();
+            b.append(i == 0 ? "" : ", ").append("{pos ").append(U32.value(position)).append(": opcode ")
+                    .append(Byte.toUnsignedInt(sqes.get(JAVA_BYTE, off + IoUringSqe.OPCODE_OFFSET))).append(", flags 0x")
+                    .append(Integer.toHexString(Byte.toUnsignedInt(sqes.get(JAVA_BYTE, off + IoUringSqe.FLAGS_OFFSET))))
+                    .append(", ud ").append(Long.toUnsignedString(sqes.get(JAVA_LONG, off + IoUringSqe.USER_DATA_OFFSET)))
+                    .append('}');
+        }
+        return b.append(']').toString();
     }
 
     private boolean cqeMismatch(int fromIndex, int count) {
@@ -759,6 +817,8 @@ public final class LockstepRunner implements AutoCloseable {
         final MemorySegment buffers;
         final MemorySegment probe;
         Ring ring;
+        /** The kernel's SQ head as far as the application can tell (see {@link #noteSubmitHead}). */
+        int submitHead;
         SqRingView sq;
         CqRingView cq;
         int sqMask;
@@ -875,6 +935,26 @@ public final class LockstepRunner implements AutoCloseable {
         int probe(Op.Probe p) {
             probe.fill((byte) 0);
             return kernel.register(ring, IORING_REGISTER_PROBE, probeArg(p), p.nrArgs());
+        }
+
+        int droppedNow() {
+            return ring == null ? 0 : sq.readOnceDropped();
+        }
+
+        /**
+         * Keeps {@link #submitHead}, the kernel's own SQ head ({@code cached_sq_head}), which the ring's sq.head shows
+         * only until a {@link Op.MoveSqHead} step moves it: 0 on a new ring; after an enter that consumed entries
+         * (it submitted some, or dropped some) the head it committed; unchanged by everything else, a resize
+         * included (the kernel keeps its cached head and gives the new ring the old ring's sq.head).
+         */
+        void noteSubmitHead(Op stepped, int droppedBefore) {
+            if (ring == null) {
+                return;
+            }
+            if (stepped instanceof Op.Setup
+                    || (stepped instanceof Op.Enter && (result > 0 || sq.readOnceDropped() != droppedBefore))) {
+                submitHead = sq.loadAcquireHead();
+            }
         }
 
         void readWords(int[] w) {

@@ -6,7 +6,7 @@ import dev.ringspec.uapi.IoUring;
 
 /**
  * One step an application can take on one ring. Steps are positional only through the ring's own counters
- * ({@link PublishTail} and {@link MoveCqHead} are relative), so any subsequence of a valid sequence is still a
+ * ({@link PublishTail}, {@link MoveCqHead} and {@link MoveSqHead} are relative), so any subsequence of a valid sequence is still a
  * sequence the runner can execute: that is what makes shrinking by deletion sound.
  *
  * <p>Every step is deterministic on any backend that follows the kernel's rules: NOP-centred SQEs, no real I/O;
@@ -21,6 +21,7 @@ import dev.ringspec.uapi.IoUring;
     @JsonSubTypes.Type(value = Op.Enter.class, name = "enter"),
     @JsonSubTypes.Type(value = Op.ConsumeCqes.class, name = "consumeCqes"),
     @JsonSubTypes.Type(value = Op.MoveCqHead.class, name = "moveCqHead"),
+    @JsonSubTypes.Type(value = Op.MoveSqHead.class, name = "moveSqHead"),
     @JsonSubTypes.Type(value = Op.RegisterFiles.class, name = "registerFiles"),
     @JsonSubTypes.Type(value = Op.UpdateFiles.class, name = "updateFiles"),
     @JsonSubTypes.Type(value = Op.UnregisterFiles.class, name = "unregisterFiles"),
@@ -177,6 +178,23 @@ public sealed interface Op {
         @Override
         public String javaSource() {
             return "new Op.MoveCqHead(" + delta + ")";
+        }
+    }
+
+    /**
+     * Stores the SQ head at {@code head + delta}: a misbehaving application writing a word only the kernel should
+     * write. The kernel submits from its own cached head and overwrites the field at the next submission; a resize
+     * reads it back (io_register_resize_rings copies the SQEs from it to the tail).
+     */
+    record MoveSqHead(int delta) implements Op {
+        @Override
+        public String describe() {
+            return "moveSqHead(" + (delta >= 0 ? "+" : "") + delta + ")";
+        }
+
+        @Override
+        public String javaSource() {
+            return "new Op.MoveSqHead(" + delta + ")";
         }
     }
 

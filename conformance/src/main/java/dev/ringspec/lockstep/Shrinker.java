@@ -139,6 +139,7 @@ final class Shrinker {
         return switch (a) {
             case Op.PublishTail(int x) when b instanceof Op.PublishTail(int y) -> new Op.PublishTail(x + y);
             case Op.MoveCqHead(int x) when b instanceof Op.MoveCqHead(int y) -> new Op.MoveCqHead(x + y);
+            case Op.MoveSqHead(int x) when b instanceof Op.MoveSqHead(int y) -> new Op.MoveSqHead(x + y);
             case Op.ConsumeCqes(int x, boolean p) when b instanceof Op.ConsumeCqes(int y, boolean q) && p == q ->
                 new Op.ConsumeCqes(x + y, p);
             default -> null;
@@ -256,6 +257,11 @@ final class Shrinker {
             case Op.MoveCqHead m -> {
                 for (int d : smaller(m.delta())) {
                     out.add(new Op.MoveCqHead(d));
+                }
+            }
+            case Op.MoveSqHead m -> {
+                for (int d : smaller(m.delta())) {
+                    out.add(new Op.MoveSqHead(d));
                 }
             }
             case Op.RegisterFiles r -> {

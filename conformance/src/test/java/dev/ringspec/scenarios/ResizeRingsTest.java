@@ -17,6 +17,7 @@ import static dev.ringspec.uapi.IoUring.IORING_SETUP_TASKRUN_FLAG;
 import static dev.ringspec.uapi.IoUring.IORING_SQ_NEED_WAKEUP;
 import static dev.ringspec.uapi.IoUring.IORING_SQ_TASKRUN;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ringspec.capabilities.Feature;
@@ -26,6 +27,7 @@ import dev.ringspec.seam.Cqe;
 import dev.ringspec.seam.RingParams;
 import dev.ringspec.uapi.IoSqringOffsets;
 import dev.ringspec.uapi.IoUringParams;
+import dev.ringspec.uapi.IoUringSqe;
 import java.lang.foreign.MemorySegment;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -244,7 +246,7 @@ class ResizeRingsTest {
         }
     }
 
-    // Catalogue entry resize-loses-cqes-across-counter-wrap. The kernel copies the pending CQEs with
+    // Catalogue entry resize-loses-entries-across-counter-wrap. The kernel copies the pending CQEs with
     // `for (i = old_head; i < tail; i++)` on u32 counters, so a pending range that straddles 2^32 is not copied at
     // all: the resize succeeds, keeps head and tail, and the new ring shows zeroed CQEs. The intended semantics (the
     // model) copy them modulo 2^32 like every other counter comparison. Here the application moves the CQ head
@@ -269,6 +271,30 @@ class ResizeRingsTest {
                 assertThat(atCounters).as("the catalogued kernel behaviour").containsExactly(0, 0, 0, 0);
             } else {
                 assertThat(atCounters).containsExactly(0, 0, 1, 2);
+            }
+        }
+    }
+
+    // Catalogue entry resize-loses-entries-across-counter-wrap, SQ side: the SQE copy has the same loop, and the
+    // kernel reads the SQ head for it from the ring, where the application can write it. One SQE (ud 1) pending
+    // from counter 2^32-1 to the tail 0: the kernel copies nothing; the model copies it to slot 2^32-1 & newMask.
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.ringspec.scenarios.Backends#all")
+    void pendingSqesWhoseCountersStraddleTheWrapAcrossAResize(Backend backend) {
+        Backends.assumeFeature(backend, Feature.RESIZE_RINGS);
+        try (ScenarioRing r = ScenarioRing.open(backend, 1, DEFER)) {
+            r.nop(1); // SQE 0, not published
+            r.sq().writeOnceHead(-1);
+            assertThat(resize(r, request(backend, 2, 0, 0))).isZero();
+            r.driver.refreshViews();
+            assertThat(r.sq().loadAcquireHead()).isEqualTo(-1);
+            assertThat(r.sq().readOnceTail()).isZero();
+            long copied = r.sq().sqes().get(JAVA_LONG,
+                    r.sq().sqeOffset(1) + IoUringSqe.USER_DATA_OFFSET);
+            if (backend.kernel() instanceof NativeIoUring) {
+                assertThat(copied).as("the catalogued kernel behaviour").isZero();
+            } else {
+                assertThat(copied).isEqualTo(1);
             }
         }
     }
