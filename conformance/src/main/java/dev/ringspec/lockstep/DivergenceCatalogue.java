@@ -92,9 +92,23 @@ public record DivergenceCatalogue(List<Entry> entries) {
      * shows no more skip CQEs than the reference ({@code noSkipCqeOnlyTheKernelShows}: the stale write destroyed or
      * bypassed a skip CQE), or the step began with the reference's overflow list non-empty and both sides agree on
      * the CQ head and tail: in the intended semantics nothing but a flush reaches the ring then, while a stale write
-     * lands a CQE in the wrong slot, which a later skip CQE may then overwrite.
+     * lands a CQE in the wrong slot, which a later skip CQE may then overwrite. For an {@code SqFlags} difference:
+     * a GETEVENTS enter whose flush emptied the reference's overflow list left the subject's non-empty, with the CQ
+     * head and tail equal and the CQEs different.
      */
     private static boolean staleCqeCacheSymptoms(Divergence d) {
+        int overflow = IoUring.IORING_SQ_CQ_OVERFLOW;
+        if (d.field().equals("SqFlags")) {
+            // The GETEVENTS flush emptied the reference's overflow list, but the stale writes left the subject's
+            // with entries: the flag stays set, and the CQEs in the ring differ. (A flush outside GETEVENTS, or a
+            // flag never set or never cleared, shows otherwise.)
+            Op step = d.op() instanceof Op.OnOtherThread(Op inner) ? inner : d.op();
+            return step instanceof Op.Enter e && (e.flags() & IoUring.IORING_ENTER_GETEVENTS) != 0
+                    && (d.referenceSqFlagsBefore() & overflow) != 0 && (d.reference().sqFlags() & overflow) == 0
+                    && (d.subject().sqFlags() & overflow) != 0 && d.reference().cqHead() == d.subject().cqHead()
+                    && d.reference().cqTail() == d.subject().cqTail()
+                    && !d.reference().cqes().equals(d.subject().cqes());
+        }
         if (skipCqes(d.subject()) <= skipCqes(d.reference())) {
             return true;
         }
