@@ -144,7 +144,21 @@ public final class LockstepCheck {
                     if (confirmed < CONFIRMATIONS) {
                         // The same steps do not always diverge: timing in the kernel or a harness bug. Reported,
                         // not shrunk (a shrink would chase noise), kept for study under unstable/ where it is
-                        // not replayed first.
+                        // not replayed first; the budget goes on. A catalogued one is only counted.
+                        Optional<DivergenceCatalogue.Entry> knownUnstable = catalogue.match(o.divergence());
+                        if (knownUnstable.isPresent()) {
+                            findings.add(new Finding(seed, false, null, o.ops(), o.divergence(), knownUnstable, null,
+                                    null, null, false));
+                            continue;
+                        }
+                        if (findings.stream().anyMatch(u -> !u.stable() && u.catalogued().isEmpty())) {
+                            // One unstable case is reported and kept in full; later ones are counted and named.
+                            findings.add(new Finding(seed, false, null, o.ops(), o.divergence(), Optional.empty(),
+                                    null, null, null, false));
+                            out.printf("UNSTABLE again (seed %d): %s at step %d%n", seed,
+                                    o.divergence().signature(), o.divergence().step());
+                            continue;
+                        }
                         Finding f = finding(runner, seed, false, null, o.ops(), o.divergence(), null, false);
                         if (config.saveReplays() && store != null) {
                             Path file = new ReplayStore(store.directory().resolve("unstable"))
@@ -156,7 +170,7 @@ public final class LockstepCheck {
                         out.printf("%nUNSTABLE: the divergence below reproduced in %d of %d re-runs of the same "
                                 + "steps%n", confirmed, CONFIRMATIONS);
                         report(out, runner, f);
-                        break;
+                        continue;
                     }
                     Optional<DivergenceCatalogue.Entry> known = catalogue.match(o.divergence());
                     if (known.isPresent()) {
