@@ -7,7 +7,7 @@ import java.util.List;
  * ({@code io_uring_setup}, {@code io_uring_enter}, {@code io_uring_register} through {@code syscall(2)}, the rings
  * mapped with {@code mmap}; {@link Op.OnOtherThread} steps on one second thread that lives as long as the
  * program, like the engine's) and prints, after each step, the line {@link LockstepRunner#trace} prints for the
- * kernel side, and after the last step the visible CQE slots, byte for byte as the engine compares them. Steps the engine refused are printed as refused and not performed. It depends on nothing but libc:
+ * kernel side, and after the last step the pending SQEs and the visible CQE slots, as the engine compares them. Steps the engine refused are printed as refused and not performed. It depends on nothing but libc:
  * the uapi structs it needs are declared in the program.
  */
 public final class CReproducer {
@@ -31,6 +31,7 @@ public final class CReproducer {
             b.append("    ").append(statement(ops.get(i), false)).append('\n');
             b.append(ops.get(i) instanceof Op.Probe ? "    print_probe(" : "    print_state(").append(i).append(");\n");
         }
+        b.append("    print_pending_sqes();\n");
         b.append("    print_cqes();\n");
         b.append("    return 0;\n}\n");
         return b.toString();
@@ -366,6 +367,24 @@ public final class CReproducer {
             }
 
             static void print_state(int step) { print_line(step, ""); }
+
+            /* The SQEs between the SQ ring's head and tail (at most one ring's worth), by position. */
+            static void print_pending_sqes(void) {
+                if (ring_fd < 0) { printf("sqes: no ring\\n"); return; }
+                uint32_t head = __atomic_load_n(u32(sq_ring, p.sq_off.head), __ATOMIC_ACQUIRE);
+                uint32_t tail = __atomic_load_n(u32(sq_ring, p.sq_off.tail), __ATOMIC_RELAXED);
+                uint32_t sqe_size = (ring_flags & SETUP_SQE128) ? 128 : 64;
+                uint32_t n = tail - head < p.sq_entries ? tail - head : p.sq_entries;
+                printf("sqes:");
+                for (uint32_t i = 0; i < n; i++) {
+                    const unsigned char *e = sqes + (size_t) ((head + i) & sq_mask) * sqe_size;
+                    uint64_t ud;
+                    memcpy(&ud, e + 32, 8);
+                    printf(" {pos %u: opcode %u, flags 0x%x, ud %llu}", head + i, (unsigned) e[0], (unsigned) e[1],
+                            (unsigned long long) ud);
+                }
+                printf("\\n");
+            }
 
             /* The slots between the CQ head and tail (at most one ring's worth), as the engine compares them. */
             static void print_cqes(void) {

@@ -62,6 +62,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.stream.Collectors;
 
 /**
  * Runs steps on two backends in lockstep and compares everything an application can observe after each one:
@@ -213,7 +214,10 @@ public final class LockstepRunner implements AutoCloseable {
                         break;
                     }
                 }
-                lines.add(cqeSlotsLine(side == Side.REFERENCE ? reference : subject));
+                SideState traced = side == Side.REFERENCE ? reference : subject;
+                lines.add(traced.ring == null ? "sqes: no ring"
+                        : "sqes:" + pendingSqeList(traced).stream().map(e -> " " + e).collect(Collectors.joining()));
+                lines.add(cqeSlotsLine(traced));
                 return lines;
             } finally {
                 end();
@@ -709,21 +713,29 @@ public final class LockstepRunner implements AutoCloseable {
         return false;
     }
 
-    /** The pending SQEs, readable: position, opcode, flags and user_data of each. */
-    private String pendingSqes(SideState s) {
-        StringBuilder b = new StringBuilder("[");
-        int n = pendingSqPositions();
+    /** The pending SQEs as a divergence value: {@code [{pos P: opcode O, flags 0xF, ud U}, ...]}. */
+    private static String pendingSqes(SideState s) {
+        return "[" + String.join(", ", pendingSqeList(s)) + "]";
+    }
+
+    /**
+     * The SQEs between the side's SQ head and tail (at most one ring's worth), by position: position, opcode, flags
+     * and user_data of each, as the C reproducer prints them.
+     */
+    static List<String> pendingSqeList(SideState s) {
+        List<String> out = new ArrayList<>();
+        int head = s.sq.loadAcquireHead();
+        long n = Math.min(U32.distance(s.sq.readOnceTail(), head), s.sqEntries);
+        MemorySegment sqes = s.sq.sqes();
         for (int i = 0; i < n; i++) {
-            int position = after[SQ_HEAD] + i;
+            int position = head + i;
             long off = s.sq.sqeOffset(position & s.sqMask);
-            MemorySegment sqes = s.sq.sqes();
-            b.append(i == 0 ? "" : ", ").append("{pos ").append(U32.value(position)).append(": opcode ")
-                    .append(Byte.toUnsignedInt(sqes.get(JAVA_BYTE, off + IoUringSqe.OPCODE_OFFSET))).append(", flags 0x")
-                    .append(Integer.toHexString(Byte.toUnsignedInt(sqes.get(JAVA_BYTE, off + IoUringSqe.FLAGS_OFFSET))))
-                    .append(", ud ").append(Long.toUnsignedString(sqes.get(JAVA_LONG, off + IoUringSqe.USER_DATA_OFFSET)))
-                    .append('}');
+            out.add("{pos " + U32.value(position) + ": opcode "
+                    + Byte.toUnsignedInt(sqes.get(JAVA_BYTE, off + IoUringSqe.OPCODE_OFFSET)) + ", flags 0x"
+                    + Integer.toHexString(Byte.toUnsignedInt(sqes.get(JAVA_BYTE, off + IoUringSqe.FLAGS_OFFSET)))
+                    + ", ud " + Long.toUnsignedString(sqes.get(JAVA_LONG, off + IoUringSqe.USER_DATA_OFFSET)) + "}");
         }
-        return b.append(']').toString();
+        return out;
     }
 
     private boolean cqeMismatch(int fromIndex, int count) {

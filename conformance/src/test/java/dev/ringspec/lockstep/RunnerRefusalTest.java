@@ -36,7 +36,7 @@ class RunnerRefusalTest {
 
     private String lastLine(Op... ops) {
         List<String> trace = runner.trace(List.of(ops), LockstepRunner.Side.REFERENCE);
-        return trace.get(trace.size() - 2); // the last step's line; the CQE slots line follows it
+        return trace.get(trace.size() - 3); // the last step's line; the pending SQEs and the CQE slots follow it
     }
 
     @Test
