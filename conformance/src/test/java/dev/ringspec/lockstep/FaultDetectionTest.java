@@ -81,13 +81,13 @@ class FaultDetectionTest {
         assertThat(f.stable()).isFalse();
         assertThat(f.shrink()).isNull();
         assertThat(f.replayFile()).hasParent(replays.resolve("unstable"));
-        // The budget goes on: later flips are counted as unstable too, and only the first is kept in full.
-        assertThat(s.runs()).isEqualTo(LockstepCheck.Config.defaults().runs());
-        assertThat(s.unstableDivergences()).isEqualTo(s.findings()).first().isEqualTo(f);
-        assertThat(s.findings().stream().filter(u -> u.replayFile() != null)).containsExactly(f);
+        // The budget goes on after it (a later flip may happen to repeat on every re-run and end it as a stable
+        // divergence); later unstable ones are counted, and only the first is kept in full.
+        assertThat(s.runs()).isGreaterThan((int) (f.seed() - LockstepCheck.Config.defaults().seed()) + 1);
+        assertThat(s.findings().stream().filter(u -> !u.stable() && u.replayFile() != null)).containsExactly(f);
         assertThat(text.toString()).contains("UNSTABLE: the divergence below reproduced in", "unstable case saved");
         // Not among the replays run first next time.
-        assertThat(new ReplayStore(replays).load()).isEmpty();
+        assertThat(new ReplayStore(replays).load()).noneMatch(e -> e.file().equals(f.replayFile()));
     }
 
     @Test
