@@ -57,6 +57,7 @@ public final class Coverage {
         SQ_TAIL_FAR_AHEAD("sq tail far ahead"),
         SETUP_REFUSED("setups refused by the kernel"),
         ENTER_ERRORS("enter errors"),
+        ENTER_OTHER_FLAGS("enters with SQ_WAKEUP, SQ_WAIT, EXT_ARG, ABS_TIMER or NO_IOWAIT"),
         REGISTER_ERRORS("register errors"),
         RINGS_ENABLED("rings enabled"),
         PROBES_ANSWERED("probes answered");
@@ -158,6 +159,9 @@ public final class Coverage {
         if (overflowBefore && effective instanceof Op.Enter e && (e.flags() & IORING_ENTER_GETEVENTS) != 0
                 && after[CQ_TAIL] != before[CQ_TAIL]) {
             add(Label.OVERFLOW_FLUSHES);
+        }
+        if (effective instanceof Op.Enter e && (e.flags() & LockstepRunner.HARMLESS_ENTER_FLAGS) != 0) {
+            add(Label.ENTER_OTHER_FLAGS);
         }
         if (effective instanceof Op.MoveSqHead m && m.delta() != 0) {
             add(Label.SQ_HEAD_MOVED);

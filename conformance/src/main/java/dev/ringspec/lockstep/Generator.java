@@ -285,6 +285,10 @@ final class Generator {
         if (chance(2)) {
             enterFlags |= 1 << 20;
         }
+        if (chance(5)) {
+            // SQ_WAKEUP, SQ_WAIT, EXT_ARG (no argument), ABS_TIMER or NO_IOWAIT
+            enterFlags |= LockstepRunner.HARMLESS_ENTER_FLAGS & (1 << (1 + pick(7)));
+        }
         int min = (enterFlags & IORING_ENTER_GETEVENTS) != 0 && chance(50) ? pick(visible + 1) : 0;
         queue.add(chance(5) ? new Op.OnOtherThread(new Op.Enter(toSubmit, min, enterFlags))
                 : new Op.Enter(toSubmit, min, enterFlags));

@@ -93,6 +93,13 @@ public final class LockstepRunner implements AutoCloseable {
     static final int UNSAFE_SETUP = IORING_SETUP_IOPOLL | IORING_SETUP_SQPOLL | IORING_SETUP_SQ_AFF
             | IORING_SETUP_ATTACH_WQ | IORING_SETUP_NO_MMAP | IORING_SETUP_REGISTERED_FD_ONLY
             | IORING_SETUP_HYBRID_IOPOLL;
+    /**
+     * Enter flags that change nothing an enter of NOPs does, without an argument, on the rings the runner uses:
+     * SQ_WAKEUP and SQ_WAIT matter only with SQPOLL, EXT_ARG and ABS_TIMER only with GETEVENTS (where a missing
+     * argument is -EINVAL), NO_IOWAIT only in how a wait is accounted. REGISTERED_RING would read the ring
+     * descriptor as an index, which differs between the backends, and EXT_ARG_REG needs a registered wait region.
+     */
+    static final int HARMLESS_ENTER_FLAGS = 0x2 | 0x4 | 0x8 | 0x20 | 0x80;
     /** Enter flags the kernel knows on 7.1; any other bit is answered -EINVAL before anything happens. */
     private static final int KNOWN_ENTER_FLAGS = 0xff;
     /** Opcodes at or above this are unknown to every kernel we target: io_init_req answers -EINVAL. */
@@ -474,8 +481,8 @@ public final class LockstepRunner implements AutoCloseable {
         if ((e.flags() & ~KNOWN_ENTER_FLAGS) != 0) {
             return null; // io_uring_enter: unknown flags -> -EINVAL before anything else
         }
-        if ((e.flags() & ~IORING_ENTER_GETEVENTS) != 0) {
-            return "enter flags other than GETEVENTS";
+        if ((e.flags() & ~(IORING_ENTER_GETEVENTS | HARMLESS_ENTER_FLAGS)) != 0) {
+            return "enter flags REGISTERED_RING or EXT_ARG_REG";
         }
         int head = s.submitHead; // not the ring's sq.head, which a MoveSqHead step may have moved
         int tail = s.sq.readOnceTail();

@@ -60,6 +60,40 @@ class DeferTaskrunTest {
         }
     }
 
+    // io_run_local_work takes at most IO_LOCAL_TW_DEFAULT_MAX (20) items a run unless the enter waits for more
+    // (max(20, min_complete)); the rest stays queued, in order, with IORING_SQ_TASKRUN raised again. Found by the
+    // lockstep engine on 6.18.44 (21 NOP_TW, then GETEVENTS: 20 CQEs).
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.ringspec.scenarios.Backends#all")
+    void aLocalTaskWorkRunTakesTwentyItemsUnlessTheEnterWaitsForMore(Backend backend) {
+        assumeTrue((backend.caps().nopFlags() & IORING_NOP_TW) != 0,
+                () -> "this kernel lacks IORING_NOP_TW: " + backend.name());
+        try (ScenarioRing r = ScenarioRing.open(backend, 32, DEFER | IORING_SETUP_TASKRUN_FLAG)) {
+            for (int i = 0; i < 25; i++) {
+                r.nop(i, 0, IORING_NOP_TW, 0);
+            }
+            assertThat(r.submit()).isEqualTo(25);
+            assertThat(r.getEvents()).isZero();
+            assertThat(r.reapUserData()).as("one run, twenty items").hasSize(20).startsWith(0L, 1L, 2L)
+                    .endsWith(19L);
+            assertThat(r.sqFlags() & IORING_SQ_TASKRUN).as("work left: the flag is raised again")
+                    .isEqualTo(IORING_SQ_TASKRUN);
+            assertThat(r.getEvents()).isZero();
+            assertThat(r.reapUserData()).containsExactly(20L, 21L, 22L, 23L, 24L);
+            assertThat(r.sqFlags() & IORING_SQ_TASKRUN).isZero();
+
+            for (int i = 0; i < 25; i++) {
+                r.nop(100 + i, 0, IORING_NOP_TW, 0);
+            }
+            assertThat(r.submit()).isEqualTo(25);
+            assertThat(r.enter(0, 23, IORING_ENTER_GETEVENTS)).isZero();
+            assertThat(r.reapUserData()).as("waiting for 23 takes 23 in one run").hasSize(23);
+            assertThat(r.sqFlags() & IORING_SQ_TASKRUN).isEqualTo(IORING_SQ_TASKRUN);
+            assertThat(r.getEvents()).isZero();
+            assertThat(r.reapUserData()).containsExactly(123L, 124L);
+        }
+    }
+
     // A3: a link successor on a DEFER_TASKRUN ring runs at GETEVENTS, and waiting for it posts it.
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.ringspec.scenarios.Backends#all")

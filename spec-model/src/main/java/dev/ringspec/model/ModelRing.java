@@ -112,6 +112,9 @@ final class ModelRing implements Ring {
 
     private final long[] sqeWords = new long[SQE_WORDS];
 
+    /** {@code IO_LOCAL_TW_DEFAULT_MAX}: the local task work items one run takes, unless the caller waits for more. */
+    static final int LOCAL_TW_DEFAULT_MAX = 20;
+
     static final class Req {
         long userData;
         int opcode;
@@ -202,6 +205,8 @@ final class ModelRing implements Ring {
     private Req[] tw = new Req[64];
     private int twHead;
     private int twCount;
+    /** How many items at the front of {@link #tw} an earlier local run left over (the kernel's retry list). */
+    private int twRetry;
 
     // Drain.
     boolean drainDisabled;
@@ -849,43 +854,64 @@ final class ModelRing implements Ring {
     private int runTaskWorkPass() {
         int n = twCount;
         for (int i = 0; i < n; i++) {
-            Req req = tw[twHead];
-            tw[twHead] = null;
-            twHead = (twHead + 1) & (tw.length - 1);
-            twCount--;
-            int action = req.twAction;
-            req.twAction = 0;
-            switch (action) {
-                case TW_ISSUE -> {
-                    // io_req_task_submit
-                    if ((req.flags & REQ_F_FAIL) != 0) {
-                        reqDeferFailed(req, req.res);
-                    } else {
-                        issue(req);
-                    }
-                }
-                case TW_COMPLETE -> completeDefer(req);
-                case TW_FAIL_LINKS -> {
-                    // io_req_tw_fail_links: each member gets -ECANCELED, or its own error if it had failed
-                    Req link = req;
-                    while (link != null) {
-                        Req next = link.link;
-                        int res = mCancelWithWrongErrno ? -EINTR : -ECANCELED;
-                        if ((link.flags & REQ_F_FAIL) != 0) {
-                            res = link.res;
-                        }
-                        link.link = null;
-                        link.res = res;
-                        link.cqeFlags = 0;
-                        link.big = false;
-                        completeDefer(link);
-                        link = next;
-                    }
-                }
-                default -> throw new IllegalStateException("request queued as task work without an action");
-            }
+            runTaskWorkItem();
         }
         return n;
+    }
+
+    /**
+     * {@code __io_run_local_work_loop}: runs items from the front of the queue, at most {@code available} of them,
+     * stopping once {@code events} have run; like the kernel's loop it runs one before it first compares, so an
+     * {@code events} of 0 or less still runs one. Returns how many ran.
+     */
+    private int runTaskWorkItems(int available, int events) {
+        int ran = 0;
+        while (available-- > 0) {
+            runTaskWorkItem();
+            if (++ran >= events) {
+                break;
+            }
+        }
+        return ran;
+    }
+
+    /** Runs the item at the front of the task work queue. */
+    private void runTaskWorkItem() {
+        Req req = tw[twHead];
+        tw[twHead] = null;
+        twHead = (twHead + 1) & (tw.length - 1);
+        twCount--;
+        int action = req.twAction;
+        req.twAction = 0;
+        switch (action) {
+            case TW_ISSUE -> {
+                // io_req_task_submit
+                if ((req.flags & REQ_F_FAIL) != 0) {
+                    reqDeferFailed(req, req.res);
+                } else {
+                    issue(req);
+                }
+            }
+            case TW_COMPLETE -> completeDefer(req);
+            case TW_FAIL_LINKS -> {
+                // io_req_tw_fail_links: each member gets -ECANCELED, or its own error if it had failed
+                Req link = req;
+                while (link != null) {
+                    Req next = link.link;
+                    int res = mCancelWithWrongErrno ? -EINTR : -ECANCELED;
+                    if ((link.flags & REQ_F_FAIL) != 0) {
+                        res = link.res;
+                    }
+                    link.link = null;
+                    link.res = res;
+                    link.cqeFlags = 0;
+                    link.big = false;
+                    completeDefer(link);
+                    link = next;
+                }
+            }
+            default -> throw new IllegalStateException("request queued as task work without an action");
+        }
     }
 
     /**
@@ -903,32 +929,63 @@ final class ModelRing implements Ring {
     }
 
     /**
-     * {@code __io_run_local_work} on a DEFER_TASKRUN ring: clears IORING_SQ_TASKRUN, runs the queued work, flushes,
-     * and goes on only while fewer than {@code minEvents} items have run ({@code io_run_local_work_continue});
-     * work left over raises IORING_SQ_TASKRUN again.
+     * {@code io_run_local_work(ctx, min_events, max(IO_LOCAL_TW_DEFAULT_MAX, min_events))}, as the enter path and
+     * the start of a wait call it.
      */
     void runLocalWork(int minEvents) {
+        runLocalWork(minEvents, Math.max(LOCAL_TW_DEFAULT_MAX, minEvents));
+    }
+
+    /**
+     * {@code __io_run_local_work} on a DEFER_TASKRUN ring: clears IORING_SQ_TASKRUN; each pass runs first what an
+     * earlier run left over (the retry list), then the work queued since, at most {@code maxEvents} items a pass,
+     * leaving the rest for later; it flushes, and makes another pass only while the pass ran fewer than
+     * {@code minEvents} ({@code io_run_local_work_continue}); work left over raises IORING_SQ_TASKRUN again.
+     */
+    void runLocalWork(int minEvents, int maxEvents) {
         if (twCount == 0) {
-            return;
+            return; // the callers check io_local_work_pending first
         }
         if (has(IORING_SETUP_TASKRUN_FLAG)) {
             andNotSqFlags(IORING_SQ_TASKRUN);
         }
-        int ran = 0;
+        int ret = 0;
         while (true) {
-            ran += runTaskWorkPass();
-            if (twCount != 0 && ran < minEvents) {
-                continue;
+            minEvents -= ret;
+            // the retry list: what earlier runs left, at the front of the queue
+            ret = runTaskWorkItems(twRetry, maxEvents);
+            twRetry -= ret;
+            if (twRetry == 0) {
+                // the work list, all of it taken at once (it includes what the retry items just queued); what
+                // this pass does not run becomes the retry list
+                int work = twCount;
+                int ran = runTaskWorkItems(work, maxEvents - ret);
+                ret += ran;
+                twRetry = work - ran;
+                if (localWorkContinues(ret, minEvents)) {
+                    continue;
+                }
             }
             submitFlushCompletions();
-            if (twCount != 0 && ran < minEvents) {
+            if (localWorkContinues(ret, minEvents)) {
                 continue;
             }
-            break;
+            return;
         }
-        if (twCount != 0 && has(IORING_SETUP_TASKRUN_FLAG)) {
+    }
+
+    /** {@code io_run_local_work_continue}: another pass while work is left and too few ran; else mark it. */
+    private boolean localWorkContinues(int events, int minEvents) {
+        if (twCount == 0) {
+            return false;
+        }
+        if (events < minEvents) {
+            return true;
+        }
+        if (has(IORING_SETUP_TASKRUN_FLAG)) {
             orSqFlags(IORING_SQ_TASKRUN);
         }
+        return false;
     }
 
     /** Task work of the calling task, the way the syscall return path runs it. */
@@ -1147,7 +1204,8 @@ final class ModelRing implements Ring {
             boolean hadWork = twCount != 0;
             int missing = minEvents - before;
             if (has(IORING_SETUP_DEFER_TASKRUN)) {
-                runLocalWork(missing);
+                // io_cqring_wait's loop: io_run_local_work(ctx, nr_wait, nr_wait)
+                runLocalWork(missing, missing);
             } else {
                 runNormalTaskWork();
             }
