@@ -1,5 +1,7 @@
 package dev.ringspec.lockstep;
 
+import java.util.Set;
+
 /**
  * The first step at which the two backends disagreed on something observable.
  *
@@ -11,14 +13,27 @@ package dev.ringspec.lockstep;
  * @param reference the reference ring after the step
  * @param subject the subject ring after the step
  * @param referenceSqFlagsBefore the reference ring's SQ flags before the step (0 without a ring)
+ * @param referenceNotes what the reference knows about the kernel by this step: {@code "kernelUsesStaleCqeCache"}
+ *     when the model saw Linux 6.18 take a CQE slot from its stale cached range (see
+ *     {@code ModelIoUring.kernelUsesStaleCqeCache})
  */
 public record Divergence(int step, Op op, String field, String referenceValue, String subjectValue,
-        RingState reference, RingState subject, int referenceSqFlagsBefore) {
+        RingState reference, RingState subject, int referenceSqFlagsBefore, Set<String> referenceNotes) {
 
-    /** A divergence whose step started with the reference's SQ flags as they ended. */
+    public Divergence {
+        referenceNotes = Set.copyOf(referenceNotes);
+    }
+
+    /** A divergence whose step started with the reference's SQ flags as they ended, with no notes. */
     public Divergence(int step, Op op, String field, String referenceValue, String subjectValue, RingState reference,
             RingState subject) {
-        this(step, op, field, referenceValue, subjectValue, reference, subject, reference.sqFlags());
+        this(step, op, field, referenceValue, subjectValue, reference, subject, reference.sqFlags(), Set.of());
+    }
+
+    /** A divergence with no notes from the reference. */
+    public Divergence(int step, Op op, String field, String referenceValue, String subjectValue, RingState reference,
+            RingState subject, int referenceSqFlagsBefore) {
+        this(step, op, field, referenceValue, subjectValue, reference, subject, referenceSqFlagsBefore, Set.of());
     }
 
     /** What a shrink must preserve, and what the catalogue matches: the kind of step and the field. */

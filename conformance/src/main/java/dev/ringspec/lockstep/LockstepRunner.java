@@ -36,6 +36,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
+import dev.ringspec.model.ModelIoUring;
 import dev.ringspec.nativerunner.Posix;
 import dev.ringspec.seam.Cqe;
 import dev.ringspec.seam.CqRingView;
@@ -57,6 +58,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -79,6 +81,8 @@ import java.util.stream.Collectors;
  * IOSQE_IO_DRAIN, a link chain left dangling at the end of the batch) or wait for completions that can never come.
  */
 public final class LockstepRunner implements AutoCloseable {
+    /** The reference note for a ring on which Linux 6.18 has written a CQE through its stale cached range. */
+    public static final String KERNEL_USES_STALE_CQE_CACHE = "kernelUsesStaleCqeCache";
     static final int SQ_HEAD = 0;
     static final int SQ_TAIL = 1;
     static final int SQ_DROPPED = 2;
@@ -804,8 +808,17 @@ public final class LockstepRunner implements AutoCloseable {
     }
 
     private boolean diverge(int index, Op op, String field, String r, String s, RingState rs, RingState ss) {
-        divergence = new Divergence(index, op, field, r, s, rs, ss, before[SQ_FLAGS]);
+        divergence = new Divergence(index, op, field, r, s, rs, ss, before[SQ_FLAGS], referenceNotes());
         return false;
+    }
+
+    /** What the reference model knows about the kernel at this point (see {@link Divergence#referenceNotes()}). */
+    private Set<String> referenceNotes() {
+        if (reference.kernel instanceof ModelIoUring model && reference.ring != null
+                && model.kernelUsesStaleCqeCache(reference.ring)) {
+            return Set.of(KERNEL_USES_STALE_CQE_CACHE);
+        }
+        return Set.of();
     }
 
     @Override

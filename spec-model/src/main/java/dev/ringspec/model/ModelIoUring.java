@@ -580,6 +580,16 @@ public final class ModelIoUring implements IoUringKernel {
         return result;
     }
 
+    /**
+     * Whether, on {@code ring}, Linux 6.18 has by now written a CQE through the stale cached range it keeps after a
+     * failed refill, where these semantics queue it behind the overflow list or refill first: the point from which
+     * that kernel departs (divergence catalogue entry cqe-stale-cache-jumps-overflow-list). The lockstep engine uses
+     * it to tell that known difference from a new one, whatever shape it then takes.
+     */
+    public boolean kernelUsesStaleCqeCache(Ring ring) {
+        return own(ring).kernelUsesStaleCqeCache;
+    }
+
     /** Whether the last GETEVENTS wait on {@code ring} asked for CQEs that could never arrive. */
     public boolean lastWaitWouldBlock(Ring ring) {
         return own(ring).lastWaitWouldBlock;

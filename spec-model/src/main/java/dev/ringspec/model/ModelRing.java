@@ -183,6 +183,17 @@ final class ModelRing implements Ring {
     /** {@code ctx->cqe_cached} and {@code ctx->cqe_sentinel}, as CQE slot indexes. */
     int cqeCached;
     int cqeSentinel;
+    /**
+     * Where Linux 6.18 departs from these semantics: after a failed refill it keeps its cached range
+     * ({@code staleCached} to {@code staleSentinel}) instead of emptying it, and writes later CQEs through it.
+     * The model empties its own range but remembers the kernel's, so it can say when the kernel would use it
+     * ({@link #kernelUsesStaleCqeCache}); divergence catalogue entry cqe-stale-cache-jumps-overflow-list.
+     */
+    private boolean staleRange;
+    private int staleCached;
+    private int staleSentinel;
+    /** Set when a CQE was posted where Linux 6.18 would have written it through its stale cached range. */
+    boolean kernelUsesStaleCqeCache;
     private int submitLeft;
 
     // The overflow list (io_overflow_cqe), kept in arrays in order.
@@ -1035,6 +1046,21 @@ final class ModelRing implements Ring {
      */
     private int getCqe(boolean overflow, boolean mixedBig) {
         int need = mixedBig ? 2 : 1;
+        if (staleRange && staleSentinel - staleCached >= need) {
+            // Linux 6.18 takes this CQE's slot from its stale range, without a refill and whatever the overflow
+            // list holds; if that is not where these semantics put the CQE, it departs from here on.
+            int kernelSlot = staleCached;
+            int slot = getCqeSlot(overflow, mixedBig, need);
+            if (slot != kernelSlot) {
+                kernelUsesStaleCqeCache = true;
+            }
+            staleRange = false;
+            return slot;
+        }
+        return getCqeSlot(overflow, mixedBig, need);
+    }
+
+    private int getCqeSlot(boolean overflow, boolean mixedBig, int need) {
         if (cqeSentinel - cqeCached < need && !cqeCacheRefill(overflow, mixedBig)) {
             return -1;
         }
@@ -1072,11 +1098,17 @@ final class ModelRing implements Ring {
             // Intended semantics: a failed refill leaves no cached range, so the next CQE is not written through
             // a stale one (over the skip CQE just written, past a full ring) but queues behind the overflow list.
             // Linux 6.18 keeps the stale range: divergence catalogue entry cqe-stale-cache-jumps-overflow-list.
+            if (!staleRange && cqeSentinel != cqeCached) {
+                staleRange = true;
+                staleCached = cqeCached;
+                staleSentinel = cqeSentinel;
+            }
             cqeCached = cqeSentinel;
             return false;
         }
         cqeCached = off;
         cqeSentinel = off + len;
+        staleRange = false; // the kernel refilled too: its range is this one again
         return true;
     }
 
@@ -1261,6 +1293,7 @@ final class ModelRing implements Ring {
     void invalidateCqeCache() {
         cqeCached = 0;
         cqeSentinel = 0;
+        staleRange = false;
     }
 
     boolean singleIssuer() {
