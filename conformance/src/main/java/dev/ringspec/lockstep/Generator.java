@@ -122,6 +122,7 @@ final class Generator {
             3, // 13 an SQE with arbitrary fields
             1, // 14 a new ring
             1, // 15 PROBE
+            (flags & IORING_SETUP_DEFER_TASKRUN) != 0 ? 2 : 0, // 16 more task work than one local run takes
         };
         int total = 0;
         for (int w : weights) {
@@ -161,6 +162,7 @@ final class Generator {
             }
             case 13 -> fuzz(r);
             case 15 -> queue.add(new Op.Probe(PROBE_NR_ARGS[pick(PROBE_NR_ARGS.length)]));
+            case 16 -> taskWorkFlood(r);
             default -> queue.add(setup());
         }
     }
@@ -344,6 +346,26 @@ final class Generator {
             }
             left -= n;
         }
+    }
+
+    /**
+     * Batches of NOP_TW SQEs entered without GETEVENTS, up to four ring-fulls (on rings of 8 entries or more, more
+     * than the IO_LOCAL_TW_DEFAULT_MAX of 20 items one local task work run takes), then one GETEVENTS enter.
+     */
+    private void taskWorkFlood(LockstepRunner r) {
+        int n = r.sqEntries();
+        int batches = Math.min(4, (21 + n - 1) / n);
+        int tail = r.word(SQ_TAIL);
+        for (int b = 0; b < batches; b++) {
+            for (int i = 0; i < n; i++) {
+                int position = tail + b * n + i;
+                queue.add(Op.WriteSqe.nop(position, 0, IORING_NOP_TW, 0, userData()));
+                queue.add(new Op.WriteArray(position, position & (n - 1)));
+            }
+            queue.add(new Op.PublishTail(n));
+            queue.add(new Op.Enter(n, 0, 0));
+        }
+        queue.add(new Op.Enter(0, 0, IORING_ENTER_GETEVENTS));
     }
 
     /** Brings the CQ tail to the last slot with plain NOPs, then posts a NOP_CQE32 there. */

@@ -161,6 +161,7 @@ final class ModelRing implements Ring {
     private final boolean mSkipFillerWrongFields;
     private final boolean mOverflowFlagNeverSet;
     private final boolean mOverflowFlagNotCleared;
+    private final boolean mLocalTaskWorkUncapped;
     final int fd;
     int flags;
     boolean closed;
@@ -266,6 +267,7 @@ final class ModelRing implements Ring {
         this.mSkipFillerWrongFields = mutants.contains(Mutant.SKIP_FILLER_WRONG_FIELDS);
         this.mOverflowFlagNeverSet = mutants.contains(Mutant.OVERFLOW_FLAG_NEVER_SET);
         this.mOverflowFlagNotCleared = mutants.contains(Mutant.OVERFLOW_FLAG_NOT_CLEARED);
+        this.mLocalTaskWorkUncapped = mutants.contains(Mutant.LOCAL_TASK_WORK_UNCAPPED);
         this.fd = fd;
         this.flags = flags;
         this.submitter = submitter;
@@ -956,6 +958,9 @@ final class ModelRing implements Ring {
     void runLocalWork(int minEvents, int maxEvents) {
         if (twCount == 0) {
             return; // the callers check io_local_work_pending first
+        }
+        if (mLocalTaskWorkUncapped) {
+            maxEvents = Integer.MAX_VALUE;
         }
         if (has(IORING_SETUP_TASKRUN_FLAG)) {
             andNotSqFlags(IORING_SQ_TASKRUN);

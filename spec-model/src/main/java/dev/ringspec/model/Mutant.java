@@ -35,5 +35,7 @@ public enum Mutant {
     /** {@code io_cqring_overflow_flush}: IORING_SQ_CQ_OVERFLOW stays set after the list empties. */
     OVERFLOW_FLAG_NOT_CLEARED,
     /** {@code io_probe}: {@code last_op} is {@code ops_len - 1} instead of {@code IORING_OP_LAST - 1}. */
-    PROBE_LAST_OP_FROM_NR
+    PROBE_LAST_OP_FROM_NR,
+    /** {@code __io_run_local_work}: one run takes every queued item, not at most IO_LOCAL_TW_DEFAULT_MAX (20). */
+    LOCAL_TASK_WORK_UNCAPPED
 }

@@ -1,5 +1,8 @@
 package dev.ringspec.model;
 
+import static dev.ringspec.uapi.IoUring.IORING_NOP_TW;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
 import static dev.ringspec.uapi.IoUring.IORING_NOP_CQE32;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_PROBE;
@@ -107,6 +110,13 @@ class MutantsAreLiveTest {
             Sqe.opcode(f.driver.sqes(), at, 200);
             f.submit();
         }, f -> "opcode " + f.reapAll());
+        run(out, mutants, 32, IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN, f -> {
+            for (int i = 0; i < 25; i++) {
+                Sqe.opFlags(f.driver.sqes(), f.nop(i), IORING_NOP_TW);
+            }
+            f.submit(0, 0);
+            f.enter(0, 0, IORING_ENTER_GETEVENTS);
+        }, f -> "local task work " + f.cqTail());
         run(out, mutants, 8, 0, f -> {
             MemorySegment probe = f.memory.allocate(IoUringProbe.SIZE_BYTES);
             f.model.register(f.ring, IORING_REGISTER_PROBE, probe, 0);
