@@ -14,6 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.ringspec.capabilities.Feature;
+import dev.ringspec.nativerunner.NativeIoUring;
 import dev.ringspec.scenarios.Backends.Backend;
 import dev.ringspec.seam.Cqe;
 import dev.ringspec.seam.Sqe;
@@ -243,6 +244,41 @@ class CqeMixedTest {
             assertThat(r.getEvents()).isZero();
             assertThat(r.cq().loadAcquireTail()).isEqualTo(6);
             assertThat(r.reapAll()).containsExactly(SKIP, new Cqe(12, 0, IORING_CQE_F_32, 0x12, 0x13));
+        }
+    }
+
+    // Catalogue entry cqe-stale-cache-jumps-overflow-list, variant (a). CQ of 8 with 7 CQEs pending: a 32-byte CQE
+    // writes the skip CQE into slot 7 and overflows. Intended: the next 16-byte CQE queues behind it (tail 8, the
+    // skip CQE stays). Linux 6.18 writes it through the cached range it kept, over the skip CQE: tail 9 on an
+    // 8-entry ring. A kernel that fixes this fails here: record the release in the catalogue entry.
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.ringspec.scenarios.Backends#all")
+    void aCqeAfterAnOverflowedBigCqeQueuesBehindIt(Backend backend) {
+        assumeMixed(backend);
+        try (ScenarioRing r = ScenarioRing.open(backend, 4, IORING_SETUP_CQE_MIXED)) {
+            assertThat(r.ring.params().cqEntries()).isEqualTo(8);
+            for (int i = 0; i < 4; i++) {
+                r.nop(10 + i);
+            }
+            assertThat(r.submit()).isEqualTo(4);
+            for (int i = 4; i < 7; i++) {
+                r.nop(10 + i);
+            }
+            assertThat(r.submit()).isEqualTo(3);
+            nopCqe32(r, 34, 0x1111, 0x2222);
+            assertThat(r.submit()).isEqualTo(1);
+            assertThat(r.cq().loadAcquireTail()).isEqualTo(8);
+            assertThat(slot(r, 7)).isEqualTo(SKIP);
+            assertThat(r.sqFlags() & IORING_SQ_CQ_OVERFLOW).isEqualTo(IORING_SQ_CQ_OVERFLOW);
+            r.nop(40);
+            assertThat(r.submit()).isEqualTo(1);
+            if (backend.kernel() instanceof NativeIoUring) {
+                assertThat(r.cq().loadAcquireTail()).as("the catalogued kernel behaviour").isEqualTo(9);
+                assertThat(slot(r, 7)).isEqualTo(new Cqe(40, 0, 0, 0, 0));
+            } else {
+                assertThat(r.cq().loadAcquireTail()).isEqualTo(8);
+                assertThat(slot(r, 7)).isEqualTo(SKIP);
+            }
         }
     }
 }
