@@ -67,7 +67,7 @@ public class LockstepBenchmark {
     @Benchmark
     public boolean generatedRun(Checked checked) {
         LockstepRunner.Outcome outcome = runner.generate(seed++, STEPS, null);
-        checked.steps += outcome.ops().size();
+        checked.steps += outcome.steps().size();
         // A benchmark measures; it does not judge. Divergences (catalogued kernel bugs, or the kernel's rare
         // disagreement with itself) end a run early and are counted; `ringspec check` is where they are judged.
         if (outcome.diverged()) {

@@ -17,22 +17,22 @@ import java.util.Set;
  *     when the model saw Linux 6.18 take a CQE slot from its stale cached range (see
  *     {@code ModelIoUring.kernelUsesStaleCqeCache})
  */
-public record Divergence(int step, Op op, String field, String referenceValue, String subjectValue,
-        RingState reference, RingState subject, int referenceSqFlagsBefore, Set<String> referenceNotes) {
+public record Divergence(int step, Step op, String field, String referenceValue, String subjectValue,
+        Observation reference, Observation subject, int referenceSqFlagsBefore, Set<String> referenceNotes) {
 
     public Divergence {
         referenceNotes = Set.copyOf(referenceNotes);
     }
 
     /** A divergence whose step started with the reference's SQ flags as they ended, with no notes. */
-    public Divergence(int step, Op op, String field, String referenceValue, String subjectValue, RingState reference,
-            RingState subject) {
+    public Divergence(int step, Step op, String field, String referenceValue, String subjectValue, Observation reference,
+            Observation subject) {
         this(step, op, field, referenceValue, subjectValue, reference, subject, reference.sqFlags(), Set.of());
     }
 
     /** A divergence with no notes from the reference. */
-    public Divergence(int step, Op op, String field, String referenceValue, String subjectValue, RingState reference,
-            RingState subject, int referenceSqFlagsBefore) {
+    public Divergence(int step, Step op, String field, String referenceValue, String subjectValue, Observation reference,
+            Observation subject, int referenceSqFlagsBefore) {
         this(step, op, field, referenceValue, subjectValue, reference, subject, referenceSqFlagsBefore, Set.of());
     }
 
@@ -41,8 +41,8 @@ public record Divergence(int step, Op op, String field, String referenceValue, S
         return kind(op) + ":" + field;
     }
 
-    static String kind(Op op) {
-        return op instanceof Op.OnOtherThread(Op inner) ? "otherThread." + kind(inner)
+    static String kind(Step op) {
+        return op instanceof Step.OnOtherThread(Step inner) ? "otherThread." + kind(inner)
                 : op.getClass().getSimpleName();
     }
 }

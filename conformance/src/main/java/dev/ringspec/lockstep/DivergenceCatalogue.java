@@ -90,8 +90,8 @@ public record DivergenceCatalogue(List<Entry> entries) {
      * same of the SQ head and tail, with every pending SQE the subject shows zero (opcode 0, flags 0, user_data 0).
      */
     private static boolean pendingEntriesStraddleTheCounterWrap(Divergence d) {
-        RingState r = d.reference();
-        RingState s = d.subject();
+        Observation r = d.reference();
+        Observation s = d.subject();
         if (d.field().equals("PendingSqes")) {
             return Integer.compareUnsigned(r.sqHead(), r.sqTail()) > 0 && r.sqHead() == s.sqHead()
                     && r.sqTail() == s.sqTail()

@@ -32,7 +32,7 @@ public final class MutationSelfCheck<M> {
 
     /** One mutant's outcome. */
     public record MutantResult(String mutant, boolean detected, int shrunkSteps, long nanos, int runs,
-            Divergence divergence, List<Op> steps) {
+            Divergence divergence, List<Step> steps) {
 
         public boolean passed() {
             return detected && shrunkSteps <= MAX_SHRUNK_STEPS;
@@ -86,7 +86,7 @@ public final class MutationSelfCheck<M> {
     }
 
     /** Whether the steps diverge with no mutant at all: then the kernel, not the mutant, made the difference. */
-    private boolean divergesUnmutated(List<Op> steps) {
+    private boolean divergesUnmutated(List<Step> steps) {
         try (LockstepRunner runner = new LockstepRunner(mutantBackend.apply(Set.of()), kernel,
                 DivergenceCatalogue.load())) {
             return runner.run(steps, new Coverage()).diverged();

@@ -48,21 +48,21 @@ class CReproducerTest {
             int checkedSteps = 0;
             java.util.Set<Class<?>> kinds = new java.util.HashSet<>();
             for (long seed = 1; seed <= SEEDS; seed++) {
-                List<Op> ops = runner.generate(new Generator(seed), 300, null).ops();
-                List<String> expected = runner.trace(ops, LockstepRunner.Side.SUBJECT);
+                List<Step> ops = runner.generate(new Generator(seed), 300, null).steps();
+                List<String> expected = runner.trace(ops, LockstepRunner.Role.SUBJECT);
                 boolean[] refused = new boolean[ops.size()];
                 for (int i = 0; i < refused.length; i++) {
                     refused[i] = expected.get(i).endsWith(": refused");
-                    kinds.add(ops.get(i) instanceof Op.OnOtherThread o ? o.op().getClass() : ops.get(i).getClass());
+                    kinds.add(ops.get(i) instanceof Step.OnOtherThread o ? o.op().getClass() : ops.get(i).getClass());
                 }
                 List<String> printed = compileAndRun(CReproducer.generate("seed " + seed, ops, refused), seed);
                 assertThat(printed).as("seed %d", seed).containsExactlyElementsOf(expected);
                 checkedSteps += ops.size();
             }
             assertThat(checkedSteps).isEqualTo(SEEDS * 300);
-            assertThat(kinds).contains(Op.Setup.class, Op.WriteSqe.class, Op.WriteArray.class, Op.PublishTail.class,
-                    Op.Enter.class, Op.ConsumeCqes.class, Op.MoveCqHead.class, Op.RegisterFiles.class,
-                    Op.Probe.class);
+            assertThat(kinds).contains(Step.Setup.class, Step.WriteSqe.class, Step.WriteArray.class, Step.PublishTail.class,
+                    Step.Enter.class, Step.ConsumeCqes.class, Step.MoveCqHead.class, Step.RegisterFiles.class,
+                    Step.Probe.class);
         }
     }
 

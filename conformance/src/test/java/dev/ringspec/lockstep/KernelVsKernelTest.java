@@ -26,13 +26,13 @@ class KernelVsKernelTest {
                 if (outcome.diverged()) {
                     // The kernel very rarely disagrees with itself (CQE_MIXED with overflow pending, about once
                     // in 60,000 runs); such a difference must not come back when the same steps run again.
-                    LockstepRunner.Outcome again = runner.run(outcome.ops(), null);
+                    LockstepRunner.Outcome again = runner.run(outcome.steps(), null);
                     assertThat(again.divergence()).as("seed %d diverged reproducibly: %s", seed,
                             outcome.divergence()).isNull();
                     System.out.printf("seed %d: kernel disagreed with itself once, not on a re-run: %s%n", seed,
                             outcome.divergence());
                 }
-                steps += outcome.ops().size();
+                steps += outcome.steps().size();
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;

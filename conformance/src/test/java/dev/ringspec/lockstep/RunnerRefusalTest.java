@@ -34,44 +34,44 @@ class RunnerRefusalTest {
         }
     }
 
-    private String lastLine(Op... ops) {
-        List<String> trace = runner.trace(List.of(ops), LockstepRunner.Side.REFERENCE);
+    private String lastLine(Step... ops) {
+        List<String> trace = runner.trace(List.of(ops), LockstepRunner.Role.REFERENCE);
         return trace.get(trace.size() - 3); // the last step's line; the pending SQEs and the CQE slots follow it
     }
 
     @Test
     void asyncNopIsRefusedButAsyncNopThatFailsInitRuns() {
-        assertThat(lastLine(new Op.Setup(2, 0, 0), Op.WriteSqe.nop(0, IOSQE_ASYNC, 0, 0, 1), new Op.PublishTail(1),
-                new Op.Enter(1, 0, 0))).isEqualTo("step 3: refused");
-        assertThat(lastLine(new Op.Setup(2, 0, 0), Op.WriteSqe.nop(0, IOSQE_ASYNC | 0x80, 0, 0, 1),
-                new Op.PublishTail(1), new Op.Enter(1, 0, 0))).isEqualTo("step 3: res 1 sq 1 1 0 0 cq 0 1 0 0");
+        assertThat(lastLine(new Step.Setup(2, 0, 0), Step.WriteSqe.nop(0, IOSQE_ASYNC, 0, 0, 1), new Step.PublishTail(1),
+                new Step.Enter(1, 0, 0))).isEqualTo("step 3: refused");
+        assertThat(lastLine(new Step.Setup(2, 0, 0), Step.WriteSqe.nop(0, IOSQE_ASYNC | 0x80, 0, 0, 1),
+                new Step.PublishTail(1), new Step.Enter(1, 0, 0))).isEqualTo("step 3: res 1 sq 1 1 0 0 cq 0 1 0 0");
     }
 
     @Test
     void danglingLinkIsRefusedButACompleteChainRuns() {
-        assertThat(lastLine(new Op.Setup(2, 0, 0), Op.WriteSqe.nop(0, IOSQE_IO_LINK, 0, 0, 1),
-                new Op.WriteArray(1, 1), Op.WriteSqe.nop(1, 0, 0, 0, 2), new Op.PublishTail(2),
-                new Op.Enter(1, 0, 0))).isEqualTo("step 5: refused");
-        assertThat(lastLine(new Op.Setup(2, 0, 0), Op.WriteSqe.nop(0, IOSQE_IO_LINK, 0, 0, 1),
-                new Op.WriteArray(1, 1), Op.WriteSqe.nop(1, 0, 0, 0, 2), new Op.PublishTail(2),
-                new Op.Enter(2, 0, 0))).isEqualTo("step 5: res 2 sq 2 2 0 0 cq 0 2 0 0");
+        assertThat(lastLine(new Step.Setup(2, 0, 0), Step.WriteSqe.nop(0, IOSQE_IO_LINK, 0, 0, 1),
+                new Step.WriteArray(1, 1), Step.WriteSqe.nop(1, 0, 0, 0, 2), new Step.PublishTail(2),
+                new Step.Enter(1, 0, 0))).isEqualTo("step 5: refused");
+        assertThat(lastLine(new Step.Setup(2, 0, 0), Step.WriteSqe.nop(0, IOSQE_IO_LINK, 0, 0, 1),
+                new Step.WriteArray(1, 1), Step.WriteSqe.nop(1, 0, 0, 0, 2), new Step.PublishTail(2),
+                new Step.Enter(2, 0, 0))).isEqualTo("step 5: res 2 sq 2 2 0 0 cq 0 2 0 0");
     }
 
     @Test
     void drainIsRefusedUntilSkipSuccessDisabledItThenRefusedByTheKernel() {
-        assertThat(lastLine(new Op.Setup(2, 0, 0), Op.WriteSqe.nop(0, IOSQE_IO_DRAIN, 0, 0, 1),
-                new Op.PublishTail(1), new Op.Enter(1, 0, 0))).isEqualTo("step 3: refused");
+        assertThat(lastLine(new Step.Setup(2, 0, 0), Step.WriteSqe.nop(0, IOSQE_IO_DRAIN, 0, 0, 1),
+                new Step.PublishTail(1), new Step.Enter(1, 0, 0))).isEqualTo("step 3: refused");
         // io_init_req sets drain_disabled for the skip SQE before it checks the drain one: -EOPNOTSUPP CQE.
-        assertThat(lastLine(new Op.Setup(2, 0, 0), Op.WriteSqe.nop(0, IOSQE_CQE_SKIP_SUCCESS, 0, 0, 1),
-                new Op.WriteArray(1, 1), Op.WriteSqe.nop(1, IOSQE_IO_DRAIN, 0, 0, 2), new Op.PublishTail(2),
-                new Op.Enter(2, 0, 0))).isEqualTo("step 5: res 2 sq 2 2 0 0 cq 0 1 0 0");
+        assertThat(lastLine(new Step.Setup(2, 0, 0), Step.WriteSqe.nop(0, IOSQE_CQE_SKIP_SUCCESS, 0, 0, 1),
+                new Step.WriteArray(1, 1), Step.WriteSqe.nop(1, IOSQE_IO_DRAIN, 0, 0, 2), new Step.PublishTail(2),
+                new Step.Enter(2, 0, 0))).isEqualTo("step 5: res 2 sq 2 2 0 0 cq 0 1 0 0");
     }
 
     @Test
     void getEventsThatCouldNeverBeSatisfiedIsRefused() {
-        assertThat(lastLine(new Op.Setup(1, 0, 0), new Op.MoveCqHead(2),
-                new Op.Enter(0, 1, IORING_ENTER_GETEVENTS))).isEqualTo("step 2: refused");
-        assertThat(lastLine(new Op.Setup(1, 0, 0), new Op.PublishTail(1), new Op.Enter(1, 0, 0),
-                new Op.Enter(0, 1, IORING_ENTER_GETEVENTS))).isEqualTo("step 3: res 0 sq 1 1 0 0 cq 0 1 0 0");
+        assertThat(lastLine(new Step.Setup(1, 0, 0), new Step.MoveCqHead(2),
+                new Step.Enter(0, 1, IORING_ENTER_GETEVENTS))).isEqualTo("step 2: refused");
+        assertThat(lastLine(new Step.Setup(1, 0, 0), new Step.PublishTail(1), new Step.Enter(1, 0, 0),
+                new Step.Enter(0, 1, IORING_ENTER_GETEVENTS))).isEqualTo("step 3: res 0 sq 1 1 0 0 cq 0 1 0 0");
     }
 }

@@ -2,6 +2,7 @@ package dev.ringspec.lockstep;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import dev.ringspec.seam.SqeFields;
 import dev.ringspec.uapi.IoUring;
 
 /**
@@ -14,55 +15,67 @@ import dev.ringspec.uapi.IoUring;
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "op")
 @JsonSubTypes({
-    @JsonSubTypes.Type(value = Op.Setup.class, name = "setup"),
-    @JsonSubTypes.Type(value = Op.WriteSqe.class, name = "writeSqe"),
-    @JsonSubTypes.Type(value = Op.WriteArray.class, name = "writeArray"),
-    @JsonSubTypes.Type(value = Op.PublishTail.class, name = "publishTail"),
-    @JsonSubTypes.Type(value = Op.Enter.class, name = "enter"),
-    @JsonSubTypes.Type(value = Op.ConsumeCqes.class, name = "consumeCqes"),
-    @JsonSubTypes.Type(value = Op.MoveCqHead.class, name = "moveCqHead"),
-    @JsonSubTypes.Type(value = Op.MoveSqHead.class, name = "moveSqHead"),
-    @JsonSubTypes.Type(value = Op.RegisterFiles.class, name = "registerFiles"),
-    @JsonSubTypes.Type(value = Op.UpdateFiles.class, name = "updateFiles"),
-    @JsonSubTypes.Type(value = Op.UnregisterFiles.class, name = "unregisterFiles"),
-    @JsonSubTypes.Type(value = Op.RegisterBuffers.class, name = "registerBuffers"),
-    @JsonSubTypes.Type(value = Op.UnregisterBuffers.class, name = "unregisterBuffers"),
-    @JsonSubTypes.Type(value = Op.EnableRings.class, name = "enableRings"),
-    @JsonSubTypes.Type(value = Op.Resize.class, name = "resize"),
-    @JsonSubTypes.Type(value = Op.Probe.class, name = "probe"),
-    @JsonSubTypes.Type(value = Op.OnOtherThread.class, name = "onOtherThread"),
+    @JsonSubTypes.Type(value = Step.Setup.class, name = "setup"),
+    @JsonSubTypes.Type(value = Step.WriteSqe.class, name = "writeSqe"),
+    @JsonSubTypes.Type(value = Step.WriteArray.class, name = "writeArray"),
+    @JsonSubTypes.Type(value = Step.PublishTail.class, name = "publishTail"),
+    @JsonSubTypes.Type(value = Step.Enter.class, name = "enter"),
+    @JsonSubTypes.Type(value = Step.ConsumeCqes.class, name = "consumeCqes"),
+    @JsonSubTypes.Type(value = Step.MoveCqHead.class, name = "moveCqHead"),
+    @JsonSubTypes.Type(value = Step.MoveSqHead.class, name = "moveSqHead"),
+    @JsonSubTypes.Type(value = Step.RegisterFiles.class, name = "registerFiles"),
+    @JsonSubTypes.Type(value = Step.UpdateFiles.class, name = "updateFiles"),
+    @JsonSubTypes.Type(value = Step.UnregisterFiles.class, name = "unregisterFiles"),
+    @JsonSubTypes.Type(value = Step.RegisterBuffers.class, name = "registerBuffers"),
+    @JsonSubTypes.Type(value = Step.UnregisterBuffers.class, name = "unregisterBuffers"),
+    @JsonSubTypes.Type(value = Step.EnableRings.class, name = "enableRings"),
+    @JsonSubTypes.Type(value = Step.Resize.class, name = "resize"),
+    @JsonSubTypes.Type(value = Step.Probe.class, name = "probe"),
+    @JsonSubTypes.Type(value = Step.OnOtherThread.class, name = "onOtherThread"),
 })
-public sealed interface Op {
+public sealed interface Step {
 
     /** A readable one-line form for reports. */
     String describe();
 
-    /** A Java expression that builds this step, for generated JUnit bodies. */
-    String javaSource();
+    /** The step itself, or for {@link OnOtherThread} the syscall it runs on the other thread. */
+    default Step effective() {
+        return this instanceof OnOtherThread(Step inner) ? inner : this;
+    }
+
+    /** A step that is one syscall on the ring: it may run on the other thread ({@link OnOtherThread}). */
+    sealed interface Syscall extends Step {
+    }
 
     /**
      * {@code io_uring_setup(entries, {flags, cq_entries})}; closes the run's current ring first. {@code cqEntries}
      * is passed as given (the kernel reads it only under {@code IORING_SETUP_CQSIZE}).
      */
-    record Setup(int entries, int flags, int cqEntries) implements Op {
+    record Setup(int entries, int flags, int cqEntries) implements Step {
         @Override
         public String describe() {
             return "setup(entries " + entries + ", flags " + FlagNames.setup(flags) + ", cq " + cqEntries + ")";
         }
 
-        @Override
-        public String javaSource() {
-            return "new Op.Setup(" + entries + ", 0x" + Integer.toHexString(flags) + ", " + cqEntries + ")";
-        }
     }
 
     /** Writes a whole SQE at SQE index {@code slot & (sqEntries - 1)}; the other bytes are zeroed. */
     record WriteSqe(int slot, int opcode, int flags, int ioprio, int fd, long off, long addr, int len, int opFlags,
-            long userData, int bufIndex, int personality) implements Op {
+            long userData, int bufIndex, int personality) implements Step {
+
+        public WriteSqe(int slot, SqeFields sqe) {
+            this(slot, sqe.opcode(), sqe.flags(), sqe.ioprio(), sqe.fd(), sqe.off(), sqe.addr(), sqe.len(),
+                    sqe.opFlags(), sqe.userData(), sqe.bufIndex(), sqe.personality());
+        }
 
         /** A NOP with the given SQE flags, NOP flags, injected result and user_data. */
         public static WriteSqe nop(int slot, int flags, int nopFlags, int len, long userData) {
-            return new WriteSqe(slot, IoUring.IORING_OP_NOP, flags, 0, 0, 0, 0, len, nopFlags, userData, 0, 0);
+            return new WriteSqe(slot, SqeFields.nop(userData).withFlags(flags).withOpFlags(nopFlags).withLen(len));
+        }
+
+        /** The SQE this step writes. */
+        public SqeFields sqe() {
+            return new SqeFields(opcode, flags, ioprio, fd, off, addr, len, opFlags, userData, bufIndex, personality);
         }
 
         @Override
@@ -96,42 +109,28 @@ public sealed interface Op {
             return b.append(", ud ").append(userData).append(")").toString();
         }
 
-        @Override
-        public String javaSource() {
-            return "new Op.WriteSqe(" + slot + ", " + opcode + ", 0x" + Integer.toHexString(flags) + ", " + ioprio
-                    + ", " + fd + ", " + off + "L, " + addr + "L, " + len + ", 0x" + Integer.toHexString(opFlags)
-                    + ", " + userData + "L, " + bufIndex + ", " + personality + ")";
-        }
     }
 
     /** Writes SQ array entry {@code position & (sqEntries - 1)} (any value, valid index or not). */
-    record WriteArray(int position, int value) implements Op {
+    record WriteArray(int position, int value) implements Step {
         @Override
         public String describe() {
             return "writeArray(position " + position + " = " + value + ")";
         }
 
-        @Override
-        public String javaSource() {
-            return "new Op.WriteArray(" + position + ", " + value + ")";
-        }
     }
 
     /** Publishes the SQ tail at {@code tail + delta} (store-release). */
-    record PublishTail(int delta) implements Op {
+    record PublishTail(int delta) implements Step {
         @Override
         public String describe() {
             return "publishTail(+" + delta + ")";
         }
 
-        @Override
-        public String javaSource() {
-            return "new Op.PublishTail(" + delta + ")";
-        }
     }
 
     /** {@code io_uring_enter(ring, toSubmit, minComplete, flags, NULL, 0)}. */
-    record Enter(int toSubmit, int minComplete, int flags) implements Op {
+    record Enter(int toSubmit, int minComplete, int flags) implements Syscall {
         @Override
         public String describe() {
             return "enter(to_submit " + toSubmit + ", min_complete " + minComplete + ", flags "
@@ -141,10 +140,6 @@ public sealed interface Op {
                     + ")";
         }
 
-        @Override
-        public String javaSource() {
-            return "new Op.Enter(" + toSubmit + ", " + minComplete + ", 0x" + Integer.toHexString(flags) + ")";
-        }
     }
 
     /**
@@ -152,7 +147,7 @@ public sealed interface Op {
      * ({@code IORING_CQE_F_32}) advances the head by two slots, unless {@code perSlot} (an application that ignores
      * {@code IORING_CQE_F_32} and advances one slot per CQE). Stops at the tail.
      */
-    record ConsumeCqes(int count, boolean perSlot) implements Op {
+    record ConsumeCqes(int count, boolean perSlot) implements Step {
         public ConsumeCqes(int count) {
             this(count, false);
         }
@@ -162,23 +157,15 @@ public sealed interface Op {
             return "consumeCqes(" + count + (perSlot ? ", one slot each, ignoring F_32" : "") + ")";
         }
 
-        @Override
-        public String javaSource() {
-            return "new Op.ConsumeCqes(" + count + ", " + perSlot + ")";
-        }
     }
 
     /** Stores the CQ head at {@code head + delta}, whatever the tail: a misbehaving application. */
-    record MoveCqHead(int delta) implements Op {
+    record MoveCqHead(int delta) implements Step {
         @Override
         public String describe() {
             return "moveCqHead(" + (delta >= 0 ? "+" : "") + delta + ")";
         }
 
-        @Override
-        public String javaSource() {
-            return "new Op.MoveCqHead(" + delta + ")";
-        }
     }
 
     /**
@@ -186,118 +173,86 @@ public sealed interface Op {
      * write. The kernel submits from its own cached head and overwrites the field at the next submission; a resize
      * reads it back (io_register_resize_rings copies the SQEs from it to the tail).
      */
-    record MoveSqHead(int delta) implements Op {
+    record MoveSqHead(int delta) implements Step {
         @Override
         public String describe() {
             return "moveSqHead(" + (delta >= 0 ? "+" : "") + delta + ")";
         }
 
-        @Override
-        public String javaSource() {
-            return "new Op.MoveSqHead(" + delta + ")";
-        }
     }
 
     /**
      * {@code IORING_REGISTER_FILES2} with {@code IORING_RSRC_REGISTER_SPARSE} ({@code sparse}), or
      * {@code IORING_REGISTER_FILES} with {@code count} descriptors chosen by {@link FileTable#fd}.
      */
-    record RegisterFiles(int count, boolean sparse, int pattern) implements Op {
+    record RegisterFiles(int count, boolean sparse, int pattern) implements Syscall {
         @Override
         public String describe() {
             return sparse ? "registerFiles(sparse " + count + ")"
                     : "registerFiles(" + FileTable.describe(count, pattern) + ")";
         }
 
-        @Override
-        public String javaSource() {
-            return "new Op.RegisterFiles(" + count + ", " + sparse + ", 0x" + Integer.toHexString(pattern) + ")";
-        }
     }
 
     /** {@code IORING_REGISTER_FILES_UPDATE} at {@code offset} with {@code count} descriptors. */
-    record UpdateFiles(int offset, int count, int pattern) implements Op {
+    record UpdateFiles(int offset, int count, int pattern) implements Syscall {
         @Override
         public String describe() {
             return "updateFiles(offset " + offset + ": " + FileTable.describe(count, pattern) + ")";
         }
 
-        @Override
-        public String javaSource() {
-            return "new Op.UpdateFiles(" + offset + ", " + count + ", 0x" + Integer.toHexString(pattern) + ")";
-        }
     }
 
     /** {@code IORING_UNREGISTER_FILES}. */
-    record UnregisterFiles() implements Op {
+    record UnregisterFiles() implements Syscall {
         @Override
         public String describe() {
             return "unregisterFiles()";
         }
 
-        @Override
-        public String javaSource() {
-            return "new Op.UnregisterFiles()";
-        }
     }
 
     /** {@code IORING_REGISTER_BUFFERS} with {@code count} iovecs of {@code lengthBytes} each, from user memory. */
-    record RegisterBuffers(int count, int lengthBytes) implements Op {
+    record RegisterBuffers(int count, int lengthBytes) implements Syscall {
         @Override
         public String describe() {
             return "registerBuffers(" + count + " x " + lengthBytes + " bytes)";
         }
 
-        @Override
-        public String javaSource() {
-            return "new Op.RegisterBuffers(" + count + ", " + lengthBytes + ")";
-        }
     }
 
     /** {@code IORING_UNREGISTER_BUFFERS}. */
-    record UnregisterBuffers() implements Op {
+    record UnregisterBuffers() implements Syscall {
         @Override
         public String describe() {
             return "unregisterBuffers()";
         }
 
-        @Override
-        public String javaSource() {
-            return "new Op.UnregisterBuffers()";
-        }
     }
 
     /** {@code IORING_REGISTER_ENABLE_RINGS}. */
-    record EnableRings() implements Op {
+    record EnableRings() implements Syscall {
         @Override
         public String describe() {
             return "enableRings()";
         }
 
-        @Override
-        public String javaSource() {
-            return "new Op.EnableRings()";
-        }
     }
 
     /** {@code IORING_REGISTER_RESIZE_RINGS} with {@code {sq_entries, cq_entries, flags}}. */
-    record Resize(int sqEntries, int cqEntries, int flags) implements Op {
+    record Resize(int sqEntries, int cqEntries, int flags) implements Syscall {
         @Override
         public String describe() {
             return "resize(sq " + sqEntries + ", cq " + cqEntries + ", flags " + FlagNames.setup(flags) + ")";
         }
 
-        @Override
-        public String javaSource() {
-            return "new Op.Resize(" + sqEntries + ", " + cqEntries + ", 0x" + Integer.toHexString(flags) + ")";
-        }
     }
 
     /**
      * {@code IORING_REGISTER_PROBE} with {@code nrArgs}: the argument is a zeroed {@code io_uring_probe} with room
      * for {@code min(nrArgs, }{@value #MAX_OPS}{@code )} ops ({@code 16 + 8 * that} bytes).
      */
-    record Probe(int nrArgs) implements Op {
+    record Probe(int nrArgs) implements Step {
         /** The most op slots the runner allocates: the kernel refuses more than 256 before it caps the count. */
         public static final int MAX_OPS = 256;
 
@@ -311,18 +266,12 @@ public sealed interface Op {
             return "probe(nr_args " + nrArgs + ")";
         }
 
-        @Override
-        public String javaSource() {
-            return "new Op.Probe(" + nrArgs + ")";
-        }
     }
 
     /** Runs {@code op} (an enter or a register step) on a second platform thread of the same process. */
-    record OnOtherThread(Op op) implements Op {
+    record OnOtherThread(Step op) implements Step {
         public OnOtherThread {
-            if (!(op instanceof Enter || op instanceof RegisterFiles || op instanceof UpdateFiles
-                    || op instanceof UnregisterFiles || op instanceof RegisterBuffers
-                    || op instanceof UnregisterBuffers || op instanceof EnableRings || op instanceof Resize)) {
+            if (!(op instanceof Syscall)) {
                 throw new IllegalArgumentException("only syscalls run on the other thread, not " + op);
             }
         }
@@ -332,10 +281,6 @@ public sealed interface Op {
             return "[other thread] " + op.describe();
         }
 
-        @Override
-        public String javaSource() {
-            return "new Op.OnOtherThread(" + op.javaSource() + ")";
-        }
     }
 
     /** Which descriptor each slot of a file-table argument holds: 2 bits per slot of {@code pattern}. */
