@@ -167,6 +167,8 @@ public final class ModelIoUring implements IoUringKernel {
     private final Set<Mutant> mutants;
     private volatile FdTable fdTable = FdTable.NON_NEGATIVE_OPEN;
     private volatile boolean onHeapRings;
+    private volatile RuleListener ruleListener = RuleListener.NONE;
+    private volatile Chooser chooser = Chooser.DEFAULT;
     private final AtomicInteger nextFd = new AtomicInteger(FIRST_FD);
     private final Map<Integer, ModelRing> live = new ConcurrentHashMap<>();
 
@@ -198,6 +200,38 @@ public final class ModelIoUring implements IoUringKernel {
     public ModelIoUring withOnHeapRings() {
         this.onHeapRings = true;
         return this;
+    }
+
+    /**
+     * Reports every {@link Rule} as it applies, on every ring of this model, those set up before included. Replaces
+     * the listener before; {@link RuleListener#NONE} stops reporting.
+     */
+    public ModelIoUring withRuleListener(RuleListener listener) {
+        this.ruleListener = java.util.Objects.requireNonNull(listener);
+        for (ModelRing r : live.values()) {
+            r.listen(listener);
+        }
+        return this;
+    }
+
+    /**
+     * Lets {@code chooser} pick the outcome of every {@link Choice} point, on every ring of this model, those set up
+     * before included. {@link Chooser#DEFAULT} keeps the model's default outcomes.
+     */
+    public ModelIoUring withChooser(Chooser chooser) {
+        this.chooser = java.util.Objects.requireNonNull(chooser);
+        for (ModelRing r : live.values()) {
+            r.choose(chooser);
+        }
+        return this;
+    }
+
+    RuleListener ruleListener() {
+        return ruleListener;
+    }
+
+    Chooser chooser() {
+        return chooser;
     }
 
     KernelProfile profile() {

@@ -114,6 +114,8 @@ final class ModelRing implements Ring {
 
     /** {@code IO_LOCAL_TW_DEFAULT_MAX}: the local task work items one run takes, unless the caller waits for more. */
     static final int LOCAL_TW_DEFAULT_MAX = 20;
+    /** The outcome of {@link Choice#OVERFLOW_FLUSH_RESCHEDULES} that reschedules. */
+    private static final int RESCHEDULE = 1;
 
     static final class Req {
         long userData;
@@ -251,6 +253,11 @@ final class ModelRing implements Ring {
     /** Whether the last GETEVENTS wait could not be satisfied (the kernel would have slept). */
     boolean lastWaitWouldBlock;
 
+    private RuleListener listener = RuleListener.NONE;
+    /** Whether {@link #listener} is someone: the one check every reporting site makes. */
+    private boolean listening;
+    private Chooser chooser = Chooser.DEFAULT;
+
     ModelRing(ModelIoUring kernel, int fd, int flags, Thread submitter) {
         this.kernel = kernel;
         this.profile = kernel.profile();
@@ -271,6 +278,24 @@ final class ModelRing implements Ring {
         this.fd = fd;
         this.flags = flags;
         this.submitter = submitter;
+        listen(kernel.ruleListener());
+        choose(kernel.chooser());
+    }
+
+    void listen(RuleListener newListener) {
+        this.listener = newListener;
+        this.listening = newListener != RuleListener.NONE;
+    }
+
+    void choose(Chooser newChooser) {
+        this.chooser = newChooser;
+    }
+
+    /** Reports {@code rule} if anyone listens. */
+    private void fire(Rule rule, long detail) {
+        if (listening) {
+            listener.fired(rule, fd, detail);
+        }
     }
 
     /** Installs a mapping generation: regions, sizes and the answer setup or a resize gave. */
@@ -455,7 +480,7 @@ final class ModelRing implements Ring {
         }
         boolean nop = opcode == IORING_OP_NOP || (profile.sqeMixed() && opcode == IORING_OP_NOP128);
         if ((sqeFlags & ~SQE_COMMON_FLAGS) != 0) {
-            int ret = initUncommonFlags(opcode, sqeFlags, nop);
+            int ret = initUncommonFlags(req, opcode, sqeFlags, nop);
             if (ret != 0) {
                 return ret;
             }
@@ -467,6 +492,7 @@ final class ModelRing implements Ring {
             }
         }
         if (!nop) {
+            fire(Rules.OPCODE_NOT_MODELLED, opcode);
             throw notModelled(opcode);
         }
         // io_init_req: ioprio on an opcode without ioprio support (NOP) -> -EINVAL
@@ -494,7 +520,7 @@ final class ModelRing implements Ring {
     }
 
     /** {@code io_init_req}, the checks for SQE flags beyond the common ones (kept apart: the hot path has none). */
-    private int initUncommonFlags(int opcode, int sqeFlags, boolean nop) {
+    private int initUncommonFlags(Req req, int opcode, int sqeFlags, boolean nop) {
         // io_init_req: unknown SQE flags -> -EINVAL
         if ((sqeFlags & ~profile.sqeFlags()) != 0) {
             return -EINVAL;
@@ -502,6 +528,7 @@ final class ModelRing implements Ring {
         // io_init_req: IOSQE_BUFFER_SELECT on an opcode without buffer_select -> -EOPNOTSUPP
         if ((sqeFlags & IOSQE_BUFFER_SELECT) != 0) {
             if (!nop) {
+                fire(Rules.OPCODE_NOT_MODELLED, opcode);
                 throw notModelled(opcode);
             }
             return -EOPNOTSUPP;
@@ -515,7 +542,7 @@ final class ModelRing implements Ring {
             if (drainDisabled && !mDrainNotRefusedAfterSkip) {
                 return -EOPNOTSUPP;
             }
-            initDrain();
+            initDrain(req);
         }
         return 0;
     }
@@ -550,7 +577,8 @@ final class ModelRing implements Ring {
     }
 
     /** {@code io_init_drain}. */
-    private void initDrain() {
+    private void initDrain(Req req) {
+        fire(Rules.INIT_DRAIN, req.userData);
         drainActive = true;
         if (linkHead != null) {
             linkHead.flags |= IOSQE_IO_DRAIN | REQ_F_FORCE_ASYNC;
@@ -658,6 +686,7 @@ final class ModelRing implements Ring {
             drainReq(req);
         } else {
             // io_queue_iowq: io-wq runs it; the model completes it through task work (see ModelIoUring)
+            fire(Rules.IO_QUEUE_IOWQ, req.userData);
             addTaskWork(req, TW_ISSUE);
         }
     }
@@ -718,6 +747,9 @@ final class ModelRing implements Ring {
         boolean fileFailed = false;
         if ((nopFlags & NOP_FILE) != 0) {
             boolean found;
+            if ((nopFlags & NOP_FIXED_FILE) == 0 && (req.flags & IOSQE_FIXED_FILE) != 0) {
+                fire(Rules.NOP_FILE_FIXED_FLAG_MISMATCH, req.userData);
+            }
             if ((nopFlags & NOP_FIXED_FILE) != 0) {
                 // io_file_get_fixed: out of range or empty slot -> no file
                 found = files != null && Integer.compareUnsigned(req.nopFd, files.length) < 0
@@ -776,6 +808,9 @@ final class ModelRing implements Ring {
             Req head = linkHead;
             linkHead = null;
             linkLast = null;
+            if ((head.flags & REQ_F_FAIL) == 0) {
+                fire(Rules.SUBMIT_STATE_END_DANGLING_LINK, head.userData);
+            }
             queueSqeFallback(head);
         }
         submitFlushCompletions();
@@ -902,6 +937,10 @@ final class ModelRing implements Ring {
                 if ((req.flags & REQ_F_FAIL) != 0) {
                     reqDeferFailed(req, req.res);
                 } else {
+                    if ((req.flags & REQ_F_FORCE_ASYNC) != 0) {
+                        // io_req_task_submit: a forced-async request goes to io-wq; the model's io-wq runs it now
+                        fire(Rules.IO_QUEUE_IOWQ, req.userData);
+                    }
                     issue(req);
                 }
             }
@@ -1058,6 +1097,7 @@ final class ModelRing implements Ring {
             int slot = getCqeSlot(overflow, mixedBig, need);
             if (slot != kernelSlot) {
                 kernelUsesStaleCqeCache = true;
+                fire(Rules.STALE_CQE_CACHE_6_18, kernelSlot);
             }
             staleRange = false;
             return slot;
@@ -1177,6 +1217,13 @@ final class ModelRing implements Ring {
             writeCqe(slot, ovUserData[i], ovRes[i], ovFlags[i], ovBig0[i], ovBig1[i], mixedBig || wholeBig);
             ovHead = (ovHead + 1) & (ovUserData.length - 1);
             ovCount--;
+            if (chooser != Chooser.DEFAULT
+                    && chooser.choose(Choice.OVERFLOW_FLUSH_RESCHEDULES, fd) == RESCHEDULE) {
+                // __io_cqring_overflow_flush: need_resched(): empty the cached range, post what is there
+                cqeSentinel = cqeCached;
+                staleRange = false;
+                commitCqring();
+            }
         }
         if (ovCount == 0) {
             checkOverflow = false;
@@ -1255,6 +1302,7 @@ final class ModelRing implements Ring {
             }
         }
         lastWaitWouldBlock = true;
+        fire(Rules.CQRING_WAIT_WOULD_BLOCK, Integer.toUnsignedLong(minEvents - userEvents()));
         if (timeoutGiven) {
             // io_cqring_wait: a timeout gives -ETIME only if the CQ is empty at the end
             return readOnce(rings, CQ_HEAD) == readOnce(rings, CQ_TAIL) ? -ETIME : 0;

@@ -14,7 +14,7 @@ import java.lang.foreign.MemorySegment;
  * The application's side of the CQ ring in the kernel's layout. CQE slots are 16 bytes (32 on a
  * {@code CQE32} ring); on a {@code CQE_MIXED} ring a 32-byte CQE takes two consecutive 16-byte slots.
  */
-public final class CqRingView {
+public final class CqRingView implements CqeSlots {
     private final MemorySegment ring;
     private final long head;
     private final long tail;

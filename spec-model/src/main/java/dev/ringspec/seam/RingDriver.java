@@ -1,9 +1,5 @@
 package dev.ringspec.seam;
 
-import static dev.ringspec.uapi.IoUring.IORING_CQE_F_32;
-import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE32;
-import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE_MIXED;
-
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -78,20 +74,22 @@ public final class RingDriver {
     /**
      * Takes the CQE at the head, or returns {@code null} if there is none. On a CQE_MIXED ring a 32-byte CQE
      * advances the head by two slots; a skip CQE is returned like any other.
+     *
+     * @throws IllegalStateException if the ring is malformed at the head ({@link CqeReader}), naming how
      */
     public Cqe reap() {
         int head = cq.readOnceHead();
-        if (cq.loadAcquireTail() == head) {
+        int tail = cq.loadAcquireTail();
+        if (tail == head) {
             return null;
         }
-        int index = head & (ring.params().cqEntries() - 1);
-        int flags = cq.flags(index);
-        boolean big = ring.params().has(IORING_SETUP_CQE32)
-                || (ring.params().has(IORING_SETUP_CQE_MIXED) && (flags & IORING_CQE_F_32) != 0);
-        Cqe cqe = new Cqe(cq.userData(index), cq.res(index), flags,
-                big ? cq.bigCqe(index, 0) : 0, big ? cq.bigCqe(index, 1) : 0);
-        int slots = ring.params().has(IORING_SETUP_CQE_MIXED) && (flags & IORING_CQE_F_32) != 0 ? 2 : 1;
-        cq.storeReleaseHead(head + slots);
-        return cqe;
+        CqeReader.CqeRead read = CqeReader.read(cq, CqeReader.Shape.of(ring.params().flags(),
+                ring.params().cqEntries()), head, tail, 1);
+        if (read instanceof CqeReader.CqeRead.Malformed m) {
+            throw new IllegalStateException("malformed CQ ring: " + m.malformation() + " at " + m.detail());
+        }
+        CqeReader.VisibleCqe cqe = read.cqes().getFirst();
+        cq.storeReleaseHead(cqe.next());
+        return cqe.cqe();
     }
 }
