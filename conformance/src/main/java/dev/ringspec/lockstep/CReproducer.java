@@ -19,7 +19,7 @@ import java.util.List;
 public final class CReproducer {
     /** The uapi constants the prelude uses, written into it as {@code #define}s from {@link IoUring}. */
     private static final List<String> CONSTANTS = List.of("IORING_SETUP_CQE32", "IORING_SETUP_NO_SQARRAY",
-            "IORING_SETUP_SQE128", "IORING_SETUP_CQE_MIXED", "IORING_FEAT_SINGLE_MMAP", "IORING_CQE_F_32",
+            "IORING_SETUP_SQE128", "IORING_SETUP_CQE_MIXED", "IORING_FEAT_SINGLE_MMAP", "IORING_CQE_F_32", "IORING_CQE_F_SKIP",
             "IORING_OFF_CQ_RING", "IORING_OFF_SQES", "IORING_RSRC_REGISTER_SPARSE", "IORING_REGISTER_BUFFERS",
             "IORING_UNREGISTER_BUFFERS", "IORING_REGISTER_FILES", "IORING_UNREGISTER_FILES",
             "IORING_REGISTER_FILES_UPDATE", "IORING_REGISTER_PROBE", "IORING_REGISTER_ENABLE_RINGS",
@@ -212,14 +212,27 @@ public final class CReproducer {
                 return sys_result(syscall(SYS_enter, ring_fd, to_submit, min_complete, flags, NULL, 0));
             }
 
+            /* How many 16-byte slots the CQE at counter head takes (1 or 2), or 0 where the ring is malformed there,
+             * as ringspec's CqeReader rules: F_32 and F_SKIP only on a CQE_MIXED ring, a skip CQE only in the last
+             * slot, a 32-byte CQE never in the last slot nor cut by the tail. A CQE32 ring's slots are 32 bytes. */
+            static uint32_t slot_count(uint32_t head, uint32_t tail) {
+                uint32_t cqe_size = (ring_flags & IORING_SETUP_CQE32) ? 32 : 16;
+                uint32_t index = head & cq_mask, f;
+                memcpy(&f, cq_ring + p.cq_off.cqes + (size_t) index * cqe_size + 12, 4);
+                int big = (f & IORING_CQE_F_32) != 0, skip = (f & IORING_CQE_F_SKIP) != 0;
+                if (!(ring_flags & IORING_SETUP_CQE_MIXED)) return big || skip ? 0 : 1;
+                if (skip) return !big && index == cq_mask ? 1 : 0;
+                if (big) return index != cq_mask && tail - head >= 2 ? 2 : 0;
+                return 1;
+            }
+
             static int step_consume_cqes(int count, int per_slot) {
                 uint32_t head = __atomic_load_n(u32(cq_ring, p.cq_off.head), __ATOMIC_RELAXED);
                 uint32_t tail = __atomic_load_n(u32(cq_ring, p.cq_off.tail), __ATOMIC_ACQUIRE);
-                uint32_t cqe_size = (ring_flags & IORING_SETUP_CQE32) ? 32 : 16;
                 for (int i = 0; i < count && head != tail; i++) {
-                    uint32_t flags;
-                    memcpy(&flags, cq_ring + p.cq_off.cqes + (size_t) (head & cq_mask) * cqe_size + 12, 4);
-                    head += (!per_slot && (ring_flags & IORING_SETUP_CQE_MIXED) && (flags & IORING_CQE_F_32)) ? 2 : 1;
+                    uint32_t n = per_slot ? 1 : slot_count(head, tail);
+                    if (n == 0) break; /* a malformed CQE: the application stops before it */
+                    head += n;
                 }
                 __atomic_store_n(u32(cq_ring, p.cq_off.head), head, __ATOMIC_RELEASE);
                 return 0;

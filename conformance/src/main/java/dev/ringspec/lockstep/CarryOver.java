@@ -19,9 +19,9 @@ final class CarryOver {
         if (entry == null || entry.carryOver().isEmpty() || !reference.hasRing() || !subject.hasRing()) {
             return null;
         }
-        Observation s = subject.observeCounters();
+        Counters s = subject.observeCounters();
         for (String field : entry.carryOver()) {
-            switch (Observation.Word.byField(field)) {
+            switch (Counters.Word.byField(field)) {
                 case SQ_FLAGS -> reference.sq.writeOnceFlags(s.sqFlags());
                 case CQ_FLAGS -> reference.cq.writeOnceFlags(s.cqFlags());
                 default -> throw new IllegalStateException("cannot carry over " + field);

@@ -11,7 +11,7 @@ import java.lang.foreign.MemorySegment;
 /**
  * Compares what an application can observe of the two sides after one step, in a fixed order, and names the first
  * difference: the syscall's result, whether a ring exists, what setup, resize, probe and register calls wrote back
- * into their arguments, the ring's counters and flags ({@link Observation.Word}), the SQEs a resize carried over,
+ * into their arguments, the ring's counters and flags ({@link Counters.Word}), the SQEs a resize carried over,
  * the CQ's size, and the bytes of every visible CQE slot.
  */
 final class Comparison {
@@ -26,7 +26,7 @@ final class Comparison {
      * The first difference between the sides after {@code step}; {@code reference} and {@code subject} are the
      * observations of their counters just taken.
      */
-    static Difference compare(Step step, Side ref, Observation reference, Side sub, Observation subject) {
+    static Difference compare(Step step, Side ref, Counters reference, Side sub, Counters subject) {
         if (ref.result != sub.result) {
             return new Difference("Result", Errno.describe(ref.result), Errno.describe(sub.result));
         }
@@ -37,7 +37,7 @@ final class Comparison {
         if (writeBack != null || !ref.hasRing()) {
             return writeBack;
         }
-        for (Observation.Word w : Observation.Word.values()) {
+        for (Counters.Word w : Counters.Word.values()) {
             int r = w.of(reference);
             int s = w.of(subject);
             if (r != s) {
@@ -52,8 +52,8 @@ final class Comparison {
             return new Difference("CqEntries", String.valueOf(ref.cqEntries), String.valueOf(sub.cqEntries));
         }
         if (cqeSlotsDiffer(ref, reference, sub)) {
-            return new Difference("CQEs", TraceFormat.cqesValue(ref.cqes(reference.cqHead(), reference.cqTail())),
-                    TraceFormat.cqesValue(sub.cqes(subject.cqHead(), subject.cqTail())));
+            return new Difference("CQEs", Divergence.visibleCqes(ref.observe()).toString(),
+                    Divergence.visibleCqes(sub.observe()).toString());
         }
         return null;
     }
@@ -83,7 +83,7 @@ final class Comparison {
                         sub.rsrcRegister.asSlice(0, IoUringRsrcRegister.DATA_OFFSET));
     }
 
-    private static boolean pendingSqesDiffer(Side ref, Observation reference, Side sub) {
+    private static boolean pendingSqesDiffer(Side ref, Counters reference, Side sub) {
         if (ref.sqEntries != sub.sqEntries || ref.sq.sqeSizeBytes() != sub.sq.sqeSizeBytes()) {
             return true;
         }
@@ -99,7 +99,7 @@ final class Comparison {
     }
 
     /** The CQE slots between the CQ head and tail (at most one ring's worth), byte for byte. */
-    private static boolean cqeSlotsDiffer(Side ref, Observation reference, Side sub) {
+    private static boolean cqeSlotsDiffer(Side ref, Counters reference, Side sub) {
         int visible = (int) Math.min(U32.distance(reference.cqTail(), reference.cqHead()), ref.cqEntries);
         if (visible == 0) {
             return false;

@@ -14,11 +14,13 @@ import static dev.ringspec.uapi.IoUring.IOSQE_IO_LINK;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import dev.ringspec.model.Rule;
 import dev.ringspec.seam.Cqe;
 import dev.ringspec.seam.SqRingView;
 import dev.ringspec.seam.U32;
 import dev.ringspec.uapi.Errno;
 import dev.ringspec.uapi.IoUringSqe;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -66,11 +68,26 @@ public final class Coverage {
     }
 
     private final long[] counts = new long[Label.values().length];
+    /** How often each of the model's rules fired, by {@link Rule#id()}: the reference's own account of a run. */
+    private long[] rules = new long[Rule.count()];
     private final Map<String, Long> refusals = new TreeMap<>();
     private long steps;
 
     public long count(Label label) {
         return counts[label.ordinal()];
+    }
+
+    /** How often {@code rule} fired in the reference model (in the referee's model where the reference is not one). */
+    public long count(Rule rule) {
+        return rule.id() < rules.length ? rules[rule.id()] : 0;
+    }
+
+    /** Counts one firing of {@code rule}. */
+    void rule(Rule rule) {
+        if (rule.id() >= rules.length) {
+            rules = Arrays.copyOf(rules, Math.max(Rule.count(), rule.id() + 1));
+        }
+        rules[rule.id()]++;
     }
 
     public long steps() {
@@ -94,11 +111,17 @@ public final class Coverage {
         for (int i = 0; i < counts.length; i++) {
             counts[i] += other.counts[i];
         }
+        if (other.rules.length > rules.length) {
+            rules = Arrays.copyOf(rules, other.rules.length);
+        }
+        for (int i = 0; i < other.rules.length; i++) {
+            rules[i] += other.rules[i];
+        }
         steps += other.steps;
         other.refusals.forEach((k, v) -> refusals.merge(k, v, Long::sum));
     }
 
-    void tag(Side runner, Step op, Observation before, Observation after) {
+    void tag(Side runner, Step op, Counters before, Counters after) {
         steps++;
         int result = after.result();
         Step effective = op.effective();
@@ -157,7 +180,7 @@ public final class Coverage {
                 && after.cqTail() != before.cqTail()) {
             add(Label.OVERFLOW_FLUSHES);
         }
-        if (effective instanceof Step.Enter e && (e.flags() & Refusals.HARMLESS_ENTER_FLAGS) != 0) {
+        if (effective instanceof Step.Enter e && (e.flags() & Referee.HARMLESS_ENTER_FLAGS) != 0) {
             add(Label.ENTER_OTHER_FLAGS);
         }
         if (effective instanceof Step.MoveSqHead m && m.delta() != 0) {
@@ -202,7 +225,7 @@ public final class Coverage {
     }
 
     /** Labels from the CQEs this enter posted, matched by user_data to the SQEs it consumed. */
-    private void tagCompletions(Side runner, Observation before, Observation after) {
+    private void tagCompletions(Side runner, Counters before, Counters after) {
         SqRingView sq = runner.sq;
         List<Cqe> posted = runner.cqes(before.cqTail(), after.cqTail());
         boolean big32 = (runner.ringFlags & IORING_SETUP_CQE32) != 0;
@@ -269,6 +292,11 @@ public final class Coverage {
             b.append(String.format("  %-32s %d%n", l.text, counts[l.ordinal()]));
         }
         refusals.forEach((reason, n) -> b.append(String.format("  refused: %-50s %d%n", reason, n)));
+        long seen = Rule.all().stream().filter(r -> count(r) > 0).count();
+        b.append(String.format("  rules seen: %d of %d%n", seen, Rule.count()));
+        for (Rule r : Rule.all()) {
+            b.append(String.format("    %-40s %d%n", r.name(), count(r)));
+        }
         return b.toString();
     }
 }

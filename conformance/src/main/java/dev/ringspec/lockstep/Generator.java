@@ -284,7 +284,7 @@ final class Generator {
         }
         if (chance(5)) {
             // SQ_WAKEUP, SQ_WAIT, EXT_ARG (no argument), ABS_TIMER or NO_IOWAIT
-            enterFlags |= Refusals.HARMLESS_ENTER_FLAGS & (1 << (1 + pick(7)));
+            enterFlags |= Referee.HARMLESS_ENTER_FLAGS & (1 << (1 + pick(7)));
         }
         int min = (enterFlags & IORING_ENTER_GETEVENTS) != 0 && chance(50) ? pick(visible + 1) : 0;
         queue.add(chance(5) ? new Step.OnOtherThread(new Step.Enter(toSubmit, min, enterFlags))

@@ -1,5 +1,6 @@
 package dev.ringspec.lockstep;
 
+import dev.ringspec.seam.RingObservation;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -260,7 +261,7 @@ public final class LockstepCheck {
             out.printf("  %3d  %s%s%n", i, f.steps().get(i).describe(), i == d.step() ? "   <-- diverges" : "");
         }
         out.println("  ring state after step " + d.step() + ":");
-        for (String line : Observation.sideBySide(runner.referenceName(), d.reference(), runner.subjectName(),
+        for (String line : RingObservation.sideBySide(runner.referenceName(), d.reference(), runner.subjectName(),
                 d.subject()).split("\n")) {
             out.println("  " + line);
         }

@@ -25,8 +25,9 @@ import java.util.concurrent.Future;
  * dedicated platform thread. Each side has its own user memory and argument memory, filled with the same contents;
  * both share one pipe, so descriptor arguments are equal too.
  *
- * <p>Before a step the runner may <em>refuse</em> it on both sides alike ({@link Refusals}), when its outcome would
- * not be deterministic on the running kernel.
+ * <p>Each step runs first on the {@link Referee}'s model (the reference itself when that is the model): when one of
+ * the model's rules says the step's outcome on a kernel would depend on timing (io-wq, a wait that would block for
+ * ever, ...), the run ends there and the step is counted as refused; it never runs on the subject.
  */
 public final class LockstepRunner implements AutoCloseable {
     /** The reference note for a ring on which Linux 6.18 has written a CQE through its stale cached range. */
@@ -42,11 +43,14 @@ public final class LockstepRunner implements AutoCloseable {
     private final CarryOver carryOver;
     private final Side reference;
     private final Side subject;
-    private final Refusals refusals = new Refusals();
+    /** The model that runs each step first and says whether the run may take it ({@link Referee}). */
+    private final Referee referee = new Referee();
+    /** Where the referee's model runs: the reference itself when it is the model, else a model beside it. */
+    private final Side refereeSide;
     private final int pipeRead;
     private final int pipeWrite;
 
-    private Observation after = Observation.none(0);
+    private Counters after = Counters.none(0);
     private int refused;
     private Coverage coverage;
     private List<String> trace;
@@ -77,6 +81,12 @@ public final class LockstepRunner implements AutoCloseable {
         this.pipeWrite = pipe[1];
         this.reference = new Side(referenceBackend, pipeRead, pipeWrite);
         this.subject = new Side(subjectBackend, pipeRead, pipeWrite);
+        this.refereeSide = reference.kernel instanceof ModelIoUring ? reference
+                : new Side(ReferenceBackends.referee(), pipeRead, pipeWrite);
+        if (!(refereeSide.kernel instanceof ModelIoUring model)) {
+            throw new IllegalStateException("the referee is the model, not " + refereeSide.name);
+        }
+        model.withRuleListener(referee);
     }
 
     public String referenceName() {
@@ -209,13 +219,14 @@ public final class LockstepRunner implements AutoCloseable {
         this.divergence = null;
         this.carriedOver = new ArrayList<>();
         this.refused = 0;
-        this.after = Observation.none(0);
-        refusals.reset();
+        this.after = Counters.none(0);
+        referee.reset(cov);
     }
 
     private void end() {
         reference.closeRing();
         subject.closeRing();
+        refereeSide.closeRing();
         coverage = null;
         trace = null;
     }
@@ -223,7 +234,7 @@ public final class LockstepRunner implements AutoCloseable {
     // ---- the reference's state, for the generator ----
 
     /** The reference's ring as the last step left it (counters and flags; no CQEs). */
-    Observation observation() {
+    Counters observation() {
         return after;
     }
 
@@ -245,39 +256,69 @@ public final class LockstepRunner implements AutoCloseable {
 
     // ---- one step ----
 
-    /** Executes one step on both sides and compares; false if they diverged. */
+    /**
+     * Executes one step: first on the referee, then on both sides, and compares; false if the run ends here, because
+     * the sides diverged or the referee refused the step.
+     */
     private boolean step(int index, Step step) {
-        String refusal = refusals.refusal(step, reference, subject);
-        if (refusal != null) {
-            refused++;
-            if (coverage != null) {
-                coverage.refused(refusal);
-            }
-            if (trace != null) {
-                trace.add(TraceFormat.refusedLine(index));
-            }
+        String limit = Referee.limit(step, reference.hasRing() && subject.hasRing());
+        if (limit != null) {
+            refuse(index, limit); // nobody ran it: the run goes on
             return true;
         }
-        Observation before = reference.observeCounters();
-        if (step instanceof Step.OnOtherThread) {
-            onOtherThread(() -> reference.execute(step));
-            onOtherThread(() -> subject.execute(step));
-        } else {
-            reference.execute(step);
-            subject.execute(step);
+        Counters before = reference.observeCounters();
+        referee.beforeStep(step);
+        try {
+            execute(refereeSide, step);
+        } catch (RuntimeException e) {
+            if (referee.refusal() == null) {
+                throw e;
+            }
         }
+        if (referee.refusal() != null) {
+            refuse(index, referee.refusal().name() + ": " + referee.refusal().sentence());
+            return false; // the referee ran it: its state is past the step the sides never took
+        }
+        if (refereeSide != reference) {
+            execute(reference, step);
+        }
+        execute(subject, step);
         after = reference.observeCounters();
         if (trace != null) {
             traceLine(index, step);
         }
         boolean agreed = compare(index, step, before);
-        if (agreed) {
-            refusals.ran(step, reference);
-        }
         if (coverage != null) {
             coverage.tag(reference, step, before, after); // a step that ran counts, whether it agreed or not
         }
+        if (agreed && refereeSide != reference
+                && Comparison.compare(step, reference, after, refereeSide, refereeSide.observeCounters()) != null) {
+            // The referee no longer knows what the reference's ring holds, so what it would refuse next is unknown:
+            // the run ends after this step, which both sides took and agreed on.
+            if (coverage != null) {
+                coverage.refused("the run ended: the referee model lost track of the reference");
+            }
+            return false;
+        }
         return agreed;
+    }
+
+    private void refuse(int index, String reason) {
+        refused++;
+        if (coverage != null) {
+            coverage.refused(reason);
+        }
+        if (trace != null) {
+            trace.add(TraceFormat.refusedLine(index));
+        }
+    }
+
+    private void execute(Side side, Step step) {
+        if (step instanceof Step.OnOtherThread) {
+            onOtherThread(() -> side.execute(step));
+        } else {
+            side.execute(step);
+        }
     }
 
     private void traceLine(int index, Step step) {
@@ -292,7 +333,7 @@ public final class LockstepRunner implements AutoCloseable {
     }
 
     /** Compares the sides after {@code step}, carrying a catalogued difference over where it may; sets divergence. */
-    private boolean compare(int index, Step step, Observation before) {
+    private boolean compare(int index, Step step, Counters before) {
         Comparison.Difference d = Comparison.compare(step, reference, after, subject, subject.observeCounters());
         if (d == null) {
             return true;
@@ -313,18 +354,14 @@ public final class LockstepRunner implements AutoCloseable {
         return true;
     }
 
-    private Divergence divergence(int index, Step step, Comparison.Difference d, Observation before) {
+    private Divergence divergence(int index, Step step, Comparison.Difference d, Counters before) {
         return new Divergence(index, step, d.field(), d.referenceValue(), d.subjectValue(), reference.observe(),
                 subject.observe(), before.sqFlags(), referenceNotes());
     }
 
-    /** What the reference model knows about the kernel at this point (see {@link Divergence#referenceNotes()}). */
+    /** What the referee model knows about the kernel at this point (see {@link Divergence#referenceNotes()}). */
     private Set<String> referenceNotes() {
-        if (reference.kernel instanceof ModelIoUring model && reference.hasRing()
-                && model.kernelUsesStaleCqeCache(reference.ring)) {
-            return Set.of(KERNEL_USES_STALE_CQE_CACHE);
-        }
-        return Set.of();
+        return referee.staleCqeCache() ? Set.of(KERNEL_USES_STALE_CQE_CACHE) : Set.of();
     }
 
     @Override
@@ -337,6 +374,9 @@ public final class LockstepRunner implements AutoCloseable {
         otherThread.shutdown();
         reference.memory.close();
         subject.memory.close();
+        if (refereeSide != reference) {
+            refereeSide.memory.close();
+        }
         Posix.close(pipeRead);
         Posix.close(pipeWrite);
     }

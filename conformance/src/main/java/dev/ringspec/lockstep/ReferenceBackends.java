@@ -1,5 +1,6 @@
 package dev.ringspec.lockstep;
 
+import dev.ringspec.capabilities.CapabilityProbe;
 import dev.ringspec.capabilities.KernelCapabilities;
 import dev.ringspec.model.KernelProfile;
 import dev.ringspec.model.ModelIoUring;
@@ -20,6 +21,22 @@ public final class ReferenceBackends {
         KernelProfile profile = caps == null ? KernelProfile.LINUX_6_18 : KernelProfile.forCapabilities(caps);
         return new Backend("model, profile " + profile.version(),
                 memory -> new ModelIoUring(profile, memory, Set.of()).withFdTable(ProcessFdTable.INSTANCE));
+    }
+
+    /**
+     * The model that referees a run whose reference is not the model (a kernel against itself, or against a
+     * fault-injecting wrapper): it runs each step first and says which ones the run must not take
+     * ({@link Referee}). Its profile is the running kernel's.
+     */
+    static Backend referee() {
+        KernelProfile profile = RunningKernel.PROFILE;
+        return new Backend("referee model, profile " + profile.version(),
+                memory -> new ModelIoUring(profile, memory, Set.of()).withFdTable(ProcessFdTable.INSTANCE));
+    }
+
+    /** The running kernel's profile, probed once. */
+    private static final class RunningKernel {
+        static final KernelProfile PROFILE = KernelProfile.forCapabilities(CapabilityProbe.probe(new NativeIoUring()));
     }
 
     /** The running kernel, the subject of every check. */

@@ -1,6 +1,5 @@
 package dev.ringspec.lockstep;
 
-import static dev.ringspec.uapi.IoUring.IORING_CQE_F_32;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_BUFFERS;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_ENABLE_RINGS;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_FILES;
@@ -9,8 +8,6 @@ import static dev.ringspec.uapi.IoUring.IORING_REGISTER_FILES_UPDATE;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_PROBE;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_RESIZE_RINGS;
 import static dev.ringspec.uapi.IoUring.IORING_RSRC_REGISTER_SPARSE;
-import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE32;
-import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE_MIXED;
 import static dev.ringspec.uapi.IoUring.IORING_UNREGISTER_BUFFERS;
 import static dev.ringspec.uapi.IoUring.IORING_UNREGISTER_FILES;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -18,10 +15,12 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.ringspec.seam.Cqe;
+import dev.ringspec.seam.CqeReader;
 import dev.ringspec.seam.CqRingView;
 import dev.ringspec.seam.IoUringKernel;
 import dev.ringspec.seam.IoUringKernel.SetupResult;
 import dev.ringspec.seam.Ring;
+import dev.ringspec.seam.RingObservation;
 import dev.ringspec.seam.RingParams;
 import dev.ringspec.seam.SqRingView;
 import dev.ringspec.seam.U32;
@@ -123,7 +122,11 @@ final class Side {
                 int head = cq.readOnceHead();
                 int tail = cq.loadAcquireTail();
                 for (int i = 0; i < c.count() && head != tail; i++) {
-                    head += c.perSlot() || (cq.flags(head & cqMask) & IORING_CQE_F_32) == 0 || !mixed() ? 1 : 2;
+                    int slots = c.perSlot() ? 1 : CqeReader.slotCountAt(cq, cqShape(), head, tail);
+                    if (slots < 0) {
+                        break; // a malformed CQE: an application cannot tell how far to go, so it stops before it
+                    }
+                    head += slots;
                 }
                 // Frees the slots; pairs with the kernel's READ_ONCE of cq.head before it reuses them.
                 cq.storeReleaseHead(head);
@@ -264,54 +267,27 @@ final class Side {
     // ---- observing the ring ----
 
     /** The ring's counters and flags now, without its CQEs: what every step compares first. */
-    Observation observeCounters() {
+    Counters observeCounters() {
         if (ring == null) {
-            return Observation.none(result);
+            return Counters.none(result);
         }
-        return new Observation(true, result, sq.loadAcquireHead(), sq.readOnceTail(), sq.readOnceDropped(),
+        return new Counters(true, result, sq.loadAcquireHead(), sq.readOnceTail(), sq.readOnceDropped(),
                 sq.readOnceFlags(), cq.readOnceHead(), cq.loadAcquireTail(), cq.readOnceOverflow(),
-                cq.readOnceFlags(), List.of());
+                cq.readOnceFlags());
     }
 
-    /** The whole observation: counters, flags and the CQEs between head and tail. */
-    Observation observe() {
-        Observation o = observeCounters();
-        if (!o.exists()) {
-            return o;
-        }
-        return new Observation(true, o.result(), o.sqHead(), o.sqTail(), o.sqDropped(), o.sqFlags(), o.cqHead(),
-                o.cqTail(), o.cqOverflow(), o.cqFlags(), cqes(o.cqHead(), o.cqTail()));
+    /** The whole ring as an application can see it now. */
+    RingObservation observe() {
+        return RingObservation.capture(ring, result);
     }
 
-    /**
-     * How many 16-byte slots the CQE at counter {@code counter} takes: 2 for a 32-byte CQE ({@code IORING_CQE_F_32})
-     * on a CQE_MIXED ring that does not start in the last slot, else 1. The engine's one reading of that rule.
-     */
-    int slotCount(int counter) {
-        if (!mixed()) {
-            return 1;
-        }
-        int index = counter & cqMask;
-        return (cq.flags(index) & IORING_CQE_F_32) != 0 && index != cqMask ? 2 : 1;
+    CqeReader.Shape cqShape() {
+        return CqeReader.Shape.of(ringFlags, cqEntries);
     }
 
-    private boolean mixed() {
-        return (ringFlags & IORING_SETUP_CQE_MIXED) != 0;
-    }
-
-    /** The CQEs from counter {@code from} to {@code to} (at most one ring's worth of slots), in order. */
+    /** The CQEs from counter {@code from} to {@code to}, as {@link CqeReader} reads them (up to a malformed one). */
     List<Cqe> cqes(int from, int to) {
-        List<Cqe> out = new ArrayList<>();
-        int end = from + (int) Math.min(U32.distance(to, from), cqEntries);
-        boolean cqe32 = (ringFlags & IORING_SETUP_CQE32) != 0;
-        for (int counter = from; counter != end && U32.distance(end, counter) <= cqEntries;
-                counter += slotCount(counter)) {
-            int index = counter & cqMask;
-            boolean big = cqe32 || slotCount(counter) == 2;
-            out.add(new Cqe(cq.userData(index), cq.res(index), cq.flags(index), big ? cq.bigCqe(index, 0) : 0,
-                    big ? cq.bigCqe(index, 1) : 0));
-        }
-        return out;
+        return CqeReader.read(cq, cqShape(), from, to).cqes().stream().map(CqeReader.VisibleCqe::cqe).toList();
     }
 
     /** One SQE as the trace prints it. */

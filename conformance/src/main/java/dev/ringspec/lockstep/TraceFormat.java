@@ -1,6 +1,5 @@
 package dev.ringspec.lockstep;
 
-import dev.ringspec.seam.Cqe;
 import dev.ringspec.seam.U32;
 import java.util.List;
 
@@ -71,7 +70,7 @@ final class TraceFormat {
         return "\"" + cFormat.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 
-    static String stepLine(int index, Observation o) {
+    static String stepLine(int index, Counters o) {
         if (!o.exists()) {
             return format(STEP_NO_RING, index, o.result());
         }
@@ -126,10 +125,5 @@ final class TraceFormat {
         List<String> each = s.pendingSqes().stream()
                 .map(e -> format(SQE, e.position(), e.opcode(), e.flags(), e.userData()).trim()).toList();
         return "[" + String.join(", ", each) + "]";
-    }
-
-    /** The visible CQEs as a divergence value. */
-    static String cqesValue(List<Cqe> cqes) {
-        return cqes.toString();
     }
 }

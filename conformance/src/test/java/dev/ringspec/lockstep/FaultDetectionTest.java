@@ -132,8 +132,8 @@ class FaultDetectionTest {
         assertThat(again.newDivergences()).isEmpty();
         assertThat(again.cataloguedDivergences()).isNotEmpty()
                 .allSatisfy(f -> assertThat(f.divergence().field()).isEqualTo("SqFlags"));
-        // The run went on to its full length instead of ending at the first difference.
-        assertThat(again.steps()).isEqualTo(config.steps()).isGreaterThan(first.steps().size());
+        // The run went on past the first difference instead of ending there.
+        assertThat(again.steps()).isGreaterThan(first.steps().size());
 
         // The same steps through a runner without the catalogue still end at the difference.
         try (LockstepRunner plain = new LockstepRunner(KernelTests.kernel("kernel"),

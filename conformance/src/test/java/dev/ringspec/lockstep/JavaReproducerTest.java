@@ -2,6 +2,7 @@ package dev.ringspec.lockstep;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ringspec.seam.RingObservation;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +22,7 @@ class JavaReproducerTest {
         List<Step> steps = List.of(new Step.Setup(1, 0x40000, 0), new Step.PublishTail(1), new Step.Enter(1, 0, 0),
                 new Step.WriteSqe(0, 0, 0, 0, 0, 0, 0, 0, 0x20, 1L, 0, 0), new Step.PublishTail(1),
                 new Step.OnOtherThread(new Step.Enter(1, 0, 1)), new Step.RegisterFiles(2, false, 0x6));
-        Divergence d = new Divergence(5, steps.get(5), "CQEs", "[a]", "[b]", Observation.none(0), Observation.none(0));
+        Divergence d = new Divergence(5, steps.get(5), "CQEs", "[a]", "[b]", RingObservation.none(0), RingObservation.none(0));
         String body = JavaReproducer.testMethod("seed46CQEs", steps, d);
         assertThat(body).startsWith("@Test\nvoid seed46CQEs() {").contains("new Step.Setup(1, 0x40000, 0), // 0");
 

@@ -2,6 +2,7 @@ package dev.ringspec.lockstep;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ringspec.seam.RingObservation;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -51,22 +52,22 @@ class ReplayAndShrinkUnitTest {
     @Test
     void shippedCatalogueLoadsAndMatchesBySignatureOnly() {
         DivergenceCatalogue shipped = DivergenceCatalogue.load();
-        Divergence d = new Divergence(3, new Step.Enter(1, 0, 0), "CqTail", "1", "2", Observation.none(0),
-                Observation.none(0));
+        Divergence d = new Divergence(3, new Step.Enter(1, 0, 0), "CqTail", "1", "2", RingObservation.none(0),
+                RingObservation.none(0));
         assertThat(shipped.match(d)).isEmpty();
         DivergenceCatalogue one = new DivergenceCatalogue(List.of(new DivergenceCatalogue.Entry("x", "Enter:CqTail",
                 "6.18", "o", "i", "e", "r", "kernel", "w", null, null, null, null)));
         assertThat(one.match(d)).isPresent();
         assertThat(one.match(new Divergence(3, new Step.OnOtherThread(new Step.Enter(1, 0, 0)), "CqTail", "1", "2",
-                Observation.none(0), Observation.none(0)))).isEmpty();
+                RingObservation.none(0), RingObservation.none(0)))).isEmpty();
     }
 
     @Test
     void anEntryWithReferenceSqFlagsMatchesOnlyWhileThoseFlagsAreSet() {
         DivergenceCatalogue catalogue = new DivergenceCatalogue(List.of(new DivergenceCatalogue.Entry("x",
                 "Enter:CqTail", "6.18", "o", "i", "e", "r", "kernel", "w", 0x2, null, null, null)));
-        Observation overflowing = new Observation(true, 0, 0, 0, 0, 0x2, 0, 8, 0, 0, List.of());
-        Observation calm = new Observation(true, 0, 0, 0, 0, 0x0, 0, 8, 0, 0, List.of());
+        RingObservation overflowing = RingObservation.Builder.emptyRing(8, 8, 0).sq(0, 0).sqFlags(0x2).cq(0, 8).build();
+        RingObservation calm = RingObservation.Builder.emptyRing(8, 8, 0).sq(0, 0).sqFlags(0).cq(0, 8).build();
         assertThat(catalogue.match(new Divergence(3, new Step.Enter(1, 0, 0), "CqTail", "8", "9", overflowing,
                 calm))).isPresent();
         assertThat(catalogue.match(new Divergence(3, new Step.Enter(1, 0, 0), "CqTail", "8", "9", calm,
@@ -82,7 +83,7 @@ class ReplayAndShrinkUnitTest {
     void anEntryWithSubjectOnlyTextMatchesOnlyWhereTheReferenceLacksIt() {
         DivergenceCatalogue catalogue = new DivergenceCatalogue(List.of(new DivergenceCatalogue.Entry("x",
                 "Enter:CQEs", "6.18", "o", "i", "e", "r", "kernel", "w", null, "big [", null, null)));
-        Observation none = Observation.none(0);
+        RingObservation none = RingObservation.none(0);
         assertThat(catalogue.match(new Divergence(1, new Step.Enter(1, 0, 0), "CQEs", "[{ud 1}]",
                 "[{ud 1, big [0x1, 0x2]}]", none, none))).isPresent();
         assertThat(catalogue.match(new Divergence(1, new Step.Enter(1, 0, 0), "CQEs", "[{ud 1}]", "[{ud 2}]", none,
