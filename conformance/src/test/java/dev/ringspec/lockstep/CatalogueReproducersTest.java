@@ -1,0 +1,108 @@
+package dev.ringspec.lockstep;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every divergence catalogue entry ships its C reproducer, {@code src/main/resources/reproducers/<id>.c}, generated
+ * from the entry's replay: the checked-in file is what {@link CReproducer} makes of the replay now, it compiles with
+ * gcc, and on this kernel (which has every catalogued behaviour) it prints what the engine saw the kernel do, which
+ * is not what the reference does, and the engine matches that difference to this entry. Run with
+ * {@code -Dringspec.writeReproducers=true} to write the files instead of comparing them.
+ */
+@Tag("kernel")
+class CatalogueReproducersTest {
+    private static final Path REPRODUCERS = Path.of("src/main/resources/reproducers");
+    private static final Path REPLAYS = Path.of("src/test/resources/replays");
+
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void needsIoUringAndGcc() throws InterruptedException {
+        KernelTests.assumeIoUring();
+        assumeTrue(gccWorks(), "gcc is not installed or cannot build a program here");
+    }
+
+    static Stream<String> entries() {
+        return DivergenceCatalogue.load().entries().stream().map(DivergenceCatalogue.Entry::id);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("entries")
+    void reproducerIsGeneratedFromTheReplayAndShowsTheCataloguedBehaviour(String id) throws Exception {
+        DivergenceCatalogue.Entry entry = DivergenceCatalogue.load().entries().stream()
+                .filter(e -> e.id().equals(id)).findFirst().orElseThrow();
+        ReplayCase replay = ReplayStore.read(REPLAYS.resolve(entry.replay()));
+        List<Step> steps = replay.steps();
+        try (LockstepRunner runner = new LockstepRunner(ReferenceBackends.reference(null), ReferenceBackends.kernel(),
+                DivergenceCatalogue.load())) {
+            LockstepRunner.Outcome outcome = runner.run(steps, null);
+            Divergence seen = outcome.diverged() ? outcome.divergence()
+                    : outcome.carriedOver().isEmpty() ? null : outcome.carriedOver().getFirst().divergence();
+            assertThat(seen).as("the replay %s shows a difference on this kernel", entry.replay()).isNotNull();
+            assertThat(DivergenceCatalogue.load().match(seen)).as("the difference is catalogued as %s", entry.id())
+                    .hasValueSatisfying(e -> assertThat(e.id()).isEqualTo(entry.id()));
+
+            List<String> kernelTrace = runner.trace(steps, LockstepRunner.Role.SUBJECT);
+            List<String> referenceTrace = runner.trace(steps, LockstepRunner.Role.REFERENCE);
+            boolean[] refused = new boolean[steps.size()];
+            for (int i = 0; i < refused.length && i < kernelTrace.size(); i++) {
+                refused[i] = TraceFormat.isRefused(kernelTrace.get(i));
+            }
+            String source = CReproducer.generate("catalogue entry " + entry.id() + ", replay " + entry.replay(),
+                    steps, refused);
+            Path file = REPRODUCERS.resolve(entry.id() + ".c");
+            if (Boolean.getBoolean("ringspec.writeReproducers")) {
+                Files.createDirectories(REPRODUCERS);
+                Files.writeString(file, source);
+            }
+            assertThat(file).as("the checked-in reproducer of %s (write it with -Dringspec.writeReproducers=true)",
+                    entry.id()).exists();
+            assertThat(Files.readString(file)).as("%s is what the generator makes of the replay now", file)
+                    .isEqualTo(source);
+
+            List<String> printed = compileAndRun(file);
+            assertThat(printed).as("the C program does on the kernel what the engine saw the kernel do")
+                    .containsExactlyElementsOf(kernelTrace);
+            assertThat(printed).as("and that is not what the reference does").isNotEqualTo(referenceTrace);
+        }
+    }
+
+    private static boolean gccWorks() throws InterruptedException {
+        try {
+            Process p = new ProcessBuilder("gcc", "--version").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private List<String> compileAndRun(Path c) throws Exception {
+        Path exe = dir.resolve(c.getFileName().toString().replace(".c", ""));
+        Process gcc = new ProcessBuilder("gcc", "-O1", "-Wall", "-Werror", "-o", exe.toString(), c.toString(),
+                "-lpthread").redirectErrorStream(true).start();
+        String gccOut = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(gcc.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(gcc.exitValue()).as(gccOut).isZero();
+        Process run = new ProcessBuilder(exe.toString()).redirectErrorStream(true).start();
+        String out = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(run.exitValue()).as(out).isZero();
+        return out.lines().toList();
+    }
+}
