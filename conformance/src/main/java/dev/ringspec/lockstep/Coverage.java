@@ -71,6 +71,7 @@ public final class Coverage {
     /** How often each of the model's rules fired, by {@link Rule#id()}: the reference's own account of a run. */
     private long[] rules = new long[Rule.count()];
     private final Map<String, Long> refusals = new TreeMap<>();
+    private final Map<String, Long> choices = new TreeMap<>();
     private long steps;
 
     public long count(Label label) {
@@ -103,6 +104,15 @@ public final class Coverage {
         refusals.merge(reason, 1L, Long::sum);
     }
 
+    /** A step whose difference one of the model's allowed outcomes explained (see {@link Choices}). */
+    void choice(String taken) {
+        choices.merge(taken, 1L, Long::sum);
+    }
+
+    public Map<String, Long> choices() {
+        return choices;
+    }
+
     private void add(Label label) {
         counts[label.ordinal()]++;
     }
@@ -119,6 +129,7 @@ public final class Coverage {
         }
         steps += other.steps;
         other.refusals.forEach((k, v) -> refusals.merge(k, v, Long::sum));
+        other.choices.forEach((k, v) -> choices.merge(k, v, Long::sum));
     }
 
     void tag(Side runner, Step op, Counters before, Counters after) {
@@ -292,6 +303,7 @@ public final class Coverage {
             b.append(String.format("  %-32s %d%n", l.text, counts[l.ordinal()]));
         }
         refusals.forEach((reason, n) -> b.append(String.format("  refused: %-50s %d%n", reason, n)));
+        choices.forEach((taken, n) -> b.append(String.format("  choice taken: %-45s %d%n", taken, n)));
         long seen = Rule.all().stream().filter(r -> count(r) > 0).count();
         b.append(String.format("  rules seen: %d of %d%n", seen, Rule.count()));
         for (Rule r : Rule.all()) {

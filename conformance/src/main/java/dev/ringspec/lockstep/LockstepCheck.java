@@ -95,10 +95,18 @@ public final class LockstepCheck {
 
     private final Backend reference;
     private final Backend subject;
+    private final Backend referee;
     private final DivergenceCatalogue catalogue;
     private final Config config;
 
     public LockstepCheck(Backend reference, Backend subject, DivergenceCatalogue catalogue, Config config) {
+        this(reference, subject, catalogue, config, null);
+    }
+
+    /** A check whose steps {@code referee} referees (see {@link LockstepRunner}); null for the default. */
+    public LockstepCheck(Backend reference, Backend subject, DivergenceCatalogue catalogue, Config config,
+            Backend referee) {
+        this.referee = referee;
         this.reference = reference;
         this.subject = subject;
         this.catalogue = catalogue;
@@ -113,7 +121,7 @@ public final class LockstepCheck {
         int runs = 0;
         long start = System.nanoTime();
         List<ReplayStore.Entry> replays = store == null ? List.of() : store.load();
-        try (LockstepRunner runner = new LockstepRunner(reference, subject, catalogue)) {
+        try (LockstepRunner runner = new LockstepRunner(reference, subject, catalogue, referee)) {
             for (ReplayStore.Entry replay : replays) {
                 LockstepRunner.Outcome o = runner.run(replay.replayCase().steps(), coverage);
                 steps += o.steps().size();

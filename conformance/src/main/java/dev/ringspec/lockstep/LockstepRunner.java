@@ -41,12 +41,15 @@ public final class LockstepRunner implements AutoCloseable {
     private final ExecutorService runThread;
     private final ExecutorService otherThread;
     private final CarryOver carryOver;
-    private final Side reference;
+    private final Backend referenceBackend;
+    private Side reference;
     private final Side subject;
     /** The model that runs each step first and says whether the run may take it ({@link Referee}). */
     private final Referee referee = new Referee();
     /** Where the referee's model runs: the reference itself when it is the model, else a model beside it. */
-    private final Side refereeSide;
+    private Side refereeSide;
+    /** The reference model's choice points: which outcome it takes at each ({@link Choices}). */
+    private final Choices choices = new Choices();
     private final int pipeRead;
     private final int pipeWrite;
 
@@ -68,6 +71,16 @@ public final class LockstepRunner implements AutoCloseable {
      * records each such difference ({@link Outcome#carriedOver()}).
      */
     public LockstepRunner(Backend referenceBackend, Backend subjectBackend, DivergenceCatalogue catalogue) {
+        this(referenceBackend, subjectBackend, catalogue, null);
+    }
+
+    /**
+     * A runner whose steps are refereed by {@code refereeBackend}, a model: by default (null) the reference itself
+     * when it is the model, else a model with the running kernel's profile beside it. A mutated reference needs
+     * the unmutated model as its referee, or a mutant that makes the model refuse a step would hide itself.
+     */
+    public LockstepRunner(Backend referenceBackend, Backend subjectBackend, DivergenceCatalogue catalogue,
+            Backend refereeBackend) {
         this.carryOver = new CarryOver(catalogue);
         this.runThread = Executors.newSingleThreadExecutor(
                 Thread.ofPlatform().name("lockstep-run").daemon().factory());
@@ -79,14 +92,19 @@ public final class LockstepRunner implements AutoCloseable {
         }
         this.pipeRead = pipe[0];
         this.pipeWrite = pipe[1];
+        this.referenceBackend = referenceBackend;
         this.reference = new Side(referenceBackend, pipeRead, pipeWrite);
         this.subject = new Side(subjectBackend, pipeRead, pipeWrite);
-        this.refereeSide = reference.kernel instanceof ModelIoUring ? reference
+        this.refereeSide = refereeBackend != null ? new Side(refereeBackend, pipeRead, pipeWrite)
+                : reference.kernel instanceof ModelIoUring ? reference
                 : new Side(ReferenceBackends.referee(), pipeRead, pipeWrite);
         if (!(refereeSide.kernel instanceof ModelIoUring model)) {
             throw new IllegalStateException("the referee is the model, not " + refereeSide.name);
         }
         model.withRuleListener(referee);
+        if (refereeSide == reference) {
+            model.withChooser(choices);
+        }
     }
 
     public String referenceName() {
@@ -221,6 +239,7 @@ public final class LockstepRunner implements AutoCloseable {
         this.refused = 0;
         this.after = Counters.none(0);
         referee.reset(cov);
+        choices.reset();
     }
 
     private void end() {
@@ -268,6 +287,7 @@ public final class LockstepRunner implements AutoCloseable {
         }
         Counters before = reference.observeCounters();
         referee.beforeStep(step);
+        choices.beforeStep(index);
         try {
             execute(refereeSide, step);
         } catch (RuntimeException e) {
@@ -288,6 +308,9 @@ public final class LockstepRunner implements AutoCloseable {
             traceLine(index, step);
         }
         boolean agreed = compare(index, step, before);
+        if (agreed) {
+            choices.ran(index, step);
+        }
         if (coverage != null) {
             coverage.tag(reference, step, before, after); // a step that ran counts, whether it agreed or not
         }
@@ -338,6 +361,15 @@ public final class LockstepRunner implements AutoCloseable {
         if (d == null) {
             return true;
         }
+        if (choices.reachedAny() && refereeSide == reference && carriedOver.isEmpty()) {
+            Choices.Taken taken = explainByChoice(index, step);
+            if (taken != null) {
+                if (coverage != null) {
+                    coverage.choice(taken.describe());
+                }
+                return true;
+            }
+        }
         Divergence first = divergence(index, step, d, before);
         DivergenceCatalogue.Entry entry = carryOver.apply(first, reference, subject);
         if (entry == null) {
@@ -352,6 +384,47 @@ public final class LockstepRunner implements AutoCloseable {
         }
         carriedOver.add(new CarriedOver(first, entry));
         return true;
+    }
+
+    /**
+     * Step {@code index} diverged after the reference model reached a choice point in it: rebuilds the reference
+     * with each other allowed outcome in turn (a fresh model replaying the run's steps so far) and keeps the first
+     * that agrees with the subject, or none. A run that carried a difference over is not rebuilt: its reference
+     * holds words copied from the subject that a replay would not.
+     */
+    private Choices.Taken explainByChoice(int index, Step step) {
+        boolean stale = referee.staleCqeCache();
+        for (Choices.Taken t : choices.alternatives(index)) {
+            Side fresh = new Side(referenceBackend, pipeRead, pipeWrite);
+            ((ModelIoUring) fresh.kernel).withRuleListener(referee).withChooser(choices);
+            Coverage counting = coverage;
+            referee.reset(null); // the replay's rules were counted when they first fired
+            choices.plan(t);
+            for (Choices.Ran r : choices.ranSteps()) {
+                choices.beforeStep(r.index());
+                referee.beforeStep(r.step());
+                execute(fresh, r.step());
+            }
+            choices.beforeStep(index);
+            referee.beforeStep(step);
+            execute(fresh, step);
+            boolean agrees = Comparison.compare(step, fresh, fresh.observeCounters(), subject,
+                    subject.observeCounters()) == null;
+            if (agrees) {
+                reference.closeRing();
+                reference.memory.close();
+                reference = fresh;
+                refereeSide = fresh;
+                after = fresh.observeCounters();
+                referee.restore(referee.staleCqeCache(), counting);
+                return t;
+            }
+            choices.unplan(index);
+            fresh.closeRing();
+            fresh.memory.close();
+            referee.restore(stale, counting);
+        }
+        return null;
     }
 
     private Divergence divergence(int index, Step step, Comparison.Difference d, Counters before) {

@@ -52,8 +52,9 @@ public final class MutationSelfCheck<M> {
             long seed = config.seed();
             long lastSeed = config.seed() + config.runs();
             while (seed < lastSeed && (best == null || best.steps().size() > MAX_SHRUNK_STEPS)) {
+                // The unmutated model referees: the steps refused are the specification's, not the mutant's.
                 LockstepCheck check = new LockstepCheck(mutantBackend.apply(Set.of(mutant)), kernel, catalogue,
-                        config.withSeed(seed).withRuns((int) (lastSeed - seed)));
+                        config.withSeed(seed).withRuns((int) (lastSeed - seed)), mutantBackend.apply(Set.of()));
                 LockstepCheck.Summary s = check.run(new PrintWriter(PrintWriter.nullWriter()));
                 runs += s.runs();
                 if (s.newDivergences().isEmpty()) {

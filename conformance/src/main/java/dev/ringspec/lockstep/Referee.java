@@ -85,6 +85,13 @@ final class Referee implements RuleListener {
         coverage = cov;
     }
 
+    /** Back to a state saved before a rebuilt reference replayed the run. */
+    void restore(boolean stale, Coverage cov) {
+        refusing = null;
+        staleCqeCache = stale;
+        coverage = cov;
+    }
+
     /** Before the referee runs a step. */
     void beforeStep(Step step) {
         refusing = null;
