@@ -2,30 +2,33 @@ package dev.ringspec.lockstep;
 
 import dev.ringspec.seam.U32;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * The trace's lines, written once as printf formats: the engine's trace ({@link LockstepRunner#trace}) formats them
- * in Java, and the C reproducer ({@link CReproducer}) prints them with these same formats, so a C program's output
- * and the engine's trace of the same steps can be compared line for line.
+ * The trace's lines, written once as printf formats in the C reproducers' runtime
+ * ({@code reproducers/ringspec-reproducer.h}, {@code #define TRACE_...}): the C reproducer prints them, and the
+ * engine's trace ({@link LockstepRunner#trace}) reads them from there and formats them in Java, so a C program's
+ * output and the engine's trace of the same steps can be compared line for line.
  */
 final class TraceFormat {
     /** After a step on a ring: the result, then SQ head, tail, dropped, flags and CQ head, tail, overflow, flags. */
-    static final String STEP = "step %d: res %d sq %u %u %u %u cq %u %u %u %u";
+    static final String STEP = format("TRACE_STEP");
     /** After a step with no ring (before the first setup, or after a failed one). */
-    static final String STEP_NO_RING = "step %d: res %d no ring";
+    static final String STEP_NO_RING = format("TRACE_STEP_NO_RING");
     /** A step the engine refused: it ran on neither side. */
-    static final String REFUSED = "step %d: refused";
+    static final String REFUSED = format("TRACE_REFUSED");
     /** Appended to a PROBE step's line: the {@code last_op} and {@code ops_len} written back. */
-    static final String PROBE = " probe %u %u";
+    static final String PROBE = format("TRACE_PROBE");
     /** The line after the last step: the SQEs between the SQ head and tail, each as {@link #SQE}. */
-    static final String SQES = "sqes:";
-    static final String SQE = " {pos %u: opcode %u, flags 0x%x, ud %llu}";
+    static final String SQES = format("TRACE_SQES");
+    static final String SQE = format("TRACE_SQE");
     /** The last line: the CQE slots between the CQ head and tail, each as {@link #CQE}, {@link #CQE_BIG} on CQE32. */
-    static final String CQES = "cqes:";
-    static final String CQE = " {ud 0x%llx res %d flags 0x%x";
-    static final String CQE_BIG = " big 0x%llx 0x%llx";
-    static final String CQE_END = "}";
-    static final String NO_RING = " no ring";
+    static final String CQES = format("TRACE_CQES");
+    static final String CQE = format("TRACE_CQE");
+    static final String CQE_BIG = format("TRACE_CQE_BIG");
+    static final String CQE_END = format("TRACE_CQE_END");
+    static final String NO_RING = format("TRACE_NO_RING");
 
     private TraceFormat() {
     }
@@ -65,9 +68,13 @@ final class TraceFormat {
         return String.format(java.toString(), javaArgs);
     }
 
-    /** A format as a C string literal. */
-    static String cLiteral(String cFormat) {
-        return "\"" + cFormat.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    /** The format the C runtime defines as {@code #define name "..."}. */
+    private static String format(String name) {
+        Matcher m = Pattern.compile("(?m)^#define " + name + " \"([^\"\\\\]*)\"$").matcher(CReproducer.runtime());
+        if (!m.find()) {
+            throw new IllegalStateException("the reproducers' runtime defines no trace format " + name);
+        }
+        return m.group(1);
     }
 
     static String stepLine(int index, Counters o) {

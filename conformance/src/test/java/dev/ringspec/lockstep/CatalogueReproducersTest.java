@@ -12,13 +12,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every divergence catalogue entry ships its C reproducer, {@code src/main/resources/reproducers/<id>.c}, generated
- * from the entry's replay: the checked-in file is what {@link CReproducer} makes of the replay now, it compiles with
+ * from the entry's replay and including the reproducers' runtime ({@code ringspec-reproducer.h}, with
+ * {@code ringspec-uapi.h}, written from the uapi constants): the checked-in file is what {@link CReproducer} makes of the replay now, it compiles with
  * gcc, and on this kernel (which has every catalogued behaviour) it prints what the engine saw the kernel do, which
  * is not what the reference does, and the engine matches that difference to this entry. Run with
  * {@code -Dringspec.writeReproducers=true} to write the files instead of comparing them.
@@ -63,8 +65,8 @@ class CatalogueReproducersTest {
             for (int i = 0; i < refused.length && i < kernelTrace.size(); i++) {
                 refused[i] = TraceFormat.isRefused(kernelTrace.get(i));
             }
-            String source = CReproducer.generate("catalogue entry " + entry.id() + ", replay " + entry.replay(),
-                    steps, refused);
+            String source = CReproducer.generateIncluding("catalogue entry " + entry.id() + ", replay "
+                    + entry.replay(), steps, refused);
             Path file = REPRODUCERS.resolve(entry.id() + ".c");
             if (Boolean.getBoolean("ringspec.writeReproducers")) {
                 Files.createDirectories(REPRODUCERS);
@@ -92,10 +94,19 @@ class CatalogueReproducersTest {
         }
     }
 
+    @Test
+    void uapiHeaderIsWrittenFromTheUapiConstants() throws IOException {
+        Path file = REPRODUCERS.resolve(CReproducer.UAPI);
+        if (Boolean.getBoolean("ringspec.writeReproducers")) {
+            Files.writeString(file, CReproducer.uapiHeader());
+        }
+        assertThat(Files.readString(file)).isEqualTo(CReproducer.uapiHeader());
+    }
+
     private List<String> compileAndRun(Path c) throws Exception {
         Path exe = dir.resolve(c.getFileName().toString().replace(".c", ""));
-        Process gcc = new ProcessBuilder("gcc", "-O1", "-Wall", "-Werror", "-o", exe.toString(), c.toString(),
-                "-lpthread").redirectErrorStream(true).start();
+        Process gcc = new ProcessBuilder("gcc", "-O1", "-Wall", "-Werror", "-I", REPRODUCERS.toString(), "-o",
+                exe.toString(), c.toString(), "-lpthread").redirectErrorStream(true).start();
         String gccOut = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(gcc.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(gcc.exitValue()).as(gccOut).isZero();
