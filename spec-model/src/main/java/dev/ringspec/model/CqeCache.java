@@ -133,6 +133,7 @@ final class CqeCache {
         cachedCqTail++;
         cqeCached++;
         if (mixedBig) {
+            rules.fire(Rules.CQE32_TAKES_TWO_SLOTS, slot);
             cqeCached++;
             if (!mCqe32AdvancesTailByOne) {
                 cachedCqTail++;

@@ -79,7 +79,7 @@ final class Register {
         Rsrc rsrc = r.rsrc();
         return switch (op) {
             case IORING_REGISTER_PROBE -> nullArg || Integer.compareUnsigned(nrArgs, 256) > 0 ? -EINVAL
-                    : probe(arg, nrArgs);
+                    : probe(arg, nrArgs, rules);
             case IORING_REGISTER_RESTRICTIONS -> registerRestrictions(r, arg, nrArgs);
             case IORING_REGISTER_ENABLE_RINGS -> !nullArg || nrArgs != 0 ? -EINVAL : enableRings(r);
             case IORING_REGISTER_RESIZE_RINGS -> nullArg || nrArgs != 1 ? -EINVAL : resize.resizeRings(r, arg);
@@ -119,7 +119,7 @@ final class Register {
     }
 
     /** {@code io_probe}. */
-    private int probe(MemorySegment arg, int nrArgs) {
+    private int probe(MemorySegment arg, int nrArgs, RuleSink rules) {
         // io_probe: nr_args is capped at IORING_OP_LAST
         int nr = Math.min(nrArgs, profile.opLast());
         long size = IoUringProbe.SIZE_BYTES + (long) nr * IoUringProbeOp.SIZE_BYTES;
@@ -135,6 +135,7 @@ final class Register {
             }
         }
         // io_probe: last_op is IORING_OP_LAST - 1 whatever nr_args; every slot up to nr is supported
+        rules.fire(Rules.PROBE, nr);
         int lastOp = mProbeLastOpFromNr ? nr - 1 : profile.opLast() - 1;
         p.set(JAVA_BYTE, IoUringProbe.LAST_OP_OFFSET, (byte) lastOp);
         p.set(JAVA_BYTE, IoUringProbe.OPS_LEN_OFFSET, (byte) nr);

@@ -101,6 +101,9 @@ public final class Rules {
             "An SQ array entry at or above sq_entries is consumed, counted in sq.dropped and ends the batch; "
             + "detail: the entry.");
 
+    public static final Rule GET_SQE_ARRAY = Rule.define("GET_SQE_ARRAY", "io_get_sqe", "A1",
+            "Without NO_SQARRAY the SQ array maps each ring position to the index of its SQE.");
+
     public static final Rule SUBMIT_STOPS_AT_FAILURE = Rule.define("SUBMIT_STOPS_AT_FAILURE", "io_submit_sqes", "A1",
             "A standalone SQE that fails init stops the batch and is counted, unless SUBMIT_ALL.");
 
@@ -180,6 +183,9 @@ public final class Rules {
 
     public static final Rule CQE_SKIP_FILLER = Rule.define("CQE_SKIP_FILLER", "io_fill_nop_cqe", "A2",
             "A 32-byte CQE never starts in the last slot of a CQE_MIXED ring: a skip CQE fills it; detail: the slot.");
+
+    public static final Rule CQE32_TAKES_TWO_SLOTS = Rule.define("CQE32_TAKES_TWO_SLOTS", "io_get_cqe_overflow", "A2",
+            "A 32-byte CQE on a CQE_MIXED ring takes two slots and moves the tail by two.");
 
     public static final Rule CQ_ADD_OVERFLOW = Rule.define("CQ_ADD_OVERFLOW", "io_cqring_add_overflow", "A2",
             "A CQE without a slot joins the overflow list; the first raises IORING_SQ_CQ_OVERFLOW.");
@@ -261,6 +267,9 @@ public final class Rules {
     public static final Rule RESIZE_RINGS = Rule.define("RESIZE_RINGS", "io_register_resize_rings", "A5",
             "A resize swaps in new rings with the pending entries copied and the CQE cache emptied; detail: the "
             + "new cq_entries.");
+
+    public static final Rule PROBE = Rule.define("PROBE", "io_probe", "A8",
+            "A probe answers last_op = IORING_OP_LAST - 1 and marks every opcode up to nr_args supported.");
 
     public static final Rule QUERY_TOO_MANY_ENTRIES = Rule.define("QUERY_TOO_MANY_ENTRIES", "io_query", "A8",
             "More than IO_MAX_QUERY_ENTRIES query headers (a cycle) end the call with -ERANGE.");

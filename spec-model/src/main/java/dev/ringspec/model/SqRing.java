@@ -74,6 +74,8 @@ final class SqRing {
         int position = cachedSqHead++ & (sqEntries - 1);
         int index = position;
         if ((flags & IORING_SETUP_NO_SQARRAY) == 0 && !mSqArrayIgnored) {
+            // io_get_sqe: the SQ array gives the SQE index of this position
+            rules.fire(Rules.GET_SQE_ARRAY, position);
             index = readOnce(rings, sqArray + (long) position * Integer.BYTES);
             // io_get_sqe: array entry >= sq_entries -> sq_dropped++, the entry is consumed
             if (Integer.compareUnsigned(index, sqEntries) >= 0) {
