@@ -38,6 +38,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import dev.ringspec.model.ModelIoUring;
 import dev.ringspec.nativerunner.Posix;
+import dev.ringspec.seam.Backend;
 import dev.ringspec.seam.Cqe;
 import dev.ringspec.seam.CqRingView;
 import dev.ringspec.seam.IoUringKernel;
