@@ -128,4 +128,18 @@ class CqOverflowTest {
             assertThat(r.reapAll()).extracting(Cqe::userData).containsExactly(10L, 11L, 12L);
         }
     }
+
+    // A2 (__io_cqring_events is tail - head in u32): an application that moves the CQ head past the tail makes the
+    // ring look full, so the next CQE goes to the overflow list.
+    @Scenario
+    void aCqHeadAheadOfTheTailSendsTheNextCqeToTheOverflowList(Backend backend) {
+        try (ScenarioRing r = ScenarioRing.open(backend, 4, 0, 4)) {
+            r.cq().storeReleaseHead(2);
+            r.nop(1);
+            assertThat(r.submit()).isEqualTo(1);
+            assertThat(r.cq().loadAcquireTail()).isZero();
+            assertThat(r.sqFlags() & IORING_SQ_CQ_OVERFLOW).isEqualTo(IORING_SQ_CQ_OVERFLOW);
+            assertThat(r.cq().readOnceOverflow()).isZero();
+        }
+    }
 }

@@ -1,5 +1,6 @@
 package dev.ringspec.scenarios;
 
+import static dev.ringspec.uapi.Errno.EINVAL;
 import static dev.ringspec.uapi.Errno.ETIME;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_EXT_ARG;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
@@ -99,7 +100,8 @@ class DeferTaskrunTest {
         }
     }
 
-    // Row 13: GETEVENTS min 1 with nothing pending -> -ETIME with a timeout.
+    // Row 13: GETEVENTS min 1 with nothing pending -> -ETIME with a timeout; an argument size other than
+    // sizeof(struct io_uring_getevents_arg) -> -EINVAL (io_get_ext_arg).
     @Scenario
     void geteventsWithNothingPendingTimesOutWithEtime(Backend backend) {
         try (ScenarioRing r = ScenarioRing.open(backend, 8, DEFER)) {
@@ -110,6 +112,8 @@ class DeferTaskrunTest {
             int result = backend.kernel().enter(r.ring, 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, arg,
                     IoUringGeteventsArg.LAYOUT.byteSize());
             assertThat(result).isEqualTo(-ETIME);
+            assertThat(backend.kernel().enter(r.ring, 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, arg, 16))
+                    .as("an EXT_ARG of the wrong size").isEqualTo(-EINVAL);
         }
     }
 }

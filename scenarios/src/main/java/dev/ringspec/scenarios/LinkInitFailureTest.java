@@ -46,6 +46,7 @@ class LinkInitFailureTest {
             assertThat(cqes).hasSize(3);
             assertThat(resultsByUserData(cqes)).containsExactlyInAnyOrderEntriesOf(
                     Map.of(1L, -ECANCELED, 2L, -EINVAL, 3L, -ECANCELED));
+            assertThat(cqes).as("in chain order").extracting(Cqe::userData).containsExactly(1L, 2L, 3L);
         }
     }
 
@@ -72,6 +73,7 @@ class LinkInitFailureTest {
             badNop(r, 2, 0);
             r.nop(3);
             assertThat(r.submit()).isEqualTo(2);
+            assertThat(r.sq().loadAcquireHead()).as("the failed SQE is consumed, the next is not").isEqualTo(2);
             List<Cqe> cqes = r.reapAll();
             assertThat(cqes).hasSize(2);
             assertThat(resultsByUserData(cqes)).containsExactlyInAnyOrderEntriesOf(

@@ -93,6 +93,7 @@ class NopFlagMatrixTest {
             r.nop(13, 0, 1 << 6, 0);
             r.nop(14, 0, 0, 0);
             assertThat(r.submit()).isEqualTo(1);
+            assertThat(r.sq().loadAcquireHead()).as("the failing SQE is consumed").isEqualTo(1);
             assertThat(r.reapAll()).containsExactly(new Cqe(13, -EINVAL, 0, 0, 0));
             assertThat(r.enter(1, 0, 0)).isEqualTo(1);
             r.reapAll();
@@ -164,6 +165,41 @@ class NopFlagMatrixTest {
             assertThat(r.submit()).isEqualTo(3);
             List<Cqe> cqes = r.reapAll();
             assertThat(cqes).extracting(Cqe::res).containsExactly(0, 77, -EFAULT);
+        }
+    }
+
+    // Row 21 in one batch: every inline result in submission order, the init failure (ud 13, bit 6) last among them
+    // and ending the batch, then the task work completions (ud 11, 12).
+    @Scenario
+    void theWholeMatrixInOneBatchCompletesInlineFirstThenTaskWork(Backend backend) {
+        assumeNopFlags(backend, IORING_NOP_INJECT_RESULT | IORING_NOP_FILE | IORING_NOP_FIXED_FILE
+                | IORING_NOP_FIXED_BUFFER | IORING_NOP_TW, "FILE, FIXED_FILE, FIXED_BUFFER or TW");
+        int[] pipe = backend.process().pipe();
+        assertThat(pipe).hasSize(2);
+        try (ScenarioRing r = ScenarioRing.open(backend, 16, 0)) {
+            r.nop(1, 0, 0, 0);
+            r.nop(2, 0, IORING_NOP_INJECT_RESULT, 1234);
+            r.nop(3, 0, IORING_NOP_INJECT_RESULT, -5);
+            r.nop(4, 0, IORING_NOP_INJECT_RESULT, Integer.MIN_VALUE);
+            r.nop(5, 0, 0, 99);
+            Sqe.fd(r.sqes(), r.nop(6, 0, IORING_NOP_FILE, 0), pipe[0]);
+            Sqe.fd(r.sqes(), r.nop(7, 0, IORING_NOP_FILE, 0), -1);
+            Sqe.fd(r.sqes(), r.nop(8, 0, IORING_NOP_FILE | IORING_NOP_FIXED_FILE, 0), 0);
+            r.nop(9, 0, IORING_NOP_FIXED_FILE, 0);
+            r.nop(10, 0, IORING_NOP_FIXED_BUFFER, 0);
+            r.nop(11, 0, IORING_NOP_TW, 0);
+            r.nop(12, 0, IORING_NOP_TW | IORING_NOP_INJECT_RESULT, 42);
+            r.nop(13, 0, 1 << 6, 0);
+            r.nop(14, 0, 0, 0);
+            assertThat(r.submit()).isEqualTo(13);
+            assertThat(r.reapAll()).containsExactly(new Cqe(1, 0, 0, 0, 0), new Cqe(2, 1234, 0, 0, 0),
+                    new Cqe(3, -5, 0, 0, 0), new Cqe(4, Integer.MIN_VALUE, 0, 0, 0), new Cqe(5, 0, 0, 0, 0),
+                    new Cqe(6, 0, 0, 0, 0), new Cqe(7, -EBADF, 0, 0, 0), new Cqe(8, -EBADF, 0, 0, 0),
+                    new Cqe(9, 0, 0, 0, 0), new Cqe(10, -EFAULT, 0, 0, 0), new Cqe(13, -EINVAL, 0, 0, 0),
+                    new Cqe(11, 0, 0, 0, 0), new Cqe(12, 42, 0, 0, 0));
+        } finally {
+            backend.process().close(pipe[0]);
+            backend.process().close(pipe[1]);
         }
     }
 }

@@ -74,6 +74,8 @@ class ProbeTest {
             assertThat(r.register(IORING_REGISTER_PROBE, probe, 0)).isZero();
             assertThat(opsLen(probe)).isZero();
             assertLastOp(backend, lastOp(probe));
+            assertThat(r.register(IORING_REGISTER_PROBE, probe, 0)).as("the answer is no zeroed input")
+                    .isEqualTo(-EINVAL);
         }
     }
 

@@ -83,8 +83,10 @@ class ResizeRingsTest {
             r.nop(21);
             r.sq().storeReleaseTail(9);
 
+            MemorySegment oldSqes = r.ring.sqes();
             MemorySegment params = request(backend, 16, 0, 0);
             assertThat(resize(r, params)).isZero();
+            assertThat(oldSqes.scope().isAlive()).as("the old regions are unmapped").isFalse();
             RingParams answer = RingParams.read(params);
             assertThat(answer.sqEntries()).isEqualTo(16);
             assertThat(answer.cqEntries()).isEqualTo(32);
@@ -182,7 +184,7 @@ class ResizeRingsTest {
         }
     }
 
-    // Row 14: CLAMP: 40000 -> sq 32768, cq 65536.
+    // Row 14: CLAMP: 40000 -> sq 32768, cq 65536; CQSIZE with cq 100000 -> 65536.
     @Scenario
     void clampLimitsTheNewSizes(Backend backend) {
         Scenarios.assumeFeature(backend, Feature.RESIZE_RINGS);
@@ -192,6 +194,10 @@ class ResizeRingsTest {
             assertThat(RingParams.read(params).sqEntries()).isEqualTo(32768);
             assertThat(RingParams.read(params).cqEntries()).isEqualTo(65536);
             assertThat(r.ring.params().sqEntries()).isEqualTo(32768);
+            MemorySegment cqOnly = request(backend, 4, IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP, 100000);
+            assertThat(resize(r, cqOnly)).isZero();
+            assertThat(RingParams.read(cqOnly).cqEntries()).as("CQSIZE clamped").isEqualTo(65536);
+            assertThat(r.ring.params().sqEntries()).isEqualTo(4);
         }
     }
 

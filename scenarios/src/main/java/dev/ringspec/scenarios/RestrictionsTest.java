@@ -10,6 +10,7 @@ import static dev.ringspec.uapi.IoUring.IORING_OP_READV;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_ENABLE_RINGS;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_PROBE;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_QUERY;
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_RESIZE_RINGS;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_RESTRICTIONS;
 import static dev.ringspec.uapi.IoUring.IORING_RESTRICTION_REGISTER_OP;
 import static dev.ringspec.uapi.IoUring.IORING_RESTRICTION_SQE_FLAGS_ALLOWED;
@@ -129,6 +130,8 @@ class RestrictionsTest {
             assertThat(probe(r)).isZero();
             assertThat(restrict(r, NOP)).isEqualTo(-EACCES);
             assertThat(enable(r)).isEqualTo(-EACCES);
+            assertThat(r.register(IORING_REGISTER_RESIZE_RINGS, ScenarioRing.params(backend, 0), 1))
+                    .as("refused as unlisted before the resize's own checks").isEqualTo(-EACCES);
             if (backend.capabilities().has(Feature.QUERY)) {
                 MemorySegment hdr = queryOpcodes(backend);
                 assertThat(r.register(IORING_REGISTER_QUERY, hdr, 0)).isEqualTo(-EACCES);
@@ -214,6 +217,10 @@ class RestrictionsTest {
             r.nop(2, IOSQE_CQE_SKIP_SUCCESS);
             assertThat(r.submit()).isEqualTo(1);
             assertThat(r.ready()).isZero();
+            r.nop(3, IOSQE_CQE_SKIP_SUCCESS | IOSQE_ASYNC);
+            assertThat(r.submit()).isEqualTo(1);
+            assertThat(r.reapAll()).as("a required flag is allowed, no other").containsExactly(
+                    new Cqe(3, -EACCES, 0, 0, 0));
         }
     }
 
@@ -264,5 +271,29 @@ class RestrictionsTest {
             assertThat(r.submit()).isEqualTo(2);
             assertThat(r.reapAll()).containsExactly(new Cqe(3, -5, 0, 0, 0));
         }
+    }
+
+    // Row 15 (X3/X5) and ring-semantics.md section 1: before 7.0 one `registered` flag covers both kinds, so SQE rules
+    // alone deny every register op after enable; 7.0 splits op and register restrictions (op_registered,
+    // reg_registered), and register ops stay unrestricted.
+    @Scenario
+    void sqeRulesAloneRestrictRegisterOpsOnlyBefore70(Backend backend) {
+        boolean split = releaseAtLeast(backend, 7, 0);
+        try (ScenarioRing r = ScenarioRing.open(backend, 8, IORING_SETUP_R_DISABLED)) {
+            assertThat(restrict(r, NOP)).isZero();
+            assertThat(enable(r)).isZero();
+            assertThat(probe(r)).as("PROBE on %s", backend.kernel().release()).isEqualTo(split ? 0 : -EACCES);
+            r.sqe(IORING_OP_READV, 1);
+            assertThat(r.submit()).isEqualTo(1);
+            assertThat(r.reapAll()).containsExactly(new Cqe(1, -EACCES, 0, 0, 0));
+        }
+    }
+
+    /** Whether the backend's release (uname's, or the model's profile) is {@code major.minor} or later. */
+    private static boolean releaseAtLeast(Backend backend, int major, int minor) {
+        String[] parts = backend.kernel().release().split("[.-]", 3);
+        int releaseMajor = Integer.parseInt(parts[0]);
+        int releaseMinor = Integer.parseInt(parts[1]);
+        return releaseMajor > major || releaseMajor == major && releaseMinor >= minor;
     }
 }

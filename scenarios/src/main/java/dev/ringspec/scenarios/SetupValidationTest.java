@@ -1,7 +1,10 @@
 package dev.ringspec.scenarios;
 
+import static dev.ringspec.uapi.Errno.EFAULT;
 import static dev.ringspec.uapi.Errno.EINVAL;
+import static dev.ringspec.uapi.Errno.ENXIO;
 import static dev.ringspec.uapi.Errno.EOVERFLOW;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_ATTACH_WQ;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_CLAMP;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE32;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE_MIXED;
@@ -119,5 +122,34 @@ class SetupValidationTest {
         try (ScenarioRing r = ScenarioRing.open(backend, 1, IORING_SETUP_CQE_MIXED, 2)) {
             assertThat(r.ring.params().cqEntries()).isEqualTo(2);
         }
+    }
+
+    // io_sq_offload_create (source reading, not a Part B row): ATTACH_WQ takes wq_fd, which must be an io_uring:
+    // a live ring -> attached; another file -> -EINVAL; no file -> -ENXIO.
+    @Scenario
+    void attachWqNeedsTheDescriptorOfARing(Backend backend) {
+        int[] pipe = backend.process().pipe();
+        assertThat(pipe).hasSize(2);
+        try (ScenarioRing r = ScenarioRing.open(backend, 4, 0)) {
+            MemorySegment params = ScenarioRing.params(backend, IORING_SETUP_ATTACH_WQ);
+            params.set(JAVA_INT, IoUringParams.WQ_FD_OFFSET, r.ring.fd());
+            assertThat(ScenarioRing.setupResult(backend, 4, params)).isNotNegative();
+            params = ScenarioRing.params(backend, IORING_SETUP_ATTACH_WQ);
+            params.set(JAVA_INT, IoUringParams.WQ_FD_OFFSET, pipe[0]);
+            assertThat(ScenarioRing.setupResult(backend, 4, params)).as("a pipe").isEqualTo(-EINVAL);
+            params = ScenarioRing.params(backend, IORING_SETUP_ATTACH_WQ);
+            params.set(JAVA_INT, IoUringParams.WQ_FD_OFFSET, -1);
+            assertThat(ScenarioRing.setupResult(backend, 4, params)).as("no file").isEqualTo(-ENXIO);
+        } finally {
+            backend.process().close(pipe[0]);
+            backend.process().close(pipe[1]);
+        }
+    }
+
+    // io_uring_setup copies params from the user: NULL or an address with nothing behind it -> -EFAULT.
+    @Scenario
+    void paramsThatCannotBeReadAreEfault(Backend backend) {
+        assertThat(ScenarioRing.setupResult(backend, 4, MemorySegment.NULL)).isEqualTo(-EFAULT);
+        assertThat(ScenarioRing.setupResult(backend, 4, MemorySegment.ofAddress(0x1000))).isEqualTo(-EFAULT);
     }
 }
