@@ -13,8 +13,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The reference model as backends, one per {@link KernelProfile}: {@code model-6.18}, {@code model-6.19},
  * {@code model-7.0} and {@code model-7.1}. Each opens a {@link ModelIoUring} over the caller's user memory, with
- * the default {@link FdTable} (every descriptor {@code >= 0} is open); its process hands out descriptor numbers
- * the model therefore treats as open files, and lets no_new_privs be set (the model does not check it).
+ * an {@link FdTable} that knows its process: descriptor numbers handed out by {@code pipe()} are open until
+ * closed, every other descriptor {@code >= 0} is open as by default; no_new_privs may be set (the model does not
+ * check it).
  */
 public final class ModelBackendProvider implements BackendProvider {
     private static final List<KernelProfile> PROFILES = List.of(KernelProfile.LINUX_6_18, KernelProfile.LINUX_6_19,
@@ -27,18 +28,25 @@ public final class ModelBackendProvider implements BackendProvider {
 
     /** The model with {@code profile}, named {@code model-<version>}. */
     public static Backend backend(KernelProfile profile) {
-        return Backend.model("model-" + profile.version(), memory -> new ModelIoUring(profile, memory))
+        ModelProcess process = new ModelProcess();
+        return Backend.model("model-" + profile.version(),
+                        memory -> new ModelIoUring(profile, memory).withFdTable(process::isOpen))
                 .withDescription("model, profile " + profile.version())
-                .withProcess(new ModelProcess());
+                .withProcess(process);
     }
 
     /**
      * Descriptors for a model: numbers from 100 up (below the model's own ring descriptors), open until closed.
-     * The model's default {@link FdTable} does not consult them: to it every non-negative descriptor is open.
+     * As the model's {@link FdTable}, every other non-negative descriptor counts as open, as by default.
      */
     private static final class ModelProcess implements BackendProcess {
         private final AtomicInteger next = new AtomicInteger(100);
         private final Set<Integer> open = ConcurrentHashMap.newKeySet();
+        private final Set<Integer> closed = ConcurrentHashMap.newKeySet();
+
+        boolean isOpen(int fd) {
+            return fd >= 0 && !closed.contains(fd);
+        }
 
         @Override
         public int[] pipe() {
@@ -51,7 +59,11 @@ public final class ModelBackendProvider implements BackendProvider {
 
         @Override
         public int close(int fd) {
-            return open.remove(fd) ? 0 : -EBADF;
+            if (!open.remove(fd)) {
+                return -EBADF;
+            }
+            closed.add(fd);
+            return 0;
         }
 
         @Override
