@@ -30,6 +30,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -43,7 +44,9 @@
 
 /* Requests. */
 enum { OP_SETUP = 1, OP_ENTER = 2, OP_REGISTER = 3, OP_CLOSE = 4, OP_UNAME = 5, OP_RUN = 6, OP_THREAD_END = 7,
-       OP_WRITE_FILE = 8, OP_PING = 9 };
+       OP_WRITE_FILE = 8, OP_PING = 9, OP_FILES = 10 };
+/* Kinds of host file descriptors the agent recreates at the same numbers. */
+enum { FD_PIPE_READ = 1, FD_PIPE_WRITE = 2, FD_EVENTFD = 3, FD_OTHER = 4 };
 /* Memory commands inside a request or an answer. */
 enum { MEM_MIRROR_ADD = 1, MEM_MIRROR_DROP = 2, MEM_MIRROR_DIFF = 3, MEM_TRANSIENT_ADD = 4, MEM_REGION_DIFF = 5,
        MEM_RING_PAGES = 6 };
@@ -93,26 +96,26 @@ enum { STATUS_OK = 0, STATUS_ERROR = 1 };
 #define RESERVED_START 0x700000000000ULL
 #define USER_END 0x7ffffffff000ULL
 
-static int in_fd = 0, out_fd = 1;
+static int in_fd = 0, out_fd = 1, diag_fd = 2;
 static int is_init;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER; /* memory state and writes to out_fd */
 
 static void say(const char *fmt, ...) {
+    char text[1024];
     va_list ap;
     va_start(ap, fmt);
-    fputs("ringspec-agent: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
+    dprintf(diag_fd, "ringspec-agent: %s\n", text);
 }
 
 static void die(const char *fmt, ...) {
+    char text[1024];
     va_list ap;
     va_start(ap, fmt);
-    fputs("ringspec-agent: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
+    dprintf(diag_fd, "ringspec-agent: %s\n", text);
     if (is_init) {
         sync();
         reboot(RB_POWER_OFF);
@@ -922,6 +925,93 @@ static void do_write_file(struct request *q) {
     answer(q, STATUS_OK, r, 0, NULL, 0);
 }
 
+/*
+ * The host's file descriptors, recreated here at the same numbers, so that numbers in arguments (a registered
+ * file table, an SQE's fd) name the same kind of file: both ends of each host pipe become the ends of one pipe
+ * here, an eventfd an eventfd, anything else /dev/null. Descriptors of rings are left alone. Entries: u32 count of
+ * (u32 fd, u32 kind, u64 group: the host pipe's inode). The agent's own descriptors were moved out of the way.
+ */
+#define MAX_MIRRORED_FD 4096
+static uint8_t fd_mirrored[MAX_MIRRORED_FD];
+
+static int ring_fd_in_use(int fd) {
+    for (struct ring *r = rings; r; r = r->next)
+        if (r->fd == fd && !r->registered_index) return 1;
+    return 0;
+}
+
+static void do_files(struct request *q) {
+    struct reader *a = &q->args;
+    uint32_t n = get32(a);
+    if (n > MAX_MIRRORED_FD) { answer_error(q, "too many host descriptors to mirror"); return; }
+    uint32_t *fds = calloc(n + 1, sizeof *fds), *kinds = calloc(n + 1, sizeof *kinds);
+    uint64_t *groups = calloc(n + 1, sizeof *groups);
+    for (uint32_t i = 0; i < n; i++) { fds[i] = get32(a); kinds[i] = get32(a); groups[i] = get64(a); }
+    if (a->bad) { answer_error(q, "a malformed files request"); goto out; }
+    pthread_mutex_lock(&lock);
+    uint8_t wanted[MAX_MIRRORED_FD] = {0};
+    for (uint32_t i = 0; i < n; i++) if (fds[i] < MAX_MIRRORED_FD) wanted[fds[i]] = 1;
+    for (int fd = 0; fd < MAX_MIRRORED_FD; fd++) {
+        if (fd_mirrored[fd] && !wanted[fd] && !ring_fd_in_use(fd)) { close(fd); fd_mirrored[fd] = 0; }
+    }
+    long mirrored = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        int fd = (int)fds[i];
+        if (fd >= MAX_MIRRORED_FD || fd == in_fd || fd == out_fd || fd == diag_fd || ring_fd_in_use(fd)) continue;
+        if (fd_mirrored[fd]) continue; /* made by an earlier request (a pipe's ends come in pairs) */
+        int made = -1;
+        if (kinds[i] == FD_PIPE_READ || kinds[i] == FD_PIPE_WRITE) {
+            int p[2];
+            if (pipe2(p, O_CLOEXEC)) continue;
+            /* both ends of the host pipe with this inode */
+            for (uint32_t j = i; j < n; j++) {
+                if (groups[j] != groups[i] || (kinds[j] != FD_PIPE_READ && kinds[j] != FD_PIPE_WRITE)) continue;
+                int target = (int)fds[j];
+                if (target >= MAX_MIRRORED_FD || target == in_fd || target == out_fd || target == diag_fd
+                    || ring_fd_in_use(target)) continue;
+                int from = kinds[j] == FD_PIPE_READ ? p[0] : p[1];
+                if (target != from && dup3(from, target, O_CLOEXEC) < 0) continue;
+                fd_mirrored[target] = 1;
+                mirrored++;
+            }
+            if (!fd_mirrored[p[0]]) close(p[0]);
+            if (!fd_mirrored[p[1]]) close(p[1]);
+            continue;
+        } else if (kinds[i] == FD_EVENTFD) {
+            made = (int)syscall(SYS_eventfd2, 0, O_CLOEXEC);
+        } else {
+            made = open("/dev/null", O_RDWR | O_CLOEXEC);
+        }
+        if (made < 0) continue;
+        if (made != fd) {
+            if (dup3(made, fd, O_CLOEXEC) < 0) { close(made); continue; }
+            close(made);
+        }
+        fd_mirrored[fd] = 1;
+        mirrored++;
+    }
+    pthread_mutex_unlock(&lock);
+    answer(q, STATUS_OK, mirrored, 0, NULL, 0);
+out:
+    free(fds);
+    free(kinds);
+    free(groups);
+}
+
+/* Moves the agent's own descriptors (its channel, its diagnostics) to the top, out of the host's range. */
+static void move_own_fds(void) {
+    int top = MAX_MIRRORED_FD + 16;
+    int moved_in = fcntl(in_fd, F_DUPFD_CLOEXEC, top);
+    int moved_out = in_fd == out_fd ? moved_in : fcntl(out_fd, F_DUPFD_CLOEXEC, top);
+    int moved_diag = fcntl(diag_fd, F_DUPFD_CLOEXEC, top);
+    if (moved_in < 0 || moved_out < 0 || moved_diag < 0) return; /* too low a limit: stay where we are */
+    if (in_fd != out_fd) close(out_fd);
+    close(in_fd);
+    in_fd = moved_in;
+    out_fd = moved_out;
+    diag_fd = moved_diag;
+}
+
 static void serve(struct request *q) {
     switch (q->op) {
     case OP_SETUP: do_setup(q); break;
@@ -932,6 +1022,7 @@ static void serve(struct request *q) {
     case OP_RUN: do_run(q); break;
     case OP_WRITE_FILE: do_write_file(q); break;
     case OP_PING: answer(q, STATUS_OK, 0, 0, NULL, 0); break;
+    case OP_FILES: do_files(q); break;
     default: answer_error(q, "an unknown request");
     }
     free(q->frame);
@@ -1025,7 +1116,7 @@ static void load_modules(void) {
     fclose(f);
 }
 
-/* The virtio-serial port: the one named "ringspec.agent" or "agent", else the first one; waits for it to appear. */
+/* The virtio-serial port: the one named "ringspec" (or "ringspec.agent", "agent"), else the first one. */
 static int open_port(void) {
     for (int attempt = 0; attempt < 200; attempt++) {
         DIR *d = opendir("/sys/class/virtio-ports");
@@ -1042,9 +1133,9 @@ static int open_port(void) {
                     fclose(f);
                 }
                 name[strcspn(name, "\r\n")] = 0;
-                if (!strcmp(name, "ringspec.agent") || !strcmp(name, "agent") || !chosen[0])
-                    snprintf(chosen, sizeof chosen, "%s", e->d_name);
-                if (!strcmp(name, "ringspec.agent") || !strcmp(name, "agent")) break;
+                int ours = !strcmp(name, "ringspec") || !strcmp(name, "ringspec.agent") || !strcmp(name, "agent");
+                if (ours || !chosen[0]) snprintf(chosen, sizeof chosen, "%s", e->d_name);
+                if (ours) break;
             }
             closedir(d);
         }
@@ -1087,6 +1178,12 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: ringspec-agent --stdio (or run as a guest's /init)\n");
         return 2;
     }
+    struct rlimit lim;
+    if (!getrlimit(RLIMIT_NOFILE, &lim) && lim.rlim_cur < MAX_MIRRORED_FD + 64 && lim.rlim_max >= MAX_MIRRORED_FD + 64) {
+        lim.rlim_cur = MAX_MIRRORED_FD + 64;
+        setrlimit(RLIMIT_NOFILE, &lim);
+    }
+    move_own_fds();
     reserve_upper_space();
     write_all(out_fd, (const uint8_t *)"RSAGENT1", 8);
     for (;;) {

@@ -63,10 +63,14 @@ public final class GuestIoUring implements IoUringKernel {
 
     private final AgentSession session;
 
-    /** A backend over the session's kernel; {@code memory} (may be null) is mirrored in the agent. */
+    /**
+     * A backend over the session's kernel; {@code memory} (may be null) is mirrored in the agent, and so are this
+     * process's open file descriptors as they are now (see {@link AgentSession#mirrorFileTable()}).
+     */
     public GuestIoUring(AgentSession session, UserMemory memory) {
         this.session = session;
         session.mirror(memory);
+        session.mirrorFileTable();
     }
 
     public AgentSession session() {

@@ -13,6 +13,9 @@ import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.lang.ref.WeakReference;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -255,6 +258,64 @@ public final class AgentSession implements AutoCloseable {
         byte[] stdout = r.slice(r.u32()).toArray(JAVA_BYTE);
         byte[] stderr = r.slice(r.u32()).toArray(JAVA_BYTE);
         return new RunResult(a.aux(), timedOut, stdout, stderr);
+    }
+
+    /**
+     * Recreates this process's open file descriptors in the agent at the same numbers (each pipe as a pipe, an
+     * eventfd as an eventfd, anything else as /dev/null), so that descriptor numbers in arguments name the same
+     * kind of file there; descriptors mirrored before and closed here since are closed there. Answers how many the
+     * agent made.
+     */
+    public int mirrorFileTable() {
+        List<long[]> entries = new ArrayList<>();
+        Path fdDir = Path.of("/proc/self/fd");
+        try (DirectoryStream<Path> fds = Files.newDirectoryStream(fdDir)) {
+            for (Path fd : fds) {
+                int number;
+                try {
+                    number = Integer.parseInt(fd.getFileName().toString());
+                } catch (NumberFormatException e) {
+                    continue;
+                }
+                String target;
+                try {
+                    target = Files.readSymbolicLink(fd).toString();
+                } catch (IOException e) {
+                    continue; // closed meanwhile (the directory stream's own descriptor)
+                }
+                int kind = Protocol.FD_OTHER;
+                long group = 0;
+                if (target.startsWith("pipe:[")) {
+                    group = Long.parseLong(target.substring(6, target.length() - 1));
+                    kind = writeOnly(number) ? Protocol.FD_PIPE_WRITE : Protocol.FD_PIPE_READ;
+                } else if (target.equals("anon_inode:[eventfd]")) {
+                    kind = Protocol.FD_EVENTFD;
+                }
+                entries.add(new long[] {number, kind, group});
+            }
+        } catch (IOException e) {
+            throw new AgentException("cannot list this process's file descriptors in " + fdDir + ": " + e, e);
+        }
+        return (int) simpleCall(Protocol.OP_FILES, f -> {
+            f.u32(entries.size());
+            for (long[] e : entries) {
+                f.u32((int) e[0]).u32((int) e[1]).u64(e[2]);
+            }
+        }).result();
+    }
+
+    /** Whether descriptor {@code fd} was opened write-only ({@code flags:} in /proc/self/fdinfo, octal). */
+    private static boolean writeOnly(int fd) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo", Integer.toString(fd)))) {
+                if (line.startsWith("flags:")) {
+                    return (Integer.parseInt(line.substring(6).strip(), 8) & 3) == 1;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return false;
+        }
+        return false;
     }
 
     /** A round trip that does nothing, for measuring the channel. */

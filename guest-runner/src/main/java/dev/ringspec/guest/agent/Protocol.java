@@ -14,6 +14,12 @@ final class Protocol {
     static final int OP_THREAD_END = 7;
     static final int OP_WRITE_FILE = 8;
     static final int OP_PING = 9;
+    static final int OP_FILES = 10;
+
+    static final int FD_PIPE_READ = 1;
+    static final int FD_PIPE_WRITE = 2;
+    static final int FD_EVENTFD = 3;
+    static final int FD_OTHER = 4;
 
     static final int MEM_MIRROR_ADD = 1;
     static final int MEM_MIRROR_DROP = 2;
@@ -45,6 +51,7 @@ final class Protocol {
             case OP_THREAD_END -> "thread-end";
             case OP_WRITE_FILE -> "write-file";
             case OP_PING -> "ping";
+            case OP_FILES -> "files";
             default -> "op " + op;
         };
     }
