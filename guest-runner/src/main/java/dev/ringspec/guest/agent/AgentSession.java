@@ -120,7 +120,7 @@ public final class AgentSession implements AutoCloseable {
     private final String release;
     private final long helloNanos;
 
-    private AgentSession(AgentChannel channel, Duration helloTimeout, Duration callTimeout) {
+    private AgentSession(AgentChannel channel, Duration helloTimeout, Duration callTimeout, boolean greeted) {
         this.channel = channel;
         this.helloNanos = helloTimeout.toNanos();
         this.in = new DataInputStream(channel.in());
@@ -129,7 +129,9 @@ public final class AgentSession implements AutoCloseable {
         Thread watchdog = Thread.ofPlatform().daemon().name("ringspec-agent-watchdog").unstarted(this::watch);
         watchdog.start();
         try {
-            readHello();
+            if (!greeted) {
+                readHello();
+            }
             this.release = new String(simpleCall(Protocol.OP_UNAME, f -> { }).extra().toArray(JAVA_BYTE),
                     StandardCharsets.UTF_8);
         } catch (RuntimeException e) {
@@ -147,7 +149,12 @@ public final class AgentSession implements AutoCloseable {
     }
 
     public static AgentSession open(AgentChannel channel, Duration helloTimeout, Duration callTimeout) {
-        return new AgentSession(channel, helloTimeout, callTimeout);
+        return new AgentSession(channel, helloTimeout, callTimeout, false);
+    }
+
+    /** Opens a session over a channel whose agent's hello was already read (a guest machine reads it at boot). */
+    public static AgentSession openGreeted(AgentChannel channel, Duration callTimeout) {
+        return new AgentSession(channel, Duration.ZERO, callTimeout, true);
     }
 
     private void readHello() {
@@ -583,7 +590,7 @@ public final class AgentSession implements AutoCloseable {
             body = new byte[length];
             in.readFully(body);
         } catch (IOException e) {
-            fail(deathMessage("the agent's channel closed"));
+            fail(deathMessage("the agent's channel closed", e));
             return;
         }
         try {
@@ -733,8 +740,16 @@ public final class AgentSession implements AutoCloseable {
     }
 
     private String deathMessage(String what) {
+        return deathMessage(what, null);
+    }
+
+    /** One sentence: what happened, on what, and why where the channel or the failed read can tell. */
+    private String deathMessage(String what, IOException cause) {
         channel.kill();
         String detail = channel.deathDetail();
+        if (detail.isEmpty() && cause != null && cause.getMessage() != null) {
+            detail = cause.getMessage();
+        }
         return what + " (" + channel.description() + ")" + (detail.isEmpty() ? "" : ": " + detail);
     }
 
