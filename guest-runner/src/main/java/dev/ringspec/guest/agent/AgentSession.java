@@ -70,18 +70,16 @@ public final class AgentSession implements AutoCloseable {
         final int op;
         final long deadlineNanos;
         final Consumer<Answer> beforeRegions;
-        final boolean waited;
         TransientKey transientKey;
         Answer answer;
         String error;
         boolean done;
 
-        Pending(int callId, int op, long deadlineNanos, Consumer<Answer> beforeRegions, boolean waited) {
+        Pending(int callId, int op, long deadlineNanos, Consumer<Answer> beforeRegions) {
             this.callId = callId;
             this.op = op;
             this.deadlineNanos = deadlineNanos;
             this.beforeRegions = beforeRegions;
-            this.waited = waited;
         }
     }
 
@@ -158,7 +156,7 @@ public final class AgentSession implements AutoCloseable {
     }
 
     private void readHello() {
-        Pending hello = new Pending(0, 0, System.nanoTime() + helloNanos, null, true);
+        Pending hello = new Pending(0, 0, System.nanoTime() + helloNanos, null);
         synchronized (monitor) {
             pending.put(0, hello);
         }
@@ -355,12 +353,12 @@ public final class AgentSession implements AutoCloseable {
             Consumer<Answer> beforeRegions, Consumer<Frame> args, Duration timeout) {
         int callId = nextCallId.getAndIncrement();
         int thread = threadKey.get();
-        Pending p = new Pending(callId, op, System.nanoTime() + timeout.toNanos(), beforeRegions, true);
+        Pending p = new Pending(callId, op, System.nanoTime() + timeout.toNanos(), beforeRegions);
         List<Integer> ended = sweepThreads();
         send(p, thread, withMemory, arg, ringId, placements, args);
         for (int key : ended) {
             send(new Pending(nextCallId.getAndIncrement(), Protocol.OP_THREAD_END,
-                    System.nanoTime() + callTimeout.toNanos(), null, false), key, false, null, 0, List.of(), f -> { });
+                    System.nanoTime() + callTimeout.toNanos(), null), key, false, null, 0, List.of(), f -> { });
         }
         return await(p);
     }

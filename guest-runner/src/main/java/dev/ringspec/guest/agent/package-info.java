@@ -39,5 +39,13 @@
  * last synced copy of every mirror and region; a request carries what the application changed, an answer what
  * the kernel changed. The agent keeps its own memory out of the way: its thread stacks at {@code 0x3f0000000000},
  * and the free address space from {@code 0x700000000000} up reserved, so the kernel places ring mappings below it.
+ * Op 10 (files: u32 count of (fd, kind, u64 group)) recreates the host's descriptors at the same numbers: each host
+ * pipe as one pipe (group: its inode), eventfds as eventfds, the rest as /dev/null.
+ *
+ * <h2>Not yet: child tasks</h2>
+ * Per-task restrictions ({@code IORING_REGISTER_RESTRICTIONS} on fd -1) and BPF filters bind the calling task for
+ * good. The design for them: an op "fork-task" that forks the agent; the child keeps the memory mirrors and the
+ * rings (inherited mappings and descriptors), serves the calls addressed to a new task id over a socketpair the
+ * parent relays, and exits on "end-task", so a restriction never outlives the trial that made it.
  */
 package dev.ringspec.guest.agent;
