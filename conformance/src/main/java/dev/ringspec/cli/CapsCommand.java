@@ -20,12 +20,24 @@ final class CapsCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the report as JSON.")
     private boolean json;
 
+    @Option(names = "--kernel", paramLabel = "SPEC", description = "Report on a kernel booted in QEMU instead: "
+            + "debian:6.1, debian:6.12, debian:7.2, debian:7.3 (the newest matching package), or a bzImage path.")
+    private String kernel;
+
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if (kernel != null && !kernel.equals("native")) {
+            return GuestKernels.withGuest(kernel, spec.commandLine().getErr(), (guest, memory) -> {
+                CapsReport report = CapsReport.of(CapabilityProbe.probe(guest.backend(memory), memory));
+                out.print(json ? mapper().writeValueAsString(report) + "\n" : report.table());
+                out.flush();
+                return 0;
+            });
+        }
         IoUringAvailability availability = IoUringAvailability.probe();
         if (!availability.available()) {
             if (json) {

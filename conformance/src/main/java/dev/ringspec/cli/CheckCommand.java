@@ -8,6 +8,7 @@ import dev.ringspec.lockstep.ReferenceBackends;
 import dev.ringspec.lockstep.ReplayStore;
 import dev.ringspec.nativerunner.IoUringAvailability;
 import dev.ringspec.nativerunner.NativeIoUring;
+import dev.ringspec.seam.Backend;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,30 +40,46 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--shrink-seconds", description = "Time cap of one shrink (default: ${DEFAULT-VALUE}).")
     private int shrinkSeconds = 10;
 
+    @Option(names = "--kernel", paramLabel = "SPEC", description = "Check a kernel booted in QEMU instead: "
+            + "debian:6.1, debian:6.12, debian:7.2, debian:7.3 (the newest matching package), or a bzImage path.")
+    private String kernel;
+
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if (steps < 1 || runs < 0) {
+            spec.commandLine().getErr().println("ringspec: --steps must be at least 1 and --runs at least 0");
+            return 2;
+        }
+        if (kernel != null && !kernel.equals("native")) {
+            return GuestKernels.withGuest(kernel, spec.commandLine().getErr(), (guest, memory) -> {
+                out.printf("%s booted in %.1f s (%s)%n", guest.image().describe(), guest.bootTime().toMillis() / 1e3,
+                        guest.accelerator());
+                KernelCapabilities caps = CapabilityProbe.probe(guest.backend(memory), memory);
+                return check(out, caps, Backend.kernel("kernel " + kernel, guest::backend), "kernel " + kernel);
+            });
+        }
         IoUringAvailability availability = IoUringAvailability.probe();
         if (!availability.available()) {
             spec.commandLine().getErr().println("ringspec: " + availability.reason());
             return IoUringAvailability.EXIT_UNAVAILABLE;
         }
-        if (steps < 1 || runs < 0) {
-            spec.commandLine().getErr().println("ringspec: --steps must be at least 1 and --runs at least 0");
-            return 2;
-        }
         KernelCapabilities caps = CapabilityProbe.probe(new NativeIoUring());
+        return check(out, caps, ReferenceBackends.kernel(), "this kernel");
+    }
+
+    private int check(PrintWriter out, KernelCapabilities caps, Backend subject, String subjectName) {
         out.print(CapsReport.of(caps).table());
         out.println();
         LockstepCheck.Config config = LockstepCheck.Config.defaults().withSeed(seed).withSteps(steps).withRuns(runs)
                 .withReplayDirectory(replayDir).withShrinkBudget(Duration.ofSeconds(shrinkSeconds));
-        LockstepCheck check = new LockstepCheck(ReferenceBackends.reference(caps), ReferenceBackends.kernel(),
+        LockstepCheck check = new LockstepCheck(ReferenceBackends.reference(caps), subject,
                 DivergenceCatalogue.load(), config);
-        out.printf("lockstep: %s against this kernel; seed %d, %d runs of %d steps, replays from %s%n",
-                ReferenceBackends.reference(caps).name(), seed, runs, steps, replayDir);
+        out.printf("lockstep: %s against %s; seed %d, %d runs of %d steps, replays from %s%n",
+                ReferenceBackends.reference(caps).name(), subjectName, seed, runs, steps, replayDir);
         out.flush();
         LockstepCheck.Summary summary = check.run(out);
         LockstepCheck.printSummary(out, summary);

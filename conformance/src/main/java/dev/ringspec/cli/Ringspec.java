@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "ringspec", mixinStandardHelpOptions = true, version = "ringspec 0.1.0",
         description = "An executable specification of io_uring ring semantics, checked against this kernel.",
-        subcommands = {CapsCommand.class, CheckCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {CapsCommand.class, CheckCommand.class, RunCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:done", "1:a check found a problem", "2:usage error",
             "77:io_uring cannot be used here (disabled, blocked or absent)"})

@@ -30,7 +30,7 @@ import dev.ringspec.uapi.IoUringRsrcUpdate;
  * called. Addresses embedded inside an argument (a query chain, a region descriptor) are the caller's to get
  * right, as in C.
  */
-final class RegisterArgBounds {
+public final class RegisterArgBounds {
     /** The probe's op count is capped at {@code IORING_OP_LAST}, itself below 256, after the {@code > 256} check. */
     private static final int PROBE_MAX_OPS = 256;
 
@@ -38,7 +38,7 @@ final class RegisterArgBounds {
     }
 
     /** The bytes the kernel may write through {@code arg} for this opcode, or 0 if it writes none. */
-    static long writableBytes(int opcode, int nrArgs) {
+    public static long writableBytes(int opcode, int nrArgs) {
         int op = opcode & ~IORING_REGISTER_USE_REGISTERED_RING;
         long nr = Integer.toUnsignedLong(nrArgs);
         return switch (op) {

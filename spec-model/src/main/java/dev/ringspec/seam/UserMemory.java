@@ -3,6 +3,8 @@ package dev.ringspec.seam;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
 
@@ -58,6 +60,14 @@ public final class UserMemory implements SegmentAllocator, AutoCloseable {
             return null;
         }
         return segment.asSlice(offset, sizeBytes);
+    }
+
+    /**
+     * The registered segments, in address order (a live view: segments registered later show up). A backend whose
+     * kernel runs elsewhere mirrors them there, so that addresses inside arguments stay valid.
+     */
+    public Collection<MemorySegment> segments() {
+        return Collections.unmodifiableCollection(byAddress.values());
     }
 
     @Override

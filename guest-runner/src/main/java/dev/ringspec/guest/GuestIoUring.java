@@ -1,0 +1,343 @@
+package dev.ringspec.guest;
+
+import static dev.ringspec.uapi.Errno.EBADF;
+import static dev.ringspec.uapi.Errno.EFAULT;
+import static dev.ringspec.uapi.IoUring.IORING_FEAT_SINGLE_MMAP;
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_RESIZE_RINGS;
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_USE_REGISTERED_RING;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_CLAMP;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE32;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE_MIXED;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQSIZE;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_NO_MMAP;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_NO_SQARRAY;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_REGISTERED_FD_ONLY;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQE128;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQE_MIXED;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import dev.ringspec.guest.agent.AgentSession;
+import dev.ringspec.guest.agent.AgentSession.Answer;
+import dev.ringspec.guest.agent.AgentSession.Placement;
+import dev.ringspec.guest.agent.SyncedRing;
+import dev.ringspec.model.RingSizing;
+import dev.ringspec.nativerunner.RegisterArgBounds;
+import dev.ringspec.seam.IoUringKernel;
+import dev.ringspec.seam.Ring;
+import dev.ringspec.seam.RingGeometry;
+import dev.ringspec.seam.RingParams;
+import dev.ringspec.seam.UserMemory;
+import dev.ringspec.uapi.IoCqringOffsets;
+import dev.ringspec.uapi.IoSqringOffsets;
+import dev.ringspec.uapi.IoUringParams;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.ToLongFunction;
+
+/**
+ * A kernel reached through an agent (in a QEMU guest, or natively for testing) behind the seam, behaving as
+ * {@code NativeIoUring} does on that kernel: the rings are host memory laid out as the kernel reports, one region
+ * under {@code IORING_FEAT_SINGLE_MMAP}; {@code IORING_SETUP_NO_MMAP} rings are placed in memory of ours the agent
+ * maps at the same addresses; a resize maps the regions anew; register arguments too small for what the kernel
+ * writes are {@code -EFAULT}; heap arguments go through a native copy.
+ *
+ * <p>Pointers inside arguments reach the guest's kernel because the agent mirrors memory at the same virtual
+ * addresses: the call's top-level argument, and every segment of the {@link UserMemory} given here (allocate
+ * nested argument memory there: query chains, iovecs, file tables, NO_MMAP user addresses). Memory changed by the
+ * application is sent with the next call, memory the kernel changed comes back with its answer.
+ *
+ * <p>Calls run in the agent on a thread of its own for each calling host thread, so a SINGLE_ISSUER or
+ * DEFER_TASKRUN ring answers {@code -EEXIST} to another host thread, as the kernel does natively.
+ */
+public final class GuestIoUring implements IoUringKernel {
+    private static final int THREAD_BOUND = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+    /** The setup flags a resize inherits from the ring ({@code COPY_FLAGS} in io_uring/register.c). */
+    private static final int RESIZE_COPY_FLAGS = IORING_SETUP_NO_SQARRAY | IORING_SETUP_SQE128
+            | IORING_SETUP_CQE32 | IORING_SETUP_NO_MMAP | IORING_SETUP_CQE_MIXED | IORING_SETUP_SQE_MIXED;
+    private static final long PAGE_BYTES = 4096;
+
+    private final AgentSession session;
+
+    /**
+     * A backend over the session's kernel; {@code memory} (may be null) is mirrored in the agent, and so are this
+     * process's open file descriptors as they are now (see {@link AgentSession#mirrorFileTable()}).
+     */
+    public GuestIoUring(AgentSession session, UserMemory memory) {
+        this.session = session;
+        session.mirror(memory);
+        session.mirrorFileTable();
+    }
+
+    public AgentSession session() {
+        return session;
+    }
+
+    @Override
+    public String description() {
+        return "Linux " + session.release() + " (" + session.description() + ")";
+    }
+
+    @Override
+    public String release() {
+        return session.release();
+    }
+
+    @Override
+    public SetupResult setup(int entries, MemorySegment params) {
+        if (isNull(params)) {
+            return failed(session.setup(session.newRing().id(), entries, null, List.of(), null).result());
+        }
+        if (params.byteSize() < IoUringParams.SIZE_BYTES) {
+            return failed(-EFAULT);
+        }
+        if (!params.isNative()) {
+            try (Arena call = Arena.ofConfined()) {
+                MemorySegment copy = call.allocate(IoUringParams.LAYOUT).copyFrom(params.asSlice(0,
+                        IoUringParams.SIZE_BYTES));
+                SetupResult result = setup(entries, copy);
+                MemorySegment.copy(copy, 0, params, 0, IoUringParams.SIZE_BYTES);
+                return result;
+            }
+        }
+        int flags = params.get(JAVA_INT, IoUringParams.FLAGS_OFFSET);
+        checkThread(flags);
+        Arena arena = Arena.ofShared();
+        try {
+            List<Placement> placements = new ArrayList<>();
+            if ((flags & IORING_SETUP_NO_MMAP) != 0) {
+                placeUserRings(arena, params, entries, flags, flags & (IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP),
+                        placements);
+            }
+            SyncedRing synced = session.newRing();
+            GuestRing[] created = new GuestRing[1];
+            Answer answer = session.setup(synced.id(), entries, params, placements, a -> {
+                if (a.result() < 0) {
+                    return;
+                }
+                GuestRing.Mapping mapping = map(arena, RingParams.read(params));
+                synced.regions(mapping.sqRing(), mapping.cqRing() == mapping.sqRing() ? null : mapping.cqRing(),
+                        mapping.sqes());
+                session.addRing(synced);
+                created[0] = new GuestRing((int) a.result(), (flags & IORING_SETUP_REGISTERED_FD_ONLY) != 0, synced,
+                        mapping);
+            });
+            if (answer.result() < 0) {
+                arena.close();
+                return failed(answer.result());
+            }
+            return new SetupResult.Created(created[0]);
+        } catch (RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public int enter(Ring ring, int toSubmit, int minComplete, int flags, MemorySegment arg, long argSizeBytes) {
+        GuestRing r = own(ring);
+        if (r.isClosed()) {
+            return -EBADF;
+        }
+        checkThread(r.params().flags());
+        return (int) withNativeArg(arg,
+                a -> session.enter(r.fd(), toSubmit, minComplete, flags, a, argSizeBytes).result());
+    }
+
+    @Override
+    public int register(Ring ring, int opcode, MemorySegment arg, int nrArgs) {
+        GuestRing r = own(ring);
+        if (r.isClosed()) {
+            return -EBADF;
+        }
+        checkThread(r.params().flags());
+        if (!argCoversWrites(arg, opcode, nrArgs)) {
+            return -EFAULT;
+        }
+        int op = opcode & ~IORING_REGISTER_USE_REGISTERED_RING;
+        if (op == IORING_REGISTER_RESIZE_RINGS && !isNull(arg)) {
+            return resize(r, opcode, arg, nrArgs);
+        }
+        return (int) withNativeArg(arg,
+                a -> session.register(r.fd(), opcode, a, nrArgs, 0, List.of(), null).result());
+    }
+
+    @Override
+    public int registerWithoutRing(int opcode, MemorySegment arg, int nrArgs) {
+        if (!argCoversWrites(arg, opcode, nrArgs)) {
+            return -EFAULT;
+        }
+        return (int) withNativeArg(arg, a -> session.register(-1, opcode, a, nrArgs, 0, List.of(), null).result());
+    }
+
+    @Override
+    public int close(Ring ring) {
+        GuestRing r = own(ring);
+        synchronized (r) {
+            if (r.isClosed()) {
+                return -EBADF;
+            }
+            return (int) session.close(r.synced().id(), a -> {
+                session.removeRing(r.synced());
+                r.markClosedAndFree();
+            }).result();
+        }
+    }
+
+    /**
+     * {@code IORING_REGISTER_RESIZE_RINGS}: on success the agent has mapped the new regions and sends their
+     * content; the host takes a new generation of regions for them. A 6.18 kernel writes neither
+     * {@code sq_off.array} nor {@code features} back, so those come from the geometry and from setup.
+     */
+    private int resize(GuestRing r, int opcode, MemorySegment arg, int nrArgs) {
+        if (!arg.isNative()) {
+            try (Arena call = Arena.ofConfined()) {
+                MemorySegment copy = call.allocate(IoUringParams.LAYOUT)
+                        .copyFrom(arg.asSlice(0, IoUringParams.SIZE_BYTES));
+                int result = resize(r, opcode, copy, nrArgs);
+                MemorySegment.copy(copy, 0, arg, 0, IoUringParams.SIZE_BYTES);
+                return result;
+            }
+        }
+        RingParams before = r.params();
+        Arena arena = Arena.ofShared();
+        boolean kept = false;
+        try {
+            List<Placement> placements = new ArrayList<>();
+            if (before.has(IORING_SETUP_NO_MMAP)) {
+                int requested = arg.get(JAVA_INT, IoUringParams.FLAGS_OFFSET);
+                int flags = (requested & (IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP))
+                        | (before.flags() & RESIZE_COPY_FLAGS);
+                placeUserRings(arena, arg, arg.get(JAVA_INT, IoUringParams.SQ_ENTRIES_OFFSET), flags,
+                        requested & (IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP), placements);
+            }
+            boolean[] remapped = new boolean[1];
+            Answer answer = session.register(r.fd(), opcode, arg, nrArgs, r.synced().id(), placements, a -> {
+                if (a.aux() == 1) {
+                    // The kernel resized but the agent could not map the new rings: it closed the ring.
+                    session.removeRing(r.synced());
+                    r.markClosedAndFree();
+                } else if (a.result() >= 0) {
+                    RingParams written = RingParams.read(arg);
+                    RingParams params = new RingParams(written.sqEntries(), written.cqEntries(), before.flags(),
+                            before.features(), written.sqOff(), written.cqOff());
+                    params = params.withSqArray((int) RingGeometry.sqArrayOffset(before.flags(), params.cqEntries()));
+                    GuestRing.Mapping mapping = map(arena, params);
+                    r.synced().regions(mapping.sqRing(),
+                            mapping.cqRing() == mapping.sqRing() ? null : mapping.cqRing(), mapping.sqes());
+                    r.remap(mapping);
+                    remapped[0] = true;
+                }
+            });
+            kept = remapped[0];
+            return (int) answer.result();
+        } finally {
+            if (!kept) {
+                arena.close();
+            }
+        }
+    }
+
+    /** Host regions for a ring the agent reports: the placed memory under NO_MMAP, else memory of ours. */
+    @SuppressWarnings("restricted") // views memory this class placed for the kernel, or the caller's user_addr
+    private static GuestRing.Mapping map(Arena arena, RingParams p) {
+        if (p.has(IORING_SETUP_NO_MMAP)) {
+            long ringsBytes = RingGeometry.ringsSizeBytes(p.flags(), p.sqEntries(), p.cqEntries());
+            MemorySegment rings = MemorySegment.ofAddress(p.cqOff().userAddr()).reinterpret(ringsBytes, arena, null);
+            MemorySegment sqes = MemorySegment.ofAddress(p.sqOff().userAddr())
+                    .reinterpret(p.sqesSizeBytes(), arena, null);
+            return new GuestRing.Mapping(arena, p, rings, rings, sqes);
+        }
+        long sqBytes = p.sqRingSizeBytes();
+        long cqBytes = p.cqRingSizeBytes();
+        boolean single = (p.features() & IORING_FEAT_SINGLE_MMAP) != 0;
+        if (single) {
+            sqBytes = Math.max(sqBytes, cqBytes);
+        }
+        MemorySegment sq = arena.allocate(sqBytes, PAGE_BYTES);
+        MemorySegment cq = single ? sq : arena.allocate(cqBytes, PAGE_BYTES);
+        MemorySegment sqes = arena.allocate(p.sqesSizeBytes(), PAGE_BYTES);
+        return new GuestRing.Mapping(arena, p, sq, cq, sqes);
+    }
+
+    /**
+     * For {@code IORING_SETUP_NO_MMAP} with no user addresses given, places the rings and the SQEs in memory of
+     * ours, sized the way the kernel will size them, and has the agent map the same addresses. With addresses
+     * given, or sizes the kernel will refuse, the params are left alone and the kernel answers.
+     */
+    private static void placeUserRings(Arena arena, MemorySegment params, int entries, int flags, int sizingFlags,
+            List<Placement> placements) {
+        long sqUser = IoUringParams.SQ_OFF_OFFSET + IoSqringOffsets.USER_ADDR_OFFSET;
+        long cqUser = IoUringParams.CQ_OFF_OFFSET + IoCqringOffsets.USER_ADDR_OFFSET;
+        if (params.get(JAVA_LONG, sqUser) != 0 || params.get(JAVA_LONG, cqUser) != 0) {
+            return;
+        }
+        RingSizing sizing = RingSizing.of(entries, sizingFlags,
+                params.get(JAVA_INT, IoUringParams.CQ_ENTRIES_OFFSET));
+        if (!sizing.ok()) {
+            return;
+        }
+        int sqeBytes = (flags & IORING_SETUP_SQE128) != 0 ? 128 : 64;
+        MemorySegment rings = pages(arena,
+                RingGeometry.ringsSizeBytes(flags, sizing.sqEntries(), sizing.cqEntries()));
+        MemorySegment sqes = pages(arena, (long) sizing.sqEntries() * sqeBytes);
+        params.set(JAVA_LONG, cqUser, rings.address());
+        params.set(JAVA_LONG, sqUser, sqes.address());
+        placements.add(new Placement(rings.address(), rings.byteSize()));
+        placements.add(new Placement(sqes.address(), sqes.byteSize()));
+    }
+
+    private static MemorySegment pages(Arena arena, long bytes) {
+        return arena.allocate(RingGeometry.alignUp(Math.max(bytes, 1), PAGE_BYTES), PAGE_BYTES);
+    }
+
+    private static boolean argCoversWrites(MemorySegment arg, int opcode, int nrArgs) {
+        return isNull(arg) || arg.byteSize() >= RegisterArgBounds.writableBytes(opcode, nrArgs);
+    }
+
+    /** Calls with a native argument; a heap segment goes through a native copy and comes back. */
+    private static long withNativeArg(MemorySegment arg, ToLongFunction<MemorySegment> call) {
+        if (isNull(arg)) {
+            return call.applyAsLong(null);
+        }
+        if (arg.isNative()) {
+            return call.applyAsLong(arg);
+        }
+        try (Arena temp = Arena.ofConfined()) {
+            MemorySegment copy = temp.allocate(Math.max(arg.byteSize(), 1), 16).copyFrom(arg);
+            long result = call.applyAsLong(copy);
+            MemorySegment.copy(copy, 0, arg, 0, arg.byteSize());
+            return result;
+        }
+    }
+
+    private static boolean isNull(MemorySegment segment) {
+        return segment == null || (segment.isNative() && segment.address() == 0);
+    }
+
+    private static GuestRing own(Ring ring) {
+        if (ring instanceof GuestRing r) {
+            return r;
+        }
+        throw new IllegalArgumentException("not a ring of a guest kernel: " + ring);
+    }
+
+    /**
+     * A SINGLE_ISSUER or DEFER_TASKRUN ring belongs to one kernel task, here the agent thread serving one host
+     * thread. A virtual thread may move between carriers; refuse it plainly, as the native runner does.
+     */
+    private static void checkThread(int ringFlags) {
+        if ((ringFlags & THREAD_BOUND) != 0 && Thread.currentThread().isVirtual()) {
+            throw new IllegalStateException("a SINGLE_ISSUER or DEFER_TASKRUN ring must be driven from one "
+                    + "platform thread; this call came from a virtual thread");
+        }
+    }
+
+    private static SetupResult failed(long result) {
+        return new SetupResult.Failed((int) result);
+    }
+}
