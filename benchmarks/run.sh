@@ -8,7 +8,9 @@
 # (passes over the batch sizes on both sides until the JIT is quiet, discarded), every pair is a C round then a
 # Java round of the same batch size, back to back; the pairs go round the batch sizes, so a slow drift of the
 # machine lands on both sides of a pair and on every batch size alike. The ratio is taken per pair and summarised
-# by its median, with min, quartiles and max of the pair ratios beside the median ns/NOP of each side.
+# by its median, with min, quartiles and max of the pair ratios beside the median ns/NOP of each side. Each side
+# reports wall-clock time and its thread's on-CPU time; on a machine shared with other work the second is the
+# steadier, as it leaves out the time a side spent preempted (on a quiet machine the two agree).
 #
 # Why one long-lived JVM rather than a JVM per round. What is measured is the runner's steady-state cost, which
 # is what a long check pays. A JVM started per round pays its start and the JIT again each time; with the JIT
@@ -191,15 +193,18 @@ while :; do
 done
 
 tsv="$out/rounds.tsv"
-printf 'pair\tbatch\tc_ns_per_nop\tffm_ns_per_nop\tffm_over_c\tjit_ms\tgcs\n' >"$tsv"
+printf 'pair\tbatch\tc_ns_per_nop\tffm_ns_per_nop\tffm_over_c\tc_cpu_ns_per_nop\tffm_cpu_ns_per_nop\tffm_over_c_cpu\tjit_ms\tgcs\n' >"$tsv"
 for p in $(seq 1 "$pairs"); do
   for b in $batch_list; do
     ask C "$b" "$round_ms"
     c_ns=$(field ns_per_nop "$answer")
+    c_cpu=$(field cpu_ns_per_nop "$answer")
     ask Java "$b" "$round_ms"
     j_ns=$(field ns_per_nop "$answer")
-    printf '%d\t%d\t%s\t%s\t%s\t%s\t%s\n' "$p" "$b" "$c_ns" "$j_ns" \
-      "$(awk -v j="$j_ns" -v c="$c_ns" 'BEGIN { printf "%.4f", j / c }')" \
+    j_cpu=$(field cpu_ns_per_nop "$answer")
+    printf '%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$p" "$b" "$c_ns" "$j_ns" \
+      "$(awk -v j="$j_ns" -v c="$c_ns" 'BEGIN { printf "%.4f", j / c }')" "$c_cpu" "$j_cpu" \
+      "$(awk -v j="$j_cpu" -v c="$c_cpu" 'BEGIN { printf "%.4f", j / c }')" \
       "$(field jit_ms "$answer")" "$(field gcs "$answer")" >>"$tsv"
   done
 done
@@ -215,23 +220,36 @@ stats() {
     END { printf "%.4f %.4f %.4f %.4f %.4f %d\n", v[0], q(.25), q(.5), q(.75), v[n - 1], n }'
 }
 
-summarise() {
-  echo "ns per NOP, medians over $pairs pairs of ${round_seconds} s rounds (C: raw syscalls; FFM: NativeIoUring)," \
-    "both on CPU $cpu; FFM/C per pair"
+# table TITLE C_COLUMN FFM_COLUMN RATIO_COLUMN
+table() {
+  echo "$1"
   printf '%-6s %6s %10s %10s %8s %8s %8s %8s %8s\n' batch pairs "C" "FFM" min q1 median q3 max
   for b in $batch_list; do
-    read -r _ _ c_med _ _ _ < <(stats "$b" 3)
-    read -r _ _ j_med _ _ _ < <(stats "$b" 4)
-    read -r r_min r_q1 r_med r_q3 r_max n < <(stats "$b" 5)
+    read -r _ _ c_med _ _ _ < <(stats "$b" "$2")
+    read -r _ _ j_med _ _ _ < <(stats "$b" "$3")
+    read -r r_min r_q1 r_med r_q3 r_max n < <(stats "$b" "$4")
     printf '%-6s %6d %10.2f %10.2f %8.3f %8.3f %8.3f %8.3f %8.3f\n' "$b" "$n" "$c_med" "$j_med" \
       "$r_min" "$r_q1" "$r_med" "$r_q3" "$r_max"
   done
+}
+
+# summary LABEL RATIO_COLUMN
+summary() {
   for b in $batch_list; do
-    read -r r_min r_q1 r_med r_q3 r_max n < <(stats "$b" 5)
-    printf 'batch %s: FFM/C median %.2f (min %.2f, q1 %.2f, q3 %.2f, max %.2f) over %d pairs\n' \
-      "$b" "$r_med" "$r_min" "$r_q1" "$r_q3" "$r_max" "$n"
+    read -r r_min r_q1 r_med r_q3 r_max n < <(stats "$b" "$2")
+    printf 'batch %s: FFM/C%s median %.2f (min %.2f, q1 %.2f, q3 %.2f, max %.2f) over %d pairs\n' \
+      "$b" "$1" "$r_med" "$r_min" "$r_q1" "$r_q3" "$r_max" "$n"
   done
-  awk -F'\t' -v w="$warmup_jit" -v p="$warmup_passes" 'NR > 1 { n++; jit += $6; gcs += $7; if ($6 > 0) d++ } END {
+}
+
+summarise() {
+  echo "$pairs pairs of ${round_seconds} s rounds per batch size, C (raw syscalls) then FFM (NativeIoUring), both on" \
+    "CPU $cpu; ns per NOP are medians, FFM/C is per pair"
+  table "wall-clock time:" 3 4 5
+  table "on-CPU time of the measuring thread (leaves out time it spent preempted by other work):" 6 7 8
+  summary "" 5
+  summary " on-CPU" 8
+  awk -F'\t' -v w="$warmup_jit" -v p="$warmup_passes" 'NR > 1 { n++; jit += $9; gcs += $10; if ($9 > 0) d++ } END {
       printf "warm-up: %d passes, JIT %d ms; measured Java rounds: JIT %d ms in %d of %d rounds, %d collections\n",
         p, w, jit, d, n, gcs }' "$tsv"
 }

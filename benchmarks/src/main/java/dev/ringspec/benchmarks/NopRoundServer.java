@@ -9,6 +9,7 @@ import java.io.PrintStream;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -17,11 +18,12 @@ import java.nio.charset.StandardCharsets;
  *
  * <pre>
  *   round &lt;batch&gt; &lt;millis&gt;   rounds of &lt;batch&gt; NOPs (1 to 128) for &lt;millis&gt; ms; answers
- *                            "ok ns_per_nop=&lt;x&gt; nops=&lt;count&gt; jit_ms=&lt;t&gt; gcs=&lt;n&gt;"
+ *                            "ok ns_per_nop=&lt;x&gt; cpu_ns_per_nop=&lt;y&gt; nops=&lt;count&gt; jit_ms=&lt;t&gt; gcs=&lt;n&gt;"
  *   quit (or end of input)   closes the ring and exits 0
  * </pre>
  *
- * {@code jit_ms} and {@code gcs} are the JIT compilation time and the collections that happened during the round,
+ * {@code ns_per_nop} is wall-clock time, {@code cpu_ns_per_nop} the thread's on-CPU time (user and system), which
+ * leaves out time spent preempted. {@code jit_ms} and {@code gcs} are the JIT compilation time and the collections that happened during the round,
  * so a round the JIT or the collector disturbed shows itself; after the warm-up both are 0. The clock is read
  * every 64 rounds, as the C side does. A bad request answers {@code error <why>} and the server goes on.
  *
@@ -36,6 +38,7 @@ public final class NopRoundServer {
 
     private final NopLoop loop;
     private final CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+    private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     /** Keeps the sums read from the CQEs alive, so the reads cannot be optimised away. */
     private long sink;
 
@@ -110,6 +113,7 @@ public final class NopRoundServer {
         }
         long jitBefore = jit.getTotalCompilationTime();
         long gcsBefore = collections();
+        long cpuStart = threads.getCurrentThreadCpuTime();
         long start = System.nanoTime();
         long end = start + (long) (millis * 1e6);
         long nops = 0;
@@ -122,8 +126,10 @@ public final class NopRoundServer {
             nops += (long) ROUNDS_PER_CLOCK_READ * batch;
             t = System.nanoTime();
         } while (t < end);
+        long cpu = threads.getCurrentThreadCpuTime() - cpuStart;
         sink += sum;
-        return String.format("ok ns_per_nop=%.3f nops=%d jit_ms=%d gcs=%d", (double) (t - start) / nops, nops,
+        return String.format("ok ns_per_nop=%.3f cpu_ns_per_nop=%.3f nops=%d jit_ms=%d gcs=%d",
+                (double) (t - start) / nops, (double) cpu / nops, nops,
                 jit.getTotalCompilationTime() - jitBefore, collections() - gcsBefore);
     }
 
