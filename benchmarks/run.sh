@@ -42,7 +42,8 @@ usage: benchmarks/run.sh [--pairs N] [--round-seconds S] [--batches LIST] [--cpu
   --no-build          use benchmarks/target and benchmarks/out/nop_bench as they are
   -h, --help          this text
 
-With the defaults it takes about two and a half minutes, build included.
+With the defaults it takes about two and a half minutes, build included. Each side reports wall-clock time and
+its thread's on-CPU time; on a machine busy with other work, trust the on-CPU ratio more.
 Prints a table, then one line per batch size:
   batch 32: FFM/C median 1.08 (min .., q1 .., q3 .., max ..) over N pairs
 EOF
@@ -122,7 +123,8 @@ else
 fi
 round_ms=$(awk -v s="$round_seconds" 'BEGIN { printf "%d", s * 1000 }')
 nbatches=$(echo $batch_list | wc -w)
-estimate=$(awk -v p="$pairs" -v n="$nbatches" -v s="$round_seconds" 'BEGIN { printf "%d", 2 * n * (p * s + 1) + 3 }')
+# Measured rounds, a typical warm-up of three passes (at most five), and the JVM's start.
+estimate=$(awk -v p="$pairs" -v n="$nbatches" -v s="$round_seconds" 'BEGIN { printf "%d", 2 * n * p * s + 3 * n + 3 }')
 echo "benchmarks/run.sh: $pairs pairs of ${round_seconds} s rounds at batch $batches on CPU $cpu, about ${estimate} s"
 
 work=$(mktemp -d)
