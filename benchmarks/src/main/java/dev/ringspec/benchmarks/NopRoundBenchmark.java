@@ -1,17 +1,6 @@
 package dev.ringspec.benchmarks;
 
-import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-
 import dev.ringspec.seam.IoUringKernel;
-import dev.ringspec.seam.CqRingView;
-import dev.ringspec.seam.Ring;
-import dev.ringspec.seam.SqRingView;
-import dev.ringspec.seam.Sqe;
-import dev.ringspec.uapi.IoUringParams;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -26,14 +15,12 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
-import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * The NOP rounds both NOP benchmarks time. {@link #nops}: fill {@code batch} SQEs at the tail, publish it, one
- * {@code enter(batch, batch, GETEVENTS)}, read {@code batch} CQEs and publish the head: what an application pays.
- * {@link #nopsPrepared}: the same round over SQEs written once at setup (a NOP SQE stays valid after it is
- * consumed) with the CQEs consumed unread, so the score is the backend's own cost. The score is the time of one
- * round; divide by {@code batch} for the time per NOP. Subclasses only say which backend runs it.
+ * The NOP rounds both NOP benchmarks time, as JMH benchmarks: {@link NopLoop#nops} (what an application pays) and
+ * {@link NopLoop#nopsPrepared} (the backend's own cost). The score is the time of one round; divide by
+ * {@code batch} for the time per NOP. Subclasses only say which backend runs it. {@code benchmarks/run.sh} times
+ * {@code nops} against C in alternating rounds through {@link NopRoundServer} instead, without JMH's forks.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -42,38 +29,14 @@ import org.openjdk.jmh.infra.Blackhole;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 public abstract class NopRoundBenchmark {
-    private static final int RING_ENTRIES = 128;
-
     @Param({"1", "32", "128"})
     public int batch;
 
-    private IoUringKernel kernel;
-    private Arena arena;
-    private Ring ring;
-    private SqRingView sq;
-    private CqRingView cq;
-    private MemorySegment sqes;
-    private int sqMask;
-    private int cqMask;
+    private NopLoop loop;
 
     @Setup(Level.Trial)
     public void setUp() {
-        kernel = newKernel();
-        arena = Arena.ofConfined();
-        MemorySegment params = arena.allocate(IoUringParams.LAYOUT);
-        ring = kernel.setup(RING_ENTRIES, params).ringOrNull();
-        if (ring == null) {
-            throw new IllegalStateException("setup failed on " + kernel.description());
-        }
-        sq = ring.sq();
-        cq = ring.cq();
-        sqes = ring.sqes();
-        sqMask = ring.params().sqEntries() - 1;
-        cqMask = ring.params().cqEntries() - 1;
-        for (int i = 0; i < RING_ENTRIES; i++) {
-            sq.writeOnceArray(i, i);
-            Sqe.prepNop(sqes, sq.sqeOffset(i), i);
-        }
+        loop = new NopLoop(newKernel());
     }
 
     /** The backend under test. */
@@ -81,44 +44,16 @@ public abstract class NopRoundBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        kernel.close(ring);
-        arena.close();
+        loop.close();
     }
 
     @Benchmark
-    public void nops(Blackhole hole) {
-        int n = batch;
-        int tail = sq.readOnceTail();
-        for (int i = 0; i < n; i++) {
-            long sqe = sq.sqeOffset((tail + i) & sqMask);
-            Sqe.prepNop(sqes, sqe, tail + i);
-        }
-        sq.storeReleaseTail(tail + n);
-        int submitted = kernel.enter(ring, n, n, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0);
-        if (submitted != n) {
-            throw new IllegalStateException("enter returned " + submitted);
-        }
-        int head = cq.readOnceHead();
-        int cqTail = cq.loadAcquireTail();
-        long sum = 0;
-        for (int h = head; h != cqTail; h++) {
-            long cqe = cq.cqeOffset(h & cqMask);
-            sum += cq.memory().get(JAVA_LONG, cqe) + cq.memory().get(JAVA_INT, cqe + 8);
-        }
-        cq.storeReleaseHead(cqTail);
-        hole.consume(sum);
+    public long nops() {
+        return loop.nops(batch);
     }
 
     @Benchmark
     public int nopsPrepared() {
-        int n = batch;
-        sq.storeReleaseTail(sq.readOnceTail() + n);
-        int submitted = kernel.enter(ring, n, n, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0);
-        if (submitted != n) {
-            throw new IllegalStateException("enter returned " + submitted);
-        }
-        int cqTail = cq.loadAcquireTail();
-        cq.storeReleaseHead(cqTail);
-        return cqTail;
+        return loop.nopsPrepared(batch);
     }
 }

@@ -30,8 +30,7 @@ final class Native {
             CAPTURE_LAYOUT.varHandle(PathElement.groupElement("errno")), 1, 0L);
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
     /** One capture buffer per thread: the call and the read of errno happen on the same thread. */
-    private static final ThreadLocal<MemorySegment> CAPTURE =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
+    private static final ThreadLocal<MemorySegment> CAPTURE = ThreadLocal.withInitial(Native::newCaptureState);
 
     /** x86_64 syscall numbers; asm-generic (arm64) uses the same three for io_uring. */
     static final long SYS_IO_URING_SETUP = 425;
@@ -67,6 +66,11 @@ final class Native {
 
     static MemorySegment captureState() {
         return CAPTURE.get();
+    }
+
+    /** A capture buffer of its own, freed when unreachable; for one thread at a time. */
+    static MemorySegment newCaptureState() {
+        return Arena.ofAuto().allocate(CAPTURE_LAYOUT);
     }
 
     static int errno(MemorySegment capture) {
@@ -132,7 +136,11 @@ final class Native {
         }
 
         static long call6(long number, long a, long b, long c, long d, long e, long f) {
-            MemorySegment capture = captureState();
+            return call6(captureState(), number, a, b, c, d, e, f);
+        }
+
+        /** With a capture buffer the caller owns for this thread. */
+        static long call6(MemorySegment capture, long number, long a, long b, long c, long d, long e, long f) {
             try {
                 long r = (long) ARGS6.invokeExact(capture, number, a, b, c, d, e, f);
                 return r == -1 ? -errno(capture) : r;

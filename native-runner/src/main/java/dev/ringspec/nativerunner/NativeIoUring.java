@@ -119,7 +119,15 @@ public final class NativeIoUring implements IoUringKernel {
         if (r.isClosed()) {
             return -EBADF;
         }
-        checkThread(r.params().flags());
+        checkThread(r);
+        if (isNull(arg) || arg.isNative()) {
+            // The hot path of every ring loop: straight to the syscall, touching only the ring and its capture
+            // buffer; under page-table isolation without PCID every syscall leaves the TLB cold, so each further
+            // object read on the way may cost a page walk.
+            return (int) Native.Syscall.call6(r.captureState(Thread.currentThread()), Native.SYS_IO_URING_ENTER,
+                    r.fd(), Integer.toUnsignedLong(toSubmit), Integer.toUnsignedLong(minComplete),
+                    Integer.toUnsignedLong(flags), isNull(arg) ? 0 : arg.address(), argSizeBytes);
+        }
         return (int) withNativeArg(arg, a -> Native.Syscall.call6(Native.SYS_IO_URING_ENTER, r.fd(),
                 Integer.toUnsignedLong(toSubmit), Integer.toUnsignedLong(minComplete),
                 Integer.toUnsignedLong(flags), a, argSizeBytes));
@@ -131,7 +139,7 @@ public final class NativeIoUring implements IoUringKernel {
         if (r.isClosed()) {
             return -EBADF;
         }
-        checkThread(r.params().flags());
+        checkThread(r);
         if (!argCoversWrites(arg, opcode, nrArgs)) {
             return -EFAULT;
         }
@@ -364,6 +372,12 @@ public final class NativeIoUring implements IoUringKernel {
         if ((ringFlags & THREAD_BOUND) != 0 && Thread.currentThread().isVirtual()) {
             throw new IllegalStateException("a SINGLE_ISSUER or DEFER_TASKRUN ring must be driven from one "
                     + "platform thread; this call came from a virtual thread");
+        }
+    }
+
+    private static void checkThread(NativeRing ring) {
+        if (ring.threadBound()) {
+            checkThread(THREAD_BOUND);
         }
     }
 

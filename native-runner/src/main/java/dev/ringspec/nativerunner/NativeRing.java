@@ -1,5 +1,8 @@
 package dev.ringspec.nativerunner;
 
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
+
 import dev.ringspec.seam.Ring;
 import dev.ringspec.seam.RingParams;
 import java.lang.foreign.Arena;
@@ -19,6 +22,10 @@ final class NativeRing implements Ring {
     private final int fd;
     private final boolean registeredIndex;
     private final Thread creator;
+    /** SINGLE_ISSUER or DEFER_TASKRUN, which a resize carries over: the ring belongs to one task. */
+    private final boolean threadBound;
+    /** The errno capture buffer of the creator thread, the only thread that may use it. */
+    private final MemorySegment creatorCapture;
     private volatile Mapping mapping;
     private volatile boolean closed;
 
@@ -27,6 +34,8 @@ final class NativeRing implements Ring {
         this.registeredIndex = registeredIndex;
         this.mapping = mapping;
         this.creator = Thread.currentThread();
+        this.threadBound = (mapping.params().flags() & (IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN)) != 0;
+        this.creatorCapture = Native.newCaptureState();
     }
 
     @Override
@@ -60,6 +69,19 @@ final class NativeRing implements Ring {
      */
     boolean registeredIndex() {
         return registeredIndex;
+    }
+
+    boolean threadBound() {
+        return threadBound;
+    }
+
+    /**
+     * The errno capture buffer for a call from {@code thread}. The creator's buffer sits beside the ring, so the
+     * usual call, from the thread that set the ring up, touches no per-thread lookup; any other thread gets its
+     * own from {@link Native#captureState()}.
+     */
+    MemorySegment captureState(Thread thread) {
+        return thread == creator ? creatorCapture : Native.captureState();
     }
 
     Mapping mapping() {

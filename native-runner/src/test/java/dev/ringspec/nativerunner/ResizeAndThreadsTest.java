@@ -5,6 +5,7 @@ import static dev.ringspec.uapi.Errno.EEXIST;
 import static dev.ringspec.uapi.Errno.EFAULT;
 import static dev.ringspec.uapi.Errno.EINVAL;
 import static dev.ringspec.uapi.Errno.EOVERFLOW;
+import static dev.ringspec.uapi.IoUring.IORING_ENTER_EXT_ARG;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
 import static dev.ringspec.uapi.IoUring.IORING_OP_NOP;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_PROBE;
@@ -155,6 +156,47 @@ class ResizeAndThreadsTest {
                 other.join();
                 assertThat(fromOther.get()).isEqualTo(-EEXIST);
                 assertThat(KERNEL.enter(ring, 1, 1, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0)).isEqualTo(1);
+            } finally {
+                KERNEL.close(ring);
+            }
+        }
+    }
+
+    /**
+     * enter reads errno from a capture buffer of the calling thread: the ring's own for the thread that set it up,
+     * a per-thread one for any other. Two threads failing on one ring at once, each with its own errno (an unknown
+     * enter flag is -EINVAL; an EXT_ARG pointer to unmapped memory is -EFAULT), each read their own.
+     */
+    @Test
+    void enterReadsTheErrnoOfItsOwnCallOnEachThread() throws InterruptedException {
+        int unknownFlag = 1 << 30;
+        int calls = 2_000;
+        MemorySegment unmapped = MemorySegment.ofAddress(8);
+        try (Arena arena = Arena.ofShared()) {
+            Ring ring = KernelTests.ring(arena, 4, 0);
+            try {
+                NativeRing native_ = (NativeRing) ring;
+                AtomicReference<MemorySegment> otherCapture = new AtomicReference<>();
+                AtomicInteger otherWrong = new AtomicInteger();
+                Thread other = Thread.ofPlatform().start(() -> {
+                    otherCapture.set(native_.captureState(Thread.currentThread()));
+                    for (int i = 0; i < calls; i++) {
+                        int r = KERNEL.enter(ring, 0, 0, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, unmapped, 24);
+                        if (r != -EFAULT) {
+                            otherWrong.incrementAndGet();
+                        }
+                    }
+                });
+                int wrong = 0;
+                for (int i = 0; i < calls; i++) {
+                    if (KERNEL.enter(ring, 0, 0, unknownFlag, MemorySegment.NULL, 0) != -EINVAL) {
+                        wrong++;
+                    }
+                }
+                other.join();
+                assertThat(otherCapture.get()).isNotSameAs(native_.captureState(Thread.currentThread()));
+                assertThat(wrong).as("creator's calls not answered -EINVAL").isZero();
+                assertThat(otherWrong.get()).as("other thread's calls not answered -EFAULT").isZero();
             } finally {
                 KERNEL.close(ring);
             }
