@@ -1,6 +1,7 @@
 package dev.ringspec.guest.machine;
 
 import dev.ringspec.guest.GuestUnavailableException;
+import dev.ringspec.guest.kernel.KernelImage;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -147,6 +148,23 @@ public final class GuestMachine implements AutoCloseable {
     }
 
     /**
+     * Boots a resolved kernel with an initramfs (written, gzip-compressed, to a temporary file that is removed once
+     * QEMU has loaded it) and waits for the guest's hello.
+     *
+     * @see #boot(Path, Path, Options)
+     */
+    public static GuestMachine boot(KernelImage kernel, Initramfs initramfs, Options options)
+            throws GuestUnavailableException, GuestBootException, IOException {
+        Path initrd = Files.createTempFile("ringspec-initrd-", ".cpio.gz");
+        try {
+            initramfs.write(initrd, true);
+            return boot(kernel.image(), initrd, options);
+        } finally {
+            Files.deleteIfExists(initrd);
+        }
+    }
+
+    /**
      * Boots {@code kernel} with {@code initrd} and waits for the guest's hello.
      *
      * @throws GuestUnavailableException QEMU is not installed
@@ -247,7 +265,7 @@ public final class GuestMachine implements AutoCloseable {
         }
         connected.configureBlocking(true);
         if (!Arrays.equals(hello.array(), HELLO)) {
-            throw new GuestBootException("the guest's /init said " + printable(hello.array()) + " where the hello "
+            throw new GuestBootException("the guest's /init said " + quoted(hello.array()) + " where the hello "
                     + new String(HELLO, StandardCharsets.US_ASCII) + " was expected: is /init the ringspec agent?",
                     consoleTail());
         }
@@ -378,6 +396,10 @@ public final class GuestMachine implements AutoCloseable {
             machine.stopWatchdog();
             machine.qemu.destroyForcibly();
         }
+        for (GuestMachine machine : RUNNING) {
+            machine.waitForExit(Duration.ofSeconds(2));
+            deleteTree(machine.workDir);
+        }
     }
 
     /**
@@ -386,7 +408,8 @@ public final class GuestMachine implements AutoCloseable {
      */
     private void startWatchdog(Path pidFile) throws IOException {
         Process shell = new ProcessBuilder("/bin/sh", "-c",
-                "while read -r _; do :; done; p=$(cat \"$1\" 2>/dev/null) && [ \"$p\" = \"$2\" ] && kill -9 \"$2\"",
+                "while read -r _; do :; done; p=$(cat \"$1\" 2>/dev/null) && [ \"$p\" = \"$2\" ] && kill -9 \"$2\";"
+                        + " d=${1%/*}; rm -f \"$d\"/port.sock \"$d\"/console.log \"$d\"/qemu.log \"$1\"; rmdir \"$d\"",
                 "ringspec-qemu-watchdog", pidFile.toString(), Long.toString(qemu.pid()))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(ProcessBuilder.Redirect.DISCARD)
@@ -442,12 +465,34 @@ public final class GuestMachine implements AutoCloseable {
         }
         List<String> lines = new ArrayList<>();
         for (String line : new String(tail, StandardCharsets.UTF_8).split("\n")) {
-            String clean = line.replace("\r", "").stripTrailing();
+            String clean = printable(line).stripTrailing();
             if (!clean.isEmpty()) {
                 lines.add(clean);
             }
         }
         return List.copyOf(lines.subList(Math.max(0, lines.size() - count), lines.size()));
+    }
+
+    /** A console line without terminal escapes (SeaBIOS resets the screen with ESC c) or other control bytes. */
+    static String printable(String line) {
+        StringBuilder text = new StringBuilder(line.length());
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (c == 0x1b) {
+                // ESC [ parameters final-byte, or ESC and one character.
+                if (i + 1 < line.length() && line.charAt(i + 1) == '[') {
+                    i += 2;
+                    while (i < line.length() && (line.charAt(i) < 0x40 || line.charAt(i) > 0x7e)) {
+                        i++;
+                    }
+                } else {
+                    i++;
+                }
+            } else if (c >= 0x20 && c != 0x7f || c == '\t') {
+                text.append(c);
+            }
+        }
+        return text.toString();
     }
 
     /** The QEMU binary: a path that must be executable, or a name found on the PATH. */
@@ -480,7 +525,7 @@ public final class GuestMachine implements AutoCloseable {
         return path.toAbsolutePath().toString().replace(",", ",,");
     }
 
-    private static String printable(byte[] bytes) {
+    private static String quoted(byte[] bytes) {
         StringBuilder text = new StringBuilder("\"");
         for (byte b : bytes) {
             text.append(b >= 0x20 && b < 0x7f ? Character.toString(b) : String.format("\\x%02x", b & 0xff));
