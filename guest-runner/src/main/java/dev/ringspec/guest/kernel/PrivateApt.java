@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * DIR/preferences.d/    empty (Dir::Etc::PreferencesParts): nor its pinning
  * DIR/status            empty (Dir::State::status): nothing counts as installed
  * DIR/state/lists/      the suites' package lists (Dir::State, Dir::State::Lists)
- * DIR/cache/            apt's binary caches (Dir::Cache)
+ * DIR/cache/            apt's package cache, pkgcache.bin (Dir::Cache)
  * </pre>
  *
  * Only {@code apt-get update}, {@code apt-cache} and {@code apt-get download} run with it; nothing is installed.
@@ -127,6 +127,9 @@ final class PrivateApt {
         }
         // As root apt fetches as the _apt user, who cannot write into a cache under /root; the files are ours.
         options.addAll(List.of("-o", "APT::Sandbox::User=root", "-o", "Acquire::Languages=none"));
+        // Keep apt's binary package cache (some systems' apt.conf switch it off), so that each apt-cache after the
+        // first reads it instead of parsing every list again; the source cache is not needed.
+        options.addAll(List.of("-o", "Dir::Cache::pkgcache=pkgcache.bin", "-o", "Dir::Cache::srcpkgcache="));
         return options;
     }
 
@@ -156,20 +159,8 @@ final class PrivateApt {
 
     /** {@code Package}/{@code Version} pairs of the packages whose names match {@code regex}. */
     List<Map.Entry<String, String>> versions(String regex) throws IOException {
-        Result names = run(command("apt-cache", "search", "--names-only", regex), null, Duration.ofMinutes(2));
-        List<String> packages = new ArrayList<>();
-        for (String line : names.output().split("\n")) {
-            int dash = line.indexOf(" - ");
-            if (dash > 0) {
-                packages.add(line.substring(0, dash));
-            }
-        }
-        if (packages.isEmpty()) {
-            return List.of();
-        }
-        List<String> show = command("apt-cache", "show");
-        show.addAll(packages);
-        Result stanzas = run(show, null, Duration.ofMinutes(2));
+        Result stanzas = run(command("apt-cache", "search", "--names-only", "--full", regex), null,
+                Duration.ofMinutes(2));
         List<Map.Entry<String, String>> found = new ArrayList<>();
         String name = null;
         for (String line : stanzas.output().split("\n")) {

@@ -22,8 +22,9 @@
  * A read on the port returns 0 while the host end is not connected; QEMU keeps what the host sends until the guest
  * opens its port. {@code src/test/resources/.../test-init.c} is a stand-in that does all of this.
  *
- * <p><b>Boot times</b> (QEMU start to hello, TCG, 2 cores shared with other builds, load average 10-14): 6.1 with
- * its six modules 6.4 s, 6.12 18.5 s, 7.2 15.2 s, 7.3-rc7 15.4 s; on an idle machine about 3-4 s each
- * (shared/reference/kernels.md).
+ * <p><b>Boot times</b>, QEMU start to hello with the stand-in /init, TCG, 2 cores shared with other builds (load
+ * average 12 to 17), eight boots of each: 6.1.192 (six modules loaded) 5.2 to 12.6 s, 6.12.118 6.3 to 18.5 s,
+ * 7.2.13 6.2 to 17.1 s, 7.3-rc7 11.6 to 16.5 s. On an idle machine about 3 to 4 s each
+ * (shared/reference/kernels.md); the default boot timeout, 120 s, leaves room for a loaded one.
  */
 package dev.ringspec.guest.machine;
