@@ -1,7 +1,9 @@
 package dev.ringspec.guest.machine;
 
 import dev.ringspec.guest.GuestUnavailableException;
+import dev.ringspec.guest.kernel.BzImage;
 import dev.ringspec.guest.kernel.KernelImage;
+import dev.ringspec.guest.kernel.KernelImageException;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -178,6 +180,12 @@ public final class GuestMachine implements AutoCloseable {
             if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
                 throw new IOException(file + " is not a readable file");
             }
+        }
+        try {
+            // QEMU's own words for a file that is no kernel mislead ("linux kernel too old to load a ram disk").
+            BzImage.read(kernel);
+        } catch (KernelImageException e) {
+            throw new GuestBootException(e.getMessage().replaceFirst("\\.$", ""));
         }
         Accelerator accelerator = options.accelerator() != null ? options.accelerator() : Accelerator.detect();
         Path workDir = Files.createTempDirectory("ringspec-guest-");

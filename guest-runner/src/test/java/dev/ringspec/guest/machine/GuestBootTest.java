@@ -141,6 +141,21 @@ class GuestBootTest {
         assertThat(qemusWith(dir)).isZero();
     }
 
+    @Test
+    void aFileThatIsNoKernelIsRefusedBeforeQemuStarts() throws Exception {
+        byte[] noise = new byte[1 << 20];
+        new Random(4).nextBytes(noise);
+        Path notAKernel = Files.write(dir.resolve("notakernel"), noise);
+        Path initrd = Files.write(dir.resolve("initrd"), new byte[512]);
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> GuestMachine.boot(notAKernel, initrd, GuestMachine.Options.defaults()))
+                .isInstanceOf(GuestBootException.class)
+                .hasMessage(notAKernel + " is not an x86 kernel image (it has no bzImage boot header): name a"
+                        + " bzImage or vmlinuz.");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
+        assertThat(qemusWith(dir)).isZero();
+    }
+
     /** QEMU processes whose command line names a file under {@code dir}. */
     static long qemusWith(Path dir) {
         return ProcessHandle.allProcesses().filter(process -> process.info().commandLine()

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ringspec.guest.GuestUnavailableException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -19,6 +22,17 @@ class GuestMachineTest {
 
     private Path file(String name) throws IOException {
         return Files.writeString(dir.resolve(name), "not booted by a fake");
+    }
+
+    /** A file with a valid x86 boot header (Documentation/arch/x86/boot.rst), which the fakes never boot. */
+    private Path fakeKernel() throws IOException {
+        ByteBuffer image = ByteBuffer.allocate(3 * 512 + 16).order(ByteOrder.LITTLE_ENDIAN);
+        image.put(0x1f1, (byte) 2);
+        image.putInt(0x1f4, 1);
+        image.putShort(0x1fe, (short) 0xaa55);
+        image.put(0x202, "HdrS".getBytes(StandardCharsets.US_ASCII));
+        image.putShort(0x206, (short) 0x020f);
+        return Files.write(dir.resolve("vmlinuz"), image.array());
     }
 
     private Path fakeQemu(String body) throws IOException {
@@ -49,7 +63,8 @@ class GuestMachineTest {
     void qemuRefusingTheImageIsReportedWithItsOwnWords() throws IOException {
         Path qemu = fakeQemu("echo 'qemu-system-x86_64: Error loading uncompressed kernel without PVH ELF Note' >&2\n"
                 + "exit 1");
-        assertThatThrownBy(() -> GuestMachine.boot(file("vmlinuz"), file("initrd"),
+        Path kernel = fakeKernel();
+        assertThatThrownBy(() -> GuestMachine.boot(kernel, file("initrd"),
                 GuestMachine.Options.defaults().withQemu(qemu.toString())))
                 .isInstanceOf(GuestBootException.class)
                 .hasMessageStartingWith("QEMU refused to boot the guest (status 1): qemu-system-x86_64: Error loading"
@@ -66,8 +81,9 @@ class GuestMachineTest {
                 + " done\n"
                 + "echo 'Booting the kernel.' > \"$c\"\n"
                 + "exec sleep 600");
+        Path kernel = fakeKernel();
         long start = System.nanoTime();
-        assertThatThrownBy(() -> GuestMachine.boot(file("vmlinuz"), file("initrd"),
+        assertThatThrownBy(() -> GuestMachine.boot(kernel, file("initrd"),
                 GuestMachine.Options.defaults().withQemu(qemu.toString()).withBootTimeout(Duration.ofSeconds(2))))
                 .isInstanceOfSatisfying(GuestBootException.class,
                         e -> assertThat(e.consoleTail()).containsExactly("Booting the kernel."))
