@@ -287,10 +287,20 @@ public final class GuestMachine implements AutoCloseable {
         }
         if (System.nanoTime() - deadlineNanos > 0) {
             String panic = panicLine();
-            throw new GuestBootException(panic != null
-                    ? "the kernel " + kernel.getFileName() + " panicked while booting (" + panic + ")"
-                    : "the guest (kernel " + kernel.getFileName() + ") did not say hello within "
-                            + options.bootTimeout().toSeconds() + " s", consoleTail());
+            List<String> tail = consoleTail();
+            String within = " within " + options.bootTimeout().toSeconds() + " s";
+            if (panic != null) {
+                throw new GuestBootException("the kernel " + kernel.getFileName() + " panicked while booting ("
+                        + panic + ")", tail);
+            }
+            if (!tail.isEmpty() && tail.getLast().startsWith("Booting from ROM")) {
+                // SeaBIOS's last words before it jumps into the image; the kernel prints even under "quiet" once
+                // it runs into trouble, so silence after them is a kernel that never got going.
+                throw new GuestBootException("the kernel " + kernel.getFileName() + " printed nothing" + within
+                        + " after the firmware started it: is the image corrupt?", tail);
+            }
+            throw new GuestBootException("the guest (kernel " + kernel.getFileName() + ") did not say hello"
+                    + within, tail);
         }
     }
 
