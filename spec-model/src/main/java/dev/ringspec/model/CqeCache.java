@@ -214,8 +214,9 @@ final class CqeCache {
     }
 
     /**
-     * {@code __io_cqring_overflow_flush}, the {@code need_resched()} branch ({@link Choice#OVERFLOW_FLUSH_RESCHEDULES}):
-     * empty the cached range (and so any stale one) and post what is there.
+     * {@code __io_cqring_overflow_flush}, the {@code need_resched()} branch
+     * ({@link Choice#OVERFLOW_FLUSH_RESCHEDULES}): empty the cached range (and so any stale one) and post what is
+     * there.
      */
     void emptyAndPost() {
         cqeSentinel = cqeCached;

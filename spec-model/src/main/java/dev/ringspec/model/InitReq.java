@@ -49,9 +49,10 @@ final class InitReq {
     private static final int BUF_INDEX_WORD = (int) (IoUringSqe.BUF_INDEX_OFFSET / Long.BYTES);
 
     private final KernelProfile profile;
+    private final int opLast;
     private final int flags;
     private final RuleSink rules;
-    private final IoIssueDefs defs;
+    private final OpDef[] defs;
     private final SqRing sq;
     private final Restrictions restrictions;
     private final Drain drain;
@@ -65,7 +66,8 @@ final class InitReq {
     InitReq(KernelProfile profile, IoIssueDefs defs, int flags, RuleSink rules, SqRing sq, Restrictions restrictions,
             Drain drain, IssueContext ctx, Set<Mutant> mutants) {
         this.profile = profile;
-        this.defs = defs;
+        this.opLast = profile.opLast();
+        this.defs = defs.table();
         this.flags = flags;
         this.rules = rules;
         this.sq = sq;
@@ -81,7 +83,10 @@ final class InitReq {
         this.sqeShift = regions.sqeShift();
     }
 
-    /** {@code io_init_req}: the checks in the kernel's order; 0 or the request's {@code -errno}. */
+    /**
+     * {@code io_init_req}: the checks in the kernel's order; 0 or the request's {@code -errno}. Rare checks live in
+     * small methods of their own, so this one stays small enough for the JIT to inline into the submit loop.
+     */
     int initReq(Req req, int sqeIndex) {
         // The SQE's first 64 bytes in one copy (one bounds and liveness check instead of one per field); each field
         // is still read once, as the kernel's READ_ONCEs do.
@@ -93,39 +98,66 @@ final class InitReq {
         int sqeFlags = (int) (word0 >>> 8) & 0xff;
         req.init(opcode, sqeFlags, w[USER_DATA_WORD]);
         // io_init_req: opcode >= IORING_OP_LAST -> -EINVAL (req->opcode reset to 0)
-        if (opcode >= profile.opLast()) {
-            rules.fire(Rules.INIT_REQ_UNKNOWN_OPCODE, opcode);
-            req.resetOpcode();
-            return mWrongErrnoInvalidOpcode ? -EOPNOTSUPP : -EINVAL;
+        if (opcode >= opLast) {
+            return unknownOpcode(req, opcode);
         }
-        OpDef def = defs.def(opcode);
+        OpDef def = defs[opcode];
+        req.def(def);
+        int ret;
         // io_init_req (6.19+): a 128-byte opcode on a ring without SQE128 needs SQE_MIXED, both halves within
         // to_submit and not the last physical slot; it then takes two ring positions
-        if (def.has(OpDef.SQE128) && (flags & IORING_SETUP_SQE128) == 0) {
-            if (!sq.takeSecondHalf(sqeIndex)) {
-                rules.fire(Rules.INIT_REQ_SQE128_NO_ROOM, req.userData());
-                return -EINVAL;
-            }
-            rules.fire(Rules.INIT_REQ_SQE128_TWO_POSITIONS, req.userData());
+        if (def.has(OpDef.SQE128) && (flags & IORING_SETUP_SQE128) == 0 && (ret = initSqe128(req, sqeIndex)) != 0) {
+            return ret;
         }
-        if ((sqeFlags & ~SQE_COMMON_FLAGS) != 0) {
-            int ret = initUncommonFlags(req, def, sqeFlags);
-            if (ret != 0) {
-                return ret;
-            }
+        if ((sqeFlags & ~SQE_COMMON_FLAGS) != 0 && (ret = initUncommonFlags(req, def, sqeFlags)) != 0) {
+            return ret;
         }
-        if (restrictions.enforcedOnSqes() || drain.slowPath()) {
-            // io_init_req: io_check_restriction -> -EACCES
-            if (restrictions.enforcedOnSqes() && !restrictions.checkSqe(opcode, sqeFlags)) {
-                rules.fire(Rules.CHECK_RESTRICTION, req.userData());
-                return -EACCES;
-            }
-            drain.initReq(req);
+        if ((restrictions.enforcedOnSqes() || drain.slowPath())
+                && (ret = initRestrictedOrDraining(req, opcode, sqeFlags)) != 0) {
+            return ret;
         }
         if (!def.modelled()) {
             throw notModelled(opcode);
         }
+        long bufWord = w[BUF_INDEX_WORD];
         int ioprio = (short) (word0 >>> 16);
+        if ((ioprio != 0 || (flags & IORING_SETUP_IOPOLL) != 0 || (short) (bufWord >>> 16) != 0)
+                && (ret = initPrioPollPersonality(req, def, ioprio, bufWord)) != 0) {
+            return ret;
+        }
+        req.initFields(word0, w[OFF_WORD], w[ADDR_WORD], w[LEN_WORD], bufWord);
+        // io_init_req: def->prep
+        return def.prep().prep(req, ctx);
+    }
+
+    private int unknownOpcode(Req req, int opcode) {
+        rules.fire(Rules.INIT_REQ_UNKNOWN_OPCODE, opcode);
+        req.resetOpcode();
+        return mWrongErrnoInvalidOpcode ? -EOPNOTSUPP : -EINVAL;
+    }
+
+    private int initSqe128(Req req, int sqeIndex) {
+        if (!sq.takeSecondHalf(sqeIndex)) {
+            rules.fire(Rules.INIT_REQ_SQE128_NO_ROOM, req.userData());
+            return -EINVAL;
+        }
+        rules.fire(Rules.INIT_REQ_SQE128_TWO_POSITIONS, req.userData());
+        return 0;
+    }
+
+    /** {@code io_init_req}, the slow block for restricted rings and while draining. */
+    private int initRestrictedOrDraining(Req req, int opcode, int sqeFlags) {
+        // io_init_req: io_check_restriction -> -EACCES
+        if (restrictions.enforcedOnSqes() && !restrictions.checkSqe(opcode, sqeFlags)) {
+            rules.fire(Rules.CHECK_RESTRICTION, req.userData());
+            return -EACCES;
+        }
+        drain.initReq(req);
+        return 0;
+    }
+
+    /** {@code io_init_req}, after the opcode is known: ioprio, iopoll, personality, in that order. */
+    private int initPrioPollPersonality(Req req, OpDef def, int ioprio, long bufWord) {
         // io_init_req: ioprio on an opcode without ioprio support -> -EINVAL
         if (ioprio != 0 && !def.has(OpDef.IOPRIO)) {
             rules.fire(Rules.INIT_REQ_IOPRIO, req.userData());
@@ -136,17 +168,12 @@ final class InitReq {
             rules.fire(Rules.INIT_REQ_IOPOLL, req.userData());
             return -EINVAL;
         }
-        long bufWord = w[BUF_INDEX_WORD];
         // io_init_req: an unknown personality (bytes 42-43) -> -EINVAL (the model registers none)
         if ((short) (bufWord >>> 16) != 0) {
             rules.fire(Rules.INIT_REQ_PERSONALITY, req.userData());
             return -EINVAL;
         }
-        long lenWord = w[LEN_WORD];
-        req.initFields(ioprio, (int) (word0 >>> 32), w[OFF_WORD], w[ADDR_WORD], (int) lenWord,
-                (int) (lenWord >>> 32), (int) bufWord & 0xffff, (int) (bufWord >>> 16) & 0xffff);
-        // io_init_req: def->prep
-        return def.prep().prep(req, ctx);
+        return 0;
     }
 
     /** {@code io_init_req}, the checks for SQE flags beyond the common ones (kept apart: the hot path has none). */

@@ -42,6 +42,11 @@ final class IoIssueDefs {
         return defs[opcode];
     }
 
+    /** The table itself, indexed by opcode, for io_init_req's hot path (callers must not write it). */
+    OpDef[] table() {
+        return defs;
+    }
+
     private static String name(int opcode) {
         String n = UapiNames.OPCODES.get(opcode);
         return n == null ? "OP_" + opcode : UapiNames.shortName(n);

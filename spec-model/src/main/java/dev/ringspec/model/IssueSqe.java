@@ -23,7 +23,6 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
     private final int flags;
     private final int fd;
     private final RuleSink rules;
-    private final IoIssueDefs defs;
     private final Completion completion;
     private final Drain drain;
     private final TaskWork taskWork;
@@ -37,7 +36,6 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
             TaskWork taskWork, FileTable files, BufferTable buffers) {
         this.kernel = kernel;
         this.profile = kernel.profile();
-        this.defs = kernel.issueDefs();
         this.flags = flags;
         this.fd = fd;
         this.rules = rules;
@@ -73,7 +71,7 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
 
     /** {@code io_issue_sqe}: the opcode's issue, then what its answer means. */
     private void issueSqe(Req req) {
-        OpDef def = defs.def(req.opcode());
+        OpDef def = req.def();
         // io_assign_file: an opcode that needs a file and has none -> -EBADF
         if (def.has(OpDef.NEEDS_FILE) && !assignFile(req)) {
             completion.reqDeferFailed(req, -EBADF);

@@ -37,7 +37,8 @@ final class Nop {
             return -EINVAL;
         }
         // io_nop_prep: NOP_CQE32 needs a CQE32 or CQE_MIXED ring -> -EINVAL
-        if ((nopFlags & IORING_NOP_CQE32) != 0 && (ctx.setupFlags() & (IORING_SETUP_CQE32 | IORING_SETUP_CQE_MIXED)) == 0) {
+        if ((nopFlags & IORING_NOP_CQE32) != 0
+                && (ctx.setupFlags() & (IORING_SETUP_CQE32 | IORING_SETUP_CQE_MIXED)) == 0) {
             ctx.fire(Rules.NOP_PREP_CQE32_NEEDS_BIG_CQ, req.userData());
             return -EINVAL;
         }

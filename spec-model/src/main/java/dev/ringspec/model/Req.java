@@ -26,14 +26,13 @@ public final class Req {
     private int opcode;
     private int flags;
     private long userData;
-    private int ioprio;
-    private int fd;
+    // The SQE's generic words as io_init_req read them (little-endian): decoded by the accessors, so init stores
+    // five words instead of eight fields.
+    private long word0;
     private long off;
     private long addr;
-    private int len;
-    private int opFlags;
-    private int bufIndex;
-    private int personality;
+    private long lenWord;
+    private long bufWord;
 
     private int res;
     private int cqeFlags;
@@ -41,6 +40,7 @@ public final class Req {
     private long big0;
     private long big1;
 
+    private OpDef def;
     private Req link;
     private int twAction;
     private Object opState;
@@ -55,15 +55,16 @@ public final class Req {
         this.userData = userData;
     }
 
-    void initFields(int ioprio, int fd, long off, long addr, int len, int opFlags, int bufIndex, int personality) {
-        this.ioprio = ioprio;
-        this.fd = fd;
-        this.off = off;
-        this.addr = addr;
-        this.len = len;
-        this.opFlags = opFlags;
-        this.bufIndex = bufIndex;
-        this.personality = personality;
+    /**
+     * The generic fields from the SQE's little-endian words: {@code word0} (opcode, flags, ioprio, fd),
+     * {@code off}, {@code addr}, {@code lenWord} (len, op_flags) and {@code bufWord} (buf_index, personality).
+     */
+    void initFields(long sqeWord0, long sqeOff, long sqeAddr, long sqeLenWord, long sqeBufWord) {
+        this.word0 = sqeWord0;
+        this.off = sqeOff;
+        this.addr = sqeAddr;
+        this.lenWord = sqeLenWord;
+        this.bufWord = sqeBufWord;
     }
 
     /** Back to a pooled request. */
@@ -83,6 +84,15 @@ public final class Req {
         return opcode;
     }
 
+    /** The opcode's table entry, set by io_init_req once the opcode is known to be valid. */
+    OpDef def() {
+        return def;
+    }
+
+    void def(OpDef entry) {
+        this.def = entry;
+    }
+
     void resetOpcode() {
         opcode = 0;
     }
@@ -97,12 +107,12 @@ public final class Req {
     }
 
     public int ioprio() {
-        return ioprio;
+        return (short) (word0 >>> 16);
     }
 
     /** {@code sqe->fd}. */
     public int fd() {
-        return fd;
+        return (int) (word0 >>> 32);
     }
 
     /** {@code sqe->off} (also {@code addr2}). */
@@ -117,21 +127,21 @@ public final class Req {
 
     /** {@code sqe->len}. */
     public int len() {
-        return len;
+        return (int) lenWord;
     }
 
     /** The opcode's flags word at byte 28 ({@code rw_flags}, {@code nop_flags}, ... in the union). */
     public int opFlags() {
-        return opFlags;
+        return (int) (lenWord >>> 32);
     }
 
     /** {@code sqe->buf_index}. */
     public int bufIndex() {
-        return bufIndex;
+        return (int) bufWord & 0xffff;
     }
 
     public int personality() {
-        return personality;
+        return (int) (bufWord >>> 16) & 0xffff;
     }
 
     /** The opcode's own state: whatever its prep put here, cleared when the request is freed. */

@@ -98,7 +98,8 @@ final class ResizeRings {
         int cqTail = readOnce(old, RingGeometry.CQ_TAIL);
         int cqHead = readOnce(old, RingGeometry.CQ_HEAD);
         // io_register_resize_rings: pending SQEs or CQEs that do not fit -> -EOVERFLOW, ring untouched
-        if (Integer.compareUnsigned(sqTail - sqHead, newSq) > 0 || Integer.compareUnsigned(cqTail - cqHead, newCq) > 0) {
+        if (Integer.compareUnsigned(sqTail - sqHead, newSq) > 0
+                || Integer.compareUnsigned(cqTail - cqHead, newCq) > 0) {
             rules.fire(Rules.RESIZE_PENDING_DO_NOT_FIT, 0);
             arena.close();
             return -EOVERFLOW;

@@ -11,7 +11,8 @@
  * {@code io_task_work.func} does). The life of a request:
  * <pre>
  *  ModelIoUring (syscalls)      setup: IoUringSetup (sanitise, fill_params, rings_size, regions)
- *   │                           register: Register ── ResizeRings, Query, Restrictions, Rsrc ── FileTable, BufferTable
+ *   │                           register: Register ── ResizeRings, Query, Restrictions,
+ *   │                                     Rsrc ── FileTable, BufferTable
  *   └ enter ── ModelRing (io_ring_ctx: flags, owner IoUringTask, Regions, the parts below)
  *       SubmitSqes.submitSqes ── SqRing.getSqe (cached head, SQ array, dropped)
  *         │   InitReq.initReq (checks in order; Restrictions; Drain.initDrain) ── IoIssueDefs[opcode].prep

@@ -44,4 +44,39 @@ class KernelProfileTest {
         assertThat(p.sqeFlags()).isEqualTo(0x7f);
         assertThat(p.maxRestrictions()).isEqualTo(103);
     }
+
+    @Test
+    void laterProfilesSayWhatChangedFrom618() {
+        KernelProfile p619 = KernelProfile.LINUX_6_19;
+        assertThat(List.of(p619.opLast(), p619.registerLast(), p619.setupFlags(), p619.nrQueryOpcodes()))
+                .containsExactly(65, 37, 0xfffff, 3);
+        assertThat(List.of(p619.sqeMixed(), p619.sqRewind(), p619.resizeWritesSqArray(), p619.resizeSanitises(),
+                p619.splitRestrictions(), p619.blindRestrictionsAndFilters()))
+                .containsExactly(true, false, true, true, false, false);
+        for (KernelProfile p : List.of(KernelProfile.LINUX_7_0, KernelProfile.LINUX_7_1)) {
+            assertThat(List.of(p.opLast(), p.registerLast(), p.setupFlags(), p.features(), p.enterFlags(),
+                    p.sqeFlags(), p.nrQueryOpcodes())).as(p.version())
+                    .containsExactly(65, 38, 0x1fffff, 0x3ffff, 0xff, 0x7f, 3);
+            assertThat(List.of(p.sqeMixed(), p.sqRewind(), p.resizeWritesSqArray(), p.resizeSanitises(),
+                    p.splitRestrictions(), p.blindRestrictionsAndFilters())).as(p.version())
+                    .containsOnly(true);
+        }
+        assertThat(KernelProfile.LINUX_7_1.version()).isEqualTo("7.1");
+    }
+
+    @Test
+    void builderKeepsWhatItIsNotToldAndTakesOpcodesBelowOpLast() {
+        OpDef echo = new OpDef(0x16, "READ", 0, (req, ctx) -> 0, (req, ctx) -> OpDef.COMPLETE);
+        KernelProfile withRead = KernelProfile.LINUX_6_18.toBuilder().opcode(echo).build();
+        assertThat(withRead.opLast()).isEqualTo(63);
+        assertThat(withRead.maxRestrictions()).isEqualTo(103);
+        assertThat(withRead.opcodes()).containsExactly(echo);
+        assertThat(KernelProfile.LINUX_6_18.opcodes()).isEmpty();
+        OpDef again = new OpDef(0x16, "READ2", 0, (req, ctx) -> 0, (req, ctx) -> OpDef.COMPLETE);
+        assertThat(withRead.toBuilder().opcode(again).build().opcodes()).containsExactly(again);
+        OpDef tooHigh = new OpDef(63, "NOP128", 0, (req, ctx) -> 0, (req, ctx) -> OpDef.COMPLETE);
+        assertThatThrownBy(() -> KernelProfile.LINUX_6_18.toBuilder().opcode(tooHigh).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("IORING_OP_LAST");
+        assertThatThrownBy(() -> KernelProfile.builder("0.1").build()).isInstanceOf(IllegalArgumentException.class);
+    }
 }
