@@ -63,6 +63,8 @@ public final class KernelImages {
     private final Path cacheRoot;
     private final Duration maxListAge;
     private final PrivateApt.Mirrors mirrors;
+    /** Debian specs already resolved by this instance, reused while younger than the lists' age limit. */
+    private final Map<String, Map.Entry<KernelImage, Instant>> resolved = new ConcurrentHashMap<>();
 
     /**
      * @param cacheRoot  the ringspec cache directory ({@code CACHE/ringspec})
@@ -100,7 +102,16 @@ public final class KernelImages {
                 yield new KernelImage(spec.text(), "", "", header.release(), file.image().toAbsolutePath(),
                         List.of(), Optional.empty());
             }
-            case KernelSpec.Debian debian -> resolveDebian(debian);
+            case KernelSpec.Debian debian -> {
+                Map.Entry<KernelImage, Instant> earlier = resolved.get(debian.text());
+                if (earlier != null && earlier.getValue().isAfter(Instant.now().minus(maxListAge))
+                        && Files.exists(earlier.getKey().image())) {
+                    yield earlier.getKey();
+                }
+                KernelImage image = resolveDebian(debian);
+                resolved.put(debian.text(), Map.entry(image, Instant.now()));
+                yield image;
+            }
         };
     }
 

@@ -9,7 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * DIR/preferences.d/    empty (Dir::Etc::PreferencesParts): nor its pinning
  * DIR/status            empty (Dir::State::status): nothing counts as installed
  * DIR/state/lists/      the suites' package lists (Dir::State, Dir::State::Lists)
- * DIR/cache/            apt's binary caches (Dir::Cache)
+ * DIR/cache/            apt's package cache, pkgcache.bin (Dir::Cache)
  * </pre>
  *
  * Only {@code apt-get update}, {@code apt-cache} and {@code apt-get download} run with it; nothing is installed.
@@ -44,35 +44,67 @@ final class PrivateApt {
             String archive = System.getenv("RINGSPEC_DEBIAN_MIRROR");
             String security = System.getenv("RINGSPEC_DEBIAN_SECURITY_MIRROR");
             if (archive == null || security == null) {
-                String found = null;
-                String foundSecurity = null;
+                Mirrors system;
                 try {
-                    Result targets = run(List.of("apt-get", "indextargets", "--format",
-                            "$(ORIGIN)\t$(LABEL)\t$(REPO_URI)"), null, Duration.ofSeconds(30));
-                    for (String line : targets.output().split("\n")) {
-                        String[] fields = line.split("\t");
-                        if (fields.length == 3 && fields[0].equals("Debian")) {
-                            if (fields[1].equals("Debian") && found == null) {
-                                found = fields[2];
-                            } else if (fields[1].equals("Debian-Security") && foundSecurity == null) {
-                                foundSecurity = fields[2];
-                            }
-                        }
+                    system = fromIndexTargets(run(List.of("apt-get", "indextargets", "--format",
+                            "$(ORIGIN)\t$(LABEL)\t$(REPO_URI)"), null, Duration.ofSeconds(30)).output(), "");
+                    if (system.archive().isEmpty()) {
+                        // Without the system's lists (never updated, or cleaned) apt knows no origins; the suite
+                        // names in its sources still tell a Debian archive.
+                        system = fromIndexTargets("", run(List.of("apt-get", "indextargets", "--no-release-info",
+                                "--format", "$(RELEASE)\t$(REPO_URI)"), null, Duration.ofSeconds(30)).output());
                     }
                 } catch (IOException e) {
-                    found = null;
+                    system = new Mirrors("", "");
                 }
-                archive = archive != null ? archive : found;
-                security = security != null ? security : Objects.requireNonNullElse(foundSecurity, "");
+                archive = archive != null ? archive : system.archive();
+                security = security != null ? security : system.security();
             }
-            if (archive == null || archive.isBlank()) {
+            if (archive.isBlank()) {
                 throw new GuestUnavailableException(GuestUnavailableException.Reason.DOWNLOAD_UNAVAILABLE,
                         "No Debian archive is configured in this system's apt sources: set RINGSPEC_DEBIAN_MIRROR"
                                 + " to a Debian archive URI, or name a kernel image file.");
             }
             return new Mirrors(archive, security);
         }
+
+        /**
+         * The archives named in {@code apt-get indextargets} output: {@code withOrigins} in the format
+         * {@code ORIGIN LABEL REPO_URI} (labels Debian and Debian-Security), else {@code withSuites} in the format
+         * {@code RELEASE REPO_URI} (a Debian suite name, or one ending in {@code -security}); fields tab-separated.
+         */
+        static Mirrors fromIndexTargets(String withOrigins, String withSuites) {
+            String archive = "";
+            String security = "";
+            for (String line : withOrigins.split("\n")) {
+                String[] fields = line.split("\t");
+                if (fields.length == 3 && fields[0].equals("Debian")) {
+                    if (fields[1].equals("Debian") && archive.isEmpty()) {
+                        archive = fields[2];
+                    } else if (fields[1].equals("Debian-Security") && security.isEmpty()) {
+                        security = fields[2];
+                    }
+                }
+            }
+            for (String line : withSuites.split("\n")) {
+                String[] fields = line.split("\t");
+                if (fields.length != 2) {
+                    continue;
+                }
+                if (DEBIAN_SUITES.contains(fields[0]) && archive.isEmpty()) {
+                    archive = fields[1];
+                } else if (fields[0].endsWith("-security") && security.isEmpty()
+                        && DEBIAN_SUITES.contains(fields[0].substring(0, fields[0].length() - "-security".length()))) {
+                    security = fields[1];
+                }
+            }
+            return new Mirrors(archive, security);
+        }
     }
+
+    /** Debian's suite names, to recognise a Debian archive in the system's sources when apt has no lists. */
+    static final Set<String> DEBIAN_SUITES = Set.of("bullseye", "bookworm", "trixie", "forky",
+            "duke", "sid", "oldoldstable", "oldstable", "stable", "testing", "unstable");
 
     /** A finished command: its exit status and its standard output and error, merged. */
     record Result(int status, String output) {
@@ -127,6 +159,9 @@ final class PrivateApt {
         }
         // As root apt fetches as the _apt user, who cannot write into a cache under /root; the files are ours.
         options.addAll(List.of("-o", "APT::Sandbox::User=root", "-o", "Acquire::Languages=none"));
+        // Keep apt's binary package cache (some systems' apt.conf switch it off), so that each apt-cache after the
+        // first reads it instead of parsing every list again; the source cache is not needed.
+        options.addAll(List.of("-o", "Dir::Cache::pkgcache=pkgcache.bin", "-o", "Dir::Cache::srcpkgcache="));
         return options;
     }
 
@@ -156,20 +191,8 @@ final class PrivateApt {
 
     /** {@code Package}/{@code Version} pairs of the packages whose names match {@code regex}. */
     List<Map.Entry<String, String>> versions(String regex) throws IOException {
-        Result names = run(command("apt-cache", "search", "--names-only", regex), null, Duration.ofMinutes(2));
-        List<String> packages = new ArrayList<>();
-        for (String line : names.output().split("\n")) {
-            int dash = line.indexOf(" - ");
-            if (dash > 0) {
-                packages.add(line.substring(0, dash));
-            }
-        }
-        if (packages.isEmpty()) {
-            return List.of();
-        }
-        List<String> show = command("apt-cache", "show");
-        show.addAll(packages);
-        Result stanzas = run(show, null, Duration.ofMinutes(2));
+        Result stanzas = run(command("apt-cache", "search", "--names-only", "--full", regex), null,
+                Duration.ofMinutes(2));
         List<Map.Entry<String, String>> found = new ArrayList<>();
         String name = null;
         for (String line : stanzas.output().split("\n")) {

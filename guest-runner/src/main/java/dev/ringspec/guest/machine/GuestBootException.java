@@ -16,6 +16,12 @@ public final class GuestBootException extends Exception {
         this.consoleTail = List.copyOf(consoleTail);
     }
 
+    /** A boot refused before QEMU started: the sentence alone. */
+    public GuestBootException(String sentence) {
+        super(sentence + ".");
+        this.consoleTail = List.of();
+    }
+
     /** The console's last lines when the boot was given up. */
     public List<String> consoleTail() {
         return consoleTail;

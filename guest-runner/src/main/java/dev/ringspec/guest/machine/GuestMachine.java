@@ -1,6 +1,9 @@
 package dev.ringspec.guest.machine;
 
 import dev.ringspec.guest.GuestUnavailableException;
+import dev.ringspec.guest.kernel.BzImage;
+import dev.ringspec.guest.kernel.KernelImage;
+import dev.ringspec.guest.kernel.KernelImageException;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -147,6 +150,23 @@ public final class GuestMachine implements AutoCloseable {
     }
 
     /**
+     * Boots a resolved kernel with an initramfs (written, gzip-compressed, to a temporary file that is removed once
+     * QEMU has loaded it) and waits for the guest's hello.
+     *
+     * @see #boot(Path, Path, Options)
+     */
+    public static GuestMachine boot(KernelImage kernel, Initramfs initramfs, Options options)
+            throws GuestUnavailableException, GuestBootException, IOException {
+        Path initrd = Files.createTempFile("ringspec-initrd-", ".cpio.gz");
+        try {
+            initramfs.write(initrd, true);
+            return boot(kernel.image(), initrd, options);
+        } finally {
+            Files.deleteIfExists(initrd);
+        }
+    }
+
+    /**
      * Boots {@code kernel} with {@code initrd} and waits for the guest's hello.
      *
      * @throws GuestUnavailableException QEMU is not installed
@@ -160,6 +180,12 @@ public final class GuestMachine implements AutoCloseable {
             if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
                 throw new IOException(file + " is not a readable file");
             }
+        }
+        try {
+            // QEMU's own words for a file that is no kernel mislead ("linux kernel too old to load a ram disk").
+            BzImage.read(kernel);
+        } catch (KernelImageException e) {
+            throw new GuestBootException(e.getMessage().replaceFirst("\\.$", ""));
         }
         Accelerator accelerator = options.accelerator() != null ? options.accelerator() : Accelerator.detect();
         Path workDir = Files.createTempDirectory("ringspec-guest-");
@@ -247,7 +273,7 @@ public final class GuestMachine implements AutoCloseable {
         }
         connected.configureBlocking(true);
         if (!Arrays.equals(hello.array(), HELLO)) {
-            throw new GuestBootException("the guest's /init said " + printable(hello.array()) + " where the hello "
+            throw new GuestBootException("the guest's /init said " + quoted(hello.array()) + " where the hello "
                     + new String(HELLO, StandardCharsets.US_ASCII) + " was expected: is /init the ringspec agent?",
                     consoleTail());
         }
@@ -261,10 +287,20 @@ public final class GuestMachine implements AutoCloseable {
         }
         if (System.nanoTime() - deadlineNanos > 0) {
             String panic = panicLine();
-            throw new GuestBootException(panic != null
-                    ? "the kernel " + kernel.getFileName() + " panicked while booting (" + panic + ")"
-                    : "the guest (kernel " + kernel.getFileName() + ") did not say hello within "
-                            + options.bootTimeout().toSeconds() + " s", consoleTail());
+            List<String> tail = consoleTail();
+            String within = " within " + options.bootTimeout().toSeconds() + " s";
+            if (panic != null) {
+                throw new GuestBootException("the kernel " + kernel.getFileName() + " panicked while booting ("
+                        + panic + ")", tail);
+            }
+            if (!tail.isEmpty() && tail.getLast().startsWith("Booting from ROM")) {
+                // SeaBIOS's last words before it jumps into the image; the kernel prints even under "quiet" once
+                // it runs into trouble, so silence after them is a kernel that never got going.
+                throw new GuestBootException("the kernel " + kernel.getFileName() + " printed nothing" + within
+                        + " after the firmware started it: is the image corrupt?", tail);
+            }
+            throw new GuestBootException("the guest (kernel " + kernel.getFileName() + ") did not say hello"
+                    + within, tail);
         }
     }
 
@@ -378,6 +414,10 @@ public final class GuestMachine implements AutoCloseable {
             machine.stopWatchdog();
             machine.qemu.destroyForcibly();
         }
+        for (GuestMachine machine : RUNNING) {
+            machine.waitForExit(Duration.ofSeconds(2));
+            deleteTree(machine.workDir);
+        }
     }
 
     /**
@@ -386,7 +426,8 @@ public final class GuestMachine implements AutoCloseable {
      */
     private void startWatchdog(Path pidFile) throws IOException {
         Process shell = new ProcessBuilder("/bin/sh", "-c",
-                "while read -r _; do :; done; p=$(cat \"$1\" 2>/dev/null) && [ \"$p\" = \"$2\" ] && kill -9 \"$2\"",
+                "while read -r _; do :; done; p=$(cat \"$1\" 2>/dev/null) && [ \"$p\" = \"$2\" ] && kill -9 \"$2\";"
+                        + " d=${1%/*}; rm -f \"$d\"/port.sock \"$d\"/console.log \"$d\"/qemu.log \"$1\"; rmdir \"$d\"",
                 "ringspec-qemu-watchdog", pidFile.toString(), Long.toString(qemu.pid()))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(ProcessBuilder.Redirect.DISCARD)
@@ -442,12 +483,34 @@ public final class GuestMachine implements AutoCloseable {
         }
         List<String> lines = new ArrayList<>();
         for (String line : new String(tail, StandardCharsets.UTF_8).split("\n")) {
-            String clean = line.replace("\r", "").stripTrailing();
+            String clean = printable(line).stripTrailing();
             if (!clean.isEmpty()) {
                 lines.add(clean);
             }
         }
         return List.copyOf(lines.subList(Math.max(0, lines.size() - count), lines.size()));
+    }
+
+    /** A console line without terminal escapes (SeaBIOS resets the screen with ESC c) or other control bytes. */
+    static String printable(String line) {
+        StringBuilder text = new StringBuilder(line.length());
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (c == 0x1b) {
+                // ESC [ parameters final-byte, or ESC and one character.
+                if (i + 1 < line.length() && line.charAt(i + 1) == '[') {
+                    i += 2;
+                    while (i < line.length() && (line.charAt(i) < 0x40 || line.charAt(i) > 0x7e)) {
+                        i++;
+                    }
+                } else {
+                    i++;
+                }
+            } else if (c >= 0x20 && c != 0x7f || c == '\t') {
+                text.append(c);
+            }
+        }
+        return text.toString();
     }
 
     /** The QEMU binary: a path that must be executable, or a name found on the PATH. */
@@ -480,7 +543,7 @@ public final class GuestMachine implements AutoCloseable {
         return path.toAbsolutePath().toString().replace(",", ",,");
     }
 
-    private static String printable(byte[] bytes) {
+    private static String quoted(byte[] bytes) {
         StringBuilder text = new StringBuilder("\"");
         for (byte b : bytes) {
             text.append(b >= 0x20 && b < 0x7f ? Character.toString(b) : String.format("\\x%02x", b & 0xff));

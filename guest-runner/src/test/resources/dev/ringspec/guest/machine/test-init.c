@@ -64,7 +64,10 @@ int main(void) {
     mount("proc", "/proc", "proc", 0, NULL);
     mount("sysfs", "/sys", "sysfs", 0, NULL);
     if (access("/fail", F_OK) == 0) return 3;
-    if (access("/hang", F_OK) == 0) for (;;) pause();
+    if (access("/hang", F_OK) == 0) {
+        fprintf(stderr, "test-init: hanging, as /hang asks\n");
+        for (;;) pause();
+    }
     load_modules();
     int port = open_port();
     if (port < 0) {
