@@ -1029,43 +1029,40 @@ static void serve(struct request *q) {
     free(q);
 }
 
-/* ---- one thread per host thread ---- */
+/* ---- one thread per host thread, and who reads the channel ---- */
 
+/*
+ * Each host thread is served by a thread of its own here (the kernel's task for its rings). Whoever holds the
+ * reader role reads the next frame: a frame for the reader itself is served at once, still holding the role, so a
+ * host thread calling again and again costs no hand-over between threads; a frame for another thread is queued
+ * there and the role goes with it. A call that blocks (a wait for completions) must not stop the channel: the
+ * main thread takes the role over from a thread that has been executing for two of its 2 ms ticks.
+ */
 struct worker {
     uint32_t thread;
     pthread_t pthread;
-    pthread_mutex_t m;
     pthread_cond_t c;
     struct request *head, *tail;
     int ending;
     struct worker *next;
 };
 static struct worker *workers;
+static pthread_mutex_t sched = PTHREAD_MUTEX_INITIALIZER; /* workers, queues and the role */
+static pthread_cond_t main_cv = PTHREAD_COND_INITIALIZER;
+#define MAIN_HOLDER ((struct worker *)1)
+static struct worker *holder;   /* NULL: nobody; MAIN_HOLDER: the main thread; else that worker */
+static int holder_executing;    /* the holder is serving a call, not reading */
+static uint64_t executing_generation;
 
-static void *worker_main(void *arg) {
-    struct worker *w = arg;
-    for (;;) {
-        pthread_mutex_lock(&w->m);
-        while (!w->head && !w->ending) pthread_cond_wait(&w->c, &w->m);
-        struct request *q = w->head;
-        if (q) {
-            w->head = q->next;
-            if (!w->head) w->tail = NULL;
-        }
-        int ending = w->ending && !q;
-        pthread_mutex_unlock(&w->m);
-        if (ending) return NULL;
-        serve(q);
-    }
-}
+static void *worker_main(void *arg);
 
+/* The worker of a host thread, created on first use. Called with sched held. */
 static struct worker *worker_for(uint32_t thread) {
     for (struct worker *w = workers; w; w = w->next)
-        if (w->thread == thread) return w;
+        if (w->thread == thread && !w->ending) return w;
     struct worker *w = calloc(1, sizeof *w);
     if (!w) die("out of memory");
     w->thread = thread;
-    pthread_mutex_init(&w->m, NULL);
     pthread_cond_init(&w->c, NULL);
     pthread_attr_t attr;
     pthread_attr_init(&attr);
@@ -1073,6 +1070,7 @@ static struct worker *worker_for(uint32_t thread) {
     void *mem = agent_map(stack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (mem == MAP_FAILED) die("cannot map a thread stack: %s", strerror(errno));
     pthread_attr_setstack(&attr, mem, stack);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     if (pthread_create(&w->pthread, &attr, worker_main, w)) die("cannot create a thread");
     pthread_attr_destroy(&attr);
     w->next = workers;
@@ -1080,18 +1078,145 @@ static struct worker *worker_for(uint32_t thread) {
     return w;
 }
 
-static void end_worker(uint32_t thread) {
-    struct worker **pp = &workers;
-    while (*pp && (*pp)->thread != thread) pp = &(*pp)->next;
-    struct worker *w = *pp;
-    if (!w) return;
-    *pp = w->next;
-    pthread_mutex_lock(&w->m);
-    w->ending = 1;
+/*
+ * Reads the next frame and does what needs no worker: ping, thread-end, the memory section. Returns the request
+ * for a worker, or NULL when nothing is left to do. Called without sched held.
+ */
+static struct request *read_request(void) {
+    uint8_t head[4];
+    if (read_all(in_fd, head, 4)) {
+        if (is_init) { sync(); reboot(RB_POWER_OFF); }
+        exit(0);
+    }
+    uint32_t len = rd32(head);
+    if (len < 12 || len > MAX_FRAME) die("a frame of %u bytes: the host and agent disagree on the protocol", len);
+    struct request *q = calloc(1, sizeof *q);
+    if (!q) die("out of memory");
+    q->frame = malloc(len);
+    if (!q->frame) die("out of memory");
+    q->frame_len = len;
+    if (read_all(in_fd, q->frame, len)) die("the host channel closed inside a frame");
+    struct reader r = { q->frame, q->frame + len, 0 };
+    q->call_id = get32(&r);
+    q->thread = get32(&r);
+    q->op = get32(&r);
+    if (q->op == OP_PING || q->op == OP_THREAD_END) {
+        if (q->op == OP_THREAD_END) {
+            pthread_mutex_lock(&sched);
+            for (struct worker *w = workers; w; w = w->next) {
+                if (w->thread == q->thread && !w->ending) {
+                    w->ending = 1;
+                    pthread_cond_signal(&w->c);
+                }
+            }
+            pthread_mutex_unlock(&sched);
+        }
+        /* a ping is the channel alone, answered without a hand-over: what the transport costs */
+        answer(q, STATUS_OK, 0, 0, NULL, 0);
+        free(q->frame);
+        free(q);
+        return NULL;
+    }
+    pthread_mutex_lock(&lock);
+    int ok = apply_memory(&r, q->call_id);
+    pthread_mutex_unlock(&lock);
+    q->args = r;
+    if (ok < 0) {
+        answer_error(q, error_text);
+        free(q->frame);
+        free(q);
+        return NULL;
+    }
+    return q;
+}
+
+/* Queues a request for its worker and hands it the role. Called with sched held, by the role's holder. */
+static void hand_over(struct request *q) {
+    struct worker *w = worker_for(q->thread);
+    q->next = NULL;
+    if (w->tail) w->tail->next = q; else w->head = q;
+    w->tail = q;
+    holder = w;
+    holder_executing = 1;
+    executing_generation++;
     pthread_cond_signal(&w->c);
-    pthread_mutex_unlock(&w->m);
-    pthread_join(w->pthread, NULL); /* its stack stays mapped: addresses in the agent region are never reused */
-    free(w);
+}
+
+static void *worker_main(void *arg) {
+    struct worker *w = arg;
+    pthread_mutex_lock(&sched);
+    for (;;) {
+        if (w->head) {
+            struct request *q = w->head;
+            w->head = q->next;
+            if (!w->head) w->tail = NULL;
+            pthread_mutex_unlock(&sched);
+            serve(q);
+            pthread_mutex_lock(&sched);
+            if (holder == w) holder_executing = 0;
+            continue;
+        }
+        if (w->ending) break;
+        if (holder == w && !holder_executing) {
+            pthread_mutex_unlock(&sched);
+            struct request *q = read_request();
+            pthread_mutex_lock(&sched);
+            if (!q) continue;
+            if (holder != w) {
+                /* cannot happen: only an executing holder loses the role */
+                die("the reader role was taken from a reading thread");
+            }
+            if (q->thread == w->thread && !w->ending) {
+                holder_executing = 1;
+                executing_generation++;
+                pthread_mutex_unlock(&sched);
+                serve(q);
+                pthread_mutex_lock(&sched);
+                if (holder == w) holder_executing = 0;
+            } else {
+                hand_over(q);
+            }
+            continue;
+        }
+        pthread_cond_wait(&w->c, &sched);
+    }
+    /* ending: give the role back, leave the list */
+    if (holder == w) { holder = NULL; pthread_cond_signal(&main_cv); }
+    struct worker **pp = &workers;
+    while (*pp && *pp != w) pp = &(*pp)->next;
+    if (*pp) *pp = w->next;
+    pthread_mutex_unlock(&sched);
+    pthread_cond_destroy(&w->c);
+    free(w); /* its stack stays mapped: addresses in the agent region are never reused */
+    return NULL;
+}
+
+/* The main thread: reads when nobody does, and takes the role from a call that blocks. */
+static void main_loop(void) {
+    uint64_t seen_generation = 0;
+    int seen_executing = 0;
+    pthread_mutex_lock(&sched);
+    for (;;) {
+        int stuck = holder != NULL && holder != MAIN_HOLDER && holder_executing && seen_executing
+                    && seen_generation == executing_generation;
+        if (holder == NULL || stuck) {
+            holder = MAIN_HOLDER;
+            holder_executing = 0;
+            pthread_mutex_unlock(&sched);
+            struct request *q = read_request();
+            pthread_mutex_lock(&sched);
+            if (q) hand_over(q); else holder = NULL;
+            seen_executing = 0;
+            continue;
+        }
+        seen_executing = holder_executing;
+        seen_generation = executing_generation;
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 2000000;
+        if (until.tv_nsec >= 1000000000) { until.tv_sec++; until.tv_nsec -= 1000000000; }
+        pthread_cond_timedwait(&main_cv, &sched, &until);
+    }
 }
 
 /* ---- the guest's init ---- */
@@ -1186,45 +1311,6 @@ int main(int argc, char **argv) {
     move_own_fds();
     reserve_upper_space();
     write_all(out_fd, (const uint8_t *)"RSAGENT1", 8);
-    for (;;) {
-        uint8_t head[4];
-        if (read_all(in_fd, head, 4)) {
-            if (is_init) { sync(); reboot(RB_POWER_OFF); }
-            return 0;
-        }
-        uint32_t len = rd32(head);
-        if (len < 12 || len > MAX_FRAME) die("a frame of %u bytes: the host and agent disagree on the protocol", len);
-        struct request *q = calloc(1, sizeof *q);
-        q->frame = malloc(len);
-        if (!q || !q->frame) die("out of memory");
-        q->frame_len = len;
-        if (read_all(in_fd, q->frame, len)) die("the host channel closed inside a frame");
-        struct reader r = { q->frame, q->frame + len, 0 };
-        q->call_id = get32(&r);
-        q->thread = get32(&r);
-        q->op = get32(&r);
-        if (q->op == OP_THREAD_END) {
-            end_worker(q->thread);
-            answer(q, STATUS_OK, 0, 0, NULL, 0);
-            free(q->frame);
-            free(q);
-            continue;
-        }
-        pthread_mutex_lock(&lock);
-        int ok = apply_memory(&r, q->call_id);
-        pthread_mutex_unlock(&lock);
-        q->args = r;
-        if (ok < 0) {
-            answer_error(q, error_text);
-            free(q->frame);
-            free(q);
-            continue;
-        }
-        struct worker *w = worker_for(q->thread);
-        pthread_mutex_lock(&w->m);
-        if (w->tail) w->tail->next = q; else w->head = q;
-        w->tail = q;
-        pthread_cond_signal(&w->c);
-        pthread_mutex_unlock(&w->m);
-    }
+    main_loop();
+    return 0;
 }

@@ -285,6 +285,29 @@ class GuestIoUringNativeAgentTest {
     }
 
     @Test
+    void aCallWaitingForCompletionsDoesNotStopAnotherThreadsCalls() throws Exception {
+        try (Arena arena = Arena.ofShared()) {
+            Ring ring = ring(guest, arena.allocate(IoUringParams.LAYOUT), 4, 0);
+            try {
+                AtomicInteger waited = new AtomicInteger(Integer.MIN_VALUE);
+                Thread waiter = Thread.ofPlatform().start(
+                        () -> waited.set(guest.enter(ring, 0, 1, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0)));
+                Thread.sleep(200); // the waiter is inside io_uring_enter in the agent by now
+                assertThat(waiter.isAlive()).as("waiting for a completion nobody has submitted").isTrue();
+                RingDriver driver = new RingDriver(guest, ring);
+                nops(driver, 1, 31);
+                driver.sq().storeReleaseTail(driver.sq().readOnceTail() + 1);
+                assertThat(guest.enter(ring, 1, 0, 0, MemorySegment.NULL, 0)).isEqualTo(1);
+                waiter.join(10_000);
+                assertThat(waited.get()).isZero();
+                assertThat(driver.reap().userData()).isEqualTo(31);
+            } finally {
+                guest.close(ring);
+            }
+        }
+    }
+
+    @Test
     void argumentsPointingNowhereAreEfault() {
         // an address with nothing mapped at it, as a zero-length segment: passed on, never read by the host
         MemorySegment nowhere = MemorySegment.ofAddress(4096);

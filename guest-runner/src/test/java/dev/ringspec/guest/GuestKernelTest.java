@@ -130,8 +130,23 @@ class GuestKernelTest {
             session.ping();
         }
         double perSecond = count / ((System.nanoTime() - start) / 1e9);
-        System.out.printf("%s: %.0f round trips/s%n", guest.description(), perSecond);
+        Ring ring = ring(4, 0);
+        try {
+            for (int i = 0; i < 200; i++) {
+                assertThat(guest.enter(ring, 0, 0, 0, MemorySegment.NULL, 0)).isZero();
+            }
+            start = System.nanoTime();
+            for (int i = 0; i < count; i++) {
+                guest.enter(ring, 0, 0, 0, MemorySegment.NULL, 0);
+            }
+        } finally {
+            guest.close(ring);
+        }
+        double entersPerSecond = count / ((System.nanoTime() - start) / 1e9);
+        System.out.printf("%s: %.0f round trips/s (ping), %.0f empty enters/s%n", guest.description(), perSecond,
+                entersPerSecond);
         assertThat(perSecond).isPositive();
+        assertThat(entersPerSecond).isPositive();
     }
 
     @Test

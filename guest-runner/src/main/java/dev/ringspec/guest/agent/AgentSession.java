@@ -726,7 +726,8 @@ public final class AgentSession implements AutoCloseable {
                 }
             }
             if (late != null) {
-                fail(deathMessage(late));
+                // the reason is set before the channel is killed, so the reader's end of stream does not win
+                fail(late + " (" + channel.description() + ")");
                 return;
             }
             try {

@@ -24,7 +24,10 @@
  *           | u32 aux | u32 n | n bytes (op output) | memory section
  * </pre>
  * {@code thread} names the host thread; the agent serves each on a thread of its own, created on first use
- * (op 7 ends one). Ops: 1 setup(ringId, entries, u64 params), 2 enter(fd, toSubmit, minComplete, flags, u64 arg,
+ * (op 7 ends one). The thread holding the reader role reads the next frame and serves it itself when it is its
+ * own, so a host thread calling again and again costs no hand-over between threads in the guest; the main thread
+ * takes the role over from a call that blocks for more than a few milliseconds. Op 9 (ping) is answered by the
+ * reader at once, so it measures the channel alone. Ops: 1 setup(ringId, entries, u64 params), 2 enter(fd, toSubmit, minComplete, flags, u64 arg,
  * u64 argSize), 3 register(fd, opcode, u64 arg, nrArgs, ringId: non-zero for a resize the agent maps anew; aux 1
  * when it could not and closed the ring), 4 close(ringId), 5 uname (output: the release), 6 run(timeoutMillis,
  * argc, strings; aux the wait status; output: u32 timedOut, stdout, stderr), 8 write-file(mode, path, bytes),
