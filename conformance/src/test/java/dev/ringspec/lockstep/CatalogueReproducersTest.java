@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -36,7 +34,7 @@ class CatalogueReproducersTest {
     @BeforeEach
     void needsIoUringAndGcc() throws InterruptedException {
         KernelTests.assumeIoUring();
-        assumeTrue(gccWorks(), "gcc is not installed or cannot build a program here");
+        assumeTrue(CPrograms.gccWorks(), "gcc is not installed or cannot build a program here");
     }
 
     static Stream<String> entries() {
@@ -77,20 +75,10 @@ class CatalogueReproducersTest {
             assertThat(Files.readString(file)).as("%s is what the generator makes of the replay now", file)
                     .isEqualTo(source);
 
-            List<String> printed = compileAndRun(file);
+            List<String> printed = CPrograms.compileAndRun(file, dir, REPRODUCERS);
             assertThat(printed).as("the C program does on the kernel what the engine saw the kernel do")
                     .containsExactlyElementsOf(kernelTrace);
             assertThat(printed).as("and that is not what the reference does").isNotEqualTo(referenceTrace);
-        }
-    }
-
-    private static boolean gccWorks() throws InterruptedException {
-        try {
-            Process p = new ProcessBuilder("gcc", "--version").redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException e) {
-            return false;
         }
     }
 
@@ -101,19 +89,5 @@ class CatalogueReproducersTest {
             Files.writeString(file, CReproducer.uapiHeader());
         }
         assertThat(Files.readString(file)).isEqualTo(CReproducer.uapiHeader());
-    }
-
-    private List<String> compileAndRun(Path c) throws Exception {
-        Path exe = dir.resolve(c.getFileName().toString().replace(".c", ""));
-        Process gcc = new ProcessBuilder("gcc", "-O1", "-Wall", "-Werror", "-I", REPRODUCERS.toString(), "-o",
-                exe.toString(), c.toString(), "-lpthread").redirectErrorStream(true).start();
-        String gccOut = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(gcc.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(gcc.exitValue()).as(gccOut).isZero();
-        Process run = new ProcessBuilder(exe.toString()).redirectErrorStream(true).start();
-        String out = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(run.exitValue()).as(out).isZero();
-        return out.lines().toList();
     }
 }
