@@ -20,7 +20,7 @@ public final class ReferenceBackends {
     public static Backend reference(KernelCapabilities caps) {
         KernelProfile profile = caps == null ? KernelProfile.LINUX_6_18 : KernelProfile.forCapabilities(caps);
         return new Backend("model, profile " + profile.version(),
-                memory -> new ModelIoUring(profile, memory, Set.of()).withFdTable(ProcessFdTable.INSTANCE));
+                memory -> new ModelIoUring(profile, memory, Set.of()).withProcessDescriptors(ProcessFdTable.INSTANCE));
     }
 
     /**

@@ -34,7 +34,7 @@ class ModelMutantsTest {
         KernelProfile profile = KernelProfile.forCapabilities(CapabilityProbe.probe(new NativeIoUring()));
         MutationSelfCheck<Mutant> selfCheck = new MutationSelfCheck<>(
                 mutants -> new Backend("model, profile " + profile.version() + ", mutants " + mutants,
-                        memory -> new ModelIoUring(profile, memory, mutants).withFdTable(ProcessFdTable.INSTANCE)),
+                        memory -> new ModelIoUring(profile, memory, mutants).withProcessDescriptors(ProcessFdTable.INSTANCE)),
                 ReferenceBackends.kernel(), LockstepCheck.Config.defaults());
         List<MutationSelfCheck.MutantResult> results = selfCheck.run(List.of(Mutant.values()),
                 new PrintWriter(System.out, true));

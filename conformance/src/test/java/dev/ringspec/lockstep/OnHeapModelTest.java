@@ -26,7 +26,7 @@ class OnHeapModelTest {
         KernelTests.assumeIoUring();
         KernelProfile profile = KernelProfile.forCapabilities(CapabilityProbe.probe(new NativeIoUring()));
         Backend onHeap = new Backend("model on heap, profile " + profile.version(), memory -> new ModelIoUring(
-                profile, memory, Set.of()).withFdTable(ProcessFdTable.INSTANCE).withOnHeapRings());
+                profile, memory, Set.of()).withProcessDescriptors(ProcessFdTable.INSTANCE).withOnHeapRings());
         try (UserMemory memory = new UserMemory()) {
             Ring ring = onHeap.factory().apply(memory).setup(4, memory.allocate(IoUringParams.SIZE_BYTES, 8))
                     .ringOrNull();

@@ -62,7 +62,7 @@ class ProbeStepTest {
     @ValueSource(ints = {0, 1, 8, 62, 63, 64, 65, 256, 257})
     void lastOpFromNrArgsIsCaughtWhereItDiffers(int nrArgs) {
         Backend mutant = new Backend("model, mutant PROBE_LAST_OP_FROM_NR", memory -> new ModelIoUring(profile,
-                memory, EnumSet.of(Mutant.PROBE_LAST_OP_FROM_NR)).withFdTable(ProcessFdTable.INSTANCE));
+                memory, EnumSet.of(Mutant.PROBE_LAST_OP_FROM_NR)).withProcessDescriptors(ProcessFdTable.INSTANCE));
         try (LockstepRunner runner = new LockstepRunner(mutant, ReferenceBackends.kernel())) {
             Divergence d = runner.run(steps(nrArgs), null).divergence();
             boolean differs = nrArgs <= Step.Probe.MAX_OPS && nrArgs < profile.opLast();

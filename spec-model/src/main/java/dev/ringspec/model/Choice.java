@@ -40,6 +40,9 @@ public record Choice(String name, String kernelFunction, String source, List<Str
             "__io_cqring_overflow_flush", "io_uring/io_uring.c __io_cqring_overflow_flush: need_resched() branch",
             List.of("continue", "reschedule"), 0);
 
+    /** The outcome of {@link #OVERFLOW_FLUSH_RESCHEDULES} that reschedules. */
+    static final int RESCHEDULE = 1;
+
     /** Every choice point of the model. */
     public static List<Choice> all() {
         return List.of(OVERFLOW_FLUSH_RESCHEDULES);

@@ -40,7 +40,14 @@ public final class Rule {
      * @param sentence what the rule says, in one sentence
      * @throws IllegalArgumentException if a rule of that name exists
      */
-    public static synchronized Rule define(String name, String kernelFunction, String section, String sentence) {
+    public static Rule define(String name, String kernelFunction, String section, String sentence) {
+        // The model's rules come first, whoever defines the first rule (within Rules' own initialisation this
+        // call returns at once); outside the lock, so two threads initialising cannot wait on each other.
+        Rules.load();
+        return add(name, kernelFunction, section, sentence);
+    }
+
+    private static synchronized Rule add(String name, String kernelFunction, String section, String sentence) {
         Objects.requireNonNull(kernelFunction);
         Objects.requireNonNull(section);
         Objects.requireNonNull(sentence);

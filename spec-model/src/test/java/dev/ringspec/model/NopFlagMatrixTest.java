@@ -31,7 +31,7 @@ class NopFlagMatrixTest {
     @Test
     void nopFlagMatrixMatchesTheKernelInSubmissionOrder() {
         try (ModelFixture f = ModelFixture.of().setup(16, 0)) {
-            f.model.withFdTable(fd -> fd == 7); // stands for an open /dev/null
+            f.model.withProcessDescriptors(fd -> fd == 7); // stands for an open /dev/null
             nop(f, 1, 0, 0, 0);
             nop(f, 2, INJECT, 1234, 0);
             nop(f, 3, INJECT, -5, 0);

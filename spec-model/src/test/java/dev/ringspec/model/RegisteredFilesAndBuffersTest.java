@@ -51,7 +51,7 @@ class RegisteredFilesAndBuffersTest {
             assertThat(f.model.register(f.ring, IORING_REGISTER_FILES, MemorySegment.NULL, 1)).isEqualTo(-14);
             assertThat(f.model.register(f.ring, IORING_REGISTER_FILES, ints(f, 3), 0)).isEqualTo(-22);
             assertThat(f.model.register(f.ring, IORING_REGISTER_FILES, ints(f, f.ring.fd()), 1)).isEqualTo(-9);
-            f.model.withFdTable(fd -> fd != 5);
+            f.model.withProcessDescriptors(fd -> fd != 5);
             assertThat(f.model.register(f.ring, IORING_REGISTER_FILES, ints(f, 3, 5), 2)).isEqualTo(-9);
             assertThat(f.model.register(f.ring, IORING_UNREGISTER_FILES, MemorySegment.NULL, 0)).isEqualTo(-6);
             assertThat(f.model.register(f.ring, IORING_REGISTER_FILES, ints(f, 3, -1), 2)).isZero();

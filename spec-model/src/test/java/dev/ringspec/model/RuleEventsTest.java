@@ -111,6 +111,14 @@ class RuleEventsTest {
     }
 
     @Test
+    void everyMutantBreaksANamedRuleOfTheModel() {
+        for (Mutant m : Mutant.values()) {
+            assertThat(m.rule()).as(m.name()).isNotNull();
+            assertThat(Rule.all().indexOf(m.rule())).as(m.name()).isBetween(0, Rule.all().size() - 1);
+        }
+    }
+
+    @Test
     void overflowFlushAsksTheChooserPerMovedEntryAndReschedulingKeepsTheOrder() {
         try (ModelFixture f = ModelFixture.of().setup(4, IORING_SETUP_CQSIZE, 4)) {
             List<Choice> asked = new ArrayList<>();

@@ -1,8 +1,10 @@
 package dev.ringspec.model;
 
 /**
- * The process's file descriptors as the model sees them. The kernel looks a descriptor up with {@code fget}; a
- * pure-Java model cannot see the process's table, so whoever drives it says which descriptors are open.
+ * The process's descriptor table ({@code current->files}) as the model sees it: which descriptors are open. Not to be
+ * confused with a ring's registered-file table ({@link FileTable}, the kernel's filetable.c). The kernel looks a
+ * descriptor up with {@code fget}; a pure-Java model cannot see the process's table, so whoever drives it says
+ * which descriptors are open.
  *
  * <p>{@link #NON_NEGATIVE_OPEN} (the default) treats every descriptor {@code >= 0} as an open, non-io_uring file
  * and every negative one as closed. Tests that need the truth plug in a checker (for example one that asks
@@ -10,7 +12,7 @@ package dev.ringspec.model;
  * files, which {@code IORING_REGISTER_FILES} refuses with -EBADF.
  */
 @FunctionalInterface
-public interface FdTable {
+public interface ProcessDescriptorTable {
 
     /** Whether {@code fd} names an open file of the process ({@code fget(fd) != NULL}). */
     boolean isOpen(int fd);
@@ -25,5 +27,5 @@ public interface FdTable {
     }
 
     /** Every descriptor {@code >= 0} is open. */
-    FdTable NON_NEGATIVE_OPEN = fd -> fd >= 0;
+    ProcessDescriptorTable NON_NEGATIVE_OPEN = fd -> fd >= 0;
 }
