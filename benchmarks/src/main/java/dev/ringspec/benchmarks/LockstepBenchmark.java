@@ -1,10 +1,10 @@
 package dev.ringspec.benchmarks;
 
 import dev.ringspec.capabilities.CapabilityProbe;
-import dev.ringspec.lockstep.Backend;
 import dev.ringspec.lockstep.LockstepRunner;
 import dev.ringspec.lockstep.ReferenceBackends;
 import dev.ringspec.nativerunner.NativeIoUring;
+import dev.ringspec.seam.Backend;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -55,7 +55,7 @@ public class LockstepBenchmark {
         Backend kernel = ReferenceBackends.kernel();
         Backend ref = "model".equals(reference)
                 ? ReferenceBackends.reference(CapabilityProbe.probe(new NativeIoUring()))
-                : new Backend("kernel B", memory -> new NativeIoUring());
+                : Backend.kernel("kernel B", memory -> new NativeIoUring());
         runner = new LockstepRunner(ref, kernel);
     }
 

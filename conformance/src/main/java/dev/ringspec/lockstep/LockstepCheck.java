@@ -1,5 +1,6 @@
 package dev.ringspec.lockstep;
 
+import dev.ringspec.seam.Backend;
 import dev.ringspec.seam.RingObservation;
 import java.io.PrintWriter;
 import java.nio.file.Path;

@@ -4,6 +4,7 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 import dev.ringspec.model.ModelIoUring;
 import dev.ringspec.nativerunner.Posix;
+import dev.ringspec.seam.Backend;
 import dev.ringspec.uapi.Errno;
 import dev.ringspec.uapi.IoUringProbe;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package dev.ringspec.lockstep;
 
+import dev.ringspec.seam.Backend;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,7 +13,7 @@ import java.util.function.Function;
  * a handful of steps, and the shrunk steps must not diverge on the unmutated reference: the mutant, not a known
  * kernel difference, is what was caught.
  * Generic over the mutant type, so the model's {@code Mutant} enum plugs in as
- * {@code new MutationSelfCheck<>(mutants -> new Backend(..., memory -> new ModelIoUring(profile, memory, mutants)), ...)}.
+ * {@code new MutationSelfCheck<>(mutants -> Backend.model(..., memory -> new ModelIoUring(profile, memory, mutants)), ...)}.
  *
  * @param <M> the mutant type
  */

@@ -6,6 +6,7 @@ import dev.ringspec.model.KernelProfile;
 import dev.ringspec.model.ModelIoUring;
 import dev.ringspec.nativerunner.NativeIoUring;
 import dev.ringspec.nativerunner.ProcessFdTable;
+import dev.ringspec.seam.Backend;
 import java.util.Set;
 
 /**
@@ -19,7 +20,7 @@ public final class ReferenceBackends {
     /** The model with the profile of the kernel whose capabilities are given. */
     public static Backend reference(KernelCapabilities caps) {
         KernelProfile profile = caps == null ? KernelProfile.LINUX_6_18 : KernelProfile.forCapabilities(caps);
-        return new Backend("model, profile " + profile.version(),
+        return Backend.model("model, profile " + profile.version(),
                 memory -> new ModelIoUring(profile, memory, Set.of()).withProcessDescriptors(ProcessFdTable.INSTANCE));
     }
 
@@ -30,8 +31,8 @@ public final class ReferenceBackends {
      */
     static Backend referee() {
         KernelProfile profile = RunningKernel.PROFILE;
-        return new Backend("referee model, profile " + profile.version(),
-                memory -> new ModelIoUring(profile, memory, Set.of()).withFdTable(ProcessFdTable.INSTANCE));
+        return Backend.model("referee model, profile " + profile.version(),
+                memory -> new ModelIoUring(profile, memory, Set.of()).withProcessDescriptors(ProcessFdTable.INSTANCE));
     }
 
     /** The running kernel's profile, probed once. */
@@ -41,6 +42,6 @@ public final class ReferenceBackends {
 
     /** The running kernel, the subject of every check. */
     public static Backend kernel() {
-        return new Backend("kernel", memory -> new NativeIoUring());
+        return Backend.kernel("kernel", memory -> new NativeIoUring());
     }
 }

@@ -14,6 +14,7 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import dev.ringspec.seam.Backend;
 import dev.ringspec.seam.Cqe;
 import dev.ringspec.seam.CqeReader;
 import dev.ringspec.seam.CqRingView;

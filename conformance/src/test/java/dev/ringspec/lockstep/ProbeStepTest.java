@@ -9,6 +9,7 @@ import dev.ringspec.model.ModelIoUring;
 import dev.ringspec.model.Mutant;
 import dev.ringspec.nativerunner.NativeIoUring;
 import dev.ringspec.nativerunner.ProcessFdTable;
+import dev.ringspec.seam.Backend;
 import dev.ringspec.uapi.Errno;
 import java.util.EnumSet;
 import java.util.List;
@@ -61,7 +62,7 @@ class ProbeStepTest {
     @ParameterizedTest
     @ValueSource(ints = {0, 1, 8, 62, 63, 64, 65, 256, 257})
     void lastOpFromNrArgsIsCaughtWhereItDiffers(int nrArgs) {
-        Backend mutant = new Backend("model, mutant PROBE_LAST_OP_FROM_NR", memory -> new ModelIoUring(profile,
+        Backend mutant = Backend.model("model, mutant PROBE_LAST_OP_FROM_NR", memory -> new ModelIoUring(profile,
                 memory, EnumSet.of(Mutant.PROBE_LAST_OP_FROM_NR)).withProcessDescriptors(ProcessFdTable.INSTANCE));
         try (LockstepRunner runner = new LockstepRunner(mutant, ReferenceBackends.kernel())) {
             Divergence d = runner.run(steps(nrArgs), null).divergence();
