@@ -136,6 +136,7 @@ public final class LockstepRunner implements AutoCloseable {
     private Side traceSide;
     private Divergence divergence;
     private List<CarriedOver> carriedOver;
+    private final InvariantWatch invariants = new InvariantWatch();
 
     /** A runner that ends every run at its first difference. */
     public LockstepRunner(Backend referenceBackend, Backend subjectBackend) {
@@ -282,6 +283,12 @@ public final class LockstepRunner implements AutoCloseable {
         this.carriedOver = new ArrayList<>();
         this.refused = 0;
         this.drainDisabled = false;
+        invariants.begin();
+    }
+
+    /** The stated invariants, checked after every step of the last run on both sides. */
+    public InvariantWatch invariants() {
+        return invariants;
     }
 
     private void end() {
@@ -366,6 +373,8 @@ public final class LockstepRunner implements AutoCloseable {
         Op stepped = op instanceof Op.OnOtherThread(Op inner) ? inner : op;
         reference.noteSubmitHead(stepped, referenceDropped);
         subject.noteSubmitHead(stepped, subjectDropped);
+        invariants.afterStep(stepped, reference.ring, reference.result, reference.submitHead, subject.ring,
+                subject.result, subject.submitHead, this::referenceNotes);
         if (trace != null) {
             SideState traced = traceSide == Side.REFERENCE ? reference : subject;
             String line = traceLine(index, traced);
@@ -795,6 +804,7 @@ public final class LockstepRunner implements AutoCloseable {
             }
         }
         reference.readWords(after);
+        invariants.resyncReference(reference.ring, reference.result, reference.submitHead);
         divergence = null;
         if (!compare(index, op)) {
             return false;

@@ -177,6 +177,7 @@ public final class RingExercises {
                     r.nop(10, 0, 0);
                     r.nop(11, 0, 0);
                     r.publish();
+                    r.resize(1, 1, 0);
                     r.resize(16, 0, 0);
                     r.resize(2, 4, 0);
                     r.resize(2, 2, 0);
@@ -186,14 +187,14 @@ public final class RingExercises {
                 new Exercise("resize with the CQ head moved back across 2^32", 1, DEFER, 0, r -> {
                     r.nop(1, 0, 0);
                     r.submit(0);
-                    r.moveCqHead(-2);
+                    r.moveCqHead(-1);
                     r.resize(1, 0, 0);
                 }),
                 new Exercise("resize with the SQ head moved back across 2^32", 1, DEFER, 0, r -> {
                     r.nop(1, 0, 0);
                     r.publish();
                     r.moveSqHead(-1);
-                    r.resize(1, 0, 0);
+                    r.resize(2, 0, 0);
                     r.moveSqHead(1);
                     r.enter(1, 0, IORING_ENTER_GETEVENTS);
                     r.consume(2);

@@ -483,7 +483,8 @@ public enum RingInvariant {
                 Cqe was = b.cqSlots().get(counter & oldMask);
                 Cqe now = a.cqSlots().get(counter & newMask);
                 if (!was.equals(now)) {
-                    c.fail("CQ position " + U32.value(counter) + " held " + was + " and now holds " + now);
+                    c.fail("CQ position " + U32.value(counter) + " held " + was + " and now holds " + now
+                            + crossing(b.cqHead(), b.cqTail()));
                     return;
                 }
             }
@@ -524,7 +525,8 @@ public enum RingInvariant {
                 boolean yDropped = y.droppedBy(a.sqEntries());
                 boolean same = xDropped == yDropped && (xDropped || sameContents(x, y));
                 if (!same) {
-                    c.fail("SQ position " + U32.value(x.counter()) + " held " + x + " and now holds " + y);
+                    c.fail("SQ position " + U32.value(x.counter()) + " held " + x + " and now holds " + y
+                            + crossing(c.kernelHeadBefore, b.sqTail()));
                     return;
                 }
             }
@@ -573,6 +575,12 @@ public enum RingInvariant {
                 && x.ioprio() == y.ioprio() && x.fd() == y.fd() && x.off() == y.off() && x.addr() == y.addr()
                 && x.len() == y.len() && x.opFlags() == y.opFlags() && x.bufIndex() == y.bufIndex()
                 && x.personality() == y.personality();
+    }
+
+    /** Names a pending range whose counters straddle 2^32 (the head numerically above the tail). */
+    private static String crossing(int head, int tail) {
+        return U32.compare(head, tail) > 0 ? " (the pending range " + U32.value(head) + ".." + U32.value(tail)
+                + " crosses 2^32)" : "";
     }
 
     /** The fdinfo lines that differ between two observations. */

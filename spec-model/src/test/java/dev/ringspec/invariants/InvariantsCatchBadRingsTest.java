@@ -266,6 +266,15 @@ class InvariantsCatchBadRingsTest {
     }
 
     @Test
+    void skipSuccessFailureFlushedFromOverflowLaterStillAnswersItsRequest() {
+        RingObservation.Builder b = publish(4, 8, 0, nop(0, 1, IOSQE_CQE_SKIP_SUCCESS));
+        step(enter(1), b.result(1).sq(1, 1).pendingSqes(List.of()).sqFlags(IORING_SQ_CQ_OVERFLOW).build());
+        step(APP_CQ_HEAD, b.result(0).build());
+        step(new RingStep.Enter(0, 0, 1), b.sqFlags(0).slot(0, cqe(1, -11)).cq(0, 1).build());
+        assertThat(violations).isEmpty();
+    }
+
+    @Test
     void aWellBehavedRunBreaksNothing() {
         RingObservation.Builder b = publish(4, 8, 0, nop(0, 1, IOSQE_IO_LINK), nop(1, 2, 0));
         step(enter(2), b.result(2).sq(2, 2).pendingSqes(List.of()).slot(0, cqe(1, 0)).slot(1, cqe(2, 0)).cq(0, 2)
