@@ -61,6 +61,7 @@ public final class LockstepRunner implements AutoCloseable {
     private Role traceRole;
     private Divergence divergence;
     private List<CarriedOver> carriedOver;
+    private final InvariantWatch invariants = new InvariantWatch();
 
     /** A runner that ends every run at its first difference. */
     public LockstepRunner(Backend referenceBackend, Backend subjectBackend) {
@@ -241,6 +242,12 @@ public final class LockstepRunner implements AutoCloseable {
         this.after = Counters.none(0);
         referee.reset(cov);
         choices.reset();
+        invariants.begin();
+    }
+
+    /** The stated invariants, checked after every step of the last run on both sides. */
+    public InvariantWatch invariants() {
+        return invariants;
     }
 
     private void end() {
@@ -304,6 +311,8 @@ public final class LockstepRunner implements AutoCloseable {
             execute(reference, step);
         }
         execute(subject, step);
+        invariants.afterStep(step.effective(), reference.ring, reference.result, reference.submitHead, subject.ring,
+                subject.result, subject.submitHead, this::referenceNotes);
         after = reference.observeCounters();
         if (trace != null) {
             traceLine(index, step);
@@ -378,6 +387,7 @@ public final class LockstepRunner implements AutoCloseable {
             return false;
         }
         after = reference.observeCounters();
+        invariants.resyncReference(reference.ring, reference.result, reference.submitHead);
         Comparison.Difference again = Comparison.compare(step, reference, after, subject, subject.observeCounters());
         if (again != null) {
             divergence = divergence(index, step, again, before);
@@ -417,6 +427,7 @@ public final class LockstepRunner implements AutoCloseable {
                 reference = fresh;
                 refereeSide = fresh;
                 after = fresh.observeCounters();
+                invariants.resyncReference(fresh.ring, fresh.result, fresh.submitHead);
                 referee.restore(referee.staleCqeCache(), counting);
                 return t;
             }
