@@ -3,7 +3,6 @@
  * Prints the ring's counters after each step, as ringspec's trace does. */
 #include "ringspec-reproducer.h"
 
-
 int main(void) {
     if (pipe(pipe_fds) != 0) { perror("pipe"); return 2; }
     /* setup(entries 1, flags SINGLE_ISSUER|DEFER_TASKRUN, cq 0) */

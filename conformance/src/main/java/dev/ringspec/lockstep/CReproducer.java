@@ -53,7 +53,7 @@ public final class CReproducer {
      */
     public static String generateIncluding(String title, List<Step> steps, boolean[] refused) {
         return comment(title, "gcc -O1 -I <the directory of " + RUNTIME + "> -o repro repro.c -lpthread")
-                + "#include \"" + RUNTIME + "\"\n\n" + body(steps, refused);
+                + "#include \"" + RUNTIME + "\"\n" + body(steps, refused);
     }
 
     /** {@value #UAPI}: a {@code #define} for each uapi number the runtime uses, from {@link IoUring}. */

@@ -1,5 +1,6 @@
 package dev.ringspec.lockstep;
 
+import dev.ringspec.seam.FlagNames;
 import dev.ringspec.seam.U32;
 import java.util.function.ToIntFunction;
 

@@ -6,11 +6,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import dev.ringspec.invariants.RingInvariant;
+import dev.ringspec.invariants.Violation;
 import dev.ringspec.seam.Cqe;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Every confirmed difference between the kernel and the intended semantics, recorded once (TigerBeetle style),
@@ -53,12 +57,18 @@ public record DivergenceCatalogue(List<Entry> entries) {
      * @param carryOver if set, the ring words ({@code SqFlags}, {@code CqFlags}) the engine copies from the subject
      *     into the reference when this entry matches, after which it compares the step again and the run goes on:
      *     what follows a known difference is still checked. Empty or null: the run ends at the difference.
+     * @param invariants the stated invariants ({@link RingInvariant}) the kernel breaks when it shows this entry's
+     *     behaviour, each {@code NAME} or {@code NAME~regex}, the regex to be found in the violation's detail
      */
     public record Entry(String id, String signature, String kernelVersions, String observed, String intended,
             String evidence, String replay, String wrongSide, String why, Integer whenReferenceSqFlags,
-            String whenOnlySubjectShows, String matcher, List<String> carryOver) {
+            String whenOnlySubjectShows, String matcher, List<String> carryOver, List<String> invariants) {
         public Entry {
             carryOver = carryOver == null ? List.of() : List.copyOf(carryOver);
+            invariants = invariants == null ? List.of() : List.copyOf(invariants);
+            for (String invariant : invariants) {
+                RingInvariant.valueOf(invariant.split("~", 2)[0]);
+            }
             for (String word : carryOver) {
                 if (!CARRIABLE_WORDS.contains(word)) {
                     throw new IllegalArgumentException("catalogue entry " + id + " carries over '" + word
@@ -66,6 +76,39 @@ public record DivergenceCatalogue(List<Entry> entries) {
                 }
             }
         }
+
+        /** An entry that names no invariant. */
+        public Entry(String id, String signature, String kernelVersions, String observed, String intended,
+                String evidence, String replay, String wrongSide, String why, Integer whenReferenceSqFlags,
+                String whenOnlySubjectShows, String matcher, List<String> carryOver) {
+            this(id, signature, kernelVersions, observed, intended, evidence, replay, wrongSide, why,
+                    whenReferenceSqFlags, whenOnlySubjectShows, matcher, carryOver, null);
+        }
+
+        /**
+         * Whether the kernel breaking {@code v} is this entry's behaviour: one of its {@code invariants} names it
+         * (and its regex, if any, is found in the detail), and, for the {@code kernelUsesStaleCqeCache} matcher,
+         * the reference model had seen the kernel use its stale CQE range on the ring by then.
+         */
+        boolean explains(Violation v, Set<String> referenceNotes) {
+            if ("kernelUsesStaleCqeCache".equals(matcher)
+                    && !referenceNotes.contains(LockstepRunner.KERNEL_USES_STALE_CQE_CACHE)) {
+                return false;
+            }
+            for (String invariant : invariants) {
+                String[] parts = invariant.split("~", 2);
+                if (parts[0].equals(v.invariant().name())
+                        && (parts.length == 1 || Pattern.compile(parts[1]).matcher(v.detail()).find())) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    /** The first entry whose {@code invariants} explain a violation the kernel showed. */
+    public Optional<Entry> matchInvariant(Violation v, Set<String> referenceNotes) {
+        return entries.stream().filter(e -> e.explains(v, referenceNotes)).findFirst();
     }
 
     /** The ring words a catalogue entry may carry over. */

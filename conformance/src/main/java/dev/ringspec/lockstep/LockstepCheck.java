@@ -75,7 +75,8 @@ public final class LockstepCheck {
     static final int CONFIRMATIONS = 3;
 
     /** What the check did. */
-    public record Summary(int replays, int runs, long steps, long nanos, Coverage coverage, List<Finding> findings) {
+    public record Summary(int replays, int runs, long steps, long nanos, Coverage coverage, List<Finding> findings,
+            InvariantWatch.Totals invariants) {
 
         public double stepsPerSecond() {
             return nanos == 0 ? 0 : steps * 1e9 / nanos;
@@ -122,10 +123,13 @@ public final class LockstepCheck {
         int runs = 0;
         long start = System.nanoTime();
         List<ReplayStore.Entry> replays = store == null ? List.of() : store.load();
+        InvariantWatch.Totals invariants = new InvariantWatch.Totals();
         try (LockstepRunner runner = new LockstepRunner(reference, subject, catalogue, referee)) {
             for (ReplayStore.Entry replay : replays) {
                 LockstepRunner.Outcome o = runner.run(replay.replayCase().steps(), coverage);
                 steps += o.steps().size();
+                invariants.add(replay.replayCase().seed(), true, runner.invariants().takeRun(), catalogue,
+                        config.kernelSide());
                 carriedOver(findings, replay.replayCase().seed(), true, replay.file(), o);
                 if (o.diverged()) {
                     Finding f = finding(runner, replay.replayCase().seed(), true, replay.file(), o.steps(),
@@ -148,6 +152,7 @@ public final class LockstepCheck {
                 LockstepRunner.Outcome o = runner.generate(new Generator(seed), config.steps(), coverage);
                 steps += o.steps().size();
                 runs++;
+                invariants.add(seed, false, runner.invariants().takeRun(), catalogue, config.kernelSide());
                 carriedOver(findings, seed, false, null, o);
                 if (o.diverged()) {
                     int confirmed = confirmations(runner, o);
@@ -208,7 +213,8 @@ public final class LockstepCheck {
                 }
             }
         }
-        return new Summary(replays.size(), runs, steps, System.nanoTime() - start, coverage, findings);
+        invariants.print(out, reference.name(), subject.name());
+        return new Summary(replays.size(), runs, steps, System.nanoTime() - start, coverage, findings, invariants);
     }
 
     /** Records each catalogued difference the run went on past, as a catalogue hit at the step it was seen. */

@@ -61,6 +61,7 @@ public final class LockstepRunner implements AutoCloseable {
     private Role traceRole;
     private Divergence divergence;
     private List<CarriedOver> carriedOver;
+    private final InvariantWatch invariants = new InvariantWatch();
 
     /** A runner that ends every run at its first difference. */
     public LockstepRunner(Backend referenceBackend, Backend subjectBackend) {
@@ -76,8 +77,8 @@ public final class LockstepRunner implements AutoCloseable {
     }
 
     /**
-     * A runner whose steps are refereed by {@code refereeBackend}, a model: by default (null) the reference itself
-     * when it is the model, else a model with the running kernel's profile beside it. A mutated reference needs
+     * A runner whose steps are refereed by {@code refereeBackend}, if it is a model: by default (null, or not a
+     * model) the reference itself when it is the model, else a model with the running kernel's profile beside it. A mutated reference needs
      * the unmutated model as its referee, or a mutant that makes the model refuse a step would hide itself.
      */
     public LockstepRunner(Backend referenceBackend, Backend subjectBackend, DivergenceCatalogue catalogue,
@@ -96,7 +97,8 @@ public final class LockstepRunner implements AutoCloseable {
         this.referenceBackend = referenceBackend;
         this.reference = new Side(referenceBackend, pipeRead, pipeWrite);
         this.subject = new Side(subjectBackend, pipeRead, pipeWrite);
-        this.refereeSide = refereeBackend != null ? new Side(refereeBackend, pipeRead, pipeWrite)
+        this.refereeSide = refereeBackend != null && refereeBackend.kind() == Backend.Kind.MODEL
+                ? new Side(refereeBackend, pipeRead, pipeWrite)
                 : reference.kernel instanceof ModelIoUring ? reference
                 : new Side(ReferenceBackends.referee(), pipeRead, pipeWrite);
         if (!(refereeSide.kernel instanceof ModelIoUring model)) {
@@ -241,6 +243,12 @@ public final class LockstepRunner implements AutoCloseable {
         this.after = Counters.none(0);
         referee.reset(cov);
         choices.reset();
+        invariants.begin();
+    }
+
+    /** The stated invariants, checked after every step of the last run on both sides. */
+    public InvariantWatch invariants() {
+        return invariants;
     }
 
     private void end() {
@@ -304,6 +312,8 @@ public final class LockstepRunner implements AutoCloseable {
             execute(reference, step);
         }
         execute(subject, step);
+        invariants.afterStep(step.effective(), reference.ring, reference.result, reference.submitHead, subject.ring,
+                subject.result, subject.submitHead, this::referenceNotes);
         after = reference.observeCounters();
         if (trace != null) {
             traceLine(index, step);
@@ -378,6 +388,7 @@ public final class LockstepRunner implements AutoCloseable {
             return false;
         }
         after = reference.observeCounters();
+        invariants.resyncReference(reference.ring, reference.result, reference.submitHead);
         Comparison.Difference again = Comparison.compare(step, reference, after, subject, subject.observeCounters());
         if (again != null) {
             divergence = divergence(index, step, again, before);
@@ -417,6 +428,7 @@ public final class LockstepRunner implements AutoCloseable {
                 reference = fresh;
                 refereeSide = fresh;
                 after = fresh.observeCounters();
+                invariants.resyncReference(fresh.ring, fresh.result, fresh.submitHead);
                 referee.restore(referee.staleCqeCache(), counting);
                 return t;
             }

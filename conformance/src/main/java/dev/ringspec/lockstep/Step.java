@@ -2,6 +2,7 @@ package dev.ringspec.lockstep;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import dev.ringspec.seam.FlagNames;
 import dev.ringspec.seam.SqeFields;
 import dev.ringspec.uapi.IoUring;
 

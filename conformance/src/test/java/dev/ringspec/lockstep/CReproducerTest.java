@@ -3,12 +3,8 @@ package dev.ringspec.lockstep;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -29,17 +25,7 @@ class CReproducerTest {
     @BeforeEach
     void needsIoUringAndGcc() throws Exception {
         KernelTests.assumeIoUring();
-        assumeTrue(gccWorks(), "gcc is not installed or cannot build a program here");
-    }
-
-    private boolean gccWorks() throws InterruptedException {
-        try {
-            Process p = new ProcessBuilder("gcc", "--version").redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException e) {
-            return false;
-        }
+        assumeTrue(CPrograms.gccWorks(), "gcc is not installed or cannot build a program here");
     }
 
     @Test
@@ -55,7 +41,7 @@ class CReproducerTest {
                     refused[i] = expected.get(i).endsWith(": refused");
                     kinds.add(ops.get(i) instanceof Step.OnOtherThread o ? o.op().getClass() : ops.get(i).getClass());
                 }
-                List<String> printed = compileAndRun(CReproducer.generate("seed " + seed, ops, refused), seed);
+                List<String> printed = CPrograms.compileAndRun(CReproducer.generate("seed " + seed, ops, refused), "repro" + seed + ".c", dir);
                 assertThat(printed).as("seed %d", seed).containsExactlyElementsOf(expected);
                 checkedSteps += ops.size();
             }
@@ -65,21 +51,5 @@ class CReproducerTest {
                     Step.Enter.class, Step.ConsumeCqes.class, Step.MoveCqHead.class, Step.RegisterFiles.class,
                     Step.Probe.class);
         }
-    }
-
-    private List<String> compileAndRun(String source, long seed) throws Exception {
-        Path c = dir.resolve("repro" + seed + ".c");
-        Path exe = dir.resolve("repro" + seed);
-        Files.writeString(c, source);
-        Process gcc = new ProcessBuilder("gcc", "-O1", "-Wall", "-Werror", "-o", exe.toString(), c.toString(),
-                "-lpthread").redirectErrorStream(true).start();
-        String gccOut = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(gcc.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(gcc.exitValue()).as(gccOut).isZero();
-        Process run = new ProcessBuilder(exe.toString()).redirectErrorStream(true).start();
-        String out = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(run.exitValue()).as(out).isZero();
-        return out.lines().toList();
     }
 }

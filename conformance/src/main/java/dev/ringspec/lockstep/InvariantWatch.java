@@ -1,0 +1,167 @@
+package dev.ringspec.lockstep;
+
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_BUFFERS;
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_ENABLE_RINGS;
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_FILES2;
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_FILES_UPDATE;
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_PROBE;
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_RESIZE_RINGS;
+import static dev.ringspec.uapi.IoUring.IORING_UNREGISTER_BUFFERS;
+import static dev.ringspec.uapi.IoUring.IORING_UNREGISTER_FILES;
+
+import dev.ringspec.invariants.InvariantChecker;
+import dev.ringspec.invariants.RingInvariant;
+import dev.ringspec.invariants.RingStep;
+import dev.ringspec.invariants.Violation;
+import dev.ringspec.seam.Ring;
+import dev.ringspec.seam.RingObservation;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * The stated invariants ({@link RingInvariant}) checked after every lockstep step on both sides, the kernel
+ * included: one {@link InvariantChecker} per side and run. A violation is a finding of its own, whether or not the
+ * sides agree; on the kernel's side it is matched against the divergence catalogue (an entry's {@code invariants}).
+ * {@link #takeRun} hands a run's results to the caller, so shrinking and confirmation re-runs are not counted.
+ */
+public final class InvariantWatch {
+    private InvariantChecker reference = new InvariantChecker();
+    private InvariantChecker subject = new InvariantChecker();
+    private final List<SideViolation> violations = new ArrayList<>();
+
+    /**
+     * A violation on one side of a run, with what the reference model knew of the kernel at that step
+     * ({@link Divergence#referenceNotes()}), which a catalogue entry's matcher may ask for.
+     */
+    public record SideViolation(LockstepRunner.Role side, Violation violation, Step step, Set<String> referenceNotes) {
+    }
+
+    /** What one run's invariants said: counts per side and the violations. */
+    public record RunResult(Map<RingInvariant, InvariantChecker.Count> reference,
+            Map<RingInvariant, InvariantChecker.Count> subject, List<SideViolation> violations) {
+    }
+
+    void begin() {
+        reference = new InvariantChecker();
+        subject = new InvariantChecker();
+        violations.clear();
+    }
+
+    /** Checks both sides after {@code op} (the inner step of an {@link Step.OnOtherThread}). */
+    void afterStep(Step op, Ring referenceRing, int referenceResult, int referenceHead, Ring subjectRing,
+            int subjectResult, int subjectHead, Supplier<Set<String>> referenceNotes) {
+        RingStep step = ringStep(op);
+        for (Violation v : reference.step(step, RingObservation.capture(referenceRing, referenceResult,
+                referenceHead))) {
+            violations.add(new SideViolation(LockstepRunner.Role.REFERENCE, v, op, referenceNotes.get()));
+        }
+        for (Violation v : subject.step(step, RingObservation.capture(subjectRing, subjectResult, subjectHead))) {
+            violations.add(new SideViolation(LockstepRunner.Role.SUBJECT, v, op, referenceNotes.get()));
+        }
+    }
+
+    /** After the engine carried a catalogued difference over into the reference's ring. */
+    void resyncReference(Ring ring, int result, int head) {
+        reference.resync(RingObservation.capture(ring, result, head));
+    }
+
+    /** The run just done: its counts and violations. */
+    public RunResult takeRun() {
+        return new RunResult(reference.counts(), subject.counts(), List.copyOf(violations));
+    }
+
+    static RingStep ringStep(Step op) {
+        return switch (op) {
+            case Step.Setup s -> new RingStep.Setup();
+            case Step.WriteSqe w -> new RingStep.ApplicationWrite(RingStep.Field.SQES);
+            case Step.WriteArray a -> new RingStep.ApplicationWrite(RingStep.Field.SQ_ARRAY);
+            case Step.PublishTail p -> new RingStep.ApplicationWrite(RingStep.Field.SQ_TAIL);
+            case Step.Enter e -> new RingStep.Enter(e.toSubmit(), e.minComplete(), e.flags());
+            case Step.ConsumeCqes c -> new RingStep.ApplicationWrite(RingStep.Field.CQ_HEAD);
+            case Step.MoveCqHead m -> new RingStep.ApplicationWrite(RingStep.Field.CQ_HEAD);
+            case Step.MoveSqHead m -> new RingStep.ApplicationWrite(RingStep.Field.SQ_HEAD);
+            case Step.RegisterFiles r -> new RingStep.Register(IORING_REGISTER_FILES2);
+            case Step.UpdateFiles u -> new RingStep.Register(IORING_REGISTER_FILES_UPDATE);
+            case Step.UnregisterFiles u -> new RingStep.Register(IORING_UNREGISTER_FILES);
+            case Step.RegisterBuffers b -> new RingStep.Register(IORING_REGISTER_BUFFERS);
+            case Step.UnregisterBuffers u -> new RingStep.Register(IORING_UNREGISTER_BUFFERS);
+            case Step.EnableRings e -> new RingStep.Register(IORING_REGISTER_ENABLE_RINGS);
+            case Step.Resize r -> new RingStep.Register(IORING_REGISTER_RESIZE_RINGS);
+            case Step.Probe p -> new RingStep.Register(IORING_REGISTER_PROBE);
+            case Step.OnOtherThread o -> ringStep(o.op());
+        };
+    }
+
+    /** Invariant results over a whole check: totals per side, and every violation with its run's seed. */
+    public static final class Totals {
+        private Map<RingInvariant, InvariantChecker.Count> reference = new EnumMap<>(RingInvariant.class);
+        private Map<RingInvariant, InvariantChecker.Count> subject = new EnumMap<>(RingInvariant.class);
+        private final List<Seen> seen = new ArrayList<>();
+
+        /** A violation, the seed of its run and the catalogue entry it matched (kernel side only). */
+        public record Seen(long seed, boolean fromReplay, SideViolation violation,
+                Optional<DivergenceCatalogue.Entry> catalogued) {
+        }
+
+        void add(long seed, boolean fromReplay, RunResult run, DivergenceCatalogue catalogue,
+                LockstepRunner.Role kernelSide) {
+            reference = InvariantChecker.sum(reference, run.reference());
+            subject = InvariantChecker.sum(subject, run.subject());
+            for (SideViolation v : run.violations()) {
+                Optional<DivergenceCatalogue.Entry> entry = v.side() == kernelSide
+                        ? catalogue.matchInvariant(v.violation(), v.referenceNotes()) : Optional.empty();
+                seen.add(new Seen(seed, fromReplay, v, entry));
+            }
+        }
+
+        public List<Seen> seen() {
+            return List.copyOf(seen);
+        }
+
+        /** Violations on the model's side: the specification breaking its own invariants. */
+        public List<Seen> onModel(LockstepRunner.Role kernelSide) {
+            return seen.stream().filter(s -> s.violation().side() != kernelSide).toList();
+        }
+
+        /** Kernel-side violations no catalogue entry explains. */
+        public List<Seen> newOnKernel(LockstepRunner.Role kernelSide) {
+            return seen.stream().filter(s -> s.violation().side() == kernelSide && s.catalogued().isEmpty()).toList();
+        }
+
+        /** The table: every invariant, its source, checks and violations on each side; then the violations. */
+        public void print(PrintWriter out, String referenceName, String subjectName) {
+            out.println();
+            out.printf("Invariants (checks / violations; %s | %s):%n", referenceName, subjectName);
+            for (RingInvariant invariant : RingInvariant.values()) {
+                InvariantChecker.Count r = reference.getOrDefault(invariant, new InvariantChecker.Count(0, 0));
+                InvariantChecker.Count s = subject.getOrDefault(invariant, new InvariantChecker.Count(0, 0));
+                out.printf("  %-34s %10d / %-6d | %10d / %-6d%n", invariant.name(), r.checks(), r.violations(),
+                        s.checks(), s.violations());
+                out.printf("      %s%n", invariant.source());
+            }
+            Map<String, List<Seen>> groups = new LinkedHashMap<>();
+            for (Seen s : seen) {
+                String side = s.violation().side() == LockstepRunner.Role.REFERENCE ? referenceName : subjectName;
+                String key = side + ": " + s.violation().violation().invariant().name()
+                        + s.catalogued().map(e -> " (catalogued: " + e.id() + ")").orElse("");
+                groups.computeIfAbsent(key, k -> new ArrayList<>()).add(s);
+            }
+            long kernel = seen.stream().filter(x -> x.catalogued().isPresent()).count();
+            long unexplained = seen.stream().filter(x -> x.catalogued().isEmpty()).count();
+            out.printf("invariant violations: %d explained by the catalogue (kernel), %d not (new on the kernel, or"
+                    + " the model breaking its own invariants)%n", kernel, unexplained);
+            for (Map.Entry<String, List<Seen>> g : groups.entrySet()) {
+                Seen first = g.getValue().getFirst();
+                out.printf("  %d x %s; first in %s %d: %s%n", g.getValue().size(), g.getKey(),
+                        first.fromReplay() ? "replay of seed" : "seed", first.seed(), first.violation().violation());
+            }
+        }
+    }
+}

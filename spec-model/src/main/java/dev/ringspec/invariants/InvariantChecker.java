@@ -1,0 +1,114 @@
+package dev.ringspec.invariants;
+
+import dev.ringspec.seam.RingObservation;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Checks every {@link RingInvariant} after every step of a run on one ring, and keeps what they need from the steps
+ * before: the kernel's own SQ head, the requests it has taken and not yet answered, and what it published last.
+ * One checker follows one side of a run; {@link #counts()} says how often each invariant was checked and broken.
+ *
+ * <p>Usage: {@link #step} after each step with what the step did and the observation taken after it (its pending
+ * SQEs read from the kernel's SQ head, which the caller knows when the application has moved the ring's
+ * {@code sq.head}). A fresh checker starts with no ring: the first step is a setup.
+ */
+public final class InvariantChecker {
+    private final Map<RingInvariant, Count> counts = new EnumMap<>(RingInvariant.class);
+    private final History history = new History();
+    private RingObservation previous = RingObservation.none(0);
+    private int stepIndex;
+
+    /** How often an invariant applied to a step, and how often it did not hold. */
+    public record Count(long checks, long violations) {
+    }
+
+    /** What the invariants remember of the run. */
+    static final class History {
+        boolean kernelHeadKnown;
+        int kernelHead;
+        int overflowAtSetup;
+        boolean lastPublishedWasSkip;
+        /** Set when a step's consumed SQEs could not be seen: the request bookkeeping is then incomplete. */
+        boolean requestsIncomplete;
+        final List<Request> requests = new ArrayList<>();
+    }
+
+    public InvariantChecker() {
+        for (RingInvariant invariant : RingInvariant.values()) {
+            counts.put(invariant, new Count(0, 0));
+        }
+    }
+
+    /** Checks the step just done; returns the invariants it broke (empty if none). */
+    public List<Violation> step(RingStep step, RingObservation after) {
+        int index = stepIndex++;
+        if (step instanceof RingStep.Setup) {
+            history.requests.clear();
+            history.kernelHeadKnown = after.exists();
+            history.kernelHead = after.sqHead();
+            history.overflowAtSetup = after.cqOverflow();
+            history.lastPublishedWasSkip = false;
+            history.requestsIncomplete = false;
+        }
+        StepCheck c = new StepCheck(index, previous, step, after, history);
+        c.attribute();
+        if (c.kernelWroteHead && c.consumed == null) {
+            history.requestsIncomplete = true;
+        }
+        for (RingInvariant invariant : RingInvariant.values()) {
+            c.begin(invariant);
+            invariant.check(c);
+            if (c.wasChecked()) {
+                Count n = counts.get(invariant);
+                counts.put(invariant, new Count(n.checks() + 1, n.violations() + (c.hasFailed() ? 1 : 0)));
+            }
+        }
+        remember(c);
+        previous = after;
+        return List.copyOf(c.violations());
+    }
+
+    private void remember(StepCheck c) {
+        if (c.kernelWroteHead) {
+            history.kernelHead = c.after.sqHead();
+        }
+        if (!c.published.cqes().isEmpty()) {
+            history.lastPublishedWasSkip = c.published.cqes().getLast().isSkip();
+        }
+        if (c.quiescent()) {
+            // every completion due has been published (or counted as dropped): nothing is owed any more
+            history.requests.clear();
+            history.requestsIncomplete = false;
+        } else {
+            // a request that may skip its CQE may still post one (a failure, perhaps waiting on the overflow list)
+            history.requests.removeIf(r -> r.chain.stream().allMatch(m -> m.posted));
+        }
+    }
+
+    /**
+     * Replaces the observation the next step is compared with, after something outside the steps changed the
+     * ring (the lockstep engine carrying a catalogued kernel difference over into the model's flags).
+     */
+    public void resync(RingObservation now) {
+        previous = now;
+    }
+
+    /** For each invariant: how many steps it applied to, and how many broke it. */
+    public Map<RingInvariant, Count> counts() {
+        return Map.copyOf(counts);
+    }
+
+    /** Adds another checker's counts to a total (for a summary over many runs). */
+    public static Map<RingInvariant, Count> sum(Map<RingInvariant, Count> a, Map<RingInvariant, Count> b) {
+        Map<RingInvariant, Count> total = new EnumMap<>(RingInvariant.class);
+        for (RingInvariant invariant : RingInvariant.values()) {
+            Count x = a.getOrDefault(invariant, new Count(0, 0));
+            Count y = b.getOrDefault(invariant, new Count(0, 0));
+            total.put(invariant, new Count(x.checks() + y.checks(), x.violations() + y.violations()));
+        }
+        return total;
+    }
+}

@@ -1,0 +1,193 @@
+package dev.ringspec.invariants;
+
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_RESIZE_RINGS;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_TASKRUN_FLAG;
+import static dev.ringspec.uapi.IoUring.IORING_SQ_CQ_OVERFLOW;
+import static dev.ringspec.uapi.IoUring.IORING_SQ_TASKRUN;
+import static dev.ringspec.uapi.IoUring.IOSQE_CQE_SKIP_SUCCESS;
+import static dev.ringspec.uapi.IoUring.IOSQE_IO_HARDLINK;
+import static dev.ringspec.uapi.IoUring.IOSQE_IO_LINK;
+
+import dev.ringspec.seam.CqeReader;
+import dev.ringspec.seam.CqeReader.CqeRead;
+import dev.ringspec.seam.CqeReader.VisibleCqe;
+import dev.ringspec.seam.RingObservation;
+import dev.ringspec.seam.RingObservation.PendingSqe;
+import dev.ringspec.seam.U32;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One step as the invariants see it: the observation before and after, what the step did, and what follows from
+ * them with the run's history: the SQEs the kernel consumed, the CQEs it published and the request each answers.
+ * {@link RingInvariant}s read it and report through {@link #fail}.
+ */
+public final class StepCheck {
+    final int index;
+    final RingObservation before;
+    final RingStep step;
+    final RingObservation after;
+    final InvariantChecker.History history;
+
+    /** The same ring before and after (not a setup, and a ring on both sides). */
+    final boolean live;
+    /** A successful {@code IORING_REGISTER_RESIZE_RINGS}. */
+    final boolean resized;
+    /** Whether the application left the CQ head where the protocol allows: at most cq_entries behind the tail. */
+    final boolean cqHeadSane;
+    /** The kernel's own SQ head before the step ({@code cached_sq_head}), if known. */
+    final boolean kernelHeadKnown;
+    final int kernelHeadBefore;
+    /** Whether the enter consumed entries and so wrote sq.head ({@code io_commit_sqring}). */
+    final boolean kernelWroteHead;
+    final long consumedCount;
+    final int droppedDelta;
+    /** The SQ entries this enter consumed, in order, or null if the observation did not show them. */
+    final List<PendingSqe> consumed;
+    /** The CQEs published in this step: read from the old tail to the new one. */
+    final CqeRead published;
+    /** For each published CQE that is not a skip CQE: the request it answers, or null. */
+    final List<Match> matches = new ArrayList<>();
+    /** Requests consumed by this step. */
+    final List<Request> submitted = new ArrayList<>();
+    /** Must-post requests from earlier steps that had no CQE when this step began. */
+    final List<Request> owedBefore;
+
+    private RingInvariant current;
+    private final List<Violation> violations = new ArrayList<>();
+    private boolean checked;
+    private boolean failed;
+
+    /** A published CQE and the request it answers (null if none), with the chain members it overtook. */
+    record Match(VisibleCqe cqe, Request request, List<Request> overtaken) {
+    }
+
+    StepCheck(int index, RingObservation before, RingStep step, RingObservation after,
+            InvariantChecker.History history) {
+        this.index = index;
+        this.before = before;
+        this.step = step;
+        this.after = after;
+        this.history = history;
+        this.live = before.exists() && after.exists() && !(step instanceof RingStep.Setup);
+        this.resized = live && step instanceof RingStep.Register(int opcode)
+                && opcode == IORING_REGISTER_RESIZE_RINGS && after.result() >= 0;
+        this.cqHeadSane = before.exists() && before.cqDistance() <= before.cqEntries();
+        this.kernelHeadKnown = live && history.kernelHeadKnown;
+        this.kernelHeadBefore = history.kernelHead;
+        boolean enter = step instanceof RingStep.Enter;
+        this.kernelWroteHead = live && enter
+                && (after.result() > 0 || after.sqDropped() != before.sqDropped());
+        this.consumedCount = kernelWroteHead && kernelHeadKnown ? U32.distance(after.sqHead(), kernelHeadBefore) : 0;
+        this.droppedDelta = live ? after.sqDropped() - before.sqDropped() : 0;
+        this.consumed = kernelWroteHead ? consumedEntries() : (enter && live ? List.of() : null);
+        this.owedBefore = history.requests.stream().filter(r -> !r.posted && !r.maySkip).toList();
+        if (live && !resized) {
+            this.published = CqeReader.read(after.slots(), after.cqShape(), before.cqTail(), after.cqTail());
+        } else {
+            this.published = new CqeRead.WellFormed(List.of(), after.exists() ? after.cqTail() : 0);
+        }
+    }
+
+    private List<PendingSqe> consumedEntries() {
+        List<PendingSqe> pending = before.pendingSqes();
+        boolean fromKernelHead = pending.isEmpty() || pending.getFirst().counter() == kernelHeadBefore;
+        if (!kernelHeadKnown || !fromKernelHead || consumedCount > pending.size()) {
+            return null;
+        }
+        return pending.subList(0, (int) consumedCount);
+    }
+
+    /** Builds the requests this step submitted and matches every published CQE to its request. */
+    void attribute() {
+        if (consumed != null) {
+            List<Request> chain = null;
+            boolean chainMaySkip = false;
+            for (PendingSqe sqe : consumed) {
+                if (sqe.droppedBy(before.sqEntries())) {
+                    chain = null;
+                    continue;
+                }
+                boolean linked = (sqe.flags() & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK)) != 0;
+                if (chain == null) {
+                    chain = Request.newChain();
+                    chainMaySkip = false;
+                }
+                chainMaySkip |= (sqe.flags() & IOSQE_CQE_SKIP_SUCCESS) != 0;
+                Request r = new Request(sqe, index, chain, chainMaySkip);
+                chain.add(r);
+                submitted.add(r);
+                if (!linked) {
+                    chain = null;
+                }
+            }
+            history.requests.addAll(submitted);
+        }
+        for (VisibleCqe cqe : published.cqes()) {
+            if (cqe.isSkip()) {
+                continue;
+            }
+            Request match = null;
+            for (Request r : history.requests) {
+                if (!r.posted && r.sqe.userData() == cqe.cqe().userData()) {
+                    match = r;
+                    break;
+                }
+            }
+            List<Request> overtaken = List.of();
+            if (match != null) {
+                match.posted = true;
+                overtaken = match.earlierMembers().stream().filter(m -> !m.posted && !m.maySkip).toList();
+            }
+            matches.add(new Match(cqe, match, overtaken));
+        }
+    }
+
+    /** No overflowed CQE waits and no task work is pending: every completion due is in the ring. */
+    boolean quiescent() {
+        if (!after.exists()) {
+            return false;
+        }
+        int flags = after.sqFlags();
+        if ((flags & (IORING_SQ_CQ_OVERFLOW | IORING_SQ_TASKRUN)) != 0) {
+            return false;
+        }
+        // On a DEFER_TASKRUN ring pending task work shows only through IORING_SQ_TASKRUN, with TASKRUN_FLAG
+        return !after.has(IORING_SETUP_DEFER_TASKRUN) || after.has(IORING_SETUP_TASKRUN_FLAG);
+    }
+
+    // ---- reporting, for the invariants ----
+
+    /** Marks the current invariant as checked on this step. */
+    void checked() {
+        checked = true;
+    }
+
+    /** Reports the current invariant as broken on this step (checked, too). */
+    void fail(String detail) {
+        checked = true;
+        if (!failed) {
+            failed = true;
+            violations.add(new Violation(current, index, detail));
+        }
+    }
+
+    void begin(RingInvariant invariant) {
+        current = invariant;
+        checked = false;
+        failed = false;
+    }
+
+    boolean wasChecked() {
+        return checked;
+    }
+
+    boolean hasFailed() {
+        return failed;
+    }
+
+    List<Violation> violations() {
+        return violations;
+    }
+}

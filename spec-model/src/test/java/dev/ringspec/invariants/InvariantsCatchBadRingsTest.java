@@ -1,0 +1,295 @@
+package dev.ringspec.invariants;
+
+import static dev.ringspec.uapi.IoUring.IORING_CQE_F_32;
+import static dev.ringspec.uapi.IoUring.IORING_CQE_F_SKIP;
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_PROBE;
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_RESIZE_RINGS;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE32;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE_MIXED;
+import static dev.ringspec.uapi.IoUring.IORING_SQ_CQ_OVERFLOW;
+import static dev.ringspec.uapi.IoUring.IOSQE_CQE_SKIP_SUCCESS;
+import static dev.ringspec.uapi.IoUring.IOSQE_IO_LINK;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ringspec.seam.Cqe;
+import dev.ringspec.seam.RingObservation;
+import dev.ringspec.seam.RingObservation.PendingSqe;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Each invariant fails on a hand-built observation that breaks it, and says which. The observations are what a
+ * broken backend would show; the checker sees them through the same steps as a real run.
+ */
+class InvariantsCatchBadRingsTest {
+    private static final RingStep SETUP = new RingStep.Setup();
+    private static final RingStep APP_CQ_HEAD = new RingStep.ApplicationWrite(RingStep.Field.CQ_HEAD);
+    private static final RingStep APP_SQ_TAIL = new RingStep.ApplicationWrite(RingStep.Field.SQ_TAIL);
+
+    private final InvariantChecker checker = new InvariantChecker();
+    private final List<Violation> violations = new ArrayList<>();
+
+    private static RingObservation.Builder empty(int sq, int cq, int flags) {
+        return RingObservation.Builder.emptyRing(sq, cq, flags);
+    }
+
+    private static RingStep enter(int toSubmit) {
+        return new RingStep.Enter(toSubmit, 0, 0);
+    }
+
+    private static PendingSqe nop(int counter, long userData, int sqeFlags) {
+        return new PendingSqe(counter, counter, 0, sqeFlags, userData, 0, 0, 0, 0, 0, 0, 0, 0);
+    }
+
+    private static Cqe cqe(long userData, int res) {
+        return new Cqe(userData, res, 0, 0, 0);
+    }
+
+    private RingObservation step(RingStep step, RingObservation after) {
+        violations.addAll(checker.step(step, after));
+        return after;
+    }
+
+    /** Sets up an empty ring and publishes {@code sqes} at positions 0.. (two checked steps). */
+    private RingObservation.Builder publish(int sq, int cq, int flags, PendingSqe... sqes) {
+        RingObservation.Builder b = empty(sq, cq, flags);
+        step(SETUP, b.build());
+        b.sq(0, sqes.length).pendingSqes(Arrays.asList(sqes));
+        step(APP_SQ_TAIL, b.build());
+        return b;
+    }
+
+    private void assertBroken(RingInvariant invariant) {
+        assertThat(violations).as("violations").extracting(Violation::invariant).contains(invariant);
+        Violation v = violations.stream().filter(x -> x.invariant() == invariant).findFirst().orElseThrow();
+        assertThat(v.toString()).startsWith(invariant.name() + " after step ");
+    }
+
+    @Test
+    void setupThatStartsWithAPublishedCqeBreaksSetupStartsEmpty() {
+        step(SETUP, empty(4, 8, 0).cq(0, 1).build());
+        assertBroken(RingInvariant.SETUP_STARTS_EMPTY);
+    }
+
+    @Test
+    void tailNinePastHeadOnAnEightEntryRingBreaksTheDistance() {
+        RingObservation.Builder b = publish(4, 8, 0);
+        step(enter(0), b.cq(0, 9).build());
+        assertBroken(RingInvariant.CQ_TAIL_WITHIN_ENTRIES_OF_HEAD);
+    }
+
+    @Test
+    void cqTailMovingBackBreaksForwardCounters() {
+        RingObservation.Builder b = publish(4, 8, 0, nop(0, 1, 0), nop(1, 2, 0));
+        step(enter(2), b.sq(2, 2).pendingSqes(List.of()).result(2).slot(0, cqe(1, 0)).slot(1, cqe(2, 0)).cq(0, 2)
+                .build());
+        step(enter(0), b.result(0).cq(0, 1).build());
+        assertBroken(RingInvariant.KERNEL_COUNTERS_MOVE_FORWARD);
+    }
+
+    @Test
+    void cqeAppearingDuringAnApplicationStepBreaksForwardCounters() {
+        RingObservation.Builder b = publish(4, 8, 0);
+        step(APP_CQ_HEAD, b.slot(0, cqe(1, 0)).cq(0, 1).build());
+        assertBroken(RingInvariant.KERNEL_COUNTERS_MOVE_FORWARD);
+    }
+
+    @Test
+    void enterConsumingMoreThanToSubmitBreaksTheHeadBound() {
+        RingObservation.Builder b = publish(4, 8, 0, nop(0, 1, 0), nop(1, 2, 0));
+        step(enter(1), b.result(2).sq(2, 2).pendingSqes(List.of()).slot(0, cqe(1, 0)).slot(1, cqe(2, 0)).cq(0, 2)
+                .build());
+        assertBroken(RingInvariant.SQ_HEAD_ADVANCES_BY_CONSUMED);
+    }
+
+    @Test
+    void enterReturningLessThanItConsumedBreaksTheResultCount() {
+        RingObservation.Builder b = publish(4, 8, 0, nop(0, 1, 0), nop(1, 2, 0));
+        step(enter(2), b.result(1).sq(2, 2).pendingSqes(List.of()).slot(0, cqe(1, 0)).slot(1, cqe(2, 0)).cq(0, 2)
+                .build());
+        assertBroken(RingInvariant.ENTER_RESULT_COUNTS_SUBMITTED);
+    }
+
+    @Test
+    void droppedCountedForAValidIndexBreaksDroppedAccounting() {
+        RingObservation.Builder b = publish(4, 8, 0, nop(0, 1, 0), nop(1, 2, 0));
+        step(enter(2), b.result(1).sq(2, 2).sqDropped(1).pendingSqes(List.of()).slot(0, cqe(1, 0)).cq(0, 1)
+                .build());
+        assertBroken(RingInvariant.DROPPED_COUNTS_INVALID_INDICES);
+    }
+
+    @Test
+    void kernelMovingTheCqHeadBreaksApplicationFields() {
+        RingObservation.Builder b = publish(4, 8, 0, nop(0, 1, 0));
+        step(enter(1), b.result(1).sq(1, 1).pendingSqes(List.of()).slot(0, cqe(1, 0)).cq(1, 1).build());
+        assertBroken(RingInvariant.KERNEL_LEAVES_APPLICATION_FIELDS);
+    }
+
+    @Test
+    void bigCqeInTheLastSlotBreaksWellFormedness() {
+        RingObservation.Builder b = publish(4, 4, IORING_SETUP_CQE_MIXED);
+        b.cq(3, 3);
+        step(APP_CQ_HEAD, b.build());
+        step(enter(0), b.slot(3, new Cqe(9, 0, IORING_CQE_F_32, 0, 0)).cq(3, 5).build());
+        assertBroken(RingInvariant.NEW_CQES_WELL_FORMED);
+    }
+
+    @Test
+    void skipCqeCarryingUserDataBreaksTheFiller() {
+        RingObservation.Builder b = publish(4, 4, IORING_SETUP_CQE_MIXED);
+        b.cq(3, 3);
+        step(APP_CQ_HEAD, b.build());
+        step(enter(0), b.slot(3, new Cqe(5, 0, IORING_CQE_F_SKIP, 0, 0)).cq(3, 4).build());
+        assertBroken(RingInvariant.SKIP_CQE_CARRIES_NOTHING);
+    }
+
+    @Test
+    void sixteenByteCqeAfterASkipCqeBreaksTheSkipRule() {
+        RingObservation.Builder b = publish(4, 4, IORING_SETUP_CQE_MIXED, nop(0, 1, 0));
+        b.cq(3, 3);
+        step(APP_CQ_HEAD, b.build());
+        step(enter(1), b.result(1).sq(1, 1).pendingSqes(List.of()).slot(3, new Cqe(0, 0, IORING_CQE_F_SKIP, 0, 0))
+                .slot(0, cqe(1, 0)).cq(3, 5).build());
+        assertBroken(RingInvariant.SKIP_CQE_PRECEDES_BIG_CQE);
+    }
+
+    @Test
+    void publishedCqeOverwrittenBreaksPublishedCqesStay() {
+        RingObservation.Builder b = publish(4, 8, 0, nop(0, 1, 0));
+        step(enter(1), b.result(1).sq(1, 1).pendingSqes(List.of()).slot(0, cqe(1, 0)).cq(0, 1).build());
+        step(enter(0), b.result(0).slot(0, cqe(40, 0)).build());
+        assertBroken(RingInvariant.PUBLISHED_CQES_STAY);
+    }
+
+    @Test
+    void cqeWrittenBeyondTheTailBreaksFreeSlots() {
+        RingObservation.Builder b = publish(4, 8, 0, nop(0, 1, 0));
+        step(enter(1), b.result(1).sq(1, 1).pendingSqes(List.of()).slot(2, cqe(1, 0)).build());
+        assertBroken(RingInvariant.FREE_SLOTS_WRITTEN_ONLY_TO_PUBLISH);
+    }
+
+    @Test
+    void cqeOfNoRequestBreaksEveryCqeAnswersARequest() {
+        RingObservation.Builder b = publish(4, 8, 0);
+        step(enter(0), b.slot(0, cqe(7, 0)).cq(0, 1).build());
+        assertBroken(RingInvariant.EVERY_CQE_ANSWERS_A_REQUEST);
+    }
+
+    @Test
+    void duplicatedCqeBreaksEveryCqeAnswersARequest() {
+        RingObservation.Builder b = publish(4, 8, 0, nop(0, 1, 0));
+        step(enter(1), b.result(1).sq(1, 1).pendingSqes(List.of()).slot(0, cqe(1, 0)).slot(1, cqe(1, 0)).cq(0, 2)
+                .build());
+        assertBroken(RingInvariant.EVERY_CQE_ANSWERS_A_REQUEST);
+    }
+
+    @Test
+    void requestWithoutCqeOnAQuietRingBreaksNoCompletionLost() {
+        RingObservation.Builder b = publish(4, 8, 0, nop(0, 1, 0));
+        step(enter(1), b.result(1).sq(1, 1).pendingSqes(List.of()).build());
+        assertBroken(RingInvariant.NO_COMPLETION_LOST);
+    }
+
+    @Test
+    void droppedCompletionCountedInOverflowIsNotLost() {
+        RingObservation.Builder b = publish(4, 8, 0, nop(0, 1, 0));
+        step(enter(1), b.result(1).sq(1, 1).pendingSqes(List.of()).cqOverflow(1).build());
+        assertThat(violations).extracting(Violation::invariant).doesNotContain(RingInvariant.NO_COMPLETION_LOST);
+    }
+
+    @Test
+    void newCqeAheadOfAnOverflowedOneBreaksOverflowOrder() {
+        RingObservation.Builder b = publish(4, 8, 0, nop(0, 1, 0));
+        step(enter(1), b.result(1).sq(1, 1).pendingSqes(List.of()).sqFlags(IORING_SQ_CQ_OVERFLOW).build());
+        step(APP_SQ_TAIL, b.result(0).sq(1, 2).pendingSqes(List.of(nop(1, 2, 0))).build());
+        step(enter(1), b.result(1).sq(2, 2).pendingSqes(List.of()).slot(0, cqe(2, 0)).cq(0, 1).build());
+        assertBroken(RingInvariant.NO_CQE_OVERTAKES_OVERFLOW);
+    }
+
+    @Test
+    void successfulCqeOfASkipSuccessRequestBreaksSkipSuccess() {
+        RingObservation.Builder b = publish(4, 8, 0, nop(0, 1, IOSQE_CQE_SKIP_SUCCESS));
+        step(enter(1), b.result(1).sq(1, 1).pendingSqes(List.of()).slot(0, cqe(1, 0)).cq(0, 1).build());
+        assertBroken(RingInvariant.SKIP_SUCCESS_POSTS_ONLY_FAILURES);
+    }
+
+    @Test
+    void linkSuccessorCompletingFirstBreaksChainOrder() {
+        RingObservation.Builder b = publish(4, 8, 0, nop(0, 1, IOSQE_IO_LINK), nop(1, 2, 0));
+        step(enter(2), b.result(2).sq(2, 2).pendingSqes(List.of()).slot(0, cqe(2, 0)).slot(1, cqe(1, 0)).cq(0, 2)
+                .build());
+        assertBroken(RingInvariant.CHAIN_COMPLETES_IN_ORDER);
+    }
+
+    @Test
+    void anotherRequestsPayloadOnACqe32RingBreaksThePayloadRule() {
+        RingObservation.Builder b = publish(4, 8, IORING_SETUP_CQE32, nop(0, 2, 0));
+        step(enter(1), b.result(1).sq(1, 1).pendingSqes(List.of()).slot(0, new Cqe(2, 0, 0, 0x1111, 0x2222))
+                .cq(0, 1).build());
+        assertBroken(RingInvariant.CQE_PAYLOAD_IS_ITS_REQUESTS);
+    }
+
+    @Test
+    void resizeMovingTheCqTailBreaksResizeCounters() {
+        RingObservation.Builder b = publish(4, 8, 0);
+        step(new RingStep.Register(IORING_REGISTER_RESIZE_RINGS), empty(4, 8, 0).cq(0, 1).build());
+        assertBroken(RingInvariant.RESIZE_KEEPS_COUNTERS);
+        assertThat(b.build().cqTail()).isZero();
+    }
+
+    @Test
+    void resizeThatZeroesPendingCqesAcrossTheWrapBreaksResizeCqes() {
+        RingObservation.Builder b = publish(1, 2, 0, nop(0, 1, 0));
+        step(enter(1), b.result(1).sq(1, 1).pendingSqes(List.of()).slot(0, cqe(1, 0)).cq(0, 1).build());
+        step(APP_CQ_HEAD, b.result(0).cq(-1, 1).build());
+        RingObservation resized = empty(1, 2, 0).sq(1, 1).cq(-1, 1).build();
+        step(new RingStep.Register(IORING_REGISTER_RESIZE_RINGS), resized);
+        assertBroken(RingInvariant.RESIZE_KEEPS_PENDING_CQES);
+    }
+
+    @Test
+    void resizeThatLosesAPendingSqeBreaksResizeSqes() {
+        RingObservation.Builder b = publish(2, 4, 0, nop(0, 1, 0));
+        RingObservation resized = empty(2, 4, 0).sq(0, 1).pendingSqes(List.of(nop(0, 0, 0))).build();
+        step(new RingStep.Register(IORING_REGISTER_RESIZE_RINGS), resized);
+        assertBroken(RingInvariant.RESIZE_KEEPS_PENDING_SQES);
+        assertThat(b.build().pendingSqes()).hasSize(1);
+    }
+
+    @Test
+    void failedRegisterThatChangesTheRingBreaksFailedRegister() {
+        RingObservation.Builder b = publish(4, 8, 0);
+        step(new RingStep.Register(IORING_REGISTER_PROBE), b.result(-22).sqFlags(IORING_SQ_CQ_OVERFLOW).build());
+        assertBroken(RingInvariant.FAILED_REGISTER_LEAVES_RING);
+    }
+
+    @Test
+    void skipSuccessFailureFlushedFromOverflowLaterStillAnswersItsRequest() {
+        RingObservation.Builder b = publish(4, 8, 0, nop(0, 1, IOSQE_CQE_SKIP_SUCCESS));
+        step(enter(1), b.result(1).sq(1, 1).pendingSqes(List.of()).sqFlags(IORING_SQ_CQ_OVERFLOW).build());
+        step(APP_CQ_HEAD, b.result(0).build());
+        step(new RingStep.Enter(0, 0, 1), b.sqFlags(0).slot(0, cqe(1, -11)).cq(0, 1).build());
+        assertThat(violations).isEmpty();
+    }
+
+    @Test
+    void aWellBehavedRunBreaksNothing() {
+        RingObservation.Builder b = publish(4, 8, 0, nop(0, 1, IOSQE_IO_LINK), nop(1, 2, 0));
+        step(enter(2), b.result(2).sq(2, 2).pendingSqes(List.of()).slot(0, cqe(1, 0)).slot(1, cqe(2, 0)).cq(0, 2)
+                .build());
+        step(APP_CQ_HEAD, b.result(0).cq(2, 2).build());
+        assertThat(violations).isEmpty();
+        assertThat(checker.counts().get(RingInvariant.CHAIN_COMPLETES_IN_ORDER).checks()).isEqualTo(1);
+        assertThat(checker.counts().get(RingInvariant.NO_COMPLETION_LOST).checks()).isEqualTo(4);
+    }
+
+    @Test
+    void everyInvariantHasAStatementAndASource() {
+        for (RingInvariant invariant : RingInvariant.values()) {
+            assertThat(invariant.statement()).as(invariant.name()).endsWith(".");
+            assertThat(invariant.source()).as(invariant.name()).isNotBlank();
+        }
+    }
+}
