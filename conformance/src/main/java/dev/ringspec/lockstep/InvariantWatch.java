@@ -55,14 +55,14 @@ public final class InvariantWatch {
     }
 
     /** Checks both sides after {@code op} (the inner step of an {@link Op.OnOtherThread}). */
-    void afterStep(Op op, Ring referenceRing, int referenceResult, int referenceHead, Ring subjectRing,
+    void afterStep(int index, Op op, Ring referenceRing, int referenceResult, int referenceHead, Ring subjectRing,
             int subjectResult, int subjectHead, Supplier<Set<String>> referenceNotes) {
         RingStep step = ringStep(op);
-        for (Violation v : reference.step(step, RingObservation.capture(referenceRing, referenceResult,
+        for (Violation v : reference.step(index, step, RingObservation.capture(referenceRing, referenceResult,
                 referenceHead))) {
             violations.add(new SideViolation(LockstepRunner.Side.REFERENCE, v, op, referenceNotes.get()));
         }
-        for (Violation v : subject.step(step, RingObservation.capture(subjectRing, subjectResult, subjectHead))) {
+        for (Violation v : subject.step(index, step, RingObservation.capture(subjectRing, subjectResult, subjectHead))) {
             violations.add(new SideViolation(LockstepRunner.Side.SUBJECT, v, op, referenceNotes.get()));
         }
     }

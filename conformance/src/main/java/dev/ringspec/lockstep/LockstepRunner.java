@@ -373,7 +373,7 @@ public final class LockstepRunner implements AutoCloseable {
         Op stepped = op instanceof Op.OnOtherThread(Op inner) ? inner : op;
         reference.noteSubmitHead(stepped, referenceDropped);
         subject.noteSubmitHead(stepped, subjectDropped);
-        invariants.afterStep(stepped, reference.ring, reference.result, reference.submitHead, subject.ring,
+        invariants.afterStep(index, stepped, reference.ring, reference.result, reference.submitHead, subject.ring,
                 subject.result, subject.submitHead, this::referenceNotes);
         if (trace != null) {
             SideState traced = traceSide == Side.REFERENCE ? reference : subject;
