@@ -1,10 +1,10 @@
 package dev.ringspec.benchmarks;
 
 import dev.ringspec.capabilities.CapabilityProbe;
-import dev.ringspec.lockstep.Backend;
 import dev.ringspec.lockstep.LockstepRunner;
 import dev.ringspec.lockstep.ReferenceBackends;
 import dev.ringspec.nativerunner.NativeIoUring;
+import dev.ringspec.seam.Backend;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -55,7 +55,7 @@ public class LockstepBenchmark {
         Backend kernel = ReferenceBackends.kernel();
         Backend ref = "model".equals(reference)
                 ? ReferenceBackends.reference(CapabilityProbe.probe(new NativeIoUring()))
-                : new Backend("kernel B", memory -> new NativeIoUring());
+                : Backend.kernel("kernel B", memory -> new NativeIoUring());
         runner = new LockstepRunner(ref, kernel);
     }
 
@@ -67,7 +67,7 @@ public class LockstepBenchmark {
     @Benchmark
     public boolean generatedRun(Checked checked) {
         LockstepRunner.Outcome outcome = runner.generate(seed++, STEPS, null);
-        checked.steps += outcome.ops().size();
+        checked.steps += outcome.steps().size();
         // A benchmark measures; it does not judge. Divergences (catalogued kernel bugs, or the kernel's rare
         // disagreement with itself) end a run early and are counted; `ringspec check` is where they are judged.
         if (outcome.diverged()) {

@@ -1,10 +1,5 @@
 package dev.ringspec.lockstep;
 
-import static dev.ringspec.lockstep.LockstepRunner.CQ_HEAD;
-import static dev.ringspec.lockstep.LockstepRunner.CQ_TAIL;
-import static dev.ringspec.lockstep.LockstepRunner.SQ_DROPPED;
-import static dev.ringspec.lockstep.LockstepRunner.SQ_FLAGS;
-import static dev.ringspec.lockstep.LockstepRunner.SQ_HEAD;
 import static dev.ringspec.uapi.IoUring.IORING_CQE_F_32;
 import static dev.ringspec.uapi.IoUring.IORING_CQE_F_SKIP;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
@@ -19,11 +14,14 @@ import static dev.ringspec.uapi.IoUring.IOSQE_IO_LINK;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-import dev.ringspec.seam.CqRingView;
+import dev.ringspec.model.Rule;
+import dev.ringspec.seam.Cqe;
 import dev.ringspec.seam.SqRingView;
 import dev.ringspec.seam.U32;
 import dev.ringspec.uapi.Errno;
 import dev.ringspec.uapi.IoUringSqe;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -70,11 +68,27 @@ public final class Coverage {
     }
 
     private final long[] counts = new long[Label.values().length];
+    /** How often each of the model's rules fired, by {@link Rule#id()}: the reference's own account of a run. */
+    private long[] rules = new long[Rule.count()];
     private final Map<String, Long> refusals = new TreeMap<>();
+    private final Map<String, Long> choices = new TreeMap<>();
     private long steps;
 
     public long count(Label label) {
         return counts[label.ordinal()];
+    }
+
+    /** How often {@code rule} fired in the reference model (in the referee's model where the reference is not one). */
+    public long count(Rule rule) {
+        return rule.id() < rules.length ? rules[rule.id()] : 0;
+    }
+
+    /** Counts one firing of {@code rule}. */
+    void rule(Rule rule) {
+        if (rule.id() >= rules.length) {
+            rules = Arrays.copyOf(rules, Math.max(Rule.count(), rule.id() + 1));
+        }
+        rules[rule.id()]++;
     }
 
     public long steps() {
@@ -90,6 +104,15 @@ public final class Coverage {
         refusals.merge(reason, 1L, Long::sum);
     }
 
+    /** A step whose difference one of the model's allowed outcomes explained (see {@link Choices}). */
+    void choice(String taken) {
+        choices.merge(taken, 1L, Long::sum);
+    }
+
+    public Map<String, Long> choices() {
+        return choices;
+    }
+
     private void add(Label label) {
         counts[label.ordinal()]++;
     }
@@ -98,37 +121,45 @@ public final class Coverage {
         for (int i = 0; i < counts.length; i++) {
             counts[i] += other.counts[i];
         }
+        if (other.rules.length > rules.length) {
+            rules = Arrays.copyOf(rules, other.rules.length);
+        }
+        for (int i = 0; i < other.rules.length; i++) {
+            rules[i] += other.rules[i];
+        }
         steps += other.steps;
         other.refusals.forEach((k, v) -> refusals.merge(k, v, Long::sum));
+        other.choices.forEach((k, v) -> choices.merge(k, v, Long::sum));
     }
 
-    void tag(LockstepRunner runner, Op op, int[] before, int[] after, int result) {
+    void tag(Side runner, Step op, Counters before, Counters after) {
         steps++;
-        Op effective = op instanceof Op.OnOtherThread(Op inner) ? inner : op;
-        if (op instanceof Op.OnOtherThread && result == -Errno.EEXIST) {
+        int result = after.result();
+        Step effective = op.effective();
+        if (op instanceof Step.OnOtherThread && result == -Errno.EEXIST) {
             add(Label.SECOND_THREAD_EEXIST);
         }
         switch (effective) {
-            case Op.Setup s -> {
+            case Step.Setup s -> {
                 if (result < 0) {
                     add(Label.SETUP_REFUSED);
                 }
                 return;
             }
-            case Op.Resize r -> {
+            case Step.Resize r -> {
                 if (result == 0) {
                     add(Label.RESIZES);
                 }
             }
-            case Op.EnableRings e -> {
+            case Step.EnableRings e -> {
                 if (result == 0) {
                     add(Label.RINGS_ENABLED);
                 }
             }
-            case Op.RegisterFiles r -> registerResult(result);
-            case Op.UpdateFiles r -> registerResult(result);
-            case Op.RegisterBuffers r -> registerResult(result);
-            case Op.Probe p -> {
+            case Step.RegisterFiles r -> registerResult(result);
+            case Step.UpdateFiles r -> registerResult(result);
+            case Step.RegisterBuffers r -> registerResult(result);
+            case Step.Probe p -> {
                 registerResult(result);
                 if (result == 0) {
                     add(Label.PROBES_ANSWERED);
@@ -140,58 +171,58 @@ public final class Coverage {
         if (!runner.hasRing()) {
             return;
         }
-        int cqEntries = runner.cqEntries();
-        int sqEntries = runner.sqEntries();
-        if (((before[CQ_TAIL] ^ after[CQ_TAIL]) & -cqEntries) != 0 && before[CQ_TAIL] != after[CQ_TAIL]) {
+        int cqEntries = runner.cqEntries;
+        int sqEntries = runner.sqEntries;
+        if (((before.cqTail() ^ after.cqTail()) & -cqEntries) != 0 && before.cqTail() != after.cqTail()) {
             add(Label.CQ_WRAPS);
         }
-        if (((before[SQ_HEAD] ^ after[SQ_HEAD]) & -sqEntries) != 0 && before[SQ_HEAD] != after[SQ_HEAD]) {
+        if (((before.sqHead() ^ after.sqHead()) & -sqEntries) != 0 && before.sqHead() != after.sqHead()) {
             add(Label.SQ_WRAPS);
         }
-        if (after[SQ_DROPPED] != before[SQ_DROPPED]) {
+        if (after.sqDropped() != before.sqDropped()) {
             add(Label.DROPPED_SQES);
         }
-        boolean overflowBefore = (before[SQ_FLAGS] & IORING_SQ_CQ_OVERFLOW) != 0;
-        boolean overflowAfter = (after[SQ_FLAGS] & IORING_SQ_CQ_OVERFLOW) != 0;
+        boolean overflowBefore = (before.sqFlags() & IORING_SQ_CQ_OVERFLOW) != 0;
+        boolean overflowAfter = (after.sqFlags() & IORING_SQ_CQ_OVERFLOW) != 0;
         if (!overflowBefore && overflowAfter) {
             add(Label.OVERFLOW_ENTERED);
         }
-        if (overflowBefore && effective instanceof Op.Enter e && (e.flags() & IORING_ENTER_GETEVENTS) != 0
-                && after[CQ_TAIL] != before[CQ_TAIL]) {
+        if (overflowBefore && effective instanceof Step.Enter e && (e.flags() & IORING_ENTER_GETEVENTS) != 0
+                && after.cqTail() != before.cqTail()) {
             add(Label.OVERFLOW_FLUSHES);
         }
-        if (effective instanceof Op.Enter e && (e.flags() & LockstepRunner.HARMLESS_ENTER_FLAGS) != 0) {
+        if (effective instanceof Step.Enter e && (e.flags() & Referee.HARMLESS_ENTER_FLAGS) != 0) {
             add(Label.ENTER_OTHER_FLAGS);
         }
-        if (effective instanceof Op.MoveSqHead m && m.delta() != 0) {
+        if (effective instanceof Step.MoveSqHead m && m.delta() != 0) {
             add(Label.SQ_HEAD_MOVED);
         }
-        if (effective instanceof Op.Resize && result == 0) {
-            if (before[LockstepRunner.SQ_TAIL] != before[SQ_HEAD]) {
+        if (effective instanceof Step.Resize && result == 0) {
+            if (before.sqTail() != before.sqHead()) {
                 add(Label.RESIZE_PENDING_SQES);
             }
-            if ((before[LockstepRunner.SQ_TAIL] != before[SQ_HEAD]
-                    && Integer.compareUnsigned(before[SQ_HEAD], before[LockstepRunner.SQ_TAIL]) > 0)
-                    || (before[CQ_TAIL] != before[CQ_HEAD]
-                            && Integer.compareUnsigned(before[CQ_HEAD], before[CQ_TAIL]) > 0)) {
+            if ((before.sqTail() != before.sqHead()
+                    && Integer.compareUnsigned(before.sqHead(), before.sqTail()) > 0)
+                    || (before.cqTail() != before.cqHead()
+                            && Integer.compareUnsigned(before.cqHead(), before.cqTail()) > 0)) {
                 add(Label.RESIZE_ACROSS_WRAP);
             }
         }
-        if (effective instanceof Op.MoveCqHead && after[CQ_HEAD] - after[CQ_TAIL] > 0) {
+        if (effective instanceof Step.MoveCqHead && after.cqHead() - after.cqTail() > 0) {
             add(Label.CQ_HEAD_BEYOND_TAIL);
         }
-        if (effective instanceof Op.PublishTail
-                && U32.distance(after[LockstepRunner.SQ_TAIL], after[SQ_HEAD]) > sqEntries) {
+        if (effective instanceof Step.PublishTail
+                && U32.distance(after.sqTail(), after.sqHead()) > sqEntries) {
             add(Label.SQ_TAIL_FAR_AHEAD);
         }
-        if (effective instanceof Op.Enter e) {
+        if (effective instanceof Step.Enter e) {
             if (result < 0) {
                 add(Label.ENTER_ERRORS);
             }
-            boolean defer = (runner.ringFlags() & IORING_SETUP_DEFER_TASKRUN) != 0;
+            boolean defer = (runner.ringFlags & IORING_SETUP_DEFER_TASKRUN) != 0;
             if (defer && (e.flags() & IORING_ENTER_GETEVENTS) != 0
-                    && ((before[SQ_FLAGS] & IORING_SQ_TASKRUN) != 0 || (e.toSubmit() == 0
-                            && after[CQ_TAIL] != before[CQ_TAIL]))) {
+                    && ((before.sqFlags() & IORING_SQ_TASKRUN) != 0 || (e.toSubmit() == 0
+                            && after.cqTail() != before.cqTail()))) {
                 add(Label.DEFER_TASK_WORK);
             }
             tagCompletions(runner, before, after);
@@ -205,36 +236,34 @@ public final class Coverage {
     }
 
     /** Labels from the CQEs this enter posted, matched by user_data to the SQEs it consumed. */
-    private void tagCompletions(LockstepRunner runner, int[] before, int[] after) {
-        CqRingView cq = runner.referenceCq();
-        SqRingView sq = runner.referenceSq();
-        int cqMask = runner.cqEntries() - 1;
-        int posted = (int) Math.min(U32.distance(after[CQ_TAIL], before[CQ_TAIL]), runner.cqEntries());
-        boolean big32 = (runner.ringFlags() & IORING_SETUP_CQE32) != 0;
-        for (int i = 0; i < posted; i++) {
-            int flags = cq.flags((before[CQ_TAIL] + i) & cqMask);
-            if ((flags & IORING_CQE_F_SKIP) != 0) {
+    private void tagCompletions(Side runner, Counters before, Counters after) {
+        SqRingView sq = runner.sq;
+        List<Cqe> posted = runner.cqes(before.cqTail(), after.cqTail());
+        boolean big32 = (runner.ringFlags & IORING_SETUP_CQE32) != 0;
+        for (Cqe c : posted) {
+            if ((c.flags() & IORING_CQE_F_SKIP) != 0) {
                 add(Label.SKIP_FILLERS);
             }
-            if ((flags & IORING_CQE_F_32) != 0 || big32) {
+            if ((c.flags() & IORING_CQE_F_32) != 0 || big32) {
                 add(Label.BIG_CQES);
             }
         }
-        int consumed = (int) Math.min(U32.distance(after[SQ_HEAD], before[SQ_HEAD]), runner.sqEntries());
-        int sqMask = runner.sqEntries() - 1;
+        int consumed = (int) Math.min(U32.distance(after.sqHead(), before.sqHead()), runner.sqEntries);
+        int sqMask = runner.sqEntries - 1;
         int chainPosition = 0;
         boolean chainFailureSeen = false;
         boolean prevLinked = false;
         for (int i = 0; i < consumed; i++) {
-            int sqeIndex = runner.sqArray(before[SQ_HEAD] + i);
-            if (Integer.compareUnsigned(sqeIndex, runner.sqEntries()) >= 0) {
+            int position = before.sqHead() + i;
+            int sqeIndex = sq.hasArray() ? sq.readOnceArray(position & sqMask) : position & sqMask;
+            if (Integer.compareUnsigned(sqeIndex, runner.sqEntries) >= 0) {
                 prevLinked = false;
                 continue;
             }
             long off = sq.sqeOffset(sqeIndex & sqMask);
             int flags = Byte.toUnsignedInt(sq.sqes().get(JAVA_BYTE, off + IoUringSqe.FLAGS_OFFSET));
             long userData = sq.sqes().get(JAVA_LONG, off + IoUringSqe.USER_DATA_OFFSET);
-            int res = resultOf(cq, before[CQ_TAIL], posted, cqMask, userData);
+            int res = resultOf(posted, userData);
             boolean linked = (flags & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK)) != 0;
             boolean inChain = linked || prevLinked;
             if (!prevLinked) {
@@ -258,11 +287,10 @@ public final class Coverage {
     }
 
     /** The res of the first posted CQE with this user_data, or {@code Integer.MIN_VALUE} if none was posted. */
-    private static int resultOf(CqRingView cq, int fromTail, int posted, int cqMask, long userData) {
-        for (int i = 0; i < posted; i++) {
-            int index = (fromTail + i) & cqMask;
-            if (cq.userData(index) == userData && (cq.flags(index) & IORING_CQE_F_SKIP) == 0) {
-                return cq.res(index);
+    private static int resultOf(List<Cqe> posted, long userData) {
+        for (Cqe c : posted) {
+            if (c.userData() == userData && (c.flags() & IORING_CQE_F_SKIP) == 0) {
+                return c.res();
             }
         }
         return Integer.MIN_VALUE;
@@ -275,6 +303,12 @@ public final class Coverage {
             b.append(String.format("  %-32s %d%n", l.text, counts[l.ordinal()]));
         }
         refusals.forEach((reason, n) -> b.append(String.format("  refused: %-50s %d%n", reason, n)));
+        choices.forEach((taken, n) -> b.append(String.format("  choice taken: %-45s %d%n", taken, n)));
+        long seen = Rule.all().stream().filter(r -> count(r) > 0).count();
+        b.append(String.format("  rules seen: %d of %d%n", seen, Rule.count()));
+        for (Rule r : Rule.all()) {
+            b.append(String.format("    %-40s %d%n", r.name(), count(r)));
+        }
         return b.toString();
     }
 }

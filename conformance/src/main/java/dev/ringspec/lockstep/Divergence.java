@@ -1,5 +1,10 @@
 package dev.ringspec.lockstep;
 
+import dev.ringspec.seam.Cqe;
+import dev.ringspec.seam.CqeReader;
+import dev.ringspec.seam.RingObservation;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -17,22 +22,22 @@ import java.util.Set;
  *     when the model saw Linux 6.18 take a CQE slot from its stale cached range (see
  *     {@code ModelIoUring.kernelUsesStaleCqeCache})
  */
-public record Divergence(int step, Op op, String field, String referenceValue, String subjectValue,
-        RingState reference, RingState subject, int referenceSqFlagsBefore, Set<String> referenceNotes) {
+public record Divergence(int step, Step op, String field, String referenceValue, String subjectValue,
+        RingObservation reference, RingObservation subject, int referenceSqFlagsBefore, Set<String> referenceNotes) {
 
     public Divergence {
         referenceNotes = Set.copyOf(referenceNotes);
     }
 
     /** A divergence whose step started with the reference's SQ flags as they ended, with no notes. */
-    public Divergence(int step, Op op, String field, String referenceValue, String subjectValue, RingState reference,
-            RingState subject) {
+    public Divergence(int step, Step op, String field, String referenceValue, String subjectValue, RingObservation reference,
+            RingObservation subject) {
         this(step, op, field, referenceValue, subjectValue, reference, subject, reference.sqFlags(), Set.of());
     }
 
     /** A divergence with no notes from the reference. */
-    public Divergence(int step, Op op, String field, String referenceValue, String subjectValue, RingState reference,
-            RingState subject, int referenceSqFlagsBefore) {
+    public Divergence(int step, Step op, String field, String referenceValue, String subjectValue, RingObservation reference,
+            RingObservation subject, int referenceSqFlagsBefore) {
         this(step, op, field, referenceValue, subjectValue, reference, subject, referenceSqFlagsBefore, Set.of());
     }
 
@@ -41,8 +46,29 @@ public record Divergence(int step, Op op, String field, String referenceValue, S
         return kind(op) + ":" + field;
     }
 
-    static String kind(Op op) {
-        return op instanceof Op.OnOtherThread(Op inner) ? "otherThread." + kind(inner)
+    /**
+     * The CQEs the engine compared in {@code o}: those an application may read, as {@link CqeReader} reads them; or,
+     * where the CQ is malformed (its head moved beyond its tail, say), the raw slots from the head, at most one
+     * ring's worth, as the byte comparison saw them.
+     */
+    static List<Cqe> visibleCqes(RingObservation o) {
+        if (!o.exists()) {
+            return List.of();
+        }
+        CqeReader.CqeRead read = o.cqes();
+        if (read instanceof CqeReader.CqeRead.WellFormed) {
+            return read.cqes().stream().map(CqeReader.VisibleCqe::cqe).toList();
+        }
+        int n = (int) Math.min(o.cqDistance(), o.cqEntries());
+        List<Cqe> slots = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            slots.add(o.cqSlots().get((o.cqHead() + i) & (o.cqEntries() - 1)));
+        }
+        return slots;
+    }
+
+    static String kind(Step op) {
+        return op instanceof Step.OnOtherThread(Step inner) ? "otherThread." + kind(inner)
                 : op.getClass().getSimpleName();
     }
 }

@@ -1,5 +1,6 @@
 package dev.ringspec.lockstep;
 
+import dev.ringspec.seam.RingObservation;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
@@ -133,16 +134,16 @@ public record DivergenceCatalogue(List<Entry> entries) {
      * same of the SQ head and tail, with every pending SQE the subject shows zero (opcode 0, flags 0, user_data 0).
      */
     private static boolean pendingEntriesStraddleTheCounterWrap(Divergence d) {
-        RingState r = d.reference();
-        RingState s = d.subject();
+        RingObservation r = d.reference();
+        RingObservation s = d.subject();
         if (d.field().equals("PendingSqes")) {
             return Integer.compareUnsigned(r.sqHead(), r.sqTail()) > 0 && r.sqHead() == s.sqHead()
                     && r.sqTail() == s.sqTail()
                     && d.subjectValue().matches("\\[(\\{pos \\d+: opcode 0, flags 0x0, ud 0\\}(, )?)+\\]");
         }
         return Integer.compareUnsigned(r.cqHead(), r.cqTail()) > 0 && r.cqHead() == s.cqHead()
-                && r.cqTail() == s.cqTail() && !s.cqes().isEmpty()
-                && s.cqes().stream().allMatch(c -> c.userData() == 0 && c.res() == 0 && c.flags() == 0
+                && r.cqTail() == s.cqTail() && !Divergence.visibleCqes(s).isEmpty()
+                && Divergence.visibleCqes(s).stream().allMatch(c -> c.userData() == 0 && c.res() == 0 && c.flags() == 0
                         && c.big0() == 0 && c.big1() == 0);
     }
 
@@ -151,8 +152,8 @@ public record DivergenceCatalogue(List<Entry> entries) {
      * in the same place, otherwise equal, carries none; every other CQE is equal.
      */
     private static boolean bigCqeOnlyTheKernelShows(Divergence d) {
-        List<Cqe> ref = d.reference().cqes();
-        List<Cqe> sub = d.subject().cqes();
+        List<Cqe> ref = Divergence.visibleCqes(d.reference());
+        List<Cqe> sub = Divergence.visibleCqes(d.subject());
         if (ref.size() != sub.size()) {
             return false;
         }

@@ -1,10 +1,5 @@
 package dev.ringspec.lockstep;
 
-import static dev.ringspec.lockstep.LockstepRunner.CQ_HEAD;
-import static dev.ringspec.lockstep.LockstepRunner.CQ_TAIL;
-import static dev.ringspec.lockstep.LockstepRunner.SQ_FLAGS;
-import static dev.ringspec.lockstep.LockstepRunner.SQ_HEAD;
-import static dev.ringspec.lockstep.LockstepRunner.SQ_TAIL;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
 import static dev.ringspec.uapi.IoUring.IORING_NOP_CQE32;
 import static dev.ringspec.uapi.IoUring.IORING_NOP_FILE;
@@ -59,7 +54,7 @@ final class Generator {
 
     private final long seed;
     private SplittableRandom random;
-    private final ArrayDeque<Op> queue = new ArrayDeque<>();
+    private final ArrayDeque<Step> queue = new ArrayDeque<>();
     private long nextUserData;
     private boolean enabled;
 
@@ -74,7 +69,7 @@ final class Generator {
         enabled = false;
     }
 
-    Op next(LockstepRunner r) {
+    Step next(LockstepRunner r) {
         if (queue.isEmpty()) {
             plan(r);
         }
@@ -97,12 +92,12 @@ final class Generator {
         int flags = r.ringFlags();
         int sqEntries = r.sqEntries();
         int cqEntries = r.cqEntries();
-        int visible = (int) Math.min(U32.distance(r.word(CQ_TAIL), r.word(CQ_HEAD)), cqEntries);
-        boolean overflow = (r.word(SQ_FLAGS) & IORING_SQ_CQ_OVERFLOW) != 0;
+        int visible = (int) Math.min(U32.distance(r.observation().cqTail(), r.observation().cqHead()), cqEntries);
+        boolean overflow = (r.observation().sqFlags() & IORING_SQ_CQ_OVERFLOW) != 0;
         boolean mixed = (flags & IORING_SETUP_CQE_MIXED) != 0;
         if ((flags & IORING_SETUP_R_DISABLED) != 0 && !enabled && chance(60)) {
             enabled = true;
-            queue.add(chance(25) ? new Op.OnOtherThread(new Op.EnableRings()) : new Op.EnableRings());
+            queue.add(chance(25) ? new Step.OnOtherThread(new Step.EnableRings()) : new Step.EnableRings());
             return;
         }
         int[] weights = {
@@ -137,17 +132,17 @@ final class Generator {
             case 0 -> batch(r, 1 + pick(Math.min(sqEntries, 8)), false);
             case 1 -> chain(r);
             case 2 -> fill(r, cqEntries - visible + 1 + pick(3));
-            case 3 -> queue.add(new Op.ConsumeCqes(chance(50) ? visible : 1 + pick(Math.max(visible, 1)),
+            case 3 -> queue.add(new Step.ConsumeCqes(chance(50) ? visible : 1 + pick(Math.max(visible, 1)),
                     mixed && chance(10)));
-            case 4 -> queue.add(new Op.Enter(0, chance(50) ? 0 : pick(visible + 1), IORING_ENTER_GETEVENTS));
+            case 4 -> queue.add(new Step.Enter(0, chance(50) ? 0 : pick(visible + 1), IORING_ENTER_GETEVENTS));
             case 5 -> mixedWrap(r);
             case 6 -> invalidArray(r);
             case 7 -> {
-                queue.add(new Op.PublishTail(sqEntries + 1 + pick(2 * sqEntries)));
-                queue.add(new Op.Enter(1 + pick(2 * sqEntries), 0, 0));
+                queue.add(new Step.PublishTail(sqEntries + 1 + pick(2 * sqEntries)));
+                queue.add(new Step.Enter(1 + pick(2 * sqEntries), 0, 0));
             }
-            case 8 -> queue.add(chance(25) ? new Op.MoveSqHead(pick(7) - 4)
-                    : new Op.MoveCqHead(chance(50) ? pick(7) - 3 : cqEntries + pick(cqEntries + 1)));
+            case 8 -> queue.add(chance(25) ? new Step.MoveSqHead(pick(7) - 4)
+                    : new Step.MoveCqHead(chance(50) ? pick(7) - 3 : cqEntries + pick(cqEntries + 1)));
             case 9 -> skipThenDrain(r);
             case 10 -> resources(r);
             case 11 -> otherThread(r);
@@ -155,19 +150,19 @@ final class Generator {
                 if (chance(20)) {
                     // A pending range across 2^32, as after 2^32 submissions or completions: a head moved to
                     // just below zero.
-                    queue.add(chance(50) ? new Op.MoveSqHead(-r.word(SQ_HEAD) - 1 - pick(2))
-                            : new Op.MoveCqHead(-r.word(CQ_HEAD) - 1 - pick(2)));
+                    queue.add(chance(50) ? new Step.MoveSqHead(-r.observation().sqHead() - 1 - pick(2))
+                            : new Step.MoveCqHead(-r.observation().cqHead() - 1 - pick(2)));
                 }
                 queue.add(resize());
             }
             case 13 -> fuzz(r);
-            case 15 -> queue.add(new Op.Probe(PROBE_NR_ARGS[pick(PROBE_NR_ARGS.length)]));
+            case 15 -> queue.add(new Step.Probe(PROBE_NR_ARGS[pick(PROBE_NR_ARGS.length)]));
             case 16 -> taskWorkFlood(r);
             default -> queue.add(setup());
         }
     }
 
-    private Op.Setup setup() {
+    private Step.Setup setup() {
         int flags = VARIANTS[pick(VARIANTS.length)];
         if (chance(25)) {
             flags |= VARIANTS[pick(VARIANTS.length)];
@@ -179,16 +174,16 @@ final class Generator {
             cq = chance(85) ? Math.max(entries, 1) << pick(3) : pick(40);
         }
         enabled = false;
-        return new Op.Setup(entries, flags, cq);
+        return new Step.Setup(entries, flags, cq);
     }
 
-    private Op.Resize resize() {
+    private Step.Resize resize() {
         int flags = IORING_SETUP_CQSIZE | (chance(10) ? IORING_SETUP_CLAMP : 0);
         if (chance(10)) {
             flags = chance(50) ? 0 : IORING_SETUP_NO_SQARRAY;
         }
         int sq = 1 << pick(5);
-        return new Op.Resize(sq, sq << pick(3), flags);
+        return new Step.Resize(sq, sq << pick(3), flags);
     }
 
     private long userData() {
@@ -196,7 +191,7 @@ final class Generator {
     }
 
     /** A NOP of a random flavour: injected results, files, buffers, task work, 32-byte CQEs, skip, bad bits. */
-    private Op.WriteSqe nop(LockstepRunner r, int slot, int extraFlags) {
+    private Step.WriteSqe nop(LockstepRunner r, int slot, int extraFlags) {
         int nopFlags = 0;
         int len = 0;
         int fd = 0;
@@ -252,7 +247,7 @@ final class Generator {
         if (nopFlags == IORING_NOP_INJECT_RESULT && len == 0 && chance(30)) {
             len = 7;
         }
-        return new Op.WriteSqe(slot, opcode, flags, ioprio, fd, off, addr, len, nopFlags, userData(), bufIndex, 0);
+        return new Step.WriteSqe(slot, opcode, flags, ioprio, fd, off, addr, len, nopFlags, userData(), bufIndex, 0);
     }
 
     private static boolean mixedOrBig(LockstepRunner r) {
@@ -261,27 +256,27 @@ final class Generator {
 
     /** Writes NOPs at the next {@code count} tail positions (identity SQ array), publishes and enters. */
     private void batch(LockstepRunner r, int count, boolean plain) {
-        int tail = r.word(SQ_TAIL);
+        int tail = r.observation().sqTail();
         for (int i = 0; i < count; i++) {
             int position = tail + i;
-            queue.add(plain ? Op.WriteSqe.nop(position, 0, 0, 0, userData()) : nop(r, position, 0));
-            queue.add(new Op.WriteArray(position, position & (r.sqEntries() - 1)));
+            queue.add(plain ? Step.WriteSqe.nop(position, 0, 0, 0, userData()) : nop(r, position, 0));
+            queue.add(new Step.WriteArray(position, position & (r.sqEntries() - 1)));
         }
         publishAndEnter(r, count);
     }
 
     /**
      * The SQ entries the application believes are pending: tail - head from the ring, bounded, because the head the
-     * ring shows may have been moved by a {@link Op.MoveSqHead} step (the kernel submits from its own copy).
+     * ring shows may have been moved by a {@link Step.MoveSqHead} step (the kernel submits from its own copy).
      */
     private static int pendingSq(LockstepRunner r) {
-        return (int) Math.min(U32.distance(r.word(SQ_TAIL), r.word(SQ_HEAD)), 4L * r.sqEntries() + 8);
+        return (int) Math.min(U32.distance(r.observation().sqTail(), r.observation().sqHead()), 4L * r.sqEntries() + 8);
     }
 
     private void publishAndEnter(LockstepRunner r, int count) {
-        queue.add(new Op.PublishTail(count));
+        queue.add(new Step.PublishTail(count));
         int pending = pendingSq(r) + count;
-        int visible = (int) Math.min(U32.distance(r.word(CQ_TAIL), r.word(CQ_HEAD)), r.cqEntries());
+        int visible = (int) Math.min(U32.distance(r.observation().cqTail(), r.observation().cqHead()), r.cqEntries());
         int toSubmit = chance(85) ? pending : pick(pending + 3);
         int enterFlags = chance(30) ? IORING_ENTER_GETEVENTS : 0;
         if (chance(2)) {
@@ -289,11 +284,11 @@ final class Generator {
         }
         if (chance(5)) {
             // SQ_WAKEUP, SQ_WAIT, EXT_ARG (no argument), ABS_TIMER or NO_IOWAIT
-            enterFlags |= LockstepRunner.HARMLESS_ENTER_FLAGS & (1 << (1 + pick(7)));
+            enterFlags |= Referee.HARMLESS_ENTER_FLAGS & (1 << (1 + pick(7)));
         }
         int min = (enterFlags & IORING_ENTER_GETEVENTS) != 0 && chance(50) ? pick(visible + 1) : 0;
-        queue.add(chance(5) ? new Op.OnOtherThread(new Op.Enter(toSubmit, min, enterFlags))
-                : new Op.Enter(toSubmit, min, enterFlags));
+        queue.add(chance(5) ? new Step.OnOtherThread(new Step.Enter(toSubmit, min, enterFlags))
+                : new Step.Enter(toSubmit, min, enterFlags));
     }
 
     /** 2 to 4 linked SQEs (sometimes hard links), one of them failing at init or at run time, or none. */
@@ -305,23 +300,23 @@ final class Generator {
         }
         int failAt = chance(70) ? pick(length) : -1;
         int link = chance(25) ? IOSQE_IO_HARDLINK : IOSQE_IO_LINK;
-        int tail = r.word(SQ_TAIL);
+        int tail = r.observation().sqTail();
         for (int i = 0; i < length; i++) {
             int position = tail + i;
             int flags = (i < length - 1 ? link : 0) | (chance(15) ? IOSQE_CQE_SKIP_SUCCESS : 0);
-            Op.WriteSqe sqe;
+            Step.WriteSqe sqe;
             if (i == failAt) {
                 sqe = switch (pick(4)) {
-                    case 0 -> new Op.WriteSqe(position, 200, flags, 0, 0, 0, 0, 0, 0, userData(), 0, 0);
-                    case 1 -> new Op.WriteSqe(position, 0, flags, 1, 0, 0, 0, 0, 0, userData(), 0, 0);
-                    case 2 -> Op.WriteSqe.nop(position, flags, IORING_NOP_INJECT_RESULT, -5, userData());
-                    default -> Op.WriteSqe.nop(position, flags | 0x80, 0, 0, userData());
+                    case 0 -> new Step.WriteSqe(position, 200, flags, 0, 0, 0, 0, 0, 0, userData(), 0, 0);
+                    case 1 -> new Step.WriteSqe(position, 0, flags, 1, 0, 0, 0, 0, 0, userData(), 0, 0);
+                    case 2 -> Step.WriteSqe.nop(position, flags, IORING_NOP_INJECT_RESULT, -5, userData());
+                    default -> Step.WriteSqe.nop(position, flags | 0x80, 0, 0, userData());
                 };
             } else {
-                sqe = Op.WriteSqe.nop(position, flags, chance(30) ? IORING_NOP_TW : 0, 0, userData());
+                sqe = Step.WriteSqe.nop(position, flags, chance(30) ? IORING_NOP_TW : 0, 0, userData());
             }
             queue.add(sqe);
-            queue.add(new Op.WriteArray(position, position & (r.sqEntries() - 1)));
+            queue.add(new Step.WriteArray(position, position & (r.sqEntries() - 1)));
         }
         publishAndEnter(r, length);
     }
@@ -336,13 +331,13 @@ final class Generator {
                 first = false;
             } else {
                 // The earlier batches' tails are not visible yet: write at relative positions after them.
-                int tail = r.word(SQ_TAIL) + (count - left);
+                int tail = r.observation().sqTail() + (count - left);
                 for (int i = 0; i < n; i++) {
-                    queue.add(Op.WriteSqe.nop(tail + i, 0, 0, 0, userData()));
-                    queue.add(new Op.WriteArray(tail + i, (tail + i) & (r.sqEntries() - 1)));
+                    queue.add(Step.WriteSqe.nop(tail + i, 0, 0, 0, userData()));
+                    queue.add(new Step.WriteArray(tail + i, (tail + i) & (r.sqEntries() - 1)));
                 }
-                queue.add(new Op.PublishTail(n));
-                queue.add(new Op.Enter(n, 0, 0));
+                queue.add(new Step.PublishTail(n));
+                queue.add(new Step.Enter(n, 0, 0));
             }
             left -= n;
         }
@@ -355,49 +350,49 @@ final class Generator {
     private void taskWorkFlood(LockstepRunner r) {
         int n = r.sqEntries();
         int batches = Math.min(4, (21 + n - 1) / n);
-        int tail = r.word(SQ_TAIL);
+        int tail = r.observation().sqTail();
         for (int b = 0; b < batches; b++) {
             for (int i = 0; i < n; i++) {
                 int position = tail + b * n + i;
-                queue.add(Op.WriteSqe.nop(position, 0, IORING_NOP_TW, 0, userData()));
-                queue.add(new Op.WriteArray(position, position & (n - 1)));
+                queue.add(Step.WriteSqe.nop(position, 0, IORING_NOP_TW, 0, userData()));
+                queue.add(new Step.WriteArray(position, position & (n - 1)));
             }
-            queue.add(new Op.PublishTail(n));
-            queue.add(new Op.Enter(n, 0, 0));
+            queue.add(new Step.PublishTail(n));
+            queue.add(new Step.Enter(n, 0, 0));
         }
-        queue.add(new Op.Enter(0, 0, IORING_ENTER_GETEVENTS));
+        queue.add(new Step.Enter(0, 0, IORING_ENTER_GETEVENTS));
     }
 
     /** Brings the CQ tail to the last slot with plain NOPs, then posts a NOP_CQE32 there. */
     private void mixedWrap(LockstepRunner r) {
         int cqMask = r.cqEntries() - 1;
-        int tail = r.word(CQ_TAIL);
-        int visible = (int) Math.min(U32.distance(tail, r.word(CQ_HEAD)), r.cqEntries());
+        int tail = r.observation().cqTail();
+        int visible = (int) Math.min(U32.distance(tail, r.observation().cqHead()), r.cqEntries());
         int toLast = (cqMask - (tail & cqMask)) & cqMask;
         if (toLast > 0 && visible + toLast <= r.cqEntries() && toLast <= r.sqEntries()) {
             batch(r, toLast, true);
             return;
         }
         if (visible > 0 && chance(50)) {
-            queue.add(new Op.ConsumeCqes(visible - (chance(50) ? 0 : 1)));
+            queue.add(new Step.ConsumeCqes(visible - (chance(50) ? 0 : 1)));
         }
-        int position = r.word(SQ_TAIL);
-        queue.add(new Op.WriteSqe(position, 0, 0, 0, 0, 0xc0ffeeL, 0xf00dL, 0, IORING_NOP_CQE32, userData(), 0,
+        int position = r.observation().sqTail();
+        queue.add(new Step.WriteSqe(position, 0, 0, 0, 0, 0xc0ffeeL, 0xf00dL, 0, IORING_NOP_CQE32, userData(), 0,
                 0));
-        queue.add(new Op.WriteArray(position, position & (r.sqEntries() - 1)));
+        queue.add(new Step.WriteArray(position, position & (r.sqEntries() - 1)));
         publishAndEnter(r, 1);
     }
 
     private void invalidArray(LockstepRunner r) {
         int count = 1 + pick(Math.min(r.sqEntries(), 4));
         int bad = pick(count);
-        int tail = r.word(SQ_TAIL);
+        int tail = r.observation().sqTail();
         for (int i = 0; i < count; i++) {
             int position = tail + i;
-            queue.add(Op.WriteSqe.nop(position, 0, 0, 0, userData()));
+            queue.add(Step.WriteSqe.nop(position, 0, 0, 0, userData()));
             int value = i == bad ? (chance(50) ? r.sqEntries() + pick(100) : -1 - pick(3))
                     : position & (r.sqEntries() - 1);
-            queue.add(new Op.WriteArray(position, value));
+            queue.add(new Step.WriteArray(position, value));
         }
         publishAndEnter(r, count);
     }
@@ -407,12 +402,12 @@ final class Generator {
             batch(r, 1, false);
             return;
         }
-        int tail = r.word(SQ_TAIL);
-        queue.add(Op.WriteSqe.nop(tail, IOSQE_CQE_SKIP_SUCCESS, 0, 0, userData()));
-        queue.add(new Op.WriteArray(tail, tail & (r.sqEntries() - 1)));
-        queue.add(Op.WriteSqe.nop(tail + 1, IOSQE_IO_DRAIN | (chance(30) ? IOSQE_CQE_SKIP_SUCCESS : 0), 0, 0,
+        int tail = r.observation().sqTail();
+        queue.add(Step.WriteSqe.nop(tail, IOSQE_CQE_SKIP_SUCCESS, 0, 0, userData()));
+        queue.add(new Step.WriteArray(tail, tail & (r.sqEntries() - 1)));
+        queue.add(Step.WriteSqe.nop(tail + 1, IOSQE_IO_DRAIN | (chance(30) ? IOSQE_CQE_SKIP_SUCCESS : 0), 0, 0,
                 userData()));
-        queue.add(new Op.WriteArray(tail + 1, (tail + 1) & (r.sqEntries() - 1)));
+        queue.add(new Step.WriteArray(tail + 1, (tail + 1) & (r.sqEntries() - 1)));
         publishAndEnter(r, 2);
     }
 
@@ -420,33 +415,33 @@ final class Generator {
         int count = 1 + pick(4);
         int pattern = random.nextInt();
         queue.add(switch (pick(6)) {
-            case 0 -> new Op.RegisterFiles(count, true, 0);
-            case 1 -> new Op.RegisterFiles(count, false, pattern);
-            case 2 -> new Op.UpdateFiles(pick(5), 1 + pick(3), pattern);
-            case 3 -> new Op.UnregisterFiles();
-            case 4 -> new Op.RegisterBuffers(count, chance(90) ? 1 + pick(LockstepRunner.BUFFER_BYTES) : 0);
-            default -> new Op.UnregisterBuffers();
+            case 0 -> new Step.RegisterFiles(count, true, 0);
+            case 1 -> new Step.RegisterFiles(count, false, pattern);
+            case 2 -> new Step.UpdateFiles(pick(5), 1 + pick(3), pattern);
+            case 3 -> new Step.UnregisterFiles();
+            case 4 -> new Step.RegisterBuffers(count, chance(90) ? 1 + pick(Side.BUFFER_BYTES) : 0);
+            default -> new Step.UnregisterBuffers();
         });
     }
 
     private void otherThread(LockstepRunner r) {
         switch (pick(3)) {
             case 0 -> {
-                int tail = r.word(SQ_TAIL);
-                queue.add(Op.WriteSqe.nop(tail, 0, chance(30) ? IORING_NOP_TW : 0, 0, userData()));
-                queue.add(new Op.WriteArray(tail, tail & (r.sqEntries() - 1)));
-                queue.add(new Op.PublishTail(1));
+                int tail = r.observation().sqTail();
+                queue.add(Step.WriteSqe.nop(tail, 0, chance(30) ? IORING_NOP_TW : 0, 0, userData()));
+                queue.add(new Step.WriteArray(tail, tail & (r.sqEntries() - 1)));
+                queue.add(new Step.PublishTail(1));
                 int pending = pendingSq(r) + 1;
-                queue.add(new Op.OnOtherThread(new Op.Enter(pending, 0, 0)));
+                queue.add(new Step.OnOtherThread(new Step.Enter(pending, 0, 0)));
             }
-            case 1 -> queue.add(new Op.OnOtherThread(new Op.Enter(0, 0, IORING_ENTER_GETEVENTS)));
-            default -> queue.add(new Op.OnOtherThread(new Op.RegisterFiles(1 + pick(3), true, 0)));
+            case 1 -> queue.add(new Step.OnOtherThread(new Step.Enter(0, 0, IORING_ENTER_GETEVENTS)));
+            default -> queue.add(new Step.OnOtherThread(new Step.RegisterFiles(1 + pick(3), true, 0)));
         }
     }
 
     /** One SQE with arbitrary fields at the tail (never linked: a dangling link would go to io-wq). */
     private void fuzz(LockstepRunner r) {
-        int tail = r.word(SQ_TAIL);
+        int tail = r.observation().sqTail();
         int flags = random.nextInt(0x100) & ~(IOSQE_IO_LINK | IOSQE_IO_HARDLINK);
         if ((flags & (IOSQE_ASYNC | IOSQE_IO_DRAIN)) != 0 && chance(50)) {
             flags |= 0x80;
@@ -455,10 +450,10 @@ final class Generator {
             flags &= ~IOSQE_FIXED_FILE;
         }
         int opcode = chance(70) ? 0 : 100 + pick(156);
-        queue.add(new Op.WriteSqe(tail, opcode, flags, chance(10) ? pick(8) : 0, FILE_FDS[pick(FILE_FDS.length)],
+        queue.add(new Step.WriteSqe(tail, opcode, flags, chance(10) ? pick(8) : 0, FILE_FDS[pick(FILE_FDS.length)],
                 random.nextLong(), random.nextLong(), random.nextInt(), random.nextInt(0x80), userData(), pick(8),
                 chance(10) ? 1 + pick(3) : 0));
-        queue.add(new Op.WriteArray(tail, tail & (r.sqEntries() - 1)));
+        queue.add(new Step.WriteArray(tail, tail & (r.sqEntries() - 1)));
         publishAndEnter(r, 1);
     }
 }

@@ -40,7 +40,7 @@ public final class InvariantWatch {
      * A violation on one side of a run, with what the reference model knew of the kernel at that step
      * ({@link Divergence#referenceNotes()}), which a catalogue entry's matcher may ask for.
      */
-    public record SideViolation(LockstepRunner.Side side, Violation violation, Op step, Set<String> referenceNotes) {
+    public record SideViolation(LockstepRunner.Role side, Violation violation, Step step, Set<String> referenceNotes) {
     }
 
     /** What one run's invariants said: counts per side and the violations. */
@@ -54,16 +54,16 @@ public final class InvariantWatch {
         violations.clear();
     }
 
-    /** Checks both sides after {@code op} (the inner step of an {@link Op.OnOtherThread}). */
-    void afterStep(int index, Op op, Ring referenceRing, int referenceResult, int referenceHead, Ring subjectRing,
+    /** Checks both sides after {@code op} (the inner step of an {@link Step.OnOtherThread}). */
+    void afterStep(int index, Step op, Ring referenceRing, int referenceResult, int referenceHead, Ring subjectRing,
             int subjectResult, int subjectHead, Supplier<Set<String>> referenceNotes) {
         RingStep step = ringStep(op);
         for (Violation v : reference.step(index, step, RingObservation.capture(referenceRing, referenceResult,
                 referenceHead))) {
-            violations.add(new SideViolation(LockstepRunner.Side.REFERENCE, v, op, referenceNotes.get()));
+            violations.add(new SideViolation(LockstepRunner.Role.REFERENCE, v, op, referenceNotes.get()));
         }
         for (Violation v : subject.step(index, step, RingObservation.capture(subjectRing, subjectResult, subjectHead))) {
-            violations.add(new SideViolation(LockstepRunner.Side.SUBJECT, v, op, referenceNotes.get()));
+            violations.add(new SideViolation(LockstepRunner.Role.SUBJECT, v, op, referenceNotes.get()));
         }
     }
 
@@ -77,25 +77,25 @@ public final class InvariantWatch {
         return new RunResult(reference.counts(), subject.counts(), List.copyOf(violations));
     }
 
-    static RingStep ringStep(Op op) {
+    static RingStep ringStep(Step op) {
         return switch (op) {
-            case Op.Setup s -> new RingStep.Setup();
-            case Op.WriteSqe w -> new RingStep.ApplicationWrite(RingStep.Field.SQES);
-            case Op.WriteArray a -> new RingStep.ApplicationWrite(RingStep.Field.SQ_ARRAY);
-            case Op.PublishTail p -> new RingStep.ApplicationWrite(RingStep.Field.SQ_TAIL);
-            case Op.Enter e -> new RingStep.Enter(e.toSubmit(), e.minComplete(), e.flags());
-            case Op.ConsumeCqes c -> new RingStep.ApplicationWrite(RingStep.Field.CQ_HEAD);
-            case Op.MoveCqHead m -> new RingStep.ApplicationWrite(RingStep.Field.CQ_HEAD);
-            case Op.MoveSqHead m -> new RingStep.ApplicationWrite(RingStep.Field.SQ_HEAD);
-            case Op.RegisterFiles r -> new RingStep.Register(IORING_REGISTER_FILES2);
-            case Op.UpdateFiles u -> new RingStep.Register(IORING_REGISTER_FILES_UPDATE);
-            case Op.UnregisterFiles u -> new RingStep.Register(IORING_UNREGISTER_FILES);
-            case Op.RegisterBuffers b -> new RingStep.Register(IORING_REGISTER_BUFFERS);
-            case Op.UnregisterBuffers u -> new RingStep.Register(IORING_UNREGISTER_BUFFERS);
-            case Op.EnableRings e -> new RingStep.Register(IORING_REGISTER_ENABLE_RINGS);
-            case Op.Resize r -> new RingStep.Register(IORING_REGISTER_RESIZE_RINGS);
-            case Op.Probe p -> new RingStep.Register(IORING_REGISTER_PROBE);
-            case Op.OnOtherThread o -> ringStep(o.op());
+            case Step.Setup s -> new RingStep.Setup();
+            case Step.WriteSqe w -> new RingStep.ApplicationWrite(RingStep.Field.SQES);
+            case Step.WriteArray a -> new RingStep.ApplicationWrite(RingStep.Field.SQ_ARRAY);
+            case Step.PublishTail p -> new RingStep.ApplicationWrite(RingStep.Field.SQ_TAIL);
+            case Step.Enter e -> new RingStep.Enter(e.toSubmit(), e.minComplete(), e.flags());
+            case Step.ConsumeCqes c -> new RingStep.ApplicationWrite(RingStep.Field.CQ_HEAD);
+            case Step.MoveCqHead m -> new RingStep.ApplicationWrite(RingStep.Field.CQ_HEAD);
+            case Step.MoveSqHead m -> new RingStep.ApplicationWrite(RingStep.Field.SQ_HEAD);
+            case Step.RegisterFiles r -> new RingStep.Register(IORING_REGISTER_FILES2);
+            case Step.UpdateFiles u -> new RingStep.Register(IORING_REGISTER_FILES_UPDATE);
+            case Step.UnregisterFiles u -> new RingStep.Register(IORING_UNREGISTER_FILES);
+            case Step.RegisterBuffers b -> new RingStep.Register(IORING_REGISTER_BUFFERS);
+            case Step.UnregisterBuffers u -> new RingStep.Register(IORING_UNREGISTER_BUFFERS);
+            case Step.EnableRings e -> new RingStep.Register(IORING_REGISTER_ENABLE_RINGS);
+            case Step.Resize r -> new RingStep.Register(IORING_REGISTER_RESIZE_RINGS);
+            case Step.Probe p -> new RingStep.Register(IORING_REGISTER_PROBE);
+            case Step.OnOtherThread o -> ringStep(o.op());
         };
     }
 
@@ -111,7 +111,7 @@ public final class InvariantWatch {
         }
 
         void add(long seed, boolean fromReplay, RunResult run, DivergenceCatalogue catalogue,
-                LockstepRunner.Side kernelSide) {
+                LockstepRunner.Role kernelSide) {
             reference = InvariantChecker.sum(reference, run.reference());
             subject = InvariantChecker.sum(subject, run.subject());
             for (SideViolation v : run.violations()) {
@@ -126,12 +126,12 @@ public final class InvariantWatch {
         }
 
         /** Violations on the model's side: the specification breaking its own invariants. */
-        public List<Seen> onModel(LockstepRunner.Side kernelSide) {
+        public List<Seen> onModel(LockstepRunner.Role kernelSide) {
             return seen.stream().filter(s -> s.violation().side() != kernelSide).toList();
         }
 
         /** Kernel-side violations no catalogue entry explains. */
-        public List<Seen> newOnKernel(LockstepRunner.Side kernelSide) {
+        public List<Seen> newOnKernel(LockstepRunner.Role kernelSide) {
             return seen.stream().filter(s -> s.violation().side() == kernelSide && s.catalogued().isEmpty()).toList();
         }
 
@@ -148,7 +148,7 @@ public final class InvariantWatch {
             }
             Map<String, List<Seen>> groups = new LinkedHashMap<>();
             for (Seen s : seen) {
-                String side = s.violation().side() == LockstepRunner.Side.REFERENCE ? referenceName : subjectName;
+                String side = s.violation().side() == LockstepRunner.Role.REFERENCE ? referenceName : subjectName;
                 String key = side + ": " + s.violation().violation().invariant().name()
                         + s.catalogued().map(e -> " (catalogued: " + e.id() + ")").orElse("");
                 groups.computeIfAbsent(key, k -> new ArrayList<>()).add(s);

@@ -7,16 +7,16 @@ public final class JavaReproducer {
     private JavaReproducer() {
     }
 
-    public static String testMethod(String name, List<Op> ops, Divergence divergence) {
+    public static String testMethod(String name, List<Step> ops, Divergence divergence) {
         StringBuilder b = new StringBuilder();
         b.append("@Test\n");
         b.append("void ").append(name).append("() {\n");
         b.append("    // ").append(divergence.field()).append(" at step ").append(divergence.step()).append(": reference ")
                 .append(oneLine(divergence.referenceValue())).append(", subject ")
                 .append(oneLine(divergence.subjectValue())).append('\n');
-        b.append("    List<Op> steps = List.of(\n");
+        b.append("    List<Step> steps = List.of(\n");
         for (int i = 0; i < ops.size(); i++) {
-            b.append("            ").append(ops.get(i).javaSource()).append(i < ops.size() - 1 ? "," : "")
+            b.append("            ").append(StepForms.java(ops.get(i))).append(i < ops.size() - 1 ? "," : "")
                     .append(" // ").append(i).append('\n');
         }
         b.append("    );\n");

@@ -1,5 +1,7 @@
 package dev.ringspec.lockstep;
 
+import dev.ringspec.seam.Backend;
+import dev.ringspec.seam.RingObservation;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,11 +29,11 @@ public final class LockstepCheck {
      * @param kernelSide which side is the running kernel (for the C reproducer's expected values)
      */
     public record Config(long seed, int steps, int runs, Path replayDirectory, Duration shrinkBudget,
-            boolean saveReplays, LockstepRunner.Side kernelSide) {
+            boolean saveReplays, LockstepRunner.Role kernelSide) {
 
         public static Config defaults() {
             return new Config(1, 200, 200, ReplayStore.DEFAULT_DIRECTORY, Duration.ofSeconds(10), true,
-                    LockstepRunner.Side.SUBJECT);
+                    LockstepRunner.Role.SUBJECT);
         }
 
         public Config withSeed(long s) {
@@ -58,13 +60,13 @@ public final class LockstepCheck {
             return new Config(seed, steps, runs, replayDirectory, shrinkBudget, save, kernelSide);
         }
 
-        public Config withKernelSide(LockstepRunner.Side side) {
+        public Config withKernelSide(LockstepRunner.Role side) {
             return new Config(seed, steps, runs, replayDirectory, shrinkBudget, saveReplays, side);
         }
     }
 
     /** A divergence found, from a replay or from a generated run. */
-    public record Finding(long seed, boolean fromReplay, Path replayFile, List<Op> steps, Divergence divergence,
+    public record Finding(long seed, boolean fromReplay, Path replayFile, List<Step> steps, Divergence divergence,
             Optional<DivergenceCatalogue.Entry> catalogued, Shrinker.Result shrink, String cReproducer,
             String junitBody, boolean stable) {
     }
@@ -95,10 +97,18 @@ public final class LockstepCheck {
 
     private final Backend reference;
     private final Backend subject;
+    private final Backend referee;
     private final DivergenceCatalogue catalogue;
     private final Config config;
 
     public LockstepCheck(Backend reference, Backend subject, DivergenceCatalogue catalogue, Config config) {
+        this(reference, subject, catalogue, config, null);
+    }
+
+    /** A check whose steps {@code referee} referees (see {@link LockstepRunner}); null for the default. */
+    public LockstepCheck(Backend reference, Backend subject, DivergenceCatalogue catalogue, Config config,
+            Backend referee) {
+        this.referee = referee;
         this.reference = reference;
         this.subject = subject;
         this.catalogue = catalogue;
@@ -114,15 +124,15 @@ public final class LockstepCheck {
         long start = System.nanoTime();
         List<ReplayStore.Entry> replays = store == null ? List.of() : store.load();
         InvariantWatch.Totals invariants = new InvariantWatch.Totals();
-        try (LockstepRunner runner = new LockstepRunner(reference, subject, catalogue)) {
+        try (LockstepRunner runner = new LockstepRunner(reference, subject, catalogue, referee)) {
             for (ReplayStore.Entry replay : replays) {
                 LockstepRunner.Outcome o = runner.run(replay.replayCase().steps(), coverage);
-                steps += o.ops().size();
+                steps += o.steps().size();
                 invariants.add(replay.replayCase().seed(), true, runner.invariants().takeRun(), catalogue,
                         config.kernelSide());
                 carriedOver(findings, replay.replayCase().seed(), true, replay.file(), o);
                 if (o.diverged()) {
-                    Finding f = finding(runner, replay.replayCase().seed(), true, replay.file(), o.ops(),
+                    Finding f = finding(runner, replay.replayCase().seed(), true, replay.file(), o.steps(),
                             o.divergence(), null, confirmations(runner, o) == CONFIRMATIONS);
                     findings.add(f);
                     report(out, runner, f);
@@ -140,7 +150,7 @@ public final class LockstepCheck {
             for (int r = 0; r < config.runs(); r++) {
                 long seed = config.seed() + r;
                 LockstepRunner.Outcome o = runner.generate(new Generator(seed), config.steps(), coverage);
-                steps += o.ops().size();
+                steps += o.steps().size();
                 runs++;
                 invariants.add(seed, false, runner.invariants().takeRun(), catalogue, config.kernelSide());
                 carriedOver(findings, seed, false, null, o);
@@ -152,19 +162,19 @@ public final class LockstepCheck {
                         // not replayed first; the budget goes on. A catalogued one is only counted.
                         Optional<DivergenceCatalogue.Entry> knownUnstable = catalogue.match(o.divergence());
                         if (knownUnstable.isPresent()) {
-                            findings.add(new Finding(seed, false, null, o.ops(), o.divergence(), knownUnstable, null,
+                            findings.add(new Finding(seed, false, null, o.steps(), o.divergence(), knownUnstable, null,
                                     null, null, false));
                             continue;
                         }
                         if (findings.stream().anyMatch(u -> !u.stable() && u.catalogued().isEmpty())) {
                             // One unstable case is reported and kept in full; later ones are counted and named.
-                            findings.add(new Finding(seed, false, null, o.ops(), o.divergence(), Optional.empty(),
+                            findings.add(new Finding(seed, false, null, o.steps(), o.divergence(), Optional.empty(),
                                     null, null, null, false));
                             out.printf("UNSTABLE again (seed %d): %s at step %d%n", seed,
                                     o.divergence().signature(), o.divergence().step());
                             continue;
                         }
-                        Finding f = finding(runner, seed, false, null, o.ops(), o.divergence(), null, false);
+                        Finding f = finding(runner, seed, false, null, o.steps(), o.divergence(), null, false);
                         if (config.saveReplays() && store != null) {
                             Path file = new ReplayStore(store.directory().resolve("unstable"))
                                     .save(replayCase(runner, seed, f), f.cReproducer(), f.junitBody());
@@ -181,13 +191,13 @@ public final class LockstepCheck {
                     if (known.isPresent()) {
                         // A known kernel difference: counted and named, not shrunk again, and the budget goes on
                         // (the run itself ends at the difference: what follows it is not comparable).
-                        findings.add(new Finding(seed, false, null, o.ops(), o.divergence(), known, null, null, null,
+                        findings.add(new Finding(seed, false, null, o.steps(), o.divergence(), known, null, null, null,
                                 true));
                         continue;
                     }
-                    Shrinker.Result shrunk = new Shrinker(runner, config.shrinkBudget()).shrink(o.ops(),
+                    Shrinker.Result shrunk = new Shrinker(runner, config.shrinkBudget()).shrink(o.steps(),
                             o.divergence());
-                    Finding f = finding(runner, seed, false, null, shrunk.ops(), shrunk.divergence(), shrunk, true);
+                    Finding f = finding(runner, seed, false, null, shrunk.steps(), shrunk.divergence(), shrunk, true);
                     if (config.saveReplays() && store != null && f.catalogued().isEmpty()) {
                         Path file = store.save(replayCase(runner, seed, f), f.cReproducer(), f.junitBody());
                         f = new Finding(f.seed(), false, file, f.steps(), f.divergence(), f.catalogued(), shrunk,
@@ -211,7 +221,7 @@ public final class LockstepCheck {
     private static void carriedOver(List<Finding> findings, long seed, boolean fromReplay, Path file,
             LockstepRunner.Outcome o) {
         for (LockstepRunner.CarriedOver c : o.carriedOver()) {
-            findings.add(new Finding(seed, fromReplay, file, List.copyOf(o.ops().subList(0, c.divergence().step() + 1)),
+            findings.add(new Finding(seed, fromReplay, file, List.copyOf(o.steps().subList(0, c.divergence().step() + 1)),
                     c.divergence(), Optional.of(c.entry()), null, null, null, true));
         }
     }
@@ -226,7 +236,7 @@ public final class LockstepCheck {
     private static int confirmations(LockstepRunner runner, LockstepRunner.Outcome o) {
         int confirmed = 0;
         for (int i = 0; i < CONFIRMATIONS; i++) {
-            LockstepRunner.Outcome again = runner.run(o.ops(), null);
+            LockstepRunner.Outcome again = runner.run(o.steps(), null);
             if (again.diverged() && again.divergence().signature().equals(o.divergence().signature())
                     && again.divergence().step() == o.divergence().step()) {
                 confirmed++;
@@ -235,12 +245,12 @@ public final class LockstepCheck {
         return confirmed;
     }
 
-    private Finding finding(LockstepRunner runner, long seed, boolean fromReplay, Path file, List<Op> steps,
+    private Finding finding(LockstepRunner runner, long seed, boolean fromReplay, Path file, List<Step> steps,
             Divergence d, Shrinker.Result shrunk, boolean stable) {
         List<String> trace = runner.trace(steps, config.kernelSide());
         boolean[] refused = new boolean[steps.size()];
         for (int i = 0; i < refused.length && i < trace.size(); i++) {
-            refused[i] = trace.get(i).endsWith(": refused");
+            refused[i] = TraceFormat.isRefused(trace.get(i));
         }
         String title = "seed " + seed + ", " + d.field() + " diverges at step " + d.step();
         String c = CReproducer.generate(title, steps, refused);
@@ -266,7 +276,7 @@ public final class LockstepCheck {
             out.printf("  %3d  %s%s%n", i, f.steps().get(i).describe(), i == d.step() ? "   <-- diverges" : "");
         }
         out.println("  ring state after step " + d.step() + ":");
-        for (String line : RingState.sideBySide(runner.referenceName(), d.reference(), runner.subjectName(),
+        for (String line : RingObservation.sideBySide(runner.referenceName(), d.reference(), runner.subjectName(),
                 d.subject()).split("\n")) {
             out.println("  " + line);
         }

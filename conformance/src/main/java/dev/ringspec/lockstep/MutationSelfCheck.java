@@ -1,5 +1,6 @@
 package dev.ringspec.lockstep;
 
+import dev.ringspec.seam.Backend;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,7 +13,7 @@ import java.util.function.Function;
  * a handful of steps, and the shrunk steps must not diverge on the unmutated reference: the mutant, not a known
  * kernel difference, is what was caught.
  * Generic over the mutant type, so the model's {@code Mutant} enum plugs in as
- * {@code new MutationSelfCheck<>(mutants -> new Backend(..., memory -> new ModelIoUring(profile, memory, mutants)), ...)}.
+ * {@code new MutationSelfCheck<>(mutants -> Backend.model(..., memory -> new ModelIoUring(profile, memory, mutants)), ...)}.
  *
  * @param <M> the mutant type
  */
@@ -32,7 +33,7 @@ public final class MutationSelfCheck<M> {
 
     /** One mutant's outcome. */
     public record MutantResult(String mutant, boolean detected, int shrunkSteps, long nanos, int runs,
-            Divergence divergence, List<Op> steps) {
+            Divergence divergence, List<Step> steps) {
 
         public boolean passed() {
             return detected && shrunkSteps <= MAX_SHRUNK_STEPS;
@@ -52,8 +53,9 @@ public final class MutationSelfCheck<M> {
             long seed = config.seed();
             long lastSeed = config.seed() + config.runs();
             while (seed < lastSeed && (best == null || best.steps().size() > MAX_SHRUNK_STEPS)) {
+                // The unmutated model referees: the steps refused are the specification's, not the mutant's.
                 LockstepCheck check = new LockstepCheck(mutantBackend.apply(Set.of(mutant)), kernel, catalogue,
-                        config.withSeed(seed).withRuns((int) (lastSeed - seed)));
+                        config.withSeed(seed).withRuns((int) (lastSeed - seed)), mutantBackend.apply(Set.of()));
                 LockstepCheck.Summary s = check.run(new PrintWriter(PrintWriter.nullWriter()));
                 runs += s.runs();
                 if (s.newDivergences().isEmpty()) {
@@ -86,7 +88,7 @@ public final class MutationSelfCheck<M> {
     }
 
     /** Whether the steps diverge with no mutant at all: then the kernel, not the mutant, made the difference. */
-    private boolean divergesUnmutated(List<Op> steps) {
+    private boolean divergesUnmutated(List<Step> steps) {
         try (LockstepRunner runner = new LockstepRunner(mutantBackend.apply(Set.of()), kernel,
                 DivergenceCatalogue.load())) {
             return runner.run(steps, new Coverage()).diverged();

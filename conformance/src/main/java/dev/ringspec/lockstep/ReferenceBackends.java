@@ -1,10 +1,12 @@
 package dev.ringspec.lockstep;
 
+import dev.ringspec.capabilities.CapabilityProbe;
 import dev.ringspec.capabilities.KernelCapabilities;
 import dev.ringspec.model.KernelProfile;
 import dev.ringspec.model.ModelIoUring;
 import dev.ringspec.nativerunner.NativeIoUring;
 import dev.ringspec.nativerunner.ProcessFdTable;
+import dev.ringspec.seam.Backend;
 import java.util.Set;
 
 /**
@@ -18,12 +20,28 @@ public final class ReferenceBackends {
     /** The model with the profile of the kernel whose capabilities are given. */
     public static Backend reference(KernelCapabilities caps) {
         KernelProfile profile = caps == null ? KernelProfile.LINUX_6_18 : KernelProfile.forCapabilities(caps);
-        return new Backend("model, profile " + profile.version(),
-                memory -> new ModelIoUring(profile, memory, Set.of()).withFdTable(ProcessFdTable.INSTANCE));
+        return Backend.model("model, profile " + profile.version(),
+                memory -> new ModelIoUring(profile, memory, Set.of()).withProcessDescriptors(ProcessFdTable.INSTANCE));
+    }
+
+    /**
+     * The model that referees a run whose reference is not the model (a kernel against itself, or against a
+     * fault-injecting wrapper): it runs each step first and says which ones the run must not take
+     * ({@link Referee}). Its profile is the running kernel's.
+     */
+    static Backend referee() {
+        KernelProfile profile = RunningKernel.PROFILE;
+        return Backend.model("referee model, profile " + profile.version(),
+                memory -> new ModelIoUring(profile, memory, Set.of()).withProcessDescriptors(ProcessFdTable.INSTANCE));
+    }
+
+    /** The running kernel's profile, probed once. */
+    private static final class RunningKernel {
+        static final KernelProfile PROFILE = KernelProfile.forCapabilities(CapabilityProbe.probe(new NativeIoUring()));
     }
 
     /** The running kernel, the subject of every check. */
     public static Backend kernel() {
-        return new Backend("kernel", memory -> new NativeIoUring());
+        return Backend.kernel("kernel", memory -> new NativeIoUring());
     }
 }

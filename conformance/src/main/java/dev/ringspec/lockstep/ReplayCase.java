@@ -17,7 +17,7 @@ import java.util.List;
  * @param steps the steps
  */
 public record ReplayCase(long seed, String reference, String subject, String kernelRelease, String signature,
-        int divergentStep, String referenceValue, String subjectValue, List<Op> steps) {
+        int divergentStep, String referenceValue, String subjectValue, List<Step> steps) {
 
     public ReplayCase {
         steps = List.copyOf(steps);

@@ -4,7 +4,7 @@
  * application can observe.
  *
  * <pre>
- *  seed ──► Generator ──► Op ──► LockstepRunner ──► reference backend ──► ring state, result ─┐
+ *  seed ──► Generator ──► Step ──► LockstepRunner ──► reference backend ──► ring state, result ─┐
  *              ▲                      │        └──► subject backend   ──► ring state, result ─┤
  *              └── reference state ◄──┘                                                       ▼
  *                                                                 compare (counters, flags, CQE bytes,

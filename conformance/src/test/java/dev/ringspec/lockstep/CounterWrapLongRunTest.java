@@ -68,7 +68,7 @@ class CounterWrapLongRunTest {
         KernelCapabilities caps = CapabilityProbe.probe(new NativeIoUring());
         try (UserMemory kernelMemory = new UserMemory(); UserMemory modelMemory = new UserMemory()) {
             Side kernel = Side.open(new NativeIoUring(), kernelMemory);
-            Side model = Side.open(ReferenceBackends.reference(caps).factory().apply(modelMemory), modelMemory);
+            Side model = Side.open(ReferenceBackends.reference(caps).open(modelMemory), modelMemory);
             long batches = (1L << 32) / BATCH + 8;
             long start = System.nanoTime();
             int cqBytes = kernel.ring().params().cqEntries() * 16;

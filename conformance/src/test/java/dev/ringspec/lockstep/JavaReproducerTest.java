@@ -2,6 +2,7 @@ package dev.ringspec.lockstep;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ringspec.seam.RingObservation;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,12 +19,12 @@ class JavaReproducerTest {
 
     @Test
     void generatedTestMethodCompiles() throws Exception {
-        List<Op> steps = List.of(new Op.Setup(1, 0x40000, 0), new Op.PublishTail(1), new Op.Enter(1, 0, 0),
-                new Op.WriteSqe(0, 0, 0, 0, 0, 0, 0, 0, 0x20, 1L, 0, 0), new Op.PublishTail(1),
-                new Op.OnOtherThread(new Op.Enter(1, 0, 1)), new Op.RegisterFiles(2, false, 0x6));
-        Divergence d = new Divergence(5, steps.get(5), "CQEs", "[a]", "[b]", RingState.none(0), RingState.none(0));
+        List<Step> steps = List.of(new Step.Setup(1, 0x40000, 0), new Step.PublishTail(1), new Step.Enter(1, 0, 0),
+                new Step.WriteSqe(0, 0, 0, 0, 0, 0, 0, 0, 0x20, 1L, 0, 0), new Step.PublishTail(1),
+                new Step.OnOtherThread(new Step.Enter(1, 0, 1)), new Step.RegisterFiles(2, false, 0x6));
+        Divergence d = new Divergence(5, steps.get(5), "CQEs", "[a]", "[b]", RingObservation.none(0), RingObservation.none(0));
         String body = JavaReproducer.testMethod("seed46CQEs", steps, d);
-        assertThat(body).startsWith("@Test\nvoid seed46CQEs() {").contains("new Op.Setup(1, 0x40000, 0), // 0");
+        assertThat(body).startsWith("@Test\nvoid seed46CQEs() {").contains("new Step.Setup(1, 0x40000, 0), // 0");
 
         Path source = dir.resolve("dev/ringspec/lockstep/GeneratedReplayTest.java");
         Files.createDirectories(source.getParent());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.ringspec.nativerunner.IoUringAvailability;
 import dev.ringspec.nativerunner.NativeIoUring;
+import dev.ringspec.seam.Backend;
 
 /** What every kernel-touching lockstep test shares: the skip where io_uring cannot be used, and the backends. */
 final class KernelTests {
@@ -16,10 +17,10 @@ final class KernelTests {
     }
 
     static Backend kernel(String name) {
-        return new Backend(name, memory -> new NativeIoUring());
+        return Backend.kernel(name, memory -> new NativeIoUring());
     }
 
     static Backend faulty(FaultInjectingKernel.Fault fault) {
-        return new Backend("kernel with fault " + fault, memory -> new FaultInjectingKernel(new NativeIoUring(), fault));
+        return Backend.kernel("kernel with fault " + fault, memory -> new FaultInjectingKernel(new NativeIoUring(), fault));
     }
 }

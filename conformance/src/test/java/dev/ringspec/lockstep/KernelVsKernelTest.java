@@ -26,19 +26,20 @@ class KernelVsKernelTest {
                 if (outcome.diverged()) {
                     // The kernel very rarely disagrees with itself (CQE_MIXED with overflow pending, about once
                     // in 60,000 runs); such a difference must not come back when the same steps run again.
-                    LockstepRunner.Outcome again = runner.run(outcome.ops(), null);
+                    LockstepRunner.Outcome again = runner.run(outcome.steps(), null);
                     assertThat(again.divergence()).as("seed %d diverged reproducibly: %s", seed,
                             outcome.divergence()).isNull();
                     System.out.printf("seed %d: kernel disagreed with itself once, not on a re-run: %s%n", seed,
                             outcome.divergence());
                 }
-                steps += outcome.ops().size();
+                steps += outcome.steps().size();
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         System.out.printf("kernel vs kernel: %d steps in %.2f s (%.0f steps/s)%n%s", steps, seconds, steps / seconds,
                 coverage.table());
-        assertThat(steps).isGreaterThan(Long.getLong("lockstep.runs", 200) * 190);
+        // A run ends early at a step the referee refuses, or where the referee model loses track of the kernel.
+        assertThat(steps).isGreaterThan(Long.getLong("lockstep.runs", 200) * 120);
         assertThat(coverage.count(Coverage.Label.CQ_WRAPS)).isPositive();
         assertThat(coverage.count(Coverage.Label.OVERFLOW_ENTERED)).isPositive();
         assertThat(coverage.count(Coverage.Label.DROPPED_SQES)).isPositive();

@@ -8,6 +8,7 @@ import dev.ringspec.model.ModelIoUring;
 import dev.ringspec.model.Mutant;
 import dev.ringspec.nativerunner.NativeIoUring;
 import dev.ringspec.nativerunner.ProcessFdTable;
+import dev.ringspec.seam.Backend;
 import java.io.PrintWriter;
 import java.util.EnumSet;
 import java.util.List;
@@ -33,8 +34,8 @@ class ModelMutantsTest {
         KernelTests.assumeIoUring();
         KernelProfile profile = KernelProfile.forCapabilities(CapabilityProbe.probe(new NativeIoUring()));
         MutationSelfCheck<Mutant> selfCheck = new MutationSelfCheck<>(
-                mutants -> new Backend("model, profile " + profile.version() + ", mutants " + mutants,
-                        memory -> new ModelIoUring(profile, memory, mutants).withFdTable(ProcessFdTable.INSTANCE)),
+                mutants -> Backend.model("model, profile " + profile.version() + ", mutants " + mutants,
+                        memory -> new ModelIoUring(profile, memory, mutants).withProcessDescriptors(ProcessFdTable.INSTANCE)),
                 ReferenceBackends.kernel(), LockstepCheck.Config.defaults());
         List<MutationSelfCheck.MutantResult> results = selfCheck.run(List.of(Mutant.values()),
                 new PrintWriter(System.out, true));

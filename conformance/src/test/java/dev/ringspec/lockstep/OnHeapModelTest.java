@@ -7,6 +7,7 @@ import dev.ringspec.model.KernelProfile;
 import dev.ringspec.model.ModelIoUring;
 import dev.ringspec.nativerunner.NativeIoUring;
 import dev.ringspec.nativerunner.ProcessFdTable;
+import dev.ringspec.seam.Backend;
 import dev.ringspec.seam.Ring;
 import dev.ringspec.seam.UserMemory;
 import dev.ringspec.uapi.IoUringParams;
@@ -25,10 +26,10 @@ class OnHeapModelTest {
     void theModelOnHeapRingsAgreesWithTheKernel() {
         KernelTests.assumeIoUring();
         KernelProfile profile = KernelProfile.forCapabilities(CapabilityProbe.probe(new NativeIoUring()));
-        Backend onHeap = new Backend("model on heap, profile " + profile.version(), memory -> new ModelIoUring(
-                profile, memory, Set.of()).withFdTable(ProcessFdTable.INSTANCE).withOnHeapRings());
+        Backend onHeap = Backend.model("model on heap, profile " + profile.version(), memory -> new ModelIoUring(
+                profile, memory, Set.of()).withProcessDescriptors(ProcessFdTable.INSTANCE).withOnHeapRings());
         try (UserMemory memory = new UserMemory()) {
-            Ring ring = onHeap.factory().apply(memory).setup(4, memory.allocate(IoUringParams.SIZE_BYTES, 8))
+            Ring ring = onHeap.open(memory).setup(4, memory.allocate(IoUringParams.SIZE_BYTES, 8))
                     .ringOrNull();
             assertThat(ring).isNotNull();
             assertThat(ring.sqRing().isNative()).as("the rings live in a Java array").isFalse();

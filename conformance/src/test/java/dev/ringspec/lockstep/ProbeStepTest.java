@@ -9,6 +9,7 @@ import dev.ringspec.model.ModelIoUring;
 import dev.ringspec.model.Mutant;
 import dev.ringspec.nativerunner.NativeIoUring;
 import dev.ringspec.nativerunner.ProcessFdTable;
+import dev.ringspec.seam.Backend;
 import dev.ringspec.uapi.Errno;
 import java.util.EnumSet;
 import java.util.List;
@@ -35,8 +36,8 @@ class ProbeStepTest {
         profile = KernelProfile.forCapabilities(caps);
     }
 
-    private static List<Op> steps(int nrArgs) {
-        return List.of(new Op.Setup(4, 0, 0), new Op.Probe(nrArgs));
+    private static List<Step> steps(int nrArgs) {
+        return List.of(new Step.Setup(4, 0, 0), new Step.Probe(nrArgs));
     }
 
     @ParameterizedTest
@@ -48,24 +49,24 @@ class ProbeStepTest {
             assertThat(outcome.refusedSteps()).isZero();
             assertThat(outcome.divergence()).as("nr_args %d", nrArgs).isNull();
 
-            String kernelLine = runner.trace(steps(nrArgs), LockstepRunner.Side.SUBJECT).get(1);
-            String expected = nrArgs > Op.Probe.MAX_OPS
+            String kernelLine = runner.trace(steps(nrArgs), LockstepRunner.Role.SUBJECT).get(1);
+            String expected = nrArgs > Step.Probe.MAX_OPS
                     ? "res " + -Errno.EINVAL + " sq 0 0 0 0 cq 0 0 0 0 probe 0 0"
                     : "res 0 sq 0 0 0 0 cq 0 0 0 0 probe " + (profile.opLast() - 1) + " "
                             + Math.min(nrArgs, profile.opLast());
             assertThat(kernelLine).isEqualTo("step 1: " + expected);
-            assertThat(runner.trace(steps(nrArgs), LockstepRunner.Side.REFERENCE).get(1)).isEqualTo(kernelLine);
+            assertThat(runner.trace(steps(nrArgs), LockstepRunner.Role.REFERENCE).get(1)).isEqualTo(kernelLine);
         }
     }
 
     @ParameterizedTest
     @ValueSource(ints = {0, 1, 8, 62, 63, 64, 65, 256, 257})
     void lastOpFromNrArgsIsCaughtWhereItDiffers(int nrArgs) {
-        Backend mutant = new Backend("model, mutant PROBE_LAST_OP_FROM_NR", memory -> new ModelIoUring(profile,
-                memory, EnumSet.of(Mutant.PROBE_LAST_OP_FROM_NR)).withFdTable(ProcessFdTable.INSTANCE));
+        Backend mutant = Backend.model("model, mutant PROBE_LAST_OP_FROM_NR", memory -> new ModelIoUring(profile,
+                memory, EnumSet.of(Mutant.PROBE_LAST_OP_FROM_NR)).withProcessDescriptors(ProcessFdTable.INSTANCE));
         try (LockstepRunner runner = new LockstepRunner(mutant, ReferenceBackends.kernel())) {
             Divergence d = runner.run(steps(nrArgs), null).divergence();
-            boolean differs = nrArgs <= Op.Probe.MAX_OPS && nrArgs < profile.opLast();
+            boolean differs = nrArgs <= Step.Probe.MAX_OPS && nrArgs < profile.opLast();
             if (differs) {
                 assertThat(d).as("nr_args %d", nrArgs).isNotNull();
                 assertThat(d.step()).isEqualTo(1);

@@ -2,6 +2,7 @@ package dev.ringspec.lockstep;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ringspec.seam.RingObservation;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -10,12 +11,12 @@ class ReplayAndShrinkUnitTest {
 
     @Test
     void replayCaseSurvivesJsonWithEveryKindOfStep() {
-        List<Op> steps = List.of(new Op.Setup(4, 0x40000, 8),
-                new Op.WriteSqe(3, 0, 0x44, 1, -1, 0xc0ffeeL, 0xf00dL, -5, 0x21, 99, 2, 1),
-                new Op.WriteArray(3, -1), new Op.PublishTail(20), new Op.Enter(8, 1, 1), new Op.ConsumeCqes(3), new Op.ConsumeCqes(2, true),
-                new Op.MoveCqHead(-2), new Op.RegisterFiles(3, false, 0b100110), new Op.UpdateFiles(1, 2, 5),
-                new Op.UnregisterFiles(), new Op.RegisterBuffers(2, 512), new Op.UnregisterBuffers(),
-                new Op.EnableRings(), new Op.Resize(8, 16, 8), new Op.OnOtherThread(new Op.Enter(0, 0, 1)));
+        List<Step> steps = List.of(new Step.Setup(4, 0x40000, 8),
+                new Step.WriteSqe(3, 0, 0x44, 1, -1, 0xc0ffeeL, 0xf00dL, -5, 0x21, 99, 2, 1),
+                new Step.WriteArray(3, -1), new Step.PublishTail(20), new Step.Enter(8, 1, 1), new Step.ConsumeCqes(3), new Step.ConsumeCqes(2, true),
+                new Step.MoveCqHead(-2), new Step.RegisterFiles(3, false, 0b100110), new Step.UpdateFiles(1, 2, 5),
+                new Step.UnregisterFiles(), new Step.RegisterBuffers(2, 512), new Step.UnregisterBuffers(),
+                new Step.EnableRings(), new Step.Resize(8, 16, 8), new Step.OnOtherThread(new Step.Enter(0, 0, 1)));
         ReplayCase c = new ReplayCase(42, "ref", "sub", "6.18.44", "Enter:CqTail", 14, "3", "4", steps);
         String json = ReplayStore.toJson(c);
         assertThat(json).contains("\"op\" : \"onOtherThread\"", "\"op\" : \"writeSqe\"");
@@ -35,46 +36,46 @@ class ReplayAndShrinkUnitTest {
 
     @Test
     void adjacentCounterMovesMergeAndOthersDoNot() {
-        assertThat(Shrinker.merge(new Op.PublishTail(2), new Op.PublishTail(5))).isEqualTo(new Op.PublishTail(7));
-        assertThat(Shrinker.merge(new Op.MoveCqHead(-1), new Op.MoveCqHead(3))).isEqualTo(new Op.MoveCqHead(2));
-        assertThat(Shrinker.merge(new Op.Enter(1, 0, 0), new Op.Enter(1, 0, 0))).isNull();
+        assertThat(Shrinker.merge(new Step.PublishTail(2), new Step.PublishTail(5))).isEqualTo(new Step.PublishTail(7));
+        assertThat(Shrinker.merge(new Step.MoveCqHead(-1), new Step.MoveCqHead(3))).isEqualTo(new Step.MoveCqHead(2));
+        assertThat(Shrinker.merge(new Step.Enter(1, 0, 0), new Step.Enter(1, 0, 0))).isNull();
     }
 
     @Test
     void userDataIsRenumberedInOrderOfFirstAppearance() {
-        List<Op> ops = List.of(Op.WriteSqe.nop(0, 0, 0, 0, 977), Op.WriteSqe.nop(1, 0, 0, 0, 12),
-                Op.WriteSqe.nop(2, 0, 0, 0, 977));
-        assertThat(Shrinker.renumberUserData(ops)).extracting(op -> ((Op.WriteSqe) op).userData())
+        List<Step> ops = List.of(Step.WriteSqe.nop(0, 0, 0, 0, 977), Step.WriteSqe.nop(1, 0, 0, 0, 12),
+                Step.WriteSqe.nop(2, 0, 0, 0, 977));
+        assertThat(Shrinker.renumberUserData(ops)).extracting(op -> ((Step.WriteSqe) op).userData())
                 .containsExactly(1L, 2L, 1L);
     }
 
     @Test
     void shippedCatalogueLoadsAndMatchesBySignatureOnly() {
         DivergenceCatalogue shipped = DivergenceCatalogue.load();
-        Divergence d = new Divergence(3, new Op.Enter(1, 0, 0), "CqTail", "1", "2", RingState.none(0),
-                RingState.none(0));
+        Divergence d = new Divergence(3, new Step.Enter(1, 0, 0), "CqTail", "1", "2", RingObservation.none(0),
+                RingObservation.none(0));
         assertThat(shipped.match(d)).isEmpty();
         DivergenceCatalogue one = new DivergenceCatalogue(List.of(new DivergenceCatalogue.Entry("x", "Enter:CqTail",
                 "6.18", "o", "i", "e", "r", "kernel", "w", null, null, null, null)));
         assertThat(one.match(d)).isPresent();
-        assertThat(one.match(new Divergence(3, new Op.OnOtherThread(new Op.Enter(1, 0, 0)), "CqTail", "1", "2",
-                RingState.none(0), RingState.none(0)))).isEmpty();
+        assertThat(one.match(new Divergence(3, new Step.OnOtherThread(new Step.Enter(1, 0, 0)), "CqTail", "1", "2",
+                RingObservation.none(0), RingObservation.none(0)))).isEmpty();
     }
 
     @Test
     void anEntryWithReferenceSqFlagsMatchesOnlyWhileThoseFlagsAreSet() {
         DivergenceCatalogue catalogue = new DivergenceCatalogue(List.of(new DivergenceCatalogue.Entry("x",
                 "Enter:CqTail", "6.18", "o", "i", "e", "r", "kernel", "w", 0x2, null, null, null)));
-        RingState overflowing = new RingState(true, 0, 0, 0, 0, 0x2, 0, 8, 0, 0, List.of());
-        RingState calm = new RingState(true, 0, 0, 0, 0, 0x0, 0, 8, 0, 0, List.of());
-        assertThat(catalogue.match(new Divergence(3, new Op.Enter(1, 0, 0), "CqTail", "8", "9", overflowing,
+        RingObservation overflowing = RingObservation.Builder.emptyRing(8, 8, 0).sq(0, 0).sqFlags(0x2).cq(0, 8).build();
+        RingObservation calm = RingObservation.Builder.emptyRing(8, 8, 0).sq(0, 0).sqFlags(0).cq(0, 8).build();
+        assertThat(catalogue.match(new Divergence(3, new Step.Enter(1, 0, 0), "CqTail", "8", "9", overflowing,
                 calm))).isPresent();
-        assertThat(catalogue.match(new Divergence(3, new Op.Enter(1, 0, 0), "CqTail", "8", "9", calm,
+        assertThat(catalogue.match(new Divergence(3, new Step.Enter(1, 0, 0), "CqTail", "8", "9", calm,
                 overflowing))).isEmpty();
         // Set before the step and cleared by it (a GETEVENTS flush emptied the overflow list): still a match.
-        assertThat(catalogue.match(new Divergence(3, new Op.Enter(1, 0, 0), "CqTail", "8", "9", calm, calm, 0x2)))
+        assertThat(catalogue.match(new Divergence(3, new Step.Enter(1, 0, 0), "CqTail", "8", "9", calm, calm, 0x2)))
                 .isPresent();
-        assertThat(catalogue.match(new Divergence(3, new Op.Enter(1, 0, 0), "CqTail", "8", "9", calm, calm, 0x1)))
+        assertThat(catalogue.match(new Divergence(3, new Step.Enter(1, 0, 0), "CqTail", "8", "9", calm, calm, 0x1)))
                 .isEmpty();
     }
 
@@ -82,12 +83,12 @@ class ReplayAndShrinkUnitTest {
     void anEntryWithSubjectOnlyTextMatchesOnlyWhereTheReferenceLacksIt() {
         DivergenceCatalogue catalogue = new DivergenceCatalogue(List.of(new DivergenceCatalogue.Entry("x",
                 "Enter:CQEs", "6.18", "o", "i", "e", "r", "kernel", "w", null, "big [", null, null)));
-        RingState none = RingState.none(0);
-        assertThat(catalogue.match(new Divergence(1, new Op.Enter(1, 0, 0), "CQEs", "[{ud 1}]",
+        RingObservation none = RingObservation.none(0);
+        assertThat(catalogue.match(new Divergence(1, new Step.Enter(1, 0, 0), "CQEs", "[{ud 1}]",
                 "[{ud 1, big [0x1, 0x2]}]", none, none))).isPresent();
-        assertThat(catalogue.match(new Divergence(1, new Op.Enter(1, 0, 0), "CQEs", "[{ud 1}]", "[{ud 2}]", none,
+        assertThat(catalogue.match(new Divergence(1, new Step.Enter(1, 0, 0), "CQEs", "[{ud 1}]", "[{ud 2}]", none,
                 none))).isEmpty();
-        assertThat(catalogue.match(new Divergence(1, new Op.Enter(1, 0, 0), "CQEs", "[{ud 1, big [0x3, 0x4]}]",
+        assertThat(catalogue.match(new Divergence(1, new Step.Enter(1, 0, 0), "CQEs", "[{ud 1, big [0x3, 0x4]}]",
                 "[{ud 1, big [0x1, 0x2]}]", none, none))).isEmpty();
     }
 }

@@ -1,6 +1,6 @@
 package dev.ringspec.nativerunner;
 
-import dev.ringspec.model.FdTable;
+import dev.ringspec.model.ProcessDescriptorTable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -9,7 +9,7 @@ import java.nio.file.Path;
  * looks in. A model running beside the kernel in one process, as in a lockstep check, asks this table so that
  * both judge a descriptor alike.
  */
-public final class ProcessFdTable implements FdTable {
+public final class ProcessFdTable implements ProcessDescriptorTable {
     public static final ProcessFdTable INSTANCE = new ProcessFdTable();
     private static final Path FDS = Path.of("/proc/self/fd");
 

@@ -43,6 +43,7 @@ import dev.ringspec.seam.IoUringKernel.SetupResult;
 import dev.ringspec.seam.Ring;
 import dev.ringspec.seam.RingDriver;
 import dev.ringspec.seam.Sqe;
+import dev.ringspec.seam.UserMemory;
 import dev.ringspec.uapi.IoUringBpf;
 import dev.ringspec.uapi.IoUringBpfFilterStruct;
 import dev.ringspec.uapi.IoUringParams;
@@ -52,6 +53,7 @@ import dev.ringspec.uapi.IoUringQueryHdr;
 import dev.ringspec.uapi.IoUringQueryOpcode;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -77,11 +79,21 @@ public final class CapabilityProbe {
     }
 
     public static KernelCapabilities probe(IoUringKernel kernel) {
-        return new CapabilityProbe(kernel).run();
+        return new CapabilityProbe(kernel).run(null);
     }
 
-    private KernelCapabilities run() {
-        try (Arena arena = Arena.ofConfined()) {
+    /**
+     * The same, with every argument the probe passes allocated from {@code memory}: a Java backend resolves an
+     * address inside an argument (QUERY's {@code query_data}) only in the user memory it was opened over.
+     */
+    public static KernelCapabilities probe(IoUringKernel kernel, UserMemory memory) {
+        return new CapabilityProbe(kernel).run(memory);
+    }
+
+    /** Arguments come from {@code memory}, or without it from an arena of the probe's own. */
+    private KernelCapabilities run(UserMemory memory) {
+        try (Arena own = Arena.ofConfined()) {
+            SegmentAllocator arena = memory != null ? memory : own;
             Ring plain = setupOrNull(arena, 4, 0);
             if (plain == null) {
                 throw new IllegalStateException("io_uring_setup(4, {0}) failed on " + kernel.description());
@@ -137,7 +149,7 @@ public final class CapabilityProbe {
     }
 
     /** Each setup flag bit, tried with what it needs; a bit is supported when that setup succeeds. */
-    private int setupFlags(Arena arena, int someRingFd) {
+    private int setupFlags(SegmentAllocator arena, int someRingFd) {
         int supported = 0;
         for (int bit = 0; bit < Integer.SIZE; bit++) {
             int flag = 1 << bit;
@@ -172,7 +184,7 @@ public final class CapabilityProbe {
         };
     }
 
-    private KernelCapabilities.QueryOpcodes queryOpcodes(Arena arena) {
+    private KernelCapabilities.QueryOpcodes queryOpcodes(SegmentAllocator arena) {
         MemorySegment hdr = arena.allocate(IoUringQueryHdr.LAYOUT);
         MemorySegment data = arena.allocate(IoUringQueryOpcode.LAYOUT);
         hdr.set(JAVA_LONG, IoUringQueryHdr.QUERY_DATA_OFFSET, data.address());
@@ -197,7 +209,7 @@ public final class CapabilityProbe {
      * altogether (before 6.10) shows it by not injecting the result, and gets none. CQE32 is tried on a ring that
      * can hold 32-byte CQEs.
      */
-    private int nopFlags(Arena arena, Ring plain, int setupFlags) {
+    private int nopFlags(SegmentAllocator arena, Ring plain, int setupFlags) {
         Cqe inject = nop(plain, IORING_NOP_INJECT_RESULT, 7);
         if (inject == null || inject.res() != 7) {
             return 0;
@@ -243,7 +255,7 @@ public final class CapabilityProbe {
     }
 
     /** Whether RESIZE_RINGS grows a 4-entry ring created with these flags to 8 entries. */
-    private boolean resizeWorks(Arena arena, int flags) {
+    private boolean resizeWorks(SegmentAllocator arena, int flags) {
         Ring ring = setupOrNull(arena, 4, flags);
         if (ring == null) {
             return false;
@@ -258,7 +270,7 @@ public final class CapabilityProbe {
     }
 
     /** Registers an allow-everything filter for NOP on a throwaway ring. */
-    private boolean ringBpfFilterAccepted(Arena arena) {
+    private boolean ringBpfFilterAccepted(SegmentAllocator arena) {
         Ring ring = setupOrNull(arena, 4, 0);
         if (ring == null) {
             return false;
@@ -302,7 +314,7 @@ public final class CapabilityProbe {
         }
     }
 
-    private Ring setupOrNull(Arena arena, int entries, int flags) {
+    private Ring setupOrNull(SegmentAllocator arena, int entries, int flags) {
         MemorySegment params = arena.allocate(IoUringParams.LAYOUT);
         params.set(JAVA_INT, IoUringParams.FLAGS_OFFSET, flags);
         return kernel.setup(entries, params).ringOrNull();

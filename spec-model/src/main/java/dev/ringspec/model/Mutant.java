@@ -2,40 +2,51 @@ package dev.ringspec.model;
 
 /**
  * Deliberate one-line deviations from the kernel's semantics, each checked at the site of the rule it breaks
- * ({@code if (mutants.contains(Mutant.NO_SKIP_FILLER))}). A mutant that no test or lockstep run notices shows a
- * hole in the checks, not a correct model.
+ * ({@code if (mutants.contains(Mutant.NO_SKIP_FILLER))}), and keyed by that {@link Rule}. A mutant that no test or
+ * lockstep run notices shows a hole in the checks, not a correct model.
  */
 public enum Mutant {
     /** {@code io_cqe_cache_refill}: no skip CQE before a 32-byte CQE at the wrap; the big CQE overflows instead. */
-    NO_SKIP_FILLER,
+    NO_SKIP_FILLER(Rules.CQE_SKIP_FILLER),
     /** {@code io_fill_nop_cqe}: the filler carries a non-zero user_data and res and lacks IORING_CQE_F_SKIP. */
-    SKIP_FILLER_WRONG_FIELDS,
+    SKIP_FILLER_WRONG_FIELDS(Rules.CQE_SKIP_FILLER),
     /** {@code io_submit_sqes}: an invalid SQ array index is counted in enter's return. */
-    DROPPED_SQE_COUNTED,
+    DROPPED_SQE_COUNTED(Rules.GET_SQE_DROPPED),
     /** {@code io_cqring_add_overflow}: IORING_SQ_CQ_OVERFLOW is never set. */
-    OVERFLOW_FLAG_NEVER_SET,
+    OVERFLOW_FLAG_NEVER_SET(Rules.CQ_ADD_OVERFLOW),
     /** {@code io_uring_enter}: the overflow list is flushed on every enter, not only inside a GETEVENTS wait. */
-    FLUSH_OUTSIDE_GETEVENTS,
+    FLUSH_OUTSIDE_GETEVENTS(Rules.CQ_OVERFLOW_FLUSH),
     /** {@code io_submit_fail_init}: members before the bad SQE are not cancelled; they run as if linked. */
-    CHAIN_NOT_CANCELLED_ON_PREP_FAILURE,
+    CHAIN_NOT_CANCELLED_ON_PREP_FAILURE(Rules.SUBMIT_FAIL_INIT_CANCELS_CHAIN),
     /** {@code req_set_fail}: a failing CQE_SKIP_SUCCESS request keeps its skip and posts nothing. */
-    SKIP_SUCCESS_IGNORED_ON_FAILURE,
+    SKIP_SUCCESS_IGNORED_ON_FAILURE(Rules.FAIL_CANCELS_SKIP_SUCCESS),
     /** {@code io_init_req}: IOSQE_IO_DRAIN is accepted after a CQE_SKIP_SUCCESS SQE. */
-    DRAIN_NOT_REFUSED_AFTER_SKIP,
+    DRAIN_NOT_REFUSED_AFTER_SKIP(Rules.INIT_REQ_DRAIN_DISABLED),
     /** {@code io_uring_enter}: the early return for {@code ret != to_submit} still runs the GETEVENTS part. */
-    EARLY_RETURN_WAITS,
+    EARLY_RETURN_WAITS(Rules.ENTER_EARLY_RETURN_SKIPS_WAIT),
     /** {@code io_get_cqe_overflow}: a 32-byte CQE on a CQE_MIXED ring advances the tail by one, not two. */
-    CQE32_ADVANCES_TAIL_BY_ONE,
+    CQE32_ADVANCES_TAIL_BY_ONE(Rules.CQE32_TAKES_TWO_SLOTS),
     /** {@code io_get_sqe}: the ring position is used as the SQE index; the SQ array is not read. */
-    SQ_ARRAY_IGNORED,
+    SQ_ARRAY_IGNORED(Rules.GET_SQE_ARRAY),
     /** {@code io_init_req}: an opcode at or above IORING_OP_LAST gets -EOPNOTSUPP instead of -EINVAL. */
-    WRONG_ERRNO_INVALID_OPCODE,
+    WRONG_ERRNO_INVALID_OPCODE(Rules.INIT_REQ_UNKNOWN_OPCODE),
     /** {@code io_fail_links}: a cancelled successor posts -EINTR instead of -ECANCELED. */
-    CANCEL_WITH_WRONG_ERRNO,
+    CANCEL_WITH_WRONG_ERRNO(Rules.FAIL_LINKS),
     /** {@code io_cqring_overflow_flush}: IORING_SQ_CQ_OVERFLOW stays set after the list empties. */
-    OVERFLOW_FLAG_NOT_CLEARED,
+    OVERFLOW_FLAG_NOT_CLEARED(Rules.CQ_OVERFLOW_FLUSH),
     /** {@code io_probe}: {@code last_op} is {@code ops_len - 1} instead of {@code IORING_OP_LAST - 1}. */
-    PROBE_LAST_OP_FROM_NR,
+    PROBE_LAST_OP_FROM_NR(Rules.PROBE),
     /** {@code __io_run_local_work}: one run takes every queued item, not at most IO_LOCAL_TW_DEFAULT_MAX (20). */
-    LOCAL_TASK_WORK_UNCAPPED
+    LOCAL_TASK_WORK_UNCAPPED(Rules.LOCAL_WORK_CAPPED);
+
+    private final Rule rule;
+
+    Mutant(Rule rule) {
+        this.rule = rule;
+    }
+
+    /** The rule this mutant breaks: a run that catches the mutant has seen the rule matter. */
+    public Rule rule() {
+        return rule;
+    }
 }

@@ -2,6 +2,7 @@ package dev.ringspec.seam;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
 
@@ -14,17 +15,19 @@ import java.util.concurrent.ConcurrentSkipListMap;
  * <p>The kernel backend needs none of this (the kernel checks addresses itself); code that drives every backend
  * alike allocates its argument memory here.
  */
-public final class UserMemory implements AutoCloseable {
+public final class UserMemory implements SegmentAllocator, AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private final ConcurrentSkipListMap<Long, MemorySegment> byAddress = new ConcurrentSkipListMap<>();
 
     /** Zeroed native memory, registered for {@link #resolve}. */
+    @Override
     public MemorySegment allocate(long sizeBytes, long alignmentBytes) {
         MemorySegment segment = arena.allocate(Math.max(sizeBytes, 1), alignmentBytes);
         byAddress.put(segment.address(), segment);
         return segment;
     }
 
+    @Override
     public MemorySegment allocate(long sizeBytes) {
         return allocate(sizeBytes, 16);
     }

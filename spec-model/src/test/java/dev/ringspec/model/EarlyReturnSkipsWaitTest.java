@@ -1,7 +1,6 @@
 package dev.ringspec.model;
 
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
-import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQSIZE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
@@ -17,26 +16,6 @@ class EarlyReturnSkipsWaitTest {
             f.publish(2);
             assertThat(f.enter(8, 8, IORING_ENTER_GETEVENTS)).isEqualTo(2);
             assertThat(f.model.lastWaitWouldBlock(f.ring)).isFalse();
-        }
-    }
-
-    @Test
-    void theEarlyReturnDoesNotFlushTheOverflowList() {
-        try (ModelFixture f = ModelFixture.of().setup(4, IORING_SETUP_CQSIZE, 4)) {
-            for (int i = 0; i < 4; i++) {
-                f.nop(i);
-            }
-            f.submit();
-            for (int i = 0; i < 4; i++) {
-                f.nop(10 + i);
-            }
-            f.submit();
-            f.reapAll();
-            f.nop(20);
-            f.publish(1);
-            assertThat(f.enter(2, 0, IORING_ENTER_GETEVENTS)).isEqualTo(1);
-            assertThat(f.cqTail()).isEqualTo(4);
-            assertThat(f.sqFlags()).isEqualTo(0x2);
         }
     }
 

@@ -1,0 +1,133 @@
+package dev.ringspec.lockstep;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+import dev.ringspec.seam.U32;
+import dev.ringspec.uapi.Errno;
+import dev.ringspec.uapi.IoUringRsrcRegister;
+import dev.ringspec.uapi.IoUringRsrcUpdate;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Compares what an application can observe of the two sides after one step, in a fixed order, and names the first
+ * difference: the syscall's result, whether a ring exists, what setup, resize, probe and register calls wrote back
+ * into their arguments, the ring's counters and flags ({@link Counters.Word}), the SQEs a resize carried over,
+ * the CQ's size, and the bytes of every visible CQE slot.
+ */
+final class Comparison {
+    private Comparison() {
+    }
+
+    /** What differs after {@code step}, as a divergence's field and the two values; null if nothing does. */
+    record Difference(String field, String referenceValue, String subjectValue) {
+    }
+
+    /**
+     * The first difference between the sides after {@code step}; {@code reference} and {@code subject} are the
+     * observations of their counters just taken.
+     */
+    static Difference compare(Step step, Side ref, Counters reference, Side sub, Counters subject) {
+        if (ref.result != sub.result) {
+            return new Difference("Result", Errno.describe(ref.result), Errno.describe(sub.result));
+        }
+        if (ref.hasRing() != sub.hasRing()) {
+            return new Difference("RingExists", String.valueOf(ref.hasRing()), String.valueOf(sub.hasRing()));
+        }
+        Difference writeBack = writeBack(step.effective(), ref, sub);
+        if (writeBack != null || !ref.hasRing()) {
+            return writeBack;
+        }
+        for (Counters.Word w : Counters.Word.values()) {
+            int r = w.of(reference);
+            int s = w.of(subject);
+            if (r != s) {
+                return new Difference(w.field(), w.describe(r), w.describe(s));
+            }
+        }
+        if (step.effective() instanceof Step.Resize && ref.result == 0 && pendingSqesDiffer(ref, reference, sub)) {
+            // What a resize carried over: the SQEs between the SQ head and tail, at their new positions.
+            return new Difference("PendingSqes", TraceFormat.pendingSqesValue(ref), TraceFormat.pendingSqesValue(sub));
+        }
+        if (ref.cqEntries != sub.cqEntries || ref.cqeBytes != sub.cqeBytes) {
+            return new Difference("CqEntries", String.valueOf(ref.cqEntries), String.valueOf(sub.cqEntries));
+        }
+        if (cqeSlotsDiffer(ref, reference, sub)) {
+            return new Difference("CQEs", Divergence.visibleCqes(ref.observe()).toString(),
+                    Divergence.visibleCqes(sub.observe()).toString());
+        }
+        return null;
+    }
+
+    /** What the syscall wrote back into its argument, where it has one the engine compares. */
+    private static Difference writeBack(Step step, Side ref, Side sub) {
+        return switch (step) {
+            case Step.Setup s when differ(ref.params, sub.params) ->
+                new Difference("ParamsWriteBack", hex(ref.params), hex(sub.params));
+            case Step.Resize r when differ(ref.resizeParams, sub.resizeParams) ->
+                new Difference("ResizeParamsWriteBack", hex(ref.resizeParams), hex(sub.resizeParams));
+            case Step.Probe p when differ(ref.probeArg(p), sub.probeArg(p)) ->
+                new Difference("ProbeArgWriteBack", hex(ref.probeArg(p)), hex(sub.probeArg(p)));
+            case Step.RegisterFiles r when registerArgsDiffer(ref, sub) ->
+                new Difference("RegisterArgWriteBack", hex(ref.files), hex(sub.files));
+            case Step.UpdateFiles u when registerArgsDiffer(ref, sub) ->
+                new Difference("RegisterArgWriteBack", hex(ref.files), hex(sub.files));
+            default -> null;
+        };
+    }
+
+    private static boolean registerArgsDiffer(Side ref, Side sub) {
+        return differ(ref.files, sub.files)
+                || differ(ref.update.asSlice(0, IoUringRsrcUpdate.DATA_OFFSET),
+                        sub.update.asSlice(0, IoUringRsrcUpdate.DATA_OFFSET))
+                || differ(ref.rsrcRegister.asSlice(0, IoUringRsrcRegister.DATA_OFFSET),
+                        sub.rsrcRegister.asSlice(0, IoUringRsrcRegister.DATA_OFFSET));
+    }
+
+    private static boolean pendingSqesDiffer(Side ref, Counters reference, Side sub) {
+        if (ref.sqEntries != sub.sqEntries || ref.sq.sqeSizeBytes() != sub.sq.sqeSizeBytes()) {
+            return true;
+        }
+        long n = Math.min(U32.distance(reference.sqTail(), reference.sqHead()), ref.sqEntries);
+        long bytes = ref.sq.sqeSizeBytes();
+        for (int i = 0; i < n; i++) {
+            long off = ref.sq.sqeOffset((reference.sqHead() + i) & ref.sqMask);
+            if (MemorySegment.mismatch(ref.sq.sqes(), off, off + bytes, sub.sq.sqes(), off, off + bytes) != -1) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The CQE slots between the CQ head and tail (at most one ring's worth), byte for byte. */
+    private static boolean cqeSlotsDiffer(Side ref, Counters reference, Side sub) {
+        int visible = (int) Math.min(U32.distance(reference.cqTail(), reference.cqHead()), ref.cqEntries);
+        if (visible == 0) {
+            return false;
+        }
+        int start = reference.cqHead() & ref.cqMask;
+        int first = Math.min(visible, ref.cqEntries - start);
+        return slotsDiffer(ref, sub, start, first) || slotsDiffer(ref, sub, 0, visible - first);
+    }
+
+    private static boolean slotsDiffer(Side ref, Side sub, int fromIndex, int count) {
+        if (count == 0) {
+            return false;
+        }
+        long rOff = ref.cq.cqeOffset(fromIndex);
+        long sOff = sub.cq.cqeOffset(fromIndex);
+        long bytes = (long) count * ref.cqeBytes;
+        return MemorySegment.mismatch(ref.cq.memory(), rOff, rOff + bytes, sub.cq.memory(), sOff, sOff + bytes) != -1;
+    }
+
+    private static boolean differ(MemorySegment a, MemorySegment b) {
+        return a.mismatch(b) != -1;
+    }
+
+    private static String hex(MemorySegment m) {
+        StringBuilder b = new StringBuilder();
+        for (long i = 0; i < m.byteSize(); i += 4) {
+            b.append(i == 0 ? "" : " ").append(Integer.toHexString(m.get(JAVA_INT, i)));
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,125 @@
+package dev.ringspec.lockstep;
+
+import static dev.ringspec.uapi.IoUring.IORING_ENTER_ABS_TIMER;
+import static dev.ringspec.uapi.IoUring.IORING_ENTER_EXT_ARG;
+import static dev.ringspec.uapi.IoUring.IORING_ENTER_EXT_ARG_REG;
+import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
+import static dev.ringspec.uapi.IoUring.IORING_ENTER_NO_IOWAIT;
+import static dev.ringspec.uapi.IoUring.IORING_ENTER_REGISTERED_RING;
+import static dev.ringspec.uapi.IoUring.IORING_ENTER_SQ_WAIT;
+import static dev.ringspec.uapi.IoUring.IORING_ENTER_SQ_WAKEUP;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_ATTACH_WQ;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_HYBRID_IOPOLL;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_IOPOLL;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_NO_MMAP;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_REGISTERED_FD_ONLY;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQPOLL;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQ_AFF;
+
+import dev.ringspec.model.Rule;
+import dev.ringspec.model.RuleListener;
+import dev.ringspec.model.Rules;
+import java.util.Set;
+
+/**
+ * Decides which steps a run may take, from the reference model's own rules: the step runs on the referee (the
+ * reference itself when it is the model, else a model run beside it) before anyone else, and if one of
+ * {@link #REFUSING} fires in it (a request handed to io-wq, an accepted drain, a link chain left dangling, a wait
+ * that would block for ever, an opcode the model cannot run, ...) its outcome on a kernel is not fixed: the run ends
+ * at that step, which runs on nobody else, and the step counts as refused. The referee also hears every other rule,
+ * for coverage ({@link Coverage#rule}) and for the 6.18 stale CQE cache the catalogue keys on ({@link #staleCqeCache}).
+ *
+ * <p>Two limits are the engine's own, decided before a step runs: setups of rings whose behaviour depends on a
+ * polling thread or on memory the backends place differently, and enters whose flags name a ring or wait region
+ * by a registration that differs between backends.
+ */
+final class Referee implements RuleListener {
+    /** The rules that make a step's outcome on a kernel depend on timing: a step in which one fires is refused. */
+    static final Set<Rule> REFUSING = Set.of(Rules.IO_QUEUE_IOWQ, Rules.INIT_DRAIN,
+            Rules.SUBMIT_STATE_END_DANGLING_LINK, Rules.CQRING_WAIT_WOULD_BLOCK, Rules.OPCODE_NOT_MODELLED,
+            Rules.NOP_FILE_FIXED_FLAG_MISMATCH);
+    /** Setup flags the engine refuses: polling threads, iopoll and user-placed rings are not NOP-deterministic. */
+    static final int UNSAFE_SETUP = IORING_SETUP_IOPOLL | IORING_SETUP_SQPOLL | IORING_SETUP_SQ_AFF
+            | IORING_SETUP_ATTACH_WQ | IORING_SETUP_NO_MMAP | IORING_SETUP_REGISTERED_FD_ONLY
+            | IORING_SETUP_HYBRID_IOPOLL;
+    /**
+     * Enter flags that change nothing an enter of NOPs does, without an argument, on the rings the engine uses:
+     * SQ_WAKEUP and SQ_WAIT matter only with SQPOLL, EXT_ARG and ABS_TIMER only with GETEVENTS (where a missing
+     * argument is -EINVAL), NO_IOWAIT only in how a wait is accounted.
+     */
+    static final int HARMLESS_ENTER_FLAGS = IORING_ENTER_SQ_WAKEUP | IORING_ENTER_SQ_WAIT | IORING_ENTER_EXT_ARG
+            | IORING_ENTER_ABS_TIMER | IORING_ENTER_NO_IOWAIT;
+    /**
+     * Enter flags the engine refuses: REGISTERED_RING reads the ring descriptor as an index into a table the
+     * backends fill differently, and EXT_ARG_REG needs a registered wait region.
+     */
+    static final int REGISTRATION_ENTER_FLAGS = IORING_ENTER_REGISTERED_RING | IORING_ENTER_EXT_ARG_REG;
+    private static final int KNOWN_ENTER_FLAGS = IORING_ENTER_GETEVENTS | HARMLESS_ENTER_FLAGS
+            | REGISTRATION_ENTER_FLAGS;
+
+    private Rule refusing;
+    private boolean staleCqeCache;
+    private Coverage coverage;
+
+    /** Why the engine will not run {@code step} at all, or null: the engine's own limits, before any side runs it. */
+    static String limit(Step step, boolean hasRing) {
+        Step effective = step.effective();
+        if (effective instanceof Step.Setup setup) {
+            return (setup.flags() & UNSAFE_SETUP) != 0 ? "setup flags outside the deterministic set" : null;
+        }
+        if (!hasRing) {
+            return "no ring";
+        }
+        // io_uring_enter: unknown flags -> -EINVAL before anything else, on every backend alike
+        if (effective instanceof Step.Enter e && (e.flags() & ~KNOWN_ENTER_FLAGS) == 0
+                && (e.flags() & REGISTRATION_ENTER_FLAGS) != 0) {
+            return "enter flags REGISTERED_RING or EXT_ARG_REG";
+        }
+        return null;
+    }
+
+    /** A new run, whose rules {@code cov} counts (or nobody, if null). */
+    void reset(Coverage cov) {
+        refusing = null;
+        staleCqeCache = false;
+        coverage = cov;
+    }
+
+    /** Back to a state saved before a rebuilt reference replayed the run. */
+    void restore(boolean stale, Coverage cov) {
+        refusing = null;
+        staleCqeCache = stale;
+        coverage = cov;
+    }
+
+    /** Before the referee runs a step. */
+    void beforeStep(Step step) {
+        refusing = null;
+        if (step.effective() instanceof Step.Setup) {
+            staleCqeCache = false; // a new ring
+        }
+    }
+
+    /** The refusing rule that fired in the step the referee just ran, or null. */
+    Rule refusal() {
+        return refusing;
+    }
+
+    /** Whether the model saw Linux 6.18 take a CQE slot from its stale cached range on this ring. */
+    boolean staleCqeCache() {
+        return staleCqeCache;
+    }
+
+    @Override
+    public void fired(Rule rule, int ringFd, long detail) {
+        if (coverage != null) {
+            coverage.rule(rule);
+        }
+        if (refusing == null && REFUSING.contains(rule)) {
+            refusing = rule;
+        }
+        if (rule == Rules.STALE_CQE_CACHE_6_18) {
+            staleCqeCache = true;
+        }
+    }
+}

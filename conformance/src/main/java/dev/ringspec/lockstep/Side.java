@@ -1,0 +1,313 @@
+package dev.ringspec.lockstep;
+
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_BUFFERS;
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_ENABLE_RINGS;
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_FILES;
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_FILES2;
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_FILES_UPDATE;
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_PROBE;
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_RESIZE_RINGS;
+import static dev.ringspec.uapi.IoUring.IORING_RSRC_REGISTER_SPARSE;
+import static dev.ringspec.uapi.IoUring.IORING_UNREGISTER_BUFFERS;
+import static dev.ringspec.uapi.IoUring.IORING_UNREGISTER_FILES;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import dev.ringspec.seam.Backend;
+import dev.ringspec.seam.Cqe;
+import dev.ringspec.seam.CqeReader;
+import dev.ringspec.seam.CqRingView;
+import dev.ringspec.seam.IoUringKernel;
+import dev.ringspec.seam.IoUringKernel.SetupResult;
+import dev.ringspec.seam.Ring;
+import dev.ringspec.seam.RingObservation;
+import dev.ringspec.seam.RingParams;
+import dev.ringspec.seam.SqRingView;
+import dev.ringspec.seam.U32;
+import dev.ringspec.seam.UserMemory;
+import dev.ringspec.uapi.IoUringParams;
+import dev.ringspec.uapi.IoUringRsrcRegister;
+import dev.ringspec.uapi.IoUringRsrcUpdate;
+import dev.ringspec.uapi.IoUringSqe;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One backend's part in a lockstep run: the backend, its user memory and argument memory (filled with the same
+ * contents on both sides), its current ring, and the result of the last step. It executes a step as an
+ * application would and observes the ring afterwards; it knows nothing of the other side.
+ */
+final class Side {
+    static final int MAX_FILES = 16;
+    static final int MAX_BUFFERS = 16;
+    static final int BUFFER_BYTES = 4096;
+
+    final String name;
+    final UserMemory memory;
+    final IoUringKernel kernel;
+    final MemorySegment params;
+    final MemorySegment resizeParams;
+    final MemorySegment files;
+    final MemorySegment rsrcRegister;
+    final MemorySegment update;
+    final MemorySegment iovecs;
+    final MemorySegment buffers;
+    final MemorySegment probe;
+    private final int pipeRead;
+    private final int pipeWrite;
+    Ring ring;
+    /** The kernel's SQ head as far as the application can tell (see {@link #noteSubmitHead}). */
+    int submitHead;
+    SqRingView sq;
+    CqRingView cq;
+    int sqMask;
+    int sqEntries;
+    int cqMask;
+    int cqEntries;
+    int cqeBytes;
+    int ringFlags;
+    int result;
+
+    Side(Backend backend, int pipeRead, int pipeWrite) {
+        this.name = backend.name();
+        this.memory = new UserMemory();
+        this.kernel = backend.open(memory);
+        this.pipeRead = pipeRead;
+        this.pipeWrite = pipeWrite;
+        this.params = memory.allocate(IoUringParams.SIZE_BYTES, 8);
+        this.resizeParams = memory.allocate(IoUringParams.SIZE_BYTES, 8);
+        this.files = memory.allocate((long) MAX_FILES * Integer.BYTES, 8);
+        this.rsrcRegister = memory.allocate(IoUringRsrcRegister.SIZE_BYTES, 8);
+        this.update = memory.allocate(IoUringRsrcUpdate.SIZE_BYTES, 8);
+        this.iovecs = memory.allocate((long) MAX_BUFFERS * 16, 8);
+        this.buffers = memory.allocate((long) MAX_BUFFERS * BUFFER_BYTES, BUFFER_BYTES);
+        this.probe = memory.allocate(new Step.Probe(Step.Probe.MAX_OPS).argBytes(), 8);
+    }
+
+    boolean hasRing() {
+        return ring != null;
+    }
+
+    // ---- executing a step ----
+
+    /** Executes {@code step} (for {@link Step.OnOtherThread}, its syscall) on this thread; sets {@link #result}. */
+    int execute(Step step) {
+        int dropped = hasRing() ? sq.readOnceDropped() : 0;
+        result = run(step.effective());
+        noteSubmitHead(step.effective(), dropped);
+        return result;
+    }
+
+    private int run(Step step) {
+        return switch (step) {
+            case Step.Setup setup -> setup(setup);
+            case Step.WriteSqe w -> {
+                w.sqe().writeTo(sq, w.slot() & sqMask);
+                yield 0;
+            }
+            case Step.WriteArray a -> {
+                if (sq.hasArray()) {
+                    sq.writeOnceArray(a.position() & sqMask, a.value());
+                }
+                yield 0;
+            }
+            // Publishes the SQEs written before; pairs with the kernel's smp_load_acquire of sq.tail.
+            case Step.PublishTail p -> {
+                sq.storeReleaseTail(sq.readOnceTail() + p.delta());
+                yield 0;
+            }
+            case Step.Enter e -> kernel.enter(ring, e.toSubmit(), e.minComplete(), e.flags(), MemorySegment.NULL, 0);
+            case Step.ConsumeCqes c -> {
+                int head = cq.readOnceHead();
+                int tail = cq.loadAcquireTail();
+                for (int i = 0; i < c.count() && head != tail; i++) {
+                    int slots = c.perSlot() ? 1 : CqeReader.slotCountAt(cq, cqShape(), head, tail);
+                    if (slots < 0) {
+                        break; // a malformed CQE: an application cannot tell how far to go, so it stops before it
+                    }
+                    head += slots;
+                }
+                // Frees the slots; pairs with the kernel's READ_ONCE of cq.head before it reuses them.
+                cq.storeReleaseHead(head);
+                yield 0;
+            }
+            // Pairs with the kernel's READ_ONCE of cq.head, as a consume does, whatever the value.
+            case Step.MoveCqHead m -> {
+                cq.storeReleaseHead(cq.readOnceHead() + m.delta());
+                yield 0;
+            }
+            // A plain store: the kernel never reads sq.head with ordering (only a resize reads it at all).
+            case Step.MoveSqHead m -> {
+                sq.writeOnceHead(sq.readOnceHead() + m.delta());
+                yield 0;
+            }
+            case Step.RegisterFiles r -> registerFiles(r);
+            case Step.UpdateFiles u -> updateFiles(u);
+            case Step.UnregisterFiles u -> kernel.register(ring, IORING_UNREGISTER_FILES, MemorySegment.NULL, 0);
+            case Step.RegisterBuffers b -> registerBuffers(b);
+            case Step.UnregisterBuffers u -> kernel.register(ring, IORING_UNREGISTER_BUFFERS, MemorySegment.NULL, 0);
+            case Step.EnableRings e -> kernel.register(ring, IORING_REGISTER_ENABLE_RINGS, MemorySegment.NULL, 0);
+            case Step.Resize r -> resize(r);
+            case Step.Probe p -> probe(p);
+            case Step.OnOtherThread o -> run(o.op());
+        };
+    }
+
+    private int setup(Step.Setup op) {
+        closeRing();
+        params.fill((byte) 0);
+        params.set(JAVA_INT, IoUringParams.FLAGS_OFFSET, op.flags());
+        params.set(JAVA_INT, IoUringParams.CQ_ENTRIES_OFFSET, op.cqEntries());
+        SetupResult r = kernel.setup(op.entries(), params);
+        if (r instanceof SetupResult.Created(Ring created)) {
+            ring = created;
+            refresh();
+            return 0;
+        }
+        return r.result();
+    }
+
+    private void refresh() {
+        RingParams p = ring.params();
+        sq = ring.sq();
+        cq = ring.cq();
+        sqEntries = p.sqEntries();
+        sqMask = sqEntries - 1;
+        cqEntries = p.cqEntries();
+        cqMask = cqEntries - 1;
+        cqeBytes = p.cqeSizeBytes();
+        ringFlags = p.flags();
+    }
+
+    void closeRing() {
+        if (ring != null) {
+            kernel.close(ring);
+            ring = null;
+            sq = null;
+            cq = null;
+        }
+    }
+
+    private int registerFiles(Step.RegisterFiles r) {
+        if (r.sparse()) {
+            rsrcRegister.fill((byte) 0);
+            rsrcRegister.set(JAVA_INT, IoUringRsrcRegister.NR_OFFSET, r.count());
+            rsrcRegister.set(JAVA_INT, IoUringRsrcRegister.FLAGS_OFFSET, IORING_RSRC_REGISTER_SPARSE);
+            return kernel.register(ring, IORING_REGISTER_FILES2, rsrcRegister, (int) rsrcRegister.byteSize());
+        }
+        fillFiles(r.count(), r.pattern());
+        return kernel.register(ring, IORING_REGISTER_FILES, files.asSlice(0,
+                (long) Math.min(r.count(), MAX_FILES) * Integer.BYTES), r.count());
+    }
+
+    private int updateFiles(Step.UpdateFiles u) {
+        fillFiles(u.count(), u.pattern());
+        update.fill((byte) 0);
+        update.set(JAVA_INT, IoUringRsrcUpdate.OFFSET_OFFSET, u.offset());
+        update.set(JAVA_LONG, IoUringRsrcUpdate.DATA_OFFSET, files.address());
+        return kernel.register(ring, IORING_REGISTER_FILES_UPDATE, update, u.count());
+    }
+
+    private void fillFiles(int count, int pattern) {
+        files.fill((byte) 0);
+        for (int i = 0; i < Math.min(count, MAX_FILES); i++) {
+            files.setAtIndex(JAVA_INT, i, Step.FileTable.fd(pattern, i, pipeRead, pipeWrite));
+        }
+    }
+
+    private int registerBuffers(Step.RegisterBuffers b) {
+        int count = Math.min(b.count(), MAX_BUFFERS);
+        for (int i = 0; i < count; i++) {
+            iovecs.set(JAVA_LONG, i * 16L, buffers.address() + (long) i * BUFFER_BYTES);
+            iovecs.set(JAVA_LONG, i * 16L + 8, Math.min(b.lengthBytes(), BUFFER_BYTES));
+        }
+        return kernel.register(ring, IORING_REGISTER_BUFFERS, iovecs.asSlice(0, Math.max(count, 1) * 16L),
+                b.count());
+    }
+
+    private int resize(Step.Resize r) {
+        resizeParams.fill((byte) 0);
+        resizeParams.set(JAVA_INT, IoUringParams.SQ_ENTRIES_OFFSET, r.sqEntries());
+        resizeParams.set(JAVA_INT, IoUringParams.CQ_ENTRIES_OFFSET, r.cqEntries());
+        resizeParams.set(JAVA_INT, IoUringParams.FLAGS_OFFSET, r.flags());
+        int res = kernel.register(ring, IORING_REGISTER_RESIZE_RINGS, resizeParams, 1);
+        if (res >= 0) {
+            refresh();
+        }
+        return res;
+    }
+
+    /** The PROBE argument of {@code p}: the whole of it, header and op slots. */
+    MemorySegment probeArg(Step.Probe p) {
+        return probe.asSlice(0, p.argBytes());
+    }
+
+    private int probe(Step.Probe p) {
+        probe.fill((byte) 0);
+        return kernel.register(ring, IORING_REGISTER_PROBE, probeArg(p), p.nrArgs());
+    }
+
+    /**
+     * Keeps {@link #submitHead}, the kernel's own SQ head ({@code cached_sq_head}), which the ring's sq.head shows
+     * only until a {@link Step.MoveSqHead} step moves it: 0 on a new ring; after an enter that consumed entries
+     * (it submitted some, or dropped some) the head it committed; unchanged by everything else, a resize
+     * included (the kernel keeps its cached head and gives the new ring the old ring's sq.head).
+     */
+    private void noteSubmitHead(Step stepped, int droppedBefore) {
+        if (ring == null) {
+            return;
+        }
+        if (stepped instanceof Step.Setup
+                || (stepped instanceof Step.Enter && (result > 0 || sq.readOnceDropped() != droppedBefore))) {
+            submitHead = sq.loadAcquireHead();
+        }
+    }
+
+    // ---- observing the ring ----
+
+    /** The ring's counters and flags now, without its CQEs: what every step compares first. */
+    Counters observeCounters() {
+        if (ring == null) {
+            return Counters.none(result);
+        }
+        return new Counters(true, result, sq.loadAcquireHead(), sq.readOnceTail(), sq.readOnceDropped(),
+                sq.readOnceFlags(), cq.readOnceHead(), cq.loadAcquireTail(), cq.readOnceOverflow(),
+                cq.readOnceFlags());
+    }
+
+    /** The whole ring as an application can see it now. */
+    RingObservation observe() {
+        return RingObservation.capture(ring, result);
+    }
+
+    CqeReader.Shape cqShape() {
+        return CqeReader.Shape.of(ringFlags, cqEntries);
+    }
+
+    /** The CQEs from counter {@code from} to {@code to}, as {@link CqeReader} reads them (up to a malformed one). */
+    List<Cqe> cqes(int from, int to) {
+        return CqeReader.read(cq, cqShape(), from, to).cqes().stream().map(CqeReader.VisibleCqe::cqe).toList();
+    }
+
+    /** One SQE as the trace prints it. */
+    record PendingSqe(int position, int opcode, int flags, long userData) {
+    }
+
+    /** The SQEs between the ring's SQ head and tail (at most one ring's worth), by position. */
+    List<PendingSqe> pendingSqes() {
+        List<PendingSqe> out = new ArrayList<>();
+        int head = sq.loadAcquireHead();
+        long n = Math.min(U32.distance(sq.readOnceTail(), head), sqEntries);
+        MemorySegment sqes = sq.sqes();
+        for (int i = 0; i < n; i++) {
+            int position = head + i;
+            long off = sq.sqeOffset(position & sqMask);
+            out.add(new PendingSqe(position, Byte.toUnsignedInt(sqes.get(JAVA_BYTE, off + IoUringSqe.OPCODE_OFFSET)),
+                    Byte.toUnsignedInt(sqes.get(JAVA_BYTE, off + IoUringSqe.FLAGS_OFFSET)),
+                    sqes.get(JAVA_LONG, off + IoUringSqe.USER_DATA_OFFSET)));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,317 @@
+package dev.ringspec.lockstep;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import dev.ringspec.seam.FlagNames;
+import dev.ringspec.seam.SqeFields;
+import dev.ringspec.uapi.IoUring;
+
+/**
+ * One step an application can take on one ring. Steps are positional only through the ring's own counters
+ * ({@link PublishTail}, {@link MoveCqHead} and {@link MoveSqHead} are relative), so any subsequence of a valid sequence is still a
+ * sequence the runner can execute: that is what makes shrinking by deletion sound.
+ *
+ * <p>Every step is deterministic on any backend that follows the kernel's rules: NOP-centred SQEs, no real I/O;
+ * the runner refuses (on both sides alike) the few enters that would hand work to io-wq or wait forever.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "op")
+@JsonSubTypes({
+    @JsonSubTypes.Type(value = Step.Setup.class, name = "setup"),
+    @JsonSubTypes.Type(value = Step.WriteSqe.class, name = "writeSqe"),
+    @JsonSubTypes.Type(value = Step.WriteArray.class, name = "writeArray"),
+    @JsonSubTypes.Type(value = Step.PublishTail.class, name = "publishTail"),
+    @JsonSubTypes.Type(value = Step.Enter.class, name = "enter"),
+    @JsonSubTypes.Type(value = Step.ConsumeCqes.class, name = "consumeCqes"),
+    @JsonSubTypes.Type(value = Step.MoveCqHead.class, name = "moveCqHead"),
+    @JsonSubTypes.Type(value = Step.MoveSqHead.class, name = "moveSqHead"),
+    @JsonSubTypes.Type(value = Step.RegisterFiles.class, name = "registerFiles"),
+    @JsonSubTypes.Type(value = Step.UpdateFiles.class, name = "updateFiles"),
+    @JsonSubTypes.Type(value = Step.UnregisterFiles.class, name = "unregisterFiles"),
+    @JsonSubTypes.Type(value = Step.RegisterBuffers.class, name = "registerBuffers"),
+    @JsonSubTypes.Type(value = Step.UnregisterBuffers.class, name = "unregisterBuffers"),
+    @JsonSubTypes.Type(value = Step.EnableRings.class, name = "enableRings"),
+    @JsonSubTypes.Type(value = Step.Resize.class, name = "resize"),
+    @JsonSubTypes.Type(value = Step.Probe.class, name = "probe"),
+    @JsonSubTypes.Type(value = Step.OnOtherThread.class, name = "onOtherThread"),
+})
+public sealed interface Step {
+
+    /** A readable one-line form for reports. */
+    String describe();
+
+    /** The step itself, or for {@link OnOtherThread} the syscall it runs on the other thread. */
+    default Step effective() {
+        return this instanceof OnOtherThread(Step inner) ? inner : this;
+    }
+
+    /** A step that is one syscall on the ring: it may run on the other thread ({@link OnOtherThread}). */
+    sealed interface Syscall extends Step {
+    }
+
+    /**
+     * {@code io_uring_setup(entries, {flags, cq_entries})}; closes the run's current ring first. {@code cqEntries}
+     * is passed as given (the kernel reads it only under {@code IORING_SETUP_CQSIZE}).
+     */
+    record Setup(int entries, int flags, int cqEntries) implements Step {
+        @Override
+        public String describe() {
+            return "setup(entries " + entries + ", flags " + FlagNames.setup(flags) + ", cq " + cqEntries + ")";
+        }
+
+    }
+
+    /** Writes a whole SQE at SQE index {@code slot & (sqEntries - 1)}; the other bytes are zeroed. */
+    record WriteSqe(int slot, int opcode, int flags, int ioprio, int fd, long off, long addr, int len, int opFlags,
+            long userData, int bufIndex, int personality) implements Step {
+
+        public WriteSqe(int slot, SqeFields sqe) {
+            this(slot, sqe.opcode(), sqe.flags(), sqe.ioprio(), sqe.fd(), sqe.off(), sqe.addr(), sqe.len(),
+                    sqe.opFlags(), sqe.userData(), sqe.bufIndex(), sqe.personality());
+        }
+
+        /** A NOP with the given SQE flags, NOP flags, injected result and user_data. */
+        public static WriteSqe nop(int slot, int flags, int nopFlags, int len, long userData) {
+            return new WriteSqe(slot, SqeFields.nop(userData).withFlags(flags).withOpFlags(nopFlags).withLen(len));
+        }
+
+        /** The SQE this step writes. */
+        public SqeFields sqe() {
+            return new SqeFields(opcode, flags, ioprio, fd, off, addr, len, opFlags, userData, bufIndex, personality);
+        }
+
+        @Override
+        public String describe() {
+            StringBuilder b = new StringBuilder("writeSqe(slot ").append(slot).append(": ");
+            b.append(opcode == IoUring.IORING_OP_NOP ? "NOP" : "opcode " + opcode);
+            if (flags != 0) {
+                b.append(", flags ").append(FlagNames.sqe(flags));
+            }
+            if (opFlags != 0) {
+                b.append(", nop_flags ").append(FlagNames.nop(opFlags));
+            }
+            if (len != 0) {
+                b.append(", len ").append(len);
+            }
+            if (ioprio != 0) {
+                b.append(", ioprio ").append(ioprio);
+            }
+            if (fd != 0) {
+                b.append(", fd ").append(fd);
+            }
+            if (off != 0 || addr != 0) {
+                b.append(", off 0x").append(Long.toHexString(off)).append(", addr 0x").append(Long.toHexString(addr));
+            }
+            if (bufIndex != 0) {
+                b.append(", buf_index ").append(bufIndex);
+            }
+            if (personality != 0) {
+                b.append(", personality ").append(personality);
+            }
+            return b.append(", ud ").append(userData).append(")").toString();
+        }
+
+    }
+
+    /** Writes SQ array entry {@code position & (sqEntries - 1)} (any value, valid index or not). */
+    record WriteArray(int position, int value) implements Step {
+        @Override
+        public String describe() {
+            return "writeArray(position " + position + " = " + value + ")";
+        }
+
+    }
+
+    /** Publishes the SQ tail at {@code tail + delta} (store-release). */
+    record PublishTail(int delta) implements Step {
+        @Override
+        public String describe() {
+            return "publishTail(+" + delta + ")";
+        }
+
+    }
+
+    /** {@code io_uring_enter(ring, toSubmit, minComplete, flags, NULL, 0)}. */
+    record Enter(int toSubmit, int minComplete, int flags) implements Syscall {
+        @Override
+        public String describe() {
+            return "enter(to_submit " + toSubmit + ", min_complete " + minComplete + ", flags "
+                    + ((flags & IoUring.IORING_ENTER_GETEVENTS) != 0 ? "GETEVENTS" : "0")
+                    + ((flags & ~IoUring.IORING_ENTER_GETEVENTS) != 0
+                            ? "|0x" + Integer.toHexString(flags & ~IoUring.IORING_ENTER_GETEVENTS) : "")
+                    + ")";
+        }
+
+    }
+
+    /**
+     * Consumes {@code count} CQEs from the head (as an application reaps them): a 32-byte CQE on a CQE_MIXED ring
+     * ({@code IORING_CQE_F_32}) advances the head by two slots, unless {@code perSlot} (an application that ignores
+     * {@code IORING_CQE_F_32} and advances one slot per CQE). Stops at the tail.
+     */
+    record ConsumeCqes(int count, boolean perSlot) implements Step {
+        public ConsumeCqes(int count) {
+            this(count, false);
+        }
+
+        @Override
+        public String describe() {
+            return "consumeCqes(" + count + (perSlot ? ", one slot each, ignoring F_32" : "") + ")";
+        }
+
+    }
+
+    /** Stores the CQ head at {@code head + delta}, whatever the tail: a misbehaving application. */
+    record MoveCqHead(int delta) implements Step {
+        @Override
+        public String describe() {
+            return "moveCqHead(" + (delta >= 0 ? "+" : "") + delta + ")";
+        }
+
+    }
+
+    /**
+     * Stores the SQ head at {@code head + delta}: a misbehaving application writing a word only the kernel should
+     * write. The kernel submits from its own cached head and overwrites the field at the next submission; a resize
+     * reads it back (io_register_resize_rings copies the SQEs from it to the tail).
+     */
+    record MoveSqHead(int delta) implements Step {
+        @Override
+        public String describe() {
+            return "moveSqHead(" + (delta >= 0 ? "+" : "") + delta + ")";
+        }
+
+    }
+
+    /**
+     * {@code IORING_REGISTER_FILES2} with {@code IORING_RSRC_REGISTER_SPARSE} ({@code sparse}), or
+     * {@code IORING_REGISTER_FILES} with {@code count} descriptors chosen by {@link FileTable#fd}.
+     */
+    record RegisterFiles(int count, boolean sparse, int pattern) implements Syscall {
+        @Override
+        public String describe() {
+            return sparse ? "registerFiles(sparse " + count + ")"
+                    : "registerFiles(" + FileTable.describe(count, pattern) + ")";
+        }
+
+    }
+
+    /** {@code IORING_REGISTER_FILES_UPDATE} at {@code offset} with {@code count} descriptors. */
+    record UpdateFiles(int offset, int count, int pattern) implements Syscall {
+        @Override
+        public String describe() {
+            return "updateFiles(offset " + offset + ": " + FileTable.describe(count, pattern) + ")";
+        }
+
+    }
+
+    /** {@code IORING_UNREGISTER_FILES}. */
+    record UnregisterFiles() implements Syscall {
+        @Override
+        public String describe() {
+            return "unregisterFiles()";
+        }
+
+    }
+
+    /** {@code IORING_REGISTER_BUFFERS} with {@code count} iovecs of {@code lengthBytes} each, from user memory. */
+    record RegisterBuffers(int count, int lengthBytes) implements Syscall {
+        @Override
+        public String describe() {
+            return "registerBuffers(" + count + " x " + lengthBytes + " bytes)";
+        }
+
+    }
+
+    /** {@code IORING_UNREGISTER_BUFFERS}. */
+    record UnregisterBuffers() implements Syscall {
+        @Override
+        public String describe() {
+            return "unregisterBuffers()";
+        }
+
+    }
+
+    /** {@code IORING_REGISTER_ENABLE_RINGS}. */
+    record EnableRings() implements Syscall {
+        @Override
+        public String describe() {
+            return "enableRings()";
+        }
+
+    }
+
+    /** {@code IORING_REGISTER_RESIZE_RINGS} with {@code {sq_entries, cq_entries, flags}}. */
+    record Resize(int sqEntries, int cqEntries, int flags) implements Syscall {
+        @Override
+        public String describe() {
+            return "resize(sq " + sqEntries + ", cq " + cqEntries + ", flags " + FlagNames.setup(flags) + ")";
+        }
+
+    }
+
+    /**
+     * {@code IORING_REGISTER_PROBE} with {@code nrArgs}: the argument is a zeroed {@code io_uring_probe} with room
+     * for {@code min(nrArgs, }{@value #MAX_OPS}{@code )} ops ({@code 16 + 8 * that} bytes).
+     */
+    record Probe(int nrArgs) implements Step {
+        /** The most op slots the runner allocates: the kernel refuses more than 256 before it caps the count. */
+        public static final int MAX_OPS = 256;
+
+        /** The argument's size in bytes. */
+        public long argBytes() {
+            return 16L + 8L * Math.min(Math.max(nrArgs, 0), MAX_OPS);
+        }
+
+        @Override
+        public String describe() {
+            return "probe(nr_args " + nrArgs + ")";
+        }
+
+    }
+
+    /** Runs {@code op} (an enter or a register step) on a second platform thread of the same process. */
+    record OnOtherThread(Step op) implements Step {
+        public OnOtherThread {
+            if (!(op instanceof Syscall)) {
+                throw new IllegalArgumentException("only syscalls run on the other thread, not " + op);
+            }
+        }
+
+        @Override
+        public String describe() {
+            return "[other thread] " + op.describe();
+        }
+
+    }
+
+    /** Which descriptor each slot of a file-table argument holds: 2 bits per slot of {@code pattern}. */
+    final class FileTable {
+        /** Kinds: 0 and 3 = -1 (empty), 1 = the run's pipe read end, 2 = its write end. */
+        public static int kind(int pattern, int slot) {
+            return slot >= 16 ? 0 : (pattern >>> (2 * slot)) & 3;
+        }
+
+        public static int fd(int pattern, int slot, int pipeRead, int pipeWrite) {
+            return switch (kind(pattern, slot)) {
+                case 1 -> pipeRead;
+                case 2 -> pipeWrite;
+                default -> -1;
+            };
+        }
+
+        static String describe(int count, int pattern) {
+            StringBuilder b = new StringBuilder("[");
+            for (int i = 0; i < count; i++) {
+                b.append(i == 0 ? "" : ", ").append(switch (kind(pattern, i)) {
+                    case 1 -> "pipe.r";
+                    case 2 -> "pipe.w";
+                    default -> "-1";
+                });
+            }
+            return b.append("]").toString();
+        }
+
+        private FileTable() {
+        }
+    }
+}

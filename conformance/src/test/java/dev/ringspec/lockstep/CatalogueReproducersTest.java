@@ -1,0 +1,99 @@
+package dev.ringspec.lockstep;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every divergence catalogue entry ships its C reproducer, {@code src/main/resources/reproducers/<id>.c}, generated
+ * from the entry's replay and including the reproducers' runtime ({@code ringspec-reproducer.h}, with
+ * {@code ringspec-uapi.h}, written from the uapi constants): the checked-in file is what {@link CReproducer} makes of the replay now, it compiles with
+ * gcc, and on this kernel (which has every catalogued behaviour) it prints what the engine saw the kernel do, which
+ * is not what the reference does, and the engine matches that difference to this entry. Run with
+ * {@code -Dringspec.writeReproducers=true} to write the files instead of comparing them.
+ */
+@Tag("kernel")
+class CatalogueReproducersTest {
+    private static final Path REPRODUCERS = Path.of("src/main/resources/reproducers");
+    private static final Path REPLAYS = Path.of("src/test/resources/replays");
+
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void needsIoUringAndGcc() throws InterruptedException {
+        KernelTests.assumeIoUring();
+        assumeTrue(CPrograms.gccWorks(), "gcc is not installed or cannot build a program here");
+    }
+
+    /**
+     * The entries with a replay. An entry found only by the stated invariants, where the model still copies the
+     * kernel and the lockstep has no divergence to replay (resize-drops-sq-array-mapping), has none yet; its
+     * behaviour is pinned by dev.ringspec.invariants.KernelInvariantsTest.
+     */
+    static Stream<String> entries() {
+        return DivergenceCatalogue.load().entries().stream().filter(e -> e.replay() != null)
+                .map(DivergenceCatalogue.Entry::id);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("entries")
+    void reproducerIsGeneratedFromTheReplayAndShowsTheCataloguedBehaviour(String id) throws Exception {
+        DivergenceCatalogue.Entry entry = DivergenceCatalogue.load().entries().stream()
+                .filter(e -> e.id().equals(id)).findFirst().orElseThrow();
+        ReplayCase replay = ReplayStore.read(REPLAYS.resolve(entry.replay()));
+        List<Step> steps = replay.steps();
+        try (LockstepRunner runner = new LockstepRunner(ReferenceBackends.reference(null), ReferenceBackends.kernel(),
+                DivergenceCatalogue.load())) {
+            LockstepRunner.Outcome outcome = runner.run(steps, null);
+            Divergence seen = outcome.diverged() ? outcome.divergence()
+                    : outcome.carriedOver().isEmpty() ? null : outcome.carriedOver().getFirst().divergence();
+            assertThat(seen).as("the replay %s shows a difference on this kernel", entry.replay()).isNotNull();
+            assertThat(DivergenceCatalogue.load().match(seen)).as("the difference is catalogued as %s", entry.id())
+                    .hasValueSatisfying(e -> assertThat(e.id()).isEqualTo(entry.id()));
+
+            List<String> kernelTrace = runner.trace(steps, LockstepRunner.Role.SUBJECT);
+            List<String> referenceTrace = runner.trace(steps, LockstepRunner.Role.REFERENCE);
+            boolean[] refused = new boolean[steps.size()];
+            for (int i = 0; i < refused.length && i < kernelTrace.size(); i++) {
+                refused[i] = TraceFormat.isRefused(kernelTrace.get(i));
+            }
+            String source = CReproducer.generateIncluding("catalogue entry " + entry.id() + ", replay "
+                    + entry.replay(), steps, refused);
+            Path file = REPRODUCERS.resolve(entry.id() + ".c");
+            if (Boolean.getBoolean("ringspec.writeReproducers")) {
+                Files.createDirectories(REPRODUCERS);
+                Files.writeString(file, source);
+            }
+            assertThat(file).as("the checked-in reproducer of %s (write it with -Dringspec.writeReproducers=true)",
+                    entry.id()).exists();
+            assertThat(Files.readString(file)).as("%s is what the generator makes of the replay now", file)
+                    .isEqualTo(source);
+
+            List<String> printed = CPrograms.compileAndRun(file, dir, REPRODUCERS);
+            assertThat(printed).as("the C program does on the kernel what the engine saw the kernel do")
+                    .containsExactlyElementsOf(kernelTrace);
+            assertThat(printed).as("and that is not what the reference does").isNotEqualTo(referenceTrace);
+        }
+    }
+
+    @Test
+    void uapiHeaderIsWrittenFromTheUapiConstants() throws IOException {
+        Path file = REPRODUCERS.resolve(CReproducer.UAPI);
+        if (Boolean.getBoolean("ringspec.writeReproducers")) {
+            Files.writeString(file, CReproducer.uapiHeader());
+        }
+        assertThat(Files.readString(file)).isEqualTo(CReproducer.uapiHeader());
+    }
+}

@@ -1,0 +1,50 @@
+package dev.ringspec.model;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A point where the kernel may legitimately do either of several things, depending on timing the application does
+ * not control. The model names each such point, with the outcomes the kernel allows, and asks its {@link Chooser}
+ * which one happens; the default ({@link Chooser#DEFAULT}) takes {@link #defaultOutcome()}, the model's behaviour
+ * before choices were named. A lockstep engine can accept any allowed outcome and say which one explains a
+ * difference.
+ *
+ * @param name a unique name in upper snake case
+ * @param kernelFunction where the kernel decides
+ * @param source where the freedom is documented or read (file and function, commit, man page)
+ * @param outcomes the allowed outcomes, by index; index {@link #defaultOutcome()} is the model's default
+ * @param defaultOutcome the outcome the model takes when nobody chooses
+ */
+public record Choice(String name, String kernelFunction, String source, List<String> outcomes, int defaultOutcome) {
+
+    public Choice {
+        Objects.requireNonNull(name);
+        Objects.requireNonNull(kernelFunction);
+        Objects.requireNonNull(source);
+        outcomes = List.copyOf(outcomes);
+        if (outcomes.size() < 2 || defaultOutcome < 0 || defaultOutcome >= outcomes.size()) {
+            throw new IllegalArgumentException("a choice has two or more outcomes and a default among them: " + name);
+        }
+    }
+
+    /**
+     * {@code __io_cqring_overflow_flush}: after moving an entry of the overflow list to the CQ ring, the kernel
+     * checks {@code need_resched()}; when the scheduler wants the CPU it empties its cached CQE range
+     * ({@code cqe_sentinel = cqe_cached}), publishes the tail ({@code io_cq_unlock_post}), drops the locks and
+     * reschedules, so the next CQE takes a fresh refill (and, on 6.18, no stale range survives). Whether that
+     * happens depends on the scheduler alone. Outcome 0: no reschedule (the model's default); 1: reschedule after
+     * this entry. Source: io_uring/io_uring.c, {@code __io_cqring_overflow_flush} (6.18 and 7.1 alike).
+     */
+    public static final Choice OVERFLOW_FLUSH_RESCHEDULES = new Choice("OVERFLOW_FLUSH_RESCHEDULES",
+            "__io_cqring_overflow_flush", "io_uring/io_uring.c __io_cqring_overflow_flush: need_resched() branch",
+            List.of("continue", "reschedule"), 0);
+
+    /** The outcome of {@link #OVERFLOW_FLUSH_RESCHEDULES} that reschedules. */
+    static final int RESCHEDULE = 1;
+
+    /** Every choice point of the model. */
+    public static List<Choice> all() {
+        return List.of(OVERFLOW_FLUSH_RESCHEDULES);
+    }
+}

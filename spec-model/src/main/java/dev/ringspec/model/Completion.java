@@ -1,0 +1,140 @@
+package dev.ringspec.model;
+
+import static dev.ringspec.model.Req.REQ_F_FAIL;
+import static dev.ringspec.model.Req.REQ_F_LINK_FLAGS;
+import static dev.ringspec.model.Req.REQ_F_SKIP_LINK_CQES;
+import static dev.ringspec.uapi.Errno.ECANCELED;
+import static dev.ringspec.uapi.Errno.EINTR;
+import static dev.ringspec.uapi.IoUring.IORING_CQE_F_32;
+import static dev.ringspec.uapi.IoUring.IOSQE_CQE_SKIP_SUCCESS;
+
+import java.util.Set;
+
+/**
+ * Completing requests: the batch of inline completions ({@code submit_state.compl_reqs}, {@code
+ * io_req_complete_defer}), failing ({@code req_set_fail}, {@code io_req_defer_failed}, {@code
+ * io_req_tw_fail_links}), and {@code __io_submit_flush_completions}, which posts the batch's CQEs in order
+ * ({@code io_fill_cqe_req}: a slot from the {@link CqeCache} or the {@link OverflowList}), commits the tail, and
+ * frees the requests, which queues successors ({@link Links}) and releases drained requests ({@link Drain})
+ * (io_uring/io_uring.c; ring-semantics.md A2, A3).
+ */
+final class Completion {
+    private final RuleSink rules;
+    private final CqeCache cq;
+    private final OverflowList overflow;
+    private final Links links;
+    private final Drain drain;
+    private final ReqCache reqs;
+    private final boolean mSkipSuccessIgnoredOnFailure;
+    private final boolean mCancelWithWrongErrno;
+
+    private Req[] compl = new Req[64];
+    private int complCount;
+
+    Completion(RuleSink rules, CqeCache cq, OverflowList overflow, Links links, Drain drain, ReqCache reqs,
+            Set<Mutant> mutants) {
+        this.rules = rules;
+        this.cq = cq;
+        this.overflow = overflow;
+        this.links = links;
+        this.drain = drain;
+        this.reqs = reqs;
+        this.mSkipSuccessIgnoredOnFailure = mutants.contains(Mutant.SKIP_SUCCESS_IGNORED_ON_FAILURE);
+        this.mCancelWithWrongErrno = mutants.contains(Mutant.CANCEL_WITH_WRONG_ERRNO);
+    }
+
+    /** {@code req_set_fail}: a failing CQE_SKIP_SUCCESS request posts its CQE and silences its chain. */
+    void reqSetFail(Req req) {
+        req.addFlags(REQ_F_FAIL);
+        if (req.has(IOSQE_CQE_SKIP_SUCCESS) && !mSkipSuccessIgnoredOnFailure) {
+            // req_set_fail: a failure cancels CQE_SKIP_SUCCESS; the rest of the chain posts nothing instead
+            rules.fire(Rules.FAIL_CANCELS_SKIP_SUCCESS, req.userData());
+            req.clearFlags(IOSQE_CQE_SKIP_SUCCESS);
+            req.addFlags(REQ_F_SKIP_LINK_CQES);
+        }
+    }
+
+    /** {@code req_fail_link_node}. */
+    void reqFailLinkNode(Req req, int res) {
+        reqSetFail(req);
+        req.setRes(res, 0);
+    }
+
+    /** {@code io_req_defer_failed}. */
+    void reqDeferFailed(Req req, int res) {
+        reqSetFail(req);
+        req.setRes(res, 0);
+        completeDefer(req);
+    }
+
+    /** {@code io_req_complete_defer}: into the batch's completions, posted at the next flush. */
+    void completeDefer(Req req) {
+        if (complCount == compl.length) {
+            Req[] bigger = new Req[compl.length * 2];
+            System.arraycopy(compl, 0, bigger, 0, complCount);
+            compl = bigger;
+        }
+        compl[complCount++] = req;
+    }
+
+    /** {@code io_req_tw_fail_links}: each member gets -ECANCELED, or its own error if it had failed. */
+    void reqTwFailLinks(Req first) {
+        Req link = first;
+        while (link != null) {
+            Req next = link.link();
+            int res = mCancelWithWrongErrno ? -EINTR : -ECANCELED;
+            if (link.has(REQ_F_FAIL)) {
+                res = link.res();
+            }
+            link.link(null);
+            link.setRes(res, 0);
+            completeDefer(link);
+            link = next;
+        }
+    }
+
+    /**
+     * {@code __io_submit_flush_completions}: post the CQEs of the batch in order, commit the tail, free the
+     * requests (queueing successors) and dispatch deferred requests.
+     */
+    void submitFlushCompletions() {
+        if (complCount == 0) {
+            return;
+        }
+        for (int i = 0; i < complCount; i++) {
+            Req req = compl[i];
+            // __io_submit_flush_completions: a CQE_SKIP_SUCCESS request that succeeded posts nothing
+            if (!req.has(IOSQE_CQE_SKIP_SUCCESS)) {
+                fillCqeReq(req);
+            }
+        }
+        cq.commitCqring();
+        int n = complCount;
+        complCount = 0;
+        for (int i = 0; i < n; i++) {
+            Req req = compl[i];
+            compl[i] = null;
+            // io_free_batch_list: a linked request queues its successor (or fails the chain)
+            if (req.has(REQ_F_LINK_FLAGS)) {
+                links.queueNext(req);
+            }
+            reqs.free(req);
+        }
+        if (drain.active()) {
+            drain.queueDeferred();
+        }
+    }
+
+    /** {@code io_fill_cqe_req}, or {@code io_req_cqe_overflow} when there is no slot. */
+    private void fillCqeReq(Req req) {
+        boolean mixedBig = req.big() && (req.cqeFlags() & IORING_CQE_F_32) != 0;
+        int slot = cq.getCqe(overflow.pending(), mixedBig);
+        if (slot < 0) {
+            // io_req_cqe_overflow: no slot -> the CQE joins the overflow list
+            overflow.add(req.userData(), req.res(), req.cqeFlags(), req.big() ? req.big0() : 0,
+                    req.big() ? req.big1() : 0);
+            return;
+        }
+        cq.writeCqe(slot, req.userData(), req.res(), req.cqeFlags(), req.big0(), req.big1(), req.big());
+    }
+}

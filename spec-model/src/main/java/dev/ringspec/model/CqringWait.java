@@ -1,0 +1,153 @@
+package dev.ringspec.model;
+
+import static dev.ringspec.uapi.Errno.EEXIST;
+import static dev.ringspec.uapi.Errno.EFAULT;
+import static dev.ringspec.uapi.Errno.EINTR;
+import static dev.ringspec.uapi.Errno.EINVAL;
+import static dev.ringspec.uapi.Errno.ETIME;
+import static dev.ringspec.uapi.IoUring.IORING_ENTER_EXT_ARG;
+import static dev.ringspec.uapi.IoUring.IORING_ENTER_EXT_ARG_REG;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import dev.ringspec.uapi.IoUringGeteventsArg;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The GETEVENTS part of {@code io_uring_enter} (io_uring/wait.c and io_uring.c, ring-semantics.md A2):
+ * {@code io_get_ext_arg}, then {@code io_cqring_wait}, which runs task work and flushes the overflow list until
+ * {@code min_complete} CQEs are visible. When they never can be, the {@link Waiter} decides: the model's never
+ * sleeps, and answers what the kernel answers when the timeout expires (-ETIME if the CQ is empty, else 0) or, with
+ * no timeout, what a signal produces (-EINTR); {@link Rules#CQRING_WAIT_WOULD_BLOCK} says so.
+ */
+final class CqringWait {
+    private final int flags;
+    private final int fd;
+    private final RuleSink rules;
+    private final UserArgs args;
+    private final TaskWork taskWork;
+    private final OverflowList overflow;
+    private final CqeCache cq;
+    private final ModelIoUring kernel;
+
+    /** Whether the last GETEVENTS wait could not be satisfied (the kernel would have slept). */
+    private boolean lastWaitWouldBlock;
+
+    CqringWait(ModelIoUring kernel, int flags, int fd, RuleSink rules, UserArgs args, TaskWork taskWork,
+            OverflowList overflow, CqeCache cq) {
+        this.kernel = kernel;
+        this.flags = flags;
+        this.fd = fd;
+        this.rules = rules;
+        this.args = args;
+        this.taskWork = taskWork;
+        this.overflow = overflow;
+        this.cq = cq;
+    }
+
+    boolean lastWaitWouldBlock() {
+        return lastWaitWouldBlock;
+    }
+
+    /** {@code io_get_ext_arg} and {@code io_cqring_wait}; {@code owner}: the caller may run the ring's task work. */
+    int getEvents(int minComplete, int enterFlags, MemorySegment arg, long argSizeBytes, boolean owner) {
+        boolean timeout = false;
+        // The signal mask: null when none was given; resolved only when the wait would sleep, like the kernel.
+        long sigmask;
+        long sigmaskSize;
+        MemorySegment directSigmask = null;
+        if ((enterFlags & IORING_ENTER_EXT_ARG_REG) != 0) {
+            throw new UnsupportedOperationException("IORING_ENTER_EXT_ARG_REG (registered wait regions) is not "
+                    + "modelled");
+        }
+        if ((enterFlags & IORING_ENTER_EXT_ARG) != 0) {
+            // io_get_ext_arg: argsz must be sizeof(struct io_uring_getevents_arg) -> -EINVAL
+            if (argSizeBytes != IoUringGeteventsArg.SIZE_BYTES) {
+                rules.fire(Rules.GET_EXT_ARG_SIZE, argSizeBytes);
+                return -EINVAL;
+            }
+            // io_get_ext_arg: copy_from_user -> -EFAULT
+            MemorySegment a = args.at(arg, 0, IoUringGeteventsArg.SIZE_BYTES);
+            if (a == null) {
+                rules.fire(Rules.GET_EXT_ARG_FAULT, 0);
+                return -EFAULT;
+            }
+            sigmask = a.get(JAVA_LONG, IoUringGeteventsArg.SIGMASK_OFFSET);
+            sigmaskSize = Integer.toUnsignedLong(a.get(JAVA_INT, IoUringGeteventsArg.SIGMASK_SZ_OFFSET));
+            long ts = a.get(JAVA_LONG, IoUringGeteventsArg.TS_OFFSET);
+            if (ts != 0) {
+                // io_get_ext_arg: get_timespec64 -> -EFAULT
+                if (args.resolve(ts, 16) == null) {
+                    rules.fire(Rules.GET_EXT_ARG_FAULT, 0);
+                    return -EFAULT;
+                }
+                timeout = true;
+            }
+        } else {
+            sigmask = UserArgs.isNull(arg) ? 0 : 1;
+            sigmaskSize = argSizeBytes;
+            directSigmask = args.at(arg, 0, 8);
+        }
+        // io_cqring_wait: a DEFER_TASKRUN ring waited on by another task -> -EEXIST (io_allowed_run_tw)
+        if ((flags & IORING_SETUP_DEFER_TASKRUN) != 0 && !owner) {
+            rules.fire(Rules.CQRING_WAIT_NOT_OWNER, 0);
+            return -EEXIST;
+        }
+        int cqEntries = cq.cqEntries();
+        // io_cqring_wait: min_complete is capped at cq_entries
+        int min = Integer.compareUnsigned(minComplete, cqEntries) > 0 ? cqEntries : minComplete;
+        int result = cqringWait(min, timeout);
+        if (lastWaitWouldBlock && sigmask != 0) {
+            // io_cqring_wait: set_user_sigmask before sleeping: wrong size -> -EINVAL, unreadable -> -EFAULT
+            if (sigmaskSize != 8) {
+                rules.fire(Rules.CQRING_WAIT_SIGMASK, sigmaskSize);
+                return -EINVAL;
+            }
+            boolean readable = (enterFlags & IORING_ENTER_EXT_ARG) != 0 ? args.resolve(sigmask, 8) != null
+                    : directSigmask != null;
+            if (!readable) {
+                rules.fire(Rules.CQRING_WAIT_SIGMASK, sigmaskSize);
+                return -EFAULT;
+            }
+        }
+        return result;
+    }
+
+    /**
+     * {@code io_cqring_wait} after its argument checks. Returns 0 when {@code minEvents} CQEs are visible; when they
+     * never can be, -ETIME or 0 with a timeout, -EINTR without.
+     */
+    private int cqringWait(int minEvents, boolean timeoutGiven) {
+        lastWaitWouldBlock = false;
+        // io_cqring_wait: io_run_local_work, io_run_task_work, overflow flush, then the check
+        taskWork.runForWait(minEvents, Math.max(TaskWork.LOCAL_TW_DEFAULT_MAX, minEvents));
+        overflow.flush();
+        if (Integer.compareUnsigned(cq.userEvents(), minEvents) >= 0) {
+            return 0;
+        }
+        // The wait loop: each wake-up runs task work and flushes the overflow list; the model repeats it for as
+        // long as that makes progress, then asks the waiter whether anything can still wake it.
+        while (true) {
+            int before = cq.userEvents();
+            boolean hadWork = taskWork.pending();
+            int missing = minEvents - before;
+            // io_cqring_wait's loop: io_run_local_work(ctx, nr_wait, nr_wait)
+            taskWork.runForWait(missing, missing);
+            overflow.flush();
+            if (Integer.compareUnsigned(cq.userEvents(), minEvents) >= 0) {
+                return 0;
+            }
+            if (!hadWork && cq.userEvents() == before && !kernel.waiter().sleep(fd, timeoutGiven)) {
+                break;
+            }
+        }
+        lastWaitWouldBlock = true;
+        rules.fire(Rules.CQRING_WAIT_WOULD_BLOCK, Integer.toUnsignedLong(minEvents - cq.userEvents()));
+        if (timeoutGiven) {
+            // io_cqring_wait: a timeout gives -ETIME only if the CQ is empty at the end
+            return cq.userRingEmpty() ? -ETIME : 0;
+        }
+        return -EINTR;
+    }
+}

@@ -1,0 +1,190 @@
+package dev.ringspec.model;
+
+import static dev.ringspec.uapi.Errno.EACCES;
+import static dev.ringspec.uapi.Errno.EINVAL;
+import static dev.ringspec.uapi.Errno.EOPNOTSUPP;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_IOPOLL;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQE128;
+import static dev.ringspec.uapi.IoUring.IOSQE_ASYNC;
+import static dev.ringspec.uapi.IoUring.IOSQE_BUFFER_SELECT;
+import static dev.ringspec.uapi.IoUring.IOSQE_CQE_SKIP_SUCCESS;
+import static dev.ringspec.uapi.IoUring.IOSQE_FIXED_FILE;
+import static dev.ringspec.uapi.IoUring.IOSQE_IO_DRAIN;
+import static dev.ringspec.uapi.IoUring.IOSQE_IO_HARDLINK;
+import static dev.ringspec.uapi.IoUring.IOSQE_IO_LINK;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
+
+import dev.ringspec.uapi.IoUringSqe;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Set;
+
+/**
+ * {@code io_init_req} (io_uring/io_uring.c, ring-semantics.md A1): reads the SQE's generic fields into the
+ * request once and runs the checks in the kernel's order, then the opcode's prep. Returns 0 or the request's
+ * {@code -errno}; a failed request still posts a CQE with it (see {@link SubmitSqes}).
+ */
+final class InitReq {
+    /** {@code IOSQE_FIXED_FILE | IO_LINK | IO_HARDLINK | ASYNC}: flags that need no check in io_init_req. */
+    private static final int SQE_COMMON_FLAGS = IOSQE_FIXED_FILE | IOSQE_IO_LINK | IOSQE_IO_HARDLINK | IOSQE_ASYNC;
+
+    static {
+        // SQE fields are read as whole native words and split by shifts that assume the little-endian layout of
+        // x86_64 and arm64, the machines ringspec runs on.
+        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
+            throw new ExceptionInInitializerError("the model assumes a little-endian host");
+        }
+    }
+
+    // SQEs sit at fixed offsets in page-aligned regions; the unaligned layout spares the JIT an alignment check.
+    private static final ValueLayout.OfLong LONG = JAVA_LONG_UNALIGNED;
+    /** The 8-byte words of an SQE's first 64 bytes, and where its fields sit among them (little-endian). */
+    private static final int SQE_WORDS = 8;
+    private static final int OFF_WORD = (int) (IoUringSqe.OFF_OFFSET / Long.BYTES);
+    private static final int ADDR_WORD = (int) (IoUringSqe.ADDR_OFFSET / Long.BYTES);
+    private static final int LEN_WORD = (int) (IoUringSqe.LEN_OFFSET / Long.BYTES);
+    private static final int USER_DATA_WORD = (int) (IoUringSqe.USER_DATA_OFFSET / Long.BYTES);
+    /** buf_index in bits 0-15, personality in bits 16-31. */
+    private static final int BUF_INDEX_WORD = (int) (IoUringSqe.BUF_INDEX_OFFSET / Long.BYTES);
+
+    private final KernelProfile profile;
+    private final int flags;
+    private final RuleSink rules;
+    private final IoIssueDefs defs;
+    private final SqRing sq;
+    private final Restrictions restrictions;
+    private final Drain drain;
+    private final IssueContext ctx;
+    private final boolean mWrongErrnoInvalidOpcode;
+    private final boolean mDrainNotRefusedAfterSkip;
+    private final long[] sqeWords = new long[SQE_WORDS];
+    private MemorySegment sqes;
+    private int sqeShift;
+
+    InitReq(KernelProfile profile, IoIssueDefs defs, int flags, RuleSink rules, SqRing sq, Restrictions restrictions,
+            Drain drain, IssueContext ctx, Set<Mutant> mutants) {
+        this.profile = profile;
+        this.defs = defs;
+        this.flags = flags;
+        this.rules = rules;
+        this.sq = sq;
+        this.restrictions = restrictions;
+        this.drain = drain;
+        this.ctx = ctx;
+        this.mWrongErrnoInvalidOpcode = mutants.contains(Mutant.WRONG_ERRNO_INVALID_OPCODE);
+        this.mDrainNotRefusedAfterSkip = mutants.contains(Mutant.DRAIN_NOT_REFUSED_AFTER_SKIP);
+    }
+
+    void remap(Regions regions) {
+        this.sqes = regions.sqes();
+        this.sqeShift = regions.sqeShift();
+    }
+
+    /** {@code io_init_req}: the checks in the kernel's order; 0 or the request's {@code -errno}. */
+    int initReq(Req req, int sqeIndex) {
+        // The SQE's first 64 bytes in one copy (one bounds and liveness check instead of one per field); each field
+        // is still read once, as the kernel's READ_ONCEs do.
+        long[] w = sqeWords;
+        MemorySegment.copy(sqes, LONG, (long) sqeIndex << sqeShift, w, 0, SQE_WORDS);
+        // The first word: opcode (byte 0), flags (byte 1), ioprio (bytes 2-3), fd (bytes 4-7).
+        long word0 = w[0];
+        int opcode = (int) word0 & 0xff;
+        int sqeFlags = (int) (word0 >>> 8) & 0xff;
+        req.init(opcode, sqeFlags, w[USER_DATA_WORD]);
+        // io_init_req: opcode >= IORING_OP_LAST -> -EINVAL (req->opcode reset to 0)
+        if (opcode >= profile.opLast()) {
+            rules.fire(Rules.INIT_REQ_UNKNOWN_OPCODE, opcode);
+            req.resetOpcode();
+            return mWrongErrnoInvalidOpcode ? -EOPNOTSUPP : -EINVAL;
+        }
+        OpDef def = defs.def(opcode);
+        // io_init_req (6.19+): a 128-byte opcode on a ring without SQE128 needs SQE_MIXED, both halves within
+        // to_submit and not the last physical slot; it then takes two ring positions
+        if (def.has(OpDef.SQE128) && (flags & IORING_SETUP_SQE128) == 0) {
+            if (!sq.takeSecondHalf(sqeIndex)) {
+                rules.fire(Rules.INIT_REQ_SQE128_NO_ROOM, req.userData());
+                return -EINVAL;
+            }
+            rules.fire(Rules.INIT_REQ_SQE128_TWO_POSITIONS, req.userData());
+        }
+        if ((sqeFlags & ~SQE_COMMON_FLAGS) != 0) {
+            int ret = initUncommonFlags(req, def, sqeFlags);
+            if (ret != 0) {
+                return ret;
+            }
+        }
+        if (restrictions.enforcedOnSqes() || drain.slowPath()) {
+            // io_init_req: io_check_restriction -> -EACCES
+            if (restrictions.enforcedOnSqes() && !restrictions.checkSqe(opcode, sqeFlags)) {
+                rules.fire(Rules.CHECK_RESTRICTION, req.userData());
+                return -EACCES;
+            }
+            drain.initReq(req);
+        }
+        if (!def.modelled()) {
+            throw notModelled(opcode);
+        }
+        int ioprio = (short) (word0 >>> 16);
+        // io_init_req: ioprio on an opcode without ioprio support -> -EINVAL
+        if (ioprio != 0 && !def.has(OpDef.IOPRIO)) {
+            rules.fire(Rules.INIT_REQ_IOPRIO, req.userData());
+            return -EINVAL;
+        }
+        // io_init_req: an opcode without iopoll support on an IOPOLL ring -> -EINVAL
+        if ((flags & IORING_SETUP_IOPOLL) != 0 && !def.has(OpDef.IOPOLL)) {
+            rules.fire(Rules.INIT_REQ_IOPOLL, req.userData());
+            return -EINVAL;
+        }
+        long bufWord = w[BUF_INDEX_WORD];
+        // io_init_req: an unknown personality (bytes 42-43) -> -EINVAL (the model registers none)
+        if ((short) (bufWord >>> 16) != 0) {
+            rules.fire(Rules.INIT_REQ_PERSONALITY, req.userData());
+            return -EINVAL;
+        }
+        long lenWord = w[LEN_WORD];
+        req.initFields(ioprio, (int) (word0 >>> 32), w[OFF_WORD], w[ADDR_WORD], (int) lenWord,
+                (int) (lenWord >>> 32), (int) bufWord & 0xffff, (int) (bufWord >>> 16) & 0xffff);
+        // io_init_req: def->prep
+        return def.prep().prep(req, ctx);
+    }
+
+    /** {@code io_init_req}, the checks for SQE flags beyond the common ones (kept apart: the hot path has none). */
+    private int initUncommonFlags(Req req, OpDef def, int sqeFlags) {
+        // io_init_req: unknown SQE flags -> -EINVAL
+        if ((sqeFlags & ~profile.sqeFlags()) != 0) {
+            rules.fire(Rules.INIT_REQ_UNKNOWN_SQE_FLAGS, req.userData());
+            return -EINVAL;
+        }
+        // io_init_req: IOSQE_BUFFER_SELECT on an opcode without buffer_select -> -EOPNOTSUPP
+        if ((sqeFlags & IOSQE_BUFFER_SELECT) != 0) {
+            if (!def.modelled()) {
+                throw notModelled(def.opcode());
+            }
+            if (!def.has(OpDef.BUFFER_SELECT)) {
+                rules.fire(Rules.INIT_REQ_BUFFER_SELECT, req.userData());
+                return -EOPNOTSUPP;
+            }
+        }
+        // io_init_req: CQE_SKIP_SUCCESS disables drain for good, before the drain check
+        if ((sqeFlags & IOSQE_CQE_SKIP_SUCCESS) != 0) {
+            drain.disable();
+        }
+        if ((sqeFlags & IOSQE_IO_DRAIN) != 0) {
+            // io_init_req: IOSQE_IO_DRAIN after any CQE_SKIP_SUCCESS -> -EOPNOTSUPP
+            if (drain.disabled() && !mDrainNotRefusedAfterSkip) {
+                rules.fire(Rules.INIT_REQ_DRAIN_DISABLED, req.userData());
+                return -EOPNOTSUPP;
+            }
+            drain.initDrain(req);
+        }
+        return 0;
+    }
+
+    private UnsupportedOperationException notModelled(int opcode) {
+        rules.fire(Rules.OPCODE_NOT_MODELLED, opcode);
+        return new UnsupportedOperationException("opcode " + opcode + " is valid but not modelled: the model "
+                + "executes NOP (and NOP128) and the opcodes its profile brings; generators must not send other "
+                + "opcodes past io_init_req's generic checks");
+    }
+}

@@ -1,0 +1,18 @@
+package dev.ringspec.model;
+
+/**
+ * io-wq, the kernel's worker pool for requests that cannot complete inline ({@code io_queue_iowq}): IOSQE_ASYNC,
+ * a chain left open at the end of a batch, requests the drain released, an opcode that answered -EAGAIN. The
+ * model's own ({@link #TASK_WORK}) issues them through the task's task work, which is what the kernel does on a
+ * DEFER_TASKRUN ring; an emulator can run them on threads of its own
+ * ({@link ModelIoUring#withIoWq}) and complete them with {@link IssueContext#completeFromOtherThread}.
+ */
+@FunctionalInterface
+public interface IoWq {
+
+    /** Runs {@code req} (with {@link IssueContext#reissue}, or the opcode's own blocking issue) at some time. */
+    void queue(Req req, IssueContext ctx);
+
+    /** The model's io-wq: the request is issued from the task's task work (now, when that is where we are). */
+    IoWq TASK_WORK = (req, ctx) -> ((IssueSqe) ctx).queueTaskWorkIssue(req);
+}

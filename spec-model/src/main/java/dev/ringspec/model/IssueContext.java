@@ -1,0 +1,58 @@
+package dev.ringspec.model;
+
+/**
+ * What an opcode may touch while it is prepared and issued: the ring's setup flags and profile, the files and
+ * buffers it may look up, the rule events, and the three ways to complete a request. The kernel's
+ * {@code issue_flags} and {@code io_ring_ctx} stop here: an opcode never sees the rings themselves.
+ *
+ * <p>Completing: set the result ({@link #setRes}, {@link #setRes32}) and return {@link OpDef#COMPLETE} to complete
+ * now; or return {@link OpDef#SKIP_COMPLETE} and later call {@link #completeInTaskWork} (on the ring's task, for
+ * example from the issue itself, as NOP_TW does) or {@link #completeFromOtherThread} (from any thread: a poll
+ * wakeup, a device, a timer); or hand the request to io-wq with {@link #queueIoWq}.
+ */
+public interface IssueContext {
+
+    KernelProfile profile();
+
+    /** The ring's setup flags ({@code ctx->flags}). */
+    int setupFlags();
+
+    /** {@code io_file_get_normal}: whether {@code fd} names an open file of the process. */
+    boolean processFileOpen(int fd);
+
+    /** {@code io_file_get_fixed}: whether slot {@code index} of the registered file table holds a file. */
+    boolean fixedFileValid(int index);
+
+    /** {@code io_find_buf_node}: whether slot {@code index} of the registered buffer table holds a buffer. */
+    boolean fixedBufferValid(int index);
+
+    /** Reports {@code rule} for this ring, if anyone listens. */
+    void fire(Rule rule, long detail);
+
+    /** The clock an opcode reads time from. */
+    Clock clock();
+
+    /** {@code req_set_fail}: the request failed (its chain is cancelled unless it is a hardlink). */
+    void reqSetFail(Req req);
+
+    /** {@code io_req_set_res}. */
+    void setRes(Req req, int res, int cqeFlags);
+
+    /** {@code io_req_set_res32}: a result with the 16 extra bytes of a 32-byte CQE. */
+    void setRes32(Req req, int res, int cqeFlags, long extra1, long extra2);
+
+    /**
+     * {@code io_req_task_work_add} with {@code io_req_task_complete}, on the ring's task: the request's CQE is
+     * posted when the task next runs task work.
+     */
+    void completeInTaskWork(Req req);
+
+    /** The same from any thread; the request joins the task work when the task next runs it. */
+    void completeFromOtherThread(Req req);
+
+    /** {@code io_queue_iowq}: io-wq issues the request again, at a time of its own ({@link IoWq}). */
+    void queueIoWq(Req req);
+
+    /** {@code io_issue_sqe} again, on the ring's task (what an io-wq worker or a poll wakeup calls). */
+    void reissue(Req req);
+}

@@ -1,0 +1,221 @@
+package dev.ringspec.model;
+
+import static dev.ringspec.model.Req.REQ_F_FAIL;
+import static dev.ringspec.model.Req.REQ_F_FORCE_ASYNC;
+import static dev.ringspec.uapi.Errno.EAGAIN;
+import static dev.ringspec.uapi.Errno.EBADF;
+import static dev.ringspec.uapi.IoUring.IOSQE_FIXED_FILE;
+import static dev.ringspec.uapi.IoUring.IOSQE_IO_HARDLINK;
+import static dev.ringspec.uapi.IoUring.IOSQE_IO_LINK;
+
+/**
+ * Issuing a request (io_uring/io_uring.c): {@code io_queue_sqe} issues inline, {@code io_queue_sqe_fallback} takes
+ * failed chains, drained and forced-async requests, {@code io_issue_sqe} calls the opcode's {@link OpDef.Issue}
+ * from the {@link IoIssueDefs} table, and {@code io_req_task_submit} issues from task work. Also the ring's
+ * {@link IssueContext}, the only view of the ring an opcode gets, and the {@link TaskWork.Runner} that says what a
+ * task work item does.
+ */
+final class IssueSqe implements IssueContext, TaskWork.Runner {
+    /** What the model's io-wq queues: issue from task work, whatever IOSQE_ASYNC says. */
+    static final int TW_IOWQ = 4;
+
+    private final KernelProfile profile;
+    private final int flags;
+    private final int fd;
+    private final RuleSink rules;
+    private final IoIssueDefs defs;
+    private final Completion completion;
+    private final Drain drain;
+    private final TaskWork taskWork;
+    private final FileTable files;
+    private final BufferTable buffers;
+    private final ModelIoUring kernel;
+    private IoWq ioWq = IoWq.TASK_WORK;
+    private boolean inTaskWork;
+
+    IssueSqe(ModelIoUring kernel, int flags, int fd, RuleSink rules, Completion completion, Drain drain,
+            TaskWork taskWork, FileTable files, BufferTable buffers) {
+        this.kernel = kernel;
+        this.profile = kernel.profile();
+        this.defs = kernel.issueDefs();
+        this.flags = flags;
+        this.fd = fd;
+        this.rules = rules;
+        this.completion = completion;
+        this.drain = drain;
+        this.taskWork = taskWork;
+        this.files = files;
+        this.buffers = buffers;
+    }
+
+    void ioWq(IoWq newIoWq) {
+        this.ioWq = newIoWq;
+    }
+
+    /** {@code io_queue_sqe}: issue inline. */
+    void queueSqe(Req req) {
+        issueSqe(req);
+    }
+
+    /** {@code io_queue_sqe_fallback}: failed chains, drain, and forced-async requests. */
+    void queueSqeFallback(Req req) {
+        if (req.has(REQ_F_FAIL)) {
+            // io_queue_sqe_fallback: a failed head completes as a plain link so io_fail_links cancels the rest
+            req.clearFlags(IOSQE_IO_HARDLINK);
+            req.addFlags(IOSQE_IO_LINK);
+            completion.reqDeferFailed(req, req.res());
+        } else if (drain.active()) {
+            drain.drainReq(req);
+        } else {
+            queueIoWq(req);
+        }
+    }
+
+    /** {@code io_issue_sqe}: the opcode's issue, then what its answer means. */
+    private void issueSqe(Req req) {
+        OpDef def = defs.def(req.opcode());
+        // io_assign_file: an opcode that needs a file and has none -> -EBADF
+        if (def.has(OpDef.NEEDS_FILE) && !assignFile(req)) {
+            completion.reqDeferFailed(req, -EBADF);
+            return;
+        }
+        int ret = def.issue().issue(req, this);
+        if (ret == OpDef.COMPLETE) {
+            completion.completeDefer(req);
+        } else if (ret != OpDef.SKIP_COMPLETE) {
+            // io_queue_async: -EAGAIN goes to io-wq (the model arms no poll), any other error fails the request
+            if (ret == -EAGAIN) {
+                queueIoWq(req);
+            } else {
+                completion.reqDeferFailed(req, ret);
+            }
+        }
+    }
+
+    private boolean assignFile(Req req) {
+        return req.has(IOSQE_FIXED_FILE) ? fixedFileValid(req.fd()) : processFileOpen(req.fd());
+    }
+
+    @Override
+    public void runTaskWork(Req req, int action) {
+        inTaskWork = true;
+        try {
+            switch (action) {
+                case Req.TW_ISSUE -> reqTaskSubmit(req);
+                case TW_IOWQ -> {
+                    if (req.has(REQ_F_FAIL)) {
+                        completion.reqDeferFailed(req, req.res());
+                    } else {
+                        issueSqe(req);
+                    }
+                }
+                case Req.TW_COMPLETE -> completion.completeDefer(req);
+                case Req.TW_FAIL_LINKS -> completion.reqTwFailLinks(req);
+                default -> throw new IllegalStateException("request queued as task work without an action");
+            }
+        } finally {
+            inTaskWork = false;
+        }
+    }
+
+    /** {@code io_req_task_submit}. */
+    private void reqTaskSubmit(Req req) {
+        if (req.has(REQ_F_FAIL)) {
+            completion.reqDeferFailed(req, req.res());
+        } else if (req.has(REQ_F_FORCE_ASYNC)) {
+            // io_req_task_submit: a forced-async request goes to io-wq
+            queueIoWq(req);
+        } else {
+            issueSqe(req);
+        }
+    }
+
+    /** The model's io-wq ({@link IoWq#TASK_WORK}): issue now if already in task work, else queue it there. */
+    void queueTaskWorkIssue(Req req) {
+        if (inTaskWork) {
+            issueSqe(req);
+        } else {
+            taskWork.add(req, TW_IOWQ);
+        }
+    }
+
+    @Override
+    public void flushCompletions() {
+        completion.submitFlushCompletions();
+    }
+
+    // ---- IssueContext ----
+
+    @Override
+    public KernelProfile profile() {
+        return profile;
+    }
+
+    @Override
+    public int setupFlags() {
+        return flags;
+    }
+
+    @Override
+    public boolean processFileOpen(int descriptor) {
+        return kernel.descriptorTable().isOpen(descriptor);
+    }
+
+    @Override
+    public boolean fixedFileValid(int index) {
+        return files.valid(index);
+    }
+
+    @Override
+    public boolean fixedBufferValid(int index) {
+        return buffers.valid(index);
+    }
+
+    @Override
+    public void fire(Rule rule, long detail) {
+        rules.fire(rule, detail);
+    }
+
+    @Override
+    public Clock clock() {
+        return kernel.clock();
+    }
+
+    @Override
+    public void reqSetFail(Req req) {
+        completion.reqSetFail(req);
+    }
+
+    @Override
+    public void setRes(Req req, int res, int cqeFlags) {
+        req.setRes(res, cqeFlags);
+    }
+
+    @Override
+    public void setRes32(Req req, int res, int cqeFlags, long extra1, long extra2) {
+        req.setRes32(res, cqeFlags, extra1, extra2);
+    }
+
+    @Override
+    public void completeInTaskWork(Req req) {
+        taskWork.add(req, Req.TW_COMPLETE);
+    }
+
+    @Override
+    public void completeFromOtherThread(Req req) {
+        taskWork.addRemote(req, Req.TW_COMPLETE);
+        kernel.waiter().wake(fd);
+    }
+
+    @Override
+    public void queueIoWq(Req req) {
+        // io_queue_iowq: io-wq runs it at a time of its own
+        rules.fire(Rules.IO_QUEUE_IOWQ, req.userData());
+        ioWq.queue(req, this);
+    }
+
+    @Override
+    public void reissue(Req req) {
+        issueSqe(req);
+    }
+}

@@ -1,0 +1,80 @@
+package dev.ringspec.model;
+
+import java.util.Objects;
+
+/**
+ * One entry of the opcode table ({@code struct io_issue_def} of io_uring/opdef.c): the opcode's flags, which
+ * io_init_req and the issue path consult, and its {@link Prep} and {@link Issue}. An opcode reaches the ring only
+ * through the {@link IssueContext} it is handed, so it can live in another module: give the entries to
+ * {@link KernelProfile.Builder#opcode}.
+ *
+ * @param opcode the {@code IORING_OP_*} number, below the profile's {@code opLast}
+ * @param name the kernel's name for it, for example {@code "NOP"}
+ * @param flags {@link #NEEDS_FILE}, {@link #IOPRIO}, {@link #BUFFER_SELECT}, {@link #POLLIN}, {@link #POLLOUT},
+ *     {@link #IOPOLL}, {@link #SQE128}
+ * @param prep {@code def->prep}: reads the request's SQE fields once, in init; null for an opcode the model knows
+ *     by number only (valid, but not executable: io_init_req then throws)
+ * @param issue {@code def->issue}
+ */
+public record OpDef(int opcode, String name, int flags, Prep prep, Issue issue) {
+    /** {@code needs_file}: the request's {@code fd} names a file, looked up (fixed or not) before issue. */
+    public static final int NEEDS_FILE = 1;
+    /** {@code ioprio}: a non-zero {@code sqe->ioprio} is allowed. */
+    public static final int IOPRIO = 1 << 1;
+    /** {@code buffer_select}: IOSQE_BUFFER_SELECT is allowed. */
+    public static final int BUFFER_SELECT = 1 << 2;
+    /** {@code pollin}: may wait for readability (poll arming). */
+    public static final int POLLIN = 1 << 3;
+    /** {@code pollout}: may wait for writability. */
+    public static final int POLLOUT = 1 << 4;
+    /** {@code iopoll}: allowed on an IOPOLL ring. */
+    public static final int IOPOLL = 1 << 5;
+    /** {@code is_128}: a 128-byte SQE (6.19+), which takes two positions of a SQE_MIXED ring. */
+    public static final int SQE128 = 1 << 6;
+
+    /** {@code IOU_COMPLETE}: the issue set the result; the request completes now, with the batch. */
+    public static final int COMPLETE = 0;
+    /**
+     * {@code IOU_ISSUE_SKIP_COMPLETE}: the opcode completes the request itself, later (through the issue
+     * context's task work or from another thread).
+     */
+    public static final int SKIP_COMPLETE = -529;
+
+    /** {@code def->prep}: 0, or the request's {@code -errno}. */
+    @FunctionalInterface
+    public interface Prep {
+        int prep(Req req, IssueContext ctx);
+    }
+
+    /**
+     * {@code def->issue}: {@link #COMPLETE}, {@link #SKIP_COMPLETE}, or a {@code -errno} that fails the request
+     * ({@code -EAGAIN} hands it to io-wq, as when the kernel cannot arm a poll).
+     */
+    @FunctionalInterface
+    public interface Issue {
+        int issue(Req req, IssueContext ctx);
+    }
+
+    public OpDef {
+        Objects.requireNonNull(name);
+        if (opcode < 0 || opcode > 0xff) {
+            throw new IllegalArgumentException("an opcode is one byte: " + opcode);
+        }
+        if ((prep == null) != (issue == null)) {
+            throw new IllegalArgumentException("an opcode has both prep and issue, or neither: " + name);
+        }
+    }
+
+    /** An opcode the model knows by number only: io_init_req's generic checks, then it cannot go further. */
+    public static OpDef unmodelled(int opcode, String name, int flags) {
+        return new OpDef(opcode, name, flags, null, null);
+    }
+
+    public boolean modelled() {
+        return prep != null;
+    }
+
+    public boolean has(int flag) {
+        return (flags & flag) != 0;
+    }
+}

@@ -1,0 +1,31 @@
+package dev.ringspec.model;
+
+/**
+ * The process's descriptor table ({@code current->files}) as the model sees it: which descriptors are open. Not to be
+ * confused with a ring's registered-file table ({@link FileTable}, the kernel's filetable.c). The kernel looks a
+ * descriptor up with {@code fget}; a pure-Java model cannot see the process's table, so whoever drives it says
+ * which descriptors are open.
+ *
+ * <p>{@link #NON_NEGATIVE_OPEN} (the default) treats every descriptor {@code >= 0} as an open, non-io_uring file
+ * and every negative one as closed. Tests that need the truth plug in a checker (for example one that asks
+ * {@code /proc/self/fd}); the model itself adds one fact it does know: its own ring descriptors are io_uring
+ * files, which {@code IORING_REGISTER_FILES} refuses with -EBADF.
+ */
+@FunctionalInterface
+public interface ProcessDescriptorTable {
+
+    /** Whether {@code fd} names an open file of the process ({@code fget(fd) != NULL}). */
+    boolean isOpen(int fd);
+
+    /**
+     * {@code rlimit(RLIMIT_NOFILE)}, the bound {@code io_sqe_files_register} checks after its own
+     * {@code IORING_MAX_FIXED_FILES}. The default is no bound below the kernel's: the JVM raises its soft limit to
+     * the hard limit at start (-XX:+MaxFDLimit), which is normally above what tests register.
+     */
+    default long noFileLimit() {
+        return Long.MAX_VALUE;
+    }
+
+    /** Every descriptor {@code >= 0} is open. */
+    ProcessDescriptorTable NON_NEGATIVE_OPEN = fd -> fd >= 0;
+}

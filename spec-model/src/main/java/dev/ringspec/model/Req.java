@@ -1,0 +1,214 @@
+package dev.ringspec.model;
+
+import static dev.ringspec.uapi.IoUring.IOSQE_ASYNC;
+import static dev.ringspec.uapi.IoUring.IOSQE_IO_HARDLINK;
+import static dev.ringspec.uapi.IoUring.IOSQE_IO_LINK;
+
+/**
+ * A request, {@code struct io_kiocb}: the generic fields io_init_req reads from the SQE, the result its CQE will
+ * carry, the link to the next request of its chain, and one slot for an opcode's own state ({@link #opState}).
+ * Pooled per ring: the hot path reuses them, so an opcode must not keep a request after it completed.
+ *
+ * <p>{@link #flags()} holds the request's {@code REQ_F_*} flags: the low 8 bits are the SQE's {@code IOSQE_*}
+ * flags, as in the kernel, the bits above are the model's share of the kernel's private ones.
+ */
+public final class Req {
+    static final int REQ_F_FAIL = 1 << 8;
+    static final int REQ_F_SKIP_LINK_CQES = 1 << 9;
+    static final int REQ_F_LINK_FLAGS = IOSQE_IO_LINK | IOSQE_IO_HARDLINK;
+    static final int REQ_F_FORCE_ASYNC = IOSQE_ASYNC;
+
+    // What task work does with a request when it runs (req->io_task_work.func).
+    static final int TW_ISSUE = 1; // io_req_task_submit
+    static final int TW_COMPLETE = 2; // io_req_task_complete
+    static final int TW_FAIL_LINKS = 3; // io_req_tw_fail_links
+
+    private int opcode;
+    private int flags;
+    private long userData;
+    private int ioprio;
+    private int fd;
+    private long off;
+    private long addr;
+    private int len;
+    private int opFlags;
+    private int bufIndex;
+    private int personality;
+
+    private int res;
+    private int cqeFlags;
+    private boolean big;
+    private long big0;
+    private long big1;
+
+    private Req link;
+    private int twAction;
+    private Object opState;
+
+    Req() {
+    }
+
+    /** io_init_req's reads of the SQE's generic fields. */
+    void init(int opcode, int sqeFlags, long userData) {
+        this.opcode = opcode;
+        this.flags = sqeFlags;
+        this.userData = userData;
+    }
+
+    void initFields(int ioprio, int fd, long off, long addr, int len, int opFlags, int bufIndex, int personality) {
+        this.ioprio = ioprio;
+        this.fd = fd;
+        this.off = off;
+        this.addr = addr;
+        this.len = len;
+        this.opFlags = opFlags;
+        this.bufIndex = bufIndex;
+        this.personality = personality;
+    }
+
+    /** Back to a pooled request. */
+    void reset() {
+        link = null;
+        flags = 0;
+        res = 0;
+        cqeFlags = 0;
+        big = false;
+        big0 = 0;
+        big1 = 0;
+        twAction = 0;
+        opState = null;
+    }
+
+    public int opcode() {
+        return opcode;
+    }
+
+    void resetOpcode() {
+        opcode = 0;
+    }
+
+    /** {@code req->flags}: the IOSQE_* bits of the SQE, and the model's REQ_F_* bits above them. */
+    public int flags() {
+        return flags;
+    }
+
+    public long userData() {
+        return userData;
+    }
+
+    public int ioprio() {
+        return ioprio;
+    }
+
+    /** {@code sqe->fd}. */
+    public int fd() {
+        return fd;
+    }
+
+    /** {@code sqe->off} (also {@code addr2}). */
+    public long off() {
+        return off;
+    }
+
+    /** {@code sqe->addr}. */
+    public long addr() {
+        return addr;
+    }
+
+    /** {@code sqe->len}. */
+    public int len() {
+        return len;
+    }
+
+    /** The opcode's flags word at byte 28 ({@code rw_flags}, {@code nop_flags}, ... in the union). */
+    public int opFlags() {
+        return opFlags;
+    }
+
+    /** {@code sqe->buf_index}. */
+    public int bufIndex() {
+        return bufIndex;
+    }
+
+    public int personality() {
+        return personality;
+    }
+
+    /** The opcode's own state: whatever its prep put here, cleared when the request is freed. */
+    public Object opState() {
+        return opState;
+    }
+
+    public void opState(Object state) {
+        this.opState = state;
+    }
+
+    void addFlags(int bits) {
+        flags |= bits;
+    }
+
+    void clearFlags(int bits) {
+        flags &= ~bits;
+    }
+
+    boolean has(int bits) {
+        return (flags & bits) != 0;
+    }
+
+    int res() {
+        return res;
+    }
+
+    int cqeFlags() {
+        return cqeFlags;
+    }
+
+    boolean big() {
+        return big;
+    }
+
+    long big0() {
+        return big0;
+    }
+
+    long big1() {
+        return big1;
+    }
+
+    /** {@code io_req_set_res}: a 16-byte CQE's result and flags. */
+    void setRes(int result, int cflags) {
+        this.res = result;
+        this.cqeFlags = cflags;
+        this.big = false;
+    }
+
+    /** {@code io_req_set_res32}: a result with the 16 extra bytes of a 32-byte CQE. */
+    void setRes32(int result, int cflags, long extra1, long extra2) {
+        this.res = result;
+        this.cqeFlags = cflags;
+        this.big = true;
+        this.big0 = extra1;
+        this.big1 = extra2;
+    }
+
+    Req link() {
+        return link;
+    }
+
+    void link(Req next) {
+        this.link = next;
+    }
+
+    int twAction() {
+        return twAction;
+    }
+
+    void twAction(int action) {
+        this.twAction = action;
+    }
+
+    @Override
+    public String toString() {
+        return "req opcode " + opcode + " user_data " + userData;
+    }
+}

@@ -1,0 +1,47 @@
+package dev.ringspec.model;
+
+/**
+ * The ring's request cache ({@code io_alloc_req}, {@code io_req_add_to_cache}) and {@code ctx->nr_req_allocated}
+ * once the caches are freed: the count of requests not yet freed, which the drain waits on. Requests are reused,
+ * so the hot path allocates nothing once the pool has grown to the workload.
+ */
+final class ReqCache {
+    private Req[] pool = new Req[64];
+    private int poolCount;
+    private int nrReqAllocated;
+
+    Req alloc() {
+        nrReqAllocated++;
+        if (poolCount == 0) {
+            return new Req();
+        }
+        Req req = pool[--poolCount];
+        pool[poolCount] = null;
+        return req;
+    }
+
+    void free(Req req) {
+        nrReqAllocated--;
+        req.reset();
+        if (poolCount == pool.length) {
+            Req[] bigger = new Req[pool.length * 2];
+            System.arraycopy(pool, 0, bigger, 0, poolCount);
+            pool = bigger;
+        }
+        pool[poolCount++] = req;
+    }
+
+    /** Requests allocated and not yet freed. */
+    int allocated() {
+        return nrReqAllocated;
+    }
+
+    /** A FIFO of requests in a power-of-two array, {@code count} of them from {@code head}, in a doubled one. */
+    static Req[] grow(Req[] ring, int head, int count) {
+        Req[] bigger = new Req[ring.length * 2];
+        for (int k = 0; k < count; k++) {
+            bigger[k] = ring[(head + k) & (ring.length - 1)];
+        }
+        return bigger;
+    }
+}

@@ -1,0 +1,146 @@
+package dev.ringspec.model;
+
+import static dev.ringspec.seam.SharedMemory.readOnce;
+import static dev.ringspec.seam.SharedMemory.writeOnce;
+import static dev.ringspec.uapi.Errno.EFAULT;
+import static dev.ringspec.uapi.Errno.EINVAL;
+import static dev.ringspec.uapi.Errno.EOVERFLOW;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_CLAMP;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE32;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE_MIXED;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQSIZE;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_NO_MMAP;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_NO_SQARRAY;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQE128;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQE_MIXED;
+import static dev.ringspec.uapi.IoUring.IORING_SQ_NEED_WAKEUP;
+import static dev.ringspec.uapi.IoUring.IORING_SQ_TASKRUN;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+import dev.ringspec.seam.RingGeometry;
+import dev.ringspec.seam.RingParams;
+import dev.ringspec.uapi.IoUringParams;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * {@code io_register_resize_rings} (io_uring/register.c, ring-semantics.md A5), per profile: new regions sized
+ * like setup's ({@link IoUringSetup}), the pending SQEs and CQEs copied to their new positions, the counters and
+ * flags carried over, the CQE cache emptied.
+ */
+final class ResizeRings {
+    private final KernelProfile profile;
+    private final IoUringSetup setup;
+    private final UserArgs args;
+
+    ResizeRings(KernelProfile profile, IoUringSetup setup, UserArgs args) {
+        this.profile = profile;
+        this.setup = setup;
+        this.args = args;
+    }
+
+    /** {@code io_register_resize_rings}. */
+    int resizeRings(ModelRing r, MemorySegment arg) {
+        RuleSink rules = r.rules();
+        // io_register_resize_rings: only DEFER_TASKRUN rings -> -EINVAL
+        if (!r.has(IORING_SETUP_DEFER_TASKRUN)) {
+            rules.fire(Rules.RESIZE_NEEDS_DEFER_TASKRUN, 0);
+            return -EINVAL;
+        }
+        // io_register_resize_rings: copy_from_user -> -EFAULT
+        MemorySegment p = args.at(arg, 0, IoUringParams.SIZE_BYTES);
+        if (p == null) {
+            return -EFAULT;
+        }
+        int requested = p.get(JAVA_INT, IoUringParams.FLAGS_OFFSET);
+        // io_register_resize_rings: flags other than CQSIZE and CLAMP -> -EINVAL
+        if ((requested & ~(IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP)) != 0) {
+            return -EINVAL;
+        }
+        // io_register_resize_rings: the ring's layout flags carry over to the new rings
+        int copyFlags = IORING_SETUP_NO_SQARRAY | IORING_SETUP_SQE128 | IORING_SETUP_CQE32 | IORING_SETUP_NO_MMAP
+                | IORING_SETUP_CQE_MIXED | (profile.sqeMixed() ? IORING_SETUP_SQE_MIXED : 0);
+        int flags = requested | (r.flags() & copyFlags);
+        if (profile.resizeSanitises()) {
+            // io_prepare_config (6.19+): the merged flags are sanitised like setup's
+            int result = setup.sanitiseParams(flags);
+            if (result != 0) {
+                return result;
+            }
+        }
+        // io_uring_fill_params
+        RingSizing sizing = RingSizing.of(p.get(JAVA_INT, IoUringParams.SQ_ENTRIES_OFFSET), flags,
+                p.get(JAVA_INT, IoUringParams.CQ_ENTRIES_OFFSET));
+        if (!sizing.ok()) {
+            return sizing.result();
+        }
+        int result = setup.ringsSizeCheck(flags, sizing);
+        if (result != 0) {
+            return result;
+        }
+        int newSq = sizing.sqEntries();
+        int newCq = sizing.cqEntries();
+        Arena arena = Arena.ofShared();
+        MemorySegment[] regions = new MemorySegment[2];
+        result = setup.allocateScqUrings(arena, p, flags, newSq, newCq, regions);
+        if (result != 0) {
+            arena.close();
+            return result;
+        }
+        // io_register_resize_rings: the answer is copied out before the copy and overflow checks
+        p.set(JAVA_INT, IoUringParams.FLAGS_OFFSET, flags);
+        IoUringSetup.writeParams(p, flags, newSq, newCq, profile.resizeWritesSqArray());
+        Regions before = r.regions();
+        MemorySegment old = before.rings();
+        int sqTail = readOnce(old, RingGeometry.SQ_TAIL);
+        int sqHead = readOnce(old, RingGeometry.SQ_HEAD);
+        int cqTail = readOnce(old, RingGeometry.CQ_TAIL);
+        int cqHead = readOnce(old, RingGeometry.CQ_HEAD);
+        // io_register_resize_rings: pending SQEs or CQEs that do not fit -> -EOVERFLOW, ring untouched
+        if (Integer.compareUnsigned(sqTail - sqHead, newSq) > 0 || Integer.compareUnsigned(cqTail - cqHead, newCq) > 0) {
+            rules.fire(Rules.RESIZE_PENDING_DO_NOT_FIT, 0);
+            arena.close();
+            return -EOVERFLOW;
+        }
+        MemorySegment rings = regions[0];
+        MemorySegment sqes = regions[1];
+        IoUringSetup.initHeader(rings, newSq, newCq);
+        int sqeBytes = r.has(IORING_SETUP_SQE128) ? 128 : 64;
+        int oldSqMask = before.sqEntries() - 1;
+        for (int i = sqHead; i != sqTail; i++) {
+            MemorySegment.copy(before.sqes(), (long) (i & oldSqMask) * sqeBytes, sqes,
+                    (long) (i & (newSq - 1)) * sqeBytes, sqeBytes);
+        }
+        writeOnce(rings, RingGeometry.SQ_HEAD, sqHead);
+        writeOnce(rings, RingGeometry.SQ_TAIL, sqTail);
+        int cqeBytes = r.has(IORING_SETUP_CQE32) ? 32 : 16;
+        int oldCqMask = before.cqEntries() - 1;
+        for (int i = cqHead; i != cqTail; i++) {
+            MemorySegment.copy(old, RingGeometry.CQES + (long) (i & oldCqMask) * cqeBytes, rings,
+                    RingGeometry.CQES + (long) (i & (newCq - 1)) * cqeBytes, cqeBytes);
+        }
+        writeOnce(rings, RingGeometry.CQ_HEAD, cqHead);
+        writeOnce(rings, RingGeometry.CQ_TAIL, cqTail);
+        writeOnce(rings, RingGeometry.SQ_DROPPED, readOnce(old, RingGeometry.SQ_DROPPED));
+        // io_register_resize_rings: the new rings also get IORING_SQ_TASKRUN | IORING_SQ_NEED_WAKEUP, whatever
+        // the setup flags, so an application acts on any flag set during the swap (upstream 96189080265e, 7.0,
+        // backported to the 6.19 and 6.18 stable trees; measured on 6.18.44). Earlier stable releases copy the
+        // old flags unchanged.
+        rules.fire(Rules.RESIZE_SETS_TASKRUN_AND_WAKEUP, 0);
+        writeOnce(rings, RingGeometry.SQ_FLAGS,
+                readOnce(old, RingGeometry.SQ_FLAGS) | IORING_SQ_TASKRUN | IORING_SQ_NEED_WAKEUP);
+        writeOnce(rings, RingGeometry.CQ_FLAGS, readOnce(old, RingGeometry.CQ_FLAGS));
+        writeOnce(rings, RingGeometry.CQ_OVERFLOW, readOnce(old, RingGeometry.CQ_OVERFLOW));
+        RingParams previous = before.params();
+        RingParams written = RingParams.read(p);
+        int ringFlags = r.flags();
+        RingParams answer = new RingParams(newSq, newCq, ringFlags, previous.features(), written.sqOff(),
+                written.cqOff()).withSqArray((int) RingGeometry.sqArrayOffset(ringFlags, newCq));
+        // io_register_resize_rings: the CQE cache points into the old rings -> emptied with the swap
+        r.remap(new Regions(arena, answer, rings, sqes, before.flags()));
+        before.arena().close();
+        rules.fire(Rules.RESIZE_RINGS, newCq);
+        return 0;
+    }
+}

@@ -1,0 +1,316 @@
+package dev.ringspec.model;
+
+/**
+ * The model's rules, one constant each, grouped by the kernel file that holds them. The {@code detail} a rule
+ * reports is a request's {@code user_data} for the rules of a request, else what its documentation says, else 0.
+ * The first group is what a lockstep engine needs to keep a run deterministic: it refuses a step in which one of
+ * them fires.
+ */
+public final class Rules {
+    private Rules() {
+    }
+
+    /** Makes sure the constants are defined (called by {@link Rule#all()}). */
+    static void load() {
+        // class initialisation defines them
+    }
+
+    // ---- nondeterminism a lockstep run must avoid -------------------------------------------------------------
+
+    /**
+     * {@code io_queue_iowq}: the request goes to io-wq, whose worker posts the CQE at a time of its own (the model
+     * completes it through task work). Reached with IOSQE_ASYNC, for a chain left open at the end of a batch, and
+     * for requests the drain released.
+     */
+    public static final Rule IO_QUEUE_IOWQ = Rule.define("IO_QUEUE_IOWQ", "io_queue_iowq", "A3",
+            "A request handed to io-wq completes at a time of io-wq's choosing.");
+    public static final Rule INIT_DRAIN = Rule.define("INIT_DRAIN", "io_init_drain", "A3",
+            "An accepted IOSQE_IO_DRAIN makes every later request wait on the slow (deferred, async) path.");
+    /**
+     * {@code io_submit_state_end}: a link chain still open at the end of the batch (its last SQE asked for a link,
+     * or a dropped SQ entry ended the batch) is queued as it is, neither cancelled nor joined to the next batch;
+     * detail: the head's user_data. Not reported for a chain that already failed.
+     */
+    public static final Rule SUBMIT_STATE_END_DANGLING_LINK = Rule.define("SUBMIT_STATE_END_DANGLING_LINK",
+            "io_submit_state_end", "A3", "A link chain left open at the end of a batch runs on its own, async.");
+    /**
+     * {@code io_cqring_wait}: the wait asks for CQEs that can never arrive (no task work left, nothing to flush);
+     * the kernel would sleep until a timeout or a signal. Detail: how many CQEs were missing.
+     */
+    public static final Rule CQRING_WAIT_WOULD_BLOCK = Rule.define("CQRING_WAIT_WOULD_BLOCK", "io_cqring_wait",
+            "A2", "A GETEVENTS wait for CQEs that can never arrive sleeps until its timeout or a signal.");
+    /**
+     * {@code io_get_cqe_overflow} (Linux 6.18): a CQE is posted where Linux 6.18 would write it through the stale
+     * cached range it keeps after a failed refill, somewhere else than these semantics put it (divergence
+     * catalogue entry cqe-stale-cache-jumps-overflow-list). Detail: the slot index 6.18 would use.
+     */
+    public static final Rule STALE_CQE_CACHE_6_18 = Rule.define("STALE_CQE_CACHE_6_18", "io_get_cqe_overflow",
+            "A2", "Linux 6.18 would write this CQE through its stale cached CQE range.");
+    /**
+     * {@code io_init_req}: a valid opcode the model has no table entry for; the model throws right after
+     * reporting it. Detail: the opcode.
+     */
+    public static final Rule OPCODE_NOT_MODELLED = Rule.define("OPCODE_NOT_MODELLED", "io_init_req", "A1",
+            "A valid opcode without an entry in the model's opcode table cannot be executed.");
+    /**
+     * {@code io_nop}: NOP_FILE with IOSQE_FIXED_FILE but without NOP_FIXED_FILE looks the descriptor up in the
+     * process's table and, before Linux 7.2 (2564ca2e31bd), leaks a file reference.
+     */
+    public static final Rule NOP_FILE_FIXED_FLAG_MISMATCH = Rule.define("NOP_FILE_FIXED_FLAG_MISMATCH", "io_nop",
+            "A4", "NOP_FILE with IOSQE_FIXED_FILE but not NOP_FIXED_FILE takes a normal file (leaks it before 7.2).");
+
+    // ---- io_uring_setup and io_uring_create (setup: IoUringSetup) -------------------------------------------------
+
+    public static final Rule SETUP_RESV = Rule.define("SETUP_RESV", "io_uring_setup", "1",
+            "Non-zero resv words in the params are refused with -EINVAL.");
+
+    public static final Rule SANITISE_UNKNOWN_FLAGS = Rule.define(
+            "SANITISE_UNKNOWN_FLAGS", "io_uring_sanitise_params", "1",
+            "Setup flags the kernel does not know are refused with -EINVAL; detail: the unknown bits.");
+
+    public static final Rule SANITISE_FLAG_COMBINATION = Rule.define(
+            "SANITISE_FLAG_COMBINATION", "io_uring_sanitise_params", "1",
+            "A combination of setup flags that excludes itself is refused with -EINVAL; detail: the flags.");
+
+    public static final Rule FILL_PARAMS_ENTRIES = Rule.define("FILL_PARAMS_ENTRIES", "io_uring_fill_params", "1",
+            "Zero or too many entries without CLAMP are refused; detail: the entries asked for.");
+
+    public static final Rule RINGS_SIZE_MIXED_TOO_SMALL = Rule.define("RINGS_SIZE_MIXED_TOO_SMALL", "rings_size", "A2",
+            "A mixed ring needs room for one big entry: fewer than 2 entries is -EOVERFLOW; detail: the entries.");
+
+    // ---- io_uring_enter (ModelIoUring, SubmitSqes, SqRing) --------------------------------------------------------
+
+    public static final Rule ENTER_UNKNOWN_FLAGS = Rule.define("ENTER_UNKNOWN_FLAGS", "io_uring_enter", "A1",
+            "Enter flags the kernel does not know are refused with -EINVAL; detail: the unknown bits.");
+
+    public static final Rule ENTER_RING_DISABLED = Rule.define("ENTER_RING_DISABLED", "io_uring_enter", "A6",
+            "A ring still R_DISABLED refuses enter with -EBADFD.");
+
+    public static final Rule ADD_TCTX_NODE_NOT_SUBMITTER = Rule.define(
+            "ADD_TCTX_NODE_NOT_SUBMITTER", "io_uring_add_tctx_node", "A1",
+            "A SINGLE_ISSUER ring refuses submission from another task with -EEXIST.");
+
+    public static final Rule ENTER_EARLY_RETURN_SKIPS_WAIT = Rule.define(
+            "ENTER_EARLY_RETURN_SKIPS_WAIT", "io_uring_enter", "A2",
+            "Fewer SQEs submitted than asked returns at once, without the GETEVENTS part; detail: how many counted.");
+
+    public static final Rule SQ_REWIND_IGNORES_TAIL = Rule.define("SQ_REWIND_IGNORES_TAIL", "io_submit_sqes", "A1",
+            "With SQ_REWIND the tail is ignored and to_submit alone says how many SQEs are taken, from SQE 0.");
+
+    public static final Rule GET_SQE_DROPPED = Rule.define("GET_SQE_DROPPED", "io_get_sqe", "A1",
+            "An SQ array entry at or above sq_entries is consumed, counted in sq.dropped and ends the batch; "
+            + "detail: the entry.");
+
+    public static final Rule GET_SQE_ARRAY = Rule.define("GET_SQE_ARRAY", "io_get_sqe", "A1",
+            "Without NO_SQARRAY the SQ array maps each ring position to the index of its SQE.");
+
+    public static final Rule SUBMIT_STOPS_AT_FAILURE = Rule.define("SUBMIT_STOPS_AT_FAILURE", "io_submit_sqes", "A1",
+            "A standalone SQE that fails init stops the batch and is counted, unless SUBMIT_ALL.");
+
+    public static final Rule SUBMIT_FAIL_INIT_CANCELS_CHAIN = Rule.define(
+            "SUBMIT_FAIL_INIT_CANCELS_CHAIN", "io_submit_fail_init", "A3",
+            "An init failure inside a chain fails the chain's head with -ECANCELED, so no member runs.");
+
+    // ---- io_init_req (InitReq) ------------------------------------------------------------------------------------
+
+    public static final Rule INIT_REQ_UNKNOWN_OPCODE = Rule.define("INIT_REQ_UNKNOWN_OPCODE", "io_init_req", "A1",
+            "An opcode at or above IORING_OP_LAST fails with -EINVAL; detail: the opcode.");
+
+    public static final Rule INIT_REQ_SQE128_NO_ROOM = Rule.define("INIT_REQ_SQE128_NO_ROOM", "io_init_req", "A1",
+            "A 128-byte opcode without SQE128 needs SQE_MIXED, both halves within to_submit and not the last "
+            + "slot, else -EINVAL.");
+
+    public static final Rule INIT_REQ_SQE128_TWO_POSITIONS = Rule.define(
+            "INIT_REQ_SQE128_TWO_POSITIONS", "io_init_req", "A1",
+            "A 128-byte opcode on a SQE_MIXED ring takes two ring positions.");
+
+    public static final Rule INIT_REQ_UNKNOWN_SQE_FLAGS = Rule.define("INIT_REQ_UNKNOWN_SQE_FLAGS", "io_init_req", "A1",
+            "SQE flags the kernel does not know fail the request with -EINVAL.");
+
+    public static final Rule INIT_REQ_BUFFER_SELECT = Rule.define("INIT_REQ_BUFFER_SELECT", "io_init_req", "A1",
+            "IOSQE_BUFFER_SELECT on an opcode without buffer select fails with -EOPNOTSUPP.");
+
+    public static final Rule SKIP_SUCCESS_DISABLES_DRAIN = Rule.define(
+            "SKIP_SUCCESS_DISABLES_DRAIN", "io_init_req", "A3",
+            "The first accepted CQE_SKIP_SUCCESS disables IOSQE_IO_DRAIN on the ring for good.");
+
+    public static final Rule INIT_REQ_DRAIN_DISABLED = Rule.define("INIT_REQ_DRAIN_DISABLED", "io_init_req", "A3",
+            "IOSQE_IO_DRAIN after any CQE_SKIP_SUCCESS fails with -EOPNOTSUPP.");
+
+    public static final Rule CHECK_RESTRICTION = Rule.define("CHECK_RESTRICTION", "io_check_restriction", "A6",
+            "A restricted ring fails an SQE whose opcode or flags are not allowed with -EACCES.");
+
+    public static final Rule INIT_REQ_IOPRIO = Rule.define("INIT_REQ_IOPRIO", "io_init_req", "A1",
+            "A non-zero ioprio on an opcode without ioprio support fails with -EINVAL.");
+
+    public static final Rule INIT_REQ_IOPOLL = Rule.define("INIT_REQ_IOPOLL", "io_init_req", "A1",
+            "An opcode without iopoll support on an IOPOLL ring fails with -EINVAL.");
+
+    public static final Rule INIT_REQ_PERSONALITY = Rule.define("INIT_REQ_PERSONALITY", "io_init_req", "A1",
+            "An unknown personality fails with -EINVAL.");
+
+    // ---- links and drain (Links, Drain) ---------------------------------------------------------------------------
+
+    public static final Rule DRAIN_NEXT = Rule.define("DRAIN_NEXT", "io_init_req", "A3",
+            "The request after a chain with a drain member drains itself.");
+
+    public static final Rule DRAIN_REQ = Rule.define("DRAIN_REQ", "io_drain_req", "A3",
+            "A request taken while draining waits in the deferred list.");
+
+    public static final Rule QUEUE_DEFERRED = Rule.define("QUEUE_DEFERRED", "io_queue_deferred", "A3",
+            "Once every request before a drain is freed, the deferred request is dispatched through task work.");
+
+    public static final Rule QUEUE_NEXT = Rule.define("QUEUE_NEXT", "io_queue_next", "A3",
+            "A chain's successor is issued through task work once its predecessor completed.");
+
+    public static final Rule FAIL_LINKS = Rule.define("FAIL_LINKS", "io_fail_links", "A3",
+            "A failed member that is not a hardlink cancels the rest of its chain with -ECANCELED.");
+
+    public static final Rule FAIL_LINKS_SKIPPED = Rule.define("FAIL_LINKS_SKIPPED", "io_fail_links", "A3",
+            "A failed CQE_SKIP_SUCCESS member cancels the rest of its chain without any CQE for them.");
+
+    public static final Rule FAIL_CANCELS_SKIP_SUCCESS = Rule.define("FAIL_CANCELS_SKIP_SUCCESS", "req_set_fail", "A3",
+            "A failing CQE_SKIP_SUCCESS request posts its CQE after all.");
+
+    // ---- completion, the CQE cache and the overflow list (CqeCache, OverflowList) ---------------------------------
+
+    public static final Rule CQE_REFILL_BEHIND_OVERFLOW = Rule.define(
+            "CQE_REFILL_BEHIND_OVERFLOW", "io_cqe_cache_refill", "A2",
+            "While the overflow list is not empty every new CQE goes to it.");
+
+    public static final Rule CQE_REFILL_RING_FULL = Rule.define("CQE_REFILL_RING_FULL", "io_cqe_cache_refill", "A2",
+            "A refill that finds no contiguous room leaves no cached range; the CQE overflows.");
+
+    public static final Rule CQE_SKIP_FILLER = Rule.define("CQE_SKIP_FILLER", "io_fill_nop_cqe", "A2",
+            "A 32-byte CQE never starts in the last slot of a CQE_MIXED ring: a skip CQE fills it; detail: the slot.");
+
+    public static final Rule CQE32_TAKES_TWO_SLOTS = Rule.define("CQE32_TAKES_TWO_SLOTS", "io_get_cqe_overflow", "A2",
+            "A 32-byte CQE on a CQE_MIXED ring takes two slots and moves the tail by two.");
+
+    public static final Rule CQ_ADD_OVERFLOW = Rule.define("CQ_ADD_OVERFLOW", "io_cqring_add_overflow", "A2",
+            "A CQE without a slot joins the overflow list; the first raises IORING_SQ_CQ_OVERFLOW.");
+
+    public static final Rule CQ_OVERFLOW_FLUSH = Rule.define("CQ_OVERFLOW_FLUSH", "__io_cqring_overflow_flush", "A2",
+            "A flush moves overflowed CQEs in order while they fit; detail: how many were waiting.");
+
+    // ---- task work (TaskWork, tw.c) -------------------------------------------------------------------------------
+
+    public static final Rule TW_ADD_SETS_TASKRUN = Rule.define("TW_ADD_SETS_TASKRUN", "io_req_task_work_add", "A3",
+            "Queued task work raises IORING_SQ_TASKRUN on a TASKRUN_FLAG ring.");
+
+    public static final Rule TCTX_TASK_WORK_RUN = Rule.define("TCTX_TASK_WORK_RUN", "tctx_task_work_run", "A3",
+            "A ring without DEFER_TASKRUN runs all its task work before the syscall returns; detail: items queued.");
+
+    public static final Rule RUN_LOCAL_WORK = Rule.define("RUN_LOCAL_WORK", "__io_run_local_work", "A3",
+            "A DEFER_TASKRUN ring runs its task work only when the task waits; detail: items queued.");
+
+    public static final Rule LOCAL_WORK_CAPPED = Rule.define("LOCAL_WORK_CAPPED", "io_run_local_work_continue", "A3",
+            "A local run takes at most IO_LOCAL_TW_DEFAULT_MAX items unless it waits for more; the rest raise "
+            + "IORING_SQ_TASKRUN.");
+
+    // ---- waiting (CqringWait, wait.c) -----------------------------------------------------------------------------
+
+    public static final Rule GET_EXT_ARG_SIZE = Rule.define("GET_EXT_ARG_SIZE", "io_get_ext_arg", "A2",
+            "An EXT_ARG argument of the wrong size is refused with -EINVAL; detail: the size.");
+
+    public static final Rule GET_EXT_ARG_FAULT = Rule.define("GET_EXT_ARG_FAULT", "io_get_ext_arg", "A2",
+            "An unreadable EXT_ARG argument or timespec is refused with -EFAULT.");
+
+    public static final Rule CQRING_WAIT_NOT_OWNER = Rule.define("CQRING_WAIT_NOT_OWNER", "io_cqring_wait", "A2",
+            "A DEFER_TASKRUN ring waited on by another task answers -EEXIST.");
+
+    public static final Rule CQRING_WAIT_SIGMASK = Rule.define("CQRING_WAIT_SIGMASK", "io_cqring_wait", "A2",
+            "A wait about to sleep refuses a signal mask of the wrong size (-EINVAL) or unreadable (-EFAULT).");
+
+    // ---- register.c, query.c (Register, ResizeRings, Query, Restrictions) -----------------------------------------
+
+    public static final Rule REGISTER_UNKNOWN_OPCODE = Rule.define("REGISTER_UNKNOWN_OPCODE", "io_uring_register", "A8",
+            "A register opcode at or above IORING_REGISTER_LAST is refused with -EINVAL; detail: the opcode.");
+
+    public static final Rule REGISTER_NOT_SUBMITTER = Rule.define("REGISTER_NOT_SUBMITTER", "__io_uring_register", "A6",
+            "A SINGLE_ISSUER ring refuses register calls from another task with -EEXIST.");
+
+    public static final Rule REGISTER_RESTRICTED = Rule.define("REGISTER_RESTRICTED", "__io_uring_register", "A6",
+            "A restricted ring refuses unlisted register opcodes with -EACCES, before looking at the arguments.");
+
+    public static final Rule REGISTER_BLIND_UNKNOWN = Rule.define(
+            "REGISTER_BLIND_UNKNOWN", "io_uring_register_blind", "A8",
+            "Without a ring only QUERY and SEND_MSG_RING (from 7.0 also RESTRICTIONS and BPF_FILTER) are known.");
+
+    public static final Rule RESTRICTIONS_NEED_DISABLED_RING = Rule.define(
+            "RESTRICTIONS_NEED_DISABLED_RING", "io_register_restrictions", "A6",
+            "Restrictions are registered only on a ring that is still R_DISABLED, else -EBADFD.");
+
+    public static final Rule RESTRICTIONS_ONCE = Rule.define("RESTRICTIONS_ONCE", "io_register_restrictions", "A6",
+            "Restrictions are registered once; a second registration is -EBUSY.");
+
+    public static final Rule ENABLE_RINGS_NOT_DISABLED = Rule.define(
+            "ENABLE_RINGS_NOT_DISABLED", "io_register_enable_rings", "A6",
+            "Enabling a ring that is not disabled is -EBADFD.");
+
+    public static final Rule ENABLE_RINGS_RESTRICTS = Rule.define(
+            "ENABLE_RINGS_RESTRICTS", "io_register_enable_rings", "A6",
+            "On 6.18 the restrictions registered before take effect when the ring is enabled.");
+
+    public static final Rule RESIZE_NEEDS_DEFER_TASKRUN = Rule.define(
+            "RESIZE_NEEDS_DEFER_TASKRUN", "io_register_resize_rings", "A5",
+            "Only DEFER_TASKRUN rings can be resized, else -EINVAL.");
+
+    public static final Rule RESIZE_PENDING_DO_NOT_FIT = Rule.define(
+            "RESIZE_PENDING_DO_NOT_FIT", "io_register_resize_rings", "A5",
+            "Pending SQEs or CQEs that do not fit the new rings fail the resize with -EOVERFLOW, the ring untouched.");
+
+    public static final Rule RESIZE_SETS_TASKRUN_AND_WAKEUP = Rule.define(
+            "RESIZE_SETS_TASKRUN_AND_WAKEUP", "io_register_resize_rings", "A5",
+            "The new rings get IORING_SQ_TASKRUN and IORING_SQ_NEED_WAKEUP (upstream 96189080265e).");
+
+    public static final Rule RESIZE_RINGS = Rule.define("RESIZE_RINGS", "io_register_resize_rings", "A5",
+            "A resize swaps in new rings with the pending entries copied and the CQE cache emptied; detail: the "
+            + "new cq_entries.");
+
+    public static final Rule PROBE = Rule.define("PROBE", "io_probe", "A8",
+            "A probe answers last_op = IORING_OP_LAST - 1 and marks every opcode up to nr_args supported.");
+
+    public static final Rule QUERY_TOO_MANY_ENTRIES = Rule.define("QUERY_TOO_MANY_ENTRIES", "io_query", "A8",
+            "More than IO_MAX_QUERY_ENTRIES query headers (a cycle) end the call with -ERANGE.");
+
+    public static final Rule QUERY_UNKNOWN_OP = Rule.define("QUERY_UNKNOWN_OP", "io_handle_query_entry", "A8",
+            "An unknown query opcode answers -EOPNOTSUPP in the header's result; detail: the opcode.");
+
+    // ---- registered files and buffers (FileTable, BufferTable, Rsrc) ----------------------------------------------
+
+    public static final Rule FILES_REGISTERED = Rule.define("FILES_REGISTERED", "io_sqe_files_register", "A1",
+            "A registered-file table is installed; detail: its size.");
+
+    public static final Rule FILES_REGISTER_BUSY = Rule.define("FILES_REGISTER_BUSY", "io_sqe_files_register", "A1",
+            "A second file table is refused with -EBUSY.");
+
+    public static final Rule FILES_REGISTER_BAD_FD = Rule.define("FILES_REGISTER_BAD_FD", "io_sqe_files_register", "A1",
+            "A descriptor that is closed or an io_uring is refused with -EBADF; detail: the descriptor.");
+
+    public static final Rule BUFFERS_REGISTERED = Rule.define("BUFFERS_REGISTERED", "io_sqe_buffers_register", "A1",
+            "A registered-buffer table is installed; detail: its size.");
+
+    public static final Rule BUFFERS_REGISTER_BUSY = Rule.define(
+            "BUFFERS_REGISTER_BUSY", "io_sqe_buffers_register", "A1",
+            "A second buffer table is refused with -EBUSY.");
+
+    public static final Rule BUFFER_REGISTER_EMPTY = Rule.define(
+            "BUFFER_REGISTER_EMPTY", "io_sqe_buffer_register", "A1",
+            "A buffer of no bytes pins no page: -EFAULT (measured on 6.18.44).");
+
+    // ---- NOP (Nop, nop.c) -----------------------------------------------------------------------------------------
+
+    public static final Rule NOP_PREP_UNKNOWN_FLAGS = Rule.define("NOP_PREP_UNKNOWN_FLAGS", "io_nop_prep", "A4",
+            "Unknown nop_flags bits fail the NOP with -EINVAL.");
+
+    public static final Rule NOP_PREP_CQE32_NEEDS_BIG_CQ = Rule.define(
+            "NOP_PREP_CQE32_NEEDS_BIG_CQ", "io_nop_prep", "A4",
+            "NOP_CQE32 needs a CQE32 or CQE_MIXED ring, else -EINVAL.");
+
+    public static final Rule NOP_NO_FILE = Rule.define("NOP_NO_FILE", "io_nop", "A4",
+            "A NOP_FILE whose file is not there completes with -EBADF, over an injected result.");
+
+    public static final Rule NOP_NO_BUFFER = Rule.define("NOP_NO_BUFFER", "io_nop", "A4",
+            "A NOP_FIXED_BUFFER whose buffer slot is empty completes with -EFAULT.");
+}

@@ -1,0 +1,233 @@
+package dev.ringspec.model;
+
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_TASKRUN_FLAG;
+import static dev.ringspec.uapi.IoUring.IORING_SQ_TASKRUN;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * Task work (io_uring/tw.c): requests queued to run in the task's context, FIFO (the kernel reverses its llist
+ * before running it). On a ring without DEFER_TASKRUN the task runs all of it before the syscall returns
+ * ({@code tctx_task_work_run}); on a DEFER_TASKRUN ring it runs as local work, only when the task waits
+ * ({@code __io_run_local_work}), at most {@link #LOCAL_TW_DEFAULT_MAX} items a run unless the wait asks for more.
+ * What an item does is its {@link Req#twAction()}, run by the {@link Runner} above (ring-semantics.md A3).
+ *
+ * <p>Work queued from another thread ({@link #addRemote}: a completion from outside the ring's task) waits in a
+ * concurrent queue until the task runs task work; nothing in the model itself queues remotely.
+ */
+final class TaskWork {
+    /** {@code IO_LOCAL_TW_DEFAULT_MAX}: the local task work items one run takes, unless the caller waits for more. */
+    static final int LOCAL_TW_DEFAULT_MAX = 20;
+
+    /** Runs a task work item ({@code req->io_task_work.func}) and flushes the completions a pass made. */
+    interface Runner {
+        void runTaskWork(Req req, int action);
+
+        /** {@code __io_submit_flush_completions}. */
+        void flushCompletions();
+    }
+
+    private final int flags;
+    private final RuleSink rules;
+    private final boolean mLocalTaskWorkUncapped;
+    private Runner runner;
+    private MemorySegment rings;
+
+    private Req[] tw = new Req[64];
+    private int twHead;
+    private int twCount;
+    /** How many items at the front of {@link #tw} an earlier local run left over (the kernel's retry list). */
+    private int twRetry;
+    private final ConcurrentLinkedQueue<Req> remote = new ConcurrentLinkedQueue<>();
+    private volatile boolean remotePending;
+
+    TaskWork(int flags, RuleSink rules, Set<Mutant> mutants) {
+        this.flags = flags;
+        this.rules = rules;
+        this.mLocalTaskWorkUncapped = mutants.contains(Mutant.LOCAL_TASK_WORK_UNCAPPED);
+    }
+
+    void runner(Runner taskWorkRunner) {
+        this.runner = taskWorkRunner;
+    }
+
+    void remap(Regions regions) {
+        this.rings = regions.rings();
+    }
+
+    /** {@code io_req_task_work_add}: queue, and raise IORING_SQ_TASKRUN on a TASKRUN_FLAG ring. */
+    void add(Req req, int action) {
+        req.twAction(action);
+        if (twCount == tw.length) {
+            tw = ReqCache.grow(tw, twHead, twCount);
+            twHead = 0;
+        }
+        tw[(twHead + twCount++) & (tw.length - 1)] = req;
+        if ((flags & IORING_SETUP_TASKRUN_FLAG) != 0) {
+            // io_req_task_work_add: a TASKRUN_FLAG ring raises IORING_SQ_TASKRUN for the application
+            rules.fire(Rules.TW_ADD_SETS_TASKRUN, req.userData());
+            Regions.orSqFlags(rings, IORING_SQ_TASKRUN);
+        }
+    }
+
+    /**
+     * {@code io_req_task_work_add} from another thread: the request waits in a concurrent queue and joins the task
+     * work when the task next runs it. The only method of the ring that may be called from another thread.
+     */
+    void addRemote(Req req, int action) {
+        req.twAction(action);
+        remote.add(req);
+        remotePending = true;
+    }
+
+    private void takeRemote() {
+        if (remotePending) {
+            remotePending = false;
+            for (Req req = remote.poll(); req != null; req = remote.poll()) {
+                add(req, req.twAction());
+            }
+        }
+    }
+
+    boolean pending() {
+        return twCount != 0 || remotePending;
+    }
+
+    /** Runs the task work queued right now (one pass); returns how many items ran. */
+    private int runPass() {
+        int n = twCount;
+        for (int i = 0; i < n; i++) {
+            runItem();
+        }
+        return n;
+    }
+
+    /**
+     * {@code __io_run_local_work_loop}: runs items from the front of the queue, at most {@code available} of them,
+     * stopping once {@code events} have run; like the kernel's loop it runs one before it first compares, so an
+     * {@code events} of 0 or less still runs one. Returns how many ran.
+     */
+    private int runItems(int available, int events) {
+        int ran = 0;
+        while (available-- > 0) {
+            runItem();
+            if (++ran >= events) {
+                break;
+            }
+        }
+        return ran;
+    }
+
+    private void runItem() {
+        Req req = tw[twHead];
+        tw[twHead] = null;
+        twHead = (twHead + 1) & (tw.length - 1);
+        twCount--;
+        int action = req.twAction();
+        req.twAction(0);
+        runner.runTaskWork(req, action);
+    }
+
+    /**
+     * The task's task work on a ring without DEFER_TASKRUN ({@code tctx_task_work_run}): everything, pass after
+     * pass, before the syscall returns to user space; {@code ctx_flush_and_put} clears IORING_SQ_TASKRUN.
+     */
+    void runNormal() {
+        takeRemote();
+        while (twCount != 0) {
+            rules.fire(Rules.TCTX_TASK_WORK_RUN, twCount);
+            runPass();
+            if ((flags & IORING_SETUP_TASKRUN_FLAG) != 0) {
+                Regions.andNotSqFlags(rings, IORING_SQ_TASKRUN);
+            }
+            runner.flushCompletions();
+            takeRemote();
+        }
+    }
+
+    /**
+     * {@code io_run_local_work(ctx, min_events, max(IO_LOCAL_TW_DEFAULT_MAX, min_events))}, as the enter path and
+     * the start of a wait call it.
+     */
+    void runLocal(int minEvents) {
+        runLocal(minEvents, Math.max(LOCAL_TW_DEFAULT_MAX, minEvents));
+    }
+
+    /**
+     * {@code __io_run_local_work} on a DEFER_TASKRUN ring: clears IORING_SQ_TASKRUN; each pass runs first what an
+     * earlier run left over (the retry list), then the work queued since, at most {@code maxEvents} items a pass,
+     * leaving the rest for later; it flushes, and makes another pass only while the pass ran fewer than
+     * {@code minEvents} ({@code io_run_local_work_continue}); work left over raises IORING_SQ_TASKRUN again.
+     */
+    void runLocal(int minEvents, int maxEvents) {
+        takeRemote();
+        if (twCount == 0) {
+            return; // the callers check io_local_work_pending first
+        }
+        if (mLocalTaskWorkUncapped) {
+            maxEvents = Integer.MAX_VALUE;
+        }
+        rules.fire(Rules.RUN_LOCAL_WORK, twCount);
+        if ((flags & IORING_SETUP_TASKRUN_FLAG) != 0) {
+            Regions.andNotSqFlags(rings, IORING_SQ_TASKRUN);
+        }
+        int ret = 0;
+        while (true) {
+            minEvents -= ret;
+            // the retry list: what earlier runs left, at the front of the queue
+            ret = runItems(twRetry, maxEvents);
+            twRetry -= ret;
+            if (twRetry == 0) {
+                // the work list, all of it taken at once (it includes what the retry items just queued); what
+                // this pass does not run becomes the retry list
+                int work = twCount;
+                int ran = runItems(work, maxEvents - ret);
+                ret += ran;
+                twRetry = work - ran;
+                if (localWorkContinues(ret, minEvents)) {
+                    continue;
+                }
+            }
+            runner.flushCompletions();
+            if (localWorkContinues(ret, minEvents)) {
+                continue;
+            }
+            return;
+        }
+    }
+
+    /** {@code io_run_local_work_continue}: another pass while work is left and too few ran; else mark it. */
+    private boolean localWorkContinues(int events, int minEvents) {
+        if (twCount == 0) {
+            return false;
+        }
+        if (events < minEvents) {
+            return true;
+        }
+        // io_run_local_work_continue: work left over after IO_LOCAL_TW_DEFAULT_MAX raises IORING_SQ_TASKRUN again
+        rules.fire(Rules.LOCAL_WORK_CAPPED, twCount);
+        if ((flags & IORING_SETUP_TASKRUN_FLAG) != 0) {
+            Regions.orSqFlags(rings, IORING_SQ_TASKRUN);
+        }
+        return false;
+    }
+
+    /** Task work of the calling task, the way the syscall return path runs it. */
+    void runOnReturn() {
+        if ((flags & IORING_SETUP_DEFER_TASKRUN) == 0) {
+            runNormal();
+        }
+    }
+
+    /** The task's work, as a wait runs it: local work on a DEFER_TASKRUN ring, else normal task work. */
+    void runForWait(int minEvents, int maxEvents) {
+        if ((flags & IORING_SETUP_DEFER_TASKRUN) != 0) {
+            runLocal(minEvents, maxEvents);
+        } else {
+            runNormal();
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package dev.ringspec.model;
+
+/**
+ * Sleeping in {@code io_cqring_wait} when the CQEs asked for are not there and no task work is left. The model's
+ * own ({@link #NEVER_SLEEPS}) never blocks: nothing can wake a NOP-only ring, so a wait that would sleep ends at
+ * once as if its timeout expired, or as if a signal arrived (-EINTR) when it has none. An emulator with work
+ * completing on other threads blocks here until {@link #wake} ({@link ModelIoUring#withWaiter}).
+ */
+public interface Waiter {
+
+    /**
+     * The task would sleep on ring {@code ringFd}: block until woken or until the timeout; true if woken (the
+     * wait looks again), false if the timeout expired or a signal ended it.
+     *
+     * @param timeoutGiven whether the wait has a timeout (an EXT_ARG {@code ts})
+     */
+    boolean sleep(int ringFd, boolean timeoutGiven);
+
+    /** Work for ring {@code ringFd} arrived from another thread: wake a sleeper. */
+    void wake(int ringFd);
+
+    /** Never sleeps; a wait that would sleep ends at once. */
+    Waiter NEVER_SLEEPS = new Waiter() {
+        @Override
+        public boolean sleep(int ringFd, boolean timeoutGiven) {
+            return false;
+        }
+
+        @Override
+        public void wake(int ringFd) {
+            // nobody sleeps
+        }
+    };
+}
