@@ -2,19 +2,16 @@ package dev.ringspec.lockstep;
 
 import static dev.ringspec.uapi.IoUring.IORING_CQE_F_32;
 import static dev.ringspec.uapi.IoUring.IORING_CQE_F_SKIP;
-import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE32;
-import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IORING_SQ_CQ_OVERFLOW;
-import static dev.ringspec.uapi.IoUring.IORING_SQ_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IOSQE_CQE_SKIP_SUCCESS;
-import static dev.ringspec.uapi.IoUring.IOSQE_IO_DRAIN;
 import static dev.ringspec.uapi.IoUring.IOSQE_IO_HARDLINK;
 import static dev.ringspec.uapi.IoUring.IOSQE_IO_LINK;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.ringspec.model.Rule;
+import dev.ringspec.model.Rules;
 import dev.ringspec.seam.Cqe;
 import dev.ringspec.seam.SqRingView;
 import dev.ringspec.seam.U32;
@@ -26,7 +23,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Labels counted per run from each step's observed transition (state before, state after, the step and its
+ * Labels counted per run: from the rules the reference model reported ({@link Label#rule}, where the model has a
+ * rule for the event), else from each step's observed transition (state before, state after, the step and its
  * result), as quickcheck-lockstep's {@code tagStep} does: they show the interesting states were really reached.
  */
 public final class Coverage {
@@ -35,19 +33,19 @@ public final class Coverage {
     public enum Label {
         CQ_WRAPS("cq wraps"),
         SQ_WRAPS("sq wraps"),
-        SKIP_FILLERS("skip fillers"),
+        SKIP_FILLERS("skip fillers", Rules.CQE_SKIP_FILLER),
         BIG_CQES("32-byte cqes"),
         OVERFLOW_ENTERED("overflow entered"),
-        OVERFLOW_FLUSHES("overflow flushes"),
-        DROPPED_SQES("dropped sqes"),
+        OVERFLOW_FLUSHES("overflow flushes", Rules.CQ_OVERFLOW_FLUSH),
+        DROPPED_SQES("dropped sqes", Rules.GET_SQE_DROPPED),
         FAILED_CHAIN_AT_0("failed chains by position 0"),
         FAILED_CHAIN_AT_1("failed chains by position 1"),
         FAILED_CHAIN_AT_2_PLUS("failed chains by position 2+"),
-        DRAIN_REFUSALS("drain refusals"),
+        DRAIN_REFUSALS("drain refusals", Rules.INIT_REQ_DRAIN_DISABLED),
         SKIP_SUCCESS_SILENCED("skip-success silenced"),
-        DEFER_TASK_WORK("defer task work"),
+        DEFER_TASK_WORK("defer task work", Rules.RUN_LOCAL_WORK),
         SECOND_THREAD_EEXIST("second-thread eexist"),
-        RESIZES("resizes"),
+        RESIZES("resizes", Rules.RESIZE_RINGS),
         CQ_HEAD_BEYOND_TAIL("cq head beyond tail"),
         SQ_HEAD_MOVED("sq head moved by the application"),
         RESIZE_PENDING_SQES("resizes with pending sqes"),
@@ -58,12 +56,19 @@ public final class Coverage {
         ENTER_OTHER_FLAGS("enters with SQ_WAKEUP, SQ_WAIT, EXT_ARG, ABS_TIMER or NO_IOWAIT"),
         REGISTER_ERRORS("register errors"),
         RINGS_ENABLED("rings enabled"),
-        PROBES_ANSWERED("probes answered");
+        PROBES_ANSWERED("probes answered", Rules.PROBE);
 
         final String text;
+        /** The model's rule whose firings this label counts, or null for a label read from the rings. */
+        final Rule rule;
 
         Label(String text) {
+            this(text, null);
+        }
+
+        Label(String text, Rule rule) {
             this.text = text;
+            this.rule = rule;
         }
     }
 
@@ -75,7 +80,7 @@ public final class Coverage {
     private long steps;
 
     public long count(Label label) {
-        return counts[label.ordinal()];
+        return label.rule != null ? count(label.rule) : counts[label.ordinal()];
     }
 
     /** How often {@code rule} fired in the reference model (in the referee's model where the reference is not one). */
@@ -146,11 +151,6 @@ public final class Coverage {
                 }
                 return;
             }
-            case Step.Resize r -> {
-                if (result == 0) {
-                    add(Label.RESIZES);
-                }
-            }
             case Step.EnableRings e -> {
                 if (result == 0) {
                     add(Label.RINGS_ENABLED);
@@ -161,9 +161,6 @@ public final class Coverage {
             case Step.RegisterBuffers r -> registerResult(result);
             case Step.Probe p -> {
                 registerResult(result);
-                if (result == 0) {
-                    add(Label.PROBES_ANSWERED);
-                }
             }
             default -> {
             }
@@ -179,17 +176,10 @@ public final class Coverage {
         if (((before.sqHead() ^ after.sqHead()) & -sqEntries) != 0 && before.sqHead() != after.sqHead()) {
             add(Label.SQ_WRAPS);
         }
-        if (after.sqDropped() != before.sqDropped()) {
-            add(Label.DROPPED_SQES);
-        }
         boolean overflowBefore = (before.sqFlags() & IORING_SQ_CQ_OVERFLOW) != 0;
         boolean overflowAfter = (after.sqFlags() & IORING_SQ_CQ_OVERFLOW) != 0;
         if (!overflowBefore && overflowAfter) {
             add(Label.OVERFLOW_ENTERED);
-        }
-        if (overflowBefore && effective instanceof Step.Enter e && (e.flags() & IORING_ENTER_GETEVENTS) != 0
-                && after.cqTail() != before.cqTail()) {
-            add(Label.OVERFLOW_FLUSHES);
         }
         if (effective instanceof Step.Enter e && (e.flags() & Referee.HARMLESS_ENTER_FLAGS) != 0) {
             add(Label.ENTER_OTHER_FLAGS);
@@ -219,12 +209,6 @@ public final class Coverage {
             if (result < 0) {
                 add(Label.ENTER_ERRORS);
             }
-            boolean defer = (runner.ringFlags & IORING_SETUP_DEFER_TASKRUN) != 0;
-            if (defer && (e.flags() & IORING_ENTER_GETEVENTS) != 0
-                    && ((before.sqFlags() & IORING_SQ_TASKRUN) != 0 || (e.toSubmit() == 0
-                            && after.cqTail() != before.cqTail()))) {
-                add(Label.DEFER_TASK_WORK);
-            }
             tagCompletions(runner, before, after);
         }
     }
@@ -241,9 +225,6 @@ public final class Coverage {
         List<Cqe> posted = runner.cqes(before.cqTail(), after.cqTail());
         boolean big32 = (runner.ringFlags & IORING_SETUP_CQE32) != 0;
         for (Cqe c : posted) {
-            if ((c.flags() & IORING_CQE_F_SKIP) != 0) {
-                add(Label.SKIP_FILLERS);
-            }
             if ((c.flags() & IORING_CQE_F_32) != 0 || big32) {
                 add(Label.BIG_CQES);
             }
@@ -274,9 +255,6 @@ public final class Coverage {
                 chainFailureSeen = true;
                 add(chainPosition == 0 ? Label.FAILED_CHAIN_AT_0
                         : chainPosition == 1 ? Label.FAILED_CHAIN_AT_1 : Label.FAILED_CHAIN_AT_2_PLUS);
-            }
-            if ((flags & IOSQE_IO_DRAIN) != 0 && res == -Errno.EOPNOTSUPP) {
-                add(Label.DRAIN_REFUSALS);
             }
             if ((flags & IOSQE_CQE_SKIP_SUCCESS) != 0 && res == Integer.MIN_VALUE) {
                 add(Label.SKIP_SUCCESS_SILENCED);

@@ -77,8 +77,8 @@ public final class LockstepRunner implements AutoCloseable {
     }
 
     /**
-     * A runner whose steps are refereed by {@code refereeBackend}, a model: by default (null) the reference itself
-     * when it is the model, else a model with the running kernel's profile beside it. A mutated reference needs
+     * A runner whose steps are refereed by {@code refereeBackend}, if it is a model: by default (null, or not a
+     * model) the reference itself when it is the model, else a model with the running kernel's profile beside it. A mutated reference needs
      * the unmutated model as its referee, or a mutant that makes the model refuse a step would hide itself.
      */
     public LockstepRunner(Backend referenceBackend, Backend subjectBackend, DivergenceCatalogue catalogue,
@@ -97,7 +97,8 @@ public final class LockstepRunner implements AutoCloseable {
         this.referenceBackend = referenceBackend;
         this.reference = new Side(referenceBackend, pipeRead, pipeWrite);
         this.subject = new Side(subjectBackend, pipeRead, pipeWrite);
-        this.refereeSide = refereeBackend != null ? new Side(refereeBackend, pipeRead, pipeWrite)
+        this.refereeSide = refereeBackend != null && refereeBackend.kind() == Backend.Kind.MODEL
+                ? new Side(refereeBackend, pipeRead, pipeWrite)
                 : reference.kernel instanceof ModelIoUring ? reference
                 : new Side(ReferenceBackends.referee(), pipeRead, pipeWrite);
         if (!(refereeSide.kernel instanceof ModelIoUring model)) {
