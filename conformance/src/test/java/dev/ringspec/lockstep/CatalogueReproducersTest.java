@@ -38,14 +38,8 @@ class CatalogueReproducersTest {
         assumeTrue(CPrograms.gccWorks(), "gcc is not installed or cannot build a program here");
     }
 
-    /**
-     * The entries with a replay. An entry found only by the stated invariants, where the model still copies the
-     * kernel and the lockstep has no divergence to replay (resize-drops-sq-array-mapping), has none yet; its
-     * behaviour is pinned by dev.ringspec.invariants.KernelInvariantsTest.
-     */
     static Stream<String> entries() {
-        return DivergenceCatalogue.load().entries().stream().filter(e -> e.replay() != null)
-                .map(DivergenceCatalogue.Entry::id);
+        return DivergenceCatalogue.load().entries().stream().map(DivergenceCatalogue.Entry::id);
     }
 
     @ParameterizedTest(name = "{0}")
