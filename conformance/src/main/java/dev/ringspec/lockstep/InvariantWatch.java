@@ -32,6 +32,8 @@ import java.util.function.Supplier;
  * {@link #takeRun} hands a run's results to the caller, so shrinking and confirmation re-runs are not counted.
  */
 public final class InvariantWatch {
+    /** {@code -Dringspec.invariants=off} skips the checks (to measure what they cost). */
+    static final boolean ENABLED = !"off".equals(System.getProperty("ringspec.invariants"));
     private InvariantChecker reference = new InvariantChecker();
     private InvariantChecker subject = new InvariantChecker();
     private final List<SideViolation> violations = new ArrayList<>();
@@ -55,14 +57,17 @@ public final class InvariantWatch {
     }
 
     /** Checks both sides after {@code op} (the inner step of an {@link Step.OnOtherThread}). */
-    void afterStep(Step op, Ring referenceRing, int referenceResult, int referenceHead, Ring subjectRing,
+    void afterStep(int index, Step op, Ring referenceRing, int referenceResult, int referenceHead, Ring subjectRing,
             int subjectResult, int subjectHead, Supplier<Set<String>> referenceNotes) {
+        if (!ENABLED) {
+            return;
+        }
         RingStep step = ringStep(op);
-        for (Violation v : reference.step(step, RingObservation.capture(referenceRing, referenceResult,
+        for (Violation v : reference.step(index, step, RingObservation.capture(referenceRing, referenceResult,
                 referenceHead))) {
             violations.add(new SideViolation(LockstepRunner.Role.REFERENCE, v, op, referenceNotes.get()));
         }
-        for (Violation v : subject.step(step, RingObservation.capture(subjectRing, subjectResult, subjectHead))) {
+        for (Violation v : subject.step(index, step, RingObservation.capture(subjectRing, subjectResult, subjectHead))) {
             violations.add(new SideViolation(LockstepRunner.Role.SUBJECT, v, op, referenceNotes.get()));
         }
     }

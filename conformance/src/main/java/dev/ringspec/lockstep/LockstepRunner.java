@@ -312,8 +312,8 @@ public final class LockstepRunner implements AutoCloseable {
             execute(reference, step);
         }
         execute(subject, step);
-        invariants.afterStep(step.effective(), reference.ring, reference.result, reference.submitHead, subject.ring,
-                subject.result, subject.submitHead, this::referenceNotes);
+        invariants.afterStep(index, step.effective(), reference.ring, reference.result, reference.submitHead,
+                subject.ring, subject.result, subject.submitHead, this::referenceNotes);
         after = reference.observeCounters();
         if (trace != null) {
             traceLine(index, step);

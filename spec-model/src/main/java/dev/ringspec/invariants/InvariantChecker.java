@@ -31,6 +31,13 @@ public final class InvariantChecker {
         int kernelHead;
         int overflowAtSetup;
         boolean lastPublishedWasSkip;
+        /**
+         * The furthest CQ head the application has published: every slot before it has been released to the kernel
+         * once, and moving the head back does not take it back (the kernel may have counted it free already).
+         */
+        int releasedCqHead;
+        /** The application moved the CQ head back, or beyond the tail: the kernel's view of free space is its own. */
+        boolean cqHeadMisbehaved;
         /** Set when a step's consumed SQEs could not be seen: the request bookkeeping is then incomplete. */
         boolean requestsIncomplete;
         final List<Request> requests = new ArrayList<>();
@@ -44,7 +51,12 @@ public final class InvariantChecker {
 
     /** Checks the step just done; returns the invariants it broke (empty if none). */
     public List<Violation> step(RingStep step, RingObservation after) {
-        int index = stepIndex++;
+        return step(stepIndex, step, after);
+    }
+
+    /** Checks the step just done, numbered {@code index} in the caller's run (refused steps included). */
+    public List<Violation> step(int index, RingStep step, RingObservation after) {
+        stepIndex = index + 1;
         if (step instanceof RingStep.Setup) {
             history.requests.clear();
             history.kernelHeadKnown = after.exists();
@@ -52,6 +64,8 @@ public final class InvariantChecker {
             history.overflowAtSetup = after.cqOverflow();
             history.lastPublishedWasSkip = false;
             history.requestsIncomplete = false;
+            history.releasedCqHead = after.cqHead();
+            history.cqHeadMisbehaved = false;
         }
         StepCheck c = new StepCheck(index, previous, step, after, history);
         c.attribute();
@@ -72,6 +86,13 @@ public final class InvariantChecker {
     }
 
     private void remember(StepCheck c) {
+        if (c.live && !c.step.isSyscall() && (c.after.cqHead() - c.before.cqHead() < 0
+                || c.after.cqDistance() > c.after.cqEntries())) {
+            history.cqHeadMisbehaved = true;
+        }
+        if (c.after.exists() && c.after.cqHead() - history.releasedCqHead > 0) {
+            history.releasedCqHead = c.after.cqHead();
+        }
         if (c.kernelWroteHead) {
             history.kernelHead = c.after.sqHead();
         }

@@ -54,19 +54,21 @@ public enum RingInvariant {
     },
 
     CQ_TAIL_WITHIN_ENTRIES_OF_HEAD(
-            "After the kernel acts, cq.tail is at most cq ring_entries ahead of the head the application left (a u32"
-                    + " distance): the kernel never posts over a CQE the application has not consumed.",
+            "After the kernel acts, cq.tail is at most cq ring_entries ahead of the furthest head the application has"
+                    + " published (a u32 distance): the kernel never posts over a CQE the application has not"
+                    + " released.",
             "commit 74f464e97044 'io_uring: fix CQ overflow condition' (counters are free-running; overwriting"
                     + " unreaped CQEs is the bug); comment atop io_uring/io_uring.c; RS A2 io_cqe_cache_refill") {
         @Override
         void check(StepCheck c) {
-            if (!c.live || !c.step.isSyscall() || !c.cqHeadSane) {
+            if (!c.live || !c.step.isSyscall()) {
                 return;
             }
             c.checked();
-            if (c.after.cqDistance() > c.after.cqEntries()) {
-                c.fail("cq tail " + U32.value(c.after.cqTail()) + " - head " + U32.value(c.after.cqHead()) + " = "
-                        + c.after.cqDistance() + " > cq_entries " + c.after.cqEntries());
+            int ahead = c.after.cqTail() - c.releasedCqHead;
+            if (ahead > c.after.cqEntries()) {
+                c.fail("cq tail " + U32.value(c.after.cqTail()) + " - head " + U32.value(c.releasedCqHead) + " = "
+                        + ahead + " > cq_entries " + c.after.cqEntries());
             }
         }
     },
@@ -199,7 +201,7 @@ public enum RingInvariant {
 
     NEW_CQES_WELL_FORMED(
             "The CQEs a step publishes, read from the old tail to the new, form a well-formed ring: a 32-byte CQE"
-                    + " (F_32) takes two contiguous slots and never wraps, a skip CQE (F_SKIP) stands only in the"
+                    + " (F_32) takes two contiguous slots and never wraps, a skip CQE (F_SKIP) is posted only in the"
                     + " last slot, neither flag appears on a ring without CQE_MIXED.",
             "uapi io_uring.h comments on IORING_CQE_F_32 and IORING_CQE_F_SKIP; io_uring_setup(2)"
                     + " IORING_SETUP_CQE_MIXED; commit 'io_uring: add support for IORING_SETUP_CQE_MIXED' (CQEs must"
@@ -212,6 +214,15 @@ public enum RingInvariant {
             c.checked();
             if (c.published instanceof CqeRead.Malformed m) {
                 c.fail(m.malformation() + " at " + m.detail());
+                return;
+            }
+            int mask = c.after.cqEntries() - 1;
+            for (var cqe : c.published.cqes()) {
+                if (cqe.isSkip() && (cqe.counter() & mask) != mask) {
+                    c.fail("a skip CQE posted in slot " + (cqe.counter() & mask) + " of " + c.after.cqEntries()
+                            + ", not the last");
+                    return;
+                }
             }
         }
     },
@@ -255,7 +266,8 @@ public enum RingInvariant {
     },
 
     PUBLISHED_CQES_STAY(
-            "A CQE the application has not consumed stays exactly as published: the kernel writes only free slots.",
+            "A CQE the application has not consumed stays exactly as published: the kernel writes only slots the"
+                    + " application has released (moving the head back does not take a release back).",
             "comment atop io_uring/io_uring.c (the application owns the entries between head and tail until it"
                     + " moves the head); commit 74f464e97044 'io_uring: fix CQ overflow condition'") {
         @Override
@@ -266,6 +278,9 @@ public enum RingInvariant {
             c.checked();
             int mask = c.before.cqEntries() - 1;
             for (int counter = c.before.cqHead(); counter != c.before.cqTail(); counter++) {
+                if (counter - c.releasedCqHead < 0) {
+                    continue;
+                }
                 Cqe was = c.before.cqSlots().get(counter & mask);
                 Cqe now = c.after.cqSlots().get(counter & mask);
                 if (!was.equals(now)) {
@@ -284,7 +299,7 @@ public enum RingInvariant {
                     + " RS A2 (CQEs are posted, then io_commit_cqring publishes them)") {
         @Override
         void check(StepCheck c) {
-            if (!c.live || c.resized || !c.step.isSyscall() || !c.cqHeadSane) {
+            if (!c.live || c.resized || !c.step.isSyscall() || !c.cqHeadSane || c.history.cqHeadMisbehaved) {
                 return;
             }
             long free = c.before.cqEntries() - c.after.cqDistance();
@@ -352,21 +367,25 @@ public enum RingInvariant {
 
     NO_CQE_OVERTAKES_OVERFLOW(
             "While CQEs wait on the overflow list, no later completion is published ahead of them (checked where"
-                    + " every earlier completion is known to be on the list: rings without DEFER_TASKRUN).",
+                    + " every earlier completion is known to be on the list, rings without DEFER_TASKRUN, and the"
+                    + " application has only ever consumed CQEs).",
             "commit aa1df3a360a0 'io_uring: fix CQE reordering' (overflow must not reorder CQEs);"
                     + " io_uring_queue_init(3) (the CQ ring overflow state); RS A2 item 1, Appendix A 7") {
         @Override
         void check(StepCheck c) {
             if (c.history.requestsIncomplete || !c.live || c.before.has(IORING_SETUP_DEFER_TASKRUN)
-                    || (c.before.sqFlags() & IORING_SQ_CQ_OVERFLOW) == 0 || c.owedBefore.isEmpty()) {
+                    || (c.before.sqFlags() & IORING_SQ_CQ_OVERFLOW) == 0 || c.owedBefore.isEmpty()
+                    || !c.cqHeadSane || c.history.cqHeadMisbehaved) {
                 return;
             }
             c.checked();
-            boolean newOnePublished = c.matches.stream()
-                    .anyMatch(m -> m.request() != null && m.request().submittedStep == c.index);
+            Match overtaking = c.matches.stream()
+                    .filter(m -> m.request() != null && m.request().submittedStep == c.index).findFirst()
+                    .orElse(null);
             List<Request> stillOwed = c.owedBefore.stream().filter(r -> !r.posted).toList();
-            if (newOnePublished && !stillOwed.isEmpty()) {
-                c.fail("a completion of this step was published while " + stillOwed + " still waited");
+            if (overtaking != null && !stillOwed.isEmpty()) {
+                c.fail(overtaking.cqe().cqe() + " of this step was published at "
+                        + U32.value(overtaking.cqe().counter()) + " while " + stillOwed + " still waited");
             }
         }
     },
@@ -488,8 +507,12 @@ public enum RingInvariant {
                     return;
                 }
             }
-            if (b.cqes() instanceof CqeRead.WellFormed && a.cqes() instanceof CqeRead.Malformed m) {
-                c.fail("the resized ring is malformed: " + m.malformation() + " at " + m.detail());
+            for (var cqe : b.cqes().cqes()) {
+                if (cqe.slotCount() == 2 && (cqe.counter() & newMask) == newMask) {
+                    c.fail("the 32-byte CQE " + cqe.cqe() + " at " + U32.value(cqe.counter())
+                            + " now wraps the last slot of the new ring");
+                    return;
+                }
             }
         }
     },

@@ -36,6 +36,8 @@ public final class StepCheck {
     final boolean resized;
     /** Whether the application left the CQ head where the protocol allows: at most cq_entries behind the tail. */
     final boolean cqHeadSane;
+    /** The furthest CQ head the application has published before this step. */
+    final int releasedCqHead;
     /** The kernel's own SQ head before the step ({@code cached_sq_head}), if known. */
     final boolean kernelHeadKnown;
     final int kernelHeadBefore;
@@ -74,6 +76,7 @@ public final class StepCheck {
         this.resized = live && step instanceof RingStep.Register(int opcode)
                 && opcode == IORING_REGISTER_RESIZE_RINGS && after.result() >= 0;
         this.cqHeadSane = before.exists() && before.cqDistance() <= before.cqEntries();
+        this.releasedCqHead = history.releasedCqHead;
         this.kernelHeadKnown = live && history.kernelHeadKnown;
         this.kernelHeadBefore = history.kernelHead;
         boolean enter = step instanceof RingStep.Enter;

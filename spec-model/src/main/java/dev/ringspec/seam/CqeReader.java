@@ -21,8 +21,10 @@ import java.util.List;
  *     {@code cq_entries - (tail - head)});</li>
  * <li>on a {@code CQE32} ring every slot is 32 bytes and every CQE takes one slot; {@code F_32} is never set;</li>
  * <li>on a {@code CQE_MIXED} ring slots are 16 bytes; a CQE with {@code F_32} takes two consecutive slots and never
- *     wraps, so it cannot start in the last slot; a skip CQE ({@code F_SKIP}) is a one-slot filler that exists
- *     only to fill the last slot before a 32-byte CQE that would otherwise wrap;</li>
+ *     wraps, so it cannot start in the last slot; a skip CQE ({@code F_SKIP}) is a one-slot filler. The kernel
+ *     posts one only in the last slot, before a 32-byte CQE that would otherwise wrap, but a resize copies it to
+ *     whatever slot its counter has in the new ring, so an application consumes it as one slot wherever it
+ *     stands (the invariants judge where a new one is posted);</li>
  * <li>on a ring without {@code CQE_MIXED} neither flag has a meaning, and neither may appear.</li>
  * </ul>
  * A ring that breaks one of them is <em>malformed</em>: the reader stops there and says why, with what it read
@@ -43,8 +45,6 @@ public final class CqeReader {
         BIG_FLAG_ON_UNMIXED_RING,
         /** {@code F_SKIP} on a ring that is not {@code CQE_MIXED}. */
         SKIP_ON_UNMIXED_RING,
-        /** A skip CQE anywhere but the last slot: nothing could need filling there. */
-        SKIP_OUTSIDE_LAST_SLOT,
         /** A CQE with both {@code F_SKIP} and {@code F_32}: a filler is one 16-byte slot. */
         SKIP_WITH_BIG_FLAG;
 
@@ -180,8 +180,7 @@ public final class CqeReader {
             if (big) {
                 return Malformation.SKIP_WITH_BIG_FLAG.code();
             }
-            // uapi io_uring.h: a skip CQE fills "a single small CQE worth of space left before wrapping"
-            return index == shape.mask() ? 1 : Malformation.SKIP_OUTSIDE_LAST_SLOT.code();
+            return 1;
         }
         if (big) {
             // io_uring_setup(2) CQE_MIXED: a 32-byte CQE never wraps; the kernel posts a skip CQE first instead

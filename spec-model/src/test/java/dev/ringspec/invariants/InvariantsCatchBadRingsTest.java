@@ -40,7 +40,7 @@ class InvariantsCatchBadRingsTest {
     }
 
     private static PendingSqe nop(int counter, long userData, int sqeFlags) {
-        return new PendingSqe(counter, counter, 0, sqeFlags, userData, 0, 0, 0, 0, 0, 0, 0, 0);
+        return new PendingSqe(counter, counter & 1, 0, sqeFlags, userData, 0, 0, 0, 0, 0, 0, 0, 0);
     }
 
     private static Cqe cqe(long userData, int res) {
@@ -134,6 +134,54 @@ class InvariantsCatchBadRingsTest {
         step(APP_CQ_HEAD, b.build());
         step(enter(0), b.slot(3, new Cqe(9, 0, IORING_CQE_F_32, 0, 0)).cq(3, 5).build());
         assertBroken(RingInvariant.NEW_CQES_WELL_FORMED);
+    }
+
+    @Test
+    void skipCqePostedOutsideTheLastSlotBreaksWellFormedness() {
+        RingObservation.Builder b = publish(4, 4, IORING_SETUP_CQE_MIXED);
+        step(enter(0), b.slot(0, new Cqe(0, 0, IORING_CQE_F_SKIP, 0, 0)).cq(0, 1).build());
+        assertBroken(RingInvariant.NEW_CQES_WELL_FORMED);
+    }
+
+    @Test
+    void kernelReusingASlotTheApplicationReleasedThenTookBackBreaksNothing() {
+        RingObservation.Builder b = publish(4, 4, 0, nop(0, 1, 0), nop(1, 2, 0));
+        step(enter(2), b.result(2).sq(2, 2).pendingSqes(List.of()).slot(0, cqe(1, 0)).slot(1, cqe(2, 0)).cq(0, 2)
+                .build());
+        step(APP_CQ_HEAD, b.result(0).cq(2, 2).build());
+        step(APP_CQ_HEAD, b.cq(0, 2).build());
+        step(APP_SQ_TAIL, b.sq(2, 3).pendingSqes(List.of(nop(2, 3, 0))).build());
+        step(enter(1), b.result(1).sq(3, 3).pendingSqes(List.of()).slot(2, cqe(3, 0)).cq(0, 3).build());
+        step(APP_SQ_TAIL, b.result(0).sq(3, 4).pendingSqes(List.of(nop(3, 4, 0))).build());
+        step(enter(1), b.result(1).sq(4, 4).pendingSqes(List.of()).slot(3, cqe(4, 0)).cq(0, 4).build());
+        step(APP_SQ_TAIL, b.result(0).sq(4, 5).pendingSqes(List.of(nop(4, 5, 0))).build());
+        step(enter(1), b.result(1).sq(5, 5).pendingSqes(List.of()).slot(0, cqe(5, 0)).cq(0, 5).build());
+        assertThat(violations).isEmpty();
+    }
+
+    @Test
+    void kernelOverwritingAnUnreleasedCqeBreaksTheDistance() {
+        RingObservation.Builder b = publish(4, 4, 0, nop(0, 1, 0), nop(1, 2, 0));
+        step(enter(2), b.result(2).sq(2, 2).pendingSqes(List.of()).slot(0, cqe(1, 0)).slot(1, cqe(2, 0)).cq(0, 2)
+                .build());
+        step(APP_SQ_TAIL, b.result(0).sq(2, 5).pendingSqes(List.of(nop(2, 3, 0), nop(3, 4, 0), nop(4, 5, 0)))
+                .build());
+        step(enter(3), b.result(3).sq(5, 5).pendingSqes(List.of()).slot(2, cqe(3, 0)).slot(3, cqe(4, 0))
+                .slot(0, cqe(5, 0)).cq(0, 5).build());
+        assertBroken(RingInvariant.CQ_TAIL_WITHIN_ENTRIES_OF_HEAD);
+        assertBroken(RingInvariant.PUBLISHED_CQES_STAY);
+    }
+
+    @Test
+    void resizeThatLeavesABigCqeInTheLastSlotBreaksResizeCqes() {
+        RingObservation.Builder b = publish(4, 8, IORING_SETUP_CQE_MIXED);
+        b.cq(3, 3);
+        step(APP_CQ_HEAD, b.build());
+        step(enter(0), b.post(3, new Cqe(9, 0, IORING_CQE_F_32, 1, 2)).cq(3, 5).build());
+        RingObservation resized = empty(4, 4, IORING_SETUP_CQE_MIXED).slot(3, new Cqe(9, 0, IORING_CQE_F_32, 0, 0))
+                .slot(0, new Cqe(1, 2, 0, 0, 0)).cq(3, 5).build();
+        step(new RingStep.Register(IORING_REGISTER_RESIZE_RINGS), resized);
+        assertBroken(RingInvariant.RESIZE_KEEPS_PENDING_CQES);
     }
 
     @Test

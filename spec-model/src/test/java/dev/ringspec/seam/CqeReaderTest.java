@@ -98,9 +98,11 @@ class CqeReaderTest {
     }
 
     @Test
-    void skipCqeOutsideTheLastSlotIsMalformed() {
-        RingObservation o = mixed(4).post(1, SKIP).cq(1, 2).build();
-        assertThat(malformation(o)).isEqualTo(Malformation.SKIP_OUTSIDE_LAST_SLOT);
+    void skipCqeThatAResizeMovedOffTheLastSlotReadsAsOneSlot() {
+        RingObservation o = mixed(8).post(1, SKIP).post(2, new Cqe(9, 0, IORING_CQE_F_32, 1, 2)).cq(1, 4).build();
+        CqeRead read = o.cqes();
+        assertThat(read).isInstanceOf(CqeRead.WellFormed.class);
+        assertThat(read.cqes()).extracting(VisibleCqe::slotCount).containsExactly(1, 2);
     }
 
     @Test

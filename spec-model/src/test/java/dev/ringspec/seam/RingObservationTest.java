@@ -1,7 +1,6 @@
 package dev.ringspec.seam;
 
 import static dev.ringspec.uapi.IoUring.IORING_CQE_F_32;
-import static dev.ringspec.uapi.IoUring.IORING_CQE_F_SKIP;
 import static dev.ringspec.uapi.IoUring.IORING_NOP_CQE32;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE_MIXED;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -88,8 +87,8 @@ class RingObservationTest {
     @Test
     void renderingNamesAMalformedRing() {
         RingObservation o = RingObservation.Builder.emptyRing(4, 4, IORING_SETUP_CQE_MIXED)
-                .slot(0, new Cqe(0, 0, IORING_CQE_F_SKIP, 0, 0)).cq(0, 1).build();
-        assertThat(o.lines()).anySatisfy(l -> assertThat(l).startsWith("Malformed:").contains("SKIP_OUTSIDE_LAST_SLOT"));
+                .slot(3, new Cqe(7, 0, IORING_CQE_F_32, 0, 0)).cq(3, 5).build();
+        assertThat(o.lines()).anySatisfy(l -> assertThat(l).startsWith("Malformed:").contains("BIG_CQE_IN_LAST_SLOT"));
     }
 
     @Test
