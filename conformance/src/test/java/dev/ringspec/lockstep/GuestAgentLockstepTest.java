@@ -56,7 +56,8 @@ class GuestAgentLockstepTest {
         double seconds = (System.nanoTime() - start) / 1e9;
         System.out.printf("native runner vs guest backend (native agent): %d steps in %.2f s (%.0f steps/s)%n",
                 steps, seconds, steps / seconds);
-        assertThat(steps).isGreaterThan(runs * 190);
+        // A run ends at the first step the referee refuses (an io-wq handoff, a wait that could never end).
+        assertThat(steps).isGreaterThan(runs * 120);
         assertThat(coverage.count(Coverage.Label.CQ_WRAPS)).isPositive();
         assertThat(coverage.count(Coverage.Label.OVERFLOW_ENTERED)).isPositive();
         assertThat(coverage.count(Coverage.Label.DROPPED_SQES)).isPositive();
