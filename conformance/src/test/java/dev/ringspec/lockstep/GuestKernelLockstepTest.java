@@ -63,7 +63,7 @@ class GuestKernelLockstepTest {
                 steps += outcome.steps().size();
             }
         }
-        assertThat(steps).isGreaterThan(runs * 190);
+        assertThat(steps).isGreaterThan(runs * 120);
     }
 
     @Test
