@@ -3,11 +3,11 @@ package dev.ringspec.lockstep;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.abort;
 
-import dev.ringspec.seam.Backend;
 import dev.ringspec.capabilities.CapabilityProbe;
 import dev.ringspec.capabilities.KernelCapabilities;
 import dev.ringspec.guest.GuestKernel;
 import dev.ringspec.guest.GuestUnavailableException;
+import dev.ringspec.seam.Backend;
 import dev.ringspec.seam.UserMemory;
 import java.util.Map;
 import java.util.TreeMap;
@@ -52,7 +52,9 @@ class GuestKernelLockstepTest {
         Backend b = Backend.kernel("guest B", guest::backend);
         long runs = Long.getLong("lockstep.guestRuns", 20);
         long steps = 0;
-        try (LockstepRunner runner = new LockstepRunner(a, b)) {
+        // Refereed by the model with the guest kernel's own profile, not this machine's.
+        Backend referee = ReferenceBackends.reference(CapabilityProbe.probe(guest.backend(memory), memory));
+        try (LockstepRunner runner = new LockstepRunner(a, b, DivergenceCatalogue.load(), referee)) {
             for (long seed = 1; seed <= runs; seed++) {
                 LockstepRunner.Outcome outcome = runner.generate(new Generator(seed), 200, new Coverage());
                 if (outcome.diverged()) {
