@@ -46,10 +46,12 @@ final class CqeCache {
     /** Whether a CQE was posted where Linux 6.18 would have written it through its stale cached range. */
     private boolean kernelUsesStaleCqeCache;
     private final boolean queuedSigned;
+    private final RingLayout layout;
 
     CqeCache(KernelProfile profile, RuleSink rules, Set<Mutant> mutants) {
         this.rules = rules;
         this.queuedSigned = profile.cqQueuedSigned();
+        this.layout = profile.ringLayout();
         this.mCqe32AdvancesTailByOne = mutants.contains(Mutant.CQE32_ADVANCES_TAIL_BY_ONE);
         this.mNoSkipFiller = mutants.contains(Mutant.NO_SKIP_FILLER);
         this.mSkipFillerWrongFields = mutants.contains(Mutant.SKIP_FILLER_WRONG_FIELDS);
@@ -93,7 +95,7 @@ final class CqeCache {
 
     /** {@code __io_cqring_events}: CQEs posted and not yet consumed, by the kernel's own tail. */
     int queued() {
-        return cachedCqTail - readOnce(rings, RingGeometry.CQ_HEAD);
+        return cachedCqTail - readOnce(rings, layout.cqHead());
     }
 
     /**
@@ -111,11 +113,11 @@ final class CqeCache {
 
     /** {@code __io_cqring_events_user}: what the application can see, {@code cq.tail - cq.head}. */
     int userEvents() {
-        return readOnce(rings, RingGeometry.CQ_TAIL) - readOnce(rings, RingGeometry.CQ_HEAD);
+        return readOnce(rings, layout.cqTail()) - readOnce(rings, layout.cqHead());
     }
 
     boolean userRingEmpty() {
-        return readOnce(rings, RingGeometry.CQ_HEAD) == readOnce(rings, RingGeometry.CQ_TAIL);
+        return readOnce(rings, layout.cqHead()) == readOnce(rings, layout.cqTail());
     }
 
     /**
@@ -212,7 +214,7 @@ final class CqeCache {
 
     /** Writes a CQE into {@code slot}; {@code big} writes the 16 extra bytes of a 32-byte one. */
     void writeCqe(int slot, long userData, int res, int cqeFlags, long big0, long big1, boolean big) {
-        long at = RingGeometry.CQES + (long) slot * cqeSizeBytes;
+        long at = layout.cqes() + (long) slot * cqeSizeBytes;
         MemorySegment r = rings;
         r.set(LONG, at, userData);
         // res (bytes 8-11) and flags (bytes 12-15) in one little-endian word
@@ -225,7 +227,7 @@ final class CqeCache {
 
     /** {@code io_commit_cqring}: publish the tail. */
     void commitCqring() {
-        storeRelease(rings, RingGeometry.CQ_TAIL, cachedCqTail); // pairs with the application's loadAcquireTail
+        storeRelease(rings, layout.cqTail(), cachedCqTail); // pairs with the application's loadAcquireTail
     }
 
     /**

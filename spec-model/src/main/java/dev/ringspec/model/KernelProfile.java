@@ -101,7 +101,9 @@ public final class KernelProfile {
      * {@code rw_flags} word (nop.c, {@code io_nop_prep}); task work runs newest first and local work runs until
      * the list stays empty (io_uring.c, {@code handle_tw_list}, {@code __io_run_local_work}); register runs the
      * task's work first and compares the raw opcode with {@code REGISTER_LAST} ({@code io_uring_register});
-     * PROBE checks every slot the caller passed ({@code io_probe}).
+     * PROBE checks every slot the caller passed ({@code io_probe}); sq.head, sq.tail, cq.head and cq.tail sit on
+     * cache lines of their own (include/linux/io_uring_types.h, {@code struct io_uring}); a request failed at init
+     * posts its CQE at once ({@code io_queue_sqe_fallback}, {@code io_req_complete_failed}); both found by lockstep.
      */
     public static final KernelProfile LINUX_6_1 = LINUX_6_12.toBuilder().version("6.1")
             .opLast(49)
@@ -115,6 +117,8 @@ public final class KernelProfile {
             .registerRunsTaskWork(true)
             .registeredRingBit(false)
             .probeChecksAllSlots(true)
+            .ringLayout(RingLayout.CACHELINE_HEADS)
+            .failedFallbackPostsAtOnce(true)
             .build();
 
     /** How {@code __io_run_local_work} takes DEFER_TASKRUN local work and where a run stops. */
@@ -158,6 +162,8 @@ public final class KernelProfile {
     private final long bufferMaxBytes;
     private final int bufferTooBigErrno;
     private final boolean cqQueuedSigned;
+    private final RingLayout ringLayout;
+    private final boolean failedFallbackPostsAtOnce;
     private final List<OpDef> opcodes;
 
     private KernelProfile(Builder b) {
@@ -190,6 +196,8 @@ public final class KernelProfile {
         this.bufferMaxBytes = b.bufferMaxBytes;
         this.bufferTooBigErrno = b.bufferTooBigErrno;
         this.cqQueuedSigned = b.cqQueuedSigned;
+        this.ringLayout = b.ringLayout;
+        this.failedFallbackPostsAtOnce = b.failedFallbackPostsAtOnce;
         this.opcodes = List.copyOf(b.opcodes);
         for (OpDef def : opcodes) {
             if (def.opcode() >= opLast) {
@@ -233,6 +241,8 @@ public final class KernelProfile {
         b.bufferMaxBytes = bufferMaxBytes;
         b.bufferTooBigErrno = bufferTooBigErrno;
         b.cqQueuedSigned = cqQueuedSigned;
+        b.ringLayout = ringLayout;
+        b.failedFallbackPostsAtOnce = failedFallbackPostsAtOnce;
         b.opcodes.addAll(opcodes);
         return b;
     }
@@ -367,6 +377,16 @@ public final class KernelProfile {
         return cqQueuedSigned;
     }
 
+    /** Where the fields of {@code struct io_rings} are: packed from 6.12 at the latest, heads and tails on cache lines of their own in 6.1. */
+    RingLayout ringLayout() {
+        return ringLayout;
+    }
+
+    /** A request failed at init posts its CQE at once ({@code io_req_complete_failed}, 6.1), not with the batch. */
+    public boolean failedFallbackPostsAtOnce() {
+        return failedFallbackPostsAtOnce;
+    }
+
     /** Opcode table entries beyond the model's own (NOP, NOP128), each replacing the entry of its opcode. */
     public List<OpDef> opcodes() {
         return opcodes;
@@ -449,6 +469,8 @@ public final class KernelProfile {
         private long bufferMaxBytes = 1L << 30;
         private int bufferTooBigErrno = EFAULT;
         private boolean cqQueuedSigned;
+        private RingLayout ringLayout = RingLayout.PACKED;
+        private boolean failedFallbackPostsAtOnce;
         private final List<OpDef> opcodes = new ArrayList<>();
 
         private Builder() {
@@ -581,6 +603,16 @@ public final class KernelProfile {
 
         public Builder cqQueuedSigned(boolean value) {
             this.cqQueuedSigned = value;
+            return this;
+        }
+
+        Builder ringLayout(RingLayout value) {
+            this.ringLayout = value;
+            return this;
+        }
+
+        public Builder failedFallbackPostsAtOnce(boolean value) {
+            this.failedFallbackPostsAtOnce = value;
             return this;
         }
 

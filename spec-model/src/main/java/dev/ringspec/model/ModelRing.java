@@ -57,9 +57,9 @@ final class ModelRing implements Ring {
         this.submitter = submitter;
         Set<Mutant> mutants = kernel.mutants();
         this.rules = new RuleSink(fd, kernel.ruleListener());
-        this.sq = new SqRing(flags, rules, mutants);
+        this.sq = new SqRing(flags, profile.ringLayout(), rules, mutants);
         this.cq = new CqeCache(profile, rules, mutants);
-        this.overflow = new OverflowList(flags, fd, rules, cq, mutants);
+        this.overflow = new OverflowList(flags, profile.ringLayout(), fd, rules, cq, mutants);
         this.taskWork = new TaskWork(flags, profile, rules, mutants);
         this.links = new Links(rules, taskWork);
         ReqCache reqs = new ReqCache();
@@ -224,9 +224,9 @@ final class ModelRing implements Ring {
         sq.startAt(counter);
         cq.startAt(counter);
         MemorySegment rings = regions.rings();
-        storeRelease(rings, RingGeometry.SQ_HEAD, counter);
-        storeRelease(rings, RingGeometry.SQ_TAIL, counter);
-        storeRelease(rings, RingGeometry.CQ_HEAD, counter);
-        storeRelease(rings, RingGeometry.CQ_TAIL, counter);
+        storeRelease(rings, profile.ringLayout().sqHead(), counter);
+        storeRelease(rings, profile.ringLayout().sqTail(), counter);
+        storeRelease(rings, profile.ringLayout().cqHead(), counter);
+        storeRelease(rings, profile.ringLayout().cqTail(), counter);
     }
 }

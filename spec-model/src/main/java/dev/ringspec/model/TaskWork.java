@@ -33,6 +33,7 @@ final class TaskWork {
     private final int flags;
     private final KernelProfile.LocalWork localWork;
     private final boolean lifo;
+    private final RingLayout layout;
     private final RuleSink rules;
     private final boolean mLocalTaskWorkUncapped;
     private Runner runner;
@@ -50,6 +51,7 @@ final class TaskWork {
         this.flags = flags;
         this.localWork = profile.localWork();
         this.lifo = profile.taskWorkLifo();
+        this.layout = profile.ringLayout();
         this.rules = rules;
         this.mLocalTaskWorkUncapped = mutants.contains(Mutant.LOCAL_TASK_WORK_UNCAPPED);
     }
@@ -73,7 +75,7 @@ final class TaskWork {
         if ((flags & IORING_SETUP_TASKRUN_FLAG) != 0) {
             // io_req_task_work_add: a TASKRUN_FLAG ring raises IORING_SQ_TASKRUN for the application
             rules.fire(Rules.TW_ADD_SETS_TASKRUN, req.userData());
-            Regions.orSqFlags(rings, IORING_SQ_TASKRUN);
+            Regions.orSqFlags(layout, rings, IORING_SQ_TASKRUN);
         }
     }
 
@@ -163,7 +165,7 @@ final class TaskWork {
             rules.fire(Rules.TCTX_TASK_WORK_RUN, twCount);
             runPass();
             if ((flags & IORING_SETUP_TASKRUN_FLAG) != 0) {
-                Regions.andNotSqFlags(rings, IORING_SQ_TASKRUN);
+                Regions.andNotSqFlags(layout, rings, IORING_SQ_TASKRUN);
             }
             runner.flushCompletions();
             takeRemote();
@@ -200,7 +202,7 @@ final class TaskWork {
             return;
         }
         if ((flags & IORING_SETUP_TASKRUN_FLAG) != 0) {
-            Regions.andNotSqFlags(rings, IORING_SQ_TASKRUN);
+            Regions.andNotSqFlags(layout, rings, IORING_SQ_TASKRUN);
         }
         int ret = 0;
         if (localWork == KernelProfile.LocalWork.LIVE_FIFO) {
@@ -257,7 +259,7 @@ final class TaskWork {
         while (twCount != 0) {
             runPass();
             if (first && (flags & IORING_SETUP_TASKRUN_FLAG) != 0) {
-                Regions.andNotSqFlags(rings, IORING_SQ_TASKRUN);
+                Regions.andNotSqFlags(layout, rings, IORING_SQ_TASKRUN);
             }
             first = false;
             takeRemote();
@@ -286,7 +288,7 @@ final class TaskWork {
         // io_run_local_work_continue: work left over after IO_LOCAL_TW_DEFAULT_MAX raises IORING_SQ_TASKRUN again
         rules.fire(Rules.LOCAL_WORK_CAPPED, twCount);
         if ((flags & IORING_SETUP_TASKRUN_FLAG) != 0) {
-            Regions.orSqFlags(rings, IORING_SQ_TASKRUN);
+            Regions.orSqFlags(layout, rings, IORING_SQ_TASKRUN);
         }
         return false;
     }

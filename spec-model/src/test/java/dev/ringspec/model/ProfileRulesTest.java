@@ -15,6 +15,7 @@ import static dev.ringspec.uapi.IoUring.IORING_REGISTER_PROBE;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_QUERY;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_RESIZE_RINGS;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_USE_REGISTERED_RING;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE32;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQSIZE;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_NO_SQARRAY;
@@ -335,5 +336,38 @@ class ProfileRulesTest {
             assertThat(f.model.setup(4, p).result()).isNotNegative();
             assertThat(p.get(JAVA_INT, array)).isEqualTo(0x12345678);
         }
+    }
+
+    @Test
+    void ringsOf61KeepHeadsAndTailsOnCacheLinesOfTheirOwn() {
+        // what 6.1.192 wrote back for setup(2, CQE32) in QEMU: sq_off.tail 0x40, cq_off.head 0x80, cq_off.cqes
+        // 0x140, sq_off.array 0x300 (the CQE32 doubling covers the header)
+        try (ModelFixture f = ModelFixture.of(KernelProfile.LINUX_6_1)) {
+            f.setup(2, IORING_SETUP_CQE32);
+            assertThat(f.ring.params().sqOff().tail()).isEqualTo(0x40);
+            assertThat(f.ring.params().cqOff().head()).isEqualTo(0x80);
+            assertThat(f.ring.params().cqOff().cqes()).isEqualTo(0x140);
+            assertThat(f.ring.params().sqOff().array()).isEqualTo(0x300);
+            f.nop(5);
+            assertThat(f.submit()).isEqualTo(1);
+            assertThat(f.userDatas(f.reapAll())).containsExactly(5L);
+        }
+    }
+
+    private static List<Long> goodThenUnknownOpcode(KernelProfile profile) {
+        try (ModelFixture f = ModelFixture.of(profile).setup(2, 0)) {
+            f.nop(1);
+            long at = f.nop(2);
+            dev.ringspec.seam.Sqe.opcode(f.driver.sqes(), at, 200);
+            assertThat(f.submit()).isEqualTo(2);
+            return f.userDatas(f.reapAll());
+        }
+    }
+
+    @Test
+    void initFailureOf61PostsBeforeTheBatch() {
+        // lockstep against 6.1.192 (seed 1): io_req_complete_failed posts at once; 6.18 defers it to the batch
+        assertThat(goodThenUnknownOpcode(KernelProfile.LINUX_6_1)).containsExactly(2L, 1L);
+        assertThat(goodThenUnknownOpcode(KernelProfile.LINUX_6_18)).containsExactly(1L, 2L);
     }
 }
