@@ -67,12 +67,17 @@ final class TaskWork {
     /** {@code io_req_task_work_add}: queue, and raise IORING_SQ_TASKRUN on a TASKRUN_FLAG ring. */
     void add(Req req, int action) {
         req.twAction(action);
+        // 7.2+: the mpscq marks IORING_SQ_TASKRUN only for a push onto an empty queue (7.2.13 tw.c,
+        // io_req_local_work_add and io_req_normal_work_add: mpscq_push returns whether it was empty); a run no
+        // longer empties the queue before it starts, so work queued behind pending work leaves the flag as the
+        // run cleared it (found by lockstep on 7.2.13: seed 264)
+        boolean mark = localWork != KernelProfile.LocalWork.LIVE_FIFO || twCount == 0;
         if (twCount == tw.length) {
             tw = ReqCache.grow(tw, twHead, twCount);
             twHead = 0;
         }
         tw[(twHead + twCount++) & (tw.length - 1)] = req;
-        if ((flags & IORING_SETUP_TASKRUN_FLAG) != 0) {
+        if ((flags & IORING_SETUP_TASKRUN_FLAG) != 0 && mark) {
             // io_req_task_work_add: a TASKRUN_FLAG ring raises IORING_SQ_TASKRUN for the application
             rules.fire(Rules.TW_ADD_SETS_TASKRUN, req.userData());
             Regions.orSqFlags(layout, rings, IORING_SQ_TASKRUN);

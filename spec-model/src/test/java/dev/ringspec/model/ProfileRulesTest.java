@@ -20,6 +20,8 @@ import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQSIZE;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_NO_SQARRAY;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_TASKRUN_FLAG;
+import static dev.ringspec.uapi.IoUring.IORING_SQ_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IORING_SQ_CQ_OVERFLOW;
 import static dev.ringspec.uapi.IoUring.IOSQE_IO_LINK;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -369,5 +371,26 @@ class ProfileRulesTest {
         // lockstep against 6.1.192 (seed 1): io_req_complete_failed posts at once; 6.18 defers it to the batch
         assertThat(goodThenUnknownOpcode(KernelProfile.LINUX_6_1)).containsExactly(2L, 1L);
         assertThat(goodThenUnknownOpcode(KernelProfile.LINUX_6_18)).containsExactly(1L, 2L);
+    }
+
+    /** Two chains A->B with B a NOP_TW, the second submitted with GETEVENTS: is TASKRUN left raised? */
+    private static int taskrunAfterQueuedBehindPendingWork(KernelProfile profile) {
+        try (ModelFixture f = ModelFixture.of(profile).setup(8, IORING_SETUP_SINGLE_ISSUER
+                | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG, 0)) {
+            for (int i = 0; i < 2; i++) {
+                f.nop(1, IOSQE_IO_LINK);
+                long at = f.nop(2);
+                dev.ringspec.seam.Sqe.opFlags(f.driver.sqes(), at, IORING_NOP_TW);
+                assertThat(f.submit(0, i == 1 ? IORING_ENTER_GETEVENTS : 0)).isEqualTo(2);
+            }
+            assertThat(f.reapAll()).hasSize(4);
+            return f.sqFlags() & IORING_SQ_TASKRUN;
+        }
+    }
+
+    @Test
+    void taskrunIsRaisedOnlyForWorkQueuedOnAnEmptyQueueFrom72() {
+        // lockstep on 7.2.13 (seed 264): completions queued behind pending work during the run leave TASKRUN clear
+        assertThat(taskrunAfterQueuedBehindPendingWork(KernelProfile.LINUX_7_2)).isZero();
     }
 }
