@@ -67,6 +67,23 @@ final class Completion {
         completeDefer(req);
     }
 
+    /**
+     * {@code io_req_complete_failed} as 6.1 has it: {@code io_req_complete_post} fills the CQE and commits the
+     * tail at once, then queues the successor (failing the chain) and frees the request.
+     */
+    void reqCompleteFailed(Req req, int res) {
+        reqSetFail(req);
+        req.setRes(res, 0);
+        if (!req.has(IOSQE_CQE_SKIP_SUCCESS)) {
+            fillCqeReq(req);
+        }
+        cq.commitCqring();
+        if (req.has(REQ_F_LINK_FLAGS)) {
+            links.queueNext(req);
+        }
+        reqs.free(req);
+    }
+
     /** {@code io_req_complete_defer}: into the batch's completions, posted at the next flush. */
     void completeDefer(Req req) {
         if (complCount == compl.length) {

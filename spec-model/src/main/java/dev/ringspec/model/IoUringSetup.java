@@ -97,10 +97,11 @@ final class IoUringSetup {
             arena.close();
             return failed(result);
         }
-        writeParams(p, flags, sizing.sqEntries(), sizing.cqEntries(), true);
+        writeParams(profile.ringLayout(), p, flags, sizing.sqEntries(), sizing.cqEntries(), true);
         p.set(JAVA_INT, IoUringParams.FEATURES_OFFSET, profile.features());
-        RingParams answer = RingParams.read(p);
-        initHeader(regions[0], sizing.sqEntries(), sizing.cqEntries());
+        RingParams answer = RingParams.read(p).withSqArray((int) profile.ringLayout().sqArrayOffset(flags,
+                sizing.cqEntries()));
+        initHeader(profile.ringLayout(), regions[0], sizing.sqEntries(), sizing.cqEntries());
         // io_uring_create: a SINGLE_ISSUER ring belongs to its creator, unless R_DISABLED defers it to the enabler
         IoUringTask owner = (flags & IORING_SETUP_SINGLE_ISSUER) != 0 && (flags & IORING_SETUP_R_DISABLED) == 0
                 ? new IoUringTask(Thread.currentThread()) : null;
@@ -216,7 +217,7 @@ final class IoUringSetup {
      */
     int allocateScqUrings(Arena arena, MemorySegment p, int flags, int sqEntries, int cqEntries,
             MemorySegment[] out) {
-        long ringsBytes = RingGeometry.ringsSizeBytes(flags, sqEntries, cqEntries);
+        long ringsBytes = profile.ringLayout().ringsSizeBytes(flags, sqEntries, cqEntries);
         long sqesBytes = (long) sqEntries * ((flags & IORING_SETUP_SQE128) != 0 ? 128 : 64);
         if ((flags & IORING_SETUP_NO_MMAP) != 0) {
             long ringsAddr = p.get(JAVA_LONG, IoUringParams.CQ_OFF_OFFSET + IoCqringOffsets.USER_ADDR_OFFSET);
@@ -248,39 +249,43 @@ final class IoUringSetup {
         return 0;
     }
 
-    static void initHeader(MemorySegment rings, int sqEntries, int cqEntries) {
-        writeOnce(rings, RingGeometry.SQ_RING_MASK, sqEntries - 1);
-        writeOnce(rings, RingGeometry.CQ_RING_MASK, cqEntries - 1);
-        writeOnce(rings, RingGeometry.SQ_RING_ENTRIES, sqEntries);
-        writeOnce(rings, RingGeometry.CQ_RING_ENTRIES, cqEntries);
+    static void initHeader(RingLayout layout, MemorySegment rings, int sqEntries, int cqEntries) {
+        writeOnce(rings, layout.sqRingMask(), sqEntries - 1);
+        writeOnce(rings, layout.cqRingMask(), cqEntries - 1);
+        writeOnce(rings, layout.sqRingEntries(), sqEntries);
+        writeOnce(rings, layout.cqRingEntries(), cqEntries);
     }
 
     /**
      * {@code io_uring_fill_params}' answer: entries and the offsets of {@code struct io_rings}; {@code user_addr}
-     * zeroed unless NO_MMAP. {@code sq_off.array} only when {@code writeArray} (a 6.18 resize leaves it).
+     * zeroed unless NO_MMAP. {@code sq_off.array} only when {@code writeArray} (a 6.18 resize leaves it) and the
+     * ring has an SQ array.
      */
-    static void writeParams(MemorySegment p, int flags, int sqEntries, int cqEntries, boolean writeArray) {
+    static void writeParams(RingLayout layout, MemorySegment p, int flags, int sqEntries, int cqEntries, boolean writeArray) {
         p.set(JAVA_INT, IoUringParams.SQ_ENTRIES_OFFSET, sqEntries);
         p.set(JAVA_INT, IoUringParams.CQ_ENTRIES_OFFSET, cqEntries);
         long sq = IoUringParams.SQ_OFF_OFFSET;
-        p.set(JAVA_INT, sq + IoSqringOffsets.HEAD_OFFSET, RingGeometry.SQ_HEAD);
-        p.set(JAVA_INT, sq + IoSqringOffsets.TAIL_OFFSET, RingGeometry.SQ_TAIL);
-        p.set(JAVA_INT, sq + IoSqringOffsets.RING_MASK_OFFSET, RingGeometry.SQ_RING_MASK);
-        p.set(JAVA_INT, sq + IoSqringOffsets.RING_ENTRIES_OFFSET, RingGeometry.SQ_RING_ENTRIES);
-        p.set(JAVA_INT, sq + IoSqringOffsets.FLAGS_OFFSET, RingGeometry.SQ_FLAGS);
-        p.set(JAVA_INT, sq + IoSqringOffsets.DROPPED_OFFSET, RingGeometry.SQ_DROPPED);
-        if (writeArray) {
-            p.set(JAVA_INT, sq + IoSqringOffsets.ARRAY_OFFSET, (int) RingGeometry.sqArrayOffset(flags, cqEntries));
+        p.set(JAVA_INT, sq + IoSqringOffsets.HEAD_OFFSET, layout.sqHead());
+        p.set(JAVA_INT, sq + IoSqringOffsets.TAIL_OFFSET, layout.sqTail());
+        p.set(JAVA_INT, sq + IoSqringOffsets.RING_MASK_OFFSET, layout.sqRingMask());
+        p.set(JAVA_INT, sq + IoSqringOffsets.RING_ENTRIES_OFFSET, layout.sqRingEntries());
+        p.set(JAVA_INT, sq + IoSqringOffsets.FLAGS_OFFSET, layout.sqFlags());
+        p.set(JAVA_INT, sq + IoSqringOffsets.DROPPED_OFFSET, layout.sqDropped());
+        // io_uring_fill_params: sq_off.array only for a ring with an SQ array; with NO_SQARRAY the caller's value
+        // stays (6.12.117 io_uring.c, io_uring_create; 7.2.13 io_uring_fill_params; 6.18.44 measured: 0x12345678
+        // passed in came back)
+        if (writeArray && (flags & IORING_SETUP_NO_SQARRAY) == 0) {
+            p.set(JAVA_INT, sq + IoSqringOffsets.ARRAY_OFFSET, (int) layout.sqArrayOffset(flags, cqEntries));
         }
         p.set(JAVA_INT, sq + IoSqringOffsets.RESV1_OFFSET, 0);
         long cq = IoUringParams.CQ_OFF_OFFSET;
-        p.set(JAVA_INT, cq + IoCqringOffsets.HEAD_OFFSET, RingGeometry.CQ_HEAD);
-        p.set(JAVA_INT, cq + IoCqringOffsets.TAIL_OFFSET, RingGeometry.CQ_TAIL);
-        p.set(JAVA_INT, cq + IoCqringOffsets.RING_MASK_OFFSET, RingGeometry.CQ_RING_MASK);
-        p.set(JAVA_INT, cq + IoCqringOffsets.RING_ENTRIES_OFFSET, RingGeometry.CQ_RING_ENTRIES);
-        p.set(JAVA_INT, cq + IoCqringOffsets.OVERFLOW_OFFSET, RingGeometry.CQ_OVERFLOW);
-        p.set(JAVA_INT, cq + IoCqringOffsets.CQES_OFFSET, RingGeometry.CQES);
-        p.set(JAVA_INT, cq + IoCqringOffsets.FLAGS_OFFSET, RingGeometry.CQ_FLAGS);
+        p.set(JAVA_INT, cq + IoCqringOffsets.HEAD_OFFSET, layout.cqHead());
+        p.set(JAVA_INT, cq + IoCqringOffsets.TAIL_OFFSET, layout.cqTail());
+        p.set(JAVA_INT, cq + IoCqringOffsets.RING_MASK_OFFSET, layout.cqRingMask());
+        p.set(JAVA_INT, cq + IoCqringOffsets.RING_ENTRIES_OFFSET, layout.cqRingEntries());
+        p.set(JAVA_INT, cq + IoCqringOffsets.OVERFLOW_OFFSET, layout.cqOverflow());
+        p.set(JAVA_INT, cq + IoCqringOffsets.CQES_OFFSET, layout.cqes());
+        p.set(JAVA_INT, cq + IoCqringOffsets.FLAGS_OFFSET, layout.cqFlags());
         p.set(JAVA_INT, cq + IoCqringOffsets.RESV1_OFFSET, 0);
         if ((flags & IORING_SETUP_NO_MMAP) == 0) {
             p.set(JAVA_LONG, sq + IoSqringOffsets.USER_ADDR_OFFSET, 0L);

@@ -61,7 +61,13 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
             // io_queue_sqe_fallback: a failed head completes as a plain link so io_fail_links cancels the rest
             req.clearFlags(IOSQE_IO_HARDLINK);
             req.addFlags(IOSQE_IO_LINK);
-            completion.reqDeferFailed(req, req.res());
+            if (profile.failedFallbackPostsAtOnce()) {
+                // io_queue_sqe_fallback (6.1): io_req_complete_failed posts the CQE at once, ahead of the
+                // batch's inline completions (6.1.192 io_uring.c, io_req_complete_post); found by lockstep
+                completion.reqCompleteFailed(req, req.res());
+            } else {
+                completion.reqDeferFailed(req, req.res());
+            }
         } else if (drain.active()) {
             drain.drainReq(req);
         } else {

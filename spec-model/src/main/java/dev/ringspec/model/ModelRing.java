@@ -57,16 +57,16 @@ final class ModelRing implements Ring {
         this.submitter = submitter;
         Set<Mutant> mutants = kernel.mutants();
         this.rules = new RuleSink(fd, kernel.ruleListener());
-        this.sq = new SqRing(flags, rules, mutants);
-        this.cq = new CqeCache(rules, mutants);
-        this.overflow = new OverflowList(flags, fd, rules, cq, mutants);
-        this.taskWork = new TaskWork(flags, rules, mutants);
+        this.sq = new SqRing(flags, profile.ringLayout(), rules, mutants);
+        this.cq = new CqeCache(profile, rules, mutants);
+        this.overflow = new OverflowList(flags, profile.ringLayout(), fd, rules, cq, mutants);
+        this.taskWork = new TaskWork(flags, profile, rules, mutants);
         this.links = new Links(rules, taskWork);
         ReqCache reqs = new ReqCache();
         this.drain = new Drain(rules, taskWork, reqs, links);
         this.completion = new Completion(rules, cq, overflow, links, drain, reqs, mutants);
         this.files = new FileTable(rules, kernel, args);
-        this.buffers = new BufferTable(rules, args);
+        this.buffers = new BufferTable(profile, rules, args);
         this.rsrc = new Rsrc(args, files, buffers);
         this.restrictions = new Restrictions(profile, rules);
         this.issue = new IssueSqe(kernel, flags, fd, rules, completion, drain, taskWork, files, buffers);
@@ -224,9 +224,9 @@ final class ModelRing implements Ring {
         sq.startAt(counter);
         cq.startAt(counter);
         MemorySegment rings = regions.rings();
-        storeRelease(rings, RingGeometry.SQ_HEAD, counter);
-        storeRelease(rings, RingGeometry.SQ_TAIL, counter);
-        storeRelease(rings, RingGeometry.CQ_HEAD, counter);
-        storeRelease(rings, RingGeometry.CQ_TAIL, counter);
+        storeRelease(rings, profile.ringLayout().sqHead(), counter);
+        storeRelease(rings, profile.ringLayout().sqTail(), counter);
+        storeRelease(rings, profile.ringLayout().cqHead(), counter);
+        storeRelease(rings, profile.ringLayout().cqTail(), counter);
     }
 }

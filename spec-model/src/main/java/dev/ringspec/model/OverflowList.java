@@ -14,6 +14,7 @@ import java.util.Set;
  */
 final class OverflowList {
     private final int flags;
+    private final RingLayout layout;
     private final int fd;
     private final RuleSink rules;
     private final CqeCache cq;
@@ -30,7 +31,8 @@ final class OverflowList {
     private int ovHead;
     private int ovCount;
 
-    OverflowList(int flags, int fd, RuleSink rules, CqeCache cq, Set<Mutant> mutants) {
+    OverflowList(int flags, RingLayout layout, int fd, RuleSink rules, CqeCache cq, Set<Mutant> mutants) {
+        this.layout = layout;
         this.flags = flags;
         this.fd = fd;
         this.rules = rules;
@@ -64,7 +66,7 @@ final class OverflowList {
         }
         if (ovCount == 0) {
             if (!mOverflowFlagNeverSet) {
-                Regions.orSqFlags(rings, IORING_SQ_CQ_OVERFLOW);
+                Regions.orSqFlags(layout, rings, IORING_SQ_CQ_OVERFLOW);
             }
         }
         int i = (ovHead + ovCount++) & (ovUserData.length - 1);
@@ -108,7 +110,7 @@ final class OverflowList {
         if (ovCount == 0) {
             // __io_cqring_overflow_flush: the list is empty -> IORING_SQ_CQ_OVERFLOW cleared
             if (!mOverflowFlagNotCleared) {
-                Regions.andNotSqFlags(rings, IORING_SQ_CQ_OVERFLOW);
+                Regions.andNotSqFlags(layout, rings, IORING_SQ_CQ_OVERFLOW);
             }
         }
         cq.commitCqring();

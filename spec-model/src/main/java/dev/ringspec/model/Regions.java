@@ -44,12 +44,12 @@ record Regions(Arena arena, RingParams params, MemorySegment rings, MemorySegmen
     }
 
     /** Sets bits of {@code sq.flags}, which only the kernel writes. */
-    static void orSqFlags(MemorySegment rings, int bits) {
-        writeOnce(rings, RingGeometry.SQ_FLAGS, readOnce(rings, RingGeometry.SQ_FLAGS) | bits);
+    static void orSqFlags(RingLayout layout, MemorySegment rings, int bits) {
+        writeOnce(rings, layout.sqFlags(), readOnce(rings, layout.sqFlags()) | bits);
     }
 
     /** Clears bits of {@code sq.flags}. */
-    static void andNotSqFlags(MemorySegment rings, int bits) {
-        writeOnce(rings, RingGeometry.SQ_FLAGS, readOnce(rings, RingGeometry.SQ_FLAGS) & ~bits);
+    static void andNotSqFlags(RingLayout layout, MemorySegment rings, int bits) {
+        writeOnce(rings, layout.sqFlags(), readOnce(rings, layout.sqFlags()) & ~bits);
     }
 }

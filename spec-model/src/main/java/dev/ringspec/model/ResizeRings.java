@@ -90,13 +90,13 @@ final class ResizeRings {
         }
         // io_register_resize_rings: the answer is copied out before the copy and overflow checks
         p.set(JAVA_INT, IoUringParams.FLAGS_OFFSET, flags);
-        IoUringSetup.writeParams(p, flags, newSq, newCq, profile.resizeWritesSqArray());
+        IoUringSetup.writeParams(profile.ringLayout(), p, flags, newSq, newCq, profile.resizeWritesSqArray());
         Regions before = r.regions();
         MemorySegment old = before.rings();
-        int sqTail = readOnce(old, RingGeometry.SQ_TAIL);
-        int sqHead = readOnce(old, RingGeometry.SQ_HEAD);
-        int cqTail = readOnce(old, RingGeometry.CQ_TAIL);
-        int cqHead = readOnce(old, RingGeometry.CQ_HEAD);
+        int sqTail = readOnce(old, profile.ringLayout().sqTail());
+        int sqHead = readOnce(old, profile.ringLayout().sqHead());
+        int cqTail = readOnce(old, profile.ringLayout().cqTail());
+        int cqHead = readOnce(old, profile.ringLayout().cqHead());
         // io_register_resize_rings: pending SQEs or CQEs that do not fit -> -EOVERFLOW, ring untouched
         if (Integer.compareUnsigned(sqTail - sqHead, newSq) > 0
                 || Integer.compareUnsigned(cqTail - cqHead, newCq) > 0) {
@@ -106,38 +106,54 @@ final class ResizeRings {
         }
         MemorySegment rings = regions[0];
         MemorySegment sqes = regions[1];
-        IoUringSetup.initHeader(rings, newSq, newCq);
+        IoUringSetup.initHeader(profile.ringLayout(), rings, newSq, newCq);
         int sqeBytes = r.has(IORING_SETUP_SQE128) ? 128 : 64;
         int oldSqMask = before.sqEntries() - 1;
+        boolean throughArray = profile.resizeTranslatesSqArray() && !r.has(IORING_SETUP_NO_SQARRAY);
+        long oldArray = profile.ringLayout().sqArrayOffset(r.flags(), before.cqEntries());
+        long newArray = profile.ringLayout().sqArrayOffset(r.flags(), newCq);
         for (int i = sqHead; i != sqTail; i++) {
-            MemorySegment.copy(before.sqes(), (long) (i & oldSqMask) * sqeBytes, sqes,
-                    (long) (i & (newSq - 1)) * sqeBytes, sqeBytes);
+            int dst = i & (newSq - 1);
+            int src = i & oldSqMask;
+            if (throughArray) {
+                // io_register_resize_rings (7.2+): each pending position's SQE is found through the old SQ array
+                // and lands at its own position, which the new array then names; an entry naming no SQE becomes
+                // UINT_MAX, dropped at submit (7.2.13 register.c). Before, SQE i & old_mask went to i & new_mask
+                // and the new array stayed zero.
+                src = readOnce(old, oldArray + 4L * src);
+                if (Integer.compareUnsigned(src, before.sqEntries()) >= 0) {
+                    writeOnce(rings, newArray + 4L * dst, -1);
+                    continue;
+                }
+                writeOnce(rings, newArray + 4L * dst, dst);
+            }
+            MemorySegment.copy(before.sqes(), (long) src * sqeBytes, sqes, (long) dst * sqeBytes, sqeBytes);
         }
-        writeOnce(rings, RingGeometry.SQ_HEAD, sqHead);
-        writeOnce(rings, RingGeometry.SQ_TAIL, sqTail);
+        writeOnce(rings, profile.ringLayout().sqHead(), sqHead);
+        writeOnce(rings, profile.ringLayout().sqTail(), sqTail);
         int cqeBytes = r.has(IORING_SETUP_CQE32) ? 32 : 16;
         int oldCqMask = before.cqEntries() - 1;
         for (int i = cqHead; i != cqTail; i++) {
-            MemorySegment.copy(old, RingGeometry.CQES + (long) (i & oldCqMask) * cqeBytes, rings,
-                    RingGeometry.CQES + (long) (i & (newCq - 1)) * cqeBytes, cqeBytes);
+            MemorySegment.copy(old, profile.ringLayout().cqes() + (long) (i & oldCqMask) * cqeBytes, rings,
+                    profile.ringLayout().cqes() + (long) (i & (newCq - 1)) * cqeBytes, cqeBytes);
         }
-        writeOnce(rings, RingGeometry.CQ_HEAD, cqHead);
-        writeOnce(rings, RingGeometry.CQ_TAIL, cqTail);
-        writeOnce(rings, RingGeometry.SQ_DROPPED, readOnce(old, RingGeometry.SQ_DROPPED));
+        writeOnce(rings, profile.ringLayout().cqHead(), cqHead);
+        writeOnce(rings, profile.ringLayout().cqTail(), cqTail);
+        writeOnce(rings, profile.ringLayout().sqDropped(), readOnce(old, profile.ringLayout().sqDropped()));
         // io_register_resize_rings: the new rings also get IORING_SQ_TASKRUN | IORING_SQ_NEED_WAKEUP, whatever
         // the setup flags, so an application acts on any flag set during the swap (upstream 96189080265e, 7.0,
         // backported to the 6.19 and 6.18 stable trees; measured on 6.18.44). Earlier stable releases copy the
         // old flags unchanged.
         rules.fire(Rules.RESIZE_SETS_TASKRUN_AND_WAKEUP, 0);
-        writeOnce(rings, RingGeometry.SQ_FLAGS,
-                readOnce(old, RingGeometry.SQ_FLAGS) | IORING_SQ_TASKRUN | IORING_SQ_NEED_WAKEUP);
-        writeOnce(rings, RingGeometry.CQ_FLAGS, readOnce(old, RingGeometry.CQ_FLAGS));
-        writeOnce(rings, RingGeometry.CQ_OVERFLOW, readOnce(old, RingGeometry.CQ_OVERFLOW));
+        writeOnce(rings, profile.ringLayout().sqFlags(),
+                readOnce(old, profile.ringLayout().sqFlags()) | IORING_SQ_TASKRUN | IORING_SQ_NEED_WAKEUP);
+        writeOnce(rings, profile.ringLayout().cqFlags(), readOnce(old, profile.ringLayout().cqFlags()));
+        writeOnce(rings, profile.ringLayout().cqOverflow(), readOnce(old, profile.ringLayout().cqOverflow()));
         RingParams previous = before.params();
         RingParams written = RingParams.read(p);
         int ringFlags = r.flags();
         RingParams answer = new RingParams(newSq, newCq, ringFlags, previous.features(), written.sqOff(),
-                written.cqOff()).withSqArray((int) RingGeometry.sqArrayOffset(ringFlags, newCq));
+                written.cqOff()).withSqArray((int) profile.ringLayout().sqArrayOffset(ringFlags, newCq));
         // io_register_resize_rings: the CQE cache points into the old rings -> emptied with the swap
         r.remap(new Regions(arena, answer, rings, sqes, before.flags()));
         before.arena().close();

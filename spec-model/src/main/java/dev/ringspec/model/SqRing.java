@@ -21,6 +21,7 @@ import java.util.Set;
  */
 final class SqRing {
     private final int flags;
+    private final RingLayout layout;
     private final RuleSink rules;
     private final boolean mSqArrayIgnored;
 
@@ -32,7 +33,8 @@ final class SqRing {
     private int cachedSqHead;
     private int submitLeft;
 
-    SqRing(int flags, RuleSink rules, Set<Mutant> mutants) {
+    SqRing(int flags, RingLayout layout, RuleSink rules, Set<Mutant> mutants) {
+        this.layout = layout;
         this.flags = flags;
         this.rules = rules;
         this.mSqArrayIgnored = mutants.contains(Mutant.SQ_ARRAY_IGNORED);
@@ -52,7 +54,7 @@ final class SqRing {
             return sqEntries;
         }
         // __io_sqring_entries: min(smp_load_acquire(sq.tail) - cached_sq_head, sq_entries)
-        int tail = loadAcquire(rings, RingGeometry.SQ_TAIL); // pairs with the application's release store of sq.tail
+        int tail = loadAcquire(rings, layout.sqTail()); // pairs with the application's release store of sq.tail
         return U32.min(tail - cachedSqHead, sqEntries);
     }
 
@@ -80,7 +82,7 @@ final class SqRing {
             // io_get_sqe: array entry >= sq_entries -> sq_dropped++, the entry is consumed
             if (Integer.compareUnsigned(index, sqEntries) >= 0) {
                 rules.fire(Rules.GET_SQE_DROPPED, Integer.toUnsignedLong(index));
-                writeOnce(rings, RingGeometry.SQ_DROPPED, readOnce(rings, RingGeometry.SQ_DROPPED) + 1);
+                writeOnce(rings, layout.sqDropped(), readOnce(rings, layout.sqDropped()) + 1);
                 return -1;
             }
         }
@@ -108,7 +110,7 @@ final class SqRing {
             cachedSqHead = 0;
             return;
         }
-        storeRelease(rings, RingGeometry.SQ_HEAD, cachedSqHead); // pairs with the application's loadAcquireHead
+        storeRelease(rings, layout.sqHead(), cachedSqHead); // pairs with the application's loadAcquireHead
     }
 
     int cachedSqHead() {
