@@ -63,6 +63,7 @@ final class OverflowList {
             grow();
         }
         if (ovCount == 0) {
+            cq.checkCqOverflow(true);
             if (!mOverflowFlagNeverSet) {
                 Regions.orSqFlags(rings, IORING_SQ_CQ_OVERFLOW);
             }
@@ -92,7 +93,7 @@ final class OverflowList {
         while (ovCount != 0) {
             int i = ovHead;
             boolean mixedBig = (ovFlags[i] & IORING_CQE_F_32) != 0 && (flags & IORING_SETUP_CQE_MIXED) != 0;
-            int slot = cq.getCqe(false, mixedBig);
+            int slot = cq.getCqe(true, mixedBig);
             if (slot < 0) {
                 break;
             }
@@ -106,6 +107,7 @@ final class OverflowList {
             }
         }
         if (ovCount == 0) {
+            cq.checkCqOverflow(false);
             // __io_cqring_overflow_flush: the list is empty -> IORING_SQ_CQ_OVERFLOW cleared
             if (!mOverflowFlagNotCleared) {
                 Regions.andNotSqFlags(rings, IORING_SQ_CQ_OVERFLOW);
