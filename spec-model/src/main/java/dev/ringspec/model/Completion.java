@@ -145,7 +145,7 @@ final class Completion {
     /** {@code io_fill_cqe_req}, or {@code io_req_cqe_overflow} when there is no slot. */
     private void fillCqeReq(Req req) {
         boolean mixedBig = req.big() && (req.cqeFlags() & IORING_CQE_F_32) != 0;
-        int slot = cq.getCqe(overflow.pending(), mixedBig);
+        int slot = cq.getCqe(false, mixedBig);
         if (slot < 0) {
             // io_req_cqe_overflow: no slot -> the CQE joins the overflow list
             overflow.add(req.userData(), req.res(), req.cqeFlags(), req.big() ? req.big0() : 0,

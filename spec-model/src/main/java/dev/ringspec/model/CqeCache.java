@@ -45,6 +45,8 @@ final class CqeCache {
     private int staleSentinel;
     /** Whether a CQE was posted where Linux 6.18 would have written it through its stale cached range. */
     private boolean kernelUsesStaleCqeCache;
+    /** {@code ctx->check_cq & IO_CHECK_CQ_OVERFLOW_BIT}: the overflow list holds entries ({@link OverflowList}). */
+    private boolean checkCqOverflow;
     private final boolean queuedSigned;
     private final RingLayout layout;
 
@@ -81,6 +83,11 @@ final class CqeCache {
 
     int cachedCqTail() {
         return cachedCqTail;
+    }
+
+    /** {@code IO_CHECK_CQ_OVERFLOW_BIT}, set and cleared by the {@link OverflowList} as it fills and empties. */
+    void checkCqOverflow(boolean overflowPending) {
+        this.checkCqOverflow = overflowPending;
     }
 
     boolean kernelUsesStaleCqeCache() {
@@ -122,16 +129,17 @@ final class CqeCache {
 
     /**
      * {@code io_get_cqe_overflow}: the slot for the next CQE from the cached range, refilled when too short; -1 if
-     * there is none. {@code overflowPending}: the overflow list is not empty and this CQE does not come from it, so
-     * no refill may happen. A 32-byte CQE on a CQE_MIXED ring takes two slots and the tail moves by two.
+     * there is none. {@code fromOverflow}: the CQE comes from the overflow list (a flush), so the list being
+     * non-empty does not stop the refill. A 32-byte CQE on a CQE_MIXED ring takes two slots and the tail moves by
+     * two.
      */
-    int getCqe(boolean overflowPending, boolean mixedBig) {
+    int getCqe(boolean fromOverflow, boolean mixedBig) {
         int need = mixedBig ? 2 : 1;
         if (staleRange && staleSentinel - staleCached >= need) {
             // Linux 6.18 takes this CQE's slot from its stale range, without a refill and whatever the overflow
             // list holds; if that is not where these semantics put the CQE, it departs from here on.
             int kernelSlot = staleCached;
-            int slot = getCqeSlot(overflowPending, mixedBig, need);
+            int slot = getCqeSlot(fromOverflow, mixedBig, need);
             if (slot != kernelSlot) {
                 kernelUsesStaleCqeCache = true;
                 rules.fire(Rules.STALE_CQE_CACHE_6_18, kernelSlot);
@@ -139,11 +147,11 @@ final class CqeCache {
             staleRange = false;
             return slot;
         }
-        return getCqeSlot(overflowPending, mixedBig, need);
+        return getCqeSlot(fromOverflow, mixedBig, need);
     }
 
-    private int getCqeSlot(boolean overflowPending, boolean mixedBig, int need) {
-        if (cqeSentinel - cqeCached < need && !cqeCacheRefill(overflowPending, mixedBig)) {
+    private int getCqeSlot(boolean fromOverflow, boolean mixedBig, int need) {
+        if (cqeSentinel - cqeCached < need && !cqeCacheRefill(fromOverflow, mixedBig)) {
             return -1;
         }
         int slot = cqeCached;
@@ -160,10 +168,10 @@ final class CqeCache {
     }
 
     /** {@code io_cqe_cache_refill}. */
-    private boolean cqeCacheRefill(boolean overflowPending, boolean mixedBig) {
+    private boolean cqeCacheRefill(boolean fromOverflow, boolean mixedBig) {
         int off = cachedCqTail & (cqEntries - 1);
         // io_cqe_cache_refill: while the overflow list is non-empty every new CQE goes to it
-        if (overflowPending) {
+        if (!fromOverflow && checkCqOverflow) {
             rules.fire(Rules.CQE_REFILL_BEHIND_OVERFLOW, 0);
             return false;
         }

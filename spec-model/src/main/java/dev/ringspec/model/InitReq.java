@@ -49,7 +49,6 @@ final class InitReq {
     private static final int BUF_INDEX_WORD = (int) (IoUringSqe.BUF_INDEX_OFFSET / Long.BYTES);
 
     private final KernelProfile profile;
-    private final int opLast;
     private final int flags;
     private final RuleSink rules;
     private final OpDef[] defs;
@@ -66,7 +65,6 @@ final class InitReq {
     InitReq(KernelProfile profile, IoIssueDefs defs, int flags, RuleSink rules, SqRing sq, Restrictions restrictions,
             Drain drain, IssueContext ctx, Set<Mutant> mutants) {
         this.profile = profile;
-        this.opLast = profile.opLast();
         this.defs = defs.table();
         this.flags = flags;
         this.rules = rules;
@@ -97,11 +95,13 @@ final class InitReq {
         int opcode = (int) word0 & 0xff;
         int sqeFlags = (int) (word0 >>> 8) & 0xff;
         req.init(opcode, sqeFlags, w[USER_DATA_WORD]);
-        // io_init_req: opcode >= IORING_OP_LAST -> -EINVAL (req->opcode reset to 0)
-        if (opcode >= opLast) {
+        // io_init_req: opcode >= IORING_OP_LAST -> -EINVAL (req->opcode reset to 0); the table has IORING_OP_LAST
+        // entries, so this check is also the index's
+        OpDef[] table = defs;
+        if (opcode >= table.length) {
             return unknownOpcode(req, opcode);
         }
-        OpDef def = defs[opcode];
+        OpDef def = table[opcode];
         req.def(def);
         int ret;
         // io_init_req (6.19+): a 128-byte opcode on a ring without SQE128 needs SQE_MIXED, both halves within

@@ -34,7 +34,7 @@ final class Nop {
         int nopFlags = req.opFlags();
         // io_nop_prep: unknown nop_flags bits -> -EINVAL; 6.12 knows only INJECT_RESULT (6.12.117 nop.c), 6.1
         // refuses any non-zero rw_flags word and ignores len (6.1.192 nop.c, io_nop_prep)
-        if ((nopFlags & ~ctx.profile().nopFlags()) != 0) {
+        if (nopFlags != 0 && (nopFlags & ~ctx.profile().nopFlags()) != 0) {
             ctx.fire(Rules.NOP_PREP_UNKNOWN_FLAGS, req.userData());
             return -EINVAL;
         }

@@ -65,6 +65,7 @@ final class OverflowList {
             grow();
         }
         if (ovCount == 0) {
+            cq.checkCqOverflow(true);
             if (!mOverflowFlagNeverSet) {
                 Regions.orSqFlags(layout, rings, IORING_SQ_CQ_OVERFLOW);
             }
@@ -94,7 +95,7 @@ final class OverflowList {
         while (ovCount != 0) {
             int i = ovHead;
             boolean mixedBig = (ovFlags[i] & IORING_CQE_F_32) != 0 && (flags & IORING_SETUP_CQE_MIXED) != 0;
-            int slot = cq.getCqe(false, mixedBig);
+            int slot = cq.getCqe(true, mixedBig);
             if (slot < 0) {
                 break;
             }
@@ -108,6 +109,7 @@ final class OverflowList {
             }
         }
         if (ovCount == 0) {
+            cq.checkCqOverflow(false);
             // __io_cqring_overflow_flush: the list is empty -> IORING_SQ_CQ_OVERFLOW cleared
             if (!mOverflowFlagNotCleared) {
                 Regions.andNotSqFlags(layout, rings, IORING_SQ_CQ_OVERFLOW);

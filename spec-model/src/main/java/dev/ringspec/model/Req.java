@@ -69,7 +69,10 @@ public final class Req {
 
     /** Back to a pooled request. */
     void reset() {
-        link = null;
+        // link and opState are mostly null already: skip the reference stores and their GC barriers
+        if (link != null) {
+            link = null;
+        }
         flags = 0;
         res = 0;
         cqeFlags = 0;
@@ -77,7 +80,9 @@ public final class Req {
         big0 = 0;
         big1 = 0;
         twAction = 0;
-        opState = null;
+        if (opState != null) {
+            opState = null;
+        }
     }
 
     public int opcode() {
@@ -90,7 +95,10 @@ public final class Req {
     }
 
     void def(OpDef entry) {
-        this.def = entry;
+        // A pooled request mostly runs the same opcode again: skip the reference store and its GC barrier.
+        if (def != entry) {
+            this.def = entry;
+        }
     }
 
     void resetOpcode() {
