@@ -15,6 +15,7 @@ import dev.ringspec.uapi.IoUringSqe;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -89,6 +90,15 @@ public record RingObservation(int result, boolean exists, int sqEntries, int cqE
      * application has moved the ring's {@code sq.head} (the kernel never reads it back).
      */
     public static RingObservation capture(Ring ring, int result, int pendingFrom) {
+        return capture(ring, result, pendingFrom, null);
+    }
+
+    /**
+     * {@link #capture(Ring, int, int)}, sharing with {@code previous} (an earlier observation of the same ring, or
+     * null) its SQ array and CQE slot objects wherever the ring still holds the same values: every word is read
+     * again, only the copies are saved. Observations are immutable, so sharing is safe.
+     */
+    public static RingObservation capture(Ring ring, int result, int pendingFrom, RingObservation previous) {
         if (ring == null) {
             return none(result);
         }
@@ -99,8 +109,15 @@ public record RingObservation(int result, boolean exists, int sqEntries, int cqE
         int cqEntries = params.cqEntries();
         int sqHead = sq.loadAcquireHead();
         int sqTail = sq.readOnceTail();
-        List<Integer> array = new ArrayList<>(sq.hasArray() ? sqEntries : 0);
-        if (sq.hasArray()) {
+        boolean reuse = previous != null && previous.exists && previous.sqEntries == sqEntries
+                && previous.cqEntries == cqEntries;
+        List<Integer> array;
+        if (!sq.hasArray()) {
+            array = List.of();
+        } else if (reuse && previous.sqArray.size() == sqEntries && sameArray(sq, previous.sqArray)) {
+            array = previous.sqArray;
+        } else {
+            array = new ArrayList<>(sqEntries);
             for (int i = 0; i < sqEntries; i++) {
                 array.add(sq.readOnceArray(i));
             }
@@ -117,14 +134,37 @@ public record RingObservation(int result, boolean exists, int sqEntries, int cqE
         int cqTail = cq.loadAcquireTail();
         int cqHead = cq.readOnceHead();
         boolean cqe32 = cq.cqeSizeBytes() == 32;
-        List<Cqe> slots = new ArrayList<>(cqEntries);
+        List<Cqe> old = reuse ? previous.cqSlots : null;
+        boolean unchanged = old != null;
+        Cqe[] copied = new Cqe[cqEntries];
         for (int i = 0; i < cqEntries; i++) {
-            slots.add(new Cqe(cq.userData(i), cq.res(i), cq.flags(i), cqe32 ? cq.bigCqe(i, 0) : 0,
-                    cqe32 ? cq.bigCqe(i, 1) : 0));
+            long userData = cq.userData(i);
+            int res = cq.res(i);
+            int flags = cq.flags(i);
+            long big0 = cqe32 ? cq.bigCqe(i, 0) : 0;
+            long big1 = cqe32 ? cq.bigCqe(i, 1) : 0;
+            Cqe was = old == null ? null : old.get(i);
+            if (was != null && was.userData() == userData && was.res() == res && was.flags() == flags
+                    && was.big0() == big0 && was.big1() == big1) {
+                copied[i] = was;
+            } else {
+                copied[i] = new Cqe(userData, res, flags, big0, big1);
+                unchanged = false;
+            }
         }
+        List<Cqe> slots = unchanged ? old : Arrays.asList(copied);
         return new RingObservation(result, true, sqEntries, cqEntries, params.flags(), sqHead, sqTail,
                 sq.readOnceFlags(), sq.readOnceDropped(), array, pending, cqHead, cqTail, cq.readOnceOverflow(),
                 cq.readOnceFlags(), slots);
+    }
+
+    private static boolean sameArray(SqRingView sq, List<Integer> array) {
+        for (int i = 0; i < array.size(); i++) {
+            if (sq.readOnceArray(i) != array.get(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static PendingSqe readSqe(SqRingView sq, int counter, int sqeIndex, int sqEntries) {
