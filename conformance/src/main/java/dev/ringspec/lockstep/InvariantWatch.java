@@ -38,8 +38,8 @@ public final class InvariantWatch {
     private InvariantChecker subject = new InvariantChecker();
     private final List<SideViolation> violations = new ArrayList<>();
     /** Each side's last observation, whose unchanged parts the next capture shares instead of copying again. */
-    private RingObservation lastReference;
-    private RingObservation lastSubject;
+    private final RingObservation.Capturer referenceCapture = new RingObservation.Capturer();
+    private final RingObservation.Capturer subjectCapture = new RingObservation.Capturer();
 
     /**
      * A violation on one side of a run, with what the reference model knew of the kernel at that step
@@ -57,8 +57,8 @@ public final class InvariantWatch {
         reference = new InvariantChecker();
         subject = new InvariantChecker();
         violations.clear();
-        lastReference = null;
-        lastSubject = null;
+        referenceCapture.reset();
+        subjectCapture.reset();
     }
 
     /** Checks both sides after {@code op} (the inner step of an {@link Step.OnOtherThread}). */
@@ -68,13 +68,12 @@ public final class InvariantWatch {
             return;
         }
         RingStep step = ringStep(op);
-        lastReference = RingObservation.capture(referenceRing, referenceResult, referenceHead, lastReference);
-        List<Violation> found = reference.step(index, step, lastReference);
+        List<Violation> found = reference.step(index, step,
+                referenceCapture.capture(referenceRing, referenceResult, referenceHead));
         for (int i = 0; i < found.size(); i++) {
             violations.add(new SideViolation(LockstepRunner.Role.REFERENCE, found.get(i), op, referenceNotes.get()));
         }
-        lastSubject = RingObservation.capture(subjectRing, subjectResult, subjectHead, lastSubject);
-        found = subject.step(index, step, lastSubject);
+        found = subject.step(index, step, subjectCapture.capture(subjectRing, subjectResult, subjectHead));
         for (int i = 0; i < found.size(); i++) {
             violations.add(new SideViolation(LockstepRunner.Role.SUBJECT, found.get(i), op, referenceNotes.get()));
         }
@@ -82,8 +81,7 @@ public final class InvariantWatch {
 
     /** After the engine carried a catalogued difference over into the reference's ring. */
     void resyncReference(Ring ring, int result, int head) {
-        lastReference = RingObservation.capture(ring, result, head, lastReference);
-        reference.resync(lastReference);
+        reference.resync(referenceCapture.capture(ring, result, head));
     }
 
     /** The run just done: its counts and violations. */
