@@ -37,6 +37,9 @@ public final class InvariantWatch {
     private InvariantChecker reference = new InvariantChecker();
     private InvariantChecker subject = new InvariantChecker();
     private final List<SideViolation> violations = new ArrayList<>();
+    /** Each side's last observation, whose unchanged parts the next capture shares instead of copying again. */
+    private final RingObservation.Capturer referenceCapture = new RingObservation.Capturer();
+    private final RingObservation.Capturer subjectCapture = new RingObservation.Capturer();
 
     /**
      * A violation on one side of a run, with what the reference model knew of the kernel at that step
@@ -54,6 +57,8 @@ public final class InvariantWatch {
         reference = new InvariantChecker();
         subject = new InvariantChecker();
         violations.clear();
+        referenceCapture.reset();
+        subjectCapture.reset();
     }
 
     /** Checks both sides after {@code op} (the inner step of an {@link Step.OnOtherThread}). */
@@ -63,18 +68,20 @@ public final class InvariantWatch {
             return;
         }
         RingStep step = ringStep(op);
-        for (Violation v : reference.step(index, step, RingObservation.capture(referenceRing, referenceResult,
-                referenceHead))) {
-            violations.add(new SideViolation(LockstepRunner.Role.REFERENCE, v, op, referenceNotes.get()));
+        List<Violation> found = reference.step(index, step,
+                referenceCapture.capture(referenceRing, referenceResult, referenceHead));
+        for (int i = 0; i < found.size(); i++) {
+            violations.add(new SideViolation(LockstepRunner.Role.REFERENCE, found.get(i), op, referenceNotes.get()));
         }
-        for (Violation v : subject.step(index, step, RingObservation.capture(subjectRing, subjectResult, subjectHead))) {
-            violations.add(new SideViolation(LockstepRunner.Role.SUBJECT, v, op, referenceNotes.get()));
+        found = subject.step(index, step, subjectCapture.capture(subjectRing, subjectResult, subjectHead));
+        for (int i = 0; i < found.size(); i++) {
+            violations.add(new SideViolation(LockstepRunner.Role.SUBJECT, found.get(i), op, referenceNotes.get()));
         }
     }
 
     /** After the engine carried a catalogued difference over into the reference's ring. */
     void resyncReference(Ring ring, int result, int head) {
-        reference.resync(RingObservation.capture(ring, result, head));
+        reference.resync(referenceCapture.capture(ring, result, head));
     }
 
     /** The run just done: its counts and violations. */

@@ -16,7 +16,10 @@ import java.util.Map;
  * {@code sq.head}). A fresh checker starts with no ring: the first step is a setup.
  */
 public final class InvariantChecker {
-    private final Map<RingInvariant, Count> counts = new EnumMap<>(RingInvariant.class);
+    private static final RingInvariant[] INVARIANTS = RingInvariant.values();
+    /** Per invariant (by ordinal): how many steps it applied to, and how many broke it. */
+    private final long[] checks = new long[INVARIANTS.length];
+    private final long[] violations = new long[INVARIANTS.length];
     private final History history = new History();
     private RingObservation previous = RingObservation.none(0);
     private int stepIndex;
@@ -43,12 +46,6 @@ public final class InvariantChecker {
         final List<Request> requests = new ArrayList<>();
     }
 
-    public InvariantChecker() {
-        for (RingInvariant invariant : RingInvariant.values()) {
-            counts.put(invariant, new Count(0, 0));
-        }
-    }
-
     /** Checks the step just done; returns the invariants it broke (empty if none). */
     public List<Violation> step(RingStep step, RingObservation after) {
         return step(stepIndex, step, after);
@@ -72,17 +69,19 @@ public final class InvariantChecker {
         if (c.kernelWroteHead && c.consumed == null) {
             history.requestsIncomplete = true;
         }
-        for (RingInvariant invariant : RingInvariant.values()) {
+        for (RingInvariant invariant : INVARIANTS) {
             c.begin(invariant);
             invariant.check(c);
             if (c.wasChecked()) {
-                Count n = counts.get(invariant);
-                counts.put(invariant, new Count(n.checks() + 1, n.violations() + (c.hasFailed() ? 1 : 0)));
+                checks[invariant.ordinal()]++;
+                if (c.hasFailed()) {
+                    violations[invariant.ordinal()]++;
+                }
             }
         }
         remember(c);
         previous = after;
-        return List.copyOf(c.violations());
+        return c.violations().isEmpty() ? List.of() : List.copyOf(c.violations());
     }
 
     private void remember(StepCheck c) {
@@ -103,10 +102,20 @@ public final class InvariantChecker {
             // every completion due has been published (or counted as dropped): nothing is owed any more
             history.requests.clear();
             history.requestsIncomplete = false;
-        } else {
-            // a request that may skip its CQE may still post one (a failure, perhaps waiting on the overflow list)
-            history.requests.removeIf(r -> r.chain.stream().allMatch(m -> m.posted));
+        } else if (c.anyPosted) {
+            // a request that may skip its CQE may still post one (a failure, perhaps waiting on the overflow list);
+            // a chain can only have become fully posted in a step that posted a request's CQE
+            history.requests.removeIf(InvariantChecker::chainPosted);
         }
+    }
+
+    private static boolean chainPosted(Request r) {
+        for (Request m : r.chain) {
+            if (!m.posted) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -119,6 +128,10 @@ public final class InvariantChecker {
 
     /** For each invariant: how many steps it applied to, and how many broke it. */
     public Map<RingInvariant, Count> counts() {
+        Map<RingInvariant, Count> counts = new EnumMap<>(RingInvariant.class);
+        for (RingInvariant invariant : INVARIANTS) {
+            counts.put(invariant, new Count(checks[invariant.ordinal()], violations[invariant.ordinal()]));
+        }
         return Map.copyOf(counts);
     }
 

@@ -51,6 +51,8 @@ public final class StepCheck {
     final CqeRead published;
     /** For each published CQE that is not a skip CQE: the request it answers, or null. */
     final List<Match> matches = new ArrayList<>();
+    /** Whether a published CQE of this step answered a request (so a chain may now be fully posted). */
+    boolean anyPosted;
     /** Requests consumed by this step. */
     final List<Request> submitted = new ArrayList<>();
     /** Must-post requests from earlier steps that had no CQE when this step began. */
@@ -85,7 +87,13 @@ public final class StepCheck {
         this.consumedCount = kernelWroteHead && kernelHeadKnown ? U32.distance(after.sqHead(), kernelHeadBefore) : 0;
         this.droppedDelta = live ? after.sqDropped() - before.sqDropped() : 0;
         this.consumed = kernelWroteHead ? consumedEntries() : (enter && live ? List.of() : null);
-        this.owedBefore = history.requests.stream().filter(r -> !r.posted && !r.maySkip).toList();
+        List<Request> owed = new ArrayList<>();
+        for (Request r : history.requests) {
+            if (!r.posted && !r.maySkip) {
+                owed.add(r);
+            }
+        }
+        this.owedBefore = owed;
         if (live && !resized) {
             this.published = CqeReader.read(after.slots(), after.cqShape(), before.cqTail(), after.cqTail());
         } else {
@@ -141,6 +149,7 @@ public final class StepCheck {
             List<Request> overtaken = List.of();
             if (match != null) {
                 match.posted = true;
+                anyPosted = true;
                 overtaken = match.earlierMembers().stream().filter(m -> !m.posted && !m.maySkip).toList();
             }
             matches.add(new Match(cqe, match, overtaken));

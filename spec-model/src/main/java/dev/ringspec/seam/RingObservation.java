@@ -5,16 +5,17 @@ import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE32;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE_MIXED;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_NO_SQARRAY;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import dev.ringspec.seam.CqeReader.CqeRead;
 import dev.ringspec.uapi.Errno;
+import dev.ringspec.uapi.IoUringCqe;
 import dev.ringspec.uapi.IoUringSqe;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -89,62 +90,170 @@ public record RingObservation(int result, boolean exists, int sqEntries, int cqE
      * application has moved the ring's {@code sq.head} (the kernel never reads it back).
      */
     public static RingObservation capture(Ring ring, int result, int pendingFrom) {
-        if (ring == null) {
-            return none(result);
-        }
-        RingParams params = ring.params();
-        SqRingView sq = ring.sq();
-        CqRingView cq = ring.cq();
-        int sqEntries = params.sqEntries();
-        int cqEntries = params.cqEntries();
-        int sqHead = sq.loadAcquireHead();
-        int sqTail = sq.readOnceTail();
-        List<Integer> array = new ArrayList<>(sq.hasArray() ? sqEntries : 0);
-        if (sq.hasArray()) {
-            for (int i = 0; i < sqEntries; i++) {
-                array.add(sq.readOnceArray(i));
-            }
-        }
-        List<PendingSqe> pending = new ArrayList<>();
-        long count = Math.min(U32.distance(sqTail, pendingFrom), sqEntries);
-        for (int i = 0; i < count; i++) {
-            int counter = pendingFrom + i;
-            int position = counter & (sqEntries - 1);
-            int sqeIndex = sq.hasArray() ? array.get(position) : position;
-            pending.add(readSqe(sq, counter, sqeIndex, sqEntries));
-        }
-        // The acquire of cq.tail orders the reads of the CQEs the kernel published before it.
-        int cqTail = cq.loadAcquireTail();
-        int cqHead = cq.readOnceHead();
-        boolean cqe32 = cq.cqeSizeBytes() == 32;
-        List<Cqe> slots = new ArrayList<>(cqEntries);
-        for (int i = 0; i < cqEntries; i++) {
-            slots.add(new Cqe(cq.userData(i), cq.res(i), cq.flags(i), cqe32 ? cq.bigCqe(i, 0) : 0,
-                    cqe32 ? cq.bigCqe(i, 1) : 0));
-        }
-        return new RingObservation(result, true, sqEntries, cqEntries, params.flags(), sqHead, sqTail,
-                sq.readOnceFlags(), sq.readOnceDropped(), array, pending, cqHead, cqTail, cq.readOnceOverflow(),
-                cq.readOnceFlags(), slots);
+        return new Capturer().capture(ring, result, pendingFrom);
     }
 
-    private static PendingSqe readSqe(SqRingView sq, int counter, int sqeIndex, int sqEntries) {
-        if (Integer.compareUnsigned(sqeIndex, sqEntries) >= 0) {
-            return new PendingSqe(counter, sqeIndex, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    /**
+     * Captures one ring step after step, as {@link #capture(Ring, int, int)} does, at less cost: the SQEs and the
+     * CQE slots are copied out of the ring in one block each into buffers kept from call to call, and where a block
+     * (or one SQE or slot of it) holds the same bytes as at the last capture, the last observation's values are
+     * shared instead of built again. Every byte is still read on every capture. One instance per ring side; not
+     * thread-safe.
+     */
+    public static final class Capturer {
+        private byte[] cqBuffer = new byte[0];
+        private byte[] lastCqBuffer = new byte[0];
+        private byte[] sqeBuffer = new byte[0];
+        private byte[] lastSqeBuffer = new byte[0];
+        private int lastCqBytes = -1;
+        private int lastSqeBytes = -1;
+        private RingObservation last;
+
+        /** Forgets the last capture (a new run begins). */
+        public void reset() {
+            last = null;
+            lastCqBytes = -1;
+            lastSqeBytes = -1;
         }
-        MemorySegment s = sq.sqes();
-        long o = sq.sqeOffset(sqeIndex);
-        return new PendingSqe(counter, sqeIndex,
-                Byte.toUnsignedInt(s.get(JAVA_BYTE, o + IoUringSqe.OPCODE_OFFSET)),
-                Byte.toUnsignedInt(s.get(JAVA_BYTE, o + IoUringSqe.FLAGS_OFFSET)),
-                s.get(JAVA_LONG, o + IoUringSqe.USER_DATA_OFFSET),
-                Short.toUnsignedInt(s.get(JAVA_SHORT, o + IoUringSqe.IOPRIO_OFFSET)),
-                s.get(JAVA_INT, o + IoUringSqe.FD_OFFSET),
-                s.get(JAVA_LONG, o + IoUringSqe.OFF_OFFSET),
-                s.get(JAVA_LONG, o + IoUringSqe.ADDR_OFFSET),
-                s.get(JAVA_INT, o + IoUringSqe.LEN_OFFSET),
-                s.get(JAVA_INT, o + IoUringSqe.NOP_FLAGS_OFFSET),
-                Short.toUnsignedInt(s.get(JAVA_SHORT, o + IoUringSqe.BUF_INDEX_OFFSET)),
-                Short.toUnsignedInt(s.get(JAVA_SHORT, o + IoUringSqe.PERSONALITY_OFFSET)));
+
+        /** The ring as it is now (see {@link #capture(Ring, int, int)}), sharing what is unchanged. */
+        public RingObservation capture(Ring ring, int result, int pendingFrom) {
+            if (ring == null) {
+                reset();
+                return none(result);
+            }
+            RingParams params = ring.params();
+            SqRingView sq = ring.sq();
+            CqRingView cq = ring.cq();
+            int sqEntries = params.sqEntries();
+            int cqEntries = params.cqEntries();
+            int sqHead = sq.loadAcquireHead();
+            int sqTail = sq.readOnceTail();
+            RingObservation previous = last;
+            boolean reuse = previous != null && previous.exists && previous.sqEntries == sqEntries
+                    && previous.cqEntries == cqEntries;
+            List<Integer> array;
+            if (!sq.hasArray()) {
+                array = List.of();
+            } else if (reuse && previous.sqArray.size() == sqEntries && sameArray(sq, previous.sqArray)) {
+                array = previous.sqArray;
+            } else {
+                array = new ArrayList<>(sqEntries);
+                for (int i = 0; i < sqEntries; i++) {
+                    array.add(sq.readOnceArray(i));
+                }
+            }
+            int sqeSize = sq.sqeSizeBytes();
+            int sqeBytes = sqEntries * sqeSize;
+            byte[] sqes = copy(sq.sqes(), sq.sqeOffset(0), sqeBytes, sqeBuffer);
+            byte[] lastSqes = lastSqeBuffer;
+            boolean sqesKnown = reuse && lastSqeBytes == sqeBytes;
+            List<PendingSqe> before = reuse ? previous.pendingSqes : List.of();
+            List<PendingSqe> pending = new ArrayList<>();
+            long count = Math.min(U32.distance(sqTail, pendingFrom), sqEntries);
+            for (int i = 0; i < count; i++) {
+                int counter = pendingFrom + i;
+                int position = counter & (sqEntries - 1);
+                int sqeIndex = sq.hasArray() ? array.get(position) : position;
+                PendingSqe was = sqesKnown && !before.isEmpty() ? at(before, counter) : null;
+                if (was != null && was.sqeIndex() == sqeIndex && (was.droppedBy(sqEntries)
+                        || Arrays.equals(sqes, sqeIndex * sqeSize, (sqeIndex + 1) * sqeSize, lastSqes,
+                                sqeIndex * sqeSize, (sqeIndex + 1) * sqeSize))) {
+                    pending.add(was);
+                } else {
+                    pending.add(parseSqe(sqes, counter, sqeIndex, sqEntries, sqeSize));
+                }
+            }
+            // The acquire of cq.tail orders the reads of the CQEs the kernel published before it.
+            int cqTail = cq.loadAcquireTail();
+            int cqHead = cq.readOnceHead();
+            int cqeSize = cq.cqeSizeBytes();
+            int cqBytes = cqEntries * cqeSize;
+            byte[] slotBytes = copy(cq.memory(), cq.cqeOffset(0), cqBytes, cqBuffer);
+            byte[] lastCq = lastCqBuffer;
+            List<Cqe> slots;
+            if (reuse && lastCqBytes == cqBytes && Arrays.equals(slotBytes, 0, cqBytes, lastCq, 0, cqBytes)) {
+                slots = previous.cqSlots;
+            } else {
+                boolean known = reuse && lastCqBytes == cqBytes;
+                Cqe[] copied = new Cqe[cqEntries];
+                for (int i = 0; i < cqEntries; i++) {
+                    int from = i * cqeSize;
+                    copied[i] = known && Arrays.equals(slotBytes, from, from + cqeSize, lastCq, from, from + cqeSize)
+                            ? previous.cqSlots.get(i) : parseCqe(slotBytes, from, cqeSize == 32);
+                }
+                slots = Arrays.asList(copied);
+            }
+            RingObservation now = new RingObservation(result, true, sqEntries, cqEntries, params.flags(), sqHead,
+                    sqTail, sq.readOnceFlags(), sq.readOnceDropped(), array, pending, cqHead, cqTail,
+                    cq.readOnceOverflow(), cq.readOnceFlags(), slots);
+            cqBuffer = lastCq;
+            lastCqBuffer = slotBytes;
+            sqeBuffer = lastSqes;
+            lastSqeBuffer = sqes;
+            lastCqBytes = cqBytes;
+            lastSqeBytes = sqeBytes;
+            last = now;
+            return now;
+        }
+
+        private static PendingSqe at(List<PendingSqe> list, int counter) {
+            int i = counter - list.getFirst().counter();
+            if (i < 0 || i >= list.size()) {
+                return null;
+            }
+            PendingSqe p = list.get(i);
+            return p.counter() == counter ? p : null;
+        }
+
+        private static byte[] copy(MemorySegment from, long offset, int bytes, byte[] into) {
+            byte[] buffer = into.length >= bytes ? into : new byte[bytes];
+            MemorySegment.copy(from, JAVA_BYTE, offset, buffer, 0, bytes);
+            return buffer;
+        }
+
+        private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class,
+                ByteOrder.nativeOrder());
+        private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class,
+                ByteOrder.nativeOrder());
+        private static final VarHandle SHORT = MethodHandles.byteArrayViewVarHandle(short[].class,
+                ByteOrder.nativeOrder());
+
+        private static Cqe parseCqe(byte[] b, int o, boolean cqe32) {
+            return new Cqe((long) LONG.get(b, o + (int) IoUringCqe.USER_DATA_OFFSET),
+                    (int) INT.get(b, o + (int) IoUringCqe.RES_OFFSET),
+                    (int) INT.get(b, o + (int) IoUringCqe.FLAGS_OFFSET),
+                    cqe32 ? (long) LONG.get(b, o + (int) IoUringCqe.BIG_CQE_OFFSET) : 0,
+                    cqe32 ? (long) LONG.get(b, o + (int) IoUringCqe.BIG_CQE_OFFSET + Long.BYTES) : 0);
+        }
+
+        private static PendingSqe parseSqe(byte[] b, int counter, int sqeIndex, int sqEntries, int sqeSize) {
+            if (Integer.compareUnsigned(sqeIndex, sqEntries) >= 0) {
+                return new PendingSqe(counter, sqeIndex, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+            }
+            int o = sqeIndex * sqeSize;
+            return new PendingSqe(counter, sqeIndex,
+                    Byte.toUnsignedInt(b[o + (int) IoUringSqe.OPCODE_OFFSET]),
+                    Byte.toUnsignedInt(b[o + (int) IoUringSqe.FLAGS_OFFSET]),
+                    (long) LONG.get(b, o + (int) IoUringSqe.USER_DATA_OFFSET),
+                    Short.toUnsignedInt((short) SHORT.get(b, o + (int) IoUringSqe.IOPRIO_OFFSET)),
+                    (int) INT.get(b, o + (int) IoUringSqe.FD_OFFSET),
+                    (long) LONG.get(b, o + (int) IoUringSqe.OFF_OFFSET),
+                    (long) LONG.get(b, o + (int) IoUringSqe.ADDR_OFFSET),
+                    (int) INT.get(b, o + (int) IoUringSqe.LEN_OFFSET),
+                    (int) INT.get(b, o + (int) IoUringSqe.NOP_FLAGS_OFFSET),
+                    Short.toUnsignedInt((short) SHORT.get(b, o + (int) IoUringSqe.BUF_INDEX_OFFSET)),
+                    Short.toUnsignedInt((short) SHORT.get(b, o + (int) IoUringSqe.PERSONALITY_OFFSET)));
+        }
+    }
+
+    private static boolean sameArray(SqRingView sq, List<Integer> array) {
+        for (int i = 0; i < array.size(); i++) {
+            if (sq.readOnceArray(i) != array.get(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Whether the ring was set up with {@code setupFlag}. */
