@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
                     + " lines are printed)",
             "77:cannot run here: io_uring disabled, blocked or absent, QEMU missing, or the kernel could not be"
                     + " downloaded",
-            "With several kernels (check --kernel A,B): the worst kernel's, 2 before 3 before 1 before 77 before 0."})
+            "matrix:check --kernel A,B,... exits as its worst kernel, 2 before 3 before 1 before 77 before 0"})
 public final class Ringspec implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
