@@ -146,7 +146,10 @@ final class CheckCommand implements Callable<Integer> {
             status = GuestKernels.withGuest(kernel, err, (guest, memory) -> {
                 out.printf("%s booted in %.1f s (%s)%n", guest.image().describe(),
                         guest.bootTime().toMillis() / 1e3, guest.accelerator());
-                KernelCapabilities caps = CapabilityProbe.probe(guest.backend(memory), memory);
+                KernelCapabilities caps = GuestKernels.probe(guest, memory, kernel, err);
+                if (caps == null) {
+                    return ExitStatus.UNAVAILABLE;
+                }
                 row[0] = check(kernel, out, caps, Backend.kernel("kernel " + kernel, guest::backend),
                         "kernel " + kernel, goOn).withRelease(guest.session().release())
                         .withBoot(guest.bootTime().toMillis() / 1e3);

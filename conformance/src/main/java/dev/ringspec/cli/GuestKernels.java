@@ -1,5 +1,7 @@
 package dev.ringspec.cli;
 
+import dev.ringspec.capabilities.CapabilityProbe;
+import dev.ringspec.capabilities.KernelCapabilities;
 import dev.ringspec.guest.GuestKernel;
 import dev.ringspec.guest.GuestUnavailableException;
 import dev.ringspec.guest.agent.AgentException;
@@ -23,6 +25,23 @@ final class GuestKernels {
     /** What a command does with a booted guest and user memory the guest mirrors; answers the exit status. */
     interface Job {
         int run(GuestKernel guest, UserMemory memory) throws Exception;
+    }
+
+    /**
+     * The guest's capabilities, or null after printing one sentence when io_uring cannot be used in it (disabled by
+     * {@code kernel.io_uring_disabled} or not built in): that kernel is unavailable ({@link ExitStatus#UNAVAILABLE}),
+     * not divergent.
+     */
+    static KernelCapabilities probe(GuestKernel guest, UserMemory memory, String spec, PrintWriter err) {
+        try {
+            return CapabilityProbe.probe(guest.backend(memory), memory);
+        } catch (IllegalStateException e) {
+            err.println("ringspec: io_uring cannot be used in the guest kernel " + spec + " ("
+                    + guest.session().release() + "): " + e.getMessage()
+                    + " (is it disabled by kernel.io_uring_disabled, or not built in?)");
+            err.flush();
+            return null;
+        }
     }
 
     /** A spec that cannot name a kernel, in one sentence, before anything is downloaded or booted; or empty. */
