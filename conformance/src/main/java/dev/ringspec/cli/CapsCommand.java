@@ -32,7 +32,11 @@ final class CapsCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         if (kernel != null && !kernel.equals("native")) {
             return GuestKernels.withGuest(kernel, spec.commandLine().getErr(), (guest, memory) -> {
-                CapsReport report = CapsReport.of(CapabilityProbe.probe(guest.backend(memory), memory));
+                KernelCapabilities caps = GuestKernels.probe(guest, memory, kernel, spec.commandLine().getErr());
+                if (caps == null) {
+                    return ExitStatus.UNAVAILABLE;
+                }
+                CapsReport report = CapsReport.of(caps);
                 out.print(json ? mapper().writeValueAsString(report) + "\n" : report.table());
                 out.flush();
                 return 0;

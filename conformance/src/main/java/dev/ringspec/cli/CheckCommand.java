@@ -1,17 +1,26 @@
 package dev.ringspec.cli;
 
 import dev.ringspec.capabilities.CapabilityProbe;
+import dev.ringspec.capabilities.Feature;
 import dev.ringspec.capabilities.KernelCapabilities;
 import dev.ringspec.lockstep.DivergenceCatalogue;
 import dev.ringspec.lockstep.LockstepCheck;
 import dev.ringspec.lockstep.ReferenceBackends;
 import dev.ringspec.lockstep.ReplayStore;
+import dev.ringspec.model.KernelProfile;
 import dev.ringspec.nativerunner.IoUringAvailability;
 import dev.ringspec.nativerunner.NativeIoUring;
+import dev.ringspec.nativerunner.Posix;
 import dev.ringspec.seam.Backend;
+import java.io.OutputStream;
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -19,7 +28,9 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code ringspec check}: the capability report of this kernel, then the lockstep run: saved replays first, then
- * generated runs, each step checked on the reference and on this kernel.
+ * generated runs, each step checked on the reference and on this kernel. With several kernels
+ * ({@code --kernel debian:6.1,native,debian:7.2}), each is checked in turn, one guest booted at a time and stopped
+ * after, and one table ({@link MatrixReport}) ends the output.
  */
 @Command(name = "check", mixinStandardHelpOptions = true,
         description = "Check this kernel against the reference in lockstep: replays first, then generated runs.")
@@ -40,54 +51,193 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--shrink-seconds", description = "Time cap of one shrink (default: ${DEFAULT-VALUE}).")
     private int shrinkSeconds = 10;
 
-    @Option(names = "--kernel", paramLabel = "SPEC", description = "Check a kernel booted in QEMU instead: "
-            + "debian:6.1, debian:6.12, debian:7.2, debian:7.3 (the newest matching package), or a bzImage path.")
-    private String kernel;
+    @Option(names = "--kernel", paramLabel = "SPEC[,SPEC...]", split = ",", description = "Check a kernel booted in "
+            + "QEMU instead: debian:6.1, debian:6.12, debian:7.2, debian:7.3 (the newest matching package), a "
+            + "bzImage path, or native (this kernel). Several, separated by commas, make a matrix: each checked in "
+            + "turn, one table at the end, the exit status the worst kernel's.")
+    private List<String> kernels = new ArrayList<>();
+
+    @Option(names = "--keep-going", description = "After a new divergence, go on with the next seed instead of "
+            + "stopping, and count the divergent runs; only the first is shrunk and saved (the default with "
+            + "several kernels).")
+    private boolean keepGoing;
+
+    @Option(names = "--json", description = "With several kernels: print the matrix as JSON on standard output, "
+            + "and each kernel's details on standard error.")
+    private boolean json;
 
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        if (steps < 1 || runs < 0 || shrinkSeconds < 0) {
+            err.println("ringspec: --steps must be at least 1, --runs and --shrink-seconds at least 0");
+            return ExitStatus.USAGE;
+        }
+        for (String kernel : kernels) {
+            Optional<String> bad = kernel.equals("native") ? Optional.empty() : GuestKernels.badSpec(kernel);
+            if (bad.isPresent()) {
+                err.println("ringspec: " + bad.get());
+                return ExitStatus.USAGE;
+            }
+        }
+        if (kernels.size() != kernels.stream().distinct().count()) {
+            err.println("ringspec: a kernel is named twice in --kernel " + String.join(",", kernels));
+            return ExitStatus.USAGE;
+        }
+        if (kernels.size() > 1) {
+            return matrix();
+        }
         PrintWriter out = spec.commandLine().getOut();
-        if (steps < 1 || runs < 0) {
-            spec.commandLine().getErr().println("ringspec: --steps must be at least 1 and --runs at least 0");
-            return 2;
-        }
-        if (kernel != null && !kernel.equals("native")) {
-            return GuestKernels.withGuest(kernel, spec.commandLine().getErr(), (guest, memory) -> {
-                out.printf("%s booted in %.1f s (%s)%n", guest.image().describe(), guest.bootTime().toMillis() / 1e3,
-                        guest.accelerator());
-                KernelCapabilities caps = CapabilityProbe.probe(guest.backend(memory), memory);
-                return check(out, caps, Backend.kernel("kernel " + kernel, guest::backend), "kernel " + kernel);
-            });
-        }
-        IoUringAvailability availability = IoUringAvailability.probe();
-        if (!availability.available()) {
-            spec.commandLine().getErr().println("ringspec: " + availability.reason());
-            return IoUringAvailability.EXIT_UNAVAILABLE;
-        }
-        KernelCapabilities caps = CapabilityProbe.probe(new NativeIoUring());
-        return check(out, caps, ReferenceBackends.kernel(), "this kernel");
+        String kernel = kernels.isEmpty() ? "native" : kernels.getFirst();
+        return checkOne(kernel, out, err, keepGoing).status();
     }
 
-    private int check(PrintWriter out, KernelCapabilities caps, Backend subject, String subjectName) {
+    private int matrix() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter details = json ? err : out;
+        List<MatrixReport.Row> rows = new ArrayList<>();
+        for (String kernel : kernels) {
+            details.printf("%n=== %s ===%n", kernel);
+            details.flush();
+            StringWriter why = new StringWriter();
+            PrintWriter whyOut = new PrintWriter(new TeeWriter(why, err), true);
+            MatrixReport.Row row = checkOne(kernel, details, whyOut, true);
+            whyOut.flush();
+            if (row.reason() == null && !why.toString().isBlank()) {
+                row = row.withReason(why.toString().lines().findFirst().orElse("").replaceFirst("^ringspec: ", ""));
+            }
+            rows.add(row);
+        }
+        MatrixReport report = new MatrixReport(rows);
+        if (json) {
+            try {
+                out.println(CapsCommand.mapper().writeValueAsString(report));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+        } else {
+            out.println();
+            out.print(report.table());
+        }
+        out.flush();
+        return report.status();
+    }
+
+    /** Checks one kernel ({@code native} or a guest spec), printing the details; its matrix row. */
+    private MatrixReport.Row checkOne(String kernel, PrintWriter out, PrintWriter err, boolean goOn) {
+        if (kernel.equals("native")) {
+            IoUringAvailability availability = IoUringAvailability.probe();
+            if (!availability.available()) {
+                err.println("ringspec: " + availability.reason());
+                err.flush();
+                return MatrixReport.Row.failed(kernel, ExitStatus.UNAVAILABLE, availability.reason());
+            }
+            KernelCapabilities caps = CapabilityProbe.probe(new NativeIoUring());
+            return check(kernel, out, caps, ReferenceBackends.kernel(), "this kernel", goOn)
+                    .withRelease(Posix.kernelRelease()).withBoot(null);
+        }
+        MatrixReport.Row[] row = new MatrixReport.Row[1];
+        int status;
+        try {
+            status = GuestKernels.withGuest(kernel, err, (guest, memory) -> {
+                out.printf("%s booted in %.1f s (%s)%n", guest.image().describe(),
+                        guest.bootTime().toMillis() / 1e3, guest.accelerator());
+                KernelCapabilities caps = GuestKernels.probe(guest, memory, kernel, err);
+                if (caps == null) {
+                    return ExitStatus.UNAVAILABLE;
+                }
+                row[0] = check(kernel, out, caps, Backend.kernel("kernel " + kernel, guest::backend),
+                        "kernel " + kernel, goOn).withRelease(guest.session().release())
+                        .withBoot(guest.bootTime().toMillis() / 1e3);
+                return row[0].status();
+            });
+        } catch (Exception e) {
+            err.println("ringspec: the check of " + kernel + " failed: " + e);
+            err.flush();
+            status = ExitStatus.GUEST_FAILED;
+        }
+        if (row[0] == null || row[0].status() != status) {
+            return MatrixReport.Row.failed(kernel, status, null);
+        }
+        return row[0];
+    }
+
+    private MatrixReport.Row check(String kernel, PrintWriter out, KernelCapabilities caps, Backend subject,
+            String subjectName, boolean goOn) {
         out.print(CapsReport.of(caps).table());
         out.println();
+        DivergenceCatalogue catalogue = DivergenceCatalogue.load();
+        Backend reference = ReferenceBackends.reference(caps);
+        out.printf("lockstep: %s against %s; seed %d, %d runs of %d steps, replays from %s%n", reference.name(),
+                subjectName, seed, runs, steps, replayDir);
+        out.flush();
         LockstepCheck.Config config = LockstepCheck.Config.defaults().withSeed(seed).withSteps(steps).withRuns(runs)
                 .withReplayDirectory(replayDir).withShrinkBudget(Duration.ofSeconds(shrinkSeconds));
-        LockstepCheck check = new LockstepCheck(ReferenceBackends.reference(caps), subject,
-                DivergenceCatalogue.load(), config);
-        out.printf("lockstep: %s against %s; seed %d, %d runs of %d steps, replays from %s%n",
-                ReferenceBackends.reference(caps).name(), subjectName, seed, runs, steps, replayDir);
-        out.flush();
-        LockstepCheck.Summary summary = check.run(out);
+        List<LockstepCheck.Summary> parts = new ArrayList<>();
+        LockstepCheck.Summary summary = new LockstepCheck(reference, subject, catalogue, config).run(out);
+        parts.add(summary);
         LockstepCheck.printSummary(out, summary);
+        // LockstepCheck stops at the first new divergence; to go on, the rest of the budget runs as further checks
+        // from the next seed, without replays, saving nothing and shrinking for at most a second.
+        long nextSeed = seed + summary.runs();
+        int left = runs - summary.runs();
+        while (goOn && left > 0 && !summary.newDivergences().isEmpty()) {
+            LockstepCheck.Config rest = config.withSeed(nextSeed).withRuns(left).withReplayDirectory(null)
+                    .withSaveReplays(false).withShrinkBudget(Duration.ofSeconds(Math.min(1, shrinkSeconds)));
+            summary = new LockstepCheck(reference, subject, catalogue, rest).run(new PrintWriter(
+                    OutputStream.nullOutputStream()));
+            parts.add(summary);
+            nextSeed += summary.runs();
+            left -= summary.runs();
+        }
+        if (parts.size() > 1) {
+            long divergent = parts.stream().mapToLong(p -> p.newDivergences().size()).sum();
+            out.printf("keep-going: %d generated runs in all, %d of them with a new divergence (only the first is "
+                    + "shown, shrunk and saved)%n", runs - left, divergent);
+            out.flush();
+        }
         // A divergence that does not come back when its exact steps are re-run (the kernel's timing, seen on
         // CQE_MIXED rings with overflow about once in 60,000 runs) is printed and saved under unstable/ but does
         // not fail the check; a reproducible new divergence does.
+        boolean stableNew = parts.stream().flatMap(p -> p.newDivergences().stream())
+                .anyMatch(LockstepCheck.Finding::stable);
         // A stated invariant the kernel breaks where no catalogue entry explains it is a new finding too.
-        boolean newOnKernel = !summary.invariants().newOnKernel(config.kernelSide()).isEmpty();
-        return summary.newDivergences().stream().anyMatch(LockstepCheck.Finding::stable) || newOnKernel ? 1 : 0;
+        stableNew |= parts.stream().anyMatch(p -> !p.invariants().newOnKernel(config.kernelSide()).isEmpty());
+        KernelProfile profile = KernelProfile.forCapabilities(caps);
+        List<String> features = Arrays.stream(Feature.values()).filter(caps::has).map(Feature::name).toList();
+        return MatrixReport.Row.checked(kernel, stableNew ? ExitStatus.DIVERGENCE : ExitStatus.OK, caps.release(),
+                profile.version(), features, parts);
+    }
+
+    /** Writes to a buffer and to a second writer. */
+    private static final class TeeWriter extends java.io.Writer {
+        private final java.io.Writer a;
+        private final java.io.Writer b;
+
+        TeeWriter(java.io.Writer a, java.io.Writer b) {
+            this.a = a;
+            this.b = b;
+        }
+
+        @Override
+        public void write(char[] cbuf, int off, int len) throws java.io.IOException {
+            a.write(cbuf, off, len);
+            b.write(cbuf, off, len);
+        }
+
+        @Override
+        public void flush() throws java.io.IOException {
+            a.flush();
+            b.flush();
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            flush();
+        }
     }
 }
