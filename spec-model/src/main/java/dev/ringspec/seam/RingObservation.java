@@ -80,9 +80,9 @@ public record RingObservation(int result, boolean exists, int sqEntries, int cqE
         return new RingObservation(result, false, 0, 0, 0, 0, 0, 0, 0, List.of(), List.of(), 0, 0, 0, 0, List.of());
     }
 
-    /** The ring as it is now, its pending SQEs read from the SQ head the ring shows. */
+    /** The ring as it is now, its pending SQEs read from the SQ head the ring shows; {@link #none} without a ring. */
     public static RingObservation capture(Ring ring, int result) {
-        return capture(ring, result, ring.sq().loadAcquireHead());
+        return ring == null ? none(result) : capture(ring, result, ring.sq().loadAcquireHead());
     }
 
     /**

@@ -95,4 +95,10 @@ class RingObservationTest {
     void noRingShowsOnlyTheResult() {
         assertThat(RingObservation.none(-22).lines()).containsExactly("Result:     -22 (EINVAL)", "(no ring)");
     }
+
+    @Test
+    void capturingASideWithoutARingObservesNoRing() {
+        // A failed setup on one side of a lockstep run: the observation says so, it does not throw.
+        assertThat(RingObservation.capture(null, -22)).isEqualTo(RingObservation.none(-22));
+    }
 }
