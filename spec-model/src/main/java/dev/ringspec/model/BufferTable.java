@@ -18,13 +18,14 @@ final class BufferTable {
     /** {@code IORING_MAX_REG_BUFFERS}. */
     static final int MAX_REG_BUFFERS = 1 << 14;
     private static final long PAGE_BYTES = 4096;
-    private static final long SZ_1G = 1L << 30;
 
+    private final KernelProfile profile;
     private final RuleSink rules;
     private final UserArgs args;
     private boolean[] buffers;
 
-    BufferTable(RuleSink rules, UserArgs args) {
+    BufferTable(KernelProfile profile, RuleSink rules, UserArgs args) {
+        this.profile = profile;
         this.rules = rules;
         this.args = args;
     }
@@ -83,13 +84,25 @@ final class BufferTable {
         return 0;
     }
 
-    /** {@code io_buffer_validate}: a null base needs len 0; more than 1 GiB -> -EFAULT; a wrap -> -EOVERFLOW. */
-    private static int bufferValidate(long base, long len) {
+    /**
+     * {@code io_buffer_validate}: a null base needs len 0; len 0 -> -EFAULT; over the size cap -> -EFAULT (1 GiB) up
+     * to 7.1, -EINVAL (1 TiB) from 7.2; a wrap -> -EOVERFLOW.
+     */
+    private int bufferValidate(long base, long len) {
         if (base == 0) {
             return len != 0 ? -EFAULT : 0;
         }
-        if (Long.compareUnsigned(len, SZ_1G) > 0) {
+        // io_buffer_validate: a buffer of no bytes -> -EFAULT, before the size and wrap checks (6.1.192 and
+        // 6.12.117 rsrc.c, io_buffer_validate; 7.1.8 and 7.2.13 rsrc.c, io_validate_user_buf_range); measured
+        // on 6.18.44 by the lockstep engine: seed 24, registerBuffers(1 x 0 bytes)
+        if (len == 0) {
+            rules.fire(Rules.BUFFER_REGISTER_EMPTY, 0);
             return -EFAULT;
+        }
+        // io_validate_user_buf_range: over SZ_1G -> -EFAULT up to 7.1; over SZ_1T -> -EINVAL from 7.2 (7.2.13
+        // rsrc.c)
+        if (Long.compareUnsigned(len, profile.bufferMaxBytes()) > 0) {
+            return -profile.bufferTooBigErrno();
         }
         long acct = len + (PAGE_BYTES - 1);
         if (Long.compareUnsigned(base + acct, base) < 0) {
@@ -102,12 +115,6 @@ final class BufferTable {
     private int bufferRegister(long base, long len) {
         if (base == 0) {
             return 0;
-        }
-        // io_sqe_buffer_register: a buffer of no bytes pins no page -> -EFAULT (measured on 6.18.44 by the
-        // lockstep engine: seed 24, registerBuffers(1 x 0 bytes))
-        if (len == 0) {
-            rules.fire(Rules.BUFFER_REGISTER_EMPTY, 0);
-            return -EFAULT;
         }
         return args.resolve(base, len) == null ? -EFAULT : 1;
     }

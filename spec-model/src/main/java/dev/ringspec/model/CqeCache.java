@@ -45,9 +45,11 @@ final class CqeCache {
     private int staleSentinel;
     /** Whether a CQE was posted where Linux 6.18 would have written it through its stale cached range. */
     private boolean kernelUsesStaleCqeCache;
+    private final boolean queuedSigned;
 
-    CqeCache(RuleSink rules, Set<Mutant> mutants) {
+    CqeCache(KernelProfile profile, RuleSink rules, Set<Mutant> mutants) {
         this.rules = rules;
+        this.queuedSigned = profile.cqQueuedSigned();
         this.mCqe32AdvancesTailByOne = mutants.contains(Mutant.CQE32_ADVANCES_TAIL_BY_ONE);
         this.mNoSkipFiller = mutants.contains(Mutant.NO_SKIP_FILLER);
         this.mSkipFillerWrongFields = mutants.contains(Mutant.SKIP_FILLER_WRONG_FIELDS);
@@ -92,6 +94,19 @@ final class CqeCache {
     /** {@code __io_cqring_events}: CQEs posted and not yet consumed, by the kernel's own tail. */
     int queued() {
         return cachedCqTail - readOnce(rings, RingGeometry.CQ_HEAD);
+    }
+
+    /**
+     * {@code io_cqring_queued}: the CQEs the kernel counts as taking room, at most {@code cq_entries}. A head moved
+     * past the kernel's tail makes the u32 difference huge, a full CQ; from 7.1 (io_uring.c, {@code
+     * io_cqring_queued}: a signed difference below 0 counts 0) an empty one.
+     */
+    private int queuedClamped() {
+        int queued = queued();
+        if (queuedSigned && queued < 0) {
+            return 0;
+        }
+        return U32.min(queued, cqEntries);
     }
 
     /** {@code __io_cqring_events_user}: what the application can see, {@code cq.tail - cq.head}. */
@@ -158,7 +173,7 @@ final class CqeCache {
             off = 0;
         }
         // io_cqe_cache_refill: queued = min(cached_cq_tail - cq.head, cq_entries); a contiguous range
-        int queued = U32.min(queued(), cqEntries);
+        int queued = queuedClamped();
         int free = cqEntries - queued;
         int len = Math.min(free, cqEntries - off);
         if (len < (mixedBig ? 2 : 1)) {
@@ -182,7 +197,7 @@ final class CqeCache {
 
     /** {@code io_fill_nop_cqe}: the skip CQE, if the ring is not completely full. */
     private boolean fillNopCqe(int off) {
-        if (Integer.compareUnsigned(queued(), cqEntries) >= 0) {
+        if (Integer.compareUnsigned(queuedClamped(), cqEntries) >= 0) {
             return false;
         }
         rules.fire(Rules.CQE_SKIP_FILLER, off);

@@ -45,13 +45,14 @@ final class FileTable {
 
     /** {@code io_sqe_files_register}; {@code fds} null means sparse. */
     int register(MemorySegment fds, int nrArgs, long tags) {
-        // io_sqe_files_register: nr_args 0 -> -EINVAL; a table already -> -EBUSY; too many -> -EMFILE
-        if (nrArgs == 0) {
-            return -EINVAL;
-        }
+        // io_sqe_files_register: a table already -> -EBUSY, then nr_args 0 -> -EINVAL (that order in every kernel
+        // read: 6.1.192 rsrc.c, 6.12.117 rsrc.c, 7.1.8 rsrc.c, io_sqe_files_register); too many -> -EMFILE
         if (files != null) {
             rules.fire(Rules.FILES_REGISTER_BUSY, 0);
             return -EBUSY;
+        }
+        if (nrArgs == 0) {
+            return -EINVAL;
         }
         if (Integer.compareUnsigned(nrArgs, MAX_FIXED_FILES) > 0 || Integer.toUnsignedLong(nrArgs)
                 > kernel.descriptorTable().noFileLimit()) {

@@ -99,7 +99,8 @@ final class IoUringSetup {
         }
         writeParams(p, flags, sizing.sqEntries(), sizing.cqEntries(), true);
         p.set(JAVA_INT, IoUringParams.FEATURES_OFFSET, profile.features());
-        RingParams answer = RingParams.read(p);
+        RingParams answer = RingParams.read(p).withSqArray((int) RingGeometry.sqArrayOffset(flags,
+                sizing.cqEntries()));
         initHeader(regions[0], sizing.sqEntries(), sizing.cqEntries());
         // io_uring_create: a SINGLE_ISSUER ring belongs to its creator, unless R_DISABLED defers it to the enabler
         IoUringTask owner = (flags & IORING_SETUP_SINGLE_ISSUER) != 0 && (flags & IORING_SETUP_R_DISABLED) == 0
@@ -257,7 +258,8 @@ final class IoUringSetup {
 
     /**
      * {@code io_uring_fill_params}' answer: entries and the offsets of {@code struct io_rings}; {@code user_addr}
-     * zeroed unless NO_MMAP. {@code sq_off.array} only when {@code writeArray} (a 6.18 resize leaves it).
+     * zeroed unless NO_MMAP. {@code sq_off.array} only when {@code writeArray} (a 6.18 resize leaves it) and the
+     * ring has an SQ array.
      */
     static void writeParams(MemorySegment p, int flags, int sqEntries, int cqEntries, boolean writeArray) {
         p.set(JAVA_INT, IoUringParams.SQ_ENTRIES_OFFSET, sqEntries);
@@ -269,7 +271,10 @@ final class IoUringSetup {
         p.set(JAVA_INT, sq + IoSqringOffsets.RING_ENTRIES_OFFSET, RingGeometry.SQ_RING_ENTRIES);
         p.set(JAVA_INT, sq + IoSqringOffsets.FLAGS_OFFSET, RingGeometry.SQ_FLAGS);
         p.set(JAVA_INT, sq + IoSqringOffsets.DROPPED_OFFSET, RingGeometry.SQ_DROPPED);
-        if (writeArray) {
+        // io_uring_fill_params: sq_off.array only for a ring with an SQ array; with NO_SQARRAY the caller's value
+        // stays (6.12.117 io_uring.c, io_uring_create; 7.2.13 io_uring_fill_params; 6.18.44 measured: 0x12345678
+        // passed in came back)
+        if (writeArray && (flags & IORING_SETUP_NO_SQARRAY) == 0) {
             p.set(JAVA_INT, sq + IoSqringOffsets.ARRAY_OFFSET, (int) RingGeometry.sqArrayOffset(flags, cqEntries));
         }
         p.set(JAVA_INT, sq + IoSqringOffsets.RESV1_OFFSET, 0);

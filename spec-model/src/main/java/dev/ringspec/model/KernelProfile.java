@@ -1,5 +1,10 @@
 package dev.ringspec.model;
 
+import static dev.ringspec.uapi.Errno.EFAULT;
+import static dev.ringspec.uapi.Errno.EINVAL;
+import static dev.ringspec.uapi.IoUring.IORING_NOP_INJECT_RESULT;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_NO_SQARRAY;
+
 import dev.ringspec.capabilities.Feature;
 import dev.ringspec.capabilities.KernelCapabilities;
 import java.util.ArrayList;
@@ -49,6 +54,83 @@ public final class KernelProfile {
             .build();
     /** Linux 7.1: no difference from 7.0 in any rule the model holds (ring-semantics.md read 7.1.3 beside 7.0). */
     public static final KernelProfile LINUX_7_1 = LINUX_7_0.toBuilder().version("7.1").build();
+    /**
+     * Linux 7.2 (read in 7.2.13, measured on 7.2.13 in QEMU): query op 3 ({@code IO_URING_QUERY_ZCRX_EVENT}) and
+     * -E2BIG for a header over a page (io_uring/query.c, {@code io_handle_query_entry}); local task work popped
+     * live from a FIFO with an exact cap (the mpscq of io_uring/tw.c, {@code __io_run_local_work_loop}); a resize
+     * copies pending SQEs through the SQ array (register.c, {@code io_register_resize_rings}); registered buffers up
+     * to 1 TiB, larger ones -EINVAL (rsrc.c, {@code io_validate_user_buf_range}); a CQ head moved past the
+     * kernel's tail counts as an empty CQ ({@code io_cqring_queued}, io_uring.c; also in 7.1.8's source, found by
+     * lockstep on 7.2.13: seed 3).
+     */
+    public static final KernelProfile LINUX_7_2 = LINUX_7_1.toBuilder().version("7.2")
+            .nrQueryOpcodes(4)
+            .localWork(LocalWork.LIVE_FIFO)
+            .querySizeLimit(true)
+            .resizeTranslatesSqArray(true)
+            .bufferMaxBytes(1L << 40)
+            .bufferTooBigErrno(EINVAL)
+            .cqQueuedSigned(true)
+            .build();
+    /**
+     * Linux 7.3 (read in 7.3-rc7): the uapi, nop.c, register.c, tw.c and wait.c are those of 7.2.13; its one
+     * change to CQE refill touches only 32-byte aux CQEs on CQE32 rings, which no modelled opcode posts. Its
+     * capabilities equal 7.2's, so {@link #forCapabilities} answers {@link #LINUX_7_2} for it.
+     */
+    public static final KernelProfile LINUX_7_3 = LINUX_7_2.toBuilder().version("7.3").build();
+    /**
+     * Linux 6.12 (read in 6.12.107 and 6.12.117): no QUERY, RESIZE_RINGS, CQE_MIXED or HYBRID_IOPOLL; NOP knows
+     * only INJECT_RESULT (nop.c, {@code io_nop_prep}); local task work has no cap and no retry list (the cap came
+     * with upstream f46b9cdb "io_uring: limit local tw done", 6.13); fd -1 has no register opcodes (register.c,
+     * {@code io_uring_register_get_file}).
+     */
+    public static final KernelProfile LINUX_6_12 = builder("6.12")
+            .opLast(58)
+            .registerLast(31)
+            .setupFlags(0x1ffff)
+            .features(0xffff)
+            .enterFlags(0x3f)
+            .sqeFlags(0x7f)
+            .nrQueryOpcodes(0)
+            .nopFlags(IORING_NOP_INJECT_RESULT)
+            .localWork(LocalWork.UNCAPPED)
+            .blindRegister(false)
+            .build();
+    /**
+     * Linux 6.1 (read in 6.1.187 and 6.1.192): the 6.12 differences, and NOP's prep refuses any non-zero
+     * {@code rw_flags} word (nop.c, {@code io_nop_prep}); task work runs newest first and local work runs until
+     * the list stays empty (io_uring.c, {@code handle_tw_list}, {@code __io_run_local_work}); register runs the
+     * task's work first and compares the raw opcode with {@code REGISTER_LAST} ({@code io_uring_register});
+     * PROBE checks every slot the caller passed ({@code io_probe}).
+     */
+    public static final KernelProfile LINUX_6_1 = LINUX_6_12.toBuilder().version("6.1")
+            .opLast(49)
+            .registerLast(26)
+            .setupFlags(0x3fff)
+            .features(0x1fff)
+            .enterFlags(0x1f)
+            .nopFlags(0)
+            .taskWorkLifo(true)
+            .localWork(LocalWork.RUN_TO_EMPTY)
+            .registerRunsTaskWork(true)
+            .registeredRingBit(false)
+            .probeChecksAllSlots(true)
+            .build();
+
+    /** How {@code __io_run_local_work} takes DEFER_TASKRUN local work and where a run stops. */
+    public enum LocalWork {
+        /** 6.1: batch after batch until the list stays empty, whatever the wait asked for. */
+        RUN_TO_EMPTY,
+        /** 6.12: the whole list each pass, another pass while work is left and too few ran; no cap. */
+        UNCAPPED,
+        /**
+         * 6.13 to 7.1: at most {@code max(IO_LOCAL_TW_DEFAULT_MAX, min_events)} a pass, taken from a snapshot of
+         * the list, the rest kept on a retry list for the next run.
+         */
+        SNAPSHOT_CAPPED,
+        /** 7.2+: popped from the live FIFO (work queued during the pass included) up to the exact cap. */
+        LIVE_FIFO
+    }
 
     private final String version;
     private final int opLast;
@@ -64,6 +146,18 @@ public final class KernelProfile {
     private final boolean resizeSanitises;
     private final boolean splitRestrictions;
     private final boolean blindRestrictionsAndFilters;
+    private final int nopFlags;
+    private final boolean taskWorkLifo;
+    private final LocalWork localWork;
+    private final boolean registerRunsTaskWork;
+    private final boolean registeredRingBit;
+    private final boolean blindRegister;
+    private final boolean probeChecksAllSlots;
+    private final boolean querySizeLimit;
+    private final boolean resizeTranslatesSqArray;
+    private final long bufferMaxBytes;
+    private final int bufferTooBigErrno;
+    private final boolean cqQueuedSigned;
     private final List<OpDef> opcodes;
 
     private KernelProfile(Builder b) {
@@ -84,6 +178,18 @@ public final class KernelProfile {
         this.resizeSanitises = b.resizeSanitises;
         this.splitRestrictions = b.splitRestrictions;
         this.blindRestrictionsAndFilters = b.blindRestrictionsAndFilters;
+        this.nopFlags = b.nopFlags;
+        this.taskWorkLifo = b.taskWorkLifo;
+        this.localWork = b.localWork;
+        this.registerRunsTaskWork = b.registerRunsTaskWork;
+        this.registeredRingBit = b.registeredRingBit;
+        this.blindRegister = b.blindRegister;
+        this.probeChecksAllSlots = b.probeChecksAllSlots;
+        this.querySizeLimit = b.querySizeLimit;
+        this.resizeTranslatesSqArray = b.resizeTranslatesSqArray;
+        this.bufferMaxBytes = b.bufferMaxBytes;
+        this.bufferTooBigErrno = b.bufferTooBigErrno;
+        this.cqQueuedSigned = b.cqQueuedSigned;
         this.opcodes = List.copyOf(b.opcodes);
         for (OpDef def : opcodes) {
             if (def.opcode() >= opLast) {
@@ -115,6 +221,18 @@ public final class KernelProfile {
         b.resizeSanitises = resizeSanitises;
         b.splitRestrictions = splitRestrictions;
         b.blindRestrictionsAndFilters = blindRestrictionsAndFilters;
+        b.nopFlags = nopFlags;
+        b.taskWorkLifo = taskWorkLifo;
+        b.localWork = localWork;
+        b.registerRunsTaskWork = registerRunsTaskWork;
+        b.registeredRingBit = registeredRingBit;
+        b.blindRegister = blindRegister;
+        b.probeChecksAllSlots = probeChecksAllSlots;
+        b.querySizeLimit = querySizeLimit;
+        b.resizeTranslatesSqArray = resizeTranslatesSqArray;
+        b.bufferMaxBytes = bufferMaxBytes;
+        b.bufferTooBigErrno = bufferTooBigErrno;
+        b.cqQueuedSigned = cqQueuedSigned;
         b.opcodes.addAll(opcodes);
         return b;
     }
@@ -189,6 +307,66 @@ public final class KernelProfile {
         return blindRestrictionsAndFilters;
     }
 
+    /** The {@code nop_flags} bits {@code io_nop_prep} accepts; others -> -EINVAL (nop.c). */
+    public int nopFlags() {
+        return nopFlags;
+    }
+
+    /** Task work runs newest first: 6.1 walks the llist it swapped out without reversing it ({@code handle_tw_list}, {@code __io_run_local_work}). */
+    public boolean taskWorkLifo() {
+        return taskWorkLifo;
+    }
+
+    /** How {@code __io_run_local_work} takes and caps DEFER_TASKRUN local work. */
+    public LocalWork localWork() {
+        return localWork;
+    }
+
+    /** {@code io_uring_register} runs the task's work before the opcode (6.1, {@code io_run_task_work_ctx}). */
+    public boolean registerRunsTaskWork() {
+        return registerRunsTaskWork;
+    }
+
+    /** {@code IORING_REGISTER_USE_REGISTERED_RING} exists and is stripped before the {@code REGISTER_LAST} compare (6.3+); 6.1 compares the raw opcode. */
+    public boolean registeredRingBit() {
+        return registeredRingBit;
+    }
+
+    /** {@code io_uring_register(-1, ...)} has opcodes of its own (6.18+, QUERY and SEND_MSG_RING); before, fd -1 is -EBADF. */
+    public boolean blindRegister() {
+        return blindRegister;
+    }
+
+    /** PROBE copies in and checks all {@code nr_args} slots before capping at {@code OP_LAST} (6.1). */
+    public boolean probeChecksAllSlots() {
+        return probeChecksAllSlots;
+    }
+
+    /** A QUERY header whose {@code size} exceeds a page ends the syscall with -E2BIG (7.2+). */
+    public boolean querySizeLimit() {
+        return querySizeLimit;
+    }
+
+    /** A resize copies pending SQEs through the old SQ array and writes an identity new array (7.2+). */
+    public boolean resizeTranslatesSqArray() {
+        return resizeTranslatesSqArray;
+    }
+
+    /** The largest registered buffer ({@code io_buffer_validate}): 1 GiB up to 7.1, 1 TiB from 7.2. */
+    public long bufferMaxBytes() {
+        return bufferMaxBytes;
+    }
+
+    /** The errno for a buffer over {@link #bufferMaxBytes}: EFAULT up to 7.1, EINVAL from 7.2. */
+    public int bufferTooBigErrno() {
+        return bufferTooBigErrno;
+    }
+
+    /** {@code io_cqring_queued} reads {@code cached_cq_tail - cq.head} as signed: a head moved past the kernel's tail is an empty CQ, not a full one (7.1.8, 7.2.13, 7.3-rc7 io_uring.c; 6.18.44 takes the u32 difference). */
+    public boolean cqQueuedSigned() {
+        return cqQueuedSigned;
+    }
+
     /** Opcode table entries beyond the model's own (NOP, NOP128), each replacing the entry of its opcode. */
     public List<OpDef> opcodes() {
         return opcodes;
@@ -209,24 +387,38 @@ public final class KernelProfile {
 
     /**
      * The profile whose rules match what a backend showed: by the features it has (SQ_REWIND, BPF filters,
-     * SQE_MIXED, QUERY), never by its release string. 7.0 and 7.1 hold the same rules; a QUERY answer with more
-     * register opcodes than 7.0 has picks 7.1.
+     * SQE_MIXED, QUERY and its answer, NO_SQARRAY), PROBE's {@code last_op} and the features word, never by its
+     * release string. 7.0 and 7.1 hold the same rules; a QUERY answer with more register opcodes than 7.0 has
+     * picks 7.1, one with a fourth query opcode 7.2 (7.3 shows and does the same as 7.2).
      *
-     * @throws IllegalArgumentException for a backend older than 6.18 (no QUERY), which no profile describes
+     * @throws IllegalArgumentException for a backend no profile describes (between 6.1 and 6.12, or between 6.12
+     *     and 6.18)
      */
     public static KernelProfile forCapabilities(KernelCapabilities caps) {
-        if (caps.has(Feature.SQ_REWIND) || caps.has(Feature.BPF_FILTER) || caps.has(Feature.TASK_RESTRICTIONS)) {
-            KernelCapabilities.QueryOpcodes q = caps.query();
+        KernelCapabilities.QueryOpcodes q = caps.query();
+        if (!caps.has(Feature.QUERY)) {
+            // before 6.18: no QUERY, so last_op, the features word and NO_SQARRAY decide (a blind register's
+            // answer does not: 6.12 refuses fd -1 with -EBADF, which a probe for per-task restrictions can misread)
+            for (KernelProfile old : List.of(LINUX_6_12, LINUX_6_1)) {
+                if (caps.lastOp() == old.opLast - 1 && caps.features() == old.features
+                        && caps.has(Feature.NO_SQARRAY) == ((old.setupFlags & IORING_SETUP_NO_SQARRAY) != 0)) {
+                    return old;
+                }
+            }
+        } else if (caps.has(Feature.SQ_REWIND) || caps.has(Feature.BPF_FILTER)
+                || caps.has(Feature.TASK_RESTRICTIONS)) {
+            if (q != null && q.nrQueryOpcodes() >= LINUX_7_2.nrQueryOpcodes) {
+                return LINUX_7_2;
+            }
             return q != null && q.nrRegisterOpcodes() > LINUX_7_0.registerLast ? LINUX_7_1 : LINUX_7_0;
-        }
-        if (caps.has(Feature.SQE_MIXED)) {
+        } else if (caps.has(Feature.SQE_MIXED)) {
             return LINUX_6_19;
-        }
-        if (caps.has(Feature.QUERY) && caps.has(Feature.CQE_MIXED)) {
+        } else if (caps.has(Feature.CQE_MIXED)) {
             return LINUX_6_18;
         }
-        throw new IllegalArgumentException("no profile for a backend without QUERY and CQE_MIXED (older than 6.18): "
-                + caps.backend());
+        throw new IllegalArgumentException("no profile for this backend (last_op " + caps.lastOp() + ", features 0x"
+                + Integer.toHexString(caps.features()) + (caps.has(Feature.QUERY) ? "" : ", no QUERY")
+                + "): profiles describe 6.1, 6.12 and 6.18 to 7.3: " + caps.backend());
     }
 
     /** Builds a {@link KernelProfile} by named fields. */
@@ -245,6 +437,18 @@ public final class KernelProfile {
         private boolean resizeSanitises;
         private boolean splitRestrictions;
         private boolean blindRestrictionsAndFilters;
+        private int nopFlags = Nop.NOP_FLAGS_6_18;
+        private boolean taskWorkLifo = false;
+        private LocalWork localWork = LocalWork.SNAPSHOT_CAPPED;
+        private boolean registerRunsTaskWork = false;
+        private boolean registeredRingBit = true;
+        private boolean blindRegister = true;
+        private boolean probeChecksAllSlots = false;
+        private boolean querySizeLimit = false;
+        private boolean resizeTranslatesSqArray = false;
+        private long bufferMaxBytes = 1L << 30;
+        private int bufferTooBigErrno = EFAULT;
+        private boolean cqQueuedSigned;
         private final List<OpDef> opcodes = new ArrayList<>();
 
         private Builder() {
@@ -317,6 +521,66 @@ public final class KernelProfile {
 
         public Builder blindRestrictionsAndFilters(boolean value) {
             this.blindRestrictionsAndFilters = value;
+            return this;
+        }
+
+        public Builder nopFlags(int value) {
+            this.nopFlags = value;
+            return this;
+        }
+
+        public Builder taskWorkLifo(boolean value) {
+            this.taskWorkLifo = value;
+            return this;
+        }
+
+        public Builder localWork(LocalWork value) {
+            this.localWork = value;
+            return this;
+        }
+
+        public Builder registerRunsTaskWork(boolean value) {
+            this.registerRunsTaskWork = value;
+            return this;
+        }
+
+        public Builder registeredRingBit(boolean value) {
+            this.registeredRingBit = value;
+            return this;
+        }
+
+        public Builder blindRegister(boolean value) {
+            this.blindRegister = value;
+            return this;
+        }
+
+        public Builder probeChecksAllSlots(boolean value) {
+            this.probeChecksAllSlots = value;
+            return this;
+        }
+
+        public Builder querySizeLimit(boolean value) {
+            this.querySizeLimit = value;
+            return this;
+        }
+
+        public Builder resizeTranslatesSqArray(boolean value) {
+            this.resizeTranslatesSqArray = value;
+            return this;
+        }
+
+        public Builder bufferMaxBytes(long value) {
+            this.bufferMaxBytes = value;
+            return this;
+        }
+
+        public Builder bufferTooBigErrno(int value) {
+            this.bufferTooBigErrno = value;
+            return this;
+        }
+
+        public Builder cqQueuedSigned(boolean value) {
+            this.cqQueuedSigned = value;
             return this;
         }
 

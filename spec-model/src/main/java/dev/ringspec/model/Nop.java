@@ -22,7 +22,8 @@ import static dev.ringspec.uapi.IoUring.IOSQE_FIXED_FILE;
  * and {@code addr}.
  */
 final class Nop {
-    static final int NOP_FLAGS = IORING_NOP_INJECT_RESULT | IORING_NOP_FILE | IORING_NOP_FIXED_FILE
+    /** The {@code nop_flags} bits 6.18 and later accept; {@link KernelProfile#nopFlags} per kernel. */
+    static final int NOP_FLAGS_6_18 = IORING_NOP_INJECT_RESULT | IORING_NOP_FILE | IORING_NOP_FIXED_FILE
             | IORING_NOP_FIXED_BUFFER | IORING_NOP_TW | IORING_NOP_CQE32;
 
     private Nop() {
@@ -31,8 +32,9 @@ final class Nop {
     /** {@code io_nop_prep}. */
     static int prep(Req req, IssueContext ctx) {
         int nopFlags = req.opFlags();
-        // io_nop_prep: unknown nop_flags bits -> -EINVAL
-        if ((nopFlags & ~NOP_FLAGS) != 0) {
+        // io_nop_prep: unknown nop_flags bits -> -EINVAL; 6.12 knows only INJECT_RESULT (6.12.117 nop.c), 6.1
+        // refuses any non-zero rw_flags word and ignores len (6.1.192 nop.c, io_nop_prep)
+        if ((nopFlags & ~ctx.profile().nopFlags()) != 0) {
             ctx.fire(Rules.NOP_PREP_UNKNOWN_FLAGS, req.userData());
             return -EINVAL;
         }

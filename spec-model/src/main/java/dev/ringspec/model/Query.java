@@ -1,5 +1,6 @@
 package dev.ringspec.model;
 
+import static dev.ringspec.uapi.Errno.E2BIG;
 import static dev.ringspec.uapi.Errno.EFAULT;
 import static dev.ringspec.uapi.Errno.EINVAL;
 import static dev.ringspec.uapi.Errno.EOPNOTSUPP;
@@ -21,6 +22,8 @@ final class Query {
     private static final int MAX_QUERY_ENTRIES = 1000;
     /** {@code IO_MAX_QUERY_SIZE}: the largest answer, {@code struct io_uring_query_opcode}. */
     private static final int MAX_QUERY_SIZE = 48;
+    /** {@code PAGE_SIZE}: the largest header size 7.2's {@code io_handle_query_entry} accepts. */
+    private static final int PAGE_BYTES = 4096;
 
     private final KernelProfile profile;
     private final UserArgs args;
@@ -44,11 +47,6 @@ final class Query {
         MemorySegment hdr = args.at(arg, 0, IoUringQueryHdr.SIZE_BYTES);
         int entries = 0;
         while (true) {
-            // io_query: more than IO_MAX_QUERY_ENTRIES headers (a cycle) -> -ERANGE
-            if (++entries > MAX_QUERY_ENTRIES) {
-                rules.fire(Rules.QUERY_TOO_MANY_ENTRIES, 0);
-                return -ERANGE;
-            }
             // io_handle_query_entry: copy_from_user(hdr) -> -EFAULT
             if (hdr == null) {
                 return -EFAULT;
@@ -58,6 +56,13 @@ final class Query {
                 return result;
             }
             long next = hdr.get(JAVA_LONG, IoUringQueryHdr.NEXT_ENTRY_OFFSET);
+            // io_query: the count is checked after each answered entry, before the end of the chain, so the
+            // IO_MAX_QUERY_ENTRIES-th entry ends the syscall with -ERANGE even when it is the last one (a cycle
+            // likewise after that many answers; 7.1.8 and 7.2.13 query.c, io_query)
+            if (++entries >= MAX_QUERY_ENTRIES) {
+                rules.fire(Rules.QUERY_TOO_MANY_ENTRIES, 0);
+                return -ERANGE;
+            }
             if (next == 0) {
                 return 0;
             }
@@ -68,6 +73,11 @@ final class Query {
     /** {@code io_handle_query_entry}: per-entry errors go to {@code hdr.result}; faults end the syscall. */
     private int handleQueryEntry(MemorySegment hdr) {
         int userSize = hdr.get(JAVA_INT, IoUringQueryHdr.SIZE_OFFSET);
+        // io_handle_query_entry (7.2+): a size over a page ends the syscall -> -E2BIG, before the op and resv
+        // checks (7.2.13 query.c); earlier kernels clamp any size
+        if (profile.querySizeLimit() && Integer.compareUnsigned(userSize, PAGE_BYTES) > 0) {
+            return -E2BIG;
+        }
         int size = Integer.compareUnsigned(userSize, MAX_QUERY_SIZE) > 0 ? MAX_QUERY_SIZE : userSize;
         long data = hdr.get(JAVA_LONG, IoUringQueryHdr.QUERY_DATA_OFFSET);
         int op = hdr.get(JAVA_INT, IoUringQueryHdr.QUERY_OP_OFFSET);
@@ -111,6 +121,14 @@ final class Query {
                     out.set(JAVA_LONG, 0, RingGeometry.CQES);
                     out.set(JAVA_LONG, 8, RingGeometry.CACHE_LINE_BYTES);
                     answerSize = 16;
+                }
+                case 3 -> {
+                    // io_query_zcrx_notif (7.2+, query.c): ZCRX_EVENT_TYPE_MASK (ALLOC_FAIL | COPY), the size of
+                    // struct zcrx_stats (two u64) and its alignment
+                    out.set(JAVA_INT, 0, 0x3);
+                    out.set(JAVA_INT, 4, 16);
+                    out.set(JAVA_INT, 8, 8);
+                    answerSize = 48;
                 }
                 default -> throw new UnsupportedOperationException("query op " + op + " is not modelled");
             }

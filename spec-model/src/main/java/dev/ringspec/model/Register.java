@@ -4,6 +4,7 @@ import static dev.ringspec.uapi.Errno.EACCES;
 import static dev.ringspec.uapi.Errno.EBADFD;
 import static dev.ringspec.uapi.Errno.EBUSY;
 import static dev.ringspec.uapi.Errno.EEXIST;
+import static dev.ringspec.uapi.Errno.EBADF;
 import static dev.ringspec.uapi.Errno.EFAULT;
 import static dev.ringspec.uapi.Errno.EINVAL;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_BPF_FILTER;
@@ -58,11 +59,18 @@ final class Register {
     /** {@code io_uring_register} and {@code __io_uring_register} on a live ring. */
     int register(ModelRing r, int opcode, MemorySegment arg, int nrArgs) {
         RuleSink rules = r.rules();
-        int op = opcode & ~IORING_REGISTER_USE_REGISTERED_RING;
+        // io_uring_register: USE_REGISTERED_RING is stripped before the compare (6.3+); 6.1 compares the raw
+        // opcode (6.1.192 io_uring.c, io_uring_register), so the bit makes any opcode -EINVAL there
+        int op = profile.registeredRingBit() ? opcode & ~IORING_REGISTER_USE_REGISTERED_RING : opcode;
         // io_uring_register: opcode >= IORING_REGISTER_LAST -> -EINVAL
         if (Integer.compareUnsigned(op, profile.registerLast()) >= 0) {
             rules.fire(Rules.REGISTER_UNKNOWN_OPCODE, Integer.toUnsignedLong(op));
             return -EINVAL;
+        }
+        if (profile.registerRunsTaskWork() && r.isOwnerOrUnowned()) {
+            // io_uring_register (6.1): io_run_task_work_ctx first; on a DEFER_TASKRUN ring it runs the local work
+            // of the submitter (6.1.192 io_uring.c, io_uring_register); later kernels run no task work here
+            r.taskWork().runLocalForRegister();
         }
         // __io_uring_register: a SINGLE_ISSUER ring registered from another task -> -EEXIST
         if (!r.isOwnerOrUnowned()) {
@@ -99,11 +107,16 @@ final class Register {
 
     /** {@code io_uring_register_blind}: {@code io_uring_register(-1, ...)}. */
     int registerBlind(int opcode, MemorySegment arg, int nrArgs, RuleSink rules) {
-        int op = opcode & ~IORING_REGISTER_USE_REGISTERED_RING;
+        int op = profile.registeredRingBit() ? opcode & ~IORING_REGISTER_USE_REGISTERED_RING : opcode;
         // io_uring_register: opcode >= IORING_REGISTER_LAST -> -EINVAL
         if (Integer.compareUnsigned(op, profile.registerLast()) >= 0) {
             rules.fire(Rules.REGISTER_UNKNOWN_OPCODE, Integer.toUnsignedLong(op));
             return -EINVAL;
+        }
+        if (!profile.blindRegister()) {
+            // io_uring_register before 6.18: fd -1 is looked up like any fd -> -EBADF (6.1.192 io_uring.c,
+            // io_uring_register; 6.12.117 register.c, io_uring_register_get_file), -EINVAL for a registered index
+            return (opcode & IORING_REGISTER_USE_REGISTERED_RING) != 0 ? -EINVAL : -EBADF;
         }
         // io_uring_register_blind: QUERY and SEND_MSG_RING; from 7.0 also RESTRICTIONS and BPF_FILTER
         if (op == IORING_REGISTER_QUERY) {
@@ -120,9 +133,11 @@ final class Register {
 
     /** {@code io_probe}. */
     private int probe(MemorySegment arg, int nrArgs, RuleSink rules) {
-        // io_probe: nr_args is capped at IORING_OP_LAST
+        // io_probe: nr_args is capped at IORING_OP_LAST; 6.1 caps it only after copying in and checking all
+        // nr_args slots (6.1.192 io_uring.c, io_probe: struct_size with the uncapped nr_args)
         int nr = Math.min(nrArgs, profile.opLast());
-        long size = IoUringProbe.SIZE_BYTES + (long) nr * IoUringProbeOp.SIZE_BYTES;
+        int checked = profile.probeChecksAllSlots() ? nrArgs : nr;
+        long size = IoUringProbe.SIZE_BYTES + (long) checked * IoUringProbeOp.SIZE_BYTES;
         // io_probe: memdup_user -> -EFAULT
         MemorySegment p = args.at(arg, 0, size);
         if (p == null) {

@@ -109,9 +109,25 @@ final class ResizeRings {
         IoUringSetup.initHeader(rings, newSq, newCq);
         int sqeBytes = r.has(IORING_SETUP_SQE128) ? 128 : 64;
         int oldSqMask = before.sqEntries() - 1;
+        boolean throughArray = profile.resizeTranslatesSqArray() && !r.has(IORING_SETUP_NO_SQARRAY);
+        long oldArray = RingGeometry.sqArrayOffset(r.flags(), before.cqEntries());
+        long newArray = RingGeometry.sqArrayOffset(r.flags(), newCq);
         for (int i = sqHead; i != sqTail; i++) {
-            MemorySegment.copy(before.sqes(), (long) (i & oldSqMask) * sqeBytes, sqes,
-                    (long) (i & (newSq - 1)) * sqeBytes, sqeBytes);
+            int dst = i & (newSq - 1);
+            int src = i & oldSqMask;
+            if (throughArray) {
+                // io_register_resize_rings (7.2+): each pending position's SQE is found through the old SQ array
+                // and lands at its own position, which the new array then names; an entry naming no SQE becomes
+                // UINT_MAX, dropped at submit (7.2.13 register.c). Before, SQE i & old_mask went to i & new_mask
+                // and the new array stayed zero.
+                src = readOnce(old, oldArray + 4L * src);
+                if (Integer.compareUnsigned(src, before.sqEntries()) >= 0) {
+                    writeOnce(rings, newArray + 4L * dst, -1);
+                    continue;
+                }
+                writeOnce(rings, newArray + 4L * dst, dst);
+            }
+            MemorySegment.copy(before.sqes(), (long) src * sqeBytes, sqes, (long) dst * sqeBytes, sqeBytes);
         }
         writeOnce(rings, RingGeometry.SQ_HEAD, sqHead);
         writeOnce(rings, RingGeometry.SQ_TAIL, sqTail);

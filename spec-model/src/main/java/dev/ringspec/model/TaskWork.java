@@ -31,6 +31,8 @@ final class TaskWork {
     }
 
     private final int flags;
+    private final KernelProfile.LocalWork localWork;
+    private final boolean lifo;
     private final RuleSink rules;
     private final boolean mLocalTaskWorkUncapped;
     private Runner runner;
@@ -44,8 +46,10 @@ final class TaskWork {
     private final ConcurrentLinkedQueue<Req> remote = new ConcurrentLinkedQueue<>();
     private volatile boolean remotePending;
 
-    TaskWork(int flags, RuleSink rules, Set<Mutant> mutants) {
+    TaskWork(int flags, KernelProfile profile, RuleSink rules, Set<Mutant> mutants) {
         this.flags = flags;
+        this.localWork = profile.localWork();
+        this.lifo = profile.taskWorkLifo();
         this.rules = rules;
         this.mLocalTaskWorkUncapped = mutants.contains(Mutant.LOCAL_TASK_WORK_UNCAPPED);
     }
@@ -99,6 +103,9 @@ final class TaskWork {
     /** Runs the task work queued right now (one pass); returns how many items ran. */
     private int runPass() {
         int n = twCount;
+        if (lifo) {
+            newestFirst(n);
+        }
         for (int i = 0; i < n; i++) {
             runItem();
         }
@@ -119,6 +126,21 @@ final class TaskWork {
             }
         }
         return ran;
+    }
+
+    /**
+     * 6.1 swaps the llist out and walks it from its head, the item added last, without reversing it
+     * (6.1.192 io_uring.c, {@code handle_tw_list} and {@code __io_run_local_work}): the {@code n} items at the
+     * front run newest first; what they queue forms the next batch.
+     */
+    private void newestFirst(int n) {
+        for (int i = 0, j = n - 1; i < j; i++, j--) {
+            int a = (twHead + i) & (tw.length - 1);
+            int b = (twHead + j) & (tw.length - 1);
+            Req t = tw[a];
+            tw[a] = tw[b];
+            tw[b] = t;
+        }
     }
 
     private void runItem() {
@@ -167,14 +189,40 @@ final class TaskWork {
         if (twCount == 0) {
             return; // the callers check io_local_work_pending first
         }
-        if (mLocalTaskWorkUncapped) {
+        if (mLocalTaskWorkUncapped || localWork == KernelProfile.LocalWork.UNCAPPED) {
+            // __io_run_local_work before 6.13: every item of each pass, no cap and no retry list (the cap came
+            // with upstream f46b9cdb "io_uring: limit local tw done"; 6.12.117 io_uring.c, __io_run_local_work)
             maxEvents = Integer.MAX_VALUE;
         }
         rules.fire(Rules.RUN_LOCAL_WORK, twCount);
+        if (localWork == KernelProfile.LocalWork.RUN_TO_EMPTY) {
+            runLocalToEmpty();
+            return;
+        }
         if ((flags & IORING_SETUP_TASKRUN_FLAG) != 0) {
             Regions.andNotSqFlags(rings, IORING_SQ_TASKRUN);
         }
         int ret = 0;
+        if (localWork == KernelProfile.LocalWork.LIVE_FIFO) {
+            while (true) {
+                minEvents -= ret;
+                // __io_run_local_work_loop (7.2+, the mpscq of io_uring/tw.c): pops from the live FIFO, work the
+                // items queue included, comparing before each pop, so a pass runs at most maxEvents; no retry list
+                ret = 0;
+                while (ret < maxEvents && twCount != 0) {
+                    runItem();
+                    ret++;
+                }
+                if (localWorkContinues(ret, minEvents)) {
+                    continue;
+                }
+                runner.flushCompletions();
+                if (localWorkContinues(ret, minEvents)) {
+                    continue;
+                }
+                return;
+            }
+        }
         while (true) {
             minEvents -= ret;
             // the retry list: what earlier runs left, at the front of the queue
@@ -196,6 +244,34 @@ final class TaskWork {
                 continue;
             }
             return;
+        }
+    }
+
+    /**
+     * {@code __io_run_local_work} in 6.1: batch after batch, each newest first, until the list stays empty,
+     * whatever the caller waits for; IORING_SQ_TASKRUN cleared after the first batch, completions flushed once at
+     * the end (6.1.192 io_uring.c).
+     */
+    private void runLocalToEmpty() {
+        boolean first = true;
+        while (twCount != 0) {
+            runPass();
+            if (first && (flags & IORING_SETUP_TASKRUN_FLAG) != 0) {
+                Regions.andNotSqFlags(rings, IORING_SQ_TASKRUN);
+            }
+            first = false;
+            takeRemote();
+        }
+        runner.flushCompletions();
+    }
+
+    /** {@code io_run_task_work_ctx} as 6.1's {@code io_uring_register} calls it: local work, all of it. */
+    void runLocalForRegister() {
+        if ((flags & IORING_SETUP_DEFER_TASKRUN) != 0) {
+            takeRemote();
+            if (twCount != 0) {
+                runLocal(0, Integer.MAX_VALUE);
+            }
         }
     }
 
