@@ -125,7 +125,19 @@ public record DivergenceCatalogue(List<Entry> entries) {
             "bigCqeOnlyTheKernelShows",
             DivergenceCatalogue::bigCqeOnlyTheKernelShows,
             "pendingEntriesStraddleTheCounterWrap",
-            DivergenceCatalogue::pendingEntriesStraddleTheCounterWrap);
+            DivergenceCatalogue::pendingEntriesStraddleTheCounterWrap,
+            "sqArrayZeroAfterResize",
+            DivergenceCatalogue::sqArrayZeroAfterResize);
+
+    /**
+     * {@code sqArrayZeroAfterResize}: a {@code PendingSqes} difference on a ring with an SQ array, where every pending
+     * position's entry in the subject's new SQ array is 0: the array a resize left zeroed, so that every pending
+     * entry names SQE 0.
+     */
+    private static boolean sqArrayZeroAfterResize(Divergence d) {
+        List<Integer> sub = Comparison.pendingArray(d.subject());
+        return d.field().equals("PendingSqes") && !sub.isEmpty() && sub.stream().allMatch(i -> i == 0);
+    }
 
     /**
      * {@code pendingEntriesStraddleTheCounterWrap}: for a {@code CQEs} difference, the CQ head is numerically above
