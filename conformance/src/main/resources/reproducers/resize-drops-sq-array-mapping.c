@@ -23,9 +23,6 @@ int main(void) {
     /* resize(sq 4, cq 8, flags CQSIZE) */
     res = step_resize(4, 8, 0x8u);
     print_state(5);
-    /* enter(to_submit 1, min_complete 0, flags 0) */
-    res = step_enter(1, 0, 0x0u);
-    print_state(6);
     print_pending_sqes();
     print_cqes();
     return 0;

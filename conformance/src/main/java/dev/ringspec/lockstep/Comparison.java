@@ -2,11 +2,14 @@ package dev.ringspec.lockstep;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
+import dev.ringspec.seam.RingObservation;
 import dev.ringspec.seam.U32;
 import dev.ringspec.uapi.Errno;
 import dev.ringspec.uapi.IoUringRsrcRegister;
 import dev.ringspec.uapi.IoUringRsrcUpdate;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Compares what an application can observe of the two sides after one step, in a fixed order, and names the first
@@ -44,9 +47,19 @@ final class Comparison {
                 return new Difference(w.field(), w.describe(r), w.describe(s));
             }
         }
-        if (step.effective() instanceof Step.Resize && ref.result == 0 && pendingSqesDiffer(ref, reference, sub)) {
-            // What a resize carried over: the SQEs between the SQ head and tail, at their new positions.
-            return new Difference("PendingSqes", TraceFormat.pendingSqesValue(ref), TraceFormat.pendingSqesValue(sub));
+        if (step.effective() instanceof Step.Resize && ref.result == 0) {
+            // What a resize carried over: the SQEs between the SQ head and tail, at their new positions, and the
+            // SQ array entries that name them.
+            if (pendingSqesDiffer(ref, reference, sub)) {
+                return new Difference("PendingSqes", TraceFormat.pendingSqesValue(ref),
+                        TraceFormat.pendingSqesValue(sub));
+            }
+            List<Integer> refArray = pendingArray(ref.observe());
+            List<Integer> subArray = pendingArray(sub.observe());
+            if (!refArray.equals(subArray)) {
+                return new Difference("PendingSqes", TraceFormat.pendingSqesValue(ref) + " sq array " + refArray,
+                        TraceFormat.pendingSqesValue(sub) + " sq array " + subArray);
+            }
         }
         if (ref.cqEntries != sub.cqEntries || ref.cqeBytes != sub.cqeBytes) {
             return new Difference("CqEntries", String.valueOf(ref.cqEntries), String.valueOf(sub.cqEntries));
@@ -96,6 +109,19 @@ final class Comparison {
             }
         }
         return false;
+    }
+
+    /** The SQ array entries of the positions between the SQ head and tail; empty on a ring without an SQ array. */
+    static List<Integer> pendingArray(RingObservation o) {
+        if (o.sqArray().isEmpty()) {
+            return List.of();
+        }
+        long n = Math.min(U32.distance(o.sqTail(), o.sqHead()), o.sqEntries());
+        List<Integer> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(o.sqArray().get((o.sqHead() + i) & (o.sqEntries() - 1)));
+        }
+        return out;
     }
 
     /** The CQE slots between the CQ head and tail (at most one ring's worth), byte for byte. */

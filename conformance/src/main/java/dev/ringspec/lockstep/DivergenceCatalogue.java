@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import dev.ringspec.invariants.RingInvariant;
 import dev.ringspec.invariants.Violation;
 import dev.ringspec.seam.Cqe;
+import dev.ringspec.seam.U32;
+import dev.ringspec.uapi.Errno;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -125,7 +127,40 @@ public record DivergenceCatalogue(List<Entry> entries) {
             "bigCqeOnlyTheKernelShows",
             DivergenceCatalogue::bigCqeOnlyTheKernelShows,
             "pendingEntriesStraddleTheCounterWrap",
-            DivergenceCatalogue::pendingEntriesStraddleTheCounterWrap);
+            DivergenceCatalogue::pendingEntriesStraddleTheCounterWrap,
+            "sqArrayZeroAfterResize",
+            DivergenceCatalogue::sqArrayZeroAfterResize,
+            "sqHeadTheApplicationWrote",
+            DivergenceCatalogue::sqHeadTheApplicationWrote);
+
+    /**
+     * {@code sqHeadTheApplicationWrote}: after a resize the subject's sq.head is not the reference's (which is the
+     * kernel's own head), and for a {@code Result} difference the subject answered -EOVERFLOW where the reference
+     * resized, with more SQEs between its sq.head and the tail than the new SQ holds: the kernel measured the
+     * pending SQEs from the sq.head the application wrote.
+     */
+    private static boolean sqHeadTheApplicationWrote(Divergence d) {
+        RingObservation r = d.reference();
+        RingObservation s = d.subject();
+        if (r.sqHead() == s.sqHead()) {
+            return false;
+        }
+        if (d.field().equals("Result")) {
+            return s.result() == -Errno.EOVERFLOW && r.result() == 0
+                    && U32.distance(s.sqTail(), s.sqHead()) > r.sqEntries();
+        }
+        return d.field().equals("SqHead");
+    }
+
+    /**
+     * {@code sqArrayZeroAfterResize}: a {@code PendingSqes} difference on a ring with an SQ array, where every pending
+     * position's entry in the subject's new SQ array is 0: the array a resize left zeroed, so that every pending
+     * entry names SQE 0.
+     */
+    private static boolean sqArrayZeroAfterResize(Divergence d) {
+        List<Integer> sub = Comparison.pendingArray(d.subject());
+        return d.field().equals("PendingSqes") && !sub.isEmpty() && sub.stream().allMatch(i -> i == 0);
+    }
 
     /**
      * {@code pendingEntriesStraddleTheCounterWrap}: for a {@code CQEs} difference, the CQ head is numerically above

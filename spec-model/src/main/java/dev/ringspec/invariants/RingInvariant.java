@@ -463,9 +463,12 @@ public enum RingInvariant {
     // ---- resize ----
 
     RESIZE_KEEPS_COUNTERS(
-            "A successful resize keeps sq.head, sq.tail, sq.dropped, cq.head, cq.tail, cq.overflow and cq.flags.",
+            "A successful resize keeps sq.tail, sq.dropped, cq.head, cq.tail, cq.overflow and cq.flags, and"
+                    + " publishes the kernel's own SQ head as sq.head (the head it last wrote, whatever the"
+                    + " application wrote there since).",
             "commit 79cfe9e59c2a 'io_uring/register: add IORING_REGISTER_RESIZE_RINGS' (existing unconsumed"
-                    + " entries are copied); io_uring_resize_rings(3); RS A5") {
+                    + " entries are copied); io_uring_setup(2) (the kernel updates the SQ head);"
+                    + " io_uring_resize_rings(3); RS A5") {
         @Override
         void check(StepCheck c) {
             if (!c.resized) {
@@ -474,7 +477,13 @@ public enum RingInvariant {
             RingObservation b = c.before;
             RingObservation a = c.after;
             c.checked();
-            if (a.sqHead() != b.sqHead() || a.sqTail() != b.sqTail() || a.sqDropped() != b.sqDropped()
+            if (c.kernelHeadKnown && a.sqHead() != c.kernelHeadBefore) {
+                c.fail("sq.head is " + U32.value(a.sqHead()) + " after the resize, the kernel's head was "
+                        + U32.value(c.kernelHeadBefore) + " (sq.head before: " + U32.value(b.sqHead()) + ")");
+                return;
+            }
+            if (!c.kernelHeadKnown && a.sqHead() != b.sqHead()
+                    || a.sqTail() != b.sqTail() || a.sqDropped() != b.sqDropped()
                     || a.cqHead() != b.cqHead() || a.cqTail() != b.cqTail() || a.cqOverflow() != b.cqOverflow()
                     || a.cqFlags() != b.cqFlags()) {
                 c.fail(changed(b, a));

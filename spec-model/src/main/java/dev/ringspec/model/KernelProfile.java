@@ -58,16 +58,16 @@ public final class KernelProfile {
      * Linux 7.2 (read in 7.2.13, measured on 7.2.13 in QEMU): query op 3 ({@code IO_URING_QUERY_ZCRX_EVENT}) and
      * -E2BIG for a header over a page (io_uring/query.c, {@code io_handle_query_entry}); local task work popped
      * live from a FIFO with an exact cap (the mpscq of io_uring/tw.c, {@code __io_run_local_work_loop}); a resize
-     * copies pending SQEs through the SQ array (register.c, {@code io_register_resize_rings}); registered buffers up
-     * to 1 TiB, larger ones -EINVAL (rsrc.c, {@code io_validate_user_buf_range}); a CQ head moved past the
-     * kernel's tail counts as an empty CQ ({@code io_cqring_queued}, io_uring.c; also in 7.1.8's source, found by
-     * lockstep on 7.2.13: seed 3).
+     * copies pending SQEs through the SQ array (register.c, {@code io_register_resize_rings}: the model
+     * does so for every profile, by intent; earlier kernels are catalogue entry resize-drops-sq-array-mapping);
+     * registered buffers up to 1 TiB, larger ones -EINVAL (rsrc.c, {@code io_validate_user_buf_range}); a CQ head
+     * moved past the kernel's tail counts as an empty CQ ({@code io_cqring_queued}, io_uring.c; also in 7.1.8's
+     * source, found by lockstep on 7.2.13: seed 3).
      */
     public static final KernelProfile LINUX_7_2 = LINUX_7_1.toBuilder().version("7.2")
             .nrQueryOpcodes(4)
             .localWork(LocalWork.LIVE_FIFO)
             .querySizeLimit(true)
-            .resizeTranslatesSqArray(true)
             .bufferMaxBytes(1L << 40)
             .bufferTooBigErrno(EINVAL)
             .cqQueuedSigned(true)
@@ -158,7 +158,6 @@ public final class KernelProfile {
     private final boolean blindRegister;
     private final boolean probeChecksAllSlots;
     private final boolean querySizeLimit;
-    private final boolean resizeTranslatesSqArray;
     private final long bufferMaxBytes;
     private final int bufferTooBigErrno;
     private final boolean cqQueuedSigned;
@@ -192,7 +191,6 @@ public final class KernelProfile {
         this.blindRegister = b.blindRegister;
         this.probeChecksAllSlots = b.probeChecksAllSlots;
         this.querySizeLimit = b.querySizeLimit;
-        this.resizeTranslatesSqArray = b.resizeTranslatesSqArray;
         this.bufferMaxBytes = b.bufferMaxBytes;
         this.bufferTooBigErrno = b.bufferTooBigErrno;
         this.cqQueuedSigned = b.cqQueuedSigned;
@@ -237,7 +235,6 @@ public final class KernelProfile {
         b.blindRegister = blindRegister;
         b.probeChecksAllSlots = probeChecksAllSlots;
         b.querySizeLimit = querySizeLimit;
-        b.resizeTranslatesSqArray = resizeTranslatesSqArray;
         b.bufferMaxBytes = bufferMaxBytes;
         b.bufferTooBigErrno = bufferTooBigErrno;
         b.cqQueuedSigned = cqQueuedSigned;
@@ -357,11 +354,6 @@ public final class KernelProfile {
         return querySizeLimit;
     }
 
-    /** A resize copies pending SQEs through the old SQ array and writes an identity new array (7.2+). */
-    public boolean resizeTranslatesSqArray() {
-        return resizeTranslatesSqArray;
-    }
-
     /** The largest registered buffer ({@code io_buffer_validate}): 1 GiB up to 7.1, 1 TiB from 7.2. */
     public long bufferMaxBytes() {
         return bufferMaxBytes;
@@ -465,7 +457,6 @@ public final class KernelProfile {
         private boolean blindRegister = true;
         private boolean probeChecksAllSlots = false;
         private boolean querySizeLimit = false;
-        private boolean resizeTranslatesSqArray = false;
         private long bufferMaxBytes = 1L << 30;
         private int bufferTooBigErrno = EFAULT;
         private boolean cqQueuedSigned;
@@ -583,11 +574,6 @@ public final class KernelProfile {
 
         public Builder querySizeLimit(boolean value) {
             this.querySizeLimit = value;
-            return this;
-        }
-
-        public Builder resizeTranslatesSqArray(boolean value) {
-            this.resizeTranslatesSqArray = value;
             return this;
         }
 

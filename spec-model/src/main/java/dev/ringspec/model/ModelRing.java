@@ -145,6 +145,11 @@ final class ModelRing implements Ring {
         return rules;
     }
 
+    /** {@code ctx->cached_sq_head}: the kernel's own SQ head, which a resize carries over. */
+    int cachedSqHead() {
+        return sq.cachedSqHead();
+    }
+
     int flags() {
         return flags;
     }

@@ -18,7 +18,6 @@ import static dev.ringspec.uapi.IoUring.IORING_SQ_NEED_WAKEUP;
 import static dev.ringspec.uapi.IoUring.IORING_SQ_TASKRUN;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
-import dev.ringspec.seam.RingGeometry;
 import dev.ringspec.seam.RingParams;
 import dev.ringspec.uapi.IoUringParams;
 import java.lang.foreign.Arena;
@@ -94,7 +93,11 @@ final class ResizeRings {
         Regions before = r.regions();
         MemorySegment old = before.rings();
         int sqTail = readOnce(old, profile.ringLayout().sqTail());
-        int sqHead = readOnce(old, profile.ringLayout().sqHead());
+        // io_register_resize_rings, by intent: the pending SQEs are those between the kernel's own head
+        // (ctx->cached_sq_head, which io_commit_sqring publishes as sq.head) and the tail. The kernel reads sq.head
+        // back from the shared ring instead, which an application may have written; the two agree for every
+        // application that leaves sq.head alone (io_uring_setup(2): the kernel owns the SQ head).
+        int sqHead = r.cachedSqHead();
         int cqTail = readOnce(old, profile.ringLayout().cqTail());
         int cqHead = readOnce(old, profile.ringLayout().cqHead());
         // io_register_resize_rings: pending SQEs or CQEs that do not fit -> -EOVERFLOW, ring untouched
@@ -107,28 +110,7 @@ final class ResizeRings {
         MemorySegment rings = regions[0];
         MemorySegment sqes = regions[1];
         IoUringSetup.initHeader(profile.ringLayout(), rings, newSq, newCq);
-        int sqeBytes = r.has(IORING_SETUP_SQE128) ? 128 : 64;
-        int oldSqMask = before.sqEntries() - 1;
-        boolean throughArray = profile.resizeTranslatesSqArray() && !r.has(IORING_SETUP_NO_SQARRAY);
-        long oldArray = profile.ringLayout().sqArrayOffset(r.flags(), before.cqEntries());
-        long newArray = profile.ringLayout().sqArrayOffset(r.flags(), newCq);
-        for (int i = sqHead; i != sqTail; i++) {
-            int dst = i & (newSq - 1);
-            int src = i & oldSqMask;
-            if (throughArray) {
-                // io_register_resize_rings (7.2+): each pending position's SQE is found through the old SQ array
-                // and lands at its own position, which the new array then names; an entry naming no SQE becomes
-                // UINT_MAX, dropped at submit (7.2.13 register.c). Before, SQE i & old_mask went to i & new_mask
-                // and the new array stayed zero.
-                src = readOnce(old, oldArray + 4L * src);
-                if (Integer.compareUnsigned(src, before.sqEntries()) >= 0) {
-                    writeOnce(rings, newArray + 4L * dst, -1);
-                    continue;
-                }
-                writeOnce(rings, newArray + 4L * dst, dst);
-            }
-            MemorySegment.copy(before.sqes(), (long) src * sqeBytes, sqes, (long) dst * sqeBytes, sqeBytes);
-        }
+        copyPendingSqes(profile.ringLayout(), r, before, rings, sqes, sqHead, sqTail, newSq, newCq);
         writeOnce(rings, profile.ringLayout().sqHead(), sqHead);
         writeOnce(rings, profile.ringLayout().sqTail(), sqTail);
         int cqeBytes = r.has(IORING_SETUP_CQE32) ? 32 : 16;
@@ -159,5 +141,37 @@ final class ResizeRings {
         before.arena().close();
         rules.fire(Rules.RESIZE_RINGS, newCq);
         return 0;
+    }
+
+    /**
+     * The pending SQEs, by intent (io_uring_resize_rings(3): pending SQ entries are copied along the way; upstream
+     * 1fe703cc708f, 'io_uring/register: preserve SQ array entries on resize', 7.2-rc1): the SQE each pending
+     * position names, through the old SQ array, is copied to the position's own slot {@code i & new_mask}, and the
+     * new array names that slot; an entry that names no SQE stays one that names none (UINT_MAX), so submission
+     * still drops it. Counters are compared with {@code !=}, so a range across 2^32 is copied too (RS A5).
+     * Linux 6.13 to 7.1 copy slot {@code i & old_mask} and leave the new array zero: catalogue entry
+     * resize-drops-sq-array-mapping.
+     */
+    private static void copyPendingSqes(RingLayout layout, ModelRing r, Regions before, MemorySegment rings,
+            MemorySegment sqes, int sqHead, int sqTail, int newSq, int newCq) {
+        int sqeBytes = r.has(IORING_SETUP_SQE128) ? 128 : 64;
+        int oldSqMask = before.sqEntries() - 1;
+        boolean array = !r.has(IORING_SETUP_NO_SQARRAY);
+        long oldArray = layout.sqArrayOffset(r.flags(), before.cqEntries());
+        long newArray = layout.sqArrayOffset(r.flags(), newCq);
+        MemorySegment old = before.rings();
+        for (int i = sqHead; i != sqTail; i++) {
+            int dst = i & (newSq - 1);
+            int src = i & oldSqMask;
+            if (array) {
+                src = readOnce(old, oldArray + (long) src * Integer.BYTES);
+                if (Integer.compareUnsigned(src, before.sqEntries()) >= 0) {
+                    writeOnce(rings, newArray + (long) dst * Integer.BYTES, -1);
+                    continue;
+                }
+                writeOnce(rings, newArray + (long) dst * Integer.BYTES, dst);
+            }
+            MemorySegment.copy(before.sqes(), (long) src * sqeBytes, sqes, (long) dst * sqeBytes, sqeBytes);
+        }
     }
 }

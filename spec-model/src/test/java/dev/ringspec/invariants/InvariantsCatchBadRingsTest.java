@@ -280,6 +280,16 @@ class InvariantsCatchBadRingsTest {
     }
 
     @Test
+    void resizePublishingTheApplicationsSqHeadBreaksResizeCounters() {
+        RingObservation.Builder b = empty(4, 8, 0);
+        step(SETUP, b.build());
+        step(new RingStep.ApplicationWrite(RingStep.Field.SQ_HEAD), b.sq(-1, 0).build());
+        // Linux 6.18: the new rings get the sq.head the application wrote, not the kernel's head 0
+        step(new RingStep.Register(IORING_REGISTER_RESIZE_RINGS), empty(4, 8, 0).sq(-1, 0).build());
+        assertBroken(RingInvariant.RESIZE_KEEPS_COUNTERS);
+    }
+
+    @Test
     void resizeMovingTheCqTailBreaksResizeCounters() {
         RingObservation.Builder b = publish(4, 8, 0);
         step(new RingStep.Register(IORING_REGISTER_RESIZE_RINGS), empty(4, 8, 0).cq(0, 1).build());

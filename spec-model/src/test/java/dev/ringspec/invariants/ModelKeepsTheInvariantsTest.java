@@ -19,20 +19,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  * it still copies the kernel's code instead of the intent (listed, so that the fix shows as a failure here).
  */
 class ModelKeepsTheInvariantsTest {
-    /**
-     * The model's resizeRings copies pending SQEs by ring position and gives the new ring a zeroed SQ array, as
-     * 6.18's io_register_resize_rings does: pending entries then all name SQE 0 (upstream 1fe703cc708f fixes the
-     * kernel). Remove the entry when the model carries each pending entry's SQE and array entry over.
-     */
-    private static final Map<String, Set<RingInvariant>> MODEL_COPIES_THE_KERNEL = Map.of(
-            "resize keeps pending SQEs and CQEs", Set.of(RingInvariant.RESIZE_KEEPS_PENDING_SQES));
-
     private static void assertKept(RingExercises.Exercise exercise, RingExercises.Result result) {
         assertThat(result.ran()).as("setup of " + exercise).isTrue();
         Set<RingInvariant> broken = result.violations().stream().map(Violation::invariant)
                 .collect(Collectors.toSet());
         assertThat(broken).as(exercise.name() + ": " + result.violations())
-                .isEqualTo(MODEL_COPIES_THE_KERNEL.getOrDefault(exercise.name(), Set.of()));
+                .isEmpty();
     }
 
     static Stream<RingExercises.Exercise> exercises() {
