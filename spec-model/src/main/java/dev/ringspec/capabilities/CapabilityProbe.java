@@ -1,5 +1,6 @@
 package dev.ringspec.capabilities;
 
+import static dev.ringspec.uapi.Errno.EBADF;
 import static dev.ringspec.uapi.Errno.EINVAL;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
 import static dev.ringspec.uapi.IoUring.IORING_NOP_CQE32;
@@ -298,7 +299,9 @@ public final class CapabilityProbe {
      */
     private boolean taskRestrictionsKnown() {
         int r = kernel.registerWithoutRing(IORING_REGISTER_RESTRICTIONS, MemorySegment.ofAddress(1), 1);
-        return r != -EINVAL;
+        // 6.18 knows no blind RESTRICTIONS (-EINVAL); before 6.18 there is no blind register at all, and fd -1 is
+        // simply a bad descriptor (-EBADF, measured on 6.1.192 and 6.12.118). 7.0+ reads the argument: -EFAULT.
+        return r != -EINVAL && r != -EBADF;
     }
 
     /**
