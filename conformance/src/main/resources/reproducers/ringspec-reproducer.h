@@ -113,6 +113,7 @@ static int step_setup(uint32_t entries, uint32_t flags, uint32_t cq) {
 static int step_write_sqe(uint32_t slot, uint8_t opcode, uint8_t flags, uint16_t ioprio, int32_t fd,
         uint64_t off, uint64_t addr, uint32_t len, uint32_t op_flags, uint64_t user_data, uint16_t buf_index,
         uint16_t personality) {
+    if (ring_fd < 0) return -EBADF; /* no ring (setup failed on this kernel): nothing to touch */
     uint32_t size = (ring_flags & IORING_SETUP_SQE128) ? 128 : 64;
     unsigned char *s = sqes + (size_t) (slot & sq_mask) * size;
     memset(s, 0, size);
@@ -124,12 +125,14 @@ static int step_write_sqe(uint32_t slot, uint8_t opcode, uint8_t flags, uint16_t
 }
 
 static int step_write_array(uint32_t position, uint32_t value) {
+    if (ring_fd < 0) return -EBADF; /* no ring (setup failed on this kernel): nothing to touch */
     if (!(ring_flags & IORING_SETUP_NO_SQARRAY))
         __atomic_store_n(u32(sq_ring, p.sq_off.array + (position & sq_mask) * 4u), value, __ATOMIC_RELAXED);
     return 0;
 }
 
 static int step_publish_tail(uint32_t delta) {
+    if (ring_fd < 0) return -EBADF; /* no ring (setup failed on this kernel): nothing to touch */
     uint32_t *tail = u32(sq_ring, p.sq_off.tail);
     __atomic_store_n(tail, __atomic_load_n(tail, __ATOMIC_RELAXED) + delta, __ATOMIC_RELEASE);
     return 0;
@@ -154,6 +157,7 @@ static uint32_t slot_count(uint32_t head, uint32_t tail) {
 }
 
 static int step_consume_cqes(int count, int per_slot) {
+    if (ring_fd < 0) return -EBADF; /* no ring (setup failed on this kernel): nothing to touch */
     uint32_t head = __atomic_load_n(u32(cq_ring, p.cq_off.head), __ATOMIC_RELAXED);
     uint32_t tail = __atomic_load_n(u32(cq_ring, p.cq_off.tail), __ATOMIC_ACQUIRE);
     for (int i = 0; i < count && head != tail; i++) {
@@ -166,12 +170,14 @@ static int step_consume_cqes(int count, int per_slot) {
 }
 
 static int step_move_cq_head(uint32_t delta) {
+    if (ring_fd < 0) return -EBADF; /* no ring (setup failed on this kernel): nothing to touch */
     uint32_t *head = u32(cq_ring, p.cq_off.head);
     __atomic_store_n(head, __atomic_load_n(head, __ATOMIC_RELAXED) + delta, __ATOMIC_RELEASE);
     return 0;
 }
 
 static int step_move_sq_head(uint32_t delta) {
+    if (ring_fd < 0) return -EBADF; /* no ring (setup failed on this kernel): nothing to touch */
     uint32_t *head = u32(sq_ring, p.sq_off.head);
     __atomic_store_n(head, __atomic_load_n(head, __ATOMIC_RELAXED) + delta, __ATOMIC_RELAXED);
     return 0;
