@@ -12,8 +12,11 @@ import java.util.stream.Stream;
 
 /** Replay files in one directory, read in file-name order (proptest's regression files, as JSON). */
 public final class ReplayStore {
-    /** Where replays live in the source tree; every run replays them first. */
-    public static final Path DEFAULT_DIRECTORY = Path.of("conformance/src/test/resources/replays");
+    /**
+     * Where replays live in the source tree; every run replays them first. The {@code ringspec} script names the
+     * project's root ({@code -Dringspec.root}), so a check started from another directory still finds them.
+     */
+    public static final Path DEFAULT_DIRECTORY = defaultDirectory(System.getProperty("ringspec.root"));
 
     private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -83,5 +86,10 @@ public final class ReplayStore {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    static Path defaultDirectory(String root) {
+        Path inTree = Path.of("conformance", "src", "test", "resources", "replays");
+        return root == null || root.isEmpty() ? inTree : Path.of(root).resolve(inTree);
     }
 }

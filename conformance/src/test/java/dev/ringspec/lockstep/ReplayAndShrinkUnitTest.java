@@ -3,6 +3,7 @@ package dev.ringspec.lockstep;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ringspec.seam.RingObservation;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -90,5 +91,13 @@ class ReplayAndShrinkUnitTest {
                 none))).isEmpty();
         assertThat(catalogue.match(new Divergence(1, new Step.Enter(1, 0, 0), "CQEs", "[{ud 1, big [0x3, 0x4]}]",
                 "[{ud 1, big [0x1, 0x2]}]", none, none))).isEmpty();
+    }
+
+    @Test
+    void theDefaultReplayDirectoryIsFoundFromAnyWorkingDirectoryWhenTheRootIsNamed() {
+        assertThat(ReplayStore.defaultDirectory("/opt/ringspec"))
+                .isEqualTo(Path.of("/opt/ringspec/conformance/src/test/resources/replays"));
+        assertThat(ReplayStore.defaultDirectory(null))
+                .isEqualTo(Path.of("conformance/src/test/resources/replays"));
     }
 }
