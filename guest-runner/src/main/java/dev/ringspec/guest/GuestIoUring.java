@@ -1,5 +1,9 @@
 package dev.ringspec.guest;
 
+import static dev.ringspec.nativerunner.SyscallArguments.argCoversWrites;
+import static dev.ringspec.nativerunner.SyscallArguments.isNull;
+import static dev.ringspec.nativerunner.SyscallArguments.refuseVirtualThread;
+import static dev.ringspec.nativerunner.SyscallArguments.withNativeArg;
 import static dev.ringspec.uapi.Errno.EBADF;
 import static dev.ringspec.uapi.Errno.EFAULT;
 import static dev.ringspec.uapi.IoUring.IORING_FEAT_SINGLE_MMAP;
@@ -9,11 +13,9 @@ import static dev.ringspec.uapi.IoUring.IORING_SETUP_CLAMP;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE32;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE_MIXED;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQSIZE;
-import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_NO_MMAP;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_NO_SQARRAY;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_REGISTERED_FD_ONLY;
-import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQE128;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQE_MIXED;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -24,7 +26,6 @@ import dev.ringspec.guest.agent.AgentSession.Answer;
 import dev.ringspec.guest.agent.AgentSession.Placement;
 import dev.ringspec.guest.agent.SyncedRing;
 import dev.ringspec.model.RingSizing;
-import dev.ringspec.nativerunner.RegisterArgBounds;
 import dev.ringspec.seam.IoUringKernel;
 import dev.ringspec.seam.Ring;
 import dev.ringspec.seam.RingGeometry;
@@ -37,7 +38,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.ToLongFunction;
 
 /**
  * A kernel reached through an agent (in a QEMU guest, or natively for testing) behind the seam, behaving as
@@ -55,7 +55,6 @@ import java.util.function.ToLongFunction;
  * DEFER_TASKRUN ring answers {@code -EEXIST} to another host thread, as the kernel does natively.
  */
 public final class GuestIoUring implements IoUringKernel {
-    private static final int THREAD_BOUND = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
     /** The setup flags a resize inherits from the ring ({@code COPY_FLAGS} in io_uring/register.c). */
     private static final int RESIZE_COPY_FLAGS = IORING_SETUP_NO_SQARRAY | IORING_SETUP_SQE128
             | IORING_SETUP_CQE32 | IORING_SETUP_NO_MMAP | IORING_SETUP_CQE_MIXED | IORING_SETUP_SQE_MIXED;
@@ -105,7 +104,7 @@ public final class GuestIoUring implements IoUringKernel {
             }
         }
         int flags = params.get(JAVA_INT, IoUringParams.FLAGS_OFFSET);
-        checkThread(flags);
+        refuseVirtualThread(flags);
         Arena arena = Arena.ofShared();
         try {
             List<Placement> placements = new ArrayList<>();
@@ -143,7 +142,7 @@ public final class GuestIoUring implements IoUringKernel {
         if (r.isClosed()) {
             return -EBADF;
         }
-        checkThread(r.params().flags());
+        refuseVirtualThread(r.params().flags());
         return (int) withNativeArg(arg,
                 a -> session.enter(r.fd(), toSubmit, minComplete, flags, a, argSizeBytes).result());
     }
@@ -154,7 +153,7 @@ public final class GuestIoUring implements IoUringKernel {
         if (r.isClosed()) {
             return -EBADF;
         }
-        checkThread(r.params().flags());
+        refuseVirtualThread(r.params().flags());
         if (!argCoversWrites(arg, opcode, nrArgs)) {
             return -EFAULT;
         }
@@ -295,46 +294,11 @@ public final class GuestIoUring implements IoUringKernel {
         return arena.allocate(RingGeometry.alignUp(Math.max(bytes, 1), PAGE_BYTES), PAGE_BYTES);
     }
 
-    private static boolean argCoversWrites(MemorySegment arg, int opcode, int nrArgs) {
-        return isNull(arg) || arg.byteSize() >= RegisterArgBounds.writableBytes(opcode, nrArgs);
-    }
-
-    /** Calls with a native argument; a heap segment goes through a native copy and comes back. */
-    private static long withNativeArg(MemorySegment arg, ToLongFunction<MemorySegment> call) {
-        if (isNull(arg)) {
-            return call.applyAsLong(null);
-        }
-        if (arg.isNative()) {
-            return call.applyAsLong(arg);
-        }
-        try (Arena temp = Arena.ofConfined()) {
-            MemorySegment copy = temp.allocate(Math.max(arg.byteSize(), 1), 16).copyFrom(arg);
-            long result = call.applyAsLong(copy);
-            MemorySegment.copy(copy, 0, arg, 0, arg.byteSize());
-            return result;
-        }
-    }
-
-    private static boolean isNull(MemorySegment segment) {
-        return segment == null || (segment.isNative() && segment.address() == 0);
-    }
-
     private static GuestRing own(Ring ring) {
         if (ring instanceof GuestRing r) {
             return r;
         }
         throw new IllegalArgumentException("not a ring of a guest kernel: " + ring);
-    }
-
-    /**
-     * A SINGLE_ISSUER or DEFER_TASKRUN ring belongs to one kernel task, here the agent thread serving one host
-     * thread. A virtual thread may move between carriers; refuse it plainly, as the native runner does.
-     */
-    private static void checkThread(int ringFlags) {
-        if ((ringFlags & THREAD_BOUND) != 0 && Thread.currentThread().isVirtual()) {
-            throw new IllegalStateException("a SINGLE_ISSUER or DEFER_TASKRUN ring must be driven from one "
-                    + "platform thread; this call came from a virtual thread");
-        }
     }
 
     private static SetupResult failed(long result) {

@@ -1,5 +1,10 @@
 package dev.ringspec.nativerunner;
 
+import static dev.ringspec.nativerunner.SyscallArguments.address;
+import static dev.ringspec.nativerunner.SyscallArguments.argCoversWrites;
+import static dev.ringspec.nativerunner.SyscallArguments.isNull;
+import static dev.ringspec.nativerunner.SyscallArguments.refuseVirtualThread;
+import static dev.ringspec.nativerunner.SyscallArguments.withNativeArg;
 import static dev.ringspec.uapi.Errno.EBADF;
 import static dev.ringspec.uapi.Errno.EFAULT;
 import static dev.ringspec.uapi.IoUring.IORING_FEAT_SINGLE_MMAP;
@@ -34,7 +39,6 @@ import dev.ringspec.uapi.IoUringParams;
 import dev.ringspec.uapi.IoUringRsrcUpdate;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.function.ToLongFunction;
 
 /**
  * The running kernel's io_uring behind the seam, through java.lang.foreign: {@code io_uring_setup},
@@ -85,7 +89,7 @@ public final class NativeIoUring implements IoUringKernel {
             }
         }
         int flags = params.get(JAVA_INT, IoUringParams.FLAGS_OFFSET);
-        checkThread(flags);
+        refuseVirtualThread(flags);
         Arena arena = Arena.ofShared();
         try {
             if ((flags & IORING_SETUP_NO_MMAP) != 0) {
@@ -130,7 +134,7 @@ public final class NativeIoUring implements IoUringKernel {
         }
         return (int) withNativeArg(arg, a -> Native.Syscall.call6(Native.SYS_IO_URING_ENTER, r.fd(),
                 Integer.toUnsignedLong(toSubmit), Integer.toUnsignedLong(minComplete),
-                Integer.toUnsignedLong(flags), a, argSizeBytes));
+                Integer.toUnsignedLong(flags), address(a), argSizeBytes));
     }
 
     @Override
@@ -148,7 +152,7 @@ public final class NativeIoUring implements IoUringKernel {
             return resize(r, opcode, arg, nrArgs);
         }
         return (int) withNativeArg(arg, a -> Native.Syscall.call4(Native.SYS_IO_URING_REGISTER, r.fd(),
-                Integer.toUnsignedLong(opcode), a, Integer.toUnsignedLong(nrArgs)));
+                Integer.toUnsignedLong(opcode), address(a), Integer.toUnsignedLong(nrArgs)));
     }
 
     @Override
@@ -157,7 +161,7 @@ public final class NativeIoUring implements IoUringKernel {
             return -EFAULT;
         }
         return (int) withNativeArg(arg, a -> Native.Syscall.call4(Native.SYS_IO_URING_REGISTER, -1,
-                Integer.toUnsignedLong(opcode), a, Integer.toUnsignedLong(nrArgs)));
+                Integer.toUnsignedLong(opcode), address(a), Integer.toUnsignedLong(nrArgs)));
     }
 
     @Override
@@ -333,30 +337,6 @@ public final class NativeIoUring implements IoUringKernel {
         params.set(JAVA_LONG, sqUser, sqes.address());
     }
 
-    private static boolean argCoversWrites(MemorySegment arg, int opcode, int nrArgs) {
-        return isNull(arg) || arg.byteSize() >= RegisterArgBounds.writableBytes(opcode, nrArgs);
-    }
-
-    /** Calls with the argument's address; a heap segment goes through a native copy and comes back. */
-    private static long withNativeArg(MemorySegment arg, ToLongFunction<Long> call) {
-        if (isNull(arg)) {
-            return call.applyAsLong(0L);
-        }
-        if (arg.isNative()) {
-            return call.applyAsLong(arg.address());
-        }
-        try (Arena temp = Arena.ofConfined()) {
-            MemorySegment copy = temp.allocate(Math.max(arg.byteSize(), 1), 16).copyFrom(arg);
-            long result = call.applyAsLong(copy.address());
-            MemorySegment.copy(copy, 0, arg, 0, arg.byteSize());
-            return result;
-        }
-    }
-
-    private static boolean isNull(MemorySegment segment) {
-        return segment == null || (segment.isNative() && segment.address() == 0);
-    }
-
     private static NativeRing own(Ring ring) {
         if (ring instanceof NativeRing r) {
             return r;
@@ -364,20 +344,9 @@ public final class NativeIoUring implements IoUringKernel {
         throw new IllegalArgumentException("not a ring of the native kernel: " + ring);
     }
 
-    /**
-     * A SINGLE_ISSUER or DEFER_TASKRUN ring belongs to one kernel task. A virtual thread may run on a different
-     * carrier at each call, so the kernel would see a different task each time; refuse it plainly.
-     */
-    private static void checkThread(int ringFlags) {
-        if ((ringFlags & THREAD_BOUND) != 0 && Thread.currentThread().isVirtual()) {
-            throw new IllegalStateException("a SINGLE_ISSUER or DEFER_TASKRUN ring must be driven from one "
-                    + "platform thread; this call came from a virtual thread");
-        }
-    }
-
     private static void checkThread(NativeRing ring) {
         if (ring.threadBound()) {
-            checkThread(THREAD_BOUND);
+            refuseVirtualThread(THREAD_BOUND);
         }
     }
 
