@@ -102,11 +102,25 @@ final class IoUringSetup {
         RingParams answer = RingParams.read(p).withSqArray((int) profile.ringLayout().sqArrayOffset(flags,
                 sizing.cqEntries()));
         initHeader(profile.ringLayout(), regions[0], sizing.sqEntries(), sizing.cqEntries());
+        IoUringTask task = kernel.currentTask();
         // io_uring_create: a SINGLE_ISSUER ring belongs to its creator, unless R_DISABLED defers it to the enabler
         IoUringTask owner = (flags & IORING_SETUP_SINGLE_ISSUER) != 0 && (flags & IORING_SETUP_R_DISABLED) == 0
-                ? new IoUringTask(Thread.currentThread()) : null;
-        return new SetupResult.Created(ring.create(flags, owner, new Regions(arena, answer, regions[0], regions[1],
-                flags)));
+                ? task : null;
+        ModelRing created = ring.create(flags, owner, new Regions(arena, answer, regions[0], regions[1], flags));
+        inheritTaskRestrictions(task, created);
+        return new SetupResult.Created(created);
+    }
+
+    /**
+     * {@code io_uring_create} (7.0+): a task's restrictions are copied into every ring it creates
+     * ({@code io_ctx_restriction_clone}), applied at once, R_DISABLED or not.
+     */
+    private static void inheritTaskRestrictions(IoUringTask task, ModelRing ring) {
+        RestrictionSet set = task.restrictions();
+        if (set != null) {
+            ring.rules().fire(Rules.RING_INHERITS_TASK_RESTRICTIONS, 0);
+            ring.restrictions().inherit(set);
+        }
     }
 
     /** Makes the ring once setup succeeded. */

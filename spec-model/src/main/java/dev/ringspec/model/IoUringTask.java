@@ -1,26 +1,78 @@
 package dev.ringspec.model;
 
 /**
- * A task's io_uring context ({@code struct io_uring_task}, io_uring/tctx.c): the thread it stands for. A
- * SINGLE_ISSUER ring remembers its submitter task ({@code ctx->submitter_task}) and refuses the others
- * ({@code io_uring_add_tctx_node}: -EEXIST). The per-task restrictions (7.0) and BPF filters a task registers with
- * {@code io_uring_register(-1, ...)} belong here; the model does not hold them yet (those blind register opcodes
- * throw).
+ * A task ({@code struct task_struct}) as io_uring sees it: its identity, the credentials the per-task calls check,
+ * and its per-task restrictions ({@code task->io_uring_restrict}, io_uring/tctx.c; ring-semantics.md A6).
+ *
+ * <p>The model's calling thread runs as one task at a time ({@link ModelIoUring#currentTask()}): its first task
+ * inherits nothing; {@link #fork} makes the child task a thread continues in. A SINGLE_ISSUER ring remembers its
+ * submitter task ({@code ctx->submitter_task}) and refuses every other task ({@code io_uring_add_tctx_node}:
+ * -EEXIST), a forked child of its submitter included.
+ *
+ * <p>Per-task restrictions are set once ({@code io_register_restrictions_task}), copied into every ring the task
+ * creates afterwards ({@code io_ctx_restriction_clone}) and into every task it forks ({@code __io_uring_fork}, from
+ * {@code copy_process}, for threads and processes alike), and never removed. The set itself is immutable, so
+ * parent and children share it. BPF filters (the other half of {@code io_uring_restrict}) are not modelled.
  */
 final class IoUringTask {
-    private final Thread thread;
+    private final String name;
+    private final boolean capSysAdmin;
+    private volatile boolean noNewPrivs;
+    private volatile RestrictionSet restrictions;
 
-    IoUringTask(Thread thread) {
-        this.thread = thread;
+    private IoUringTask(String name, boolean noNewPrivs, boolean capSysAdmin, RestrictionSet restrictions) {
+        this.name = name;
+        this.noNewPrivs = noNewPrivs;
+        this.capSysAdmin = capSysAdmin;
+        this.restrictions = restrictions;
     }
 
-    /** Whether the calling thread is this task. */
-    boolean isCurrent() {
-        return thread == Thread.currentThread();
+    /**
+     * A task that inherits nothing: no restrictions, no no_new_privs, and CAP_SYS_ADMIN as {@code capSysAdmin}
+     * says (a root process such as the guest's agent has it).
+     */
+    static IoUringTask root(String name, boolean capSysAdmin) {
+        return new IoUringTask(name, false, capSysAdmin, null);
+    }
+
+    /**
+     * {@code copy_process}: the child shares nothing with its parent but what it copies: no_new_privs, the
+     * credentials (less CAP_SYS_ADMIN when {@code dropCapSysAdmin}, as the child's own capset would) and the
+     * per-task restrictions ({@code __io_uring_fork}: {@code io_restriction_clone} into a fresh set).
+     */
+    IoUringTask fork(String childName, boolean dropCapSysAdmin) {
+        return new IoUringTask(childName, noNewPrivs, capSysAdmin && !dropCapSysAdmin, restrictions);
+    }
+
+    /** {@code prctl(PR_SET_NO_NEW_PRIVS, 1)}: the bit cannot be cleared again. */
+    void setNoNewPrivs() {
+        noNewPrivs = true;
+    }
+
+    /** {@code io_register_restrictions_task}: installs {@code set}, once. */
+    void restrict(RestrictionSet set) {
+        if (restrictions != null) {
+            throw new IllegalStateException(this + " is restricted already");
+        }
+        restrictions = set;
+    }
+
+    /** Whether the task may restrict itself: {@code task_no_new_privs} or {@code CAP_SYS_ADMIN}, as for seccomp. */
+    boolean mayRestrictItself() {
+        return noNewPrivs || capSysAdmin;
+    }
+
+    /** {@code task->io_uring_restrict}: null until registered. */
+    RestrictionSet restrictions() {
+        return restrictions;
+    }
+
+    String name() {
+        return name;
     }
 
     @Override
     public String toString() {
-        return "task " + thread.getName();
+        return "task " + name;
     }
 }

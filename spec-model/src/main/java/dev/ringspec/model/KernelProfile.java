@@ -62,7 +62,9 @@ public final class KernelProfile {
      * does so for every profile, by intent; earlier kernels are catalogue entry resize-drops-sq-array-mapping);
      * registered buffers up to 1 TiB, larger ones -EINVAL (rsrc.c, {@code io_validate_user_buf_range}); a CQ head
      * moved past the kernel's tail counts as an empty CQ ({@code io_cqring_queued}, io_uring.c; also in 7.1.8's
-     * source, found by lockstep on 7.2.13: seed 3).
+     * source, found by lockstep on 7.2.13: seed 3); register restrictions a ring inherits from its task bind it
+     * while it is still R_DISABLED (register.c, {@code __io_uring_register}: IO_RING_F_RESTRICT_INHERITED, absent
+     * from 7.1.8 and 7.2.8).
      */
     public static final KernelProfile LINUX_7_2 = LINUX_7_1.toBuilder().version("7.2")
             .nrQueryOpcodes(4)
@@ -71,6 +73,7 @@ public final class KernelProfile {
             .bufferMaxBytes(1L << 40)
             .bufferTooBigErrno(EINVAL)
             .cqQueuedSigned(true)
+            .inheritedRestrictionsBindDisabledRing(true)
             .build();
     /**
      * Linux 7.3 (read in 7.3-rc7): the uapi, nop.c, register.c, tw.c and wait.c are those of 7.2.13; its one
@@ -150,6 +153,7 @@ public final class KernelProfile {
     private final boolean resizeSanitises;
     private final boolean splitRestrictions;
     private final boolean blindRestrictionsAndFilters;
+    private final boolean inheritedRestrictionsBindDisabledRing;
     private final int nopFlags;
     private final boolean taskWorkLifo;
     private final LocalWork localWork;
@@ -183,6 +187,7 @@ public final class KernelProfile {
         this.resizeSanitises = b.resizeSanitises;
         this.splitRestrictions = b.splitRestrictions;
         this.blindRestrictionsAndFilters = b.blindRestrictionsAndFilters;
+        this.inheritedRestrictionsBindDisabledRing = b.inheritedRestrictionsBindDisabledRing;
         this.nopFlags = b.nopFlags;
         this.taskWorkLifo = b.taskWorkLifo;
         this.localWork = b.localWork;
@@ -227,6 +232,7 @@ public final class KernelProfile {
         b.resizeSanitises = resizeSanitises;
         b.splitRestrictions = splitRestrictions;
         b.blindRestrictionsAndFilters = blindRestrictionsAndFilters;
+        b.inheritedRestrictionsBindDisabledRing = inheritedRestrictionsBindDisabledRing;
         b.nopFlags = nopFlags;
         b.taskWorkLifo = taskWorkLifo;
         b.localWork = localWork;
@@ -312,6 +318,15 @@ public final class KernelProfile {
     /** {@code io_uring_register(-1, ...)} knows RESTRICTIONS and BPF_FILTER (7.0+). */
     public boolean blindRestrictionsAndFilters() {
         return blindRestrictionsAndFilters;
+    }
+
+    /**
+     * Register restrictions a ring inherited from its task apply while the ring is still R_DISABLED
+     * ({@code __io_uring_register}, IO_RING_F_RESTRICT_INHERITED: in 7.2.13 and 7.3-rc7, not in 7.1.8 or 7.2.8;
+     * before, a disabled ring is exempt from every register restriction).
+     */
+    public boolean inheritedRestrictionsBindDisabledRing() {
+        return inheritedRestrictionsBindDisabledRing;
     }
 
     /** The {@code nop_flags} bits {@code io_nop_prep} accepts; others -> -EINVAL (nop.c). */
@@ -449,6 +464,7 @@ public final class KernelProfile {
         private boolean resizeSanitises;
         private boolean splitRestrictions;
         private boolean blindRestrictionsAndFilters;
+        private boolean inheritedRestrictionsBindDisabledRing;
         private int nopFlags = Nop.NOP_FLAGS_6_18;
         private boolean taskWorkLifo = false;
         private LocalWork localWork = LocalWork.SNAPSHOT_CAPPED;
@@ -534,6 +550,11 @@ public final class KernelProfile {
 
         public Builder blindRestrictionsAndFilters(boolean value) {
             this.blindRestrictionsAndFilters = value;
+            return this;
+        }
+
+        public Builder inheritedRestrictionsBindDisabledRing(boolean value) {
+            this.inheritedRestrictionsBindDisabledRing = value;
             return this;
         }
 

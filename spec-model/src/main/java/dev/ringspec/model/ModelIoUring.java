@@ -26,8 +26,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The reference model of io_uring behind the same seam as the kernel: a drop-in replacement for
  * {@code NativeIoUring}, and the syscall facade of the model. Its rings live in native memory laid out exactly like
  * the kernel's (one {@link Arena} per ring and mapping generation, closed on close and on resize), so the same
- * application code drives both. The calling thread is the kernel's task: the owner of a SINGLE_ISSUER ring is the
- * creating thread, or the thread that enables an R_DISABLED ring. Ring descriptors are small fake numbers from 1000
+ * application code drives both. The calling thread is the kernel's task ({@link IoUringTask}; {@link #forkTask}
+ * moves it to a child task): the owner of a SINGLE_ISSUER ring is the creating task, or the task that enables an
+ * R_DISABLED ring. Ring descriptors are small fake numbers from 1000
  * up.
  *
  * <h2>Where the rules live</h2>
@@ -55,7 +56,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       registered ring descriptors (the {@link Ring} object names the ring; the flag bits are ignored), signal
  *       masks, EXT_ARG_REG wait regions, register opcodes other than those {@link Register} lists (they throw
  *       UnsupportedOperationException), resource tags (a non-zero tag throws), query ZCRX, dropped CQEs (the
- *       model never fails an allocation, so no -EBADR), per-task restrictions and BPF filters.</li>
+ *       model never fails an allocation, so no -EBADR) and BPF filters.</li>
  *   <li>Read from the source but not measured: the errnos of the file and buffer tables.</li>
  *   <li>Intended, not mirrored: after a refill that fails once the skip CQE is written, Linux 6.18 keeps its
  *       stale CQE cache range and writes the next 16-byte CQE over the skip CQE, past a full ring (measured on
@@ -96,6 +97,10 @@ public final class ModelIoUring implements IoUringKernel {
     private volatile Clock clock = Clock.SYSTEM;
     private final AtomicInteger nextFd = new AtomicInteger(FIRST_FD);
     private final Map<Integer, ModelRing> live = new ConcurrentHashMap<>();
+    /** The task each thread runs as now ({@link #currentTask}); a fork or a fresh task replaces it. */
+    private final Map<Thread, IoUringTask> tasks = new ConcurrentHashMap<>();
+    private final AtomicInteger nextTask = new AtomicInteger(1);
+    private volatile boolean capSysAdmin = true;
 
     public ModelIoUring(KernelProfile profile) {
         this(profile, new UserMemory());
@@ -175,8 +180,26 @@ public final class ModelIoUring implements IoUringKernel {
         return this;
     }
 
+    /**
+     * Whether the tasks this model starts have CAP_SYS_ADMIN (the default, as a root process such as the guest's
+     * agent has): it lets a task register per-task restrictions without no_new_privs.
+     */
+    public ModelIoUring withCapSysAdmin(boolean value) {
+        this.capSysAdmin = value;
+        return this;
+    }
+
     KernelProfile profile() {
         return profile;
+    }
+
+    /** The task the calling thread runs as: on its first call a new one that inherits nothing. */
+    IoUringTask currentTask() {
+        return tasks.computeIfAbsent(Thread.currentThread(), t -> newRootTask());
+    }
+
+    private IoUringTask newRootTask() {
+        return IoUringTask.root(String.valueOf(nextTask.getAndIncrement()), capSysAdmin);
     }
 
     Set<Mutant> mutants() {
@@ -385,7 +408,33 @@ public final class ModelIoUring implements IoUringKernel {
                 return result;
             }
         }
-        return register.registerBlind(opcode, arg, nrArgs, ringlessRules);
+        return register.registerBlind(currentTask(), opcode, arg, nrArgs, ringlessRules);
+    }
+
+    // ---- tasks ----
+
+    @Override
+    public int setNoNewPrivs() {
+        currentTask().setNoNewPrivs();
+        return 0;
+    }
+
+    /** {@code copy_process}: the calling thread continues as a child of its task (see {@link IoUringTask#fork}). */
+    @Override
+    public int forkTask(boolean dropCapSysAdmin) {
+        IoUringTask parent = currentTask();
+        if (parent.restrictions() != null) {
+            // __io_uring_fork: the child's restrictions are a copy of the parent's
+            ringlessRules.fire(Rules.FORK_INHERITS_TASK_RESTRICTIONS, 0);
+        }
+        tasks.put(Thread.currentThread(), parent.fork(String.valueOf(nextTask.getAndIncrement()), dropCapSysAdmin));
+        return 0;
+    }
+
+    @Override
+    public int freshTask() {
+        tasks.put(Thread.currentThread(), newRootTask());
+        return 0;
     }
 
     @Override

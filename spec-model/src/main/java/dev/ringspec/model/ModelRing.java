@@ -158,9 +158,9 @@ final class ModelRing implements Ring {
         return (flags & setupFlag) != 0;
     }
 
-    /** Whether the calling thread may submit: the ring has no owner, or the caller is it. */
+    /** Whether the calling task may submit: the ring has no owner, or the caller is it. */
     boolean isOwnerOrUnowned() {
-        return submitter == null || submitter.isCurrent();
+        return submitter == null || submitter == kernel.currentTask();
     }
 
     /** {@code io_register_enable_rings}: the caller becomes a SINGLE_ISSUER ring's owner; restrictions apply. */

@@ -7,6 +7,7 @@ import static dev.ringspec.uapi.Errno.EEXIST;
 import static dev.ringspec.uapi.Errno.EBADF;
 import static dev.ringspec.uapi.Errno.EFAULT;
 import static dev.ringspec.uapi.Errno.EINVAL;
+import static dev.ringspec.uapi.Errno.EPERM;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_BPF_FILTER;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_BUFFERS;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_BUFFERS2;
@@ -27,11 +28,13 @@ import static dev.ringspec.uapi.IoUring.IORING_UNREGISTER_BUFFERS;
 import static dev.ringspec.uapi.IoUring.IORING_UNREGISTER_FILES;
 import static dev.ringspec.uapi.IoUring.IO_URING_OP_SUPPORTED;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import dev.ringspec.uapi.IoUringProbe;
 import dev.ringspec.uapi.IoUringProbeOp;
 import dev.ringspec.uapi.IoUringRestriction;
+import dev.ringspec.uapi.IoUringTaskRestriction;
 import java.lang.foreign.MemorySegment;
 import java.util.Set;
 
@@ -105,8 +108,8 @@ final class Register {
         };
     }
 
-    /** {@code io_uring_register_blind}: {@code io_uring_register(-1, ...)}. */
-    int registerBlind(int opcode, MemorySegment arg, int nrArgs, RuleSink rules) {
+    /** {@code io_uring_register_blind}: {@code io_uring_register(-1, ...)} from {@code task}. */
+    int registerBlind(IoUringTask task, int opcode, MemorySegment arg, int nrArgs, RuleSink rules) {
         int op = profile.registeredRingBit() ? opcode & ~IORING_REGISTER_USE_REGISTERED_RING : opcode;
         // io_uring_register: opcode >= IORING_REGISTER_LAST -> -EINVAL
         if (Integer.compareUnsigned(op, profile.registerLast()) >= 0) {
@@ -122,9 +125,11 @@ final class Register {
         if (op == IORING_REGISTER_QUERY) {
             return query.query(arg, nrArgs);
         }
+        if (profile.blindRestrictionsAndFilters() && op == IORING_REGISTER_RESTRICTIONS) {
+            return registerRestrictionsTask(task, arg, nrArgs, rules);
+        }
         if (op == IORING_REGISTER_SEND_MSG_RING
-                || (profile.blindRestrictionsAndFilters() && (op == IORING_REGISTER_RESTRICTIONS
-                        || op == IORING_REGISTER_BPF_FILTER))) {
+                || (profile.blindRestrictionsAndFilters() && op == IORING_REGISTER_BPF_FILTER)) {
             throw new UnsupportedOperationException("blind register opcode " + op + " is not modelled");
         }
         rules.fire(Rules.REGISTER_BLIND_UNKNOWN, op);
@@ -186,6 +191,61 @@ final class Register {
         return r.restrictions().parse(res, nrArgs);
     }
 
+    /** {@code io_register_restrictions_task} (7.0+), in the kernel's order. */
+    private int registerRestrictionsTask(IoUringTask task, MemorySegment arg, int nrArgs, RuleSink rules) {
+        // io_register_restrictions_task: a task with restrictions already (also inherited) -> -EPERM, first
+        if (task.restrictions() != null) {
+            rules.fire(Rules.TASK_RESTRICTIONS_ONCE, 0);
+            return -EPERM;
+        }
+        // io_register_restrictions_task: neither no_new_privs nor CAP_SYS_ADMIN -> -EACCES
+        if (!task.mayRestrictItself()) {
+            rules.fire(Rules.TASK_RESTRICTIONS_PRIVILEGE, 0);
+            return -EACCES;
+        }
+        // io_register_restrictions_task: nr_args != 1 -> -EINVAL
+        if (nrArgs != 1) {
+            return taskRestrictionsInvalid(rules, -EINVAL);
+        }
+        // io_register_restrictions_task: copy_from_user of the 16-byte header -> -EFAULT
+        MemorySegment header = args.at(arg, 0, IoUringTaskRestriction.SIZE_BYTES);
+        if (header == null) {
+            return taskRestrictionsInvalid(rules, -EFAULT);
+        }
+        // io_register_restrictions_task: flags, then resv[3], must be zero -> -EINVAL
+        if (header.get(JAVA_SHORT, IoUringTaskRestriction.FLAGS_OFFSET) != 0) {
+            return taskRestrictionsInvalid(rules, -EINVAL);
+        }
+        for (int i = 0; i < 3; i++) {
+            if (header.get(JAVA_INT, IoUringTaskRestriction.RESV_OFFSET + 4L * i) != 0) {
+                return taskRestrictionsInvalid(rules, -EINVAL);
+            }
+        }
+        // io_parse_restrictions(ures->restrictions, nr_res): more than IORING_MAX_RESTRICTIONS -> -EINVAL
+        int nrRes = Short.toUnsignedInt(header.get(JAVA_SHORT, IoUringTaskRestriction.NR_RES_OFFSET));
+        if (nrRes > profile.maxRestrictions()) {
+            return taskRestrictionsInvalid(rules, -EINVAL);
+        }
+        // io_parse_restrictions: memdup_user of the entries -> -EFAULT
+        MemorySegment res = args.at(arg, IoUringTaskRestriction.RESTRICTIONS_OFFSET,
+                (long) nrRes * IoUringRestriction.SIZE_BYTES);
+        if (res == null) {
+            return taskRestrictionsInvalid(rules, -EFAULT);
+        }
+        RestrictionSet set = RestrictionSet.parse(profile, res, nrRes);
+        if (set == null) {
+            return taskRestrictionsInvalid(rules, RestrictionSet.INVALID);
+        }
+        task.restrict(set);
+        rules.fire(Rules.TASK_RESTRICTIONS_REGISTERED, nrRes);
+        return 0;
+    }
+
+    private static int taskRestrictionsInvalid(RuleSink rules, int errno) {
+        rules.fire(Rules.TASK_RESTRICTIONS_INVALID, -errno);
+        return errno;
+    }
+
     /** {@code io_register_enable_rings}. */
     private int enableRings(ModelRing r) {
         // io_register_enable_rings: ring not disabled -> -EBADFD
@@ -194,7 +254,7 @@ final class Register {
             return -EBADFD;
         }
         // io_register_enable_rings: the caller becomes the SINGLE_ISSUER submitter task
-        r.enable(new IoUringTask(Thread.currentThread()));
+        r.enable(r.kernel().currentTask());
         return 0;
     }
 }

@@ -1,14 +1,5 @@
 package dev.ringspec.model;
 
-import static dev.ringspec.uapi.Errno.EINVAL;
-import static dev.ringspec.uapi.IoUring.IORING_RESTRICTION_REGISTER_OP;
-import static dev.ringspec.uapi.IoUring.IORING_RESTRICTION_SQE_FLAGS_ALLOWED;
-import static dev.ringspec.uapi.IoUring.IORING_RESTRICTION_SQE_FLAGS_REQUIRED;
-import static dev.ringspec.uapi.IoUring.IORING_RESTRICTION_SQE_OP;
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
-
-import dev.ringspec.uapi.IoUringRestriction;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -25,6 +16,7 @@ final class Restrictions {
     private boolean opRegistered;
     private boolean regRegistered;
     private boolean restricted;
+    private boolean inherited;
     private final long[] sqeOpAllowed = new long[2];
     private long registerOpAllowed;
     private int sqeFlagsAllowed;
@@ -40,9 +32,15 @@ final class Restrictions {
         return restricted || opRegistered;
     }
 
-    /** Whether register opcodes are checked; from 7.0 not while the ring is still disabled. */
+    /**
+     * Whether register opcodes are checked; from 7.0 not while the ring is still disabled, unless (7.2.13+) the set
+     * came from the task ({@code __io_uring_register}: IO_RING_F_RESTRICT_INHERITED).
+     */
     boolean enforcedOnRegister(boolean ringDisabled) {
-        return profile.splitRestrictions() ? regRegistered && !ringDisabled : restricted;
+        if (!profile.splitRestrictions()) {
+            return restricted;
+        }
+        return regRegistered && (!ringDisabled || (inherited && profile.inheritedRestrictionsBindDisabledRing()));
     }
 
     boolean registerAllowed(int op) {
@@ -75,59 +73,38 @@ final class Restrictions {
 
     /** {@code io_parse_restrictions} of {@code nrArgs} entries at {@code res}, then installs them; 0 or -EINVAL. */
     int parse(MemorySegment res, int nrArgs) {
-        long[] sqeOps = new long[2];
-        long registerOps = 0;
-        int allowed = 0;
-        int required = 0;
-        boolean anyOp = false;
-        boolean anyReg = false;
-        for (int i = 0; i < nrArgs; i++) {
-            long at = (long) i * IoUringRestriction.SIZE_BYTES;
-            int opcode = res.get(JAVA_SHORT, at + IoUringRestriction.OPCODE_OFFSET) & 0xffff;
-            int value = res.get(JAVA_BYTE, at + IoUringRestriction.REGISTER_OP_OFFSET) & 0xff;
-            switch (opcode) {
-                case IORING_RESTRICTION_REGISTER_OP -> {
-                    // io_parse_restrictions: register_op >= IORING_REGISTER_LAST -> -EINVAL
-                    if (value >= profile.registerLast()) {
-                        return -EINVAL;
-                    }
-                    registerOps |= 1L << value;
-                    anyReg = true;
-                }
-                case IORING_RESTRICTION_SQE_OP -> {
-                    // io_parse_restrictions: sqe_op >= IORING_OP_LAST -> -EINVAL
-                    if (value >= profile.opLast()) {
-                        return -EINVAL;
-                    }
-                    sqeOps[value >>> 6] |= 1L << (value & 63);
-                    anyOp = true;
-                }
-                case IORING_RESTRICTION_SQE_FLAGS_ALLOWED -> {
-                    allowed = value;
-                    anyOp = true;
-                }
-                case IORING_RESTRICTION_SQE_FLAGS_REQUIRED -> {
-                    required = value;
-                    anyOp = true;
-                }
-                // io_parse_restrictions: unknown restriction opcode -> -EINVAL (the set stays empty)
-                default -> {
-                    return -EINVAL;
-                }
-            }
+        RestrictionSet set = RestrictionSet.parse(profile, res, nrArgs);
+        if (set == null) {
+            return RestrictionSet.INVALID;
         }
-        sqeOpAllowed[0] = sqeOps[0];
-        sqeOpAllowed[1] = sqeOps[1];
-        registerOpAllowed = registerOps;
-        sqeFlagsAllowed = allowed;
-        sqeFlagsRequired = required;
+        install(set);
         if (profile.splitRestrictions()) {
             // io_register_restrictions (7.0+): op and register sets apply on their own; nr_args 0 sets both
-            opRegistered = anyOp || nrArgs == 0;
-            regRegistered = anyReg || nrArgs == 0;
+            opRegistered = set.opRegistered();
+            regRegistered = set.regRegistered();
         } else {
             registered = true;
         }
         return 0;
+    }
+
+    /**
+     * {@code io_ctx_restriction_clone} (7.0+, from {@code io_uring_create}): a ring created by a restricted task
+     * starts with the task's set, applied at once; from 7.2.13 (IO_RING_F_RESTRICT_INHERITED) its register half
+     * binds the ring even while it is R_DISABLED.
+     */
+    void inherit(RestrictionSet set) {
+        install(set);
+        opRegistered = set.opRegistered();
+        regRegistered = set.regRegistered();
+        inherited = true;
+    }
+
+    private void install(RestrictionSet set) {
+        sqeOpAllowed[0] = set.sqeOps0();
+        sqeOpAllowed[1] = set.sqeOps1();
+        registerOpAllowed = set.registerOps();
+        sqeFlagsAllowed = set.sqeFlagsAllowed();
+        sqeFlagsRequired = set.sqeFlagsRequired();
     }
 }

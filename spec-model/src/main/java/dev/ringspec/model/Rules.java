@@ -237,6 +237,33 @@ public final class Rules {
             "REGISTER_BLIND_UNKNOWN", "io_uring_register_blind", "A8",
             "Without a ring only QUERY and SEND_MSG_RING (from 7.0 also RESTRICTIONS and BPF_FILTER) are known.");
 
+    // ---- per-task restrictions (register.c io_register_restrictions_task, io_uring.c, tctx.c; 7.0+) -------------
+
+    public static final Rule TASK_RESTRICTIONS_ONCE = Rule.define(
+            "TASK_RESTRICTIONS_ONCE", "io_register_restrictions_task", "A6",
+            "A task that has restrictions (its own or inherited across fork) cannot register more: -EPERM, first.");
+
+    public static final Rule TASK_RESTRICTIONS_PRIVILEGE = Rule.define(
+            "TASK_RESTRICTIONS_PRIVILEGE", "io_register_restrictions_task", "A6",
+            "Like seccomp, a task restricts itself only with no_new_privs or CAP_SYS_ADMIN, else -EACCES.");
+
+    public static final Rule TASK_RESTRICTIONS_INVALID = Rule.define(
+            "TASK_RESTRICTIONS_INVALID", "io_register_restrictions_task", "A6",
+            "nr_args other than 1, non-zero flags or resv, or an invalid entry is -EINVAL (-EFAULT unreadable); "
+            + "detail: the errno.");
+
+    public static final Rule TASK_RESTRICTIONS_REGISTERED = Rule.define(
+            "TASK_RESTRICTIONS_REGISTERED", "io_register_restrictions_task", "A6",
+            "A task's restrictions are set for good; detail: nr_res (0 denies every SQE and register opcode).");
+
+    public static final Rule RING_INHERITS_TASK_RESTRICTIONS = Rule.define(
+            "RING_INHERITS_TASK_RESTRICTIONS", "io_ctx_restriction_clone", "A6",
+            "A ring created by a restricted task starts restricted by the task's set, without R_DISABLED.");
+
+    public static final Rule FORK_INHERITS_TASK_RESTRICTIONS = Rule.define(
+            "FORK_INHERITS_TASK_RESTRICTIONS", "__io_uring_fork", "A6",
+            "A task forked by a restricted task has the same restrictions, and so cannot register its own.");
+
     public static final Rule RESTRICTIONS_NEED_DISABLED_RING = Rule.define(
             "RESTRICTIONS_NEED_DISABLED_RING", "io_register_restrictions", "A6",
             "Restrictions are registered only on a ring that is still R_DISABLED, else -EBADFD.");

@@ -1,5 +1,7 @@
 package dev.ringspec.seam;
 
+import static dev.ringspec.uapi.Errno.ENOSYS;
+
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -44,6 +46,37 @@ public interface IoUringKernel {
 
     /** {@code io_uring_register(-1, opcode, arg, nrArgs)}: the "blind" opcodes that need no ring. */
     int registerWithoutRing(int opcode, MemorySegment arg, int nrArgs);
+
+    /**
+     * {@code prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)} for the calling thread's task, which may then register per-task
+     * restrictions without CAP_SYS_ADMIN: 0 or {@code -errno}; irreversible for the task. {@code -ENOSYS} where the
+     * backend has no tasks of its own.
+     */
+    default int setNoNewPrivs() {
+        return -ENOSYS;
+    }
+
+    /**
+     * {@code clone(2)}: the calling thread goes on as a new child of its current task. The child gets what
+     * {@code copy_process} copies (no_new_privs, the credentials, io_uring's per-task restrictions); with
+     * {@code dropCapSysAdmin} it gives up CAP_SYS_ADMIN. Rings stay open, but a SINGLE_ISSUER ring of the parent
+     * refuses the child ({@code -EEXIST}). 0 or {@code -errno}. Nothing undoes it but {@link #freshTask}.
+     *
+     * @throws UnsupportedOperationException where the backend cannot give a thread another task (this JVM)
+     */
+    default int forkTask(boolean dropCapSysAdmin) {
+        throw new UnsupportedOperationException(description() + " cannot fork a task");
+    }
+
+    /**
+     * The calling thread's next calls are made by a new task that inherits nothing (made by the process's first,
+     * unrestricted task): how a run that restricted or forked its task ends. 0 or {@code -errno}.
+     *
+     * @throws UnsupportedOperationException where the backend cannot give a thread another task (this JVM)
+     */
+    default int freshTask() {
+        throw new UnsupportedOperationException(description() + " cannot give a thread a new task");
+    }
 
     /** Unmaps the ring's regions and closes its file descriptor; 0, or {@code -errno}. Closing twice is {@code -EBADF}. */
     int close(Ring ring);
