@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/reboot.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -44,7 +45,9 @@
 
 /* Requests. */
 enum { OP_SETUP = 1, OP_ENTER = 2, OP_REGISTER = 3, OP_CLOSE = 4, OP_UNAME = 5, OP_RUN = 6, OP_THREAD_END = 7,
-       OP_WRITE_FILE = 8, OP_PING = 9, OP_FILES = 10 };
+       OP_WRITE_FILE = 8, OP_PING = 9, OP_FILES = 10, OP_TASK = 11 };
+/* What an OP_TASK request does to the task serving the calling host thread. */
+enum { TASK_NO_NEW_PRIVS = 1, TASK_FORK = 2, TASK_FRESH = 3 };
 /* Kinds of host file descriptors the agent recreates at the same numbers. */
 enum { FD_PIPE_READ = 1, FD_PIPE_WRITE = 2, FD_EVENTFD = 3, FD_OTHER = 4 };
 /* Memory commands inside a request or an answer. */
@@ -1012,6 +1015,8 @@ static void move_own_fds(void) {
     diag_fd = moved_diag;
 }
 
+static void do_task(struct request *q);
+
 static void serve(struct request *q) {
     switch (q->op) {
     case OP_SETUP: do_setup(q); break;
@@ -1023,6 +1028,7 @@ static void serve(struct request *q) {
     case OP_WRITE_FILE: do_write_file(q); break;
     case OP_PING: answer(q, STATUS_OK, 0, 0, NULL, 0); break;
     case OP_FILES: do_files(q); break;
+    case OP_TASK: do_task(q); break;
     default: answer_error(q, "an unknown request");
     }
     free(q->frame);
@@ -1044,8 +1050,10 @@ struct worker {
     pthread_cond_t c;
     struct request *head, *tail;
     int ending;
+    int drop_cap_sys_admin; /* a forked task gives CAP_SYS_ADMIN up before it serves */
     struct worker *next;
 };
+static __thread struct worker *self; /* the worker this thread is, NULL for the main thread and the spawner */
 static struct worker *workers;
 static pthread_mutex_t sched = PTHREAD_MUTEX_INITIALIZER; /* workers, queues and the role */
 static pthread_cond_t main_cv = PTHREAD_COND_INITIALIZER;
@@ -1056,14 +1064,8 @@ static uint64_t executing_generation;
 
 static void *worker_main(void *arg);
 
-/* The worker of a host thread, created on first use. Called with sched held. */
-static struct worker *worker_for(uint32_t thread) {
-    for (struct worker *w = workers; w; w = w->next)
-        if (w->thread == thread && !w->ending) return w;
-    struct worker *w = calloc(1, sizeof *w);
-    if (!w) die("out of memory");
-    w->thread = thread;
-    pthread_cond_init(&w->c, NULL);
+/* Starts a detached thread running fn(arg) on a stack in the agent's region; 0 or an errno. */
+static int start_thread(void *(*fn)(void *), void *arg) {
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     size_t stack = 1u << 20;
@@ -1071,11 +1073,102 @@ static struct worker *worker_for(uint32_t thread) {
     if (mem == MAP_FAILED) die("cannot map a thread stack: %s", strerror(errno));
     pthread_attr_setstack(&attr, mem, stack);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    if (pthread_create(&w->pthread, &attr, worker_main, w)) die("cannot create a thread");
+    pthread_t t;
+    int err = pthread_create(&t, &attr, fn, arg);
     pthread_attr_destroy(&attr);
+    return err;
+}
+
+/*
+ * A new thread is a new task that inherits its creator's io_uring restrictions, no_new_privs and credentials
+ * (copy_process: __io_uring_fork), and a worker may have restricted itself. So fresh workers are made by the
+ * spawner, a thread the main thread starts that never does anything else; a forked task (TASK_FORK) is made by
+ * the worker it replaces, on purpose.
+ */
+static pthread_mutex_t spawn_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t spawn_cv = PTHREAD_COND_INITIALIZER;
+static struct worker *spawn_request;
+
+static void *spawner_main(void *arg) {
+    (void)arg;
+    pthread_mutex_lock(&spawn_lock);
+    for (;;) {
+        while (!spawn_request) pthread_cond_wait(&spawn_cv, &spawn_lock);
+        if (start_thread(worker_main, spawn_request)) die("cannot create a thread");
+        spawn_request = NULL;
+        pthread_cond_broadcast(&spawn_cv);
+    }
+    return NULL;
+}
+
+static struct worker *worker_new(uint32_t thread) {
+    struct worker *w = calloc(1, sizeof *w);
+    if (!w) die("out of memory");
+    w->thread = thread;
+    pthread_cond_init(&w->c, NULL);
+    return w;
+}
+
+/* The worker of a host thread, made by the spawner on first use. Called with sched held. */
+static struct worker *worker_for(uint32_t thread) {
+    for (struct worker *w = workers; w; w = w->next)
+        if (w->thread == thread && !w->ending) return w;
+    struct worker *w = worker_new(thread);
+    pthread_mutex_lock(&spawn_lock);
+    while (spawn_request) pthread_cond_wait(&spawn_cv, &spawn_lock);
+    spawn_request = w;
+    pthread_cond_broadcast(&spawn_cv);
+    while (spawn_request == w) pthread_cond_wait(&spawn_cv, &spawn_lock);
+    pthread_mutex_unlock(&spawn_lock);
     w->next = workers;
     workers = w;
     return w;
+}
+
+/* capset(2) for this thread alone: CAP_SYS_ADMIN (21) out of the effective and permitted sets; 0 or -errno. */
+static int drop_cap_sys_admin(void) {
+    struct { uint32_t version; int pid; } header = { 0x20080522 /* _LINUX_CAPABILITY_VERSION_3 */, 0 };
+    struct { uint32_t effective, permitted, inheritable; } data[2];
+    if (syscall(SYS_capget, &header, data)) return -errno;
+    data[0].effective &= ~(1u << 21);
+    data[0].permitted &= ~(1u << 21);
+    return syscall(SYS_capset, &header, data) ? -errno : 0;
+}
+
+/*
+ * OP_TASK: no_new_privs for the serving task; a fork, after which a child task of it serves the host thread (the
+ * caller ends once it has answered); or a fresh task for the host thread's next call, which inherits nothing.
+ */
+static void do_task(struct request *q) {
+    struct reader *a = &q->args;
+    uint32_t command = get32(a), value = get32(a);
+    if (a->bad || !self) { answer_error(q, "a malformed task request"); return; }
+    long r = 0;
+    if (command == TASK_NO_NEW_PRIVS) {
+        r = prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ? -errno : 0;
+    } else if (command == TASK_FORK) {
+        struct worker *child = worker_new(self->thread);
+        child->drop_cap_sys_admin = value != 0;
+        pthread_mutex_lock(&sched);
+        int err = start_thread(worker_main, child);
+        if (err) {
+            r = -err;
+            free(child);
+        } else {
+            child->next = workers;
+            workers = child;
+            self->ending = 1;
+        }
+        pthread_mutex_unlock(&sched);
+    } else if (command == TASK_FRESH) {
+        pthread_mutex_lock(&sched);
+        self->ending = 1;
+        pthread_mutex_unlock(&sched);
+    } else {
+        answer_error(q, "an unknown task request");
+        return;
+    }
+    answer(q, STATUS_OK, r, 0, NULL, 0);
 }
 
 /*
@@ -1144,6 +1237,11 @@ static void hand_over(struct request *q) {
 
 static void *worker_main(void *arg) {
     struct worker *w = arg;
+    self = w;
+    if (w->drop_cap_sys_admin) {
+        int r = drop_cap_sys_admin();
+        if (r) say("a forked task could not give up CAP_SYS_ADMIN: %s", strerror(-r));
+    }
     pthread_mutex_lock(&sched);
     for (;;) {
         if (w->head) {
@@ -1310,6 +1408,7 @@ int main(int argc, char **argv) {
     }
     move_own_fds();
     reserve_upper_space();
+    if (start_thread(spawner_main, NULL)) die("cannot create the spawner thread");
     write_all(out_fd, (const uint8_t *)"RSAGENT1", 8);
     main_loop();
     return 0;

@@ -2,6 +2,7 @@ package dev.ringspec.guest;
 
 import static dev.ringspec.uapi.Errno.ENOSYS;
 
+import dev.ringspec.guest.agent.AgentTask;
 import dev.ringspec.guest.kernel.KernelImageException;
 import dev.ringspec.guest.kernel.KernelSpec;
 import dev.ringspec.guest.machine.GuestBootException;
@@ -131,9 +132,10 @@ public final class GuestBackendProvider implements BackendProvider {
             return result;
         }
 
+        /** For the agent's task that serves the calling thread (see {@link AgentTask#NO_NEW_PRIVS}). */
         @Override
         public int setNoNewPrivs() {
-            return -ENOSYS;
+            return guest(spec).session().task(AgentTask.NO_NEW_PRIVS, false);
         }
     }
 }

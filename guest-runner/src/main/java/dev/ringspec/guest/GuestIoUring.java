@@ -22,6 +22,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.ringspec.guest.agent.AgentSession;
+import dev.ringspec.guest.agent.AgentTask;
 import dev.ringspec.guest.agent.AgentSession.Answer;
 import dev.ringspec.guest.agent.AgentSession.Placement;
 import dev.ringspec.guest.agent.SyncedRing;
@@ -171,6 +172,22 @@ public final class GuestIoUring implements IoUringKernel {
             return -EFAULT;
         }
         return (int) withNativeArg(arg, a -> session.register(-1, opcode, a, nrArgs, 0, List.of(), null).result());
+    }
+
+    @Override
+    public int setNoNewPrivs() {
+        return session.task(AgentTask.NO_NEW_PRIVS, false);
+    }
+
+    /** The agent's serving task forks; its child, which inherits the task's restrictions, serves from now on. */
+    @Override
+    public int forkTask(boolean dropCapSysAdmin) {
+        return session.task(AgentTask.FORK, dropCapSysAdmin);
+    }
+
+    @Override
+    public int freshTask() {
+        return session.task(AgentTask.FRESH, false);
     }
 
     @Override

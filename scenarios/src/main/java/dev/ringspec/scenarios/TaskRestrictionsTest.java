@@ -1,6 +1,7 @@
 package dev.ringspec.scenarios;
 
 import static dev.ringspec.uapi.Errno.EACCES;
+import static dev.ringspec.uapi.Errno.EEXIST;
 import static dev.ringspec.uapi.Errno.EINVAL;
 import static dev.ringspec.uapi.Errno.EPERM;
 import static dev.ringspec.uapi.IoUring.IORING_OP_NOP;
@@ -9,6 +10,7 @@ import static dev.ringspec.uapi.IoUring.IORING_REGISTER_PROBE;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_RESTRICTIONS;
 import static dev.ringspec.uapi.IoUring.IORING_RESTRICTION_REGISTER_OP;
 import static dev.ringspec.uapi.IoUring.IORING_RESTRICTION_SQE_OP;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
@@ -30,8 +32,9 @@ import org.junit.jupiter.api.Tag;
  * 17, liburing-notes 6.4).
  *
  * <p>They cannot be removed, so each scenario registers them on a fresh platform thread (its own task) that
- * creates its rings itself; the test JVM's other threads stay unrestricted. The kernel wants no_new_privs (or
- * CAP_SYS_ADMIN); on the kernel backend the thread sets it for itself, since it is a per-task attribute.
+ * creates its rings itself; the test JVM's other threads stay unrestricted (in a guest, each host thread is served by
+ * a task of its own). The kernel wants no_new_privs (or CAP_SYS_ADMIN); the thread sets it for itself, since it is
+ * a per-task attribute.
  */
 @Tag("kernel")
 class TaskRestrictionsTest {
@@ -65,21 +68,21 @@ class TaskRestrictionsTest {
     @Scenario
     void malformedTaskRestrictionsAreEinval(Backend backend) {
         Scenarios.assumeFeature(backend, Feature.TASK_RESTRICTIONS);
-        RestrictionsTest.Rule nop = new RestrictionsTest.Rule(IORING_RESTRICTION_SQE_OP, IORING_OP_NOP);
+        RestrictionsTest.Rule readv = new RestrictionsTest.Rule(IORING_RESTRICTION_SQE_OP, IORING_OP_READV);
         onOwnTask(() -> {
             noNewPrivs(backend);
             var kernel = backend.kernel();
-            assertThat(kernel.registerWithoutRing(IORING_REGISTER_RESTRICTIONS, taskRestriction(backend, 0, nop), 2))
-                    .isEqualTo(-EINVAL);
-            assertThat(kernel.registerWithoutRing(IORING_REGISTER_RESTRICTIONS, taskRestriction(backend, 1, nop), 1))
-                    .isEqualTo(-EINVAL);
-            MemorySegment resv = taskRestriction(backend, 0, nop);
+            assertThat(kernel.registerWithoutRing(IORING_REGISTER_RESTRICTIONS,
+                    taskRestriction(backend, 0, readv), 2)).isEqualTo(-EINVAL);
+            assertThat(kernel.registerWithoutRing(IORING_REGISTER_RESTRICTIONS,
+                    taskRestriction(backend, 1, readv), 1)).isEqualTo(-EINVAL);
+            MemorySegment resv = taskRestriction(backend, 0, readv);
             resv.set(JAVA_INT, IoUringTaskRestriction.RESV_OFFSET, 1);
             assertThat(kernel.registerWithoutRing(IORING_REGISTER_RESTRICTIONS, resv, 1)).isEqualTo(-EINVAL);
             try (ScenarioRing r = ScenarioRing.open(backend, 4, 0)) {
-                r.sqe(IORING_OP_READV, 1);
+                r.nop(1);
                 assertThat(r.submit()).isEqualTo(1);
-                assertThat(r.reap().res()).as("unrestricted: READV fails on its own terms").isNotEqualTo(-EACCES);
+                assertThat(r.reap().res()).as("unrestricted: the NOP a READV-only set denies completes").isZero();
             }
         });
     }
@@ -107,6 +110,35 @@ class TaskRestrictionsTest {
                 assertThat(r.register(IORING_REGISTER_PROBE, probeArg, 4)).isZero();
                 assertThat(r.register(IORING_REGISTER_RESTRICTIONS, taskRestriction(backend, 0, nop), 1))
                         .isEqualTo(-EACCES);
+            }
+        });
+    }
+
+    // A6 (tctx.c __io_uring_fork, from copy_process): a child task has its parent's set, so it cannot register
+    // its own (-EPERM) and its rings are restricted; a SINGLE_ISSUER ring of the parent refuses the child.
+    @Scenario
+    void aForkedTaskInheritsItsParentsRestrictions(Backend backend) {
+        Scenarios.assumeFeature(backend, Feature.TASK_RESTRICTIONS);
+        RestrictionsTest.Rule readv = new RestrictionsTest.Rule(IORING_RESTRICTION_SQE_OP, IORING_OP_READV);
+        RestrictionsTest.Rule nop = new RestrictionsTest.Rule(IORING_RESTRICTION_SQE_OP, IORING_OP_NOP);
+        onOwnTask(() -> {
+            var kernel = backend.kernel();
+            try (ScenarioRing parentsRing = ScenarioRing.open(backend, 4, IORING_SETUP_SINGLE_ISSUER)) {
+                assertThat(kernel.registerWithoutRing(IORING_REGISTER_RESTRICTIONS,
+                        taskRestriction(backend, 0, readv), 1)).isZero();
+                assertThat(kernel.forkTask(true)).isZero();
+                assertThat(kernel.registerWithoutRing(IORING_REGISTER_RESTRICTIONS,
+                        taskRestriction(backend, 0, nop), 1)).as("inherited, so a second registration")
+                        .isEqualTo(-EPERM);
+                parentsRing.nop(1);
+                assertThat(parentsRing.submit()).as("the parent's SINGLE_ISSUER ring").isEqualTo(-EEXIST);
+                try (ScenarioRing r = ScenarioRing.open(backend, 4, 0)) {
+                    r.nop(2);
+                    assertThat(r.submit()).isEqualTo(1);
+                    assertThat(r.reap()).isEqualTo(new Cqe(2, -EACCES, 0, 0, 0));
+                }
+            } finally {
+                assertThat(kernel.freshTask()).isZero();
             }
         });
     }

@@ -217,6 +217,11 @@ public final class AgentSession implements AutoCloseable {
         ring.clear();
     }
 
+    /** {@code OP_TASK}: changes the task that serves the calling thread in the agent; 0 or {@code -errno}. */
+    public int task(AgentTask command, boolean value) {
+        return (int) simpleCall(Protocol.OP_TASK, f -> f.u32(command.number()).u32(value ? 1 : 0)).result();
+    }
+
     /** {@code io_uring_setup}; {@code params} is native memory or NULL. */
     public Answer setup(int ringId, int entries, MemorySegment params, List<Placement> placements,
             Consumer<Answer> beforeRegions) {

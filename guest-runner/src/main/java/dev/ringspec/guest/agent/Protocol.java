@@ -15,6 +15,7 @@ final class Protocol {
     static final int OP_WRITE_FILE = 8;
     static final int OP_PING = 9;
     static final int OP_FILES = 10;
+    static final int OP_TASK = 11;
 
     static final int FD_PIPE_READ = 1;
     static final int FD_PIPE_WRITE = 2;
@@ -52,6 +53,7 @@ final class Protocol {
             case OP_WRITE_FILE -> "write-file";
             case OP_PING -> "ping";
             case OP_FILES -> "files";
+            case OP_TASK -> "task";
             default -> "op " + op;
         };
     }
