@@ -13,9 +13,12 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define SYS_setup 425
@@ -286,6 +289,50 @@ static int on_other_thread(int (*call)(void)) {
     sem_post(&go);
     sem_wait(&done);
     return pending_res;
+}
+
+/* Steps on the task. A fork continues the program in the child process: the parent waits and exits with the
+ * child's status. The child has no second thread; it starts its own on first use. */
+static int step_fork_task(int drop_cap_sys_admin) {
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0) return -errno;
+    if (pid > 0) {
+        int status;
+        if (waitpid(pid, &status, 0) < 0) _exit(2);
+        _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 2);
+    }
+    worker_started = 0;
+    if (drop_cap_sys_admin) {
+        /* capset(2), _LINUX_CAPABILITY_VERSION_3: CAP_SYS_ADMIN (21) out of the effective and permitted sets */
+        struct { uint32_t version; int pid; } header = { 0x20080522, 0 };
+        struct { uint32_t effective, permitted, inheritable; } data[2];
+        if (syscall(SYS_capget, &header, data) != 0) return -errno;
+        data[0].effective &= ~(1u << 21);
+        data[0].permitted &= ~(1u << 21);
+        if (syscall(SYS_capset, &header, data) != 0) return -errno;
+    }
+    return 0;
+}
+
+static int step_set_no_new_privs(void) { return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ? -errno : 0; }
+
+static unsigned char task_restriction_buf[16 + 16 * 256] __attribute__((aligned(8)));
+
+/* struct io_uring_task_restriction {u16 flags, nr_res; u32 resv[3]} and 16-byte io_uring_restriction entries. */
+static int step_register_task_restrictions(uint32_t nr_args, uint32_t flags, int resv, int nr_res,
+                                           uint32_t pattern) {
+    memset(task_restriction_buf, 0, sizeof task_restriction_buf);
+    uint16_t f = (uint16_t) flags, n = (uint16_t) nr_res;
+    memcpy(task_restriction_buf, &f, 2);
+    memcpy(task_restriction_buf + 2, &n, 2);
+    memcpy(task_restriction_buf + 4, &resv, 4);
+    for (int i = 0; i < 2; i++) {
+        uint16_t type = (uint16_t) ((pattern >> (16 * i + 8)) & 0xff);
+        memcpy(task_restriction_buf + 16 + 16 * i, &type, 2);
+        task_restriction_buf[16 + 16 * i + 2] = (unsigned char) (pattern >> (16 * i));
+    }
+    return sys_result(syscall(SYS_register, -1, IORING_REGISTER_RESTRICTIONS, task_restriction_buf, nr_args));
 }
 
 /* The trace lines, in the formats of ringspec's TraceFormat. */

@@ -56,7 +56,12 @@ public final class Coverage {
         ENTER_OTHER_FLAGS("enters with SQ_WAKEUP, SQ_WAIT, EXT_ARG, ABS_TIMER or NO_IOWAIT"),
         REGISTER_ERRORS("register errors"),
         RINGS_ENABLED("rings enabled"),
-        PROBES_ANSWERED("probes answered", Rules.PROBE);
+        PROBES_ANSWERED("probes answered", Rules.PROBE),
+        TASK_RESTRICTIONS_REGISTERED("task restrictions registered", Rules.TASK_RESTRICTIONS_REGISTERED),
+        TASK_RESTRICTIONS_REFUSED("task restrictions refused"),
+        RINGS_UNDER_TASK_RESTRICTIONS("rings created under task restrictions", Rules.RING_INHERITS_TASK_RESTRICTIONS),
+        TASKS_FORKED("tasks forked"),
+        FORKS_INHERITING_RESTRICTIONS("forks inheriting task restrictions", Rules.FORK_INHERITS_TASK_RESTRICTIONS);
 
         final String text;
         /** The model's rule whose firings this label counts, or null for a label read from the rings. */
@@ -161,6 +166,16 @@ public final class Coverage {
             case Step.RegisterBuffers r -> registerResult(result);
             case Step.Probe p -> {
                 registerResult(result);
+            }
+            case Step.RegisterTaskRestrictions t -> {
+                if (result < 0) {
+                    add(Label.TASK_RESTRICTIONS_REFUSED);
+                }
+            }
+            case Step.ForkTask f -> {
+                if (result == 0) {
+                    add(Label.TASKS_FORKED);
+                }
             }
             default -> {
             }

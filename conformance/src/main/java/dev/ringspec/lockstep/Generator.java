@@ -118,6 +118,7 @@ final class Generator {
             1, // 14 a new ring
             1, // 15 PROBE
             (flags & IORING_SETUP_DEFER_TASKRUN) != 0 ? 2 : 0, // 16 more task work than one local run takes
+            r.taskRestrictions() ? 3 : 0, // 17 the run's task: fork, no_new_privs, per-task restrictions
         };
         int total = 0;
         for (int w : weights) {
@@ -158,6 +159,7 @@ final class Generator {
             case 13 -> fuzz(r);
             case 15 -> queue.add(new Step.Probe(PROBE_NR_ARGS[pick(PROBE_NR_ARGS.length)]));
             case 16 -> taskWorkFlood(r);
+            case 17 -> task();
             default -> queue.add(setup());
         }
     }
@@ -455,5 +457,50 @@ final class Generator {
                 chance(10) ? 1 + pick(3) : 0));
         queue.add(new Step.WriteArray(tail, tail & (r.sqEntries() - 1)));
         publishAndEnter(r, 1);
+    }
+
+    // ---- the run's task (7.0+): a fork, no_new_privs, per-task restrictions, then a ring set up under them ----
+
+    /** Register opcodes worth allowing: BUFFERS, FILES, PROBE, RESTRICTIONS, ENABLE_RINGS, RESIZE, and the edge. */
+    private static final int[] TASK_REGISTER_OPS = {0, 2, 8, 11, 12, 33, 37, 38, 39, 200};
+    /** SQE opcodes: NOP most, READV, the last ones and past the end (IORING_OP_LAST is 65 on 7.2). */
+    private static final int[] TASK_SQE_OPS = {0, 0, 0, 1, 63, 64, 65, 66, 255};
+    /** nr_res beyond a few entries: around IORING_MAX_RESTRICTIONS (4 + 38 + 65 = 107 on 7.2) and far past it. */
+    private static final int[] TASK_NR_RES = {3, 50, 106, 107, 108, 256, 0xffff};
+
+    private void task() {
+        if (chance(30)) {
+            queue.add(new Step.ForkTask(chance(30)));
+        }
+        if (chance(20)) {
+            queue.add(new Step.SetNoNewPrivs());
+        }
+        queue.add(taskRestrictions());
+        if (chance(20)) {
+            queue.add(new Step.ForkTask(chance(50)));
+        }
+        if (chance(80)) {
+            queue.add(setup());
+        }
+    }
+
+    /** Real arguments mostly (one to three valid entries), and now and then each way the kernel refuses them. */
+    private Step.RegisterTaskRestrictions taskRestrictions() {
+        int nrArgs = chance(92) ? 1 : (chance(50) ? 0 : 2 + pick(3));
+        int flags = chance(95) ? 0 : 1 << pick(16);
+        int resv = chance(95) ? 0 : 1 + pick(100);
+        int nrRes = chance(88) ? pick(4) : TASK_NR_RES[pick(TASK_NR_RES.length)];
+        return new Step.RegisterTaskRestrictions(nrArgs, flags, resv, nrRes, taskEntry() | taskEntry() << 16);
+    }
+
+    /** One entry: the restriction type in the high byte, its value in the low byte. */
+    private int taskEntry() {
+        int type = chance(95) ? pick(4) : 4 + pick(252);
+        int value = switch (type) {
+            case 0 -> TASK_REGISTER_OPS[pick(TASK_REGISTER_OPS.length)];
+            case 1 -> TASK_SQE_OPS[pick(TASK_SQE_OPS.length)];
+            default -> chance(50) ? 0 : pick(0x100);
+        };
+        return type << 8 | value;
     }
 }

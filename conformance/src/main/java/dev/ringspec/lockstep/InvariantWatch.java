@@ -6,6 +6,7 @@ import static dev.ringspec.uapi.IoUring.IORING_REGISTER_FILES2;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_FILES_UPDATE;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_PROBE;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_RESIZE_RINGS;
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_RESTRICTIONS;
 import static dev.ringspec.uapi.IoUring.IORING_UNREGISTER_BUFFERS;
 import static dev.ringspec.uapi.IoUring.IORING_UNREGISTER_FILES;
 
@@ -108,6 +109,8 @@ public final class InvariantWatch {
             case Step.Resize r -> new RingStep.Register(IORING_REGISTER_RESIZE_RINGS);
             case Step.Probe p -> new RingStep.Register(IORING_REGISTER_PROBE);
             case Step.OnOtherThread o -> ringStep(o.op());
+            // a call on the task, not on the ring: like a blind register, it must leave the ring as it was
+            case Step.TaskStep t -> new RingStep.Register(IORING_REGISTER_RESTRICTIONS);
         };
     }
 

@@ -2,6 +2,7 @@ package dev.ringspec.lockstep;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
+import dev.ringspec.capabilities.Feature;
 import dev.ringspec.model.ModelIoUring;
 import dev.ringspec.nativerunner.Posix;
 import dev.ringspec.seam.Backend;
@@ -62,6 +63,7 @@ public final class LockstepRunner implements AutoCloseable {
     private Divergence divergence;
     private List<CarriedOver> carriedOver;
     private final InvariantWatch invariants = new InvariantWatch();
+    private final boolean taskRestrictions;
 
     /** A runner that ends every run at its first difference. */
     public LockstepRunner(Backend referenceBackend, Backend subjectBackend) {
@@ -108,6 +110,8 @@ public final class LockstepRunner implements AutoCloseable {
         if (refereeSide == reference) {
             model.withChooser(choices);
         }
+        this.taskRestrictions = hasTasks() && referenceBackend.capabilities().has(Feature.TASK_RESTRICTIONS)
+                && subjectBackend.capabilities().has(Feature.TASK_RESTRICTIONS);
     }
 
     public String referenceName() {
@@ -255,6 +259,9 @@ public final class LockstepRunner implements AutoCloseable {
         reference.closeRing();
         subject.closeRing();
         refereeSide.closeRing();
+        reference.endTask();
+        subject.endTask();
+        refereeSide.endTask();
         coverage = null;
         trace = null;
     }
@@ -282,6 +289,19 @@ public final class LockstepRunner implements AutoCloseable {
         return reference.cqEntries;
     }
 
+    /** Whether every side can give the run thread another task, so a run may change its own (fork, restrict). */
+    boolean hasTasks() {
+        return reference.hasTasks && subject.hasTasks && refereeSide.hasTasks;
+    }
+
+    /**
+     * Whether the generator may restrict the run's task: every side can switch tasks and both backends have
+     * per-task restrictions, as their capability probes found (never from a version string).
+     */
+    boolean taskRestrictions() {
+        return taskRestrictions;
+    }
+
     // ---- one step ----
 
     /**
@@ -289,7 +309,7 @@ public final class LockstepRunner implements AutoCloseable {
      * the sides diverged or the referee refused the step.
      */
     private boolean step(int index, Step step) {
-        String limit = Referee.limit(step, reference.hasRing() && subject.hasRing());
+        String limit = Referee.limit(step, reference.hasRing() && subject.hasRing(), hasTasks());
         if (limit != null) {
             refuse(index, limit); // nobody ran it: the run goes on
             return true;

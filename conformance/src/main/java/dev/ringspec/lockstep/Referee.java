@@ -62,8 +62,11 @@ final class Referee implements RuleListener {
     private Coverage coverage;
 
     /** Why the engine will not run {@code step} at all, or null: the engine's own limits, before any side runs it. */
-    static String limit(Step step, boolean hasRing) {
+    static String limit(Step step, boolean hasRing, boolean hasTasks) {
         Step effective = step.effective();
+        if (effective instanceof Step.TaskStep) {
+            return hasTasks ? null : "a backend cannot give the run another task";
+        }
         if (effective instanceof Step.Setup setup) {
             return (setup.flags() & UNSAFE_SETUP) != 0 ? "setup flags outside the deterministic set" : null;
         }

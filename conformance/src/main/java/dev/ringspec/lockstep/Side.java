@@ -7,12 +7,14 @@ import static dev.ringspec.uapi.IoUring.IORING_REGISTER_FILES2;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_FILES_UPDATE;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_PROBE;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_RESIZE_RINGS;
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_RESTRICTIONS;
 import static dev.ringspec.uapi.IoUring.IORING_RSRC_REGISTER_SPARSE;
 import static dev.ringspec.uapi.IoUring.IORING_UNREGISTER_BUFFERS;
 import static dev.ringspec.uapi.IoUring.IORING_UNREGISTER_FILES;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import dev.ringspec.seam.Backend;
 import dev.ringspec.seam.Cqe;
@@ -27,9 +29,11 @@ import dev.ringspec.seam.SqRingView;
 import dev.ringspec.seam.U32;
 import dev.ringspec.seam.UserMemory;
 import dev.ringspec.uapi.IoUringParams;
+import dev.ringspec.uapi.IoUringRestriction;
 import dev.ringspec.uapi.IoUringRsrcRegister;
 import dev.ringspec.uapi.IoUringRsrcUpdate;
 import dev.ringspec.uapi.IoUringSqe;
+import dev.ringspec.uapi.IoUringTaskRestriction;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,6 +59,11 @@ final class Side {
     final MemorySegment iovecs;
     final MemorySegment buffers;
     final MemorySegment probe;
+    final MemorySegment taskRestriction;
+    /** Whether the backend can give the run thread another task ({@link IoUringKernel#freshTask}). */
+    final boolean hasTasks;
+    /** Whether this run changed the run thread's task (a fork, no_new_privs, restrictions). */
+    private boolean taskChanged;
     private final int pipeRead;
     private final int pipeWrite;
     Ring ring;
@@ -84,6 +93,17 @@ final class Side {
         this.iovecs = memory.allocate((long) MAX_BUFFERS * 16, 8);
         this.buffers = memory.allocate((long) MAX_BUFFERS * BUFFER_BYTES, BUFFER_BYTES);
         this.probe = memory.allocate(new Step.Probe(Step.Probe.MAX_OPS).argBytes(), 8);
+        this.taskRestriction = memory.allocate(IoUringTaskRestriction.SIZE_BYTES
+                + (long) Step.RegisterTaskRestrictions.MAX_ENTRIES * IoUringRestriction.SIZE_BYTES, 8);
+        this.hasTasks = tryFreshTask(kernel);
+    }
+
+    private static boolean tryFreshTask(IoUringKernel kernel) {
+        try {
+            return kernel.freshTask() == 0;
+        } catch (UnsupportedOperationException e) {
+            return false;
+        }
     }
 
     boolean hasRing() {
@@ -152,7 +172,38 @@ final class Side {
             case Step.Resize r -> resize(r);
             case Step.Probe p -> probe(p);
             case Step.OnOtherThread o -> run(o.op());
+            case Step.TaskStep t -> task(t);
         };
+    }
+
+    private int task(Step.TaskStep step) {
+        taskChanged = true;
+        return switch (step) {
+            case Step.ForkTask f -> kernel.forkTask(f.dropCapSysAdmin());
+            case Step.SetNoNewPrivs n -> kernel.setNoNewPrivs();
+            case Step.RegisterTaskRestrictions t -> registerTaskRestrictions(t);
+        };
+    }
+
+    private int registerTaskRestrictions(Step.RegisterTaskRestrictions t) {
+        taskRestriction.fill((byte) 0);
+        taskRestriction.set(JAVA_SHORT, IoUringTaskRestriction.FLAGS_OFFSET, (short) t.flags());
+        taskRestriction.set(JAVA_SHORT, IoUringTaskRestriction.NR_RES_OFFSET, (short) t.nrRes());
+        taskRestriction.set(JAVA_INT, IoUringTaskRestriction.RESV_OFFSET, t.resv());
+        for (int i = 0; i < 2; i++) {
+            long at = IoUringTaskRestriction.RESTRICTIONS_OFFSET + i * IoUringRestriction.SIZE_BYTES;
+            taskRestriction.set(JAVA_SHORT, at + IoUringRestriction.OPCODE_OFFSET, (short) t.type(i));
+            taskRestriction.set(JAVA_BYTE, at + IoUringRestriction.REGISTER_OP_OFFSET, (byte) t.value(i));
+        }
+        return kernel.registerWithoutRing(IORING_REGISTER_RESTRICTIONS, taskRestriction, t.nrArgs());
+    }
+
+    /** After a run that changed the run thread's task: the next run starts in a fresh one, unrestricted. */
+    void endTask() {
+        if (taskChanged) {
+            taskChanged = false;
+            kernel.freshTask();
+        }
     }
 
     private int setup(Step.Setup op) {

@@ -33,6 +33,9 @@ import dev.ringspec.uapi.IoUring;
     @JsonSubTypes.Type(value = Step.Resize.class, name = "resize"),
     @JsonSubTypes.Type(value = Step.Probe.class, name = "probe"),
     @JsonSubTypes.Type(value = Step.OnOtherThread.class, name = "onOtherThread"),
+    @JsonSubTypes.Type(value = Step.ForkTask.class, name = "forkTask"),
+    @JsonSubTypes.Type(value = Step.SetNoNewPrivs.class, name = "setNoNewPrivs"),
+    @JsonSubTypes.Type(value = Step.RegisterTaskRestrictions.class, name = "registerTaskRestrictions"),
 })
 public sealed interface Step {
 
@@ -282,6 +285,76 @@ public sealed interface Step {
             return "[other thread] " + op.describe();
         }
 
+    }
+
+    /**
+     * A step on the run's task rather than on its ring: it needs no ring, never runs on the other thread, and the
+     * runner gives the run thread a fresh task after a run that took one (per-task state cannot be undone).
+     */
+    sealed interface TaskStep extends Step {
+    }
+
+    /**
+     * {@code fork(2)}: the run goes on in a child task of the current one, which inherits its no_new_privs, its
+     * credentials (less CAP_SYS_ADMIN with {@code dropCapSysAdmin}) and its per-task io_uring restrictions; the ring
+     * stays open, and refuses the child if it is a SINGLE_ISSUER ring of the parent.
+     */
+    record ForkTask(boolean dropCapSysAdmin) implements TaskStep {
+        @Override
+        public String describe() {
+            return "forkTask(" + (dropCapSysAdmin ? "the child drops CAP_SYS_ADMIN" : "") + ")";
+        }
+    }
+
+    /** {@code prctl(PR_SET_NO_NEW_PRIVS, 1)} for the run's task. */
+    record SetNoNewPrivs() implements TaskStep {
+        @Override
+        public String describe() {
+            return "setNoNewPrivs()";
+        }
+    }
+
+    /**
+     * {@code io_uring_register(-1, IORING_REGISTER_RESTRICTIONS, arg, nrArgs)} with a {@code struct
+     * io_uring_task_restriction} of {@code flags}, {@code resv[0] = resv} and {@code nr_res = nrRes}, followed by
+     * room for {@value #MAX_ENTRIES} entries: the first two from {@code pattern} (16 bits each, low half first: the
+     * restriction type in the high byte, its value in the low byte), the rest zero ({@code REGISTER_OP 0}).
+     */
+    record RegisterTaskRestrictions(int nrArgs, int flags, int resv, int nrRes, int pattern) implements TaskStep {
+        /** Entries the runner allocates room for; a larger {@code nr_res} is refused by every kernel first. */
+        public static final int MAX_ENTRIES = 256;
+
+        /** The restriction type of entry {@code i}. */
+        public int type(int i) {
+            return i < 2 ? (pattern >>> (16 * i + 8)) & 0xff : 0;
+        }
+
+        /** The value (register_op, sqe_op or sqe_flags) of entry {@code i}. */
+        public int value(int i) {
+            return i < 2 ? (pattern >>> (16 * i)) & 0xff : 0;
+        }
+
+        @Override
+        public String describe() {
+            StringBuilder b = new StringBuilder("registerTaskRestrictions(nr_args ").append(nrArgs);
+            if (flags != 0) {
+                b.append(", flags 0x").append(Integer.toHexString(flags));
+            }
+            if (resv != 0) {
+                b.append(", resv ").append(resv);
+            }
+            b.append(", nr_res ").append(nrRes).append(": [");
+            for (int i = 0; i < Math.min(nrRes, 3); i++) {
+                b.append(i == 0 ? "" : ", ").append(switch (type(i)) {
+                    case IoUring.IORING_RESTRICTION_REGISTER_OP -> "register_op ";
+                    case IoUring.IORING_RESTRICTION_SQE_OP -> "sqe_op ";
+                    case IoUring.IORING_RESTRICTION_SQE_FLAGS_ALLOWED -> "flags_allowed ";
+                    case IoUring.IORING_RESTRICTION_SQE_FLAGS_REQUIRED -> "flags_required ";
+                    default -> "type " + type(i) + " ";
+                }).append(value(i));
+            }
+            return b.append(nrRes > 3 ? ", ...])" : "])").toString();
+        }
     }
 
     /** Which descriptor each slot of a file-table argument holds: 2 bits per slot of {@code pattern}. */
