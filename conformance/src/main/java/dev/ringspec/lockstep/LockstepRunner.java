@@ -110,7 +110,12 @@ public final class LockstepRunner implements AutoCloseable {
         if (refereeSide == reference) {
             model.withChooser(choices);
         }
-        this.taskRestrictions = hasTasks() && referenceBackend.capabilities().has(Feature.TASK_RESTRICTIONS)
+        // Two kernel sides in one guest share the run thread's task there: one side's restrictions would be the
+        // other's. The model's tasks are its own.
+        boolean ownTasks = referenceBackend.kind() != Backend.Kind.KERNEL
+                || subjectBackend.kind() != Backend.Kind.KERNEL;
+        this.taskRestrictions = ownTasks && hasTasks()
+                && referenceBackend.capabilities().has(Feature.TASK_RESTRICTIONS)
                 && subjectBackend.capabilities().has(Feature.TASK_RESTRICTIONS);
     }
 
@@ -295,8 +300,8 @@ public final class LockstepRunner implements AutoCloseable {
     }
 
     /**
-     * Whether the generator may restrict the run's task: every side can switch tasks and both backends have
-     * per-task restrictions, as their capability probes found (never from a version string).
+     * Whether the generator may restrict the run's task: every side can switch tasks, at most one side is a kernel,
+     * and both backends have per-task restrictions, as their capability probes found (never from a version string).
      */
     boolean taskRestrictions() {
         return taskRestrictions;

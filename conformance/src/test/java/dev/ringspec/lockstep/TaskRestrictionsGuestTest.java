@@ -1,0 +1,132 @@
+package dev.ringspec.lockstep;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.abort;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.ringspec.capabilities.CapabilityProbe;
+import dev.ringspec.capabilities.Feature;
+import dev.ringspec.capabilities.KernelCapabilities;
+import dev.ringspec.guest.GuestKernel;
+import dev.ringspec.guest.GuestUnavailableException;
+import dev.ringspec.guest.agent.AgentSession;
+import dev.ringspec.seam.Backend;
+import dev.ringspec.seam.UserMemory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Per-task restrictions in lockstep against a 7.x kernel in QEMU (Debian's 7.2 unless
+ * {@code -Dringspec.guest.kernel} says otherwise; skipped where QEMU or the kernel cannot be had): generated runs
+ * that fork the run's task, set no_new_privs and register task restrictions agree with the model, and the C
+ * reproducer of such a run, compiled statically and run in the guest, prints what the engine saw there (its fork is
+ * a real fork(2)).
+ */
+@Tag("kernel")
+@Tag("qemu")
+@Tag("guest")
+class TaskRestrictionsGuestTest {
+    private static GuestKernel guest;
+    private static UserMemory memory;
+    private static KernelCapabilities caps;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void boot() throws Exception {
+        try {
+            guest = GuestKernel.boot(System.getProperty("ringspec.guest.kernel", "debian:7.2"));
+        } catch (GuestUnavailableException e) {
+            abort(e.getMessage());
+        }
+        memory = new UserMemory();
+        caps = CapabilityProbe.probe(guest.backend(memory), memory);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (guest != null) {
+            guest.close();
+            memory.close();
+        }
+    }
+
+    /** Seeds from 1 whose runs take task steps, up to {@code wanted} of them. */
+    private static List<LockstepRunner.Outcome> runsWithTaskSteps(LockstepRunner runner, int wanted, Coverage cov) {
+        List<LockstepRunner.Outcome> out = new ArrayList<>();
+        for (long seed = 1; seed <= 400 && out.size() < wanted; seed++) {
+            LockstepRunner.Outcome o = runner.generate(new Generator(seed), 200, cov);
+            if (o.steps().stream().anyMatch(s -> s instanceof Step.TaskStep)) {
+                out.add(o);
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void taskStepsAgreeWithTheModel() {
+        assumeTrue(caps.has(Feature.TASK_RESTRICTIONS), "the guest kernel has no per-task restrictions");
+        Backend subject = Backend.kernel("guest kernel", guest::backend);
+        Coverage cov = new Coverage();
+        try (LockstepRunner runner = new LockstepRunner(ReferenceBackends.reference(caps), subject,
+                DivergenceCatalogue.load())) {
+            assertThat(runner.taskRestrictions()).isTrue();
+            List<LockstepRunner.Outcome> runs = runsWithTaskSteps(runner, 20, cov);
+            assertThat(runs).hasSize(20);
+            for (LockstepRunner.Outcome o : runs) {
+                assertThat(o.divergence()).as("%s", o.steps()).isNull();
+            }
+        }
+        assertThat(cov.count(Coverage.Label.TASK_RESTRICTIONS_REGISTERED)).isPositive();
+        assertThat(cov.count(Coverage.Label.TASK_RESTRICTIONS_REFUSED)).isPositive();
+        assertThat(cov.count(Coverage.Label.RINGS_UNDER_TASK_RESTRICTIONS)).isPositive();
+        assertThat(cov.count(Coverage.Label.TASKS_FORKED)).isPositive();
+    }
+
+    @Test
+    void reproducerOfATaskRunPrintsWhatTheEngineSawInTheGuest() throws Exception {
+        assumeTrue(caps.has(Feature.TASK_RESTRICTIONS), "the guest kernel has no per-task restrictions");
+        assumeTrue(CPrograms.gccWorks(), "gcc is not installed or cannot build a program here");
+        Backend subject = Backend.kernel("guest kernel", guest::backend);
+        try (LockstepRunner runner = new LockstepRunner(ReferenceBackends.reference(caps), subject)) {
+            for (LockstepRunner.Outcome o : runsWithTaskSteps(runner, 3, null)) {
+                List<Step> ops = o.steps();
+                List<String> expected = runner.trace(ops, LockstepRunner.Role.SUBJECT);
+                boolean[] refused = new boolean[ops.size()];
+                for (int i = 0; i < refused.length; i++) {
+                    refused[i] = expected.get(i).endsWith(": refused");
+                }
+                List<String> printed = runInGuest(CReproducer.generate("task steps", ops, refused));
+                assertThat(printed).containsExactlyElementsOf(expected);
+            }
+        }
+    }
+
+    private List<String> runInGuest(String source) throws Exception {
+        Path c = dir.resolve("repro.c");
+        Path exe = dir.resolve("repro");
+        Files.writeString(c, source);
+        Process gcc = new ProcessBuilder("gcc", "-static", "-O1", "-Wall", "-Werror", "-o", exe.toString(),
+                c.toString(), "-lpthread").redirectErrorStream(true).start();
+        String gccOut = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(gcc.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(gcc.exitValue()).as(gccOut).isZero();
+        AgentSession session = guest.session();
+        assertThat(session.writeFile("/tmp/repro", 0755, Files.readAllBytes(exe))).isZero();
+        AgentSession.RunResult result = session.run(List.of("/tmp/repro"), Duration.ofSeconds(60));
+        String out = new String(result.stdout(), StandardCharsets.UTF_8);
+        assertThat(result.exitCode()).as(out + new String(result.stderr(), StandardCharsets.UTF_8)).isZero();
+        return out.lines().toList();
+    }
+}
