@@ -45,10 +45,15 @@
  * Op 10 (files: u32 count of (fd, kind, u64 group)) recreates the host's descriptors at the same numbers: each host
  * pipe as one pipe (group: its inode), eventfds as eventfds, the rest as /dev/null.
  *
- * <h2>Not yet: child tasks</h2>
- * Per-task restrictions ({@code IORING_REGISTER_RESTRICTIONS} on fd -1) and BPF filters bind the calling task for
- * good. The design for them: an op "fork-task" that forks the agent; the child keeps the memory mirrors and the
- * rings (inherited mappings and descriptors), serves the calls addressed to a new task id over a socketpair the
- * parent relays, and exits on "end-task", so a restriction never outlives the trial that made it.
+ * <h2>Tasks</h2>
+ * Per-task restrictions ({@code IORING_REGISTER_RESTRICTIONS} on fd -1), no_new_privs and a SINGLE_ISSUER ring's
+ * owner belong to the kernel task that serves a host thread, which is a thread of the agent. A new thread inherits
+ * its creator's restrictions, no_new_privs and credentials ({@code copy_process}, {@code __io_uring_fork}), so
+ * fresh serving threads are all made by a spawner thread that never restricts itself. Op 11 (task: u32 command,
+ * u32 value; {@link dev.ringspec.guest.agent.AgentTask}) acts on the serving task: 1 sets no_new_privs; 2 forks, the
+ * serving thread creating its own successor (which inherits, and gives up CAP_SYS_ADMIN first when value is 1) and
+ * ending once it has answered, so the host thread goes on in the child with the same rings and mirrors; 3 ends the
+ * serving thread, so the host thread's next call is served by a fresh task. A lockstep run that changed its task
+ * ends with 3, and a restriction never outlives the run that made it.
  */
 package dev.ringspec.guest.agent;
