@@ -8,6 +8,9 @@ import dev.ringspec.capabilities.Feature;
 import dev.ringspec.capabilities.KernelCapabilities;
 import dev.ringspec.guest.GuestKernel;
 import dev.ringspec.guest.agent.AgentSession;
+import dev.ringspec.model.KernelProfile;
+import dev.ringspec.model.ModelIoUring;
+import dev.ringspec.nativerunner.ProcessFdTable;
 import dev.ringspec.seam.Backend;
 import dev.ringspec.seam.UserMemory;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -104,6 +108,37 @@ class TaskRestrictionsGuestTest {
                 List<String> printed = runInGuest(CReproducer.generate("task steps", ops, refused));
                 assertThat(printed).containsExactlyElementsOf(expected);
             }
+        }
+    }
+
+    /**
+     * The profile rule learned from 7.2.13's source (IO_RING_F_RESTRICT_INHERITED: a disabled ring obeys the
+     * register restrictions it inherited from its task) is what the guest does: a model without it diverges from
+     * the guest on a run that restricts the task and sets up an R_DISABLED ring, and the model with it does not.
+     */
+    @Test
+    void aDisabledRingObeysItsInheritedRegisterRestrictionsInTheGuest() {
+        assumeTrue(caps.has(Feature.TASK_RESTRICTIONS), "the guest kernel has no per-task restrictions");
+        KernelProfile profile = KernelProfile.forCapabilities(caps);
+        assumeTrue(profile.inheritedRestrictionsBindDisabledRing(), "the guest's profile has no such rule");
+        KernelProfile without = profile.toBuilder().inheritedRestrictionsBindDisabledRing(false).build();
+        Backend wrong = Backend.model("model without IO_RING_F_RESTRICT_INHERITED",
+                m -> new ModelIoUring(without, m, Set.of()).withProcessDescriptors(ProcessFdTable.INSTANCE));
+        Backend subject = Backend.kernel("guest kernel", guest::backend);
+        LockstepRunner.Outcome found = null;
+        try (LockstepRunner runner = new LockstepRunner(wrong, subject, DivergenceCatalogue.load())) {
+            for (long seed = 1; seed <= 600 && found == null; seed++) {
+                LockstepRunner.Outcome o = runner.generate(new Generator(seed), 200, null);
+                if (o.diverged()) {
+                    found = o;
+                }
+            }
+        }
+        assertThat(found).as("a divergence from the model without the rule").isNotNull();
+        assertThat(found.steps()).anyMatch(s -> s instanceof Step.RegisterTaskRestrictions);
+        try (LockstepRunner runner = new LockstepRunner(ReferenceBackends.reference(caps), subject,
+                DivergenceCatalogue.load())) {
+            assertThat(runner.run(found.steps(), null).divergence()).isNull();
         }
     }
 
