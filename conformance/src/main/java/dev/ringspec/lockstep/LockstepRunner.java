@@ -62,6 +62,7 @@ public final class LockstepRunner implements AutoCloseable {
     private Divergence divergence;
     private List<CarriedOver> carriedOver;
     private final InvariantWatch invariants = new InvariantWatch();
+    private List<GeneratedOpcode> opcodes = List.of();
 
     /** A runner that ends every run at its first difference. */
     public LockstepRunner(Backend referenceBackend, Backend subjectBackend) {
@@ -108,6 +109,15 @@ public final class LockstepRunner implements AutoCloseable {
         if (refereeSide == reference) {
             model.withChooser(choices);
         }
+    }
+
+    /**
+     * Generated runs also write SQEs of these opcodes ({@link GeneratedOpcode}); the models on the sides must
+     * have them in their profiles' opcode tables, or the referee refuses the step (OPCODE_NOT_MODELLED).
+     */
+    public LockstepRunner withOpcodes(List<GeneratedOpcode> extra) {
+        this.opcodes = List.copyOf(extra);
+        return this;
     }
 
     public String referenceName() {
@@ -280,6 +290,11 @@ public final class LockstepRunner implements AutoCloseable {
 
     int cqEntries() {
         return reference.cqEntries;
+    }
+
+    /** The opcodes beyond NOP the generator may write. */
+    List<GeneratedOpcode> opcodes() {
+        return opcodes;
     }
 
     // ---- one step ----
