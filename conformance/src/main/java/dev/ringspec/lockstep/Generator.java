@@ -101,6 +101,10 @@ final class Generator {
             queue.add(chance(25) ? new Step.OnOtherThread(new Step.EnableRings()) : new Step.EnableRings());
             return;
         }
+        if (!r.opcodes().isEmpty() && chance(12)) {
+            otherOpcodes(r); // only a run told of other opcodes draws here: the others' seeds keep their steps
+            return;
+        }
         int[] weights = {
             30, // 0 submit a batch of NOPs
             10, // 1 a link chain, failing at some position or not
@@ -119,7 +123,6 @@ final class Generator {
             1, // 14 a new ring
             1, // 15 PROBE
             (flags & IORING_SETUP_DEFER_TASKRUN) != 0 ? 2 : 0, // 16 more task work than one local run takes
-            r.opcodes().isEmpty() ? 0 : 12, // 17 the run's other opcodes among NOPs (last: no draw without them)
         };
         int total = 0;
         for (int w : weights) {
@@ -160,7 +163,6 @@ final class Generator {
             case 13 -> fuzz(r);
             case 15 -> queue.add(new Step.Probe(PROBE_NR_ARGS[pick(PROBE_NR_ARGS.length)]));
             case 16 -> taskWorkFlood(r);
-            case 17 -> otherOpcodes(r);
             default -> queue.add(setup());
         }
     }

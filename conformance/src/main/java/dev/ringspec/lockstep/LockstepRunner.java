@@ -51,6 +51,8 @@ public final class LockstepRunner implements AutoCloseable {
     private Side refereeSide;
     /** The reference model's choice points: which outcome it takes at each ({@link Choices}). */
     private final Choices choices = new Choices();
+    /** The opcodes beyond NOP the generator may write ({@link #withOpcodes}). */
+    private List<GeneratedOpcode> opcodes = List.of();
     private final int pipeRead;
     private final int pipeWrite;
 
@@ -62,7 +64,6 @@ public final class LockstepRunner implements AutoCloseable {
     private Divergence divergence;
     private List<CarriedOver> carriedOver;
     private final InvariantWatch invariants = new InvariantWatch();
-    private List<GeneratedOpcode> opcodes = List.of();
 
     /** A runner that ends every run at its first difference. */
     public LockstepRunner(Backend referenceBackend, Backend subjectBackend) {
@@ -111,6 +112,14 @@ public final class LockstepRunner implements AutoCloseable {
         }
     }
 
+    public String referenceName() {
+        return reference.name;
+    }
+
+    public String subjectName() {
+        return subject.name;
+    }
+
     /**
      * Generated runs also write SQEs of these opcodes ({@link GeneratedOpcode}); the models on the sides must
      * have them in their profiles' opcode tables, or the referee refuses the step (OPCODE_NOT_MODELLED).
@@ -120,12 +129,9 @@ public final class LockstepRunner implements AutoCloseable {
         return this;
     }
 
-    public String referenceName() {
-        return reference.name;
-    }
-
-    public String subjectName() {
-        return subject.name;
+    /** The opcodes beyond NOP the generator may write. */
+    List<GeneratedOpcode> opcodes() {
+        return opcodes;
     }
 
     public String description(Role role) {
@@ -290,11 +296,6 @@ public final class LockstepRunner implements AutoCloseable {
 
     int cqEntries() {
         return reference.cqEntries;
-    }
-
-    /** The opcodes beyond NOP the generator may write. */
-    List<GeneratedOpcode> opcodes() {
-        return opcodes;
     }
 
     // ---- one step ----
