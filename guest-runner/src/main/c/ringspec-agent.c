@@ -105,22 +105,24 @@ static int in_fd = 0, out_fd = 1, diag_fd = 2;
 static int is_init;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER; /* memory state and writes to out_fd */
 
-static void say(const char *fmt, ...) {
+static void vsay(const char *fmt, va_list ap) {
     char text[1024];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
     dprintf(diag_fd, "ringspec-agent: %s\n", text);
 }
 
-static void die(const char *fmt, ...) {
-    char text[1024];
+static void say(const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
+    vsay(fmt, ap);
     va_end(ap);
-    dprintf(diag_fd, "ringspec-agent: %s\n", text);
+}
+
+static void die(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsay(fmt, ap);
+    va_end(ap);
     if (is_init) {
         sync();
         reboot(RB_POWER_OFF);

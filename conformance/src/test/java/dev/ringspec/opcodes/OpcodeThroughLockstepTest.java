@@ -3,7 +3,6 @@ package dev.ringspec.opcodes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
-import dev.ringspec.lockstep.CReproducer;
 import dev.ringspec.lockstep.DivergenceCatalogue;
 import dev.ringspec.lockstep.LockstepCheck;
 import dev.ringspec.lockstep.LockstepRunner;
