@@ -96,13 +96,13 @@ final class Generator {
         int visible = (int) Math.min(U32.distance(r.observation().cqTail(), r.observation().cqHead()), cqEntries);
         boolean overflow = (r.observation().sqFlags() & IORING_SQ_CQ_OVERFLOW) != 0;
         boolean mixed = (flags & IORING_SETUP_CQE_MIXED) != 0;
+        if (!r.opcodes().isEmpty() && chance(12)) {
+            otherOpcodes(r); // only a run told of other opcodes draws here: the others' seeds keep their steps
+            return;
+        }
         if ((flags & IORING_SETUP_R_DISABLED) != 0 && !enabled && chance(60)) {
             enabled = true;
             queue.add(chance(25) ? new Step.OnOtherThread(new Step.EnableRings()) : new Step.EnableRings());
-            return;
-        }
-        if (!r.opcodes().isEmpty() && chance(12)) {
-            otherOpcodes(r); // only a run told of other opcodes draws here: the others' seeds keep their steps
             return;
         }
         int[] weights = {

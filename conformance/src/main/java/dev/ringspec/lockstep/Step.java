@@ -87,8 +87,7 @@ public sealed interface Step {
                 b.append(", flags ").append(FlagNames.sqe(flags));
             }
             if (opFlags != 0) {
-                b.append(opcode == IoUring.IORING_OP_NOP ? ", nop_flags " + FlagNames.nop(opFlags)
-                        : ", op_flags 0x" + Integer.toHexString(opFlags));
+                b.append(", nop_flags ").append(FlagNames.nop(opFlags));
             }
             if (len != 0) {
                 b.append(", len ").append(len);
