@@ -15,6 +15,8 @@
  *   quit (or end of input)   closes the ring and exits 0
  *
  * A bad request answers "error <why>" and the server goes on. Exit 77 if io_uring cannot be set up.
+ * Requests given as arguments ("nop_bench round 32 1000") are served instead of stdin's, then the program exits:
+ * how it runs in a guest kernel, where `ringspec run` and the guest agent give a program no stdin.
  * Written for ringspec; no liburing.
  *
  *   cc -O2 -o nop_bench nop_bench.c && printf 'round 32 1000\n' | ./nop_bench
@@ -135,41 +137,58 @@ static uint64_t round_of(struct ring *r, unsigned n)
 	return sum;
 }
 
-int main(void)
+static volatile uint64_t sink;
+
+/* Serves one request line; prints the answer. */
+static void serve(struct ring *r, const char *line)
+{
+	unsigned batch;
+	double millis;
+	char extra;
+	if (sscanf(line, "round %u %lf %c", &batch, &millis, &extra) != 2) {
+		printf("error expected \"round <batch> <millis>\" or \"quit\"\n");
+	} else if (batch < 1 || batch > RING_ENTRIES) {
+		printf("error batch %u is outside 1..%d\n", batch, RING_ENTRIES);
+	} else if (!(millis > 0 && millis <= 600000)) {
+		printf("error millis must be in (0, 600000]\n");
+	} else {
+		uint64_t cpu_start = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+		uint64_t start = clock_ns(CLOCK_MONOTONIC), end = start + (uint64_t)(millis * 1e6), t;
+		uint64_t nops = 0, sum = 0;
+		do {
+			for (int k = 0; k < ROUNDS_PER_CLOCK_READ; k++)
+				sum += round_of(r, batch);
+			nops += (uint64_t)ROUNDS_PER_CLOCK_READ * batch;
+			t = clock_ns(CLOCK_MONOTONIC);
+		} while (t < end);
+		uint64_t cpu = clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu_start;
+		sink += sum;
+		printf("ok ns_per_nop=%.3f cpu_ns_per_nop=%.3f nops=%llu\n", (double)(t - start) / (double)nops,
+		       (double)cpu / (double)nops, (unsigned long long)nops);
+	}
+	fflush(stdout);
+}
+
+int main(int argc, char **argv)
 {
 	struct ring r;
 	if (ring_open(&r) < 0)
 		return 77;
-	char line[256];
-	volatile uint64_t sink = 0;
-	while (fgets(line, sizeof(line), stdin)) {
-		unsigned batch;
-		double millis;
-		char extra;
-		if (strcmp(line, "quit\n") == 0 || strcmp(line, "quit") == 0)
-			break;
-		if (sscanf(line, "round %u %lf %c", &batch, &millis, &extra) != 2) {
-			printf("error expected \"round <batch> <millis>\" or \"quit\"\n");
-		} else if (batch < 1 || batch > RING_ENTRIES) {
-			printf("error batch %u is outside 1..%d\n", batch, RING_ENTRIES);
-		} else if (!(millis > 0 && millis <= 600000)) {
-			printf("error millis must be in (0, 600000]\n");
-		} else {
-			uint64_t cpu_start = clock_ns(CLOCK_THREAD_CPUTIME_ID);
-			uint64_t start = clock_ns(CLOCK_MONOTONIC), end = start + (uint64_t)(millis * 1e6), t;
-			uint64_t nops = 0, sum = 0;
-			do {
-				for (int k = 0; k < ROUNDS_PER_CLOCK_READ; k++)
-					sum += round_of(&r, batch);
-				nops += (uint64_t)ROUNDS_PER_CLOCK_READ * batch;
-				t = clock_ns(CLOCK_MONOTONIC);
-			} while (t < end);
-			uint64_t cpu = clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu_start;
-			sink += sum;
-			printf("ok ns_per_nop=%.3f cpu_ns_per_nop=%.3f nops=%llu\n", (double)(t - start) / (double)nops,
-			       (double)cpu / (double)nops, (unsigned long long)nops);
+	if (argc > 1) {
+		/* requests as arguments, three words each: round <batch> <millis> */
+		for (int i = 1; i < argc; i += 3) {
+			char line[256];
+			snprintf(line, sizeof(line), "%s %s %s", argv[i], i + 1 < argc ? argv[i + 1] : "",
+				 i + 2 < argc ? argv[i + 2] : "");
+			serve(&r, line);
 		}
-		fflush(stdout);
+	} else {
+		char line[256];
+		while (fgets(line, sizeof(line), stdin)) {
+			if (strcmp(line, "quit\n") == 0 || strcmp(line, "quit") == 0)
+				break;
+			serve(&r, line);
+		}
 	}
 	close(r.fd);
 	return sink == 42 ? 3 : 0;

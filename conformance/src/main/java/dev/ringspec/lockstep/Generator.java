@@ -28,6 +28,7 @@ import static dev.ringspec.uapi.IoUring.IOSQE_IO_DRAIN;
 import static dev.ringspec.uapi.IoUring.IOSQE_IO_HARDLINK;
 import static dev.ringspec.uapi.IoUring.IOSQE_IO_LINK;
 
+import dev.ringspec.seam.SqeFields;
 import dev.ringspec.seam.U32;
 import java.util.ArrayDeque;
 import java.util.SplittableRandom;
@@ -95,6 +96,10 @@ final class Generator {
         int visible = (int) Math.min(U32.distance(r.observation().cqTail(), r.observation().cqHead()), cqEntries);
         boolean overflow = (r.observation().sqFlags() & IORING_SQ_CQ_OVERFLOW) != 0;
         boolean mixed = (flags & IORING_SETUP_CQE_MIXED) != 0;
+        if (!r.opcodes().isEmpty() && chance(12)) {
+            otherOpcodes(r); // only a run told of other opcodes draws here: the others' seeds keep their steps
+            return;
+        }
         if ((flags & IORING_SETUP_R_DISABLED) != 0 && !enabled && chance(60)) {
             enabled = true;
             queue.add(chance(25) ? new Step.OnOtherThread(new Step.EnableRings()) : new Step.EnableRings());
@@ -439,6 +444,28 @@ final class Generator {
             case 1 -> queue.add(new Step.OnOtherThread(new Step.Enter(0, 0, IORING_ENTER_GETEVENTS)));
             default -> queue.add(new Step.OnOtherThread(new Step.RegisterFiles(1 + pick(3), true, 0)));
         }
+    }
+
+    /**
+     * 1 to 4 SQEs, each of one of the run's {@link GeneratedOpcode}s or a NOP, some linked to the next or with
+     * CQE_SKIP_SUCCESS (the last never linked: a dangling link would go to io-wq).
+     */
+    private void otherOpcodes(LockstepRunner r) {
+        int count = 1 + pick(Math.min(r.sqEntries(), 4));
+        int tail = r.observation().sqTail();
+        for (int i = 0; i < count; i++) {
+            int position = tail + i;
+            int flags = (i < count - 1 && chance(20) ? IOSQE_IO_LINK : 0) | (chance(10) ? IOSQE_CQE_SKIP_SUCCESS : 0);
+            if (chance(25)) {
+                queue.add(nop(r, position, flags));
+            } else {
+                SqeFields s = r.opcodes().get(pick(r.opcodes().size())).sqe(random);
+                queue.add(new Step.WriteSqe(position, s.opcode(), s.flags() | flags, s.ioprio(), s.fd(), s.off(),
+                        s.addr(), s.len(), s.opFlags(), userData(), s.bufIndex(), s.personality()));
+            }
+            queue.add(new Step.WriteArray(position, position & (r.sqEntries() - 1)));
+        }
+        publishAndEnter(r, count);
     }
 
     /** One SQE with arbitrary fields at the tail (never linked: a dangling link would go to io-wq). */

@@ -100,6 +100,7 @@ public final class LockstepCheck {
     private final Backend referee;
     private final DivergenceCatalogue catalogue;
     private final Config config;
+    private List<GeneratedOpcode> opcodes = List.of();
 
     public LockstepCheck(Backend reference, Backend subject, DivergenceCatalogue catalogue, Config config) {
         this(reference, subject, catalogue, config, null);
@@ -115,6 +116,12 @@ public final class LockstepCheck {
         this.config = config;
     }
 
+    /** Generated runs also write SQEs of these opcodes (see {@link LockstepRunner#withOpcodes}). */
+    public LockstepCheck withOpcodes(List<GeneratedOpcode> extra) {
+        this.opcodes = List.copyOf(extra);
+        return this;
+    }
+
     public Summary run(PrintWriter out) {
         Coverage coverage = new Coverage();
         List<Finding> findings = new ArrayList<>();
@@ -124,7 +131,8 @@ public final class LockstepCheck {
         long start = System.nanoTime();
         List<ReplayStore.Entry> replays = store == null ? List.of() : store.load();
         InvariantWatch.Totals invariants = new InvariantWatch.Totals();
-        try (LockstepRunner runner = new LockstepRunner(reference, subject, catalogue, referee)) {
+        try (LockstepRunner runner = new LockstepRunner(reference, subject, catalogue, referee)
+                .withOpcodes(opcodes)) {
             for (ReplayStore.Entry replay : replays) {
                 LockstepRunner.Outcome o = runner.run(replay.replayCase().steps(), coverage);
                 steps += o.steps().size();

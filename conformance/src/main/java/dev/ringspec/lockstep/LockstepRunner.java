@@ -52,6 +52,8 @@ public final class LockstepRunner implements AutoCloseable {
     private Side refereeSide;
     /** The reference model's choice points: which outcome it takes at each ({@link Choices}). */
     private final Choices choices = new Choices();
+    /** The opcodes beyond NOP the generator may write ({@link #withOpcodes}). */
+    private List<GeneratedOpcode> opcodes = List.of();
     private final int pipeRead;
     private final int pipeWrite;
 
@@ -125,6 +127,20 @@ public final class LockstepRunner implements AutoCloseable {
 
     public String subjectName() {
         return subject.name;
+    }
+
+    /**
+     * Generated runs also write SQEs of these opcodes ({@link GeneratedOpcode}); the models on the sides must
+     * have them in their profiles' opcode tables, or the referee refuses the step (OPCODE_NOT_MODELLED).
+     */
+    public LockstepRunner withOpcodes(List<GeneratedOpcode> extra) {
+        this.opcodes = List.copyOf(extra);
+        return this;
+    }
+
+    /** The opcodes beyond NOP the generator may write. */
+    List<GeneratedOpcode> opcodes() {
+        return opcodes;
     }
 
     public String description(Role role) {

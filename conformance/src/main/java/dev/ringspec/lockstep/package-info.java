@@ -27,7 +27,9 @@
  * model (a model beside the reference where the reference is a kernel or a mutant): if one of the model's rules
  * says the outcome on a kernel would depend on timing (io-wq, an accepted drain, a dangling link chain, a wait that
  * would block for ever), the run ends there and the subject never sees the step. Otherwise both sides run it and
- * are compared. Coverage counts labels and the rules the model reported.
+ * are compared. Coverage counts labels and the rules the model reported. The generator writes NOP-centred SQEs, and
+ * those of any opcode another module adds to the models' profiles once the run is told of it
+ * ({@link dev.ringspec.lockstep.GeneratedOpcode}).
  *
  * <p>A step says once what it does: its record components ({@link dev.ringspec.lockstep.StepForms}) give its Java
  * expression, its call into the C reproducers' runtime ({@code reproducers/ringspec-reproducer.h}, where each step

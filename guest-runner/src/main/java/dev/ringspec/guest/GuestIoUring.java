@@ -4,40 +4,31 @@ import static dev.ringspec.nativerunner.SyscallArguments.argCoversWrites;
 import static dev.ringspec.nativerunner.SyscallArguments.isNull;
 import static dev.ringspec.nativerunner.SyscallArguments.refuseVirtualThread;
 import static dev.ringspec.nativerunner.SyscallArguments.withNativeArg;
+import static dev.ringspec.nativerunner.SyscallArguments.withNativeParams;
 import static dev.ringspec.uapi.Errno.EBADF;
 import static dev.ringspec.uapi.Errno.EFAULT;
 import static dev.ringspec.uapi.IoUring.IORING_FEAT_SINGLE_MMAP;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_RESIZE_RINGS;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_USE_REGISTERED_RING;
-import static dev.ringspec.uapi.IoUring.IORING_SETUP_CLAMP;
-import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE32;
-import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE_MIXED;
-import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQSIZE;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_NO_MMAP;
-import static dev.ringspec.uapi.IoUring.IORING_SETUP_NO_SQARRAY;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_REGISTERED_FD_ONLY;
-import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQE128;
-import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQE_MIXED;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.ringspec.guest.agent.AgentSession;
 import dev.ringspec.guest.agent.AgentTask;
 import dev.ringspec.guest.agent.AgentSession.Answer;
 import dev.ringspec.guest.agent.AgentSession.Placement;
 import dev.ringspec.guest.agent.SyncedRing;
-import dev.ringspec.model.RingSizing;
+import dev.ringspec.nativerunner.MappedRing.Mapping;
+import dev.ringspec.nativerunner.RingRegions;
 import dev.ringspec.seam.IoUringKernel;
 import dev.ringspec.seam.Ring;
 import dev.ringspec.seam.RingGeometry;
 import dev.ringspec.seam.RingParams;
 import dev.ringspec.seam.UserMemory;
-import dev.ringspec.uapi.IoCqringOffsets;
-import dev.ringspec.uapi.IoSqringOffsets;
 import dev.ringspec.uapi.IoUringParams;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -56,9 +47,6 @@ import java.util.List;
  * DEFER_TASKRUN ring answers {@code -EEXIST} to another host thread, as the kernel does natively.
  */
 public final class GuestIoUring implements IoUringKernel {
-    /** The setup flags a resize inherits from the ring ({@code COPY_FLAGS} in io_uring/register.c). */
-    private static final int RESIZE_COPY_FLAGS = IORING_SETUP_NO_SQARRAY | IORING_SETUP_SQE128
-            | IORING_SETUP_CQE32 | IORING_SETUP_NO_MMAP | IORING_SETUP_CQE_MIXED | IORING_SETUP_SQE_MIXED;
     private static final long PAGE_BYTES = 4096;
 
     private final AgentSession session;
@@ -96,30 +84,21 @@ public final class GuestIoUring implements IoUringKernel {
             return failed(-EFAULT);
         }
         if (!params.isNative()) {
-            try (Arena call = Arena.ofConfined()) {
-                MemorySegment copy = call.allocate(IoUringParams.LAYOUT).copyFrom(params.asSlice(0,
-                        IoUringParams.SIZE_BYTES));
-                SetupResult result = setup(entries, copy);
-                MemorySegment.copy(copy, 0, params, 0, IoUringParams.SIZE_BYTES);
-                return result;
-            }
+            return withNativeParams(params, copy -> setup(entries, copy));
         }
         int flags = params.get(JAVA_INT, IoUringParams.FLAGS_OFFSET);
         refuseVirtualThread(flags);
         Arena arena = Arena.ofShared();
         try {
-            List<Placement> placements = new ArrayList<>();
-            if ((flags & IORING_SETUP_NO_MMAP) != 0) {
-                placeUserRings(arena, params, entries, flags, flags & (IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP),
-                        placements);
-            }
+            List<Placement> placements = (flags & IORING_SETUP_NO_MMAP) == 0 ? List.of()
+                    : placements(RingRegions.placeUserRings(params, entries, flags, bytes -> pages(arena, bytes)));
             SyncedRing synced = session.newRing();
             GuestRing[] created = new GuestRing[1];
             Answer answer = session.setup(synced.id(), entries, params, placements, a -> {
                 if (a.result() < 0) {
                     return;
                 }
-                GuestRing.Mapping mapping = map(arena, RingParams.read(params));
+                Mapping mapping = map(arena, RingParams.read(params));
                 synced.regions(mapping.sqRing(), mapping.cqRing() == mapping.sqRing() ? null : mapping.cqRing(),
                         mapping.sqes());
                 session.addRing(synced);
@@ -211,26 +190,14 @@ public final class GuestIoUring implements IoUringKernel {
      */
     private int resize(GuestRing r, int opcode, MemorySegment arg, int nrArgs) {
         if (!arg.isNative()) {
-            try (Arena call = Arena.ofConfined()) {
-                MemorySegment copy = call.allocate(IoUringParams.LAYOUT)
-                        .copyFrom(arg.asSlice(0, IoUringParams.SIZE_BYTES));
-                int result = resize(r, opcode, copy, nrArgs);
-                MemorySegment.copy(copy, 0, arg, 0, IoUringParams.SIZE_BYTES);
-                return result;
-            }
+            return withNativeParams(arg, copy -> resize(r, opcode, copy, nrArgs));
         }
         RingParams before = r.params();
         Arena arena = Arena.ofShared();
         boolean kept = false;
         try {
-            List<Placement> placements = new ArrayList<>();
-            if (before.has(IORING_SETUP_NO_MMAP)) {
-                int requested = arg.get(JAVA_INT, IoUringParams.FLAGS_OFFSET);
-                int flags = (requested & (IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP))
-                        | (before.flags() & RESIZE_COPY_FLAGS);
-                placeUserRings(arena, arg, arg.get(JAVA_INT, IoUringParams.SQ_ENTRIES_OFFSET), flags,
-                        requested & (IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP), placements);
-            }
+            List<Placement> placements = !before.has(IORING_SETUP_NO_MMAP) ? List.of()
+                    : placements(RingRegions.placeResizedRings(before, arg, bytes -> pages(arena, bytes)));
             boolean[] remapped = new boolean[1];
             Answer answer = session.register(r.fd(), opcode, arg, nrArgs, r.synced().id(), placements, a -> {
                 if (a.aux() == 1) {
@@ -238,11 +205,7 @@ public final class GuestIoUring implements IoUringKernel {
                     session.removeRing(r.synced());
                     r.markClosedAndFree();
                 } else if (a.result() >= 0) {
-                    RingParams written = RingParams.read(arg);
-                    RingParams params = new RingParams(written.sqEntries(), written.cqEntries(), before.flags(),
-                            before.features(), written.sqOff(), written.cqOff());
-                    params = params.withSqArray((int) RingGeometry.sqArrayOffset(before.flags(), params.cqEntries()));
-                    GuestRing.Mapping mapping = map(arena, params);
+                    Mapping mapping = map(arena, RingRegions.afterResize(before, arg));
                     r.synced().regions(mapping.sqRing(),
                             mapping.cqRing() == mapping.sqRing() ? null : mapping.cqRing(), mapping.sqes());
                     r.remap(mapping);
@@ -259,52 +222,14 @@ public final class GuestIoUring implements IoUringKernel {
     }
 
     /** Host regions for a ring the agent reports: the placed memory under NO_MMAP, else memory of ours. */
-    @SuppressWarnings("restricted") // views memory this class placed for the kernel, or the caller's user_addr
-    private static GuestRing.Mapping map(Arena arena, RingParams p) {
-        if (p.has(IORING_SETUP_NO_MMAP)) {
-            long ringsBytes = RingGeometry.ringsSizeBytes(p.flags(), p.sqEntries(), p.cqEntries());
-            MemorySegment rings = MemorySegment.ofAddress(p.cqOff().userAddr()).reinterpret(ringsBytes, arena, null);
-            MemorySegment sqes = MemorySegment.ofAddress(p.sqOff().userAddr())
-                    .reinterpret(p.sqesSizeBytes(), arena, null);
-            return new GuestRing.Mapping(arena, p, rings, rings, sqes);
-        }
-        long sqBytes = p.sqRingSizeBytes();
-        long cqBytes = p.cqRingSizeBytes();
-        boolean single = (p.features() & IORING_FEAT_SINGLE_MMAP) != 0;
-        if (single) {
-            sqBytes = Math.max(sqBytes, cqBytes);
-        }
-        MemorySegment sq = arena.allocate(sqBytes, PAGE_BYTES);
-        MemorySegment cq = single ? sq : arena.allocate(cqBytes, PAGE_BYTES);
-        MemorySegment sqes = arena.allocate(p.sqesSizeBytes(), PAGE_BYTES);
-        return new GuestRing.Mapping(arena, p, sq, cq, sqes);
+    private static Mapping map(Arena arena, RingParams p) {
+        return RingRegions.map(arena, p, (mmapOffset, bytes) -> arena.allocate(bytes, PAGE_BYTES)).in(arena, p);
     }
 
-    /**
-     * For {@code IORING_SETUP_NO_MMAP} with no user addresses given, places the rings and the SQEs in memory of
-     * ours, sized the way the kernel will size them, and has the agent map the same addresses. With addresses
-     * given, or sizes the kernel will refuse, the params are left alone and the kernel answers.
-     */
-    private static void placeUserRings(Arena arena, MemorySegment params, int entries, int flags, int sizingFlags,
-            List<Placement> placements) {
-        long sqUser = IoUringParams.SQ_OFF_OFFSET + IoSqringOffsets.USER_ADDR_OFFSET;
-        long cqUser = IoUringParams.CQ_OFF_OFFSET + IoCqringOffsets.USER_ADDR_OFFSET;
-        if (params.get(JAVA_LONG, sqUser) != 0 || params.get(JAVA_LONG, cqUser) != 0) {
-            return;
-        }
-        RingSizing sizing = RingSizing.of(entries, sizingFlags,
-                params.get(JAVA_INT, IoUringParams.CQ_ENTRIES_OFFSET));
-        if (!sizing.ok()) {
-            return;
-        }
-        int sqeBytes = (flags & IORING_SETUP_SQE128) != 0 ? 128 : 64;
-        MemorySegment rings = pages(arena,
-                RingGeometry.ringsSizeBytes(flags, sizing.sqEntries(), sizing.cqEntries()));
-        MemorySegment sqes = pages(arena, (long) sizing.sqEntries() * sqeBytes);
-        params.set(JAVA_LONG, cqUser, rings.address());
-        params.set(JAVA_LONG, sqUser, sqes.address());
-        placements.add(new Placement(rings.address(), rings.byteSize()));
-        placements.add(new Placement(sqes.address(), sqes.byteSize()));
+    /** The memory placed for a NO_MMAP ring, which the agent maps at the same addresses; none if none was placed. */
+    private static List<Placement> placements(RingRegions.Placed placed) {
+        return placed == null ? List.of() : List.of(new Placement(placed.rings().address(), placed.rings().byteSize()),
+                new Placement(placed.sqes().address(), placed.sqes().byteSize()));
     }
 
     private static MemorySegment pages(Arena arena, long bytes) {

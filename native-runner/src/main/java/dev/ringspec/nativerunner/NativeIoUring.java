@@ -5,36 +5,24 @@ import static dev.ringspec.nativerunner.SyscallArguments.argCoversWrites;
 import static dev.ringspec.nativerunner.SyscallArguments.isNull;
 import static dev.ringspec.nativerunner.SyscallArguments.refuseVirtualThread;
 import static dev.ringspec.nativerunner.SyscallArguments.withNativeArg;
+import static dev.ringspec.nativerunner.SyscallArguments.withNativeParams;
 import static dev.ringspec.uapi.Errno.EBADF;
 import static dev.ringspec.uapi.Errno.EFAULT;
 import static dev.ringspec.uapi.IoUring.IORING_FEAT_SINGLE_MMAP;
-import static dev.ringspec.uapi.IoUring.IORING_OFF_CQ_RING;
-import static dev.ringspec.uapi.IoUring.IORING_OFF_SQES;
-import static dev.ringspec.uapi.IoUring.IORING_OFF_SQ_RING;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_RESIZE_RINGS;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_USE_REGISTERED_RING;
 import static dev.ringspec.uapi.IoUring.IORING_UNREGISTER_RING_FDS;
-import static dev.ringspec.uapi.IoUring.IORING_SETUP_CLAMP;
-import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE32;
-import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE_MIXED;
-import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQSIZE;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_NO_MMAP;
-import static dev.ringspec.uapi.IoUring.IORING_SETUP_NO_SQARRAY;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_REGISTERED_FD_ONLY;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
-import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQE128;
-import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQE_MIXED;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-import dev.ringspec.model.RingSizing;
+import dev.ringspec.nativerunner.RingRegions.Regions;
 import dev.ringspec.seam.IoUringKernel;
 import dev.ringspec.seam.Ring;
 import dev.ringspec.seam.RingGeometry;
 import dev.ringspec.seam.RingParams;
-import dev.ringspec.uapi.IoSqringOffsets;
-import dev.ringspec.uapi.IoCqringOffsets;
 import dev.ringspec.uapi.IoUringParams;
 import dev.ringspec.uapi.IoUringRsrcUpdate;
 import java.lang.foreign.Arena;
@@ -50,9 +38,6 @@ import java.lang.foreign.MemorySegment;
  */
 public final class NativeIoUring implements IoUringKernel {
     private static final int THREAD_BOUND = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
-    /** The setup flags a resize inherits from the ring ({@code COPY_FLAGS} in io_uring/register.c). */
-    private static final int RESIZE_COPY_FLAGS = IORING_SETUP_NO_SQARRAY | IORING_SETUP_SQE128
-            | IORING_SETUP_CQE32 | IORING_SETUP_NO_MMAP | IORING_SETUP_CQE_MIXED | IORING_SETUP_SQE_MIXED;
     private static final long PAGE_BYTES = 4096;
 
     private final String release;
@@ -80,21 +65,14 @@ public final class NativeIoUring implements IoUringKernel {
             return failed(-EFAULT);
         }
         if (!params.isNative()) {
-            try (Arena call = Arena.ofConfined()) {
-                MemorySegment copy = call.allocate(IoUringParams.LAYOUT).copyFrom(params.asSlice(0,
-                        IoUringParams.SIZE_BYTES));
-                SetupResult result = setup(entries, copy);
-                MemorySegment.copy(copy, 0, params, 0, IoUringParams.SIZE_BYTES);
-                return result;
-            }
+            return withNativeParams(params, copy -> setup(entries, copy));
         }
         int flags = params.get(JAVA_INT, IoUringParams.FLAGS_OFFSET);
         refuseVirtualThread(flags);
         Arena arena = Arena.ofShared();
         try {
             if ((flags & IORING_SETUP_NO_MMAP) != 0) {
-                int sizing = flags & (IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP);
-                placeUserRings(arena, params, entries, flags, sizing);
+                RingRegions.placeUserRings(params, entries, flags, bytes -> anonymous(arena, bytes));
             }
             long fd = Native.Syscall.call2(Native.SYS_IO_URING_SETUP, Integer.toUnsignedLong(entries),
                     params.address());
@@ -103,7 +81,7 @@ public final class NativeIoUring implements IoUringKernel {
                 return failed(fd);
             }
             RingParams answer = RingParams.read(params);
-            Regions regions = map(arena, (int) fd, answer);
+            Regions regions = RingRegions.map(arena, answer, (offset, bytes) -> mmap(arena, (int) fd, bytes, offset));
             if (regions.result() < 0) {
                 arena.close();
                 Native.Close.call((int) fd);
@@ -171,7 +149,7 @@ public final class NativeIoUring implements IoUringKernel {
             if (r.isClosed()) {
                 return -EBADF;
             }
-            r.markClosedAndUnmap();
+            r.markClosedAndFree();
         }
         if (r.registeredIndex()) {
             return unregisterRingIndex(r.fd());
@@ -200,23 +178,13 @@ public final class NativeIoUring implements IoUringKernel {
      */
     private int resize(NativeRing r, int opcode, MemorySegment arg, int nrArgs) {
         if (!arg.isNative()) {
-            try (Arena call = Arena.ofConfined()) {
-                MemorySegment copy = call.allocate(IoUringParams.LAYOUT)
-                        .copyFrom(arg.asSlice(0, IoUringParams.SIZE_BYTES));
-                int result = resize(r, opcode, copy, nrArgs);
-                MemorySegment.copy(copy, 0, arg, 0, IoUringParams.SIZE_BYTES);
-                return result;
-            }
+            return withNativeParams(arg, copy -> resize(r, opcode, copy, nrArgs));
         }
         RingParams before = r.params();
         Arena arena = Arena.ofShared();
         try {
             if (before.has(IORING_SETUP_NO_MMAP)) {
-                int requested = arg.get(JAVA_INT, IoUringParams.FLAGS_OFFSET);
-                int flags = (requested & (IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP))
-                        | (before.flags() & RESIZE_COPY_FLAGS);
-                placeUserRings(arena, arg, arg.get(JAVA_INT, IoUringParams.SQ_ENTRIES_OFFSET), flags,
-                        requested & (IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP));
+                RingRegions.placeResizedRings(before, arg, bytes -> anonymous(arena, bytes));
             }
             long result = Native.Syscall.call4(Native.SYS_IO_URING_REGISTER, r.fd(),
                     Integer.toUnsignedLong(opcode), arg.address(), Integer.toUnsignedLong(nrArgs));
@@ -224,15 +192,12 @@ public final class NativeIoUring implements IoUringKernel {
                 arena.close();
                 return (int) result;
             }
-            RingParams written = RingParams.read(arg);
-            RingParams answer = new RingParams(written.sqEntries(), written.cqEntries(), before.flags(),
-                    before.features(), written.sqOff(), written.cqOff());
-            answer = answer.withSqArray((int) RingGeometry.sqArrayOffset(before.flags(), answer.cqEntries()));
-            Regions regions = map(arena, r.fd(), answer);
+            RingParams answer = RingRegions.afterResize(before, arg);
+            Regions regions = RingRegions.map(arena, answer, (offset, bytes) -> mmap(arena, r.fd(), bytes, offset));
             if (regions.result() < 0) {
                 // The kernel has resized; without new mappings the ring cannot be driven. Report why.
                 arena.close();
-                r.markClosedAndUnmap();
+                r.markClosedAndFree();
                 Native.Close.call(r.fd());
                 return (int) regions.result();
             }
@@ -242,51 +207,6 @@ public final class NativeIoUring implements IoUringKernel {
             arena.close();
             throw e;
         }
-    }
-
-    /** The three regions of one mapping generation, or the {@code -errno} of the mmap that failed. */
-    private record Regions(long result, MemorySegment sqRing, MemorySegment cqRing, MemorySegment sqes) {
-        static Regions failed(long result) {
-            return new Regions(result, null, null, null);
-        }
-
-        NativeRing.Mapping in(Arena arena, RingParams params) {
-            return new NativeRing.Mapping(arena, params, sqRing, cqRing, sqes);
-        }
-    }
-
-    /**
-     * Maps the SQ ring, CQ ring and SQE regions of {@code fd} into {@code arena} (or, for NO_MMAP, views the
-     * memory setup was given).
-     */
-    @SuppressWarnings("restricted") // sizes a mapping the kernel or mmap just returned
-    private static Regions map(Arena arena, int fd, RingParams p) {
-        if (p.has(IORING_SETUP_NO_MMAP)) {
-            long ringsBytes = RingGeometry.ringsSizeBytes(p.flags(), p.sqEntries(), p.cqEntries());
-            MemorySegment rings = MemorySegment.ofAddress(p.cqOff().userAddr()).reinterpret(ringsBytes, arena, null);
-            MemorySegment sqes = MemorySegment.ofAddress(p.sqOff().userAddr())
-                    .reinterpret(p.sqesSizeBytes(), arena, null);
-            return new Regions(0, rings, rings, sqes);
-        }
-        long sqBytes = p.sqRingSizeBytes();
-        long cqBytes = p.cqRingSizeBytes();
-        boolean single = (p.features() & IORING_FEAT_SINGLE_MMAP) != 0;
-        if (single) {
-            sqBytes = Math.max(sqBytes, cqBytes);
-        }
-        MemorySegment sq = mmap(arena, fd, sqBytes, IORING_OFF_SQ_RING);
-        if (sq.address() < 0) {
-            return Regions.failed(sq.address());
-        }
-        MemorySegment cq = single ? sq : mmap(arena, fd, cqBytes, IORING_OFF_CQ_RING);
-        if (cq.address() < 0) {
-            return Regions.failed(cq.address());
-        }
-        MemorySegment sqes = mmap(arena, fd, p.sqesSizeBytes(), IORING_OFF_SQES);
-        if (sqes.address() < 0) {
-            return Regions.failed(sqes.address());
-        }
-        return new Regions(0, sq, cq, sqes);
     }
 
     /** A shared mapping of the ring's region at {@code offset}, unmapped when the arena closes. */
@@ -311,30 +231,6 @@ public final class NativeIoUring implements IoUringKernel {
         }
         return MemorySegment.ofAddress(addr).reinterpret(rounded, arena,
                 unused -> Native.Munmap.call(addr, rounded));
-    }
-
-    /**
-     * For {@code IORING_SETUP_NO_MMAP} with no user addresses given, places the rings and the SQEs in memory of
-     * ours, sized the way the kernel will size them. With addresses given, or sizes the kernel will refuse, the
-     * params are left alone and the kernel answers.
-     */
-    private static void placeUserRings(Arena arena, MemorySegment params, int entries, int flags, int sizingFlags) {
-        long sqUser = IoUringParams.SQ_OFF_OFFSET + IoSqringOffsets.USER_ADDR_OFFSET;
-        long cqUser = IoUringParams.CQ_OFF_OFFSET + IoCqringOffsets.USER_ADDR_OFFSET;
-        if (params.get(JAVA_LONG, sqUser) != 0 || params.get(JAVA_LONG, cqUser) != 0) {
-            return;
-        }
-        RingSizing sizing = RingSizing.of(entries, sizingFlags,
-                params.get(JAVA_INT, IoUringParams.CQ_ENTRIES_OFFSET));
-        if (!sizing.ok()) {
-            return;
-        }
-        int sqeBytes = (flags & IORING_SETUP_SQE128) != 0 ? 128 : 64;
-        MemorySegment rings = anonymous(arena,
-                RingGeometry.ringsSizeBytes(flags, sizing.sqEntries(), sizing.cqEntries()));
-        MemorySegment sqes = anonymous(arena, (long) sizing.sqEntries() * sqeBytes);
-        params.set(JAVA_LONG, cqUser, rings.address());
-        params.set(JAVA_LONG, sqUser, sqes.address());
     }
 
     private static NativeRing own(Ring ring) {

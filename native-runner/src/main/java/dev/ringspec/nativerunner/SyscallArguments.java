@@ -3,8 +3,10 @@ package dev.ringspec.nativerunner;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
 
+import dev.ringspec.uapi.IoUringParams;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.function.Function;
 import java.util.function.ToLongFunction;
 
 /**
@@ -46,6 +48,20 @@ public final class SyscallArguments {
             MemorySegment copy = temp.allocate(Math.max(arg.byteSize(), 1), 16).copyFrom(arg);
             long result = call.applyAsLong(copy);
             MemorySegment.copy(copy, 0, arg, 0, arg.byteSize());
+            return result;
+        }
+    }
+
+    /**
+     * Calls with a native copy of a heap {@code struct io_uring_params} (setup's, or a resize's argument), which is
+     * copied back after the call: the kernel writes its answer there.
+     */
+    public static <T> T withNativeParams(MemorySegment heapParams, Function<MemorySegment, T> call) {
+        try (Arena temp = Arena.ofConfined()) {
+            MemorySegment copy = temp.allocate(IoUringParams.LAYOUT)
+                    .copyFrom(heapParams.asSlice(0, IoUringParams.SIZE_BYTES));
+            T result = call.apply(copy);
+            MemorySegment.copy(copy, 0, heapParams, 0, IoUringParams.SIZE_BYTES);
             return result;
         }
     }

@@ -1,5 +1,6 @@
 package dev.ringspec.model;
 
+import static dev.ringspec.seam.RingGeometry.RESIZE_COPY_FLAGS;
 import static dev.ringspec.seam.SharedMemory.readOnce;
 import static dev.ringspec.seam.SharedMemory.writeOnce;
 import static dev.ringspec.uapi.Errno.EFAULT;
@@ -10,10 +11,8 @@ import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE32;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE_MIXED;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQSIZE;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
-import static dev.ringspec.uapi.IoUring.IORING_SETUP_NO_MMAP;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_NO_SQARRAY;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQE128;
-import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQE_MIXED;
 import static dev.ringspec.uapi.IoUring.IORING_SQ_NEED_WAKEUP;
 import static dev.ringspec.uapi.IoUring.IORING_SQ_TASKRUN;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -58,9 +57,7 @@ final class ResizeRings {
             return -EINVAL;
         }
         // io_register_resize_rings: the ring's layout flags carry over to the new rings
-        int copyFlags = IORING_SETUP_NO_SQARRAY | IORING_SETUP_SQE128 | IORING_SETUP_CQE32 | IORING_SETUP_NO_MMAP
-                | IORING_SETUP_CQE_MIXED | (profile.sqeMixed() ? IORING_SETUP_SQE_MIXED : 0);
-        int flags = requested | (r.flags() & copyFlags);
+        int flags = requested | (r.flags() & RESIZE_COPY_FLAGS);
         if (profile.resizeSanitises()) {
             // io_prepare_config (6.19+): the merged flags are sanitised like setup's
             int result = setup.sanitiseParams(flags);

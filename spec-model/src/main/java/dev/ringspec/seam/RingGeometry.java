@@ -1,7 +1,11 @@
 package dev.ringspec.seam;
 
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE32;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE_MIXED;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_NO_MMAP;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_NO_SQARRAY;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQE128;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQE_MIXED;
 
 /**
  * Where the kernel puts each shared field of a ring with the given sizes and flags: the layout of its internal
@@ -32,6 +36,12 @@ public final class RingGeometry {
     public static final int CQES = 64;
     /** SMP_CACHE_BYTES on x86_64. */
     public static final int CACHE_LINE_BYTES = 64;
+    /**
+     * The setup flags that shape a ring's layout, which a resize carries over to the new rings ({@code COPY_FLAGS}
+     * in io_uring/register.c, io_register_resize_rings).
+     */
+    public static final int RESIZE_COPY_FLAGS = IORING_SETUP_NO_SQARRAY | IORING_SETUP_SQE128 | IORING_SETUP_CQE32
+            | IORING_SETUP_NO_MMAP | IORING_SETUP_CQE_MIXED | IORING_SETUP_SQE_MIXED;
 
     private RingGeometry() {
     }

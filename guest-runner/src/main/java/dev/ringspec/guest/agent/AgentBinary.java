@@ -1,5 +1,6 @@
 package dev.ringspec.guest.agent;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -15,12 +16,15 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The agent program, built from its C source (a resource of this jar) with {@code gcc -static -O2} on first use
- * and cached under {@code ${XDG_CACHE_HOME:-~/.cache}/ringspec/agent/<source hash>/ringspec-agent}: one static
- * binary that runs as a guest's /init on any x86-64 kernel and natively on this machine.
+ * The agent program, built from its C source (resources of this jar: {@value #SOURCE_RESOURCE} and the parts it
+ * includes) with {@code gcc -static -O2} on first use and cached under
+ * {@code ${XDG_CACHE_HOME:-~/.cache}/ringspec/agent/<source hash>/ringspec-agent}: one static binary that runs as a
+ * guest's /init on any x86-64 kernel and natively on this machine.
  */
 public final class AgentBinary {
     static final String SOURCE_RESOURCE = "ringspec-agent.c";
+    /** The files {@value #SOURCE_RESOURCE} includes: one translation unit in three files. */
+    static final List<String> INCLUDED_RESOURCES = List.of("agent-memory.h", "agent-calls.h");
     private static final long COMPILE_SECONDS = 300;
 
     private AgentBinary() {
@@ -28,18 +32,21 @@ public final class AgentBinary {
 
     /** The cached binary, compiled now if needed. */
     public static synchronized Path path() {
-        byte[] source = source();
-        Path dir = cacheRoot().resolve("agent").resolve(hash(source));
+        Path dir = cacheRoot().resolve("agent").resolve(hash(source()));
         Path binary = dir.resolve("ringspec-agent");
         if (Files.isExecutable(binary)) {
             return binary;
         }
         try {
             Files.createDirectories(dir);
-            Path src = Files.createTempFile(dir, "ringspec-agent", ".c");
+            Path build = Files.createTempDirectory(dir, "build");
+            Path src = build.resolve(SOURCE_RESOURCE);
             Path tmp = Files.createTempFile(dir, "ringspec-agent", ".tmp");
             try {
-                Files.write(src, source);
+                Files.write(src, resource(SOURCE_RESOURCE));
+                for (String part : INCLUDED_RESOURCES) {
+                    Files.write(build.resolve(part), resource(part));
+                }
                 compile(src, tmp);
                 try {
                     Files.move(tmp, binary, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -47,7 +54,11 @@ public final class AgentBinary {
                     Files.move(tmp, binary, StandardCopyOption.REPLACE_EXISTING);
                 }
             } finally {
+                for (String part : INCLUDED_RESOURCES) {
+                    Files.deleteIfExists(build.resolve(part));
+                }
                 Files.deleteIfExists(src);
+                Files.deleteIfExists(build);
                 Files.deleteIfExists(tmp);
             }
         } catch (IOException e) {
@@ -56,11 +67,20 @@ public final class AgentBinary {
         return binary;
     }
 
-    /** The C source, as packaged. */
+    /** The C source, as packaged: {@value #SOURCE_RESOURCE}, then each file it includes. */
     public static byte[] source() {
-        try (InputStream in = AgentBinary.class.getResourceAsStream(SOURCE_RESOURCE)) {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        all.writeBytes(resource(SOURCE_RESOURCE));
+        for (String part : INCLUDED_RESOURCES) {
+            all.writeBytes(resource(part));
+        }
+        return all.toByteArray();
+    }
+
+    private static byte[] resource(String name) {
+        try (InputStream in = AgentBinary.class.getResourceAsStream(name)) {
             if (in == null) {
-                throw new IllegalStateException("the agent's C source " + SOURCE_RESOURCE + " is missing from the jar");
+                throw new IllegalStateException("the agent's C source " + name + " is missing from the jar");
             }
             return in.readAllBytes();
         } catch (IOException e) {

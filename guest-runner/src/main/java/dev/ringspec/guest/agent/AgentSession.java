@@ -1,11 +1,5 @@
 package dev.ringspec.guest.agent;
 
-import static dev.ringspec.guest.agent.Protocol.MEM_MIRROR_ADD;
-import static dev.ringspec.guest.agent.Protocol.MEM_MIRROR_DIFF;
-import static dev.ringspec.guest.agent.Protocol.MEM_MIRROR_DROP;
-import static dev.ringspec.guest.agent.Protocol.MEM_REGION_DIFF;
-import static dev.ringspec.guest.agent.Protocol.MEM_RING_PAGES;
-import static dev.ringspec.guest.agent.Protocol.MEM_TRANSIENT_ADD;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 import dev.ringspec.seam.UserMemory;
@@ -24,7 +18,6 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -34,8 +27,8 @@ import java.util.function.Consumer;
  *
  * <p>Each call is one frame each way. A request carries what the application changed since the last call in
  * every ring region and every mirrored range of user memory; the answer carries what the kernel changed. Both
- * sides keep the same last-synced copy of every region and range, so only changed bytes cross. Memory-only steps
- * of an application cost nothing.
+ * sides keep the same last-synced copy of every region and range ({@link SyncedMemory}), so only changed bytes
+ * cross. Memory-only steps of an application cost nothing.
  *
  * <p>Every wait is bounded: a call the agent does not answer within the call timeout, like a dead agent or a
  * broken frame, ends the session with an {@link AgentException} naming what happened; the channel is killed, so
@@ -70,7 +63,7 @@ public final class AgentSession implements AutoCloseable {
         final int op;
         final long deadlineNanos;
         final Consumer<Answer> beforeRegions;
-        TransientKey transientKey;
+        SyncedMemory.TransientKey transientKey;
         Answer answer;
         String error;
         boolean done;
@@ -83,12 +76,6 @@ public final class AgentSession implements AutoCloseable {
         }
     }
 
-    private record Mirror(MemorySegment segment, MemorySegment shadow) {
-    }
-
-    private record TransientKey(long address, long sizeBytes) {
-    }
-
     private final AgentChannel channel;
     private final DataInputStream in;
     private final OutputStream out;
@@ -99,15 +86,12 @@ public final class AgentSession implements AutoCloseable {
     private final ThreadLocal<Integer> threadKey = ThreadLocal.withInitial(this::newThreadKey);
     private final List<Map.Entry<WeakReference<Thread>, Integer>> threads = new ArrayList<>();
 
-    /** Guards the memory state (mirrors, rings, shadows) and the order of frames written. */
+    /** Guards the memory state ({@link SyncedMemory}) and the order of frames written. */
     private final ReentrantLock syncLock = new ReentrantLock();
     /** Held from building a frame to having written it, so frames go out in the order their diffs were taken. */
     private final ReentrantLock writeLock = new ReentrantLock();
     private final Frame frame = new Frame();
-    private final TreeMap<Long, Mirror> mirrors = new TreeMap<>();
-    private final Map<TransientKey, MemorySegment> transients = new HashMap<>();
-    private final List<WeakReference<UserMemory>> memories = new ArrayList<>();
-    private final Map<Integer, SyncedRing> rings = new HashMap<>();
+    private final SyncedMemory synced = new SyncedMemory();
     private int callsSinceSweep;
 
     /** Guards pending calls, the reader role and death. */
@@ -199,8 +183,7 @@ public final class AgentSession implements AutoCloseable {
         }
         syncLock.lock();
         try {
-            memories.removeIf(ref -> ref.get() == null);
-            memories.add(new WeakReference<>(memory));
+            synced.mirror(memory);
         } finally {
             syncLock.unlock();
         }
@@ -208,13 +191,12 @@ public final class AgentSession implements AutoCloseable {
 
     public void addRing(SyncedRing ring) {
         assert syncLock.isHeldByCurrentThread() : "rings change only while an answer is applied";
-        rings.put(ring.id(), ring);
+        synced.addRing(ring);
     }
 
     public void removeRing(SyncedRing ring) {
         assert syncLock.isHeldByCurrentThread() : "rings change only while an answer is applied";
-        rings.remove(ring.id());
-        ring.clear();
+        synced.removeRing(ring);
     }
 
     /** {@code OP_TASK}: changes the task that serves the calling thread in the agent; 0 or {@code -errno}. */
@@ -402,7 +384,7 @@ public final class AgentSession implements AutoCloseable {
             frame.reset();
             frame.u32(0).u32(p.callId).u32(thread).u32(p.op);
             if (withMemory) {
-                writeMemory(p, arg, ringId, placements);
+                p.transientKey = synced.writeRequest(frame, arg, ringId, placements);
             } else {
                 frame.u32(0);
             }
@@ -434,116 +416,6 @@ public final class AgentSession implements AutoCloseable {
         if (!written) {
             throw new AgentException(deathReason());
         }
-    }
-
-    /** The memory section of a request: mirrors added, dropped and changed, NO_MMAP pages, ring regions changed. */
-    private void writeMemory(Pending p, MemorySegment arg, int ringId, List<Placement> placements) {
-        int countAt = frame.length();
-        frame.u32(0);
-        int count = 0;
-        for (Iterator<Map.Entry<Long, Mirror>> it = mirrors.entrySet().iterator(); it.hasNext();) {
-            Mirror m = it.next().getValue();
-            if (!m.segment.scope().isAlive()) {
-                frame.u8(MEM_MIRROR_DROP).u64(m.segment.address()).u32((int) m.segment.byteSize());
-                it.remove();
-                count++;
-            }
-        }
-        List<Long> added = new ArrayList<>();
-        for (Iterator<WeakReference<UserMemory>> it = memories.iterator(); it.hasNext();) {
-            UserMemory memory = it.next().get();
-            if (memory == null) {
-                it.remove();
-                continue;
-            }
-            for (MemorySegment segment : memory.segments()) {
-                if (segment.byteSize() == 0 || segment.byteSize() > Integer.MAX_VALUE
-                        || mirrors.containsKey(segment.address()) || !segment.scope().isAlive()) {
-                    continue;
-                }
-                MemorySegment shadow = MemorySegment.ofArray(segment.toArray(JAVA_BYTE));
-                frame.u8(MEM_MIRROR_ADD).u64(segment.address()).u32((int) segment.byteSize())
-                        .bytes(shadow, 0, shadow.byteSize());
-                mirrors.put(segment.address(), new Mirror(segment, shadow));
-                added.add(segment.address());
-                count++;
-            }
-        }
-        for (Mirror m : mirrors.values()) {
-            if (added.contains(m.segment.address())) {
-                continue;
-            }
-            int head = frame.length();
-            frame.u8(MEM_MIRROR_DIFF).u64(m.segment.address()).u32((int) m.shadow.byteSize());
-            if (diff(m.segment, m.shadow) == 0) {
-                frame.truncate(head);
-            } else {
-                count++;
-            }
-        }
-        if (arg != null && arg.address() != 0 && arg.byteSize() > 0 && !covered(arg)) {
-            frame.u8(MEM_TRANSIENT_ADD).u64(arg.address()).u32((int) arg.byteSize()).bytes(arg, 0, arg.byteSize());
-            p.transientKey = new TransientKey(arg.address(), arg.byteSize());
-            transients.put(p.transientKey, arg);
-            count++;
-        }
-        int slot = 0;
-        for (Placement placement : placements) {
-            frame.u8(MEM_RING_PAGES).u32(ringId).u8(slot++).u64(placement.address()).u64(placement.sizeBytes());
-            count++;
-        }
-        for (SyncedRing ring : rings.values()) {
-            for (int which = 0; which < 3; which++) {
-                MemorySegment memory = ring.memory(which);
-                if (memory == null) {
-                    continue;
-                }
-                int head = frame.length();
-                frame.u8(MEM_REGION_DIFF).u32(ring.id()).u8(which);
-                if (diff(memory, ring.shadow(which)) == 0) {
-                    frame.truncate(head);
-                } else {
-                    count++;
-                }
-            }
-        }
-        frame.patchU32(countAt, count);
-    }
-
-    /** Whether the argument lies inside a mirrored segment already. */
-    private boolean covered(MemorySegment arg) {
-        Map.Entry<Long, Mirror> e = mirrors.floorEntry(arg.address());
-        if (e == null) {
-            return false;
-        }
-        MemorySegment s = e.getValue().segment;
-        return arg.address() + arg.byteSize() <= s.address() + s.byteSize();
-    }
-
-    /** Appends the runs where {@code current} differs from {@code shadow}, updating the shadow; their count. */
-    private int diff(MemorySegment current, MemorySegment shadow) {
-        long size = shadow.byteSize();
-        int countAt = frame.length();
-        frame.u32(0);
-        int runs = 0;
-        long offset = 0;
-        while (offset < size) {
-            long m = MemorySegment.mismatch(current, offset, size, shadow, offset, size);
-            if (m < 0) {
-                break;
-            }
-            long start = offset + m;
-            long end = start + 1;
-            while (end < size && current.get(JAVA_BYTE, end) != shadow.get(JAVA_BYTE, end)) {
-                end++;
-            }
-            frame.u32((int) start).u32((int) (end - start)).bytes(current, start, end - start);
-            MemorySegment.copy(current, start, shadow, start, end - start);
-            runs++;
-            offset = end;
-        }
-        frame.patchU32(countAt, runs);
-        return runs;
     }
 
     private Answer await(Pending p) {
@@ -621,11 +493,9 @@ public final class AgentSession implements AutoCloseable {
         syncLock.lock();
         try {
             if (status == Protocol.STATUS_OK) {
-                applyMemory(r, p, answer);
+                synced.applyAnswer(r, () -> runHook(p, answer));
             }
-            if (p.transientKey != null) {
-                transients.remove(p.transientKey);
-            }
+            synced.endCall(p.transientKey);
         } finally {
             syncLock.unlock();
         }
@@ -641,43 +511,6 @@ public final class AgentSession implements AutoCloseable {
         }
     }
 
-    private void applyMemory(FrameReader r, Pending p, Answer answer) {
-        int count = r.u32();
-        boolean hookRan = false;
-        for (int i = 0; i < count; i++) {
-            int kind = r.u8();
-            switch (kind) {
-                case MEM_MIRROR_DIFF -> {
-                    long address = r.u64();
-                    long size = Integer.toUnsignedLong(r.u32());
-                    Mirror m = mirrors.get(address);
-                    if (m != null && m.shadow.byteSize() == size) {
-                        applyRuns(r, m.segment, m.shadow);
-                    } else {
-                        applyRuns(r, transients.get(new TransientKey(address, size)), null);
-                    }
-                }
-                case MEM_REGION_DIFF -> {
-                    if (!hookRan) {
-                        runHook(p, answer);
-                        hookRan = true;
-                    }
-                    SyncedRing ring = rings.get(r.u32());
-                    int which = r.u8();
-                    if (which > 2) {
-                        throw new AgentException("the agent named ring region " + which + ", which does not exist");
-                    }
-                    applyRuns(r, ring == null ? null : ring.memory(which), ring == null ? null : ring.shadow(which));
-                }
-                default -> throw new AgentException("the agent sent memory command " + kind
-                        + ", which the host does not know");
-            }
-        }
-        if (!hookRan) {
-            runHook(p, answer);
-        }
-    }
-
     private static void runHook(Pending p, Answer answer) {
         if (p.beforeRegions != null) {
             try {
@@ -685,29 +518,6 @@ public final class AgentSession implements AutoCloseable {
             } catch (RuntimeException e) {
                 throw new AgentException("the host could not take in the agent's answer to "
                         + Protocol.aCall(p.op) + ": " + e, e);
-            }
-        }
-    }
-
-    /** Applies (offset, length, bytes) runs to a segment and its shadow; either may be null (gone: skip). */
-    private static void applyRuns(FrameReader r, MemorySegment target, MemorySegment shadow) {
-        int runs = r.u32();
-        for (int i = 0; i < runs; i++) {
-            long offset = Integer.toUnsignedLong(r.u32());
-            long length = Integer.toUnsignedLong(r.u32());
-            MemorySegment bytes = r.slice(length);
-            if (target == null) {
-                continue;
-            }
-            if (offset + length > target.byteSize()) {
-                throw new AgentException("the agent changed bytes " + offset + ".." + (offset + length)
-                        + " of a " + target.byteSize() + "-byte region: host and agent disagree on its size");
-            }
-            if (target.scope().isAlive()) {
-                MemorySegment.copy(bytes, 0, target, offset, length);
-            }
-            if (shadow != null) {
-                MemorySegment.copy(bytes, 0, shadow, offset, length);
             }
         }
     }

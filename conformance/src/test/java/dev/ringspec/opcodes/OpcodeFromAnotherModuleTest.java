@@ -27,11 +27,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * An opcode added from outside the model package through {@link KernelProfile.Builder#opcode} runs through the
- * model's own io_init_req, issue, task work, io-wq and completion paths, and reaches the ring only through its
- * issue context.
+ * An opcode added from another module through {@link KernelProfile.Builder#opcode} runs through the model's own
+ * io_init_req, issue, task work, io-wq and completion paths, and reaches the ring only through its issue context.
+ * {@link OpcodeThroughLockstepTest} runs the same opcode through the lockstep engine.
  */
-class OpcodeFromAnotherPackageTest {
+class OpcodeFromAnotherModuleTest {
     private final EchoOpcode echo = new EchoOpcode();
     private final UserMemory memory = new UserMemory();
     private final List<Rule> fired = new ArrayList<>();
