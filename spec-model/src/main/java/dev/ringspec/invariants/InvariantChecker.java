@@ -66,7 +66,7 @@ public final class InvariantChecker {
         }
         StepCheck c = new StepCheck(index, previous, step, after, history);
         c.attribute();
-        if (c.kernelWroteHead && c.consumed == null) {
+        if (c.kernelWroteHead && c.consumed == null || c.overwroteUnread) {
             history.requestsIncomplete = true;
         }
         for (RingInvariant invariant : INVARIANTS) {
@@ -97,6 +97,8 @@ public final class InvariantChecker {
         }
         if (!c.published.cqes().isEmpty()) {
             history.lastPublishedWasSkip = c.published.cqes().getLast().isSkip();
+        } else if (c.overwroteUnread) {
+            history.lastPublishedWasSkip = false;
         }
         if (c.quiescent()) {
             // every completion due has been published (or counted as dropped): nothing is owed any more
