@@ -359,7 +359,7 @@ public enum RingInvariant {
                 return;
             }
             c.checked();
-            List<Request> missing = c.history.requests.stream().filter(r -> !r.posted && !r.maySkip).toList();
+            List<Request> missing = List.copyOf(c.history.owed);
             long dropped = U32.distance(c.after.cqOverflow(), c.history.overflowAtSetup);
             if (missing.size() > dropped) {
                 c.fail(missing.size() + " completions never published (" + dropped + " counted as dropped): "

@@ -58,8 +58,6 @@ public final class StepCheck {
     final boolean overwroteUnread;
     /** For each published CQE that is not a skip CQE: the request it answers, or null. */
     final List<Match> matches = new ArrayList<>();
-    /** Whether a published CQE of this step answered a request (so a chain may now be fully posted). */
-    boolean anyPosted;
     /** Requests consumed by this step. */
     final List<Request> submitted = new ArrayList<>();
     /**
@@ -68,7 +66,10 @@ public final class StepCheck {
      * TASKRUN_FLAG shows nowhere).
      */
     final boolean taskWorkMayBePending;
-    /** Must-post requests from earlier steps that had no CQE when this step began. */
+    /**
+     * Must-post requests from earlier steps that had no CQE when this step began, where CQEs waited on the overflow
+     * list (empty otherwise).
+     */
     final List<Request> owedBefore;
 
     private RingInvariant current;
@@ -100,17 +101,11 @@ public final class StepCheck {
         this.consumedCount = kernelWroteHead && kernelHeadKnown ? U32.distance(after.sqHead(), kernelHeadBefore) : 0;
         this.droppedDelta = live ? after.sqDropped() - before.sqDropped() : 0;
         this.consumed = kernelWroteHead ? consumedEntries() : (enter && live ? List.of() : null);
-        List<Request> owed = new ArrayList<>();
-        boolean unposted = false;
-        for (Request r : history.requests) {
-            if (!r.posted && !r.maySkip) {
-                owed.add(r);
-            }
-            unposted |= !r.posted;
-        }
-        this.owedBefore = owed;
-        this.taskWorkMayBePending = before.exists()
-                && ((before.sqFlags() & IORING_SQ_TASKRUN) != 0 || history.requestsIncomplete || unposted);
+        // only NO_CQE_OVERTAKES_OVERFLOW asks, and only while CQEs wait on the overflow list
+        this.owedBefore = before.exists() && (before.sqFlags() & IORING_SQ_CQ_OVERFLOW) != 0
+                && !history.owed.isEmpty() ? List.copyOf(history.owed) : List.of();
+        this.taskWorkMayBePending = before.exists() && ((before.sqFlags() & IORING_SQ_TASKRUN) != 0
+                || history.requestsIncomplete || history.anyUnanswered());
         // An application that moved cq.head past cq.tail released slots the kernel had not yet posted in (the man
         // pages define the head only as moved over CQEs consumed; beyond the tail is undefined). The kernel may then
         // post more than cq_entries CQEs in one step, the later ones in the slots of the earlier: those were never
@@ -165,7 +160,9 @@ public final class StepCheck {
                     chain = null;
                 }
             }
-            history.requests.addAll(submitted);
+            for (Request r : submitted) {
+                history.add(r);
+            }
         }
         for (VisibleCqe cqe : published.cqes()) {
             if (cqe.isSkip()) {
@@ -174,9 +171,8 @@ public final class StepCheck {
             Request match = match(cqe);
             List<Request> overtaken = List.of();
             if (match != null) {
-                match.posted = true;
-                anyPosted = true;
-                overtaken = match.earlierMembers().stream().filter(m -> !m.posted && !m.maySkip).toList();
+                history.posted(match);
+                overtaken = overtaken(match);
             }
             matches.add(new Match(cqe, match, overtaken));
         }
@@ -195,10 +191,7 @@ public final class StepCheck {
         Request best = null;
         int bestRank = Integer.MAX_VALUE;
         long userData = cqe.cqe().userData();
-        for (Request r : history.requests) {
-            if (r.posted || r.sqe.userData() != userData) {
-                continue;
-            }
+        for (Request r : history.unanswered(userData)) {
             int rank = rank(r, cqe);
             if (rank < bestRank) {
                 best = r;
@@ -209,6 +202,23 @@ public final class StepCheck {
             }
         }
         return best;
+    }
+
+    /** The earlier members of {@code r}'s chain that must post and have not. */
+    private static List<Request> overtaken(Request r) {
+        List<Request> overtaken = List.of();
+        for (Request m : r.chain) {
+            if (m == r) {
+                break;
+            }
+            if (!m.posted && !m.maySkip) {
+                if (overtaken.isEmpty()) {
+                    overtaken = new ArrayList<>(2);
+                }
+                overtaken.add(m);
+            }
+        }
+        return overtaken;
     }
 
     /** How badly answering {@code r} with {@code cqe} would fit the rules: 0 fits, lower is better. */
