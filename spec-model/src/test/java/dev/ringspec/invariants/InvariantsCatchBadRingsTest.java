@@ -265,11 +265,16 @@ class InvariantsCatchBadRingsTest {
         assertBroken(RingInvariant.SKIP_SUCCESS_POSTS_ONLY_FAILURES);
     }
 
+    /** A chain {head -> successor} whose successor's CQE comes first. */
+    private void successorCompletesFirst(long head, long successor) {
+        RingObservation.Builder b = publish(4, 8, 0, nop(0, head, IOSQE_IO_LINK), nop(1, successor, 0));
+        step(enter(2), b.result(2).sq(2, 2).pendingSqes(List.of()).slot(0, cqe(successor, 0)).slot(1, cqe(head, 0))
+                .cq(0, 2).build());
+    }
+
     @Test
     void linkSuccessorCompletingFirstBreaksChainOrder() {
-        RingObservation.Builder b = publish(4, 8, 0, nop(0, 1, IOSQE_IO_LINK), nop(1, 2, 0));
-        step(enter(2), b.result(2).sq(2, 2).pendingSqes(List.of()).slot(0, cqe(2, 0)).slot(1, cqe(1, 0)).cq(0, 2)
-                .build());
+        successorCompletesFirst(1, 2);
         assertBroken(RingInvariant.CHAIN_COMPLETES_IN_ORDER);
     }
 
@@ -340,9 +345,7 @@ class InvariantsCatchBadRingsTest {
 
     @Test
     void chainMemberCompletingBeforeItsHeadBreaksChainOrderEvenWithSharedUserData() {
-        RingObservation.Builder b = publish(4, 8, 0, nop(0, 5, IOSQE_IO_LINK), nop(1, 0, 0));
-        step(enter(2), b.result(2).sq(2, 2).pendingSqes(List.of()).slot(0, cqe(0, 0)).slot(1, cqe(5, 0)).cq(0, 2)
-                .build());
+        successorCompletesFirst(5, 0);
         assertBroken(RingInvariant.CHAIN_COMPLETES_IN_ORDER);
     }
 
@@ -393,21 +396,25 @@ class InvariantsCatchBadRingsTest {
         assertBroken(RingInvariant.CQ_TAIL_WITHIN_ENTRIES_OF_HEAD);
     }
 
-    @Test
-    void failedRegisterRunningPendingTaskWorkBreaksNoFailedRegister() {
-        // Linux 6.1: io_uring_register runs the ring's task work before it looks at the opcode
+    /**
+     * Seed 87 on 6.1: a chain {ud 1 -> ud 2} on a DEFER_TASKRUN ring, the head posted, the successor in task work;
+     * then a register fails and posts the successor's CQE (Linux 6.1 runs the task work before the opcode).
+     */
+    private RingObservation.Builder failedRegisterAfterAChainHead() {
         RingObservation.Builder b = publish(4, 8, IORING_SETUP_DEFER_TASKRUN, nop(0, 1, IOSQE_IO_LINK), nop(1, 2, 0));
         step(enter(2), b.result(2).sq(2, 2).pendingSqes(List.of()).slot(0, cqe(1, 0)).cq(0, 1).build());
-        step(new RingStep.Register(IORING_REGISTER_PROBE), b.result(-22).slot(1, cqe(2, 0)).cq(0, 2).build());
+        return b.result(-22).slot(1, cqe(2, 0)).cq(0, 2);
+    }
+
+    @Test
+    void failedRegisterRunningPendingTaskWorkBreaksNoFailedRegister() {
+        step(new RingStep.Register(IORING_REGISTER_PROBE), failedRegisterAfterAChainHead().build());
         assertThat(violations).isEmpty();
     }
 
     @Test
     void failedRegisterChangingMoreThanTaskWorkCanBreaksFailedRegister() {
-        RingObservation.Builder b = publish(4, 8, IORING_SETUP_DEFER_TASKRUN, nop(0, 1, IOSQE_IO_LINK), nop(1, 2, 0));
-        step(enter(2), b.result(2).sq(2, 2).pendingSqes(List.of()).slot(0, cqe(1, 0)).cq(0, 1).build());
-        step(new RingStep.Register(IORING_REGISTER_PROBE), b.result(-22).slot(1, cqe(2, 0)).cq(0, 2).sqDropped(1)
-                .build());
+        step(new RingStep.Register(IORING_REGISTER_PROBE), failedRegisterAfterAChainHead().sqDropped(1).build());
         assertBroken(RingInvariant.FAILED_REGISTER_LEAVES_RING);
     }
 
