@@ -4,6 +4,7 @@ import dev.ringspec.seam.RingObservation;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -58,9 +59,18 @@ public final class InvariantChecker {
         private int unansweredCount;
         /** The requests that must post and have not, in submission order. */
         final Set<Request> owed = new LinkedHashSet<>();
+        /**
+         * The user_data values two unanswered requests have shared since the ring was last quiescent: a CQE with one
+         * of them may be either request's, so which of them has posted is a guess.
+         */
+        private final Set<Long> shared = new HashSet<>();
 
         void add(Request r) {
-            unanswered.computeIfAbsent(r.sqe.userData(), k -> new ArrayList<>(2)).add(r);
+            List<Request> same = unanswered.computeIfAbsent(r.sqe.userData(), k -> new ArrayList<>(2));
+            same.add(r);
+            if (same.size() > 1) {
+                shared.add(r.sqe.userData());
+            }
             unansweredCount++;
             if (!r.maySkip) {
                 owed.add(r);
@@ -84,6 +94,11 @@ public final class InvariantChecker {
             owed.remove(r);
         }
 
+        /** Whether which request a CQE with this user_data answered may be a guess ({@link #shared}). */
+        boolean shared(long userData) {
+            return shared.contains(userData);
+        }
+
         boolean anyUnanswered() {
             return unansweredCount > 0;
         }
@@ -92,6 +107,7 @@ public final class InvariantChecker {
             unanswered.clear();
             unansweredCount = 0;
             owed.clear();
+            shared.clear();
         }
     }
 

@@ -412,7 +412,8 @@ public enum RingInvariant {
 
     CHAIN_COMPLETES_IN_ORDER(
             "In a link chain a member that ran and succeeded completes after every earlier member: its CQE never"
-                    + " comes before theirs.",
+                    + " comes before theirs (judged where user_data tells the requests apart: no two unanswered"
+                    + " requests shared it since the ring was last quiescent).",
             "io_uring_enter(2) IOSQE_IO_LINK (the next SQE is not started before the previous one completes);"
                     + " commit aa1df3a360a0 (reordering is buggy for links); RS A3") {
         @Override
@@ -425,10 +426,26 @@ public enum RingInvariant {
                     continue;
                 }
                 c.checked();
-                if (!m.overtaken().isEmpty()) {
+                if (!m.overtaken().isEmpty() && !guessed(c, m)) {
                     c.fail(m.request() + " completed with " + m.cqe().cqe() + " before " + m.overtaken());
                 }
             }
+        }
+
+        /**
+         * Whether the order seen may come from guessing which of two requests with the same user_data a CQE
+         * answered (seed 60356: two chains of NOPs sharing user_data 1 and 0, each in order, matched across).
+         */
+        private boolean guessed(StepCheck c, Match m) {
+            if (c.history.shared(m.cqe().cqe().userData())) {
+                return true;
+            }
+            for (Request r : m.overtaken()) {
+                if (c.history.shared(r.sqe.userData())) {
+                    return true;
+                }
+            }
+            return false;
         }
     },
 

@@ -350,6 +350,21 @@ class InvariantsCatchBadRingsTest {
     }
 
     @Test
+    void twoChainsSharingUserDataEachInOrderBreakNoChainOrder() {
+        // seed 60356: chain A {1 -> 1 -> 1 -> 0} with its head posted, then chain B {1 -> 0}: B's head posts inline
+        // and its successor from task work, while A waits; which ud 1 and ud 0 request each CQE answers is a guess
+        RingObservation.Builder b = publish(8, 8, 0, nop(0, 1, IOSQE_IO_LINK), nop(1, 1, IOSQE_IO_LINK),
+                nop(2, 1, IOSQE_IO_LINK), nop(3, 0, 0));
+        step(enter(4), b.result(4).sq(4, 4).pendingSqes(List.of()).slot(0, cqe(1, 0)).cq(0, 1)
+                .sqFlags(IORING_SQ_TASKRUN).build());
+        step(APP_SQ_TAIL, b.result(0).sq(4, 6).pendingSqes(List.of(nop(4, 1, IOSQE_IO_LINK), nop(5, 0, 0))).build());
+        step(enter(2), b.result(2).sq(6, 6).pendingSqes(List.of()).slot(1, cqe(1, 0)).slot(2, cqe(0, 0)).cq(0, 3)
+                .build());
+        assertThat(violations).isEmpty();
+        assertThat(checker.counts().get(RingInvariant.CHAIN_COMPLETES_IN_ORDER).checks()).isPositive();
+    }
+
+    @Test
     void failedSkipSuccessHeadSilencingItsChainLosesNoCompletionWithSharedUserData() {
         RingObservation.Builder b = publish(4, 8, 0, nop(0, 7, IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS), nop(1, 0, 0),
                 nop(2, 0, 0));
