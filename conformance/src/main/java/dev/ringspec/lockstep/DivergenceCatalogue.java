@@ -1,5 +1,7 @@
 package dev.ringspec.lockstep;
 
+import static dev.ringspec.uapi.IoUring.IORING_CQE_F_32;
+
 import dev.ringspec.seam.RingObservation;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -131,7 +133,29 @@ public record DivergenceCatalogue(List<Entry> entries) {
             "sqArrayZeroAfterResize",
             DivergenceCatalogue::sqArrayZeroAfterResize,
             "sqHeadTheApplicationWrote",
-            DivergenceCatalogue::sqHeadTheApplicationWrote);
+            DivergenceCatalogue::sqHeadTheApplicationWrote,
+            "bigCqeWrapsTheResizedRing",
+            DivergenceCatalogue::bigCqeWrapsTheResizedRing);
+
+    /**
+     * {@code bigCqeWrapsTheResizedRing}: for a {@code Result} difference, the reference refused a resize with
+     * -EOVERFLOW where the subject resized, and the subject's new ring holds a pending 32-byte CQE (F_32) that starts
+     * in its last slot, so it wraps.
+     */
+    private static boolean bigCqeWrapsTheResizedRing(Divergence d) {
+        RingObservation s = d.subject();
+        if (!d.field().equals("Result") || d.reference().result() != -Errno.EOVERFLOW || s.result() < 0) {
+            return false;
+        }
+        int last = s.cqEntries() - 1;
+        for (int counter = s.cqHead(); counter != s.cqTail(); counter++) {
+            if ((counter & last) == last && (s.cqSlots().get(last).flags() & IORING_CQE_F_32) != 0
+                    && counter + 1 != s.cqTail()) {
+                return true;
+            }
+        }
+        return false;
+    }
 
     /**
      * {@code sqHeadTheApplicationWrote}: after a resize the subject's sq.head is not the reference's (which is the

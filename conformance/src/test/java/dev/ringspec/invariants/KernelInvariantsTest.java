@@ -74,6 +74,16 @@ class KernelInvariantsTest {
     }
 
     @Test
+    void linux618SplitsAPending32ByteCqeAcrossTheEndOfTheResizedRing() {
+        assumeLinux618();
+        List<Violation> v = run("resize with a 32-byte CQE at the new ring's last slot").violations();
+        assertThat(v).extracting(Violation::invariant).containsOnly(RingInvariant.RESIZE_KEEPS_PENDING_CQES);
+        assertThat(v.getFirst().detail()).contains("ud 2").contains("now wraps the last slot");
+        assertThat(CATALOGUE.matchInvariant(v.getFirst(), Set.of())).get()
+                .extracting(DivergenceCatalogue.Entry::id).isEqualTo("resize-wraps-a-32-byte-cqe");
+    }
+
+    @Test
     void linux618ResizeLeavesEveryPendingSqEntryNamingSqeZero() {
         assumeLinux618();
         List<Violation> v = run("resize keeps pending SQEs and CQEs").violations();

@@ -3,8 +3,12 @@ package dev.ringspec.invariants;
 import dev.ringspec.seam.RingObservation;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Checks every {@link RingInvariant} after every step of a run on one ring, and keeps what they need from the steps
@@ -41,9 +45,70 @@ public final class InvariantChecker {
         int releasedCqHead;
         /** The application moved the CQ head back, or beyond the tail: the kernel's view of free space is its own. */
         boolean cqHeadMisbehaved;
-        /** Set when a step's consumed SQEs could not be seen: the request bookkeeping is then incomplete. */
+        /**
+         * Set when a step's consumed SQEs, or CQEs it posted, could not be seen: the request bookkeeping is then
+         * incomplete until the ring is quiescent again.
+         */
         boolean requestsIncomplete;
-        final List<Request> requests = new ArrayList<>();
+        /**
+         * The requests taken and not yet answered, by user_data, each list in submission order: a CQE is matched
+         * among those with its user_data only (one lookup, where a list of every request would be scanned on each
+         * step of a ring that never becomes quiescent, such as a DEFER_TASKRUN ring without TASKRUN_FLAG).
+         */
+        private final Map<Long, List<Request>> unanswered = new HashMap<>();
+        private int unansweredCount;
+        /** The requests that must post and have not, in submission order. */
+        final Set<Request> owed = new LinkedHashSet<>();
+        /**
+         * The user_data values two unanswered requests have shared since the ring was last quiescent: a CQE with one
+         * of them may be either request's, so which of them has posted is a guess.
+         */
+        private final Set<Long> shared = new HashSet<>();
+
+        void add(Request r) {
+            List<Request> same = unanswered.computeIfAbsent(r.sqe.userData(), k -> new ArrayList<>(2));
+            same.add(r);
+            if (same.size() > 1) {
+                shared.add(r.sqe.userData());
+            }
+            unansweredCount++;
+            if (!r.maySkip) {
+                owed.add(r);
+            }
+        }
+
+        /** The requests not yet answered with this user_data, in submission order (empty if none). */
+        List<Request> unanswered(long userData) {
+            List<Request> l = unanswered.get(userData);
+            return l == null ? List.of() : l;
+        }
+
+        void posted(Request r) {
+            r.posted = true;
+            List<Request> l = unanswered.get(r.sqe.userData());
+            l.remove(r);
+            if (l.isEmpty()) {
+                unanswered.remove(r.sqe.userData());
+            }
+            unansweredCount--;
+            owed.remove(r);
+        }
+
+        /** Whether which request a CQE with this user_data answered may be a guess ({@link #shared}). */
+        boolean shared(long userData) {
+            return shared.contains(userData);
+        }
+
+        boolean anyUnanswered() {
+            return unansweredCount > 0;
+        }
+
+        void clearRequests() {
+            unanswered.clear();
+            unansweredCount = 0;
+            owed.clear();
+            shared.clear();
+        }
     }
 
     /** Checks the step just done; returns the invariants it broke (empty if none). */
@@ -55,7 +120,7 @@ public final class InvariantChecker {
     public List<Violation> step(int index, RingStep step, RingObservation after) {
         stepIndex = index + 1;
         if (step instanceof RingStep.Setup) {
-            history.requests.clear();
+            history.clearRequests();
             history.kernelHeadKnown = after.exists();
             history.kernelHead = after.sqHead();
             history.overflowAtSetup = after.cqOverflow();
@@ -66,7 +131,7 @@ public final class InvariantChecker {
         }
         StepCheck c = new StepCheck(index, previous, step, after, history);
         c.attribute();
-        if (c.kernelWroteHead && c.consumed == null) {
+        if (c.kernelWroteHead && c.consumed == null || c.overwroteUnread) {
             history.requestsIncomplete = true;
         }
         for (RingInvariant invariant : INVARIANTS) {
@@ -97,25 +162,14 @@ public final class InvariantChecker {
         }
         if (!c.published.cqes().isEmpty()) {
             history.lastPublishedWasSkip = c.published.cqes().getLast().isSkip();
+        } else if (c.overwroteUnread) {
+            history.lastPublishedWasSkip = false;
         }
         if (c.quiescent()) {
             // every completion due has been published (or counted as dropped): nothing is owed any more
-            history.requests.clear();
+            history.clearRequests();
             history.requestsIncomplete = false;
-        } else if (c.anyPosted) {
-            // a request that may skip its CQE may still post one (a failure, perhaps waiting on the overflow list);
-            // a chain can only have become fully posted in a step that posted a request's CQE
-            history.requests.removeIf(InvariantChecker::chainPosted);
         }
-    }
-
-    private static boolean chainPosted(Request r) {
-        for (Request m : r.chain) {
-            if (!m.posted) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /**

@@ -27,11 +27,6 @@ final class Request {
         this.maySkip = maySkip;
     }
 
-    /** The members before this one in its chain. */
-    List<Request> earlierMembers() {
-        return chain.subList(0, chain.indexOf(this));
-    }
-
     static List<Request> newChain() {
         return new ArrayList<>(2);
     }

@@ -190,6 +190,16 @@ public final class RingExercises {
                     r.moveCqHead(-1);
                     r.resize(1, 0, 0);
                 }),
+                new Exercise("resize with a 32-byte CQE at the new ring's last slot", 1,
+                        DEFER | IORING_SETUP_CQE_MIXED, 4, r -> {
+                            r.nop(1, 0, 0);
+                            r.submit(0);
+                            r.consume(1);
+                            r.sqe(IORING_OP_NOP, 2, 0, IORING_NOP_CQE32, 0x1111, 0x2222, 0);
+                            r.submit(0);
+                            r.resize(1, 2, 0);
+                            r.consume(2);
+                        }),
                 new Exercise("resize with the SQ head moved back across 2^32", 1, DEFER, 0, r -> {
                     r.nop(1, 0, 0);
                     r.publish();

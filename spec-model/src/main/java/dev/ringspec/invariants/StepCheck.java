@@ -49,13 +49,27 @@ public final class StepCheck {
     final List<PendingSqe> consumed;
     /** The CQEs published in this step: read from the old tail to the new one. */
     final CqeRead published;
+    /**
+     * Whether the step posted CQEs in slots it then posted in again, which the application had released before the
+     * CQEs were there (it moved cq.head past cq.tail): those CQEs were never readable, so which requests they
+     * answered is unknown, and on a CQE_MIXED ring so is where the readable CQEs begin ({@link #published} is then
+     * empty).
+     */
+    final boolean overwroteUnread;
     /** For each published CQE that is not a skip CQE: the request it answers, or null. */
     final List<Match> matches = new ArrayList<>();
-    /** Whether a published CQE of this step answered a request (so a chain may now be fully posted). */
-    boolean anyPosted;
     /** Requests consumed by this step. */
     final List<Request> submitted = new ArrayList<>();
-    /** Must-post requests from earlier steps that had no CQE when this step began. */
+    /**
+     * Whether task work of this ring may be pending before the step: IORING_SQ_TASKRUN is set, or a request taken
+     * earlier had not posted (its completion may be queued as task work, which on a DEFER_TASKRUN ring without
+     * TASKRUN_FLAG shows nowhere).
+     */
+    final boolean taskWorkMayBePending;
+    /**
+     * Must-post requests from earlier steps that had no CQE when this step began, where CQEs waited on the overflow
+     * list (empty otherwise).
+     */
     final List<Request> owedBefore;
 
     private RingInvariant current;
@@ -87,18 +101,31 @@ public final class StepCheck {
         this.consumedCount = kernelWroteHead && kernelHeadKnown ? U32.distance(after.sqHead(), kernelHeadBefore) : 0;
         this.droppedDelta = live ? after.sqDropped() - before.sqDropped() : 0;
         this.consumed = kernelWroteHead ? consumedEntries() : (enter && live ? List.of() : null);
-        List<Request> owed = new ArrayList<>();
-        for (Request r : history.requests) {
-            if (!r.posted && !r.maySkip) {
-                owed.add(r);
+        // only NO_CQE_OVERTAKES_OVERFLOW asks, and only while CQEs wait on the overflow list
+        this.owedBefore = before.exists() && (before.sqFlags() & IORING_SQ_CQ_OVERFLOW) != 0
+                && !history.owed.isEmpty() ? List.copyOf(history.owed) : List.of();
+        this.taskWorkMayBePending = before.exists() && ((before.sqFlags() & IORING_SQ_TASKRUN) != 0
+                || history.requestsIncomplete || history.anyUnanswered());
+        // An application that moved cq.head past cq.tail released slots the kernel had not yet posted in (the man
+        // pages define the head only as moved over CQEs consumed; beyond the tail is undefined). The kernel may then
+        // post more than cq_entries CQEs in one step, the later ones in the slots of the earlier: those were never
+        // readable. Only the last cq_entries positions are read, and where a CQE_MIXED ring's CQE boundaries are
+        // lost with the overwritten slots, none (CQ_TAIL_WITHIN_ENTRIES_OF_HEAD still bounds the tail).
+        boolean overwrote = false;
+        CqeRead read = new CqeRead.WellFormed(List.of(), after.exists() ? after.cqTail() : 0);
+        if (live && !resized) {
+            int from = before.cqTail();
+            overwrote = releasedCqHead - from > 0
+                    && Integer.compareUnsigned(after.cqTail() - from, after.cqEntries()) > 0;
+            if (!overwrote) {
+                read = CqeReader.read(after.slots(), after.cqShape(), from, after.cqTail());
+            } else if (!after.cqShape().mixed()) {
+                read = CqeReader.read(after.slots(), after.cqShape(), after.cqTail() - after.cqEntries(),
+                        after.cqTail());
             }
         }
-        this.owedBefore = owed;
-        if (live && !resized) {
-            this.published = CqeReader.read(after.slots(), after.cqShape(), before.cqTail(), after.cqTail());
-        } else {
-            this.published = new CqeRead.WellFormed(List.of(), after.exists() ? after.cqTail() : 0);
-        }
+        this.published = read;
+        this.overwroteUnread = overwrote;
     }
 
     private List<PendingSqe> consumedEntries() {
@@ -133,27 +160,86 @@ public final class StepCheck {
                     chain = null;
                 }
             }
-            history.requests.addAll(submitted);
+            for (Request r : submitted) {
+                history.add(r);
+            }
         }
         for (VisibleCqe cqe : published.cqes()) {
             if (cqe.isSkip()) {
                 continue;
             }
-            Request match = null;
-            for (Request r : history.requests) {
-                if (!r.posted && r.sqe.userData() == cqe.cqe().userData()) {
-                    match = r;
-                    break;
-                }
-            }
+            Request match = match(cqe);
             List<Request> overtaken = List.of();
             if (match != null) {
-                match.posted = true;
-                anyPosted = true;
-                overtaken = match.earlierMembers().stream().filter(m -> !m.posted && !m.maySkip).toList();
+                history.posted(match);
+                overtaken = overtaken(match);
             }
             matches.add(new Match(cqe, match, overtaken));
         }
+    }
+
+    /**
+     * The request a CQE answers: one not yet answered with the CQE's user_data. user_data is the application's own
+     * value, copied from the SQE (io_uring_enter(2)); nothing makes it unique, and the generator reuses values (a
+     * zeroed SQE is a NOP with user_data 0). Where several requests carry it, their CQEs can only be told apart by
+     * what the rules allow, so the CQE goes to the one it can answer without breaking a rule, in this order: a
+     * request with CQE_SKIP_SUCCESS only for a failure; one whose earlier chain members have all posted; one that
+     * must post rather than one that may stay silent; then the earliest submitted. Where none fits, the one that fits
+     * best takes it, so a reordering or a duplicate is still seen; with distinct user_data nothing changes.
+     */
+    private Request match(VisibleCqe cqe) {
+        Request best = null;
+        int bestRank = Integer.MAX_VALUE;
+        long userData = cqe.cqe().userData();
+        for (Request r : history.unanswered(userData)) {
+            int rank = rank(r, cqe);
+            if (rank < bestRank) {
+                best = r;
+                bestRank = rank;
+                if (rank == 0) {
+                    break;
+                }
+            }
+        }
+        return best;
+    }
+
+    /** The earlier members of {@code r}'s chain that must post and have not. */
+    private static List<Request> overtaken(Request r) {
+        List<Request> overtaken = List.of();
+        for (Request m : r.chain) {
+            if (m == r) {
+                break;
+            }
+            if (!m.posted && !m.maySkip) {
+                if (overtaken.isEmpty()) {
+                    overtaken = new ArrayList<>(2);
+                }
+                overtaken.add(m);
+            }
+        }
+        return overtaken;
+    }
+
+    /** How badly answering {@code r} with {@code cqe} would fit the rules: 0 fits, lower is better. */
+    private static int rank(Request r, VisibleCqe cqe) {
+        int rank = 0;
+        if ((r.sqe.flags() & IOSQE_CQE_SKIP_SUCCESS) != 0 && cqe.cqe().res() >= 0) {
+            rank |= 4;
+        }
+        for (Request m : r.chain) {
+            if (m == r) {
+                break;
+            }
+            if (!m.posted && !m.maySkip) {
+                rank |= 2;
+                break;
+            }
+        }
+        if (r.maySkip) {
+            rank |= 1;
+        }
+        return rank;
     }
 
     /** No overflowed CQE waits and no task work is pending: every completion due is in the ring. */

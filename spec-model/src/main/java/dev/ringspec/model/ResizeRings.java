@@ -6,6 +6,7 @@ import static dev.ringspec.seam.SharedMemory.writeOnce;
 import static dev.ringspec.uapi.Errno.EFAULT;
 import static dev.ringspec.uapi.Errno.EINVAL;
 import static dev.ringspec.uapi.Errno.EOVERFLOW;
+import static dev.ringspec.uapi.IoUring.IORING_CQE_F_32;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_CLAMP;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE32;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE_MIXED;
@@ -18,6 +19,7 @@ import static dev.ringspec.uapi.IoUring.IORING_SQ_TASKRUN;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import dev.ringspec.seam.RingParams;
+import dev.ringspec.uapi.IoUringCqe;
 import dev.ringspec.uapi.IoUringParams;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -104,6 +106,15 @@ final class ResizeRings {
             arena.close();
             return -EOVERFLOW;
         }
+        // io_register_resize_rings, by intent: a 32-byte CQE never wraps the ring (uapi io_uring.h: the skip CQE
+        // exists so that it need not), so a pending one that would start in the new ring's last slot cannot be
+        // kept at its position: the pending CQEs do not fit -> -EOVERFLOW, ring untouched. Linux 6.18 to 7.3-rc7
+        // copy it slot by slot across the end of the new ring: catalogue entry resize-wraps-a-32-byte-cqe.
+        if (r.has(IORING_SETUP_CQE_MIXED) && bigCqeWouldWrap(before, cqHead, cqTail, newCq)) {
+            rules.fire(Rules.RESIZE_PENDING_DO_NOT_FIT, 0);
+            arena.close();
+            return -EOVERFLOW;
+        }
         MemorySegment rings = regions[0];
         MemorySegment sqes = regions[1];
         IoUringSetup.initHeader(profile.ringLayout(), rings, newSq, newCq);
@@ -138,6 +149,23 @@ final class ResizeRings {
         before.arena().close();
         rules.fire(Rules.RESIZE_RINGS, newCq);
         return 0;
+    }
+
+    /** Whether a pending 32-byte CQE of a CQE_MIXED ring would start in the last slot of a ring of {@code newCq}. */
+    private boolean bigCqeWouldWrap(Regions before, int cqHead, int cqTail, int newCq) {
+        int oldMask = before.cqEntries() - 1;
+        for (int i = cqHead; i != cqTail; i++) {
+            int flags = readOnce(before.rings(), profile.ringLayout().cqes() + (long) (i & oldMask) * 16
+                    + IoUringCqe.FLAGS_OFFSET);
+            // a 32-byte CQE never starts in the old ring's last slot; one that claims to is read as 16 bytes
+            if ((flags & IORING_CQE_F_32) != 0 && (i & oldMask) != oldMask && i + 1 != cqTail) {
+                if ((i & (newCq - 1)) == newCq - 1) {
+                    return true;
+                }
+                i++;
+            }
+        }
+        return false;
     }
 
     /**

@@ -6,7 +6,9 @@ import static dev.ringspec.uapi.IoUring.IORING_REGISTER_PROBE;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_RESIZE_RINGS;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE32;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE_MIXED;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IORING_SQ_CQ_OVERFLOW;
+import static dev.ringspec.uapi.IoUring.IORING_SQ_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IOSQE_CQE_SKIP_SUCCESS;
 import static dev.ringspec.uapi.IoUring.IOSQE_IO_LINK;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -263,11 +265,16 @@ class InvariantsCatchBadRingsTest {
         assertBroken(RingInvariant.SKIP_SUCCESS_POSTS_ONLY_FAILURES);
     }
 
+    /** A chain {head -> successor} whose successor's CQE comes first. */
+    private void successorCompletesFirst(long head, long successor) {
+        RingObservation.Builder b = publish(4, 8, 0, nop(0, head, IOSQE_IO_LINK), nop(1, successor, 0));
+        step(enter(2), b.result(2).sq(2, 2).pendingSqes(List.of()).slot(0, cqe(successor, 0)).slot(1, cqe(head, 0))
+                .cq(0, 2).build());
+    }
+
     @Test
     void linkSuccessorCompletingFirstBreaksChainOrder() {
-        RingObservation.Builder b = publish(4, 8, 0, nop(0, 1, IOSQE_IO_LINK), nop(1, 2, 0));
-        step(enter(2), b.result(2).sq(2, 2).pendingSqes(List.of()).slot(0, cqe(2, 0)).slot(1, cqe(1, 0)).cq(0, 2)
-                .build());
+        successorCompletesFirst(1, 2);
         assertBroken(RingInvariant.CHAIN_COMPLETES_IN_ORDER);
     }
 
@@ -320,6 +327,117 @@ class InvariantsCatchBadRingsTest {
     void failedRegisterThatChangesTheRingBreaksFailedRegister() {
         RingObservation.Builder b = publish(4, 8, 0);
         step(new RingStep.Register(IORING_REGISTER_PROBE), b.result(-22).sqFlags(IORING_SQ_CQ_OVERFLOW).build());
+        assertBroken(RingInvariant.FAILED_REGISTER_LEAVES_RING);
+    }
+
+    // ---- premises narrowed after a 100,000-run check (each: still broken by a bad ring, kept by the legitimate one)
+
+    @Test
+    void loneRequestsCqeWithTheUserDataOfAWaitingChainMemberBreaksNoChainOrder() {
+        // seed 2980: a chain {ud 5 -> ud 6 -> ud 0} and a lone ud 0; the head and the lone one complete inline, the
+        // chain's successors in task work: the CQE with ud 0 is the lone request's
+        RingObservation.Builder b = publish(4, 8, 0, nop(0, 5, IOSQE_IO_LINK), nop(1, 6, IOSQE_IO_LINK), nop(2, 0, 0),
+                nop(3, 0, 0));
+        step(enter(4), b.result(4).sq(4, 4).pendingSqes(List.of()).slot(0, cqe(5, 0)).slot(1, cqe(0, 0)).cq(0, 2)
+                .sqFlags(IORING_SQ_TASKRUN).build());
+        assertThat(violations).isEmpty();
+    }
+
+    @Test
+    void chainMemberCompletingBeforeItsHeadBreaksChainOrderEvenWithSharedUserData() {
+        successorCompletesFirst(5, 0);
+        assertBroken(RingInvariant.CHAIN_COMPLETES_IN_ORDER);
+    }
+
+    @Test
+    void twoChainsSharingUserDataEachInOrderBreakNoChainOrder() {
+        // seed 60356: chain A {1 -> 1 -> 1 -> 0} with its head posted, then chain B {1 -> 0}: B's head posts inline
+        // and its successor from task work, while A waits; which ud 1 and ud 0 request each CQE answers is a guess
+        RingObservation.Builder b = publish(8, 8, 0, nop(0, 1, IOSQE_IO_LINK), nop(1, 1, IOSQE_IO_LINK),
+                nop(2, 1, IOSQE_IO_LINK), nop(3, 0, 0));
+        step(enter(4), b.result(4).sq(4, 4).pendingSqes(List.of()).slot(0, cqe(1, 0)).cq(0, 1)
+                .sqFlags(IORING_SQ_TASKRUN).build());
+        step(APP_SQ_TAIL, b.result(0).sq(4, 6).pendingSqes(List.of(nop(4, 1, IOSQE_IO_LINK), nop(5, 0, 0))).build());
+        step(enter(2), b.result(2).sq(6, 6).pendingSqes(List.of()).slot(1, cqe(1, 0)).slot(2, cqe(0, 0)).cq(0, 3)
+                .build());
+        assertThat(violations).isEmpty();
+        assertThat(checker.counts().get(RingInvariant.CHAIN_COMPLETES_IN_ORDER).checks()).isPositive();
+    }
+
+    @Test
+    void failedSkipSuccessHeadSilencingItsChainLosesNoCompletionWithSharedUserData() {
+        RingObservation.Builder b = publish(4, 8, 0, nop(0, 7, IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS), nop(1, 0, 0),
+                nop(2, 0, 0));
+        step(enter(3), b.result(3).sq(3, 3).pendingSqes(List.of()).slot(0, cqe(7, -22)).slot(1, cqe(0, 0)).cq(0, 2)
+                .build());
+        assertThat(violations).isEmpty();
+        assertThat(checker.counts().get(RingInvariant.NO_COMPLETION_LOST).checks()).isPositive();
+    }
+
+    @Test
+    void mustPostRequestWithoutCqeIsLostEvenBesideASilencedOneWithItsUserData() {
+        RingObservation.Builder b = publish(4, 8, 0, nop(0, 7, IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS), nop(1, 0, 0),
+                nop(2, 0, 0));
+        step(enter(3), b.result(3).sq(3, 3).pendingSqes(List.of()).slot(0, cqe(7, -22)).cq(0, 1).build());
+        assertBroken(RingInvariant.NO_COMPLETION_LOST);
+    }
+
+    /**
+     * Four NOPs on a 4-entry CQ: one posted, three on the overflow list; the application moves cq.head to
+     * {@code head}; two more NOPs, and the enter posts positions 1 to 5, the last in the slot of position 1.
+     */
+    private void fiveCqesInOneStepAfterTheHeadMovedTo(int head) {
+        RingObservation.Builder b = publish(4, 4, 0, nop(0, 1, 0), nop(1, 2, 0), nop(2, 3, 0), nop(3, 4, 0));
+        step(enter(4), b.result(4).sq(4, 4).pendingSqes(List.of()).slot(0, cqe(1, 0)).cq(0, 1)
+                .sqFlags(IORING_SQ_CQ_OVERFLOW).build());
+        step(APP_SQ_TAIL, b.result(0).sq(4, 6).pendingSqes(List.of(nop(4, 5, 0), nop(5, 6, 0))).build());
+        step(APP_CQ_HEAD, b.cq(head, 1).build());
+        step(enter(2), b.result(2).sq(6, 6).pendingSqes(List.of()).slot(1, cqe(6, 0)).slot(2, cqe(3, 0))
+                .slot(3, cqe(4, 0)).slot(0, cqe(5, 0)).cq(head, 6).sqFlags(0).build());
+    }
+
+    @Test
+    void cqesPostedTwiceInSlotsReleasedPastTheTailBreakNoWellFormedness() {
+        // seed 55957 (6.18) and seed 9 (7.2): the application released slots 1 and 2 before the kernel posted there
+        fiveCqesInOneStepAfterTheHeadMovedTo(3);
+        assertThat(violations).isEmpty();
+        assertThat(checker.counts().get(RingInvariant.NEW_CQES_WELL_FORMED).checks()).isEqualTo(2);
+    }
+
+    @Test
+    void cqesPostedTwiceInSlotsNotReleasedBreakWellFormednessAndTheDistance() {
+        fiveCqesInOneStepAfterTheHeadMovedTo(1);
+        assertBroken(RingInvariant.NEW_CQES_WELL_FORMED);
+        assertBroken(RingInvariant.CQ_TAIL_WITHIN_ENTRIES_OF_HEAD);
+    }
+
+    /**
+     * Seed 87 on 6.1: a chain {ud 1 -> ud 2} on a DEFER_TASKRUN ring, the head posted, the successor in task work;
+     * then a register fails and posts the successor's CQE (Linux 6.1 runs the task work before the opcode).
+     */
+    private RingObservation.Builder failedRegisterAfterAChainHead() {
+        RingObservation.Builder b = publish(4, 8, IORING_SETUP_DEFER_TASKRUN, nop(0, 1, IOSQE_IO_LINK), nop(1, 2, 0));
+        step(enter(2), b.result(2).sq(2, 2).pendingSqes(List.of()).slot(0, cqe(1, 0)).cq(0, 1).build());
+        return b.result(-22).slot(1, cqe(2, 0)).cq(0, 2);
+    }
+
+    @Test
+    void failedRegisterRunningPendingTaskWorkBreaksNoFailedRegister() {
+        step(new RingStep.Register(IORING_REGISTER_PROBE), failedRegisterAfterAChainHead().build());
+        assertThat(violations).isEmpty();
+    }
+
+    @Test
+    void failedRegisterChangingMoreThanTaskWorkCanBreaksFailedRegister() {
+        step(new RingStep.Register(IORING_REGISTER_PROBE), failedRegisterAfterAChainHead().sqDropped(1).build());
+        assertBroken(RingInvariant.FAILED_REGISTER_LEAVES_RING);
+    }
+
+    @Test
+    void failedRegisterPostingWithNothingPendingBreaksFailedRegister() {
+        RingObservation.Builder b = publish(4, 8, 0, nop(0, 1, 0));
+        step(enter(1), b.result(1).sq(1, 1).pendingSqes(List.of()).slot(0, cqe(1, 0)).cq(0, 1).build());
+        step(new RingStep.Register(IORING_REGISTER_PROBE), b.result(-22).slot(1, cqe(1, 0)).cq(0, 2).build());
         assertBroken(RingInvariant.FAILED_REGISTER_LEAVES_RING);
     }
 
