@@ -35,9 +35,9 @@ final class Drain {
         return drainActive;
     }
 
-    /** Whether io_init_req must take its slow block for the drain. */
+    /** Whether io_init_req must take its slow block for the drain ({@code |}: one test on its hot path). */
     boolean slowPath() {
-        return drainActive || drainNext;
+        return drainActive | drainNext;
     }
 
     boolean disabled() {

@@ -39,14 +39,13 @@ final class InitReq {
 
     // SQEs sit at fixed offsets in page-aligned regions; the unaligned layout spares the JIT an alignment check.
     private static final ValueLayout.OfLong LONG = JAVA_LONG_UNALIGNED;
-    /** The 8-byte words of an SQE's first 64 bytes, and where its fields sit among them (little-endian). */
-    private static final int SQE_WORDS = 8;
-    private static final int OFF_WORD = (int) (IoUringSqe.OFF_OFFSET / Long.BYTES);
-    private static final int ADDR_WORD = (int) (IoUringSqe.ADDR_OFFSET / Long.BYTES);
-    private static final int LEN_WORD = (int) (IoUringSqe.LEN_OFFSET / Long.BYTES);
-    private static final int USER_DATA_WORD = (int) (IoUringSqe.USER_DATA_OFFSET / Long.BYTES);
+    /** Where the SQE's 8-byte words sit (little-endian): {@code len} shares its word with the opcode's flags. */
+    private static final long OFF_OFFSET = IoUringSqe.OFF_OFFSET;
+    private static final long ADDR_OFFSET = IoUringSqe.ADDR_OFFSET;
+    private static final long LEN_OFFSET = IoUringSqe.LEN_OFFSET;
+    private static final long USER_DATA_OFFSET = IoUringSqe.USER_DATA_OFFSET;
     /** buf_index in bits 0-15, personality in bits 16-31. */
-    private static final int BUF_INDEX_WORD = (int) (IoUringSqe.BUF_INDEX_OFFSET / Long.BYTES);
+    private static final long BUF_INDEX_OFFSET = IoUringSqe.BUF_INDEX_OFFSET;
 
     private final KernelProfile profile;
     private final int flags;
@@ -58,7 +57,6 @@ final class InitReq {
     private final IssueContext ctx;
     private final boolean mWrongErrnoInvalidOpcode;
     private final boolean mDrainNotRefusedAfterSkip;
-    private final long[] sqeWords = new long[SQE_WORDS];
     private MemorySegment sqes;
     private int sqeShift;
 
@@ -83,18 +81,20 @@ final class InitReq {
 
     /**
      * {@code io_init_req}: the checks in the kernel's order; 0 or the request's {@code -errno}. Rare checks live in
-     * small methods of their own, so this one stays small enough for the JIT to inline into the submit loop.
+     * small methods of their own, so this one stays small enough for the JIT to inline into the submit loop (the
+     * model's NOP rate depends on it: {@code benchmarks/compare-model.sh}).
      */
     int initReq(Req req, int sqeIndex) {
-        // The SQE's first 64 bytes in one copy (one bounds and liveness check instead of one per field); each field
-        // is still read once, as the kernel's READ_ONCEs do.
-        long[] w = sqeWords;
-        MemorySegment.copy(sqes, LONG, (long) sqeIndex << sqeShift, w, 0, SQE_WORDS);
-        // The first word: opcode (byte 0), flags (byte 1), ioprio (bytes 2-3), fd (bytes 4-7).
-        long word0 = w[0];
-        int opcode = (int) word0 & 0xff;
-        int sqeFlags = (int) (word0 >>> 8) & 0xff;
-        req.init(opcode, sqeFlags, w[USER_DATA_WORD]);
+        // The SQE's generic words, each read once as the kernel's READ_ONCEs read each field once, straight into the
+        // request: not through a copy into an array (a bulk copy goes through a stub whose wide stores stall the
+        // loads that follow), and before any check, so the checks below hold nothing but the request (two calls:
+        // fewer words held at once while each read is bounds-checked).
+        MemorySegment s = sqes;
+        long at = (long) sqeIndex << sqeShift;
+        req.init(s.get(LONG, at), s.get(LONG, at + USER_DATA_OFFSET));
+        req.initFields(s.get(LONG, at + OFF_OFFSET), s.get(LONG, at + ADDR_OFFSET), s.get(LONG, at + LEN_OFFSET),
+                s.get(LONG, at + BUF_INDEX_OFFSET));
+        int opcode = req.opcode();
         // io_init_req: opcode >= IORING_OP_LAST -> -EINVAL (req->opcode reset to 0); the table has IORING_OP_LAST
         // entries, so this check is also the index's
         OpDef[] table = defs;
@@ -103,6 +103,31 @@ final class InitReq {
         }
         OpDef def = table[opcode];
         req.def(def);
+        // io_init_req: the rare cases first tested together (as the kernel tests restricted || drain_active ||
+        // drain_next under one unlikely()), then each in the kernel's order: a 128-byte opcode, SQE flags beyond the
+        // common ones, restrictions, drain. Each test on the hot path is one more deoptimisation exit in the
+        // compiled submit loop; few of them keep it small enough for the JIT to inline whole.
+        int ret;
+        if (((def.flags() & OpDef.SQE128 | req.flags() & ~SQE_COMMON_FLAGS) != 0
+                || restrictions.enforcedOnSqes() | drain.slowPath())
+                && (ret = initRare(req, def, sqeIndex)) != 0) {
+            return ret;
+        }
+        if (!def.modelled()) {
+            throw notModelled(opcode);
+        }
+        // io_init_req: ioprio, iopoll and personality tested together (each is rare), then each in the kernel's order
+        if ((req.ioprio() | req.personality() | flags & IORING_SETUP_IOPOLL) != 0
+                && (ret = initPrioPollPersonality(req, def)) != 0) {
+            return ret;
+        }
+        // io_init_req: def->prep
+        return def.prep().prep(req, ctx);
+    }
+
+    /** {@code io_init_req}'s rare checks, in the kernel's order; 0 or the request's {@code -errno}. */
+    private int initRare(Req req, OpDef def, int sqeIndex) {
+        int sqeFlags = req.flags();
         int ret;
         // io_init_req (6.19+): a 128-byte opcode on a ring without SQE128 needs SQE_MIXED, both halves within
         // to_submit and not the last physical slot; it then takes two ring positions
@@ -112,22 +137,11 @@ final class InitReq {
         if ((sqeFlags & ~SQE_COMMON_FLAGS) != 0 && (ret = initUncommonFlags(req, def, sqeFlags)) != 0) {
             return ret;
         }
-        if ((restrictions.enforcedOnSqes() || drain.slowPath())
-                && (ret = initRestrictedOrDraining(req, opcode, sqeFlags)) != 0) {
-            return ret;
+        // read after the flags: IOSQE_IO_DRAIN has just started a drain
+        if (restrictions.enforcedOnSqes() || drain.slowPath()) {
+            return initRestrictedOrDraining(req, req.opcode(), sqeFlags);
         }
-        if (!def.modelled()) {
-            throw notModelled(opcode);
-        }
-        long bufWord = w[BUF_INDEX_WORD];
-        int ioprio = (short) (word0 >>> 16);
-        if ((ioprio != 0 || (flags & IORING_SETUP_IOPOLL) != 0 || (short) (bufWord >>> 16) != 0)
-                && (ret = initPrioPollPersonality(req, def, ioprio, bufWord)) != 0) {
-            return ret;
-        }
-        req.initFields(word0, w[OFF_WORD], w[ADDR_WORD], w[LEN_WORD], bufWord);
-        // io_init_req: def->prep
-        return def.prep().prep(req, ctx);
+        return 0;
     }
 
     private int unknownOpcode(Req req, int opcode) {
@@ -157,9 +171,9 @@ final class InitReq {
     }
 
     /** {@code io_init_req}, after the opcode is known: ioprio, iopoll, personality, in that order. */
-    private int initPrioPollPersonality(Req req, OpDef def, int ioprio, long bufWord) {
+    private int initPrioPollPersonality(Req req, OpDef def) {
         // io_init_req: ioprio on an opcode without ioprio support -> -EINVAL
-        if (ioprio != 0 && !def.has(OpDef.IOPRIO)) {
+        if (req.ioprio() != 0 && !def.has(OpDef.IOPRIO)) {
             rules.fire(Rules.INIT_REQ_IOPRIO, req.userData());
             return -EINVAL;
         }
@@ -169,7 +183,7 @@ final class InitReq {
             return -EINVAL;
         }
         // io_init_req: an unknown personality (bytes 42-43) -> -EINVAL (the model registers none)
-        if ((short) (bufWord >>> 16) != 0) {
+        if (req.personality() != 0) {
             rules.fire(Rules.INIT_REQ_PERSONALITY, req.userData());
             return -EINVAL;
         }

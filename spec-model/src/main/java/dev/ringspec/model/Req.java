@@ -48,19 +48,19 @@ public final class Req {
     Req() {
     }
 
-    /** io_init_req's reads of the SQE's generic fields. */
-    void init(int opcode, int sqeFlags, long userData) {
-        this.opcode = opcode;
-        this.flags = sqeFlags;
-        this.userData = userData;
+    /** io_init_req's first reads: the SQE's first word (opcode, flags, ioprio, fd; little-endian) and user_data. */
+    void init(long sqeWord0, long sqeUserData) {
+        this.opcode = (int) sqeWord0 & 0xff;
+        this.flags = (int) (sqeWord0 >>> 8) & 0xff;
+        this.word0 = sqeWord0;
+        this.userData = sqeUserData;
     }
 
     /**
-     * The generic fields from the SQE's little-endian words: {@code word0} (opcode, flags, ioprio, fd),
-     * {@code off}, {@code addr}, {@code lenWord} (len, op_flags) and {@code bufWord} (buf_index, personality).
+     * The rest of the generic fields as the SQE's little-endian words: {@code off}, {@code addr}, {@code lenWord}
+     * (len, op_flags) and {@code bufWord} (buf_index, personality).
      */
-    void initFields(long sqeWord0, long sqeOff, long sqeAddr, long sqeLenWord, long sqeBufWord) {
-        this.word0 = sqeWord0;
+    void initFields(long sqeOff, long sqeAddr, long sqeLenWord, long sqeBufWord) {
         this.off = sqeOff;
         this.addr = sqeAddr;
         this.lenWord = sqeLenWord;

@@ -23,7 +23,8 @@ final class SqRing {
     private final int flags;
     private final RingLayout layout;
     private final RuleSink rules;
-    private final boolean mSqArrayIgnored;
+    /** Whether io_get_sqe goes through the SQ array: not on a NO_SQARRAY ring, nor with the SQ_ARRAY_IGNORED mutant. */
+    private final boolean sqArrayUsed;
 
     private MemorySegment rings;
     private int sqEntries;
@@ -37,7 +38,7 @@ final class SqRing {
         this.layout = layout;
         this.flags = flags;
         this.rules = rules;
-        this.mSqArrayIgnored = mutants.contains(Mutant.SQ_ARRAY_IGNORED);
+        this.sqArrayUsed = (flags & IORING_SETUP_NO_SQARRAY) == 0 && !mutants.contains(Mutant.SQ_ARRAY_IGNORED);
     }
 
     void remap(Regions regions) {
@@ -75,7 +76,7 @@ final class SqRing {
     int getSqe() {
         int position = cachedSqHead++ & (sqEntries - 1);
         int index = position;
-        if ((flags & IORING_SETUP_NO_SQARRAY) == 0 && !mSqArrayIgnored) {
+        if (sqArrayUsed) {
             // io_get_sqe: the SQ array gives the SQE index of this position
             rules.fire(Rules.GET_SQE_ARRAY, position);
             index = readOnce(rings, sqArray + (long) position * Integer.BYTES);
