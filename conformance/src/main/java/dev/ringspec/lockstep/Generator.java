@@ -17,6 +17,7 @@ import static dev.ringspec.uapi.IoUring.IORING_SETUP_NO_SQARRAY;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_R_DISABLED;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQE128;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQ_REWIND;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SUBMIT_ALL;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_TASKRUN_FLAG;
 import static dev.ringspec.uapi.IoUring.IORING_SQ_CQ_OVERFLOW;
@@ -57,6 +58,8 @@ final class Generator {
     private final ArrayDeque<Step> queue = new ArrayDeque<>();
     private long nextUserData;
     private boolean enabled;
+    /** The steps of SQE_MIXED and SQ_REWIND rings, where the backends have them. */
+    private final NewerLayoutSteps newer = new NewerLayoutSteps(this);
 
     Generator(long seed) {
         this.seed = seed;
@@ -70,17 +73,23 @@ final class Generator {
     }
 
     Step next(LockstepRunner r) {
+        newer.features(r.newerLayouts());
         if (queue.isEmpty()) {
             plan(r);
         }
         return queue.poll();
     }
 
-    private int pick(int bound) {
+    /** Queues {@code step} after the ones planned. */
+    void add(Step step) {
+        queue.add(step);
+    }
+
+    int pick(int bound) {
         return random.nextInt(bound);
     }
 
-    private boolean chance(int percent) {
+    boolean chance(int percent) {
         return random.nextInt(100) < percent;
     }
 
@@ -98,6 +107,10 @@ final class Generator {
         if ((flags & IORING_SETUP_R_DISABLED) != 0 && !enabled && chance(60)) {
             enabled = true;
             queue.add(chance(25) ? new Step.OnOtherThread(new Step.EnableRings()) : new Step.EnableRings());
+            return;
+        }
+        if ((flags & IORING_SETUP_SQ_REWIND) != 0) {
+            newer.rewound(r);
             return;
         }
         int[] weights = {
@@ -118,6 +131,7 @@ final class Generator {
             1, // 14 a new ring
             1, // 15 PROBE
             (flags & IORING_SETUP_DEFER_TASKRUN) != 0 ? 2 : 0, // 16 more task work than one local run takes
+            newer.mixedWeight(flags), // 17 64- and 128-byte SQEs side by side
         };
         int total = 0;
         for (int w : weights) {
@@ -158,15 +172,17 @@ final class Generator {
             case 13 -> fuzz(r);
             case 15 -> queue.add(new Step.Probe(PROBE_NR_ARGS[pick(PROBE_NR_ARGS.length)]));
             case 16 -> taskWorkFlood(r);
+            case 17 -> newer.mixedSqes(r);
             default -> queue.add(setup());
         }
     }
 
-    private Step.Setup setup() {
+    Step.Setup setup() {
         int flags = VARIANTS[pick(VARIANTS.length)];
         if (chance(25)) {
             flags |= VARIANTS[pick(VARIANTS.length)];
         }
+        flags = newer.layout(flags);
         int entries = chance(80) ? 1 << pick(4) : pick(20);
         int cq = 0;
         if (chance(50)) {
@@ -177,7 +193,7 @@ final class Generator {
         return new Step.Setup(entries, flags, cq);
     }
 
-    private Step.Resize resize() {
+    Step.Resize resize() {
         int flags = IORING_SETUP_CQSIZE | (chance(10) ? IORING_SETUP_CLAMP : 0);
         if (chance(10)) {
             flags = chance(50) ? 0 : IORING_SETUP_NO_SQARRAY;
@@ -186,12 +202,12 @@ final class Generator {
         return new Step.Resize(sq, sq << pick(3), flags);
     }
 
-    private long userData() {
+    long userData() {
         return nextUserData++;
     }
 
     /** A NOP of a random flavour: injected results, files, buffers, task work, 32-byte CQEs, skip, bad bits. */
-    private Step.WriteSqe nop(LockstepRunner r, int slot, int extraFlags) {
+    Step.WriteSqe nop(LockstepRunner r, int slot, int extraFlags) {
         int nopFlags = 0;
         int len = 0;
         int fd = 0;
@@ -255,7 +271,7 @@ final class Generator {
     }
 
     /** Writes NOPs at the next {@code count} tail positions (identity SQ array), publishes and enters. */
-    private void batch(LockstepRunner r, int count, boolean plain) {
+    void batch(LockstepRunner r, int count, boolean plain) {
         int tail = r.observation().sqTail();
         for (int i = 0; i < count; i++) {
             int position = tail + i;
@@ -273,7 +289,7 @@ final class Generator {
         return (int) Math.min(U32.distance(r.observation().sqTail(), r.observation().sqHead()), 4L * r.sqEntries() + 8);
     }
 
-    private void publishAndEnter(LockstepRunner r, int count) {
+    void publishAndEnter(LockstepRunner r, int count) {
         queue.add(new Step.PublishTail(count));
         int pending = pendingSq(r) + count;
         int visible = (int) Math.min(U32.distance(r.observation().cqTail(), r.observation().cqHead()), r.cqEntries());
@@ -411,7 +427,7 @@ final class Generator {
         publishAndEnter(r, 2);
     }
 
-    private void resources(LockstepRunner r) {
+    void resources(LockstepRunner r) {
         int count = 1 + pick(4);
         int pattern = random.nextInt();
         queue.add(switch (pick(6)) {

@@ -107,6 +107,10 @@ final class Side {
                 w.sqe().writeTo(sq, w.slot() & sqMask);
                 yield 0;
             }
+            case Step.WriteSqe128 w -> {
+                writeSqe128(w);
+                yield 0;
+            }
             case Step.WriteArray a -> {
                 if (sq.hasArray()) {
                     sq.writeOnceArray(a.position() & sqMask, a.value());
@@ -153,6 +157,17 @@ final class Side {
             case Step.Probe p -> probe(p);
             case Step.OnOtherThread o -> run(o.op());
         };
+    }
+
+    /**
+     * A 128-byte SQE: one slot of an SQE128 ring; on a ring of 64-byte slots two, the second (zeroes) cut off at the
+     * end of the SQE array, which ends there in every backend's mapping (see {@link Step.WriteSqe128}).
+     */
+    private void writeSqe128(Step.WriteSqe128 w) {
+        int index = w.slot() & sqMask;
+        int slotBytes = sq.sqeSizeBytes();
+        int bytes = slotBytes >= 128 || index + 1 < sqEntries ? 128 : slotBytes;
+        w.sqe().writeTo(sq.sqes(), sq.sqeOffset(index), bytes);
     }
 
     private int setup(Step.Setup op) {

@@ -66,7 +66,7 @@ public final class InvariantChecker {
         }
         StepCheck c = new StepCheck(index, previous, step, after, history);
         c.attribute();
-        if (c.kernelWroteHead && c.consumed == null) {
+        if (c.consumedSome && c.consumed == null) {
             history.requestsIncomplete = true;
         }
         for (RingInvariant invariant : INVARIANTS) {
