@@ -131,8 +131,9 @@ static int step_write_sqe(uint32_t slot, uint8_t opcode, uint8_t flags, uint16_t
     return 0;
 }
 
-/* A 128-byte SQE (NOP128 on an SQE_MIXED ring): on 64-byte slots its second half (zeroes) takes the next slot,
- * and in the last slot only the first half is written: the second would lie past the SQE array. */
+/* A 128-byte SQE (NOP128 on an SQE_MIXED ring): on 64-byte slots its second half takes the next slot, zero but
+ * for ~user_data where an SQE's user_data sits; in the last slot only the first half is written: the second would
+ * lie past the SQE array. */
 static int step_write_sqe128(uint32_t slot, uint8_t opcode, uint8_t flags, uint16_t ioprio, int32_t fd,
         uint64_t off, uint64_t addr, uint32_t len, uint32_t op_flags, uint64_t user_data, uint16_t buf_index,
         uint16_t personality) {
@@ -140,8 +141,12 @@ static int step_write_sqe128(uint32_t slot, uint8_t opcode, uint8_t flags, uint1
     uint32_t slot_size = (ring_flags & IORING_SETUP_SQE128) ? 128 : 64;
     uint32_t index = slot & sq_mask;
     uint32_t size = slot_size == 128 || index + 1 < p.sq_entries ? 128 : 64;
-    put_sqe(sqes + (size_t) index * slot_size, size, opcode, flags, ioprio, fd, off, addr, len, op_flags,
-            user_data, buf_index, personality);
+    unsigned char *s = sqes + (size_t) index * slot_size;
+    put_sqe(s, size, opcode, flags, ioprio, fd, off, addr, len, op_flags, user_data, buf_index, personality);
+    if (size == 128) {
+        uint64_t second = ~user_data;
+        memcpy(s + 64 + 32, &second, 8);
+    }
     return 0;
 }
 

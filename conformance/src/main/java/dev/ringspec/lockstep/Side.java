@@ -23,6 +23,7 @@ import dev.ringspec.seam.IoUringKernel.SetupResult;
 import dev.ringspec.seam.Ring;
 import dev.ringspec.seam.RingObservation;
 import dev.ringspec.seam.RingParams;
+import dev.ringspec.seam.Sqe;
 import dev.ringspec.seam.SqRingView;
 import dev.ringspec.seam.U32;
 import dev.ringspec.seam.UserMemory;
@@ -160,14 +161,20 @@ final class Side {
     }
 
     /**
-     * A 128-byte SQE: one slot of an SQE128 ring; on a ring of 64-byte slots two, the second (zeroes) cut off at the
-     * end of the SQE array, which ends there in every backend's mapping (see {@link Step.WriteSqe128}).
+     * A 128-byte SQE: one slot of an SQE128 ring; on a ring of 64-byte slots two, the second cut off at the end of
+     * the SQE array, which ends there in every backend's mapping (see {@link Step.WriteSqe128}).
      */
     private void writeSqe128(Step.WriteSqe128 w) {
         int index = w.slot() & sqMask;
         int slotBytes = sq.sqeSizeBytes();
         int bytes = slotBytes >= 128 || index + 1 < sqEntries ? 128 : slotBytes;
-        w.sqe().writeTo(sq.sqes(), sq.sqeOffset(index), bytes);
+        long offset = sq.sqeOffset(index);
+        w.sqe().writeTo(sq.sqes(), offset, bytes);
+        if (bytes == 128) {
+            // the second half read as an SQE of its own: its user_data field
+            Sqe.userData(sq.sqes(), offset + Step.WriteSqe128.SECOND_HALF_OFFSET,
+                    Step.WriteSqe128.secondHalfUserData(w.userData()));
+        }
     }
 
     private int setup(Step.Setup op) {

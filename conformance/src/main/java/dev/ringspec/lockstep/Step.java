@@ -89,13 +89,22 @@ public sealed interface Step {
 
     /**
      * Writes a whole 128-byte SQE at SQE index {@code slot & (sqEntries - 1)}, as an application does for a 128-byte
-     * opcode (NOP128) on an {@code IORING_SETUP_SQE_MIXED} ring: the fields in the first 64 bytes, the second 64
-     * bytes zero, in the next slot. In the last slot the second half would lie past the SQE array, so only the first
-     * is written (the kernel refuses a 128-byte SQE there before it reads the rest: io_init_req, -EINVAL). On an
-     * {@code IORING_SETUP_SQE128} ring every slot is 128 bytes and this is {@link WriteSqe}.
+     * opcode (NOP128) on an {@code IORING_SETUP_SQE_MIXED} ring: the fields in the first 64 bytes, then 64 bytes
+     * (the next slot) that NOP128 never reads: zero but for bytes 32 to 39, where an SQE's user_data sits, which
+     * hold {@link #secondHalfUserData}, so a second half submitted as an SQE of its own is told apart in its CQE. In
+     * the last slot the second half would lie past the SQE array, so only the first is written (the kernel refuses a
+     * 128-byte SQE there before it reads the rest: io_init_req, -EINVAL). On an {@code IORING_SETUP_SQE128} ring
+     * every slot is 128 bytes.
      */
     record WriteSqe128(int slot, int opcode, int flags, int ioprio, int fd, long off, long addr, int len, int opFlags,
             long userData, int bufIndex, int personality) implements Step {
+        /** Where in the 128 bytes the second half begins. */
+        public static final long SECOND_HALF_OFFSET = 64;
+
+        /** The second half's user_data word: the SQE's user_data with every bit flipped. */
+        public static long secondHalfUserData(long userData) {
+            return ~userData;
+        }
 
         public WriteSqe128(int slot, SqeFields sqe) {
             this(slot, sqe.opcode(), sqe.flags(), sqe.ioprio(), sqe.fd(), sqe.off(), sqe.addr(), sqe.len(),
