@@ -1,12 +1,10 @@
 package dev.ringspec.lockstep;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.abort;
 
 import dev.ringspec.capabilities.CapabilityProbe;
 import dev.ringspec.capabilities.KernelCapabilities;
 import dev.ringspec.guest.GuestKernel;
-import dev.ringspec.guest.GuestUnavailableException;
 import dev.ringspec.seam.Backend;
 import dev.ringspec.seam.UserMemory;
 import java.util.Map;
@@ -30,11 +28,7 @@ class GuestKernelLockstepTest {
 
     @BeforeAll
     static void boot() throws Exception {
-        try {
-            guest = GuestKernel.boot(System.getProperty("ringspec.guest.kernel", "debian:7.2"));
-        } catch (GuestUnavailableException e) {
-            abort(e.getMessage());
-        }
+        guest = KernelTests.bootGuest();
         memory = new UserMemory();
     }
 

@@ -2,14 +2,12 @@ package dev.ringspec.lockstep;
 
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQ_REWIND;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.abort;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.ringspec.capabilities.CapabilityProbe;
 import dev.ringspec.capabilities.Feature;
 import dev.ringspec.capabilities.KernelCapabilities;
 import dev.ringspec.guest.GuestKernel;
-import dev.ringspec.guest.GuestUnavailableException;
 import dev.ringspec.guest.agent.AgentSession;
 import dev.ringspec.seam.Backend;
 import dev.ringspec.seam.UserMemory;
@@ -44,11 +42,7 @@ class NewerLayoutGuestTest {
 
     @BeforeAll
     static void boot() throws Exception {
-        try {
-            guest = GuestKernel.boot(System.getProperty("ringspec.guest.kernel", "debian:7.2"));
-        } catch (GuestUnavailableException e) {
-            abort(e.getMessage());
-        }
+        guest = KernelTests.bootGuest();
         memory = new UserMemory();
         caps = CapabilityProbe.probe(guest.backend(memory), memory);
     }
