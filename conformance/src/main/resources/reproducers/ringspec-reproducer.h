@@ -113,17 +113,43 @@ static int step_setup(uint32_t entries, uint32_t flags, uint32_t cq) {
     return 0;
 }
 
-static int step_write_sqe(uint32_t slot, uint8_t opcode, uint8_t flags, uint16_t ioprio, int32_t fd,
+/* Zeroes size bytes at s and writes the SQE's fields into the first 64. */
+static void put_sqe(unsigned char *s, uint32_t size, uint8_t opcode, uint8_t flags, uint16_t ioprio, int32_t fd,
         uint64_t off, uint64_t addr, uint32_t len, uint32_t op_flags, uint64_t user_data, uint16_t buf_index,
         uint16_t personality) {
-    if (ring_fd < 0) return -EBADF; /* no ring (setup failed on this kernel): nothing to touch */
-    uint32_t size = (ring_flags & IORING_SETUP_SQE128) ? 128 : 64;
-    unsigned char *s = sqes + (size_t) (slot & sq_mask) * size;
     memset(s, 0, size);
     s[0] = opcode; s[1] = flags;
     memcpy(s + 2, &ioprio, 2); memcpy(s + 4, &fd, 4); memcpy(s + 8, &off, 8); memcpy(s + 16, &addr, 8);
     memcpy(s + 24, &len, 4); memcpy(s + 28, &op_flags, 4); memcpy(s + 32, &user_data, 8);
     memcpy(s + 40, &buf_index, 2); memcpy(s + 42, &personality, 2);
+}
+
+static int step_write_sqe(uint32_t slot, uint8_t opcode, uint8_t flags, uint16_t ioprio, int32_t fd,
+        uint64_t off, uint64_t addr, uint32_t len, uint32_t op_flags, uint64_t user_data, uint16_t buf_index,
+        uint16_t personality) {
+    if (ring_fd < 0) return -EBADF; /* no ring (setup failed on this kernel): nothing to touch */
+    uint32_t size = (ring_flags & IORING_SETUP_SQE128) ? 128 : 64;
+    put_sqe(sqes + (size_t) (slot & sq_mask) * size, size, opcode, flags, ioprio, fd, off, addr, len, op_flags,
+            user_data, buf_index, personality);
+    return 0;
+}
+
+/* A 128-byte SQE (NOP128 on an SQE_MIXED ring): on 64-byte slots its second half takes the next slot, zero but
+ * for ~user_data where an SQE's user_data sits; in the last slot only the first half is written: the second would
+ * lie past the SQE array. */
+static int step_write_sqe128(uint32_t slot, uint8_t opcode, uint8_t flags, uint16_t ioprio, int32_t fd,
+        uint64_t off, uint64_t addr, uint32_t len, uint32_t op_flags, uint64_t user_data, uint16_t buf_index,
+        uint16_t personality) {
+    if (ring_fd < 0) return -EBADF; /* no ring (setup failed on this kernel): nothing to touch */
+    uint32_t slot_size = (ring_flags & IORING_SETUP_SQE128) ? 128 : 64;
+    uint32_t index = slot & sq_mask;
+    uint32_t size = slot_size == 128 || index + 1 < p.sq_entries ? 128 : 64;
+    unsigned char *s = sqes + (size_t) index * slot_size;
+    put_sqe(s, size, opcode, flags, ioprio, fd, off, addr, len, op_flags, user_data, buf_index, personality);
+    if (size == 128) {
+        uint64_t second = ~user_data;
+        memcpy(s + 64 + 32, &second, 8);
+    }
     return 0;
 }
 

@@ -2,7 +2,11 @@ package dev.ringspec.lockstep;
 
 import static dev.ringspec.uapi.IoUring.IORING_CQE_F_32;
 import static dev.ringspec.uapi.IoUring.IORING_CQE_F_SKIP;
+import static dev.ringspec.uapi.IoUring.IORING_OP_NOP128;
+import static dev.ringspec.uapi.IoUring.IORING_OP_URING_CMD128;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE32;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQE_MIXED;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQ_REWIND;
 import static dev.ringspec.uapi.IoUring.IORING_SQ_CQ_OVERFLOW;
 import static dev.ringspec.uapi.IoUring.IOSQE_CQE_SKIP_SUCCESS;
 import static dev.ringspec.uapi.IoUring.IOSQE_IO_HARDLINK;
@@ -61,7 +65,15 @@ public final class Coverage {
         TASK_RESTRICTIONS_REFUSED("task restrictions refused"),
         RINGS_UNDER_TASK_RESTRICTIONS("rings created under task restrictions", Rules.RING_INHERITS_TASK_RESTRICTIONS),
         TASKS_FORKED("tasks forked"),
-        FORKS_INHERITING_RESTRICTIONS("forks inheriting task restrictions", Rules.FORK_INHERITS_TASK_RESTRICTIONS);
+        FORKS_INHERITING_RESTRICTIONS("forks inheriting task restrictions", Rules.FORK_INHERITS_TASK_RESTRICTIONS),
+        SQE_MIXED_RINGS("SQE_MIXED rings set up"),
+        SQES_128_WRITTEN("128-byte sqes written"),
+        SQES_128_IN_LAST_SLOT("128-byte sqes written in the last slot"),
+        SQES_128_TWO_SLOTS("128-byte sqes taking two slots", Rules.INIT_REQ_SQE128_TWO_POSITIONS),
+        SQES_128_REFUSED("128-byte sqes refused (-EINVAL)", Rules.INIT_REQ_SQE128_NO_ROOM),
+        MIXED_SQE_ENTERS("enters taking 64- and 128-byte sqes"),
+        SQ_REWIND_RINGS("SQ_REWIND rings set up"),
+        REWINDS("rewound submissions (from sqe 0)");
 
         final String text;
         /** The model's rule whose firings this label counts, or null for a label read from the rings. */
@@ -153,6 +165,8 @@ public final class Coverage {
             case Step.Setup s -> {
                 if (result < 0) {
                     add(Label.SETUP_REFUSED);
+                } else {
+                    newerLayouts(runner.ringFlags);
                 }
                 return;
             }
@@ -220,11 +234,29 @@ public final class Coverage {
                 && U32.distance(after.sqTail(), after.sqHead()) > sqEntries) {
             add(Label.SQ_TAIL_FAR_AHEAD);
         }
+        if (effective instanceof Step.WriteSqe128 w) {
+            add(Label.SQES_128_WRITTEN);
+            if (runner.sq.sqeSizeBytes() == 64 && (w.slot() & (sqEntries - 1)) == sqEntries - 1) {
+                add(Label.SQES_128_IN_LAST_SLOT);
+            }
+        }
         if (effective instanceof Step.Enter e) {
             if (result < 0) {
                 add(Label.ENTER_ERRORS);
             }
+            if ((runner.ringFlags & IORING_SETUP_SQ_REWIND) != 0 && result > 0) {
+                add(Label.REWINDS);
+            }
             tagCompletions(runner, before, after);
+        }
+    }
+
+    private void newerLayouts(int ringFlags) {
+        if ((ringFlags & IORING_SETUP_SQE_MIXED) != 0) {
+            add(Label.SQE_MIXED_RINGS);
+        }
+        if ((ringFlags & IORING_SETUP_SQ_REWIND) != 0) {
+            add(Label.SQ_REWIND_RINGS);
         }
     }
 
@@ -244,19 +276,33 @@ public final class Coverage {
                 add(Label.BIG_CQES);
             }
         }
-        int consumed = (int) Math.min(U32.distance(after.sqHead(), before.sqHead()), runner.sqEntries);
+        // An SQ_REWIND ring never moves sq.head: an enter takes `result` SQEs from index 0 (io_submit_sqes).
+        boolean rewind = (runner.ringFlags & IORING_SETUP_SQ_REWIND) != 0;
+        int from = rewind ? 0 : before.sqHead();
+        int consumed = rewind ? Math.max(after.result(), 0)
+                : (int) Math.min(U32.distance(after.sqHead(), before.sqHead()), runner.sqEntries);
+        boolean mixed = (runner.ringFlags & IORING_SETUP_SQE_MIXED) != 0;
         int sqMask = runner.sqEntries - 1;
         int chainPosition = 0;
         boolean chainFailureSeen = false;
         boolean prevLinked = false;
+        boolean small = false;
+        boolean big = false;
         for (int i = 0; i < consumed; i++) {
-            int position = before.sqHead() + i;
+            int position = from + i;
             int sqeIndex = sq.hasArray() ? sq.readOnceArray(position & sqMask) : position & sqMask;
             if (Integer.compareUnsigned(sqeIndex, runner.sqEntries) >= 0) {
                 prevLinked = false;
                 continue;
             }
             long off = sq.sqeOffset(sqeIndex & sqMask);
+            int opcode = Byte.toUnsignedInt(sq.sqes().get(JAVA_BYTE, off + IoUringSqe.OPCODE_OFFSET));
+            if (mixed && is128(opcode) && sqeIndex < sqMask && i + 1 < consumed) {
+                i++; // io_init_req: the second half took the next position
+                big = true;
+            } else {
+                small = true;
+            }
             int flags = Byte.toUnsignedInt(sq.sqes().get(JAVA_BYTE, off + IoUringSqe.FLAGS_OFFSET));
             long userData = sq.sqes().get(JAVA_LONG, off + IoUringSqe.USER_DATA_OFFSET);
             int res = resultOf(posted, userData);
@@ -277,6 +323,14 @@ public final class Coverage {
             chainPosition++;
             prevLinked = linked;
         }
+        if (small && big) {
+            add(Label.MIXED_SQE_ENTERS);
+        }
+    }
+
+    /** The opcodes whose SQE is 128 bytes ({@code io_issue_defs[].is_128}, io_uring/opdef.c, 6.19+). */
+    private static boolean is128(int opcode) {
+        return opcode == IORING_OP_NOP128 || opcode == IORING_OP_URING_CMD128;
     }
 
     /** The res of the first posted CQE with this user_data, or {@code Integer.MIN_VALUE} if none was posted. */
@@ -293,7 +347,7 @@ public final class Coverage {
     public String table() {
         StringBuilder b = new StringBuilder();
         for (Label l : Label.values()) {
-            b.append(String.format("  %-32s %d%n", l.text, count(l)));
+            b.append(String.format("  %-40s %d%n", l.text, count(l)));
         }
         refusals.forEach((reason, n) -> b.append(String.format("  refused: %-50s %d%n", reason, n)));
         choices.forEach((taken, n) -> b.append(String.format("  choice taken: %-45s %d%n", taken, n)));

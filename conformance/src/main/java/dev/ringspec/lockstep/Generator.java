@@ -17,6 +17,7 @@ import static dev.ringspec.uapi.IoUring.IORING_SETUP_NO_SQARRAY;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_R_DISABLED;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQE128;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQ_REWIND;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SUBMIT_ALL;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_TASKRUN_FLAG;
 import static dev.ringspec.uapi.IoUring.IORING_SQ_CQ_OVERFLOW;
@@ -58,6 +59,8 @@ final class Generator {
     private final ArrayDeque<Step> queue = new ArrayDeque<>();
     private long nextUserData;
     private boolean enabled;
+    /** The steps of SQE_MIXED and SQ_REWIND rings, where the backends have them. */
+    private final NewerLayoutSteps newer = new NewerLayoutSteps(this);
 
     Generator(long seed) {
         this.seed = seed;
@@ -71,17 +74,23 @@ final class Generator {
     }
 
     Step next(LockstepRunner r) {
+        newer.features(r.newerLayouts());
         if (queue.isEmpty()) {
             plan(r);
         }
         return queue.poll();
     }
 
-    private int pick(int bound) {
+    /** Queues {@code step} after the ones planned. */
+    void add(Step step) {
+        queue.add(step);
+    }
+
+    int pick(int bound) {
         return random.nextInt(bound);
     }
 
-    private boolean chance(int percent) {
+    boolean chance(int percent) {
         return random.nextInt(100) < percent;
     }
 
@@ -105,6 +114,10 @@ final class Generator {
             queue.add(chance(25) ? new Step.OnOtherThread(new Step.EnableRings()) : new Step.EnableRings());
             return;
         }
+        if ((flags & IORING_SETUP_SQ_REWIND) != 0) {
+            newer.rewound(r);
+            return;
+        }
         int[] weights = {
             30, // 0 submit a batch of NOPs
             10, // 1 a link chain, failing at some position or not
@@ -124,6 +137,7 @@ final class Generator {
             1, // 15 PROBE
             (flags & IORING_SETUP_DEFER_TASKRUN) != 0 ? 2 : 0, // 16 more task work than one local run takes
             r.taskRestrictions() ? 3 : 0, // 17 the run's task: fork, no_new_privs, per-task restrictions
+            newer.mixedWeight(flags), // 18 64- and 128-byte SQEs side by side
         };
         int total = 0;
         for (int w : weights) {
@@ -165,15 +179,17 @@ final class Generator {
             case 15 -> queue.add(new Step.Probe(PROBE_NR_ARGS[pick(PROBE_NR_ARGS.length)]));
             case 16 -> taskWorkFlood(r);
             case 17 -> task();
+            case 18 -> newer.mixedSqes(r);
             default -> queue.add(setup());
         }
     }
 
-    private Step.Setup setup() {
+    Step.Setup setup() {
         int flags = VARIANTS[pick(VARIANTS.length)];
         if (chance(25)) {
             flags |= VARIANTS[pick(VARIANTS.length)];
         }
+        flags = newer.layout(flags);
         int entries = chance(80) ? 1 << pick(4) : pick(20);
         int cq = 0;
         if (chance(50)) {
@@ -184,7 +200,7 @@ final class Generator {
         return new Step.Setup(entries, flags, cq);
     }
 
-    private Step.Resize resize() {
+    Step.Resize resize() {
         int flags = IORING_SETUP_CQSIZE | (chance(10) ? IORING_SETUP_CLAMP : 0);
         if (chance(10)) {
             flags = chance(50) ? 0 : IORING_SETUP_NO_SQARRAY;
@@ -193,12 +209,12 @@ final class Generator {
         return new Step.Resize(sq, sq << pick(3), flags);
     }
 
-    private long userData() {
+    long userData() {
         return nextUserData++;
     }
 
     /** A NOP of a random flavour: injected results, files, buffers, task work, 32-byte CQEs, skip, bad bits. */
-    private Step.WriteSqe nop(LockstepRunner r, int slot, int extraFlags) {
+    Step.WriteSqe nop(LockstepRunner r, int slot, int extraFlags) {
         int nopFlags = 0;
         int len = 0;
         int fd = 0;
@@ -262,7 +278,7 @@ final class Generator {
     }
 
     /** Writes NOPs at the next {@code count} tail positions (identity SQ array), publishes and enters. */
-    private void batch(LockstepRunner r, int count, boolean plain) {
+    void batch(LockstepRunner r, int count, boolean plain) {
         int tail = r.observation().sqTail();
         for (int i = 0; i < count; i++) {
             int position = tail + i;
@@ -280,7 +296,7 @@ final class Generator {
         return (int) Math.min(U32.distance(r.observation().sqTail(), r.observation().sqHead()), 4L * r.sqEntries() + 8);
     }
 
-    private void publishAndEnter(LockstepRunner r, int count) {
+    void publishAndEnter(LockstepRunner r, int count) {
         queue.add(new Step.PublishTail(count));
         int pending = pendingSq(r) + count;
         int visible = (int) Math.min(U32.distance(r.observation().cqTail(), r.observation().cqHead()), r.cqEntries());
@@ -418,7 +434,7 @@ final class Generator {
         publishAndEnter(r, 2);
     }
 
-    private void resources(LockstepRunner r) {
+    void resources(LockstepRunner r) {
         int count = 1 + pick(4);
         int pattern = random.nextInt();
         queue.add(switch (pick(6)) {

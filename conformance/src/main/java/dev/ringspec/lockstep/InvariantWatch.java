@@ -94,6 +94,7 @@ public final class InvariantWatch {
         return switch (op) {
             case Step.Setup s -> new RingStep.Setup();
             case Step.WriteSqe w -> new RingStep.ApplicationWrite(RingStep.Field.SQES);
+            case Step.WriteSqe128 w -> new RingStep.ApplicationWrite(RingStep.Field.SQES);
             case Step.WriteArray a -> new RingStep.ApplicationWrite(RingStep.Field.SQ_ARRAY);
             case Step.PublishTail p -> new RingStep.ApplicationWrite(RingStep.Field.SQ_TAIL);
             case Step.Enter e -> new RingStep.Enter(e.toSubmit(), e.minComplete(), e.flags());

@@ -1,14 +1,22 @@
 package dev.ringspec.lockstep;
 
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_NO_SQARRAY;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQE_MIXED;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQ_REWIND;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import dev.ringspec.capabilities.Feature;
 import dev.ringspec.model.ModelIoUring;
 import dev.ringspec.nativerunner.Posix;
 import dev.ringspec.seam.Backend;
+import dev.ringspec.seam.IoUringKernel.SetupResult;
+import dev.ringspec.seam.Ring;
 import dev.ringspec.uapi.Errno;
+import dev.ringspec.uapi.IoUringParams;
 import dev.ringspec.uapi.IoUringProbe;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -66,6 +74,8 @@ public final class LockstepRunner implements AutoCloseable {
     private List<CarriedOver> carriedOver;
     private final InvariantWatch invariants = new InvariantWatch();
     private final boolean taskRestrictions;
+    /** The newer ring layouts the generator may use ({@link #newerLayouts()}). */
+    private final Set<Feature> newerLayouts;
 
     /** A runner that ends every run at its first difference. */
     public LockstepRunner(Backend referenceBackend, Backend subjectBackend) {
@@ -108,6 +118,7 @@ public final class LockstepRunner implements AutoCloseable {
         if (!(refereeSide.kernel instanceof ModelIoUring model)) {
             throw new IllegalStateException("the referee is the model, not " + refereeSide.name);
         }
+        this.newerLayouts = newerLayouts(refereeSide);
         model.withRuleListener(referee);
         if (refereeSide == reference) {
             model.withChooser(choices);
@@ -119,6 +130,33 @@ public final class LockstepRunner implements AutoCloseable {
         this.taskRestrictions = ownTasks && hasTasks()
                 && referenceBackend.capabilities().has(Feature.TASK_RESTRICTIONS)
                 && subjectBackend.capabilities().has(Feature.TASK_RESTRICTIONS);
+    }
+
+    /**
+     * The ring layouts of 6.19 and 7.0 the referee model takes at setup: SQE_MIXED, and SQ_REWIND (with the
+     * NO_SQARRAY it needs). Its profile is the one {@link dev.ringspec.model.KernelProfile#forCapabilities} chose
+     * from the checked kernel's capability probe (or this machine's), so capability discovery decides, not a
+     * version string. Tried before the referee hears rules, so the trials count nowhere.
+     */
+    private static Set<Feature> newerLayouts(Side referee) {
+        Set<Feature> out = EnumSet.noneOf(Feature.class);
+        if (acceptsSetup(referee, IORING_SETUP_SQE_MIXED)) {
+            out.add(Feature.SQE_MIXED);
+        }
+        if (acceptsSetup(referee, IORING_SETUP_SQ_REWIND | IORING_SETUP_NO_SQARRAY)) {
+            out.add(Feature.SQ_REWIND);
+        }
+        return Set.copyOf(out);
+    }
+
+    private static boolean acceptsSetup(Side side, int flags) {
+        side.params.fill((byte) 0);
+        side.params.set(JAVA_INT, IoUringParams.FLAGS_OFFSET, flags);
+        if (side.kernel.setup(4, side.params) instanceof SetupResult.Created(Ring ring)) {
+            side.kernel.close(ring);
+            return true;
+        }
+        return false;
     }
 
     public String referenceName() {
@@ -321,6 +359,11 @@ public final class LockstepRunner implements AutoCloseable {
      */
     boolean taskRestrictions() {
         return taskRestrictions;
+    }
+
+    /** {@link Feature#SQE_MIXED} and {@link Feature#SQ_REWIND}, where the backends have them. */
+    Set<Feature> newerLayouts() {
+        return newerLayouts;
     }
 
     // ---- one step ----

@@ -155,13 +155,25 @@ final class Shrinker {
         Map<Long, Long> map = new HashMap<>();
         List<Step> out = new ArrayList<>(steps.size());
         for (Step step : steps) {
-            if (step instanceof Step.WriteSqe w) {
-                out.add(StepForms.with(w, "userData", map.computeIfAbsent(w.userData(), k -> (long) map.size() + 1)));
+            // every step that writes an SQE has a userData component
+            RecordComponent userData = userDataOf(step);
+            if (userData != null) {
+                long was = (Long) StepForms.value(step, userData);
+                out.add(StepForms.with(step, "userData", map.computeIfAbsent(was, k -> (long) map.size() + 1)));
             } else {
                 out.add(step);
             }
         }
         return out;
+    }
+
+    private static RecordComponent userDataOf(Step step) {
+        for (RecordComponent c : StepForms.components(step)) {
+            if (c.getName().equals("userData") && c.getType() == long.class) {
+                return c;
+            }
+        }
+        return null;
     }
 
     /**

@@ -25,6 +25,7 @@ import dev.ringspec.seam.IoUringKernel.SetupResult;
 import dev.ringspec.seam.Ring;
 import dev.ringspec.seam.RingObservation;
 import dev.ringspec.seam.RingParams;
+import dev.ringspec.seam.Sqe;
 import dev.ringspec.seam.SqRingView;
 import dev.ringspec.seam.U32;
 import dev.ringspec.seam.UserMemory;
@@ -127,6 +128,10 @@ final class Side {
                 w.sqe().writeTo(sq, w.slot() & sqMask);
                 yield 0;
             }
+            case Step.WriteSqe128 w -> {
+                writeSqe128(w);
+                yield 0;
+            }
             case Step.WriteArray a -> {
                 if (sq.hasArray()) {
                     sq.writeOnceArray(a.position() & sqMask, a.value());
@@ -203,6 +208,23 @@ final class Side {
         if (taskChanged) {
             taskChanged = false;
             kernel.freshTask();
+        }
+    }
+
+    /**
+     * A 128-byte SQE: one slot of an SQE128 ring; on a ring of 64-byte slots two, the second cut off at the end of
+     * the SQE array, which ends there in every backend's mapping (see {@link Step.WriteSqe128}).
+     */
+    private void writeSqe128(Step.WriteSqe128 w) {
+        int index = w.slot() & sqMask;
+        int slotBytes = sq.sqeSizeBytes();
+        int bytes = slotBytes >= 128 || index + 1 < sqEntries ? 128 : slotBytes;
+        long offset = sq.sqeOffset(index);
+        w.sqe().writeTo(sq.sqes(), offset, bytes);
+        if (bytes == 128) {
+            // the second half read as an SQE of its own: its user_data field
+            Sqe.userData(sq.sqes(), offset + Step.WriteSqe128.SECOND_HALF_OFFSET,
+                    Step.WriteSqe128.secondHalfUserData(w.userData()));
         }
     }
 

@@ -18,6 +18,7 @@ import dev.ringspec.uapi.IoUring;
 @JsonSubTypes({
     @JsonSubTypes.Type(value = Step.Setup.class, name = "setup"),
     @JsonSubTypes.Type(value = Step.WriteSqe.class, name = "writeSqe"),
+    @JsonSubTypes.Type(value = Step.WriteSqe128.class, name = "writeSqe128"),
     @JsonSubTypes.Type(value = Step.WriteArray.class, name = "writeArray"),
     @JsonSubTypes.Type(value = Step.PublishTail.class, name = "publishTail"),
     @JsonSubTypes.Type(value = Step.Enter.class, name = "enter"),
@@ -84,35 +85,81 @@ public sealed interface Step {
 
         @Override
         public String describe() {
-            StringBuilder b = new StringBuilder("writeSqe(slot ").append(slot).append(": ");
-            b.append(opcode == IoUring.IORING_OP_NOP ? "NOP" : "opcode " + opcode);
-            if (flags != 0) {
-                b.append(", flags ").append(FlagNames.sqe(flags));
-            }
-            if (opFlags != 0) {
-                b.append(", nop_flags ").append(FlagNames.nop(opFlags));
-            }
-            if (len != 0) {
-                b.append(", len ").append(len);
-            }
-            if (ioprio != 0) {
-                b.append(", ioprio ").append(ioprio);
-            }
-            if (fd != 0) {
-                b.append(", fd ").append(fd);
-            }
-            if (off != 0 || addr != 0) {
-                b.append(", off 0x").append(Long.toHexString(off)).append(", addr 0x").append(Long.toHexString(addr));
-            }
-            if (bufIndex != 0) {
-                b.append(", buf_index ").append(bufIndex);
-            }
-            if (personality != 0) {
-                b.append(", personality ").append(personality);
-            }
-            return b.append(", ud ").append(userData).append(")").toString();
+            return describeSqe("writeSqe", slot, sqe());
         }
 
+    }
+
+    /**
+     * Writes a whole 128-byte SQE at SQE index {@code slot & (sqEntries - 1)}, as an application does for a 128-byte
+     * opcode (NOP128) on an {@code IORING_SETUP_SQE_MIXED} ring: the fields in the first 64 bytes, then 64 bytes
+     * (the next slot) that NOP128 never reads: zero but for bytes 32 to 39, where an SQE's user_data sits, which
+     * hold {@link #secondHalfUserData}, so a second half submitted as an SQE of its own is told apart in its CQE. In
+     * the last slot the second half would lie past the SQE array, so only the first is written (the kernel refuses a
+     * 128-byte SQE there before it reads the rest: io_init_req, -EINVAL). On an {@code IORING_SETUP_SQE128} ring
+     * every slot is 128 bytes.
+     */
+    record WriteSqe128(int slot, int opcode, int flags, int ioprio, int fd, long off, long addr, int len, int opFlags,
+            long userData, int bufIndex, int personality) implements Step {
+        /** Where in the 128 bytes the second half begins. */
+        public static final long SECOND_HALF_OFFSET = 64;
+
+        /** The second half's user_data word: the SQE's user_data with every bit flipped. */
+        public static long secondHalfUserData(long userData) {
+            return ~userData;
+        }
+
+        public WriteSqe128(int slot, SqeFields sqe) {
+            this(slot, sqe.opcode(), sqe.flags(), sqe.ioprio(), sqe.fd(), sqe.off(), sqe.addr(), sqe.len(),
+                    sqe.opFlags(), sqe.userData(), sqe.bufIndex(), sqe.personality());
+        }
+
+        /** The SQE this step writes (its first 64 bytes). */
+        public SqeFields sqe() {
+            return new SqeFields(opcode, flags, ioprio, fd, off, addr, len, opFlags, userData, bufIndex, personality);
+        }
+
+        @Override
+        public String describe() {
+            return describeSqe("writeSqe128", slot, sqe());
+        }
+
+    }
+
+    /** {@code kind(slot N: OPCODE, the fields that are not zero, ud U)}. */
+    private static String describeSqe(String kind, int slot, SqeFields sqe) {
+        StringBuilder b = new StringBuilder(kind).append("(slot ").append(slot).append(": ");
+        b.append(switch (sqe.opcode()) {
+            case IoUring.IORING_OP_NOP -> "NOP";
+            case IoUring.IORING_OP_NOP128 -> "NOP128";
+            default -> "opcode " + sqe.opcode();
+        });
+        if (sqe.flags() != 0) {
+            b.append(", flags ").append(FlagNames.sqe(sqe.flags()));
+        }
+        if (sqe.opFlags() != 0) {
+            b.append(", nop_flags ").append(FlagNames.nop(sqe.opFlags()));
+        }
+        if (sqe.len() != 0) {
+            b.append(", len ").append(sqe.len());
+        }
+        if (sqe.ioprio() != 0) {
+            b.append(", ioprio ").append(sqe.ioprio());
+        }
+        if (sqe.fd() != 0) {
+            b.append(", fd ").append(sqe.fd());
+        }
+        if (sqe.off() != 0 || sqe.addr() != 0) {
+            b.append(", off 0x").append(Long.toHexString(sqe.off())).append(", addr 0x")
+                    .append(Long.toHexString(sqe.addr()));
+        }
+        if (sqe.bufIndex() != 0) {
+            b.append(", buf_index ").append(sqe.bufIndex());
+        }
+        if (sqe.personality() != 0) {
+            b.append(", personality ").append(sqe.personality());
+        }
+        return b.append(", ud ").append(sqe.userData()).append(")").toString();
     }
 
     /** Writes SQ array entry {@code position & (sqEntries - 1)} (any value, valid index or not). */

@@ -36,6 +36,11 @@
  * kind is written once, with the trace formats {@link dev.ringspec.lockstep.TraceFormat} reads), and the
  * shrinker's simpler variants. Every catalogue entry ships its C reproducer in {@code reproducers/}.
  *
+ * <p>The ring layouts of 6.19 and 7.0 ({@link dev.ringspec.lockstep.NewerLayoutSteps}: SQE_MIXED with NOP128
+ * written by {@link dev.ringspec.lockstep.Step.WriteSqe128}, and SQ_REWIND, whose submissions are written from SQE 0
+ * and never publish a tail) are generated only where the referee model takes them at setup, so a kernel whose
+ * capabilities lack them never sees their steps, and the runs on it draw the same numbers as before.
+ *
  * <p>{@link dev.ringspec.lockstep.ReferenceBackends} names the sides (the one place the engine makes
  * {@link dev.ringspec.seam.Backend}s): the reference model, with the profile chosen from the kernel's capabilities,
  * the running kernel, and the referee model. Tests also run the kernel against itself (a harness self-test: it must

@@ -28,7 +28,7 @@ class GuestKernelLockstepTest {
 
     @BeforeAll
     static void boot() throws Exception {
-        guest = GuestTests.bootOrAbort();
+        guest = KernelTests.bootGuest();
         memory = new UserMemory();
     }
 

@@ -14,13 +14,14 @@ class ReplayAndShrinkUnitTest {
     void replayCaseSurvivesJsonWithEveryKindOfStep() {
         List<Step> steps = List.of(new Step.Setup(4, 0x40000, 8),
                 new Step.WriteSqe(3, 0, 0x44, 1, -1, 0xc0ffeeL, 0xf00dL, -5, 0x21, 99, 2, 1),
+                new Step.WriteSqe128(7, 63, 0x4, 0, 0, 0x1111L, 0x2222L, 0, 0x20, 100, 0, 0),
                 new Step.WriteArray(3, -1), new Step.PublishTail(20), new Step.Enter(8, 1, 1), new Step.ConsumeCqes(3), new Step.ConsumeCqes(2, true),
                 new Step.MoveCqHead(-2), new Step.RegisterFiles(3, false, 0b100110), new Step.UpdateFiles(1, 2, 5),
                 new Step.UnregisterFiles(), new Step.RegisterBuffers(2, 512), new Step.UnregisterBuffers(),
                 new Step.EnableRings(), new Step.Resize(8, 16, 8), new Step.OnOtherThread(new Step.Enter(0, 0, 1)));
         ReplayCase c = new ReplayCase(42, "ref", "sub", "6.18.44", "Enter:CqTail", 14, "3", "4", steps);
         String json = ReplayStore.toJson(c);
-        assertThat(json).contains("\"op\" : \"onOtherThread\"", "\"op\" : \"writeSqe\"");
+        assertThat(json).contains("\"op\" : \"onOtherThread\"", "\"op\" : \"writeSqe\"", "\"op\" : \"writeSqe128\"");
         assertThat(ReplayStore.fromJson(json)).isEqualTo(c);
         assertThat(c.fileName()).isEqualTo("Enter-CqTail-seed-42.json");
     }
@@ -48,6 +49,20 @@ class ReplayAndShrinkUnitTest {
                 Step.WriteSqe.nop(2, 0, 0, 0, 977));
         assertThat(Shrinker.renumberUserData(ops)).extracting(op -> ((Step.WriteSqe) op).userData())
                 .containsExactly(1L, 2L, 1L);
+    }
+
+    @Test
+    void a128ByteSqeIsRenumberedAndHasItsOwnCAndJavaForms() {
+        Step.WriteSqe128 big = new Step.WriteSqe128(3, 63, 0x4, 0, 0, 0x1111L, 0, 0, 0x20, 500, 0, 0);
+        List<Step> ops = List.of(Step.WriteSqe.nop(0, 0, 0, 0, 977), big, Step.WriteSqe.nop(2, 0, 0, 0, 500));
+        assertThat(Shrinker.renumberUserData(ops)).extracting(op -> StepForms.value(op,
+                StepForms.components(op)[9])).containsExactly(1L, 2L, 2L);
+        assertThat(StepForms.c(big)).isEqualTo(
+                "step_write_sqe128(3, 63, 0x4u, 0, 0, 0x1111ull, 0x0ull, 0, 0x20u, 0x1f4ull, 0, 0)");
+        assertThat(StepForms.java(big)).isEqualTo("new Step.WriteSqe128(3, 63, 0x4, 0, 0, 4369L, 0L, 0, 0x20, 500L, 0, 0)");
+        assertThat(CReproducer.runtime()).contains("static int step_write_sqe128(uint32_t slot, uint8_t opcode,");
+        assertThat(big.describe()).isEqualTo("writeSqe128(slot 3: NOP128, flags IO_LINK, nop_flags CQE32, off 0x1111,"
+                + " addr 0x0, ud 500)");
     }
 
     @Test

@@ -47,7 +47,7 @@ class TaskRestrictionsGuestTest {
 
     @BeforeAll
     static void boot() throws Exception {
-        guest = GuestTests.bootOrAbort();
+        guest = KernelTests.bootGuest();
         memory = new UserMemory();
         caps = CapabilityProbe.probe(guest.backend(memory), memory);
     }

@@ -23,10 +23,15 @@ import org.junit.jupiter.api.Tag;
 @Tag("kernel")
 class MixedSqeTest {
 
-    /** Writes a 64-byte NOP, or a 128-byte NOP128 over two slots, at physical SQE {@code index}. */
+    /**
+     * Writes a 64-byte NOP, or a 128-byte NOP128 over two slots, at physical SQE {@code index}. In the last slot a
+     * NOP128's second half would lie past the SQE array (past the mapping too, where sq_entries * 64 fills its pages),
+     * so only the first half is written: all the kernel reads before it refuses the SQE there.
+     */
     private static void put(ScenarioRing r, int index, int opcode, long userData, int sqeFlags) {
         long offset = r.sq().sqeOffset(index);
-        Sqe.clear(r.sqes(), offset, opcode == IORING_OP_NOP128 ? 128 : 64);
+        boolean whole = opcode == IORING_OP_NOP128 && index + 1 < r.sq().readOnceRingEntries();
+        Sqe.clear(r.sqes(), offset, whole ? 128 : 64);
         Sqe.prepNop(r.sqes(), offset, userData);
         Sqe.opcode(r.sqes(), offset, opcode);
         Sqe.flags(r.sqes(), offset, sqeFlags);

@@ -95,6 +95,14 @@ public final class CheckedRing implements AutoCloseable {
         record(new RingStep.ApplicationWrite(RingStep.Field.SQ_ARRAY), 0);
     }
 
+    /**
+     * Starts the next SQE at position 0 again without publishing anything (no step): an application of an
+     * {@code IORING_SETUP_SQ_REWIND} ring, whose kernel takes every submission from SQE 0 and ignores the tail.
+     */
+    public void rewind() {
+        written = 0;
+    }
+
     /** Publishes the SQEs written since the last publish (one step). */
     public void publish() {
         ring.sq().storeReleaseTail(ring.sq().readOnceTail() + written);

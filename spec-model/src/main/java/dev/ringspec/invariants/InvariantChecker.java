@@ -131,7 +131,7 @@ public final class InvariantChecker {
         }
         StepCheck c = new StepCheck(index, previous, step, after, history);
         c.attribute();
-        if (c.kernelWroteHead && c.consumed == null || c.overwroteUnread) {
+        if (c.consumedSome && c.consumed == null || c.overwroteUnread) {
             history.requestsIncomplete = true;
         }
         for (RingInvariant invariant : INVARIANTS) {

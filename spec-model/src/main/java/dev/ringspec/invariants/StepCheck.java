@@ -1,7 +1,12 @@
 package dev.ringspec.invariants;
 
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_RESIZE_RINGS;
+import static dev.ringspec.uapi.IoUring.IORING_OP_NOP128;
+import static dev.ringspec.uapi.IoUring.IORING_OP_URING_CMD128;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQE128;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQE_MIXED;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQ_REWIND;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_TASKRUN_FLAG;
 import static dev.ringspec.uapi.IoUring.IORING_SQ_CQ_OVERFLOW;
 import static dev.ringspec.uapi.IoUring.IORING_SQ_TASKRUN;
@@ -41,11 +46,22 @@ public final class StepCheck {
     /** The kernel's own SQ head before the step ({@code cached_sq_head}), if known. */
     final boolean kernelHeadKnown;
     final int kernelHeadBefore;
-    /** Whether the enter consumed entries and so wrote sq.head ({@code io_commit_sqring}). */
+    /**
+     * An {@code IORING_SETUP_SQ_REWIND} ring: the kernel ignores the SQ tail, takes each enter's SQEs from index 0
+     * and never writes sq.head (io_uring.c {@code io_submit_sqes}, {@code io_commit_sqring}, 7.0+).
+     */
+    final boolean rewind;
+    /** Whether the enter consumed entries: it returned some, or dropped some. */
+    final boolean consumedSome;
+    /** Whether the enter consumed entries and so wrote sq.head ({@code io_commit_sqring}; never on a rewind ring). */
     final boolean kernelWroteHead;
+    /** Ring positions consumed (both of a 128-byte SQE's on an SQE_MIXED ring; on a rewind ring the result). */
     final long consumedCount;
     final int droppedDelta;
-    /** The SQ entries this enter consumed, in order, or null if the observation did not show them. */
+    /**
+     * The SQ entries this enter consumed, in order, or null if the observation did not show them; the second
+     * position a 128-byte SQE takes on an SQE_MIXED ring is its own half, not an entry.
+     */
     final List<PendingSqe> consumed;
     /** The CQEs published in this step: read from the old tail to the new one. */
     final CqeRead published;
@@ -96,11 +112,17 @@ public final class StepCheck {
         this.kernelHeadKnown = live && history.kernelHeadKnown;
         this.kernelHeadBefore = history.kernelHead;
         boolean enter = step instanceof RingStep.Enter;
-        this.kernelWroteHead = live && enter
-                && (after.result() > 0 || after.sqDropped() != before.sqDropped());
-        this.consumedCount = kernelWroteHead && kernelHeadKnown ? U32.distance(after.sqHead(), kernelHeadBefore) : 0;
+        this.rewind = live && before.has(IORING_SETUP_SQ_REWIND);
+        this.consumedSome = live && enter && (after.result() > 0 || after.sqDropped() != before.sqDropped());
+        this.kernelWroteHead = consumedSome && !rewind;
+        if (rewind) {
+            this.consumedCount = consumedSome ? after.result() : 0;
+        } else {
+            this.consumedCount = kernelWroteHead && kernelHeadKnown ? U32.distance(after.sqHead(), kernelHeadBefore)
+                    : 0;
+        }
         this.droppedDelta = live ? after.sqDropped() - before.sqDropped() : 0;
-        this.consumed = kernelWroteHead ? consumedEntries() : (enter && live ? List.of() : null);
+        this.consumed = consumedSome ? consumedEntries() : (enter && live ? List.of() : null);
         // only NO_CQE_OVERTAKES_OVERFLOW asks, and only while CQEs wait on the overflow list
         this.owedBefore = before.exists() && (before.sqFlags() & IORING_SQ_CQ_OVERFLOW) != 0
                 && !history.owed.isEmpty() ? List.copyOf(history.owed) : List.of();
@@ -130,11 +152,32 @@ public final class StepCheck {
 
     private List<PendingSqe> consumedEntries() {
         List<PendingSqe> pending = before.pendingSqes();
-        boolean fromKernelHead = pending.isEmpty() || pending.getFirst().counter() == kernelHeadBefore;
+        // on a rewind ring the observation's pending SQEs are those from index 0, where the kernel takes them
+        boolean fromKernelHead = rewind || pending.isEmpty() || pending.getFirst().counter() == kernelHeadBefore;
         if (!kernelHeadKnown || !fromKernelHead || consumedCount > pending.size()) {
             return null;
         }
-        return pending.subList(0, (int) consumedCount);
+        List<PendingSqe> positions = pending.subList(0, (int) consumedCount);
+        if (!before.has(IORING_SETUP_SQE_MIXED) || before.has(IORING_SETUP_SQE128)) {
+            return positions;
+        }
+        // io_init_req (6.19+): a 128-byte opcode not in the last SQE slot, with another position being submitted,
+        // takes that position for its second half (whatever its SQ array entry says); otherwise it fails alone
+        List<PendingSqe> entries = new ArrayList<>(positions.size());
+        for (int i = 0; i < positions.size(); i++) {
+            PendingSqe sqe = positions.get(i);
+            entries.add(sqe);
+            if (!sqe.droppedBy(before.sqEntries()) && is128(sqe.opcode()) && sqe.sqeIndex() < before.sqEntries() - 1
+                    && i + 1 < positions.size()) {
+                i++;
+            }
+        }
+        return entries;
+    }
+
+    /** The opcodes whose SQE is 128 bytes ({@code io_issue_defs[].is_128}, io_uring/opdef.c, 6.19+). */
+    private static boolean is128(int opcode) {
+        return opcode == IORING_OP_NOP128 || opcode == IORING_OP_URING_CMD128;
     }
 
     /** Builds the requests this step submitted and matches every published CQE to its request. */

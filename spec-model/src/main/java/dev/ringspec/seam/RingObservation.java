@@ -4,6 +4,7 @@ import static dev.ringspec.uapi.IoUring.IORING_CQE_F_32;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE32;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE_MIXED;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_NO_SQARRAY;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQ_REWIND;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 import dev.ringspec.seam.CqeReader.CqeRead;
@@ -32,7 +33,9 @@ import java.util.List;
  * @param exists whether a ring exists; if not, every other field is zero or empty
  * @param setupFlags {@code params.flags} as setup or the last resize reported them
  * @param sqArray the whole SQ array ({@code sq_entries} words), empty on a {@code NO_SQARRAY} ring
- * @param pendingSqes the SQEs at SQ positions {@code [pendingFrom, sqTail)}, at most {@code sq_entries} of them
+ * @param pendingSqes the SQEs at SQ positions {@code [pendingFrom, sqTail)}, at most {@code sq_entries} of them; on
+ *     an {@code IORING_SETUP_SQ_REWIND} ring, whose kernel ignores head and tail and takes every submission from
+ *     SQE 0 (io_submit_sqes, 7.0+), all {@code sq_entries} SQEs from index 0
  * @param cqSlots all {@code cq_entries} CQE slots, by index
  */
 public record RingObservation(int result, boolean exists, int sqEntries, int cqEntries, int setupFlags, int sqHead,
@@ -150,9 +153,11 @@ public record RingObservation(int result, boolean exists, int sqEntries, int cqE
             boolean sqesKnown = reuse && lastSqeBytes == sqeBytes;
             List<PendingSqe> before = reuse ? previous.pendingSqes : List.of();
             List<PendingSqe> pending = new ArrayList<>();
-            long count = Math.min(U32.distance(sqTail, pendingFrom), sqEntries);
+            boolean rewind = (params.flags() & IORING_SETUP_SQ_REWIND) != 0;
+            int first = rewind ? 0 : pendingFrom;
+            long count = rewind ? sqEntries : Math.min(U32.distance(sqTail, pendingFrom), sqEntries);
             for (int i = 0; i < count; i++) {
-                int counter = pendingFrom + i;
+                int counter = first + i;
                 int position = counter & (sqEntries - 1);
                 int sqeIndex = sq.hasArray() ? array.get(position) : position;
                 PendingSqe was = sqesKnown && !before.isEmpty() ? at(before, counter) : null;
