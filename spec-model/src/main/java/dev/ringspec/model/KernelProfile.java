@@ -374,6 +374,11 @@ public final class KernelProfile {
         return ringLayout;
     }
 
+    /** Whether sq.head, sq.tail, cq.head and cq.tail each sit on a cache line of their own (6.1), not packed. */
+    public boolean headsOnOwnCacheLines() {
+        return ringLayout == RingLayout.CACHELINE_HEADS;
+    }
+
     /** A request failed at init posts its CQE at once ({@code io_req_complete_failed}, 6.1), not with the batch. */
     public boolean failedFallbackPostsAtOnce() {
         return failedFallbackPostsAtOnce;

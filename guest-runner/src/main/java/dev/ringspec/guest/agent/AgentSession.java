@@ -274,6 +274,12 @@ public final class AgentSession implements AutoCloseable {
     public int mirrorFileTable() {
         List<long[]> entries = new ArrayList<>();
         Path fdDir = Path.of("/proc/self/fd");
+        String listing;
+        try {
+            listing = fdDir.toRealPath().toString();
+        } catch (IOException e) {
+            throw new AgentException("cannot list this process's file descriptors in " + fdDir + ": " + e, e);
+        }
         try (DirectoryStream<Path> fds = Files.newDirectoryStream(fdDir)) {
             for (Path fd : fds) {
                 int number;
@@ -286,7 +292,12 @@ public final class AgentSession implements AutoCloseable {
                 try {
                     target = Files.readSymbolicLink(fd).toString();
                 } catch (IOException e) {
-                    continue; // closed meanwhile (the directory stream's own descriptor)
+                    continue; // closed meanwhile
+                }
+                if (target.equals(listing)) {
+                    // the directory stream's own descriptor: it takes the lowest free number, often the one a
+                    // caller has just closed, which the guest must then see closed too (-EBADF)
+                    continue;
                 }
                 int kind = Protocol.FD_OTHER;
                 long group = 0;
