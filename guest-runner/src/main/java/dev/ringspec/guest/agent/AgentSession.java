@@ -274,13 +274,8 @@ public final class AgentSession implements AutoCloseable {
     public int mirrorFileTable() {
         List<long[]> entries = new ArrayList<>();
         Path fdDir = Path.of("/proc/self/fd");
-        String listing;
-        try {
-            listing = fdDir.toRealPath().toString();
-        } catch (IOException e) {
-            throw new AgentException("cannot list this process's file descriptors in " + fdDir + ": " + e, e);
-        }
         try (DirectoryStream<Path> fds = Files.newDirectoryStream(fdDir)) {
+            String listing = fdDir.toRealPath().toString();
             for (Path fd : fds) {
                 int number;
                 try {
@@ -295,9 +290,7 @@ public final class AgentSession implements AutoCloseable {
                     continue; // closed meanwhile
                 }
                 if (target.equals(listing)) {
-                    // the directory stream's own descriptor: it takes the lowest free number, often the one a
-                    // caller has just closed, which the guest must then see closed too (-EBADF)
-                    continue;
+                    continue; // the listing's own descriptor, often at a number the caller just closed
                 }
                 int kind = Protocol.FD_OTHER;
                 long group = 0;
