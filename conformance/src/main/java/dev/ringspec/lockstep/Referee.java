@@ -60,6 +60,7 @@ final class Referee implements RuleListener {
 
     private Rule refusing;
     private boolean staleCqeCache;
+    private boolean drainStalled;
     private Coverage coverage;
 
     /** Why the engine will not run {@code step} at all, or null: the engine's own limits, before any side runs it. */
@@ -83,6 +84,7 @@ final class Referee implements RuleListener {
     void reset(Coverage cov) {
         refusing = null;
         staleCqeCache = false;
+        drainStalled = false;
         coverage = cov;
     }
 
@@ -98,6 +100,7 @@ final class Referee implements RuleListener {
         refusing = null;
         if (step.effective() instanceof Step.Setup) {
             staleCqeCache = false; // a new ring
+            drainStalled = false;
         }
     }
 
@@ -111,6 +114,11 @@ final class Referee implements RuleListener {
         return staleCqeCache;
     }
 
+    /** Whether the model saw a 6.1 or 6.12 drain stall for good on this ring ({@link Rules#DRAIN_SEQUENCE_PASSED}). */
+    boolean drainStalled() {
+        return drainStalled;
+    }
+
     @Override
     public void fired(Rule rule, int ringFd, long detail) {
         if (coverage != null) {
@@ -121,6 +129,9 @@ final class Referee implements RuleListener {
         }
         if (rule == Rules.STALE_CQE_CACHE_6_18) {
             staleCqeCache = true;
+        }
+        if (rule == Rules.DRAIN_SEQUENCE_PASSED) {
+            drainStalled = true;
         }
     }
 }

@@ -203,6 +203,10 @@ final class Drain {
         }
         rules.fire(Rules.DRAIN_BY_SEQUENCE, req.userData());
         int cqExtra = -sq.droppedSqes();
+        if (cq.cachedCqTail() - (seq + cqExtra) > 0) {
+            // the tail only grows and cq_extra only shrinks: this drain never matches again
+            rules.fire(Rules.DRAIN_SEQUENCE_PASSED, req.userData());
+        }
         return seq + cqExtra != cq.cachedCqTail();
     }
 

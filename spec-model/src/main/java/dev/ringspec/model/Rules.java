@@ -178,6 +178,14 @@ public final class Rules {
      */
     public static final Rule DRAIN_BY_SEQUENCE = Rule.define("DRAIN_BY_SEQUENCE", "req_need_defer", "A3",
             "On 6.1 and 6.12 a drained request waits until the cached CQ tail counts a CQE per SQE before it.");
+    /**
+     * {@code req_need_defer} compares for equality, and only at CQ commits: once the cached CQ tail is past a deferred
+     * drain's {@code seq + cq_extra} (a request after the drain failed at init and posted, or an SQE after it was
+     * dropped, or several CQEs were committed at once), the drain and everything after it never run. A kernel bug
+     * (catalogue entry drain-stalls-when-the-cq-tail-passes-its-sequence); the model keeps it on 6.1 and 6.12.
+     */
+    public static final Rule DRAIN_SEQUENCE_PASSED = Rule.define("DRAIN_SEQUENCE_PASSED", "req_need_defer", "A3",
+            "On 6.1 and 6.12 a deferred drain whose sequence the CQ tail has passed stays deferred for good.");
 
     public static final Rule QUEUE_NEXT = Rule.define("QUEUE_NEXT", "io_queue_next", "A3",
             "A chain's successor is issued through task work once its predecessor completed.");
