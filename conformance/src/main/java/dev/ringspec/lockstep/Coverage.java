@@ -278,7 +278,7 @@ public final class Coverage {
     public String table() {
         StringBuilder b = new StringBuilder();
         for (Label l : Label.values()) {
-            b.append(String.format("  %-32s %d%n", l.text, counts[l.ordinal()]));
+            b.append(String.format("  %-32s %d%n", l.text, count(l)));
         }
         refusals.forEach((reason, n) -> b.append(String.format("  refused: %-50s %d%n", reason, n)));
         choices.forEach((taken, n) -> b.append(String.format("  choice taken: %-45s %d%n", taken, n)));
