@@ -293,6 +293,9 @@ static void do_write_file(struct request *q) {
  */
 #define MAX_MIRRORED_FD 4096
 static uint8_t fd_mirrored[MAX_MIRRORED_FD];
+/* What each mirrored descriptor stands for: its kind and, for a pipe end, the host pipe's inode. */
+static uint32_t fd_kind[MAX_MIRRORED_FD];
+static uint64_t fd_group[MAX_MIRRORED_FD];
 
 static int ring_fd_in_use(int fd) {
     for (struct ring *r = rings; r; r = r->next)
@@ -314,6 +317,12 @@ static void do_files(struct request *q) {
     for (int fd = 0; fd < MAX_MIRRORED_FD; fd++) {
         if (fd_mirrored[fd] && !wanted[fd] && !ring_fd_in_use(fd)) { close(fd); fd_mirrored[fd] = 0; }
     }
+    /* a host number reused for another pipe or another kind: the old file goes, a new one is made below */
+    for (uint32_t i = 0; i < n; i++) {
+        int fd = (int)fds[i];
+        if (fd < MAX_MIRRORED_FD && fd_mirrored[fd] && !ring_fd_in_use(fd)
+            && (fd_kind[fd] != kinds[i] || fd_group[fd] != groups[i])) { close(fd); fd_mirrored[fd] = 0; }
+    }
     long mirrored = 0;
     for (uint32_t i = 0; i < n; i++) {
         int fd = (int)fds[i];
@@ -332,6 +341,8 @@ static void do_files(struct request *q) {
                 int from = kinds[j] == FD_PIPE_READ ? p[0] : p[1];
                 if (target != from && dup3(from, target, O_CLOEXEC) < 0) continue;
                 fd_mirrored[target] = 1;
+                fd_kind[target] = kinds[j];
+                fd_group[target] = groups[j];
                 mirrored++;
             }
             if (!fd_mirrored[p[0]]) close(p[0]);
@@ -348,6 +359,8 @@ static void do_files(struct request *q) {
             close(made);
         }
         fd_mirrored[fd] = 1;
+        fd_kind[fd] = kinds[i];
+        fd_group[fd] = groups[i];
         mirrored++;
     }
     pthread_mutex_unlock(&lock);

@@ -92,11 +92,16 @@ public record DivergenceCatalogue(List<Entry> entries) {
         /**
          * Whether the kernel breaking {@code v} is this entry's behaviour: one of its {@code invariants} names it
          * (and its regex, if any, is found in the detail), and, for the {@code kernelUsesStaleCqeCache} matcher,
-         * the reference model had seen the kernel use its stale CQE range on the ring by then.
+         * the reference model had seen the kernel use its stale CQE range on the ring by then (for
+         * {@code drainStalledBySequence}: had seen a 6.1 or 6.12 drain passed by the CQ tail).
          */
         boolean explains(Violation v, Set<String> referenceNotes) {
             if ("kernelUsesStaleCqeCache".equals(matcher)
                     && !referenceNotes.contains(LockstepRunner.KERNEL_USES_STALE_CQE_CACHE)) {
+                return false;
+            }
+            if (LockstepRunner.DRAIN_STALLED_BY_SEQUENCE.equals(matcher)
+                    && !referenceNotes.contains(LockstepRunner.DRAIN_STALLED_BY_SEQUENCE)) {
                 return false;
             }
             for (String invariant : invariants) {
@@ -135,7 +140,9 @@ public record DivergenceCatalogue(List<Entry> entries) {
             "sqHeadTheApplicationWrote",
             DivergenceCatalogue::sqHeadTheApplicationWrote,
             "bigCqeWrapsTheResizedRing",
-            DivergenceCatalogue::bigCqeWrapsTheResizedRing);
+            DivergenceCatalogue::bigCqeWrapsTheResizedRing,
+            LockstepRunner.DRAIN_STALLED_BY_SEQUENCE,
+            d -> d.referenceNotes().contains(LockstepRunner.DRAIN_STALLED_BY_SEQUENCE));
 
     /**
      * {@code bigCqeWrapsTheResizedRing}: for a {@code Result} difference, the reference refused a resize with

@@ -42,6 +42,8 @@ import java.util.concurrent.Future;
 public final class LockstepRunner implements AutoCloseable {
     /** The reference note for a ring on which Linux 6.18 has written a CQE through its stale cached range. */
     public static final String KERNEL_USES_STALE_CQE_CACHE = "kernelUsesStaleCqeCache";
+    /** A note: a 6.1 or 6.12 drain on this ring was passed by the CQ tail and stays deferred for good. */
+    public static final String DRAIN_STALLED_BY_SEQUENCE = "drainStalledBySequence";
 
     /** Which side a trace or a report follows. */
     public enum Role {
@@ -531,7 +533,14 @@ public final class LockstepRunner implements AutoCloseable {
 
     /** What the referee model knows about the kernel at this point (see {@link Divergence#referenceNotes()}). */
     private Set<String> referenceNotes() {
-        return referee.staleCqeCache() ? Set.of(KERNEL_USES_STALE_CQE_CACHE) : Set.of();
+        Set<String> notes = new java.util.HashSet<>();
+        if (referee.staleCqeCache()) {
+            notes.add(KERNEL_USES_STALE_CQE_CACHE);
+        }
+        if (referee.drainStalled()) {
+            notes.add(DRAIN_STALLED_BY_SEQUENCE);
+        }
+        return Set.copyOf(notes);
     }
 
     @Override

@@ -31,19 +31,45 @@ public final class MutationSelfCheck<M> {
         this.config = config.withReplayDirectory(null).withSaveReplays(false);
     }
 
-    /** One mutant's outcome. */
+    /**
+     * One mutant's outcome.
+     *
+     * @param notApplicable why the kernel cannot show this mutant (it lacks the feature the mutant's rule belongs
+     *     to), or {@code null} for a mutant that was run
+     */
     public record MutantResult(String mutant, boolean detected, int shrunkSteps, long nanos, int runs,
-            Divergence divergence, List<Step> steps) {
+            Divergence divergence, List<Step> steps, String notApplicable) {
 
+        MutantResult(String mutant, boolean detected, int shrunkSteps, long nanos, int runs, Divergence divergence,
+                List<Step> steps) {
+            this(mutant, detected, shrunkSteps, nanos, runs, divergence, steps, null);
+        }
+
+        /** Caught and shrunk far enough, or not applicable to this kernel. */
         public boolean passed() {
-            return detected && shrunkSteps <= MAX_SHRUNK_STEPS;
+            return notApplicable != null || detected && shrunkSteps <= MAX_SHRUNK_STEPS;
         }
     }
 
     public List<MutantResult> run(List<M> mutants, PrintWriter out) {
+        return run(mutants, mutant -> null, out);
+    }
+
+    /**
+     * Runs each mutant for which {@code notApplicable} answers {@code null}; the others are reported, with that
+     * answer as the reason, and not run: nothing a kernel without the mutant's feature does can show them.
+     */
+    public List<MutantResult> run(List<M> mutants, Function<M, String> notApplicable, PrintWriter out) {
         List<MutantResult> results = new ArrayList<>();
         DivergenceCatalogue catalogue = DivergenceCatalogue.load();
         for (M mutant : mutants) {
+            String reason = notApplicable.apply(mutant);
+            if (reason != null) {
+                results.add(new MutantResult(String.valueOf(mutant), false, -1, 0, 0, null, List.of(), reason));
+                out.printf("mutant %-34s not applicable: %s%n", mutant, reason);
+                out.flush();
+                continue;
+            }
             long start = System.nanoTime();
             // Search the budget's seeds in order; after a detection go on with the next seeds and keep the
             // smallest attributable case: a bug found on a small ring shrinks further than one found on a big ring.

@@ -24,7 +24,8 @@ import java.util.Set;
 /**
  * Decides which steps a run may take, from the reference model's own rules: the step runs on the referee (the
  * reference itself when it is the model, else a model run beside it) before anyone else, and if one of
- * {@link #REFUSING} fires in it (a request handed to io-wq, an accepted drain, a link chain left dangling, a wait
+ * {@link #REFUSING} fires in it (a request handed to io-wq, an accepted drain on a kernel that ends drains when its
+ * request cache says so, rather than by sequence as 6.1 and 6.12 do, a link chain left dangling, a wait
  * that would block for ever, an opcode the model cannot run, ...) its outcome on a kernel is not fixed: the run ends
  * at that step, which runs on nobody else, and the step counts as refused. The referee also hears every other rule,
  * for coverage ({@link Coverage#rule}) and for the 6.18 stale CQE cache the catalogue keys on ({@link #staleCqeCache}).
@@ -35,7 +36,7 @@ import java.util.Set;
  */
 final class Referee implements RuleListener {
     /** The rules that make a step's outcome on a kernel depend on timing: a step in which one fires is refused. */
-    static final Set<Rule> REFUSING = Set.of(Rules.IO_QUEUE_IOWQ, Rules.INIT_DRAIN,
+    static final Set<Rule> REFUSING = Set.of(Rules.IO_QUEUE_IOWQ, Rules.DRAIN_WAITS_FOR_FREED_REQUESTS,
             Rules.SUBMIT_STATE_END_DANGLING_LINK, Rules.CQRING_WAIT_WOULD_BLOCK, Rules.OPCODE_NOT_MODELLED,
             Rules.NOP_FILE_FIXED_FLAG_MISMATCH);
     /** Setup flags the engine refuses: polling threads, iopoll and user-placed rings are not NOP-deterministic. */
@@ -59,6 +60,7 @@ final class Referee implements RuleListener {
 
     private Rule refusing;
     private boolean staleCqeCache;
+    private boolean drainStalled;
     private Coverage coverage;
 
     /** Why the engine will not run {@code step} at all, or null: the engine's own limits, before any side runs it. */
@@ -85,6 +87,7 @@ final class Referee implements RuleListener {
     void reset(Coverage cov) {
         refusing = null;
         staleCqeCache = false;
+        drainStalled = false;
         coverage = cov;
     }
 
@@ -100,6 +103,7 @@ final class Referee implements RuleListener {
         refusing = null;
         if (step.effective() instanceof Step.Setup) {
             staleCqeCache = false; // a new ring
+            drainStalled = false;
         }
     }
 
@@ -113,6 +117,11 @@ final class Referee implements RuleListener {
         return staleCqeCache;
     }
 
+    /** Whether the model saw a 6.1 or 6.12 drain stall for good on this ring ({@link Rules#DRAIN_SEQUENCE_PASSED}). */
+    boolean drainStalled() {
+        return drainStalled;
+    }
+
     @Override
     public void fired(Rule rule, int ringFd, long detail) {
         if (coverage != null) {
@@ -123,6 +132,9 @@ final class Referee implements RuleListener {
         }
         if (rule == Rules.STALE_CQE_CACHE_6_18) {
             staleCqeCache = true;
+        }
+        if (rule == Rules.DRAIN_SEQUENCE_PASSED) {
+            drainStalled = true;
         }
     }
 }

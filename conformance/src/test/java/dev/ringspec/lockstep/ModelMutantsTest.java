@@ -19,7 +19,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The sensitivity proof: every named semantic mutant of the model is caught against this kernel within the
  * default budget, attributed to the mutant (the unmutated model agrees with the kernel on the shrunk steps), and
- * shrunk to at most {@value MutationSelfCheck#MAX_SHRUNK_STEPS} steps.
+ * shrunk to at most {@value MutationSelfCheck#MAX_SHRUNK_STEPS} steps. A mutant whose rule belongs to a feature the
+ * kernel lacks ({@link Mutant#notApplicableTo}) is reported with the reason and not run; GuestModelMutantsTest
+ * runs the same against a guest kernel.
  *
  * <p>{@link #UNREACHABLE} names the mutants whose rule no generated step exercises yet; they must still escape,
  * so the list has to shrink the day the generator reaches them.
@@ -33,17 +35,29 @@ class ModelMutantsTest {
     void everyModelMutantIsCaughtAttributedAndShrunk() {
         KernelTests.assumeIoUring();
         KernelProfile profile = KernelProfile.forCapabilities(CapabilityProbe.probe(new NativeIoUring()));
+        assertEveryApplicableMutantCaught(profile, ReferenceBackends.kernel());
+    }
+
+    /**
+     * Runs every mutant of the model with {@code profile} against {@code kernel} (mutants the profile's kernel
+     * cannot show are reported and skipped) and asserts each applicable one is caught, attributed and shrunk.
+     */
+    static List<MutationSelfCheck.MutantResult> assertEveryApplicableMutantCaught(KernelProfile profile,
+            Backend kernel) {
         MutationSelfCheck<Mutant> selfCheck = new MutationSelfCheck<>(
                 mutants -> Backend.model("model, profile " + profile.version() + ", mutants " + mutants,
                         memory -> new ModelIoUring(profile, memory, mutants).withProcessDescriptors(ProcessFdTable.INSTANCE)),
-                ReferenceBackends.kernel(), LockstepCheck.Config.defaults());
+                kernel, LockstepCheck.Config.defaults());
         List<MutationSelfCheck.MutantResult> results = selfCheck.run(List.of(Mutant.values()),
-                new PrintWriter(System.out, true));
+                mutant -> mutant.notApplicableTo(profile), new PrintWriter(System.out, true));
         assertThat(results).hasSize(Mutant.values().length).hasSizeGreaterThanOrEqualTo(12);
+        assertThat(results).filteredOn(r -> r.notApplicable() == null).as("mutants run on " + kernel.name())
+                .hasSizeGreaterThanOrEqualTo(12);
         MutationSelfCheck.assertAllCaught(results.stream()
                 .filter(r -> !UNREACHABLE.contains(Mutant.valueOf(r.mutant()))).toList());
         assertThat(results).filteredOn(r -> UNREACHABLE.contains(Mutant.valueOf(r.mutant())))
                 .as("a mutant listed as unreachable was caught: take it off the list")
                 .noneMatch(MutationSelfCheck.MutantResult::detected);
+        return results;
     }
 }

@@ -22,6 +22,7 @@ class CqeSkipSuccessTest {
     // A3: a successful SKIP request posts nothing; a failing one posts its CQE.
     @Scenario
     void skipSuccessPostsOnlyFailures(Backend backend) {
+        Scenarios.assumeNopFlags(backend, IORING_NOP_INJECT_RESULT);
         try (ScenarioRing r = ScenarioRing.open(backend, 8, 0)) {
             r.nop(1, SKIP);
             r.nop(2, SKIP, IORING_NOP_INJECT_RESULT, -5);
@@ -35,6 +36,7 @@ class CqeSkipSuccessTest {
     // L4: a failing SKIP head posts its own CQE and silences the canceled successors.
     @Scenario
     void failingSkipRequestSilencesItsCanceledSuccessors(Backend backend) {
+        Scenarios.assumeNopFlags(backend, IORING_NOP_INJECT_RESULT);
         try (ScenarioRing r = ScenarioRing.open(backend, 8, 0)) {
             r.nop(1, SKIP | IOSQE_IO_LINK, IORING_NOP_INJECT_RESULT, -5);
             r.nop(2, IOSQE_IO_LINK);
@@ -48,6 +50,7 @@ class CqeSkipSuccessTest {
     // L4b: a failing non-SKIP request forces -ECANCELED CQEs from successors that asked for SKIP.
     @Scenario
     void canceledSkipSuccessorsStillPostEcanceled(Backend backend) {
+        Scenarios.assumeNopFlags(backend, IORING_NOP_INJECT_RESULT);
         try (ScenarioRing r = ScenarioRing.open(backend, 8, 0)) {
             r.nop(1, IOSQE_IO_LINK, IORING_NOP_INJECT_RESULT, -5);
             r.nop(2, SKIP | IOSQE_IO_LINK);

@@ -12,6 +12,7 @@ import dev.ringspec.seam.Backend;
 import dev.ringspec.seam.Cqe;
 import dev.ringspec.seam.Sqe;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Tag;
 
 /**
@@ -31,7 +32,11 @@ class EnterResultTest {
             r.nop(3);
             assertThat(r.submit()).isEqualTo(2);
             assertThat(r.sq().loadAcquireHead()).isEqualTo(2);
-            assertThat(r.reapAll()).containsExactly(new Cqe(1, 0, 0, 0, 0), new Cqe(2, -EINVAL, 0, 0, 0));
+            // io_queue_sqe_fallback: 6.1 posts a request failed at init at once (io_req_complete_failed), ahead
+            // of the batch's inline CQEs; later kernels queue it behind them
+            assertThat(r.reapAll()).containsExactlyElementsOf(Scenarios.profile(backend).failedFallbackPostsAtOnce()
+                    ? List.of(new Cqe(2, -EINVAL, 0, 0, 0), new Cqe(1, 0, 0, 0, 0))
+                    : List.of(new Cqe(1, 0, 0, 0, 0), new Cqe(2, -EINVAL, 0, 0, 0)));
             assertThat(r.enter(1, 0, 0)).as("the SQE after the failure stays for the next enter").isEqualTo(1);
             assertThat(r.reapUserData()).containsExactly(3L);
         }
@@ -46,8 +51,9 @@ class EnterResultTest {
             r.nop(3);
             assertThat(r.submit()).isEqualTo(3);
             assertThat(r.sq().loadAcquireHead()).isEqualTo(3);
-            assertThat(r.reapAll()).containsExactly(new Cqe(1, 0, 0, 0, 0), new Cqe(2, -EINVAL, 0, 0, 0),
-                    new Cqe(3, 0, 0, 0, 0));
+            assertThat(r.reapAll()).containsExactlyElementsOf(Scenarios.profile(backend).failedFallbackPostsAtOnce()
+                    ? List.of(new Cqe(2, -EINVAL, 0, 0, 0), new Cqe(1, 0, 0, 0, 0), new Cqe(3, 0, 0, 0, 0))
+                    : List.of(new Cqe(1, 0, 0, 0, 0), new Cqe(2, -EINVAL, 0, 0, 0), new Cqe(3, 0, 0, 0, 0)));
         }
     }
 

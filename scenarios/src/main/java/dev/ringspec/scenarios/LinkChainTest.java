@@ -34,6 +34,7 @@ class LinkChainTest {
     // A3 runtime failure: a negative result fails the rest of the chain with -ECANCELED.
     @Scenario
     void runtimeFailureCancelsTheRestOfALinkChain(Backend backend) {
+        Scenarios.assumeNopFlags(backend, IORING_NOP_INJECT_RESULT);
         try (ScenarioRing r = ScenarioRing.open(backend, 8, 0)) {
             r.nop(1, IOSQE_IO_LINK, IORING_NOP_INJECT_RESULT, -5);
             r.nop(2, IOSQE_IO_LINK);
@@ -47,6 +48,7 @@ class LinkChainTest {
     // L2: a hardlink chain continues after runtime failures: -5, -7, 0.
     @Scenario
     void hardlinkChainContinuesAfterRuntimeFailure(Backend backend) {
+        Scenarios.assumeNopFlags(backend, IORING_NOP_INJECT_RESULT);
         try (ScenarioRing r = ScenarioRing.open(backend, 8, 0)) {
             r.nop(1, IOSQE_IO_HARDLINK, IORING_NOP_INJECT_RESULT, -5);
             r.nop(2, IOSQE_IO_HARDLINK, IORING_NOP_INJECT_RESULT, -7);
@@ -60,6 +62,7 @@ class LinkChainTest {
     // A3: a successful chain runs every member in order.
     @Scenario
     void successfulChainCompletesEveryMemberInOrder(Backend backend) {
+        Scenarios.assumeNopFlags(backend, IORING_NOP_INJECT_RESULT);
         try (ScenarioRing r = ScenarioRing.open(backend, 8, 0)) {
             for (int i = 1; i < 5; i++) {
                 r.nop(i, IOSQE_IO_LINK, IORING_NOP_INJECT_RESULT, 10 * i);
@@ -74,6 +77,7 @@ class LinkChainTest {
     // next batch (the next SQE is no successor: it is not canceled by the failed dangling one).
     @Scenario
     void danglingLinkAtBatchEndIsExecutedAlone(Backend backend) {
+        Scenarios.assumeNopFlags(backend, IORING_NOP_INJECT_RESULT);
         try (ScenarioRing r = ScenarioRing.open(backend, 8, 0)) {
             r.nop(1, IOSQE_IO_LINK, IORING_NOP_INJECT_RESULT, 11);
             assertThat(r.submitAndWait(1)).isEqualTo(1);

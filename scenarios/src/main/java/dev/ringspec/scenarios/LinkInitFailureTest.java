@@ -37,6 +37,7 @@ class LinkInitFailureTest {
     // L3: [NOP(inject 7) LINK, bad LINK, NOP(inject 9)] -> -ECANCELED, -EINVAL, -ECANCELED; nothing executes.
     @Scenario
     void prepFailureInAChainCancelsEveryMember(Backend backend) {
+        Scenarios.assumeNopFlags(backend, IORING_NOP_INJECT_RESULT);
         try (ScenarioRing r = ScenarioRing.open(backend, 8, 0)) {
             r.nop(1, IOSQE_IO_LINK, IORING_NOP_INJECT_RESULT, 7);
             badNop(r, 2, IOSQE_IO_LINK);
@@ -53,6 +54,7 @@ class LinkInitFailureTest {
     // L3c: the same for a hardlink chain, which is turned into a plain link for this.
     @Scenario
     void prepFailureCancelsAHardlinkChainToo(Backend backend) {
+        Scenarios.assumeNopFlags(backend, IORING_NOP_INJECT_RESULT);
         try (ScenarioRing r = ScenarioRing.open(backend, 8, 0)) {
             r.nop(1, IOSQE_IO_HARDLINK, IORING_NOP_INJECT_RESULT, 7);
             badNop(r, 2, IOSQE_IO_HARDLINK);
@@ -68,6 +70,7 @@ class LinkInitFailureTest {
     // L3b: when the bad SQE ends the chain, io_submit_sqe returns the error and the batch stops: ret = 2.
     @Scenario
     void prepFailureEndingAChainStopsTheBatch(Backend backend) {
+        Scenarios.assumeNopFlags(backend, IORING_NOP_INJECT_RESULT);
         try (ScenarioRing r = ScenarioRing.open(backend, 8, 0)) {
             r.nop(1, IOSQE_IO_LINK, IORING_NOP_INJECT_RESULT, 7);
             badNop(r, 2, 0);
@@ -86,6 +89,7 @@ class LinkInitFailureTest {
     // A3: assembly continues while the failing SQE carries a link flag, so members after it are in the chain.
     @Scenario
     void prepFailureAtTheHeadCancelsTheMembersAfterIt(Backend backend) {
+        Scenarios.assumeNopFlags(backend, IORING_NOP_INJECT_RESULT);
         try (ScenarioRing r = ScenarioRing.open(backend, 8, 0)) {
             badNop(r, 1, IOSQE_IO_LINK);
             r.nop(2, IOSQE_IO_LINK, IORING_NOP_INJECT_RESULT, 7);
@@ -102,6 +106,7 @@ class LinkInitFailureTest {
     // A1 loop case 2 with A3: with SUBMIT_ALL the batch goes on after a chain whose last SQE failed init.
     @Scenario
     void submitAllContinuesAfterAChainEndingInAPrepFailure(Backend backend) {
+        Scenarios.assumeNopFlags(backend, IORING_NOP_INJECT_RESULT);
         try (ScenarioRing r = ScenarioRing.open(backend, 8, IORING_SETUP_SUBMIT_ALL)) {
             r.nop(1, IOSQE_IO_LINK, IORING_NOP_INJECT_RESULT, 7);
             badNop(r, 2, 0);

@@ -14,7 +14,6 @@ import static dev.ringspec.uapi.IoUring.IORING_REGISTER_FILES;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.ringspec.seam.Backend;
 import dev.ringspec.seam.Cqe;
@@ -27,11 +26,6 @@ import org.junit.jupiter.api.Tag;
 @Tag("kernel")
 class NopFlagMatrixTest {
 
-    private static void assumeNopFlags(Backend backend, int nopFlags, String name) {
-        assumeTrue((backend.capabilities().nopFlags() & nopFlags) == nopFlags,
-                () -> "this kernel lacks IORING_NOP_" + name + ": " + backend.name());
-    }
-
     private static Cqe one(ScenarioRing r) {
         assertThat(r.submit()).isEqualTo(1);
         assertThat(r.ready()).isEqualTo(1);
@@ -41,7 +35,7 @@ class NopFlagMatrixTest {
     // Row 21 ud2-ud5: INJECT_RESULT posts (s32) len; without it len is ignored.
     @Scenario
     void injectResultPostsLenAsSignedResult(Backend backend) {
-        assumeNopFlags(backend, IORING_NOP_INJECT_RESULT, "INJECT_RESULT");
+        Scenarios.assumeNopFlags(backend, IORING_NOP_INJECT_RESULT);
         try (ScenarioRing r = ScenarioRing.open(backend, 8, 0)) {
             r.nop(1, 0, 0, 0);
             r.nop(2, 0, IORING_NOP_INJECT_RESULT, 1234);
@@ -57,7 +51,7 @@ class NopFlagMatrixTest {
     // FILE|FIXED_FILE with no table -> -EBADF; FIXED_FILE without FILE is ignored.
     @Scenario
     void nopFileLooksUpTheFdAndItsErrorWins(Backend backend) {
-        assumeNopFlags(backend, IORING_NOP_FILE | IORING_NOP_FIXED_FILE, "FILE");
+        Scenarios.assumeNopFlags(backend, IORING_NOP_FILE | IORING_NOP_FIXED_FILE);
         int[] pipe = backend.process().pipe();
         assertThat(pipe).hasSize(2);
         try (ScenarioRing r = ScenarioRing.open(backend, 8, 0)) {
@@ -78,7 +72,7 @@ class NopFlagMatrixTest {
     // Row 21 ud10: FIXED_BUFFER without a buffer table -> -EFAULT.
     @Scenario
     void nopFixedBufferWithoutTableIsEfault(Backend backend) {
-        assumeNopFlags(backend, IORING_NOP_FIXED_BUFFER, "FIXED_BUFFER");
+        Scenarios.assumeNopFlags(backend, IORING_NOP_FIXED_BUFFER);
         try (ScenarioRing r = ScenarioRing.open(backend, 8, 0)) {
             r.nop(10, 0, IORING_NOP_FIXED_BUFFER, 0);
             assertThat(one(r)).isEqualTo(new Cqe(10, -EFAULT, 0, 0, 0));
@@ -88,7 +82,7 @@ class NopFlagMatrixTest {
     // Row 21 ud13, A4: nop_flags bits above CQE32 (bits 6, 7) -> -EINVAL at prep, and the batch stops there.
     @Scenario
     void unknownNopFlagBitIsEinvalAndStopsTheBatch(Backend backend) {
-        assumeNopFlags(backend, IORING_NOP_INJECT_RESULT, "INJECT_RESULT");
+        Scenarios.assumeNopFlags(backend, IORING_NOP_INJECT_RESULT);
         try (ScenarioRing r = ScenarioRing.open(backend, 8, 0)) {
             r.nop(13, 0, 1 << 6, 0);
             r.nop(14, 0, 0, 0);
@@ -105,7 +99,7 @@ class NopFlagMatrixTest {
     // Row 21 ud14: NOP_CQE32 on a 16-byte CQ ring -> -EINVAL.
     @Scenario
     void nopCqe32OnA16ByteRingIsEinval(Backend backend) {
-        assumeNopFlags(backend, IORING_NOP_CQE32, "CQE32");
+        Scenarios.assumeNopFlags(backend, IORING_NOP_CQE32);
         try (ScenarioRing r = ScenarioRing.open(backend, 8, 0)) {
             r.nop(14, 0, IORING_NOP_CQE32, 0);
             assertThat(one(r)).isEqualTo(new Cqe(14, -EINVAL, 0, 0, 0));
@@ -115,7 +109,7 @@ class NopFlagMatrixTest {
     // Row 21 ud11/12: TW completions come after the batch's inline CQEs, before enter returns (non-DEFER ring).
     @Scenario
     void nopTwCompletesAfterTheInlineCqesOfItsBatch(Backend backend) {
-        assumeNopFlags(backend, IORING_NOP_TW, "TW");
+        Scenarios.assumeNopFlags(backend, IORING_NOP_TW);
         try (ScenarioRing r = ScenarioRing.open(backend, 8, 0)) {
             r.nop(11, 0, IORING_NOP_TW, 0);
             r.nop(12, 0, IORING_NOP_TW | IORING_NOP_INJECT_RESULT, 42);
@@ -129,7 +123,7 @@ class NopFlagMatrixTest {
     // Row 21 N3: registered files: index 0 (a pipe) -> 0, an empty slot -> -EBADF, out of range -> -EBADF.
     @Scenario
     void nopFixedFileLooksUpTheRegisteredTable(Backend backend) {
-        assumeNopFlags(backend, IORING_NOP_FILE | IORING_NOP_FIXED_FILE, "FIXED_FILE");
+        Scenarios.assumeNopFlags(backend, IORING_NOP_FILE | IORING_NOP_FIXED_FILE);
         int[] pipe = backend.process().pipe();
         assertThat(pipe).hasSize(2);
         try (ScenarioRing r = ScenarioRing.open(backend, 8, 0)) {
@@ -152,7 +146,7 @@ class NopFlagMatrixTest {
     // Row 21 N3 and A4: registered buffer 0 -> 0 (an injected result is kept), buffer 3 (out of range) -> -EFAULT.
     @Scenario
     void nopFixedBufferLooksUpTheRegisteredTable(Backend backend) {
-        assumeNopFlags(backend, IORING_NOP_FIXED_BUFFER | IORING_NOP_INJECT_RESULT, "FIXED_BUFFER");
+        Scenarios.assumeNopFlags(backend, IORING_NOP_FIXED_BUFFER | IORING_NOP_INJECT_RESULT);
         try (ScenarioRing r = ScenarioRing.open(backend, 8, 0)) {
             MemorySegment buffer = backend.memory().allocate(4096, 4096);
             MemorySegment iovec = backend.memory().allocate(16, 8);
@@ -172,8 +166,8 @@ class NopFlagMatrixTest {
     // and ending the batch, then the task work completions (ud 11, 12).
     @Scenario
     void theWholeMatrixInOneBatchCompletesInlineFirstThenTaskWork(Backend backend) {
-        assumeNopFlags(backend, IORING_NOP_INJECT_RESULT | IORING_NOP_FILE | IORING_NOP_FIXED_FILE
-                | IORING_NOP_FIXED_BUFFER | IORING_NOP_TW, "FILE, FIXED_FILE, FIXED_BUFFER or TW");
+        Scenarios.assumeNopFlags(backend, IORING_NOP_INJECT_RESULT | IORING_NOP_FILE | IORING_NOP_FIXED_FILE
+                | IORING_NOP_FIXED_BUFFER | IORING_NOP_TW);
         int[] pipe = backend.process().pipe();
         assertThat(pipe).hasSize(2);
         try (ScenarioRing r = ScenarioRing.open(backend, 16, 0)) {

@@ -48,6 +48,8 @@ final class CqeCache {
     /** {@code ctx->check_cq & IO_CHECK_CQ_OVERFLOW_BIT}: the overflow list holds entries ({@link OverflowList}). */
     private boolean checkCqOverflow;
     private final boolean queuedSigned;
+    /** {@code io_commit_cqring_flush}'s drain part on kernels that drain by sequence, or null. */
+    private Runnable commitFlush;
     private final RingLayout layout;
 
     CqeCache(KernelProfile profile, RuleSink rules, Set<Mutant> mutants) {
@@ -57,6 +59,11 @@ final class CqeCache {
         this.mCqe32AdvancesTailByOne = mutants.contains(Mutant.CQE32_ADVANCES_TAIL_BY_ONE);
         this.mNoSkipFiller = mutants.contains(Mutant.NO_SKIP_FILLER);
         this.mSkipFillerWrongFields = mutants.contains(Mutant.SKIP_FILLER_WRONG_FIELDS);
+    }
+
+    /** What runs after each commit of the CQ tail ({@code io_commit_cqring_flush}), for a drain by sequence. */
+    void onCommit(Runnable flush) {
+        this.commitFlush = flush;
     }
 
     /** The regions changed (setup, resize): the cache is stale ({@code ctx->cqe_cached = ctx->cqe_sentinel = NULL}). */
@@ -236,6 +243,9 @@ final class CqeCache {
     /** {@code io_commit_cqring}: publish the tail. */
     void commitCqring() {
         storeRelease(rings, layout.cqTail(), cachedCqTail); // pairs with the application's loadAcquireTail
+        if (commitFlush != null) {
+            commitFlush.run();
+        }
     }
 
     /**

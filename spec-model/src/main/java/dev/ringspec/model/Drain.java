@@ -8,26 +8,45 @@ import static dev.ringspec.uapi.IoUring.IOSQE_IO_DRAIN;
  * ({@code ctx->defer_list}) and {@code nr_drained}; {@code io_init_drain}, {@code io_drain_req} and
  * {@code io_queue_deferred} (io_uring/io_uring.c, ring-semantics.md A3). A drained request waits until every
  * request before it has been freed, then is dispatched through task work.
+ *
+ * <p>6.1 and 6.12 drain by sequence instead ({@link KernelProfile#drainBySequence()}, {@link Rules#DRAIN_BY_SEQUENCE}):
+ * each deferred entry keeps {@code seq}, the cached SQ head before its chain, and waits until
+ * {@code seq + cq_extra == cached_cq_tail}; {@code io_queue_deferred} runs after every CQ commit while draining
+ * ({@code io_commit_cqring_flush}), and a drain with nothing to wait for ends the draining at once.
  */
 final class Drain {
     private final RuleSink rules;
     private final TaskWork taskWork;
     private final ReqCache reqs;
     private final Links links;
+    private final boolean bySequence;
+    private final SqRing sq;
+    private final CqeCache cq;
 
     private boolean drainDisabled;
     private boolean drainActive;
     private boolean drainNext;
     private Req[] deferred = new Req[16];
+    /** By sequence: each deferred entry's {@code de->seq}. */
+    private int[] deferredSeq;
     private int deferredHead;
     private int deferredCount;
     private int nrDrained;
 
-    Drain(RuleSink rules, TaskWork taskWork, ReqCache reqs, Links links) {
+    Drain(KernelProfile profile, RuleSink rules, TaskWork taskWork, ReqCache reqs, Links links, SqRing sq,
+            CqeCache cq) {
         this.rules = rules;
         this.taskWork = taskWork;
         this.reqs = reqs;
         this.links = links;
+        this.bySequence = profile.drainBySequence();
+        this.sq = sq;
+        this.cq = cq;
+        if (bySequence) {
+            deferredSeq = new int[deferred.length];
+            // io_commit_cqring_flush: while draining, every CQ commit looks at the deferred list
+            cq.onCommit(this::commitFlush);
+        }
     }
 
     /** {@code ctx->drain_active}. */
@@ -55,6 +74,9 @@ final class Drain {
     /** {@code io_init_drain}. */
     void initDrain(Req req) {
         rules.fire(Rules.INIT_DRAIN, req.userData());
+        if (!bySequence) {
+            rules.fire(Rules.DRAIN_WAITS_FOR_FREED_REQUESTS, req.userData());
+        }
         drainActive = true;
         Req head = links.head();
         if (head != null) {
@@ -82,6 +104,10 @@ final class Drain {
     /** {@code io_drain_req}. */
     void drainReq(Req req) {
         rules.fire(Rules.DRAIN_REQ, req.userData());
+        if (bySequence) {
+            drainReqBySequence(req);
+            return;
+        }
         boolean drain = req.has(IOSQE_IO_DRAIN);
         int linked = 0;
         for (Req r = req; r != null; r = r.link()) {
@@ -101,6 +127,10 @@ final class Drain {
 
     /** {@code io_queue_deferred}: dispatch deferred requests once everything before a drain has been freed. */
     void queueDeferred() {
+        if (bySequence) {
+            queueDeferredBySequence();
+            return;
+        }
         boolean drainSeen = false;
         boolean first = true;
         while (deferredCount != 0) {
@@ -119,6 +149,71 @@ final class Drain {
             rules.fire(Rules.QUEUE_DEFERRED, req.userData());
             taskWork.add(req, Req.TW_ISSUE);
             first = false;
+        }
+    }
+
+    /** {@code io_drain_req} of 6.1 and 6.12: nothing to wait for and nobody waiting ends the draining. */
+    private void drainReqBySequence(Req req) {
+        // io_get_sequence: the cached SQ head before the request's chain
+        int seq = sq.cachedSqHead();
+        for (Req r = req; r != null; r = r.link()) {
+            seq--;
+        }
+        if (deferredCount == 0 && !needDefer(req, seq)) {
+            drainActive = false;
+            taskWork.add(req, Req.TW_ISSUE);
+            return;
+        }
+        if (deferredCount == deferred.length) {
+            int[] seqs = new int[deferred.length * 2];
+            for (int i = 0; i < deferredCount; i++) {
+                seqs[i] = deferredSeq[(deferredHead + i) & (deferred.length - 1)];
+            }
+            deferredSeq = seqs;
+            deferred = ReqCache.grow(deferred, deferredHead, deferredCount);
+            deferredHead = 0;
+        }
+        int slot = (deferredHead + deferredCount++) & (deferred.length - 1);
+        deferred[slot] = req;
+        deferredSeq[slot] = seq;
+    }
+
+    /** {@code io_queue_deferred} of 6.1 and 6.12: in order, until an entry still needs to wait. */
+    private void queueDeferredBySequence() {
+        while (deferredCount != 0) {
+            Req req = deferred[deferredHead];
+            if (needDefer(req, deferredSeq[deferredHead])) {
+                return;
+            }
+            deferred[deferredHead] = null;
+            deferredHead = (deferredHead + 1) & (deferred.length - 1);
+            deferredCount--;
+            rules.fire(Rules.QUEUE_DEFERRED, req.userData());
+            taskWork.add(req, Req.TW_ISSUE);
+        }
+    }
+
+    /**
+     * {@code req_need_defer}: a drained request waits while the CQEs posted differ from the SQEs before it;
+     * {@code cq_extra} is minus the SQEs dropped ({@code io_get_sqe}), no NOP posts an extra CQE.
+     */
+    private boolean needDefer(Req req, int seq) {
+        if (!req.has(IOSQE_IO_DRAIN)) {
+            return false;
+        }
+        rules.fire(Rules.DRAIN_BY_SEQUENCE, req.userData());
+        int cqExtra = -sq.droppedSqes();
+        if (cq.cachedCqTail() - (seq + cqExtra) > 0) {
+            // the tail only grows and cq_extra only shrinks: this drain never matches again
+            rules.fire(Rules.DRAIN_SEQUENCE_PASSED, req.userData());
+        }
+        return seq + cqExtra != cq.cachedCqTail();
+    }
+
+    /** {@code io_commit_cqring_flush}: the drain part, after each CQ commit. */
+    private void commitFlush() {
+        if (drainActive) {
+            queueDeferredBySequence();
         }
     }
 }

@@ -126,8 +126,8 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
     private void reqTaskSubmit(Req req) {
         if (req.has(REQ_F_FAIL)) {
             completion.reqDeferFailed(req, req.res());
-        } else if (req.has(REQ_F_FORCE_ASYNC)) {
-            // io_req_task_submit: a forced-async request goes to io-wq
+        } else if (req.has(REQ_F_FORCE_ASYNC) && profile.taskSubmitHonoursForceAsync()) {
+            // io_req_task_submit: a forced-async request goes to io-wq (6.12 on; 6.1 issues it here)
             queueIoWq(req);
         } else {
             issueSqe(req);

@@ -85,7 +85,10 @@ public final class KernelProfile {
      * Linux 6.12 (read in 6.12.107 and 6.12.117): no QUERY, RESIZE_RINGS, CQE_MIXED or HYBRID_IOPOLL; NOP knows
      * only INJECT_RESULT (nop.c, {@code io_nop_prep}); local task work has no cap and no retry list (the cap came
      * with upstream f46b9cdb "io_uring: limit local tw done", 6.13); fd -1 has no register opcodes (register.c,
-     * {@code io_uring_register_get_file}).
+     * {@code io_uring_register_get_file}); drain by sequence: a drained request waits until the CQ's cached tail
+     * reaches the count of SQEs before it ({@code req_need_defer}: {@code seq + cq_extra != cached_cq_tail}),
+     * where the kernels from 6.18 on wait for every earlier request to be freed (read in 6.12.117 and 6.1.192
+     * io_uring.c, {@code io_drain_req}, {@code io_queue_deferred}).
      */
     public static final KernelProfile LINUX_6_12 = builder("6.12")
             .opLast(58)
@@ -98,6 +101,7 @@ public final class KernelProfile {
             .nopFlags(IORING_NOP_INJECT_RESULT)
             .localWork(LocalWork.UNCAPPED)
             .blindRegister(false)
+            .drainBySequence(true)
             .build();
     /**
      * Linux 6.1 (read in 6.1.187 and 6.1.192): the 6.12 differences, and NOP's prep refuses any non-zero
@@ -106,7 +110,9 @@ public final class KernelProfile {
      * task's work first and compares the raw opcode with {@code REGISTER_LAST} ({@code io_uring_register});
      * PROBE checks every slot the caller passed ({@code io_probe}); sq.head, sq.tail, cq.head and cq.tail sit on
      * cache lines of their own (include/linux/io_uring_types.h, {@code struct io_uring}); a request failed at init
-     * posts its CQE at once ({@code io_queue_sqe_fallback}, {@code io_req_complete_failed}); both found by lockstep.
+     * posts its CQE at once ({@code io_queue_sqe_fallback}, {@code io_req_complete_failed}); both found by lockstep;
+     * task work issues a request inline even when it is forced async ({@code io_req_task_submit} has no
+     * REQ_F_FORCE_ASYNC check before 6.12), so a request the drain releases completes without io-wq.
      */
     public static final KernelProfile LINUX_6_1 = LINUX_6_12.toBuilder().version("6.1")
             .opLast(49)
@@ -122,6 +128,7 @@ public final class KernelProfile {
             .probeChecksAllSlots(true)
             .ringLayout(RingLayout.CACHELINE_HEADS)
             .failedFallbackPostsAtOnce(true)
+            .taskSubmitHonoursForceAsync(false)
             .build();
 
     /** How {@code __io_run_local_work} takes DEFER_TASKRUN local work and where a run stops. */
@@ -167,6 +174,8 @@ public final class KernelProfile {
     private final boolean cqQueuedSigned;
     private final RingLayout ringLayout;
     private final boolean failedFallbackPostsAtOnce;
+    private final boolean drainBySequence;
+    private final boolean taskSubmitHonoursForceAsync;
     private final List<OpDef> opcodes;
 
     private KernelProfile(Builder b) {
@@ -201,6 +210,8 @@ public final class KernelProfile {
         this.cqQueuedSigned = b.cqQueuedSigned;
         this.ringLayout = b.ringLayout;
         this.failedFallbackPostsAtOnce = b.failedFallbackPostsAtOnce;
+        this.drainBySequence = b.drainBySequence;
+        this.taskSubmitHonoursForceAsync = b.taskSubmitHonoursForceAsync;
         this.opcodes = List.copyOf(b.opcodes);
         for (OpDef def : opcodes) {
             if (def.opcode() >= opLast) {
@@ -246,6 +257,8 @@ public final class KernelProfile {
         b.cqQueuedSigned = cqQueuedSigned;
         b.ringLayout = ringLayout;
         b.failedFallbackPostsAtOnce = failedFallbackPostsAtOnce;
+        b.drainBySequence = drainBySequence;
+        b.taskSubmitHonoursForceAsync = taskSubmitHonoursForceAsync;
         b.opcodes.addAll(opcodes);
         return b;
     }
@@ -389,9 +402,27 @@ public final class KernelProfile {
         return ringLayout;
     }
 
+    /** Whether sq.head, sq.tail, cq.head and cq.tail each sit on a cache line of their own (6.1), not packed. */
+    public boolean headsOnOwnCacheLines() {
+        return ringLayout == RingLayout.CACHELINE_HEADS;
+    }
+
     /** A request failed at init posts its CQE at once ({@code io_req_complete_failed}, 6.1), not with the batch. */
     public boolean failedFallbackPostsAtOnce() {
         return failedFallbackPostsAtOnce;
+    }
+
+    /**
+     * A drained request waits for the CQEs of every SQE before it ({@code req_need_defer}, 6.1 and 6.12), not for
+     * every earlier request to be freed ({@code nr_req_allocated != nr_drained}, 6.18 on).
+     */
+    public boolean drainBySequence() {
+        return drainBySequence;
+    }
+
+    /** {@code io_req_task_submit} sends a forced-async request to io-wq (6.12 on); 6.1 issues it inline. */
+    public boolean taskSubmitHonoursForceAsync() {
+        return taskSubmitHonoursForceAsync;
     }
 
     /** Opcode table entries beyond the model's own (NOP, NOP128), each replacing the entry of its opcode. */
@@ -478,6 +509,8 @@ public final class KernelProfile {
         private boolean cqQueuedSigned;
         private RingLayout ringLayout = RingLayout.PACKED;
         private boolean failedFallbackPostsAtOnce;
+        private boolean drainBySequence;
+        private boolean taskSubmitHonoursForceAsync = true;
         private final List<OpDef> opcodes = new ArrayList<>();
 
         private Builder() {
@@ -620,6 +653,16 @@ public final class KernelProfile {
 
         public Builder failedFallbackPostsAtOnce(boolean value) {
             this.failedFallbackPostsAtOnce = value;
+            return this;
+        }
+
+        public Builder drainBySequence(boolean value) {
+            this.drainBySequence = value;
+            return this;
+        }
+
+        public Builder taskSubmitHonoursForceAsync(boolean value) {
+            this.taskSubmitHonoursForceAsync = value;
             return this;
         }
 

@@ -11,16 +11,18 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The reference model as backends, one per {@link KernelProfile}: {@code model-6.18}, {@code model-6.19},
- * {@code model-7.0} and {@code model-7.1}. Each opens a {@link ModelIoUring} over the caller's user memory, with
+ * The reference model as backends, one per {@link KernelProfile}: {@code model-6.1}, {@code model-6.12},
+ * {@code model-6.18}, {@code model-6.19}, {@code model-7.0}, {@code model-7.1}, {@code model-7.2} and
+ * {@code model-7.3}. Each opens a {@link ModelIoUring} over the caller's user memory, with
  * an {@link ProcessDescriptorTable} that knows its process: descriptor numbers handed out by {@code pipe()} are open until
  * closed, every other descriptor {@code >= 0} is open as by default; no_new_privs may be set here, but it is
  * {@link ModelIoUring#setNoNewPrivs} that sets a model task's bit (the model's tasks have CAP_SYS_ADMIN, so per-task
  * restrictions pass the privilege check either way).
  */
 public final class ModelBackendProvider implements BackendProvider {
-    private static final List<KernelProfile> PROFILES = List.of(KernelProfile.LINUX_6_18, KernelProfile.LINUX_6_19,
-            KernelProfile.LINUX_7_0, KernelProfile.LINUX_7_1);
+    private static final List<KernelProfile> PROFILES = List.of(KernelProfile.LINUX_6_1, KernelProfile.LINUX_6_12,
+            KernelProfile.LINUX_6_18, KernelProfile.LINUX_6_19, KernelProfile.LINUX_7_0, KernelProfile.LINUX_7_1,
+            KernelProfile.LINUX_7_2, KernelProfile.LINUX_7_3);
 
     @Override
     public List<Backend> backends() {

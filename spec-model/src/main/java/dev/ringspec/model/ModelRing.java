@@ -63,7 +63,7 @@ final class ModelRing implements Ring {
         this.taskWork = new TaskWork(flags, profile, rules, mutants);
         this.links = new Links(rules, taskWork);
         ReqCache reqs = new ReqCache();
-        this.drain = new Drain(rules, taskWork, reqs, links);
+        this.drain = new Drain(profile, rules, taskWork, reqs, links, sq, cq);
         this.completion = new Completion(rules, cq, overflow, links, drain, reqs, mutants);
         this.files = new FileTable(rules, kernel, args);
         this.buffers = new BufferTable(profile, rules, args);

@@ -1,5 +1,7 @@
 package dev.ringspec.model;
 
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE_MIXED;
+
 /**
  * Deliberate one-line deviations from the kernel's semantics, each checked at the site of the rule it breaks
  * ({@code if (mutants.contains(Mutant.NO_SKIP_FILLER))}), and keyed by that {@link Rule}. A mutant that no test or
@@ -48,5 +50,25 @@ public enum Mutant {
     /** The rule this mutant breaks: a run that catches the mutant has seen the rule matter. */
     public Rule rule() {
         return rule;
+    }
+
+    /**
+     * Why no run against a kernel of {@code profile} (the one its capabilities choose) can catch this mutant, or
+     * {@code null}: the rule it breaks belongs to a feature that kernel lacks. The skip filler and two-slot CQEs exist
+     * only on CQE_MIXED rings (6.18+); the cap on a local task-work run came with 6.13 (IO_LOCAL_TW_DEFAULT_MAX).
+     */
+    public String notApplicableTo(KernelProfile profile) {
+        return switch (this) {
+            case NO_SKIP_FILLER, SKIP_FILLER_WRONG_FIELDS, CQE32_ADVANCES_TAIL_BY_ONE ->
+                    (profile.setupFlags() & IORING_SETUP_CQE_MIXED) == 0
+                            ? "its rule " + rule.name() + " needs IORING_SETUP_CQE_MIXED, which this kernel refuses"
+                            : null;
+            case LOCAL_TASK_WORK_UNCAPPED -> profile.localWork() == KernelProfile.LocalWork.UNCAPPED
+                    || profile.localWork() == KernelProfile.LocalWork.RUN_TO_EMPTY
+                            ? "its rule " + rule.name() + " is the cap on a local task-work run, which this kernel "
+                                    + "lacks (local work " + profile.localWork() + ")"
+                            : null;
+            default -> null;
+        };
     }
 }

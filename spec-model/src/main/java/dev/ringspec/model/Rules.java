@@ -24,6 +24,16 @@ public final class Rules {
      */
     public static final Rule IO_QUEUE_IOWQ = Rule.define("IO_QUEUE_IOWQ", "io_queue_iowq", "A3",
             "A request handed to io-wq completes at a time of io-wq's choosing.");
+
+    /**
+     * {@code io_init_drain} on a kernel that releases drained requests once every earlier one is freed (6.18 on,
+     * {@code nr_req_allocated != nr_drained}): the kernel frees requests into its request cache and counts cached
+     * ones as allocated, so when the drain ends is not fixed by the steps. 6.1 and 6.12 drain by sequence
+     * ({@link #DRAIN_BY_SEQUENCE}), which the steps do fix.
+     */
+    public static final Rule DRAIN_WAITS_FOR_FREED_REQUESTS = Rule.define("DRAIN_WAITS_FOR_FREED_REQUESTS",
+            "io_init_drain", "A3",
+            "A drain that waits for earlier requests to be freed ends at a time of the kernel's choosing.");
     public static final Rule INIT_DRAIN = Rule.define("INIT_DRAIN", "io_init_drain", "A3",
             "An accepted IOSQE_IO_DRAIN makes every later request wait on the slow (deferred, async) path.");
     /**
@@ -159,6 +169,23 @@ public final class Rules {
 
     public static final Rule QUEUE_DEFERRED = Rule.define("QUEUE_DEFERRED", "io_queue_deferred", "A3",
             "Once every request before a drain is freed, the deferred request is dispatched through task work.");
+
+    /**
+     * {@code req_need_defer} (6.1, 6.12; read in 6.1.192 and 6.12.117 io_uring.c): {@code seq + cq_extra !=
+     * cached_cq_tail}, where {@code seq} is the cached SQ head before the request's chain and {@code cq_extra}
+     * goes down by one per dropped SQE ({@code io_get_sqe}); a CQE waiting on the overflow list counts only once
+     * flushed. Detail: the request's user_data.
+     */
+    public static final Rule DRAIN_BY_SEQUENCE = Rule.define("DRAIN_BY_SEQUENCE", "req_need_defer", "A3",
+            "On 6.1 and 6.12 a drained request waits until the cached CQ tail counts a CQE per SQE before it.");
+    /**
+     * {@code req_need_defer} compares for equality, and only at CQ commits: once the cached CQ tail is past a deferred
+     * drain's {@code seq + cq_extra} (a request after the drain failed at init and posted, or an SQE after it was
+     * dropped, or several CQEs were committed at once), the drain and everything after it never run. A kernel bug
+     * (catalogue entry drain-stalls-when-the-cq-tail-passes-its-sequence); the model keeps it on 6.1 and 6.12.
+     */
+    public static final Rule DRAIN_SEQUENCE_PASSED = Rule.define("DRAIN_SEQUENCE_PASSED", "req_need_defer", "A3",
+            "On 6.1 and 6.12 a deferred drain whose sequence the CQ tail has passed stays deferred for good.");
 
     public static final Rule QUEUE_NEXT = Rule.define("QUEUE_NEXT", "io_queue_next", "A3",
             "A chain's successor is issued through task work once its predecessor completed.");

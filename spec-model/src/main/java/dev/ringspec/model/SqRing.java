@@ -32,6 +32,7 @@ final class SqRing {
 
     /** {@code ctx->cached_sq_head}: the kernel's own head, never read back from the shared ring. */
     private int cachedSqHead;
+    private int droppedSqes;
     private int submitLeft;
 
     SqRing(int flags, RingLayout layout, RuleSink rules, Set<Mutant> mutants) {
@@ -84,6 +85,7 @@ final class SqRing {
             if (Integer.compareUnsigned(index, sqEntries) >= 0) {
                 rules.fire(Rules.GET_SQE_DROPPED, Integer.toUnsignedLong(index));
                 writeOnce(rings, layout.sqDropped(), readOnce(rings, layout.sqDropped()) + 1);
+                droppedSqes++;
                 return -1;
             }
         }
@@ -116,6 +118,14 @@ final class SqRing {
 
     int cachedSqHead() {
         return cachedSqHead;
+    }
+
+    /**
+     * The SQEs this ring dropped, counted apart from the shared {@code sq_dropped}, which the application may
+     * write: a drain by sequence ({@link Drain}) takes one off {@code cq_extra} for each.
+     */
+    int droppedSqes() {
+        return droppedSqes;
     }
 
     /** The test hook of {@link ModelIoUring#startCountersAt}. */

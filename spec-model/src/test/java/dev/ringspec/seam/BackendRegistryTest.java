@@ -17,7 +17,8 @@ class BackendRegistryTest {
     @Test
     void spec_modelRegistersTheModelWithEveryProfileInVersionOrder() {
         assertThat(BackendRegistry.registered()).extracting(Backend::name)
-                .containsSubsequence("model-6.18", "model-6.19", "model-7.0", "model-7.1");
+                .containsSubsequence("model-6.1", "model-6.12", "model-6.18", "model-6.19", "model-7.0", "model-7.1",
+                        "model-7.2", "model-7.3");
         assertThat(BackendRegistry.registered()).filteredOn(b -> b.name().startsWith("model-"))
                 .allSatisfy(b -> assertThat(b.kind()).isEqualTo(Backend.Kind.MODEL));
     }

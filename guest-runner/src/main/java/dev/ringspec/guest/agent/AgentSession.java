@@ -262,6 +262,7 @@ public final class AgentSession implements AutoCloseable {
         List<long[]> entries = new ArrayList<>();
         Path fdDir = Path.of("/proc/self/fd");
         try (DirectoryStream<Path> fds = Files.newDirectoryStream(fdDir)) {
+            String listing = fdDir.toRealPath().toString();
             for (Path fd : fds) {
                 int number;
                 try {
@@ -273,7 +274,10 @@ public final class AgentSession implements AutoCloseable {
                 try {
                     target = Files.readSymbolicLink(fd).toString();
                 } catch (IOException e) {
-                    continue; // closed meanwhile (the directory stream's own descriptor)
+                    continue; // closed meanwhile
+                }
+                if (target.equals(listing)) {
+                    continue; // the listing's own descriptor, often at a number the caller just closed
                 }
                 int kind = Protocol.FD_OTHER;
                 long group = 0;
