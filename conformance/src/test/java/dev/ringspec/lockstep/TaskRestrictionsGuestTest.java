@@ -77,13 +77,16 @@ class TaskRestrictionsGuestTest {
         assumeTrue(caps.has(Feature.TASK_RESTRICTIONS), "the guest kernel has no per-task restrictions");
         Backend subject = Backend.kernel("guest kernel", guest::backend);
         Coverage cov = new Coverage();
-        try (LockstepRunner runner = new LockstepRunner(ReferenceBackends.reference(caps), subject,
-                DivergenceCatalogue.load())) {
+        DivergenceCatalogue catalogue = DivergenceCatalogue.load();
+        try (LockstepRunner runner = new LockstepRunner(ReferenceBackends.reference(caps), subject, catalogue)) {
             assertThat(runner.taskRestrictions()).isTrue();
             List<LockstepRunner.Outcome> runs = runsWithTaskSteps(runner, 20, cov);
             assertThat(runs).hasSize(20);
             for (LockstepRunner.Outcome o : runs) {
-                assertThat(o.divergence()).as("%s", o.steps()).isNull();
+                // a run may end at a known kernel bug (the catalogue's), never at an unknown difference
+                if (o.diverged()) {
+                    assertThat(catalogue.match(o.divergence())).as("%s", o.divergence()).isPresent();
+                }
             }
         }
         assertThat(cov.count(Coverage.Label.TASK_RESTRICTIONS_REGISTERED)).isPositive();
