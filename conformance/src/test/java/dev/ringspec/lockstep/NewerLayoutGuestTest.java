@@ -4,7 +4,6 @@ import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQ_REWIND;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.ringspec.capabilities.CapabilityProbe;
 import dev.ringspec.capabilities.Feature;
 import dev.ringspec.capabilities.KernelCapabilities;
 import dev.ringspec.guest.GuestKernel;
@@ -33,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("kernel")
 @Tag("qemu")
 class NewerLayoutGuestTest {
+    private static BootedGuest booted;
     private static GuestKernel guest;
     private static UserMemory memory;
     private static KernelCapabilities caps;
@@ -42,16 +42,16 @@ class NewerLayoutGuestTest {
 
     @BeforeAll
     static void boot() throws Exception {
-        guest = KernelTests.bootGuest();
-        memory = new UserMemory();
-        caps = CapabilityProbe.probe(guest.backend(memory), memory);
+        booted = BootedGuest.boot();
+        guest = booted.kernel;
+        memory = booted.memory;
+        caps = booted.caps;
     }
 
     @AfterAll
     static void stop() {
-        if (guest != null) {
-            guest.close();
-            memory.close();
+        if (booted != null) {
+            booted.close();
         }
     }
 

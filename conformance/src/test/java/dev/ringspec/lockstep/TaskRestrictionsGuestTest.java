@@ -3,7 +3,6 @@ package dev.ringspec.lockstep;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.ringspec.capabilities.CapabilityProbe;
 import dev.ringspec.capabilities.Feature;
 import dev.ringspec.capabilities.KernelCapabilities;
 import dev.ringspec.guest.GuestKernel;
@@ -38,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("qemu")
 @Tag("guest")
 class TaskRestrictionsGuestTest {
+    private static BootedGuest booted;
     private static GuestKernel guest;
     private static UserMemory memory;
     private static KernelCapabilities caps;
@@ -47,16 +47,16 @@ class TaskRestrictionsGuestTest {
 
     @BeforeAll
     static void boot() throws Exception {
-        guest = KernelTests.bootGuest();
-        memory = new UserMemory();
-        caps = CapabilityProbe.probe(guest.backend(memory), memory);
+        booted = BootedGuest.boot();
+        guest = booted.kernel;
+        memory = booted.memory;
+        caps = booted.caps;
     }
 
     @AfterAll
     static void stop() {
-        if (guest != null) {
-            guest.close();
-            memory.close();
+        if (booted != null) {
+            booted.close();
         }
     }
 
