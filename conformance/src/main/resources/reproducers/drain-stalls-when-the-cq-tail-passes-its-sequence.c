@@ -32,18 +32,6 @@ int main(void) {
     /* enter(to_submit 3, min_complete 0, flags 0) */
     res = step_enter(3, 0, 0x0u);
     print_state(8);
-    /* writeSqe(slot 3: NOP, ud 4) */
-    res = step_write_sqe(3, 0, 0x0u, 0, 0, 0x0ull, 0x0ull, 0, 0x0u, 0x4ull, 0, 0);
-    print_state(9);
-    /* writeArray(position 3 = 3) */
-    res = step_write_array(3, 3);
-    print_state(10);
-    /* publishTail(+1) */
-    res = step_publish_tail(1);
-    print_state(11);
-    /* enter(to_submit 1, min_complete 0, flags GETEVENTS) */
-    res = step_enter(1, 0, 0x1u);
-    print_state(12);
     print_pending_sqes();
     print_cqes();
     return 0;

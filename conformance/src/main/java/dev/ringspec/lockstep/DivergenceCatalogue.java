@@ -1,6 +1,8 @@
 package dev.ringspec.lockstep;
 
 import static dev.ringspec.uapi.IoUring.IORING_CQE_F_32;
+import static dev.ringspec.uapi.IoUring.IORING_SQ_CQ_OVERFLOW;
+import static dev.ringspec.uapi.IoUring.IORING_SQ_TASKRUN;
 
 import dev.ringspec.seam.RingObservation;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -93,7 +95,8 @@ public record DivergenceCatalogue(List<Entry> entries) {
          * Whether the kernel breaking {@code v} is this entry's behaviour: one of its {@code invariants} names it
          * (and its regex, if any, is found in the detail), and, for the {@code kernelUsesStaleCqeCache} matcher,
          * the reference model had seen the kernel use its stale CQE range on the ring by then (for
-         * {@code drainStalledBySequence}: had seen a 6.1 or 6.12 drain passed by the CQ tail).
+         * {@code drainStalledBySequence}: had seen a 6.1 or 6.12 drain passed by the CQ tail, where the kernel
+         * stalls).
          */
         boolean explains(Violation v, Set<String> referenceNotes) {
             if ("kernelUsesStaleCqeCache".equals(matcher)
@@ -142,7 +145,28 @@ public record DivergenceCatalogue(List<Entry> entries) {
             "bigCqeWrapsTheResizedRing",
             DivergenceCatalogue::bigCqeWrapsTheResizedRing,
             LockstepRunner.DRAIN_STALLED_BY_SEQUENCE,
-            d -> d.referenceNotes().contains(LockstepRunner.DRAIN_STALLED_BY_SEQUENCE));
+            DivergenceCatalogue::drainStalledBySequence);
+
+    /**
+     * {@code drainStalledBySequence}: the referee saw a 6.1 or 6.12 drain passed by the CQ tail on this ring (where
+     * the kernel stalls and the model runs the drain once the requests before it are freed), and the reference
+     * posted CQEs the subject did not: its CQ tail is ahead with the heads equal, or it overflowed more, or only it
+     * flags an overflow or task work (the released drain, waiting on a DEFER_TASKRUN ring for its enter).
+     */
+    private static boolean drainStalledBySequence(Divergence d) {
+        if (!d.referenceNotes().contains(LockstepRunner.DRAIN_STALLED_BY_SEQUENCE)) {
+            return false;
+        }
+        RingObservation r = d.reference();
+        RingObservation s = d.subject();
+        return switch (d.field()) {
+            case "CqTail" -> r.cqHead() == s.cqHead() && U32.distance(r.cqTail(), s.cqTail()) > 0;
+            case "CqOverflow" -> Integer.compareUnsigned(r.cqOverflow(), s.cqOverflow()) > 0;
+            case "SqFlags" -> (s.sqFlags() & ~r.sqFlags()) == 0 && (r.sqFlags() & ~s.sqFlags()) != 0
+                    && (r.sqFlags() & ~s.sqFlags() & ~(IORING_SQ_CQ_OVERFLOW | IORING_SQ_TASKRUN)) == 0;
+            default -> false;
+        };
+    }
 
     /**
      * {@code bigCqeWrapsTheResizedRing}: for a {@code Result} difference, the reference refused a resize with

@@ -42,7 +42,7 @@ import java.util.concurrent.Future;
 public final class LockstepRunner implements AutoCloseable {
     /** The reference note for a ring on which Linux 6.18 has written a CQE through its stale cached range. */
     public static final String KERNEL_USES_STALE_CQE_CACHE = "kernelUsesStaleCqeCache";
-    /** A note: a 6.1 or 6.12 drain on this ring was passed by the CQ tail and stays deferred for good. */
+    /** A note: a 6.1 or 6.12 drain on this ring was passed by the CQ tail, where the kernel stalls it for good. */
     public static final String DRAIN_STALLED_BY_SEQUENCE = "drainStalledBySequence";
 
     /** Which side a trace or a report follows. */
@@ -492,6 +492,7 @@ public final class LockstepRunner implements AutoCloseable {
      */
     private Choices.Taken explainByChoice(int index, Step step) {
         boolean stale = referee.staleCqeCache();
+        boolean stalled = referee.drainStalled();
         for (Choices.Taken t : choices.alternatives(index)) {
             Side fresh = new Side(referenceBackend, pipeRead, pipeWrite);
             ((ModelIoUring) fresh.kernel).withRuleListener(referee).withChooser(choices);
@@ -515,13 +516,13 @@ public final class LockstepRunner implements AutoCloseable {
                 refereeSide = fresh;
                 after = fresh.observeCounters();
                 invariants.resyncReference(fresh.ring, fresh.result, fresh.submitHead);
-                referee.restore(referee.staleCqeCache(), counting);
+                referee.restore(referee.staleCqeCache(), referee.drainStalled(), counting);
                 return t;
             }
             choices.unplan(index);
             fresh.closeRing();
             fresh.memory.close();
-            referee.restore(stale, counting);
+            referee.restore(stale, stalled, counting);
         }
         return null;
     }

@@ -92,9 +92,10 @@ final class Referee implements RuleListener {
     }
 
     /** Back to a state saved before a rebuilt reference replayed the run. */
-    void restore(boolean stale, Coverage cov) {
+    void restore(boolean stale, boolean stalled, Coverage cov) {
         refusing = null;
         staleCqeCache = stale;
+        drainStalled = stalled;
         coverage = cov;
     }
 
@@ -117,7 +118,7 @@ final class Referee implements RuleListener {
         return staleCqeCache;
     }
 
-    /** Whether the model saw a 6.1 or 6.12 drain stall for good on this ring ({@link Rules#DRAIN_SEQUENCE_PASSED}). */
+    /** Whether the model saw a 6.1 or 6.12 drain the kernel stalls ({@link Rules#DRAIN_SEQUENCE_PASSED}). */
     boolean drainStalled() {
         return drainStalled;
     }

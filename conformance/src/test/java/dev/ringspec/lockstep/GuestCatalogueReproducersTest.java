@@ -30,9 +30,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The catalogue entries about kernels older than this machine's, in a guest of such a kernel (Debian's 6.1 unless
  * {@code -Dringspec.guest.kernel} says otherwise; skipped where QEMU or the kernel cannot be had): the entry's replay,
- * model (with the guest's profile) against the guest kernel, shows the catalogued behaviour there, and its checked-in
+ * model (with the guest's profile) against the guest kernel, shows the catalogued difference there, and its checked-in
  * C reproducer, built statically and run in the guest as {@code ringspec run} does, prints what the engine saw the
- * guest kernel do. Only entries for a rule the guest's profile has run (today: drain by sequence, 6.1 and 6.12).
+ * guest kernel do, which is not what the model does. Only entries for a rule the guest's profile has run (today:
+ * drain by sequence, 6.1 and 6.12).
  */
 @Tag("kernel")
 @Tag("qemu")
@@ -83,18 +84,24 @@ class GuestCatalogueReproducersTest {
         List<Step> steps = ReplayStore.read(REPLAYS.resolve(entry.replay())).steps();
         Backend subject = Backend.kernel("guest kernel", guest::backend);
         List<String> kernelTrace;
+        List<String> referenceTrace;
         try (LockstepRunner runner = new LockstepRunner(ReferenceBackends.reference(caps), subject,
                 DivergenceCatalogue.load())) {
             LockstepRunner.Outcome outcome = runner.run(steps, null);
-            assertThat(outcome.divergence()).as("the model with profile %s agrees", profile.version()).isNull();
-            InvariantWatch.RunResult run = runner.invariants().takeRun();
-            assertThat(run.violations()).as("the replay %s breaks %s on the guest kernel, explained by %s",
-                    entry.replay(), entry.invariants(), id).anySatisfy(v -> {
-                        assertThat(v.side()).isEqualTo(LockstepRunner.Role.SUBJECT);
-                        assertThat(DivergenceCatalogue.load().matchInvariant(v.violation(), v.referenceNotes()))
-                                .hasValueSatisfying(e -> assertThat(e.id()).isEqualTo(id));
-                    });
+            // 6.12 hands the request a drain releases to io-wq, whose completion time the engine does not compare:
+            // it refuses the step (as it refuses the drain on 6.18 and later). DrainBySequenceTest shows the stall
+            // on 6.12.
+            assumeTrue(outcome.refusedSteps() == 0 || !profile.taskSubmitHonoursForceAsync(), () -> "on "
+                    + profile.version() + " the engine refuses the replay's enter: the drain the model releases goes"
+                    + " to io-wq");
+            // The model with the guest's profile follows the intent where the kernel deviates: the difference shows,
+            // and it is this entry's.
+            assertThat(outcome.divergence()).as("the replay %s shows a difference in the guest (profile %s)",
+                    entry.replay(), profile.version()).isNotNull();
+            assertThat(DivergenceCatalogue.load().match(outcome.divergence())).as("the difference is catalogued as %s",
+                    id).hasValueSatisfying(e -> assertThat(e.id()).isEqualTo(id));
             kernelTrace = runner.trace(steps, LockstepRunner.Role.SUBJECT);
+            referenceTrace = runner.trace(steps, LockstepRunner.Role.REFERENCE);
         }
 
         Path exe = dir.resolve(id);
@@ -112,5 +119,6 @@ class GuestCatalogueReproducersTest {
         assertThat(result.exitCode()).as(out + new String(result.stderr(), StandardCharsets.UTF_8)).isZero();
         assertThat(out.lines().toList()).as("the C program does in the guest what the engine saw the guest kernel do")
                 .containsExactlyElementsOf(kernelTrace);
+        assertThat(out.lines().toList()).as("and that is not what the model does").isNotEqualTo(referenceTrace);
     }
 }

@@ -58,10 +58,12 @@ class DrainBySequenceTest {
     }
 
     // cq_extra goes down for every dropped SQE, also for one dropped after the drain was deferred: its seq then never
-    // matches, and the drain and every request after it stay deferred for good (6.1.192, 6.12.117: io_get_sqe,
-    // req_need_defer). The intent (a drain waits for the requests before it) says the drain should run: a kernel bug.
+    // matches, and on the kernel the drain and every request after it stay deferred for good (6.1.192, 6.12.117:
+    // io_get_sqe, req_need_defer): catalogue entry drain-stalls-when-the-cq-tail-passes-its-sequence. The intent
+    // (io_uring_enter(2): a drain waits for the requests before it), which the model follows: once ud 1 is freed the
+    // drain runs, then the NOP after it.
     @Scenario
-    void anSqeDroppedAfterADeferredDrainStallsTheRing(Backend backend) {
+    void anSqeDroppedAfterADeferredDrainStallsTheKernelButNotTheIntent(Backend backend) {
         assumeDrainBySequence(backend);
         try (ScenarioRing r = ScenarioRing.open(backend, 4, 0)) {
             r.nop(1);
@@ -73,7 +75,14 @@ class DrainBySequenceTest {
             r.nop(4);
             assertThat(r.submit()).isEqualTo(1);
             assertThat(r.getEvents()).isZero();
-            assertThat(r.reapUserData()).as("the drain never runs, nor anything after it").containsExactly(1L);
+            if (backend.kind() == Backend.Kind.KERNEL) {
+                // Every 6.1 and 6.12 kernel measured stalls here. One that does not fails here: record the release in
+                // the catalogue entry.
+                assertThat(r.reapUserData()).as("the catalogued kernel behaviour: the drain never runs, nor anything"
+                        + " after it").containsExactly(1L);
+            } else {
+                assertThat(r.reapUserData()).containsExactly(1L, 2L, 4L);
+            }
         }
     }
 }

@@ -82,6 +82,10 @@ final class Completion {
             links.queueNext(req);
         }
         reqs.free(req);
+        if (drain.active()) {
+            // the drain by sequence looks again once the request is freed (Drain: where the kernel would stall)
+            drain.queueDeferred();
+        }
     }
 
     /** {@code io_req_complete_defer}: into the batch's completions, posted at the next flush. */

@@ -12,7 +12,10 @@ import static dev.ringspec.uapi.IoUring.IOSQE_IO_DRAIN;
  * <p>6.1 and 6.12 drain by sequence instead ({@link KernelProfile#drainBySequence()}, {@link Rules#DRAIN_BY_SEQUENCE}):
  * each deferred entry keeps {@code seq}, the cached SQ head before its chain, and waits until
  * {@code seq + cq_extra == cached_cq_tail}; {@code io_queue_deferred} runs after every CQ commit while draining
- * ({@code io_commit_cqring_flush}), and a drain with nothing to wait for ends the draining at once.
+ * ({@code io_commit_cqring_flush}), and a drain with nothing to wait for ends the draining at once. Where the kernel
+ * stalls for good (the tail passed {@code seq + cq_extra}, {@link Rules#DRAIN_SEQUENCE_PASSED}; catalogue entry
+ * drain-stalls-when-the-cq-tail-passes-its-sequence), the model follows the intent instead: the drain runs once every
+ * request before it has completed and been freed.
  */
 final class Drain {
     private final RuleSink rules;
@@ -32,6 +35,8 @@ final class Drain {
     private int deferredHead;
     private int deferredCount;
     private int nrDrained;
+    /** By sequence: the head's sequence was passed and it waits for the requests before it (the intent). */
+    private boolean headPassed;
 
     Drain(KernelProfile profile, RuleSink rules, TaskWork taskWork, ReqCache reqs, Links links, SqRing sq,
             CqeCache cq) {
@@ -176,6 +181,11 @@ final class Drain {
         int slot = (deferredHead + deferredCount++) & (deferred.length - 1);
         deferred[slot] = req;
         deferredSeq[slot] = seq;
+        if (headPassed && deferredCount > 1) {
+            // intent: a head whose sequence was passed waits for the requests before it; this chain, built after
+            // it, counted as one of them until now
+            queueDeferredBySequence();
+        }
     }
 
     /** {@code io_queue_deferred} of 6.1 and 6.12: in order, until an entry still needs to wait. */
@@ -185,6 +195,7 @@ final class Drain {
             if (needDefer(req, deferredSeq[deferredHead])) {
                 return;
             }
+            headPassed = false;
             deferred[deferredHead] = null;
             deferredHead = (deferredHead + 1) & (deferred.length - 1);
             deferredCount--;
@@ -204,10 +215,37 @@ final class Drain {
         rules.fire(Rules.DRAIN_BY_SEQUENCE, req.userData());
         int cqExtra = -sq.droppedSqes();
         if (cq.cachedCqTail() - (seq + cqExtra) > 0) {
-            // the tail only grows and cq_extra only shrinks: this drain never matches again
+            // the tail only grows and cq_extra only shrinks: the kernel's drain never matches again and stalls for
+            // good. The intent (io_uring_enter(2), IOSQE_IO_DRAIN): it runs once the requests before it completed.
             rules.fire(Rules.DRAIN_SEQUENCE_PASSED, req.userData());
+            headPassed = !earlierRequestsFreed(req);
+            return headPassed;
         }
         return seq + cqExtra != cq.cachedCqTail();
+    }
+
+    /**
+     * Whether every request allocated is {@code drained} or after it on the deferred list, or {@code drained}'s own
+     * chain not yet on the list: then every request submitted before it has been freed. Requests after a drain are
+     * deferred while it waits (failed ones are freed at once, a chain still being built joins the list when it
+     * closes, which looks again), so what else is allocated came before it.
+     */
+    private boolean earlierRequestsFreed(Req drained) {
+        int waiting = 0;
+        boolean listed = false;
+        for (int i = 0; i < deferredCount; i++) {
+            Req r = deferred[(deferredHead + i) & (deferred.length - 1)];
+            listed |= r == drained;
+            for (; r != null; r = r.link()) {
+                waiting++;
+            }
+        }
+        if (!listed) {
+            for (Req r = drained; r != null; r = r.link()) {
+                waiting++;
+            }
+        }
+        return reqs.allocated() == waiting;
     }
 
     /** {@code io_commit_cqring_flush}: the drain part, after each CQ commit. */

@@ -181,11 +181,13 @@ public final class Rules {
     /**
      * {@code req_need_defer} compares for equality, and only at CQ commits: once the cached CQ tail is past a deferred
      * drain's {@code seq + cq_extra} (a request after the drain failed at init and posted, or an SQE after it was
-     * dropped, or several CQEs were committed at once), the drain and everything after it never run. A kernel bug
-     * (catalogue entry drain-stalls-when-the-cq-tail-passes-its-sequence); the model keeps it on 6.1 and 6.12.
+     * dropped, or several CQEs were committed at once), the kernel's drain and everything after it never run. A
+     * kernel bug (catalogue entry drain-stalls-when-the-cq-tail-passes-its-sequence): the model follows the intent
+     * and runs the drain once every request before it has completed and been freed. Detail: the request's user_data.
      */
     public static final Rule DRAIN_SEQUENCE_PASSED = Rule.define("DRAIN_SEQUENCE_PASSED", "req_need_defer", "A3",
-            "On 6.1 and 6.12 a deferred drain whose sequence the CQ tail has passed stays deferred for good.");
+            "On 6.1 and 6.12 a drain whose sequence the CQ tail passed waits for the requests before it to be freed"
+                    + " (the kernel stalls).");
 
     public static final Rule QUEUE_NEXT = Rule.define("QUEUE_NEXT", "io_queue_next", "A3",
             "A chain's successor is issued through task work once its predecessor completed.");
