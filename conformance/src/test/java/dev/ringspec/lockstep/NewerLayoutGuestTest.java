@@ -5,11 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.ringspec.capabilities.Feature;
-import dev.ringspec.capabilities.KernelCapabilities;
-import dev.ringspec.guest.GuestKernel;
 import dev.ringspec.guest.agent.AgentSession;
 import dev.ringspec.seam.Backend;
-import dev.ringspec.seam.UserMemory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,9 +30,6 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("qemu")
 class NewerLayoutGuestTest {
     private static BootedGuest booted;
-    private static GuestKernel guest;
-    private static UserMemory memory;
-    private static KernelCapabilities caps;
 
     @TempDir
     Path dir;
@@ -43,9 +37,6 @@ class NewerLayoutGuestTest {
     @BeforeAll
     static void boot() throws Exception {
         booted = BootedGuest.boot();
-        guest = booted.kernel;
-        memory = booted.memory;
-        caps = booted.caps;
     }
 
     @AfterAll
@@ -56,10 +47,10 @@ class NewerLayoutGuestTest {
     }
 
     private static LockstepRunner runner() {
-        assumeTrue(caps.has(Feature.SQE_MIXED) && caps.has(Feature.SQ_REWIND),
-                guest.image().describe() + " has no SQE_MIXED or no SQ_REWIND");
-        return new LockstepRunner(ReferenceBackends.reference(caps),
-                Backend.kernel("guest kernel", guest::backend), DivergenceCatalogue.load());
+        assumeTrue(booted.caps.has(Feature.SQE_MIXED) && booted.caps.has(Feature.SQ_REWIND),
+                booted.kernel.image().describe() + " has no SQE_MIXED or no SQ_REWIND");
+        return new LockstepRunner(ReferenceBackends.reference(booted.caps),
+                Backend.kernel("guest kernel", booted.kernel::backend), DivergenceCatalogue.load());
     }
 
     @Test
@@ -132,8 +123,8 @@ class NewerLayoutGuestTest {
         assertThat(gcc.waitFor(120, TimeUnit.SECONDS)).isTrue();
         assertThat(gcc.exitValue()).as(gccOut).isZero();
         String target = "/tmp/" + name;
-        assertThat(guest.session().writeFile(target, 0755, Files.readAllBytes(exe))).isNotNegative();
-        AgentSession.RunResult result = guest.session().run(List.of(target), Duration.ofSeconds(120));
+        assertThat(booted.kernel.session().writeFile(target, 0755, Files.readAllBytes(exe))).isNotNegative();
+        AgentSession.RunResult result = booted.kernel.session().run(List.of(target), Duration.ofSeconds(120));
         String out = new String(result.stdout(), StandardCharsets.UTF_8);
         assertThat(result.exitCode()).as(out + new String(result.stderr(), StandardCharsets.UTF_8)).isZero();
         return out.lines().toList();

@@ -4,14 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.ringspec.capabilities.Feature;
-import dev.ringspec.capabilities.KernelCapabilities;
-import dev.ringspec.guest.GuestKernel;
 import dev.ringspec.guest.agent.AgentSession;
 import dev.ringspec.model.KernelProfile;
 import dev.ringspec.model.ModelIoUring;
 import dev.ringspec.nativerunner.ProcessFdTable;
 import dev.ringspec.seam.Backend;
-import dev.ringspec.seam.UserMemory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,9 +35,6 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("guest")
 class TaskRestrictionsGuestTest {
     private static BootedGuest booted;
-    private static GuestKernel guest;
-    private static UserMemory memory;
-    private static KernelCapabilities caps;
 
     @TempDir
     Path dir;
@@ -48,9 +42,6 @@ class TaskRestrictionsGuestTest {
     @BeforeAll
     static void boot() throws Exception {
         booted = BootedGuest.boot();
-        guest = booted.kernel;
-        memory = booted.memory;
-        caps = booted.caps;
     }
 
     @AfterAll
@@ -74,11 +65,11 @@ class TaskRestrictionsGuestTest {
 
     @Test
     void taskStepsAgreeWithTheModel() {
-        assumeTrue(caps.has(Feature.TASK_RESTRICTIONS), "the guest kernel has no per-task restrictions");
-        Backend subject = Backend.kernel("guest kernel", guest::backend);
+        assumeTrue(booted.caps.has(Feature.TASK_RESTRICTIONS), "the guest kernel has no per-task restrictions");
+        Backend subject = Backend.kernel("guest kernel", booted.kernel::backend);
         Coverage cov = new Coverage();
         DivergenceCatalogue catalogue = DivergenceCatalogue.load();
-        try (LockstepRunner runner = new LockstepRunner(ReferenceBackends.reference(caps), subject, catalogue)) {
+        try (LockstepRunner runner = new LockstepRunner(ReferenceBackends.reference(booted.caps), subject, catalogue)) {
             assertThat(runner.taskRestrictions()).isTrue();
             List<LockstepRunner.Outcome> runs = runsWithTaskSteps(runner, 20, cov);
             assertThat(runs).hasSize(20);
@@ -97,10 +88,10 @@ class TaskRestrictionsGuestTest {
 
     @Test
     void reproducerOfATaskRunPrintsWhatTheEngineSawInTheGuest() throws Exception {
-        assumeTrue(caps.has(Feature.TASK_RESTRICTIONS), "the guest kernel has no per-task restrictions");
+        assumeTrue(booted.caps.has(Feature.TASK_RESTRICTIONS), "the guest kernel has no per-task restrictions");
         assumeTrue(CPrograms.gccWorks(), "gcc is not installed or cannot build a program here");
-        Backend subject = Backend.kernel("guest kernel", guest::backend);
-        try (LockstepRunner runner = new LockstepRunner(ReferenceBackends.reference(caps), subject)) {
+        Backend subject = Backend.kernel("guest kernel", booted.kernel::backend);
+        try (LockstepRunner runner = new LockstepRunner(ReferenceBackends.reference(booted.caps), subject)) {
             for (LockstepRunner.Outcome o : runsWithTaskSteps(runner, 3, null)) {
                 List<Step> ops = o.steps();
                 List<String> expected = runner.trace(ops, LockstepRunner.Role.SUBJECT);
@@ -121,13 +112,13 @@ class TaskRestrictionsGuestTest {
      */
     @Test
     void aDisabledRingObeysItsInheritedRegisterRestrictionsInTheGuest() {
-        assumeTrue(caps.has(Feature.TASK_RESTRICTIONS), "the guest kernel has no per-task restrictions");
-        KernelProfile profile = KernelProfile.forCapabilities(caps);
+        assumeTrue(booted.caps.has(Feature.TASK_RESTRICTIONS), "the guest kernel has no per-task restrictions");
+        KernelProfile profile = KernelProfile.forCapabilities(booted.caps);
         assumeTrue(profile.inheritedRestrictionsBindDisabledRing(), "the guest's profile has no such rule");
         KernelProfile without = profile.toBuilder().inheritedRestrictionsBindDisabledRing(false).build();
         Backend wrong = Backend.model("model without IO_RING_F_RESTRICT_INHERITED",
                 m -> new ModelIoUring(without, m, Set.of()).withProcessDescriptors(ProcessFdTable.INSTANCE));
-        Backend subject = Backend.kernel("guest kernel", guest::backend);
+        Backend subject = Backend.kernel("guest kernel", booted.kernel::backend);
         LockstepRunner.Outcome found = null;
         try (LockstepRunner runner = new LockstepRunner(wrong, subject, DivergenceCatalogue.load())) {
             for (long seed = 1; seed <= 600 && found == null; seed++) {
@@ -139,7 +130,7 @@ class TaskRestrictionsGuestTest {
         }
         assertThat(found).as("a divergence from the model without the rule").isNotNull();
         assertThat(found.steps()).anyMatch(s -> s instanceof Step.RegisterTaskRestrictions);
-        try (LockstepRunner runner = new LockstepRunner(ReferenceBackends.reference(caps), subject,
+        try (LockstepRunner runner = new LockstepRunner(ReferenceBackends.reference(booted.caps), subject,
                 DivergenceCatalogue.load())) {
             assertThat(runner.run(found.steps(), null).divergence()).isNull();
         }
@@ -154,7 +145,7 @@ class TaskRestrictionsGuestTest {
         String gccOut = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(gcc.waitFor(120, TimeUnit.SECONDS)).isTrue();
         assertThat(gcc.exitValue()).as(gccOut).isZero();
-        AgentSession session = guest.session();
+        AgentSession session = booted.kernel.session();
         assertThat(session.writeFile("/tmp/repro", 0755, Files.readAllBytes(exe))).isZero();
         AgentSession.RunResult result = session.run(List.of("/tmp/repro"), Duration.ofSeconds(60));
         String out = new String(result.stdout(), StandardCharsets.UTF_8);
