@@ -91,7 +91,8 @@ class NewerLayoutGuestTest {
                 for (int i = 0; i < refused.length && i < expected.size(); i++) {
                     refused[i] = expected.get(i).endsWith(": refused");
                 }
-                assertThat(runInGuest(CReproducer.generate("seed " + seed, steps, refused), "newer" + seed))
+                String source = CReproducer.generate("seed " + seed, steps, refused);
+                assertThat(booted.runStatically(source, "newer" + seed, dir))
                         .as("seed %d", seed).containsExactlyElementsOf(expected);
                 compared++;
             }
@@ -110,23 +111,5 @@ class NewerLayoutGuestTest {
         } catch (java.io.IOException e) {
             return false;
         }
-    }
-
-    /** Compiles {@code source} statically, runs it in the guest, and returns its output lines. */
-    private List<String> runInGuest(String source, String name) throws Exception {
-        Path c = dir.resolve(name + ".c");
-        Path exe = dir.resolve(name);
-        Files.writeString(c, source);
-        Process gcc = new ProcessBuilder("gcc", "-O1", "-Wall", "-Werror", "-static", "-o", exe.toString(),
-                c.toString(), "-lpthread").redirectErrorStream(true).start();
-        String gccOut = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(gcc.waitFor(120, TimeUnit.SECONDS)).isTrue();
-        assertThat(gcc.exitValue()).as(gccOut).isZero();
-        String target = "/tmp/" + name;
-        assertThat(booted.kernel.session().writeFile(target, 0755, Files.readAllBytes(exe))).isNotNegative();
-        AgentSession.RunResult result = booted.kernel.session().run(List.of(target), Duration.ofSeconds(120));
-        String out = new String(result.stdout(), StandardCharsets.UTF_8);
-        assertThat(result.exitCode()).as(out + new String(result.stderr(), StandardCharsets.UTF_8)).isZero();
-        return out.lines().toList();
     }
 }

@@ -99,7 +99,8 @@ class TaskRestrictionsGuestTest {
                 for (int i = 0; i < refused.length; i++) {
                     refused[i] = expected.get(i).endsWith(": refused");
                 }
-                List<String> printed = runInGuest(CReproducer.generate("task steps", ops, refused));
+                String source = CReproducer.generate("task steps", ops, refused);
+                List<String> printed = booted.runStatically(source, "repro", dir);
                 assertThat(printed).containsExactlyElementsOf(expected);
             }
         }
@@ -134,22 +135,5 @@ class TaskRestrictionsGuestTest {
                 DivergenceCatalogue.load())) {
             assertThat(runner.run(found.steps(), null).divergence()).isNull();
         }
-    }
-
-    private List<String> runInGuest(String source) throws Exception {
-        Path c = dir.resolve("repro.c");
-        Path exe = dir.resolve("repro");
-        Files.writeString(c, source);
-        Process gcc = new ProcessBuilder("gcc", "-static", "-O1", "-Wall", "-Werror", "-o", exe.toString(),
-                c.toString(), "-lpthread").redirectErrorStream(true).start();
-        String gccOut = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(gcc.waitFor(120, TimeUnit.SECONDS)).isTrue();
-        assertThat(gcc.exitValue()).as(gccOut).isZero();
-        AgentSession session = booted.kernel.session();
-        assertThat(session.writeFile("/tmp/repro", 0755, Files.readAllBytes(exe))).isZero();
-        AgentSession.RunResult result = session.run(List.of("/tmp/repro"), Duration.ofSeconds(60));
-        String out = new String(result.stdout(), StandardCharsets.UTF_8);
-        assertThat(result.exitCode()).as(out + new String(result.stderr(), StandardCharsets.UTF_8)).isZero();
-        return out.lines().toList();
     }
 }
