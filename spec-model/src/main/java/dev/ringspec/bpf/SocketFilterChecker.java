@@ -45,12 +45,8 @@ public final class SocketFilterChecker {
         if (!classic.accepted()) {
             return classic;
         }
-        // bpf_migrate_filter: bpf_convert_filter -> -EINVAL
-        CheckResult converted = ClassicConverter.bpfConvertFilter(program);
-        if (!converted.accepted()) {
-            return converted;
-        }
-        return skFilterCharge(ClassicConverter.convertedLength(program), optmemMax);
+        // bpf_migrate_filter: bpf_convert_filter -> -EINVAL; then sk_attach_filter: __sk_filter_charge -> -ENOMEM
+        return ClassicConverter.bpfConvertFilter(program, length -> skFilterCharge(length, optmemMax));
     }
 
     /**
