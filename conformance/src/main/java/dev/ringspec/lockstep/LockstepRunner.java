@@ -76,6 +76,8 @@ public final class LockstepRunner implements AutoCloseable {
     private List<CarriedOver> carriedOver;
     private final InvariantWatch invariants = new InvariantWatch();
     private final boolean taskRestrictions;
+    /** Whether rings register restrictions of their own ({@link #splitRestrictions()}). */
+    private final boolean splitRestrictions;
     /** The newer ring layouts the generator may use ({@link #newerLayouts()}). */
     private final Set<Feature> newerLayouts;
 
@@ -131,6 +133,8 @@ public final class LockstepRunner implements AutoCloseable {
                 || subjectBackend.kind() != Backend.Kind.KERNEL;
         this.taskRestrictions = ownTasks && hasTasks()
                 && referenceBackend.capabilities().has(Feature.TASK_RESTRICTIONS)
+                && subjectBackend.capabilities().has(Feature.TASK_RESTRICTIONS);
+        this.splitRestrictions = referenceBackend.capabilities().has(Feature.TASK_RESTRICTIONS)
                 && subjectBackend.capabilities().has(Feature.TASK_RESTRICTIONS);
     }
 
@@ -361,6 +365,16 @@ public final class LockstepRunner implements AutoCloseable {
      */
     boolean taskRestrictions() {
         return taskRestrictions;
+    }
+
+    /**
+     * Whether generated runs register a ring's own restrictions: where both sides keep the SQE and register halves of
+     * a restriction set apart (7.0+). That split came in the series that brought per-task restrictions, so the
+     * capability probe's {@link Feature#TASK_RESTRICTIONS} tells it; elsewhere nothing is drawn for it, so runs on
+     * older kernels are as they were.
+     */
+    boolean splitRestrictions() {
+        return splitRestrictions;
     }
 
     /** {@link Feature#SQE_MIXED} and {@link Feature#SQ_REWIND}, where the backends have them. */
