@@ -134,8 +134,7 @@ public final class LockstepRunner implements AutoCloseable {
         this.taskRestrictions = ownTasks && hasTasks()
                 && referenceBackend.capabilities().has(Feature.TASK_RESTRICTIONS)
                 && subjectBackend.capabilities().has(Feature.TASK_RESTRICTIONS);
-        this.splitRestrictions = referenceBackend.capabilities().has(Feature.TASK_RESTRICTIONS)
-                && subjectBackend.capabilities().has(Feature.TASK_RESTRICTIONS);
+        this.splitRestrictions = model.profile().splitRestrictions();
     }
 
     /**
@@ -368,10 +367,10 @@ public final class LockstepRunner implements AutoCloseable {
     }
 
     /**
-     * Whether generated runs register a ring's own restrictions: where both sides keep the SQE and register halves of
-     * a restriction set apart (7.0+). That split came in the series that brought per-task restrictions, so the
-     * capability probe's {@link Feature#TASK_RESTRICTIONS} tells it; elsewhere nothing is drawn for it, so runs on
-     * older kernels are as they were.
+     * Whether generated runs register a ring's own restrictions: where the referee's profile keeps the SQE and
+     * register halves of a restriction set apart (7.0+). That profile is the one capability discovery chose for the
+     * checked kernel, as for {@link #newerLayouts()}; elsewhere nothing is drawn for it, so runs on older kernels are
+     * as they were.
      */
     boolean splitRestrictions() {
         return splitRestrictions;

@@ -189,7 +189,8 @@ public final class ModelIoUring implements IoUringKernel {
         return this;
     }
 
-    KernelProfile profile() {
+    /** The kernel this model is: its rules and features. */
+    public KernelProfile profile() {
         return profile;
     }
 
