@@ -345,6 +345,15 @@ static int step_set_no_new_privs(void) { return prctl(PR_SET_NO_NEW_PRIVS, 1, 0,
 
 static unsigned char task_restriction_buf[16 + 16 * 256] __attribute__((aligned(8)));
 
+/* The first two io_uring_restriction entries after the 16-byte header: pattern's type (high byte) and value. */
+static void fill_restriction_entries(uint32_t pattern) {
+    for (int i = 0; i < 2; i++) {
+        uint16_t type = (uint16_t) ((pattern >> (16 * i + 8)) & 0xff);
+        memcpy(task_restriction_buf + 16 + 16 * i, &type, 2);
+        task_restriction_buf[16 + 16 * i + 2] = (unsigned char) (pattern >> (16 * i));
+    }
+}
+
 /* struct io_uring_task_restriction {u16 flags, nr_res; u32 resv[3]} and 16-byte io_uring_restriction entries. */
 static int step_register_task_restrictions(uint32_t nr_args, uint32_t flags, int resv, int nr_res,
                                            uint32_t pattern) {
@@ -353,12 +362,16 @@ static int step_register_task_restrictions(uint32_t nr_args, uint32_t flags, int
     memcpy(task_restriction_buf, &f, 2);
     memcpy(task_restriction_buf + 2, &n, 2);
     memcpy(task_restriction_buf + 4, &resv, 4);
-    for (int i = 0; i < 2; i++) {
-        uint16_t type = (uint16_t) ((pattern >> (16 * i + 8)) & 0xff);
-        memcpy(task_restriction_buf + 16 + 16 * i, &type, 2);
-        task_restriction_buf[16 + 16 * i + 2] = (unsigned char) (pattern >> (16 * i));
-    }
+    fill_restriction_entries(pattern);
     return sys_result(syscall(SYS_register, -1, IORING_REGISTER_RESTRICTIONS, task_restriction_buf, nr_args));
+}
+
+/* The ring's own restrictions: nr_args entries where a task registration's follow its 16-byte header. */
+static int step_register_restrictions(int nr_args, uint32_t pattern) {
+    if (ring_fd < 0) return -EBADF; /* fd -1 would restrict this task instead */
+    memset(task_restriction_buf, 0, sizeof task_restriction_buf);
+    fill_restriction_entries(pattern);
+    return do_register(IORING_REGISTER_RESTRICTIONS, task_restriction_buf + 16, (uint32_t) nr_args);
 }
 
 /* The trace lines, in the formats of ringspec's TraceFormat. */

@@ -66,6 +66,11 @@ public final class Coverage {
         RINGS_UNDER_TASK_RESTRICTIONS("rings created under task restrictions", Rules.RING_INHERITS_TASK_RESTRICTIONS),
         TASKS_FORKED("tasks forked"),
         FORKS_INHERITING_RESTRICTIONS("forks inheriting task restrictions", Rules.FORK_INHERITS_TASK_RESTRICTIONS),
+        RING_RESTRICTIONS_REGISTERED("ring restrictions registered"),
+        RING_RESTRICTIONS_REFUSED("ring restrictions refused"),
+        RESTRICTION_HALVES("restriction sets of one half (sqe or register)", Rules.RESTRICTIONS_SPLIT),
+        SQES_DENIED("sqes denied by restrictions (-EACCES)", Rules.CHECK_RESTRICTION),
+        REGISTERS_DENIED("register calls denied by restrictions (-EACCES)", Rules.REGISTER_RESTRICTED),
         SQE_MIXED_RINGS("SQE_MIXED rings set up"),
         SQES_128_WRITTEN("128-byte sqes written"),
         SQES_128_IN_LAST_SLOT("128-byte sqes written in the last slot"),
@@ -181,6 +186,8 @@ public final class Coverage {
             case Step.Probe p -> {
                 registerResult(result);
             }
+            case Step.RegisterRestrictions t -> add(result == 0 ? Label.RING_RESTRICTIONS_REGISTERED
+                    : Label.RING_RESTRICTIONS_REFUSED);
             case Step.RegisterTaskRestrictions t -> {
                 if (result < 0) {
                     add(Label.TASK_RESTRICTIONS_REFUSED);

@@ -59,6 +59,8 @@ final class Generator {
     private final ArrayDeque<Step> queue = new ArrayDeque<>();
     private long nextUserData;
     private boolean enabled;
+    /** Whether the ring's own restrictions were drawn already (they are allowed once, before it is enabled). */
+    private boolean ringRestricted;
     /** The steps of SQE_MIXED and SQ_REWIND rings, where the backends have them. */
     private final NewerLayoutSteps newer = new NewerLayoutSteps(this);
 
@@ -71,6 +73,7 @@ final class Generator {
         queue.clear();
         nextUserData = 1;
         enabled = false;
+        ringRestricted = false;
     }
 
     Step next(LockstepRunner r) {
@@ -109,6 +112,12 @@ final class Generator {
             otherOpcodes(r); // only a run told of other opcodes draws here: the others' seeds keep their steps
             return;
         }
+        if (r.splitRestrictions() && (flags & IORING_SETUP_R_DISABLED) != 0 && !enabled && !ringRestricted
+                && chance(50)) {
+            ringRestricted = true;
+            queue.add(ringRestrictions());
+            return;
+        }
         if ((flags & IORING_SETUP_R_DISABLED) != 0 && !enabled && chance(60)) {
             enabled = true;
             queue.add(chance(25) ? new Step.OnOtherThread(new Step.EnableRings()) : new Step.EnableRings());
@@ -138,6 +147,7 @@ final class Generator {
             (flags & IORING_SETUP_DEFER_TASKRUN) != 0 ? 2 : 0, // 16 more task work than one local run takes
             r.taskRestrictions() ? 3 : 0, // 17 the run's task: fork, no_new_privs, per-task restrictions
             newer.mixedWeight(flags), // 18 64- and 128-byte SQEs side by side
+            r.splitRestrictions() ? 1 : 0, // 19 the ring's own restrictions again, or on an enabled ring
         };
         int total = 0;
         for (int w : weights) {
@@ -180,6 +190,7 @@ final class Generator {
             case 16 -> taskWorkFlood(r);
             case 17 -> task();
             case 18 -> newer.mixedSqes(r);
+            case 19 -> queue.add(ringRestrictions());
             default -> queue.add(setup());
         }
     }
@@ -197,6 +208,7 @@ final class Generator {
             cq = chance(85) ? Math.max(entries, 1) << pick(3) : pick(40);
         }
         enabled = false;
+        ringRestricted = false;
         return new Step.Setup(entries, flags, cq);
     }
 
@@ -534,6 +546,15 @@ final class Generator {
         int resv = chance(95) ? 0 : 1 + pick(100);
         int nrRes = chance(88) ? pick(4) : TASK_NR_RES[pick(TASK_NR_RES.length)];
         return new Step.RegisterTaskRestrictions(nrArgs, flags, resv, nrRes, taskEntry() | taskEntry() << 16);
+    }
+
+    /**
+     * The ring's own restrictions (7.0+: the SQE half and the register half each apply on its own): one to three
+     * entries mostly (a third is REGISTER_OP 0), none (both halves, denying everything), or too many.
+     */
+    private Step.RegisterRestrictions ringRestrictions() {
+        int nrArgs = chance(90) ? pick(4) : TASK_NR_RES[pick(TASK_NR_RES.length)];
+        return new Step.RegisterRestrictions(nrArgs, taskEntry() | taskEntry() << 16);
     }
 
     /** One entry: the restriction type in the high byte, its value in the low byte. */

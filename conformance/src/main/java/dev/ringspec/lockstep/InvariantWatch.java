@@ -107,6 +107,7 @@ public final class InvariantWatch {
             case Step.RegisterBuffers b -> new RingStep.Register(IORING_REGISTER_BUFFERS);
             case Step.UnregisterBuffers u -> new RingStep.Register(IORING_UNREGISTER_BUFFERS);
             case Step.EnableRings e -> new RingStep.Register(IORING_REGISTER_ENABLE_RINGS);
+            case Step.RegisterRestrictions r -> new RingStep.Register(IORING_REGISTER_RESTRICTIONS);
             case Step.Resize r -> new RingStep.Register(IORING_REGISTER_RESIZE_RINGS);
             case Step.Probe p -> new RingStep.Register(IORING_REGISTER_PROBE);
             case Step.OnOtherThread o -> ringStep(o.op());

@@ -76,6 +76,8 @@ public final class LockstepRunner implements AutoCloseable {
     private List<CarriedOver> carriedOver;
     private final InvariantWatch invariants = new InvariantWatch();
     private final boolean taskRestrictions;
+    /** Whether rings register restrictions of their own ({@link #splitRestrictions()}). */
+    private final boolean splitRestrictions;
     /** The newer ring layouts the generator may use ({@link #newerLayouts()}). */
     private final Set<Feature> newerLayouts;
 
@@ -132,6 +134,7 @@ public final class LockstepRunner implements AutoCloseable {
         this.taskRestrictions = ownTasks && hasTasks()
                 && referenceBackend.capabilities().has(Feature.TASK_RESTRICTIONS)
                 && subjectBackend.capabilities().has(Feature.TASK_RESTRICTIONS);
+        this.splitRestrictions = model.profile().splitRestrictions();
     }
 
     /**
@@ -361,6 +364,16 @@ public final class LockstepRunner implements AutoCloseable {
      */
     boolean taskRestrictions() {
         return taskRestrictions;
+    }
+
+    /**
+     * Whether generated runs register a ring's own restrictions: where the referee's profile keeps the SQE and
+     * register halves of a restriction set apart (7.0+). That profile is the one capability discovery chose for the
+     * checked kernel, as for {@link #newerLayouts()}; elsewhere nothing is drawn for it, so runs on older kernels are
+     * as they were.
+     */
+    boolean splitRestrictions() {
+        return splitRestrictions;
     }
 
     /** {@link Feature#SQE_MIXED} and {@link Feature#SQ_REWIND}, where the backends have them. */

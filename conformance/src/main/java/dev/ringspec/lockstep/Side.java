@@ -174,6 +174,7 @@ final class Side {
             case Step.RegisterBuffers b -> registerBuffers(b);
             case Step.UnregisterBuffers u -> kernel.register(ring, IORING_UNREGISTER_BUFFERS, MemorySegment.NULL, 0);
             case Step.EnableRings e -> kernel.register(ring, IORING_REGISTER_ENABLE_RINGS, MemorySegment.NULL, 0);
+            case Step.RegisterRestrictions r -> registerRestrictions(r);
             case Step.Resize r -> resize(r);
             case Step.Probe p -> probe(p);
             case Step.OnOtherThread o -> run(o.op());
@@ -195,12 +196,24 @@ final class Side {
         taskRestriction.set(JAVA_SHORT, IoUringTaskRestriction.FLAGS_OFFSET, (short) t.flags());
         taskRestriction.set(JAVA_SHORT, IoUringTaskRestriction.NR_RES_OFFSET, (short) t.nrRes());
         taskRestriction.set(JAVA_INT, IoUringTaskRestriction.RESV_OFFSET, t.resv());
+        writeRestrictionEntries(t);
+        return kernel.registerWithoutRing(IORING_REGISTER_RESTRICTIONS, taskRestriction, t.nrArgs());
+    }
+
+    /** The ring's own restrictions: the entries where a task registration's follow its header. */
+    private int registerRestrictions(Step.RegisterRestrictions r) {
+        taskRestriction.fill((byte) 0);
+        writeRestrictionEntries(new Step.RegisterTaskRestrictions(1, 0, 0, r.nrArgs(), r.pattern()));
+        return kernel.register(ring, IORING_REGISTER_RESTRICTIONS,
+                taskRestriction.asSlice(IoUringTaskRestriction.RESTRICTIONS_OFFSET), r.nrArgs());
+    }
+
+    private void writeRestrictionEntries(Step.RegisterTaskRestrictions t) {
         for (int i = 0; i < 2; i++) {
             long at = IoUringTaskRestriction.RESTRICTIONS_OFFSET + i * IoUringRestriction.SIZE_BYTES;
             taskRestriction.set(JAVA_SHORT, at + IoUringRestriction.OPCODE_OFFSET, (short) t.type(i));
             taskRestriction.set(JAVA_BYTE, at + IoUringRestriction.REGISTER_OP_OFFSET, (byte) t.value(i));
         }
-        return kernel.registerWithoutRing(IORING_REGISTER_RESTRICTIONS, taskRestriction, t.nrArgs());
     }
 
     /** After a run that changed the run thread's task: the next run starts in a fresh one, unrestricted. */

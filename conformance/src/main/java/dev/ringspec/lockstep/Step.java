@@ -290,6 +290,19 @@ public sealed interface Step {
 
     }
 
+    /**
+     * {@code IORING_REGISTER_RESTRICTIONS} on the ring: {@code nrArgs} 16-byte {@code io_uring_restriction}
+     * entries, the first two from {@code pattern} as in {@link RegisterTaskRestrictions}, the rest zero
+     * ({@code REGISTER_OP 0}). Allowed once, on an R_DISABLED ring; from 7.0 the SQE and register halves of the set
+     * apply each on its own.
+     */
+    record RegisterRestrictions(int nrArgs, int pattern) implements Syscall {
+        @Override
+        public String describe() {
+            return "registerRestrictions(" + RegisterTaskRestrictions.entries(nrArgs, pattern) + ")";
+        }
+    }
+
     /** {@code IORING_REGISTER_RESIZE_RINGS} with {@code {sq_entries, cq_entries, flags}}. */
     record Resize(int sqEntries, int cqEntries, int flags) implements Syscall {
         @Override
@@ -390,17 +403,24 @@ public sealed interface Step {
             if (resv != 0) {
                 b.append(", resv ").append(resv);
             }
-            b.append(", nr_res ").append(nrRes).append(": [");
-            for (int i = 0; i < Math.min(nrRes, 3); i++) {
-                b.append(i == 0 ? "" : ", ").append(switch (type(i)) {
+            return b.append(", nr_res ").append(nrRes).append(": ").append(entries(nrRes, pattern)).append(")")
+                    .toString();
+        }
+
+        /** The first entries of {@code count} as {@code pattern} gives them: {@code [sqe_op 0, register_op 8]}. */
+        static String entries(int count, int pattern) {
+            RegisterTaskRestrictions p = new RegisterTaskRestrictions(1, 0, 0, count, pattern);
+            StringBuilder b = new StringBuilder("[");
+            for (int i = 0; i < Math.min(count, 3); i++) {
+                b.append(i == 0 ? "" : ", ").append(switch (p.type(i)) {
                     case IoUring.IORING_RESTRICTION_REGISTER_OP -> "register_op ";
                     case IoUring.IORING_RESTRICTION_SQE_OP -> "sqe_op ";
                     case IoUring.IORING_RESTRICTION_SQE_FLAGS_ALLOWED -> "flags_allowed ";
                     case IoUring.IORING_RESTRICTION_SQE_FLAGS_REQUIRED -> "flags_required ";
-                    default -> "type " + type(i) + " ";
-                }).append(value(i));
+                    default -> "type " + p.type(i) + " ";
+                }).append(p.value(i));
             }
-            return b.append(nrRes > 3 ? ", ...])" : "])").toString();
+            return b.append(count > 3 ? ", ...]" : "]").toString();
         }
     }
 

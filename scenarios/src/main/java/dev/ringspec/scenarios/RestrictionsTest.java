@@ -297,4 +297,21 @@ class RestrictionsTest {
             assertThat(r.reapAll()).containsExactly(new Cqe(1, -EACCES, 0, 0, 0));
         }
     }
+
+    // The other half of the split (7.2.13 io_uring.c io_check_restriction tests IO_RING_F_OP_RESTRICTED, which
+    // io_register_restrictions sets only for SQE_OP and SQE_FLAGS entries; 6.x io_check_restriction runs whenever
+    // ctx->restricted): register rules alone deny every SQE after enable before 7.0, and none from 7.0.
+    @Scenario
+    void registerRulesAloneRestrictSqesOnlyBefore70(Backend backend) {
+        boolean split = Scenarios.profile(backend).splitRestrictions();
+        try (ScenarioRing r = ScenarioRing.open(backend, 8, IORING_SETUP_R_DISABLED)) {
+            assertThat(restrict(r, new Rule(IORING_RESTRICTION_REGISTER_OP, IORING_REGISTER_ENABLE_RINGS))).isZero();
+            assertThat(enable(r)).isZero();
+            r.nop(1);
+            assertThat(r.submit()).isEqualTo(1);
+            assertThat(r.reapAll()).as("a NOP on %s", backend.kernel().release())
+                    .containsExactly(new Cqe(1, split ? 0 : -EACCES, 0, 0, 0));
+            assertThat(probe(r)).as("PROBE is unlisted").isEqualTo(-EACCES);
+        }
+    }
 }

@@ -107,7 +107,9 @@ final class IoUringSetup {
         IoUringTask owner = (flags & IORING_SETUP_SINGLE_ISSUER) != 0 && (flags & IORING_SETUP_R_DISABLED) == 0
                 ? task : null;
         ModelRing created = ring.create(flags, owner, new Regions(arena, answer, regions[0], regions[1], flags));
-        inheritTaskRestrictions(task, created);
+        if (!kernel.mutants().contains(Mutant.RING_IGNORES_TASK_RESTRICTIONS)) {
+            inheritTaskRestrictions(task, created);
+        }
         return new SetupResult.Created(created);
     }
 

@@ -57,6 +57,16 @@ final class IoUringTask {
         restrictions = set;
     }
 
+    /** The mutant TASK_RESTRICTIONS_REPLACED's second registration: the kernel never replaces a task's set. */
+    void replaceRestrictions(RestrictionSet set) {
+        restrictions = set;
+    }
+
+    /** The mutant FORK_DROPS_TASK_RESTRICTIONS's fork: as {@link #fork}, but the child starts unrestricted. */
+    IoUringTask forkUnrestricted(String childName, boolean dropCapSysAdmin) {
+        return new IoUringTask(childName, noNewPrivs, capSysAdmin && !dropCapSysAdmin, null);
+    }
+
     /** Whether the task may restrict itself: {@code task_no_new_privs} or {@code CAP_SYS_ADMIN}, as for seccomp. */
     boolean mayRestrictItself() {
         return noNewPrivs || capSysAdmin;

@@ -189,7 +189,8 @@ public final class ModelIoUring implements IoUringKernel {
         return this;
     }
 
-    KernelProfile profile() {
+    /** The kernel this model is: its rules and features. */
+    public KernelProfile profile() {
         return profile;
     }
 
@@ -427,7 +428,9 @@ public final class ModelIoUring implements IoUringKernel {
             // __io_uring_fork: the child's restrictions are a copy of the parent's
             ringlessRules.fire(Rules.FORK_INHERITS_TASK_RESTRICTIONS, 0);
         }
-        tasks.put(Thread.currentThread(), parent.fork(String.valueOf(nextTask.getAndIncrement()), dropCapSysAdmin));
+        String child = String.valueOf(nextTask.getAndIncrement());
+        tasks.put(Thread.currentThread(), mutants.contains(Mutant.FORK_DROPS_TASK_RESTRICTIONS)
+                ? parent.forkUnrestricted(child, dropCapSysAdmin) : parent.fork(child, dropCapSysAdmin));
         return 0;
     }
 

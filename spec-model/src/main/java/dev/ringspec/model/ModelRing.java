@@ -68,7 +68,7 @@ final class ModelRing implements Ring {
         this.files = new FileTable(rules, kernel, args);
         this.buffers = new BufferTable(profile, rules, args);
         this.rsrc = new Rsrc(args, files, buffers);
-        this.restrictions = new Restrictions(profile, rules);
+        this.restrictions = new Restrictions(profile, rules, mutants);
         this.issue = new IssueSqe(kernel, flags, fd, rules, completion, drain, taskWork, files, buffers);
         this.taskWork.runner(issue);
         this.init = new InitReq(profile, kernel.issueDefs(), flags, rules, sq, restrictions, drain, issue,

@@ -1,6 +1,8 @@
 package dev.ringspec.model;
 
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE_MIXED;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQE_MIXED;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQ_REWIND;
 
 /**
  * Deliberate one-line deviations from the kernel's semantics, each checked at the site of the rule it breaks
@@ -39,7 +41,33 @@ public enum Mutant {
     /** {@code io_probe}: {@code last_op} is {@code ops_len - 1} instead of {@code IORING_OP_LAST - 1}. */
     PROBE_LAST_OP_FROM_NR(Rules.PROBE),
     /** {@code __io_run_local_work}: one run takes every queued item, not at most IO_LOCAL_TW_DEFAULT_MAX (20). */
-    LOCAL_TASK_WORK_UNCAPPED(Rules.LOCAL_WORK_CAPPED);
+    LOCAL_TASK_WORK_UNCAPPED(Rules.LOCAL_WORK_CAPPED),
+
+    // ---- per-task restrictions, the 7.x restriction split, SQE_MIXED and SQ_REWIND (issue 9, branch mut7) ----
+
+    /**
+     * {@code io_register_restrictions_task}: a task that has restrictions (its own or its parent's) registers new
+     * ones, which replace them: a child widens what it inherited.
+     */
+    TASK_RESTRICTIONS_REPLACED(Rules.TASK_RESTRICTIONS_ONCE),
+    /** {@code io_register_restrictions_task}: a task without no_new_privs or CAP_SYS_ADMIN restricts itself. */
+    TASK_RESTRICTIONS_UNPRIVILEGED(Rules.TASK_RESTRICTIONS_PRIVILEGE),
+    /** {@code io_uring_create}: a ring created by a restricted task does not get the task's restrictions. */
+    RING_IGNORES_TASK_RESTRICTIONS(Rules.RING_INHERITS_TASK_RESTRICTIONS),
+    /** {@code __io_uring_fork}: a forked child starts without its parent's restrictions. */
+    FORK_DROPS_TASK_RESTRICTIONS(Rules.FORK_INHERITS_TASK_RESTRICTIONS),
+    /** {@code __io_uring_register} (7.x): SQE restrictions alone also restrict register opcodes (the 6.x rule). */
+    OP_RESTRICTIONS_BIND_REGISTER(Rules.RESTRICTIONS_SPLIT),
+    /** {@code io_check_restriction} (7.x): register restrictions alone also restrict SQEs (the 6.x rule). */
+    REGISTER_RESTRICTIONS_BIND_SQES(Rules.RESTRICTIONS_SPLIT),
+    /** {@code io_init_req}: a 128-byte SQE on a SQE_MIXED ring takes one ring position, not two. */
+    SQE128_TAKES_ONE_POSITION(Rules.INIT_REQ_SQE128_TWO_POSITIONS),
+    /** {@code io_init_req}: a NOP128 in the last physical SQE slot of a SQE_MIXED ring is accepted. */
+    NOP128_IN_LAST_SLOT(Rules.INIT_REQ_SQE128_NO_ROOM),
+    /** {@code io_commit_sqring}: an SQ_REWIND ring's head is not set back to 0; the next enter goes on after it. */
+    SQ_REWIND_KEEPS_HEAD(Rules.SQ_REWIND_RESTARTS_AT_ZERO),
+    /** {@code io_commit_sqring}: an SQ_REWIND ring rewinds, but first publishes its head to sq.head. */
+    SQ_REWIND_PUBLISHES_HEAD(Rules.SQ_REWIND_RESTARTS_AT_ZERO);
 
     private final Rule rule;
 
@@ -68,7 +96,24 @@ public enum Mutant {
                             ? "its rule " + rule.name() + " is the cap on a local task-work run, which this kernel "
                                     + "lacks (local work " + profile.localWork() + ")"
                             : null;
+            default -> notApplicableOn7x(profile);
+        };
+    }
+
+    /** {@link #notApplicableTo} for the mutants of per-task restrictions, the split, SQE_MIXED and SQ_REWIND. */
+    private String notApplicableOn7x(KernelProfile profile) {
+        String lacks = switch (this) {
+            case TASK_RESTRICTIONS_REPLACED, TASK_RESTRICTIONS_UNPRIVILEGED, RING_IGNORES_TASK_RESTRICTIONS,
+                    FORK_DROPS_TASK_RESTRICTIONS -> profile.blindRestrictionsAndFilters() ? null
+                            : "per-task restrictions (IORING_REGISTER_RESTRICTIONS on fd -1, 7.0+)";
+            case OP_RESTRICTIONS_BIND_REGISTER, REGISTER_RESTRICTIONS_BIND_SQES -> profile.splitRestrictions() ? null
+                    : "separate SQE and register restrictions (7.0+; before, one registration restricts both)";
+            case SQE128_TAKES_ONE_POSITION, NOP128_IN_LAST_SLOT -> (profile.setupFlags() & IORING_SETUP_SQE_MIXED) != 0
+                    ? null : "IORING_SETUP_SQE_MIXED";
+            case SQ_REWIND_KEEPS_HEAD, SQ_REWIND_PUBLISHES_HEAD -> (profile.setupFlags() & IORING_SETUP_SQ_REWIND) != 0
+                    ? null : "IORING_SETUP_SQ_REWIND";
             default -> null;
         };
+        return lacks == null ? null : "its rule " + rule.name() + " needs " + lacks + ", which this kernel lacks";
     }
 }

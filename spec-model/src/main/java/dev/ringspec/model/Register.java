@@ -50,6 +50,8 @@ final class Register {
     private final ResizeRings resize;
     private final Query query;
     private final boolean mProbeLastOpFromNr;
+    private final boolean mTaskRestrictionsReplaced;
+    private final boolean mTaskRestrictionsUnprivileged;
 
     Register(KernelProfile profile, UserArgs args, IoUringSetup setup, Query query, Set<Mutant> mutants) {
         this.profile = profile;
@@ -57,6 +59,8 @@ final class Register {
         this.resize = new ResizeRings(profile, setup, args);
         this.query = query;
         this.mProbeLastOpFromNr = mutants.contains(Mutant.PROBE_LAST_OP_FROM_NR);
+        this.mTaskRestrictionsReplaced = mutants.contains(Mutant.TASK_RESTRICTIONS_REPLACED);
+        this.mTaskRestrictionsUnprivileged = mutants.contains(Mutant.TASK_RESTRICTIONS_UNPRIVILEGED);
     }
 
     /** {@code io_uring_register} and {@code __io_uring_register} on a live ring. */
@@ -196,10 +200,12 @@ final class Register {
         // io_register_restrictions_task: a task with restrictions already (also inherited) -> -EPERM, first
         if (task.restrictions() != null) {
             rules.fire(Rules.TASK_RESTRICTIONS_ONCE, 0);
-            return -EPERM;
+            if (!mTaskRestrictionsReplaced) {
+                return -EPERM;
+            }
         }
         // io_register_restrictions_task: neither no_new_privs nor CAP_SYS_ADMIN -> -EACCES
-        if (!task.mayRestrictItself()) {
+        if (!task.mayRestrictItself() && !mTaskRestrictionsUnprivileged) {
             rules.fire(Rules.TASK_RESTRICTIONS_PRIVILEGE, 0);
             return -EACCES;
         }
@@ -236,7 +242,11 @@ final class Register {
         if (set == null) {
             return taskRestrictionsInvalid(rules, RestrictionSet.INVALID);
         }
-        task.restrict(set);
+        if (task.restrictions() != null) {
+            task.replaceRestrictions(set); // only the mutant TASK_RESTRICTIONS_REPLACED gets here
+        } else {
+            task.restrict(set);
+        }
         rules.fire(Rules.TASK_RESTRICTIONS_REGISTERED, nrRes);
         return 0;
     }

@@ -1,6 +1,7 @@
 package dev.ringspec.model;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Set;
 
 /**
  * A ring's restrictions ({@code struct io_restriction} and {@code ctx->restricted}, io_uring/register.c;
@@ -11,28 +12,38 @@ import java.lang.foreign.MemorySegment;
 final class Restrictions {
     private final KernelProfile profile;
     private final RuleSink rules;
+    private final boolean mOpRestrictionsBindRegister;
+    private final boolean mRegisterRestrictionsBindSqes;
 
     private boolean registered;
     private boolean opRegistered;
     private boolean regRegistered;
     private boolean restricted;
     private boolean inherited;
+    /** {@link #enforcedOnSqes}, kept up to date where the flags it derives from change: one read per SQE. */
+    private boolean sqesChecked;
     private final long[] sqeOpAllowed = new long[2];
     private long registerOpAllowed;
     private int sqeFlagsAllowed;
     private int sqeFlagsRequired;
 
-    Restrictions(KernelProfile profile, RuleSink rules) {
+    Restrictions(KernelProfile profile, RuleSink rules, Set<Mutant> mutants) {
         this.profile = profile;
         this.rules = rules;
+        this.mOpRestrictionsBindRegister = mutants.contains(Mutant.OP_RESTRICTIONS_BIND_REGISTER);
+        this.mRegisterRestrictionsBindSqes = mutants.contains(Mutant.REGISTER_RESTRICTIONS_BIND_SQES);
     }
 
     /**
-     * Whether SQEs are checked ({@code ctx->restricted}, or from 7.0 a registered op set); {@code |}, not {@code ||},
-     * so io_init_req's hot path tests it with one branch.
+     * Whether SQEs are checked: {@code ctx->restricted} (6.x), or from 7.0 a registered op set
+     * ({@code io_check_restriction}: IO_RING_F_OP_RESTRICTED); one field, read on io_init_req's hot path.
      */
     boolean enforcedOnSqes() {
-        return restricted | opRegistered;
+        return sqesChecked;
+    }
+
+    private void updateSqesChecked() {
+        sqesChecked = restricted || opRegistered || mRegisterRestrictionsBindSqes && regRegistered;
     }
 
     /**
@@ -43,7 +54,8 @@ final class Restrictions {
         if (!profile.splitRestrictions()) {
             return restricted;
         }
-        return regRegistered && (!ringDisabled || (inherited && profile.inheritedRestrictionsBindDisabledRing()));
+        boolean registerSet = regRegistered || mOpRestrictionsBindRegister && opRegistered;
+        return registerSet && (!ringDisabled || (inherited && profile.inheritedRestrictionsBindDisabledRing()));
     }
 
     boolean registerAllowed(int op) {
@@ -60,6 +72,7 @@ final class Restrictions {
         if (registered) {
             rules.fire(Rules.ENABLE_RINGS_RESTRICTS, 0);
             restricted = true;
+            updateSqesChecked();
         }
     }
 
@@ -85,6 +98,7 @@ final class Restrictions {
             // io_register_restrictions (7.0+): op and register sets apply on their own; nr_args 0 sets both
             opRegistered = set.opRegistered();
             regRegistered = set.regRegistered();
+            split();
         } else {
             registered = true;
         }
@@ -101,6 +115,15 @@ final class Restrictions {
         opRegistered = set.opRegistered();
         regRegistered = set.regRegistered();
         inherited = true;
+        split();
+    }
+
+    /** 7.0+: the halves registered now apply each on its own ({@link Rules#RESTRICTIONS_SPLIT}). */
+    private void split() {
+        if (opRegistered != regRegistered) {
+            rules.fire(Rules.RESTRICTIONS_SPLIT, opRegistered ? 1 : 2);
+        }
+        updateSqesChecked();
     }
 
     private void install(RestrictionSet set) {

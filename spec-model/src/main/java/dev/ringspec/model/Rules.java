@@ -369,4 +369,25 @@ public final class Rules {
 
     public static final Rule NOP_NO_BUFFER = Rule.define("NOP_NO_BUFFER", "io_nop", "A4",
             "A NOP_FIXED_BUFFER whose buffer slot is empty completes with -EFAULT.");
+
+    // ---- the 7.x restriction split and SQ_REWIND's commit (Restrictions, SqRing; issue 9, branch mut7) ------------
+
+    /**
+     * {@code io_parse_restrictions} (7.0+) sets {@code op_registered} only for SQE_OP and SQE_FLAGS entries and
+     * {@code reg_registered} only for REGISTER_OP entries; {@code io_check_restriction} tests IO_RING_F_OP_RESTRICTED
+     * and {@code __io_uring_register} IO_RING_F_REG_RESTRICTED, each on its own (6.x: one {@code ctx->restricted}
+     * for both). Fired when a ring gets a set (registered or inherited) with only one half; detail: 1 for the SQE
+     * half alone, 2 for the register half alone.
+     */
+    public static final Rule RESTRICTIONS_SPLIT = Rule.define("RESTRICTIONS_SPLIT", "io_parse_restrictions", "A6",
+            "From 7.0 a restriction set without register entries leaves register opcodes free, and one without SQE "
+            + "entries leaves SQEs free.");
+
+    /**
+     * {@code io_commit_sqring} (7.0+): on an SQ_REWIND ring the batch ends by setting {@code cached_sq_head} back to
+     * 0 instead of storing it to {@code sq.head}, so every submission starts at SQE 0 and the shared head stays put.
+     */
+    public static final Rule SQ_REWIND_RESTARTS_AT_ZERO = Rule.define("SQ_REWIND_RESTARTS_AT_ZERO",
+            "io_commit_sqring", "A1",
+            "With SQ_REWIND the kernel's SQ head goes back to 0 after each submission and sq.head is never written.");
 }

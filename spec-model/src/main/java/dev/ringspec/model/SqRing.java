@@ -25,6 +25,10 @@ final class SqRing {
     private final RuleSink rules;
     /** Whether io_get_sqe goes through the SQ array: not on a NO_SQARRAY ring, nor with the SQ_ARRAY_IGNORED mutant. */
     private final boolean sqArrayUsed;
+    private final boolean mSqe128TakesOnePosition;
+    private final boolean mNop128InLastSlot;
+    private final boolean mSqRewindKeepsHead;
+    private final boolean mSqRewindPublishesHead;
 
     private MemorySegment rings;
     private int sqEntries;
@@ -40,6 +44,10 @@ final class SqRing {
         this.flags = flags;
         this.rules = rules;
         this.sqArrayUsed = (flags & IORING_SETUP_NO_SQARRAY) == 0 && !mutants.contains(Mutant.SQ_ARRAY_IGNORED);
+        this.mSqe128TakesOnePosition = mutants.contains(Mutant.SQE128_TAKES_ONE_POSITION);
+        this.mNop128InLastSlot = mutants.contains(Mutant.NOP128_IN_LAST_SLOT);
+        this.mSqRewindKeepsHead = mutants.contains(Mutant.SQ_REWIND_KEEPS_HEAD);
+        this.mSqRewindPublishesHead = mutants.contains(Mutant.SQ_REWIND_PUBLISHES_HEAD);
     }
 
     void remap(Regions regions) {
@@ -98,11 +106,13 @@ final class SqRing {
      */
     boolean takeSecondHalf(int sqeIndex) {
         if ((flags & IORING_SETUP_SQE_MIXED) == 0 || Integer.compareUnsigned(submitLeft, 2) < 0
-                || sqeIndex >= sqEntries - 1) {
+                || sqeIndex >= sqEntries - 1 && !mNop128InLastSlot) {
             return false;
         }
-        cachedSqHead++;
-        submitLeft--;
+        if (!mSqe128TakesOnePosition) {
+            cachedSqHead++;
+            submitLeft--;
+        }
         return true;
     }
 
@@ -110,7 +120,13 @@ final class SqRing {
     void commitSqring() {
         if ((flags & IORING_SETUP_SQ_REWIND) != 0) {
             // io_commit_sqring (7.0+): SQ_REWIND restarts at SQE 0 and never writes sq.head
-            cachedSqHead = 0;
+            rules.fire(Rules.SQ_REWIND_RESTARTS_AT_ZERO, cachedSqHead);
+            if (mSqRewindPublishesHead) {
+                storeRelease(rings, layout.sqHead(), cachedSqHead);
+            }
+            if (!mSqRewindKeepsHead) {
+                cachedSqHead = 0;
+            }
             return;
         }
         storeRelease(rings, layout.sqHead(), cachedSqHead); // pairs with the application's loadAcquireHead

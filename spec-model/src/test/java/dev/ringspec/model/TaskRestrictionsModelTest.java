@@ -22,6 +22,8 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -41,6 +43,11 @@ class TaskRestrictionsModelTest {
             a.set(JAVA_BYTE, 16 + 16L * i + 2, (byte) entries[i][1]);
         }
         return a;
+    }
+
+    /** The entries alone, as a ring's own registration takes them. */
+    private static MemorySegment entries(ModelFixture f, int[]... entries) {
+        return arg(f, 0, entries).asSlice(16);
     }
 
     private static final int[] NOP = {IORING_RESTRICTION_SQE_OP, IORING_OP_NOP};
@@ -174,4 +181,44 @@ class TaskRestrictionsModelTest {
         }
     }
 
+    /**
+     * 7.2.13 io_parse_restrictions sets op_registered for SQE_OP and SQE_FLAGS entries and reg_registered for
+     * REGISTER_OP entries (both for none); io_register_restrictions and io_ctx_restriction_clone turn each into its
+     * own ring flag. The model reports a set of one half (detail 1: SQE half, 2: register half); 6.18's one
+     * {@code registered} flag has no halves.
+     */
+    @Test
+    void aSetOfOneHalfIsReportedAndRestrictsOnlyThatHalf() {
+        for (KernelProfile profile : new KernelProfile[] {KernelProfile.LINUX_6_18, KernelProfile.LINUX_7_2}) {
+            try (ModelFixture f = ModelFixture.of(profile)) {
+                List<Long> halves = new ArrayList<>();
+                f.model.withRuleListener((rule, ringFd, detail) -> {
+                    if (rule == Rules.RESTRICTIONS_SPLIT) {
+                        halves.add(detail);
+                    }
+                });
+                f.setup(4, IORING_SETUP_R_DISABLED);
+                assertThat(f.model.register(f.ring, IORING_REGISTER_RESTRICTIONS, entries(f, PROBE), 1)).isZero();
+                f.model.register(f.ring, IORING_REGISTER_ENABLE_RINGS, MemorySegment.NULL, 0);
+                f.nop(1);
+                f.submit();
+                int nop = f.reapAll().getFirst().res();
+                f.model.close(f.ring);
+                f.setup(4, IORING_SETUP_R_DISABLED);
+                assertThat(f.model.register(f.ring, IORING_REGISTER_RESTRICTIONS, entries(f, NOP, NOP), 2)).isZero();
+                f.model.register(f.ring, IORING_REGISTER_ENABLE_RINGS, MemorySegment.NULL, 0);
+                MemorySegment probe = f.memory.allocate(16);
+                int probed = f.model.register(f.ring, IORING_REGISTER_PROBE, probe, 0);
+                if (profile == KernelProfile.LINUX_6_18) {
+                    assertThat(halves).isEmpty();
+                    assertThat(nop).isEqualTo(-EACCES);
+                    assertThat(probed).isEqualTo(-EACCES);
+                } else {
+                    assertThat(halves).containsExactly(2L, 1L);
+                    assertThat(nop).isZero();
+                    assertThat(probed).isZero();
+                }
+            }
+        }
+    }
 }
