@@ -166,7 +166,8 @@ public final class ClassicChecker {
                      BPF_JMP | BPF_JGE | BPF_X, BPF_JMP | BPF_JGT | BPF_K, BPF_JMP | BPF_JGT | BPF_X,
                      BPF_JMP | BPF_JSET | BPF_K, BPF_JMP | BPF_JSET | BPF_X -> {
                     // bpf_check_classic: pc + jt + 1 >= flen or pc + jf + 1 >= flen -> -EINVAL
-                    int end = mutants.contains(BpfMutant.JUMP_PAST_END_ACCEPTED) ? flen + 1 : flen;
+                    int end = mutants.contains(BpfMutant.JUMP_PAST_END_ACCEPTED) ? flen + 1
+                            : mutants.contains(BpfMutant.JUMP_TO_LAST_REJECTED) ? flen - 1 : flen;
                     if (pc + ftest.jt() + 1 >= end || pc + ftest.jf() + 1 >= end) {
                         return CheckResult.reject(Errno.EINVAL, pc, "bpf_check_classic: jt = " + ftest.jt()
                                 + " or jf = " + ftest.jf() + " jumps past the last instruction");
