@@ -302,6 +302,76 @@ final class Native {
         }
     }
 
+    /** {@code int socketpair(int domain, int type, int protocol, int sv[2])}. */
+    static final class Socketpair {
+        private static final MethodHandle HANDLE = link("socketpair",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+
+        private Socketpair() {
+        }
+
+        static int call(int domain, int type, int protocol, MemorySegment fds) {
+            MemorySegment capture = captureState();
+            try {
+                int r = (int) HANDLE.invokeExact(capture, domain, type, protocol, fds);
+                return r == -1 ? -errno(capture) : r;
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+    }
+
+    /** {@code int setsockopt(int fd, int level, int optname, const void *optval, socklen_t optlen)}. */
+    static final class Setsockopt {
+        private static final MethodHandle HANDLE = link("setsockopt",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+
+        private Setsockopt() {
+        }
+
+        static int call(int fd, int level, int name, MemorySegment value, int length) {
+            MemorySegment capture = captureState();
+            try {
+                int r = (int) HANDLE.invokeExact(capture, fd, level, name, value, length);
+                return r == -1 ? -errno(capture) : r;
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+    }
+
+    /**
+     * {@code ssize_t send(int fd, const void *buf, size_t len, int flags)} and
+     * {@code ssize_t recv(int fd, void *buf, size_t len, int flags)}: one descriptor, two handles.
+     */
+    static final class SendRecv {
+        private static final FunctionDescriptor DESCRIPTOR =
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
+        private static final MethodHandle SEND = link("send", DESCRIPTOR);
+        private static final MethodHandle RECV = link("recv", DESCRIPTOR);
+
+        private SendRecv() {
+        }
+
+        static long send(int fd, MemorySegment buffer, long length, int flags) {
+            return call(SEND, fd, buffer, length, flags);
+        }
+
+        static long recv(int fd, MemorySegment buffer, long length, int flags) {
+            return call(RECV, fd, buffer, length, flags);
+        }
+
+        private static long call(MethodHandle handle, int fd, MemorySegment buffer, long length, int flags) {
+            MemorySegment capture = captureState();
+            try {
+                long r = (long) handle.invokeExact(capture, fd, buffer, length, flags);
+                return r == -1 ? -errno(capture) : r;
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+    }
+
     /** {@code int prctl(int option, ...)}: four variadic unsigned longs. */
     static final class Prctl {
         private static final MethodHandle HANDLE = link("prctl",
