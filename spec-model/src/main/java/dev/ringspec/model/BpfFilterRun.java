@@ -5,10 +5,9 @@ import static dev.ringspec.uapi.Errno.EPERM;
 import static dev.ringspec.uapi.IoUring.IORING_OP_CONNECT;
 import static dev.ringspec.uapi.IoUring.IORING_OP_SOCKET;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
 import dev.ringspec.uapi.IoUringBpfCtx;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Set;
 
@@ -30,12 +29,12 @@ final class BpfFilterRun {
     private final RestrictionFilters filters = new RestrictionFilters();
     private final RuleSink rules;
     /** The context, one per ring, refilled for every request the filters judge (submission is single-threaded). */
-    private final MemorySegment bctx;
+    private final byte[] bctxBytes = new byte[(int) IoUringBpfCtx.SIZE_BYTES];
+    private final MemorySegment bctx = MemorySegment.ofArray(bctxBytes);
     private final boolean mDenyPostsEperm;
 
     BpfFilterRun(RuleSink rules, Set<Mutant> mutants) {
         this.rules = rules;
-        this.bctx = Arena.ofAuto().allocate(IoUringBpfCtx.SIZE_BYTES, 8);
         this.mDenyPostsEperm = mutants.contains(Mutant.BPF_DENY_POSTS_EPERM);
     }
 
@@ -72,7 +71,7 @@ final class BpfFilterRun {
                 return denied();
             }
             ran++;
-            if (filter.program().run(bctx) == 0) {
+            if (filter.program().run(bctxBytes) == 0) {
                 rules.fire(Rules.BPF_FILTER_DENIES, req.userData());
                 return denied();
             }
@@ -93,14 +92,14 @@ final class BpfFilterRun {
      */
     private void populateBpfCtx(Req req, boolean populate) {
         MemorySegment c = bctx;
-        c.set(JAVA_LONG, IoUringBpfCtx.USER_DATA_OFFSET, req.userData());
+        c.set(JAVA_LONG_UNALIGNED, IoUringBpfCtx.USER_DATA_OFFSET, req.userData());
         c.set(JAVA_BYTE, IoUringBpfCtx.OPCODE_OFFSET, (byte) req.opcode());
         c.set(JAVA_BYTE, IoUringBpfCtx.SQE_FLAGS_OFFSET, (byte) (req.flags() & SQE_VALID_FLAGS));
         for (long i = PDU_SIZE; i < IoUringBpfCtx.SOCKET_OFFSET; i++) {
             c.set(JAVA_BYTE, i, (byte) 0);
         }
         for (long i = IoUringBpfCtx.SOCKET_OFFSET; i < IoUringBpfCtx.SIZE_BYTES; i += 8) {
-            c.set(JAVA_LONG, i, 0);
+            c.set(JAVA_LONG_UNALIGNED, i, 0);
         }
         OpDef def = req.def();
         if (def.filterPduSize() != 0 && populate) {

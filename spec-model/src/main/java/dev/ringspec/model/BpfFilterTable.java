@@ -1,6 +1,5 @@
 package dev.ringspec.model;
 
-import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /**
@@ -19,7 +18,7 @@ final class BpfFilterTable {
     @FunctionalInterface
     interface Program {
         /** The filter's verdict on the 40-byte {@code struct io_uring_bpf_ctx}: 0 denies, anything else allows. */
-        int run(MemorySegment bctx);
+        int run(byte[] bctx);
     }
 
     /** {@code struct io_bpf_filter}: a program and the filter registered before it. */

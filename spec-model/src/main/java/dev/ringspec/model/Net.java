@@ -8,7 +8,7 @@ import static dev.ringspec.uapi.Errno.ESOCKTNOSUPPORT;
 import static dev.ringspec.uapi.IoUring.IORING_OP_CONNECT;
 import static dev.ringspec.uapi.IoUring.IORING_OP_SOCKET;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import dev.ringspec.uapi.IoUringBpfCtx;
@@ -94,17 +94,17 @@ final class Net {
     /** {@code io_socket_bpf_populate}: family, type (with its flags) and protocol as prep read them. */
     static void socketBpfPopulate(Req req, MemorySegment bctx) {
         Socket sock = (Socket) req.opState();
-        bctx.set(JAVA_INT, IoUringBpfCtx.SOCKET_FAMILY_OFFSET, sock.domain());
-        bctx.set(JAVA_INT, IoUringBpfCtx.SOCKET_TYPE_OFFSET, sock.type());
-        bctx.set(JAVA_INT, IoUringBpfCtx.SOCKET_PROTOCOL_OFFSET, sock.protocol());
+        bctx.set(JAVA_INT_UNALIGNED, IoUringBpfCtx.SOCKET_FAMILY_OFFSET, sock.domain());
+        bctx.set(JAVA_INT_UNALIGNED, IoUringBpfCtx.SOCKET_TYPE_OFFSET, sock.type());
+        bctx.set(JAVA_INT_UNALIGNED, IoUringBpfCtx.SOCKET_PROTOCOL_OFFSET, sock.protocol());
     }
 
     /** Mutant BPF_SOCKET_TYPE_PROTOCOL_SWAPPED: {@link #socketBpfPopulate} with type and protocol swapped. */
     private static void socketBpfPopulateSwapped(Req req, MemorySegment bctx) {
         Socket sock = (Socket) req.opState();
-        bctx.set(JAVA_INT, IoUringBpfCtx.SOCKET_FAMILY_OFFSET, sock.domain());
-        bctx.set(JAVA_INT, IoUringBpfCtx.SOCKET_TYPE_OFFSET, sock.protocol());
-        bctx.set(JAVA_INT, IoUringBpfCtx.SOCKET_PROTOCOL_OFFSET, sock.type());
+        bctx.set(JAVA_INT_UNALIGNED, IoUringBpfCtx.SOCKET_FAMILY_OFFSET, sock.domain());
+        bctx.set(JAVA_INT_UNALIGNED, IoUringBpfCtx.SOCKET_TYPE_OFFSET, sock.protocol());
+        bctx.set(JAVA_INT_UNALIGNED, IoUringBpfCtx.SOCKET_PROTOCOL_OFFSET, sock.type());
     }
 
     /**
@@ -212,7 +212,7 @@ final class Net {
         MemorySegment ss = MemorySegment.ofArray(conn.address());
         int family = Short.toUnsignedInt(ss.get(JAVA_SHORT.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN)
                 .withByteAlignment(1), 0));
-        bctx.set(JAVA_INT, CONNECT_FAMILY_OFFSET, family);
+        bctx.set(JAVA_INT_UNALIGNED, CONNECT_FAMILY_OFFSET, family);
         int addrBytes = family == AF_INET && conn.addrLen() >= SOCKADDR_IN_SIZE ? 4
                 : family == AF_INET6 && conn.addrLen() >= SIN6_LEN_RFC2133 ? 16 : 0;
         if (addrBytes == 0) {

@@ -10,7 +10,6 @@ import static dev.ringspec.uapi.IoUring.IORING_OP_OPENAT;
 import static dev.ringspec.uapi.IoUring.IORING_OP_OPENAT2;
 import static dev.ringspec.uapi.IoUring.IOSQE_FIXED_FILE;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
 import dev.ringspec.uapi.IoUringBpfCtx;
@@ -177,9 +176,9 @@ final class OpenClose {
     /** {@code io_openat_bpf_populate}: the open_how's flags, mode and resolve after prep. */
     static void openatBpfPopulate(Req req, MemorySegment bctx) {
         Open open = (Open) req.opState();
-        bctx.set(JAVA_LONG, IoUringBpfCtx.OPEN_FLAGS_OFFSET, open.flags());
-        bctx.set(JAVA_LONG, IoUringBpfCtx.OPEN_MODE_OFFSET, open.mode());
-        bctx.set(JAVA_LONG, IoUringBpfCtx.OPEN_RESOLVE_OFFSET, open.resolve());
+        bctx.set(JAVA_LONG_UNALIGNED, IoUringBpfCtx.OPEN_FLAGS_OFFSET, open.flags());
+        bctx.set(JAVA_LONG_UNALIGNED, IoUringBpfCtx.OPEN_MODE_OFFSET, open.mode());
+        bctx.set(JAVA_LONG_UNALIGNED, IoUringBpfCtx.OPEN_RESOLVE_OFFSET, open.resolve());
     }
 
     /** {@code io_openat2} (OPENAT's issue too): {@code build_open_flags}, then the lookup, which finds nothing. */
