@@ -114,10 +114,11 @@ public final class ModelIoUring implements IoUringKernel {
         this.profile = profile;
         this.args = new UserArgs(userMemory);
         this.mutants = mutants.isEmpty() ? EnumSet.noneOf(Mutant.class) : EnumSet.copyOf(mutants);
-        this.issueDefs = new IoIssueDefs(profile);
+        this.issueDefs = new IoIssueDefs(profile, this.mutants);
         this.ringlessRules = new RuleSink(-1, RuleListener.NONE);
         this.setup = new IoUringSetup(this, args, ringlessRules);
-        this.register = new Register(profile, args, setup, new Query(profile, args, ringlessRules), this.mutants);
+        this.register = new Register(profile, args, setup, new Query(profile, args, ringlessRules),
+                new BpfFilter(profile, args, issueDefs, this.mutants), this.mutants);
     }
 
     /** Replaces the answer to "is this descriptor open in the process?" (see {@link ProcessDescriptorTable}). */
@@ -199,12 +200,21 @@ public final class ModelIoUring implements IoUringKernel {
         return tasks.computeIfAbsent(Thread.currentThread(), t -> newRootTask());
     }
 
+    /** The calling thread continues as {@code task}: back in a parent after {@link #forkTask}, as its process would. */
+    void runAs(IoUringTask task) {
+        tasks.put(Thread.currentThread(), Objects.requireNonNull(task));
+    }
+
     private IoUringTask newRootTask() {
         return IoUringTask.root(String.valueOf(nextTask.getAndIncrement()), capSysAdmin);
     }
 
     Set<Mutant> mutants() {
         return mutants;
+    }
+
+    UserArgs userArgs() {
+        return args;
     }
 
     IoIssueDefs issueDefs() {
@@ -428,9 +438,15 @@ public final class ModelIoUring implements IoUringKernel {
             // __io_uring_fork: the child's restrictions are a copy of the parent's
             ringlessRules.fire(Rules.FORK_INHERITS_TASK_RESTRICTIONS, 0);
         }
+        if (parent.filters() != null && parent.filters().table() != null) {
+            // __io_uring_fork: io_bpf_filter_clone shares the parent's filters with the child, copy-on-write
+            ringlessRules.fire(Rules.FORK_INHERITS_TASK_FILTERS, 0);
+        }
         String child = String.valueOf(nextTask.getAndIncrement());
         tasks.put(Thread.currentThread(), mutants.contains(Mutant.FORK_DROPS_TASK_RESTRICTIONS)
-                ? parent.forkUnrestricted(child, dropCapSysAdmin) : parent.fork(child, dropCapSysAdmin));
+                ? parent.forkUnrestricted(child, dropCapSysAdmin)
+                : parent.fork(child, dropCapSysAdmin, profile.bpfCloneMarksSourceCow(),
+                        mutants.contains(Mutant.BPF_FORK_DROPS_FILTERS)));
         return 0;
     }
 
