@@ -61,7 +61,7 @@ public final class ClassicChecker {
     }
 
     /** {@code chk_code_allowed}'s table: the opcodes a classic program may use, indexed by code. */
-    private static final boolean[] CODES = new boolean[BPF_LDX | BPF_B | BPF_MSH + 1];
+    private static final boolean[] CODES = new boolean[(BPF_LDX | BPF_B | BPF_MSH) + 1];
 
     static {
         int[] allowed = {
@@ -131,7 +131,7 @@ public final class ClassicChecker {
             // bpf_check_classic: chk_code_allowed -> -EINVAL
             if (!chkCodeAllowed(code)) {
                 return CheckResult.reject(Errno.EINVAL, pc, String.format(
-                        "chk_code_allowed: code 0x%x is not a classic instruction", code));
+                        "chk_code_allowed: code 0x%02x is not a classic instruction", code));
             }
             switch (code) {
                 case BPF_ALU | BPF_DIV | BPF_K, BPF_ALU | BPF_MOD | BPF_K -> {
