@@ -118,8 +118,8 @@ public final class IoUringCbpfChecker {
             if (!(code == (BPF_LD | BPF_W | BPF_LEN) || code == (BPF_LDX | BPF_W | BPF_LEN)
                     || (code < ALLOWED.length && ALLOWED[code])
                     || (mod && mutants.contains(BpfMutant.IO_URING_MOD_ACCEPTED)))) {
-                return CheckResult.reject(Errno.EINVAL, pc, String.format(
-                        "io_uring_check_cbpf_filter: code 0x%02x is not allowed in an io_uring filter", code));
+                return CheckResult.reject(Errno.EINVAL, pc, "io_uring_check_cbpf_filter: code "
+                        + ClassicChecker.hex(code) + " is not allowed in an io_uring filter");
             }
         }
         return CheckResult.ACCEPTED;
