@@ -39,7 +39,6 @@ import dev.ringspec.uapi.Errno;
 import dev.ringspec.uapi.SockFilter;
 
 import java.util.List;
-import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -79,14 +78,8 @@ public final class IoUringCbpfChecker {
 
     /** {@code bpf_prog_create_from_user} with io_uring's check, as {@code io_register_bpf_filter} calls it. */
     public static CheckResult check(List<SockFilter> program, Set<BpfMutant> mutants) {
-        Objects.requireNonNull(mutants, "mutants");
-        // bpf_prog_create_from_user: bpf_check_basics_ok -> -EINVAL
-        CheckResult basics = ClassicChecker.bpfCheckBasicsOk(program);
-        if (!basics.accepted()) {
-            return basics;
-        }
-        // bpf_prepare_filter: bpf_check_classic before the trans hook
-        CheckResult classic = ClassicChecker.bpfCheckClassic(program, mutants);
+        // bpf_prog_create_from_user: bpf_check_basics_ok; bpf_prepare_filter: bpf_check_classic before the trans hook
+        CheckResult classic = ClassicChecker.check(program, mutants);
         if (!classic.accepted()) {
             return classic;
         }

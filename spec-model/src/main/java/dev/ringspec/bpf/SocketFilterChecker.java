@@ -4,7 +4,6 @@ import dev.ringspec.uapi.Errno;
 import dev.ringspec.uapi.SockFilter;
 
 import java.util.List;
-import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -32,17 +31,11 @@ public final class SocketFilterChecker {
 
     /** {@code sk_attach_filter} on a fresh socket with {@code optmemMax} as {@code net.core.optmem_max}. */
     public static CheckResult skAttachFilter(List<SockFilter> program, int optmemMax, Set<BpfMutant> mutants) {
-        Objects.requireNonNull(mutants, "mutants");
         if (optmemMax <= 0) {
             throw new IllegalArgumentException("net.core.optmem_max is positive: " + optmemMax);
         }
-        // __get_filter: bpf_check_basics_ok -> -EINVAL
-        CheckResult basics = ClassicChecker.bpfCheckBasicsOk(program);
-        if (!basics.accepted()) {
-            return basics;
-        }
-        // bpf_prepare_filter: bpf_check_classic
-        CheckResult classic = ClassicChecker.bpfCheckClassic(program, mutants);
+        // __get_filter: bpf_check_basics_ok; bpf_prepare_filter: bpf_check_classic
+        CheckResult classic = ClassicChecker.check(program, mutants);
         if (!classic.accepted()) {
             return classic;
         }

@@ -226,29 +226,25 @@ class ClassicInterpreterTest {
         assertThat(a(ldImm(3), stmt(BPF_ALU | BPF_LSH | BPF_K, 31))).isEqualTo(0x80000000);
     }
 
+    /** Runs {A = a; X = x; the jump; RET 10; RET 20}: 10 falls through, 20 is one past. */
+    private static int branch(int a, int x, SockFilter jump) {
+        return run(PACKET, ldImm(a), ldxImm(x), jump, retK(10), retK(20)).value();
+    }
+
     @Test
     void jumpsCompareUnsigned() {
         // bpf_convert_filter: a negative K goes through MOV32_IMM into TMP (zero-extended), jumps are unsigned
-        assertThat(run(PACKET, ldImm(1), jump(BPF_JMP | BPF_JGT | BPF_K, 0xffffffff, 0, 1), retK(10), retK(20))
-                .value()).isEqualTo(20);
-        assertThat(run(PACKET, ldImm(0xffffffff), jump(BPF_JMP | BPF_JGT | BPF_K, 1, 0, 1), retK(10), retK(20))
-                .value()).isEqualTo(10);
-        assertThat(run(PACKET, ldImm(5), ldxImm(5), jump(BPF_JMP | BPF_JGE | BPF_X, 0, 1, 0), retK(10), retK(20))
-                .value()).isEqualTo(20);
-        assertThat(run(PACKET, ldImm(4), ldxImm(5), jump(BPF_JMP | BPF_JGE | BPF_X, 0, 1, 0), retK(10), retK(20))
-                .value()).isEqualTo(10);
-        assertThat(run(PACKET, ldImm(6), jump(BPF_JMP | BPF_JSET | BPF_K, 4, 1, 0), retK(10), retK(20))
-                .value()).isEqualTo(20);
-        assertThat(run(PACKET, ldImm(6), ldxImm(9), jump(BPF_JMP | BPF_JSET | BPF_X, 0, 1, 0), retK(10), retK(20))
-                .value()).isEqualTo(10);
-        assertThat(run(PACKET, ldImm(-7), jump(BPF_JMP | BPF_JEQ | BPF_K, -7, 1, 0), retK(10), retK(20))
-                .value()).isEqualTo(20);
-        assertThat(run(PACKET, ldImm(3), ldxImm(4), jump(BPF_JMP | BPF_JEQ | BPF_X, 0, 1, 0), retK(10), retK(20))
-                .value()).isEqualTo(10);
-        assertThat(run(PACKET, ldImm(2), jump(BPF_JMP | BPF_JGE | BPF_K, 3, 0, 1), retK(10), retK(20))
-                .value()).isEqualTo(20);
-        assertThat(run(PACKET, ldImm(4), ldxImm(3), jump(BPF_JMP | BPF_JGT | BPF_X, 0, 0, 1), retK(10), retK(20))
-                .value()).isEqualTo(10);
+        assertThat(branch(1, 0, jump(BPF_JMP | BPF_JGT | BPF_K, 0xffffffff, 0, 1))).isEqualTo(20);
+        assertThat(branch(0xffffffff, 0, jump(BPF_JMP | BPF_JGT | BPF_K, 1, 0, 1))).isEqualTo(10);
+        assertThat(branch(5, 5, jump(BPF_JMP | BPF_JGE | BPF_X, 0, 1, 0))).isEqualTo(20);
+        assertThat(branch(4, 5, jump(BPF_JMP | BPF_JGE | BPF_X, 0, 1, 0))).isEqualTo(10);
+        assertThat(branch(6, 0, jump(BPF_JMP | BPF_JSET | BPF_K, 4, 1, 0))).isEqualTo(20);
+        assertThat(branch(6, 9, jump(BPF_JMP | BPF_JSET | BPF_X, 0, 1, 0))).isEqualTo(10);
+        assertThat(branch(-7, 0, jump(BPF_JMP | BPF_JEQ | BPF_K, -7, 1, 0))).isEqualTo(20);
+        assertThat(branch(3, 4, jump(BPF_JMP | BPF_JEQ | BPF_X, 0, 1, 0))).isEqualTo(10);
+        assertThat(branch(2, 0, jump(BPF_JMP | BPF_JGE | BPF_K, 3, 0, 1))).isEqualTo(20);
+        assertThat(branch(4, 3, jump(BPF_JMP | BPF_JGT | BPF_X, 0, 0, 1))).isEqualTo(10);
+        assertThat(branch(0x80000000, 1, jump(BPF_JMP | BPF_JGT | BPF_X, 0, 1, 0))).isEqualTo(20);
     }
 
     @Test
