@@ -72,6 +72,9 @@ public final class ProgramGenerator {
         BPF_JMP | BPF_JA | BPF_X, BPF_MISC | 0x40, BPF_ALU | 0xb0, BPF_JMP | 0x50, BPF_LD | 0x18, BPF_ST | BPF_X,
         BPF_RET | BPF_A | BPF_X, 0x100 | BPF_RET, 0xffff};
 
+    /** Programs longer than this are long: half of them are written to pass the checker. */
+    private static final int LONG = 200;
+
     private ProgramGenerator() {
     }
 
@@ -94,6 +97,8 @@ public final class ProgramGenerator {
         private int packetLength;
         private int length;
         private boolean[] written;
+        private boolean careful;
+        private boolean loadHeavy;
 
         Draw(SplittableRandom random) {
             this.random = random;
@@ -105,10 +110,16 @@ public final class ProgramGenerator {
             length = programLength();
             List<SockFilter> program = new ArrayList<>(length);
             written = new boolean[BPF_MEMWORDS];
+            // Half the long programs are written to pass the checker, or they almost never would: every scratch
+            // word stored before the first jump, no constant divisor 0, no shift by 32, no unknown ancillary load.
+            careful = length > LONG && length <= BPF_MAXINSNS && random.nextBoolean();
+            // and half of those are mostly packet loads (a dozen eBPF instructions each), to reach the converted
+            // program's limits: a jump beyond S16_MAX eBPF instructions, a size past net.core.optmem_max
+            loadHeavy = careful && random.nextBoolean();
             for (int pc = 0; pc < length; pc++) {
-                program.add(pc == length - 1 ? ret() : instruction(pc));
+                program.add(pc == length - 1 ? ret() : careful && pc < BPF_MEMWORDS ? store(pc) : instruction(pc));
             }
-            if (length > 0 && random.nextInt(5) == 0) {
+            if (length > 0 && !careful && random.nextInt(5) == 0) {
                 invalidate(program);
             }
             return new BpfCase(seed, program, packet);
@@ -147,7 +158,11 @@ public final class ProgramGenerator {
 
         private SockFilter instruction(int pc) {
             int r = random.nextInt(100);
-            if (r < 22) {
+            if (loadHeavy && r < 75) {
+                int size = SIZES[random.nextInt(SIZES.length)];
+                return r < 60 ? SockFilter.stmt(BPF_LD | size | BPF_ABS, absOffset(size))
+                        : SockFilter.stmt(BPF_LD | size | BPF_IND, indOffset());
+            } else if (r < 22) {
                 return load();
             } else if (r < 32) {
                 return loadX();
@@ -198,7 +213,10 @@ public final class ProgramGenerator {
         }
 
         private SockFilter store() {
-            int slot = random.nextInt(BPF_MEMWORDS);
+            return store(random.nextInt(BPF_MEMWORDS));
+        }
+
+        private SockFilter store(int slot) {
             written[slot] = true;
             return SockFilter.stmt(random.nextBoolean() ? BPF_ST : BPF_STX, slot);
         }
@@ -224,8 +242,8 @@ public final class ProgramGenerator {
                 return SockFilter.stmt(BPF_ALU | op | BPF_X, constant());
             }
             int k = switch (op) {
-                case BPF_DIV, BPF_MOD -> random.nextInt(8) == 0 ? constant() : nonZero();
-                case BPF_LSH, BPF_RSH -> random.nextInt(10) == 0 ? constant() : random.nextInt(32);
+                case BPF_DIV, BPF_MOD -> !careful && random.nextInt(8) == 0 ? constant() : nonZero();
+                case BPF_LSH, BPF_RSH -> !careful && random.nextInt(10) == 0 ? constant() : random.nextInt(32);
                 default -> constant();
             };
             return SockFilter.stmt(BPF_ALU | op | BPF_K, k);
@@ -264,10 +282,14 @@ public final class ProgramGenerator {
                 case 0, 1 -> Math.max(0, packetLength - width + random.nextInt(-1, 2));
                 case 2 -> packetLength;
                 case 3 -> 0;
-                case 4 -> SKF_AD_OFF + (random.nextInt(4) == 0 ? random.nextInt(SKF_AD_MAX + 8)
+                case 4 -> SKF_AD_OFF + (!careful && random.nextInt(4) == 0 ? random.nextInt(SKF_AD_MAX + 8)
                         : 4 * random.nextInt(SKF_AD_MAX / 4));
                 case 5 -> (random.nextBoolean() ? SKF_NET_OFF : SKF_LL_OFF) + random.nextInt(0, 20);
-                case 6 -> EDGE_CONSTANTS[random.nextInt(EDGE_CONSTANTS.length)];
+                case 6 -> {
+                    int k = EDGE_CONSTANTS[random.nextInt(EDGE_CONSTANTS.length)];
+                    // the top edge constants fall in the ancillary range, where only bpf_anc_helper's K pass
+                    yield careful && Integer.compareUnsigned(k, SKF_AD_OFF) >= 0 ? Integer.MAX_VALUE : k;
+                }
                 default -> random.nextInt(Math.max(1, packetLength + 2));
             };
         }
