@@ -10,13 +10,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Compiling and running the C reproducers in tests: gcc with every warning an error, the program's output lines. */
-final class CPrograms {
+/** Compiling and running the C reproducers in tests (the ring lockstep's and the cBPF oracle's): gcc with every warning an error, the program's output lines. */
+public final class CPrograms {
     private CPrograms() {
     }
 
     /** Whether gcc is installed and runs here. */
-    static boolean gccWorks() throws InterruptedException {
+    public static boolean gccWorks() throws InterruptedException {
         try {
             Process p = new ProcessBuilder("gcc", "--version").redirectErrorStream(true).start();
             p.getInputStream().readAllBytes();
@@ -46,7 +46,7 @@ final class CPrograms {
     }
 
     /** Writes {@code source} as {@code name} in {@code dir}, then compiles and runs it. */
-    static List<String> compileAndRun(String source, String name, Path dir) throws Exception {
+    public static List<String> compileAndRun(String source, String name, Path dir) throws Exception {
         Path c = dir.resolve(name);
         Files.writeString(c, source);
         return compileAndRun(c, dir, null);

@@ -302,6 +302,82 @@ final class Native {
         }
     }
 
+    /** {@code int socketpair(int domain, int type, int protocol, int sv[2])}. */
+    static final class Socketpair {
+        private static final MethodHandle HANDLE = link("socketpair",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+
+        private Socketpair() {
+        }
+
+        static int call(int domain, int type, int protocol, MemorySegment fds) {
+            MemorySegment capture = captureState();
+            try {
+                int r = (int) HANDLE.invokeExact(capture, domain, type, protocol, fds);
+                return r == -1 ? -errno(capture) : r;
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+    }
+
+    /** {@code int setsockopt(int fd, int level, int optname, const void *optval, socklen_t optlen)}. */
+    static final class Setsockopt {
+        private static final MethodHandle HANDLE = link("setsockopt",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+
+        private Setsockopt() {
+        }
+
+        static int call(int fd, int level, int name, MemorySegment value, int length) {
+            MemorySegment capture = captureState();
+            try {
+                int r = (int) HANDLE.invokeExact(capture, fd, level, name, value, length);
+                return r == -1 ? -errno(capture) : r;
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+    }
+
+    /** {@code ssize_t send(int fd, const void *buf, size_t len, int flags)}. */
+    static final class Send {
+        private static final MethodHandle HANDLE = link("send",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+
+        private Send() {
+        }
+
+        static long call(int fd, MemorySegment buffer, long length, int flags) {
+            MemorySegment capture = captureState();
+            try {
+                long r = (long) HANDLE.invokeExact(capture, fd, buffer, length, flags);
+                return r == -1 ? -errno(capture) : r;
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+    }
+
+    /** {@code ssize_t recv(int fd, void *buf, size_t len, int flags)}. */
+    static final class Recv {
+        private static final MethodHandle HANDLE = link("recv",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+
+        private Recv() {
+        }
+
+        static long call(int fd, MemorySegment buffer, long length, int flags) {
+            MemorySegment capture = captureState();
+            try {
+                long r = (long) HANDLE.invokeExact(capture, fd, buffer, length, flags);
+                return r == -1 ? -errno(capture) : r;
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+    }
+
     /** {@code int prctl(int option, ...)}: four variadic unsigned longs. */
     static final class Prctl {
         private static final MethodHandle HANDLE = link("prctl",

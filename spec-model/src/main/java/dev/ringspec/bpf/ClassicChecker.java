@@ -131,7 +131,7 @@ public final class ClassicChecker {
             // bpf_check_classic: chk_code_allowed -> -EINVAL
             if (!chkCodeAllowed(code)) {
                 return CheckResult.reject(Errno.EINVAL, pc, String.format(
-                        "chk_code_allowed: code 0x%x is not a classic instruction", code));
+                        "chk_code_allowed: code 0x%02x is not a classic instruction", code));
             }
             switch (code) {
                 case BPF_ALU | BPF_DIV | BPF_K, BPF_ALU | BPF_MOD | BPF_K -> {

@@ -119,7 +119,7 @@ public final class IoUringCbpfChecker {
                     || (code < ALLOWED.length && ALLOWED[code])
                     || (mod && mutants.contains(BpfMutant.IO_URING_MOD_ACCEPTED)))) {
                 return CheckResult.reject(Errno.EINVAL, pc, String.format(
-                        "io_uring_check_cbpf_filter: code 0x%x is not allowed in an io_uring filter", code));
+                        "io_uring_check_cbpf_filter: code 0x%02x is not allowed in an io_uring filter", code));
             }
         }
         return CheckResult.ACCEPTED;
