@@ -24,6 +24,7 @@ import dev.ringspec.uapi.IoUringBpfFilterStruct;
 import dev.ringspec.uapi.IoUringParams;
 import dev.ringspec.uapi.IoUringRestriction;
 import dev.ringspec.uapi.IoUringTaskRestriction;
+import dev.ringspec.uapi.SockFilter;
 import dev.ringspec.vectors.VectorResult.Failure;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
@@ -302,13 +303,9 @@ public final class VectorRunner {
     }
 
     private boolean filter(Step.BpfFilter s) {
-        MemorySegment insns = memory.allocate(Math.max(1, s.program().size()) * 8L, 8);
+        MemorySegment insns = memory.allocate(s.program().size() * SockFilter.SIZE_BYTES, 8);
         for (int i = 0; i < s.program().size(); i++) {
-            Step.Insn insn = s.program().get(i);
-            insns.set(JAVA_SHORT, 8L * i, (short) insn.code());
-            insns.set(JAVA_BYTE, 8L * i + 2, (byte) insn.jt());
-            insns.set(JAVA_BYTE, 8L * i + 3, (byte) insn.jf());
-            insns.set(JAVA_INT, 8L * i + 4, insn.k());
+            s.program().get(i).write(insns, i * SockFilter.SIZE_BYTES);
         }
         MemorySegment bpf = memory.allocate(IoUringBpf.SIZE_BYTES, 8);
         bpf.set(JAVA_SHORT, IoUringBpf.CMD_TYPE_OFFSET, (short) s.cmdType());
