@@ -23,8 +23,14 @@ public enum BpfMutant {
     JUMP_COMPARES_SIGNED("net/core/filter.c bpf_convert_filter: negative K zero-extended into TMP, JMP unsigned"),
     /** A read of scratch memory not written on every path is accepted. */
     UNINITIALISED_SCRATCH_ACCEPTED("net/core/filter.c check_load_and_stores"),
-    /** A conditional jump may land one past the last instruction ({@code >} instead of {@code >=}). */
+    /**
+     * A conditional jump may land one past the last instruction ({@code >} instead of {@code >=}). Equivalent at
+     * the syscall: {@code bpf_convert_filter} refuses the same programs with the same -EINVAL ({@code target >=
+     * len}), so only {@link ClassicBpf#check} shows it; {@link #JUMP_TO_LAST_REJECTED} is the one a kernel reveals.
+     */
     JUMP_PAST_END_ACCEPTED("net/core/filter.c bpf_check_classic: pc + jt + 1 >= flen"),
+    /** A conditional jump to the last instruction is rejected (the bound is one short: {@code >= flen - 1}). */
+    JUMP_TO_LAST_REJECTED("net/core/filter.c bpf_check_classic: pc + jt + 1 >= flen"),
     /** {@code LSH K} and {@code RSH K} with K = 32 are accepted. */
     SHIFT_BY_32_ACCEPTED("net/core/filter.c bpf_check_classic: shifts by K >= 32"),
     /** An unknown ancillary K (at or above {@code SKF_AD_OFF}) is accepted. */

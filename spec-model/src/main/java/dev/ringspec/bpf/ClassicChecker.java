@@ -130,8 +130,8 @@ public final class ClassicChecker {
             int k = ftest.k();
             // bpf_check_classic: chk_code_allowed -> -EINVAL
             if (!chkCodeAllowed(code)) {
-                return CheckResult.reject(Errno.EINVAL, pc, String.format(
-                        "chk_code_allowed: code 0x%02x is not a classic instruction", code));
+                return CheckResult.reject(Errno.EINVAL, pc, "chk_code_allowed: code " + hex(code)
+                        + " is not a classic instruction");
             }
             switch (code) {
                 case BPF_ALU | BPF_DIV | BPF_K, BPF_ALU | BPF_MOD | BPF_K -> {
@@ -166,7 +166,8 @@ public final class ClassicChecker {
                      BPF_JMP | BPF_JGE | BPF_X, BPF_JMP | BPF_JGT | BPF_K, BPF_JMP | BPF_JGT | BPF_X,
                      BPF_JMP | BPF_JSET | BPF_K, BPF_JMP | BPF_JSET | BPF_X -> {
                     // bpf_check_classic: pc + jt + 1 >= flen or pc + jf + 1 >= flen -> -EINVAL
-                    int end = mutants.contains(BpfMutant.JUMP_PAST_END_ACCEPTED) ? flen + 1 : flen;
+                    int end = mutants.contains(BpfMutant.JUMP_PAST_END_ACCEPTED) ? flen + 1
+                            : mutants.contains(BpfMutant.JUMP_TO_LAST_REJECTED) ? flen - 1 : flen;
                     if (pc + ftest.jt() + 1 >= end || pc + ftest.jf() + 1 >= end) {
                         return CheckResult.reject(Errno.EINVAL, pc, "bpf_check_classic: jt = " + ftest.jt()
                                 + " or jf = " + ftest.jf() + " jumps past the last instruction");
@@ -234,6 +235,11 @@ public final class ClassicChecker {
             }
         }
         return CheckResult.ACCEPTED;
+    }
+
+    /** A code as {@link SockFilter#toString} shows it: {@code 0x06}, {@code 0x1234}. */
+    static String hex(int code) {
+        return code < 0x10 ? "0x0" + Integer.toHexString(code) : "0x" + Integer.toHexString(code);
     }
 
     /** A jump's target learns what is written here; a mutant's target past the end has no mask. */

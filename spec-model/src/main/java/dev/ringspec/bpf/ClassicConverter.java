@@ -21,6 +21,7 @@ import dev.ringspec.uapi.Filter;
 import dev.ringspec.uapi.SockFilter;
 
 import java.util.List;
+import java.util.function.IntFunction;
 
 /**
  * What {@code bpf_convert_filter} (net/core/filter.c) does to a checked program that can fail: it lays out the
@@ -44,7 +45,20 @@ public final class ClassicConverter {
 
     /** {@code bpf_convert_filter}'s -EINVAL for a jump whose eBPF offset does not fit 16 bits, or accepted. */
     public static CheckResult bpfConvertFilter(List<SockFilter> program) {
+        return converted(program, layout(program));
+    }
+
+    /**
+     * {@link #bpfConvertFilter}, then {@code next} applied to the translation's length when it converts: one layout
+     * for both.
+     */
+    static CheckResult bpfConvertFilter(List<SockFilter> program, IntFunction<CheckResult> next) {
         Layout layout = layout(program);
+        CheckResult result = converted(program, layout);
+        return result.accepted() ? next.apply(layout.length) : result;
+    }
+
+    private static CheckResult converted(List<SockFilter> program, Layout layout) {
         int bad = jumpsFit(program, layout);
         return bad < 0 ? CheckResult.ACCEPTED : CheckResult.reject(Errno.EINVAL, bad,
                 "bpf_convert_filter: the jump's eBPF offset does not fit in 16 bits (BPF_EMIT_JMP)");

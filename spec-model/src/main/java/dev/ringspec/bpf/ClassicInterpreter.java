@@ -39,7 +39,6 @@ import static dev.ringspec.uapi.Filter.BPF_TXA;
 import static dev.ringspec.uapi.Filter.BPF_W;
 import static dev.ringspec.uapi.Filter.BPF_X;
 import static dev.ringspec.uapi.Filter.BPF_XOR;
-import static dev.ringspec.uapi.Filter.SKF_AD_OFF;
 
 import dev.ringspec.bpf.RunResult.Ending;
 
@@ -117,55 +116,28 @@ public final class ClassicInterpreter {
                 }
                 case BPF_LD | BPF_W | BPF_LEN -> a = length(data, m);
                 case BPF_LDX | BPF_W | BPF_LEN -> x = length(data, m);
-                case BPF_LD | BPF_W | BPF_ABS, BPF_LD | BPF_H | BPF_ABS, BPF_LD | BPF_B | BPF_ABS -> {
-                    long v;
-                    // convert_bpf_extensions: a K bpf_anc_helper knows loads skb metadata
-                    if (Integer.compareUnsigned(k, SKF_AD_OFF) >= 0 && Ancillary.ofK(k) != null) {
-                        v = data.ancillary(k - SKF_AD_OFF, a, x);
+                case BPF_LD | BPF_W | BPF_ABS, BPF_LD | BPF_H | BPF_ABS, BPF_LD | BPF_B | BPF_ABS,
+                     BPF_LD | BPF_W | BPF_IND, BPF_LD | BPF_H | BPF_IND, BPF_LD | BPF_B | BPF_IND,
+                     BPF_LDX | BPF_B | BPF_MSH -> {
+                    long v = packetLoad(data, code, k, a, x, m);
+                    if (v < 0) {
                         if (v == BpfData.EXIT_WITH_A) {
                             return new RunResult(Ending.NO_DEVICE, a, executed, null);
                         }
+                        if (v == BpfData.OUTSIDE_MODEL) {
+                            return RunResult.outsideModel(DATA_UNKNOWN, executed);
+                        }
+                        // convert_bpf_ld_abs: JSGE A, 0 else A ^= A, EXIT
+                        if (m == null || !m.contains(BpfMutant.OUT_OF_RANGE_LOAD_READS_ZERO)) {
+                            return new RunResult(Ending.LOAD_FAILED, 0, executed, null);
+                        }
+                        v = 0;
+                    }
+                    if (code == (BPF_LDX | BPF_B | BPF_MSH)) {
+                        x = ((int) v & 0xf) << 2;
                     } else {
-                        v = load(data, BPF_ABS, k, code, m);
+                        a = (int) v;
                     }
-                    if (v < 0) {
-                        if (v == BpfData.OUTSIDE_MODEL) {
-                            return RunResult.outsideModel(DATA_UNKNOWN, executed);
-                        }
-                        if (m == null || !m.contains(BpfMutant.OUT_OF_RANGE_LOAD_READS_ZERO)) {
-                            return new RunResult(Ending.LOAD_FAILED, 0, executed, null);
-                        }
-                        v = 0;
-                    }
-                    a = (int) v;
-                }
-                case BPF_LD | BPF_W | BPF_IND, BPF_LD | BPF_H | BPF_IND, BPF_LD | BPF_B | BPF_IND -> {
-                    // convert_bpf_ld_abs: ARG4 = X + K, passed to the helper as an int
-                    long v = load(data, BPF_IND, x + k, code, m);
-                    if (v < 0) {
-                        if (v == BpfData.OUTSIDE_MODEL) {
-                            return RunResult.outsideModel(DATA_UNKNOWN, executed);
-                        }
-                        if (m == null || !m.contains(BpfMutant.OUT_OF_RANGE_LOAD_READS_ZERO)) {
-                            return new RunResult(Ending.LOAD_FAILED, 0, executed, null);
-                        }
-                        v = 0;
-                    }
-                    a = (int) v;
-                }
-                case BPF_LDX | BPF_B | BPF_MSH -> {
-                    // bpf_convert_filter: X = 4 * (P[K] & 0xf) through the same byte load as LD B ABS
-                    long v = data.load(BPF_MSH, k, 1);
-                    if (v < 0) {
-                        if (v == BpfData.OUTSIDE_MODEL) {
-                            return RunResult.outsideModel(DATA_UNKNOWN, executed);
-                        }
-                        if (m == null || !m.contains(BpfMutant.OUT_OF_RANGE_LOAD_READS_ZERO)) {
-                            return new RunResult(Ending.LOAD_FAILED, 0, executed, null);
-                        }
-                        v = 0;
-                    }
-                    x = ((int) v & 0xf) << 2;
                 }
                 case BPF_ALU | BPF_ADD | BPF_K -> a += k;
                 case BPF_ALU | BPF_ADD | BPF_X -> a += x;
@@ -252,6 +224,22 @@ public final class ClassicInterpreter {
             return 0;
         }
         return data.length();
+    }
+
+    /**
+     * The value a packet or context load gives, or one of {@link BpfData}'s negative answers. ABS at a K
+     * {@code bpf_anc_helper} knows is an ancillary load ({@code convert_bpf_extensions}); IND passes X + K to the
+     * helper as an int ({@code convert_bpf_ld_abs}); MSH is the byte load of LD B ABS at K.
+     */
+    private static long packetLoad(BpfData data, int code, int k, int a, int x, Set<BpfMutant> m) {
+        if (code == (BPF_LDX | BPF_B | BPF_MSH)) {
+            return data.load(BPF_MSH, k, 1);
+        }
+        if ((code & 0xe0) == BPF_IND) {
+            return load(data, BPF_IND, x + k, code, m);
+        }
+        Ancillary selector = Ancillary.ofK(k);
+        return selector != null ? data.ancillary(selector.value, a, x) : load(data, BPF_ABS, k, code, m);
     }
 
     private static long load(BpfData data, int mode, int offset, int code, Set<BpfMutant> m) {

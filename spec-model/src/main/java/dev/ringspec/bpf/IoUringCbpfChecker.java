@@ -39,7 +39,6 @@ import dev.ringspec.uapi.Errno;
 import dev.ringspec.uapi.SockFilter;
 
 import java.util.List;
-import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -79,14 +78,8 @@ public final class IoUringCbpfChecker {
 
     /** {@code bpf_prog_create_from_user} with io_uring's check, as {@code io_register_bpf_filter} calls it. */
     public static CheckResult check(List<SockFilter> program, Set<BpfMutant> mutants) {
-        Objects.requireNonNull(mutants, "mutants");
-        // bpf_prog_create_from_user: bpf_check_basics_ok -> -EINVAL
-        CheckResult basics = ClassicChecker.bpfCheckBasicsOk(program);
-        if (!basics.accepted()) {
-            return basics;
-        }
-        // bpf_prepare_filter: bpf_check_classic before the trans hook
-        CheckResult classic = ClassicChecker.bpfCheckClassic(program, mutants);
+        // bpf_prog_create_from_user: bpf_check_basics_ok; bpf_prepare_filter: bpf_check_classic before the trans hook
+        CheckResult classic = ClassicChecker.check(program, mutants);
         if (!classic.accepted()) {
             return classic;
         }
@@ -118,8 +111,8 @@ public final class IoUringCbpfChecker {
             if (!(code == (BPF_LD | BPF_W | BPF_LEN) || code == (BPF_LDX | BPF_W | BPF_LEN)
                     || (code < ALLOWED.length && ALLOWED[code])
                     || (mod && mutants.contains(BpfMutant.IO_URING_MOD_ACCEPTED)))) {
-                return CheckResult.reject(Errno.EINVAL, pc, String.format(
-                        "io_uring_check_cbpf_filter: code 0x%02x is not allowed in an io_uring filter", code));
+                return CheckResult.reject(Errno.EINVAL, pc, "io_uring_check_cbpf_filter: code "
+                        + ClassicChecker.hex(code) + " is not allowed in an io_uring filter");
             }
         }
         return CheckResult.ACCEPTED;

@@ -25,6 +25,10 @@ import java.util.Objects;
  * program returning A; {@code ALU_XOR_X} is A ^ X. {@code CPU} and {@code RANDOM} are not determined, and
  * {@code NLATTR}, {@code NLATTR_NEST} and {@code PAY_OFFSET} (netlink parsing, the flow dissector) are not modelled:
  * those are outside the model.
+ *
+ * <p>Checked by hand on this machine's 6.18.44 (socketpair, {@code SO_ATTACH_FILTER}, {@code recv}): the
+ * metadata loads give 0, {@code IFINDEX} and {@code HATYPE} return A unchanged, {@code SKF_NET_OFF + 2} reads byte
+ * 2, {@code SKF_LL_OFF} drops the datagram.
  */
 public final class UnixDatagram implements BpfData {
     private final byte[] payload;

@@ -199,6 +199,11 @@ public final class ModelIoUring implements IoUringKernel {
         return tasks.computeIfAbsent(Thread.currentThread(), t -> newRootTask());
     }
 
+    /** The calling thread continues as {@code task}: back in a parent after {@link #forkTask}, as its process would. */
+    void runAs(IoUringTask task) {
+        tasks.put(Thread.currentThread(), Objects.requireNonNull(task));
+    }
+
     private IoUringTask newRootTask() {
         return IoUringTask.root(String.valueOf(nextTask.getAndIncrement()), capSysAdmin);
     }

@@ -83,6 +83,14 @@ final class BpfFilterFixture {
         return at;
     }
 
+    /** A NUL-terminated path in the fixture's user memory; its address. */
+    static long path(ModelFixture f, String path) {
+        byte[] bytes = path.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        MemorySegment s = f.memory.allocate(bytes.length + 1L, 8);
+        MemorySegment.copy(bytes, 0, s, JAVA_BYTE, 0, bytes.length);
+        return s.address();
+    }
+
     /** A SOCKET SQE: family in fd, type in off, protocol in len, file_index. */
     static long socket(ModelFixture f, long userData, int family, int type, int protocol, int fileIndex) {
         long at = sqe(f, dev.ringspec.uapi.IoUring.IORING_OP_SOCKET, userData);
