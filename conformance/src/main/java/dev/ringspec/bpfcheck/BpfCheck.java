@@ -15,6 +15,9 @@ import java.util.List;
  * printed with its C reproducer ({@link BpfCReproducer}) and saved ({@link BpfReplays}); later ones are counted.
  */
 public final class BpfCheck {
+    /** A long run prints a progress line this often. */
+    private static final long PROGRESS_EVERY = 100_000;
+
     private final BpfOracle oracle;
     private final Config config;
 
@@ -70,6 +73,11 @@ public final class BpfCheck {
         for (long i = 0; i < config.programs(); i++) {
             BpfCase c = ProgramGenerator.generate(ProgramGenerator.caseSeed(config.seed(), i));
             tally.record(c, oracle.check(c), out);
+            if ((i + 1) % PROGRESS_EVERY == 0 && config.programs() >= 2 * PROGRESS_EVERY) {
+                out.printf("  %,d programs, %,d differences, %,.0f programs/s%n", i + 1, tally.differing,
+                        (i + 1) * 1e9 / (System.nanoTime() - start));
+                out.flush();
+            }
         }
         return new Summary(config.programs(), saved.size(), tally.accepted, tally.rejected, tally.outside,
                 tally.exact, tally.byLength, tally.differing, System.nanoTime() - start, List.copyOf(tally.findings),

@@ -27,8 +27,10 @@ import dev.ringspec.bpf.RunResult;
 import dev.ringspec.uapi.Filter;
 import dev.ringspec.uapi.SockFilter;
 import java.io.PrintWriter;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -49,13 +51,15 @@ public final class BpfCoverage {
         endings.merge(run.ending().name(), 1L, Long::sum);
         List<SockFilter> program = c.program();
         boolean[] seen = new boolean[8];
+        Set<String> forms = new HashSet<>();
         int n = program.size();
         for (int pc = 0; pc < n; pc++) {
             SockFilter insn = program.get(pc);
             seen[Filter.bpfClass(insn.code())] = true;
-            for (String edge : edgesOf(insn, pc, n, c.packetLength())) {
-                edges.merge(edge, 1L, Long::sum);
-            }
+            forms.addAll(edgesOf(insn, pc, n, c.packetLength()));
+        }
+        for (String form : forms) {
+            edges.merge(form, 1L, Long::sum);
         }
         for (int i = 0; i < seen.length; i++) {
             if (seen[i]) {

@@ -13,7 +13,8 @@ import java.util.function.Function;
  * Proves the cBPF oracle catches what it is for, as the ring lockstep's mutation self-check does: for each
  * {@link BpfMutant} a socket filter can show, generated cases against this kernel must find a difference that the
  * unmutated model does not have, and shrink it to at most {@link #MAX_SHRUNK_INSTRUCTIONS} instructions. io_uring's
- * own checker rules ({@code IO_URING_*}) are not for socket filters: they are reported as not applicable here.
+ * own checker rules ({@code IO_URING_*}), and a mutant no attach can tell apart ({@link #notApplicable}), are
+ * reported as not applicable here.
  */
 public final class BpfMutantCheck {
     /** The largest shrunk program a mutant may leave. */
@@ -45,10 +46,21 @@ public final class BpfMutantCheck {
         }
     }
 
-    /** Why a socket filter cannot show {@code mutant}, or null. */
+    /**
+     * Why a socket filter cannot show {@code mutant}, or null. {@code JUMP_PAST_END_ACCEPTED} breaks only
+     * {@code bpf_check_classic}, and every classic attach converts next: {@code bpf_convert_filter}'s
+     * {@code BPF_EMIT_JMP} refuses a target at or past the end with the same -EINVAL, so no kernel answer tells the
+     * mutant from the model ({@code BpfMutantsKernelTest} checks that it stays so).
+     */
     public static String notApplicable(BpfMutant mutant) {
-        return mutant.name().startsWith("IO_URING_") ? "io_uring's own checker rule, not a socket filter's (the 7.x "
-                + "guests' lockstep catches it)" : null;
+        if (mutant.name().startsWith("IO_URING_")) {
+            return "io_uring's own checker rule, not a socket filter's (the 7.x guests' lockstep catches it)";
+        }
+        if (mutant == BpfMutant.JUMP_PAST_END_ACCEPTED) {
+            return "equivalent on every classic attach: bpf_convert_filter (BPF_EMIT_JMP, target >= len) refuses "
+                    + "the same programs with the same -EINVAL";
+        }
+        return null;
     }
 
     public List<MutantResult> run(List<BpfMutant> mutants, PrintWriter out) {

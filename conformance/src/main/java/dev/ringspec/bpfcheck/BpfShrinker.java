@@ -159,7 +159,7 @@ public final class BpfShrinker {
         List<byte[]> out = new ArrayList<>();
         int n = packet.length;
         for (int length : new LinkedHashSet<>(List.of(0, n / 2, n - 1))) {
-            if (length < n) {
+            if (length >= 0 && length < n) {
                 out.add(Arrays.copyOf(packet, length));
             }
         }

@@ -179,20 +179,20 @@ public final class ProgramGenerator {
 
         private SockFilter load() {
             int size = SIZES[random.nextInt(SIZES.length)];
-            return switch (random.nextInt(9)) {
+            return switch (random.nextInt(10)) {
                 case 0, 1, 2 -> SockFilter.stmt(BPF_LD | size | BPF_ABS, absOffset(size));
-                case 3 -> SockFilter.stmt(BPF_LD | size | BPF_IND, indOffset());
-                case 4 -> SockFilter.stmt(BPF_LD | BPF_W | BPF_LEN, constant());
-                case 5, 6 -> SockFilter.stmt(BPF_LD | BPF_IMM, constant());
+                case 3, 4 -> SockFilter.stmt(BPF_LD | size | BPF_IND, indOffset());
+                case 5 -> SockFilter.stmt(BPF_LD | BPF_W | BPF_LEN, constant());
+                case 6, 7, 8 -> SockFilter.stmt(BPF_LD | BPF_IMM, constant());
                 default -> SockFilter.stmt(BPF_LD | BPF_MEM, scratchRead());
             };
         }
 
         private SockFilter loadX() {
-            return switch (random.nextInt(6)) {
-                case 0, 1 -> SockFilter.stmt(BPF_LDX | BPF_IMM, constant());
-                case 2 -> SockFilter.stmt(BPF_LDX | BPF_W | BPF_LEN, constant());
-                case 3 -> SockFilter.stmt(BPF_LDX | BPF_B | BPF_MSH, absOffset(BPF_B));
+            return switch (random.nextInt(7)) {
+                case 0, 1, 2 -> SockFilter.stmt(BPF_LDX | BPF_IMM, constant());
+                case 3 -> SockFilter.stmt(BPF_LDX | BPF_W | BPF_LEN, constant());
+                case 4, 5 -> SockFilter.stmt(BPF_LDX | BPF_B | BPF_MSH, absOffset(BPF_B));
                 default -> SockFilter.stmt(BPF_LDX | BPF_MEM, scratchRead());
             };
         }
@@ -211,7 +211,7 @@ public final class ProgramGenerator {
                     slots.add(i);
                 }
             }
-            return !slots.isEmpty() && random.nextInt(10) < 8 ? slots.get(random.nextInt(slots.size()))
+            return !slots.isEmpty() && random.nextInt(10) < 9 ? slots.get(random.nextInt(slots.size()))
                     : random.nextInt(BPF_MEMWORDS);
         }
 

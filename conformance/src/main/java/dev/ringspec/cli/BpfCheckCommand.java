@@ -97,6 +97,34 @@ final class BpfCheckCommand implements Callable<Integer> {
         }
     }
 
+    /** The cBPF programs {@code ringspec check} runs on this kernel: about a second on an idle machine. */
+    static final int PROGRAMS_WITHIN_CHECK = 2_000;
+
+    /**
+     * The short cBPF run that ends {@code ringspec check} on this kernel: replays, then
+     * {@value #PROGRAMS_WITHIN_CHECK} generated programs, one summary line (and any difference, shrunk, saved in
+     * {@code replays}); 0, 1
+     * for a difference, or 0 with the reason where socket filters cannot be used (the io_uring check decides 77).
+     */
+    static int withinCheck(long seed, Path replays, PrintWriter out) {
+        SocketFilterKernel.Availability availability = SocketFilterKernel.probe();
+        if (!availability.available()) {
+            out.println("cBPF: not checked, socket filters cannot be used here: " + availability.reason());
+            out.flush();
+            return ExitStatus.OK;
+        }
+        try (SocketFilterKernel kernel = SocketFilterKernel.open()) {
+            BpfCheck.Config config = BpfCheck.Config.of(seed, PROGRAMS_WITHIN_CHECK)
+                    .withReplays(replays, true);
+            BpfCheck.Summary s = new BpfCheck(new BpfOracle(kernel, SocketFilterModel.of(Set.of())), config).run(out);
+            out.printf("cBPF: %,d programs against this kernel's socket filters in %.1f s: accepted %,d, rejected %,d, "
+                    + "outside the model %,d, differences %,d (ringspec bpf-check for more)%n", s.programs(),
+                    s.nanos() / 1e9, s.accepted(), s.rejected(), s.outside(), s.differing());
+            out.flush();
+            return s.differing() == 0 ? ExitStatus.OK : ExitStatus.DIVERGENCE;
+        }
+    }
+
     private static int replayOne(BpfOracle oracle, BpfCase c, PrintWriter out) {
         out.printf("case seed %d:%n%s%n", c.seed(), c.describe());
         BpfOracle.Verdict verdict = oracle.check(c);

@@ -92,7 +92,10 @@ final class CheckCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         String kernel = kernels.isEmpty() ? "native" : kernels.getFirst();
-        return checkOne(kernel, out, err, keepGoing).status();
+        int status = checkOne(kernel, out, err, keepGoing).status();
+        // this kernel's classic BPF (socket filters) against the model, a short bpf-check; its replays live beside ours
+        return kernel.equals("native") ? ExitStatus.worst(status, BpfCheckCommand.withinCheck(seed,
+                replayDir.resolveSibling("bpf-replays"), out)) : status;
     }
 
     private int matrix() {

@@ -31,6 +31,7 @@ class CheckCommandTest {
         assertThat(exit).as(text).isZero();
         assertThat(text.indexOf("request opcodes")).isLessThan(text.indexOf("seed 7, 20 runs of 100 steps"));
         assertThat(text).contains("model, profile", "runs: 20; steps: ", "steps/s", "cq wraps",
-                "divergences: 0 new, ").doesNotContain("NEW DIVERGENCE");
+                "divergences: 0 new, ", "cBPF: ")
+                .doesNotContain("NEW DIVERGENCE", "DIFFERENCE");
     }
 }

@@ -340,37 +340,31 @@ final class Native {
         }
     }
 
-    /** {@code ssize_t send(int fd, const void *buf, size_t len, int flags)}. */
-    static final class Send {
-        private static final MethodHandle HANDLE = link("send",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    /**
+     * {@code ssize_t send(int fd, const void *buf, size_t len, int flags)} and
+     * {@code ssize_t recv(int fd, void *buf, size_t len, int flags)}: one descriptor, two handles.
+     */
+    static final class SendRecv {
+        private static final FunctionDescriptor DESCRIPTOR =
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
+        private static final MethodHandle SEND = link("send", DESCRIPTOR);
+        private static final MethodHandle RECV = link("recv", DESCRIPTOR);
 
-        private Send() {
+        private SendRecv() {
         }
 
-        static long call(int fd, MemorySegment buffer, long length, int flags) {
+        static long send(int fd, MemorySegment buffer, long length, int flags) {
+            return call(SEND, fd, buffer, length, flags);
+        }
+
+        static long recv(int fd, MemorySegment buffer, long length, int flags) {
+            return call(RECV, fd, buffer, length, flags);
+        }
+
+        private static long call(MethodHandle handle, int fd, MemorySegment buffer, long length, int flags) {
             MemorySegment capture = captureState();
             try {
-                long r = (long) HANDLE.invokeExact(capture, fd, buffer, length, flags);
-                return r == -1 ? -errno(capture) : r;
-            } catch (Throwable t) {
-                throw rethrow(t);
-            }
-        }
-    }
-
-    /** {@code ssize_t recv(int fd, void *buf, size_t len, int flags)}. */
-    static final class Recv {
-        private static final MethodHandle HANDLE = link("recv",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-
-        private Recv() {
-        }
-
-        static long call(int fd, MemorySegment buffer, long length, int flags) {
-            MemorySegment capture = captureState();
-            try {
-                long r = (long) HANDLE.invokeExact(capture, fd, buffer, length, flags);
+                long r = (long) handle.invokeExact(capture, fd, buffer, length, flags);
                 return r == -1 ? -errno(capture) : r;
             } catch (Throwable t) {
                 throw rethrow(t);

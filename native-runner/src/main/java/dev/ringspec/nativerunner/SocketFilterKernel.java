@@ -160,8 +160,8 @@ public final class SocketFilterKernel implements AutoCloseable {
                     + datagram.length);
         }
         MemorySegment.copy(datagram, 0, sendBuffer, ValueLayout.JAVA_BYTE, 0, datagram.length);
-        long sent = Native.Send.call(sender, sendBuffer, datagram.length, 0);
-        long received = Native.Recv.call(receiver, receiveBuffer, receiveBuffer.byteSize(), MSG_DONTWAIT);
+        long sent = Native.SendRecv.send(sender, sendBuffer, datagram.length, 0);
+        long received = Native.SendRecv.recv(receiver, receiveBuffer, receiveBuffer.byteSize(), MSG_DONTWAIT);
         byte[] bytes = received > 0 ? receiveBuffer.asSlice(0, received).toArray(ValueLayout.JAVA_BYTE) : new byte[0];
         return new Delivery(sent, received, bytes);
     }
