@@ -5,6 +5,8 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import dev.ringspec.seam.RingObservation;
 import dev.ringspec.seam.U32;
 import dev.ringspec.uapi.Errno;
+import dev.ringspec.uapi.IoUringBpf;
+import dev.ringspec.uapi.IoUringBpfFilterStruct;
 import dev.ringspec.uapi.IoUringRsrcRegister;
 import dev.ringspec.uapi.IoUringRsrcUpdate;
 import java.lang.foreign.MemorySegment;
@@ -84,8 +86,23 @@ final class Comparison {
                 new Difference("RegisterArgWriteBack", hex(ref.files), hex(sub.files));
             case Step.UpdateFiles u when registerArgsDiffer(ref, sub) ->
                 new Difference("RegisterArgWriteBack", hex(ref.files), hex(sub.files));
+            case Step.BpfFilterArg f when differ(bpfWithoutPointer(ref), bpfWithoutPointer(sub)) ->
+                new Difference("BpfFilterArgWriteBack", hex(bpfWithoutPointer(ref)), hex(bpfWithoutPointer(sub)));
             default -> null;
         };
+    }
+
+    /**
+     * The {@code struct io_uring_bpf} as a filter registration left it (the kernel writes {@code filter} back, with
+     * its pdu_size), less {@code filter_ptr}: an address, which differs between the sides.
+     */
+    private static MemorySegment bpfWithoutPointer(Side side) {
+        MemorySegment bpf = side.filterArgs.bpf();
+        long ptr = IoUringBpf.FILTER_OFFSET + IoUringBpfFilterStruct.FILTER_PTR_OFFSET;
+        MemorySegment out = MemorySegment.ofArray(new byte[(int) bpf.byteSize() - 8]);
+        MemorySegment.copy(bpf, 0, out, 0, ptr);
+        MemorySegment.copy(bpf, ptr + 8, out, ptr, bpf.byteSize() - ptr - 8);
+        return out;
     }
 
     private static boolean registerArgsDiffer(Side ref, Side sub) {

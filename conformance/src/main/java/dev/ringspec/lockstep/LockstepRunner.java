@@ -76,6 +76,8 @@ public final class LockstepRunner implements AutoCloseable {
     private List<CarriedOver> carriedOver;
     private final InvariantWatch invariants = new InvariantWatch();
     private final boolean taskRestrictions;
+    /** Whether both backends have IORING_REGISTER_BPF_FILTER ({@link #bpfFilters()}). */
+    private final boolean bpfFilters;
     /** The newer ring layouts the generator may use ({@link #newerLayouts()}). */
     private final Set<Feature> newerLayouts;
 
@@ -129,6 +131,8 @@ public final class LockstepRunner implements AutoCloseable {
         // other's. The model's tasks are its own.
         boolean ownTasks = referenceBackend.kind() != Backend.Kind.KERNEL
                 || subjectBackend.kind() != Backend.Kind.KERNEL;
+        this.bpfFilters = referenceBackend.capabilities().has(Feature.BPF_FILTER)
+                && subjectBackend.capabilities().has(Feature.BPF_FILTER);
         this.taskRestrictions = ownTasks && hasTasks()
                 && referenceBackend.capabilities().has(Feature.TASK_RESTRICTIONS)
                 && subjectBackend.capabilities().has(Feature.TASK_RESTRICTIONS);
@@ -307,6 +311,9 @@ public final class LockstepRunner implements AutoCloseable {
         this.refused = 0;
         this.after = Counters.none(0);
         referee.reset(cov);
+        if (cov != null) {
+            cov.beginRun();
+        }
         choices.reset();
         invariants.begin();
     }
@@ -361,6 +368,14 @@ public final class LockstepRunner implements AutoCloseable {
      */
     boolean taskRestrictions() {
         return taskRestrictions;
+    }
+
+    /**
+     * Whether both backends have BPF filters, as their capability probes found: the generator then registers them
+     * often (on the run's task too where {@link #taskRestrictions()}), else now and then to see both refuse.
+     */
+    boolean bpfFilters() {
+        return bpfFilters;
     }
 
     /** {@link Feature#SQE_MIXED} and {@link Feature#SQ_REWIND}, where the backends have them. */
