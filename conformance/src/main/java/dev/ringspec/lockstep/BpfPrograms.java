@@ -17,6 +17,8 @@ import static dev.ringspec.uapi.Filter.bpfSrc;
 import dev.ringspec.uapi.Filter;
 import dev.ringspec.uapi.IoUring;
 import dev.ringspec.uapi.IoUringBpfFilter;
+import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * Classic-BPF instructions as the filter steps carry them: one {@code struct sock_filter} per long, {@code code} in
@@ -51,6 +53,19 @@ final class BpfPrograms {
 
     static int k(long insn) {
         return (int) insn;
+    }
+
+    /** Whether two filter arguments agree in every field and instruction (a record compares arrays by identity). */
+    static boolean sameArguments(Step.BpfFilterArg a, Step.BpfFilterArg b) {
+        return a.nrArgs() == b.nrArgs() && a.argForm() == b.argForm() && a.cmdType() == b.cmdType()
+                && a.cmdFlags() == b.cmdFlags() && a.resv() == b.resv() && a.opcode() == b.opcode()
+                && a.flags() == b.flags() && a.filterLen() == b.filterLen() && a.pduSize() == b.pduSize()
+                && a.resvFlags() == b.resvFlags() && Arrays.equals(a.program(), b.program());
+    }
+
+    static int hash(Step.BpfFilterArg a) {
+        return Objects.hash(a.nrArgs(), a.argForm(), a.cmdType(), a.cmdFlags(), a.resv(), a.opcode(), a.flags(),
+                a.filterLen(), a.pduSize(), a.resvFlags(), Arrays.hashCode(a.program()));
     }
 
     /** A filter step in one line: the struct's fields that are not the usual ones, and the program disassembled. */

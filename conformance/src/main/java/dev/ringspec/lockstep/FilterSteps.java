@@ -58,11 +58,16 @@ final class FilterSteps {
     /** open flags without O_CREAT, O_TRUNC and O_TMPFILE (io_openat_force_async: those go to io-wq). */
     private static final int[] OPEN_FLAGS = {0, 1, 2, 0x800, 0x10000, 0x20000, 0x200000, 0x80, 0x400, 0x4000,
         0x80000, 0x101000, 0x10000 | 0x20000};
-    private static final long[] RESOLVES = {0, 1, 2, 4, 8, 0x20, 0x40};
+    /**
+     * Resolve bits: none, NO_XDEV, NO_MAGICLINKS, NO_SYMLINKS, and BENEATH with IN_ROOT (-EINVAL); BENEATH or
+     * IN_ROOT alone depend on dfd, CACHED on the dentry cache: outside the model's world.
+     */
+    private static final long[] RESOLVES = {0, 0, 1, 2, 4, 0x18};
     private static final int[] PORTS = {0, 80, 0x1234};
     private static final int[] ADDRESSES = {0x7f000001, 0, 0xc0a80001};
     private static final int[] ADDR_LENS = {0, 1, 2, 8, 16, 16, 24, 28, 28, 110, 128, 129, -1};
-    private static final int[] HOW_SIZES = {24, 24, 24, 24, 0, 8, 23, 32, 64, 4097};
+    /** open_how sizes: the struct, too short (-EINVAL), longer with zeroes after it (at most the slot's room). */
+    private static final int[] HOW_SIZES = {24, 24, 24, 24, 0, 8, 23, 32, FilterArgs.HOW_STRIDE};
 
     private final Generator g;
 
@@ -285,8 +290,8 @@ final class FilterSteps {
             int flags = (i < count - 1 && g.chance(20) ? IOSQE_IO_LINK : 0) | (g.chance(10) ? IOSQE_CQE_SKIP_SUCCESS : 0);
             g.add(switch (g.pick(9)) {
                 case 0, 1 -> socket(position, flags);
-                case 2, 3 -> openat(position, flags);
-                case 4, 5 -> openat2(position, flags);
+                case 2, 3 -> openat(r, position, flags);
+                case 4, 5 -> openat2(r, position, flags);
                 case 6, 7 -> connect(position, flags);
                 default -> g.nop(r, position, flags);
             });
@@ -304,7 +309,7 @@ final class FilterSteps {
         if (g.chance(35)) {
             fileIndex = 0;
             switch (g.pick(5)) {
-                case 0 -> family = 46 + g.pick(200);
+                case 0 -> family = 64 + g.pick(200);
                 case 1 -> type = 11 + g.pick(5);
                 case 2 -> type |= 1 << (13 + g.pick(5));
                 case 3 -> {
@@ -313,7 +318,7 @@ final class FilterSteps {
                 }
                 default -> {
                     family = AF_UNIX;
-                    type = 3 + g.pick(3);
+                    type = 4 + 2 * g.pick(4); // SOCK_RDM, DCCP, 8, 10: no AF_UNIX type
                 }
             }
         } else if (g.chance(5)) {
@@ -323,9 +328,13 @@ final class FilterSteps {
                 g.userData());
     }
 
-    private int path() {
-        return g.chance(80) ? (g.chance(85) ? 0 : 5) : g.pick(FilterArgs.PATHS.length);
+    /** A path: mostly one under the absent directory; a NULL, unmapped or too long one fails in prep. */
+    private int path(boolean lookups) {
+        return lookups && g.chance(80) ? (g.chance(85) ? 0 : 5) : PREP_PATHS[g.pick(PREP_PATHS.length)];
     }
+
+    /** The paths prep refuses: NULL and unmapped (-EFAULT), longer than PATH_MAX (-ENAMETOOLONG). */
+    private static final int[] PREP_PATHS = {FilterArgs.NULL_PATH, FilterArgs.UNMAPPED_PATH, 3, 0, 5};
 
     private int dfd() {
         return g.chance(85) ? -100 : g.chance(50) ? -1 : 99_999;
@@ -335,16 +344,53 @@ final class FilterSteps {
         return g.chance(70) ? 0 : g.chance(50) ? IORING_FILE_INDEX_ALLOC : 1 + g.pick(4);
     }
 
-    private Step.WriteOpenat openat(int slot, int flags) {
-        return new Step.WriteOpenat(slot, flags | (g.chance(4) ? IOSQE_FIXED_FILE : 0), dfd(), path(),
-                OPEN_FLAGS[g.pick(OPEN_FLAGS.length)], g.chance(90) ? 0 : 0644, fileIndex(), g.userData());
+    /**
+     * An OPENAT. Where an absent path's lookup is not answered inline ({@link LockstepRunner#absentLookupsInline}),
+     * only forms prep refuses: a bad path, IOSQE_FIXED_FILE (-EBADF), O_CLOEXEC with a file index (-EINVAL).
+     */
+    private Step.WriteOpenat openat(LockstepRunner r, int slot, int flags) {
+        boolean lookups = r.absentLookupsInline();
+        int path = path(lookups);
+        int openFlags = OPEN_FLAGS[g.pick(OPEN_FLAGS.length)];
+        int fileIndex = fileIndex();
+        int sqeFlags = flags | (g.chance(4) ? IOSQE_FIXED_FILE : 0);
+        if (!lookups && (path == 0 || path == 5) && (sqeFlags & IOSQE_FIXED_FILE) == 0) {
+            if (g.chance(50)) {
+                sqeFlags |= IOSQE_FIXED_FILE;
+            } else {
+                openFlags |= O_CLOEXEC;
+                fileIndex = 1 + g.pick(4);
+            }
+        }
+        return new Step.WriteOpenat(slot, sqeFlags, dfd(), path, openFlags, g.chance(90) ? 0 : 0644, fileIndex,
+                g.userData());
     }
 
-    private Step.WriteOpenat2 openat2(int slot, int flags) {
-        long howFlags = OPEN_FLAGS[g.pick(OPEN_FLAGS.length)] | (g.chance(4) ? 1L << (32 + g.pick(31)) : 0);
-        return new Step.WriteOpenat2(slot, flags, dfd(), path(), howFlags, g.chance(92) ? 0 : 0644,
-                RESOLVES[g.pick(RESOLVES.length)], HOW_SIZES[g.pick(HOW_SIZES.length)], fileIndex(), g.userData());
+    /**
+     * An OPENAT2; where lookups are not answered inline, only forms that fail before the lookup: in prep, or in
+     * build_open_flags at issue (a mode without O_CREAT, O_PATH with other flags, BENEATH with IN_ROOT).
+     */
+    private Step.WriteOpenat2 openat2(LockstepRunner r, int slot, int flags) {
+        boolean lookups = r.absentLookupsInline();
+        int path = path(lookups);
+        long howFlags = OPEN_FLAGS[g.pick(OPEN_FLAGS.length)];
+        long mode = g.chance(92) ? 0 : 0644;
+        long resolve = RESOLVES[g.pick(RESOLVES.length)];
+        int howSize = HOW_SIZES[g.pick(HOW_SIZES.length)];
+        if (!lookups && (path == 0 || path == 5) && howSize >= 24 && mode == 0 && resolve != 0x18
+                && (howFlags & O_PATH) == 0) {
+            switch (g.pick(3)) {
+                case 0 -> mode = 1 + g.pick(0777);
+                case 1 -> resolve = 0x18;
+                default -> howFlags = O_PATH | 2;
+            }
+        }
+        return new Step.WriteOpenat2(slot, flags, dfd(), path, howFlags, mode, resolve, howSize, fileIndex(),
+                g.userData());
     }
+
+    private static final int O_CLOEXEC = 0x80000;
+    private static final int O_PATH = 0x200000;
 
     /** CONNECT on fd -1, or a fixed slot past every table the generator registers (both -EBADF at issue). */
     private Step.WriteConnect connect(int slot, int flags) {

@@ -416,7 +416,7 @@ public sealed interface Step {
      * 1 passes a NULL argument, 2 a NULL {@code filter_ptr}, 3 an unmapped {@code filter_ptr}; {@code resvFlags}
      * bit 0 sets {@code filter.resv[1]}, bit 1 {@code filter.resv2[4]}. {@code program} holds one
      * {@code struct sock_filter} per long ({@link BpfPrograms#code}); {@code filterLen} is passed as given, and
-     * the instructions past the program are zero.
+     * the instructions past the program are zero. Equal when every field and every instruction is.
      */
     sealed interface BpfFilterArg extends Step {
         int nrArgs();
@@ -450,11 +450,39 @@ public sealed interface Step {
     /** {@code io_uring_register(ring, IORING_REGISTER_BPF_FILTER, arg, nrArgs)}: a filter on the ring (7.0+). */
     record RegisterBpfFilter(int nrArgs, int argForm, int cmdType, int cmdFlags, int resv, int opcode, int flags,
             int filterLen, int pduSize, int resvFlags, long[] program) implements Syscall, BpfFilterArg {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof RegisterBpfFilter f && BpfPrograms.sameArguments(this, f);
+        }
+
+        @Override
+        public int hashCode() {
+            return BpfPrograms.hash(this);
+        }
+
+        @Override
+        public String toString() {
+            return describe();
+        }
     }
 
     /** {@code io_uring_register(-1, IORING_REGISTER_BPF_FILTER, arg, nrArgs)}: a filter on the run's task (7.0+). */
     record RegisterTaskBpfFilter(int nrArgs, int argForm, int cmdType, int cmdFlags, int resv, int opcode, int flags,
             int filterLen, int pduSize, int resvFlags, long[] program) implements TaskStep, BpfFilterArg {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof RegisterTaskBpfFilter f && BpfPrograms.sameArguments(this, f);
+        }
+
+        @Override
+        public int hashCode() {
+            return BpfPrograms.hash(this);
+        }
+
+        @Override
+        public String toString() {
+            return describe();
+        }
     }
 
     /**
