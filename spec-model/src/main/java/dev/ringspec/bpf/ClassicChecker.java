@@ -61,7 +61,7 @@ public final class ClassicChecker {
     }
 
     /** {@code chk_code_allowed}'s table: the opcodes a classic program may use, indexed by code. */
-    private static final boolean[] CODES = new boolean[BPF_LDX | BPF_B | BPF_MSH + 1];
+    private static final boolean[] CODES = new boolean[(BPF_LDX | BPF_B | BPF_MSH) + 1];
 
     static {
         int[] allowed = {

@@ -5,7 +5,9 @@ import static dev.ringspec.uapi.Errno.EBUSY;
 import static dev.ringspec.uapi.Errno.EFAULT;
 import static dev.ringspec.uapi.Errno.EINVAL;
 import static dev.ringspec.uapi.Errno.EMFILE;
+import static dev.ringspec.uapi.Errno.ENFILE;
 import static dev.ringspec.uapi.Errno.ENXIO;
+import static dev.ringspec.uapi.IoUring.IORING_FILE_INDEX_ALLOC;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_FILES_SKIP;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
@@ -16,6 +18,10 @@ import java.lang.foreign.MemorySegment;
  * descriptor held by each slot, -1 for an empty one; no table until one is registered. Not the process's
  * descriptor table ({@link ProcessDescriptorTable}), which registration reads from. The errnos are read from the
  * source and checked by the lockstep engine.
+ *
+ * <p>A slot may also hold a socket an opcode installed directly ({@link #DIRECT_SOCKET}, {@code io_fixed_fd_install});
+ * which slot {@code IORING_FILE_INDEX_ALLOC} takes follows the kernel's bitmap and its {@code alloc_hint}
+ * (filetable.c, {@code io_file_bitmap_get}; the allocation range is the whole table).
  */
 final class FileTable {
     /** {@code IORING_MAX_FIXED_FILES}. */
@@ -24,7 +30,13 @@ final class FileTable {
     private final RuleSink rules;
     private final ModelIoUring kernel;
     private final UserArgs args;
+    /** A slot's value for a socket installed by SOCKET's direct-descriptor form (no process descriptor). */
+    static final int DIRECT_SOCKET = -2;
+    private static final int EMPTY = -1;
+
     private int[] files;
+    /** {@code file_table.alloc_hint}: where {@code io_file_bitmap_get} starts looking. */
+    private int allocHint;
 
     FileTable(RuleSink rules, ModelIoUring kernel, UserArgs args) {
         this.rules = rules;
@@ -35,7 +47,7 @@ final class FileTable {
     /** {@code io_file_get_fixed}: slot {@code index} exists and holds a file. */
     boolean valid(int index) {
         int[] table = files;
-        return table != null && Integer.compareUnsigned(index, table.length) < 0 && table[index] >= 0;
+        return table != null && Integer.compareUnsigned(index, table.length) < 0 && table[index] != EMPTY;
     }
 
     /** {@code fget} for registration: open in the process, and not an io_uring file. */
@@ -89,8 +101,10 @@ final class FileTable {
                 return -EBADF;
             }
             table[i] = fd;
+            // io_sqe_files_register: io_file_bitmap_set moves the hint, but the range set at the end resets it
         }
         files = table;
+        allocHint = 0;
         rules.fire(Rules.FILES_REGISTERED, nrArgs);
         return 0;
     }
@@ -102,6 +116,63 @@ final class FileTable {
         }
         files = null;
         return 0;
+    }
+
+    /**
+     * {@code __io_fixed_fd_install} of a socket: slot {@code fileSlot - 1}, or with IORING_FILE_INDEX_ALLOC the first
+     * free slot from the hint on, then from the start; 0 or the allocated index, or the kernel's -errno.
+     */
+    int fixedFdInstall(int fileSlot) {
+        boolean allocSlot = fileSlot == IORING_FILE_INDEX_ALLOC;
+        int slot;
+        if (allocSlot) {
+            // io_file_bitmap_get: no table (no bitmap) or no free slot -> -ENFILE
+            slot = bitmapGet();
+            if (slot < 0) {
+                rules.fire(Rules.FIXED_FD_INSTALL_NO_FREE_SLOT, 0);
+                return -ENFILE;
+            }
+        } else {
+            slot = fileSlot - 1;
+        }
+        // io_install_fixed_file: no table -> -ENXIO; slot past its end -> -EINVAL
+        if (files == null) {
+            rules.fire(Rules.FIXED_FD_INSTALL_NO_TABLE, 0);
+            return -ENXIO;
+        }
+        if (Integer.compareUnsigned(slot, files.length) >= 0) {
+            rules.fire(Rules.FIXED_FD_INSTALL_OUT_OF_RANGE, Integer.toUnsignedLong(slot));
+            return -EINVAL;
+        }
+        // io_install_fixed_file: a slot that was empty is set in the bitmap (the hint moves past it); an occupied
+        // one is replaced in place
+        if (files[slot] == EMPTY) {
+            allocHint = slot + 1;
+        }
+        files[slot] = DIRECT_SOCKET;
+        rules.fire(Rules.FIXED_FD_INSTALLED, slot);
+        return allocSlot ? slot : 0;
+    }
+
+    /** {@code io_file_bitmap_get} over the whole table: the first free slot from the hint, then from 0; or -1. */
+    private int bitmapGet() {
+        if (files == null) {
+            return -1;
+        }
+        if (allocHint < 0 || allocHint >= files.length) {
+            allocHint = 0;
+        }
+        for (int i = allocHint; i < files.length; i++) {
+            if (files[i] == EMPTY) {
+                return i;
+            }
+        }
+        for (int i = 0; i < allocHint; i++) {
+            if (files[i] == EMPTY) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** {@code __io_sqe_files_update}: returns how many were done, or the error of the first. */
@@ -139,6 +210,10 @@ final class FileTable {
                 throw new UnsupportedOperationException("resource tags are not modelled");
             }
             int slot = offset + done;
+            // __io_sqe_files_update: io_file_bitmap_clear of an occupied slot moves the hint to it
+            if (files[slot] != EMPTY) {
+                allocHint = slot;
+            }
             files[slot] = -1;
             if (fd != -1) {
                 // __io_sqe_files_update: fget fails, or an io_uring file -> -EBADF
@@ -148,6 +223,7 @@ final class FileTable {
                     break;
                 }
                 files[slot] = fd;
+                allocHint = slot + 1;
             }
         }
         return done != 0 ? done : err;

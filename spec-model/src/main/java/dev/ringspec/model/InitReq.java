@@ -55,13 +55,15 @@ final class InitReq {
     private final Restrictions restrictions;
     private final Drain drain;
     private final IssueContext ctx;
+    private final BpfFilterRun bpfFilters;
     private final boolean mWrongErrnoInvalidOpcode;
+    private final boolean mFilterBeforePrep;
     private final boolean mDrainNotRefusedAfterSkip;
     private MemorySegment sqes;
     private int sqeShift;
 
     InitReq(KernelProfile profile, IoIssueDefs defs, int flags, RuleSink rules, SqRing sq, Restrictions restrictions,
-            Drain drain, IssueContext ctx, Set<Mutant> mutants) {
+            Drain drain, IssueContext ctx, BpfFilterRun bpfFilters, Set<Mutant> mutants) {
         this.profile = profile;
         this.defs = defs.table();
         this.flags = flags;
@@ -70,6 +72,8 @@ final class InitReq {
         this.restrictions = restrictions;
         this.drain = drain;
         this.ctx = ctx;
+        this.bpfFilters = bpfFilters;
+        this.mFilterBeforePrep = mutants.contains(Mutant.BPF_FILTER_BEFORE_PREP);
         this.mWrongErrnoInvalidOpcode = mutants.contains(Mutant.WRONG_ERRNO_INVALID_OPCODE);
         this.mDrainNotRefusedAfterSkip = mutants.contains(Mutant.DRAIN_NOT_REFUSED_AFTER_SKIP);
     }
@@ -119,6 +123,10 @@ final class InitReq {
         // io_init_req: ioprio, iopoll and personality tested together (each is rare), then each in the kernel's order
         if ((req.ioprio() | req.personality() | flags & IORING_SETUP_IOPOLL) != 0
                 && (ret = initPrioPollPersonality(req, def)) != 0) {
+            return ret;
+        }
+        // mutant BPF_FILTER_BEFORE_PREP: the filters judge the request before its prep (on an empty payload)
+        if (mFilterBeforePrep && bpfFilters.any() && (ret = bpfFilters.run(req, false)) != 0) {
             return ret;
         }
         // io_init_req: def->prep

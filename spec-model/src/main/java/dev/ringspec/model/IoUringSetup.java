@@ -115,11 +115,18 @@ final class IoUringSetup {
      * {@code io_uring_create} (7.0+): a task's restrictions are copied into every ring it creates
      * ({@code io_ctx_restriction_clone}), applied at once, R_DISABLED or not.
      */
-    private static void inheritTaskRestrictions(IoUringTask task, ModelRing ring) {
+    private void inheritTaskRestrictions(IoUringTask task, ModelRing ring) {
         RestrictionSet set = task.restrictions();
         if (set != null) {
             ring.rules().fire(Rules.RING_INHERITS_TASK_RESTRICTIONS, 0);
             ring.restrictions().inherit(set);
+        }
+        RestrictionFilters filters = task.filters();
+        if (filters != null && filters.table() != null
+                && !kernel.mutants().contains(Mutant.BPF_RING_DROPS_TASK_FILTERS)) {
+            // io_ctx_restriction_clone: io_bpf_filter_clone shares the task's filters with the ring, copy-on-write
+            ring.rules().fire(Rules.RING_INHERITS_TASK_FILTERS, 0);
+            ring.bpfFilters().filters().cloneFrom(filters, kernel.profile().bpfCloneMarksSourceCow());
         }
     }
 

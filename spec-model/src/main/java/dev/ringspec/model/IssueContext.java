@@ -1,5 +1,7 @@
 package dev.ringspec.model;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * What an opcode may touch while it is prepared and issued: the ring's setup flags and profile, the files and
  * buffers it may look up, the rule events, and the three ways to complete a request. The kernel's
@@ -25,6 +27,19 @@ public interface IssueContext {
 
     /** {@code io_find_buf_node}: whether slot {@code index} of the registered buffer table holds a buffer. */
     boolean fixedBufferValid(int index);
+
+    /**
+     * {@code copy_from_user}: the application's {@code sizeBytes} bytes at {@code address}, or null where the kernel
+     * would answer -EFAULT. A prep reads what it must copy in through this.
+     */
+    MemorySegment userMemory(long address, long sizeBytes);
+
+    /**
+     * {@code io_fixed_fd_install} of a file the opcode just made (the model's files are sockets only): into slot
+     * {@code fileSlot - 1} of the registered file table, or the next free one for {@code IORING_FILE_INDEX_ALLOC};
+     * 0 or the allocated index, or -ENXIO, -EINVAL, -ENFILE as the kernel answers.
+     */
+    int fixedFdInstall(Req req, int fileSlot);
 
     /** Reports {@code rule} for this ring, if anyone listens. */
     void fire(Rule rule, long detail);

@@ -8,6 +8,8 @@ import static dev.ringspec.uapi.IoUring.IOSQE_FIXED_FILE;
 import static dev.ringspec.uapi.IoUring.IOSQE_IO_HARDLINK;
 import static dev.ringspec.uapi.IoUring.IOSQE_IO_LINK;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * Issuing a request (io_uring/io_uring.c): {@code io_queue_sqe} issues inline, {@code io_queue_sqe_fallback} takes
  * failed chains, drained and forced-async requests, {@code io_issue_sqe} calls the opcode's {@link OpDef.Issue}
@@ -94,6 +96,16 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
                 completion.reqDeferFailed(req, ret);
             }
         }
+    }
+
+    @Override
+    public MemorySegment userMemory(long address, long sizeBytes) {
+        return kernel.userArgs().resolve(address, sizeBytes);
+    }
+
+    @Override
+    public int fixedFdInstall(Req req, int fileSlot) {
+        return files.fixedFdInstall(fileSlot);
     }
 
     private boolean assignFile(Req req) {

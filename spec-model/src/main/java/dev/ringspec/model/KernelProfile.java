@@ -74,13 +74,16 @@ public final class KernelProfile {
             .bufferTooBigErrno(EINVAL)
             .cqQueuedSigned(true)
             .inheritedRestrictionsBindDisabledRing(true)
+            .connectFilterPayload(true)
             .build();
     /**
      * Linux 7.3 (read in 7.3-rc7): the uapi, nop.c, register.c, tw.c and wait.c are those of 7.2.13; its one
      * change to CQE refill touches only 32-byte aux CQEs on CQE32 rings, which no modelled opcode posts. Its
      * capabilities equal 7.2's, so {@link #forCapabilities} answers {@link #LINUX_7_2} for it.
      */
-    public static final KernelProfile LINUX_7_3 = LINUX_7_2.toBuilder().version("7.3").build();
+    public static final KernelProfile LINUX_7_3 = LINUX_7_2.toBuilder().version("7.3")
+            .bpfCloneMarksSourceCow(true)
+            .build();
     /**
      * Linux 6.12 (read in 6.12.107 and 6.12.117): no QUERY, RESIZE_RINGS, CQE_MIXED or HYBRID_IOPOLL; NOP knows
      * only INJECT_RESULT (nop.c, {@code io_nop_prep}); local task work has no cap and no retry list (the cap came
@@ -129,6 +132,7 @@ public final class KernelProfile {
             .ringLayout(RingLayout.CACHELINE_HEADS)
             .failedFallbackPostsAtOnce(true)
             .taskSubmitHonoursForceAsync(false)
+            .connectPrepCopiesAddress(false)
             .build();
 
     /** How {@code __io_run_local_work} takes DEFER_TASKRUN local work and where a run stops. */
@@ -161,6 +165,9 @@ public final class KernelProfile {
     private final boolean splitRestrictions;
     private final boolean blindRestrictionsAndFilters;
     private final boolean inheritedRestrictionsBindDisabledRing;
+    private final boolean bpfCloneMarksSourceCow;
+    private final boolean connectFilterPayload;
+    private final boolean connectPrepCopiesAddress;
     private final int nopFlags;
     private final boolean taskWorkLifo;
     private final LocalWork localWork;
@@ -197,6 +204,9 @@ public final class KernelProfile {
         this.splitRestrictions = b.splitRestrictions;
         this.blindRestrictionsAndFilters = b.blindRestrictionsAndFilters;
         this.inheritedRestrictionsBindDisabledRing = b.inheritedRestrictionsBindDisabledRing;
+        this.bpfCloneMarksSourceCow = b.bpfCloneMarksSourceCow;
+        this.connectFilterPayload = b.connectFilterPayload;
+        this.connectPrepCopiesAddress = b.connectPrepCopiesAddress;
         this.nopFlags = b.nopFlags;
         this.taskWorkLifo = b.taskWorkLifo;
         this.localWork = b.localWork;
@@ -244,6 +254,9 @@ public final class KernelProfile {
         b.splitRestrictions = splitRestrictions;
         b.blindRestrictionsAndFilters = blindRestrictionsAndFilters;
         b.inheritedRestrictionsBindDisabledRing = inheritedRestrictionsBindDisabledRing;
+        b.bpfCloneMarksSourceCow = bpfCloneMarksSourceCow;
+        b.connectFilterPayload = connectFilterPayload;
+        b.connectPrepCopiesAddress = connectPrepCopiesAddress;
         b.nopFlags = nopFlags;
         b.taskWorkLifo = taskWorkLifo;
         b.localWork = localWork;
@@ -340,6 +353,34 @@ public final class KernelProfile {
      */
     public boolean inheritedRestrictionsBindDisabledRing() {
         return inheritedRestrictionsBindDisabledRing;
+    }
+
+    /**
+     * A ring or task that shares its BPF filters with a ring it creates or a task it forks holds them copy-on-write
+     * from then on too ({@code io_bpf_filter_clone} sets {@code src->bpf_filters_cow}: in 7.3-rc7, not in 7.1.8 or
+     * 7.2.13). Without it the creator's later filters are added in place, into the set the others still share.
+     */
+    public boolean bpfCloneMarksSourceCow() {
+        return bpfCloneMarksSourceCow;
+    }
+
+    /** {@code IORING_REGISTER_BPF_FILTER} exists (7.0+): opcodes have filter payloads. */
+    public boolean bpfFilters() {
+        return blindRestrictionsAndFilters;
+    }
+
+    /** CONNECT populates a BPF filter context ({@code io_connect_bpf_populate}: 7.2.13, not 7.1.8). */
+    public boolean connectFilterPayload() {
+        return connectFilterPayload;
+    }
+
+    /**
+     * CONNECT's prep copies the address in ({@code io_connect_prep}: 6.12.117 on; 6.1.192 copies it in
+     * {@code io_connect_prep_async} or at issue, which the model does not hold, so CONNECT and FSYNC are modelled
+     * from 6.12).
+     */
+    public boolean connectPrepCopiesAddress() {
+        return connectPrepCopiesAddress;
     }
 
     /** The {@code nop_flags} bits {@code io_nop_prep} accepts; others -> -EINVAL (nop.c). */
@@ -496,6 +537,9 @@ public final class KernelProfile {
         private boolean splitRestrictions;
         private boolean blindRestrictionsAndFilters;
         private boolean inheritedRestrictionsBindDisabledRing;
+        private boolean bpfCloneMarksSourceCow;
+        private boolean connectFilterPayload;
+        private boolean connectPrepCopiesAddress = true;
         private int nopFlags = Nop.NOP_FLAGS_6_18;
         private boolean taskWorkLifo = false;
         private LocalWork localWork = LocalWork.SNAPSHOT_CAPPED;
@@ -588,6 +632,21 @@ public final class KernelProfile {
 
         public Builder inheritedRestrictionsBindDisabledRing(boolean value) {
             this.inheritedRestrictionsBindDisabledRing = value;
+            return this;
+        }
+
+        public Builder connectFilterPayload(boolean value) {
+            this.connectFilterPayload = value;
+            return this;
+        }
+
+        public Builder connectPrepCopiesAddress(boolean value) {
+            this.connectPrepCopiesAddress = value;
+            return this;
+        }
+
+        public Builder bpfCloneMarksSourceCow(boolean value) {
+            this.bpfCloneMarksSourceCow = value;
             return this;
         }
 

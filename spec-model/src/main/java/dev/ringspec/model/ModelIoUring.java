@@ -114,10 +114,11 @@ public final class ModelIoUring implements IoUringKernel {
         this.profile = profile;
         this.args = new UserArgs(userMemory);
         this.mutants = mutants.isEmpty() ? EnumSet.noneOf(Mutant.class) : EnumSet.copyOf(mutants);
-        this.issueDefs = new IoIssueDefs(profile);
+        this.issueDefs = new IoIssueDefs(profile, this.mutants);
         this.ringlessRules = new RuleSink(-1, RuleListener.NONE);
         this.setup = new IoUringSetup(this, args, ringlessRules);
-        this.register = new Register(profile, args, setup, new Query(profile, args, ringlessRules), this.mutants);
+        this.register = new Register(profile, args, setup, new Query(profile, args, ringlessRules),
+                new BpfFilter(profile, args, issueDefs, this.mutants), this.mutants);
     }
 
     /** Replaces the answer to "is this descriptor open in the process?" (see {@link ProcessDescriptorTable}). */
@@ -204,6 +205,10 @@ public final class ModelIoUring implements IoUringKernel {
 
     Set<Mutant> mutants() {
         return mutants;
+    }
+
+    UserArgs userArgs() {
+        return args;
     }
 
     IoIssueDefs issueDefs() {
@@ -427,7 +432,12 @@ public final class ModelIoUring implements IoUringKernel {
             // __io_uring_fork: the child's restrictions are a copy of the parent's
             ringlessRules.fire(Rules.FORK_INHERITS_TASK_RESTRICTIONS, 0);
         }
-        tasks.put(Thread.currentThread(), parent.fork(String.valueOf(nextTask.getAndIncrement()), dropCapSysAdmin));
+        if (parent.filters() != null && parent.filters().table() != null) {
+            // __io_uring_fork: io_bpf_filter_clone shares the parent's filters with the child, copy-on-write
+            ringlessRules.fire(Rules.FORK_INHERITS_TASK_FILTERS, 0);
+        }
+        tasks.put(Thread.currentThread(), parent.fork(String.valueOf(nextTask.getAndIncrement()), dropCapSysAdmin,
+                profile.bpfCloneMarksSourceCow(), mutants.contains(Mutant.BPF_FORK_DROPS_FILTERS)));
         return 0;
     }
 

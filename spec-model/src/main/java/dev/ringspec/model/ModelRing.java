@@ -44,6 +44,7 @@ final class ModelRing implements Ring {
     private final BufferTable buffers;
     private final Rsrc rsrc;
     private final Restrictions restrictions;
+    private final BpfFilterRun bpfFilters;
     private final IssueSqe issue;
     private final InitReq init;
     private final SubmitSqes submit;
@@ -69,11 +70,12 @@ final class ModelRing implements Ring {
         this.buffers = new BufferTable(profile, rules, args);
         this.rsrc = new Rsrc(args, files, buffers);
         this.restrictions = new Restrictions(profile, rules);
+        this.bpfFilters = new BpfFilterRun(rules, mutants);
         this.issue = new IssueSqe(kernel, flags, fd, rules, completion, drain, taskWork, files, buffers);
         this.taskWork.runner(issue);
         this.init = new InitReq(profile, kernel.issueDefs(), flags, rules, sq, restrictions, drain, issue,
-                mutants);
-        this.submit = new SubmitSqes(flags, rules, sq, init, links, issue, completion, reqs, mutants);
+                bpfFilters, mutants);
+        this.submit = new SubmitSqes(flags, rules, sq, init, bpfFilters, links, issue, completion, reqs, mutants);
         this.wait = new CqringWait(kernel, flags, fd, rules, args, taskWork, overflow, cq);
         this.regions = regions;
         sq.remap(regions);
@@ -187,6 +189,11 @@ final class ModelRing implements Ring {
 
     Restrictions restrictions() {
         return restrictions;
+    }
+
+    /** The ring's BPF filters ({@code ctx->restrictions}' filter half, 7.0+). */
+    BpfFilterRun bpfFilters() {
+        return bpfFilters;
     }
 
     FileTable files() {

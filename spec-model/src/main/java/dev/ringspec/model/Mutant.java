@@ -1,5 +1,6 @@
 package dev.ringspec.model;
 
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_BPF_FILTER;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE_MIXED;
 
 /**
@@ -39,7 +40,25 @@ public enum Mutant {
     /** {@code io_probe}: {@code last_op} is {@code ops_len - 1} instead of {@code IORING_OP_LAST - 1}. */
     PROBE_LAST_OP_FROM_NR(Rules.PROBE),
     /** {@code __io_run_local_work}: one run takes every queued item, not at most IO_LOCAL_TW_DEFAULT_MAX (20). */
-    LOCAL_TASK_WORK_UNCAPPED(Rules.LOCAL_WORK_CAPPED);
+    LOCAL_TASK_WORK_UNCAPPED(Rules.LOCAL_WORK_CAPPED),
+    /** {@code io_register_bpf_filter}: IO_URING_BPF_FILTER_DENY_REST is accepted and does nothing. */
+    BPF_DENY_REST_IGNORED(Rules.BPF_FILTER_DENY_REST),
+    /** {@code io_bpf_filter_import}: the opcode's pdu_size is not written back into the caller's struct. */
+    BPF_PDU_SIZE_NOT_WRITTEN_BACK(Rules.BPF_FILTER_PDU_SIZE_WRITTEN_BACK),
+    /** {@code io_bpf_filter_import}: IO_URING_BPF_FILTER_SZ_STRICT is ignored (a smaller pdu_size is accepted). */
+    BPF_SZ_STRICT_IGNORED(Rules.BPF_FILTER_SZ_STRICT),
+    /** {@code io_submit_sqe}: the filters run before the opcode's prep, so a deny beats a prep error. */
+    BPF_FILTER_BEFORE_PREP(Rules.BPF_FILTER_CONTEXT),
+    /** {@code __io_uring_run_bpf_filters}: a deny fails the request with -EPERM instead of -EACCES. */
+    BPF_DENY_POSTS_EPERM(Rules.BPF_FILTER_DENIES),
+    /** {@code io_submit_fail_init}: a denied link member does not fail its chain's head; the members before it run. */
+    BPF_DENY_KEEPS_CHAIN(Rules.BPF_FILTER_DENIES),
+    /** {@code io_ctx_restriction_clone}: a ring created by a task with BPF filters does not get them. */
+    BPF_RING_DROPS_TASK_FILTERS(Rules.RING_INHERITS_TASK_FILTERS),
+    /** {@code __io_uring_fork}: a forked child does not get its parent's BPF filters (it is wider than its parent). */
+    BPF_FORK_DROPS_FILTERS(Rules.FORK_INHERITS_TASK_FILTERS),
+    /** {@code io_socket_bpf_populate}: the context's socket type and protocol are swapped. */
+    BPF_SOCKET_TYPE_PROTOCOL_SWAPPED(Rules.SOCKET_BPF_POPULATE);
 
     private final Rule rule;
 
@@ -55,7 +74,8 @@ public enum Mutant {
     /**
      * Why no run against a kernel of {@code profile} (the one its capabilities choose) can catch this mutant, or
      * {@code null}: the rule it breaks belongs to a feature that kernel lacks. The skip filler and two-slot CQEs exist
-     * only on CQE_MIXED rings (6.18+); the cap on a local task-work run came with 6.13 (IO_LOCAL_TW_DEFAULT_MAX).
+     * only on CQE_MIXED rings (6.18+); the cap on a local task-work run came with 6.13 (IO_LOCAL_TW_DEFAULT_MAX);
+     * BPF filters with 7.0.
      */
     public String notApplicableTo(KernelProfile profile) {
         return switch (this) {
@@ -67,6 +87,12 @@ public enum Mutant {
                     || profile.localWork() == KernelProfile.LocalWork.RUN_TO_EMPTY
                             ? "its rule " + rule.name() + " is the cap on a local task-work run, which this kernel "
                                     + "lacks (local work " + profile.localWork() + ")"
+                            : null;
+            case BPF_DENY_REST_IGNORED, BPF_PDU_SIZE_NOT_WRITTEN_BACK, BPF_SZ_STRICT_IGNORED, BPF_FILTER_BEFORE_PREP,
+                    BPF_DENY_POSTS_EPERM, BPF_DENY_KEEPS_CHAIN, BPF_RING_DROPS_TASK_FILTERS, BPF_FORK_DROPS_FILTERS,
+                    BPF_SOCKET_TYPE_PROTOCOL_SWAPPED -> profile.registerLast() <= IORING_REGISTER_BPF_FILTER
+                            ? "its rule " + rule.name() + " belongs to IORING_REGISTER_BPF_FILTER (7.0+), which this "
+                                    + "kernel lacks"
                             : null;
             default -> null;
         };

@@ -1,5 +1,6 @@
 package dev.ringspec.model;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 
 /**
@@ -15,8 +16,13 @@ import java.util.Objects;
  * @param prep {@code def->prep}: reads the request's SQE fields once, in init; null for an opcode the model knows
  *     by number only (valid, but not executable: io_init_req then throws)
  * @param issue {@code def->issue}
+ * @param filterPduSize {@code def->filter_pdu_size} (7.0+): how many bytes of the BPF filter context's union the
+ *     opcode fills, 0 for none; what {@code IORING_REGISTER_BPF_FILTER} expects and writes back as {@code pdu_size}
+ * @param filterPopulate {@code def->filter_populate}: fills those bytes from the request its prep read; null
+ *     exactly when {@code filterPduSize} is 0
  */
-public record OpDef(int opcode, String name, int flags, Prep prep, Issue issue) {
+public record OpDef(int opcode, String name, int flags, Prep prep, Issue issue, int filterPduSize,
+        FilterPopulate filterPopulate) {
     /** {@code needs_file}: the request's {@code fd} names a file, looked up (fixed or not) before issue. */
     public static final int NEEDS_FILE = 1;
     /** {@code ioprio}: a non-zero {@code sqe->ioprio} is allowed. */
@@ -55,8 +61,26 @@ public record OpDef(int opcode, String name, int flags, Prep prep, Issue issue) 
         int issue(Req req, IssueContext ctx);
     }
 
+    /**
+     * {@code def->filter_populate}: writes the opcode's part of {@code struct io_uring_bpf_ctx} (the union at offset
+     * 16 of {@code bctx}, already zeroed) from what {@code prep} read into the request.
+     */
+    @FunctionalInterface
+    public interface FilterPopulate {
+        void populate(Req req, MemorySegment bctx);
+    }
+
+    /** An entry that gives a BPF filter nothing but the context's header ({@code filter_pdu_size} 0). */
+    public OpDef(int opcode, String name, int flags, Prep prep, Issue issue) {
+        this(opcode, name, flags, prep, issue, 0, null);
+    }
+
     public OpDef {
         Objects.requireNonNull(name);
+        if (filterPduSize < 0 || filterPduSize > 24 || (filterPduSize == 0) != (filterPopulate == null)) {
+            throw new IllegalArgumentException("a filter payload of " + filterPduSize + " bytes, populated or not: "
+                    + name);
+        }
         if (opcode < 0 || opcode > 0xff) {
             throw new IllegalArgumentException("an opcode is one byte: " + opcode);
         }

@@ -49,13 +49,16 @@ final class Register {
     private final UserArgs args;
     private final ResizeRings resize;
     private final Query query;
+    private final BpfFilter bpfFilter;
     private final boolean mProbeLastOpFromNr;
 
-    Register(KernelProfile profile, UserArgs args, IoUringSetup setup, Query query, Set<Mutant> mutants) {
+    Register(KernelProfile profile, UserArgs args, IoUringSetup setup, Query query, BpfFilter bpfFilter,
+            Set<Mutant> mutants) {
         this.profile = profile;
         this.args = args;
         this.resize = new ResizeRings(profile, setup, args);
         this.query = query;
+        this.bpfFilter = bpfFilter;
         this.mProbeLastOpFromNr = mutants.contains(Mutant.PROBE_LAST_OP_FROM_NR);
     }
 
@@ -95,6 +98,7 @@ final class Register {
             case IORING_REGISTER_ENABLE_RINGS -> !nullArg || nrArgs != 0 ? -EINVAL : enableRings(r);
             case IORING_REGISTER_RESIZE_RINGS -> nullArg || nrArgs != 1 ? -EINVAL : resize.resizeRings(r, arg);
             case IORING_REGISTER_QUERY -> query.query(arg, nrArgs);
+            case IORING_REGISTER_BPF_FILTER -> bpfFilter.registerRing(r.bpfFilters().filters(), arg, nrArgs, rules);
             case IORING_REGISTER_FILES -> nullArg ? -EFAULT : r.files().register(arg, nrArgs, 0);
             case IORING_UNREGISTER_FILES -> !nullArg || nrArgs != 0 ? -EINVAL : r.files().unregister();
             case IORING_REGISTER_FILES_UPDATE -> rsrc.registerFilesUpdate(arg, nrArgs);
@@ -128,8 +132,10 @@ final class Register {
         if (profile.blindRestrictionsAndFilters() && op == IORING_REGISTER_RESTRICTIONS) {
             return registerRestrictionsTask(task, arg, nrArgs, rules);
         }
-        if (op == IORING_REGISTER_SEND_MSG_RING
-                || (profile.blindRestrictionsAndFilters() && op == IORING_REGISTER_BPF_FILTER)) {
+        if (profile.blindRestrictionsAndFilters() && op == IORING_REGISTER_BPF_FILTER) {
+            return bpfFilter.registerTask(task, arg, nrArgs, rules);
+        }
+        if (op == IORING_REGISTER_SEND_MSG_RING) {
             throw new UnsupportedOperationException("blind register opcode " + op + " is not modelled");
         }
         rules.fire(Rules.REGISTER_BLIND_UNKNOWN, op);
@@ -193,8 +199,9 @@ final class Register {
 
     /** {@code io_register_restrictions_task} (7.0+), in the kernel's order. */
     private int registerRestrictionsTask(IoUringTask task, MemorySegment arg, int nrArgs, RuleSink rules) {
-        // io_register_restrictions_task: a task with restrictions already (also inherited) -> -EPERM, first
-        if (task.restrictions() != null) {
+        // io_register_restrictions_task: a task with restrictions already (also inherited, and BPF filters alone,
+        // which set the same task->io_uring_restrict) -> -EPERM, first
+        if (task.hasIoUringRestrict()) {
             rules.fire(Rules.TASK_RESTRICTIONS_ONCE, 0);
             return -EPERM;
         }

@@ -152,6 +152,11 @@ public final class Req {
         return (int) (bufWord >>> 16) & 0xffff;
     }
 
+    /** The word at byte 44: {@code file_index}, {@code splice_fd_in}, {@code addr_len} in the union. */
+    public int fileIndex() {
+        return (int) (bufWord >>> 32);
+    }
+
     /** The opcode's own state: whatever its prep put here, cleared when the request is freed. */
     public Object opState() {
         return opState;

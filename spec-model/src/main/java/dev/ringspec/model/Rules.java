@@ -355,6 +355,123 @@ public final class Rules {
             "BUFFER_REGISTER_EMPTY", "io_sqe_buffer_register", "A1",
             "A buffer of no bytes pins no page: -EFAULT (measured on 6.18.44).");
 
+    // ---- BPF filters (BpfFilter, BpfFilterRun, bpf_filter.c, register.c; 7.0+) -----------------------------------
+
+    public static final Rule BPF_FILTER_IMPORT_INVALID = Rule.define(
+            "BPF_FILTER_IMPORT_INVALID", "io_bpf_filter_import", "A7",
+            "A struct io_uring_bpf with a bad cmd_type, cmd_flags, resv, opcode, flags, resv, resv2 or filter_len is "
+            + "-EINVAL, checked in that order; detail: 1 cmd, 2 opcode or flags, 3 reserved, 4 filter_len.");
+
+    public static final Rule BPF_FILTER_PDU_TOO_LARGE = Rule.define(
+            "BPF_FILTER_PDU_TOO_LARGE", "io_bpf_filter_import", "A7",
+            "A pdu_size larger than the opcode's is -EMSGSIZE; a smaller one is accepted; detail: the opcode's size.");
+
+    public static final Rule BPF_FILTER_SZ_STRICT = Rule.define("BPF_FILTER_SZ_STRICT", "io_bpf_filter_import", "A7",
+            "With IO_URING_BPF_FILTER_SZ_STRICT any pdu_size other than the opcode's is -EMSGSIZE; detail: that size.");
+
+    public static final Rule BPF_FILTER_PDU_SIZE_WRITTEN_BACK = Rule.define(
+            "BPF_FILTER_PDU_SIZE_WRITTEN_BACK", "io_bpf_filter_import", "A7",
+            "Once the struct passed its checks, the opcode's pdu_size is written back, also when the size is then "
+            + "refused; detail: the size written.");
+
+    public static final Rule BPF_FILTER_PROGRAM_REFUSED = Rule.define(
+            "BPF_FILTER_PROGRAM_REFUSED", "bpf_prog_create_from_user", "A7",
+            "A program the classic checker or io_uring's rules refuse is -EINVAL (-EFAULT unreadable); detail: errno.");
+
+    public static final Rule BPF_FILTER_REGISTERED = Rule.define("BPF_FILTER_REGISTERED", "io_register_bpf_filter",
+            "A7", "A filter goes in front of its opcode's list: newest first; detail: the opcode.");
+
+    public static final Rule BPF_FILTER_DENY_REST = Rule.define("BPF_FILTER_DENY_REST", "io_register_bpf_filter",
+            "A7", "DENY_REST puts a deny at every opcode without a filter at that moment; detail: how many opcodes.");
+
+    public static final Rule BPF_FILTER_COPY_ON_WRITE = Rule.define(
+            "BPF_FILTER_COPY_ON_WRITE", "io_bpf_filter_cow", "A7",
+            "A ring or task that shares its filters copy-on-write copies them before adding its own; detail: opcode.");
+
+    /**
+     * {@code io_register_bpf_filter} on a set another ring or task shares, held without copy-on-write (the creator's
+     * side before 7.3): the new filter reaches every ring and child that shares the set. Detail: the opcode.
+     */
+    public static final Rule BPF_FILTER_SHARED_IN_PLACE = Rule.define(
+            "BPF_FILTER_SHARED_IN_PLACE", "io_register_bpf_filter", "A7",
+            "Before 7.3 a task's new filter is added in place, so rings it created and children it forked get it too.");
+
+    public static final Rule BPF_FILTER_TASK_PRIVILEGE = Rule.define(
+            "BPF_FILTER_TASK_PRIVILEGE", "io_register_bpf_filter_task", "A7",
+            "Like seccomp, a task filters itself only with no_new_privs or CAP_SYS_ADMIN, else -EACCES, first.");
+
+    public static final Rule RING_INHERITS_TASK_FILTERS = Rule.define(
+            "RING_INHERITS_TASK_FILTERS", "io_bpf_filter_clone", "A7",
+            "A ring created by a task with BPF filters shares them (copy-on-write) under its own.");
+
+    public static final Rule FORK_INHERITS_TASK_FILTERS = Rule.define(
+            "FORK_INHERITS_TASK_FILTERS", "__io_uring_fork", "A7",
+            "A task forked by a task with BPF filters shares them (copy-on-write) and can only add to them.");
+
+    public static final Rule BPF_FILTER_CONTEXT = Rule.define("BPF_FILTER_CONTEXT", "io_uring_populate_bpf_ctx", "A7",
+            "After init and prep, the filters read user_data, opcode, sqe_flags and the payload prep read; detail: "
+            + "user_data.");
+
+    public static final Rule BPF_FILTER_DENIES = Rule.define("BPF_FILTER_DENIES", "__io_uring_run_bpf_filters", "A7",
+            "A filter that returns 0 fails the request with -EACCES as an init failure (its chain too); detail: "
+            + "user_data.");
+
+    public static final Rule BPF_FILTER_DENY_REST_DENIES = Rule.define(
+            "BPF_FILTER_DENY_REST_DENIES", "__io_uring_run_bpf_filters", "A7",
+            "An opcode DENY_REST filled is -EACCES whatever filters were added to it later; detail: user_data.");
+
+    public static final Rule BPF_FILTER_ALLOWS = Rule.define("BPF_FILTER_ALLOWS", "__io_uring_run_bpf_filters", "A7",
+            "Every filter of the opcode returned non-zero: the request goes on; detail: how many filters ran.");
+
+    // ---- SOCKET, CONNECT (Net, net.c), OPENAT, OPENAT2 (OpenClose, openclose.c), FSYNC (Sync, sync.c) ------------
+
+    public static final Rule SOCKET_PREP_INVALID = Rule.define("SOCKET_PREP_INVALID", "io_socket_prep", "WORLD.md",
+            "addr, rw_flags or buf_index set, SOCK_CLOEXEC on a direct descriptor, or other type flags: -EINVAL.");
+
+    public static final Rule SOCKET_BPF_POPULATE = Rule.define("SOCKET_BPF_POPULATE", "io_socket_bpf_populate",
+            "A7", "A SOCKET's filter context holds family (sqe fd), type with its flags (off) and protocol (len).");
+
+    public static final Rule SOCKET_CREATE_REFUSED = Rule.define("SOCKET_CREATE_REFUSED", "__sock_create",
+            "WORLD.md", "A family, type or protocol the kernel refuses fails the SOCKET at issue; detail: errno.");
+
+    public static final Rule FIXED_FD_INSTALLED = Rule.define("FIXED_FD_INSTALLED", "io_install_fixed_file",
+            "WORLD.md", "A direct descriptor takes its slot of the registered file table; detail: the slot.");
+
+    public static final Rule FIXED_FD_INSTALL_NO_TABLE = Rule.define("FIXED_FD_INSTALL_NO_TABLE",
+            "io_install_fixed_file", "WORLD.md", "A direct descriptor into a named slot without a file table: -ENXIO.");
+
+    public static final Rule FIXED_FD_INSTALL_OUT_OF_RANGE = Rule.define("FIXED_FD_INSTALL_OUT_OF_RANGE",
+            "io_install_fixed_file", "WORLD.md", "A direct descriptor past the table's end: -EINVAL; detail: slot.");
+
+    public static final Rule FIXED_FD_INSTALL_NO_FREE_SLOT = Rule.define("FIXED_FD_INSTALL_NO_FREE_SLOT",
+            "io_file_bitmap_get", "WORLD.md",
+            "IORING_FILE_INDEX_ALLOC without a table or without a free slot: -ENFILE (not -ENXIO).");
+
+    public static final Rule CONNECT_PREP_INVALID = Rule.define("CONNECT_PREP_INVALID", "io_connect_prep",
+            "WORLD.md", "len, buf_index, rw_flags or splice_fd_in set, or addr_len < 0 or > 128: -EINVAL.");
+
+    public static final Rule CONNECT_PREP_FAULT = Rule.define("CONNECT_PREP_FAULT", "move_addr_to_kernel",
+            "WORLD.md", "A CONNECT address the kernel cannot copy in fails at prep with -EFAULT.");
+
+    public static final Rule CONNECT_BPF_POPULATE = Rule.define("CONNECT_BPF_POPULATE", "io_connect_bpf_populate",
+            "A7", "From 7.2 a CONNECT's filter context holds the family, and the port and address addr_len covers.");
+
+    public static final Rule OPENAT_PREP_INVALID = Rule.define("OPENAT_PREP_INVALID", "__io_openat_prep",
+            "WORLD.md", "buf_index, IOSQE_FIXED_FILE (-EBADF), a short or dirty open_how, a long path or O_CLOEXEC "
+            + "on a direct descriptor fails the open at prep.");
+
+    public static final Rule OPENAT_PREP_FAULT = Rule.define("OPENAT_PREP_FAULT", "__io_openat_prep", "WORLD.md",
+            "A path or open_how the kernel cannot copy in fails at prep with -EFAULT.");
+
+    public static final Rule OPENAT_BUILD_OPEN_FLAGS = Rule.define("OPENAT_BUILD_OPEN_FLAGS", "build_open_flags",
+            "WORLD.md", "A combination of flags, mode and resolve the kernel refuses fails at issue with -EINVAL.");
+
+    public static final Rule OPENAT_ABSENT_PATH = Rule.define("OPENAT_ABSENT_PATH", "do_filp_open", "WORLD.md",
+            "A path under /ringspec-absent/ fails at issue with -ENOENT, plain or direct, whatever the flags.");
+
+    public static final Rule FSYNC_PREP_INVALID = Rule.define("FSYNC_PREP_INVALID", "io_fsync_prep", "A1",
+            "addr, buf_index, splice_fd_in, unknown fsync_flags or a negative offset: -EINVAL.");
+
     // ---- NOP (Nop, nop.c) -----------------------------------------------------------------------------------------
 
     public static final Rule NOP_PREP_UNKNOWN_FLAGS = Rule.define("NOP_PREP_UNKNOWN_FLAGS", "io_nop_prep", "A4",

@@ -21,25 +21,31 @@ final class SubmitSqes {
     private final RuleSink rules;
     private final SqRing sq;
     private final InitReq init;
+    private final BpfFilterRun bpfFilters;
     private final Links links;
     private final IssueSqe issue;
     private final Completion completion;
     private final ReqCache reqs;
     private final boolean mDroppedSqeCounted;
     private final boolean mChainNotCancelledOnPrepFailure;
+    private final boolean mFilterBeforePrep;
+    private final boolean mDenyKeepsChain;
 
-    SubmitSqes(int flags, RuleSink rules, SqRing sq, InitReq init, Links links, IssueSqe issue, Completion completion,
-            ReqCache reqs, Set<Mutant> mutants) {
+    SubmitSqes(int flags, RuleSink rules, SqRing sq, InitReq init, BpfFilterRun bpfFilters, Links links,
+            IssueSqe issue, Completion completion, ReqCache reqs, Set<Mutant> mutants) {
         this.flags = flags;
         this.rules = rules;
         this.sq = sq;
         this.init = init;
+        this.bpfFilters = bpfFilters;
         this.links = links;
         this.issue = issue;
         this.completion = completion;
         this.reqs = reqs;
         this.mDroppedSqeCounted = mutants.contains(Mutant.DROPPED_SQE_COUNTED);
         this.mChainNotCancelledOnPrepFailure = mutants.contains(Mutant.CHAIN_NOT_CANCELLED_ON_PREP_FAILURE);
+        this.mFilterBeforePrep = mutants.contains(Mutant.BPF_FILTER_BEFORE_PREP);
+        this.mDenyKeepsChain = mutants.contains(Mutant.BPF_DENY_KEEPS_CHAIN);
     }
 
     /** {@code io_submit_sqes}: consumes up to {@code nr} SQEs; returns how many count. */
@@ -82,7 +88,12 @@ final class SubmitSqes {
     private int submitSqe(Req req, int sqeIndex) {
         int ret = init.initReq(req, sqeIndex);
         if (ret != 0) {
-            return submitFailInit(req, ret);
+            return submitFailInit(req, ret, mChainNotCancelledOnPrepFailure);
+        }
+        // io_submit_sqe (7.0+): the ring's BPF filters judge the request once init and prep succeeded; a deny is
+        // an init failure (-EACCES)
+        if (bpfFilters.any() && !mFilterBeforePrep && (ret = bpfFilters.run(req, true)) != 0) {
+            return submitFailInit(req, ret, mDenyKeepsChain);
         }
         if (links.head() != null) {
             links.append(req);
@@ -111,11 +122,11 @@ final class SubmitSqes {
     }
 
     /** {@code io_submit_fail_init}: the CQE of an init failure and the link logic around it. */
-    private int submitFailInit(Req req, int ret) {
+    private int submitFailInit(Req req, int ret, boolean mKeepChain) {
         Req head = links.head();
         completion.reqFailLinkNode(req, ret);
         // io_submit_fail_init: the chain's head fails with -ECANCELED, so no member runs
-        if (head != null && !head.has(REQ_F_FAIL) && !mChainNotCancelledOnPrepFailure) {
+        if (head != null && !head.has(REQ_F_FAIL) && !mKeepChain) {
             rules.fire(Rules.SUBMIT_FAIL_INIT_CANCELS_CHAIN, head.userData());
             completion.reqFailLinkNode(head, -ECANCELED);
         }

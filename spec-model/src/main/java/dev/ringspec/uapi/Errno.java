@@ -25,13 +25,17 @@ public final class Errno {
     public static final int ENFILE = 23;
     public static final int EMFILE = 24;
     public static final int ERANGE = 34;
+    public static final int ENAMETOOLONG = 36;
     public static final int ENOSYS = 38;
     public static final int EBADR = 53;
     public static final int ETIME = 62;
     public static final int EOVERFLOW = 75;
     public static final int EBADFD = 77;
     public static final int EMSGSIZE = 90;
+    public static final int EPROTONOSUPPORT = 93;
+    public static final int ESOCKTNOSUPPORT = 94;
     public static final int EOPNOTSUPP = 95;
+    public static final int EAFNOSUPPORT = 97;
     public static final int ETIMEDOUT = 110;
     public static final int ECANCELED = 125;
 
@@ -45,7 +49,9 @@ public final class Errno {
             Map.entry(ENOSYS, "ENOSYS"), Map.entry(EBADR, "EBADR"), Map.entry(ETIME, "ETIME"),
             Map.entry(EOVERFLOW, "EOVERFLOW"), Map.entry(EBADFD, "EBADFD"), Map.entry(EMSGSIZE, "EMSGSIZE"),
             Map.entry(EOPNOTSUPP, "EOPNOTSUPP"), Map.entry(ETIMEDOUT, "ETIMEDOUT"),
-            Map.entry(ECANCELED, "ECANCELED"));
+            Map.entry(ECANCELED, "ECANCELED"), Map.entry(ENAMETOOLONG, "ENAMETOOLONG"),
+            Map.entry(EPROTONOSUPPORT, "EPROTONOSUPPORT"), Map.entry(ESOCKTNOSUPPORT, "ESOCKTNOSUPPORT"),
+            Map.entry(EAFNOSUPPORT, "EAFNOSUPPORT"));
 
     private Errno() {
     }

@@ -44,6 +44,7 @@ class MutantsAreLiveTest {
 
     private static String observe(Set<Mutant> mutants) {
         StringBuilder out = new StringBuilder();
+        BpfFilterLiveness.observe(out, mutants);
         run(out, mutants, 4, IORING_SETUP_CQE_MIXED | IORING_SETUP_CQSIZE, f -> {
             nops(f, 3, 0);
             f.reapAll();
