@@ -460,6 +460,11 @@ public final class LockstepRunner implements AutoCloseable {
             execute(refereeSide, step);
         } catch (RuntimeException e) {
             if (referee.refusal() == null) {
+                if (outsideModel(e) instanceof UnsupportedOperationException u) {
+                    // a form outside the model's world (WORLD.md): the generator writes none, a shrunk variant may
+                    refuse(index, "outside the model's world: " + u.getMessage().replaceAll("-?[0-9]+", "N"));
+                    return false;
+                }
                 throw e;
             }
         }
@@ -494,6 +499,12 @@ public final class LockstepRunner implements AutoCloseable {
             return false;
         }
         return agreed;
+    }
+
+    /** The model's refusal of a form outside its world, thrown on this thread or on the other one; else null. */
+    private static Throwable outsideModel(RuntimeException e) {
+        return e instanceof UnsupportedOperationException ? e
+                : e.getCause() instanceof UnsupportedOperationException ? e.getCause() : null;
     }
 
     private void refuse(int index, String reason) {

@@ -120,13 +120,12 @@ final class Net {
                     + "process's table, which the model does not have (WORLD.md)");
         }
         if (ret == 0) {
-            // io_socket: io_fixed_fd_install of the new socket (0, or the allocated slot)
+            // io_socket: io_fixed_fd_install of the new socket (0, or the allocated slot); its error is the result
+            // as such, without req_set_fail: under IOSQE_CQE_SKIP_SUCCESS no CQE, and a link goes on
             ret = ctx.fixedFdInstall(req, sock.fileSlot());
         } else {
             ctx.fire(Rules.SOCKET_CREATE_REFUSED, -ret);
-        }
-        if (ret < 0) {
-            // io_socket: req_set_fail only for a refused socket; io_fixed_fd_install's error is the result as such
+            // io_socket: req_set_fail only for a refused socket
             ctx.reqSetFail(req);
         }
         ctx.setRes(req, ret, 0);
