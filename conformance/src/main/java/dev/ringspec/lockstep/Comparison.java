@@ -1,10 +1,13 @@
 package dev.ringspec.lockstep;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import dev.ringspec.seam.RingObservation;
 import dev.ringspec.seam.U32;
 import dev.ringspec.uapi.Errno;
+import dev.ringspec.uapi.IoUring;
+import dev.ringspec.uapi.IoUringSqe;
 import dev.ringspec.uapi.IoUringBpf;
 import dev.ringspec.uapi.IoUringBpfFilterStruct;
 import dev.ringspec.uapi.IoUringRsrcRegister;
@@ -121,11 +124,36 @@ final class Comparison {
         long bytes = ref.sq.sqeSizeBytes();
         for (int i = 0; i < n; i++) {
             long off = ref.sq.sqeOffset((reference.sqHead() + i) & ref.sqMask);
-            if (MemorySegment.mismatch(ref.sq.sqes(), off, off + bytes, sub.sq.sqes(), off, off + bytes) != -1) {
+            long from = off;
+            for (long[] pointer : pointers(ref.sq.sqes().get(JAVA_BYTE, off), sub.sq.sqes().get(JAVA_BYTE, off))) {
+                if (MemorySegment.mismatch(ref.sq.sqes(), from, off + pointer[0], sub.sq.sqes(), from,
+                        off + pointer[0]) != -1) {
+                    return true;
+                }
+                from = off + pointer[1];
+            }
+            if (MemorySegment.mismatch(ref.sq.sqes(), from, off + bytes, sub.sq.sqes(), from, off + bytes) != -1) {
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * The byte ranges of an SQE that hold addresses of the side's own memory ({@link FilterArgs}), which differ
+     * between the sides: {@code off} (OPENAT2's open_how) and {@code addr} (a path, a sockaddr). None unless both
+     * SQEs are of such an opcode.
+     */
+    private static List<long[]> pointers(byte refOpcode, byte subOpcode) {
+        if (refOpcode != subOpcode) {
+            return List.of();
+        }
+        return switch (Byte.toUnsignedInt(refOpcode)) {
+            case IoUring.IORING_OP_OPENAT2 -> List.of(new long[] {IoUringSqe.OFF_OFFSET, IoUringSqe.ADDR_OFFSET + 8});
+            case IoUring.IORING_OP_OPENAT, IoUring.IORING_OP_CONNECT ->
+                List.<long[]>of(new long[] {IoUringSqe.ADDR_OFFSET, IoUringSqe.ADDR_OFFSET + 8});
+            default -> List.of();
+        };
     }
 
     /** The SQ array entries of the positions between the SQ head and tail; empty on a ring without an SQ array. */
