@@ -102,7 +102,7 @@ final class Comparison {
     private static MemorySegment bpfWithoutPointer(Side side) {
         MemorySegment bpf = side.filterArgs.bpf();
         long ptr = IoUringBpf.FILTER_OFFSET + IoUringBpfFilterStruct.FILTER_PTR_OFFSET;
-        MemorySegment out = MemorySegment.ofArray(new byte[(int) bpf.byteSize() - 8]);
+        MemorySegment out = MemorySegment.ofArray(new long[(int) (bpf.byteSize() - 8) / 8]); // 8-byte aligned
         MemorySegment.copy(bpf, 0, out, 0, ptr);
         MemorySegment.copy(bpf, ptr + 8, out, ptr, bpf.byteSize() - ptr - 8);
         return out;

@@ -377,8 +377,7 @@ final class FilterSteps {
         long mode = g.chance(92) ? 0 : 0644;
         long resolve = RESOLVES[g.pick(RESOLVES.length)];
         int howSize = HOW_SIZES[g.pick(HOW_SIZES.length)];
-        if (!lookups && (path == 0 || path == 5) && howSize >= 24 && mode == 0 && resolve != 0x18
-                && (howFlags & O_PATH) == 0) {
+        if (!lookups && (path == 0 || path == 5) && howSize >= 24) {
             switch (g.pick(3)) {
                 case 0 -> mode = 1 + g.pick(0777);
                 case 1 -> resolve = 0x18;
