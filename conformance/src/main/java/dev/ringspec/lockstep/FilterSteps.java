@@ -85,9 +85,41 @@ final class FilterSteps {
         Step.RegisterTaskBpfFilter f = filter();
         g.add(new Step.RegisterBpfFilter(f.nrArgs(), f.argForm(), f.cmdType(), f.cmdFlags(), f.resv(), f.opcode(),
                 f.flags(), f.filterLen(), f.pduSize(), f.resvFlags(), f.program()));
-        if (g.chance(50)) {
+        if (g.chance(35)) {
             requests(r);
+        } else if (g.chance(50)) {
+            linked(r, f.opcode());
         }
+    }
+
+    /**
+     * A request of {@code opcode} (the filter's, where it is one of the generated ones) linked to a NOP, sometimes
+     * behind a NOP that links to it: a deny inside a chain, which fails the rest of it (io_submit_fail_init).
+     */
+    private void linked(LockstepRunner r, int opcode) {
+        if (r.sqEntries() < 3) {
+            requests(r);
+            return;
+        }
+        int tail = r.observation().sqTail();
+        int count = 0;
+        if (g.chance(30)) {
+            g.add(Step.WriteSqe.nop(tail, IOSQE_IO_LINK, 0, 0, g.userData()));
+            g.add(new Step.WriteArray(tail, tail & (r.sqEntries() - 1)));
+            count++;
+        }
+        int position = tail + count;
+        g.add(switch (opcode) {
+            case IORING_OP_SOCKET -> socket(position, IOSQE_IO_LINK);
+            case IORING_OP_OPENAT -> openat(r, position, IOSQE_IO_LINK);
+            case IORING_OP_OPENAT2 -> openat2(r, position, IOSQE_IO_LINK);
+            case IORING_OP_CONNECT -> connect(position, IOSQE_IO_LINK);
+            default -> Step.WriteSqe.nop(position, IOSQE_IO_LINK, 0, 0, g.userData());
+        });
+        g.add(new Step.WriteArray(position, position & (r.sqEntries() - 1)));
+        g.add(Step.WriteSqe.nop(position + 1, 0, 0, 0, g.userData()));
+        g.add(new Step.WriteArray(position + 1, (position + 1) & (r.sqEntries() - 1)));
+        g.publishAndEnter(r, count + 2);
     }
 
     /** A filter on the task: the arguments of {@link #filter}. */
