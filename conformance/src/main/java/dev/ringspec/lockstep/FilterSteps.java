@@ -132,7 +132,8 @@ final class FilterSteps {
         int flags = (g.chance(8) ? IO_URING_BPF_FILTER_DENY_REST : 0) | (g.chance(15) ? IO_URING_BPF_FILTER_SZ_STRICT : 0)
                 | (g.chance(3) ? 1 << (2 + g.pick(30)) : 0);
         int pdu = BpfPrograms.pduSize(opcode);
-        if (g.chance(15)) {
+        if (g.chance(15) || (flags & IO_URING_BPF_FILTER_SZ_STRICT) != 0 && g.chance(40)) {
+            // smaller (accepted but under SZ_STRICT: -EMSGSIZE) or larger (-EMSGSIZE)
             pdu = g.chance(50) ? g.pick(pdu + 1) : pdu + 1 + g.pick(40);
         }
         long[] program = program(opcode);
