@@ -113,7 +113,7 @@ class FilterGuestTest {
         MutationSelfCheck<Mutant> selfCheck = new MutationSelfCheck<>(
                 set -> Backend.model("model, profile " + profile.version() + ", mutants " + set,
                         memory -> new ModelIoUring(profile, memory, set).withProcessDescriptors(ProcessFdTable.INSTANCE)),
-                guest(), LockstepCheck.Config.defaults());
+                guest(), LockstepCheck.Config.defaults().withRuns(1000));
         List<MutationSelfCheck.MutantResult> results = selfCheck.run(mutants, m -> m.notApplicableTo(profile),
                 new PrintWriter(System.out, true));
         assertThat(results).allSatisfy(r -> assertThat(r.notApplicable()).as(r.mutant()).isNull());
