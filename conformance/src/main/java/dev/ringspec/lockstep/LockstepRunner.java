@@ -140,8 +140,10 @@ public final class LockstepRunner implements AutoCloseable {
                 || subjectBackend.kind() != Backend.Kind.KERNEL;
         this.absentLookupsInline = answersAbsentLookupsInline(reference, referenceBackend)
                 && answersAbsentLookupsInline(subject, subjectBackend);
-        this.bpfFilters = referenceBackend.capabilities().has(Feature.BPF_FILTER)
-                && subjectBackend.capabilities().has(Feature.BPF_FILTER);
+        // a model reference takes the profile the subject's capabilities chose; a mutated one is never probed
+        this.bpfFilters = subjectBackend.capabilities().has(Feature.BPF_FILTER)
+                && (referenceBackend.kind() == Backend.Kind.MODEL
+                        || referenceBackend.capabilities().has(Feature.BPF_FILTER));
         this.taskRestrictions = ownTasks && hasTasks()
                 && referenceBackend.capabilities().has(Feature.TASK_RESTRICTIONS)
                 && subjectBackend.capabilities().has(Feature.TASK_RESTRICTIONS);

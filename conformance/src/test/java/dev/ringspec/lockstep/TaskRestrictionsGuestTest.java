@@ -121,10 +121,12 @@ class TaskRestrictionsGuestTest {
                 m -> new ModelIoUring(without, m, Set.of()).withProcessDescriptors(ProcessFdTable.INSTANCE));
         Backend subject = Backend.kernel("guest kernel", booted.kernel::backend);
         LockstepRunner.Outcome found = null;
-        try (LockstepRunner runner = new LockstepRunner(wrong, subject, DivergenceCatalogue.load())) {
+        DivergenceCatalogue catalogue = DivergenceCatalogue.load();
+        try (LockstepRunner runner = new LockstepRunner(wrong, subject, catalogue)) {
             for (long seed = 1; seed <= 600 && found == null; seed++) {
                 LockstepRunner.Outcome o = runner.generate(new Generator(seed), 200, null);
-                if (o.diverged()) {
+                // a catalogued kernel bug that ends a run is not the rule's difference
+                if (o.diverged() && catalogue.match(o.divergence()).isEmpty()) {
                     found = o;
                 }
             }
