@@ -543,6 +543,10 @@ int main(int argc, char **argv) {
     }
     move_own_fds();
     reserve_upper_space();
+    /* The lockstep's OPENATs name paths under this absent directory: one lookup now leaves a negative dentry, so an
+     * inline OPENAT (LOOKUP_CACHED) fails with -ENOENT at once instead of going to io-wq with -EAGAIN. */
+    struct stat absent;
+    if (stat("/ringspec-absent/f", &absent) == 0) die("/ringspec-absent/f exists in the guest");
     if (start_thread(spawner_main, NULL)) die("cannot create the spawner thread");
     write_all(out_fd, (const uint8_t *)"RSAGENT1", 8);
     main_loop();

@@ -374,6 +374,127 @@ static int step_register_restrictions(int nr_args, uint32_t pattern) {
     return do_register(IORING_REGISTER_RESTRICTIONS, task_restriction_buf + 16, (uint32_t) nr_args);
 }
 
+/* IORING_REGISTER_BPF_FILTER: struct io_uring_bpf {u16 cmd_type, cmd_flags; u32 resv; struct io_uring_bpf_filter
+ * {u32 opcode, flags, filter_len; u8 pdu_size, resv[3]; u64 filter_ptr, resv2[5]}} and the program, one struct
+ * sock_filter {u16 code; u8 jt, jf; u32 k} per long (code in bits 48-63, jt 40-47, jf 32-39, k 0-31). arg_form: 0
+ * the program, 1 a NULL argument, 2 a NULL filter_ptr, 3 an unmapped filter_ptr; resv_flags bit 0 sets
+ * filter.resv[1], bit 1 filter.resv2[4]. The instructions past the program are zero. */
+static unsigned char bpf_arg[80] __attribute__((aligned(8)));
+static unsigned char bpf_program[(4096 + 2) * 8] __attribute__((aligned(8)));
+
+static void *fill_bpf_arg(int arg_form, int cmd_type, int cmd_flags, int resv, int opcode, uint32_t flags,
+        int filter_len, int pdu_size, uint32_t resv_flags, const unsigned long long *program, int n) {
+    memset(bpf_arg, 0, sizeof bpf_arg);
+    memset(bpf_program, 0, sizeof bpf_program);
+    for (int i = 0; i < n && i <= 4096; i++) {
+        uint16_t code = (uint16_t) (program[i] >> 48);
+        uint32_t k = (uint32_t) program[i];
+        memcpy(bpf_program + 8 * i, &code, 2);
+        bpf_program[8 * i + 2] = (unsigned char) (program[i] >> 40);
+        bpf_program[8 * i + 3] = (unsigned char) (program[i] >> 32);
+        memcpy(bpf_program + 8 * i + 4, &k, 4);
+    }
+    uint16_t t = (uint16_t) cmd_type, f = (uint16_t) cmd_flags;
+    memcpy(bpf_arg, &t, 2); memcpy(bpf_arg + 2, &f, 2); memcpy(bpf_arg + 4, &resv, 4);
+    memcpy(bpf_arg + 8, &opcode, 4); memcpy(bpf_arg + 12, &flags, 4); memcpy(bpf_arg + 16, &filter_len, 4);
+    bpf_arg[20] = (unsigned char) pdu_size;
+    if (resv_flags & 1) bpf_arg[21 + 1] = 1;
+    if (resv_flags & 2) bpf_arg[32 + 4] = 1;
+    uint64_t ptr = arg_form == 2 ? 0 : arg_form == 3 ? 0x10 : (uint64_t) (uintptr_t) bpf_program;
+    memcpy(bpf_arg + 24, &ptr, 8);
+    return arg_form == 1 ? NULL : bpf_arg;
+}
+
+static int step_register_bpf_filter(uint32_t nr_args, int arg_form, int cmd_type, int cmd_flags, int resv,
+        int opcode, uint32_t flags, int filter_len, int pdu_size, uint32_t resv_flags,
+        const unsigned long long *program, int n) {
+    void *arg = fill_bpf_arg(arg_form, cmd_type, cmd_flags, resv, opcode, flags, filter_len, pdu_size, resv_flags,
+            program, n);
+    return sys_result(syscall(SYS_register, ring_fd, IORING_REGISTER_BPF_FILTER, arg, nr_args));
+}
+
+static int step_register_task_bpf_filter(uint32_t nr_args, int arg_form, int cmd_type, int cmd_flags, int resv,
+        int opcode, uint32_t flags, int filter_len, int pdu_size, uint32_t resv_flags,
+        const unsigned long long *program, int n) {
+    void *arg = fill_bpf_arg(arg_form, cmd_type, cmd_flags, resv, opcode, flags, filter_len, pdu_size, resv_flags,
+            program, n);
+    return sys_result(syscall(SYS_register, -1, IORING_REGISTER_BPF_FILTER, arg, nr_args));
+}
+
+/* The SQEs of SOCKET, OPENAT, OPENAT2 and CONNECT, their pointers aimed at memory per SQE index: the paths (every
+ * one fails without touching a file system), an open_how and a sockaddr. */
+static char long_path[4200];
+static const char *path_for(int path) {
+    switch (path) {
+    case 0: return "/ringspec-absent/f";
+    case 1: return NULL;
+    case 2: return "";
+    case 3:
+        memcpy(long_path, "/ringspec-absent/", 17);
+        memset(long_path + 17, 'n', 4100);
+        long_path[17 + 4100] = 0;
+        return long_path;
+    case 4: return (const char *) 0x10;
+    case 5: return "/ringspec-absent/d/";
+    default: return NULL;
+    }
+}
+static uint64_t open_hows[32][8];
+static unsigned char sockaddrs[32][128] __attribute__((aligned(8)));
+
+static unsigned char *arg_sqe(uint32_t slot, uint8_t opcode, uint8_t flags, int32_t fd, uint64_t off, uint64_t addr,
+        uint32_t len, uint32_t op_flags, uint64_t user_data, uint32_t file_index) {
+    uint32_t size = (ring_flags & IORING_SETUP_SQE128) ? 128 : 64;
+    unsigned char *s = sqes + (size_t) (slot & sq_mask) * size;
+    put_sqe(s, size, opcode, flags, 0, fd, off, addr, len, op_flags, user_data, 0, 0);
+    memcpy(s + 44, &file_index, 4);
+    return s;
+}
+
+static int step_write_socket(uint32_t slot, uint32_t flags, int domain, uint32_t type, int protocol,
+        uint32_t rw_flags, uint32_t file_index, uint64_t user_data) {
+    if (ring_fd < 0) return -EBADF;
+    arg_sqe(slot, IORING_OP_SOCKET, (uint8_t) flags, domain, type, 0, (uint32_t) protocol, rw_flags, user_data,
+            file_index);
+    return 0;
+}
+
+static int step_write_openat(uint32_t slot, uint32_t flags, int dfd, int path, uint32_t open_flags, int mode,
+        uint32_t file_index, uint64_t user_data) {
+    if (ring_fd < 0) return -EBADF;
+    arg_sqe(slot, IORING_OP_OPENAT, (uint8_t) flags, dfd, 0, (uint64_t) (uintptr_t) path_for(path), (uint32_t) mode,
+            open_flags, user_data, file_index);
+    return 0;
+}
+
+static int step_write_openat2(uint32_t slot, uint32_t flags, int dfd, int path, uint64_t how_flags, uint64_t mode,
+        uint64_t resolve, int how_size, uint32_t file_index, uint64_t user_data) {
+    if (ring_fd < 0) return -EBADF;
+    uint64_t *how = open_hows[(slot & sq_mask) % 32];
+    memset(how, 0, 64);
+    how[0] = how_flags; how[1] = mode; how[2] = resolve;
+    arg_sqe(slot, IORING_OP_OPENAT2, (uint8_t) flags, dfd, (uint64_t) (uintptr_t) how,
+            (uint64_t) (uintptr_t) path_for(path), (uint32_t) how_size, 0, user_data, file_index);
+    return 0;
+}
+
+/* The sockaddr: family, the port big-endian, then the address big-endian in every 4 bytes from byte 4 on. */
+static int step_write_connect(uint32_t slot, uint32_t flags, int fd, int family, int port, uint32_t address,
+        int addr_len, uint32_t file_index, uint64_t user_data) {
+    if (ring_fd < 0) return -EBADF;
+    unsigned char *a = sockaddrs[(slot & sq_mask) % 32];
+    for (int at = 4; at < 128; at += 4) {
+        a[at] = (unsigned char) (address >> 24); a[at + 1] = (unsigned char) (address >> 16);
+        a[at + 2] = (unsigned char) (address >> 8); a[at + 3] = (unsigned char) address;
+    }
+    uint16_t fam = (uint16_t) family;
+    memcpy(a, &fam, 2);
+    a[2] = (unsigned char) (port >> 8); a[3] = (unsigned char) port;
+    arg_sqe(slot, IORING_OP_CONNECT, (uint8_t) flags, fd, (uint64_t) (int64_t) addr_len, (uint64_t) (uintptr_t) a,
+            0, 0, user_data, file_index);
+    return 0;
+}
+
 /* The trace lines, in the formats of ringspec's TraceFormat. */
 static void print_line(int step, const char *extra) {
     if (ring_fd < 0) { printf(TRACE_STEP_NO_RING, step, res); printf("%s\n", extra); return; }

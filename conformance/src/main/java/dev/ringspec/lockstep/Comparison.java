@@ -1,10 +1,15 @@
 package dev.ringspec.lockstep;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import dev.ringspec.seam.RingObservation;
 import dev.ringspec.seam.U32;
 import dev.ringspec.uapi.Errno;
+import dev.ringspec.uapi.IoUring;
+import dev.ringspec.uapi.IoUringSqe;
+import dev.ringspec.uapi.IoUringBpf;
+import dev.ringspec.uapi.IoUringBpfFilterStruct;
 import dev.ringspec.uapi.IoUringRsrcRegister;
 import dev.ringspec.uapi.IoUringRsrcUpdate;
 import java.lang.foreign.MemorySegment;
@@ -84,8 +89,23 @@ final class Comparison {
                 new Difference("RegisterArgWriteBack", hex(ref.files), hex(sub.files));
             case Step.UpdateFiles u when registerArgsDiffer(ref, sub) ->
                 new Difference("RegisterArgWriteBack", hex(ref.files), hex(sub.files));
+            case Step.BpfFilterArg f when differ(bpfWithoutPointer(ref), bpfWithoutPointer(sub)) ->
+                new Difference("BpfFilterArgWriteBack", hex(bpfWithoutPointer(ref)), hex(bpfWithoutPointer(sub)));
             default -> null;
         };
+    }
+
+    /**
+     * The {@code struct io_uring_bpf} as a filter registration left it (the kernel writes {@code filter} back, with
+     * its pdu_size), less {@code filter_ptr}: an address, which differs between the sides.
+     */
+    private static MemorySegment bpfWithoutPointer(Side side) {
+        MemorySegment bpf = side.filterArgs.bpf();
+        long ptr = IoUringBpf.FILTER_OFFSET + IoUringBpfFilterStruct.FILTER_PTR_OFFSET;
+        MemorySegment out = MemorySegment.ofArray(new long[(int) (bpf.byteSize() - 8) / 8]); // 8-byte aligned
+        MemorySegment.copy(bpf, 0, out, 0, ptr);
+        MemorySegment.copy(bpf, ptr + 8, out, ptr, bpf.byteSize() - ptr - 8);
+        return out;
     }
 
     private static boolean registerArgsDiffer(Side ref, Side sub) {
@@ -104,11 +124,36 @@ final class Comparison {
         long bytes = ref.sq.sqeSizeBytes();
         for (int i = 0; i < n; i++) {
             long off = ref.sq.sqeOffset((reference.sqHead() + i) & ref.sqMask);
-            if (MemorySegment.mismatch(ref.sq.sqes(), off, off + bytes, sub.sq.sqes(), off, off + bytes) != -1) {
+            long from = off;
+            for (long[] pointer : pointers(ref.sq.sqes().get(JAVA_BYTE, off), sub.sq.sqes().get(JAVA_BYTE, off))) {
+                if (MemorySegment.mismatch(ref.sq.sqes(), from, off + pointer[0], sub.sq.sqes(), from,
+                        off + pointer[0]) != -1) {
+                    return true;
+                }
+                from = off + pointer[1];
+            }
+            if (MemorySegment.mismatch(ref.sq.sqes(), from, off + bytes, sub.sq.sqes(), from, off + bytes) != -1) {
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * The byte ranges of an SQE that hold addresses of the side's own memory ({@link FilterArgs}), which differ
+     * between the sides: {@code off} (OPENAT2's open_how) and {@code addr} (a path, a sockaddr). None unless both
+     * SQEs are of such an opcode.
+     */
+    private static List<long[]> pointers(byte refOpcode, byte subOpcode) {
+        if (refOpcode != subOpcode) {
+            return List.of();
+        }
+        return switch (Byte.toUnsignedInt(refOpcode)) {
+            case IoUring.IORING_OP_OPENAT2 -> List.of(new long[] {IoUringSqe.OFF_OFFSET, IoUringSqe.ADDR_OFFSET + 8});
+            case IoUring.IORING_OP_OPENAT, IoUring.IORING_OP_CONNECT ->
+                List.<long[]>of(new long[] {IoUringSqe.ADDR_OFFSET, IoUringSqe.ADDR_OFFSET + 8});
+            default -> List.of();
+        };
     }
 
     /** The SQ array entries of the positions between the SQ head and tail; empty on a ring without an SQ array. */

@@ -99,6 +99,8 @@ public final class Coverage {
     private long[] rules = new long[Rule.count()];
     private final Map<String, Long> refusals = new TreeMap<>();
     private final Map<String, Long> choices = new TreeMap<>();
+    /** Filters, denies and the filtered opcodes' requests ({@link FilterCoverage}). */
+    private final FilterCoverage filters = new FilterCoverage();
     private long steps;
 
     public long count(Label label) {
@@ -116,6 +118,16 @@ public final class Coverage {
             rules = Arrays.copyOf(rules, Math.max(Rule.count(), rule.id() + 1));
         }
         rules[rule.id()]++;
+    }
+
+    /** How often the filter label {@code label} ({@link FilterCoverage}'s names) was seen. */
+    public long filterCount(String label) {
+        return filters.count(label);
+    }
+
+    /** A new run: its task and ring start without filters. */
+    void beginRun() {
+        filters.beginRun();
     }
 
     public long steps() {
@@ -155,6 +167,7 @@ public final class Coverage {
             rules[i] += other.rules[i];
         }
         steps += other.steps;
+        filters.addAll(other.filters);
         other.refusals.forEach((k, v) -> refusals.merge(k, v, Long::sum));
         other.choices.forEach((k, v) -> choices.merge(k, v, Long::sum));
     }
@@ -163,6 +176,7 @@ public final class Coverage {
         steps++;
         int result = after.result();
         Step effective = op.effective();
+        filters.step(effective, result);
         if (op instanceof Step.OnOtherThread && result == -Errno.EEXIST) {
             add(Label.SECOND_THREAD_EEXIST);
         }
@@ -324,6 +338,7 @@ public final class Coverage {
                 add(chainPosition == 0 ? Label.FAILED_CHAIN_AT_0
                         : chainPosition == 1 ? Label.FAILED_CHAIN_AT_1 : Label.FAILED_CHAIN_AT_2_PLUS);
             }
+            filters.completion(opcode, flags, prevLinked, res);
             if ((flags & IOSQE_CQE_SKIP_SUCCESS) != 0 && res == Integer.MIN_VALUE) {
                 add(Label.SKIP_SUCCESS_SILENCED);
             }
@@ -356,6 +371,7 @@ public final class Coverage {
         for (Label l : Label.values()) {
             b.append(String.format("  %-40s %d%n", l.text, count(l)));
         }
+        filters.counts().forEach((label, n) -> b.append(String.format("  %-40s %d%n", label, n)));
         refusals.forEach((reason, n) -> b.append(String.format("  refused: %-50s %d%n", reason, n)));
         choices.forEach((taken, n) -> b.append(String.format("  choice taken: %-45s %d%n", taken, n)));
         long seen = Rule.all().stream().filter(r -> count(r) > 0).count();

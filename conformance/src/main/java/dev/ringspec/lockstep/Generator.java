@@ -63,6 +63,8 @@ final class Generator {
     private boolean ringRestricted;
     /** The steps of SQE_MIXED and SQ_REWIND rings, where the backends have them. */
     private final NewerLayoutSteps newer = new NewerLayoutSteps(this);
+    /** BPF filters and the requests of the opcodes they see. */
+    private final FilterSteps filters = new FilterSteps(this);
 
     Generator(long seed) {
         this.seed = seed;
@@ -147,7 +149,9 @@ final class Generator {
             (flags & IORING_SETUP_DEFER_TASKRUN) != 0 ? 2 : 0, // 16 more task work than one local run takes
             r.taskRestrictions() ? 3 : 0, // 17 the run's task: fork, no_new_privs, per-task restrictions
             newer.mixedWeight(flags), // 18 64- and 128-byte SQEs side by side
-            r.splitRestrictions() ? 1 : 0, // 19 the ring's own restrictions again, or on an enabled ring
+            filters.ringFilterWeight(r), // 19 a BPF filter on the ring
+            4, // 20 SOCKET, OPENAT, OPENAT2 and CONNECT requests
+            r.splitRestrictions() ? 1 : 0, // 21 the ring's own restrictions again, or on an enabled ring
         };
         int total = 0;
         for (int w : weights) {
@@ -188,9 +192,11 @@ final class Generator {
             case 13 -> fuzz(r);
             case 15 -> queue.add(new Step.Probe(PROBE_NR_ARGS[pick(PROBE_NR_ARGS.length)]));
             case 16 -> taskWorkFlood(r);
-            case 17 -> task();
+            case 17 -> task(r);
             case 18 -> newer.mixedSqes(r);
-            case 19 -> queue.add(ringRestrictions());
+            case 19 -> filters.ringFilter(r);
+            case 20 -> filters.requests(r);
+            case 21 -> queue.add(ringRestrictions());
             default -> queue.add(setup());
         }
     }
@@ -223,6 +229,11 @@ final class Generator {
 
     long userData() {
         return nextUserData++;
+    }
+
+    /** The user_data the next SQE will carry. */
+    long peekUserData() {
+        return nextUserData;
     }
 
     /** A NOP of a random flavour: injected results, files, buffers, task work, 32-byte CQEs, skip, bad bits. */
@@ -523,14 +534,14 @@ final class Generator {
     /** nr_res beyond a few entries: around IORING_MAX_RESTRICTIONS (4 + 38 + 65 = 107 on 7.2) and far past it. */
     private static final int[] TASK_NR_RES = {3, 50, 106, 107, 108, 256, 0xffff};
 
-    private void task() {
+    private void task(LockstepRunner r) {
         if (chance(30)) {
             queue.add(new Step.ForkTask(chance(30)));
         }
         if (chance(20)) {
             queue.add(new Step.SetNoNewPrivs());
         }
-        queue.add(taskRestrictions());
+        queue.add(r.bpfFilters() && chance(45) ? filters.taskFilter() : taskRestrictions());
         if (chance(20)) {
             queue.add(new Step.ForkTask(chance(50)));
         }

@@ -1,5 +1,6 @@
 package dev.ringspec.lockstep;
 
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_BPF_FILTER;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_BUFFERS;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_ENABLE_RINGS;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_FILES2;
@@ -110,6 +111,8 @@ public final class InvariantWatch {
             case Step.RegisterRestrictions r -> new RingStep.Register(IORING_REGISTER_RESTRICTIONS);
             case Step.Resize r -> new RingStep.Register(IORING_REGISTER_RESIZE_RINGS);
             case Step.Probe p -> new RingStep.Register(IORING_REGISTER_PROBE);
+            case Step.RegisterBpfFilter f -> new RingStep.Register(IORING_REGISTER_BPF_FILTER);
+            case Step.ArgSqe a -> new RingStep.ApplicationWrite(RingStep.Field.SQES);
             case Step.OnOtherThread o -> ringStep(o.op());
             // a call on the task, not on the ring: like a blind register, it must leave the ring as it was
             case Step.TaskStep t -> new RingStep.Register(IORING_REGISTER_RESTRICTIONS);

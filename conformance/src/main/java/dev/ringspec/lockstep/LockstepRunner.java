@@ -1,5 +1,6 @@
 package dev.ringspec.lockstep;
 
+import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_NO_SQARRAY;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQE_MIXED;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQ_REWIND;
@@ -10,6 +11,7 @@ import dev.ringspec.capabilities.Feature;
 import dev.ringspec.model.ModelIoUring;
 import dev.ringspec.nativerunner.Posix;
 import dev.ringspec.seam.Backend;
+import dev.ringspec.seam.Cqe;
 import dev.ringspec.seam.IoUringKernel.SetupResult;
 import dev.ringspec.seam.Ring;
 import dev.ringspec.uapi.Errno;
@@ -57,6 +59,8 @@ public final class LockstepRunner implements AutoCloseable {
     private Side reference;
     private final Side subject;
     /** The model that runs each step first and says whether the run may take it ({@link Referee}). */
+    private static final int AT_FDCWD = -100;
+    private static final long RESOLVE_CACHED = 0x20;
     private final Referee referee = new Referee();
     /** Where the referee's model runs: the reference itself when it is the model, else a model beside it. */
     private Side refereeSide;
@@ -78,6 +82,10 @@ public final class LockstepRunner implements AutoCloseable {
     private final boolean taskRestrictions;
     /** Whether rings register restrictions of their own ({@link #splitRestrictions()}). */
     private final boolean splitRestrictions;
+    /** Whether every kernel side answers an absent path's lookup inline ({@link #absentLookupsInline()}). */
+    private final boolean absentLookupsInline;
+    /** Whether both backends have IORING_REGISTER_BPF_FILTER ({@link #bpfFilters()}). */
+    private final boolean bpfFilters;
     /** The newer ring layouts the generator may use ({@link #newerLayouts()}). */
     private final Set<Feature> newerLayouts;
 
@@ -112,6 +120,7 @@ public final class LockstepRunner implements AutoCloseable {
         }
         this.pipeRead = pipe[0];
         this.pipeWrite = pipe[1];
+        primeAbsentPath();
         this.referenceBackend = referenceBackend;
         this.reference = new Side(referenceBackend, pipeRead, pipeWrite);
         this.subject = new Side(subjectBackend, pipeRead, pipeWrite);
@@ -131,10 +140,67 @@ public final class LockstepRunner implements AutoCloseable {
         // other's. The model's tasks are its own.
         boolean ownTasks = referenceBackend.kind() != Backend.Kind.KERNEL
                 || subjectBackend.kind() != Backend.Kind.KERNEL;
+        this.absentLookupsInline = answersAbsentLookupsInline(reference, referenceBackend)
+                && answersAbsentLookupsInline(subject, subjectBackend);
+        // a model reference takes the profile the subject's capabilities chose; a mutated one is never probed
+        this.bpfFilters = subjectBackend.capabilities().has(Feature.BPF_FILTER)
+                && (referenceBackend.kind() == Backend.Kind.MODEL
+                        || referenceBackend.capabilities().has(Feature.BPF_FILTER));
         this.taskRestrictions = ownTasks && hasTasks()
                 && referenceBackend.capabilities().has(Feature.TASK_RESTRICTIONS)
                 && subjectBackend.capabilities().has(Feature.TASK_RESTRICTIONS);
         this.splitRestrictions = model.profile().splitRestrictions();
+    }
+
+    /**
+     * Looks the generated paths' absent directory up once, so this machine's dentry cache holds it as a negative
+     * entry: an OPENAT issued inline walks with LOOKUP_CACHED, and an uncached component would send it to io-wq
+     * (-EAGAIN, then a later completion) instead of failing at once with -ENOENT. A guest's agent does the same at
+     * its start.
+     */
+    private static void primeAbsentPath() {
+        int fd = Posix.openat(AT_FDCWD, FilterArgs.PATHS[0], 0, 0);
+        if (fd >= 0) {
+            Posix.close(fd);
+            throw new IllegalStateException(FilterArgs.PATHS[0] + " exists on this machine; the generated OPENATs "
+                    + "need it absent");
+        }
+    }
+
+    /**
+     * Whether a kernel side answers the lookup of an absent path from its dentry cache: an OPENAT2 with
+     * RESOLVE_CACHED (io_openat2: the caller's own nonblocking lookup, never sent to io-wq) fails with -ENOENT
+     * there, and with -EAGAIN where the root file system keeps no negative dentries (a guest's tmpfs root); there an
+     * OPENAT that reaches the lookup would go to io-wq and complete when io-wq chooses. A model side answers inline.
+     */
+    private static boolean answersAbsentLookupsInline(Side side, Backend backend) {
+        if (backend.kind() != Backend.Kind.KERNEL) {
+            return true;
+        }
+        // three times: a lookup racing the probe can find a negative dentry that tmpfs is about to drop
+        for (int i = 0; i < 3; i++) {
+            if (!answersAbsentLookupInline(side)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean answersAbsentLookupInline(Side side) {
+        long probeUserData = 0x0a75e47L;
+        int res = Integer.MIN_VALUE;
+        if (side.execute(new Step.Setup(4, 0, 0)) == 0) {
+            side.execute(new Step.WriteOpenat2(0, 0, AT_FDCWD, 0, 0, 0, RESOLVE_CACHED, 24, 0, probeUserData));
+            side.execute(new Step.WriteArray(0, 0));
+            side.execute(new Step.PublishTail(1));
+            if (side.execute(new Step.Enter(1, 1, IORING_ENTER_GETEVENTS)) == 1) {
+                res = side.cqes(side.cq.readOnceHead(), side.cq.loadAcquireTail()).stream()
+                        .filter(c -> c.userData() == probeUserData).mapToInt(Cqe::res).findFirst()
+                        .orElse(Integer.MIN_VALUE);
+            }
+        }
+        side.closeRing();
+        return res == -Errno.ENOENT;
     }
 
     /**
@@ -310,6 +376,9 @@ public final class LockstepRunner implements AutoCloseable {
         this.refused = 0;
         this.after = Counters.none(0);
         referee.reset(cov);
+        if (cov != null) {
+            cov.beginRun();
+        }
         choices.reset();
         invariants.begin();
     }
@@ -374,6 +443,22 @@ public final class LockstepRunner implements AutoCloseable {
      */
     boolean splitRestrictions() {
         return splitRestrictions;
+    }
+
+    /**
+     * Whether every kernel side answers an absent path's lookup inline (see {@link #answersAbsentLookupsInline});
+     * where one does not, the generator writes only OPENATs that fail before the lookup.
+     */
+    boolean absentLookupsInline() {
+        return absentLookupsInline;
+    }
+
+    /**
+     * Whether both backends have BPF filters, as their capability probes found: the generator then registers them
+     * often (on the run's task too where {@link #taskRestrictions()}), else now and then to see both refuse.
+     */
+    boolean bpfFilters() {
+        return bpfFilters;
     }
 
     /** {@link Feature#SQE_MIXED} and {@link Feature#SQ_REWIND}, where the backends have them. */

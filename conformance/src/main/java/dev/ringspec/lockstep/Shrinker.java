@@ -223,6 +223,15 @@ final class Shrinker {
                         out.add(StepForms.with(step, i, false));
                     }
                 }
+                case long[] program -> {
+                    // one instruction fewer (the last, its return, kept), each in turn
+                    for (int drop = 0; drop + 1 < program.length && drop < 16; drop++) {
+                        long[] fewer = new long[program.length - 1];
+                        System.arraycopy(program, 0, fewer, 0, drop);
+                        System.arraycopy(program, drop + 1, fewer, drop, program.length - drop - 1);
+                        out.add(StepForms.with(step, i, fewer));
+                    }
+                }
                 default -> throw new IllegalStateException("cannot simplify " + c.getName() + " of " + step);
             }
         }

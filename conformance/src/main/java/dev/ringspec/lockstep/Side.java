@@ -1,5 +1,6 @@
 package dev.ringspec.lockstep;
 
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_BPF_FILTER;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_BUFFERS;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_ENABLE_RINGS;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_FILES;
@@ -61,6 +62,8 @@ final class Side {
     final MemorySegment buffers;
     final MemorySegment probe;
     final MemorySegment taskRestriction;
+    /** The filter registrations' and the filtered opcodes' argument memory. */
+    final FilterArgs filterArgs;
     /** Whether the backend can give the run thread another task ({@link IoUringKernel#freshTask}). */
     final boolean hasTasks;
     /** Whether this run changed the run thread's task (a fork, no_new_privs, restrictions). */
@@ -96,6 +99,7 @@ final class Side {
         this.probe = memory.allocate(new Step.Probe(Step.Probe.MAX_OPS).argBytes(), 8);
         this.taskRestriction = memory.allocate(IoUringTaskRestriction.SIZE_BYTES
                 + (long) Step.RegisterTaskRestrictions.MAX_ENTRIES * IoUringRestriction.SIZE_BYTES, 8);
+        this.filterArgs = new FilterArgs(memory);
         this.hasTasks = tryFreshTask(kernel);
     }
 
@@ -177,6 +181,12 @@ final class Side {
             case Step.RegisterRestrictions r -> registerRestrictions(r);
             case Step.Resize r -> resize(r);
             case Step.Probe p -> probe(p);
+            case Step.RegisterBpfFilter f -> kernel.register(ring, IORING_REGISTER_BPF_FILTER, filterArgs.bpfArg(f),
+                    f.nrArgs());
+            case Step.ArgSqe a -> {
+                filterArgs.writeSqe(sq, sqMask, a);
+                yield 0;
+            }
             case Step.OnOtherThread o -> run(o.op());
             case Step.TaskStep t -> task(t);
         };
@@ -188,6 +198,8 @@ final class Side {
             case Step.ForkTask f -> kernel.forkTask(f.dropCapSysAdmin());
             case Step.SetNoNewPrivs n -> kernel.setNoNewPrivs();
             case Step.RegisterTaskRestrictions t -> registerTaskRestrictions(t);
+            case Step.RegisterTaskBpfFilter f -> kernel.registerWithoutRing(IORING_REGISTER_BPF_FILTER,
+                    filterArgs.bpfArg(f), f.nrArgs());
         };
     }
 

@@ -37,6 +37,12 @@ import dev.ringspec.uapi.IoUring;
     @JsonSubTypes.Type(value = Step.ForkTask.class, name = "forkTask"),
     @JsonSubTypes.Type(value = Step.SetNoNewPrivs.class, name = "setNoNewPrivs"),
     @JsonSubTypes.Type(value = Step.RegisterTaskRestrictions.class, name = "registerTaskRestrictions"),
+    @JsonSubTypes.Type(value = Step.RegisterBpfFilter.class, name = "registerBpfFilter"),
+    @JsonSubTypes.Type(value = Step.RegisterTaskBpfFilter.class, name = "registerTaskBpfFilter"),
+    @JsonSubTypes.Type(value = Step.WriteSocket.class, name = "writeSocket"),
+    @JsonSubTypes.Type(value = Step.WriteOpenat.class, name = "writeOpenat"),
+    @JsonSubTypes.Type(value = Step.WriteOpenat2.class, name = "writeOpenat2"),
+    @JsonSubTypes.Type(value = Step.WriteConnect.class, name = "writeConnect"),
 })
 public sealed interface Step {
 
@@ -421,6 +427,147 @@ public sealed interface Step {
                 }).append(p.value(i));
             }
             return b.append(count > 3 ? ", ...]" : "]").toString();
+        }
+    }
+
+    /**
+     * The {@code struct io_uring_bpf} of a filter registration and the program it points to, as both filter steps
+     * give it ({@link FilterArgs} writes it): {@code argForm} 0 points {@code filter_ptr} at {@code program},
+     * 1 passes a NULL argument, 2 a NULL {@code filter_ptr}, 3 an unmapped {@code filter_ptr}; {@code resvFlags}
+     * bit 0 sets {@code filter.resv[1]}, bit 1 {@code filter.resv2[4]}. {@code program} holds one
+     * {@code struct sock_filter} per long ({@link BpfPrograms#code}); {@code filterLen} is passed as given, and
+     * the instructions past the program are zero. Equal when every field and every instruction is.
+     */
+    sealed interface BpfFilterArg extends Step {
+        int nrArgs();
+
+        int argForm();
+
+        int cmdType();
+
+        int cmdFlags();
+
+        int resv();
+
+        int opcode();
+
+        int flags();
+
+        int filterLen();
+
+        int pduSize();
+
+        int resvFlags();
+
+        long[] program();
+
+        @Override
+        default String describe() {
+            return BpfPrograms.describe(this);
+        }
+    }
+
+    /** {@code io_uring_register(ring, IORING_REGISTER_BPF_FILTER, arg, nrArgs)}: a filter on the ring (7.0+). */
+    record RegisterBpfFilter(int nrArgs, int argForm, int cmdType, int cmdFlags, int resv, int opcode, int flags,
+            int filterLen, int pduSize, int resvFlags, long[] program) implements Syscall, BpfFilterArg {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof RegisterBpfFilter f && BpfPrograms.sameArguments(this, f);
+        }
+
+        @Override
+        public int hashCode() {
+            return BpfPrograms.hash(this);
+        }
+
+        @Override
+        public String toString() {
+            return describe();
+        }
+    }
+
+    /** {@code io_uring_register(-1, IORING_REGISTER_BPF_FILTER, arg, nrArgs)}: a filter on the run's task (7.0+). */
+    record RegisterTaskBpfFilter(int nrArgs, int argForm, int cmdType, int cmdFlags, int resv, int opcode, int flags,
+            int filterLen, int pduSize, int resvFlags, long[] program) implements TaskStep, BpfFilterArg {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof RegisterTaskBpfFilter f && BpfPrograms.sameArguments(this, f);
+        }
+
+        @Override
+        public int hashCode() {
+            return BpfPrograms.hash(this);
+        }
+
+        @Override
+        public String toString() {
+            return describe();
+        }
+    }
+
+    /**
+     * An SQE whose opcode reads memory or arguments a BPF filter's context shows (SOCKET, OPENAT, OPENAT2,
+     * CONNECT, in the forms of the model's world, {@code WORLD.md}); the runner points its {@code addr} at memory
+     * of its own for the SQE index ({@link FilterArgs}). Written whole at SQE index {@code slot & (sqEntries - 1)}.
+     */
+    sealed interface ArgSqe extends Step {
+        int slot();
+
+        long userData();
+    }
+
+    /** {@code IORING_OP_SOCKET}: {@code fd = domain, off = type, len = protocol, rw_flags, file_index}. */
+    record WriteSocket(int slot, int flags, int domain, int type, int protocol, int rwFlags, int fileIndex,
+            long userData) implements ArgSqe {
+        @Override
+        public String describe() {
+            return "writeSocket(slot " + slot + ", flags " + FlagNames.sqe(flags) + ", domain " + domain + ", type 0x"
+                    + Integer.toHexString(type) + ", protocol " + protocol + (rwFlags != 0 ? ", rw_flags " + rwFlags : "")
+                    + ", file_index " + fileIndex + ", ud " + userData + ")";
+        }
+    }
+
+    /**
+     * {@code IORING_OP_OPENAT}: {@code fd = dfd, addr = } path {@code path} ({@link FilterArgs#PATHS}), {@code len
+     * = mode, open_flags, file_index}.
+     */
+    record WriteOpenat(int slot, int flags, int dfd, int path, int openFlags, int mode, int fileIndex,
+            long userData) implements ArgSqe {
+        @Override
+        public String describe() {
+            return "writeOpenat(slot " + slot + ", flags " + FlagNames.sqe(flags) + ", dfd " + dfd + ", "
+                    + FilterArgs.describePath(path) + ", open_flags 0x" + Integer.toHexString(openFlags) + ", mode 0"
+                    + Integer.toOctalString(mode) + ", file_index " + fileIndex + ", ud " + userData + ")";
+        }
+    }
+
+    /**
+     * {@code IORING_OP_OPENAT2}: {@code fd = dfd, addr = } path {@code path}, {@code addr2 = } a {@code struct
+     * open_how {flags, mode, resolve}} followed by zeroes, {@code len = howSize}, {@code file_index}.
+     */
+    record WriteOpenat2(int slot, int flags, int dfd, int path, long howFlags, long mode, long resolve, int howSize,
+            int fileIndex, long userData) implements ArgSqe {
+        @Override
+        public String describe() {
+            return "writeOpenat2(slot " + slot + ", flags " + FlagNames.sqe(flags) + ", dfd " + dfd + ", "
+                    + FilterArgs.describePath(path) + ", how {flags 0x" + Long.toHexString(howFlags) + ", mode 0"
+                    + Long.toOctalString(mode) + ", resolve 0x" + Long.toHexString(resolve) + "}, size " + howSize
+                    + ", file_index " + fileIndex + ", ud " + userData + ")";
+        }
+    }
+
+    /**
+     * {@code IORING_OP_CONNECT} on {@code fd}: {@code addr = } a sockaddr of {@code family}, {@code port} (stored
+     * big-endian) and {@code address} (stored big-endian where an IPv4 address lies, repeated over an IPv6 one and
+     * the rest of the 128 bytes), {@code addr2 = addrLen}; {@code fileIndex} in {@code splice_fd_in}.
+     */
+    record WriteConnect(int slot, int flags, int fd, int family, int port, int address, int addrLen, int fileIndex,
+            long userData) implements ArgSqe {
+        @Override
+        public String describe() {
+            return "writeConnect(slot " + slot + ", flags " + FlagNames.sqe(flags) + ", fd " + fd + ", family "
+                    + family + ", port " + port + ", address 0x" + Integer.toHexString(address) + ", addr_len "
+                    + addrLen + (fileIndex != 0 ? ", splice_fd_in " + fileIndex : "") + ", ud " + userData + ")";
         }
     }
 

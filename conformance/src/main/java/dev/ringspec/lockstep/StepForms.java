@@ -70,6 +70,7 @@ final class StepForms {
             Object v = value(step, c);
             args.add(switch (v) {
                 case Step inner -> java(inner);
+                case long[] program -> longs(program, "L", "new long[] {", "}");
                 case Integer i when isBitSet(c) -> "0x" + Integer.toHexString(i);
                 case Long l -> l + "L";
                 default -> String.valueOf(v);
@@ -89,6 +90,8 @@ final class StepForms {
             Object v = value(step, c);
             args.add(switch (v) {
                 case Step inner -> throw new IllegalArgumentException("a nested step has no C argument form: " + step);
+                case long[] program -> program.length == 0 ? "NULL, 0"
+                        : longs(program, "ull", "(const unsigned long long[]) {", "}") + ", " + program.length;
                 case Integer i when isBitSet(c) -> "0x" + Integer.toHexString(i) + "u";
                 case Integer i -> i == Integer.MIN_VALUE ? "(-2147483647 - 1)" : String.valueOf(i);
                 case Long l -> "0x" + Long.toHexString(l) + "ull";
@@ -97,6 +100,15 @@ final class StepForms {
             });
         }
         return cFunction(step) + "(" + String.join(", ", args) + ")";
+    }
+
+    /** Longs in hex with {@code suffix}, between {@code open} and {@code close}. */
+    private static String longs(long[] values, String suffix, String open, String close) {
+        List<String> out = new ArrayList<>(values.length);
+        for (long v : values) {
+            out.add("0x" + Long.toHexString(v) + suffix);
+        }
+        return open + String.join(", ", out) + close;
     }
 
     /** {@code step_} and the step kind in snake case: {@code Step.WriteSqe} is {@code step_write_sqe}. */

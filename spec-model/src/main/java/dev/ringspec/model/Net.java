@@ -121,7 +121,7 @@ final class Net {
         }
         if (ret == 0) {
             // io_socket: io_fixed_fd_install of the new socket (0, or the allocated slot); its error is the result
-            // as such, without req_set_fail (a link chain goes on)
+            // as such, without req_set_fail: under IOSQE_CQE_SKIP_SUCCESS no CQE, and a link goes on
             ret = ctx.fixedFdInstall(req, sock.fileSlot());
         } else {
             // io_socket: a refused socket -> req_set_fail

@@ -42,6 +42,10 @@ final class Nop {
             ctx.fire(Rules.NOP_PREP_UNKNOWN_FLAGS, req.userData());
             return -EINVAL;
         }
+        // io_nop_prep: NOP_FIXED_FILE sets REQ_F_FIXED_FILE, which a BPF filter's context shows in sqe_flags (7.0+)
+        if ((nopFlags & IORING_NOP_FIXED_FILE) != 0) {
+            req.addFlags(IOSQE_FIXED_FILE);
+        }
         // io_nop_prep: NOP_CQE32 needs a CQE32 or CQE_MIXED ring -> -EINVAL
         if ((nopFlags & IORING_NOP_CQE32) != 0
                 && (ctx.setupFlags() & (IORING_SETUP_CQE32 | IORING_SETUP_CQE_MIXED)) == 0) {
