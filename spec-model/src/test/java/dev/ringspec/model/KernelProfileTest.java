@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** Profiles chosen by what a backend shows (ring-semantics.md section 1), never by its release string. */
+/** Profiles chosen by what a backend shows (ring-semantics.md section 1), by the release only between 7.2 and 7.3. */
 class KernelProfileTest {
 
     private static KernelCapabilities caps(String release, Set<Feature> named, int registerOpcodes) {
@@ -31,6 +31,29 @@ class KernelProfileTest {
         assertThat(KernelProfile.forCapabilities(caps("x", seven, 39))).isSameAs(KernelProfile.LINUX_7_1);
         assertThatThrownBy(() -> KernelProfile.forCapabilities(caps("6.6", EnumSet.noneOf(Feature.class), 30)))
                 .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /**
+     * 7.3 and 7.2 show the same capabilities; only 7.3's io_bpf_filter_clone (7.3-rc7 io_uring/bpf_filter.c, which
+     * also sets the source's bpf_filters_cow) tells them apart, and no harmless probe sees it: the release decides.
+     */
+    @Test
+    void theReleaseTellsSevenThreeFromSevenTwo() {
+        Set<Feature> seven = EnumSet.of(Feature.QUERY, Feature.CQE_MIXED, Feature.RESIZE_RINGS, Feature.SQE_MIXED,
+                Feature.BPF_FILTER);
+        for (String release : List.of("7.3-cloud-amd64", "7.3", "7.4.1", "8.0.2")) {
+            assertThat(KernelProfile.forCapabilities(fourQueryOpcodes(release, seven))).as(release)
+                    .isSameAs(KernelProfile.LINUX_7_3);
+        }
+        for (String release : List.of("7.2.13+deb14-cloud-amd64", "7.2", "x", "")) {
+            assertThat(KernelProfile.forCapabilities(fourQueryOpcodes(release, seven))).as(release)
+                    .isSameAs(KernelProfile.LINUX_7_2);
+        }
+    }
+
+    private static KernelCapabilities fourQueryOpcodes(String release, Set<Feature> named) {
+        return new KernelCapabilities("test", release, 0x3ffff, 0, 64, List.of(), List.of(), 0,
+                new KernelCapabilities.QueryOpcodes(65, 40, 0x3ffff, 0, 0xff, 0x7f, 4), named, true, Set.of());
     }
 
     @Test
