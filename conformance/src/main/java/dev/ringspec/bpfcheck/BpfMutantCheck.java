@@ -54,8 +54,8 @@ public final class BpfMutantCheck {
      */
     public static String notApplicable(BpfMutant mutant) {
         if (mutant.name().startsWith("IO_URING_")) {
-            return "io_uring's own checker rule, not a socket filter's (tested against io_uring_check_cbpf_filter in "
-                    + "spec-model's BpfMutantTest; no kernel run catches it yet)";
+            return "io_uring's own checker rule, not a socket filter's (the model's BPF_CBPF_* mutant turns it on and "
+                    + "FilterGuestTest catches that against the 7.2 guest)";
         }
         if (mutant == BpfMutant.JUMP_PAST_END_ACCEPTED) {
             return "equivalent on every classic attach: bpf_convert_filter (BPF_EMIT_JMP, target >= len) refuses "

@@ -498,7 +498,18 @@ public final class LockstepRunner implements AutoCloseable {
             return false; // the referee ran it: its state is past the step the sides never took
         }
         if (refereeSide != reference) {
-            execute(reference, step);
+            try {
+                execute(reference, step);
+            } catch (RuntimeException e) {
+                if (outsideModel(e) instanceof UnsupportedOperationException u) {
+                    // a mutated reference model can reach a form the unmutated referee never issues (a filter it
+                    // allows that the referee denies): the run ends there, as for the referee
+                    refuse(index, "outside the reference model's world: "
+                            + u.getMessage().replaceAll("-?[0-9]+", "N"));
+                    return false;
+                }
+                throw e;
+            }
         }
         execute(subject, step);
         invariants.afterStep(index, step.effective(), reference.ring, reference.result, reference.submitHead,

@@ -13,9 +13,11 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
+import dev.ringspec.bpf.BpfMutant;
 import dev.ringspec.uapi.IoUringBpf;
 import dev.ringspec.uapi.IoUringBpfFilterStruct;
 import java.lang.foreign.MemorySegment;
+import java.util.EnumSet;
 import java.util.Set;
 
 /**
@@ -36,6 +38,8 @@ final class BpfFilter {
     private final boolean mDenyRestIgnored;
     private final boolean mPduSizeNotWrittenBack;
     private final boolean mSzStrictIgnored;
+    /** The classic-BPF core's mutants of io_uring's checker that the model's mutants turn on. */
+    private final Set<BpfMutant> coreMutants;
 
     BpfFilter(KernelProfile profile, UserArgs args, IoIssueDefs defs, Set<Mutant> mutants) {
         this.profile = profile;
@@ -44,6 +48,17 @@ final class BpfFilter {
         this.mDenyRestIgnored = mutants.contains(Mutant.BPF_DENY_REST_IGNORED);
         this.mPduSizeNotWrittenBack = mutants.contains(Mutant.BPF_PDU_SIZE_NOT_WRITTEN_BACK);
         this.mSzStrictIgnored = mutants.contains(Mutant.BPF_SZ_STRICT_IGNORED);
+        EnumSet<BpfMutant> core = EnumSet.noneOf(BpfMutant.class);
+        if (mutants.contains(Mutant.BPF_CBPF_UNALIGNED_LOAD_ACCEPTED)) {
+            core.add(BpfMutant.IO_URING_UNALIGNED_LOAD_ACCEPTED);
+        }
+        if (mutants.contains(Mutant.BPF_CBPF_MOD_ACCEPTED)) {
+            core.add(BpfMutant.IO_URING_MOD_ACCEPTED);
+        }
+        if (mutants.contains(Mutant.BPF_CBPF_LEN_IS_ZERO)) {
+            core.add(BpfMutant.IO_URING_LEN_IS_ZERO);
+        }
+        this.coreMutants = Set.copyOf(core);
     }
 
     /** {@code __io_uring_register}, case {@code IORING_REGISTER_BPF_FILTER}: the ring's own filters. */
@@ -92,7 +107,7 @@ final class BpfFilter {
         long ptr = reg.get(JAVA_LONG_UNALIGNED, FILTER + IoUringBpfFilterStruct.FILTER_PTR_OFFSET);
         // bpf_prog_create_from_user(..., io_uring_check_cbpf_filter, false): the instructions copied in (-EFAULT),
         // the classic checker and io_uring's rules (-EINVAL)
-        CbpfPrograms.Created created = CbpfPrograms.create(args, ptr, len);
+        CbpfPrograms.Created created = CbpfPrograms.create(args, ptr, len, coreMutants);
         if (created.errno() != 0) {
             rules.fire(Rules.BPF_FILTER_PROGRAM_REFUSED, -created.errno());
             return created.errno();

@@ -89,7 +89,16 @@ public enum Mutant {
     /** {@code __io_uring_fork}: a forked child does not get its parent's BPF filters (it is wider than its parent). */
     BPF_FORK_DROPS_FILTERS(Rules.FORK_INHERITS_TASK_FILTERS),
     /** {@code io_socket_bpf_populate}: the context's socket type and protocol are swapped. */
-    BPF_SOCKET_TYPE_PROTOCOL_SWAPPED(Rules.SOCKET_BPF_POPULATE);
+    BPF_SOCKET_TYPE_PROTOCOL_SWAPPED(Rules.SOCKET_BPF_POPULATE),
+    /**
+     * {@code io_uring_check_cbpf_filter}: a context load at an offset that is not a multiple of 4 is accepted (the
+     * classic-BPF core's {@code BpfMutant.IO_URING_UNALIGNED_LOAD_ACCEPTED}).
+     */
+    BPF_CBPF_UNALIGNED_LOAD_ACCEPTED(Rules.BPF_FILTER_PROGRAM_REFUSED),
+    /** {@code io_uring_check_cbpf_filter}: BPF_MOD, which io_uring's list leaves out, is accepted. */
+    BPF_CBPF_MOD_ACCEPTED(Rules.BPF_FILTER_PROGRAM_REFUSED),
+    /** {@code io_uring_check_cbpf_filter}: BPF_LEN loads 0 instead of the context's size, 40. */
+    BPF_CBPF_LEN_IS_ZERO(Rules.BPF_FILTER_CONTEXT);
 
     private final Rule rule;
 
@@ -121,7 +130,8 @@ public enum Mutant {
                             : null;
             case BPF_DENY_REST_IGNORED, BPF_PDU_SIZE_NOT_WRITTEN_BACK, BPF_SZ_STRICT_IGNORED, BPF_FILTER_BEFORE_PREP,
                     BPF_DENY_POSTS_EPERM, BPF_DENY_KEEPS_CHAIN, BPF_RING_DROPS_TASK_FILTERS, BPF_FORK_DROPS_FILTERS,
-                    BPF_SOCKET_TYPE_PROTOCOL_SWAPPED -> profile.registerLast() <= IORING_REGISTER_BPF_FILTER
+                    BPF_SOCKET_TYPE_PROTOCOL_SWAPPED, BPF_CBPF_UNALIGNED_LOAD_ACCEPTED, BPF_CBPF_MOD_ACCEPTED,
+                    BPF_CBPF_LEN_IS_ZERO -> profile.registerLast() <= IORING_REGISTER_BPF_FILTER
                             ? "its rule " + rule.name() + " belongs to IORING_REGISTER_BPF_FILTER (7.0+), which this "
                                     + "kernel lacks"
                             : null;

@@ -8,6 +8,18 @@ import static dev.ringspec.model.BpfFilterFixture.pduSize;
 import static dev.ringspec.model.BpfFilterFixture.registerRing;
 import static dev.ringspec.model.BpfFilterFixture.registerTask;
 import static dev.ringspec.model.BpfFilterFixture.socket;
+import static dev.ringspec.uapi.Filter.BPF_A;
+import static dev.ringspec.uapi.Filter.BPF_ABS;
+import static dev.ringspec.uapi.Filter.BPF_ALU;
+import static dev.ringspec.uapi.Filter.BPF_IMM;
+import static dev.ringspec.uapi.Filter.BPF_JEQ;
+import static dev.ringspec.uapi.Filter.BPF_JMP;
+import static dev.ringspec.uapi.Filter.BPF_K;
+import static dev.ringspec.uapi.Filter.BPF_LD;
+import static dev.ringspec.uapi.Filter.BPF_LEN;
+import static dev.ringspec.uapi.Filter.BPF_MOD;
+import static dev.ringspec.uapi.Filter.BPF_RET;
+import static dev.ringspec.uapi.Filter.BPF_W;
 import static dev.ringspec.uapi.IoUring.IORING_OP_NOP;
 import static dev.ringspec.uapi.IoUring.IORING_OP_SOCKET;
 import static dev.ringspec.uapi.IoUring.IOSQE_IO_LINK;
@@ -16,7 +28,9 @@ import static dev.ringspec.uapi.IoUringBpfFilter.IO_URING_BPF_FILTER_SZ_STRICT;
 
 import dev.ringspec.seam.Sqe;
 import dev.ringspec.uapi.IoUringBpfCtx;
+import dev.ringspec.uapi.SockFilter;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -72,6 +86,26 @@ final class BpfFilterLiveness {
             registerRing(f, bpf(f, IORING_OP_SOCKET, 0, 12,
                     BpfFilterFixture.wordEquals((int) IoUringBpfCtx.SOCKET_TYPE_OFFSET, 2)));
             socket(f, 5, 100, 2, 0, 0);
+            f.submit();
+        });
+        observeChecker(out, mutants);
+    }
+
+    /** io_uring's own cBPF rules: an unaligned load and MOD are refused, BPF_LEN is 40. */
+    static void observeChecker(StringBuilder out, Set<Mutant> mutants) {
+        run(out, mutants, f -> {
+            out.append(" unaligned ").append(registerRing(f, bpf(f, IORING_OP_NOP, 0, 0,
+                    List.of(SockFilter.stmt(BPF_LD | BPF_W | BPF_ABS, 1), SockFilter.stmt(BPF_RET | BPF_A, 0)))));
+            out.append(" mod ").append(registerRing(f, bpf(f, IORING_OP_NOP, 0, 0,
+                    List.of(SockFilter.stmt(BPF_LD | BPF_IMM, 7), SockFilter.stmt(BPF_ALU | BPF_MOD | BPF_K, 3),
+                            SockFilter.stmt(BPF_RET | BPF_A, 0)))));
+        });
+        run(out, mutants, f -> {
+            // allows exactly when BPF_LEN is the context's size
+            registerRing(f, bpf(f, IORING_OP_NOP, 0, 0, List.of(SockFilter.stmt(BPF_LD | BPF_W | BPF_LEN, 0),
+                    SockFilter.jump(BPF_JMP | BPF_JEQ | BPF_K, 40, 0, 1), SockFilter.stmt(BPF_RET | BPF_K, 1),
+                    SockFilter.stmt(BPF_RET | BPF_K, 0))));
+            f.nop(1);
             f.submit();
         });
     }
