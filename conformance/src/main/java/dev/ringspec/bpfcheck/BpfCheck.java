@@ -66,7 +66,8 @@ public final class BpfCheck {
     public Summary run(PrintWriter out) {
         long start = System.nanoTime();
         Tally tally = new Tally();
-        List<BpfCase> saved = config.replays() == null ? List.of() : new BpfReplays(config.replays()).load();
+        List<BpfCase> saved = config.replays() == null ? List.of()
+                : new BpfReplays(config.replays()).load(problem -> out.println("bpf-check: " + problem));
         for (BpfCase c : saved) {
             tally.record(c, oracle.check(c), out);
         }

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -39,18 +40,42 @@ public final class BpfReplays {
 
     /** The saved cases in file-name order; none when the directory does not exist. */
     public List<BpfCase> load() {
+        return load(problem -> {
+            throw new IllegalArgumentException(problem);
+        });
+    }
+
+    /**
+     * The saved cases in file-name order; none when the directory does not exist. A file that is not a cBPF replay
+     * (unreadable, not JSON, fields missing or out of range) is skipped and named to {@code problems} in one
+     * sentence; the others still load.
+     */
+    public List<BpfCase> load(Consumer<String> problems) {
         if (!Files.isDirectory(directory)) {
             return List.of();
         }
         List<BpfCase> out = new ArrayList<>();
+        List<Path> names;
         try (Stream<Path> files = Files.list(directory)) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".json")).sorted().toList()) {
-                out.add(fromJson(MAPPER.readTree(f.toFile())));
-            }
+            names = files.filter(p -> p.toString().endsWith(".json")).sorted().toList();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the cBPF replays in " + directory, e);
+            problems.accept("cannot list the cBPF replays in " + directory + ": " + e.getMessage());
+            return out;
+        }
+        for (Path f : names) {
+            try {
+                out.add(fromJson(MAPPER.readTree(f.toFile())));
+            } catch (IOException | RuntimeException e) {
+                problems.accept(f + " is not a cBPF replay (" + firstLine(e) + "); skipped");
+            }
         }
         return out;
+    }
+
+    private static String firstLine(Exception e) {
+        String m = String.valueOf(e.getMessage());
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl);
     }
 
     /** Saves {@code c} as {@code name}.json with {@code cSource} as {@code name}.c; returns the JSON file. */
@@ -80,8 +105,18 @@ public final class BpfReplays {
     }
 
     static BpfCase fromJson(JsonNode json) {
+        if (!json.path("seed").isIntegralNumber() || !json.path("program").isArray()
+                || !json.path("packet").isTextual()) {
+            throw new IllegalArgumentException("a replay is an object with a numeric seed, a program array and a hex "
+                    + "packet");
+        }
         List<SockFilter> program = new ArrayList<>();
         for (JsonNode insn : json.path("program")) {
+            for (String field : List.of("code", "jt", "jf", "k")) {
+                if (!insn.path(field).isIntegralNumber()) {
+                    throw new IllegalArgumentException("instruction " + program.size() + " lacks a numeric " + field);
+                }
+            }
             program.add(new SockFilter(insn.path("code").asInt(), insn.path("jt").asInt(), insn.path("jf").asInt(),
                     insn.path("k").asInt()));
         }
