@@ -23,6 +23,8 @@ final class BufferTable {
     private final RuleSink rules;
     private final UserArgs args;
     private boolean[] buffers;
+    /** Each slot's {@code iov_base} and {@code iov_len}, at {@code 2 * slot} and {@code 2 * slot + 1}. */
+    private long[] ranges;
 
     BufferTable(KernelProfile profile, RuleSink rules, UserArgs args) {
         this.profile = profile;
@@ -36,6 +38,15 @@ final class BufferTable {
         return table != null && Integer.compareUnsigned(index, table.length) < 0 && table[index];
     }
 
+    /** The buffer in slot {@code index} ({@code io_find_buf_node}), or null for none. */
+    RegisteredBuffer buffer(int index) {
+        if (!valid(index)) {
+            return null;
+        }
+        long[] r = ranges;
+        return new RegisteredBuffer(r[2 * index], r[2 * index + 1]);
+    }
+
     /** {@code io_sqe_buffers_register}; {@code iovecs} null means sparse. */
     int register(MemorySegment iovecs, int nrArgs, long tags) {
         // io_sqe_buffers_register: a table already -> -EBUSY; nr 0 or too many -> -EINVAL
@@ -47,6 +58,7 @@ final class BufferTable {
             return -EINVAL;
         }
         boolean[] table = new boolean[nrArgs];
+        long[] newRanges = new long[2 * nrArgs];
         for (int i = 0; i < nrArgs; i++) {
             long base = 0;
             long len = 0;
@@ -78,7 +90,10 @@ final class BufferTable {
                 throw new UnsupportedOperationException("resource tags are not modelled");
             }
             table[i] = result == 1;
+            newRanges[2 * i] = base;
+            newRanges[2 * i + 1] = len;
         }
+        ranges = newRanges;
         buffers = table;
         rules.fire(Rules.BUFFERS_REGISTERED, nrArgs);
         return 0;
@@ -169,6 +184,8 @@ final class BufferTable {
                 throw new UnsupportedOperationException("resource tags are not modelled");
             }
             buffers[offset + done] = result == 1;
+            ranges[2 * (offset + done)] = base;
+            ranges[2 * (offset + done) + 1] = len;
         }
         return done != 0 ? done : err;
     }

@@ -98,6 +98,31 @@ final class Completion {
         compl[complCount++] = req;
     }
 
+    /**
+     * {@code io_req_post_cqe}: the batch's completions first (so CQEs keep their order), then
+     * {@code io_fill_cqe_aux} with the request's user_data; false when no slot is free, and then nothing is posted,
+     * not even to the overflow list (7.2.13 io_uring.c). The tail is committed at once.
+     */
+    boolean postCqe(Req req, int res, int cqeFlags) {
+        if (complCount != 0) {
+            submitFlushCompletions();
+        }
+        boolean big = (cqeFlags & IORING_CQE_F_32) != 0;
+        int slot = cq.getCqe(false, big);
+        if (slot < 0) {
+            rules.fire(Rules.POST_CQE_NO_ROOM, req.userData());
+            return false;
+        }
+        cq.writeCqe(slot, req.userData(), res, cqeFlags, 0, 0, big);
+        cq.commitCqring();
+        return true;
+    }
+
+    /** See {@link IssueContext#onCommit}. */
+    void addCommitHook(Runnable hook) {
+        cq.addCommitHook(hook);
+    }
+
     /** {@code io_req_tw_fail_links}: each member gets -ECANCELED, or its own error if it had failed. */
     void reqTwFailLinks(Req first) {
         Req link = first;

@@ -9,6 +9,7 @@ import dev.ringspec.seam.RingGeometry;
 import dev.ringspec.seam.U32;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import java.util.Set;
 
 /**
@@ -50,6 +51,8 @@ final class CqeCache {
     private final boolean queuedSigned;
     /** {@code io_commit_cqring_flush}'s drain part on kernels that drain by sequence, or null. */
     private Runnable commitFlush;
+    /** What opcodes asked to run after each commit ({@link IssueContext#onCommit}): eventfd, timeouts. */
+    private Runnable[] commitHooks = new Runnable[0];
     private final RingLayout layout;
 
     CqeCache(KernelProfile profile, RuleSink rules, Set<Mutant> mutants) {
@@ -246,6 +249,16 @@ final class CqeCache {
         if (commitFlush != null) {
             commitFlush.run();
         }
+        for (Runnable hook : commitHooks) {
+            hook.run();
+        }
+    }
+
+    /** Adds {@code hook} to what runs after each commit ({@code io_commit_cqring_flush}). */
+    void addCommitHook(Runnable hook) {
+        Runnable[] more = Arrays.copyOf(commitHooks, commitHooks.length + 1);
+        more[commitHooks.length] = hook;
+        commitHooks = more;
     }
 
     /**

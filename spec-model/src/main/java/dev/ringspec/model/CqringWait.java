@@ -5,6 +5,7 @@ import static dev.ringspec.uapi.Errno.EFAULT;
 import static dev.ringspec.uapi.Errno.EINTR;
 import static dev.ringspec.uapi.Errno.EINVAL;
 import static dev.ringspec.uapi.Errno.ETIME;
+import static dev.ringspec.uapi.IoUring.IORING_ENTER_ABS_TIMER;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_EXT_ARG;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_EXT_ARG_REG;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
@@ -53,6 +54,7 @@ final class CqringWait {
     /** {@code io_get_ext_arg} and {@code io_cqring_wait}; {@code owner}: the caller may run the ring's task work. */
     int getEvents(int minComplete, int enterFlags, MemorySegment arg, long argSizeBytes, boolean owner) {
         boolean timeout = false;
+        long deadline = Waiter.NO_DEADLINE;
         // The signal mask: null when none was given; resolved only when the wait would sleep, like the kernel.
         long sigmask;
         long sigmaskSize;
@@ -78,11 +80,15 @@ final class CqringWait {
             long ts = a.get(JAVA_LONG, IoUringGeteventsArg.TS_OFFSET);
             if (ts != 0) {
                 // io_get_ext_arg: get_timespec64 -> -EFAULT
-                if (args.resolve(ts, 16) == null) {
+                MemorySegment t = args.resolve(ts, 16);
+                if (t == null) {
                     rules.fire(Rules.GET_EXT_ARG_FAULT, 0);
                     return -EFAULT;
                 }
                 timeout = true;
+                // io_cqring_wait: a relative timeout from now, or with IORING_ENTER_ABS_TIMER an absolute one
+                long nanos = t.get(JAVA_LONG, 0) * 1_000_000_000L + t.get(JAVA_LONG, 8);
+                deadline = (enterFlags & IORING_ENTER_ABS_TIMER) != 0 ? nanos : kernel.clock().nanoTime() + nanos;
             }
         } else {
             sigmask = UserArgs.isNull(arg) ? 0 : 1;
@@ -97,7 +103,7 @@ final class CqringWait {
         int cqEntries = cq.cqEntries();
         // io_cqring_wait: min_complete is capped at cq_entries
         int min = Integer.compareUnsigned(minComplete, cqEntries) > 0 ? cqEntries : minComplete;
-        int result = cqringWait(min, timeout);
+        int result = cqringWait(min, timeout, deadline);
         if (lastWaitWouldBlock && sigmask != 0) {
             // io_cqring_wait: set_user_sigmask before sleeping: wrong size -> -EINVAL, unreadable -> -EFAULT
             if (sigmaskSize != 8) {
@@ -118,7 +124,7 @@ final class CqringWait {
      * {@code io_cqring_wait} after its argument checks. Returns 0 when {@code minEvents} CQEs are visible; when they
      * never can be, -ETIME or 0 with a timeout, -EINTR without.
      */
-    private int cqringWait(int minEvents, boolean timeoutGiven) {
+    private int cqringWait(int minEvents, boolean timeoutGiven, long deadline) {
         lastWaitWouldBlock = false;
         // io_cqring_wait: io_run_local_work, io_run_task_work, overflow flush, then the check
         taskWork.runForWait(minEvents, Math.max(TaskWork.LOCAL_TW_DEFAULT_MAX, minEvents));
@@ -138,7 +144,7 @@ final class CqringWait {
             if (Integer.compareUnsigned(cq.userEvents(), minEvents) >= 0) {
                 return 0;
             }
-            if (!hadWork && cq.userEvents() == before && !kernel.waiter().sleep(fd, timeoutGiven)) {
+            if (!hadWork && cq.userEvents() == before && !kernel.waiter().sleep(fd, deadline)) {
                 break;
             }
         }

@@ -98,9 +98,10 @@ final class FileTable {
             // io_sqe_files_register: fget fails, or an io_uring file -> -EBADF
             if (!registrable(fd)) {
                 rules.fire(Rules.FILES_REGISTER_BAD_FD, fd);
+                releaseAll(table, i);
                 return -EBADF;
             }
-            table[i] = fd;
+            table[i] = kernel.descriptorTable().acquire(fd);
             // io_sqe_files_register: io_file_bitmap_set moves the hint, but the range set at the end resets it
         }
         files = table;
@@ -114,8 +115,28 @@ final class FileTable {
         if (files == null) {
             return -ENXIO;
         }
+        releaseAll(files, files.length);
         files = null;
         return 0;
+    }
+
+    /** {@code fput} of the first {@code n} slots' files. */
+    private void releaseAll(int[] table, int n) {
+        for (int i = 0; i < n; i++) {
+            release(table[i]);
+        }
+    }
+
+    private void release(int reference) {
+        if (reference >= 0) {
+            kernel.descriptorTable().release(reference);
+        }
+    }
+
+    /** The descriptor slot {@code index} holds (a reference of the process's table), or -1 for none. */
+    int descriptor(int index) {
+        int[] table = files;
+        return table != null && Integer.compareUnsigned(index, table.length) < 0 ? table[index] : -1;
     }
 
     /**
@@ -123,6 +144,14 @@ final class FileTable {
      * free slot from the hint on, then from the start; 0 or the allocated index, or the kernel's -errno.
      */
     int fixedFdInstall(int fileSlot) {
+        return fixedFdInstall(fileSlot, DIRECT_SOCKET);
+    }
+
+    /**
+     * The same with a descriptor the opcode opened ({@code descriptor}, owned by the table from now on when this
+     * answers 0 or an index; the caller closes it otherwise).
+     */
+    int fixedFdInstall(int fileSlot, int descriptor) {
         boolean allocSlot = fileSlot == IORING_FILE_INDEX_ALLOC;
         int slot;
         if (allocSlot) {
@@ -149,7 +178,8 @@ final class FileTable {
         if (files[slot] == EMPTY) {
             allocHint = slot + 1;
         }
-        files[slot] = DIRECT_SOCKET;
+        release(files[slot]);
+        files[slot] = descriptor;
         rules.fire(Rules.FIXED_FD_INSTALLED, slot);
         return allocSlot ? slot : 0;
     }
@@ -214,6 +244,7 @@ final class FileTable {
             if (files[slot] != EMPTY) {
                 allocHint = slot;
             }
+            release(files[slot]);
             files[slot] = -1;
             if (fd != -1) {
                 // __io_sqe_files_update: fget fails, or an io_uring file -> -EBADF
@@ -222,7 +253,7 @@ final class FileTable {
                     err = -EBADF;
                     break;
                 }
-                files[slot] = fd;
+                files[slot] = kernel.descriptorTable().acquire(fd);
                 allocHint = slot + 1;
             }
         }

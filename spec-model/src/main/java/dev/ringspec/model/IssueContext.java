@@ -1,6 +1,7 @@
 package dev.ringspec.model;
 
 import java.lang.foreign.MemorySegment;
+import java.util.function.Supplier;
 
 /**
  * What an opcode may touch while it is prepared and issued: the ring's setup flags and profile, the files and
@@ -70,4 +71,58 @@ public interface IssueContext {
 
     /** {@code io_issue_sqe} again, on the ring's task (what an io-wq worker or a poll wakeup calls). */
     void reissue(Req req);
+
+    /** The ring's descriptor ({@code ctx}'s file), for rule events and for opcodes that name their own ring. */
+    int ringFd();
+
+    /**
+     * {@code io_file_get_fixed}: the descriptor slot {@code index} of the registered file table holds (a reference
+     * the table owns, see {@link ProcessDescriptorTable#acquire}), or -1 for an empty or missing slot.
+     */
+    int fixedFileDescriptor(int index);
+
+    /**
+     * The descriptor the request's file is: {@code sqe->fd} itself, or with IOSQE_FIXED_FILE what that slot of the
+     * registered file table holds (-1 for none).
+     */
+    int fileDescriptor(Req req);
+
+    /** {@code io_find_buf_node}: the buffer in slot {@code index} of the registered buffer table, or null. */
+    RegisteredBuffer fixedBuffer(int index);
+
+    /**
+     * {@code io_fixed_fd_install} of {@code descriptor}, a file the opcode opened: into slot {@code fileSlot - 1}, or
+     * the next free one for {@code IORING_FILE_INDEX_ALLOC}; 0 or the allocated index (the table owns the
+     * descriptor from then on), or -ENXIO, -EINVAL, -ENFILE (the caller still owns it and closes it).
+     */
+    int fixedFdInstall(Req req, int fileSlot, int descriptor);
+
+    /**
+     * {@code io_req_task_work_add} with a function of the opcode's: {@code func} runs on the ring's task when it next
+     * runs task work, and its answer means what an {@link OpDef.Issue}'s does ({@link OpDef#COMPLETE},
+     * {@link OpDef#SKIP_COMPLETE}, or a -errno that fails the request). Call from the ring's task.
+     */
+    void taskWork(Req req, OpDef.Issue func);
+
+    /** The same from any thread (a poll wakeup, a timer, an io-wq worker); wakes a waiting task. */
+    void taskWorkFromOtherThread(Req req, OpDef.Issue func);
+
+    /**
+     * {@code io_req_post_cqe}: a CQE for a multishot request now, on the ring's task, with the request's
+     * {@code user_data} (completions batched before it are posted first); false when the CQ has no room, and then
+     * nothing is posted (not even to the overflow list): the multishot request must end.
+     */
+    boolean postCqe(Req req, int res, int cqeFlags);
+
+    /**
+     * The ring's instance of {@code type}, made by {@code init} on first use: state an opcode keeps per ring (its
+     * poll table, timeouts, buffer lists). An {@link AutoCloseable} one is closed when the ring is.
+     */
+    <T> T ringLocal(Class<T> type, Supplier<? extends T> init);
+
+    /** Runs {@code hook} after each commit of the CQ tail ({@code io_commit_cqring_flush}: eventfd, timeouts). */
+    void onCommit(Runnable hook);
+
+    /** Wakes the ring's task if it waits ({@code io_cqring_wake}), for work queued from another thread. */
+    void wake();
 }

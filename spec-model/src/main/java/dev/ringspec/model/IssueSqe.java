@@ -7,8 +7,13 @@ import static dev.ringspec.uapi.Errno.EBADF;
 import static dev.ringspec.uapi.IoUring.IOSQE_FIXED_FILE;
 import static dev.ringspec.uapi.IoUring.IOSQE_IO_HARDLINK;
 import static dev.ringspec.uapi.IoUring.IOSQE_IO_LINK;
+import static dev.ringspec.uapi.Poll.POLLIN;
+import static dev.ringspec.uapi.Poll.POLLOUT;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * Issuing a request (io_uring/io_uring.c): {@code io_queue_sqe} issues inline, {@code io_queue_sqe_fallback} takes
@@ -33,6 +38,7 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
     private final ModelIoUring kernel;
     private IoWq ioWq = IoWq.TASK_WORK;
     private boolean inTaskWork;
+    private final Map<Class<?>, Object> ringLocals = new ConcurrentHashMap<>();
 
     IssueSqe(ModelIoUring kernel, int flags, int fd, RuleSink rules, Completion completion, Drain drain,
             TaskWork taskWork, FileTable files, BufferTable buffers) {
@@ -85,13 +91,24 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
             completion.reqDeferFailed(req, -EBADF);
             return;
         }
-        int ret = def.issue().issue(req, this);
+        issueResult(req, def.issue().issue(req, this));
+    }
+
+    /** What an issue's (or a task work function's) answer means: complete, wait, poll, io-wq, or fail. */
+    private void issueResult(Req req, int ret) {
         if (ret == OpDef.COMPLETE) {
             completion.completeDefer(req);
         } else if (ret != OpDef.SKIP_COMPLETE) {
-            // io_queue_async: -EAGAIN goes to io-wq (the model arms no poll), any other error fails the request
+            // io_queue_async: -EAGAIN arms a poll when the opcode may poll and its file can (io_arm_poll_handler),
+            // else goes to io-wq (the model arms no poll); any other error fails the request
             if (ret == -EAGAIN) {
-                queueIoWq(req);
+                OpDef def = req.def();
+                int events = def.has(OpDef.POLLIN) ? POLLIN : def.has(OpDef.POLLOUT) ? POLLOUT : 0;
+                if (events != 0 && kernel.asyncPoll().arm(req, this, events)) {
+                    rules.fire(Rules.ARM_POLL_HANDLER, req.userData());
+                } else {
+                    queueIoWq(req);
+                }
             } else {
                 completion.reqDeferFailed(req, ret);
             }
@@ -127,6 +144,11 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
                 }
                 case Req.TW_COMPLETE -> completion.completeDefer(req);
                 case Req.TW_FAIL_LINKS -> completion.reqTwFailLinks(req);
+                case Req.TW_FUNC -> {
+                    OpDef.Issue func = req.twFunc();
+                    req.twFunc(null);
+                    issueResult(req, func.issue(req, this));
+                }
                 default -> throw new IllegalStateException("request queued as task work without an action");
             }
         } finally {
@@ -233,5 +255,77 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
     @Override
     public void reissue(Req req) {
         issueSqe(req);
+    }
+
+    @Override
+    public int ringFd() {
+        return fd;
+    }
+
+    @Override
+    public int fixedFileDescriptor(int index) {
+        return files.descriptor(index);
+    }
+
+    @Override
+    public int fileDescriptor(Req req) {
+        return req.has(IOSQE_FIXED_FILE) ? files.descriptor(req.fd()) : req.fd();
+    }
+
+    @Override
+    public RegisteredBuffer fixedBuffer(int index) {
+        return buffers.buffer(index);
+    }
+
+    @Override
+    public int fixedFdInstall(Req req, int fileSlot, int descriptor) {
+        return files.fixedFdInstall(fileSlot, descriptor);
+    }
+
+    @Override
+    public void taskWork(Req req, OpDef.Issue func) {
+        req.twFunc(func);
+        taskWork.add(req, Req.TW_FUNC);
+    }
+
+    @Override
+    public void taskWorkFromOtherThread(Req req, OpDef.Issue func) {
+        req.twFunc(func);
+        taskWork.addRemote(req, Req.TW_FUNC);
+        kernel.waiter().wake(fd);
+    }
+
+    @Override
+    public boolean postCqe(Req req, int res, int cqeFlags) {
+        return completion.postCqe(req, res, cqeFlags);
+    }
+
+    @Override
+    public <T> T ringLocal(Class<T> type, Supplier<? extends T> init) {
+        return type.cast(ringLocals.computeIfAbsent(type, t -> init.get()));
+    }
+
+    @Override
+    public void onCommit(Runnable hook) {
+        completion.addCommitHook(hook);
+    }
+
+    @Override
+    public void wake() {
+        kernel.waiter().wake(fd);
+    }
+
+    /** Closes the {@link AutoCloseable} ring locals, with the ring. */
+    void closeRingLocals() {
+        for (Object local : ringLocals.values()) {
+            if (local instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException("closing " + local + " with ring " + fd, e);
+                }
+            }
+        }
+        ringLocals.clear();
     }
 }

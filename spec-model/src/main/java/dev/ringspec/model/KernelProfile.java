@@ -6,7 +6,9 @@ import static dev.ringspec.uapi.IoUring.IORING_NOP_INJECT_RESULT;
 
 import dev.ringspec.capabilities.KernelCapabilities;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -182,6 +184,7 @@ public final class KernelProfile {
     private final boolean drainBySequence;
     private final boolean taskSubmitHonoursForceAsync;
     private final List<OpDef> opcodes;
+    private final Map<Integer, RegisterOp> registerOps;
 
     private KernelProfile(Builder b) {
         if (b.opLast <= 0 || b.registerLast <= 0) {
@@ -221,6 +224,7 @@ public final class KernelProfile {
         this.drainBySequence = b.drainBySequence;
         this.taskSubmitHonoursForceAsync = b.taskSubmitHonoursForceAsync;
         this.opcodes = List.copyOf(b.opcodes);
+        this.registerOps = Map.copyOf(b.registerOps);
         for (OpDef def : opcodes) {
             if (def.opcode() >= opLast) {
                 throw new IllegalArgumentException("opcode " + def.name() + " (" + def.opcode()
@@ -271,6 +275,7 @@ public final class KernelProfile {
         b.drainBySequence = drainBySequence;
         b.taskSubmitHonoursForceAsync = taskSubmitHonoursForceAsync;
         b.opcodes.addAll(opcodes);
+        b.registerOps.putAll(registerOps);
         return b;
     }
 
@@ -469,6 +474,11 @@ public final class KernelProfile {
         return opcodes;
     }
 
+    /** The register opcode another module brings for {@code opcode} ({@link Builder#registerOp}), or null. */
+    public RegisterOp registerOp(int opcode) {
+        return registerOps.get(opcode);
+    }
+
     /**
      * {@code IORING_MAX_RESTRICTIONS}: {@code IORING_RESTRICTION_LAST + IORING_REGISTER_LAST + IORING_OP_LAST}
      * (103 on 6.18).
@@ -529,6 +539,7 @@ public final class KernelProfile {
         private boolean drainBySequence;
         private boolean taskSubmitHonoursForceAsync = true;
         private final List<OpDef> opcodes = new ArrayList<>();
+        private final Map<Integer, RegisterOp> registerOps = new HashMap<>();
 
         private Builder() {
         }
@@ -705,6 +716,15 @@ public final class KernelProfile {
         public Builder opcode(OpDef def) {
             opcodes.removeIf(d -> d.opcode() == def.opcode());
             opcodes.add(Objects.requireNonNull(def));
+            return this;
+        }
+
+        /**
+         * A register opcode this profile's model executes (one the model's {@code Register} does not have): how
+         * another module adds one, for example IORING_REGISTER_EVENTFD or IORING_REGISTER_PBUF_RING.
+         */
+        public Builder registerOp(int opcode, RegisterOp op) {
+            registerOps.put(opcode, Objects.requireNonNull(op));
             return this;
         }
 

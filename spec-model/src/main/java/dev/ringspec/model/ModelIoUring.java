@@ -94,6 +94,8 @@ public final class ModelIoUring implements IoUringKernel {
     private volatile Chooser chooser = Chooser.DEFAULT;
     private volatile IoWq ioWq = IoWq.TASK_WORK;
     private volatile Waiter waiter = Waiter.NEVER_SLEEPS;
+    private volatile AsyncPoll asyncPoll = AsyncPoll.NONE;
+    private volatile RingDescriptors ringDescriptors;
     private volatile Clock clock = Clock.SYSTEM;
     private final AtomicInteger nextFd = new AtomicInteger(FIRST_FD);
     private final Map<Integer, ModelRing> live = new ConcurrentHashMap<>();
@@ -118,7 +120,7 @@ public final class ModelIoUring implements IoUringKernel {
         this.ringlessRules = new RuleSink(-1, RuleListener.NONE);
         this.setup = new IoUringSetup(this, args, ringlessRules);
         this.register = new Register(profile, args, setup, new Query(profile, args, ringlessRules),
-                new BpfFilter(profile, args, issueDefs, this.mutants), this.mutants);
+                new BpfFilter(profile, args, issueDefs, this.mutants), issueDefs, this.mutants);
     }
 
     /** Replaces the answer to "is this descriptor open in the process?" (see {@link ProcessDescriptorTable}). */
@@ -173,6 +175,34 @@ public final class ModelIoUring implements IoUringKernel {
     public ModelIoUring withWaiter(Waiter newWaiter) {
         this.waiter = Objects.requireNonNull(newWaiter);
         return this;
+    }
+
+    /**
+     * Where the descriptors of rings set up from now on come from: by default small numbers from 1000 up, which a
+     * real process's descriptors may collide with; an emulator takes real descriptors of its process.
+     */
+    public ModelIoUring withRingDescriptors(RingDescriptors descriptors) {
+        this.ringDescriptors = Objects.requireNonNull(descriptors);
+        return this;
+    }
+
+    /** A source of ring descriptors (see {@link #withRingDescriptors}). */
+    public interface RingDescriptors {
+        /** A new descriptor for a ring being set up (a setup that cannot get one is a bug of the caller's). */
+        int open();
+
+        /** The ring was closed: its descriptor may be reused. */
+        void close(int fd);
+    }
+
+    /** How a request that would block on a pollable file waits (see {@link AsyncPoll}); the default arms nothing. */
+    public ModelIoUring withAsyncPoll(AsyncPoll newAsyncPoll) {
+        this.asyncPoll = Objects.requireNonNull(newAsyncPoll);
+        return this;
+    }
+
+    AsyncPoll asyncPoll() {
+        return asyncPoll;
     }
 
     /** The clock opcodes read (see {@link Clock}). */
@@ -281,7 +311,7 @@ public final class ModelIoUring implements IoUringKernel {
             }
         }
         return setup.setup(entries, params, (flags, owner, regions) -> {
-            int fd = nextFd.getAndIncrement();
+            int fd = ringDescriptors == null ? nextFd.getAndIncrement() : ringDescriptors.open();
             ModelRing ring = new ModelRing(this, args, fd, flags, owner, regions);
             live.put(fd, ring);
             return ring;
@@ -463,8 +493,21 @@ public final class ModelIoUring implements IoUringKernel {
             return -EBADF;
         }
         live.remove(r.fd());
+        r.release();
+        if (ringDescriptors != null) {
+            ringDescriptors.close(r.fd());
+        }
         r.regions().arena().close();
         return 0;
+    }
+
+    /**
+     * The {@link IssueContext} of live ring {@code ringFd}, or null: how an opcode reaches another ring of the same
+     * kernel ({@code MSG_RING}'s target).
+     */
+    public IssueContext issueContextOf(int ringFd) {
+        ModelRing r = live.get(ringFd);
+        return r == null ? null : r.issueContext();
     }
 
     private ModelRing own(Ring ring) {

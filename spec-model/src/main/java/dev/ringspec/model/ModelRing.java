@@ -187,6 +187,20 @@ final class ModelRing implements Ring {
         return closed;
     }
 
+    /**
+     * What the kernel frees with a closed ring ({@code io_ring_ctx_free}): the registered files' references, and
+     * the opcodes' per-ring state ({@link IssueContext#ringLocal}) that is {@link AutoCloseable}.
+     */
+    void release() {
+        files.unregister();
+        issue.closeRingLocals();
+    }
+
+    /** The ring's view for opcodes and register opcodes from other modules. */
+    IssueContext issueContext() {
+        return issue;
+    }
+
     Restrictions restrictions() {
         return restrictions;
     }

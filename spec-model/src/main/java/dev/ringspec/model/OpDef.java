@@ -1,5 +1,7 @@
 package dev.ringspec.model;
 
+import static dev.ringspec.uapi.Errno.EOPNOTSUPP;
+
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 
@@ -37,6 +39,11 @@ public record OpDef(int opcode, String name, int flags, Prep prep, Issue issue, 
     public static final int IOPOLL = 1 << 5;
     /** {@code is_128}: a 128-byte SQE (6.19+), which takes two positions of a SQE_MIXED ring. */
     public static final int SQE128 = 1 << 6;
+    /**
+     * {@code not_supported}: the opcode is compiled out ({@code io_eopnotsupp_prep}): its prep answers -EOPNOTSUPP
+     * and IORING_REGISTER_PROBE does not mark it supported. What an emulator answers for what it does not implement.
+     */
+    public static final int NOT_SUPPORTED = 1 << 7;
 
     /** {@code IOU_COMPLETE}: the issue set the result; the request completes now, with the batch. */
     public static final int COMPLETE = 0;
@@ -92,6 +99,14 @@ public record OpDef(int opcode, String name, int flags, Prep prep, Issue issue, 
     /** An opcode the model knows by number only: io_init_req's generic checks, then it cannot go further. */
     public static OpDef unmodelled(int opcode, String name, int flags) {
         return new OpDef(opcode, name, flags, null, null);
+    }
+
+    /** An opcode compiled out of the kernel (see {@link #NOT_SUPPORTED}): -EOPNOTSUPP from its prep. */
+    public static OpDef notSupported(int opcode, String name) {
+        return new OpDef(opcode, name, NOT_SUPPORTED, (req, ctx) -> -EOPNOTSUPP,
+                (req, ctx) -> {
+                    throw new IllegalStateException("a compiled-out opcode is never issued: " + name);
+                });
     }
 
     public boolean modelled() {

@@ -26,6 +26,20 @@ public interface ProcessDescriptorTable {
         return Long.MAX_VALUE;
     }
 
+    /**
+     * {@code fget} for a registered-file table: the reference a slot holds for {@code fd}, which stays valid after
+     * the application closes {@code fd} (an emulator duplicates the descriptor); the model keeps the number.
+     * Called only for a descriptor {@link #isOpen} accepted.
+     */
+    default int acquire(int fd) {
+        return fd;
+    }
+
+    /** {@code fput} of a reference {@link #acquire} gave, or of a descriptor an opcode installed in a slot. */
+    default void release(int reference) {
+        // the model holds numbers, not references
+    }
+
     /** Every descriptor {@code >= 0} is open. */
     ProcessDescriptorTable NON_NEGATIVE_OPEN = fd -> fd >= 0;
 }

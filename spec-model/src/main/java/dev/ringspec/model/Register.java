@@ -45,6 +45,7 @@ import java.util.Set;
  * without a ring.
  */
 final class Register {
+    private final IoIssueDefs issueDefs;
     private final KernelProfile profile;
     private final UserArgs args;
     private final ResizeRings resize;
@@ -55,8 +56,9 @@ final class Register {
     private final boolean mTaskRestrictionsUnprivileged;
 
     Register(KernelProfile profile, UserArgs args, IoUringSetup setup, Query query, BpfFilter bpfFilter,
-            Set<Mutant> mutants) {
+            IoIssueDefs issueDefs, Set<Mutant> mutants) {
         this.profile = profile;
+        this.issueDefs = issueDefs;
         this.args = args;
         this.resize = new ResizeRings(profile, setup, args);
         this.query = query;
@@ -112,8 +114,17 @@ final class Register {
             case IORING_UNREGISTER_BUFFERS -> !nullArg || nrArgs != 0 ? -EINVAL : r.buffers().unregister();
             case IORING_REGISTER_BUFFERS2 -> rsrc.registerRsrc(arg, nrArgs, false);
             case IORING_REGISTER_BUFFERS_UPDATE -> rsrc.registerRsrcUpdate(arg, nrArgs, false);
-            default -> throw new UnsupportedOperationException("register opcode " + op + " is not modelled");
+            default -> registerOther(r, op, arg, nrArgs);
         };
+    }
+
+    /** A register opcode the profile brings ({@link KernelProfile.Builder#registerOp}), or not modelled. */
+    private int registerOther(ModelRing r, int op, MemorySegment arg, int nrArgs) {
+        RegisterOp other = profile.registerOp(op);
+        if (other == null) {
+            throw new UnsupportedOperationException("register opcode " + op + " is not modelled");
+        }
+        return other.register(r.issueContext(), arg, nrArgs);
     }
 
     /** {@code io_uring_register_blind}: {@code io_uring_register(-1, ...)} from {@code task}. */
@@ -172,7 +183,9 @@ final class Register {
         for (int i = 0; i < nr; i++) {
             long op = IoUringProbe.OPS_OFFSET + (long) i * IoUringProbeOp.SIZE_BYTES;
             p.set(JAVA_BYTE, op + IoUringProbeOp.OP_OFFSET, (byte) i);
-            p.set(JAVA_SHORT, op + IoUringProbeOp.FLAGS_OFFSET, (short) IO_URING_OP_SUPPORTED);
+            // io_probe: only an opcode that is not compiled out is supported (its not_supported flag)
+            boolean supported = !issueDefs.def(i).has(OpDef.NOT_SUPPORTED);
+            p.set(JAVA_SHORT, op + IoUringProbeOp.FLAGS_OFFSET, (short) (supported ? IO_URING_OP_SUPPORTED : 0));
         }
         return 0;
     }

@@ -22,6 +22,7 @@ public final class Req {
     static final int TW_ISSUE = 1; // io_req_task_submit
     static final int TW_COMPLETE = 2; // io_req_task_complete
     static final int TW_FAIL_LINKS = 3; // io_req_tw_fail_links
+    static final int TW_FUNC = 5; // an opcode's own function (IssueContext#taskWork)
 
     private int opcode;
     private int flags;
@@ -43,6 +44,7 @@ public final class Req {
     private OpDef def;
     private Req link;
     private int twAction;
+    private OpDef.Issue twFunc;
     private Object opState;
 
     Req() {
@@ -80,6 +82,9 @@ public final class Req {
         big0 = 0;
         big1 = 0;
         twAction = 0;
+        if (twFunc != null) {
+            twFunc = null;
+        }
         if (opState != null) {
             opState = null;
         }
@@ -228,6 +233,14 @@ public final class Req {
 
     void twAction(int action) {
         this.twAction = action;
+    }
+
+    OpDef.Issue twFunc() {
+        return twFunc;
+    }
+
+    void twFunc(OpDef.Issue func) {
+        this.twFunc = func;
     }
 
     @Override

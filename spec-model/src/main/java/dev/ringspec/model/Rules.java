@@ -26,6 +26,17 @@ public final class Rules {
             "A request handed to io-wq completes at a time of io-wq's choosing.");
 
     /**
+     * {@code io_queue_async}: an opcode that may poll answered -EAGAIN and its file can be polled, so a poll is
+     * armed ({@code io_arm_poll_handler}) and the request is issued again when the file is ready (never in the
+     * model, whose {@link AsyncPoll} arms nothing).
+     */
+    public static final Rule POST_CQE_NO_ROOM = Rule.define("POST_CQE_NO_ROOM", "io_fill_cqe_aux", "A4",
+            "An extra CQE of a multishot request finds the CQ full: nothing is posted and the request must end.");
+
+    public static final Rule ARM_POLL_HANDLER = Rule.define("ARM_POLL_HANDLER", "io_arm_poll_handler", "A3",
+            "A request that would block on a pollable file waits for it to be ready, then is issued again.");
+
+    /**
      * {@code io_init_drain} on a kernel that releases drained requests once every earlier one is freed (6.18 on,
      * {@code nr_req_allocated != nr_drained}): the kernel frees requests into its request cache and counts cached
      * ones as allocated, so when the drain ends is not fixed by the steps. 6.1 and 6.12 drain by sequence

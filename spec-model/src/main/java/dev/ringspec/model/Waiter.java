@@ -8,13 +8,17 @@ package dev.ringspec.model;
  */
 public interface Waiter {
 
+    /** The deadline of a wait without a timeout. */
+    long NO_DEADLINE = Long.MAX_VALUE;
+
     /**
-     * The task would sleep on ring {@code ringFd}: block until woken or until the timeout; true if woken (the
-     * wait looks again), false if the timeout expired or a signal ended it.
+     * The task would sleep on ring {@code ringFd}: block until woken or until the deadline; true if woken (the
+     * wait looks again), false if the deadline passed or a signal ended it.
      *
-     * @param timeoutGiven whether the wait has a timeout (an EXT_ARG {@code ts})
+     * @param deadlineNanos when the wait's timeout (an EXT_ARG {@code ts}) expires on the ring's {@link Clock}, or
+     *     {@link #NO_DEADLINE}
      */
-    boolean sleep(int ringFd, boolean timeoutGiven);
+    boolean sleep(int ringFd, long deadlineNanos);
 
     /** Work for ring {@code ringFd} arrived from another thread: wake a sleeper. */
     void wake(int ringFd);
@@ -22,7 +26,7 @@ public interface Waiter {
     /** Never sleeps; a wait that would sleep ends at once. */
     Waiter NEVER_SLEEPS = new Waiter() {
         @Override
-        public boolean sleep(int ringFd, boolean timeoutGiven) {
+        public boolean sleep(int ringFd, long deadlineNanos) {
             return false;
         }
 

@@ -1,0 +1,36 @@
+package dev.ringspec.emulator;
+
+import dev.ringspec.model.IssueContext;
+import dev.ringspec.model.OpDef;
+import dev.ringspec.model.Req;
+import java.util.Objects;
+
+/**
+ * One opcode the emulator implements: its opcode table entry ({@link OpDef}, whose prep and issue run on the ring's
+ * task and must not block) and what an io-wq worker does with it ({@link Blocking}), where the kernel's io-wq would
+ * issue it with blocking allowed (IOSQE_ASYNC, a regular file that is not ready, a request the drain released).
+ *
+ * @param def the entry the model's io_init_req, issue and completion paths use
+ * @param blocking the io-wq form, or null: io-wq then issues the request again on the ring's task
+ */
+public record EmuOp(OpDef def, Blocking blocking) {
+
+    /**
+     * The issue of an io-wq worker: may block; sets the result with {@link IssueContext#setRes} and answers
+     * {@link OpDef#COMPLETE} or a {@code -errno} that fails the request. It runs on a worker thread: it may touch
+     * the request and the real world, never the ring (the result is handed to the ring's task).
+     */
+    @FunctionalInterface
+    public interface Blocking {
+        int issue(Req req, IssueContext ctx);
+    }
+
+    public EmuOp {
+        Objects.requireNonNull(def, "def");
+    }
+
+    /** An opcode whose io-wq form is its ring-task issue again. */
+    public static EmuOp of(OpDef def) {
+        return new EmuOp(def, null);
+    }
+}

@@ -1,0 +1,82 @@
+package dev.ringspec.emulator;
+
+import static dev.ringspec.uapi.IoUring.IORING_OP_NOP;
+import static dev.ringspec.uapi.IoUring.IORING_OP_NOP128;
+
+import dev.ringspec.model.KernelProfile;
+import dev.ringspec.model.OpDef;
+import dev.ringspec.model.RegisterOp;
+import dev.ringspec.uapi.UapiNames;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The emulator's opcode table: every opcode it implements, each from the class named after the kernel file it
+ * mirrors (io_uring/rw.c in {@code ops.Rw}, poll.c in {@code ops.Poll}, ...), added to a {@link KernelProfile}
+ * with {@link KernelProfile.Builder#opcode}. NOP and NOP128 are the model's own. Every other opcode below the
+ * profile's {@code IORING_OP_LAST} answers as in a kernel that compiled it out: -EOPNOTSUPP from its prep, and
+ * IORING_REGISTER_PROBE does not mark it supported.
+ */
+public final class EmulatorOpcodes {
+    /** The opcode sets, one per kernel file; each gets the emulator's services. */
+    private static final List<Function<EmulatorServices, List<EmuOp>>> FILES = List.of();
+
+    /** The register opcodes the emulator adds (eventfd, provided buffer rings, ...), one set per kernel file. */
+    private static final List<Function<EmulatorServices, Map<Integer, RegisterOp>>> REGISTER_FILES = List.of();
+
+    private final Map<Integer, EmuOp> byOpcode;
+    private final KernelProfile profile;
+
+    private EmulatorOpcodes(Map<Integer, EmuOp> byOpcode, KernelProfile profile) {
+        this.byOpcode = byOpcode;
+        this.profile = profile;
+    }
+
+    /** The emulator's opcodes on {@code base}: its table, and the profile that executes them. */
+    static EmulatorOpcodes build(KernelProfile base, EmulatorServices services) {
+        Map<Integer, EmuOp> ops = new HashMap<>();
+        for (Function<EmulatorServices, List<EmuOp>> file : FILES) {
+            for (EmuOp op : file.apply(services)) {
+                if (op.def().opcode() < base.opLast() && ops.put(op.def().opcode(), op) != null) {
+                    throw new IllegalStateException("two emulator entries for opcode " + op.def().name());
+                }
+            }
+        }
+        KernelProfile.Builder b = base.toBuilder();
+        List<Integer> own = new ArrayList<>(List.of(IORING_OP_NOP));
+        if (base.sqeMixed()) {
+            own.add(IORING_OP_NOP128);
+        }
+        for (int op = 0; op < base.opLast(); op++) {
+            EmuOp e = ops.get(op);
+            if (e != null) {
+                b.opcode(e.def());
+            } else if (!own.contains(op)) {
+                b.opcode(OpDef.notSupported(op, name(op)));
+            }
+        }
+        for (Function<EmulatorServices, Map<Integer, RegisterOp>> file : REGISTER_FILES) {
+            file.apply(services).forEach(b::registerOp);
+        }
+        return new EmulatorOpcodes(Collections.unmodifiableMap(ops), b.build());
+    }
+
+    /** The emulator's entries by opcode (NOP's is the model's, and not here). */
+    Map<Integer, EmuOp> byOpcode() {
+        return byOpcode;
+    }
+
+    /** The profile the emulator's model runs: {@code base} with the emulator's opcodes. */
+    KernelProfile profile() {
+        return profile;
+    }
+
+    private static String name(int opcode) {
+        String n = UapiNames.OPCODES.get(opcode);
+        return n == null ? "OP_" + opcode : UapiNames.shortName(n);
+    }
+}

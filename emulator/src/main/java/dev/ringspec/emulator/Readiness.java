@@ -1,0 +1,205 @@
+package dev.ringspec.emulator;
+
+import static dev.ringspec.emulator.sys.Linux.SYS_EPOLL_CREATE1;
+import static dev.ringspec.emulator.sys.Linux.SYS_EPOLL_CTL;
+import static dev.ringspec.emulator.sys.Linux.SYS_EPOLL_PWAIT;
+import static dev.ringspec.emulator.sys.Linux.SYS_EVENTFD2;
+import static dev.ringspec.emulator.sys.Linux.SYS_WRITE;
+import static dev.ringspec.uapi.Errno.EINTR;
+import static dev.ringspec.uapi.Poll.EPOLLONESHOT;
+import static dev.ringspec.uapi.Poll.POLLIN;
+import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
+
+import dev.ringspec.emulator.sys.Linux;
+import dev.ringspec.model.AsyncPoll;
+import dev.ringspec.model.IssueContext;
+import dev.ringspec.model.OpDef;
+import dev.ringspec.model.Req;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntConsumer;
+
+/**
+ * Readiness of real descriptors, through one epoll instance and one thread per emulator: what the kernel's
+ * poll machinery does for {@code IORING_OP_POLL_ADD} and for requests that would block
+ * ({@code io_arm_poll_handler}, {@link AsyncPoll}). A file epoll refuses ({@code -EPERM}: a regular file or a
+ * directory) cannot be polled, and a request on it goes to io-wq, as in the kernel.
+ *
+ * <p>Each watch holds a duplicate of the descriptor, so several watches of one file coexist and a watch outlives
+ * nothing it should not: it is removed from epoll and its duplicate closed when it fires (one-shot) or is
+ * cancelled.
+ */
+public final class Readiness implements AsyncPoll, AutoCloseable {
+    private static final int EPOLL_CTL_ADD = 1;
+    private static final int EPOLL_CTL_DEL = 2;
+    private static final boolean PACKED = "amd64".equals(System.getProperty("os.arch"))
+            || "x86_64".equals(System.getProperty("os.arch"));
+    /** {@code struct epoll_event}: packed (12 bytes) on x86_64, 16 bytes elsewhere. */
+    private static final long EVENT_BYTES = PACKED ? 12 : 16;
+    private static final long DATA_OFFSET = PACKED ? 4 : 8;
+    private static final int MAX_EVENTS = 64;
+    private static final long STOP_ID = 0;
+
+    private final int epfd;
+    private final int stopFd;
+    private final Arena arena = Arena.ofShared();
+    private final Map<Long, Watch> watches = new ConcurrentHashMap<>();
+    private final AtomicLong ids = new AtomicLong(1);
+    private final Thread loop;
+    private volatile boolean closed;
+
+    Readiness() {
+        this.epfd = (int) Linux.call(SYS_EPOLL_CREATE1, Linux.O_CLOEXEC);
+        this.stopFd = (int) Linux.call(SYS_EVENTFD2, 0, Linux.O_CLOEXEC | Linux.O_NONBLOCK, 0);
+        if (epfd < 0 || stopFd < 0) {
+            throw new IllegalStateException("the emulator cannot poll: epoll_create1 " + epfd + ", eventfd " + stopFd);
+        }
+        ctl(EPOLL_CTL_ADD, stopFd, POLLIN, STOP_ID);
+        this.loop = Thread.ofPlatform().daemon().name("ringspec-emulator-poll").start(this::run);
+    }
+
+    /** One registration: {@link #cancel} it, or let it fire. */
+    public final class Watch {
+        private final long id;
+        private final int dupFd;
+        private final boolean oneshot;
+        private final IntConsumer onEvents;
+        private final AtomicBoolean over = new AtomicBoolean();
+
+        private Watch(long id, int dupFd, boolean oneshot, IntConsumer onEvents) {
+            this.id = id;
+            this.dupFd = dupFd;
+            this.oneshot = oneshot;
+            this.onEvents = onEvents;
+        }
+
+        /** Stops the watch; true if it had not fired its last event yet (a one-shot watch fires once). */
+        public boolean cancel() {
+            if (!over.compareAndSet(false, true)) {
+                return false;
+            }
+            release();
+            return true;
+        }
+
+        private void release() {
+            watches.remove(id);
+            ctl(EPOLL_CTL_DEL, dupFd, 0, id);
+            Linux.close(dupFd);
+        }
+
+        private void fire(int events) {
+            if (oneshot) {
+                if (!over.compareAndSet(false, true)) {
+                    return;
+                }
+                release();
+            } else if (over.get()) {
+                return;
+            }
+            onEvents.accept(events);
+        }
+    }
+
+    /**
+     * Watches {@code fd} for {@code events} (poll bits; EPOLLET and EPOLLEXCLUSIVE pass through): {@code onEvents}
+     * runs on the poll thread with the events that happened. Answers the watch, or null with the reason in
+     * {@code error[0]} ({@code -EPERM}: the file cannot be polled; {@code -EBADF}: not open).
+     */
+    public Watch watch(int fd, int events, boolean oneshot, IntConsumer onEvents, int[] error) {
+        int dupFd = Linux.dup(fd);
+        if (dupFd < 0) {
+            error[0] = dupFd;
+            return null;
+        }
+        long id = ids.getAndIncrement();
+        Watch w = new Watch(id, dupFd, oneshot, onEvents);
+        watches.put(id, w);
+        int r = ctl(EPOLL_CTL_ADD, dupFd, events | (oneshot ? EPOLLONESHOT : 0), id);
+        if (r < 0) {
+            watches.remove(id);
+            Linux.close(dupFd);
+            error[0] = r;
+            return null;
+        }
+        return w;
+    }
+
+    /** {@link AsyncPoll}: the request is issued again on its ring's task once its file is ready. */
+    @Override
+    public boolean arm(Req req, IssueContext ctx, int events) {
+        int fd = ctx.fileDescriptor(req);
+        int[] error = new int[1];
+        Watch w = watch(fd, events, true, ready -> ctx.taskWorkFromOtherThread(req, (r, c) -> {
+            c.reissue(r);
+            return OpDef.SKIP_COMPLETE;
+        }), error);
+        // a file epoll refuses (-EPERM) or a closed one: io-wq takes the request, which then fails on its own
+        return w != null;
+    }
+
+    private int ctl(int op, int fd, int events, long id) {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment ev = call.allocate(16, 8);
+            ev.set(JAVA_INT_UNALIGNED, 0, events);
+            ev.set(JAVA_LONG_UNALIGNED, DATA_OFFSET, id);
+            return (int) Linux.call(SYS_EPOLL_CTL, epfd, op, fd, ev.address(), 0, 0);
+        }
+    }
+
+    private void run() {
+        MemorySegment events = arena.allocate(EVENT_BYTES * MAX_EVENTS, 8);
+        while (!closed) {
+            int n = (int) Linux.call(SYS_EPOLL_PWAIT, epfd, events.address(), MAX_EVENTS, -1, 0, 8);
+            if (n == -EINTR) {
+                continue;
+            }
+            if (n < 0) {
+                throw new IllegalStateException("epoll_pwait failed: " + n);
+            }
+            for (int i = 0; i < n; i++) {
+                long at = i * EVENT_BYTES;
+                int bits = events.get(JAVA_INT_UNALIGNED, at);
+                long id = events.get(JAVA_LONG_UNALIGNED, at + DATA_OFFSET);
+                if (id == STOP_ID) {
+                    return;
+                }
+                Watch w = watches.get(id);
+                if (w != null) {
+                    w.fire(bits);
+                }
+            }
+        }
+    }
+
+    /** Stops the poll thread and drops every watch (their actions never run). */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment one = call.allocate(JAVA_LONG);
+            one.set(JAVA_LONG, 0, 1);
+            Linux.call(SYS_WRITE, stopFd, one.address(), 8);
+        }
+        try {
+            loop.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (Watch w : watches.values()) {
+            w.cancel();
+        }
+        Linux.close(epfd);
+        Linux.close(stopFd);
+        arena.close();
+    }
+}

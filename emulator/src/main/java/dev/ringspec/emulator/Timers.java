@@ -1,0 +1,115 @@
+package dev.ringspec.emulator;
+
+import dev.ringspec.model.Clock;
+import java.util.PriorityQueue;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Deadlines on the emulator's {@link Clock}: an action runs (on a timer thread, or on the thread that advances a
+ * {@link VirtualClock}) once the clock reaches its deadline, unless cancelled first. Timeouts, linked timeouts and
+ * timed multishot requests use it.
+ */
+public final class Timers implements AutoCloseable {
+    private final Clock clock;
+    private final ScheduledThreadPoolExecutor real;
+    private final PriorityQueue<Timer> virtual = new PriorityQueue<>();
+    private final AtomicLong sequence = new AtomicLong();
+
+    Timers(Clock clock) {
+        this.clock = clock;
+        if (clock instanceof VirtualClock v) {
+            this.real = null;
+            v.onAdvance(this::fireDue);
+        } else {
+            this.real = new ScheduledThreadPoolExecutor(1, r -> {
+                Thread t = new Thread(r, "ringspec-emulator-timers");
+                t.setDaemon(true);
+                return t;
+            });
+            this.real.setRemoveOnCancelPolicy(true);
+        }
+    }
+
+    /** A scheduled action. */
+    public static final class Timer implements Comparable<Timer> {
+        private final long deadline;
+        private final long order;
+        private final Runnable action;
+        private final AtomicBoolean done = new AtomicBoolean();
+        private volatile java.util.concurrent.ScheduledFuture<?> future;
+
+        private Timer(long deadline, long order, Runnable action) {
+            this.deadline = deadline;
+            this.order = order;
+            this.action = action;
+        }
+
+        /** Stops the action if it has not started; true if this call stopped it. */
+        public boolean cancel() {
+            if (!done.compareAndSet(false, true)) {
+                return false;
+            }
+            java.util.concurrent.ScheduledFuture<?> f = future;
+            if (f != null) {
+                f.cancel(false);
+            }
+            return true;
+        }
+
+        private void fire() {
+            if (done.compareAndSet(false, true)) {
+                action.run();
+            }
+        }
+
+        @Override
+        public int compareTo(Timer o) {
+            int c = Long.compare(deadline, o.deadline);
+            return c != 0 ? c : Long.compare(order, o.order);
+        }
+    }
+
+    /** Runs {@code action} once the clock reaches {@code deadlineNanos}. */
+    public Timer at(long deadlineNanos, Runnable action) {
+        Timer t = new Timer(deadlineNanos, sequence.getAndIncrement(), action);
+        if (real != null) {
+            long delay = Math.max(0, deadlineNanos - clock.nanoTime());
+            t.future = real.schedule(t::fire, delay, TimeUnit.NANOSECONDS);
+        } else {
+            synchronized (virtual) {
+                virtual.add(t);
+            }
+            fireDue();
+        }
+        return t;
+    }
+
+    /** Runs {@code action} {@code nanos} from now. */
+    public Timer after(long nanos, Runnable action) {
+        return at(clock.nanoTime() + nanos, action);
+    }
+
+    private void fireDue() {
+        while (true) {
+            Timer t;
+            synchronized (virtual) {
+                t = virtual.peek();
+                if (t == null || t.deadline - clock.nanoTime() > 0) {
+                    return;
+                }
+                virtual.poll();
+            }
+            t.fire();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (real != null) {
+            real.shutdownNow();
+        }
+    }
+}

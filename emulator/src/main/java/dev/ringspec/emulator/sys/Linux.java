@@ -1,0 +1,148 @@
+package dev.ringspec.emulator.sys;
+
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout.PathElement;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The emulator's way into the real kernel for the I/O it emulates: {@code syscall(2)} with six arguments, each a
+ * {@code long}, answering the kernel's result or {@code -errno} (read from the call's own captured state, never
+ * from a later libc call). Pointer arguments are raw addresses: the kernel checks them, so a bad one is
+ * {@code -EFAULT}, never a crash of this JVM. Syscall numbers are x86_64's or arm64's (asm-generic), chosen once.
+ */
+public final class Linux {
+    private static final boolean X86 = isX86();
+
+    public static final long SYS_READ = nr(0, 63);
+    public static final long SYS_WRITE = nr(1, 64);
+    public static final long SYS_CLOSE = nr(3, 57);
+    public static final long SYS_PREAD64 = nr(17, 67);
+    public static final long SYS_PWRITE64 = nr(18, 68);
+    public static final long SYS_READV = nr(19, 65);
+    public static final long SYS_WRITEV = nr(20, 66);
+    public static final long SYS_DUP = nr(32, 23);
+    public static final long SYS_GETPID = nr(39, 172);
+    public static final long SYS_SOCKET = nr(41, 198);
+    public static final long SYS_CONNECT = nr(42, 203);
+    public static final long SYS_SENDTO = nr(44, 206);
+    public static final long SYS_RECVFROM = nr(45, 207);
+    public static final long SYS_SENDMSG = nr(46, 211);
+    public static final long SYS_RECVMSG = nr(47, 212);
+    public static final long SYS_SHUTDOWN = nr(48, 210);
+    public static final long SYS_BIND = nr(49, 200);
+    public static final long SYS_LISTEN = nr(50, 201);
+    public static final long SYS_GETSOCKNAME = nr(51, 204);
+    public static final long SYS_FCNTL = nr(72, 25);
+    public static final long SYS_FSYNC = nr(74, 82);
+    public static final long SYS_FDATASYNC = nr(75, 83);
+    public static final long SYS_FTRUNCATE = nr(77, 46);
+    public static final long SYS_EPOLL_CTL = nr(233, 21);
+    public static final long SYS_OPENAT = nr(257, 56);
+    public static final long SYS_EPOLL_PWAIT = nr(281, 22);
+    public static final long SYS_ACCEPT4 = nr(288, 242);
+    public static final long SYS_EVENTFD2 = nr(290, 19);
+    public static final long SYS_EPOLL_CREATE1 = nr(291, 20);
+    public static final long SYS_PIPE2 = nr(293, 59);
+    public static final long SYS_PREADV2 = nr(327, 286);
+    public static final long SYS_PWRITEV2 = nr(328, 287);
+    public static final long SYS_PROCESS_VM_READV = nr(310, 270);
+    public static final long SYS_PROCESS_VM_WRITEV = nr(311, 271);
+    public static final long SYS_MEMFD_CREATE = nr(319, 279);
+    public static final long SYS_STATX = nr(332, 291);
+    public static final long SYS_SYNC_FILE_RANGE = nr(277, 84);
+    public static final long SYS_OPENAT2 = 437;
+
+    public static final int F_GETFD = 1;
+    public static final int F_GETFL = 3;
+    public static final int F_SETFL = 4;
+    public static final int F_DUPFD_CLOEXEC = 1030;
+    public static final int O_NONBLOCK = 0x800;
+    public static final int O_CLOEXEC = 0x80000;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = MethodHandles.insertCoordinates(
+            CAPTURE_LAYOUT.varHandle(PathElement.groupElement("errno")), 1, 0L);
+    private static final ThreadLocal<MemorySegment> CAPTURE =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
+    private static final MethodHandle SYSCALL = linkSyscall();
+
+    private Linux() {
+    }
+
+    private static boolean isX86() {
+        String arch = System.getProperty("os.arch");
+        return "amd64".equals(arch) || "x86_64".equals(arch);
+    }
+
+    private static long nr(long x86, long asmGeneric) {
+        return X86 ? x86 : asmGeneric;
+    }
+
+    @SuppressWarnings("restricted") // the emulator's real I/O is this call
+    private static MethodHandle linkSyscall() {
+        MemorySegment symbol = LINKER.defaultLookup().find("syscall")
+                .orElseThrow(() -> new UnsatisfiedLinkError("libc has no syscall"));
+        return LINKER.downcallHandle(symbol,
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG,
+                        JAVA_LONG),
+                Linker.Option.captureCallState("errno"), Linker.Option.firstVariadicArg(1));
+    }
+
+    /** {@code syscall(number, a, b, c, d, e, f)}: the result, or {@code -errno}. */
+    public static long call(long number, long a, long b, long c, long d, long e, long f) {
+        MemorySegment capture = CAPTURE.get();
+        long result;
+        try {
+            result = (long) SYSCALL.invokeExact(capture, number, a, b, c, d, e, f);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        return result == -1 ? -(int) ERRNO.get(capture) : result;
+    }
+
+    public static long call(long number, long a, long b, long c) {
+        return call(number, a, b, c, 0, 0, 0);
+    }
+
+    public static long call(long number, long a, long b) {
+        return call(number, a, b, 0, 0, 0, 0);
+    }
+
+    public static long call(long number, long a) {
+        return call(number, a, 0, 0, 0, 0, 0);
+    }
+
+    /** {@code close(fd)}: 0 or {@code -errno}. */
+    public static int close(int fd) {
+        return (int) call(SYS_CLOSE, fd);
+    }
+
+    /** {@code fcntl(fd, F_GETFD)} answers: whether {@code fd} is open in this process. */
+    public static boolean isOpen(int fd) {
+        return fd >= 0 && call(SYS_FCNTL, fd, F_GETFD, 0) >= 0;
+    }
+
+    /** {@code fcntl(fd, F_DUPFD_CLOEXEC, 0)}: a new descriptor for the same file, or {@code -errno}. */
+    public static int dup(int fd) {
+        return (int) call(SYS_FCNTL, fd, F_DUPFD_CLOEXEC, 0);
+    }
+
+    private static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException r) {
+            return r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException(t);
+    }
+}
