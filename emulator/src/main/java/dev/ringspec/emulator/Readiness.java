@@ -5,7 +5,10 @@ import static dev.ringspec.emulator.sys.Linux.SYS_EPOLL_CTL;
 import static dev.ringspec.emulator.sys.Linux.SYS_EPOLL_PWAIT;
 import static dev.ringspec.emulator.sys.Linux.SYS_EVENTFD2;
 import static dev.ringspec.emulator.sys.Linux.SYS_WRITE;
+import static dev.ringspec.uapi.Errno.ECANCELED;
 import static dev.ringspec.uapi.Errno.EINTR;
+import static dev.ringspec.uapi.Errno.ENOENT;
+import static dev.ringspec.uapi.IoUring.IOSQE_FIXED_FILE;
 import static dev.ringspec.uapi.Poll.EPOLLONESHOT;
 import static dev.ringspec.uapi.Poll.POLLIN;
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
@@ -131,17 +134,36 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
         return w;
     }
 
-    /** {@link AsyncPoll}: the request is issued again on its ring's task once its file is ready. */
+    /**
+     * {@link AsyncPoll}: the request is issued again on its ring's task once its file is ready; until then it waits
+     * in its ring's {@link Inflight} as a poll, where cancellation finds it (and completes it with -ECANCELED).
+     */
     @Override
     public boolean arm(Req req, IssueContext ctx, int events) {
         int fd = ctx.fileDescriptor(req);
+        Inflight inflight = ctx.ringLocal(Inflight.class, Inflight::new);
         int[] error = new int[1];
         Watch w = watch(fd, events, true, ready -> ctx.taskWorkFromOtherThread(req, (r, c) -> {
+            inflight.remove(r);
             c.reissue(r);
             return OpDef.SKIP_COMPLETE;
         }), error);
-        // a file epoll refuses (-EPERM) or a closed one: io-wq takes the request, which then fails on its own
-        return w != null;
+        if (w == null) {
+            // a file epoll refuses (-EPERM) or a closed one: io-wq takes the request, which then fails on its own
+            return false;
+        }
+        inflight.add(new Inflight.Entry(req, Inflight.Kind.POLL, req.fd(), (req.flags() & IOSQE_FIXED_FILE) != 0,
+                () -> {
+                    if (!w.cancel()) {
+                        return -ENOENT;
+                    }
+                    ctx.taskWorkFromOtherThread(req, (r, c) -> {
+                        inflight.remove(r);
+                        return -ECANCELED;
+                    });
+                    return 0;
+                }));
+        return true;
     }
 
     private int ctl(int op, int fd, int events, long id) {

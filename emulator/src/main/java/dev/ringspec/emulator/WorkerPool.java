@@ -1,5 +1,10 @@
 package dev.ringspec.emulator;
 
+import static dev.ringspec.uapi.Errno.EALREADY;
+import static dev.ringspec.uapi.Errno.ECANCELED;
+import static dev.ringspec.uapi.Errno.ENOENT;
+import static dev.ringspec.uapi.IoUring.IOSQE_FIXED_FILE;
+
 import dev.ringspec.model.IoWq;
 import dev.ringspec.model.IssueContext;
 import dev.ringspec.model.OpDef;
@@ -40,11 +45,37 @@ final class WorkerPool implements IoWq, AutoCloseable {
             });
             return;
         }
+        // io-wq work: pending until a worker takes it (cancellation stops it then, with -ECANCELED), running after
+        // (-EALREADY), done once its result is handed to the ring's task
+        AtomicInteger state = new AtomicInteger(PENDING);
+        Inflight inflight = ctx.ringLocal(Inflight.class, Inflight::new);
+        inflight.add(new Inflight.Entry(req, Inflight.Kind.IO_WQ, req.fd(), (req.flags() & IOSQE_FIXED_FILE) != 0,
+                () -> {
+                    if (state.compareAndSet(PENDING, DONE)) {
+                        ctx.taskWorkFromOtherThread(req, (r, c) -> {
+                            inflight.remove(r);
+                            return -ECANCELED;
+                        });
+                        return 0;
+                    }
+                    return state.get() == RUNNING ? -EALREADY : -ENOENT;
+                }));
         pool.execute(() -> {
+            if (!state.compareAndSet(PENDING, RUNNING)) {
+                return;
+            }
             int ret = blocking.issue(req, ctx);
-            ctx.taskWorkFromOtherThread(req, (r, c) -> ret);
+            state.set(DONE);
+            ctx.taskWorkFromOtherThread(req, (r, c) -> {
+                inflight.remove(r);
+                return ret;
+            });
         });
     }
+
+    private static final int PENDING = 0;
+    private static final int RUNNING = 1;
+    private static final int DONE = 2;
 
     @Override
     public void close() {
