@@ -1,0 +1,51 @@
+package dev.ringspec.emulator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.ringspec.model.KernelProfile;
+import dev.ringspec.nativerunner.NativeBackendProvider;
+import dev.ringspec.seam.Backend;
+import dev.ringspec.seam.Cqe;
+import dev.ringspec.seam.IoUringKernel;
+import dev.ringspec.seam.UserMemory;
+import java.util.List;
+
+/**
+ * Runs one scenario on this machine's kernel and on the emulator with the 6.18 profile (this machine's kernel
+ * line), each over user memory of its own, and requires the same CQEs: the emulator's opcode tests check it
+ * against the real thing, never against values taken from the emulator. Skips (with the kernel's reason) where
+ * io_uring cannot be used.
+ */
+public final class BothSides {
+
+    /** A scenario: drives {@code kernel} over {@code memory} and answers the CQEs it reaped, in order. */
+    @FunctionalInterface
+    public interface Scenario {
+        List<Cqe> run(IoUringKernel kernel, UserMemory memory) throws Exception;
+    }
+
+    private BothSides() {
+    }
+
+    /** The CQEs of {@code scenario} on the kernel, after checking the emulator reaps the same. */
+    public static List<Cqe> sameOnBoth(Scenario scenario) throws Exception {
+        return sameOnBoth(KernelProfile.LINUX_6_18, scenario);
+    }
+
+    /** The same with the emulator at {@code profile}. */
+    public static List<Cqe> sameOnBoth(KernelProfile profile, Scenario scenario) throws Exception {
+        Backend kernel = NativeBackendProvider.backend();
+        assumeTrue(kernel.availability().available(), kernel.availability().reason());
+        List<Cqe> onKernel;
+        try (UserMemory memory = new UserMemory()) {
+            onKernel = scenario.run(kernel.open(memory), memory);
+        }
+        List<Cqe> onEmulator;
+        try (UserMemory memory = new UserMemory(); EmulatedIoUring emulator = EmulatedIoUring.open(profile, memory)) {
+            onEmulator = scenario.run(emulator, memory);
+        }
+        assertThat(onEmulator).as("the emulator's CQEs against the kernel's").isEqualTo(onKernel);
+        return onKernel;
+    }
+}
