@@ -1,15 +1,26 @@
 package dev.ringspec.emulator;
 
+import static dev.ringspec.uapi.Errno.EAGAIN;
+import static dev.ringspec.uapi.Errno.EINTR;
+import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_RESIZE_RINGS;
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_USE_REGISTERED_RING;
+
 import dev.ringspec.model.Clock;
 import dev.ringspec.model.IssueContext;
 import dev.ringspec.model.KernelProfile;
 import dev.ringspec.model.ModelIoUring;
+import dev.ringspec.model.OpDef;
+import dev.ringspec.model.Req;
 import dev.ringspec.model.RuleListener;
+import dev.ringspec.model.Waiter;
 import dev.ringspec.seam.IoUringKernel;
 import dev.ringspec.seam.Ring;
 import dev.ringspec.seam.UserMemory;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import java.util.Objects;
+import java.util.SplittableRandom;
 
 /**
  * A kernel-compatible io_uring in Java: the reference model's rings, rules and errnos (a {@link ModelIoUring} with
@@ -22,44 +33,84 @@ import java.util.Objects;
  * <p>The calling thread is the ring's task, as with the kernel. Close the emulator to stop its threads.
  */
 public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, EmulatorServices {
+    private final EmulatorOptions options;
     private final KernelProfile base;
     private final ModelIoUring model;
     private final Clock clock;
     private final RingWaiter waiter;
+    private final DeterministicScheduler scheduler;
     private final Readiness readiness;
     private final Timers timers;
     private final WorkerPool ioWq;
     private final EmulatorOpcodes opcodes;
+    private final Faults faults;
+    private final Pedantic pedantic;
 
-    private EmulatedIoUring(KernelProfile base, UserMemory memory, Clock clock) {
-        this.base = Objects.requireNonNull(base, "profile");
-        this.clock = Objects.requireNonNull(clock, "clock");
-        this.waiter = new RingWaiter(clock);
-        this.timers = new Timers(clock);
-        if (clock instanceof VirtualClock v) {
-            v.onAdvance(waiter::wakeAll);
+    private EmulatedIoUring(EmulatorOptions options, UserMemory memory) {
+        this.options = Objects.requireNonNull(options, "options");
+        this.base = options.profile();
+        this.clock = options.clock();
+        this.faults = new Faults(options.faults());
+        SplittableRandom order = options.deterministic() ? new SplittableRandom(options.seed()) : null;
+        this.timers = new Timers(clock, order != null);
+        this.readiness = new Readiness(order == null ? null : order.split(), this::deliver);
+        this.opcodes = EmulatorOpcodes.build(base, this, options.extraOpcodes());
+        this.ioWq = new WorkerPool(opcodes.byOpcode(), readiness, order == null ? null : order.split(),
+                this::deliver);
+        Waiter sleeps;
+        if (order != null) {
+            this.waiter = null;
+            this.scheduler = new DeterministicScheduler(clock, readiness, ioWq, timers);
+            sleeps = scheduler;
+        } else {
+            this.scheduler = null;
+            this.waiter = new RingWaiter(clock);
+            if (clock instanceof VirtualClock v) {
+                v.onAdvance(waiter::wakeAll);
+            }
+            sleeps = waiter;
         }
-        this.readiness = new Readiness();
-        this.opcodes = EmulatorOpcodes.build(base, this);
-        this.ioWq = new WorkerPool(opcodes.byOpcode());
+        this.pedantic = options.pedantic() ? new Pedantic() : null;
         RealDescriptors descriptors = new RealDescriptors();
         this.model = new ModelIoUring(opcodes.profile(), memory)
                 .withProcessDescriptors(descriptors)
                 .withRingDescriptors(descriptors)
-                .withWaiter(waiter)
+                .withWaiter(sleeps)
                 .withIoWq(ioWq)
                 .withAsyncPoll(readiness)
                 .withClock(clock);
+        if (options.faults().rates().containsKey(FaultPlan.Point.CQ_OVERFLOW)) {
+            model.withCqOverflowFault(fd -> faults.happens(FaultPlan.Point.CQ_OVERFLOW, "a CQE of ring " + fd));
+        }
     }
 
     /** An emulator that behaves as {@code profile}'s kernel, on the real clock, over {@code memory}. */
     public static EmulatedIoUring open(KernelProfile profile, UserMemory memory) {
-        return new EmulatedIoUring(profile, memory, Clock.SYSTEM);
+        return new EmulatedIoUring(EmulatorOptions.of(profile), memory);
     }
 
     /** The same on {@code clock} (a {@link VirtualClock} for tests whose time passes only when they say so). */
     public static EmulatedIoUring open(KernelProfile profile, UserMemory memory, Clock clock) {
-        return new EmulatedIoUring(profile, memory, clock);
+        return new EmulatedIoUring(EmulatorOptions.of(profile).withClock(clock), memory);
+    }
+
+    /** An emulator as {@code options} say: deterministic, with faults, pedantic. */
+    public static EmulatedIoUring open(EmulatorOptions options, UserMemory memory) {
+        return new EmulatedIoUring(options, memory);
+    }
+
+    public EmulatorOptions options() {
+        return options;
+    }
+
+    /** The application's protocol mistakes the pedantic mode saw (empty when it is off). */
+    public List<Pedantic.Finding> findings() {
+        return pedantic == null ? List.of() : pedantic.findings();
+    }
+
+    /** Every fault injected so far. */
+    public List<String> faultLog() {
+        return faults.log();
     }
 
     /** The kernel version this emulator behaves as. */
@@ -85,17 +136,61 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
 
     @Override
     public SetupResult setup(int entries, MemorySegment params) {
-        return model.setup(entries, params);
+        SetupResult result = model.setup(entries, params);
+        if (pedantic != null && result.ringOrNull() != null) {
+            pedantic.setUp(result.ringOrNull());
+        }
+        return result;
     }
 
     @Override
     public int enter(Ring ring, int toSubmit, int minComplete, int flags, MemorySegment arg, long argSizeBytes) {
+        if (pedantic != null) {
+            pedantic.before(ring);
+        }
+        int r = enterWithFaults(ring, toSubmit, minComplete, flags, arg, argSizeBytes);
+        if (pedantic != null) {
+            pedantic.after(ring, false);
+        }
+        return r;
+    }
+
+    private int enterWithFaults(Ring ring, int toSubmit, int minComplete, int flags, MemorySegment arg,
+            long argSizeBytes) {
+        if (scheduler != null) {
+            scheduler.poll();
+        }
+        if (faults.any()) {
+            // io_submit_sqes: no request could be allocated for the first SQE -> -EAGAIN, nothing consumed
+            if (toSubmit > 0 && faults.happens(FaultPlan.Point.ENTER_EAGAIN, "enter of " + toSubmit)) {
+                return -EAGAIN;
+            }
+            // io_uring_enter: fewer submitted than asked ends the call without waiting
+            if (toSubmit > 1 && faults.happens(FaultPlan.Point.PARTIAL_SUBMIT, "enter of " + toSubmit)) {
+                return model.enter(ring, 1 + faults.nextInt(toSubmit - 1), 0, flags & ~IORING_ENTER_GETEVENTS,
+                        arg, argSizeBytes);
+            }
+            // a signal during the wait: -EINTR, unless something was submitted (then that count)
+            if ((flags & IORING_ENTER_GETEVENTS) != 0 && faults.happens(FaultPlan.Point.ENTER_EINTR, "a wait")) {
+                int submitted = toSubmit == 0 ? 0
+                        : model.enter(ring, toSubmit, 0, flags & ~IORING_ENTER_GETEVENTS, arg, argSizeBytes);
+                return submitted != 0 ? submitted : -EINTR;
+            }
+        }
         return model.enter(ring, toSubmit, minComplete, flags, arg, argSizeBytes);
     }
 
     @Override
     public int register(Ring ring, int opcode, MemorySegment arg, int nrArgs) {
-        return model.register(ring, opcode, arg, nrArgs);
+        if (pedantic != null) {
+            pedantic.before(ring);
+        }
+        int r = model.register(ring, opcode, arg, nrArgs);
+        if (pedantic != null) {
+            pedantic.after(ring, r == 0 && (opcode & ~IORING_REGISTER_USE_REGISTERED_RING)
+                    == IORING_REGISTER_RESIZE_RINGS);
+        }
+        return r;
     }
 
     @Override
@@ -123,7 +218,14 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
         int fd = ring.fd();
         int r = model.close(ring);
         if (r == 0) {
-            waiter.forget(fd);
+            if (waiter != null) {
+                waiter.forget(fd);
+            } else {
+                scheduler.forget(fd);
+            }
+            if (pedantic != null) {
+                pedantic.closed(fd);
+            }
         }
         return r;
     }
@@ -148,6 +250,28 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
     @Override
     public IssueContext ring(int ringFd) {
         return model.issueContextOf(ringFd);
+    }
+
+    @Override
+    public Faults faults() {
+        return faults;
+    }
+
+    @Override
+    public void deliver(IssueContext ctx, Req req, OpDef.Issue func) {
+        if (faults.any()) {
+            // injected: the completion reaches the ring 1 to 10 ms later (delay), or up to 2 ms later (reorder, so
+            // completions ready together arrive shuffled); on a virtual clock when it has moved that far
+            boolean delay = faults.happens(FaultPlan.Point.DELAY_COMPLETION, "user_data " + req.userData());
+            boolean reorder = !delay
+                    && faults.happens(FaultPlan.Point.REORDER_COMPLETIONS, "user_data " + req.userData());
+            if (delay || reorder) {
+                long nanos = delay ? 1_000_000L + faults.nextInt(9_000_000) : faults.nextInt(2_000_000);
+                timers.after(nanos, () -> ctx.taskWorkFromOtherThread(req, func));
+                return;
+            }
+        }
+        ctx.taskWorkFromOtherThread(req, func);
     }
 
     /** Stops the emulator's threads (poll, timers, io-wq). Rings still open are not usable afterwards. */

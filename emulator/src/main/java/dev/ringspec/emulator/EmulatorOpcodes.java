@@ -37,13 +37,23 @@ public final class EmulatorOpcodes {
     }
 
     /** The emulator's opcodes on {@code base}: its table, and the profile that executes them. */
-    static EmulatorOpcodes build(KernelProfile base, EmulatorServices services) {
+    static EmulatorOpcodes build(KernelProfile base, EmulatorServices services,
+            List<Function<EmulatorServices, List<EmuOp>>> extra) {
         Map<Integer, EmuOp> ops = new HashMap<>();
         for (Function<EmulatorServices, List<EmuOp>> file : FILES) {
             for (EmuOp op : file.apply(services)) {
                 if (op.def().opcode() < base.opLast() && ops.put(op.def().opcode(), op) != null) {
                     throw new IllegalStateException("two emulator entries for opcode " + op.def().name());
                 }
+            }
+        }
+        for (Function<EmulatorServices, List<EmuOp>> set : extra) {
+            for (EmuOp op : set.apply(services)) {
+                if (op.def().opcode() >= base.opLast()) {
+                    throw new IllegalArgumentException("opcode " + op.def().name() + " (" + op.def().opcode()
+                            + ") is at or above IORING_OP_LAST of profile " + base.version());
+                }
+                ops.put(op.def().opcode(), op);
             }
         }
         KernelProfile.Builder b = base.toBuilder();

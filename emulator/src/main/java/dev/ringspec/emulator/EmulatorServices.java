@@ -2,6 +2,8 @@ package dev.ringspec.emulator;
 
 import dev.ringspec.model.Clock;
 import dev.ringspec.model.IssueContext;
+import dev.ringspec.model.OpDef;
+import dev.ringspec.model.Req;
 
 /**
  * What the emulator gives its opcodes beyond a ring's {@link IssueContext}: readiness of real descriptors, time and
@@ -21,4 +23,14 @@ public interface EmulatorServices {
 
     /** The live ring of this emulator whose descriptor is {@code ringFd}, or null. */
     IssueContext ring(int ringFd);
+
+    /** The faults to inject (short transfers: {@link Faults#shorten}). */
+    Faults faults();
+
+    /**
+     * Hands a request's work from a poll callback, a timer or a worker to its ring's task
+     * ({@link IssueContext#taskWorkFromOtherThread}), through the injected delays and reorderings if any: what
+     * every completion from outside the ring's task goes through.
+     */
+    void deliver(IssueContext ctx, Req req, OpDef.Issue func);
 }

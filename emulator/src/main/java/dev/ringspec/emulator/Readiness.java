@@ -4,6 +4,7 @@ import static dev.ringspec.emulator.sys.Linux.SYS_EPOLL_CREATE1;
 import static dev.ringspec.emulator.sys.Linux.SYS_EPOLL_CTL;
 import static dev.ringspec.emulator.sys.Linux.SYS_EPOLL_PWAIT;
 import static dev.ringspec.emulator.sys.Linux.SYS_EVENTFD2;
+import static dev.ringspec.emulator.sys.Linux.SYS_READ;
 import static dev.ringspec.emulator.sys.Linux.SYS_WRITE;
 import static dev.ringspec.uapi.Errno.ECANCELED;
 import static dev.ringspec.uapi.Errno.EINTR;
@@ -23,6 +24,7 @@ import dev.ringspec.model.Req;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -55,16 +57,112 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
     private final Map<Long, Watch> watches = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong(1);
     private final Thread loop;
+    /** The deterministic mode's order among events that are ready together; null with a poll thread. */
+    private final SplittableRandom order;
+    private final Delivery delivery;
+    private final MemorySegment polled;
     private volatile boolean closed;
 
     Readiness() {
+        this(null, Delivery.DIRECT);
+    }
+
+    /**
+     * With {@code order} null, a poll thread delivers events as they happen; otherwise there is no thread, and the
+     * deterministic scheduler collects events at its own points ({@link #pollOnce}), in an order {@code order}
+     * shuffles.
+     */
+    Readiness(SplittableRandom order, Delivery delivery) {
+        this.delivery = delivery;
         this.epfd = (int) Linux.call(SYS_EPOLL_CREATE1, Linux.O_CLOEXEC);
         this.stopFd = (int) Linux.call(SYS_EVENTFD2, 0, Linux.O_CLOEXEC | Linux.O_NONBLOCK, 0);
         if (epfd < 0 || stopFd < 0) {
             throw new IllegalStateException("the emulator cannot poll: epoll_create1 " + epfd + ", eventfd " + stopFd);
         }
         ctl(EPOLL_CTL_ADD, stopFd, POLLIN, STOP_ID);
-        this.loop = Thread.ofPlatform().daemon().name("ringspec-emulator-poll").start(this::run);
+        this.order = order;
+        this.polled = order == null ? null : arena.allocate(EVENT_BYTES * MAX_EVENTS, 8);
+        this.loop = order == null ? Thread.ofPlatform().daemon().name("ringspec-emulator-poll").start(this::run)
+                : null;
+    }
+
+    /**
+     * The deterministic mode's poll: waits up to {@code timeoutMillis} (0: not at all; -1: until an event or a
+     * {@link #kick}) and runs the callbacks of the events that happened, on this thread, in a seeded order.
+     * Answers how many callbacks ran.
+     */
+    int pollOnce(int timeoutMillis) {
+        int n = (int) Linux.call(SYS_EPOLL_PWAIT, epfd, polled.address(), MAX_EVENTS, timeoutMillis, 0, 8);
+        if (n <= 0) {
+            return 0;
+        }
+        long[] ids = new long[n];
+        int[] bits = new int[n];
+        for (int i = 0; i < n; i++) {
+            bits[i] = polled.get(JAVA_INT_UNALIGNED, i * EVENT_BYTES);
+            ids[i] = polled.get(JAVA_LONG_UNALIGNED, i * EVENT_BYTES + DATA_OFFSET);
+        }
+        for (int i = n - 1; i > 0; i--) {
+            int j = order.nextInt(i + 1);
+            long id = ids[i];
+            ids[i] = ids[j];
+            ids[j] = id;
+            int b = bits[i];
+            bits[i] = bits[j];
+            bits[j] = b;
+        }
+        int ran = 0;
+        for (int i = 0; i < n; i++) {
+            if (ids[i] == STOP_ID) {
+                drainKicks();
+                continue;
+            }
+            Watch w = watches.get(ids[i]);
+            if (w != null) {
+                w.fire(bits[i]);
+                ran++;
+            }
+        }
+        return ran;
+    }
+
+    /**
+     * {@code io_file_can_poll}: whether the file {@code fd} names has a poll operation (epoll accepts it); false for
+     * regular files, directories and closed descriptors.
+     */
+    public boolean canPoll(int fd) {
+        int dupFd = Linux.dup(fd);
+        if (dupFd < 0) {
+            return false;
+        }
+        long id = ids.getAndIncrement();
+        boolean yes = ctl(EPOLL_CTL_ADD, dupFd, 0, id) == 0;
+        if (yes) {
+            ctl(EPOLL_CTL_DEL, dupFd, 0, id);
+        }
+        Linux.close(dupFd);
+        return yes;
+    }
+
+    /** Whether any watch is armed (something in the outside world could still wake a sleeper). */
+    boolean watching() {
+        return !watches.isEmpty();
+    }
+
+    /** Ends a {@link #pollOnce} that waits, from any thread (work for a sleeping task arrived another way). */
+    void kick() {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment one = call.allocate(JAVA_LONG);
+            one.set(JAVA_LONG, 0, 1);
+            Linux.call(SYS_WRITE, stopFd, one.address(), 8);
+        }
+    }
+
+    private void drainKicks() {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment value = call.allocate(JAVA_LONG);
+            Linux.call(SYS_READ, stopFd, value.address(), 8);
+        }
     }
 
     /** One registration: {@link #cancel} it, or let it fire. */
@@ -143,7 +241,7 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
         int fd = ctx.fileDescriptor(req);
         Inflight inflight = ctx.ringLocal(Inflight.class, Inflight::new);
         int[] error = new int[1];
-        Watch w = watch(fd, events, true, ready -> ctx.taskWorkFromOtherThread(req, (r, c) -> {
+        Watch w = watch(fd, events, true, ready -> delivery.deliver(ctx, req, (r, c) -> {
             inflight.remove(r);
             c.reissue(r);
             return OpDef.SKIP_COMPLETE;
@@ -157,7 +255,7 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
                     if (!w.cancel()) {
                         return -ENOENT;
                     }
-                    ctx.taskWorkFromOtherThread(req, (r, c) -> {
+                    delivery.deliver(ctx, req, (r, c) -> {
                         inflight.remove(r);
                         return -ECANCELED;
                     });
@@ -207,15 +305,13 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
             return;
         }
         closed = true;
-        try (Arena call = Arena.ofConfined()) {
-            MemorySegment one = call.allocate(JAVA_LONG);
-            one.set(JAVA_LONG, 0, 1);
-            Linux.call(SYS_WRITE, stopFd, one.address(), 8);
-        }
-        try {
-            loop.join(5_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (loop != null) {
+            kick();
+            try {
+                loop.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         for (Watch w : watches.values()) {
             w.cancel();

@@ -19,10 +19,20 @@ public final class Timers implements AutoCloseable {
     private final AtomicLong sequence = new AtomicLong();
 
     Timers(Clock clock) {
+        this(clock, false);
+    }
+
+    /**
+     * Timers on {@code clock}; {@code queued}: no timer thread even on the real clock, the deterministic
+     * scheduler fires what is due ({@link #fireDue}) at its own points.
+     */
+    Timers(Clock clock, boolean queued) {
         this.clock = clock;
         if (clock instanceof VirtualClock v) {
             this.real = null;
             v.onAdvance(this::fireDue);
+        } else if (queued) {
+            this.real = null;
         } else {
             this.real = new ScheduledThreadPoolExecutor(1, r -> {
                 Thread t = new Thread(r, "ringspec-emulator-timers");
@@ -92,7 +102,20 @@ public final class Timers implements AutoCloseable {
         return at(clock.nanoTime() + nanos, action);
     }
 
-    private void fireDue() {
+    /** The earliest deadline still to fire ({@code Long.MAX_VALUE} for none); the real clock's timers are not here. */
+    long nextDeadline() {
+        synchronized (virtual) {
+            // a cancelled timer never fires: it does not count, and leaves the queue here
+            while (!virtual.isEmpty() && virtual.peek().done.get()) {
+                virtual.poll();
+            }
+            Timer t = virtual.peek();
+            return t == null ? Long.MAX_VALUE : t.deadline;
+        }
+    }
+
+    /** Runs every queued action whose deadline the clock has reached, earliest first. */
+    void fireDue() {
         while (true) {
             Timer t;
             synchronized (virtual) {
@@ -105,6 +128,7 @@ public final class Timers implements AutoCloseable {
             t.fire();
         }
     }
+
 
     @Override
     public void close() {

@@ -28,6 +28,14 @@ public final class VirtualClock implements Clock {
         }
     }
 
+    /** Moves the clock to {@code nanos} if that is ahead of it (else nothing happens). */
+    public void advanceTo(long nanos) {
+        long now = nanoTime();
+        if (nanos - now > 0) {
+            advance(nanos - now);
+        }
+    }
+
     /** Runs {@code listener} after each {@link #advance}. */
     void onAdvance(Runnable listener) {
         listeners.add(listener);

@@ -3,13 +3,17 @@ package dev.ringspec.emulator;
 import static dev.ringspec.uapi.Errno.EALREADY;
 import static dev.ringspec.uapi.Errno.ECANCELED;
 import static dev.ringspec.uapi.Errno.ENOENT;
+import static dev.ringspec.uapi.IoUring.IOSQE_ASYNC;
 import static dev.ringspec.uapi.IoUring.IOSQE_FIXED_FILE;
 
 import dev.ringspec.model.IoWq;
 import dev.ringspec.model.IssueContext;
 import dev.ringspec.model.OpDef;
 import dev.ringspec.model.Req;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -23,6 +27,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class WorkerPool implements IoWq, AutoCloseable {
     private final Map<Integer, EmuOp> ops;
+    private final Readiness readiness;
+    private final Delivery delivery;
     private final AtomicInteger workers = new AtomicInteger();
     private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "ringspec-emulator-iowq-" + workers.incrementAndGet());
@@ -30,16 +36,61 @@ final class WorkerPool implements IoWq, AutoCloseable {
         return t;
     });
 
-    WorkerPool(Map<Integer, EmuOp> ops) {
+    /** The deterministic mode's order among pending work; null with worker threads. */
+    private final SplittableRandom order;
+    private final List<Runnable> pending = new ArrayList<>();
+
+    WorkerPool(Map<Integer, EmuOp> ops, Readiness readiness) {
+        this(ops, readiness, null, Delivery.DIRECT);
+    }
+
+    /**
+     * With {@code order} null, worker threads run io-wq work as it comes; otherwise there are no threads, and the
+     * deterministic scheduler runs the pending work on the task's thread ({@link #runPending}), in an order
+     * {@code order} picks.
+     */
+    WorkerPool(Map<Integer, EmuOp> ops, Readiness readiness, SplittableRandom order, Delivery delivery) {
         this.ops = ops;
+        this.delivery = delivery;
+        this.readiness = readiness;
+        this.order = order;
+    }
+
+    /** Whether no work is pending (the deterministic mode's). */
+    boolean idle() {
+        synchronized (pending) {
+            return pending.isEmpty();
+        }
+    }
+
+    /** The deterministic mode: runs the work pending now, in a seeded order; answers how much ran. */
+    int runPending() {
+        int ran = 0;
+        while (true) {
+            Runnable next;
+            synchronized (pending) {
+                if (pending.isEmpty()) {
+                    return ran;
+                }
+                next = pending.remove(order.nextInt(pending.size()));
+            }
+            next.run();
+            ran++;
+        }
     }
 
     @Override
     public void queue(Req req, IssueContext ctx) {
         EmuOp op = ops.get(req.opcode());
         EmuOp.Blocking blocking = op == null ? null : op.blocking();
-        if (blocking == null) {
-            ctx.taskWorkFromOtherThread(req, (r, c) -> {
+        // io_wq_submit_work: a forced-async request of an opcode that polls, on a file that can, is issued without
+        // blocking and arms a poll when it would block, rather than blocking a worker
+        // (the deterministic mode does this for every such request: its io-wq runs on the task, which must not block)
+        boolean pollsInstead = blocking != null && (order != null || (req.flags() & IOSQE_ASYNC) != 0)
+                && (op.def().has(OpDef.POLLIN) || op.def().has(OpDef.POLLOUT))
+                && readiness.canPoll(ctx.fileDescriptor(req));
+        if (blocking == null || pollsInstead) {
+            delivery.deliver(ctx, req, (r, c) -> {
                 c.reissue(r);
                 return OpDef.SKIP_COMPLETE;
             });
@@ -52,7 +103,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
         inflight.add(new Inflight.Entry(req, Inflight.Kind.IO_WQ, req.fd(), (req.flags() & IOSQE_FIXED_FILE) != 0,
                 () -> {
                     if (state.compareAndSet(PENDING, DONE)) {
-                        ctx.taskWorkFromOtherThread(req, (r, c) -> {
+                        delivery.deliver(ctx, req, (r, c) -> {
                             inflight.remove(r);
                             return -ECANCELED;
                         });
@@ -60,17 +111,27 @@ final class WorkerPool implements IoWq, AutoCloseable {
                     }
                     return state.get() == RUNNING ? -EALREADY : -ENOENT;
                 }));
-        pool.execute(() -> {
+        execute(() -> {
             if (!state.compareAndSet(PENDING, RUNNING)) {
                 return;
             }
             int ret = blocking.issue(req, ctx);
             state.set(DONE);
-            ctx.taskWorkFromOtherThread(req, (r, c) -> {
+            delivery.deliver(ctx, req, (r, c) -> {
                 inflight.remove(r);
                 return ret;
             });
         });
+    }
+
+    private void execute(Runnable work) {
+        if (order == null) {
+            pool.execute(work);
+        } else {
+            synchronized (pending) {
+                pending.add(work);
+            }
+        }
     }
 
     private static final int PENDING = 0;

@@ -11,6 +11,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 
 /**
  * The CQ side of {@code struct io_ring_ctx}: {@code cached_cq_tail} and the CQE cache ({@code cqe_cached},
@@ -51,6 +52,8 @@ final class CqeCache {
     private final boolean queuedSigned;
     /** {@code io_commit_cqring_flush}'s drain part on kernels that drain by sequence, or null. */
     private Runnable commitFlush;
+    /** An injected fault: when it answers true, the CQE being posted finds no slot (see getCqe); null for none. */
+    private BooleanSupplier overflowFault;
     /** What opcodes asked to run after each commit ({@link IssueContext#onCommit}): eventfd, timeouts. */
     private Runnable[] commitHooks = new Runnable[0];
     private final RingLayout layout;
@@ -144,6 +147,13 @@ final class CqeCache {
      * two.
      */
     int getCqe(boolean fromOverflow, boolean mixedBig) {
+        if (overflowFault != null && !fromOverflow && overflowFault.getAsBoolean()) {
+            // an injected fault (ModelIoUring#withCqOverflowFault): this CQE finds no slot, as on a full ring, whose
+            // cached range is empty too, so the CQEs after it need a refill, which the overflow list then refuses
+            rules.fire(Rules.INJECTED_CQ_OVERFLOW, 0);
+            cqeSentinel = cqeCached;
+            return -1;
+        }
         int need = mixedBig ? 2 : 1;
         if (staleRange && staleSentinel - staleCached >= need) {
             // Linux 6.18 takes this CQE's slot from its stale range, without a refill and whatever the overflow
@@ -252,6 +262,10 @@ final class CqeCache {
         for (Runnable hook : commitHooks) {
             hook.run();
         }
+    }
+
+    void overflowFault(BooleanSupplier fault) {
+        this.overflowFault = fault;
     }
 
     /** Adds {@code hook} to what runs after each commit ({@code io_commit_cqring_flush}). */

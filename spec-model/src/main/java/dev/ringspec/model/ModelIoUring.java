@@ -21,6 +21,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntPredicate;
 
 /**
  * The reference model of io_uring behind the same seam as the kernel: a drop-in replacement for
@@ -96,6 +97,7 @@ public final class ModelIoUring implements IoUringKernel {
     private volatile Waiter waiter = Waiter.NEVER_SLEEPS;
     private volatile AsyncPoll asyncPoll = AsyncPoll.NONE;
     private volatile RingDescriptors ringDescriptors;
+    private volatile IntPredicate cqOverflowFault;
     private volatile Clock clock = Clock.SYSTEM;
     private final AtomicInteger nextFd = new AtomicInteger(FIRST_FD);
     private final Map<Integer, ModelRing> live = new ConcurrentHashMap<>();
@@ -184,6 +186,21 @@ public final class ModelIoUring implements IoUringKernel {
     public ModelIoUring withRingDescriptors(RingDescriptors descriptors) {
         this.ringDescriptors = Objects.requireNonNull(descriptors);
         return this;
+    }
+
+    /**
+     * A fault to inject, not a kernel rule: for rings set up from now on, each CQE about to be posted asks
+     * {@code fault} (with the ring's descriptor) and, on true, finds no slot, as if the CQ were full: it joins the
+     * overflow list, IORING_SQ_CQ_OVERFLOW is raised, and later CQEs follow it there until the list is flushed, by the
+     * model's own rules. How an emulator tests that a library copes with overflow ({@link Rules#INJECTED_CQ_OVERFLOW}).
+     */
+    public ModelIoUring withCqOverflowFault(IntPredicate fault) {
+        this.cqOverflowFault = Objects.requireNonNull(fault);
+        return this;
+    }
+
+    IntPredicate cqOverflowFault() {
+        return cqOverflowFault;
     }
 
     /** A source of ring descriptors (see {@link #withRingDescriptors}). */

@@ -9,6 +9,7 @@ import dev.ringspec.seam.RingGeometry;
 import dev.ringspec.seam.RingParams;
 import java.lang.foreign.MemorySegment;
 import java.util.Set;
+import java.util.function.IntPredicate;
 
 /**
  * One ring of the model, {@code struct io_ring_ctx}: its setup flags, owner task and current {@link Regions}, and
@@ -60,6 +61,10 @@ final class ModelRing implements Ring {
         this.rules = new RuleSink(fd, kernel.ruleListener());
         this.sq = new SqRing(flags, profile.ringLayout(), rules, mutants);
         this.cq = new CqeCache(profile, rules, mutants);
+        if (kernel.cqOverflowFault() != null) {
+            IntPredicate fault = kernel.cqOverflowFault();
+            cq.overflowFault(() -> fault.test(fd));
+        }
         this.overflow = new OverflowList(flags, profile.ringLayout(), fd, rules, cq, mutants);
         this.taskWork = new TaskWork(flags, profile, rules, mutants);
         this.links = new Links(rules, taskWork);

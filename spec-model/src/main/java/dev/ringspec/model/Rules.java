@@ -33,6 +33,9 @@ public final class Rules {
     public static final Rule POST_CQE_NO_ROOM = Rule.define("POST_CQE_NO_ROOM", "io_fill_cqe_aux", "A4",
             "An extra CQE of a multishot request finds the CQ full: nothing is posted and the request must end.");
 
+    public static final Rule INJECTED_CQ_OVERFLOW = Rule.define("INJECTED_CQ_OVERFLOW", "io_get_cqe", "A4",
+            "An injected fault (not a kernel rule): the CQE finds no slot, as on a full ring, and overflows.");
+
     public static final Rule ARM_POLL_HANDLER = Rule.define("ARM_POLL_HANDLER", "io_arm_poll_handler", "A3",
             "A request that would block on a pollable file waits for it to be ready, then is issued again.");
 

@@ -1,0 +1,101 @@
+package dev.ringspec.emulator;
+
+import dev.ringspec.model.Clock;
+import dev.ringspec.model.Waiter;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The emulator's deterministic mode: no threads of its own. io-wq work, readiness events and timers are collected
+ * at fixed points (each enter, and each time a waiting task would sleep) and handed to the rings in an order a seed
+ * decides, so the same program meets the same completion order on every run. When a waiting task has nothing to
+ * do, time passes: a {@link VirtualClock} jumps to the next timer or the wait's deadline (a 10-second timeout takes
+ * no time); on the real clock the task sleeps in epoll until a descriptor is ready or the next deadline.
+ */
+final class DeterministicScheduler implements Waiter {
+    private final Clock clock;
+    private final Readiness readiness;
+    private final WorkerPool ioWq;
+    private final Timers timers;
+    private final Map<Integer, boolean[]> permits = new ConcurrentHashMap<>();
+
+    DeterministicScheduler(Clock clock, Readiness readiness, WorkerPool ioWq, Timers timers) {
+        this.clock = clock;
+        this.readiness = readiness;
+        this.ioWq = ioWq;
+        this.timers = timers;
+    }
+
+    /** Collects what became ready since the last look: pending io-wq work, ready descriptors, due timers. */
+    int poll() {
+        int ran = ioWq.runPending();
+        ran += readiness.pollOnce(0);
+        if (!(clock instanceof VirtualClock)) {
+            timers.fireDue();
+        }
+        return ran;
+    }
+
+    @Override
+    public boolean sleep(int ringFd, long deadlineNanos) {
+        while (true) {
+            int ran = poll();
+            if (takePermit(ringFd)) {
+                return true;
+            }
+            if (ran > 0) {
+                continue;
+            }
+            long next = Math.min(timers.nextDeadline(), deadlineNanos);
+            if (clock instanceof VirtualClock v) {
+                if (next == Long.MAX_VALUE) {
+                    // nothing scheduled: only the outside world (a descriptor, another thread) can wake the task
+                    if (!readiness.watching() && ioWq.idle()) {
+                        return false;
+                    }
+                    readiness.pollOnce(-1);
+                    continue;
+                }
+                v.advanceTo(next);
+                if (next == deadlineNanos && !takePermit(ringFd)) {
+                    // the wait's own deadline: let the timers due with it fire first, then give up
+                    poll();
+                    return takePermit(ringFd);
+                }
+            } else {
+                long now = clock.nanoTime();
+                if (deadlineNanos != NO_DEADLINE && now - deadlineNanos >= 0) {
+                    return false;
+                }
+                long waitNanos = next == Long.MAX_VALUE ? -1 : Math.max(0, next - now);
+                readiness.pollOnce(waitNanos < 0 ? -1 : (int) Math.min(Integer.MAX_VALUE, (waitNanos + 999_999)
+                        / 1_000_000));
+            }
+        }
+    }
+
+    private boolean takePermit(int ringFd) {
+        boolean[] p = permits.get(ringFd);
+        if (p == null) {
+            return false;
+        }
+        synchronized (p) {
+            boolean was = p[0];
+            p[0] = false;
+            return was;
+        }
+    }
+
+    @Override
+    public void wake(int ringFd) {
+        boolean[] p = permits.computeIfAbsent(ringFd, fd -> new boolean[1]);
+        synchronized (p) {
+            p[0] = true;
+        }
+        readiness.kick();
+    }
+
+    void forget(int ringFd) {
+        permits.remove(ringFd);
+    }
+}

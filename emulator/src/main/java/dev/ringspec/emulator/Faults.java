@@ -1,0 +1,73 @@
+package dev.ringspec.emulator;
+
+import dev.ringspec.emulator.FaultPlan.Point;
+import dev.ringspec.emulator.FaultPlan.Rate;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * A {@link FaultPlan} at work: decides at each chance whether its fault happens (the plan's seed makes the same
+ * program meet the same faults), and keeps a log of every fault injected, for the report. Opcodes ask through
+ * {@link EmulatorServices#faults()}: {@code shorten(Point.SHORT_READ, length)} before a transfer.
+ */
+public final class Faults {
+    private final FaultPlan plan;
+    private final SplittableRandom random;
+    private final Map<Point, long[]> chances = new EnumMap<>(Point.class);
+    private final List<String> log = new ArrayList<>();
+
+    Faults(FaultPlan plan) {
+        this.plan = plan;
+        this.random = new SplittableRandom(plan.seed());
+        for (Point p : Point.values()) {
+            chances.put(p, new long[1]);
+        }
+    }
+
+    /** Whether the plan injects anything at all (the fast path asks this first). */
+    public boolean any() {
+        return !plan.isEmpty();
+    }
+
+    /** Whether {@code point}'s fault happens at this chance; counts the chance and logs a fault. */
+    public synchronized boolean happens(Point point, String what) {
+        Rate rate = plan.rates().get(point);
+        if (rate == null) {
+            return false;
+        }
+        long chance = ++chances.get(point)[0];
+        boolean yes = rate.at().isEmpty() ? random.nextDouble() < rate.probability() : rate.at().contains(chance);
+        if (yes) {
+            log.add(point.key() + " #" + chance + ": " + what);
+        }
+        return yes;
+    }
+
+    /**
+     * A transfer of {@code length} bytes, shortened when {@code point} ({@link Point#SHORT_READ} or
+     * {@link Point#SHORT_WRITE}) happens: to a seeded length from 1 to {@code length - 1}.
+     */
+    public int shorten(Point point, int length) {
+        if (length < 2 || !happens(point, length + " bytes")) {
+            return length;
+        }
+        synchronized (this) {
+            int shorter = 1 + random.nextInt(length - 1);
+            log.set(log.size() - 1, log.getLast() + " -> " + shorter);
+            return shorter;
+        }
+    }
+
+    /** A seeded number from 0 to {@code bound - 1} (which SQEs a partial submission takes, an order). */
+    synchronized int nextInt(int bound) {
+        return random.nextInt(bound);
+    }
+
+    /** Every fault injected so far, in order. */
+    public synchronized List<String> log() {
+        return List.copyOf(log);
+    }
+}
