@@ -60,7 +60,7 @@ public final class BackendRegistry {
         }
         List<Backend> chosen = new ArrayList<>();
         for (String name : selection.split(",")) {
-            Backend backend = named(name.strip(), byName);
+            Backend backend = named(name.strip(), byName, SELECTION_PROPERTY + " names");
             if (chosen.stream().anyMatch(b -> b.name().equals(backend.name()))) {
                 throw new IllegalArgumentException(SELECTION_PROPERTY + " names '" + backend.name() + "' twice");
             }
@@ -76,7 +76,7 @@ public final class BackendRegistry {
      * @throws IllegalArgumentException for a name no backend has
      */
     public static Backend named(String name, List<Backend> backends) {
-        return named(name.strip(), byName(backends));
+        return named(name.strip(), byName(backends), "the test names");
     }
 
     private static Map<String, Backend> byName(List<Backend> backends) {
@@ -97,12 +97,12 @@ public final class BackendRegistry {
      * The backend {@code name} names: a registered name, or one followed by {@code ?options}, which the backend
      * is opened with ({@link Backend#withOptions}; everything up to the next comma of a selection).
      */
-    private static Backend named(String name, Map<String, Backend> byName) {
+    private static Backend named(String name, Map<String, Backend> byName, String who) {
         int query = name.indexOf('?');
         String base = query < 0 ? name : name.substring(0, query);
         Backend backend = byName.get(base);
         if (backend == null) {
-            throw new IllegalArgumentException(SELECTION_PROPERTY + " names '" + base
+            throw new IllegalArgumentException(who + " '" + base
                     + "', which no backend has; registered: " + String.join(", ", byName.keySet()));
         }
         return query < 0 ? backend : backend.withOptions(name.substring(query + 1));
