@@ -3,6 +3,7 @@ package dev.ringspec.seam;
 import dev.ringspec.capabilities.CapabilityProbe;
 import dev.ringspec.capabilities.KernelCapabilities;
 import java.util.Objects;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -54,6 +55,7 @@ public final class Backend {
     private final Supplier<Availability> availabilityCheck;
     private final Function<UserMemory, IoUringKernel> factory;
     private final BackendProcess process;
+    private final BiFunction<UserMemory, String, IoUringKernel> optionsFactory;
 
     private Availability availability;
     private UserMemory sharedMemory;
@@ -62,7 +64,7 @@ public final class Backend {
 
     private Backend(String name, String description, Kind kind, boolean optIn,
             Supplier<Availability> availabilityCheck, Function<UserMemory, IoUringKernel> factory,
-            BackendProcess process) {
+            BackendProcess process, BiFunction<UserMemory, String, IoUringKernel> optionsFactory) {
         if (name.isBlank()) {
             throw new IllegalArgumentException("a backend has a name");
         }
@@ -73,39 +75,40 @@ public final class Backend {
         this.availabilityCheck = Objects.requireNonNull(availabilityCheck, "availabilityCheck");
         this.factory = Objects.requireNonNull(factory, "factory");
         this.process = Objects.requireNonNull(process, "process");
+        this.optionsFactory = optionsFactory;
     }
 
     /** A real kernel, always available, without a process of its own; refine it with the {@code with*} methods. */
     public static Backend kernel(String name, Function<UserMemory, IoUringKernel> factory) {
         return new Backend(name, name, Kind.KERNEL, false, () -> Availability.AVAILABLE, factory,
-                BackendProcess.NONE);
+                BackendProcess.NONE, null);
     }
 
     /** The model (or a mutant of it), always available, without a process of its own. */
     public static Backend model(String name, Function<UserMemory, IoUringKernel> factory) {
         return new Backend(name, name, Kind.MODEL, false, () -> Availability.AVAILABLE, factory,
-                BackendProcess.NONE);
+                BackendProcess.NONE, null);
     }
 
     /** The emulator, always available, without a process of its own. */
     public static Backend emulator(String name, Function<UserMemory, IoUringKernel> factory) {
         return new Backend(name, name, Kind.EMULATOR, false, () -> Availability.AVAILABLE, factory,
-                BackendProcess.NONE);
+                BackendProcess.NONE, null);
     }
 
     /** The same backend, described for a person (for example {@code "Linux 6.18.44 (FFM)"}). */
     public Backend withDescription(String description) {
-        return new Backend(name, description, kind, optIn, availabilityCheck, factory, process);
+        return new Backend(name, description, kind, optIn, availabilityCheck, factory, process, optionsFactory);
     }
 
     /** The same backend, available where {@code check} says so; the check runs once, on first need. */
     public Backend withAvailability(Supplier<Availability> check) {
-        return new Backend(name, description, kind, optIn, check, factory, process);
+        return new Backend(name, description, kind, optIn, check, factory, process, optionsFactory);
     }
 
     /** The same backend, whose descriptors live in {@code process}. */
     public Backend withProcess(BackendProcess process) {
-        return new Backend(name, description, kind, optIn, availabilityCheck, factory, process);
+        return new Backend(name, description, kind, optIn, availabilityCheck, factory, process, optionsFactory);
     }
 
     /**
@@ -113,7 +116,40 @@ public final class Backend {
      * to run everywhere by default (a guest kernel boots a virtual machine).
      */
     public Backend optIn() {
-        return new Backend(name, description, kind, true, availabilityCheck, factory, process);
+        return new Backend(name, description, kind, true, availabilityCheck, factory, process, optionsFactory);
+    }
+
+    /**
+     * The same backend, which can also be opened with options: the text after {@code ?} in a selection such as
+     * {@code emulator-6.18?faults=...}, handed to {@code factory} as it stands. The backend defines its syntax (the
+     * emulator's fault injection); nothing else reads it.
+     */
+    public Backend withOptionsFactory(BiFunction<UserMemory, String, IoUringKernel> factory) {
+        return new Backend(name, description, kind, optIn, availabilityCheck, this.factory, process,
+                Objects.requireNonNull(factory, "factory"));
+    }
+
+    /** Whether {@link #withOptions} can configure this backend. */
+    public boolean takesOptions() {
+        return optionsFactory != null;
+    }
+
+    /**
+     * This backend opened with {@code options}, named {@code name?options}. A backend that takes no options gives
+     * one that cannot run, saying so, rather than one that silently ignores them.
+     */
+    public Backend withOptions(String options) {
+        if (options.isBlank()) {
+            throw new IllegalArgumentException("empty options for backend " + name);
+        }
+        String configured = name + "?" + options;
+        if (optionsFactory == null) {
+            return new Backend(configured, description, kind, optIn,
+                    () -> Availability.unavailable(name + " takes no options, so it cannot run with '" + options
+                            + "'"), factory, process, null);
+        }
+        return new Backend(configured, description + " with " + options, kind, optIn, availabilityCheck,
+                memory -> optionsFactory.apply(memory, options), process, null);
     }
 
     /** The name a selection uses, for example {@code "native"} or {@code "model-7.1"}. */

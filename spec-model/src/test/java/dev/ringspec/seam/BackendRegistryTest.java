@@ -61,6 +61,35 @@ class BackendRegistryTest {
     }
 
     @Test
+    void optionsAfterAQuestionMarkGoToTheBackendVerbatim() {
+        List<String> seen = new java.util.ArrayList<>();
+        Backend emulator = Backend.emulator("emu-1", memory -> null).withOptionsFactory((memory, options) -> {
+            seen.add(options);
+            return null;
+        });
+        List<Backend> chosen = BackendRegistry.select("a,emu-1?faults=eintr:3;short-read", List.of(A, emulator));
+        assertThat(chosen).extracting(Backend::name).containsExactly("a", "emu-1?faults=eintr:3;short-read");
+        assertThat(chosen.get(1).kind()).isEqualTo(Backend.Kind.EMULATOR);
+        try (UserMemory memory = new UserMemory()) {
+            chosen.get(1).open(memory);
+            BackendRegistry.named(" emu-1?faults=a,b ", List.of(A, emulator)).open(memory);
+        }
+        assertThat(seen).containsExactly("faults=eintr:3;short-read", "faults=a,b");
+        assertThat(BackendRegistry.select("emu-1,emu-1?x=1", List.of(emulator))).hasSize(2);
+    }
+
+    @Test
+    void aBackendWithoutOptionsCannotRunWithThemAndSaysSo() {
+        Backend configured = BackendRegistry.named("b?faults=eagain", List.of(A, B));
+        assertThat(configured.availability()).isEqualTo(
+                Availability.unavailable("b takes no options, so it cannot run with 'faults=eagain'"));
+        assertThatThrownBy(() -> BackendRegistry.named("c?x", List.of(A, B)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'c'");
+        assertThatThrownBy(() -> BackendRegistry.named("b?", List.of(A, B)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("empty options");
+    }
+
+    @Test
     void anUnavailableBackendSaysWhyAndDoesNotOpen() {
         Backend gone = Backend.kernel("gone", memory -> {
             throw new AssertionError("opened");
