@@ -8,7 +8,8 @@ import java.util.List;
 /**
  * The emulator as backends, one per {@link KernelProfile}: {@code emulator-6.1} to {@code emulator-7.3}. Opt-in
  * (selected only when named in {@code ringspec.backends}) while its opcode table grows; each {@link Backend#open}
- * starts an emulator of its own.
+ * starts an emulator of its own. A selection may give it options ({@link EmulatorOptions#parse}), for example
+ * {@code emulator-6.18?seed=7&faults=short-read@1&pedantic}.
  */
 public final class EmulatorBackendProvider implements BackendProvider {
     private static final List<KernelProfile> PROFILES = List.of(KernelProfile.LINUX_6_1, KernelProfile.LINUX_6_12,
@@ -25,6 +26,8 @@ public final class EmulatorBackendProvider implements BackendProvider {
         return Backend.emulator("emulator-" + profile.version(), memory -> EmulatedIoUring.open(profile, memory))
                 .withDescription("emulator, profile " + profile.version())
                 .withAvailability(EmulatorBackendProvider::availability)
+                .withOptionsFactory((memory, options) -> EmulatedIoUring.open(EmulatorOptions.parse(profile, options),
+                        memory))
                 .optIn();
     }
 
