@@ -60,6 +60,47 @@ public record EmulatorOptions(KernelProfile profile, Clock clock, Long seed, Fau
         return new EmulatorOptions(profile, clock, seed, faults, pedantic, more);
     }
 
+    /**
+     * The options a backend selection carries after {@code ?}, separated by {@code &}: {@code seed=N} (the
+     * deterministic mode), {@code faults=PLAN} (a {@link FaultPlan}, whose commas stay inside it),
+     * {@code pedantic}, {@code clock=virtual}; for example {@code emulator-6.18?seed=7&faults=short-read=0.5&pedantic}.
+     *
+     * @throws IllegalArgumentException naming the bad option and the known ones
+     */
+    public static EmulatorOptions parse(KernelProfile profile, String text) {
+        EmulatorOptions o = of(profile);
+        Objects.requireNonNull(text, "text");
+        for (String raw : text.split("&")) {
+            String part = raw.trim();
+            if (part.isEmpty()) {
+                continue;
+            }
+            int eq = part.indexOf('=');
+            String key = eq < 0 ? part : part.substring(0, eq);
+            String value = eq < 0 ? null : part.substring(eq + 1);
+            switch (key) {
+                case "seed" -> {
+                    try {
+                        o = o.deterministic(Long.parseLong(Objects.requireNonNullElse(value, "")));
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("'" + part + "': seed=N takes a whole number", e);
+                    }
+                }
+                case "faults" -> o = o.withFaults(FaultPlan.parse(Objects.requireNonNullElse(value, "")));
+                case "pedantic" -> o = o.pedantic(value == null || Boolean.parseBoolean(value));
+                case "clock" -> {
+                    if (!"virtual".equals(value)) {
+                        throw new IllegalArgumentException("'" + part + "': the only clock to ask for is virtual");
+                    }
+                    o = o.withClock(new VirtualClock());
+                }
+                default -> throw new IllegalArgumentException("unknown emulator option '" + key + "' in \"" + text
+                        + "\"; known: seed=N, faults=PLAN, pedantic, clock=virtual");
+            }
+        }
+        return o;
+    }
+
     public boolean deterministic() {
         return seed != null;
     }

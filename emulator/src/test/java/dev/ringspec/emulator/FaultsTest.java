@@ -137,4 +137,19 @@ class FaultsTest {
             assertThat(e.faults().shorten(FaultPlan.Point.SHORT_WRITE, 100)).as("not in the plan").isEqualTo(100);
         }
     }
+
+    @Test
+    void backendOptionsReadTheModesAndRefuseWhatTheyDoNotKnow() {
+        EmulatorOptions o = EmulatorOptions.parse(KernelProfile.LINUX_7_2,
+                "seed=7&faults=short-read=0.5,enter-eagain@2&pedantic");
+        assertThat(o.seed()).isEqualTo(7L);
+        assertThat(o.clock()).isInstanceOf(VirtualClock.class);
+        assertThat(o.pedantic()).isTrue();
+        assertThat(o.faults()).isEqualTo(FaultPlan.parse("short-read=0.5,enter-eagain@2"));
+        assertThat(EmulatorOptions.parse(KernelProfile.LINUX_7_2, "").deterministic()).isFalse();
+        assertThatThrownBy(() -> EmulatorOptions.parse(KernelProfile.LINUX_7_2, "speed=9"))
+                .hasMessageContaining("unknown emulator option 'speed'");
+        assertThatThrownBy(() -> EmulatorOptions.parse(KernelProfile.LINUX_7_2, "seed=x"))
+                .hasMessageContaining("whole number");
+    }
 }
