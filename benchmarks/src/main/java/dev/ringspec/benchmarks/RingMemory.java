@@ -1,5 +1,7 @@
 package dev.ringspec.benchmarks;
 
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE32;
+
 import dev.ringspec.emulator.EmulatedIoUring;
 import dev.ringspec.model.KernelProfile;
 import dev.ringspec.seam.IoUringKernel;
@@ -71,8 +73,7 @@ public final class RingMemory {
     /** What an application maps for a ring with IORING_FEAT_SINGLE_MMAP: the rings once, and the SQEs. */
     private static long kernelMapping(RingParams p) {
         long sqRing = p.sqOff().array() + 4L * p.sqEntries();
-        long cqRing = p.cqOff().cqes() + (long) p.cqEntries() * (p.has(dev.ringspec.uapi.IoUring.IORING_SETUP_CQE32)
-                ? 32 : 16);
+        long cqRing = p.cqOff().cqes() + (long) p.cqEntries() * (p.has(IORING_SETUP_CQE32) ? 32 : 16);
         long rings = Math.max(sqRing, cqRing);
         long sqes = (long) p.sqEntries() * p.sqeSizeBytes();
         return pages(rings) + pages(sqes);
