@@ -145,6 +145,12 @@ public interface IssueContext {
      */
     void spliceLinkedTimeout(Req prev, Req timeout);
 
+    /**
+     * During a prep only: the 8-byte word at byte {@code offset} of the SQE being prepared, for the fields a
+     * {@link Req} does not hold ({@code addr3} at 48, {@code __pad2[0]} at 56, the second half of a 128-byte SQE).
+     */
+    long sqeLong(int offset);
+
     /** {@code ctx->cached_cq_tail}: the CQEs posted to the ring so far (a free-running counter). */
     int cachedCqTail();
 }

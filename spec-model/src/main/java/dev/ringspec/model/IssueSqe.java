@@ -40,6 +40,7 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
     private final CqeCache cq;
     private final ModelIoUring kernel;
     private IoWq ioWq = IoWq.TASK_WORK;
+    private InitReq init;
     private boolean inTaskWork;
     private final Map<Class<?>, Object> ringLocals = new ConcurrentHashMap<>();
 
@@ -57,6 +58,11 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
         this.buffers = buffers;
         this.links = links;
         this.cq = cq;
+    }
+
+    /** The ring's io_init_req, whose SQE a prep reads ({@link #sqeLong}). */
+    void init(InitReq initReq) {
+        this.init = initReq;
     }
 
     void ioWq(IoWq newIoWq) {
@@ -340,6 +346,11 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
     @Override
     public void wake() {
         kernel.waiter().wake(fd);
+    }
+
+    @Override
+    public long sqeLong(int offset) {
+        return init.sqeLong(offset);
     }
 
     @Override

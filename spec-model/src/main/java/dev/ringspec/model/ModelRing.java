@@ -76,6 +76,7 @@ final class ModelRing implements Ring {
         this.taskWork.runner(issue);
         this.init = new InitReq(profile, kernel.issueDefs(), flags, rules, sq, restrictions, drain, issue,
                 bpfFilters, mutants);
+        this.issue.init(init);
         this.submit = new SubmitSqes(flags, rules, sq, init, bpfFilters, links, issue, completion, reqs, mutants);
         this.wait = new CqringWait(kernel, flags, fd, rules, args, taskWork, overflow, cq);
         this.regions = regions;
