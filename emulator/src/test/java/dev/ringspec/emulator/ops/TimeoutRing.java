@@ -5,6 +5,7 @@ import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
 import static dev.ringspec.uapi.IoUring.IORING_OP_LINK_TIMEOUT;
 import static dev.ringspec.uapi.IoUring.IORING_OP_TIMEOUT;
 import static dev.ringspec.uapi.IoUring.IORING_OP_TIMEOUT_REMOVE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.ringspec.seam.Cqe;
@@ -29,10 +30,22 @@ final class TimeoutRing implements AutoCloseable {
     private final List<Cqe> reaped = new ArrayList<>();
 
     TimeoutRing(IoUringKernel kernel, UserMemory memory) {
+        this(kernel, memory, 16, 0);
+    }
+
+    /** A ring of {@code entries} SQEs set up with {@code setupFlags}. */
+    TimeoutRing(IoUringKernel kernel, UserMemory memory, int entries, int setupFlags) {
+        this(kernel, memory, entries, setupFlags, 0);
+    }
+
+    /** The same with {@code cqEntries} (for IORING_SETUP_CQSIZE). */
+    TimeoutRing(IoUringKernel kernel, UserMemory memory, int entries, int setupFlags, int cqEntries) {
         this.kernel = kernel;
         this.memory = memory;
         MemorySegment params = memory.allocate(IoUringParams.SIZE_BYTES);
-        this.d = new RingDriver(kernel, kernel.setup(16, params).ringOrNull());
+        params.set(JAVA_INT, IoUringParams.FLAGS_OFFSET, setupFlags);
+        params.set(JAVA_INT, IoUringParams.CQ_ENTRIES_OFFSET, cqEntries);
+        this.d = new RingDriver(kernel, kernel.setup(entries, params).ringOrNull());
     }
 
     /** A {@code struct __kernel_timespec} of {@code nanos} in user memory; its address. */
@@ -108,6 +121,11 @@ final class TimeoutRing implements AutoCloseable {
             }
         }
         return List.copyOf(reaped);
+    }
+
+    /** A GETEVENTS enter that waits for nothing and reaps nothing: the task's work runs. */
+    void runTaskWork() {
+        kernel.enter(d.ring(), 0, 0, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0);
     }
 
     /** Reaps what is there now without waiting (task work run first, as a GETEVENTS enter of 0 does). */

@@ -1,22 +1,47 @@
 package dev.ringspec.emulator.ops;
 
 import static dev.ringspec.uapi.Errno.ECANCELED;
+import static dev.ringspec.uapi.Errno.EFAULT;
+import static dev.ringspec.uapi.Errno.EINVAL;
 import static dev.ringspec.uapi.Errno.ENOENT;
 import static dev.ringspec.uapi.Errno.ETIME;
 import static dev.ringspec.uapi.IoUring.IORING_CQE_F_MORE;
 import static dev.ringspec.uapi.IoUring.IORING_LINK_TIMEOUT_UPDATE;
+import static dev.ringspec.uapi.IoUring.IORING_OP_LINK_TIMEOUT;
+import static dev.ringspec.uapi.IoUring.IORING_OP_TIMEOUT;
+import static dev.ringspec.uapi.IoUring.IORING_OP_TIMEOUT_REMOVE;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQSIZE;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SUBMIT_ALL;
 import static dev.ringspec.uapi.IoUring.IORING_TIMEOUT_ABS;
 import static dev.ringspec.uapi.IoUring.IORING_TIMEOUT_BOOTTIME;
 import static dev.ringspec.uapi.IoUring.IORING_TIMEOUT_ETIME_SUCCESS;
+import static dev.ringspec.uapi.IoUring.IORING_TIMEOUT_IMMEDIATE_ARG;
 import static dev.ringspec.uapi.IoUring.IORING_TIMEOUT_MULTISHOT;
 import static dev.ringspec.uapi.IoUring.IORING_TIMEOUT_REALTIME;
 import static dev.ringspec.uapi.IoUring.IORING_TIMEOUT_UPDATE;
+import static dev.ringspec.uapi.IoUring.IOSQE_BUFFER_SELECT;
+import static dev.ringspec.uapi.IoUring.IOSQE_FIXED_FILE;
 import static dev.ringspec.uapi.IoUring.IOSQE_IO_LINK;
+import static dev.ringspec.uapi.IoUring.IORING_OP_READ;
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_PROBE;
+import static dev.ringspec.uapi.IoUring.IO_URING_OP_SUPPORTED;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.ringspec.emulator.BothSides;
+import dev.ringspec.emulator.EmulatedIoUring;
 import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.seam.Cqe;
+import dev.ringspec.model.KernelProfile;
+import dev.ringspec.seam.Sqe;
+import dev.ringspec.seam.UserMemory;
+import dev.ringspec.uapi.IoUringProbe;
+import dev.ringspec.uapi.IoUringProbeOp;
+import java.lang.foreign.MemorySegment;
 import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -256,12 +281,135 @@ class TimeoutTest {
             try (TimeoutRing r = new TimeoutRing(kernel, memory)) {
                 // a TIMEOUT with len 0 fails its prep
                 long at = r.timeout(1, LONG, 0, 0, IOSQE_IO_LINK);
-                dev.ringspec.seam.Sqe.len(r.d.sqes(), at, 0);
+                Sqe.len(r.d.sqes(), at, 0);
                 r.linkTimeout(2, LONG, 0, IOSQE_IO_LINK);
                 r.nop(3, 0);
                 r.submit();
                 return r.await(3);
             }
         });
+    }
+
+    /** Bad SQEs on a SUBMIT_ALL ring (one failure does not end the batch): an accepted one never fires (10 s). */
+    @Test
+    void badTimeoutSqesGetTheKernelsErrnos() throws Exception {
+        List<Cqe> onKernel = BothSides.sameOnBoth((kernel, memory) -> {
+            try (TimeoutRing r = new TimeoutRing(kernel, memory, 64, IORING_SETUP_SUBMIT_ALL)) {
+                long ts = r.timespec(LONG);
+                int ud = 100;
+                Sqe.len(r.d.sqes(), r.timeout(ud++, LONG, 0, 0, 0), 0);
+                Sqe.len(r.d.sqes(), r.timeout(ud++, LONG, 0, 0, 0), 2);
+                Sqe.bufIndex(r.d.sqes(), r.timeout(ud++, LONG, 0, 0, 0), 1);
+                Sqe.fileIndex(r.d.sqes(), r.timeout(ud++, LONG, 0, 0, 0), 1);
+                r.word(r.timeout(ud++, LONG, 0, 0, 0), 48, 1);
+                r.word(r.timeout(ud++, LONG, 0, 0, 0), 56, 1);
+                r.timeout(ud++, LONG, 0, 0x100, 0);
+                r.timeout(ud++, LONG, 0, IORING_TIMEOUT_IMMEDIATE_ARG, 0);
+                r.timeout(ud++, LONG, 0, IORING_TIMEOUT_BOOTTIME | IORING_TIMEOUT_REALTIME, 0);
+                r.timeout(ud++, LONG, 0, IORING_TIMEOUT_MULTISHOT | IORING_TIMEOUT_ABS, 0);
+                r.timeout(ud++, LONG, 0, IORING_TIMEOUT_UPDATE, 0);
+                r.sqe(IORING_OP_TIMEOUT, ud++, 0, 1, 0, 0, 0);
+                r.sqe(IORING_OP_TIMEOUT, ud++, 8, 1, 0, 0, 0);
+                r.sqe(IORING_OP_TIMEOUT, ud++, r.timespec(-1, 0), 1, 0, 0, 0);
+                r.sqe(IORING_OP_TIMEOUT, ud++, r.timespec(0, -1), 1, 0, 0, 0);
+                r.sqe(IORING_OP_TIMEOUT, ud++, r.timespec(Long.MAX_VALUE, 999_999_999L), 1, 0, 0, 0);
+                Sqe.ioprio(r.d.sqes(), r.timeout(ud++, LONG, 0, 0, 0), 1);
+                r.timeout(ud++, LONG, 0, 0, IOSQE_BUFFER_SELECT);
+                r.timeout(ud++, LONG, 0, 0, IOSQE_FIXED_FILE);
+                r.linkTimeout(ud++, LONG, 0, 0);
+                r.sqe(IORING_OP_TIMEOUT_REMOVE, ud++, 1, 1, 0, 0, 0);
+                r.sqe(IORING_OP_TIMEOUT_REMOVE, ud++, 1, 0, 0, IORING_TIMEOUT_ABS, 0);
+                r.sqe(IORING_OP_TIMEOUT_REMOVE, ud++, 1, 0, ts, IORING_TIMEOUT_UPDATE | IORING_TIMEOUT_BOOTTIME, 0);
+                r.sqe(IORING_OP_TIMEOUT_REMOVE, ud++, 1, 0, ts,
+                        IORING_TIMEOUT_UPDATE | IORING_TIMEOUT_BOOTTIME | IORING_TIMEOUT_REALTIME, 0);
+                r.sqe(IORING_OP_TIMEOUT_REMOVE, ud++, 1, 0, ts, IORING_TIMEOUT_UPDATE | IORING_TIMEOUT_MULTISHOT, 0);
+                r.sqe(IORING_OP_TIMEOUT_REMOVE, ud++, 1, 0, 0, IORING_TIMEOUT_UPDATE, 0);
+                r.sqe(IORING_OP_TIMEOUT_REMOVE, ud++, 1, 0, r.timespec(-1, 0), IORING_TIMEOUT_UPDATE, 0);
+                r.sqe(IORING_OP_TIMEOUT_REMOVE, ud++, 1, 0, ts, IORING_TIMEOUT_UPDATE | IORING_TIMEOUT_ABS, 0);
+                r.sqe(IORING_OP_TIMEOUT_REMOVE, ud++, 1, 0, ts, IORING_LINK_TIMEOUT_UPDATE, 0);
+                r.sqe(IORING_OP_TIMEOUT_REMOVE, ud++, 1, 0, ts,
+                        IORING_TIMEOUT_UPDATE | IORING_TIMEOUT_IMMEDIATE_ARG, 0);
+                r.sqe(IORING_OP_TIMEOUT_REMOVE, ud++, 1, 0, 0, 0, IOSQE_FIXED_FILE);
+                r.word(r.sqe(IORING_OP_TIMEOUT_REMOVE, ud++, 1, 0, 0, 0, 0), 56, 1);
+                Sqe.bufIndex(r.d.sqes(), r.sqe(IORING_OP_TIMEOUT_REMOVE, ud++, 1, 0, 0, 0, 0), 1);
+                r.submit();
+                // chains: a linked timeout that counts, and one after another
+                r.nop(200, IOSQE_IO_LINK);
+                r.sqe(IORING_OP_LINK_TIMEOUT, 201, ts, 1, 1, 0, 0);
+                r.submit();
+                r.nop(202, IOSQE_IO_LINK);
+                r.linkTimeout(203, LONG, 0, IOSQE_IO_LINK);
+                r.linkTimeout(204, LONG, 0, 0);
+                r.submit();
+                Thread.sleep(50);
+                return r.now();
+            }
+        });
+        // observed on 6.18.44: IMMEDIATE_ARG is refused (107); an update of an absent timeout is -ENOENT (127), and
+        // so is LINK_TIMEOUT_UPDATE without UPDATE, which removes (128); a saturated timespec (115) and a fixed
+        // file (118) are accepted
+        assertThat(onKernel).contains(cqe(100, -EINVAL, 0), cqe(107, -EINVAL, 0), cqe(111, -EFAULT, 0),
+                cqe(113, -EINVAL, 0), cqe(127, -ENOENT, 0), cqe(128, -ENOENT, 0));
+        assertThat(onKernel).extracting(Cqe::userData).doesNotContain(115L, 118L);
+    }
+
+    /**
+     * On a DEFER_TASKRUN ring task work runs only when the application enters (on a plain ring the kernel runs it
+     * by interrupting the task, which the emulator cannot do to a thread asleep outside it).
+     */
+    @Test
+    void aMultishotTimeoutThatFindsTheCqFullEndsWithAFinalCqe() throws Exception {
+        List<Cqe> onKernel = BothSides.sameOnBoth((kernel, memory) -> {
+            try (TimeoutRing r = new TimeoutRing(kernel, memory, 2,
+                    IORING_SETUP_CQSIZE | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN, 2)) {
+                r.timeout(1, SHORT / 4, 0, IORING_TIMEOUT_MULTISHOT, 0);
+                r.submit();
+                for (int i = 0; i < 4; i++) {
+                    Thread.sleep(30);
+                    r.runTaskWork();
+                }
+                r.now();
+                return r.now();
+            }
+        });
+        assertThat(onKernel).containsExactly(cqe(1, -ETIME, IORING_CQE_F_MORE), cqe(1, -ETIME, IORING_CQE_F_MORE),
+                cqe(1, -ETIME, 0));
+    }
+
+    /** Whether the emulator implements {@code opcode} (IORING_REGISTER_PROBE marks it supported). */
+    private static boolean emulatorImplements(int opcode) {
+        try (UserMemory memory = new UserMemory();
+                EmulatedIoUring emulator = EmulatedIoUring.open(KernelProfile.LINUX_6_18, memory);
+                TimeoutRing r = new TimeoutRing(emulator, memory)) {
+            int n = KernelProfile.LINUX_6_18.opLast();
+            MemorySegment probe = memory.allocate(IoUringProbe.SIZE_BYTES + (long) n * IoUringProbeOp.SIZE_BYTES);
+            assertThat(emulator.register(r.d.ring(), IORING_REGISTER_PROBE, probe, n)).isZero();
+            short flags = probe.get(JAVA_SHORT, IoUringProbe.OPS_OFFSET + (long) opcode * IoUringProbeOp.SIZE_BYTES
+                    + IoUringProbeOp.FLAGS_OFFSET);
+            return (flags & IO_URING_OP_SUPPORTED) != 0;
+        }
+    }
+
+    /** Needs READ (io_uring/rw.c, another part of the emulator): skipped, saying so, where it is not there yet. */
+    @Test
+    void aLinkTimeoutCancelsAReadOnAnEmptyPipe() throws Exception {
+        assumeTrue(emulatorImplements(IORING_OP_READ), "the emulator does not implement IORING_OP_READ yet");
+        List<Cqe> onKernel = BothSides.sameOnBoth((kernel, memory) -> {
+            MemorySegment fds = memory.allocate(8);
+            assertThat(Linux.call(Linux.SYS_PIPE2, fds.address(), Linux.O_CLOEXEC)).isZero();
+            int readEnd = fds.get(JAVA_INT, 0);
+            try (TimeoutRing r = new TimeoutRing(kernel, memory)) {
+                MemorySegment buf = memory.allocate(16);
+                long at = r.sqe(IORING_OP_READ, 1, buf.address(), 16, -1L, 0, IOSQE_IO_LINK);
+                Sqe.fd(r.d.sqes(), at, readEnd);
+                r.linkTimeout(2, SHORT, 0, 0);
+                r.submit();
+                return r.await(2);
+            } finally {
+                Linux.close(readEnd);
+                Linux.close(fds.get(JAVA_INT, 4));
+            }
+        });
+        assertThat(onKernel).containsExactlyInAnyOrder(cqe(1, -ECANCELED, 0), cqe(2, -ETIME, 0));
     }
 }
