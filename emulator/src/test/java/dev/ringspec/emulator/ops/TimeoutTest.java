@@ -21,6 +21,7 @@ import static dev.ringspec.uapi.IoUring.IORING_TIMEOUT_IMMEDIATE_ARG;
 import static dev.ringspec.uapi.IoUring.IORING_TIMEOUT_MULTISHOT;
 import static dev.ringspec.uapi.IoUring.IORING_TIMEOUT_REALTIME;
 import static dev.ringspec.uapi.IoUring.IORING_TIMEOUT_UPDATE;
+import static dev.ringspec.uapi.IoUring.IOSQE_ASYNC;
 import static dev.ringspec.uapi.IoUring.IOSQE_BUFFER_SELECT;
 import static dev.ringspec.uapi.IoUring.IOSQE_FIXED_FILE;
 import static dev.ringspec.uapi.IoUring.IOSQE_IO_LINK;
@@ -257,6 +258,24 @@ class TimeoutTest {
             }
         });
         assertThat(onKernel).contains(cqe(2, -ETIME, 0), cqe(1, -ECANCELED, 0), cqe(3, -ECANCELED, 0));
+    }
+
+    @Test
+    void aLinkTimeoutGuardsAnAsyncRequestAndIsCancelledByAFailedOne() throws Exception {
+        BothSides.sameOnBoth((kernel, memory) -> {
+            try (TimeoutRing r = new TimeoutRing(kernel, memory)) {
+                r.nop(1, IOSQE_IO_LINK | IOSQE_ASYNC);
+                r.linkTimeout(2, LONG, 0, 0);
+                r.submit();
+                r.await(2);
+                // a timeout that expires fails with -ETIME first: its linked timeout is cancelled
+                r.timeout(3, SHORT, 0, 0, IOSQE_IO_LINK);
+                r.linkTimeout(4, LONG, 0, IOSQE_IO_LINK);
+                r.nop(5, 0);
+                r.submit();
+                return r.await(5);
+            }
+        });
     }
 
     @Test
