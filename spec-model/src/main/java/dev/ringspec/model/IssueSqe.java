@@ -113,10 +113,15 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
     private void issueWithLinkedTimeout(Req req, OpDef def) {
         Req timeout = links.prepLinkedTimeout(req);
         int ret = def.issue().issue(req, this);
+        queueLinkedTimeout(timeout);
+        issueResult(req, ret);
+    }
+
+    /** {@code io_queue_linked_timeout}: the timeout {@link Links#prepLinkedTimeout} answered starts (null: none). */
+    private void queueLinkedTimeout(Req timeout) {
         if (timeout != null) {
             ((LinkedTimeout) timeout.opState()).queue(timeout, this);
         }
-        issueResult(req, ret);
     }
 
     /** What an issue's (or a task work function's) answer means: complete, wait, poll, io-wq, or fail. */
@@ -277,10 +282,7 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
         if (req.has(REQ_F_ARM_LTIMEOUT) && ioWq != IoWq.TASK_WORK) {
             // __io_issue_sqe on the io-wq worker starts the linked timeout as it issues; an io-wq whose workers
             // run the opcode's blocking form (an emulator's) never reaches issueSqe, so it starts here
-            Req timeout = links.prepLinkedTimeout(req);
-            if (timeout != null) {
-                ((LinkedTimeout) timeout.opState()).queue(timeout, this);
-            }
+            queueLinkedTimeout(links.prepLinkedTimeout(req));
         }
         ioWq.queue(req, this);
     }

@@ -269,7 +269,7 @@ public final class Timeout {
         Data data = (Data) req.opState();
         TimeoutList list = list(ctx);
         inflight(ctx).add(new Inflight.Entry(req, Inflight.Kind.TIMEOUT, -1, false,
-                () -> cancelFromAnyThread(ctx, data.req.userData())));
+                () -> timeoutCancel(ctx, data.req.userData(), false)));
         synchronized (list) {
             if (noseq(data)) {
                 list.addTail(data);
@@ -438,8 +438,11 @@ public final class Timeout {
         return d;
     }
 
-    /** {@code io_timeout_cancel} on the ring's task: 0 (the timeout then fails with -ECANCELED), or -errno. */
-    private static int timeoutCancel(IssueContext ctx, long userData) {
+    /**
+     * {@code io_timeout_cancel}: 0 (the timeout then fails with -ECANCELED through task work, queued as from the
+     * ring's task or, for an {@link Inflight.Canceler}, from any thread), or -errno.
+     */
+    private static int timeoutCancel(IssueContext ctx, long userData, boolean onRingTask) {
         TimeoutList list = list(ctx);
         int[] result = new int[1];
         Data d;
@@ -448,27 +451,15 @@ public final class Timeout {
         }
         if (d != null) {
             // io_req_task_queue_fail(req, -ECANCELED)
-            ctx.taskWork(d.req, (r, c) -> {
+            OpDef.Issue fail = (r, c) -> {
                 inflight(c).remove(r);
                 return -ECANCELED;
-            });
-        }
-        return result[0];
-    }
-
-    /** The {@link Inflight.Canceler} of a timeout: {@code io_timeout_cancel} from any thread. */
-    private static int cancelFromAnyThread(IssueContext ctx, long userData) {
-        TimeoutList list = list(ctx);
-        int[] result = new int[1];
-        Data d;
-        synchronized (list) {
-            d = extract(ctx, list, userData, result);
-        }
-        if (d != null) {
-            ctx.taskWorkFromOtherThread(d.req, (r, c) -> {
-                inflight(c).remove(r);
-                return -ECANCELED;
-            });
+            };
+            if (onRingTask) {
+                ctx.taskWork(d.req, fail);
+            } else {
+                ctx.taskWorkFromOtherThread(d.req, fail);
+            }
         }
         return result[0];
     }
@@ -480,7 +471,7 @@ public final class Timeout {
         Remove r = (Remove) req.opState();
         int ret;
         if ((r.flags & IORING_TIMEOUT_UPDATE) == 0) {
-            ret = timeoutCancel(ctx, req.addr());
+            ret = timeoutCancel(ctx, req.addr(), true);
         } else {
             boolean abs = (r.flags & IORING_TIMEOUT_ABS) != 0;
             TimeoutList list = list(ctx);
@@ -647,6 +638,6 @@ public final class Timeout {
                 return ret;
             }
         }
-        return timeoutCancel(ctx, userData);
+        return timeoutCancel(ctx, userData, true);
     }
 }

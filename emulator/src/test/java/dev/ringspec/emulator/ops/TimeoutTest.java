@@ -77,13 +77,16 @@ class TimeoutTest {
     void absoluteTimeoutsOnEachClockExpire() throws Exception {
         BothSides.sameOnBoth((kernel, memory) -> {
             try (TimeoutRing r = new TimeoutRing(kernel, memory)) {
-                r.timeout(1, Linux.clockGettimeNanos(Linux.CLOCK_MONOTONIC) + SHORT, 0, IORING_TIMEOUT_ABS, 0);
-                r.timeout(2, Linux.clockGettimeNanos(Linux.CLOCK_BOOTTIME) + 2 * SHORT, 0,
-                        IORING_TIMEOUT_ABS | IORING_TIMEOUT_BOOTTIME, 0);
-                r.timeout(3, Linux.clockGettimeNanos(Linux.CLOCK_REALTIME) + 3 * SHORT, 0,
-                        IORING_TIMEOUT_ABS | IORING_TIMEOUT_REALTIME, 0);
                 // in the past: expires at once
                 r.timeout(4, 1, 0, IORING_TIMEOUT_ABS, 0);
+                r.submit();
+                r.await(1);
+                // far enough apart that a loaded machine keeps their order
+                r.timeout(1, Linux.clockGettimeNanos(Linux.CLOCK_MONOTONIC) + 3 * SHORT, 0, IORING_TIMEOUT_ABS, 0);
+                r.timeout(2, Linux.clockGettimeNanos(Linux.CLOCK_BOOTTIME) + 6 * SHORT, 0,
+                        IORING_TIMEOUT_ABS | IORING_TIMEOUT_BOOTTIME, 0);
+                r.timeout(3, Linux.clockGettimeNanos(Linux.CLOCK_REALTIME) + 9 * SHORT, 0,
+                        IORING_TIMEOUT_ABS | IORING_TIMEOUT_REALTIME, 0);
                 r.submit();
                 return r.await(4);
             }
@@ -185,7 +188,7 @@ class TimeoutTest {
                 r.timeout(1, SHORT, 0, IORING_TIMEOUT_ETIME_SUCCESS, IOSQE_IO_LINK);
                 r.nop(2, 0);
                 // later than the first: two timers that expire together complete in one task work run
-                r.timeout(3, 3 * SHORT, 0, 0, IOSQE_IO_LINK);
+                r.timeout(3, 5 * SHORT, 0, 0, IOSQE_IO_LINK);
                 r.nop(4, 0);
                 r.submit();
                 return r.await(4);
