@@ -194,7 +194,7 @@ class TimeoutTest {
                 return r.await(4);
             }
         });
-        assertThat(onKernel).contains(cqe(2, 0, 0), cqe(4, -ECANCELED, 0));
+        assertThat(onKernel).containsExactly(cqe(1, -ETIME, 0), cqe(2, 0, 0), cqe(3, -ETIME, 0), cqe(4, -ECANCELED, 0));
     }
 
     @Test
@@ -246,7 +246,7 @@ class TimeoutTest {
                 return r.await(3);
             }
         });
-        assertThat(onKernel).contains(cqe(2, -ECANCELED, 0), cqe(3, 0, 0));
+        assertThat(onKernel).containsExactly(cqe(1, 0, 0), cqe(2, -ECANCELED, 0), cqe(3, 0, 0));
     }
 
     @Test
@@ -260,7 +260,7 @@ class TimeoutTest {
                 return r.await(3);
             }
         });
-        assertThat(onKernel).contains(cqe(2, -ETIME, 0), cqe(1, -ECANCELED, 0), cqe(3, -ECANCELED, 0));
+        assertThat(onKernel).containsExactly(cqe(2, -ETIME, 0), cqe(1, -ECANCELED, 0), cqe(3, -ECANCELED, 0));
     }
 
     @Test

@@ -1,11 +1,14 @@
 package dev.ringspec.emulator.ops;
 
+import static dev.ringspec.uapi.Errno.EALREADY;
 import static dev.ringspec.uapi.Errno.ECANCELED;
 import static dev.ringspec.uapi.Errno.ENOENT;
 import static dev.ringspec.uapi.Errno.ETIME;
 import static dev.ringspec.uapi.IoUring.IORING_CQE_F_MORE;
 import static dev.ringspec.uapi.IoUring.IORING_TIMEOUT_ABS;
 import static dev.ringspec.uapi.IoUring.IORING_TIMEOUT_MULTISHOT;
+import static dev.ringspec.uapi.IoUring.IORING_TIMEOUT_UPDATE;
+import static dev.ringspec.uapi.IoUring.IORING_LINK_TIMEOUT_UPDATE;
 import static dev.ringspec.uapi.IoUring.IOSQE_IO_LINK;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -112,5 +115,67 @@ class TimeoutVirtualClockTest {
             clock.advance(10 * SECOND);
             assertThat(r.now()).hasSize(1);
         }
+    }
+
+    /**
+     * {@code io_timeout_extract}: a timer whose callback has started but not yet taken the ring's timeout lock
+     * cannot be stopped: a remove or an update answers -EALREADY and the timeout still expires. Held open here by
+     * taking the lock (the {@link TimeoutList} monitor) while another thread advances the clock.
+     */
+    @Test
+    void aTimeoutWhoseTimerIsFiringCannotBeRemovedOrUpdated() throws Exception {
+        try (TimeoutRing r = new TimeoutRing(emulator, memory)) {
+            r.timeout(1, SECOND, 0, 0, 0);
+            r.submit();
+            whileFiring(r, () -> {
+                r.remove(2, 1);
+                r.update(3, 1, SECOND, IORING_TIMEOUT_UPDATE);
+                r.submit();
+            });
+            assertThat(r.await(3)).containsExactly(cqe(2, -EALREADY, 0), cqe(3, -EALREADY, 0), cqe(1, -ETIME, 0));
+        }
+    }
+
+    @Test
+    void aLinkTimeoutWhoseTimerIsFiringCannotBeUpdated() throws Exception {
+        try (TimeoutRing r = new TimeoutRing(emulator, memory)) {
+            r.timeout(1, 5 * SECOND, 0, 0, IOSQE_IO_LINK);
+            r.linkTimeout(2, SECOND, 0, 0);
+            r.submit();
+            whileFiring(r, () -> {
+                r.update(3, 2, SECOND, IORING_TIMEOUT_UPDATE | IORING_LINK_TIMEOUT_UPDATE);
+                r.submit();
+            });
+            assertThat(r.await(3)).containsExactly(cqe(3, -EALREADY, 0), cqe(2, -ETIME, 0), cqe(1, -ECANCELED, 0));
+        }
+    }
+
+    /**
+     * Runs {@code during} while a timer due in one second has started firing but waits for the ring's timeout lock
+     * (the {@link TimeoutList} monitor, held here; the ring's task takes it again, as its owner).
+     */
+    private void whileFiring(TimeoutRing r, Runnable during) throws InterruptedException {
+        TimeoutList list = emulator.ring(r.d.ring().fd()).ringLocal(TimeoutList.class, TimeoutList::new);
+        Thread advancer = new Thread(() -> clock.advance(SECOND));
+        synchronized (list) {
+            advancer.start();
+            while (!blockedInTimerCallback(advancer)) {
+                Thread.onSpinWait();
+            }
+            during.run();
+        }
+        advancer.join();
+    }
+
+    private static boolean blockedInTimerCallback(Thread t) {
+        if (t.getState() != Thread.State.BLOCKED) {
+            return false;
+        }
+        for (StackTraceElement e : t.getStackTrace()) {
+            if (e.getMethodName().equals("timeoutFn") || e.getMethodName().equals("linkTimeoutFn")) {
+                return true;
+            }
+        }
+        return false;
     }
 }
