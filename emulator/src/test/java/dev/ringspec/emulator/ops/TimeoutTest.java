@@ -235,6 +235,29 @@ class TimeoutTest {
         });
     }
 
+    /** 6.12.117 keeps a multishot timeout's repeats across an update; the 7.x sources make it endless. */
+    @Test
+    void anUpdatedMultishotTimeoutKeepsOrLosesItsRepeatsAsTheKernelDoes() throws Exception {
+        List<Cqe> onKernel = BothSides.sameOnBoth((kernel, memory) -> {
+            try (TimeoutRing r = new TimeoutRing(kernel, memory)) {
+                r.timeout(1, LONG, 2, IORING_TIMEOUT_MULTISHOT, 0);
+                r.submit();
+                r.update(2, 1, 2 * SHORT, IORING_TIMEOUT_UPDATE);
+                r.submit();
+                r.await(3);
+                r.remove(3, 1);
+                r.submit();
+                r.await(4);
+                Thread.sleep(SHORT / 1_000_000L);
+                return r.now();
+            }
+        });
+        // observed on 6.18.44: endless after the update (two repeats were asked for; the third expiry was cut short
+        // by the remove)
+        assertThat(onKernel).containsExactly(cqe(2, 0, 0), cqe(1, -ETIME, IORING_CQE_F_MORE),
+                cqe(1, -ETIME, IORING_CQE_F_MORE), cqe(3, 0, 0), cqe(1, -ECANCELED, 0));
+    }
+
     @Test
     void aRequestThatCompletesFirstCancelsItsLinkTimeout() throws Exception {
         List<Cqe> onKernel = BothSides.sameOnBoth((kernel, memory) -> {
