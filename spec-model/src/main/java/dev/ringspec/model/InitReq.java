@@ -61,6 +61,8 @@ final class InitReq {
     private final boolean mDrainNotRefusedAfterSkip;
     private MemorySegment sqes;
     private int sqeShift;
+    /** Where the SQE being prepared sits in {@link #sqes}, for {@link #sqeLong}. */
+    private long sqeAt;
 
     InitReq(KernelProfile profile, IoIssueDefs defs, int flags, RuleSink rules, SqRing sq, Restrictions restrictions,
             Drain drain, IssueContext ctx, BpfFilterRun bpfFilters, Set<Mutant> mutants) {
@@ -130,7 +132,16 @@ final class InitReq {
             return ret;
         }
         // io_init_req: def->prep
+        sqeAt = at;
         return def.prep().prep(req, ctx);
+    }
+
+    /** See {@link IssueContext#sqeLong}: a word of the SQE being prepared. */
+    long sqeLong(int offset) {
+        if (offset < 0 || offset > (1 << sqeShift) - 8 || (offset & 7) != 0) {
+            throw new IllegalArgumentException("no SQE word at byte " + offset);
+        }
+        return sqes.get(LONG, sqeAt + offset);
     }
 
     /** {@code io_init_req}'s rare checks, in the kernel's order; 0 or the request's {@code -errno}. */

@@ -125,4 +125,32 @@ public interface IssueContext {
 
     /** Wakes the ring's task if it waits ({@code io_cqring_wake}), for work queued from another thread. */
     void wake();
+
+    /**
+     * {@code ctx->submit_state.link.last}: the last request of the chain being assembled, or null when no chain is
+     * (LINK_TIMEOUT's prep, which runs before its request joins the chain, reads it).
+     */
+    Req linkLast();
+
+    /**
+     * LINK_TIMEOUT's prep ({@code __io_timeout_prep}): {@code timeout} guards {@code last}, the request before it
+     * ({@code link->last->flags |= REQ_F_ARM_LTIMEOUT}); {@code timeout.opState()} must be its {@link LinkedTimeout}.
+     * The model starts the timer when {@code last} is issued and stops it when {@code last} completes.
+     */
+    void armLinkedTimeout(Req last, Req timeout);
+
+    /**
+     * {@code io_req_task_link_timeout}: a fired linked timeout leaves the chain of {@code prev}, the request it
+     * guarded, if the completion path has not already taken it out. On the ring's task.
+     */
+    void spliceLinkedTimeout(Req prev, Req timeout);
+
+    /**
+     * During a prep only: the 8-byte word at byte {@code offset} of the SQE being prepared, for the fields a
+     * {@link Req} does not hold ({@code addr3} at 48, {@code __pad2[0]} at 56, the second half of a 128-byte SQE).
+     */
+    long sqeLong(int offset);
+
+    /** {@code ctx->cached_cq_tail}: the CQEs posted to the ring so far (a free-running counter). */
+    int cachedCqTail();
 }

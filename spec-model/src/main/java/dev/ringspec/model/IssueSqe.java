@@ -1,5 +1,6 @@
 package dev.ringspec.model;
 
+import static dev.ringspec.model.Req.REQ_F_ARM_LTIMEOUT;
 import static dev.ringspec.model.Req.REQ_F_FAIL;
 import static dev.ringspec.model.Req.REQ_F_FORCE_ASYNC;
 import static dev.ringspec.uapi.Errno.EAGAIN;
@@ -35,13 +36,16 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
     private final TaskWork taskWork;
     private final FileTable files;
     private final BufferTable buffers;
+    private final Links links;
+    private final CqeCache cq;
     private final ModelIoUring kernel;
     private IoWq ioWq = IoWq.TASK_WORK;
+    private InitReq init;
     private boolean inTaskWork;
     private final Map<Class<?>, Object> ringLocals = new ConcurrentHashMap<>();
 
     IssueSqe(ModelIoUring kernel, int flags, int fd, RuleSink rules, Completion completion, Drain drain,
-            TaskWork taskWork, FileTable files, BufferTable buffers) {
+            TaskWork taskWork, FileTable files, BufferTable buffers, Links links, CqeCache cq) {
         this.kernel = kernel;
         this.profile = kernel.profile();
         this.flags = flags;
@@ -52,6 +56,13 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
         this.taskWork = taskWork;
         this.files = files;
         this.buffers = buffers;
+        this.links = links;
+        this.cq = cq;
+    }
+
+    /** The ring's io_init_req, whose SQE a prep reads ({@link #sqeLong}). */
+    void init(InitReq initReq) {
+        this.init = initReq;
     }
 
     void ioWq(IoWq newIoWq) {
@@ -91,7 +102,26 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
             completion.reqDeferFailed(req, -EBADF);
             return;
         }
+        if (req.has(REQ_F_ARM_LTIMEOUT)) {
+            issueWithLinkedTimeout(req, def);
+            return;
+        }
         issueResult(req, def.issue().issue(req, this));
+    }
+
+    /** {@code __io_issue_sqe} with REQ_F_ARM_LTIMEOUT: the issue, then {@code io_queue_linked_timeout}. */
+    private void issueWithLinkedTimeout(Req req, OpDef def) {
+        Req timeout = links.prepLinkedTimeout(req);
+        int ret = def.issue().issue(req, this);
+        queueLinkedTimeout(timeout);
+        issueResult(req, ret);
+    }
+
+    /** {@code io_queue_linked_timeout}: the timeout {@link Links#prepLinkedTimeout} answered starts (null: none). */
+    private void queueLinkedTimeout(Req timeout) {
+        if (timeout != null) {
+            ((LinkedTimeout) timeout.opState()).queue(timeout, this);
+        }
     }
 
     /** What an issue's (or a task work function's) answer means: complete, wait, poll, io-wq, or fail. */
@@ -249,6 +279,11 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
     public void queueIoWq(Req req) {
         // io_queue_iowq: io-wq runs it at a time of its own
         rules.fire(Rules.IO_QUEUE_IOWQ, req.userData());
+        if (req.has(REQ_F_ARM_LTIMEOUT) && ioWq != IoWq.TASK_WORK) {
+            // __io_issue_sqe on the io-wq worker starts the linked timeout as it issues; an io-wq whose workers
+            // run the opcode's blocking form (an emulator's) never reaches issueSqe, so it starts here
+            queueLinkedTimeout(links.prepLinkedTimeout(req));
+        }
         ioWq.queue(req, this);
     }
 
@@ -313,6 +348,35 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
     @Override
     public void wake() {
         kernel.waiter().wake(fd);
+    }
+
+    @Override
+    public long sqeLong(int offset) {
+        return init.sqeLong(offset);
+    }
+
+    @Override
+    public Req linkLast() {
+        return links.last();
+    }
+
+    @Override
+    public void armLinkedTimeout(Req last, Req timeout) {
+        if (!(timeout.opState() instanceof LinkedTimeout)) {
+            throw new IllegalArgumentException("a linked timeout's opState is its LinkedTimeout: " + timeout);
+        }
+        // __io_timeout_prep: link->last->flags |= REQ_F_ARM_LTIMEOUT
+        last.addFlags(REQ_F_ARM_LTIMEOUT);
+    }
+
+    @Override
+    public void spliceLinkedTimeout(Req prev, Req timeout) {
+        links.spliceLinkedTimeout(prev, timeout);
+    }
+
+    @Override
+    public int cachedCqTail() {
+        return cq.cachedCqTail();
     }
 
     /** Closes the {@link AutoCloseable} ring locals, with the ring. */

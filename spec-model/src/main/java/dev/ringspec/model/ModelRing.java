@@ -76,10 +76,12 @@ final class ModelRing implements Ring {
         this.rsrc = new Rsrc(args, files, buffers);
         this.restrictions = new Restrictions(profile, rules, mutants);
         this.bpfFilters = new BpfFilterRun(rules, mutants);
-        this.issue = new IssueSqe(kernel, flags, fd, rules, completion, drain, taskWork, files, buffers);
+        this.issue = new IssueSqe(kernel, flags, fd, rules, completion, drain, taskWork, files, buffers, links,
+                cq);
         this.taskWork.runner(issue);
         this.init = new InitReq(profile, kernel.issueDefs(), flags, rules, sq, restrictions, drain, issue,
                 bpfFilters, mutants);
+        this.issue.init(init);
         this.submit = new SubmitSqes(flags, rules, sq, init, bpfFilters, links, issue, completion, reqs, mutants);
         this.wait = new CqringWait(kernel, flags, fd, rules, args, taskWork, overflow, cq);
         this.regions = regions;

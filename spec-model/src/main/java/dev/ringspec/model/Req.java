@@ -15,6 +15,10 @@ import static dev.ringspec.uapi.IoUring.IOSQE_IO_LINK;
 public final class Req {
     static final int REQ_F_FAIL = 1 << 8;
     static final int REQ_F_SKIP_LINK_CQES = 1 << 9;
+    /** A LINK_TIMEOUT follows this request: its timer starts when this request is issued. */
+    static final int REQ_F_ARM_LTIMEOUT = 1 << 10;
+    /** This request was issued and its LINK_TIMEOUT's timer runs: its completion disarms it. */
+    static final int REQ_F_LINK_TIMEOUT = 1 << 11;
     static final int REQ_F_LINK_FLAGS = IOSQE_IO_LINK | IOSQE_IO_HARDLINK;
     static final int REQ_F_FORCE_ASYNC = IOSQE_ASYNC;
 

@@ -206,6 +206,16 @@ public final class Rules {
     public static final Rule QUEUE_NEXT = Rule.define("QUEUE_NEXT", "io_queue_next", "A3",
             "A chain's successor is issued through task work once its predecessor completed.");
 
+    public static final Rule PREP_LINKED_TIMEOUT = Rule.define("PREP_LINKED_TIMEOUT", "__io_prep_linked_timeout",
+            "A3", "A request followed by a LINK_TIMEOUT starts the timeout's timer when it is issued.");
+
+    public static final Rule DISARM_LINKED_TIMEOUT = Rule.define("DISARM_LINKED_TIMEOUT", "io_disarm_next", "A3",
+            "A request that completes before its LINK_TIMEOUT fires cancels the timeout with -ECANCELED.");
+
+    public static final Rule LINKED_TIMEOUT_CLAIMED_BY_TIMER = Rule.define("LINKED_TIMEOUT_CLAIMED_BY_TIMER",
+            "__io_disarm_linked_timeout", "A3",
+            "A LINK_TIMEOUT whose timer fired as its request completed leaves the chain and completes on its own.");
+
     public static final Rule FAIL_LINKS = Rule.define("FAIL_LINKS", "io_fail_links", "A3",
             "A failed member that is not a hardlink cancels the rest of its chain with -ECANCELED.");
 

@@ -44,6 +44,7 @@ public final class Linux {
     public static final long SYS_FSYNC = nr(74, 82);
     public static final long SYS_FDATASYNC = nr(75, 83);
     public static final long SYS_FTRUNCATE = nr(77, 46);
+    public static final long SYS_CLOCK_GETTIME = nr(228, 113);
     public static final long SYS_EPOLL_CTL = nr(233, 21);
     public static final long SYS_OPENAT = nr(257, 56);
     public static final long SYS_EPOLL_PWAIT = nr(281, 22);
@@ -66,6 +67,9 @@ public final class Linux {
     public static final int F_DUPFD_CLOEXEC = 1030;
     public static final int O_NONBLOCK = 0x800;
     public static final int O_CLOEXEC = 0x80000;
+    public static final int CLOCK_REALTIME = 0;
+    public static final int CLOCK_MONOTONIC = 1;
+    public static final int CLOCK_BOOTTIME = 7;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
@@ -134,6 +138,18 @@ public final class Linux {
     /** {@code fcntl(fd, F_DUPFD_CLOEXEC, 0)}: a new descriptor for the same file, or {@code -errno}. */
     public static int dup(int fd) {
         return (int) call(SYS_FCNTL, fd, F_DUPFD_CLOEXEC, 0);
+    }
+
+    /** {@code clock_gettime(clockId)} in nanoseconds. */
+    public static long clockGettimeNanos(int clockId) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment ts = arena.allocate(16, 8);
+            long r = call(SYS_CLOCK_GETTIME, clockId, ts.address());
+            if (r < 0) {
+                throw new IllegalStateException("clock_gettime(" + clockId + "): " + r);
+            }
+            return ts.get(JAVA_LONG, 0) * 1_000_000_000L + ts.get(JAVA_LONG, 8);
+        }
     }
 
     private static RuntimeException rethrow(Throwable t) {
