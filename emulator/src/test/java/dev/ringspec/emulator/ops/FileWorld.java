@@ -27,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -113,6 +114,14 @@ final class FileWorld implements AutoCloseable {
             out.add(c);
         }
         return out;
+    }
+
+    /**
+     * {@code cqes} in user_data order: for requests that ran on io-wq together, whose workers run in parallel and
+     * complete in an order of their own on the kernel too (a choice point, not an answer to compare).
+     */
+    static List<Cqe> byUserData(List<Cqe> cqes) {
+        return cqes.stream().sorted(Comparator.comparingLong(Cqe::userData)).toList();
     }
 
     /** A temporary file holding {@code content}, open with {@code flags}: its descriptor. */
