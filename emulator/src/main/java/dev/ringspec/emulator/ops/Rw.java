@@ -364,19 +364,34 @@ public final class Rw {
         return iopoll ? -EOPNOTSUPP : -EINVAL;
     }
 
-    /** {@code io_read}/{@code io_write} on the ring's task: the transfer without blocking. */
-    static int issue(Req req, IssueContext ctx) {
-        State s = state(req);
+    /**
+     * What both issue forms do first: the import at issue, the file ({@code io_assign_file}: -EBADF for an empty fixed
+     * slot, which io-wq meets itself), {@link #initFile}, and {@code req->cqe.res}; the descriptor, or -errno.
+     */
+    private static int begin(Req req, IssueContext ctx, State s) {
         int ret = importAtIssue(req, ctx, s);
         if (ret < 0) {
             return ret;
         }
         int fd = ctx.fileDescriptor(req);
+        if (fd < 0) {
+            return -EBADF;
+        }
         ret = initFile(ctx, fd, s);
         if (ret < 0) {
             return ret;
         }
         s.requested = s.remaining();
+        return fd;
+    }
+
+    /** {@code io_read}/{@code io_write} on the ring's task: the transfer without blocking. */
+    static int issue(Req req, IssueContext ctx) {
+        State s = state(req);
+        int fd = begin(req, ctx, s);
+        if (fd < 0) {
+            return fd;
+        }
         long n;
         if (s.write && !writeMayNotBlock(fd)) {
             // io_write: a file not open for writing -> -EBADF; a buffered write to a regular file whose filesystem
@@ -411,20 +426,10 @@ public final class Rw {
     /** The io-wq form: the call may block, except on a file a poll can wait for, which waits there instead. */
     static int issueBlocking(Req req, IssueContext ctx) {
         State s = state(req);
-        int ret = importAtIssue(req, ctx, s);
-        if (ret < 0) {
-            return ret;
-        }
-        int fd = ctx.fileDescriptor(req);
+        int fd = begin(req, ctx, s);
         if (fd < 0) {
-            // io_assign_file in the worker: an empty fixed slot
-            return -EBADF;
+            return fd;
         }
-        ret = initFile(ctx, fd, s);
-        if (ret < 0) {
-            return ret;
-        }
-        s.requested = s.remaining();
         if (!s.blockInWorker && pollable(fd)) {
             // io_wq_submit_work: a pollable file is issued non-blocking and arms a poll on -EAGAIN
             long n = transfer(fd, s, s.rwFlags | RWF_NOWAIT);

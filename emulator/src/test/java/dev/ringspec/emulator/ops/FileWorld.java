@@ -124,6 +124,18 @@ final class FileWorld implements AutoCloseable {
         return cqes.stream().sorted(Comparator.comparingLong(Cqe::userData)).toList();
     }
 
+    /** {@link #submitAndWait}, then closes the ring; the CQEs in order. */
+    List<Cqe> finish(IoUringKernel kernel, RingDriver d, int n) {
+        List<Cqe> cqes = submitAndWait(kernel, d, n);
+        kernel.close(d.ring());
+        return cqes;
+    }
+
+    /** {@link #finish}, the CQEs {@link #byUserData}. */
+    List<Cqe> finishInAnyOrder(IoUringKernel kernel, RingDriver d, int n) {
+        return byUserData(finish(kernel, d, n));
+    }
+
     /** A temporary file holding {@code content}, open with {@code flags}: its descriptor. */
     int file(String content, int flags) throws IOException {
         Path p = Files.createTempFile("ringspec-rw", ".bin");

@@ -14,6 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.seam.Cqe;
+import dev.ringspec.seam.IoUringKernel;
 import dev.ringspec.seam.RingDriver;
 import dev.ringspec.seam.Sqe;
 import java.lang.foreign.Arena;
@@ -43,11 +44,24 @@ class RwPipeTest {
         });
     }
 
-    /** Submits what is prepared; answers how many CQEs are ready 100 ms later (0: the request waits). */
-    static int submitAndLookLater(RingDriver d) throws InterruptedException {
+    /** How many CQEs were ready 100 ms after the submit (0: the requests waited), and the CQEs reaped at last. */
+    record Waited(int early, List<Cqe> cqes) {
+    }
+
+    /**
+     * Submits what is prepared, looks 100 ms later how many CQEs are ready, then runs {@code action} on another
+     * thread and waits for {@code n} CQEs; closes the ring.
+     */
+    static Waited waitThen(IoUringKernel kernel, FileWorld world, RingDriver d, int n, Runnable action)
+            throws InterruptedException {
         d.submit(0, 0);
         Thread.sleep(100);
-        return d.ready();
+        int early = d.ready();
+        Thread other = later(50, action);
+        List<Cqe> cqes = world.reap(kernel, d, n);
+        other.join();
+        kernel.close(d.ring());
+        return new Waited(early, cqes);
     }
 
     @Test
@@ -57,11 +71,9 @@ class RwPipeTest {
             MemorySegment buf = memory.allocate(16);
             RingDriver d = ring(kernel, memory, 8);
             rw(d, IORING_OP_READ, p[0], buf.address(), 16, 0, 1);
-            int early = submitAndLookLater(d);
-            Thread writer = later(50, () -> FileWorld.write(p[1], "hello"));
-            List<Cqe> cqes = world.reap(kernel, d, 1);
-            writer.join();
-            kernel.close(d.ring());
+            Waited w = waitThen(kernel, world, d, 1, () -> FileWorld.write(p[1], "hello"));
+            List<Cqe> cqes = w.cqes();
+            int early = w.early();
             return new FileWorld.Outcome(cqes, early + "|" + text(buf, 5));
         });
         assertThat(o.cqes().getFirst().res()).isEqualTo(5);
@@ -79,11 +91,9 @@ class RwPipeTest {
             rw(d, IORING_OP_READ, closed[0], buf.address(), 16, 0, 1);
             List<Cqe> cqes = new ArrayList<>(world.submitAndWait(kernel, d, 1));
             rw(d, IORING_OP_READ, open[0], buf.address(), 16, 0, 2);
-            int early = submitAndLookLater(d);
-            Thread closer = later(50, () -> world.close(open[1]));
-            cqes.addAll(world.reap(kernel, d, 1));
-            closer.join();
-            kernel.close(d.ring());
+            Waited w = waitThen(kernel, world, d, 1, () -> world.close(open[1]));
+            cqes.addAll(w.cqes());
+            int early = w.early();
             return new FileWorld.Outcome(cqes, "early " + early);
         });
         assertThat(o.cqes()).extracting(Cqe::res).containsExactly(0, 0);
@@ -101,9 +111,7 @@ class RwPipeTest {
             rw(d, IORING_OP_WRITE, p[1], out.address(), 3, -2, 3);
             rw(d, IORING_OP_WRITE, p[1], out.address(), 3, Long.MAX_VALUE - 1, 4);
             rw(d, IORING_OP_WRITE, p[1], out.address(), 2, -1, 5);
-            List<Cqe> cqes = world.submitAndWait(kernel, d, 5);
-            kernel.close(d.ring());
-            return new FileWorld.Outcome(cqes, FileWorld.read(p[0]));
+            return new FileWorld.Outcome(world.finish(kernel, d, 5), FileWorld.read(p[0]));
         });
         assertThat(o.effects()).startsWith("abcdef");
     }
@@ -138,11 +146,9 @@ class RwPipeTest {
             RingDriver d = ring(kernel, memory, 8);
             long at = rw(d, IORING_OP_READ, p[0], buf.address(), 16, 0, 1);
             Sqe.flags(d.sqes(), at, IOSQE_ASYNC);
-            int early = submitAndLookLater(d);
-            Thread writer = later(50, () -> FileWorld.write(p[1], "async"));
-            List<Cqe> cqes = world.reap(kernel, d, 1);
-            writer.join();
-            kernel.close(d.ring());
+            Waited w = waitThen(kernel, world, d, 1, () -> FileWorld.write(p[1], "async"));
+            List<Cqe> cqes = w.cqes();
+            int early = w.early();
             return new FileWorld.Outcome(cqes, early + "|" + text(buf, 5));
         });
         assertThat(o.effects()).isEqualTo("0|async");
@@ -156,11 +162,9 @@ class RwPipeTest {
             MemorySegment out = bytes(memory, "xyz", 4);
             RingDriver d = ring(kernel, memory, 8);
             rw(d, IORING_OP_WRITE, p[1], out.address(), 3, 0, 1);
-            int early = submitAndLookLater(d);
-            Thread reader = later(50, () -> drain(p[0]));
-            List<Cqe> cqes = world.reap(kernel, d, 1);
-            reader.join();
-            kernel.close(d.ring());
+            Waited w = waitThen(kernel, world, d, 1, () -> drain(p[0]));
+            List<Cqe> cqes = w.cqes();
+            int early = w.early();
             return new FileWorld.Outcome(cqes, "early " + early);
         });
         assertThat(o.cqes().getFirst().res()).isEqualTo(3);
@@ -177,11 +181,9 @@ class RwPipeTest {
             long at = rw(d, IORING_OP_READ, p[0], buf.address(), 4, 0, 1);
             Sqe.flags(d.sqes(), at, IOSQE_IO_LINK);
             rw(d, IORING_OP_WRITE, file, buf.address(), 4, 0, 2);
-            int early = submitAndLookLater(d);
-            Thread writer = later(50, () -> FileWorld.write(p[1], "data"));
-            List<Cqe> cqes = world.reap(kernel, d, 2);
-            writer.join();
-            kernel.close(d.ring());
+            Waited w = waitThen(kernel, world, d, 2, () -> FileWorld.write(p[1], "data"));
+            List<Cqe> cqes = w.cqes();
+            int early = w.early();
             return new FileWorld.Outcome(cqes, early + "|" + world.contents());
         });
         assertThat(o.cqes()).extracting(Cqe::res).containsExactly(4, 4);

@@ -9,6 +9,9 @@ import static dev.ringspec.emulator.ops.FileWorld.iovecs;
 import static dev.ringspec.emulator.ops.FileWorld.ring;
 import static dev.ringspec.emulator.ops.FileWorld.sameOnBoth;
 import static dev.ringspec.emulator.ops.FileWorld.text;
+import static dev.ringspec.uapi.Errno.EBADF;
+import static dev.ringspec.uapi.Errno.ECANCELED;
+import static dev.ringspec.uapi.Errno.EFAULT;
 import static dev.ringspec.uapi.IoUring.IORING_OP_READ;
 import static dev.ringspec.uapi.IoUring.IORING_OP_READV;
 import static dev.ringspec.uapi.IoUring.IORING_OP_READ_FIXED;
@@ -16,12 +19,17 @@ import static dev.ringspec.uapi.IoUring.IORING_OP_WRITE;
 import static dev.ringspec.uapi.IoUring.IORING_OP_WRITEV;
 import static dev.ringspec.uapi.IoUring.IORING_OP_WRITE_FIXED;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_BUFFERS;
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_FILES;
 import static dev.ringspec.uapi.IoUring.IOSQE_ASYNC;
 import static dev.ringspec.uapi.IoUring.IOSQE_BUFFER_SELECT;
 import static dev.ringspec.uapi.IoUring.IOSQE_FIXED_FILE;
 import static dev.ringspec.uapi.IoUring.IOSQE_IO_LINK;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ringspec.emulator.BothSides;
+import dev.ringspec.emulator.EmulatedIoUring;
+import dev.ringspec.model.KernelProfile;
 import dev.ringspec.seam.Cqe;
 import dev.ringspec.seam.IoUringKernel;
 import dev.ringspec.seam.RingDriver;
@@ -91,9 +99,7 @@ class RwTest {
             rw(d, IORING_OP_READ, fd, buf.address(), 100, 30, 1);
             rw(d, IORING_OP_READ, fd, buf.address() + 64, 10, TEXT.length(), 2);
             rw(d, IORING_OP_READ, fd, buf.address() + 80, 10, 1L << 40, 3);
-            List<Cqe> cqes = world.submitAndWait(kernel, d, 3);
-            kernel.close(d.ring());
-            return new FileWorld.Outcome(cqes, text(buf, 6));
+            return new FileWorld.Outcome(world.finish(kernel, d, 3), text(buf, 6));
         });
         assertThat(o.cqes()).extracting(Cqe::res).containsExactly(6, 0, 0);
         assertThat(o.effects()).isEqualTo(TEXT.substring(30));
@@ -196,6 +202,58 @@ class RwTest {
     }
 
     @Test
+    void fixedFilesAreReadThroughTheirSlotAfterTheDescriptorCloses() throws Exception {
+        FileWorld.Outcome o = sameOnBoth((kernel, memory, world) -> {
+            int fd = world.file(TEXT, O_RDONLY);
+            MemorySegment buf = memory.allocate(32);
+            RingDriver d = ring(kernel, memory, 16);
+            MemorySegment table = memory.allocate(8);
+            table.set(JAVA_INT, 0, fd);
+            table.set(JAVA_INT, 4, -1);
+            assertThat(kernel.register(d.ring(), IORING_REGISTER_FILES, table, 2)).isZero();
+            world.close(fd);
+            int[] slots = {0, 1, 5};
+            for (int i = 0; i < slots.length; i++) {
+                for (int async : new int[] {0, IOSQE_ASYNC}) {
+                    long at = rw(d, IORING_OP_READ, slots[i], buf.address() + 8L * i, 4, 4L * i, 10 * i + async);
+                    Sqe.flags(d.sqes(), at, IOSQE_FIXED_FILE | async);
+                }
+            }
+            List<Cqe> cqes = world.finishInAnyOrder(kernel, d, 2 * slots.length);
+            return new FileWorld.Outcome(cqes, text(buf, 4));
+        });
+        // in user_data order: slot 0 (0), slot 1 (10), slot 0 async (16), slot 5 (20), slot 1 async (26), slot 5 async
+        assertThat(o.cqes()).extracting(Cqe::res).containsExactly(4, -EBADF, 4, -EBADF, -EBADF, -EBADF);
+        assertThat(o.effects()).isEqualTo(TEXT.substring(0, 4));
+    }
+
+    /**
+     * Before 6.15 a fixed read looks its buffer up in prep ({@code io_prep_rw_fixed}, 6.12.117 rw.c), so a missing
+     * buffer fails the request before its link head ran (the head is cancelled); from 6.15 on it is looked up at issue
+     * ({@code io_import_reg_buf}), after the head ran. The 6.18 side is checked against this machine's kernel.
+     */
+    @Test
+    void aMissingFixedBufferFailsInPrepBefore615AndAtIssueAfter() throws Exception {
+        BothSides.Scenario chain = (kernel, memory) -> {
+            int fd;
+            try (FileWorld world = new FileWorld(memory)) {
+                fd = world.file(TEXT, O_RDONLY);
+                MemorySegment buf = memory.allocate(16);
+                RingDriver d = ring(kernel, memory, 8);
+                long at = rw(d, IORING_OP_READ, fd, buf.address(), 4, 0, 1);
+                Sqe.flags(d.sqes(), at, IOSQE_IO_LINK);
+                rw(d, IORING_OP_READ_FIXED, fd, buf.address(), 4, 0, 2);
+                return world.finishInAnyOrder(kernel, d, 2);
+            }
+        };
+        assertThat(BothSides.sameOnBoth(chain)).extracting(Cqe::res).containsExactly(4, -EFAULT);
+        try (UserMemory memory = new UserMemory();
+                EmulatedIoUring emulator = EmulatedIoUring.open(KernelProfile.LINUX_6_12, memory)) {
+            assertThat(chain.run(emulator, memory)).extracting(Cqe::res).containsExactly(-ECANCELED, -EFAULT);
+        }
+    }
+
+    @Test
     void badDescriptorsAnswerTheKernelsErrno() throws Exception {
         sameOnBoth((kernel, memory, world) -> {
             int ro = world.file(TEXT, O_RDONLY);
@@ -210,9 +268,7 @@ class RwTest {
             rw(d, IORING_OP_READV, wo, iovecs(memory, buf.address(), 4).address(), 1, 0, 5);
             at = rw(d, IORING_OP_WRITE, ro, buf.address(), 4, 0, 6);
             Sqe.opFlags(d.sqes(), at, 0x10000);
-            List<Cqe> cqes = world.submitAndWait(kernel, d, 6);
-            kernel.close(d.ring());
-            return new FileWorld.Outcome(cqes, "");
+            return new FileWorld.Outcome(world.finish(kernel, d, 6), "");
         });
     }
 
@@ -229,9 +285,7 @@ class RwTest {
             rw(d, IORING_OP_READV, fd, iovecs(memory, UNMAPPED, 8).address(), 1, 0, 6);
             rw(d, IORING_OP_WRITEV, fd, iovecs(memory, KERNEL_ADDRESS, 8).address(), 1, 0, 7);
             rw(d, IORING_OP_READ, fd, 0, 0, 0, 8);
-            List<Cqe> cqes = world.submitAndWait(kernel, d, 8);
-            kernel.close(d.ring());
-            return new FileWorld.Outcome(byUserData(cqes), world.contents());
+            return new FileWorld.Outcome(world.finishInAnyOrder(kernel, d, 8), world.contents());
         });
     }
 
@@ -249,9 +303,7 @@ class RwTest {
             rw(d, IORING_OP_READV, fd, iovecs(memory, buf.address(), 4, KERNEL_ADDRESS, 4).address(), 2, 0, 5);
             rw(d, IORING_OP_READV, fd, iovecs(memory, buf.address(), 4, buf.address(), 0x7fff_ffffL).address(), 2, 0,
                     6);
-            List<Cqe> cqes = world.submitAndWait(kernel, d, 6);
-            kernel.close(d.ring());
-            return new FileWorld.Outcome(cqes, "");
+            return new FileWorld.Outcome(world.finish(kernel, d, 6), "");
         });
     }
 
@@ -270,9 +322,7 @@ class RwTest {
                 long at = rw(d, IORING_OP_READ, fd, buf.address(), 4, 0, 10 + i);
                 Sqe.opFlags(d.sqes(), at, rwFlags[i]);
             }
-            List<Cqe> cqes = world.submitAndWait(kernel, d, 4 + rwFlags.length);
-            kernel.close(d.ring());
-            return new FileWorld.Outcome(byUserData(cqes), world.contents());
+            return new FileWorld.Outcome(world.finishInAnyOrder(kernel, d, 4 + rwFlags.length), world.contents());
         });
     }
 
@@ -290,9 +340,7 @@ class RwTest {
                     n++;
                 }
             }
-            List<Cqe> cqes = world.submitAndWait(kernel, d, n);
-            kernel.close(d.ring());
-            return new FileWorld.Outcome(cqes, "");
+            return new FileWorld.Outcome(world.finish(kernel, d, n), "");
         });
     }
 
@@ -312,9 +360,7 @@ class RwTest {
             Sqe.flags(d.sqes(), at, IOSQE_BUFFER_SELECT);
             at = rw(d, IORING_OP_READV, fd, UNMAPPED, 1, 0, 5);
             Sqe.flags(d.sqes(), at, IOSQE_BUFFER_SELECT);
-            List<Cqe> cqes = world.submitAndWait(kernel, d, 5);
-            kernel.close(d.ring());
-            return new FileWorld.Outcome(cqes, "");
+            return new FileWorld.Outcome(world.finish(kernel, d, 5), "");
         });
     }
 
@@ -343,38 +389,34 @@ class RwTest {
         assertThat(o.effects()).isEqualTo(TEXT.substring(3, 11) + "|!!" + TEXT.substring(2));
     }
 
-    @Test
-    void aLinkedReadThenWriteCopiesAFile() throws Exception {
-        FileWorld.Outcome o = sameOnBoth((kernel, memory, world) -> {
+    /**
+     * READ of {@code len} bytes at {@code off} of {@link #TEXT} linked to a WRITE of {@code writeLen} bytes to an
+     * empty file, each with {@code sqeFlags} too: the CQEs, and the written file in brackets.
+     */
+    static FileWorld.Outcome readLinkedToWrite(int len, long off, int writeLen, int sqeFlags) throws Exception {
+        return sameOnBoth((kernel, memory, world) -> {
             int from = world.file(TEXT, O_RDONLY);
             int to = world.file("", O_RDWR);
             MemorySegment buf = memory.allocate(64);
             RingDriver d = ring(kernel, memory, 8);
-            long at = rw(d, IORING_OP_READ, from, buf.address(), 10, 0, 1);
-            Sqe.flags(d.sqes(), at, IOSQE_IO_LINK);
-            rw(d, IORING_OP_WRITE, to, buf.address(), 10, 0, 2);
-            List<Cqe> cqes = world.submitAndWait(kernel, d, 2);
-            kernel.close(d.ring());
-            return new FileWorld.Outcome(cqes, world.contents());
+            long at = rw(d, IORING_OP_READ, from, buf.address(), len, off, 1);
+            Sqe.flags(d.sqes(), at, IOSQE_IO_LINK | sqeFlags);
+            at = rw(d, IORING_OP_WRITE, to, buf.address(), writeLen, 0, 2);
+            Sqe.flags(d.sqes(), at, sqeFlags);
+            return new FileWorld.Outcome(world.finish(kernel, d, 2), "[" + world.contents() + "]");
         });
+    }
+
+    @Test
+    void aLinkedReadThenWriteCopiesAFile() throws Exception {
+        FileWorld.Outcome o = readLinkedToWrite(10, 0, 10, 0);
         assertThat(o.cqes()).extracting(Cqe::res).containsExactly(10, 10);
-        assertThat(o.effects()).isEqualTo(TEXT.substring(0, 10));
+        assertThat(o.effects()).isEqualTo("[" + TEXT.substring(0, 10) + "]");
     }
 
     @Test
     void aShortReadBreaksItsLink() throws Exception {
-        FileWorld.Outcome o = sameOnBoth((kernel, memory, world) -> {
-            int from = world.file(TEXT, O_RDONLY);
-            int to = world.file("", O_RDWR);
-            MemorySegment buf = memory.allocate(64);
-            RingDriver d = ring(kernel, memory, 8);
-            long at = rw(d, IORING_OP_READ, from, buf.address(), 64, 30, 1);
-            Sqe.flags(d.sqes(), at, IOSQE_IO_LINK);
-            rw(d, IORING_OP_WRITE, to, buf.address(), 6, 0, 2);
-            List<Cqe> cqes = world.submitAndWait(kernel, d, 2);
-            kernel.close(d.ring());
-            return new FileWorld.Outcome(cqes, "[" + world.contents() + "]");
-        });
+        FileWorld.Outcome o = readLinkedToWrite(64, 30, 6, 0);
         assertThat(o.cqes().get(0).res()).isEqualTo(6);
         assertThat(o.cqes().get(1).res()).isNegative();
         assertThat(o.effects()).isEqualTo("[]");
@@ -382,19 +424,14 @@ class RwTest {
 
     @Test
     void anAsyncLinkedReadThenWriteCopiesAFile() throws Exception {
-        FileWorld.Outcome o = sameOnBoth((kernel, memory, world) -> {
-            int from = world.file(TEXT, O_RDONLY);
-            int to = world.file("", O_RDWR);
-            MemorySegment buf = memory.allocate(64);
-            RingDriver d = ring(kernel, memory, 8);
-            long at = rw(d, IORING_OP_READ, from, buf.address(), 12, 5, 1);
-            Sqe.flags(d.sqes(), at, IOSQE_IO_LINK | IOSQE_ASYNC);
-            at = rw(d, IORING_OP_WRITE, to, buf.address(), 12, 0, 2);
-            Sqe.flags(d.sqes(), at, IOSQE_ASYNC);
-            List<Cqe> cqes = world.submitAndWait(kernel, d, 2);
-            kernel.close(d.ring());
-            return new FileWorld.Outcome(cqes, world.contents());
-        });
-        assertThat(o.effects()).isEqualTo(TEXT.substring(5, 17));
+        FileWorld.Outcome o = readLinkedToWrite(12, 5, 12, IOSQE_ASYNC);
+        assertThat(o.effects()).isEqualTo("[" + TEXT.substring(5, 17) + "]");
+    }
+
+    @Test
+    void anAsyncShortReadBreaksItsLinkToo() throws Exception {
+        FileWorld.Outcome o = readLinkedToWrite(64, 33, 3, IOSQE_ASYNC);
+        assertThat(o.cqes().get(0).res()).isEqualTo(3);
+        assertThat(o.effects()).isEqualTo("[]");
     }
 }

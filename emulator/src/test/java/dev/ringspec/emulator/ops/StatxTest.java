@@ -1,7 +1,6 @@
 package dev.ringspec.emulator.ops;
 
 import static dev.ringspec.emulator.ops.FileWorld.O_RDONLY;
-import static dev.ringspec.emulator.ops.FileWorld.byUserData;
 import static dev.ringspec.emulator.ops.FileWorld.ring;
 import static dev.ringspec.emulator.ops.FileWorld.sameOnBoth;
 import static dev.ringspec.emulator.ops.RwTest.KERNEL_ADDRESS;
@@ -59,9 +58,7 @@ class StatxTest {
             statx(d, AT_FDCWD, path(memory, world.lastPath().toString()).address(), 0, STATX_BASIC_STATS,
                     byPath.address(), 1);
             statx(d, fd, path(memory, "").address(), AT_EMPTY_PATH, STATX_BASIC_STATS, byFd.address(), 2);
-            List<Cqe> cqes = world.submitAndWait(kernel, d, 2);
-            kernel.close(d.ring());
-            return new FileWorld.Outcome(cqes, sizeAndMode(byPath) + "|" + sizeAndMode(byFd));
+            return new FileWorld.Outcome(world.finish(kernel, d, 2), sizeAndMode(byPath) + "|" + sizeAndMode(byFd));
         });
         assertThat(o.cqes()).extracting(Cqe::res).containsExactly(0, 0);
         assertThat(o.effects()).isEqualTo("size 12 mode 100600|size 12 mode 100600");
@@ -92,9 +89,7 @@ class StatxTest {
             Sqe.bufIndex(d.sqes(), at, 1);
             at = statx(d, AT_FDCWD, ok, 0, STATX_BASIC_STATS, buf.address(), 14);
             Sqe.fileIndex(d.sqes(), at, 1);
-            List<Cqe> cqes = world.submitAndWait(kernel, d, 14);
-            kernel.close(d.ring());
-            return new FileWorld.Outcome(byUserData(cqes), "");
+            return new FileWorld.Outcome(world.finishInAnyOrder(kernel, d, 14), "");
         });
     }
 
@@ -109,9 +104,7 @@ class StatxTest {
             Sqe.flags(d.sqes(), at, IOSQE_IO_LINK);
             statx(d, AT_FDCWD, path(memory, world.lastPath().toString()).address(), 0, STATX_BASIC_STATS,
                     buf.address(), 2);
-            List<Cqe> cqes = world.submitAndWait(kernel, d, 2);
-            kernel.close(d.ring());
-            return new FileWorld.Outcome(cqes, sizeAndMode(buf));
+            return new FileWorld.Outcome(world.finish(kernel, d, 2), sizeAndMode(buf));
         });
         assertThat(o.cqes().get(0).res()).isNegative();
         assertThat(o.effects()).isEqualTo("size 1 mode 100600");

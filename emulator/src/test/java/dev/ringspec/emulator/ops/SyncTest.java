@@ -71,9 +71,7 @@ class SyncTest {
             Sqe.flags(d.sqes(), at, IOSQE_IO_LINK);
             at = d.nextSqe();
             Sqe.prepNop(d.sqes(), at, 2);
-            List<Cqe> cqes = world.submitAndWait(kernel, d, 2);
-            kernel.close(d.ring());
-            return new FileWorld.Outcome(cqes, "");
+            return new FileWorld.Outcome(world.finish(kernel, d, 2), "");
         });
         assertThat(o.cqes().get(0).res()).isNegative();
         assertThat(o.cqes().get(1).userData()).isEqualTo(2);
@@ -92,9 +90,7 @@ class SyncTest {
             sync(d, IORING_OP_SYNC_FILE_RANGE, fd, 0, 10, 4, SYNC_FILE_RANGE_WRITE, 5);
             sync(d, IORING_OP_SYNC_FILE_RANGE, p[0], 0, 10, 0, SYNC_FILE_RANGE_WRITE, 6);
             sync(d, IORING_OP_SYNC_FILE_RANGE, 9999, 0, 10, 0, SYNC_FILE_RANGE_WRITE, 7);
-            List<Cqe> cqes = world.submitAndWait(kernel, d, 7);
-            kernel.close(d.ring());
-            return new FileWorld.Outcome(byUserData(cqes), "");
+            return new FileWorld.Outcome(world.finishInAnyOrder(kernel, d, 7), "");
         });
     }
 
