@@ -19,6 +19,7 @@ import static dev.ringspec.uapi.IoUring.IORING_OP_WRITE;
 import static dev.ringspec.uapi.IoUring.IORING_OP_WRITEV;
 import static dev.ringspec.uapi.IoUring.IORING_OP_WRITE_FIXED;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_BUFFERS;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_IOPOLL;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_FILES;
 import static dev.ringspec.uapi.IoUring.IOSQE_ASYNC;
 import static dev.ringspec.uapi.IoUring.IOSQE_BUFFER_SELECT;
@@ -35,6 +36,7 @@ import dev.ringspec.seam.IoUringKernel;
 import dev.ringspec.seam.RingDriver;
 import dev.ringspec.seam.Sqe;
 import dev.ringspec.seam.UserMemory;
+import dev.ringspec.uapi.IoUringParams;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
@@ -251,6 +253,23 @@ class RwTest {
                 EmulatedIoUring emulator = EmulatedIoUring.open(KernelProfile.LINUX_6_12, memory)) {
             assertThat(chain.run(emulator, memory)).extracting(Cqe::res).containsExactly(-ECANCELED, -EFAULT);
         }
+    }
+
+    @Test
+    void anIopollRingRefusesBufferedFileIo() throws Exception {
+        FileWorld.Outcome o = sameOnBoth((kernel, memory, world) -> {
+            int fd = world.file(TEXT, O_RDWR);
+            MemorySegment buf = memory.allocate(16);
+            MemorySegment params = memory.allocate(IoUringParams.SIZE_BYTES);
+            params.set(JAVA_INT, IoUringParams.FLAGS_OFFSET, IORING_SETUP_IOPOLL);
+            RingDriver d = new RingDriver(kernel, kernel.setup(8, params).ringOrNull());
+            rw(d, IORING_OP_READ, fd, buf.address(), 4, 0, 1);
+            rw(d, IORING_OP_WRITE, fd, buf.address(), 4, 0, 2);
+            rw(d, IORING_OP_READ, 9999, buf.address(), 4, 0, 3);
+            return new FileWorld.Outcome(world.finishInAnyOrder(kernel, d, 3), world.contents());
+        });
+        assertThat(o.cqes()).extracting(Cqe::res).allMatch(res -> res < 0);
+        assertThat(o.effects()).isEqualTo(TEXT);
     }
 
     @Test
