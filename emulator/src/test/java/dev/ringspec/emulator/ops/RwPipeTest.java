@@ -117,6 +117,21 @@ class RwPipeTest {
     }
 
     @Test
+    void aWriteToAPipeWithoutReadersAnswersEpipe() throws Exception {
+        FileWorld.Outcome o = sameOnBoth((kernel, memory, world) -> {
+            int[] p = world.pipe();
+            world.close(p[0]);
+            MemorySegment out = bytes(memory, "lost", 4);
+            RingDriver d = ring(kernel, memory, 8);
+            rw(d, IORING_OP_WRITE, p[1], out.address(), 4, 0, 1);
+            long at = rw(d, IORING_OP_WRITE, p[1], out.address(), 4, 0, 2);
+            Sqe.flags(d.sqes(), at, IOSQE_ASYNC);
+            return new FileWorld.Outcome(world.finishInAnyOrder(kernel, d, 2), "");
+        });
+        assertThat(o.cqes()).extracting(Cqe::res).allMatch(res -> res < 0);
+    }
+
+    @Test
     void nowaitOnAnEmptyPipeAnswersEagainAndAShortReadBreaksItsLink() throws Exception {
         FileWorld.Outcome o = sameOnBoth((kernel, memory, world) -> {
             int[] p = world.pipe();
