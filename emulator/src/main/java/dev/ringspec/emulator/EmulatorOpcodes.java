@@ -3,6 +3,9 @@ package dev.ringspec.emulator;
 import static dev.ringspec.uapi.IoUring.IORING_OP_NOP;
 import static dev.ringspec.uapi.IoUring.IORING_OP_NOP128;
 
+import dev.ringspec.emulator.ops.Rw;
+import dev.ringspec.emulator.ops.Statx;
+import dev.ringspec.emulator.ops.Sync;
 import dev.ringspec.emulator.ops.Timeout;
 import dev.ringspec.model.KernelProfile;
 import dev.ringspec.model.OpDef;
@@ -24,7 +27,11 @@ import java.util.function.Function;
  */
 public final class EmulatorOpcodes {
     /** The opcode sets, one per kernel file; each gets the emulator's services. */
-    private static final List<Function<EmulatorServices, List<EmuOp>>> FILES = List.of(Timeout::ops);
+    private static final List<Function<EmulatorServices, List<EmuOp>>> FILES = List.of(
+            Rw::ops,
+            Statx::ops,
+            Sync::ops,
+            Timeout::ops);
 
     /** The register opcodes the emulator adds (eventfd, provided buffer rings, ...), one set per kernel file. */
     private static final List<Function<EmulatorServices, Map<Integer, RegisterOp>>> REGISTER_FILES = List.of();

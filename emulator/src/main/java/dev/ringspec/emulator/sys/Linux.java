@@ -47,7 +47,9 @@ public final class Linux {
     public static final long SYS_CLOCK_GETTIME = nr(228, 113);
     public static final long SYS_EPOLL_CTL = nr(233, 21);
     public static final long SYS_OPENAT = nr(257, 56);
+    public static final long SYS_SYNC_FILE_RANGE = nr(277, 84);
     public static final long SYS_EPOLL_PWAIT = nr(281, 22);
+    public static final long SYS_FALLOCATE = nr(285, 47);
     public static final long SYS_ACCEPT4 = nr(288, 242);
     public static final long SYS_EVENTFD2 = nr(290, 19);
     public static final long SYS_EPOLL_CREATE1 = nr(291, 20);
@@ -58,7 +60,6 @@ public final class Linux {
     public static final long SYS_PROCESS_VM_WRITEV = nr(311, 271);
     public static final long SYS_MEMFD_CREATE = nr(319, 279);
     public static final long SYS_STATX = nr(332, 291);
-    public static final long SYS_SYNC_FILE_RANGE = nr(277, 84);
     public static final long SYS_OPENAT2 = 437;
 
     public static final int F_GETFD = 1;

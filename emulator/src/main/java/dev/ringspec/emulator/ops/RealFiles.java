@@ -1,0 +1,136 @@
+package dev.ringspec.emulator.ops;
+
+import static dev.ringspec.emulator.sys.Linux.SYS_FALLOCATE;
+import static dev.ringspec.emulator.sys.Linux.SYS_FCNTL;
+import static dev.ringspec.emulator.sys.Linux.SYS_FDATASYNC;
+import static dev.ringspec.emulator.sys.Linux.SYS_FSYNC;
+import static dev.ringspec.emulator.sys.Linux.SYS_PREADV2;
+import static dev.ringspec.emulator.sys.Linux.SYS_PWRITEV2;
+import static dev.ringspec.emulator.sys.Linux.SYS_STATX;
+import static dev.ringspec.emulator.sys.Linux.SYS_SYNC_FILE_RANGE;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import dev.ringspec.emulator.sys.Linux;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The real calls of the file opcodes (rw.c, sync.c, statx.c), in one place: each is the syscall the kernel's
+ * opcode would make inside itself, on a descriptor of this process, with the application's pointers passed raw (the
+ * kernel checks them: -EFAULT, never a fault in this JVM). A mode that serves another process swaps this class.
+ */
+final class RealFiles {
+    static final int O_PATH = 0x200000;
+    private static final int O_DIRECT = "aarch64".equals(System.getProperty("os.arch")) ? 0x10000 : 0x4000;
+    private static final int S_IFMT = 0xf000;
+    private static final int S_IFREG = 0x8000;
+    private static final long XFS_SUPER_MAGIC = 0x58465342L;
+    private static final long BTRFS_SUPER_MAGIC = 0x9123683eL;
+    private static final long SYS_FSTATFS = "aarch64".equals(System.getProperty("os.arch")) ? 44 : 138;
+    private static final int AT_EMPTY_PATH = 0x1000;
+    private static final int STATX_TYPE = 1;
+    private static final long STATX_MODE_OFFSET = 28;
+    private static final long STATX_BYTES = 256;
+    private static final int CAP_SYS_ADMIN = 21;
+    private static final int CAP_SYS_NICE = 23;
+    private static final boolean SYS_NICE_OR_ADMIN = sysNiceOrAdminOfThisProcess();
+
+    /** Per thread (the ring's task, each io-wq worker): the iovec a call passes, and a statx buffer. */
+    private static final ThreadLocal<MemorySegment> SCRATCH = ThreadLocal.withInitial(
+            () -> Arena.ofAuto().allocate(16L * Rw.UIO_MAXIOV + STATX_BYTES + 8, 8));
+
+    private RealFiles() {
+    }
+
+    /**
+     * {@code preadv2}/{@code pwritev2} of {@code iov} ((base, length) pairs) at {@code pos} (-1: the file position)
+     * with {@code rwFlags}: the bytes moved, or -errno.
+     */
+    static long readWrite(int fd, boolean write, long[] iov, long pos, int rwFlags) {
+        MemorySegment scratch = SCRATCH.get();
+        int n = iov.length / 2;
+        for (int i = 0; i < iov.length; i++) {
+            scratch.setAtIndex(JAVA_LONG, i, iov[i]);
+        }
+        return Linux.call(write ? SYS_PWRITEV2 : SYS_PREADV2, fd, scratch.address(), n, pos, 0, rwFlags);
+    }
+
+    /** The file's {@code st_mode} ({@code statx} with AT_EMPTY_PATH), or 0 if it cannot be read. */
+    static int fileType(int fd) {
+        MemorySegment scratch = SCRATCH.get();
+        MemorySegment buf = scratch.asSlice(16L * Rw.UIO_MAXIOV, STATX_BYTES);
+        MemorySegment empty = scratch.asSlice(16L * Rw.UIO_MAXIOV + STATX_BYTES, 8);
+        empty.set(JAVA_LONG, 0, 0);
+        long r = Linux.call(SYS_STATX, fd, empty.address(), AT_EMPTY_PATH, STATX_TYPE, buf.address(), 0);
+        return r < 0 ? 0 : buf.get(JAVA_SHORT, STATX_MODE_OFFSET) & 0xffff;
+    }
+
+    /**
+     * Whether a write to {@code fd} can be tried without blocking ({@code io_write}'s check): anything but a regular
+     * file; a regular file opened O_DIRECT; a buffered one only on a filesystem with {@code FOP_BUFFER_WASYNC} (xfs,
+     * btrfs; not ext4 or tmpfs).
+     */
+    static boolean bufferedWriteNowait(int fd) {
+        if ((fileType(fd) & S_IFMT) != S_IFREG) {
+            return true;
+        }
+        int fl = statusFlags(fd);
+        if (fl >= 0 && (fl & O_DIRECT) != 0) {
+            return true;
+        }
+        MemorySegment buf = SCRATCH.get().asSlice(16L * Rw.UIO_MAXIOV, STATX_BYTES);
+        if (Linux.call(SYS_FSTATFS, fd, buf.address()) < 0) {
+            return false;
+        }
+        long magic = buf.get(JAVA_LONG, 0);
+        return magic == XFS_SUPER_MAGIC || magic == BTRFS_SUPER_MAGIC;
+    }
+
+    /** {@code fcntl(fd, F_GETFL)}: the status flags and access mode, or -errno. */
+    static int statusFlags(int fd) {
+        return (int) Linux.call(SYS_FCNTL, fd, Linux.F_GETFL, 0);
+    }
+
+    /** {@code fsync} or {@code fdatasync}: 0 or -errno. */
+    static int fsync(int fd, boolean datasync) {
+        return (int) Linux.call(datasync ? SYS_FDATASYNC : SYS_FSYNC, fd);
+    }
+
+    /** {@code sync_file_range(fd, off, len, flags)}: 0 or -errno. */
+    static int syncFileRange(int fd, long off, long len, int flags) {
+        return (int) Linux.call(SYS_SYNC_FILE_RANGE, fd, off, len, flags, 0, 0);
+    }
+
+    /** {@code fallocate(fd, mode, off, len)}: 0 or -errno. */
+    static int fallocate(int fd, int mode, long off, long len) {
+        return (int) Linux.call(SYS_FALLOCATE, fd, mode, off, len, 0, 0);
+    }
+
+    /** {@code statx(dfd, path, flags, mask, buffer)}: 0 or -errno; {@code path} is memory of the emulator's. */
+    static int statx(int dfd, MemorySegment path, int flags, int mask, long buffer) {
+        return (int) Linux.call(SYS_STATX, dfd, path.address(), flags, Integer.toUnsignedLong(mask), buffer, 0);
+    }
+
+    /** {@code capable(CAP_SYS_NICE) || capable(CAP_SYS_ADMIN)} for this process. */
+    static boolean sysNiceOrAdmin() {
+        return SYS_NICE_OR_ADMIN;
+    }
+
+    private static boolean sysNiceOrAdminOfThisProcess() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("CapEff:")) {
+                    long caps = Long.parseUnsignedLong(line.substring(7).trim(), 16);
+                    return (caps & (1L << CAP_SYS_NICE | 1L << CAP_SYS_ADMIN)) != 0;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return false;
+        }
+        return false;
+    }
+}

@@ -1,0 +1,514 @@
+package dev.ringspec.emulator.ops;
+
+import static dev.ringspec.uapi.Errno.EAGAIN;
+import static dev.ringspec.uapi.Errno.EBADF;
+import static dev.ringspec.uapi.Errno.EFAULT;
+import static dev.ringspec.uapi.Errno.EINVAL;
+import static dev.ringspec.uapi.Errno.ENOBUFS;
+import static dev.ringspec.uapi.Errno.EOPNOTSUPP;
+import static dev.ringspec.uapi.Errno.EPERM;
+import static dev.ringspec.uapi.Errno.ESPIPE;
+import static dev.ringspec.uapi.IoUring.IORING_OP_READ;
+import static dev.ringspec.uapi.IoUring.IORING_OP_READV;
+import static dev.ringspec.uapi.IoUring.IORING_OP_READ_FIXED;
+import static dev.ringspec.uapi.IoUring.IORING_OP_WRITE;
+import static dev.ringspec.uapi.IoUring.IORING_OP_WRITEV;
+import static dev.ringspec.uapi.IoUring.IORING_OP_WRITE_FIXED;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_IOPOLL;
+import static dev.ringspec.uapi.IoUring.IOSQE_BUFFER_SELECT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import dev.ringspec.emulator.EmuOp;
+import dev.ringspec.emulator.EmulatorServices;
+import dev.ringspec.model.IssueContext;
+import dev.ringspec.model.KernelProfile;
+import dev.ringspec.model.OpDef;
+import dev.ringspec.model.RegisteredBuffer;
+import dev.ringspec.model.Req;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+
+/**
+ * io_uring/rw.c: READ, WRITE, READV, WRITEV, READ_FIXED and WRITE_FIXED on the application's real descriptors.
+ *
+ * <p>The prep mirrors the kernel's ({@code __io_prep_rw}, then the import of the buffer or iovec, whose errnos it
+ * answers at the same moment: -EFAULT for a range {@code access_ok} refuses, -EINVAL for a bad iovec). The issue on
+ * the ring's task never blocks: it calls {@code preadv2}/{@code pwritev2} with {@code RWF_NOWAIT}, so a pipe or socket
+ * that is not ready answers -EAGAIN and the model arms a poll ({@code io_arm_poll_handler}, the entries' POLLIN and
+ * POLLOUT flags as in opdef.c), and a regular file that would block goes to io-wq, whose {@link EmuOp.Blocking} form
+ * makes the blocking call. A short transfer on a regular file is continued as {@code __io_read}'s retry loop does
+ * ({@code bytes_done}); any result other than the full length fails the request's links
+ * ({@code __io_complete_rw_common}).
+ *
+ * <p>Pointers are the application's own: the real call gets them raw, and the kernel checks them (-EFAULT), so a bad
+ * one never touches this JVM. The real calls are {@link RealFiles}'s, in one place, so that a mode that serves
+ * another process can swap them.
+ *
+ * <p>Buffer selection (IOSQE_BUFFER_SELECT) is kbuf.c's: {@link #selectBuffer} is where provided buffers plug in;
+ * without them the request finds no buffer group and answers -ENOBUFS, as the kernel does.
+ */
+public final class Rw {
+    /** {@code MAX_RW_COUNT}: what one read or write moves at most ({@code INT_MAX & PAGE_MASK}). */
+    static final long MAX_RW_COUNT = 0x7ffff000L;
+    /** {@code UIO_MAXIOV}. */
+    static final int UIO_MAXIOV = 1024;
+    /** The highest user address {@code access_ok} accepts on x86_64 with 4-level paging and on arm64. */
+    static final long USER_PTR_MAX = 0x7fff_ffff_efffL;
+    /** {@code RWF_HIPRI}: polled I/O, only on an IOPOLL ring. */
+    static final int RWF_HIPRI = 0x1;
+    /** {@code RWF_NOWAIT}. */
+    static final int RWF_NOWAIT = 0x8;
+    /** {@code RWF_ATOMIC} (6.11 on). */
+    static final int RWF_ATOMIC = 0x40;
+    /** {@code RWF_DONTCACHE} (6.14 on). */
+    static final int RWF_DONTCACHE = 0x80;
+    /** {@code RWF_NOSIGNAL} (6.16 on). */
+    static final int RWF_NOSIGNAL = 0x100;
+
+    private static final int S_IFMT = 0xf000;
+    private static final int S_IFREG = 0x8000;
+    private static final int S_IFBLK = 0x6000;
+    private static final int S_IFIFO = 0x1000;
+    private static final int S_IFSOCK = 0xc000;
+
+    /** How the request names its memory. */
+    enum Kind {
+        /** READ, WRITE: one buffer at {@code addr}, {@code len} bytes ({@code import_ubuf}). */
+        PLAIN,
+        /** READV, WRITEV: an iovec array at {@code addr}, {@code len} entries ({@code __import_iovec}). */
+        VECTORED,
+        /** READ_FIXED, WRITE_FIXED: a range inside registered buffer {@code buf_index} ({@code io_import_fixed}). */
+        FIXED
+    }
+
+    private Rw() {
+    }
+
+    /** The opcodes of rw.c, with opdef.c's flags. */
+    public static List<EmuOp> ops(EmulatorServices services) {
+        int read = OpDef.NEEDS_FILE | OpDef.POLLIN | OpDef.IOPRIO | OpDef.IOPOLL;
+        int write = OpDef.NEEDS_FILE | OpDef.POLLOUT | OpDef.IOPRIO | OpDef.IOPOLL;
+        return List.of(
+                op(IORING_OP_READV, "READV", read | OpDef.BUFFER_SELECT, Kind.VECTORED, false),
+                op(IORING_OP_WRITEV, "WRITEV", write, Kind.VECTORED, true),
+                op(IORING_OP_READ_FIXED, "READ_FIXED", read, Kind.FIXED, false),
+                op(IORING_OP_WRITE_FIXED, "WRITE_FIXED", write, Kind.FIXED, true),
+                op(IORING_OP_READ, "READ", read | OpDef.BUFFER_SELECT, Kind.PLAIN, false),
+                op(IORING_OP_WRITE, "WRITE", write, Kind.PLAIN, true));
+    }
+
+    private static EmuOp op(int opcode, String name, int flags, Kind kind, boolean write) {
+        return new EmuOp(new OpDef(opcode, name, flags, (req, ctx) -> prep(req, ctx, kind, write), Rw::issue),
+                Rw::issueBlocking);
+    }
+
+    /** {@code struct io_rw} and {@code struct io_async_rw}: what prep read and what the transfer has done. */
+    static final class State {
+        final Kind kind;
+        final boolean write;
+        /** {@code ki_pos}: the file offset, -1 for the file position. */
+        long pos;
+        long addr;
+        int len;
+        int rwFlags;
+        int bufIndex;
+        /** The imported memory as (base, length) pairs, advanced past {@link #bytesDone}; null until imported. */
+        long[] iov;
+        /** {@code io->bytes_done}: what earlier attempts of a regular file's transfer moved. */
+        long bytesDone;
+        /** {@code req->cqe.res} before the attempt: the bytes it asks for. */
+        long requested;
+        /** The file ignores offsets ({@code FMODE_STREAM}): pipes and sockets. */
+        boolean stream;
+        /** The file refused RWF_NOWAIT: io-wq makes the blocking call. */
+        boolean blockInWorker;
+
+        State(Kind kind, boolean write) {
+            this.kind = kind;
+            this.write = write;
+        }
+
+        long remaining() {
+            long n = 0;
+            for (int i = 1; i < iov.length; i += 2) {
+                n += iov[i];
+            }
+            return n;
+        }
+
+        /** Drops the first {@code n} bytes of the imported memory ({@code iov_iter_advance}). */
+        void advance(long n) {
+            long left = n;
+            for (int i = 0; i < iov.length && left > 0; i += 2) {
+                long take = Math.min(left, iov[i + 1]);
+                iov[i] += take;
+                iov[i + 1] -= take;
+                left -= take;
+            }
+            bytesDone += n;
+            if (pos != -1 && !stream) {
+                pos += n;
+            }
+        }
+    }
+
+    // ---- prep ----
+
+    /** {@code io_prep_rw} and its variants: {@code __io_prep_rw}, then the import the kernel does at prep. */
+    static int prep(Req req, IssueContext ctx, Kind kind, boolean write) {
+        State s = new State(kind, write);
+        // __io_prep_rw: ki_pos, buf_index, then ioprio_check_cap of a non-zero ioprio
+        s.pos = req.off();
+        s.bufIndex = req.bufIndex();
+        int ioprio = req.ioprio() & 0xffff;
+        if (ioprio != 0) {
+            int ret = ioprioCheckCap(ioprio);
+            if (ret != 0) {
+                return ret;
+            }
+        }
+        s.addr = req.addr();
+        s.len = req.len();
+        s.rwFlags = req.opFlags();
+        req.opState(s);
+        boolean bufferSelect = (req.flags() & IOSQE_BUFFER_SELECT) != 0;
+        return switch (kind) {
+            // io_prep_read_fixed (6.15 on): nothing more, the registered buffer is looked up at issue
+            case FIXED -> importsFixedAtPrep(ctx.profile()) ? importFixed(ctx, s) : 0;
+            // io_rw_do_import: a selected buffer is imported at issue
+            case PLAIN -> bufferSelect ? 0 : importUbuf(s);
+            // io_prep_rwv: with buffer selection, io_iov_buffer_select_prep reads the one iovec's length
+            case VECTORED -> bufferSelect ? iovBufferSelectPrep(ctx, s) : importVec(ctx, s);
+        };
+    }
+
+    /**
+     * {@code ioprio_check_cap} (block/ioprio.c): the class is the top 3 bits; RT needs CAP_SYS_NICE or CAP_SYS_ADMIN
+     * (-EPERM), BE and IDLE take any level, NONE takes no level, any other class is -EINVAL.
+     */
+    static int ioprioCheckCap(int ioprio) {
+        int ioprioClass = ioprio >>> 13;
+        int level = ioprio & 0x7;
+        return switch (ioprioClass) {
+            case 1 -> RealFiles.sysNiceOrAdmin() ? 0 : -EPERM;
+            case 2, 3 -> 0;
+            case 0 -> level != 0 ? -EINVAL : 0;
+            default -> -EINVAL;
+        };
+    }
+
+    /** Whether the profile's kernel imports a fixed buffer in prep ({@code io_prep_rw_fixed}, before 6.15). */
+    static boolean importsFixedAtPrep(KernelProfile profile) {
+        return before(profile, 6, 15);
+    }
+
+    /** {@code RWF_SUPPORTED} of the profile's kernel: HIPRI, DSYNC, SYNC, NOWAIT, APPEND, NOAPPEND, then the later. */
+    static int rwfSupported(KernelProfile profile) {
+        int supported = 0x3f;
+        if (!before(profile, 6, 11)) {
+            supported |= RWF_ATOMIC;
+        }
+        if (!before(profile, 6, 14)) {
+            supported |= RWF_DONTCACHE;
+        }
+        if (!before(profile, 6, 16)) {
+            supported |= RWF_NOSIGNAL;
+        }
+        return supported;
+    }
+
+    /** Whether the profile's kernel is older than {@code major.minor} (its version reads "6.18", "7.3-rc7"). */
+    static boolean before(KernelProfile profile, int major, int minor) {
+        String[] v = profile.version().split("[.-]");
+        int ma = Integer.parseInt(v[0]);
+        int mi = v.length > 1 ? Integer.parseInt(v[1].replaceAll("[^0-9].*", "")) : 0;
+        return ma < major || (ma == major && mi < minor);
+    }
+
+    /** {@code access_ok(addr, len)}: the range lies in user space and does not wrap. */
+    static boolean accessOk(long addr, long len) {
+        long end = addr + len;
+        return Long.compareUnsigned(end, addr) >= 0 && Long.compareUnsigned(end, USER_PTR_MAX) <= 0;
+    }
+
+    /** {@code import_ubuf}: the length clamped to MAX_RW_COUNT, then {@code access_ok} (-EFAULT). */
+    private static int importUbuf(State s) {
+        long len = Math.min(Integer.toUnsignedLong(s.len), MAX_RW_COUNT);
+        if (!accessOk(s.addr, len)) {
+            return -EFAULT;
+        }
+        s.iov = new long[] {s.addr, len};
+        return 0;
+    }
+
+    /**
+     * {@code __import_iovec}: more than UIO_MAXIOV entries is -EINVAL; the array is copied in (-EFAULT); a negative
+     * length is -EINVAL; then each entry must pass {@code access_ok} (-EFAULT), and the total is clamped to
+     * MAX_RW_COUNT. The copy is the request's: the application may reuse its array once submitted.
+     */
+    private static int importVec(IssueContext ctx, State s) {
+        long n = Integer.toUnsignedLong(s.len);
+        if (n > UIO_MAXIOV) {
+            return -EINVAL;
+        }
+        long[] iov = new long[(int) n * 2];
+        if (n > 0) {
+            MemorySegment user = ctx.userMemory(s.addr, n * 16);
+            if (user == null) {
+                return -EFAULT;
+            }
+            for (int i = 0; i < n; i++) {
+                iov[2 * i] = user.get(JAVA_LONG.withByteAlignment(1), 16L * i);
+                iov[2 * i + 1] = user.get(JAVA_LONG.withByteAlignment(1), 16L * i + 8);
+                if (iov[2 * i + 1] < 0) {
+                    return -EINVAL;
+                }
+            }
+        }
+        long total = 0;
+        for (int i = 0; i < n; i++) {
+            long len = iov[2 * i + 1];
+            if (n == 1) {
+                // __import_iovec_ubuf: one entry is import_ubuf's, clamped before access_ok
+                len = Math.min(len, MAX_RW_COUNT);
+            }
+            if (!accessOk(iov[2 * i], len)) {
+                return -EFAULT;
+            }
+            len = Math.min(len, MAX_RW_COUNT - total);
+            iov[2 * i + 1] = len;
+            total += len;
+        }
+        s.iov = iov;
+        return 0;
+    }
+
+    /** {@code io_iov_buffer_select_prep}: exactly one iovec (-EINVAL), copied in (-EFAULT); its length caps the read. */
+    private static int iovBufferSelectPrep(IssueContext ctx, State s) {
+        if (s.len != 1) {
+            return -EINVAL;
+        }
+        MemorySegment user = ctx.userMemory(s.addr, 16);
+        if (user == null) {
+            return -EFAULT;
+        }
+        s.len = (int) user.get(JAVA_LONG.withByteAlignment(1), 8);
+        return 0;
+    }
+
+    /**
+     * {@code io_import_reg_buf}: the registered buffer ({@code io_find_buf_node}, -EFAULT for none), then
+     * {@code validate_fixed_range}: the range must not wrap, must lie inside the buffer, and must not exceed
+     * MAX_RW_COUNT (-EFAULT each).
+     */
+    private static int importFixed(IssueContext ctx, State s) {
+        RegisteredBuffer buf = ctx.fixedBuffer(s.bufIndex);
+        if (buf == null) {
+            return -EFAULT;
+        }
+        long len = Integer.toUnsignedLong(s.len);
+        long end = s.addr + len;
+        if (Long.compareUnsigned(end, s.addr) < 0 || Long.compareUnsigned(s.addr, buf.address()) < 0
+                || Long.compareUnsigned(end, buf.address() + buf.length()) > 0 || len > MAX_RW_COUNT) {
+            return -EFAULT;
+        }
+        s.iov = new long[] {s.addr, len};
+        return 0;
+    }
+
+    /**
+     * {@code io_buffer_select} (kbuf.c) for a request with IOSQE_BUFFER_SELECT: where provided buffers plug in. The
+     * emulator has no provided buffer groups yet, so no group {@code bufIndex} exists and the read answers -ENOBUFS.
+     * A kbuf implementation sets {@code s.iov} to the selected buffer (capped at {@code s.len}) here and adds the
+     * buffer id to the CQE flags where the request completes ({@link #complete}).
+     */
+    private static int selectBuffer(Req req, IssueContext ctx, State s) {
+        return -ENOBUFS;
+    }
+
+    // ---- issue ----
+
+    private static State state(Req req) {
+        return (State) req.opState();
+    }
+
+    /** What the issue imports: the fixed buffer (6.15 on), a selected buffer. */
+    private static int importAtIssue(Req req, IssueContext ctx, State s) {
+        if (s.iov != null) {
+            return 0;
+        }
+        if ((req.flags() & IOSQE_BUFFER_SELECT) != 0) {
+            return selectBuffer(req, ctx, s);
+        }
+        return importFixed(ctx, s);
+    }
+
+    /**
+     * {@code io_rw_init_file}'s checks the real call cannot make for us: the file must be open for the direction
+     * (-EBADF; checked first only where a later check would answer otherwise), unknown rw_flags (-EOPNOTSUPP), and
+     * RWF_HIPRI or an IOPOLL ring, which the emulator cannot poll (-EINVAL, -EOPNOTSUPP as for a file without
+     * {@code iopoll}).
+     */
+    private static int initFile(IssueContext ctx, int fd, State s) {
+        boolean iopoll = (ctx.setupFlags() & IORING_SETUP_IOPOLL) != 0;
+        int supported = rwfSupported(ctx.profile());
+        if ((s.rwFlags & (~supported | RWF_HIPRI)) == 0 && !iopoll) {
+            return 0;
+        }
+        if (!openFor(fd, s.write)) {
+            return -EBADF;
+        }
+        if ((s.rwFlags & ~supported) != 0) {
+            return -EOPNOTSUPP;
+        }
+        return iopoll ? -EOPNOTSUPP : -EINVAL;
+    }
+
+    /**
+     * What both issue forms do first: the import at issue, the file ({@code io_assign_file}: -EBADF for an empty fixed
+     * slot, which io-wq meets itself), {@link #initFile}, and {@code req->cqe.res}; the descriptor, or -errno.
+     */
+    private static int begin(Req req, IssueContext ctx, State s) {
+        int ret = importAtIssue(req, ctx, s);
+        if (ret < 0) {
+            return ret;
+        }
+        int fd = ctx.fileDescriptor(req);
+        if (fd < 0) {
+            return -EBADF;
+        }
+        ret = initFile(ctx, fd, s);
+        if (ret < 0) {
+            return ret;
+        }
+        s.requested = s.remaining();
+        return fd;
+    }
+
+    /** {@code io_read}/{@code io_write} on the ring's task: the transfer without blocking. */
+    static int issue(Req req, IssueContext ctx) {
+        State s = state(req);
+        int fd = begin(req, ctx, s);
+        if (fd < 0) {
+            return fd;
+        }
+        long n;
+        if (s.write && !writeMayNotBlock(fd)) {
+            // io_write: a file not open for writing -> -EBADF; a buffered write to a regular file whose filesystem
+            // has no FOP_BUFFER_WASYNC cannot be tried without blocking (-EAGAIN: io-wq, or the answer of NOWAIT)
+            if (!openFor(fd, true)) {
+                return -EBADF;
+            }
+            n = -EAGAIN;
+        } else {
+            n = s.blockInWorker ? -EOPNOTSUPP : transfer(fd, s, s.rwFlags | RWF_NOWAIT);
+        }
+        if (n == -EOPNOTSUPP && s.rwFlags == 0) {
+            // kiocb_set_rw_flags: the file has no FMODE_NOWAIT, so io-wq makes the call that may block (with the
+            // application's own rw_flags, -EOPNOTSUPP is their answer: ATOMIC on a read, DONTCACHE the file refuses)
+            s.blockInWorker = true;
+            ctx.queueIoWq(req);
+            return OpDef.SKIP_COMPLETE;
+        }
+        // __io_read's retry loop: a regular file that moved part of the bytes is read again, without blocking
+        while (n > 0 && n < s.requested && !s.stream && needCompleteIo(fd)) {
+            s.advance(n);
+            s.requested = s.remaining();
+            n = transfer(fd, s, s.rwFlags | RWF_NOWAIT);
+        }
+        if (n == -EAGAIN && (s.rwFlags & RWF_NOWAIT) == 0) {
+            // io_queue_async: a pollable file arms a poll, another goes to io-wq with what is done so far
+            return -EAGAIN;
+        }
+        return complete(req, ctx, s, n);
+    }
+
+    /** The io-wq form: the call may block, except on a file a poll can wait for, which waits there instead. */
+    static int issueBlocking(Req req, IssueContext ctx) {
+        State s = state(req);
+        int fd = begin(req, ctx, s);
+        if (fd < 0) {
+            return fd;
+        }
+        if (!s.blockInWorker && pollable(fd)) {
+            // io_wq_submit_work: a pollable file is issued non-blocking and arms a poll on -EAGAIN
+            long n = transfer(fd, s, s.rwFlags | RWF_NOWAIT);
+            if (n == -EAGAIN && (s.rwFlags & RWF_NOWAIT) == 0) {
+                return -EAGAIN;
+            }
+            if (n != -EOPNOTSUPP) {
+                return complete(req, ctx, s, n);
+            }
+        }
+        return complete(req, ctx, s, transfer(fd, s, s.rwFlags));
+    }
+
+    /**
+     * {@code kiocb_done}: the result with what earlier attempts moved ({@code io_fixup_rw_res}); anything but the
+     * bytes asked for fails the links ({@code __io_complete_rw_common}). A read's error is its own result
+     * ({@code io_read}); a write's error after moved bytes answers those bytes.
+     */
+    private static int complete(Req req, IssueContext ctx, State s, long n) {
+        if (n < 0 && (s.bytesDone == 0 || !s.write)) {
+            if (n == -EAGAIN) {
+                // io_queue_async: RWF_NOWAIT (REQ_F_NOWAIT) asked for no retry
+                ctx.setRes(req, -EAGAIN, 0);
+                ctx.reqSetFail(req);
+                return OpDef.COMPLETE;
+            }
+            return (int) n;
+        }
+        long result = n < 0 ? s.bytesDone : n + s.bytesDone;
+        if (n != s.requested) {
+            ctx.reqSetFail(req);
+        }
+        ctx.setRes(req, (int) result, 0);
+        return OpDef.COMPLETE;
+    }
+
+    /**
+     * One transfer of the remaining memory at {@code s.pos}. A file without offsets ({@code FMODE_STREAM}, where
+     * {@code preadv2} answers -ESPIPE) is read at its own position, after {@code rw_verify_area}'s check of the
+     * offset the request named.
+     */
+    private static long transfer(int fd, State s, int flags) {
+        long pos = s.stream ? -1 : s.pos;
+        long n = RealFiles.readWrite(fd, s.write, s.iov, pos, flags);
+        if (n == -ESPIPE && pos != -1) {
+            // rw_verify_area: a negative offset, or one whose end wraps, is -EINVAL even on a stream
+            if (s.pos < 0 || s.pos + s.remaining() < 0) {
+                return -EINVAL;
+            }
+            s.stream = true;
+            n = RealFiles.readWrite(fd, s.write, s.iov, -1, flags);
+        }
+        return n;
+    }
+
+    /** {@code need_complete_io}: a regular file or a block device, whose short transfer is continued. */
+    private static boolean needCompleteIo(int fd) {
+        int type = RealFiles.fileType(fd) & S_IFMT;
+        return type == S_IFREG || type == S_IFBLK;
+    }
+
+    /** {@code file_can_poll} for the files the emulator polls: pipes, FIFOs and sockets. */
+    private static boolean pollable(int fd) {
+        int type = RealFiles.fileType(fd) & S_IFMT;
+        return type == S_IFIFO || type == S_IFSOCK;
+    }
+
+    /** {@code io_write}'s test of {@code FOP_BUFFER_WASYNC}, for a file the kernel lets a write try. */
+    private static boolean writeMayNotBlock(int fd) {
+        return RealFiles.bufferedWriteNowait(fd);
+    }
+
+    /** {@code file->f_mode & FMODE_READ / FMODE_WRITE}, from the descriptor's access mode. */
+    private static boolean openFor(int fd, boolean write) {
+        int fl = RealFiles.statusFlags(fd);
+        if (fl < 0 || (fl & RealFiles.O_PATH) != 0) {
+            return false;
+        }
+        int mode = fl & 3;
+        return write ? mode == 1 || mode == 2 : mode == 0 || mode == 2;
+    }
+}
