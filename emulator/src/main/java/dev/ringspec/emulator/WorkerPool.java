@@ -40,6 +40,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
         EmuOp.Blocking blocking = op == null ? null : op.blocking();
         if (blocking == null) {
             ctx.taskWorkFromOtherThread(req, (r, c) -> {
+                c.ringLocal(IoWqCompletions.class, IoWqCompletions::new).completed();
                 c.reissue(r);
                 return OpDef.SKIP_COMPLETE;
             });
@@ -68,6 +69,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
             state.set(DONE);
             ctx.taskWorkFromOtherThread(req, (r, c) -> {
                 inflight.remove(r);
+                c.ringLocal(IoWqCompletions.class, IoWqCompletions::new).completed();
                 return ret;
             });
         });

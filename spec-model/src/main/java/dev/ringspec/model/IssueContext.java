@@ -125,4 +125,19 @@ public interface IssueContext {
 
     /** Wakes the ring's task if it waits ({@code io_cqring_wake}), for work queued from another thread. */
     void wake();
+
+    /**
+     * {@code preq->cqe.user_data = ...}: the request's CQEs carry {@code userData} from now on (POLL_REMOVE with
+     * IORING_POLL_UPDATE_USER_DATA). On the ring's task only.
+     */
+    void setUserData(Req req, long userData);
+
+    /** {@code ctx->cached_cq_tail}: the CQEs posted so far, committed or about to be (eventfd's last_cq_tail). */
+    int cachedCqTail();
+
+    /** {@code ctx->cq_entries} (what sizes the cancel hash table: {@code io_ring_ctx_alloc}). */
+    int cqEntries();
+
+    /** {@code READ_ONCE(rings->cq_flags)}: what the application wrote there (IORING_CQ_EVENTFD_DISABLED). */
+    int cqFlags();
 }

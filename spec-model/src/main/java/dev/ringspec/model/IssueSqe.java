@@ -315,6 +315,26 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
         kernel.waiter().wake(fd);
     }
 
+    @Override
+    public void setUserData(Req req, long userData) {
+        req.userData(userData);
+    }
+
+    @Override
+    public int cachedCqTail() {
+        return completion.cachedCqTail();
+    }
+
+    @Override
+    public int cqEntries() {
+        return completion.cqEntries();
+    }
+
+    @Override
+    public int cqFlags() {
+        return completion.cqFlags();
+    }
+
     /** Closes the {@link AutoCloseable} ring locals, with the ring. */
     void closeRingLocals() {
         for (Object local : ringLocals.values()) {
