@@ -111,18 +111,16 @@ public final class Cancel {
     }
 
     /**
-     * Whether {@code io_async_cancel_prep} refuses an IORING_ASYNC_CANCEL_OP opcode at or past IORING_OP_LAST: 7.1.8
-     * does, 6.12.117 does not (it keeps the low byte and matches nothing).
+     * Whether {@code io_async_cancel_prep} refuses an IORING_ASYNC_CANCEL_OP opcode at or past IORING_OP_LAST: the
+     * 7.1.8, 7.2.13 and 7.3-rc7 sources do; 6.12.117's does not and 6.18.44 answers -ENOENT (measured: it keeps the
+     * low byte and matches nothing). 6.19 and 7.0 are taken to be as 6.18 (not measured).
      */
     static boolean checksOpLast(KernelProfile profile) {
         String[] v = profile.version().split("\\.");
         int major = Integer.parseInt(v[0]);
         int minor = Integer.parseInt(v[1]);
-        return major > 6 || (major == 6 && minor >= CHECKS_OP_LAST_FROM_6_MINOR);
+        return major > 7 || (major == 7 && minor >= 1);
     }
-
-    /** The first 6.x profile whose prep checks the opcode against IORING_OP_LAST (measured on 6.18). */
-    private static final int CHECKS_OP_LAST_FROM_6_MINOR = 18;
 
     /** {@code io_async_cancel}. */
     static int issue(Req req, IssueContext ctx) {
