@@ -1,7 +1,7 @@
 package dev.ringspec.emulator.ops;
 
 import static dev.ringspec.uapi.Errno.ECANCELED;
-import static dev.ringspec.uapi.IoUring.IORING_ASYNC_CANCEL_ALL;
+import static dev.ringspec.uapi.IoUring.IORING_ASYNC_CANCEL_ANY;
 import static dev.ringspec.uapi.IoUring.IORING_CQE_F_MORE;
 import static dev.ringspec.uapi.IoUring.IORING_POLL_ADD_MULTI;
 import static dev.ringspec.uapi.Poll.POLLIN;
@@ -153,7 +153,7 @@ class PollTest {
                 out.addAll(r.settle(1));
                 w.close(p[1]);
                 out.addAll(r.settle(1));
-                r.cancel(0, IORING_ASYNC_CANCEL_ALL, 0, 0, 9);
+                r.cancel(0, IORING_ASYNC_CANCEL_ANY, 0, 0, 9);
                 r.submit();
                 out.addAll(r.settle(2));
                 r.close();
