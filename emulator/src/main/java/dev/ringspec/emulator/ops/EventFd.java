@@ -98,11 +98,17 @@ public final class EventFd implements AutoCloseable {
         return 0;
     }
 
-    /** {@code io_eventfd_signal(ctx, true)}, after a commit. */
+    /**
+     * {@code io_eventfd_signal(ctx, true)}, after a commit. Up to 6.12 {@code io_eventfd_flush_signal} notes the
+     * CQ tail first and then checks IORING_CQ_EVENTFD_DISABLED and ASYNC (6.12.117 io_uring.c); later kernels check
+     * those first, so a commit they refuse leaves {@code last_cq_tail} as it was (7.1.8 eventfd.c).
+     */
     private synchronized void signal(IssueContext ring) {
         if (eventFd < 0) {
             return;
         }
+        boolean tailFirst = notesTailFirst(ring.profile().version());
+        boolean fresh = tailFirst && noteTail(ring);
         // io_eventfd_signal: the application turned notification off
         if ((ring.cqFlags() & IORING_CQ_EVENTFD_DISABLED) != 0) {
             return;
@@ -111,17 +117,31 @@ public final class EventFd implements AutoCloseable {
         if (async && ring.ringLocal(IoWqCompletions.class, IoWqCompletions::new).take() == 0) {
             return;
         }
-        // io_eventfd_signal: only when a CQE was posted since the last signal
-        int tail = ring.cachedCqTail();
-        boolean skip = tail == lastCqTail;
-        lastCqTail = tail;
-        if (!skip) {
+        if (!tailFirst) {
+            fresh = noteTail(ring);
+        }
+        // only when a CQE was posted since the last signal
+        if (fresh) {
             try (Arena call = Arena.ofConfined()) {
                 MemorySegment one = call.allocate(JAVA_LONG);
                 one.set(JAVA_LONG, 0, 1);
                 Linux.call(SYS_WRITE, eventFd, one.address(), 8);
             }
         }
+    }
+
+    /** {@code last_cq_tail = cached_cq_tail}: whether it moved since the last time. */
+    private boolean noteTail(IssueContext ring) {
+        int tail = ring.cachedCqTail();
+        boolean moved = tail != lastCqTail;
+        lastCqTail = tail;
+        return moved;
+    }
+
+    /** Whether {@code version}'s kernel notes the CQ tail before its other checks (6.12 and earlier). */
+    static boolean notesTailFirst(String version) {
+        String[] v = version.split("\\.");
+        return Integer.parseInt(v[0]) == 6 && Integer.parseInt(v[1]) <= 12;
     }
 
     /** Whether {@code fd} is an eventfd: its {@code /proc/self/fd} link names the eventfd anonymous inode. */

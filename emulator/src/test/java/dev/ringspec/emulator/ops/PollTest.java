@@ -4,6 +4,10 @@ import static dev.ringspec.uapi.Errno.ECANCELED;
 import static dev.ringspec.uapi.IoUring.IORING_ASYNC_CANCEL_ANY;
 import static dev.ringspec.uapi.IoUring.IORING_CQE_F_MORE;
 import static dev.ringspec.uapi.IoUring.IORING_POLL_ADD_MULTI;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_COOP_TASKRUN;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_TASKRUN_FLAG;
 import static dev.ringspec.uapi.Poll.POLLIN;
 import static dev.ringspec.uapi.Poll.POLLOUT;
 import static dev.ringspec.uapi.Poll.POLLRDNORM;
@@ -16,6 +20,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** POLL_ADD against this machine's kernel, on real pipes, eventfds and socketpairs (io_uring/poll.c). */
 @Tag("kernel")
@@ -113,11 +119,13 @@ class PollTest {
         });
     }
 
-    @Test
-    void multishotPostsEveryWakeupWithMoreUntilCancelled() throws Exception {
+    @ParameterizedTest
+    @ValueSource(ints = {0, IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+            IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG})
+    void multishotPostsEveryWakeupWithMoreUntilCancelled(int setupFlags) throws Exception {
         List<Cqe> cqes = BothSides.sameOnBoth((kernel, memory) -> {
             try (World w = new World()) {
-                TestRing r = new TestRing(kernel, memory);
+                TestRing r = new TestRing(kernel, memory, 8, setupFlags, 0);
                 int[] p = w.pipe();
                 r.pollAdd(p[0], POLLIN, IORING_POLL_ADD_MULTI, 1);
                 r.submit();
