@@ -193,8 +193,8 @@ public final class Poll {
             p.refs.set(1);
         }
         int[] error = new int[1];
-        Readiness.Watch w = readiness.watch(p.file, (p.events & (POLL_BITS | EPOLLEXCLUSIVE)) | EPOLLET,
-                p.oneshot(), events -> wake(req, ctx, p, events), error);
+        Readiness.Watch w = readiness.watch(p.file, watchEvents(p.events), p.oneshot() && !exclusive(p.events),
+                events -> wake(readiness, req, ctx, p, events), error);
         if (w == null) {
             p.release();
             // __io_arm_poll_handler: a file without a wait queue (epoll refuses it) -> the events it has, for an
@@ -221,15 +221,32 @@ public final class Poll {
         return OpDef.SKIP_COMPLETE;
     }
 
+    private static boolean exclusive(int events) {
+        return (events & EPOLLEXCLUSIVE) != 0;
+    }
+
+    /**
+     * What the epoll watch asks for: the poll's events, edge-triggered. epoll takes EPOLLEXCLUSIVE only with
+     * EPOLLIN, EPOLLOUT, EPOLLERR and EPOLLHUP and without EPOLLONESHOT (the request's own ownership count makes it
+     * one-shot), so an exclusive poll waits for those alone; the others are still reported when it wakes.
+     */
+    static int watchEvents(int events) {
+        if (exclusive(events)) {
+            return (events & (POLLIN | POLLOUT | POLLERR | POLLHUP)) | EPOLLEXCLUSIVE | EPOLLET;
+        }
+        return (events & POLL_BITS) | EPOLLET;
+    }
+
     /** {@code io_poll_wake}, on the poll thread: the first wakeup since the task last looked queues task work. */
-    private static void wake(Req req, IssueContext ctx, PollReq p, int events) {
+    private static void wake(Readiness readiness, Req req, IssueContext ctx, PollReq p, int events) {
         if (p.skipFirst) {
             p.skipFirst = false;
             return;
         }
         if (p.refs.getAndIncrement() == 0) {
-            p.wakeMask = events;
-            ctx.taskWorkFromOtherThread(req, (r, c) -> taskFunc(null, r, c, p));
+            // an exclusive watch saw only some of the events: the task looks at the file again
+            p.wakeMask = exclusive(p.events) ? 0 : events;
+            ctx.taskWorkFromOtherThread(req, (r, c) -> taskFunc(readiness, r, c, p));
         }
     }
 

@@ -28,43 +28,35 @@ class PollBadInputTest {
 
     @Test
     void malformedPollAddsGetTheKernelsErrnos() throws Exception {
-        List<Cqe> cqes = BothSides.sameOnBoth((kernel, memory) -> {
-            try (World w = new World()) {
-                TestRing r = new TestRing(kernel, memory, 16, IORING_SETUP_SUBMIT_ALL, 0);
-                int[] p = w.pipe();
-                Sqe.addr(r.d.sqes(), r.pollAdd(p[0], POLLIN, 0, 1), 8);
-                Sqe.off(r.d.sqes(), r.pollAdd(p[0], POLLIN, 0, 2), 8);
-                Sqe.bufIndex(r.d.sqes(), r.pollAdd(p[0], POLLIN, 0, 3), 1);
-                r.pollAdd(p[0], POLLIN, IORING_POLL_ADD_LEVEL, 4);
-                r.pollAdd(p[0], POLLIN, IORING_POLL_UPDATE_EVENTS, 5);
-                Sqe.flags(r.d.sqes(), r.pollAdd(p[0], POLLIN, IORING_POLL_ADD_MULTI, 6), IOSQE_CQE_SKIP_SUCCESS);
-                r.pollAdd(p[1] + 100, POLLIN, 0, 7);
-                Sqe.fileIndex(r.d.sqes(), r.pollAdd(p[1], POLLOUT, 0, 8), 3);
-                Sqe.ioprio(r.d.sqes(), r.pollAdd(p[1], POLLOUT, 0, 9), 1);
-                r.submit();
-                List<Cqe> out = r.settle(9);
-                r.close();
-                return out;
-            }
-        });
+        List<Cqe> cqes = BothSides.sameOnBoth(TestRing.on(16, IORING_SETUP_SUBMIT_ALL, 0, (w, r) -> {
+            int[] p = w.pipe();
+            Sqe.addr(r.d.sqes(), r.pollAdd(p[0], POLLIN, 0, 1), 8);
+            Sqe.off(r.d.sqes(), r.pollAdd(p[0], POLLIN, 0, 2), 8);
+            Sqe.bufIndex(r.d.sqes(), r.pollAdd(p[0], POLLIN, 0, 3), 1);
+            r.pollAdd(p[0], POLLIN, IORING_POLL_ADD_LEVEL, 4);
+            r.pollAdd(p[0], POLLIN, IORING_POLL_UPDATE_EVENTS, 5);
+            Sqe.flags(r.d.sqes(), r.pollAdd(p[0], POLLIN, IORING_POLL_ADD_MULTI, 6), IOSQE_CQE_SKIP_SUCCESS);
+            r.pollAdd(p[1] + 100, POLLIN, 0, 7);
+            Sqe.fileIndex(r.d.sqes(), r.pollAdd(p[1], POLLOUT, 0, 8), 3);
+            Sqe.ioprio(r.d.sqes(), r.pollAdd(p[1], POLLOUT, 0, 9), 1);
+            r.submit();
+            List<Cqe> out = r.settle(9);
+            return out;
+        }));
         assertThat(cqes).hasSize(9);
     }
 
     @Test
     void oneShotWithSkipSuccessPostsNothing() throws Exception {
-        BothSides.sameOnBoth((kernel, memory) -> {
-            try (World w = new World()) {
-                TestRing r = new TestRing(kernel, memory);
-                int[] p = w.pipe();
-                Sqe.flags(r.d.sqes(), r.pollAdd(p[1], POLLOUT, 0, 1), IOSQE_CQE_SKIP_SUCCESS);
-                r.nop(2);
-                r.submit();
-                List<Cqe> out = r.settle(1);
-                out.addAll(r.quiet());
-                r.close();
-                return out;
-            }
-        });
+        BothSides.sameOnBoth(TestRing.on((w, r) -> {
+            int[] p = w.pipe();
+            Sqe.flags(r.d.sqes(), r.pollAdd(p[1], POLLOUT, 0, 1), IOSQE_CQE_SKIP_SUCCESS);
+            r.nop(2);
+            r.submit();
+            List<Cqe> out = r.settle(1);
+            out.addAll(r.quiet());
+            return out;
+        }));
     }
 
     @Test

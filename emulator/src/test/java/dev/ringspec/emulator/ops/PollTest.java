@@ -8,6 +8,7 @@ import static dev.ringspec.uapi.IoUring.IORING_SETUP_COOP_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_TASKRUN_FLAG;
+import static dev.ringspec.uapi.Poll.EPOLLEXCLUSIVE;
 import static dev.ringspec.uapi.Poll.POLLIN;
 import static dev.ringspec.uapi.Poll.POLLOUT;
 import static dev.ringspec.uapi.Poll.POLLRDNORM;
@@ -29,118 +30,94 @@ class PollTest {
 
     @Test
     void oneShotOnAPipeCompletesWithTheEventsWhenWrittenTo() throws Exception {
-        List<Cqe> cqes = BothSides.sameOnBoth((kernel, memory) -> {
-            try (World w = new World()) {
-                TestRing r = new TestRing(kernel, memory);
-                int[] p = w.pipe();
-                r.pollAdd(p[0], POLLIN | POLLRDNORM, 0, 1);
-                r.submit();
-                List<Cqe> out = new ArrayList<>(r.quiet());
-                w.write(p[1], 3);
-                out.addAll(r.settle(1));
-                r.close();
-                return out;
-            }
-        });
+        List<Cqe> cqes = BothSides.sameOnBoth(TestRing.on((w, r) -> {
+            int[] p = w.pipe();
+            r.pollAdd(p[0], POLLIN | POLLRDNORM, 0, 1);
+            r.submit();
+            List<Cqe> out = new ArrayList<>(r.quiet());
+            w.write(p[1], 3);
+            out.addAll(r.settle(1));
+            return out;
+        }));
         assertThat(cqes).hasSize(1);
     }
 
     @Test
     void oneShotOnAReadyFileCompletesAtOnce() throws Exception {
-        BothSides.sameOnBoth((kernel, memory) -> {
-            try (World w = new World()) {
-                TestRing r = new TestRing(kernel, memory);
-                int[] p = w.pipe();
-                w.write(p[1], 1);
-                r.pollAdd(p[0], POLLIN, 0, 1);
-                r.pollAdd(p[1], POLLOUT | POLLWRNORM, 0, 2);
-                r.pollAdd(p[1], POLLIN, 0, 3);
-                r.submit();
-                List<Cqe> out = r.settle(2);
-                r.close();
-                return out;
-            }
-        });
+        BothSides.sameOnBoth(TestRing.on((w, r) -> {
+            int[] p = w.pipe();
+            w.write(p[1], 1);
+            r.pollAdd(p[0], POLLIN, 0, 1);
+            r.pollAdd(p[1], POLLOUT | POLLWRNORM, 0, 2);
+            r.pollAdd(p[1], POLLIN, 0, 3);
+            r.submit();
+            List<Cqe> out = r.settle(2);
+            return out;
+        }));
     }
 
     @Test
     void closingTheWriterWakesAReaderWithHangUp() throws Exception {
-        BothSides.sameOnBoth((kernel, memory) -> {
-            try (World w = new World()) {
-                TestRing r = new TestRing(kernel, memory);
-                int[] p = w.pipe();
-                r.pollAdd(p[0], POLLIN, 0, 1);
-                r.submit();
-                w.close(p[1]);
-                List<Cqe> out = r.settle(1);
-                r.close();
-                return out;
-            }
-        });
+        BothSides.sameOnBoth(TestRing.on((w, r) -> {
+            int[] p = w.pipe();
+            r.pollAdd(p[0], POLLIN, 0, 1);
+            r.submit();
+            w.close(p[1]);
+            List<Cqe> out = r.settle(1);
+            return out;
+        }));
     }
 
     @Test
     void anEventfdIsReadableOnceSignalled() throws Exception {
-        BothSides.sameOnBoth((kernel, memory) -> {
-            try (World w = new World()) {
-                TestRing r = new TestRing(kernel, memory);
-                int e = w.eventfd();
-                r.pollAdd(e, POLLIN | POLLOUT, 0, 1);
-                r.pollAdd(e, POLLIN, 0, 2);
-                r.submit();
-                List<Cqe> out = new ArrayList<>(r.settle(1));
-                w.signal(e, 5);
-                out.addAll(r.settle(1));
-                r.close();
-                return out;
-            }
-        });
+        BothSides.sameOnBoth(TestRing.on((w, r) -> {
+            int e = w.eventfd();
+            r.pollAdd(e, POLLIN | POLLOUT, 0, 1);
+            r.pollAdd(e, POLLIN, 0, 2);
+            r.submit();
+            List<Cqe> out = new ArrayList<>(r.settle(1));
+            w.signal(e, 5);
+            out.addAll(r.settle(1));
+            return out;
+        }));
     }
 
     @Test
     void aSocketWhosePeerShutsDownReportsReadHangUpUnasked() throws Exception {
-        BothSides.sameOnBoth((kernel, memory) -> {
-            try (World w = new World()) {
-                TestRing r = new TestRing(kernel, memory);
-                int[] s = w.socketpair();
-                r.pollAdd(s[0], POLLIN, 0, 1);
-                r.submit();
-                List<Cqe> out = new ArrayList<>(r.quiet());
-                w.write(s[1], 4);
-                out.addAll(r.settle(1));
-                r.pollAdd(s[1], POLLIN, 0, 2);
-                r.submit();
-                out.addAll(r.quiet());
-                w.shutdownWrite(s[0]);
-                out.addAll(r.settle(1));
-                r.close();
-                return out;
-            }
-        });
+        BothSides.sameOnBoth(TestRing.on((w, r) -> {
+            int[] s = w.socketpair();
+            r.pollAdd(s[0], POLLIN, 0, 1);
+            r.submit();
+            List<Cqe> out = new ArrayList<>(r.quiet());
+            w.write(s[1], 4);
+            out.addAll(r.settle(1));
+            r.pollAdd(s[1], POLLIN, 0, 2);
+            r.submit();
+            out.addAll(r.quiet());
+            w.shutdownWrite(s[0]);
+            out.addAll(r.settle(1));
+            return out;
+        }));
     }
 
     @ParameterizedTest
     @ValueSource(ints = {0, IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
             IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG})
     void multishotPostsEveryWakeupWithMoreUntilCancelled(int setupFlags) throws Exception {
-        List<Cqe> cqes = BothSides.sameOnBoth((kernel, memory) -> {
-            try (World w = new World()) {
-                TestRing r = new TestRing(kernel, memory, 8, setupFlags, 0);
-                int[] p = w.pipe();
-                r.pollAdd(p[0], POLLIN, IORING_POLL_ADD_MULTI, 1);
-                r.submit();
-                List<Cqe> out = new ArrayList<>(r.quiet());
-                for (int i = 0; i < 3; i++) {
-                    w.write(p[1], 1);
-                    out.addAll(r.settle(1));
-                }
-                r.cancel(1, 0, 0, 0, 2);
-                r.submit();
-                out.addAll(r.settle(2));
-                r.close();
-                return out;
+        List<Cqe> cqes = BothSides.sameOnBoth(TestRing.on(8, setupFlags, 0, (w, r) -> {
+            int[] p = w.pipe();
+            r.pollAdd(p[0], POLLIN, IORING_POLL_ADD_MULTI, 1);
+            r.submit();
+            List<Cqe> out = new ArrayList<>(r.quiet());
+            for (int i = 0; i < 3; i++) {
+                w.write(p[1], 1);
+                out.addAll(r.settle(1));
             }
-        });
+            r.cancel(1, 0, 0, 0, 2);
+            r.submit();
+            out.addAll(r.settle(2));
+            return out;
+        }));
         assertThat(cqes).hasSize(5);
         assertThat(cqes.subList(0, 3)).allMatch(c -> (c.flags() & IORING_CQE_F_MORE) != 0);
         assertThat(cqes.getLast().res()).isEqualTo(-ECANCELED);
@@ -148,53 +125,65 @@ class PollTest {
 
     @Test
     void multishotOnAReadyFilePostsAtOnceAndKeepsWaiting() throws Exception {
-        BothSides.sameOnBoth((kernel, memory) -> {
-            try (World w = new World()) {
-                TestRing r = new TestRing(kernel, memory);
-                int[] p = w.pipe();
-                w.write(p[1], 1);
-                r.pollAdd(p[0], POLLIN, IORING_POLL_ADD_MULTI, 1);
-                r.submit();
-                List<Cqe> out = new ArrayList<>(r.settle(1));
-                out.addAll(r.quiet());
-                w.write(p[1], 1);
-                out.addAll(r.settle(1));
-                w.close(p[1]);
-                out.addAll(r.settle(1));
-                r.cancel(0, IORING_ASYNC_CANCEL_ANY, 0, 0, 9);
-                r.submit();
-                out.addAll(r.settle(2));
-                r.close();
-                return out;
-            }
-        });
+        BothSides.sameOnBoth(TestRing.on((w, r) -> {
+            int[] p = w.pipe();
+            w.write(p[1], 1);
+            r.pollAdd(p[0], POLLIN, IORING_POLL_ADD_MULTI, 1);
+            r.submit();
+            List<Cqe> out = new ArrayList<>(r.settle(1));
+            out.addAll(r.quiet());
+            w.write(p[1], 1);
+            out.addAll(r.settle(1));
+            w.close(p[1]);
+            out.addAll(r.settle(1));
+            r.cancel(0, IORING_ASYNC_CANCEL_ANY, 0, 0, 9);
+            r.submit();
+            out.addAll(r.settle(2));
+            return out;
+        }));
     }
 
     @Test
     void multishotThatFindsTheCqFullEndsWithAFinalCqeWithoutMore() throws Exception {
-        List<Cqe> cqes = BothSides.sameOnBoth((kernel, memory) -> {
-            try (World w = new World()) {
-                TestRing r = new TestRing(kernel, memory, 2, 0, 0);
-                int cqEntries = r.d.ring().params().cqEntries();
-                int[] p = w.pipe();
-                r.pollAdd(p[0], POLLIN, IORING_POLL_ADD_MULTI, 1);
-                r.submit();
-                r.quiet();
-                for (int i = 1; i <= cqEntries; i++) {
-                    w.write(p[1], 1);
-                    int n = i;
-                    r.settleWithoutReaping(() -> r.d.ready() >= n);
-                }
+        List<Cqe> cqes = BothSides.sameOnBoth(TestRing.on(2, 0, 0, (w, r) -> {
+            int cqEntries = r.d.ring().params().cqEntries();
+            int[] p = w.pipe();
+            r.pollAdd(p[0], POLLIN, IORING_POLL_ADD_MULTI, 1);
+            r.submit();
+            r.quiet();
+            for (int i = 1; i <= cqEntries; i++) {
                 w.write(p[1], 1);
-                r.settleWithoutReaping(() -> (r.d.sq().readOnceFlags() & 2) != 0);
-                List<Cqe> out = new ArrayList<>(r.reap());
-                out.addAll(r.settle(1));
-                w.write(p[1], 1);
-                out.addAll(r.quiet());
-                r.close();
-                return out;
+                int n = i;
+                r.settleWithoutReaping(() -> r.d.ready() >= n);
             }
-        });
+            w.write(p[1], 1);
+            r.settleWithoutReaping(() -> (r.d.sq().readOnceFlags() & 2) != 0);
+            List<Cqe> out = new ArrayList<>(r.reap());
+            out.addAll(r.settle(1));
+            w.write(p[1], 1);
+            out.addAll(r.quiet());
+            return out;
+        }));
         assertThat(cqes.getLast().flags() & IORING_CQE_F_MORE).isZero();
+    }
+
+    @Test
+    void anExclusivePollWaitsLikeAnyOther() throws Exception {
+        BothSides.sameOnBoth(TestRing.on((w, r) -> {
+            int[] p = w.pipe();
+            r.pollAdd(p[0], POLLIN | POLLRDNORM | EPOLLEXCLUSIVE, 0, 1);
+            r.pollAdd(p[0], POLLIN | EPOLLEXCLUSIVE, IORING_POLL_ADD_MULTI, 2);
+            r.submit();
+            List<Cqe> out = new ArrayList<>(r.quiet());
+            w.write(p[1], 1);
+            out.addAll(r.settle(1));
+            out.addAll(r.quiet());
+            w.close(p[1]);
+            out.addAll(r.settle(1));
+            r.cancel(0, IORING_ASYNC_CANCEL_ANY, 0, 0, 9);
+            r.submit();
+            out.addAll(r.settle(2));
+            return out;
+        }));
     }
 }

@@ -7,6 +7,7 @@ import static dev.ringspec.uapi.IoUring.IORING_OP_POLL_REMOVE;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_FILES;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
+import dev.ringspec.emulator.BothSides;
 import dev.ringspec.seam.Cqe;
 import dev.ringspec.seam.IoUringKernel;
 import dev.ringspec.seam.RingDriver;
@@ -36,6 +37,31 @@ final class TestRing {
 
     TestRing(IoUringKernel kernel, UserMemory memory) {
         this(kernel, memory, 8, 0, 0);
+    }
+
+    /** A scenario's steps on a ring and a world of real files, both closed after. */
+    @FunctionalInterface
+    interface Body {
+        List<Cqe> run(World w, TestRing r) throws Exception;
+    }
+
+    /** {@code body} on a ring of {@code entries} SQEs with {@code setupFlags} (and {@code cqEntries} if not 0). */
+    static BothSides.Scenario on(int entries, int setupFlags, int cqEntries, Body body) {
+        return (kernel, memory) -> {
+            try (World w = new World()) {
+                TestRing r = new TestRing(kernel, memory, entries, setupFlags, cqEntries);
+                try {
+                    return body.run(w, r);
+                } finally {
+                    r.close();
+                }
+            }
+        };
+    }
+
+    /** {@code body} on a ring of 8 SQEs. */
+    static BothSides.Scenario on(Body body) {
+        return on(8, 0, 0, body);
     }
 
     /** A POLL_ADD: {@code len} holds its flags ({@code IORING_POLL_ADD_MULTI}), {@code events} poll32_events. */
