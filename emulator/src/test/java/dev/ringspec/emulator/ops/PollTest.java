@@ -186,4 +186,26 @@ class PollTest {
             return out;
         }));
     }
+
+    @Test
+    void aPollHoldsItsFileWhenTheApplicationClosesItsDescriptor() throws Exception {
+        BothSides.sameOnBoth(TestRing.on((w, r) -> {
+            int[] p = w.pipe();
+            r.pollAdd(p[0], POLLIN, 0, 1);
+            r.pollAdd(p[1], POLLOUT, IORING_POLL_ADD_MULTI, 2);
+            r.submit();
+            List<Cqe> out = new ArrayList<>(r.settle(1));
+            w.close(p[0]);
+            out.addAll(r.quiet());
+            // the read end is the poll's alone now: the write wakes it, and its completion drops the last
+            // reference, so the pipe loses its reader and the write end reports POLLERR (the kernel in the same
+            // enter; the emulator when epoll reports the release)
+            w.write(p[1], 1);
+            out.addAll(r.settle(2));
+            r.cancel(2, 0, 0, 0, 9);
+            r.submit();
+            out.addAll(r.settle(2));
+            return out;
+        }));
+    }
 }
