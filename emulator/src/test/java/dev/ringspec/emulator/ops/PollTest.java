@@ -1,6 +1,7 @@
 package dev.ringspec.emulator.ops;
 
 import static dev.ringspec.uapi.Errno.ECANCELED;
+import static dev.ringspec.uapi.IoUring.IORING_ASYNC_CANCEL_ALL;
 import static dev.ringspec.uapi.IoUring.IORING_ASYNC_CANCEL_ANY;
 import static dev.ringspec.uapi.IoUring.IORING_CQE_F_MORE;
 import static dev.ringspec.uapi.IoUring.IORING_POLL_ADD_MULTI;
@@ -16,9 +17,11 @@ import static dev.ringspec.uapi.Poll.POLLWRNORM;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ringspec.emulator.BothSides;
+import dev.ringspec.model.KernelProfile;
 import dev.ringspec.seam.Cqe;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -203,6 +206,28 @@ class PollTest {
             w.write(p[1], 1);
             out.addAll(r.settle(2));
             r.cancel(2, 0, 0, 0, 9);
+            r.submit();
+            out.addAll(r.settle(2));
+            return out;
+        }));
+    }
+
+    /** Nothing of this differs between 6.1 and 7.3: each profile's emulator posts what this kernel posts. */
+    @ParameterizedTest
+    @ValueSource(strings = {"6.1", "6.12", "7.2", "7.3"})
+    void multishotAndItsCancellationAreTheSameOnEveryProfile(String version) throws Exception {
+        KernelProfile profile = Stream.of(KernelProfile.LINUX_6_1, KernelProfile.LINUX_6_12, KernelProfile.LINUX_7_2,
+                KernelProfile.LINUX_7_3).filter(k -> k.version().equals(version)).findFirst().orElseThrow();
+        BothSides.sameOnBoth(profile, TestRing.on((w, r) -> {
+            int[] s = w.socketpair();
+            r.pollAdd(s[0], POLLIN, IORING_POLL_ADD_MULTI, 1);
+            r.submit();
+            List<Cqe> out = new ArrayList<>(r.quiet());
+            for (int i = 0; i < 2; i++) {
+                w.write(s[1], 1);
+                out.addAll(r.settle(1));
+            }
+            r.cancel(1, IORING_ASYNC_CANCEL_ALL, 0, 0, 2);
             r.submit();
             out.addAll(r.settle(2));
             return out;
