@@ -49,9 +49,7 @@ class CancelTest {
             r.cancel(1, 0, 0, 0, 10);
             r.submit();
             List<Cqe> out = new ArrayList<>(r.settle(2));
-            r.cancel(1, 0, 0, 0, 11);
-            r.submit();
-            out.addAll(r.settle(1));
+            out.addAll(r.cancelAndSettle(1, 11, 1));
             return out;
         }));
         assertThat(cqes).extracting(Cqe::res).containsExactly(0, -ECANCELED, -ENOENT);
@@ -130,9 +128,7 @@ class CancelTest {
             r.cancel(0, IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_ALL, 0, 0, 14);
             r.submit();
             out.addAll(r.settle(1));
-            r.cancel(0, IORING_ASYNC_CANCEL_ANY, 0, 0, 15);
-            r.submit();
-            out.addAll(r.settle(1));
+            out.addAll(r.cancelAny(15, 1));
             return out;
         }));
     }

@@ -116,9 +116,7 @@ class PollTest {
                 w.write(p[1], 1);
                 out.addAll(r.settle(1));
             }
-            r.cancel(1, 0, 0, 0, 2);
-            r.submit();
-            out.addAll(r.settle(2));
+            out.addAll(r.cancelAndSettle(1, 2, 2));
             return out;
         }));
         assertThat(cqes).hasSize(5);
@@ -139,9 +137,7 @@ class PollTest {
             out.addAll(r.settle(1));
             w.close(p[1]);
             out.addAll(r.settle(1));
-            r.cancel(0, IORING_ASYNC_CANCEL_ANY, 0, 0, 9);
-            r.submit();
-            out.addAll(r.settle(2));
+            out.addAll(r.cancelAny(9, 2));
             return out;
         }));
     }
@@ -183,9 +179,7 @@ class PollTest {
             out.addAll(r.quiet());
             w.close(p[1]);
             out.addAll(r.settle(1));
-            r.cancel(0, IORING_ASYNC_CANCEL_ANY, 0, 0, 9);
-            r.submit();
-            out.addAll(r.settle(2));
+            out.addAll(r.cancelAny(9, 2));
             return out;
         }));
     }
@@ -205,9 +199,7 @@ class PollTest {
             // enter; the emulator when epoll reports the release)
             w.write(p[1], 1);
             out.addAll(r.settle(2));
-            r.cancel(2, 0, 0, 0, 9);
-            r.submit();
-            out.addAll(r.settle(2));
+            out.addAll(r.cancelAndSettle(2, 9, 2));
             return out;
         }));
     }

@@ -1,5 +1,6 @@
 package dev.ringspec.emulator.ops;
 
+import static dev.ringspec.uapi.IoUring.IORING_ASYNC_CANCEL_ANY;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
 import static dev.ringspec.uapi.IoUring.IORING_OP_ASYNC_CANCEL;
 import static dev.ringspec.uapi.IoUring.IORING_OP_POLL_ADD;
@@ -98,6 +99,20 @@ final class TestRing {
         Sqe.len(d.sqes(), at, opcode);
         Sqe.userData(d.sqes(), at, userData);
         return at;
+    }
+
+    /** An IORING_ASYNC_CANCEL_ANY as {@code userData}, submitted; then settles until {@code n} CQEs are ready. */
+    List<Cqe> cancelAny(long userData, int n) {
+        cancel(0, IORING_ASYNC_CANCEL_ANY, 0, 0, userData);
+        submit();
+        return settle(n);
+    }
+
+    /** An ASYNC_CANCEL of {@code target} by user_data, submitted; then settles until {@code n} CQEs are ready. */
+    List<Cqe> cancelAndSettle(long target, long userData, int n) {
+        cancel(target, 0, 0, 0, userData);
+        submit();
+        return settle(n);
     }
 
     long nop(long userData) {
