@@ -10,6 +10,7 @@ import static dev.ringspec.uapi.IoUring.IORING_CQ_EVENTFD_DISABLED;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_EVENTFD;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_EVENTFD_ASYNC;
 import static dev.ringspec.uapi.IoUring.IORING_UNREGISTER_EVENTFD;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -153,7 +154,7 @@ public final class EventFd implements AutoCloseable {
             if (n < 0) {
                 return false;
             }
-            String target = new String(buf.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE),
+            String target = new String(buf.asSlice(0, n).toArray(JAVA_BYTE),
                     StandardCharsets.US_ASCII);
             return "anon_inode:[eventfd]".equals(target);
         }

@@ -44,6 +44,8 @@ import dev.ringspec.model.Req;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -336,7 +338,7 @@ public final class Poll {
 
     /** A ring's waiting polls: their watches and file references go with the ring ({@code io_poll_remove_all}). */
     static final class Live implements AutoCloseable {
-        private final java.util.Set<PollReq> polls = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        private final Set<PollReq> polls = ConcurrentHashMap.newKeySet();
 
         void add(PollReq p) {
             polls.add(p);
