@@ -3,6 +3,9 @@ package dev.ringspec.emulator;
 import static dev.ringspec.uapi.IoUring.IORING_OP_NOP;
 import static dev.ringspec.uapi.IoUring.IORING_OP_NOP128;
 
+import dev.ringspec.emulator.ops.Cancel;
+import dev.ringspec.emulator.ops.EventFd;
+import dev.ringspec.emulator.ops.Poll;
 import dev.ringspec.emulator.ops.Rw;
 import dev.ringspec.emulator.ops.Statx;
 import dev.ringspec.emulator.ops.Sync;
@@ -28,13 +31,16 @@ import java.util.function.Function;
 public final class EmulatorOpcodes {
     /** The opcode sets, one per kernel file; each gets the emulator's services. */
     private static final List<Function<EmulatorServices, List<EmuOp>>> FILES = List.of(
+            Cancel::ops,
+            Poll::ops,
             Rw::ops,
             Statx::ops,
             Sync::ops,
             Timeout::ops);
 
     /** The register opcodes the emulator adds (eventfd, provided buffer rings, ...), one set per kernel file. */
-    private static final List<Function<EmulatorServices, Map<Integer, RegisterOp>>> REGISTER_FILES = List.of();
+    private static final List<Function<EmulatorServices, Map<Integer, RegisterOp>>> REGISTER_FILES =
+            List.of(EventFd::registerOps);
 
     private final Map<Integer, EmuOp> byOpcode;
     private final KernelProfile profile;

@@ -180,6 +180,11 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
             this.onEvents = onEvents;
         }
 
+        /** The watch's own descriptor for the file (open until the watch is over). */
+        public int fd() {
+            return dupFd;
+        }
+
         /** Stops the watch; true if it had not fired its last event yet (a one-shot watch fires once). */
         public boolean cancel() {
             if (!over.compareAndSet(false, true)) {

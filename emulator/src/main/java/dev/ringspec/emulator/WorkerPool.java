@@ -90,7 +90,11 @@ final class WorkerPool implements IoWq, AutoCloseable {
                 && (op.def().has(OpDef.POLLIN) || op.def().has(OpDef.POLLOUT))
                 && readiness.canPoll(ctx.fileDescriptor(req));
         if (blocking == null || pollsInstead) {
+            boolean onWorker = blocking == null;
             delivery.deliver(ctx, req, (r, c) -> {
+                if (onWorker) {
+                    c.ringLocal(IoWqCompletions.class, IoWqCompletions::new).completed();
+                }
                 c.reissue(r);
                 return OpDef.SKIP_COMPLETE;
             });
@@ -119,6 +123,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
             state.set(DONE);
             delivery.deliver(ctx, req, (r, c) -> {
                 inflight.remove(r);
+                c.ringLocal(IoWqCompletions.class, IoWqCompletions::new).completed();
                 return ret;
             });
         });

@@ -118,6 +118,21 @@ final class Completion {
         return true;
     }
 
+    /** See {@link IssueContext#cachedCqTail}. */
+    int cachedCqTail() {
+        return cq.cachedCqTail();
+    }
+
+    /** See {@link IssueContext#cqEntries}. */
+    int cqEntries() {
+        return cq.cqEntries();
+    }
+
+    /** See {@link IssueContext#cqFlags}. */
+    int cqFlags() {
+        return cq.cqFlags();
+    }
+
     /** See {@link IssueContext#onCommit}. */
     void addCommitHook(Runnable hook) {
         cq.addCommitHook(hook);

@@ -98,6 +98,11 @@ final class CqeCache {
         return cachedCqTail;
     }
 
+    /** {@code READ_ONCE(rings->cq_flags)}: the application owns the word. */
+    int cqFlags() {
+        return readOnce(rings, layout.cqFlags());
+    }
+
     /** {@code IO_CHECK_CQ_OVERFLOW_BIT}, set and cleared by the {@link OverflowList} as it fills and empties. */
     void checkCqOverflow(boolean overflowPending) {
         this.checkCqOverflow = overflowPending;

@@ -153,4 +153,16 @@ public interface IssueContext {
 
     /** {@code ctx->cached_cq_tail}: the CQEs posted to the ring so far (a free-running counter). */
     int cachedCqTail();
+
+    /**
+     * {@code preq->cqe.user_data = ...}: the request's CQEs carry {@code userData} from now on (POLL_REMOVE with
+     * IORING_POLL_UPDATE_USER_DATA). On the ring's task only.
+     */
+    void setUserData(Req req, long userData);
+
+    /** {@code ctx->cq_entries} (what sizes the cancel hash table: {@code io_ring_ctx_alloc}). */
+    int cqEntries();
+
+    /** {@code READ_ONCE(rings->cq_flags)}: what the application wrote there (IORING_CQ_EVENTFD_DISABLED). */
+    int cqFlags();
 }

@@ -375,8 +375,23 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
     }
 
     @Override
+    public void setUserData(Req req, long userData) {
+        req.userData(userData);
+    }
+
+    @Override
     public int cachedCqTail() {
         return cq.cachedCqTail();
+    }
+
+    @Override
+    public int cqEntries() {
+        return completion.cqEntries();
+    }
+
+    @Override
+    public int cqFlags() {
+        return completion.cqFlags();
     }
 
     /** Closes the {@link AutoCloseable} ring locals, with the ring. */

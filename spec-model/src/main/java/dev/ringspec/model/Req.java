@@ -123,6 +123,10 @@ public final class Req {
         return userData;
     }
 
+    void userData(long newUserData) {
+        this.userData = newUserData;
+    }
+
     public int ioprio() {
         return (short) (word0 >>> 16);
     }

@@ -40,6 +40,7 @@ public final class Linux {
     public static final long SYS_BIND = nr(49, 200);
     public static final long SYS_LISTEN = nr(50, 201);
     public static final long SYS_GETSOCKNAME = nr(51, 204);
+    public static final long SYS_SOCKETPAIR = nr(53, 199);
     public static final long SYS_FCNTL = nr(72, 25);
     public static final long SYS_FSYNC = nr(74, 82);
     public static final long SYS_FDATASYNC = nr(75, 83);
@@ -48,6 +49,8 @@ public final class Linux {
     public static final long SYS_EPOLL_CTL = nr(233, 21);
     public static final long SYS_OPENAT = nr(257, 56);
     public static final long SYS_SYNC_FILE_RANGE = nr(277, 84);
+    public static final long SYS_READLINKAT = nr(267, 78);
+    public static final long SYS_PPOLL = nr(271, 73);
     public static final long SYS_EPOLL_PWAIT = nr(281, 22);
     public static final long SYS_FALLOCATE = nr(285, 47);
     public static final long SYS_ACCEPT4 = nr(288, 242);
@@ -58,6 +61,7 @@ public final class Linux {
     public static final long SYS_PWRITEV2 = nr(328, 287);
     public static final long SYS_PROCESS_VM_READV = nr(310, 270);
     public static final long SYS_PROCESS_VM_WRITEV = nr(311, 271);
+    public static final long SYS_KCMP = nr(312, 272);
     public static final long SYS_MEMFD_CREATE = nr(319, 279);
     public static final long SYS_STATX = nr(332, 291);
     public static final long SYS_OPENAT2 = 437;

@@ -1,0 +1,458 @@
+package dev.ringspec.emulator.ops;
+
+import static dev.ringspec.emulator.sys.Linux.SYS_PPOLL;
+import static dev.ringspec.uapi.Errno.EALREADY;
+import static dev.ringspec.uapi.Errno.ECANCELED;
+import static dev.ringspec.uapi.Errno.EINVAL;
+import static dev.ringspec.uapi.Errno.ENOENT;
+import static dev.ringspec.uapi.Errno.EPERM;
+import static dev.ringspec.uapi.IoUring.IORING_CQE_F_MORE;
+import static dev.ringspec.uapi.IoUring.IORING_OP_POLL_ADD;
+import static dev.ringspec.uapi.IoUring.IORING_OP_POLL_REMOVE;
+import static dev.ringspec.uapi.IoUring.IORING_POLL_ADD_LEVEL;
+import static dev.ringspec.uapi.IoUring.IORING_POLL_ADD_MULTI;
+import static dev.ringspec.uapi.IoUring.IORING_POLL_UPDATE_EVENTS;
+import static dev.ringspec.uapi.IoUring.IORING_POLL_UPDATE_USER_DATA;
+import static dev.ringspec.uapi.IoUring.IOSQE_CQE_SKIP_SUCCESS;
+import static dev.ringspec.uapi.Poll.EPOLLET;
+import static dev.ringspec.uapi.Poll.EPOLLEXCLUSIVE;
+import static dev.ringspec.uapi.Poll.EPOLLONESHOT;
+import static dev.ringspec.uapi.Poll.POLLERR;
+import static dev.ringspec.uapi.Poll.POLLHUP;
+import static dev.ringspec.uapi.Poll.POLLIN;
+import static dev.ringspec.uapi.Poll.POLLMSG;
+import static dev.ringspec.uapi.Poll.POLLNVAL;
+import static dev.ringspec.uapi.Poll.POLLOUT;
+import static dev.ringspec.uapi.Poll.POLLPRI;
+import static dev.ringspec.uapi.Poll.POLLRDBAND;
+import static dev.ringspec.uapi.Poll.POLLRDHUP;
+import static dev.ringspec.uapi.Poll.POLLRDNORM;
+import static dev.ringspec.uapi.Poll.POLLWRBAND;
+import static dev.ringspec.uapi.Poll.POLLWRNORM;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import dev.ringspec.emulator.EmuOp;
+import dev.ringspec.emulator.EmulatorServices;
+import dev.ringspec.emulator.Inflight;
+import dev.ringspec.emulator.Readiness;
+import dev.ringspec.emulator.sys.Linux;
+import dev.ringspec.model.IssueContext;
+import dev.ringspec.model.OpDef;
+import dev.ringspec.model.Req;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * io_uring/poll.c: {@code IORING_OP_POLL_ADD} (one-shot and multishot) and {@code IORING_OP_POLL_REMOVE} (with
+ * IORING_POLL_UPDATE_EVENTS and IORING_POLL_UPDATE_USER_DATA), on real descriptors watched through the emulator's
+ * epoll ({@link Readiness}).
+ *
+ * <p>The life of a poll request, as in the kernel: {@code io_poll_add} looks at the file's state once
+ * ({@code vfs_poll}, here {@code ppoll} with a zero timeout). A one-shot poll whose events are there completes at
+ * once with them; otherwise the request waits on the file (an epoll watch) and sits in the ring's cancel table
+ * ({@link Inflight}, kind POLL). A wakeup takes the request's ownership ({@code io_poll_get_ownership}: a count of
+ * wakeups, so only the first queues task work) and hands it to the ring's task, where {@code io_poll_check_events}
+ * decides: a one-shot completes with the events; a multishot posts a CQE with IORING_CQE_F_MORE
+ * ({@code io_req_post_cqe}) and keeps waiting, or, when the CQ has no room, ends with a last CQE without F_MORE
+ * through the normal completion; a cancelled poll completes with -ECANCELED. The result is always
+ * {@code mangle_poll(events that happened & poll->events)}, where {@code poll->events} is what the SQE asked for
+ * plus EPOLLERR, EPOLLHUP, EPOLLNVAL and EPOLLRDHUP ({@code io_init_poll_iocb}).
+ *
+ * <p>IORING_POLL_ADD_LEVEL is read by {@code io_poll_parse_events}, but neither prep accepts it in
+ * {@code sqe->len} (6.1 to 7.3), so every POLL_ADD is edge-triggered (EPOLLET).
+ */
+public final class Poll {
+    /** {@code IO_POLL_UNMASK}: events a poll always reports. */
+    static final int IO_POLL_UNMASK = POLLERR | POLLHUP | POLLNVAL | POLLRDHUP;
+    /** The bits {@code demangle_poll} and {@code mangle_poll} carry between user and kernel poll masks. */
+    static final int POLL_BITS = POLLIN | POLLOUT | POLLPRI | POLLERR | POLLNVAL | POLLRDNORM | POLLRDBAND
+            | POLLWRNORM | POLLWRBAND | POLLHUP | POLLRDHUP | POLLMSG;
+    /** {@code IOU_POLL_NO_ACTION}, as {@code io_poll_check_events} answers it (never an event mask or -errno). */
+    private static final int NO_ACTION = Integer.MAX_VALUE;
+
+    private Poll() {
+    }
+
+    /** The opcodes of poll.c. */
+    public static List<EmuOp> ops(EmulatorServices services) {
+        Readiness readiness = services.readiness();
+        return List.of(
+                // opdef.c: POLL_ADD needs a file; POLL_REMOVE has none
+                EmuOp.of(new OpDef(IORING_OP_POLL_ADD, "POLL_ADD", OpDef.NEEDS_FILE, Poll::addPrep,
+                        (req, ctx) -> add(readiness, req, ctx))),
+                EmuOp.of(new OpDef(IORING_OP_POLL_REMOVE, "POLL_REMOVE", 0, Poll::removePrep,
+                        (req, ctx) -> remove(readiness, req, ctx))));
+    }
+
+    /** {@code struct io_poll} and the request's poll state: what it waits for and who owns it. */
+    static final class PollReq {
+        /** {@code poll->events}: the wanted events and the EPOLLET/EPOLLONESHOT/EPOLLEXCLUSIVE behaviour bits. */
+        int events;
+        /** {@code req->poll_refs}: wakeups since the task last looked; the first one queues task work. */
+        final AtomicInteger refs = new AtomicInteger();
+        /** The events of the first wakeup ({@code __io_poll_execute} stashes them in {@code req->cqe.res}). */
+        volatile int wakeMask;
+        /** {@code IO_POLL_CANCEL_FLAG}. */
+        volatile boolean cancelled;
+        /** The initial readiness epoll reports for a watch added to a file that is ready: seen already. */
+        volatile boolean skipFirst;
+        Readiness.Watch watch;
+        /** {@code req->file}: the request's own reference to its file (a duplicate), -1 once dropped. */
+        int file = -1;
+        volatile boolean done;
+
+        PollReq(int events) {
+            this.events = events;
+        }
+
+        boolean oneshot() {
+            return (events & EPOLLONESHOT) != 0;
+        }
+
+        void release() {
+            if (file >= 0) {
+                Linux.close(file);
+                file = -1;
+            }
+        }
+    }
+
+    /** {@code io_poll_parse_events}: the SQE's {@code poll32_events} and the behaviour {@code flags} ask for. */
+    static int parseEvents(int poll32Events, int flags) {
+        int events = poll32Events;
+        if ((flags & IORING_POLL_ADD_MULTI) == 0) {
+            events |= EPOLLONESHOT;
+        }
+        if ((flags & IORING_POLL_ADD_LEVEL) == 0) {
+            events |= EPOLLET;
+        }
+        // demangle_poll keeps the poll bits; the behaviour bits pass as they are
+        return (events & POLL_BITS) | (events & (EPOLLEXCLUSIVE | EPOLLONESHOT | EPOLLET));
+    }
+
+    /** {@code io_poll_add_prep}. */
+    static int addPrep(Req req, IssueContext ctx) {
+        // io_poll_add_prep: buf_index, off or addr set -> -EINVAL
+        if (req.bufIndex() != 0 || req.off() != 0 || req.addr() != 0) {
+            return -EINVAL;
+        }
+        int flags = req.len();
+        // io_poll_add_prep: any flag but IORING_POLL_ADD_MULTI in len -> -EINVAL (LEVEL included)
+        if ((flags & ~IORING_POLL_ADD_MULTI) != 0) {
+            return -EINVAL;
+        }
+        // io_poll_add_prep: a multishot poll whose CQEs would be skipped -> -EINVAL
+        if ((flags & IORING_POLL_ADD_MULTI) != 0 && (req.flags() & IOSQE_CQE_SKIP_SUCCESS) != 0) {
+            return -EINVAL;
+        }
+        req.opState(new PollReq(parseEvents(req.opFlags(), flags)));
+        return 0;
+    }
+
+    /** {@code io_poll_add}. */
+    static int add(Readiness readiness, Req req, IssueContext ctx) {
+        PollReq p = (PollReq) req.opState();
+        int file = Linux.dup(ctx.fileDescriptor(req));
+        if (file < 0) {
+            return file;
+        }
+        p.file = file;
+        return armPollHandler(readiness, req, ctx, p);
+    }
+
+    /**
+     * {@code __io_arm_poll_handler} as {@code io_poll_add} uses it: {@link OpDef#COMPLETE} with the events when the
+     * poll is over at once, {@link OpDef#SKIP_COMPLETE} when it waits, or a -errno; the request's reference to its
+     * file ({@link PollReq#file}) is dropped unless it waits.
+     */
+    static int armPollHandler(Readiness readiness, Req req, IssueContext ctx, PollReq p) {
+        // io_init_poll_iocb: the events a poll always wants
+        p.events |= IO_POLL_UNMASK;
+        p.refs.set(0);
+        p.cancelled = false;
+        p.skipFirst = false;
+        p.done = false;
+        boolean et = (p.events & EPOLLET) != 0;
+        int mask = vfsPoll(p.file, p.events) & p.events;
+        if (mask != 0 && et && p.oneshot()) {
+            // __io_arm_poll_handler: EPOLLET|EPOLLONESHOT and the events are there -> complete inline
+            p.release();
+            ctx.setRes(req, mask, 0);
+            return OpDef.COMPLETE;
+        }
+        boolean postNow = mask != 0 && et;
+        if (postNow) {
+            // __io_arm_poll_handler: a multishot poll whose events are there -> task work posts them now; epoll
+            // reports the same readiness when the watch is added, which is not a new wakeup
+            p.skipFirst = true;
+            p.wakeMask = mask;
+            p.refs.set(1);
+        }
+        int[] error = new int[1];
+        Readiness.Watch w = readiness.watch(p.file, watchEvents(p.events), p.oneshot() && !exclusive(p.events),
+                events -> wake(readiness, req, ctx, p, events), error);
+        if (w == null) {
+            p.release();
+            // __io_arm_poll_handler: a file without a wait queue (epoll refuses it) -> the events it has, for an
+            // edge-triggered poll, else -EINVAL
+            if (error[0] != -EPERM) {
+                return error[0];
+            }
+            if (mask != 0 && et) {
+                ctx.setRes(req, mask, 0);
+                return OpDef.COMPLETE;
+            }
+            return -EINVAL;
+        }
+        p.watch = w;
+        ctx.ringLocal(Live.class, Live::new).add(p);
+        // io_poll_add_hash: cancellation finds it from now on
+        Inflight inflight = ctx.ringLocal(Inflight.class, Inflight::new);
+        // the entry names the request's own reference to its file, as req->file does for IORING_ASYNC_CANCEL_FD
+        inflight.add(new Inflight.Entry(req, Inflight.Kind.POLL, p.file, false,
+                () -> cancelReq(readiness, req, ctx, p)));
+        if (postNow) {
+            ctx.taskWork(req, (r, c) -> taskFunc(readiness, r, c, p));
+        }
+        return OpDef.SKIP_COMPLETE;
+    }
+
+    private static boolean exclusive(int events) {
+        return (events & EPOLLEXCLUSIVE) != 0;
+    }
+
+    /**
+     * What the epoll watch asks for: the poll's events, edge-triggered. epoll takes EPOLLEXCLUSIVE only with
+     * EPOLLIN, EPOLLOUT, EPOLLERR and EPOLLHUP and without EPOLLONESHOT (the request's own ownership count makes it
+     * one-shot), so an exclusive poll waits for those alone; the others are still reported when it wakes.
+     */
+    static int watchEvents(int events) {
+        if (exclusive(events)) {
+            return (events & (POLLIN | POLLOUT | POLLERR | POLLHUP)) | EPOLLEXCLUSIVE | EPOLLET;
+        }
+        return (events & POLL_BITS) | EPOLLET;
+    }
+
+    /** {@code io_poll_wake}, on the poll thread: the first wakeup since the task last looked queues task work. */
+    private static void wake(Readiness readiness, Req req, IssueContext ctx, PollReq p, int events) {
+        if (p.skipFirst) {
+            p.skipFirst = false;
+            return;
+        }
+        if (p.refs.getAndIncrement() == 0) {
+            // an exclusive watch saw only some of the events: the task looks at the file again
+            p.wakeMask = exclusive(p.events) ? 0 : events;
+            ctx.taskWorkFromOtherThread(req, (r, c) -> taskFunc(readiness, r, c, p));
+        }
+    }
+
+    /** {@code io_poll_cancel_req}: mark it cancelled and kick its task work, which completes it. */
+    private static int cancelReq(Readiness readiness, Req req, IssueContext ctx, PollReq p) {
+        if (p.done) {
+            return -ENOENT;
+        }
+        p.cancelled = true;
+        if (p.refs.getAndIncrement() == 0) {
+            ctx.taskWorkFromOtherThread(req, (r, c) -> taskFunc(readiness, r, c, p));
+        }
+        return 0;
+    }
+
+    /**
+     * {@code io_poll_task_func} for POLL_ADD, on the ring's task. It owns the request (its count of wakeups is
+     * not zero) and never gives that up once the request is over, so no later wakeup queues task work for it.
+     */
+    private static int taskFunc(Readiness readiness, Req req, IssueContext ctx, PollReq p) {
+        if (p.done) {
+            return OpDef.SKIP_COMPLETE;
+        }
+        int ret = checkEvents(ctx, req, p);
+        if (ret == NO_ACTION) {
+            return OpDef.SKIP_COMPLETE;
+        }
+        if (ret == OpDef.SKIP_COMPLETE) {
+            // IOU_POLL_REISSUE: a one-shot woken with nothing to report arms again (io_req_task_submit)
+            p.watch.cancel();
+            ctx.ringLocal(Inflight.class, Inflight::new).remove(req);
+            return armPollHandler(readiness, req, ctx, p);
+        }
+        finish(ctx, req, p);
+        if (ret < 0) {
+            return ret;
+        }
+        ctx.setRes(req, ret, 0);
+        return OpDef.COMPLETE;
+    }
+
+    /**
+     * {@code io_poll_check_events}: the events to complete with (mangled), -ECANCELED, {@link #NO_ACTION} (a
+     * multishot posted its CQE, or a spurious wakeup), or {@link OpDef#SKIP_COMPLETE} for a one-shot to arm again.
+     */
+    private static int checkEvents(IssueContext ctx, Req req, PollReq p) {
+        int v;
+        do {
+            v = p.refs.get();
+            if (p.cancelled) {
+                return -ECANCELED;
+            }
+            // io_poll_check_events: several wakeups -> their masks are lost; look at the file again
+            int res = v == 1 ? p.wakeMask & p.events : 0;
+            if (res == 0) {
+                res = vfsPoll(p.file, p.events) & p.events;
+                if (res == 0) {
+                    if (p.oneshot()) {
+                        return OpDef.SKIP_COMPLETE;
+                    }
+                    continue;
+                }
+            }
+            int mask = res & POLL_BITS;
+            if (p.oneshot()) {
+                return mask;
+            }
+            // multishot: a CQE with F_MORE; no room in the CQ ends the poll with these events
+            // (IOU_POLL_REMOVE_POLL_USE_RES)
+            if (!ctx.postCqe(req, mask, IORING_CQE_F_MORE)) {
+                return mask;
+            }
+        } while (p.refs.addAndGet(-v) != 0);
+        return NO_ACTION;
+    }
+
+    /** {@code io_poll_remove_entries} and {@code hash_del}: the request no longer waits. */
+    private static void finish(IssueContext ctx, Req req, PollReq p) {
+        p.done = true;
+        if (p.watch != null) {
+            p.watch.cancel();
+        }
+        p.release();
+        ctx.ringLocal(Live.class, Live::new).remove(p);
+        ctx.ringLocal(Inflight.class, Inflight::new).remove(req);
+    }
+
+    /** A ring's waiting polls: their watches and file references go with the ring ({@code io_poll_remove_all}). */
+    static final class Live implements AutoCloseable {
+        private final Set<PollReq> polls = ConcurrentHashMap.newKeySet();
+
+        void add(PollReq p) {
+            polls.add(p);
+        }
+
+        void remove(PollReq p) {
+            polls.remove(p);
+        }
+
+        @Override
+        public void close() {
+            for (PollReq p : polls) {
+                p.done = true;
+                p.watch.cancel();
+                p.release();
+            }
+            polls.clear();
+        }
+    }
+
+    /** {@code struct io_poll_update}. */
+    record Update(long oldUserData, long newUserData, boolean updateEvents, boolean updateUserData, int events) {
+    }
+
+    /** {@code io_poll_remove_prep}. */
+    static int removePrep(Req req, IssueContext ctx) {
+        // io_poll_remove_prep: buf_index or splice_fd_in set -> -EINVAL
+        if (req.bufIndex() != 0 || req.fileIndex() != 0) {
+            return -EINVAL;
+        }
+        int flags = req.len();
+        // io_poll_remove_prep: flags other than the update ones and MULTI -> -EINVAL
+        if ((flags & ~(IORING_POLL_UPDATE_EVENTS | IORING_POLL_UPDATE_USER_DATA | IORING_POLL_ADD_MULTI)) != 0) {
+            return -EINVAL;
+        }
+        // io_poll_remove_prep: MULTI alone is meaningless without an update -> -EINVAL
+        if (flags == IORING_POLL_ADD_MULTI) {
+            return -EINVAL;
+        }
+        boolean updateEvents = (flags & IORING_POLL_UPDATE_EVENTS) != 0;
+        boolean updateUserData = (flags & IORING_POLL_UPDATE_USER_DATA) != 0;
+        // io_poll_remove_prep: a new user_data without IORING_POLL_UPDATE_USER_DATA -> -EINVAL
+        if (!updateUserData && req.off() != 0) {
+            return -EINVAL;
+        }
+        int events = 0;
+        if (updateEvents) {
+            events = parseEvents(req.opFlags(), flags);
+        } else if (req.opFlags() != 0) {
+            // io_poll_remove_prep: events without IORING_POLL_UPDATE_EVENTS -> -EINVAL
+            return -EINVAL;
+        }
+        req.opState(new Update(req.addr(), req.off(), updateEvents, updateUserData, events));
+        return 0;
+    }
+
+    /** {@code io_poll_remove}: find the POLL_ADD by user_data, disarm it, then update and re-arm or cancel it. */
+    static int remove(Readiness readiness, Req req, IssueContext ctx) {
+        Update upd = (Update) req.opState();
+        Inflight inflight = ctx.ringLocal(Inflight.class, Inflight::new);
+        // io_poll_find(poll_only): a POLL_ADD with that user_data, the newest first (a hash bucket's order)
+        List<Inflight.Entry> found = inflight.find(Inflight.Kind.POLL,
+                e -> e.req().opcode() == IORING_OP_POLL_ADD && e.req().userData() == upd.oldUserData());
+        if (found.isEmpty()) {
+            return -ENOENT;
+        }
+        Req preq = found.getLast().req();
+        PollReq p = (PollReq) preq.opState();
+        // io_poll_disarm: a poll whose task work is pending is not ours to take -> -EALREADY
+        if (!p.refs.compareAndSet(0, 1)) {
+            return -EALREADY;
+        }
+        p.watch.cancel();
+        inflight.remove(preq);
+        int res = -ECANCELED;
+        if (upd.updateEvents() || upd.updateUserData()) {
+            if (upd.updateEvents()) {
+                // io_poll_remove: only the event bits change; the behaviour bits stay
+                p.events = (p.events & ~0xffff) | (upd.events() & 0xffff) | IO_POLL_UNMASK;
+            }
+            if (upd.updateUserData()) {
+                ctx.setUserData(preq, upd.newUserData());
+            }
+            int ret2 = armPollHandler(readiness, preq, ctx, p);
+            if (ret2 == OpDef.SKIP_COMPLETE) {
+                // updated: the poll waits on
+                ctx.setRes(req, 0, 0);
+                return OpDef.COMPLETE;
+            }
+            // completed as part of the update: with the events armPollHandler set; an error cancels it
+            res = ret2 == OpDef.COMPLETE ? OpDef.COMPLETE : -ECANCELED;
+        }
+        finish(ctx, preq, p);
+        // io_poll_remove: the poll completes through task work, failed when its result is an error
+        int preqRes = res;
+        ctx.taskWork(preq, (r, c) -> preqRes);
+        ctx.setRes(req, 0, 0);
+        return OpDef.COMPLETE;
+    }
+
+    /**
+     * {@code vfs_poll} of the file now: {@code ppoll} with a zero timeout, asking for every poll bit (the kernel's
+     * {@code poll} filters what {@code vfs_poll} answers by the events asked for, plus EPOLLERR and EPOLLHUP).
+     */
+    static int vfsPoll(int fd, int events) {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment pfd = call.allocate(8, 4);
+            pfd.set(JAVA_INT, 0, fd);
+            pfd.set(JAVA_SHORT, 4, (short) (events & POLL_BITS));
+            MemorySegment zero = call.allocate(16, 8);
+            zero.set(JAVA_LONG, 0, 0);
+            zero.set(JAVA_LONG, 8, 0);
+            long n = Linux.call(SYS_PPOLL, pfd.address(), 1, zero.address(), 0, 8, 0);
+            return n > 0 ? pfd.get(JAVA_SHORT, 6) & 0xffff : 0;
+        }
+    }
+}

@@ -1,0 +1,162 @@
+package dev.ringspec.emulator.ops;
+
+import static dev.ringspec.uapi.IoUring.IORING_CQ_EVENTFD_DISABLED;
+import static dev.ringspec.uapi.IoUring.IORING_POLL_ADD_MULTI;
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_EVENTFD;
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_EVENTFD_ASYNC;
+import static dev.ringspec.uapi.IoUring.IORING_UNREGISTER_EVENTFD;
+import static dev.ringspec.uapi.IoUring.IOSQE_ASYNC;
+import static dev.ringspec.uapi.Poll.POLLIN;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ringspec.emulator.BothSides;
+import dev.ringspec.seam.Cqe;
+import dev.ringspec.seam.Sqe;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * IORING_REGISTER_EVENTFD, _ASYNC and IORING_UNREGISTER_EVENTFD against this machine's kernel: the register
+ * errnos, and the eventfd's count read back after each step (io_uring/eventfd.c). Each scenario answers its
+ * observations as CQEs: the register results and counts as {@code user_data} 1000 + step.
+ */
+@Tag("kernel")
+class EventFdTest {
+
+    private static int register(TestRing r, int opcode, int fd, int nrArgs) {
+        MemorySegment arg = r.memory.allocate(4);
+        arg.set(JAVA_INT, 0, fd);
+        return r.kernel.register(r.d.ring(), opcode, arg, nrArgs);
+    }
+
+    private static Cqe observation(int step, long value) {
+        return new Cqe(1000 + step, (int) value, 0, 0, 0);
+    }
+
+    @Test
+    void registerErrnosAreTheKernels() throws Exception {
+        List<Cqe> seen = BothSides.sameOnBoth(TestRing.on((w, r) -> {
+            int e = w.eventfd();
+            int[] p = w.pipe();
+            List<Cqe> out = new ArrayList<>();
+            out.add(observation(1, r.kernel.register(r.d.ring(), IORING_UNREGISTER_EVENTFD, MemorySegment.NULL, 0)));
+            out.add(observation(2, register(r, IORING_REGISTER_EVENTFD, e, 2)));
+            out.add(observation(3, register(r, IORING_REGISTER_EVENTFD, e, 0)));
+            out.add(observation(4, r.kernel.register(r.d.ring(), IORING_REGISTER_EVENTFD, MemorySegment.NULL, 1)));
+            out.add(observation(5, register(r, IORING_REGISTER_EVENTFD, p[1] + 100, 1)));
+            out.add(observation(6, register(r, IORING_REGISTER_EVENTFD, p[0], 1)));
+            out.add(observation(7, register(r, IORING_REGISTER_EVENTFD, e, 1)));
+            out.add(observation(8, register(r, IORING_REGISTER_EVENTFD, e, 1)));
+            out.add(observation(9, register(r, IORING_REGISTER_EVENTFD_ASYNC, e, 1)));
+            MemorySegment some = r.memory.allocate(4);
+            out.add(observation(10, r.kernel.register(r.d.ring(), IORING_UNREGISTER_EVENTFD, some, 0)));
+            out.add(observation(11, r.kernel.register(r.d.ring(), IORING_UNREGISTER_EVENTFD, MemorySegment.NULL,
+                    1)));
+            out.add(observation(12, r.kernel.register(r.d.ring(), IORING_UNREGISTER_EVENTFD, MemorySegment.NULL,
+                    0)));
+            out.add(observation(13, r.kernel.register(r.d.ring(), IORING_UNREGISTER_EVENTFD, MemorySegment.NULL,
+                    0)));
+            out.add(observation(14, register(r, IORING_REGISTER_EVENTFD_ASYNC, e, 1)));
+            return out;
+        }));
+        assertThat(seen).hasSize(14);
+    }
+
+    @Test
+    void eachCommitThatPostsSignalsOnce() throws Exception {
+        BothSides.sameOnBoth(TestRing.on((w, r) -> {
+            int e = w.eventfd();
+            List<Cqe> out = new ArrayList<>();
+            r.nop(1);
+            r.submit();
+            out.addAll(r.reap());
+            out.add(observation(1, register(r, IORING_REGISTER_EVENTFD, e, 1)));
+            out.add(observation(2, w.count(e)));
+            r.nop(2);
+            r.nop(3);
+            r.nop(4);
+            r.submit();
+            out.add(observation(3, w.count(e)));
+            r.nop(5);
+            r.submit();
+            r.nop(6);
+            r.submit();
+            out.add(observation(4, w.count(e)));
+            out.addAll(r.reap());
+            r.settle(0);
+            out.add(observation(5, w.count(e)));
+            return out;
+        }));
+    }
+
+    @Test
+    void theApplicationCanTurnNotificationOffInCqFlags() throws Exception {
+        BothSides.sameOnBoth(TestRing.on((w, r) -> {
+            int e = w.eventfd();
+            List<Cqe> out = new ArrayList<>();
+            out.add(observation(1, register(r, IORING_REGISTER_EVENTFD, e, 1)));
+            r.d.cq().writeOnceFlags(r.d.cq().readOnceFlags() | IORING_CQ_EVENTFD_DISABLED);
+            r.nop(1);
+            r.submit();
+            out.add(observation(2, w.count(e)));
+            r.d.cq().writeOnceFlags(r.d.cq().readOnceFlags() & ~IORING_CQ_EVENTFD_DISABLED);
+            r.nop(2);
+            r.submit();
+            out.add(observation(3, w.count(e)));
+            out.add(observation(4, r.kernel.register(r.d.ring(), IORING_UNREGISTER_EVENTFD, MemorySegment.NULL, 0)));
+            r.nop(3);
+            r.submit();
+            out.add(observation(5, w.count(e)));
+            out.addAll(r.reap());
+            return out;
+        }));
+    }
+
+    @Test
+    void pollWakeupsSignalAndTheApplicationsCloseDoesNotMatter() throws Exception {
+        BothSides.sameOnBoth(TestRing.on((w, r) -> {
+            int e = w.eventfd();
+            int[] p = w.pipe();
+            List<Cqe> out = new ArrayList<>();
+            out.add(observation(1, register(r, IORING_REGISTER_EVENTFD, e, 1)));
+            int mine = dev.ringspec.emulator.sys.Linux.dup(e);
+            w.close(e);
+            r.pollAdd(p[0], POLLIN, IORING_POLL_ADD_MULTI, 1);
+            r.submit();
+            out.add(observation(2, w.count(mine)));
+            for (int i = 0; i < 3; i++) {
+                w.write(p[1], 1);
+                out.addAll(r.settle(1));
+                out.add(observation(3 + i, w.count(mine)));
+            }
+            dev.ringspec.emulator.sys.Linux.close(mine);
+            return out;
+        }));
+    }
+
+    @Test
+    void anAsyncEventfdIsSignalledOnlyForIoWqCompletions() throws Exception {
+        BothSides.sameOnBoth(TestRing.on((w, r) -> {
+            int e = w.eventfd();
+            List<Cqe> out = new ArrayList<>();
+            out.add(observation(1, register(r, IORING_REGISTER_EVENTFD_ASYNC, e, 1)));
+            r.nop(1);
+            r.submit();
+            out.addAll(r.reap());
+            out.add(observation(2, w.count(e)));
+            Sqe.flags(r.d.sqes(), r.nop(2), IOSQE_ASYNC);
+            r.submit();
+            out.addAll(r.settle(1));
+            out.add(observation(3, w.count(e)));
+            r.nop(3);
+            r.submit();
+            out.addAll(r.reap());
+            out.add(observation(4, w.count(e)));
+            return out;
+        }));
+    }
+}
