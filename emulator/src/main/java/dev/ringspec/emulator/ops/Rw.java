@@ -20,12 +20,15 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.ringspec.emulator.EmuOp;
 import dev.ringspec.emulator.EmulatorServices;
+import dev.ringspec.emulator.FaultPlan;
+import dev.ringspec.emulator.Faults;
 import dev.ringspec.model.IssueContext;
 import dev.ringspec.model.KernelProfile;
 import dev.ringspec.model.OpDef;
 import dev.ringspec.model.RegisteredBuffer;
 import dev.ringspec.model.Req;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -89,17 +92,24 @@ public final class Rw {
         int read = OpDef.NEEDS_FILE | OpDef.POLLIN | OpDef.IOPRIO | OpDef.IOPOLL;
         int write = OpDef.NEEDS_FILE | OpDef.POLLOUT | OpDef.IOPRIO | OpDef.IOPOLL;
         return List.of(
-                op(IORING_OP_READV, "READV", read | OpDef.BUFFER_SELECT, Kind.VECTORED, false),
-                op(IORING_OP_WRITEV, "WRITEV", write, Kind.VECTORED, true),
-                op(IORING_OP_READ_FIXED, "READ_FIXED", read, Kind.FIXED, false),
-                op(IORING_OP_WRITE_FIXED, "WRITE_FIXED", write, Kind.FIXED, true),
-                op(IORING_OP_READ, "READ", read | OpDef.BUFFER_SELECT, Kind.PLAIN, false),
-                op(IORING_OP_WRITE, "WRITE", write, Kind.PLAIN, true));
+                op(IORING_OP_READV, "READV", read | OpDef.BUFFER_SELECT, Kind.VECTORED, false, services),
+                op(IORING_OP_WRITEV, "WRITEV", write, Kind.VECTORED, true, services),
+                op(IORING_OP_READ_FIXED, "READ_FIXED", read, Kind.FIXED, false, services),
+                op(IORING_OP_WRITE_FIXED, "WRITE_FIXED", write, Kind.FIXED, true, services),
+                op(IORING_OP_READ, "READ", read | OpDef.BUFFER_SELECT, Kind.PLAIN, false, services),
+                op(IORING_OP_WRITE, "WRITE", write, Kind.PLAIN, true, services));
     }
 
-    private static EmuOp op(int opcode, String name, int flags, Kind kind, boolean write) {
-        return new EmuOp(new OpDef(opcode, name, flags, (req, ctx) -> prep(req, ctx, kind, write), Rw::issue),
-                Rw::issueBlocking);
+    private static EmuOp op(int opcode, String name, int flags, Kind kind, boolean write,
+            EmulatorServices services) {
+        Faults faults = services.faults();
+        return new EmuOp(new OpDef(opcode, name, flags, (req, ctx) -> {
+            int r = prep(req, ctx, kind, write);
+            if (r == 0 && faults.any() && req.opState() instanceof State s) {
+                s.faults = faults;
+            }
+            return r;
+        }, Rw::issue), Rw::issueBlocking);
     }
 
     /** {@code struct io_rw} and {@code struct io_async_rw}: what prep read and what the transfer has done. */
@@ -122,6 +132,8 @@ public final class Rw {
         boolean stream;
         /** The file refused RWF_NOWAIT: io-wq makes the blocking call. */
         boolean blockInWorker;
+        /** The emulator's injected faults when it has any (short transfers), else null. */
+        Faults faults;
 
         State(Kind kind, boolean write) {
             this.kind = kind;
@@ -473,7 +485,15 @@ public final class Rw {
      */
     private static long transfer(int fd, State s, int flags) {
         long pos = s.stream ? -1 : s.pos;
-        long n = RealFiles.readWrite(fd, s.write, s.iov, pos, flags);
+        long[] iov = s.iov;
+        if (s.faults != null) {
+            // an injected short transfer: the call asks for fewer bytes (a regular file's is continued, as ever)
+            long all = s.remaining();
+            long some = all > Integer.MAX_VALUE ? all : s.faults.shorten(s.write ? FaultPlan.Point.SHORT_WRITE
+                    : FaultPlan.Point.SHORT_READ, (int) all);
+            iov = some == all ? iov : prefix(iov, some);
+        }
+        long n = RealFiles.readWrite(fd, s.write, iov, pos, flags);
         if (n == -ESPIPE && pos != -1) {
             // rw_verify_area: a negative offset, or one whose end wraps, is -EINVAL even on a stream
             if (s.pos < 0 || s.pos + s.remaining() < 0) {
@@ -483,6 +503,23 @@ public final class Rw {
             n = RealFiles.readWrite(fd, s.write, s.iov, -1, flags);
         }
         return n;
+    }
+
+    /** The first {@code bytes} of the memory {@code iov} names. */
+    private static long[] prefix(long[] iov, long bytes) {
+        long[] out = iov.clone();
+        long left = bytes;
+        int pairs = 0;
+        for (int i = 0; i < out.length; i += 2) {
+            long take = Math.min(out[i + 1], left);
+            out[i + 1] = take;
+            left -= take;
+            pairs++;
+            if (left == 0) {
+                break;
+            }
+        }
+        return Arrays.copyOf(out, pairs * 2);
     }
 
     /** {@code need_complete_io}: a regular file or a block device, whose short transfer is continued. */
