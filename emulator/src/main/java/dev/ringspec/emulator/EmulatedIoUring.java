@@ -1,5 +1,6 @@
 package dev.ringspec.emulator;
 
+import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.model.Clock;
 import dev.ringspec.model.IssueContext;
 import dev.ringspec.model.KernelProfile;
@@ -9,7 +10,9 @@ import dev.ringspec.seam.IoUringKernel;
 import dev.ringspec.seam.Ring;
 import dev.ringspec.seam.UserMemory;
 import java.lang.foreign.MemorySegment;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A kernel-compatible io_uring in Java: the reference model's rings, rules and errnos (a {@link ModelIoUring} with
@@ -30,6 +33,8 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
     private final Timers timers;
     private final WorkerPool ioWq;
     private final EmulatorOpcodes opcodes;
+    /** Each live ring's descriptor and its memfd's inode, to know a ring by a duplicate of its descriptor. */
+    private final Map<Integer, Long> ringInodes = new ConcurrentHashMap<>();
 
     private EmulatedIoUring(KernelProfile base, UserMemory memory, Clock clock) {
         this.base = Objects.requireNonNull(base, "profile");
@@ -63,6 +68,7 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
     }
 
     /** The kernel version this emulator behaves as. */
+    @Override
     public KernelProfile profile() {
         return base;
     }
@@ -85,7 +91,12 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
 
     @Override
     public SetupResult setup(int entries, MemorySegment params) {
-        return model.setup(entries, params);
+        SetupResult r = model.setup(entries, params);
+        Ring ring = r.ringOrNull();
+        if (ring != null) {
+            ringInodes.put(ring.fd(), Linux.inode(ring.fd()));
+        }
+        return r;
     }
 
     @Override
@@ -123,6 +134,7 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
         int fd = ring.fd();
         int r = model.close(ring);
         if (r == 0) {
+            ringInodes.remove(fd);
             waiter.forget(fd);
         }
         return r;
@@ -147,7 +159,18 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
 
     @Override
     public IssueContext ring(int ringFd) {
-        return model.issueContextOf(ringFd);
+        IssueContext own = model.issueContextOf(ringFd);
+        if (own != null || ringFd < 0) {
+            return own;
+        }
+        // a duplicate of a ring's descriptor (a registered-file slot holds one): the same memfd, the same inode
+        long inode = Linux.inode(ringFd);
+        for (Map.Entry<Integer, Long> e : ringInodes.entrySet()) {
+            if (inode >= 0 && e.getValue() == inode) {
+                return model.issueContextOf(e.getKey());
+            }
+        }
+        return null;
     }
 
     /** Stops the emulator's threads (poll, timers, io-wq). Rings still open are not usable afterwards. */

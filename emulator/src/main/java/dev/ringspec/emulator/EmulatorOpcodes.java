@@ -3,6 +3,10 @@ package dev.ringspec.emulator;
 import static dev.ringspec.uapi.IoUring.IORING_OP_NOP;
 import static dev.ringspec.uapi.IoUring.IORING_OP_NOP128;
 
+import dev.ringspec.emulator.ops.FilesUpdate;
+import dev.ringspec.emulator.ops.MsgRing;
+import dev.ringspec.emulator.ops.Net;
+import dev.ringspec.emulator.ops.OpenClose;
 import dev.ringspec.model.KernelProfile;
 import dev.ringspec.model.OpDef;
 import dev.ringspec.model.RegisterOp;
@@ -23,7 +27,8 @@ import java.util.function.Function;
  */
 public final class EmulatorOpcodes {
     /** The opcode sets, one per kernel file; each gets the emulator's services. */
-    private static final List<Function<EmulatorServices, List<EmuOp>>> FILES = List.of();
+    private static final List<Function<EmulatorServices, List<EmuOp>>> FILES = List.of(Net::ops, OpenClose::ops,
+            MsgRing::ops, FilesUpdate::ops);
 
     /** The register opcodes the emulator adds (eventfd, provided buffer rings, ...), one set per kernel file. */
     private static final List<Function<EmulatorServices, Map<Integer, RegisterOp>>> REGISTER_FILES = List.of();

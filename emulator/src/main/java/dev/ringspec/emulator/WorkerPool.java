@@ -68,6 +68,10 @@ final class WorkerPool implements IoWq, AutoCloseable {
             state.set(DONE);
             ctx.taskWorkFromOtherThread(req, (r, c) -> {
                 inflight.remove(r);
+                if (ret == EmuOp.REISSUE_ON_TASK) {
+                    c.reissue(r);
+                    return OpDef.SKIP_COMPLETE;
+                }
                 return ret;
             });
         });

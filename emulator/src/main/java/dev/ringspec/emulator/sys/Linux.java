@@ -24,6 +24,8 @@ public final class Linux {
     public static final long SYS_READ = nr(0, 63);
     public static final long SYS_WRITE = nr(1, 64);
     public static final long SYS_CLOSE = nr(3, 57);
+    public static final long SYS_FSTAT = nr(5, 80);
+    public static final long SYS_IOCTL = nr(16, 29);
     public static final long SYS_PREAD64 = nr(17, 67);
     public static final long SYS_PWRITE64 = nr(18, 68);
     public static final long SYS_READV = nr(19, 65);
@@ -40,12 +42,16 @@ public final class Linux {
     public static final long SYS_BIND = nr(49, 200);
     public static final long SYS_LISTEN = nr(50, 201);
     public static final long SYS_GETSOCKNAME = nr(51, 204);
+    public static final long SYS_SOCKETPAIR = nr(53, 199);
+    public static final long SYS_GETSOCKOPT = nr(55, 209);
     public static final long SYS_FCNTL = nr(72, 25);
     public static final long SYS_FSYNC = nr(74, 82);
     public static final long SYS_FDATASYNC = nr(75, 83);
     public static final long SYS_FTRUNCATE = nr(77, 46);
     public static final long SYS_EPOLL_CTL = nr(233, 21);
     public static final long SYS_OPENAT = nr(257, 56);
+    public static final long SYS_READLINKAT = nr(267, 78);
+    public static final long SYS_PPOLL = nr(271, 73);
     public static final long SYS_EPOLL_PWAIT = nr(281, 22);
     public static final long SYS_ACCEPT4 = nr(288, 242);
     public static final long SYS_EVENTFD2 = nr(290, 19);
@@ -134,6 +140,15 @@ public final class Linux {
     /** {@code fcntl(fd, F_DUPFD_CLOEXEC, 0)}: a new descriptor for the same file, or {@code -errno}. */
     public static int dup(int fd) {
         return (int) call(SYS_FCNTL, fd, F_DUPFD_CLOEXEC, 0);
+    }
+
+    /** {@code fstat(fd)}'s {@code st_ino} (at byte 8 of x86_64's and arm64's struct stat), or {@code -errno}. */
+    public static long inode(int fd) {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment st = call.allocate(256, 8);
+            long r = call(SYS_FSTAT, fd, st.address());
+            return r < 0 ? r : st.get(JAVA_LONG, 8);
+        }
     }
 
     private static RuntimeException rethrow(Throwable t) {
