@@ -36,6 +36,7 @@ import dev.ringspec.model.Req;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntUnaryOperator;
 
 /**
  * io_uring/net.c's socket opcodes (the half of net.c that is not {@link Net}'s data path): {@code SOCKET} and
@@ -292,13 +293,7 @@ final class NetSockets {
 
     /** {@code io_shutdown}: the result as such (no req_set_fail). */
     static int shutdown(Req req, IssueContext ctx) {
-        int fd = ctx.fileDescriptor(req);
-        int type = RealFiles.sockOpt(fd, RealFiles.SO_TYPE);
-        if (type < 0) {
-            return type;
-        }
-        ctx.setRes(req, (int) Linux.call(SYS_SHUTDOWN, fd, req.len()), 0);
-        return OpDef.COMPLETE;
+        return onSocket(req, ctx, false, fd -> (int) Linux.call(SYS_SHUTDOWN, fd, req.len()));
     }
 
     /** {@code io_bind_prep}: the address copied in; a named AF_UNIX socket creates a file, so io-wq binds it. */
@@ -322,12 +317,7 @@ final class NetSockets {
 
     static int bind(Req req, IssueContext ctx) {
         Connect c = (Connect) req.opState();
-        int fd = ctx.fileDescriptor(req);
-        int type = RealFiles.sockOpt(fd, RealFiles.SO_TYPE);
-        if (type < 0) {
-            return type;
-        }
-        return result(req, ctx, (int) Linux.call(SYS_BIND, fd, c.address.address(), c.addrLen));
+        return onSocket(req, ctx, true, fd -> (int) Linux.call(SYS_BIND, fd, c.address.address(), c.addrLen));
     }
 
     /** {@code io_listen_prep}: the backlog is len. */
@@ -340,17 +330,21 @@ final class NetSockets {
     }
 
     static int listen(Req req, IssueContext ctx) {
+        return onSocket(req, ctx, true, fd -> (int) Linux.call(SYS_LISTEN, fd, req.len()));
+    }
+
+    /**
+     * {@code sock_from_file} (-ENOTSOCK), then {@code call} on the socket's descriptor: its answer is the result, and
+     * a negative one fails the request where the kernel's issue calls req_set_fail.
+     */
+    private static int onSocket(Req req, IssueContext ctx, boolean failOnError, IntUnaryOperator call) {
         int fd = ctx.fileDescriptor(req);
         int type = RealFiles.sockOpt(fd, RealFiles.SO_TYPE);
         if (type < 0) {
             return type;
         }
-        return result(req, ctx, (int) Linux.call(SYS_LISTEN, fd, req.len()));
-    }
-
-    /** The call's answer as the result; a negative one fails the request. */
-    private static int result(Req req, IssueContext ctx, int ret) {
-        if (ret < 0) {
+        int ret = call.applyAsInt(fd);
+        if (ret < 0 && failOnError) {
             ctx.reqSetFail(req);
         }
         ctx.setRes(req, ret, 0);

@@ -206,6 +206,31 @@ class NetTest {
     }
 
     @Test
+    void aMultishotAcceptEndsWithoutMoreWhenTheCqIsFull() throws Exception {
+        BothSides.sameOnBoth((k, m) -> {
+            MemorySegment addr = m.allocate(16, 8);
+            int listener = TestRing.listener(addr);
+            List<Integer> fds = new ArrayList<>();
+            try (TestRing r = new TestRing(k, m, 1, IORING_SETUP_SUBMIT_ALL)) {
+                for (int i = 0; i < 3; i++) {
+                    fds.add(connect(addr));
+                }
+                long at = r.sqe(IORING_OP_ACCEPT, listener, 0, 0, 0, 0, 7);
+                r.ioprio(at, IORING_ACCEPT_MULTISHOT);
+                List<Cqe> c = new ArrayList<>();
+                for (Cqe e : r.submitAndWait(3)) {
+                    c.add(descriptor(e));
+                    fds.add(e.res());
+                }
+                return c;
+            } finally {
+                TestRing.closeAll(listener);
+                fds.forEach(Linux::close);
+            }
+        });
+    }
+
+    @Test
     void aDirectSocketConnectsWithFixedFile() throws Exception {
         BothSides.sameOnBoth((k, m) -> {
             MemorySegment addr = m.allocate(16, 8);
