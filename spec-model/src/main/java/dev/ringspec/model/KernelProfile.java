@@ -474,16 +474,6 @@ public final class KernelProfile {
         return opcodes;
     }
 
-    /**
-     * The reference model's own entry for {@code opcode} on this profile (SOCKET, CONNECT, OPENAT, OPENAT2 within
-     * WORLD.md; NOP; FSYNC), or null where the model has none: for an emulator that keeps the model's prep and BPF
-     * filter context and issues for real.
-     */
-    public OpDef modelOpcode(int opcode) {
-        OpDef def = new IoIssueDefs(this, java.util.Set.of()).def(opcode);
-        return def.modelled() ? def : null;
-    }
-
     /** The register opcode another module brings for {@code opcode} ({@link Builder#registerOp}), or null. */
     public RegisterOp registerOp(int opcode) {
         return registerOps.get(opcode);

@@ -24,7 +24,7 @@ final class ModelEntries {
      * model has no entry for this profile.
      */
     static OpDef wrap(KernelProfile profile, int opcode, OpDef.Prep after, OpDef.Issue issue) {
-        OpDef m = profile.modelOpcode(opcode);
+        OpDef m = OpDef.ofModel(profile, opcode);
         if (m == null) {
             return null;
         }
