@@ -132,7 +132,7 @@ public final class Net {
                 int addrLen = req.fileIndex() & 0xffff;
                 MemorySegment name = copyAddress(ctx, req.off(), addrLen);
                 if (name == null) {
-                    return addrLen > SOCKADDR_STORAGE ? -EINVAL : -EFAULT;
+                    return addressError(addrLen);
                 }
                 sr.name = name;
                 sr.nameLen = addrLen;
@@ -212,6 +212,11 @@ public final class Net {
             copy.copyFrom(user);
         }
         return copy;
+    }
+
+    /** Why {@link #copyAddress} found no address: a length out of range (-EINVAL), else an unreadable one. */
+    static int addressError(int len) {
+        return len < 0 || len > SOCKADDR_STORAGE ? -EINVAL : -EFAULT;
     }
 
     /**

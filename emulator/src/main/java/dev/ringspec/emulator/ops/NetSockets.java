@@ -145,7 +145,7 @@ final class NetSockets {
         int len = (int) req.off();
         MemorySegment address = Net.copyAddress(ctx, req.addr(), len);
         if (address == null) {
-            return len < 0 || len > Net.SOCKADDR_STORAGE ? -EINVAL : -dev.ringspec.uapi.Errno.EFAULT;
+            return Net.addressError(len);
         }
         req.opState(new Connect(null, address, len));
         return 0;
@@ -304,7 +304,7 @@ final class NetSockets {
         int len = (int) req.off();
         MemorySegment address = Net.copyAddress(ctx, req.addr(), len);
         if (address == null) {
-            return len < 0 || len > Net.SOCKADDR_STORAGE ? -EINVAL : -dev.ringspec.uapi.Errno.EFAULT;
+            return Net.addressError(len);
         }
         // io_bind_file_create: AF_UNIX with a path whose first byte is not NUL (sun_path at byte 2)
         if (address.get(JAVA_SHORT, 0) == Net.AF_UNIX && len > 2 && address.get(java.lang.foreign.ValueLayout
