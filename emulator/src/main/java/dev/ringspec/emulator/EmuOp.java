@@ -25,6 +25,13 @@ public record EmuOp(OpDef def, Blocking blocking) {
         int issue(Req req, IssueContext ctx);
     }
 
+    /**
+     * What a {@link Blocking} answers when the blocking part is done and the rest must happen on the ring's task
+     * (installing a direct descriptor touches the ring): the request is issued again there, and its issue finds
+     * what the worker left in its state.
+     */
+    public static final int REISSUE_ON_TASK = -530;
+
     public EmuOp {
         Objects.requireNonNull(def, "def");
     }

@@ -6,6 +6,7 @@ import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_RESIZE_RINGS;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_USE_REGISTERED_RING;
 
+import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.model.Clock;
 import dev.ringspec.model.IssueContext;
 import dev.ringspec.model.KernelProfile;
@@ -19,8 +20,10 @@ import dev.ringspec.seam.Ring;
 import dev.ringspec.seam.UserMemory;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A kernel-compatible io_uring in Java: the reference model's rings, rules and errnos (a {@link ModelIoUring} with
@@ -45,6 +48,8 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
     private final EmulatorOpcodes opcodes;
     private final Faults faults;
     private final Pedantic pedantic;
+    /** Each live ring's descriptor and its memfd's inode, to know a ring by a duplicate of its descriptor. */
+    private final Map<Integer, Long> ringInodes = new ConcurrentHashMap<>();
 
     private EmulatedIoUring(EmulatorOptions options, UserMemory memory) {
         this.options = Objects.requireNonNull(options, "options");
@@ -114,6 +119,7 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
     }
 
     /** The kernel version this emulator behaves as. */
+    @Override
     public KernelProfile profile() {
         return base;
     }
@@ -137,8 +143,12 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
     @Override
     public SetupResult setup(int entries, MemorySegment params) {
         SetupResult result = model.setup(entries, params);
-        if (pedantic != null && result.ringOrNull() != null) {
-            pedantic.setUp(result.ringOrNull());
+        Ring ring = result.ringOrNull();
+        if (ring != null) {
+            ringInodes.put(ring.fd(), Linux.inode(ring.fd()));
+            if (pedantic != null) {
+                pedantic.setUp(ring);
+            }
         }
         return result;
     }
@@ -218,6 +228,7 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
         int fd = ring.fd();
         int r = model.close(ring);
         if (r == 0) {
+            ringInodes.remove(fd);
             if (waiter != null) {
                 waiter.forget(fd);
             } else {
@@ -249,7 +260,18 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
 
     @Override
     public IssueContext ring(int ringFd) {
-        return model.issueContextOf(ringFd);
+        IssueContext own = model.issueContextOf(ringFd);
+        if (own != null || ringFd < 0) {
+            return own;
+        }
+        // a duplicate of a ring's descriptor (a registered-file slot holds one): the same memfd, the same inode
+        long inode = Linux.inode(ringFd);
+        for (Map.Entry<Integer, Long> e : ringInodes.entrySet()) {
+            if (inode >= 0 && e.getValue() == inode) {
+                return model.issueContextOf(e.getKey());
+            }
+        }
+        return null;
     }
 
     @Override

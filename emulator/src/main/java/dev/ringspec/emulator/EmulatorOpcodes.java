@@ -5,6 +5,10 @@ import static dev.ringspec.uapi.IoUring.IORING_OP_NOP128;
 
 import dev.ringspec.emulator.ops.Cancel;
 import dev.ringspec.emulator.ops.EventFd;
+import dev.ringspec.emulator.ops.FilesUpdate;
+import dev.ringspec.emulator.ops.MsgRing;
+import dev.ringspec.emulator.ops.Net;
+import dev.ringspec.emulator.ops.OpenClose;
 import dev.ringspec.emulator.ops.Poll;
 import dev.ringspec.emulator.ops.Rw;
 import dev.ringspec.emulator.ops.Statx;
@@ -32,6 +36,10 @@ public final class EmulatorOpcodes {
     /** The opcode sets, one per kernel file; each gets the emulator's services. */
     private static final List<Function<EmulatorServices, List<EmuOp>>> FILES = List.of(
             Cancel::ops,
+            FilesUpdate::ops,
+            MsgRing::ops,
+            Net::ops,
+            OpenClose::ops,
             Poll::ops,
             Rw::ops,
             Statx::ops,

@@ -2,6 +2,7 @@ package dev.ringspec.emulator;
 
 import dev.ringspec.model.Clock;
 import dev.ringspec.model.IssueContext;
+import dev.ringspec.model.KernelProfile;
 import dev.ringspec.model.OpDef;
 import dev.ringspec.model.Req;
 
@@ -12,6 +13,9 @@ import dev.ringspec.model.Req;
  */
 public interface EmulatorServices {
 
+    /** The kernel version the emulator behaves as (its base profile, before the emulator's opcodes). */
+    KernelProfile profile();
+
     /** Readiness of real descriptors (POLL_ADD, and requests that would block). */
     Readiness readiness();
 
@@ -21,7 +25,10 @@ public interface EmulatorServices {
     /** Deadlines on {@link #clock()}. */
     Timers timers();
 
-    /** The live ring of this emulator whose descriptor is {@code ringFd}, or null. */
+    /**
+     * The live ring of this emulator whose file {@code ringFd} is (the ring's own descriptor, or a duplicate of it,
+     * as a registered-file slot holds), or null.
+     */
     IssueContext ring(int ringFd);
 
     /** The faults to inject (short transfers: {@link Faults#shorten}). */

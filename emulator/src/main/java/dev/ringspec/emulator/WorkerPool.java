@@ -123,6 +123,10 @@ final class WorkerPool implements IoWq, AutoCloseable {
             state.set(DONE);
             delivery.deliver(ctx, req, (r, c) -> {
                 inflight.remove(r);
+                if (ret == EmuOp.REISSUE_ON_TASK) {
+                    c.reissue(r);
+                    return OpDef.SKIP_COMPLETE;
+                }
                 c.ringLocal(IoWqCompletions.class, IoWqCompletions::new).completed();
                 return ret;
             });

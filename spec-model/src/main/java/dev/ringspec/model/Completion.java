@@ -133,6 +133,23 @@ final class Completion {
         return cq.cqFlags();
     }
 
+    /**
+     * {@code io_post_aux_cqe}: a CQE with {@code userData}, into a free slot or else onto the overflow list, committed
+     * at once; the batch's completions are not flushed first (they post after it). Always true: the model's
+     * overflow list never fails to allocate.
+     */
+    boolean postAuxCqe(long userData, int res, int cqeFlags) {
+        rules.fire(Rules.POST_AUX_CQE, userData);
+        int slot = cq.getCqe(false, false);
+        if (slot < 0) {
+            overflow.add(userData, res, cqeFlags, 0, 0);
+        } else {
+            cq.writeCqe(slot, userData, res, cqeFlags, 0, 0, false);
+        }
+        cq.commitCqring();
+        return true;
+    }
+
     /** See {@link IssueContext#onCommit}. */
     void addCommitHook(Runnable hook) {
         cq.addCommitHook(hook);

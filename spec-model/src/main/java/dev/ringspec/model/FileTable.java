@@ -133,6 +133,12 @@ final class FileTable {
         }
     }
 
+    /** The table's size ({@code file_table.data.nr}), 0 without one. */
+    int size() {
+        int[] table = files;
+        return table == null ? 0 : table.length;
+    }
+
     /** The descriptor slot {@code index} holds (a reference of the process's table), or -1 for none. */
     int descriptor(int index) {
         int[] table = files;
@@ -182,6 +188,31 @@ final class FileTable {
         files[slot] = descriptor;
         rules.fire(Rules.FIXED_FD_INSTALLED, slot);
         return allocSlot ? slot : 0;
+    }
+
+    /**
+     * {@code io_fixed_fd_remove} (filetable.c; CLOSE of a direct descriptor): -ENXIO without a table, -EINVAL past
+     * its end, -EBADF for an empty slot; else the slot's reference is released, the slot is free and the
+     * allocation hint points at it ({@code io_file_bitmap_clear}).
+     */
+    int fixedFdRemove(int offset) {
+        if (files == null || files.length == 0) {
+            rules.fire(Rules.FIXED_FD_REMOVE_REFUSED, -ENXIO);
+            return -ENXIO;
+        }
+        if (Integer.compareUnsigned(offset, files.length) >= 0) {
+            rules.fire(Rules.FIXED_FD_REMOVE_REFUSED, -EINVAL);
+            return -EINVAL;
+        }
+        if (files[offset] == EMPTY) {
+            rules.fire(Rules.FIXED_FD_REMOVE_REFUSED, -EBADF);
+            return -EBADF;
+        }
+        release(files[offset]);
+        files[offset] = EMPTY;
+        allocHint = offset;
+        rules.fire(Rules.FIXED_FD_REMOVED, offset);
+        return 0;
     }
 
     /** {@code io_file_bitmap_get} over the whole table: the first free slot from the hint, then from 0; or -1. */

@@ -46,6 +46,7 @@ final class InitReq {
     private static final long USER_DATA_OFFSET = IoUringSqe.USER_DATA_OFFSET;
     /** buf_index in bits 0-15, personality in bits 16-31. */
     private static final long BUF_INDEX_OFFSET = IoUringSqe.BUF_INDEX_OFFSET;
+    private static final long ADDR3_OFFSET = IoUringSqe.ADDR3_OFFSET;
 
     private final KernelProfile profile;
     private final int flags;
@@ -100,6 +101,7 @@ final class InitReq {
         req.init(s.get(LONG, at), s.get(LONG, at + USER_DATA_OFFSET));
         req.initFields(s.get(LONG, at + OFF_OFFSET), s.get(LONG, at + ADDR_OFFSET), s.get(LONG, at + LEN_OFFSET),
                 s.get(LONG, at + BUF_INDEX_OFFSET));
+        req.initAddr3(s.get(LONG, at + ADDR3_OFFSET));
         int opcode = req.opcode();
         // io_init_req: opcode >= IORING_OP_LAST -> -EINVAL (req->opcode reset to 0); the table has IORING_OP_LAST
         // entries, so this check is also the index's

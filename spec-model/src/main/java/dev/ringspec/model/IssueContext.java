@@ -165,4 +165,37 @@ public interface IssueContext {
 
     /** {@code READ_ONCE(rings->cq_flags)}: what the application wrote there (IORING_CQ_EVENTFD_DISABLED). */
     int cqFlags();
+
+    /**
+     * {@code io_post_aux_cqe}: a CQE of {@code userData} that belongs to no request of this ring (MSG_RING's target
+     * side), posted now, or onto the overflow list; false when neither could take it.
+     */
+    boolean postAuxCqe(long userData, int res, int cqeFlags);
+
+    /**
+     * {@code io_msg_remote_post}: the same CQE as task work of this ring's task, posted when that task runs it
+     * ({@code io_add_aux_cqe}); for a ring that completes on its own task only ({@link #taskComplete}). Any thread.
+     */
+    void postAuxCqeRemote(long userData, int res, int cqeFlags);
+
+    /** {@code IO_RING_F_TASK_COMPLETE}: SINGLE_ISSUER without SQPOLL, completions only on the owner's task. */
+    boolean taskComplete();
+
+    /** Whether the ring is still IORING_SETUP_R_DISABLED (not yet enabled by IORING_REGISTER_ENABLE_RINGS). */
+    boolean ringDisabled();
+
+    /** {@code io_fixed_fd_remove}: empties slot {@code offset} of the registered file table; 0 or -errno. */
+    int fixedFdRemove(int offset);
+
+    /**
+     * {@code __io_register_rsrc_update} of the file table (IORING_OP_FILES_UPDATE's plain form): {@code nrArgs}
+     * descriptors at {@code data} from slot {@code offset}; how many were updated, or the -errno of the first.
+     */
+    int filesUpdate(int offset, long data, int nrArgs);
+
+    /** {@code ctx->file_table.data.nr}: the registered file table's size, 0 for none. */
+    int fileTableSize();
+
+    /** {@code req->flags |= REQ_F_FORCE_ASYNC} from a prep: the request goes to io-wq instead of issuing inline. */
+    void forceAsync(Req req);
 }

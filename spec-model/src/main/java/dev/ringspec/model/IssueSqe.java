@@ -5,6 +5,8 @@ import static dev.ringspec.model.Req.REQ_F_FAIL;
 import static dev.ringspec.model.Req.REQ_F_FORCE_ASYNC;
 import static dev.ringspec.uapi.Errno.EAGAIN;
 import static dev.ringspec.uapi.Errno.EBADF;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQPOLL;
 import static dev.ringspec.uapi.IoUring.IOSQE_FIXED_FILE;
 import static dev.ringspec.uapi.IoUring.IOSQE_IO_HARDLINK;
 import static dev.ringspec.uapi.IoUring.IOSQE_IO_LINK;
@@ -328,6 +330,55 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
         req.twFunc(func);
         taskWork.addRemote(req, Req.TW_FUNC);
         kernel.waiter().wake(fd);
+    }
+
+    @Override
+    public boolean postAuxCqe(long userData, int res, int cqeFlags) {
+        return completion.postAuxCqe(userData, res, cqeFlags);
+    }
+
+    @Override
+    public void postAuxCqeRemote(long userData, int res, int cqeFlags) {
+        // io_msg_remote_post: a request of the target's own, never from its cache, whose task work posts the CQE
+        rules.fire(Rules.MSG_REMOTE_POST, userData);
+        Req target = new Req();
+        target.init(0, userData);
+        target.twFunc((r, c) -> {
+            completion.postAuxCqe(userData, res, cqeFlags);
+            return OpDef.SKIP_COMPLETE;
+        });
+        taskWork.addRemote(target, Req.TW_FUNC);
+        kernel.waiter().wake(fd);
+    }
+
+    @Override
+    public boolean taskComplete() {
+        return (flags & IORING_SETUP_SINGLE_ISSUER) != 0 && (flags & IORING_SETUP_SQPOLL) == 0;
+    }
+
+    @Override
+    public boolean ringDisabled() {
+        return kernel.ringDisabled(fd);
+    }
+
+    @Override
+    public int fixedFdRemove(int offset) {
+        return files.fixedFdRemove(offset);
+    }
+
+    @Override
+    public int filesUpdate(int offset, long data, int nrArgs) {
+        return kernel.filesUpdate(fd, offset, data, nrArgs);
+    }
+
+    @Override
+    public int fileTableSize() {
+        return files.size();
+    }
+
+    @Override
+    public void forceAsync(Req req) {
+        req.addFlags(REQ_F_FORCE_ASYNC);
     }
 
     @Override

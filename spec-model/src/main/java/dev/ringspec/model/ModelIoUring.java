@@ -518,6 +518,17 @@ public final class ModelIoUring implements IoUringKernel {
         return 0;
     }
 
+    /** Whether live ring {@code ringFd} is still IORING_SETUP_R_DISABLED. */
+    boolean ringDisabled(int ringFd) {
+        ModelRing r = live.get(ringFd);
+        return r != null && r.has(IORING_SETUP_R_DISABLED);
+    }
+
+    /** {@code __io_register_rsrc_update} of ring {@code ringFd}'s file table (IORING_OP_FILES_UPDATE). */
+    int filesUpdate(int ringFd, int offset, long data, int nrArgs) {
+        return live.get(ringFd).rsrc().filesUpdate(offset, data, nrArgs);
+    }
+
     /**
      * The {@link IssueContext} of live ring {@code ringFd}, or null: how an opcode reaches another ring of the same
      * kernel ({@code MSG_RING}'s target).

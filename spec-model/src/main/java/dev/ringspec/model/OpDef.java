@@ -109,6 +109,16 @@ public record OpDef(int opcode, String name, int flags, Prep prep, Issue issue, 
                 });
     }
 
+    /**
+     * The reference model's own entry for {@code opcode} on {@code profile} (SOCKET, CONNECT, OPENAT, OPENAT2 within
+     * WORLD.md; NOP; FSYNC), or null where the model has none: for an emulator that keeps the model's prep and BPF
+     * filter context and issues for real.
+     */
+    public static OpDef ofModel(KernelProfile profile, int opcode) {
+        OpDef def = new IoIssueDefs(profile, java.util.Set.of()).def(opcode);
+        return def.modelled() ? def : null;
+    }
+
     public boolean modelled() {
         return prep != null;
     }

@@ -50,6 +50,7 @@ public final class Req {
     private int twAction;
     private OpDef.Issue twFunc;
     private Object opState;
+    private long addr3;
 
     Req() {
     }
@@ -71,6 +72,11 @@ public final class Req {
         this.addr = sqeAddr;
         this.lenWord = sqeLenWord;
         this.bufWord = sqeBufWord;
+    }
+
+    /** The SQE's word at byte 48: {@code addr3} ({@code MSG_RING}'s source slot; zero where an opcode needs it 0). */
+    void initAddr3(long sqeAddr3) {
+        this.addr3 = sqeAddr3;
     }
 
     /** Back to a pooled request. */
@@ -163,6 +169,11 @@ public final class Req {
 
     public int personality() {
         return (int) (bufWord >>> 16) & 0xffff;
+    }
+
+    /** The word at byte 48: {@code addr3}. */
+    public long addr3() {
+        return addr3;
     }
 
     /** The word at byte 44: {@code file_index}, {@code splice_fd_in}, {@code addr_len} in the union. */

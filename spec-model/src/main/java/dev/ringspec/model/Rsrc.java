@@ -93,6 +93,11 @@ final class Rsrc {
                 nr);
     }
 
+    /** IORING_OP_FILES_UPDATE's plain form ({@code io_files_update}): {@code __io_register_rsrc_update} of files. */
+    int filesUpdate(int offset, long data, int nrArgs) {
+        return registerRsrcUpdate(true, offset, data, 0, nrArgs);
+    }
+
     /** {@code __io_register_rsrc_update}. */
     private int registerRsrcUpdate(boolean isFiles, int offset, long data, long tags, int nrArgs) {
         // __io_register_rsrc_update: offset + nr overflows u32 -> -EOVERFLOW

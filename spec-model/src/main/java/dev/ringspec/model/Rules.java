@@ -471,6 +471,21 @@ public final class Rules {
             "io_file_bitmap_get", "WORLD.md",
             "IORING_FILE_INDEX_ALLOC without a table or without a free slot: -ENFILE (not -ENXIO).");
 
+    public static final Rule FIXED_FD_REMOVED = Rule.define("FIXED_FD_REMOVED", "io_fixed_fd_remove", "A8",
+            "A direct descriptor is closed: its slot is empty and the allocation hint points at it; detail: slot.");
+
+    public static final Rule FIXED_FD_REMOVE_REFUSED = Rule.define("FIXED_FD_REMOVE_REFUSED", "io_fixed_fd_remove",
+            "A8", "Closing a direct descriptor without a table (-ENXIO), past its end (-EINVAL) or of an empty slot "
+                    + "(-EBADF); detail: the errno.");
+
+    public static final Rule POST_AUX_CQE = Rule.define("POST_AUX_CQE", "io_post_aux_cqe", "A8",
+            "A CQE that belongs to no request of this ring (MSG_RING's) is posted at once, ahead of the batch's "
+                    + "completions, or joins the overflow list; detail: its user_data.");
+
+    public static final Rule MSG_REMOTE_POST = Rule.define("MSG_REMOTE_POST", "io_msg_remote_post", "A8",
+            "A CQE for a ring that completes on its own task only is task work there, posted when that task runs "
+                    + "it; detail: its user_data.");
+
     public static final Rule CONNECT_PREP_INVALID = Rule.define("CONNECT_PREP_INVALID", "io_connect_prep",
             "WORLD.md", "len, buf_index, rw_flags or splice_fd_in set, or addr_len < 0 or > 128: -EINVAL.");
 

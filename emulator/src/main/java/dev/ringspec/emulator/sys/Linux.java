@@ -24,6 +24,8 @@ public final class Linux {
     public static final long SYS_READ = nr(0, 63);
     public static final long SYS_WRITE = nr(1, 64);
     public static final long SYS_CLOSE = nr(3, 57);
+    public static final long SYS_FSTAT = nr(5, 80);
+    public static final long SYS_IOCTL = nr(16, 29);
     public static final long SYS_PREAD64 = nr(17, 67);
     public static final long SYS_PWRITE64 = nr(18, 68);
     public static final long SYS_READV = nr(19, 65);
@@ -41,6 +43,7 @@ public final class Linux {
     public static final long SYS_LISTEN = nr(50, 201);
     public static final long SYS_GETSOCKNAME = nr(51, 204);
     public static final long SYS_SOCKETPAIR = nr(53, 199);
+    public static final long SYS_GETSOCKOPT = nr(55, 209);
     public static final long SYS_FCNTL = nr(72, 25);
     public static final long SYS_FSYNC = nr(74, 82);
     public static final long SYS_FDATASYNC = nr(75, 83);
@@ -154,6 +157,15 @@ public final class Linux {
                 throw new IllegalStateException("clock_gettime(" + clockId + "): " + r);
             }
             return ts.get(JAVA_LONG, 0) * 1_000_000_000L + ts.get(JAVA_LONG, 8);
+        }
+    }
+
+    /** {@code fstat(fd)}'s {@code st_ino} (at byte 8 of x86_64's and arm64's struct stat), or {@code -errno}. */
+    public static long inode(int fd) {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment st = call.allocate(256, 8);
+            long r = call(SYS_FSTAT, fd, st.address());
+            return r < 0 ? r : st.get(JAVA_LONG, 8);
         }
     }
 

@@ -1,0 +1,390 @@
+package dev.ringspec.emulator.ops;
+
+import static dev.ringspec.emulator.sys.Linux.SYS_RECVMSG;
+import static dev.ringspec.emulator.sys.Linux.SYS_SENDMSG;
+import static dev.ringspec.uapi.Errno.EAGAIN;
+import static dev.ringspec.uapi.Errno.EFAULT;
+import static dev.ringspec.uapi.Errno.EINVAL;
+import static dev.ringspec.uapi.Errno.ENOBUFS;
+import static dev.ringspec.uapi.IoUring.IORING_CQE_F_SOCK_NONEMPTY;
+import static dev.ringspec.uapi.IoUring.IORING_OP_RECV;
+import static dev.ringspec.uapi.IoUring.IORING_OP_RECVMSG;
+import static dev.ringspec.uapi.IoUring.IORING_OP_SEND;
+import static dev.ringspec.uapi.IoUring.IORING_OP_SENDMSG;
+import static dev.ringspec.uapi.IoUring.IORING_RECVSEND_BUNDLE;
+import static dev.ringspec.uapi.IoUring.IORING_RECVSEND_POLL_FIRST;
+import static dev.ringspec.uapi.IoUring.IORING_RECV_MULTISHOT;
+import static dev.ringspec.uapi.IoUring.IORING_SEND_VECTORIZED;
+import static dev.ringspec.uapi.IoUring.IOSQE_BUFFER_SELECT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import dev.ringspec.emulator.EmuOp;
+import dev.ringspec.emulator.EmulatorServices;
+import dev.ringspec.emulator.sys.Linux;
+import dev.ringspec.model.IssueContext;
+import dev.ringspec.model.OpDef;
+import dev.ringspec.model.Req;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * io_uring/net.c's data path: {@code SEND}, {@code RECV}, {@code SENDMSG}, {@code RECVMSG} (single-shot; multishot
+ * receives and buffer selection are kbuf.c's, see {@link #selectBuffer}), on real sockets. Each issue tries the call
+ * with {@code MSG_DONTWAIT}; -EAGAIN arms a poll (POLLIN/POLLOUT as opdef.c) and the request is issued again when
+ * the socket is ready. The sockets' own opcodes (SOCKET, CONNECT, ACCEPT, ...) are {@link NetSockets}'.
+ *
+ * <p>The real calls get the application's pointers as they are (buffers, names, iovecs, control data): the kernel
+ * checks them, so a bad one is -EFAULT. What the kernel copies at prep ({@code struct msghdr}, SEND's destination
+ * address) is copied at prep through the ring's view of user memory, so the application may reuse it after submit.
+ */
+public final class Net {
+    static final int MSG_PEEK = 2;
+    static final int MSG_TRUNC = 0x20;
+    static final int MSG_DONTWAIT = 0x40;
+    static final int MSG_WAITALL = 0x100;
+    static final int MSG_NOSIGNAL = 0x4000;
+    static final int MSG_CTRUNC = 8;
+    static final int SOCK_STREAM = 1;
+    static final int SOCK_SEQPACKET = 5;
+    static final int AF_UNIX = 1;
+    static final int AF_INET = 2;
+    static final int AF_INET6 = 10;
+    /** {@code struct user_msghdr} (64-bit): name, namelen, iov, iovlen, control, controllen, flags. */
+    static final long MSGHDR_SIZE = 56;
+    static final long MSG_NAMELEN = 8;
+    static final long MSG_IOV = 16;
+    static final long MSG_IOVLEN = 24;
+    static final long MSG_CONTROLLEN = 40;
+    static final long MSG_FLAGS = 48;
+    /** {@code sizeof(struct sockaddr_storage)}. */
+    static final int SOCKADDR_STORAGE = 128;
+
+    private Net() {
+    }
+
+    /** The data opcodes. */
+    public static List<EmuOp> ops(EmulatorServices services) {
+        List<EmuOp> ops = new ArrayList<>();
+        int io = OpDef.NEEDS_FILE | OpDef.IOPRIO;
+        ops.add(EmuOp.of(new OpDef(IORING_OP_SENDMSG, "SENDMSG", io | OpDef.POLLOUT, Net::sendmsgPrep, Net::send)));
+        ops.add(EmuOp.of(new OpDef(IORING_OP_SEND, "SEND", io | OpDef.POLLOUT | OpDef.BUFFER_SELECT,
+                Net::sendmsgPrep, Net::send)));
+        ops.add(EmuOp.of(new OpDef(IORING_OP_RECVMSG, "RECVMSG", io | OpDef.POLLIN | OpDef.BUFFER_SELECT,
+                Net::recvmsgPrep, Net::recv)));
+        ops.add(EmuOp.of(new OpDef(IORING_OP_RECV, "RECV", io | OpDef.POLLIN | OpDef.BUFFER_SELECT,
+                Net::recvmsgPrep, Net::recv)));
+        ops.addAll(NetSockets.ops(services));
+        return ops;
+    }
+
+    /** {@code struct io_sr_msg} with its async msghdr: what prep read, and how far a retried transfer got. */
+    static final class Sr {
+        final int flags;
+        final int msgFlags;
+        long buf;
+        int len;
+        int doneIo;
+        boolean polled;
+        /** SEND's destination ({@code move_addr_to_kernel}), or null. */
+        MemorySegment name;
+        int nameLen;
+        /** SENDMSG's and RECVMSG's copy of the application's msghdr, and where it lives. */
+        MemorySegment msg;
+        long umsg;
+
+        Sr(int flags, int msgFlags, long buf, int len) {
+            this.flags = flags;
+            this.msgFlags = msgFlags;
+            this.buf = buf;
+            this.len = len;
+        }
+    }
+
+    /** {@code SENDMSG_FLAGS}: IORING_SEND_VECTORIZED from 6.15 (6.12 refuses it as an unknown flag). */
+    private static int sendmsgFlags(IssueContext ctx) {
+        int known = IORING_RECVSEND_POLL_FIRST | IORING_RECVSEND_BUNDLE;
+        return Versions.atLeast(ctx.profile(), 6, 15) ? known | IORING_SEND_VECTORIZED : known;
+    }
+
+    /** {@code io_sendmsg_prep}, with {@code io_send_setup} and {@code io_sendmsg_setup}. */
+    static int sendmsgPrep(Req req, IssueContext ctx) {
+        int len = req.len();
+        // io_sendmsg_prep: len below 0 -> -EINVAL; ioprio flags outside SENDMSG_FLAGS -> -EINVAL
+        if (len < 0 || (req.ioprio() & ~sendmsgFlags(ctx)) != 0) {
+            return -EINVAL;
+        }
+        int flags = req.ioprio();
+        Sr sr = new Sr(flags, req.opFlags() | MSG_NOSIGNAL, req.addr(), len);
+        req.opState(sr);
+        // io_sendmsg_prep: a bundle is SEND's only (-EINVAL for SENDMSG)
+        if ((flags & IORING_RECVSEND_BUNDLE) != 0 && req.opcode() == IORING_OP_SENDMSG) {
+            return -EINVAL;
+        }
+        if (req.opcode() != IORING_OP_SENDMSG) {
+            // io_send_setup: __pad3[0] set -> -EINVAL; a destination address is copied in (-EINVAL, -EFAULT)
+            if ((req.fileIndex() >>> 16) != 0) {
+                return -EINVAL;
+            }
+            if (req.off() != 0) {
+                int addrLen = req.fileIndex() & 0xffff;
+                MemorySegment name = copyAddress(ctx, req.off(), addrLen);
+                if (name == null) {
+                    return addressError(addrLen);
+                }
+                sr.name = name;
+                sr.nameLen = addrLen;
+            }
+            return 0;
+        }
+        // io_sendmsg_prep: SENDMSG with addr2 or file_index -> -EINVAL; then the msghdr is copied in
+        if (req.off() != 0 || req.fileIndex() != 0) {
+            return -EINVAL;
+        }
+        return copyMsghdr(req, ctx, sr);
+    }
+
+    /** {@code io_recvmsg_prep}. */
+    static int recvmsgPrep(Req req, IssueContext ctx) {
+        // io_recvmsg_prep: addr2 -> -EINVAL; len below 0 -> -EINVAL; flags outside RECVMSG_FLAGS -> -EINVAL
+        if (req.off() != 0 || req.len() < 0) {
+            return -EINVAL;
+        }
+        int flags = req.ioprio();
+        if ((flags & ~(IORING_RECVSEND_POLL_FIRST | IORING_RECV_MULTISHOT | IORING_RECVSEND_BUNDLE)) != 0) {
+            return -EINVAL;
+        }
+        Sr sr = new Sr(flags, req.opFlags(), req.addr(), req.len());
+        req.opState(sr);
+        boolean bufferSelect = (req.flags() & IOSQE_BUFFER_SELECT) != 0;
+        if ((flags & IORING_RECV_MULTISHOT) != 0) {
+            // io_recvmsg_prep: multishot needs buffer select and refuses MSG_WAITALL; RECVMSG takes no optlen
+            if (!bufferSelect || (sr.msgFlags & MSG_WAITALL) != 0) {
+                return -EINVAL;
+            }
+            if (req.opcode() == IORING_OP_RECVMSG && req.fileIndex() != 0) {
+                return -EINVAL;
+            }
+        } else if (req.fileIndex() != 0) {
+            return -EINVAL;
+        }
+        if ((flags & IORING_RECVSEND_BUNDLE) != 0 && req.opcode() == IORING_OP_RECVMSG) {
+            return -EINVAL;
+        }
+        return req.opcode() == IORING_OP_RECVMSG ? copyMsghdr(req, ctx, sr) : 0;
+    }
+
+    /** {@code io_msg_copy_hdr}: the application's msghdr, copied (-EFAULT); with buffer select one iovec at most. */
+    private static int copyMsghdr(Req req, IssueContext ctx, Sr sr) {
+        MemorySegment user = ctx.userMemory(req.addr(), MSGHDR_SIZE);
+        if (user == null) {
+            return -EFAULT;
+        }
+        sr.umsg = req.addr();
+        sr.msg = Arena.ofAuto().allocate(MSGHDR_SIZE, 8);
+        sr.msg.copyFrom(user);
+        sr.msg.set(JAVA_INT, MSG_FLAGS, 0);
+        if ((req.flags() & IOSQE_BUFFER_SELECT) != 0) {
+            long iovlen = sr.msg.get(JAVA_LONG, MSG_IOVLEN);
+            if (iovlen > 1) {
+                return -EINVAL;
+            }
+            if (iovlen == 1 && ctx.userMemory(sr.msg.get(JAVA_LONG, MSG_IOV), 16) == null) {
+                return -EFAULT;
+            }
+        }
+        return 0;
+    }
+
+    /** {@code move_addr_to_kernel}: {@code len} bytes of address, or null (-EINVAL above 128, else -EFAULT). */
+    static MemorySegment copyAddress(IssueContext ctx, long addr, int len) {
+        if (len < 0 || len > SOCKADDR_STORAGE) {
+            return null;
+        }
+        MemorySegment copy = Arena.ofAuto().allocate(SOCKADDR_STORAGE, 8);
+        if (len > 0) {
+            MemorySegment user = ctx.userMemory(addr, len);
+            if (user == null) {
+                return null;
+            }
+            copy.copyFrom(user);
+        }
+        return copy;
+    }
+
+    /** Why {@link #copyAddress} found no address: a length out of range (-EINVAL), else an unreadable one. */
+    static int addressError(int len) {
+        return len < 0 || len > SOCKADDR_STORAGE ? -EINVAL : -EFAULT;
+    }
+
+    /**
+     * The seam to kbuf.c (the emukbuf branch): a buffer for a request with IOSQE_BUFFER_SELECT. The emulator has no
+     * provided buffers yet (PROVIDE_BUFFERS and buffer rings are compiled out), so there is none: -ENOBUFS, as the
+     * kernel answers a group with no buffers.
+     */
+    static int selectBuffer(Req req, IssueContext ctx) {
+        return -ENOBUFS;
+    }
+
+    /** {@code io_send} and {@code io_sendmsg}. */
+    static int send(Req req, IssueContext ctx) {
+        Sr sr = (Sr) req.opState();
+        int fd = ctx.fileDescriptor(req);
+        int type = RealSockets.sockOpt(fd, RealSockets.SO_TYPE);
+        if (type < 0) {
+            return type;
+        }
+        if (!sr.polled && (sr.flags & IORING_RECVSEND_POLL_FIRST) != 0) {
+            sr.polled = true;
+            return -EAGAIN;
+        }
+        if ((req.flags() & IOSQE_BUFFER_SELECT) != 0) {
+            return selectBuffer(req, ctx);
+        }
+        int flags = sr.msgFlags | MSG_DONTWAIT;
+        boolean waitAll = (flags & MSG_WAITALL) != 0 || (sr.flags & IORING_RECVSEND_BUNDLE) != 0;
+        int ret;
+        int minRet;
+        if (sr.msg != null) {
+            minRet = waitAll ? iovBytes(ctx, sr.msg) : 0;
+            ret = (int) Linux.call(SYS_SENDMSG, fd, sr.msg.address(), flags & ~MSG_WAITALL);
+        } else {
+            minRet = waitAll ? sr.len : 0;
+            ret = transfer(SYS_SENDMSG, fd, sr, flags);
+        }
+        return finish(req, ctx, sr, type, flags, ret, minRet, 0);
+    }
+
+    /** {@code io_recv} and {@code io_recvmsg} (single-shot). */
+    static int recv(Req req, IssueContext ctx) {
+        Sr sr = (Sr) req.opState();
+        if (!sr.polled && (sr.flags & IORING_RECVSEND_POLL_FIRST) != 0) {
+            sr.polled = true;
+            return -EAGAIN;
+        }
+        int fd = ctx.fileDescriptor(req);
+        int type = RealSockets.sockOpt(fd, RealSockets.SO_TYPE);
+        if (type < 0) {
+            return type;
+        }
+        if ((req.flags() & IOSQE_BUFFER_SELECT) != 0) {
+            // io_recv, io_recvmsg: no buffer fails the request with the selection's error
+            return selectBuffer(req, ctx);
+        }
+        int flags = sr.msgFlags | MSG_DONTWAIT;
+        int ret;
+        int minRet;
+        int msgFlags;
+        if (sr.msg != null) {
+            // recvmsg with cmsg attached never retries a partial MSG_WAITALL
+            boolean waitAll = (flags & MSG_WAITALL) != 0 && sr.msg.get(JAVA_LONG, MSG_CONTROLLEN) == 0;
+            minRet = waitAll ? iovBytes(ctx, sr.msg) : 0;
+            ret = (int) Linux.call(SYS_RECVMSG, fd, sr.msg.address(), flags);
+            msgFlags = sr.msg.get(JAVA_INT, MSG_FLAGS);
+            if (ret >= 0) {
+                writeBack(ctx, sr);
+            }
+        } else {
+            minRet = (flags & MSG_WAITALL) != 0 ? sr.len : 0;
+            int[] outFlags = new int[1];
+            ret = transfer(SYS_RECVMSG, fd, sr, flags, outFlags);
+            msgFlags = outFlags[0];
+        }
+        if (ret >= minRet && (flags & MSG_WAITALL) != 0 && (msgFlags & (MSG_TRUNC | MSG_CTRUNC)) != 0) {
+            ctx.reqSetFail(req);
+        }
+        int cflags = ret >= 0 && hasMoreToRead(fd, type) ? IORING_CQE_F_SOCK_NONEMPTY : 0;
+        return finish(req, ctx, sr, type, flags, ret, minRet, cflags);
+    }
+
+    /** The common end of a send or receive: retry, wait, fail or complete, as io_send / io_recv end. */
+    private static int finish(Req req, IssueContext ctx, Sr sr, int type, int flags, int ret, int minRet,
+            int cflags) {
+        int res = ret;
+        if (ret < minRet) {
+            if (ret == -EAGAIN && (sr.msgFlags & MSG_DONTWAIT) == 0) {
+                sr.polled = true;
+                return -EAGAIN;
+            }
+            if (ret > 0 && (flags & MSG_WAITALL) != 0 && (type == SOCK_STREAM || type == SOCK_SEQPACKET)
+                    && sr.msg == null) {
+                // io_net_retry: a partial transfer of a stream moves on and waits for the rest
+                sr.buf += ret;
+                sr.len -= ret;
+                sr.doneIo += ret;
+                sr.polled = true;
+                return -EAGAIN;
+            }
+            ctx.reqSetFail(req);
+        }
+        if (res >= 0) {
+            res += sr.doneIo;
+        } else if (sr.doneIo != 0) {
+            // io_sendrecv_fail: what was transferred before the error is the result
+            res = sr.doneIo;
+        }
+        ctx.setRes(req, res, cflags);
+        return OpDef.COMPLETE;
+    }
+
+    /** One {@code sendmsg} / {@code recvmsg} of SEND's or RECV's buffer (SEND_VECTORIZED: its iovecs). */
+    private static int transfer(long nr, int fd, Sr sr, int flags, int... outFlags) {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment msg = call.allocate(MSGHDR_SIZE, 8);
+            MemorySegment iov = call.allocate(16, 8);
+            if ((sr.flags & IORING_SEND_VECTORIZED) != 0) {
+                msg.set(JAVA_LONG, MSG_IOV, sr.buf);
+                msg.set(JAVA_LONG, MSG_IOVLEN, sr.len);
+            } else {
+                iov.set(JAVA_LONG, 0, sr.buf);
+                iov.set(JAVA_LONG, 8, Integer.toUnsignedLong(sr.len));
+                msg.set(JAVA_LONG, MSG_IOV, iov.address());
+                msg.set(JAVA_LONG, MSG_IOVLEN, 1);
+            }
+            if (sr.name != null) {
+                msg.set(JAVA_LONG, 0, sr.name.address());
+                msg.set(JAVA_INT, MSG_NAMELEN, sr.nameLen);
+            }
+            int ret = (int) Linux.call(nr, fd, msg.address(), flags & (nr == SYS_SENDMSG ? ~MSG_WAITALL : ~0));
+            if (outFlags.length > 0) {
+                outFlags[0] = msg.get(JAVA_INT, MSG_FLAGS);
+            }
+            return ret;
+        }
+    }
+
+    /** ____sys_recvmsg's write-back: the name's length, the control data's length and the flags. */
+    private static void writeBack(IssueContext ctx, Sr sr) {
+        MemorySegment user = ctx.userMemory(sr.umsg, MSGHDR_SIZE);
+        if (user != null) {
+            user.set(JAVA_INT, MSG_NAMELEN, sr.msg.get(JAVA_INT, MSG_NAMELEN));
+            user.set(JAVA_LONG, MSG_CONTROLLEN, sr.msg.get(JAVA_LONG, MSG_CONTROLLEN));
+            user.set(JAVA_INT, MSG_FLAGS, sr.msg.get(JAVA_INT, MSG_FLAGS));
+        }
+    }
+
+    /** The bytes a msghdr's iovecs hold (MSG_WAITALL's minimum), 0 where they cannot be read. */
+    private static int iovBytes(IssueContext ctx, MemorySegment msg) {
+        long n = msg.get(JAVA_LONG, MSG_IOVLEN);
+        MemorySegment iov = n <= 0 || n > 1024 ? null : ctx.userMemory(msg.get(JAVA_LONG, MSG_IOV), n * 16);
+        long total = 0;
+        for (long i = 0; iov != null && i < n; i++) {
+            total += iov.get(JAVA_LONG, i * 16 + 8);
+        }
+        return (int) Math.min(total, Integer.MAX_VALUE);
+    }
+
+    /**
+     * {@code msg_inq > 0} after a receive: the protocols that report it (TCP; AF_UNIX streams) and still hold
+     * bytes. Datagram sockets leave it unset, and a receive then has no IORING_CQE_F_SOCK_NONEMPTY.
+     */
+    private static boolean hasMoreToRead(int fd, int type) {
+        if (type != SOCK_STREAM) {
+            return false;
+        }
+        int family = RealSockets.sockOpt(fd, RealSockets.SO_DOMAIN);
+        return (family == AF_INET || family == AF_INET6 || family == AF_UNIX) && RealSockets.bytesToRead(fd) > 0;
+    }
+}

@@ -1,0 +1,353 @@
+package dev.ringspec.emulator.ops;
+
+import static dev.ringspec.emulator.sys.Linux.SYS_ACCEPT4;
+import static dev.ringspec.emulator.sys.Linux.SYS_BIND;
+import static dev.ringspec.emulator.sys.Linux.SYS_CONNECT;
+import static dev.ringspec.emulator.sys.Linux.SYS_LISTEN;
+import static dev.ringspec.emulator.sys.Linux.SYS_SHUTDOWN;
+import static dev.ringspec.emulator.sys.Linux.SYS_SOCKET;
+import static dev.ringspec.uapi.Errno.EAGAIN;
+import static dev.ringspec.uapi.Errno.EBADFD;
+import static dev.ringspec.uapi.Errno.ECONNABORTED;
+import static dev.ringspec.uapi.Errno.EINPROGRESS;
+import static dev.ringspec.uapi.Errno.EINVAL;
+import static dev.ringspec.uapi.Errno.EISCONN;
+import static dev.ringspec.uapi.IoUring.IORING_ACCEPT_DONTWAIT;
+import static dev.ringspec.uapi.IoUring.IORING_ACCEPT_MULTISHOT;
+import static dev.ringspec.uapi.IoUring.IORING_ACCEPT_POLL_FIRST;
+import static dev.ringspec.uapi.IoUring.IORING_CQE_F_MORE;
+import static dev.ringspec.uapi.IoUring.IORING_CQE_F_SOCK_NONEMPTY;
+import static dev.ringspec.uapi.IoUring.IORING_FILE_INDEX_ALLOC;
+import static dev.ringspec.uapi.IoUring.IORING_OP_ACCEPT;
+import static dev.ringspec.uapi.IoUring.IORING_OP_BIND;
+import static dev.ringspec.uapi.IoUring.IORING_OP_CONNECT;
+import static dev.ringspec.uapi.IoUring.IORING_OP_LISTEN;
+import static dev.ringspec.uapi.IoUring.IORING_OP_SHUTDOWN;
+import static dev.ringspec.uapi.IoUring.IORING_OP_SOCKET;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import dev.ringspec.emulator.EmuOp;
+import dev.ringspec.emulator.EmulatorServices;
+import dev.ringspec.emulator.sys.Linux;
+import dev.ringspec.model.IssueContext;
+import dev.ringspec.model.KernelProfile;
+import dev.ringspec.model.OpDef;
+import dev.ringspec.model.Req;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntUnaryOperator;
+
+/**
+ * io_uring/net.c's socket opcodes (the half of net.c that is not {@link Net}'s data path): {@code SOCKET} and
+ * {@code CONNECT} (the model's preps, WORLD.md, with a real issue), {@code ACCEPT} (single, multishot with
+ * IORING_CQE_F_MORE, direct descriptors), {@code SHUTDOWN}, {@code BIND} and {@code LISTEN}. The syscalls are
+ * made non-blocking as the kernel's first attempt is; -EAGAIN arms a poll.
+ */
+final class NetSockets {
+    static final int SOCK_CLOEXEC = 0x80000;
+    static final int SOCK_NONBLOCK = 0x800;
+
+    private NetSockets() {
+    }
+
+    static List<EmuOp> ops(EmulatorServices services) {
+        KernelProfile profile = services.profile();
+        List<EmuOp> ops = new ArrayList<>();
+        ops.add(EmuOp.of(ModelEntries.wrap(profile, IORING_OP_SOCKET, NetSockets::socketState,
+                NetSockets::socket)));
+        OpDef connect = ModelEntries.wrap(profile, IORING_OP_CONNECT, NetSockets::connectState,
+                NetSockets::connect);
+        ops.add(EmuOp.of(connect != null ? connect : new OpDef(IORING_OP_CONNECT, "CONNECT",
+                OpDef.NEEDS_FILE | OpDef.POLLOUT, NetSockets::connectPrepBefore612, NetSockets::connect)));
+        ops.add(EmuOp.of(new OpDef(IORING_OP_ACCEPT, "ACCEPT", OpDef.NEEDS_FILE | OpDef.POLLIN | OpDef.IOPRIO,
+                NetSockets::acceptPrep, NetSockets::accept)));
+        ops.add(EmuOp.of(new OpDef(IORING_OP_SHUTDOWN, "SHUTDOWN", OpDef.NEEDS_FILE, NetSockets::shutdownPrep,
+                NetSockets::shutdown)));
+        ops.add(EmuOp.of(new OpDef(IORING_OP_BIND, "BIND", OpDef.NEEDS_FILE, NetSockets::bindPrep,
+                NetSockets::bind)));
+        ops.add(EmuOp.of(new OpDef(IORING_OP_LISTEN, "LISTEN", OpDef.NEEDS_FILE, NetSockets::listenPrep,
+                NetSockets::listen)));
+        return ops;
+    }
+
+    // ---- SOCKET ----
+
+    /** What io_socket_prep read (the model's state kept along). */
+    record Socket(Object model, int domain, int type, int protocol, int fileSlot) implements ModelEntries.Backed {
+    }
+
+    private static int socketState(Req req, IssueContext ctx) {
+        req.opState(new Socket(req.opState(), req.fd(), (int) req.off(), req.len(), req.fileIndex()));
+        return 0;
+    }
+
+    /** {@code io_socket}: the socket, then its descriptor (a direct one without req_set_fail on its errors). */
+    static int socket(Req req, IssueContext ctx) {
+        Socket s = (Socket) req.opState();
+        int fd = (int) Linux.call(SYS_SOCKET, s.domain(), s.type(), s.protocol());
+        int ret;
+        if (fd < 0) {
+            ret = fd;
+            ctx.reqSetFail(req);
+        } else if (s.fileSlot() == 0) {
+            ret = fd;
+        } else {
+            ret = install(req, ctx, s.fileSlot(), fd);
+        }
+        ctx.setRes(req, ret, 0);
+        return OpDef.COMPLETE;
+    }
+
+    /** {@code io_fixed_fd_install}: the table owns {@code fd} on success; on failure it is closed. */
+    static int install(Req req, IssueContext ctx, int fileSlot, int fd) {
+        int ret = ctx.fixedFdInstall(req, fileSlot, fd);
+        if (ret < 0) {
+            Linux.close(fd);
+        }
+        return ret;
+    }
+
+    // ---- CONNECT ----
+
+    /** {@code struct io_connect} and its address as prep copied it. */
+    static final class Connect implements ModelEntries.Backed {
+        final Object model;
+        final MemorySegment address;
+        final int addrLen;
+        boolean inProgress;
+        boolean seenEconnaborted;
+
+        Connect(Object model, MemorySegment address, int addrLen) {
+            this.model = model;
+            this.address = address;
+            this.addrLen = addrLen;
+        }
+
+        @Override
+        public Object model() {
+            return model;
+        }
+    }
+
+    private static int connectState(Req req, IssueContext ctx) {
+        // the model's prep copied the address in and checked it: the same bytes again, for the real call
+        int len = (int) req.off();
+        req.opState(new Connect(req.opState(), Net.copyAddress(ctx, req.addr(), len), len));
+        return 0;
+    }
+
+    /** {@code io_connect_prep} where the model has no CONNECT (6.1: the same checks; the copy is at issue there). */
+    private static int connectPrepBefore612(Req req, IssueContext ctx) {
+        if (req.len() != 0 || req.bufIndex() != 0 || req.opFlags() != 0 || req.fileIndex() != 0) {
+            return -EINVAL;
+        }
+        int len = (int) req.off();
+        MemorySegment address = Net.copyAddress(ctx, req.addr(), len);
+        if (address == null) {
+            return Net.addressError(len);
+        }
+        req.opState(new Connect(null, address, len));
+        return 0;
+    }
+
+    /** {@code io_connect}: non-blocking; in progress waits for writability, then the socket's error is the answer. */
+    static int connect(Req req, IssueContext ctx) {
+        Connect c = (Connect) req.opState();
+        int fd = ctx.fileDescriptor(req);
+        int ret;
+        if (c.inProgress && (RealSockets.pollNow(fd, 0) & RealSockets.POLLERR) != 0) {
+            ret = sockError(fd);
+        } else {
+            ret = RealSockets.nonBlocking(fd, () -> (int) Linux.call(SYS_CONNECT, fd, c.address.address(), c.addrLen));
+            if (ret == -EAGAIN || ret == -EINPROGRESS || ret == -ECONNABORTED) {
+                if (ret == -EINPROGRESS) {
+                    c.inProgress = true;
+                    return -EAGAIN;
+                }
+                if (ret == -EAGAIN || !c.seenEconnaborted) {
+                    c.seenEconnaborted |= ret == -ECONNABORTED;
+                    return -EAGAIN;
+                }
+            } else if (c.inProgress && (ret == -EBADFD || ret == -EISCONN)) {
+                ret = sockError(fd);
+            }
+        }
+        if (ret < 0) {
+            ctx.reqSetFail(req);
+        }
+        ctx.setRes(req, ret, 0);
+        return OpDef.COMPLETE;
+    }
+
+    /** {@code sock_error}: the socket's pending error as -errno, or 0. */
+    private static int sockError(int fd) {
+        int err = RealSockets.sockOpt(fd, RealSockets.SO_ERROR);
+        return err <= 0 ? err : -err;
+    }
+
+    // ---- ACCEPT ----
+
+    /** {@code struct io_accept}. */
+    static final class Accept {
+        final long addr;
+        final long addrLen;
+        final int flags;
+        final int iouFlags;
+        final int fileSlot;
+        boolean polled;
+
+        Accept(long addr, long addrLen, int flags, int iouFlags, int fileSlot) {
+            this.addr = addr;
+            this.addrLen = addrLen;
+            this.flags = flags;
+            this.iouFlags = iouFlags;
+            this.fileSlot = fileSlot;
+        }
+    }
+
+    /** {@code io_accept_prep}. */
+    static int acceptPrep(Req req, IssueContext ctx) {
+        // io_accept_prep: len or buf_index -> -EINVAL; ioprio flags outside ACCEPT_FLAGS -> -EINVAL
+        if (req.len() != 0 || req.bufIndex() != 0) {
+            return -EINVAL;
+        }
+        int iouFlags = req.ioprio();
+        if ((iouFlags & ~(IORING_ACCEPT_MULTISHOT | IORING_ACCEPT_DONTWAIT | IORING_ACCEPT_POLL_FIRST)) != 0) {
+            return -EINVAL;
+        }
+        int flags = req.opFlags();
+        int slot = req.fileIndex();
+        // io_accept_prep: a direct descriptor cannot be SOCK_CLOEXEC, and a multishot one must be allocated
+        if (slot != 0 && ((flags & SOCK_CLOEXEC) != 0
+                || (iouFlags & IORING_ACCEPT_MULTISHOT) != 0 && slot != IORING_FILE_INDEX_ALLOC)) {
+            return -EINVAL;
+        }
+        if ((flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) != 0) {
+            return -EINVAL;
+        }
+        req.opState(new Accept(req.addr(), req.off(), flags, iouFlags, slot));
+        return 0;
+    }
+
+    /** {@code io_accept}: one connection per issue, or as many as wait for a multishot one. */
+    static int accept(Req req, IssueContext ctx) {
+        Accept a = (Accept) req.opState();
+        if (!a.polled && (a.iouFlags & IORING_ACCEPT_POLL_FIRST) != 0) {
+            a.polled = true;
+            return -EAGAIN;
+        }
+        int listener = ctx.fileDescriptor(req);
+        boolean multishot = (a.iouFlags & IORING_ACCEPT_MULTISHOT) != 0;
+        while (true) {
+            int fd = RealSockets.nonBlocking(listener,
+                    () -> (int) Linux.call(SYS_ACCEPT4, listener, a.addr, a.addrLen, a.flags, 0, 0));
+            int ret;
+            if (fd < 0) {
+                ret = fd;
+                if (fd == -EAGAIN && (a.iouFlags & IORING_ACCEPT_DONTWAIT) == 0) {
+                    a.polled = true;
+                    return -EAGAIN;
+                }
+            } else {
+                ret = a.fileSlot == 0 ? fd : install(req, ctx, a.fileSlot, fd);
+            }
+            // arg.is_empty: only TCP's accept says whether more connections wait (-1, unknown, otherwise)
+            int isEmpty = acceptQueueEmpty(listener);
+            int cflags = isEmpty == 0 ? IORING_CQE_F_SOCK_NONEMPTY : 0;
+            if (ret >= 0 && multishot && ctx.postCqe(req, ret, cflags | IORING_CQE_F_MORE)) {
+                if (isEmpty != 1) {
+                    continue;
+                }
+                a.polled = true;
+                return -EAGAIN;
+            }
+            ctx.setRes(req, ret, cflags);
+            if (ret < 0) {
+                ctx.reqSetFail(req);
+            }
+            return OpDef.COMPLETE;
+        }
+    }
+
+    /** 1 when a TCP listener's queue is empty, 0 when more wait, -1 for a protocol that does not say. */
+    private static int acceptQueueEmpty(int listener) {
+        int family = RealSockets.sockOpt(listener, RealSockets.SO_DOMAIN);
+        if (family != Net.AF_INET && family != Net.AF_INET6) {
+            return -1;
+        }
+        return (RealSockets.pollNow(listener, RealSockets.POLLIN) & RealSockets.POLLIN) != 0 ? 0 : 1;
+    }
+
+    // ---- SHUTDOWN, BIND, LISTEN ----
+
+    /** {@code io_shutdown_prep}: always io-wq's. */
+    static int shutdownPrep(Req req, IssueContext ctx) {
+        if (req.off() != 0 || req.addr() != 0 || req.opFlags() != 0 || req.bufIndex() != 0
+                || req.fileIndex() != 0) {
+            return -EINVAL;
+        }
+        ctx.forceAsync(req);
+        return 0;
+    }
+
+    /** {@code io_shutdown}: the result as such (no req_set_fail). */
+    static int shutdown(Req req, IssueContext ctx) {
+        return onSocket(req, ctx, false, fd -> (int) Linux.call(SYS_SHUTDOWN, fd, req.len()));
+    }
+
+    /** {@code io_bind_prep}: the address copied in; a named AF_UNIX socket creates a file, so io-wq binds it. */
+    static int bindPrep(Req req, IssueContext ctx) {
+        if (req.len() != 0 || req.bufIndex() != 0 || req.opFlags() != 0 || req.fileIndex() != 0) {
+            return -EINVAL;
+        }
+        int len = (int) req.off();
+        MemorySegment address = Net.copyAddress(ctx, req.addr(), len);
+        if (address == null) {
+            return Net.addressError(len);
+        }
+        // io_bind_file_create: AF_UNIX with a path whose first byte is not NUL (sun_path at byte 2)
+        if (address.get(JAVA_SHORT, 0) == Net.AF_UNIX && len > 2 && address.get(java.lang.foreign.ValueLayout
+                .JAVA_BYTE, 2) != 0) {
+            ctx.forceAsync(req);
+        }
+        req.opState(new Connect(null, address, len));
+        return 0;
+    }
+
+    static int bind(Req req, IssueContext ctx) {
+        Connect c = (Connect) req.opState();
+        return onSocket(req, ctx, true, fd -> (int) Linux.call(SYS_BIND, fd, c.address.address(), c.addrLen));
+    }
+
+    /** {@code io_listen_prep}: the backlog is len. */
+    static int listenPrep(Req req, IssueContext ctx) {
+        if (req.addr() != 0 || req.bufIndex() != 0 || req.opFlags() != 0 || req.fileIndex() != 0
+                || req.off() != 0) {
+            return -EINVAL;
+        }
+        return 0;
+    }
+
+    static int listen(Req req, IssueContext ctx) {
+        return onSocket(req, ctx, true, fd -> (int) Linux.call(SYS_LISTEN, fd, req.len()));
+    }
+
+    /**
+     * {@code sock_from_file} (-ENOTSOCK), then {@code call} on the socket's descriptor: its answer is the result, and
+     * a negative one fails the request where the kernel's issue calls req_set_fail.
+     */
+    private static int onSocket(Req req, IssueContext ctx, boolean failOnError, IntUnaryOperator call) {
+        int fd = ctx.fileDescriptor(req);
+        int type = RealSockets.sockOpt(fd, RealSockets.SO_TYPE);
+        if (type < 0) {
+            return type;
+        }
+        int ret = call.applyAsInt(fd);
+        if (ret < 0 && failOnError) {
+            ctx.reqSetFail(req);
+        }
+        ctx.setRes(req, ret, 0);
+        return OpDef.COMPLETE;
+    }
+}
