@@ -345,7 +345,7 @@ public final class Timeout {
             list.unlist(d);
             list.cqTimeouts++;
         }
-        ctx.taskWorkFromOtherThread(d.req, (r, c) -> timeoutComplete(c, list, d));
+        services.deliver(ctx, d.req, (r, c) -> timeoutComplete(c, list, d));
     }
 
     /** {@code io_timeout_complete}: a multishot timeout posts -ETIME with F_MORE and starts again; else -ETIME. */
@@ -590,7 +590,7 @@ public final class Timeout {
             d.head = null;
             list.linkTimeouts.remove(d);
         }
-        ctx.taskWorkFromOtherThread(d.req, (r, c) -> linkTimeoutTask(c, list, d));
+        services.deliver(ctx, d.req, (r, c) -> linkTimeoutTask(c, list, d));
     }
 
     /**
