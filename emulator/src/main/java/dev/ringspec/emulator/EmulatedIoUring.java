@@ -9,6 +9,7 @@ import dev.ringspec.seam.IoUringKernel;
 import dev.ringspec.seam.Ring;
 import dev.ringspec.seam.UserMemory;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -31,7 +32,7 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
     private final WorkerPool ioWq;
     private final EmulatorOpcodes opcodes;
 
-    private EmulatedIoUring(KernelProfile base, UserMemory memory, Clock clock) {
+    private EmulatedIoUring(KernelProfile base, UserMemory memory, Clock clock, List<EmuOp> extra) {
         this.base = Objects.requireNonNull(base, "profile");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.waiter = new RingWaiter(clock);
@@ -40,7 +41,7 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
             v.onAdvance(waiter::wakeAll);
         }
         this.readiness = new Readiness();
-        this.opcodes = EmulatorOpcodes.build(base, this);
+        this.opcodes = EmulatorOpcodes.build(base, this, extra);
         this.ioWq = new WorkerPool(opcodes.byOpcode());
         RealDescriptors descriptors = new RealDescriptors();
         this.model = new ModelIoUring(opcodes.profile(), memory)
@@ -54,12 +55,20 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
 
     /** An emulator that behaves as {@code profile}'s kernel, on the real clock, over {@code memory}. */
     public static EmulatedIoUring open(KernelProfile profile, UserMemory memory) {
-        return new EmulatedIoUring(profile, memory, Clock.SYSTEM);
+        return new EmulatedIoUring(profile, memory, Clock.SYSTEM, List.of());
     }
 
     /** The same on {@code clock} (a {@link VirtualClock} for tests whose time passes only when they say so). */
     public static EmulatedIoUring open(KernelProfile profile, UserMemory memory, Clock clock) {
-        return new EmulatedIoUring(profile, memory, clock);
+        return new EmulatedIoUring(profile, memory, clock, List.of());
+    }
+
+    /**
+     * The same with {@code extra} opcodes beside the emulator's own (an opcode may be in only one): how a test
+     * runs an entry point that another opcode file will call (for example a multishot receive before ops.Net).
+     */
+    public static EmulatedIoUring open(KernelProfile profile, UserMemory memory, Clock clock, List<EmuOp> extra) {
+        return new EmulatedIoUring(profile, memory, clock, List.copyOf(extra));
     }
 
     /** The kernel version this emulator behaves as. */

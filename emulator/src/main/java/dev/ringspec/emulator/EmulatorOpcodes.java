@@ -3,6 +3,8 @@ package dev.ringspec.emulator;
 import static dev.ringspec.uapi.IoUring.IORING_OP_NOP;
 import static dev.ringspec.uapi.IoUring.IORING_OP_NOP128;
 
+import dev.ringspec.emulator.ops.Kbuf;
+import dev.ringspec.emulator.ops.ReadMultishot;
 import dev.ringspec.model.KernelProfile;
 import dev.ringspec.model.OpDef;
 import dev.ringspec.model.RegisterOp;
@@ -23,10 +25,12 @@ import java.util.function.Function;
  */
 public final class EmulatorOpcodes {
     /** The opcode sets, one per kernel file; each gets the emulator's services. */
-    private static final List<Function<EmulatorServices, List<EmuOp>>> FILES = List.of();
+    private static final List<Function<EmulatorServices, List<EmuOp>>> FILES = List.of(Kbuf::ops,
+            ReadMultishot::ops);
 
     /** The register opcodes the emulator adds (eventfd, provided buffer rings, ...), one set per kernel file. */
-    private static final List<Function<EmulatorServices, Map<Integer, RegisterOp>>> REGISTER_FILES = List.of();
+    private static final List<Function<EmulatorServices, Map<Integer, RegisterOp>>> REGISTER_FILES =
+            List.of(Kbuf::registerOps);
 
     private final Map<Integer, EmuOp> byOpcode;
     private final KernelProfile profile;
@@ -37,9 +41,11 @@ public final class EmulatorOpcodes {
     }
 
     /** The emulator's opcodes on {@code base}: its table, and the profile that executes them. */
-    static EmulatorOpcodes build(KernelProfile base, EmulatorServices services) {
+    static EmulatorOpcodes build(KernelProfile base, EmulatorServices services, List<EmuOp> extra) {
         Map<Integer, EmuOp> ops = new HashMap<>();
-        for (Function<EmulatorServices, List<EmuOp>> file : FILES) {
+        List<Function<EmulatorServices, List<EmuOp>>> files = new ArrayList<>(FILES);
+        files.add(s -> extra);
+        for (Function<EmulatorServices, List<EmuOp>> file : files) {
             for (EmuOp op : file.apply(services)) {
                 if (op.def().opcode() < base.opLast() && ops.put(op.def().opcode(), op) != null) {
                     throw new IllegalStateException("two emulator entries for opcode " + op.def().name());

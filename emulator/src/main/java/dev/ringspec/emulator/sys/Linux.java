@@ -24,6 +24,7 @@ public final class Linux {
     public static final long SYS_READ = nr(0, 63);
     public static final long SYS_WRITE = nr(1, 64);
     public static final long SYS_CLOSE = nr(3, 57);
+    public static final long SYS_IOCTL = nr(16, 29);
     public static final long SYS_PREAD64 = nr(17, 67);
     public static final long SYS_PWRITE64 = nr(18, 68);
     public static final long SYS_READV = nr(19, 65);
@@ -40,6 +41,8 @@ public final class Linux {
     public static final long SYS_BIND = nr(49, 200);
     public static final long SYS_LISTEN = nr(50, 201);
     public static final long SYS_GETSOCKNAME = nr(51, 204);
+    public static final long SYS_SOCKETPAIR = nr(53, 199);
+    public static final long SYS_GETSOCKOPT = nr(55, 209);
     public static final long SYS_FCNTL = nr(72, 25);
     public static final long SYS_FSYNC = nr(74, 82);
     public static final long SYS_FDATASYNC = nr(75, 83);

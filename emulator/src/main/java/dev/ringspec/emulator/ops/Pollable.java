@@ -1,0 +1,29 @@
+package dev.ringspec.emulator.ops;
+
+import static dev.ringspec.uapi.Poll.POLLIN;
+
+import dev.ringspec.emulator.EmulatorServices;
+import dev.ringspec.emulator.Readiness;
+
+/** What the multishot reads share: whether a file can be polled, and the answer "posted, keep going". */
+final class Pollable {
+    /** A step of a multishot request posted a CQE with IORING_CQE_F_MORE and the request goes on. */
+    static final int POSTED = 1;
+
+    private Pollable() {
+    }
+
+    /**
+     * {@code io_file_can_poll}: whether the file has a poll method, which is what epoll asks too (it refuses a file
+     * without one with -EPERM: regular files, directories).
+     */
+    static boolean canPoll(EmulatorServices services, int fd) {
+        int[] error = new int[1];
+        Readiness.Watch w = services.readiness().watch(fd, POLLIN, true, events -> { }, error);
+        if (w == null) {
+            return false;
+        }
+        w.cancel();
+        return true;
+    }
+}
