@@ -25,9 +25,10 @@ import java.util.List;
  * file that stays armed, one provided buffer per CQE.
  *
  * <p>The life of the request, as the kernel's: the inline issue reads once (a CQE with IORING_CQE_F_MORE, or
- * nothing if the file is empty) and then waits for readiness ({@code io_arm_poll_handler}, here the model's async
- * poll through {@link dev.ringspec.emulator.Readiness}, where cancellation finds it); every wakeup reads again
- * until the file is empty ({@code io_poll_multishot_retry}). It ends with a CQE without F_MORE: -ENOBUFS when the
+ * nothing if the file is empty); after a CQE, task work reads on (the kernel's poll, armed on a ready file, queues
+ * it before the task returns to the application); once the file is empty the request waits for readiness
+ * ({@code io_arm_poll_handler}, here the model's async poll through {@link dev.ringspec.emulator.Readiness}, where
+ * cancellation finds it); every wakeup reads again until the file is empty ({@code io_poll_multishot_retry}). It ends with a CQE without F_MORE: -ENOBUFS when the
  * group has no buffer, 0 at end of file, the read's error, -ECANCELED, or, when {@code io_req_post_cqe} finds the
  * CQ full, that read's own CQE through the normal completion (which may overflow).
  */
@@ -86,8 +87,11 @@ public final class ReadMultishot {
                 return ret;
             }
             if (!again) {
-                // IOU_RETRY from the inline issue: the poll is armed, and reads again once the file is ready
-                return -EAGAIN;
+                // IOU_RETRY from the inline issue: io_arm_poll_handler finds the file ready or not; either way
+                // task work reads on before the task returns to the application (IO_APOLL_READY), or arms the
+                // poll when the file is empty (-EAGAIN)
+                ctx.taskWork(req, (r, c) -> issue(services, r, c));
+                return OpDef.SKIP_COMPLETE;
             }
         }
     }
