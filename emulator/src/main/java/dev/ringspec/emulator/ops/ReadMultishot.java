@@ -28,9 +28,10 @@ import java.util.List;
  * nothing if the file is empty); after a CQE, task work reads on (the kernel's poll, armed on a ready file, queues
  * it before the task returns to the application); once the file is empty the request waits for readiness
  * ({@code io_arm_poll_handler}, here the model's async poll through {@link dev.ringspec.emulator.Readiness}, where
- * cancellation finds it); every wakeup reads again until the file is empty ({@code io_poll_multishot_retry}). It ends with a CQE without F_MORE: -ENOBUFS when the
- * group has no buffer, 0 at end of file, the read's error, -ECANCELED, or, when {@code io_req_post_cqe} finds the
- * CQ full, that read's own CQE through the normal completion (which may overflow).
+ * cancellation finds it); every wakeup reads again until the file is empty ({@code io_poll_multishot_retry}).
+ * It ends with a CQE without F_MORE: -ENOBUFS when the group has no buffer, 0 at end of file, the read's error,
+ * -ECANCELED, or, when {@code io_req_post_cqe} finds the CQ full, that read's own CQE through the normal completion
+ * (which may overflow).
  */
 public final class ReadMultishot {
     /** {@code RWF_NOWAIT}: the ring's task never blocks on the file. */
@@ -113,12 +114,7 @@ public final class ReadMultishot {
             return -EAGAIN;
         }
         if (ret <= 0) {
-            Kbuf.recycle(ctx, sel);
-            if (ret < 0) {
-                return ret;
-            }
-            ctx.setRes(req, 0, 0);
-            return OpDef.COMPLETE;
+            return Pollable.endWithoutData(req, ctx, sel, ret);
         }
         int cflags = Kbuf.cqeFlags(ctx, sel, ret);
         st.len = 0;

@@ -166,12 +166,7 @@ public final class RecvMultishot {
             return -EAGAIN;
         }
         if (ret <= 0) {
-            Kbuf.recycle(ctx, sel);
-            if (ret < 0) {
-                return ret;
-            }
-            ctx.setRes(req, 0, 0);
-            return OpDef.COMPLETE;
+            return Pollable.endWithoutData(req, ctx, sel, ret);
         }
         int inq = st.reportsInq == 1 ? inq(st, fd) : -1;
         int cflags = inq > 0 ? IORING_CQE_F_SOCK_NONEMPTY : 0;

@@ -230,4 +230,32 @@ class ReadMultishotTest {
             }
         });
     }
+
+    @Test
+    void onIoWqAMultishotReadOnlyArmsItsPoll() throws Exception {
+        sameOnBoth((k, m) -> {
+            try (RingScenario s = new RingScenario(k, m, 8)) {
+                int[] p = s.pipe();
+                int[] full = s.pipe();
+                MemorySegment name = m.allocate(8);
+                int memfd = (int) Linux.call(Linux.SYS_MEMFD_CREATE, name.address(), 1);
+                s.provide(1, m.allocate(64).address(), 8, 8, 4, 0);
+                List<Cqe> out = new ArrayList<>(s.submitAndAwait(1));
+                long at = readMultishot(s, p[0], 4, 2);
+                Sqe.flags(s.d.sqes(), at, IOSQE_BUFFER_SELECT | dev.ringspec.uapi.IoUring.IOSQE_ASYNC);
+                s.submit();
+                s.write(p[1], "abc");
+                out.addAll(s.await(1));
+                s.write(full[1], "ready");
+                at = readMultishot(s, full[0], 4, 3);
+                Sqe.flags(s.d.sqes(), at, IOSQE_BUFFER_SELECT | dev.ringspec.uapi.IoUring.IOSQE_ASYNC);
+                out.addAll(s.submitAndAwait(1));
+                at = readMultishot(s, memfd, 4, 4);
+                Sqe.flags(s.d.sqes(), at, IOSQE_BUFFER_SELECT | dev.ringspec.uapi.IoUring.IOSQE_ASYNC);
+                out.addAll(s.submitAndAwait(1));
+                Linux.close(memfd);
+                return checked(out);
+            }
+        });
+    }
 }
