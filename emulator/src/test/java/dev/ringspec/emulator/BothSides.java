@@ -45,7 +45,12 @@ public final class BothSides {
      */
     public static List<Cqe> sameOnBoth(KernelProfile profile, List<EmuOp> extra, Scenario scenario)
             throws Exception {
-        Backend kernel = NativeBackendProvider.backend();
+        return sameOn(NativeBackendProvider.backend(), profile, extra, scenario);
+    }
+
+    /** The same on the kernel of {@code kernel} (a guest's, say), skipped with its reason where it is unavailable. */
+    public static List<Cqe> sameOn(Backend kernel, KernelProfile profile, List<EmuOp> extra, Scenario scenario)
+            throws Exception {
         assumeTrue(kernel.availability().available(), kernel.availability().reason());
         List<Cqe> onKernel;
         try (UserMemory memory = new UserMemory()) {
@@ -56,7 +61,8 @@ public final class BothSides {
                 Clock.SYSTEM, extra)) {
             onEmulator = scenario.run(emulator, memory);
         }
-        assertThat(onEmulator).as("the emulator's CQEs against the kernel's").isEqualTo(onKernel);
+        assertThat(onEmulator).as("the emulator's CQEs (profile %s) against %s's", profile.version(), kernel.name())
+                .isEqualTo(onKernel);
         return onKernel;
     }
 }

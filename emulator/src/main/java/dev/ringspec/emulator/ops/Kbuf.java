@@ -32,8 +32,11 @@ import dev.ringspec.uapi.IoUringBuf;
 import dev.ringspec.uapi.IoUringBufReg;
 import dev.ringspec.uapi.IoUringBufRing;
 import dev.ringspec.uapi.IoUringBufStatus;
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.List;
@@ -69,8 +72,11 @@ public final class Kbuf {
     /** {@code MAX_RW_COUNT}: {@code INT_MAX & PAGE_MASK}. */
     private static final int MAX_RW_COUNT = 0x7ffff000;
     private static final long PAGE_SIZE = 4096;
-    /** {@code TASK_SIZE_MAX} of x86_64 with 4-level paging: what {@code access_ok} compares the end with. */
-    private static final long TASK_SIZE_MAX = 0x7ffffffff000L;
+    /**
+     * {@code TASK_SIZE_MAX}, what {@code access_ok} compares a range's end with: this machine's, as the emulator's
+     * buffers live in this process (x86_64: 47 address bits, 56 with 5-level paging, {@code la57}).
+     */
+    private static final long TASK_SIZE_MAX = taskSizeMax();
     private static final VarHandle U16 = JAVA_SHORT.varHandle();
     private static final VarHandle U32 = JAVA_INT.varHandle();
     private static final VarHandle U64 = JAVA_LONG.varHandle();
@@ -286,8 +292,8 @@ public final class Kbuf {
         int bid = p.bid();
         int i;
         for (i = 0; i < p.nbufs(); i++) {
-            // a list of more than USHRT_MAX buffers could not tell duplicate bids apart -> -EOVERFLOW (if none added)
-            if (limitsLegacyList(profile) && bl.bufs.size() == USHRT_MAX) {
+            // a list of more buffers than bids could not tell duplicate bids apart -> -EOVERFLOW (if none added)
+            if (bl.bufs.size() == legacyListLimit(profile)) {
                 return i == 0 ? -EOVERFLOW : 0;
             }
             bl.bufs.addLast(new LegacyBuf(addr, Integer.compareUnsigned(p.len(), MAX_RW_COUNT) > 0 ? MAX_RW_COUNT
@@ -598,6 +604,16 @@ public final class Kbuf {
         return v[0] > major || v[0] == major && v[1] >= minor;
     }
 
+    private static long taskSizeMax() {
+        boolean la57;
+        try {
+            la57 = Files.readString(Path.of("/proc/cpuinfo")).contains(" la57");
+        } catch (IOException | RuntimeException e) {
+            la57 = false;
+        }
+        return (1L << (la57 ? 56 : 47)) - PAGE_SIZE;
+    }
+
     /** 6.1's {@code io_uring_buf_reg} has {@code pad} and {@code resv[3]} where later ones have flags and min_left. */
     private static boolean hasRingFlags(KernelProfile profile) {
         return atLeast(profile, 6, 2);
@@ -608,8 +624,15 @@ public final class Kbuf {
         return atLeast(profile, 6, 14);
     }
 
-    /** A legacy list holds at most USHRT_MAX buffers (7.x {@code io_add_buffers}); earlier kernels do not count. */
-    private static boolean limitsLegacyList(KernelProfile profile) {
-        return atLeast(profile, 6, 16);
+    /**
+     * How many buffers a legacy list holds ({@code io_add_buffers}): 6.12 does not count them; 6.18 and 7.1 stop
+     * at USHRT_MAX (6.18 is the first profile that counts); 7.2 at MAX_BIDS_PER_BGID (a guest of 7.2.13 adds the
+     * 65536th).
+     */
+    private static int legacyListLimit(KernelProfile profile) {
+        if (!atLeast(profile, 6, 18)) {
+            return Integer.MAX_VALUE;
+        }
+        return atLeast(profile, 7, 2) ? (int) MAX_BIDS_PER_BGID : USHRT_MAX;
     }
 }

@@ -146,4 +146,26 @@ class RecvMultishotTest {
             }
         });
     }
+
+    @Test
+    void aFullCqEndsTheReceiveWithItsOwnCqe() throws Exception {
+        List<Cqe> cqes = sameOnBoth((k, m) -> {
+            try (RingScenario s = new RingScenario(k, m, 1)) {
+                int[] sp = s.socketpair();
+                MemorySegment bufs = m.allocate(64);
+                s.provide(1, bufs.address(), 4, 16, 3, 0);
+                List<Cqe> out = new ArrayList<>(s.submitAndAwait(1));
+                s.write(sp[1], "0123456789abcdefghijklmnopqrstuv");
+                recvMultishot(s, sp[0], 3, 2);
+                out.addAll(s.submitAndAwait(3));
+                s.remove(4, 16, 3);
+                out.addAll(s.submitAndAwait(1));
+                out.addAll(RingScenario.data(bufs));
+                return ReadMultishotTest.checked(out);
+            }
+        });
+        List<Cqe> recv = cqes.stream().filter(c -> c.userData() == 2).toList();
+        assertThat(recv).hasSize(3);
+        assertThat(recv.getLast().flags() & IORING_CQE_F_MORE).isZero();
+    }
 }
