@@ -350,6 +350,11 @@ public final class Kbuf {
             int n = len == 0 || Integer.compareUnsigned(len, b.len()) > 0 ? b.len() : len;
             return new Selection(b.addr(), n, b.bid(), bl, b);
         }
+        // the kernel pinned the ring's pages; memory the application has since freed gives the emulator nothing to
+        // read: the ring counts as empty
+        if (!bl.ring.scope().isAlive()) {
+            return null;
+        }
         // io_ring_buffer_select: tail == head -> empty
         int tail = bl.loadAcquireTail();
         if (tail == bl.head) {
