@@ -164,7 +164,12 @@ public final class Kbuf {
         }
     }
 
+    /** 6.1's {@code BGID_ARRAY}: groups below it are slots of an array, allocated on first use. */
+    private static final int BGID_ARRAY = 64;
+
     private final Map<Integer, BufferList> lists = new HashMap<>();
+    /** 6.1: whether {@code io_init_bl_list} made the array, whose every slot is an (empty) list from then on. */
+    private boolean bglArray;
 
     /** The buffer lists of {@code ctx}'s ring. */
     public static Kbuf of(IssueContext ctx) {
@@ -270,7 +275,9 @@ public final class Kbuf {
     }
 
     private synchronized int manageLegacy(boolean provide, ProvideBuf p, KernelProfile profile) {
-        BufferList bl = lists.get(p.bgid());
+        // 6.1 io_provide_buffers: a low group first makes the array (io_init_bl_list)
+        initBlList(profile, p.bgid());
+        BufferList bl = bufferGetList(p.bgid());
         if (bl == null) {
             // REMOVE_BUFFERS on a group that does not exist -> -ENOENT; PROVIDE_BUFFERS creates it
             if (!provide) {
@@ -314,6 +321,23 @@ public final class Kbuf {
         return i;
     }
 
+    /** {@code io_buffer_get_list}: the group's list, or null (6.1: every slot of the array is a list). */
+    private BufferList bufferGetList(int bgid) {
+        BufferList bl = lists.get(bgid);
+        if (bl == null && bglArray && bgid < BGID_ARRAY) {
+            bl = new BufferList(bgid);
+            lists.put(bgid, bl);
+        }
+        return bl;
+    }
+
+    /** {@code io_init_bl_list} (6.1): the first use of a group below BGID_ARRAY makes the array. */
+    private void initBlList(KernelProfile profile, int bgid) {
+        if (bgid < BGID_ARRAY && !atLeast(profile, 6, 12)) {
+            bglArray = true;
+        }
+    }
+
     // ---- selection ----
 
     /**
@@ -337,7 +361,7 @@ public final class Kbuf {
     }
 
     private synchronized Selection bufferSelect(int bgid, int len, boolean commitNow) {
-        BufferList bl = lists.get(bgid);
+        BufferList bl = bufferGetList(bgid);
         if (bl == null) {
             return null;
         }
@@ -389,7 +413,7 @@ public final class Kbuf {
         }
         if (sel.legacy != null) {
             sel.done = true;
-            BufferList bl = lists.get(sel.legacy.bgid());
+            BufferList bl = bufferGetList(sel.legacy.bgid());
             if (bl != null && !bl.isRing()) {
                 bl.bufs.addFirst(sel.legacy);
             }
@@ -512,8 +536,10 @@ public final class Kbuf {
         if ((flags & IOU_PBUF_RING_INC) == 0 && minLeft != 0) {
             return -EINVAL;
         }
+        // 6.1: a low group makes the array first (io_init_bl_list)
+        initBlList(profile, bgid);
         // a group that is a ring, or a legacy list with buffers -> -EEXIST; an empty legacy list is replaced
-        BufferList old = lists.get(bgid);
+        BufferList old = bufferGetList(bgid);
         if (old != null && (old.isRing() || !old.bufs.isEmpty())) {
             return -EEXIST;
         }
@@ -554,7 +580,7 @@ public final class Kbuf {
                 || reg.get(JAVA_SHORT, IoUringBufReg.FLAGS_OFFSET) != 0) {
             return -EINVAL;
         }
-        BufferList bl = lists.get(bgid);
+        BufferList bl = bufferGetList(bgid);
         if (bl == null) {
             return -ENOENT;
         }
@@ -562,6 +588,10 @@ public final class Kbuf {
             return -EINVAL;
         }
         lists.remove(bgid);
+        if (bglArray && bgid < BGID_ARRAY) {
+            // 6.1: the array's slot stays, an empty list again
+            lists.put(bgid, new BufferList(bgid));
+        }
         return 0;
     }
 
