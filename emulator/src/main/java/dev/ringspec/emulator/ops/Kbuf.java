@@ -30,14 +30,11 @@ import dev.ringspec.model.RegisterOp;
 import dev.ringspec.model.Req;
 import dev.ringspec.uapi.IoUringBuf;
 import dev.ringspec.uapi.IoUringBufReg;
-import dev.ringspec.uapi.IoUringBufRing;
 import dev.ringspec.uapi.IoUringBufStatus;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.VarHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -77,56 +74,6 @@ public final class Kbuf {
      * buffers live in this process (x86_64: 47 address bits, 56 with 5-level paging, {@code la57}).
      */
     private static final long TASK_SIZE_MAX = taskSizeMax();
-    private static final VarHandle U16 = JAVA_SHORT.varHandle();
-    private static final VarHandle U32 = JAVA_INT.varHandle();
-    private static final VarHandle U64 = JAVA_LONG.varHandle();
-
-    /** One legacy buffer ({@code struct io_buffer}). */
-    private record LegacyBuf(long addr, int len, int bid, int bgid) {
-    }
-
-    /** {@code struct io_buffer_list}: a legacy list or a mapped ring. */
-    private static final class BufferList {
-        final int bgid;
-        final ArrayDeque<LegacyBuf> bufs;
-        final MemorySegment ring;
-        final int mask;
-        final boolean inc;
-        final int minLeftSubOne;
-        int head;
-
-        BufferList(int bgid) {
-            this.bgid = bgid;
-            this.bufs = new ArrayDeque<>();
-            this.ring = null;
-            this.mask = 0;
-            this.inc = false;
-            this.minLeftSubOne = 0;
-        }
-
-        BufferList(int bgid, MemorySegment ring, int entries, boolean inc, int minLeft) {
-            this.bgid = bgid;
-            this.bufs = null;
-            this.ring = ring;
-            this.mask = entries - 1;
-            this.inc = inc;
-            this.minLeftSubOne = minLeft == 0 ? 0 : minLeft - 1;
-        }
-
-        boolean isRing() {
-            return ring != null;
-        }
-
-        long entry(int counter) {
-            return IoUringBufRing.BUFS_OFFSET + (long) (counter & mask) * IoUringBuf.SIZE_BYTES;
-        }
-
-        /** {@code smp_load_acquire(&br->tail)}: pairs with the application's release store of the tail. */
-        int loadAcquireTail() {
-            return Short.toUnsignedInt((short) U16.getAcquire(ring, IoUringBufRing.TAIL_OFFSET));
-        }
-    }
-
     /**
      * A selected buffer ({@code struct io_br_sel} with the request's {@code buf_index} and
      * {@code REQ_F_BUFFER_SELECTED}/{@code REQ_F_BUFFER_RING}): where to put the data, and how many bytes at most.
@@ -136,12 +83,12 @@ public final class Kbuf {
         private final int length;
         private final int bid;
         private final BufferList list;
-        private final LegacyBuf legacy;
+        private final BufferList.LegacyBuf legacy;
         private boolean committed;
         private boolean bufMore;
         private boolean done;
 
-        private Selection(long address, int length, int bid, BufferList list, LegacyBuf legacy) {
+        private Selection(long address, int length, int bid, BufferList list, BufferList.LegacyBuf legacy) {
             this.address = address;
             this.length = length;
             this.bid = bid;
@@ -303,7 +250,7 @@ public final class Kbuf {
             if (bl.bufs.size() == legacyListLimit(profile)) {
                 return i == 0 ? -EOVERFLOW : 0;
             }
-            bl.bufs.addLast(new LegacyBuf(addr, Integer.compareUnsigned(p.len(), MAX_RW_COUNT) > 0 ? MAX_RW_COUNT
+            bl.bufs.addLast(new BufferList.LegacyBuf(addr, Integer.compareUnsigned(p.len(), MAX_RW_COUNT) > 0 ? MAX_RW_COUNT
                     : p.len(), bid & USHRT_MAX, p.bgid()));
             addr += Integer.toUnsignedLong(p.len());
             bid++;
@@ -367,7 +314,7 @@ public final class Kbuf {
         }
         if (!bl.isRing()) {
             // io_provided_buffer_select: the oldest buffer; len 0 or above its length -> its length
-            LegacyBuf b = bl.bufs.pollFirst();
+            BufferList.LegacyBuf b = bl.bufs.pollFirst();
             if (b == null) {
                 return null;
             }
@@ -385,14 +332,14 @@ public final class Kbuf {
             return null;
         }
         long e = bl.entry(bl.head);
-        int bufLen = readOnceLen(bl.ring, e);
+        int bufLen = bl.readOnceLen(e);
         int n = len == 0 || Integer.compareUnsigned(len, bufLen) > 0 ? bufLen : len;
-        int bid = Short.toUnsignedInt((short) U16.getOpaque(bl.ring, e + IoUringBuf.BID_OFFSET));
-        long addr = (long) U64.getOpaque(bl.ring, e + IoUringBuf.ADDR_OFFSET);
+        int bid = bl.readOnceBid(e);
+        long addr = bl.readOnceAddr(e);
         Selection sel = new Selection(addr, n, bid, bl, null);
         if (commitNow) {
             // io_should_commit: consumed now; a partly consumed incremental buffer gives F_BUF_MORE later
-            sel.bufMore = !kbufCommit(bl, n, 1);
+            sel.bufMore = !bl.commit(n, 1);
             sel.committed = true;
         }
         return sel;
@@ -446,52 +393,12 @@ public final class Kbuf {
         boolean full = true;
         if (!sel.committed) {
             sel.committed = true;
-            full = len < 0 || kbufCommit(sel.list, len, 1);
+            full = len < 0 || sel.list.commit(len, 1);
         }
         if (!full || sel.bufMore) {
             ret |= IORING_CQE_F_BUF_MORE;
         }
         return ret;
-    }
-
-    /** {@code io_kbuf_commit}: true when whole buffers were consumed. */
-    private static boolean kbufCommit(BufferList bl, int len, int nr) {
-        if (bl.inc) {
-            return kbufIncCommit(bl, len);
-        }
-        bl.head = (bl.head + nr) & USHRT_MAX;
-        return true;
-    }
-
-    /** {@code io_kbuf_inc_commit}: consumes {@code len} bytes from the head entries, shrinking the last one. */
-    private static boolean kbufIncCommit(BufferList bl, int len) {
-        // no data consumed: the buffer stays
-        if (len == 0) {
-            return false;
-        }
-        int left = len;
-        while (left != 0) {
-            long e = bl.entry(bl.head);
-            int bufLen = readOnceLen(bl.ring, e);
-            int thisLen = Integer.compareUnsigned(left, bufLen) < 0 ? left : bufLen;
-            bufLen -= thisLen;
-            // room left above min_left (or a zero-length entry): the entry moves forward and stays
-            if (Integer.compareUnsigned(bufLen, bl.minLeftSubOne) > 0 || thisLen == 0) {
-                long addr = (long) U64.getOpaque(bl.ring, e + IoUringBuf.ADDR_OFFSET);
-                U64.setOpaque(bl.ring, e + IoUringBuf.ADDR_OFFSET, addr + Integer.toUnsignedLong(thisLen));
-                U32.setOpaque(bl.ring, e + IoUringBuf.LEN_OFFSET, bufLen);
-                return false;
-            }
-            U32.setOpaque(bl.ring, e + IoUringBuf.LEN_OFFSET, 0);
-            bl.head = (bl.head + 1) & USHRT_MAX;
-            left -= thisLen;
-        }
-        return true;
-    }
-
-    /** {@code READ_ONCE(buf->len)}. */
-    private static int readOnceLen(MemorySegment ring, long entry) {
-        return (int) U32.getOpaque(ring, entry + IoUringBuf.LEN_OFFSET);
     }
 
     // ---- register opcodes ----
