@@ -19,6 +19,7 @@ import dev.ringspec.uapi.IoUringBufStatus;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongConsumer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -73,17 +74,14 @@ class KbufTest {
                 s.provide(out.size(), c[0], (int) c[1], (int) c[2], (int) c[3], c[4]);
                 out.addAll(s.submitAndAwait(1));
             }
-            for (int field = 0; field < 3; field++) {
-                long at = s.sqe(IORING_OP_PROVIDE_BUFFERS, 1, out.size());
-                Sqe.addr(s.d.sqes(), at, a);
-                Sqe.len(s.d.sqes(), at, 16);
-                switch (field) {
-                    case 0 -> Sqe.opFlags(s.d.sqes(), at, 1);
-                    case 1 -> Sqe.fileIndex(s.d.sqes(), at, 1);
-                    default -> Sqe.ioprio(s.d.sqes(), at, 1);
-                }
-                out.addAll(s.submitAndAwait(1));
-            }
+            MemorySegment q = s.d.sqes();
+            LongConsumer buffer = at -> {
+                Sqe.addr(q, at, a);
+                Sqe.len(q, at, 16);
+            };
+            out.addAll(s.alone(IORING_OP_PROVIDE_BUFFERS, 1, 20, buffer.andThen(at -> Sqe.opFlags(q, at, 1))));
+            out.addAll(s.alone(IORING_OP_PROVIDE_BUFFERS, 1, 21, buffer.andThen(at -> Sqe.fileIndex(q, at, 1))));
+            out.addAll(s.alone(IORING_OP_PROVIDE_BUFFERS, 1, 22, buffer.andThen(at -> Sqe.ioprio(q, at, 1))));
             s.remove(out.size(), 5, 4);
             out.addAll(s.submitAndAwait(1));
             return checked(out);
@@ -123,17 +121,12 @@ class KbufTest {
                 s.remove(out.size(), nbufs, 1);
                 out.addAll(s.submitAndAwait(1));
             }
-            for (int field = 0; field < 5; field++) {
-                long at = s.sqe(IORING_OP_REMOVE_BUFFERS, 1, out.size());
-                switch (field) {
-                    case 0 -> Sqe.addr(s.d.sqes(), at, 8);
-                    case 1 -> Sqe.len(s.d.sqes(), at, 1);
-                    case 2 -> Sqe.off(s.d.sqes(), at, 1);
-                    case 3 -> Sqe.opFlags(s.d.sqes(), at, 1);
-                    default -> Sqe.fileIndex(s.d.sqes(), at, 1);
-                }
-                out.addAll(s.submitAndAwait(1));
-            }
+            MemorySegment q = s.d.sqes();
+            out.addAll(s.alone(IORING_OP_REMOVE_BUFFERS, 1, 10, at -> Sqe.addr(q, at, 8)));
+            out.addAll(s.alone(IORING_OP_REMOVE_BUFFERS, 1, 11, at -> Sqe.len(q, at, 1)));
+            out.addAll(s.alone(IORING_OP_REMOVE_BUFFERS, 1, 12, at -> Sqe.off(q, at, 1)));
+            out.addAll(s.alone(IORING_OP_REMOVE_BUFFERS, 1, 13, at -> Sqe.opFlags(q, at, 1)));
+            out.addAll(s.alone(IORING_OP_REMOVE_BUFFERS, 1, 14, at -> Sqe.fileIndex(q, at, 1)));
             s.remove(out.size(), 65536, 1);
             out.addAll(s.submitAndAwait(1));
             return checked(out);

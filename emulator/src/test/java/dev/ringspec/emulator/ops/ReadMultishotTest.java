@@ -22,6 +22,7 @@ import dev.ringspec.uapi.IoUringBufStatus;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongConsumer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -177,16 +178,15 @@ class ReadMultishotTest {
                 int[] p = s.pipe();
                 s.provide(1, m.allocate(32).address(), 8, 4, 4, 0);
                 List<Cqe> out = new ArrayList<>(s.submitAndAwait(1));
-                for (int field = 0; field < 4; field++) {
-                    long at = readMultishot(s, p[0], 4, 10 + field);
-                    switch (field) {
-                        case 0 -> Sqe.flags(s.d.sqes(), at, 0);
-                        case 1 -> Sqe.addr(s.d.sqes(), at, 8);
-                        case 2 -> Sqe.len(s.d.sqes(), at, 8);
-                        default -> Sqe.ioprio(s.d.sqes(), at, 1);
-                    }
-                    out.addAll(s.submitAndAwait(1));
-                }
+                MemorySegment q = s.d.sqes();
+                LongConsumer read = at -> {
+                    Sqe.flags(q, at, IOSQE_BUFFER_SELECT);
+                    Sqe.bufIndex(q, at, 4);
+                };
+                out.addAll(s.alone(IORING_OP_READ_MULTISHOT, p[0], 10, at -> Sqe.bufIndex(q, at, 4)));
+                out.addAll(s.alone(IORING_OP_READ_MULTISHOT, p[0], 11, read.andThen(at -> Sqe.addr(q, at, 8))));
+                out.addAll(s.alone(IORING_OP_READ_MULTISHOT, p[0], 12, read.andThen(at -> Sqe.len(q, at, 8))));
+                out.addAll(s.alone(IORING_OP_READ_MULTISHOT, p[0], 13, read.andThen(at -> Sqe.ioprio(q, at, 1))));
                 // a file that cannot be polled (a memfd), a group that does not exist, a closed descriptor
                 MemorySegment name = m.allocate(8);
                 int memfd = (int) Linux.call(Linux.SYS_MEMFD_CREATE, name.address(), 1);

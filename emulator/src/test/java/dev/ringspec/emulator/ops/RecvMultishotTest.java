@@ -15,6 +15,7 @@ import dev.ringspec.seam.Sqe;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongConsumer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -127,17 +128,18 @@ class RecvMultishotTest {
                 int[] p = s.pipe();
                 s.provide(1, m.allocate(32).address(), 8, 4, 3, 0);
                 List<Cqe> out = new ArrayList<>(s.submitAndAwait(1));
-                for (int field = 0; field < 5; field++) {
-                    long at = recvMultishot(s, sp[0], 3, 10 + field);
-                    switch (field) {
-                        case 0 -> Sqe.flags(s.d.sqes(), at, 0);
-                        case 1 -> Sqe.opFlags(s.d.sqes(), at, 0x100);
-                        case 2 -> Sqe.ioprio(s.d.sqes(), at, IORING_RECV_MULTISHOT | 0x40);
-                        case 3 -> Sqe.off(s.d.sqes(), at, 1);
-                        default -> Sqe.len(s.d.sqes(), at, -1);
-                    }
-                    out.addAll(s.submitAndAwait(1));
-                }
+                MemorySegment q = s.d.sqes();
+                LongConsumer recv = at -> {
+                    Sqe.flags(q, at, IOSQE_BUFFER_SELECT);
+                    Sqe.ioprio(q, at, IORING_RECV_MULTISHOT);
+                    Sqe.bufIndex(q, at, 3);
+                };
+                int fd = sp[0];
+                out.addAll(s.alone(IORING_OP_RECV, fd, 10, recv.andThen(at -> Sqe.flags(q, at, 0))));
+                out.addAll(s.alone(IORING_OP_RECV, fd, 11, recv.andThen(at -> Sqe.opFlags(q, at, 0x100))));
+                out.addAll(s.alone(IORING_OP_RECV, fd, 12, recv.andThen(at -> Sqe.ioprio(q, at, 0x42))));
+                out.addAll(s.alone(IORING_OP_RECV, fd, 13, recv.andThen(at -> Sqe.off(q, at, 1))));
+                out.addAll(s.alone(IORING_OP_RECV, fd, 14, recv.andThen(at -> Sqe.len(q, at, -1))));
                 recvMultishot(s, p[0], 3, 20);
                 out.addAll(s.submitAndAwait(1));
                 recvMultishot(s, sp[0], 7, 21);

@@ -28,6 +28,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongConsumer;
 
 /**
  * One ring of a scenario that runs on the kernel and on the emulator alike: SQEs for provided buffers and
@@ -71,6 +72,16 @@ final class RingScenario implements AutoCloseable {
     void remove(long userData, int nbufs, int bgid) {
         long at = sqe(IORING_OP_REMOVE_BUFFERS, nbufs, userData);
         Sqe.bufIndex(d.sqes(), at, bgid);
+    }
+
+    /**
+     * One SQE of {@code opcode}, filled in by {@code fill} (given its offset in {@link RingDriver#sqes()}), submitted
+     * alone (a failed prep ends a submission) and its CQE taken.
+     */
+    List<Cqe> alone(int opcode, int fd, long userData, LongConsumer fill) {
+        long at = sqe(opcode, fd, userData);
+        fill.accept(at);
+        return submitAndAwait(1);
     }
 
     /** Submits what was prepared, waiting for nothing. */
