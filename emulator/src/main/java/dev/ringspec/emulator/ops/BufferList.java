@@ -25,9 +25,18 @@ final class BufferList {
     record LegacyBuf(long addr, int len, int bid, int bgid) {
     }
 
+    /**
+     * {@code count} legacy buffers one PROVIDE_BUFFERS added, {@code stride} bytes apart, bids counting up: the
+     * kernel keeps one {@code io_buffer} each, the emulator one run (so 65536 buffers cost one object).
+     */
+    private record Run(long addr, long stride, int len, int bid, int count) {
+    }
+
     final int bgid;
-    /** A legacy list's buffers, oldest first; null for a ring. */
-    final ArrayDeque<LegacyBuf> bufs;
+    /** A legacy list's buffers in runs, oldest first; null for a ring. */
+    private final ArrayDeque<Run> runs;
+    /** {@code bl->nbufs}: how many legacy buffers the runs hold. */
+    private long nbufs;
     /** A ring's memory ({@code entries * 16} bytes of the application's); null for a legacy list. */
     final MemorySegment ring;
     final int mask;
@@ -40,7 +49,7 @@ final class BufferList {
     /** An empty legacy list. */
     BufferList(int bgid) {
         this.bgid = bgid;
-        this.bufs = new ArrayDeque<>();
+        this.runs = new ArrayDeque<>();
         this.ring = null;
         this.mask = 0;
         this.inc = false;
@@ -50,7 +59,7 @@ final class BufferList {
     /** A ring of {@code entries} (a power of two) in {@code ring}. */
     BufferList(int bgid, MemorySegment ring, int entries, boolean inc, int minLeft) {
         this.bgid = bgid;
-        this.bufs = null;
+        this.runs = null;
         this.ring = ring;
         this.mask = entries - 1;
         this.inc = inc;
@@ -59,6 +68,51 @@ final class BufferList {
 
     boolean isRing() {
         return ring != null;
+    }
+
+    /** The legacy buffers the list holds. */
+    long nbufs() {
+        return nbufs;
+    }
+
+    /** {@code list_add_tail} of {@code count} buffers. */
+    void addLegacy(long addr, long stride, int len, int bid, int count) {
+        runs.addLast(new Run(addr, stride, len, bid, count));
+        nbufs += count;
+    }
+
+    /** The oldest buffer, taken off the list; null when it is empty. */
+    LegacyBuf takeLegacy() {
+        Run r = runs.pollFirst();
+        if (r == null) {
+            return null;
+        }
+        if (r.count() > 1) {
+            runs.addFirst(new Run(r.addr() + r.stride(), r.stride(), r.len(), r.bid() + 1, r.count() - 1));
+        }
+        nbufs--;
+        return new LegacyBuf(r.addr(), r.len(), r.bid() & USHRT_MAX, bgid);
+    }
+
+    /** {@code io_kbuf_recycle_legacy}: {@code b} back at the front ({@code list_add}). */
+    void putBackLegacy(LegacyBuf b) {
+        runs.addFirst(new Run(b.addr(), b.len(), b.len(), b.bid(), 1));
+        nbufs++;
+    }
+
+    /** {@code io_remove_buffers_legacy}: up to {@code count} buffers, oldest first; how many went. */
+    int removeLegacy(int count) {
+        int removed = 0;
+        while (removed < count && !runs.isEmpty()) {
+            Run r = runs.pollFirst();
+            int n = Math.min(r.count(), count - removed);
+            if (n < r.count()) {
+                runs.addFirst(new Run(r.addr() + r.stride() * n, r.stride(), r.len(), r.bid() + n, r.count() - n));
+            }
+            removed += n;
+        }
+        nbufs -= removed;
+        return removed;
     }
 
     /** {@code io_ring_head_to_buf}: the byte offset of the entry at {@code counter}. */

@@ -237,35 +237,23 @@ public final class Kbuf {
         if (bl.isRing()) {
             return -EINVAL;
         }
-        return provide ? addBuffers(p, bl, profile) : removeBuffersLegacy(bl, p.nbufs());
+        return provide ? addBuffers(p, bl, profile) : bl.removeLegacy(p.nbufs());
     }
 
-    /** {@code io_add_buffers}. */
+    /**
+     * {@code io_add_buffers}: {@code nbufs} buffers of {@code len} bytes each (at most MAX_RW_COUNT used), bids
+     * counting up from {@code bid}, until the list is full.
+     */
     private static int addBuffers(ProvideBuf p, BufferList bl, KernelProfile profile) {
-        long addr = p.addr();
-        int bid = p.bid();
-        int i;
-        for (i = 0; i < p.nbufs(); i++) {
-            // a list of more buffers than bids could not tell duplicate bids apart -> -EOVERFLOW (if none added)
-            if (bl.bufs.size() == legacyListLimit(profile)) {
-                return i == 0 ? -EOVERFLOW : 0;
-            }
-            bl.bufs.addLast(new BufferList.LegacyBuf(addr, Integer.compareUnsigned(p.len(), MAX_RW_COUNT) > 0 ? MAX_RW_COUNT
-                    : p.len(), bid & USHRT_MAX, p.bgid()));
-            addr += Integer.toUnsignedLong(p.len());
-            bid++;
+        // a list of more buffers than bids could not tell duplicate bids apart -> -EOVERFLOW (if none was added)
+        long room = legacyListLimit(profile) - bl.nbufs();
+        int n = (int) Math.min(p.nbufs(), room);
+        if (n <= 0) {
+            return -EOVERFLOW;
         }
+        int len = Integer.compareUnsigned(p.len(), MAX_RW_COUNT) > 0 ? MAX_RW_COUNT : p.len();
+        bl.addLegacy(p.addr(), Integer.toUnsignedLong(p.len()), len, p.bid(), n);
         return 0;
-    }
-
-    /** {@code io_remove_buffers_legacy}: the count removed, oldest first. */
-    private static int removeBuffersLegacy(BufferList bl, int nbufs) {
-        int i = 0;
-        while (i < nbufs && !bl.bufs.isEmpty()) {
-            bl.bufs.removeFirst();
-            i++;
-        }
-        return i;
     }
 
     /** {@code io_buffer_get_list}: the group's list, or null (6.1: every slot of the array is a list). */
@@ -314,7 +302,7 @@ public final class Kbuf {
         }
         if (!bl.isRing()) {
             // io_provided_buffer_select: the oldest buffer; len 0 or above its length -> its length
-            BufferList.LegacyBuf b = bl.bufs.pollFirst();
+            BufferList.LegacyBuf b = bl.takeLegacy();
             if (b == null) {
                 return null;
             }
@@ -362,7 +350,7 @@ public final class Kbuf {
             sel.done = true;
             BufferList bl = bufferGetList(sel.legacy.bgid());
             if (bl != null && !bl.isRing()) {
-                bl.bufs.addFirst(sel.legacy);
+                bl.putBackLegacy(sel.legacy);
             }
             return true;
         }
@@ -447,7 +435,7 @@ public final class Kbuf {
         initBlList(profile, bgid);
         // a group that is a ring, or a legacy list with buffers -> -EEXIST; an empty legacy list is replaced
         BufferList old = bufferGetList(bgid);
-        if (old != null && (old.isRing() || !old.bufs.isEmpty())) {
+        if (old != null && (old.isRing() || old.nbufs() != 0)) {
             return -EEXIST;
         }
         long ringSize = (long) entries * IoUringBuf.SIZE_BYTES;
