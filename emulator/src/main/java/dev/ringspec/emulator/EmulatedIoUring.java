@@ -118,6 +118,15 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
         return faults.log();
     }
 
+    /**
+     * The same with {@code extra} opcodes beside the emulator's own (an entry replaces the emulator's for its
+     * opcode): how a test runs an entry point that another opcode file will call.
+     */
+    public static EmulatedIoUring open(KernelProfile profile, UserMemory memory, Clock clock, List<EmuOp> extra) {
+        List<EmuOp> copy = List.copyOf(extra);
+        return new EmulatedIoUring(EmulatorOptions.of(profile).withClock(clock).withOpcodes(s -> copy), memory);
+    }
+
     /** The kernel version this emulator behaves as. */
     @Override
     public KernelProfile profile() {

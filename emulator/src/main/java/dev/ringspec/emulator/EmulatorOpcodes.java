@@ -6,10 +6,12 @@ import static dev.ringspec.uapi.IoUring.IORING_OP_NOP128;
 import dev.ringspec.emulator.ops.Cancel;
 import dev.ringspec.emulator.ops.EventFd;
 import dev.ringspec.emulator.ops.FilesUpdate;
+import dev.ringspec.emulator.ops.Kbuf;
 import dev.ringspec.emulator.ops.MsgRing;
 import dev.ringspec.emulator.ops.Net;
 import dev.ringspec.emulator.ops.OpenClose;
 import dev.ringspec.emulator.ops.Poll;
+import dev.ringspec.emulator.ops.ReadMultishot;
 import dev.ringspec.emulator.ops.Rw;
 import dev.ringspec.emulator.ops.Statx;
 import dev.ringspec.emulator.ops.Sync;
@@ -37,10 +39,12 @@ public final class EmulatorOpcodes {
     private static final List<Function<EmulatorServices, List<EmuOp>>> FILES = List.of(
             Cancel::ops,
             FilesUpdate::ops,
+            Kbuf::ops,
             MsgRing::ops,
             Net::ops,
             OpenClose::ops,
             Poll::ops,
+            ReadMultishot::ops,
             Rw::ops,
             Statx::ops,
             Sync::ops,
@@ -48,7 +52,7 @@ public final class EmulatorOpcodes {
 
     /** The register opcodes the emulator adds (eventfd, provided buffer rings, ...), one set per kernel file. */
     private static final List<Function<EmulatorServices, Map<Integer, RegisterOp>>> REGISTER_FILES =
-            List.of(EventFd::registerOps);
+            List.of(EventFd::registerOps, Kbuf::registerOps);
 
     private final Map<Integer, EmuOp> byOpcode;
     private final KernelProfile profile;

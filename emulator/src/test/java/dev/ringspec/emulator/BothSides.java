@@ -3,6 +3,7 @@ package dev.ringspec.emulator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.ringspec.model.Clock;
 import dev.ringspec.model.KernelProfile;
 import dev.ringspec.nativerunner.NativeBackendProvider;
 import dev.ringspec.seam.Backend;
@@ -35,17 +36,33 @@ public final class BothSides {
 
     /** The same with the emulator at {@code profile}. */
     public static List<Cqe> sameOnBoth(KernelProfile profile, Scenario scenario) throws Exception {
-        Backend kernel = NativeBackendProvider.backend();
+        return sameOnBoth(profile, List.of(), scenario);
+    }
+
+    /**
+     * The same with {@code extra} opcodes in the emulator beside its own (see
+     * {@link EmulatedIoUring#open(KernelProfile, UserMemory, Clock, List)}).
+     */
+    public static List<Cqe> sameOnBoth(KernelProfile profile, List<EmuOp> extra, Scenario scenario)
+            throws Exception {
+        return sameOn(NativeBackendProvider.backend(), profile, extra, scenario);
+    }
+
+    /** The same on the kernel of {@code kernel} (a guest's, say), skipped with its reason where it is unavailable. */
+    public static List<Cqe> sameOn(Backend kernel, KernelProfile profile, List<EmuOp> extra, Scenario scenario)
+            throws Exception {
         assumeTrue(kernel.availability().available(), kernel.availability().reason());
         List<Cqe> onKernel;
         try (UserMemory memory = new UserMemory()) {
             onKernel = scenario.run(kernel.open(memory), memory);
         }
         List<Cqe> onEmulator;
-        try (UserMemory memory = new UserMemory(); EmulatedIoUring emulator = EmulatedIoUring.open(profile, memory)) {
+        try (UserMemory memory = new UserMemory(); EmulatedIoUring emulator = EmulatedIoUring.open(profile, memory,
+                Clock.SYSTEM, extra)) {
             onEmulator = scenario.run(emulator, memory);
         }
-        assertThat(onEmulator).as("the emulator's CQEs against the kernel's").isEqualTo(onKernel);
+        assertThat(onEmulator).as("the emulator's CQEs (profile %s) against %s's", profile.version(), kernel.name())
+                .isEqualTo(onKernel);
         return onKernel;
     }
 }

@@ -1,0 +1,213 @@
+package dev.ringspec.emulator.ops;
+
+import static dev.ringspec.emulator.sys.Linux.SYS_GETSOCKOPT;
+import static dev.ringspec.emulator.sys.Linux.SYS_IOCTL;
+import static dev.ringspec.emulator.sys.Linux.SYS_RECVFROM;
+import static dev.ringspec.uapi.Errno.EAGAIN;
+import static dev.ringspec.uapi.Errno.EINVAL;
+import static dev.ringspec.uapi.Errno.ENOBUFS;
+import static dev.ringspec.uapi.Errno.EOPNOTSUPP;
+import static dev.ringspec.uapi.IoUring.IORING_CQE_F_MORE;
+import static dev.ringspec.uapi.IoUring.IORING_CQE_F_SOCK_NONEMPTY;
+import static dev.ringspec.uapi.IoUring.IORING_OP_RECV;
+import static dev.ringspec.uapi.IoUring.IORING_RECVSEND_BUNDLE;
+import static dev.ringspec.uapi.IoUring.IORING_RECVSEND_POLL_FIRST;
+import static dev.ringspec.uapi.IoUring.IORING_RECV_MULTISHOT;
+import static dev.ringspec.uapi.IoUring.IOSQE_BUFFER_SELECT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+import dev.ringspec.emulator.sys.Linux;
+import dev.ringspec.model.IssueContext;
+import dev.ringspec.model.KernelProfile;
+import dev.ringspec.model.OpDef;
+import dev.ringspec.model.Req;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * IORING_OP_RECV with IORING_RECV_MULTISHOT (io_uring/net.c, {@code io_recvmsg_prep}, {@code io_recv},
+ * {@code io_recv_finish}): a receive that stays armed, one provided buffer per CQE, IORING_CQE_F_MORE on every CQE
+ * but the last. It ends at end of stream (res 0), on an error, when the group has no buffer (-ENOBUFS), when the
+ * optional total limit ({@code sqe->optlen}) is reached, on cancellation, or when the CQ is full (that receive's CQE
+ * then completes the request through the normal path, which may overflow).
+ *
+ * <p>For {@code ops.Net}, which owns IORING_OP_RECV: its prep hands a request whose {@code sqe->ioprio} has
+ * IORING_RECV_MULTISHOT to {@link #prep} (which checks the whole SQE as {@code io_recvmsg_prep} does), and its issue
+ * hands a request {@link #owns} to {@link #issue}. Bundles ({@code IORING_RECVSEND_BUNDLE}) are not emulated here:
+ * -EOPNOTSUPP.
+ */
+public final class RecvMultishot {
+    private static final int MSG_DONTWAIT = 0x40;
+    private static final int MSG_WAITALL = 0x100;
+    private static final int RECVMSG_FLAGS = IORING_RECVSEND_POLL_FIRST | IORING_RECV_MULTISHOT
+            | IORING_RECVSEND_BUNDLE;
+    /** {@code MULTISHOT_MAX_RETRY}: receives in a row before the request lets others run. */
+    private static final int MULTISHOT_MAX_RETRY = 32;
+    private static final int SOL_SOCKET = 1;
+    private static final int SO_TYPE = 3;
+    private static final int SO_DOMAIN = 39;
+    private static final int SOCK_STREAM = 1;
+    private static final int AF_UNIX = 1;
+    private static final int AF_INET = 2;
+    private static final int AF_INET6 = 10;
+    private static final int FIONREAD = 0x541b;
+
+    private RecvMultishot() {
+    }
+
+    /** {@code struct io_sr_msg}'s share of a multishot receive. */
+    private static final class State {
+        final MemorySegment scratch = Arena.ofAuto().allocate(8, 8);
+        int msgFlags;
+        boolean pollFirst;
+        int mshotLen;
+        int mshotTotalLen;
+        boolean polled;
+        int loops;
+        /** Whether the socket reports what it still holds ({@code msg_inq}): -1 not yet known. */
+        int reportsInq = -1;
+    }
+
+    /** Whether {@code req} is a multishot receive this class prepared. */
+    public static boolean owns(Req req) {
+        return req.opState() instanceof State;
+    }
+
+    /** {@code io_recvmsg_prep} for IORING_OP_RECV with IORING_RECV_MULTISHOT, in the kernel's order. */
+    public static int prep(Req req, IssueContext ctx) {
+        KernelProfile profile = ctx.profile();
+        // 6.12: file_index (the word of optlen) or addr2 set -> -EINVAL; later only addr2
+        if (req.off() != 0 || !Kbuf.atLeast(profile, 6, 17) && req.fileIndex() != 0) {
+            return -EINVAL;
+        }
+        // len < 0 -> -EINVAL
+        if (req.len() < 0) {
+            return -EINVAL;
+        }
+        // sqe->ioprio holds the receive flags: unknown ones -> -EINVAL
+        int flags = Short.toUnsignedInt((short) req.ioprio());
+        if ((flags & ~RECVMSG_FLAGS) != 0) {
+            return -EINVAL;
+        }
+        State st = new State();
+        st.msgFlags = req.opFlags();
+        st.pollFirst = (flags & IORING_RECVSEND_POLL_FIRST) != 0;
+        if ((flags & IORING_RECV_MULTISHOT) != 0) {
+            // multishot takes provided buffers, and never MSG_WAITALL -> -EINVAL
+            if ((req.flags() & IOSQE_BUFFER_SELECT) == 0 || (st.msgFlags & MSG_WAITALL) != 0) {
+                return -EINVAL;
+            }
+            if (Kbuf.atLeast(profile, 6, 17)) {
+                // len caps each receive; optlen caps them all
+                st.mshotLen = req.len();
+                st.mshotTotalLen = req.fileIndex();
+            } else if (req.len() != 0) {
+                // 6.12: a multishot receive takes whole buffers -> -EINVAL for len
+                return -EINVAL;
+            }
+        } else {
+            // a one-shot receive is ops.Net's
+            return -EOPNOTSUPP;
+        }
+        if ((flags & IORING_RECVSEND_BUNDLE) != 0) {
+            return -EOPNOTSUPP;
+        }
+        req.opState(st);
+        return 0;
+    }
+
+    /** {@code io_recv} of a multishot receive, inline and on each wakeup. */
+    public static int issue(Req req, IssueContext ctx) {
+        State st = (State) req.opState();
+        // POLL_FIRST: the first issue only arms the poll
+        if (st.pollFirst && !st.polled) {
+            st.polled = true;
+            return -EAGAIN;
+        }
+        boolean inline = !st.polled;
+        st.polled = true;
+        int fd = ctx.fileDescriptor(req);
+        if (st.reportsInq < 0) {
+            // sock_from_file: not a socket -> -ENOTSOCK (what getsockopt answers too)
+            int type = sockOpt(st, fd, SO_TYPE);
+            if (type < 0) {
+                return type;
+            }
+            int domain = sockOpt(st, fd, SO_DOMAIN);
+            st.reportsInq = reportsInq(ctx.profile(), domain, type) ? 1 : 0;
+        }
+        while (true) {
+            int ret = recvOnce(req, ctx, st, fd, inline);
+            if (ret != Pollable.POSTED) {
+                return ret;
+            }
+        }
+    }
+
+    /**
+     * One receive into one buffer and its {@code io_recv_finish}: {@link Pollable#POSTED} to receive again at once,
+     * -EAGAIN to wait for readiness, or the request's final answer.
+     */
+    private static int recvOnce(Req req, IssueContext ctx, State st, int fd, boolean inline) {
+        Kbuf.Selection sel = Kbuf.select(req, ctx, st.mshotLen);
+        if (sel == null) {
+            return -ENOBUFS;
+        }
+        int ret = (int) Linux.call(SYS_RECVFROM, fd, sel.address(), Integer.toUnsignedLong(sel.length()),
+                st.msgFlags | MSG_DONTWAIT, 0, 0);
+        if (ret == -EAGAIN) {
+            Kbuf.recycle(ctx, sel);
+            if (inline && (st.msgFlags & MSG_DONTWAIT) != 0) {
+                // io_queue_async: a request that asked not to wait fails instead of polling
+                ctx.reqSetFail(req);
+                ctx.setRes(req, -EAGAIN, 0);
+                return OpDef.COMPLETE;
+            }
+            return -EAGAIN;
+        }
+        if (ret <= 0) {
+            return Pollable.endWithoutData(req, ctx, sel, ret);
+        }
+        int inq = st.reportsInq == 1 ? inq(st, fd) : -1;
+        int cflags = inq > 0 ? IORING_CQE_F_SOCK_NONEMPTY : 0;
+        boolean finished = false;
+        if (st.mshotTotalLen != 0) {
+            // IORING_RECV_MSHOT_LIM: the total limit reached ends the request with this CQE
+            st.mshotTotalLen -= Math.min(ret, st.mshotTotalLen);
+            finished = st.mshotTotalLen == 0;
+        }
+        cflags |= Kbuf.cqeFlags(ctx, sel, ret);
+        if (!finished && ctx.postCqe(req, ret, cflags | IORING_CQE_F_MORE)) {
+            // known not empty, or unknown: receive again, up to MULTISHOT_MAX_RETRY times in a row
+            if ((cflags & IORING_CQE_F_SOCK_NONEMPTY) != 0 || inq < 0) {
+                if (st.loops++ < MULTISHOT_MAX_RETRY) {
+                    return Pollable.POSTED;
+                }
+                st.loops = 0;
+            }
+            return -EAGAIN;
+        }
+        ctx.setRes(req, ret, cflags);
+        return OpDef.COMPLETE;
+    }
+
+    /** Stream sockets of TCP, and of AF_UNIX from 6.17 ({@code SO_INQ}), report the bytes left after a receive. */
+    private static boolean reportsInq(KernelProfile profile, int domain, int type) {
+        if (type != SOCK_STREAM) {
+            return false;
+        }
+        return domain == AF_INET || domain == AF_INET6 || domain == AF_UNIX && Kbuf.atLeast(profile, 6, 17);
+    }
+
+    private static int sockOpt(State st, int fd, int name) {
+        st.scratch.set(JAVA_INT, 4, 4);
+        int r = (int) Linux.call(SYS_GETSOCKOPT, fd, SOL_SOCKET, name, st.scratch.address(),
+                st.scratch.address() + 4, 0);
+        return r < 0 ? r : st.scratch.get(JAVA_INT, 0);
+    }
+
+    private static int inq(State st, int fd) {
+        int r = (int) Linux.call(SYS_IOCTL, fd, FIONREAD, st.scratch.address());
+        return r < 0 ? -1 : st.scratch.get(JAVA_INT, 0);
+    }
+}
