@@ -148,6 +148,10 @@ public final class Net {
 
     /** {@code io_recvmsg_prep}. */
     static int recvmsgPrep(Req req, IssueContext ctx) {
+        if (req.opcode() == IORING_OP_RECV && (req.ioprio() & IORING_RECV_MULTISHOT) != 0) {
+            // a multishot receive is kbuf.c's business as much as net.c's: RecvMultishot prepares and issues it
+            return RecvMultishot.prep(req, ctx);
+        }
         // io_recvmsg_prep: addr2 -> -EINVAL; len below 0 -> -EINVAL; flags outside RECVMSG_FLAGS -> -EINVAL
         if (req.off() != 0 || req.len() < 0) {
             return -EINVAL;
@@ -220,9 +224,8 @@ public final class Net {
     }
 
     /**
-     * The seam to kbuf.c (the emukbuf branch): a buffer for a request with IOSQE_BUFFER_SELECT. The emulator has no
-     * provided buffers yet (PROVIDE_BUFFERS and buffer rings are compiled out), so there is none: -ENOBUFS, as the
-     * kernel answers a group with no buffers.
+     * A single-shot SEND or RECV with IOSQE_BUFFER_SELECT: not built yet (multishot RECV is, in
+     * {@link RecvMultishot}); answers -ENOBUFS as for a group without buffers, whatever the group holds.
      */
     static int selectBuffer(Req req, IssueContext ctx) {
         return -ENOBUFS;
@@ -259,6 +262,9 @@ public final class Net {
 
     /** {@code io_recv} and {@code io_recvmsg} (single-shot). */
     static int recv(Req req, IssueContext ctx) {
+        if (RecvMultishot.owns(req)) {
+            return RecvMultishot.issue(req, ctx);
+        }
         Sr sr = (Sr) req.opState();
         if (!sr.polled && (sr.flags & IORING_RECVSEND_POLL_FIRST) != 0) {
             sr.polled = true;

@@ -134,6 +134,8 @@ public final class Rw {
         boolean blockInWorker;
         /** The emulator's injected faults when it has any (short transfers), else null. */
         Faults faults;
+        /** The provided buffer selected for IOSQE_BUFFER_SELECT, or null. */
+        Kbuf.Selection sel;
 
         State(Kind kind, boolean write) {
             this.kind = kind;
@@ -335,7 +337,22 @@ public final class Rw {
      * buffer id to the CQE flags where the request completes ({@link #complete}).
      */
     private static int selectBuffer(Req req, IssueContext ctx, State s) {
-        return -ENOBUFS;
+        // io_buffer_select: a file that cannot be polled commits a ring's buffer at once (io_should_commit)
+        Kbuf.Selection sel = Kbuf.select(req, ctx, s.len, !pollable(ctx.fileDescriptor(req)));
+        if (sel == null) {
+            return -ENOBUFS;
+        }
+        s.sel = sel;
+        s.iov = new long[] {sel.address(), sel.length()};
+        return 0;
+    }
+
+    /** {@code io_kbuf_recycle} before waiting: the buffer goes back, and the next issue selects again. */
+    private static void recycleBuffer(IssueContext ctx, State s) {
+        if (s.sel != null && Kbuf.recycle(ctx, s.sel)) {
+            s.sel = null;
+            s.iov = null;
+        }
     }
 
     // ---- issue ----
@@ -429,7 +446,9 @@ public final class Rw {
             n = transfer(fd, s, s.rwFlags | RWF_NOWAIT);
         }
         if (n == -EAGAIN && (s.rwFlags & RWF_NOWAIT) == 0) {
-            // io_queue_async: a pollable file arms a poll, another goes to io-wq with what is done so far
+            // io_queue_async: a pollable file arms a poll, another goes to io-wq with what is done so far; a
+            // selected buffer goes back first (io_kbuf_recycle)
+            recycleBuffer(ctx, s);
             return -EAGAIN;
         }
         return complete(req, ctx, s, n);
@@ -446,6 +465,7 @@ public final class Rw {
             // io_wq_submit_work: a pollable file is issued non-blocking and arms a poll on -EAGAIN
             long n = transfer(fd, s, s.rwFlags | RWF_NOWAIT);
             if (n == -EAGAIN && (s.rwFlags & RWF_NOWAIT) == 0) {
+                recycleBuffer(ctx, s);
                 return -EAGAIN;
             }
             if (n != -EOPNOTSUPP) {
@@ -461,10 +481,14 @@ public final class Rw {
      * ({@code io_read}); a write's error after moved bytes answers those bytes.
      */
     private static int complete(Req req, IssueContext ctx, State s, long n) {
+        // io_req_rw_complete: a selected buffer is put with the result (an error consumes nothing) and named in the
+        // CQE's flags
+        int cflags = s.sel == null ? 0 : Kbuf.cqeFlags(ctx, s.sel, (int) Math.max(Math.min(n, Integer.MAX_VALUE),
+                -1));
         if (n < 0 && (s.bytesDone == 0 || !s.write)) {
-            if (n == -EAGAIN) {
+            if (n == -EAGAIN || cflags != 0) {
                 // io_queue_async: RWF_NOWAIT (REQ_F_NOWAIT) asked for no retry
-                ctx.setRes(req, -EAGAIN, 0);
+                ctx.setRes(req, (int) n, cflags);
                 ctx.reqSetFail(req);
                 return OpDef.COMPLETE;
             }
@@ -474,7 +498,7 @@ public final class Rw {
         if (n != s.requested) {
             ctx.reqSetFail(req);
         }
-        ctx.setRes(req, (int) result, 0);
+        ctx.setRes(req, (int) result, cflags);
         return OpDef.COMPLETE;
     }
 
