@@ -14,7 +14,7 @@ import java.util.function.Predicate;
 /**
  * {@code ringspec} in a JVM of its own, as a user starts it: from a working directory of the test's choosing,
  * behind a wrapper program if given (a seccomp filter), with the test's class path (so the shipped replays come
- * from the class path, as from the jar) and no {@code -Dringspec.root}.
+ * from the class path, as from the jar); nothing tells it where the source tree is.
  */
 final class ChildRingspec {
     private final Process process;
