@@ -7,7 +7,7 @@
 #   2. the java on the PATH, followed through its symlinks;
 #   3. every JDK under RINGSPEC_JDK_DIRS (default: /usr/lib/jvm /usr/java /usr/local/lib/jvm
 #      /opt/java /opt/jdk $HOME/.sdkman/candidates/java $HOME/.jdks), the newest first.
-# With none of them, it prints one sentence naming what to install and exits with status 3.
+# With none of them, it prints one sentence naming what to install and exits with status 78 (EX_CONFIG).
 
 ringspec_jdk_major() {
   # Prints the feature release of the JDK at $1 (25 for "25.0.1", 8 for "1.8.0"), or nothing.
@@ -66,7 +66,7 @@ ringspec_find_jdk() {
     return 0
   fi
   echo "ringspec needs a JDK $ringspec_wanted or later and found none in JAVA_HOME, on the PATH or under /usr/lib/jvm: install one (for example Temurin 25, or Debian's openjdk-25-jdk) and run this again." >&2
-  return 3
+  return 78
 }
 
 ringspec_find_jdk || exit $?

@@ -3,6 +3,7 @@ package dev.ringspec.bpfcheck;
 import dev.ringspec.bpf.CheckResult;
 import dev.ringspec.bpf.RunResult;
 import dev.ringspec.uapi.SockFilter;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,17 +34,24 @@ public final class BpfCheck {
      * @param replays where replays are read and new ones saved, or null for none
      * @param saveReplays whether shrunk differences are saved
      */
-    public record Config(long seed, long programs, Duration shrinkBudget, Path replays, boolean saveReplays) {
+    public record Config(long seed, long programs, Duration shrinkBudget, Path replays, boolean saveReplays,
+            Path findings) {
         public static Config of(long seed, long programs) {
-            return new Config(seed, programs, Duration.ofSeconds(10), null, false);
+            return new Config(seed, programs, Duration.ofSeconds(10), null, false, null);
         }
 
+        /** Replays read from {@code directory} first; with {@code save}, new differences are saved there too. */
         public Config withReplays(Path directory, boolean save) {
-            return new Config(seed, programs, shrinkBudget, directory, save);
+            return new Config(seed, programs, shrinkBudget, directory, save, save ? directory : null);
+        }
+
+        /** New differences saved in {@code directory} (null: none), whatever the replays are read from. */
+        public Config withFindings(Path directory) {
+            return new Config(seed, programs, shrinkBudget, replays, directory != null, directory);
         }
 
         public Config withShrinkBudget(Duration budget) {
-            return new Config(seed, programs, budget, replays, saveReplays);
+            return new Config(seed, programs, budget, replays, saveReplays, findings);
         }
     }
 
@@ -57,7 +65,8 @@ public final class BpfCheck {
      * receiver got only ({@link Instrumentation}).
      */
     public record Summary(long programs, long replays, long accepted, long rejected, long outside, long exact,
-            long byLength, long differing, long nanos, List<Finding> findings, BpfCoverage coverage) {
+            long byLength, long differing, long nanos, List<Finding> findings, BpfCoverage coverage,
+            List<String> badReplays) {
         public double programsPerSecond() {
             return nanos == 0 ? 0 : programs * 1e9 / nanos;
         }
@@ -66,8 +75,12 @@ public final class BpfCheck {
     public Summary run(PrintWriter out) {
         long start = System.nanoTime();
         Tally tally = new Tally();
+        List<String> bad = new ArrayList<>();
         List<BpfCase> saved = config.replays() == null ? List.of()
-                : new BpfReplays(config.replays()).load(problem -> out.println("bpf-check: " + problem));
+                : new BpfReplays(config.replays()).load(problem -> {
+                    bad.add(problem);
+                    out.println("bad replay: " + problem);
+                });
         for (BpfCase c : saved) {
             tally.record(c, oracle.check(c), out);
         }
@@ -82,7 +95,7 @@ public final class BpfCheck {
         }
         return new Summary(config.programs(), saved.size(), tally.accepted, tally.rejected, tally.outside,
                 tally.exact, tally.byLength, tally.differing, System.nanoTime() - start, List.copyOf(tally.findings),
-                tally.coverage);
+                tally.coverage, bad);
     }
 
     /** The running counts; the first difference of each kind is shrunk and reported. */
@@ -121,9 +134,10 @@ public final class BpfCheck {
                     differing++;
                     if (!shrunkKinds.contains(d.kind())) {
                         shrunkKinds.add(d.kind());
-                        Finding f = shrinkAndSave(c, d);
-                        findings.add(f);
+                        // printed first, then saved: a directory that cannot be written loses nothing
+                        Finding f = shrink(c, d);
                         printFinding(out, f);
+                        findings.add(save(f, out));
                     }
                 }
             }
@@ -132,6 +146,30 @@ public final class BpfCheck {
 
     /** Shrinks {@code c}, which differs as {@code d}, and writes its reproducer (and its replay, if configured). */
     public Finding shrinkAndSave(BpfCase c, BpfOracle.Difference d) {
+        return save(shrink(c, d), new PrintWriter(java.io.OutputStream.nullOutputStream()));
+    }
+
+    /** Saves a finding's replay where configured, saying where in one line, or in one sentence why it could not. */
+    private Finding save(Finding f, PrintWriter out) {
+        if (!config.saveReplays() || config.findings() == null) {
+            return f;
+        }
+        String name = "bpf-" + f.difference().kind().name().toLowerCase() + "-" + Long.toHexString(f.original().seed());
+        try {
+            Path saved = new BpfReplays(config.findings()).save(name, f.shrunk(), f.difference().toString(),
+                    f.cSource());
+            out.println("  saved as " + saved.toAbsolutePath());
+            return new Finding(f.original(), f.shrunk(), f.difference(), f.cSource(), saved);
+        } catch (IOException | RuntimeException e) {
+            out.println("  the cBPF replay could not be saved in " + config.findings().toAbsolutePath() + " (" + e
+                    + "); it is printed above only");
+            return f;
+        } finally {
+            out.flush();
+        }
+    }
+
+    private Finding shrink(BpfCase c, BpfOracle.Difference d) {
         BpfShrinker.Result shrunk = new BpfShrinker(candidate -> oracle.differsAs(candidate, d.kind()),
                 config.shrinkBudget()).shrink(c);
         BpfOracle.Difference difference = oracle.check(shrunk.shrunk()) instanceof BpfOracle.Verdict.Differed(
@@ -139,12 +177,7 @@ public final class BpfCheck {
         String title = oracle.model().name() + ": " + difference.kind() + " (case seed " + c.seed() + ", shrunk from "
                 + c.program().size() + " instructions)";
         String cSource = reproducer(oracle.model(), shrunk.shrunk(), title);
-        Path saved = null;
-        if (config.saveReplays() && config.replays() != null) {
-            String name = "bpf-" + difference.kind().name().toLowerCase() + "-" + Long.toHexString(c.seed());
-            saved = new BpfReplays(config.replays()).save(name, shrunk.shrunk(), difference.toString(), cSource);
-        }
-        return new Finding(c, shrunk.shrunk(), difference, cSource, saved);
+        return new Finding(c, shrunk.shrunk(), difference, cSource, null);
     }
 
     /** A C reproducer of {@code c} that prints the kernel's answers beside {@code model}'s. */
@@ -167,8 +200,7 @@ public final class BpfCheck {
         out.printf("DIFFERENCE %s%n  found in case seed %d (%d instructions, %d-byte packet), shrunk to %d "
                 + "instructions:%n%s%n", f.difference(), f.original().seed(), f.original().program().size(),
                 f.original().packetLength(), f.shrunk().program().size(), f.shrunk().describe());
-        out.printf("  replay: ringspec bpf-check --replay %d%s%n", f.original().seed(),
-                f.saved() == null ? "" : "; saved as " + f.saved());
+        out.printf("  replay: ringspec bpf-check --replay %d%n", f.original().seed());
         out.printf("  C reproducer:%n%s%n", f.cSource());
         out.flush();
     }

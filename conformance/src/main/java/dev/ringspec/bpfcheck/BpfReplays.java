@@ -5,17 +5,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ringspec.lockstep.ReplayFiles;
 import dev.ringspec.lockstep.ReplayStore;
 import dev.ringspec.uapi.SockFilter;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
  * Shrunk differences saved as regression cases, replayed first on every {@code bpf-check}: one JSON file per case
@@ -23,8 +24,8 @@ import java.util.stream.Stream;
  * directory of their own next to the ring lockstep's replays.
  */
 public final class BpfReplays {
-    /** {@code conformance/src/test/resources/bpf-replays}, beside {@link ReplayStore#DEFAULT_DIRECTORY}. */
-    public static final Path DEFAULT_DIRECTORY = ReplayStore.DEFAULT_DIRECTORY.resolveSibling("bpf-replays");
+    /** The resource directory of the cBPF replays that ship with ringspec, beside {@link ReplayStore#SHIPPED}. */
+    public static final String SHIPPED = "bpf-replays";
 
     private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -32,6 +33,11 @@ public final class BpfReplays {
 
     public BpfReplays(Path directory) {
         this.directory = directory;
+    }
+
+    /** The cBPF replays that ship with ringspec, on the class path; empty when there are none. */
+    public static Optional<BpfReplays> shipped() {
+        return ReplayFiles.shipped(SHIPPED).map(BpfReplays::new);
     }
 
     public Path directory() {
@@ -51,46 +57,26 @@ public final class BpfReplays {
      * sentence; the others still load.
      */
     public List<BpfCase> load(Consumer<String> problems) {
-        if (!Files.isDirectory(directory)) {
-            return List.of();
-        }
         List<BpfCase> out = new ArrayList<>();
-        List<Path> names;
-        try (Stream<Path> files = Files.list(directory)) {
-            names = files.filter(p -> p.toString().endsWith(".json")).sorted().toList();
-        } catch (IOException e) {
-            problems.accept("cannot list the cBPF replays in " + directory + ": " + e.getMessage());
-            return out;
-        }
-        for (Path f : names) {
-            try {
-                out.add(fromJson(MAPPER.readTree(f.toFile())));
+        for (Path f : ReplayFiles.jsonFiles(directory, "cBPF replays", problems)) {
+            try (InputStream in = Files.newInputStream(f)) {
+                out.add(fromJson(MAPPER.readTree(in)));
             } catch (IOException | RuntimeException e) {
-                problems.accept(f + " is not a cBPF replay (" + firstLine(e) + "); skipped");
+                problems.accept(f + " is not a cBPF replay (" + ReplayFiles.reason(e) + "); skipped");
             }
         }
         return out;
     }
 
-    private static String firstLine(Exception e) {
-        String m = String.valueOf(e.getMessage());
-        int nl = m.indexOf('\n');
-        return nl < 0 ? m : m.substring(0, nl);
-    }
-
     /** Saves {@code c} as {@code name}.json with {@code cSource} as {@code name}.c; returns the JSON file. */
-    public Path save(String name, BpfCase c, String difference, String cSource) {
-        try {
-            Files.createDirectories(directory);
-            ObjectNode json = toJson(c);
-            json.put("difference", difference);
-            Path file = directory.resolve(name + ".json");
-            MAPPER.writeValue(file.toFile(), json);
-            Files.writeString(directory.resolve(name + ".c"), cSource);
-            return file;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot save a cBPF replay in " + directory, e);
-        }
+    public Path save(String name, BpfCase c, String difference, String cSource) throws IOException {
+        Files.createDirectories(directory);
+        ObjectNode json = toJson(c);
+        json.put("difference", difference);
+        Path file = directory.resolve(name + ".json");
+        Files.writeString(file, MAPPER.writeValueAsString(json));
+        Files.writeString(directory.resolve(name + ".c"), cSource);
+        return file;
     }
 
     static ObjectNode toJson(BpfCase c) {

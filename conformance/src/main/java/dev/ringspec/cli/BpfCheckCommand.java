@@ -48,9 +48,14 @@ final class BpfCheckCommand implements Callable<Integer> {
             + "${DEFAULT-VALUE}).")
     private long mutantPrograms = 200_000;
 
-    @Option(names = "--replay-dir", description = "Replays to run first, and where new differences are saved "
-            + "(default: ${DEFAULT-VALUE}).")
-    private Path replayDir = BpfReplays.DEFAULT_DIRECTORY;
+    @Option(names = "--replay-dir", paramLabel = "DIR", description = "Replay the cases in DIR instead of the ones "
+            + "that ship with ringspec; a directory that does not exist is a usage error.")
+    private Path replayDir;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Where new differences are saved (DIR/bpf-replays, "
+            + "with their C reproducers), created when needed (default: $XDG_STATE_HOME/ringspec, else "
+            + "$HOME/.local/state/ringspec).")
+    private Path outDir;
 
     @Option(names = "--shrink-seconds", description = "Time cap of one shrink (default: ${DEFAULT-VALUE}).")
     private int shrinkSeconds = 10;
@@ -62,10 +67,18 @@ final class BpfCheckCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (programs < 0 || mutantPrograms < 1 || shrinkSeconds < 0) {
-            err.println("ringspec: --programs and --shrink-seconds must be at least 0, --mutant-programs at least 1");
+        if (mutantPrograms < 1) {
+            err.println("ringspec: --mutant-programs must be at least 1");
             return ExitStatus.USAGE;
         }
+        java.util.Optional<String> badPlace = Places.badReplayDirectory(replayDir).or(() -> Places.badOut(outDir));
+        if (badPlace.isPresent()) {
+            err.println("ringspec: " + badPlace.get());
+            return ExitStatus.USAGE;
+        }
+        Path replays = replayDir != null ? replayDir.toAbsolutePath()
+                : BpfReplays.shipped().map(BpfReplays::directory).orElse(null);
+        Path findings = Places.out(outDir).resolve(Places.BPF_REPLAYS);
         SocketFilterKernel.Availability availability = SocketFilterKernel.probe();
         if (!availability.available()) {
             err.println("ringspec: socket filters cannot be used here: " + availability.reason());
@@ -77,13 +90,15 @@ final class BpfCheckCommand implements Callable<Integer> {
                 return replayOne(oracle, ProgramGenerator.generate(replay), out);
             }
             out.printf("bpf-check: the classic-BPF model against this kernel's socket filters (%s); seed %d, %,d "
-                    + "programs, replays from %s%n", Posix.kernelRelease(), seed, programs, replayDir);
+                    + "programs; replays from %s; new differences go to %s%n", Posix.kernelRelease(), seed, programs,
+                    replayDir != null ? replays : replays != null ? "those shipped with ringspec" : "nowhere (this "
+                            + "build ships none)", findings);
             out.flush();
-            BpfCheck.Config config = BpfCheck.Config.of(seed, programs).withReplays(replayDir, true)
-                    .withShrinkBudget(Duration.ofSeconds(shrinkSeconds));
+            BpfCheck.Config config = BpfCheck.Config.of(seed, programs).withReplays(replays, false)
+                    .withFindings(findings).withShrinkBudget(Duration.ofSeconds(shrinkSeconds));
             BpfCheck.Summary summary = new BpfCheck(oracle, config).run(out);
             BpfCheck.printSummary(out, summary);
-            int status = summary.differing() == 0 ? ExitStatus.OK : ExitStatus.DIVERGENCE;
+            int status = status(summary);
             if (mutants) {
                 List<BpfMutantCheck.MutantResult> results = new BpfMutantCheck(SocketFilterModel::of, kernel, seed,
                         mutantPrograms).run(Arrays.asList(BpfMutant.values()), out);
@@ -103,10 +118,10 @@ final class BpfCheckCommand implements Callable<Integer> {
     /**
      * The short cBPF run that ends {@code ringspec check} on this kernel: replays, then
      * {@value #PROGRAMS_WITHIN_CHECK} generated programs, one summary line (and any difference, shrunk, saved in
-     * {@code replays}); 0, 1
-     * for a difference, or 0 with the reason where socket filters cannot be used (the io_uring check decides 77).
+     * {@code findings}); 0, 1 for a difference, 65 for a bad replay file, or 0 with the reason where socket filters
+     * cannot be used (the io_uring check decides 77).
      */
-    static int withinCheck(long seed, Path replays, PrintWriter out) {
+    static int withinCheck(long seed, Path replays, Path findings, PrintWriter out) {
         SocketFilterKernel.Availability availability = SocketFilterKernel.probe();
         if (!availability.available()) {
             out.println("cBPF: not checked, socket filters cannot be used here: " + availability.reason());
@@ -115,14 +130,20 @@ final class BpfCheckCommand implements Callable<Integer> {
         }
         try (SocketFilterKernel kernel = SocketFilterKernel.open()) {
             BpfCheck.Config config = BpfCheck.Config.of(seed, PROGRAMS_WITHIN_CHECK)
-                    .withReplays(replays, true);
+                    .withReplays(replays, false).withFindings(findings);
             BpfCheck.Summary s = new BpfCheck(new BpfOracle(kernel, SocketFilterModel.of(Set.of())), config).run(out);
             out.printf("cBPF: %,d programs against this kernel's socket filters in %.1f s: accepted %,d, rejected %,d, "
                     + "outside the model %,d, differences %,d (ringspec bpf-check for more)%n", s.programs(),
                     s.nanos() / 1e9, s.accepted(), s.rejected(), s.outside(), s.differing());
             out.flush();
-            return s.differing() == 0 ? ExitStatus.OK : ExitStatus.DIVERGENCE;
+            return status(s);
         }
+    }
+
+    /** 1 for a difference, else 65 for a replay file that is none, else 0. */
+    private static int status(BpfCheck.Summary s) {
+        return s.differing() > 0 ? ExitStatus.DIVERGENCE : !s.badReplays().isEmpty() ? ExitStatus.BAD_INPUT
+                : ExitStatus.OK;
     }
 
     private static int replayOne(BpfOracle oracle, BpfCase c, PrintWriter out) {

@@ -44,12 +44,22 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--runs", description = "Generated runs: the budget (default: ${DEFAULT-VALUE}).")
     private int runs = 1000;
 
-    @Option(names = "--replay-dir", description = "Replays to run first, and where new ones are saved "
-            + "(default: ${DEFAULT-VALUE}).")
-    private Path replayDir = ReplayStore.DEFAULT_DIRECTORY;
+    @Option(names = "--replay-dir", paramLabel = "DIR", description = "Replay the cases in DIR instead of the ones "
+            + "that ship with ringspec (and the cBPF cases in DIR's sibling bpf-replays, the layout of --out); a "
+            + "directory that does not exist is a usage error.")
+    private Path replayDir;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Where new findings are saved (DIR/replays, "
+            + "DIR/bpf-replays, with their C and JUnit reproducers), created when needed (default: "
+            + "$XDG_STATE_HOME/ringspec, else $HOME/.local/state/ringspec).")
+    private Path outDir;
 
     @Option(names = "--shrink-seconds", description = "Time cap of one shrink (default: ${DEFAULT-VALUE}).")
     private int shrinkSeconds = 10;
+
+    @Option(names = "--progress-seconds", description = "Print a progress line this often during the generated "
+            + "runs; 0 after every run (default: ${DEFAULT-VALUE}).")
+    private int progressSeconds = 10;
 
     @Option(names = "--kernel", paramLabel = "SPEC[,SPEC...]", split = ",", description = "Check a kernel booted in "
             + "QEMU instead: debian:6.1, debian:6.12, debian:7.2, debian:7.3 (the newest matching package), a "
@@ -69,11 +79,18 @@ final class CheckCommand implements Callable<Integer> {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
+    private Interruption interruption;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        if (steps < 1 || runs < 0 || shrinkSeconds < 0) {
-            err.println("ringspec: --steps must be at least 1, --runs and --shrink-seconds at least 0");
+        if (steps < 1) {
+            err.println("ringspec: --steps must be at least 1");
+            return ExitStatus.USAGE;
+        }
+        Optional<String> badPlace = Places.badReplayDirectory(replayDir).or(() -> Places.badOut(outDir));
+        if (badPlace.isPresent()) {
+            err.println("ringspec: " + badPlace.get());
             return ExitStatus.USAGE;
         }
         for (String kernel : kernels) {
@@ -87,15 +104,35 @@ final class CheckCommand implements Callable<Integer> {
             err.println("ringspec: a kernel is named twice in --kernel " + String.join(",", kernels));
             return ExitStatus.USAGE;
         }
-        if (kernels.size() > 1) {
-            return matrix();
-        }
         PrintWriter out = spec.commandLine().getOut();
-        String kernel = kernels.isEmpty() ? "native" : kernels.getFirst();
-        int status = checkOne(kernel, out, err, keepGoing).status();
-        // this kernel's classic BPF (socket filters) against the model, a short bpf-check; its replays live beside ours
-        return kernel.equals("native") ? ExitStatus.worst(status, BpfCheckCommand.withinCheck(seed,
-                replayDir.resolveSibling("bpf-replays"), out)) : status;
+        try (Interruption watch = Interruption.watch(json ? err : out)) {
+            interruption = watch;
+            if (kernels.size() > 1) {
+                return interrupted(matrix());
+            }
+            String kernel = kernels.isEmpty() ? "native" : kernels.getFirst();
+            int status = checkOne(kernel, out, err, keepGoing).status();
+            if (!kernel.equals("native") || watch.requested()) {
+                return interrupted(status);
+            }
+            // this kernel's classic BPF (socket filters) against the model, a short bpf-check
+            return interrupted(ExitStatus.worst(status, BpfCheckCommand.withinCheck(seed, bpfReplays(),
+                    Places.out(outDir).resolve(Places.BPF_REPLAYS), out)));
+        }
+    }
+
+    /** {@code status}, or {@link ExitStatus#INTERRUPTED} once an interrupt stopped the check. */
+    private int interrupted(int status) {
+        return interruption.requested() ? ExitStatus.INTERRUPTED : status;
+    }
+
+    /** The cBPF replays: beside --replay-dir, or those that ship with ringspec. */
+    private Path bpfReplays() {
+        if (replayDir != null) {
+            return replayDir.toAbsolutePath().resolveSibling(Places.BPF_REPLAYS);
+        }
+        return dev.ringspec.bpfcheck.BpfReplays.shipped().map(dev.ringspec.bpfcheck.BpfReplays::directory)
+                .orElse(null);
     }
 
     private int matrix() {
@@ -104,6 +141,9 @@ final class CheckCommand implements Callable<Integer> {
         PrintWriter details = json ? err : out;
         List<MatrixReport.Row> rows = new ArrayList<>();
         for (String kernel : kernels) {
+            if (interruption.requested()) {
+                break;
+            }
             details.printf("%n=== %s ===%n", kernel);
             details.flush();
             StringWriter why = new StringWriter();
@@ -140,6 +180,14 @@ final class CheckCommand implements Callable<Integer> {
                 return MatrixReport.Row.failed(kernel, ExitStatus.UNAVAILABLE, availability.reason());
             }
             KernelCapabilities caps = CapabilityProbe.probe(new NativeIoUring());
+            if (caps.partlyBlocked()) {
+                // every step that registers would differ by the filter's EPERM: that is no finding about the kernel
+                String reason = "io_uring is partly blocked here, so this kernel cannot be checked: "
+                        + CapsReport.of(caps).blockedSentence() + " (ringspec caps shows what could be tried)";
+                err.println("ringspec: " + reason);
+                err.flush();
+                return MatrixReport.Row.failed(kernel, ExitStatus.UNAVAILABLE, reason);
+            }
             return check(kernel, out, caps, ReferenceBackends.kernel(), "this kernel", goOn)
                     .withRelease(Posix.kernelRelease()).withBoot(null);
         }
@@ -175,24 +223,36 @@ final class CheckCommand implements Callable<Integer> {
         out.println();
         DivergenceCatalogue catalogue = DivergenceCatalogue.load();
         Backend reference = ReferenceBackends.reference(caps);
-        out.printf("lockstep: %s against %s; seed %d, %d runs of %d steps, replays from %s%n", reference.name(),
-                subjectName, seed, runs, steps, replayDir);
+        Optional<ReplayStore> replays = replayDir != null ? Optional.of(new ReplayStore(replayDir.toAbsolutePath()))
+                : ReplayStore.shipped();
+        Path findings = Places.out(outDir).resolve(Places.REPLAYS);
+        out.printf("lockstep: %s against %s; seed %d, %d runs of %d steps; replays from %s; new findings go to %s%n",
+                reference.name(), subjectName, seed, runs, steps, replayDir != null ? replayDir.toAbsolutePath()
+                        : replays.isPresent() ? "those shipped with ringspec" : "nowhere (this build ships none)",
+                findings);
         out.flush();
         LockstepCheck.Config config = LockstepCheck.Config.defaults().withSeed(seed).withSteps(steps).withRuns(runs)
-                .withReplayDirectory(replayDir).withShrinkBudget(Duration.ofSeconds(shrinkSeconds));
+                .withReplayDirectory(replays.map(ReplayStore::directory).orElse(null))
+                .withFindingsDirectory(findings).withShrinkBudget(Duration.ofSeconds(shrinkSeconds));
         List<LockstepCheck.Summary> parts = new ArrayList<>();
-        LockstepCheck.Summary summary = new LockstepCheck(reference, subject, catalogue, config).run(out);
+        ProgressLines progress = new ProgressLines(out, Duration.ofSeconds(progressSeconds), interruption);
+        LockstepCheck.Summary summary = new LockstepCheck(reference, subject, catalogue, config)
+                .withProgress(progress, interruption::requested).run(out);
         parts.add(summary);
+        if (summary.stopped()) {
+            out.println("interrupted: the summary of what ran");
+        }
         LockstepCheck.printSummary(out, summary);
         // LockstepCheck stops at the first new divergence; to go on, the rest of the budget runs as further checks
         // from the next seed, without replays, saving nothing and shrinking for at most a second.
         long nextSeed = seed + summary.runs();
         int left = runs - summary.runs();
-        while (goOn && left > 0 && !summary.newDivergences().isEmpty()) {
+        while (goOn && left > 0 && !summary.newDivergences().isEmpty() && !interruption.requested()) {
             LockstepCheck.Config rest = config.withSeed(nextSeed).withRuns(left).withReplayDirectory(null)
                     .withSaveReplays(false).withShrinkBudget(Duration.ofSeconds(Math.min(1, shrinkSeconds)));
-            summary = new LockstepCheck(reference, subject, catalogue, rest).run(new PrintWriter(
-                    OutputStream.nullOutputStream()));
+            summary = new LockstepCheck(reference, subject, catalogue, rest)
+                    .withProgress(progress, interruption::requested)
+                    .run(new PrintWriter(OutputStream.nullOutputStream()));
             parts.add(summary);
             nextSeed += summary.runs();
             left -= summary.runs();
@@ -203,6 +263,9 @@ final class CheckCommand implements Callable<Integer> {
                     + "shown, shrunk and saved)%n", runs - left, divergent);
             out.flush();
         }
+        if (interruption.requested()) {
+            interruption.summarised();
+        }
         // A divergence that does not come back when its exact steps are re-run (the kernel's timing, seen on
         // CQE_MIXED rings with overflow about once in 60,000 runs) is printed and saved under unstable/ but does
         // not fail the check; a reproducible new divergence does.
@@ -210,10 +273,11 @@ final class CheckCommand implements Callable<Integer> {
                 .anyMatch(LockstepCheck.Finding::stable);
         // A stated invariant the kernel breaks where no catalogue entry explains it is a new finding too.
         stableNew |= parts.stream().anyMatch(p -> !p.invariants().newOnKernel(config.kernelSide()).isEmpty());
+        boolean badInput = parts.stream().anyMatch(p -> !p.badReplays().isEmpty());
         KernelProfile profile = KernelProfile.forCapabilities(caps);
         List<String> features = Arrays.stream(Feature.values()).filter(caps::has).map(Feature::name).toList();
-        return MatrixReport.Row.checked(kernel, stableNew ? ExitStatus.DIVERGENCE : ExitStatus.OK, caps.release(),
-                profile.version(), features, parts);
+        return MatrixReport.Row.checked(kernel, stableNew ? ExitStatus.DIVERGENCE
+                : badInput ? ExitStatus.BAD_INPUT : ExitStatus.OK, caps.release(), profile.version(), features, parts);
     }
 
     /** Writes to a buffer and to a second writer. */

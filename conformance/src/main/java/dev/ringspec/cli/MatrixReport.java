@@ -81,6 +81,9 @@ record MatrixReport(List<Row> kernels) {
                 case ExitStatus.DIVERGENCE -> "divergence";
                 case ExitStatus.USAGE -> "usage";
                 case ExitStatus.UNAVAILABLE -> "unavailable";
+                case ExitStatus.BAD_INPUT -> "bad replay";
+                case ExitStatus.SPLAT -> "splat";
+                case ExitStatus.INTERRUPTED -> "interrupted";
                 default -> "guest failed";
             };
         }

@@ -1,27 +1,19 @@
 package dev.ringspec.cli;
 
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code ringspec} command line.
- *
- * <p>Exit status ({@link ExitStatus}): 0 when the command did its job, 1 when a check found a new divergence, 2 for a
- * usage error, 3 when a guest kernel failed (did not boot, died, stopped answering), and 77 when io_uring or a
- * guest kernel cannot be used on this machine (the usual "skipped" of test harnesses).
+ * The {@code ringspec} command line. Its exit statuses are one table for every command ({@link ExitStatus#TABLE}),
+ * printed at the end of each command's {@code --help}.
  */
 @Command(name = "ringspec", mixinStandardHelpOptions = true, version = "ringspec 0.1.0",
         description = "An executable specification of io_uring ring semantics, checked against this kernel.",
         subcommands = {CapsCommand.class, CheckCommand.class, BpfCheckCommand.class, RunCommand.class, CommandLine.HelpCommand.class},
-        exitCodeListHeading = "%nExit status:%n",
-        exitCodeList = {"0:done; a check found nothing new", "1:a check found a new divergence",
-            "2:usage error: a bad option, an unknown kernel spec, a missing or non-kernel image file",
-            "3:a guest kernel failed: it did not boot, it died, or its agent stopped answering (the console's last"
-                    + " lines are printed)",
-            "77:cannot run here: io_uring disabled, blocked or absent, QEMU missing, or the kernel could not be"
-                    + " downloaded",
-            "matrix:check --kernel A,B,... exits as its worst kernel, 2 before 3 before 1 before 77 before 0"})
-public final class Ringspec implements Runnable {
+        exitCodeListHeading = "%nExit status (every command; check --kernel A,B,... exits as its worst kernel, in the "
+                + "order 2, 3, 4, 1, 65, 77, 0):%n")
+public final class Ringspec implements Callable<Integer> {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
@@ -31,11 +23,70 @@ public final class Ringspec implements Runnable {
 
     /** Runs the command line and returns its exit status (for tests). */
     public static int run(String... args) {
-        return new CommandLine(new Ringspec()).execute(args);
+        return commandLine().execute(args);
     }
 
+    /**
+     * The command line with the exit-status table on every command's help, and every numeric option's value checked
+     * to be a whole number of 0 or more (a negative budget, seed or timeout is a usage error, as a word is).
+     */
+    static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new Ringspec());
+        cli.registerConverter(Integer.class, v -> (int) NonNegative.parse(v, Integer.MAX_VALUE));
+        cli.registerConverter(Integer.TYPE, v -> (int) NonNegative.parse(v, Integer.MAX_VALUE));
+        cli.registerConverter(Long.class, v -> NonNegative.parse(v, Long.MAX_VALUE));
+        cli.registerConverter(Long.TYPE, v -> NonNegative.parse(v, Long.MAX_VALUE));
+        // a bad option in one sentence and where to read more, not the whole usage
+        cli.setParameterExceptionHandler((e, args) -> {
+            CommandLine c = e.getCommandLine();
+            c.getErr().println("ringspec: " + e.getMessage());
+            c.getErr().println("(ringspec " + (c == cli ? "" : c.getCommandName() + " ") + "--help lists the options)");
+            c.getErr().flush();
+            return ExitStatus.USAGE;
+        });
+        String heading = cli.getCommandSpec().usageMessage().exitCodeListHeading();
+        for (CommandLine c : commands(cli)) {
+            c.getCommandSpec().usageMessage().exitCodeListHeading(heading).exitCodeList(ExitStatus.helpList());
+        }
+        return cli;
+    }
+
+    private static java.util.List<CommandLine> commands(CommandLine root) {
+        java.util.List<CommandLine> all = new java.util.ArrayList<>();
+        all.add(root);
+        root.getSubcommands().values().forEach(sub -> all.addAll(commands(sub)));
+        return all;
+    }
+
+    /** No command: the usage on standard error, and a usage error (a script that forgot the command must not pass). */
     @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+    public Integer call() {
+        CommandLine cli = spec.commandLine();
+        cli.getErr().println("ringspec: name a command (check, caps, bpf-check, run, help)");
+        cli.usage(cli.getErr());
+        cli.getErr().flush();
+        return ExitStatus.USAGE;
+    }
+
+    /** Numeric option values: whole numbers from 0 up. */
+    static final class NonNegative {
+        private NonNegative() {
+        }
+
+        static long parse(String value, long max) {
+            long v;
+            try {
+                v = Long.parseLong(value.strip());
+            } catch (NumberFormatException e) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is not a whole number");
+            }
+            if (v < 0) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is negative; give 0 or more");
+            }
+            if (v > max) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is larger than " + max);
+            }
+            return v;
+        }
     }
 }

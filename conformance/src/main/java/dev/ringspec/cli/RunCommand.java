@@ -45,11 +45,11 @@ final class RunCommand implements Callable<Integer> {
             bytes = Files.readAllBytes(program);
         } catch (IOException e) {
             err.println("ringspec: cannot read the program " + program + ": " + e.getMessage());
-            return 2;
+            return ExitStatus.USAGE;
         }
         if (timeoutSeconds < 1) {
             err.println("ringspec: --timeout-seconds must be at least 1");
-            return 2;
+            return ExitStatus.USAGE;
         }
         return GuestKernels.withGuest(kernel, err, (guest, memory) -> {
             String target = "/tmp/" + program.getFileName();
@@ -57,7 +57,7 @@ final class RunCommand implements Callable<Integer> {
             if (written < 0) {
                 err.println("ringspec: the guest could not store the program at " + target + " (errno "
                         + -written + ")");
-                return 1;
+                return ExitStatus.GUEST_FAILED;
             }
             List<String> argv = new ArrayList<>(command);
             argv.set(0, target);

@@ -22,9 +22,11 @@ import dev.ringspec.seam.U32;
 import dev.ringspec.uapi.Errno;
 import dev.ringspec.uapi.IoUringSqe;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 
 /**
  * Labels counted per run: from the rules the reference model reported ({@link Label#rule}, where the model has a
@@ -365,20 +367,42 @@ public final class Coverage {
         return Integer.MIN_VALUE;
     }
 
-    /** One line per label, in a fixed order, with counts; refusals after. */
+    /**
+     * One line per label, in a fixed order, with counts; refusals, choices and rules after. Every count starts in
+     * one column, however long the longest label is.
+     */
     public String table() {
-        StringBuilder b = new StringBuilder();
+        Map<String, Long> rows = new LinkedHashMap<>();
         for (Label l : Label.values()) {
-            b.append(String.format("  %-40s %d%n", l.text, count(l)));
+            rows.put("  " + l.text, count(l));
         }
-        filters.counts().forEach((label, n) -> b.append(String.format("  %-40s %d%n", label, n)));
-        refusals.forEach((reason, n) -> b.append(String.format("  refused: %-50s %d%n", reason, n)));
-        choices.forEach((taken, n) -> b.append(String.format("  choice taken: %-45s %d%n", taken, n)));
+        filters.counts().forEach((label, n) -> rows.put("  " + label, n));
+        refusals.forEach((reason, n) -> rows.put("  refused: " + reason, n));
+        choices.forEach((taken, n) -> rows.put("  choice taken: " + taken, n));
         long seen = Rule.all().stream().filter(r -> count(r) > 0).count();
-        b.append(String.format("  rules seen: %d of %d%n", seen, Rule.count()));
+        String rulesHeading = String.format("  rules seen: %d of %d", seen, Rule.count());
+        Map<String, Long> rules = new LinkedHashMap<>();
         for (Rule r : Rule.all()) {
-            b.append(String.format("    %-40s %d%n", r.name(), count(r)));
+            rules.put("    " + r.name(), count(r));
         }
+        // counts in one column; a label too long for it (a refusal's sentence) gets a line of its own above its count
+        int width = Math.max(42, Stream.concat(rows.keySet().stream(), rules.keySet().stream())
+                .mapToInt(String::length).filter(n -> n <= MAX_LABEL_WIDTH).max().orElse(0));
+        StringBuilder b = new StringBuilder();
+        rows.forEach((label, n) -> row(b, width, label, n));
+        b.append(rulesHeading).append(System.lineSeparator());
+        rules.forEach((label, n) -> row(b, width, label, n));
         return b.toString();
+    }
+
+    /** The widest label that shares a line with its count. */
+    static final int MAX_LABEL_WIDTH = 64;
+
+    private static void row(StringBuilder b, int width, String label, long count) {
+        if (label.length() > width) {
+            b.append(label).append(System.lineSeparator());
+            label = "";
+        }
+        b.append(String.format("%-" + width + "s %d%n", label, count));
     }
 }

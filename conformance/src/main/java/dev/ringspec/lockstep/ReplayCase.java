@@ -20,6 +20,17 @@ public record ReplayCase(long seed, String reference, String subject, String ker
         int divergentStep, String referenceValue, String subjectValue, List<Step> steps) {
 
     public ReplayCase {
+        if (steps == null || steps.isEmpty()) {
+            throw new IllegalArgumentException("a replay needs at least one step");
+        }
+        for (int i = 0; i < steps.size(); i++) {
+            if (steps.get(i) == null) {
+                throw new IllegalArgumentException("step " + i + " is null");
+            }
+        }
+        if (signature == null) {
+            throw new IllegalArgumentException("a replay needs its signature");
+        }
         steps = List.copyOf(steps);
     }
 

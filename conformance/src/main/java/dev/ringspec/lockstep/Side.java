@@ -296,8 +296,10 @@ final class Side {
             return kernel.register(ring, IORING_REGISTER_FILES2, rsrcRegister, (int) rsrcRegister.byteSize());
         }
         fillFiles(r.count(), r.pattern());
+        // the count goes to the kernel as written (a negative one is a huge nr_args: -EINVAL); the table holds at most
+        // MAX_FILES descriptors, none for a negative count
         return kernel.register(ring, IORING_REGISTER_FILES, files.asSlice(0,
-                (long) Math.min(r.count(), MAX_FILES) * Integer.BYTES), r.count());
+                (long) Math.clamp(r.count(), 0, MAX_FILES) * Integer.BYTES), r.count());
     }
 
     private int updateFiles(Step.UpdateFiles u) {

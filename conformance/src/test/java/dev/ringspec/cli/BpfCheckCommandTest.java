@@ -21,7 +21,7 @@ class BpfCheckCommandTest {
     private static String[] run(int[] exit, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new Ringspec());
+        CommandLine cli = Ringspec.commandLine();
         cli.setOut(new PrintWriter(out));
         cli.setErr(new PrintWriter(err));
         exit[0] = cli.execute(args);

@@ -23,15 +23,15 @@ class CheckCommandTest {
         IoUringAvailability availability = IoUringAvailability.probe();
         assumeTrue(availability.available(), availability.reason());
         StringWriter out = new StringWriter();
-        CommandLine cli = new CommandLine(new Ringspec());
+        CommandLine cli = Ringspec.commandLine();
         cli.setOut(new PrintWriter(out));
         int exit = cli.execute("check", "--seed", "7", "--runs", "20", "--steps", "100", "--replay-dir",
-                replays.toString());
+                replays.toString(), "--out", replays.resolve("out").toString());
         String text = out.toString();
         assertThat(exit).as(text).isZero();
         assertThat(text.indexOf("request opcodes")).isLessThan(text.indexOf("seed 7, 20 runs of 100 steps"));
         assertThat(text).contains("model, profile", "runs: 20; steps: ", "steps/s", "cq wraps",
-                "divergences: 0 new, ", "cBPF: ")
+                "divergences in generated runs: 0 new ", "cBPF: ")
                 .doesNotContain("NEW DIVERGENCE", "DIFFERENCE");
     }
 }

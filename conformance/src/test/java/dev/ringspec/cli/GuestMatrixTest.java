@@ -8,6 +8,7 @@ import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +16,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * The matrix on a real guest (Debian's 7.2 under QEMU) beside this kernel, and Ctrl-C during a guest run; skipped
@@ -28,7 +28,7 @@ class GuestMatrixTest {
     void aMatrixOfAGuestAndThisKernelPrintsOneRowEachAndExitsAsTheWorst(@TempDir Path replays) throws Exception {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int status = new CommandLine(new Ringspec()).setOut(new PrintWriter(out, true))
+        int status = Ringspec.commandLine().setOut(new PrintWriter(out, true))
                 .setErr(new PrintWriter(err, true)).execute("check", "--kernel", "debian:7.2,native", "--runs", "10",
                         "--steps", "100", "--replay-dir", replays.toString(), "--json");
         if (status == ExitStatus.UNAVAILABLE && err.toString().contains("debian:7.2")) {
@@ -56,8 +56,8 @@ class GuestMatrixTest {
         String java = ProcessHandle.current().info().command().orElseThrow();
         Process child = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp",
                 System.getProperty("java.class.path"), Ringspec.class.getName(), "check", "--kernel", "debian:7.2",
-                "--runs", "1000000", "--replay-dir", Path.of(System.getProperty("java.io.tmpdir"))
-                        .resolve("ringspec-sigint-replays").toString())
+                "--runs", "1000000", "--replay-dir", Files.createTempDirectory("ringspec-sigint-replays")
+                        .toString(), "--out", Files.createTempDirectory("ringspec-sigint-out").toString())
                 .redirectErrorStream(true).start();
         List<String> lines = new ArrayList<>();
         List<ProcessHandle> qemus = new ArrayList<>();

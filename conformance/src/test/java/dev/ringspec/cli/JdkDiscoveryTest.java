@@ -94,7 +94,7 @@ class JdkDiscoveryTest {
     void withNoJdk25AnywhereItSaysWhatToInstallInOneSentence() throws Exception {
         fakeJdk("java-17", "17.0.15");
         Outcome o = run(Map.of("RINGSPEC_JDK_DIRS", tmp.resolve("jvm").toString()));
-        assertThat(o.status()).isEqualTo(3);
+        assertThat(o.status()).isEqualTo(ExitStatus.NO_JDK);
         assertThat(o.out()).isEmpty();
         assertThat(o.err().strip()).startsWith("ringspec needs a JDK 25 or later").contains("install")
                 .doesNotContain("\n").endsWith(".");

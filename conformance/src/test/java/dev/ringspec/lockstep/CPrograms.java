@@ -28,6 +28,16 @@ public final class CPrograms {
 
     /** Compiles {@code source} into {@code dir} (with {@code includeDir} on the include path, if given), runs it. */
     static List<String> compileAndRun(Path source, Path dir, Path includeDir) throws Exception {
+        Path exe = compile(source, dir, includeDir);
+        Process run = new ProcessBuilder(exe.toString()).redirectErrorStream(true).start();
+        String out = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(run.exitValue()).as(out).isZero();
+        return out.lines().toList();
+    }
+
+    /** Compiles {@code source} into an executable in {@code dir} (with {@code includeDir} on the include path). */
+    public static Path compile(Path source, Path dir, Path includeDir) throws Exception {
         Path exe = dir.resolve(source.getFileName().toString().replace(".c", ""));
         List<String> command = new ArrayList<>(List.of("gcc", "-O1", "-Wall", "-Werror"));
         if (includeDir != null) {
@@ -38,11 +48,7 @@ public final class CPrograms {
         String gccOut = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(gcc.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(gcc.exitValue()).as(gccOut).isZero();
-        Process run = new ProcessBuilder(exe.toString()).redirectErrorStream(true).start();
-        String out = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(run.exitValue()).as(out).isZero();
-        return out.lines().toList();
+        return exe;
     }
 
     /** Writes {@code source} as {@code name} in {@code dir}, then compiles and runs it. */

@@ -30,7 +30,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Tag("kernel")
 class CatalogueReproducersTest {
     private static final Path REPRODUCERS = Path.of("src/main/resources/reproducers");
-    private static final Path REPLAYS = Path.of("src/test/resources/replays");
+    private static final Path REPLAYS = Path.of("src/main/resources/replays");
 
     @TempDir
     Path dir;

@@ -19,7 +19,7 @@ class CheckedInReplaysTest {
     void checkedInReplaysShowNoUncataloguedDivergence() {
         KernelTests.assumeIoUring();
         LockstepCheck.Config config = LockstepCheck.Config.defaults().withRuns(0).withSaveReplays(false)
-                .withReplayDirectory(Path.of("src/test/resources/replays"));
+                .withReplayDirectory(Path.of("src/main/resources/replays"));
         StringWriter text = new StringWriter();
         LockstepCheck.Summary s = new LockstepCheck(ReferenceBackends.reference(null), ReferenceBackends.kernel(),
                 DivergenceCatalogue.load(), config).run(new PrintWriter(text));

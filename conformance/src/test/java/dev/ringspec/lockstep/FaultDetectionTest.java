@@ -31,6 +31,29 @@ class FaultDetectionTest {
     }
 
     @Test
+    void aFindingIsPrintedInFullBeforeItsSaveAndAFailedSaveIsOneSentence() throws Exception {
+        // a directory that cannot be made (its parent is a file), which even root cannot write into
+        Path notADirectory = Files.writeString(replays.resolve("a-file"), "x");
+        StringWriter text = new StringWriter();
+        LockstepCheck.Config config = LockstepCheck.Config.defaults().withReplayDirectory(null)
+                .withFindingsDirectory(notADirectory.resolve("replays")).withKernelSide(LockstepRunner.Role.REFERENCE);
+        LockstepCheck.Summary s = new LockstepCheck(KernelTests.kernel("kernel"),
+                KernelTests.faulty(FaultInjectingKernel.Fault.FLIP_RES_AFTER_THIRD_CQE), DivergenceCatalogue.empty(),
+                config).run(new PrintWriter(text));
+
+        assertThat(s.newDivergences()).hasSize(1);
+        assertThat(s.newDivergences().getFirst().replayFile()).isNull();
+        String report = text.toString();
+        int diverges = report.indexOf("<-- diverges");
+        int state = report.indexOf("ring state after step");
+        int failed = report.indexOf("could not be saved in " + notADirectory.resolve("replays").toAbsolutePath());
+        assertThat(diverges).as(report).isPositive();
+        assertThat(state).as(report).isGreaterThan(diverges);
+        assertThat(failed).as(report).isGreaterThan(state);
+        assertThat(report.substring(failed).lines().findFirst().orElseThrow()).endsWith("printed above only");
+    }
+
+    @Test
     void flippedCqeResultIsDetectedShrunkReportedSavedAndReplayedFirst() throws Exception {
         StringWriter text = new StringWriter();
         LockstepCheck.Summary first = check(FaultInjectingKernel.Fault.FLIP_RES_AFTER_THIRD_CQE,
@@ -46,6 +69,7 @@ class FaultDetectionTest {
         assertThat(report).contains("NEW DIVERGENCE (seed " + f.seed() + ")", "<-- diverges", "SqHead:", "CqTail:",
                 "CQEs:", "<> ");
         assertThat(f.replayFile()).exists();
+        assertThat(report).contains("replay saved: " + f.replayFile().toAbsolutePath());
         assertThat(Files.readString(f.replayFile())).contains("\"op\" : \"setup\"");
         Path c = replays.resolve(f.replayFile().getFileName().toString().replace(".json", ".c.txt"));
         assertThat(Files.readString(c)).contains("syscall(SYS_enter");

@@ -39,7 +39,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Tag("qemu")
 class GuestCatalogueReproducersTest {
     private static final Path REPRODUCERS = Path.of("src/main/resources/reproducers");
-    private static final Path REPLAYS = Path.of("src/test/resources/replays");
+    private static final Path REPLAYS = Path.of("src/main/resources/replays");
     private static GuestKernel guest;
     private static UserMemory memory;
     private static KernelCapabilities caps;

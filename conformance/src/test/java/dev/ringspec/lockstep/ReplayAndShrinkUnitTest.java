@@ -109,10 +109,12 @@ class ReplayAndShrinkUnitTest {
     }
 
     @Test
-    void theDefaultReplayDirectoryIsFoundFromAnyWorkingDirectoryWhenTheRootIsNamed() {
-        assertThat(ReplayStore.defaultDirectory("/opt/ringspec"))
-                .isEqualTo(Path.of("/opt/ringspec/conformance/src/test/resources/replays"));
-        assertThat(ReplayStore.defaultDirectory(null))
-                .isEqualTo(Path.of("conformance/src/test/resources/replays"));
+    void theShippedReplaysAreOnTheClassPathWhateverTheWorkingDirectory() {
+        ReplayStore shipped = ReplayStore.shipped().orElseThrow();
+        List<String> problems = new java.util.ArrayList<>();
+        List<ReplayStore.Entry> entries = shipped.load(problems::add);
+        assertThat(problems).isEmpty();
+        assertThat(entries).extracting(e -> e.file().getFileName().toString())
+                .contains("cqe32-stale-big-cqe-after-skip.json", "cqe-mixed-stale-cache-after-skip.json");
     }
 }

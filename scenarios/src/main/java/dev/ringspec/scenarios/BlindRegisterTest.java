@@ -62,7 +62,8 @@ class BlindRegisterTest {
     @Scenario
     void absentBpfFilterAndTaskRestrictionsAreEinval(Backend backend) {
         assumeFalse(backend.capabilities().has(Feature.BPF_FILTER) && backend.capabilities().has(Feature.TASK_RESTRICTIONS),
-                "this kernel has both BPF_FILTER and TASK_RESTRICTIONS");
+                () -> backend.name() + " has both BPF_FILTER and TASK_RESTRICTIONS; BpfFilterTest and "
+                        + "TaskRestrictionsTest check them");
         assumeTrue(backend.capabilities().notModelled().isEmpty(),
                 () -> "the model does not model " + backend.capabilities().notModelled() + " yet: " + backend.name());
         if (!backend.capabilities().has(Feature.BPF_FILTER)) {

@@ -5,7 +5,6 @@ import static dev.ringspec.uapi.IoUring.IORING_NOP_CQE32;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE32;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.ringspec.capabilities.Feature;
 import dev.ringspec.seam.Backend;
@@ -22,8 +21,7 @@ class Cqe32Test {
 
     private static void assumeCqe32Nop(Backend backend) {
         Scenarios.assumeFeature(backend, Feature.CQE32);
-        assumeTrue((backend.capabilities().nopFlags() & IORING_NOP_CQE32) != 0,
-                () -> "this kernel lacks IORING_NOP_CQE32: " + backend.name());
+        Scenarios.assumeNopFlags(backend, IORING_NOP_CQE32);
     }
 
     private static void nopCqe32(ScenarioRing r, long userData, long off, long addr) {

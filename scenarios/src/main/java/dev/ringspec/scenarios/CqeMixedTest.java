@@ -11,7 +11,6 @@ import static dev.ringspec.uapi.IoUring.IORING_SQ_CQ_OVERFLOW;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.ringspec.capabilities.Feature;
 import dev.ringspec.seam.Backend;
@@ -30,8 +29,7 @@ class CqeMixedTest {
 
     private static void assumeMixed(Backend backend) {
         Scenarios.assumeFeature(backend, Feature.CQE_MIXED);
-        assumeTrue((backend.capabilities().nopFlags() & IORING_NOP_CQE32) != 0,
-                () -> "this kernel lacks IORING_NOP_CQE32: " + backend.name());
+        Scenarios.assumeNopFlags(backend, IORING_NOP_CQE32);
     }
 
     private static void nopCqe32(ScenarioRing r, long userData, long off, long addr) {
@@ -214,8 +212,7 @@ class CqeMixedTest {
     @Scenario
     void taskWorkBigCqeAtTheWrapGetsASkipToo(Backend backend) {
         assumeMixed(backend);
-        assumeTrue((backend.capabilities().nopFlags() & IORING_NOP_TW) != 0,
-                () -> "this kernel lacks IORING_NOP_TW: " + backend.name());
+        Scenarios.assumeNopFlags(backend, IORING_NOP_TW);
         try (ScenarioRing r = ScenarioRing.open(backend, 2,
                 IORING_SETUP_CQE_MIXED | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN, 4)) {
             advance(r, 3);

@@ -12,7 +12,6 @@ import static dev.ringspec.uapi.IoUring.IORING_SQ_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IOSQE_IO_LINK;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.ringspec.seam.Backend;
 import dev.ringspec.seam.Cqe;
@@ -34,8 +33,7 @@ class DeferTaskrunTest {
     // enter(0, GETEVENTS, min 0) posts ud2 and ud4 and clears the flag.
     @Scenario
     void taskWorkCompletionsAppearOnlyAfterAGeteventsEnter(Backend backend) {
-        assumeTrue((backend.capabilities().nopFlags() & IORING_NOP_TW) != 0,
-                () -> "this kernel lacks IORING_NOP_TW: " + backend.name());
+        Scenarios.assumeNopFlags(backend, IORING_NOP_TW);
         try (ScenarioRing r = ScenarioRing.open(backend, 8, DEFER | IORING_SETUP_TASKRUN_FLAG)) {
             r.nop(1);
             r.nop(2, 0, IORING_NOP_TW, 0);
@@ -57,8 +55,7 @@ class DeferTaskrunTest {
     // lockstep engine on 6.18.44 (21 NOP_TW, then GETEVENTS: 20 CQEs).
     @Scenario
     void aLocalTaskWorkRunTakesTwentyItemsUnlessTheEnterWaitsForMore(Backend backend) {
-        assumeTrue((backend.capabilities().nopFlags() & IORING_NOP_TW) != 0,
-                () -> "this kernel lacks IORING_NOP_TW: " + backend.name());
+        Scenarios.assumeNopFlags(backend, IORING_NOP_TW);
         try (ScenarioRing r = ScenarioRing.open(backend, 32, DEFER | IORING_SETUP_TASKRUN_FLAG)) {
             for (int i = 0; i < 25; i++) {
                 r.nop(i, 0, IORING_NOP_TW, 0);

@@ -2,6 +2,7 @@ package dev.ringspec.capabilities;
 
 import static dev.ringspec.uapi.Errno.EBADF;
 import static dev.ringspec.uapi.Errno.EINVAL;
+import static dev.ringspec.uapi.Errno.EPERM;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
 import static dev.ringspec.uapi.IoUring.IORING_NOP_CQE32;
 import static dev.ringspec.uapi.IoUring.IORING_NOP_FILE;
@@ -30,6 +31,7 @@ import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQPOLL;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQ_AFF;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQ_REWIND;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_TASKRUN_FLAG;
+import static dev.ringspec.uapi.IoUring.IORING_UNREGISTER_FILES;
 import static dev.ringspec.uapi.IoUring.IO_URING_OP_SUPPORTED;
 import static dev.ringspec.uapi.IoUringBpfFilter.IO_URING_BPF_CMD_FILTER;
 import static dev.ringspec.uapi.IoUringQuery.IO_URING_QUERY_OPCODES;
@@ -103,9 +105,19 @@ public final class CapabilityProbe {
                 int features = plain.params().features();
                 int setupFlags = setupFlags(arena, plain.fd());
                 MemorySegment probe = arena.allocate(IoUringProbe.SIZE_BYTES + PROBE_OPS * IoUringProbeOp.SIZE_BYTES);
+                // PROBE refuses a buffer that is not zeroed, so it is asked once
+                int probed = kernel.register(plain, IORING_REGISTER_PROBE, probe, PROBE_OPS);
+                if (probed == -EPERM && registerBlocked(plain)) {
+                    // only setup and enter can be tried: what register would show is unknown, not missing
+                    Set<Feature> named = EnumSet.noneOf(Feature.class);
+                    namedBySetup(named, setupFlags);
+                    return new KernelCapabilities(kernel.description(), kernel.release(), features, setupFlags, -1,
+                            List.of(), List.of(), nopFlags(arena, plain, setupFlags), null, named, false,
+                            Set.of(), Set.of("io_uring_register"));
+                }
                 int lastOp = -1;
                 List<Integer> opcodes = new ArrayList<>();
-                if (kernel.register(plain, IORING_REGISTER_PROBE, probe, PROBE_OPS) == 0) {
+                if (probed == 0) {
                     lastOp = Byte.toUnsignedInt(probe.get(JAVA_BYTE, IoUringProbe.LAST_OP_OFFSET));
                     int opsLen = Byte.toUnsignedInt(probe.get(JAVA_BYTE, IoUringProbe.OPS_LEN_OFFSET));
                     for (int i = 0; i < opsLen; i++) {
@@ -126,12 +138,7 @@ public final class CapabilityProbe {
                 int nopFlags = nopFlags(arena, plain, setupFlags);
 
                 Set<Feature> named = EnumSet.noneOf(Feature.class);
-                addIf(named, Feature.SQE128, (setupFlags & IORING_SETUP_SQE128) != 0);
-                addIf(named, Feature.CQE32, (setupFlags & IORING_SETUP_CQE32) != 0);
-                addIf(named, Feature.NO_SQARRAY, (setupFlags & IORING_SETUP_NO_SQARRAY) != 0);
-                addIf(named, Feature.CQE_MIXED, (setupFlags & IORING_SETUP_CQE_MIXED) != 0);
-                addIf(named, Feature.SQE_MIXED, (setupFlags & IORING_SETUP_SQE_MIXED) != 0);
-                addIf(named, Feature.SQ_REWIND, (setupFlags & IORING_SETUP_SQ_REWIND) != 0);
+                namedBySetup(named, setupFlags);
                 addIf(named, Feature.QUERY, query != null);
                 boolean resizeOnDefer = resizeWorks(arena, IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN);
                 boolean resizeOnPlain = resizeWorks(arena, 0);
@@ -147,6 +154,26 @@ public final class CapabilityProbe {
                 kernel.close(plain);
             }
         }
+    }
+
+    /** The named features a setup flag shows. */
+    private static void namedBySetup(Set<Feature> named, int setupFlags) {
+        addIf(named, Feature.SQE128, (setupFlags & IORING_SETUP_SQE128) != 0);
+        addIf(named, Feature.CQE32, (setupFlags & IORING_SETUP_CQE32) != 0);
+        addIf(named, Feature.NO_SQARRAY, (setupFlags & IORING_SETUP_NO_SQARRAY) != 0);
+        addIf(named, Feature.CQE_MIXED, (setupFlags & IORING_SETUP_CQE_MIXED) != 0);
+        addIf(named, Feature.SQE_MIXED, (setupFlags & IORING_SETUP_SQE_MIXED) != 0);
+        addIf(named, Feature.SQ_REWIND, (setupFlags & IORING_SETUP_SQ_REWIND) != 0);
+    }
+
+    /**
+     * Whether io_uring_register, which answered PROBE on a ring this task just created with EPERM, answers
+     * UNREGISTER_FILES with nothing registered with EPERM too: a kernel answers them with 0 and -ENXIO (io_uring's
+     * own restrictions with -EACCES). EPERM for both is a filter in front of the call (seccomp's SECCOMP_RET_ERRNO, as
+     * container runtimes install): register is blocked here, not absent, and each trial that needs it is unknown.
+     */
+    private boolean registerBlocked(Ring plain) {
+        return kernel.register(plain, IORING_UNREGISTER_FILES, MemorySegment.NULL, 0) == -EPERM;
     }
 
     /** Each setup flag bit, tried with what it needs; a bit is supported when that setup succeeds. */

@@ -21,6 +21,9 @@ import java.util.Set;
  *     accepts one with it
  * @param notModelled features a Java backend answered "not modelled" for (never any on the kernel); they are
  *     not in {@code named}, and no conclusion about the kernel version they belong to may be drawn from them
+ * @param blockedCalls the io_uring system calls refused with EPERM on every trial ({@code "io_uring_register"}):
+ *     blocked for this process (a seccomp filter, as container runtimes install), not absent from the kernel; what
+ *     only they could show is unknown, not missing
  */
 public record KernelCapabilities(
         String backend,
@@ -34,13 +37,28 @@ public record KernelCapabilities(
         QueryOpcodes query,
         Set<Feature> named,
         boolean resizeNeedsDeferTaskrun,
-        Set<Feature> notModelled) {
+        Set<Feature> notModelled,
+        Set<String> blockedCalls) {
 
     public KernelCapabilities {
         opcodes = List.copyOf(opcodes);
         registerOpcodes = List.copyOf(registerOpcodes);
         named = Set.copyOf(named);
         notModelled = Set.copyOf(notModelled);
+        blockedCalls = Set.copyOf(blockedCalls);
+    }
+
+    /** Capabilities of a backend none of whose calls is blocked. */
+    public KernelCapabilities(String backend, String release, int features, int setupFlags, int lastOp,
+            List<Integer> opcodes, List<Integer> registerOpcodes, int nopFlags, QueryOpcodes query, Set<Feature> named,
+            boolean resizeNeedsDeferTaskrun, Set<Feature> notModelled) {
+        this(backend, release, features, setupFlags, lastOp, opcodes, registerOpcodes, nopFlags, query, named,
+                resizeNeedsDeferTaskrun, notModelled, Set.of());
+    }
+
+    /** Whether some io_uring call is blocked here, so some capabilities are unknown rather than absent. */
+    public boolean partlyBlocked() {
+        return !blockedCalls.isEmpty();
     }
 
     /** The answer to {@code IO_URING_QUERY_OPCODES} ({@code struct io_uring_query_opcode}). */
