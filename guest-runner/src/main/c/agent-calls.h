@@ -303,6 +303,17 @@ static int ring_fd_in_use(int fd) {
     return 0;
 }
 
+/* A new descriptor for fd's file, numbered where no host descriptor in wanted (of MAX_MIRRORED_FD) goes; -1. */
+static int park(int fd, const uint8_t *wanted) {
+    int min = 0;
+    for (;;) {
+        int x = fcntl(fd, F_DUPFD_CLOEXEC, min);
+        if (x < 0 || x >= MAX_MIRRORED_FD || !wanted[x]) return x;
+        close(x);
+        min = x + 1;
+    }
+}
+
 static void do_files(struct request *q) {
     struct reader *a = &q->args;
     uint32_t n = get32(a);
@@ -330,8 +341,19 @@ static void do_files(struct request *q) {
         if (fd_mirrored[fd]) continue; /* made by an earlier request (a pipe's ends come in pairs) */
         int made = -1;
         if (kinds[i] == FD_PIPE_READ || kinds[i] == FD_PIPE_WRITE) {
-            int p[2];
-            if (pipe2(p, O_CLOEXEC)) continue;
+            int fresh[2], p[2];
+            if (pipe2(fresh, O_CLOEXEC)) continue;
+            /* park both ends on numbers no host descriptor of this request wants, so that putting one end in
+               place never closes the other (pipe2 may have returned the number the other end must take) */
+            p[0] = park(fresh[0], wanted);
+            p[1] = park(fresh[1], wanted);
+            close(fresh[0]);
+            close(fresh[1]);
+            if (p[0] < 0 || p[1] < 0) {
+                if (p[0] >= 0) close(p[0]);
+                if (p[1] >= 0) close(p[1]);
+                continue;
+            }
             /* both ends of the host pipe with this inode */
             for (uint32_t j = i; j < n; j++) {
                 if (groups[j] != groups[i] || (kinds[j] != FD_PIPE_READ && kinds[j] != FD_PIPE_WRITE)) continue;
@@ -339,14 +361,14 @@ static void do_files(struct request *q) {
                 if (target >= MAX_MIRRORED_FD || target == in_fd || target == out_fd || target == diag_fd
                     || ring_fd_in_use(target)) continue;
                 int from = kinds[j] == FD_PIPE_READ ? p[0] : p[1];
-                if (target != from && dup3(from, target, O_CLOEXEC) < 0) continue;
+                if (dup3(from, target, O_CLOEXEC) < 0) continue;
                 fd_mirrored[target] = 1;
                 fd_kind[target] = kinds[j];
                 fd_group[target] = groups[j];
                 mirrored++;
             }
-            if (!fd_mirrored[p[0]]) close(p[0]);
-            if (!fd_mirrored[p[1]]) close(p[1]);
+            close(p[0]);
+            close(p[1]);
             continue;
         } else if (kinds[i] == FD_EVENTFD) {
             made = (int)syscall(SYS_eventfd2, 0, O_CLOEXEC);
