@@ -5,6 +5,8 @@ import static dev.ringspec.uapi.Errno.EINTR;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_RESIZE_RINGS;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_USE_REGISTERED_RING;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQPOLL;
 
 import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.model.Clock;
@@ -168,6 +170,12 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
             pedantic.before(ring);
         }
         int r = enterWithFaults(ring, toSubmit, minComplete, flags, arg, argSizeBytes);
+        if (r >= 0 && readiness.watching() && readiness.pollOnce(0) > 0 && (ring.params().flags()
+                & (IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SQPOLL)) == 0) {
+            // what the enter itself made ready (a write in this batch waking a read's poll) wakes its waiter before
+            // the syscall returns, as in the kernel, and the task runs that task work on its way out
+            model.enter(ring, 0, 0, 0, MemorySegment.NULL, 0);
+        }
         if (pedantic != null) {
             pedantic.after(ring, false);
         }

@@ -26,6 +26,7 @@ public final class EmulatorBackendProvider implements BackendProvider {
         return Backend.emulator("emulator-" + profile.version(), memory -> EmulatedIoUring.open(profile, memory))
                 .withDescription("emulator, profile " + profile.version())
                 .withAvailability(EmulatorBackendProvider::availability)
+                .withProcess(RealProcess.INSTANCE)
                 .withOptionsFactory((memory, options) -> EmulatedIoUring.open(EmulatorOptions.parse(profile, options),
                         memory))
                 .optIn();

@@ -92,6 +92,17 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
      * Answers how many callbacks ran.
      */
     int pollOnce(int timeoutMillis) {
+        if (polled == null) {
+            // the threaded mode, on the calling thread: what is ready right now (the poll thread may see it too;
+            // a one-shot watch fires once, whoever sees it)
+            try (Arena call = Arena.ofConfined()) {
+                return pollInto(call.allocate(EVENT_BYTES * MAX_EVENTS, 8), 0);
+            }
+        }
+        return pollInto(polled, timeoutMillis);
+    }
+
+    private int pollInto(MemorySegment polled, int timeoutMillis) {
         int n = (int) Linux.call(SYS_EPOLL_PWAIT, epfd, polled.address(), MAX_EVENTS, timeoutMillis, 0, 8);
         if (n <= 0) {
             return 0;
@@ -102,7 +113,7 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
             bits[i] = polled.get(JAVA_INT_UNALIGNED, i * EVENT_BYTES);
             ids[i] = polled.get(JAVA_LONG_UNALIGNED, i * EVENT_BYTES + DATA_OFFSET);
         }
-        for (int i = n - 1; i > 0; i--) {
+        for (int i = n - 1; order != null && i > 0; i--) {
             int j = order.nextInt(i + 1);
             long id = ids[i];
             ids[i] = ids[j];

@@ -6,6 +6,7 @@ import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE32;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQE128;
 
 import dev.ringspec.seam.RingGeometry;
+import dev.ringspec.seam.SharedMemory;
 import dev.ringspec.seam.RingParams;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -45,11 +46,12 @@ record Regions(Arena arena, RingParams params, MemorySegment rings, MemorySegmen
 
     /** Sets bits of {@code sq.flags}, which only the kernel writes. */
     static void orSqFlags(RingLayout layout, MemorySegment rings, int bits) {
-        writeOnce(rings, layout.sqFlags(), readOnce(rings, layout.sqFlags()) | bits);
+        // atomic_or, as the kernel sets them: task work queued from another thread sets IORING_SQ_TASKRUN too
+        SharedMemory.atomicOr(rings, layout.sqFlags(), bits);
     }
 
     /** Clears bits of {@code sq.flags}. */
     static void andNotSqFlags(RingLayout layout, MemorySegment rings, int bits) {
-        writeOnce(rings, layout.sqFlags(), readOnce(rings, layout.sqFlags()) & ~bits);
+        SharedMemory.atomicAndNot(rings, layout.sqFlags(), bits);
     }
 }

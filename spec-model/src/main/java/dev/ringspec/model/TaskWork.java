@@ -37,7 +37,7 @@ final class TaskWork {
     private final RuleSink rules;
     private final boolean mLocalTaskWorkUncapped;
     private Runner runner;
-    private MemorySegment rings;
+    private volatile MemorySegment rings;
 
     private Req[] tw = new Req[64];
     private int twHead;
@@ -90,8 +90,14 @@ final class TaskWork {
      */
     void addRemote(Req req, int action) {
         req.twAction(action);
+        boolean wasEmpty = remote.isEmpty();
         remote.add(req);
         remotePending = true;
+        if ((flags & IORING_SETUP_TASKRUN_FLAG) != 0 && (localWork != KernelProfile.LocalWork.LIVE_FIFO || wasEmpty)) {
+            // io_req_task_work_add from another context: a TASKRUN_FLAG ring raises IORING_SQ_TASKRUN at once, so
+            // the application knows to enter (as add does; no rule event, which belongs to the ring's thread)
+            Regions.orSqFlags(layout, rings, IORING_SQ_TASKRUN);
+        }
     }
 
     private void takeRemote() {

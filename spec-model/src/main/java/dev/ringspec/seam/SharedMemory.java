@@ -32,6 +32,16 @@ public final class SharedMemory {
         U32.setOpaque(memory, offset, value);
     }
 
+    /** {@code atomic_or}: sets {@code bits} in the word, whatever another thread sets or clears at the same time. */
+    public static void atomicOr(MemorySegment memory, long offset, int bits) {
+        U32.getAndBitwiseOr(memory, offset, bits);
+    }
+
+    /** {@code atomic_andnot}: clears {@code bits} in the word, atomically. */
+    public static void atomicAndNot(MemorySegment memory, long offset, int bits) {
+        U32.getAndBitwiseAnd(memory, offset, ~bits);
+    }
+
     /** A full barrier, as liburing's {@code io_uring_smp_mb()} before reading {@code IORING_SQ_NEED_WAKEUP}. */
     public static void fullFence() {
         VarHandle.fullFence();
