@@ -24,6 +24,9 @@ public final class Linux {
     public static final long SYS_READ = nr(0, 63);
     public static final long SYS_WRITE = nr(1, 64);
     public static final long SYS_CLOSE = nr(3, 57);
+    public static final long SYS_MMAP = nr(9, 222);
+    public static final long SYS_MPROTECT = nr(10, 226);
+    public static final long SYS_MUNMAP = nr(11, 215);
     public static final long SYS_PREAD64 = nr(17, 67);
     public static final long SYS_PWRITE64 = nr(18, 68);
     public static final long SYS_READV = nr(19, 65);
