@@ -21,7 +21,6 @@ import static dev.ringspec.uapi.IoUring.IORING_OP_STATX;
 import static dev.ringspec.uapi.IoUring.IORING_OP_SYMLINKAT;
 import static dev.ringspec.uapi.IoUring.IORING_OP_TEE;
 import static dev.ringspec.uapi.IoUring.IORING_OP_UNLINKAT;
-import static dev.ringspec.uapi.IoUring.IOSQE_IO_DRAIN;
 import static dev.ringspec.uapi.IoUringSqe.ADDR2_OFFSET;
 import static dev.ringspec.uapi.IoUringSqe.ADDR_OFFSET;
 import static dev.ringspec.uapi.IoUringSqe.BUF_INDEX_OFFSET;
@@ -42,6 +41,8 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import dev.ringspec.capabilities.CapabilityProbe;
 import dev.ringspec.emulator.EmulatedIoUring;
 import dev.ringspec.model.KernelProfile;
+import dev.ringspec.model.Rule;
+import dev.ringspec.model.Rules;
 import dev.ringspec.nativerunner.NativeIoUring;
 import dev.ringspec.nativerunner.Posix;
 import dev.ringspec.seam.Cqe;
@@ -66,15 +67,19 @@ import java.util.random.RandomGeneratorFactory;
  * profile's opcodes and anything up to 255), with random flags and fields; fields are then pinned to the fuzz's world
  * ({@link FuzzWorld}) so the kernel's real operations touch only what the fuzz owns.
  *
- * <p>What is compared: every SQE whose opcode the emulator implements, and every SQE of an opcode past the last:
- * after it, a NOP with IOSQE_IO_DRAIN fences both rings (it
- * completes only once everything before it has), and the CQEs before the fence must be equal in user_data, res and
- * flags, in order. An opcode the emulator compiled out (-EOPNOTSUPP from its prep, as a kernel without it, or an
- * earlier init error its compiled-out definition causes, such as -EINVAL for an ioprio) is not compared: counted, its kernel CQEs reaped, and both rings set up anew so the kernel's state of it (a pending read,
- * provided buffers) cannot reach a compared SQE.
+ * <p>What is compared: every SQE whose opcode the emulator implements, and every SQE of an opcode past the last.
+ * Each side's CQEs are collected until one of the SQE's user_data comes: at once, or where the SQE goes async
+ * (IOSQE_ASYNC, a link, a drain) within 5 ms on the emulator and 250 ms on the kernel (io-wq starts a worker); they must be equal in user_data,
+ * res and flags, in order (none on both sides, for a skipped success, agrees too). A draining NOP is no fence here:
+ * behind a request that failed at init, the kernel (and the model) release a drain only at a later completion.
+ *
+ * <p>Not compared: an opcode the emulator compiled out (-EOPNOTSUPP from its prep, as a kernel without it, or an
+ * earlier init error its compiled-out definition causes, such as -EINVAL for an ioprio), and a request for which the
+ * model fires a rule that leaves the kernel's outcome open ({@link #UNDETERMINED}). They are counted, their kernel
+ * CQEs reaped, and both rings set up anew unless the kernel failed the request at once, so the kernel's state of it
+ * (a pending read, provided buffers) cannot reach a compared SQE.
  */
 public final class SqeFuzz implements AutoCloseable {
-    private static final long FENCE = 0xfe7ce_0000_0000L;
     private static final int ENTRIES = 8;
     private static final int LINKS = IoUring.IOSQE_IO_LINK | IoUring.IOSQE_IO_HARDLINK | IoUring.IOSQE_IO_DRAIN;
     private static final int[] SETUP_FLAGS = {0, 0, IoUring.IORING_SETUP_CQE32,
@@ -82,12 +87,17 @@ public final class SqeFuzz implements AutoCloseable {
     /** Opcodes whose kernel result is a new descriptor the fuzz must close. */
     private static final Set<Integer> MAKE_FDS = Set.of(IORING_OP_SOCKET, IORING_OP_ACCEPT, IORING_OP_OPENAT,
             IORING_OP_OPENAT2, IORING_OP_FIXED_FD_INSTALL);
+    /**
+     * The model's rules that leave a request's outcome open, as the lockstep's referee refuses them: a NOP_FILE
+     * with IOSQE_FIXED_FILE but not NOP_FIXED_FILE (a normal file taken for a fixed one, before 7.2).
+     */
+    private static final Set<Rule> UNDETERMINED = Set.of(Rules.NOP_FILE_FIXED_FLAG_MISMATCH);
     private static final Set<Integer> PATHS = Set.of(IORING_OP_OPENAT, IORING_OP_OPENAT2, IORING_OP_STATX,
             IORING_OP_UNLINKAT, IORING_OP_MKDIRAT, IORING_OP_RENAMEAT, IORING_OP_SYMLINKAT, IORING_OP_LINKAT,
             IORING_OP_SETXATTR, IORING_OP_GETXATTR);
 
     /** What a fuzz run did. */
-    public record Report(long sqes, long compared, long compiledOut, long recycled, long divergences,
+    public record Report(long sqes, long compared, long compiledOut, long open, long recycled, long divergences,
             List<String> firstDivergences, long nanos) {
         public double perSecond() {
             return nanos == 0 ? 0 : sqes * 1e9 / nanos;
@@ -95,8 +105,8 @@ public final class SqeFuzz implements AutoCloseable {
 
         public String summary() {
             return String.format("%,d SQEs in %.1f s (%,.0f/s): %,d compared, %,d divergences; %,d of an opcode the "
-                    + "emulator compiled out (not compared); rings set up anew %,d times", sqes, nanos / 1e9,
-                    perSecond(), compared, divergences, compiledOut, recycled);
+                    + "emulator compiled out and %,d the model leaves open (not compared); rings set up anew %,d "
+                    + "times", sqes, nanos / 1e9, perSecond(), compared, divergences, compiledOut, open, recycled);
         }
     }
 
@@ -108,6 +118,8 @@ public final class SqeFuzz implements AutoCloseable {
     private final List<Integer> emulated;
     private final MemorySegment sqe = Arena.ofAuto().allocate(64, 8);
     private long userData = 1;
+    /** Whether a rule of {@link #UNDETERMINED} applied to the SQE now on the emulator. */
+    private boolean undetermined;
 
     /** One backend's ring in the fuzz. */
     private static final class Side implements AutoCloseable {
@@ -149,23 +161,19 @@ public final class SqeFuzz implements AutoCloseable {
             return out;
         }
 
-        /** Submits the draining fence and collects every CQE up to it; null if it does not come within 2 s. */
-        List<Cqe> fence(List<Cqe> seen) {
-            long at = driver.nextSqe();
-            dev.ringspec.seam.Sqe.prepNop(driver.sqes(), at, FENCE);
-            driver.sqes().set(JAVA_BYTE, at + FLAGS_OFFSET, (byte) IOSQE_IO_DRAIN);
-            driver.submit(0, 0);
-            List<Cqe> out = new ArrayList<>(seen);
-            long deadline = System.nanoTime() + 2_000_000_000L;
-            while (System.nanoTime() < deadline) {
-                out.addAll(reap());
-                if (out.stream().anyMatch(c -> c.userData() == FENCE)) {
-                    return out.stream().filter(c -> c.userData() != FENCE).toList();
-                }
+        /**
+         * Submits {@code sqe} alone; the CQEs seen until one of {@code ud} is, for up to {@code nanos} (the emulator's
+         * io-wq and task work take microseconds; a request whose CQE is skipped waits it out).
+         */
+        List<Cqe> settle(MemorySegment sqe, long ud, long nanos) {
+            List<Cqe> out = new ArrayList<>(submit(sqe));
+            long deadline = System.nanoTime() + nanos;
+            while (out.stream().noneMatch(c -> c.userData() == ud) && System.nanoTime() < deadline) {
                 kernel.enter(ring, 0, 0, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0);
+                out.addAll(reap());
                 Thread.onSpinWait();
             }
-            return null;
+            return out;
         }
 
         void closeRing() {
@@ -194,7 +202,8 @@ public final class SqeFuzz implements AutoCloseable {
         this.random = RandomGeneratorFactory.of("L64X128MixRandom").create(seed);
         this.profile = KernelProfile.forCapabilities(CapabilityProbe.probe(new NativeIoUring()));
         this.kernel = new Side(memory -> new NativeIoUring());
-        this.emulator = new Side(memory -> EmulatedIoUring.open(profile, memory));
+        this.emulator = new Side(memory -> EmulatedIoUring.open(profile, memory).withRuleListener(
+                (rule, ringFd, detail) -> undetermined |= UNDETERMINED.contains(rule)));
         this.emulated = CapabilityProbe.probe(emulator.kernel, emulator.memory).opcodes();
         // the emulator resolves the owned bytes as the kernel does (the reserved rest is -EFAULT on both)
         emulator.memory.register(world.owned);
@@ -205,6 +214,7 @@ public final class SqeFuzz implements AutoCloseable {
         long start = System.nanoTime();
         long compared = 0;
         long compiledOut = 0;
+        long open = 0;
         long recycled = 0;
         long divergences = 0;
         List<String> first = new ArrayList<>();
@@ -217,42 +227,51 @@ public final class SqeFuzz implements AutoCloseable {
             }
             pin();
             int opcode = Byte.toUnsignedInt(sqe.get(JAVA_BYTE, OPCODE_OFFSET));
-            List<Cqe> onEmulator = emulator.submit(sqe);
+            undetermined = false;
             long ud = sqe.get(JAVA_LONG, USER_DATA_OFFSET);
+            boolean later = (sqe.get(JAVA_BYTE, FLAGS_OFFSET) & (LINKS | IoUring.IOSQE_ASYNC)) != 0;
+            List<Cqe> onEmulator = emulator.settle(sqe, ud, later ? 5_000_000L : 0);
             // an opcode it compiled out fails on the emulator in prep, or earlier where the kernel's definition
             // of the opcode (needs a file, takes an ioprio) would have let init pass: not comparable
-            boolean out = opcode < profile.opLast() && !emulated.contains(opcode) && onEmulator.stream()
-                    .anyMatch(c -> c.userData() == ud && c.res() < 0);
-            List<Cqe> onKernel = kernel.submit(sqe);
+            boolean out = undetermined || opcode < profile.opLast() && !emulated.contains(opcode);
             if (out) {
-                compiledOut++;
+                List<Cqe> onKernel = kernel.submit(sqe);
+                if (undetermined) {
+                    open++;
+                } else {
+                    compiledOut++;
+                }
                 closeMadeDescriptors(opcode, onKernel);
                 // a request the kernel failed at once left nothing behind; anything else may have (it is pending,
-                // or it provided buffers, ...): both rings start anew
+                // it provided buffers, its CQE_SKIP_SUCCESS disabled drains, ...): both rings start anew
                 if (onKernel.size() != 1 || onKernel.getFirst().userData() != ud || onKernel.getFirst().res() >= 0
                         || (onKernel.getFirst().flags() & IoUring.IORING_CQE_F_MORE) != 0
-                        || (sqe.get(JAVA_BYTE, FLAGS_OFFSET) & LINKS) != 0) {
+                        || (sqe.get(JAVA_BYTE, FLAGS_OFFSET) & (LINKS | IoUring.IOSQE_CQE_SKIP_SUCCESS)) != 0) {
                     recycle();
                     recycled++;
                 }
                 continue;
             }
             compared++;
-            List<Cqe> e = emulator.fence(onEmulator);
-            List<Cqe> k = kernel.fence(onKernel);
-            if (k != null) {
-                closeMadeDescriptors(opcode, k);
-            }
-            if (e == null || k == null || !same(e, k)) {
+            List<Cqe> e = onEmulator;
+            List<Cqe> k = kernel.settle(sqe, ud, later ? 250_000_000L : 0);
+            closeMadeDescriptors(opcode, k);
+            boolean seen = k.stream().anyMatch(c -> c.userData() == ud);
+            if (!same(e, k)) {
                 divergences++;
                 if (first.size() < 20) {
                     first.add(describe() + ": emulator " + e + ", kernel " + k);
                 }
                 recycle();
                 recycled++;
+            } else if (later && !seen) {
+                // skipped on both, or still running somewhere: nothing of it may reach the next SQE
+                recycle();
+                recycled++;
             }
         }
-        return new Report(count, compared, compiledOut, recycled, divergences, first, System.nanoTime() - start);
+        return new Report(count, compared, compiledOut, open, recycled, divergences, first,
+                System.nanoTime() - start);
     }
 
     private static boolean same(List<Cqe> a, List<Cqe> b) {
