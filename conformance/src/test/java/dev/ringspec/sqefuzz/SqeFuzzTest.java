@@ -16,21 +16,6 @@ import org.junit.jupiter.api.Test;
 @Tag("kernel")
 class SqeFuzzTest {
 
-    /** The process's open descriptors, each with what it names. */
-    private static java.util.Set<String> openDescriptors() throws Exception {
-        java.util.Set<String> out = new java.util.TreeSet<>();
-        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
-            for (Path fd : fds.toList()) {
-                try {
-                    out.add(fd.getFileName() + " -> " + Files.readSymbolicLink(fd));
-                } catch (java.io.IOException gone) {
-                    // the listing's own descriptor, closed by now
-                }
-            }
-        }
-        return out;
-    }
-
     @Test
     void emulatorAndKernelAnswerFuzzedSqesAlike() throws Exception {
         IoUringAvailability availability = IoUringAvailability.probe();
@@ -38,7 +23,7 @@ class SqeFuzzTest {
         try (SqeFuzz warmUp = new SqeFuzz(0)) {
             warmUp.run(300); // loads the classes (and opens the jars) a first run needs
         }
-        java.util.Set<String> fdsBefore = openDescriptors();
+        java.util.Set<String> fdsBefore = dev.ringspec.emulator.sys.Linux.openDescriptors();
         SqeFuzz.Report report;
         try (SqeFuzz fuzz = new SqeFuzz(Long.getLong("ringspec.fuzz.seed", 1))) {
             report = fuzz.run(Long.getLong("ringspec.fuzz.sqes", 3000));
@@ -48,7 +33,7 @@ class SqeFuzzTest {
         assertThat(report.compared()).as("SQEs compared").isGreaterThan(report.sqes() / 10);
         assertThat(report.compiledOut()).as("opcodes the emulator lacks, drawn and not compared").isPositive();
         assertThat(Files.exists(Path.of("ringspec-fuzz-absent"))).as("no path argument created anything").isFalse();
-        java.util.Set<String> left = openDescriptors();
+        java.util.Set<String> left = dev.ringspec.emulator.sys.Linux.openDescriptors();
         left.removeAll(fdsBefore);
         assertThat(left).as("descriptors the fuzz left open").isEmpty();
     }

@@ -5,6 +5,7 @@ import static dev.ringspec.uapi.IoUring.IOSQE_ASYNC;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.model.KernelProfile;
 import dev.ringspec.seam.RingDriver;
 import dev.ringspec.seam.Sqe;
@@ -15,7 +16,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
-import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,20 +27,6 @@ class EmulatorLeakTest {
     private static final int RINGS = 10_000;
     private static final int EMULATORS = 50;
     private static final long BOUND_BYTES = 64L << 20;
-
-    private static Set<String> descriptors() throws Exception {
-        Set<String> out = new TreeSet<>();
-        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
-            for (Path fd : fds.toList()) {
-                try {
-                    out.add(fd.getFileName() + " -> " + Files.readSymbolicLink(fd));
-                } catch (java.io.IOException gone) {
-                    // the listing's own descriptor
-                }
-            }
-        }
-        return out;
-    }
 
     private static long emulatorThreads() {
         return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
@@ -85,7 +71,7 @@ class EmulatorLeakTest {
             }
         }
         settle(0);
-        Set<String> fdsBefore = descriptors();
+        Set<String> fdsBefore = Linux.openDescriptors();
         long threadsBefore = emulatorThreads(); // another test's emulator, shared by its backend, may live on
         long rssBefore = residentBytes();
         long start = System.nanoTime();
@@ -104,7 +90,7 @@ class EmulatorLeakTest {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         settle(threadsBefore);
-        Set<String> left = descriptors();
+        Set<String> left = Linux.openDescriptors();
         left.removeAll(fdsBefore);
         long rssDelta = residentBytes() - rssBefore;
         System.out.printf("%d rings and %d emulators in %.1f s: %d descriptors left, %d emulator threads, RSS %+d "

@@ -124,6 +124,26 @@ public final class Linux {
         return call(number, a, 0, 0, 0, 0, 0);
     }
 
+    /**
+     * The process's open descriptors, each as {@code "fd -> target"} from {@code /proc/self/fd}: what a leak check
+     * compares before and after.
+     */
+    public static java.util.Set<String> openDescriptors() {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        try (var fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+            for (java.nio.file.Path fd : fds.toList()) {
+                try {
+                    out.add(fd.getFileName() + " -> " + java.nio.file.Files.readSymbolicLink(fd));
+                } catch (java.io.IOException gone) {
+                    // the listing's own descriptor, closed by now
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot list /proc/self/fd", e);
+        }
+        return out;
+    }
+
     /** {@code close(fd)}: 0 or {@code -errno}. */
     public static int close(int fd) {
         return (int) call(SYS_CLOSE, fd);
