@@ -76,6 +76,21 @@ final class CheckCommand implements Callable<Integer> {
             + "and each kernel's details on standard error.")
     private boolean json;
 
+    @Option(names = "--backend", paramLabel = "NAME", description = "The subject of the check: native (this "
+            + "kernel, the default) or the emulator: emulator, at the profile chosen for this kernel by its "
+            + "capabilities, or emulator-VERSION (6.1, 6.12, 6.18, 6.19, 7.0, 7.1, 7.2, 7.3). The emulator is checked "
+            + "against the model with its profile; the catalogue's kernel bugs do not apply to it (it follows the "
+            + "model's intent), so every difference is new.")
+    private String backend = "native";
+
+    @Option(names = "--referee", paramLabel = "WHO", description = "With --backend emulator: who judges it. model "
+            + "(the default): the model with the emulator's profile. kernel: this kernel; the emulator (at this "
+            + "kernel's profile) runs each step first, refereeing it by the model's rules as the model does in the "
+            + "default check (steps whose outcome the kernel leaves to timing end the run, counted; differences a "
+            + "model choice point allows, such as an overflow flush that reschedules, are accepted and named), then "
+            + "the kernel runs it; every difference is classified by the whole catalogue, as the kernel's own.")
+    private String refereeName = "model";
+
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
@@ -104,9 +119,16 @@ final class CheckCommand implements Callable<Integer> {
             err.println("ringspec: a kernel is named twice in --kernel " + String.join(",", kernels));
             return ExitStatus.USAGE;
         }
+        if (backend.equals("native") && !refereeName.equals("model")) {
+            err.println("ringspec: --referee " + refereeName + " needs --backend emulator");
+            return ExitStatus.USAGE;
+        }
         PrintWriter out = spec.commandLine().getOut();
         try (Interruption watch = Interruption.watch(json ? err : out)) {
             interruption = watch;
+            if (!backend.equals("native")) {
+                return interrupted(EmulatorCheck.check(this::check, backend, refereeName, kernels, out, err));
+            }
             if (kernels.size() > 1) {
                 return interrupted(matrix());
             }
@@ -221,19 +243,30 @@ final class CheckCommand implements Callable<Integer> {
             String subjectName, boolean goOn) {
         out.print(CapsReport.of(caps).table());
         out.println();
-        DivergenceCatalogue catalogue = DivergenceCatalogue.load();
-        Backend reference = ReferenceBackends.reference(caps);
+        return check(kernel, out, caps, ReferenceBackends.reference(caps), subject, subjectName,
+                DivergenceCatalogue.load(), goOn);
+    }
+
+    /**
+     * The lockstep part of a check: {@code reference} against {@code subject}, classified by {@code catalogue};
+     * {@code caps} are the checked kernel's (its matrix row). The subject is the side a catalogue entry blames.
+     */
+    MatrixReport.Row check(String kernel, PrintWriter out, KernelCapabilities caps, Backend reference,
+            Backend subject, String subjectName, DivergenceCatalogue catalogue, boolean goOn) {
         Optional<ReplayStore> replays = replayDir != null ? Optional.of(new ReplayStore(replayDir.toAbsolutePath()))
                 : ReplayStore.shipped();
+        // the saved replays are the kernel's against the model; other pairs run them but save nothing
+        boolean saves = reference.kind() == Backend.Kind.MODEL && subject.kind() == Backend.Kind.KERNEL;
         Path findings = Places.out(outDir).resolve(Places.REPLAYS);
         out.printf("lockstep: %s against %s; seed %d, %d runs of %d steps; replays from %s; new findings go to %s%n",
                 reference.name(), subjectName, seed, runs, steps, replayDir != null ? replayDir.toAbsolutePath()
                         : replays.isPresent() ? "those shipped with ringspec" : "nowhere (this build ships none)",
-                findings);
+                saves ? findings : "nowhere (only a kernel checked against the model saves its findings)");
         out.flush();
         LockstepCheck.Config config = LockstepCheck.Config.defaults().withSeed(seed).withSteps(steps).withRuns(runs)
                 .withReplayDirectory(replays.map(ReplayStore::directory).orElse(null))
-                .withFindingsDirectory(findings).withShrinkBudget(Duration.ofSeconds(shrinkSeconds));
+                .withFindingsDirectory(findings).withShrinkBudget(Duration.ofSeconds(shrinkSeconds))
+                .withSaveReplays(saves);
         List<LockstepCheck.Summary> parts = new ArrayList<>();
         ProgressLines progress = new ProgressLines(out, Duration.ofSeconds(progressSeconds), interruption);
         LockstepCheck.Summary summary = new LockstepCheck(reference, subject, catalogue, config)

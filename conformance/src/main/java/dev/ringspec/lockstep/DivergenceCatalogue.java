@@ -264,6 +264,15 @@ public record DivergenceCatalogue(List<Entry> entries) {
         return found;
     }
 
+    /**
+     * The entries that can apply to a subject that is not a kernel (the emulator): those that blame the model.
+     * An entry that blames the kernel describes a kernel's bug, which the emulator (following the model's intent,
+     * as the model does) does not have; there a difference of that shape is the emulator's own, and new.
+     */
+    public DivergenceCatalogue withoutKernelBugs() {
+        return new DivergenceCatalogue(entries.stream().filter(e -> !"kernel".equals(e.wrongSide())).toList());
+    }
+
     public static DivergenceCatalogue empty() {
         return new DivergenceCatalogue(List.of());
     }

@@ -109,7 +109,7 @@ final class FilterSteps {
             count++;
         }
         int position = tail + count;
-        g.add(switch (opcode) {
+        g.add(switch (r.writes(opcode) ? opcode : IORING_OP_NOP) {
             case IORING_OP_SOCKET -> socket(position, IOSQE_IO_LINK);
             case IORING_OP_OPENAT -> openat(r, position, IOSQE_IO_LINK);
             case IORING_OP_OPENAT2 -> openat2(r, position, IOSQE_IO_LINK);
@@ -314,14 +314,23 @@ final class FilterSteps {
 
     // ---- requests ----
 
-    /** 1 to 4 SQEs of SOCKET, OPENAT, OPENAT2, CONNECT or NOP, some linked to the next, published and entered. */
+    /** The opcode of each draw of {@link #requests}. */
+    private static final int[] REQUEST_OPCODES = {IORING_OP_SOCKET, IORING_OP_SOCKET, IORING_OP_OPENAT,
+        IORING_OP_OPENAT, IORING_OP_OPENAT2, IORING_OP_OPENAT2, IORING_OP_CONNECT, IORING_OP_CONNECT, IORING_OP_NOP};
+
+    /**
+     * 1 to 4 SQEs of SOCKET, OPENAT, OPENAT2, CONNECT or NOP, some linked to the next, published and entered; a NOP
+     * in place of an opcode the run does not write ({@link LockstepRunner#writes}).
+     */
     void requests(LockstepRunner r) {
         int count = 1 + g.pick(Math.min(r.sqEntries(), 4));
         int tail = r.observation().sqTail();
         for (int i = 0; i < count; i++) {
             int position = tail + i;
             int flags = (i < count - 1 && g.chance(20) ? IOSQE_IO_LINK : 0) | (g.chance(10) ? IOSQE_CQE_SKIP_SUCCESS : 0);
-            g.add(switch (g.pick(9)) {
+            int pick = g.pick(9);
+            int opcode = REQUEST_OPCODES[pick];
+            g.add(!r.writes(opcode) ? g.nop(r, position, flags) : switch (pick) {
                 case 0, 1 -> socket(position, flags);
                 case 2, 3 -> openat(r, position, flags);
                 case 4, 5 -> openat2(r, position, flags);

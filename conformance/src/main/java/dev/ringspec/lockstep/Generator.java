@@ -190,7 +190,7 @@ final class Generator {
                 queue.add(resize());
             }
             case 13 -> fuzz(r);
-            case 15 -> queue.add(new Step.Probe(PROBE_NR_ARGS[pick(PROBE_NR_ARGS.length)]));
+            case 15 -> queue.add(r.probes() ? new Step.Probe(PROBE_NR_ARGS[pick(PROBE_NR_ARGS.length)]) : setup());
             case 16 -> taskWorkFlood(r);
             case 17 -> task(r);
             case 18 -> newer.mixedSqes(r);

@@ -8,7 +8,6 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import dev.ringspec.capabilities.Feature;
-import dev.ringspec.model.ModelIoUring;
 import dev.ringspec.nativerunner.Posix;
 import dev.ringspec.seam.Backend;
 import dev.ringspec.seam.Cqe;
@@ -70,6 +69,9 @@ public final class LockstepRunner implements AutoCloseable {
     private List<GeneratedOpcode> opcodes = List.of();
     private final int pipeRead;
     private final int pipeWrite;
+    /** The opcodes an emulator side has not implemented ({@link #writes}), and whether a side is a kernel. */
+    private final Set<Integer> compiledOut;
+    private final boolean kernelSide;
 
     private Counters after = Counters.none(0);
     private int refused;
@@ -124,18 +126,22 @@ public final class LockstepRunner implements AutoCloseable {
         this.referenceBackend = referenceBackend;
         this.reference = new Side(referenceBackend, pipeRead, pipeWrite);
         this.subject = new Side(subjectBackend, pipeRead, pipeWrite);
+        // an emulator reference referees itself: its rules are the model's, and it takes the run's choices
         this.refereeSide = refereeBackend != null && refereeBackend.kind() == Backend.Kind.MODEL
                 ? new Side(refereeBackend, pipeRead, pipeWrite)
-                : reference.kernel instanceof ModelIoUring ? reference
+                : RefereeModel.of(reference.kernel) != null ? reference
                 : new Side(ReferenceBackends.referee(), pipeRead, pipeWrite);
-        if (!(refereeSide.kernel instanceof ModelIoUring model)) {
+        RefereeModel model = RefereeModel.of(refereeSide.kernel);
+        if (model == null) {
             throw new IllegalStateException("the referee is the model, not " + refereeSide.name);
         }
         this.newerLayouts = newerLayouts(refereeSide);
-        model.withRuleListener(referee);
+        model.listen().accept(referee);
         if (refereeSide == reference) {
-            model.withChooser(choices);
+            model.choose().accept(choices);
         }
+        this.compiledOut = RefereeModel.compiledOut(referenceBackend, subjectBackend);
+        this.kernelSide = RefereeModel.anyKernel(referenceBackend, subjectBackend);
         // Two kernel sides in one guest share the run thread's task there: one side's restrictions would be the
         // other's. The model's tasks are its own.
         boolean ownTasks = referenceBackend.kind() != Backend.Kind.KERNEL
@@ -250,6 +256,16 @@ public final class LockstepRunner implements AutoCloseable {
     /** The opcodes beyond NOP the generator may write. */
     List<GeneratedOpcode> opcodes() {
         return opcodes;
+    }
+
+    /** Whether generated runs may write {@code opcode}: not one an emulator side compiled out (a NOP instead). */
+    boolean writes(int opcode) {
+        return !compiledOut.contains(opcode);
+    }
+
+    /** Whether PROBE steps compare: not where a kernel marks supported what an emulator side compiled out. */
+    boolean probes() {
+        return compiledOut.isEmpty() || !kernelSide;
     }
 
     public String description(Role role) {
@@ -615,7 +631,9 @@ public final class LockstepRunner implements AutoCloseable {
         boolean stalled = referee.drainStalled();
         for (Choices.Taken t : choices.alternatives(index)) {
             Side fresh = new Side(referenceBackend, pipeRead, pipeWrite);
-            ((ModelIoUring) fresh.kernel).withRuleListener(referee).withChooser(choices);
+            RefereeModel rebuilt = RefereeModel.of(fresh.kernel);
+            rebuilt.listen().accept(referee);
+            rebuilt.choose().accept(choices);
             Coverage counting = coverage;
             referee.reset(null); // the replay's rules were counted when they first fired
             choices.plan(t);
@@ -630,8 +648,7 @@ public final class LockstepRunner implements AutoCloseable {
             boolean agrees = Comparison.compare(step, fresh, fresh.observeCounters(), subject,
                     subject.observeCounters()) == null;
             if (agrees) {
-                reference.closeRing();
-                reference.memory.close();
+                reference.close();
                 reference = fresh;
                 refereeSide = fresh;
                 after = fresh.observeCounters();
@@ -640,8 +657,7 @@ public final class LockstepRunner implements AutoCloseable {
                 return t;
             }
             choices.unplan(index);
-            fresh.closeRing();
-            fresh.memory.close();
+            fresh.close();
             referee.restore(stale, stalled, counting);
         }
         return null;
@@ -672,10 +688,10 @@ public final class LockstepRunner implements AutoCloseable {
         });
         runThread.shutdown();
         otherThread.shutdown();
-        reference.memory.close();
-        subject.memory.close();
+        reference.close();
+        subject.close();
         if (refereeSide != reference) {
-            refereeSide.memory.close();
+            refereeSide.close();
         }
         Posix.close(pipeRead);
         Posix.close(pipeWrite);

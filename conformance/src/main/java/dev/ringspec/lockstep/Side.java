@@ -279,6 +279,22 @@ final class Side {
         ringFlags = p.flags();
     }
 
+    /**
+     * Ends this side: its ring, the backend instance where it owns resources of its own (an emulator's threads:
+     * {@link AutoCloseable}), then its memory.
+     */
+    void close() {
+        closeRing();
+        if (kernel instanceof AutoCloseable owned) {
+            try {
+                owned.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("closing " + name + " failed: " + e, e);
+            }
+        }
+        memory.close();
+    }
+
     void closeRing() {
         if (ring != null) {
             kernel.close(ring);

@@ -9,6 +9,7 @@ import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQPOLL;
 
 import dev.ringspec.emulator.sys.Linux;
+import dev.ringspec.model.Chooser;
 import dev.ringspec.model.Clock;
 import dev.ringspec.model.IssueContext;
 import dev.ringspec.model.KernelProfile;
@@ -138,6 +139,15 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
     /** Reports every rule of the model as it applies (see {@link ModelIoUring#withRuleListener}). */
     public EmulatedIoUring withRuleListener(RuleListener listener) {
         model.withRuleListener(listener);
+        return this;
+    }
+
+    /**
+     * Asks {@code chooser} at the model's choice points ({@link dev.ringspec.model.Choice}): where the kernel may
+     * do either of several things by timing, a test or a lockstep run decides which the emulator does.
+     */
+    public EmulatedIoUring withChooser(Chooser chooser) {
+        model.withChooser(chooser);
         return this;
     }
 

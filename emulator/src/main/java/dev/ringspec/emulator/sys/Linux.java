@@ -26,6 +26,9 @@ public final class Linux {
     public static final long SYS_CLOSE = nr(3, 57);
     public static final long SYS_FSTAT = nr(5, 80);
     public static final long SYS_IOCTL = nr(16, 29);
+    public static final long SYS_MMAP = nr(9, 222);
+    public static final long SYS_MPROTECT = nr(10, 226);
+    public static final long SYS_MUNMAP = nr(11, 215);
     public static final long SYS_PREAD64 = nr(17, 67);
     public static final long SYS_PWRITE64 = nr(18, 68);
     public static final long SYS_READV = nr(19, 65);
@@ -131,6 +134,26 @@ public final class Linux {
 
     public static long call(long number, long a) {
         return call(number, a, 0, 0, 0, 0, 0);
+    }
+
+    /**
+     * The process's open descriptors, each as {@code "fd -> target"} from {@code /proc/self/fd}: what a leak check
+     * compares before and after.
+     */
+    public static java.util.Set<String> openDescriptors() {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        try (var fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+            for (java.nio.file.Path fd : fds.toList()) {
+                try {
+                    out.add(fd.getFileName() + " -> " + java.nio.file.Files.readSymbolicLink(fd));
+                } catch (java.io.IOException gone) {
+                    // the listing's own descriptor, closed by now
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot list /proc/self/fd", e);
+        }
+        return out;
     }
 
     /** {@code close(fd)}: 0 or {@code -errno}. */

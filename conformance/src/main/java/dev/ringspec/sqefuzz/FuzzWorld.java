@@ -1,0 +1,146 @@
+package dev.ringspec.sqefuzz;
+
+import static dev.ringspec.emulator.sys.Linux.SYS_MMAP;
+import static dev.ringspec.emulator.sys.Linux.SYS_MPROTECT;
+import static dev.ringspec.emulator.sys.Linux.SYS_MUNMAP;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import dev.ringspec.emulator.sys.Linux;
+import dev.ringspec.nativerunner.Posix;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.random.RandomGenerator;
+
+/**
+ * What the fuzz's SQEs may touch, so that the kernel's real I/O on them can never reach the JVM: descriptors the
+ * fuzz owns (a pipe, /dev/null, a 4 KiB file opened read-only, so nothing can grow it), and a 1 GiB reservation of
+ * address space of which only the first {@link #OWNED} bytes are mapped read-write; the rest is PROT_NONE, where the
+ * kernel answers -EFAULT. Every pointer an SQE carries is into the reservation or one no process can map (0, a
+ * kernel address, a non-canonical one). At most 64 KiB can be read from the world's descriptors (a pipe's
+ * capacity), so no length makes the kernel write past the reservation. The owned bytes hold pointers into the
+ * reservation and small lengths (what an iovec array or a struct read from there contains); path arguments are
+ * pinned to a relative path under a missing directory, on a read-only page, with a directory descriptor that is no
+ * directory, so no file anywhere is created, renamed or removed.
+ */
+final class FuzzWorld implements AutoCloseable {
+    static final long RESERVED = 1L << 30;
+    static final long OWNED = 64 * 1024;
+    private static final long[] INVALID = {0, 0xffff888000000000L, 0x8000000000000000L, -1L, 8, 4096};
+    /** A relative path under a directory that does not exist. */
+    private static final String ABSENT = "ringspec-fuzz-absent/x";
+
+    final int pipeRead;
+    final int pipeWrite;
+    final int devNull;
+    final int file;
+    final MemorySegment owned;
+    final long base;
+    final long absentPath;
+    private final Path filePath;
+
+    @SuppressWarnings("restricted") // the owned bytes and the path page are mapped here, at the sizes given
+    FuzzWorld() throws IOException {
+        int[] pipe = Posix.pipe(Posix.O_CLOEXEC | Posix.O_NONBLOCK);
+        if (pipe.length != 2) {
+            throw new IOException("pipe2 failed: " + pipe[0]);
+        }
+        pipeRead = pipe[0];
+        pipeWrite = pipe[1];
+        devNull = Posix.openat(Posix.AT_FDCWD, "/dev/null", Posix.O_RDWR | Posix.O_CLOEXEC, 0);
+        filePath = Files.createTempFile("ringspec-fuzz", ".bin");
+        byte[] content = new byte[4096];
+        for (int i = 0; i < content.length; i++) {
+            content[i] = (byte) ('a' + i % 26);
+        }
+        Files.write(filePath, content);
+        file = Posix.openat(Posix.AT_FDCWD, filePath.toString(), Posix.O_RDONLY | Posix.O_CLOEXEC, 0);
+        if (devNull < 0 || file < 0) {
+            throw new IOException("cannot open the fuzz's files: " + devNull + ", " + file);
+        }
+        // PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE: address space only
+        base = Linux.call(SYS_MMAP, 0, RESERVED, 0, 0x02 | 0x20 | 0x4000, -1, 0);
+        if (base < 0 && base > -4096) {
+            throw new IOException("cannot reserve the fuzz's address space: " + base);
+        }
+        long rc = Linux.call(SYS_MPROTECT, base, OWNED, 0x1 | 0x2);
+        if (rc != 0) {
+            throw new IOException("mprotect of the fuzz's memory failed: " + rc);
+        }
+        owned = MemorySegment.ofAddress(base).reinterpret(OWNED);
+        // the absent path, on a page of its own that the kernel cannot write
+        absentPath = base + OWNED;
+        if (Linux.call(SYS_MPROTECT, absentPath, 4096, 0x1 | 0x2) != 0) {
+            throw new IOException("mprotect of the fuzz's path page failed");
+        }
+        MemorySegment.ofAddress(absentPath).reinterpret(4096).setString(0, ABSENT);
+        Linux.call(SYS_MPROTECT, absentPath, 4096, 0x1);
+        refill(RandomGenerator.of("L64X128MixRandom"));
+    }
+
+    /** The descriptors an SQE's fd may name: the world's, and ones that name nothing. */
+    int fd(RandomGenerator random) {
+        return switch (random.nextInt(7)) {
+            case 0 -> pipeRead;
+            case 1 -> pipeWrite;
+            case 2 -> devNull;
+            case 3 -> file;
+            case 4 -> -1;
+            case 5 -> 1 << 20;
+            default -> random.nextInt(2) == 0 ? pipeRead : file;
+        };
+    }
+
+    /** A pointer an SQE may carry: into the owned bytes, into the reserved rest, or one no process can map. */
+    long pointer(RandomGenerator random) {
+        return switch (random.nextInt(8)) {
+            case 0, 1, 2 -> base + random.nextLong(OWNED - 256);
+            case 3 -> base + (random.nextLong(OWNED / 8 - 32)) * 8;
+            case 4 -> base + OWNED + 4096 + random.nextLong(RESERVED / 2);
+            default -> INVALID[random.nextInt(INVALID.length)];
+        };
+    }
+
+    /** Whether {@code address} lies in the owned bytes with {@code length} more. */
+    boolean inOwned(long address, long length) {
+        return address >= base && address + length <= base + OWNED;
+    }
+
+    /** Fills the owned bytes anew: words that are pointers into the reservation, small lengths, or any bytes. */
+    void refill(RandomGenerator random) {
+        for (long at = 0; at < OWNED - 64; at += 8) {
+            long word = switch (random.nextInt(4)) {
+                case 0 -> base + random.nextLong(OWNED - 4096);
+                case 1 -> random.nextInt(4097);
+                case 2 -> base + OWNED + 4096 + random.nextLong(RESERVED / 2);
+                default -> random.nextLong() & 0x7f7f7f7f7f7f7f7fL;
+            };
+            owned.set(JAVA_LONG, at, word);
+        }
+    }
+
+    /**
+     * Whether the kernel may be handed {@code address} as a pointer: in the reservation (with room for the 64 KiB
+     * the world's descriptors can yield at most), below mmap_min_addr, or where no process can map.
+     */
+    boolean safePointer(long address) {
+        return Long.compareUnsigned(address, 65536) < 0 || Long.compareUnsigned(address, 0x800000000000L) >= 0
+                || (address >= base && address < base + RESERVED - 65536);
+    }
+
+    /** Whether {@code fd} is the world's or names nothing. */
+    boolean safeFd(int fd) {
+        return fd == pipeRead || fd == pipeWrite || fd == devNull || fd == file || fd < 0 || fd >= 1 << 20;
+    }
+
+    @Override
+    public void close() throws IOException {
+        Linux.call(SYS_MUNMAP, base, RESERVED);
+        Posix.close(pipeRead);
+        Posix.close(pipeWrite);
+        Posix.close(devNull);
+        Posix.close(file);
+        Files.deleteIfExists(filePath);
+    }
+}

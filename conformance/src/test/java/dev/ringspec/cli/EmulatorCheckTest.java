@@ -1,0 +1,65 @@
+package dev.ringspec.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.ringspec.nativerunner.IoUringAvailability;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * {@code ringspec check --backend emulator}: against the model, the checked-in replays (kernel bugs) show nothing on
+ * the emulator and generated runs find nothing; against this kernel, the same replays show the catalogued kernel
+ * bugs, on the kernel's side, and nothing new.
+ */
+class EmulatorCheckTest {
+    private static final Path CHECKED_IN = Path.of("src/test/resources/replays");
+
+    @TempDir
+    Path replays;
+
+    private static String[] run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new Ringspec());
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        int exit = cli.execute(args);
+        return new String[] {Integer.toString(exit), out.toString(), err.toString()};
+    }
+
+    @Test
+    void theEmulatorAgainstTheModelFindsNothingAndKernelBugsDoNotApply() {
+        String[] r = run("check", "--backend", "emulator-6.18", "--seed", "3", "--runs", "30", "--steps", "150",
+                "--replay-dir", CHECKED_IN.toString());
+        assertThat(r[0]).as(r[1] + r[2]).isEqualTo("0");
+        assertThat(r[1]).contains("model, profile 6.18 against emulator-6.18", "runs: 30; steps: ",
+                "divergences: 0 new, 0 catalogued", "no divergence now").doesNotContain("DIVERGENCE (");
+    }
+
+    @Test
+    @Tag("kernel")
+    void theKernelJudgesTheEmulatorAndItsOwnBugsStayCatalogued() {
+        IoUringAvailability availability = IoUringAvailability.probe();
+        assumeTrue(availability.available(), availability.reason());
+        String[] r = run("check", "--backend", "emulator", "--referee", "kernel", "--seed", "3", "--runs", "30",
+                "--steps", "150", "--replay-dir", CHECKED_IN.toString());
+        assertThat(r[0]).as(r[1] + r[2]).isEqualTo("0");
+        assertThat(r[1]).contains("against this kernel", "divergences: 0 new, ", "CATALOGUED DIVERGENCE")
+                .doesNotContain("NEW DIVERGENCE");
+    }
+
+    @Test
+    void badCombinationsAreUsageErrors() {
+        assertThat(run("check", "--referee", "kernel")[0]).isEqualTo("2");
+        assertThat(run("check", "--backend", "emulator-9.9", "--replay-dir", replays.toString())[2])
+                .contains("no emulator profile emulator-9.9");
+        assertThat(run("check", "--backend", "emulator-6.18", "--referee", "nobody")[0]).isEqualTo("2");
+        assertThat(run("check", "--backend", "emulator-6.18", "--kernel", "debian:7.2")[0]).isEqualTo("2");
+    }
+}
