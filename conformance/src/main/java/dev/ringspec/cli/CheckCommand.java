@@ -96,6 +96,9 @@ final class CheckCommand implements Callable<Integer> {
 
     private Interruption interruption;
 
+    /** The kernel log's splats during the check of this kernel (none watched in a guest yet). */
+    private KernelSplats splats = KernelSplats.unwatched("a guest's console is not read for splats yet");
+
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
@@ -210,9 +213,11 @@ final class CheckCommand implements Callable<Integer> {
                 err.flush();
                 return MatrixReport.Row.failed(kernel, ExitStatus.UNAVAILABLE, reason);
             }
+            splats = KernelSplats.nativeLog();
             return check(kernel, out, caps, ReferenceBackends.kernel(), "this kernel", goOn)
                     .withRelease(Posix.kernelRelease()).withBoot(null);
         }
+        splats = KernelSplats.unwatched("a guest's console is not read for splats yet");
         MatrixReport.Row[] row = new MatrixReport.Row[1];
         int status;
         try {
@@ -268,7 +273,8 @@ final class CheckCommand implements Callable<Integer> {
                 .withFindingsDirectory(findings).withShrinkBudget(Duration.ofSeconds(shrinkSeconds))
                 .withSaveReplays(saves);
         List<LockstepCheck.Summary> parts = new ArrayList<>();
-        ProgressLines progress = new ProgressLines(out, Duration.ofSeconds(progressSeconds), interruption);
+        LockstepCheck.Progress progress = splats.watching(new ProgressLines(out, Duration.ofSeconds(progressSeconds),
+                interruption), seed);
         LockstepCheck.Summary summary = new LockstepCheck(reference, subject, catalogue, config)
                 .withProgress(progress, interruption::requested).run(out);
         parts.add(summary);
@@ -309,8 +315,9 @@ final class CheckCommand implements Callable<Integer> {
         boolean badInput = parts.stream().anyMatch(p -> !p.badReplays().isEmpty());
         KernelProfile profile = KernelProfile.forCapabilities(caps);
         List<String> features = Arrays.stream(Feature.values()).filter(caps::has).map(Feature::name).toList();
-        return MatrixReport.Row.checked(kernel, stableNew ? ExitStatus.DIVERGENCE
-                : badInput ? ExitStatus.BAD_INPUT : ExitStatus.OK, caps.release(), profile.version(), features, parts);
+        int status = ExitStatus.worst(stableNew ? ExitStatus.DIVERGENCE : badInput ? ExitStatus.BAD_INPUT
+                : ExitStatus.OK, splats.report(out, "the summary"));
+        return MatrixReport.Row.checked(kernel, status, caps.release(), profile.version(), features, parts);
     }
 
     /** Writes to a buffer and to a second writer. */

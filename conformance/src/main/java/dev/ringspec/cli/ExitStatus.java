@@ -48,7 +48,8 @@ final class ExitStatus {
                     + "missing replay directory or image file, a file that is no kernel", "all"),
             new Row(GUEST_FAILED, "a guest kernel failed: it did not boot, it died, or its agent stopped answering "
                     + "(the console's last lines are printed)", "check, caps and run with --kernel"),
-            new Row(SPLAT, "reserved: the kernel logged a splat (WARNING, BUG, Oops, KASAN, lockdep)", "check"),
+            new Row(SPLAT, "the kernel logged a splat during the check (WARNING, BUG, Oops, KASAN, UBSAN, lockdep; "
+                    + "this machine's kernel log)", "check"),
             new Row(BAD_INPUT, "bad input: a replay file that is no replay (named in one sentence, skipped; the rest "
                     + "of the check ran)", "check, bpf-check"),
             new Row(UNAVAILABLE, "cannot run here: io_uring disabled, blocked or absent, socket filters unusable, "
