@@ -3,6 +3,7 @@ package dev.ringspec.cli;
 import dev.ringspec.capabilities.CapabilityProbe;
 import dev.ringspec.capabilities.Feature;
 import dev.ringspec.capabilities.KernelCapabilities;
+import dev.ringspec.cli.report.CheckReport;
 import dev.ringspec.lockstep.DivergenceCatalogue;
 import dev.ringspec.lockstep.LockstepCheck;
 import dev.ringspec.lockstep.ReferenceBackends;
@@ -80,6 +81,7 @@ final class CheckCommand implements Callable<Integer> {
     private CommandLine.Model.CommandSpec spec;
 
     private Interruption interruption;
+    private CheckReports reports;
 
     @Override
     public Integer call() throws Exception {
@@ -105,20 +107,29 @@ final class CheckCommand implements Callable<Integer> {
             return ExitStatus.USAGE;
         }
         PrintWriter out = spec.commandLine().getOut();
+        reports = new CheckReports(spec.commandLine().getParseResult().originalArgs());
         try (Interruption watch = Interruption.watch(json ? err : out)) {
             interruption = watch;
-            if (kernels.size() > 1) {
-                return interrupted(matrix());
-            }
-            String kernel = kernels.isEmpty() ? "native" : kernels.getFirst();
-            int status = checkOne(kernel, out, err, keepGoing).status();
-            if (!kernel.equals("native") || watch.requested()) {
-                return interrupted(status);
-            }
-            // this kernel's classic BPF (socket filters) against the model, a short bpf-check
-            return interrupted(ExitStatus.worst(status, BpfCheckCommand.withinCheck(seed, bpfReplays(),
-                    Places.out(outDir).resolve(Places.BPF_REPLAYS), out)));
+            int status = checkAll(out, err);
+            reports.write(json ? err : out, Places.out(outDir), status);
+            return status;
         }
+    }
+
+    private int checkAll(PrintWriter out, PrintWriter err) {
+        if (kernels.size() > 1) {
+            return interrupted(matrix());
+        }
+        String kernel = kernels.isEmpty() ? "native" : kernels.getFirst();
+        MatrixReport.Row row = checkOne(kernel, out, err, keepGoing);
+        reports.row(row);
+        if (!kernel.equals("native") || interruption.requested()) {
+            return interrupted(row.status());
+        }
+        // this kernel's classic BPF (socket filters) against the model, a short bpf-check
+        int bpf = BpfCheckCommand.withinCheck(seed, bpfReplays(), Places.out(outDir).resolve(Places.BPF_REPLAYS), out);
+        reports.bpf(bpf);
+        return interrupted(ExitStatus.worst(row.status(), bpf));
     }
 
     /** {@code status}, or {@link ExitStatus#INTERRUPTED} once an interrupt stopped the check. */
@@ -154,6 +165,7 @@ final class CheckCommand implements Callable<Integer> {
                 row = row.withReason(why.toString().lines().findFirst().orElse("").replaceFirst("^ringspec: ", ""));
             }
             rows.add(row);
+            reports.row(row);
         }
         MatrixReport report = new MatrixReport(rows);
         if (json) {
@@ -263,6 +275,8 @@ final class CheckCommand implements Callable<Integer> {
                     + "shown, shrunk and saved)%n", runs - left, divergent);
             out.flush();
         }
+        reports.checked(kernel, caps, new CheckReport.Lockstep(reference.name(), subjectName, config.kernelSide(),
+                seed, steps, runs, parts));
         if (interruption.requested()) {
             interruption.summarised();
         }
