@@ -164,7 +164,7 @@ final class HtmlReport {
         }
         b.append("</div>\n");
         if (f.cReproducer() != null) {
-            b.append("<details><summary>C reproducer</summary><pre>").append(esc(f.cReproducer()))
+            b.append("<details open><summary>C reproducer</summary><pre>").append(esc(f.cReproducer()))
                     .append("</pre></details>\n");
         }
         if (f.junitBody() != null) {
