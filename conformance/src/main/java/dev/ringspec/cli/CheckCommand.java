@@ -23,6 +23,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.BooleanSupplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -76,6 +77,12 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--json", description = "With several kernels: print the matrix as JSON on standard output, "
             + "and each kernel's details on standard error.")
     private boolean json;
+
+    @Option(names = "--budget", paramLabel = "TIME|Nsteps", converter = Budget.Converter.class, description = "Deep "
+            + "mode, for nightly CI: generated runs go on, past new divergences, until TIME (90s, 30m, 2h) or N "
+            + "checked steps (500000steps) are spent on each kernel, instead of --runs; the reports say how many "
+            + "sequences and steps ran and which rules and coverage labels were never reached.")
+    private Budget budget;
 
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
@@ -245,38 +252,55 @@ final class CheckCommand implements Callable<Integer> {
         out.flush();
         LockstepCheck.Config config = LockstepCheck.Config.defaults().withSeed(seed).withSteps(steps).withRuns(runs)
                 .withReplayDirectory(replays.map(ReplayStore::directory).orElse(null))
-                .withFindingsDirectory(findings).withShrinkBudget(Duration.ofSeconds(shrinkSeconds));
+                .withFindingsDirectory(findings).withShrinkBudget(Duration.ofSeconds(shrinkSeconds))
+                .withRuns(budget == null ? runs : Integer.MAX_VALUE);
         List<LockstepCheck.Summary> parts = new ArrayList<>();
-        ProgressLines progress = new ProgressLines(out, Duration.ofSeconds(progressSeconds), interruption);
+        ProgressLines lines = new ProgressLines(out, Duration.ofSeconds(progressSeconds), interruption);
+        // with a budget, every part's steps count against it: the parts before this one's, and this one's so far
+        long start = System.nanoTime();
+        long[] spent = new long[2];
+        LockstepCheck.Progress progress = budget == null ? lines : (soFar, planned) -> {
+            spent[1] = soFar.steps();
+            lines.update(soFar, planned);
+        };
+        BooleanSupplier stop = budget == null ? interruption::requested
+                : () -> interruption.requested() || budget.spent(start, spent[0] + spent[1]);
+        if (budget != null) {
+            goOn = true;
+            out.println("deep mode: generated runs until " + budget.text() + " are spent");
+        }
         LockstepCheck.Summary summary = new LockstepCheck(reference, subject, catalogue, config)
-                .withProgress(progress, interruption::requested).run(out);
+                .withProgress(progress, stop).run(out);
         parts.add(summary);
-        if (summary.stopped()) {
+        spent[0] += summary.steps();
+        if (summary.stopped() && interruption.requested()) {
             out.println("interrupted: the summary of what ran");
         }
         LockstepCheck.printSummary(out, summary);
         // LockstepCheck stops at the first new divergence; to go on, the rest of the budget runs as further checks
         // from the next seed, without replays, saving nothing and shrinking for at most a second.
         long nextSeed = seed + summary.runs();
-        int left = runs - summary.runs();
-        while (goOn && left > 0 && !summary.newDivergences().isEmpty() && !interruption.requested()) {
+        int left = config.runs() - summary.runs();
+        while (goOn && left > 0 && !summary.newDivergences().isEmpty() && !stop.getAsBoolean()) {
             LockstepCheck.Config rest = config.withSeed(nextSeed).withRuns(left).withReplayDirectory(null)
                     .withSaveReplays(false).withShrinkBudget(Duration.ofSeconds(Math.min(1, shrinkSeconds)));
+            spent[1] = 0;
             summary = new LockstepCheck(reference, subject, catalogue, rest)
-                    .withProgress(progress, interruption::requested)
+                    .withProgress(progress, stop)
                     .run(new PrintWriter(OutputStream.nullOutputStream()));
             parts.add(summary);
+            spent[0] += summary.steps();
             nextSeed += summary.runs();
             left -= summary.runs();
         }
         if (parts.size() > 1) {
             long divergent = parts.stream().mapToLong(p -> p.newDivergences().size()).sum();
             out.printf("keep-going: %d generated runs in all, %d of them with a new divergence (only the first is "
-                    + "shown, shrunk and saved)%n", runs - left, divergent);
+                    + "shown, shrunk and saved)%n", config.runs() - left, divergent);
             out.flush();
         }
         reports.checked(kernel, caps, new CheckReport.Lockstep(reference.name(), subjectName, config.kernelSide(),
-                seed, steps, runs, parts));
+                seed, steps, budget == null ? runs : -1, parts, budget == null ? null : budget.text()));
         if (interruption.requested()) {
             interruption.summarised();
         }

@@ -65,11 +65,12 @@ public record CheckReport(String command, Instant started, double seconds, int s
      * @param kernelSide which side is the kernel
      * @param seed the first run's seed
      * @param stepsPerRun steps per generated run
-     * @param plannedRuns the budget of generated runs
+     * @param plannedRuns the budget of generated runs, or -1 in deep mode
      * @param parts what each part did
+     * @param budget the deep mode's budget as given ({@code 30m}, {@code 500000steps}), or null
      */
     public record Lockstep(String reference, String subject, LockstepRunner.Role kernelSide, long seed,
-            int stepsPerRun, int plannedRuns, List<LockstepCheck.Summary> parts) {
+            int stepsPerRun, int plannedRuns, List<LockstepCheck.Summary> parts, String budget) {
 
         public Lockstep {
             parts = List.copyOf(parts);

@@ -131,8 +131,9 @@ final class KernelView {
                             + badReplays.size() + " bad replay file(s) skipped", inReplays));
             List<NewFinding> generated = findings.stream().filter(f -> !f.fromReplay()).toList();
             boolean failed = generated.stream().anyMatch(NewFinding::stable);
-            areas.add(new Area(GENERATED, failed ? "failed" : "passed", runs, runs + " of " + l.plannedRuns()
-                    + " generated runs of " + l.stepsPerRun() + " steps from seed " + l.seed() + ", "
+            areas.add(new Area(GENERATED, failed ? "failed" : "passed", runs, (l.budget() != null
+                    ? runs + " generated runs (deep mode, budget " + l.budget() + ")"
+                    : runs + " of " + l.plannedRuns() + " generated runs") + " of " + l.stepsPerRun() + " steps from seed " + l.seed() + ", "
                     + generated.size() + " new divergence(s) (" + generated.stream().filter(f -> !f.stable()).count()
                     + " unstable), " + hits.stream().mapToLong(Hit::runs).sum() + " catalogued hit(s)"
                     + (stopped ? "; stopped early" : ""), generated));

@@ -56,7 +56,7 @@ class ReportsTest {
                 model(Set.of())).run(new PrintWriter(PrintWriter.nullWriter()));
         int status = s.newDivergences().isEmpty() ? 0 : 1;
         CheckReport.Lockstep lockstep = new CheckReport.Lockstep(reference.name(), subject.name(),
-                LockstepRunner.Role.SUBJECT, 1, 200, runs, List.of(s));
+                LockstepRunner.Role.SUBJECT, 1, 200, runs, List.of(s), null);
         CheckReport.Kernel kernel = new CheckReport.Kernel("model", status, status == 0 ? "ok" : "divergence", null,
                 "model " + PROFILE.version(), PROFILE.version(), null, "io_uring on the model\n", null, lockstep,
                 null);
@@ -130,6 +130,18 @@ class ReportsTest {
                 assertThat(text).as(file + " link #" + link.group(1)).contains("id=\"" + link.group(1) + "\"");
             }
         }
+    }
+
+    @Test
+    void schemaRejectsWhatCiServersWouldNotRead() throws Exception {
+        Path bad = dir.resolve("bad.xml");
+        Files.writeString(bad, "<testsuites><testsuite name=\"s\" tests=\"1\"><testcase name=\"no class\"/>"
+                + "</testsuite></testsuites>");
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> validJUnit(bad)))
+                .isInstanceOf(org.xml.sax.SAXException.class).hasMessageContaining("classname");
+        Files.writeString(bad, "<testsuites><testsuite name=\"s\" tests=\"-1\"/></testsuites>");
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> validJUnit(bad)))
+                .isInstanceOf(org.xml.sax.SAXException.class);
     }
 
     /** The page loads nothing: no src, no link, no href leaving the page. */
