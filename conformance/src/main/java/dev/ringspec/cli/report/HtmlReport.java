@@ -22,7 +22,7 @@ final class HtmlReport {
             .skipped,.unavailable,.interrupted,.guest-failed,.usage,.splat{background:#6e7781}
             .tag{display:inline-block;padding:0 6px;border-radius:3px;color:#fff;font-size:12px}
             .zero td{color:#9a6700}details{margin:6px 0}summary{cursor:pointer;font-weight:600}
-            .side{display:grid;grid-template-columns:1fr;gap:8px}.muted{color:#57606a}
+            .wide{overflow-x:auto}.side{display:grid;grid-template-columns:1fr;gap:8px}.muted{color:#57606a}
             """;
     private static final String SCRIPT = """
             function onlyZero(box, id) {
@@ -47,7 +47,7 @@ final class HtmlReport {
         b.append(String.format("<p class=\"muted\"><code>ringspec %s</code> &middot; started %s &middot; %.1f s "
                 + "&middot; exit status %d &middot; JSON schema <code>%s</code></p>%n", esc(report.command()),
                 esc(report.started().toString()), report.seconds(), report.status(), CheckReport.SCHEMA));
-        b.append("<table><tr><th>kernel</th><th>outcome</th><th>release</th><th>profile</th><th>areas</th>"
+        b.append("<div class=\"wide\"><table><tr><th>kernel</th><th>outcome</th><th>release</th><th>profile</th><th>areas</th>"
                 + "<th>replays</th><th>runs</th><th>steps</th><th>new divergences</th><th>catalogue hits</th></tr>\n");
         for (KernelView v : views) {
             CheckReport.Kernel k = v.kernel;
@@ -62,7 +62,7 @@ final class HtmlReport {
             num(b, v.hits.stream().mapToLong(h -> h.runs() + h.replays()).sum());
             b.append("</tr>\n");
         }
-        b.append("</table>\n");
+        b.append("</table></div>\n");
         for (KernelView v : views) {
             kernel(b, v);
         }
@@ -164,7 +164,7 @@ final class HtmlReport {
         }
         b.append("</div>\n");
         if (f.cReproducer() != null) {
-            b.append("<details open><summary>C reproducer</summary><pre>").append(esc(f.cReproducer()))
+            b.append("<details><summary>C reproducer</summary><pre>").append(esc(f.cReproducer()))
                     .append("</pre></details>\n");
         }
         if (f.junitBody() != null) {
