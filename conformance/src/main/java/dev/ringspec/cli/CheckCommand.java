@@ -3,6 +3,7 @@ package dev.ringspec.cli;
 import dev.ringspec.capabilities.CapabilityProbe;
 import dev.ringspec.capabilities.Feature;
 import dev.ringspec.capabilities.KernelCapabilities;
+import dev.ringspec.cli.report.CheckReport;
 import dev.ringspec.lockstep.DivergenceCatalogue;
 import dev.ringspec.lockstep.LockstepCheck;
 import dev.ringspec.lockstep.ReferenceBackends;
@@ -22,6 +23,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.BooleanSupplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -91,10 +93,17 @@ final class CheckCommand implements Callable<Integer> {
             + "the kernel runs it; every difference is classified by the whole catalogue, as the kernel's own.")
     private String refereeName = "model";
 
+    @Option(names = "--budget", paramLabel = "TIME|Nsteps", converter = Budget.Converter.class, description = "Deep "
+            + "mode, for nightly CI: generated runs go on, past new divergences, until TIME (90s, 30m, 2h) or N "
+            + "checked steps (500000steps) are spent on each kernel, instead of --runs; the reports say how many "
+            + "sequences and steps ran and which rules and coverage labels were never reached.")
+    private Budget budget;
+
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
     private Interruption interruption;
+    private CheckReports reports;
 
     /** The kernel log's splats during the check of this kernel (none watched in a guest yet). */
     private KernelSplats splats = KernelSplats.unwatched("a guest's console is not read for splats yet");
@@ -127,23 +136,32 @@ final class CheckCommand implements Callable<Integer> {
             return ExitStatus.USAGE;
         }
         PrintWriter out = spec.commandLine().getOut();
+        reports = new CheckReports(spec.commandLine().getParseResult().originalArgs());
         try (Interruption watch = Interruption.watch(json ? err : out)) {
             interruption = watch;
             if (!backend.equals("native")) {
                 return interrupted(EmulatorCheck.check(this::check, backend, refereeName, kernels, out, err));
             }
-            if (kernels.size() > 1) {
-                return interrupted(matrix());
-            }
-            String kernel = kernels.isEmpty() ? "native" : kernels.getFirst();
-            int status = checkOne(kernel, out, err, keepGoing).status();
-            if (!kernel.equals("native") || watch.requested()) {
-                return interrupted(status);
-            }
-            // this kernel's classic BPF (socket filters) against the model, a short bpf-check
-            return interrupted(ExitStatus.worst(status, BpfCheckCommand.withinCheck(seed, bpfReplays(),
-                    Places.out(outDir).resolve(Places.BPF_REPLAYS), out)));
+            int status = checkAll(out, err);
+            reports.write(json ? err : out, Places.out(outDir), status);
+            return status;
         }
+    }
+
+    private int checkAll(PrintWriter out, PrintWriter err) {
+        if (kernels.size() > 1) {
+            return interrupted(matrix());
+        }
+        String kernel = kernels.isEmpty() ? "native" : kernels.getFirst();
+        MatrixReport.Row row = checkOne(kernel, out, err, keepGoing);
+        reports.row(row);
+        if (!kernel.equals("native") || interruption.requested()) {
+            return interrupted(row.status());
+        }
+        // this kernel's classic BPF (socket filters) against the model, a short bpf-check
+        int bpf = BpfCheckCommand.withinCheck(seed, bpfReplays(), Places.out(outDir).resolve(Places.BPF_REPLAYS), out);
+        reports.bpf(bpf);
+        return interrupted(ExitStatus.worst(row.status(), bpf));
     }
 
     /** {@code status}, or {@link ExitStatus#INTERRUPTED} once an interrupt stopped the check. */
@@ -179,6 +197,7 @@ final class CheckCommand implements Callable<Integer> {
                 row = row.withReason(why.toString().lines().findFirst().orElse("").replaceFirst("^ringspec: ", ""));
             }
             rows.add(row);
+            reports.row(row);
         }
         MatrixReport report = new MatrixReport(rows);
         if (json) {
@@ -271,37 +290,56 @@ final class CheckCommand implements Callable<Integer> {
         LockstepCheck.Config config = LockstepCheck.Config.defaults().withSeed(seed).withSteps(steps).withRuns(runs)
                 .withReplayDirectory(replays.map(ReplayStore::directory).orElse(null))
                 .withFindingsDirectory(findings).withShrinkBudget(Duration.ofSeconds(shrinkSeconds))
-                .withSaveReplays(saves);
+                .withSaveReplays(saves)
+                .withRuns(budget == null ? runs : Integer.MAX_VALUE);
         List<LockstepCheck.Summary> parts = new ArrayList<>();
-        LockstepCheck.Progress progress = splats.watching(new ProgressLines(out, Duration.ofSeconds(progressSeconds),
-                interruption), seed);
+        ProgressLines lines = new ProgressLines(out, Duration.ofSeconds(progressSeconds), interruption);
+        // with a budget, every part's steps count against it: the parts before this one's, and this one's so far
+        long start = System.nanoTime();
+        long[] spent = new long[2];
+        LockstepCheck.Progress counted = budget == null ? lines : (soFar, planned) -> {
+            spent[1] = soFar.steps();
+            lines.update(soFar, planned);
+        };
+        LockstepCheck.Progress progress = splats.watching(counted, seed);
+        BooleanSupplier stop = budget == null ? interruption::requested
+                : () -> interruption.requested() || budget.spent(start, spent[0] + spent[1]);
+        if (budget != null) {
+            goOn = true;
+            out.println("deep mode: generated runs until " + budget.text() + " are spent");
+        }
         LockstepCheck.Summary summary = new LockstepCheck(reference, subject, catalogue, config)
-                .withProgress(progress, interruption::requested).run(out);
+                .withProgress(progress, stop).run(out);
         parts.add(summary);
-        if (summary.stopped()) {
+        spent[0] += summary.steps();
+        if (summary.stopped() && interruption.requested()) {
             out.println("interrupted: the summary of what ran");
         }
         LockstepCheck.printSummary(out, summary);
         // LockstepCheck stops at the first new divergence; to go on, the rest of the budget runs as further checks
         // from the next seed, without replays, saving nothing and shrinking for at most a second.
         long nextSeed = seed + summary.runs();
-        int left = runs - summary.runs();
-        while (goOn && left > 0 && !summary.newDivergences().isEmpty() && !interruption.requested()) {
+        int left = config.runs() - summary.runs();
+        while (goOn && left > 0 && !summary.newDivergences().isEmpty() && !stop.getAsBoolean()) {
             LockstepCheck.Config rest = config.withSeed(nextSeed).withRuns(left).withReplayDirectory(null)
                     .withSaveReplays(false).withShrinkBudget(Duration.ofSeconds(Math.min(1, shrinkSeconds)));
+            spent[1] = 0;
             summary = new LockstepCheck(reference, subject, catalogue, rest)
-                    .withProgress(progress, interruption::requested)
+                    .withProgress(progress, stop)
                     .run(new PrintWriter(OutputStream.nullOutputStream()));
             parts.add(summary);
+            spent[0] += summary.steps();
             nextSeed += summary.runs();
             left -= summary.runs();
         }
         if (parts.size() > 1) {
             long divergent = parts.stream().mapToLong(p -> p.newDivergences().size()).sum();
             out.printf("keep-going: %d generated runs in all, %d of them with a new divergence (only the first is "
-                    + "shown, shrunk and saved)%n", runs - left, divergent);
+                    + "shown, shrunk and saved)%n", config.runs() - left, divergent);
             out.flush();
         }
+        reports.checked(kernel, caps, new CheckReport.Lockstep(reference.name(), subjectName, config.kernelSide(),
+                seed, steps, budget == null ? runs : -1, parts, budget == null ? null : budget.text()));
         if (interruption.requested()) {
             interruption.summarised();
         }

@@ -75,7 +75,7 @@ record MatrixReport(List<Row> kernels) {
                     steps, stepsPerSecond, divergentRuns, catalogueHits);
         }
 
-        private static String outcome(int status) {
+        static String outcome(int status) {
             return switch (status) {
                 case ExitStatus.OK -> "ok";
                 case ExitStatus.DIVERGENCE -> "divergence";

@@ -373,18 +373,11 @@ public final class Coverage {
      */
     public String table() {
         Map<String, Long> rows = new LinkedHashMap<>();
-        for (Label l : Label.values()) {
-            rows.put("  " + l.text, count(l));
-        }
-        filters.counts().forEach((label, n) -> rows.put("  " + label, n));
-        refusals.forEach((reason, n) -> rows.put("  refused: " + reason, n));
-        choices.forEach((taken, n) -> rows.put("  choice taken: " + taken, n));
+        labels().forEach((label, n) -> rows.put("  " + label, n));
         long seen = Rule.all().stream().filter(r -> count(r) > 0).count();
         String rulesHeading = String.format("  rules seen: %d of %d", seen, Rule.count());
         Map<String, Long> rules = new LinkedHashMap<>();
-        for (Rule r : Rule.all()) {
-            rules.put("    " + r.name(), count(r));
-        }
+        rules().forEach((name, n) -> rules.put("    " + name, n));
         // counts in one column; a label too long for it (a refusal's sentence) gets a line of its own above its count
         int width = Math.max(42, Stream.concat(rows.keySet().stream(), rules.keySet().stream())
                 .mapToInt(String::length).filter(n -> n <= MAX_LABEL_WIDTH).max().orElse(0));
@@ -393,6 +386,27 @@ public final class Coverage {
         b.append(rulesHeading).append(System.lineSeparator());
         rules.forEach((label, n) -> row(b, width, label, n));
         return b.toString();
+    }
+
+    /** Every label with its count, in the table's order: the labels, filters, refusals and choices taken. */
+    public Map<String, Long> labels() {
+        Map<String, Long> rows = new LinkedHashMap<>();
+        for (Label l : Label.values()) {
+            rows.put(l.text, count(l));
+        }
+        filters.counts().forEach(rows::put);
+        refusals.forEach((reason, n) -> rows.put("refused: " + reason, n));
+        choices.forEach((taken, n) -> rows.put("choice taken: " + taken, n));
+        return rows;
+    }
+
+    /** Every rule of the model by name, with how often it fired (0: never reached). */
+    public Map<String, Long> rules() {
+        Map<String, Long> rules = new LinkedHashMap<>();
+        for (Rule r : Rule.all()) {
+            rules.put(r.name(), count(r));
+        }
+        return rules;
     }
 
     /** The widest label that shares a line with its count. */

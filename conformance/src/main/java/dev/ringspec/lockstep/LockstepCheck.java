@@ -89,6 +89,13 @@ public final class LockstepCheck {
             Optional<DivergenceCatalogue.Entry> catalogued, Shrinker.Result shrink, String cReproducer,
             String junitBody, boolean stable) {
 
+        /** How the steps were shrunk, as the terminal says it, or null when they were not. */
+        public String shrinkSummary() {
+            return shrink == null ? null : String.format("shrunk to %d steps in %d ms (%d candidate runs%s)",
+                    steps.size(), shrink.nanos() / 1_000_000, shrink.candidates(),
+                    shrink.timedOut() ? ", time budget spent" : "");
+        }
+
         Finding savedAs(Path file) {
             return new Finding(seed, fromReplay, file, steps, divergence, catalogued, shrink, cReproducer, junitBody,
                     stable);
@@ -105,13 +112,20 @@ public final class LockstepCheck {
      * @param runs generated runs
      * @param badReplays one sentence per replay file that is no replay or could not be run (skipped)
      * @param stopped whether the check was stopped before its budget was spent (an interrupt)
+     * @param replayFiles the file names of the replays run, in order (for the reports' one test case each)
      */
     public record Summary(int replays, int runs, long steps, long nanos, Coverage coverage, List<Finding> findings,
-            InvariantWatch.Totals invariants, List<String> badReplays, boolean stopped) {
+            InvariantWatch.Totals invariants, List<String> badReplays, boolean stopped, List<String> replayFiles) {
 
         public Summary {
             findings = List.copyOf(findings);
             badReplays = List.copyOf(badReplays);
+            replayFiles = List.copyOf(replayFiles);
+        }
+
+        public Summary(int replays, int runs, long steps, long nanos, Coverage coverage, List<Finding> findings,
+                InvariantWatch.Totals invariants, List<String> badReplays, boolean stopped) {
+            this(replays, runs, steps, nanos, coverage, findings, invariants, badReplays, stopped, List.of());
         }
 
         public Summary(int replays, int runs, long steps, long nanos, Coverage coverage, List<Finding> findings,
@@ -200,6 +214,7 @@ public final class LockstepCheck {
         long steps = 0;
         int runs = 0;
         int replayed = 0;
+        List<String> replayFiles = new ArrayList<>();
         long start = System.nanoTime();
         List<ReplayStore.Entry> replays = store == null ? List.of() : store.load(badReplay);
         InvariantWatch.Totals invariants = new InvariantWatch.Totals();
@@ -222,6 +237,7 @@ public final class LockstepCheck {
                     continue;
                 }
                 replayed++;
+                replayFiles.add(name);
                 steps += o.steps().size();
                 invariants.add(replay.replayCase().seed(), true, runner.invariants().takeRun(), catalogue,
                         config.kernelSide());
@@ -246,7 +262,7 @@ public final class LockstepCheck {
                             + replay.replayCase().signature() + " on " + replay.replayCase().kernelRelease() + ")");
                 }
                 out.flush();
-                progress.update(snapshot(replayed, runs, steps, start, coverage, findings, invariants, bad, false),
+                progress.update(snapshot(replayed, runs, steps, start, coverage, findings, invariants, bad, false, replayFiles),
                         config.runs());
             }
             for (int r = 0; r < config.runs() && !stopped; r++) {
@@ -261,7 +277,7 @@ public final class LockstepCheck {
                 invariants.add(seed, false, runner.invariants().takeRun(), catalogue, config.kernelSide());
                 carriedOver(findings, seed, false, null, o);
                 boolean goOn = !o.diverged() || generated(out, runner, seed, o, findings);
-                progress.update(snapshot(replayed, runs, steps, start, coverage, findings, invariants, bad, false),
+                progress.update(snapshot(replayed, runs, steps, start, coverage, findings, invariants, bad, false, replayFiles),
                         config.runs());
                 if (!goOn) {
                     break;
@@ -269,13 +285,14 @@ public final class LockstepCheck {
             }
         }
         invariants.print(out, reference.name(), subject.name());
-        return snapshot(replayed, runs, steps, start, coverage, findings, invariants, bad, stopped);
+        return snapshot(replayed, runs, steps, start, coverage, findings, invariants, bad, stopped, replayFiles);
     }
 
     private static Summary snapshot(int replays, int runs, long steps, long start, Coverage coverage,
-            List<Finding> findings, InvariantWatch.Totals invariants, List<String> bad, boolean stopped) {
+            List<Finding> findings, InvariantWatch.Totals invariants, List<String> bad, boolean stopped,
+            List<String> replayFiles) {
         return new Summary(replays, runs, steps, System.nanoTime() - start, coverage, findings, invariants, bad,
-                stopped);
+                stopped, replayFiles);
     }
 
     /**
@@ -412,9 +429,7 @@ public final class LockstepCheck {
         out.println("  " + d.field() + " after step " + d.step() + ": " + runner.referenceName() + " says "
                 + d.referenceValue() + "; " + runner.subjectName() + " says " + d.subjectValue());
         if (f.shrink() != null) {
-            out.printf("  shrunk to %d steps in %d ms (%d candidate runs%s)%n", f.steps().size(),
-                    f.shrink().nanos() / 1_000_000, f.shrink().candidates(),
-                    f.shrink().timedOut() ? ", time budget spent" : "");
+            out.println("  " + f.shrinkSummary());
         }
         out.println("  steps:");
         for (int i = 0; i < f.steps().size(); i++) {
