@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "ringspec", mixinStandardHelpOptions = true, version = "ringspec 0.1.0",
         description = "An executable specification of io_uring ring semantics, checked against this kernel.",
-        subcommands = {CapsCommand.class, CheckCommand.class, BpfCheckCommand.class, RunCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {CapsCommand.class, CheckCommand.class, BpfCheckCommand.class, RunCommand.class, ExplainCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:done; a check found nothing new", "1:a check found a new divergence",
             "2:usage error: a bad option, an unknown kernel spec, a missing or non-kernel image file",
