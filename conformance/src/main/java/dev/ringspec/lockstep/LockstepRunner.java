@@ -13,6 +13,7 @@ import dev.ringspec.seam.Backend;
 import dev.ringspec.seam.Cqe;
 import dev.ringspec.seam.IoUringKernel.SetupResult;
 import dev.ringspec.seam.Ring;
+import dev.ringspec.seam.RingObservation;
 import dev.ringspec.uapi.Errno;
 import dev.ringspec.uapi.IoUringParams;
 import dev.ringspec.uapi.IoUringProbe;
@@ -296,11 +297,26 @@ public final class LockstepRunner implements AutoCloseable {
 
     /** Runs {@code steps} from a fresh start, stopping at the first divergence. */
     public Outcome run(List<Step> steps, Coverage cov) {
+        return run(steps, cov, null);
+    }
+
+    /** Hears both sides' whole rings after each step of a run ({@code ringspec explain --replay}). */
+    @FunctionalInterface
+    public interface StepWatcher {
+        void after(int index, Step step, RingObservation reference, RingObservation subject);
+    }
+
+    /** {@link #run(List, Coverage)}, telling {@code watcher} (if not null) both rings after each step. */
+    public Outcome run(List<Step> steps, Coverage cov, StepWatcher watcher) {
         return onRunThread(() -> {
             begin(cov, null, null);
             try {
                 for (int i = 0; i < steps.size(); i++) {
-                    if (!step(i, steps.get(i))) {
+                    boolean agreed = step(i, steps.get(i));
+                    if (watcher != null) {
+                        watcher.after(i, steps.get(i), reference.observe(), subject.observe());
+                    }
+                    if (!agreed) {
                         return outcome(List.copyOf(steps.subList(0, i + 1)));
                     }
                 }

@@ -19,7 +19,11 @@ public final class ReferenceBackends {
 
     /** The model with the profile of the kernel whose capabilities are given. */
     public static Backend reference(KernelCapabilities caps) {
-        KernelProfile profile = caps == null ? KernelProfile.LINUX_6_18 : KernelProfile.forCapabilities(caps);
+        return model(caps == null ? KernelProfile.LINUX_6_18 : KernelProfile.forCapabilities(caps));
+    }
+
+    /** The model with {@code profile}. */
+    public static Backend model(KernelProfile profile) {
         return Backend.model("model, profile " + profile.version(),
                 memory -> new ModelIoUring(profile, memory, Set.of()).withProcessDescriptors(ProcessFdTable.INSTANCE));
     }

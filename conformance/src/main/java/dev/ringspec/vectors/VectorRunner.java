@@ -1,6 +1,7 @@
 package dev.ringspec.vectors;
 
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_BPF_FILTER;
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_RESIZE_RINGS;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_RESTRICTIONS;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQSIZE;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -16,6 +17,8 @@ import dev.ringspec.seam.Backend;
 import dev.ringspec.seam.Cqe;
 import dev.ringspec.seam.IoUringKernel;
 import dev.ringspec.seam.IoUringKernel.SetupResult;
+import dev.ringspec.seam.Ring;
+import dev.ringspec.seam.RingObservation;
 import dev.ringspec.seam.Sqe;
 import dev.ringspec.seam.UserMemory;
 import dev.ringspec.uapi.Errno;
@@ -52,6 +55,7 @@ public final class VectorRunner {
     private VectorRing current;
     private long lastResult;
     private MemorySegment lastFilter;
+    private final List<Cqe> reaped = new ArrayList<>();
 
     private VectorRunner(Backend backend) {
         this.backend = backend;
@@ -68,8 +72,63 @@ public final class VectorRunner {
         return new VectorRunner(backend).execute(vector);
     }
 
+    /**
+     * A runner for taking a vector (a lesson) one step at a time on {@code backend}: {@link #perform} each step, look
+     * at the rings between steps with {@link #observe}, then {@link #close}. Call {@link #skipReason} first.
+     */
+    public static VectorRunner stepwise(Backend backend) {
+        return new VectorRunner(backend);
+    }
+
+    /**
+     * Performs one step (an {@code expect} line is checked); false where the run cannot go on. A failed expectation
+     * or a step that could not run is added to {@link #failures()}.
+     */
+    public boolean step(Step step) {
+        reaped.clear();
+        return perform(step);
+    }
+
+    /** The result of the last step with one (setup, enter, register, ...). */
+    public long lastResult() {
+        return lastResult;
+    }
+
+    /** The CQEs the last {@code reap} or {@code expect cqe} step took off the CQ. */
+    public List<Cqe> reaped() {
+        return List.copyOf(reaped);
+    }
+
+    /** The failures so far. */
+    public List<Failure> failures() {
+        return List.copyOf(failures);
+    }
+
+    /** The ring set up last (the one steps without {@code ring=} act on), or {@code null} if there is none. */
+    public Ring currentRing() {
+        return current == null ? null : current.ring;
+    }
+
+    /** What an application sees of the ring {@code name} (or the current ring), or a missing ring. */
+    public RingObservation observe(String name) {
+        VectorRing r = name == null ? current : rings.get(name);
+        return r == null ? RingObservation.none((int) lastResult) : RingObservation.capture(r.ring, (int) lastResult);
+    }
+
+    /** Closes every ring still open (and gives the thread a fresh task if the vector used tasks). */
+    public void close(Vector vector) {
+        for (VectorRing r : rings.values()) {
+            kernel.close(r.ring);
+        }
+        rings.clear();
+        current = null;
+        if (vector.usesTasks()) {
+            kernel.freshTask();
+        }
+    }
+
     /** Why {@code backend} cannot run {@code vector}, or {@code null} if it can. */
-    static String skipReason(Vector vector, Backend backend) {
+    public static String skipReason(Vector vector, Backend backend) {
         if (!backend.availability().available()) {
             return backend.name() + " cannot run here: " + backend.availability().reason();
         }
@@ -179,6 +238,16 @@ public final class VectorRunner {
                     yield true;
                 }
                 case Step.Close s -> close(s);
+                case Step.Reap s -> {
+                    VectorRing r = ring(s.ring());
+                    reaped.clear();
+                    for (Cqe cqe; reaped.size() < s.count() && (cqe = r.driver.reap()) != null; ) {
+                        reaped.add(cqe);
+                    }
+                    yield true;
+                }
+                case Step.Resize s -> resize(s);
+                case Step.Say s -> true;
                 case Step.ExpectResult s -> {
                     if (s.value() == null ? lastResult < 0 : lastResult != s.value()) {
                         fail(s, s.kind() + " returned " + Errno.describe((int) lastResult) + ", expected "
@@ -246,6 +315,14 @@ public final class VectorRunner {
                 case "buf_index" -> Sqe.bufIndex(sqes, at, (int) v);
                 case "personality" -> Sqe.personality(sqes, at, (int) v);
                 case "file_index" -> Sqe.fileIndex(sqes, at, (int) v);
+                case "timeout_nanos" -> {
+                    // struct __kernel_timespec { __s64 tv_sec; long long tv_nsec; } at addr, len 1 (io_timeout_prep)
+                    MemorySegment ts = memory.allocate(16, 8);
+                    ts.set(JAVA_LONG, 0, v / 1_000_000_000L);
+                    ts.set(JAVA_LONG, 8, v % 1_000_000_000L);
+                    Sqe.addr(sqes, at, ts.address());
+                    Sqe.len(sqes, at, 1);
+                }
                 default -> throw new IllegalStateException("the parser let through SQE field " + f.getKey());
             }
         }
@@ -323,6 +400,18 @@ public final class VectorRunner {
         return true;
     }
 
+    private boolean resize(Step.Resize s) {
+        VectorRing r = ring(s.ring());
+        MemorySegment params = memory.allocate(IoUringParams.SIZE_BYTES, 8);
+        params.set(JAVA_INT, IoUringParams.SQ_ENTRIES_OFFSET, s.sqEntries() > 0 ? s.sqEntries()
+                : r.driver.sq().readOnceRingEntries());
+        params.set(JAVA_INT, IoUringParams.CQ_ENTRIES_OFFSET, s.cqEntries());
+        params.set(JAVA_INT, IoUringParams.FLAGS_OFFSET, s.flags() | (s.cqEntries() > 0 ? IORING_SETUP_CQSIZE : 0));
+        lastResult = kernel.register(r.ring, IORING_REGISTER_RESIZE_RINGS, params, 1);
+        r.driver.refreshViews();
+        return true;
+    }
+
     private boolean close(Step.Close s) {
         VectorRing r = ring(s.ring());
         rings.values().remove(r);
@@ -335,6 +424,9 @@ public final class VectorRunner {
 
     private boolean expectCqe(Step.ExpectCqe s) {
         Cqe cqe = ring(s.ring()).driver.reap();
+        if (cqe != null) {
+            reaped.add(cqe);
+        }
         if (cqe == null) {
             fail(s, "no CQE is visible");
         } else if (cqe.userData() != s.userData() || cqe.res() != s.res() || cqe.flags() != s.flags()) {

@@ -10,12 +10,14 @@ import static dev.ringspec.uapi.IoUring.IORING_SETUP_IOPOLL;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_R_DISABLED;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQPOLL;
 
+import dev.ringspec.seam.Cqe;
 import dev.ringspec.seam.IoUringKernel;
 import dev.ringspec.seam.Ring;
 import dev.ringspec.seam.UserMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -417,6 +419,14 @@ public final class ModelIoUring implements IoUringKernel {
      */
     public boolean kernelUsesStaleCqeCache(Ring ring) {
         return own(ring).cqeCache().kernelUsesStaleCqeCache();
+    }
+
+    /**
+     * The CQEs waiting in {@code ring}'s overflow list, oldest first: kernel-internal state no application can read
+     * (it sees only IORING_SQ_CQ_OVERFLOW), shown by {@code ringspec explain}. Allocates; not for the hot path.
+     */
+    public List<Cqe> overflowList(Ring ring) {
+        return own(ring).overflow().entries();
     }
 
     /**

@@ -4,7 +4,10 @@ import static dev.ringspec.uapi.IoUring.IORING_CQE_F_32;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE_MIXED;
 import static dev.ringspec.uapi.IoUring.IORING_SQ_CQ_OVERFLOW;
 
+import dev.ringspec.seam.Cqe;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -56,6 +59,16 @@ final class OverflowList {
 
     int size() {
         return ovCount;
+    }
+
+    /** The entries in order, oldest first: what {@link ModelIoUring#overflowList} shows a reader. */
+    List<Cqe> entries() {
+        List<Cqe> list = new ArrayList<>(ovCount);
+        for (int k = 0; k < ovCount; k++) {
+            int i = (ovHead + k) & (ovUserData.length - 1);
+            list.add(new Cqe(ovUserData[i], ovRes[i], ovFlags[i], ovBig0[i], ovBig1[i]));
+        }
+        return list;
     }
 
     /** {@code io_cqring_add_overflow}: append; the first entry raises IORING_SQ_CQ_OVERFLOW. */

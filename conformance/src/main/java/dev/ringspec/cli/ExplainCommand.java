@@ -1,0 +1,181 @@
+package dev.ringspec.cli;
+
+import dev.ringspec.fixtures.vectors.Lesson;
+import dev.ringspec.fixtures.vectors.Lessons;
+import dev.ringspec.fixtures.vectors.VectorFormatException;
+import dev.ringspec.fixtures.vectors.VectorParser;
+import dev.ringspec.lockstep.DivergenceCatalogue;
+import dev.ringspec.lockstep.ReferenceBackends;
+import dev.ringspec.lockstep.ReplayCase;
+import dev.ringspec.lockstep.ReplayStore;
+import dev.ringspec.model.KernelProfile;
+import dev.ringspec.seam.Backend;
+import dev.ringspec.teach.Explanation;
+import dev.ringspec.teach.HtmlPage;
+import dev.ringspec.teach.LessonRun;
+import dev.ringspec.teach.ReplayRun;
+import dev.ringspec.teach.TerminalText;
+import dev.ringspec.vectors.VectorRunner;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code ringspec explain LESSON}: a lesson's steps with pictures of the rings and the model's rules, in the terminal
+ * or as an HTML page; {@code --kernel} beside this kernel; {@code --replay FILE} for a saved divergence or catalogue
+ * entry. Without arguments it lists the shipped lessons.
+ */
+@Command(name = "explain", mixinStandardHelpOptions = true,
+        description = "Show the rings step by step: a shipped lesson by name, or a lesson file; without one, list "
+                + "the lessons.")
+final class ExplainCommand implements Callable<Integer> {
+    @Parameters(arity = "0..1", paramLabel = "LESSON", description = "A shipped lesson's name (see the list) or a "
+            + "lesson file.")
+    private String lesson;
+
+    @Option(names = "--kernel", description = "Run the lesson on this kernel too and show it beside the model "
+            + "(the model then takes the kernel's profile).")
+    private boolean kernel;
+
+    @Option(names = "--html", paramLabel = "FILE", arity = "0..1", fallbackValue = "",
+            description = "Write one self-contained HTML page instead (default: LESSON.html here).")
+    private String html;
+
+    @Option(names = "--replay", paramLabel = "FILE", description = "A saved lockstep divergence (its JSON file) or "
+            + "a divergence catalogue entry's id: model and this kernel side by side up to where they part.")
+    private String replay;
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (lesson == null && replay == null) {
+            out.println("Lessons (ringspec explain NAME [--kernel] [--html]):");
+            for (String name : Lessons.names()) {
+                Lesson l = Lessons.load(name);
+                out.printf("  %-36s %s%s%n", name.replace(".lesson", ""), l.title(),
+                        l.kernelOnly() ? " (kernel only)" : "");
+            }
+            return ExitStatus.OK;
+        }
+        if (lesson != null && replay != null) {
+            err.println("ringspec: give a lesson or --replay FILE, not both");
+            return ExitStatus.USAGE;
+        }
+        Explanation explanation;
+        try {
+            explanation = replay != null ? replay() : lesson();
+        } catch (BadInput e) {
+            err.println("ringspec: " + e.getMessage());
+            return e.status;
+        }
+        if (explanation == null) {
+            return ExitStatus.USAGE;
+        }
+        if (html == null) {
+            out.print(TerminalText.of(explanation));
+            out.flush();
+            return ExitStatus.OK;
+        }
+        String base = Path.of(replay != null ? replay : lesson).getFileName().toString().replaceAll("\\.[a-z]+$", "");
+        Path page = html.isEmpty() ? Path.of(base + ".html") : Path.of(html);
+        try {
+            Files.writeString(page, HtmlPage.of(explanation), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            err.println("ringspec: cannot write " + page + ": " + e.getMessage());
+            return ExitStatus.USAGE;
+        }
+        out.println("ringspec: wrote " + page.toAbsolutePath() + " (" + explanation.frames().size() + " steps)");
+        return ExitStatus.OK;
+    }
+
+    private Explanation lesson() {
+        Lesson l = readLesson(lesson);
+        Backend k = null;
+        if (kernel || l.kernelOnly()) {
+            k = kernelBackend();
+        }
+        // Beside a kernel the model takes that kernel's profile, unless the lesson needs what that kernel lacks
+        Backend m = k != null ? ReferenceBackends.reference(k.capabilities()) : null;
+        if (m == null || VectorRunner.skipReason(l.vector(), m) != null) {
+            m = ReferenceBackends.model(KernelProfile.LINUX_7_3);
+        }
+        return LessonRun.run(l, m, k);
+    }
+
+    private Explanation replay() {
+        DivergenceCatalogue.Entry entry = null;
+        Path file = Path.of(replay);
+        if (!Files.isRegularFile(file)) {
+            Optional<DivergenceCatalogue.Entry> byId = DivergenceCatalogue.load().entries().stream()
+                    .filter(e -> e.id().equals(replay)).findFirst();
+            if (byId.isEmpty() || byId.get().replay() == null) {
+                throw new BadInput(ExitStatus.USAGE, replay + " is neither a replay file nor a catalogue entry with "
+                        + "a replay");
+            }
+            entry = byId.get();
+            file = ReplayStore.DEFAULT_DIRECTORY.resolve(entry.replay());
+        }
+        ReplayCase c;
+        try {
+            c = ReplayStore.read(file);
+        } catch (UncheckedIOException | IllegalArgumentException e) {
+            throw new BadInput(ExitStatus.USAGE, file + " is not a lockstep replay (" + e.getCause() + ")");
+        }
+        if (c.steps().isEmpty()) {
+            throw new BadInput(ExitStatus.USAGE, file + " is not a lockstep replay: it has no steps");
+        }
+        Backend k = kernelBackend();
+        return ReplayRun.run(c, file.toString(), entry, ReferenceBackends.reference(k.capabilities()), k);
+    }
+
+    private static Lesson readLesson(String name) {
+        Path file = Path.of(name);
+        try {
+            if (Files.isRegularFile(file)) {
+                return VectorParser.parseLesson(file.getFileName().toString(), Files.readString(file));
+            }
+            if (Lessons.has(name)) {
+                return Lessons.load(name);
+            }
+        } catch (VectorFormatException e) {
+            throw new BadInput(ExitStatus.USAGE, e.getMessage());
+        } catch (IOException e) {
+            throw new BadInput(ExitStatus.USAGE, "cannot read " + file + ": " + e.getMessage());
+        }
+        throw new BadInput(ExitStatus.USAGE, "no lesson file or shipped lesson is named " + name
+                + " (`ringspec explain` lists them)");
+    }
+
+    private static Backend kernelBackend() {
+        Backend k = ReferenceBackends.kernel();
+        if (!k.availability().available()) {
+            throw new BadInput(ExitStatus.UNAVAILABLE, "this kernel cannot run io_uring here: "
+                    + k.availability().reason());
+        }
+        return k;
+    }
+
+    /** Bad input, said in one sentence, with the exit status it gets. */
+    private static final class BadInput extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final int status;
+
+        BadInput(int status, String message) {
+            super(message);
+            this.status = status;
+        }
+    }
+}
