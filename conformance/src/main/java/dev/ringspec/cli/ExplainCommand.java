@@ -126,16 +126,19 @@ final class ExplainCommand implements Callable<Integer> {
                         + "a replay");
             }
             entry = byId.get();
-            file = ReplayStore.DEFAULT_DIRECTORY.resolve(entry.replay());
+            String name = entry.replay();
+            file = ReplayStore.shipped().map(store -> store.directory().resolve(name))
+                    .orElseThrow(() -> new BadInput(ExitStatus.BAD_INPUT, "this build ships no replays, so catalogue "
+                            + "entry " + replay + " cannot be shown"));
         }
         ReplayCase c;
         try {
             c = ReplayStore.read(file);
-        } catch (UncheckedIOException | IllegalArgumentException e) {
-            throw new BadInput(ExitStatus.USAGE, file + " is not a lockstep replay (" + e.getCause() + ")");
+        } catch (IOException | UncheckedIOException | IllegalArgumentException e) {
+            throw new BadInput(ExitStatus.BAD_INPUT, file + " is not a lockstep replay (" + e.getMessage() + ")");
         }
         if (c.steps().isEmpty()) {
-            throw new BadInput(ExitStatus.USAGE, file + " is not a lockstep replay: it has no steps");
+            throw new BadInput(ExitStatus.BAD_INPUT, file + " is not a lockstep replay: it has no steps");
         }
         Backend k = kernelBackend();
         return ReplayRun.run(c, file.toString(), entry, ReferenceBackends.reference(k.capabilities()), k);
