@@ -38,6 +38,8 @@ final class FuzzWorld implements AutoCloseable {
     final MemorySegment owned;
     final long base;
     final long absentPath;
+    /** The page that holds the absent path (read-only). */
+    final MemorySegment pathPage;
     private final Path filePath;
 
     @SuppressWarnings("restricted") // the owned bytes and the path page are mapped here, at the sizes given
@@ -74,7 +76,8 @@ final class FuzzWorld implements AutoCloseable {
         if (Linux.call(SYS_MPROTECT, absentPath, 4096, 0x1 | 0x2) != 0) {
             throw new IOException("mprotect of the fuzz's path page failed");
         }
-        MemorySegment.ofAddress(absentPath).reinterpret(4096).setString(0, ABSENT);
+        pathPage = MemorySegment.ofAddress(absentPath).reinterpret(4096);
+        pathPage.setString(0, ABSENT);
         Linux.call(SYS_MPROTECT, absentPath, 4096, 0x1);
         refill(RandomGenerator.of("L64X128MixRandom"));
     }

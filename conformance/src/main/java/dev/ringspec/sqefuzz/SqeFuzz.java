@@ -207,6 +207,8 @@ public final class SqeFuzz implements AutoCloseable {
         this.emulated = CapabilityProbe.probe(emulator.kernel, emulator.memory).opcodes();
         // the emulator resolves the owned bytes as the kernel does (the reserved rest is -EFAULT on both)
         emulator.memory.register(world.owned);
+        // and the path page the path opcodes are pinned to (just past the owned bytes), read-only as on the kernel
+        emulator.memory.register(world.pathPage.asReadOnly());
     }
 
     /** Runs {@code count} SQEs. */

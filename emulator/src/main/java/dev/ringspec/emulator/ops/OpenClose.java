@@ -53,7 +53,6 @@ public final class OpenClose {
     static final long O_PATH_FLAGS = 0200000 | 0400000 | O_PATH | O_CLOEXEC;
     static final long S_IALLUGO = 07777;
     static final long RESOLVE_CACHED = 0x20;
-    static final int PATH_MAX = 4096;
     static final int F_DUPFD = 0;
     static final int OPEN_HOW_SIZE = 24;
 
@@ -141,12 +140,12 @@ public final class OpenClose {
             flags |= O_LARGEFILE;
         }
         how.set(JAVA_LONG, 0, flags);
-        int n = 0;
-        while (n < PATH_MAX && ctx.userMemory(req.addr() + n, 1).get(JAVA_BYTE, 0) != 0) {
-            n++;
+        // the model's prep copied the path in and answered its errors (an empty one too); again for the real call
+        int[] error = new int[1];
+        MemorySegment path = UserPath.copy(ctx, req.addr(), true, error);
+        if (path == null) {
+            return error[0];
         }
-        MemorySegment path = Arena.ofAuto().allocate(n + 1L);
-        path.copyFrom(ctx.userMemory(req.addr(), n));
         req.opState(new Open(req.opState(), req.fd(), path, how, req.fileIndex()));
         return 0;
     }

@@ -2,20 +2,15 @@ package dev.ringspec.emulator.ops;
 
 import static dev.ringspec.uapi.Errno.EAGAIN;
 import static dev.ringspec.uapi.Errno.EBADF;
-import static dev.ringspec.uapi.Errno.EFAULT;
 import static dev.ringspec.uapi.Errno.EINVAL;
-import static dev.ringspec.uapi.Errno.ENAMETOOLONG;
-import static dev.ringspec.uapi.Errno.ENOENT;
 import static dev.ringspec.uapi.IoUring.IORING_OP_STATX;
 import static dev.ringspec.uapi.IoUring.IOSQE_FIXED_FILE;
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 import dev.ringspec.emulator.EmuOp;
 import dev.ringspec.emulator.EmulatorServices;
 import dev.ringspec.model.IssueContext;
 import dev.ringspec.model.OpDef;
 import dev.ringspec.model.Req;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 
@@ -26,8 +21,6 @@ import java.util.List;
  * buffer (the kernel checks it: -EFAULT). The directory descriptor is {@code sqe->fd}, never a fixed file.
  */
 public final class Statx {
-    /** {@code PATH_MAX}: a path and its NUL. */
-    static final int PATH_MAX = 4096;
     private static final int AT_EMPTY_PATH = 0x1000;
 
     private Statx() {
@@ -54,33 +47,13 @@ public final class Statx {
         }
         int flags = req.opFlags();
         // getname_flags: the path is copied now
-        MemorySegment path = Arena.ofAuto().allocate(PATH_MAX);
-        int ret = getname(ctx, req.addr(), (flags & AT_EMPTY_PATH) != 0, path);
-        if (ret < 0) {
-            return ret;
+        int[] error = new int[1];
+        MemorySegment path = UserPath.copy(ctx, req.addr(), (flags & AT_EMPTY_PATH) != 0, error);
+        if (path == null) {
+            return error[0];
         }
         req.opState(new State(req.fd(), req.len(), flags, path, req.off()));
         return 0;
-    }
-
-    /**
-     * {@code getname_flags}: the NUL-terminated string at {@code address} into {@code into}; -EFAULT where it cannot
-     * be read, -ENAMETOOLONG without a NUL in PATH_MAX bytes, -ENOENT for an empty path unless AT_EMPTY_PATH.
-     */
-    static int getname(IssueContext ctx, long address, boolean emptyAllowed, MemorySegment into) {
-        MemorySegment whole = ctx.userMemory(address, PATH_MAX);
-        for (int i = 0; i < PATH_MAX; i++) {
-            MemorySegment at = whole != null ? whole.asSlice(i, 1) : ctx.userMemory(address + i, 1);
-            if (at == null) {
-                return -EFAULT;
-            }
-            byte b = at.get(JAVA_BYTE, 0);
-            into.set(JAVA_BYTE, i, b);
-            if (b == 0) {
-                return i == 0 && !emptyAllowed ? -ENOENT : 0;
-            }
-        }
-        return -ENAMETOOLONG;
     }
 
     /** {@code io_statx}: {@code do_statx}, whose answer is the result (an error does not fail the links). */

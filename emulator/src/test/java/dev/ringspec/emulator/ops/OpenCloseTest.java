@@ -60,6 +60,19 @@ class OpenCloseTest {
     }
 
     @Test
+    void anOpenOfAPathEndingNearTheEndOfItsMemoryReadsItUpToItsNul() throws Exception {
+        List<Cqe> cqes = BothSides.sameOnBoth((k, m) -> {
+            try (NetRing r = new NetRing(k, m)) {
+                long path = StatxTest.pathAtTheEnd(m, "ringspec-absent/x").address();
+                r.sqe(IORING_OP_OPENAT, -1, 0, path, 0, 0, 1);
+                return r.submitAndWait(1);
+            }
+        });
+        // no descriptor for the relative lookup: -EBADF, not -EFAULT
+        assertThat(cqes).extracting(Cqe::res).containsExactly(-9);
+    }
+
+    @Test
     void openat2RefusesBadHowFields() throws Exception {
         BothSides.sameOnBoth((k, m) -> {
             Path dir = Files.createTempDirectory("ringspec-how");

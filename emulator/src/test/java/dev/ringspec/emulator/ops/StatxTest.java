@@ -93,6 +93,29 @@ class StatxTest {
         });
     }
 
+    /** A path near the end of its memory, fewer than PATH_MAX bytes before it: read up to its NUL, not refused. */
+    static MemorySegment pathAtTheEnd(UserMemory memory, String path) {
+        MemorySegment region = memory.allocate(8192);
+        MemorySegment at = region.asSlice(8192 - path.length() - 1);
+        at.setString(0, path);
+        return at;
+    }
+
+    @Test
+    void aPathEndingNearTheEndOfItsMemoryIsReadUpToItsNul() throws Exception {
+        FileWorld.Outcome o = sameOnBoth((kernel, memory, world) -> {
+            int fd = world.file("x", O_RDONLY);
+            MemorySegment buf = memory.allocate(256);
+            RingDriver d = ring(kernel, memory, 8);
+            long path = pathAtTheEnd(memory, "ringspec-absent/x").address();
+            statx(d, fd, path, 0, STATX_BASIC_STATS, buf.address(), 1);
+            statx(d, -1, path, 0, STATX_BASIC_STATS, buf.address(), 2);
+            return new FileWorld.Outcome(world.finishInAnyOrder(kernel, d, 2), "");
+        });
+        // a file as the directory, then no descriptor: the lookup's errnos, not -EFAULT
+        assertThat(o.cqes()).extracting(Cqe::res).containsExactlyInAnyOrder(-20, -9);
+    }
+
     @Test
     void aFailedStatxDoesNotBreakItsLink() throws Exception {
         FileWorld.Outcome o = sameOnBoth((kernel, memory, world) -> {
