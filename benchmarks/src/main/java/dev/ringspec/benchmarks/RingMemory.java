@@ -4,6 +4,7 @@ import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQE32;
 
 import dev.ringspec.emulator.EmulatedIoUring;
 import dev.ringspec.model.KernelProfile;
+import dev.ringspec.nativerunner.NativeIoUring;
 import dev.ringspec.seam.IoUringKernel;
 import dev.ringspec.seam.Ring;
 import dev.ringspec.seam.RingParams;
@@ -16,7 +17,7 @@ import java.util.List;
 
 /**
  * Memory per ring, the emulator's against the kernel's: for each ring size, the kernel's mappings (the SQ and CQ
- * rings and the SQE array as the params report them, each rounded to pages), the emulator's native ring memory
+ * rings and the SQE array as this machine's kernel reports them for a ring of that size, each rounded to pages), the emulator's native ring memory
  * (the same regions in its own mapping) and its Java heap per ring (the heap after a collection, with
  * {@value #RINGS} rings open, less the heap before, divided by {@value #RINGS}). Run:
  * {@code java --enable-native-access=ALL-UNNAMED -cp benchmarks/target/benchmarks.jar:... dev.ringspec.benchmarks.RingMemory}.
@@ -49,7 +50,11 @@ public final class RingMemory {
             System.gc();
             long heapPerRing = (heap.getHeapMemoryUsage().getUsed() - before) / RINGS;
             Ring one = rings.getFirst();
-            long kernelBytes = kernelMapping(one.params());
+            // the kernel's own answer for a ring of the same size, not the emulator's
+            NativeIoUring kernel = new NativeIoUring();
+            Ring real = setUp(kernel, memory, entries);
+            long kernelBytes = kernelMapping(real.params());
+            kernel.close(real);
             long emulatorNative = one.sqRing().byteSize() + one.sqes().byteSize();
             if (one.cqRing().address() != one.sqRing().address()) {
                 emulatorNative += one.cqRing().byteSize();
