@@ -101,7 +101,7 @@ final class InitReq {
         req.init(s.get(LONG, at), s.get(LONG, at + USER_DATA_OFFSET));
         req.initFields(s.get(LONG, at + OFF_OFFSET), s.get(LONG, at + ADDR_OFFSET), s.get(LONG, at + LEN_OFFSET),
                 s.get(LONG, at + BUF_INDEX_OFFSET));
-        req.initAddr3(s.get(LONG, at + ADDR3_OFFSET));
+        req.initAddr3(s.get(LONG, at + ADDR3_OFFSET), s.get(LONG, at + ADDR3_OFFSET + 8));
         int opcode = req.opcode();
         // io_init_req: opcode >= IORING_OP_LAST -> -EINVAL (req->opcode reset to 0); the table has IORING_OP_LAST
         // entries, so this check is also the index's

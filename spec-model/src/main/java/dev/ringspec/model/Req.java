@@ -51,6 +51,7 @@ public final class Req {
     private OpDef.Issue twFunc;
     private Object opState;
     private long addr3;
+    private long word56;
 
     Req() {
     }
@@ -74,9 +75,13 @@ public final class Req {
         this.bufWord = sqeBufWord;
     }
 
-    /** The SQE's word at byte 48: {@code addr3} ({@code MSG_RING}'s source slot; zero where an opcode needs it 0). */
-    void initAddr3(long sqeAddr3) {
+    /**
+     * The SQE's words at bytes 48 and 56: {@code addr3} ({@code MSG_RING}'s source slot; zero where an opcode needs
+     * it 0) and the last word ({@code __pad2[0]}, read/write's {@code attr_type_mask} from 6.14).
+     */
+    void initAddr3(long sqeAddr3, long sqeWord56) {
         this.addr3 = sqeAddr3;
+        this.word56 = sqeWord56;
     }
 
     /** Back to a pooled request. */
@@ -174,6 +179,11 @@ public final class Req {
     /** The word at byte 48: {@code addr3}. */
     public long addr3() {
         return addr3;
+    }
+
+    /** The word at byte 56: {@code attr_type_mask} for read and write (6.14 on), {@code __pad2[0]} elsewhere. */
+    public long word56() {
+        return word56;
     }
 
     /** The word at byte 44: {@code file_index}, {@code splice_fd_in}, {@code addr_len} in the union. */

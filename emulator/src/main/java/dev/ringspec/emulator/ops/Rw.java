@@ -16,6 +16,7 @@ import static dev.ringspec.uapi.IoUring.IORING_OP_WRITEV;
 import static dev.ringspec.uapi.IoUring.IORING_OP_WRITE_FIXED;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_IOPOLL;
 import static dev.ringspec.uapi.IoUring.IOSQE_BUFFER_SELECT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.ringspec.emulator.EmuOp;
@@ -67,6 +68,10 @@ public final class Rw {
     static final int RWF_DONTCACHE = 0x80;
     /** {@code RWF_NOSIGNAL} (6.16 on). */
     static final int RWF_NOSIGNAL = 0x100;
+    /** {@code IORING_RW_ATTR_FLAG_PI}: the one attribute {@code attr_type_mask} may name (6.14 on). */
+    static final long IORING_RW_ATTR_FLAG_PI = 0x1;
+    /** {@code sizeof(struct io_uring_attr_pi)}: flags, app_tag, len, addr, seed, rsvd. */
+    static final int ATTR_PI_SIZE = 32;
 
     private static final int S_IFMT = 0xf000;
     private static final int S_IFREG = 0x8000;
@@ -136,6 +141,8 @@ public final class Rw {
         Faults faults;
         /** The provided buffer selected for IOSQE_BUFFER_SELECT, or null. */
         Kbuf.Selection sel;
+        /** {@code REQ_F_HAS_METADATA}: a PI attribute came with the request. */
+        boolean hasMetadata;
 
         State(Kind kind, boolean write) {
             this.kind = kind;
@@ -185,6 +192,13 @@ public final class Rw {
         s.len = req.len();
         s.rwFlags = req.opFlags();
         req.opState(s);
+        if (!before(ctx.profile(), 6, 14) && req.word56() != 0) {
+            // __io_prep_rw: attr_type_mask names only PI (-EINVAL), whose attribute io_prep_rw_pi reads
+            int ret = req.word56() != IORING_RW_ATTR_FLAG_PI ? -EINVAL : prepPi(ctx, s, req.addr3());
+            if (ret != 0) {
+                return ret;
+            }
+        }
         boolean bufferSelect = (req.flags() & IOSQE_BUFFER_SELECT) != 0;
         return switch (kind) {
             // io_prep_read_fixed (6.15 on): nothing more, the registered buffer is looked up at issue
@@ -194,6 +208,27 @@ public final class Rw {
             // io_prep_rwv: with buffer selection, io_iov_buffer_select_prep reads the one iovec's length
             case VECTORED -> bufferSelect ? iovBufferSelectPrep(ctx, s) : importVec(ctx, s);
         };
+    }
+
+    /**
+     * {@code io_prep_rw_pi}: the attribute at {@code attrPtr} is copied in (-EFAULT), its {@code rsvd} must be 0
+     * (-EINVAL), and its metadata buffer is {@code import_ubuf}'s (-EFAULT); the request then carries metadata, which
+     * {@link #initFile} refuses for every file the emulator reaches (none has {@code FMODE_HAS_METADATA}).
+     */
+    private static int prepPi(IssueContext ctx, State s, long attrPtr) {
+        MemorySegment attr = ctx.userMemory(attrPtr, ATTR_PI_SIZE);
+        if (attr == null) {
+            return -EFAULT;
+        }
+        if (attr.get(JAVA_LONG.withByteAlignment(1), 24) != 0) {
+            return -EINVAL;
+        }
+        long len = Math.min(Integer.toUnsignedLong(attr.get(JAVA_INT.withByteAlignment(1), 4)), MAX_RW_COUNT);
+        if (!accessOk(attr.get(JAVA_LONG.withByteAlignment(1), 8), len)) {
+            return -EFAULT;
+        }
+        s.hasMetadata = true;
+        return 0;
     }
 
     /**
@@ -376,12 +411,12 @@ public final class Rw {
      * {@code io_rw_init_file}'s checks the real call cannot make for us: the file must be open for the direction
      * (-EBADF; checked first only where a later check would answer otherwise), unknown rw_flags (-EOPNOTSUPP), and
      * RWF_HIPRI or an IOPOLL ring, which the emulator cannot poll (-EINVAL, -EOPNOTSUPP as for a file without
-     * {@code iopoll}).
+     * {@code iopoll}), then PI metadata, which no file here takes (-EINVAL: no {@code FMODE_HAS_METADATA}).
      */
     private static int initFile(IssueContext ctx, int fd, State s) {
         boolean iopoll = (ctx.setupFlags() & IORING_SETUP_IOPOLL) != 0;
         int supported = rwfSupported(ctx.profile());
-        if ((s.rwFlags & (~supported | RWF_HIPRI)) == 0 && !iopoll) {
+        if ((s.rwFlags & (~supported | RWF_HIPRI)) == 0 && !iopoll && !s.hasMetadata) {
             return 0;
         }
         if (!openFor(fd, s.write)) {
@@ -390,21 +425,26 @@ public final class Rw {
         if ((s.rwFlags & ~supported) != 0) {
             return -EOPNOTSUPP;
         }
-        return iopoll ? -EOPNOTSUPP : -EINVAL;
+        if (iopoll) {
+            return -EOPNOTSUPP;
+        }
+        return -EINVAL; // RWF_HIPRI without IOPOLL, or metadata the file cannot take
     }
 
     /**
-     * What both issue forms do first: the import at issue, the file ({@code io_assign_file}: -EBADF for an empty fixed
-     * slot, which io-wq meets itself), {@link #initFile}, and {@code req->cqe.res}; the descriptor, or -errno.
+     * What both issue forms do first: the file ({@code io_assign_file}, before the opcode's issue: -EBADF for a
+     * descriptor or fixed slot that names none, which io-wq meets itself), the import at issue, {@link #initFile},
+     * and {@code req->cqe.res}; the descriptor, or -errno.
      */
     private static int begin(Req req, IssueContext ctx, State s) {
+        int fd = ctx.fileDescriptor(req);
+        if (fd < 0 || RealFiles.statusFlags(fd) < 0) {
+            // fget finds nothing (a request from IOSQE_ASYNC meets this on io-wq, before the fixed buffer's import)
+            return -EBADF;
+        }
         int ret = importAtIssue(req, ctx, s);
         if (ret < 0) {
             return ret;
-        }
-        int fd = ctx.fileDescriptor(req);
-        if (fd < 0) {
-            return -EBADF;
         }
         ret = initFile(ctx, fd, s);
         if (ret < 0) {
