@@ -10,6 +10,7 @@ import static dev.ringspec.uapi.IoUring.IORING_CQE_F_SOCK_NONEMPTY;
 import static dev.ringspec.uapi.IoUring.IORING_OP_RECV;
 import static dev.ringspec.uapi.IoUring.IORING_OP_RECVMSG;
 import static dev.ringspec.uapi.IoUring.IORING_OP_SEND;
+import static dev.ringspec.uapi.IoUring.IORING_RECVSEND_FIXED_BUF;
 import static dev.ringspec.uapi.IoUring.IORING_OP_SENDMSG;
 import static dev.ringspec.uapi.IoUring.IORING_RECVSEND_BUNDLE;
 import static dev.ringspec.uapi.IoUring.IORING_RECVSEND_POLL_FIRST;
@@ -136,6 +137,13 @@ public final class Net {
                 }
                 sr.name = name;
                 sr.nameLen = addrLen;
+            }
+            // io_send_setup: a plain buffer is imported now (import_ubuf: access_ok -> -EFAULT), before the issue
+            // finds out whether the file is a socket
+            boolean plain = (flags & (IORING_RECVSEND_FIXED_BUF | IORING_SEND_VECTORIZED)) == 0
+                    && (req.flags() & IOSQE_BUFFER_SELECT) == 0;
+            if (plain && !Rw.accessOk(req.addr(), len)) {
+                return -EFAULT;
             }
             return 0;
         }
