@@ -1,24 +1,14 @@
 package dev.ringspec.lockstep;
 
-import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
-import static dev.ringspec.uapi.IoUring.IORING_SETUP_NO_SQARRAY;
-import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQE_MIXED;
-import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQ_REWIND;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import dev.ringspec.capabilities.Feature;
 import dev.ringspec.nativerunner.Posix;
 import dev.ringspec.seam.Backend;
-import dev.ringspec.seam.Cqe;
-import dev.ringspec.seam.IoUringKernel.SetupResult;
-import dev.ringspec.seam.Ring;
 import dev.ringspec.seam.RingObservation;
 import dev.ringspec.uapi.Errno;
-import dev.ringspec.uapi.IoUringParams;
 import dev.ringspec.uapi.IoUringProbe;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -59,8 +49,6 @@ public final class LockstepRunner implements AutoCloseable {
     private Side reference;
     private final Side subject;
     /** The model that runs each step first and says whether the run may take it ({@link Referee}). */
-    private static final int AT_FDCWD = -100;
-    private static final long RESOLVE_CACHED = 0x20;
     private final Referee referee = new Referee();
     /** Where the referee's model runs: the reference itself when it is the model, else a model beside it. */
     private Side refereeSide;
@@ -123,7 +111,7 @@ public final class LockstepRunner implements AutoCloseable {
         }
         this.pipeRead = pipe[0];
         this.pipeWrite = pipe[1];
-        primeAbsentPath();
+        SideProbes.primeAbsentPath();
         this.referenceBackend = referenceBackend;
         this.reference = new Side(referenceBackend, pipeRead, pipeWrite);
         this.subject = new Side(subjectBackend, pipeRead, pipeWrite);
@@ -136,7 +124,7 @@ public final class LockstepRunner implements AutoCloseable {
         if (model == null) {
             throw new IllegalStateException("the referee is the model, not " + refereeSide.name);
         }
-        this.newerLayouts = newerLayouts(refereeSide);
+        this.newerLayouts = SideProbes.newerLayouts(refereeSide);
         model.listen().accept(referee);
         if (refereeSide == reference) {
             model.choose().accept(choices);
@@ -147,8 +135,8 @@ public final class LockstepRunner implements AutoCloseable {
         // other's. The model's tasks are its own.
         boolean ownTasks = referenceBackend.kind() != Backend.Kind.KERNEL
                 || subjectBackend.kind() != Backend.Kind.KERNEL;
-        this.absentLookupsInline = answersAbsentLookupsInline(reference, referenceBackend)
-                && answersAbsentLookupsInline(subject, subjectBackend);
+        this.absentLookupsInline = SideProbes.answersAbsentLookupsInline(reference, referenceBackend)
+                && SideProbes.answersAbsentLookupsInline(subject, subjectBackend);
         // a model reference takes the profile the subject's capabilities chose; a mutated one is never probed
         this.bpfFilters = subjectBackend.capabilities().has(Feature.BPF_FILTER)
                 && (referenceBackend.kind() == Backend.Kind.MODEL
@@ -157,84 +145,6 @@ public final class LockstepRunner implements AutoCloseable {
                 && referenceBackend.capabilities().has(Feature.TASK_RESTRICTIONS)
                 && subjectBackend.capabilities().has(Feature.TASK_RESTRICTIONS);
         this.splitRestrictions = model.profile().splitRestrictions();
-    }
-
-    /**
-     * Looks the generated paths' absent directory up once, so this machine's dentry cache holds it as a negative
-     * entry: an OPENAT issued inline walks with LOOKUP_CACHED, and an uncached component would send it to io-wq
-     * (-EAGAIN, then a later completion) instead of failing at once with -ENOENT. A guest's agent does the same at
-     * its start.
-     */
-    private static void primeAbsentPath() {
-        int fd = Posix.openat(AT_FDCWD, FilterArgs.PATHS[0], 0, 0);
-        if (fd >= 0) {
-            Posix.close(fd);
-            throw new IllegalStateException(FilterArgs.PATHS[0] + " exists on this machine; the generated OPENATs "
-                    + "need it absent");
-        }
-    }
-
-    /**
-     * Whether a kernel side answers the lookup of an absent path from its dentry cache: an OPENAT2 with
-     * RESOLVE_CACHED (io_openat2: the caller's own nonblocking lookup, never sent to io-wq) fails with -ENOENT
-     * there, and with -EAGAIN where the root file system keeps no negative dentries (a guest's tmpfs root); there an
-     * OPENAT that reaches the lookup would go to io-wq and complete when io-wq chooses. A model side answers inline.
-     */
-    private static boolean answersAbsentLookupsInline(Side side, Backend backend) {
-        if (backend.kind() != Backend.Kind.KERNEL) {
-            return true;
-        }
-        // three times: a lookup racing the probe can find a negative dentry that tmpfs is about to drop
-        for (int i = 0; i < 3; i++) {
-            if (!answersAbsentLookupInline(side)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean answersAbsentLookupInline(Side side) {
-        long probeUserData = 0x0a75e47L;
-        int res = Integer.MIN_VALUE;
-        if (side.execute(new Step.Setup(4, 0, 0)) == 0) {
-            side.execute(new Step.WriteOpenat2(0, 0, AT_FDCWD, 0, 0, 0, RESOLVE_CACHED, 24, 0, probeUserData));
-            side.execute(new Step.WriteArray(0, 0));
-            side.execute(new Step.PublishTail(1));
-            if (side.execute(new Step.Enter(1, 1, IORING_ENTER_GETEVENTS)) == 1) {
-                res = side.cqes(side.cq.readOnceHead(), side.cq.loadAcquireTail()).stream()
-                        .filter(c -> c.userData() == probeUserData).mapToInt(Cqe::res).findFirst()
-                        .orElse(Integer.MIN_VALUE);
-            }
-        }
-        side.closeRing();
-        return res == -Errno.ENOENT;
-    }
-
-    /**
-     * The ring layouts of 6.19 and 7.0 the referee model takes at setup: SQE_MIXED, and SQ_REWIND (with the
-     * NO_SQARRAY it needs). Its profile is the one {@link dev.ringspec.model.KernelProfile#forCapabilities} chose
-     * from the checked kernel's capability probe (or this machine's), so capability discovery decides, not a
-     * version string. Tried before the referee hears rules, so the trials count nowhere.
-     */
-    private static Set<Feature> newerLayouts(Side referee) {
-        Set<Feature> out = EnumSet.noneOf(Feature.class);
-        if (acceptsSetup(referee, IORING_SETUP_SQE_MIXED)) {
-            out.add(Feature.SQE_MIXED);
-        }
-        if (acceptsSetup(referee, IORING_SETUP_SQ_REWIND | IORING_SETUP_NO_SQARRAY)) {
-            out.add(Feature.SQ_REWIND);
-        }
-        return Set.copyOf(out);
-    }
-
-    private static boolean acceptsSetup(Side side, int flags) {
-        side.params.fill((byte) 0);
-        side.params.set(JAVA_INT, IoUringParams.FLAGS_OFFSET, flags);
-        if (side.kernel.setup(4, side.params) instanceof SetupResult.Created(Ring ring)) {
-            side.kernel.close(ring);
-            return true;
-        }
-        return false;
     }
 
     public String referenceName() {
@@ -478,7 +388,7 @@ public final class LockstepRunner implements AutoCloseable {
     }
 
     /**
-     * Whether every kernel side answers an absent path's lookup inline (see {@link #answersAbsentLookupsInline});
+     * Whether every kernel side answers an absent path's lookup inline (see {@link SideProbes#answersAbsentLookupsInline});
      * where one does not, the generator writes only OPENATs that fail before the lookup.
      */
     boolean absentLookupsInline() {
