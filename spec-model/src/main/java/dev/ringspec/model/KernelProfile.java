@@ -150,39 +150,8 @@ public final class KernelProfile {
         LIVE_FIFO
     }
 
-    private final String version;
-    private final int opLast;
-    private final int registerLast;
-    private final int setupFlags;
-    private final int features;
-    private final int enterFlags;
-    private final int sqeFlags;
-    private final int nrQueryOpcodes;
-    private final boolean sqeMixed;
-    private final boolean sqRewind;
-    private final boolean resizeWritesSqArray;
-    private final boolean resizeSanitises;
-    private final boolean splitRestrictions;
-    private final boolean blindRestrictionsAndFilters;
-    private final boolean inheritedRestrictionsBindDisabledRing;
-    private final boolean bpfCloneMarksSourceCow;
-    private final boolean connectFilterPayload;
-    private final boolean connectPrepCopiesAddress;
-    private final int nopFlags;
-    private final boolean taskWorkLifo;
-    private final LocalWork localWork;
-    private final boolean registerRunsTaskWork;
-    private final boolean registeredRingBit;
-    private final boolean blindRegister;
-    private final boolean probeChecksAllSlots;
-    private final boolean querySizeLimit;
-    private final long bufferMaxBytes;
-    private final int bufferTooBigErrno;
-    private final boolean cqQueuedSigned;
-    private final RingLayout ringLayout;
-    private final boolean failedFallbackPostsAtOnce;
-    private final boolean drainBySequence;
-    private final boolean taskSubmitHonoursForceAsync;
+    /** This profile's values, in a builder of its own that never escapes (its lists are copied below). */
+    private final Builder v;
     private final List<OpDef> opcodes;
     private final Map<Integer, RegisterOp> registerOps;
 
@@ -190,45 +159,14 @@ public final class KernelProfile {
         if (b.opLast <= 0 || b.registerLast <= 0) {
             throw new IllegalArgumentException("OP_LAST and REGISTER_LAST are positive");
         }
-        this.version = Objects.requireNonNull(b.version);
-        this.opLast = b.opLast;
-        this.registerLast = b.registerLast;
-        this.setupFlags = b.setupFlags;
-        this.features = b.features;
-        this.enterFlags = b.enterFlags;
-        this.sqeFlags = b.sqeFlags;
-        this.nrQueryOpcodes = b.nrQueryOpcodes;
-        this.sqeMixed = b.sqeMixed;
-        this.sqRewind = b.sqRewind;
-        this.resizeWritesSqArray = b.resizeWritesSqArray;
-        this.resizeSanitises = b.resizeSanitises;
-        this.splitRestrictions = b.splitRestrictions;
-        this.blindRestrictionsAndFilters = b.blindRestrictionsAndFilters;
-        this.inheritedRestrictionsBindDisabledRing = b.inheritedRestrictionsBindDisabledRing;
-        this.bpfCloneMarksSourceCow = b.bpfCloneMarksSourceCow;
-        this.connectFilterPayload = b.connectFilterPayload;
-        this.connectPrepCopiesAddress = b.connectPrepCopiesAddress;
-        this.nopFlags = b.nopFlags;
-        this.taskWorkLifo = b.taskWorkLifo;
-        this.localWork = b.localWork;
-        this.registerRunsTaskWork = b.registerRunsTaskWork;
-        this.registeredRingBit = b.registeredRingBit;
-        this.blindRegister = b.blindRegister;
-        this.probeChecksAllSlots = b.probeChecksAllSlots;
-        this.querySizeLimit = b.querySizeLimit;
-        this.bufferMaxBytes = b.bufferMaxBytes;
-        this.bufferTooBigErrno = b.bufferTooBigErrno;
-        this.cqQueuedSigned = b.cqQueuedSigned;
-        this.ringLayout = b.ringLayout;
-        this.failedFallbackPostsAtOnce = b.failedFallbackPostsAtOnce;
-        this.drainBySequence = b.drainBySequence;
-        this.taskSubmitHonoursForceAsync = b.taskSubmitHonoursForceAsync;
+        Objects.requireNonNull(b.version);
+        this.v = new Builder(b);
         this.opcodes = List.copyOf(b.opcodes);
         this.registerOps = Map.copyOf(b.registerOps);
         for (OpDef def : opcodes) {
-            if (def.opcode() >= opLast) {
+            if (def.opcode() >= v.opLast) {
                 throw new IllegalArgumentException("opcode " + def.name() + " (" + def.opcode()
-                        + ") is at or above IORING_OP_LAST (" + opLast + ") of profile " + version);
+                        + ") is at or above IORING_OP_LAST (" + v.opLast + ") of profile " + v.version);
             }
         }
     }
@@ -240,113 +178,77 @@ public final class KernelProfile {
 
     /** A builder holding this profile's values, to say what another kernel changes. */
     public Builder toBuilder() {
-        Builder b = new Builder();
-        b.version = version;
-        b.opLast = opLast;
-        b.registerLast = registerLast;
-        b.setupFlags = setupFlags;
-        b.features = features;
-        b.enterFlags = enterFlags;
-        b.sqeFlags = sqeFlags;
-        b.nrQueryOpcodes = nrQueryOpcodes;
-        b.sqeMixed = sqeMixed;
-        b.sqRewind = sqRewind;
-        b.resizeWritesSqArray = resizeWritesSqArray;
-        b.resizeSanitises = resizeSanitises;
-        b.splitRestrictions = splitRestrictions;
-        b.blindRestrictionsAndFilters = blindRestrictionsAndFilters;
-        b.inheritedRestrictionsBindDisabledRing = inheritedRestrictionsBindDisabledRing;
-        b.bpfCloneMarksSourceCow = bpfCloneMarksSourceCow;
-        b.connectFilterPayload = connectFilterPayload;
-        b.connectPrepCopiesAddress = connectPrepCopiesAddress;
-        b.nopFlags = nopFlags;
-        b.taskWorkLifo = taskWorkLifo;
-        b.localWork = localWork;
-        b.registerRunsTaskWork = registerRunsTaskWork;
-        b.registeredRingBit = registeredRingBit;
-        b.blindRegister = blindRegister;
-        b.probeChecksAllSlots = probeChecksAllSlots;
-        b.querySizeLimit = querySizeLimit;
-        b.bufferMaxBytes = bufferMaxBytes;
-        b.bufferTooBigErrno = bufferTooBigErrno;
-        b.cqQueuedSigned = cqQueuedSigned;
-        b.ringLayout = ringLayout;
-        b.failedFallbackPostsAtOnce = failedFallbackPostsAtOnce;
-        b.drainBySequence = drainBySequence;
-        b.taskSubmitHonoursForceAsync = taskSubmitHonoursForceAsync;
-        b.opcodes.addAll(opcodes);
-        b.registerOps.putAll(registerOps);
-        return b;
+        return new Builder(v);
     }
 
     /** The release this profile stands for, for example {@code "6.18"}. */
     public String version() {
-        return version;
+        return v.version;
     }
 
     /** {@code IORING_OP_LAST}: opcodes at or above it fail {@code io_init_req} with -EINVAL. */
     public int opLast() {
-        return opLast;
+        return v.opLast;
     }
 
     /** {@code IORING_REGISTER_LAST}. */
     public int registerLast() {
-        return registerLast;
+        return v.registerLast;
     }
 
     /** {@code IORING_SETUP_FLAGS}: the setup bits {@code io_uring_sanitise_params} accepts. */
     public int setupFlags() {
-        return setupFlags;
+        return v.setupFlags;
     }
 
     /** {@code IORING_FEAT_FLAGS}, written to {@code params.features} by setup. */
     public int features() {
-        return features;
+        return v.features;
     }
 
     /** {@code IORING_ENTER_FLAGS}. */
     public int enterFlags() {
-        return enterFlags;
+        return v.enterFlags;
     }
 
     /** {@code SQE_VALID_FLAGS}. */
     public int sqeFlags() {
-        return sqeFlags;
+        return v.sqeFlags;
     }
 
     /** {@code __IO_URING_QUERY_MAX}: 1 (OPCODES) on 6.18, 3 (also ZCRX, SCQ) from 6.19. */
     public int nrQueryOpcodes() {
-        return nrQueryOpcodes;
+        return v.nrQueryOpcodes;
     }
 
     /** {@code IORING_SETUP_SQE_MIXED} and the 128-byte opcodes NOP128/URING_CMD128 (6.19+). */
     public boolean sqeMixed() {
-        return sqeMixed;
+        return v.sqeMixed;
     }
 
     /** {@code IORING_SETUP_SQ_REWIND} (7.0+). */
     public boolean sqRewind() {
-        return sqRewind;
+        return v.sqRewind;
     }
 
     /** A resize writes {@code sq_off.array} back (6.19+, {@code io_prepare_config}). */
     public boolean resizeWritesSqArray() {
-        return resizeWritesSqArray;
+        return v.resizeWritesSqArray;
     }
 
     /** A resize runs {@code io_uring_sanitise_params} on the merged flags (6.19+). */
     public boolean resizeSanitises() {
-        return resizeSanitises;
+        return v.resizeSanitises;
     }
 
     /** Op and register restrictions are registered and enforced separately (7.0+). */
     public boolean splitRestrictions() {
-        return splitRestrictions;
+        return v.splitRestrictions;
     }
 
     /** {@code io_uring_register(-1, ...)} knows RESTRICTIONS and BPF_FILTER (7.0+). */
     public boolean blindRestrictionsAndFilters() {
-        return blindRestrictionsAndFilters;
+        return v.blindRestrictionsAndFilters;
     }
 
     /**
@@ -355,7 +257,7 @@ public final class KernelProfile {
      * before, a disabled ring is exempt from every register restriction).
      */
     public boolean inheritedRestrictionsBindDisabledRing() {
-        return inheritedRestrictionsBindDisabledRing;
+        return v.inheritedRestrictionsBindDisabledRing;
     }
 
     /**
@@ -364,17 +266,17 @@ public final class KernelProfile {
      * 7.2.13). Without it the creator's later filters are added in place, into the set the others still share.
      */
     public boolean bpfCloneMarksSourceCow() {
-        return bpfCloneMarksSourceCow;
+        return v.bpfCloneMarksSourceCow;
     }
 
     /** {@code IORING_REGISTER_BPF_FILTER} exists (7.0+): opcodes have filter payloads. */
     public boolean bpfFilters() {
-        return blindRestrictionsAndFilters;
+        return v.blindRestrictionsAndFilters;
     }
 
     /** CONNECT populates a BPF filter context ({@code io_connect_bpf_populate}: 7.2.13, not 7.1.8). */
     public boolean connectFilterPayload() {
-        return connectFilterPayload;
+        return v.connectFilterPayload;
     }
 
     /**
@@ -383,77 +285,77 @@ public final class KernelProfile {
      * from 6.12).
      */
     public boolean connectPrepCopiesAddress() {
-        return connectPrepCopiesAddress;
+        return v.connectPrepCopiesAddress;
     }
 
     /** The {@code nop_flags} bits {@code io_nop_prep} accepts; others -> -EINVAL (nop.c). */
     public int nopFlags() {
-        return nopFlags;
+        return v.nopFlags;
     }
 
     /** Task work runs newest first: 6.1 walks the llist it swapped out without reversing it ({@code handle_tw_list}, {@code __io_run_local_work}). */
     public boolean taskWorkLifo() {
-        return taskWorkLifo;
+        return v.taskWorkLifo;
     }
 
     /** How {@code __io_run_local_work} takes and caps DEFER_TASKRUN local work. */
     public LocalWork localWork() {
-        return localWork;
+        return v.localWork;
     }
 
     /** {@code io_uring_register} runs the task's work before the opcode (6.1, {@code io_run_task_work_ctx}). */
     public boolean registerRunsTaskWork() {
-        return registerRunsTaskWork;
+        return v.registerRunsTaskWork;
     }
 
     /** {@code IORING_REGISTER_USE_REGISTERED_RING} exists and is stripped before the {@code REGISTER_LAST} compare (6.3+); 6.1 compares the raw opcode. */
     public boolean registeredRingBit() {
-        return registeredRingBit;
+        return v.registeredRingBit;
     }
 
     /** {@code io_uring_register(-1, ...)} has opcodes of its own (6.18+, QUERY and SEND_MSG_RING); before, fd -1 is -EBADF. */
     public boolean blindRegister() {
-        return blindRegister;
+        return v.blindRegister;
     }
 
     /** PROBE copies in and checks all {@code nr_args} slots before capping at {@code OP_LAST} (6.1). */
     public boolean probeChecksAllSlots() {
-        return probeChecksAllSlots;
+        return v.probeChecksAllSlots;
     }
 
     /** A QUERY header whose {@code size} exceeds a page ends the syscall with -E2BIG (7.2+). */
     public boolean querySizeLimit() {
-        return querySizeLimit;
+        return v.querySizeLimit;
     }
 
     /** The largest registered buffer ({@code io_buffer_validate}): 1 GiB up to 7.1, 1 TiB from 7.2. */
     public long bufferMaxBytes() {
-        return bufferMaxBytes;
+        return v.bufferMaxBytes;
     }
 
     /** The errno for a buffer over {@link #bufferMaxBytes}: EFAULT up to 7.1, EINVAL from 7.2. */
     public int bufferTooBigErrno() {
-        return bufferTooBigErrno;
+        return v.bufferTooBigErrno;
     }
 
     /** {@code io_cqring_queued} reads {@code cached_cq_tail - cq.head} as signed: a head moved past the kernel's tail is an empty CQ, not a full one (7.1.8, 7.2.13, 7.3-rc7 io_uring.c; 6.18.44 takes the u32 difference). */
     public boolean cqQueuedSigned() {
-        return cqQueuedSigned;
+        return v.cqQueuedSigned;
     }
 
     /** Where the fields of {@code struct io_rings} are: packed from 6.12 at the latest, heads and tails on cache lines of their own in 6.1. */
     RingLayout ringLayout() {
-        return ringLayout;
+        return v.ringLayout;
     }
 
     /** Whether sq.head, sq.tail, cq.head and cq.tail each sit on a cache line of their own (6.1), not packed. */
     public boolean headsOnOwnCacheLines() {
-        return ringLayout == RingLayout.CACHELINE_HEADS;
+        return v.ringLayout == RingLayout.CACHELINE_HEADS;
     }
 
     /** A request failed at init posts its CQE at once ({@code io_req_complete_failed}, 6.1), not with the batch. */
     public boolean failedFallbackPostsAtOnce() {
-        return failedFallbackPostsAtOnce;
+        return v.failedFallbackPostsAtOnce;
     }
 
     /**
@@ -461,12 +363,12 @@ public final class KernelProfile {
      * every earlier request to be freed ({@code nr_req_allocated != nr_drained}, 6.18 on).
      */
     public boolean drainBySequence() {
-        return drainBySequence;
+        return v.drainBySequence;
     }
 
     /** {@code io_req_task_submit} sends a forced-async request to io-wq (6.12 on); 6.1 issues it inline. */
     public boolean taskSubmitHonoursForceAsync() {
-        return taskSubmitHonoursForceAsync;
+        return v.taskSubmitHonoursForceAsync;
     }
 
     /** Opcode table entries beyond the model's own (NOP, NOP128), each replacing the entry of its opcode. */
@@ -484,12 +386,12 @@ public final class KernelProfile {
      * (103 on 6.18).
      */
     public int maxRestrictions() {
-        return 4 + registerLast + opLast;
+        return 4 + v.registerLast + v.opLast;
     }
 
     @Override
     public String toString() {
-        return "KernelProfile " + version + (opcodes.isEmpty() ? "" : " with " + opcodes.size() + " opcodes");
+        return "KernelProfile " + v.version + (opcodes.isEmpty() ? "" : " with " + opcodes.size() + " opcodes");
     }
 
     /**
@@ -542,6 +444,44 @@ public final class KernelProfile {
         private final Map<Integer, RegisterOp> registerOps = new HashMap<>();
 
         private Builder() {
+        }
+
+        private Builder(Builder o) {
+            version = o.version;
+            opLast = o.opLast;
+            registerLast = o.registerLast;
+            setupFlags = o.setupFlags;
+            features = o.features;
+            enterFlags = o.enterFlags;
+            sqeFlags = o.sqeFlags;
+            nrQueryOpcodes = o.nrQueryOpcodes;
+            sqeMixed = o.sqeMixed;
+            sqRewind = o.sqRewind;
+            resizeWritesSqArray = o.resizeWritesSqArray;
+            resizeSanitises = o.resizeSanitises;
+            splitRestrictions = o.splitRestrictions;
+            blindRestrictionsAndFilters = o.blindRestrictionsAndFilters;
+            inheritedRestrictionsBindDisabledRing = o.inheritedRestrictionsBindDisabledRing;
+            bpfCloneMarksSourceCow = o.bpfCloneMarksSourceCow;
+            connectFilterPayload = o.connectFilterPayload;
+            connectPrepCopiesAddress = o.connectPrepCopiesAddress;
+            nopFlags = o.nopFlags;
+            taskWorkLifo = o.taskWorkLifo;
+            localWork = o.localWork;
+            registerRunsTaskWork = o.registerRunsTaskWork;
+            registeredRingBit = o.registeredRingBit;
+            blindRegister = o.blindRegister;
+            probeChecksAllSlots = o.probeChecksAllSlots;
+            querySizeLimit = o.querySizeLimit;
+            bufferMaxBytes = o.bufferMaxBytes;
+            bufferTooBigErrno = o.bufferTooBigErrno;
+            cqQueuedSigned = o.cqQueuedSigned;
+            ringLayout = o.ringLayout;
+            failedFallbackPostsAtOnce = o.failedFallbackPostsAtOnce;
+            drainBySequence = o.drainBySequence;
+            taskSubmitHonoursForceAsync = o.taskSubmitHonoursForceAsync;
+            opcodes.addAll(o.opcodes);
+            registerOps.putAll(o.registerOps);
         }
 
         public Builder version(String value) {
