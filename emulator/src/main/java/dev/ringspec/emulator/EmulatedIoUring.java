@@ -21,12 +21,14 @@ import dev.ringspec.model.Waiter;
 import dev.ringspec.seam.IoUringKernel;
 import dev.ringspec.seam.Ring;
 import dev.ringspec.seam.UserMemory;
+import dev.ringspec.uapi.IoUringParams;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A kernel-compatible io_uring in Java: the reference model's rings, rules and errnos (a {@link ModelIoUring} with
@@ -51,6 +53,7 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
     private final EmulatorOpcodes opcodes;
     private final Faults faults;
     private final Pedantic pedantic;
+    private final SqPollThreads sqPoll;
     /** Each live ring's descriptor and its memfd's inode, to know a ring by a duplicate of its descriptor. */
     private final Map<Integer, Long> ringInodes = new ConcurrentHashMap<>();
 
@@ -79,14 +82,17 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
             sleeps = waiter;
         }
         this.pedantic = options.pedantic() ? new Pedantic() : null;
+        this.sqPoll = new SqPollThreads(sleeps, order == null);
         RealDescriptors descriptors = new RealDescriptors();
         this.model = new ModelIoUring(opcodes.profile(), memory)
                 .withProcessDescriptors(descriptors)
                 .withRingDescriptors(descriptors)
-                .withWaiter(sleeps)
+                .withWaiter(sqPoll)
+                .withSqPoll(sqPoll)
                 .withIoWq(ioWq)
                 .withAsyncPoll(readiness)
                 .withClock(clock);
+        sqPoll.attach(model);
         if (options.faults().rates().containsKey(FaultPlan.Point.CQ_OVERFLOW)) {
             model.withCqOverflowFault(fd -> faults.happens(FaultPlan.Point.CQ_OVERFLOW, "a CQE of ring " + fd));
         }
@@ -167,6 +173,9 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
         Ring ring = result.ringOrNull();
         if (ring != null) {
             ringInodes.put(ring.fd(), Linux.inode(ring.fd()));
+            if ((ring.params().flags() & IORING_SETUP_SQPOLL) != 0) {
+                sqPoll.start(ring, readParamsInt(params, IoUringParams.SQ_THREAD_IDLE_OFFSET));
+            }
             if (pedantic != null) {
                 pedantic.setUp(ring);
             }
@@ -174,8 +183,27 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
         return result;
     }
 
+    private static int readParamsInt(MemorySegment params, long offset) {
+        return params.get(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, offset);
+    }
+
     @Override
     public int enter(Ring ring, int toSubmit, int minComplete, int flags, MemorySegment arg, long argSizeBytes) {
+        ReentrantLock sqLock = sqPoll.lockOf(ring.fd());
+        if (sqLock == null) {
+            return enterLocked(ring, toSubmit, minComplete, flags, arg, argSizeBytes);
+        }
+        sqPoll.checkAlive(ring.fd());
+        sqLock.lock();
+        try {
+            return enterLocked(ring, toSubmit, minComplete, flags, arg, argSizeBytes);
+        } finally {
+            sqLock.unlock();
+        }
+    }
+
+    private int enterLocked(Ring ring, int toSubmit, int minComplete, int flags, MemorySegment arg,
+            long argSizeBytes) {
         if (pedantic != null) {
             pedantic.before(ring);
         }
@@ -219,6 +247,19 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
 
     @Override
     public int register(Ring ring, int opcode, MemorySegment arg, int nrArgs) {
+        ReentrantLock sqLock = sqPoll.lockOf(ring.fd());
+        if (sqLock == null) {
+            return registerLocked(ring, opcode, arg, nrArgs);
+        }
+        sqLock.lock();
+        try {
+            return registerLocked(ring, opcode, arg, nrArgs);
+        } finally {
+            sqLock.unlock();
+        }
+    }
+
+    private int registerLocked(Ring ring, int opcode, MemorySegment arg, int nrArgs) {
         if (pedantic != null) {
             pedantic.before(ring);
         }
@@ -253,6 +294,7 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
     @Override
     public int close(Ring ring) {
         int fd = ring.fd();
+        sqPoll.stop(fd); // io_ring_exit_work parks and ends the SQ thread first
         int r = model.close(ring);
         if (r == 0) {
             ringInodes.remove(fd);
@@ -326,6 +368,7 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
     /** Stops the emulator's threads (poll, timers, io-wq). Rings still open are not usable afterwards. */
     @Override
     public void close() {
+        sqPoll.stopAll();
         readiness.close();
         timers.close();
         ioWq.close();

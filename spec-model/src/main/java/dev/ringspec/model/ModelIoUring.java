@@ -5,10 +5,13 @@ import static dev.ringspec.uapi.Errno.EBADFD;
 import static dev.ringspec.uapi.Errno.EEXIST;
 import static dev.ringspec.uapi.Errno.EINVAL;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
+import static dev.ringspec.uapi.IoUring.IORING_ENTER_SQ_WAIT;
+import static dev.ringspec.uapi.IoUring.IORING_ENTER_SQ_WAKEUP;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_IOPOLL;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_R_DISABLED;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQPOLL;
+import static dev.ringspec.uapi.IoUring.IORING_SQ_NEED_WAKEUP;
 
 import dev.ringspec.seam.Cqe;
 import dev.ringspec.seam.IoUringKernel;
@@ -52,7 +55,8 @@ import java.util.function.IntPredicate;
  *       requests) goes to the {@link IoWq} of {@link #withIoWq}; the model's own issues it through the task's task
  *       work. On a DEFER_TASKRUN ring that is what the kernel does too; on other rings io-wq posts the CQE at a
  *       time of its own, so a lockstep run must avoid it ({@link Rules#IO_QUEUE_IOWQ} says when).</li>
- *   <li>SQPOLL (setup accepted like the kernel; enter throws UnsupportedOperationException), IOPOLL polling
+ *   <li>SQPOLL's thread (setup accepted like the kernel; enter throws UnsupportedOperationException unless a
+ *       backend runs the SQ thread: {@link #withSqPoll}), IOPOLL polling
  *       (accepted; NOPs complete as usual; a GETEVENTS enter, which the kernel answers with io_iopoll_check,
  *       throws UnsupportedOperationException), ATTACH_WQ (accepted when wq_fd is a live model ring; -ENXIO for
  *       a closed descriptor, -EINVAL for a non-io_uring one, from the source, not measured),
@@ -98,6 +102,7 @@ public final class ModelIoUring implements IoUringKernel {
     private volatile IoWq ioWq = IoWq.TASK_WORK;
     private volatile Waiter waiter = Waiter.NEVER_SLEEPS;
     private volatile AsyncPoll asyncPoll = AsyncPoll.NONE;
+    private volatile SqPoll sqPoll = SqPoll.NONE;
     private volatile RingDescriptors ringDescriptors;
     private volatile IntPredicate cqOverflowFault;
     private volatile Clock clock = Clock.SYSTEM;
@@ -222,6 +227,12 @@ public final class ModelIoUring implements IoUringKernel {
 
     AsyncPoll asyncPoll() {
         return asyncPoll;
+    }
+
+    /** Who runs the SQ threads of SQPOLL rings (see {@link SqPoll}); without one an SQPOLL enter throws. */
+    public ModelIoUring withSqPoll(SqPoll newSqPoll) {
+        this.sqPoll = Objects.requireNonNull(newSqPoll);
+        return this;
     }
 
     /** The clock opcodes read (see {@link Clock}). */
@@ -365,12 +376,25 @@ public final class ModelIoUring implements IoUringKernel {
             rules.fire(Rules.ENTER_RING_DISABLED, 0);
             return -EBADFD;
         }
-        if (r.has(IORING_SETUP_SQPOLL)) {
-            throw new UnsupportedOperationException("SQPOLL rings are created but not executed by the model");
-        }
         int ret = 0;
         boolean getEvents = (flags & IORING_ENTER_GETEVENTS) != 0;
-        if (toSubmit != 0) {
+        if (r.has(IORING_SETUP_SQPOLL)) {
+            SqPoll thread = sqPoll;
+            if (thread == null) {
+                throw new UnsupportedOperationException("SQPOLL rings are created but not executed by the model");
+            }
+            // io_uring_enter: on an SQPOLL ring the SQ thread submits; enter wakes it, may wait for SQ room, and
+            // answers to_submit
+            rules.fire(Rules.SQPOLL_ENTER, Integer.toUnsignedLong(flags & (IORING_ENTER_SQ_WAKEUP
+                    | IORING_ENTER_SQ_WAIT)));
+            if ((flags & IORING_ENTER_SQ_WAKEUP) != 0) {
+                thread.wakeUp(r.fd());
+            }
+            if ((flags & IORING_ENTER_SQ_WAIT) != 0) {
+                thread.waitSq(r.fd(), r.sqState()::full);
+            }
+            ret = toSubmit;
+        } else if (toSubmit != 0) {
             // io_uring_add_tctx_node: a SINGLE_ISSUER ring submitted from another task -> -EEXIST
             if (!r.isOwnerOrUnowned()) {
                 rules.fire(Rules.ADD_TCTX_NODE_NOT_SUBMITTER, 0);
@@ -400,6 +424,52 @@ public final class ModelIoUring implements IoUringKernel {
             }
         }
         return leave(r, ret, getEvents);
+    }
+
+    /**
+     * One look of the SQ thread at {@code ring} ({@code __io_sq_thread} and {@code io_sq_tw}): submits what the SQ
+     * holds unless the ring is still R_DISABLED, then runs the ring's task work. Returns whether it did anything
+     * (the thread then keeps spinning). Call it only from the thread that {@link #withSqPoll}'s backend runs for the
+     * ring, never concurrently with another call on the same ring.
+     */
+    public boolean sqThreadPass(Ring ring) {
+        ModelRing r = own(ring);
+        if (r.closed()) {
+            return false;
+        }
+        int toSubmit = r.sqState().entries();
+        int submitted = 0;
+        // __io_sq_thread: submit what the SQ holds, not while the ring is R_DISABLED
+        if (toSubmit != 0 && !r.has(IORING_SETUP_R_DISABLED)) {
+            r.rules().fire(Rules.SQ_THREAD_SUBMITS, Integer.toUnsignedLong(toSubmit));
+            submitted = r.submit().submitSqes(toSubmit);
+        }
+        boolean work = r.taskWork().pending();
+        r.taskWork().runOnReturn();
+        return submitted > 0 || work;
+    }
+
+    /**
+     * The SQ thread found nothing to do for its idle time: raises IORING_SQ_NEED_WAKEUP, then looks at the SQ tail
+     * again (a submission that raced the flag). Returns whether the thread may sleep now.
+     */
+    public boolean sqThreadIdle(Ring ring) {
+        ModelRing r = own(ring);
+        if (r.closed()) {
+            return false;
+        }
+        // io_sq_thread: atomic_or(IORING_SQ_NEED_WAKEUP), smp_mb__after_atomic, then io_sqring_entries again
+        r.rules().fire(Rules.SQ_THREAD_NEED_WAKEUP, 0);
+        Regions.orSqFlags(profile.ringLayout(), r.regions().rings(), IORING_SQ_NEED_WAKEUP);
+        return r.sqState().entries() == 0 && !r.taskWork().pending();
+    }
+
+    /** The SQ thread woke (or did not sleep): clears IORING_SQ_NEED_WAKEUP. */
+    public void sqThreadAwake(Ring ring) {
+        ModelRing r = own(ring);
+        if (!r.closed()) {
+            Regions.andNotSqFlags(profile.ringLayout(), r.regions().rings(), IORING_SQ_NEED_WAKEUP);
+        }
     }
 
     /** The return to user space: task work of a non-DEFER ring runs before the syscall returns. */

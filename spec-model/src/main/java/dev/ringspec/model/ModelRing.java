@@ -233,6 +233,10 @@ final class ModelRing implements Ring {
         return submit;
     }
 
+    SqRing sqState() {
+        return sq;
+    }
+
     TaskWork taskWork() {
         return taskWork;
     }

@@ -110,6 +110,17 @@ public final class Rules {
     public static final Rule ENTER_RING_DISABLED = Rule.define("ENTER_RING_DISABLED", "io_uring_enter", "A6",
             "A ring still R_DISABLED refuses enter with -EBADFD.");
 
+    public static final Rule SQPOLL_ENTER = Rule.define("SQPOLL_ENTER", "io_uring_enter", "A1",
+            "On an SQPOLL ring enter submits nothing: it wakes the SQ thread (SQ_WAKEUP), waits for SQ room "
+            + "(SQ_WAIT) and returns to_submit; detail: those two flags.");
+
+    public static final Rule SQ_THREAD_SUBMITS = Rule.define("SQ_THREAD_SUBMITS", "__io_sq_thread", "A1",
+            "The SQ thread of an SQPOLL ring submits what the SQ holds; detail: how many entries.");
+
+    public static final Rule SQ_THREAD_NEED_WAKEUP = Rule.define("SQ_THREAD_NEED_WAKEUP", "io_sq_thread", "A1",
+            "An SQ thread idle for sq_thread_idle raises IORING_SQ_NEED_WAKEUP and sleeps until an enter with "
+            + "SQ_WAKEUP or task work wakes it.");
+
     public static final Rule ADD_TCTX_NODE_NOT_SUBMITTER = Rule.define(
             "ADD_TCTX_NODE_NOT_SUBMITTER", "io_uring_add_tctx_node", "A1",
             "A SINGLE_ISSUER ring refuses submission from another task with -EEXIST.");

@@ -68,6 +68,11 @@ final class SqRing {
         return U32.min(tail - cachedSqHead, sqEntries);
     }
 
+    /** {@code io_sqring_full}: the application's tail a whole ring ahead of the head the kernel published. */
+    boolean full() {
+        return readOnce(rings, layout.sqTail()) - readOnce(rings, layout.sqHead()) == sqEntries;
+    }
+
     void beginBatch(int count) {
         submitLeft = count;
     }

@@ -1,0 +1,27 @@
+package dev.ringspec.model;
+
+import java.util.function.BooleanSupplier;
+
+/**
+ * The SQ thread of an IORING_SETUP_SQPOLL ring (io_uring/sqpoll.c), which the model does not run itself: a backend
+ * with threads starts one per ring and calls {@link ModelIoUring#sqThreadPass}, {@link ModelIoUring#sqThreadIdle}
+ * and {@link ModelIoUring#sqThreadAwake} from it, the way {@code io_sq_thread} runs {@code __io_sq_thread}, raises
+ * IORING_SQ_NEED_WAKEUP and sleeps. {@code io_uring_enter} on such a ring submits nothing itself: it calls
+ * {@link #wakeUp} for IORING_ENTER_SQ_WAKEUP and {@link #waitSq} for IORING_ENTER_SQ_WAIT, then returns
+ * {@code to_submit} (with the GETEVENTS part as on any ring). Without one ({@link #NONE}), an enter on an SQPOLL ring
+ * throws UnsupportedOperationException.
+ */
+public interface SqPoll {
+
+    /** {@code wake_up(&sqd->wait)}: the ring's SQ thread looks at its rings again. */
+    void wakeUp(int ringFd);
+
+    /**
+     * {@code io_sqpoll_wait_sq}: blocks while {@code sqFull} holds (the SQ ring has no free entry), until the SQ
+     * thread consumed some or a signal arrives.
+     */
+    void waitSq(int ringFd, BooleanSupplier sqFull);
+
+    /** No SQ thread: the model does not execute SQPOLL rings. */
+    SqPoll NONE = null;
+}
