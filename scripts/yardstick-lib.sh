@@ -77,15 +77,16 @@ yard_classify_hosted() {
                 break
             fi
         done < <(yard_skip_lines "$out")
+    fi
+    refusals=$(yard_report_refusals "$report")
+    if [[ $outcome == pass && -n $refusals ]]; then
+        outcome=skip
+        reason="exit 0, but not hosted: $refusals"
     elif [[ $outcome == pass ]]; then
-        refusals=$(yard_report_refusals "$report")
-        if [[ -n $refusals ]]; then
-            outcome=skip
-            reason="exit 0, but the emulator refused: $refusals"
-        else
-            line=$(yard_extra_lines "$out" "$native_out" | head -n 1 | yard_clean)
-            [[ -z $line ]] || reason="output differs from native: \"$line\""
-        fi
+        line=$(yard_extra_lines "$out" "$native_out" | head -n 1 | yard_clean)
+        [[ -z $line ]] || reason="output differs from native: \"$line\""
+    elif [[ -n $refusals ]]; then
+        reason="$reason; not hosted: $refusals"
     fi
     printf '%s\t%s\n' "$outcome" "$reason"
 }
@@ -95,17 +96,15 @@ yard_extra_lines() {
     grep -Ev "$YARD_HOST_LINE" "$1" 2>/dev/null | grep -vxF -f "$2" 2>/dev/null || true
 }
 
-# yard_report_refusals REPORT: what the host tool refused that this kernel serves, one line (empty when nothing, or
-# when there is no report). Filled in from the host tool's report format by yard_report_refusals_from.
+# yard_report_refusals REPORT: what the host tool could not serve, from its per-run report (host-report.md, whose
+# findings are a Markdown list: "- not hosted: a setup with SQPOLL (answered -EINVAL)", "- supervisor error in
+# syscall 426: ... (answered -ENOSYS)"; pedantic reports and faults injected are not refusals). One line, each
+# refusal once, without the "(answered ...)" the report adds; empty when none or when there is no report.
 yard_report_refusals() {
     local report=$1
     [[ -n $report && -s $report ]] || return 0
-    yard_report_refusals_from "$report" | sort -u | paste -sd ',' - | sed 's/,/, /g' | yard_clean
-}
-
-# yard_report_refusals_from REPORT: one line per refusal, from the host tool's per-run report.
-yard_report_refusals_from() {
-    : "$1"
+    sed -n -e 's/^- not hosted: //p' -e 's/^- \(supervisor error .*\)/\1/p' "$report" \
+        | sed 's/ (answered [^)]*)$//' | sort -u | paste -sd ';' - | sed 's/;/; /g' | yard_clean
 }
 
 # yard_json_string TEXT: TEXT as a JSON string (callers pass printable ASCII, see yard_clean).
