@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,30 +24,29 @@ class LiburingYardstickTest {
     @TempDir
     Path tmp;
 
+    /** The script, beside this module (Surefire runs in the module's directory). */
     private static Path script() {
-        Path dir = Path.of("").toAbsolutePath();
-        while (dir != null && !Files.exists(dir.resolve("scripts/liburing-yardstick"))) {
-            dir = dir.getParent();
-        }
-        assertThat(dir).as("the repository root above " + Path.of("").toAbsolutePath()).isNotNull();
-        return dir.resolve("scripts/liburing-yardstick");
+        Path script = Path.of("").toAbsolutePath().resolveSibling("scripts").resolve("liburing-yardstick");
+        assertThat(script).isRegularFile();
+        return script;
     }
 
     private record Outcome(int status, String out, String err) {
     }
 
+    /** Runs the script with {@code PATH} and a cache directory of the test's own, its output collected in files. */
     private Outcome run(String path, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("/bin/bash", script().toString()));
         command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command);
+        File out = tmp.resolve("stdout").toFile();
+        File err = tmp.resolve("stderr").toFile();
+        ProcessBuilder pb = new ProcessBuilder(command).redirectInput(new File("/dev/null")).redirectOutput(out)
+                .redirectError(err);
         pb.environment().put("PATH", path);
         pb.environment().put("XDG_CACHE_HOME", tmp.resolve("cache").toString());
-        pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        return new Outcome(p.exitValue(), out, err);
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("the script exits").isTrue();
+        return new Outcome(p.exitValue(), Files.readString(out.toPath()), Files.readString(err.toPath()));
     }
 
     @Test
