@@ -46,15 +46,17 @@ yard_signal() {
 # yard_classify STATUS SECONDS OUTFILE TIMEOUT: prints "OUTCOME<TAB>REASON" for one run.
 # STATUS is what `timeout -s INT -k 10 TIMEOUT` returned: 124 when it stopped the test, 137 when it had to kill it.
 yard_classify() {
-    local status=$1 seconds=$2 out=$3 timeout=$4 signal skip
+    local status=$1 seconds=$2 out=$3 timeout=$4 signal skip last
+    last=$(yard_last_line "$out")
+    last=${last:+: $last}
     if [[ $status == 124 ]] || { [[ $status == 137 ]] && awk -v s="$seconds" -v t="$timeout" 'BEGIN{exit !(s >= t)}'; }; then
         printf 'timeout\tno exit within %s s\n' "$timeout"
     elif signal=$(yard_signal "$status"); then
-        printf 'crash\tkilled by %s: %s\n' "$signal" "$(yard_last_line "$out")"
+        printf 'crash\tkilled by %s%s\n' "$signal" "$last"
     elif [[ $status == 77 ]]; then
-        printf 'skip\texit 77: %s\n' "$(yard_last_line "$out")"
+        printf 'skip\texit 77%s\n' "$last"
     elif [[ $status != 0 ]]; then
-        printf 'fail\texit %s: %s\n' "$status" "$(yard_last_line "$out")"
+        printf 'fail\texit %s%s\n' "$status" "$last"
     elif skip=$(yard_skip_lines "$out" | head -n 1 | yard_clean) && [[ -n $skip ]]; then
         printf 'skip\texit 0 after "%s"\n' "$skip"
     else
@@ -149,6 +151,7 @@ yard_tables() {
     local md=$prefix.md json=$prefix.json name verdict native hosted reason native_reason hosted_reason
     local native_seconds hosted_seconds first=yes
     declare -A native_count=() hosted_count=()
+    declare -gA yard_causes=() yard_cause_count=()
     local real=0 native_pass=0
     {
         echo "# liburing ${YARD_VERSION:-} tests: native${hosted_dir:+ and $label}"
@@ -182,7 +185,11 @@ yard_tables() {
             hosted=${verdict%%$'\t'*}
             hosted_reason=${verdict#*$'\t'}
             hosted_count[$hosted]=$(( ${hosted_count[$hosted]:-0} + 1 ))
-            [[ $native != pass || $hosted != pass ]] || real=$((real + 1))
+            if [[ $native == pass && $hosted == pass ]]; then
+                real=$((real + 1))
+            elif [[ $native == pass ]]; then
+                yard_note_cause "$name" "$hosted" "$hosted_reason"
+            fi
             # The hosted reason says why a native pass did not pass hosted; otherwise the native one explains.
             if [[ $native == pass || -z $native_reason ]]; then reason=$hosted_reason
             elif [[ -z $hosted_reason || $hosted_reason == "$native_reason" ]]; then reason="native: $native_reason"
@@ -228,11 +235,45 @@ yard_tables() {
             echo "Hosted ($label): $totals_hosted."
             echo
             echo "Passes hosted for real / passes natively: $real / $native_pass$(yard_percent "$real" "$native_pass")."
+            yard_causes_md
         } >> "$md"
         echo "hosted ($label): $totals_hosted"
         echo "passes hosted for real / passes natively: $real / $native_pass$(yard_percent "$real" "$native_pass")"
     fi
     printf '}\n}\n' >> "$json"
+}
+
+# yard_note_cause NAME OUTCOME REASON: files a native pass that did not pass hosted under each thing the host tool
+# reported not hosting, or under its outcome where it reported nothing (yard_causes: cause -> tests,
+# yard_cause_count: cause -> how many).
+yard_note_cause() {
+    local name=$1 outcome=$2 reason=$3 cause refused
+    if [[ $reason == *"not hosted: "* ]]; then
+        refused=${reason#*not hosted: }
+        while [[ -n $refused ]]; do
+            cause=${refused%%; *}
+            yard_causes[$cause]+="${yard_causes[$cause]:+, }$name ($outcome)"
+            yard_cause_count[$cause]=$(( ${yard_cause_count[$cause]:-0} + 1 ))
+            [[ $refused == *'; '* ]] && refused=${refused#*; } || refused=''
+        done
+    else
+        cause="$outcome, nothing reported as not hosted"
+        yard_causes[$cause]+="${yard_causes[$cause]:+; }$name (${reason:-no reason})"
+        yard_cause_count[$cause]=$(( ${yard_cause_count[$cause]:-0} + 1 ))
+    fi
+}
+
+# yard_causes_md: the causes filed by yard_note_cause as a Markdown list, the most frequent first.
+yard_causes_md() {
+    (( ${#yard_causes[@]} > 0 )) || return 0
+    local cause
+    echo
+    echo "## Native passes that did not pass hosted, by cause"
+    echo
+    for cause in "${!yard_causes[@]}"; do
+        printf '%s\t- **%s** (%s): %s\n' "${yard_cause_count[$cause]}" "$(yard_md_cell "$cause")" \
+            "${yard_cause_count[$cause]}" "$(yard_md_cell "${yard_causes[$cause]}")"
+    done | sort -t $'\t' -k1,1nr -k2 | cut -f 2-
 }
 
 # yard_json_counts ARRAY_NAME: the outcome counts of an associative array as JSON members.
