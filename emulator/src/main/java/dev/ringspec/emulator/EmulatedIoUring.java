@@ -8,6 +8,7 @@ import static dev.ringspec.uapi.IoUring.IORING_REGISTER_USE_REGISTERED_RING;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQPOLL;
 
+import dev.ringspec.emulator.ops.ProgramTransfers;
 import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.model.Chooser;
 import dev.ringspec.model.Clock;
@@ -15,9 +16,11 @@ import dev.ringspec.model.IssueContext;
 import dev.ringspec.model.KernelProfile;
 import dev.ringspec.model.ModelIoUring;
 import dev.ringspec.model.OpDef;
+import dev.ringspec.model.ProcessDescriptorTable;
 import dev.ringspec.model.Req;
 import dev.ringspec.model.RuleListener;
 import dev.ringspec.model.Waiter;
+import dev.ringspec.seam.AddressSpace;
 import dev.ringspec.seam.IoUringKernel;
 import dev.ringspec.seam.Ring;
 import dev.ringspec.seam.UserMemory;
@@ -53,8 +56,10 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
     private final Pedantic pedantic;
     /** Each live ring's descriptor and its memfd's inode, to know a ring by a duplicate of its descriptor. */
     private final Map<Integer, Long> ringInodes = new ConcurrentHashMap<>();
+    /** The program served from outside ({@link #hosted}), or null. */
+    private ProgramMemory served;
 
-    private EmulatedIoUring(EmulatorOptions options, UserMemory memory) {
+    private EmulatedIoUring(EmulatorOptions options, AddressSpace memory, ProcessDescriptorTable program) {
         this.options = Objects.requireNonNull(options, "options");
         this.base = options.profile();
         this.clock = options.clock();
@@ -62,7 +67,7 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
         SplittableRandom order = options.deterministic() ? new SplittableRandom(options.seed()) : null;
         this.timers = new Timers(clock, order != null);
         this.readiness = new Readiness(order == null ? null : order.split(), this::deliver);
-        this.opcodes = EmulatorOpcodes.build(base, this, options.extraOpcodes());
+        this.opcodes = EmulatorOpcodes.build(base, this, options.extraOpcodes(), !memory.local());
         this.ioWq = new WorkerPool(opcodes.byOpcode(), readiness, order == null ? null : order.split(),
                 this::deliver);
         Waiter sleeps;
@@ -81,7 +86,7 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
         this.pedantic = options.pedantic() ? new Pedantic() : null;
         RealDescriptors descriptors = new RealDescriptors();
         this.model = new ModelIoUring(opcodes.profile(), memory)
-                .withProcessDescriptors(descriptors)
+                .withProcessDescriptors(program == null ? descriptors : program)
                 .withRingDescriptors(descriptors)
                 .withWaiter(sleeps)
                 .withIoWq(ioWq)
@@ -94,17 +99,32 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
 
     /** An emulator that behaves as {@code profile}'s kernel, on the real clock, over {@code memory}. */
     public static EmulatedIoUring open(KernelProfile profile, UserMemory memory) {
-        return new EmulatedIoUring(EmulatorOptions.of(profile), memory);
+        return new EmulatedIoUring(EmulatorOptions.of(profile), memory, null);
     }
 
     /** The same on {@code clock} (a {@link VirtualClock} for tests whose time passes only when they say so). */
     public static EmulatedIoUring open(KernelProfile profile, UserMemory memory, Clock clock) {
-        return new EmulatedIoUring(EmulatorOptions.of(profile).withClock(clock), memory);
+        return new EmulatedIoUring(EmulatorOptions.of(profile).withClock(clock), memory, null);
     }
 
     /** An emulator as {@code options} say: deterministic, with faults, pedantic. */
     public static EmulatedIoUring open(EmulatorOptions options, UserMemory memory) {
-        return new EmulatedIoUring(options, memory);
+        return new EmulatedIoUring(options, memory, null);
+    }
+
+    /**
+     * An emulator serving another process (see the {@code host} module): the addresses in its arguments are read
+     * and written through {@code memory}, its descriptors are {@code program}'s. Where {@code memory} is not local,
+     * only the opcodes that can reach another process's memory are there ({@link EmulatorOpcodes#HOSTED}); the
+     * others answer -EOPNOTSUPP, as compiled out. Every ring's regions are in its memfd at the kernel's offsets.
+     */
+    public static EmulatedIoUring hosted(EmulatorOptions options, ProgramMemory memory,
+            ProcessDescriptorTable program) {
+        EmulatedIoUring io = new EmulatedIoUring(options, Objects.requireNonNull(memory),
+                Objects.requireNonNull(program));
+        io.served = memory;
+        ProgramTransfers.serve(memory);
+        return io;
     }
 
     public EmulatorOptions options() {
@@ -127,7 +147,8 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
      */
     public static EmulatedIoUring open(KernelProfile profile, UserMemory memory, Clock clock, List<EmuOp> extra) {
         List<EmuOp> copy = List.copyOf(extra);
-        return new EmulatedIoUring(EmulatorOptions.of(profile).withClock(clock).withOpcodes(s -> copy), memory);
+        return new EmulatedIoUring(EmulatorOptions.of(profile).withClock(clock).withOpcodes(s -> copy), memory,
+                null);
     }
 
     /** The kernel version this emulator behaves as. */
@@ -326,6 +347,9 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
     /** Stops the emulator's threads (poll, timers, io-wq). Rings still open are not usable afterwards. */
     @Override
     public void close() {
+        if (served != null) {
+            ProgramTransfers.serve(null);
+        }
         readiness.close();
         timers.close();
         ioWq.close();
