@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntConsumer;
 
 /**
  * A kernel-compatible io_uring in Java: the reference model's rings, rules and errnos (a {@link ModelIoUring} with
@@ -58,6 +59,8 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
     private final Map<Integer, Long> ringInodes = new ConcurrentHashMap<>();
     /** The program served from outside ({@link #hosted}), or null. */
     private ProgramMemory served;
+    /** Told of each ring that got task work from another thread ({@link #onRemoteTaskWork}), or null. */
+    private volatile IntConsumer remoteTaskWork;
 
     private EmulatedIoUring(EmulatorOptions options, AddressSpace memory, ProcessDescriptorTable program) {
         this.options = Objects.requireNonNull(options, "options");
@@ -85,10 +88,25 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
         }
         this.pedantic = options.pedantic() ? new Pedantic() : null;
         RealDescriptors descriptors = new RealDescriptors();
+        Waiter wakes = sleeps;
         this.model = new ModelIoUring(opcodes.profile(), memory)
                 .withProcessDescriptors(program == null ? descriptors : program)
                 .withRingDescriptors(descriptors)
-                .withWaiter(sleeps)
+                .withWaiter(new Waiter() {
+                    @Override
+                    public boolean sleep(int ringFd, long deadlineNanos) {
+                        return wakes.sleep(ringFd, deadlineNanos);
+                    }
+
+                    @Override
+                    public void wake(int ringFd) {
+                        wakes.wake(ringFd);
+                        IntConsumer signal = remoteTaskWork;
+                        if (signal != null) {
+                            signal.accept(ringFd);
+                        }
+                    }
+                })
                 .withIoWq(ioWq)
                 .withAsyncPoll(readiness)
                 .withClock(clock);
@@ -149,6 +167,18 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
         List<EmuOp> copy = List.copyOf(extra);
         return new EmulatedIoUring(EmulatorOptions.of(profile).withClock(clock).withOpcodes(s -> copy), memory,
                 null);
+    }
+
+    /**
+     * Tells {@code signal} the descriptor of each ring that got task work from another thread (a completion from
+     * io-wq, a poll, a timer). The kernel interrupts a task running in user space to run such work
+     * ({@code task_work_add} with TWA_SIGNAL) unless the ring is COOP_TASKRUN or DEFER_TASKRUN; an application of
+     * this JVM always enters again, but a served program may spin on its CQ ring, so its supervisor runs the work
+     * (an empty enter from the ring's task) when told.
+     */
+    public EmulatedIoUring onRemoteTaskWork(IntConsumer signal) {
+        this.remoteTaskWork = signal;
+        return this;
     }
 
     /** The kernel version this emulator behaves as. */

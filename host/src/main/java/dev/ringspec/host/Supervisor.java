@@ -8,6 +8,8 @@ import static dev.ringspec.uapi.IoUring.IORING_ENTER_REGISTERED_RING;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_RESIZE_RINGS;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_RING_FDS;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_USE_REGISTERED_RING;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_COOP_TASKRUN;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_NO_MMAP;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQPOLL;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -26,6 +28,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -56,6 +59,8 @@ final class Supervisor implements AutoCloseable {
     /** Per program thread and descriptor: the ring it named last (checked with kcmp before use). */
     private final Map<Long, Ring> lastRing = new ConcurrentHashMap<>();
     private final Map<Integer, ExecutorService> threads = new ConcurrentHashMap<>();
+    /** Each ring by its descriptor in this JVM: the program thread that set it up, and whether a run is queued. */
+    private final Map<Integer, Owned> byLocalFd = new ConcurrentHashMap<>();
     private final List<String> findings = new CopyOnWriteArrayList<>();
     private final AtomicLong calls = new AtomicLong();
     private final AtomicInteger rings = new AtomicInteger();
@@ -65,6 +70,43 @@ final class Supervisor implements AutoCloseable {
         this.emulator = emulator;
         this.memory = memory;
         this.descriptors = descriptors;
+        emulator.onRemoteTaskWork(this::runTaskWork);
+    }
+
+    /** A ring, the program thread whose JVM thread is its task, and whether a task-work run is queued for it. */
+    private record Owned(Ring ring, int tid, AtomicBoolean queued) {
+    }
+
+    /**
+     * Task work arrived for a ring from another thread: the kernel would interrupt the program to run it (TWA_SIGNAL),
+     * so that a program spinning on its CQ ring sees the CQE; here the ring's task runs it with an empty enter. Not on
+     * COOP_TASKRUN and DEFER_TASKRUN rings, whose work waits for the program's next enter, as in the kernel.
+     */
+    private void runTaskWork(int ringFd) {
+        Owned owned = byLocalFd.get(ringFd);
+        if (owned == null || (owned.ring().params().flags() & (IORING_SETUP_COOP_TASKRUN
+                | IORING_SETUP_DEFER_TASKRUN)) != 0 || !owned.queued().compareAndSet(false, true)) {
+            return;
+        }
+        ExecutorService thread = threads.get(owned.tid());
+        if (thread == null || thread.isShutdown()) {
+            return;
+        }
+        try {
+            thread.execute(() -> {
+                owned.queued().set(false);
+                memory.serve(owned.tid());
+                descriptors.serve(owned.tid());
+                try {
+                    emulator.enter(owned.ring(), 0, 0, 0, MemorySegment.NULL, 0);
+                } catch (RuntimeException e) {
+                    findings.add("supervisor error running task work: " + e);
+                }
+                memory.writeBack();
+            });
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // the supervisor is stopping
+        }
     }
 
     /** Serves notifications until the last process using the filter is gone. */
@@ -166,9 +208,11 @@ final class Supervisor implements AutoCloseable {
         memory.writeBack();
         long inode = Linux.inode(ring.fd());
         ringsByInode.put(inode, ring);
+        byLocalFd.put(ring.fd(), new Owned(ring, n.tid(), new AtomicBoolean()));
         if (Seccomp.addFdAndSend(listener, n.id(), ring.fd()) < 0) {
             // the program died during the setup (ESRCH), or the call was interrupted (ENOENT)
             ringsByInode.remove(inode);
+            byLocalFd.remove(ring.fd());
             emulator.close(ring);
             return;
         }
