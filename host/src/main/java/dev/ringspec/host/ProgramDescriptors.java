@@ -26,6 +26,8 @@ final class ProgramDescriptors implements ProcessDescriptorTable, AutoCloseable 
     private final Map<Integer, Map<Integer, Integer>> copies = new ConcurrentHashMap<>();
     private final List<Integer> retired = new ArrayList<>();
     private volatile int lastTid;
+    /** Each ring's memfd inode -> its descriptor in this JVM (the supervisor's rings). */
+    private final Map<Long, Integer> ringInodes = new ConcurrentHashMap<>();
 
     /** The calling thread serves program thread {@code tid} from now on. */
     void serve(int tid) {
@@ -79,6 +81,21 @@ final class ProgramDescriptors implements ProcessDescriptorTable, AutoCloseable 
             mine.put(fd, taken);
         }
         return taken < 0 ? -1 : taken;
+    }
+
+    /** Ring {@code localFd} (its memfd in this JVM) has {@code inode}. */
+    void ring(long inode, int localFd) {
+        ringInodes.put(inode, localFd);
+    }
+
+    @Override
+    public int ringDescriptor(int fd) {
+        int copy = local(fd);
+        if (copy < 0) {
+            return -1;
+        }
+        Integer ring = ringInodes.get(Linux.inode(copy));
+        return ring == null ? -1 : ring;
     }
 
     @Override

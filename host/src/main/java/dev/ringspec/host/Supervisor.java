@@ -208,6 +208,7 @@ final class Supervisor implements AutoCloseable {
         memory.writeBack();
         long inode = Linux.inode(ring.fd());
         ringsByInode.put(inode, ring);
+        descriptors.ring(inode, ring.fd());
         byLocalFd.put(ring.fd(), new Owned(ring, n.tid(), new AtomicBoolean()));
         if (Seccomp.addFdAndSend(listener, n.id(), ring.fd()) < 0) {
             // the program died during the setup (ESRCH), or the call was interrupted (ENOENT)

@@ -319,7 +319,7 @@ public final class ModelIoUring implements IoUringKernel {
 
     /** Whether {@code fd} is one of this model's live rings (an io_uring file). */
     boolean isRingFd(int fd) {
-        return live.containsKey(fd);
+        return live.containsKey(descriptorTable.ringDescriptor(fd));
     }
 
     @Override

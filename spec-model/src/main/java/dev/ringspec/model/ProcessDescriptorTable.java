@@ -49,6 +49,15 @@ public interface ProcessDescriptorTable {
         return fd;
     }
 
+    /**
+     * The number under which the rings know the file the application's {@code fd} names, when it is a ring (the
+     * ring's own descriptor); anything else for another file. The same number where the application is this
+     * process; where it is another, its descriptor's file compared with the rings'.
+     */
+    default int ringDescriptor(int fd) {
+        return fd;
+    }
+
     /** Every descriptor {@code >= 0} is open. */
     ProcessDescriptorTable NON_NEGATIVE_OPEN = fd -> fd >= 0;
 }
