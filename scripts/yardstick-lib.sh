@@ -87,8 +87,12 @@ yard_classify_hosted() {
     elif [[ $outcome == pass ]]; then
         line=$(yard_extra_lines "$out" "$native_out" | head -n 1 | yard_clean)
         [[ -z $line ]] || reason="output differs from native: \"$line\""
-    elif [[ -n $refusals ]]; then
-        reason="$reason; not hosted: $refusals"
+    else
+        # The first line the native run did not print says more than the last ("Accept[0] got -95" before
+        # "test_accept failed").
+        line=$(yard_extra_lines "$out" "$native_out" | head -n 1 | yard_clean)
+        [[ -z $line || $reason == *"$line"* ]] || reason="$reason (first new line: \"$line\")"
+        [[ -z $refusals ]] || reason="$reason; not hosted: $refusals"
     fi
     printf '%s\t%s\n' "$outcome" "$reason"
 }
