@@ -63,10 +63,11 @@ public final class Host {
             err.println("ringspec host: SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP is not available here (Linux 6.6+);"
                     + " going on without it");
         }
-        RemoteMemory memory = new RemoteMemory();
-        ProgramDescriptors descriptors = new ProgramDescriptors();
+        ProgramThread thread = new ProgramThread();
+        RemoteMemory memory = new RemoteMemory(thread);
+        ProgramDescriptors descriptors = new ProgramDescriptors(thread);
         EmulatedIoUring emulator = EmulatedIoUring.hosted(emulatorOptions, memory, descriptors);
-        Supervisor supervisor = new Supervisor(started.listener(), emulator, memory, descriptors);
+        Supervisor supervisor = new Supervisor(started.listener(), emulator, thread, memory, descriptors);
         List<String> findings = new ArrayList<>();
         try {
             supervisor.run();

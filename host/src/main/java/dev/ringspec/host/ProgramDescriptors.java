@@ -13,31 +13,25 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code kcmp(KCMP_FILE)} says the program's {@code fd} is still that file, and taken again when it names another.
  * A registered-file slot holds a copy of its own, as the kernel holds a file reference.
  *
- * <p>Whose table: the program thread the calling JVM thread serves ({@link #serve}); the emulator's own threads use
- * the thread served last. A copy replaced while a request may still use it is closed only at {@link #close}, so an
+ * <p>Whose table: the program thread the calling JVM thread serves ({@link ProgramThread}). A copy replaced while a request may still use it is closed only at {@link #close}, so an
  * in-flight request never meets a number this JVM reused for another file.
  */
 final class ProgramDescriptors implements ProcessDescriptorTable, AutoCloseable {
-    private static final ThreadLocal<Integer> TID = new ThreadLocal<>();
-
     private final int self = (int) Linux.call(Linux.SYS_GETPID, 0);
     private final Map<Integer, Integer> pidfds = new ConcurrentHashMap<>();
     /** Per program thread: its descriptor -> this JVM's copy. */
     private final Map<Integer, Map<Integer, Integer>> copies = new ConcurrentHashMap<>();
     private final List<Integer> retired = new ArrayList<>();
-    private volatile int lastTid;
+    private final ProgramThread thread;
     /** Each ring's memfd inode -> its descriptor in this JVM (the supervisor's rings). */
     private final Map<Long, Integer> ringInodes = new ConcurrentHashMap<>();
 
-    /** The calling thread serves program thread {@code tid} from now on. */
-    void serve(int tid) {
-        TID.set(tid);
-        lastTid = tid;
+    ProgramDescriptors(ProgramThread thread) {
+        this.thread = thread;
     }
 
     private int tid() {
-        Integer t = TID.get();
-        return t != null ? t : lastTid;
+        return thread.tid();
     }
 
     /** A pidfd of program thread {@code tid} (PIDFD_THREAD, 6.9+), opened once; -errno if it is gone. */

@@ -24,34 +24,29 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * the emulator writes from another thread (io-wq, a timer) reaches the program only at the next answered call. The
  * read and write opcodes do not use windows: their bytes cross the call itself ({@code ProgramTransfers}).
  *
- * <p>Whose memory: the thread the calling program thread's notification is served on says ({@link #serve}); work on
- * the emulator's own threads uses the program thread served last.
+ * <p>Whose memory: the program thread the calling JVM thread serves ({@link ProgramThread}).
  */
 final class RemoteMemory implements ProgramMemory {
     /** The largest window: larger arguments are -EFAULT (no io_uring argument the emulator reads is near it). */
     static final long MAX_WINDOW_BYTES = 1L << 24;
 
-    private static final ThreadLocal<Integer> TID = new ThreadLocal<>();
     private static final ThreadLocal<List<Window>> WINDOWS = ThreadLocal.withInitial(ArrayList::new);
     private static final ThreadLocal<MemorySegment> IOVECS = ThreadLocal.withInitial(
             () -> Arena.ofAuto().allocate(32, 8));
 
     private final Queue<Window> elsewhere = new ConcurrentLinkedQueue<>();
-    private volatile int lastTid;
+    private final ProgramThread thread;
 
     /** A window: the program's bytes at {@code address} as read ({@code snapshot}) and as the emulator left them. */
     private record Window(int tid, long address, MemorySegment local, byte[] snapshot) {
     }
 
-    /** The calling thread serves program thread {@code tid} from now on. */
-    void serve(int tid) {
-        TID.set(tid);
-        lastTid = tid;
+    RemoteMemory(ProgramThread thread) {
+        this.thread = thread;
     }
 
     private int tid() {
-        Integer t = TID.get();
-        return t != null ? t : lastTid;
+        return thread.tid();
     }
 
     @Override
@@ -66,7 +61,7 @@ final class RemoteMemory implements ProgramMemory {
             return null;
         }
         Window w = new Window(tid, address, local, local.toArray(JAVA_BYTE));
-        if (TID.get() != null) {
+        if (thread.onProgramThread()) {
             WINDOWS.get().add(w);
         } else {
             elsewhere.add(w);

@@ -52,6 +52,7 @@ final class Supervisor implements AutoCloseable {
 
     private final int listener;
     private final EmulatedIoUring emulator;
+    private final ProgramThread thread;
     private final RemoteMemory memory;
     private final ProgramDescriptors descriptors;
     private final int self = (int) Linux.call(Linux.SYS_GETPID, 0);
@@ -65,8 +66,10 @@ final class Supervisor implements AutoCloseable {
     private final AtomicLong calls = new AtomicLong();
     private final AtomicInteger rings = new AtomicInteger();
 
-    Supervisor(int listener, EmulatedIoUring emulator, RemoteMemory memory, ProgramDescriptors descriptors) {
+    Supervisor(int listener, EmulatedIoUring emulator, ProgramThread thread, RemoteMemory memory,
+            ProgramDescriptors descriptors) {
         this.listener = listener;
+        this.thread = thread;
         this.emulator = emulator;
         this.memory = memory;
         this.descriptors = descriptors;
@@ -88,15 +91,14 @@ final class Supervisor implements AutoCloseable {
                 | IORING_SETUP_DEFER_TASKRUN)) != 0 || !owned.queued().compareAndSet(false, true)) {
             return;
         }
-        ExecutorService thread = threads.get(owned.tid());
-        if (thread == null || thread.isShutdown()) {
+        ExecutorService worker = threads.get(owned.tid());
+        if (worker == null || worker.isShutdown()) {
             return;
         }
         try {
-            thread.execute(() -> {
+            worker.execute(() -> {
                 owned.queued().set(false);
-                memory.serve(owned.tid());
-                descriptors.serve(owned.tid());
+                thread.serve(owned.tid());
                 try {
                     emulator.enter(owned.ring(), 0, 0, 0, MemorySegment.NULL, 0);
                 } catch (RuntimeException e) {
@@ -147,8 +149,7 @@ final class Supervisor implements AutoCloseable {
     }
 
     private void serve(Seccomp.Notification n) {
-        memory.serve(n.tid());
-        descriptors.serve(n.tid());
+        thread.serve(n.tid());
         long result;
         try {
             switch (n.nr()) {
