@@ -43,7 +43,7 @@ final class ExitStatus {
             new Row(OK, "nothing new: the check was clean, or found only kernel bugs the catalogue knows (named in "
                     + "the summary)", "all"),
             new Row(DIVERGENCE, "a new divergence (bpf-check: a difference, or a model mutant not caught)",
-                    "check, bpf-check; run exits as its program"),
+                    "check, bpf-check; run and host exit as their program"),
             new Row(USAGE, "usage error: no command, an unknown or negative option, an unknown kernel spec, a "
                     + "missing replay directory or image file, a file that is no kernel", "all"),
             new Row(GUEST_FAILED, "a guest kernel failed: it did not boot, it died, or its agent stopped answering "
@@ -53,7 +53,8 @@ final class ExitStatus {
             new Row(BAD_INPUT, "bad input: a replay file that is no replay (named in one sentence, skipped; the rest "
                     + "of the check ran)", "check, bpf-check"),
             new Row(UNAVAILABLE, "cannot run here: io_uring disabled, blocked or absent, socket filters unusable, "
-                    + "QEMU missing, or the kernel could not be downloaded", "check, caps, bpf-check, run"),
+                    + "QEMU missing, or the kernel could not be downloaded (host: the program could not be started under "
+                    + "the filter)", "check, caps, bpf-check, run, host"),
             new Row(NO_JDK, "ringspec could not start: no JDK 25 or later found, or its build failed",
                     "the ringspec script (and ./mvnw without a JDK)"),
             new Row(INTERRUPTED, "interrupted (Ctrl-C): a partial summary is printed, any guest stopped", "all"));

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 @Command(name = "ringspec", mixinStandardHelpOptions = true, version = "ringspec 0.1.0",
         description = "An executable specification of io_uring ring semantics, checked against this kernel.",
         subcommands = {CapsCommand.class, CheckCommand.class, BpfCheckCommand.class, RunCommand.class, FuzzCommand.class,
-            ExplainCommand.class, CommandLine.HelpCommand.class},
+            ExplainCommand.class, HostCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit status (every command; check --kernel A,B,... exits as its worst kernel, in the "
                 + "order 2, 3, 4, 1, 65, 77, 0):%n")
 public final class Ringspec implements Callable<Integer> {
@@ -45,6 +45,8 @@ public final class Ringspec implements Callable<Integer> {
             c.getErr().flush();
             return ExitStatus.USAGE;
         });
+        // host: everything after PROGRAM is the program's, options included
+        cli.getSubcommands().get("host").setStopAtPositional(true);
         String heading = cli.getCommandSpec().usageMessage().exitCodeListHeading();
         for (CommandLine c : commands(cli)) {
             c.getCommandSpec().usageMessage().exitCodeListHeading(heading).exitCodeList(ExitStatus.helpList());
@@ -63,7 +65,7 @@ public final class Ringspec implements Callable<Integer> {
     @Override
     public Integer call() {
         CommandLine cli = spec.commandLine();
-        cli.getErr().println("ringspec: name a command (check, caps, bpf-check, run, help)");
+        cli.getErr().println("ringspec: name a command (check, caps, bpf-check, run, host, help)");
         cli.usage(cli.getErr());
         cli.getErr().flush();
         return ExitStatus.USAGE;

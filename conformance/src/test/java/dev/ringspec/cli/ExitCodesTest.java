@@ -55,7 +55,7 @@ class ExitCodesTest {
 
     @Test
     void everyCommandsHelpEndsWithTheTable() {
-        for (String command : List.of("", "check", "caps", "bpf-check", "run")) {
+        for (String command : List.of("", "check", "caps", "bpf-check", "run", "host")) {
             Outcome o = command.isEmpty() ? run("--help") : run(command, "--help");
             assertThat(o.status()).as(command).isZero();
             for (ExitStatus.Row row : ExitStatus.TABLE) {

@@ -8,6 +8,7 @@ import static dev.ringspec.uapi.IoUring.IORING_REGISTER_USE_REGISTERED_RING;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQPOLL;
 
+import dev.ringspec.emulator.ops.ProgramTransfers;
 import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.model.Chooser;
 import dev.ringspec.model.Clock;
@@ -15,9 +16,11 @@ import dev.ringspec.model.IssueContext;
 import dev.ringspec.model.KernelProfile;
 import dev.ringspec.model.ModelIoUring;
 import dev.ringspec.model.OpDef;
+import dev.ringspec.model.ProcessDescriptorTable;
 import dev.ringspec.model.Req;
 import dev.ringspec.model.RuleListener;
 import dev.ringspec.model.Waiter;
+import dev.ringspec.seam.AddressSpace;
 import dev.ringspec.seam.IoUringKernel;
 import dev.ringspec.seam.Ring;
 import dev.ringspec.seam.UserMemory;
@@ -29,6 +32,7 @@ import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.IntConsumer;
 
 /**
  * A kernel-compatible io_uring in Java: the reference model's rings, rules and errnos (a {@link ModelIoUring} with
@@ -56,8 +60,12 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
     private final SqPollThreads sqPoll;
     /** Each live ring's descriptor and its memfd's inode, to know a ring by a duplicate of its descriptor. */
     private final Map<Integer, Long> ringInodes = new ConcurrentHashMap<>();
+    /** The program served from outside ({@link #hosted}), or null. */
+    private ProgramMemory served;
+    /** Told of each ring that got task work from another thread ({@link #onRemoteTaskWork}), or null. */
+    private volatile IntConsumer remoteTaskWork;
 
-    private EmulatedIoUring(EmulatorOptions options, UserMemory memory) {
+    private EmulatedIoUring(EmulatorOptions options, AddressSpace memory, ProcessDescriptorTable program) {
         this.options = Objects.requireNonNull(options, "options");
         this.base = options.profile();
         this.clock = options.clock();
@@ -65,7 +73,7 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
         SplittableRandom order = options.deterministic() ? new SplittableRandom(options.seed()) : null;
         this.timers = new Timers(clock, order != null);
         this.readiness = new Readiness(order == null ? null : order.split(), this::deliver);
-        this.opcodes = EmulatorOpcodes.build(base, this, options.extraOpcodes());
+        this.opcodes = EmulatorOpcodes.build(base, this, options.extraOpcodes(), !memory.local());
         this.ioWq = new WorkerPool(opcodes.byOpcode(), readiness, order == null ? null : order.split(),
                 this::deliver);
         Waiter sleeps;
@@ -84,10 +92,25 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
         this.pedantic = options.pedantic() ? new Pedantic() : null;
         this.sqPoll = new SqPollThreads(sleeps, order == null);
         RealDescriptors descriptors = new RealDescriptors();
+        Waiter wakes = sqPoll;
         this.model = new ModelIoUring(opcodes.profile(), memory)
-                .withProcessDescriptors(descriptors)
+                .withProcessDescriptors(program == null ? descriptors : program)
                 .withRingDescriptors(descriptors)
-                .withWaiter(sqPoll)
+                .withWaiter(new Waiter() {
+                    @Override
+                    public boolean sleep(int ringFd, long deadlineNanos) {
+                        return wakes.sleep(ringFd, deadlineNanos);
+                    }
+
+                    @Override
+                    public void wake(int ringFd) {
+                        wakes.wake(ringFd);
+                        IntConsumer signal = remoteTaskWork;
+                        if (signal != null) {
+                            signal.accept(ringFd);
+                        }
+                    }
+                })
                 .withSqPoll(sqPoll)
                 .withIoWq(ioWq)
                 .withAsyncPoll(readiness)
@@ -100,17 +123,32 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
 
     /** An emulator that behaves as {@code profile}'s kernel, on the real clock, over {@code memory}. */
     public static EmulatedIoUring open(KernelProfile profile, UserMemory memory) {
-        return new EmulatedIoUring(EmulatorOptions.of(profile), memory);
+        return new EmulatedIoUring(EmulatorOptions.of(profile), memory, null);
     }
 
     /** The same on {@code clock} (a {@link VirtualClock} for tests whose time passes only when they say so). */
     public static EmulatedIoUring open(KernelProfile profile, UserMemory memory, Clock clock) {
-        return new EmulatedIoUring(EmulatorOptions.of(profile).withClock(clock), memory);
+        return new EmulatedIoUring(EmulatorOptions.of(profile).withClock(clock), memory, null);
     }
 
     /** An emulator as {@code options} say: deterministic, with faults, pedantic. */
     public static EmulatedIoUring open(EmulatorOptions options, UserMemory memory) {
-        return new EmulatedIoUring(options, memory);
+        return new EmulatedIoUring(options, memory, null);
+    }
+
+    /**
+     * An emulator serving another process (see the {@code host} module): the addresses in its arguments are read
+     * and written through {@code memory}, its descriptors are {@code program}'s. Where {@code memory} is not local,
+     * only the opcodes that can reach another process's memory are there ({@link EmulatorOpcodes#HOSTED}); the
+     * others answer -EOPNOTSUPP, as compiled out. Every ring's regions are in its memfd at the kernel's offsets.
+     */
+    public static EmulatedIoUring hosted(EmulatorOptions options, ProgramMemory memory,
+            ProcessDescriptorTable program) {
+        EmulatedIoUring io = new EmulatedIoUring(options, Objects.requireNonNull(memory),
+                Objects.requireNonNull(program));
+        io.served = memory;
+        ProgramTransfers.serve(memory);
+        return io;
     }
 
     public EmulatorOptions options() {
@@ -133,7 +171,20 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
      */
     public static EmulatedIoUring open(KernelProfile profile, UserMemory memory, Clock clock, List<EmuOp> extra) {
         List<EmuOp> copy = List.copyOf(extra);
-        return new EmulatedIoUring(EmulatorOptions.of(profile).withClock(clock).withOpcodes(s -> copy), memory);
+        return new EmulatedIoUring(EmulatorOptions.of(profile).withClock(clock).withOpcodes(s -> copy), memory,
+                null);
+    }
+
+    /**
+     * Tells {@code signal} the descriptor of each ring that got task work from another thread (a completion from
+     * io-wq, a poll, a timer). The kernel interrupts a task running in user space to run such work
+     * ({@code task_work_add} with TWA_SIGNAL) unless the ring is COOP_TASKRUN or DEFER_TASKRUN; an application of
+     * this JVM always enters again, but a served program may spin on its CQ ring, so its supervisor runs the work
+     * (an empty enter from the ring's task) when told.
+     */
+    public EmulatedIoUring onRemoteTaskWork(IntConsumer signal) {
+        this.remoteTaskWork = signal;
+        return this;
     }
 
     /** The kernel version this emulator behaves as. */
@@ -369,6 +420,9 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
     @Override
     public void close() {
         sqPoll.stopAll();
+        if (served != null) {
+            ProgramTransfers.serve(null);
+        }
         readiness.close();
         timers.close();
         ioWq.close();

@@ -1,7 +1,24 @@
 package dev.ringspec.emulator;
 
+import static dev.ringspec.uapi.IoUring.IORING_OP_ASYNC_CANCEL;
+import static dev.ringspec.uapi.IoUring.IORING_OP_FALLOCATE;
+import static dev.ringspec.uapi.IoUring.IORING_OP_FSYNC;
+import static dev.ringspec.uapi.IoUring.IORING_OP_LINK_TIMEOUT;
 import static dev.ringspec.uapi.IoUring.IORING_OP_NOP;
 import static dev.ringspec.uapi.IoUring.IORING_OP_NOP128;
+import static dev.ringspec.uapi.IoUring.IORING_OP_POLL_ADD;
+import static dev.ringspec.uapi.IoUring.IORING_OP_POLL_REMOVE;
+import static dev.ringspec.uapi.IoUring.IORING_OP_PROVIDE_BUFFERS;
+import static dev.ringspec.uapi.IoUring.IORING_OP_READ;
+import static dev.ringspec.uapi.IoUring.IORING_OP_READV;
+import static dev.ringspec.uapi.IoUring.IORING_OP_READ_FIXED;
+import static dev.ringspec.uapi.IoUring.IORING_OP_REMOVE_BUFFERS;
+import static dev.ringspec.uapi.IoUring.IORING_OP_SYNC_FILE_RANGE;
+import static dev.ringspec.uapi.IoUring.IORING_OP_TIMEOUT;
+import static dev.ringspec.uapi.IoUring.IORING_OP_TIMEOUT_REMOVE;
+import static dev.ringspec.uapi.IoUring.IORING_OP_WRITE;
+import static dev.ringspec.uapi.IoUring.IORING_OP_WRITEV;
+import static dev.ringspec.uapi.IoUring.IORING_OP_WRITE_FIXED;
 
 import dev.ringspec.emulator.ops.Cancel;
 import dev.ringspec.emulator.ops.EventFd;
@@ -25,6 +42,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -54,6 +72,18 @@ public final class EmulatorOpcodes {
     private static final List<Function<EmulatorServices, Map<Integer, RegisterOp>>> REGISTER_FILES =
             List.of(EventFd::registerOps, Kbuf::registerOps);
 
+    /**
+     * The opcodes that can serve another process ({@link dev.ringspec.seam.AddressSpace#local} false): their memory
+     * goes through the issue context's {@code userMemory} windows or through the read and write transfers that copy
+     * to and from that process. Every other one hands a raw address or descriptor number to a real call, which in
+     * this JVM would name memory or a file of the JVM's own: hosted, they answer as compiled out (-EOPNOTSUPP).
+     */
+    static final Set<Integer> HOSTED = Set.of(IORING_OP_READ, IORING_OP_WRITE, IORING_OP_READV, IORING_OP_WRITEV,
+            IORING_OP_READ_FIXED, IORING_OP_WRITE_FIXED, IORING_OP_POLL_ADD, IORING_OP_POLL_REMOVE,
+            IORING_OP_TIMEOUT, IORING_OP_TIMEOUT_REMOVE, IORING_OP_LINK_TIMEOUT, IORING_OP_ASYNC_CANCEL,
+            IORING_OP_FSYNC, IORING_OP_SYNC_FILE_RANGE, IORING_OP_FALLOCATE, IORING_OP_PROVIDE_BUFFERS,
+            IORING_OP_REMOVE_BUFFERS);
+
     private final Map<Integer, EmuOp> byOpcode;
     private final KernelProfile profile;
 
@@ -62,12 +92,19 @@ public final class EmulatorOpcodes {
         this.profile = profile;
     }
 
-    /** The emulator's opcodes on {@code base}: its table, and the profile that executes them. */
+    /**
+     * The emulator's opcodes on {@code base}: its table, and the profile that executes them; {@code hosted} keeps
+     * only the {@link #HOSTED} opcodes and none of the register opcodes (eventfd and buffer-ring registration keep
+     * a descriptor number or a view of memory that would not be the other process's).
+     */
     static EmulatorOpcodes build(KernelProfile base, EmulatorServices services,
-            List<Function<EmulatorServices, List<EmuOp>>> extra) {
+            List<Function<EmulatorServices, List<EmuOp>>> extra, boolean hosted) {
         Map<Integer, EmuOp> ops = new HashMap<>();
         for (Function<EmulatorServices, List<EmuOp>> file : FILES) {
             for (EmuOp op : file.apply(services)) {
+                if (hosted && !HOSTED.contains(op.def().opcode())) {
+                    continue;
+                }
                 if (op.def().opcode() < base.opLast() && ops.put(op.def().opcode(), op) != null) {
                     throw new IllegalStateException("two emulator entries for opcode " + op.def().name());
                 }
@@ -95,7 +132,8 @@ public final class EmulatorOpcodes {
                 b.opcode(OpDef.notSupported(op, name(op)));
             }
         }
-        for (Function<EmulatorServices, Map<Integer, RegisterOp>> file : REGISTER_FILES) {
+        for (Function<EmulatorServices, Map<Integer, RegisterOp>> file : hosted ? List.<Function<EmulatorServices,
+                Map<Integer, RegisterOp>>>of() : REGISTER_FILES) {
             file.apply(services).forEach(b::registerOp);
         }
         return new EmulatorOpcodes(Collections.unmodifiableMap(ops), b.build());

@@ -1,10 +1,17 @@
 package dev.ringspec.emulator;
 
+import static dev.ringspec.emulator.sys.Linux.SYS_FCNTL;
+import static dev.ringspec.emulator.sys.Linux.SYS_FTRUNCATE;
 import static dev.ringspec.emulator.sys.Linux.SYS_MEMFD_CREATE;
+import static dev.ringspec.emulator.sys.Linux.SYS_MMAP;
+import static dev.ringspec.emulator.sys.Linux.SYS_MUNMAP;
+import static dev.ringspec.uapi.IoUring.IORING_OFF_SQES;
+import static dev.ringspec.uapi.IoUring.IORING_OFF_SQ_RING;
 
 import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.model.ModelIoUring;
 import dev.ringspec.model.ProcessDescriptorTable;
+import dev.ringspec.seam.RingGeometry;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -12,10 +19,19 @@ import java.lang.foreign.MemorySegment;
  * The process's real descriptor table, as the emulator's model sees it: a descriptor is open when
  * {@code fcntl(F_GETFD)} says so; a registered-file slot holds a duplicate of the application's descriptor, as the
  * kernel holds a reference to its file, so it outlives the application's close. A ring's descriptor is a real one
- * too (a memfd, so no other file of the process can have its number).
+ * too: a memfd that holds the ring's regions at the kernel's mmap offsets ({@link #map}), so that another process
+ * given the descriptor maps the rings itself, exactly as it maps a kernel ring.
  */
 final class RealDescriptors implements ProcessDescriptorTable, ModelIoUring.RingDescriptors {
     private static final int MFD_CLOEXEC = 1;
+    private static final int MFD_ALLOW_SEALING = 2;
+    private static final int F_ADD_SEALS = 1033;
+    private static final int F_SEAL_SEAL = 1;
+    private static final int F_SEAL_SHRINK = 2;
+    private static final int F_SEAL_GROW = 4;
+    private static final int PROT_READ_WRITE = 3;
+    private static final int MAP_SHARED = 1;
+    private static final long PAGE_BYTES = 4096;
 
     @Override
     public boolean isOpen(int fd) {
@@ -40,7 +56,7 @@ final class RealDescriptors implements ProcessDescriptorTable, ModelIoUring.Ring
     public int open() {
         try (Arena call = Arena.ofConfined()) {
             MemorySegment name = call.allocateFrom("ringspec-emulated-ring");
-            int fd = (int) Linux.call(SYS_MEMFD_CREATE, name.address(), MFD_CLOEXEC);
+            int fd = (int) Linux.call(SYS_MEMFD_CREATE, name.address(), MFD_CLOEXEC | MFD_ALLOW_SEALING);
             if (fd < 0) {
                 throw new IllegalStateException("no descriptor for an emulated ring: memfd_create " + fd);
             }
@@ -51,5 +67,37 @@ final class RealDescriptors implements ProcessDescriptorTable, ModelIoUring.Ring
     @Override
     public void close(int fd) {
         Linux.close(fd);
+    }
+
+    /**
+     * The ring's regions in its memfd, as the kernel's {@code io_uring_mmap} serves them: {@code struct io_rings}
+     * (whose size already counts CQE32's doubling, header included) at {@code IORING_OFF_SQ_RING}, the SQEs at
+     * {@code IORING_OFF_SQES}. The file is sized to the end of the SQEs and stays sparse (nothing between the two
+     * regions is ever touched), then sealed against shrinking and growing: a program's {@code ftruncate} of the
+     * descriptor must not pull pages from under the emulator (SIGBUS in this JVM). Both are mapped MAP_SHARED, so
+     * a second mapping of the descriptor, in this process or another, sees the same bytes.
+     */
+    @Override
+    public MemorySegment[] map(int fd, Arena arena, long ringsBytes, long sqesBytes) {
+        long ringsMapped = RingGeometry.alignUp(ringsBytes, PAGE_BYTES);
+        long sqesMapped = RingGeometry.alignUp(sqesBytes, PAGE_BYTES);
+        check(Linux.call(SYS_FTRUNCATE, fd, IORING_OFF_SQES + sqesMapped), "ftruncate");
+        check(Linux.call(SYS_FCNTL, fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL), "F_ADD_SEALS");
+        return new MemorySegment[] {mapShared(fd, IORING_OFF_SQ_RING, ringsMapped, arena),
+            mapShared(fd, IORING_OFF_SQES, sqesMapped, arena)};
+    }
+
+    @SuppressWarnings("restricted") // sizes a mapping mmap just returned; munmap'd when the ring's arena closes
+    private static MemorySegment mapShared(int fd, long offset, long bytes, Arena arena) {
+        long address = Linux.call(SYS_MMAP, 0, bytes, PROT_READ_WRITE, MAP_SHARED, fd, offset);
+        check(address, "mmap");
+        return MemorySegment.ofAddress(address).reinterpret(bytes, arena,
+                s -> Linux.call(SYS_MUNMAP, s.address(), bytes));
+    }
+
+    private static void check(long result, String call) {
+        if (result < 0 && result > -4096) {
+            throw new IllegalStateException("cannot place an emulated ring in its memfd: " + call + " " + result);
+        }
     }
 }

@@ -56,8 +56,12 @@ final class IoUringSetup {
         this.rules = rules;
     }
 
-    /** {@code io_uring_setup} on params in native memory; {@code ring} makes the ring of a descriptor. */
-    SetupResult setup(int entries, MemorySegment params, RingFactory ring) {
+    /**
+     * {@code io_uring_setup} on params in native memory; {@code ring} makes the ring of a descriptor. {@code fd} is
+     * the descriptor taken before setup ({@link ModelIoUring.RingDescriptors#map} may place the regions in it), or
+     * -1.
+     */
+    SetupResult setup(int entries, MemorySegment params, int fd, RingFactory ring) {
         // io_uring_setup: copy_from_user(params) -> -EFAULT
         MemorySegment p = args.at(params, 0, IoUringParams.SIZE_BYTES);
         if (p == null) {
@@ -87,7 +91,7 @@ final class IoUringSetup {
         }
         Arena arena = Arena.ofShared();
         MemorySegment[] regions = new MemorySegment[2];
-        result = allocateScqUrings(arena, p, flags, sizing.sqEntries(), sizing.cqEntries(), regions);
+        result = allocateScqUrings(arena, p, flags, sizing.sqEntries(), sizing.cqEntries(), regions, fd);
         if (result != 0) {
             arena.close();
             return failed(result);
@@ -236,10 +240,12 @@ final class IoUringSetup {
 
     /**
      * {@code io_allocate_scq_urings}: the rings region and the SQE region into {@code out[0]} and {@code out[1]}, in
-     * native memory of the arena, or in the application's memory under NO_MMAP; 0 or the -errno.
+     * native memory of the arena (in ring descriptor {@code fd}'s own memory where it has some, see
+     * {@link ModelIoUring.RingDescriptors#map}; -1 for none), or in the application's memory under NO_MMAP; 0 or
+     * the -errno.
      */
     int allocateScqUrings(Arena arena, MemorySegment p, int flags, int sqEntries, int cqEntries,
-            MemorySegment[] out) {
+            MemorySegment[] out, int fd) {
         long ringsBytes = profile.ringLayout().ringsSizeBytes(flags, sqEntries, cqEntries);
         long sqesBytes = (long) sqEntries * ((flags & IORING_SETUP_SQE128) != 0 ? 128 : 64);
         if ((flags & IORING_SETUP_NO_MMAP) != 0) {
@@ -265,6 +271,14 @@ final class IoUringSetup {
                     RingGeometry.alignUp(ringsBytes, Long.BYTES) / Long.BYTES)]);
             out[1] = MemorySegment.ofArray(new long[Math.toIntExact(
                     RingGeometry.alignUp(sqesBytes, Long.BYTES) / Long.BYTES)]);
+            return 0;
+        }
+        ModelIoUring.RingDescriptors descriptors = kernel.ringDescriptors();
+        MemorySegment[] mapped = fd < 0 || descriptors == null ? null
+                : descriptors.map(fd, arena, ringsBytes, sqesBytes);
+        if (mapped != null) {
+            out[0] = mapped[0];
+            out[1] = mapped[1];
             return 0;
         }
         out[0] = arena.allocate(RingGeometry.alignUp(ringsBytes, PAGE_BYTES), PAGE_BYTES);

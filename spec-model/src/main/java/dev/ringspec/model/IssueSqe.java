@@ -306,7 +306,7 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
 
     @Override
     public int fileDescriptor(Req req) {
-        return req.has(IOSQE_FIXED_FILE) ? files.descriptor(req.fd()) : req.fd();
+        return req.has(IOSQE_FIXED_FILE) ? files.descriptor(req.fd()) : kernel.descriptorTable().local(req.fd());
     }
 
     @Override

@@ -13,6 +13,7 @@ import static dev.ringspec.uapi.IoUring.IORING_SETUP_R_DISABLED;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQPOLL;
 import static dev.ringspec.uapi.IoUring.IORING_SQ_NEED_WAKEUP;
 
+import dev.ringspec.seam.AddressSpace;
 import dev.ringspec.seam.Cqe;
 import dev.ringspec.seam.IoUringKernel;
 import dev.ringspec.seam.Ring;
@@ -117,11 +118,11 @@ public final class ModelIoUring implements IoUringKernel {
         this(profile, new UserMemory());
     }
 
-    public ModelIoUring(KernelProfile profile, UserMemory userMemory) {
+    public ModelIoUring(KernelProfile profile, AddressSpace userMemory) {
         this(profile, userMemory, Set.of());
     }
 
-    public ModelIoUring(KernelProfile profile, UserMemory userMemory, Set<Mutant> mutants) {
+    public ModelIoUring(KernelProfile profile, AddressSpace userMemory, Set<Mutant> mutants) {
         this.profile = profile;
         this.args = new UserArgs(userMemory);
         this.mutants = mutants.isEmpty() ? EnumSet.noneOf(Mutant.class) : EnumSet.copyOf(mutants);
@@ -212,11 +213,29 @@ public final class ModelIoUring implements IoUringKernel {
 
     /** A source of ring descriptors (see {@link #withRingDescriptors}). */
     public interface RingDescriptors {
-        /** A new descriptor for a ring being set up (a setup that cannot get one is a bug of the caller's). */
+        /**
+         * A new descriptor for a ring being set up (a setup that cannot get one is a bug of the caller's); taken
+         * before the regions are allocated, given back by {@link #close} if the setup fails.
+         */
         int open();
 
-        /** The ring was closed: its descriptor may be reused. */
+        /** The ring was closed, or its setup failed: its descriptor may be reused. */
         void close(int fd);
+
+        /**
+         * The regions of the ring behind {@code fd} (not NO_MMAP) as the descriptor's own memory, the way the
+         * kernel's mmap hands them out ({@code struct io_rings} at {@code IORING_OFF_SQ_RING}, the SQEs at
+         * {@code IORING_OFF_SQES}), mapped for the lifetime of {@code arena}: {@code {rings, sqes}}, at least
+         * {@code ringsBytes} and {@code sqesBytes} long and zeroed; or {@code null}, and the model allocates them in
+         * {@code arena}. Only setup asks: the regions of a resize are the model's own memory.
+         */
+        default MemorySegment[] map(int fd, Arena arena, long ringsBytes, long sqesBytes) {
+            return null;
+        }
+    }
+
+    RingDescriptors ringDescriptors() {
+        return ringDescriptors;
     }
 
     /** How a request that would block on a pollable file waits (see {@link AsyncPoll}); the default arms nothing. */
@@ -311,7 +330,7 @@ public final class ModelIoUring implements IoUringKernel {
 
     /** Whether {@code fd} is one of this model's live rings (an io_uring file). */
     boolean isRingFd(int fd) {
-        return live.containsKey(fd);
+        return live.containsKey(descriptorTable.ringDescriptor(fd));
     }
 
     @Override
@@ -340,12 +359,18 @@ public final class ModelIoUring implements IoUringKernel {
                 return result;
             }
         }
-        return setup.setup(entries, params, (flags, owner, regions) -> {
-            int fd = ringDescriptors == null ? nextFd.getAndIncrement() : ringDescriptors.open();
+        RingDescriptors descriptors = ringDescriptors;
+        int own = descriptors == null ? -1 : descriptors.open();
+        SetupResult result = setup.setup(entries, params, own, (flags, owner, regions) -> {
+            int fd = own >= 0 ? own : nextFd.getAndIncrement();
             ModelRing ring = new ModelRing(this, args, fd, flags, owner, regions);
             live.put(fd, ring);
             return ring;
         });
+        if (own >= 0 && result.ringOrNull() == null) {
+            descriptors.close(own);
+        }
+        return result;
     }
 
     // ---- io_uring_enter ----

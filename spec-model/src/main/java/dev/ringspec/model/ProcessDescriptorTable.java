@@ -40,6 +40,24 @@ public interface ProcessDescriptorTable {
         // the model holds numbers, not references
     }
 
+    /**
+     * The descriptor of this process that names the application's {@code fd} at this moment, for an opcode's real
+     * call ({@link IssueContext#fileDescriptor}); negative when {@code fd} names nothing. The same number where the
+     * application is this process; a descriptor taken from it ({@code pidfd_getfd}) where it is another.
+     */
+    default int local(int fd) {
+        return fd;
+    }
+
+    /**
+     * The number under which the rings know the file the application's {@code fd} names, when it is a ring (the
+     * ring's own descriptor); anything else for another file. The same number where the application is this
+     * process; where it is another, its descriptor's file compared with the rings'.
+     */
+    default int ringDescriptor(int fd) {
+        return fd;
+    }
+
     /** Every descriptor {@code >= 0} is open. */
     ProcessDescriptorTable NON_NEGATIVE_OPEN = fd -> fd >= 0;
 }

@@ -81,7 +81,7 @@ final class ResizeRings {
         int newCq = sizing.cqEntries();
         Arena arena = Arena.ofShared();
         MemorySegment[] regions = new MemorySegment[2];
-        result = setup.allocateScqUrings(arena, p, flags, newSq, newCq, regions);
+        result = setup.allocateScqUrings(arena, p, flags, newSq, newCq, regions, -1);
         if (result != 0) {
             arena.close();
             return result;

@@ -1,18 +1,19 @@
 package dev.ringspec.model;
 
+import dev.ringspec.seam.AddressSpace;
 import dev.ringspec.seam.UserMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
  * The syscalls' pointer arguments: {@code copy_from_user} and {@code copy_to_user} in the model, through the
- * application's {@link UserMemory}. Never touches an address it cannot resolve; a null answer is the kernel's
+ * application's {@link AddressSpace} (usually a {@link UserMemory}). Never touches an address it cannot resolve; a null answer is the kernel's
  * -EFAULT.
  */
 final class UserArgs {
-    private final UserMemory userMemory;
+    private final AddressSpace userMemory;
 
-    UserArgs(UserMemory userMemory) {
+    UserArgs(AddressSpace userMemory) {
         this.userMemory = userMemory;
     }
 

@@ -17,7 +17,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
  * <p>The kernel backend needs none of this (the kernel checks addresses itself); code that drives every backend
  * alike allocates its argument memory here.
  */
-public final class UserMemory implements SegmentAllocator, AutoCloseable {
+public final class UserMemory implements AddressSpace, SegmentAllocator, AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private final ConcurrentSkipListMap<Long, MemorySegment> byAddress = new ConcurrentSkipListMap<>();
 
@@ -46,6 +46,7 @@ public final class UserMemory implements SegmentAllocator, AutoCloseable {
      * The {@code sizeBytes} bytes at {@code address}, if they lie inside one registered segment; otherwise
      * {@code null}, which a backend answers with {@code -EFAULT}.
      */
+    @Override
     public MemorySegment resolve(long address, long sizeBytes) {
         if (address == 0 || sizeBytes < 0) {
             return null;

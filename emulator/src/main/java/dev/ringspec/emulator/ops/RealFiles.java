@@ -11,6 +11,7 @@ import static dev.ringspec.emulator.sys.Linux.SYS_SYNC_FILE_RANGE;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
+import dev.ringspec.emulator.ProgramMemory;
 import dev.ringspec.emulator.sys.Linux;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -21,7 +22,8 @@ import java.nio.file.Path;
 /**
  * The real calls of the file opcodes (rw.c, sync.c, statx.c), in one place: each is the syscall the kernel's
  * opcode would make inside itself, on a descriptor of this process, with the application's pointers passed raw (the
- * kernel checks them: -EFAULT, never a fault in this JVM). A mode that serves another process swaps this class.
+ * kernel checks them: -EFAULT, never a fault in this JVM); a served program's reads and writes cross through
+ * {@link ProgramTransfers}.
  */
 final class RealFiles {
     static final int O_PATH = 0x200000;
@@ -51,6 +53,10 @@ final class RealFiles {
      * with {@code rwFlags}: the bytes moved, or -errno.
      */
     static long readWrite(int fd, boolean write, long[] iov, long pos, int rwFlags) {
+        ProgramMemory served = ProgramTransfers.program();
+        if (served != null) {
+            return ProgramTransfers.readWrite(served, fd, write, iov, pos, rwFlags);
+        }
         MemorySegment scratch = SCRATCH.get();
         int n = iov.length / 2;
         for (int i = 0; i < iov.length; i++) {

@@ -1,0 +1,113 @@
+package dev.ringspec.cli;
+
+import dev.ringspec.capabilities.CapabilityProbe;
+import dev.ringspec.emulator.EmulatorOptions;
+import dev.ringspec.emulator.FaultPlan;
+import dev.ringspec.host.Host;
+import dev.ringspec.model.KernelProfile;
+import dev.ringspec.nativerunner.IoUringAvailability;
+import dev.ringspec.nativerunner.NativeIoUring;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code ringspec host -- PROGRAM ARGS}: an unmodified program whose io_uring the emulator serves ({@link Host}). */
+@Command(name = "host", mixinStandardHelpOptions = true,
+        description = {"Runs PROGRAM with its io_uring_setup, io_uring_enter and io_uring_register served by the "
+                + "emulator in this JVM (seccomp user notification; the rings are memfds the program maps itself). The "
+                + "program's output and exit status are its own (128 + the signal that killed it); one summary line on "
+                + "standard error (rings, intercepted calls, findings) and the findings (pedantic reports, faults "
+                + "injected, what could not be hosted) in host-report.md under --out.",
+            "Not hosted yet (answered as a kernel without them, and reported): SQPOLL and NO_MMAP setups, registered "
+                + "ring descriptors, ring resizing, opcodes whose memory or descriptors the emulator cannot reach in "
+                + "another process (only reads, writes, polls, timeouts, cancel, sync and provided buffers are there). "
+                + "x86-64, Linux 6.9 or later."})
+final class HostCommand implements Callable<Integer> {
+    @Option(names = "--profile", paramLabel = "VERSION",
+            description = "The kernel version the emulator behaves as (6.1, 6.12, 6.18, 6.19, 7.0 to 7.3; default: "
+                    + "this kernel's, or 6.18 where io_uring is not usable here).")
+    private String profile;
+
+    @Option(names = "--deterministic", paramLabel = "SEED", description = "The emulator's deterministic mode.")
+    private Long seed;
+
+    @Option(names = "--faults", paramLabel = "PLAN", description = "Faults to inject, for example short-read=0.3.")
+    private String faults;
+
+    @Option(names = "--pedantic", description = "Report the program's mistakes in the ring protocol.")
+    private boolean pedantic;
+
+    @Option(names = "--no-sync-wake-up", description = "Do not ask SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (for "
+            + "measuring).")
+    private boolean noSyncWakeUp;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Where host-report.md goes (default: "
+            + "$XDG_STATE_HOME/ringspec or ~/.local/state/ringspec).")
+    private Path out;
+
+    @Parameters(arity = "1..*", paramLabel = "PROGRAM", description = "The program and its arguments (after --).")
+    private List<String> command;
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    private static final List<KernelProfile> PROFILES = List.of(KernelProfile.LINUX_6_1, KernelProfile.LINUX_6_12,
+            KernelProfile.LINUX_6_18, KernelProfile.LINUX_6_19, KernelProfile.LINUX_7_0, KernelProfile.LINUX_7_1,
+            KernelProfile.LINUX_7_2, KernelProfile.LINUX_7_3);
+
+    @Override
+    public Integer call() {
+        PrintWriter err = spec.commandLine().getErr();
+        if (!"amd64".equals(System.getProperty("os.arch"))) {
+            err.println("ringspec: host runs on x86-64 only (its launcher filters x86-64 syscall numbers)");
+            return ExitStatus.UNAVAILABLE;
+        }
+        KernelProfile chosen = profile == null ? thisKernelsProfile() : PROFILES.stream()
+                .filter(p -> p.version().equals(profile)).findFirst().orElse(null);
+        if (chosen == null) {
+            err.println("ringspec: no profile " + profile + "; the profiles are "
+                    + PROFILES.stream().map(KernelProfile::version).toList());
+            return ExitStatus.USAGE;
+        }
+        EmulatorOptions options = EmulatorOptions.of(chosen).pedantic(pedantic);
+        if (seed != null) {
+            options = options.deterministic(seed);
+        }
+        if (faults != null) {
+            try {
+                options = options.withFaults(FaultPlan.parse(faults));
+            } catch (IllegalArgumentException e) {
+                err.println("ringspec: --faults " + faults + ": " + e.getMessage());
+                return ExitStatus.USAGE;
+            }
+        }
+        if (Places.badOut(out).isPresent()) {
+            err.println("ringspec: " + Places.badOut(out).get());
+            return ExitStatus.USAGE;
+        }
+        err.flush();
+        PrintStream stderr = new PrintStream(System.err, true, StandardCharsets.UTF_8);
+        try {
+            Host.Outcome outcome = new Host(options, !noSyncWakeUp, Places.out(out)).run(command, stderr);
+            stderr.println(outcome.summary());
+            return outcome.exitStatus();
+        } catch (IOException e) {
+            err.println("ringspec: cannot host " + command.get(0) + ": " + e.getMessage());
+            return ExitStatus.UNAVAILABLE;
+        }
+    }
+
+    private static KernelProfile thisKernelsProfile() {
+        return IoUringAvailability.probe().available()
+                ? KernelProfile.forCapabilities(CapabilityProbe.probe(new NativeIoUring()))
+                : KernelProfile.LINUX_6_18;
+    }
+}

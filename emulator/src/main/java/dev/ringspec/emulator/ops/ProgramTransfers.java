@@ -1,0 +1,76 @@
+package dev.ringspec.emulator.ops;
+
+import static dev.ringspec.emulator.sys.Linux.SYS_PREADV2;
+import static dev.ringspec.emulator.sys.Linux.SYS_PWRITEV2;
+import static dev.ringspec.uapi.Errno.EFAULT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import dev.ringspec.emulator.ProgramMemory;
+import dev.ringspec.emulator.sys.Linux;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The read and write transfers of a served program ({@link ProgramMemory}): its iovec names its own memory, so the
+ * real {@code preadv2}/{@code pwritev2} runs on a buffer of this JVM and the bytes cross with the program's memory
+ * before (write) or after (read) the call, before the CQE is posted. At most {@link #MAX_BYTES} move per call: a
+ * short transfer, which a regular file's read continues ({@code Rw}) and a stream may give anyway.
+ *
+ * <p>One served program per JVM: {@link #serve} is process-wide, as {@code ringspec host} runs one.
+ */
+public final class ProgramTransfers {
+    static final long MAX_BYTES = 1L << 22;
+
+    private static volatile ProgramMemory program;
+
+    private static final ThreadLocal<MemorySegment> BUFFER = ThreadLocal.withInitial(
+            () -> Arena.ofAuto().allocate(MAX_BYTES + 16, 4096));
+
+    private ProgramTransfers() {
+    }
+
+    /** From now on the read and write opcodes transfer to and from {@code memory}'s program ({@code null}: none). */
+    public static void serve(ProgramMemory memory) {
+        program = memory;
+    }
+
+    /** The program being served, or null. */
+    static ProgramMemory program() {
+        return program;
+    }
+
+    /** {@code preadv2}/{@code pwritev2} of the program's {@code iov}: the bytes moved, or -errno. */
+    static long readWrite(ProgramMemory memory, int fd, boolean write, long[] iov, long pos, int rwFlags) {
+        MemorySegment buffer = BUFFER.get();
+        MemorySegment vec = buffer.asSlice(MAX_BYTES, 16);
+        long total = 0;
+        for (int i = 1; i < iov.length && total < MAX_BYTES; i += 2) {
+            total += Math.min(iov[i], MAX_BYTES - total);
+        }
+        if (write && !cross(memory, iov, buffer, total, true)) {
+            return -EFAULT;
+        }
+        vec.set(JAVA_LONG, 0, buffer.address());
+        vec.set(JAVA_LONG, 8, total);
+        long n = Linux.call(write ? SYS_PWRITEV2 : SYS_PREADV2, fd, vec.address(), 1, pos, 0, rwFlags);
+        if (!write && n > 0 && !cross(memory, iov, buffer, n, false)) {
+            // copy_to_user failed after the file gave the bytes: the kernel's read answers -EFAULT too
+            return -EFAULT;
+        }
+        return n;
+    }
+
+    /** The first {@code bytes} of {@code buffer} to ({@code in}: from) the program's iovec. */
+    private static boolean cross(ProgramMemory memory, long[] iov, MemorySegment buffer, long bytes, boolean in) {
+        long done = 0;
+        for (int i = 0; i < iov.length && done < bytes; i += 2) {
+            long take = Math.min(iov[i + 1], bytes - done);
+            MemorySegment part = buffer.asSlice(done, take);
+            if (take > 0 && !(in ? memory.copyIn(iov[i], part) : memory.copyOut(part, iov[i]))) {
+                return false;
+            }
+            done += take;
+        }
+        return true;
+    }
+}

@@ -1,0 +1,95 @@
+/*
+ * ringspec-launcher: the first half of `ringspec host`. Usage: ringspec-launcher FIFO PROGRAM [ARGS...]
+ *
+ * Installs a seccomp filter that hands io_uring_setup, io_uring_enter and io_uring_register (x86-64 numbers 425,
+ * 426, 427) to a supervisor (SECCOMP_RET_USER_NOTIF) and answers ENOSYS for the same calls through the i386 and
+ * x32 entry points, which would otherwise reach the real kernel. The filter's listener
+ * (SECCOMP_FILTER_FLAG_NEW_LISTENER) goes to the supervisor as a number written to FIFO ("PID FD\n"); the
+ * supervisor takes it with pidfd_getfd and writes one byte back. (sendmsg would not do: a supervisor that one day
+ * filters sendmsg too would deadlock on it.) Then the listener is closed here and PROGRAM is executed; its threads
+ * and children inherit the filter. no_new_privs is set first, as an unprivileged filter needs. Exit 127 when
+ * anything before the exec fails, the reason on stderr.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#if !defined(__x86_64__)
+#error "ringspec-launcher filters x86-64 syscall numbers only"
+#endif
+
+#define X32_SYSCALL_BIT 0x40000000u
+#define NR_SETUP 425u
+#define NR_ENTER 426u
+#define NR_REGISTER 427u
+
+static int fail(const char *what) {
+    fprintf(stderr, "ringspec-launcher: %s: %s\n", what, strerror(errno));
+    return 127;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 3) {
+        fprintf(stderr, "usage: ringspec-launcher FIFO PROGRAM [ARGS...]\n");
+        return 127;
+    }
+    /* jump offsets count from the next instruction; each comment names the instruction's index */
+    struct sock_filter filter[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),  /* 0 */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 11),          /* 1: else 13 */
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),    /* 2 */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NR_SETUP, 8, 0),                      /* 3: to 12 */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NR_ENTER, 7, 0),                      /* 4: to 12 */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NR_REGISTER, 6, 0),                   /* 5: to 12 */
+        BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_SYSCALL_BIT, 0, 4),               /* 6: else 11 */
+        BPF_STMT(BPF_ALU | BPF_AND | BPF_K, ~X32_SYSCALL_BIT),                    /* 7: x32 */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NR_SETUP, 9, 0),                      /* 8: to 18 */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NR_ENTER, 8, 0),                      /* 9: to 18 */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NR_REGISTER, 7, 0),                   /* 10: to 18 */
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),                             /* 11 */
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),                        /* 12 */
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),    /* 13: i386 */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NR_SETUP, 3, 0),                      /* 14: to 18 */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NR_ENTER, 2, 0),                      /* 15: to 18 */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NR_REGISTER, 1, 0),                   /* 16: to 18 */
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),                             /* 17 */
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),                    /* 18 */
+    };
+    struct sock_fprog prog = {.len = sizeof(filter) / sizeof(filter[0]), .filter = filter};
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+        return fail("prctl(PR_SET_NO_NEW_PRIVS)");
+    }
+    int listener = (int) syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+    if (listener < 0) {
+        return fail("seccomp(SECCOMP_FILTER_FLAG_NEW_LISTENER)");
+    }
+    int out = open(argv[1], O_WRONLY | O_CLOEXEC);
+    if (out < 0) {
+        return fail(argv[1]);
+    }
+    char line[64];
+    int n = snprintf(line, sizeof line, "%d %d\n", (int) getpid(), listener);
+    if (write(out, line, (size_t) n) != n) {
+        return fail("write to the supervisor");
+    }
+    close(out);
+    int in = open(argv[1], O_RDONLY | O_CLOEXEC);
+    char ack;
+    if (in < 0 || read(in, &ack, 1) != 1) {
+        errno = in < 0 ? errno : EPIPE;
+        return fail("no answer from the supervisor");
+    }
+    close(in);
+    close(listener);
+    execvp(argv[2], argv + 2);
+    return fail(argv[2]);
+}

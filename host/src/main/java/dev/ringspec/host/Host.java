@@ -1,0 +1,121 @@
+package dev.ringspec.host;
+
+import dev.ringspec.emulator.EmulatedIoUring;
+import dev.ringspec.emulator.EmulatorOptions;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * {@code ringspec host -- PROGRAM ARGS}: runs an unmodified program with its io_uring_setup, io_uring_enter and
+ * io_uring_register served by the emulator in this JVM ({@link Launcher} installs the filter and execs the program,
+ * {@link Supervisor} answers). The program's standard streams and exit status are its own; the emulator's findings
+ * (pedantic reports, faults injected, what the supervisor refused) go to a report file, and one summary line to
+ * standard error.
+ */
+public final class Host {
+    private final EmulatorOptions emulatorOptions;
+    private final boolean syncWakeUp;
+    private final Path reportDir;
+
+    /**
+     * @param emulatorOptions the emulator's profile and modes
+     * @param syncWakeUp whether to ask SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (6.6+; faster round trips)
+     * @param reportDir where the report file goes (created when needed)
+     */
+    public Host(EmulatorOptions emulatorOptions, boolean syncWakeUp, Path reportDir) {
+        this.emulatorOptions = Objects.requireNonNull(emulatorOptions);
+        this.syncWakeUp = syncWakeUp;
+        this.reportDir = Objects.requireNonNull(reportDir);
+    }
+
+    /** What a hosted run gave: the program's exit status, and what the summary line says. */
+    public record Outcome(int exitStatus, int rings, long calls, List<String> findings, Path report) {
+        /** The one summary line. */
+        public String summary() {
+            return "ringspec host: " + rings + (rings == 1 ? " ring, " : " rings, ") + calls + " intercepted calls, "
+                    + findings.size() + (findings.size() == 1 ? " finding" : " findings")
+                    + (report == null ? "" : " (" + report.toAbsolutePath() + ")");
+        }
+    }
+
+    /**
+     * Runs {@code command} hosted and waits for it and all its children.
+     *
+     * @throws IOException where the program cannot be started under the filter (the reason in the message)
+     */
+    public Outcome run(List<String> command, PrintStream err) throws IOException {
+        return run(command, ProcessBuilder.Redirect.INHERIT, err);
+    }
+
+    /** The same with the program's standard output to {@code output}. */
+    public Outcome run(List<String> command, ProcessBuilder.Redirect output, PrintStream err) throws IOException {
+        Launcher.Started started = Launcher.start(command, output);
+        Process process = started.process();
+        Thread stopProgram = new Thread(process::destroyForcibly, "ringspec-host-stop");
+        Runtime.getRuntime().addShutdownHook(stopProgram);
+        if (syncWakeUp && Seccomp.syncWakeUp(started.listener()) < 0) {
+            err.println("ringspec host: SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP is not available here (Linux 6.6+);"
+                    + " going on without it");
+        }
+        ProgramThread thread = new ProgramThread();
+        RemoteMemory memory = new RemoteMemory(thread);
+        ProgramDescriptors descriptors = new ProgramDescriptors(thread);
+        EmulatedIoUring emulator = EmulatedIoUring.hosted(emulatorOptions, memory, descriptors);
+        Supervisor supervisor = new Supervisor(started.listener(), emulator, thread, memory, descriptors);
+        List<String> findings = new ArrayList<>();
+        try {
+            supervisor.run();
+        } catch (RuntimeException e) {
+            // the supervisor must never leave the program stopped in a call nobody answers
+            process.destroyForcibly();
+            findings.add("the supervisor failed, the program was killed: " + e);
+        } finally {
+            dev.ringspec.emulator.sys.Linux.close(started.listener());
+        }
+        int status = Launcher.exitStatus(process);
+        findings.addAll(supervisor.findings());
+        emulator.findings().forEach(f -> findings.add("pedantic: " + f));
+        emulator.faultLog().forEach(f -> findings.add("fault injected: " + f));
+        supervisor.close();
+        try {
+            Runtime.getRuntime().removeShutdownHook(stopProgram);
+        } catch (IllegalStateException shuttingDown) {
+            // the JVM is exiting anyway
+        }
+        Path report = writeReport(command, status, supervisor, findings, err);
+        return new Outcome(status, supervisor.rings(), supervisor.calls(), List.copyOf(findings), report);
+    }
+
+    private Path writeReport(List<String> command, int status, Supervisor supervisor, List<String> findings,
+            PrintStream err) {
+        StringBuilder text = new StringBuilder();
+        text.append("# ringspec host\n\n")
+                .append("- program: ").append(String.join(" ", command)).append('\n')
+                .append("- emulator: profile ").append(emulatorOptions.profile().version())
+                .append(emulatorOptions.deterministic() ? ", deterministic seed " + emulatorOptions.seed() : "")
+                .append(emulatorOptions.faults().isEmpty() ? "" : ", faults " + emulatorOptions.faults())
+                .append(emulatorOptions.pedantic() ? ", pedantic" : "").append('\n')
+                .append("- exit status: ").append(status).append('\n')
+                .append("- rings: ").append(supervisor.rings()).append('\n')
+                .append("- intercepted calls: ").append(supervisor.calls()).append("\n\n## Findings\n\n");
+        if (findings.isEmpty()) {
+            text.append("none\n");
+        }
+        findings.forEach(f -> text.append("- ").append(f).append('\n'));
+        try {
+            Files.createDirectories(reportDir);
+            Path report = reportDir.resolve("host-report.md");
+            Files.writeString(report, text, StandardCharsets.UTF_8);
+            return report;
+        } catch (IOException e) {
+            err.println("ringspec host: the report could not be written to " + reportDir + ": " + e.getMessage());
+            return null;
+        }
+    }
+}

@@ -1,0 +1,165 @@
+package dev.ringspec.host;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+import dev.ringspec.emulator.sys.Linux;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Starts a program under the C launcher ({@code src/main/c/ringspec-launcher.c}, a resource of this module) and
+ * takes the seccomp listener it installed: the launcher writes "PID FD" into a FIFO, this JVM takes the descriptor
+ * with {@code pidfd_getfd} and writes one byte back, and the launcher execs the program. The program's standard
+ * streams are this JVM's.
+ */
+final class Launcher {
+    private static final String RESOURCE = "/dev/ringspec/host/ringspec-launcher";
+    private static final long SYS_MKNODAT = 259;
+    private static final int AT_FDCWD = -100;
+    private static final int S_IFIFO = 0x1000;
+    private static final int O_RDONLY = 0;
+    private static final int O_WRONLY = 1;
+    private static final int O_NONBLOCK = 0x800;
+    private static final int O_CLOEXEC = 0x80000;
+    private static final int ENXIO = 6;
+
+    private Launcher() {
+    }
+
+    /** A started program and the listener of its filter, a descriptor of this JVM. */
+    record Started(Process process, int listener) {
+    }
+
+    /**
+     * Starts {@code command} under the filter, its standard output to {@code output} (the others this JVM's); the
+     * listener comes back once the program is about to be executed.
+     *
+     * @throws IOException where the launcher cannot be extracted or started, or fails before the exec (its reason on
+     *     standard error)
+     */
+    static Started start(List<String> command, ProcessBuilder.Redirect output) throws IOException {
+        Path dir = Files.createTempDirectory("ringspec-host");
+        Path launcher = dir.resolve("ringspec-launcher");
+        Path fifo = dir.resolve("listener");
+        try (InputStream in = Launcher.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                throw new IOException("the launcher is missing from the class path (" + RESOURCE + "): build the host"
+                        + " module with gcc");
+            }
+            Files.copy(in, launcher, StandardCopyOption.REPLACE_EXISTING);
+        }
+        if (!launcher.toFile().setExecutable(true, true)) {
+            throw new IOException("cannot make " + launcher + " executable");
+        }
+        try (Arena call = Arena.ofConfined()) {
+            long r = Linux.call(SYS_MKNODAT, AT_FDCWD, call.allocateFrom(fifo.toString()).address(), S_IFIFO | 0600,
+                    0, 0, 0);
+            if (r < 0) {
+                throw new IOException("mkfifo " + fifo + ": " + r);
+            }
+        }
+        List<String> argv = new ArrayList<>(List.of(launcher.toString(), fifo.toString()));
+        argv.addAll(command);
+        Process process = new ProcessBuilder(argv).inheritIO().redirectOutput(output).start();
+        try {
+            int[] pidAndFd = readLine(fifo, process);
+            int pidfd = (int) Linux.call(Seccomp.SYS_PIDFD_OPEN, pidAndFd[0], 0);
+            int listener = pidfd < 0 ? pidfd : (int) Linux.call(Seccomp.SYS_PIDFD_GETFD, pidfd, pidAndFd[1], 0);
+            if (pidfd >= 0) {
+                Linux.close(pidfd);
+            }
+            if (listener < 0) {
+                process.destroyForcibly();
+                throw new IOException("cannot take the launcher's seccomp listener: " + listener);
+            }
+            acknowledge(fifo, process);
+            return new Started(process, listener);
+        } finally {
+            Files.deleteIfExists(fifo);
+            Files.deleteIfExists(launcher);
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    /** "PID FD" from the FIFO, waiting while the launcher lives. */
+    private static int[] readLine(Path fifo, Process process) throws IOException {
+        int fd = open(fifo, O_RDONLY | O_NONBLOCK);
+        StringBuilder line = new StringBuilder();
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment buf = call.allocate(64);
+            MemorySegment pollFd = call.allocate(8, 4);
+            MemorySegment timeout = call.allocate(16, 8);
+            timeout.set(java.lang.foreign.ValueLayout.JAVA_LONG, 8, 50_000_000L);
+            while (line.indexOf("\n") < 0) {
+                pollFd.set(JAVA_INT, 0, fd);
+                pollFd.set(JAVA_INT, 4, 1);
+                Linux.call(Linux.SYS_PPOLL, pollFd.address(), 1, timeout.address(), 0, 0, 0);
+                long n = Linux.call(Linux.SYS_READ, fd, buf.address(), 64);
+                if (n > 0) {
+                    line.append(new String(buf.asSlice(0, n).toArray(JAVA_BYTE), StandardCharsets.US_ASCII));
+                } else if (!process.isAlive()) {
+                    throw new IOException("the launcher exited with status " + exitStatus(process)
+                            + " before it handed over the seccomp listener");
+                }
+            }
+        } finally {
+            Linux.close(fd);
+        }
+        String[] parts = line.toString().trim().split(" ");
+        try {
+            return new int[] {Integer.parseInt(parts[0]), Integer.parseInt(parts[1])};
+        } catch (RuntimeException e) {
+            throw new IOException("the launcher said " + line.toString().trim() + ", not \"PID FD\"", e);
+        }
+    }
+
+    /** One byte back: the launcher may exec the program. */
+    private static void acknowledge(Path fifo, Process process) throws IOException {
+        while (true) {
+            int fd = open(fifo, O_WRONLY | O_NONBLOCK);
+            if (fd >= 0) {
+                try (Arena call = Arena.ofConfined()) {
+                    Linux.call(Linux.SYS_WRITE, fd, call.allocateFrom("!").address(), 1);
+                } finally {
+                    Linux.close(fd);
+                }
+                return;
+            }
+            if (fd != -ENXIO || !process.isAlive()) {
+                throw new IOException("the launcher did not wait for the supervisor: " + fd);
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    private static int open(Path path, int flags) throws IOException {
+        try (Arena call = Arena.ofConfined()) {
+            int fd = (int) Linux.call(Linux.SYS_OPENAT, AT_FDCWD, call.allocateFrom(path.toString()).address(),
+                    flags | O_CLOEXEC, 0, 0, 0);
+            if (fd < 0 && fd != -ENXIO) {
+                throw new IOException("open " + path + ": " + fd);
+            }
+            return fd;
+        }
+    }
+
+    /** The program's exit status as a shell reports it: its code, or 128 + the signal that killed it. */
+    static int exitStatus(Process process) {
+        try {
+            return process.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UncheckedIOException(new IOException("interrupted while waiting for the program", e));
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package dev.ringspec.host;
+
+import dev.ringspec.emulator.sys.Linux;
+import dev.ringspec.model.ProcessDescriptorTable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A hosted program's descriptor table, as the emulator's opcodes use it: the program's descriptor {@code fd} is taken
+ * into this JVM with {@code pidfd_getfd} (a new descriptor of this process for the same open file), kept while
+ * {@code kcmp(KCMP_FILE)} says the program's {@code fd} is still that file, and taken again when it names another.
+ * A registered-file slot holds a copy of its own, as the kernel holds a file reference.
+ *
+ * <p>Whose table: the program thread the calling JVM thread serves ({@link ProgramThread}). A copy replaced while a request may still use it is closed only at {@link #close}, so an
+ * in-flight request never meets a number this JVM reused for another file.
+ */
+final class ProgramDescriptors implements ProcessDescriptorTable, AutoCloseable {
+    private final int self = (int) Linux.call(Linux.SYS_GETPID, 0);
+    private final Map<Integer, Integer> pidfds = new ConcurrentHashMap<>();
+    /** Per program thread: its descriptor -> this JVM's copy. */
+    private final Map<Integer, Map<Integer, Integer>> copies = new ConcurrentHashMap<>();
+    private final List<Integer> retired = new ArrayList<>();
+    private final ProgramThread thread;
+    /** Each ring's memfd inode -> its descriptor in this JVM (the supervisor's rings). */
+    private final Map<Long, Integer> ringInodes = new ConcurrentHashMap<>();
+
+    ProgramDescriptors(ProgramThread thread) {
+        this.thread = thread;
+    }
+
+    private int tid() {
+        return thread.tid();
+    }
+
+    /** A pidfd of program thread {@code tid} (PIDFD_THREAD, 6.9+), opened once; -errno if it is gone. */
+    int pidfd(int tid) {
+        Integer fd = pidfds.get(tid);
+        if (fd != null) {
+            return fd;
+        }
+        int opened = (int) Linux.call(Seccomp.SYS_PIDFD_OPEN, tid, Seccomp.PIDFD_THREAD);
+        if (opened >= 0) {
+            pidfds.put(tid, opened);
+        }
+        return opened;
+    }
+
+    /** {@code pidfd_getfd}: a new descriptor of this JVM for the program's {@code fd}, or -errno. */
+    int take(int tid, int fd) {
+        int pidfd = pidfd(tid);
+        return pidfd < 0 ? pidfd : (int) Linux.call(Seccomp.SYS_PIDFD_GETFD, pidfd, fd, 0);
+    }
+
+    @Override
+    public int local(int fd) {
+        if (fd < 0) {
+            return -1;
+        }
+        int tid = tid();
+        Map<Integer, Integer> mine = copies.computeIfAbsent(tid, t -> new ConcurrentHashMap<>());
+        Integer copy = mine.get(fd);
+        if (copy != null && Linux.call(Seccomp.SYS_KCMP, self, tid, Seccomp.KCMP_FILE, copy, fd, 0) == 0) {
+            return copy;
+        }
+        int taken = take(tid, fd);
+        if (copy != null) {
+            synchronized (retired) {
+                retired.add(copy);
+            }
+            mine.remove(fd);
+        }
+        if (taken >= 0) {
+            mine.put(fd, taken);
+        }
+        return taken < 0 ? -1 : taken;
+    }
+
+    /** Ring {@code localFd} (its memfd in this JVM) has {@code inode}. */
+    void ring(long inode, int localFd) {
+        ringInodes.put(inode, localFd);
+    }
+
+    @Override
+    public int ringDescriptor(int fd) {
+        int copy = local(fd);
+        if (copy < 0) {
+            return -1;
+        }
+        Integer ring = ringInodes.get(Linux.inode(copy));
+        return ring == null ? -1 : ring;
+    }
+
+    @Override
+    public boolean isOpen(int fd) {
+        return local(fd) >= 0;
+    }
+
+    @Override
+    public int acquire(int fd) {
+        int taken = take(tid(), fd);
+        if (taken < 0) {
+            throw new IllegalStateException("cannot take the program's descriptor " + fd + ": " + taken);
+        }
+        return taken;
+    }
+
+    @Override
+    public void release(int reference) {
+        Linux.close(reference);
+    }
+
+    @Override
+    public void close() {
+        copies.values().forEach(m -> m.values().forEach(Linux::close));
+        copies.clear();
+        synchronized (retired) {
+            retired.forEach(Linux::close);
+            retired.clear();
+        }
+        pidfds.values().forEach(Linux::close);
+        pidfds.clear();
+    }
+}

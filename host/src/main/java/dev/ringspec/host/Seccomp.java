@@ -1,0 +1,137 @@
+package dev.ringspec.host;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import dev.ringspec.emulator.sys.Linux;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The supervisor's side of seccomp user notification (seccomp_unotify(2), include/uapi/linux/seccomp.h), x86-64:
+ * receive a notification, check that it is still valid, answer it, or answer it by installing a descriptor in the
+ * target. Every call answers 0 (or a result) or {@code -errno}; nothing here throws for the target's misdeeds.
+ */
+final class Seccomp {
+    static final long SYS_PIDFD_OPEN = 434;
+    static final long SYS_PIDFD_GETFD = 438;
+    static final long SYS_KCMP = Linux.SYS_KCMP;
+    static final int PIDFD_THREAD = 0x80;
+    static final int KCMP_FILE = 0;
+
+    /** _IOWR('!', 0, struct seccomp_notif): 80 bytes. */
+    static final long IOCTL_NOTIF_RECV = 0xc0502100L;
+    /** _IOWR('!', 1, struct seccomp_notif_resp): 24 bytes. */
+    static final long IOCTL_NOTIF_SEND = 0xc0182101L;
+    /** _IOW('!', 2, __u64). */
+    static final long IOCTL_NOTIF_ID_VALID = 0x40082102L;
+    /** _IOW('!', 3, struct seccomp_notif_addfd): 24 bytes. */
+    static final long IOCTL_NOTIF_ADDFD = 0x40182103L;
+    /** _IOW('!', 4, __u64). */
+    static final long IOCTL_NOTIF_SET_FLAGS = 0x40082104L;
+    static final long USER_NOTIF_FD_SYNC_WAKE_UP = 1;
+    static final int ADDFD_FLAG_SEND = 2;
+    static final int O_CLOEXEC = 0x80000;
+
+    /** struct seccomp_notif: id, pid, flags, then struct seccomp_data (nr, arch, instruction_pointer, args[6]). */
+    static final long NOTIF_BYTES = 80;
+    static final long NOTIF_ID = 0;
+    static final long NOTIF_PID = 8;
+    static final long NOTIF_NR = 16;
+    static final long NOTIF_ARGS = 32;
+
+    private Seccomp() {
+    }
+
+    /** One received notification: the syscall and its arguments, as the target made it. */
+    record Notification(long id, int tid, int nr, long[] args) {
+    }
+
+    /** Buffers of one receiving thread. */
+    static final class Receiver {
+        private final MemorySegment notif = Arena.ofAuto().allocate(NOTIF_BYTES, 8);
+        private final MemorySegment pollFd = Arena.ofAuto().allocate(8, 8);
+
+        /**
+         * Waits for a notification on {@code listener}: the notification; {@code null} when the target died before it
+         * could be read (ENOENT) or a signal interrupted the wait; throws {@link Gone} when the last process using the
+         * filter is gone (POLLHUP).
+         */
+        Notification receive(int listener) {
+            pollFd.set(JAVA_INT, 0, listener);
+            pollFd.set(JAVA_INT, 4, 1); // events = POLLIN; revents cleared
+            long r = Linux.call(Linux.SYS_PPOLL, pollFd.address(), 1, 0, 0, 0, 0);
+            if (r < 0) {
+                return null;
+            }
+            short revents = pollFd.get(java.lang.foreign.ValueLayout.JAVA_SHORT, 6);
+            if ((revents & 1) == 0) {
+                // POLLHUP (0x10) or POLLERR without POLLIN: no task uses the filter any more
+                throw new Gone();
+            }
+            notif.fill((byte) 0);
+            r = Linux.call(Linux.SYS_IOCTL, listener, IOCTL_NOTIF_RECV, notif.address());
+            if (r < 0) {
+                return null;
+            }
+            long[] args = new long[6];
+            for (int i = 0; i < 6; i++) {
+                args[i] = notif.get(JAVA_LONG, NOTIF_ARGS + 8L * i);
+            }
+            return new Notification(notif.get(JAVA_LONG, NOTIF_ID), notif.get(JAVA_INT, NOTIF_PID),
+                    notif.get(JAVA_INT, NOTIF_NR), args);
+        }
+    }
+
+    /** The last process using the filter is gone. */
+    static final class Gone extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Gone() {
+            super("the program is gone", null, false, false);
+        }
+    }
+
+    /** Whether notification {@code id} is still pending (its target alive and still in the call). */
+    static boolean idValid(int listener, long id) {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment v = call.allocate(JAVA_LONG);
+            v.set(JAVA_LONG, 0, id);
+            return Linux.call(Linux.SYS_IOCTL, listener, IOCTL_NOTIF_ID_VALID, v.address()) == 0;
+        }
+    }
+
+    /** Answers {@code id}: the call returns {@code result} (a negative one as that errno). 0 or -errno. */
+    static int send(int listener, long id, long result) {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment resp = call.allocate(24, 8);
+            resp.set(JAVA_LONG, 0, id);
+            boolean failed = result < 0 && result >= -4095;
+            resp.set(JAVA_LONG, 8, failed ? 0 : result);
+            resp.set(JAVA_INT, 16, failed ? (int) result : 0);
+            return (int) Linux.call(Linux.SYS_IOCTL, listener, IOCTL_NOTIF_SEND, resp.address());
+        }
+    }
+
+    /**
+     * Installs {@code localFd} in the target as a new O_CLOEXEC descriptor and answers {@code id} with its number
+     * (SECCOMP_ADDFD_FLAG_SEND), as io_uring_setup returns its ring's: the number, or -errno (ESRCH or ENOENT when
+     * the target is gone).
+     */
+    static int addFdAndSend(int listener, long id, int localFd) {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment addfd = call.allocate(24, 8);
+            addfd.set(JAVA_LONG, 0, id);
+            addfd.set(JAVA_INT, 8, ADDFD_FLAG_SEND);
+            addfd.set(JAVA_INT, 12, localFd);
+            addfd.set(JAVA_INT, 16, 0);
+            addfd.set(JAVA_INT, 20, O_CLOEXEC);
+            return (int) Linux.call(Linux.SYS_IOCTL, listener, IOCTL_NOTIF_ADDFD, addfd.address());
+        }
+    }
+
+    /** SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (6.6+): the target is woken on this CPU. 0 or -errno. */
+    static int syncWakeUp(int listener) {
+        return (int) Linux.call(Linux.SYS_IOCTL, listener, IOCTL_NOTIF_SET_FLAGS, USER_NOTIF_FD_SYNC_WAKE_UP);
+    }
+}

@@ -1,0 +1,298 @@
+package dev.ringspec.host;
+
+import static dev.ringspec.uapi.Errno.EBADF;
+import static dev.ringspec.uapi.Errno.EINVAL;
+import static dev.ringspec.uapi.Errno.ENOSYS;
+import static dev.ringspec.uapi.Errno.EOPNOTSUPP;
+import static dev.ringspec.uapi.IoUring.IORING_ENTER_REGISTERED_RING;
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_RESIZE_RINGS;
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_RING_FDS;
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_USE_REGISTERED_RING;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_COOP_TASKRUN;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_NO_MMAP;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQPOLL;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+import dev.ringspec.emulator.EmulatedIoUring;
+import dev.ringspec.emulator.sys.Linux;
+import dev.ringspec.seam.IoUringKernel.SetupResult;
+import dev.ringspec.seam.Ring;
+import dev.ringspec.uapi.IoUringParams;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Serves a hosted program's io_uring_setup, io_uring_enter and io_uring_register on an {@link EmulatedIoUring}: one
+ * thread receives the notifications and hands each to the JVM thread of the program thread that made it (one
+ * platform thread per program thread, so the emulator's task is the program's thread: SINGLE_ISSUER and blocking
+ * waits behave per thread). Each call's arguments are read and written through {@link RemoteMemory}, its
+ * descriptors through {@link ProgramDescriptors}; the notification is checked valid (SECCOMP_IOCTL_NOTIF_ID_VALID)
+ * after the reads and before any write into the program. A ring's descriptor in the program is its memfd, installed
+ * by SECCOMP_IOCTL_NOTIF_ADDFD; a ring is known by its inode (the program may dup, fork or pass it).
+ *
+ * <p>Not hosted, answered as a kernel without the feature would, each reported as a finding: SQPOLL and NO_MMAP
+ * setups (-EINVAL), registered ring descriptors (IORING_REGISTER_RING_FDS -EINVAL), ring resizing (-EINVAL). A
+ * ring lives until the supervisor stops: its end (the last descriptor and mapping gone) is not observed yet.
+ */
+final class Supervisor implements AutoCloseable {
+    static final int NR_SETUP = 425;
+    static final int NR_ENTER = 426;
+    static final int NR_REGISTER = 427;
+
+    private final int listener;
+    private final EmulatedIoUring emulator;
+    private final ProgramThread thread;
+    private final RemoteMemory memory;
+    private final ProgramDescriptors descriptors;
+    private final int self = (int) Linux.call(Linux.SYS_GETPID, 0);
+    private final Map<Long, Ring> ringsByInode = new ConcurrentHashMap<>();
+    /** Per program thread and descriptor: the ring it named last (checked with kcmp before use). */
+    private final Map<Long, Ring> lastRing = new ConcurrentHashMap<>();
+    private final Map<Integer, ExecutorService> threads = new ConcurrentHashMap<>();
+    /** Each ring by its descriptor in this JVM: the program thread that set it up, and whether a run is queued. */
+    private final Map<Integer, Owned> byLocalFd = new ConcurrentHashMap<>();
+    private final List<String> findings = new CopyOnWriteArrayList<>();
+    private final AtomicLong calls = new AtomicLong();
+    private final AtomicInteger rings = new AtomicInteger();
+
+    Supervisor(int listener, EmulatedIoUring emulator, ProgramThread thread, RemoteMemory memory,
+            ProgramDescriptors descriptors) {
+        this.listener = listener;
+        this.thread = thread;
+        this.emulator = emulator;
+        this.memory = memory;
+        this.descriptors = descriptors;
+        emulator.onRemoteTaskWork(this::runTaskWork);
+    }
+
+    /** A ring, the program thread whose JVM thread is its task, and whether a task-work run is queued for it. */
+    private record Owned(Ring ring, int tid, AtomicBoolean queued) {
+    }
+
+    /**
+     * Task work arrived for a ring from another thread: the kernel would interrupt the program to run it (TWA_SIGNAL),
+     * so that a program spinning on its CQ ring sees the CQE; here the ring's task runs it with an empty enter. Not on
+     * COOP_TASKRUN and DEFER_TASKRUN rings, whose work waits for the program's next enter, as in the kernel.
+     */
+    private void runTaskWork(int ringFd) {
+        Owned owned = byLocalFd.get(ringFd);
+        if (owned == null || (owned.ring().params().flags() & (IORING_SETUP_COOP_TASKRUN
+                | IORING_SETUP_DEFER_TASKRUN)) != 0 || !owned.queued().compareAndSet(false, true)) {
+            return;
+        }
+        ExecutorService worker = threads.get(owned.tid());
+        if (worker == null || worker.isShutdown()) {
+            return;
+        }
+        try {
+            worker.execute(() -> {
+                owned.queued().set(false);
+                thread.serve(owned.tid());
+                try {
+                    emulator.enter(owned.ring(), 0, 0, 0, MemorySegment.NULL, 0);
+                } catch (RuntimeException e) {
+                    findings.add("supervisor error running task work: " + e);
+                }
+                memory.writeBack();
+            });
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // the supervisor is stopping
+        }
+    }
+
+    /** Serves notifications until the last process using the filter is gone. */
+    void run() {
+        Seccomp.Receiver receiver = new Seccomp.Receiver();
+        try {
+            while (true) {
+                Seccomp.Notification n = receiver.receive(listener);
+                if (n != null) {
+                    calls.incrementAndGet();
+                    threads.computeIfAbsent(n.tid(), this::threadFor).execute(() -> serve(n));
+                }
+            }
+        } catch (Seccomp.Gone gone) {
+            // the program and all its children have exited
+        }
+    }
+
+    private ExecutorService threadFor(int tid) {
+        return Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "ringspec-host-" + tid);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    long calls() {
+        return calls.get();
+    }
+
+    int rings() {
+        return rings.get();
+    }
+
+    /** What the supervisor refused or met, one sentence each. */
+    List<String> findings() {
+        return List.copyOf(findings);
+    }
+
+    private void serve(Seccomp.Notification n) {
+        thread.serve(n.tid());
+        long result;
+        try {
+            switch (n.nr()) {
+                case NR_SETUP -> {
+                    setup(n);
+                    return;
+                }
+                case NR_ENTER -> result = enter(n);
+                case NR_REGISTER -> result = register(n);
+                default -> result = -ENOSYS;
+            }
+        } catch (UnsupportedOperationException e) {
+            findings.add("not hosted: " + e.getMessage() + " (answered -EOPNOTSUPP)");
+            result = -EOPNOTSUPP;
+        } catch (RuntimeException e) {
+            findings.add("supervisor error in syscall " + n.nr() + ": " + e + " (answered -ENOSYS)");
+            result = -ENOSYS;
+        }
+        answer(n, result);
+    }
+
+    private void answer(Seccomp.Notification n, long result) {
+        if (!Seccomp.idValid(listener, n.id())) {
+            memory.discard();
+            return;
+        }
+        memory.writeBack();
+        Seccomp.send(listener, n.id(), result);
+    }
+
+    private void setup(Seccomp.Notification n) {
+        int entries = (int) n.args()[0];
+        long params = n.args()[1];
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment flags = call.allocate(JAVA_INT);
+            if (params != 0 && memory.copyIn(params + IoUringParams.FLAGS_OFFSET, flags)) {
+                int f = flags.get(JAVA_INT, 0);
+                if ((f & (IORING_SETUP_SQPOLL | IORING_SETUP_NO_MMAP)) != 0) {
+                    findings.add("not hosted: a setup with " + ((f & IORING_SETUP_SQPOLL) != 0 ? "SQPOLL"
+                            : "NO_MMAP") + " (answered -EINVAL)");
+                    answer(n, -EINVAL);
+                    return;
+                }
+            }
+        }
+        SetupResult r = emulator.setup(entries, MemorySegment.ofAddress(params));
+        Ring ring = r.ringOrNull();
+        if (ring == null) {
+            answer(n, r.result());
+            return;
+        }
+        if (!Seccomp.idValid(listener, n.id())) {
+            memory.discard();
+            emulator.close(ring);
+            return;
+        }
+        memory.writeBack();
+        long inode = Linux.inode(ring.fd());
+        ringsByInode.put(inode, ring);
+        descriptors.ring(inode, ring.fd());
+        byLocalFd.put(ring.fd(), new Owned(ring, n.tid(), new AtomicBoolean()));
+        if (Seccomp.addFdAndSend(listener, n.id(), ring.fd()) < 0) {
+            // the program died during the setup (ESRCH), or the call was interrupted (ENOENT)
+            ringsByInode.remove(inode);
+            byLocalFd.remove(ring.fd());
+            emulator.close(ring);
+            return;
+        }
+        rings.incrementAndGet();
+    }
+
+    private long enter(Seccomp.Notification n) {
+        long[] a = n.args();
+        int flags = (int) a[3];
+        if ((flags & IORING_ENTER_REGISTERED_RING) != 0) {
+            findings.add("not hosted: io_uring_enter with IORING_ENTER_REGISTERED_RING (answered -EINVAL)");
+            return -EINVAL;
+        }
+        Lookup found = ringOf(n.tid(), (int) a[0]);
+        if (found.ring() == null) {
+            return found.errno();
+        }
+        return emulator.enter(found.ring(), (int) a[1], (int) a[2], flags, MemorySegment.ofAddress(a[4]), a[5]);
+    }
+
+    private long register(Seccomp.Notification n) {
+        long[] a = n.args();
+        int opcode = (int) a[1];
+        if ((opcode & IORING_REGISTER_USE_REGISTERED_RING) != 0 || opcode == IORING_REGISTER_RING_FDS
+                || opcode == IORING_REGISTER_RESIZE_RINGS) {
+            findings.add("not hosted: io_uring_register opcode " + Integer.toUnsignedString(opcode)
+                    + " (registered rings, resizing; answered -EINVAL)");
+            return -EINVAL;
+        }
+        int fd = (int) a[0];
+        MemorySegment arg = MemorySegment.ofAddress(a[2]);
+        if (fd == -1) {
+            return emulator.registerWithoutRing(opcode, arg, (int) a[3]);
+        }
+        Lookup found = ringOf(n.tid(), fd);
+        return found.ring() == null ? found.errno() : emulator.register(found.ring(), opcode, arg, (int) a[3]);
+    }
+
+    /** A ring, or the errno of a descriptor that names none. */
+    private record Lookup(Ring ring, int errno) {
+    }
+
+    /** The ring the program's {@code fd} names: by kcmp against the last one it named, else by inode. */
+    private Lookup ringOf(int tid, int fd) {
+        long key = ((long) tid << 32) | (fd & 0xffffffffL);
+        Ring cached = lastRing.get(key);
+        if (cached != null && Linux.call(Seccomp.SYS_KCMP, self, tid, Seccomp.KCMP_FILE, cached.fd(), fd, 0) == 0) {
+            return new Lookup(cached, 0);
+        }
+        int local = descriptors.take(tid, fd);
+        if (local < 0) {
+            // fdget: no such descriptor -> -EBADF
+            return new Lookup(null, -EBADF);
+        }
+        long inode = Linux.inode(local);
+        Linux.close(local);
+        Ring ring = ringsByInode.get(inode);
+        if (ring == null) {
+            // io_uring_enter, io_uring_register: a file that is not an io_uring -> -EOPNOTSUPP
+            return new Lookup(null, -EOPNOTSUPP);
+        }
+        lastRing.put(key, ring);
+        return new Lookup(ring, 0);
+    }
+
+    /** Stops the program threads' JVM threads (a wait the program abandoned ends here) and the emulator. */
+    @Override
+    public void close() {
+        threads.values().forEach(ExecutorService::shutdownNow);
+        for (ExecutorService e : threads.values()) {
+            try {
+                e.awaitTermination(1, TimeUnit.SECONDS);
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        emulator.close();
+        descriptors.close();
+    }
+}

@@ -1,0 +1,29 @@
+package dev.ringspec.seam;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Where the addresses inside syscall arguments point, as a Java backend reads them: {@code copy_from_user} and
+ * {@code copy_to_user} turned into segments. {@link UserMemory} is the usual one (native segments of this JVM); a
+ * backend serving another process reads and writes that process's memory through windows it copies in and writes
+ * back.
+ *
+ * <p>A backend never dereferences an address {@link #resolve} did not answer: a {@code null} answer is the
+ * kernel's {@code -EFAULT}.
+ */
+public interface AddressSpace {
+
+    /**
+     * The {@code sizeBytes} bytes at {@code address} as a segment this JVM may read and write, or {@code null} where
+     * they are not all readable (the kernel's {@code -EFAULT}).
+     */
+    MemorySegment resolve(long address, long sizeBytes);
+
+    /**
+     * Whether the addresses are this process's own, so that a raw address may be handed to a real syscall (whose
+     * kernel checks it). False for another process's memory: its addresses mean nothing here.
+     */
+    default boolean local() {
+        return true;
+    }
+}
