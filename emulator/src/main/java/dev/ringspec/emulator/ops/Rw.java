@@ -56,8 +56,11 @@ public final class Rw {
     static final long MAX_RW_COUNT = 0x7ffff000L;
     /** {@code UIO_MAXIOV}. */
     static final int UIO_MAXIOV = 1024;
-    /** The highest user address {@code access_ok} accepts on x86_64 with 4-level paging and on arm64. */
-    static final long USER_PTR_MAX = 0x7fff_ffff_efffL;
+    /**
+     * The highest end ({@code addr + len}) {@code access_ok} accepts on x86_64 with 4-level paging: USER_PTR_MAX is
+     * TASK_SIZE_MAX since 6.12's arch_cpu_finalize_init, so an empty range at TASK_SIZE_MAX itself passes.
+     */
+    static final long USER_PTR_MAX = 0x7fff_ffff_f000L;
     /** {@code RWF_HIPRI}: polled I/O, only on an IOPOLL ring. */
     static final int RWF_HIPRI = 0x1;
     /** {@code RWF_NOWAIT}. */
