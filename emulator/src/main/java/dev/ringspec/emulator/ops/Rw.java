@@ -65,6 +65,8 @@ public final class Rw {
     static final int RWF_HIPRI = 0x1;
     /** {@code RWF_NOWAIT}. */
     static final int RWF_NOWAIT = 0x8;
+    static final int RWF_APPEND = 0x10;
+    static final int RWF_NOAPPEND = 0x20;
     /** {@code RWF_ATOMIC} (6.11 on). */
     static final int RWF_ATOMIC = 0x40;
     /** {@code RWF_DONTCACHE} (6.14 on). */
@@ -435,6 +437,33 @@ public final class Rw {
     }
 
     /**
+     * {@code kiocb_set_rw_flags} for a transfer of no bytes, which io_rw_init_file checks but the real call skips
+     * (it returns 0 before it looks at the flags): RWF_APPEND with RWF_NOAPPEND -EINVAL; RWF_ATOMIC on a read, or
+     * on a file that is not regular (no FMODE_CAN_ATOMIC_WRITE), -EOPNOTSUPP; RWF_DONTCACHE on a file whose
+     * filesystem has no FOP_DONTCACHE -EOPNOTSUPP: never for a pipe, socket or device; a regular file's is asked
+     * of the kernel with a one-byte call of the same flags that cannot move a byte (no buffer, RWF_NOWAIT).
+     */
+    private static int emptyTransferFlags(int fd, State s) {
+        int f = s.rwFlags;
+        if ((f & RWF_APPEND) != 0 && (f & RWF_NOAPPEND) != 0) {
+            return -EINVAL;
+        }
+        boolean regular = (RealFiles.fileType(fd) & S_IFMT) == S_IFREG;
+        if ((f & RWF_ATOMIC) != 0 && (!s.write || !regular)) {
+            return -EOPNOTSUPP;
+        }
+        if ((f & RWF_DONTCACHE) == 0) {
+            return 0;
+        }
+        if (!regular) {
+            return -EOPNOTSUPP;
+        }
+        boolean read = openFor(fd, false);
+        long probe = RealFiles.readWrite(fd, !read, new long[] {0, 1}, 0, RWF_DONTCACHE | RWF_NOWAIT);
+        return probe == -EOPNOTSUPP ? -EOPNOTSUPP : 0;
+    }
+
+    /**
      * What both issue forms do first: the file ({@code io_assign_file}, before the opcode's issue: -EBADF for a
      * descriptor or fixed slot that names none, which io-wq meets itself), the import at issue, {@link #initFile},
      * and {@code req->cqe.res}; the descriptor, or -errno.
@@ -450,6 +479,9 @@ public final class Rw {
             return ret;
         }
         ret = initFile(ctx, fd, s);
+        if (ret == 0 && s.rwFlags != 0 && s.remaining() == 0) {
+            ret = emptyTransferFlags(fd, s);
+        }
         if (ret < 0) {
             return ret;
         }
@@ -561,6 +593,11 @@ public final class Rw {
             iov = some == all ? iov : prefix(iov, some);
         }
         long n = RealFiles.readWrite(fd, s.write, iov, pos, flags);
+        if (n == -EINVAL && pos < 0 && !openFor(fd, s.write)) {
+            // preadv2/pwritev2 refuse a negative offset before they look at the descriptor; io_rw_init_file's
+            // FMODE_READ/FMODE_WRITE check comes first (-EBADF)
+            return -EBADF;
+        }
         if (n == -ESPIPE && pos != -1) {
             // rw_verify_area: a negative offset, or one whose end wraps, is -EINVAL even on a stream
             if (s.pos < 0 || s.pos + s.remaining() < 0) {
