@@ -71,8 +71,10 @@ final class FuzzWorld implements AutoCloseable {
             throw new IOException("mprotect of the fuzz's memory failed: " + rc);
         }
         owned = MemorySegment.ofAddress(base).reinterpret(OWNED);
-        // the absent path, on a page of its own that the kernel cannot write
-        absentPath = base + OWNED;
+        // the absent path, on a page of its own that the kernel cannot write, with PROT_NONE on either side (and
+        // past the pointers drawn into the reservation): an array read across the owned bytes' end faults on the
+        // kernel as it does on the emulator, whose user memory knows the owned bytes and the path page apart
+        absentPath = base + RESERVED - 2 * OWNED;
         if (Linux.call(SYS_MPROTECT, absentPath, 4096, 0x1 | 0x2) != 0) {
             throw new IOException("mprotect of the fuzz's path page failed");
         }

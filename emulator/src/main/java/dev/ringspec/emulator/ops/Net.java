@@ -142,14 +142,15 @@ public final class Net {
                 sr.name = name;
                 sr.nameLen = addrLen;
             }
-            // io_send_setup: a plain buffer is imported now (import_ubuf: access_ok -> -EFAULT), before the issue
-            // finds out whether the file is a socket
-            boolean plain = (flags & (IORING_RECVSEND_FIXED_BUF | IORING_SEND_VECTORIZED)) == 0
-                    && (req.flags() & IOSQE_BUFFER_SELECT) == 0;
-            if (plain && !Rw.accessOk(req.addr(), len)) {
-                return -EFAULT;
+            // io_send_setup: a plain buffer (import_ubuf: access_ok -> -EFAULT) or SEND_VECTORIZED's iovecs
+            // (__import_iovec) are imported now, before the issue finds out whether the file is a socket
+            if ((flags & IORING_RECVSEND_FIXED_BUF) != 0 || (req.flags() & IOSQE_BUFFER_SELECT) != 0) {
+                return 0;
             }
-            return 0;
+            if ((flags & IORING_SEND_VECTORIZED) != 0) {
+                return IovIter.importIovec(ctx, req.addr(), Integer.toUnsignedLong(len));
+            }
+            return IovIter.importUbuf(req.addr(), len);
         }
         // io_sendmsg_prep: SENDMSG with addr2 or file_index -> -EINVAL; then the msghdr is copied in
         if (req.off() != 0 || req.fileIndex() != 0) {

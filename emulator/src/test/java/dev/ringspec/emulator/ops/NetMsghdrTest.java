@@ -4,7 +4,9 @@ import static dev.ringspec.emulator.ops.NetRing.SOCK_DGRAM;
 import static dev.ringspec.uapi.IoUring.IORING_OP_RECV;
 import static dev.ringspec.uapi.IoUring.IORING_OP_RECVMSG;
 import static dev.ringspec.uapi.IoUring.IORING_OP_SENDMSG;
+import static dev.ringspec.uapi.IoUring.IORING_OP_SEND;
 import static dev.ringspec.uapi.IoUring.IORING_RECV_MULTISHOT;
+import static dev.ringspec.uapi.IoUring.IORING_SEND_VECTORIZED;
 import static dev.ringspec.uapi.IoUring.IOSQE_BUFFER_SELECT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -106,6 +108,33 @@ class NetMsghdrTest {
             }
         });
         assertThat(cqes.getFirst().res()).as("a kernel address: -EFAULT before -ENOTSOCK").isEqualTo(-14);
+    }
+
+    @Test
+    void sendVectorizedImportsItsIovecsAtPrep() throws Exception {
+        BothSides.sameOnBoth((k, m) -> {
+            int[] pipe = NetTest.pipe();
+            try (NetRing r = new NetRing(k, m)) {
+                MemorySegment data = m.allocate(16, 8);
+                MemorySegment iov = m.allocate(32, 8);
+                iov.set(JAVA_LONG, 0, data.address());
+                iov.set(JAVA_LONG, 8, 4);
+                iov.set(JAVA_LONG, 16, data.address());
+                iov.set(JAVA_LONG, 24, -1);
+                List<Cqe> c = new ArrayList<>();
+                long ud = 0;
+                for (long addr : new long[] {iov.address(), 0x10, KERNEL_ADDRESS}) {
+                    for (int n : new int[] {0, 1, 2, 1024, 1025, -1}) {
+                        long at = r.sqe(IORING_OP_SEND, pipe[1], 0, addr, n, 0, ++ud);
+                        r.ioprio(at, IORING_SEND_VECTORIZED);
+                        c.addAll(r.submitAndWait(1));
+                    }
+                }
+                return c;
+            } finally {
+                NetRing.closeAll(pipe);
+            }
+        });
     }
 
     /** Msghdrs each with one thing wrong (or nothing), in the order the checks meet them. */
