@@ -413,54 +413,63 @@ public final class Rw {
     }
 
     /**
-     * {@code io_rw_init_file}'s checks the real call cannot make for us: the file must be open for the direction
-     * (-EBADF; checked first only where a later check would answer otherwise), unknown rw_flags (-EOPNOTSUPP), and
-     * RWF_HIPRI or an IOPOLL ring, which the emulator cannot poll (-EINVAL, -EOPNOTSUPP as for a file without
-     * {@code iopoll}), then PI metadata, which no file here takes (-EINVAL: no {@code FMODE_HAS_METADATA}).
+     * {@code io_rw_init_file}'s checks the real call cannot make for us, in its order: the file must be open for the
+     * direction (-EBADF; checked first only where a later check would answer otherwise), {@link #kiocbSetRwFlags}
+     * (the real call makes those checks after its own of the offset, and not at all for no bytes), RWF_HIPRI or an
+     * IOPOLL ring, which the emulator cannot poll (-EINVAL, -EOPNOTSUPP as for a file without {@code iopoll}), then
+     * PI metadata, which no file here takes (-EINVAL: no {@code FMODE_HAS_METADATA}).
      */
     private static int initFile(IssueContext ctx, int fd, State s) {
         boolean iopoll = (ctx.setupFlags() & IORING_SETUP_IOPOLL) != 0;
         int supported = rwfSupported(ctx.profile());
-        if ((s.rwFlags & (~supported | RWF_HIPRI)) == 0 && !iopoll && !s.hasMetadata) {
+        int checked = RWF_HIPRI | RWF_APPEND | RWF_ATOMIC | RWF_DONTCACHE;
+        if ((s.rwFlags & (~supported | checked)) == 0 && !iopoll && !s.hasMetadata) {
             return 0;
         }
         if (!openFor(fd, s.write)) {
             return -EBADF;
         }
-        if ((s.rwFlags & ~supported) != 0) {
-            return -EOPNOTSUPP;
+        int ret = kiocbSetRwFlags(fd, s, supported);
+        if (ret != 0) {
+            return ret;
         }
         if (iopoll) {
             return -EOPNOTSUPP;
         }
-        return -EINVAL; // RWF_HIPRI without IOPOLL, or metadata the file cannot take
+        // RWF_HIPRI without IOPOLL, or metadata the file cannot take
+        return (s.rwFlags & RWF_HIPRI) != 0 || s.hasMetadata ? -EINVAL : 0;
     }
 
     /**
-     * {@code kiocb_set_rw_flags} for a transfer of no bytes, which io_rw_init_file checks but the real call skips
-     * (it returns 0 before it looks at the flags): RWF_APPEND with RWF_NOAPPEND -EINVAL; RWF_ATOMIC on a read, or
-     * on a file that is not regular (no FMODE_CAN_ATOMIC_WRITE), -EOPNOTSUPP; RWF_DONTCACHE on a file whose
-     * filesystem has no FOP_DONTCACHE -EOPNOTSUPP: never for a pipe, socket or device; a regular file's is asked
-     * of the kernel with a one-byte call of the same flags that cannot move a byte (no buffer, RWF_NOWAIT).
+     * {@code kiocb_set_rw_flags}: unknown flags -EOPNOTSUPP; RWF_APPEND with RWF_NOAPPEND -EINVAL; RWF_ATOMIC on a
+     * read, or on a file without FMODE_CAN_ATOMIC_WRITE, -EOPNOTSUPP; RWF_DONTCACHE on a file whose filesystem has
+     * no FOP_DONTCACHE -EOPNOTSUPP. A pipe, socket or device has neither; a regular file's answer is asked of the
+     * kernel with a one-byte call of that flag that cannot move a byte (no buffer, RWF_NOWAIT).
      */
-    private static int emptyTransferFlags(int fd, State s) {
+    private static int kiocbSetRwFlags(int fd, State s, int supported) {
         int f = s.rwFlags;
+        if ((f & ~supported) != 0) {
+            return -EOPNOTSUPP;
+        }
         if ((f & RWF_APPEND) != 0 && (f & RWF_NOAPPEND) != 0) {
             return -EINVAL;
         }
-        boolean regular = (RealFiles.fileType(fd) & S_IFMT) == S_IFREG;
-        if ((f & RWF_ATOMIC) != 0 && (!s.write || !regular)) {
-            return -EOPNOTSUPP;
-        }
-        if ((f & RWF_DONTCACHE) == 0) {
+        if ((f & (RWF_ATOMIC | RWF_DONTCACHE)) == 0) {
             return 0;
         }
-        if (!regular) {
+        boolean regular = (RealFiles.fileType(fd) & S_IFMT) == S_IFREG;
+        if ((f & RWF_ATOMIC) != 0 && (!s.write || !regular || probe(fd, true, RWF_ATOMIC) == -EOPNOTSUPP)) {
             return -EOPNOTSUPP;
         }
-        boolean read = openFor(fd, false);
-        long probe = RealFiles.readWrite(fd, !read, new long[] {0, 1}, 0, RWF_DONTCACHE | RWF_NOWAIT);
-        return probe == -EOPNOTSUPP ? -EOPNOTSUPP : 0;
+        if ((f & RWF_DONTCACHE) != 0 && (!regular || probe(fd, !openFor(fd, false), RWF_DONTCACHE) == -EOPNOTSUPP)) {
+            return -EOPNOTSUPP;
+        }
+        return 0;
+    }
+
+    /** A one-byte call with no buffer and {@code flag}: the kernel's answer to the flag, no byte moved. */
+    private static long probe(int fd, boolean write, int flag) {
+        return RealFiles.readWrite(fd, write, new long[] {0, 1}, 0, flag | RWF_NOWAIT);
     }
 
     /**
@@ -479,9 +488,6 @@ public final class Rw {
             return ret;
         }
         ret = initFile(ctx, fd, s);
-        if (ret == 0 && s.rwFlags != 0 && s.remaining() == 0) {
-            ret = emptyTransferFlags(fd, s);
-        }
         if (ret < 0) {
             return ret;
         }

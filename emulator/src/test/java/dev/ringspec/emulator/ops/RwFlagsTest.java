@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("kernel")
 class RwFlagsTest {
+    private static final int RWF_HIPRI = 0x1;
     private static final int RWF_NOWAIT = 0x8;
     private static final int RWF_APPEND = 0x10;
     private static final int RWF_NOAPPEND = 0x20;
@@ -60,6 +61,37 @@ class RwFlagsTest {
         });
         // a pipe has no FOP_DONTCACHE: -EOPNOTSUPP, though no byte was to move
         assertThat(o.cqes().get(4 * 5 + 2).res()).isEqualTo(-95);
+    }
+
+    /** kiocb_set_rw_flags before io_rw_init_file's RWF_HIPRI check, and before rw_verify_area's of the offset. */
+    @Test
+    void theFlagsFilesRefuseComeBeforeHipriAndTheOffset() throws Exception {
+        FileWorld.Outcome o = sameOnBoth((kernel, memory, world) -> {
+            int file = world.file(TEXT, O_RDONLY);
+            int[] pipe = NetTest.pipe();
+            MemorySegment buf = memory.allocate(16);
+            try {
+                RingDriver d = ring(kernel, memory, 8);
+                List<Cqe> c = new ArrayList<>();
+                long ud = 0;
+                for (int flags : new int[] {RWF_HIPRI | RWF_ATOMIC, RWF_HIPRI | RWF_DONTCACHE,
+                    RWF_HIPRI | RWF_APPEND | RWF_NOAPPEND, RWF_HIPRI, RWF_ATOMIC, RWF_DONTCACHE}) {
+                    for (long off : new long[] {0, -2}) {
+                        for (int[] op : new int[][] {{IORING_OP_READ, file}, {IORING_OP_WRITE, pipe[1]},
+                            {IORING_OP_READ, pipe[0]}}) {
+                            long at = rw(d, op[0], op[1], buf.address(), 4, off, ++ud);
+                            Sqe.opFlags(d.sqes(), at, flags | RWF_NOWAIT);
+                            c.addAll(world.submitAndWait(kernel, d, 1));
+                        }
+                    }
+                }
+                kernel.close(d.ring());
+                return new FileWorld.Outcome(c, world.contents());
+            } finally {
+                NetRing.closeAll(pipe);
+            }
+        });
+        assertThat(o.cqes().get(1).res()).as("ATOMIC on a pipe before HIPRI").isEqualTo(-95);
     }
 
     @Test
