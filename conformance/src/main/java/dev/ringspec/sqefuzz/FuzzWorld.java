@@ -71,6 +71,11 @@ final class FuzzWorld implements AutoCloseable {
             throw new IOException("mprotect of the fuzz's memory failed: " + rc);
         }
         owned = MemorySegment.ofAddress(base).reinterpret(OWNED);
+        // the file's own position at its end: a read at the position (offset -1) finds nothing on either side, where
+        // the side that read first would have moved it for the other
+        if (Linux.call(Linux.SYS_READ, file, base, content.length) != content.length) {
+            throw new IOException("cannot read the fuzz's file to its end");
+        }
         // the absent path, on a page of its own that the kernel cannot write, with PROT_NONE on either side (and
         // past the pointers drawn into the reservation): an array read across the owned bytes' end faults on the
         // kernel as it does on the emulator, whose user memory knows the owned bytes and the path page apart

@@ -434,6 +434,12 @@ public final class SqeFuzz implements AutoCloseable {
             long end = addr < world.absentPath ? world.absentPath : world.base + FuzzWorld.RESERVED;
             long room = addr >= world.base && addr < end ? end - addr : 1 << 20;
             sqe.set(JAVA_INT, LEN_OFFSET, (int) Math.min(Integer.toUnsignedLong(sqe.get(JAVA_INT, LEN_OFFSET)), room));
+            // no advice from 100 on (MADV_HWPOISON, SOFT_OFFLINE, GUARD_INSTALL, GUARD_REMOVE): a poisoned or guarded
+            // owned page would stop the emulator's own reads of it with a signal, where the kernel answers -EFAULT
+            int advice = sqe.get(JAVA_INT, RW_FLAGS_OFFSET);
+            if (advice >= 100 && advice < 200) {
+                sqe.set(JAVA_INT, RW_FLAGS_OFFSET, 0);
+            }
         }
         if (opcode == IORING_OP_PROVIDE_BUFFERS) {
             // buffers at addr + bid * len for nbufs (the fd field) buffers: within the reservation's first half
