@@ -239,6 +239,7 @@ public final class SqeFuzz implements AutoCloseable {
             undetermined = false;
             long ud = sqe.get(JAVA_LONG, USER_DATA_OFFSET);
             boolean later = (sqe.get(JAVA_BYTE, FLAGS_OFFSET) & (LINKS | IoUring.IOSQE_ASYNC)) != 0;
+            int pipeFill = world.pipeFill();
             List<Cqe> onEmulator = emulator.settle(sqe, ud, later ? 5_000_000L : 0);
             // an opcode it compiled out fails on the emulator in prep, or earlier where the kernel's definition
             // of the opcode (needs a file, takes an ioprio) would have let init pass: not comparable
@@ -265,6 +266,9 @@ public final class SqeFuzz implements AutoCloseable {
             // what the emulator's request made is closed before the kernel's runs: its descriptor numbers come out
             // the same (the lowest free), and the kernel's PIPE cannot write over the emulator's before they are read
             closeMadeDescriptors(opcode, onEmulator);
+            // the world's one pipe is both sides': what the emulator's request wrote to it or read from it would
+            // leave the kernel's another pipe (a write finding it fuller, a read emptier)
+            world.restorePipeFill(pipeFill);
             List<Cqe> e = onEmulator;
             // the kernel may be slower to show a CQE the emulator has shown (an overflow flushed at the next enter)
             boolean shown = e.stream().anyMatch(c -> c.userData() == ud);

@@ -18,38 +18,54 @@ final class IovIter {
 
     /**
      * {@code __import_iovec} of {@code nrSegs} entries at {@code uvec}: 0, or its error. One entry is
-     * {@code __import_iovec_ubuf}'s (copied (-EFAULT), a negative length -EINVAL, then {@code import_ubuf}: the length
-     * clamped to MAX_RW_COUNT and {@code access_ok}, -EFAULT); more than UIO_MAXIOV entries are -EINVAL
-     * ({@code iovec_from_user}); otherwise the array is copied entry by entry (-EFAULT, -EINVAL for a negative
-     * length), then each entry must pass {@code access_ok} with its whole length (-EFAULT).
+     * {@code __import_iovec_ubuf}'s (copied, then {@code import_ubuf}: the length clamped to MAX_RW_COUNT and
+     * {@code access_ok}, -EFAULT); more than UIO_MAXIOV entries are -EINVAL ({@code iovec_from_user}); otherwise the
+     * array is copied ({@link #copyIovec}), then each entry must pass {@code access_ok} with its whole length.
      */
     static int importIovec(IssueContext ctx, long uvec, long nrSegs) {
-        if (nrSegs == 0) {
-            return 0;
-        }
         if (nrSegs > Rw.UIO_MAXIOV) {
             return -EINVAL;
         }
-        long[] lengths = new long[(int) nrSegs];
-        long[] bases = new long[(int) nrSegs];
-        for (int seg = 0; seg < nrSegs; seg++) {
-            MemorySegment entry = ctx.userMemory(uvec + 16L * seg, 16);
-            if (entry == null) {
-                return -EFAULT;
-            }
-            bases[seg] = entry.get(JAVA_LONG.withByteAlignment(1), 0);
-            lengths[seg] = entry.get(JAVA_LONG.withByteAlignment(1), 8);
-            if (lengths[seg] < 0) {
-                return -EINVAL;
-            }
+        long[] iov = new long[(int) nrSegs * 2];
+        int ret = copyIovec(ctx, uvec, iov);
+        if (ret != 0) {
+            return ret;
         }
         if (nrSegs == 1) {
-            lengths[0] = Math.min(lengths[0], Rw.MAX_RW_COUNT);
+            iov[1] = Math.min(iov[1], Rw.MAX_RW_COUNT);
         }
         for (int seg = 0; seg < nrSegs; seg++) {
-            if (!Rw.accessOk(bases[seg], lengths[seg])) {
+            if (!Rw.accessOk(iov[2 * seg], iov[2 * seg + 1])) {
                 return -EFAULT;
             }
+        }
+        return 0;
+    }
+
+    /**
+     * {@code copy_iovec_from_user}: the entries at {@code uvec} into {@code iov} (base, length pairs), one at a time,
+     * each length before its base: -EFAULT where a word cannot be read, -EINVAL for a negative length, whichever
+     * comes first (a negative length before the unreadable end of the array is -EINVAL).
+     */
+    static int copyIovec(IssueContext ctx, long uvec, long[] iov) {
+        // user_access_begin: the whole array's range must pass access_ok
+        if (iov.length > 0 && !Rw.accessOk(uvec, 8L * iov.length)) {
+            return -EFAULT;
+        }
+        for (int seg = 0; seg < iov.length / 2; seg++) {
+            MemorySegment len = ctx.userMemory(uvec + 16L * seg + 8, 8);
+            if (len == null) {
+                return -EFAULT;
+            }
+            iov[2 * seg + 1] = len.get(JAVA_LONG.withByteAlignment(1), 0);
+            if (iov[2 * seg + 1] < 0) {
+                return -EINVAL;
+            }
+            MemorySegment base = ctx.userMemory(uvec + 16L * seg, 8);
+            if (base == null) {
+                return -EFAULT;
+            }
+            iov[2 * seg] = base.get(JAVA_LONG.withByteAlignment(1), 0);
         }
         return 0;
     }

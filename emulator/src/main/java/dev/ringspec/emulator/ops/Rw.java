@@ -296,8 +296,9 @@ public final class Rw {
     }
 
     /**
-     * {@code __import_iovec}: more than UIO_MAXIOV entries is -EINVAL; the array is copied in (-EFAULT); a negative
-     * length is -EINVAL; then each entry must pass {@code access_ok} (-EFAULT), and the total is clamped to
+     * {@code __import_iovec}: more than UIO_MAXIOV entries is -EINVAL; the array is copied in entry by entry
+     * ({@link IovIter#copyIovec}: -EFAULT, -EINVAL for a negative length, whichever comes first); then each entry
+     * must pass {@code access_ok} (-EFAULT), and the total is clamped to
      * MAX_RW_COUNT. The copy is the request's: the application may reuse its array once submitted.
      */
     private static int importVec(IssueContext ctx, State s) {
@@ -306,18 +307,9 @@ public final class Rw {
             return -EINVAL;
         }
         long[] iov = new long[(int) n * 2];
-        if (n > 0) {
-            MemorySegment user = ctx.userMemory(s.addr, n * 16);
-            if (user == null) {
-                return -EFAULT;
-            }
-            for (int i = 0; i < n; i++) {
-                iov[2 * i] = user.get(JAVA_LONG.withByteAlignment(1), 16L * i);
-                iov[2 * i + 1] = user.get(JAVA_LONG.withByteAlignment(1), 16L * i + 8);
-                if (iov[2 * i + 1] < 0) {
-                    return -EINVAL;
-                }
-            }
+        int copied = IovIter.copyIovec(ctx, s.addr, iov);
+        if (copied != 0) {
+            return copied;
         }
         long total = 0;
         for (int i = 0; i < n; i++) {

@@ -1,9 +1,9 @@
 package dev.ringspec.emulator.ops;
 
+import static dev.ringspec.emulator.ops.OpenCloseTest.how;
 import static dev.ringspec.uapi.IoUring.IORING_OP_OPENAT;
 import static dev.ringspec.uapi.IoUring.IORING_OP_OPENAT2;
 import static dev.ringspec.uapi.IoUring.IOSQE_FIXED_FILE;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ringspec.emulator.BothSides;
@@ -200,13 +200,5 @@ class OpenFlagsTest {
             Linux.close(c.res());
         }
         return seen;
-    }
-
-    private static MemorySegment how(UserMemory m, long flags, long mode, long resolve) {
-        MemorySegment h = m.allocate(24, 8);
-        h.set(JAVA_LONG, 0, flags);
-        h.set(JAVA_LONG, 8, mode);
-        h.set(JAVA_LONG, 16, resolve);
-        return h;
     }
 }

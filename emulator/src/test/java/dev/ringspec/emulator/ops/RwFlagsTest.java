@@ -34,39 +34,15 @@ class RwFlagsTest {
     private static final int RWF_ATOMIC = 0x40;
     private static final int RWF_DONTCACHE = 0x80;
 
-    @Test
-    void aTransferOfNoBytesStillHasItsFlagsChecked() throws Exception {
-        FileWorld.Outcome o = sameOnBoth((kernel, memory, world) -> {
-            int file = world.file(TEXT, O_RDONLY);
-            int[] pipe = NetTest.pipe();
-            MemorySegment buf = memory.allocate(16);
-            try {
-                RingDriver d = ring(kernel, memory, 8);
-                List<Cqe> c = new ArrayList<>();
-                long ud = 0;
-                for (int flags : new int[] {0, RWF_NOWAIT, RWF_APPEND | RWF_NOAPPEND, RWF_ATOMIC, RWF_DONTCACHE,
-                    RWF_DONTCACHE | RWF_NOWAIT}) {
-                    for (int[] op : new int[][] {{IORING_OP_READV, file}, {IORING_OP_READ, file},
-                        {IORING_OP_READV, pipe[0]}, {IORING_OP_WRITEV, pipe[1]}, {IORING_OP_WRITE, pipe[1]}}) {
-                        long at = rw(d, op[0], op[1], buf.address(), 0, 0, ++ud);
-                        Sqe.opFlags(d.sqes(), at, flags);
-                        c.addAll(world.submitAndWait(kernel, d, 1));
-                    }
-                }
-                kernel.close(d.ring());
-                return new FileWorld.Outcome(c, world.contents());
-            } finally {
-                NetRing.closeAll(pipe);
-            }
-        });
-        // a pipe has no FOP_DONTCACHE: -EOPNOTSUPP, though no byte was to move
-        assertThat(o.cqes().get(4 * 5 + 2).res()).isEqualTo(-95);
-    }
+    /** Which descriptor of the scenario an SQE names. */
+    private enum Target { FILE, PIPE_READ, PIPE_WRITE }
 
-    /** kiocb_set_rw_flags before io_rw_init_file's RWF_HIPRI check, and before rw_verify_area's of the offset. */
-    @Test
-    void theFlagsFilesRefuseComeBeforeHipriAndTheOffset() throws Exception {
-        FileWorld.Outcome o = sameOnBoth((kernel, memory, world) -> {
+    /**
+     * One SQE at a time, on both sides, for every flags in {@code flags}, offset in {@code offsets} and
+     * (opcode, target) in {@code ops}, of {@code len} bytes: the CQEs in that order.
+     */
+    private static List<Cqe> eachAlone(int[] flags, long[] offsets, int len, Object[][] ops) throws Exception {
+        return sameOnBoth((kernel, memory, world) -> {
             int file = world.file(TEXT, O_RDONLY);
             int[] pipe = NetTest.pipe();
             MemorySegment buf = memory.allocate(16);
@@ -74,13 +50,16 @@ class RwFlagsTest {
                 RingDriver d = ring(kernel, memory, 8);
                 List<Cqe> c = new ArrayList<>();
                 long ud = 0;
-                for (int flags : new int[] {RWF_HIPRI | RWF_ATOMIC, RWF_HIPRI | RWF_DONTCACHE,
-                    RWF_HIPRI | RWF_APPEND | RWF_NOAPPEND, RWF_HIPRI, RWF_ATOMIC, RWF_DONTCACHE}) {
-                    for (long off : new long[] {0, -2}) {
-                        for (int[] op : new int[][] {{IORING_OP_READ, file}, {IORING_OP_WRITE, pipe[1]},
-                            {IORING_OP_READ, pipe[0]}}) {
-                            long at = rw(d, op[0], op[1], buf.address(), 4, off, ++ud);
-                            Sqe.opFlags(d.sqes(), at, flags | RWF_NOWAIT);
+                for (int f : flags) {
+                    for (long off : offsets) {
+                        for (Object[] op : ops) {
+                            int fd = switch ((Target) op[1]) {
+                                case FILE -> file;
+                                case PIPE_READ -> pipe[0];
+                                case PIPE_WRITE -> pipe[1];
+                            };
+                            long at = rw(d, (Integer) op[0], fd, buf.address(), len, off, ++ud);
+                            Sqe.opFlags(d.sqes(), at, f);
                             c.addAll(world.submitAndWait(kernel, d, 1));
                         }
                     }
@@ -90,32 +69,34 @@ class RwFlagsTest {
             } finally {
                 NetRing.closeAll(pipe);
             }
-        });
-        assertThat(o.cqes().get(1).res()).as("ATOMIC on a pipe before HIPRI").isEqualTo(-95);
+        }).cqes();
+    }
+
+    @Test
+    void aTransferOfNoBytesStillHasItsFlagsChecked() throws Exception {
+        List<Cqe> cqes = eachAlone(new int[] {0, RWF_NOWAIT, RWF_APPEND | RWF_NOAPPEND, RWF_ATOMIC, RWF_DONTCACHE,
+            RWF_DONTCACHE | RWF_NOWAIT}, new long[] {0}, 0, new Object[][] {{IORING_OP_READV, Target.FILE},
+                {IORING_OP_READ, Target.FILE}, {IORING_OP_READV, Target.PIPE_READ},
+                {IORING_OP_WRITEV, Target.PIPE_WRITE}, {IORING_OP_WRITE, Target.PIPE_WRITE}});
+        // a pipe has no FOP_DONTCACHE: -EOPNOTSUPP, though no byte was to move
+        assertThat(cqes.get(4 * 5 + 2).res()).isEqualTo(-95);
+    }
+
+    /** kiocb_set_rw_flags before io_rw_init_file's RWF_HIPRI check, and before rw_verify_area's of the offset. */
+    @Test
+    void theFlagsFilesRefuseComeBeforeHipriAndTheOffset() throws Exception {
+        List<Cqe> cqes = eachAlone(new int[] {RWF_HIPRI | RWF_ATOMIC, RWF_HIPRI | RWF_DONTCACHE,
+            RWF_HIPRI | RWF_APPEND | RWF_NOAPPEND, RWF_HIPRI, RWF_ATOMIC, RWF_DONTCACHE}, new long[] {0, -2}, 4,
+                new Object[][] {{IORING_OP_READ, Target.FILE}, {IORING_OP_WRITE, Target.PIPE_WRITE},
+                    {IORING_OP_READ, Target.PIPE_READ}});
+        assertThat(cqes.get(1).res()).as("ATOMIC on a pipe before HIPRI").isEqualTo(-95);
     }
 
     @Test
     void aNegativeOffsetOnTheWrongEndIsEbadf() throws Exception {
-        FileWorld.Outcome o = sameOnBoth((kernel, memory, world) -> {
-            int[] pipe = NetTest.pipe();
-            MemorySegment buf = memory.allocate(16);
-            try {
-                RingDriver d = ring(kernel, memory, 8);
-                List<Cqe> c = new ArrayList<>();
-                long ud = 0;
-                for (long off : new long[] {0x8060_0000_0000_0000L, -2, 0}) {
-                    for (int[] op : new int[][] {{IORING_OP_WRITE, pipe[0]}, {IORING_OP_READ, pipe[1]},
-                        {IORING_OP_WRITE, pipe[1]}}) {
-                        rw(d, op[0], op[1], buf.address(), 4, off, ++ud);
-                        c.addAll(world.submitAndWait(kernel, d, 1));
-                    }
-                }
-                kernel.close(d.ring());
-                return new FileWorld.Outcome(c, "");
-            } finally {
-                NetRing.closeAll(pipe);
-            }
-        });
-        assertThat(o.cqes().getFirst().res()).as("a write to a pipe's read end").isEqualTo(-9);
+        List<Cqe> cqes = eachAlone(new int[] {0}, new long[] {0x8060_0000_0000_0000L, -2, 0}, 4, new Object[][] {
+            {IORING_OP_WRITE, Target.PIPE_READ}, {IORING_OP_READ, Target.PIPE_WRITE},
+            {IORING_OP_WRITE, Target.PIPE_WRITE}});
+        assertThat(cqes.getFirst().res()).as("a write to a pipe's read end").isEqualTo(-9);
     }
 }
