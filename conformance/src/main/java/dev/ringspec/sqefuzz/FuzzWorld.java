@@ -3,11 +3,13 @@ package dev.ringspec.sqefuzz;
 import static dev.ringspec.emulator.sys.Linux.SYS_MMAP;
 import static dev.ringspec.emulator.sys.Linux.SYS_MPROTECT;
 import static dev.ringspec.emulator.sys.Linux.SYS_MUNMAP;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.nativerunner.Posix;
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +29,8 @@ import java.util.random.RandomGenerator;
 final class FuzzWorld implements AutoCloseable {
     static final long RESERVED = 1L << 30;
     static final long OWNED = 64 * 1024;
+    /** {@code FIONREAD}: the bytes a pipe holds. */
+    private static final long FIONREAD = 0x541B;
     private static final long[] INVALID = {0, 0xffff888000000000L, 0x8000000000000000L, -1L, 8, 4096};
     /** A relative path under a directory that does not exist. */
     private static final String ABSENT = "ringspec-fuzz-absent/x";
@@ -71,8 +75,15 @@ final class FuzzWorld implements AutoCloseable {
             throw new IOException("mprotect of the fuzz's memory failed: " + rc);
         }
         owned = MemorySegment.ofAddress(base).reinterpret(OWNED);
-        // the absent path, on a page of its own that the kernel cannot write
-        absentPath = base + OWNED;
+        // the file's own position at its end: a read at the position (offset -1) finds nothing on either side, where
+        // the side that read first would have moved it for the other
+        if (Linux.call(Linux.SYS_READ, file, base, content.length) != content.length) {
+            throw new IOException("cannot read the fuzz's file to its end");
+        }
+        // the absent path, on a page of its own that the kernel cannot write, with PROT_NONE on either side (and
+        // past the pointers drawn into the reservation): an array read across the owned bytes' end faults on the
+        // kernel as it does on the emulator, whose user memory knows the owned bytes and the path page apart
+        absentPath = base + RESERVED - 2 * OWNED;
         if (Linux.call(SYS_MPROTECT, absentPath, 4096, 0x1 | 0x2) != 0) {
             throw new IOException("mprotect of the fuzz's path page failed");
         }
@@ -80,6 +91,31 @@ final class FuzzWorld implements AutoCloseable {
         pathPage.setString(0, ABSENT);
         Linux.call(SYS_MPROTECT, absentPath, 4096, 0x1);
         refill(RandomGenerator.of("L64X128MixRandom"));
+    }
+
+    /** How many bytes the world's pipe holds ({@code FIONREAD}). */
+    int pipeFill() {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment n = call.allocate(JAVA_INT);
+            return Linux.call(Linux.SYS_IOCTL, pipeRead, FIONREAD, n.address()) == 0 ? n.get(JAVA_INT, 0) : -1;
+        }
+    }
+
+    /**
+     * Brings the pipe back to holding {@code fill} bytes (other bytes: only their count is compared), by reading or
+     * writing the difference: each side's request then meets a pipe as full as the other's did.
+     */
+    void restorePipeFill(int fill) {
+        int now = pipeFill();
+        if (fill < 0 || now < 0 || now == fill) {
+            return;
+        }
+        try (Arena call = Arena.ofConfined()) {
+            int n = Math.abs(now - fill);
+            MemorySegment bytes = call.allocate(n);
+            Linux.call(now > fill ? Linux.SYS_READ : Linux.SYS_WRITE, now > fill ? pipeRead : pipeWrite,
+                    bytes.address(), n);
+        }
     }
 
     /** The descriptors an SQE's fd may name: the world's, and ones that name nothing. */

@@ -6,7 +6,15 @@ package dev.ringspec.emulator;
  * since the emulator posts both on the ring's task. Touched on the ring's task only.
  */
 public final class IoWqCompletions {
+    /** How the names of io-wq's worker threads begin. */
+    static final String WORKER_NAME = "ringspec-emulator-iowq-";
+
     private int count;
+
+    /** {@code io_wq_current_is_worker}: whether this thread is one of io-wq's workers. */
+    public static boolean currentIsWorker() {
+        return Thread.currentThread().getName().startsWith(WORKER_NAME);
+    }
 
     /** An io-wq request's completion reached the ring. */
     void completed() {

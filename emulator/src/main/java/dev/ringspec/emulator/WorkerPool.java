@@ -31,7 +31,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
     private final Delivery delivery;
     private final AtomicInteger workers = new AtomicInteger();
     private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "ringspec-emulator-iowq-" + workers.incrementAndGet());
+        Thread t = new Thread(r, IoWqCompletions.WORKER_NAME + workers.incrementAndGet());
         t.setDaemon(true);
         return t;
     });

@@ -123,6 +123,12 @@ public interface IssueContext {
     /** Runs {@code hook} after each commit of the CQ tail ({@code io_commit_cqring_flush}: eventfd, timeouts). */
     void onCommit(Runnable hook);
 
+    /**
+     * Runs {@code hook} when task work is queued to an empty list on a DEFER_TASKRUN ring
+     * ({@code io_req_local_work_add}: eventfd), on the thread that queues it, which may be another than the ring's.
+     */
+    void onLocalWorkAdd(Runnable hook);
+
     /** Wakes the ring's task if it waits ({@code io_cqring_wake}), for work queued from another thread. */
     void wake();
 

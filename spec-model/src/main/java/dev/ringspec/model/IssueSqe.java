@@ -397,6 +397,11 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
     }
 
     @Override
+    public void onLocalWorkAdd(Runnable hook) {
+        taskWork.onLocalWorkAdd(hook);
+    }
+
+    @Override
     public void wake() {
         kernel.waiter().wake(fd);
     }

@@ -46,6 +46,7 @@ final class TaskWork {
     private int twRetry;
     private final ConcurrentLinkedQueue<Req> remote = new ConcurrentLinkedQueue<>();
     private volatile boolean remotePending;
+    private volatile Runnable localWorkAdded;
 
     TaskWork(int flags, KernelProfile profile, RuleSink rules, Set<Mutant> mutants) {
         this.flags = flags;
@@ -64,8 +65,25 @@ final class TaskWork {
         this.rings = regions.rings();
     }
 
+    /**
+     * Runs {@code hook} where {@code io_req_local_work_add} finds the list empty on a DEFER_TASKRUN ring (and calls
+     * {@code io_eventfd_signal}), on the thread that queued the work; one hook a ring.
+     */
+    void onLocalWorkAdd(Runnable hook) {
+        localWorkAdded = hook;
+    }
+
     /** {@code io_req_task_work_add}: queue, and raise IORING_SQ_TASKRUN on a TASKRUN_FLAG ring. */
     void add(Req req, int action) {
+        boolean first = (flags & IORING_SETUP_DEFER_TASKRUN) != 0 && twCount == twRetry && remote.isEmpty();
+        queue(req, action);
+        Runnable hook = localWorkAdded;
+        if (first && hook != null) {
+            hook.run();
+        }
+    }
+
+    private void queue(Req req, int action) {
         req.twAction(action);
         // 7.2+: the mpscq marks IORING_SQ_TASKRUN only for a push onto an empty queue (7.2.13 tw.c,
         // io_req_local_work_add and io_req_normal_work_add: mpscq_push returns whether it was empty); a run no
@@ -98,13 +116,19 @@ final class TaskWork {
             // the application knows to enter (as add does; no rule event, which belongs to the ring's thread)
             Regions.orSqFlags(layout, rings, IORING_SQ_TASKRUN);
         }
+        // io_req_local_work_add: the first work on an empty list signals the eventfd (the ring's own list is read
+        // without its thread's order: work it queues at this moment may or may not count, as on the kernel's llist)
+        Runnable hook = localWorkAdded;
+        if ((flags & IORING_SETUP_DEFER_TASKRUN) != 0 && wasEmpty && twCount == twRetry && hook != null) {
+            hook.run();
+        }
     }
 
     private void takeRemote() {
         if (remotePending) {
             remotePending = false;
             for (Req req = remote.poll(); req != null; req = remote.poll()) {
-                add(req, req.twAction());
+                queue(req, req.twAction());
             }
         }
     }

@@ -32,8 +32,8 @@ import java.util.Map;
  * ({@code last_cq_tail}), or the eventfd is ASYNC and the completions are not io-wq's. The eventfd is held by a
  * duplicate of its descriptor, as the kernel holds its {@code eventfd_ctx}: the application may close its own.
  *
- * <p>Not emulated: on a DEFER_TASKRUN ring the kernel also signals when task work is queued to an empty list
- * ({@code io_req_local_work_add}), before any CQE.
+ * <p>On a DEFER_TASKRUN ring the kernel also signals when task work is queued to an empty list
+ * ({@code io_req_local_work_add}), before any CQE: {@link #signalLocalWork}.
  */
 public final class EventFd implements AutoCloseable {
     private int eventFd = -1;
@@ -85,6 +85,7 @@ public final class EventFd implements AutoCloseable {
         if (!hooked) {
             hooked = true;
             ring.onCommit(() -> signal(ring));
+            ring.onLocalWorkAdd(() -> signalLocalWork(ring));
         }
         return 0;
     }
@@ -128,6 +129,23 @@ public final class EventFd implements AutoCloseable {
                 one.set(JAVA_LONG, 0, 1);
                 Linux.call(SYS_WRITE, eventFd, one.address(), 8);
             }
+        }
+    }
+
+    /**
+     * {@code io_eventfd_signal(ctx, false)} from {@code io_req_local_work_add}: task work queued to an empty list
+     * on a DEFER_TASKRUN ring signals before any CQE, unless IORING_CQ_EVENTFD_DISABLED is set or the eventfd is
+     * ASYNC and the work is not queued by an io-wq worker; it does not note the CQ tail.
+     */
+    private synchronized void signalLocalWork(IssueContext ring) {
+        if (eventFd < 0 || (ring.cqFlags() & IORING_CQ_EVENTFD_DISABLED) != 0
+                || async && !IoWqCompletions.currentIsWorker()) {
+            return;
+        }
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment one = call.allocate(JAVA_LONG);
+            one.set(JAVA_LONG, 0, 1);
+            Linux.call(SYS_WRITE, eventFd, one.address(), 8);
         }
     }
 

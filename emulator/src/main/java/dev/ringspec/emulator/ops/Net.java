@@ -5,6 +5,8 @@ import static dev.ringspec.emulator.sys.Linux.SYS_SENDMSG;
 import static dev.ringspec.uapi.Errno.EAGAIN;
 import static dev.ringspec.uapi.Errno.EFAULT;
 import static dev.ringspec.uapi.Errno.EINVAL;
+import static dev.ringspec.uapi.Errno.EMSGSIZE;
+import static dev.ringspec.uapi.Errno.EOVERFLOW;
 import static dev.ringspec.uapi.Errno.ENOBUFS;
 import static dev.ringspec.uapi.IoUring.IORING_CQE_F_SOCK_NONEMPTY;
 import static dev.ringspec.uapi.IoUring.IORING_OP_RECV;
@@ -62,6 +64,8 @@ public final class Net {
     static final long MSG_FLAGS = 48;
     /** {@code sizeof(struct sockaddr_storage)}. */
     static final int SOCKADDR_STORAGE = 128;
+    /** {@code sizeof(struct io_uring_recvmsg_out)}: namelen, controllen, payloadlen, flags. */
+    static final int RECVMSG_OUT_SIZE = 16;
 
     private Net() {
     }
@@ -138,14 +142,15 @@ public final class Net {
                 sr.name = name;
                 sr.nameLen = addrLen;
             }
-            // io_send_setup: a plain buffer is imported now (import_ubuf: access_ok -> -EFAULT), before the issue
-            // finds out whether the file is a socket
-            boolean plain = (flags & (IORING_RECVSEND_FIXED_BUF | IORING_SEND_VECTORIZED)) == 0
-                    && (req.flags() & IOSQE_BUFFER_SELECT) == 0;
-            if (plain && !Rw.accessOk(req.addr(), len)) {
-                return -EFAULT;
+            // io_send_setup: a plain buffer (import_ubuf: access_ok -> -EFAULT) or SEND_VECTORIZED's iovecs
+            // (__import_iovec) are imported now, before the issue finds out whether the file is a socket
+            if ((flags & IORING_RECVSEND_FIXED_BUF) != 0 || (req.flags() & IOSQE_BUFFER_SELECT) != 0) {
+                return 0;
             }
-            return 0;
+            if ((flags & IORING_SEND_VECTORIZED) != 0) {
+                return IovIter.importIovec(ctx, req.addr(), Integer.toUnsignedLong(len));
+            }
+            return IovIter.importUbuf(req.addr(), len);
         }
         // io_sendmsg_prep: SENDMSG with addr2 or file_index -> -EINVAL; then the msghdr is copied in
         if (req.off() != 0 || req.fileIndex() != 0) {
@@ -185,10 +190,20 @@ public final class Net {
         if ((flags & IORING_RECVSEND_BUNDLE) != 0 && req.opcode() == IORING_OP_RECVMSG) {
             return -EINVAL;
         }
-        return req.opcode() == IORING_OP_RECVMSG ? copyMsghdr(req, ctx, sr) : 0;
+        if (req.opcode() == IORING_OP_RECVMSG) {
+            return copyMsghdr(req, ctx, sr);
+        }
+        // io_recvmsg_prep_setup: RECV's plain buffer is imported now (-EFAULT), before the issue finds its file
+        return bufferSelect ? 0 : IovIter.importUbuf(req.addr(), req.len());
     }
 
-    /** {@code io_msg_copy_hdr}: the application's msghdr, copied (-EFAULT); with buffer select one iovec at most. */
+    /**
+     * {@code io_msg_copy_hdr} with what the prep does next: the application's msghdr copied (-EFAULT), checked as
+     * {@code __copy_msghdr} checks it, its iovecs imported ({@code __import_iovec}), or with buffer select one iovec
+     * at most; RECVMSG multishot then checks its header's size. From 6.18 (the profiles know no kernel between 6.12
+     * and 6.18) __copy_msghdr comes first, inside io_msg_copy_hdr; through 6.12 the iovecs are imported first (with
+     * the entry count cut to an unsigned int) and __copy_msghdr follows.
+     */
     private static int copyMsghdr(Req req, IssueContext ctx, Sr sr) {
         MemorySegment user = ctx.userMemory(req.addr(), MSGHDR_SIZE);
         if (user == null) {
@@ -198,14 +213,68 @@ public final class Net {
         sr.msg = Arena.ofAuto().allocate(MSGHDR_SIZE, 8);
         sr.msg.copyFrom(user);
         sr.msg.set(JAVA_INT, MSG_FLAGS, 0);
-        if ((req.flags() & IOSQE_BUFFER_SELECT) != 0) {
-            long iovlen = sr.msg.get(JAVA_LONG, MSG_IOVLEN);
-            if (iovlen > 1) {
-                return -EINVAL;
+        boolean send = req.opcode() == IORING_OP_SENDMSG;
+        int ret;
+        if (Versions.atLeast(ctx.profile(), 6, 18)) {
+            ret = copyMsghdrChecks(ctx, sr.msg, send);
+            if (ret == 0) {
+                ret = importMsgIov(req, ctx, sr.msg, false);
             }
-            if (iovlen == 1 && ctx.userMemory(sr.msg.get(JAVA_LONG, MSG_IOV), 16) == null) {
-                return -EFAULT;
+        } else {
+            ret = importMsgIov(req, ctx, sr.msg, true);
+            if (ret == 0) {
+                ret = copyMsghdrChecks(ctx, sr.msg, send);
             }
+        }
+        return ret != 0 || send ? ret : recvmsgMultishotPrep(req, sr.msg);
+    }
+
+    /**
+     * The msghdr's iovecs: with buffer select one at most (-EINVAL), copied in (-EFAULT); else imported, the count
+     * cut to __import_iovec's unsigned int where {@code cut} (nothing has refused a count above UIO_MAXIOV yet).
+     */
+    private static int importMsgIov(Req req, IssueContext ctx, MemorySegment msg, boolean cut) {
+        long iov = msg.get(JAVA_LONG, MSG_IOV);
+        long iovlen = msg.get(JAVA_LONG, MSG_IOVLEN);
+        if ((req.flags() & IOSQE_BUFFER_SELECT) == 0) {
+            return IovIter.importIovec(ctx, iov, cut ? iovlen & 0xffff_ffffL : iovlen);
+        }
+        if (Long.compareUnsigned(iovlen, 1) > 0) {
+            return -EINVAL;
+        }
+        return iovlen == 1 && ctx.userMemory(iov, 16) == null ? -EFAULT : 0;
+    }
+
+    /**
+     * {@code __copy_msghdr}: a negative name length with a name is -EINVAL (a longer one is cut to 128); SENDMSG's
+     * name is copied in ({@code move_addr_to_kernel}, -EFAULT); more than UIO_MAXIOV iovecs is -EMSGSIZE.
+     */
+    private static int copyMsghdrChecks(IssueContext ctx, MemorySegment msg, boolean send) {
+        long name = msg.get(JAVA_LONG, 0);
+        int namelen = name == 0 ? 0 : msg.get(JAVA_INT, MSG_NAMELEN);
+        if (namelen < 0) {
+            return -EINVAL;
+        }
+        namelen = Math.min(namelen, SOCKADDR_STORAGE);
+        if (send && namelen > 0 && ctx.userMemory(name, namelen) == null) {
+            return -EFAULT;
+        }
+        return Long.compareUnsigned(msg.get(JAVA_LONG, MSG_IOVLEN), Rw.UIO_MAXIOV) > 0 ? -EMSGSIZE : 0;
+    }
+
+    /**
+     * {@code io_recvmsg_mshot_prep}: a multishot RECVMSG with buffer select puts a header, the name and the control
+     * data in each buffer; a negative name length, or a header that overflows an int, is -EOVERFLOW.
+     */
+    private static int recvmsgMultishotPrep(Req req, MemorySegment msg) {
+        if ((req.ioprio() & IORING_RECV_MULTISHOT) == 0 || (req.flags() & IOSQE_BUFFER_SELECT) == 0) {
+            return 0;
+        }
+        int namelen = msg.get(JAVA_INT, MSG_NAMELEN);
+        long controllen = msg.get(JAVA_LONG, MSG_CONTROLLEN);
+        long hdr = RECVMSG_OUT_SIZE + (long) namelen;
+        if (namelen < 0 || hdr > Integer.MAX_VALUE || Long.compareUnsigned(controllen, Integer.MAX_VALUE - hdr) > 0) {
+            return -EOVERFLOW;
         }
         return 0;
     }

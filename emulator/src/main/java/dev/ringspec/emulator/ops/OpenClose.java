@@ -65,10 +65,8 @@ public final class OpenClose {
         List<EmuOp> ops = new ArrayList<>();
         for (int opcode : new int[] {IORING_OP_OPENAT, IORING_OP_OPENAT2}) {
             OpDef m = ModelEntries.wrap(profile, opcode, OpenClose::openState, OpenClose::openat2);
-            OpDef def = new OpDef(opcode, m.name(), m.flags(), (req, ctx) -> {
-                int empty = emptyPath(req, ctx);
-                return empty != 0 ? empty : m.prep().prep(req, ctx);
-            }, m.issue(), m.filterPduSize(), m.filterPopulate());
+            OpDef def = new OpDef(opcode, m.name(), m.flags(), (req, ctx) -> prep(m, req, ctx), m.issue(),
+                    m.filterPduSize(), m.filterPopulate());
             ops.add(new EmuOp(def, OpenClose::openBlocking));
         }
         ops.add(EmuOp.of(new OpDef(IORING_OP_CLOSE, "CLOSE", 0, OpenClose::closePrep,
@@ -109,15 +107,28 @@ public final class OpenClose {
     }
 
     /**
-     * getname's answer to an empty path, which the model leaves out of its world: -ENOENT through 6.x (getname
-     * without LOOKUP_EMPTY); from 7.0 delayed_getname decides and the model's prep says it does not guess.
+     * The model's prep, and getname's answer to an empty path, which the model leaves out of its world: through 6.x
+     * getname (no LOOKUP_EMPTY) answers -ENOENT where __io_openat_prep copies the path in, after the open_how's and
+     * the SQE's own checks; the model reaches that point and refuses to go on (its world has no empty path), so its
+     * refusal there is -ENOENT. From 7.0 delayed_getname decides, and the model's refusal stands.
      */
-    private static int emptyPath(Req req, IssueContext ctx) {
-        if (req.bufIndex() != 0 || (req.flags() & IOSQE_FIXED_FILE) != 0 || Versions.atLeast(ctx.profile(), 7, 0)) {
-            return 0;
+    private static int prep(OpDef model, Req req, IssueContext ctx) {
+        if (!emptyPath(req, ctx)) {
+            return model.prep().prep(req, ctx);
+        }
+        try {
+            return model.prep().prep(req, ctx);
+        } catch (UnsupportedOperationException emptyPathRefused) {
+            return -ENOENT;
+        }
+    }
+
+    private static boolean emptyPath(Req req, IssueContext ctx) {
+        if (Versions.atLeast(ctx.profile(), 7, 0)) {
+            return false;
         }
         MemorySegment first = ctx.userMemory(req.addr(), 1);
-        return first != null && first.get(JAVA_BYTE, 0) == 0 ? -ENOENT : 0;
+        return first != null && first.get(JAVA_BYTE, 0) == 0;
     }
 
     /** After the model's prep: the path and the open_how again, for the real call. */
@@ -161,14 +172,16 @@ public final class OpenClose {
         try (Arena call = Arena.ofConfined()) {
             MemorySegment how = call.allocate(OPEN_HOW_SIZE, 8);
             how.copyFrom(o.how);
-            how.set(JAVA_LONG, 0, o.flags() | O_NONBLOCK);
+            // io_openat2 adds O_NONBLOCK after build_open_flags; openat2(2) checks it with the rest, and an O_PATH open
+            // takes no other flag (-EINVAL) and never blocks on the file: it goes without
+            how.set(JAVA_LONG, 0, (o.flags() & O_PATH) != 0 ? o.flags() : o.flags() | O_NONBLOCK);
             how.set(JAVA_LONG, 16, resolve | RESOLVE_CACHED);
             fd = (int) Linux.call(SYS_OPENAT2, o.dfd, o.path.address(), how.address(), OPEN_HOW_SIZE, 0, 0);
         }
         if (fd == -EAGAIN && (resolve & RESOLVE_CACHED) == 0) {
             return -EAGAIN;
         }
-        if (fd >= 0 && (o.flags() & O_NONBLOCK) == 0) {
+        if (fd >= 0 && (o.flags() & (O_NONBLOCK | O_PATH)) == 0) {
             long fl = Linux.call(SYS_FCNTL, fd, Linux.F_GETFL, 0);
             Linux.call(SYS_FCNTL, fd, Linux.F_SETFL, fl & ~O_NONBLOCK);
         }

@@ -61,6 +61,11 @@ public final class ReadMultishot {
         if ((req.flags() & IOSQE_BUFFER_SELECT) == 0) {
             return -EINVAL;
         }
+        // __io_prep_rw: the ioprio's and attr_type_mask's checks, as for any read (its state is replaced below)
+        int ret = Rw.prep(req, ctx, Rw.Kind.PLAIN, false);
+        if (ret != 0) {
+            return ret;
+        }
         // the buffer comes from the group: addr or len set -> -EINVAL
         if (req.addr() != 0 || req.len() != 0) {
             return -EINVAL;

@@ -56,12 +56,17 @@ public final class Rw {
     static final long MAX_RW_COUNT = 0x7ffff000L;
     /** {@code UIO_MAXIOV}. */
     static final int UIO_MAXIOV = 1024;
-    /** The highest user address {@code access_ok} accepts on x86_64 with 4-level paging and on arm64. */
-    static final long USER_PTR_MAX = 0x7fff_ffff_efffL;
+    /**
+     * The highest end ({@code addr + len}) {@code access_ok} accepts on x86_64 with 4-level paging: USER_PTR_MAX is
+     * TASK_SIZE_MAX since 6.12's arch_cpu_finalize_init, so an empty range at TASK_SIZE_MAX itself passes.
+     */
+    static final long USER_PTR_MAX = 0x7fff_ffff_f000L;
     /** {@code RWF_HIPRI}: polled I/O, only on an IOPOLL ring. */
     static final int RWF_HIPRI = 0x1;
     /** {@code RWF_NOWAIT}. */
     static final int RWF_NOWAIT = 0x8;
+    static final int RWF_APPEND = 0x10;
+    static final int RWF_NOAPPEND = 0x20;
     /** {@code RWF_ATOMIC} (6.11 on). */
     static final int RWF_ATOMIC = 0x40;
     /** {@code RWF_DONTCACHE} (6.14 on). */
@@ -291,8 +296,9 @@ public final class Rw {
     }
 
     /**
-     * {@code __import_iovec}: more than UIO_MAXIOV entries is -EINVAL; the array is copied in (-EFAULT); a negative
-     * length is -EINVAL; then each entry must pass {@code access_ok} (-EFAULT), and the total is clamped to
+     * {@code __import_iovec}: more than UIO_MAXIOV entries is -EINVAL; the array is copied in entry by entry
+     * ({@link IovIter#copyIovec}: -EFAULT, -EINVAL for a negative length, whichever comes first); then each entry
+     * must pass {@code access_ok} (-EFAULT), and the total is clamped to
      * MAX_RW_COUNT. The copy is the request's: the application may reuse its array once submitted.
      */
     private static int importVec(IssueContext ctx, State s) {
@@ -301,18 +307,9 @@ public final class Rw {
             return -EINVAL;
         }
         long[] iov = new long[(int) n * 2];
-        if (n > 0) {
-            MemorySegment user = ctx.userMemory(s.addr, n * 16);
-            if (user == null) {
-                return -EFAULT;
-            }
-            for (int i = 0; i < n; i++) {
-                iov[2 * i] = user.get(JAVA_LONG.withByteAlignment(1), 16L * i);
-                iov[2 * i + 1] = user.get(JAVA_LONG.withByteAlignment(1), 16L * i + 8);
-                if (iov[2 * i + 1] < 0) {
-                    return -EINVAL;
-                }
-            }
+        int copied = IovIter.copyIovec(ctx, s.addr, iov);
+        if (copied != 0) {
+            return copied;
         }
         long total = 0;
         for (int i = 0; i < n; i++) {
@@ -408,27 +405,63 @@ public final class Rw {
     }
 
     /**
-     * {@code io_rw_init_file}'s checks the real call cannot make for us: the file must be open for the direction
-     * (-EBADF; checked first only where a later check would answer otherwise), unknown rw_flags (-EOPNOTSUPP), and
-     * RWF_HIPRI or an IOPOLL ring, which the emulator cannot poll (-EINVAL, -EOPNOTSUPP as for a file without
-     * {@code iopoll}), then PI metadata, which no file here takes (-EINVAL: no {@code FMODE_HAS_METADATA}).
+     * {@code io_rw_init_file}'s checks the real call cannot make for us, in its order: the file must be open for the
+     * direction (-EBADF; checked first only where a later check would answer otherwise), {@link #kiocbSetRwFlags}
+     * (the real call makes those checks after its own of the offset, and not at all for no bytes), RWF_HIPRI or an
+     * IOPOLL ring, which the emulator cannot poll (-EINVAL, -EOPNOTSUPP as for a file without {@code iopoll}), then
+     * PI metadata, which no file here takes (-EINVAL: no {@code FMODE_HAS_METADATA}).
      */
     private static int initFile(IssueContext ctx, int fd, State s) {
         boolean iopoll = (ctx.setupFlags() & IORING_SETUP_IOPOLL) != 0;
         int supported = rwfSupported(ctx.profile());
-        if ((s.rwFlags & (~supported | RWF_HIPRI)) == 0 && !iopoll && !s.hasMetadata) {
+        int checked = RWF_HIPRI | RWF_APPEND | RWF_ATOMIC | RWF_DONTCACHE;
+        if ((s.rwFlags & (~supported | checked)) == 0 && !iopoll && !s.hasMetadata) {
             return 0;
         }
         if (!openFor(fd, s.write)) {
             return -EBADF;
         }
-        if ((s.rwFlags & ~supported) != 0) {
-            return -EOPNOTSUPP;
+        int ret = kiocbSetRwFlags(fd, s, supported);
+        if (ret != 0) {
+            return ret;
         }
         if (iopoll) {
             return -EOPNOTSUPP;
         }
-        return -EINVAL; // RWF_HIPRI without IOPOLL, or metadata the file cannot take
+        // RWF_HIPRI without IOPOLL, or metadata the file cannot take
+        return (s.rwFlags & RWF_HIPRI) != 0 || s.hasMetadata ? -EINVAL : 0;
+    }
+
+    /**
+     * {@code kiocb_set_rw_flags}: unknown flags -EOPNOTSUPP; RWF_APPEND with RWF_NOAPPEND -EINVAL; RWF_ATOMIC on a
+     * read, or on a file without FMODE_CAN_ATOMIC_WRITE, -EOPNOTSUPP; RWF_DONTCACHE on a file whose filesystem has
+     * no FOP_DONTCACHE -EOPNOTSUPP. A pipe, socket or device has neither; a regular file's answer is asked of the
+     * kernel with a one-byte call of that flag that cannot move a byte (no buffer, RWF_NOWAIT).
+     */
+    private static int kiocbSetRwFlags(int fd, State s, int supported) {
+        int f = s.rwFlags;
+        if ((f & ~supported) != 0) {
+            return -EOPNOTSUPP;
+        }
+        if ((f & RWF_APPEND) != 0 && (f & RWF_NOAPPEND) != 0) {
+            return -EINVAL;
+        }
+        if ((f & (RWF_ATOMIC | RWF_DONTCACHE)) == 0) {
+            return 0;
+        }
+        boolean regular = (RealFiles.fileType(fd) & S_IFMT) == S_IFREG;
+        if ((f & RWF_ATOMIC) != 0 && (!s.write || !regular || probe(fd, true, RWF_ATOMIC) == -EOPNOTSUPP)) {
+            return -EOPNOTSUPP;
+        }
+        if ((f & RWF_DONTCACHE) != 0 && (!regular || probe(fd, !openFor(fd, false), RWF_DONTCACHE) == -EOPNOTSUPP)) {
+            return -EOPNOTSUPP;
+        }
+        return 0;
+    }
+
+    /** A one-byte call with no buffer and {@code flag}: the kernel's answer to the flag, no byte moved. */
+    private static long probe(int fd, boolean write, int flag) {
+        return RealFiles.readWrite(fd, write, new long[] {0, 1}, 0, flag | RWF_NOWAIT);
     }
 
     /**
@@ -558,6 +591,11 @@ public final class Rw {
             iov = some == all ? iov : prefix(iov, some);
         }
         long n = RealFiles.readWrite(fd, s.write, iov, pos, flags);
+        if (n == -EINVAL && pos < 0 && !openFor(fd, s.write)) {
+            // preadv2/pwritev2 refuse a negative offset before they look at the descriptor; io_rw_init_file's
+            // FMODE_READ/FMODE_WRITE check comes first (-EBADF)
+            return -EBADF;
+        }
         if (n == -ESPIPE && pos != -1) {
             // rw_verify_area: a negative offset, or one whose end wraps, is -EINVAL even on a stream
             if (s.pos < 0 || s.pos + s.remaining() < 0) {

@@ -22,6 +22,8 @@ import java.util.List;
  */
 public final class Statx {
     private static final int AT_EMPTY_PATH = 0x1000;
+    /** AT_SYMLINK_NOFOLLOW, AT_NO_AUTOMOUNT, AT_EMPTY_PATH and AT_STATX_SYNC_TYPE: the flags vfs_statx takes. */
+    private static final int VFS_STATX_FLAGS = 0x100 | 0x800 | AT_EMPTY_PATH | 0x6000;
 
     private Statx() {
     }
@@ -59,6 +61,11 @@ public final class Statx {
     /** {@code io_statx}: {@code do_statx}, whose answer is the result (an error does not fail the links). */
     static int statx(Req req, IssueContext ctx) {
         State s = (State) req.opState();
+        // vfs_statx: flags outside its set -> -EINVAL before the lookup. statx(2) with an empty path, AT_EMPTY_PATH
+        // and a descriptor takes do_statx_fd instead, which never checks them: io_statx always goes through vfs_statx
+        if (s.path().get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0) == 0 && (s.flags() & ~VFS_STATX_FLAGS) != 0) {
+            return Sync.done(req, ctx, -EINVAL);
+        }
         return Sync.done(req, ctx, RealFiles.statx(s.dfd(), s.path(), s.flags(), s.mask(), s.buffer()));
     }
 }

@@ -4,6 +4,8 @@ import static dev.ringspec.uapi.IoUring.IORING_CQ_EVENTFD_DISABLED;
 import static dev.ringspec.uapi.IoUring.IORING_POLL_ADD_MULTI;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_EVENTFD;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_EVENTFD_ASYNC;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
 import static dev.ringspec.uapi.IoUring.IORING_UNREGISTER_EVENTFD;
 import static dev.ringspec.uapi.IoUring.IOSQE_ASYNC;
 import static dev.ringspec.uapi.Poll.POLLIN;
@@ -136,6 +138,40 @@ class EventFdTest {
             dev.ringspec.emulator.sys.Linux.close(mine);
             return out;
         }));
+    }
+
+    /**
+     * On a DEFER_TASKRUN ring a poll wakeup queues task work, and the first work on an empty list signals the
+     * eventfd at once (io_req_local_work_add), before the application enters; the CQE's commit signals again. An
+     * ASYNC eventfd is not signalled by work a waker outside io-wq queues.
+     */
+    @Test
+    void deferredTaskWorkSignalsBeforeAnyCqe() throws Exception {
+        int deferTaskrun = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+        for (int opcode : new int[] {IORING_REGISTER_EVENTFD, IORING_REGISTER_EVENTFD_ASYNC}) {
+            List<Cqe> cqes = BothSides.sameOnBoth(TestRing.on(8, deferTaskrun, 0, (w, r) -> {
+                int e = w.eventfd();
+                int[] p = w.pipe();
+                List<Cqe> out = new ArrayList<>();
+                out.add(observation(1, register(r, opcode, e, 1)));
+                r.pollAdd(p[0], POLLIN, 0, 1);
+                r.submit();
+                out.add(observation(2, w.count(e)));
+                w.write(p[1], 1);
+                long deadline = System.nanoTime() + (opcode == IORING_REGISTER_EVENTFD ? 2_000_000_000L : 50_000_000L);
+                long signalled = 0;
+                while (signalled == 0 && System.nanoTime() < deadline) {
+                    signalled = w.count(e);
+                    Thread.sleep(1);
+                }
+                out.add(observation(3, signalled));
+                out.addAll(r.settle(1));
+                out.add(observation(4, w.count(e)));
+                return out;
+            }));
+            assertThat(cqes.get(2).res()).as("signalled before the enter").isEqualTo(
+                    opcode == IORING_REGISTER_EVENTFD ? 1 : 0);
+        }
     }
 
     @Test

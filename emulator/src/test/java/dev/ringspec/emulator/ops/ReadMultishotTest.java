@@ -6,6 +6,7 @@ import static dev.ringspec.uapi.IoUring.IORING_OP_READ_MULTISHOT;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_PBUF_RING;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_PBUF_STATUS;
 import static dev.ringspec.uapi.IoUring.IOSQE_BUFFER_SELECT;
+import static dev.ringspec.uapi.IoUring.IOSQE_FIXED_FILE;
 import static dev.ringspec.uapi.IoUring.IOU_PBUF_RING_INC;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -84,6 +85,29 @@ class ReadMultishotTest {
         List<Cqe> read = cqes.stream().filter(c -> c.userData() == 77).toList();
         assertThat(read.getLast().flags() & IORING_CQE_F_MORE).as("the last CQE ends the request").isZero();
         assertThat(read.subList(0, read.size() - 1)).allMatch(c -> (c.flags() & IORING_CQE_F_MORE) != 0);
+    }
+
+    /** __io_prep_rw's checks come before the file is looked up: an unknown attr_type_mask, a bad ioprio. */
+    @Test
+    void theReadsPrepChecksComeBeforeTheFile() throws Exception {
+        List<Cqe> cqes = sameOnBoth((k, m) -> {
+            try (RingScenario s = new RingScenario(k, m, 8)) {
+                // one at a time: a request that fails at prep ends the submission (no SUBMIT_ALL)
+                long at = readMultishot(s, 5, 11, 1);
+                Sqe.flags(s.d.sqes(), at, IOSQE_BUFFER_SELECT | IOSQE_FIXED_FILE);
+                s.d.sqes().set(JAVA_LONG, at + 56, 0x2c50_5ba6_0000_0000L);
+                List<Cqe> c = new ArrayList<>(s.submitAndAwait(1));
+                at = readMultishot(s, 5, 11, 2);
+                Sqe.flags(s.d.sqes(), at, IOSQE_BUFFER_SELECT | IOSQE_FIXED_FILE);
+                Sqe.ioprio(s.d.sqes(), at, 0x7fff);
+                c.addAll(s.submitAndAwait(1));
+                at = readMultishot(s, 5, 11, 3);
+                Sqe.flags(s.d.sqes(), at, IOSQE_BUFFER_SELECT | IOSQE_FIXED_FILE);
+                c.addAll(s.submitAndAwait(1));
+                return checked(c);
+            }
+        });
+        assertThat(cqes).extracting(Cqe::res).startsWith(-22);
     }
 
     @Test

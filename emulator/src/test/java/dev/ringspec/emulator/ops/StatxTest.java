@@ -91,7 +91,12 @@ class StatxTest {
             Sqe.bufIndex(d.sqes(), at, 1);
             at = statx(d, AT_FDCWD, ok, 0, STATX_BASIC_STATS, buf.address(), 14);
             Sqe.fileIndex(d.sqes(), at, 1);
-            return new FileWorld.Outcome(world.finishInAnyOrder(kernel, d, 14), "");
+            // an empty path of a descriptor with flags vfs_statx refuses, of no descriptor, and with a sync type of 3
+            long empty = path(memory, "").address();
+            statx(d, fd, empty, AT_EMPTY_PATH | 0x8000_0000, STATX_BASIC_STATS, buf.address(), 15);
+            statx(d, 1 << 20, empty, AT_EMPTY_PATH | 0x10, STATX_BASIC_STATS, buf.address(), 16);
+            statx(d, fd, empty, AT_EMPTY_PATH | 0x6000, STATX_BASIC_STATS, buf.address(), 17);
+            return new FileWorld.Outcome(world.finishInAnyOrder(kernel, d, 17), "");
         });
     }
 
