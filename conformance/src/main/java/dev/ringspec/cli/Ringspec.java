@@ -19,6 +19,8 @@ public final class Ringspec implements Callable<Integer> {
     private CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        // a progress bar where standard output is a terminal; plain progress lines everywhere else
+        ConsoleScreen.installIfTerminal(System.getenv());
         System.exit(run(args));
     }
 
