@@ -144,8 +144,11 @@ final class CheckCommand implements Callable<Integer> {
             interruption = watch;
             try {
                 if (!backend.equals("native")) {
-                    return interrupted(EmulatorCheck.check(this::checkEmulator, backend, refereeName, kernels, out,
-                            err));
+                    int status = EmulatorCheck.check(this::checkEmulator, backend, refereeName, kernels, out, err);
+                    if (reports.hasRows()) {
+                        reports.write(out, Places.out(outDir), status);
+                    }
+                    return interrupted(status);
                 }
                 int status = checkAll(out, err);
                 reports.write(json ? err : out, Places.out(outDir), status);
@@ -306,8 +309,10 @@ final class CheckCommand implements Callable<Integer> {
             Backend subject, String subjectName, DivergenceCatalogue catalogue, boolean goOn) {
         boolean kernelRuns = reference.kind() == Backend.Kind.KERNEL || subject.kind() == Backend.Kind.KERNEL;
         splats = kernelRuns ? KernelSplats.nativeLog() : KernelSplats.noKernel();
-        return check(kernel, out, caps, reference, subject, subjectName, catalogue, goOn)
+        MatrixReport.Row row = check(kernel, out, caps, reference, subject, subjectName, catalogue, goOn)
                 .worsenedBy(splats.report(out, "the summary"));
+        reports.row(row);
+        return row;
     }
 
     /**

@@ -81,14 +81,7 @@ final class KernelSplats {
         return new KernelSplats(Optional.of(new Source() {
             @Override
             public List<String> newLines() {
-                AgentSession.KernelLog read = session.kernelLog();
-                if (read.lost() == 0) {
-                    return read.lines();
-                }
-                List<String> lines = new ArrayList<>(read.lines());
-                lines.add("<3>ringspec: " + read.lost() + " record(s) of the guest's kernel log were overwritten "
-                        + "before they were read");
-                return lines;
+                return session.kernelLog().lines();
             }
 
             @Override
@@ -162,8 +155,8 @@ final class KernelSplats {
         } else if (log.isEmpty()) {
             out.println("kernel splats: not watched: " + unreadable);
         } else if (found.isEmpty()) {
-            out.println("kernel splats: none (" + log.get().description() + ", was read before the run and after "
-                    + "each replay and run)");
+            out.println("kernel splats: none (" + log.get().description() + ", was read before the run, after "
+                    + "each replay and run, and at the end)");
         } else {
             out.printf("kernel splats: %d new line(s) in the kernel log since the check began (exit %d)%n",
                     found.size(), ExitStatus.SPLAT);

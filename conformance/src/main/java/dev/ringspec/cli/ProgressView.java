@@ -71,10 +71,12 @@ interface ProgressView extends AutoCloseable {
 
     /** The library's bar, redrawn twice a second, on the screen's bottom line. */
     final class Bar implements ProgressView {
+        private final ConsoleScreen screen;
         private final ProgressBar bar;
         private boolean closed;
 
         Bar(ConsoleScreen screen, String task, String unit, long planned) {
+            this.screen = screen;
             ProgressBarConsumer onScreen = new ProgressBarConsumer() {
                 @Override
                 public int getMaxRenderedLength() {
@@ -117,6 +119,9 @@ interface ProgressView extends AutoCloseable {
             if (!closed) {
                 closed = true;
                 bar.close();
+                // the library's last render erases only a bar it had drawn before (a bar closed before its first
+                // tick is drawn by the close and left): erase whatever is shown now, nothing draws after the close
+                screen.eraseBar();
             }
         }
     }

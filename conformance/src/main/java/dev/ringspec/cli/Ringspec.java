@@ -65,7 +65,7 @@ public final class Ringspec implements Callable<Integer> {
     @Override
     public Integer call() {
         CommandLine cli = spec.commandLine();
-        cli.getErr().println("ringspec: name a command (check, caps, bpf-check, run, help)");
+        cli.getErr().println("ringspec: name a command (check, caps, bpf-check, fuzz, explain, run, help)");
         cli.usage(cli.getErr());
         cli.getErr().flush();
         return ExitStatus.USAGE;
