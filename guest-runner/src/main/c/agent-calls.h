@@ -1,6 +1,6 @@
 /*
  * ringspec-agent, part 3 of 3: the requests and what the agent does for each (setup, enter, register, close,
- * uname, run, write-file, files), each answered with the memory the kernel changed.
+ * uname, run, write-file, kmsg, files), each answered with the memory the kernel changed.
  *
  * Not a header of its own: ringspec-agent.c includes it after agent-memory.h, into one translation unit.
  */
@@ -269,8 +269,11 @@ static void do_write_file(struct request *q) {
     if (a->bad) { answer_error(q, "a malformed write-file request"); return; }
     char *p = strndup((const char *)path, plen);
     long r = 0;
-    unlink(p);
-    int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    /* a file is replaced (a program that may be running); a character device (/dev/kmsg) is written to */
+    struct stat st;
+    int device = stat(p, &st) == 0 && S_ISCHR(st.st_mode);
+    if (!device) unlink(p);
+    int fd = open(p, O_WRONLY | (device ? 0 : O_CREAT | O_TRUNC) | O_CLOEXEC, mode);
     if (fd < 0) r = -errno;
     else {
         size_t off = 0;
@@ -337,7 +340,8 @@ static void do_files(struct request *q) {
     long mirrored = 0;
     for (uint32_t i = 0; i < n; i++) {
         int fd = (int)fds[i];
-        if (fd >= MAX_MIRRORED_FD || fd == in_fd || fd == out_fd || fd == diag_fd || ring_fd_in_use(fd)) continue;
+        if (fd >= MAX_MIRRORED_FD || fd == in_fd || fd == out_fd || fd == diag_fd || fd == kmsg_fd
+            || ring_fd_in_use(fd)) continue;
         if (fd_mirrored[fd]) continue; /* made by an earlier request (a pipe's ends come in pairs) */
         int made = -1;
         if (kinds[i] == FD_PIPE_READ || kinds[i] == FD_PIPE_WRITE) {
@@ -359,7 +363,7 @@ static void do_files(struct request *q) {
                 if (groups[j] != groups[i] || (kinds[j] != FD_PIPE_READ && kinds[j] != FD_PIPE_WRITE)) continue;
                 int target = (int)fds[j];
                 if (target >= MAX_MIRRORED_FD || target == in_fd || target == out_fd || target == diag_fd
-                    || ring_fd_in_use(target)) continue;
+                    || target == kmsg_fd || ring_fd_in_use(target)) continue;
                 int from = kinds[j] == FD_PIPE_READ ? p[0] : p[1];
                 if (dup3(from, target, O_CLOEXEC) < 0) continue;
                 fd_mirrored[target] = 1;
@@ -391,4 +395,53 @@ out:
     free(fds);
     free(kinds);
     free(groups);
+}
+
+/*
+ * OP_KMSG: the kernel log's records since the last kmsg request (on the first, all the log still holds), each as
+ * "<level>message\n" with its first line only (a record reads "prio,seq,usec,flags;message\n" then continuation
+ * lines; Documentation/ABI/testing/dev-kmsg). Read from /dev/kmsg whatever the console's log level, so a WARNING
+ * shows although the command line says quiet. The result is how many records were overwritten before they were
+ * read, or -errno where /dev/kmsg cannot be read. The descriptor goes above the host's numbers where the limit
+ * allows (a guest's init has 1024), else as high as it does, and host descriptors are never mirrored over it.
+ */
+static pthread_mutex_t kmsg_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void do_kmsg(struct request *q) {
+    struct buf e = {0};
+    long r = 0;
+    pthread_mutex_lock(&kmsg_lock);
+    if (kmsg_fd < 0) {
+        int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        if (fd >= 0) {
+            int high = MAX_MIRRORED_FD + 8;
+            struct rlimit lim;
+            if (!getrlimit(RLIMIT_NOFILE, &lim) && lim.rlim_cur <= (rlim_t)high) high = (int)lim.rlim_cur - 8;
+            kmsg_fd = high > fd ? fcntl(fd, F_DUPFD_CLOEXEC, high) : -1;
+            if (kmsg_fd < 0) kmsg_fd = fd; else close(fd);
+        } else {
+            r = -errno;
+        }
+    }
+    char record[8192];
+    while (kmsg_fd >= 0) {
+        ssize_t n = read(kmsg_fd, record, sizeof record - 1);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno == EPIPE) { r++; continue; } /* overwritten: go on with the oldest one left */
+        if (n < 0 && errno != EAGAIN) r = -errno;
+        if (n <= 0) break;
+        record[n] = 0;
+        char *semicolon = strchr(record, ';');
+        if (!semicolon) continue;
+        char *end = strchr(semicolon + 1, '\n');
+        size_t len = end ? (size_t)(end - semicolon - 1) : strlen(semicolon + 1);
+        char level[8];
+        snprintf(level, sizeof level, "<%ld>", strtol(record, NULL, 10) & 7);
+        put(&e, level, strlen(level));
+        put(&e, semicolon + 1, len);
+        put8(&e, '\n');
+    }
+    pthread_mutex_unlock(&kmsg_lock);
+    answer(q, STATUS_OK, r, 0, &e, 0);
+    free(e.p);
 }

@@ -50,7 +50,7 @@
 
 /* Requests. */
 enum { OP_SETUP = 1, OP_ENTER = 2, OP_REGISTER = 3, OP_CLOSE = 4, OP_UNAME = 5, OP_RUN = 6, OP_THREAD_END = 7,
-       OP_WRITE_FILE = 8, OP_PING = 9, OP_FILES = 10, OP_TASK = 11 };
+       OP_WRITE_FILE = 8, OP_PING = 9, OP_FILES = 10, OP_TASK = 11, OP_KMSG = 12 };
 /* What an OP_TASK request does to the task serving the calling host thread. */
 enum { TASK_NO_NEW_PRIVS = 1, TASK_FORK = 2, TASK_FRESH = 3 };
 /* Kinds of host file descriptors the agent recreates at the same numbers. */
@@ -105,6 +105,7 @@ enum { STATUS_OK = 0, STATUS_ERROR = 1 };
 #define USER_END 0x7ffffffff000ULL
 
 static int in_fd = 0, out_fd = 1, diag_fd = 2;
+static int kmsg_fd = -1; /* /dev/kmsg, opened by the first kmsg request (agent-calls.h) */
 static int is_init;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER; /* memory state and writes to out_fd */
 
@@ -164,6 +165,7 @@ static void serve(struct request *q) {
     case OP_PING: answer(q, STATUS_OK, 0, 0, NULL, 0); break;
     case OP_FILES: do_files(q); break;
     case OP_TASK: do_task(q); break;
+    case OP_KMSG: do_kmsg(q); break;
     default: answer_error(q, "an unknown request");
     }
     free(q->frame);

@@ -105,8 +105,11 @@ final class CheckCommand implements Callable<Integer> {
     private Interruption interruption;
     private CheckReports reports;
 
-    /** The kernel log's splats during the check of this kernel (none watched in a guest yet). */
-    private KernelSplats splats = KernelSplats.unwatched("a guest's console is not read for splats yet");
+    /** The kernel log's splats during the check of the kernel now checked (nothing where no kernel runs). */
+    private KernelSplats splats = KernelSplats.noKernel();
+
+    /** The classic-BPF check's status, after this kernel's check (not in a matrix). */
+    private int bpfStatus = ExitStatus.OK;
 
     @Override
     public Integer call() throws Exception {
@@ -139,12 +142,23 @@ final class CheckCommand implements Callable<Integer> {
         reports = new CheckReports(spec.commandLine().getParseResult().originalArgs());
         try (Interruption watch = Interruption.watch(json ? err : out)) {
             interruption = watch;
-            if (!backend.equals("native")) {
-                return interrupted(EmulatorCheck.check(this::check, backend, refereeName, kernels, out, err));
+            try {
+                if (!backend.equals("native")) {
+                    int status = EmulatorCheck.check(this::checkEmulator, backend, refereeName, kernels, out, err);
+                    if (reports.hasRows()) {
+                        reports.write(out, Places.out(outDir), status);
+                    }
+                    return interrupted(status);
+                }
+                int status = checkAll(out, err);
+                reports.write(json ? err : out, Places.out(outDir), status);
+                return status;
+            } finally {
+                if (interruption.requested()) {
+                    // the partial summary, the splats and the reports are out: the interrupt's hook may end the JVM
+                    interruption.summarised();
+                }
             }
-            int status = checkAll(out, err);
-            reports.write(json ? err : out, Places.out(outDir), status);
-            return status;
         }
     }
 
@@ -153,15 +167,23 @@ final class CheckCommand implements Callable<Integer> {
             return interrupted(matrix());
         }
         String kernel = kernels.isEmpty() ? "native" : kernels.getFirst();
-        MatrixReport.Row row = checkOne(kernel, out, err, keepGoing);
+        MatrixReport.Row row = checkOne(kernel, out, err, keepGoing, true);
         reports.row(row);
-        if (!kernel.equals("native") || interruption.requested()) {
-            return interrupted(row.status());
+        return interrupted(ExitStatus.worst(row.status(), bpfStatus));
+    }
+
+    /**
+     * This kernel's classic BPF (socket filters) against the model, a short bpf-check after the lockstep part,
+     * watched for splats as the lockstep part is; skipped after an interrupt.
+     */
+    private void classicBpf(PrintWriter out) {
+        if (interruption.requested()) {
+            return;
         }
-        // this kernel's classic BPF (socket filters) against the model, a short bpf-check
-        int bpf = BpfCheckCommand.withinCheck(seed, bpfReplays(), Places.out(outDir).resolve(Places.BPF_REPLAYS), out);
-        reports.bpf(bpf);
-        return interrupted(ExitStatus.worst(row.status(), bpf));
+        splats.poll("the summary");
+        bpfStatus = BpfCheckCommand.withinCheck(seed, bpfReplays(), Places.out(outDir).resolve(Places.BPF_REPLAYS),
+                out);
+        reports.bpf(bpfStatus);
     }
 
     /** {@code status}, or {@link ExitStatus#INTERRUPTED} once an interrupt stopped the check. */
@@ -191,7 +213,7 @@ final class CheckCommand implements Callable<Integer> {
             details.flush();
             StringWriter why = new StringWriter();
             PrintWriter whyOut = new PrintWriter(new TeeWriter(why, err), true);
-            MatrixReport.Row row = checkOne(kernel, details, whyOut, true);
+            MatrixReport.Row row = checkOne(kernel, details, whyOut, true, false);
             whyOut.flush();
             if (row.reason() == null && !why.toString().isBlank()) {
                 row = row.withReason(why.toString().lines().findFirst().orElse("").replaceFirst("^ringspec: ", ""));
@@ -214,8 +236,11 @@ final class CheckCommand implements Callable<Integer> {
         return report.status();
     }
 
-    /** Checks one kernel ({@code native} or a guest spec), printing the details; its matrix row. */
-    private MatrixReport.Row checkOne(String kernel, PrintWriter out, PrintWriter err, boolean goOn) {
+    /**
+     * Checks one kernel ({@code native} or a guest spec), printing the details, then (with {@code bpf}, natively)
+     * its classic BPF; its matrix row, splats counted.
+     */
+    private MatrixReport.Row checkOne(String kernel, PrintWriter out, PrintWriter err, boolean goOn, boolean bpf) {
         if (kernel.equals("native")) {
             IoUringAvailability availability = IoUringAvailability.probe();
             if (!availability.available()) {
@@ -233,10 +258,14 @@ final class CheckCommand implements Callable<Integer> {
                 return MatrixReport.Row.failed(kernel, ExitStatus.UNAVAILABLE, reason);
             }
             splats = KernelSplats.nativeLog();
-            return check(kernel, out, caps, ReferenceBackends.kernel(), "this kernel", goOn)
+            MatrixReport.Row row = check(kernel, out, caps, ReferenceBackends.kernel(), "this kernel", goOn)
                     .withRelease(Posix.kernelRelease()).withBoot(null);
+            if (bpf) {
+                classicBpf(out);
+            }
+            return row.worsenedBy(splats.report(out, bpf && !interruption.requested() ? "the classic-BPF check"
+                    : "the summary"));
         }
-        splats = KernelSplats.unwatched("a guest's console is not read for splats yet");
         MatrixReport.Row[] row = new MatrixReport.Row[1];
         int status;
         try {
@@ -247,9 +276,10 @@ final class CheckCommand implements Callable<Integer> {
                 if (caps == null) {
                     return ExitStatus.UNAVAILABLE;
                 }
+                splats = KernelSplats.guestLog(guest.session(), kernel);
                 row[0] = check(kernel, out, caps, Backend.kernel("kernel " + kernel, guest::backend),
                         "kernel " + kernel, goOn).withRelease(guest.session().release())
-                        .withBoot(guest.bootTime().toMillis() / 1e3);
+                        .withBoot(guest.bootTime().toMillis() / 1e3).worsenedBy(splats.report(out, "the summary"));
                 return row[0].status();
             });
         } catch (Exception e) {
@@ -272,6 +302,20 @@ final class CheckCommand implements Callable<Integer> {
     }
 
     /**
+     * The emulator's check ({@link EmulatorCheck}): this kernel's log is watched where this kernel is the referee;
+     * against the model no kernel runs, and nothing is said of splats.
+     */
+    private MatrixReport.Row checkEmulator(String kernel, PrintWriter out, KernelCapabilities caps, Backend reference,
+            Backend subject, String subjectName, DivergenceCatalogue catalogue, boolean goOn) {
+        boolean kernelRuns = reference.kind() == Backend.Kind.KERNEL || subject.kind() == Backend.Kind.KERNEL;
+        splats = kernelRuns ? KernelSplats.nativeLog() : KernelSplats.noKernel();
+        MatrixReport.Row row = check(kernel, out, caps, reference, subject, subjectName, catalogue, goOn)
+                .worsenedBy(splats.report(out, "the summary"));
+        reports.row(row);
+        return row;
+    }
+
+    /**
      * The lockstep part of a check: {@code reference} against {@code subject}, classified by {@code catalogue};
      * {@code caps} are the checked kernel's (its matrix row). The subject is the side a catalogue entry blames.
      */
@@ -282,8 +326,8 @@ final class CheckCommand implements Callable<Integer> {
         // the saved replays are the kernel's against the model; other pairs run them but save nothing
         boolean saves = reference.kind() == Backend.Kind.MODEL && subject.kind() == Backend.Kind.KERNEL;
         Path findings = Places.out(outDir).resolve(Places.REPLAYS);
-        out.printf("lockstep: %s against %s; seed %d, %d runs of %d steps; replays from %s; new findings go to %s%n",
-                reference.name(), subjectName, seed, runs, steps, replayDir != null ? replayDir.toAbsolutePath()
+        out.printf("lockstep: %s against %s; seed %d, %s of %d steps; replays from %s; new findings go to %s%n",
+                reference.name(), subjectName, seed, budget == null ? runs + " runs" : "runs", steps, replayDir != null ? replayDir.toAbsolutePath()
                         : replays.isPresent() ? "those shipped with ringspec" : "nowhere (this build ships none)",
                 saves ? findings : "nowhere (only a kernel checked against the model saves its findings)");
         out.flush();
@@ -293,44 +337,44 @@ final class CheckCommand implements Callable<Integer> {
                 .withSaveReplays(saves)
                 .withRuns(budget == null ? runs : Integer.MAX_VALUE);
         List<LockstepCheck.Summary> parts = new ArrayList<>();
-        ProgressLines lines = new ProgressLines(out, Duration.ofSeconds(progressSeconds), interruption);
         // with a budget, every part's steps count against it: the parts before this one's, and this one's so far
         long start = System.nanoTime();
-        long[] spent = new long[2];
-        LockstepCheck.Progress counted = budget == null ? lines : (soFar, planned) -> {
-            spent[1] = soFar.steps();
-            lines.update(soFar, planned);
-        };
-        LockstepCheck.Progress progress = splats.watching(counted, seed);
-        BooleanSupplier stop = budget == null ? interruption::requested
-                : () -> interruption.requested() || budget.spent(start, spent[0] + spent[1]);
         if (budget != null) {
             goOn = true;
             out.println("deep mode: generated runs until " + budget.text() + " are spent");
         }
-        LockstepCheck.Summary summary = new LockstepCheck(reference, subject, catalogue, config)
-                .withProgress(progress, stop).run(out);
-        parts.add(summary);
-        spent[0] += summary.steps();
-        if (summary.stopped() && interruption.requested()) {
-            out.println("interrupted: the summary of what ran");
-        }
-        LockstepCheck.printSummary(out, summary);
-        // LockstepCheck stops at the first new divergence; to go on, the rest of the budget runs as further checks
-        // from the next seed, without replays, saving nothing and shrinking for at most a second.
-        long nextSeed = seed + summary.runs();
-        int left = config.runs() - summary.runs();
-        while (goOn && left > 0 && !summary.newDivergences().isEmpty() && !stop.getAsBoolean()) {
-            LockstepCheck.Config rest = config.withSeed(nextSeed).withRuns(left).withReplayDirectory(null)
-                    .withSaveReplays(false).withShrinkBudget(Duration.ofSeconds(Math.min(1, shrinkSeconds)));
-            spent[1] = 0;
-            summary = new LockstepCheck(reference, subject, catalogue, rest)
-                    .withProgress(progress, stop)
-                    .run(new PrintWriter(OutputStream.nullOutputStream()));
+        CheckProgress shown = new CheckProgress(kernel, runs, budget, start, out, Duration.ofSeconds(progressSeconds),
+                interruption);
+        int left;
+        try {
+            LockstepCheck.Progress progress = splats.watching(shown, seed);
+            BooleanSupplier stop = budget == null ? interruption::requested
+                    : () -> interruption.requested() || budget.spent(start, shown.steps());
+            LockstepCheck.Summary summary = new LockstepCheck(reference, subject, catalogue, config)
+                    .withProgress(progress, stop).run(out);
             parts.add(summary);
-            spent[0] += summary.steps();
-            nextSeed += summary.runs();
-            left -= summary.runs();
+            shown.partDone(summary);
+            if (summary.stopped() && interruption.requested()) {
+                out.println("interrupted: the summary of what ran");
+            }
+            LockstepCheck.printSummary(out, summary);
+            // LockstepCheck stops at the first new divergence; to go on, the rest of the budget runs as further
+            // checks from the next seed, without replays, saving nothing and shrinking for at most a second.
+            long nextSeed = seed + summary.runs();
+            left = config.runs() - summary.runs();
+            while (goOn && left > 0 && !summary.newDivergences().isEmpty() && !stop.getAsBoolean()) {
+                LockstepCheck.Config rest = config.withSeed(nextSeed).withRuns(left).withReplayDirectory(null)
+                        .withSaveReplays(false).withShrinkBudget(Duration.ofSeconds(Math.min(1, shrinkSeconds)));
+                summary = new LockstepCheck(reference, subject, catalogue, rest)
+                        .withProgress(progress, stop)
+                        .run(new PrintWriter(OutputStream.nullOutputStream()));
+                parts.add(summary);
+                shown.partDone(summary);
+                nextSeed += summary.runs();
+                left -= summary.runs();
+            }
+        } finally {
+            shown.close();
         }
         if (parts.size() > 1) {
             long divergent = parts.stream().mapToLong(p -> p.newDivergences().size()).sum();
@@ -340,9 +384,6 @@ final class CheckCommand implements Callable<Integer> {
         }
         reports.checked(kernel, caps, new CheckReport.Lockstep(reference.name(), subjectName, config.kernelSide(),
                 seed, steps, budget == null ? runs : -1, parts, budget == null ? null : budget.text()));
-        if (interruption.requested()) {
-            interruption.summarised();
-        }
         // A divergence that does not come back when its exact steps are re-run (the kernel's timing, seen on
         // CQE_MIXED rings with overflow about once in 60,000 runs) is printed and saved under unstable/ but does
         // not fail the check; a reproducible new divergence does.
@@ -353,8 +394,7 @@ final class CheckCommand implements Callable<Integer> {
         boolean badInput = parts.stream().anyMatch(p -> !p.badReplays().isEmpty());
         KernelProfile profile = KernelProfile.forCapabilities(caps);
         List<String> features = Arrays.stream(Feature.values()).filter(caps::has).map(Feature::name).toList();
-        int status = ExitStatus.worst(stableNew ? ExitStatus.DIVERGENCE : badInput ? ExitStatus.BAD_INPUT
-                : ExitStatus.OK, splats.report(out, "the summary"));
+        int status = stableNew ? ExitStatus.DIVERGENCE : badInput ? ExitStatus.BAD_INPUT : ExitStatus.OK;
         return MatrixReport.Row.checked(kernel, status, caps.release(), profile.version(), features, parts);
     }
 

@@ -45,6 +45,11 @@ final class CheckReports {
         rows.add(row);
     }
 
+    /** Whether any kernel (or emulator) was checked or tried. */
+    boolean hasRows() {
+        return !rows.isEmpty();
+    }
+
     /** The status of the classic-BPF check that follows the native kernel's. */
     void bpf(int status) {
         bpfStatus = status;

@@ -3,6 +3,7 @@ package dev.ringspec.cli;
 import dev.ringspec.nativerunner.IoUringAvailability;
 import dev.ringspec.sqefuzz.SqeFuzz;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -39,11 +40,33 @@ final class FuzzCommand implements Callable<Integer> {
             err.println("ringspec: " + availability.reason());
             return ExitStatus.UNAVAILABLE;
         }
-        try (SqeFuzz fuzz = new SqeFuzz(seed)) {
-            SqeFuzz.Report report = fuzz.run(sqes);
+        long start = System.nanoTime();
+        try (Interruption watch = Interruption.watch(out); SqeFuzz fuzz = new SqeFuzz(seed)) {
+            ProgressView view = ProgressView.open("fuzz", "SQEs", sqes, out, Duration.ofSeconds(10));
+            SqeFuzz.Report report;
+            try {
+                report = fuzz.withProgress((done, divergences) -> {
+                    watch.fallback(w -> w.printf("fuzz (seed %d): %,d of %,d SQEs, %,d divergences so far%n", seed,
+                            done, sqes, divergences));
+                    double seconds = (System.nanoTime() - start) / 1e9;
+                    view.show(done, () -> String.format("progress: %,d of %,d SQEs (%d%%), %.0f s, %,.0f/s; %,d "
+                            + "divergences", done, sqes, done * 100 / Math.max(1, sqes), seconds, done / seconds,
+                            divergences), () -> divergences + " divergences");
+                    return !watch.requested();
+                }).run(sqes);
+            } finally {
+                view.close();
+            }
+            if (watch.requested()) {
+                out.println("interrupted: the summary of what ran");
+            }
             out.println("fuzz (seed " + seed + "): " + report.summary());
             report.firstDivergences().forEach(d -> out.println("  DIFFERS " + d));
             out.flush();
+            if (watch.requested()) {
+                watch.summarised();
+                return ExitStatus.INTERRUPTED;
+            }
             return report.divergences() == 0 ? ExitStatus.OK : ExitStatus.DIVERGENCE;
         }
     }

@@ -22,6 +22,9 @@ final class GuestKernels {
     private GuestKernels() {
     }
 
+    /** Told of each guest a command booted, before the command uses it (a test reaches the guest through it). */
+    static volatile java.util.function.Consumer<GuestKernel> booted = guest -> { };
+
     /** What a command does with a booted guest and user memory the guest mirrors; answers the exit status. */
     interface Job {
         int run(GuestKernel guest, UserMemory memory) throws Exception;
@@ -74,6 +77,7 @@ final class GuestKernels {
         try {
             KernelImage image = KernelImages.inUserCache().resolve(spec);
             try (GuestKernel guest = GuestKernel.boot(image); UserMemory memory = new UserMemory()) {
+                booted.accept(guest);
                 return job.run(guest, memory);
             }
         } catch (GuestUnavailableException e) {

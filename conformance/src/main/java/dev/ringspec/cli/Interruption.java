@@ -54,6 +54,7 @@ final class Interruption implements AutoCloseable {
             return;
         }
         requested = true;
+        ConsoleScreen.current().ifPresent(ConsoleScreen::stopBars);
         synchronized (out) {
             out.println();
             out.println("ringspec: interrupted; stopping at the next run (partial summary follows)");

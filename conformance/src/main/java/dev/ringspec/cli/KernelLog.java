@@ -14,7 +14,7 @@ import java.util.Optional;
  * reads as {@code prio,seq,usec,flags;message}; the message is returned with its syslog level as {@code <N>}, so
  * {@link KernelSplats#parse} reads it as it reads a console line.
  */
-final class KernelLog implements AutoCloseable {
+final class KernelLog implements KernelSplats.Source, AutoCloseable {
     static final String DEVICE = "/dev/kmsg";
     private static final int EAGAIN = 11;
     private static final int EPIPE = 32;
@@ -45,7 +45,8 @@ final class KernelLog implements AutoCloseable {
     }
 
     /** The messages logged since the last call, each as {@code <level>message}; continuation lines dropped. */
-    synchronized List<String> newLines() {
+    @Override
+    public synchronized List<String> newLines() {
         List<String> lines = new ArrayList<>();
         while (true) {
             long n = Posix.read(fd, buffer, RECORD_BYTES);
@@ -74,6 +75,11 @@ final class KernelLog implements AutoCloseable {
             String message = record.substring(semicolon + 1).lines().findFirst().orElse("");
             lines.add("<" + level + ">" + message);
         }
+    }
+
+    @Override
+    public String description() {
+        return "the kernel log, " + DEVICE;
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.ringspec.cli;
 
+import dev.ringspec.guest.agent.AgentException;
+import dev.ringspec.guest.agent.AgentSession;
 import dev.ringspec.lockstep.LockstepCheck;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -9,10 +11,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Kernel splats during a check: the kernel log is read before the run and after each replay and generated run (a
- * {@link LockstepCheck.Progress} around the check's own), and every new line that reports a WARNING, BUG, Oops,
- * KASAN or UBSAN report, a lockdep report or a taint caused in io_uring is kept with the replay or run that was
- * running. {@link #report} prints them as their own category; any makes the check exit {@link ExitStatus#SPLAT}.
+ * Kernel splats during a check: the kernel log (this machine's {@code /dev/kmsg}, or a guest's, read by its agent)
+ * is read before the run and after each replay and generated run (a {@link LockstepCheck.Progress} around the
+ * check's own), and every new line that reports a WARNING, BUG, Oops, KASAN or UBSAN report, a lockdep report or a
+ * taint caused in io_uring is kept with the replay or run that was running. {@link #report} prints them as their own
+ * category; any makes the check exit {@link ExitStatus#SPLAT}.
  */
 final class KernelSplats {
     /** One splat line, its kind, and what was running when it appeared. */
@@ -36,12 +39,24 @@ final class KernelSplats {
     /** A console or kmsg line: an optional {@code <level>}, an optional {@code [ seconds]}, the message. */
     private static final Pattern LINE = Pattern.compile("^(?:<\\d+>)?(?:\\[\\s*\\d+\\.\\d+\\]\\s?)?(.*)$");
 
-    private final Optional<KernelLog> log;
+    /** A kernel log read after each replay and run: this machine's {@code /dev/kmsg}, or a guest's. */
+    interface Source {
+        /** The messages logged since the last call, each as {@code <level>message}. */
+        List<String> newLines();
+
+        /** The log, as the summary names it. */
+        String description();
+
+        default void close() {
+        }
+    }
+
+    private final Optional<Source> log;
     private final String unreadable;
     private final List<Splat> found = new ArrayList<>();
     private boolean closed;
 
-    private KernelSplats(Optional<KernelLog> log, String unreadable) {
+    private KernelSplats(Optional<Source> log, String unreadable) {
         this.log = log;
         this.unreadable = unreadable;
     }
@@ -49,12 +64,41 @@ final class KernelSplats {
     /** Watches this machine's kernel log ({@code /dev/kmsg}), from now on. */
     static KernelSplats nativeLog() {
         KernelLog.Result opened = KernelLog.open(KernelLog.DEVICE);
-        return new KernelSplats(opened.log(), opened.reason());
+        return new KernelSplats(opened.log().map(l -> l), opened.reason());
     }
 
-    /** Watches nothing (a guest, whose console the guest runner keeps). */
+    /**
+     * Watches a guest kernel's log from now on: its {@code /dev/kmsg}, which the guest's agent reads whatever the
+     * console's log level (the guest's command line says {@code quiet}, which keeps KERN_WARNING off the console).
+     */
+    static KernelSplats guestLog(AgentSession session, String kernel) {
+        try {
+            session.kernelLog(); // what the guest logged before the check: its boot
+        } catch (AgentException e) {
+            return unwatched("the guest kernel " + kernel + "'s log cannot be read (" + e.getMessage() + "), so "
+                    + "kernel splats are not watched");
+        }
+        return new KernelSplats(Optional.of(new Source() {
+            @Override
+            public List<String> newLines() {
+                return session.kernelLog().lines();
+            }
+
+            @Override
+            public String description() {
+                return "the guest kernel " + kernel + "'s log (/dev/kmsg, read by its agent)";
+            }
+        }), null);
+    }
+
+    /** Watches nothing and says why. */
     static KernelSplats unwatched(String why) {
         return new KernelSplats(Optional.empty(), why);
+    }
+
+    /** Watches nothing and says nothing: no kernel runs (the emulator checked against the model). */
+    static KernelSplats noKernel() {
+        return new KernelSplats(Optional.empty(), null);
     }
 
     /** The splat lines among {@code lines} (kmsg, dmesg or console lines), each noted as seen during {@code during}. */
@@ -103,14 +147,16 @@ final class KernelSplats {
     synchronized int report(PrintWriter out, String during) {
         poll(during);
         if (!closed) {
-            log.ifPresent(KernelLog::close);
+            log.ifPresent(Source::close);
             closed = true;
         }
-        if (log.isEmpty()) {
+        if (log.isEmpty() && unreadable == null) {
+            return ExitStatus.OK;
+        } else if (log.isEmpty()) {
             out.println("kernel splats: not watched: " + unreadable);
         } else if (found.isEmpty()) {
-            out.println("kernel splats: none (the kernel log, " + KernelLog.DEVICE + ", was read before the run and "
-                    + "after each replay and run)");
+            out.println("kernel splats: none (" + log.get().description() + ", was read before the run, after "
+                    + "each replay and run, and at the end)");
         } else {
             out.printf("kernel splats: %d new line(s) in the kernel log since the check began (exit %d)%n",
                     found.size(), ExitStatus.SPLAT);

@@ -70,6 +70,13 @@ record MatrixReport(List<Row> kernels) {
                     steps, stepsPerSecond, divergentRuns, catalogueHits);
         }
 
+        /** This row with the worse of its status and {@code other} (a splat found after its lockstep part). */
+        Row worsenedBy(int other) {
+            int worst = ExitStatus.worst(status, other);
+            return new Row(kernel, worst, outcome(worst), reason, release, profile, bootSeconds, features, scenarios,
+                    runs, steps, stepsPerSecond, divergentRuns, catalogueHits);
+        }
+
         Row withReason(String r) {
             return new Row(kernel, status, outcome, r, release, profile, bootSeconds, features, scenarios, runs,
                     steps, stepsPerSecond, divergentRuns, catalogueHits);

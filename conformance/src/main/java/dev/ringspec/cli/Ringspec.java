@@ -19,6 +19,8 @@ public final class Ringspec implements Callable<Integer> {
     private CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        // a progress bar where standard output is a terminal; plain progress lines everywhere else
+        ConsoleScreen.installIfTerminal(System.getenv());
         System.exit(run(args));
     }
 
@@ -65,7 +67,7 @@ public final class Ringspec implements Callable<Integer> {
     @Override
     public Integer call() {
         CommandLine cli = spec.commandLine();
-        cli.getErr().println("ringspec: name a command (check, caps, bpf-check, run, host, help)");
+        cli.getErr().println("ringspec: name a command (check, caps, bpf-check, fuzz, explain, run, host, help)");
         cli.usage(cli.getErr());
         cli.getErr().flush();
         return ExitStatus.USAGE;

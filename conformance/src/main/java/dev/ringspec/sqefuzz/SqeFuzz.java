@@ -217,7 +217,20 @@ public final class SqeFuzz implements AutoCloseable {
         emulator.memory.register(world.pathPage.asReadOnly());
     }
 
-    /** Runs {@code count} SQEs. */
+    /** Told before each SQE how many ran and how many differed; answers whether to go on (false: an interrupt). */
+    public interface Progress {
+        boolean goOn(long sqes, long divergences);
+    }
+
+    private Progress progress = (sqes, divergences) -> true;
+
+    /** Tells {@code listener} how far the run is, and ends it early when it answers false. */
+    public SqeFuzz withProgress(Progress listener) {
+        this.progress = listener;
+        return this;
+    }
+
+    /** Runs {@code count} SQEs, or fewer where the progress listener ends the run (the report counts those run). */
     public Report run(long count) {
         long start = System.nanoTime();
         long compared = 0;
@@ -229,6 +242,10 @@ public final class SqeFuzz implements AutoCloseable {
         List<String> first = new ArrayList<>();
         recycle();
         for (long i = 0; i < count; i++) {
+            if (!progress.goOn(i, divergences)) {
+                count = i;
+                break;
+            }
             if (i % 64 == 0 || random.nextInt(16) == 0) {
                 fresh();
             } else {

@@ -49,6 +49,9 @@ class CheckReportsKernelTest {
         JsonNode json = new ObjectMapper().readTree(out.resolve("report.json").toFile());
         JsonNode kernel = json.get("kernels").get(0);
         assertThat(kernel.get("kernel").asText()).isEqualTo("native");
+        // the classic-BPF part is watched for splats too: the log is read a last time after it
+        assertThat(text.indexOf("cBPF: ")).as(text).isNotNegative();
+        assertThat(text.indexOf("kernel splats: ")).as(text).isGreaterThan(text.indexOf("cBPF: "));
         assertThat(kernel.get("caps").get("requestOpcodes").get("uapiCount").asInt()).isGreaterThan(60);
         assertThat(kernel.get("totals").get("runs").asInt()).isEqualTo(10);
         // the shipped replays run, one test case each
@@ -62,7 +65,8 @@ class CheckReportsKernelTest {
     @Test
     void deepModeRunsUntilItsStepBudgetIsSpentAndSaysWhatWasNeverReached() throws Exception {
         String text = check("check", "--seed", "11", "--steps", "100", "--budget", "3000steps", "--replay-dir",
-                Files.createDirectories(out.resolve("none")).toString(), "--out", out.toString());
+                Files.createDirectories(out.resolve("none")).toString(), "--out", out.toString(),
+                "--progress-seconds", "0");
         JsonNode kernel = new ObjectMapper().readTree(out.resolve("report.json").toFile()).get("kernels").get(0);
         // 3000 steps of runs of at most 100 steps: the budget is spent within one run of it
         assertThat(kernel.get("totals").get("steps").asLong()).isBetween(3000L, 3100L);
@@ -71,6 +75,10 @@ class CheckReportsKernelTest {
         assertThat(kernel.get("coverage").get("rulesNeverReached")).isNotEmpty();
         assertThat(text).contains("deep mode: generated runs until 3000steps are spent")
                 .doesNotContain("interrupted");
+        // progress counts against the budget (not against a run count the budget has no use for)
+        assertThat(text).contains("seed 11, runs of 100 steps;").containsPattern(
+                "progress: \\d+ runs, \\d+ of the budget's 3000 steps \\(\\d+%\\), ").doesNotContain(
+                Integer.toString(Integer.MAX_VALUE));
     }
 
     @Test

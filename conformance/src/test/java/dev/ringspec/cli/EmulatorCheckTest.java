@@ -22,6 +22,9 @@ class EmulatorCheckTest {
     @TempDir
     Path replays;
 
+    @TempDir
+    Path out;
+
     private static String[] run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
@@ -34,12 +37,18 @@ class EmulatorCheckTest {
 
     @Test
     void theEmulatorAgainstTheModelFindsNothingAndKernelBugsDoNotApply() {
-        String[] r = run("check", "--backend", "emulator-6.18", "--seed", "3", "--runs", "30", "--steps", "150");
+        String[] r = run("check", "--backend", "emulator-6.18", "--seed", "3", "--runs", "30", "--steps", "150",
+                "--out", out.toString());
         assertThat(r[0]).as(r[1] + r[2]).isEqualTo("0");
         assertThat(r[1]).contains("model, profile 6.18 against emulator-6.18", "runs: 30; steps: ",
                 "divergences in generated runs: 0 new (0 of them unstable: not reproduced on every re-run), "
                         + "0 catalogued", "no divergence now").doesNotContain("NEW DIVERGENCE")
                 .doesNotContain("known kernel difference");
+        assertThat(r[1]).as("no kernel ran, so nothing is said of kernel splats").doesNotContain("kernel splats");
+        for (String file : new String[] {"report.md", "report.json", "junit.xml", "report.html"}) {
+            assertThat(r[1]).as("--out is where the reports go").contains(out.resolve(file).toString());
+            assertThat(out.resolve(file)).isNotEmptyFile();
+        }
     }
 
     @Test
@@ -48,10 +57,10 @@ class EmulatorCheckTest {
         IoUringAvailability availability = IoUringAvailability.probe();
         assumeTrue(availability.available(), availability.reason());
         String[] r = run("check", "--backend", "emulator", "--referee", "kernel", "--seed", "3", "--runs", "30",
-                "--steps", "150");
+                "--steps", "150", "--out", out.toString());
         assertThat(r[0]).as(r[1] + r[2]).isEqualTo("0");
         assertThat(r[1]).contains("against this kernel", "divergences in generated runs: 0 new", "known kernel "
-                + "difference").doesNotContain("NEW DIVERGENCE");
+                + "difference").doesNotContain("NEW DIVERGENCE").containsPattern("kernel splats: (none|not watched)");
     }
 
     @Test

@@ -49,6 +49,8 @@ class GuestMatrixTest {
             worst = ExitStatus.worst(worst, row.get("status").asInt());
         }
         assertThat(status).isEqualTo(worst);
+        assertThat(err.toString()).as("the guest's kernel log, read by its agent")
+                .contains("kernel splats: none (the guest kernel debian:7.2's log (/dev/kmsg, read by its agent)");
     }
 
     @Test

@@ -314,6 +314,26 @@ public final class AgentSession implements AutoCloseable {
         return false;
     }
 
+    /**
+     * The guest kernel's log records since the last call (on the first, all the log still holds), each as
+     * {@code <level>message} (its first line), read from {@code /dev/kmsg} in the agent whatever the console's log
+     * level; records overwritten before they were read are counted in {@link KernelLog#lost}.
+     *
+     * @throws AgentException where the agent cannot read {@code /dev/kmsg}
+     */
+    public KernelLog kernelLog() {
+        Answer a = simpleCall(Protocol.OP_KMSG, f -> { });
+        if (a.result() < 0) {
+            throw new AgentException("the guest's /dev/kmsg cannot be read (errno " + -a.result() + ")");
+        }
+        String text = new String(a.extra().toArray(JAVA_BYTE), java.nio.charset.StandardCharsets.UTF_8);
+        return new KernelLog(text.lines().toList(), a.result());
+    }
+
+    /** Kernel log lines ({@code <level>message}) and how many records were overwritten before they were read. */
+    public record KernelLog(List<String> lines, long lost) {
+    }
+
     /** A round trip that does nothing, for measuring the channel. */
     public void ping() {
         simpleCall(Protocol.OP_PING, f -> { });

@@ -16,6 +16,7 @@ final class Protocol {
     static final int OP_PING = 9;
     static final int OP_FILES = 10;
     static final int OP_TASK = 11;
+    static final int OP_KMSG = 12;
 
     static final int FD_PIPE_READ = 1;
     static final int FD_PIPE_WRITE = 2;
@@ -54,6 +55,7 @@ final class Protocol {
             case OP_PING -> "ping";
             case OP_FILES -> "files";
             case OP_TASK -> "task";
+            case OP_KMSG -> "kmsg";
             default -> "op " + op;
         };
     }
