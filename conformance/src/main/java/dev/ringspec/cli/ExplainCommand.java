@@ -1,5 +1,6 @@
 package dev.ringspec.cli;
 
+import dev.ringspec.capabilities.KernelCapabilities;
 import dev.ringspec.fixtures.vectors.Lesson;
 import dev.ringspec.fixtures.vectors.Lessons;
 import dev.ringspec.fixtures.vectors.VectorFormatException;
@@ -31,20 +32,24 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code ringspec explain LESSON}: a lesson's steps with pictures of the rings and the model's rules, in the terminal
- * or as an HTML page; {@code --kernel} beside this kernel; {@code --replay FILE} for a saved divergence or catalogue
- * entry. Without arguments it lists the shipped lessons.
+ * or as an HTML page; {@code --kernel [SPEC]} beside this kernel or a guest kernel in QEMU; {@code --replay FILE} for a
+ * saved divergence or catalogue entry. Without arguments it lists the shipped lessons.
  */
 @Command(name = "explain", mixinStandardHelpOptions = true,
         description = "Show the rings step by step: a shipped lesson by name, or a lesson file; without one, list "
                 + "the lessons.")
 final class ExplainCommand implements Callable<Integer> {
+    private static final String NATIVE = "native";
+
     @Parameters(arity = "0..1", paramLabel = "LESSON", description = "A shipped lesson's name (see the list) or a "
             + "lesson file.")
     private String lesson;
 
-    @Option(names = "--kernel", description = "Run the lesson on this kernel too and show it beside the model "
-            + "(the model then takes the kernel's profile).")
-    private boolean kernel;
+    @Option(names = "--kernel", paramLabel = "SPEC", arity = "0..1", fallbackValue = NATIVE, description = "Run the "
+            + "lesson (or replay) on a kernel too and show it beside the model, which then takes that kernel's "
+            + "profile: this kernel (no SPEC, or native), or one booted in QEMU (debian:6.1, debian:6.12, debian:7.2, "
+            + "debian:7.3, or a bzImage path; downloaded once into ~/.cache/ringspec).")
+    private String kernel;
 
     @Option(names = "--html", paramLabel = "FILE", arity = "0..1", fallbackValue = "",
             description = "Write one self-contained HTML page instead (default: LESSON.html here).")
@@ -61,12 +66,17 @@ final class ExplainCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        // `explain --kernel NAME`: the option's optional value took the lesson's name
+        if (lesson == null && replay == null && kernel != null && isLessonName(kernel)) {
+            lesson = kernel;
+            kernel = NATIVE;
+        }
         if (lesson == null && replay == null) {
-            out.println("Lessons (ringspec explain NAME [--kernel] [--html]):");
+            out.println("Lessons (ringspec explain NAME [--kernel [SPEC]] [--html]):");
             for (String name : Lessons.names()) {
                 Lesson l = Lessons.load(name);
                 out.printf("  %-36s %s%s%n", name.replace(".lesson", ""), l.title(),
-                        l.kernelOnly() ? " (kernel only)" : "");
+                        l.kernelOnly() ? " (kernel only)" : l.emulator() ? " (on the emulator)" : "");
             }
             return ExitStatus.OK;
         }
@@ -76,13 +86,13 @@ final class ExplainCommand implements Callable<Integer> {
         }
         Explanation explanation;
         try {
-            explanation = replay != null ? replay() : lesson();
+            explanation = replay != null ? replay(err) : lesson(err);
         } catch (BadInput e) {
-            err.println("ringspec: " + e.getMessage());
+            if (e.getMessage() != null) {
+                err.println("ringspec: " + e.getMessage());
+            }
+            err.flush();
             return e.status;
-        }
-        if (explanation == null) {
-            return ExitStatus.USAGE;
         }
         if (html == null) {
             out.print(TerminalText.of(explanation));
@@ -101,21 +111,67 @@ final class ExplainCommand implements Callable<Integer> {
         return ExitStatus.OK;
     }
 
-    private Explanation lesson() {
+    private Explanation lesson(PrintWriter err) {
         Lesson l = readLesson(lesson);
-        Backend k = null;
-        if (kernel || l.kernelOnly()) {
-            k = kernelBackend();
+        if (kernel == null && !l.kernelOnly()) {
+            return LessonRun.run(l, LessonRun.modelSide(l, KernelProfile.LINUX_7_3), null);
         }
-        // Beside a kernel the model takes that kernel's profile, unless the lesson needs what that kernel lacks
-        Backend m = k != null ? ReferenceBackends.reference(k.capabilities()) : null;
-        if (m == null || VectorRunner.skipReason(l.vector(), m) != null) {
-            m = ReferenceBackends.model(KernelProfile.LINUX_7_3);
-        }
-        return LessonRun.run(l, m, k);
+        return onKernel(kernel == null ? NATIVE : kernel, err, (k, caps) -> {
+            // Beside a kernel the model takes that kernel's profile, unless the lesson needs what that kernel lacks
+            Backend m = LessonRun.modelSide(l, KernelProfile.forCapabilities(caps));
+            if (m != null && VectorRunner.skipReason(l.vector(), m) != null) {
+                m = LessonRun.modelSide(l, KernelProfile.LINUX_7_3);
+            }
+            return LessonRun.run(l, m, k);
+        });
     }
 
-    private Explanation replay() {
+    /** What runs beside a kernel, given its backend and capabilities. */
+    private interface BesideKernel {
+        Explanation run(Backend kernel, KernelCapabilities caps);
+    }
+
+    /**
+     * Runs {@code job} beside the kernel {@code spec}: this kernel ({@code native}) or a guest booted for it and
+     * stopped after; whatever keeps that kernel from running is a {@link BadInput} with its exit status.
+     */
+    private static Explanation onKernel(String spec, PrintWriter err, BesideKernel job) {
+        if (spec.equals(NATIVE)) {
+            Backend k = ReferenceBackends.kernel();
+            if (!k.availability().available()) {
+                throw new BadInput(ExitStatus.UNAVAILABLE, "this kernel cannot run io_uring here: "
+                        + k.availability().reason());
+            }
+            return job.run(k, k.capabilities());
+        }
+        Explanation[] done = new Explanation[1];
+        int status;
+        try {
+            status = GuestKernels.withGuest(spec, err, (guest, memory) -> {
+                KernelCapabilities caps = GuestKernels.probe(guest, memory, spec, err);
+                if (caps == null) {
+                    return ExitStatus.UNAVAILABLE;
+                }
+                done[0] = job.run(Backend.kernel("kernel " + spec + " (" + guest.session().release() + ")",
+                        guest::backend), caps);
+                return ExitStatus.OK;
+            });
+        } catch (Exception e) {
+            throw new BadInput(ExitStatus.GUEST_FAILED, "the guest kernel " + spec + " failed: " + e);
+        }
+        if (done[0] == null) {
+            // withGuest or the probe said why, in one sentence
+            throw new BadInput(status == ExitStatus.OK ? ExitStatus.GUEST_FAILED : status, null);
+        }
+        return done[0];
+    }
+
+    /** Whether {@code name} names a shipped lesson or a lesson file, rather than a kernel. */
+    private static boolean isLessonName(String name) {
+        return !name.startsWith("debian:") && !name.equals(NATIVE) && (Lessons.has(name) || name.endsWith(".lesson"));
+    }
+
+    private Explanation replay(PrintWriter err) {
         DivergenceCatalogue.Entry entry = null;
         Path file = Path.of(replay);
         if (!Files.isRegularFile(file)) {
@@ -140,8 +196,11 @@ final class ExplainCommand implements Callable<Integer> {
         if (c.steps().isEmpty()) {
             throw new BadInput(ExitStatus.BAD_INPUT, file + " is not a lockstep replay: it has no steps");
         }
-        Backend k = kernelBackend();
-        return ReplayRun.run(c, file.toString(), entry, ReferenceBackends.reference(k.capabilities()), k);
+        ReplayCase replayCase = c;
+        DivergenceCatalogue.Entry catalogued = entry;
+        String source = file.toString();
+        return onKernel(kernel == null ? NATIVE : kernel, err,
+                (k, caps) -> ReplayRun.run(replayCase, source, catalogued, ReferenceBackends.reference(caps), k));
     }
 
     private static Lesson readLesson(String name) {
@@ -160,15 +219,6 @@ final class ExplainCommand implements Callable<Integer> {
         }
         throw new BadInput(ExitStatus.USAGE, "no lesson file or shipped lesson is named " + name
                 + " (`ringspec explain` lists them)");
-    }
-
-    private static Backend kernelBackend() {
-        Backend k = ReferenceBackends.kernel();
-        if (!k.availability().available()) {
-            throw new BadInput(ExitStatus.UNAVAILABLE, "this kernel cannot run io_uring here: "
-                    + k.availability().reason());
-        }
-        return k;
     }
 
     /** Bad input, said in one sentence, with the exit status it gets. */

@@ -1,5 +1,6 @@
 package dev.ringspec.teach;
 
+import dev.ringspec.model.Rule;
 import dev.ringspec.seam.Cqe;
 import dev.ringspec.seam.RingObservation;
 import java.util.ArrayList;
@@ -31,19 +32,26 @@ public record Frame(int number, int line, String action, List<String> narration,
      * @param rules the model's rules that acted in the step, in order (empty for a kernel)
      * @param reaped the CQEs the step took off the CQ
      * @param failures expectations of the lesson that did not hold, or why the step could not run
+     * @param remarks what else the side did in the step (a wait entered again after it ended early)
      */
     public record View(RingObservation ring, Long result, List<Cqe> overflowList, List<Fired> rules, List<Cqe> reaped,
-            List<String> failures) {
+            List<String> failures, List<String> remarks) {
         public View {
             overflowList = overflowList == null ? null : List.copyOf(overflowList);
             rules = List.copyOf(rules);
             reaped = List.copyOf(reaped);
             failures = List.copyOf(failures);
+            remarks = List.copyOf(remarks);
         }
     }
 
     /** A rule that acted: its name, kernel function, ring-semantics section, sentence, and its detail word. */
     public record Fired(String name, String kernelFunction, String section, String sentence, long detail) {
+
+        /** {@code rule}, fired with {@code detail} (0 where none was heard). */
+        public static Fired of(Rule rule, long detail) {
+            return new Fired(rule.name(), rule.kernelFunction(), rule.section(), rule.sentence(), detail);
+        }
     }
 
     /** The rules in order of their first firing, each once: its sentence, where it lives, and its details. */
@@ -56,9 +64,10 @@ public record Frame(int number, int line, String action, List<String> narration,
         for (List<Fired> same : byName.values()) {
             Fired f = same.getFirst();
             String details = String.join(", ", same.stream().map(x -> Long.toUnsignedString(x.detail())).toList());
+            boolean anyDetail = same.stream().anyMatch(x -> x.detail() != 0);
             lines.add(f.sentence() + " [" + f.name() + ", " + f.kernelFunction() + ", " + f.section()
-                    + (same.size() > 1 ? "; " + same.size() + " times, details " + details
-                            : f.detail() != 0 ? "; detail " + details : "") + "]");
+                    + (same.size() > 1 ? "; " + same.size() + " times" + (anyDetail ? ", details " + details : "")
+                            : anyDetail ? "; detail " + details : "") + "]");
         }
         return lines;
     }

@@ -154,6 +154,9 @@ public final class HtmlPage {
         for (String failure : v.failures()) {
             b.append("<p class=\"failure\">").append(esc(failure)).append("</p>\n");
         }
+        for (String remark : v.remarks()) {
+            b.append("<p class=\"remark\">Note: ").append(esc(remark)).append("</p>\n");
+        }
         b.append("</div>\n");
     }
 
@@ -206,6 +209,7 @@ public final class HtmlPage {
             text.index { fill: #777; font-size: 9px; } text.head { fill: #0050b0; } text.tail { fill: #a00000; }
             text.wrap { fill: #555; } .say { background: #f4f4ff; padding: .4em; } .parted { color: #a00000;
             font-weight: bold; } .failure { color: #a00000; } .cite { color: #777; font-size: smaller; }
+            .remark { color: #555; font-style: italic; }
             nav { position: sticky; top: 0; background: #fff; padding: .4em 0; } .hint { color: #888; }
             .question { border-top: 1px solid #ccc; padding-top: .5em; }
             """;

@@ -1,21 +1,37 @@
 package dev.ringspec.teach;
 
+import dev.ringspec.lockstep.Coverage;
 import dev.ringspec.lockstep.Divergence;
 import dev.ringspec.lockstep.DivergenceCatalogue;
 import dev.ringspec.lockstep.LockstepRunner;
 import dev.ringspec.lockstep.ReplayCase;
+import dev.ringspec.model.Rule;
 import dev.ringspec.seam.Backend;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Replays a saved lockstep case (a divergence the check saved, or a catalogue entry's replay) on the model and this
- * kernel through the lockstep engine, and draws both rings after each step up to the step where they part. The
- * engine's own model is its referee and hears its rules, so a replay shows pictures without the rules' sentences; a
- * lesson about the same behaviour shows those.
+ * kernel (or a guest kernel) through the lockstep engine, and draws both rings after each step up to the step where
+ * they part, with one sentence per model rule that acted in each step, as a lesson shows them.
  */
 public final class ReplayRun {
     private ReplayRun() {
+    }
+
+    /** The rules whose counts in {@code cov} moved since {@code counted}, once per firing; {@code counted} updated. */
+    private static List<Frame.Fired> rulesSince(Coverage cov, Map<Rule, Long> counted) {
+        List<Frame.Fired> fired = new ArrayList<>();
+        for (Rule rule : Rule.all()) {
+            long now = cov.count(rule);
+            for (long n = counted.getOrDefault(rule, 0L); n < now; n++) {
+                fired.add(Frame.Fired.of(rule, 0));
+            }
+            counted.put(rule, now);
+        }
+        return fired;
     }
 
     /**
@@ -37,11 +53,17 @@ public final class ReplayRun {
         }
         List<Frame> frames = new ArrayList<>();
         LockstepRunner.Outcome outcome;
+        // The engine's model referees the run and hears its rules; the run's coverage counts them, and the counts
+        // that moved in a step name the rules that acted in it (in the order the model defines them, details unheard)
+        Coverage cov = new Coverage();
+        Map<Rule, Long> counted = new HashMap<>();
         try (LockstepRunner runner = new LockstepRunner(model, kernel)) {
-            outcome = runner.run(replay.steps(), null, (index, step, reference, subject) -> frames.add(new Frame(
+            outcome = runner.run(replay.steps(), cov, (index, step, reference, subject) -> frames.add(new Frame(
                     index + 1, index + 1, step.describe(), List.of(),
-                    new Frame.View(reference, (long) reference.result(), null, List.of(), List.of(), List.of()),
-                    new Frame.View(subject, (long) subject.result(), null, List.of(), List.of(), List.of()))));
+                    new Frame.View(reference, (long) reference.result(), null, rulesSince(cov, counted), List.of(),
+                            List.of(), List.of()),
+                    new Frame.View(subject, (long) subject.result(), null, List.of(), List.of(), List.of(),
+                            List.of()))));
         }
         int parted = 0;
         Divergence d = outcome.divergence();

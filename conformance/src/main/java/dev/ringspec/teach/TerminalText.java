@@ -20,6 +20,10 @@ public final class TerminalText {
     public static String of(Explanation e) {
         StringBuilder b = new StringBuilder();
         b.append("== ").append(e.title()).append("  (").append(e.source()).append(")\n");
+        if (e.modelName() != null || e.kernelName() != null) {
+            wrap(b, "Run on: ", e.modelName() == null ? e.kernelName() : e.kernelName() == null ? e.modelName()
+                    : e.modelName() + ", beside " + e.kernelName());
+        }
         for (String note : e.notes()) {
             wrap(b, "", note);
         }
@@ -67,6 +71,9 @@ public final class TerminalText {
         }
         for (String failure : v.failures()) {
             lines.add("!! " + failure);
+        }
+        for (String remark : v.remarks()) {
+            lines.add("note: " + remark);
         }
         return lines;
     }

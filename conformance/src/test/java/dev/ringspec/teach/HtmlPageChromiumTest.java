@@ -3,6 +3,7 @@ package dev.ringspec.teach;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.ringspec.fixtures.vectors.Lesson;
 import dev.ringspec.fixtures.vectors.Lessons;
 import dev.ringspec.lockstep.ReferenceBackends;
 import dev.ringspec.model.KernelProfile;
@@ -45,18 +46,41 @@ class HtmlPageChromiumTest {
         return out;
     }
 
+    /** The page of {@code lesson} on its model's side, written into the screenshots' directory. */
+    private static Path page(String lesson) throws Exception {
+        Lesson l = Lessons.load(lesson);
+        Explanation e = LessonRun.run(l, LessonRun.modelSide(l, KernelProfile.LINUX_7_3), null);
+        Files.createDirectories(SHOTS);
+        Path page = SHOTS.resolve(lesson.replace(".lesson", "") + ".html").toAbsolutePath();
+        Files.writeString(page, HtmlPage.of(e));
+        return page;
+    }
+
+    /** Screenshots of {@code steps} of {@code lesson}'s page, each a PNG, each different from the one before. */
+    private static void screenshots(String chromium, Path profile, String lesson, int... steps) throws Exception {
+        Path page = page(lesson);
+        byte[] before = null;
+        for (int step : steps) {
+            Path shot = SHOTS.resolve(lesson + "-step-" + step + ".png").toAbsolutePath();
+            Files.deleteIfExists(shot);
+            run(chromium, profile, "--virtual-time-budget=2000", "--screenshot=" + shot, page.toUri() + "#step-" + step);
+            assertThat(shot).exists();
+            byte[] png = Files.readAllBytes(shot);
+            assertThat(Arrays.copyOf(png, 4)).containsExactly(0x89, 'P', 'N', 'G');
+            assertThat(png).as("%s step %d looks like the step before", lesson, step).isNotEqualTo(before);
+            before = png;
+        }
+    }
+
     @Test
     void chromiumStepsThroughTheOverflowLessonAndDrawsEachStep() throws Exception {
         String chromium = chromium();
         assumeTrue(chromium != null, "headless Chromium is not installed (Debian's chromium package; .ci/run "
                 + "installs it)");
-        Explanation e = LessonRun.run(Lessons.load("overflow-and-flush"),
-                ReferenceBackends.model(KernelProfile.LINUX_7_3), null);
-        Files.createDirectories(SHOTS);
-        Path page = SHOTS.resolve("overflow-and-flush.html").toAbsolutePath();
-        Files.writeString(page, HtmlPage.of(e));
+        Path page = page("overflow-and-flush");
+        int steps = LessonRun.run(Lessons.load("overflow-and-flush"), ReferenceBackends.model(KernelProfile.LINUX_7_3),
+                null).frames().size();
         Path profile = Files.createTempDirectory("ringspec-chromium");
-        int steps = e.frames().size();
         String dom = run(chromium, profile, "--virtual-time-budget=2000", "--dump-dom",
                 page.toUri() + "#step-" + (steps - 1));
         // the page's script chose the step from the fragment: only that section is current
@@ -64,17 +88,33 @@ class HtmlPageChromiumTest {
         assertThat(dom).contains("step " + (steps - 1) + " of " + steps);
         assertThat(dom).contains("<section class=\"step current\" id=\"step-" + (steps - 1) + "\">");
         assertThat(dom.split("class=\"step current\"", -1)).hasSize(2);
-        List<byte[]> shots = new ArrayList<>();
-        for (int step : new int[] {1, 3, steps - 1}) {
-            Path shot = SHOTS.resolve("overflow-and-flush-step-" + step + ".png").toAbsolutePath();
-            Files.deleteIfExists(shot);
-            run(chromium, profile, "--virtual-time-budget=2000", "--screenshot=" + shot, page.toUri() + "#step-" + step);
-            assertThat(shot).exists();
-            byte[] png = Files.readAllBytes(shot);
-            assertThat(Arrays.copyOf(png, 4)).containsExactly(0x89, 'P', 'N', 'G');
-            shots.add(png);
+        screenshots(chromium, profile, "overflow-and-flush", 1, 3, steps - 1);
+    }
+
+    /**
+     * Every shipped lesson's page in Chromium at its last step: the script ran (the step counter reads "step N of
+     * N"), that step alone is current, and its rules are listed; the multishot and drain lessons, which the
+     * emulator runs, are screenshot at the steps that show what they teach.
+     */
+    @Test
+    void chromiumShowsEveryLessonToItsLastStep() throws Exception {
+        String chromium = chromium();
+        assumeTrue(chromium != null, "headless Chromium is not installed (Debian's chromium package; .ci/run "
+                + "installs it)");
+        Path profile = Files.createTempDirectory("ringspec-chromium");
+        for (String name : Lessons.names()) {
+            Lesson l = Lessons.load(name);
+            int steps = LessonRun.run(l, LessonRun.modelSide(l, KernelProfile.LINUX_7_3), null).frames().size();
+            String dom = run(chromium, profile, "--virtual-time-budget=2000", "--dump-dom",
+                    page(name).toUri() + "#step-" + steps);
+            assertThat(dom).as(name).contains("step " + steps + " of " + steps,
+                    "<section class=\"step current\" id=\"step-" + steps + "\">", "Question:");
+            assertThat(dom.split("class=\"step current\"", -1)).as(name).hasSize(2);
+            assertThat(dom).as(name).contains("<h3>Rules that acted</h3>");
         }
-        assertThat(shots.get(0)).isNotEqualTo(shots.get(1));
-        assertThat(shots.get(1)).isNotEqualTo(shots.get(2));
+        // multishot: the first CQE with F_MORE; the last two, the second with F_MORE and the third without
+        screenshots(chromium, profile, "multishot-f-more", 2, 4);
+        // drain: ud 2 alone after the submit, ud 3 and 4 held back; then the timeout, ud 3 and ud 4 in that order
+        screenshots(chromium, profile, "drain", 2, 4);
     }
 }
