@@ -12,6 +12,7 @@ import dev.ringspec.model.Waiter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntConsumer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,83 +24,70 @@ class RingWaiterTest {
     private static final int RING = 1000;
     private static final long TEN_SECONDS = 10_000_000_000L;
 
+    /** What a test does inside an enter with a one-shot POLLIN watch armed on a fresh pipe's read end. */
+    @FunctionalInterface
+    private interface InEnter {
+        void run(RingWaiter waiter, int writeFd) throws Exception;
+    }
+
+    private static void inEnterWithArmedWatch(IntConsumer onEvents, InEnter body) throws Exception {
+        try (Readiness r = new Readiness(); Arena arena = Arena.ofConfined()) {
+            RingWaiter waiter = new RingWaiter(Clock.SYSTEM, r);
+            MemorySegment fds = arena.allocate(JAVA_INT, 2);
+            assertThat(Linux.call(SYS_PIPE2, fds.address(), Linux.O_CLOEXEC)).isZero();
+            int readFd = fds.getAtIndex(JAVA_INT, 0);
+            int writeFd = fds.getAtIndex(JAVA_INT, 1);
+            r.enterBegins();
+            try {
+                assertThat(r.watch(readFd, POLLIN, true, onEvents, new int[1])).isNotNull();
+                body.run(waiter, writeFd);
+            } finally {
+                r.afterEnter();
+                Linux.close(readFd);
+                Linux.close(writeFd);
+            }
+        }
+    }
+
     @Test
     void aWaitingTaskRunsWhatFiresOnItsOwnThreadWhenNobodyElsePolls() throws Exception {
-        try (Readiness r = new Readiness(); Arena arena = Arena.ofConfined()) {
-            RingWaiter waiter = new RingWaiter(Clock.SYSTEM, r);
-            int[] pipe = pipe(arena);
-            AtomicReference<Thread> firedOn = new AtomicReference<>();
-            long oneByte = arena.allocate(1).address();
-            r.enterBegins();
-            try {
-                assertThat(r.watch(pipe[0], POLLIN, true, events -> {
-                    firedOn.set(Thread.currentThread());
-                    waiter.wake(RING);
-                }, new int[1])).isNotNull();
-                Thread writer = Thread.ofPlatform().start(() -> {
-                    sleepQuietly(50);
-                    Linux.call(SYS_WRITE, pipe[1], oneByte, 1);
-                });
-                assertThat(waiter.sleep(RING, System.nanoTime() + TEN_SECONDS)).as("woken by the pipe").isTrue();
-                writer.join();
-            } finally {
-                r.afterEnter();
-            }
-            assertThat(firedOn.get()).isSameAs(Thread.currentThread());
-            Linux.close(pipe[0]);
-            Linux.close(pipe[1]);
-        }
+        AtomicReference<Thread> firedOn = new AtomicReference<>();
+        AtomicReference<RingWaiter> waiters = new AtomicReference<>();
+        long oneByte = Arena.ofAuto().allocate(1).address();
+        inEnterWithArmedWatch(events -> {
+            firedOn.set(Thread.currentThread());
+            waiters.get().wake(RING);
+        }, (waiter, writeFd) -> {
+            waiters.set(waiter);
+            Thread writer = Thread.ofPlatform().start(() -> {
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                Linux.call(SYS_WRITE, writeFd, oneByte, 1);
+            });
+            assertThat(waiter.sleep(RING, System.nanoTime() + TEN_SECONDS)).as("woken by the pipe").isTrue();
+            writer.join();
+        });
+        assertThat(firedOn.get()).isSameAs(Thread.currentThread());
     }
 
     @Test
-    void anInterruptEndsAPollingWaitAndStaysSet() {
-        try (Readiness r = new Readiness(); Arena arena = Arena.ofConfined()) {
-            RingWaiter waiter = new RingWaiter(Clock.SYSTEM, r);
-            int[] pipe = pipe(arena);
-            r.enterBegins();
-            try {
-                assertThat(r.watch(pipe[0], POLLIN, true, events -> { }, new int[1])).isNotNull();
-                Thread.currentThread().interrupt();
-                assertThat(waiter.sleep(RING, Waiter.NO_DEADLINE)).as("a signal ends the wait").isFalse();
-                assertThat(Thread.interrupted()).as("the interrupt is kept").isTrue();
-            } finally {
-                r.afterEnter();
-            }
-            Linux.close(pipe[0]);
-            Linux.close(pipe[1]);
-        }
-    }
-
-    @Test
-    void aWakeBeforeThePollingSleepIsKept() {
-        try (Readiness r = new Readiness(); Arena arena = Arena.ofConfined()) {
-            RingWaiter waiter = new RingWaiter(Clock.SYSTEM, r);
-            int[] pipe = pipe(arena);
-            r.enterBegins();
-            try {
-                assertThat(r.watch(pipe[0], POLLIN, true, events -> { }, new int[1])).isNotNull();
-                waiter.wake(RING);
-                assertThat(waiter.sleep(RING, System.nanoTime() + TEN_SECONDS)).isTrue();
-                assertThat(waiter.sleep(RING, System.nanoTime() + 30_000_000L)).as("the permit was taken").isFalse();
-            } finally {
-                r.afterEnter();
-            }
-            Linux.close(pipe[0]);
-            Linux.close(pipe[1]);
-        }
-    }
-
-    private static int[] pipe(Arena arena) {
-        MemorySegment fds = arena.allocate(JAVA_INT, 2);
-        assertThat(Linux.call(SYS_PIPE2, fds.address(), Linux.O_CLOEXEC)).isZero();
-        return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
-    }
-
-    private static void sleepQuietly(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
+    void anInterruptEndsAPollingWaitAndStaysSet() throws Exception {
+        inEnterWithArmedWatch(events -> { }, (waiter, writeFd) -> {
             Thread.currentThread().interrupt();
-        }
+            assertThat(waiter.sleep(RING, Waiter.NO_DEADLINE)).as("a signal ends the wait").isFalse();
+            assertThat(Thread.interrupted()).as("the interrupt is kept").isTrue();
+        });
+    }
+
+    @Test
+    void aWakeBeforeThePollingSleepIsKept() throws Exception {
+        inEnterWithArmedWatch(events -> { }, (waiter, writeFd) -> {
+            waiter.wake(RING);
+            assertThat(waiter.sleep(RING, System.nanoTime() + TEN_SECONDS)).isTrue();
+            assertThat(waiter.sleep(RING, System.nanoTime() + 30_000_000L)).as("the permit was taken").isFalse();
+        });
     }
 }

@@ -34,12 +34,7 @@ class IssueFindsFileTest {
     }
 
     private static void read(ModelFixture f, long userData, int fd, int sqeFlags) {
-        long at = f.driver.nextSqe();
-        Sqe.clear(f.driver.sqes(), at, 64);
-        Sqe.opcode(f.driver.sqes(), at, IORING_OP_READ);
-        Sqe.fd(f.driver.sqes(), at, fd);
-        Sqe.flags(f.driver.sqes(), at, sqeFlags);
-        Sqe.userData(f.driver.sqes(), at, userData);
+        Sqe.fd(f.driver.sqes(), f.op(IORING_OP_READ, userData, sqeFlags), fd);
     }
 
     @Test
