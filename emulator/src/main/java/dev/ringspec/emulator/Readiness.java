@@ -246,6 +246,13 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
         }
     }
 
+    /** Whether the poll thread is parked, so that nobody polls but a task that takes the poll. */
+    boolean pollThreadParked() {
+        synchronized (pollLock) {
+            return pollThreadParked;
+        }
+    }
+
     /** An enter begins on the calling thread: watches it arms are left to its end ({@link #afterEnter}). */
     void enterBegins() {
         enterDepth.get()[0]++;

@@ -37,6 +37,11 @@ class RingWaiterTest {
             assertThat(Linux.call(SYS_PIPE2, fds.address(), Linux.O_CLOEXEC)).isZero();
             int readFd = fds.getAtIndex(JAVA_INT, 0);
             int writeFd = fds.getAtIndex(JAVA_INT, 1);
+            // nobody polls yet: the poll thread, started with the emulator, parks while no watch is armed
+            for (int i = 0; i < 5_000 && !r.pollThreadParked(); i++) {
+                Thread.sleep(1);
+            }
+            assertThat(r.pollThreadParked()).as("the poll thread parked").isTrue();
             r.enterBegins();
             try {
                 assertThat(r.watch(readFd, POLLIN, true, onEvents, new int[1])).isNotNull();
