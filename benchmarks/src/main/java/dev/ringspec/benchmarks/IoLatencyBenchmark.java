@@ -24,11 +24,15 @@ import org.openjdk.jmh.annotations.Warmup;
  * Latency of real I/O through the kernel (FFM runner) and through the emulator (profile 6.18), in one JMH run:
  * {@link IoLoop#readBlock} (a cached 4 KiB file block) and {@link IoLoop#pingPong} (a 64-byte round trip through
  * two pipes and a partner thread). The issue's targets are ratios of these scores (emulator over kernel).
+ *
+ * <p>The emulator's path (model, opcode, real call) is long, and on a shared 2-core machine C2 takes about ten
+ * seconds to compile it: with fewer warm-up iterations its first measured ones still run partly interpreted (an
+ * error larger than the score says so). {@link IoLoopCpuTime} times the same rounds as on-CPU time per thread.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
+@Warmup(iterations = 12, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 public class IoLatencyBenchmark {

@@ -83,7 +83,7 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
             sleeps = scheduler;
         } else {
             this.scheduler = null;
-            this.waiter = new RingWaiter(clock);
+            this.waiter = new RingWaiter(clock, readiness);
             if (clock instanceof VirtualClock v) {
                 v.onAdvance(waiter::wakeAll);
             }
@@ -258,12 +258,19 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
         if (pedantic != null) {
             pedantic.before(ring);
         }
-        int r = enterWithFaults(ring, toSubmit, minComplete, flags, arg, argSizeBytes);
-        if (r >= 0 && readiness.watching() && readiness.pollOnce(0) > 0 && (ring.params().flags()
-                & (IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SQPOLL)) == 0) {
-            // what the enter itself made ready (a write in this batch waking a read's poll) wakes its waiter before
-            // the syscall returns, as in the kernel, and the task runs that task work on its way out
-            model.enter(ring, 0, 0, 0, MemorySegment.NULL, 0);
+        readiness.enterBegins();
+        int r;
+        try {
+            r = enterWithFaults(ring, toSubmit, minComplete, flags, arg, argSizeBytes);
+            if (r >= 0 && readiness.watching() && readiness.pollOnce(0) > 0 && (ring.params().flags()
+                    & (IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SQPOLL)) == 0) {
+                // what the enter itself made ready (a write in this batch waking a read's poll) wakes its waiter
+                // before the syscall returns, as in the kernel, and the task runs that task work on its way out
+                model.enter(ring, 0, 0, 0, MemorySegment.NULL, 0);
+            }
+        } finally {
+            // what the enter left armed is watched from now on
+            readiness.afterEnter();
         }
         if (pedantic != null) {
             pedantic.after(ring, false);

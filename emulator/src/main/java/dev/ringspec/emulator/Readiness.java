@@ -3,6 +3,7 @@ package dev.ringspec.emulator;
 import static dev.ringspec.emulator.sys.Linux.SYS_EPOLL_CREATE1;
 import static dev.ringspec.emulator.sys.Linux.SYS_EPOLL_CTL;
 import static dev.ringspec.emulator.sys.Linux.SYS_EPOLL_PWAIT;
+import static dev.ringspec.emulator.sys.Linux.SYS_EPOLL_PWAIT2;
 import static dev.ringspec.emulator.sys.Linux.SYS_EVENTFD2;
 import static dev.ringspec.emulator.sys.Linux.SYS_READ;
 import static dev.ringspec.emulator.sys.Linux.SYS_WRITE;
@@ -39,6 +40,12 @@ import java.util.function.IntConsumer;
  * <p>Each watch holds a duplicate of the descriptor, so several watches of one file coexist and a watch outlives
  * nothing it should not: it is removed from epoll and its duplicate closed when it fires (one-shot) or is
  * cancelled.
+ *
+ * <p>One thread at a time polls the epoll instance. A ring's task about to sleep in {@code io_cqring_wait} takes the
+ * poll when nobody has it ({@link #takePoll}, {@link #pollAsTask}) and runs what fires itself, as the kernel's waiting
+ * task is woken by the file's wait queue: no second thread between the file and the task. The poll thread polls
+ * only while watches are armed and no task does ({@link #afterEnter}, {@link #releasePoll} hand it the poll); a
+ * task that finds it polling sleeps on its permit, and the poll thread delivers to it as before.
  */
 public final class Readiness implements AsyncPoll, AutoCloseable {
     private static final int EPOLL_CTL_ADD = 1;
@@ -62,6 +69,21 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
     private final Delivery delivery;
     private final MemorySegment polled;
     private volatile boolean closed;
+    /** Guards {@link #poller} and {@link #pollThreadParked}; the parked poll thread waits on it. */
+    private final Object pollLock = new Object();
+    /** Who polls the epoll instance now: nobody (null), the poll thread, or a waiting task. */
+    private Thread poller;
+    private boolean pollThreadParked;
+    /** Per thread: how many enters of this emulator it is inside ({@link #enterBegins}, {@link #afterEnter}). */
+    private final ThreadLocal<int[]> enterDepth = ThreadLocal.withInitial(() -> new int[1]);
+
+    /** Offsets in a thread's {@link #SCRATCH}: the events, an 8-byte word, an {@code epoll_event}, a timespec. */
+    private static final long WORD_AT = EVENT_BYTES * MAX_EVENTS;
+    private static final long EVENT_AT = WORD_AT + 8;
+    private static final long TIMESPEC_AT = EVENT_AT + 16;
+    /** Per thread: the memory of its epoll calls and eventfd words, so none allocates. */
+    private static final ThreadLocal<MemorySegment> SCRATCH = ThreadLocal.withInitial(
+            () -> Arena.ofAuto().allocate(TIMESPEC_AT + 16, 8));
 
     Readiness() {
         this(null, Delivery.DIRECT);
@@ -93,17 +115,20 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
      */
     int pollOnce(int timeoutMillis) {
         if (polled == null) {
-            // the threaded mode, on the calling thread: what is ready right now (the poll thread may see it too;
-            // a one-shot watch fires once, whoever sees it)
-            try (Arena call = Arena.ofConfined()) {
-                return pollInto(call.allocate(EVENT_BYTES * MAX_EVENTS, 8), 0);
-            }
+            // the threaded mode, on the calling thread: what is ready right now (whoever else polls may see it too;
+            // a one-shot watch fires once, whoever sees it); a kick is left for the poll's holder, whom it is for
+            return pollInto(SCRATCH.get(), 0, false);
         }
-        return pollInto(polled, timeoutMillis);
+        return pollInto(polled, timeoutMillis, true);
     }
 
-    private int pollInto(MemorySegment polled, int timeoutMillis) {
+    private int pollInto(MemorySegment polled, int timeoutMillis, boolean drainsKicks) {
         int n = (int) Linux.call(SYS_EPOLL_PWAIT, epfd, polled.address(), MAX_EVENTS, timeoutMillis, 0, 8);
+        return fireAll(polled, n, drainsKicks);
+    }
+
+    /** Runs the callbacks of the {@code n} events in {@code polled} (in a seeded order if deterministic). */
+    private int fireAll(MemorySegment polled, int n, boolean drainsKicks) {
         if (n <= 0) {
             return 0;
         }
@@ -125,7 +150,9 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
         int ran = 0;
         for (int i = 0; i < n; i++) {
             if (ids[i] == STOP_ID) {
-                drainKicks();
+                if (drainsKicks) {
+                    drainKicks();
+                }
                 continue;
             }
             Watch w = watches.get(ids[i]);
@@ -160,19 +187,92 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
         return !watches.isEmpty();
     }
 
-    /** Ends a {@link #pollOnce} that waits, from any thread (work for a sleeping task arrived another way). */
+    /**
+     * Ends a {@link #pollOnce} that waits or a task's {@link #pollAsTask}, from any thread (work for a sleeping task
+     * arrived another way).
+     */
     void kick() {
-        try (Arena call = Arena.ofConfined()) {
-            MemorySegment one = call.allocate(JAVA_LONG);
-            one.set(JAVA_LONG, 0, 1);
-            Linux.call(SYS_WRITE, stopFd, one.address(), 8);
-        }
+        MemorySegment one = SCRATCH.get();
+        one.set(JAVA_LONG, WORD_AT, 1);
+        Linux.call(SYS_WRITE, stopFd, one.address() + WORD_AT, 8);
     }
 
     private void drainKicks() {
-        try (Arena call = Arena.ofConfined()) {
-            MemorySegment value = call.allocate(JAVA_LONG);
-            Linux.call(SYS_READ, stopFd, value.address(), 8);
+        Linux.call(SYS_READ, stopFd, SCRATCH.get().address() + WORD_AT, 8);
+    }
+
+    /**
+     * The calling task takes the poll for its sleep, when watches are armed and nobody polls (threaded mode only);
+     * false: it sleeps on its permit, and whoever polls delivers to it. A taken poll is given back with
+     * {@link #releasePoll}.
+     */
+    boolean takePoll() {
+        if (loop == null || watches.isEmpty()) {
+            return false;
+        }
+        synchronized (pollLock) {
+            if (closed || poller != null) {
+                return false;
+            }
+            poller = Thread.currentThread();
+            return true;
+        }
+    }
+
+    /**
+     * The poll of a task that took it: waits up to {@code timeoutNanos} for events and runs their callbacks on this
+     * thread; a {@link #kick} ends it early. False once the emulator is closed.
+     */
+    boolean pollAsTask(long timeoutNanos) {
+        if (closed) {
+            return false;
+        }
+        MemorySegment scratch = SCRATCH.get();
+        scratch.set(JAVA_LONG, TIMESPEC_AT, timeoutNanos / 1_000_000_000L);
+        scratch.set(JAVA_LONG, TIMESPEC_AT + 8, timeoutNanos % 1_000_000_000L);
+        int n = (int) Linux.call(SYS_EPOLL_PWAIT2, epfd, scratch.address(), MAX_EVENTS,
+                scratch.address() + TIMESPEC_AT, 0, 0);
+        fireAll(scratch, n, true);
+        return !closed;
+    }
+
+    /** A task gives the poll back; the poll thread takes it if watches are still armed. */
+    void releasePoll() {
+        synchronized (pollLock) {
+            poller = null;
+            if (pollThreadParked && !watches.isEmpty()) {
+                pollLock.notifyAll();
+            }
+        }
+    }
+
+    /** Whether the poll thread is parked, so that nobody polls but a task that takes the poll. */
+    boolean pollThreadParked() {
+        synchronized (pollLock) {
+            return pollThreadParked;
+        }
+    }
+
+    /** An enter begins on the calling thread: watches it arms are left to its end ({@link #afterEnter}). */
+    void enterBegins() {
+        enterDepth.get()[0]++;
+    }
+
+    /** After an enter: what it left armed is watched by the poll thread, unless a task polls. */
+    void afterEnter() {
+        enterDepth.get()[0]--;
+        wakePollThread();
+    }
+
+    /** The parked poll thread takes the poll if watches are armed and nobody polls. */
+    private void wakePollThread() {
+        if (loop == null || watches.isEmpty()) {
+            return;
+        }
+        synchronized (pollLock) {
+            if (pollThreadParked && poller == null) {
+                pollLock.notifyAll();
+            }
         }
     }
 
@@ -245,6 +345,10 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
             error[0] = r;
             return null;
         }
+        if (enterDepth.get()[0] == 0) {
+            // armed outside an enter: nobody may be polling
+            wakePollThread();
+        }
         return w;
     }
 
@@ -281,35 +385,51 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
     }
 
     private int ctl(int op, int fd, int events, long id) {
-        try (Arena call = Arena.ofConfined()) {
-            MemorySegment ev = call.allocate(16, 8);
-            ev.set(JAVA_INT_UNALIGNED, 0, events);
-            ev.set(JAVA_LONG_UNALIGNED, DATA_OFFSET, id);
-            return (int) Linux.call(SYS_EPOLL_CTL, epfd, op, fd, ev.address(), 0, 0);
-        }
+        MemorySegment scratch = SCRATCH.get();
+        scratch.set(JAVA_INT_UNALIGNED, EVENT_AT, events);
+        scratch.set(JAVA_LONG_UNALIGNED, EVENT_AT + DATA_OFFSET, id);
+        return (int) Linux.call(SYS_EPOLL_CTL, epfd, op, fd, scratch.address() + EVENT_AT, 0, 0);
     }
 
+    /** The poll thread: polls while watches are armed and no task polls; parked otherwise. */
     private void run() {
         MemorySegment events = arena.allocate(EVENT_BYTES * MAX_EVENTS, 8);
-        while (!closed) {
-            int n = (int) Linux.call(SYS_EPOLL_PWAIT, epfd, events.address(), MAX_EVENTS, -1, 0, 8);
-            if (n == -EINTR) {
-                continue;
+        while (true) {
+            synchronized (pollLock) {
+                while (!closed && (poller != null || watches.isEmpty())) {
+                    pollThreadParked = true;
+                    try {
+                        pollLock.wait();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                pollThreadParked = false;
+                if (closed) {
+                    return;
+                }
+                poller = loop;
             }
-            if (n < 0) {
+            int n = (int) Linux.call(SYS_EPOLL_PWAIT, epfd, events.address(), MAX_EVENTS, -1, 0, 8);
+            if (n < 0 && n != -EINTR && !closed) {
                 throw new IllegalStateException("epoll_pwait failed: " + n);
             }
-            for (int i = 0; i < n; i++) {
+            for (int i = 0; i < n && !closed; i++) {
                 long at = i * EVENT_BYTES;
                 int bits = events.get(JAVA_INT_UNALIGNED, at);
                 long id = events.get(JAVA_LONG_UNALIGNED, at + DATA_OFFSET);
                 if (id == STOP_ID) {
-                    return;
+                    // a kick for a task that has stopped polling, or the emulator's close
+                    drainKicks();
+                    continue;
                 }
                 Watch w = watches.get(id);
                 if (w != null) {
                     w.fire(bits);
                 }
+            }
+            synchronized (pollLock) {
+                poller = null;
             }
         }
     }
@@ -321,6 +441,9 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
             return;
         }
         closed = true;
+        synchronized (pollLock) {
+            pollLock.notifyAll();
+        }
         if (loop != null) {
             kick();
             try {

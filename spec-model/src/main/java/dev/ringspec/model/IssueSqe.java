@@ -100,7 +100,7 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
     private void issueSqe(Req req) {
         OpDef def = req.def();
         // io_assign_file: an opcode that needs a file and has none -> -EBADF
-        if (def.has(OpDef.NEEDS_FILE) && !assignFile(req)) {
+        if (def.has(OpDef.NEEDS_FILE) && !issueFindsFile(req, def) && !assignFile(req)) {
             completion.reqDeferFailed(req, -EBADF);
             return;
         }
@@ -155,6 +155,11 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
     @Override
     public int fixedFdInstall(Req req, int fileSlot) {
         return files.fixedFdInstall(fileSlot);
+    }
+
+    /** {@link OpDef#ISSUE_FINDS_FILE}: the issue itself looks up this request's process descriptor. */
+    private static boolean issueFindsFile(Req req, OpDef def) {
+        return def.has(OpDef.ISSUE_FINDS_FILE) && !req.has(IOSQE_FIXED_FILE) && !req.has(REQ_F_ARM_LTIMEOUT);
     }
 
     private boolean assignFile(Req req) {

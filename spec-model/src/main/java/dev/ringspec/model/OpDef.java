@@ -14,7 +14,7 @@ import java.util.Objects;
  * @param opcode the {@code IORING_OP_*} number, below the profile's {@code opLast}
  * @param name the kernel's name for it, for example {@code "NOP"}
  * @param flags {@link #NEEDS_FILE}, {@link #IOPRIO}, {@link #BUFFER_SELECT}, {@link #POLLIN}, {@link #POLLOUT},
- *     {@link #IOPOLL}, {@link #SQE128}
+ *     {@link #IOPOLL}, {@link #SQE128}, {@link #NOT_SUPPORTED}, {@link #ISSUE_FINDS_FILE}
  * @param prep {@code def->prep}: reads the request's SQE fields once, in init; null for an opcode the model knows
  *     by number only (valid, but not executable: io_init_req then throws)
  * @param issue {@code def->issue}
@@ -44,6 +44,13 @@ public record OpDef(int opcode, String name, int flags, Prep prep, Issue issue, 
      * and IORING_REGISTER_PROBE does not mark it supported. What an emulator answers for what it does not implement.
      */
     public static final int NOT_SUPPORTED = 1 << 7;
+    /**
+     * Not a flag of the kernel's: the opcode's issue looks a process descriptor up itself, before anything else it
+     * could answer, with -EBADF for none, as {@code io_assign_file} does just before {@code def->issue}. What an
+     * emulator sets whose real call is that look-up (one syscall fewer per request). The model still looks up a fixed
+     * file, and the file of a request with a linked timeout to arm, whose look-up comes before the timeout's prep.
+     */
+    public static final int ISSUE_FINDS_FILE = 1 << 8;
 
     /** {@code IOU_COMPLETE}: the issue set the result; the request completes now, with the batch. */
     public static final int COMPLETE = 0;

@@ -76,11 +76,7 @@ class LinkedTimeoutModelTest {
     }
 
     private static void op(ModelFixture f, int opcode, long userData, int sqeFlags) {
-        long at = f.driver.nextSqe();
-        Sqe.clear(f.driver.sqes(), at, 64);
-        Sqe.opcode(f.driver.sqes(), at, opcode);
-        Sqe.userData(f.driver.sqes(), at, userData);
-        Sqe.flags(f.driver.sqes(), at, sqeFlags);
+        f.op(opcode, userData, sqeFlags);
     }
 
     private static List<Rule> listen(ModelFixture f) {

@@ -82,6 +82,16 @@ final class ModelFixture implements AutoCloseable {
         return at;
     }
 
+    /** An SQE of {@code opcode} at the next position, otherwise zero; returns its offset for further fields. */
+    long op(int opcode, long userData, int sqeFlags) {
+        long at = driver.nextSqe();
+        Sqe.clear(driver.sqes(), at, 64);
+        Sqe.opcode(driver.sqes(), at, opcode);
+        Sqe.userData(driver.sqes(), at, userData);
+        Sqe.flags(driver.sqes(), at, sqeFlags);
+        return at;
+    }
+
     /** A NOP with IORING_NOP_INJECT_RESULT. */
     long inject(long userData, int result, int sqeFlags) {
         long at = nop(userData, sqeFlags);

@@ -523,15 +523,9 @@ public final class Kbuf {
 
     // ---- where kernels differ ----
 
-    private static int[] version(KernelProfile profile) {
-        String[] parts = profile.version().split("\\.");
-        return new int[] {Integer.parseInt(parts[0]), Integer.parseInt(parts[1])};
-    }
-
     /** Whether {@code profile} is kernel {@code major.minor} or later. */
     static boolean atLeast(KernelProfile profile, int major, int minor) {
-        int[] v = version(profile);
-        return v[0] > major || v[0] == major && v[1] >= minor;
+        return Versions.atLeast(profile, major, minor);
     }
 
     private static long taskSizeMax() {

@@ -28,8 +28,6 @@ import java.nio.file.Path;
 final class RealFiles {
     static final int O_PATH = 0x200000;
     private static final int O_DIRECT = "aarch64".equals(System.getProperty("os.arch")) ? 0x10000 : 0x4000;
-    private static final int S_IFMT = 0xf000;
-    private static final int S_IFREG = 0x8000;
     private static final long XFS_SUPER_MAGIC = 0x58465342L;
     private static final long BTRFS_SUPER_MAGIC = 0x9123683eL;
     private static final long SYS_FSTATFS = "aarch64".equals(System.getProperty("os.arch")) ? 44 : 138;
@@ -76,14 +74,11 @@ final class RealFiles {
     }
 
     /**
-     * Whether a write to {@code fd} can be tried without blocking ({@code io_write}'s check): anything but a regular
-     * file; a regular file opened O_DIRECT; a buffered one only on a filesystem with {@code FOP_BUFFER_WASYNC} (xfs,
-     * btrfs; not ext4 or tmpfs).
+     * Whether a write to the regular file {@code fd} can be tried without blocking ({@code io_write}'s check): opened
+     * O_DIRECT, or buffered on a filesystem with {@code FOP_BUFFER_WASYNC} (xfs, btrfs; not ext4 or tmpfs). Any other
+     * file can be tried.
      */
-    static boolean bufferedWriteNowait(int fd) {
-        if ((fileType(fd) & S_IFMT) != S_IFREG) {
-            return true;
-        }
+    static boolean regularWriteNowait(int fd) {
         int fl = statusFlags(fd);
         if (fl >= 0 && (fl & O_DIRECT) != 0) {
             return true;

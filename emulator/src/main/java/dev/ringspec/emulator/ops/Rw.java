@@ -99,8 +99,9 @@ public final class Rw {
 
     /** The opcodes of rw.c, with opdef.c's flags. */
     public static List<EmuOp> ops(EmulatorServices services) {
-        int read = OpDef.NEEDS_FILE | OpDef.POLLIN | OpDef.IOPRIO | OpDef.IOPOLL;
-        int write = OpDef.NEEDS_FILE | OpDef.POLLOUT | OpDef.IOPRIO | OpDef.IOPOLL;
+        // the issue's real call is io_assign_file's look-up of a process descriptor (begin)
+        int read = OpDef.NEEDS_FILE | OpDef.ISSUE_FINDS_FILE | OpDef.POLLIN | OpDef.IOPRIO | OpDef.IOPOLL;
+        int write = OpDef.NEEDS_FILE | OpDef.ISSUE_FINDS_FILE | OpDef.POLLOUT | OpDef.IOPRIO | OpDef.IOPOLL;
         return List.of(
                 op(IORING_OP_READV, "READV", read | OpDef.BUFFER_SELECT, Kind.VECTORED, false, services),
                 op(IORING_OP_WRITEV, "WRITEV", write, Kind.VECTORED, true, services),
@@ -273,10 +274,7 @@ public final class Rw {
 
     /** Whether the profile's kernel is older than {@code major.minor} (its version reads "6.18", "7.3-rc7"). */
     static boolean before(KernelProfile profile, int major, int minor) {
-        String[] v = profile.version().split("[.-]");
-        int ma = Integer.parseInt(v[0]);
-        int mi = v.length > 1 ? Integer.parseInt(v[1].replaceAll("[^0-9].*", "")) : 0;
-        return ma < major || (ma == major && mi < minor);
+        return !Versions.atLeast(profile, major, minor);
     }
 
     /** {@code access_ok(addr, len)}: the range lies in user space and does not wrap. */
@@ -412,12 +410,11 @@ public final class Rw {
      * PI metadata, which no file here takes (-EINVAL: no {@code FMODE_HAS_METADATA}).
      */
     private static int initFile(IssueContext ctx, int fd, State s) {
-        boolean iopoll = (ctx.setupFlags() & IORING_SETUP_IOPOLL) != 0;
-        int supported = rwfSupported(ctx.profile());
-        int checked = RWF_HIPRI | RWF_APPEND | RWF_ATOMIC | RWF_DONTCACHE;
-        if ((s.rwFlags & (~supported | checked)) == 0 && !iopoll && !s.hasMetadata) {
+        if (initFileAccepts(ctx, s)) {
             return 0;
         }
+        boolean iopoll = (ctx.setupFlags() & IORING_SETUP_IOPOLL) != 0;
+        int supported = rwfSupported(ctx.profile());
         if (!openFor(fd, s.write)) {
             return -EBADF;
         }
@@ -465,23 +462,43 @@ public final class Rw {
     }
 
     /**
+     * Whether {@link #initFile} has nothing to check: known rw_flags and none of those {@link #kiocbSetRwFlags} or
+     * the poll checks look at, no IOPOLL ring, no metadata.
+     */
+    private static boolean initFileAccepts(IssueContext ctx, State s) {
+        int checked = RWF_HIPRI | RWF_APPEND | RWF_ATOMIC | RWF_DONTCACHE;
+        return (s.rwFlags & (~rwfSupported(ctx.profile()) | checked)) == 0
+                && (ctx.setupFlags() & IORING_SETUP_IOPOLL) == 0 && !s.hasMetadata;
+    }
+
+    /**
      * What both issue forms do first: the file ({@code io_assign_file}, before the opcode's issue: -EBADF for a
      * descriptor or fixed slot that names none, which io-wq meets itself), the import at issue, {@link #initFile},
      * and {@code req->cqe.res}; the descriptor, or -errno.
+     *
+     * <p>When the memory is imported already and {@link #initFile} has nothing to check, nothing can answer before
+     * the real call, which finds the descriptor itself (-EBADF, {@link OpDef#ISSUE_FINDS_FILE}): no look-up of its
+     * own then, a syscall fewer per request.
      */
     private static int begin(Req req, IssueContext ctx, State s) {
         int fd = ctx.fileDescriptor(req);
-        if (fd < 0 || RealFiles.statusFlags(fd) < 0) {
-            // fget finds nothing (a request from IOSQE_ASYNC meets this on io-wq, before the fixed buffer's import)
+        if (fd < 0) {
             return -EBADF;
         }
-        int ret = importAtIssue(req, ctx, s);
-        if (ret < 0) {
-            return ret;
-        }
-        ret = initFile(ctx, fd, s);
-        if (ret < 0) {
-            return ret;
+        if (s.iov == null || !initFileAccepts(ctx, s)) {
+            if (RealFiles.statusFlags(fd) < 0) {
+                // fget finds nothing (a request from IOSQE_ASYNC meets this on io-wq, before the fixed buffer's
+                // import)
+                return -EBADF;
+            }
+            int ret = importAtIssue(req, ctx, s);
+            if (ret < 0) {
+                return ret;
+            }
+            ret = initFile(ctx, fd, s);
+            if (ret < 0) {
+                return ret;
+            }
         }
         s.requested = s.remaining();
         return fd;
@@ -495,7 +512,8 @@ public final class Rw {
             return fd;
         }
         long n;
-        if (s.write && !writeMayNotBlock(fd)) {
+        int type = s.write ? RealFiles.fileType(fd) & S_IFMT : 0;
+        if (type == S_IFREG && !RealFiles.regularWriteNowait(fd)) {
             // io_write: a file not open for writing -> -EBADF; a buffered write to a regular file whose filesystem
             // has no FOP_BUFFER_WASYNC cannot be tried without blocking (-EAGAIN: io-wq, or the answer of NOWAIT)
             if (!openFor(fd, true)) {
@@ -503,6 +521,10 @@ public final class Rw {
             }
             n = -EAGAIN;
         } else {
+            if (type == S_IFIFO || type == S_IFSOCK) {
+                // the write looked at the file's type: a pipe or socket is a stream, with no -ESPIPE to learn it from
+                knownStream(s);
+            }
             n = s.blockInWorker ? -EOPNOTSUPP : transfer(fd, s, s.rwFlags | RWF_NOWAIT);
         }
         if (n == -EOPNOTSUPP && s.rwFlags == 0) {
@@ -607,6 +629,17 @@ public final class Rw {
         return n;
     }
 
+    /**
+     * A file known to be a stream ({@code FMODE_STREAM}) is read or written at its own position, as {@link #transfer}
+     * learns from -ESPIPE; where {@code rw_verify_area} refuses the offset the request named (-EINVAL), the stream is
+     * left for {@link #transfer} to learn, with that answer.
+     */
+    private static void knownStream(State s) {
+        if (s.pos == -1 || s.pos >= 0 && s.pos + s.remaining() >= 0) {
+            s.stream = true;
+        }
+    }
+
     /** The first {@code bytes} of the memory {@code iov} names. */
     private static long[] prefix(long[] iov, long bytes) {
         long[] out = iov.clone();
@@ -634,11 +667,6 @@ public final class Rw {
     private static boolean pollable(int fd) {
         int type = RealFiles.fileType(fd) & S_IFMT;
         return type == S_IFIFO || type == S_IFSOCK;
-    }
-
-    /** {@code io_write}'s test of {@code FOP_BUFFER_WASYNC}, for a file the kernel lets a write try. */
-    private static boolean writeMayNotBlock(int fd) {
-        return RealFiles.bufferedWriteNowait(fd);
     }
 
     /** {@code file->f_mode & FMODE_READ / FMODE_WRITE}, from the descriptor's access mode. */

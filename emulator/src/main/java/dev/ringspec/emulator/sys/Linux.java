@@ -71,6 +71,7 @@ public final class Linux {
     public static final long SYS_MEMFD_CREATE = nr(319, 279);
     public static final long SYS_STATX = nr(332, 291);
     public static final long SYS_OPENAT2 = 437;
+    public static final long SYS_EPOLL_PWAIT2 = 441;
 
     public static final int F_GETFD = 1;
     public static final int F_GETFL = 3;
