@@ -28,7 +28,9 @@ import java.util.Set;
  *       the model's rules, which follow the intent, so a difference of a catalogued shape is the emulator's own.
  *   <li>{@code --referee kernel}: this kernel judges the emulator. The emulator (at the profile chosen for this
  *       kernel) is the run's reference and its own referee, the kernel its subject, so the catalogue applies
- *       unchanged: a kernel bug shows as the catalogued difference it is, on the kernel's side.
+ *       unchanged: a kernel bug shows as the catalogued difference it is, on the kernel's side. The emulator runs
+ *       deterministically, and the runs do real I/O, each side in an outside world of its own
+ *       ({@link dev.ringspec.lockstep.LockstepRunner#withWorld}).
  * </ul>
  * Opcodes the emulator has not implemented (it answers them as a kernel that compiled them out) are not generated;
  * saved replays run first, and new divergences are printed with their reproducers but not saved among the kernel's
@@ -93,8 +95,9 @@ final class EmulatorCheck {
             row = lockstep.run(name, out, caps, model, emulator.get(), name, DivergenceCatalogue.load()
                     .withoutKernelBugs(), false);
         } else {
-            row = lockstep.run(name, out, caps, emulator.get(), ReferenceBackends.kernel(), "this kernel",
-                    DivergenceCatalogue.load(), false);
+            // deterministic, so it takes the kernel's outcome at each choice point; the runs do real I/O
+            row = lockstep.run(name, out, caps, emulator.get().withOptions("seed=1"), ReferenceBackends.kernel(),
+                    "this kernel", DivergenceCatalogue.load(), false);
         }
         out.flush();
         return row.status();

@@ -68,6 +68,8 @@ final class Side {
     final boolean hasTasks;
     /** Whether this run changed the run thread's task (a fork, no_new_privs, restrictions). */
     private boolean taskChanged;
+    /** The outside world of a run with real I/O, or null ({@link #world()}). */
+    private OutsideWorld world;
     private final int pipeRead;
     private final int pipeWrite;
     Ring ring;
@@ -113,6 +115,40 @@ final class Side {
 
     boolean hasRing() {
         return ring != null;
+    }
+
+    /** This side's outside world, made on first use ({@link LockstepRunner#withWorld}). */
+    OutsideWorld world() {
+        if (world == null) {
+            world = new OutsideWorld(memory);
+        }
+        return world;
+    }
+
+    /** A new run starts in a new world: what earlier runs wrote, created or closed is gone. */
+    void resetWorld() {
+        if (world != null) {
+            world.close();
+            world = null;
+        }
+    }
+
+    boolean hasWorld() {
+        return world != null;
+    }
+
+    /**
+     * What a task does on its way back from any syscall: runs its task work. A kernel does it on the way out of a
+     * world step's write or connect (io_uring/io_uring.c io_req_task_work_add: TWA_SIGNAL), and its io-wq workers
+     * post on their own; an emulator runs what became ready only in a call into it. So after every step of a run
+     * with real I/O, both sides make the same empty {@code io_uring_enter(ring, 0, 0, 0)}: on the kernel a syscall
+     * that does nothing else, on the emulator the point where its deterministic scheduler collects io-wq work,
+     * readiness and due timers.
+     */
+    void returnToUser() {
+        if (ring != null) {
+            kernel.enter(ring, 0, 0, 0, MemorySegment.NULL, 0);
+        }
     }
 
     // ---- executing a step ----
@@ -185,6 +221,11 @@ final class Side {
                     f.nrArgs());
             case Step.ArgSqe a -> {
                 filterArgs.writeSqe(sq, sqMask, a);
+                yield 0;
+            }
+            case Step.Outside o -> world().act(o);
+            case Step.WriteIo w -> {
+                world().writeSqe(sq, sqMask, w, ring.fd(), buffers.address());
                 yield 0;
             }
             case Step.OnOtherThread o -> run(o.op());
@@ -285,6 +326,10 @@ final class Side {
      */
     void close() {
         closeRing();
+        if (world != null) {
+            world.close();
+            world = null;
+        }
         if (kernel instanceof AutoCloseable owned) {
             try {
                 owned.close();
