@@ -80,7 +80,7 @@ final class Comparison {
      * The bytes the sides' requests read into their worlds' buffers (plain, provided and registered ones), where
      * both have a world: the first 16 bytes from the first that differs.
      */
-    private static Difference worldBytes(Side ref, Side sub) {
+    static Difference worldBytes(Side ref, Side sub) {
         if (!ref.hasWorld() || !sub.hasWorld()) {
             return null;
         }

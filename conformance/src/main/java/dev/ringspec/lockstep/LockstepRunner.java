@@ -537,13 +537,15 @@ public final class LockstepRunner implements AutoCloseable {
     }
 
     /**
-     * Waits until the subject's ring words equal the reference's, returning to user space on both sides now and
+     * Waits until the subject's ring words and world buffers (a completion on the overflow list shows in no ring
+     * word) equal the reference's, returning to user space on both sides now and
      * then, for at most {@value #SETTLE_MILLIS} ms: a kernel's io-wq workers and timers post on their own time, the
      * emulator's when it is called. What differs after that is compared as usual.
      */
     private void settle() {
         long deadline = System.nanoTime() + SETTLE_MILLIS * 1_000_000L;
-        while (!reference.observeCounters().equals(subject.observeCounters()) && System.nanoTime() < deadline) {
+        while ((!reference.observeCounters().equals(subject.observeCounters())
+                || Comparison.worldBytes(reference, subject) != null) && System.nanoTime() < deadline) {
             java.util.concurrent.locks.LockSupport.parkNanos(50_000);
             reference.returnToUser();
             subject.returnToUser();

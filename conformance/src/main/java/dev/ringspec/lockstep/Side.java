@@ -17,6 +17,8 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
+import dev.ringspec.emulator.EmulatedIoUring;
+import dev.ringspec.emulator.VirtualClock;
 import dev.ringspec.seam.Backend;
 import dev.ringspec.seam.Cqe;
 import dev.ringspec.seam.CqeReader;
@@ -103,6 +105,9 @@ final class Side {
                 + (long) Step.RegisterTaskRestrictions.MAX_ENTRIES * IoUringRestriction.SIZE_BYTES, 8);
         this.filterArgs = new FilterArgs(memory);
         this.hasTasks = tryFreshTask(kernel);
+        if (kernel instanceof EmulatedIoUring e) {
+            e.withStillWorld(); // in lockstep nothing outside acts while a side waits
+        }
     }
 
     private static boolean tryFreshTask(IoUringKernel kernel) {
@@ -115,6 +120,22 @@ final class Side {
 
     boolean hasRing() {
         return ring != null;
+    }
+
+    /**
+     * A world step; an emulator on a virtual clock lets its time pass by the millisecond instead of sleeping (its
+     * timers fire in order, as a kernel's do while the run thread sleeps).
+     */
+    private int outside(Step.Outside o) {
+        if (o.action() == Step.Outside.ADVANCE_CLOCK && kernel instanceof EmulatedIoUring e
+                && e.options().clock() instanceof VirtualClock v) {
+            world();
+            for (int ms = 0; ms < Math.clamp(o.amount(), 0, 1000); ms++) {
+                v.advance(1_000_000);
+            }
+            return 0;
+        }
+        return world().act(o);
     }
 
     /** This side's outside world, made on first use ({@link LockstepRunner#withWorld}). */
@@ -223,7 +244,7 @@ final class Side {
                 filterArgs.writeSqe(sq, sqMask, a);
                 yield 0;
             }
-            case Step.Outside o -> world().act(o);
+            case Step.Outside o -> outside(o);
             case Step.WriteIo w -> {
                 world().writeSqe(sq, sqMask, w, ring.fd(), buffers.address());
                 yield 0;

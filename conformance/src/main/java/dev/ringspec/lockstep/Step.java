@@ -12,7 +12,8 @@ import dev.ringspec.uapi.IoUring;
  * sequence the runner can execute: that is what makes shrinking by deletion sound.
  *
  * <p>Every step is deterministic on any backend that follows the kernel's rules: NOP-centred SQEs, no real I/O;
- * the runner refuses (on both sides alike) the few enters that would hand work to io-wq or wait forever.
+ * the runner refuses (on both sides alike) the few enters that would hand work to io-wq or wait forever. Runs with
+ * real I/O add {@link Outside} and {@link WriteIo}, whose timing the runner waits out (see the package).
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "op")
 @JsonSubTypes({

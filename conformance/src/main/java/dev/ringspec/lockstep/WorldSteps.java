@@ -43,6 +43,8 @@ import static dev.ringspec.uapi.IoUring.IOSQE_BUFFER_SELECT;
 import static dev.ringspec.uapi.IoUring.IOSQE_FIXED_FILE;
 import static dev.ringspec.uapi.IoUring.IOSQE_IO_LINK;
 
+import dev.ringspec.seam.U32;
+
 /**
  * The generator's steps of runs with real I/O ({@link LockstepRunner#withWorld}): the outside world acting
  * ({@link Step.Outside}: data written to a pipe or a socket, a peer connecting, a write end closed or shut down, the
@@ -132,9 +134,14 @@ final class WorldSteps {
         if (written == 0) {
             return;
         }
-        g.publishAndEnter(r, written);
         if (shortTimeout) {
+            // every pending SQE submitted, then time passes: the timer never races a later step
+            g.add(new Step.PublishTail(written));
+            g.add(new Step.Enter(written + (int) Math.min(U32.distance(r.observation().sqTail(),
+                    r.observation().sqHead()), 4L * r.sqEntries() + 8), 0, 0));
             g.add(new Step.Outside(Step.Outside.ADVANCE_CLOCK, 0, 20));
+        } else {
+            g.publishAndEnter(r, written);
         }
     }
 

@@ -25,14 +25,31 @@ class WorldLockstepTest {
         return EmulatorBackendProvider.backend(profile).withOptions("seed=1");
     }
 
+    /** Whether both sides show the same CQEs, in another order (a report's class only: never a pass). */
+    static boolean sameCqesInAnotherOrder(Divergence d) {
+        var ref = new java.util.ArrayList<>(Divergence.visibleCqes(d.reference()).stream().map(Object::toString)
+                .toList());
+        var sub = new java.util.ArrayList<>(Divergence.visibleCqes(d.subject()).stream().map(Object::toString)
+                .toList());
+        if (ref.equals(sub)) {
+            return false;
+        }
+        java.util.Collections.sort(ref);
+        java.util.Collections.sort(sub);
+        return ref.equals(sub);
+    }
+
     @Test
     void generatedRunsWithRealIo() {
         Coverage coverage = new Coverage();
         long steps = 0;
         long start = System.nanoTime();
         int diverged = 0;
+        int catalogued = 0;
+        int reordered = 0;
+        DivergenceCatalogue catalogue = DivergenceCatalogue.load();
         try (LockstepRunner runner = new LockstepRunner(emulator(), KernelTests.kernel("kernel"),
-                DivergenceCatalogue.load()).withWorld()) {
+                catalogue).withWorld()) {
             for (long seed = 1; seed <= Long.getLong("world.runs", 10); seed++) {
                 long t0 = System.nanoTime();
                 LockstepRunner.Outcome o = runner.generate(new Generator(seed), 200, coverage);
@@ -43,11 +60,20 @@ class WorldLockstepTest {
                                         o.steps().stream().map(Step::describe).toList()) + "\n"
                                 + o.divergence() : "");
                 diverged += o.diverged() ? 1 : 0;
+                if (o.diverged() && catalogue.match(o.divergence()).isPresent()) {
+                    catalogued++;
+                    System.out.println("  catalogued: " + catalogue.match(o.divergence()).get().id());
+                } else if (o.diverged()) {
+                    boolean order = sameCqesInAnotherOrder(o.divergence());
+                    reordered += order ? 1 : 0;
+                    System.out.println("  new: " + (order ? "the same CQEs in another order" : "other"));
+                }
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        System.out.printf("emulator vs kernel with real I/O: %d steps in %.2f s (%.0f steps/s), %d diverged%n%s",
-                steps, seconds, steps / seconds, diverged, coverage.table().lines()
+        System.out.printf("emulator vs kernel with real I/O: %d steps in %.2f s (%.0f steps/s), %d diverged, %d of "
+                + "them catalogued, %d new with the same CQEs in another order%n%s", steps, seconds, steps / seconds,
+                diverged, catalogued, reordered, coverage.table().lines()
                         .filter(l -> l.contains("refused") || l.contains("choice")).reduce("", (a, b) -> a + b + "\n"));
         assertThat(steps).isPositive();
     }
