@@ -201,13 +201,16 @@ public final class LockstepCheck {
         return this;
     }
 
+    /** The options of an emulator that runs with real I/O when a kernel judges it ({@code check --real-io}). */
+    public static final String REAL_IO_OPTIONS = "seed=1";
+
     /**
-     * An emulator judged by a kernel runs with real I/O ({@link LockstepRunner#withWorld}): the model cannot do
-     * real I/O, so every other pair (the default check among them) runs as before.
+     * A deterministic emulator ({@value #REAL_IO_OPTIONS}) judged by a kernel runs with real I/O
+     * ({@link LockstepRunner#withWorld}); every other pair (the default check among them) runs as before.
      */
     private LockstepRunner worldRuns(LockstepRunner runner) {
-        return reference.kind() == Backend.Kind.EMULATOR && subject.kind() == Backend.Kind.KERNEL
-                ? runner.withWorld() : runner;
+        return reference.kind() == Backend.Kind.EMULATOR && reference.name().endsWith("?" + REAL_IO_OPTIONS)
+                && subject.kind() == Backend.Kind.KERNEL ? runner.withWorld() : runner;
     }
 
     public Summary run(PrintWriter out) {

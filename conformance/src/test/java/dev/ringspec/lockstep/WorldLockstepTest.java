@@ -47,6 +47,7 @@ class WorldLockstepTest {
         int diverged = 0;
         int catalogued = 0;
         int reordered = 0;
+        long world = 0;
         DivergenceCatalogue catalogue = DivergenceCatalogue.load();
         try (LockstepRunner runner = new LockstepRunner(emulator(), KernelTests.kernel("kernel"),
                 catalogue).withWorld()) {
@@ -54,6 +55,8 @@ class WorldLockstepTest {
                 long t0 = System.nanoTime();
                 LockstepRunner.Outcome o = runner.generate(new Generator(seed), 200, coverage);
                 steps += o.steps().size();
+                world += o.steps().stream().filter(st -> st instanceof Step.Outside || st instanceof Step.WriteIo)
+                        .count();
                 System.out.printf("seed %d: %d steps, %d ms%s%n", seed, o.steps().size(),
                         (System.nanoTime() - t0) / 1_000_000, o.diverged() ? ": " + o.divergence().field()
                                 + " at " + o.divergence().step() + "\n" + String.join("\n",
@@ -75,6 +78,8 @@ class WorldLockstepTest {
                 + "them catalogued, %d new with the same CQEs in another order%n%s", steps, seconds, steps / seconds,
                 diverged, catalogued, reordered, coverage.table().lines()
                         .filter(l -> l.contains("refused") || l.contains("choice")).reduce("", (a, b) -> a + b + "\n"));
-        assertThat(steps).isPositive();
+        // the runs go well past their first steps, and a good share of what they do is real I/O
+        assertThat(steps).isGreaterThan(Long.getLong("world.runs", 10) * 40);
+        assertThat(world).as("world and real-I/O steps").isGreaterThan(steps / 10);
     }
 }

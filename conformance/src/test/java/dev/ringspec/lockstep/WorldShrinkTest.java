@@ -4,17 +4,9 @@ import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
 import static dev.ringspec.uapi.IoUring.IORING_OP_READ;
 import static dev.ringspec.uapi.IoUring.IORING_OP_TIMEOUT;
 import static dev.ringspec.uapi.IoUring.IORING_OP_WRITE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ringspec.nativerunner.NativeIoUring;
 import dev.ringspec.seam.Backend;
-import dev.ringspec.seam.CqRingView;
-import dev.ringspec.seam.IoUringKernel;
-import dev.ringspec.seam.Ring;
-import dev.ringspec.uapi.IoUringCqe;
-import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,68 +20,12 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("kernel")
 class WorldShrinkTest {
-    /** The user_data of the reads the fake side gets wrong: 1000 and up. */
-    private static final long READS = 1000;
+    /** The user_data of the reads the fake side gets wrong. */
+    private static final long READS = FaultInjectingKernel.SHORT_READS;
 
     @BeforeEach
     void needsIoUring() {
         KernelTests.assumeIoUring();
-    }
-
-    /** This kernel, but every CQE of user_data {@value #READS} or more with res above 1 shows res - 1. */
-    static final class OneByteShort implements IoUringKernel {
-        private final NativeIoUring kernel = new NativeIoUring();
-        private int seen;
-
-        @Override
-        public String description() {
-            return "this kernel, reads one byte short";
-        }
-
-        @Override
-        public String release() {
-            return kernel.release();
-        }
-
-        @Override
-        public SetupResult setup(int entries, MemorySegment params) {
-            seen = 0;
-            return kernel.setup(entries, params);
-        }
-
-        @Override
-        public int enter(Ring ring, int toSubmit, int minComplete, int flags, MemorySegment arg, long argSize) {
-            int r = kernel.enter(ring, toSubmit, minComplete, flags, arg, argSize);
-            perturb(ring);
-            return r;
-        }
-
-        @Override
-        public int register(Ring ring, int opcode, MemorySegment arg, int nrArgs) {
-            return kernel.register(ring, opcode, arg, nrArgs);
-        }
-
-        @Override
-        public int registerWithoutRing(int opcode, MemorySegment arg, int nrArgs) {
-            return kernel.registerWithoutRing(opcode, arg, nrArgs);
-        }
-
-        @Override
-        public int close(Ring ring) {
-            return kernel.close(ring);
-        }
-
-        private void perturb(Ring ring) {
-            CqRingView cq = ring.cq();
-            int tail = cq.loadAcquireTail();
-            for (; seen != tail; seen++) {
-                long at = cq.cqeOffset(seen & (ring.params().cqEntries() - 1));
-                int res = cq.memory().get(JAVA_INT, at + IoUringCqe.RES_OFFSET);
-                if (cq.memory().get(JAVA_LONG, at + IoUringCqe.USER_DATA_OFFSET) >= READS && res > 1) {
-                    cq.memory().set(JAVA_INT, at + IoUringCqe.RES_OFFSET, res - 1);
-                }
-            }
-        }
     }
 
     /** Forty-odd steps: NOPs, a timeout, writes to the world and to a socket, and one pipe read among them. */
@@ -137,8 +73,8 @@ class WorldShrinkTest {
             assertThat(o.divergence()).as("the run without the planted fault").isNull();
             assertThat(o.steps()).hasSize(steps.size());
         }
-        try (LockstepRunner runner = new LockstepRunner(emulator, Backend.kernel("one byte short",
-                memory -> new OneByteShort())).withWorld()) {
+        try (LockstepRunner runner = new LockstepRunner(emulator,
+                KernelTests.faulty(FaultInjectingKernel.Fault.READS_ONE_BYTE_SHORT)).withWorld()) {
             LockstepRunner.Outcome o = runner.run(steps, null);
             assertThat(o.divergence()).as("the planted fault is seen").isNotNull();
             Shrinker.Result shrunk = new Shrinker(runner, Duration.ofSeconds(60)).shrink(o.steps(), o.divergence());
