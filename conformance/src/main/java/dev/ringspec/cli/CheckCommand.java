@@ -93,6 +93,11 @@ final class CheckCommand implements Callable<Integer> {
             + "the kernel runs it; every difference is classified by the whole catalogue, as the kernel's own.")
     private String refereeName = "model";
 
+    @Option(names = "--real-io", description = "With --backend emulator --referee kernel: the runs do real I/O, each "
+            + "side in an outside world of its own (pipes, sockets, loopback TCP, files, a clock), and the emulator "
+            + "runs deterministically, taking the kernel's outcome at its choice points.")
+    private boolean realIo;
+
     @Option(names = "--budget", paramLabel = "TIME|Nsteps", converter = Budget.Converter.class, description = "Deep "
             + "mode, for nightly CI: generated runs go on, past new divergences, until TIME (90s, 30m, 2h) or N "
             + "checked steps (500000steps) are spent on each kernel, instead of --runs; the reports say how many "
@@ -144,7 +149,8 @@ final class CheckCommand implements Callable<Integer> {
             interruption = watch;
             try {
                 if (!backend.equals("native")) {
-                    int status = EmulatorCheck.check(this::checkEmulator, backend, refereeName, kernels, out, err);
+                    int status = EmulatorCheck.check(this::checkEmulator, backend, refereeName, realIo, kernels,
+                            out, err);
                     if (reports.hasRows()) {
                         reports.write(out, Places.out(outDir), status);
                     }

@@ -4,6 +4,7 @@ import dev.ringspec.capabilities.CapabilityProbe;
 import dev.ringspec.capabilities.KernelCapabilities;
 import dev.ringspec.emulator.EmulatorBackendProvider;
 import dev.ringspec.lockstep.DivergenceCatalogue;
+import dev.ringspec.lockstep.LockstepCheck;
 import dev.ringspec.lockstep.ReferenceBackends;
 import dev.ringspec.model.KernelProfile;
 import dev.ringspec.model.ModelIoUring;
@@ -28,7 +29,9 @@ import java.util.Set;
  *       the model's rules, which follow the intent, so a difference of a catalogued shape is the emulator's own.
  *   <li>{@code --referee kernel}: this kernel judges the emulator. The emulator (at the profile chosen for this
  *       kernel) is the run's reference and its own referee, the kernel its subject, so the catalogue applies
- *       unchanged: a kernel bug shows as the catalogued difference it is, on the kernel's side.
+ *       unchanged: a kernel bug shows as the catalogued difference it is, on the kernel's side. With
+ *       {@code --real-io} the emulator runs deterministically and the runs do real I/O, each side in an outside
+ *       world of its own ({@link dev.ringspec.lockstep.LockstepRunner#withWorld}).
  * </ul>
  * Opcodes the emulator has not implemented (it answers them as a kernel that compiled them out) are not generated;
  * saved replays run first, and new divergences are printed with their reproducers but not saved among the kernel's
@@ -45,8 +48,12 @@ final class EmulatorCheck {
     private EmulatorCheck() {
     }
 
-    static int check(Lockstep lockstep, String backend, String referee, List<String> kernels, PrintWriter out,
-            PrintWriter err) {
+    static int check(Lockstep lockstep, String backend, String referee, boolean realIo, List<String> kernels,
+            PrintWriter out, PrintWriter err) {
+        if (realIo && !referee.equals("kernel")) {
+            err.println("ringspec: --real-io needs --referee kernel (the model does no real I/O)");
+            return ExitStatus.USAGE;
+        }
         if (!kernels.isEmpty()) {
             err.println("ringspec: --backend " + backend + " is checked on this machine; it takes no --kernel");
             return ExitStatus.USAGE;
@@ -93,8 +100,9 @@ final class EmulatorCheck {
             row = lockstep.run(name, out, caps, model, emulator.get(), name, DivergenceCatalogue.load()
                     .withoutKernelBugs(), false);
         } else {
-            row = lockstep.run(name, out, caps, emulator.get(), ReferenceBackends.kernel(), "this kernel",
-                    DivergenceCatalogue.load(), false);
+            // with real I/O deterministic, so it takes the kernel's outcome at each choice point
+            row = lockstep.run(name, out, caps, realIo ? emulator.get().withOptions(LockstepCheck.REAL_IO_OPTIONS)
+                    : emulator.get(), ReferenceBackends.kernel(), "this kernel", DivergenceCatalogue.load(), false);
         }
         out.flush();
         return row.status();

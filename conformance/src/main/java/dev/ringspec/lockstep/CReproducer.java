@@ -46,7 +46,8 @@ public final class CReproducer {
      */
     public static String generate(String title, List<Step> steps, boolean[] refused) {
         String runtime = resource(RUNTIME).replace("#include \"" + UAPI + "\"\n", uapiHeader());
-        return comment(title, "gcc -O1 -o repro repro.c -lpthread") + runtime + "\n" + body(steps, refused);
+        return comment(title, "gcc -O1 -o repro repro.c -lpthread") + worldNote(steps) + runtime + "\n"
+                + body(steps, refused);
     }
 
     /**
@@ -55,7 +56,7 @@ public final class CReproducer {
      */
     public static String generateIncluding(String title, List<Step> steps, boolean[] refused) {
         return comment(title, "gcc -O1 -I <the directory of " + RUNTIME + "> -o repro repro.c -lpthread")
-                + "#include \"" + RUNTIME + "\"\n" + body(steps, refused);
+                + worldNote(steps) + "#include \"" + RUNTIME + "\"\n" + body(steps, refused);
     }
 
     /** {@value #UAPI}: a {@code #define} for each uapi number the runtime uses, from {@link IoUring}. */
@@ -76,6 +77,17 @@ public final class CReproducer {
     private static String comment(String title, String build) {
         return "/* ringspec lockstep reproducer: " + title.replace("*/", "* /") + "\n * Build: " + build
                 + "    Run: ./repro\n * Prints the ring's counters after each step, as ringspec's trace does. */\n";
+    }
+
+    /**
+     * Steps of a run with real I/O ({@link Step.Outside}, {@link Step.WriteIo}) have no C runtime yet: the program
+     * says so where it would call them, and does not build.
+     */
+    private static String worldNote(List<Step> steps) {
+        return steps.stream().anyMatch(s -> s instanceof Step.Outside || s instanceof Step.WriteIo)
+                ? "#error \"steps of the outside world (step_outside, step_write_io) have no C runtime yet: replay "
+                        + "this case with ringspec, which runs it in a world of its own\"\n"
+                : "";
     }
 
     private static String body(List<Step> steps, boolean[] refused) {

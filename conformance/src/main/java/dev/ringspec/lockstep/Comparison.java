@@ -73,6 +73,27 @@ final class Comparison {
             return new Difference("CQEs", Divergence.visibleCqes(ref.observe()).toString(),
                     Divergence.visibleCqes(sub.observe()).toString());
         }
+        return worldBytes(ref, sub);
+    }
+
+    /**
+     * The bytes the sides' requests read into their worlds' buffers (plain, provided and registered ones), where
+     * both have a world: the first 16 bytes from the first that differs.
+     */
+    static Difference worldBytes(Side ref, Side sub) {
+        if (!ref.hasWorld() || !sub.hasWorld()) {
+            return null;
+        }
+        for (MemorySegment[] pair : new MemorySegment[][] {{ref.world().buffers, sub.world().buffers},
+            {ref.world().provided, sub.world().provided}, {ref.buffers, sub.buffers}}) {
+            long at = pair[0].mismatch(pair[1]);
+            if (at >= 0) {
+                long from = at & ~3L;
+                long bytes = Math.min(16, pair[0].byteSize() - from);
+                return new Difference("BufferBytes", "at " + at + ": " + hex(pair[0].asSlice(from, bytes)),
+                        "at " + at + ": " + hex(pair[1].asSlice(from, bytes)));
+            }
+        }
         return null;
     }
 

@@ -65,6 +65,8 @@ final class Generator {
     private final NewerLayoutSteps newer = new NewerLayoutSteps(this);
     /** BPF filters and the requests of the opcodes they see. */
     private final FilterSteps filters = new FilterSteps(this);
+    /** The outside world and real-I/O requests, in runs with real I/O. */
+    private final WorldSteps world = new WorldSteps(this);
 
     Generator(long seed) {
         this.seed = seed;
@@ -152,6 +154,7 @@ final class Generator {
             filters.ringFilterWeight(r), // 19 a BPF filter on the ring
             4, // 20 SOCKET, OPENAT, OPENAT2 and CONNECT requests
             r.splitRestrictions() ? 1 : 0, // 21 the ring's own restrictions again, or on an enabled ring
+            WorldSteps.weight(r), // 22 the outside world and real-I/O requests
         };
         int total = 0;
         for (int w : weights) {
@@ -197,6 +200,7 @@ final class Generator {
             case 19 -> filters.ringFilter(r);
             case 20 -> filters.requests(r);
             case 21 -> queue.add(ringRestrictions());
+            case 22 -> world.plan(r);
             default -> queue.add(setup());
         }
     }

@@ -113,6 +113,9 @@ public final class InvariantWatch {
             case Step.Probe p -> new RingStep.Register(IORING_REGISTER_PROBE);
             case Step.RegisterBpfFilter f -> new RingStep.Register(IORING_REGISTER_BPF_FILTER);
             case Step.ArgSqe a -> new RingStep.ApplicationWrite(RingStep.Field.SQES);
+            case Step.WriteIo w -> new RingStep.ApplicationWrite(RingStep.Field.SQES);
+            // runs with real I/O are not watched (LockstepRunner#withWorld); a world step makes no call on the ring
+            case Step.Outside o -> new RingStep.Register(IORING_REGISTER_RESTRICTIONS);
             case Step.OnOtherThread o -> ringStep(o.op());
             // a call on the task, not on the ring: like a blind register, it must leave the ring as it was
             case Step.TaskStep t -> new RingStep.Register(IORING_REGISTER_RESTRICTIONS);

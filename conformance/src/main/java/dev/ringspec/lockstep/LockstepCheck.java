@@ -201,6 +201,18 @@ public final class LockstepCheck {
         return this;
     }
 
+    /** The options of an emulator that runs with real I/O when a kernel judges it ({@code check --real-io}). */
+    public static final String REAL_IO_OPTIONS = "seed=1";
+
+    /**
+     * A deterministic emulator ({@value #REAL_IO_OPTIONS}) judged by a kernel runs with real I/O
+     * ({@link LockstepRunner#withWorld}); every other pair (the default check among them) runs as before.
+     */
+    private LockstepRunner worldRuns(LockstepRunner runner) {
+        return reference.kind() == Backend.Kind.EMULATOR && reference.name().endsWith("?" + REAL_IO_OPTIONS)
+                && subject.kind() == Backend.Kind.KERNEL ? runner.withWorld() : runner;
+    }
+
     public Summary run(PrintWriter out) {
         Coverage coverage = new Coverage();
         List<Finding> findings = new ArrayList<>();
@@ -219,8 +231,8 @@ public final class LockstepCheck {
         List<ReplayStore.Entry> replays = store == null ? List.of() : store.load(badReplay);
         InvariantWatch.Totals invariants = new InvariantWatch.Totals();
         boolean stopped = false;
-        try (LockstepRunner runner = new LockstepRunner(reference, subject, catalogue, referee)
-                .withOpcodes(opcodes)) {
+        try (LockstepRunner runner = worldRuns(new LockstepRunner(reference, subject, catalogue, referee)
+                .withOpcodes(opcodes))) {
             for (ReplayStore.Entry replay : replays) {
                 if (stop.getAsBoolean()) {
                     stopped = true;

@@ -59,6 +59,8 @@ final class Referee implements RuleListener {
             | REGISTRATION_ENTER_FLAGS;
 
     private Rule refusing;
+    /** Whether io-wq is allowed: in runs with real I/O, whose comparison waits for io-wq ({@link #allowIoWq}). */
+    private boolean ioWq;
     private boolean staleCqeCache;
     private boolean drainStalled;
     private Coverage coverage;
@@ -68,6 +70,9 @@ final class Referee implements RuleListener {
         Step effective = step.effective();
         if (effective instanceof Step.TaskStep) {
             return hasTasks ? null : "a backend cannot give the run another task";
+        }
+        if (effective instanceof Step.Outside) {
+            return null; // the world's own syscalls need no ring
         }
         if (effective instanceof Step.Setup setup) {
             return (setup.flags() & UNSAFE_SETUP) != 0 ? "setup flags outside the deterministic set" : null;
@@ -81,6 +86,14 @@ final class Referee implements RuleListener {
             return "enter flags REGISTERED_RING or EXT_ARG_REG";
         }
         return null;
+    }
+
+    /**
+     * Lets requests go to io-wq: a run with real I/O waits after each step until the kernel's io-wq has posted
+     * what the emulator's did ({@link LockstepRunner#withWorld}), and their order is a choice point.
+     */
+    void allowIoWq() {
+        ioWq = true;
     }
 
     /** A new run, whose rules {@code cov} counts (or nobody, if null). */
@@ -128,7 +141,7 @@ final class Referee implements RuleListener {
         if (coverage != null) {
             coverage.rule(rule);
         }
-        if (refusing == null && REFUSING.contains(rule)) {
+        if (refusing == null && REFUSING.contains(rule) && !(ioWq && rule == Rules.IO_QUEUE_IOWQ)) {
             refusing = rule;
         }
         if (rule == Rules.STALE_CQE_CACHE_6_18) {

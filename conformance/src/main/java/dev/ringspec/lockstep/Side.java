@@ -17,6 +17,8 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
+import dev.ringspec.emulator.EmulatedIoUring;
+import dev.ringspec.emulator.VirtualClock;
 import dev.ringspec.seam.Backend;
 import dev.ringspec.seam.Cqe;
 import dev.ringspec.seam.CqeReader;
@@ -68,6 +70,8 @@ final class Side {
     final boolean hasTasks;
     /** Whether this run changed the run thread's task (a fork, no_new_privs, restrictions). */
     private boolean taskChanged;
+    /** The outside world of a run with real I/O, or null ({@link #world()}). */
+    private OutsideWorld world;
     private final int pipeRead;
     private final int pipeWrite;
     Ring ring;
@@ -101,6 +105,9 @@ final class Side {
                 + (long) Step.RegisterTaskRestrictions.MAX_ENTRIES * IoUringRestriction.SIZE_BYTES, 8);
         this.filterArgs = new FilterArgs(memory);
         this.hasTasks = tryFreshTask(kernel);
+        if (kernel instanceof EmulatedIoUring e) {
+            e.withStillWorld(); // in lockstep nothing outside acts while a side waits
+        }
     }
 
     private static boolean tryFreshTask(IoUringKernel kernel) {
@@ -113,6 +120,56 @@ final class Side {
 
     boolean hasRing() {
         return ring != null;
+    }
+
+    /**
+     * A world step; an emulator on a virtual clock lets its time pass by the millisecond instead of sleeping (its
+     * timers fire in order, as a kernel's do while the run thread sleeps).
+     */
+    private int outside(Step.Outside o) {
+        if (o.action() == Step.Outside.ADVANCE_CLOCK && kernel instanceof EmulatedIoUring e
+                && e.options().clock() instanceof VirtualClock v) {
+            world();
+            for (int ms = 0; ms < Math.clamp(o.amount(), 0, 1000); ms++) {
+                v.advance(1_000_000);
+            }
+            return 0;
+        }
+        return world().act(o);
+    }
+
+    /** This side's outside world, made on first use ({@link LockstepRunner#withWorld}). */
+    OutsideWorld world() {
+        if (world == null) {
+            world = new OutsideWorld(memory);
+        }
+        return world;
+    }
+
+    /** A new run starts in a new world: what earlier runs wrote, created or closed is gone. */
+    void resetWorld() {
+        if (world != null) {
+            world.close();
+            world = null;
+        }
+    }
+
+    boolean hasWorld() {
+        return world != null;
+    }
+
+    /**
+     * What a task does on its way back from any syscall: runs its task work. A kernel does it on the way out of a
+     * world step's write or connect (io_uring/io_uring.c io_req_task_work_add: TWA_SIGNAL), and its io-wq workers
+     * post on their own; an emulator runs what became ready only in a call into it. So after every step of a run
+     * with real I/O, both sides make the same empty {@code io_uring_enter(ring, 0, 0, 0)}: on the kernel a syscall
+     * that does nothing else, on the emulator the point where its deterministic scheduler collects io-wq work,
+     * readiness and due timers.
+     */
+    void returnToUser() {
+        if (ring != null) {
+            kernel.enter(ring, 0, 0, 0, MemorySegment.NULL, 0);
+        }
     }
 
     // ---- executing a step ----
@@ -185,6 +242,11 @@ final class Side {
                     f.nrArgs());
             case Step.ArgSqe a -> {
                 filterArgs.writeSqe(sq, sqMask, a);
+                yield 0;
+            }
+            case Step.Outside o -> outside(o);
+            case Step.WriteIo w -> {
+                world().writeSqe(sq, sqMask, w, ring.fd(), buffers.address());
                 yield 0;
             }
             case Step.OnOtherThread o -> run(o.op());
@@ -285,6 +347,10 @@ final class Side {
      */
     void close() {
         closeRing();
+        if (world != null) {
+            world.close();
+            world = null;
+        }
         if (kernel instanceof AutoCloseable owned) {
             try {
                 owned.close();

@@ -12,7 +12,8 @@ import dev.ringspec.uapi.IoUring;
  * sequence the runner can execute: that is what makes shrinking by deletion sound.
  *
  * <p>Every step is deterministic on any backend that follows the kernel's rules: NOP-centred SQEs, no real I/O;
- * the runner refuses (on both sides alike) the few enters that would hand work to io-wq or wait forever.
+ * the runner refuses (on both sides alike) the few enters that would hand work to io-wq or wait forever. Runs with
+ * real I/O add {@link Outside} and {@link WriteIo}, whose timing the runner waits out (see the package).
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "op")
 @JsonSubTypes({
@@ -43,6 +44,8 @@ import dev.ringspec.uapi.IoUring;
     @JsonSubTypes.Type(value = Step.WriteOpenat.class, name = "writeOpenat"),
     @JsonSubTypes.Type(value = Step.WriteOpenat2.class, name = "writeOpenat2"),
     @JsonSubTypes.Type(value = Step.WriteConnect.class, name = "writeConnect"),
+    @JsonSubTypes.Type(value = Step.Outside.class, name = "outside"),
+    @JsonSubTypes.Type(value = Step.WriteIo.class, name = "writeIo"),
 })
 public sealed interface Step {
 
@@ -568,6 +571,57 @@ public sealed interface Step {
             return "writeConnect(slot " + slot + ", flags " + FlagNames.sqe(flags) + ", fd " + fd + ", family "
                     + family + ", port " + port + ", address 0x" + Integer.toHexString(address) + ", addr_len "
                     + addrLen + (fileIndex != 0 ? ", splice_fd_in " + fileIndex : "") + ", ud " + userData + ")";
+        }
+    }
+
+    /**
+     * A step of the outside world ({@link OutsideWorld}), done to each side's own world alike: write {@code amount}
+     * bytes to {@code target}, read up to {@code amount} from it, close it, shut its writing half down, connect a
+     * new TCP peer to the listener, let {@code amount} milliseconds pass, truncate the data file to {@code amount}
+     * bytes, or create path {@code target} with {@code amount} bytes.
+     */
+    record Outside(int action, int target, int amount) implements Step {
+        public static final int WRITE = 0;
+        public static final int READ = 1;
+        public static final int CLOSE = 2;
+        public static final int SHUTDOWN_WRITE = 3;
+        public static final int CONNECT = 4;
+        public static final int ADVANCE_CLOCK = 5;
+        public static final int TRUNCATE = 6;
+        public static final int CREATE = 7;
+        private static final String[] NAMES = {"write", "read", "close", "shutdownWrite", "connect", "advanceClock",
+            "truncate", "create"};
+
+        @Override
+        public String describe() {
+            String name = action >= 0 && action < NAMES.length ? NAMES[action] : "action " + action;
+            String on = target >= 0 && target < OutsideWorld.TARGETS ? OutsideWorld.TARGET_NAMES[target]
+                    : String.valueOf(target);
+            return "outside." + name + "(" + on + ", " + amount + ")";
+        }
+    }
+
+    /**
+     * An SQE of a real-I/O opcode, its operands drawn from the side's own world ({@link OutsideWorld#writeSqe}):
+     * {@code target} names the descriptor (a world target; a direct descriptor's index with IOSQE_FIXED_FILE),
+     * {@code buf} the buffer, iovecs, timespec or path the opcode points at, {@code off} the offset, the count, or
+     * the user_data an ASYNC_CANCEL, POLL_REMOVE or TIMEOUT_REMOVE names; {@code bufIndex} the registered buffer
+     * or the buffer group; {@code fileIndex} the direct descriptor slot.
+     */
+    record WriteIo(int slot, int opcode, int flags, int ioprio, int target, long off, int len, int opFlags, int buf,
+            int bufIndex, int fileIndex, long userData) implements Step {
+        @Override
+        public String describe() {
+            String op = dev.ringspec.uapi.UapiNames.OPCODES.get(opcode);
+            String on = target >= 0 && target < OutsideWorld.TARGETS ? OutsideWorld.TARGET_NAMES[target]
+                    : String.valueOf(target);
+            return "writeIo(slot " + slot + ": " + (op == null ? "opcode " + opcode : op.replace("IORING_OP_", ""))
+                    + (flags != 0 ? ", flags " + FlagNames.sqe(flags) : "") + (ioprio != 0 ? ", ioprio " + ioprio : "")
+                    + ", " + ((flags & IoUring.IOSQE_FIXED_FILE) != 0 ? "fixed " + target : on)
+                    + (off != 0 ? ", off " + off : "") + (len != 0 ? ", len " + len : "")
+                    + (opFlags != 0 ? ", op_flags 0x" + Integer.toHexString(opFlags) : "") + ", buf " + buf
+                    + (bufIndex != 0 ? ", buf_index " + bufIndex : "")
+                    + (fileIndex != 0 ? ", file_index " + fileIndex : "") + ", ud " + userData + ")";
         }
     }
 

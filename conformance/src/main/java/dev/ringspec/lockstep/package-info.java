@@ -41,6 +41,31 @@
  * and never publish a tail) are generated only where the referee model takes them at setup, so a kernel whose
  * capabilities lack them never sees their steps, and the runs on it draw the same numbers as before.
  *
+ * <p><b>Runs with real I/O</b> ({@link dev.ringspec.lockstep.LockstepRunner#withWorld}: an emulator judged by
+ * this kernel, {@code ringspec check --backend emulator --referee kernel}). Each side has an outside world of its
+ * own ({@link dev.ringspec.lockstep.OutsideWorld}: a pipe, a socketpair, a loopback TCP listener, a scratch
+ * directory, buffers), made anew for every run; {@link dev.ringspec.lockstep.Step.Outside} acts on both worlds alike
+ * and {@link dev.ringspec.lockstep.Step.WriteIo} writes an SQE of a real-I/O opcode whose operands each side resolves
+ * in its own world ({@link dev.ringspec.lockstep.WorldSteps} draws them). After every step both sides make an empty
+ * enter (a task runs its task work on the way back from any syscall) and the run waits until the kernel's
+ * asynchronous completions show what the emulator's did, for at most 200 ms; then everything is compared as usual,
+ * and the bytes the requests read into the worlds' buffers too. The emulator runs deterministically (a seed, a
+ * virtual clock that advances only at {@code Outside.ADVANCE_CLOCK} steps, while the kernel sleeps; timeouts are 5 ms,
+ * over before the 20 ms advance that follows their batch, or 1,000 s) and waits that only the world could end are
+ * refused, as on the model, instead of blocking. The invariant watch is off in these runs (completions arrive between
+ * the steps it reasons about).
+ *
+ * <p>Where the kernel's order is not determined, the emulator takes the kernel's outcome at a named choice point
+ * ({@link dev.ringspec.model.Choice}; {@link dev.ringspec.lockstep.Choices} rebuilds the reference with each other
+ * outcome when a step diverges after one was reached): the model's {@code OVERFLOW_FLUSH_RESCHEDULES}, and
+ * {@code IOWQ_COMPLETION_ORDER}, the order of io-wq work pending together (io_uring/io-wq.c io_wq_enqueue hands work
+ * to concurrent workers; each posts as it finishes). Two more points the kernel leaves open are not yet choices,
+ * so they show as new divergences: an io-wq completion interleaved with the same submission's inline completions
+ * (on a ring without DEFER_TASKRUN io_req_complete_post, io_uring/io_uring.c line 910 in 6.12, posts at once, while
+ * inline completions wait for __io_submit_flush_completions, line 1481; the emulator hands io-wq results to the task
+ * after the submission), and an io-wq completion on a DEFER_TASKRUN ring racing the submitting enter's wait
+ * (io_req_local_work_add, line 1201, against io_cqring_wait's run of local work, line 2586).
+ *
  * <p>{@link dev.ringspec.lockstep.ReferenceBackends} names the sides (the one place the engine makes
  * {@link dev.ringspec.seam.Backend}s): the reference model, with the profile chosen from the kernel's capabilities,
  * the running kernel, and the referee model. Tests also run the kernel against itself (a harness self-test: it must

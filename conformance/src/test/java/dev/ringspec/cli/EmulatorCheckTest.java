@@ -69,6 +69,8 @@ class EmulatorCheckTest {
         assertThat(run("check", "--backend", "emulator-9.9", "--replay-dir", replays.toString())[2])
                 .contains("no emulator profile emulator-9.9");
         assertThat(run("check", "--backend", "emulator-6.18", "--referee", "nobody")[0]).isEqualTo("2");
+        assertThat(run("check", "--backend", "emulator-6.18", "--real-io")[0]).as("real I/O needs the kernel")
+                .isEqualTo("2");
         assertThat(run("check", "--backend", "emulator-6.18", "--kernel", "debian:7.2")[0]).isEqualTo("2");
     }
 }

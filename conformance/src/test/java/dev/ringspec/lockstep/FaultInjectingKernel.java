@@ -3,6 +3,7 @@ package dev.ringspec.lockstep;
 import static dev.ringspec.uapi.IoUring.IORING_CQE_F_SKIP;
 import static dev.ringspec.uapi.IoUring.IORING_SQ_CQ_OVERFLOW;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.ringspec.seam.CqRingView;
 import dev.ringspec.seam.IoUringKernel;
@@ -31,11 +32,17 @@ final class FaultInjectingKernel implements IoUringKernel {
         /** A register call from a thread other than the one that set the ring up succeeds instead of -EEXIST. */
         ALLOW_FOREIGN_REGISTER,
         /** Not a mutant: each posted CQE's res is flipped with probability 1/20, unseeded (a flaky backend). */
-        FLIP_RES_AT_RANDOM;
+        FLIP_RES_AT_RANDOM,
+        /**
+         * A CQE of user_data {@value FaultInjectingKernel#SHORT_READS} or more with res above 1 shows res - 1 (a read
+         * one byte short), also where it was posted between calls (runs with real I/O; NOP runs never show it).
+         */
+        READS_ONE_BYTE_SHORT;
 
-        /** The faults that behave the same on every run, as a model mutant does. */
+        /** The faults that behave the same on every run, as a model mutant does, and show in NOP runs. */
         static java.util.List<Fault> deterministic() {
-            return java.util.Arrays.stream(values()).filter(f -> f != FLIP_RES_AT_RANDOM).toList();
+            return java.util.Arrays.stream(values()).filter(f -> f != FLIP_RES_AT_RANDOM && f != READS_ONE_BYTE_SHORT)
+                    .toList();
         }
     }
 
@@ -43,6 +50,10 @@ final class FaultInjectingKernel implements IoUringKernel {
     private final Fault fault;
     private Thread creator;
     private int postedSeen;
+    /** The user_data from which {@link Fault#READS_ONE_BYTE_SHORT} shortens reads. */
+    static final long SHORT_READS = 1000;
+    /** The CQ counter up to which {@link Fault#READS_ONE_BYTE_SHORT} has looked, across calls. */
+    private int cqeSeen;
 
     FaultInjectingKernel(IoUringKernel kernel, Fault fault) {
         this.kernel = kernel;
@@ -64,6 +75,7 @@ final class FaultInjectingKernel implements IoUringKernel {
         SetupResult r = kernel.setup(entries, params);
         creator = Thread.currentThread();
         postedSeen = 0;
+        cqeSeen = 0;
         return r;
     }
 
@@ -72,7 +84,8 @@ final class FaultInjectingKernel implements IoUringKernel {
         int droppedBefore = ring.sq().readOnceDropped();
         int tailBefore = ring.cq().loadAcquireTail();
         int result = kernel.enter(ring, toSubmit, minComplete, flags, arg, argSizeBytes);
-        perturbRing(ring, tailBefore);
+        perturbRing(ring, fault == Fault.READS_ONE_BYTE_SHORT ? cqeSeen : tailBefore);
+        cqeSeen = ring.cq().loadAcquireTail();
         if (fault == Fault.COUNT_DROPPED_SQES && result >= 0) {
             result += ring.sq().readOnceDropped() - droppedBefore;
         }
@@ -100,6 +113,12 @@ final class FaultInjectingKernel implements IoUringKernel {
                                 memory.get(JAVA_INT, at + IoUringCqe.RES_OFFSET) ^ 1);
                     }
                 }
+                case READS_ONE_BYTE_SHORT -> {
+                    int res = memory.get(JAVA_INT, at + IoUringCqe.RES_OFFSET);
+                    if (memory.get(JAVA_LONG, at + IoUringCqe.USER_DATA_OFFSET) >= SHORT_READS && res > 1) {
+                        memory.set(JAVA_INT, at + IoUringCqe.RES_OFFSET, res - 1);
+                    }
+                }
                 case LOSE_SKIP_FLAG -> {
                     int flags = memory.get(JAVA_INT, at + IoUringCqe.FLAGS_OFFSET);
                     memory.set(JAVA_INT, at + IoUringCqe.FLAGS_OFFSET, flags & ~IORING_CQE_F_SKIP);
@@ -119,7 +138,8 @@ final class FaultInjectingKernel implements IoUringKernel {
     public int register(Ring ring, int opcode, MemorySegment arg, int nrArgs) {
         int tailBefore = ring.cq().loadAcquireTail();
         int result = kernel.register(ring, opcode, arg, nrArgs);
-        perturbRing(ring, tailBefore);
+        perturbRing(ring, fault == Fault.READS_ONE_BYTE_SHORT ? cqeSeen : tailBefore);
+        cqeSeen = ring.cq().loadAcquireTail();
         if (fault == Fault.ALLOW_FOREIGN_REGISTER && result == -dev.ringspec.uapi.Errno.EEXIST
                 && Thread.currentThread() != creator) {
             return 0;

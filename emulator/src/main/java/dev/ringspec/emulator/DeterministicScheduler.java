@@ -18,6 +18,8 @@ final class DeterministicScheduler implements Waiter {
     private final WorkerPool ioWq;
     private final Timers timers;
     private final Map<Integer, boolean[]> permits = new ConcurrentHashMap<>();
+    /** Whether nothing outside acts while the task waits ({@link EmulatedIoUring#withStillWorld}). */
+    private volatile boolean stillWorld;
 
     DeterministicScheduler(Clock clock, Readiness readiness, WorkerPool ioWq, Timers timers) {
         this.clock = clock;
@@ -53,6 +55,12 @@ final class DeterministicScheduler implements Waiter {
                     if (!readiness.watching() && ioWq.idle()) {
                         return false;
                     }
+                    if (stillWorld) {
+                        if (readiness.pollOnce(0) == 0) {
+                            return false; // nobody else will make a descriptor ready: it would block for ever
+                        }
+                        continue;
+                    }
                     readiness.pollOnce(-1);
                     continue;
                 }
@@ -72,6 +80,11 @@ final class DeterministicScheduler implements Waiter {
                         / 1_000_000));
             }
         }
+    }
+
+    /** From now on nothing outside acts while the task waits (see {@link #stillWorld}). */
+    void stillWorld() {
+        stillWorld = true;
     }
 
     private boolean takePermit(int ringFd) {

@@ -201,10 +201,24 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
 
     /**
      * Asks {@code chooser} at the model's choice points ({@link dev.ringspec.model.Choice}): where the kernel may
-     * do either of several things by timing, a test or a lockstep run decides which the emulator does.
+     * do either of several things by timing, a test or a lockstep run decides which the emulator does; in the
+     * deterministic mode also the order of io-wq work pending together ({@link WorkerPool#IOWQ_COMPLETION_ORDER}).
      */
     public EmulatedIoUring withChooser(Chooser chooser) {
         model.withChooser(chooser);
+        ioWq.withChooser(chooser);
+        return this;
+    }
+
+    /**
+     * For a lockstep run, where nothing outside acts while a side waits: in the deterministic mode on the virtual
+     * clock, a wait that only a descriptor becoming ready could end gives up at once, as one that would block for
+     * ever ({@code CQRING_WAIT_WOULD_BLOCK}), instead of blocking the run. No effect in the threaded mode.
+     */
+    public EmulatedIoUring withStillWorld() {
+        if (scheduler != null) {
+            scheduler.stillWorld();
+        }
         return this;
     }
 
@@ -262,11 +276,17 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
         int r;
         try {
             r = enterWithFaults(ring, toSubmit, minComplete, flags, arg, argSizeBytes);
-            if (r >= 0 && readiness.watching() && readiness.pollOnce(0) > 0 && (ring.params().flags()
-                    & (IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SQPOLL)) == 0) {
+            int setup = ring.params().flags();
+            boolean ready = r >= 0 && readiness.watching() && readiness.pollOnce(0) > 0;
+            if (ready && (setup & (IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SQPOLL)) == 0) {
                 // what the enter itself made ready (a write in this batch waking a read's poll) wakes its waiter
                 // before the syscall returns, as in the kernel, and the task runs that task work on its way out
                 model.enter(ring, 0, 0, 0, MemorySegment.NULL, 0);
+            } else if (ready && (setup & IORING_SETUP_SQPOLL) == 0 && (flags & IORING_ENTER_GETEVENTS) != 0) {
+                // on a DEFER_TASKRUN ring the wakeup queued local work during the submission (a loopback connect
+                // completes inside it), which the same enter's wait runs first (io_uring/io_uring.c
+                // io_cqring_wait: io_run_local_work)
+                model.enter(ring, 0, 0, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0);
             }
         } finally {
             // what the enter left armed is watched from now on

@@ -6,6 +6,8 @@ import static dev.ringspec.uapi.Errno.ENOENT;
 import static dev.ringspec.uapi.IoUring.IOSQE_ASYNC;
 import static dev.ringspec.uapi.IoUring.IOSQE_FIXED_FILE;
 
+import dev.ringspec.model.Choice;
+import dev.ringspec.model.Chooser;
 import dev.ringspec.model.IoWq;
 import dev.ringspec.model.IssueContext;
 import dev.ringspec.model.OpDef;
@@ -36,9 +38,23 @@ final class WorkerPool implements IoWq, AutoCloseable {
         return t;
     });
 
+    /**
+     * The order in which io-wq work that is pending together completes: the kernel hands each item to an idle or a
+     * new worker (io_uring/io-wq.c io_wq_enqueue, io_wq_activate_free_worker, io_wq_create_worker), the workers run
+     * concurrently (io_worker_handle_work), and each posts its CQE as it finishes (io_uring/io_uring.c
+     * io_req_complete_post, or task work on a DEFER_TASKRUN ring), so two items queued together may complete in
+     * either order. The deterministic mode asks its {@link Chooser} here, where one is set
+     * ({@link EmulatedIoUring#withChooser}): 0 runs the oldest pending item next (the default), 1 the newest.
+     */
+    public static final Choice IOWQ_COMPLETION_ORDER = new Choice("IOWQ_COMPLETION_ORDER", "io_worker_handle_work",
+            "io_uring/io-wq.c io_wq_enqueue (work to concurrent workers), io_uring/io_uring.c io_req_complete_post",
+            List.of("oldest first", "newest first"), 0);
+
     /** The deterministic mode's order among pending work; null with worker threads. */
     private final SplittableRandom order;
     private final List<Runnable> pending = new ArrayList<>();
+    /** Who decides {@link #IOWQ_COMPLETION_ORDER}, or null: the seeded order. */
+    private volatile Chooser chooser;
 
     WorkerPool(Map<Integer, EmuOp> ops, Readiness readiness) {
         this(ops, readiness, null, Delivery.DIRECT);
@@ -54,6 +70,11 @@ final class WorkerPool implements IoWq, AutoCloseable {
         this.delivery = delivery;
         this.readiness = readiness;
         this.order = order;
+    }
+
+    /** From now on {@code c} decides the order of pending work ({@link #IOWQ_COMPLETION_ORDER}). */
+    void withChooser(Chooser c) {
+        chooser = c;
     }
 
     /** Whether no work is pending (the deterministic mode's). */
@@ -72,7 +93,10 @@ final class WorkerPool implements IoWq, AutoCloseable {
                 if (pending.isEmpty()) {
                     return ran;
                 }
-                next = pending.remove(order.nextInt(pending.size()));
+                Chooser c = chooser;
+                int size = pending.size();
+                next = pending.remove(c == null || size < 2 ? order.nextInt(size)
+                        : c.choose(IOWQ_COMPLETION_ORDER, -1) == 0 ? 0 : size - 1);
             }
             next.run();
             ran++;

@@ -1,0 +1,85 @@
+package dev.ringspec.lockstep;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ringspec.capabilities.CapabilityProbe;
+import dev.ringspec.emulator.EmulatorBackendProvider;
+import dev.ringspec.model.KernelProfile;
+import dev.ringspec.nativerunner.NativeIoUring;
+import dev.ringspec.seam.Backend;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** The emulator against this kernel in lockstep with real I/O: each side in an outside world of its own. */
+@Tag("kernel")
+class WorldLockstepTest {
+
+    @BeforeEach
+    void needsIoUring() {
+        KernelTests.assumeIoUring();
+    }
+
+    static Backend emulator() {
+        KernelProfile profile = KernelProfile.forCapabilities(CapabilityProbe.probe(new NativeIoUring()));
+        return EmulatorBackendProvider.backend(profile).withOptions("seed=1");
+    }
+
+    /** Whether both sides show the same CQEs, in another order (a report's class only: never a pass). */
+    static boolean sameCqesInAnotherOrder(Divergence d) {
+        var ref = new java.util.ArrayList<>(Divergence.visibleCqes(d.reference()).stream().map(Object::toString)
+                .toList());
+        var sub = new java.util.ArrayList<>(Divergence.visibleCqes(d.subject()).stream().map(Object::toString)
+                .toList());
+        if (ref.equals(sub)) {
+            return false;
+        }
+        java.util.Collections.sort(ref);
+        java.util.Collections.sort(sub);
+        return ref.equals(sub);
+    }
+
+    @Test
+    void generatedRunsWithRealIo() {
+        Coverage coverage = new Coverage();
+        long steps = 0;
+        long start = System.nanoTime();
+        int diverged = 0;
+        int catalogued = 0;
+        int reordered = 0;
+        long world = 0;
+        DivergenceCatalogue catalogue = DivergenceCatalogue.load();
+        try (LockstepRunner runner = new LockstepRunner(emulator(), KernelTests.kernel("kernel"),
+                catalogue).withWorld()) {
+            for (long seed = 1; seed <= Long.getLong("world.runs", 10); seed++) {
+                long t0 = System.nanoTime();
+                LockstepRunner.Outcome o = runner.generate(new Generator(seed), 200, coverage);
+                steps += o.steps().size();
+                world += o.steps().stream().filter(st -> st instanceof Step.Outside || st instanceof Step.WriteIo)
+                        .count();
+                System.out.printf("seed %d: %d steps, %d ms%s%n", seed, o.steps().size(),
+                        (System.nanoTime() - t0) / 1_000_000, o.diverged() ? ": " + o.divergence().field()
+                                + " at " + o.divergence().step() + "\n" + String.join("\n",
+                                        o.steps().stream().map(Step::describe).toList()) + "\n"
+                                + o.divergence() : "");
+                diverged += o.diverged() ? 1 : 0;
+                if (o.diverged() && catalogue.match(o.divergence()).isPresent()) {
+                    catalogued++;
+                    System.out.println("  catalogued: " + catalogue.match(o.divergence()).get().id());
+                } else if (o.diverged()) {
+                    boolean order = sameCqesInAnotherOrder(o.divergence());
+                    reordered += order ? 1 : 0;
+                    System.out.println("  new: " + (order ? "the same CQEs in another order" : "other"));
+                }
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        System.out.printf("emulator vs kernel with real I/O: %d steps in %.2f s (%.0f steps/s), %d diverged, %d of "
+                + "them catalogued, %d new with the same CQEs in another order%n%s", steps, seconds, steps / seconds,
+                diverged, catalogued, reordered, coverage.table().lines()
+                        .filter(l -> l.contains("refused") || l.contains("choice")).reduce("", (a, b) -> a + b + "\n"));
+        // the runs go well past their first steps, and a good share of what they do is real I/O
+        assertThat(steps).isGreaterThan(Long.getLong("world.runs", 10) * 40);
+        assertThat(world).as("world and real-I/O steps").isGreaterThan(steps / 10);
+    }
+}
