@@ -29,7 +29,7 @@ import picocli.CommandLine.Parameters;
             "Not hosted yet (answered as a kernel without them, and reported): SQPOLL and NO_MMAP setups, registered "
                 + "ring descriptors, ring resizing, opcodes whose memory or descriptors the emulator cannot reach in "
                 + "another process (only reads, writes, polls, timeouts, cancel, sync and provided buffers are there). "
-                + "x86-64, Linux 6.9 or later."})
+                + "x86-64, Linux 5.14 or later."})
 final class HostCommand implements Callable<Integer> {
     @Option(names = "--profile", paramLabel = "VERSION",
             description = "The kernel version the emulator behaves as (6.1, 6.12, 6.18, 6.19, 7.0 to 7.3; default: "

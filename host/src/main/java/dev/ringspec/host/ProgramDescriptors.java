@@ -30,17 +30,17 @@ final class ProgramDescriptors implements ProcessDescriptorTable, AutoCloseable 
         this.thread = thread;
     }
 
-    private int tid() {
-        return thread.tid();
+    private int process() {
+        return thread.process();
     }
 
-    /** A pidfd of program thread {@code tid} (PIDFD_THREAD, 6.9+), opened once; -errno if it is gone. */
+    /** A pidfd of program process {@code tid}, opened once; -errno if it is gone. */
     int pidfd(int tid) {
         Integer fd = pidfds.get(tid);
         if (fd != null) {
             return fd;
         }
-        int opened = (int) Linux.call(Seccomp.SYS_PIDFD_OPEN, tid, Seccomp.PIDFD_THREAD);
+        int opened = (int) Linux.call(Seccomp.SYS_PIDFD_OPEN, tid, 0);
         if (opened >= 0) {
             pidfds.put(tid, opened);
         }
@@ -58,7 +58,7 @@ final class ProgramDescriptors implements ProcessDescriptorTable, AutoCloseable 
         if (fd < 0) {
             return -1;
         }
-        int tid = tid();
+        int tid = process();
         Map<Integer, Integer> mine = copies.computeIfAbsent(tid, t -> new ConcurrentHashMap<>());
         Integer copy = mine.get(fd);
         if (copy != null && Linux.call(Seccomp.SYS_KCMP, self, tid, Seccomp.KCMP_FILE, copy, fd, 0) == 0) {
@@ -99,7 +99,7 @@ final class ProgramDescriptors implements ProcessDescriptorTable, AutoCloseable 
 
     @Override
     public int acquire(int fd) {
-        int taken = take(tid(), fd);
+        int taken = take(process(), fd);
         if (taken < 0) {
             throw new IllegalStateException("cannot take the program's descriptor " + fd + ": " + taken);
         }

@@ -1,5 +1,11 @@
 package dev.ringspec.host;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
 /**
  * Which program thread a JVM thread serves: set by the supervisor on the JVM thread of each program thread
  * ({@link #serve}); the emulator's own threads (io-wq, poll, timers) act for the program thread served last. Whose
@@ -7,6 +13,7 @@ package dev.ringspec.host;
  */
 final class ProgramThread {
     private final ThreadLocal<Integer> served = new ThreadLocal<>();
+    private final Map<Integer, Integer> processes = new ConcurrentHashMap<>();
     private volatile int last;
 
     /** The calling thread serves program thread {@code tid} from now on. */
@@ -19,6 +26,27 @@ final class ProgramThread {
     int tid() {
         Integer t = served.get();
         return t != null ? t : last;
+    }
+
+    /**
+     * The process of the program thread the calling thread serves (its thread group, from {@code /proc/TID/status}):
+     * memory and descriptors belong to the process, which outlives a thread that made a request and exited.
+     */
+    int process() {
+        return processes.computeIfAbsent(tid(), ProgramThread::threadGroup);
+    }
+
+    private static int threadGroup(int tid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(tid), "status"))) {
+                if (line.startsWith("Tgid:")) {
+                    return Integer.parseInt(line.substring(5).trim());
+                }
+            }
+        } catch (IOException | NumberFormatException gone) {
+            // the thread is gone: its own number is as good as any (every call on it fails)
+        }
+        return tid;
     }
 
     /** Whether the calling thread is a program thread's own (not one of the emulator's). */

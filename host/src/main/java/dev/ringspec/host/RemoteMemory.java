@@ -45,8 +45,8 @@ final class RemoteMemory implements ProgramMemory {
         this.thread = thread;
     }
 
-    private int tid() {
-        return thread.tid();
+    private int process() {
+        return thread.process();
     }
 
     @Override
@@ -56,7 +56,7 @@ final class RemoteMemory implements ProgramMemory {
             return null;
         }
         MemorySegment local = Arena.ofAuto().allocate(Math.max(sizeBytes, 1), 16).asSlice(0, sizeBytes);
-        int tid = tid();
+        int tid = process();
         if (sizeBytes > 0 && !transfer(tid, address, local, false)) {
             return null;
         }
@@ -71,12 +71,12 @@ final class RemoteMemory implements ProgramMemory {
 
     @Override
     public boolean copyIn(long address, MemorySegment into) {
-        return transfer(tid(), address, into, false);
+        return transfer(process(), address, into, false);
     }
 
     @Override
     public boolean copyOut(MemorySegment from, long address) {
-        return transfer(tid(), address, from, true);
+        return transfer(process(), address, from, true);
     }
 
     /**

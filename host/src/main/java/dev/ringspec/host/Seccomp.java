@@ -16,7 +16,6 @@ final class Seccomp {
     static final long SYS_PIDFD_OPEN = 434;
     static final long SYS_PIDFD_GETFD = 438;
     static final long SYS_KCMP = Linux.SYS_KCMP;
-    static final int PIDFD_THREAD = 0x80;
     static final int KCMP_FILE = 0;
 
     /** _IOWR('!', 0, struct seccomp_notif): 80 bytes. */

@@ -228,7 +228,7 @@ final class Supervisor implements AutoCloseable {
             findings.add("not hosted: io_uring_enter with IORING_ENTER_REGISTERED_RING (answered -EINVAL)");
             return -EINVAL;
         }
-        Lookup found = ringOf(n.tid(), (int) a[0]);
+        Lookup found = ringOf(thread.process(), (int) a[0]);
         if (found.ring() == null) {
             return found.errno();
         }
@@ -249,7 +249,7 @@ final class Supervisor implements AutoCloseable {
         if (fd == -1) {
             return emulator.registerWithoutRing(opcode, arg, (int) a[3]);
         }
-        Lookup found = ringOf(n.tid(), fd);
+        Lookup found = ringOf(thread.process(), fd);
         return found.ring() == null ? found.errno() : emulator.register(found.ring(), opcode, arg, (int) a[3]);
     }
 

@@ -13,14 +13,14 @@ final class HostSupport {
     }
 
     /**
-     * Why hosting cannot run here, or null: it needs pidfd_open with PIDFD_THREAD (6.9), pidfd_getfd and seccomp
+     * Why hosting cannot run here, or null: it needs pidfd_open (5.3), pidfd_getfd (5.6) and seccomp
      * user notification with ADDFD_FLAG_SEND (5.14); io_uring itself is not needed.
      */
     static String reason() {
         int self = (int) Linux.call(Linux.SYS_GETPID, 0);
-        int pidfd = (int) Linux.call(Seccomp.SYS_PIDFD_OPEN, self, Seccomp.PIDFD_THREAD);
+        int pidfd = (int) Linux.call(Seccomp.SYS_PIDFD_OPEN, self, 0);
         if (pidfd < 0) {
-            return "pidfd_open(PIDFD_THREAD) is not available here (" + pidfd + "; Linux 6.9+)";
+            return "pidfd_open is not available here (" + pidfd + "; Linux 5.3+)";
         }
         Linux.close(pidfd);
         return null;
