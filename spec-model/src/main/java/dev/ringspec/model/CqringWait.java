@@ -14,6 +14,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.ringspec.uapi.IoUringGeteventsArg;
 import java.lang.foreign.MemorySegment;
+import java.util.function.IntSupplier;
 
 /**
  * The GETEVENTS part of {@code io_uring_enter} (io_uring/wait.c and io_uring.c, ring-semantics.md A2):
@@ -31,13 +32,15 @@ final class CqringWait {
     private final OverflowList overflow;
     private final CqeCache cq;
     private final ModelIoUring kernel;
+    private final IntSupplier cqTimeouts;
 
     /** Whether the last GETEVENTS wait could not be satisfied (the kernel would have slept). */
     private boolean lastWaitWouldBlock;
 
     CqringWait(ModelIoUring kernel, int flags, int fd, RuleSink rules, UserArgs args, TaskWork taskWork,
-            OverflowList overflow, CqeCache cq) {
+            OverflowList overflow, CqeCache cq, IntSupplier cqTimeouts) {
         this.kernel = kernel;
+        this.cqTimeouts = cqTimeouts;
         this.flags = flags;
         this.fd = fd;
         this.rules = rules;
@@ -126,6 +129,8 @@ final class CqringWait {
      */
     private int cqringWait(int minEvents, boolean timeoutGiven, long deadline) {
         lastWaitWouldBlock = false;
+        // io_cqring_wait: iowq.nr_timeouts = atomic_read(&ctx->cq_timeouts)
+        int timeoutsAtStart = cqTimeouts.getAsInt();
         // io_cqring_wait: io_run_local_work, io_run_task_work, overflow flush, then the check
         taskWork.runForWait(minEvents, Math.max(TaskWork.LOCAL_TW_DEFAULT_MAX, minEvents));
         overflow.flush();
@@ -142,6 +147,11 @@ final class CqringWait {
             taskWork.runForWait(missing, missing);
             overflow.flush();
             if (Integer.compareUnsigned(cq.userEvents(), minEvents) >= 0) {
+                return 0;
+            }
+            // io_should_wake: a timeout that fired since the wait began ends it, whatever the count
+            if (cqTimeouts.getAsInt() != timeoutsAtStart) {
+                rules.fire(Rules.CQRING_WAIT_TIMEOUT_WAKES, Integer.toUnsignedLong(cq.userEvents()));
                 return 0;
             }
             if (!hadWork && cq.userEvents() == before && !kernel.waiter().sleep(fd, deadline)) {

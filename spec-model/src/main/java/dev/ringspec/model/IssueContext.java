@@ -120,6 +120,15 @@ public interface IssueContext {
      */
     <T> T ringLocal(Class<T> type, Supplier<? extends T> init);
 
+    /**
+     * {@code ctx->cq_timeouts}: how many timeouts fired or were killed on this ring. A wait ends when it changes
+     * ({@code io_should_wake}), whatever the number of CQEs it waited for; safe from any thread.
+     */
+    int cqTimeouts();
+
+    /** Counts one more in {@link #cqTimeouts} ({@code io_timeout_fn}, {@code io_kill_timeout}); wakes no one. */
+    void countCqTimeout();
+
     /** Runs {@code hook} after each commit of the CQ tail ({@code io_commit_cqring_flush}: eventfd, timeouts). */
     void onCommit(Runnable hook);
 

@@ -16,6 +16,7 @@ import static dev.ringspec.uapi.Poll.POLLOUT;
 import java.lang.foreign.MemorySegment;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
@@ -45,6 +46,9 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
     private InitReq init;
     private boolean inTaskWork;
     private final Map<Class<?>, Object> ringLocals = new ConcurrentHashMap<>();
+
+    /** {@code ctx->cq_timeouts} ({@link #cqTimeouts}). */
+    private final AtomicInteger cqTimeouts = new AtomicInteger();
 
     IssueSqe(ModelIoUring kernel, int flags, int fd, RuleSink rules, Completion completion, Drain drain,
             TaskWork taskWork, FileTable files, BufferTable buffers, Links links, CqeCache cq) {
@@ -394,6 +398,16 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
     @Override
     public <T> T ringLocal(Class<T> type, Supplier<? extends T> init) {
         return type.cast(ringLocals.computeIfAbsent(type, t -> init.get()));
+    }
+
+    @Override
+    public int cqTimeouts() {
+        return cqTimeouts.get();
+    }
+
+    @Override
+    public void countCqTimeout() {
+        cqTimeouts.incrementAndGet();
     }
 
     @Override

@@ -83,7 +83,7 @@ final class ModelRing implements Ring {
                 bpfFilters, mutants);
         this.issue.init(init);
         this.submit = new SubmitSqes(flags, rules, sq, init, bpfFilters, links, issue, completion, reqs, mutants);
-        this.wait = new CqringWait(kernel, flags, fd, rules, args, taskWork, overflow, cq);
+        this.wait = new CqringWait(kernel, flags, fd, rules, args, taskWork, overflow, cq, issue::cqTimeouts);
         this.regions = regions;
         sq.remap(regions);
         cq.remap(regions);

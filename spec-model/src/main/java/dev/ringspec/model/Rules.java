@@ -110,6 +110,10 @@ public final class Rules {
     public static final Rule ENTER_RING_DISABLED = Rule.define("ENTER_RING_DISABLED", "io_uring_enter", "A6",
             "A ring still R_DISABLED refuses enter with -EBADFD.");
 
+    public static final Rule CQRING_WAIT_TIMEOUT_WAKES = Rule.define("CQRING_WAIT_TIMEOUT_WAKES", "io_should_wake",
+            "A2", "A timeout that fires (or is killed) during a GETEVENTS wait ends the wait with 0, however few CQEs "
+            + "it has; detail: the CQEs visible.");
+
     public static final Rule SQPOLL_ENTER = Rule.define("SQPOLL_ENTER", "io_uring_enter", "A1",
             "On an SQPOLL ring enter submits nothing: it wakes the SQ thread (SQ_WAKEUP), waits for SQ room "
             + "(SQ_WAIT) and returns to_submit; detail: those two flags.");

@@ -283,7 +283,7 @@ public final class Timeout {
 
     /** {@code io_timeout}, a count-based timeout: its target, and the insertion sort of {@code timeout_list}. */
     private static void insertBySequence(IssueContext ctx, TimeoutList list, Data data) {
-        int tail = ctx.cachedCqTail() - list.cqTimeouts;
+        int tail = ctx.cachedCqTail() - ctx.cqTimeouts();
         int base;
         if (sequenceFixes(ctx.profile())) {
             // io_timeout (6.12.117): the last flush moves only while no count-based timeout waits, and the
@@ -343,7 +343,7 @@ public final class Timeout {
     private void timeoutFn(IssueContext ctx, TimeoutList list, Data d) {
         synchronized (list) {
             list.unlist(d);
-            list.cqTimeouts++;
+            ctx.countCqTimeout();
         }
         services.deliver(ctx, d.req, (r, c) -> timeoutComplete(c, list, d));
     }
@@ -382,7 +382,7 @@ public final class Timeout {
         TimeoutList list = list(ctx);
         List<Data> killed = new ArrayList<>();
         synchronized (list) {
-            int seq = ctx.cachedCqTail() - list.cqTimeouts;
+            int seq = ctx.cachedCqTail() - ctx.cqTimeouts();
             // io_flush_timeouts (6.12.117): a fired timeout counted before its CQE leaves seq behind the last flush
             if (sequenceFixes(ctx.profile()) && seq - list.lastFlush < 0) {
                 seq = list.lastFlush;
@@ -398,7 +398,7 @@ public final class Timeout {
                 }
                 // io_kill_timeout: only a timer that has not started firing
                 if (d.timer.cancel()) {
-                    list.cqTimeouts++;
+                    ctx.countCqTimeout();
                     list.unlist(d);
                     killed.add(d);
                 }
@@ -432,7 +432,7 @@ public final class Timeout {
         list.unlist(d);
         // io_timeout_extract (6.12.117): a cancelled timeout's CQE is a timeout's, not an event
         if (sequenceFixes(ctx.profile())) {
-            list.cqTimeouts++;
+            ctx.countCqTimeout();
         }
         result[0] = 0;
         return d;

@@ -44,8 +44,6 @@ final class TimeoutList implements AutoCloseable {
 
     final List<Data> timeouts = new ArrayList<>();
     final List<Data> linkTimeouts = new ArrayList<>();
-    /** {@code ctx->cq_timeouts}: timeout CQEs, which a count-based timeout does not count. */
-    int cqTimeouts;
     /** {@code ctx->cq_last_tm_flush}. */
     int lastFlush;
     /** {@code ctx->off_timeout_used}: a count-based timeout was prepared; commits flush timeouts from then on. */

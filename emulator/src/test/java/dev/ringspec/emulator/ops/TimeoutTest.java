@@ -6,6 +6,7 @@ import static dev.ringspec.uapi.Errno.EINVAL;
 import static dev.ringspec.uapi.Errno.ENOENT;
 import static dev.ringspec.uapi.Errno.ETIME;
 import static dev.ringspec.uapi.IoUring.IORING_CQE_F_MORE;
+import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
 import static dev.ringspec.uapi.IoUring.IORING_LINK_TIMEOUT_UPDATE;
 import static dev.ringspec.uapi.IoUring.IORING_OP_LINK_TIMEOUT;
 import static dev.ringspec.uapi.IoUring.IORING_OP_TIMEOUT;
@@ -71,6 +72,26 @@ class TimeoutTest {
             }
         });
         assertThat(onKernel).containsExactly(cqe(1, -ETIME, 0));
+    }
+
+    @Test
+    void aTimeoutThatFiresEndsAWaitForMoreCqes() throws Exception {
+        List<Cqe> onKernel = BothSides.sameOnBoth((kernel, memory) -> {
+            try (TimeoutRing r = new TimeoutRing(kernel, memory)) {
+                r.timeout(1, SHORT, 0, 0, 0);
+                r.timeout(2, LONG, 0, 0, 0);
+                r.submit();
+                // io_should_wake: the first timeout's expiry ends a wait for two CQEs with one
+                assertThat(kernel.enter(r.d.ring(), 0, 2, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0))
+                        .isZero();
+                assertThat(r.d.ready()).isEqualTo(1);
+                r.remove(3, 2);
+                r.submit();
+                return r.await(3);
+            }
+        });
+        assertThat(onKernel.getFirst()).isEqualTo(cqe(1, -ETIME, 0));
+        assertThat(onKernel).containsExactlyInAnyOrder(cqe(1, -ETIME, 0), cqe(2, -ECANCELED, 0), cqe(3, 0, 0));
     }
 
     @Test
