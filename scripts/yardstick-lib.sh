@@ -191,7 +191,7 @@ yard_tables() {
             hosted_count[$hosted]=$(( ${hosted_count[$hosted]:-0} + 1 ))
             if [[ $native == pass && $hosted == pass ]]; then
                 real=$((real + 1))
-            elif [[ $native == pass ]]; then
+            elif [[ $native == pass && $hosted != 'not run' ]]; then
                 yard_note_cause "$name" "$hosted" "$hosted_reason"
             fi
             # The hosted reason says why a native pass did not pass hosted; otherwise the native one explains.
