@@ -103,7 +103,8 @@ public final class ModelIoUring implements IoUringKernel {
     private volatile IoWq ioWq = IoWq.TASK_WORK;
     private volatile Waiter waiter = Waiter.NEVER_SLEEPS;
     private volatile AsyncPoll asyncPoll = AsyncPoll.NONE;
-    private volatile SqPoll sqPoll = SqPoll.NONE;
+    /** Who runs SQPOLL rings' SQ threads; null: nobody, and an SQPOLL enter throws. */
+    private volatile SqPoll sqPoll;
     private volatile RingDescriptors ringDescriptors;
     private volatile IntPredicate cqOverflowFault;
     private volatile Clock clock = Clock.SYSTEM;

@@ -8,8 +8,8 @@ import java.util.function.BooleanSupplier;
  * and {@link ModelIoUring#sqThreadAwake} from it, the way {@code io_sq_thread} runs {@code __io_sq_thread}, raises
  * IORING_SQ_NEED_WAKEUP and sleeps. {@code io_uring_enter} on such a ring submits nothing itself: it calls
  * {@link #wakeUp} for IORING_ENTER_SQ_WAKEUP and {@link #waitSq} for IORING_ENTER_SQ_WAIT, then returns
- * {@code to_submit} (with the GETEVENTS part as on any ring). Without one ({@link #NONE}), an enter on an SQPOLL ring
- * throws UnsupportedOperationException.
+ * {@code to_submit} (with the GETEVENTS part as on any ring). Without one, an enter on an SQPOLL ring throws
+ * UnsupportedOperationException.
  */
 public interface SqPoll {
 
@@ -21,7 +21,4 @@ public interface SqPoll {
      * thread consumed some or a signal arrives.
      */
     void waitSq(int ringFd, BooleanSupplier sqFull);
-
-    /** No SQ thread: the model does not execute SQPOLL rings. */
-    SqPoll NONE = null;
 }
