@@ -7,6 +7,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.ringspec.emulator.sys.Linux;
+import dev.ringspec.model.ProcessDescriptorTable;
 import dev.ringspec.nativerunner.Posix;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -25,6 +26,11 @@ import java.util.random.RandomGenerator;
  * reservation and small lengths (what an iovec array or a struct read from there contains); path arguments are
  * pinned to a relative path under a missing directory, on a read-only page, with a directory descriptor that is no
  * directory, so no file anywhere is created, renamed or removed.
+ *
+ * <p>Each side has a pipe of its own under the same numbers: the SQEs name the kernel's, and the emulator's
+ * descriptor table ({@link #emulatorDescriptors}) maps those numbers to its own pipe. One pipe shared by both sides
+ * would meet each side's request with a pipe the other had changed; putting bytes back makes new pipe buffers, and a
+ * read that faults part way counts whole pipe buffers, so the layouts would differ where the fill did not.
  */
 final class FuzzWorld implements AutoCloseable {
     static final long RESERVED = 1L << 30;
@@ -37,6 +43,9 @@ final class FuzzWorld implements AutoCloseable {
 
     final int pipeRead;
     final int pipeWrite;
+    /** The emulator's pipe, which its descriptor table shows under {@link #pipeRead} and {@link #pipeWrite}. */
+    private final int emuPipeRead;
+    private final int emuPipeWrite;
     final int devNull;
     final int file;
     final MemorySegment owned;
@@ -54,6 +63,12 @@ final class FuzzWorld implements AutoCloseable {
         }
         pipeRead = pipe[0];
         pipeWrite = pipe[1];
+        int[] emuPipe = Posix.pipe(Posix.O_CLOEXEC | Posix.O_NONBLOCK);
+        if (emuPipe.length != 2) {
+            throw new IOException("pipe2 failed: " + emuPipe[0]);
+        }
+        emuPipeRead = emuPipe[0];
+        emuPipeWrite = emuPipe[1];
         devNull = Posix.openat(Posix.AT_FDCWD, "/dev/null", Posix.O_RDWR | Posix.O_CLOEXEC, 0);
         filePath = Files.createTempFile("ringspec-fuzz", ".bin");
         byte[] content = new byte[4096];
@@ -93,29 +108,68 @@ final class FuzzWorld implements AutoCloseable {
         refill(RandomGenerator.of("L64X128MixRandom"));
     }
 
-    /** How many bytes the world's pipe holds ({@code FIONREAD}). */
-    int pipeFill() {
+    /**
+     * The emulator's view of this process's descriptors: the world's pipe numbers name the emulator's own pipe,
+     * every other number is this process's own.
+     */
+    ProcessDescriptorTable emulatorDescriptors() {
+        return new ProcessDescriptorTable() {
+            @Override
+            public boolean isOpen(int fd) {
+                return Linux.isOpen(local(fd));
+            }
+
+            @Override
+            public int local(int fd) {
+                return fd == pipeRead ? emuPipeRead : fd == pipeWrite ? emuPipeWrite : fd;
+            }
+
+            @Override
+            public int acquire(int fd) {
+                int dup = Linux.dup(local(fd));
+                if (dup < 0) {
+                    throw new IllegalStateException("cannot hold a reference to descriptor " + fd + ": " + dup);
+                }
+                return dup;
+            }
+
+            @Override
+            public void release(int reference) {
+                Linux.close(reference);
+            }
+        };
+    }
+
+    /** How many bytes the pipe of read end {@code fd} holds ({@code FIONREAD}), or -1. */
+    private static int fill(int fd) {
         try (Arena call = Arena.ofConfined()) {
             MemorySegment n = call.allocate(JAVA_INT);
-            return Linux.call(Linux.SYS_IOCTL, pipeRead, FIONREAD, n.address()) == 0 ? n.get(JAVA_INT, 0) : -1;
+            return Linux.call(Linux.SYS_IOCTL, fd, FIONREAD, n.address()) == 0 ? n.get(JAVA_INT, 0) : -1;
         }
     }
 
     /**
-     * Brings the pipe back to holding {@code fill} bytes (other bytes: only their count is compared), by reading or
-     * writing the difference: each side's request then meets a pipe as full as the other's did.
+     * Makes the two pipes alike again where a step left them apart (a request only the kernel ran, a divergence):
+     * both emptied, then the kernel's fill written to each in one write, so both hold one pipe buffer layout.
+     * Answers whether they had to be made alike.
      */
-    void restorePipeFill(int fill) {
-        int now = pipeFill();
-        if (fill < 0 || now < 0 || now == fill) {
-            return;
+    boolean equalizePipes() {
+        int kernel = fill(pipeRead);
+        int emulated = fill(emuPipeRead);
+        if (kernel == emulated || kernel < 0 || emulated < 0) {
+            return false;
         }
         try (Arena call = Arena.ofConfined()) {
-            int n = Math.abs(now - fill);
-            MemorySegment bytes = call.allocate(n);
-            Linux.call(now > fill ? Linux.SYS_READ : Linux.SYS_WRITE, now > fill ? pipeRead : pipeWrite,
-                    bytes.address(), n);
+            MemorySegment bytes = call.allocate(Math.max(Math.max(kernel, emulated), 1));
+            Linux.call(Linux.SYS_READ, pipeRead, bytes.address(), kernel);
+            Linux.call(Linux.SYS_READ, emuPipeRead, bytes.address(), emulated);
+            bytes.fill((byte) 'p');
+            if (kernel > 0) {
+                Linux.call(Linux.SYS_WRITE, pipeWrite, bytes.address(), kernel);
+                Linux.call(Linux.SYS_WRITE, emuPipeWrite, bytes.address(), kernel);
+            }
         }
+        return true;
     }
 
     /** The descriptors an SQE's fd may name: the world's, and ones that name nothing. */
@@ -178,6 +232,8 @@ final class FuzzWorld implements AutoCloseable {
         Linux.call(SYS_MUNMAP, base, RESERVED);
         Posix.close(pipeRead);
         Posix.close(pipeWrite);
+        Posix.close(emuPipeRead);
+        Posix.close(emuPipeWrite);
         Posix.close(devNull);
         Posix.close(file);
         Files.deleteIfExists(filePath);

@@ -40,6 +40,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import dev.ringspec.capabilities.CapabilityProbe;
 import dev.ringspec.emulator.EmulatedIoUring;
+import dev.ringspec.emulator.EmulatorOptions;
 import dev.ringspec.model.KernelProfile;
 import dev.ringspec.model.Rule;
 import dev.ringspec.model.Rules;
@@ -208,7 +209,8 @@ public final class SqeFuzz implements AutoCloseable {
         this.random = RandomGeneratorFactory.of("L64X128MixRandom").create(seed);
         this.profile = KernelProfile.forCapabilities(CapabilityProbe.probe(new NativeIoUring()));
         this.kernel = new Side(memory -> new NativeIoUring());
-        this.emulator = new Side(memory -> EmulatedIoUring.open(profile, memory).withRuleListener(
+        this.emulator = new Side(memory -> EmulatedIoUring.open(EmulatorOptions.of(profile), memory,
+                world.emulatorDescriptors()).withRuleListener(
                 (rule, ringFd, detail) -> undetermined |= UNDETERMINED.contains(rule)));
         this.emulated = CapabilityProbe.probe(emulator.kernel, emulator.memory).opcodes();
         // the emulator resolves the owned bytes as the kernel does (the reserved rest is -EFAULT on both)
@@ -246,6 +248,8 @@ public final class SqeFuzz implements AutoCloseable {
                 count = i;
                 break;
             }
+            // a step only the kernel ran, or one where the sides differed, may have left the pipes apart
+            world.equalizePipes();
             if (i % 64 == 0 || random.nextInt(16) == 0) {
                 fresh();
             } else {
@@ -256,7 +260,6 @@ public final class SqeFuzz implements AutoCloseable {
             undetermined = false;
             long ud = sqe.get(JAVA_LONG, USER_DATA_OFFSET);
             boolean later = (sqe.get(JAVA_BYTE, FLAGS_OFFSET) & (LINKS | IoUring.IOSQE_ASYNC)) != 0;
-            int pipeFill = world.pipeFill();
             List<Cqe> onEmulator = emulator.settle(sqe, ud, later ? 5_000_000L : 0);
             // an opcode it compiled out fails on the emulator in prep, or earlier where the kernel's definition
             // of the opcode (needs a file, takes an ioprio) would have let init pass: not comparable
@@ -283,9 +286,6 @@ public final class SqeFuzz implements AutoCloseable {
             // what the emulator's request made is closed before the kernel's runs: its descriptor numbers come out
             // the same (the lowest free), and the kernel's PIPE cannot write over the emulator's before they are read
             closeMadeDescriptors(opcode, onEmulator);
-            // the world's one pipe is both sides': what the emulator's request wrote to it or read from it would
-            // leave the kernel's another pipe (a write finding it fuller, a read emptier)
-            world.restorePipeFill(pipeFill);
             List<Cqe> e = onEmulator;
             // the kernel may be slower to show a CQE the emulator has shown (an overflow flushed at the next enter)
             boolean shown = e.stream().anyMatch(c -> c.userData() == ud);

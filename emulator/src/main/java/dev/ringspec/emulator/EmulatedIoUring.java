@@ -137,6 +137,16 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
     }
 
     /**
+     * An emulator in this JVM whose SQEs name descriptors through {@code descriptors} instead of this process's own
+     * table: for a test that gives the emulator files of its own under the numbers another side uses (the SQE
+     * fuzz's pipe).
+     */
+    public static EmulatedIoUring open(EmulatorOptions options, UserMemory memory,
+            ProcessDescriptorTable descriptors) {
+        return new EmulatedIoUring(options, memory, Objects.requireNonNull(descriptors));
+    }
+
+    /**
      * An emulator serving another process (see the {@code host} module): the addresses in its arguments are read
      * and written through {@code memory}, its descriptors are {@code program}'s. Where {@code memory} is not local,
      * only the opcodes that can reach another process's memory are there ({@link EmulatorOpcodes#HOSTED}); the
