@@ -33,6 +33,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntConsumer;
+import java.util.function.Supplier;
 
 /**
  * A kernel-compatible io_uring in Java: the reference model's rings, rules and errnos (a {@link ModelIoUring} with
@@ -64,6 +65,14 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
     private ProgramMemory served;
     /** Told of each ring that got task work from another thread ({@link #onRemoteTaskWork}), or null. */
     private volatile IntConsumer remoteTaskWork;
+    /**
+     * Each ring's {@code uring_lock} but an SQPOLL ring's (whose lock its SQ thread shares, {@link SqPollThreads}):
+     * held by a thread inside enter, register or close on the ring, let go of while it sleeps in a wait, so that
+     * threads of the application that use one ring at once take turns as in the kernel.
+     */
+    private final Map<Integer, ReentrantLock> ringLocks = new ConcurrentHashMap<>();
+    /** Run on a thread about to sleep in a wait ({@link #beforeSleep}), or null. */
+    private volatile Runnable beforeSleep;
 
     private EmulatedIoUring(EmulatorOptions options, AddressSpace memory, ProcessDescriptorTable program) {
         this.options = Objects.requireNonNull(options, "options");
@@ -99,7 +108,28 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
                 .withWaiter(new Waiter() {
                     @Override
                     public boolean sleep(int ringFd, long deadlineNanos) {
-                        return wakes.sleep(ringFd, deadlineNanos);
+                        Runnable told = beforeSleep;
+                        if (told != null) {
+                            told.run();
+                        }
+                        // io_cqring_wait sleeps without the ring's uring_lock (an SQPOLL ring's: SqPollThreads)
+                        ReentrantLock lock = ringLocks.get(ringFd);
+                        int holds = lock == null ? 0 : lock.getHoldCount();
+                        for (int i = 0; i < holds; i++) {
+                            lock.unlock();
+                        }
+                        try {
+                            return wakes.sleep(ringFd, deadlineNanos);
+                        } finally {
+                            for (int i = 0; i < holds; i++) {
+                                lock.lock();
+                            }
+                        }
+                    }
+
+                    @Override
+                    public void cqPosted(int ringFd) {
+                        wakes.cqPosted(ringFd);
                     }
 
                     @Override
@@ -197,6 +227,24 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
         return this;
     }
 
+    /**
+     * Runs {@code hook} on each thread that is about to sleep in a wait (a GETEVENTS wait, SQ_WAIT, an SQ thread's
+     * idle), on that thread: for a supervisor whose serving thread would otherwise hold up the calls of others.
+     */
+    public EmulatedIoUring beforeSleep(Runnable hook) {
+        this.beforeSleep = hook;
+        return this;
+    }
+
+    /**
+     * Says whose task the calling thread runs as (see {@link ModelIoUring#withTaskKey}): a supervisor serving a
+     * program's threads from whichever of its threads is free names the program thread it serves.
+     */
+    public EmulatedIoUring withTaskKey(Supplier<Object> key) {
+        model.withTaskKey(key);
+        return this;
+    }
+
     /** The kernel version this emulator behaves as. */
     @Override
     public KernelProfile profile() {
@@ -250,6 +298,8 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
             ringInodes.put(ring.fd(), Linux.inode(ring.fd()));
             if ((ring.params().flags() & IORING_SETUP_SQPOLL) != 0) {
                 sqPoll.start(ring, readParamsInt(params, IoUringParams.SQ_THREAD_IDLE_OFFSET));
+            } else {
+                ringLocks.put(ring.fd(), new ReentrantLock());
             }
             if (pedantic != null) {
                 pedantic.setUp(ring);
@@ -264,7 +314,7 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
 
     @Override
     public int enter(Ring ring, int toSubmit, int minComplete, int flags, MemorySegment arg, long argSizeBytes) {
-        ReentrantLock sqLock = sqPoll.lockOf(ring.fd());
+        ReentrantLock sqLock = lockOf(ring.fd());
         if (sqLock == null) {
             return enterLocked(ring, toSubmit, minComplete, flags, arg, argSizeBytes);
         }
@@ -275,6 +325,12 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
         } finally {
             sqLock.unlock();
         }
+    }
+
+    /** The lock of ring {@code ringFd} ({@link #ringLocks}, or its SQ thread's), or null for no live ring. */
+    private ReentrantLock lockOf(int ringFd) {
+        ReentrantLock sq = sqPoll.lockOf(ringFd);
+        return sq != null ? sq : ringLocks.get(ringFd);
     }
 
     private int enterLocked(Ring ring, int toSubmit, int minComplete, int flags, MemorySegment arg,
@@ -335,7 +391,7 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
 
     @Override
     public int register(Ring ring, int opcode, MemorySegment arg, int nrArgs) {
-        ReentrantLock sqLock = sqPoll.lockOf(ring.fd());
+        ReentrantLock sqLock = lockOf(ring.fd());
         if (sqLock == null) {
             return registerLocked(ring, opcode, arg, nrArgs);
         }
@@ -383,8 +439,20 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
     public int close(Ring ring) {
         int fd = ring.fd();
         sqPoll.stop(fd); // io_ring_exit_work parks and ends the SQ thread first
-        int r = model.close(ring);
+        ReentrantLock lock = ringLocks.get(fd);
+        int r;
+        if (lock == null) {
+            r = model.close(ring);
+        } else {
+            lock.lock();
+            try {
+                r = model.close(ring);
+            } finally {
+                lock.unlock();
+            }
+        }
         if (r == 0) {
+            ringLocks.remove(fd);
             ringInodes.remove(fd);
             if (waiter != null) {
                 waiter.forget(fd);

@@ -112,6 +112,12 @@ final class RingWaiter implements Waiter {
         }
     }
 
+    /** A task posted CQEs on the ring itself: a sleeper on it looks again, as after {@link #wake}. */
+    @Override
+    public void cqPosted(int ringFd) {
+        wake(ringFd);
+    }
+
     /** Every sleeper looks at its deadline again (a virtual clock moved). */
     void wakeAll() {
         for (Permit p : permits.values()) {

@@ -160,6 +160,11 @@ final class SqPollThreads implements SqPoll, Waiter {
         }
     }
 
+    @Override
+    public void cqPosted(int ringFd) {
+        inner.cqPosted(ringFd);
+    }
+
     private static int release(ReentrantLock lock) {
         int holds = lock.getHoldCount();
         for (int i = 0; i < holds; i++) {

@@ -31,14 +31,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Serves a hosted program's io_uring_setup, io_uring_enter and io_uring_register on an {@link EmulatedIoUring}: one
- * thread receives the notifications and hands each to the JVM thread of the program thread that made it (one
- * platform thread per program thread, so the emulator's task is the program's thread: SINGLE_ISSUER and blocking
- * waits behave per thread). Each call's arguments are read and written through {@link RemoteMemory}, its
- * descriptors through {@link ProgramDescriptors}; the notification is checked valid (SECCOMP_IOCTL_NOTIF_ID_VALID)
- * after the reads and before any write into the program. A ring's descriptor in the program is its memfd, installed
+ * Serves a hosted program's io_uring_setup, io_uring_enter and io_uring_register on an {@link EmulatedIoUring}: the
+ * thread that receives a notification serves it ({@link Receivers}), as the task of the program thread that made it
+ * (the emulator's task key is the program thread's id, so SINGLE_ISSUER and DEFER_TASKRUN's task checks see the
+ * program's threads; one call of a program thread is served at a time, with its task work). Each call's arguments
+ * are read and written through {@link RemoteMemory}, its descriptors through {@link ProgramDescriptors}; the
+ * notification is checked valid (SECCOMP_IOCTL_NOTIF_ID_VALID) after the reads and before any write into the
+ * program. A ring's descriptor in the program is its memfd, installed
  * by SECCOMP_IOCTL_NOTIF_ADDFD; a ring is known by its inode (the program may dup, fork or pass it).
  *
  * <p>Not hosted, answered as a kernel without the feature would, each reported as a finding: SQPOLL and NO_MMAP
@@ -59,7 +61,13 @@ final class Supervisor implements AutoCloseable {
     private final Map<Long, Ring> ringsByInode = new ConcurrentHashMap<>();
     /** Per program thread and descriptor: the ring it named last (checked with kcmp before use). */
     private final Map<Long, Ring> lastRing = new ConcurrentHashMap<>();
-    private final Map<Integer, ExecutorService> threads = new ConcurrentHashMap<>();
+    /** Per program thread: the JVM thread that runs its task work between its calls (see {@link #runTaskWork}). */
+    private final Map<Integer, ExecutorService> taskWork = new ConcurrentHashMap<>();
+    /** Per program thread: held while one of its calls is served or its task work runs. */
+    private final Map<Integer, ReentrantLock> busy = new ConcurrentHashMap<>();
+    /** The program thread the calling thread serves, as the emulator's task key; null on the emulator's threads. */
+    private final ThreadLocal<Integer> serving = new ThreadLocal<>();
+    private final Receivers receivers;
     /** Each ring by its descriptor in this JVM: the program thread that set it up, and whether a run is queued. */
     private final Map<Integer, Owned> byLocalFd = new ConcurrentHashMap<>();
     private final List<String> findings = new CopyOnWriteArrayList<>();
@@ -73,7 +81,13 @@ final class Supervisor implements AutoCloseable {
         this.emulator = emulator;
         this.memory = memory;
         this.descriptors = descriptors;
+        this.receivers = new Receivers(listener, this::dispatch);
         emulator.onRemoteTaskWork(this::runTaskWork);
+        emulator.beforeSleep(receivers::beforeSleep);
+        emulator.withTaskKey(() -> {
+            Integer tid = serving.get();
+            return tid != null ? tid : Thread.currentThread();
+        });
     }
 
     /** A ring, the program thread whose JVM thread is its task, and whether a task-work run is queued for it. */
@@ -91,12 +105,12 @@ final class Supervisor implements AutoCloseable {
                 | IORING_SETUP_DEFER_TASKRUN)) != 0 || !owned.queued().compareAndSet(false, true)) {
             return;
         }
-        ExecutorService worker = threads.get(owned.tid());
-        if (worker == null || worker.isShutdown()) {
+        ExecutorService worker = taskWork.computeIfAbsent(owned.tid(), this::taskWorkThread);
+        if (worker.isShutdown()) {
             return;
         }
         try {
-            worker.execute(() -> {
+            worker.execute(() -> asTask(owned.tid(), () -> {
                 owned.queued().set(false);
                 thread.serve(owned.tid());
                 try {
@@ -105,7 +119,7 @@ final class Supervisor implements AutoCloseable {
                     findings.add("supervisor error running task work: " + e);
                 }
                 memory.writeBack();
-            });
+            }));
         } catch (java.util.concurrent.RejectedExecutionException stopping) {
             // the supervisor is stopping
         }
@@ -113,23 +127,31 @@ final class Supervisor implements AutoCloseable {
 
     /** Serves notifications until the last process using the filter is gone. */
     void run() {
-        Seccomp.Receiver receiver = new Seccomp.Receiver();
+        receivers.run();
+    }
+
+    /** Serves {@code n} on the calling thread, as the task of the program thread that made it. */
+    private void dispatch(Seccomp.Notification n) {
+        calls.incrementAndGet();
+        asTask(n.tid(), () -> serve(n));
+    }
+
+    /** Runs {@code work} as program thread {@code tid}'s task: the emulator's task key, one at a time per thread. */
+    private void asTask(int tid, Runnable work) {
+        ReentrantLock lock = busy.computeIfAbsent(tid, t -> new ReentrantLock());
+        lock.lock();
+        serving.set(tid);
         try {
-            while (true) {
-                Seccomp.Notification n = receiver.receive(listener);
-                if (n != null) {
-                    calls.incrementAndGet();
-                    threads.computeIfAbsent(n.tid(), this::threadFor).execute(() -> serve(n));
-                }
-            }
-        } catch (Seccomp.Gone gone) {
-            // the program and all its children have exited
+            work.run();
+        } finally {
+            serving.remove();
+            lock.unlock();
         }
     }
 
-    private ExecutorService threadFor(int tid) {
+    private ExecutorService taskWorkThread(int tid) {
         return Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "ringspec-host-" + tid);
+            Thread t = new Thread(r, "ringspec-host-task-work-" + tid);
             t.setDaemon(true);
             return t;
         });
@@ -280,11 +302,12 @@ final class Supervisor implements AutoCloseable {
         return new Lookup(ring, 0);
     }
 
-    /** Stops the program threads' JVM threads (a wait the program abandoned ends here) and the emulator. */
+    /** Stops the serving threads (a wait the program abandoned ends here), the task-work threads and the emulator. */
     @Override
     public void close() {
-        threads.values().forEach(ExecutorService::shutdownNow);
-        for (ExecutorService e : threads.values()) {
+        receivers.stop();
+        taskWork.values().forEach(ExecutorService::shutdownNow);
+        for (ExecutorService e : taskWork.values()) {
             try {
                 e.awaitTermination(1, TimeUnit.SECONDS);
             } catch (InterruptedException interrupted) {

@@ -32,7 +32,7 @@ final class HostSupport {
         Path binary = dir.resolve(name);
         Process gcc;
         try {
-            gcc = new ProcessBuilder("gcc", "-O2", "-Wall", "-Werror", "-o", binary.toString(), source.toString())
+            gcc = new ProcessBuilder("gcc", "-O2", "-Wall", "-Werror", "-pthread", "-o", binary.toString(), source.toString())
                     .redirectErrorStream(true).start();
         } catch (IOException noGcc) {
             return null;

@@ -67,6 +67,11 @@ class HostedProgramTest {
     }
 
     static Run runHosted(List<String> command) throws IOException {
+        return runHosted(dir, command);
+    }
+
+    /** {@code command} under {@link Host} with this kernel's profile, its output and report under {@code dir}. */
+    static Run runHosted(Path dir, List<String> command) throws IOException {
         Path out = Files.createTempFile(dir, "out", ".txt");
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         Host.Outcome o;

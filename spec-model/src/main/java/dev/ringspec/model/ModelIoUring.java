@@ -28,6 +28,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntPredicate;
+import java.util.function.Supplier;
 
 /**
  * The reference model of io_uring behind the same seam as the kernel: a drop-in replacement for
@@ -111,7 +112,9 @@ public final class ModelIoUring implements IoUringKernel {
     private final AtomicInteger nextFd = new AtomicInteger(FIRST_FD);
     private final Map<Integer, ModelRing> live = new ConcurrentHashMap<>();
     /** The task each thread runs as now ({@link #currentTask}); a fork or a fresh task replaces it. */
-    private final Map<Thread, IoUringTask> tasks = new ConcurrentHashMap<>();
+    private final Map<Object, IoUringTask> tasks = new ConcurrentHashMap<>();
+    /** Whose task the calling thread runs as: the thread itself unless {@link #withTaskKey} says otherwise. */
+    private volatile Supplier<Object> taskKey = Thread::currentThread;
     private final AtomicInteger nextTask = new AtomicInteger(1);
     private volatile boolean capSysAdmin = true;
 
@@ -270,6 +273,16 @@ public final class ModelIoUring implements IoUringKernel {
         return this;
     }
 
+    /**
+     * Says whose task the calling thread runs as ({@code key}'s answer; equal answers are one task): for a
+     * supervisor that serves another process's threads from whichever of its own threads is free, the served
+     * thread's id. By default each thread of this JVM is a task of its own.
+     */
+    public ModelIoUring withTaskKey(Supplier<Object> key) {
+        this.taskKey = Objects.requireNonNull(key);
+        return this;
+    }
+
     /** The kernel this model is: its rules and features. */
     public KernelProfile profile() {
         return profile;
@@ -277,12 +290,12 @@ public final class ModelIoUring implements IoUringKernel {
 
     /** The task the calling thread runs as: on its first call a new one that inherits nothing. */
     IoUringTask currentTask() {
-        return tasks.computeIfAbsent(Thread.currentThread(), t -> newRootTask());
+        return tasks.computeIfAbsent(taskKey.get(), t -> newRootTask());
     }
 
     /** The calling thread continues as {@code task}: back in a parent after {@link #forkTask}, as its process would. */
     void runAs(IoUringTask task) {
-        tasks.put(Thread.currentThread(), Objects.requireNonNull(task));
+        tasks.put(taskKey.get(), Objects.requireNonNull(task));
     }
 
     private IoUringTask newRootTask() {
@@ -426,7 +439,12 @@ public final class ModelIoUring implements IoUringKernel {
                 rules.fire(Rules.ADD_TCTX_NODE_NOT_SUBMITTER, 0);
                 return -EEXIST;
             }
+            int tail = r.cqeCache().cachedCqTail();
             ret = r.submit().submitSqes(toSubmit);
+            if (r.cqeCache().cachedCqTail() != tail) {
+                // __io_submit_flush_completions -> io_cqring_wake: a task waiting on the ring sees the new CQEs
+                waiter.cqPosted(r.fd());
+            }
             // io_uring_enter: fewer submitted than asked -> return at once, without the GETEVENTS part
             if (ret != toSubmit && !mutants.contains(Mutant.EARLY_RETURN_WAITS)) {
                 if (getEvents) {
@@ -468,7 +486,11 @@ public final class ModelIoUring implements IoUringKernel {
         // __io_sq_thread: submit what the SQ holds, not while the ring is R_DISABLED
         if (toSubmit != 0 && !r.has(IORING_SETUP_R_DISABLED)) {
             r.rules().fire(Rules.SQ_THREAD_SUBMITS, Integer.toUnsignedLong(toSubmit));
+            int tail = r.cqeCache().cachedCqTail();
             submitted = r.submit().submitSqes(toSubmit);
+            if (r.cqeCache().cachedCqTail() != tail) {
+                waiter.cqPosted(r.fd());
+            }
         }
         boolean work = r.taskWork().pending();
         r.taskWork().runOnReturn();
@@ -596,7 +618,7 @@ public final class ModelIoUring implements IoUringKernel {
             ringlessRules.fire(Rules.FORK_INHERITS_TASK_FILTERS, 0);
         }
         String child = String.valueOf(nextTask.getAndIncrement());
-        tasks.put(Thread.currentThread(), mutants.contains(Mutant.FORK_DROPS_TASK_RESTRICTIONS)
+        tasks.put(taskKey.get(), mutants.contains(Mutant.FORK_DROPS_TASK_RESTRICTIONS)
                 ? parent.forkUnrestricted(child, dropCapSysAdmin)
                 : parent.fork(child, dropCapSysAdmin, profile.bpfCloneMarksSourceCow(),
                         mutants.contains(Mutant.BPF_FORK_DROPS_FILTERS)));
@@ -605,7 +627,7 @@ public final class ModelIoUring implements IoUringKernel {
 
     @Override
     public int freshTask() {
-        tasks.put(Thread.currentThread(), newRootTask());
+        tasks.put(taskKey.get(), newRootTask());
         return 0;
     }
 

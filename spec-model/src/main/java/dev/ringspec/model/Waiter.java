@@ -23,6 +23,15 @@ public interface Waiter {
     /** Work for ring {@code ringFd} arrived from another thread: wake a sleeper. */
     void wake(int ringFd);
 
+    /**
+     * A task posted CQEs on ring {@code ringFd} itself (its submission completed requests inline): {@code
+     * io_cqring_wake} wakes the tasks sleeping on the ring (another thread's wait), with no task work for them. Also
+     * kept for a wait that has looked and not slept yet, as {@link #wake}; the default does nothing (nobody sleeps).
+     */
+    default void cqPosted(int ringFd) {
+        // nobody sleeps
+    }
+
     /** Never sleeps; a wait that would sleep ends at once. */
     Waiter NEVER_SLEEPS = new Waiter() {
         @Override
