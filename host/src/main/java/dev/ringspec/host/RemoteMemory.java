@@ -94,6 +94,11 @@ final class RemoteMemory implements ProgramMemory {
         }
     }
 
+    /** Whether {@link #writeBack} has windows to look at (this thread's call's, or the emulator's threads'). */
+    boolean hasWindows() {
+        return !WINDOWS.get().isEmpty() || !elsewhere.isEmpty();
+    }
+
     /** Forgets this thread's windows without writing them (the call's target is gone). */
     void discard() {
         WINDOWS.get().clear();
