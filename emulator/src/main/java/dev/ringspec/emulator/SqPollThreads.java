@@ -37,6 +37,7 @@ final class SqPollThreads implements SqPoll, Waiter {
     private final boolean threads;
     private final Map<Integer, SqThread> byRing = new ConcurrentHashMap<>();
     private volatile ModelIoUring model;
+    private volatile SqThreadContext context = SqThreadContext.SELF;
 
     SqPollThreads(Waiter inner, boolean threads) {
         this.inner = inner;
@@ -47,10 +48,21 @@ final class SqPollThreads implements SqPoll, Waiter {
         this.model = attached;
     }
 
+    /** Whom the SQ threads act for from now on (see {@link SqThreadContext}). */
+    void context(SqThreadContext newContext) {
+        this.context = newContext;
+    }
+
+    @Override
+    public boolean cpuAllowed(int cpu) {
+        return Cpus.allowed(cpu, context.procTask());
+    }
+
     /** {@code io_sq_offload_create}: the SQ thread of a new SQPOLL ring, idle after {@code idleMillis}. */
     void start(Ring ring, int idleMillis) {
+        SqThreadContext acting = context;
         SqThread t = new SqThread(ring, TimeUnit.MILLISECONDS.toNanos(idleMillis == 0 ? DEFAULT_IDLE_MILLIS
-                : Integer.toUnsignedLong(idleMillis)));
+                : Integer.toUnsignedLong(idleMillis)), acting, acting.creator());
         byRing.put(ring.fd(), t);
         if (threads) {
             t.thread = Thread.ofPlatform().daemon().name("iou-sqp-" + ring.fd()).start(t::loop);
@@ -177,6 +189,8 @@ final class SqPollThreads implements SqPoll, Waiter {
     private final class SqThread {
         final Ring ring;
         final long idleNanos;
+        final SqThreadContext acting;
+        final Runnable bind;
         final ReentrantLock lock = new ReentrantLock();
         final AtomicBoolean woken = new AtomicBoolean();
         final Object progress = new Object();
@@ -184,9 +198,11 @@ final class SqPollThreads implements SqPoll, Waiter {
         volatile boolean stopped;
         volatile Throwable failure;
 
-        SqThread(Ring ring, long idleNanos) {
+        SqThread(Ring ring, long idleNanos, SqThreadContext acting, Runnable bind) {
             this.ring = ring;
             this.idleNanos = idleNanos;
+            this.acting = acting;
+            this.bind = bind;
         }
 
         void wake() {
@@ -200,9 +216,11 @@ final class SqPollThreads implements SqPoll, Waiter {
         /** {@code io_sq_thread}. */
         void loop() {
             try {
+                bind.run();
                 long timeout = System.nanoTime() + idleNanos;
                 while (!stopped) {
                     if (pass()) {
+                        acting.passEnded();
                         inner.wake(ring.fd()); // a CQE or consumed SQEs: the application's waits look again
                         synchronized (progress) {
                             progress.notifyAll();

@@ -334,6 +334,16 @@ public final class ModelIoUring implements IoUringKernel {
         return live.containsKey(descriptorTable.ringDescriptor(fd));
     }
 
+    /** The live ring {@code fd} names, or null. */
+    ModelRing liveRing(int fd) {
+        return live.get(descriptorTable.ringDescriptor(fd));
+    }
+
+    /** Who runs the SQ threads, or null. */
+    SqPoll sqPoll() {
+        return sqPoll;
+    }
+
     @Override
     public String description() {
         return "model, profile " + profile.version() + (mutants.isEmpty() ? "" : ", mutants " + mutants);

@@ -125,6 +125,14 @@ public final class Rules {
             "An SQ thread idle for sq_thread_idle raises IORING_SQ_NEED_WAKEUP and sleeps until an enter with "
             + "SQ_WAKEUP or task work wakes it.");
 
+    public static final Rule SQPOLL_ATTACH_WITHOUT_SQ_THREAD = Rule.define("SQPOLL_ATTACH_WITHOUT_SQ_THREAD",
+            "io_attach_sq_data", "A1", "An SQPOLL setup with ATTACH_WQ naming a ring that has no SQ thread fails "
+            + "with -EINVAL; detail: wq_fd.");
+
+    public static final Rule SQPOLL_CPU_NOT_ALLOWED = Rule.define("SQPOLL_CPU_NOT_ALLOWED", "io_sq_offload_create",
+            "A1", "An SQPOLL setup with SQ_AFF and an sq_thread_cpu that is offline, not below nr_cpu_ids or outside "
+            + "the task's cpuset fails with -EINVAL; detail: sq_thread_cpu.");
+
     public static final Rule ADD_TCTX_NODE_NOT_SUBMITTER = Rule.define(
             "ADD_TCTX_NODE_NOT_SUBMITTER", "io_uring_add_tctx_node", "A1",
             "A SINGLE_ISSUER ring refuses submission from another task with -EEXIST.");
