@@ -15,8 +15,10 @@ import java.util.function.BooleanSupplier;
 /**
  * The SQ threads of SQPOLL rings (io_uring/sqpoll.c): one Java thread per ring runs {@code io_sq_thread}'s loop over
  * the model ({@link ModelIoUring#sqThreadPass}): it submits what the application published, runs the ring's task
- * work, spins for the ring's {@code sq_thread_idle} after its last work, then raises IORING_SQ_NEED_WAKEUP and
- * sleeps until an enter with IORING_ENTER_SQ_WAKEUP or arriving task work wakes it.
+ * work, spins for the ring's {@code sq_thread_idle} after its last work or wakeup, then raises IORING_SQ_NEED_WAKEUP
+ * and sleeps until an enter with IORING_ENTER_SQ_WAKEUP or arriving task work wakes it. A new thread that finds
+ * nothing to do sleeps at once, as the kernel's does (checked against this kernel by the host module's
+ * HostedSqPollTest).
  *
  * <p>The model is not thread-safe, so each SQPOLL ring has a lock that its SQ thread holds for a pass and the
  * application's enter and register hold for the call; a GETEVENTS wait lets go of it while it sleeps (this class is
@@ -217,7 +219,9 @@ final class SqPollThreads implements SqPoll, Waiter {
         void loop() {
             try {
                 bind.run();
-                long timeout = System.nanoTime() + idleNanos;
+                // io_sq_thread: timeout starts at 0, so a thread with nothing to do at its first look raises
+                // NEED_WAKEUP and sleeps at once; sq_thread_idle counts only after work or a wakeup
+                long timeout = System.nanoTime();
                 while (!stopped) {
                     if (pass()) {
                         acting.passEnded();
