@@ -295,6 +295,11 @@ public final class Rules {
     public static final Rule CQRING_WAIT_NOT_OWNER = Rule.define("CQRING_WAIT_NOT_OWNER", "io_cqring_wait", "A2",
             "A DEFER_TASKRUN ring waited on by another task answers -EEXIST.");
 
+    public static final Rule IOPOLL_CHECK = Rule.define("IOPOLL_CHECK", "io_iopoll_check", "A2",
+            "GETEVENTS on an IOPOLL ring (without SQPOLL) never sleeps: it answers 0 at once when the CQ holds "
+            + "CQEs, else polls the iopoll list, which is empty here, runs task work and answers 0; detail: the CQEs "
+            + "visible.");
+
     public static final Rule CQRING_WAIT_SIGMASK = Rule.define("CQRING_WAIT_SIGMASK", "io_cqring_wait", "A2",
             "A wait about to sleep refuses a signal mask of the wrong size (-EINVAL) or unreadable (-EFAULT).");
 
