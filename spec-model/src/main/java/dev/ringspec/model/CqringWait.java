@@ -34,13 +34,16 @@ final class CqringWait {
     private final CqeCache cq;
     private final ModelIoUring kernel;
     private final IntSupplier cqTimeouts;
+    /** The ring's iopoll list (IOPOLL rings), else null. */
+    private final IopollList iopoll;
 
     /** Whether the last GETEVENTS wait could not be satisfied (the kernel would have slept). */
     private boolean lastWaitWouldBlock;
 
     CqringWait(ModelIoUring kernel, int flags, int fd, RuleSink rules, UserArgs args, TaskWork taskWork,
-            OverflowList overflow, CqeCache cq, IntSupplier cqTimeouts) {
+            OverflowList overflow, CqeCache cq, IntSupplier cqTimeouts, IopollList iopoll) {
         this.kernel = kernel;
+        this.iopoll = iopoll;
         this.cqTimeouts = cqTimeouts;
         this.flags = flags;
         this.fd = fd;
@@ -127,11 +130,11 @@ final class CqringWait {
     /**
      * {@code io_validate_ext_arg} and {@code io_iopoll_check}: GETEVENTS on an IOPOLL ring without SQPOLL never
      * sleeps. It flushes the overflow list and answers 0 at once when the CQ holds anything; otherwise it polls the
-     * ring's iopoll list for {@code min_complete}, and when that list is empty (always here: requests join it only
-     * when a file polls its completions, which neither the model nor the emulator has: see the emulator's Rw) it
-     * runs the ring's task work and returns 0 whatever it found. The timeout and the signal mask of an EXT_ARG
+     * ring's iopoll list ({@link IopollList}) for {@code min_complete}, and when that list is empty it runs the
+     * ring's task work and returns 0 whatever it found. The timeout and the signal mask of an EXT_ARG
      * argument are read for faults and otherwise ignored. Dropped CQEs (-EBADR) never happen here: the model never
-     * fails an allocation. The same from 6.1 to 7.3 for an empty iopoll list (read in 6.1.192, 6.12.117, 7.3rc7).
+     * fails an allocation. Read in 6.1.192, 6.12.117 and 7.3rc7; 6.1 and 6.12 also end the loop when task work
+     * posted a CQE before polling a non-empty list, which cannot matter here (a poll posts every request at once).
      */
     int iopollCheck(int minComplete, int enterFlags, MemorySegment arg, long argSizeBytes, boolean owner) {
         if ((enterFlags & IORING_ENTER_EXT_ARG) != 0) {
@@ -166,8 +169,19 @@ final class CqringWait {
             rules.fire(Rules.IOPOLL_CHECK, Integer.toUnsignedLong(cq.userEvents()));
             return 0;
         }
-        // io_iopoll_check's loop with an empty iopoll list: io_run_local_work_locked, io_run_task_work, then break
-        taskWork.runForWait(min, Math.max(TaskWork.LOCAL_TW_DEFAULT_MAX, min));
+        int events = 0;
+        do {
+            // io_iopoll_check: with an empty iopoll list or task work pending, io_run_local_work_locked and
+            // io_run_task_work; then an empty list ends the loop (some requests do not go through it)
+            if (iopoll == null || iopoll.isEmpty() || taskWork.pending()) {
+                taskWork.runForWait(min, Math.max(TaskWork.LOCAL_TW_DEFAULT_MAX, min));
+                if (iopoll == null || iopoll.isEmpty()) {
+                    break;
+                }
+            }
+            // io_do_iopoll: every request on the list has its result here, so one poll posts them all
+            events += iopoll.doIopoll();
+        } while (Integer.compareUnsigned(events, min) < 0);
         rules.fire(Rules.IOPOLL_CHECK, Integer.toUnsignedLong(cq.userEvents()));
         return 0;
     }

@@ -57,10 +57,11 @@ import java.util.function.IntPredicate;
  *       work. On a DEFER_TASKRUN ring that is what the kernel does too; on other rings io-wq posts the CQE at a
  *       time of its own, so a lockstep run must avoid it ({@link Rules#IO_QUEUE_IOWQ} says when).</li>
  *   <li>SQPOLL's thread (setup accepted like the kernel; enter throws UnsupportedOperationException unless a
- *       backend runs the SQ thread: {@link #withSqPoll}), IOPOLL polling (no request joins the iopoll list, as
- *       none has a file that polls its completions; a GETEVENTS enter is io_iopoll_check with an empty list:
- *       it never sleeps), the SQ thread shared through ATTACH_WQ (the checks are modelled: -ENXIO for a closed
- *       wq_fd, -EINVAL for a non-io_uring one or, with SQPOLL, one without an SQ thread; read from the source),
+ *       backend runs the SQ thread: {@link #withSqPoll}), IOPOLL polling (a backend's read or write of a file
+ *       that polls joins the iopoll list with its result already there, see {@link IopollList}; a GETEVENTS enter
+ *       is io_iopoll_check and never sleeps), the SQ thread shared through ATTACH_WQ (the checks are modelled:
+ *       -ENXIO for a closed wq_fd, -EINVAL for a non-io_uring one or, with SQPOLL, one without an SQ thread;
+ *       read from the source),
  *       registered ring descriptors (the {@link Ring} object names the ring; the flag bits are ignored), signal
  *       masks, EXT_ARG_REG wait regions, register opcodes other than those {@link Register} lists (they throw
  *       UnsupportedOperationException), resource tags (a non-zero tag throws), query ZCRX, dropped CQEs (the
@@ -479,9 +480,11 @@ public final class ModelIoUring implements IoUringKernel {
             r.rules().fire(Rules.SQ_THREAD_SUBMITS, Integer.toUnsignedLong(toSubmit));
             submitted = r.submit().submitSqes(toSubmit);
         }
+        // __io_sq_thread: an IOPOLL ring's iopoll list is polled after the submission (io_do_iopoll)
+        boolean polled = r.iopoll() != null && !r.iopoll().isEmpty() && r.iopoll().doIopoll() > 0;
         boolean work = r.taskWork().pending();
         r.taskWork().runOnReturn();
-        return submitted > 0 || work;
+        return submitted > 0 || polled || work;
     }
 
     /**

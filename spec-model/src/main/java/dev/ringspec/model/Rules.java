@@ -300,6 +300,10 @@ public final class Rules {
             + "CQEs, else polls the iopoll list, which is empty here, runs task work and answers 0; detail: the CQEs "
             + "visible.");
 
+    public static final Rule IOPOLL_REQ_ISSUED = Rule.define("IOPOLL_REQ_ISSUED", "io_iopoll_req_issued", "A1",
+            "On an IOPOLL ring a read or write of a file that polls its completions waits on the iopoll list; its "
+            + "CQE is posted when a GETEVENTS enter or the SQ thread polls; detail: user_data.");
+
     public static final Rule CQRING_WAIT_SIGMASK = Rule.define("CQRING_WAIT_SIGMASK", "io_cqring_wait", "A2",
             "A wait about to sleep refuses a signal mask of the wrong size (-EINVAL) or unreadable (-EFAULT).");
 
