@@ -59,6 +59,8 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
     private final Faults faults;
     private final Pedantic pedantic;
     private final SqPollThreads sqPoll;
+    /** Where the addresses in the arguments point. */
+    private final AddressSpace memory;
     /** Each live ring's descriptor and its memfd's inode, to know a ring by a duplicate of its descriptor. */
     private final Map<Integer, Long> ringInodes = new ConcurrentHashMap<>();
     /** The program served from outside ({@link #hosted}), or null. */
@@ -76,6 +78,7 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
 
     private EmulatedIoUring(EmulatorOptions options, AddressSpace memory, ProcessDescriptorTable program) {
         this.options = Objects.requireNonNull(options, "options");
+        this.memory = memory;
         this.base = options.profile();
         this.clock = options.clock();
         this.faults = new Faults(options.faults());
@@ -245,6 +248,15 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
         return this;
     }
 
+    /**
+     * Whom the SQ threads of SQPOLL rings set up from now on act for (see {@link SqThreadContext}); by default this
+     * JVM's own process.
+     */
+    public EmulatedIoUring withSqThreadContext(SqThreadContext context) {
+        sqPoll.context(Objects.requireNonNull(context, "context"));
+        return this;
+    }
+
     /** The kernel version this emulator behaves as. */
     @Override
     public KernelProfile profile() {
@@ -308,8 +320,11 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
         return result;
     }
 
-    private static int readParamsInt(MemorySegment params, long offset) {
-        return params.get(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, offset);
+    /** A field of the params the model has just read (so readable): through the address space where not local. */
+    private int readParamsInt(MemorySegment params, long offset) {
+        MemorySegment p = params.byteSize() >= IoUringParams.SIZE_BYTES ? params
+                : memory.resolve(params.address(), IoUringParams.SIZE_BYTES);
+        return p == null ? 0 : p.get(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, offset);
     }
 
     @Override

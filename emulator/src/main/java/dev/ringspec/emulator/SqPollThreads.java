@@ -15,8 +15,10 @@ import java.util.function.BooleanSupplier;
 /**
  * The SQ threads of SQPOLL rings (io_uring/sqpoll.c): one Java thread per ring runs {@code io_sq_thread}'s loop over
  * the model ({@link ModelIoUring#sqThreadPass}): it submits what the application published, runs the ring's task
- * work, spins for the ring's {@code sq_thread_idle} after its last work, then raises IORING_SQ_NEED_WAKEUP and
- * sleeps until an enter with IORING_ENTER_SQ_WAKEUP or arriving task work wakes it.
+ * work, spins for the ring's {@code sq_thread_idle} after its last work or wakeup, then raises IORING_SQ_NEED_WAKEUP
+ * and sleeps until an enter with IORING_ENTER_SQ_WAKEUP or arriving task work wakes it. A new thread that finds
+ * nothing to do sleeps at once, as the kernel's does (checked against this kernel by the host module's
+ * HostedSqPollTest).
  *
  * <p>The model is not thread-safe, so each SQPOLL ring has a lock that its SQ thread holds for a pass and the
  * application's enter and register hold for the call; a GETEVENTS wait lets go of it while it sleeps (this class is
@@ -37,6 +39,7 @@ final class SqPollThreads implements SqPoll, Waiter {
     private final boolean threads;
     private final Map<Integer, SqThread> byRing = new ConcurrentHashMap<>();
     private volatile ModelIoUring model;
+    private volatile SqThreadContext context = SqThreadContext.SELF;
 
     SqPollThreads(Waiter inner, boolean threads) {
         this.inner = inner;
@@ -47,10 +50,21 @@ final class SqPollThreads implements SqPoll, Waiter {
         this.model = attached;
     }
 
+    /** Whom the SQ threads act for from now on (see {@link SqThreadContext}). */
+    void context(SqThreadContext newContext) {
+        this.context = newContext;
+    }
+
+    @Override
+    public boolean cpuAllowed(int cpu) {
+        return Cpus.allowed(cpu, context.procTask());
+    }
+
     /** {@code io_sq_offload_create}: the SQ thread of a new SQPOLL ring, idle after {@code idleMillis}. */
     void start(Ring ring, int idleMillis) {
+        SqThreadContext acting = context;
         SqThread t = new SqThread(ring, TimeUnit.MILLISECONDS.toNanos(idleMillis == 0 ? DEFAULT_IDLE_MILLIS
-                : Integer.toUnsignedLong(idleMillis)));
+                : Integer.toUnsignedLong(idleMillis)), acting, acting.creator());
         byRing.put(ring.fd(), t);
         if (threads) {
             t.thread = Thread.ofPlatform().daemon().name("iou-sqp-" + ring.fd()).start(t::loop);
@@ -182,6 +196,8 @@ final class SqPollThreads implements SqPoll, Waiter {
     private final class SqThread {
         final Ring ring;
         final long idleNanos;
+        final SqThreadContext acting;
+        final Runnable bind;
         final ReentrantLock lock = new ReentrantLock();
         final AtomicBoolean woken = new AtomicBoolean();
         final Object progress = new Object();
@@ -189,9 +205,11 @@ final class SqPollThreads implements SqPoll, Waiter {
         volatile boolean stopped;
         volatile Throwable failure;
 
-        SqThread(Ring ring, long idleNanos) {
+        SqThread(Ring ring, long idleNanos, SqThreadContext acting, Runnable bind) {
             this.ring = ring;
             this.idleNanos = idleNanos;
+            this.acting = acting;
+            this.bind = bind;
         }
 
         void wake() {
@@ -205,9 +223,13 @@ final class SqPollThreads implements SqPoll, Waiter {
         /** {@code io_sq_thread}. */
         void loop() {
             try {
-                long timeout = System.nanoTime() + idleNanos;
+                bind.run();
+                // io_sq_thread: timeout starts at 0, so a thread with nothing to do at its first look raises
+                // NEED_WAKEUP and sleeps at once; sq_thread_idle counts only after work or a wakeup
+                long timeout = System.nanoTime();
                 while (!stopped) {
                     if (pass()) {
+                        acting.passEnded();
                         inner.wake(ring.fd()); // a CQE or consumed SQEs: the application's waits look again
                         synchronized (progress) {
                             progress.notifyAll();

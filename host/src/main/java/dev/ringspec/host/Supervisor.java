@@ -43,8 +43,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * program. A ring's descriptor in the program is its memfd, installed
  * by SECCOMP_IOCTL_NOTIF_ADDFD; a ring is known by its inode (the program may dup, fork or pass it).
  *
- * <p>Not hosted, answered as a kernel without the feature would, each reported as a finding: SQPOLL and NO_MMAP
- * setups (-EINVAL), registered ring descriptors (IORING_REGISTER_RING_FDS -EINVAL), ring resizing (-EINVAL). A
+ * <p>An SQPOLL ring's SQ thread acts for the program thread that set the ring up ({@link SqThreadHost}).
+ *
+ * <p>Not hosted, answered as a kernel without the feature would, each reported as a finding: NO_MMAP setups
+ * (-EINVAL), registered ring descriptors (IORING_REGISTER_RING_FDS -EINVAL), ring resizing (-EINVAL). A
  * ring lives until the supervisor stops: its end (the last descriptor and mapping gone) is not observed yet.
  */
 final class Supervisor implements AutoCloseable {
@@ -88,6 +90,7 @@ final class Supervisor implements AutoCloseable {
             Integer tid = serving.get();
             return tid != null ? tid : Thread.currentThread();
         });
+        emulator.withSqThreadContext(new SqThreadHost(thread, memory));
     }
 
     /** A ring, the program thread whose JVM thread is its task, and whether a task-work run is queued for it. */
@@ -97,12 +100,14 @@ final class Supervisor implements AutoCloseable {
     /**
      * Task work arrived for a ring from another thread: the kernel would interrupt the program to run it (TWA_SIGNAL),
      * so that a program spinning on its CQ ring sees the CQE; here the ring's task runs it with an empty enter. Not on
-     * COOP_TASKRUN and DEFER_TASKRUN rings, whose work waits for the program's next enter, as in the kernel.
+     * COOP_TASKRUN and DEFER_TASKRUN rings, whose work waits for the program's next enter, as in the kernel, nor on
+     * SQPOLL rings, whose SQ thread runs it.
      */
     private void runTaskWork(int ringFd) {
         Owned owned = byLocalFd.get(ringFd);
         if (owned == null || (owned.ring().params().flags() & (IORING_SETUP_COOP_TASKRUN
-                | IORING_SETUP_DEFER_TASKRUN)) != 0 || !owned.queued().compareAndSet(false, true)) {
+                | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SQPOLL)) != 0
+                || !owned.queued().compareAndSet(false, true)) {
             return;
         }
         ExecutorService worker = taskWork.computeIfAbsent(owned.tid(), this::taskWorkThread);
@@ -211,9 +216,8 @@ final class Supervisor implements AutoCloseable {
             MemorySegment flags = call.allocate(JAVA_INT);
             if (params != 0 && memory.copyIn(params + IoUringParams.FLAGS_OFFSET, flags)) {
                 int f = flags.get(JAVA_INT, 0);
-                if ((f & (IORING_SETUP_SQPOLL | IORING_SETUP_NO_MMAP)) != 0) {
-                    findings.add("not hosted: a setup with " + ((f & IORING_SETUP_SQPOLL) != 0 ? "SQPOLL"
-                            : "NO_MMAP") + " (answered -EINVAL)");
+                if ((f & IORING_SETUP_NO_MMAP) != 0) {
+                    findings.add("not hosted: a setup with NO_MMAP (answered -EINVAL)");
                     answer(n, -EINVAL);
                     return;
                 }

@@ -18,7 +18,8 @@ import java.util.function.IntSupplier;
 
 /**
  * The GETEVENTS part of {@code io_uring_enter} (io_uring/wait.c and io_uring.c, ring-semantics.md A2):
- * {@code io_get_ext_arg}, then {@code io_cqring_wait}, which runs task work and flushes the overflow list until
+ * {@code io_iopoll_check} on an IOPOLL ring ({@link #iopollCheck}); elsewhere {@code io_get_ext_arg}, then
+ * {@code io_cqring_wait}, which runs task work and flushes the overflow list until
  * {@code min_complete} CQEs are visible. When they never can be, the {@link Waiter} decides: the model's never
  * sleeps, and answers what the kernel answers when the timeout expires (-ETIME if the CQ is empty, else 0) or, with
  * no timeout, what a signal produces (-EINTR); {@link Rules#CQRING_WAIT_WOULD_BLOCK} says so.
@@ -33,13 +34,16 @@ final class CqringWait {
     private final CqeCache cq;
     private final ModelIoUring kernel;
     private final IntSupplier cqTimeouts;
+    /** The ring's iopoll list (IOPOLL rings), else null. */
+    private final IopollList iopoll;
 
     /** Whether the last GETEVENTS wait could not be satisfied (the kernel would have slept). */
     private boolean lastWaitWouldBlock;
 
     CqringWait(ModelIoUring kernel, int flags, int fd, RuleSink rules, UserArgs args, TaskWork taskWork,
-            OverflowList overflow, CqeCache cq, IntSupplier cqTimeouts) {
+            OverflowList overflow, CqeCache cq, IntSupplier cqTimeouts, IopollList iopoll) {
         this.kernel = kernel;
+        this.iopoll = iopoll;
         this.cqTimeouts = cqTimeouts;
         this.flags = flags;
         this.fd = fd;
@@ -121,6 +125,65 @@ final class CqringWait {
             }
         }
         return result;
+    }
+
+    /**
+     * {@code io_validate_ext_arg} and {@code io_iopoll_check}: GETEVENTS on an IOPOLL ring without SQPOLL never
+     * sleeps. It flushes the overflow list and answers 0 at once when the CQ holds anything; otherwise it polls the
+     * ring's iopoll list ({@link IopollList}) for {@code min_complete}, and when that list is empty it runs the
+     * ring's task work and returns 0 whatever it found. The timeout and the signal mask of an EXT_ARG
+     * argument are read for faults and otherwise ignored. Dropped CQEs (-EBADR) never happen here: the model never
+     * fails an allocation. Read in 6.1.192, 6.12.117 and 7.3rc7; 6.1 and 6.12 also end the loop when task work
+     * posted a CQE before polling a non-empty list, which cannot matter here (a poll posts every request at once).
+     */
+    int iopollCheck(int minComplete, int enterFlags, MemorySegment arg, long argSizeBytes, boolean owner) {
+        if ((enterFlags & IORING_ENTER_EXT_ARG) != 0) {
+            // io_validate_ext_arg (6.13+): a registered wait region -> -EINVAL
+            if ((enterFlags & IORING_ENTER_EXT_ARG_REG) != 0) {
+                rules.fire(Rules.GET_EXT_ARG_SIZE, argSizeBytes);
+                return -EINVAL;
+            }
+            // io_validate_ext_arg: argsz must be sizeof(struct io_uring_getevents_arg) -> -EINVAL
+            if (argSizeBytes != IoUringGeteventsArg.SIZE_BYTES) {
+                rules.fire(Rules.GET_EXT_ARG_SIZE, argSizeBytes);
+                return -EINVAL;
+            }
+            // io_validate_ext_arg: copy_from_user -> -EFAULT
+            if (args.at(arg, 0, IoUringGeteventsArg.SIZE_BYTES) == null) {
+                rules.fire(Rules.GET_EXT_ARG_FAULT, 0);
+                return -EFAULT;
+            }
+        }
+        // io_iopoll_check: a DEFER_TASKRUN ring polled by another task -> -EEXIST (io_allowed_run_tw)
+        if ((flags & IORING_SETUP_DEFER_TASKRUN) != 0 && !owner) {
+            rules.fire(Rules.CQRING_WAIT_NOT_OWNER, 0);
+            return -EEXIST;
+        }
+        // io_iopoll_check: min_events is capped at cq_entries
+        int cqEntries = cq.cqEntries();
+        int min = Integer.compareUnsigned(minComplete, cqEntries) > 0 ? cqEntries : minComplete;
+        // io_iopoll_check: check_cq's overflow bit -> __io_cqring_overflow_flush
+        overflow.flush();
+        // io_iopoll_check: events already in the CQ -> 0 at once, without polling
+        if (cq.userEvents() != 0) {
+            rules.fire(Rules.IOPOLL_CHECK, Integer.toUnsignedLong(cq.userEvents()));
+            return 0;
+        }
+        int events = 0;
+        do {
+            // io_iopoll_check: with an empty iopoll list or task work pending, io_run_local_work_locked and
+            // io_run_task_work; then an empty list ends the loop (some requests do not go through it)
+            if (iopoll == null || iopoll.isEmpty() || taskWork.pending()) {
+                taskWork.runForWait(min, Math.max(TaskWork.LOCAL_TW_DEFAULT_MAX, min));
+                if (iopoll == null || iopoll.isEmpty()) {
+                    break;
+                }
+            }
+            // io_do_iopoll: every request on the list has its result here, so one poll posts them all
+            events += iopoll.doIopoll();
+        } while (Integer.compareUnsigned(events, min) < 0);
+        rules.fire(Rules.IOPOLL_CHECK, Integer.toUnsignedLong(cq.userEvents()));
+        return 0;
     }
 
     /**

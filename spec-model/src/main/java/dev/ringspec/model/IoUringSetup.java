@@ -96,7 +96,8 @@ final class IoUringSetup {
             arena.close();
             return failed(result);
         }
-        result = sqOffloadCheck(flags, p.get(JAVA_INT, IoUringParams.WQ_FD_OFFSET));
+        result = sqOffloadCheck(flags, p.get(JAVA_INT, IoUringParams.WQ_FD_OFFSET),
+                p.get(JAVA_INT, IoUringParams.SQ_THREAD_CPU_OFFSET));
         if (result != 0) {
             arena.close();
             return failed(result);
@@ -202,23 +203,47 @@ final class IoUringSetup {
     }
 
     /**
-     * The argument checks of {@code io_sq_offload_create} (read from the source, not measured): ATTACH_WQ needs an
-     * open descriptor (-ENXIO) that is an io_uring (-EINVAL), here a live model ring; SQ_AFF needs SQPOLL. The SQ
-     * thread and the shared io-wq themselves are not modelled.
+     * The argument checks of {@code io_sq_offload_create} and {@code io_attach_sq_data} (read from the source, the
+     * same in 6.1 to 7.3): ATTACH_WQ needs an open descriptor (-ENXIO) that is an io_uring (-EINVAL), here a live
+     * model ring, and with SQPOLL one that has an SQ thread (-EINVAL); SQ_AFF needs SQPOLL, and a new SQ thread a
+     * CPU that is online and allowed to the task ({@link SqPoll#cpuAllowed}). An SQ thread shared through
+     * ATTACH_WQ ignores SQ_AFF. The thread of another process (io_attach_sq_data's -EPERM, after which the kernel
+     * makes a new thread) is not modelled: the model has one process.
      */
-    private int sqOffloadCheck(int flags, int wqFd) {
+    private int sqOffloadCheck(int flags, int wqFd, int sqThreadCpu) {
+        boolean sqPoll = (flags & IORING_SETUP_SQPOLL) != 0;
         if ((flags & IORING_SETUP_ATTACH_WQ) != 0) {
-            // io_sq_offload_create: ATTACH_WQ with a closed wq_fd -> -ENXIO, not an io_uring -> -EINVAL
+            // io_sq_offload_create, io_attach_sq_data: ATTACH_WQ with a closed wq_fd -> -ENXIO, not an io_uring
+            // -> -EINVAL
             if (!kernel.isRingFd(wqFd) && !kernel.descriptorTable().isOpen(wqFd)) {
                 return -ENXIO;
             }
-            if (!kernel.isRingFd(wqFd)) {
+            ModelRing target = kernel.liveRing(wqFd);
+            if (target == null) {
                 return -EINVAL;
+            }
+            // io_attach_sq_data: SQPOLL attached to a ring without an SQ thread (no sq_data) -> -EINVAL
+            if (sqPoll && !target.has(IORING_SETUP_SQPOLL)) {
+                rules.fire(Rules.SQPOLL_ATTACH_WITHOUT_SQ_THREAD, Integer.toUnsignedLong(wqFd));
+                return -EINVAL;
+            }
+            if (sqPoll) {
+                // io_sq_offload_create: an attached ring shares the thread, SQ_AFF is not looked at
+                return 0;
             }
         }
         // io_sq_offload_create: SQ_AFF without SQPOLL -> -EINVAL
-        if ((flags & IORING_SETUP_SQ_AFF) != 0 && (flags & IORING_SETUP_SQPOLL) == 0) {
+        if ((flags & IORING_SETUP_SQ_AFF) != 0 && !sqPoll) {
             return -EINVAL;
+        }
+        // io_sq_offload_create: SQ_AFF with a CPU not below nr_cpu_ids, offline, or outside the task's cpuset
+        // -> -EINVAL
+        if ((flags & IORING_SETUP_SQ_AFF) != 0) {
+            SqPoll threads = kernel.sqPoll();
+            if (threads != null && !threads.cpuAllowed(sqThreadCpu)) {
+                rules.fire(Rules.SQPOLL_CPU_NOT_ALLOWED, Integer.toUnsignedLong(sqThreadCpu));
+                return -EINVAL;
+            }
         }
         return 0;
     }

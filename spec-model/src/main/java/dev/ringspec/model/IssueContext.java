@@ -66,6 +66,14 @@ public interface IssueContext {
     /** The same from any thread; the request joins the task work when the task next runs it. */
     void completeFromOtherThread(Req req);
 
+    /**
+     * {@code io_iopoll_req_issued}: on an IOPOLL ring, a read or write of a file that polls its completions
+     * ({@code io_rw_init_file}) does not complete now: with its result set, it waits on the ring's iopoll list until
+     * a GETEVENTS enter or the SQ thread polls, which posts its CQE. Return {@link OpDef#SKIP_COMPLETE} after it.
+     * Call from the ring's task.
+     */
+    void iopollReqIssued(Req req);
+
     /** {@code io_queue_iowq}: io-wq issues the request again, at a time of its own ({@link IoWq}). */
     void queueIoWq(Req req);
 

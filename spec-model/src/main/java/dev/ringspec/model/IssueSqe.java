@@ -43,6 +43,8 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
     private final CqeCache cq;
     private final ModelIoUring kernel;
     private IoWq ioWq = IoWq.TASK_WORK;
+    /** The iopoll list of an IOPOLL ring, else null. */
+    private IopollList iopoll;
     private InitReq init;
     private boolean inTaskWork;
     private final Map<Class<?>, Object> ringLocals = new ConcurrentHashMap<>();
@@ -73,6 +75,18 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
 
     void ioWq(IoWq newIoWq) {
         this.ioWq = newIoWq;
+    }
+
+    void iopoll(IopollList list) {
+        this.iopoll = list;
+    }
+
+    @Override
+    public void iopollReqIssued(Req req) {
+        if (iopoll == null) {
+            throw new IllegalStateException("io_iopoll_req_issued on a ring without IORING_SETUP_IOPOLL");
+        }
+        iopoll.issued(req);
     }
 
     /** {@code io_queue_sqe}: issue inline. */

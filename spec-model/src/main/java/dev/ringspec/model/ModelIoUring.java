@@ -58,10 +58,11 @@ import java.util.function.Supplier;
  *       work. On a DEFER_TASKRUN ring that is what the kernel does too; on other rings io-wq posts the CQE at a
  *       time of its own, so a lockstep run must avoid it ({@link Rules#IO_QUEUE_IOWQ} says when).</li>
  *   <li>SQPOLL's thread (setup accepted like the kernel; enter throws UnsupportedOperationException unless a
- *       backend runs the SQ thread: {@link #withSqPoll}), IOPOLL polling
- *       (accepted; NOPs complete as usual; a GETEVENTS enter, which the kernel answers with io_iopoll_check,
- *       throws UnsupportedOperationException), ATTACH_WQ (accepted when wq_fd is a live model ring; -ENXIO for
- *       a closed descriptor, -EINVAL for a non-io_uring one, from the source, not measured),
+ *       backend runs the SQ thread: {@link #withSqPoll}), IOPOLL polling (a backend's read or write of a file
+ *       that polls joins the iopoll list with its result already there, see {@link IopollList}; a GETEVENTS enter
+ *       is io_iopoll_check and never sleeps), the SQ thread shared through ATTACH_WQ (the checks are modelled:
+ *       -ENXIO for a closed wq_fd, -EINVAL for a non-io_uring one or, with SQPOLL, one without an SQ thread;
+ *       read from the source),
  *       registered ring descriptors (the {@link Ring} object names the ring; the flag bits are ignored), signal
  *       masks, EXT_ARG_REG wait regions, register opcodes other than those {@link Register} lists (they throw
  *       UnsupportedOperationException), resource tags (a non-zero tag throws), query ZCRX, dropped CQEs (the
@@ -347,6 +348,16 @@ public final class ModelIoUring implements IoUringKernel {
         return live.containsKey(descriptorTable.ringDescriptor(fd));
     }
 
+    /** The live ring {@code fd} names, or null. */
+    ModelRing liveRing(int fd) {
+        return live.get(descriptorTable.ringDescriptor(fd));
+    }
+
+    /** Who runs the SQ threads, or null. */
+    SqPoll sqPoll() {
+        return sqPoll;
+    }
+
     @Override
     public String description() {
         return "model, profile " + profile.version() + (mutants.isEmpty() ? "" : ", mutants " + mutants);
@@ -458,11 +469,10 @@ public final class ModelIoUring implements IoUringKernel {
             }
         }
         if (getEvents) {
-            if (r.has(IORING_SETUP_IOPOLL)) {
-                throw new UnsupportedOperationException("GETEVENTS on an IOPOLL ring (io_iopoll_check) is not "
-                        + "modelled");
-            }
-            int ret2 = r.cqringWait().getEvents(minComplete, flags, arg, argSizeBytes, r.isOwnerOrUnowned());
+            // io_uring_enter: an IOPOLL ring without SQPOLL (ctx->syscall_iopoll) polls instead of waiting
+            int ret2 = r.has(IORING_SETUP_IOPOLL) && !r.has(IORING_SETUP_SQPOLL)
+                    ? r.cqringWait().iopollCheck(minComplete, flags, arg, argSizeBytes, r.isOwnerOrUnowned())
+                    : r.cqringWait().getEvents(minComplete, flags, arg, argSizeBytes, r.isOwnerOrUnowned());
             if (ret == 0) {
                 ret = ret2;
             }
@@ -492,9 +502,11 @@ public final class ModelIoUring implements IoUringKernel {
                 waiter.cqPosted(r.fd());
             }
         }
+        // __io_sq_thread: an IOPOLL ring's iopoll list is polled after the submission (io_do_iopoll)
+        boolean polled = r.iopoll() != null && !r.iopoll().isEmpty() && r.iopoll().doIopoll() > 0;
         boolean work = r.taskWork().pending();
         r.taskWork().runOnReturn();
-        return submitted > 0 || work;
+        return submitted > 0 || polled || work;
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.ringspec.model;
 
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_IOPOLL;
+
 import static dev.ringspec.seam.SharedMemory.storeRelease;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_R_DISABLED;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
@@ -50,6 +52,8 @@ final class ModelRing implements Ring {
     private final InitReq init;
     private final SubmitSqes submit;
     private final CqringWait wait;
+    /** The iopoll list of an IOPOLL ring, else null. */
+    private final IopollList iopoll;
 
     ModelRing(ModelIoUring kernel, UserArgs args, int fd, int flags, IoUringTask submitter, Regions regions) {
         this.kernel = kernel;
@@ -83,7 +87,10 @@ final class ModelRing implements Ring {
                 bpfFilters, mutants);
         this.issue.init(init);
         this.submit = new SubmitSqes(flags, rules, sq, init, bpfFilters, links, issue, completion, reqs, mutants);
-        this.wait = new CqringWait(kernel, flags, fd, rules, args, taskWork, overflow, cq, issue::cqTimeouts);
+        this.iopoll = (flags & IORING_SETUP_IOPOLL) != 0 ? new IopollList(completion, rules) : null;
+        issue.iopoll(iopoll);
+        this.wait = new CqringWait(kernel, flags, fd, rules, args, taskWork, overflow, cq, issue::cqTimeouts,
+                iopoll);
         this.regions = regions;
         sq.remap(regions);
         cq.remap(regions);
@@ -102,6 +109,11 @@ final class ModelRing implements Ring {
         overflow.remap(newRegions);
         taskWork.remap(newRegions);
         init.remap(newRegions);
+    }
+
+    /** The iopoll list of an IOPOLL ring, else null. */
+    IopollList iopoll() {
+        return iopoll;
     }
 
     void listen(RuleListener listener) {

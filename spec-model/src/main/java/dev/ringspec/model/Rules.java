@@ -125,6 +125,14 @@ public final class Rules {
             "An SQ thread idle for sq_thread_idle raises IORING_SQ_NEED_WAKEUP and sleeps until an enter with "
             + "SQ_WAKEUP or task work wakes it.");
 
+    public static final Rule SQPOLL_ATTACH_WITHOUT_SQ_THREAD = Rule.define("SQPOLL_ATTACH_WITHOUT_SQ_THREAD",
+            "io_attach_sq_data", "A1", "An SQPOLL setup with ATTACH_WQ naming a ring that has no SQ thread fails "
+            + "with -EINVAL; detail: wq_fd.");
+
+    public static final Rule SQPOLL_CPU_NOT_ALLOWED = Rule.define("SQPOLL_CPU_NOT_ALLOWED", "io_sq_offload_create",
+            "A1", "An SQPOLL setup with SQ_AFF and an sq_thread_cpu that is offline, not below nr_cpu_ids or outside "
+            + "the task's cpuset fails with -EINVAL; detail: sq_thread_cpu.");
+
     public static final Rule ADD_TCTX_NODE_NOT_SUBMITTER = Rule.define(
             "ADD_TCTX_NODE_NOT_SUBMITTER", "io_uring_add_tctx_node", "A1",
             "A SINGLE_ISSUER ring refuses submission from another task with -EEXIST.");
@@ -286,6 +294,15 @@ public final class Rules {
 
     public static final Rule CQRING_WAIT_NOT_OWNER = Rule.define("CQRING_WAIT_NOT_OWNER", "io_cqring_wait", "A2",
             "A DEFER_TASKRUN ring waited on by another task answers -EEXIST.");
+
+    public static final Rule IOPOLL_CHECK = Rule.define("IOPOLL_CHECK", "io_iopoll_check", "A2",
+            "GETEVENTS on an IOPOLL ring (without SQPOLL) never sleeps: it answers 0 at once when the CQ holds "
+            + "CQEs, else polls the iopoll list, which is empty here, runs task work and answers 0; detail: the CQEs "
+            + "visible.");
+
+    public static final Rule IOPOLL_REQ_ISSUED = Rule.define("IOPOLL_REQ_ISSUED", "io_iopoll_req_issued", "A1",
+            "On an IOPOLL ring a read or write of a file that polls its completions waits on the iopoll list; its "
+            + "CQE is posted when a GETEVENTS enter or the SQ thread polls; detail: user_data.");
 
     public static final Rule CQRING_WAIT_SIGMASK = Rule.define("CQRING_WAIT_SIGMASK", "io_cqring_wait", "A2",
             "A wait about to sleep refuses a signal mask of the wrong size (-EINVAL) or unreadable (-EFAULT).");

@@ -21,4 +21,10 @@ public interface SqPoll {
      * thread consumed some or a signal arrives.
      */
     void waitSq(int ringFd, BooleanSupplier sqFull);
+
+    /**
+     * {@code io_sq_offload_create} with IORING_SETUP_SQ_AFF: whether {@code cpu} is below {@code nr_cpu_ids},
+     * online, and in the cpuset of the task setting the ring up ({@code cpuset_cpus_allowed}); otherwise -EINVAL.
+     */
+    boolean cpuAllowed(int cpu);
 }

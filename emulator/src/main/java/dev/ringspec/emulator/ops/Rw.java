@@ -406,7 +406,7 @@ public final class Rw {
      * {@code io_rw_init_file}'s checks the real call cannot make for us, in its order: the file must be open for the
      * direction (-EBADF; checked first only where a later check would answer otherwise), {@link #kiocbSetRwFlags}
      * (the real call makes those checks after its own of the offset, and not at all for no bytes), RWF_HIPRI or an
-     * IOPOLL ring, which the emulator cannot poll (-EINVAL, -EOPNOTSUPP as for a file without {@code iopoll}), then
+     * IOPOLL ring (-EINVAL; -EOPNOTSUPP for a file that does not poll its completions), then
      * PI metadata, which no file here takes (-EINVAL: no {@code FMODE_HAS_METADATA}).
      */
     private static int initFile(IssueContext ctx, int fd, State s) {
@@ -422,8 +422,9 @@ public final class Rw {
         if (ret != 0) {
             return ret;
         }
+        // io_rw_init_file: on an IOPOLL ring only a file that polls its completions (O_DIRECT with f_op->iopoll)
         if (iopoll) {
-            return -EOPNOTSUPP;
+            return RealFiles.iopoll(fd) == RealFiles.IOPOLL_NONE ? -EOPNOTSUPP : 0;
         }
         // RWF_HIPRI without IOPOLL, or metadata the file cannot take
         return (s.rwFlags & RWF_HIPRI) != 0 || s.hasMetadata ? -EINVAL : 0;
@@ -511,6 +512,13 @@ public final class Rw {
         if (fd < 0) {
             return fd;
         }
+        if ((ctx.setupFlags() & IORING_SETUP_IOPOLL) != 0
+                && RealFiles.iopoll(fd) == RealFiles.IOPOLL_DEVICE_CANNOT) {
+            // submit_bio_noacct: a polled bio on a queue that does not poll fails (BLK_STS_NOTSUPP) inside the
+            // submission, so the direct I/O usually answers at once (a choice point: when the failure comes
+            // after iomap_dio_rw has queued the request, it is answered when polled)
+            return -EOPNOTSUPP;
+        }
         long n;
         int type = s.write ? RealFiles.fileType(fd) & S_IFMT : 0;
         if (type == S_IFREG && !RealFiles.regularWriteNowait(fd)) {
@@ -546,7 +554,7 @@ public final class Rw {
             recycleBuffer(ctx, s);
             return -EAGAIN;
         }
-        return complete(req, ctx, s, n);
+        return complete(req, ctx, s, n, true);
     }
 
     /** The io-wq form: the call may block, except on a file a poll can wait for, which waits there instead. */
@@ -564,18 +572,20 @@ public final class Rw {
                 return -EAGAIN;
             }
             if (n != -EOPNOTSUPP) {
-                return complete(req, ctx, s, n);
+                return complete(req, ctx, s, n, false);
             }
         }
-        return complete(req, ctx, s, transfer(fd, s, s.rwFlags));
+        return complete(req, ctx, s, transfer(fd, s, s.rwFlags), false);
     }
 
     /**
      * {@code kiocb_done}: the result with what earlier attempts moved ({@code io_fixup_rw_res}); anything but the
      * bytes asked for fails the links ({@code __io_complete_rw_common}). A read's error is its own result
-     * ({@code io_read}); a write's error after moved bytes answers those bytes.
+     * ({@code io_read}); a write's error after moved bytes answers those bytes. On an IOPOLL ring a transfer the
+     * ring's task made joins the iopoll list; one an io-wq worker made completes through task work (the model's
+     * list belongs to the ring's task), so its CQE is there at the next task work, not only at a poll.
      */
-    private static int complete(Req req, IssueContext ctx, State s, long n) {
+    private static int complete(Req req, IssueContext ctx, State s, long n, boolean onTask) {
         // io_req_rw_complete: a selected buffer is put with the result (an error consumes nothing) and named in the
         // CQE's flags
         int cflags = s.sel == null ? 0 : Kbuf.cqeFlags(ctx, s.sel, (int) Math.max(Math.min(n, Integer.MAX_VALUE),
@@ -594,6 +604,11 @@ public final class Rw {
             ctx.reqSetFail(req);
         }
         ctx.setRes(req, (int) result, cflags);
+        if (onTask && (ctx.setupFlags() & IORING_SETUP_IOPOLL) != 0) {
+            // io_iopoll_req_issued: the transfer was queued (-EIOCBQUEUED), so its CQE waits for a poll
+            ctx.iopollReqIssued(req);
+            return OpDef.SKIP_COMPLETE;
+        }
         return OpDef.COMPLETE;
     }
 
