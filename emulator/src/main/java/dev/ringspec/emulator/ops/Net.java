@@ -24,6 +24,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.ringspec.emulator.EmuOp;
 import dev.ringspec.emulator.EmulatorServices;
+import dev.ringspec.emulator.ProgramMemory;
 import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.model.IssueContext;
 import dev.ringspec.model.OpDef;
@@ -42,6 +43,7 @@ import java.util.List;
  * <p>The real calls get the application's pointers as they are (buffers, names, iovecs, control data): the kernel
  * checks them, so a bad one is -EFAULT. What the kernel copies at prep ({@code struct msghdr}, SEND's destination
  * address) is copied at prep through the ring's view of user memory, so the application may reuse it after submit.
+ * A served program's pointers name its memory, not this JVM's: its bytes cross through {@link ProgramMessages}.
  */
 public final class Net {
     static final int MSG_PEEK = 2;
@@ -329,7 +331,7 @@ public final class Net {
         int minRet;
         if (sr.msg != null) {
             minRet = waitAll ? iovBytes(ctx, sr.msg) : 0;
-            ret = (int) Linux.call(SYS_SENDMSG, fd, sr.msg.address(), flags & ~MSG_WAITALL);
+            ret = message(true, fd, sr.msg, flags & ~MSG_WAITALL);
         } else {
             minRet = waitAll ? sr.len : 0;
             ret = transfer(SYS_SENDMSG, fd, sr, flags);
@@ -364,7 +366,7 @@ public final class Net {
             // recvmsg with cmsg attached never retries a partial MSG_WAITALL
             boolean waitAll = (flags & MSG_WAITALL) != 0 && sr.msg.get(JAVA_LONG, MSG_CONTROLLEN) == 0;
             minRet = waitAll ? iovBytes(ctx, sr.msg) : 0;
-            ret = (int) Linux.call(SYS_RECVMSG, fd, sr.msg.address(), flags);
+            ret = message(false, fd, sr.msg, flags);
             msgFlags = sr.msg.get(JAVA_INT, MSG_FLAGS);
             if (ret >= 0) {
                 writeBack(ctx, sr);
@@ -412,10 +414,32 @@ public final class Net {
         return OpDef.COMPLETE;
     }
 
+    /** {@code sendmsg} / {@code recvmsg} of SENDMSG's or RECVMSG's msghdr (a served program's: its memory's). */
+    private static int message(boolean send, int fd, MemorySegment msg, int flags) {
+        ProgramMemory served = ProgramTransfers.program();
+        if (served == null) {
+            return (int) Linux.call(send ? SYS_SENDMSG : SYS_RECVMSG, fd, msg.address(), flags);
+        }
+        long[] iov = ProgramMessages.iovecs(served, msg.get(JAVA_LONG, MSG_IOV), msg.get(JAVA_LONG, MSG_IOVLEN));
+        return iov == null ? -EFAULT : ProgramMessages.message(served, send, fd, msg, iov, null, 0, flags);
+    }
+
     /** One {@code sendmsg} / {@code recvmsg} of SEND's or RECV's buffer (SEND_VECTORIZED: its iovecs). */
     private static int transfer(long nr, int fd, Sr sr, int flags, int... outFlags) {
         try (Arena call = Arena.ofConfined()) {
             MemorySegment msg = call.allocate(MSGHDR_SIZE, 8);
+            ProgramMemory served = ProgramTransfers.program();
+            if (served != null) {
+                boolean vectorized = (sr.flags & IORING_SEND_VECTORIZED) != 0;
+                long[] iov = vectorized ? ProgramMessages.iovecs(served, sr.buf, sr.len)
+                        : new long[] {sr.buf, Integer.toUnsignedLong(sr.len)};
+                int ret = iov == null ? -EFAULT : ProgramMessages.message(served, nr == SYS_SENDMSG, fd, msg, iov,
+                        sr.name, sr.nameLen, flags & (nr == SYS_SENDMSG ? ~MSG_WAITALL : ~0));
+                if (outFlags.length > 0) {
+                    outFlags[0] = msg.get(JAVA_INT, MSG_FLAGS);
+                }
+                return ret;
+            }
             MemorySegment iov = call.allocate(16, 8);
             if ((sr.flags & IORING_SEND_VECTORIZED) != 0) {
                 msg.set(JAVA_LONG, MSG_IOV, sr.buf);
@@ -440,6 +464,11 @@ public final class Net {
 
     /** ____sys_recvmsg's write-back: the name's length, the control data's length and the flags. */
     private static void writeBack(IssueContext ctx, Sr sr) {
+        ProgramMemory served = ProgramTransfers.program();
+        if (served != null) {
+            ProgramMessages.writeBack(served, sr.umsg, sr.msg);
+            return;
+        }
         MemorySegment user = ctx.userMemory(sr.umsg, MSGHDR_SIZE);
         if (user != null) {
             user.set(JAVA_INT, MSG_NAMELEN, sr.msg.get(JAVA_INT, MSG_NAMELEN));
