@@ -303,8 +303,8 @@ public final class Net {
     }
 
     /**
-     * A single-shot SEND or RECV with IOSQE_BUFFER_SELECT: not built yet (multishot RECV is, in
-     * {@link RecvMultishot}); answers -ENOBUFS as for a group without buffers, whatever the group holds.
+     * A SEND with IOSQE_BUFFER_SELECT, or a bundle: not built yet (single-shot RECV and RECVMSG are, below, and
+     * multishot RECV in {@link RecvMultishot}); answers -ENOBUFS as for a group without buffers.
      */
     static int selectBuffer(Req req, IssueContext ctx) {
         return -ENOBUFS;
@@ -354,9 +354,17 @@ public final class Net {
         if (type < 0) {
             return type;
         }
+        Kbuf.Selection sel = null;
         if ((req.flags() & IOSQE_BUFFER_SELECT) != 0) {
-            // io_recv, io_recvmsg: no buffer fails the request with the selection's error
-            return selectBuffer(req, ctx);
+            if ((sr.flags & IORING_RECVSEND_BUNDLE) != 0) {
+                return selectBuffer(req, ctx);
+            }
+            // io_recv_buf_select, io_recvmsg: a buffer of the group, at most sr->len (RECVMSG: its one iovec's
+            // length); none fails the request with -ENOBUFS
+            sel = Kbuf.select(req, ctx, sr.msg != null ? iovBytes(ctx, sr.msg) : sr.len);
+            if (sel == null) {
+                return -ENOBUFS;
+            }
         }
         int flags = sr.msgFlags | MSG_DONTWAIT;
         int ret;
@@ -364,13 +372,21 @@ public final class Net {
         int msgFlags;
         if (sr.msg != null) {
             // recvmsg with cmsg attached never retries a partial MSG_WAITALL
-            boolean waitAll = (flags & MSG_WAITALL) != 0 && sr.msg.get(JAVA_LONG, MSG_CONTROLLEN) == 0;
+            boolean waitAll = sel == null && (flags & MSG_WAITALL) != 0 && sr.msg.get(JAVA_LONG, MSG_CONTROLLEN) == 0;
             minRet = waitAll ? iovBytes(ctx, sr.msg) : 0;
-            ret = message(false, fd, sr.msg, flags);
+            ret = sel == null ? message(false, fd, sr.msg, flags) : messageInto(fd, sr.msg, sel, flags);
             msgFlags = sr.msg.get(JAVA_INT, MSG_FLAGS);
             if (ret >= 0) {
                 writeBack(ctx, sr);
             }
+        } else if (sel != null) {
+            // the selected buffer is the receive's (sr->buf, sr->len); a partial MSG_WAITALL is not retried here
+            sr.buf = sel.address();
+            sr.len = sel.length();
+            minRet = 0;
+            int[] outFlags = new int[1];
+            ret = transfer(SYS_RECVMSG, fd, sr, flags, outFlags);
+            msgFlags = outFlags[0];
         } else {
             minRet = (flags & MSG_WAITALL) != 0 ? sr.len : 0;
             int[] outFlags = new int[1];
@@ -381,7 +397,37 @@ public final class Net {
             ctx.reqSetFail(req);
         }
         int cflags = ret >= 0 && hasMoreToRead(fd, type) ? IORING_CQE_F_SOCK_NONEMPTY : 0;
+        if (sel != null) {
+            // io_kbuf_recycle on -EAGAIN and on nothing received; else io_put_kbuf's flags
+            if (ret <= 0 && sr.doneIo == 0) {
+                Kbuf.recycle(ctx, sel);
+            } else {
+                cflags |= Kbuf.cqeFlags(ctx, sel, ret);
+            }
+        }
         return finish(req, ctx, sr, type, flags, ret, minRet, cflags);
+    }
+
+    /** RECVMSG into a selected buffer ({@code iov_iter_ubuf}) in place of the msghdr's one iovec. */
+    private static int messageInto(int fd, MemorySegment msg, Kbuf.Selection sel, int flags) {
+        long[] iov = {sel.address(), Integer.toUnsignedLong(sel.length())};
+        ProgramMemory served = ProgramTransfers.program();
+        if (served != null) {
+            return ProgramMessages.message(served, false, fd, msg, iov, null, 0, flags);
+        }
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment local = call.allocate(MSGHDR_SIZE, 8).copyFrom(msg);
+            MemorySegment vec = call.allocate(16, 8);
+            vec.set(JAVA_LONG, 0, iov[0]);
+            vec.set(JAVA_LONG, 8, iov[1]);
+            local.set(JAVA_LONG, MSG_IOV, vec.address());
+            local.set(JAVA_LONG, MSG_IOVLEN, 1);
+            int ret = (int) Linux.call(SYS_RECVMSG, fd, local.address(), flags);
+            msg.set(JAVA_INT, MSG_NAMELEN, local.get(JAVA_INT, MSG_NAMELEN));
+            msg.set(JAVA_LONG, MSG_CONTROLLEN, local.get(JAVA_LONG, MSG_CONTROLLEN));
+            msg.set(JAVA_INT, MSG_FLAGS, local.get(JAVA_INT, MSG_FLAGS));
+            return ret;
+        }
     }
 
     /** The common end of a send or receive: retry, wait, fail or complete, as io_send / io_recv end. */
