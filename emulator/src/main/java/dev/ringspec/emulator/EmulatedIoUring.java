@@ -190,7 +190,7 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
         EmulatedIoUring io = new EmulatedIoUring(options, Objects.requireNonNull(memory),
                 Objects.requireNonNull(program));
         io.served = memory;
-        ProgramTransfers.serve(memory);
+        ProgramTransfers.serve(memory, program);
         return io;
     }
 
@@ -541,7 +541,7 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
     public void close() {
         sqPoll.stopAll();
         if (served != null) {
-            ProgramTransfers.serve(null);
+            ProgramTransfers.serve(null, null);
         }
         readiness.close();
         timers.close();

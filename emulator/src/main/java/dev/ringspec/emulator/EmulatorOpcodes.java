@@ -1,9 +1,11 @@
 package dev.ringspec.emulator;
 
 import static dev.ringspec.uapi.IoUring.IORING_OP_ASYNC_CANCEL;
+import static dev.ringspec.uapi.IoUring.IORING_OP_CONNECT;
 import static dev.ringspec.uapi.IoUring.IORING_OP_FALLOCATE;
 import static dev.ringspec.uapi.IoUring.IORING_OP_FSYNC;
 import static dev.ringspec.uapi.IoUring.IORING_OP_LINK_TIMEOUT;
+import static dev.ringspec.uapi.IoUring.IORING_OP_MSG_RING;
 import static dev.ringspec.uapi.IoUring.IORING_OP_NOP;
 import static dev.ringspec.uapi.IoUring.IORING_OP_NOP128;
 import static dev.ringspec.uapi.IoUring.IORING_OP_POLL_ADD;
@@ -12,8 +14,15 @@ import static dev.ringspec.uapi.IoUring.IORING_OP_PROVIDE_BUFFERS;
 import static dev.ringspec.uapi.IoUring.IORING_OP_READ;
 import static dev.ringspec.uapi.IoUring.IORING_OP_READV;
 import static dev.ringspec.uapi.IoUring.IORING_OP_READ_FIXED;
+import static dev.ringspec.uapi.IoUring.IORING_OP_RECV;
+import static dev.ringspec.uapi.IoUring.IORING_OP_RECVMSG;
 import static dev.ringspec.uapi.IoUring.IORING_OP_REMOVE_BUFFERS;
+import static dev.ringspec.uapi.IoUring.IORING_OP_SEND;
+import static dev.ringspec.uapi.IoUring.IORING_OP_SENDMSG;
+import static dev.ringspec.uapi.IoUring.IORING_OP_SHUTDOWN;
+import static dev.ringspec.uapi.IoUring.IORING_OP_SPLICE;
 import static dev.ringspec.uapi.IoUring.IORING_OP_SYNC_FILE_RANGE;
+import static dev.ringspec.uapi.IoUring.IORING_OP_TEE;
 import static dev.ringspec.uapi.IoUring.IORING_OP_TIMEOUT;
 import static dev.ringspec.uapi.IoUring.IORING_OP_TIMEOUT_REMOVE;
 import static dev.ringspec.uapi.IoUring.IORING_OP_WRITE;
@@ -30,6 +39,7 @@ import dev.ringspec.emulator.ops.OpenClose;
 import dev.ringspec.emulator.ops.Poll;
 import dev.ringspec.emulator.ops.ReadMultishot;
 import dev.ringspec.emulator.ops.Rw;
+import dev.ringspec.emulator.ops.Splice;
 import dev.ringspec.emulator.ops.Statx;
 import dev.ringspec.emulator.ops.Sync;
 import dev.ringspec.emulator.ops.Timeout;
@@ -64,25 +74,32 @@ public final class EmulatorOpcodes {
             Poll::ops,
             ReadMultishot::ops,
             Rw::ops,
+            Splice::ops,
             Statx::ops,
             Sync::ops,
             Timeout::ops);
 
-    /** The register opcodes the emulator adds (eventfd, provided buffer rings, ...), one set per kernel file. */
+    /**
+     * The register opcodes the emulator adds (eventfd, provided buffer rings, ...), one set per kernel file; each
+     * serves another process too (the eventfd is taken from it, a buffer ring is read in its memory at each use).
+     */
     private static final List<Function<EmulatorServices, Map<Integer, RegisterOp>>> REGISTER_FILES =
             List.of(EventFd::registerOps, Kbuf::registerOps);
 
     /**
      * The opcodes that can serve another process ({@link dev.ringspec.seam.AddressSpace#local} false): their memory
-     * goes through the issue context's {@code userMemory} windows or through the read and write transfers that copy
-     * to and from that process. Every other one hands a raw address or descriptor number to a real call, which in
+     * goes through the issue context's {@code userMemory} windows or through the transfers that copy to and from
+     * that process ({@code ops.ProgramTransfers}, {@code ops.ProgramMessages}); MSG_RING names only rings and
+     * registered files; SHUTDOWN only its socket; SPLICE and
+     * TEE only descriptors. Every other one hands a raw address or descriptor number to a real call, which in
      * this JVM would name memory or a file of the JVM's own: hosted, they answer as compiled out (-EOPNOTSUPP).
      */
     static final Set<Integer> HOSTED = Set.of(IORING_OP_READ, IORING_OP_WRITE, IORING_OP_READV, IORING_OP_WRITEV,
             IORING_OP_READ_FIXED, IORING_OP_WRITE_FIXED, IORING_OP_POLL_ADD, IORING_OP_POLL_REMOVE,
             IORING_OP_TIMEOUT, IORING_OP_TIMEOUT_REMOVE, IORING_OP_LINK_TIMEOUT, IORING_OP_ASYNC_CANCEL,
             IORING_OP_FSYNC, IORING_OP_SYNC_FILE_RANGE, IORING_OP_FALLOCATE, IORING_OP_PROVIDE_BUFFERS,
-            IORING_OP_REMOVE_BUFFERS);
+            IORING_OP_REMOVE_BUFFERS, IORING_OP_SEND, IORING_OP_RECV, IORING_OP_SENDMSG, IORING_OP_RECVMSG,
+            IORING_OP_SHUTDOWN, IORING_OP_CONNECT, IORING_OP_MSG_RING, IORING_OP_SPLICE, IORING_OP_TEE);
 
     private final Map<Integer, EmuOp> byOpcode;
     private final KernelProfile profile;
@@ -94,8 +111,7 @@ public final class EmulatorOpcodes {
 
     /**
      * The emulator's opcodes on {@code base}: its table, and the profile that executes them; {@code hosted} keeps
-     * only the {@link #HOSTED} opcodes and none of the register opcodes (eventfd and buffer-ring registration keep
-     * a descriptor number or a view of memory that would not be the other process's).
+     * only the {@link #HOSTED} opcodes.
      */
     static EmulatorOpcodes build(KernelProfile base, EmulatorServices services,
             List<Function<EmulatorServices, List<EmuOp>>> extra, boolean hosted) {
@@ -132,8 +148,7 @@ public final class EmulatorOpcodes {
                 b.opcode(OpDef.notSupported(op, name(op)));
             }
         }
-        for (Function<EmulatorServices, Map<Integer, RegisterOp>> file : hosted ? List.<Function<EmulatorServices,
-                Map<Integer, RegisterOp>>>of() : REGISTER_FILES) {
+        for (Function<EmulatorServices, Map<Integer, RegisterOp>> file : REGISTER_FILES) {
             file.apply(services).forEach(b::registerOp);
         }
         return new EmulatorOpcodes(Collections.unmodifiableMap(ops), b.build());

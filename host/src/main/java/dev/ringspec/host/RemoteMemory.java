@@ -19,10 +19,12 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * <p>{@link #resolve} copies the bytes in as a <em>window</em> (memory of this JVM, collected when unreachable) and
  * remembers a snapshot; {@link #writeBack} writes back the bytes that changed since, before the supervisor answers the
  * call. So a syscall's arguments read and written by the emulator (params, an iovec array, a timespec, a probe) reach
- * the program as the kernel's copy_to_user would. What this cannot do: a view kept beyond the call (a registered
- * buffer ring, a registered buffer's iovec) sees the program's later writes only when it is resolved again; a window
+ * the program as the kernel's copy_to_user would. A window is a snapshot: kept beyond the call, it never sees the
+ * program's later writes, so nothing that lives on in the program's memory is kept as one (a provided buffer ring is
+ * read through at each selection, {@code ops.BufferList}; a registered buffer is crossed at each transfer); a window
  * the emulator writes from another thread (io-wq, a timer) reaches the program only at the next answered call. The
- * read and write opcodes do not use windows: their bytes cross the call itself ({@code ProgramTransfers}).
+ * data of the read, write and socket opcodes does not use windows: it crosses the call itself
+ * ({@code ProgramTransfers}, {@code ProgramMessages}).
  *
  * <p>Whose memory: the program thread the calling JVM thread serves ({@link ProgramThread}).
  */

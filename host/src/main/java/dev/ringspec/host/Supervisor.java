@@ -6,6 +6,7 @@ import static dev.ringspec.uapi.Errno.ENOSYS;
 import static dev.ringspec.uapi.Errno.EOPNOTSUPP;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_REGISTERED_RING;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_RESIZE_RINGS;
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_PERSONALITY;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_RING_FDS;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_USE_REGISTERED_RING;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_COOP_TASKRUN;
@@ -272,6 +273,9 @@ final class Supervisor implements AutoCloseable {
                     + " (registered rings, resizing; answered -EINVAL)");
             return -EINVAL;
         }
+        if (opcode == IORING_REGISTER_PERSONALITY) {
+            return refusePersonality();
+        }
         int fd = (int) a[0];
         MemorySegment arg = MemorySegment.ofAddress(a[2]);
         if (fd == -1) {
@@ -279,6 +283,18 @@ final class Supervisor implements AutoCloseable {
         }
         Lookup found = ringOf(thread.process(), fd);
         return found.ring() == null ? found.errno() : emulator.register(found.ring(), opcode, arg, (int) a[3]);
+    }
+
+    /**
+     * IORING_REGISTER_PERSONALITY registers the calling task's credentials for requests to run with
+     * ({@code sqe->personality}): here they would be the program thread's, which a thread of this JVM cannot take on
+     * (it runs every request with the JVM's own). Refused as a kernel without the opcode refuses it (-EINVAL), and
+     * reported.
+     */
+    private long refusePersonality() {
+        findings.add("not hosted: IORING_REGISTER_PERSONALITY (the program's credentials cannot be taken on by the"
+                + " supervisor's threads; answered -EINVAL)");
+        return -EINVAL;
     }
 
     /** A ring, or the errno of a descriptor that names none. */

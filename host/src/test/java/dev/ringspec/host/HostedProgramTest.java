@@ -28,6 +28,7 @@ class HostedProgramTest {
     static Path dir;
 
     private static Path nopAndRead;
+    private static Path netAndEventfd;
 
     @BeforeAll
     static void build() throws Exception {
@@ -35,6 +36,7 @@ class HostedProgramTest {
         assumeTrue(HostSupport.reason() == null, () -> HostSupport.reason());
         nopAndRead = HostSupport.compile(dir, "nop-and-read");
         assumeTrue(nopAndRead != null, "gcc is not installed or cannot build a program here");
+        netAndEventfd = HostSupport.compile(dir, "net-and-eventfd");
     }
 
     @Test
@@ -49,6 +51,21 @@ class HostedProgramTest {
         assertThat(hosted.outcome().rings()).isEqualTo(1);
         assertThat(hosted.outcome().findings()).isEmpty();
         assertThat(hosted.err()).contains("ringspec host: 1 ring, 5 intercepted calls, 0 findings");
+    }
+
+    @Test
+    void socketOpcodesAndARegisteredEventfdPassNativelyAndHosted() throws Exception {
+        Run natively = runNatively(List.of(netAndEventfd.toString()));
+        assertThat(natively.status()).as(natively.output()).isZero();
+        assertThat(natively.output()).startsWith("descriptor passed\n");
+        Run hosted = runHosted(List.of(netAndEventfd.toString()));
+        assertThat(hosted.status()).as(hosted.output() + hosted.err()).isZero();
+        // a descriptor received in SCM_RIGHTS cannot be installed in the program: MSG_CTRUNC, as a failed install
+        assertThat(hosted.output()).isEqualTo(natively.output().replace("descriptor passed",
+                "descriptor not passed: MSG_CTRUNC"));
+        assertThat(hosted.outcome().findings()).isEmpty();
+        // setup, eventfd registration, and four enters
+        assertThat(hosted.outcome().calls()).isEqualTo(6);
     }
 
     @Test

@@ -4,8 +4,10 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
+import dev.ringspec.emulator.ProgramMemory;
 import dev.ringspec.uapi.IoUringBuf;
 import dev.ringspec.uapi.IoUringBufRing;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
@@ -14,12 +16,19 @@ import java.util.ArrayDeque;
  * {@code struct io_buffer_list} (io_uring/kbuf.h): one group's buffers, a legacy list
  * ({@code IORING_OP_PROVIDE_BUFFERS}) or a ring in the application's memory ({@code IORING_REGISTER_PBUF_RING}),
  * with the ring's head, which only the kernel moves ({@link #commit}). Touched under {@link Kbuf}'s monitor.
+ *
+ * <p>A served program's ring is in its memory, which the program keeps writing (entries, then the tail): every access
+ * reads through to that memory ({@code process_vm_readv}, an incremental commit {@code process_vm_writev}), never a
+ * copy made at registration. A failed read is a ring the program unmapped: it counts as empty.
  */
 final class BufferList {
     private static final int USHRT_MAX = 0xffff;
     private static final VarHandle U16 = JAVA_SHORT.varHandle();
     private static final VarHandle U32 = JAVA_INT.varHandle();
     private static final VarHandle U64 = JAVA_LONG.varHandle();
+    /** Per thread: the word a read-through access of a served program's ring moves. */
+    private static final ThreadLocal<MemorySegment> WORD = ThreadLocal.withInitial(
+            () -> Arena.ofAuto().allocate(8, 8));
 
     /** One legacy buffer ({@code struct io_buffer}). */
     record LegacyBuf(long addr, int len, int bid, int bgid) {
@@ -45,6 +54,9 @@ final class BufferList {
     final int minLeftSubOne;
     /** The ring's head: a free-running u16 counter. */
     int head;
+    /** A served program's ring: its memory, and the ring's address there; null here (then {@link #ring} is it). */
+    private final ProgramMemory program;
+    private final long programAddress;
 
     /** An empty legacy list. */
     BufferList(int bgid) {
@@ -54,16 +66,54 @@ final class BufferList {
         this.mask = 0;
         this.inc = false;
         this.minLeftSubOne = 0;
+        this.program = null;
+        this.programAddress = 0;
     }
 
     /** A ring of {@code entries} (a power of two) in {@code ring}. */
     BufferList(int bgid, MemorySegment ring, int entries, boolean inc, int minLeft) {
+        this(bgid, ring, entries, inc, minLeft, null, 0);
+    }
+
+    /**
+     * A ring of {@code entries} at {@code address} in a served program's {@code memory}, read through at each access;
+     * {@code registered} is what registration read (its checks), never read again.
+     */
+    BufferList(int bgid, MemorySegment registered, int entries, boolean inc, int minLeft, ProgramMemory memory,
+            long address) {
         this.bgid = bgid;
         this.runs = null;
-        this.ring = ring;
+        this.ring = registered;
         this.mask = entries - 1;
         this.inc = inc;
         this.minLeftSubOne = minLeft == 0 ? 0 : minLeft - 1;
+        this.program = memory;
+        this.programAddress = address;
+    }
+
+    /** Whether the ring's memory can still be read (the application may have freed it since). */
+    boolean readable() {
+        return program != null ? read(IoUringBufRing.TAIL_OFFSET, 2) >= 0 : ring.scope().isAlive();
+    }
+
+    /** {@code bytes} (2, 4 or 8) of a served program's ring at {@code offset}, unsigned; -1 where unreadable. */
+    private long read(long offset, int bytes) {
+        MemorySegment word = WORD.get();
+        if (!program.copyIn(programAddress + offset, word.asSlice(0, bytes))) {
+            return -1;
+        }
+        return switch (bytes) {
+            case 2 -> Short.toUnsignedLong(word.get(JAVA_SHORT, 0));
+            case 4 -> Integer.toUnsignedLong(word.get(JAVA_INT, 0));
+            default -> word.get(JAVA_LONG, 0);
+        };
+    }
+
+    /** The same written: {@code bytes} (4 or 8) of {@code value} into a served program's ring at {@code offset}. */
+    private void write(long offset, int bytes, long value) {
+        MemorySegment word = WORD.get();
+        word.set(JAVA_LONG, 0, value);
+        program.copyOut(word.asSlice(0, bytes), programAddress + offset);
     }
 
     boolean isRing() {
@@ -122,6 +172,11 @@ final class BufferList {
 
     /** {@code smp_load_acquire(&br->tail)}: pairs with the application's release store of the tail. */
     int loadAcquireTail() {
+        if (program != null) {
+            // process_vm_readv is a copy: the program's release store of the tail came before it, or it is missed
+            long tail = read(IoUringBufRing.TAIL_OFFSET, 2);
+            return tail < 0 ? head : (int) tail;
+        }
         return Short.toUnsignedInt((short) U16.getAcquire(ring, IoUringBufRing.TAIL_OFFSET));
     }
 
@@ -165,26 +220,43 @@ final class BufferList {
 
     /** {@code READ_ONCE(buf->len)}. */
     int readOnceLen(long entry) {
+        if (program != null) {
+            return (int) Math.max(0, read(entry + IoUringBuf.LEN_OFFSET, 4));
+        }
         return (int) U32.getOpaque(ring, entry + IoUringBuf.LEN_OFFSET);
     }
 
     /** {@code READ_ONCE(buf->addr)}. */
     long readOnceAddr(long entry) {
+        if (program != null) {
+            return read(entry + IoUringBuf.ADDR_OFFSET, 8);
+        }
         return (long) U64.getOpaque(ring, entry + IoUringBuf.ADDR_OFFSET);
     }
 
     /** {@code READ_ONCE(buf->bid)}. */
     int readOnceBid(long entry) {
+        if (program != null) {
+            return (int) Math.max(0, read(entry + IoUringBuf.BID_OFFSET, 2));
+        }
         return Short.toUnsignedInt((short) U16.getOpaque(ring, entry + IoUringBuf.BID_OFFSET));
     }
 
     /** {@code WRITE_ONCE(buf->len, ...)}. */
     private void writeOnceLen(long entry, int len) {
+        if (program != null) {
+            write(entry + IoUringBuf.LEN_OFFSET, 4, Integer.toUnsignedLong(len));
+            return;
+        }
         U32.setOpaque(ring, entry + IoUringBuf.LEN_OFFSET, len);
     }
 
     /** {@code WRITE_ONCE(buf->addr, ...)}. */
     private void writeOnceAddr(long entry, long addr) {
+        if (program != null) {
+            write(entry + IoUringBuf.ADDR_OFFSET, 8, addr);
+            return;
+        }
         U64.setOpaque(ring, entry + IoUringBuf.ADDR_OFFSET, addr);
     }
 }

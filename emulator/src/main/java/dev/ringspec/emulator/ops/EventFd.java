@@ -30,7 +30,8 @@ import java.util.Map;
  * ({@code __io_commit_cqring_flush}) the ring adds 1 to its eventfd, unless the application set
  * IORING_CQ_EVENTFD_DISABLED in {@code cq.flags}, or no CQE was posted since the last signal
  * ({@code last_cq_tail}), or the eventfd is ASYNC and the completions are not io-wq's. The eventfd is held by a
- * duplicate of its descriptor, as the kernel holds its {@code eventfd_ctx}: the application may close its own.
+ * duplicate of its descriptor, as the kernel holds its {@code eventfd_ctx}: the application may close its own. A
+ * served program's eventfd is its own descriptor's file (this JVM's copy names it), so a signal wakes the program.
  *
  * <p>On a DEFER_TASKRUN ring the kernel also signals when task work is queued to an empty list
  * ({@code io_req_local_work_add}), before any CQE: {@link #signalLocalWork}.
@@ -71,7 +72,7 @@ public final class EventFd implements AutoCloseable {
         }
         int fd = fds.get(JAVA_INT_UNALIGNED, 0);
         // eventfd_ctx_fdget: not open -> -EBADF; not an eventfd -> -EINVAL
-        int dup = Linux.dup(fd);
+        int dup = ProgramTransfers.duplicate(fd);
         if (dup < 0) {
             return dup;
         }

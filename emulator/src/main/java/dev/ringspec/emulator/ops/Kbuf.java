@@ -23,6 +23,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import dev.ringspec.emulator.EmuOp;
 import dev.ringspec.emulator.EmulatorServices;
+import dev.ringspec.emulator.ProgramMemory;
 import dev.ringspec.model.IssueContext;
 import dev.ringspec.model.KernelProfile;
 import dev.ringspec.model.OpDef;
@@ -311,7 +312,7 @@ public final class Kbuf {
         }
         // the kernel pinned the ring's pages; memory the application has since freed gives the emulator nothing to
         // read: the ring counts as empty
-        if (!bl.ring.scope().isAlive()) {
+        if (!bl.readable()) {
             return null;
         }
         // io_ring_buffer_select: tail == head -> empty
@@ -458,7 +459,10 @@ public final class Kbuf {
             return -EFAULT;
         }
         lists.remove(bgid);
-        lists.put(bgid, new BufferList(bgid, ring, entries, (flags & IOU_PBUF_RING_INC) != 0, minLeft));
+        // a served program's ring: userMemory gave a window, a copy of this moment; the list reads through instead
+        ProgramMemory served = ProgramTransfers.program();
+        lists.put(bgid, new BufferList(bgid, ring, entries, (flags & IOU_PBUF_RING_INC) != 0, minLeft, served,
+                ringAddr));
         return 0;
     }
 

@@ -24,6 +24,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.ringspec.emulator.EmuOp;
 import dev.ringspec.emulator.EmulatorServices;
+import dev.ringspec.emulator.ProgramMemory;
 import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.model.IssueContext;
 import dev.ringspec.model.OpDef;
@@ -42,6 +43,7 @@ import java.util.List;
  * <p>The real calls get the application's pointers as they are (buffers, names, iovecs, control data): the kernel
  * checks them, so a bad one is -EFAULT. What the kernel copies at prep ({@code struct msghdr}, SEND's destination
  * address) is copied at prep through the ring's view of user memory, so the application may reuse it after submit.
+ * A served program's pointers name its memory, not this JVM's: its bytes cross through {@link ProgramMessages}.
  */
 public final class Net {
     static final int MSG_PEEK = 2;
@@ -301,8 +303,8 @@ public final class Net {
     }
 
     /**
-     * A single-shot SEND or RECV with IOSQE_BUFFER_SELECT: not built yet (multishot RECV is, in
-     * {@link RecvMultishot}); answers -ENOBUFS as for a group without buffers, whatever the group holds.
+     * A SEND with IOSQE_BUFFER_SELECT, or a bundle: not built yet (single-shot RECV and RECVMSG are, below, and
+     * multishot RECV in {@link RecvMultishot}); answers -ENOBUFS as for a group without buffers.
      */
     static int selectBuffer(Req req, IssueContext ctx) {
         return -ENOBUFS;
@@ -329,7 +331,7 @@ public final class Net {
         int minRet;
         if (sr.msg != null) {
             minRet = waitAll ? iovBytes(ctx, sr.msg) : 0;
-            ret = (int) Linux.call(SYS_SENDMSG, fd, sr.msg.address(), flags & ~MSG_WAITALL);
+            ret = message(true, fd, sr.msg, flags & ~MSG_WAITALL);
         } else {
             minRet = waitAll ? sr.len : 0;
             ret = transfer(SYS_SENDMSG, fd, sr, flags);
@@ -352,9 +354,17 @@ public final class Net {
         if (type < 0) {
             return type;
         }
+        Kbuf.Selection sel = null;
         if ((req.flags() & IOSQE_BUFFER_SELECT) != 0) {
-            // io_recv, io_recvmsg: no buffer fails the request with the selection's error
-            return selectBuffer(req, ctx);
+            if ((sr.flags & IORING_RECVSEND_BUNDLE) != 0) {
+                return selectBuffer(req, ctx);
+            }
+            // io_recv_buf_select, io_recvmsg: a buffer of the group, at most sr->len (RECVMSG: its one iovec's
+            // length); none fails the request with -ENOBUFS
+            sel = Kbuf.select(req, ctx, sr.msg != null ? iovBytes(ctx, sr.msg) : sr.len);
+            if (sel == null) {
+                return -ENOBUFS;
+            }
         }
         int flags = sr.msgFlags | MSG_DONTWAIT;
         int ret;
@@ -362,13 +372,21 @@ public final class Net {
         int msgFlags;
         if (sr.msg != null) {
             // recvmsg with cmsg attached never retries a partial MSG_WAITALL
-            boolean waitAll = (flags & MSG_WAITALL) != 0 && sr.msg.get(JAVA_LONG, MSG_CONTROLLEN) == 0;
+            boolean waitAll = sel == null && (flags & MSG_WAITALL) != 0 && sr.msg.get(JAVA_LONG, MSG_CONTROLLEN) == 0;
             minRet = waitAll ? iovBytes(ctx, sr.msg) : 0;
-            ret = (int) Linux.call(SYS_RECVMSG, fd, sr.msg.address(), flags);
+            ret = sel == null ? message(false, fd, sr.msg, flags) : messageInto(fd, sr.msg, sel, flags);
             msgFlags = sr.msg.get(JAVA_INT, MSG_FLAGS);
             if (ret >= 0) {
                 writeBack(ctx, sr);
             }
+        } else if (sel != null) {
+            // the selected buffer is the receive's (sr->buf, sr->len); a partial MSG_WAITALL is not retried here
+            sr.buf = sel.address();
+            sr.len = sel.length();
+            minRet = 0;
+            int[] outFlags = new int[1];
+            ret = transfer(SYS_RECVMSG, fd, sr, flags, outFlags);
+            msgFlags = outFlags[0];
         } else {
             minRet = (flags & MSG_WAITALL) != 0 ? sr.len : 0;
             int[] outFlags = new int[1];
@@ -379,7 +397,37 @@ public final class Net {
             ctx.reqSetFail(req);
         }
         int cflags = ret >= 0 && hasMoreToRead(fd, type) ? IORING_CQE_F_SOCK_NONEMPTY : 0;
+        if (sel != null) {
+            // io_kbuf_recycle on -EAGAIN and on nothing received; else io_put_kbuf's flags
+            if (ret <= 0 && sr.doneIo == 0) {
+                Kbuf.recycle(ctx, sel);
+            } else {
+                cflags |= Kbuf.cqeFlags(ctx, sel, ret);
+            }
+        }
         return finish(req, ctx, sr, type, flags, ret, minRet, cflags);
+    }
+
+    /** RECVMSG into a selected buffer ({@code iov_iter_ubuf}) in place of the msghdr's one iovec. */
+    private static int messageInto(int fd, MemorySegment msg, Kbuf.Selection sel, int flags) {
+        long[] iov = {sel.address(), Integer.toUnsignedLong(sel.length())};
+        ProgramMemory served = ProgramTransfers.program();
+        if (served != null) {
+            return ProgramMessages.message(served, false, fd, msg, iov, null, 0, flags);
+        }
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment local = call.allocate(MSGHDR_SIZE, 8).copyFrom(msg);
+            MemorySegment vec = call.allocate(16, 8);
+            vec.set(JAVA_LONG, 0, iov[0]);
+            vec.set(JAVA_LONG, 8, iov[1]);
+            local.set(JAVA_LONG, MSG_IOV, vec.address());
+            local.set(JAVA_LONG, MSG_IOVLEN, 1);
+            int ret = (int) Linux.call(SYS_RECVMSG, fd, local.address(), flags);
+            msg.set(JAVA_INT, MSG_NAMELEN, local.get(JAVA_INT, MSG_NAMELEN));
+            msg.set(JAVA_LONG, MSG_CONTROLLEN, local.get(JAVA_LONG, MSG_CONTROLLEN));
+            msg.set(JAVA_INT, MSG_FLAGS, local.get(JAVA_INT, MSG_FLAGS));
+            return ret;
+        }
     }
 
     /** The common end of a send or receive: retry, wait, fail or complete, as io_send / io_recv end. */
@@ -412,10 +460,32 @@ public final class Net {
         return OpDef.COMPLETE;
     }
 
+    /** {@code sendmsg} / {@code recvmsg} of SENDMSG's or RECVMSG's msghdr (a served program's: its memory's). */
+    private static int message(boolean send, int fd, MemorySegment msg, int flags) {
+        ProgramMemory served = ProgramTransfers.program();
+        if (served == null) {
+            return (int) Linux.call(send ? SYS_SENDMSG : SYS_RECVMSG, fd, msg.address(), flags);
+        }
+        long[] iov = ProgramMessages.iovecs(served, msg.get(JAVA_LONG, MSG_IOV), msg.get(JAVA_LONG, MSG_IOVLEN));
+        return iov == null ? -EFAULT : ProgramMessages.message(served, send, fd, msg, iov, null, 0, flags);
+    }
+
     /** One {@code sendmsg} / {@code recvmsg} of SEND's or RECV's buffer (SEND_VECTORIZED: its iovecs). */
     private static int transfer(long nr, int fd, Sr sr, int flags, int... outFlags) {
         try (Arena call = Arena.ofConfined()) {
             MemorySegment msg = call.allocate(MSGHDR_SIZE, 8);
+            ProgramMemory served = ProgramTransfers.program();
+            if (served != null) {
+                boolean vectorized = (sr.flags & IORING_SEND_VECTORIZED) != 0;
+                long[] iov = vectorized ? ProgramMessages.iovecs(served, sr.buf, sr.len)
+                        : new long[] {sr.buf, Integer.toUnsignedLong(sr.len)};
+                int ret = iov == null ? -EFAULT : ProgramMessages.message(served, nr == SYS_SENDMSG, fd, msg, iov,
+                        sr.name, sr.nameLen, flags & (nr == SYS_SENDMSG ? ~MSG_WAITALL : ~0));
+                if (outFlags.length > 0) {
+                    outFlags[0] = msg.get(JAVA_INT, MSG_FLAGS);
+                }
+                return ret;
+            }
             MemorySegment iov = call.allocate(16, 8);
             if ((sr.flags & IORING_SEND_VECTORIZED) != 0) {
                 msg.set(JAVA_LONG, MSG_IOV, sr.buf);
@@ -440,6 +510,11 @@ public final class Net {
 
     /** ____sys_recvmsg's write-back: the name's length, the control data's length and the flags. */
     private static void writeBack(IssueContext ctx, Sr sr) {
+        ProgramMemory served = ProgramTransfers.program();
+        if (served != null) {
+            ProgramMessages.writeBack(served, sr.umsg, sr.msg);
+            return;
+        }
         MemorySegment user = ctx.userMemory(sr.umsg, MSGHDR_SIZE);
         if (user != null) {
             user.set(JAVA_INT, MSG_NAMELEN, sr.msg.get(JAVA_INT, MSG_NAMELEN));

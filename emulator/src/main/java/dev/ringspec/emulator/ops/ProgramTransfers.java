@@ -2,11 +2,13 @@ package dev.ringspec.emulator.ops;
 
 import static dev.ringspec.emulator.sys.Linux.SYS_PREADV2;
 import static dev.ringspec.emulator.sys.Linux.SYS_PWRITEV2;
+import static dev.ringspec.uapi.Errno.EBADF;
 import static dev.ringspec.uapi.Errno.EFAULT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.ringspec.emulator.ProgramMemory;
 import dev.ringspec.emulator.sys.Linux;
+import dev.ringspec.model.ProcessDescriptorTable;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -16,12 +18,17 @@ import java.lang.foreign.MemorySegment;
  * before (write) or after (read) the call, before the CQE is posted. At most {@link #MAX_BYTES} move per call: a
  * short transfer, which a regular file's read continues ({@code Rw}) and a stream may give anyway.
  *
+ * <p>The same for the other opcodes that move bytes of the program's: {@link ProgramMessages} (SEND, RECV,
+ * SENDMSG, RECVMSG, their multishot and zero-copy forms). A descriptor number the program names outside the SQE's
+ * own file (eventfd registration, SPLICE's input, SCM_RIGHTS) is the program's too: {@link #localDescriptor}.
+ *
  * <p>One served program per JVM: {@link #serve} is process-wide, as {@code ringspec host} runs one.
  */
 public final class ProgramTransfers {
     static final long MAX_BYTES = 1L << 22;
 
     private static volatile ProgramMemory program;
+    private static volatile ProcessDescriptorTable descriptors;
 
     private static final ThreadLocal<MemorySegment> BUFFER = ThreadLocal.withInitial(
             () -> Arena.ofAuto().allocate(MAX_BYTES + 16, 4096));
@@ -29,9 +36,32 @@ public final class ProgramTransfers {
     private ProgramTransfers() {
     }
 
-    /** From now on the read and write opcodes transfer to and from {@code memory}'s program ({@code null}: none). */
-    public static void serve(ProgramMemory memory) {
+    /**
+     * From now on the opcodes transfer to and from {@code memory}'s program, and take its descriptors from
+     * {@code table} ({@code null}, {@code null}: none, this process's own).
+     */
+    public static void serve(ProgramMemory memory, ProcessDescriptorTable table) {
         program = memory;
+        descriptors = table;
+    }
+
+    /**
+     * The descriptor of this JVM that names the application's {@code fd} now (a served program's: a copy taken
+     * from it, which this JVM must not close; this process's: {@code fd} itself), or -EBADF ({@code fget}).
+     */
+    static int localDescriptor(int fd) {
+        ProcessDescriptorTable table = descriptors;
+        int local = table == null ? fd : table.local(fd);
+        return local < 0 ? -EBADF : local;
+    }
+
+    /**
+     * A reference of this JVM's own to the application's {@code fd} (a new descriptor, which the caller closes), as
+     * the kernel takes a file reference ({@code fget}, {@code eventfd_ctx_fdget}): -EBADF for none.
+     */
+    static int duplicate(int fd) {
+        int local = localDescriptor(fd);
+        return local < 0 ? local : Linux.dup(local);
     }
 
     /** The program being served, or null. */
@@ -43,10 +73,7 @@ public final class ProgramTransfers {
     static long readWrite(ProgramMemory memory, int fd, boolean write, long[] iov, long pos, int rwFlags) {
         MemorySegment buffer = BUFFER.get();
         MemorySegment vec = buffer.asSlice(MAX_BYTES, 16);
-        long total = 0;
-        for (int i = 1; i < iov.length && total < MAX_BYTES; i += 2) {
-            total += Math.min(iov[i], MAX_BYTES - total);
-        }
+        long total = total(iov);
         if (write && !cross(memory, iov, buffer, total, true)) {
             return -EFAULT;
         }
@@ -60,8 +87,22 @@ public final class ProgramTransfers {
         return n;
     }
 
+    /** This thread's buffer: {@link #MAX_BYTES} for the bytes in transit (and 16 more for an iovec). */
+    static MemorySegment buffer() {
+        return BUFFER.get();
+    }
+
+    /** The bytes {@code iov} ((base, length) pairs) holds, at most {@link #MAX_BYTES}. */
+    static long total(long[] iov) {
+        long total = 0;
+        for (int i = 1; i < iov.length && total < MAX_BYTES; i += 2) {
+            total += Math.min(iov[i], MAX_BYTES - total);
+        }
+        return total;
+    }
+
     /** The first {@code bytes} of {@code buffer} to ({@code in}: from) the program's iovec. */
-    private static boolean cross(ProgramMemory memory, long[] iov, MemorySegment buffer, long bytes, boolean in) {
+    static boolean cross(ProgramMemory memory, long[] iov, MemorySegment buffer, long bytes, boolean in) {
         long done = 0;
         for (int i = 0; i < iov.length && done < bytes; i += 2) {
             long take = Math.min(iov[i + 1], bytes - done);

@@ -16,6 +16,7 @@ import static dev.ringspec.uapi.IoUring.IORING_RECV_MULTISHOT;
 import static dev.ringspec.uapi.IoUring.IOSQE_BUFFER_SELECT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
+import dev.ringspec.emulator.ProgramMemory;
 import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.model.IssueContext;
 import dev.ringspec.model.KernelProfile;
@@ -34,7 +35,7 @@ import java.lang.foreign.MemorySegment;
  * <p>For {@code ops.Net}, which owns IORING_OP_RECV: its prep hands a request whose {@code sqe->ioprio} has
  * IORING_RECV_MULTISHOT to {@link #prep} (which checks the whole SQE as {@code io_recvmsg_prep} does), and its issue
  * hands a request {@link #owns} to {@link #issue}. Bundles ({@code IORING_RECVSEND_BUNDLE}) are not emulated here:
- * -EOPNOTSUPP.
+ * -EOPNOTSUPP. A served program's buffers are its memory: the bytes cross through {@link ProgramMessages}.
  */
 public final class RecvMultishot {
     private static final int MSG_DONTWAIT = 0x40;
@@ -153,8 +154,11 @@ public final class RecvMultishot {
         if (sel == null) {
             return -ENOBUFS;
         }
-        int ret = (int) Linux.call(SYS_RECVFROM, fd, sel.address(), Integer.toUnsignedLong(sel.length()),
-                st.msgFlags | MSG_DONTWAIT, 0, 0);
+        ProgramMemory served = ProgramTransfers.program();
+        int ret = served != null
+                ? ProgramMessages.receive(served, fd, sel.address(), sel.length(), st.msgFlags | MSG_DONTWAIT)
+                : (int) Linux.call(SYS_RECVFROM, fd, sel.address(), Integer.toUnsignedLong(sel.length()),
+                        st.msgFlags | MSG_DONTWAIT, 0, 0);
         if (ret == -EAGAIN) {
             Kbuf.recycle(ctx, sel);
             if (inline && (st.msgFlags & MSG_DONTWAIT) != 0) {

@@ -3,6 +3,7 @@ package dev.ringspec.emulator.ops;
 import static dev.ringspec.emulator.ops.NetRing.AF_UNIX;
 import static dev.ringspec.emulator.ops.NetRing.SOCK_DGRAM;
 import static dev.ringspec.emulator.ops.NetRing.SOCK_STREAM;
+import static dev.ringspec.uapi.Errno.ENOBUFS;
 import static dev.ringspec.uapi.IoUring.IORING_ACCEPT_MULTISHOT;
 import static dev.ringspec.uapi.IoUring.IORING_CQE_F_MORE;
 import static dev.ringspec.uapi.IoUring.IORING_FILE_INDEX_ALLOC;
@@ -27,6 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ringspec.emulator.BothSides;
 import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.seam.Cqe;
+import dev.ringspec.seam.Sqe;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -318,5 +320,39 @@ class NetTest {
         MemorySegment fds = java.lang.foreign.Arena.ofAuto().allocate(8, 4);
         Linux.call(Linux.SYS_PIPE2, fds.address(), 0);
         return new int[] {fds.get(JAVA_INT, 0), fds.get(JAVA_INT, 4)};
+    }
+
+    @Test
+    void singleShotReceivesTakeOneProvidedBufferEachAndThenENOBUFS() throws Exception {
+        List<Cqe> cqes = BothSides.sameOnBoth((k, m) -> {
+            try (RingScenario s = new RingScenario(k, m, 8)) {
+                int[] sp = s.socketpair();
+                MemorySegment bufs = m.allocate(16);
+                s.provide(1, bufs.address(), 8, 2, 3, 0);
+                List<Cqe> out = new ArrayList<>(s.submitAndAwait(1));
+                s.write(sp[1], "0123456789abcdef");
+                // RECV asks for 5 bytes of the first buffer
+                long at = s.sqe(IORING_OP_RECV, sp[0], 2);
+                Sqe.flags(s.d.sqes(), at, IOSQE_BUFFER_SELECT);
+                Sqe.bufIndex(s.d.sqes(), at, 3);
+                Sqe.len(s.d.sqes(), at, 5);
+                out.addAll(s.submitAndAwait(1));
+                // RECVMSG's one iovec of length 0 takes the whole second buffer; a third finds the group empty
+                MemorySegment msg = m.allocate(Net.MSGHDR_SIZE + 16);
+                msg.set(JAVA_LONG, Net.MSG_IOV, msg.address() + Net.MSGHDR_SIZE);
+                msg.set(JAVA_LONG, Net.MSG_IOVLEN, 1);
+                for (long userData = 4; userData <= 5; userData++) {
+                    at = s.sqe(IORING_OP_RECVMSG, sp[0], userData);
+                    Sqe.flags(s.d.sqes(), at, IOSQE_BUFFER_SELECT);
+                    Sqe.bufIndex(s.d.sqes(), at, 3);
+                    Sqe.addr(s.d.sqes(), at, msg.address());
+                    out.addAll(s.submitAndAwait(1));
+                }
+                out.addAll(RingScenario.data(bufs));
+                return ReadMultishotTest.checked(out);
+            }
+        });
+        assertThat(cqes.stream().filter(c -> c.userData() >= 2 && c.userData() <= 5).map(Cqe::res))
+                .containsExactly(5, 8, -ENOBUFS);
     }
 }

@@ -1,0 +1,102 @@
+package dev.ringspec.emulator.ops;
+
+import static dev.ringspec.uapi.Errno.EBADF;
+import static dev.ringspec.uapi.Errno.EINVAL;
+import static dev.ringspec.uapi.IoUring.IORING_OP_SPLICE;
+import static dev.ringspec.uapi.IoUring.IORING_OP_TEE;
+import static dev.ringspec.uapi.IoUring.SPLICE_F_FD_IN_FIXED;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import dev.ringspec.emulator.EmuOp;
+import dev.ringspec.emulator.EmulatorServices;
+import dev.ringspec.emulator.sys.Linux;
+import dev.ringspec.model.IssueContext;
+import dev.ringspec.model.OpDef;
+import dev.ringspec.model.Req;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+
+/**
+ * io_uring/splice.c: {@code SPLICE} and {@code TEE}, always io-wq's ({@code REQ_F_FORCE_ASYNC}), each one real
+ * {@code splice}/{@code tee} that may block, as {@code do_splice} and {@code do_tee} do in the worker. The input is
+ * {@code splice_fd_in}, a descriptor of the application's or with {@code SPLICE_F_FD_IN_FIXED} a registered-file
+ * slot; an offset of -1 is none (the file's position). No memory of the application's is touched: a served
+ * program's descriptors are this JVM's copies of them.
+ */
+public final class Splice {
+    private static final boolean AARCH64 = "aarch64".equals(System.getProperty("os.arch"));
+    private static final long SYS_SPLICE = AARCH64 ? 76 : 275;
+    private static final long SYS_TEE = AARCH64 ? 77 : 276;
+    /** {@code SPLICE_F_ALL}: MOVE, NONBLOCK, MORE, GIFT. */
+    private static final int SPLICE_F_ALL = 0xf;
+
+    private Splice() {
+    }
+
+    public static List<EmuOp> ops(EmulatorServices services) {
+        return List.of(
+                EmuOp.of(new OpDef(IORING_OP_SPLICE, "SPLICE", OpDef.NEEDS_FILE, Splice::splicePrep,
+                        Splice::splice)),
+                EmuOp.of(new OpDef(IORING_OP_TEE, "TEE", OpDef.NEEDS_FILE, Splice::teePrep, Splice::splice)));
+    }
+
+    /** {@code struct io_splice}. */
+    record Sp(long offIn, long offOut, long len, int fdIn, int flags) {
+    }
+
+    /** {@code io_splice_prep}: the offsets, then {@code __io_splice_prep}. */
+    static int splicePrep(Req req, IssueContext ctx) {
+        return prep(req, ctx, req.addr(), req.off());
+    }
+
+    /** {@code io_tee_prep}: offsets -> -EINVAL (a pipe has none), then {@code __io_splice_prep}. */
+    static int teePrep(Req req, IssueContext ctx) {
+        if (req.addr() != 0 || req.off() != 0) {
+            return -EINVAL;
+        }
+        return prep(req, ctx, 0, 0);
+    }
+
+    /** {@code __io_splice_prep}: flags outside SPLICE_F_FD_IN_FIXED and SPLICE_F_ALL -> -EINVAL; io-wq's. */
+    private static int prep(Req req, IssueContext ctx, long offIn, long offOut) {
+        int flags = req.opFlags();
+        if ((flags & ~(SPLICE_F_FD_IN_FIXED | SPLICE_F_ALL)) != 0) {
+            return -EINVAL;
+        }
+        req.opState(new Sp(offIn, offOut, Integer.toUnsignedLong(req.len()), req.fileIndex(), flags));
+        ctx.forceAsync(req);
+        return 0;
+    }
+
+    /** {@code io_splice} and {@code io_tee}: a result other than the length asked for fails the request. */
+    static int splice(Req req, IssueContext ctx) {
+        Sp sp = (Sp) req.opState();
+        int out = ctx.fileDescriptor(req);
+        // io_splice_get_file: the input, a registered slot or a descriptor; none -> -EBADF
+        int in = (sp.flags() & SPLICE_F_FD_IN_FIXED) != 0 ? ctx.fixedFileDescriptor(sp.fdIn())
+                : ProgramTransfers.localDescriptor(sp.fdIn());
+        long ret = 0;
+        if (in < 0) {
+            ret = -EBADF;
+        } else if (sp.len() != 0) {
+            int flags = sp.flags() & ~SPLICE_F_FD_IN_FIXED;
+            if (req.opcode() == IORING_OP_TEE) {
+                ret = Linux.call(SYS_TEE, in, out, sp.len(), flags, 0, 0);
+            } else {
+                try (Arena call = Arena.ofConfined()) {
+                    MemorySegment offsets = call.allocate(16, 8);
+                    offsets.set(JAVA_LONG, 0, sp.offIn());
+                    offsets.set(JAVA_LONG, 8, sp.offOut());
+                    ret = Linux.call(SYS_SPLICE, in, sp.offIn() == -1 ? 0 : offsets.address(), out,
+                            sp.offOut() == -1 ? 0 : offsets.address() + 8, sp.len(), flags);
+                }
+            }
+        }
+        if (ret != sp.len()) {
+            ctx.reqSetFail(req);
+        }
+        ctx.setRes(req, (int) ret, 0);
+        return OpDef.COMPLETE;
+    }
+}
