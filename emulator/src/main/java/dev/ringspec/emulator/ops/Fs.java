@@ -64,15 +64,16 @@ public final class Fs {
         int call(ProcessDescriptorTable table);
     }
 
-    /** The paths of one request, copied in; null (and -errno in {@code error[0]}) where one is refused. */
-    private static MemorySegment[] paths(IssueContext ctx, int[] error, long first, boolean firstMayBeEmpty,
-            long second) {
-        MemorySegment a = UserPath.copy(ctx, first, firstMayBeEmpty, error);
-        if (a == null) {
-            return null;
-        }
-        MemorySegment b = UserPath.copy(ctx, second, false, error);
-        return b == null ? null : new MemorySegment[] {a, b};
+    /** What the worker calls with one path's lookup. */
+    @FunctionalInterface
+    private interface OnePath {
+        long call(PathAt at);
+    }
+
+    /** What the worker calls with two paths' lookups (old, new). */
+    @FunctionalInterface
+    private interface TwoPaths {
+        long call(PathAt from, PathAt to);
     }
 
     /** The checks every prep of fs.c makes first: buf_index, splice_fd_in (-EINVAL); a fixed file (-EBADF). */
@@ -83,28 +84,64 @@ public final class Fs {
         return (req.flags() & IOSQE_FIXED_FILE) != 0 ? -EBADF : 0;
     }
 
-    /** {@code io_renameat_prep}: old dfd in fd, new dfd in len, the paths in addr and addr2 (off). */
-    static int renameatPrep(Req req, IssueContext ctx) {
+    /** REQ_F_FORCE_ASYNC, and what the worker does. */
+    private static int toIoWq(Req req, IssueContext ctx, Call call) {
+        ctx.forceAsync(req);
+        req.opState(call);
+        return 0;
+    }
+
+    /** The path at addr ({@code getname}), looked up from {@code sqe->fd} by the worker. */
+    private static int onePath(Req req, IssueContext ctx, OnePath call) {
+        int[] error = new int[1];
+        MemorySegment path = UserPath.copy(ctx, req.addr(), false, error);
+        if (path == null) {
+            return error[0];
+        }
+        int dfd = req.fd();
+        return toIoWq(req, ctx, table -> {
+            try (PathAt at = PathAt.of(table, dfd, path)) {
+                return (int) call.call(at);
+            }
+        });
+    }
+
+    /**
+     * The old path at addr (empty allowed where {@code oldMayBeEmpty}) from {@code sqe->fd}, the new at addr2 from
+     * {@code sqe->len}: RENAMEAT's and LINKAT's.
+     */
+    private static int twoPaths(Req req, IssueContext ctx, boolean oldMayBeEmpty, TwoPaths call) {
         int r = common(req);
         if (r != 0) {
             return r;
         }
         int[] error = new int[1];
-        MemorySegment[] p = paths(ctx, error, req.addr(), false, req.off());
-        if (p == null) {
+        MemorySegment old = UserPath.copy(ctx, req.addr(), oldMayBeEmpty, error);
+        MemorySegment now = old == null ? null : UserPath.copy(ctx, req.off(), false, error);
+        if (now == null) {
             return error[0];
         }
         int oldDfd = req.fd();
         int newDfd = req.len();
-        int flags = req.opFlags();
-        ctx.forceAsync(req);
-        req.opState((Call) table -> {
-            try (PathAt from = PathAt.of(table, oldDfd, p[0]); PathAt to = PathAt.of(table, newDfd, p[1])) {
-                return (int) Linux.call(SYS_RENAMEAT2, from.dirfd(), from.path().address(), to.dirfd(),
-                        to.path().address(), flags, 0);
+        return toIoWq(req, ctx, table -> {
+            try (PathAt from = PathAt.of(table, oldDfd, old); PathAt to = PathAt.of(table, newDfd, now)) {
+                return (int) call.call(from, to);
             }
         });
-        return 0;
+    }
+
+    /** {@code io_renameat_prep}: the flags are renameat2's. */
+    static int renameatPrep(Req req, IssueContext ctx) {
+        int flags = req.opFlags();
+        return twoPaths(req, ctx, false, (from, to) -> Linux.call(SYS_RENAMEAT2, from.dirfd(),
+                from.path().address(), to.dirfd(), to.path().address(), flags, 0));
+    }
+
+    /** {@code io_linkat_prep}: the old path may be empty with AT_EMPTY_PATH ({@code getname_uflags}). */
+    static int linkatPrep(Req req, IssueContext ctx) {
+        int flags = req.opFlags();
+        return twoPaths(req, ctx, (flags & AT_EMPTY_PATH) != 0, (from, to) -> Linux.call(SYS_LINKAT, from.dirfd(),
+                from.path().address(), to.dirfd(), to.path().address(), flags, 0));
     }
 
     /** {@code io_unlinkat_prep}: off, len, addr3 set -> -EINVAL; flags beyond AT_REMOVEDIR -> -EINVAL. */
@@ -113,26 +150,11 @@ public final class Fs {
             return -EINVAL;
         }
         int r = common(req);
-        if (r != 0) {
-            return r;
-        }
         int flags = req.opFlags();
-        if ((flags & ~AT_REMOVEDIR) != 0) {
-            return -EINVAL;
+        if (r != 0 || (flags & ~AT_REMOVEDIR) != 0) {
+            return r != 0 ? r : -EINVAL;
         }
-        int[] error = new int[1];
-        MemorySegment path = UserPath.copy(ctx, req.addr(), false, error);
-        if (path == null) {
-            return error[0];
-        }
-        int dfd = req.fd();
-        ctx.forceAsync(req);
-        req.opState((Call) table -> {
-            try (PathAt at = PathAt.of(table, dfd, path)) {
-                return (int) Linux.call(SYS_UNLINKAT, at.dirfd(), at.path().address(), flags);
-            }
-        });
-        return 0;
+        return onePath(req, ctx, at -> Linux.call(SYS_UNLINKAT, at.dirfd(), at.path().address(), flags));
     }
 
     /** {@code io_mkdirat_prep}: off, rw_flags set -> -EINVAL; the mode is len. */
@@ -141,26 +163,14 @@ public final class Fs {
             return -EINVAL;
         }
         int r = common(req);
-        if (r != 0) {
-            return r;
-        }
-        int[] error = new int[1];
-        MemorySegment path = UserPath.copy(ctx, req.addr(), false, error);
-        if (path == null) {
-            return error[0];
-        }
-        int dfd = req.fd();
         int mode = req.len();
-        ctx.forceAsync(req);
-        req.opState((Call) table -> {
-            try (PathAt at = PathAt.of(table, dfd, path)) {
-                return (int) Linux.call(SYS_MKDIRAT, at.dirfd(), at.path().address(), mode);
-            }
-        });
-        return 0;
+        return r != 0 ? r : onePath(req, ctx, at -> Linux.call(SYS_MKDIRAT, at.dirfd(), at.path().address(), mode));
     }
 
-    /** {@code io_symlinkat_prep}: len, rw_flags set -> -EINVAL; the target (addr) is only text, never looked up. */
+    /**
+     * {@code io_symlinkat_prep}: len, rw_flags set -> -EINVAL; the target (addr) is only text, never looked up; the
+     * link (addr2) is looked up from {@code sqe->fd}.
+     */
     static int symlinkatPrep(Req req, IssueContext ctx) {
         if (req.len() != 0 || req.opFlags() != 0) {
             return -EINVAL;
@@ -170,41 +180,16 @@ public final class Fs {
             return r;
         }
         int[] error = new int[1];
-        MemorySegment[] p = paths(ctx, error, req.addr(), false, req.off());
-        if (p == null) {
+        MemorySegment target = UserPath.copy(ctx, req.addr(), false, error);
+        MemorySegment link = target == null ? null : UserPath.copy(ctx, req.off(), false, error);
+        if (link == null) {
             return error[0];
         }
         int newDfd = req.fd();
-        ctx.forceAsync(req);
-        req.opState((Call) table -> {
-            try (PathAt at = PathAt.of(table, newDfd, p[1])) {
-                return (int) Linux.call(SYS_SYMLINKAT, p[0].address(), at.dirfd(), at.path().address());
+        return toIoWq(req, ctx, table -> {
+            try (PathAt at = PathAt.of(table, newDfd, link)) {
+                return (int) Linux.call(SYS_SYMLINKAT, target.address(), at.dirfd(), at.path().address());
             }
         });
-        return 0;
-    }
-
-    /** {@code io_linkat_prep}: the old path may be empty with AT_EMPTY_PATH ({@code getname_uflags}). */
-    static int linkatPrep(Req req, IssueContext ctx) {
-        int r = common(req);
-        if (r != 0) {
-            return r;
-        }
-        int flags = req.opFlags();
-        int[] error = new int[1];
-        MemorySegment[] p = paths(ctx, error, req.addr(), (flags & AT_EMPTY_PATH) != 0, req.off());
-        if (p == null) {
-            return error[0];
-        }
-        int oldDfd = req.fd();
-        int newDfd = req.len();
-        ctx.forceAsync(req);
-        req.opState((Call) table -> {
-            try (PathAt from = PathAt.of(table, oldDfd, p[0]); PathAt to = PathAt.of(table, newDfd, p[1])) {
-                return (int) Linux.call(SYS_LINKAT, from.dirfd(), from.path().address(), to.dirfd(),
-                        to.path().address(), flags, 0);
-            }
-        });
-        return 0;
     }
 }

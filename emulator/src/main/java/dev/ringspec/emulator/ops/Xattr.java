@@ -11,7 +11,6 @@ import static dev.ringspec.uapi.IoUring.IORING_OP_FSETXATTR;
 import static dev.ringspec.uapi.IoUring.IORING_OP_GETXATTR;
 import static dev.ringspec.uapi.IoUring.IORING_OP_SETXATTR;
 import static dev.ringspec.uapi.IoUring.IOSQE_FIXED_FILE;
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 import dev.ringspec.emulator.EmuOp;
 import dev.ringspec.emulator.EmulatorServices;
@@ -117,25 +116,13 @@ public final class Xattr {
 
     /** The attribute's name as {@code strncpy_from_user} into {@code struct xattr_name} copies it. */
     private static MemorySegment name(IssueContext ctx, long address, int[] error) {
-        MemorySegment whole = ctx.userMemory(address, NAME_BYTES);
-        for (int i = 0; i < NAME_BYTES; i++) {
-            MemorySegment at = whole != null ? whole.asSlice(i, 1) : ctx.userMemory(address + i, 1);
-            if (at == null) {
-                error[0] = -EFAULT;
-                return null;
-            }
-            if (at.get(JAVA_BYTE, 0) == 0) {
-                if (i == 0) {
-                    break;
-                }
-                MemorySegment name = Arena.ofAuto().allocate(i + 1L);
-                MemorySegment.copy(whole != null ? whole : ctx.userMemory(address, i + 1L), 0, name, 0, i + 1L);
-                return name;
-            }
+        MemorySegment name = UserPath.strncpy(ctx, address, NAME_BYTES, error);
+        if (name == null ? error[0] == UserPath.TOO_LONG : name.byteSize() == 1) {
+            // no name, or no NUL within XATTR_NAME_MAX bytes -> -ERANGE
+            error[0] = -ERANGE;
+            return null;
         }
-        // no name, or no NUL within XATTR_NAME_MAX bytes -> -ERANGE
-        error[0] = -ERANGE;
-        return null;
+        return name;
     }
 
     /** The real call on io-wq: the descriptor's or the path's attribute. */
