@@ -30,7 +30,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntConsumer;
 import java.util.function.Supplier;
@@ -65,6 +67,10 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
     private final Map<Integer, Long> ringInodes = new ConcurrentHashMap<>();
     /** The program served from outside ({@link #hosted}), or null. */
     private ProgramMemory served;
+    /** This JVM's descriptors, or the served program's. */
+    private final ProcessDescriptorTable processDescriptors;
+    /** What was answered -EOPNOTSUPP because the emulator cannot do it here ({@link #refuse}), and how often. */
+    private final Map<String, LongAdder> refusals = new ConcurrentHashMap<>();
     /** Told of each ring that got task work from another thread ({@link #onRemoteTaskWork}), or null. */
     private volatile IntConsumer remoteTaskWork;
     /**
@@ -85,6 +91,8 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
         SplittableRandom order = options.deterministic() ? new SplittableRandom(options.seed()) : null;
         this.timers = new Timers(clock, order != null);
         this.readiness = new Readiness(order == null ? null : order.split(), this::deliver);
+        RealDescriptors descriptors = new RealDescriptors();
+        this.processDescriptors = program == null ? descriptors : program;
         this.opcodes = EmulatorOpcodes.build(base, this, options.extraOpcodes(), !memory.local());
         this.ioWq = new WorkerPool(opcodes.byOpcode(), readiness, order == null ? null : order.split(),
                 this::deliver);
@@ -103,10 +111,9 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
         }
         this.pedantic = options.pedantic() ? new Pedantic() : null;
         this.sqPoll = new SqPollThreads(sleeps, order == null);
-        RealDescriptors descriptors = new RealDescriptors();
         Waiter wakes = sqPoll;
         this.model = new ModelIoUring(opcodes.profile(), memory)
-                .withProcessDescriptors(program == null ? descriptors : program)
+                .withProcessDescriptors(processDescriptors)
                 .withRingDescriptors(descriptors)
                 .withWaiter(new Waiter() {
                     @Override
@@ -201,6 +208,27 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
     /** The application's protocol mistakes the pedantic mode saw (empty when it is off). */
     public List<Pedantic.Finding> findings() {
         return pedantic == null ? List.of() : pedantic.findings();
+    }
+
+    /**
+     * What the emulator answered -EOPNOTSUPP because it cannot do it for the process it serves (an opcode it lacks,
+     * or one it cannot serve another process with; an argument it cannot pass on), each with how many requests it
+     * refused, by name.
+     */
+    public Map<String, Long> refusals() {
+        Map<String, Long> counts = new TreeMap<>();
+        refusals.forEach((what, n) -> counts.put(what, n.sum()));
+        return counts;
+    }
+
+    @Override
+    public void refuse(String what) {
+        refusals.computeIfAbsent(what, w -> new LongAdder()).increment();
+    }
+
+    @Override
+    public ProcessDescriptorTable processDescriptors() {
+        return processDescriptors;
     }
 
     /** Every fault injected so far. */

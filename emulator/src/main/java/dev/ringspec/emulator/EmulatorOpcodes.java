@@ -1,13 +1,27 @@
 package dev.ringspec.emulator;
 
+import static dev.ringspec.uapi.IoUring.IORING_OP_ACCEPT;
 import static dev.ringspec.uapi.IoUring.IORING_OP_ASYNC_CANCEL;
+import static dev.ringspec.uapi.IoUring.IORING_OP_CLOSE;
 import static dev.ringspec.uapi.IoUring.IORING_OP_CONNECT;
+import static dev.ringspec.uapi.IoUring.IORING_OP_FADVISE;
 import static dev.ringspec.uapi.IoUring.IORING_OP_FALLOCATE;
+import static dev.ringspec.uapi.IoUring.IORING_OP_FGETXATTR;
+import static dev.ringspec.uapi.IoUring.IORING_OP_FILES_UPDATE;
+import static dev.ringspec.uapi.IoUring.IORING_OP_FIXED_FD_INSTALL;
+import static dev.ringspec.uapi.IoUring.IORING_OP_FSETXATTR;
 import static dev.ringspec.uapi.IoUring.IORING_OP_FSYNC;
+import static dev.ringspec.uapi.IoUring.IORING_OP_GETXATTR;
+import static dev.ringspec.uapi.IoUring.IORING_OP_LINKAT;
 import static dev.ringspec.uapi.IoUring.IORING_OP_LINK_TIMEOUT;
+import static dev.ringspec.uapi.IoUring.IORING_OP_MADVISE;
+import static dev.ringspec.uapi.IoUring.IORING_OP_MKDIRAT;
 import static dev.ringspec.uapi.IoUring.IORING_OP_MSG_RING;
-import static dev.ringspec.uapi.IoUring.IORING_OP_NOP;
 import static dev.ringspec.uapi.IoUring.IORING_OP_NOP128;
+import static dev.ringspec.uapi.IoUring.IORING_OP_NOP;
+import static dev.ringspec.uapi.IoUring.IORING_OP_OPENAT2;
+import static dev.ringspec.uapi.IoUring.IORING_OP_OPENAT;
+import static dev.ringspec.uapi.IoUring.IORING_OP_PIPE;
 import static dev.ringspec.uapi.IoUring.IORING_OP_POLL_ADD;
 import static dev.ringspec.uapi.IoUring.IORING_OP_POLL_REMOVE;
 import static dev.ringspec.uapi.IoUring.IORING_OP_PROVIDE_BUFFERS;
@@ -17,21 +31,29 @@ import static dev.ringspec.uapi.IoUring.IORING_OP_READ_FIXED;
 import static dev.ringspec.uapi.IoUring.IORING_OP_RECV;
 import static dev.ringspec.uapi.IoUring.IORING_OP_RECVMSG;
 import static dev.ringspec.uapi.IoUring.IORING_OP_REMOVE_BUFFERS;
+import static dev.ringspec.uapi.IoUring.IORING_OP_RENAMEAT;
 import static dev.ringspec.uapi.IoUring.IORING_OP_SEND;
 import static dev.ringspec.uapi.IoUring.IORING_OP_SENDMSG;
+import static dev.ringspec.uapi.IoUring.IORING_OP_SETXATTR;
 import static dev.ringspec.uapi.IoUring.IORING_OP_SHUTDOWN;
+import static dev.ringspec.uapi.IoUring.IORING_OP_SOCKET;
 import static dev.ringspec.uapi.IoUring.IORING_OP_SPLICE;
+import static dev.ringspec.uapi.IoUring.IORING_OP_STATX;
+import static dev.ringspec.uapi.IoUring.IORING_OP_SYMLINKAT;
 import static dev.ringspec.uapi.IoUring.IORING_OP_SYNC_FILE_RANGE;
 import static dev.ringspec.uapi.IoUring.IORING_OP_TEE;
 import static dev.ringspec.uapi.IoUring.IORING_OP_TIMEOUT;
 import static dev.ringspec.uapi.IoUring.IORING_OP_TIMEOUT_REMOVE;
+import static dev.ringspec.uapi.IoUring.IORING_OP_UNLINKAT;
 import static dev.ringspec.uapi.IoUring.IORING_OP_WRITE;
 import static dev.ringspec.uapi.IoUring.IORING_OP_WRITEV;
 import static dev.ringspec.uapi.IoUring.IORING_OP_WRITE_FIXED;
 
+import dev.ringspec.emulator.ops.Advise;
 import dev.ringspec.emulator.ops.Cancel;
 import dev.ringspec.emulator.ops.EventFd;
 import dev.ringspec.emulator.ops.FilesUpdate;
+import dev.ringspec.emulator.ops.Fs;
 import dev.ringspec.emulator.ops.Kbuf;
 import dev.ringspec.emulator.ops.MsgRing;
 import dev.ringspec.emulator.ops.Net;
@@ -43,6 +65,7 @@ import dev.ringspec.emulator.ops.Splice;
 import dev.ringspec.emulator.ops.Statx;
 import dev.ringspec.emulator.ops.Sync;
 import dev.ringspec.emulator.ops.Timeout;
+import dev.ringspec.emulator.ops.Xattr;
 import dev.ringspec.model.KernelProfile;
 import dev.ringspec.model.OpDef;
 import dev.ringspec.model.RegisterOp;
@@ -65,8 +88,10 @@ import java.util.function.Function;
 public final class EmulatorOpcodes {
     /** The opcode sets, one per kernel file; each gets the emulator's services. */
     private static final List<Function<EmulatorServices, List<EmuOp>>> FILES = List.of(
+            Advise::ops,
             Cancel::ops,
             FilesUpdate::ops,
+            Fs::ops,
             Kbuf::ops,
             MsgRing::ops,
             Net::ops,
@@ -77,7 +102,8 @@ public final class EmulatorOpcodes {
             Splice::ops,
             Statx::ops,
             Sync::ops,
-            Timeout::ops);
+            Timeout::ops,
+            Xattr::ops);
 
     /**
      * The register opcodes the emulator adds (eventfd, provided buffer rings, ...), one set per kernel file; each
@@ -99,7 +125,13 @@ public final class EmulatorOpcodes {
             IORING_OP_TIMEOUT, IORING_OP_TIMEOUT_REMOVE, IORING_OP_LINK_TIMEOUT, IORING_OP_ASYNC_CANCEL,
             IORING_OP_FSYNC, IORING_OP_SYNC_FILE_RANGE, IORING_OP_FALLOCATE, IORING_OP_PROVIDE_BUFFERS,
             IORING_OP_REMOVE_BUFFERS, IORING_OP_SEND, IORING_OP_RECV, IORING_OP_SENDMSG, IORING_OP_RECVMSG,
-            IORING_OP_SHUTDOWN, IORING_OP_CONNECT, IORING_OP_MSG_RING, IORING_OP_SPLICE, IORING_OP_TEE);
+            IORING_OP_SHUTDOWN, IORING_OP_CONNECT, IORING_OP_MSG_RING, IORING_OP_SPLICE, IORING_OP_TEE,
+            // paths from the program's directories, descriptors given to it (openclose.c, fs.c, statx.c, xattr.c,
+            // net.c's ACCEPT and SOCKET, rsrc.c's FILES_UPDATE), its files and memory advised (advise.c)
+            IORING_OP_OPENAT, IORING_OP_OPENAT2, IORING_OP_CLOSE, IORING_OP_PIPE, IORING_OP_FIXED_FD_INSTALL,
+            IORING_OP_STATX, IORING_OP_MKDIRAT, IORING_OP_UNLINKAT, IORING_OP_RENAMEAT, IORING_OP_LINKAT,
+            IORING_OP_SYMLINKAT, IORING_OP_FSETXATTR, IORING_OP_SETXATTR, IORING_OP_FGETXATTR, IORING_OP_GETXATTR,
+            IORING_OP_ACCEPT, IORING_OP_SOCKET, IORING_OP_FILES_UPDATE, IORING_OP_FADVISE, IORING_OP_MADVISE);
 
     private final Map<Integer, EmuOp> byOpcode;
     private final KernelProfile profile;
@@ -145,13 +177,21 @@ public final class EmulatorOpcodes {
             if (e != null) {
                 b.opcode(e.def());
             } else if (!own.contains(op)) {
-                b.opcode(OpDef.notSupported(op, name(op)));
+                b.opcode(refused(OpDef.notSupported(op, name(op)), services));
             }
         }
         for (Function<EmulatorServices, Map<Integer, RegisterOp>> file : REGISTER_FILES) {
             file.apply(services).forEach(b::registerOp);
         }
         return new EmulatorOpcodes(Collections.unmodifiableMap(ops), b.build());
+    }
+
+    /** An opcode the emulator lacks (or cannot serve another process with): its -EOPNOTSUPP counted as refused. */
+    private static OpDef refused(OpDef compiledOut, EmulatorServices services) {
+        return new OpDef(compiledOut.opcode(), compiledOut.name(), compiledOut.flags(), (req, ctx) -> {
+            services.refuse(compiledOut.name());
+            return compiledOut.prep().prep(req, ctx);
+        }, compiledOut.issue());
     }
 
     /** The emulator's entries by opcode (NOP's is the model's, and not here). */

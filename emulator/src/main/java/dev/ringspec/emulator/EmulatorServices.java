@@ -4,6 +4,7 @@ import dev.ringspec.model.Clock;
 import dev.ringspec.model.IssueContext;
 import dev.ringspec.model.KernelProfile;
 import dev.ringspec.model.OpDef;
+import dev.ringspec.model.ProcessDescriptorTable;
 import dev.ringspec.model.Req;
 
 /**
@@ -40,4 +41,16 @@ public interface EmulatorServices {
      * every completion from outside the ring's task goes through.
      */
     void deliver(IssueContext ctx, Req req, OpDef.Issue func);
+
+    /**
+     * The descriptor table of the process whose rings these are: this JVM's, or a served program's, whose
+     * descriptors, working directory and root an opcode reaches only through it.
+     */
+    ProcessDescriptorTable processDescriptors();
+
+    /**
+     * Counts a request answered -EOPNOTSUPP because the emulator cannot do it for the process it serves, once per
+     * {@code what} (an opcode's name, or an opcode and the argument refused): see {@link EmulatedIoUring#refusals}.
+     */
+    void refuse(String what);
 }

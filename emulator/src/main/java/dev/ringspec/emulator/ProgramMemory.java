@@ -1,5 +1,7 @@
 package dev.ringspec.emulator;
 
+import static dev.ringspec.uapi.Errno.EOPNOTSUPP;
+
 import dev.ringspec.seam.AddressSpace;
 import java.lang.foreign.MemorySegment;
 
@@ -21,4 +23,12 @@ public interface ProgramMemory extends AddressSpace {
 
     /** Copies {@code from} into the program's memory at {@code address}: false where not all are writable. */
     boolean copyOut(MemorySegment from, long address);
+
+    /**
+     * {@code madvise(address, len, advice)} on the program's memory: 0 or -errno; -EOPNOTSUPP for advice that
+     * cannot be given to another process's memory.
+     */
+    default int madvise(long address, long len, int advice) {
+        return -EOPNOTSUPP;
+    }
 }

@@ -4,8 +4,8 @@ import static dev.ringspec.uapi.Errno.EOPNOTSUPP;
 import static dev.ringspec.uapi.Errno.ETIME;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_EXT_ARG;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
+import static dev.ringspec.uapi.IoUring.IORING_OP_EPOLL_CTL;
 import static dev.ringspec.uapi.IoUring.IORING_OP_NOP;
-import static dev.ringspec.uapi.IoUring.IORING_OP_FADVISE;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_PROBE;
 import static dev.ringspec.uapi.IoUring.IO_URING_OP_SUPPORTED;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -23,6 +23,7 @@ import dev.ringspec.uapi.IoUringParams;
 import dev.ringspec.uapi.IoUringProbe;
 import dev.ringspec.uapi.IoUringProbeOp;
 import java.lang.foreign.MemorySegment;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -77,17 +78,18 @@ class EmulatedIoUringTest {
         RingDriver d = ring(emulator);
         long at = d.nextSqe();
         Sqe.clear(d.sqes(), at, 64);
-        Sqe.opcode(d.sqes(), at, IORING_OP_FADVISE);
+        Sqe.opcode(d.sqes(), at, IORING_OP_EPOLL_CTL);
         Sqe.fd(d.sqes(), at, 0);
         Sqe.userData(d.sqes(), at, 9);
         assertThat(d.submit(0, 0)).isEqualTo(1);
         Cqe c = d.reap();
         assertThat(c.res()).isEqualTo(-EOPNOTSUPP);
+        assertThat(emulator.refusals()).containsExactly(Map.entry("EPOLL_CTL", 1L));
         int n = KernelProfile.LINUX_6_18.opLast();
         MemorySegment probe = memory.allocate(IoUringProbe.SIZE_BYTES + (long) n * IoUringProbeOp.SIZE_BYTES);
         assertThat(emulator.register(d.ring(), IORING_REGISTER_PROBE, probe, n)).isZero();
         assertThat(flags(probe, IORING_OP_NOP) & IO_URING_OP_SUPPORTED).isNotZero();
-        assertThat(flags(probe, IORING_OP_FADVISE) & IO_URING_OP_SUPPORTED).isZero();
+        assertThat(flags(probe, IORING_OP_EPOLL_CTL) & IO_URING_OP_SUPPORTED).isZero();
     }
 
     private static int flags(MemorySegment probe, int op) {

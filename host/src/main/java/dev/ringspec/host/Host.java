@@ -35,11 +35,13 @@ public final class Host {
     }
 
     /** What a hosted run gave: the program's exit status, and what the summary line says. */
-    public record Outcome(int exitStatus, int rings, long calls, List<String> findings, Path report) {
-        /** The one summary line. */
+    public record Outcome(int exitStatus, int rings, long calls, List<String> findings, List<String> notHosted,
+            Path report) {
+        /** The one summary line: the counts, and what was not hosted by name. */
         public String summary() {
             return "ringspec host: " + rings + (rings == 1 ? " ring, " : " rings, ") + calls + " intercepted calls, "
                     + findings.size() + (findings.size() == 1 ? " finding" : " findings")
+                    + (notHosted.isEmpty() ? "" : "; not hosted: " + String.join(", ", notHosted))
                     + (report == null ? "" : " (" + report.toAbsolutePath() + ")");
         }
     }
@@ -65,7 +67,7 @@ public final class Host {
         }
         ProgramThread thread = new ProgramThread();
         RemoteMemory memory = new RemoteMemory(thread);
-        ProgramDescriptors descriptors = new ProgramDescriptors(thread);
+        ProgramDescriptors descriptors = new ProgramDescriptors(thread, started.listener());
         EmulatedIoUring emulator = EmulatedIoUring.hosted(emulatorOptions, memory, descriptors);
         Supervisor supervisor = new Supervisor(started.listener(), emulator, thread, memory, descriptors);
         List<String> findings = new ArrayList<>();
@@ -80,6 +82,9 @@ public final class Host {
         }
         int status = Launcher.exitStatus(process);
         findings.addAll(supervisor.findings());
+        List<String> notHosted = new ArrayList<>(emulator.refusals().keySet());
+        emulator.refusals().forEach((what, n) -> findings.add("not hosted: " + what + " (" + n
+                + (n == 1 ? " request" : " requests") + " answered -EOPNOTSUPP)"));
         emulator.findings().forEach(f -> findings.add("pedantic: " + f));
         emulator.faultLog().forEach(f -> findings.add("fault injected: " + f));
         supervisor.close();
@@ -89,7 +94,8 @@ public final class Host {
             // the JVM is exiting anyway
         }
         Path report = writeReport(command, status, supervisor, findings, err);
-        return new Outcome(status, supervisor.rings(), supervisor.calls(), List.copyOf(findings), report);
+        return new Outcome(status, supervisor.rings(), supervisor.calls(), List.copyOf(findings),
+                List.copyOf(notHosted), report);
     }
 
     private Path writeReport(List<String> command, int status, Supervisor supervisor, List<String> findings,

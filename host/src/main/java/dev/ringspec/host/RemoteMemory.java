@@ -1,5 +1,6 @@
 package dev.ringspec.host;
 
+import static dev.ringspec.uapi.Errno.EOPNOTSUPP;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -10,6 +11,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
@@ -79,6 +81,34 @@ final class RemoteMemory implements ProgramMemory {
     @Override
     public boolean copyOut(MemorySegment from, long address) {
         return transfer(process(), address, from, true);
+    }
+
+    /** The advice {@code process_madvise} takes: MADV_WILLNEED, MADV_COLD, MADV_PAGEOUT, MADV_COLLAPSE. */
+    private static final Set<Integer> REMOTE_ADVICE = Set.of(3, 20, 21, 25);
+    private static final long SYS_PROCESS_MADVISE = 440;
+
+    /**
+     * {@code process_madvise} of one range of the program's memory (5.10+, CAP_SYS_NICE over it): 0 or -errno;
+     * -EOPNOTSUPP for the advice it does not take, which would change what the memory holds.
+     */
+    @Override
+    public int madvise(long address, long len, int advice) {
+        if (!REMOTE_ADVICE.contains(advice)) {
+            return -EOPNOTSUPP;
+        }
+        int pidfd = (int) Linux.call(Seccomp.SYS_PIDFD_OPEN, process(), 0);
+        if (pidfd < 0) {
+            return pidfd;
+        }
+        try {
+            MemorySegment iov = IOVECS.get();
+            iov.set(JAVA_LONG, 0, address);
+            iov.set(JAVA_LONG, 8, len);
+            long n = Linux.call(SYS_PROCESS_MADVISE, pidfd, iov.address(), 1, advice, 0, 0);
+            return n < 0 ? (int) n : 0;
+        } finally {
+            Linux.close(pidfd);
+        }
     }
 
     /**

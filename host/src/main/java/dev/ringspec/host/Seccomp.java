@@ -129,6 +129,23 @@ final class Seccomp {
         }
     }
 
+    /**
+     * Installs {@code localFd} in the target of pending notification {@code id} as a new descriptor (O_CLOEXEC if
+     * {@code cloexec}), leaving the notification pending: the target's new number, or -errno (ENOENT when the
+     * notification was answered meanwhile, ESRCH when the target is gone, EMFILE).
+     */
+    static int addFd(int listener, long id, int localFd, boolean cloexec) {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment addfd = call.allocate(24, 8);
+            addfd.set(JAVA_LONG, 0, id);
+            addfd.set(JAVA_INT, 8, 0);
+            addfd.set(JAVA_INT, 12, localFd);
+            addfd.set(JAVA_INT, 16, 0);
+            addfd.set(JAVA_INT, 20, cloexec ? O_CLOEXEC : 0);
+            return (int) Linux.call(Linux.SYS_IOCTL, listener, IOCTL_NOTIF_ADDFD, addfd.address());
+        }
+    }
+
     /** SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (6.6+): the target is woken on this CPU. 0 or -errno. */
     static int syncWakeUp(int listener) {
         return (int) Linux.call(Linux.SYS_IOCTL, listener, IOCTL_NOTIF_SET_FLAGS, USER_NOTIF_FD_SYNC_WAKE_UP);

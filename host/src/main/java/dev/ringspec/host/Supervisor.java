@@ -176,8 +176,21 @@ final class Supervisor implements AutoCloseable {
         return List.copyOf(findings);
     }
 
+    /**
+     * Serves {@code n} on its program thread's JVM thread; while it is pending, the emulator may give the program
+     * descriptors through it ({@link ProgramDescriptors#calling}).
+     */
     private void serve(Seccomp.Notification n) {
         thread.serve(n.tid());
+        descriptors.calling(n.id());
+        try {
+            serveCall(n);
+        } finally {
+            descriptors.answered(n.id());
+        }
+    }
+
+    private void serveCall(Seccomp.Notification n) {
         long result;
         try {
             switch (n.nr()) {

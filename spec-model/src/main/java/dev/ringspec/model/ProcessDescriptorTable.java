@@ -58,6 +58,58 @@ public interface ProcessDescriptorTable {
         return fd;
     }
 
+    /** {@code AT_FDCWD}: a path's lookup starts at the working directory. */
+    int AT_FDCWD = -100;
+
+    /** What {@link #install} answers where it cannot give the application a descriptor now. */
+    int LATER = Integer.MIN_VALUE;
+
+    /**
+     * The directory a relative path of the application is looked up from, as a descriptor of this process for one
+     * real call: {@code dfd} itself where the application is this process. Where it is another: for
+     * {@link #AT_FDCWD} a new descriptor of its working directory at this moment (it may chdir), for any other
+     * {@code dfd} {@link #local}'s; negative (-EBADF) where {@code dfd} names nothing. Give it back with
+     * {@link #releaseDirectory} after the call.
+     */
+    default int directory(int dfd) {
+        return dfd;
+    }
+
+    /** Gives back a {@link #directory} answer for {@code dfd}. */
+    default void releaseDirectory(int dfd, int directory) {
+        // the application's own numbers: nothing was taken
+    }
+
+    /**
+     * The application's root directory as a new descriptor of this process, where it is not this process's (a
+     * chroot): an absolute path of the application is looked up from it. -1 where the roots are the same, as always
+     * where the application is this process. Close it after the call.
+     */
+    default int root() {
+        return -1;
+    }
+
+    /**
+     * {@code receive_fd}: gives the application {@code local}, a descriptor of this process an opcode just opened
+     * (OPENAT, ACCEPT, SOCKET, PIPE, FIXED_FD_INSTALL), O_CLOEXEC if {@code cloexec}: its number in the application,
+     * or -errno (-EMFILE) and {@code local} is closed; or {@link #LATER}, and {@code local} is still the caller's.
+     * Where the application is this process, {@code local} itself. Where it is another, a descriptor can be given
+     * only while the application is in a call the supervisor has not answered yet; {@link #LATER} where none is.
+     */
+    default int install(int local, boolean cloexec) {
+        return local;
+    }
+
+    /**
+     * Runs {@code retry} once, on the next occasion {@link #install} can give a descriptor (at once where it can
+     * now): where the application is another process, when it next makes a call the supervisor serves. A request
+     * that opened a file while the application was not in a call completes only then, so an application that
+     * spins on its CQ ring without entering sees that CQE only once it enters.
+     */
+    default void whenInstallable(Runnable retry) {
+        retry.run();
+    }
+
     /** Every descriptor {@code >= 0} is open. */
     ProcessDescriptorTable NON_NEGATIVE_OPEN = fd -> fd >= 0;
 }

@@ -15,6 +15,7 @@ import dev.ringspec.emulator.EmulatorServices;
 import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.model.IssueContext;
 import dev.ringspec.model.OpDef;
+import dev.ringspec.model.ProcessDescriptorTable;
 import dev.ringspec.model.Req;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
@@ -29,8 +30,9 @@ public final class FilesUpdate {
     }
 
     public static List<EmuOp> ops(EmulatorServices services) {
+        ProcessDescriptorTable table = services.processDescriptors();
         return List.of(EmuOp.of(new OpDef(IORING_OP_FILES_UPDATE, "FILES_UPDATE", OpDef.IOPOLL, FilesUpdate::prep,
-                FilesUpdate::filesUpdate)));
+                (req, ctx) -> filesUpdate(req, ctx, table))));
     }
 
     /** {@code io_files_update_prep}. */
@@ -45,9 +47,9 @@ public final class FilesUpdate {
     }
 
     /** {@code io_files_update}: offset (a u32) from off, nr_args from len, the descriptors at addr. */
-    static int filesUpdate(Req req, IssueContext ctx) {
+    static int filesUpdate(Req req, IssueContext ctx, ProcessDescriptorTable table) {
         int offset = (int) req.off();
-        int ret = offset == IORING_FILE_INDEX_ALLOC ? withIndexAlloc(req, ctx)
+        int ret = offset == IORING_FILE_INDEX_ALLOC ? withIndexAlloc(req, ctx, table)
                 : ctx.filesUpdate(offset, req.addr(), req.len());
         if (ret < 0) {
             ctx.reqSetFail(req);
@@ -57,7 +59,7 @@ public final class FilesUpdate {
     }
 
     /** {@code io_files_update_with_index_alloc}: how many were installed, or the first one's error. */
-    private static int withIndexAlloc(Req req, IssueContext ctx) {
+    private static int withIndexAlloc(Req req, IssueContext ctx, ProcessDescriptorTable table) {
         if (ctx.fileTableSize() == 0) {
             return -ENXIO;
         }
@@ -71,7 +73,9 @@ public final class FilesUpdate {
                 break;
             }
             int fd = slot.get(JAVA_INT, 0);
-            int dup = Linux.isOpen(fd) ? Linux.dup(fd) : -EBADF;
+            // fget: the application's descriptor (a copy of this process where the application is another)
+            int local = table.local(fd);
+            int dup = local >= 0 ? Linux.dup(local) : -EBADF;
             if (dup < 0) {
                 ret = -EBADF;
                 break;

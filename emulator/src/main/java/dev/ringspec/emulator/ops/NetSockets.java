@@ -8,6 +8,7 @@ import static dev.ringspec.emulator.sys.Linux.SYS_SHUTDOWN;
 import static dev.ringspec.emulator.sys.Linux.SYS_SOCKET;
 import static dev.ringspec.uapi.Errno.EAGAIN;
 import static dev.ringspec.uapi.Errno.EBADFD;
+import static dev.ringspec.uapi.Errno.EFAULT;
 import static dev.ringspec.uapi.Errno.ECONNABORTED;
 import static dev.ringspec.uapi.Errno.EINPROGRESS;
 import static dev.ringspec.uapi.Errno.EINVAL;
@@ -24,15 +25,19 @@ import static dev.ringspec.uapi.IoUring.IORING_OP_CONNECT;
 import static dev.ringspec.uapi.IoUring.IORING_OP_LISTEN;
 import static dev.ringspec.uapi.IoUring.IORING_OP_SHUTDOWN;
 import static dev.ringspec.uapi.IoUring.IORING_OP_SOCKET;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import dev.ringspec.emulator.EmuOp;
 import dev.ringspec.emulator.EmulatorServices;
+import dev.ringspec.emulator.ProgramMemory;
 import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.model.IssueContext;
 import dev.ringspec.model.KernelProfile;
 import dev.ringspec.model.OpDef;
+import dev.ringspec.model.ProcessDescriptorTable;
 import dev.ringspec.model.Req;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,6 +52,8 @@ import java.util.function.IntUnaryOperator;
 final class NetSockets {
     static final int SOCK_CLOEXEC = 0x80000;
     static final int SOCK_NONBLOCK = 0x800;
+    private static final long SOCKADDR_STORAGE_BYTES = 128;
+    private static final int NONE = Integer.MIN_VALUE + 1;
 
     private NetSockets() {
     }
@@ -54,14 +61,15 @@ final class NetSockets {
     static List<EmuOp> ops(EmulatorServices services) {
         KernelProfile profile = services.profile();
         List<EmuOp> ops = new ArrayList<>();
+        ProcessDescriptorTable table = services.processDescriptors();
         ops.add(EmuOp.of(ModelEntries.wrap(profile, IORING_OP_SOCKET, NetSockets::socketState,
-                NetSockets::socket)));
+                (req, ctx) -> socket(req, ctx, table))));
         OpDef connect = ModelEntries.wrap(profile, IORING_OP_CONNECT, NetSockets::connectState,
                 NetSockets::connect);
         ops.add(EmuOp.of(connect != null ? connect : new OpDef(IORING_OP_CONNECT, "CONNECT",
                 OpDef.NEEDS_FILE | OpDef.POLLOUT, NetSockets::connectPrepBefore612, NetSockets::connect)));
         ops.add(EmuOp.of(new OpDef(IORING_OP_ACCEPT, "ACCEPT", OpDef.NEEDS_FILE | OpDef.POLLIN | OpDef.IOPRIO,
-                NetSockets::acceptPrep, NetSockets::accept)));
+                NetSockets::acceptPrep, (req, ctx) -> accept(req, ctx, table))));
         ops.add(EmuOp.of(new OpDef(IORING_OP_SHUTDOWN, "SHUTDOWN", OpDef.NEEDS_FILE, NetSockets::shutdownPrep,
                 NetSockets::shutdown)));
         ops.add(EmuOp.of(new OpDef(IORING_OP_BIND, "BIND", OpDef.NEEDS_FILE, NetSockets::bindPrep,
@@ -82,8 +90,11 @@ final class NetSockets {
         return 0;
     }
 
-    /** {@code io_socket}: the socket, then its descriptor (a direct one without req_set_fail on its errors). */
-    static int socket(Req req, IssueContext ctx) {
+    /**
+     * {@code io_socket}: the socket, then its descriptor, given to the application ({@link ReceiveFd}), or a direct
+     * one (without req_set_fail on its errors).
+     */
+    static int socket(Req req, IssueContext ctx, ProcessDescriptorTable table) {
         Socket s = (Socket) req.opState();
         int fd = (int) Linux.call(SYS_SOCKET, s.domain(), s.type(), s.protocol());
         int ret;
@@ -91,7 +102,7 @@ final class NetSockets {
             ret = fd;
             ctx.reqSetFail(req);
         } else if (s.fileSlot() == 0) {
-            ret = fd;
+            return ReceiveFd.give(req, ctx, table, fd, (s.type() & SOCK_CLOEXEC) != 0, ReceiveFd::complete);
         } else {
             ret = install(req, ctx, s.fileSlot(), fd);
         }
@@ -196,6 +207,8 @@ final class NetSockets {
         final int iouFlags;
         final int fileSlot;
         boolean polled;
+        /** A connection's descriptor given to the application after the accept's issue returned, or NONE. */
+        int given = NONE;
 
         Accept(long addr, long addrLen, int flags, int iouFlags, int fileSlot) {
             this.addr = addr;
@@ -230,8 +243,12 @@ final class NetSockets {
         return 0;
     }
 
-    /** {@code io_accept}: one connection per issue, or as many as wait for a multishot one. */
-    static int accept(Req req, IssueContext ctx) {
+    /**
+     * {@code io_accept}: one connection per issue, or as many as wait for a multishot one. A connection's descriptor
+     * goes to the application ({@link ReceiveFd}); where that must wait for its next call, the request goes on from
+     * task work then.
+     */
+    static int accept(Req req, IssueContext ctx, ProcessDescriptorTable table) {
         Accept a = (Accept) req.opState();
         if (!a.polled && (a.iouFlags & IORING_ACCEPT_POLL_FIRST) != 0) {
             a.polled = true;
@@ -239,9 +256,25 @@ final class NetSockets {
         }
         int listener = ctx.fileDescriptor(req);
         boolean multishot = (a.iouFlags & IORING_ACCEPT_MULTISHOT) != 0;
+        boolean cloexec = (a.flags & SOCK_CLOEXEC) != 0;
         while (true) {
-            int fd = RealSockets.nonBlocking(listener,
-                    () -> (int) Linux.call(SYS_ACCEPT4, listener, a.addr, a.addrLen, a.flags, 0, 0));
+            int fd;
+            if (a.given != NONE) {
+                fd = a.given;
+                a.given = NONE;
+            } else {
+                fd = RealSockets.nonBlocking(listener, () -> accept4(listener, a));
+                if (fd >= 0 && a.fileSlot == 0) {
+                    int local = fd;
+                    fd = table.install(local, cloexec);
+                    if (fd == ProcessDescriptorTable.LATER) {
+                        return ReceiveFd.give(req, ctx, table, local, cloexec, (r, c, given) -> {
+                            a.given = given;
+                            return accept(r, c, table);
+                        });
+                    }
+                }
+            }
             int ret;
             if (fd < 0) {
                 ret = fd;
@@ -267,6 +300,46 @@ final class NetSockets {
                 ctx.reqSetFail(req);
             }
             return OpDef.COMPLETE;
+        }
+    }
+
+    /**
+     * {@code accept4} into the request's address: the application's own, or, for a served program, one of this
+     * process copied out to it after as {@code move_addr_to_user} does (its addrlen read, -EINVAL when negative, at
+     * most that many bytes, the real length written back; -EFAULT where any of it fails, and the connection is
+     * dropped, as the kernel's).
+     */
+    private static int accept4(int listener, Accept a) {
+        ProgramMemory served = ProgramTransfers.program();
+        if (served == null || a.addr == 0) {
+            return (int) Linux.call(SYS_ACCEPT4, listener, a.addr, a.addrLen, a.flags, 0, 0);
+        }
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment address = call.allocate(SOCKADDR_STORAGE_BYTES, 8);
+            MemorySegment len = call.allocate(JAVA_INT);
+            len.set(JAVA_INT, 0, (int) SOCKADDR_STORAGE_BYTES);
+            int fd = (int) Linux.call(SYS_ACCEPT4, listener, address.address(), len.address(), a.flags, 0, 0);
+            if (fd < 0) {
+                return fd;
+            }
+            int kernelLen = len.get(JAVA_INT, 0);
+            int ret = served.copyIn(a.addrLen, len) ? 0 : -EFAULT;
+            int userLen = len.get(JAVA_INT, 0);
+            if (ret == 0 && userLen < 0) {
+                ret = -EINVAL;
+            }
+            if (ret == 0 && userLen > 0 && !served.copyOut(address.asSlice(0, Math.min(userLen, kernelLen)), a.addr)) {
+                ret = -EFAULT;
+            }
+            len.set(JAVA_INT, 0, kernelLen);
+            if (ret == 0 && !served.copyOut(len, a.addrLen)) {
+                ret = -EFAULT;
+            }
+            if (ret < 0) {
+                Linux.close(fd);
+                return ret;
+            }
+            return fd;
         }
     }
 

@@ -8,6 +8,7 @@ import static dev.ringspec.uapi.Errno.EBADF;
 import static dev.ringspec.uapi.Errno.EFAULT;
 import static dev.ringspec.uapi.Errno.EINVAL;
 import static dev.ringspec.uapi.Errno.ENOENT;
+import static dev.ringspec.uapi.Errno.EOPNOTSUPP;
 import static dev.ringspec.uapi.Errno.EPERM;
 import static dev.ringspec.uapi.IoUring.IORING_FILE_INDEX_ALLOC;
 import static dev.ringspec.uapi.IoUring.IORING_FIXED_FD_NO_CLOEXEC;
@@ -27,6 +28,7 @@ import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.model.IssueContext;
 import dev.ringspec.model.KernelProfile;
 import dev.ringspec.model.OpDef;
+import dev.ringspec.model.ProcessDescriptorTable;
 import dev.ringspec.model.Req;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -38,6 +40,11 @@ import java.util.List;
  * {@code CLOSE} (of a descriptor, or of a direct descriptor's slot), {@code PIPE} and {@code FIXED_FD_INSTALL}.
  * An open is first tried as the kernel's non-blocking attempt is (a cached lookup, O_NONBLOCK); -EAGAIN sends it to
  * io-wq, where it may block. Flags that always block (O_CREAT, O_TRUNC, O_TMPFILE) go there from prep.
+ *
+ * <p>The application's world: a path starts at its directory descriptor, working directory or root ({@link PathAt}),
+ * and a descriptor an opcode opens is given to it ({@link ReceiveFd}); direct descriptors stay in the ring's table.
+ * What another process cannot have: CLOSE of one of its descriptors (nothing closes a descriptor of another
+ * process), which is refused (-EOPNOTSUPP) there; CLOSE of a direct descriptor is the ring's own.
  */
 public final class OpenClose {
     static final long O_NONBLOCK = 04000;
@@ -63,17 +70,20 @@ public final class OpenClose {
     public static List<EmuOp> ops(EmulatorServices services) {
         KernelProfile profile = services.profile();
         List<EmuOp> ops = new ArrayList<>();
+        ProcessDescriptorTable table = services.processDescriptors();
         for (int opcode : new int[] {IORING_OP_OPENAT, IORING_OP_OPENAT2}) {
-            OpDef m = ModelEntries.wrap(profile, opcode, OpenClose::openState, OpenClose::openat2);
+            OpDef m = ModelEntries.wrap(profile, opcode, OpenClose::openState,
+                    (req, ctx) -> openat2(req, ctx, table));
             OpDef def = new OpDef(opcode, m.name(), m.flags(), (req, ctx) -> prep(m, req, ctx), m.issue(),
                     m.filterPduSize(), m.filterPopulate());
-            ops.add(new EmuOp(def, OpenClose::openBlocking));
+            ops.add(new EmuOp(def, (req, ctx) -> openBlocking(req, ctx, table)));
         }
         ops.add(EmuOp.of(new OpDef(IORING_OP_CLOSE, "CLOSE", 0, OpenClose::closePrep,
                 (req, ctx) -> close(req, ctx, services))));
-        ops.add(EmuOp.of(new OpDef(IORING_OP_PIPE, "PIPE", 0, OpenClose::pipePrep, OpenClose::pipe)));
+        ops.add(EmuOp.of(new OpDef(IORING_OP_PIPE, "PIPE", 0, OpenClose::pipePrep,
+                (req, ctx) -> pipe(req, ctx, table))));
         ops.add(EmuOp.of(new OpDef(IORING_OP_FIXED_FD_INSTALL, "FIXED_FD_INSTALL", OpDef.NEEDS_FILE,
-                OpenClose::installPrep, OpenClose::install)));
+                OpenClose::installPrep, (req, ctx) -> install(req, ctx, table))));
         return ops;
     }
 
@@ -162,21 +172,21 @@ public final class OpenClose {
     }
 
     /** {@code io_openat2} on the ring's task: a cached, non-blocking open, or io-wq; then the descriptor. */
-    static int openat2(Req req, IssueContext ctx) {
+    static int openat2(Req req, IssueContext ctx, ProcessDescriptorTable table) {
         Open o = (Open) req.opState();
         if (o.opened != Integer.MIN_VALUE) {
-            return opened(req, ctx, o, o.opened);
+            return opened(req, ctx, table, o, o.opened);
         }
         long resolve = o.how.get(JAVA_LONG, 16);
         int fd;
-        try (Arena call = Arena.ofConfined()) {
+        try (Arena call = Arena.ofConfined(); PathAt at = PathAt.of(table, o.dfd, o.path)) {
             MemorySegment how = call.allocate(OPEN_HOW_SIZE, 8);
             how.copyFrom(o.how);
             // io_openat2 adds O_NONBLOCK after build_open_flags; openat2(2) checks it with the rest, and an O_PATH open
             // takes no other flag (-EINVAL) and never blocks on the file: it goes without
             how.set(JAVA_LONG, 0, (o.flags() & O_PATH) != 0 ? o.flags() : o.flags() | O_NONBLOCK);
             how.set(JAVA_LONG, 16, resolve | RESOLVE_CACHED);
-            fd = (int) Linux.call(SYS_OPENAT2, o.dfd, o.path.address(), how.address(), OPEN_HOW_SIZE, 0, 0);
+            fd = (int) Linux.call(SYS_OPENAT2, at.dirfd(), at.path().address(), how.address(), OPEN_HOW_SIZE, 0, 0);
         }
         if (fd == -EAGAIN && (resolve & RESOLVE_CACHED) == 0) {
             return -EAGAIN;
@@ -185,27 +195,29 @@ public final class OpenClose {
             long fl = Linux.call(SYS_FCNTL, fd, Linux.F_GETFL, 0);
             Linux.call(SYS_FCNTL, fd, Linux.F_SETFL, fl & ~O_NONBLOCK);
         }
-        return opened(req, ctx, o, fd);
+        return opened(req, ctx, table, o, fd);
     }
 
     /** The io-wq open: may block; a direct descriptor is installed on the ring's task. */
-    static int openBlocking(Req req, IssueContext ctx) {
+    static int openBlocking(Req req, IssueContext ctx, ProcessDescriptorTable table) {
         Open o = (Open) req.opState();
-        int fd = (int) Linux.call(SYS_OPENAT2, o.dfd, o.path.address(), o.how.address(), OPEN_HOW_SIZE, 0, 0);
+        int fd;
+        try (PathAt at = PathAt.of(table, o.dfd, o.path)) {
+            fd = (int) Linux.call(SYS_OPENAT2, at.dirfd(), at.path().address(), o.how.address(), OPEN_HOW_SIZE, 0, 0);
+        }
         if (fd >= 0 && o.fileSlot != 0) {
             o.opened = fd;
             return EmuOp.REISSUE_ON_TASK;
         }
-        return opened(req, ctx, o, fd);
+        return opened(req, ctx, table, o, fd);
     }
 
-    private static int opened(Req req, IssueContext ctx, Open o, int fd) {
-        int ret = fd >= 0 && o.fileSlot != 0 ? NetSockets.install(req, ctx, o.fileSlot, fd) : fd;
-        if (ret < 0) {
-            ctx.reqSetFail(req);
+    /** A direct descriptor into the ring's table; a descriptor to the application ({@code fd_install}). */
+    private static int opened(Req req, IssueContext ctx, ProcessDescriptorTable table, Open o, int fd) {
+        if (fd >= 0 && o.fileSlot == 0) {
+            return ReceiveFd.give(req, ctx, table, fd, (o.flags() & O_CLOEXEC) != 0, ReceiveFd::complete);
         }
-        ctx.setRes(req, ret, 0);
-        return OpDef.COMPLETE;
+        return ReceiveFd.complete(req, ctx, fd >= 0 ? NetSockets.install(req, ctx, o.fileSlot, fd) : fd);
     }
 
     // ---- CLOSE ----
@@ -226,6 +238,9 @@ public final class OpenClose {
         int ret;
         if (req.fileIndex() != 0) {
             ret = ctx.fixedFdRemove(req.fileIndex() - 1);
+        } else if (ProgramTransfers.program() != null) {
+            services.refuse("CLOSE of a descriptor (not a direct one)");
+            ret = -EOPNOTSUPP;
         } else if (!Linux.isOpen(req.fd()) || RealSockets.isIoUring(req.fd(), services)) {
             ret = -EBADF;
         } else {
@@ -250,8 +265,11 @@ public final class OpenClose {
     }
 
     /** {@code io_pipe}: both ends as descriptors (written to addr), or as direct descriptors. */
-    static int pipe(Req req, IssueContext ctx) {
+    static int pipe(Req req, IssueContext ctx, ProcessDescriptorTable table) {
         int flags = req.opFlags();
+        if (req.fileIndex() == 0 && ProgramTransfers.program() != null) {
+            return pipeGiven(req, ctx, table, flags);
+        }
         int ret;
         if (req.fileIndex() == 0) {
             ret = (int) Linux.call(SYS_PIPE2, req.addr(), flags);
@@ -265,17 +283,52 @@ public final class OpenClose {
         return OpDef.COMPLETE;
     }
 
-    /** {@code io_pipe_fixed}: the read end into the slot (or an allocated one), the write end into the next. */
-    private static int pipeFixed(Req req, IssueContext ctx, int flags) {
-        int[] ends = new int[2];
+    /** Both ends made in this process: {@code [read, write]}, or {@code [-errno]}. */
+    private static int[] pipeEnds(int flags) {
         try (Arena call = Arena.ofConfined()) {
             MemorySegment fds = call.allocate(8, 4);
             int r = (int) Linux.call(SYS_PIPE2, fds.address(), flags);
-            if (r < 0) {
-                return r;
+            return r < 0 ? new int[] {r} : new int[] {fds.get(JAVA_INT, 0), fds.get(JAVA_INT, 4)};
+        }
+    }
+
+    /**
+     * {@code io_pipe_fd} for another process: both ends given to it, then their numbers written to addr. The kernel
+     * reserves both numbers and copies them out before it installs either; here an end is the application's once
+     * given, so an error after the first (a full table, an unwritable addr, checked before) leaves it open there.
+     */
+    private static int pipeGiven(Req req, IssueContext ctx, ProcessDescriptorTable table, int flags) {
+        if (ctx.userMemory(req.addr(), 8) == null) {
+            return -EFAULT;
+        }
+        int[] ends = pipeEnds(flags);
+        if (ends.length == 1) {
+            return ends[0];
+        }
+        boolean cloexec = (flags & O_CLOEXEC) != 0;
+        return ReceiveFd.give(req, ctx, table, ends[0], cloexec, (r, c, read) -> {
+            if (read < 0) {
+                Linux.close(ends[1]);
+                return read;
             }
-            ends[0] = fds.get(JAVA_INT, 0);
-            ends[1] = fds.get(JAVA_INT, 4);
+            return ReceiveFd.give(r, c, table, ends[1], cloexec, (r2, c2, write) -> {
+                MemorySegment user = c2.userMemory(r2.addr(), 8);
+                if (write < 0 || user == null) {
+                    return write < 0 ? write : -EFAULT;
+                }
+                user.set(JAVA_INT, 0, read);
+                user.set(JAVA_INT, 4, write);
+                c2.setRes(r2, 0, 0);
+                return OpDef.COMPLETE;
+            });
+        });
+    }
+
+    /** {@code io_pipe_fixed}: the read end into the slot (or an allocated one), the write end into the next. */
+    private static int pipeFixed(Req req, IssueContext ctx, int flags) {
+        int[] ends = pipeEnds(flags);
+        if (ends.length == 1) {
+            return ends[0];
         }
         if ((flags & O_CLOEXEC) != 0) {
             Linux.close(ends[0]);
@@ -336,13 +389,12 @@ public final class OpenClose {
     }
 
     /** {@code io_install_fixed_fd}: {@code receive_fd} of the slot's file, O_CLOEXEC unless asked not to. */
-    static int install(Req req, IssueContext ctx) {
+    static int install(Req req, IssueContext ctx, ProcessDescriptorTable table) {
         boolean cloexec = (req.opFlags() & IORING_FIXED_FD_NO_CLOEXEC) == 0;
         int ret = (int) Linux.call(SYS_FCNTL, ctx.fileDescriptor(req), cloexec ? Linux.F_DUPFD_CLOEXEC : F_DUPFD, 0);
         if (ret < 0) {
-            ctx.reqSetFail(req);
+            return ReceiveFd.complete(req, ctx, ret);
         }
-        ctx.setRes(req, ret, 0);
-        return OpDef.COMPLETE;
+        return ReceiveFd.give(req, ctx, table, ret, cloexec, ReceiveFd::complete);
     }
 }

@@ -8,6 +8,7 @@ import static dev.ringspec.emulator.sys.Linux.SYS_PREADV2;
 import static dev.ringspec.emulator.sys.Linux.SYS_PWRITEV2;
 import static dev.ringspec.emulator.sys.Linux.SYS_STATX;
 import static dev.ringspec.emulator.sys.Linux.SYS_SYNC_FILE_RANGE;
+import static dev.ringspec.uapi.Errno.EFAULT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
@@ -173,9 +174,19 @@ final class RealFiles {
         return (int) Linux.call(SYS_FALLOCATE, fd, mode, off, len, 0, 0);
     }
 
-    /** {@code statx(dfd, path, flags, mask, buffer)}: 0 or -errno; {@code path} is memory of the emulator's. */
+    /**
+     * {@code statx(dfd, path, flags, mask, buffer)}: 0 or -errno; {@code path} is memory of the emulator's; a served
+     * program's {@code buffer} is filled through one of this JVM's ({@code cp_statx}'s copy_to_user: -EFAULT).
+     */
     static int statx(int dfd, MemorySegment path, int flags, int mask, long buffer) {
-        return (int) Linux.call(SYS_STATX, dfd, path.address(), flags, Integer.toUnsignedLong(mask), buffer, 0);
+        ProgramMemory served = ProgramTransfers.program();
+        if (served == null) {
+            return (int) Linux.call(SYS_STATX, dfd, path.address(), flags, Integer.toUnsignedLong(mask), buffer, 0);
+        }
+        MemorySegment local = SCRATCH.get().asSlice(16L * Rw.UIO_MAXIOV, STATX_BYTES);
+        int r = (int) Linux.call(SYS_STATX, dfd, path.address(), flags, Integer.toUnsignedLong(mask),
+                local.address(), 0);
+        return r == 0 && !served.copyOut(local, buffer) ? -EFAULT : r;
     }
 
     /** {@code capable(CAP_SYS_NICE) || capable(CAP_SYS_ADMIN)} for this process. */

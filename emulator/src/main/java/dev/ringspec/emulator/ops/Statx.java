@@ -10,6 +10,7 @@ import dev.ringspec.emulator.EmuOp;
 import dev.ringspec.emulator.EmulatorServices;
 import dev.ringspec.model.IssueContext;
 import dev.ringspec.model.OpDef;
+import dev.ringspec.model.ProcessDescriptorTable;
 import dev.ringspec.model.Req;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
@@ -18,7 +19,8 @@ import java.util.List;
  * io_uring/statx.c: STATX. The prep copies the path in ({@code getname}: -EFAULT, -ENAMETOOLONG, and -ENOENT for an
  * empty one without AT_EMPTY_PATH), so the application may reuse its memory once it submitted; the request always
  * goes to io-wq (REQ_F_FORCE_ASYNC), whose form calls {@code statx(2)} with the copied path and the application's
- * buffer (the kernel checks it: -EFAULT). The directory descriptor is {@code sqe->fd}, never a fixed file.
+ * buffer (the kernel checks it: -EFAULT). The directory descriptor is {@code sqe->fd}, never a fixed file; the
+ * path is the application's ({@link PathAt}).
  */
 public final class Statx {
     private static final int AT_EMPTY_PATH = 0x1000;
@@ -30,8 +32,9 @@ public final class Statx {
 
     /** STATX's entry: no file to look up (the descriptor is the lookup's directory), no poll. */
     public static List<EmuOp> ops(EmulatorServices services) {
+        ProcessDescriptorTable table = services.processDescriptors();
         return List.of(new EmuOp(new OpDef(IORING_OP_STATX, "STATX", 0, Statx::prep, (req, ctx) -> -EAGAIN),
-                Statx::statx));
+                (req, ctx) -> statx(req, ctx, table)));
     }
 
     /** {@code struct io_statx}: the path as copied in, and the rest of the SQE's fields. */
@@ -59,13 +62,15 @@ public final class Statx {
     }
 
     /** {@code io_statx}: {@code do_statx}, whose answer is the result (an error does not fail the links). */
-    static int statx(Req req, IssueContext ctx) {
+    static int statx(Req req, IssueContext ctx, ProcessDescriptorTable table) {
         State s = (State) req.opState();
         // vfs_statx: flags outside its set -> -EINVAL before the lookup. statx(2) with an empty path, AT_EMPTY_PATH
         // and a descriptor takes do_statx_fd instead, which never checks them: io_statx always goes through vfs_statx
         if (s.path().get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0) == 0 && (s.flags() & ~VFS_STATX_FLAGS) != 0) {
             return Sync.done(req, ctx, -EINVAL);
         }
-        return Sync.done(req, ctx, RealFiles.statx(s.dfd(), s.path(), s.flags(), s.mask(), s.buffer()));
+        try (PathAt at = PathAt.of(table, s.dfd(), s.path())) {
+            return Sync.done(req, ctx, RealFiles.statx(at.dirfd(), at.path(), s.flags(), s.mask(), s.buffer()));
+        }
     }
 }

@@ -28,25 +28,41 @@ final class UserPath {
      * for an empty path unless {@code emptyAllowed}.
      */
     static MemorySegment copy(IssueContext ctx, long address, boolean emptyAllowed, int[] error) {
-        MemorySegment whole = ctx.userMemory(address, PATH_MAX);
-        for (int i = 0; i < PATH_MAX; i++) {
-            // the registered memory may end before PATH_MAX bytes: then each byte on its own, up to the NUL
+        MemorySegment path = strncpy(ctx, address, PATH_MAX, error);
+        if (path == null) {
+            error[0] = error[0] == TOO_LONG ? -ENAMETOOLONG : error[0];
+            return null;
+        }
+        if (path.byteSize() == 1 && !emptyAllowed) {
+            error[0] = -ENOENT;
+            return null;
+        }
+        return path;
+    }
+
+    /** What {@link #strncpy} leaves in {@code error[0]} where no NUL came within its bytes. */
+    static final int TOO_LONG = 1;
+
+    /**
+     * {@code strncpy_from_user} of at most {@code maxBytes} bytes: the string and its NUL in memory of its own, or
+     * null with -EFAULT (a byte before the NUL unreadable) or {@link #TOO_LONG} in {@code error[0]}.
+     */
+    static MemorySegment strncpy(IssueContext ctx, long address, int maxBytes, int[] error) {
+        MemorySegment whole = ctx.userMemory(address, maxBytes);
+        for (int i = 0; i < maxBytes; i++) {
+            // the registered memory may end before maxBytes: then each byte on its own, up to the NUL
             MemorySegment at = whole != null ? whole.asSlice(i, 1) : ctx.userMemory(address + i, 1);
             if (at == null) {
                 error[0] = -EFAULT;
                 return null;
             }
             if (at.get(JAVA_BYTE, 0) == 0) {
-                if (i == 0 && !emptyAllowed) {
-                    error[0] = -ENOENT;
-                    return null;
-                }
-                MemorySegment path = Arena.ofAuto().allocate(i + 1L);
-                MemorySegment.copy(whole != null ? whole : ctx.userMemory(address, i + 1L), 0, path, 0, i + 1L);
-                return path;
+                MemorySegment copy = Arena.ofAuto().allocate(i + 1L);
+                MemorySegment.copy(whole != null ? whole : ctx.userMemory(address, i + 1L), 0, copy, 0, i + 1L);
+                return copy;
             }
         }
-        error[0] = -ENAMETOOLONG;
+        error[0] = TOO_LONG;
         return null;
     }
 }
