@@ -67,7 +67,8 @@ public final class Host {
         RemoteMemory memory = new RemoteMemory(thread);
         ProgramDescriptors descriptors = new ProgramDescriptors(thread);
         EmulatedIoUring emulator = EmulatedIoUring.hosted(emulatorOptions, memory, descriptors);
-        Supervisor supervisor = new Supervisor(started.listener(), emulator, thread, memory, descriptors);
+        Supervisor supervisor = new Supervisor(started.listener(), started.killableWait(), emulator, thread, memory,
+                descriptors);
         List<String> findings = new ArrayList<>();
         try {
             supervisor.run();
@@ -101,13 +102,18 @@ public final class Host {
                 .append(emulatorOptions.deterministic() ? ", deterministic seed " + emulatorOptions.seed() : "")
                 .append(emulatorOptions.faults().isEmpty() ? "" : ", faults " + emulatorOptions.faults())
                 .append(emulatorOptions.pedantic() ? ", pedantic" : "").append('\n')
-                .append("- exit status: ").append(status).append('\n')
+                .append("- exit status: ").append(Launcher.describe(status)).append('\n')
                 .append("- rings: ").append(supervisor.rings()).append('\n')
                 .append("- intercepted calls: ").append(supervisor.calls()).append("\n\n## Findings\n\n");
         if (findings.isEmpty()) {
             text.append("none\n");
         }
         findings.forEach(f -> text.append("- ").append(f).append('\n'));
+        List<String> events = supervisor.events();
+        if (!events.isEmpty()) {
+            text.append("\n## Events\n\n");
+            events.forEach(e -> text.append("- ").append(e).append('\n'));
+        }
         try {
             Files.createDirectories(reportDir);
             Path report = reportDir.resolve("host-report.md");

@@ -65,10 +65,13 @@ final class Supervisor implements AutoCloseable {
     private final List<String> findings = new CopyOnWriteArrayList<>();
     private final AtomicLong calls = new AtomicLong();
     private final AtomicInteger rings = new AtomicInteger();
+    private final PendingSignals signals;
 
-    Supervisor(int listener, EmulatedIoUring emulator, ProgramThread thread, RemoteMemory memory,
-            ProgramDescriptors descriptors) {
+    /** {@code killableWait}: the filter has SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV ({@link PendingSignals}). */
+    Supervisor(int listener, boolean killableWait, EmulatedIoUring emulator, ProgramThread thread,
+            RemoteMemory memory, ProgramDescriptors descriptors) {
         this.listener = listener;
+        this.signals = new PendingSignals(listener, killableWait);
         this.thread = thread;
         this.emulator = emulator;
         this.memory = memory;
@@ -148,6 +151,17 @@ final class Supervisor implements AutoCloseable {
         return List.copyOf(findings);
     }
 
+    /** What happened to the program's calls that the kernel would do too (signals ending waits), one sentence each. */
+    List<String> events() {
+        List<String> events = new java.util.ArrayList<>();
+        long ended = signals.ended();
+        if (ended > 0) {
+            events.add(ended + (ended == 1 ? " wait" : " waits") + " ended by a signal or by the thread's end");
+        }
+        events.addAll(signals.events());
+        return events;
+    }
+
     private void serve(Seccomp.Notification n) {
         thread.serve(n.tid());
         long result;
@@ -157,7 +171,7 @@ final class Supervisor implements AutoCloseable {
                     setup(n);
                     return;
                 }
-                case NR_ENTER -> result = enter(n);
+                case NR_ENTER -> result = enterOpenToSignals(n);
                 case NR_REGISTER -> result = register(n);
                 default -> result = -ENOSYS;
             }
@@ -219,6 +233,19 @@ final class Supervisor implements AutoCloseable {
             return;
         }
         rings.incrementAndGet();
+    }
+
+    /** io_uring_enter; a wait in it ends on the program thread's signals as the kernel's does. */
+    private long enterOpenToSignals(Seccomp.Notification n) {
+        if (!PendingSignals.mayWait(n)) {
+            return enter(n);
+        }
+        PendingSignals.Wait w = signals.begin(n, thread.process());
+        try {
+            return enter(n);
+        } finally {
+            signals.end(w);
+        }
     }
 
     private long enter(Seccomp.Notification n) {
@@ -283,6 +310,7 @@ final class Supervisor implements AutoCloseable {
     /** Stops the program threads' JVM threads (a wait the program abandoned ends here) and the emulator. */
     @Override
     public void close() {
+        signals.close();
         threads.values().forEach(ExecutorService::shutdownNow);
         for (ExecutorService e : threads.values()) {
             try {

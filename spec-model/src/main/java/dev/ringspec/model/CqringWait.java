@@ -160,6 +160,11 @@ final class CqringWait {
         }
         lastWaitWouldBlock = true;
         rules.fire(Rules.CQRING_WAIT_WOULD_BLOCK, Integer.toUnsignedLong(minEvents - cq.userEvents()));
+        // io_cqring_wait_schedule: a pending signal -> -EINTR, with or without a timeout; io_cqring_wait's last line
+        // answers 0 instead when the CQ holds CQEs (-EINTR, not -ERESTARTSYS: SA_RESTART never restarts the enter)
+        if (kernel.waiter().signalled()) {
+            return cq.userRingEmpty() ? -EINTR : 0;
+        }
         if (timeoutGiven) {
             // io_cqring_wait: a timeout gives -ETIME only if the CQ is empty at the end
             return cq.userRingEmpty() ? -ETIME : 0;
