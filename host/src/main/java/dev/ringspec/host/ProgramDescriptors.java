@@ -82,19 +82,50 @@ final class ProgramDescriptors implements ProcessDescriptorTable, AutoCloseable 
         ringInodes.put(inode, localFd);
     }
 
+    /** The ring of memfd {@code inode} ended: its inode may name another file from now on. */
+    void ringEnded(long inode) {
+        ringInodes.remove(inode);
+    }
+
+    /** Whether a file is a ring's asks for no copy to be kept either (a ring's end is its last reference going). */
     @Override
     public int ringDescriptor(int fd) {
-        int copy = local(fd);
-        if (copy < 0) {
-            return -1;
-        }
-        Integer ring = ringInodes.get(Linux.inode(copy));
+        long inode = withoutKeeping(fd, Linux::inode);
+        Integer ring = inode < 0 ? null : ringInodes.get(inode);
         return ring == null ? -1 : ring;
     }
 
+    /**
+     * {@code what} of the program's {@code fd} through a copy that is not kept (the one {@link #local} keeps if it
+     * is still that file); -1 where the program has no such descriptor.
+     */
+    private long withoutKeeping(int fd, java.util.function.IntToLongFunction what) {
+        if (fd < 0) {
+            return -1;
+        }
+        int tid = process();
+        Integer copy = copies.getOrDefault(tid, Map.of()).get(fd);
+        if (copy != null && Linux.call(Seccomp.SYS_KCMP, self, tid, Seccomp.KCMP_FILE, copy, fd, 0) == 0) {
+            return what.applyAsLong(copy);
+        }
+        int taken = take(tid, fd);
+        if (taken < 0) {
+            return -1;
+        }
+        try {
+            return what.applyAsLong(taken);
+        } finally {
+            Linux.close(taken);
+        }
+    }
+
+    /**
+     * Whether the program's {@code fd} is open, without keeping a copy: a file the program checked (registering it,
+     * for one) is not held open by this JVM afterwards, so its last close in the program is still its last.
+     */
     @Override
     public boolean isOpen(int fd) {
-        return local(fd) >= 0;
+        return withoutKeeping(fd, copy -> 0) == 0;
     }
 
     @Override

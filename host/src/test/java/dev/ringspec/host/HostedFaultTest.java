@@ -75,4 +75,16 @@ class HostedFaultTest {
         assertThat(hosted.outcome().findings()).isEmpty();
         assertThat(hosted.report()).contains("ended by a signal").contains("signal 14 ended thread");
     }
+
+    @Test
+    void aRingEndsWhenItsLastDescriptorForkCopyAndMappingGo() throws Exception {
+        Path ringEnd = program("ring-end");
+        Run natively = natively(List.of(ringEnd.toString()));
+        assertThat(natively.status()).as(natively.output()).isZero();
+        Run hosted = hosted(List.of(ringEnd.toString()));
+        assertThat(hosted.output()).isEqualTo(natively.output());
+        assertThat(hosted.status()).as(hosted.output() + hosted.err()).isZero();
+        assertThat(hosted.outcome().findings()).isEmpty();
+        assertThat(hosted.report()).contains("3 rings ended while the program ran");
+    }
 }
