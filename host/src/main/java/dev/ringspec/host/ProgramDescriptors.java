@@ -1,11 +1,17 @@
 package dev.ringspec.host;
 
+import static dev.ringspec.uapi.Errno.EOPNOTSUPP;
+
 import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.model.ProcessDescriptorTable;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A hosted program's descriptor table, as the emulator's opcodes use it: the program's descriptor {@code fd} is taken
@@ -22,6 +28,7 @@ final class ProgramDescriptors implements ProcessDescriptorTable, AutoCloseable 
     /** Per program thread: its descriptor -> this JVM's copy. */
     private final Map<Integer, Map<Integer, Integer>> copies = new ConcurrentHashMap<>();
     private final List<Integer> retired = new ArrayList<>();
+    private final List<String> refused = new CopyOnWriteArrayList<>();
     private final ProgramThread thread;
     /** Each ring's memfd inode -> its descriptor in this JVM (the supervisor's rings). */
     private final Map<Long, Integer> ringInodes = new ConcurrentHashMap<>();
@@ -64,7 +71,7 @@ final class ProgramDescriptors implements ProcessDescriptorTable, AutoCloseable 
         if (copy != null && Linux.call(Seccomp.SYS_KCMP, self, tid, Seccomp.KCMP_FILE, copy, fd, 0) == 0) {
             return copy;
         }
-        int taken = take(tid, fd);
+        int taken = actedOn(take(tid, fd), fd);
         if (copy != null) {
             synchronized (retired) {
                 retired.add(copy);
@@ -75,6 +82,37 @@ final class ProgramDescriptors implements ProcessDescriptorTable, AutoCloseable 
             mine.put(fd, taken);
         }
         return taken < 0 ? -1 : taken;
+    }
+
+    /**
+     * {@code copy} of the program's {@code fd}, or -EOPNOTSUPP (closed, and said in {@link #refused}) where this JVM
+     * acting on it would not act for the program: a signalfd's readiness and reads are the signals of the process
+     * that polls or reads it, here the supervisor's (a poll on it would never fire for the program's signals).
+     */
+    private int actedOn(int copy, int fd) {
+        if (copy < 0) {
+            return copy;
+        }
+        String target;
+        try {
+            target = Files.readSymbolicLink(Path.of("/proc/self/fd", String.valueOf(copy))).toString();
+        } catch (IOException e) {
+            return copy;
+        }
+        if (!target.equals("anon_inode:[signalfd]")) {
+            return copy;
+        }
+        Linux.close(copy);
+        if (refused.isEmpty()) {
+            refused.add("not hosted: a request on a signalfd (descriptor " + fd + "): it would see the supervisor's"
+                    + " signals, not the program's (answered -EBADF)");
+        }
+        return -EOPNOTSUPP;
+    }
+
+    /** What this table refused to act on, one sentence each (at most one). */
+    List<String> refused() {
+        return List.copyOf(refused);
     }
 
     /** Ring {@code localFd} (its memfd in this JVM) has {@code inode}. */
@@ -130,7 +168,10 @@ final class ProgramDescriptors implements ProcessDescriptorTable, AutoCloseable 
 
     @Override
     public int acquire(int fd) {
-        int taken = take(process(), fd);
+        int taken = actedOn(take(process(), fd), fd);
+        if (taken == -EOPNOTSUPP) {
+            throw new UnsupportedOperationException("the program's descriptor " + fd + " is a signalfd");
+        }
         if (taken < 0) {
             throw new IllegalStateException("cannot take the program's descriptor " + fd + ": " + taken);
         }

@@ -156,7 +156,9 @@ final class Supervisor implements AutoCloseable {
 
     /** What the supervisor refused or met, one sentence each. */
     List<String> findings() {
-        return List.copyOf(findings);
+        List<String> all = new java.util.ArrayList<>(findings);
+        all.addAll(descriptors.refused());
+        return all;
     }
 
     /** What happened to the program's calls that the kernel would do too (signals ending waits), one sentence each. */
