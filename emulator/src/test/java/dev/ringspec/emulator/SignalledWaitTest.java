@@ -1,5 +1,6 @@
 package dev.ringspec.emulator;
 
+import static dev.ringspec.uapi.Errno.EFAULT;
 import static dev.ringspec.uapi.Errno.EINTR;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_EXT_ARG;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
@@ -93,5 +94,14 @@ class SignalledWaitTest {
         assertThat(interruptedAfterAWhile(() -> emulator.enter(d.ring(), 0, 2, IORING_ENTER_GETEVENTS,
                 MemorySegment.NULL, 0))).isZero();
         assertThat(d.reap().userData()).as("the CQE is still there").isEqualTo(1);
+    }
+
+    @Test
+    void aSigmaskThatCannotBeReadFailsBeforeTheWaitSleeps() throws Exception {
+        RingDriver d = ring();
+        CompletableFuture<Integer> r = CompletableFuture.supplyAsync(() -> emulator.enter(d.ring(), 0, 1,
+                IORING_ENTER_GETEVENTS, MemorySegment.ofAddress(16), 8));
+        // io_cqring_wait: set_user_sigmask -> -EFAULT, before the first sleep (a wait nothing ends otherwise)
+        assertThat(r.get(5, TimeUnit.SECONDS)).isEqualTo(-EFAULT);
     }
 }

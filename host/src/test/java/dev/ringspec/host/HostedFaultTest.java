@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -56,12 +57,15 @@ class HostedFaultTest {
         return new Run(o.exitStatus(), Files.readString(out), err.toString(StandardCharsets.UTF_8), o, report);
     }
 
+    /** A native run; its output read to the end, so a child that outlives the program is waited for too. */
     static Run natively(List<String> command) throws IOException, InterruptedException {
-        Path out = Files.createTempFile(dir, "out", ".txt");
-        Process p = new ProcessBuilder(command).redirectOutput(out.toFile())
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String output;
+        try (var in = p.getInputStream()) {
+            output = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("the native run ends").isTrue();
-        return new Run(p.exitValue(), Files.readString(out), "", null, "");
+        return new Run(p.exitValue(), output, "", null, "");
     }
 
     @Test
@@ -86,5 +90,94 @@ class HostedFaultTest {
         assertThat(hosted.status()).as(hosted.output() + hosted.err()).isZero();
         assertThat(hosted.outcome().findings()).isEmpty();
         assertThat(hosted.report()).contains("3 rings ended while the program ran");
+    }
+
+    @Test
+    @Timeout(60)
+    void aProgramThatCrashesWhileAThreadWaitsEndsTheSupervisor() throws Exception {
+        Path faults = program("faults");
+        assertThat(natively(List.of(faults.toString(), "crash")).status()).isEqualTo(128 + 11);
+        Run hosted = hosted(List.of(faults.toString(), "crash"));
+        assertThat(hosted.status()).isEqualTo(128 + 11);
+        assertThat(hosted.report()).contains("- exit status: 139 (128 + 11: killed by SIGSEGV)");
+        assertThat(hosted.outcome().findings()).isEmpty();
+    }
+
+    @Test
+    @Timeout(60)
+    void aProgramThatKillsItselfWhileAThreadWaitsEndsTheSupervisor() throws Exception {
+        Path faults = program("faults");
+        assertThat(natively(List.of(faults.toString(), "self-kill")).status()).isEqualTo(128 + 9);
+        Run hosted = hosted(List.of(faults.toString(), "self-kill"));
+        assertThat(hosted.status()).isEqualTo(128 + 9);
+        assertThat(hosted.report()).contains("killed by SIGKILL");
+    }
+
+    @Test
+    void garbagePointersGetTheKernelsErrnoFromEachCall() throws Exception {
+        Path faults = program("faults");
+        Run natively = natively(List.of(faults.toString(), "garbage"));
+        assertThat(natively.status()).isZero();
+        assertThat(natively.output()).contains("Bad address");
+        Run hosted = hosted(List.of(faults.toString(), "garbage"));
+        assertThat(hosted.output()).isEqualTo(natively.output());
+        assertThat(hosted.status()).isZero();
+    }
+
+    @Test
+    void theProgramCannotReachTheListenerAndClosingEveryDescriptorLeavesHostingIntact() throws Exception {
+        Path faults = program("faults");
+        Run natively = natively(List.of(faults.toString(), "listener"));
+        assertThat(natively.output()).contains("seccomp listeners among my descriptors: 0");
+        Run hosted = hosted(List.of(faults.toString(), "listener"));
+        assertThat(hosted.output()).isEqualTo(natively.output());
+        assertThat(hosted.status()).isZero();
+        assertThat(hosted.outcome().rings()).isEqualTo(2);
+    }
+
+    @Test
+    @Timeout(60)
+    void aChildThatOutlivesItsParentIsServedUntilItExits() throws Exception {
+        Path faults = program("faults");
+        Run natively = natively(List.of(faults.toString(), "orphan"));
+        assertThat(natively.output()).contains("child: a NOP on the inherited ring after the parent's exit: 1, CQE"
+                + " res 0");
+        Run hosted = hosted(List.of(faults.toString(), "orphan"));
+        assertThat(hosted.output()).isEqualTo(natively.output());
+        assertThat(hosted.status()).as("the parent's status").isZero();
+    }
+
+    @Test
+    @Timeout(120)
+    void aHungProgramKilledByTimeoutLeavesNoProcessBehind() throws Exception {
+        Path faults = program("faults");
+        Path reports = Files.createTempDirectory(dir, "report");
+        List<String> command = List.of("timeout", "-s", "TERM", "5",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), HostMain.class.getName(), reports.toString(),
+                faults.toString(), "hang");
+        Process timeout = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output;
+        try (var in = timeout.getInputStream()) {
+            output = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        assertThat(timeout.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(timeout.exitValue()).as(output).isEqualTo(124);
+        assertThat(output).contains("hanging");
+        assertThat(processesRunning(faults)).as("processes of " + faults).isEmpty();
+        // timeout signals its whole process group: the program may die of SIGTERM before the supervisor is stopped
+        assertThat(Files.readString(reports.resolve("host-report.md"))).containsPattern(
+                "exit status: 1(37|43) \\(128 \\+ (9|15): killed by SIG(KILL|TERM)\\)");
+    }
+
+    /** The processes whose executable is {@code binary}. */
+    private static List<Long> processesRunning(Path binary) {
+        return ProcessHandle.allProcesses().filter(p -> {
+            try {
+                return Files.readSymbolicLink(Path.of("/proc", String.valueOf(p.pid()), "exe")).equals(binary);
+            } catch (IOException | UnsupportedOperationException | SecurityException gone) {
+                return false;
+            }
+        }).map(ProcessHandle::pid).toList();
     }
 }
