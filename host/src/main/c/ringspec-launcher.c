@@ -4,9 +4,12 @@
  * Installs a seccomp filter that hands io_uring_setup, io_uring_enter and io_uring_register (x86-64 numbers 425,
  * 426, 427) to a supervisor (SECCOMP_RET_USER_NOTIF) and answers ENOSYS for the same calls through the i386 and
  * x32 entry points, which would otherwise reach the real kernel. The filter's listener
- * (SECCOMP_FILTER_FLAG_NEW_LISTENER) goes to the supervisor as a number written to FIFO ("PID FD\n"); the
+ * (SECCOMP_FILTER_FLAG_NEW_LISTENER) goes to the supervisor as a number written to FIFO ("PID FD KILLABLE\n"); the
  * supervisor takes it with pidfd_getfd and writes one byte back. (sendmsg would not do: a supervisor that one day
- * filters sendmsg too would deadlock on it.) Then the listener is closed here and PROGRAM is executed; its threads
+ * filters sendmsg too would deadlock on it.) KILLABLE is 1 when the filter has SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+ * (5.19+): a signal then no longer abandons a call the supervisor has received (which the kernel would answer
+ * -ERESTARTSYS, restarted under SA_RESTART); the supervisor watches the program's pending signals and answers as
+ * io_uring would (-EINTR). 0 on older kernels. Then the listener is closed here and PROGRAM is executed; its threads
  * and children inherit the filter. no_new_privs is set first, as an unprivileged filter needs. Exit 127 when
  * anything before the exec fails, the reason on stderr.
  */
@@ -31,6 +34,9 @@
 #define NR_SETUP 425u
 #define NR_ENTER 426u
 #define NR_REGISTER 427u
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
 
 static int fail(const char *what) {
     fprintf(stderr, "ringspec-launcher: %s: %s\n", what, strerror(errno));
@@ -68,7 +74,14 @@ int main(int argc, char **argv) {
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
         return fail("prctl(PR_SET_NO_NEW_PRIVS)");
     }
-    int listener = (int) syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+    int killable = 1;
+    int listener = (int) syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                                 SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, &prog);
+    if (listener < 0 && errno == EINVAL) {
+        /* before 5.19 */
+        killable = 0;
+        listener = (int) syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+    }
     if (listener < 0) {
         return fail("seccomp(SECCOMP_FILTER_FLAG_NEW_LISTENER)");
     }
@@ -77,7 +90,7 @@ int main(int argc, char **argv) {
         return fail(argv[1]);
     }
     char line[64];
-    int n = snprintf(line, sizeof line, "%d %d\n", (int) getpid(), listener);
+    int n = snprintf(line, sizeof line, "%d %d %d\n", (int) getpid(), listener, killable);
     if (write(out, line, (size_t) n) != n) {
         return fail("write to the supervisor");
     }

@@ -142,6 +142,12 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
                         wakes.cqPosted(ringFd);
                     }
 
+                    /** The emulator's signal is an interrupt of the waiting task's thread, which the sleep keeps. */
+                    @Override
+                    public boolean signalled() {
+                        return Thread.currentThread().isInterrupted();
+                    }
+
                     @Override
                     public void wake(int ringFd) {
                         wakes.wake(ringFd);

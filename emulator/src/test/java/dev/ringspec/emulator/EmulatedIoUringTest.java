@@ -1,5 +1,7 @@
 package dev.ringspec.emulator;
 
+import static dev.ringspec.uapi.Errno.EFAULT;
+import static dev.ringspec.uapi.Errno.EINTR;
 import static dev.ringspec.uapi.Errno.EOPNOTSUPP;
 import static dev.ringspec.uapi.Errno.ETIME;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_EXT_ARG;
@@ -26,6 +28,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -124,5 +127,60 @@ class EmulatedIoUringTest {
         assertThat(waited).isNotDone();
         clock.advance(1);
         assertThat(waited.get(5, TimeUnit.SECONDS)).isEqualTo(-ETIME);
+    }
+
+    /** Runs {@code wait} on a thread of its own, interrupts it after 100 ms, and answers what it returned. */
+    private static int interruptedAfterAWhile(IntSupplier wait) throws Exception {
+        CompletableFuture<Integer> result = new CompletableFuture<>();
+        Thread t = Thread.ofPlatform().start(() -> result.complete(wait.getAsInt()));
+        Thread.sleep(100);
+        assertThat(result).as("still waiting before the signal").isNotDone();
+        t.interrupt();
+        return result.get(5, TimeUnit.SECONDS);
+    }
+
+    // A signal during a GETEVENTS wait (the emulator's signal: an interrupt of the waiting task's thread) ends it as
+    // io_uring/wait.c's io_cqring_wait does: -EINTR with or without a timeout, 0 when the CQ holds CQEs, fewer than
+    // asked (its last line compares cq.head with cq.tail). The hosted supervisor delivers a program's signals so.
+
+    @Test
+    void aSignalEndsAWaitWithoutTimeoutWithEintr() throws Exception {
+        emulator = EmulatedIoUring.open(KernelProfile.LINUX_6_18, memory);
+        RingDriver d = ring(emulator);
+        assertThat(interruptedAfterAWhile(() -> emulator.enter(d.ring(), 0, 1, IORING_ENTER_GETEVENTS,
+                MemorySegment.NULL, 0))).isEqualTo(-EINTR);
+    }
+
+    @Test
+    void aSignalEndsATimedWaitWithEintrNotEtime() throws Exception {
+        emulator = EmulatedIoUring.open(KernelProfile.LINUX_6_18, memory);
+        RingDriver d = ring(emulator);
+        MemorySegment arg = timeout(10_000_000_000L);
+        long start = System.nanoTime();
+        assertThat(interruptedAfterAWhile(() -> emulator.enter(d.ring(), 0, 1,
+                IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, arg, IoUringGeteventsArg.SIZE_BYTES)))
+                .isEqualTo(-EINTR);
+        assertThat(System.nanoTime() - start).as("long before the timeout").isLessThan(5_000_000_000L);
+    }
+
+    @Test
+    void aSignalEndsAWaitForMoreCqesThanTheRingHoldsWithZero() throws Exception {
+        emulator = EmulatedIoUring.open(KernelProfile.LINUX_6_18, memory);
+        RingDriver d = ring(emulator);
+        Sqe.prepNop(d.sqes(), d.nextSqe(), 1);
+        assertThat(d.submit(0, 0)).isEqualTo(1);
+        assertThat(interruptedAfterAWhile(() -> emulator.enter(d.ring(), 0, 2, IORING_ENTER_GETEVENTS,
+                MemorySegment.NULL, 0))).isZero();
+        assertThat(d.reap().userData()).as("the CQE is still there").isEqualTo(1);
+    }
+
+    @Test
+    void aSigmaskThatCannotBeReadFailsBeforeTheWaitSleeps() throws Exception {
+        emulator = EmulatedIoUring.open(KernelProfile.LINUX_6_18, memory);
+        RingDriver d = ring(emulator);
+        CompletableFuture<Integer> r = CompletableFuture.supplyAsync(() -> emulator.enter(d.ring(), 0, 1,
+                IORING_ENTER_GETEVENTS, MemorySegment.ofAddress(16), 8));
+        // io_cqring_wait: set_user_sigmask -> -EFAULT, before the first sleep (a wait nothing ends otherwise)
+        assertThat(r.get(5, TimeUnit.SECONDS)).isEqualTo(-EFAULT);
     }
 }

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code ringspec host -- PROGRAM ARGS}: runs an unmodified program with its io_uring_setup, io_uring_enter and
@@ -59,7 +60,8 @@ public final class Host {
     public Outcome run(List<String> command, ProcessBuilder.Redirect output, PrintStream err) throws IOException {
         Launcher.Started started = Launcher.start(command, output);
         Process process = started.process();
-        Thread stopProgram = new Thread(process::destroyForcibly, "ringspec-host-stop");
+        AtomicReference<Supervisor> serving = new AtomicReference<>();
+        Thread stopProgram = new Thread(() -> stopped(command, process, serving.get(), err), "ringspec-host-stop");
         Runtime.getRuntime().addShutdownHook(stopProgram);
         if (syncWakeUp && Seccomp.syncWakeUp(started.listener()) < 0) {
             err.println("ringspec host: SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP is not available here (Linux 6.6+);"
@@ -69,7 +71,9 @@ public final class Host {
         RemoteMemory memory = new RemoteMemory(thread);
         ProgramDescriptors descriptors = new ProgramDescriptors(thread, started.listener());
         EmulatedIoUring emulator = EmulatedIoUring.hosted(emulatorOptions, memory, descriptors);
-        Supervisor supervisor = new Supervisor(started.listener(), emulator, thread, memory, descriptors);
+        Supervisor supervisor = new Supervisor(started.listener(), started.killableWait(), emulator, thread, memory,
+                descriptors);
+        serving.set(supervisor);
         List<String> findings = new ArrayList<>();
         try {
             supervisor.run();
@@ -98,7 +102,22 @@ public final class Host {
                 List.copyOf(notHosted), report);
     }
 
-    private Path writeReport(List<String> command, int status, Supervisor supervisor, List<String> findings,
+    /**
+     * This JVM is exiting while the program runs (SIGTERM or SIGINT to it, as {@code timeout} sends): the program
+     * and its children are killed, none left waiting for answers nobody gives, and the report says so.
+     */
+    private void stopped(List<String> command, Process process, Supervisor supervisor, PrintStream err) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        if (supervisor != null) {
+            List<String> findings = new ArrayList<>(supervisor.findings());
+            findings.add("the supervisor was stopped while the program ran (its JVM exiting: SIGTERM, SIGINT):"
+                    + " the program and its children were killed");
+            writeReport(command, 128 + 9, supervisor, findings, err);
+        }
+    }
+
+    private synchronized Path writeReport(List<String> command, int status, Supervisor supervisor, List<String> findings,
             PrintStream err) {
         StringBuilder text = new StringBuilder();
         text.append("# ringspec host\n\n")
@@ -107,13 +126,18 @@ public final class Host {
                 .append(emulatorOptions.deterministic() ? ", deterministic seed " + emulatorOptions.seed() : "")
                 .append(emulatorOptions.faults().isEmpty() ? "" : ", faults " + emulatorOptions.faults())
                 .append(emulatorOptions.pedantic() ? ", pedantic" : "").append('\n')
-                .append("- exit status: ").append(status).append('\n')
+                .append("- exit status: ").append(Launcher.describe(status)).append('\n')
                 .append("- rings: ").append(supervisor.rings()).append('\n')
                 .append("- intercepted calls: ").append(supervisor.calls()).append("\n\n## Findings\n\n");
         if (findings.isEmpty()) {
             text.append("none\n");
         }
         findings.forEach(f -> text.append("- ").append(f).append('\n'));
+        List<String> events = supervisor.events();
+        if (!events.isEmpty()) {
+            text.append("\n## Events\n\n");
+            events.forEach(e -> text.append("- ").append(e).append('\n'));
+        }
         try {
             Files.createDirectories(reportDir);
             Path report = reportDir.resolve("host-report.md");

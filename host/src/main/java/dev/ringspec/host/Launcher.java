@@ -18,9 +18,9 @@ import java.util.List;
 
 /**
  * Starts a program under the C launcher ({@code src/main/c/ringspec-launcher.c}, a resource of this module) and
- * takes the seccomp listener it installed: the launcher writes "PID FD" into a FIFO, this JVM takes the descriptor
- * with {@code pidfd_getfd} and writes one byte back, and the launcher execs the program. The program's standard
- * streams are this JVM's.
+ * takes the seccomp listener it installed: the launcher writes "PID FD KILLABLE" into a FIFO, this JVM takes the
+ * descriptor with {@code pidfd_getfd} and writes one byte back, and the launcher execs the program. The program's
+ * standard streams are this JVM's.
  */
 final class Launcher {
     private static final String RESOURCE = "/dev/ringspec/host/ringspec-launcher";
@@ -36,8 +36,11 @@ final class Launcher {
     private Launcher() {
     }
 
-    /** A started program and the listener of its filter, a descriptor of this JVM. */
-    record Started(Process process, int listener) {
+    /**
+     * A started program and the listener of its filter, a descriptor of this JVM; {@code killableWait}: the filter has
+     * SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (a received call is not abandoned on a signal).
+     */
+    record Started(Process process, int listener, boolean killableWait) {
     }
 
     /**
@@ -83,7 +86,7 @@ final class Launcher {
                 throw new IOException("cannot take the launcher's seccomp listener: " + listener);
             }
             acknowledge(fifo, process);
-            return new Started(process, listener);
+            return new Started(process, listener, pidAndFd[2] == 1);
         } finally {
             Files.deleteIfExists(fifo);
             Files.deleteIfExists(launcher);
@@ -91,7 +94,7 @@ final class Launcher {
         }
     }
 
-    /** "PID FD" from the FIFO, waiting while the launcher lives. */
+    /** "PID FD KILLABLE" from the FIFO, waiting while the launcher lives. */
     private static int[] readLine(Path fifo, Process process) throws IOException {
         int fd = open(fifo, O_RDONLY | O_NONBLOCK);
         StringBuilder line = new StringBuilder();
@@ -117,9 +120,9 @@ final class Launcher {
         }
         String[] parts = line.toString().trim().split(" ");
         try {
-            return new int[] {Integer.parseInt(parts[0]), Integer.parseInt(parts[1])};
+            return new int[] {Integer.parseInt(parts[0]), Integer.parseInt(parts[1]), Integer.parseInt(parts[2])};
         } catch (RuntimeException e) {
-            throw new IOException("the launcher said " + line.toString().trim() + ", not \"PID FD\"", e);
+            throw new IOException("the launcher said " + line.toString().trim() + ", not \"PID FD KILLABLE\"", e);
         }
     }
 
@@ -151,6 +154,20 @@ final class Launcher {
             }
             return fd;
         }
+    }
+
+    /** Signal names by number, as kill -l prints them (1 to 31). */
+    private static final List<String> SIGNALS = List.of("HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE",
+            "KILL", "USR1", "SEGV", "USR2", "PIPE", "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN",
+            "TTOU", "URG", "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "IO", "PWR", "SYS");
+
+    /** An exit status in words: above 128 a shell's way of saying that a signal killed the program. */
+    static String describe(int status) {
+        int signal = status - 128;
+        if (signal < 1 || signal > SIGNALS.size()) {
+            return String.valueOf(status);
+        }
+        return status + " (128 + " + signal + ": killed by SIG" + SIGNALS.get(signal - 1) + ")";
     }
 
     /** The program's exit status as a shell reports it: its code, or 128 + the signal that killed it. */

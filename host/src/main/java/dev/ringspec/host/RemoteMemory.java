@@ -153,6 +153,11 @@ final class RemoteMemory implements ProgramMemory {
         }
     }
 
+    /** All of {@code into} from program process {@code process} at {@code address}: whether every byte came. */
+    static boolean read(int process, long address, MemorySegment into) {
+        return transfer(process, address, into, false);
+    }
+
     /** One {@code process_vm_readv} ({@code out}: writev) of all of {@code local}: whether every byte moved. */
     private static boolean transfer(int tid, long address, MemorySegment local, boolean out) {
         MemorySegment iov = IOVECS.get();

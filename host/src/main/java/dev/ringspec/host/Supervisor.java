@@ -47,8 +47,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>An SQPOLL ring's SQ thread acts for the program thread that set the ring up ({@link SqThreadHost}).
  *
  * <p>Not hosted, answered as a kernel without the feature would, each reported as a finding: NO_MMAP setups
- * (-EINVAL), registered ring descriptors (IORING_REGISTER_RING_FDS -EINVAL), ring resizing (-EINVAL). A
- * ring lives until the supervisor stops: its end (the last descriptor and mapping gone) is not observed yet.
+ * (-EINVAL), registered ring descriptors (IORING_REGISTER_RING_FDS -EINVAL), ring resizing (-EINVAL). A ring ends
+ * when the program lets go of its last descriptor and mapping ({@link RingEnds}).
  */
 final class Supervisor implements AutoCloseable {
     static final int NR_SETUP = 425;
@@ -76,10 +76,15 @@ final class Supervisor implements AutoCloseable {
     private final List<String> findings = new CopyOnWriteArrayList<>();
     private final AtomicLong calls = new AtomicLong();
     private final AtomicInteger rings = new AtomicInteger();
+    private final PendingSignals signals;
+    private final RingEnds ends = new RingEnds(this::ringEnded);
+    private final AtomicInteger ended = new AtomicInteger();
 
-    Supervisor(int listener, EmulatedIoUring emulator, ProgramThread thread, RemoteMemory memory,
-            ProgramDescriptors descriptors) {
+    /** {@code killableWait}: the filter has SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV ({@link PendingSignals}). */
+    Supervisor(int listener, boolean killableWait, EmulatedIoUring emulator, ProgramThread thread,
+            RemoteMemory memory, ProgramDescriptors descriptors) {
         this.listener = listener;
+        this.signals = new PendingSignals(listener, killableWait);
         this.thread = thread;
         this.emulator = emulator;
         this.memory = memory;
@@ -119,10 +124,16 @@ final class Supervisor implements AutoCloseable {
             worker.execute(() -> asTask(owned.tid(), () -> {
                 owned.queued().set(false);
                 thread.serve(owned.tid());
-                try {
-                    emulator.enter(owned.ring(), 0, 0, 0, MemorySegment.NULL, 0);
-                } catch (RuntimeException e) {
-                    findings.add("supervisor error running task work: " + e);
+                synchronized (owned) {
+                    if (byLocalFd.get(ringFd) != owned) {
+                        // the ring ended meanwhile
+                        return;
+                    }
+                    try {
+                        emulator.enter(owned.ring(), 0, 0, 0, MemorySegment.NULL, 0);
+                    } catch (RuntimeException e) {
+                        findings.add("supervisor error running task work: " + e);
+                    }
                 }
                 memory.writeBack();
             }));
@@ -173,7 +184,25 @@ final class Supervisor implements AutoCloseable {
 
     /** What the supervisor refused or met, one sentence each. */
     List<String> findings() {
-        return List.copyOf(findings);
+        List<String> all = new java.util.ArrayList<>(findings);
+        all.addAll(descriptors.refused());
+        return all;
+    }
+
+    /** What happened to the program's calls that the kernel would do too (signals ending waits), one sentence each. */
+    List<String> events() {
+        List<String> events = new java.util.ArrayList<>();
+        int rings = ended.get();
+        if (rings > 0) {
+            events.add(rings + (rings == 1 ? " ring" : " rings") + " ended while the program ran (its last descriptor"
+                    + " and mapping gone): requests cancelled, registered files let go");
+        }
+        long waits = signals.ended();
+        if (waits > 0) {
+            events.add(waits + (waits == 1 ? " wait" : " waits") + " ended by a signal or by the thread's end");
+        }
+        events.addAll(signals.events());
+        return events;
     }
 
     /**
@@ -198,7 +227,7 @@ final class Supervisor implements AutoCloseable {
                     setup(n);
                     return;
                 }
-                case NR_ENTER -> result = enter(n);
+                case NR_ENTER -> result = enterOpenToSignals(n);
                 case NR_REGISTER -> result = register(n);
                 default -> result = -ENOSYS;
             }
@@ -253,14 +282,28 @@ final class Supervisor implements AutoCloseable {
         ringsByInode.put(inode, ring);
         descriptors.ring(inode, ring.fd());
         byLocalFd.put(ring.fd(), new Owned(ring, n.tid(), new AtomicBoolean()));
-        if (Seccomp.addFdAndSend(listener, n.id(), ring.fd()) < 0) {
+        if (Seccomp.addFdAndSend(listener, n.id(), programDescription(ring)) < 0) {
             // the program died during the setup (ESRCH), or the call was interrupted (ENOENT)
             ringsByInode.remove(inode);
             byLocalFd.remove(ring.fd());
+            ends.forget(ring);
             emulator.close(ring);
             return;
         }
         rings.incrementAndGet();
+    }
+
+    /** io_uring_enter; a wait in it ends on the program thread's signals as the kernel's does. */
+    private long enterOpenToSignals(Seccomp.Notification n) {
+        if (!PendingSignals.mayWait(n)) {
+            return enter(n);
+        }
+        PendingSignals.Wait w = signals.begin(n, thread.process());
+        try {
+            return enter(n);
+        } finally {
+            signals.end(w);
+        }
     }
 
     private long enter(Seccomp.Notification n) {
@@ -274,7 +317,8 @@ final class Supervisor implements AutoCloseable {
         if (found.ring() == null) {
             return found.errno();
         }
-        return emulator.enter(found.ring(), (int) a[1], (int) a[2], flags, MemorySegment.ofAddress(a[4]), a[5]);
+        return onRing(found.ring(), ring -> emulator.enter(ring, (int) a[1], (int) a[2], flags,
+                MemorySegment.ofAddress(a[4]), a[5]));
     }
 
     private long register(Seccomp.Notification n) {
@@ -295,7 +339,56 @@ final class Supervisor implements AutoCloseable {
             return emulator.registerWithoutRing(opcode, arg, (int) a[3]);
         }
         Lookup found = ringOf(thread.process(), fd);
-        return found.ring() == null ? found.errno() : emulator.register(found.ring(), opcode, arg, (int) a[3]);
+        return found.ring() == null ? found.errno()
+                : onRing(found.ring(), ring -> emulator.register(ring, opcode, arg, (int) a[3]));
+    }
+
+    /** A call on {@code ring}: the ring lives at least until it returns, as the kernel's fdget keeps it. */
+    private long onRing(Ring ring, java.util.function.ToLongFunction<Ring> call) {
+        ends.callBegins(ring);
+        try {
+            return call.applyAsLong(ring);
+        } finally {
+            ends.callEnds(ring);
+        }
+    }
+
+    /**
+     * The descriptor the program gets for {@code ring}: a description of its memfd whose end {@link RingEnds}
+     * watches, or the memfd itself where it cannot (the ring then lives until the supervisor stops).
+     */
+    private int programDescription(Ring ring) {
+        int description = ends.open(ring);
+        if (description < 0) {
+            findings.add("a ring's end is not watched (" + description + "): it lives until the program ends");
+            return ring.fd();
+        }
+        return description;
+    }
+
+    /**
+     * The program let go of {@code ring} (its last descriptor and mapping, {@link RingEnds}): closed as the kernel's
+     * io_ring_exit_work closes it, its requests cancelled and its registered files let go. Task work queued for it
+     * finishes first.
+     */
+    private void ringEnded(Ring ring) {
+        long inode = Linux.inode(ring.fd());
+        ringsByInode.remove(inode);
+        lastRing.values().removeIf(r -> r == ring);
+        descriptors.ringEnded(inode);
+        Owned owned = byLocalFd.remove(ring.fd());
+        try {
+            if (owned == null) {
+                emulator.close(ring);
+            } else {
+                synchronized (owned) {
+                    emulator.close(ring);
+                }
+            }
+            ended.incrementAndGet();
+        } catch (RuntimeException e) {
+            findings.add("supervisor error closing a ring the program let go of: " + e);
+        }
     }
 
     /**
@@ -318,8 +411,11 @@ final class Supervisor implements AutoCloseable {
     private Lookup ringOf(int tid, int fd) {
         long key = ((long) tid << 32) | (fd & 0xffffffffL);
         Ring cached = lastRing.get(key);
-        if (cached != null && Linux.call(Seccomp.SYS_KCMP, self, tid, Seccomp.KCMP_FILE, cached.fd(), fd, 0) == 0) {
-            return new Lookup(cached, 0);
+        if (cached != null) {
+            int reference = ends.reference(cached);
+            if (reference >= 0 && Linux.call(Seccomp.SYS_KCMP, self, tid, Seccomp.KCMP_FILE, reference, fd, 0) == 0) {
+                return new Lookup(cached, 0);
+            }
         }
         int local = descriptors.take(tid, fd);
         if (local < 0) {
@@ -327,12 +423,13 @@ final class Supervisor implements AutoCloseable {
             return new Lookup(null, -EBADF);
         }
         long inode = Linux.inode(local);
-        Linux.close(local);
         Ring ring = ringsByInode.get(inode);
         if (ring == null) {
+            Linux.close(local);
             // io_uring_enter, io_uring_register: a file that is not an io_uring -> -EOPNOTSUPP
             return new Lookup(null, -EOPNOTSUPP);
         }
+        ends.adopt(ring, local);
         lastRing.put(key, ring);
         return new Lookup(ring, 0);
     }
@@ -341,6 +438,8 @@ final class Supervisor implements AutoCloseable {
     @Override
     public void close() {
         receivers.stop();
+        signals.close();
+        ends.close();
         taskWork.values().forEach(ExecutorService::shutdownNow);
         for (ExecutorService e : taskWork.values()) {
             try {

@@ -62,7 +62,7 @@ final class CqringWait {
     int getEvents(int minComplete, int enterFlags, MemorySegment arg, long argSizeBytes, boolean owner) {
         boolean timeout = false;
         long deadline = Waiter.NO_DEADLINE;
-        // The signal mask: null when none was given; resolved only when the wait would sleep, like the kernel.
+        // The signal mask: null when none was given; checked only when the CQEs are not there yet, like the kernel.
         long sigmask;
         long sigmaskSize;
         MemorySegment directSigmask = null;
@@ -110,21 +110,25 @@ final class CqringWait {
         int cqEntries = cq.cqEntries();
         // io_cqring_wait: min_complete is capped at cq_entries
         int min = Integer.compareUnsigned(minComplete, cqEntries) > 0 ? cqEntries : minComplete;
-        int result = cqringWait(min, timeout, deadline);
-        if (lastWaitWouldBlock && sigmask != 0) {
-            // io_cqring_wait: set_user_sigmask before sleeping: wrong size -> -EINVAL, unreadable -> -EFAULT
-            if (sigmaskSize != 8) {
-                rules.fire(Rules.CQRING_WAIT_SIGMASK, sigmaskSize);
-                return -EINVAL;
-            }
-            boolean readable = (enterFlags & IORING_ENTER_EXT_ARG) != 0 ? args.resolve(sigmask, 8) != null
-                    : directSigmask != null;
-            if (!readable) {
-                rules.fire(Rules.CQRING_WAIT_SIGMASK, sigmaskSize);
-                return -EFAULT;
-            }
+        boolean readable = sigmask == 0 || ((enterFlags & IORING_ENTER_EXT_ARG) != 0
+                ? args.resolve(sigmask, 8) != null : directSigmask != null);
+        return cqringWait(min, timeout, deadline, sigmask, sigmaskSize, readable);
+    }
+
+    /** {@code set_user_sigmask}: 0, or for a mask of the wrong size -EINVAL, for an unreadable one -EFAULT. */
+    private int setUserSigmask(long sigmask, long sigmaskSize, boolean readable) {
+        if (sigmask == 0) {
+            return 0;
         }
-        return result;
+        if (sigmaskSize != 8) {
+            rules.fire(Rules.CQRING_WAIT_SIGMASK, sigmaskSize);
+            return -EINVAL;
+        }
+        if (!readable) {
+            rules.fire(Rules.CQRING_WAIT_SIGMASK, sigmaskSize);
+            return -EFAULT;
+        }
+        return 0;
     }
 
     /**
@@ -190,7 +194,8 @@ final class CqringWait {
      * {@code io_cqring_wait} after its argument checks. Returns 0 when {@code minEvents} CQEs are visible; when they
      * never can be, -ETIME or 0 with a timeout, -EINTR without.
      */
-    private int cqringWait(int minEvents, boolean timeoutGiven, long deadline) {
+    private int cqringWait(int minEvents, boolean timeoutGiven, long deadline, long sigmask, long sigmaskSize,
+            boolean sigmaskReadable) {
         lastWaitWouldBlock = false;
         // io_cqring_wait: iowq.nr_timeouts = atomic_read(&ctx->cq_timeouts)
         int timeoutsAtStart = cqTimeouts.getAsInt();
@@ -199,6 +204,12 @@ final class CqringWait {
         overflow.flush();
         if (Integer.compareUnsigned(cq.userEvents(), minEvents) >= 0) {
             return 0;
+        }
+        // io_cqring_wait: set_user_sigmask before the first sleep
+        int sigmaskError = setUserSigmask(sigmask, sigmaskSize, sigmaskReadable);
+        if (sigmaskError != 0) {
+            lastWaitWouldBlock = true;
+            return sigmaskError;
         }
         // The wait loop: each wake-up runs task work and flushes the overflow list; the model repeats it for as
         // long as that makes progress, then asks the waiter whether anything can still wake it.
@@ -223,6 +234,11 @@ final class CqringWait {
         }
         lastWaitWouldBlock = true;
         rules.fire(Rules.CQRING_WAIT_WOULD_BLOCK, Integer.toUnsignedLong(minEvents - cq.userEvents()));
+        // io_cqring_wait_schedule: a pending signal -> -EINTR, with or without a timeout; io_cqring_wait's last line
+        // answers 0 instead when the CQ holds CQEs (-EINTR, not -ERESTARTSYS: SA_RESTART never restarts the enter)
+        if (kernel.waiter().signalled()) {
+            return cq.userRingEmpty() ? -EINTR : 0;
+        }
         if (timeoutGiven) {
             // io_cqring_wait: a timeout gives -ETIME only if the CQ is empty at the end
             return cq.userRingEmpty() ? -ETIME : 0;

@@ -20,6 +20,14 @@ public interface Waiter {
      */
     boolean sleep(int ringFd, long deadlineNanos);
 
+    /**
+     * Whether the {@link #sleep} that just returned false on the calling thread was ended by a signal (the wait
+     * answers -EINTR) rather than by its deadline. A waiter that never delivers signals answers false.
+     */
+    default boolean signalled() {
+        return false;
+    }
+
     /** Work for ring {@code ringFd} arrived from another thread: wake a sleeper. */
     void wake(int ringFd);
 

@@ -131,7 +131,8 @@ public final class Cancel {
             if ((req.flags() & IOSQE_FIXED_FILE) != 0 || (c.flags() & IORING_ASYNC_CANCEL_FD_FIXED) != 0) {
                 file = ctx.fixedFileDescriptor(c.fd());
             } else if (ctx.processFileOpen(c.fd())) {
-                file = c.fd();
+                // this process's descriptor for the program's file (the same number unless hosted)
+                file = ctx.fileDescriptor(req);
             }
             if (file < 0) {
                 return -EBADF;

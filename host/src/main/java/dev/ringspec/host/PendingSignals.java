@@ -1,0 +1,221 @@
+package dev.ringspec.host;
+
+import static dev.ringspec.uapi.IoUring.IORING_ENTER_EXT_ARG;
+import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Signals that reach a program thread while the supervisor serves its io_uring_enter wait. In the kernel a pending
+ * signal ends the wait at once (io_uring/wait.c, io_cqring_wait_schedule: -EINTR; io_cqring_wait answers 0 if the CQ
+ * holds CQEs), the call returns and the handler runs; -EINTR is not -ERESTARTSYS, so SA_RESTART never restarts it.
+ *
+ * <p>A hosted thread sleeps in the seccomp notification instead. With SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (5.19+,
+ * {@link Launcher.Started#killableWait}) a received call sleeps killable: the signal stays pending and nothing tells
+ * the supervisor, so a watcher thread reads the thread's pending and blocked sets from {@code /proc/PID/task/TID/status}
+ * every {@value #PERIOD_MILLIS} ms while a wait lasts, and a deliverable signal (pending, not blocked by the mask the
+ * wait runs under: the enter's own sigmask if it gave one) interrupts the JVM thread serving it, which ends the
+ * emulator's wait as a signal ends the kernel's (the model's {@code Waiter.signalled}). The answer then goes back, and
+ * the program's handler runs as it returns. Without the flag a signal abandons the notification (the kernel answers
+ * -ERESTARTSYS itself, restarted under SA_RESTART); the watcher sees NOTIF_ID_VALID fail and ends the wait, whose
+ * answer nobody receives. Either way a killed program thread (SIGKILL) ends its wait too.
+ *
+ * <p>What differs from the kernel: a signal is seen up to a period late; a process-wide signal pending while several
+ * threads wait ends all their waits (the kernel picks one thread); a signal that arrives before the supervisor has
+ * received the call abandons it (the kernel would have submitted first).
+ */
+final class PendingSignals implements AutoCloseable {
+    static final long PERIOD_MILLIS = 5;
+    /** SIGKILL and SIGSTOP cannot be blocked (bits 9 and 19, signal numbers counted from 1). */
+    private static final long UNBLOCKABLE = (1L << 8) | (1L << 18);
+    private static final long GETEVENTS_ARG_BYTES = 24;
+    private static final int MAX_EVENTS = 20;
+
+    private final int listener;
+    private final boolean killable;
+    private final Map<Long, Wait> waits = new ConcurrentHashMap<>();
+    private final List<String> events = new CopyOnWriteArrayList<>();
+    private final AtomicLong ended = new AtomicLong();
+    private final Thread watcher;
+    private volatile boolean closed;
+
+    /** One served wait: the call, the thread serving it, and whether a signal ended it. */
+    static final class Wait {
+        private final Seccomp.Notification call;
+        private final int process;
+        private final Thread served = Thread.currentThread();
+        /** The address of the sigset the wait runs under, 0 for the thread's own, -1 before it was read. */
+        private long sigmaskAddress = -1;
+        private boolean done;
+        private String signalled;
+
+        private Wait(Seccomp.Notification call, int process) {
+            this.call = call;
+            this.process = process;
+        }
+    }
+
+    PendingSignals(int listener, boolean killable) {
+        this.listener = listener;
+        this.killable = killable;
+        this.watcher = Thread.ofPlatform().daemon().name("ringspec-host-signals").start(this::watch);
+    }
+
+    /** Whether {@code n} is an io_uring_enter that may sleep (GETEVENTS), which a signal must be able to end. */
+    static boolean mayWait(Seccomp.Notification n) {
+        return n.nr() == Supervisor.NR_ENTER && (n.args()[3] & IORING_ENTER_GETEVENTS) != 0;
+    }
+
+    /** The calling JVM thread serves {@code n} of program process {@code process}, which may sleep. */
+    Wait begin(Seccomp.Notification n, int process) {
+        Wait w = new Wait(n, process);
+        waits.put(n.id(), w);
+        synchronized (this) {
+            notifyAll();
+        }
+        return w;
+    }
+
+    /** {@code w} returned: forgets it and clears the interrupt that ended it, if one did. */
+    void end(Wait w) {
+        boolean interrupted;
+        synchronized (w) {
+            w.done = true;
+            interrupted = w.signalled != null;
+        }
+        waits.remove(w.call.id());
+        if (interrupted) {
+            Thread.interrupted();
+            if (ended.incrementAndGet() <= MAX_EVENTS) {
+                events.add(w.signalled);
+            }
+        }
+    }
+
+    /** What the watcher did, one sentence each (the first {@value #MAX_EVENTS} waits it ended). */
+    List<String> events() {
+        return List.copyOf(events);
+    }
+
+    /** How many waits the watcher ended. */
+    long ended() {
+        return ended.get();
+    }
+
+    private void watch() {
+        while (!closed) {
+            try {
+                synchronized (this) {
+                    while (waits.isEmpty() && !closed) {
+                        wait();
+                    }
+                }
+                Thread.sleep(PERIOD_MILLIS);
+            } catch (InterruptedException stop) {
+                return;
+            }
+            for (Wait w : waits.values()) {
+                String why = why(w);
+                if (why != null) {
+                    synchronized (w) {
+                        if (!w.done && w.signalled == null) {
+                            w.signalled = why;
+                            w.served.interrupt();
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Why wait {@code w} must end now, or null. */
+    private String why(Wait w) {
+        int tid = w.call.tid();
+        if (!Seccomp.idValid(listener, w.call.id())) {
+            return "thread " + tid + "'s io_uring_enter wait was abandoned (the thread was killed, or a signal ended"
+                    + " the call before its answer): the emulator's wait ended";
+        }
+        if (!killable) {
+            return null;
+        }
+        long[] sets = signalSets(w.process, tid);
+        if (sets == null) {
+            return null;
+        }
+        long blocked = blockedDuring(w, sets[1]) & ~UNBLOCKABLE;
+        long deliverable = sets[0] & ~blocked;
+        if (deliverable == 0) {
+            return null;
+        }
+        int signal = Long.numberOfTrailingZeros(deliverable) + 1;
+        return "signal " + signal + " ended thread " + tid + "'s io_uring_enter wait (-EINTR, or 0 with CQEs in the"
+                + " CQ, as the kernel answers)";
+    }
+
+    /** The signals blocked while {@code w} sleeps: the enter's sigmask if it gave one, else the thread's own. */
+    private static long blockedDuring(Wait w, long threadBlocked) {
+        if (w.sigmaskAddress < 0) {
+            long[] a = w.call.args();
+            long address = a[4];
+            if (address != 0 && (a[3] & IORING_ENTER_EXT_ARG) != 0) {
+                // struct io_uring_getevents_arg: sigmask first
+                long[] arg = read(w.process, address, GETEVENTS_ARG_BYTES);
+                address = arg == null ? 0 : arg[0];
+            }
+            w.sigmaskAddress = address;
+        }
+        if (w.sigmaskAddress == 0) {
+            return threadBlocked;
+        }
+        long[] mask = read(w.process, w.sigmaskAddress, 8);
+        return mask == null ? threadBlocked : mask[0];
+    }
+
+    /** {@code bytes} of program process {@code process} at {@code address} as longs, or null where unreadable. */
+    private static long[] read(int process, long address, long bytes) {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment into = call.allocate(bytes, 8);
+            return RemoteMemory.read(process, address, into) ? into.toArray(JAVA_LONG) : null;
+        }
+    }
+
+    /** The thread's pending signals (its own and its process's) and its blocked set, or null if it is gone. */
+    static long[] signalSets(int process, int tid) {
+        long pending = 0;
+        long blocked = 0;
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(process), "task",
+                    String.valueOf(tid), "status"))) {
+                if (line.startsWith("SigPnd:") || line.startsWith("ShdPnd:")) {
+                    pending |= Long.parseUnsignedLong(line.substring(7).trim(), 16);
+                } else if (line.startsWith("SigBlk:")) {
+                    blocked = Long.parseUnsignedLong(line.substring(7).trim(), 16);
+                }
+            }
+        } catch (IOException | NumberFormatException gone) {
+            return null;
+        }
+        return new long[] {pending, blocked};
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        watcher.interrupt();
+        try {
+            watcher.join(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

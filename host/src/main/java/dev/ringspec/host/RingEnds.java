@@ -1,0 +1,271 @@
+package dev.ringspec.host;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import dev.ringspec.emulator.sys.Linux;
+import dev.ringspec.seam.Ring;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+
+/**
+ * A hosted ring's end. The kernel frees a ring (io_uring_release, then io_ring_exit_work: requests cancelled,
+ * registered files and buffers let go) when the last reference to its file goes: every descriptor in every process,
+ * fork copies, and every mapping. The program's ring descriptor is therefore a second open file description of the
+ * ring's memfd, opened here through {@code /proc/self/fd/N} ({@link #open}) and installed in the program; inotify
+ * reports its last release as IN_CLOSE_WRITE on the memfd's inode (the memfd this JVM maps, a description of its own,
+ * reports nothing), and {@code onEnd} then closes the emulated ring as the kernel would.
+ *
+ * <p>To know the program's descriptor again cheaply (kcmp against a descriptor of this JVM, instead of pidfd_getfd
+ * and fstat), this JVM keeps one reference to that description per ring while the ring is in use; a ring idle for
+ * {@value #RELEASE_MILLIS} ms with no call in progress lets it go ({@link #releaseIdle}), so that the program's last
+ * close is the last release; the next call takes a new reference. A ring ends at most that long after the program
+ * let go of it.
+ *
+ * <p>What this cannot see: a description the program opened itself through {@code /proc/self/fd} (its close looks
+ * like the end while the ring's own descriptor lives); a ring whose descriptor sits in an SCM_RIGHTS message in
+ * flight lives on (the kernel refuses to send an io_uring descriptor: -EINVAL), so a ring sent into a socket that it
+ * holds registered itself never ends; a ring named by an opcode (a poll on the ring descriptor, MSG_RING's target)
+ * is held by {@link ProgramDescriptors}' copy until the supervisor stops.
+ */
+final class RingEnds implements AutoCloseable {
+    static final long RELEASE_MILLIS = 100;
+    private static final long SYS_INOTIFY_INIT1 = 294;
+    private static final long SYS_INOTIFY_ADD_WATCH = 254;
+    private static final int IN_CLOSE_WRITE = 0x8;
+    private static final int IN_IGNORED = 0x8000;
+    private static final int IN_NONBLOCK = 0x800;
+    private static final int IN_CLOEXEC = 0x80000;
+    private static final int O_RDWR = 2;
+    private static final int AT_FDCWD = -100;
+    /** struct inotify_event: wd, mask, cookie, len, then len bytes of name. */
+    private static final int EVENT_BYTES = 16;
+
+    private final int inotify;
+    private final Consumer<Ring> onEnd;
+    private final Map<Integer, Life> byWatch = new ConcurrentHashMap<>();
+    private final Map<Integer, Life> byRingFd = new ConcurrentHashMap<>();
+    private final Thread thread;
+    private volatile boolean closed;
+
+    /** One ring's watch, this JVM's reference to the program's description of it, and its calls in progress. */
+    private static final class Life {
+        private final Ring ring;
+        private final int watch;
+        private int reference;
+        private int calls;
+        private long lastUseNanos = System.nanoTime();
+        private boolean ended;
+        /** The last release came while a call was in progress: the ring ends when the call does (its fdget). */
+        private boolean endAfterCalls;
+
+        private Life(Ring ring, int watch, int reference) {
+            this.ring = ring;
+            this.watch = watch;
+            this.reference = reference;
+        }
+    }
+
+    /** Watches rings; {@code onEnd} is called on this class's thread once per ring whose last reference went. */
+    RingEnds(Consumer<Ring> onEnd) {
+        this.onEnd = onEnd;
+        this.inotify = (int) Linux.call(SYS_INOTIFY_INIT1, IN_NONBLOCK | IN_CLOEXEC);
+        this.thread = inotify < 0 ? null
+                : Thread.ofPlatform().daemon().name("ringspec-host-ring-ends").start(this::watch);
+    }
+
+    /**
+     * The descriptor to install in the program for {@code ring}: a new description of its memfd, watched, which this
+     * JVM keeps as its reference; or -errno (no inotify here: the caller installs the memfd itself, and the ring
+     * lives until the supervisor stops).
+     */
+    int open(Ring ring) {
+        if (inotify < 0) {
+            return inotify;
+        }
+        try (Arena call = Arena.ofConfined()) {
+            long path = call.allocateFrom("/proc/self/fd/" + ring.fd()).address();
+            int description = (int) Linux.call(Linux.SYS_OPENAT, AT_FDCWD, path, O_RDWR | IN_CLOEXEC, 0, 0, 0);
+            if (description < 0) {
+                return description;
+            }
+            int watch = (int) Linux.call(SYS_INOTIFY_ADD_WATCH, inotify, path, IN_CLOSE_WRITE);
+            if (watch < 0) {
+                Linux.close(description);
+                return watch;
+            }
+            Life life = new Life(ring, watch, description);
+            byWatch.put(watch, life);
+            byRingFd.put(ring.fd(), life);
+            return description;
+        }
+    }
+
+    /**
+     * This JVM's descriptor of the program's description of {@code ring}, or -1 (none held: look it up again). A ring
+     * installed without a watch ({@link #open} failed) is its memfd.
+     */
+    int reference(Ring ring) {
+        Life life = byRingFd.get(ring.fd());
+        if (life == null) {
+            return inotify < 0 ? ring.fd() : -1;
+        }
+        synchronized (life) {
+            life.lastUseNanos = System.nanoTime();
+            return life.reference;
+        }
+    }
+
+    /**
+     * {@code copy}, a descriptor of this JVM for the program's description of {@code ring} (from pidfd_getfd), becomes
+     * the ring's reference if it has none; otherwise it is closed.
+     */
+    void adopt(Ring ring, int copy) {
+        Life life = byRingFd.get(ring.fd());
+        if (life != null) {
+            synchronized (life) {
+                life.lastUseNanos = System.nanoTime();
+                if (life.reference < 0 && !life.ended) {
+                    life.reference = copy;
+                    return;
+                }
+            }
+        }
+        Linux.close(copy);
+    }
+
+    /** A call on {@code ring} begins (while one is in progress the ring keeps this JVM's reference). */
+    void callBegins(Ring ring) {
+        Life life = byRingFd.get(ring.fd());
+        if (life != null) {
+            synchronized (life) {
+                life.calls++;
+            }
+        }
+    }
+
+    /** A call on {@code ring} ended. */
+    void callEnds(Ring ring) {
+        Life life = byRingFd.get(ring.fd());
+        if (life == null) {
+            return;
+        }
+        synchronized (life) {
+            life.calls--;
+            life.lastUseNanos = System.nanoTime();
+            if (!life.endAfterCalls || life.calls > 0) {
+                return;
+            }
+            life.ended = true;
+        }
+        ended(life);
+    }
+
+    private void ended(Life life) {
+        byRingFd.remove(life.ring.fd());
+        onEnd.accept(life.ring);
+    }
+
+    /** {@code ring} is closed by other means (its setup failed, the supervisor stops): no end to report. */
+    void forget(Ring ring) {
+        Life life = byRingFd.remove(ring.fd());
+        if (life != null) {
+            synchronized (life) {
+                life.ended = true;
+                if (life.reference >= 0) {
+                    Linux.close(life.reference);
+                    life.reference = -1;
+                }
+            }
+        }
+    }
+
+    private void watch() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment pollFd = arena.allocate(8, 4);
+            MemorySegment timeout = arena.allocate(16, 8);
+            timeout.set(JAVA_LONG, 8, RELEASE_MILLIS * 1_000_000L);
+            MemorySegment events = arena.allocate(4096, 8);
+            while (!closed) {
+                pollFd.set(JAVA_INT, 0, inotify);
+                pollFd.set(JAVA_INT, 4, 1);
+                Linux.call(Linux.SYS_PPOLL, pollFd.address(), 1, timeout.address(), 0, 0, 0);
+                long n;
+                while ((n = Linux.call(Linux.SYS_READ, inotify, events.address(), events.byteSize())) > 0) {
+                    for (long at = 0; at + EVENT_BYTES <= n; at += EVENT_BYTES + events.get(JAVA_INT, at + 12)) {
+                        event(events.get(JAVA_INT, at), events.get(JAVA_INT, at + 4));
+                    }
+                }
+                releaseIdle();
+            }
+        }
+    }
+
+    private void event(int watch, int mask) {
+        if ((mask & IN_IGNORED) != 0) {
+            // the memfd's inode is gone: the ring was closed and this JVM's memfd too
+            byWatch.remove(watch);
+            return;
+        }
+        Life life = byWatch.get(watch);
+        if (life == null || (mask & IN_CLOSE_WRITE) == 0) {
+            return;
+        }
+        synchronized (life) {
+            if (life.ended || life.reference >= 0) {
+                // this JVM still holds the program's description: another one was closed
+                return;
+            }
+            if (life.calls > 0) {
+                life.endAfterCalls = true;
+                return;
+            }
+            life.ended = true;
+        }
+        ended(life);
+    }
+
+    /** Lets go of the references of rings idle for a period, so that the program's last close is the last. */
+    private void releaseIdle() {
+        long now = System.nanoTime();
+        for (Life life : byRingFd.values()) {
+            int reference = -1;
+            synchronized (life) {
+                if (life.reference >= 0 && life.calls == 0 && now - life.lastUseNanos >= RELEASE_MILLIS * 1_000_000L) {
+                    reference = life.reference;
+                    life.reference = -1;
+                }
+            }
+            if (reference >= 0) {
+                Linux.close(reference);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        if (thread != null) {
+            try {
+                thread.join(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        byRingFd.values().forEach(life -> {
+            synchronized (life) {
+                if (life.reference >= 0) {
+                    Linux.close(life.reference);
+                    life.reference = -1;
+                }
+            }
+        });
+        byRingFd.clear();
+        if (inotify >= 0) {
+            Linux.close(inotify);
+        }
+    }
+}
