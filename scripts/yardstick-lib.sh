@@ -75,7 +75,7 @@ yard_classify_hosted() {
     if [[ $outcome == skip && $status == 0 ]]; then
         while IFS= read -r line; do
             if ! grep -qxF -- "$line" "$native_out" 2>/dev/null; then
-                reason="exit 0 after \"$(printf '%s' "$line" | yard_clean)\" (not printed natively)"
+                reason="exit 0 after \"$(printf '%s' "$line" | yard_clean)\" (not printed ${YARD_REFERENCE:+in the }${YARD_REFERENCE:-natively})"
                 break
             fi
         done < <(yard_skip_lines "$out")
@@ -148,30 +148,44 @@ yard_verdict() {
 }
 
 # yard_tables NATIVE_DIR HOSTED_DIR LABEL OUT_PREFIX TEST...: classifies every test's runs and writes OUT_PREFIX.md
-# and OUT_PREFIX.json; HOSTED_DIR empty for the native table alone. Prints the totals.
+# and OUT_PREFIX.json; HOSTED_DIR empty for the native table alone. Prints the totals. The second column is named
+# after LABEL's first word (hosted-profile-7.2: hosted; guest-debian-7.2: guest, a native run inside a guest kernel,
+# judged as a hosted run is but without a report); YARD_REFERENCE names the first where it is not this kernel's
+# native run ("guest debian:7.2" when a guest's run is the reference for a hosted one).
 yard_tables() {
     local native_dir=$1 hosted_dir=$2 label=$3 prefix=$4
     shift 4
+    local ref=${YARD_REFERENCE:-native} column=${label%%-*}
+    column=${column:-hosted}
+    local ref_title=${ref^} ref_passes='passes natively' column_passes='passes hosted for real'
+    [[ $ref == native ]] || ref_passes="passes in the $ref"
+    if [[ $column == guest ]]; then
+        column_passes='passes in the guest'
+        yard_where='in the guest' yard_no_refusal='in the guest'
+    else
+        yard_where=$column yard_no_refusal='nothing reported as not hosted'
+    fi
+    yard_ref_title=$ref_title
     local md=$prefix.md json=$prefix.json name verdict native hosted reason native_reason hosted_reason
     local native_seconds hosted_seconds first=yes
     declare -A native_count=() hosted_count=()
     declare -gA yard_causes=() yard_cause_count=()
     local real=0 native_pass=0
     {
-        echo "# liburing ${YARD_VERSION:-} tests: native${hosted_dir:+ and $label}"
+        echo "# liburing ${YARD_VERSION:-} tests: $ref${hosted_dir:+ and $label}"
         echo
         echo "Kernel $(uname -r), $(date -u '+%Y-%m-%d %H:%M UTC'). Seconds are wall-clock time per run."
         echo
         if [[ -n $hosted_dir ]]; then
-            echo "| test | native | hosted | native s | hosted s | reason |"
+            echo "| test | $ref | $column | $ref s | $column s | reason |"
             echo "|---|---|---|---:|---:|---|"
         else
-            echo "| test | native | s | reason |"
+            echo "| test | $ref | s | reason |"
             echo "|---|---|---:|---|"
         fi
     } > "$md"
-    printf '{\n  "liburing": %s,\n  "kernel": %s,\n  "label": %s,\n  "tests": [\n' \
-        "$(yard_json_string "${YARD_VERSION:-}")" "$(yard_json_string "$(uname -r)")" \
+    printf '{\n  "liburing": %s,\n  "kernel": %s,\n  "reference": %s,\n  "label": %s,\n  "tests": [\n' \
+        "$(yard_json_string "${YARD_VERSION:-}")" "$(yard_json_string "$(uname -r)")" "$(yard_json_string "$ref")" \
         "$(yard_json_string "${hosted_dir:+$label}")" > "$json"
     for name in "$@"; do
         verdict=$(yard_verdict "$native_dir" "$name")
@@ -196,8 +210,8 @@ yard_tables() {
             fi
             # The hosted reason says why a native pass did not pass hosted; otherwise the native one explains.
             if [[ $native == pass || -z $native_reason ]]; then reason=$hosted_reason
-            elif [[ -z $hosted_reason || $hosted_reason == "$native_reason" ]]; then reason="native: $native_reason"
-            else reason="native: $native_reason; hosted: $hosted_reason"
+            elif [[ -z $hosted_reason || $hosted_reason == "$native_reason" ]]; then reason="$ref: $native_reason"
+            else reason="$ref: $native_reason; $column: $hosted_reason"
             fi
             printf '| %s | %s | %s | %s | %s | %s |\n' "$name" "$native" "$hosted" "$native_seconds" \
                 "$hosted_seconds" "$(yard_md_cell "$reason")" >> "$md"
@@ -225,9 +239,9 @@ yard_tables() {
     printf '}' >> "$json"
     {
         echo
-        echo "Native: $# tests, $totals_native."
+        echo "$ref_title: $# tests, $totals_native."
     } >> "$md"
-    echo "native: $# tests, $totals_native"
+    echo "$ref: $# tests, $totals_native"
     if [[ -n $hosted_dir ]]; then
         totals_hosted=$(for outcome in pass fail skip timeout crash 'not run'; do
             [[ -z ${hosted_count[$outcome]:-} ]] || printf '%s %s, ' "${hosted_count[$outcome]}" "$outcome"; done)
@@ -236,13 +250,13 @@ yard_tables() {
         yard_json_counts hosted_count >> "$json"
         printf '}, "passes_native": %s, "passes_hosted_for_real": %s' "$native_pass" "$real" >> "$json"
         {
-            echo "Hosted ($label): $totals_hosted."
+            echo "${column^} ($label): $totals_hosted."
             echo
-            echo "Passes hosted for real / passes natively: $real / $native_pass$(yard_percent "$real" "$native_pass")."
+            echo "${column_passes^} / $ref_passes: $real / $native_pass$(yard_percent "$real" "$native_pass")."
             yard_causes_md
         } >> "$md"
-        echo "hosted ($label): $totals_hosted"
-        echo "passes hosted for real / passes natively: $real / $native_pass$(yard_percent "$real" "$native_pass")"
+        echo "$column ($label): $totals_hosted"
+        echo "$column_passes / $ref_passes: $real / $native_pass$(yard_percent "$real" "$native_pass")"
     fi
     printf '}\n}\n' >> "$json"
 }
@@ -261,7 +275,7 @@ yard_note_cause() {
             [[ $refused == *'; '* ]] && refused=${refused#*; } || refused=''
         done
     else
-        cause="$outcome, nothing reported as not hosted"
+        cause="$outcome, ${yard_no_refusal:-nothing reported as not hosted}"
         yard_causes[$cause]+="${yard_causes[$cause]:+; }$name (${reason:-no reason})"
         yard_cause_count[$cause]=$(( ${yard_cause_count[$cause]:-0} + 1 ))
     fi
@@ -272,7 +286,7 @@ yard_causes_md() {
     (( ${#yard_causes[@]} > 0 )) || return 0
     local cause
     echo
-    echo "## Native passes that did not pass hosted, by cause"
+    echo "## ${yard_ref_title:-Native} passes that did not pass ${yard_where:-hosted}, by cause"
     echo
     for cause in "${!yard_causes[@]}"; do
         printf '%s\t- **%s** (%s): %s\n' "${yard_cause_count[$cause]}" "$(yard_md_cell "$cause")" \

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 @Command(name = "ringspec", mixinStandardHelpOptions = true, version = "ringspec 0.1.0",
         description = "An executable specification of io_uring ring semantics, checked against this kernel.",
         subcommands = {CapsCommand.class, CheckCommand.class, BpfCheckCommand.class, RunCommand.class, FuzzCommand.class,
-            ExplainCommand.class, HostCommand.class, CommandLine.HelpCommand.class},
+            ExplainCommand.class, HostCommand.class, GuestRunCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit status (every command; check --kernel A,B,... exits as its worst kernel, in the "
                 + "order 2, 3, 4, 1, 65, 77, 0):%n")
 public final class Ringspec implements Callable<Integer> {
