@@ -2,7 +2,7 @@
  * A program that names files and takes descriptors through io_uring, raw syscalls only: in a directory of its own
  * (chdir'd into, so its working directory is not its supervisor's) it creates a file with OPENAT and writes to the
  * descriptor the CQE gives it with write(2), makes a directory with MKDIRAT, STATXes it, renames it with RENAMEAT and
- * removes it with UNLINKAT, then accepts two loopback connections with ACCEPT: one while it waits in io_uring_enter,
+ * removes it with UNLINKAT, opens /proc/self/comm (its own), then accepts two loopback connections with ACCEPT: one while it waits in io_uring_enter,
  * one that arrives while it does not (it enters only 100 ms later). Each descriptor it got must be its own: it
  * writes through them and reads the bytes back. Exits 0 and prints one line; any difference from the kernel's answers
  * exits 1 with the reason on stderr. With the argument "refused" it submits one EPOLL_CTL and exits 0 whatever the
@@ -180,6 +180,16 @@ int main(int argc, char **argv) {
     }
     close((int) fd);
     close(dirfd);
+    /* /proc/self is the program's own */
+    char mine[32] = {0}, seen[32] = {0};
+    int plain = open("/proc/self/comm", O_RDONLY);
+    fd = path_op(IORING_OP_OPENAT, AT_FDCWD, "/proc/self/comm", NULL, 0, O_RDONLY);
+    if (plain < 0 || fd < 0 || read(plain, mine, sizeof mine - 1) <= 0 || read((int) fd, seen, sizeof seen - 1) <= 0
+            || strcmp(mine, seen) != 0) {
+        return fail("OPENAT of /proc/self/comm names another process", fd);
+    }
+    close(plain);
+    close((int) fd);
     if (chdir("/") != 0 || rmdir(dir) != 0) {
         return fail("rmdir", errno);
     }

@@ -3,6 +3,7 @@ package dev.ringspec.host;
 import static dev.ringspec.uapi.Errno.EBADF;
 import static dev.ringspec.uapi.Errno.ENOENT;
 import static dev.ringspec.uapi.Errno.EOPNOTSUPP;
+import static dev.ringspec.uapi.Errno.ESRCH;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -256,6 +257,11 @@ final class ProgramDescriptors implements ProcessDescriptorTable, AutoCloseable 
         return root;
     }
 
+    @Override
+    public String procSelf(boolean threadSelf) {
+        return "/proc/" + process() + (threadSelf ? "/task/" + thread.tid() : "");
+    }
+
     private static int openPath(String path) {
         try (Arena call = Arena.ofConfined()) {
             return (int) Linux.call(Linux.SYS_OPENAT, AT_FDCWD, call.allocateFrom(path).address(),
@@ -318,8 +324,9 @@ final class ProgramDescriptors implements ProcessDescriptorTable, AutoCloseable 
         if (ids != null) {
             for (Long id : ids) {
                 int fd = Seccomp.addFd(listener, id, local, cloexec);
-                if (fd == -ENOENT) {
-                    // answered meanwhile: another pending call of the process may still take it
+                if (fd == -ENOENT || fd == -ESRCH) {
+                    // answered meanwhile (ESRCH: while the target took the answer), or the target is gone: another
+                    // pending call of the process may still take it
                     answered(id);
                     continue;
                 }

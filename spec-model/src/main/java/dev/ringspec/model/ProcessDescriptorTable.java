@@ -90,6 +90,14 @@ public interface ProcessDescriptorTable {
     }
 
     /**
+     * What {@code /proc/self} ({@code thread} false) or {@code /proc/thread-self} names for the application, as a
+     * path this process can look up ("/proc/PID", "/proc/PID/task/TID"); null where the application is this process.
+     */
+    default String procSelf(boolean thread) {
+        return null;
+    }
+
+    /**
      * {@code receive_fd}: gives the application {@code local}, a descriptor of this process an opcode just opened
      * (OPENAT, ACCEPT, SOCKET, PIPE, FIXED_FD_INSTALL), O_CLOEXEC if {@code cloexec}: its number in the application,
      * or -errno (-EMFILE) and {@code local} is closed; or {@link #LATER}, and {@code local} is still the caller's.

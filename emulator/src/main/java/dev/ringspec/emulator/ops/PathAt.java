@@ -16,6 +16,9 @@ import java.nio.charset.StandardCharsets;
  * {@link ProcessDescriptorTable#root}). Where the application is this process, {@code dfd} and {@code path} as
  * they are.
  *
+ * <p>{@code /proc/self} and {@code /proc/thread-self} at the start of an absolute path name the application's process
+ * and thread; met later (a symbolic link to them, {@code /proc/./self}) they name this process.
+ *
  * <p>What a chrooted application's absolute path cannot have: its root is the start of the lookup, not a boundary,
  * so ".." from it, and an absolute symbolic link met on the way, leave it (RESOLVE_IN_ROOT would confine them, but
  * would also confine every relative path; only openat2 takes it).
@@ -41,6 +44,7 @@ final class PathAt implements AutoCloseable {
     /** The lookup of {@code path} (NUL-terminated, as {@link UserPath#copy} gives it) from the application's dfd. */
     static PathAt of(ProcessDescriptorTable table, int dfd, MemorySegment path) {
         if (path.byteSize() > 1 && path.get(JAVA_BYTE, 0) == '/') {
+            path = procSelf(table, path);
             int root = table.root();
             if (root >= 0) {
                 long start = 0;
@@ -54,6 +58,21 @@ final class PathAt implements AutoCloseable {
         }
         int directory = table.directory(dfd);
         return new PathAt(table, dfd, directory < 0 ? NO_DESCRIPTOR : directory, false, path);
+    }
+
+    /**
+     * {@code path} with a leading {@code /proc/self} or {@code /proc/thread-self} naming the application's process
+     * or thread rather than this one's ({@link ProcessDescriptorTable#procSelf}); {@code path} itself otherwise.
+     */
+    private static MemorySegment procSelf(ProcessDescriptorTable table, MemorySegment path) {
+        String text = new String(path.asSlice(0, path.byteSize() - 1).toArray(JAVA_BYTE), StandardCharsets.UTF_8);
+        for (String self : new String[] {"/proc/self", "/proc/thread-self"}) {
+            if (text.startsWith(self) && (text.length() == self.length() || text.charAt(self.length()) == '/')) {
+                String own = table.procSelf(self.endsWith("thread-self"));
+                return own == null ? path : Arena.ofAuto().allocateFrom(own + text.substring(self.length()));
+            }
+        }
+        return path;
     }
 
     /** The {@code dirfd} of the real call. */
