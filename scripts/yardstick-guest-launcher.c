@@ -4,6 +4,8 @@
  * copied into the guest by `ringspec guest-run`, which runs it once per test.
  *
  * What the script does natively with a scratch directory and `timeout -s INT -k 10 LIMIT`, done here:
+ *   - the loopback interface up, as on any booted machine (the guest has no init scripts; the network tests
+ *     connect to 127.0.0.1 and would get -ENETUNREACH);
  *   - a fresh scratch directory under /tmp holding a symbolic link to every *.t beside PROGRAM (timeout.t looks for
  *     ./exec-target.t), made the working directory;
  *   - PROGRAM run with no argument in a process group of its own, its standard error joined to its standard output
@@ -18,10 +20,13 @@
 #include <errno.h>
 #include <ftw.h>
 #include <libgen.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -56,6 +61,21 @@ static void link_tests(const char *dir, const char *scratch) {
     closedir(d);
 }
 
+/* Sets lo up (SIOCSIFFLAGS with IFF_UP), as ifup does; a failure is said and the test runs anyway. */
+static void loopback_up(void) {
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct ifreq ifr = {0};
+    strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+    if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) != 0) {
+        fprintf(stderr, "yardstick-guest-launcher: cannot read lo's flags: %s\n", strerror(errno));
+    } else if (!(ifr.ifr_flags & IFF_UP)) {
+        ifr.ifr_flags |= IFF_UP;
+        if (ioctl(s, SIOCSIFFLAGS, &ifr) != 0)
+            fprintf(stderr, "yardstick-guest-launcher: cannot set lo up: %s\n", strerror(errno));
+    }
+    if (s >= 0) close(s);
+}
+
 int main(int argc, char **argv) {
     char *end;
     long limit = argc == 3 ? strtol(argv[1], &end, 10) : 0;
@@ -64,6 +84,7 @@ int main(int argc, char **argv) {
         return 64;
     }
     const char *program = argv[2];
+    loopback_up();
     char scratch[] = "/tmp/scratch.XXXXXX";
     if (!mkdtemp(scratch)) {
         fprintf(stderr, "yardstick-guest-launcher: cannot make a scratch directory: %s\n", strerror(errno));
