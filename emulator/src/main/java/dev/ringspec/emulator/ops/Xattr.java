@@ -32,8 +32,9 @@ import java.util.List;
  * the application's working directory ({@link PathAt}); a get's value reaches a served program through a buffer of
  * this JVM.
  *
- * <p>Through 6.x every prep refuses a fixed file (-EBADF); from 7.0 only the path forms do (their file is never
- * looked up), and FGETXATTR and FSETXATTR take one.
+ * <p>Through 6.12 every prep refuses a fixed file (-EBADF, 6.12.117's source); by 6.18 only the path forms do (their
+ * file is never looked up), and FGETXATTR and FSETXATTR take one: this 6.18.44 answers a fixed FSETXATTR with bad
+ * flags -EINVAL from the prep's later check (the SQE fuzz found it), as 7.1.8's source reads.
  */
 public final class Xattr {
     private static final boolean ARM = "aarch64".equals(System.getProperty("os.arch"));
@@ -74,8 +75,8 @@ public final class Xattr {
 
     /** {@code __io_setxattr_prep} / {@code __io_getxattr_prep}, then the path ({@code getname_flags}). */
     static int prep(Req req, IssueContext ctx, boolean path, boolean set) {
-        // a fixed file -> -EBADF (from 7.0 only where a path names the file)
-        if ((req.flags() & IOSQE_FIXED_FILE) != 0 && (path || !Versions.atLeast(ctx.profile(), 7, 0))) {
+        // a fixed file -> -EBADF (by 6.18 only where a path names the file)
+        if ((req.flags() & IOSQE_FIXED_FILE) != 0 && (path || !Versions.atLeast(ctx.profile(), 6, 18))) {
             return -EBADF;
         }
         int flags = req.opFlags();

@@ -10,8 +10,10 @@ import static dev.ringspec.uapi.IoUring.IORING_OP_FGETXATTR;
 import static dev.ringspec.uapi.IoUring.IORING_OP_FSETXATTR;
 import static dev.ringspec.uapi.IoUring.IORING_OP_GETXATTR;
 import static dev.ringspec.uapi.IoUring.IORING_OP_SETXATTR;
+import static dev.ringspec.uapi.IoUring.IOSQE_FIXED_FILE;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.ringspec.seam.Cqe;
 import dev.ringspec.seam.RingDriver;
@@ -25,11 +27,12 @@ import org.junit.jupiter.api.Test;
 @Tag("kernel")
 class XattrTest {
     /** An xattr SQE: the file or the path (addr3), the name (addr), the value (addr2), its size (len), flags. */
-    private static void xattr(RingDriver d, int opcode, int fd, long path, long name, long value, int size,
+    private static long xattr(RingDriver d, int opcode, int fd, long path, long name, long value, int size,
             int flags, long userData) {
         long at = rw(d, opcode, fd, name, size, value, userData);
         Sqe.opFlags(d.sqes(), at, flags);
         d.sqes().set(JAVA_LONG, at + 48, path);
+        return at;
     }
 
     @Test
@@ -61,5 +64,26 @@ class XattrTest {
         });
         assertThat(o.cqes()).extracting(Cqe::res).startsWith(0, 0, 5, 6);
         assertThat(o.effects()).isEqualTo("first|second");
+    }
+
+    /**
+     * A fixed file: the path form refuses it in its prep (-EBADF); FSETXATTR's prep goes on to its flags check
+     * (-EINVAL for flags beyond CREATE and REPLACE), where 6.12's refused the fixed file first. The SQE fuzz found it.
+     */
+    @Test
+    void aFixedFileIsRefusedByThePathFormsOnly() throws Exception {
+        FileWorld.Outcome o = sameOnBoth((kernel, memory, world) -> {
+            long path = memory.allocateFrom("x").address();
+            long name = memory.allocateFrom("user.x").address();
+            MemorySegment value = memory.allocateFrom("v");
+            RingDriver d = ring(kernel, memory, 8);
+            Sqe.flags(d.sqes(), xattr(d, IORING_OP_FSETXATTR, 0, 0, name, value.address(), 1, 0x7f000000, 1),
+                    IOSQE_FIXED_FILE);
+            Sqe.flags(d.sqes(), xattr(d, IORING_OP_SETXATTR, 0, path, name, value.address(), 1, 0, 2),
+                    IOSQE_FIXED_FILE);
+            return new FileWorld.Outcome(world.finishInAnyOrder(kernel, d, 2), "");
+        });
+        assertThat(o.cqes()).extracting(Cqe::userData, Cqe::res).containsExactlyInAnyOrder(
+                tuple(1L, -22), tuple(2L, -9));
     }
 }
