@@ -685,7 +685,7 @@ public final class Rw {
     }
 
     /** {@code file->f_mode & FMODE_READ / FMODE_WRITE}, from the descriptor's access mode. */
-    private static boolean openFor(int fd, boolean write) {
+    static boolean openFor(int fd, boolean write) {
         int fl = RealFiles.statusFlags(fd);
         if (fl < 0 || (fl & RealFiles.O_PATH) != 0) {
             return false;

@@ -12,6 +12,7 @@ import dev.ringspec.emulator.EmulatorServices;
 import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.model.IssueContext;
 import dev.ringspec.model.OpDef;
+import dev.ringspec.model.ProcessDescriptorTable;
 import dev.ringspec.model.Req;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -35,10 +36,12 @@ public final class Splice {
     }
 
     public static List<EmuOp> ops(EmulatorServices services) {
+        ProcessDescriptorTable table = services.processDescriptors();
         return List.of(
                 EmuOp.of(new OpDef(IORING_OP_SPLICE, "SPLICE", OpDef.NEEDS_FILE, Splice::splicePrep,
-                        Splice::splice)),
-                EmuOp.of(new OpDef(IORING_OP_TEE, "TEE", OpDef.NEEDS_FILE, Splice::teePrep, Splice::splice)));
+                        (req, ctx) -> splice(req, ctx, table))),
+                EmuOp.of(new OpDef(IORING_OP_TEE, "TEE", OpDef.NEEDS_FILE, Splice::teePrep,
+                        (req, ctx) -> splice(req, ctx, table))));
     }
 
     /** {@code struct io_splice}. */
@@ -70,14 +73,18 @@ public final class Splice {
     }
 
     /** {@code io_splice} and {@code io_tee}: a result other than the length asked for fails the request. */
-    static int splice(Req req, IssueContext ctx) {
+    static int splice(Req req, IssueContext ctx, ProcessDescriptorTable table) {
         Sp sp = (Sp) req.opState();
         int out = ctx.fileDescriptor(req);
-        // io_splice_get_file: the input, a registered slot or a descriptor; none -> -EBADF
+        // io_splice_get_file: the input, a registered slot or a descriptor of the application's; none -> -EBADF
         int in = (sp.flags() & SPLICE_F_FD_IN_FIXED) != 0 ? ctx.fixedFileDescriptor(sp.fdIn())
-                : ProgramTransfers.localDescriptor(sp.fdIn());
+                : sp.fdIn() < 0 ? -1 : table.local(sp.fdIn());
         long ret = 0;
         if (in < 0) {
+            ret = -EBADF;
+        } else if (sp.len() != 0 && (!Rw.openFor(in, false) || !Rw.openFor(out, true))) {
+            // do_splice (only for a length): the input not open for reading or the output not for writing ->
+            // -EBADF, before the pipe and offset checks that splice(2)'s own __do_splice makes first (-ESPIPE)
             ret = -EBADF;
         } else if (sp.len() != 0) {
             int flags = sp.flags() & ~SPLICE_F_FD_IN_FIXED;
