@@ -6,6 +6,7 @@ import static dev.ringspec.emulator.sys.Linux.SYS_MUNMAP;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import dev.ringspec.emulator.EmulatedIoUring;
 import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.model.ProcessDescriptorTable;
 import dev.ringspec.nativerunner.Posix;
@@ -113,10 +114,11 @@ final class FuzzWorld implements AutoCloseable {
      * every other number is this process's own.
      */
     ProcessDescriptorTable emulatorDescriptors() {
+        ProcessDescriptorTable own = EmulatedIoUring.thisProcess();
         return new ProcessDescriptorTable() {
             @Override
             public boolean isOpen(int fd) {
-                return Linux.isOpen(local(fd));
+                return own.isOpen(local(fd));
             }
 
             @Override
@@ -126,16 +128,12 @@ final class FuzzWorld implements AutoCloseable {
 
             @Override
             public int acquire(int fd) {
-                int dup = Linux.dup(local(fd));
-                if (dup < 0) {
-                    throw new IllegalStateException("cannot hold a reference to descriptor " + fd + ": " + dup);
-                }
-                return dup;
+                return own.acquire(local(fd));
             }
 
             @Override
             public void release(int reference) {
-                Linux.close(reference);
+                own.release(reference);
             }
         };
     }

@@ -182,6 +182,11 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
         return new EmulatedIoUring(options, memory, null);
     }
 
+    /** This process's own descriptor table, as the emulator uses it by default (a base for {@link #open} with one). */
+    public static ProcessDescriptorTable thisProcess() {
+        return new RealDescriptors();
+    }
+
     /**
      * An emulator in this JVM whose SQEs name descriptors through {@code descriptors} instead of this process's own
      * table: for a test that gives the emulator files of its own under the numbers another side uses (the SQE
