@@ -102,10 +102,12 @@ final class Launcher {
             MemorySegment buf = call.allocate(64);
             MemorySegment pollFd = call.allocate(8, 4);
             MemorySegment timeout = call.allocate(16, 8);
-            timeout.set(java.lang.foreign.ValueLayout.JAVA_LONG, 8, 50_000_000L);
             while (line.indexOf("\n") < 0) {
                 pollFd.set(JAVA_INT, 0, fd);
                 pollFd.set(JAVA_INT, 4, 1);
+                // set every time: the ppoll system call writes the time left back (see RingEnds.watch)
+                timeout.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 0L);
+                timeout.set(java.lang.foreign.ValueLayout.JAVA_LONG, 8, 50_000_000L);
                 Linux.call(Linux.SYS_PPOLL, pollFd.address(), 1, timeout.address(), 0, 0, 0);
                 long n = Linux.call(Linux.SYS_READ, fd, buf.address(), 64);
                 if (n > 0) {

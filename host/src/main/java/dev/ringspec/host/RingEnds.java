@@ -9,6 +9,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -49,6 +50,8 @@ final class RingEnds implements AutoCloseable {
     private final Map<Integer, Life> byWatch = new ConcurrentHashMap<>();
     private final Map<Integer, Life> byRingFd = new ConcurrentHashMap<>();
     private final Thread thread;
+    /** How many times the watcher has woken (for a test: at most once a period while nothing happens). */
+    private final AtomicLong wakeUps = new AtomicLong();
     private volatile boolean closed;
 
     /** One ring's watch, this JVM's reference to the program's description of it, and its calls in progress. */
@@ -164,6 +167,11 @@ final class RingEnds implements AutoCloseable {
         ended(life);
     }
 
+    /** How many times the watcher thread has woken since it started. */
+    long wakeUps() {
+        return wakeUps.get();
+    }
+
     private void ended(Life life) {
         byRingFd.remove(life.ring.fd());
         onEnd.accept(life.ring);
@@ -187,12 +195,16 @@ final class RingEnds implements AutoCloseable {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment pollFd = arena.allocate(8, 4);
             MemorySegment timeout = arena.allocate(16, 8);
-            timeout.set(JAVA_LONG, 8, RELEASE_MILLIS * 1_000_000L);
             MemorySegment events = arena.allocate(4096, 8);
             while (!closed) {
                 pollFd.set(JAVA_INT, 0, inotify);
                 pollFd.set(JAVA_INT, 4, 1);
+                // ppoll(2): the system call writes the time left back into its timeout (the C library's wrapper hides
+                // it), so one set before the loop is 0 after the first timeout, and the loop would spin
+                timeout.set(JAVA_LONG, 0, 0L);
+                timeout.set(JAVA_LONG, 8, RELEASE_MILLIS * 1_000_000L);
                 Linux.call(Linux.SYS_PPOLL, pollFd.address(), 1, timeout.address(), 0, 0, 0);
+                wakeUps.incrementAndGet();
                 long n;
                 while ((n = Linux.call(Linux.SYS_READ, inotify, events.address(), events.byteSize())) > 0) {
                     for (long at = 0; at + EVENT_BYTES <= n; at += EVENT_BYTES + events.get(JAVA_INT, at + 12)) {
