@@ -23,7 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>A hosted thread sleeps in the seccomp notification instead. With SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (5.19+,
  * {@link Launcher.Started#killableWait}) a received call sleeps killable: the signal stays pending and nothing tells
  * the supervisor, so a watcher thread reads the thread's pending and blocked sets from {@code /proc/PID/task/TID/status}
- * every {@value #PERIOD_MILLIS} ms while a wait lasts, and a deliverable signal (pending, not blocked by the mask the
+ * every {@value #PERIOD_MILLIS} ms while a wait sleeps ({@link #sleeping}: an enter whose CQEs are there at once never
+ * sleeps, and the kernel looks at signals only in its sleep), and a deliverable signal (pending, not blocked by the mask the
  * wait runs under: the enter's own sigmask if it gave one) interrupts the JVM thread serving it, which ends the
  * emulator's wait as a signal ends the kernel's (the model's {@code Waiter.signalled}). The answer then goes back, and
  * the program's handler runs as it returns. Without the flag a signal abandons the notification (the kernel answers
@@ -43,7 +44,10 @@ final class PendingSignals implements AutoCloseable {
 
     private final int listener;
     private final boolean killable;
+    /** The waits that sleep. */
     private final Map<Long, Wait> waits = new ConcurrentHashMap<>();
+    /** The wait the calling thread serves, from {@link #begin} to {@link #end}. */
+    private final ThreadLocal<Wait> serving = new ThreadLocal<>();
     private final List<String> events = new CopyOnWriteArrayList<>();
     private final AtomicLong ended = new AtomicLong();
     private final Thread watcher;
@@ -56,6 +60,8 @@ final class PendingSignals implements AutoCloseable {
         private final Thread served = Thread.currentThread();
         /** The address of the sigset the wait runs under, 0 for the thread's own, -1 before it was read. */
         private long sigmaskAddress = -1;
+        /** It has slept (the watcher looks at it until it ends); only its own thread reads or writes this. */
+        private boolean slept;
         private boolean done;
         private String signalled;
 
@@ -79,15 +85,32 @@ final class PendingSignals implements AutoCloseable {
     /** The calling JVM thread serves {@code n} of program process {@code process}, which may sleep. */
     Wait begin(Seccomp.Notification n, int process) {
         Wait w = new Wait(n, process);
-        waits.put(n.id(), w);
+        serving.set(w);
+        return w;
+    }
+
+    /**
+     * The calling thread is about to sleep in a wait: if it serves one ({@link #begin}), the watcher looks at it from
+     * now until it ends. Nothing on a thread that serves none (the emulator's own, an SQ thread).
+     */
+    void sleeping() {
+        Wait w = serving.get();
+        if (w == null || w.slept) {
+            return;
+        }
+        w.slept = true;
+        waits.put(w.call.id(), w);
         synchronized (this) {
             notifyAll();
         }
-        return w;
     }
 
     /** {@code w} returned: forgets it and clears the interrupt that ended it, if one did. */
     void end(Wait w) {
+        serving.remove();
+        if (!w.slept) {
+            return;
+        }
         boolean interrupted;
         synchronized (w) {
             w.done = true;

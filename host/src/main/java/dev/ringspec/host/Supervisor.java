@@ -91,12 +91,18 @@ final class Supervisor implements AutoCloseable {
         this.descriptors = descriptors;
         this.receivers = new Receivers(listener, this::dispatch);
         emulator.onRemoteTaskWork(this::runTaskWork);
-        emulator.beforeSleep(receivers::beforeSleep);
+        emulator.beforeSleep(this::beforeSleep);
         emulator.withTaskKey(() -> {
             Integer tid = serving.get();
             return tid != null ? tid : Thread.currentThread();
         });
         emulator.withSqThreadContext(new SqThreadHost(thread, memory));
+    }
+
+    /** The calling thread is about to sleep in a wait: signals may end it, and another thread receives meanwhile. */
+    private void beforeSleep() {
+        signals.sleeping();
+        receivers.beforeSleep();
     }
 
     /** A ring, the program thread whose JVM thread is its task, and whether a task-work run is queued for it. */
