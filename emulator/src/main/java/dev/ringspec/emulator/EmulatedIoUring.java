@@ -81,6 +81,10 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
     private final Map<Integer, ReentrantLock> ringLocks = new ConcurrentHashMap<>();
     /** Run on a thread about to sleep in a wait ({@link #beforeSleep}), or null. */
     private volatile Runnable beforeSleep;
+    /** The kernel's interrupt of a task for work from another thread; null when served or deterministic. */
+    private final TaskWorkInterrupts interrupts;
+    /** Whose task the calling thread is ({@link #withTaskKey}). */
+    private volatile Supplier<Object> taskKey = Thread::currentThread;
 
     private EmulatedIoUring(EmulatorOptions options, AddressSpace memory, ProcessDescriptorTable program) {
         this.options = Objects.requireNonNull(options, "options");
@@ -162,6 +166,13 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
                 .withAsyncPoll(readiness)
                 .withClock(clock);
         sqPoll.attach(model);
+        if (order == null && memory.local()) {
+            this.interrupts = new TaskWorkInterrupts(() -> taskKey.get(), this::runTaskWork);
+            model.withTaskKey(interrupts::taskKey);
+            this.remoteTaskWork = interrupts::signal;
+        } else {
+            this.interrupts = null;
+        }
         if (options.faults().rates().containsKey(FaultPlan.Point.CQ_OVERFLOW)) {
             model.withCqOverflowFault(fd -> faults.happens(FaultPlan.Point.CQ_OVERFLOW, "a CQE of ring " + fd));
         }
@@ -260,12 +271,16 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
     /**
      * Tells {@code signal} the descriptor of each ring that got task work from another thread (a completion from
      * io-wq, a poll, a timer). The kernel interrupts a task running in user space to run such work
-     * ({@code task_work_add} with TWA_SIGNAL) unless the ring is COOP_TASKRUN or DEFER_TASKRUN; an application of
-     * this JVM always enters again, but a served program may spin on its CQ ring, so its supervisor runs the work
-     * (an empty enter from the ring's task) when told.
+     * ({@code task_work_add} with TWA_SIGNAL) unless the ring is COOP_TASKRUN or DEFER_TASKRUN. For this JVM's own
+     * rings {@link TaskWorkInterrupts} does that; a served program's supervisor runs the work (an empty enter from
+     * the ring's task) when told.
      */
     public EmulatedIoUring onRemoteTaskWork(IntConsumer signal) {
-        this.remoteTaskWork = signal;
+        this.remoteTaskWork = interrupts == null ? signal : signal == null ? interrupts::signal
+                : fd -> {
+                    interrupts.signal(fd);
+                    signal.accept(fd);
+                };
         return this;
     }
 
@@ -283,7 +298,10 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
      * program's threads from whichever of its threads is free names the program thread it serves.
      */
     public EmulatedIoUring withTaskKey(Supplier<Object> key) {
-        model.withTaskKey(key);
+        this.taskKey = Objects.requireNonNull(key, "key");
+        if (interrupts == null) {
+            model.withTaskKey(key);
+        }
         return this;
     }
 
@@ -352,6 +370,9 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
             } else {
                 ringLocks.put(ring.fd(), new ReentrantLock());
             }
+            if (interrupts != null) {
+                interrupts.setUp(ring);
+            }
             if (pedantic != null) {
                 pedantic.setUp(ring);
             }
@@ -368,6 +389,45 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
 
     @Override
     public int enter(Ring ring, int toSubmit, int minComplete, int flags, MemorySegment arg, long argSizeBytes) {
+        if (interrupts == null) {
+            return enterOwn(ring, toSubmit, minComplete, flags, arg, argSizeBytes);
+        }
+        int r = Integer.MIN_VALUE;
+        interrupts.entering(ring.fd());
+        try {
+            r = enterOwn(ring, toSubmit, minComplete, flags, arg, argSizeBytes);
+            return r;
+        } finally {
+            interrupts.left(ring.fd(), r);
+        }
+    }
+
+    /**
+     * Runs ring {@code ring}'s pending task work from the calling thread, which acts as the ring's task (see
+     * {@link TaskWorkInterrupts}): an empty enter under the ring's lock.
+     */
+    private void runTaskWork(Ring ring) {
+        ReentrantLock lock = ringLocks.get(ring.fd());
+        if (lock == null) {
+            return;
+        }
+        lock.lock();
+        try {
+            if (ringLocks.get(ring.fd()) == lock && model.taskWorkPending(ring.fd())) {
+                readiness.enterBegins();
+                try {
+                    model.enter(ring, 0, 0, 0, MemorySegment.NULL, 0);
+                } finally {
+                    readiness.afterEnter();
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private int enterOwn(Ring ring, int toSubmit, int minComplete, int flags, MemorySegment arg,
+            long argSizeBytes) {
         ReentrantLock sqLock = lockOf(ring.fd());
         if (sqLock == null) {
             return enterLocked(ring, toSubmit, minComplete, flags, arg, argSizeBytes);
@@ -506,6 +566,9 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
             }
         }
         if (r == 0) {
+            if (interrupts != null) {
+                interrupts.forget(fd);
+            }
             ringLocks.remove(fd);
             ringInodes.remove(fd);
             if (waiter != null) {
@@ -579,6 +642,9 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
     @Override
     public void close() {
         sqPoll.stopAll();
+        if (interrupts != null) {
+            interrupts.close();
+        }
         if (served != null) {
             ProgramTransfers.serve(null, null);
         }

@@ -55,6 +55,8 @@ final class WorkerPool implements IoWq, AutoCloseable {
     private final List<Runnable> pending = new ArrayList<>();
     /** Who decides {@link #IOWQ_COMPLETION_ORDER}, or null: the seeded order. */
     private volatile Chooser chooser;
+    /** The request the calling thread is issuing again for io-wq's try without blocking, or null. */
+    private final ThreadLocal<Req> reissuing = new ThreadLocal<>();
 
     WorkerPool(Map<Integer, EmuOp> ops, Readiness readiness) {
         this(ops, readiness, null, Delivery.DIRECT);
@@ -110,8 +112,10 @@ final class WorkerPool implements IoWq, AutoCloseable {
         // io_wq_submit_work: a forced-async request of an opcode that polls, on a file that can, is issued without
         // blocking and arms a poll when it would block, rather than blocking a worker
         // (the deterministic mode does this for every such request: its io-wq runs on the task, which must not block)
+        // (and when that try sends it back here at once, the file refused it: the retry blocks, as there)
         boolean pollsInstead = blocking != null && (order != null || (req.flags() & IOSQE_ASYNC) != 0)
                 && (op.def().has(OpDef.POLLIN) || op.def().has(OpDef.POLLOUT))
+                && reissuing.get() != req
                 && readiness.canPoll(ctx.fileDescriptor(req));
         if (blocking == null || pollsInstead) {
             boolean onWorker = blocking == null;
@@ -119,7 +123,13 @@ final class WorkerPool implements IoWq, AutoCloseable {
                 if (onWorker) {
                     c.ringLocal(IoWqCompletions.class, IoWqCompletions::new).completed();
                 }
-                c.reissue(r);
+                Req outer = reissuing.get();
+                reissuing.set(r);
+                try {
+                    c.reissue(r);
+                } finally {
+                    reissuing.set(outer);
+                }
                 return OpDef.SKIP_COMPLETE;
             });
             return;

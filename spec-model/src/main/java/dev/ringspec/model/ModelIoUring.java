@@ -678,6 +678,15 @@ public final class ModelIoUring implements IoUringKernel {
         return r == null ? null : r.issueContext();
     }
 
+    /**
+     * Whether live ring {@code ringFd} has task work waiting: queued by its task, or added from another thread and
+     * not yet taken in. Read by the ring's task, or by another thread holding what serialises it with the task.
+     */
+    public boolean taskWorkPending(int ringFd) {
+        ModelRing r = live.get(ringFd);
+        return r != null && r.taskWork().pending();
+    }
+
     private ModelRing own(Ring ring) {
         if (ring instanceof ModelRing r && r.kernel() == this) {
             return r;

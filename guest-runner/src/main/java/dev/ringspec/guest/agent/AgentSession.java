@@ -14,6 +14,7 @@ import java.lang.ref.WeakReference;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -422,9 +423,14 @@ public final class AgentSession implements AutoCloseable {
             syncLock.unlock();
             throw e;
         }
+        // the bytes leave the shared frame before another thread may build its own there: the write below runs
+        // without syncLock, and a frame overwritten while it was being written reached the agent torn
+        // (AgentConcurrentCallsTest; the likely cause of a guest that powered off when a check's second thread
+        // logged into its kernel)
+        byte[] bytes = Arrays.copyOf(frame.array(), frame.length());
         syncLock.unlock();
         try {
-            out.write(frame.array(), 0, frame.length());
+            out.write(bytes);
             out.flush();
             written = true;
         } catch (IOException e) {
