@@ -318,14 +318,17 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
         private final int fd;
         /** The kept registration this watch armed ({@link #watchFile}), or null: {@link #fd} is its own duplicate. */
         private final Registration kept;
+        /** With a kept registration: a duplicate that holds the file while the watch lasts, as a request holds it. */
+        private final int held;
         private final boolean oneshot;
         private final IntConsumer onEvents;
         private final AtomicBoolean over = new AtomicBoolean();
 
-        private Watch(long id, int fd, Registration kept, boolean oneshot, IntConsumer onEvents) {
+        private Watch(long id, int fd, Registration kept, int held, boolean oneshot, IntConsumer onEvents) {
             this.id = id;
             this.fd = fd;
             this.kept = kept;
+            this.held = held;
             this.oneshot = oneshot;
             this.onEvents = onEvents;
         }
@@ -363,6 +366,7 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
                     registrations.remove(fd, kept);
                 }
             }
+            Linux.close(held);
         }
 
         private void fire(int events) {
@@ -390,7 +394,7 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
             return null;
         }
         long id = ids.getAndIncrement();
-        Watch w = new Watch(id, dupFd, null, oneshot, onEvents);
+        Watch w = new Watch(id, dupFd, null, -1, oneshot, onEvents);
         watches.put(id, w);
         int r = ctl(EPOLL_CTL_ADD, dupFd, events | (oneshot ? EPOLLONESHOT : 0), id);
         if (r < 0) {
@@ -407,16 +411,22 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
      * A one-shot watch of {@code fd} for {@code events} on the descriptor's kept {@link Registration}: one
      * {@code EPOLL_CTL_MOD} re-arms it (an {@code EPOLL_CTL_ADD} the first time, or once the number names another
      * file), where {@link #watch} pays a duplicate, an add, a delete and a close. A second watch of the descriptor
-     * while the first is armed takes {@link #watch}'s way. The watch holds no reference of its own: a file whose
-     * last descriptor the application closes meanwhile is gone, and the watch with it (it never fires).
+     * while the first is armed takes {@link #watch}'s way. The watch holds the file with a duplicate of its own, as
+     * the kernel's request holds its file: the application may close its descriptor meanwhile (a pipe's read end
+     * then stays open, and the registration with it, until the watch ends); that costs a dup and a close.
      */
     Watch watchFile(int fd, int events, IntConsumer onEvents, int[] error) {
         synchronized (registrations) {
             Registration kept = registrations.get(fd);
             if (kept == null || !kept.armed) {
+                int held = Linux.dup(fd);
+                if (held < 0) {
+                    error[0] = held;
+                    return null;
+                }
                 Registration reg = kept == null ? new Registration() : kept;
                 long id = ids.getAndIncrement();
-                Watch w = new Watch(id, fd, reg, true, onEvents);
+                Watch w = new Watch(id, fd, reg, held, true, onEvents);
                 watches.put(id, w);
                 int r = kept == null ? -ENOENT : ctl(EPOLL_CTL_MOD, fd, events | EPOLLONESHOT, id);
                 if (r == -ENOENT) {
@@ -431,6 +441,7 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
                 }
                 watches.remove(id);
                 registrations.remove(fd);
+                Linux.close(held);
                 if (r != -EEXIST) {
                     error[0] = r;
                     return null;
