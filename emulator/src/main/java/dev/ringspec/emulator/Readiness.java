@@ -8,6 +8,7 @@ import static dev.ringspec.emulator.sys.Linux.SYS_EVENTFD2;
 import static dev.ringspec.emulator.sys.Linux.SYS_READ;
 import static dev.ringspec.emulator.sys.Linux.SYS_WRITE;
 import static dev.ringspec.uapi.Errno.ECANCELED;
+import static dev.ringspec.uapi.Errno.EEXIST;
 import static dev.ringspec.uapi.Errno.EINTR;
 import static dev.ringspec.uapi.Errno.ENOENT;
 import static dev.ringspec.uapi.IoUring.IOSQE_FIXED_FILE;
@@ -24,6 +25,7 @@ import dev.ringspec.model.OpDef;
 import dev.ringspec.model.Req;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
@@ -37,9 +39,10 @@ import java.util.function.IntConsumer;
  * ({@code io_arm_poll_handler}, {@link AsyncPoll}). A file epoll refuses ({@code -EPERM}: a regular file or a
  * directory) cannot be polled, and a request on it goes to io-wq, as in the kernel.
  *
- * <p>Each watch holds a duplicate of the descriptor, so several watches of one file coexist and a watch outlives
- * nothing it should not: it is removed from epoll and its duplicate closed when it fires (one-shot) or is
- * cancelled.
+ * <p>A watch from {@link #watch} holds a duplicate of the descriptor, so several watches of one file coexist and a
+ * watch outlives nothing it should not: it is removed from epoll and its duplicate closed when it fires (one-shot) or
+ * is cancelled. The one-shot watch of a request that would block ({@link #arm}, the hot path of every pipe or socket
+ * that is not ready yet) uses the descriptor's own registration instead, kept between watches ({@link #watchFile}).
  *
  * <p>One thread at a time polls the epoll instance. A ring's task about to sleep in {@code io_cqring_wait} takes the
  * poll when nobody has it ({@link #takePoll}, {@link #pollAsTask}) and runs what fires itself, as the kernel's waiting
@@ -50,6 +53,7 @@ import java.util.function.IntConsumer;
 public final class Readiness implements AsyncPoll, AutoCloseable {
     private static final int EPOLL_CTL_ADD = 1;
     private static final int EPOLL_CTL_DEL = 2;
+    private static final int EPOLL_CTL_MOD = 3;
     private static final boolean PACKED = "amd64".equals(System.getProperty("os.arch"))
             || "x86_64".equals(System.getProperty("os.arch"));
     /** {@code struct epoll_event}: packed (12 bytes) on x86_64, 16 bytes elsewhere. */
@@ -62,6 +66,8 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
     private final int stopFd;
     private final Arena arena = Arena.ofShared();
     private final Map<Long, Watch> watches = new ConcurrentHashMap<>();
+    /** {@link #watchFile}'s registrations by descriptor number; guards itself and each registration's state. */
+    private final Map<Integer, Registration> registrations = new HashMap<>();
     private final AtomicLong ids = new AtomicLong(1);
     private final Thread loop;
     /** The deterministic mode's order among events that are ready together; null with a poll thread. */
@@ -132,13 +138,21 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
         if (n <= 0) {
             return 0;
         }
+        if (order == null) {
+            int ran = 0;
+            for (int i = 0; i < n; i++) {
+                ran += fire(polled.get(JAVA_LONG_UNALIGNED, i * EVENT_BYTES + DATA_OFFSET),
+                        polled.get(JAVA_INT_UNALIGNED, i * EVENT_BYTES), drainsKicks);
+            }
+            return ran;
+        }
         long[] ids = new long[n];
         int[] bits = new int[n];
         for (int i = 0; i < n; i++) {
             bits[i] = polled.get(JAVA_INT_UNALIGNED, i * EVENT_BYTES);
             ids[i] = polled.get(JAVA_LONG_UNALIGNED, i * EVENT_BYTES + DATA_OFFSET);
         }
-        for (int i = n - 1; order != null && i > 0; i--) {
+        for (int i = n - 1; i > 0; i--) {
             int j = order.nextInt(i + 1);
             long id = ids[i];
             ids[i] = ids[j];
@@ -149,19 +163,25 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
         }
         int ran = 0;
         for (int i = 0; i < n; i++) {
-            if (ids[i] == STOP_ID) {
-                if (drainsKicks) {
-                    drainKicks();
-                }
-                continue;
-            }
-            Watch w = watches.get(ids[i]);
-            if (w != null) {
-                w.fire(bits[i]);
-                ran++;
-            }
+            ran += fire(ids[i], bits[i], drainsKicks);
         }
         return ran;
+    }
+
+    /** Runs the callback of one event (1), or drains a kick (0). */
+    private int fire(long id, int bits, boolean drainsKicks) {
+        if (id == STOP_ID) {
+            if (drainsKicks) {
+                drainKicks();
+            }
+            return 0;
+        }
+        Watch w = watches.get(id);
+        if (w == null) {
+            return 0;
+        }
+        w.fire(bits);
+        return 1;
     }
 
     /**
@@ -236,11 +256,15 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
         return !closed;
     }
 
-    /** A task gives the poll back; the poll thread takes it if watches are still armed. */
+    /**
+     * A task gives the poll back; the poll thread takes it if watches are still armed, unless the task is inside an
+     * enter, whose end hands the poll on ({@link #afterEnter}): a sleep that ends on a CQE the task posted itself is
+     * followed by another look, and often another sleep, within the same enter.
+     */
     void releasePoll() {
         synchronized (pollLock) {
             poller = null;
-            if (pollThreadParked && !watches.isEmpty()) {
+            if (pollThreadParked && !watches.isEmpty() && enterDepth.get()[0] == 0) {
                 pollLock.notifyAll();
             }
         }
@@ -276,24 +300,42 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
         }
     }
 
+    /**
+     * A descriptor's registration in the epoll instance, kept from one one-shot watch to the next
+     * ({@link #watchFile}). epoll knows it by the file and the descriptor number together, so re-arming it
+     * ({@code EPOLL_CTL_MOD}) answers -ENOENT once the number names another file and -EBADF once it names none, and
+     * the file's last close removes it: a registration never outlives its file, nor watches one the number no longer
+     * names. A one-shot registration that fired stays in the instance, disabled, until the next watch re-arms it.
+     */
+    private static final class Registration {
+        /** Whether a watch has armed it and has not ended yet. */
+        boolean armed;
+    }
+
     /** One registration: {@link #cancel} it, or let it fire. */
     public final class Watch {
         private final long id;
-        private final int dupFd;
+        private final int fd;
+        /** The kept registration this watch armed ({@link #watchFile}), or null: {@link #fd} is its own duplicate. */
+        private final Registration kept;
+        /** With a kept registration: a duplicate that holds the file while the watch lasts, as a request holds it. */
+        private final int held;
         private final boolean oneshot;
         private final IntConsumer onEvents;
         private final AtomicBoolean over = new AtomicBoolean();
 
-        private Watch(long id, int dupFd, boolean oneshot, IntConsumer onEvents) {
+        private Watch(long id, int fd, Registration kept, int held, boolean oneshot, IntConsumer onEvents) {
             this.id = id;
-            this.dupFd = dupFd;
+            this.fd = fd;
+            this.kept = kept;
+            this.held = held;
             this.oneshot = oneshot;
             this.onEvents = onEvents;
         }
 
-        /** The watch's own descriptor for the file (open until the watch is over). */
+        /** The descriptor epoll watches: the watch's own duplicate, or the application's for a kept registration. */
         public int fd() {
-            return dupFd;
+            return fd;
         }
 
         /** Stops the watch; true if it had not fired its last event yet (a one-shot watch fires once). */
@@ -301,14 +343,30 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
             if (!over.compareAndSet(false, true)) {
                 return false;
             }
-            release();
+            release(false);
             return true;
         }
 
-        private void release() {
+        /**
+         * Ends the watch. A kept registration that fired was disabled by EPOLLONESHOT and stays for the next watch;
+         * a cancelled one is removed (if its number names another file by now, its file's release removes it, and
+         * a late event names no watch).
+         */
+        private void release(boolean fired) {
             watches.remove(id);
-            ctl(EPOLL_CTL_DEL, dupFd, 0, id);
-            Linux.close(dupFd);
+            if (kept == null) {
+                ctl(EPOLL_CTL_DEL, fd, 0, id);
+                Linux.close(fd);
+                return;
+            }
+            synchronized (registrations) {
+                kept.armed = false;
+                if (!fired) {
+                    ctl(EPOLL_CTL_DEL, fd, 0, id);
+                    registrations.remove(fd, kept);
+                }
+            }
+            Linux.close(held);
         }
 
         private void fire(int events) {
@@ -316,7 +374,7 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
                 if (!over.compareAndSet(false, true)) {
                     return;
                 }
-                release();
+                release(true);
             } else if (over.get()) {
                 return;
             }
@@ -336,7 +394,7 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
             return null;
         }
         long id = ids.getAndIncrement();
-        Watch w = new Watch(id, dupFd, oneshot, onEvents);
+        Watch w = new Watch(id, dupFd, null, -1, oneshot, onEvents);
         watches.put(id, w);
         int r = ctl(EPOLL_CTL_ADD, dupFd, events | (oneshot ? EPOLLONESHOT : 0), id);
         if (r < 0) {
@@ -345,11 +403,59 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
             error[0] = r;
             return null;
         }
+        armed();
+        return w;
+    }
+
+    /**
+     * A one-shot watch of {@code fd} for {@code events} on the descriptor's kept {@link Registration}: one
+     * {@code EPOLL_CTL_MOD} re-arms it (an {@code EPOLL_CTL_ADD} the first time, or once the number names another
+     * file), where {@link #watch} pays a duplicate, an add, a delete and a close. A second watch of the descriptor
+     * while the first is armed takes {@link #watch}'s way. The watch holds the file with a duplicate of its own, as
+     * the kernel's request holds its file: the application may close its descriptor meanwhile (a pipe's read end
+     * then stays open, and the registration with it, until the watch ends); that costs a dup and a close.
+     */
+    Watch watchFile(int fd, int events, IntConsumer onEvents, int[] error) {
+        synchronized (registrations) {
+            Registration kept = registrations.get(fd);
+            if (kept == null || !kept.armed) {
+                int held = Linux.dup(fd);
+                if (held < 0) {
+                    error[0] = held;
+                    return null;
+                }
+                Registration reg = kept == null ? new Registration() : kept;
+                long id = ids.getAndIncrement();
+                Watch w = new Watch(id, fd, reg, held, true, onEvents);
+                watches.put(id, w);
+                int r = kept == null ? -ENOENT : ctl(EPOLL_CTL_MOD, fd, events | EPOLLONESHOT, id);
+                if (r == -ENOENT) {
+                    // never registered, or the number names another file now (whose own registration this is not)
+                    r = ctl(EPOLL_CTL_ADD, fd, events | EPOLLONESHOT, id);
+                }
+                if (r == 0) {
+                    reg.armed = true;
+                    registrations.put(fd, reg);
+                    armed();
+                    return w;
+                }
+                watches.remove(id);
+                registrations.remove(fd);
+                Linux.close(held);
+                if (r != -EEXIST) {
+                    error[0] = r;
+                    return null;
+                }
+            }
+        }
+        return watch(fd, events, true, onEvents, error);
+    }
+
+    /** A watch was armed: outside an enter nobody may be polling, so the poll thread takes the poll. */
+    private void armed() {
         if (enterDepth.get()[0] == 0) {
-            // armed outside an enter: nobody may be polling
             wakePollThread();
         }
-        return w;
     }
 
     /**
@@ -361,7 +467,7 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
         int fd = ctx.fileDescriptor(req);
         Inflight inflight = ctx.ringLocal(Inflight.class, Inflight::new);
         int[] error = new int[1];
-        Watch w = watch(fd, events, true, ready -> delivery.deliver(ctx, req, (r, c) -> {
+        Watch w = watchFile(fd, events, ready -> delivery.deliver(ctx, req, (r, c) -> {
             inflight.remove(r);
             c.reissue(r);
             return OpDef.SKIP_COMPLETE;

@@ -62,6 +62,7 @@ public final class Linux {
     public static final long SYS_ACCEPT4 = nr(288, 242);
     public static final long SYS_EVENTFD2 = nr(290, 19);
     public static final long SYS_EPOLL_CREATE1 = nr(291, 20);
+    public static final long SYS_DUP3 = nr(292, 24);
     public static final long SYS_PIPE2 = nr(293, 59);
     public static final long SYS_PREADV2 = nr(327, 286);
     public static final long SYS_PWRITEV2 = nr(328, 287);

@@ -1,0 +1,49 @@
+package dev.ringspec.emulator.ops;
+
+import static dev.ringspec.uapi.IoUring.IORING_OP_READ;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ringspec.emulator.BothSides;
+import dev.ringspec.emulator.sys.Linux;
+import dev.ringspec.seam.Sqe;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A request waiting for its file to be ready holds the file, as the kernel's request holds {@code req->file}: the
+ * application closing its descriptor meanwhile does not close the file. A READ of an empty pipe waits; the
+ * application closes the read end; a write into the pipe still finds a reader (8 bytes written, not -EPIPE). On this
+ * kernel and on the emulator.
+ */
+@Tag("kernel")
+@Timeout(60)
+class PollHoldsFileTest {
+
+    @Test
+    void aPipesReadEndClosedByTheApplicationStaysOpenWhileAReadWaitsOnIt() throws Exception {
+        BothSides.sameOnBoth(TestRing.on((w, r) -> {
+            int[] pipe = w.pipe();
+            MemorySegment buffer = r.memory.allocate(8);
+            long at = r.d.nextSqe();
+            Sqe.opcode(r.d.sqes(), at, IORING_OP_READ);
+            Sqe.fd(r.d.sqes(), at, pipe[0]);
+            Sqe.addr(r.d.sqes(), at, buffer.address());
+            Sqe.len(r.d.sqes(), at, 8);
+            Sqe.off(r.d.sqes(), at, -1);
+            Sqe.userData(r.d.sqes(), at, 3);
+            assertThat(r.submit()).isEqualTo(1);
+            assertThat(r.d.ready()).as("the read waits").isZero();
+            w.close(pipe[0]);
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment bytes = arena.allocate(8);
+                assertThat(Linux.call(Linux.SYS_WRITE, pipe[1], bytes.address(), 8))
+                        .as("a write into the pipe whose read end the application closed").isEqualTo(8);
+            }
+            return List.of();
+        }));
+    }
+}
