@@ -181,7 +181,22 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
     }
 
     private boolean assignFile(Req req) {
-        return req.has(IOSQE_FIXED_FILE) ? fixedFileValid(req.fd()) : processFileOpen(req.fd());
+        return req.has(IOSQE_FIXED_FILE) ? fixedFileValid(req.fd()) : processFile(req) >= 0;
+    }
+
+    /**
+     * {@code io_file_get_normal}: the request's reference to its process descriptor's file, taken at its first use
+     * and held until the request is freed ({@link ReqCache#free}); -1 where the descriptor names nothing.
+     */
+    private int processFile(Req req) {
+        if (req.file() < 0) {
+            int reference = kernel.descriptorTable().get(req.fd());
+            if (reference < 0) {
+                return -1;
+            }
+            req.file(reference);
+        }
+        return req.file();
     }
 
     @Override
@@ -329,7 +344,7 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
 
     @Override
     public int fileDescriptor(Req req) {
-        return req.has(IOSQE_FIXED_FILE) ? files.descriptor(req.fd()) : kernel.descriptorTable().local(req.fd());
+        return req.has(IOSQE_FIXED_FILE) ? files.descriptor(req.fd()) : processFile(req);
     }
 
     @Override
