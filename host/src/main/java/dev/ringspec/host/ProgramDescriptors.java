@@ -32,7 +32,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * says whether the program's {@code fd} is still that file). So a file the program closed is let go of when the
  * last request using it ends, as in the kernel: a socket's peer sees it close, a pipe's reader sees EOF.
  *
- * <p>Whose table: the program thread the calling JVM thread serves ({@link ProgramThread}).
+ * <p>Whose table: the program thread the calling JVM thread serves ({@link ProgramThread}); a request takes its file
+ * on the thread that issues or queues it to io-wq, never on the emulator's own threads, which act for whichever
+ * program thread was served last.
  *
  * <p>Its directories: a path relative to AT_FDCWD starts at {@code /proc/TID/cwd}, opened O_PATH for each call (the
  * program may chdir); an absolute one at {@code /proc/PID/root} where that is not this JVM's root.
