@@ -324,6 +324,12 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
             // run the opcode's blocking form (an emulator's) never reaches issueSqe, so it starts here
             queueLinkedTimeout(links.prepLinkedTimeout(req));
         }
+        if (ioWq != IoWq.TASK_WORK && req.def().has(OpDef.NEEDS_FILE) && !req.has(IOSQE_FIXED_FILE)) {
+            // io_wq_submit_work's io_assign_file looks the descriptor up in the submitting task's table, which its
+            // io-wq workers share; an emulator's workers act for no task, so the file is taken here, on the thread
+            // that queues the request (its task's, or the one running its task work)
+            processFile(req);
+        }
         ioWq.queue(req, this);
     }
 
