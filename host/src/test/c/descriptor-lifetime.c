@@ -1,5 +1,5 @@
 /*
- * How long a request holds the file of the descriptor it names (HostedDescriptorLifetimeTest): from its issue to
+ * How long a request holds the file of the descriptor it names (HostedResourcesTest): from its issue to
  * its completion, and no longer. A pipe's reader sees EOF once the program closes the write end that an earlier
  * WRITE used; a READ in flight keeps reading a pipe whose read end the program closed meanwhile; a socket whose
  * RECV completed and that the program then closed is closed for its peer (EPIPE). Prints one line per case; the

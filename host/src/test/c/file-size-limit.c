@@ -1,5 +1,5 @@
 /*
- * The program's RLIMIT_FSIZE applies to its requests (HostedFileSizeLimitTest): with a 64 KiB limit, a FALLOCATE
+ * The program's RLIMIT_FSIZE applies to its requests (HostedResourcesTest): with a 64 KiB limit, a FALLOCATE
  * to 128 KiB gets -EFBIG and one with FALLOC_FL_KEEP_SIZE does not; a WRITE at the limit gets -EFBIG and one that
  * straddles it writes up to it. SIGXFSZ is ignored, as liburing's tests do. The output is the same natively and
  * hosted.

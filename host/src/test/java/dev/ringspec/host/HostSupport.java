@@ -1,5 +1,8 @@
 package dev.ringspec.host;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import dev.ringspec.emulator.EmulatorOptions;
 import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.model.KernelProfile;
@@ -70,5 +73,20 @@ final class HostSupport {
                     .run(List.of(program.toString()), ProcessBuilder.Redirect.to(out.toFile()), errStream);
         }
         return new Both(natively, status, Files.readString(out), err.toString(StandardCharsets.UTF_8), o);
+    }
+
+    /**
+     * {@code src/test/c/NAME.c} compiled into {@code dir} and run both ways, with the same output and status 0 both
+     * ways and nothing reported as not hosted; the test is skipped without gcc.
+     */
+    static Both sameBothWays(Path dir, String name) throws IOException, InterruptedException {
+        Path program = compile(dir, name);
+        assumeTrue(program != null, "gcc is not installed or cannot build a program here");
+        Both run = runBoth(dir, program);
+        assertThat(run.nativeStatus()).as(run.natively()).isZero();
+        assertThat(run.outcome().exitStatus()).as(run.hosted() + run.err()).isZero();
+        assertThat(run.hosted()).isEqualTo(run.natively());
+        assertThat(run.outcome().findings()).isEmpty();
+        return run;
     }
 }

@@ -29,25 +29,14 @@ class HostedRegisterOpsTest {
 
     @Test
     void ringsRegisteredByEachThreadAreUsedByIndex() throws Exception {
-        HostSupport.Both run = sameBothWays("registered-ring");
+        HostSupport.Both run = HostSupport.sameBothWays(dir, "registered-ring");
         assertThat(run.natively()).contains("register at any offset: 1, offset 0", "after the descriptor's close: 1",
                 "another thread's enter at the same index: -22");
     }
 
     @Test
     void directDescriptorsAreAllocatedInTheRangeSet() throws Exception {
-        HostSupport.Both run = sameBothWays("file-alloc-range");
+        HostSupport.Both run = HostSupport.sameBothWays(dir, "file-alloc-range");
         assertThat(run.natively()).contains("socket 1: 5", "socket 2: -23", "overflowing: -75");
-    }
-
-    private static HostSupport.Both sameBothWays(String name) throws Exception {
-        Path program = HostSupport.compile(dir, name);
-        assumeTrue(program != null, "gcc is not installed or cannot build a program here");
-        HostSupport.Both run = HostSupport.runBoth(dir, program);
-        assertThat(run.nativeStatus()).as(run.natively()).isZero();
-        assertThat(run.outcome().exitStatus()).as(run.hosted() + run.err()).isZero();
-        assertThat(run.hosted()).isEqualTo(run.natively());
-        assertThat(run.outcome().findings()).isEmpty();
-        return run;
     }
 }
