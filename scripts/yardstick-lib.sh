@@ -105,12 +105,14 @@ yard_extra_lines() {
 # yard_report_refusals REPORT: what the host tool could not serve, from its per-run report (host-report.md, whose
 # findings are a Markdown list: "- not hosted: a setup with SQPOLL (answered -EINVAL)", "- supervisor error in
 # syscall 426: ... (answered -ENOSYS)"; pedantic reports and faults injected are not refusals). One line, each
-# refusal once, without the "(answered ...)" the report adds; empty when none or when there is no report.
+# refusal once, without the "(answered ...)" (or "(...; answered ...)") the report adds, refusals apart by "; " and
+# a ';' inside one made a ',' (yard_note_cause splits at "; "); empty when none or when there is no report.
 yard_report_refusals() {
     local report=$1
     [[ -n $report && -s $report ]] || return 0
     sed -n -e 's/^- not hosted: //p' -e 's/^- \(supervisor error .*\)/\1/p' "$report" \
-        | sed 's/ (answered [^)]*)$//' | sort -u | paste -sd ';' - | sed 's/;/; /g' | yard_clean
+        | sed -e 's/ (answered [^)]*)$//' -e 's/; answered [^;)]*)$/)/' -e 's/;/,/g' | sort -u \
+        | paste -sd ';' - | sed 's/;/; /g' | yard_clean
 }
 
 # yard_json_string TEXT: TEXT as a JSON string (callers pass printable ASCII, see yard_clean).

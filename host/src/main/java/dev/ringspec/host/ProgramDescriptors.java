@@ -14,7 +14,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -25,13 +25,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A hosted program's descriptor table, as the emulator's opcodes use it: the program's descriptor {@code fd} is taken
- * into this JVM with {@code pidfd_getfd} (a new descriptor of this process for the same open file), kept while
- * {@code kcmp(KCMP_FILE)} says the program's {@code fd} is still that file, and taken again when it names another.
- * A registered-file slot holds a copy of its own, as the kernel holds a file reference.
+ * into this JVM with {@code pidfd_getfd} (a new descriptor of this process for the same open file) and held exactly
+ * as long as the kernel holds the file: by a request from its first use to its end ({@link #get} and {@link #put},
+ * the kernel's {@code req->file}), by a registered-file slot while it is registered ({@link #acquire}), by a single
+ * call while it runs. Requests that name the same file at the same time share one copy ({@code kcmp(KCMP_FILE)}
+ * says whether the program's {@code fd} is still that file). So a file the program closed is let go of when the
+ * last request using it ends, as in the kernel: a socket's peer sees it close, a pipe's reader sees EOF.
  *
- * <p>Whose table: the program thread the calling JVM thread serves ({@link ProgramThread}). A copy replaced while a
- * request may still use it is closed only at {@link #close}, so an in-flight request never meets a number this JVM
- * reused for another file.
+ * <p>Whose table: the program thread the calling JVM thread serves ({@link ProgramThread}); a request takes its file
+ * on the thread that issues or queues it to io-wq, never on the emulator's own threads, which act for whichever
+ * program thread was served last.
  *
  * <p>Its directories: a path relative to AT_FDCWD starts at {@code /proc/TID/cwd}, opened O_PATH for each call (the
  * program may chdir); an absolute one at {@code /proc/PID/root} where that is not this JVM's root.
@@ -48,9 +51,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 final class ProgramDescriptors implements ProcessDescriptorTable, AutoCloseable {
     private final int self = (int) Linux.call(Linux.SYS_GETPID, 0);
     private final Map<Integer, Integer> pidfds = new ConcurrentHashMap<>();
-    /** Per program thread: its descriptor -> this JVM's copy. */
-    private final Map<Integer, Map<Integer, Integer>> copies = new ConcurrentHashMap<>();
-    private final List<Integer> retired = new ArrayList<>();
+    /** Per program process and descriptor ({@link #key}): the copy requests hold now. */
+    private final Map<Long, Held> current = new HashMap<>();
+    /** Every copy requests or calls hold, by its number in this JVM. */
+    private final Map<Integer, Held> byCopy = new HashMap<>();
     private final List<String> refused = new CopyOnWriteArrayList<>();
     private final ProgramThread thread;
     /** Each ring's memfd inode -> its descriptor in this JVM (the supervisor's rings). */
@@ -64,6 +68,18 @@ final class ProgramDescriptors implements ProcessDescriptorTable, AutoCloseable 
     private final Map<Integer, Queue<Runnable>> waiting = new ConcurrentHashMap<>();
     /** This JVM's root: its device and inode. */
     private final long[] ownRoot = rootIdentity();
+
+    /** A copy of a program's descriptor's file, and how many requests and calls hold it (guarded by this). */
+    private static final class Held {
+        final long key;
+        final int copy;
+        int holders = 1;
+
+        Held(long key, int copy) {
+            this.key = key;
+            this.copy = copy;
+        }
+    }
 
     ProgramDescriptors(ProgramThread thread, int listener) {
         this.thread = thread;
@@ -93,28 +109,64 @@ final class ProgramDescriptors implements ProcessDescriptorTable, AutoCloseable 
         return pidfd < 0 ? pidfd : (int) Linux.call(Seccomp.SYS_PIDFD_GETFD, pidfd, fd, 0);
     }
 
+    private static long key(int process, int fd) {
+        return ((long) process << 32) | (fd & 0xffffffffL);
+    }
+
+    /** Whether this JVM's {@code copy} is the file the program's (process {@code tid}) {@code fd} names now. */
+    private boolean same(int tid, int copy, int fd) {
+        return Linux.call(Seccomp.SYS_KCMP, self, tid, Seccomp.KCMP_FILE, copy, fd, 0) == 0;
+    }
+
+    /**
+     * {@code fget}: a copy of the program's {@code fd} held until {@link #put} (shared with the requests that hold
+     * the same file now), or -1 where {@code fd} names nothing the emulator may act on.
+     */
     @Override
-    public int local(int fd) {
+    public int get(int fd) {
         if (fd < 0) {
             return -1;
         }
         int tid = process();
-        Map<Integer, Integer> mine = copies.computeIfAbsent(tid, t -> new ConcurrentHashMap<>());
-        Integer copy = mine.get(fd);
-        if (copy != null && Linux.call(Seccomp.SYS_KCMP, self, tid, Seccomp.KCMP_FILE, copy, fd, 0) == 0) {
-            return copy;
+        long key = key(tid, fd);
+        synchronized (this) {
+            Held held = current.get(key);
+            if (held != null && same(tid, held.copy, fd)) {
+                held.holders++;
+                return held.copy;
+            }
         }
         int taken = actedOn(take(tid, fd), fd);
-        if (copy != null) {
-            synchronized (retired) {
-                retired.add(copy);
+        if (taken < 0) {
+            return -1;
+        }
+        synchronized (this) {
+            Held held = new Held(key, taken);
+            // a copy the program's fd named before stays held by its requests (byCopy) until they end
+            current.put(key, held);
+            byCopy.put(taken, held);
+        }
+        return taken;
+    }
+
+    /** {@code fput}: the copy is closed when its last holder puts it. */
+    @Override
+    public void put(int reference) {
+        synchronized (this) {
+            Held held = byCopy.get(reference);
+            if (held == null || --held.holders > 0) {
+                return;
             }
-            mine.remove(fd);
+            byCopy.remove(reference);
+            current.remove(held.key, held);
         }
-        if (taken >= 0) {
-            mine.put(fd, taken);
-        }
-        return taken < 0 ? -1 : taken;
+        Linux.close(reference);
+    }
+
+    /** Not for a hosted program: a copy is only ever held ({@link #get}), never borrowed without an end. */
+    @Override
+    public int local(int fd) {
+        throw new IllegalStateException("a hosted program's descriptor " + fd + " taken without get and put");
     }
 
     /**
@@ -143,6 +195,21 @@ final class ProgramDescriptors implements ProcessDescriptorTable, AutoCloseable 
         return -EOPNOTSUPP;
     }
 
+    private static final long SYS_PRLIMIT64 = 302;
+    private static final int RLIMIT_FSIZE = 1;
+
+    /** The program's RLIMIT_FSIZE now ({@code prlimit64} of its process; it may change it at any time). */
+    @Override
+    public long fileSizeLimit() {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment old = call.allocate(16, 8);
+            long r = Linux.call(SYS_PRLIMIT64, process(), RLIMIT_FSIZE, 0, old.address(), 0, 0);
+            // RLIM_INFINITY is ~0UL: negative as a long, as is an unreadable limit (none applied)
+            long current = r < 0 ? -1 : old.get(JAVA_LONG, 0);
+            return current < 0 ? Long.MAX_VALUE : current;
+        }
+    }
+
     /** What this table refused to act on, one sentence each (at most one). */
     List<String> refused() {
         return List.copyOf(refused);
@@ -167,17 +234,19 @@ final class ProgramDescriptors implements ProcessDescriptorTable, AutoCloseable 
     }
 
     /**
-     * {@code what} of the program's {@code fd} through a copy that is not kept (the one {@link #local} keeps if it
-     * is still that file); -1 where the program has no such descriptor.
+     * {@code what} of the program's {@code fd} through a copy that is not kept (the one requests hold if it is still
+     * that file); -1 where the program has no such descriptor.
      */
     private long withoutKeeping(int fd, java.util.function.IntToLongFunction what) {
         if (fd < 0) {
             return -1;
         }
         int tid = process();
-        Integer copy = copies.getOrDefault(tid, Map.of()).get(fd);
-        if (copy != null && Linux.call(Seccomp.SYS_KCMP, self, tid, Seccomp.KCMP_FILE, copy, fd, 0) == 0) {
-            return what.applyAsLong(copy);
+        synchronized (this) {
+            Held held = current.get(key(tid, fd));
+            if (held != null && same(tid, held.copy, fd)) {
+                return what.applyAsLong(held.copy);
+            }
         }
         int taken = take(tid, fd);
         if (taken < 0) {
@@ -229,7 +298,7 @@ final class ProgramDescriptors implements ProcessDescriptorTable, AutoCloseable 
     @Override
     public int directory(int dfd) {
         if (dfd != AT_FDCWD) {
-            int local = local(dfd);
+            int local = get(dfd);
             return local < 0 ? -EBADF : local;
         }
         int cwd = openPath("/proc/" + thread.tid() + "/cwd");
@@ -238,8 +307,13 @@ final class ProgramDescriptors implements ProcessDescriptorTable, AutoCloseable 
 
     @Override
     public void releaseDirectory(int dfd, int directory) {
-        if (dfd == AT_FDCWD && directory >= 0) {
+        if (directory < 0) {
+            return;
+        }
+        if (dfd == AT_FDCWD) {
             Linux.close(directory);
+        } else {
+            put(directory);
         }
     }
 
@@ -364,11 +438,11 @@ final class ProgramDescriptors implements ProcessDescriptorTable, AutoCloseable 
 
     @Override
     public void close() {
-        copies.values().forEach(m -> m.values().forEach(Linux::close));
-        copies.clear();
-        synchronized (retired) {
-            retired.forEach(Linux::close);
-            retired.clear();
+        synchronized (this) {
+            // requests the program left behind (a ring ended with requests in flight) still held these
+            byCopy.keySet().forEach(Linux::close);
+            byCopy.clear();
+            current.clear();
         }
         pidfds.values().forEach(Linux::close);
         pidfds.clear();

@@ -8,6 +8,7 @@ import static dev.ringspec.uapi.IoUring.IORING_ENTER_REGISTERED_RING;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_RESIZE_RINGS;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_PERSONALITY;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_RING_FDS;
+import static dev.ringspec.uapi.IoUring.IORING_UNREGISTER_RING_FDS;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_USE_REGISTERED_RING;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_COOP_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
@@ -46,9 +47,11 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>An SQPOLL ring's SQ thread acts for the program thread that set the ring up ({@link SqThreadHost}).
  *
+ * <p>Registered ring descriptors are each program thread's own ({@link RegisteredRings}).
+ *
  * <p>Not hosted, answered as a kernel without the feature would, each reported as a finding: NO_MMAP setups
- * (-EINVAL), registered ring descriptors (IORING_REGISTER_RING_FDS -EINVAL), ring resizing (-EINVAL). A ring ends
- * when the program lets go of its last descriptor and mapping ({@link RingEnds}).
+ * (-EINVAL), ring resizing (-EINVAL). A ring ends when the program lets go of its last descriptor and mapping
+ * ({@link RingEnds}).
  */
 final class Supervisor implements AutoCloseable {
     static final int NR_SETUP = 425;
@@ -79,6 +82,7 @@ final class Supervisor implements AutoCloseable {
     private final PendingSignals signals;
     private final RingEnds ends = new RingEnds(this::ringEnded);
     private final AtomicInteger ended = new AtomicInteger();
+    private final RegisteredRings registered;
 
     /** {@code killableWait}: the filter has SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV ({@link PendingSignals}). */
     Supervisor(int listener, boolean killableWait, EmulatedIoUring emulator, ProgramThread thread,
@@ -90,6 +94,7 @@ final class Supervisor implements AutoCloseable {
         this.memory = memory;
         this.descriptors = descriptors;
         this.receivers = new Receivers(listener, this::dispatch);
+        this.registered = new RegisteredRings(memory, this::findRing);
         emulator.onRemoteTaskWork(this::runTaskWork);
         emulator.beforeSleep(this::beforeSleep);
         emulator.withTaskKey(() -> {
@@ -297,6 +302,7 @@ final class Supervisor implements AutoCloseable {
             return;
         }
         rings.incrementAndGet();
+        registered.touch(n.tid());
     }
 
     /** io_uring_enter; a wait in it ends on the program thread's signals as the kernel's does. */
@@ -315,11 +321,13 @@ final class Supervisor implements AutoCloseable {
     private long enter(Seccomp.Notification n) {
         long[] a = n.args();
         int flags = (int) a[3];
-        if ((flags & IORING_ENTER_REGISTERED_RING) != 0) {
-            findings.add("not hosted: io_uring_enter with IORING_ENTER_REGISTERED_RING (answered -EINVAL)");
-            return -EINVAL;
+        Lookup found = (flags & IORING_ENTER_REGISTERED_RING) != 0
+                ? registeredRing(n.tid(), (int) a[0], flags & ~emulator.profile().enterFlags())
+                : ringOf(thread.process(), (int) a[0]);
+        if (found.ring() != null && a[1] != 0) {
+            // io_uring_add_tctx_node: a submitting thread has an io_uring_task from now on
+            registered.touch(n.tid());
         }
-        Lookup found = ringOf(thread.process(), (int) a[0]);
         if (found.ring() == null) {
             return found.errno();
         }
@@ -330,10 +338,12 @@ final class Supervisor implements AutoCloseable {
     private long register(Seccomp.Notification n) {
         long[] a = n.args();
         int opcode = (int) a[1];
-        if ((opcode & IORING_REGISTER_USE_REGISTERED_RING) != 0 || opcode == IORING_REGISTER_RING_FDS
-                || opcode == IORING_REGISTER_RESIZE_RINGS) {
-            findings.add("not hosted: io_uring_register opcode " + Integer.toUnsignedString(opcode)
-                    + " (registered rings, resizing; answered -EINVAL)");
+        // io_uring_register (6.3+): USE_REGISTERED_RING is stripped, then the opcode compared with REGISTER_LAST
+        boolean useRegistered = emulator.profile().registeredRingBit()
+                && (opcode & IORING_REGISTER_USE_REGISTERED_RING) != 0;
+        int op = useRegistered ? opcode & ~IORING_REGISTER_USE_REGISTERED_RING : opcode;
+        if (op == IORING_REGISTER_RESIZE_RINGS) {
+            findings.add("not hosted: io_uring_register opcode " + op + " (resizing, answered -EINVAL)");
             return -EINVAL;
         }
         if (opcode == IORING_REGISTER_PERSONALITY) {
@@ -344,9 +354,47 @@ final class Supervisor implements AutoCloseable {
         if (fd == -1) {
             return emulator.registerWithoutRing(opcode, arg, (int) a[3]);
         }
-        Lookup found = ringOf(thread.process(), fd);
-        return found.ring() == null ? found.errno()
-                : onRing(found.ring(), ring -> emulator.register(ring, opcode, arg, (int) a[3]));
+        if (useRegistered && Integer.compareUnsigned(op, emulator.profile().registerLast()) >= 0) {
+            return -EINVAL;
+        }
+        Lookup found = useRegistered ? registeredRing(n.tid(), fd, 0) : ringOf(thread.process(), fd);
+        if (found.ring() == null) {
+            return found.errno();
+        }
+        if (op == IORING_REGISTER_RING_FDS || op == IORING_UNREGISTER_RING_FDS) {
+            // io_ringfd_register, io_ringfd_unregister: the calling thread's own slots
+            return onRing(found.ring(), ring -> op == IORING_REGISTER_RING_FDS
+                    ? registered.register(n.tid(), a[2], (int) a[3])
+                    : registered.unregister(n.tid(), a[2], (int) a[3]));
+        }
+        return onRing(found.ring(), ring -> emulator.register(ring, opcode, arg, (int) a[3]));
+    }
+
+    /**
+     * {@code io_uring_ctx_get_file} with a registered index of program thread {@code tid}, after io_uring_enter's
+     * check of its flags ({@code unknownFlags} non-zero: -EINVAL).
+     */
+    private Lookup registeredRing(int tid, int index, int unknownFlags) {
+        if (unknownFlags != 0) {
+            return new Lookup(null, -EINVAL);
+        }
+        int[] errno = new int[1];
+        Ring ring = registered.ring(tid, index, errno);
+        return new Lookup(ring, errno[0]);
+    }
+
+    /** The ring the program's {@code fd} names and a new reference of this JVM to its file, for a registered slot. */
+    private RegisteredRings.Found findRing(int tid, int fd) {
+        int local = descriptors.take(thread.process(), fd);
+        if (local < 0) {
+            return new RegisteredRings.Found(null, -1, -EBADF);
+        }
+        Ring ring = ringsByInode.get(Linux.inode(local));
+        if (ring == null) {
+            Linux.close(local);
+            return new RegisteredRings.Found(null, -1, -EOPNOTSUPP);
+        }
+        return new RegisteredRings.Found(ring, local, 0);
     }
 
     /** A call on {@code ring}: the ring lives at least until it returns, as the kernel's fdget keeps it. */
@@ -446,6 +494,7 @@ final class Supervisor implements AutoCloseable {
         receivers.stop();
         signals.close();
         ends.close();
+        registered.close();
         taskWork.values().forEach(ExecutorService::shutdownNow);
         for (ExecutorService e : taskWork.values()) {
             try {

@@ -1,10 +1,19 @@
 package dev.ringspec.host;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.ringspec.emulator.EmulatorOptions;
 import dev.ringspec.emulator.sys.Linux;
+import dev.ringspec.model.KernelProfile;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** What the hosted tests need, and the C programs they run. */
@@ -45,5 +54,39 @@ final class HostSupport {
             throw new IOException("gcc failed on " + source + ":\n" + out);
         }
         return binary;
+    }
+
+    /** A program's run natively (output and status) and hosted (output, the host tool's stderr, the outcome). */
+    record Both(String natively, int nativeStatus, String hosted, String err, Host.Outcome outcome) {
+    }
+
+    /** {@code program} run natively, then hosted on the 6.18 profile with its report under {@code dir}. */
+    static Both runBoth(Path dir, Path program) throws IOException, InterruptedException {
+        Process nativeRun = new ProcessBuilder(program.toString()).redirectErrorStream(true).start();
+        String natively = new String(nativeRun.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int status = nativeRun.waitFor();
+        Path out = Files.createTempFile(dir, "out", ".txt");
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Host.Outcome o;
+        try (PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            o = new Host(EmulatorOptions.of(KernelProfile.LINUX_6_18), true, Files.createTempDirectory(dir, "report"))
+                    .run(List.of(program.toString()), ProcessBuilder.Redirect.to(out.toFile()), errStream);
+        }
+        return new Both(natively, status, Files.readString(out), err.toString(StandardCharsets.UTF_8), o);
+    }
+
+    /**
+     * {@code src/test/c/NAME.c} compiled into {@code dir} and run both ways, with the same output and status 0 both
+     * ways and nothing reported as not hosted; the test is skipped without gcc.
+     */
+    static Both sameBothWays(Path dir, String name) throws IOException, InterruptedException {
+        Path program = compile(dir, name);
+        assumeTrue(program != null, "gcc is not installed or cannot build a program here");
+        Both run = runBoth(dir, program);
+        assertThat(run.nativeStatus()).as(run.natively()).isZero();
+        assertThat(run.outcome().exitStatus()).as(run.hosted() + run.err()).isZero();
+        assertThat(run.hosted()).isEqualTo(run.natively());
+        assertThat(run.outcome().findings()).isEmpty();
+        return run;
     }
 }

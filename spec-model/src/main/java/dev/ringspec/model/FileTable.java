@@ -7,9 +7,12 @@ import static dev.ringspec.uapi.Errno.EINVAL;
 import static dev.ringspec.uapi.Errno.EMFILE;
 import static dev.ringspec.uapi.Errno.ENFILE;
 import static dev.ringspec.uapi.Errno.ENXIO;
+import static dev.ringspec.uapi.Errno.EOVERFLOW;
 import static dev.ringspec.uapi.IoUring.IORING_FILE_INDEX_ALLOC;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_FILES_SKIP;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
 import java.lang.foreign.MemorySegment;
 
@@ -21,7 +24,8 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>A slot may also hold a socket an opcode installed directly ({@link #DIRECT_SOCKET}, {@code io_fixed_fd_install});
  * which slot {@code IORING_FILE_INDEX_ALLOC} takes follows the kernel's bitmap and its {@code alloc_hint}
- * (filetable.c, {@code io_file_bitmap_get}; the allocation range is the whole table).
+ * (filetable.c, {@code io_file_bitmap_get}) within the allocation range: the whole table as registered, or what
+ * IORING_REGISTER_FILE_ALLOC_RANGE set ({@link #allocRange}).
  */
 final class FileTable {
     /** {@code IORING_MAX_FIXED_FILES}. */
@@ -37,6 +41,9 @@ final class FileTable {
     private int[] files;
     /** {@code file_table.alloc_hint}: where {@code io_file_bitmap_get} starts looking. */
     private int allocHint;
+    /** {@code ctx->file_alloc_start} and {@code file_alloc_end}: the range IORING_FILE_INDEX_ALLOC takes from. */
+    private int allocStart;
+    private int allocEnd;
 
     FileTable(RuleSink rules, ModelIoUring kernel, UserArgs args) {
         this.rules = rules;
@@ -105,7 +112,8 @@ final class FileTable {
             // io_sqe_files_register: io_file_bitmap_set moves the hint, but the range set at the end resets it
         }
         files = table;
-        allocHint = 0;
+        // io_sqe_files_register: io_file_table_set_alloc_range(ctx, 0, nr), the hint at its start
+        setAllocRange(0, nrArgs);
         rules.fire(Rules.FILES_REGISTERED, nrArgs);
         return 0;
     }
@@ -117,6 +125,37 @@ final class FileTable {
         }
         releaseAll(files, files.length);
         files = null;
+        setAllocRange(0, 0);
+        return 0;
+    }
+
+    /** {@code io_file_table_set_alloc_range}. */
+    private void setAllocRange(int off, int len) {
+        allocStart = off;
+        allocEnd = off + len;
+        allocHint = off;
+    }
+
+    /**
+     * {@code io_register_file_alloc_range}: {@code struct io_uring_file_index_range} (off, len, resv) at {@code arg}
+     * is where IORING_FILE_INDEX_ALLOC takes slots from now on: -EFAULT unreadable, -EOVERFLOW where off + len wraps,
+     * -EINVAL with resv set or an end past the table (no table: 0 slots); else 0.
+     */
+    int allocRange(MemorySegment arg) {
+        MemorySegment range = args.at(arg, 0, 16);
+        if (range == null) {
+            return -EFAULT;
+        }
+        int off = range.get(JAVA_INT_UNALIGNED, 0);
+        int len = range.get(JAVA_INT_UNALIGNED, 4);
+        long end = Integer.toUnsignedLong(off) + Integer.toUnsignedLong(len);
+        if (end > 0xffffffffL) {
+            return -EOVERFLOW;
+        }
+        if (range.get(JAVA_LONG_UNALIGNED, 8) != 0 || end > (files == null ? 0 : files.length)) {
+            return -EINVAL;
+        }
+        setAllocRange(off, len);
         return 0;
     }
 
@@ -215,25 +254,30 @@ final class FileTable {
         return 0;
     }
 
-    /** {@code io_file_bitmap_get} over the whole table: the first free slot from the hint, then from 0; or -1. */
+    /**
+     * {@code io_file_bitmap_get}: the first free slot from the hint to the range's end, then from the range's start
+     * up to the hint (a hint outside the range starts at its start); or -1.
+     */
     private int bitmapGet() {
         if (files == null) {
             return -1;
         }
-        if (allocHint < 0 || allocHint >= files.length) {
-            allocHint = 0;
+        if (allocHint < allocStart || allocHint >= allocEnd) {
+            allocHint = allocStart;
         }
-        for (int i = allocHint; i < files.length; i++) {
-            if (files[i] == EMPTY) {
-                return i;
+        int nr = allocEnd;
+        while (true) {
+            for (int i = allocHint; i < Math.min(nr, files.length); i++) {
+                if (files[i] == EMPTY) {
+                    return i;
+                }
             }
-        }
-        for (int i = 0; i < allocHint; i++) {
-            if (files[i] == EMPTY) {
-                return i;
+            if (allocHint == allocStart) {
+                return -1;
             }
+            nr = allocHint;
+            allocHint = allocStart;
         }
-        return -1;
     }
 
     /** {@code __io_sqe_files_update}: returns how many were done, or the error of the first. */

@@ -181,7 +181,22 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
     }
 
     private boolean assignFile(Req req) {
-        return req.has(IOSQE_FIXED_FILE) ? fixedFileValid(req.fd()) : processFileOpen(req.fd());
+        return req.has(IOSQE_FIXED_FILE) ? fixedFileValid(req.fd()) : processFile(req) >= 0;
+    }
+
+    /**
+     * {@code io_file_get_normal}: the request's reference to its process descriptor's file, taken at its first use
+     * and held until the request is freed ({@link ReqCache#free}); -1 where the descriptor names nothing.
+     */
+    private int processFile(Req req) {
+        if (req.file() < 0) {
+            int reference = kernel.descriptorTable().get(req.fd());
+            if (reference < 0) {
+                return -1;
+            }
+            req.file(reference);
+        }
+        return req.file();
     }
 
     @Override
@@ -309,6 +324,12 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
             // run the opcode's blocking form (an emulator's) never reaches issueSqe, so it starts here
             queueLinkedTimeout(links.prepLinkedTimeout(req));
         }
+        if (ioWq != IoWq.TASK_WORK && req.def().has(OpDef.NEEDS_FILE) && !req.has(IOSQE_FIXED_FILE)) {
+            // io_wq_submit_work's io_assign_file looks the descriptor up in the submitting task's table, which its
+            // io-wq workers share; an emulator's workers act for no task, so the file is taken here, on the thread
+            // that queues the request (its task's, or the one running its task work)
+            processFile(req);
+        }
         ioWq.queue(req, this);
     }
 
@@ -329,7 +350,7 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
 
     @Override
     public int fileDescriptor(Req req) {
-        return req.has(IOSQE_FIXED_FILE) ? files.descriptor(req.fd()) : kernel.descriptorTable().local(req.fd());
+        return req.has(IOSQE_FIXED_FILE) ? files.descriptor(req.fd()) : processFile(req);
     }
 
     @Override

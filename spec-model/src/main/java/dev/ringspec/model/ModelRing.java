@@ -72,7 +72,7 @@ final class ModelRing implements Ring {
         this.overflow = new OverflowList(flags, profile.ringLayout(), fd, rules, cq, mutants);
         this.taskWork = new TaskWork(flags, profile, rules, mutants);
         this.links = new Links(rules, taskWork);
-        ReqCache reqs = new ReqCache();
+        ReqCache reqs = new ReqCache(kernel);
         this.drain = new Drain(profile, rules, taskWork, reqs, links, sq, cq);
         this.completion = new Completion(rules, cq, overflow, links, drain, reqs, mutants);
         this.files = new FileTable(rules, kernel, args);

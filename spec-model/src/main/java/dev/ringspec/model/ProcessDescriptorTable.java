@@ -27,6 +27,16 @@ public interface ProcessDescriptorTable {
     }
 
     /**
+     * {@code rlimit(RLIMIT_FSIZE)} of the application where it is another process, which a write or fallocate the
+     * emulator makes in this process does not meet by itself ({@code generic_write_check_limits},
+     * {@code inode_newsize_ok}); {@link Long#MAX_VALUE} for none, and where the application is this process (its
+     * own limit applies to the real call).
+     */
+    default long fileSizeLimit() {
+        return Long.MAX_VALUE;
+    }
+
+    /**
      * {@code fget} for a registered-file table: the reference a slot holds for {@code fd}, which stays valid after
      * the application closes {@code fd} (an emulator duplicates the descriptor); the model keeps the number.
      * Called only for a descriptor {@link #isOpen} accepted.
@@ -47,6 +57,22 @@ public interface ProcessDescriptorTable {
      */
     default int local(int fd) {
         return fd;
+    }
+
+    /**
+     * {@code fget} for a request ({@code io_file_get_normal}): a reference of this process to the application's
+     * {@code fd}, held by the request until it is freed ({@link #put}, the kernel's {@code io_put_file}), so the
+     * file stays open while the request uses it and no longer; negative where {@code fd} names nothing. Also a
+     * single call's reference to a descriptor it names (SCM_RIGHTS sent, an eventfd registered), given back after
+     * it. The default: {@link #local}'s number where {@link #isOpen}, which holds nothing.
+     */
+    default int get(int fd) {
+        return isOpen(fd) ? local(fd) : -1;
+    }
+
+    /** {@code fput} of a reference {@link #get} gave. */
+    default void put(int reference) {
+        // the default holds nothing
     }
 
     /**

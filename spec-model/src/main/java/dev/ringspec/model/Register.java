@@ -17,6 +17,7 @@ import static dev.ringspec.uapi.IoUring.IORING_REGISTER_FILES;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_FILES2;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_FILES_UPDATE;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_FILES_UPDATE2;
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_FILE_ALLOC_RANGE;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_PROBE;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_QUERY;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_RESIZE_RINGS;
@@ -107,6 +108,7 @@ final class Register {
             case IORING_REGISTER_BPF_FILTER -> bpfFilter.registerRing(r.bpfFilters().filters(), arg, nrArgs, rules);
             case IORING_REGISTER_FILES -> nullArg ? -EFAULT : r.files().register(arg, nrArgs, 0);
             case IORING_UNREGISTER_FILES -> !nullArg || nrArgs != 0 ? -EINVAL : r.files().unregister();
+            case IORING_REGISTER_FILE_ALLOC_RANGE -> nullArg || nrArgs != 0 ? -EINVAL : r.files().allocRange(arg);
             case IORING_REGISTER_FILES_UPDATE -> rsrc.registerFilesUpdate(arg, nrArgs);
             case IORING_REGISTER_FILES2 -> rsrc.registerRsrc(arg, nrArgs, true);
             case IORING_REGISTER_FILES_UPDATE2 -> rsrc.registerRsrcUpdate(arg, nrArgs, true);

@@ -52,6 +52,8 @@ public final class Req {
     private Object opState;
     private long addr3;
     private long word56;
+    /** {@code req->file} of a process descriptor: the reference {@link ProcessDescriptorTable#get} gave, or -1. */
+    private int file = -1;
 
     Req() {
     }
@@ -270,6 +272,15 @@ public final class Req {
 
     void twFunc(OpDef.Issue func) {
         this.twFunc = func;
+    }
+
+    /** The reference to its process descriptor's file the request holds, or -1 (none, or a fixed file). */
+    int file() {
+        return file;
+    }
+
+    void file(int reference) {
+        this.file = reference;
     }
 
     @Override

@@ -9,6 +9,11 @@ final class ReqCache {
     private Req[] pool = new Req[64];
     private int poolCount;
     private int nrReqAllocated;
+    private final ModelIoUring kernel;
+
+    ReqCache(ModelIoUring kernel) {
+        this.kernel = kernel;
+    }
 
     Req alloc() {
         nrReqAllocated++;
@@ -22,6 +27,11 @@ final class ReqCache {
 
     void free(Req req) {
         nrReqAllocated--;
+        if (req.file() >= 0) {
+            // io_put_file: the request's reference to its process descriptor's file
+            kernel.descriptorTable().put(req.file());
+            req.file(-1);
+        }
         req.reset();
         if (poolCount == pool.length) {
             Req[] bigger = new Req[pool.length * 2];

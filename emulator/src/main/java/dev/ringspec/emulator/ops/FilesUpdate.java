@@ -74,8 +74,12 @@ public final class FilesUpdate {
             }
             int fd = slot.get(JAVA_INT, 0);
             // fget: the application's descriptor (a copy of this process where the application is another)
-            int local = table.local(fd);
-            int dup = local >= 0 ? Linux.dup(local) : -EBADF;
+            int local = table.get(fd);
+            int dup = -EBADF;
+            if (local >= 0) {
+                dup = Linux.dup(local);
+                table.put(local);
+            }
             if (dup < 0) {
                 ret = -EBADF;
                 break;

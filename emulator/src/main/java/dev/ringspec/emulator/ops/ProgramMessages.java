@@ -11,6 +11,8 @@ import dev.ringspec.emulator.ProgramMemory;
 import dev.ringspec.emulator.sys.Linux;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The socket transfers of a served program, {@link ProgramTransfers}' sibling for net.c: a {@code struct msghdr}
@@ -75,6 +77,18 @@ final class ProgramMessages {
      */
     static int message(ProgramMemory memory, boolean send, int fd, MemorySegment msg, long[] iov,
             MemorySegment name, int nameLen, int flags) {
+        List<Integer> held = new ArrayList<>(0);
+        try {
+            return message(memory, send, fd, msg, iov, name, nameLen, flags, held);
+        } finally {
+            // scm_destroy: the references to the descriptors sent are put after the call
+            held.forEach(ProgramTransfers::release);
+        }
+    }
+
+    /** {@link #message}, with the references to the SCM_RIGHTS descriptors it sends taken into {@code held}. */
+    private static int message(ProgramMemory memory, boolean send, int fd, MemorySegment msg, long[] iov,
+            MemorySegment name, int nameLen, int flags, List<Integer> held) {
         MemorySegment buffer = ProgramTransfers.buffer();
         long total = ProgramTransfers.total(iov);
         try (Arena call = Arena.ofConfined()) {
@@ -111,7 +125,7 @@ final class ProgramMessages {
                     if (!memory.copyIn(ucontrol, control)) {
                         return -EFAULT;
                     }
-                    int ret = descriptorsIn(control);
+                    int ret = descriptorsIn(control, held);
                     if (ret < 0) {
                         return ret;
                     }
@@ -175,10 +189,10 @@ final class ProgramMessages {
 
     /**
      * The SCM_RIGHTS descriptors of control data to send, the program's numbers, become this JVM's copies of them:
-     * 0, or -EBADF for one the program has not open ({@code scm_fp_copy}). A malformed header is left for the real
-     * call to refuse.
+     * 0, or -EBADF for one the program has not open ({@code scm_fp_copy}); each copy is added to {@code held}. A
+     * malformed header is left for the real call to refuse.
      */
-    private static int descriptorsIn(MemorySegment control) {
+    private static int descriptorsIn(MemorySegment control, List<Integer> held) {
         for (long off = 0; off + CMSG_HEADER <= control.byteSize();) {
             long len = control.get(JAVA_LONG, off);
             if (len < CMSG_HEADER || off + len > control.byteSize()) {
@@ -186,10 +200,11 @@ final class ProgramMessages {
             }
             if (isRights(control, off)) {
                 for (long at = off + CMSG_HEADER; at + 4 <= off + len; at += 4) {
-                    int local = ProgramTransfers.localDescriptor(control.get(JAVA_INT, at));
+                    int local = ProgramTransfers.hold(control.get(JAVA_INT, at));
                     if (local < 0) {
                         return local;
                     }
+                    held.add(local);
                     control.set(JAVA_INT, at, local);
                 }
             }

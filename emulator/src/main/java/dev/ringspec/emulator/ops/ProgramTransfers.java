@@ -4,7 +4,9 @@ import static dev.ringspec.emulator.sys.Linux.SYS_PREADV2;
 import static dev.ringspec.emulator.sys.Linux.SYS_PWRITEV2;
 import static dev.ringspec.uapi.Errno.EBADF;
 import static dev.ringspec.uapi.Errno.EFAULT;
+import static dev.ringspec.uapi.Errno.EFBIG;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import dev.ringspec.emulator.ProgramMemory;
 import dev.ringspec.emulator.sys.Linux;
@@ -46,13 +48,21 @@ public final class ProgramTransfers {
     }
 
     /**
-     * The descriptor of this JVM that names the application's {@code fd} now (a served program's: a copy taken
-     * from it, which this JVM must not close; this process's: {@code fd} itself), or -EBADF ({@code fget}).
+     * A reference of this JVM to the application's {@code fd} for one call, given back with {@link #release} after
+     * it (a served program's: a copy taken from it; this process's: {@code fd} itself), or -EBADF ({@code fget}).
      */
-    static int localDescriptor(int fd) {
+    static int hold(int fd) {
         ProcessDescriptorTable table = descriptors;
-        int local = table == null ? fd : table.local(fd);
+        int local = table == null ? fd : table.get(fd);
         return local < 0 ? -EBADF : local;
+    }
+
+    /** Gives back a reference {@link #hold} gave ({@code fput}). */
+    static void release(int reference) {
+        ProcessDescriptorTable table = descriptors;
+        if (table != null && reference >= 0) {
+            table.put(reference);
+        }
     }
 
     /**
@@ -60,8 +70,15 @@ public final class ProgramTransfers {
      * the kernel takes a file reference ({@code fget}, {@code eventfd_ctx_fdget}): -EBADF for none.
      */
     static int duplicate(int fd) {
-        int local = localDescriptor(fd);
-        return local < 0 ? local : Linux.dup(local);
+        int local = hold(fd);
+        if (local < 0) {
+            return local;
+        }
+        try {
+            return Linux.dup(local);
+        } finally {
+            release(local);
+        }
     }
 
     /** The program being served, or null. */
@@ -74,6 +91,12 @@ public final class ProgramTransfers {
         MemorySegment buffer = BUFFER.get();
         MemorySegment vec = buffer.asSlice(MAX_BYTES, 16);
         long total = total(iov);
+        if (write) {
+            total = writable(fd, pos, rwFlags, total);
+            if (total < 0) {
+                return total;
+            }
+        }
         if (write && !cross(memory, iov, buffer, total, true)) {
             return -EFAULT;
         }
@@ -86,6 +109,76 @@ public final class ProgramTransfers {
         }
         return n;
     }
+
+    private static final int O_APPEND = 02000;
+    private static final int RWF_APPEND = 0x10;
+    private static final int SEEK_CUR = 1;
+    private static final int AT_EMPTY_PATH = 0x1000;
+    private static final int STATX_TYPE = 1;
+    private static final int STATX_SIZE = 0x200;
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFREG = 0100000;
+
+    /**
+     * {@code generic_write_check_limits} against the application's RLIMIT_FSIZE
+     * ({@link ProcessDescriptorTable#fileSizeLimit}): of {@code count} bytes written to regular file {@code fd} at
+     * {@code pos} (-1: its position; the end with O_APPEND or RWF_APPEND), how many it may write, or -EFBIG where
+     * the position is at or past the limit. The kernel also sends the writing task SIGXFSZ; here nothing is sent.
+     */
+    static long writable(int fd, long pos, int rwFlags, long count) {
+        long limit = fileSizeLimit();
+        if (limit == Long.MAX_VALUE) {
+            return count;
+        }
+        long size = regularFileSize(fd);
+        if (size < 0) {
+            return count;
+        }
+        long at = pos;
+        if ((rwFlags & RWF_APPEND) != 0 || (Linux.call(Linux.SYS_FCNTL, fd, Linux.F_GETFL, 0) & O_APPEND) != 0) {
+            at = size;
+        } else if (pos == -1) {
+            at = Linux.call(Linux.SYS_LSEEK, fd, 0, SEEK_CUR);
+        }
+        if (at < 0) {
+            return count;
+        }
+        return at >= limit ? -EFBIG : Math.min(count, limit - at);
+    }
+
+    /**
+     * {@code inode_newsize_ok} for a fallocate that may grow regular file {@code fd} to {@code end}: -EFBIG where
+     * that is past the file's size and the application's RLIMIT_FSIZE, else 0.
+     */
+    static int growable(int fd, long end) {
+        long limit = fileSizeLimit();
+        if (limit == Long.MAX_VALUE) {
+            return 0;
+        }
+        long size = regularFileSize(fd);
+        return size >= 0 && end > size && end > limit ? -EFBIG : 0;
+    }
+
+    private static long fileSizeLimit() {
+        ProcessDescriptorTable table = descriptors;
+        return table == null ? Long.MAX_VALUE : table.fileSizeLimit();
+    }
+
+    /** The size of {@code fd}'s file where it is a regular file ({@code statx}), else -1. */
+    private static long regularFileSize(int fd) {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment stx = call.allocate(256, 8);
+            long r = Linux.call(Linux.SYS_STATX, fd, call.allocateFrom("").address(), AT_EMPTY_PATH,
+                    STATX_TYPE | STATX_SIZE, stx.address(), 0);
+            if (r < 0 || (stx.get(JAVA_SHORT, STX_MODE) & S_IFMT) != S_IFREG) {
+                return -1;
+            }
+            return stx.get(JAVA_LONG, STX_SIZE);
+        }
+    }
+
+    private static final long STX_MODE = 0x1c;
+    private static final long STX_SIZE = 0x28;
 
     /** This thread's buffer: {@link #MAX_BYTES} for the bytes in transit (and 16 more for an iovec). */
     static MemorySegment buffer() {

@@ -77,8 +77,20 @@ public final class Splice {
         Sp sp = (Sp) req.opState();
         int out = ctx.fileDescriptor(req);
         // io_splice_get_file: the input, a registered slot or a descriptor of the application's; none -> -EBADF
-        int in = (sp.flags() & SPLICE_F_FD_IN_FIXED) != 0 ? ctx.fixedFileDescriptor(sp.fdIn())
-                : sp.fdIn() < 0 ? -1 : table.local(sp.fdIn());
+        boolean fixedIn = (sp.flags() & SPLICE_F_FD_IN_FIXED) != 0;
+        int in = fixedIn ? ctx.fixedFileDescriptor(sp.fdIn()) : sp.fdIn() < 0 ? -1 : table.get(sp.fdIn());
+        try {
+            return spliceWith(req, ctx, sp, in, out);
+        } finally {
+            if (!fixedIn && in >= 0) {
+                // io_splice: the input's reference is put after the call
+                table.put(in);
+            }
+        }
+    }
+
+    /** The splice or tee of {@code in} (this JVM's descriptor, negative for none) to {@code out}. */
+    private static int spliceWith(Req req, IssueContext ctx, Sp sp, int in, int out) {
         long ret = 0;
         if (in < 0) {
             ret = -EBADF;

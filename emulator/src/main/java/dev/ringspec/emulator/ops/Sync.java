@@ -95,12 +95,19 @@ public final class Sync {
         return fd < 0 ? -EBADF : done(req, ctx, RealFiles.syncFileRange(fd, s.off(), s.len(), s.flags()));
     }
 
+    private static final int FALLOC_FL_KEEP_SIZE = 1;
+
     /** {@code io_fallocate}. */
     static int fallocate(Req req, IssueContext ctx) {
         State s = (State) req.opState();
         int fd = ctx.fileDescriptor(req);
         // io_assign_file in the worker: an empty fixed slot fails the request
-        return fd < 0 ? -EBADF : done(req, ctx, RealFiles.fallocate(fd, s.mode(), s.off(), s.len()));
+        if (fd < 0) {
+            return -EBADF;
+        }
+        // the file system's inode_newsize_ok: growing the file past a served program's RLIMIT_FSIZE -> -EFBIG
+        int tooBig = (s.mode() & FALLOC_FL_KEEP_SIZE) == 0 ? ProgramTransfers.growable(fd, s.off() + s.len()) : 0;
+        return done(req, ctx, tooBig < 0 ? tooBig : RealFiles.fallocate(fd, s.mode(), s.off(), s.len()));
     }
 
     /**

@@ -25,6 +25,7 @@ public final class Linux {
     public static final long SYS_WRITE = nr(1, 64);
     public static final long SYS_CLOSE = nr(3, 57);
     public static final long SYS_FSTAT = nr(5, 80);
+    public static final long SYS_LSEEK = nr(8, 62);
     public static final long SYS_IOCTL = nr(16, 29);
     public static final long SYS_MMAP = nr(9, 222);
     public static final long SYS_MPROTECT = nr(10, 226);

@@ -1,0 +1,43 @@
+package dev.ringspec.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The program's own resources, natively and hosted the same with nothing reported as not hosted. A request holds the
+ * file of the program's descriptor it names from its issue to its end, and the supervisor no longer
+ * (src/test/c/descriptor-lifetime.c): a pipe's reader sees EOF once the program closed the write end an earlier
+ * WRITE used, also while the READ waits; a READ in flight reads a pipe whose read end the program closed; the peer of
+ * a socket that a RECV used and the program closed gets EPIPE. The program's RLIMIT_FSIZE, not the supervisor's,
+ * applies to its FALLOCATE and WRITE requests (src/test/c/file-size-limit.c): -EFBIG past it, a write that
+ * straddles it cut short, FALLOC_FL_KEEP_SIZE and appends as the kernel has them.
+ */
+@Tag("kernel")
+class HostedResourcesTest {
+    @TempDir
+    static Path dir;
+
+    @BeforeAll
+    static void canHost() {
+        assumeTrue("amd64".equals(System.getProperty("os.arch")), "the launcher filters x86-64 syscalls only");
+        assumeTrue(HostSupport.reason() == null, () -> HostSupport.reason());
+    }
+
+    @Test
+    void aFileIsHeldWhileARequestUsesItAndNoLonger() throws Exception {
+        assertThat(HostSupport.sameBothWays(dir, "descriptor-lifetime").natively())
+                .contains("then read 0", "read 3", "Broken pipe");
+    }
+
+    @Test
+    void theProgramsFileSizeLimitAppliesToItsRequests() throws Exception {
+        assertThat(HostSupport.sameBothWays(dir, "file-size-limit").natively())
+                .contains("to 128 KiB: -27", "write at 60 KiB: 4096", "append at 64 KiB: -27");
+    }
+}
