@@ -597,6 +597,15 @@ public final class Rw {
                 ctx.reqSetFail(req);
                 return OpDef.COMPLETE;
             }
+            if (s.write && onTask && n != -EINVAL && n != -EBADF) {
+                // io_write: what write_iter answered goes to kiocb_done, whose error path (io_rw_done ->
+                // io_complete_rw) completes through task work, after the batch's inline completions; the checks
+                // before the call (io_rw_init_file's -EBADF, rw_verify_area's -EINVAL) fail the request inline
+                ctx.setRes(req, (int) n, 0);
+                ctx.reqSetFail(req);
+                ctx.completeInTaskWork(req);
+                return OpDef.SKIP_COMPLETE;
+            }
             return (int) n;
         }
         long result = n < 0 ? s.bytesDone : n + s.bytesDone;
