@@ -66,6 +66,15 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
         this.buffers = buffers;
         this.links = links;
         this.cq = cq;
+        completion.beforeFlush(() -> ioWq.beforeFlush(this, (req, func) -> {
+            boolean was = inTaskWork;
+            inTaskWork = true;
+            try {
+                issueResult(req, func.issue(req, this));
+            } finally {
+                inTaskWork = was;
+            }
+        }));
     }
 
     /** The ring's io_init_req, whose SQE a prep reads ({@link #sqeLong}). */
