@@ -201,7 +201,7 @@ public interface IssueContext {
      */
     void postAuxCqeRemote(long userData, int res, int cqeFlags);
 
-    /** {@code IO_RING_F_TASK_COMPLETE}: SINGLE_ISSUER without SQPOLL, completions only on the owner's task. */
+    /** {@code IO_RING_F_TASK_COMPLETE}: DEFER_TASKRUN without IOPOLL, completions only on the owner's task. */
     boolean taskComplete();
 
     /** Whether the ring is still IORING_SETUP_R_DISABLED (not yet enabled by IORING_REGISTER_ENABLE_RINGS). */
