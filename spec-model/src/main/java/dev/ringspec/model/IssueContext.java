@@ -63,6 +63,12 @@ public interface IssueContext {
      */
     void completeInTaskWork(Req req);
 
+    /** {@link #completeInTaskWork}, answering {@link OpDef#SKIP_COMPLETE} for the issue to return. */
+    default int completeInTaskWorkLater(Req req) {
+        completeInTaskWork(req);
+        return OpDef.SKIP_COMPLETE;
+    }
+
     /** The same from any thread; the request joins the task work when the task next runs it. */
     void completeFromOtherThread(Req req);
 
