@@ -65,8 +65,9 @@ final class WorkerPool implements IoWq, AutoCloseable {
      */
     public static final Choice IOWQ_POSTS_BEFORE_FLUSH = new Choice("IOWQ_POSTS_BEFORE_FLUSH",
             "io_req_complete_post",
-            "io_uring/io_uring.c io_req_complete_post (the worker posts under completion_lock) against "
-                    + "__io_submit_flush_completions (the task's batch, under the same lock)",
+            "io_uring/io_uring.c io_req_complete_post (7.2.13 line 919; 6.18 the same with ctx->lockless_cq: "
+                    + "the worker posts under completion_lock) against __io_submit_flush_completions (line 1136: the "
+                    + "task's batch, under the same lock)",
             List.of("after this flush", "before this flush"), 0);
 
     /**
@@ -82,8 +83,10 @@ final class WorkerPool implements IoWq, AutoCloseable {
      */
     public static final Choice IOWQ_RACES_DEFER_TASKRUN_WAIT = new Choice("IOWQ_RACES_DEFER_TASKRUN_WAIT",
             "io_cqring_wait",
-            "io_uring/io_uring.c io_req_complete_post (lockless_cq: task work), io_req_local_work_add "
-                    + "(IORING_SQ_TASKRUN set), io_cqring_wait and __io_run_local_work (IORING_SQ_TASKRUN cleared)",
+            "io_uring/io_uring.c io_req_complete_post (7.2.13 line 935, lockless_cq: task work; 6.18 alike), "
+                    + "tw.c io_req_local_work_add (line 151, io_ctx_mark_taskrun: IORING_SQ_TASKRUN set), wait.c "
+                    + "io_cqring_wait (line 202), tw.c __io_run_local_work (line 319: IORING_SQ_TASKRUN cleared; "
+                    + "io_run_local_work_continue, line 284, sets it again for work that came during the run)",
             List.of("finished before the wait", "finished after the enter"), 0);
 
     /** The deterministic mode's order among pending work; null with worker threads. */
