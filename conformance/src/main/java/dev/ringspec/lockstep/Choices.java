@@ -36,8 +36,8 @@ final class Choices implements Chooser {
     private final List<Ran> ran = new ArrayList<>();
     private final Map<Integer, Taken> planned = new HashMap<>();
     private int currentStep;
-    private int reached;
-    private Choice lastReached;
+    /** How often each choice was reached in the current step, in the order first reached. */
+    private final Map<Choice, Integer> reached = new java.util.LinkedHashMap<>();
 
     /** A new run. */
     void reset() {
@@ -48,8 +48,7 @@ final class Choices implements Chooser {
     /** Before the reference runs step {@code index} (also when a rebuilt reference replays it). */
     void beforeStep(int index) {
         currentStep = index;
-        reached = 0;
-        lastReached = null;
+        reached.clear();
     }
 
     /** Step {@code index} ran and agreed: a rebuilt reference replays it. */
@@ -63,27 +62,30 @@ final class Choices implements Chooser {
 
     /** Whether the model reached a choice point in the current step. */
     boolean reachedAny() {
-        return reached > 0;
+        return !reached.isEmpty();
     }
 
     /**
-     * The other outcomes of the choice reached in step {@code index}, to try one by one: each non-default outcome
-     * at each occurrence of the choice in the step, then at every occurrence.
+     * The other outcomes of each choice reached in step {@code index}, to try one by one: each non-default outcome
+     * at each occurrence of the choice in the step, then at every occurrence; the choice reached last first (the one
+     * nearest the difference).
      */
     List<Taken> alternatives(int index) {
         List<Taken> out = new ArrayList<>();
-        if (lastReached == null) {
-            return out;
-        }
-        for (int outcome = 0; outcome < lastReached.outcomes().size(); outcome++) {
-            if (outcome == lastReached.defaultOutcome()) {
-                continue;
-            }
-            for (int k = 0; k < reached; k++) {
-                out.add(new Taken(index, lastReached, outcome, k));
-            }
-            if (reached > 1) {
-                out.add(new Taken(index, lastReached, outcome, -1));
+        List<Choice> order = new ArrayList<>(reached.keySet());
+        java.util.Collections.reverse(order);
+        for (Choice c : order) {
+            int times = reached.get(c);
+            for (int outcome = 0; outcome < c.outcomes().size(); outcome++) {
+                if (outcome == c.defaultOutcome()) {
+                    continue;
+                }
+                for (int k = 0; k < times; k++) {
+                    out.add(new Taken(index, c, outcome, k));
+                }
+                if (times > 1) {
+                    out.add(new Taken(index, c, outcome, -1));
+                }
             }
         }
         return out;
@@ -100,8 +102,7 @@ final class Choices implements Chooser {
 
     @Override
     public int choose(Choice choice, int ringFd) {
-        int k = reached++;
-        lastReached = choice;
+        int k = reached.merge(choice, 1, Integer::sum) - 1;
         Taken t = planned.get(currentStep);
         return t != null && t.appliesTo(choice, k) ? t.outcome() : choice.defaultOutcome();
     }

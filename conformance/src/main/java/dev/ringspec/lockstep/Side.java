@@ -371,8 +371,8 @@ final class Side {
     }
 
     private int registerFiles(Step.RegisterFiles r) {
+        clearFileArgs();
         if (r.sparse()) {
-            rsrcRegister.fill((byte) 0);
             rsrcRegister.set(JAVA_INT, IoUringRsrcRegister.NR_OFFSET, r.count());
             rsrcRegister.set(JAVA_INT, IoUringRsrcRegister.FLAGS_OFFSET, IORING_RSRC_REGISTER_SPARSE);
             return kernel.register(ring, IORING_REGISTER_FILES2, rsrcRegister, (int) rsrcRegister.byteSize());
@@ -385,11 +385,22 @@ final class Side {
     }
 
     private int updateFiles(Step.UpdateFiles u) {
+        clearFileArgs();
         fillFiles(u.count(), u.pattern());
-        update.fill((byte) 0);
         update.set(JAVA_INT, IoUringRsrcUpdate.OFFSET_OFFSET, u.offset());
         update.set(JAVA_LONG, IoUringRsrcUpdate.DATA_OFFSET, files.address());
         return kernel.register(ring, IORING_REGISTER_FILES_UPDATE, update, u.count());
+    }
+
+    /**
+     * A file registration compares all of its argument memory ({@link Comparison}): what an earlier step left
+     * there, maybe in an earlier run, is cleared, so a reference rebuilt at a choice point (which replays only the
+     * current run) holds what the subject holds.
+     */
+    private void clearFileArgs() {
+        files.fill((byte) 0);
+        update.fill((byte) 0);
+        rsrcRegister.fill((byte) 0);
     }
 
     private void fillFiles(int count, int pattern) {

@@ -37,12 +37,18 @@ final class FaultInjectingKernel implements IoUringKernel {
          * A CQE of user_data {@value FaultInjectingKernel#SHORT_READS} or more with res above 1 shows res - 1 (a read
          * one byte short), also where it was posted between calls (runs with real I/O; NOP runs never show it).
          */
-        READS_ONE_BYTE_SHORT;
+        READS_ONE_BYTE_SHORT,
+        /**
+         * The CQEs of user_data {@value FaultInjectingKernel#SWAPPED_FIRST} and
+         * {@value FaultInjectingKernel#SWAPPED_SECOND}, posted by one call, change places (an order no kernel gives
+         * two inline completions of one batch).
+         */
+        SWAP_INLINE_PAIR;
 
         /** The faults that behave the same on every run, as a model mutant does, and show in NOP runs. */
         static java.util.List<Fault> deterministic() {
-            return java.util.Arrays.stream(values()).filter(f -> f != FLIP_RES_AT_RANDOM && f != READS_ONE_BYTE_SHORT)
-                    .toList();
+            return java.util.Arrays.stream(values()).filter(f -> f != FLIP_RES_AT_RANDOM && f != READS_ONE_BYTE_SHORT
+                    && f != SWAP_INLINE_PAIR).toList();
         }
     }
 
@@ -52,6 +58,9 @@ final class FaultInjectingKernel implements IoUringKernel {
     private int postedSeen;
     /** The user_data from which {@link Fault#READS_ONE_BYTE_SHORT} shortens reads. */
     static final long SHORT_READS = 1000;
+    /** The user_data pair {@link Fault#SWAP_INLINE_PAIR} swaps. */
+    static final long SWAPPED_FIRST = 2001;
+    static final long SWAPPED_SECOND = 2003;
     /** The CQ counter up to which {@link Fault#READS_ONE_BYTE_SHORT} has looked, across calls. */
     private int cqeSeen;
 
@@ -127,10 +136,30 @@ final class FaultInjectingKernel implements IoUringKernel {
                 }
             }
         }
+        if (fault == Fault.SWAP_INLINE_PAIR) {
+            swapPair(cq, mask, tailBefore, tail);
+        }
         if (fault == Fault.DROP_OVERFLOW_FLAG) {
             long flagsOffset = p.sqOff().flags();
             MemorySegment sqRing = ring.sqRing();
             sqRing.set(JAVA_INT, flagsOffset, sqRing.get(JAVA_INT, flagsOffset) & ~IORING_SQ_CQ_OVERFLOW);
+        }
+    }
+
+    private static void swapPair(CqRingView cq, int mask, int from, int to) {
+        MemorySegment memory = cq.memory();
+        long first = -1;
+        long second = -1;
+        for (int counter = from; counter != to; counter++) {
+            long at = cq.cqeOffset(counter & mask);
+            long userData = memory.get(JAVA_LONG, at + IoUringCqe.USER_DATA_OFFSET);
+            first = userData == SWAPPED_FIRST ? at : first;
+            second = userData == SWAPPED_SECOND ? at : second;
+        }
+        if (first >= 0 && second >= 0) {
+            byte[] a = memory.asSlice(first, IoUringCqe.SIZE_BYTES).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+            MemorySegment.copy(memory, second, memory, first, IoUringCqe.SIZE_BYTES);
+            MemorySegment.copy(MemorySegment.ofArray(a), 0, memory, second, IoUringCqe.SIZE_BYTES);
         }
     }
 

@@ -51,7 +51,7 @@ class WorldLockstepTest {
         DivergenceCatalogue catalogue = DivergenceCatalogue.load();
         try (LockstepRunner runner = new LockstepRunner(emulator(), KernelTests.kernel("kernel"),
                 catalogue).withWorld()) {
-            for (long seed = 1; seed <= Long.getLong("world.runs", 10); seed++) {
+            for (long seed = Long.getLong("world.first", 1); seed <= Long.getLong("world.runs", 10); seed++) {
                 long t0 = System.nanoTime();
                 LockstepRunner.Outcome o = runner.generate(new Generator(seed), 200, coverage);
                 steps += o.steps().size();

@@ -5,6 +5,8 @@ import static dev.ringspec.uapi.Errno.ECANCELED;
 import static dev.ringspec.uapi.Errno.ENOENT;
 import static dev.ringspec.uapi.IoUring.IOSQE_ASYNC;
 import static dev.ringspec.uapi.IoUring.IOSQE_FIXED_FILE;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_IOPOLL;
 
 import dev.ringspec.model.Choice;
 import dev.ringspec.model.Chooser;
@@ -50,9 +52,50 @@ final class WorkerPool implements IoWq, AutoCloseable {
             "io_uring/io-wq.c io_wq_enqueue (work to concurrent workers), io_uring/io_uring.c io_req_complete_post",
             List.of("oldest first", "newest first"), 0);
 
+    /**
+     * Whether io-wq work posts its CQE before the completions the ring's task is about to post. On a ring without
+     * DEFER_TASKRUN or IOPOLL a worker posts its own CQE when it finishes (io_uring/io_uring.c
+     * io_req_complete_post: io_cq_lock, io_fill_cqe_req, io_cq_unlock_post), while the task that submitted keeps
+     * its inline completions on its batch list (io_req_complete_defer) and posts them together, under the same
+     * lock, at the end of the submission or of a task work run (__io_submit_flush_completions). The worker runs
+     * concurrently (io-wq.c io_worker_handle_work), so its CQE may come before any of those flushes, between two
+     * of them (a chain's successors are issued and flushed from task work), or after all. The deterministic mode
+     * asks at each flush of a ring's batch while io-wq work of that ring is pending: 0 (the default) posts it
+     * later, 1 runs the oldest such item now and posts its CQE before the batch.
+     */
+    public static final Choice IOWQ_POSTS_BEFORE_FLUSH = new Choice("IOWQ_POSTS_BEFORE_FLUSH",
+            "io_req_complete_post",
+            "io_uring/io_uring.c io_req_complete_post (7.2.13 line 919; 6.18 the same with ctx->lockless_cq: "
+                    + "the worker posts under completion_lock) against __io_submit_flush_completions (line 1136: the "
+                    + "task's batch, under the same lock)",
+            List.of("after this flush", "before this flush"), 0);
+
+    /**
+     * Whether io-wq work of a DEFER_TASKRUN ring has finished before the enter that submitted it runs local task
+     * work. On such a ring a worker's completion becomes local task work (io_uring/io_uring.c
+     * io_req_complete_post: ctx->lockless_cq, io_req_task_work_add -> io_req_local_work_add, which raises
+     * IORING_SQ_TASKRUN on a TASKRUN_FLAG ring); the task runs that list only in a GETEVENTS wait
+     * (io_cqring_wait: io_run_local_work, which clears IORING_SQ_TASKRUN first) or at the next enter. Whether the
+     * worker got there before the submitting enter's wait looked is a race: either the CQE is posted by that enter
+     * and the flag is clear after it, or the CQE waits for a later GETEVENTS and the flag stays raised. The same
+     * holds for a wakeup of a poll armed by io-wq racing the enter. Asked when the work is queued: 0 (the default)
+     * finished at once, its completion queued before the enter's wait; 1 finished after the enter returned.
+     */
+    public static final Choice IOWQ_RACES_DEFER_TASKRUN_WAIT = new Choice("IOWQ_RACES_DEFER_TASKRUN_WAIT",
+            "io_cqring_wait",
+            "io_uring/io_uring.c io_req_complete_post (7.2.13 line 935, lockless_cq: task work; 6.18 alike), "
+                    + "tw.c io_req_local_work_add (line 151, io_ctx_mark_taskrun: IORING_SQ_TASKRUN set), wait.c "
+                    + "io_cqring_wait (line 202), tw.c __io_run_local_work (line 319: IORING_SQ_TASKRUN cleared; "
+                    + "io_run_local_work_continue, line 284, sets it again for work that came during the run)",
+            List.of("finished before the wait", "finished after the enter"), 0);
+
     /** The deterministic mode's order among pending work; null with worker threads. */
     private final SplittableRandom order;
-    private final List<Runnable> pending = new ArrayList<>();
+    private final List<Work> pending = new ArrayList<>();
+
+    /** Pending io-wq work of the ring {@code ctx}: {@code body} runs it and hands its completion to a delivery. */
+    private record Work(IssueContext ctx, java.util.function.Consumer<Delivery> body) {
+    }
     /** Who decides {@link #IOWQ_COMPLETION_ORDER}, or null: the seeded order. */
     private volatile Chooser chooser;
     /** The request the calling thread is issuing again for io-wq's try without blocking, or null. */
@@ -90,7 +133,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
     int runPending() {
         int ran = 0;
         while (true) {
-            Runnable next;
+            Work next;
             synchronized (pending) {
                 if (pending.isEmpty()) {
                     return ran;
@@ -100,9 +143,40 @@ final class WorkerPool implements IoWq, AutoCloseable {
                 next = pending.remove(c == null || size < 2 ? order.nextInt(size)
                         : c.choose(IOWQ_COMPLETION_ORDER, -1) == 0 ? 0 : size - 1);
             }
-            next.run();
+            next.body().accept(delivery);
             ran++;
         }
+    }
+
+    @Override
+    public void beforeFlush(IssueContext ctx, java.util.function.BiConsumer<Req, OpDef.Issue> post) {
+        Chooser c = chooser;
+        if (c == null || order == null || (ctx.setupFlags() & (IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_IOPOLL)) != 0) {
+            return;
+        }
+        Work first = null;
+        synchronized (pending) {
+            for (Work w : pending) {
+                if (w.ctx() == ctx) {
+                    first = w;
+                    break;
+                }
+            }
+        }
+        if (first == null || c.choose(IOWQ_POSTS_BEFORE_FLUSH, ctx.ringFd()) == 0) {
+            return;
+        }
+        synchronized (pending) {
+            pending.remove(first);
+        }
+        first.body().accept((x, req, func) -> post.accept(req, func));
+    }
+
+    /** Whether the deterministic mode's chooser says this DEFER_TASKRUN ring's io-wq work finishes after the enter. */
+    private boolean finishesAfterTheEnter(IssueContext ctx) {
+        Chooser c = chooser;
+        return c != null && order != null && (ctx.setupFlags() & IORING_SETUP_DEFER_TASKRUN) != 0
+                && c.choose(IOWQ_RACES_DEFER_TASKRUN_WAIT, ctx.ringFd()) == 1;
     }
 
     @Override
@@ -119,7 +193,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
                 && readiness.canPoll(ctx.fileDescriptor(req));
         if (blocking == null || pollsInstead) {
             boolean onWorker = blocking == null;
-            delivery.deliver(ctx, req, (r, c) -> {
+            OpDef.Issue reissue = (r, c) -> {
                 if (onWorker) {
                     c.ringLocal(IoWqCompletions.class, IoWqCompletions::new).completed();
                 }
@@ -131,7 +205,14 @@ final class WorkerPool implements IoWq, AutoCloseable {
                     reissuing.set(outer);
                 }
                 return OpDef.SKIP_COMPLETE;
-            });
+            };
+            if (pollsInstead && finishesAfterTheEnter(ctx)) {
+                synchronized (pending) {
+                    pending.add(new Work(ctx, d -> d.deliver(ctx, req, reissue)));
+                }
+                return;
+            }
+            delivery.deliver(ctx, req, reissue);
             return;
         }
         // io-wq work: pending until a worker takes it (cancellation stops it then, with -ECANCELED), running after
@@ -149,13 +230,13 @@ final class WorkerPool implements IoWq, AutoCloseable {
                     }
                     return state.get() == RUNNING ? -EALREADY : -ENOENT;
                 }));
-        execute(() -> {
+        java.util.function.Consumer<Delivery> body = d -> {
             if (!state.compareAndSet(PENDING, RUNNING)) {
                 return;
             }
             int ret = blocking.issue(req, ctx);
             state.set(DONE);
-            delivery.deliver(ctx, req, (r, c) -> {
+            d.deliver(ctx, req, (r, c) -> {
                 inflight.remove(r);
                 if (ret == EmuOp.REISSUE_ON_TASK) {
                     c.reissue(r);
@@ -164,15 +245,15 @@ final class WorkerPool implements IoWq, AutoCloseable {
                 c.ringLocal(IoWqCompletions.class, IoWqCompletions::new).completed();
                 return ret;
             });
-        });
-    }
-
-    private void execute(Runnable work) {
+        };
         if (order == null) {
-            pool.execute(work);
+            pool.execute(() -> body.accept(delivery));
+        } else if (chooser != null && (ctx.setupFlags() & IORING_SETUP_DEFER_TASKRUN) != 0
+                && !finishesAfterTheEnter(ctx)) {
+            body.accept(delivery); // the worker finished at once: its task work is queued before the enter's wait
         } else {
             synchronized (pending) {
-                pending.add(work);
+                pending.add(new Work(ctx, body));
             }
         }
     }

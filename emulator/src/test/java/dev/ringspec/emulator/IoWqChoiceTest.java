@@ -3,6 +3,11 @@ package dev.ringspec.emulator;
 import static dev.ringspec.uapi.Errno.EAGAIN;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
 import static dev.ringspec.uapi.IoUring.IORING_OP_FSYNC;
+import static dev.ringspec.uapi.IoUring.IORING_OP_NOP;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_TASKRUN_FLAG;
+import static dev.ringspec.uapi.IoUring.IORING_SQ_TASKRUN;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ringspec.model.Choice;
@@ -55,6 +60,84 @@ class IoWqChoiceTest {
             }
             return order;
         }
+    }
+
+    /** A ring of {@code setupFlags} on a deterministic emulator whose chooser answers {@code outcome} to {@code c}. */
+    private static RingDriver ring(EmulatedIoUring e, UserMemory memory, int setupFlags, Choice c, int outcome,
+            List<Choice> asked) {
+        e.withChooser((choice, ringFd) -> {
+            asked.add(choice);
+            return choice == c ? outcome : choice.defaultOutcome();
+        });
+        MemorySegment params = memory.allocate(IoUringParams.SIZE_BYTES);
+        params.set(java.lang.foreign.ValueLayout.JAVA_INT, IoUringParams.FLAGS_OFFSET, setupFlags);
+        return new RingDriver(e, e.setup(8, params).ringOrNull());
+    }
+
+    private static void sqe(RingDriver d, int opcode, long userData) {
+        long at = d.nextSqe();
+        Sqe.clear(d.sqes(), at, 64);
+        Sqe.opcode(d.sqes(), at, opcode);
+        Sqe.userData(d.sqes(), at, userData);
+    }
+
+    private static List<Long> reaped(RingDriver d) {
+        List<Long> out = new ArrayList<>();
+        for (Cqe c = d.reap(); c != null; c = d.reap()) {
+            out.add(c.userData());
+        }
+        return out;
+    }
+
+    /** NOP 1, io-wq 2, NOP 3 in one submission: the CQEs in order, with the chooser's {@code outcome}. */
+    private static List<Long> flushOrder(int outcome, List<Choice> asked) {
+        try (UserMemory memory = new UserMemory();
+                EmulatedIoUring e = EmulatedIoUring.open(EmulatorOptions.of(KernelProfile.LINUX_6_18)
+                        .deterministic(1).withOpcodes(IoWqChoiceTest::alwaysBlocks), memory)) {
+            RingDriver d = ring(e, memory, 0, WorkerPool.IOWQ_POSTS_BEFORE_FLUSH, outcome, asked);
+            sqe(d, IORING_OP_NOP, 1);
+            sqe(d, IORING_OP_FSYNC, 2);
+            sqe(d, IORING_OP_NOP, 3);
+            assertThat(d.submit(0, 0)).isEqualTo(3);
+            assertThat(e.enter(d.ring(), 0, 3, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0)).isZero();
+            return reaped(d);
+        }
+    }
+
+    @Test
+    void anIoWqCompletionPostsBeforeTheBatchWhenTheChooserSaysSo() {
+        List<Choice> asked = new ArrayList<>();
+        assertThat(flushOrder(0, asked)).containsExactly(1L, 3L, 2L);
+        assertThat(asked).contains(WorkerPool.IOWQ_POSTS_BEFORE_FLUSH);
+        assertThat(flushOrder(1, new ArrayList<>())).containsExactly(2L, 1L, 3L);
+    }
+
+    /**
+     * An io-wq request on a DEFER_TASKRUN|TASKRUN_FLAG ring, submitted by an enter that waits for nothing: what that
+     * enter left (CQEs ready, IORING_SQ_TASKRUN), then what a GETEVENTS enter reaps.
+     */
+    private static String deferWait(int outcome, List<Choice> asked) {
+        try (UserMemory memory = new UserMemory();
+                EmulatedIoUring e = EmulatedIoUring.open(EmulatorOptions.of(KernelProfile.LINUX_6_18)
+                        .deterministic(1).withOpcodes(IoWqChoiceTest::alwaysBlocks), memory)) {
+            RingDriver d = ring(e, memory, IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER
+                    | IORING_SETUP_TASKRUN_FLAG, WorkerPool.IOWQ_RACES_DEFER_TASKRUN_WAIT, outcome, asked);
+            sqe(d, IORING_OP_FSYNC, 1);
+            assertThat(d.submit(0, IORING_ENTER_GETEVENTS)).isEqualTo(1);
+            // the next call's way in, as the lockstep's return to user space makes it
+            assertThat(e.enter(d.ring(), 0, 0, 0, MemorySegment.NULL, 0)).isZero();
+            String first = d.ready() + " ready, taskrun " + ((d.sq().readOnceFlags() & IORING_SQ_TASKRUN) != 0);
+            assertThat(e.enter(d.ring(), 0, 1, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0)).isZero();
+            return first + "; then " + reaped(d);
+        }
+    }
+
+    @Test
+    void aDeferTaskrunRingsIoWqWorkFinishesBeforeOrAfterTheEntersWait() {
+        List<Choice> asked = new ArrayList<>();
+        assertThat(deferWait(0, asked)).isEqualTo("1 ready, taskrun false; then [1]");
+        assertThat(asked).contains(WorkerPool.IOWQ_RACES_DEFER_TASKRUN_WAIT);
+        assertThat(deferWait(1, new ArrayList<>())).isEqualTo("0 ready, taskrun true; then [1]");
     }
 
     @Test

@@ -30,6 +30,8 @@ final class Completion {
 
     private Req[] compl = new Req[64];
     private int complCount;
+    /** What runs as the batch is about to be posted ({@link #beforeFlush}), or null. */
+    private Runnable beforeFlush;
 
     Completion(RuleSink rules, CqeCache cq, OverflowList overflow, Links links, Drain drain, ReqCache reqs,
             Set<Mutant> mutants) {
@@ -86,6 +88,14 @@ final class Completion {
             // the drain by sequence looks again once the request is freed (Drain: where the kernel would stall)
             drain.queueDeferred();
         }
+    }
+
+    /**
+     * {@code hook} runs each time a batch is about to be posted; what it completes with {@link #completeDefer} is
+     * posted before the batch ({@link IoWq#beforeFlush}).
+     */
+    void beforeFlush(Runnable hook) {
+        this.beforeFlush = hook;
     }
 
     /** {@code io_req_complete_defer}: into the batch's completions, posted at the next flush. */
@@ -178,6 +188,17 @@ final class Completion {
     void submitFlushCompletions() {
         if (complCount == 0) {
             return;
+        }
+        if (beforeFlush != null) {
+            // work that completed while the batch was being made (an io-wq worker's io_req_complete_post) is
+            // posted first: what it added goes to the front of the batch
+            int mark = complCount;
+            beforeFlush.run();
+            if (complCount > mark) {
+                Req[] first = java.util.Arrays.copyOfRange(compl, mark, complCount);
+                System.arraycopy(compl, 0, compl, first.length, mark);
+                System.arraycopy(first, 0, compl, 0, first.length);
+            }
         }
         for (int i = 0; i < complCount; i++) {
             Req req = compl[i];

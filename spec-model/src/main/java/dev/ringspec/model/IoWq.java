@@ -13,6 +13,15 @@ public interface IoWq {
     /** Runs {@code req} (with {@link IssueContext#reissue}, or the opcode's own blocking issue) at some time. */
     void queue(Req req, IssueContext ctx);
 
+    /**
+     * The ring's task is about to post the completions of its batch ({@code __io_submit_flush_completions}): an
+     * io-wq whose workers post their CQEs themselves ({@code io_req_complete_post}, on a ring without
+     * DEFER_TASKRUN or IOPOLL) may hand {@code post} work that finished first, a request and what its completion
+     * does; its CQE goes before the batch's. The model's own io-wq has none.
+     */
+    default void beforeFlush(IssueContext ctx, java.util.function.BiConsumer<Req, OpDef.Issue> post) {
+    }
+
     /** The model's io-wq: the request is issued from the task's task work (now, when that is where we are). */
     IoWq TASK_WORK = (req, ctx) -> ((IssueSqe) ctx).queueTaskWorkIssue(req);
 }

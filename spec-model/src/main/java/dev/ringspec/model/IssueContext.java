@@ -63,6 +63,12 @@ public interface IssueContext {
      */
     void completeInTaskWork(Req req);
 
+    /** {@link #completeInTaskWork}, answering {@link OpDef#SKIP_COMPLETE} for the issue to return. */
+    default int completeInTaskWorkLater(Req req) {
+        completeInTaskWork(req);
+        return OpDef.SKIP_COMPLETE;
+    }
+
     /** The same from any thread; the request joins the task work when the task next runs it. */
     void completeFromOtherThread(Req req);
 
@@ -201,7 +207,7 @@ public interface IssueContext {
      */
     void postAuxCqeRemote(long userData, int res, int cqeFlags);
 
-    /** {@code IO_RING_F_TASK_COMPLETE}: SINGLE_ISSUER without SQPOLL, completions only on the owner's task. */
+    /** {@code IO_RING_F_TASK_COMPLETE}: DEFER_TASKRUN without IOPOLL, completions only on the owner's task. */
     boolean taskComplete();
 
     /** Whether the ring is still IORING_SETUP_R_DISABLED (not yet enabled by IORING_REGISTER_ENABLE_RINGS). */

@@ -5,8 +5,8 @@ import static dev.ringspec.model.Req.REQ_F_FAIL;
 import static dev.ringspec.model.Req.REQ_F_FORCE_ASYNC;
 import static dev.ringspec.uapi.Errno.EAGAIN;
 import static dev.ringspec.uapi.Errno.EBADF;
-import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
-import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQPOLL;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_IOPOLL;
 import static dev.ringspec.uapi.IoUring.IOSQE_FIXED_FILE;
 import static dev.ringspec.uapi.IoUring.IOSQE_IO_HARDLINK;
 import static dev.ringspec.uapi.IoUring.IOSQE_IO_LINK;
@@ -66,6 +66,15 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
         this.buffers = buffers;
         this.links = links;
         this.cq = cq;
+        completion.beforeFlush(() -> ioWq.beforeFlush(this, (req, func) -> {
+            boolean was = inTaskWork;
+            inTaskWork = true;
+            try {
+                issueResult(req, func.issue(req, this));
+            } finally {
+                inTaskWork = was;
+            }
+        }));
     }
 
     /** The ring's io_init_req, whose SQE a prep reads ({@link #sqeLong}). */
@@ -397,7 +406,8 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
 
     @Override
     public boolean taskComplete() {
-        return (flags & IORING_SETUP_SINGLE_ISSUER) != 0 && (flags & IORING_SETUP_SQPOLL) == 0;
+        // io_uring_create: DEFER_TASKRUN without IOPOLL (6.12 and 7.2 alike; SQPOLL refuses DEFER_TASKRUN)
+        return (flags & IORING_SETUP_DEFER_TASKRUN) != 0 && (flags & IORING_SETUP_IOPOLL) == 0;
     }
 
     @Override

@@ -581,9 +581,11 @@ public final class Rw {
     /**
      * {@code kiocb_done}: the result with what earlier attempts moved ({@code io_fixup_rw_res}); anything but the
      * bytes asked for fails the links ({@code __io_complete_rw_common}). A read's error is its own result
-     * ({@code io_read}); a write's error after moved bytes answers those bytes. On an IOPOLL ring a transfer the
-     * ring's task made joins the iopoll list; one an io-wq worker made completes through task work (the model's
-     * list belongs to the ring's task), so its CQE is there at the next task work, not only at a poll.
+     * ({@code io_read}); a write's error after moved bytes answers those bytes; what write_iter answered a write
+     * goes to kiocb_done, whose error path (io_rw_done, io_complete_rw) completes through task work, after the
+     * batch's inline completions (rw_verify_area's -EINVAL and io_rw_init_file's -EBADF fail inline). On an IOPOLL
+     * ring a transfer the ring's task made joins the iopoll list; one an io-wq worker made completes through task
+     * work (the model's list is the ring task's), so its CQE is there at the next task work, not only at a poll.
      */
     private static int complete(Req req, IssueContext ctx, State s, long n, boolean onTask) {
         // io_req_rw_complete: a selected buffer is put with the result (an error consumes nothing) and named in the
@@ -591,11 +593,12 @@ public final class Rw {
         int cflags = s.sel == null ? 0 : Kbuf.cqeFlags(ctx, s.sel, (int) Math.max(Math.min(n, Integer.MAX_VALUE),
                 -1));
         if (n < 0 && (s.bytesDone == 0 || !s.write)) {
-            if (n == -EAGAIN || cflags != 0) {
-                // io_queue_async: RWF_NOWAIT (REQ_F_NOWAIT) asked for no retry
+            // io_queue_async: RWF_NOWAIT (REQ_F_NOWAIT) asked for no retry; a write's error: see above
+            boolean taskWork = s.write && onTask && n != -EINVAL && n != -EBADF;
+            if (n == -EAGAIN || cflags != 0 || taskWork) {
                 ctx.setRes(req, (int) n, cflags);
                 ctx.reqSetFail(req);
-                return OpDef.COMPLETE;
+                return taskWork ? ctx.completeInTaskWorkLater(req) : OpDef.COMPLETE;
             }
             return (int) n;
         }

@@ -174,6 +174,12 @@ final class FileWorld implements AutoCloseable {
         }
     }
 
+    /** Closes {@code fd}, one this world made, now rather than at its end. */
+    void closeNow(int fd) {
+        assertThat(fds.remove(Integer.valueOf(fd))).as("a descriptor of this world").isTrue();
+        Linux.close(fd);
+    }
+
     static void write(int fd, String text) {
         try (Arena a = Arena.ofConfined()) {
             byte[] b = text.getBytes(StandardCharsets.UTF_8);
