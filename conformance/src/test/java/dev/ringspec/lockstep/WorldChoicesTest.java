@@ -77,11 +77,14 @@ class WorldChoicesTest {
                 .as("runs with the NOPs' CQEs swapped that diverged").isEqualTo(RUNS);
     }
 
-    /** IOWQ_POSTS_BEFORE_FLUSH: an OPENAT that creates a file goes to io-wq, whose worker posts its own CQE. */
+    /**
+     * IOWQ_POSTS_BEFORE_FLUSH: an OPENAT that creates a file goes to io-wq, whose worker posts its own CQE (into a
+     * direct slot the ring lacks: -ENFILE, where a process descriptor's number would differ between the sides).
+     */
     @Test
     void anIoWqCompletionAmongTheBatchsInlineOnesIsAChoice() {
         choiceExplainsTheKernelAndNotAPlantedOrder(batch(0, new Step.WriteIo(1, IORING_OP_OPENAT, 0, 0,
-                OutsideWorld.DIRECTORY, 0, 0644, 0x42, 1, 0, 0, 5)));
+                OutsideWorld.DIRECTORY, 0, 0644, 0x42, 1, 0, -1, 5)));
     }
 
     /**
