@@ -80,7 +80,8 @@ public final class Splice {
         int in = (sp.flags() & SPLICE_F_FD_IN_FIXED) != 0 ? ctx.fixedFileDescriptor(sp.fdIn())
                 : sp.fdIn() < 0 ? -1 : table.local(sp.fdIn());
         long ret = 0;
-        if (in < 0) {
+        if (in < 0 || sp.len() == 0 && RealFiles.statusFlags(in) < 0) {
+            // (without a length no call below would find a number that names nothing)
             ret = -EBADF;
         } else if (sp.len() != 0 && (!Rw.openFor(in, false) || !Rw.openFor(out, true))) {
             // do_splice (only for a length): the input not open for reading or the output not for writing ->
