@@ -70,9 +70,11 @@ class SpliceTest {
                 splice(s, IORING_OP_SPLICE, 999, b[1], 1, 3);
                 at = splice(s, IORING_OP_SPLICE, a[0], b[1], 1, 4);
                 Sqe.addr(s.d.sqes(), at, 0);
-                // a length of 0 moves nothing and succeeds
+                // a length of 0 moves nothing and succeeds, but still takes its input (found by the SQE fuzz)
                 splice(s, IORING_OP_SPLICE, a[0], b[1], 0, 5);
-                return s.submitAndAwait(5);
+                splice(s, IORING_OP_SPLICE, 999, b[1], 0, 6);
+                splice(s, IORING_OP_TEE, 999, b[1], 0, 7);
+                return s.submitAndAwait(7);
             }
         });
     }
