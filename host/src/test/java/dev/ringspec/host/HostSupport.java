@@ -35,6 +35,12 @@ final class HostSupport {
         return null;
     }
 
+    /** Skips the calling test class, with the reason, where programs cannot be hosted here. */
+    static void assumeHostable() {
+        assumeTrue("amd64".equals(System.getProperty("os.arch")), "the launcher filters x86-64 syscalls only");
+        assumeTrue(reason() == null, HostSupport::reason);
+    }
+
     /** {@code src/test/c/NAME.c} compiled into {@code dir}, or null without a working gcc. */
     static Path compile(Path dir, String name) throws IOException, InterruptedException {
         Path source = Path.of("src/test/c", name + ".c").toAbsolutePath();

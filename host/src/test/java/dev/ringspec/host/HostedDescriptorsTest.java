@@ -30,8 +30,7 @@ class HostedDescriptorsTest {
 
     @BeforeAll
     static void build() throws Exception {
-        assumeTrue("amd64".equals(System.getProperty("os.arch")), "the launcher filters x86-64 syscalls only");
-        assumeTrue(HostSupport.reason() == null, () -> HostSupport.reason());
+        HostSupport.assumeHostable();
         program = HostSupport.compile(dir, "open-and-accept");
         assumeTrue(program != null, "gcc is not installed or cannot build a program here");
     }

@@ -30,8 +30,7 @@ class HostedFaultTest {
 
     @BeforeAll
     static void hostingWorksHere() {
-        assumeTrue("amd64".equals(System.getProperty("os.arch")), "the launcher filters x86-64 syscalls only");
-        assumeTrue(HostSupport.reason() == null, () -> HostSupport.reason());
+        HostSupport.assumeHostable();
     }
 
     private static Path program(String name) throws Exception {

@@ -32,8 +32,7 @@ class HostedProgramTest {
 
     @BeforeAll
     static void build() throws Exception {
-        assumeTrue("amd64".equals(System.getProperty("os.arch")), "the launcher filters x86-64 syscalls only");
-        assumeTrue(HostSupport.reason() == null, () -> HostSupport.reason());
+        HostSupport.assumeHostable();
         nopAndRead = HostSupport.compile(dir, "nop-and-read");
         assumeTrue(nopAndRead != null, "gcc is not installed or cannot build a program here");
         netAndEventfd = HostSupport.compile(dir, "net-and-eventfd");

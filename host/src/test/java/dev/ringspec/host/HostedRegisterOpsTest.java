@@ -1,7 +1,6 @@
 package dev.ringspec.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,8 +22,7 @@ class HostedRegisterOpsTest {
 
     @BeforeAll
     static void canHost() {
-        assumeTrue("amd64".equals(System.getProperty("os.arch")), "the launcher filters x86-64 syscalls only");
-        assumeTrue(HostSupport.reason() == null, () -> HostSupport.reason());
+        HostSupport.assumeHostable();
     }
 
     @Test

@@ -29,8 +29,7 @@ class HostedSqPollTest {
 
     @BeforeAll
     static void build() throws Exception {
-        assumeTrue("amd64".equals(System.getProperty("os.arch")), "the launcher filters x86-64 syscalls only");
-        assumeTrue(HostSupport.reason() == null, () -> HostSupport.reason());
+        HostSupport.assumeHostable();
         sqpoll = HostSupport.compile(dir, "sqpoll");
         assumeTrue(sqpoll != null, "gcc is not installed or cannot build a program here");
     }

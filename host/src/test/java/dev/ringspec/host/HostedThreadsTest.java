@@ -24,8 +24,7 @@ class HostedThreadsTest {
     @Test
     @Timeout(value = 120, threadMode = ThreadMode.SEPARATE_THREAD)
     void eachProgramThreadIsATaskAndAWaitHoldsUpNoOtherThread() throws Exception {
-        assumeTrue("amd64".equals(System.getProperty("os.arch")), "the launcher filters x86-64 syscalls only");
-        assumeTrue(HostSupport.reason() == null, () -> HostSupport.reason());
+        HostSupport.assumeHostable();
         Path threads = HostSupport.compile(dir, "threads");
         assumeTrue(threads != null, "gcc is not installed or cannot build a program here");
         HostedProgramTest.Run natively = HostedProgramTest.runNatively(List.of(threads.toString()));
