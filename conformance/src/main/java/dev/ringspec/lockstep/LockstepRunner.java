@@ -179,6 +179,8 @@ public final class LockstepRunner implements AutoCloseable {
     public LockstepRunner withWorld() {
         this.world = true;
         referee.allowIoWq();
+        reference.boundWaits();
+        subject.boundWaits();
         return this;
     }
 

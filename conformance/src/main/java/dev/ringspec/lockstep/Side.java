@@ -1,5 +1,8 @@
 package dev.ringspec.lockstep;
 
+import static dev.ringspec.uapi.IoUring.IORING_ENTER_ABS_TIMER;
+import static dev.ringspec.uapi.IoUring.IORING_ENTER_EXT_ARG;
+import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_BPF_FILTER;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_BUFFERS;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_ENABLE_RINGS;
@@ -86,6 +89,10 @@ final class Side {
     int cqeBytes;
     int ringFlags;
     int result;
+    /** Whether this is a kernel side of a run with real I/O, whose waits are bounded ({@link #boundWaits}). */
+    private boolean boundedWaits;
+    /** A bounded wait's io_uring_getevents_arg and its relative timespec. */
+    private final MemorySegment waitArg;
 
     Side(Backend backend, int pipeRead, int pipeWrite) {
         this.name = backend.name();
@@ -104,6 +111,8 @@ final class Side {
         this.taskRestriction = memory.allocate(IoUringTaskRestriction.SIZE_BYTES
                 + (long) Step.RegisterTaskRestrictions.MAX_ENTRIES * IoUringRestriction.SIZE_BYTES, 8);
         this.filterArgs = new FilterArgs(memory);
+        this.waitArg = memory.allocate(WAIT_ARG_BYTES + 16, 8);
+        this.boundedWaits = false;
         this.hasTasks = tryFreshTask(kernel);
         if (kernel instanceof EmulatedIoUring e) {
             e.withStillWorld(); // in lockstep nothing outside acts while a side waits
@@ -172,6 +181,40 @@ final class Side {
         }
     }
 
+    /** The size of io_uring_getevents_arg: sigmask, sigmask_sz, min_wait_usec, ts. */
+    private static final int WAIT_ARG_BYTES = 24;
+    /** How long a kernel side of a run with real I/O waits for CQEs at most ({@link #boundWaits}). */
+    static final int WAIT_BOUND_MILLIS = 2000;
+
+    /**
+     * Bounds this side's waits, if it is a kernel: an ENTER with GETEVENTS and a min_complete but no EXT_ARG of its
+     * own gets an EXT_ARG with a {@value #WAIT_BOUND_MILLIS} ms relative timeout (ABS_TIMER dropped: without EXT_ARG
+     * the kernel ignores it). In a run with real I/O the kernel's completions can lag or never come where the
+     * model's came at once (a read the kernel parks until the world writes, which the model saw as ready); the
+     * unbounded wait would block the run thread for ever. A bounded one returns -ETIME, which the comparison reports
+     * as a divergence of the step's result, replayable from the run's steps.
+     */
+    void boundWaits() {
+        boundedWaits = !(kernel instanceof EmulatedIoUring);
+    }
+
+    private int enter(Step.Enter e) {
+        boolean waits = (e.flags() & IORING_ENTER_GETEVENTS) != 0 && e.minComplete() > 0
+                && (e.flags() & IORING_ENTER_EXT_ARG) == 0;
+        if (!boundedWaits || !waits) {
+            return kernel.enter(ring, e.toSubmit(), e.minComplete(), e.flags(), MemorySegment.NULL, 0);
+        }
+        MemorySegment ts = waitArg.asSlice(WAIT_ARG_BYTES, 16);
+        ts.set(JAVA_LONG, 0, WAIT_BOUND_MILLIS / 1000);
+        ts.set(JAVA_LONG, 8, (WAIT_BOUND_MILLIS % 1000) * 1_000_000L);
+        waitArg.set(JAVA_LONG, 0, 0); // no sigmask
+        waitArg.set(JAVA_INT, 8, 0);
+        waitArg.set(JAVA_INT, 12, 0); // no min_wait_usec
+        waitArg.set(JAVA_LONG, 16, ts.address());
+        return kernel.enter(ring, e.toSubmit(), e.minComplete(),
+                (e.flags() | IORING_ENTER_EXT_ARG) & ~IORING_ENTER_ABS_TIMER, waitArg, WAIT_ARG_BYTES);
+    }
+
     // ---- executing a step ----
 
     /** Executes {@code step} (for {@link Step.OnOtherThread}, its syscall) on this thread; sets {@link #result}. */
@@ -204,7 +247,7 @@ final class Side {
                 sq.storeReleaseTail(sq.readOnceTail() + p.delta());
                 yield 0;
             }
-            case Step.Enter e -> kernel.enter(ring, e.toSubmit(), e.minComplete(), e.flags(), MemorySegment.NULL, 0);
+            case Step.Enter e -> enter(e);
             case Step.ConsumeCqes c -> {
                 int head = cq.readOnceHead();
                 int tail = cq.loadAcquireTail();

@@ -51,7 +51,9 @@ class WorldLockstepTest {
         DivergenceCatalogue catalogue = DivergenceCatalogue.load();
         try (LockstepRunner runner = new LockstepRunner(emulator(), KernelTests.kernel("kernel"),
                 catalogue).withWorld()) {
-            for (long seed = Long.getLong("world.first", 1); seed <= Long.getLong("world.runs", 10); seed++) {
+            // world.runs seeds from world.first: -Dworld.runs=1 -Dworld.first=377 runs seed 377 alone
+            long first = Long.getLong("world.first", 1);
+            for (long seed = first; seed < first + Long.getLong("world.runs", 10); seed++) {
                 long t0 = System.nanoTime();
                 LockstepRunner.Outcome o = runner.generate(new Generator(seed), 200, coverage);
                 steps += o.steps().size();
@@ -80,6 +82,9 @@ class WorldLockstepTest {
                         .filter(l -> l.contains("refused") || l.contains("choice")).reduce("", (a, b) -> a + b + "\n"));
         // the runs go well past their first steps, and a good share of what they do is real I/O
         assertThat(steps).isGreaterThan(Long.getLong("world.runs", 10) * 40);
-        assertThat(world).as("world and real-I/O steps").isGreaterThan(steps / 10);
+        if (Long.getLong("world.runs", 10) >= 10) {
+            // a share, over enough runs: a single seed may draw few (seed 377: 5 of 71 steps)
+            assertThat(world).as("world and real-I/O steps").isGreaterThan(steps / 10);
+        }
     }
 }
