@@ -61,6 +61,32 @@ class TimeoutVirtualClockTest {
         assertThat(System.nanoTime() - start).as("virtual seconds, real milliseconds").isLessThan(5 * SECOND);
     }
 
+    /**
+     * liburing 2.3's 7ad0e4b2f83c (a NOP waited for, then a 1 s TIMEOUT that must complete in 0.9 to 1.1 s): no
+     * profile adds a minimum wait, a slack or another wait round to a timeout (7.2.13's timeout.c and wait.c start
+     * the hrtimer at the given time and wake the waiter from it, as 6.18's do), so on every profile it fires when
+     * the clock passes one second and not a nanosecond before.
+     */
+    @Test
+    void aOneSecondTimeoutAfterANopFiresAtOneSecondOnEveryProfile() {
+        for (KernelProfile p : List.of(KernelProfile.LINUX_6_18, KernelProfile.LINUX_7_2, KernelProfile.LINUX_7_3)) {
+            VirtualClock own = new VirtualClock();
+            try (EmulatedIoUring e = EmulatedIoUring.open(p, memory, own);
+                    TimeoutRing r = new TimeoutRing(e, memory)) {
+                r.nop(1, 0);
+                r.submit();
+                assertThat(r.await(1)).as(p.version()).containsExactly(cqe(1, 0, 0));
+                r.timeout(89, SECOND, 0, 0, 0);
+                r.submit();
+                own.advance(SECOND - 1);
+                assertThat(r.now()).as(p.version() + ", a nanosecond early").hasSize(1);
+                own.advance(1);
+                assertThat(r.now()).as(p.version() + ", at one second").containsExactly(cqe(1, 0, 0),
+                        cqe(89, -ETIME, 0));
+            }
+        }
+    }
+
     @Test
     void anAbsoluteTimeoutIsOnTheVirtualClock() {
         try (TimeoutRing r = new TimeoutRing(emulator, memory)) {
