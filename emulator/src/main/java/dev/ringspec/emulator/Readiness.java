@@ -318,7 +318,10 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
         private final int fd;
         /** The kept registration this watch armed ({@link #watchFile}), or null: {@link #fd} is its own duplicate. */
         private final Registration kept;
-        /** With a kept registration: a duplicate that holds the file while the watch lasts, as a request holds it. */
+        /**
+         * With a kept registration: a duplicate that holds the file while the watch lasts, as a request holds it; -1
+         * where the request holds it itself.
+         */
         private final int held;
         private final boolean oneshot;
         private final IntConsumer onEvents;
@@ -366,7 +369,9 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
                     registrations.remove(fd, kept);
                 }
             }
-            Linux.close(held);
+            if (held >= 0) {
+                Linux.close(held);
+            }
         }
 
         private void fire(int events) {
@@ -413,14 +418,15 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
      * file), where {@link #watch} pays a duplicate, an add, a delete and a close. A second watch of the descriptor
      * while the first is armed takes {@link #watch}'s way. The watch holds the file with a duplicate of its own, as
      * the kernel's request holds its file: the application may close its descriptor meanwhile (a pipe's read end
-     * then stays open, and the registration with it, until the watch ends); that costs a dup and a close.
+     * then stays open, and the registration with it, until the watch ends); that costs a dup and a close, unless
+     * {@code fileHeld}: the watching request holds the file already ({@link IssueContext#holdFile}).
      */
-    Watch watchFile(int fd, int events, IntConsumer onEvents, int[] error) {
+    Watch watchFile(int fd, int events, boolean fileHeld, IntConsumer onEvents, int[] error) {
         synchronized (registrations) {
             Registration kept = registrations.get(fd);
             if (kept == null || !kept.armed) {
-                int held = Linux.dup(fd);
-                if (held < 0) {
+                int held = fileHeld ? -1 : Linux.dup(fd);
+                if (held < 0 && !fileHeld) {
                     error[0] = held;
                     return null;
                 }
@@ -441,7 +447,9 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
                 }
                 watches.remove(id);
                 registrations.remove(fd);
-                Linux.close(held);
+                if (held >= 0) {
+                    Linux.close(held);
+                }
                 if (r != -EEXIST) {
                     error[0] = r;
                     return null;
@@ -465,9 +473,12 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
     @Override
     public boolean arm(Req req, IssueContext ctx, int events) {
         int fd = ctx.fileDescriptor(req);
+        // the request holds its file while it waits (its reissue reads through it after the application's close),
+        // and the watch through the request
+        boolean fileHeld = ctx.holdFile(req);
         Inflight inflight = ctx.ringLocal(Inflight.class, Inflight::new);
         int[] error = new int[1];
-        Watch w = watchFile(fd, events, ready -> delivery.deliver(ctx, req, (r, c) -> {
+        Watch w = watchFile(fd, events, fileHeld, ready -> delivery.deliver(ctx, req, (r, c) -> {
             inflight.remove(r);
             c.reissue(r);
             return OpDef.SKIP_COMPLETE;

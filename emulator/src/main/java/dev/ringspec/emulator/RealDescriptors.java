@@ -14,6 +14,8 @@ import dev.ringspec.model.ProcessDescriptorTable;
 import dev.ringspec.seam.RingGeometry;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The process's real descriptor table, as the emulator's model sees it: a descriptor is open when
@@ -33,9 +35,37 @@ final class RealDescriptors implements ProcessDescriptorTable, ModelIoUring.Ring
     private static final int MAP_SHARED = 1;
     private static final long PAGE_BYTES = 4096;
 
+    /** The duplicates {@link #hold} made for requests, until {@link #put}. */
+    private final Set<Integer> held = ConcurrentHashMap.newKeySet();
+
     @Override
     public boolean isOpen(int fd) {
         return Linux.isOpen(fd);
+    }
+
+    /**
+     * A request that waits holds its file with a duplicate ({@link #hold}); {@link #get} gives the application's own
+     * number, which holds nothing and costs nothing, to the requests that complete in the call that issued them.
+     */
+    @Override
+    public int hold(int reference) {
+        if (held.contains(reference)) {
+            return reference;
+        }
+        int dup = Linux.dup(reference);
+        if (dup < 0) {
+            // closed already: the number answers -EBADF when used, as a request without a file does
+            return reference;
+        }
+        held.add(dup);
+        return dup;
+    }
+
+    @Override
+    public void put(int reference) {
+        if (held.remove(reference)) {
+            Linux.close(reference);
+        }
     }
 
     @Override

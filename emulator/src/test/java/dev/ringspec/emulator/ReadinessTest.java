@@ -80,7 +80,7 @@ class ReadinessTest {
             int[] error = new int[1];
             for (int round = 0; round < 3; round++) {
                 BlockingQueue<Integer> fired = new ArrayBlockingQueue<>(4);
-                Readiness.Watch w = r.watchFile(p[0], POLLIN, fired::add, error);
+                Readiness.Watch w = r.watchFile(p[0], POLLIN, false, fired::add, error);
                 assertThat(w).as("round %d", round).isNotNull();
                 assertThat(w.fd()).as("the descriptor's own registration, no duplicate").isEqualTo(p[0]);
                 assertThat(fired.poll(50, TimeUnit.MILLISECONDS)).as("nothing to read yet").isNull();
@@ -100,14 +100,14 @@ class ReadinessTest {
             int[] b = pipe(arena);
             int[] error = new int[1];
             BlockingQueue<Integer> first = new ArrayBlockingQueue<>(4);
-            assertThat(r.watchFile(a[0], POLLIN, first::add, error)).isNotNull();
+            assertThat(r.watchFile(a[0], POLLIN, false, first::add, error)).isNotNull();
             writeOne(arena, a[1]);
             assertThat(first.poll(5, TimeUnit.SECONDS)).isEqualTo(POLLIN);
             // pipe a's read end lives on elsewhere, and its number now names pipe b's read end
             int keptA = Linux.dup(a[0]);
             assertThat(Linux.call(SYS_DUP3, b[0], a[0], Linux.O_CLOEXEC)).isEqualTo(a[0]);
             BlockingQueue<Integer> second = new ArrayBlockingQueue<>(4);
-            Readiness.Watch w = r.watchFile(a[0], POLLIN, second::add, error);
+            Readiness.Watch w = r.watchFile(a[0], POLLIN, false, second::add, error);
             assertThat(w).isNotNull();
             writeOne(arena, a[1]);
             assertThat(second.poll(100, TimeUnit.MILLISECONDS)).as("pipe a is not what the number names").isNull();
@@ -115,7 +115,7 @@ class ReadinessTest {
             assertThat(second.poll(5, TimeUnit.SECONDS)).as("pipe b is").isEqualTo(POLLIN);
             // and once the number names nothing, a watch is refused as epoll refuses it
             Linux.close(a[0]);
-            assertThat(r.watchFile(a[0], POLLIN, e -> { }, error)).isNull();
+            assertThat(r.watchFile(a[0], POLLIN, false, e -> { }, error)).isNull();
             assertThat(error[0]).isEqualTo(-EBADF);
             for (int fd : new int[] {keptA, a[1], b[0], b[1]}) {
                 Linux.close(fd);
@@ -129,8 +129,8 @@ class ReadinessTest {
             int[] p = pipe(arena);
             int[] error = new int[1];
             BlockingQueue<Integer> fired = new ArrayBlockingQueue<>(4);
-            Readiness.Watch one = r.watchFile(p[0], POLLIN, e -> fired.add(1), error);
-            Readiness.Watch two = r.watchFile(p[0], POLLIN, e -> fired.add(2), error);
+            Readiness.Watch one = r.watchFile(p[0], POLLIN, false, e -> fired.add(1), error);
+            Readiness.Watch two = r.watchFile(p[0], POLLIN, false, e -> fired.add(2), error);
             assertThat(one.fd()).isEqualTo(p[0]);
             assertThat(two.fd()).isNotEqualTo(p[0]);
             writeOne(arena, p[1]);
@@ -139,9 +139,9 @@ class ReadinessTest {
             assertThat(two.cancel()).as("fired already").isFalse();
             // a cancelled kept registration is removed: the next watch adds it again and fires
             readOne(arena, p[0]);
-            Readiness.Watch three = r.watchFile(p[0], POLLIN, e -> fired.add(3), error);
+            Readiness.Watch three = r.watchFile(p[0], POLLIN, false, e -> fired.add(3), error);
             assertThat(three.cancel()).isTrue();
-            Readiness.Watch four = r.watchFile(p[0], POLLIN, e -> fired.add(4), error);
+            Readiness.Watch four = r.watchFile(p[0], POLLIN, false, e -> fired.add(4), error);
             assertThat(four.fd()).isEqualTo(p[0]);
             writeOne(arena, p[1]);
             assertThat(fired.poll(5, TimeUnit.SECONDS)).isEqualTo(4);

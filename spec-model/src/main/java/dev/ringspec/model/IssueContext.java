@@ -101,6 +101,16 @@ public interface IssueContext {
      */
     int fileDescriptor(Req req);
 
+    /**
+     * The request is about to wait for its file: its process descriptor's reference now holds the file
+     * ({@link ProcessDescriptorTable#hold}), so {@link #fileDescriptor} names it after the application's close.
+     * True where that took a reference of its own; false for a fixed file, a descriptor that names nothing, or a
+     * reference that held already.
+     */
+    default boolean holdFile(Req req) {
+        return false;
+    }
+
     /** {@code io_find_buf_node}: the buffer in slot {@code index} of the registered buffer table, or null. */
     RegisteredBuffer fixedBuffer(int index);
 

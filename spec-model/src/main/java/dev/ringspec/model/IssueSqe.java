@@ -48,12 +48,13 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
     private InitReq init;
     private boolean inTaskWork;
     private final Map<Class<?>, Object> ringLocals = new ConcurrentHashMap<>();
+    private final ReqCache reqs;
 
     /** {@code ctx->cq_timeouts} ({@link #cqTimeouts}). */
     private final AtomicInteger cqTimeouts = new AtomicInteger();
 
     IssueSqe(ModelIoUring kernel, int flags, int fd, RuleSink rules, Completion completion, Drain drain,
-            TaskWork taskWork, FileTable files, BufferTable buffers, Links links, CqeCache cq) {
+            TaskWork taskWork, FileTable files, BufferTable buffers, Links links, CqeCache cq, ReqCache reqs) {
         this.kernel = kernel;
         this.profile = kernel.profile();
         this.flags = flags;
@@ -66,6 +67,7 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
         this.buffers = buffers;
         this.links = links;
         this.cq = cq;
+        this.reqs = reqs;
         completion.beforeFlush(() -> ioWq.beforeFlush(this, (req, func) -> {
             boolean was = inTaskWork;
             inTaskWork = true;
@@ -336,8 +338,8 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
         if (ioWq != IoWq.TASK_WORK && req.def().has(OpDef.NEEDS_FILE) && !req.has(IOSQE_FIXED_FILE)) {
             // io_wq_submit_work's io_assign_file looks the descriptor up in the submitting task's table, which its
             // io-wq workers share; an emulator's workers act for no task, so the file is taken here, on the thread
-            // that queues the request (its task's, or the one running its task work)
-            processFile(req);
+            // that queues the request (its task's, or the one running its task work), and held while it waits
+            holdFile(req);
         }
         ioWq.queue(req, this);
     }
@@ -360,6 +362,20 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
     @Override
     public int fileDescriptor(Req req) {
         return req.has(IOSQE_FIXED_FILE) ? files.descriptor(req.fd()) : processFile(req);
+    }
+
+    @Override
+    public boolean holdFile(Req req) {
+        if (req.has(IOSQE_FIXED_FILE) || processFile(req) < 0) {
+            return false;
+        }
+        int held = kernel.descriptorTable().hold(req.file());
+        if (held == req.file()) {
+            return false;
+        }
+        req.file(held);
+        reqs.holding(req);
+        return true;
     }
 
     @Override

@@ -43,6 +43,7 @@ final class ModelRing implements Ring {
     private final Links links;
     private final Drain drain;
     private final Completion completion;
+    private final ReqCache reqs;
     private final FileTable files;
     private final BufferTable buffers;
     private final Rsrc rsrc;
@@ -80,8 +81,9 @@ final class ModelRing implements Ring {
         this.rsrc = new Rsrc(args, files, buffers);
         this.restrictions = new Restrictions(profile, rules, mutants);
         this.bpfFilters = new BpfFilterRun(rules, mutants);
+        this.reqs = reqs;
         this.issue = new IssueSqe(kernel, flags, fd, rules, completion, drain, taskWork, files, buffers, links,
-                cq);
+                cq, reqs);
         this.taskWork.runner(issue);
         this.init = new InitReq(profile, kernel.issueDefs(), flags, rules, sq, restrictions, drain, issue,
                 bpfFilters, mutants);
@@ -213,6 +215,7 @@ final class ModelRing implements Ring {
     void release() {
         files.unregister();
         issue.closeRingLocals();
+        reqs.releaseHeldFiles();
     }
 
     /** The ring's view for opcodes and register opcodes from other modules. */

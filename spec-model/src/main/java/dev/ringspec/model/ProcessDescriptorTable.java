@@ -70,9 +70,20 @@ public interface ProcessDescriptorTable {
         return isOpen(fd) ? local(fd) : -1;
     }
 
-    /** {@code fput} of a reference {@link #get} gave. */
+    /** {@code fput} of a reference {@link #get} or {@link #hold} gave. */
     default void put(int reference) {
         // the default holds nothing
+    }
+
+    /**
+     * A request's reference from {@link #get} made to hold its file, for a request about to wait (armed on its
+     * file's readiness, or queued for io-wq): where {@link #get} gave a number that holds nothing, a reference of its
+     * own (a duplicate), so the request still reads and writes its file after the application closes the number, as
+     * the kernel's request does through {@code req->file}; {@link #put} gives it back. The same reference where it
+     * holds already, and by default.
+     */
+    default int hold(int reference) {
+        return reference;
     }
 
     /**

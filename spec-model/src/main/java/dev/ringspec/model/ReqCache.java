@@ -1,5 +1,9 @@
 package dev.ringspec.model;
 
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
+
 /**
  * The ring's request cache ({@code io_alloc_req}, {@code io_req_add_to_cache}) and {@code ctx->nr_req_allocated}
  * once the caches are freed: the count of requests not yet freed, which the drain waits on. Requests are reused,
@@ -10,6 +14,8 @@ final class ReqCache {
     private int poolCount;
     private int nrReqAllocated;
     private final ModelIoUring kernel;
+    /** Requests whose file reference {@link ProcessDescriptorTable#hold} took, until they are freed. */
+    private final Set<Req> holding = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
 
     ReqCache(ModelIoUring kernel) {
         this.kernel = kernel;
@@ -31,6 +37,7 @@ final class ReqCache {
             // io_put_file: the request's reference to its process descriptor's file
             kernel.descriptorTable().put(req.file());
             req.file(-1);
+            holding.remove(req);
         }
         req.reset();
         if (poolCount == pool.length) {
@@ -39,6 +46,31 @@ final class ReqCache {
             pool = bigger;
         }
         pool[poolCount++] = req;
+    }
+
+    /** {@code req}'s reference now holds its file ({@link IssueContext#holdFile}): given back when it is freed. */
+    void holding(Req req) {
+        holding.add(req);
+    }
+
+    /**
+     * The ring is gone: the file references of its requests that were never freed (a poll's, a request whose task
+     * work the closed ring will not run) are given back, as the kernel's exit work frees every request. A call
+     * still running on io-wq keeps its file until it returns (a file lives while a syscall uses it).
+     */
+    void releaseHeldFiles() {
+        Req[] left;
+        synchronized (holding) {
+            left = holding.toArray(new Req[0]);
+            holding.clear();
+        }
+        for (Req req : left) {
+            int reference = req.file();
+            if (reference >= 0) {
+                req.file(-1);
+                kernel.descriptorTable().put(reference);
+            }
+        }
     }
 
     /** Requests allocated and not yet freed. */

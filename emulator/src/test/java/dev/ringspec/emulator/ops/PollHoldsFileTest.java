@@ -1,14 +1,17 @@
 package dev.ringspec.emulator.ops;
 
 import static dev.ringspec.uapi.IoUring.IORING_OP_READ;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ringspec.emulator.BothSides;
 import dev.ringspec.emulator.sys.Linux;
+import dev.ringspec.seam.Cqe;
 import dev.ringspec.seam.Sqe;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -45,5 +48,58 @@ class PollHoldsFileTest {
             }
             return List.of();
         }));
+    }
+
+    @Test
+    void aReadWhoseDescriptorTheApplicationClosedWhileItWaitedReadsThroughTheFileItHolds() throws Exception {
+        BothSides.sameOnBoth(TestRing.on((w, r) -> {
+            int[] pipe = w.pipe();
+            MemorySegment buffer = r.memory.allocate(8);
+            long at = r.d.nextSqe();
+            Sqe.opcode(r.d.sqes(), at, IORING_OP_READ);
+            Sqe.fd(r.d.sqes(), at, pipe[0]);
+            Sqe.addr(r.d.sqes(), at, buffer.address());
+            Sqe.len(r.d.sqes(), at, 8);
+            Sqe.off(r.d.sqes(), at, -1);
+            Sqe.userData(r.d.sqes(), at, 4);
+            assertThat(r.submit()).isEqualTo(1);
+            assertThat(r.d.ready()).as("the read waits").isZero();
+            w.close(pipe[0]);
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment bytes = arena.allocate(8);
+                bytes.set(JAVA_LONG, 0, 0x0123456789abcdefL);
+                assertThat(Linux.call(Linux.SYS_WRITE, pipe[1], bytes.address(), 8)).isEqualTo(8);
+            }
+            // the request reads through its own reference: 8 bytes, not -EBADF for the closed number
+            List<Cqe> cqes = r.settle(1);
+            assertThat(buffer.get(JAVA_LONG, 0)).as("the bytes the read placed").isEqualTo(0x0123456789abcdefL);
+            return cqes;
+        }));
+    }
+
+    @Test
+    void theReferencesWaitingRequestsHoldAreGivenBackWithTheRequests() throws Exception {
+        Set<String> before = Linux.openDescriptors();
+        // a READ that completes, one that is cancelled, and one left waiting when its ring closes
+        aReadWhoseDescriptorTheApplicationClosedWhileItWaitedReadsThroughTheFileItHolds();
+        BothSides.sameOnBoth(TestRing.on((w, r) -> {
+            int[] pipe = w.pipe();
+            MemorySegment buffer = r.memory.allocate(16);
+            for (int i = 0; i < 2; i++) {
+                long at = r.d.nextSqe();
+                Sqe.opcode(r.d.sqes(), at, IORING_OP_READ);
+                Sqe.fd(r.d.sqes(), at, pipe[0]);
+                Sqe.addr(r.d.sqes(), at, buffer.address() + 8L * i);
+                Sqe.len(r.d.sqes(), at, 8);
+                Sqe.off(r.d.sqes(), at, -1);
+                Sqe.userData(r.d.sqes(), at, 5 + i);
+            }
+            assertThat(r.submit()).isEqualTo(2);
+            assertThat(r.d.ready()).as("both reads wait").isZero();
+            return r.cancelAndSettle(5, 9, 2);
+        }));
+        Set<String> left = Linux.openDescriptors();
+        left.removeAll(before);
+        assertThat(left).as("descriptors left open").isEmpty();
     }
 }
