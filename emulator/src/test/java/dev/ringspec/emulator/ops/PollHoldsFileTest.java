@@ -26,18 +26,23 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class PollHoldsFileTest {
 
+    /** A READ of 8 bytes from {@code fd} into {@code buffer}, at the file's position, prepared. */
+    private static void read(TestRing r, int fd, MemorySegment buffer, long userData) {
+        long at = r.d.nextSqe();
+        Sqe.opcode(r.d.sqes(), at, IORING_OP_READ);
+        Sqe.fd(r.d.sqes(), at, fd);
+        Sqe.addr(r.d.sqes(), at, buffer.address());
+        Sqe.len(r.d.sqes(), at, 8);
+        Sqe.off(r.d.sqes(), at, -1);
+        Sqe.userData(r.d.sqes(), at, userData);
+    }
+
     @Test
     void aPipesReadEndClosedByTheApplicationStaysOpenWhileAReadWaitsOnIt() throws Exception {
         BothSides.sameOnBoth(TestRing.on((w, r) -> {
             int[] pipe = w.pipe();
             MemorySegment buffer = r.memory.allocate(8);
-            long at = r.d.nextSqe();
-            Sqe.opcode(r.d.sqes(), at, IORING_OP_READ);
-            Sqe.fd(r.d.sqes(), at, pipe[0]);
-            Sqe.addr(r.d.sqes(), at, buffer.address());
-            Sqe.len(r.d.sqes(), at, 8);
-            Sqe.off(r.d.sqes(), at, -1);
-            Sqe.userData(r.d.sqes(), at, 3);
+            read(r, pipe[0], buffer, 3);
             assertThat(r.submit()).isEqualTo(1);
             assertThat(r.d.ready()).as("the read waits").isZero();
             w.close(pipe[0]);
@@ -55,13 +60,7 @@ class PollHoldsFileTest {
         BothSides.sameOnBoth(TestRing.on((w, r) -> {
             int[] pipe = w.pipe();
             MemorySegment buffer = r.memory.allocate(8);
-            long at = r.d.nextSqe();
-            Sqe.opcode(r.d.sqes(), at, IORING_OP_READ);
-            Sqe.fd(r.d.sqes(), at, pipe[0]);
-            Sqe.addr(r.d.sqes(), at, buffer.address());
-            Sqe.len(r.d.sqes(), at, 8);
-            Sqe.off(r.d.sqes(), at, -1);
-            Sqe.userData(r.d.sqes(), at, 4);
+            read(r, pipe[0], buffer, 4);
             assertThat(r.submit()).isEqualTo(1);
             assertThat(r.d.ready()).as("the read waits").isZero();
             w.close(pipe[0]);
@@ -85,15 +84,8 @@ class PollHoldsFileTest {
         BothSides.sameOnBoth(TestRing.on((w, r) -> {
             int[] pipe = w.pipe();
             MemorySegment buffer = r.memory.allocate(16);
-            for (int i = 0; i < 2; i++) {
-                long at = r.d.nextSqe();
-                Sqe.opcode(r.d.sqes(), at, IORING_OP_READ);
-                Sqe.fd(r.d.sqes(), at, pipe[0]);
-                Sqe.addr(r.d.sqes(), at, buffer.address() + 8L * i);
-                Sqe.len(r.d.sqes(), at, 8);
-                Sqe.off(r.d.sqes(), at, -1);
-                Sqe.userData(r.d.sqes(), at, 5 + i);
-            }
+            read(r, pipe[0], buffer, 5);
+            read(r, pipe[0], buffer.asSlice(8), 6);
             assertThat(r.submit()).isEqualTo(2);
             assertThat(r.d.ready()).as("both reads wait").isZero();
             return r.cancelAndSettle(5, 9, 2);
