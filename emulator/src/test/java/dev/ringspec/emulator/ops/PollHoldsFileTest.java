@@ -1,13 +1,11 @@
 package dev.ringspec.emulator.ops;
 
-import static dev.ringspec.uapi.IoUring.IORING_OP_READ;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ringspec.emulator.BothSides;
 import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.seam.Cqe;
-import dev.ringspec.seam.Sqe;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
@@ -26,23 +24,12 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class PollHoldsFileTest {
 
-    /** A READ of 8 bytes from {@code fd} into {@code buffer}, at the file's position, prepared. */
-    private static void read(TestRing r, int fd, MemorySegment buffer, long userData) {
-        long at = r.d.nextSqe();
-        Sqe.opcode(r.d.sqes(), at, IORING_OP_READ);
-        Sqe.fd(r.d.sqes(), at, fd);
-        Sqe.addr(r.d.sqes(), at, buffer.address());
-        Sqe.len(r.d.sqes(), at, 8);
-        Sqe.off(r.d.sqes(), at, -1);
-        Sqe.userData(r.d.sqes(), at, userData);
-    }
-
     @Test
     void aPipesReadEndClosedByTheApplicationStaysOpenWhileAReadWaitsOnIt() throws Exception {
         BothSides.sameOnBoth(TestRing.on((w, r) -> {
             int[] pipe = w.pipe();
             MemorySegment buffer = r.memory.allocate(8);
-            read(r, pipe[0], buffer, 3);
+            r.read8(pipe[0], buffer, 3);
             assertThat(r.submit()).isEqualTo(1);
             assertThat(r.d.ready()).as("the read waits").isZero();
             w.close(pipe[0]);
@@ -60,7 +47,7 @@ class PollHoldsFileTest {
         BothSides.sameOnBoth(TestRing.on((w, r) -> {
             int[] pipe = w.pipe();
             MemorySegment buffer = r.memory.allocate(8);
-            read(r, pipe[0], buffer, 4);
+            r.read8(pipe[0], buffer, 4);
             assertThat(r.submit()).isEqualTo(1);
             assertThat(r.d.ready()).as("the read waits").isZero();
             w.close(pipe[0]);
@@ -84,8 +71,8 @@ class PollHoldsFileTest {
         BothSides.sameOnBoth(TestRing.on((w, r) -> {
             int[] pipe = w.pipe();
             MemorySegment buffer = r.memory.allocate(16);
-            read(r, pipe[0], buffer, 5);
-            read(r, pipe[0], buffer.asSlice(8), 6);
+            r.read8(pipe[0], buffer, 5);
+            r.read8(pipe[0], buffer.asSlice(8), 6);
             assertThat(r.submit()).isEqualTo(2);
             assertThat(r.d.ready()).as("both reads wait").isZero();
             return r.cancelAndSettle(5, 9, 2);

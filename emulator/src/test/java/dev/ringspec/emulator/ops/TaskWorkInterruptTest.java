@@ -1,7 +1,6 @@
 package dev.ringspec.emulator.ops;
 
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
-import static dev.ringspec.uapi.IoUring.IORING_OP_READ;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -10,7 +9,6 @@ import static org.assertj.core.api.Assertions.tuple;
 import dev.ringspec.emulator.BothSides;
 import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.seam.Cqe;
-import dev.ringspec.seam.Sqe;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -78,14 +76,7 @@ class TaskWorkInterruptTest {
 
     /** A READ of 8 bytes from {@code fd} into the ring's memory, at the file position. */
     private static void readInto(TestRing r, int fd, long userData) {
-        MemorySegment buffer = r.memory.allocate(8);
-        long at = r.d.nextSqe();
-        Sqe.opcode(r.d.sqes(), at, IORING_OP_READ);
-        Sqe.fd(r.d.sqes(), at, fd);
-        Sqe.addr(r.d.sqes(), at, buffer.address());
-        Sqe.len(r.d.sqes(), at, 8);
-        Sqe.off(r.d.sqes(), at, -1);
-        Sqe.userData(r.d.sqes(), at, userData);
+        r.read8(fd, r.memory.allocate(8), userData);
     }
 
     /** Looks at the CQ tail, with no syscall, until a CQE is there or {@code nanos} have passed. */

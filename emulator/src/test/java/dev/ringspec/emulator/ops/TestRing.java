@@ -4,6 +4,7 @@ import static dev.ringspec.uapi.IoUring.IORING_ASYNC_CANCEL_ANY;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
 import static dev.ringspec.uapi.IoUring.IORING_OP_ASYNC_CANCEL;
 import static dev.ringspec.uapi.IoUring.IORING_OP_POLL_ADD;
+import static dev.ringspec.uapi.IoUring.IORING_OP_READ;
 import static dev.ringspec.uapi.IoUring.IORING_OP_POLL_REMOVE;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_FILES;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -113,6 +114,18 @@ final class TestRing {
         cancel(target, 0, 0, 0, userData);
         submit();
         return settle(n);
+    }
+
+    /** A READ of 8 bytes from {@code fd} into {@code buffer}, at the file's position. */
+    long read8(int fd, MemorySegment buffer, long userData) {
+        long at = d.nextSqe();
+        Sqe.opcode(d.sqes(), at, IORING_OP_READ);
+        Sqe.fd(d.sqes(), at, fd);
+        Sqe.addr(d.sqes(), at, buffer.address());
+        Sqe.len(d.sqes(), at, 8);
+        Sqe.off(d.sqes(), at, -1);
+        Sqe.userData(d.sqes(), at, userData);
+        return at;
     }
 
     long nop(long userData) {
