@@ -3,10 +3,13 @@
 # (nop-supervisor.c), and under `ringspec host` of one or more trees, interleaved round by round, so that the load of
 # the moment lands on every side alike. A yardstick outside CI's default run and outside the product.
 #
-# Each round runs, in this order: native; C (the two syscalls per call); C with SYNC_WAKE_UP; C with SYNC_WAKE_UP,
-# ppoll and kcmp (what the JVM supervisor did per call before branch hostcsup); then each tree's `ringspec host`
+# Each round runs, in this order: native; C (two syscalls per call: RECV, SEND); C with SYNC_WAKE_UP; C with
+# SYNC_WAKE_UP and a kcmp per enter (the JVM supervisor's three: RECV, kcmp, SEND); then each tree's `ringspec host`
 # (SYNC_WAKE_UP, its default). nop-cost runs batches of 1, 32 and 256 NOPs in one process (NOPS/batch enters each,
-# at least 200). The machine's 1-minute load is noted before each run.
+# at least 200), as the issue measures it: in a fresh JVM, whose JIT is still at work when the batch grows (390 calls
+# at batch 256 for 100,000 NOPs). With --passes K it runs the three batch sizes K times over in one process and the
+# last pass is reported: the JVM's cost once the JIT has met every batch size. The machine's 1-minute load is noted
+# before each run.
 #
 # Output: one line per run, then per side the range and median of each column and the median over rounds of its
 # ratio to the same round's native run (per call at batch 1 also to the same round's C with SYNC_WAKE_UP). Rows go
@@ -17,10 +20,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 usage() {
   cat <<'EOF'
-usage: benchmarks/hosted/run.sh [--rounds N] [--nops N] [--out DIR] [--no-build] [LABEL=TREE ...]
+usage: benchmarks/hosted/run.sh [--rounds N] [--nops N] [--passes K] [--out DIR] [--no-build] [LABEL=TREE ...]
 
   --rounds N    rounds (default 3)
   --nops N      NOPs per batch size (nop-cost's argument, default 100000)
+  --passes K    batch sizes 1, 32, 256 run K times over in each process, the last pass reported (default 1)
   --out DIR     where the C programs are built and rows.tsv goes (default benchmarks/out/hosted)
   --no-build    use the C programs in DIR as they are
   LABEL=TREE    a ringspec work tree whose `ringspec host` is measured, under LABEL (default: jvm=this tree)
@@ -28,6 +32,7 @@ EOF
 }
 rounds=3
 nops=100000
+passes=1
 out="$root/benchmarks/out/hosted"
 build=yes
 trees=()
@@ -35,6 +40,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds=${2:?}; shift 2 ;;
     --nops) nops=${2:?}; shift 2 ;;
+    --passes) passes=${2:?}; shift 2 ;;
     --out) out=${2:?}; shift 2 ;;
     --no-build) build=no; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -59,6 +65,7 @@ run() {
     printf '%s failed:\n%s\n' "$label" "$text" >&2
     exit 1
   fi
+  # a batch size met again overwrites its figures: the last pass is reported
   printf '%s\n' "$text" | awk -v l="$label" -v r="$round" -v load="$load" '
     /^batch/ { gsub(",", ""); b = $2 + 0; perNop[b] = $3; perCall[b] = $5 }
     END { printf "%s\t%d\t%s\t%s\t%s\t%s\n", l, r, load, perCall[1], perNop[32], perNop[256] }' \
@@ -69,14 +76,16 @@ run() {
 : > "$out/rows.tsv"
 sup="$out/nop-supervisor"
 launcher="$out/ringspec-launcher"
-cost="$out/nop-cost"
+batches=()
+for _ in $(seq 1 "$passes"); do batches+=(1 32 256); done
+cost=("$out/nop-cost" "$nops" "${batches[@]}")
 for round in $(seq 1 "$rounds"); do
-  run native "$cost" "$nops"
-  run c "$sup" "$launcher" "$cost" "$nops"
-  run c-sync "$sup" --sync-wake-up "$launcher" "$cost" "$nops"
-  run c-jvm-calls "$sup" --sync-wake-up --poll --kcmp "$launcher" "$cost" "$nops"
+  run native "${cost[@]}"
+  run c "$sup" "$launcher" "${cost[@]}"
+  run c-sync "$sup" --sync-wake-up "$launcher" "${cost[@]}"
+  run c-sync-kcmp "$sup" --sync-wake-up --kcmp "$launcher" "${cost[@]}"
   for spec in "${trees[@]}"; do
-    run "${spec%%=*}" "${spec#*=}/ringspec" host -- "$cost" "$nops"
+    run "${spec%%=*}" "${spec#*=}/ringspec" host -- "${cost[@]}"
   done
 done
 
