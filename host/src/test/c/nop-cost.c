@@ -1,8 +1,9 @@
 /*
- * NOP cost through raw io_uring syscalls: for each batch size (1, 32, 256) it submits and reaps batches of NOPs
- * (one io_uring_enter per batch, GETEVENTS for the whole batch) for about ROUNDS NOPs, and prints
- * "batch B: N ns/nop, E us/enter". Run natively and under `ringspec host` to compare the two (see the host module's
- * README section); a timer, not a test: it only checks that every CQE came back.
+ * NOP cost through raw io_uring syscalls: for each batch size (1, 32, 256, or the BATCH arguments in their order, each
+ * 1 to 256) it submits and reaps batches of NOPs (one io_uring_enter per batch, GETEVENTS for the whole batch) for
+ * about ROUNDS NOPs, and prints "batch B: N ns/nop, E us/enter". Usage: nop-cost [ROUNDS [BATCH...]]. Run natively,
+ * under `ringspec host` and under benchmarks/hosted's C supervisor to compare them (benchmarks/hosted/run.sh); a
+ * timer, not a test: it only checks that every CQE came back.
  */
 #define _GNU_SOURCE
 #include <linux/io_uring.h>
@@ -50,9 +51,14 @@ int main(int argc, char **argv) {
         sqes[i].opcode = IORING_OP_NOP;
         sq_array[i] = i;
     }
-    int batches[] = {1, 32, 256};
-    for (int b = 0; b < 3; b++) {
-        int batch = batches[b];
+    int defaults[] = {1, 32, 256};
+    int count = argc > 2 ? argc - 2 : 3;
+    for (int b = 0; b < count; b++) {
+        int batch = argc > 2 ? atoi(argv[2 + b]) : defaults[b];
+        if (batch < 1 || batch > (int) p.sq_entries) {
+            fprintf(stderr, "nop-cost: a batch is 1 to %u NOPs, not %s\n", p.sq_entries, argv[2 + b]);
+            return 2;
+        }
         long enters = rounds / batch;
         if (enters < 200) {
             enters = 200;

@@ -63,7 +63,9 @@ public final class Host {
         AtomicReference<Supervisor> serving = new AtomicReference<>();
         Thread stopProgram = new Thread(() -> stopped(command, process, serving.get(), err), "ringspec-host-stop");
         Runtime.getRuntime().addShutdownHook(stopProgram);
-        if (syncWakeUp && Seccomp.syncWakeUp(started.listener()) < 0) {
+        // SECCOMP_IOCTL_NOTIF_SET_FLAGS exists from 6.6, as RECV's end with the program does (Seccomp.Receiver)
+        boolean recvSeesEnd = Seccomp.setFlags(started.listener(), syncWakeUp) == 0;
+        if (syncWakeUp && !recvSeesEnd) {
             err.println("ringspec host: SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP is not available here (Linux 6.6+);"
                     + " going on without it");
         }
@@ -71,8 +73,8 @@ public final class Host {
         RemoteMemory memory = new RemoteMemory(thread);
         ProgramDescriptors descriptors = new ProgramDescriptors(thread, started.listener());
         EmulatedIoUring emulator = EmulatedIoUring.hosted(emulatorOptions, memory, descriptors);
-        Supervisor supervisor = new Supervisor(started.listener(), started.killableWait(), emulator, thread, memory,
-                descriptors);
+        Supervisor supervisor = new Supervisor(started.listener(), started.killableWait(), recvSeesEnd, emulator,
+                thread, memory, descriptors);
         serving.set(supervisor);
         List<String> findings = new ArrayList<>();
         try {

@@ -5,6 +5,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
 /**
@@ -17,6 +18,7 @@ import java.util.function.Consumer;
  */
 final class Receivers {
     private final int listener;
+    private final boolean recvSeesEnd;
     private final Consumer<Seccomp.Notification> serve;
     /** The leader's place: whoever holds it waits on the listener, and serves what it receives. */
     private final Semaphore lead = new Semaphore(1);
@@ -27,10 +29,13 @@ final class Receivers {
     private final AtomicInteger started = new AtomicInteger();
     private final List<Thread> threads = new CopyOnWriteArrayList<>();
     private final CountDownLatch ended = new CountDownLatch(1);
+    private final LongAdder polls = new LongAdder();
     private volatile boolean gone;
 
-    Receivers(int listener, Consumer<Seccomp.Notification> serve) {
+    /** {@code recvSeesEnd}: see {@link Seccomp.Receiver#Receiver}. */
+    Receivers(int listener, boolean recvSeesEnd, Consumer<Seccomp.Notification> serve) {
         this.listener = listener;
+        this.recvSeesEnd = recvSeesEnd;
         this.serve = serve;
     }
 
@@ -45,6 +50,11 @@ final class Receivers {
         } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** The ppoll calls on the listener of every receiving thread so far (counted as they happen). */
+    long polls() {
+        return polls.sum();
     }
 
     /** How many threads served (for the report). */
@@ -76,7 +86,7 @@ final class Receivers {
     }
 
     private void loop() {
-        Seccomp.Receiver receiver = new Seccomp.Receiver();
+        Seccomp.Receiver receiver = new Seccomp.Receiver(recvSeesEnd, polls);
         boolean[] mine = leading.get();
         while (!gone) {
             if (!mine[0]) {

@@ -4,8 +4,10 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.ringspec.emulator.sys.Linux;
+import dev.ringspec.uapi.Errno;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The supervisor's side of seccomp user notification (seccomp_unotify(2), include/uapi/linux/seccomp.h), x86-64:
@@ -46,10 +48,28 @@ final class Seccomp {
     record Notification(long id, int tid, int nr, long[] args) {
     }
 
-    /** Buffers of one receiving thread. */
+    /** Buffers of one receiving thread, and how it learns that the program is gone. */
     static final class Receiver {
+        private static final int POLLIN = 1;
+        private static final int POLLERR = 0x8;
+        private static final int POLLHUP = 0x10;
         private final MemorySegment notif = Arena.ofAuto().allocate(NOTIF_BYTES, 8);
         private final MemorySegment pollFd = Arena.ofAuto().allocate(8, 8);
+        /** A zero timeout: ppoll only looks. */
+        private final MemorySegment noWait = Arena.ofAuto().allocate(16, 8);
+        private final boolean recvSeesEnd;
+        private final LongAdder polls;
+
+        /**
+         * {@code recvSeesEnd}: a RECV returns (ENOENT) once no task uses the filter any more, as from 6.6
+         * ({@link #setFlags} works there); before, it waits on a semaphore that the program's end does not raise, so
+         * each wait for a notification is a ppoll that sees POLLHUP first. {@code polls} counts the ppoll calls on the
+         * listener (on 6.6+ only where a RECV found nothing).
+         */
+        Receiver(boolean recvSeesEnd, LongAdder polls) {
+            this.recvSeesEnd = recvSeesEnd;
+            this.polls = polls;
+        }
 
         /**
          * Waits for a notification on {@code listener}: the notification; {@code null} when the target died before it
@@ -57,20 +77,27 @@ final class Seccomp {
          * filter is gone (POLLHUP).
          */
         Notification receive(int listener) {
-            pollFd.set(JAVA_INT, 0, listener);
-            pollFd.set(JAVA_INT, 4, 1); // events = POLLIN; revents cleared
-            long r = Linux.call(Linux.SYS_PPOLL, pollFd.address(), 1, 0, 0, 0, 0);
-            if (r < 0) {
-                return null;
-            }
-            short revents = pollFd.get(java.lang.foreign.ValueLayout.JAVA_SHORT, 6);
-            if ((revents & 1) == 0) {
-                // POLLHUP (0x10) or POLLERR without POLLIN: no task uses the filter any more
-                throw new Gone();
+            if (!recvSeesEnd) {
+                int revents = poll(listener, MemorySegment.NULL);
+                if (revents < 0) {
+                    return null;
+                }
+                if ((revents & POLLIN) == 0) {
+                    // POLLHUP (0x10) or POLLERR without POLLIN: no task uses the filter any more
+                    throw new Gone();
+                }
             }
             notif.fill((byte) 0);
-            r = Linux.call(Linux.SYS_IOCTL, listener, IOCTL_NOTIF_RECV, notif.address());
+            long r = Linux.call(Linux.SYS_IOCTL, listener, IOCTL_NOTIF_RECV, notif.address());
             if (r < 0) {
+                // kernel/seccomp.c recv_wait_event (6.6+): a RECV ends when no task uses the filter any more, and
+                // then finds nothing (ENOENT), as it does for a target killed in its call; POLLHUP tells them apart
+                if (recvSeesEnd && r == -Errno.ENOENT) {
+                    int revents = poll(listener, noWait);
+                    if (revents >= 0 && (revents & POLLIN) == 0 && (revents & (POLLHUP | POLLERR)) != 0) {
+                        throw new Gone();
+                    }
+                }
                 return null;
             }
             long[] args = new long[6];
@@ -79,6 +106,20 @@ final class Seccomp {
             }
             return new Notification(notif.get(JAVA_LONG, NOTIF_ID), notif.get(JAVA_INT, NOTIF_PID),
                     notif.get(JAVA_INT, NOTIF_NR), args);
+        }
+
+        /**
+         * ppoll for POLLIN on the listener, until it is ready ({@code timeout} NULL) or only looking
+         * ({@link #noWait}): its revents, or -1 where the call failed (a signal).
+         */
+        private int poll(int listener, MemorySegment timeout) {
+            polls.increment();
+            pollFd.set(JAVA_INT, 0, listener);
+            pollFd.set(JAVA_INT, 4, POLLIN); // events = POLLIN; revents cleared
+            if (Linux.call(Linux.SYS_PPOLL, pollFd.address(), 1, timeout.address(), 0, 0, 0) < 0) {
+                return -1;
+            }
+            return pollFd.get(java.lang.foreign.ValueLayout.JAVA_SHORT, 6) & 0xffff;
         }
     }
 
@@ -146,8 +187,13 @@ final class Seccomp {
         }
     }
 
-    /** SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (6.6+): the target is woken on this CPU. 0 or -errno. */
-    static int syncWakeUp(int listener) {
-        return (int) Linux.call(Linux.SYS_IOCTL, listener, IOCTL_NOTIF_SET_FLAGS, USER_NOTIF_FD_SYNC_WAKE_UP);
+    /**
+     * SECCOMP_IOCTL_NOTIF_SET_FLAGS (6.6+): {@code syncWakeUp} asks SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (the target is
+     * woken on this CPU), false clears it. 0, or -errno (-EINVAL before 6.6, where the ioctl does not exist). The same
+     * release made a RECV end when no task uses the filter any more ({@link Receiver}).
+     */
+    static int setFlags(int listener, boolean syncWakeUp) {
+        return (int) Linux.call(Linux.SYS_IOCTL, listener, IOCTL_NOTIF_SET_FLAGS,
+                syncWakeUp ? USER_NOTIF_FD_SYNC_WAKE_UP : 0);
     }
 }

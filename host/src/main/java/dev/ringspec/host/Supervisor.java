@@ -84,16 +84,19 @@ final class Supervisor implements AutoCloseable {
     private final AtomicInteger ended = new AtomicInteger();
     private final RegisteredRings registered;
 
-    /** {@code killableWait}: the filter has SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV ({@link PendingSignals}). */
-    Supervisor(int listener, boolean killableWait, EmulatedIoUring emulator, ProgramThread thread,
-            RemoteMemory memory, ProgramDescriptors descriptors) {
+    /**
+     * {@code killableWait}: the filter has SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV ({@link PendingSignals});
+     * {@code recvSeesEnd}: a RECV on the listener ends when the program is gone ({@link Seccomp.Receiver#Receiver}).
+     */
+    Supervisor(int listener, boolean killableWait, boolean recvSeesEnd, EmulatedIoUring emulator,
+            ProgramThread thread, RemoteMemory memory, ProgramDescriptors descriptors) {
         this.listener = listener;
         this.signals = new PendingSignals(listener, killableWait);
         this.thread = thread;
         this.emulator = emulator;
         this.memory = memory;
         this.descriptors = descriptors;
-        this.receivers = new Receivers(listener, this::dispatch);
+        this.receivers = new Receivers(listener, recvSeesEnd, this::dispatch);
         this.registered = new RegisteredRings(memory, this::findRing);
         emulator.onRemoteTaskWork(this::runTaskWork);
         emulator.beforeSleep(this::beforeSleep);
