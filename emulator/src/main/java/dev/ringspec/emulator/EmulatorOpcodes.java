@@ -112,7 +112,7 @@ public final class EmulatorOpcodes {
      * serves another process too (the eventfd is taken from it, a buffer ring is read in its memory at each use).
      */
     private static final List<Function<EmulatorServices, Map<Integer, RegisterOp>>> REGISTER_FILES =
-            List.of(EventFd::registerOps, Kbuf::registerOps);
+            List.of(Cancel::registerOps, EventFd::registerOps, Kbuf::registerOps);
 
     /**
      * The opcodes that can serve another process ({@link dev.ringspec.seam.AddressSpace#local} false): their memory
