@@ -247,10 +247,11 @@ public final class Cancel {
     public static int asyncCancel(IssueContext ctx, CancelData cd) {
         Inflight inflight = ctx.ringLocal(Inflight.class, Inflight::new);
         Set<Req> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<Req> running = Collections.newSetFromMap(new IdentityHashMap<>());
         int nr = 0;
         int ret;
         while (true) {
-            ret = tryCancel(ctx, inflight, cd, seen);
+            ret = tryCancel(ctx, inflight, cd, seen, running);
             if (ret == -ENOENT) {
                 break;
             }
@@ -260,7 +261,7 @@ public final class Cancel {
             nr++;
         }
         // __io_async_cancel: the slow path, every task's io-wq (here the emulator's one)
-        ret = asyncCancelOne(ctx, inflight, cd, seen);
+        ret = asyncCancelOne(ctx, inflight, cd, seen, running);
         if (ret != -ENOENT && cd.all()) {
             nr++;
         }
@@ -268,8 +269,9 @@ public final class Cancel {
     }
 
     /** {@code io_try_cancel}: io-wq, then polls, then (not by file) timeouts. */
-    private static int tryCancel(IssueContext ctx, Inflight inflight, CancelData cd, Set<Req> seen) {
-        int ret = asyncCancelOne(ctx, inflight, cd, seen);
+    private static int tryCancel(IssueContext ctx, Inflight inflight, CancelData cd, Set<Req> seen,
+            Set<Req> running) {
+        int ret = asyncCancelOne(ctx, inflight, cd, seen, running);
         // io_try_cancel: on to the polls even after -EALREADY
         if (ret == 0) {
             return 0;
@@ -287,16 +289,22 @@ public final class Cancel {
 
     /**
      * {@code io_async_cancel_one}: io-wq's matches, the first pending one stopped (with ALL or ANY every pending
-     * one, counted once); 0, -EALREADY when only running ones matched, or -ENOENT.
+     * one, counted once); 0, -EALREADY when only running ones matched, or -ENOENT. A request this cancellation
+     * found running (and signalled) is still running at its second look: the kernel's worker has not left it yet
+     * (its {@code cur_work} is cleared only after the completion), where the emulator's may already have returned.
      */
-    private static int asyncCancelOne(IssueContext ctx, Inflight inflight, CancelData cd, Set<Req> seen) {
+    private static int asyncCancelOne(IssueContext ctx, Inflight inflight, CancelData cd, Set<Req> seen,
+            Set<Req> found) {
         int pending = 0;
         int running = 0;
         for (Inflight.Entry e : inflight.find(Inflight.Kind.IO_WQ, e -> reqMatch(ctx, e, cd))) {
             if (cd.all() && !seen.add(e.req())) {
                 continue;
             }
-            int r = e.canceler().cancel();
+            int r = found.contains(e.req()) ? -EALREADY : e.canceler().cancel();
+            if (r == -EALREADY) {
+                found.add(e.req());
+            }
             if (r == 0) {
                 pending++;
                 if (!cd.all()) {
