@@ -224,7 +224,10 @@ final class WorkerPool implements IoWq, AutoCloseable {
         AtomicInteger state = new AtomicInteger(PENDING);
         AtomicInteger workerTid = new AtomicInteger();
         Inflight inflight = ctx.ringLocal(Inflight.class, Inflight::new);
-        inflight.add(new Inflight.Entry(req, Inflight.Kind.IO_WQ, req.fd(), (req.flags() & IOSQE_FIXED_FILE) != 0,
+        // the entry names the request's own reference to its file (req->file; none for an opcode without one)
+        boolean fixed = (req.flags() & IOSQE_FIXED_FILE) != 0;
+        int file = fixed ? req.fd() : op.def().has(OpDef.NEEDS_FILE) ? ctx.fileDescriptor(req) : -1;
+        inflight.add(new Inflight.Entry(req, Inflight.Kind.IO_WQ, file, fixed,
                 () -> {
                     if (state.compareAndSet(PENDING, DONE)) {
                         delivery.deliver(ctx, req, (r, c) -> {

@@ -15,6 +15,6 @@ public interface ColdDef {
      */
     int failCqeFlags(Req req);
 
-    /** {@code def->cleanup}: the request is being freed, on the ring's task; its CQE has been posted (or not at all). */
+    /** {@code def->cleanup}: the request is being freed, on the ring's task, its CQE posted (or none at all). */
     void cleanup(Req req);
 }

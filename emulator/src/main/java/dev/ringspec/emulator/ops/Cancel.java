@@ -44,8 +44,9 @@ import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * io_uring/cancel.c: {@code IORING_OP_ASYNC_CANCEL} and {@code IORING_REGISTER_SYNC_CANCEL}, by user_data, by file (IORING_ASYNC_CANCEL_FD, with
- * IORING_ASYNC_CANCEL_FD_FIXED a registered file), by opcode (IORING_ASYNC_CANCEL_OP), any request
+ * io_uring/cancel.c: {@code IORING_OP_ASYNC_CANCEL} and {@code IORING_REGISTER_SYNC_CANCEL}, by user_data, by file
+ * (IORING_ASYNC_CANCEL_FD, with IORING_ASYNC_CANCEL_FD_FIXED a registered file), by opcode (IORING_ASYNC_CANCEL_OP),
+ * any request
  * (IORING_ASYNC_CANCEL_ANY), every match (IORING_ASYNC_CANCEL_ALL: the result is how many were cancelled), and
  * user_data together with the others (IORING_ASYNC_CANCEL_USERDATA). It searches a ring's waiting requests
  * ({@link Inflight}) in {@code io_try_cancel}'s order: io-wq, then polls, then timeouts (never by file).
