@@ -34,6 +34,8 @@ import static dev.ringspec.uapi.IoUring.IORING_OP_REMOVE_BUFFERS;
 import static dev.ringspec.uapi.IoUring.IORING_OP_RENAMEAT;
 import static dev.ringspec.uapi.IoUring.IORING_OP_SEND;
 import static dev.ringspec.uapi.IoUring.IORING_OP_SENDMSG;
+import static dev.ringspec.uapi.IoUring.IORING_OP_SENDMSG_ZC;
+import static dev.ringspec.uapi.IoUring.IORING_OP_SEND_ZC;
 import static dev.ringspec.uapi.IoUring.IORING_OP_SETXATTR;
 import static dev.ringspec.uapi.IoUring.IORING_OP_SHUTDOWN;
 import static dev.ringspec.uapi.IoUring.IORING_OP_SOCKET;
@@ -110,7 +112,7 @@ public final class EmulatorOpcodes {
      * serves another process too (the eventfd is taken from it, a buffer ring is read in its memory at each use).
      */
     private static final List<Function<EmulatorServices, Map<Integer, RegisterOp>>> REGISTER_FILES =
-            List.of(EventFd::registerOps, Kbuf::registerOps);
+            List.of(Cancel::registerOps, EventFd::registerOps, Kbuf::registerOps);
 
     /**
      * The opcodes that can serve another process ({@link dev.ringspec.seam.AddressSpace#local} false): their memory
@@ -125,6 +127,7 @@ public final class EmulatorOpcodes {
             IORING_OP_TIMEOUT, IORING_OP_TIMEOUT_REMOVE, IORING_OP_LINK_TIMEOUT, IORING_OP_ASYNC_CANCEL,
             IORING_OP_FSYNC, IORING_OP_SYNC_FILE_RANGE, IORING_OP_FALLOCATE, IORING_OP_PROVIDE_BUFFERS,
             IORING_OP_REMOVE_BUFFERS, IORING_OP_SEND, IORING_OP_RECV, IORING_OP_SENDMSG, IORING_OP_RECVMSG,
+            IORING_OP_SEND_ZC, IORING_OP_SENDMSG_ZC,
             IORING_OP_SHUTDOWN, IORING_OP_CONNECT, IORING_OP_MSG_RING, IORING_OP_SPLICE, IORING_OP_TEE,
             // paths from the program's directories, descriptors given to it (openclose.c, fs.c, statx.c, xattr.c,
             // net.c's ACCEPT and SOCKET, rsrc.c's FILES_UPDATE), its files and memory advised (advise.c)

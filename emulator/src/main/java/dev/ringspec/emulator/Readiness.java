@@ -487,7 +487,9 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
             // a file epoll refuses (-EPERM) or a closed one: io-wq takes the request, which then fails on its own
             return false;
         }
-        inflight.add(new Inflight.Entry(req, Inflight.Kind.POLL, req.fd(), (req.flags() & IOSQE_FIXED_FILE) != 0,
+        // the entry names the request's own reference to its file (a served program's number means nothing here)
+        boolean fixed = (req.flags() & IOSQE_FIXED_FILE) != 0;
+        inflight.add(new Inflight.Entry(req, Inflight.Kind.POLL, fixed ? req.fd() : fd, fixed,
                 () -> {
                     if (!w.cancel()) {
                         return -ENOENT;

@@ -115,6 +115,10 @@ final class WorkerPool implements IoWq, AutoCloseable {
         this.delivery = delivery;
         this.readiness = readiness;
         this.order = order;
+        if (order == null) {
+            // worker threads: a running one must be interruptible (io_wq_worker_cancel), or the emulator not start
+            IoWqSignal.check();
+        }
     }
 
     /** From now on {@code c} decides the order of pending work ({@link #IOWQ_COMPLETION_ORDER}). */
@@ -218,8 +222,12 @@ final class WorkerPool implements IoWq, AutoCloseable {
         // io-wq work: pending until a worker takes it (cancellation stops it then, with -ECANCELED), running after
         // (-EALREADY), done once its result is handed to the ring's task
         AtomicInteger state = new AtomicInteger(PENDING);
+        AtomicInteger workerTid = new AtomicInteger();
         Inflight inflight = ctx.ringLocal(Inflight.class, Inflight::new);
-        inflight.add(new Inflight.Entry(req, Inflight.Kind.IO_WQ, req.fd(), (req.flags() & IOSQE_FIXED_FILE) != 0,
+        // the entry names the request's own reference to its file (req->file; none for an opcode without one)
+        boolean fixed = (req.flags() & IOSQE_FIXED_FILE) != 0;
+        int file = fixed ? req.fd() : op.def().has(OpDef.NEEDS_FILE) ? ctx.fileDescriptor(req) : -1;
+        inflight.add(new Inflight.Entry(req, Inflight.Kind.IO_WQ, file, fixed,
                 () -> {
                     if (state.compareAndSet(PENDING, DONE)) {
                         delivery.deliver(ctx, req, (r, c) -> {
@@ -228,14 +236,22 @@ final class WorkerPool implements IoWq, AutoCloseable {
                         });
                         return 0;
                     }
-                    return state.get() == RUNNING ? -EALREADY : -ENOENT;
+                    if (state.get() != RUNNING) {
+                        return -ENOENT;
+                    }
+                    // io_wq_worker_cancel: the running worker is signalled; the cancellation answers -EALREADY
+                    IoWqSignal.interrupt(workerTid.get(), state, RUNNING);
+                    return -EALREADY;
                 }));
         java.util.function.Consumer<Delivery> body = d -> {
+            workerTid.set(IoWqSignal.tid());
             if (!state.compareAndSet(PENDING, RUNNING)) {
                 return;
             }
             int ret = blocking.issue(req, ctx);
-            state.set(DONE);
+            synchronized (state) {
+                state.set(DONE);
+            }
             d.deliver(ctx, req, (r, c) -> {
                 inflight.remove(r);
                 if (ret == EmuOp.REISSUE_ON_TASK) {

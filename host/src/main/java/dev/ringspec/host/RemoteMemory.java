@@ -73,6 +73,24 @@ final class RemoteMemory implements ProgramMemory {
         return local;
     }
 
+    /** Readable in pieces of one window at most, none kept: a registered buffer may be larger than a window. */
+    @Override
+    public boolean accessible(long address, long sizeBytes) {
+        if (address == 0 || sizeBytes < 0 || Long.compareUnsigned(address + sizeBytes, address) < 0) {
+            return false;
+        }
+        MemorySegment scratch = Arena.ofAuto().allocate(Math.clamp(sizeBytes, 1, ACCESS_PIECE_BYTES), 16);
+        int tid = process();
+        for (long at = 0; at < sizeBytes; at += scratch.byteSize()) {
+            if (!transfer(tid, address + at, scratch.asSlice(0, Math.min(scratch.byteSize(), sizeBytes - at)), false)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static final long ACCESS_PIECE_BYTES = 1L << 20;
+
     @Override
     public boolean copyIn(long address, MemorySegment into) {
         return transfer(process(), address, into, false);

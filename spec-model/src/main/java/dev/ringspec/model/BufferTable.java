@@ -131,7 +131,7 @@ final class BufferTable {
         if (base == 0) {
             return 0;
         }
-        return args.resolve(base, len) == null ? -EFAULT : 1;
+        return args.accessible(base, len) ? 1 : -EFAULT;
     }
 
     /** {@code io_sqe_buffers_unregister}: no table -> -ENXIO. */

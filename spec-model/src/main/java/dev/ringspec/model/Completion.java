@@ -65,7 +65,7 @@ final class Completion {
     /** {@code io_req_defer_failed}. */
     void reqDeferFailed(Req req, int res) {
         reqSetFail(req);
-        req.setRes(res, 0);
+        req.setRes(res, failCqeFlags(req));
         completeDefer(req);
     }
 
@@ -75,7 +75,7 @@ final class Completion {
      */
     void reqCompleteFailed(Req req, int res) {
         reqSetFail(req);
-        req.setRes(res, 0);
+        req.setRes(res, failCqeFlags(req));
         if (!req.has(IOSQE_CQE_SKIP_SUCCESS)) {
             fillCqeReq(req);
         }
@@ -88,6 +88,21 @@ final class Completion {
             // the drain by sequence looks again once the request is freed (Drain: where the kernel would stall)
             drain.queueDeferred();
         }
+    }
+
+    /**
+     * A request of the ring's own for a CQE no SQE asked for ({@code io_alloc_notif}: a zero-copy send's
+     * notification), counted as allocated until the flush that posts its CQE frees it.
+     */
+    Req allocAux(long userData) {
+        Req req = reqs.alloc();
+        req.init(0, userData);
+        return req;
+    }
+
+    /** {@code def->fail} of an opcode from another module ({@link ColdDef}): the failing CQE's flags. */
+    private static int failCqeFlags(Req req) {
+        return req.opState() instanceof ColdDef cold ? cold.failCqeFlags(req) : 0;
     }
 
     /**

@@ -217,6 +217,14 @@ public interface IssueContext {
      */
     void postAuxCqeRemote(long userData, int res, int cqeFlags);
 
+    /**
+     * {@code __io_req_task_work_add} of a request of the ring's own whose task work only posts a CQE of
+     * {@code userData} ({@code io_notif_tw_complete}: a zero-copy send's notification), queued on the ring's task
+     * behind the task work queued before it; the CQE goes onto the overflow list when the CQ is full.
+     * {@link #postAuxCqeRemote} is MSG_RING's form of it, from any thread.
+     */
+    void postCqeInTaskWork(long userData, int res, int cqeFlags);
+
     /** {@code IO_RING_F_TASK_COMPLETE}: DEFER_TASKRUN without IOPOLL, completions only on the owner's task. */
     boolean taskComplete();
 

@@ -410,14 +410,30 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
     public void postAuxCqeRemote(long userData, int res, int cqeFlags) {
         // io_msg_remote_post: a request of the target's own, never from its cache, whose task work posts the CQE
         rules.fire(Rules.MSG_REMOTE_POST, userData);
+        taskWork.addRemote(auxCqeRequest(userData, res, cqeFlags), Req.TW_FUNC);
+        kernel.waiter().wake(fd);
+    }
+
+    @Override
+    public void postCqeInTaskWork(long userData, int res, int cqeFlags) {
+        // io_notif_tw_complete: io_req_task_complete, so the CQE joins the task work run's batch in its order
+        Req notif = completion.allocAux(userData);
+        notif.twFunc((r, c) -> {
+            c.setRes(r, res, cqeFlags);
+            return OpDef.COMPLETE;
+        });
+        taskWork.add(notif, Req.TW_FUNC);
+    }
+
+    /** A request of the ring's own, never from its cache, whose task work posts one CQE. */
+    private Req auxCqeRequest(long userData, int res, int cqeFlags) {
         Req target = new Req();
         target.init(0, userData);
         target.twFunc((r, c) -> {
             completion.postAuxCqe(userData, res, cqeFlags);
             return OpDef.SKIP_COMPLETE;
         });
-        taskWork.addRemote(target, Req.TW_FUNC);
-        kernel.waiter().wake(fd);
+        return target;
     }
 
     @Override

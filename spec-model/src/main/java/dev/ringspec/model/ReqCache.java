@@ -33,6 +33,10 @@ final class ReqCache {
 
     void free(Req req) {
         nrReqAllocated--;
+        if (req.opState() instanceof ColdDef cold) {
+            // io_clean_op: def->cleanup of a request with REQ_F_NEED_CLEANUP
+            cold.cleanup(req);
+        }
         if (req.file() >= 0) {
             // io_put_file: the request's reference to its process descriptor's file
             kernel.descriptorTable().put(req.file());

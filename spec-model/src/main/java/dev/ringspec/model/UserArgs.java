@@ -39,6 +39,11 @@ final class UserArgs {
         return userMemory.resolve(address, size);
     }
 
+    /** Whether the application's {@code size} bytes at {@code address} are all readable ({@code io_pin_pages}). */
+    boolean accessible(long address, long size) {
+        return userMemory.accessible(address, size);
+    }
+
     /** The 8-byte tag {@code i} of a tag array, 0 without one, {@link Long#MIN_VALUE} if unreadable. */
     long tagAt(long tags, int i) {
         if (tags == 0) {

@@ -20,6 +20,14 @@ public interface AddressSpace {
     MemorySegment resolve(long address, long sizeBytes);
 
     /**
+     * Whether the {@code sizeBytes} bytes at {@code address} are all readable, without keeping them (pinning a
+     * registered buffer, {@code io_pin_pages}): what {@link #resolve} answers non-null for, at any size.
+     */
+    default boolean accessible(long address, long sizeBytes) {
+        return resolve(address, sizeBytes) != null;
+    }
+
+    /**
      * Whether the addresses are this process's own, so that a raw address may be handed to a real syscall (whose
      * kernel checks it). False for another process's memory: its addresses mean nothing here.
      */

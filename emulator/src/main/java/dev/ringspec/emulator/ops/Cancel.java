@@ -4,6 +4,8 @@ import static dev.ringspec.emulator.sys.Linux.SYS_GETPID;
 import static dev.ringspec.emulator.sys.Linux.SYS_KCMP;
 import static dev.ringspec.uapi.Errno.EALREADY;
 import static dev.ringspec.uapi.Errno.EBADF;
+import static dev.ringspec.uapi.Errno.EFAULT;
+import static dev.ringspec.uapi.Errno.ETIME;
 import static dev.ringspec.uapi.Errno.EINVAL;
 import static dev.ringspec.uapi.Errno.ENOENT;
 import static dev.ringspec.uapi.IoUring.IORING_ASYNC_CANCEL_ALL;
@@ -13,8 +15,12 @@ import static dev.ringspec.uapi.IoUring.IORING_ASYNC_CANCEL_FD_FIXED;
 import static dev.ringspec.uapi.IoUring.IORING_ASYNC_CANCEL_OP;
 import static dev.ringspec.uapi.IoUring.IORING_ASYNC_CANCEL_USERDATA;
 import static dev.ringspec.uapi.IoUring.IORING_OP_ASYNC_CANCEL;
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_SYNC_CANCEL;
 import static dev.ringspec.uapi.IoUring.IOSQE_BUFFER_SELECT;
 import static dev.ringspec.uapi.IoUring.IOSQE_FIXED_FILE;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
 import dev.ringspec.emulator.EmuOp;
 import dev.ringspec.emulator.EmulatorServices;
@@ -23,17 +29,24 @@ import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.model.IssueContext;
 import dev.ringspec.model.KernelProfile;
 import dev.ringspec.model.OpDef;
+import dev.ringspec.model.RegisterOp;
 import dev.ringspec.model.Req;
+import dev.ringspec.uapi.IoUringSyncCancelReg;
+import dev.ringspec.uapi.KernelTimespec;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * io_uring/cancel.c: {@code IORING_OP_ASYNC_CANCEL}, by user_data, by file (IORING_ASYNC_CANCEL_FD, with
- * IORING_ASYNC_CANCEL_FD_FIXED a registered file), by opcode (IORING_ASYNC_CANCEL_OP), any request
+ * io_uring/cancel.c: {@code IORING_OP_ASYNC_CANCEL} and {@code IORING_REGISTER_SYNC_CANCEL}, by user_data, by file
+ * (IORING_ASYNC_CANCEL_FD, with IORING_ASYNC_CANCEL_FD_FIXED a registered file), by opcode (IORING_ASYNC_CANCEL_OP),
+ * any request
  * (IORING_ASYNC_CANCEL_ANY), every match (IORING_ASYNC_CANCEL_ALL: the result is how many were cancelled), and
  * user_data together with the others (IORING_ASYNC_CANCEL_USERDATA). It searches a ring's waiting requests
  * ({@link Inflight}) in {@code io_try_cancel}'s order: io-wq, then polls, then timeouts (never by file).
@@ -71,6 +84,88 @@ public final class Cancel {
         boolean has(int flag) {
             return (flags & flag) != 0;
         }
+    }
+
+    /** The register opcode of cancel.c. */
+    public static Map<Integer, RegisterOp> registerOps(EmulatorServices services) {
+        // __io_uring_register: IORING_REGISTER_SYNC_CANCEL takes one argument, not NULL -> -EINVAL
+        return Map.of(IORING_REGISTER_SYNC_CANCEL, (ring, arg, nrArgs) -> arg.address() == 0 || nrArgs != 1
+                ? -EINVAL : syncCancel(ring, arg.address()));
+    }
+
+    /** How long the wait for a running request sleeps between two looks (the kernel's wakes at each completion). */
+    private static final long SYNC_CANCEL_POLL_NANOS = 200_000;
+
+    /**
+     * {@code io_sync_cancel}: the argument checked in the kernel's order, a cancellation as ASYNC_CANCEL's (with
+     * ALL or ANY the count), and where only running requests matched (-EALREADY), looks again until none matches
+     * (0) or the relative timeout passes (-ETIME; {-1, -1} is none).
+     */
+    static int syncCancel(IssueContext ring, long arg) {
+        // io_sync_cancel: copy_from_user -> -EFAULT; unknown flags, then a non-zero pad or pad2 -> -EINVAL
+        MemorySegment sc = ring.userMemory(arg, IoUringSyncCancelReg.SIZE_BYTES);
+        if (sc == null) {
+            return -EFAULT;
+        }
+        int flags = sc.get(JAVA_INT_UNALIGNED, IoUringSyncCancelReg.FLAGS_OFFSET);
+        if ((flags & ~CANCEL_FLAGS) != 0) {
+            return -EINVAL;
+        }
+        for (long i = IoUringSyncCancelReg.PAD_OFFSET; i < IoUringSyncCancelReg.SIZE_BYTES; i++) {
+            if (sc.get(JAVA_BYTE, i) != 0) {
+                return -EINVAL;
+            }
+        }
+        long data = sc.get(JAVA_LONG_UNALIGNED, IoUringSyncCancelReg.ADDR_OFFSET);
+        int fd = sc.get(JAVA_INT_UNALIGNED, IoUringSyncCancelReg.FD_OFFSET);
+        int opcode = Byte.toUnsignedInt(sc.get(JAVA_BYTE, IoUringSyncCancelReg.OPCODE_OFFSET));
+        long sec = sc.get(JAVA_LONG_UNALIGNED, IoUringSyncCancelReg.TIMEOUT_OFFSET + KernelTimespec.TV_SEC_OFFSET);
+        long nsec = sc.get(JAVA_LONG_UNALIGNED, IoUringSyncCancelReg.TIMEOUT_OFFSET + KernelTimespec.TV_NSEC_OFFSET);
+        // io_sync_cancel: a plain descriptor is taken up front (fget -> -EBADF)
+        boolean byFile = (flags & IORING_ASYNC_CANCEL_FD) != 0;
+        boolean fixed = (flags & IORING_ASYNC_CANCEL_FD_FIXED) != 0;
+        int file = -1;
+        if (byFile && !fixed) {
+            file = ProgramTransfers.duplicate(fd);
+            if (file < 0) {
+                return -EBADF;
+            }
+        }
+        try {
+            int ret = syncCancelOnce(ring, new CancelData(data, flags, opcode, file), byFile && fixed, fd);
+            // io_sync_cancel: found something (or nothing at all), done
+            if (ret != -EALREADY) {
+                return ret;
+            }
+            long deadline = sec == -1 && nsec == -1 ? Long.MAX_VALUE
+                    : System.nanoTime() + Math.min(sec, Long.MAX_VALUE / 2_000_000_000L) * 1_000_000_000L + nsec;
+            while (true) {
+                ret = syncCancelOnce(ring, new CancelData(data, flags, opcode, file), byFile && fixed, fd);
+                if (ret != -EALREADY) {
+                    return ret == -ENOENT || ret > 0 ? 0 : ret;
+                }
+                if (System.nanoTime() - deadline >= 0) {
+                    return -ETIME;
+                }
+                LockSupport.parkNanos(SYNC_CANCEL_POLL_NANOS);
+            }
+        } finally {
+            if (file >= 0) {
+                Linux.close(file);
+            }
+        }
+    }
+
+    /** {@code __io_sync_cancel}: a registered file looked up at every try (-EBADF), then {@code __io_async_cancel}. */
+    private static int syncCancelOnce(IssueContext ring, CancelData cd, boolean fixed, int fd) {
+        if (!fixed) {
+            return asyncCancel(ring, cd);
+        }
+        int file = ring.fixedFileDescriptor(fd);
+        if (file < 0) {
+            return -EBADF;
+        }
+        return asyncCancel(ring, new CancelData(cd.data(), cd.flags(), cd.opcode(), file));
     }
 
     /** {@code struct io_cancel}, as prep read it. */
@@ -153,10 +248,11 @@ public final class Cancel {
     public static int asyncCancel(IssueContext ctx, CancelData cd) {
         Inflight inflight = ctx.ringLocal(Inflight.class, Inflight::new);
         Set<Req> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<Req> running = Collections.newSetFromMap(new IdentityHashMap<>());
         int nr = 0;
         int ret;
         while (true) {
-            ret = tryCancel(ctx, inflight, cd, seen);
+            ret = tryCancel(ctx, inflight, cd, seen, running);
             if (ret == -ENOENT) {
                 break;
             }
@@ -166,7 +262,7 @@ public final class Cancel {
             nr++;
         }
         // __io_async_cancel: the slow path, every task's io-wq (here the emulator's one)
-        ret = asyncCancelOne(ctx, inflight, cd, seen);
+        ret = asyncCancelOne(ctx, inflight, cd, seen, running);
         if (ret != -ENOENT && cd.all()) {
             nr++;
         }
@@ -174,8 +270,9 @@ public final class Cancel {
     }
 
     /** {@code io_try_cancel}: io-wq, then polls, then (not by file) timeouts. */
-    private static int tryCancel(IssueContext ctx, Inflight inflight, CancelData cd, Set<Req> seen) {
-        int ret = asyncCancelOne(ctx, inflight, cd, seen);
+    private static int tryCancel(IssueContext ctx, Inflight inflight, CancelData cd, Set<Req> seen,
+            Set<Req> running) {
+        int ret = asyncCancelOne(ctx, inflight, cd, seen, running);
         // io_try_cancel: on to the polls even after -EALREADY
         if (ret == 0) {
             return 0;
@@ -193,16 +290,22 @@ public final class Cancel {
 
     /**
      * {@code io_async_cancel_one}: io-wq's matches, the first pending one stopped (with ALL or ANY every pending
-     * one, counted once); 0, -EALREADY when only running ones matched, or -ENOENT.
+     * one, counted once); 0, -EALREADY when only running ones matched, or -ENOENT. A request this cancellation
+     * found running (and signalled) is still running at its second look: the kernel's worker has not left it yet
+     * (its {@code cur_work} is cleared only after the completion), where the emulator's may already have returned.
      */
-    private static int asyncCancelOne(IssueContext ctx, Inflight inflight, CancelData cd, Set<Req> seen) {
+    private static int asyncCancelOne(IssueContext ctx, Inflight inflight, CancelData cd, Set<Req> seen,
+            Set<Req> found) {
         int pending = 0;
         int running = 0;
         for (Inflight.Entry e : inflight.find(Inflight.Kind.IO_WQ, e -> reqMatch(ctx, e, cd))) {
             if (cd.all() && !seen.add(e.req())) {
                 continue;
             }
-            int r = e.canceler().cancel();
+            int r = found.contains(e.req()) ? -EALREADY : e.canceler().cancel();
+            if (r == -EALREADY) {
+                found.add(e.req());
+            }
             if (r == 0) {
                 pending++;
                 if (!cd.all()) {

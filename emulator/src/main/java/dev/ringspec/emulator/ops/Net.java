@@ -84,11 +84,12 @@ public final class Net {
         ops.add(EmuOp.of(new OpDef(IORING_OP_RECV, "RECV", io | OpDef.POLLIN | OpDef.BUFFER_SELECT,
                 Net::recvmsgPrep, Net::recv)));
         ops.addAll(NetSockets.ops(services));
+        ops.addAll(NetZc.ops(services));
         return ops;
     }
 
     /** {@code struct io_sr_msg} with its async msghdr: what prep read, and how far a retried transfer got. */
-    static final class Sr {
+    static class Sr {
         final int flags;
         final int msgFlags;
         long buf;
@@ -131,34 +132,39 @@ public final class Net {
             return -EINVAL;
         }
         if (req.opcode() != IORING_OP_SENDMSG) {
-            // io_send_setup: __pad3[0] set -> -EINVAL; a destination address is copied in (-EINVAL, -EFAULT)
-            if ((req.fileIndex() >>> 16) != 0) {
-                return -EINVAL;
-            }
-            if (req.off() != 0) {
-                int addrLen = req.fileIndex() & 0xffff;
-                MemorySegment name = copyAddress(ctx, req.off(), addrLen);
-                if (name == null) {
-                    return addressError(addrLen);
-                }
-                sr.name = name;
-                sr.nameLen = addrLen;
-            }
-            // io_send_setup: a plain buffer (import_ubuf: access_ok -> -EFAULT) or SEND_VECTORIZED's iovecs
-            // (__import_iovec) are imported now, before the issue finds out whether the file is a socket
-            if ((flags & IORING_RECVSEND_FIXED_BUF) != 0 || (req.flags() & IOSQE_BUFFER_SELECT) != 0) {
-                return 0;
-            }
-            if ((flags & IORING_SEND_VECTORIZED) != 0) {
-                return IovIter.importIovec(ctx, req.addr(), Integer.toUnsignedLong(len));
-            }
-            return IovIter.importUbuf(req.addr(), len);
+            return sendSetup(req, ctx, sr);
         }
         // io_sendmsg_prep: SENDMSG with addr2 or file_index -> -EINVAL; then the msghdr is copied in
         if (req.off() != 0 || req.fileIndex() != 0) {
             return -EINVAL;
         }
         return copyMsghdr(req, ctx, sr);
+    }
+
+    /** {@code io_send_setup} (SEND and SEND_ZC): the destination address and the buffer, as {@code sr} holds them. */
+    static int sendSetup(Req req, IssueContext ctx, Sr sr) {
+        // io_send_setup: __pad3[0] set -> -EINVAL; a destination address is copied in (-EINVAL, -EFAULT)
+        if ((req.fileIndex() >>> 16) != 0) {
+            return -EINVAL;
+        }
+        if (req.off() != 0) {
+            int addrLen = req.fileIndex() & 0xffff;
+            MemorySegment name = copyAddress(ctx, req.off(), addrLen);
+            if (name == null) {
+                return addressError(addrLen);
+            }
+            sr.name = name;
+            sr.nameLen = addrLen;
+        }
+        // io_send_setup: a plain buffer (import_ubuf: access_ok -> -EFAULT) or SEND_VECTORIZED's iovecs
+        // (__import_iovec) are imported now, before the issue finds out whether the file is a socket
+        if ((sr.flags & IORING_RECVSEND_FIXED_BUF) != 0 || (req.flags() & IOSQE_BUFFER_SELECT) != 0) {
+            return 0;
+        }
+        if ((sr.flags & IORING_SEND_VECTORIZED) != 0) {
+            return IovIter.importIovec(ctx, req.addr(), Integer.toUnsignedLong(sr.len));
+        }
+        return IovIter.importUbuf(req.addr(), sr.len);
     }
 
     /** {@code io_recvmsg_prep}. */
@@ -206,7 +212,7 @@ public final class Net {
      * and 6.18) __copy_msghdr comes first, inside io_msg_copy_hdr; through 6.12 the iovecs are imported first (with
      * the entry count cut to an unsigned int) and __copy_msghdr follows.
      */
-    private static int copyMsghdr(Req req, IssueContext ctx, Sr sr) {
+    static int copyMsghdr(Req req, IssueContext ctx, Sr sr) {
         MemorySegment user = ctx.userMemory(req.addr(), MSGHDR_SIZE);
         if (user == null) {
             return -EFAULT;

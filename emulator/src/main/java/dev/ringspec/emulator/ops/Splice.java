@@ -1,6 +1,7 @@
 package dev.ringspec.emulator.ops;
 
 import static dev.ringspec.uapi.Errno.EBADF;
+import static dev.ringspec.uapi.Errno.EINTR;
 import static dev.ringspec.uapi.Errno.EINVAL;
 import static dev.ringspec.uapi.IoUring.IORING_OP_SPLICE;
 import static dev.ringspec.uapi.IoUring.IORING_OP_TEE;
@@ -31,17 +32,21 @@ public final class Splice {
     private static final long SYS_TEE = AARCH64 ? 77 : 276;
     /** {@code SPLICE_F_ALL}: MOVE, NONBLOCK, MORE, GIFT. */
     private static final int SPLICE_F_ALL = 0xf;
+    /** The kernel's internal ERESTARTSYS, which io_splice lets through to the CQE. */
+    private static final int ERESTARTSYS = 512;
 
     private Splice() {
     }
 
     public static List<EmuOp> ops(EmulatorServices services) {
         ProcessDescriptorTable table = services.processDescriptors();
+        // io-wq's (the prep forces it): a worker blocks in the call, where cancellation interrupts it
+        OpDef.Issue issue = (req, ctx) -> splice(req, ctx, table);
+        EmuOp.Blocking blocking = issue::issue;
         return List.of(
-                EmuOp.of(new OpDef(IORING_OP_SPLICE, "SPLICE", OpDef.NEEDS_FILE, Splice::splicePrep,
-                        (req, ctx) -> splice(req, ctx, table))),
-                EmuOp.of(new OpDef(IORING_OP_TEE, "TEE", OpDef.NEEDS_FILE, Splice::teePrep,
-                        (req, ctx) -> splice(req, ctx, table))));
+                new EmuOp(new OpDef(IORING_OP_SPLICE, "SPLICE", OpDef.NEEDS_FILE, Splice::splicePrep, issue),
+                        blocking),
+                new EmuOp(new OpDef(IORING_OP_TEE, "TEE", OpDef.NEEDS_FILE, Splice::teePrep, issue), blocking));
     }
 
     /** {@code struct io_splice}. */
@@ -112,6 +117,11 @@ public final class Splice {
                             sp.offOut() == -1 ? 0 : offsets.address() + 8, sp.len(), flags);
                 }
             }
+        }
+        if (ret == -EINTR) {
+            // io_splice: a worker the cancellation signalled (io_wq_worker_cancel) gets -ERESTARTSYS from the call,
+            // and the result is that, as it is (measured on 6.18.44: -512); the emulator's worker saw -EINTR
+            ret = -ERESTARTSYS;
         }
         if (ret != sp.len()) {
             ctx.reqSetFail(req);
