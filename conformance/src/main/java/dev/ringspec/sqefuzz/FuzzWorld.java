@@ -1,8 +1,5 @@
 package dev.ringspec.sqefuzz;
 
-import static dev.ringspec.emulator.sys.Linux.SYS_MMAP;
-import static dev.ringspec.emulator.sys.Linux.SYS_MPROTECT;
-import static dev.ringspec.emulator.sys.Linux.SYS_MUNMAP;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -19,12 +16,14 @@ import java.util.random.RandomGenerator;
 
 /**
  * What the fuzz's SQEs may touch, so that the kernel's real I/O on them can never reach the JVM: descriptors the
- * fuzz owns (a pipe, /dev/null, a 4 KiB file opened read-only, so nothing can grow it), and a 1 GiB reservation of
- * address space of which only the first {@link #OWNED} bytes are mapped read-write; the rest is PROT_NONE, where the
- * kernel answers -EFAULT. Every pointer an SQE carries is into the reservation or one no process can map (0, a
- * kernel address, a non-canonical one). At most 64 KiB can be read from the world's descriptors (a pipe's
- * capacity), so no length makes the kernel write past the reservation. The owned bytes hold pointers into the
- * reservation and small lengths (what an iovec array or a struct read from there contains); path arguments are
+ * fuzz owns (a pipe, /dev/null, a 4 KiB file opened read-only, so nothing can grow it), and the process's
+ * {@link FuzzReservation}: 1 GiB of address space of which only the first {@link #OWNED} bytes are mapped
+ * read-write; the rest is PROT_NONE, where the kernel answers -EFAULT, but for the read-only structs and path page.
+ * Every pointer an SQE carries is into the reservation or one no process can map (page 0 and the low guard, a kernel
+ * address, a non-canonical one). At most 64 KiB can be read from the world's descriptors (a pipe's capacity), so no
+ * length makes the kernel write past the reservation. A pointer the kernel reads from memory (an iovec's base, a
+ * msghdr's) is only ever read from the structs, which the fuzz writes per SQE ({@link FuzzStructs}): the owned
+ * bytes hold whatever the requests wrote there, and any 8 bytes of them may name this JVM's heap. Path arguments are
  * pinned to a relative path under a missing directory, on a read-only page, with a directory descriptor that is no
  * directory, so no file anywhere is created, renamed or removed.
  *
@@ -34,8 +33,8 @@ import java.util.random.RandomGenerator;
  * read that faults part way counts whole pipe buffers, so the layouts would differ where the fill did not.
  */
 final class FuzzWorld implements AutoCloseable {
-    static final long RESERVED = 1L << 30;
-    static final long OWNED = 64 * 1024;
+    static final long RESERVED = FuzzReservation.RESERVED;
+    static final long OWNED = FuzzReservation.OWNED;
     /** {@code FIONREAD}: the bytes a pipe holds. */
     private static final long FIONREAD = 0x541B;
     private static final long[] INVALID = {0, 0xffff888000000000L, 0x8000000000000000L, -1L, 8, 4096};
@@ -49,15 +48,16 @@ final class FuzzWorld implements AutoCloseable {
     private final int emuPipeWrite;
     final int devNull;
     final int file;
-    final MemorySegment owned;
-    final long base;
-    final long absentPath;
+    final FuzzReservation reservation = FuzzReservation.get();
+    final MemorySegment owned = reservation.owned;
+    final long base = reservation.base;
+    final long absentPath = reservation.absentPath;
     /** The page that holds the absent path (read-only). */
-    final MemorySegment pathPage;
+    final MemorySegment pathPage = reservation.pathPage;
     private final Path filePath;
 
-    @SuppressWarnings("restricted") // the owned bytes and the path page are mapped here, at the sizes given
-    FuzzWorld() throws IOException {
+    /** A world whose owned bytes {@code random} fills (the fuzz's own generator: a seed runs the same). */
+    FuzzWorld(RandomGenerator random) throws IOException {
         int[] pipe = Posix.pipe(Posix.O_CLOEXEC | Posix.O_NONBLOCK);
         if (pipe.length != 2) {
             throw new IOException("pipe2 failed: " + pipe[0]);
@@ -81,16 +81,6 @@ final class FuzzWorld implements AutoCloseable {
         if (devNull < 0 || file < 0) {
             throw new IOException("cannot open the fuzz's files: " + devNull + ", " + file);
         }
-        // PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE: address space only
-        base = Linux.call(SYS_MMAP, 0, RESERVED, 0, 0x02 | 0x20 | 0x4000, -1, 0);
-        if (base < 0 && base > -4096) {
-            throw new IOException("cannot reserve the fuzz's address space: " + base);
-        }
-        long rc = Linux.call(SYS_MPROTECT, base, OWNED, 0x1 | 0x2);
-        if (rc != 0) {
-            throw new IOException("mprotect of the fuzz's memory failed: " + rc);
-        }
-        owned = MemorySegment.ofAddress(base).reinterpret(OWNED);
         // the file's own position at its end: a read at the position (offset -1) finds nothing on either side, where
         // the side that read first would have moved it for the other
         if (Linux.call(Linux.SYS_READ, file, base, content.length) != content.length) {
@@ -99,14 +89,12 @@ final class FuzzWorld implements AutoCloseable {
         // the absent path, on a page of its own that the kernel cannot write, with PROT_NONE on either side (and
         // past the pointers drawn into the reservation): an array read across the owned bytes' end faults on the
         // kernel as it does on the emulator, whose user memory knows the owned bytes and the path page apart
-        absentPath = base + RESERVED - 2 * OWNED;
-        if (Linux.call(SYS_MPROTECT, absentPath, 4096, 0x1 | 0x2) != 0) {
-            throw new IOException("mprotect of the fuzz's path page failed");
-        }
-        pathPage = MemorySegment.ofAddress(absentPath).reinterpret(4096);
+        reservation.pathPageWritable(true);
+        pathPage.fill((byte) 0);
         pathPage.setString(0, ABSENT);
-        Linux.call(SYS_MPROTECT, absentPath, 4096, 0x1);
-        refill(RandomGenerator.of("L64X128MixRandom"));
+        reservation.pathPageWritable(false);
+        reservation.structsWritable.fill((byte) 0);
+        refill(random);
     }
 
     /**
@@ -189,8 +177,14 @@ final class FuzzWorld implements AutoCloseable {
             case 0, 1, 2 -> base + random.nextLong(OWNED - 256);
             case 3 -> base + (random.nextLong(OWNED / 8 - 32)) * 8;
             case 4 -> base + OWNED + 4096 + random.nextLong(RESERVED / 2);
-            default -> INVALID[random.nextInt(INVALID.length)];
+            default -> invalid(random);
         };
+    }
+
+    /** A pointer to nothing the kernel may write: page 0, the low guard, a kernel address, a non-canonical one. */
+    long invalid(RandomGenerator random) {
+        long address = INVALID[random.nextInt(INVALID.length)];
+        return safePointer(address) ? address : 0;
     }
 
     /** Whether {@code address} lies in the owned bytes with {@code length} more. */
@@ -213,10 +207,11 @@ final class FuzzWorld implements AutoCloseable {
 
     /**
      * Whether the kernel may be handed {@code address} as a pointer: in the reservation (with room for the 64 KiB
-     * the world's descriptors can yield at most), below mmap_min_addr, or where no process can map.
+     * the world's descriptors can yield at most), below the low guard's end, or where no process can map.
      */
     boolean safePointer(long address) {
-        return Long.compareUnsigned(address, 65536) < 0 || Long.compareUnsigned(address, 0x800000000000L) >= 0
+        return Long.compareUnsigned(address, reservation.lowLimit) < 0
+                || Long.compareUnsigned(address, 0x800000000000L) >= 0
                 || (address >= base && address < base + RESERVED - 65536);
     }
 
@@ -225,9 +220,12 @@ final class FuzzWorld implements AutoCloseable {
         return fd == pipeRead || fd == pipeWrite || fd == devNull || fd == file || fd < 0 || fd >= 1 << 20;
     }
 
+    /**
+     * Closes the world's descriptors. The reservation stays: a ring closed with requests in flight is cancelled by the
+     * kernel later, and what it still writes must land there ({@link FuzzReservation}).
+     */
     @Override
     public void close() throws IOException {
-        Linux.call(SYS_MUNMAP, base, RESERVED);
         Posix.close(pipeRead);
         Posix.close(pipeWrite);
         Posix.close(emuPipeRead);

@@ -114,6 +114,7 @@ public final class SqeFuzz implements AutoCloseable {
     }
 
     private final FuzzWorld world;
+    private final FuzzStructs structs;
     private final RandomGenerator random;
     private final KernelProfile profile;
     private final Side kernel;
@@ -205,8 +206,9 @@ public final class SqeFuzz implements AutoCloseable {
     }
 
     public SqeFuzz(long seed) throws IOException {
-        this.world = new FuzzWorld();
         this.random = RandomGeneratorFactory.of("L64X128MixRandom").create(seed);
+        this.world = new FuzzWorld(random);
+        this.structs = new FuzzStructs(world);
         this.profile = KernelProfile.forCapabilities(CapabilityProbe.probe(new NativeIoUring()));
         this.kernel = new Side(memory -> new NativeIoUring());
         this.emulator = new Side(memory -> EmulatedIoUring.open(EmulatorOptions.of(profile), memory,
@@ -217,6 +219,8 @@ public final class SqeFuzz implements AutoCloseable {
         emulator.memory.register(world.owned);
         // and the path page the path opcodes are pinned to (just past the owned bytes), read-only as on the kernel
         emulator.memory.register(world.pathPage.asReadOnly());
+        // and the structs the kernel reads pointers from (FuzzStructs), read-only as on the kernel
+        emulator.memory.register(world.reservation.structsReadable);
     }
 
     /** Told before each SQE how many ran and how many differed; answers whether to go on (false: an interrupt). */
@@ -250,12 +254,7 @@ public final class SqeFuzz implements AutoCloseable {
             }
             // a step only the kernel ran, or one where the sides differed, may have left the pipes apart
             world.equalizePipes();
-            if (i % 64 == 0 || random.nextInt(16) == 0) {
-                fresh();
-            } else {
-                mutate();
-            }
-            pin();
+            next(i);
             int opcode = Byte.toUnsignedInt(sqe.get(JAVA_BYTE, OPCODE_OFFSET));
             undetermined = false;
             long ud = sqe.get(JAVA_LONG, USER_DATA_OFFSET);
@@ -325,6 +324,22 @@ public final class SqeFuzz implements AutoCloseable {
         }
         return new Report(count, compared, compiledOut, open, late, recycled, divergences, first,
                 System.nanoTime() - start);
+    }
+
+    /** The {@code i}th SQE of the run (fresh or mutated, then pinned to the world), in {@link #sqe}. */
+    MemorySegment next(long i) {
+        if (i % 64 == 0 || random.nextInt(16) == 0) {
+            fresh();
+        } else {
+            mutate();
+        }
+        pin();
+        return sqe;
+    }
+
+    /** The world the SQEs are pinned to. */
+    FuzzWorld world() {
+        return world;
     }
 
     private static boolean same(List<Cqe> a, List<Cqe> b) {
@@ -453,7 +468,9 @@ public final class SqeFuzz implements AutoCloseable {
                 sqe.set(JAVA_LONG, ADDR_OFFSET, addr);
             }
             long end = addr < world.absentPath ? world.absentPath : world.base + FuzzWorld.RESERVED;
-            long room = addr >= world.base && addr < end ? end - addr : 1 << 20;
+            long low = world.reservation.lowLimit;
+            long room = addr >= world.base && addr < end ? end - addr
+                    : Long.compareUnsigned(addr, low) < 0 ? low - addr : 1 << 20;
             sqe.set(JAVA_INT, LEN_OFFSET, (int) Math.min(Integer.toUnsignedLong(sqe.get(JAVA_INT, LEN_OFFSET)), room));
             // no advice from 100 on (MADV_HWPOISON, SOFT_OFFLINE, GUARD_INSTALL, GUARD_REMOVE): a poisoned or guarded
             // owned page would stop the emulator's own reads of it with a signal, where the kernel answers -EFAULT
@@ -468,6 +485,8 @@ public final class SqeFuzz implements AutoCloseable {
             sqe.set(JAVA_INT, LEN_OFFSET, Math.floorMod(sqe.get(JAVA_INT, LEN_OFFSET), 4097));
             sqe.set(JAVA_INT, FD_OFFSET, Math.floorMod(sqe.get(JAVA_INT, FD_OFFSET), 1025));
         }
+        // last: the structures the SQE hands the kernel, and its pointers to them
+        structs.pin(sqe, random);
     }
 
     /** Closes the descriptors a kernel request made (SOCKET, OPENAT, ..., PIPE): the fuzz's world does not grow. */

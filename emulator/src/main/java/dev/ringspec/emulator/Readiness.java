@@ -576,6 +576,10 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
         }
         Linux.close(epfd);
         Linux.close(stopFd);
-        arena.close();
+        // the poll thread's events are where its epoll_pwait writes: a thread still inside it (the join gave up)
+        // keeps them, or the kernel would write into freed memory
+        if (loop == null || !loop.isAlive()) {
+            arena.close();
+        }
     }
 }
