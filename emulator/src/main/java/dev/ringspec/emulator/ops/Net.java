@@ -194,7 +194,11 @@ public final class Net {
             return -EINVAL;
         }
         if (req.opcode() == IORING_OP_RECVMSG) {
-            return copyMsghdr(req, ctx, sr);
+            int ret = copyMsghdr(req, ctx, sr);
+            if (ret == 0 && (flags & IORING_RECV_MULTISHOT) != 0) {
+                RecvMultishot.recvmsg(req, sr.msg, iovBytes(ctx, sr.msg));
+            }
+            return ret;
         }
         // io_recvmsg_prep_setup: RECV's plain buffer is imported now (-EFAULT), before the issue finds its file
         return bufferSelect ? 0 : IovIter.importUbuf(req.addr(), req.len());
