@@ -15,7 +15,9 @@ import org.junit.jupiter.api.io.TempDir;
  * WRITE used, also while the READ waits; a READ in flight reads a pipe whose read end the program closed; the peer of
  * a socket that a RECV used and the program closed gets EPIPE. The program's RLIMIT_FSIZE, not the supervisor's,
  * applies to its FALLOCATE and WRITE requests (src/test/c/file-size-limit.c): -EFBIG past it, a write that
- * straddles it cut short, FALLOC_FL_KEEP_SIZE and appends as the kernel has them.
+ * straddles it cut short, FALLOC_FL_KEEP_SIZE and appends as the kernel has them. An AF_UNIX path that SENDMSG or
+ * CONNECT names is looked up from the program's working directory and root, not the supervisor's
+ * (src/test/c/unix-address.c, liburing's sendmsg_fs_cve).
  */
 @Tag("kernel")
 class HostedResourcesTest {
@@ -31,6 +33,13 @@ class HostedResourcesTest {
     void aFileIsHeldWhileARequestUsesItAndNoLonger() throws Exception {
         assertThat(HostSupport.sameBothWays(dir, "descriptor-lifetime").natively())
                 .contains("then read 0", "read 3", "Broken pipe");
+    }
+
+    @Test
+    void unixSocketPathsAreLookedUpFromTheProgramsRootAndWorkingDirectory() throws Exception {
+        assertThat(HostSupport.sameBothWays(dir, "unix-address").natively())
+                .contains("sendmsg to sock after chdir: 16", "connect to sock after chdir: 0",
+                        "sendmsg to nothing after chdir: -2");
     }
 
     @Test

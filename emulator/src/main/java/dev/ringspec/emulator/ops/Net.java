@@ -32,6 +32,7 @@ import dev.ringspec.model.Req;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -199,7 +200,11 @@ public final class Net {
             return -EINVAL;
         }
         if (req.opcode() == IORING_OP_RECVMSG) {
-            return copyMsghdr(req, ctx, sr);
+            int ret = copyMsghdr(req, ctx, sr);
+            if (ret == 0 && (flags & IORING_RECV_MULTISHOT) != 0) {
+                RecvMultishot.recvmsg(req, sr.msg, iovBytes(ctx, sr.msg));
+            }
+            return ret;
         }
         // io_recvmsg_prep_setup: RECV's plain buffer is imported now (-EFAULT), before the issue finds its file
         return bufferSelect ? 0 : IovIter.importUbuf(req.addr(), req.len());
@@ -336,8 +341,8 @@ public final class Net {
         int ret;
         int minRet;
         if (sr.msg != null) {
-            minRet = waitAll ? iovBytes(ctx, sr.msg) : 0;
-            ret = message(true, fd, sr.msg, flags & ~MSG_WAITALL);
+            minRet = waitAll ? iovBytes(ctx, sr.msg) - sr.doneIo : 0;
+            ret = message(ctx, true, fd, sr, flags & ~MSG_WAITALL);
         } else {
             minRet = waitAll ? sr.len : 0;
             ret = transfer(SYS_SENDMSG, fd, sr, flags);
@@ -379,8 +384,10 @@ public final class Net {
         if (sr.msg != null) {
             // recvmsg with cmsg attached never retries a partial MSG_WAITALL
             boolean waitAll = sel == null && (flags & MSG_WAITALL) != 0 && sr.msg.get(JAVA_LONG, MSG_CONTROLLEN) == 0;
-            minRet = waitAll ? iovBytes(ctx, sr.msg) : 0;
-            ret = sel == null ? message(false, fd, sr.msg, flags) : messageInto(fd, sr.msg, sel, flags);
+            minRet = waitAll ? iovBytes(ctx, sr.msg) - sr.doneIo : 0;
+            ret = sel == null ? message(ctx, false, fd, sr, flags)
+                    : messageWith(false, fd, sr.msg, new long[] {sel.address(), Integer.toUnsignedLong(sel.length())},
+                            flags);
             msgFlags = sr.msg.get(JAVA_INT, MSG_FLAGS);
             if (ret >= 0) {
                 writeBack(ctx, sr);
@@ -414,21 +421,24 @@ public final class Net {
         return finish(req, ctx, sr, type, flags, ret, minRet, cflags);
     }
 
-    /** RECVMSG into a selected buffer ({@code iov_iter_ubuf}) in place of the msghdr's one iovec. */
-    private static int messageInto(int fd, MemorySegment msg, Kbuf.Selection sel, int flags) {
-        long[] iov = {sel.address(), Integer.toUnsignedLong(sel.length())};
+    /**
+     * SENDMSG or RECVMSG of {@code msg} over the (base, length) pairs {@code iov} in place of the msghdr's own
+     * iovecs: a selected buffer ({@code iov_iter_ubuf}), or the rest of a retried transfer.
+     */
+    private static int messageWith(boolean send, int fd, MemorySegment msg, long[] iov, int flags) {
         ProgramMemory served = ProgramTransfers.program();
         if (served != null) {
-            return ProgramMessages.message(served, false, fd, msg, iov, null, 0, flags);
+            return ProgramMessages.message(served, send, fd, msg, iov, null, 0, flags);
         }
         try (Arena call = Arena.ofConfined()) {
             MemorySegment local = call.allocate(MSGHDR_SIZE, 8).copyFrom(msg);
-            MemorySegment vec = call.allocate(16, 8);
-            vec.set(JAVA_LONG, 0, iov[0]);
-            vec.set(JAVA_LONG, 8, iov[1]);
+            MemorySegment vec = call.allocate(Math.max(8L * iov.length, 16), 8);
+            for (int i = 0; i < iov.length; i++) {
+                vec.setAtIndex(JAVA_LONG, i, iov[i]);
+            }
             local.set(JAVA_LONG, MSG_IOV, vec.address());
-            local.set(JAVA_LONG, MSG_IOVLEN, 1);
-            int ret = (int) Linux.call(SYS_RECVMSG, fd, local.address(), flags);
+            local.set(JAVA_LONG, MSG_IOVLEN, iov.length / 2);
+            int ret = (int) Linux.call(send ? SYS_SENDMSG : SYS_RECVMSG, fd, local.address(), flags);
             msg.set(JAVA_INT, MSG_NAMELEN, local.get(JAVA_INT, MSG_NAMELEN));
             msg.set(JAVA_LONG, MSG_CONTROLLEN, local.get(JAVA_LONG, MSG_CONTROLLEN));
             msg.set(JAVA_INT, MSG_FLAGS, local.get(JAVA_INT, MSG_FLAGS));
@@ -445,11 +455,16 @@ public final class Net {
                 sr.polled = true;
                 return -EAGAIN;
             }
-            if (ret > 0 && (flags & MSG_WAITALL) != 0 && (type == SOCK_STREAM || type == SOCK_SEQPACKET)
-                    && sr.msg == null) {
-                // io_net_retry: a partial transfer of a stream moves on and waits for the rest
-                sr.buf += ret;
-                sr.len -= ret;
+            if (ret > 0 && (flags & MSG_WAITALL) != 0 && (type == SOCK_STREAM || type == SOCK_SEQPACKET)) {
+                // io_net_retry: a partial transfer of a stream moves on and waits for the rest (a msghdr's iovecs
+                // by doneIo; io_sendmsg sends the control data only once)
+                if (sr.msg == null) {
+                    sr.buf += ret;
+                    sr.len -= ret;
+                } else if (req.opcode() == IORING_OP_SENDMSG) {
+                    sr.msg.set(JAVA_LONG, ProgramMessages.MSG_CONTROL, 0);
+                    sr.msg.set(JAVA_LONG, MSG_CONTROLLEN, 0);
+                }
                 sr.doneIo += ret;
                 sr.polled = true;
                 return -EAGAIN;
@@ -466,14 +481,43 @@ public final class Net {
         return OpDef.COMPLETE;
     }
 
-    /** {@code sendmsg} / {@code recvmsg} of SENDMSG's or RECVMSG's msghdr (a served program's: its memory's). */
-    private static int message(boolean send, int fd, MemorySegment msg, int flags) {
+    /**
+     * {@code sendmsg} / {@code recvmsg} of SENDMSG's or RECVMSG's msghdr (a served program's: its memory's), its
+     * iovecs past the {@code doneIo} bytes a partial MSG_WAITALL transfer already moved (the kernel's msg_iter has
+     * advanced over them).
+     */
+    private static int message(IssueContext ctx, boolean send, int fd, Sr sr, int flags) {
+        MemorySegment msg = sr.msg;
         ProgramMemory served = ProgramTransfers.program();
-        if (served == null) {
+        if (served == null && sr.doneIo == 0) {
             return (int) Linux.call(send ? SYS_SENDMSG : SYS_RECVMSG, fd, msg.address(), flags);
         }
-        long[] iov = ProgramMessages.iovecs(served, msg.get(JAVA_LONG, MSG_IOV), msg.get(JAVA_LONG, MSG_IOVLEN));
-        return iov == null ? -EFAULT : ProgramMessages.message(served, send, fd, msg, iov, null, 0, flags);
+        long uvec = msg.get(JAVA_LONG, MSG_IOV);
+        long count = msg.get(JAVA_LONG, MSG_IOVLEN);
+        long[] iov;
+        if (served != null) {
+            iov = ProgramMessages.iovecs(served, uvec, count);
+        } else {
+            iov = new long[(int) Math.min(count, Rw.UIO_MAXIOV) * 2];
+            iov = IovIter.copyIovec(ctx, uvec, iov) == 0 ? iov : null;
+        }
+        return iov == null ? -EFAULT : messageWith(send, fd, msg, advance(iov, sr.doneIo), flags);
+    }
+
+    /** The (base, length) pairs {@code iov} past their first {@code skip} bytes ({@code iov_iter_advance}). */
+    private static long[] advance(long[] iov, long skip) {
+        int seg = 0;
+        long left = skip;
+        while (seg < iov.length && left >= iov[seg + 1] && iov[seg + 1] >= 0) {
+            left -= iov[seg + 1];
+            seg += 2;
+        }
+        long[] rest = Arrays.copyOfRange(iov, seg, iov.length);
+        if (rest.length > 0) {
+            rest[0] += left;
+            rest[1] -= left;
+        }
+        return rest;
     }
 
     /** One {@code sendmsg} / {@code recvmsg} of SEND's or RECV's buffer (SEND_VECTORIZED: its iovecs). */

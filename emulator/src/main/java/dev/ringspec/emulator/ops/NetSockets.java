@@ -170,7 +170,10 @@ final class NetSockets {
         if (c.inProgress && (RealSockets.pollNow(fd, 0) & RealSockets.POLLERR) != 0) {
             ret = sockError(fd);
         } else {
-            ret = RealSockets.nonBlocking(fd, () -> (int) Linux.call(SYS_CONNECT, fd, c.address.address(), c.addrLen));
+            try (UnixAddress to = UnixAddress.of(c.address, c.addrLen)) {
+                ret = RealSockets.nonBlocking(fd,
+                        () -> (int) Linux.call(SYS_CONNECT, fd, to.address().address(), to.length()));
+            }
             if (ret == -EAGAIN || ret == -EINPROGRESS || ret == -ECONNABORTED) {
                 if (ret == -EINPROGRESS) {
                     c.inProgress = true;
@@ -390,7 +393,11 @@ final class NetSockets {
 
     static int bind(Req req, IssueContext ctx) {
         Connect c = (Connect) req.opState();
-        return onSocket(req, ctx, true, fd -> (int) Linux.call(SYS_BIND, fd, c.address.address(), c.addrLen));
+        return onSocket(req, ctx, true, fd -> {
+            try (UnixAddress at = UnixAddress.of(c.address, c.addrLen)) {
+                return (int) Linux.call(SYS_BIND, fd, at.address().address(), at.length());
+            }
+        });
     }
 
     /** {@code io_listen_prep}: the backlog is len. */

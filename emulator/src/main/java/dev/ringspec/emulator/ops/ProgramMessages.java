@@ -136,8 +136,19 @@ final class ProgramMessages {
             if (send && !ProgramTransfers.cross(memory, iov, buffer, total, true)) {
                 return -EFAULT;
             }
-            int n = (int) Linux.call(send ? SYS_SENDMSG : SYS_RECVMSG, fd, local.address(), flags);
-            if (send || n < 0) {
+            if (send) {
+                // the destination as the program's root and working directory name it
+                MemorySegment to = name != null ? name : localName;
+                try (UnixAddress address = UnixAddress.of(to, name != null ? nameLen : unameLen)) {
+                    if (to != null) {
+                        local.set(JAVA_LONG, 0, address.address().address());
+                        local.set(JAVA_INT, Net.MSG_NAMELEN, address.length());
+                    }
+                    return (int) Linux.call(SYS_SENDMSG, fd, local.address(), flags);
+                }
+            }
+            int n = (int) Linux.call(SYS_RECVMSG, fd, local.address(), flags);
+            if (n < 0) {
                 return n;
             }
             return received(memory, msg, local, iov, n, localName, unameLen, control);

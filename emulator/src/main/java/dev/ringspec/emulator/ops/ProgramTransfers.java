@@ -47,6 +47,11 @@ public final class ProgramTransfers {
         descriptors = table;
     }
 
+    /** The served program's descriptor table, or null where the application is this process. */
+    static ProcessDescriptorTable descriptors() {
+        return descriptors;
+    }
+
     /**
      * A reference of this JVM to the application's {@code fd} for one call, given back with {@link #release} after
      * it (a served program's: a copy taken from it; this process's: {@code fd} itself), or -EBADF ({@code fget}).

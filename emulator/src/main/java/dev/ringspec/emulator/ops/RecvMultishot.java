@@ -3,7 +3,9 @@ package dev.ringspec.emulator.ops;
 import static dev.ringspec.emulator.sys.Linux.SYS_GETSOCKOPT;
 import static dev.ringspec.emulator.sys.Linux.SYS_IOCTL;
 import static dev.ringspec.emulator.sys.Linux.SYS_RECVFROM;
+import static dev.ringspec.emulator.sys.Linux.SYS_RECVMSG;
 import static dev.ringspec.uapi.Errno.EAGAIN;
+import static dev.ringspec.uapi.Errno.EFAULT;
 import static dev.ringspec.uapi.Errno.EINVAL;
 import static dev.ringspec.uapi.Errno.ENOBUFS;
 import static dev.ringspec.uapi.Errno.EOPNOTSUPP;
@@ -15,6 +17,7 @@ import static dev.ringspec.uapi.IoUring.IORING_RECVSEND_POLL_FIRST;
 import static dev.ringspec.uapi.IoUring.IORING_RECV_MULTISHOT;
 import static dev.ringspec.uapi.IoUring.IOSQE_BUFFER_SELECT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.ringspec.emulator.ProgramMemory;
 import dev.ringspec.emulator.sys.Linux;
@@ -67,6 +70,28 @@ public final class RecvMultishot {
         int loops;
         /** Whether the socket reports what it still holds ({@code msg_inq}): -1 not yet known. */
         int reportsInq = -1;
+        /** RECVMSG's {@code io_async_msghdr}: the header's name and control lengths, or null for RECV. */
+        Header header;
+    }
+
+    /**
+     * The name and control data lengths a RECVMSG multishot's msghdr gave at prep ({@code io_recvmsg_mshot_prep});
+     * {@code eof} is whether the last receive found the end of the stream.
+     */
+    private static final class Header {
+        final int namelen;
+        final long controllen;
+        boolean eof;
+
+        Header(int namelen, long controllen) {
+            this.namelen = namelen;
+            this.controllen = controllen;
+        }
+
+        /** {@code sizeof(struct io_uring_recvmsg_out)}, the name and the control data: where the payload starts. */
+        long bytes() {
+            return Net.RECVMSG_OUT_SIZE + namelen + controllen;
+        }
     }
 
     /** Whether {@code req} is a multishot receive this class prepared. */
@@ -117,6 +142,21 @@ public final class RecvMultishot {
         return 0;
     }
 
+    /**
+     * A RECVMSG with IORING_RECV_MULTISHOT that ops.Net has prepared (its msghdr copied and checked as
+     * {@code io_recvmsg_prep} does) becomes this class's: each receive puts a {@code struct io_uring_recvmsg_out},
+     * the name, the control data and the payload in one provided buffer. {@code len} is the msghdr's one iovec's
+     * length (0 without one): the first buffer's limit; later ones are taken whole ({@code io_mshot_prep_retry}).
+     */
+    static void recvmsg(Req req, MemorySegment msg, int len) {
+        State st = new State();
+        st.msgFlags = req.opFlags();
+        st.pollFirst = (req.ioprio() & IORING_RECVSEND_POLL_FIRST) != 0;
+        st.mshotLen = len;
+        st.header = new Header(msg.get(JAVA_INT, Net.MSG_NAMELEN), msg.get(JAVA_LONG, Net.MSG_CONTROLLEN));
+        req.opState(st);
+    }
+
     /** {@code io_recv} of a multishot receive, inline and on each wakeup. */
     public static int issue(Req req, IssueContext ctx) {
         State st = (State) req.opState();
@@ -155,10 +195,18 @@ public final class RecvMultishot {
             return -ENOBUFS;
         }
         ProgramMemory served = ProgramTransfers.program();
-        int ret = served != null
-                ? ProgramMessages.receive(served, fd, sel.address(), sel.length(), st.msgFlags | MSG_DONTWAIT)
-                : (int) Linux.call(SYS_RECVFROM, fd, sel.address(), Integer.toUnsignedLong(sel.length()),
-                        st.msgFlags | MSG_DONTWAIT, 0, 0);
+        int ret;
+        boolean ended = false;
+        if (st.header != null) {
+            ret = recvmsgOnce(ctx, st.header, fd, sel, st.msgFlags | MSG_DONTWAIT);
+            // io_recvmsg_multishot: a receive of nothing (end of stream) still fills a header, and ends the request
+            ended = st.header.eof;
+        } else {
+            ret = served != null
+                    ? ProgramMessages.receive(served, fd, sel.address(), sel.length(), st.msgFlags | MSG_DONTWAIT)
+                    : (int) Linux.call(SYS_RECVFROM, fd, sel.address(), Integer.toUnsignedLong(sel.length()),
+                            st.msgFlags | MSG_DONTWAIT, 0, 0);
+        }
         if (ret == -EAGAIN) {
             Kbuf.recycle(ctx, sel);
             if (inline && (st.msgFlags & MSG_DONTWAIT) != 0) {
@@ -174,7 +222,7 @@ public final class RecvMultishot {
         }
         int inq = st.reportsInq == 1 ? inq(st, fd) : -1;
         int cflags = inq > 0 ? IORING_CQE_F_SOCK_NONEMPTY : 0;
-        boolean finished = false;
+        boolean finished = ended;
         if (st.mshotTotalLen != 0) {
             // IORING_RECV_MSHOT_LIM: the total limit reached ends the request with this CQE
             st.mshotTotalLen -= Math.min(ret, st.mshotTotalLen);
@@ -182,6 +230,10 @@ public final class RecvMultishot {
         }
         cflags |= Kbuf.cqeFlags(ctx, sel, ret);
         if (!finished && ctx.postCqe(req, ret, cflags | IORING_CQE_F_MORE)) {
+            if (st.header != null) {
+                // io_mshot_prep_retry: the next buffer is taken whole
+                st.mshotLen = 0;
+            }
             // known not empty, or unknown: receive again, up to MULTISHOT_MAX_RETRY times in a row
             if ((cflags & IORING_CQE_F_SOCK_NONEMPTY) != 0 || inq < 0) {
                 if (st.loops++ < MULTISHOT_MAX_RETRY) {
@@ -193,6 +245,66 @@ public final class RecvMultishot {
         }
         ctx.setRes(req, ret, cflags);
         return OpDef.COMPLETE;
+    }
+
+    /**
+     * {@code io_recvmsg_prep_multishot} and {@code io_recvmsg_multishot}: one recvmsg into the buffer {@code sel}
+     * past its header, name and control data ({@code -EFAULT} where the buffer is shorter than those), then the
+     * header and the name at its start. The CQE's result: the header's, name's and control data's lengths plus the
+     * payload's (at most what the buffer holds; the header's payloadlen is the whole datagram under MSG_TRUNC).
+     */
+    private static int recvmsgOnce(IssueContext ctx, Header h, int fd, Kbuf.Selection sel, int flags) {
+        long len = Integer.toUnsignedLong(sel.length());
+        if (len < h.bytes()) {
+            return -EFAULT;
+        }
+        long buf = sel.address();
+        long payloadlen = len - h.bytes();
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment msg = call.allocate(Net.MSGHDR_SIZE, 8);
+            if (h.namelen > 0) {
+                msg.set(JAVA_LONG, 0, buf + Net.RECVMSG_OUT_SIZE);
+                msg.set(JAVA_INT, Net.MSG_NAMELEN, Math.min(h.namelen, Net.SOCKADDR_STORAGE));
+            }
+            if (h.controllen > 0) {
+                msg.set(JAVA_LONG, ProgramMessages.MSG_CONTROL, buf + h.bytes() - h.controllen);
+                msg.set(JAVA_LONG, Net.MSG_CONTROLLEN, h.controllen);
+            }
+            long[] iov = {buf + h.bytes(), payloadlen};
+            ProgramMemory served = ProgramTransfers.program();
+            int err;
+            if (served != null) {
+                err = ProgramMessages.message(served, false, fd, msg, iov, null, 0, flags);
+            } else {
+                MemorySegment vec = call.allocate(16, 8);
+                vec.set(JAVA_LONG, 0, iov[0]);
+                vec.set(JAVA_LONG, 8, iov[1]);
+                msg.set(JAVA_LONG, Net.MSG_IOV, vec.address());
+                msg.set(JAVA_LONG, Net.MSG_IOVLEN, 1);
+                err = (int) Linux.call(SYS_RECVMSG, fd, msg.address(), flags);
+            }
+            if (err < 0) {
+                return err;
+            }
+            h.eof = err == 0;
+            // struct io_uring_recvmsg_out: namelen (before truncation), controllen used, payloadlen, flags
+            MemorySegment out = call.allocate(Net.RECVMSG_OUT_SIZE, 4);
+            out.set(JAVA_INT, 0, h.namelen > 0 ? msg.get(JAVA_INT, Net.MSG_NAMELEN) : 0);
+            out.set(JAVA_INT, 4, (int) (h.controllen > 0 ? msg.get(JAVA_LONG, Net.MSG_CONTROLLEN) : 0));
+            out.set(JAVA_INT, 8, err);
+            out.set(JAVA_INT, 12, msg.get(JAVA_INT, Net.MSG_FLAGS));
+            boolean copied;
+            if (served != null) {
+                copied = served.copyOut(out, buf);
+            } else {
+                MemorySegment user = ctx.userMemory(buf, Net.RECVMSG_OUT_SIZE);
+                copied = user != null;
+                if (copied) {
+                    user.copyFrom(out);
+                }
+            }
+            return copied ? (int) (h.bytes() + Math.min(err, payloadlen)) : -EFAULT;
+        }
     }
 
     /** Stream sockets of TCP, and of AF_UNIX from 6.17 ({@code SO_INQ}), report the bytes left after a receive. */

@@ -50,6 +50,7 @@ public final class Linux {
     public static final long SYS_LISTEN = nr(50, 201);
     public static final long SYS_GETSOCKNAME = nr(51, 204);
     public static final long SYS_SOCKETPAIR = nr(53, 199);
+    public static final long SYS_SETSOCKOPT = nr(54, 208);
     public static final long SYS_GETSOCKOPT = nr(55, 209);
     public static final long SYS_FCNTL = nr(72, 25);
     public static final long SYS_FSYNC = nr(74, 82);
