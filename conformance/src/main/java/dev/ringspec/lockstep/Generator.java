@@ -85,7 +85,11 @@ final class Generator {
         if (queue.isEmpty()) {
             plan(r);
         }
-        return queue.poll();
+        Step step = queue.poll();
+        if (r.world() && WorldSteps.racesAShortTimeout(r, step, queue.peek())) {
+            queue.addFirst(WorldSteps.advanceClock());
+        }
+        return step;
     }
 
     /** Queues {@code step} after the ones planned. */
@@ -324,9 +328,19 @@ final class Generator {
     }
 
     void publishAndEnter(LockstepRunner r, int count) {
+        publishAndEnter(r, count, 0);
+    }
+
+    /**
+     * {@link #publishAndEnter(LockstepRunner, int)} after steps already queued may consume {@code gone} of the CQ
+     * slots the ring shows now: a wait's min_complete is drawn from the slots left, which the ring holds when it
+     * enters (drawn from the slots shown before, a wait could count on CQEs the queued steps took: seed 377).
+     */
+    private void publishAndEnter(LockstepRunner r, int count, int gone) {
         queue.add(new Step.PublishTail(count));
         int pending = pendingSq(r) + count;
-        int visible = (int) Math.min(U32.distance(r.observation().cqTail(), r.observation().cqHead()), r.cqEntries());
+        int visible = (int) Math.min(U32.distance(r.observation().cqTail(), r.observation().cqHead()), r.cqEntries())
+                - gone;
         int toSubmit = chance(85) ? pending : pick(pending + 3);
         int enterFlags = chance(30) ? IORING_ENTER_GETEVENTS : 0;
         if (chance(2)) {
@@ -423,14 +437,17 @@ final class Generator {
             batch(r, toLast, true);
             return;
         }
+        int gone = 0;
         if (visible > 0 && chance(50)) {
+            // all the CQEs, or all but one, which may be the second half of a 32-byte CQE: none may be left
             queue.add(new Step.ConsumeCqes(visible - (chance(50) ? 0 : 1)));
+            gone = visible;
         }
         int position = r.observation().sqTail();
         queue.add(new Step.WriteSqe(position, 0, 0, 0, 0, 0xc0ffeeL, 0xf00dL, 0, IORING_NOP_CQE32, userData(), 0,
                 0));
         queue.add(new Step.WriteArray(position, position & (r.sqEntries() - 1)));
-        publishAndEnter(r, 1);
+        publishAndEnter(r, 1, gone);
     }
 
     private void invalidArray(LockstepRunner r) {

@@ -292,6 +292,11 @@ public final class LockstepRunner implements AutoCloseable {
 
     /** Runs a generator-driven sequence: {@code generator} picks each step from the reference's state. */
     Outcome generate(Generator generator, int count, Coverage cov) {
+        return generate(generator, count, cov, null);
+    }
+
+    /** {@link #generate(Generator, int, Coverage)}, telling {@code watcher} (if not null) both rings after each step. */
+    Outcome generate(Generator generator, int count, Coverage cov, StepWatcher watcher) {
         return onRunThread(() -> {
             begin(cov, null, null);
             List<Step> steps = new ArrayList<>(count);
@@ -300,7 +305,11 @@ public final class LockstepRunner implements AutoCloseable {
                 while (steps.size() < count) {
                     Step step = generator.next(this);
                     steps.add(step);
-                    if (!step(steps.size() - 1, step)) {
+                    boolean agreed = step(steps.size() - 1, step);
+                    if (watcher != null) {
+                        watcher.after(steps.size() - 1, step, reference.observe(), subject.observe());
+                    }
+                    if (!agreed) {
                         return outcome(steps);
                     }
                 }
@@ -378,6 +387,11 @@ public final class LockstepRunner implements AutoCloseable {
 
     boolean hasRing() {
         return reference.hasRing();
+    }
+
+    /** Whether the reference's pending SQEs hold a timeout of the world's 5 ms ({@link Side#pendingShortTimeout}). */
+    boolean pendingShortTimeout() {
+        return reference.pendingShortTimeout();
     }
 
     int ringFlags() {

@@ -3,6 +3,8 @@ package dev.ringspec.lockstep;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_ABS_TIMER;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_EXT_ARG;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
+import static dev.ringspec.uapi.IoUring.IORING_OP_LINK_TIMEOUT;
+import static dev.ringspec.uapi.IoUring.IORING_OP_TIMEOUT;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_BPF_FILTER;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_BUFFERS;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_ENABLE_RINGS;
@@ -165,6 +167,16 @@ final class Side {
 
     boolean hasWorld() {
         return world != null;
+    }
+
+    /** Whether an SQE between the SQ head and tail is a TIMEOUT or LINK_TIMEOUT of the world's 5 ms. */
+    boolean pendingShortTimeout() {
+        if (world == null || ring == null) {
+            return false;
+        }
+        long shortTimeout = world.timespec(0);
+        return observe().pendingSqes().stream().anyMatch(p -> p.addr() == shortTimeout
+                && (p.opcode() == IORING_OP_TIMEOUT || p.opcode() == IORING_OP_LINK_TIMEOUT));
     }
 
     /**

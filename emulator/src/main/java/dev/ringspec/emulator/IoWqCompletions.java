@@ -1,5 +1,7 @@
 package dev.ringspec.emulator;
 
+import dev.ringspec.model.Req;
+
 /**
  * A ring's count of io-wq requests handed back to it since it was last asked ({@code ctx.ringLocal}): what lets an
  * ASYNC eventfd ({@code io_eventfd_trigger}: io-wq's completions only) tell io-wq's completions from inline ones,
@@ -9,11 +11,23 @@ public final class IoWqCompletions {
     /** How the names of io-wq's worker threads begin. */
     static final String WORKER_NAME = "ringspec-emulator-iowq-";
 
+    /** The request the calling thread issues again for io-wq on the ring's task ({@link WorkerPool}), or null. */
+    static final ThreadLocal<Req> ISSUING = new ThreadLocal<>();
+
     private int count;
 
     /** {@code io_wq_current_is_worker}: whether this thread is one of io-wq's workers. */
     public static boolean currentIsWorker() {
         return Thread.currentThread().getName().startsWith(WORKER_NAME);
+    }
+
+    /**
+     * Whether the calling thread issues {@code req} as io-wq does: on a worker, or as io-wq's try without blocking
+     * that the emulator makes on the ring's task (a pollable file, and the deterministic mode's io-wq), which stands
+     * for the worker's {@code io_issue_sqe}: what the issue queues as task work is the worker's, one hop from it.
+     */
+    public static boolean issuesForIoWq(Req req) {
+        return currentIsWorker() || ISSUING.get() == req;
     }
 
     /** An io-wq request's completion reached the ring. */

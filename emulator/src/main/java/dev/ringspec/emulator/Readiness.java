@@ -478,9 +478,11 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
         boolean fileHeld = ctx.holdFile(req);
         Inflight inflight = ctx.ringLocal(Inflight.class, Inflight::new);
         int[] error = new int[1];
+        // io_poll_task_func: the woken request is submitted again as task work does it (io_req_task_submit), so a
+        // forced-async one goes back to io-wq (6.12.117 poll.c io_poll_task_func, io_uring.c io_req_task_submit)
         Watch w = watchFile(fd, events, fileHeld, ready -> delivery.deliver(ctx, req, (r, c) -> {
             inflight.remove(r);
-            c.reissue(r);
+            c.taskSubmit(r);
             return OpDef.SKIP_COMPLETE;
         }), error);
         if (w == null) {

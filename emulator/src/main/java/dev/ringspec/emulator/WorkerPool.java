@@ -98,8 +98,6 @@ final class WorkerPool implements IoWq, AutoCloseable {
     }
     /** Who decides {@link #IOWQ_COMPLETION_ORDER}, or null: the seeded order. */
     private volatile Chooser chooser;
-    /** The request the calling thread is issuing again for io-wq's try without blocking, or null. */
-    private final ThreadLocal<Req> reissuing = new ThreadLocal<>();
 
     WorkerPool(Map<Integer, EmuOp> ops, Readiness readiness) {
         this(ops, readiness, null, Delivery.DIRECT);
@@ -193,7 +191,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
         // (and when that try sends it back here at once, the file refused it: the retry blocks, as there)
         boolean pollsInstead = blocking != null && (order != null || (req.flags() & IOSQE_ASYNC) != 0)
                 && (op.def().has(OpDef.POLLIN) || op.def().has(OpDef.POLLOUT))
-                && reissuing.get() != req
+                && IoWqCompletions.ISSUING.get() != req
                 && readiness.canPoll(ctx.fileDescriptor(req));
         if (blocking == null || pollsInstead) {
             boolean onWorker = blocking == null;
@@ -201,12 +199,12 @@ final class WorkerPool implements IoWq, AutoCloseable {
                 if (onWorker) {
                     c.ringLocal(IoWqCompletions.class, IoWqCompletions::new).completed();
                 }
-                Req outer = reissuing.get();
-                reissuing.set(r);
+                Req outer = IoWqCompletions.ISSUING.get();
+                IoWqCompletions.ISSUING.set(r);
                 try {
                     c.reissue(r);
                 } finally {
-                    reissuing.set(outer);
+                    IoWqCompletions.ISSUING.set(outer);
                 }
                 return OpDef.SKIP_COMPLETE;
             };

@@ -83,8 +83,15 @@ public interface IssueContext {
     /** {@code io_queue_iowq}: io-wq issues the request again, at a time of its own ({@link IoWq}). */
     void queueIoWq(Req req);
 
-    /** {@code io_issue_sqe} again, on the ring's task (what an io-wq worker or a poll wakeup calls). */
+    /** {@code io_issue_sqe} again, on the ring's task (what an io-wq worker calls). */
     void reissue(Req req);
+
+    /**
+     * {@code io_req_task_submit}, on the ring's task: what a request's poll wakeup runs ({@code io_poll_task_func}).
+     * A forced-async request (IOSQE_ASYNC, a drain) goes back to io-wq where the profile says so, else it is issued
+     * again here.
+     */
+    void taskSubmit(Req req);
 
     /** The ring's descriptor ({@code ctx}'s file), for rule events and for opcodes that name their own ring. */
     int ringFd();

@@ -350,6 +350,11 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
     }
 
     @Override
+    public void taskSubmit(Req req) {
+        reqTaskSubmit(req);
+    }
+
+    @Override
     public int ringFd() {
         return fd;
     }

@@ -76,6 +76,9 @@ final class TaskWork {
     /** {@code io_req_task_work_add}: queue, and raise IORING_SQ_TASKRUN on a TASKRUN_FLAG ring. */
     void add(Req req, int action) {
         boolean first = (flags & IORING_SETUP_DEFER_TASKRUN) != 0 && twCount == twRetry && remote.isEmpty();
+        // one list for work from every thread (io_req_local_work_add and io_req_normal_work_add: llist_add), so
+        // what another thread queued before this item runs before it
+        takeRemote();
         queue(req, action);
         Runnable hook = localWorkAdded;
         if (first && hook != null) {
@@ -124,13 +127,16 @@ final class TaskWork {
         }
     }
 
-    private void takeRemote() {
-        if (remotePending) {
-            remotePending = false;
-            for (Req req = remote.poll(); req != null; req = remote.poll()) {
-                queue(req, req.twAction());
-            }
+    /** Moves the work other threads queued behind the task's own; false when there was none. */
+    private boolean takeRemote() {
+        if (!remotePending) {
+            return false;
         }
+        remotePending = false;
+        for (Req req = remote.poll(); req != null; req = remote.poll()) {
+            queue(req, req.twAction());
+        }
+        return twCount != 0;
     }
 
     boolean pending() {
@@ -246,7 +252,7 @@ final class TaskWork {
                 // __io_run_local_work_loop (7.2+, the mpscq of io_uring/tw.c): pops from the live FIFO, work the
                 // items queue included, comparing before each pop, so a pass runs at most maxEvents; no retry list
                 ret = 0;
-                while (ret < maxEvents && twCount != 0) {
+                while (ret < maxEvents && (takeRemote() || twCount != 0)) {
                     runItem();
                     ret++;
                 }
@@ -266,8 +272,10 @@ final class TaskWork {
             ret = runItems(twRetry, maxEvents);
             twRetry -= ret;
             if (twRetry == 0) {
-                // the work list, all of it taken at once (it includes what the retry items just queued); what
-                // this pass does not run becomes the retry list
+                // the work list, all of it taken at once (llist_del_all: it includes what the retry items just
+                // queued and what other threads queued since the last pass); what this pass does not run becomes
+                // the retry list
+                takeRemote();
                 int work = twCount;
                 int ran = runItems(work, maxEvents - ret);
                 ret += ran;
@@ -314,7 +322,8 @@ final class TaskWork {
 
     /** {@code io_run_local_work_continue}: another pass while work is left and too few ran; else mark it. */
     private boolean localWorkContinues(int events, int minEvents) {
-        if (twCount == 0) {
+        // io_local_work_pending: work other threads queued during the run counts too
+        if (!pending()) {
             return false;
         }
         if (events < minEvents) {

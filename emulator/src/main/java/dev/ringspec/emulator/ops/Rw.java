@@ -23,6 +23,7 @@ import dev.ringspec.emulator.EmuOp;
 import dev.ringspec.emulator.EmulatorServices;
 import dev.ringspec.emulator.FaultPlan;
 import dev.ringspec.emulator.Faults;
+import dev.ringspec.emulator.IoWqCompletions;
 import dev.ringspec.model.IssueContext;
 import dev.ringspec.model.KernelProfile;
 import dev.ringspec.model.OpDef;
@@ -488,8 +489,7 @@ public final class Rw {
         }
         if (s.iov == null || !initFileAccepts(ctx, s)) {
             if (RealFiles.statusFlags(fd) < 0) {
-                // fget finds nothing (a request from IOSQE_ASYNC meets this on io-wq, before the fixed buffer's
-                // import)
+                // fget finds nothing (an IOSQE_ASYNC request meets this on io-wq, before the fixed buffer's import)
                 return -EBADF;
             }
             int ret = importAtIssue(req, ctx, s);
@@ -554,7 +554,7 @@ public final class Rw {
             recycleBuffer(ctx, s);
             return -EAGAIN;
         }
-        return complete(req, ctx, s, n, true);
+        return complete(req, ctx, s, n, !IoWqCompletions.issuesForIoWq(req));
     }
 
     /** The io-wq form: the call may block, except on a file a poll can wait for, which waits there instead. */
@@ -583,9 +583,9 @@ public final class Rw {
      * bytes asked for fails the links ({@code __io_complete_rw_common}). A read's error is its own result
      * ({@code io_read}); a write's error after moved bytes answers those bytes; what write_iter answered a write
      * goes to kiocb_done, whose error path (io_rw_done, io_complete_rw) completes through task work, after the
-     * batch's inline completions (rw_verify_area's -EINVAL and io_rw_init_file's -EBADF fail inline). On an IOPOLL
-     * ring a transfer the ring's task made joins the iopoll list; one an io-wq worker made completes through task
-     * work (the model's list is the ring task's), so its CQE is there at the next task work, not only at a poll.
+     * batch's inline completions (rw_verify_area's -EINVAL and io_rw_init_file's -EBADF fail inline); io-wq's try
+     * on the ring's task is that task work already. On an IOPOLL ring a transfer the ring's task made joins the
+     * iopoll list; one io-wq made completes through task work (the model's list is the ring task's).
      */
     private static int complete(Req req, IssueContext ctx, State s, long n, boolean onTask) {
         // io_req_rw_complete: a selected buffer is put with the result (an error consumes nothing) and named in the
