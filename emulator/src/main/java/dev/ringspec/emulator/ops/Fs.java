@@ -144,9 +144,13 @@ public final class Fs {
                 from.path().address(), to.dirfd(), to.path().address(), flags, 0));
     }
 
-    /** {@code io_unlinkat_prep}: off, len, addr3 set -> -EINVAL; flags beyond AT_REMOVEDIR -> -EINVAL. */
+    /**
+     * {@code io_unlinkat_prep}: off, len set (from 7.2 also addr3 or {@code __pad2[0]}) -> -EINVAL; flags beyond
+     * AT_REMOVEDIR -> -EINVAL. Before 7.2 the words at 48 and 56 are not looked at: the lookup answers.
+     */
     static int unlinkatPrep(Req req, IssueContext ctx) {
-        if (req.off() != 0 || req.len() != 0 || req.addr3() != 0) {
+        boolean padChecked = Versions.atLeast(ctx.profile(), 7, 2);
+        if (req.off() != 0 || req.len() != 0 || padChecked && (req.addr3() != 0 || req.word56() != 0)) {
             return -EINVAL;
         }
         int r = common(req);
