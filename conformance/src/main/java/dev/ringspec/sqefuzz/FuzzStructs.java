@@ -95,23 +95,24 @@ final class FuzzStructs {
         boolean vectorized = (opcode == IORING_OP_SEND || opcode == IORING_OP_SEND_ZC)
                 && (sqe.get(JAVA_SHORT, IOPRIO_OFFSET) & IORING_SEND_VECTORIZED) != 0;
         if (IOVECS.contains(opcode) || vectorized) {
-            long at = place(sqe, ADDR_OFFSET, count * IOVEC_BYTES, random);
+            long at = place(sqe, ADDR_OFFSET, count * IOVEC_BYTES, 0, random);
             if (at != 0) {
                 iovecs(at, count, random);
             }
         } else if (MSGHDRS.contains(opcode)) {
-            long at = place(sqe, ADDR_OFFSET, MSGHDR_BYTES, random);
+            long at = place(sqe, ADDR_OFFSET, MSGHDR_BYTES, 0, random);
             if (at != 0) {
                 msghdr(at, random);
             }
         } else if (opcode == IORING_OP_FUTEX_WAITV) {
-            long at = place(sqe, ADDR_OFFSET, count * FUTEX_WAITV_BYTES, random);
+            long at = place(sqe, ADDR_OFFSET, count * FUTEX_WAITV_BYTES, 0, random);
             if (at != 0) {
                 futexWaitv(at, count, random);
             }
         }
         if (RW.contains(opcode) && (sqe.get(JAVA_LONG, ATTR_TYPE_MASK_OFFSET) & IORING_RW_ATTR_FLAG_PI) != 0) {
-            long at = place(sqe, ADDR3_OFFSET, ATTR_PI_BYTES, random);
+            // in the second half: an iovec array of the same SQE fills the first, and must not be written over
+            long at = place(sqe, ADDR3_OFFSET, ATTR_PI_BYTES, HALF, random);
             if (at != 0) {
                 piAttr(at, random);
             }
@@ -120,11 +121,11 @@ final class FuzzStructs {
 
     /**
      * Where the structure of {@code bytes} that the SQE's pointer at {@code field} names goes: 0 where the pointer
-     * names nothing readable (the copy faults), else an address in the structs' first half with the pointer's
-     * alignment (and, one time in eight, running off the structs' end, so that the copy faults part way), which
-     * is written into the SQE.
+     * names nothing readable (the copy faults), else an address in the half of the structs from {@code half} (0 or
+     * {@link #HALF}) with the pointer's alignment (and, one time in eight, running off the structs' end, so that the
+     * copy faults part way), which is written into the SQE.
      */
-    private long place(MemorySegment sqe, long field, long bytes, RandomGenerator random) {
+    private long place(MemorySegment sqe, long field, long bytes, long half, RandomGenerator random) {
         long pointer = sqe.get(JAVA_LONG, field);
         if (!readable(pointer)) {
             return 0;
@@ -133,8 +134,8 @@ final class FuzzStructs {
         if (random.nextInt(8) == 0 || bytes > HALF - 8) {
             offset = FuzzReservation.STRUCTS_BYTES - random.nextLong(1, Math.min(bytes, HALF) + 2);
         } else {
-            // (the alignment added below keeps it out of the second half)
-            offset = random.nextLong(HALF - bytes - 7);
+            // (the alignment added below keeps it inside its half)
+            offset = half + random.nextLong(HALF - bytes - 7);
         }
         long at = reservation.structs + (offset & ~7L) + (pointer & 7);
         sqe.set(JAVA_LONG, field, at);
