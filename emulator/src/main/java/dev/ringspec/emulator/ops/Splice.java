@@ -97,7 +97,10 @@ public final class Splice {
     /** The splice or tee of {@code in} (this JVM's descriptor, negative for none) to {@code out}. */
     private static int spliceWith(Req req, IssueContext ctx, Sp sp, int in, int out) {
         long ret = 0;
-        if (in < 0 || sp.len() == 0 && RealFiles.statusFlags(in) < 0) {
+        if (out < 0) {
+            // io_wq_submit_work's io_assign_file: the output (sqe->fd, or its fixed slot) names nothing
+            ret = -EBADF;
+        } else if (in < 0 || sp.len() == 0 && RealFiles.statusFlags(in) < 0) {
             // (without a length no call below would find a number that names nothing)
             ret = -EBADF;
         } else if (sp.len() != 0 && (!Rw.openFor(in, false) || !Rw.openFor(out, true))) {

@@ -3,6 +3,8 @@ package dev.ringspec.emulator.ops;
 import static dev.ringspec.uapi.IoUring.IORING_OP_READ;
 import static dev.ringspec.uapi.IoUring.IORING_OP_SPLICE;
 import static dev.ringspec.uapi.IoUring.IORING_OP_TEE;
+import static dev.ringspec.uapi.IoUring.IOSQE_FIXED_FILE;
+import static dev.ringspec.uapi.IoUring.IOSQE_IO_DRAIN;
 import static dev.ringspec.uapi.IoUring.IOSQE_IO_LINK;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -75,6 +77,30 @@ class SpliceTest {
                 splice(s, IORING_OP_SPLICE, 999, b[1], 0, 6);
                 splice(s, IORING_OP_TEE, 999, b[1], 0, 7);
                 return s.submitAndAwait(7);
+            }
+        });
+    }
+
+    @Test
+    void aLengthOfZeroStillNeedsItsOutputFile() throws Exception {
+        // io_wq_submit_work's io_assign_file: an output that names nothing -> -EBADF, even with nothing to move (the
+        // SQE fuzz: an emulator worker answered 0); a drained one, a fixed slot of no table, and a TEE alike
+        BothSides.sameOnBoth((k, m) -> {
+            try (RingScenario s = new RingScenario(k, m, 8)) {
+                int[] a = s.pipe();
+                // one at a time: io-wq's workers complete requests submitted together in an order of their own
+                List<Cqe> cqes = new ArrayList<>();
+                splice(s, IORING_OP_SPLICE, a[0], -1, 0, 1);
+                cqes.addAll(s.submitAndAwait(1));
+                long at = splice(s, IORING_OP_SPLICE, a[0], -1, 0, 2);
+                Sqe.flags(s.d.sqes(), at, IOSQE_IO_DRAIN);
+                cqes.addAll(s.submitAndAwait(1));
+                at = splice(s, IORING_OP_SPLICE, a[0], 9, 0, 3);
+                Sqe.flags(s.d.sqes(), at, IOSQE_FIXED_FILE);
+                cqes.addAll(s.submitAndAwait(1));
+                splice(s, IORING_OP_TEE, a[0], -1, 0, 4);
+                cqes.addAll(s.submitAndAwait(1));
+                return cqes;
             }
         });
     }
