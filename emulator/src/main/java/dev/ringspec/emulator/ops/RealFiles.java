@@ -32,8 +32,11 @@ final class RealFiles {
     private static final int O_DIRECT = "aarch64".equals(System.getProperty("os.arch")) ? 0x10000 : 0x4000;
     private static final long XFS_SUPER_MAGIC = 0x58465342L;
     private static final long EXT4_SUPER_MAGIC = 0xef53L;
-    private static final int S_IFMT = 0xf000;
-    private static final int S_IFBLK = 0x6000;
+    static final int S_IFMT = 0xf000;
+    static final int S_IFBLK = 0x6000;
+    static final int S_IFREG = 0x8000;
+    static final int S_IFIFO = 0x1000;
+    static final int S_IFSOCK = 0xc000;
     private static final long BTRFS_SUPER_MAGIC = 0x9123683eL;
     private static final long SYS_FSTATFS = "aarch64".equals(System.getProperty("os.arch")) ? 44 : 138;
     private static final int AT_EMPTY_PATH = 0x1000;
@@ -206,5 +209,27 @@ final class RealFiles {
             return false;
         }
         return false;
+    }
+
+    /** {@code need_complete_io}: a regular file or a block device, whose short transfer is continued. */
+    static boolean needCompleteIo(int fd) {
+        int type = fileType(fd) & S_IFMT;
+        return type == S_IFREG || type == S_IFBLK;
+    }
+
+    /** {@code file_can_poll} for the files the emulator polls: pipes, FIFOs and sockets. */
+    static boolean pollable(int fd) {
+        int type = fileType(fd) & S_IFMT;
+        return type == S_IFIFO || type == S_IFSOCK;
+    }
+
+    /** {@code file->f_mode & FMODE_READ / FMODE_WRITE}, from the descriptor's access mode. */
+    static boolean openFor(int fd, boolean write) {
+        int fl = statusFlags(fd);
+        if (fl < 0 || (fl & O_PATH) != 0) {
+            return false;
+        }
+        int mode = fl & 3;
+        return write ? mode == 1 || mode == 2 : mode == 0 || mode == 2;
     }
 }

@@ -79,11 +79,6 @@ public final class Rw {
     /** {@code sizeof(struct io_uring_attr_pi)}: flags, app_tag, len, addr, seed, rsvd. */
     static final int ATTR_PI_SIZE = 32;
 
-    private static final int S_IFMT = 0xf000;
-    private static final int S_IFREG = 0x8000;
-    private static final int S_IFBLK = 0x6000;
-    private static final int S_IFIFO = 0x1000;
-    private static final int S_IFSOCK = 0xc000;
 
     /** How the request names its memory. */
     enum Kind {
@@ -369,7 +364,7 @@ public final class Rw {
      */
     private static int selectBuffer(Req req, IssueContext ctx, State s) {
         // io_buffer_select: a file that cannot be polled commits a ring's buffer at once (io_should_commit)
-        Kbuf.Selection sel = Kbuf.select(req, ctx, s.len, !pollable(ctx.fileDescriptor(req)));
+        Kbuf.Selection sel = Kbuf.select(req, ctx, s.len, !RealFiles.pollable(ctx.fileDescriptor(req)));
         if (sel == null) {
             return -ENOBUFS;
         }
@@ -416,7 +411,7 @@ public final class Rw {
         }
         boolean iopoll = (ctx.setupFlags() & IORING_SETUP_IOPOLL) != 0;
         int supported = rwfSupported(ctx.profile());
-        if (!openFor(fd, s.write)) {
+        if (!RealFiles.openFor(fd, s.write)) {
             return -EBADF;
         }
         int ret = kiocbSetRwFlags(fd, s, supported);
@@ -448,11 +443,11 @@ public final class Rw {
         if ((f & (RWF_ATOMIC | RWF_DONTCACHE)) == 0) {
             return 0;
         }
-        boolean regular = (RealFiles.fileType(fd) & S_IFMT) == S_IFREG;
+        boolean regular = (RealFiles.fileType(fd) & RealFiles.S_IFMT) == RealFiles.S_IFREG;
         if ((f & RWF_ATOMIC) != 0 && (!s.write || !regular || probe(fd, true, RWF_ATOMIC) == -EOPNOTSUPP)) {
             return -EOPNOTSUPP;
         }
-        if ((f & RWF_DONTCACHE) != 0 && (!regular || probe(fd, !openFor(fd, false), RWF_DONTCACHE) == -EOPNOTSUPP)) {
+        if ((f & RWF_DONTCACHE) != 0 && (!regular || probe(fd, !RealFiles.openFor(fd, false), RWF_DONTCACHE) == -EOPNOTSUPP)) {
             return -EOPNOTSUPP;
         }
         return 0;
@@ -520,16 +515,16 @@ public final class Rw {
             return -EOPNOTSUPP;
         }
         long n;
-        int type = s.write ? RealFiles.fileType(fd) & S_IFMT : 0;
-        if (type == S_IFREG && !RealFiles.regularWriteNowait(fd)) {
+        int type = s.write ? RealFiles.fileType(fd) & RealFiles.S_IFMT : 0;
+        if (type == RealFiles.S_IFREG && !RealFiles.regularWriteNowait(fd)) {
             // io_write: a file not open for writing -> -EBADF; a buffered write to a regular file whose filesystem
             // has no FOP_BUFFER_WASYNC cannot be tried without blocking (-EAGAIN: io-wq, or the answer of NOWAIT)
-            if (!openFor(fd, true)) {
+            if (!RealFiles.openFor(fd, true)) {
                 return -EBADF;
             }
             n = -EAGAIN;
         } else {
-            if (type == S_IFIFO || type == S_IFSOCK) {
+            if (type == RealFiles.S_IFIFO || type == RealFiles.S_IFSOCK) {
                 // the write looked at the file's type: a pipe or socket is a stream, with no -ESPIPE to learn it from
                 knownStream(s);
             }
@@ -542,12 +537,7 @@ public final class Rw {
             ctx.queueIoWq(req);
             return OpDef.SKIP_COMPLETE;
         }
-        // __io_read's retry loop: a regular file that moved part of the bytes is read again, without blocking
-        while (n > 0 && n < s.requested && !s.stream && needCompleteIo(fd)) {
-            s.advance(n);
-            s.requested = s.remaining();
-            n = transfer(fd, s, s.rwFlags | RWF_NOWAIT);
-        }
+        n = rest(fd, s, n, s.rwFlags | RWF_NOWAIT);
         if (n == -EAGAIN && (s.rwFlags & RWF_NOWAIT) == 0) {
             // io_queue_async: a pollable file arms a poll, another goes to io-wq with what is done so far; a
             // selected buffer goes back first (io_kbuf_recycle)
@@ -564,7 +554,7 @@ public final class Rw {
         if (fd < 0) {
             return fd;
         }
-        if (!s.blockInWorker && pollable(fd)) {
+        if (!s.blockInWorker && RealFiles.pollable(fd)) {
             // io_wq_submit_work: a pollable file is issued non-blocking and arms a poll on -EAGAIN
             long n = transfer(fd, s, s.rwFlags | RWF_NOWAIT);
             if (n == -EAGAIN && (s.rwFlags & RWF_NOWAIT) == 0) {
@@ -575,7 +565,20 @@ public final class Rw {
                 return complete(req, ctx, s, n, false);
             }
         }
-        return complete(req, ctx, s, transfer(fd, s, s.rwFlags), false);
+        return complete(req, ctx, s, rest(fd, s, transfer(fd, s, s.rwFlags), s.rwFlags), false);
+    }
+
+    /**
+     * __io_read's retry loop: a regular file that moved part of the bytes is asked for the rest (a blocking call
+     * moves them all: a served program's transfer is cut at {@link ProgramTransfers#MAX_BYTES}).
+     */
+    private static long rest(int fd, State s, long n, int rwFlags) {
+        while (n > 0 && n < s.requested && !s.stream && RealFiles.needCompleteIo(fd)) {
+            s.advance(n);
+            s.requested = s.remaining();
+            n = transfer(fd, s, rwFlags);
+        }
+        return n;
     }
 
     /**
@@ -631,7 +634,7 @@ public final class Rw {
             iov = some == all ? iov : prefix(iov, some);
         }
         long n = RealFiles.readWrite(fd, s.write, iov, pos, flags);
-        if (n == -EINVAL && pos < 0 && !openFor(fd, s.write)) {
+        if (n == -EINVAL && pos < 0 && !RealFiles.openFor(fd, s.write)) {
             // preadv2/pwritev2 refuse a negative offset before they look at the descriptor; io_rw_init_file's
             // FMODE_READ/FMODE_WRITE check comes first (-EBADF)
             return -EBADF;
@@ -673,27 +676,5 @@ public final class Rw {
             }
         }
         return Arrays.copyOf(out, pairs * 2);
-    }
-
-    /** {@code need_complete_io}: a regular file or a block device, whose short transfer is continued. */
-    private static boolean needCompleteIo(int fd) {
-        int type = RealFiles.fileType(fd) & S_IFMT;
-        return type == S_IFREG || type == S_IFBLK;
-    }
-
-    /** {@code file_can_poll} for the files the emulator polls: pipes, FIFOs and sockets. */
-    private static boolean pollable(int fd) {
-        int type = RealFiles.fileType(fd) & S_IFMT;
-        return type == S_IFIFO || type == S_IFSOCK;
-    }
-
-    /** {@code file->f_mode & FMODE_READ / FMODE_WRITE}, from the descriptor's access mode. */
-    static boolean openFor(int fd, boolean write) {
-        int fl = RealFiles.statusFlags(fd);
-        if (fl < 0 || (fl & RealFiles.O_PATH) != 0) {
-            return false;
-        }
-        int mode = fl & 3;
-        return write ? mode == 1 || mode == 2 : mode == 0 || mode == 2;
     }
 }

@@ -103,7 +103,7 @@ public final class Splice {
         } else if (in < 0 || sp.len() == 0 && RealFiles.statusFlags(in) < 0) {
             // (without a length no call below would find a number that names nothing)
             ret = -EBADF;
-        } else if (sp.len() != 0 && (!Rw.openFor(in, false) || !Rw.openFor(out, true))) {
+        } else if (sp.len() != 0 && (!RealFiles.openFor(in, false) || !RealFiles.openFor(out, true))) {
             // do_splice (only for a length): the input not open for reading or the output not for writing ->
             // -EBADF, before the pipe and offset checks that splice(2)'s own __do_splice makes first (-ESPIPE)
             ret = -EBADF;
