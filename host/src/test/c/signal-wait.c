@@ -3,11 +3,15 @@
  * one line per case, natively and under `ringspec host` (HostedProgramTest compares the lines). The kernel ends such
  * a wait with -EINTR (io_cqring_wait; not -ERESTARTSYS, so SA_RESTART does not restart it), answers 0 instead when the
  * CQ holds CQEs, and the submitted count when the same call submitted; a wait whose own sigmask blocks the signal
- * runs to its timeout and the handler runs after it. Exits 1 where the kernel's answer differs from these facts.
+ * runs to its timeout and the handler runs after it. IORING_REGISTER_SYNC_CANCEL waiting for a request that keeps
+ * running (a READV of about 2 GiB from a sparse memfd on an io-wq worker, which the cancellation's signal to the
+ * worker does not stop) ends with -EINTR too (io_sync_cancel's io_run_task_work_sig), and the read ends whole.
+ * Exits 1 where the kernel's answer differs from these facts.
  */
 #include "ring.h"
 #include <signal.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 
 static volatile sig_atomic_t handled;
 
@@ -25,12 +29,17 @@ static void handle(int restart) {
     sigaction(SIGALRM, &sa, NULL);
 }
 
-/* SIGALRM in 100 ms */
-static void alarm_soon(void) {
+/* SIGALRM in usec microseconds */
+static void alarm_in(long usec) {
     struct itimerval t;
     memset(&t, 0, sizeof t);
-    t.it_value.tv_usec = 100000;
+    t.it_value.tv_usec = usec;
     setitimer(ITIMER_REAL, &t, NULL);
+}
+
+/* SIGALRM in 100 ms */
+static void alarm_soon(void) {
+    alarm_in(100000);
 }
 
 static int failures;
@@ -99,6 +108,44 @@ int main(void) {
     alarm_soon();
     ret = ring_enter(r.fd, 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg, sizeof arg);
     report("the wait's sigmask blocks it, 400 ms timeout", ret, errno, -1, ETIME, 1);
+
+    /* IORING_REGISTER_SYNC_CANCEL waiting for a running READV: the signal ends the wait, not the read */
+    enum { IOVECS = 1024, CHUNK = 2 << 20 };
+    static struct iovec iov[IOVECS];
+    char *chunk = mmap(NULL, CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    int big = (int) syscall(SYS_memfd_create, "signal-wait", 0);
+    if (chunk == MAP_FAILED || big < 0 || ftruncate(big, 4L << 30) != 0) {
+        perror("signal-wait: the sparse file");
+        return 1;
+    }
+    for (int i = 0; i < IOVECS; i++) {
+        iov[i].iov_base = chunk;
+        iov[i].iov_len = CHUNK;
+    }
+    unsigned tail = ring_sq_tail(&r);
+    struct io_uring_sqe *sqe = ring_sqe(&r, &tail);
+    sqe->opcode = IORING_OP_READV;
+    sqe->fd = big;
+    sqe->addr = (uint64_t) (uintptr_t) iov;
+    sqe->len = IOVECS;
+    sqe->flags = IOSQE_ASYNC;
+    sqe->user_data = 7;
+    ring_publish(&r, tail);
+    ring_enter(r.fd, 1, 0, 0, NULL, 0);
+    usleep(20000); /* an io-wq worker takes it up: running, not pending (pending work is cancelled at once) */
+    struct io_uring_sync_cancel_reg sc;
+    memset(&sc, 0, sizeof sc);
+    sc.addr = 7;
+    sc.timeout.tv_sec = -1;
+    sc.timeout.tv_nsec = -1;
+    handle(0);
+    alarm_in(30000); /* the read takes a few hundred ms at least */
+    ret = ring_register(r.fd, IORING_REGISTER_SYNC_CANCEL, &sc, 1);
+    report("IORING_REGISTER_SYNC_CANCEL waiting for a running read", ret, errno, -1, EINTR, 1);
+    ret = ring_enter(r.fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0);
+    printf("the read: enter %ld, res %d\n", ret, ring_cq_ready(&r) ? ring_cq_first_res(&r) : -1);
+    ring_cq_drain(&r);
+    close(big);
 
     ring_close(&r);
     printf("signal-wait: %s\n", failures ? "differs from the kernel's facts" : "as the kernel");

@@ -2,6 +2,8 @@ package dev.ringspec.host;
 
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_EXT_ARG;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_SYNC_CANCEL;
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_USE_REGISTERED_RING;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.io.IOException;
@@ -16,9 +18,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Signals that reach a program thread while the supervisor serves its io_uring_enter wait. In the kernel a pending
- * signal ends the wait at once (io_uring/wait.c, io_cqring_wait_schedule: -EINTR; io_cqring_wait answers 0 if the CQ
- * holds CQEs), the call returns and the handler runs; -EINTR is not -ERESTARTSYS, so SA_RESTART never restarts it.
+ * Signals that reach a program thread while the supervisor serves its io_uring_enter wait (or an
+ * IORING_REGISTER_SYNC_CANCEL's). In the kernel a pending signal ends the wait at once (io_uring/wait.c,
+ * io_cqring_wait_schedule: -EINTR; io_cqring_wait answers 0 if the CQ holds CQEs; io_sync_cancel's
+ * io_run_task_work_sig: -EINTR), the call returns and the handler runs; -EINTR is not -ERESTARTSYS, so SA_RESTART
+ * never restarts it.
  *
  * <p>A hosted thread sleeps in the seccomp notification instead. With SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (5.19+,
  * {@link Launcher.Started#killableWait}) a received call sleeps killable: the signal stays pending and nothing tells
@@ -77,9 +81,20 @@ final class PendingSignals implements AutoCloseable {
         this.watcher = Thread.ofPlatform().daemon().name("ringspec-host-signals").start(this::watch);
     }
 
-    /** Whether {@code n} is an io_uring_enter that may sleep (GETEVENTS), which a signal must be able to end. */
+    /**
+     * Whether {@code n} may sleep where a signal must be able to end it: an io_uring_enter with GETEVENTS, or
+     * IORING_REGISTER_SYNC_CANCEL (its wait for running requests, {@code io_run_task_work_sig}).
+     */
     static boolean mayWait(Seccomp.Notification n) {
-        return n.nr() == Supervisor.NR_ENTER && (n.args()[3] & IORING_ENTER_GETEVENTS) != 0;
+        long[] a = n.args();
+        return n.nr() == Supervisor.NR_ENTER ? (a[3] & IORING_ENTER_GETEVENTS) != 0
+                : n.nr() == Supervisor.NR_REGISTER
+                        && ((int) a[1] & ~IORING_REGISTER_USE_REGISTERED_RING) == IORING_REGISTER_SYNC_CANCEL;
+    }
+
+    /** What the call that sleeps is called in a report. */
+    private static String name(Seccomp.Notification n) {
+        return n.nr() == Supervisor.NR_ENTER ? "io_uring_enter" : "IORING_REGISTER_SYNC_CANCEL";
     }
 
     /** The calling JVM thread serves {@code n} of program process {@code process}, which may sleep. */
@@ -165,7 +180,7 @@ final class PendingSignals implements AutoCloseable {
     private String why(Wait w) {
         int tid = w.call.tid();
         if (!Seccomp.idValid(listener, w.call.id())) {
-            return "thread " + tid + "'s io_uring_enter wait was abandoned (the thread was killed, or a signal ended"
+            return "thread " + tid + "'s " + name(w.call) + " wait was abandoned (the thread was killed, or a signal ended"
                     + " the call before its answer): the emulator's wait ended";
         }
         if (!killable) {
@@ -181,15 +196,16 @@ final class PendingSignals implements AutoCloseable {
             return null;
         }
         int signal = Long.numberOfTrailingZeros(deliverable) + 1;
-        return "signal " + signal + " ended thread " + tid + "'s io_uring_enter wait (-EINTR, or 0 with CQEs in the"
-                + " CQ, as the kernel answers)";
+        return "signal " + signal + " ended thread " + tid + "'s " + name(w.call) + " wait (-EINTR"
+                + (w.call.nr() == Supervisor.NR_ENTER ? ", or 0 with CQEs in the CQ" : "") + ", as the kernel answers)";
     }
 
     /** The signals blocked while {@code w} sleeps: the enter's sigmask if it gave one, else the thread's own. */
     private static long blockedDuring(Wait w, long threadBlocked) {
         if (w.sigmaskAddress < 0) {
             long[] a = w.call.args();
-            long address = a[4];
+            // io_uring_register has no sigmask: the thread's own
+            long address = w.call.nr() == Supervisor.NR_ENTER ? a[4] : 0;
             if (address != 0 && (a[3] & IORING_ENTER_EXT_ARG) != 0) {
                 // struct io_uring_getevents_arg: sigmask first
                 long[] arg = read(w.process, address, GETEVENTS_ARG_BYTES);

@@ -241,8 +241,7 @@ final class Supervisor implements AutoCloseable {
                     setup(n);
                     return;
                 }
-                case NR_ENTER -> result = enterOpenToSignals(n);
-                case NR_REGISTER -> result = register(n);
+                case NR_ENTER, NR_REGISTER -> result = openToSignals(n);
                 default -> result = -ENOSYS;
             }
         } catch (UnsupportedOperationException e) {
@@ -308,14 +307,15 @@ final class Supervisor implements AutoCloseable {
         registered.touch(n.tid());
     }
 
-    /** io_uring_enter; a wait in it ends on the program thread's signals as the kernel's does. */
-    private long enterOpenToSignals(Seccomp.Notification n) {
+    /** io_uring_enter or io_uring_register; a wait in it ends on the program thread's signals as the kernel's does. */
+    private long openToSignals(Seccomp.Notification n) {
+        boolean enter = n.nr() == NR_ENTER;
         if (!PendingSignals.mayWait(n)) {
-            return enter(n);
+            return enter ? enter(n) : register(n);
         }
         PendingSignals.Wait w = signals.begin(n, thread.process());
         try {
-            return enter(n);
+            return enter ? enter(n) : register(n);
         } finally {
             signals.end(w);
         }

@@ -252,4 +252,14 @@ public interface IssueContext {
 
     /** {@code req->flags |= REQ_F_FORCE_ASYNC} from a prep: the request goes to io-wq instead of issuing inline. */
     void forceAsync(Req req);
+
+    /**
+     * One sleep of {@code io_sync_cancel} between two looks for requests still running: {@code
+     * io_run_task_work_sig} (task work that ran ends it at once: the loop looks again; a pending signal: -EINTR),
+     * then {@code schedule_hrtimeout} on the CQ's wait queue, which a completion wakes, until {@code deadlineNanos}
+     * on {@link #clock} ({@link Waiter#NO_DEADLINE}: none).
+     *
+     * @return 0 to look again, -EINTR for a signal, -ETIME when the deadline passed
+     */
+    int syncCancelSleep(long deadlineNanos);
 }

@@ -5,6 +5,8 @@ import static dev.ringspec.model.Req.REQ_F_FAIL;
 import static dev.ringspec.model.Req.REQ_F_FORCE_ASYNC;
 import static dev.ringspec.uapi.Errno.EAGAIN;
 import static dev.ringspec.uapi.Errno.EBADF;
+import static dev.ringspec.uapi.Errno.EINTR;
+import static dev.ringspec.uapi.Errno.ETIME;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_IOPOLL;
 import static dev.ringspec.uapi.IoUring.IOSQE_FIXED_FILE;
@@ -505,6 +507,28 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
     @Override
     public void wake() {
         kernel.waiter().wake(fd);
+    }
+
+    @Override
+    public int syncCancelSleep(long deadlineNanos) {
+        // io_run_task_work_sig: local work (min INT_MAX, max IO_LOCAL_TW_DEFAULT_MAX), else the task's; any ran: 0
+        if (taskWork.pending()) {
+            taskWork.runForWait(Integer.MAX_VALUE, TaskWork.LOCAL_TW_DEFAULT_MAX);
+            return 0;
+        }
+        // schedule_hrtimeout: woken (a completion on cq_wait) -> look again; 0 (expired) -> -ETIME
+        Waiter waiter = kernel.waiter();
+        if (waiter.sleep(fd, deadlineNanos)) {
+            return 0;
+        }
+        if (waiter.signalled()) {
+            return -EINTR;
+        }
+        if (deadlineNanos != Waiter.NO_DEADLINE && clock().nanoTime() - deadlineNanos >= 0) {
+            return -ETIME;
+        }
+        // a waiter that cannot sleep (the model's own): ends as a signal would, as io_cqring_wait's does
+        return -EINTR;
     }
 
     @Override

@@ -5,7 +5,6 @@ import static dev.ringspec.emulator.sys.Linux.SYS_KCMP;
 import static dev.ringspec.uapi.Errno.EALREADY;
 import static dev.ringspec.uapi.Errno.EBADF;
 import static dev.ringspec.uapi.Errno.EFAULT;
-import static dev.ringspec.uapi.Errno.ETIME;
 import static dev.ringspec.uapi.Errno.EINVAL;
 import static dev.ringspec.uapi.Errno.ENOENT;
 import static dev.ringspec.uapi.IoUring.IORING_ASYNC_CANCEL_ALL;
@@ -31,6 +30,7 @@ import dev.ringspec.model.KernelProfile;
 import dev.ringspec.model.OpDef;
 import dev.ringspec.model.RegisterOp;
 import dev.ringspec.model.Req;
+import dev.ringspec.model.Waiter;
 import dev.ringspec.uapi.IoUringSyncCancelReg;
 import dev.ringspec.uapi.KernelTimespec;
 import java.lang.foreign.MemorySegment;
@@ -41,7 +41,6 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * io_uring/cancel.c: {@code IORING_OP_ASYNC_CANCEL} and {@code IORING_REGISTER_SYNC_CANCEL}, by user_data, by file
@@ -93,13 +92,11 @@ public final class Cancel {
                 ? -EINVAL : syncCancel(ring, arg.address()));
     }
 
-    /** How long the wait for a running request sleeps between two looks (the kernel's wakes at each completion). */
-    private static final long SYNC_CANCEL_POLL_NANOS = 200_000;
-
     /**
      * {@code io_sync_cancel}: the argument checked in the kernel's order, a cancellation as ASYNC_CANCEL's (with
-     * ALL or ANY the count), and where only running requests matched (-EALREADY), looks again until none matches
-     * (0) or the relative timeout passes (-ETIME; {-1, -1} is none).
+     * ALL or ANY the count), and where only running requests matched (-EALREADY), looks again after each completion
+     * until none matches (0), the relative timeout passes (-ETIME; {-1, -1} is none) or a signal ends the wait
+     * (-EINTR).
      */
     static int syncCancel(IssueContext ring, long arg) {
         // io_sync_cancel: copy_from_user -> -EFAULT; unknown flags, then a non-zero pad or pad2 -> -EINVAL
@@ -137,17 +134,19 @@ public final class Cancel {
             if (ret != -EALREADY) {
                 return ret;
             }
-            long deadline = sec == -1 && nsec == -1 ? Long.MAX_VALUE
-                    : System.nanoTime() + Math.min(sec, Long.MAX_VALUE / 2_000_000_000L) * 1_000_000_000L + nsec;
+            long deadline = sec == -1 && nsec == -1 ? Waiter.NO_DEADLINE
+                    : ring.clock().nanoTime() + Math.min(sec, Long.MAX_VALUE / 2_000_000_000L) * 1_000_000_000L
+                            + nsec;
             while (true) {
                 ret = syncCancelOnce(ring, new CancelData(data, flags, opcode, file), byFile && fixed, fd);
                 if (ret != -EALREADY) {
                     return ret == -ENOENT || ret > 0 ? 0 : ret;
                 }
-                if (System.nanoTime() - deadline >= 0) {
-                    return -ETIME;
+                // io_sync_cancel: io_run_task_work_sig (-EINTR), then the sleep until a completion (-ETIME)
+                int slept = ring.syncCancelSleep(deadline);
+                if (slept < 0) {
+                    return slept;
                 }
-                LockSupport.parkNanos(SYNC_CANCEL_POLL_NANOS);
             }
         } finally {
             if (file >= 0) {

@@ -1,0 +1,136 @@
+package dev.ringspec.emulator.ops;
+
+import static dev.ringspec.emulator.sys.Linux.SYS_FTRUNCATE;
+import static dev.ringspec.emulator.sys.Linux.SYS_GETPID;
+import static dev.ringspec.emulator.sys.Linux.SYS_GETTID;
+import static dev.ringspec.emulator.sys.Linux.SYS_MEMFD_CREATE;
+import static dev.ringspec.emulator.sys.Linux.SYS_TGKILL;
+import static dev.ringspec.uapi.Errno.EINTR;
+import static dev.ringspec.uapi.Errno.ETIME;
+import static dev.ringspec.uapi.IoUring.IORING_OP_READV;
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_SYNC_CANCEL;
+import static dev.ringspec.uapi.IoUring.IOSQE_ASYNC;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ringspec.emulator.BothSides;
+import dev.ringspec.emulator.EmulatedIoUring;
+import dev.ringspec.emulator.sys.Linux;
+import dev.ringspec.seam.Cqe;
+import dev.ringspec.uapi.IoUringSyncCancelReg;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The wait of IORING_REGISTER_SYNC_CANCEL for a request that keeps running (io_sync_cancel's loop), against this
+ * machine's kernel: a READV on an io-wq worker of about 2 GiB out of a sparse memfd, which the cancellation's
+ * signal to the worker does not stop (the page cache's copy looks only at fatal signals), so the cancel finds it
+ * running (-EALREADY) and sleeps. Its timeout ends the wait with -ETIME; a signal to the waiting thread with -EINTR
+ * (io_run_task_work_sig), on the kernel a real one (the JDK's own interrupt signal, whose handler does nothing and
+ * has no SA_RESTART), on the emulator the waiting thread's interrupt, its form of a signal. Either way the read
+ * ends whole.
+ */
+@Tag("kernel")
+class SyncCancelWaitTest {
+    private static final int IOVECS = 1024;
+    private static final long CHUNK = 2L << 20;
+    /** {@code MAX_RW_COUNT}: a read of more is cut to this. */
+    private static final int MAX_RW_COUNT = Integer.MAX_VALUE & ~4095;
+    /** The JDK's signal for interrupting a thread in a blocking call (SIGRTMAX - 2 on Linux). */
+    private static final int INTERRUPT_SIGNAL = 62;
+
+    /** A READV of {@code IOVECS} times {@code CHUNK} bytes (all into one buffer) from a sparse memfd. */
+    private static long bigRead(NetRing r, int fd) {
+        MemorySegment buf = r.memory.allocate(CHUNK, 4096);
+        MemorySegment iov = r.memory.allocate(16L * IOVECS, 8);
+        for (int i = 0; i < IOVECS; i++) {
+            iov.set(JAVA_LONG, 16L * i, buf.address());
+            iov.set(JAVA_LONG, 16L * i + 8, CHUNK);
+        }
+        return r.sqe(IORING_OP_READV, fd, 0, iov.address(), IOVECS, 0, 0x77);
+    }
+
+    private static int sparseMemfd() {
+        MemorySegment name = java.lang.foreign.Arena.ofAuto().allocateFrom("ringspec-sync-cancel");
+        int fd = (int) Linux.call(SYS_MEMFD_CREATE, name.address(), 1);
+        assertThat(fd).isGreaterThanOrEqualTo(0);
+        assertThat(Linux.call(SYS_FTRUNCATE, fd, 4L << 30)).isZero();
+        return fd;
+    }
+
+    private static MemorySegment reg(NetRing r, long sec, long nsec) {
+        MemorySegment sc = r.memory.allocate(IoUringSyncCancelReg.SIZE_BYTES, 8);
+        sc.set(JAVA_LONG, IoUringSyncCancelReg.ADDR_OFFSET, 0x77);
+        sc.set(JAVA_INT, IoUringSyncCancelReg.FLAGS_OFFSET, 0);
+        sc.set(JAVA_LONG, IoUringSyncCancelReg.TIMEOUT_OFFSET, sec);
+        sc.set(JAVA_LONG, IoUringSyncCancelReg.TIMEOUT_OFFSET + 8, nsec);
+        sc.set(JAVA_BYTE, IoUringSyncCancelReg.OPCODE_OFFSET, (byte) 0);
+        return sc;
+    }
+
+    @Test
+    void aTimeoutEndsTheWaitForARunningRequestWithEtime() throws Exception {
+        List<Cqe> c = BothSides.sameOnBoth((k, m) -> {
+            int fd = sparseMemfd();
+            try (NetRing r = new NetRing(k, m)) {
+                r.flags(bigRead(r, fd), IOSQE_ASYNC);
+                r.submit();
+                Thread.sleep(20);
+                List<Cqe> all = new ArrayList<>();
+                all.add(new Cqe(-1, r.kernel.register(r.d.ring(), IORING_REGISTER_SYNC_CANCEL, reg(r, 0, 5_000_000),
+                        1), 0, 0, 0));
+                all.addAll(r.await(1));
+                return all;
+            } finally {
+                NetRing.closeAll(fd);
+            }
+        });
+        assertThat(c).containsExactly(new Cqe(-1, -ETIME, 0, 0, 0), new Cqe(0x77, MAX_RW_COUNT, 0, 0, 0));
+    }
+
+    @Test
+    void aSignalEndsTheWaitForARunningRequestWithEintr() throws Exception {
+        List<Cqe> c = BothSides.sameOnBoth((k, m) -> {
+            int fd = sparseMemfd();
+            try (NetRing r = new NetRing(k, m)) {
+                r.flags(bigRead(r, fd), IOSQE_ASYNC);
+                r.submit();
+                Thread.sleep(20);
+                Thread waiting = Thread.currentThread();
+                long tid = Linux.call(SYS_GETTID, 0);
+                CountDownLatch started = new CountDownLatch(1);
+                Thread signaller = Thread.ofPlatform().start(() -> {
+                    started.countDown();
+                    try {
+                        Thread.sleep(50);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    if (k instanceof EmulatedIoUring) {
+                        waiting.interrupt();
+                    } else {
+                        Linux.call(SYS_TGKILL, Linux.call(SYS_GETPID, 0), tid, INTERRUPT_SIGNAL);
+                    }
+                });
+                started.await();
+                List<Cqe> all = new ArrayList<>();
+                // no timeout: only the signal can end the wait before the read does
+                all.add(new Cqe(-1, r.kernel.register(r.d.ring(), IORING_REGISTER_SYNC_CANCEL, reg(r, -1, -1), 1),
+                        0, 0, 0));
+                signaller.join();
+                Thread.interrupted();
+                all.addAll(r.await(1));
+                return all;
+            } finally {
+                NetRing.closeAll(fd);
+            }
+        });
+        assertThat(c).containsExactly(new Cqe(-1, -EINTR, 0, 0, 0), new Cqe(0x77, MAX_RW_COUNT, 0, 0, 0));
+    }
+}
