@@ -180,8 +180,8 @@ final class PendingSignals implements AutoCloseable {
     private String why(Wait w) {
         int tid = w.call.tid();
         if (!Seccomp.idValid(listener, w.call.id())) {
-            return "thread " + tid + "'s " + name(w.call) + " wait was abandoned (the thread was killed, or a signal ended"
-                    + " the call before its answer): the emulator's wait ended";
+            return "thread " + tid + "'s " + name(w.call) + " wait was abandoned (the thread was killed, or a signal"
+                    + " ended the call before its answer): the emulator's wait ended";
         }
         if (!killable) {
             return null;

@@ -447,7 +447,8 @@ public final class Rw {
         if ((f & RWF_ATOMIC) != 0 && (!s.write || !regular || probe(fd, true, RWF_ATOMIC) == -EOPNOTSUPP)) {
             return -EOPNOTSUPP;
         }
-        if ((f & RWF_DONTCACHE) != 0 && (!regular || probe(fd, !RealFiles.openFor(fd, false), RWF_DONTCACHE) == -EOPNOTSUPP)) {
+        if ((f & RWF_DONTCACHE) != 0
+                && (!regular || probe(fd, !RealFiles.openFor(fd, false), RWF_DONTCACHE) == -EOPNOTSUPP)) {
             return -EOPNOTSUPP;
         }
         return 0;
