@@ -105,9 +105,13 @@ final class HostCommand implements Callable<Integer> {
         }
     }
 
+    /** This kernel's profile (the capability probe's choice, kept between runs: {@link HostProfileCache}). */
     private static KernelProfile thisKernelsProfile() {
-        return IoUringAvailability.probe().available()
-                ? KernelProfile.forCapabilities(CapabilityProbe.probe(new NativeIoUring()))
-                : KernelProfile.LINUX_6_18;
+        if (!IoUringAvailability.probe().available()) {
+            return KernelProfile.LINUX_6_18;
+        }
+        return HostProfileCache.choose(HostProfileCache.file(System.getenv(), System.getProperty("user.home")),
+                HostProfileCache.key(), PROFILES,
+                () -> KernelProfile.forCapabilities(CapabilityProbe.probe(new NativeIoUring())));
     }
 }
