@@ -23,7 +23,7 @@ ringspec_aot_cache() {
   esac
   aot_jar_key=$(printf '%s' "$jar" | cksum | cut -d' ' -f1)
   aot_id_key=$( { echo "aot 1"; cksum < "$jar"; echo "$JAVA_HOME"; cat "$JAVA_HOME/release"
-    ls -lL "$JAVA_HOME/lib/server/libjvm.so"; } 2>/dev/null | cksum | cut -d' ' -f1)
+    stat -L -c '%s %Y %i' "$JAVA_HOME/lib/server/libjvm.so"; } 2>/dev/null | cksum | cut -d' ' -f1)
   aot_file=$aot_dir/$aot_jar_key-$aot_id_key.aot
   if [ ! -f "$aot_file" ] && [ "$1" = make ]; then
     aot_training=$root/host/target/classes/dev/ringspec/host/ringspec-aot-training
