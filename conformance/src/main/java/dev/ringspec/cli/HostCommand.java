@@ -29,7 +29,14 @@ import picocli.CommandLine.Parameters;
             "Not hosted yet (answered as a kernel without them, and reported): SQPOLL and NO_MMAP setups, registered "
                 + "ring descriptors, ring resizing, opcodes whose memory or descriptors the emulator cannot reach in "
                 + "another process (only reads, writes, polls, timeouts, cancel, sync and provided buffers are there). "
-                + "x86-64, Linux 5.14 or later."})
+                + "x86-64, Linux 5.14 or later.",
+            "Started by the ringspec script, the JVM uses an AOT cache (JDK 25's -XX:AOTCache: the classes and method "
+                + "profiles of a hosted training run) so that a fresh JVM serves calls as a warm one does: the first "
+                + "host or check for a jar and JDK makes it (about 10 s, before the program starts), in "
+                + "$XDG_CACHE_HOME/ringspec/aot (else ~/.cache/ringspec/aot); RINGSPEC_AOT=0 runs without it, "
+                + "deleting that directory clears it. The JVM's own log lines are off, so the program's output is "
+                + "its own byte for byte. Without --profile, the profile chosen for this kernel is kept in "
+                + "$XDG_CACHE_HOME/ringspec/host-profile for this boot, kernel and jar."})
 final class HostCommand implements Callable<Integer> {
     @Option(names = "--profile", paramLabel = "VERSION",
             description = "The kernel version the emulator behaves as (6.1, 6.12, 6.18, 6.19, 7.0 to 7.3; default: "
@@ -105,9 +112,13 @@ final class HostCommand implements Callable<Integer> {
         }
     }
 
+    /** This kernel's profile (the capability probe's choice, kept between runs: {@link HostProfileCache}). */
     private static KernelProfile thisKernelsProfile() {
-        return IoUringAvailability.probe().available()
-                ? KernelProfile.forCapabilities(CapabilityProbe.probe(new NativeIoUring()))
-                : KernelProfile.LINUX_6_18;
+        if (!IoUringAvailability.probe().available()) {
+            return KernelProfile.LINUX_6_18;
+        }
+        return HostProfileCache.choose(HostProfileCache.file(System.getenv(), System.getProperty("user.home")),
+                HostProfileCache.key(), PROFILES,
+                () -> KernelProfile.forCapabilities(CapabilityProbe.probe(new NativeIoUring())));
     }
 }
