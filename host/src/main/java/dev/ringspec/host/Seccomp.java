@@ -41,6 +41,13 @@ final class Seccomp {
     static final long NOTIF_NR = 16;
     static final long NOTIF_ARGS = 32;
 
+    /**
+     * The calling thread's buffer for the structs the ioctls below take (at most 24 bytes): its own, so that answering
+     * a call allocates nothing.
+     */
+    private static final ThreadLocal<MemorySegment> SCRATCH = ThreadLocal.withInitial(
+            () -> Arena.ofAuto().allocate(24, 8));
+
     private Seccomp() {
     }
 
@@ -134,23 +141,20 @@ final class Seccomp {
 
     /** Whether notification {@code id} is still pending (its target alive and still in the call). */
     static boolean idValid(int listener, long id) {
-        try (Arena call = Arena.ofConfined()) {
-            MemorySegment v = call.allocate(JAVA_LONG);
-            v.set(JAVA_LONG, 0, id);
-            return Linux.call(Linux.SYS_IOCTL, listener, IOCTL_NOTIF_ID_VALID, v.address()) == 0;
-        }
+        MemorySegment v = SCRATCH.get();
+        v.set(JAVA_LONG, 0, id);
+        return Linux.call(Linux.SYS_IOCTL, listener, IOCTL_NOTIF_ID_VALID, v.address()) == 0;
     }
 
     /** Answers {@code id}: the call returns {@code result} (a negative one as that errno). 0 or -errno. */
     static int send(int listener, long id, long result) {
-        try (Arena call = Arena.ofConfined()) {
-            MemorySegment resp = call.allocate(24, 8);
-            resp.set(JAVA_LONG, 0, id);
-            boolean failed = result < 0 && result >= -4095;
-            resp.set(JAVA_LONG, 8, failed ? 0 : result);
-            resp.set(JAVA_INT, 16, failed ? (int) result : 0);
-            return (int) Linux.call(Linux.SYS_IOCTL, listener, IOCTL_NOTIF_SEND, resp.address());
-        }
+        MemorySegment resp = SCRATCH.get();
+        resp.set(JAVA_LONG, 0, id);
+        boolean failed = result < 0 && result >= -4095;
+        resp.set(JAVA_LONG, 8, failed ? 0 : result);
+        resp.set(JAVA_INT, 16, failed ? (int) result : 0);
+        resp.set(JAVA_INT, 20, 0); // flags
+        return (int) Linux.call(Linux.SYS_IOCTL, listener, IOCTL_NOTIF_SEND, resp.address());
     }
 
     /**
@@ -159,15 +163,7 @@ final class Seccomp {
      * the target is gone).
      */
     static int addFdAndSend(int listener, long id, int localFd) {
-        try (Arena call = Arena.ofConfined()) {
-            MemorySegment addfd = call.allocate(24, 8);
-            addfd.set(JAVA_LONG, 0, id);
-            addfd.set(JAVA_INT, 8, ADDFD_FLAG_SEND);
-            addfd.set(JAVA_INT, 12, localFd);
-            addfd.set(JAVA_INT, 16, 0);
-            addfd.set(JAVA_INT, 20, O_CLOEXEC);
-            return (int) Linux.call(Linux.SYS_IOCTL, listener, IOCTL_NOTIF_ADDFD, addfd.address());
-        }
+        return addFd(listener, id, ADDFD_FLAG_SEND, localFd, O_CLOEXEC);
     }
 
     /**
@@ -176,15 +172,18 @@ final class Seccomp {
      * notification was answered meanwhile, ESRCH when the target is gone, EMFILE).
      */
     static int addFd(int listener, long id, int localFd, boolean cloexec) {
-        try (Arena call = Arena.ofConfined()) {
-            MemorySegment addfd = call.allocate(24, 8);
-            addfd.set(JAVA_LONG, 0, id);
-            addfd.set(JAVA_INT, 8, 0);
-            addfd.set(JAVA_INT, 12, localFd);
-            addfd.set(JAVA_INT, 16, 0);
-            addfd.set(JAVA_INT, 20, cloexec ? O_CLOEXEC : 0);
-            return (int) Linux.call(Linux.SYS_IOCTL, listener, IOCTL_NOTIF_ADDFD, addfd.address());
-        }
+        return addFd(listener, id, 0, localFd, cloexec ? O_CLOEXEC : 0);
+    }
+
+    /** struct seccomp_notif_addfd: id, flags, srcfd, newfd (0: the lowest free), newfd_flags. */
+    private static int addFd(int listener, long id, int flags, int localFd, int newFdFlags) {
+        MemorySegment addfd = SCRATCH.get();
+        addfd.set(JAVA_LONG, 0, id);
+        addfd.set(JAVA_INT, 8, flags);
+        addfd.set(JAVA_INT, 12, localFd);
+        addfd.set(JAVA_INT, 16, 0);
+        addfd.set(JAVA_INT, 20, newFdFlags);
+        return (int) Linux.call(Linux.SYS_IOCTL, listener, IOCTL_NOTIF_ADDFD, addfd.address());
     }
 
     /**

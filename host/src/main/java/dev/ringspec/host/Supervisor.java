@@ -67,12 +67,14 @@ final class Supervisor implements AutoCloseable {
     private final Map<Long, Ring> ringsByInode = new ConcurrentHashMap<>();
     /** Per program thread and descriptor: the ring it named last (checked with kcmp before use). */
     private final Map<Long, Ring> lastRing = new ConcurrentHashMap<>();
+    /** Rings ended so far: a JVM thread's own {@link Task#ring} is good while this has not moved. */
+    private final AtomicLong ringsEnded = new AtomicLong();
     /** Per program thread: the JVM thread that runs its task work between its calls (see {@link #runTaskWork}). */
     private final Map<Integer, ExecutorService> taskWork = new ConcurrentHashMap<>();
     /** Per program thread: held while one of its calls is served or its task work runs. */
     private final Map<Integer, ReentrantLock> busy = new ConcurrentHashMap<>();
-    /** The program thread the calling thread serves, as the emulator's task key; null on the emulator's threads. */
-    private final ThreadLocal<Integer> serving = new ThreadLocal<>();
+    /** What the calling JVM thread serves as a program thread's task ({@link #asTask}). */
+    private final ThreadLocal<Task> task = ThreadLocal.withInitial(Task::new);
     private final Receivers receivers;
     /** Each ring by its descriptor in this JVM: the program thread that set it up, and whether a run is queued. */
     private final Map<Integer, Owned> byLocalFd = new ConcurrentHashMap<>();
@@ -101,8 +103,8 @@ final class Supervisor implements AutoCloseable {
         emulator.onRemoteTaskWork(this::runTaskWork);
         emulator.beforeSleep(this::beforeSleep);
         emulator.withTaskKey(() -> {
-            Integer tid = serving.get();
-            return tid != null ? tid : Thread.currentThread();
+            Task t = task.get();
+            return t.serving ? t.key : Thread.currentThread();
         });
         emulator.withSqThreadContext(new SqThreadHost(thread, memory));
     }
@@ -161,23 +163,62 @@ final class Supervisor implements AutoCloseable {
         receivers.run();
     }
 
+    /**
+     * A JVM thread's part as a program thread's task: the program thread (the emulator's task key, boxed once) and
+     * its lock, both kept for its next call, which is most often the same program thread's; whether it serves now.
+     */
+    private static final class Task {
+        private int tid;
+        private Integer key;
+        private ReentrantLock lock;
+        private boolean serving;
+        /** {@link #tid} has an entry in {@link RegisteredRings} ({@link RegisteredRings#touch}). */
+        private boolean touched;
+        /** The {@link #lastRing} entry this thread used last, its key, and {@link #ringsEnded} then. */
+        private Ring ring;
+        private long ringKey;
+        private long ringsEndedThen;
+    }
+
     /** Serves {@code n} on the calling thread, as the task of the program thread that made it. */
     private void dispatch(Seccomp.Notification n) {
         calls.incrementAndGet();
-        asTask(n.tid(), () -> serve(n));
+        ReentrantLock lock = begin(n.tid());
+        try {
+            serve(n);
+        } finally {
+            end(lock);
+        }
     }
 
     /** Runs {@code work} as program thread {@code tid}'s task: the emulator's task key, one at a time per thread. */
     private void asTask(int tid, Runnable work) {
-        ReentrantLock lock = busy.computeIfAbsent(tid, t -> new ReentrantLock());
-        lock.lock();
-        serving.set(tid);
+        ReentrantLock lock = begin(tid);
         try {
             work.run();
         } finally {
-            serving.remove();
-            lock.unlock();
+            end(lock);
         }
+    }
+
+    /** The calling thread becomes program thread {@code tid}'s task once its other call has ended: its lock. */
+    private ReentrantLock begin(int tid) {
+        Task t = task.get();
+        if (t.key == null || t.tid != tid) {
+            t.tid = tid;
+            t.key = tid;
+            t.lock = busy.computeIfAbsent(tid, k -> new ReentrantLock());
+            t.touched = false;
+        }
+        ReentrantLock lock = t.lock;
+        lock.lock();
+        t.serving = true;
+        return lock;
+    }
+
+    private void end(ReentrantLock lock) {
+        task.get().serving = false;
+        lock.unlock();
     }
 
     private ExecutorService taskWorkThread(int tid) {
@@ -313,11 +354,11 @@ final class Supervisor implements AutoCloseable {
         if (!PendingSignals.mayWait(n)) {
             return enter(n);
         }
-        PendingSignals.Wait w = signals.begin(n, thread.process());
+        PendingSignals.Serving s = signals.begin(n, thread.process());
         try {
             return enter(n);
         } finally {
-            signals.end(w);
+            signals.end(s);
         }
     }
 
@@ -329,7 +370,11 @@ final class Supervisor implements AutoCloseable {
                 : ringOf(thread.process(), (int) a[0]);
         if (found.ring() != null && a[1] != 0) {
             // io_uring_add_tctx_node: a submitting thread has an io_uring_task from now on
-            registered.touch(n.tid());
+            Task t = task.get();
+            if (!t.touched || t.tid != n.tid()) {
+                registered.touch(n.tid());
+                t.touched = t.tid == n.tid();
+            }
         }
         if (found.ring() == null) {
             return found.errno();
@@ -431,6 +476,7 @@ final class Supervisor implements AutoCloseable {
     private void ringEnded(Ring ring) {
         long inode = Linux.inode(ring.fd());
         ringsByInode.remove(inode);
+        ringsEnded.incrementAndGet();
         lastRing.values().removeIf(r -> r == ring);
         descriptors.ringEnded(inode);
         Owned owned = byLocalFd.remove(ring.fd());
@@ -467,10 +513,15 @@ final class Supervisor implements AutoCloseable {
     /** The ring the program's {@code fd} names: by kcmp against the last one it named, else by inode. */
     private Lookup ringOf(int tid, int fd) {
         long key = ((long) tid << 32) | (fd & 0xffffffffL);
-        Ring cached = lastRing.get(key);
+        Task t = task.get();
+        long endedNow = ringsEnded.get();
+        Ring cached = t.ring != null && t.ringKey == key && t.ringsEndedThen == endedNow ? t.ring : lastRing.get(key);
         if (cached != null) {
             int reference = ends.reference(cached);
             if (reference >= 0 && Linux.call(Seccomp.SYS_KCMP, self, tid, Seccomp.KCMP_FILE, reference, fd, 0) == 0) {
+                t.ring = cached;
+                t.ringKey = key;
+                t.ringsEndedThen = endedNow;
                 return new Lookup(cached, 0);
             }
         }
