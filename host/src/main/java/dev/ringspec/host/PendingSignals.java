@@ -94,9 +94,19 @@ final class PendingSignals implements AutoCloseable {
     /** The calling JVM thread serves {@code n} of program process {@code process}, which may sleep. */
     Serving begin(Seccomp.Notification n, int process) {
         Serving s = serving.get();
+        begin(s, n, process);
+        return s;
+    }
+
+    /** The calling thread's {@link Serving}, for a caller that keeps it across the calls it serves. */
+    Serving servingHere() {
+        return serving.get();
+    }
+
+    /** {@link #begin(Seccomp.Notification, int)} on the calling thread, whose {@link #servingHere} is {@code s}. */
+    void begin(Serving s, Seccomp.Notification n, int process) {
         s.call = n;
         s.process = process;
-        return s;
     }
 
     /**

@@ -65,9 +65,9 @@ final class ProgramDescriptors implements ProcessDescriptorTable, AutoCloseable 
      * The notifications received and not yet answered: one place per serving JVM thread, which serves one call at a
      * time ({@link #calling}), so marking a call pending and answered costs two stores, no map.
      */
-    private final List<AtomicReference<Pending>> pending = new CopyOnWriteArrayList<>();
-    private final ThreadLocal<AtomicReference<Pending>> pendingHere = ThreadLocal.withInitial(() -> {
-        AtomicReference<Pending> place = new AtomicReference<>();
+    private final List<Place> pending = new CopyOnWriteArrayList<>();
+    private final ThreadLocal<Place> placeHere = ThreadLocal.withInitial(() -> {
+        Place place = new Place();
         pending.add(place);
         return place;
     });
@@ -80,6 +80,11 @@ final class ProgramDescriptors implements ProcessDescriptorTable, AutoCloseable 
 
     /** A notification received and not yet answered, and the process that made it. */
     private record Pending(long id, int process) {
+    }
+
+    /** One serving thread's place for the notification it serves ({@link #placeHere}). */
+    static final class Place {
+        private final AtomicReference<Pending> call = new AtomicReference<>();
     }
 
     /** A copy of a program's descriptor's file, and how many requests and calls hold it (guarded by this). */
@@ -383,33 +388,36 @@ final class ProgramDescriptors implements ProcessDescriptorTable, AutoCloseable 
 
     // ---- giving descriptors ----
 
+    /** The calling thread's place for the notification it serves, for {@link #calling} and {@link #answered}. */
+    Place placeHere() {
+        return placeHere.get();
+    }
+
     /**
-     * Notification {@code id}, which the calling thread now serves, is pending: what waits to give its process a
-     * descriptor runs now.
+     * Notification {@code id} of program process {@code process}, which the thread whose place is {@code here} now
+     * serves, is pending: what waits to give the process a descriptor runs now.
      */
-    void calling(long id) {
-        int process = process();
-        pendingHere.get().set(new Pending(id, process));
+    void calling(Place here, long id, int process) {
+        here.call.set(new Pending(id, process));
         // after the store: a descriptor that began to wait before it is seen here, one after it sees the call
         if (waitingCount.get() > 0) {
             runWaiting(process);
         }
     }
 
-    /** The calling thread's notification {@code id} is about to be answered (or was abandoned). */
-    void answered(long id) {
-        AtomicReference<Pending> place = pendingHere.get();
-        Pending p = place.get();
+    /** Notification {@code id} in place {@code here} is about to be answered (or was abandoned). */
+    void answered(Place here, long id) {
+        Pending p = here.call.get();
         if (p != null && p.id() == id) {
-            place.compareAndSet(p, null);
+            here.call.compareAndSet(p, null);
         }
     }
 
     @Override
     public int install(int local, boolean cloexec) {
         int process = process();
-        for (AtomicReference<Pending> place : pending) {
-            Pending p = place.get();
+        for (Place place : pending) {
+            Pending p = place.call.get();
             if (p == null || p.process() != process) {
                 continue;
             }
@@ -417,7 +425,7 @@ final class ProgramDescriptors implements ProcessDescriptorTable, AutoCloseable 
             if (fd == -ENOENT || fd == -ESRCH) {
                 // answered meanwhile (ESRCH: while the target took the answer), or the target is gone: another
                 // pending call of the process may still take it
-                place.compareAndSet(p, null);
+                place.call.compareAndSet(p, null);
                 continue;
             }
             Linux.close(local);
@@ -428,8 +436,8 @@ final class ProgramDescriptors implements ProcessDescriptorTable, AutoCloseable 
 
     /** Whether a call of {@code process} is pending. */
     private boolean anyPending(int process) {
-        for (AtomicReference<Pending> place : pending) {
-            Pending p = place.get();
+        for (Place place : pending) {
+            Pending p = place.call.get();
             if (p != null && p.process() == process) {
                 return true;
             }

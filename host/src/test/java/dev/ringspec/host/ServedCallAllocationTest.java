@@ -82,10 +82,11 @@ class ServedCallAllocationTest {
         ProgramThread thread = new ProgramThread();
         thread.serve(NO_SUCH_TID);
         try (ProgramDescriptors descriptors = new ProgramDescriptors(thread, -1)) {
+            ProgramDescriptors.Place here = descriptors.placeHere();
             long[] id = {1};
             assertThat(bytesPerRun(() -> {
-                descriptors.calling(id[0]);
-                descriptors.answered(id[0]++);
+                descriptors.calling(here, id[0], NO_SUCH_TID);
+                descriptors.answered(here, id[0]++);
             })).isLessThanOrEqualTo(32);
         }
     }
