@@ -50,22 +50,31 @@ final class PendingSignals implements AutoCloseable {
     private final boolean killable;
     /** The waits that sleep. */
     private final Map<Long, Wait> waits = new ConcurrentHashMap<>();
-    /** The wait the calling thread serves, from {@link #begin} to {@link #end}. */
-    private final ThreadLocal<Wait> serving = new ThreadLocal<>();
+    /** The call the calling thread serves, from {@link #begin} to {@link #end}. */
+    private final ThreadLocal<Serving> serving = ThreadLocal.withInitial(Serving::new);
     private final List<String> events = new CopyOnWriteArrayList<>();
     private final AtomicLong ended = new AtomicLong();
     private final Thread watcher;
     private volatile boolean closed;
 
-    /** One served wait: the call, the thread serving it, and whether a signal ended it. */
+    /**
+     * What one JVM thread serves, from {@link #begin} to {@link #end}: the call that may wait, and its {@link Wait}
+     * once it sleeps. Its own for every call it serves: most enters find their CQEs at once and never sleep, so they
+     * make no Wait.
+     */
+    static final class Serving {
+        private Seccomp.Notification call;
+        private int process;
+        private Wait wait;
+    }
+
+    /** One served wait that slept: the call, the thread serving it, and whether a signal ended it. */
     static final class Wait {
         private final Seccomp.Notification call;
         private final int process;
         private final Thread served = Thread.currentThread();
         /** The address of the sigset the wait runs under, 0 for the thread's own, -1 before it was read. */
         private long sigmaskAddress = -1;
-        /** It has slept (the watcher looks at it until it ends); only its own thread reads or writes this. */
-        private boolean slept;
         private boolean done;
         private String signalled;
 
@@ -98,10 +107,21 @@ final class PendingSignals implements AutoCloseable {
     }
 
     /** The calling JVM thread serves {@code n} of program process {@code process}, which may sleep. */
-    Wait begin(Seccomp.Notification n, int process) {
-        Wait w = new Wait(n, process);
-        serving.set(w);
-        return w;
+    Serving begin(Seccomp.Notification n, int process) {
+        Serving s = serving.get();
+        begin(s, n, process);
+        return s;
+    }
+
+    /** The calling thread's {@link Serving}, for a caller that keeps it across the calls it serves. */
+    Serving servingHere() {
+        return serving.get();
+    }
+
+    /** {@link #begin(Seccomp.Notification, int)} on the calling thread, whose {@link #servingHere} is {@code s}. */
+    void begin(Serving s, Seccomp.Notification n, int process) {
+        s.call = n;
+        s.process = process;
     }
 
     /**
@@ -109,21 +129,24 @@ final class PendingSignals implements AutoCloseable {
      * now until it ends. Nothing on a thread that serves none (the emulator's own, an SQ thread).
      */
     void sleeping() {
-        Wait w = serving.get();
-        if (w == null || w.slept) {
+        Serving s = serving.get();
+        if (s.call == null || s.wait != null) {
             return;
         }
-        w.slept = true;
+        Wait w = new Wait(s.call, s.process);
+        s.wait = w;
         waits.put(w.call.id(), w);
         synchronized (this) {
             notifyAll();
         }
     }
 
-    /** {@code w} returned: forgets it and clears the interrupt that ended it, if one did. */
-    void end(Wait w) {
-        serving.remove();
-        if (!w.slept) {
+    /** The call {@code s} served returned: forgets its wait and clears the interrupt that ended it, if one did. */
+    void end(Serving s) {
+        Wait w = s.wait;
+        s.call = null;
+        s.wait = null;
+        if (w == null) {
             return;
         }
         boolean interrupted;

@@ -18,10 +18,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A hosted program's descriptor table, as the emulator's opcodes use it: the program's descriptor {@code fd} is taken
@@ -60,14 +61,31 @@ final class ProgramDescriptors implements ProcessDescriptorTable, AutoCloseable 
     /** Each ring's memfd inode -> its descriptor in this JVM (the supervisor's rings). */
     private final Map<Long, Integer> ringInodes = new ConcurrentHashMap<>();
     private final int listener;
-    /** Per program process: the notifications received and not yet answered. */
-    private final Map<Integer, Set<Long>> pending = new ConcurrentHashMap<>();
-    /** Per notification: its process. */
-    private final Map<Long, Integer> pendingProcess = new ConcurrentHashMap<>();
+    /**
+     * The notifications received and not yet answered: one place per serving JVM thread, which serves one call at a
+     * time ({@link #calling}), so marking a call pending and answered costs two stores, no map.
+     */
+    private final List<Place> pending = new CopyOnWriteArrayList<>();
+    private final ThreadLocal<Place> placeHere = ThreadLocal.withInitial(() -> {
+        Place place = new Place();
+        pending.add(place);
+        return place;
+    });
     /** Per program process: what waits to give it a descriptor. */
     private final Map<Integer, Queue<Runnable>> waiting = new ConcurrentHashMap<>();
+    /** How many wait in {@link #waiting}, all processes together. */
+    private final AtomicInteger waitingCount = new AtomicInteger();
     /** This JVM's root: its device and inode. */
     private final long[] ownRoot = rootIdentity();
+
+    /** A notification received and not yet answered, and the process that made it. */
+    private record Pending(long id, int process) {
+    }
+
+    /** One serving thread's place for the notification it serves ({@link #placeHere}). */
+    static final class Place {
+        private final AtomicReference<Pending> call = new AtomicReference<>();
+    }
 
     /** A copy of a program's descriptor's file, and how many requests and calls hold it (guarded by this). */
     private static final class Held {
@@ -370,53 +388,69 @@ final class ProgramDescriptors implements ProcessDescriptorTable, AutoCloseable 
 
     // ---- giving descriptors ----
 
-    /**
-     * Notification {@code id}, which the calling thread now serves, is pending: what waits to give its process a
-     * descriptor runs now.
-     */
-    void calling(long id) {
-        int process = process();
-        pendingProcess.put(id, process);
-        pending.computeIfAbsent(process, p -> ConcurrentHashMap.newKeySet()).add(id);
-        runWaiting(process);
+    /** The calling thread's place for the notification it serves, for {@link #calling} and {@link #answered}. */
+    Place placeHere() {
+        return placeHere.get();
     }
 
-    /** Notification {@code id} is about to be answered (or was abandoned). */
-    void answered(long id) {
-        Integer process = pendingProcess.remove(id);
-        if (process != null) {
-            Set<Long> ids = pending.get(process);
-            if (ids != null) {
-                ids.remove(id);
-            }
+    /**
+     * Notification {@code id} of program process {@code process}, which the thread whose place is {@code here} now
+     * serves, is pending: what waits to give the process a descriptor runs now.
+     */
+    void calling(Place here, long id, int process) {
+        here.call.set(new Pending(id, process));
+        // after the store: a descriptor that began to wait before it is seen here, one after it sees the call
+        if (waitingCount.get() > 0) {
+            runWaiting(process);
+        }
+    }
+
+    /** Notification {@code id} in place {@code here} is about to be answered (or was abandoned). */
+    void answered(Place here, long id) {
+        Pending p = here.call.get();
+        if (p != null && p.id() == id) {
+            here.call.compareAndSet(p, null);
         }
     }
 
     @Override
     public int install(int local, boolean cloexec) {
-        Set<Long> ids = pending.get(process());
-        if (ids != null) {
-            for (Long id : ids) {
-                int fd = Seccomp.addFd(listener, id, local, cloexec);
-                if (fd == -ENOENT || fd == -ESRCH) {
-                    // answered meanwhile (ESRCH: while the target took the answer), or the target is gone: another
-                    // pending call of the process may still take it
-                    answered(id);
-                    continue;
-                }
-                Linux.close(local);
-                return fd;
+        int process = process();
+        for (Place place : pending) {
+            Pending p = place.call.get();
+            if (p == null || p.process() != process) {
+                continue;
             }
+            int fd = Seccomp.addFd(listener, p.id(), local, cloexec);
+            if (fd == -ENOENT || fd == -ESRCH) {
+                // answered meanwhile (ESRCH: while the target took the answer), or the target is gone: another
+                // pending call of the process may still take it
+                place.call.compareAndSet(p, null);
+                continue;
+            }
+            Linux.close(local);
+            return fd;
         }
         return LATER;
+    }
+
+    /** Whether a call of {@code process} is pending. */
+    private boolean anyPending(int process) {
+        for (Place place : pending) {
+            Pending p = place.call.get();
+            if (p != null && p.process() == process) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
     public void whenInstallable(Runnable retry) {
         int process = process();
         waiting.computeIfAbsent(process, p -> new ConcurrentLinkedQueue<>()).add(retry);
-        Set<Long> ids = pending.get(process);
-        if (ids != null && !ids.isEmpty()) {
+        waitingCount.incrementAndGet();
+        if (anyPending(process)) {
             runWaiting(process);
         }
     }
@@ -432,6 +466,7 @@ final class ProgramDescriptors implements ProcessDescriptorTable, AutoCloseable 
             if (retry == null) {
                 break;
             }
+            waitingCount.decrementAndGet();
             retry.run();
         }
     }

@@ -12,20 +12,41 @@ import java.util.concurrent.ConcurrentHashMap;
  * memory {@link RemoteMemory} reads and whose descriptors {@link ProgramDescriptors} take.
  */
 final class ProgramThread {
-    private final ThreadLocal<Integer> served = new ThreadLocal<>();
+    /**
+     * What one JVM thread serves: a program thread, and its process once asked for. A field of the thread's own, so
+     * that a call's many questions (whose memory, whose descriptors) cost no map lookup and no boxing.
+     */
+    private static final class Served {
+        private int tid;
+        /** The process of {@link #tid}, or {@link #UNKNOWN} until asked for. */
+        private int process = UNKNOWN;
+    }
+
+    private static final int UNKNOWN = -1;
+    private final ThreadLocal<Served> served = new ThreadLocal<>();
     private final Map<Integer, Integer> processes = new ConcurrentHashMap<>();
     private volatile int last;
 
     /** The calling thread serves program thread {@code tid} from now on. */
     void serve(int tid) {
-        served.set(tid);
-        last = tid;
+        Served s = served.get();
+        if (s == null) {
+            s = new Served();
+            s.tid = tid;
+            served.set(s);
+        } else if (s.tid != tid) {
+            s.tid = tid;
+            s.process = UNKNOWN;
+        }
+        if (last != tid) {
+            last = tid;
+        }
     }
 
     /** The program thread the calling thread serves. */
     int tid() {
-        Integer t = served.get();
-        return t != null ? t : last;
+        Served s = served.get();
+        return s != null ? s.tid : last;
     }
 
     /**
@@ -33,7 +54,18 @@ final class ProgramThread {
      * memory and descriptors belong to the process, which outlives a thread that made a request and exited.
      */
     int process() {
-        return processes.computeIfAbsent(tid(), ProgramThread::threadGroup);
+        Served s = served.get();
+        if (s == null) {
+            return processOf(last);
+        }
+        if (s.process == UNKNOWN) {
+            s.process = processOf(s.tid);
+        }
+        return s.process;
+    }
+
+    private int processOf(int tid) {
+        return processes.computeIfAbsent(tid, ProgramThread::threadGroup);
     }
 
     private static int threadGroup(int tid) {

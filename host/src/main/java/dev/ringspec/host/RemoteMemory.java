@@ -34,7 +34,7 @@ final class RemoteMemory implements ProgramMemory {
     /** The largest window: larger arguments are -EFAULT (no io_uring argument the emulator reads is near it). */
     static final long MAX_WINDOW_BYTES = 1L << 24;
 
-    private static final ThreadLocal<List<Window>> WINDOWS = ThreadLocal.withInitial(ArrayList::new);
+    private static final ThreadLocal<Windows> WINDOWS = ThreadLocal.withInitial(Windows::new);
     private static final ThreadLocal<MemorySegment> IOVECS = ThreadLocal.withInitial(
             () -> Arena.ofAuto().allocate(32, 8));
 
@@ -43,6 +43,11 @@ final class RemoteMemory implements ProgramMemory {
 
     /** A window: the program's bytes at {@code address} as read ({@code snapshot}) and as the emulator left them. */
     private record Window(int tid, long address, MemorySegment local, byte[] snapshot) {
+    }
+
+    /** The windows of one thread's call ({@link #windowsHere}), kept by a caller that answers many calls. */
+    static final class Windows {
+        private final List<Window> list = new ArrayList<>();
     }
 
     RemoteMemory(ProgramThread thread) {
@@ -66,7 +71,7 @@ final class RemoteMemory implements ProgramMemory {
         }
         Window w = new Window(tid, address, local, local.toArray(JAVA_BYTE));
         if (thread.onProgramThread()) {
-            WINDOWS.get().add(w);
+            WINDOWS.get().list.add(w);
         } else {
             elsewhere.add(w);
         }
@@ -134,24 +139,39 @@ final class RemoteMemory implements ProgramMemory {
      * only changed runs of bytes, so the program's own writes elsewhere in a window survive.
      */
     void writeBack() {
-        List<Window> mine = WINDOWS.get();
-        for (Window w : mine) {
-            writeBack(w);
+        writeBack(WINDOWS.get());
+    }
+
+    /** The calling thread's windows: what {@link #writeBack(Windows)} writes back for it. */
+    static Windows windowsHere() {
+        return WINDOWS.get();
+    }
+
+    /** {@link #writeBack()} for the thread whose windows {@code here} are ({@link #windowsHere}). */
+    void writeBack(Windows here) {
+        List<Window> mine = here.list;
+        if (!mine.isEmpty()) {
+            for (Window w : mine) {
+                writeBack(w);
+            }
+            mine.clear();
         }
-        mine.clear();
         for (Window w; (w = elsewhere.poll()) != null;) {
             writeBack(w);
         }
     }
 
-    /** Whether {@link #writeBack} has windows to look at (this thread's call's, or the emulator's threads'). */
-    boolean hasWindows() {
-        return !WINDOWS.get().isEmpty() || !elsewhere.isEmpty();
+    /**
+     * Whether {@link #writeBack} has windows to look at: those of the call of the thread whose windows {@code here}
+     * are, or the emulator's threads'.
+     */
+    boolean hasWindows(Windows here) {
+        return !here.list.isEmpty() || !elsewhere.isEmpty();
     }
 
-    /** Forgets this thread's windows without writing them (the call's target is gone). */
-    void discard() {
-        WINDOWS.get().clear();
+    /** Forgets the windows {@code here} of a thread's call without writing them (the call's target is gone). */
+    void discard(Windows here) {
+        here.list.clear();
     }
 
     private static void writeBack(Window w) {

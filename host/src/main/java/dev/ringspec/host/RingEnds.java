@@ -117,7 +117,7 @@ final class RingEnds implements AutoCloseable {
             return inotify < 0 ? ring.fd() : -1;
         }
         synchronized (life) {
-            life.lastUseNanos = System.nanoTime();
+            // no use stamped: a call that goes on with it begins (callBegins), and its end stamps the use
             return life.reference;
         }
     }

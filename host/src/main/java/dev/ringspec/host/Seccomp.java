@@ -41,6 +41,9 @@ final class Seccomp {
     static final long NOTIF_NR = 16;
     static final long NOTIF_ARGS = 32;
 
+    /** The calling thread's {@link Calls}, for the static forms below. */
+    private static final ThreadLocal<Calls> CALLS = ThreadLocal.withInitial(Calls::new);
+
     private Seccomp() {
     }
 
@@ -57,6 +60,7 @@ final class Seccomp {
         private final MemorySegment pollFd = Arena.ofAuto().allocate(8, 8);
         /** A zero timeout: ppoll only looks. */
         private final MemorySegment noWait = Arena.ofAuto().allocate(16, 8);
+        private final MemorySegment capture = Linux.newCapture();
         private final boolean recvSeesEnd;
         private final LongAdder polls;
 
@@ -88,7 +92,7 @@ final class Seccomp {
                 }
             }
             notif.fill((byte) 0);
-            long r = Linux.call(Linux.SYS_IOCTL, listener, IOCTL_NOTIF_RECV, notif.address());
+            long r = Linux.call(capture, Linux.SYS_IOCTL, listener, IOCTL_NOTIF_RECV, notif.address(), 0, 0, 0);
             if (r < 0) {
                 // kernel/seccomp.c recv_wait_event (6.6+): a RECV ends when no task uses the filter any more, and
                 // then finds nothing (ENOENT), as it does for a target killed in its call; POLLHUP tells them apart
@@ -116,7 +120,7 @@ final class Seccomp {
             polls.increment();
             pollFd.set(JAVA_INT, 0, listener);
             pollFd.set(JAVA_INT, 4, POLLIN); // events = POLLIN; revents cleared
-            if (Linux.call(Linux.SYS_PPOLL, pollFd.address(), 1, timeout.address(), 0, 0, 0) < 0) {
+            if (Linux.call(capture, Linux.SYS_PPOLL, pollFd.address(), 1, timeout.address(), 0, 0, 0) < 0) {
                 return -1;
             }
             return pollFd.get(java.lang.foreign.ValueLayout.JAVA_SHORT, 6) & 0xffff;
@@ -132,25 +136,58 @@ final class Seccomp {
         }
     }
 
+    /**
+     * The ioctls that answer and check notifications, and kcmp, made by one thread at a time: each with the thread's
+     * own buffer for its struct (at most 24 bytes) and its own errno capture, so that a call costs no allocation and
+     * no thread-local lookup. A serving thread keeps one; the static forms below use the calling thread's.
+     */
+    static final class Calls {
+        private final MemorySegment scratch = Arena.ofAuto().allocate(24, 8);
+        private final MemorySegment capture = Linux.newCapture();
+
+        /** Whether notification {@code id} is still pending (its target alive and still in the call). */
+        boolean idValid(int listener, long id) {
+            scratch.set(JAVA_LONG, 0, id);
+            return Linux.call(capture, Linux.SYS_IOCTL, listener, IOCTL_NOTIF_ID_VALID, scratch.address(), 0, 0, 0)
+                    == 0;
+        }
+
+        /** Answers {@code id}: the call returns {@code result} (a negative one as that errno). 0 or -errno. */
+        int send(int listener, long id, long result) {
+            // struct seccomp_notif_resp: id, val, error, flags
+            scratch.set(JAVA_LONG, 0, id);
+            boolean failed = result < 0 && result >= -4095;
+            scratch.set(JAVA_LONG, 8, failed ? 0 : result);
+            scratch.set(JAVA_INT, 16, failed ? (int) result : 0);
+            scratch.set(JAVA_INT, 20, 0);
+            return (int) Linux.call(capture, Linux.SYS_IOCTL, listener, IOCTL_NOTIF_SEND, scratch.address(), 0, 0, 0);
+        }
+
+        /** struct seccomp_notif_addfd: id, flags, srcfd, newfd (0: the lowest free), newfd_flags. */
+        int addFd(int listener, long id, int flags, int localFd, int newFdFlags) {
+            scratch.set(JAVA_LONG, 0, id);
+            scratch.set(JAVA_INT, 8, flags);
+            scratch.set(JAVA_INT, 12, localFd);
+            scratch.set(JAVA_INT, 16, 0);
+            scratch.set(JAVA_INT, 20, newFdFlags);
+            return (int) Linux.call(capture, Linux.SYS_IOCTL, listener, IOCTL_NOTIF_ADDFD, scratch.address(), 0, 0,
+                    0);
+        }
+
+        /** {@code kcmp(KCMP_FILE)}: whether {@code fd1} of {@code pid1} and {@code fd2} of {@code pid2} are one file. */
+        boolean sameFile(int pid1, int pid2, int fd1, int fd2) {
+            return Linux.call(capture, SYS_KCMP, pid1, pid2, KCMP_FILE, fd1, fd2, 0) == 0;
+        }
+    }
+
     /** Whether notification {@code id} is still pending (its target alive and still in the call). */
     static boolean idValid(int listener, long id) {
-        try (Arena call = Arena.ofConfined()) {
-            MemorySegment v = call.allocate(JAVA_LONG);
-            v.set(JAVA_LONG, 0, id);
-            return Linux.call(Linux.SYS_IOCTL, listener, IOCTL_NOTIF_ID_VALID, v.address()) == 0;
-        }
+        return CALLS.get().idValid(listener, id);
     }
 
     /** Answers {@code id}: the call returns {@code result} (a negative one as that errno). 0 or -errno. */
     static int send(int listener, long id, long result) {
-        try (Arena call = Arena.ofConfined()) {
-            MemorySegment resp = call.allocate(24, 8);
-            resp.set(JAVA_LONG, 0, id);
-            boolean failed = result < 0 && result >= -4095;
-            resp.set(JAVA_LONG, 8, failed ? 0 : result);
-            resp.set(JAVA_INT, 16, failed ? (int) result : 0);
-            return (int) Linux.call(Linux.SYS_IOCTL, listener, IOCTL_NOTIF_SEND, resp.address());
-        }
+        return CALLS.get().send(listener, id, result);
     }
 
     /**
@@ -159,15 +196,7 @@ final class Seccomp {
      * the target is gone).
      */
     static int addFdAndSend(int listener, long id, int localFd) {
-        try (Arena call = Arena.ofConfined()) {
-            MemorySegment addfd = call.allocate(24, 8);
-            addfd.set(JAVA_LONG, 0, id);
-            addfd.set(JAVA_INT, 8, ADDFD_FLAG_SEND);
-            addfd.set(JAVA_INT, 12, localFd);
-            addfd.set(JAVA_INT, 16, 0);
-            addfd.set(JAVA_INT, 20, O_CLOEXEC);
-            return (int) Linux.call(Linux.SYS_IOCTL, listener, IOCTL_NOTIF_ADDFD, addfd.address());
-        }
+        return CALLS.get().addFd(listener, id, ADDFD_FLAG_SEND, localFd, O_CLOEXEC);
     }
 
     /**
@@ -176,15 +205,7 @@ final class Seccomp {
      * notification was answered meanwhile, ESRCH when the target is gone, EMFILE).
      */
     static int addFd(int listener, long id, int localFd, boolean cloexec) {
-        try (Arena call = Arena.ofConfined()) {
-            MemorySegment addfd = call.allocate(24, 8);
-            addfd.set(JAVA_LONG, 0, id);
-            addfd.set(JAVA_INT, 8, 0);
-            addfd.set(JAVA_INT, 12, localFd);
-            addfd.set(JAVA_INT, 16, 0);
-            addfd.set(JAVA_INT, 20, cloexec ? O_CLOEXEC : 0);
-            return (int) Linux.call(Linux.SYS_IOCTL, listener, IOCTL_NOTIF_ADDFD, addfd.address());
-        }
+        return CALLS.get().addFd(listener, id, 0, localFd, cloexec ? O_CLOEXEC : 0);
     }
 
     /**

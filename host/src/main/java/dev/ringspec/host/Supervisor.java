@@ -67,12 +67,14 @@ final class Supervisor implements AutoCloseable {
     private final Map<Long, Ring> ringsByInode = new ConcurrentHashMap<>();
     /** Per program thread and descriptor: the ring it named last (checked with kcmp before use). */
     private final Map<Long, Ring> lastRing = new ConcurrentHashMap<>();
+    /** Rings ended so far: a JVM thread's own {@link Task#ring} is good while this has not moved. */
+    private final AtomicLong ringsEnded = new AtomicLong();
     /** Per program thread: the JVM thread that runs its task work between its calls (see {@link #runTaskWork}). */
     private final Map<Integer, ExecutorService> taskWork = new ConcurrentHashMap<>();
     /** Per program thread: held while one of its calls is served or its task work runs. */
     private final Map<Integer, ReentrantLock> busy = new ConcurrentHashMap<>();
-    /** The program thread the calling thread serves, as the emulator's task key; null on the emulator's threads. */
-    private final ThreadLocal<Integer> serving = new ThreadLocal<>();
+    /** What the calling JVM thread serves as a program thread's task ({@link #asTask}). */
+    private final ThreadLocal<Task> task;
     private final Receivers receivers;
     /** Each ring by its descriptor in this JVM: the program thread that set it up, and whether a run is queued. */
     private final Map<Integer, Owned> byLocalFd = new ConcurrentHashMap<>();
@@ -98,11 +100,12 @@ final class Supervisor implements AutoCloseable {
         this.descriptors = descriptors;
         this.receivers = new Receivers(listener, recvSeesEnd, this::dispatch);
         this.registered = new RegisteredRings(memory, this::findRing);
+        this.task = ThreadLocal.withInitial(() -> new Task(signals.servingHere(), descriptors.placeHere()));
         emulator.onRemoteTaskWork(this::runTaskWork);
         emulator.beforeSleep(this::beforeSleep);
         emulator.withTaskKey(() -> {
-            Integer tid = serving.get();
-            return tid != null ? tid : Thread.currentThread();
+            Task t = task.get();
+            return t.serving ? t.key : Thread.currentThread();
         });
         emulator.withSqThreadContext(new SqThreadHost(thread, memory));
     }
@@ -161,23 +164,77 @@ final class Supervisor implements AutoCloseable {
         receivers.run();
     }
 
+    /**
+     * A JVM thread's part as a program thread's task: the program thread (the emulator's task key, boxed once), its
+     * process and its lock, kept for its next call, which is most often the same program thread's; whether it serves
+     * now; and the thread's own state in the parts a call goes through, looked up once for all its calls (a
+     * thread-local lookup costs more than most of a call's Java work).
+     */
+    private static final class Task {
+        private final Seccomp.Calls calls = new Seccomp.Calls();
+        private final RemoteMemory.Windows windows = RemoteMemory.windowsHere();
+        private final PendingSignals.Serving signals;
+        private final ProgramDescriptors.Place place;
+        private int tid;
+        private Integer key;
+        private int process;
+        private ReentrantLock lock;
+        private boolean serving;
+        /** {@link #tid} has an entry in {@link RegisteredRings} ({@link RegisteredRings#touch}). */
+        private boolean touched;
+        /** The {@link #lastRing} entry this thread used last, its key, and {@link #ringsEnded} then. */
+        private Ring ring;
+        private long ringKey;
+        private long ringsEndedThen;
+
+        private Task(PendingSignals.Serving signals, ProgramDescriptors.Place place) {
+            this.signals = signals;
+            this.place = place;
+        }
+    }
+
     /** Serves {@code n} on the calling thread, as the task of the program thread that made it. */
     private void dispatch(Seccomp.Notification n) {
         calls.incrementAndGet();
-        asTask(n.tid(), () -> serve(n));
+        Task t = task.get();
+        ReentrantLock lock = begin(t, n.tid());
+        try {
+            serve(n, t);
+        } finally {
+            t.serving = false;
+            lock.unlock();
+        }
     }
 
     /** Runs {@code work} as program thread {@code tid}'s task: the emulator's task key, one at a time per thread. */
     private void asTask(int tid, Runnable work) {
-        ReentrantLock lock = busy.computeIfAbsent(tid, t -> new ReentrantLock());
-        lock.lock();
-        serving.set(tid);
+        Task t = task.get();
+        ReentrantLock lock = begin(t, tid);
         try {
             work.run();
         } finally {
-            serving.remove();
+            t.serving = false;
             lock.unlock();
         }
+    }
+
+    /**
+     * The calling thread, whose part {@code t} is, becomes program thread {@code tid}'s task once that thread's other
+     * call has ended: its lock, held.
+     */
+    private ReentrantLock begin(Task t, int tid) {
+        if (t.key == null || t.tid != tid) {
+            t.tid = tid;
+            t.key = tid;
+            t.lock = busy.computeIfAbsent(tid, k -> new ReentrantLock());
+            t.touched = false;
+            thread.serve(tid);
+            t.process = thread.process();
+        }
+        ReentrantLock lock = t.lock;
+        lock.lock();
+        t.serving = true;
+        return lock;
     }
 
     private ExecutorService taskWorkThread(int tid) {
@@ -223,25 +280,25 @@ final class Supervisor implements AutoCloseable {
      * Serves {@code n} on its program thread's JVM thread; while it is pending, the emulator may give the program
      * descriptors through it ({@link ProgramDescriptors#calling}).
      */
-    private void serve(Seccomp.Notification n) {
+    private void serve(Seccomp.Notification n, Task t) {
         thread.serve(n.tid());
-        descriptors.calling(n.id());
+        descriptors.calling(t.place, n.id(), t.process);
         try {
-            serveCall(n);
+            serveCall(n, t);
         } finally {
-            descriptors.answered(n.id());
+            descriptors.answered(t.place, n.id());
         }
     }
 
-    private void serveCall(Seccomp.Notification n) {
+    private void serveCall(Seccomp.Notification n, Task t) {
         long result;
         try {
             switch (n.nr()) {
                 case NR_SETUP -> {
-                    setup(n);
+                    setup(n, t);
                     return;
                 }
-                case NR_ENTER, NR_REGISTER -> result = openToSignals(n);
+                case NR_ENTER, NR_REGISTER -> result = openToSignals(n, t);
                 default -> result = -ENOSYS;
             }
         } catch (UnsupportedOperationException e) {
@@ -251,21 +308,21 @@ final class Supervisor implements AutoCloseable {
             findings.add("supervisor error in syscall " + n.nr() + ": " + e + " (answered -ENOSYS)");
             result = -ENOSYS;
         }
-        answer(n, result);
+        answer(n, result, t);
     }
 
-    private void answer(Seccomp.Notification n, long result) {
+    private void answer(Seccomp.Notification n, long result, Task t) {
         // the check guards the windows' write-back (a dead target's pid may be another process's by now); with
         // nothing to write back, SECCOMP_IOCTL_NOTIF_SEND answers a dead notification with ENOENT, harmlessly
-        if (memory.hasWindows() && !Seccomp.idValid(listener, n.id())) {
-            memory.discard();
+        if (memory.hasWindows(t.windows) && !t.calls.idValid(listener, n.id())) {
+            memory.discard(t.windows);
             return;
         }
-        memory.writeBack();
-        Seccomp.send(listener, n.id(), result);
+        memory.writeBack(t.windows);
+        t.calls.send(listener, n.id(), result);
     }
 
-    private void setup(Seccomp.Notification n) {
+    private void setup(Seccomp.Notification n, Task t) {
         int entries = (int) n.args()[0];
         long params = n.args()[1];
         try (Arena call = Arena.ofConfined()) {
@@ -274,7 +331,7 @@ final class Supervisor implements AutoCloseable {
                 int f = flags.get(JAVA_INT, 0);
                 if ((f & IORING_SETUP_NO_MMAP) != 0) {
                     findings.add("not hosted: a setup with NO_MMAP (answered -EINVAL)");
-                    answer(n, -EINVAL);
+                    answer(n, -EINVAL, t);
                     return;
                 }
             }
@@ -282,15 +339,15 @@ final class Supervisor implements AutoCloseable {
         SetupResult r = emulator.setup(entries, MemorySegment.ofAddress(params));
         Ring ring = r.ringOrNull();
         if (ring == null) {
-            answer(n, r.result());
+            answer(n, r.result(), t);
             return;
         }
-        if (!Seccomp.idValid(listener, n.id())) {
-            memory.discard();
+        if (!t.calls.idValid(listener, n.id())) {
+            memory.discard(t.windows);
             emulator.close(ring);
             return;
         }
-        memory.writeBack();
+        memory.writeBack(t.windows);
         long inode = Linux.inode(ring.fd());
         ringsByInode.put(inode, ring);
         descriptors.ring(inode, ring.fd());
@@ -308,28 +365,31 @@ final class Supervisor implements AutoCloseable {
     }
 
     /** io_uring_enter or io_uring_register; a wait in it ends on the program thread's signals as the kernel's does. */
-    private long openToSignals(Seccomp.Notification n) {
+    private long openToSignals(Seccomp.Notification n, Task t) {
         boolean enter = n.nr() == NR_ENTER;
         if (!PendingSignals.mayWait(n)) {
-            return enter ? enter(n) : register(n);
+            return enter ? enter(n, t) : register(n, t);
         }
-        PendingSignals.Wait w = signals.begin(n, thread.process());
+        signals.begin(t.signals, n, t.process);
         try {
-            return enter ? enter(n) : register(n);
+            return enter ? enter(n, t) : register(n, t);
         } finally {
-            signals.end(w);
+            signals.end(t.signals);
         }
     }
 
-    private long enter(Seccomp.Notification n) {
+    private long enter(Seccomp.Notification n, Task t) {
         long[] a = n.args();
         int flags = (int) a[3];
         Lookup found = (flags & IORING_ENTER_REGISTERED_RING) != 0
                 ? registeredRing(n.tid(), (int) a[0], flags & ~emulator.profile().enterFlags())
-                : ringOf(thread.process(), (int) a[0]);
+                : ringOf(t, (int) a[0]);
         if (found.ring() != null && a[1] != 0) {
             // io_uring_add_tctx_node: a submitting thread has an io_uring_task from now on
-            registered.touch(n.tid());
+            if (!t.touched || t.tid != n.tid()) {
+                registered.touch(n.tid());
+                t.touched = t.tid == n.tid();
+            }
         }
         if (found.ring() == null) {
             return found.errno();
@@ -338,7 +398,7 @@ final class Supervisor implements AutoCloseable {
                 MemorySegment.ofAddress(a[4]), a[5]));
     }
 
-    private long register(Seccomp.Notification n) {
+    private long register(Seccomp.Notification n, Task t) {
         long[] a = n.args();
         int opcode = (int) a[1];
         // io_uring_register (6.3+): USE_REGISTERED_RING is stripped, then the opcode compared with REGISTER_LAST
@@ -360,7 +420,7 @@ final class Supervisor implements AutoCloseable {
         if (useRegistered && Integer.compareUnsigned(op, emulator.profile().registerLast()) >= 0) {
             return -EINVAL;
         }
-        Lookup found = useRegistered ? registeredRing(n.tid(), fd, 0) : ringOf(thread.process(), fd);
+        Lookup found = useRegistered ? registeredRing(n.tid(), fd, 0) : ringOf(t, fd);
         if (found.ring() == null) {
             return found.errno();
         }
@@ -431,6 +491,7 @@ final class Supervisor implements AutoCloseable {
     private void ringEnded(Ring ring) {
         long inode = Linux.inode(ring.fd());
         ringsByInode.remove(inode);
+        ringsEnded.incrementAndGet();
         lastRing.values().removeIf(r -> r == ring);
         descriptors.ringEnded(inode);
         Owned owned = byLocalFd.remove(ring.fd());
@@ -464,13 +525,21 @@ final class Supervisor implements AutoCloseable {
     private record Lookup(Ring ring, int errno) {
     }
 
-    /** The ring the program's {@code fd} names: by kcmp against the last one it named, else by inode. */
-    private Lookup ringOf(int tid, int fd) {
+    /**
+     * The ring the program's {@code fd} names (in the process of the program thread {@code t} serves): by kcmp against
+     * the last one it named, else by inode.
+     */
+    private Lookup ringOf(Task t, int fd) {
+        int tid = t.process;
         long key = ((long) tid << 32) | (fd & 0xffffffffL);
-        Ring cached = lastRing.get(key);
+        long endedNow = ringsEnded.get();
+        Ring cached = t.ring != null && t.ringKey == key && t.ringsEndedThen == endedNow ? t.ring : lastRing.get(key);
         if (cached != null) {
             int reference = ends.reference(cached);
-            if (reference >= 0 && Linux.call(Seccomp.SYS_KCMP, self, tid, Seccomp.KCMP_FILE, reference, fd, 0) == 0) {
+            if (reference >= 0 && t.calls.sameFile(self, tid, reference, fd)) {
+                t.ring = cached;
+                t.ringKey = key;
+                t.ringsEndedThen = endedNow;
                 return new Lookup(cached, 0);
             }
         }

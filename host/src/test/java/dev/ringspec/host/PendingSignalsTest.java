@@ -29,7 +29,7 @@ class PendingSignalsTest {
     @Test
     void waitThatNeverSleepsIsNotWatched() {
         try (PendingSignals signals = new PendingSignals(-1, false)) {
-            PendingSignals.Wait w = signals.begin(WAIT, SELF);
+            PendingSignals.Serving w = signals.begin(WAIT, SELF);
             boolean interrupted = interruptedWithin(20 * PendingSignals.PERIOD_MILLIS);
             signals.end(w);
             assertThat(interrupted).isFalse();
@@ -40,7 +40,7 @@ class PendingSignalsTest {
     @Test
     void sleepingWaitIsWatched() {
         try (PendingSignals signals = new PendingSignals(-1, false)) {
-            PendingSignals.Wait w = signals.begin(WAIT, SELF);
+            PendingSignals.Serving w = signals.begin(WAIT, SELF);
             signals.sleeping();
             boolean interrupted = interruptedWithin(60_000);
             signals.end(w);

@@ -121,7 +121,19 @@ public final class Linux {
 
     /** {@code syscall(number, a, b, c, d, e, f)}: the result, or {@code -errno}. */
     public static long call(long number, long a, long b, long c, long d, long e, long f) {
-        MemorySegment capture = CAPTURE.get();
+        return call(CAPTURE.get(), number, a, b, c, d, e, f);
+    }
+
+    /**
+     * Where {@link #call(MemorySegment, long, long, long, long, long, long, long)} may capture errno: one thread's at
+     * a time. A thread that makes many calls keeps one and saves the thread-local lookup of each call.
+     */
+    public static MemorySegment newCapture() {
+        return Arena.ofAuto().allocate(CAPTURE_LAYOUT);
+    }
+
+    /** {@code syscall(number, a, b, c, d, e, f)} with errno captured in {@code capture} ({@link #newCapture}). */
+    public static long call(MemorySegment capture, long number, long a, long b, long c, long d, long e, long f) {
         long result;
         try {
             result = (long) SYSCALL.invokeExact(capture, number, a, b, c, d, e, f);
