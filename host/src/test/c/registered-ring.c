@@ -3,10 +3,13 @@
  * io_uring_enter with IORING_ENTER_REGISTERED_RING and io_uring_register with IORING_REGISTER_USE_REGISTERED_RING,
  * the errors (an index past the slots, an empty slot, unknown flags first, a descriptor that is no ring, a taken
  * slot), a ring used through its slot after the program closed its descriptor, and IORING_UNREGISTER_RING_FDS.
- * Each thread has slots of its own. Prints one line per step; the output is the same natively and hosted.
+ * Each thread has slots of its own, emptied when the thread exits: a ring a thread registered and never unregistered
+ * ends once the program closes it, and the pipe end it holds registered with it. Prints one line per step; the
+ * output is the same natively and hosted.
  */
 #include "ring.h"
 
+#include <poll.h>
 #include <pthread.h>
 
 #ifndef IORING_REGISTER_USE_REGISTERED_RING
@@ -33,6 +36,31 @@ static long nop(int fd, unsigned flags) {
 static long reg(int fd, unsigned opcode, struct io_uring_rsrc_update *u, unsigned n) {
     long got = ring_register(fd, opcode, u, n);
     return got < 0 ? -errno : got;
+}
+
+static void *register_and_exit(void *fd) {
+    struct io_uring_rsrc_update u = {.offset = 0, .data = (unsigned) (long) fd};
+    printf("a thread registers a ring and exits: %ld\n", reg((int) (long) fd, IORING_REGISTER_RING_FDS, &u, 1));
+    return NULL;
+}
+
+/* A second ring holding a pipe's write end registered, in the slot of a thread that then exits. */
+static void a_dead_threads_slot_holds_nothing(void) {
+    struct ring r2;
+    int q[2];
+    if (ring_open(&r2, 4) < 0 || pipe(q) < 0) {
+        return;
+    }
+    printf("register the write end: %ld\n", reg(r2.fd, IORING_REGISTER_FILES, (void *) &q[1], 1));
+    close(q[1]);
+    pthread_t t;
+    pthread_create(&t, NULL, register_and_exit, (void *) (long) r2.fd);
+    pthread_join(t, NULL);
+    ring_close(&r2);
+    struct pollfd end = {.fd = q[0], .events = POLLIN};
+    int n = poll(&end, 1, 5000);
+    printf("the write end closed with the ring: %s\n", n == 1 && (end.revents & POLLHUP) ? "yes" : "no");
+    close(q[0]);
 }
 
 static void *other_thread(void *index) {
@@ -78,6 +106,8 @@ int main(void) {
     printf("register by empty index 9: %ld\n",
            reg(9, IORING_REGISTER_EVENTFD | IORING_REGISTER_USE_REGISTERED_RING,
                (struct io_uring_rsrc_update *) eventfd_args, 1));
+
+    a_dead_threads_slot_holds_nothing();
 
     int fd = r.fd;
     close(fd);

@@ -1,6 +1,5 @@
 package dev.ringspec.emulator.ops;
 
-import static dev.ringspec.emulator.sys.Linux.SYS_READLINKAT;
 import static dev.ringspec.emulator.sys.Linux.SYS_WRITE;
 import static dev.ringspec.uapi.Errno.EBUSY;
 import static dev.ringspec.uapi.Errno.EFAULT;
@@ -9,19 +8,20 @@ import static dev.ringspec.uapi.Errno.ENXIO;
 import static dev.ringspec.uapi.IoUring.IORING_CQ_EVENTFD_DISABLED;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_EVENTFD;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_EVENTFD_ASYNC;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IORING_UNREGISTER_EVENTFD;
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.ringspec.emulator.EmulatorServices;
 import dev.ringspec.emulator.IoWqCompletions;
+import dev.ringspec.emulator.Readiness;
+import dev.ringspec.emulator.Timers;
 import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.model.IssueContext;
 import dev.ringspec.model.RegisterOp;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
@@ -34,10 +34,22 @@ import java.util.Map;
  * served program's eventfd is its own descriptor's file (this JVM's copy names it), so a signal wakes the program.
  *
  * <p>On a DEFER_TASKRUN ring the kernel also signals when task work is queued to an empty list
- * ({@code io_req_local_work_add}), before any CQE: {@link #signalLocalWork}.
+ * ({@code io_req_local_work_add}), before any CQE: {@link #signalLocalWork}. Queued from inside a file's wakeup,
+ * that signal can be deferred to an RCU callback ({@link #deferSignal}).
  */
 public final class EventFd implements AutoCloseable {
+    /**
+     * What a deferred signal waits for, an RCU grace period ({@code call_rcu_hurry}): on this machine (6.18.44, 2
+     * CPUs, load 3 to 7) the deferred signal of a fresh ring landed 12 to 33 ms after the wakeup, and once more than
+     * 50 ms; the task that was woken has run its work by then.
+     */
+    static final long GRACE_PERIOD_NANOS = 20_000_000L;
+
+    private final Timers timers;
+    private final boolean deferTaskrun;
     private int eventFd = -1;
+    /** {@code IO_EVENTFD_OP_SIGNAL_BIT}: a deferred signal is pending (or was ever, where nothing clears it). */
+    private boolean deferredPending;
     private boolean async;
     private int lastCqTail;
     private boolean hooked;
@@ -46,17 +58,23 @@ public final class EventFd implements AutoCloseable {
     public static Map<Integer, RegisterOp> registerOps(EmulatorServices services) {
         return Map.of(
                 // __io_uring_register: nr_args must be 1
-                IORING_REGISTER_EVENTFD, (ring, arg, nrArgs) -> nrArgs != 1 ? -EINVAL : of(ring).register(ring,
-                        arg, false),
-                IORING_REGISTER_EVENTFD_ASYNC, (ring, arg, nrArgs) -> nrArgs != 1 ? -EINVAL : of(ring).register(
-                        ring, arg, true),
+                IORING_REGISTER_EVENTFD, (ring, arg, nrArgs) -> nrArgs != 1 ? -EINVAL : of(ring, services)
+                        .register(ring, arg, false),
+                IORING_REGISTER_EVENTFD_ASYNC, (ring, arg, nrArgs) -> nrArgs != 1 ? -EINVAL : of(ring, services)
+                        .register(ring, arg, true),
                 // __io_uring_register: unregister takes no argument
                 IORING_UNREGISTER_EVENTFD, (ring, arg, nrArgs) -> arg.address() != 0 || nrArgs != 0 ? -EINVAL
-                        : of(ring).unregister());
+                        : of(ring, services).unregister());
     }
 
-    private static EventFd of(IssueContext ring) {
-        return ring.ringLocal(EventFd.class, EventFd::new);
+    private static EventFd of(IssueContext ring, EmulatorServices services) {
+        return ring.ringLocal(EventFd.class, () -> new EventFd(services.timers(),
+                (ring.setupFlags() & IORING_SETUP_DEFER_TASKRUN) != 0));
+    }
+
+    private EventFd(Timers timers, boolean deferTaskrun) {
+        this.timers = timers;
+        this.deferTaskrun = deferTaskrun;
     }
 
     /** {@code io_eventfd_register}. */
@@ -76,11 +94,14 @@ public final class EventFd implements AutoCloseable {
         if (dup < 0) {
             return dup;
         }
-        if (!isEventFd(dup)) {
+        if (!Readiness.isEventFd(dup)) {
             Linux.close(dup);
             return -EINVAL;
         }
         eventFd = dup;
+        if (deferTaskrun) {
+            Readiness.nameWakers(true);
+        }
         lastCqTail = ring.cachedCqTail();
         async = eventfdAsync;
         if (!hooked) {
@@ -96,8 +117,7 @@ public final class EventFd implements AutoCloseable {
         if (eventFd < 0) {
             return -ENXIO;
         }
-        Linux.close(eventFd);
-        eventFd = -1;
+        drop();
         return 0;
     }
 
@@ -125,29 +145,90 @@ public final class EventFd implements AutoCloseable {
         }
         // only when a CQE was posted since the last signal
         if (fresh) {
-            try (Arena call = Arena.ofConfined()) {
-                MemorySegment one = call.allocate(JAVA_LONG);
-                one.set(JAVA_LONG, 0, 1);
-                Linux.call(SYS_WRITE, eventFd, one.address(), 8);
-            }
+            write(eventFd);
         }
     }
 
     /**
      * {@code io_eventfd_signal(ctx, false)} from {@code io_req_local_work_add}: task work queued to an empty list
      * on a DEFER_TASKRUN ring signals before any CQE, unless IORING_CQ_EVENTFD_DISABLED is set or the eventfd is
-     * ASYNC and the work is not queued by an io-wq worker; it does not note the CQ tail.
+     * ASYNC and the work is not queued by an io-wq worker; it does not note the CQ tail. Work queued from inside a
+     * file's wakeup defers it ({@link #defersInWake}).
      */
     private synchronized void signalLocalWork(IssueContext ring) {
         if (eventFd < 0 || (ring.cqFlags() & IORING_CQ_EVENTFD_DISABLED) != 0
                 || async && !IoWqCompletions.currentIsWorker()) {
             return;
         }
+        String version = ring.profile().version();
+        if (Readiness.inEventfdWake() || Readiness.inWake() && defersInWake(version)) {
+            deferSignal(version);
+            return;
+        }
+        write(eventFd);
+    }
+
+    /**
+     * {@code __io_eventfd_signal}'s other branch: inside an eventfd's wakeup ({@code eventfd_signal_allowed()} is
+     * false; the ring's own signal waking a request that polls that eventfd is one) or, on kernels that pass
+     * IOU_F_TWQ_IN_WAKE, inside any, the signal goes to an RCU callback ({@code call_rcu_hurry},
+     * {@code io_eventfd_do_signal}), one at a time ({@code IO_EVENTFD_OP_SIGNAL_BIT}): a request woken by the ring's
+     * own signal reads the count without it (liburing's eventfd-disable reads 1). The callback holds the eventfd,
+     * as its reference does, past an unregister or the ring's end.
+     */
+    private void deferSignal(String version) {
+        if (deferredPending) {
+            return;
+        }
+        deferredPending = true;
+        int held = Linux.dup(eventFd);
+        if (held < 0) {
+            return;
+        }
+        boolean clears = clearsSignalBit(version);
+        timers.after(GRACE_PERIOD_NANOS, () -> {
+            if (clears) {
+                synchronized (this) {
+                    deferredPending = false;
+                }
+            }
+            write(held);
+            Linux.close(held);
+        });
+    }
+
+    private static void write(int fd) {
         try (Arena call = Arena.ofConfined()) {
             MemorySegment one = call.allocate(JAVA_LONG);
             one.set(JAVA_LONG, 0, 1);
-            Linux.call(SYS_WRITE, eventFd, one.address(), 8);
+            Linux.call(SYS_WRITE, fd, one.address(), 8);
         }
+    }
+
+    /**
+     * Whether {@code version}'s {@code io_req_local_work_add} defers the signal from inside every wakeup (a poll's,
+     * a futex's, a waitid's: IOU_F_TWQ_IN_WAKE): 6.12 (6.12.117 io_uring.c) and 7.2 on (7.2.13 tw.c); 6.1 and
+     * 6.13 to 7.1 only inside an eventfd's (6.1.192 io_uring.c, 7.1.8 tw.c; 6.18.44 measured: a pipe's wakeup
+     * signals at once).
+     */
+    static boolean defersInWake(String version) {
+        String[] v = version.split("\\.");
+        int major = Integer.parseInt(v[0]);
+        int minor = Integer.parseInt(v[1]);
+        return major == 6 && minor == 12 || major > 7 || major == 7 && minor >= 2;
+    }
+
+    /**
+     * Whether {@code version}'s RCU callback clears {@code IO_EVENTFD_OP_SIGNAL_BIT}: 6.1 (its {@code atomic_xchg}
+     * of the ops) and 7.1 on ({@code atomic_andnot}, 7.1.8 eventfd.c). 6.12.117's callback never clears it, nor
+     * does 6.18.44's (measured: a ring's first deferred signal lands, every later one is lost), so there a ring
+     * defers one signal in its life; 6.19 and 7.0 are taken to be 6.18 (not read).
+     */
+    static boolean clearsSignalBit(String version) {
+        String[] v = version.split("\\.");
+        int major = Integer.parseInt(v[0]);
+        int minor = Integer.parseInt(v[1]);
+        return major == 6 && minor <= 1 || major > 7 || major == 7 && minor >= 1;
     }
 
     /** {@code last_cq_tail = cached_cq_tail}: whether it moved since the last time. */
@@ -164,27 +245,19 @@ public final class EventFd implements AutoCloseable {
         return Integer.parseInt(v[0]) == 6 && Integer.parseInt(v[1]) <= 12;
     }
 
-    /** Whether {@code fd} is an eventfd: its {@code /proc/self/fd} link names the eventfd anonymous inode. */
-    private static boolean isEventFd(int fd) {
-        try (Arena call = Arena.ofConfined()) {
-            MemorySegment path = call.allocateFrom("/proc/self/fd/" + fd);
-            MemorySegment buf = call.allocate(64);
-            long n = Linux.call(SYS_READLINKAT, -100, path.address(), buf.address(), 64, 0, 0);
-            if (n < 0) {
-                return false;
-            }
-            String target = new String(buf.asSlice(0, n).toArray(JAVA_BYTE),
-                    StandardCharsets.US_ASCII);
-            return "anon_inode:[eventfd]".equals(target);
-        }
-    }
-
     /** The ring is gone ({@code io_ring_ctx_free} unregisters the eventfd). */
     @Override
     public synchronized void close() {
         if (eventFd >= 0) {
-            Linux.close(eventFd);
-            eventFd = -1;
+            drop();
+        }
+    }
+
+    private void drop() {
+        Linux.close(eventFd);
+        eventFd = -1;
+        if (deferTaskrun) {
+            Readiness.nameWakers(false);
         }
     }
 }

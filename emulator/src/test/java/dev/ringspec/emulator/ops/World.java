@@ -84,7 +84,7 @@ final class World implements AutoCloseable {
         }
     }
 
-    private int[] keep(int... fds) {
+    int[] keep(int... fds) {
         for (int fd : fds) {
             open.add(fd);
         }
