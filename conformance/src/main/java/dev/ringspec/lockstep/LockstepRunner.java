@@ -585,7 +585,7 @@ public final class LockstepRunner implements AutoCloseable {
         if (d == null) {
             return true;
         }
-        if (choices.reachedAny() && refereeSide == reference && carriedOver.isEmpty()) {
+        if (refereeSide == reference && carriedOver.isEmpty()) {
             Choices.Taken taken = explainByChoice(index, step);
             if (taken != null) {
                 if (coverage != null) {
@@ -612,46 +612,24 @@ public final class LockstepRunner implements AutoCloseable {
     }
 
     /**
-     * Step {@code index} diverged after the reference model reached a choice point in it: rebuilds the reference
-     * with each other allowed outcome in turn (a fresh model replaying the run's steps so far) and keeps the first
-     * that agrees with the subject, or none. A run that carried a difference over is not rebuilt: its reference
-     * holds words copied from the subject that a replay would not.
+     * Step {@code index} diverged: the reference rebuilt with another allowed outcome at a choice point of this step
+     * or a few before ({@link ChoiceRebuild}) that agrees with the subject replaces it; the outcome taken, or null.
+     * A run that carried a difference over is not rebuilt: its reference holds words copied from the subject that a
+     * replay would not.
      */
     private Choices.Taken explainByChoice(int index, Step step) {
-        boolean stale = referee.staleCqeCache();
-        boolean stalled = referee.drainStalled();
-        for (Choices.Taken t : choices.alternatives(index)) {
-            Side fresh = new Side(referenceBackend, pipeRead, pipeWrite);
-            RefereeModel rebuilt = RefereeModel.of(fresh.kernel);
-            rebuilt.listen().accept(referee);
-            rebuilt.choose().accept(choices);
-            Coverage counting = coverage;
-            referee.reset(null); // the replay's rules were counted when they first fired
-            choices.plan(t);
-            for (Choices.Ran r : choices.ranSteps()) {
-                choices.beforeStep(r.index());
-                referee.beforeStep(r.step());
-                execute(fresh, r.step());
-            }
-            choices.beforeStep(index);
-            referee.beforeStep(step);
-            execute(fresh, step);
-            boolean agrees = Comparison.compare(step, fresh, fresh.observeCounters(), subject,
-                    subject.observeCounters()) == null;
-            if (agrees) {
-                reference.close();
-                reference = fresh;
-                refereeSide = fresh;
-                after = fresh.observeCounters();
-                invariants.resyncReference(fresh.ring, fresh.result, fresh.submitHead);
-                referee.restore(referee.staleCqeCache(), referee.drainStalled(), counting);
-                return t;
-            }
-            choices.unplan(index);
-            fresh.close();
-            referee.restore(stale, stalled, counting);
+        ChoiceRebuild.Rebuilt rebuilt = new ChoiceRebuild(choices, referee,
+                () -> new Side(referenceBackend, pipeRead, pipeWrite), this::execute)
+                .explain(index, step, reference, subject, coverage);
+        if (rebuilt == null) {
+            return null;
         }
-        return null;
+        reference.close();
+        reference = rebuilt.side();
+        refereeSide = reference;
+        after = reference.observeCounters();
+        invariants.resyncReference(reference.ring, reference.result, reference.submitHead);
+        return rebuilt.taken();
     }
 
     private Divergence divergence(int index, Step step, Comparison.Difference d, Counters before) {

@@ -56,8 +56,10 @@
  * the steps it reasons about).
  *
  * <p>Where the kernel's order is not determined, the emulator takes the kernel's outcome at a named choice point
- * ({@link dev.ringspec.model.Choice}; {@link dev.ringspec.lockstep.Choices} rebuilds the reference with each other
- * outcome when a step diverges after one was reached): the model's {@code OVERFLOW_FLUSH_RESCHEDULES}, and
+ * ({@link dev.ringspec.model.Choice}; {@link dev.ringspec.lockstep.ChoiceRebuild} rebuilds the reference with each
+ * other outcome when a step diverges after one was reached in it, or in one of the steps before it whose order the
+ * application could not see yet: a local task work list not yet run, the overflow list; every step from the earlier
+ * choice on must then replay as the run took it): the model's {@code OVERFLOW_FLUSH_RESCHEDULES}, and
  * {@code IOWQ_COMPLETION_ORDER}, the order of io-wq work pending together (io_uring/io-wq.c io_wq_enqueue hands work
  * to concurrent workers; each posts as it finishes). Two more points the kernel leaves open are not yet choices,
  * so they show as new divergences: an io-wq completion interleaved with the same submission's inline completions

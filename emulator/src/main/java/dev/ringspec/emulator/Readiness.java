@@ -5,6 +5,7 @@ import static dev.ringspec.emulator.sys.Linux.SYS_EPOLL_CTL;
 import static dev.ringspec.emulator.sys.Linux.SYS_EPOLL_PWAIT;
 import static dev.ringspec.emulator.sys.Linux.SYS_EPOLL_PWAIT2;
 import static dev.ringspec.emulator.sys.Linux.SYS_EVENTFD2;
+import static dev.ringspec.emulator.sys.Linux.SYS_PPOLL;
 import static dev.ringspec.emulator.sys.Linux.SYS_READ;
 import static dev.ringspec.emulator.sys.Linux.SYS_READLINKAT;
 import static dev.ringspec.emulator.sys.Linux.SYS_WRITE;
@@ -14,11 +15,17 @@ import static dev.ringspec.uapi.Errno.EINTR;
 import static dev.ringspec.uapi.Errno.ENOENT;
 import static dev.ringspec.uapi.IoUring.IOSQE_FIXED_FILE;
 import static dev.ringspec.uapi.Poll.EPOLLONESHOT;
+import static dev.ringspec.uapi.Poll.POLLERR;
+import static dev.ringspec.uapi.Poll.POLLHUP;
 import static dev.ringspec.uapi.Poll.POLLIN;
+import static dev.ringspec.uapi.Poll.POLLNVAL;
+import static dev.ringspec.uapi.Poll.POLLPRI;
+import static dev.ringspec.uapi.Poll.POLLRDHUP;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 
 import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.model.AsyncPoll;
@@ -547,6 +554,32 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
             // a file epoll refuses (-EPERM) or a closed one: io-wq takes the request, which then fails on its own
             return false;
         }
+        // __io_arm_poll_handler: vfs_poll adds the wait and answers what the file has now. A one-shot poll whose
+        // events are there already is never hashed (IO_APOLL_READY, 7.2.13 poll.c line 606), so no cancellation
+        // finds the request: on the task io_queue_async issues it again from task work (io_req_task_queue, io_uring.c
+        // line 1632); io-wq's own try retries at once, blocking (io_wq_submit_work). A loopback TCP CONNECT is one:
+        // -EINPROGRESS, and connected by the time its poll is armed.
+        // A file that stays ready while the request keeps answering -EAGAIN is bounded as io_req_alloc_apoll bounds
+        // it (APOLL_MAX_RETRY arms): past that the watch stays, and epoll reports it.
+        ReadyRetry retry = READY_RETRY.get();
+        int retries = retry != null && retry.req() == req ? retry.count() : 0;
+        if (retries < APOLL_MAX_RETRY && !(req.opState() instanceof ApollMultishot m && m.apollMultishot())
+                && (vfsPoll(w.fd(), events | APOLL_EVENTS) & (events | APOLL_EVENTS | POLL_UNMASK)) != 0
+                && w.cancel()) {
+            if (IoWqCompletions.issuesForIoWq(req)) {
+                return false;
+            }
+            ctx.taskWork(req, (r, c) -> {
+                READY_RETRY.set(new ReadyRetry(r, retries + 1));
+                try {
+                    c.taskSubmit(r);
+                } finally {
+                    READY_RETRY.set(retry);
+                }
+                return OpDef.SKIP_COMPLETE;
+            });
+            return true;
+        }
         // the entry names the request's own reference to its file (a served program's number means nothing here)
         boolean fixed = (req.flags() & IOSQE_FIXED_FILE) != 0;
         inflight.add(new Inflight.Entry(req, Inflight.Kind.POLL, fixed ? req.fd() : fd, fixed,
@@ -561,6 +594,43 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
                     return 0;
                 }));
         return true;
+    }
+
+    /** {@code APOLL_MAX_RETRY}: how often a request's poll may be armed. */
+    private static final int APOLL_MAX_RETRY = 128;
+
+    /** The request the calling thread issues again because its file was ready when its poll was armed, how often. */
+    private record ReadyRetry(Req req, int count) {
+    }
+
+    private static final ThreadLocal<ReadyRetry> READY_RETRY = new ThreadLocal<>();
+
+    /** What {@code io_arm_poll_handler} always asks for besides the opcode's POLLIN or POLLOUT. */
+    private static final int APOLL_EVENTS = POLLPRI | POLLRDHUP;
+    /** {@code IO_POLL_UNMASK}: what a poll always reports (ppoll reports all but POLLRDHUP unasked). */
+    private static final int POLL_UNMASK = POLLERR | POLLHUP | POLLNVAL | POLLRDHUP;
+
+    /**
+     * A request's state whose poll stays armed across its completions ({@code REQ_F_APOLL_MULTISHOT}: multishot
+     * ACCEPT, RECV, READ_MULTISHOT): hashed even when its file is ready at once, its task work queued then.
+     */
+    public interface ApollMultishot {
+        boolean apollMultishot();
+    }
+
+    /**
+     * {@code vfs_poll} without waiting: the poll bits of {@code events} that {@code fd}'s file has now, and those
+     * always reported.
+     */
+    public static int vfsPoll(int fd, int events) {
+        MemorySegment scratch = SCRATCH.get();
+        scratch.set(JAVA_INT_UNALIGNED, WORD_AT, fd);
+        scratch.set(JAVA_SHORT_UNALIGNED, WORD_AT + 4, (short) events);
+        scratch.set(JAVA_SHORT_UNALIGNED, WORD_AT + 6, (short) 0);
+        scratch.set(JAVA_LONG, TIMESPEC_AT, 0);
+        scratch.set(JAVA_LONG, TIMESPEC_AT + 8, 0);
+        long n = Linux.call(SYS_PPOLL, scratch.address() + WORD_AT, 1, scratch.address() + TIMESPEC_AT, 0, 8, 0);
+        return n > 0 ? Short.toUnsignedInt(scratch.get(JAVA_SHORT_UNALIGNED, WORD_AT + 6)) : 0;
     }
 
     private int ctl(int op, int fd, int events, long id) {

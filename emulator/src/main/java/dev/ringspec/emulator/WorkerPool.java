@@ -174,6 +174,17 @@ final class WorkerPool implements IoWq, AutoCloseable {
         first.body().accept((x, req, func) -> post.accept(req, func));
     }
 
+    /**
+     * Whether the deterministic mode's chooser places this ring's io-wq work among the task's flushes: on a ring
+     * whose workers post their own CQEs (neither DEFER_TASKRUN nor IOPOLL), work the task runs for io-wq (an opcode
+     * without a blocking form, a try without blocking on a pollable file) waits as pending, so that
+     * {@link #IOWQ_POSTS_BEFORE_FLUSH} decides which of the task's flushes its CQE comes before, as for blocking work.
+     */
+    private boolean postsOnItsOwn(IssueContext ctx) {
+        return chooser != null && order != null
+                && (ctx.setupFlags() & (IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_IOPOLL)) == 0;
+    }
+
     /** Whether the deterministic mode's chooser says this DEFER_TASKRUN ring's io-wq work finishes after the enter. */
     private boolean finishesAfterTheEnter(IssueContext ctx) {
         Chooser c = chooser;
@@ -208,7 +219,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
                 }
                 return OpDef.SKIP_COMPLETE;
             };
-            if (pollsInstead && finishesAfterTheEnter(ctx)) {
+            if (finishesAfterTheEnter(ctx) || postsOnItsOwn(ctx)) {
                 synchronized (pending) {
                     pending.add(new Work(ctx, d -> d.deliver(ctx, req, reissue)));
                 }

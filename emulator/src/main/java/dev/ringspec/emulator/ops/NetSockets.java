@@ -30,6 +30,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import dev.ringspec.emulator.EmuOp;
 import dev.ringspec.emulator.EmulatorServices;
+import dev.ringspec.emulator.Readiness;
 import dev.ringspec.emulator.ProgramMemory;
 import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.model.IssueContext;
@@ -203,7 +204,7 @@ final class NetSockets {
     // ---- ACCEPT ----
 
     /** {@code struct io_accept}. */
-    static final class Accept {
+    static final class Accept implements Readiness.ApollMultishot {
         final long addr;
         final long addrLen;
         final int flags;
@@ -219,6 +220,11 @@ final class NetSockets {
             this.flags = flags;
             this.iouFlags = iouFlags;
             this.fileSlot = fileSlot;
+        }
+
+        @Override
+        public boolean apollMultishot() {
+            return (iouFlags & IORING_ACCEPT_MULTISHOT) != 0;
         }
     }
 

@@ -1,6 +1,5 @@
 package dev.ringspec.emulator.ops;
 
-import static dev.ringspec.emulator.sys.Linux.SYS_PPOLL;
 import static dev.ringspec.uapi.Errno.EALREADY;
 import static dev.ringspec.uapi.Errno.ECANCELED;
 import static dev.ringspec.uapi.Errno.EINVAL;
@@ -29,9 +28,6 @@ import static dev.ringspec.uapi.Poll.POLLRDHUP;
 import static dev.ringspec.uapi.Poll.POLLRDNORM;
 import static dev.ringspec.uapi.Poll.POLLWRBAND;
 import static dev.ringspec.uapi.Poll.POLLWRNORM;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import dev.ringspec.emulator.EmuOp;
 import dev.ringspec.emulator.EmulatorServices;
@@ -41,8 +37,6 @@ import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.model.IssueContext;
 import dev.ringspec.model.OpDef;
 import dev.ringspec.model.Req;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -179,7 +173,7 @@ public final class Poll {
         p.skipFirst = false;
         p.done = false;
         boolean et = (p.events & EPOLLET) != 0;
-        int mask = vfsPoll(p.file, p.events) & p.events;
+        int mask = Readiness.vfsPoll(p.file, p.events) & p.events;
         if (mask != 0 && et && p.oneshot()) {
             // __io_arm_poll_handler: EPOLLET|EPOLLONESHOT and the events are there -> complete inline
             p.release();
@@ -304,7 +298,7 @@ public final class Poll {
             // io_poll_check_events: several wakeups -> their masks are lost; look at the file again
             int res = v == 1 ? p.wakeMask & p.events : 0;
             if (res == 0) {
-                res = vfsPoll(p.file, p.events) & p.events;
+                res = Readiness.vfsPoll(p.file, p.events) & p.events;
                 if (res == 0) {
                     if (p.oneshot()) {
                         return OpDef.SKIP_COMPLETE;
@@ -439,20 +433,4 @@ public final class Poll {
         return OpDef.COMPLETE;
     }
 
-    /**
-     * {@code vfs_poll} of the file now: {@code ppoll} with a zero timeout, asking for every poll bit (the kernel's
-     * {@code poll} filters what {@code vfs_poll} answers by the events asked for, plus EPOLLERR and EPOLLHUP).
-     */
-    static int vfsPoll(int fd, int events) {
-        try (Arena call = Arena.ofConfined()) {
-            MemorySegment pfd = call.allocate(8, 4);
-            pfd.set(JAVA_INT, 0, fd);
-            pfd.set(JAVA_SHORT, 4, (short) (events & POLL_BITS));
-            MemorySegment zero = call.allocate(16, 8);
-            zero.set(JAVA_LONG, 0, 0);
-            zero.set(JAVA_LONG, 8, 0);
-            long n = Linux.call(SYS_PPOLL, pfd.address(), 1, zero.address(), 0, 8, 0);
-            return n > 0 ? pfd.get(JAVA_SHORT, 6) & 0xffff : 0;
-        }
-    }
 }

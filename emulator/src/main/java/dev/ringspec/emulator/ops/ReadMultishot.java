@@ -12,6 +12,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.ringspec.emulator.EmuOp;
 import dev.ringspec.emulator.EmulatorServices;
+import dev.ringspec.emulator.Readiness;
 import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.model.IssueContext;
 import dev.ringspec.model.OpDef;
@@ -41,11 +42,16 @@ public final class ReadMultishot {
     }
 
     /** The request's state ({@code struct io_rw}'s len, and whether the inline issue is past). */
-    private static final class State {
+    private static final class State implements Readiness.ApollMultishot {
         final MemorySegment iov = Arena.ofAuto().allocate(16, 8);
         int len;
         boolean polled;
         int canPoll = -1;
+
+        @Override
+        public boolean apollMultishot() {
+            return true;
+        }
     }
 
     /** READ_MULTISHOT. */

@@ -20,6 +20,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.ringspec.emulator.ProgramMemory;
+import dev.ringspec.emulator.Readiness;
 import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.model.IssueContext;
 import dev.ringspec.model.KernelProfile;
@@ -60,7 +61,7 @@ public final class RecvMultishot {
     }
 
     /** {@code struct io_sr_msg}'s share of a multishot receive. */
-    private static final class State {
+    private static final class State implements Readiness.ApollMultishot {
         final MemorySegment scratch = Arena.ofAuto().allocate(8, 8);
         int msgFlags;
         boolean pollFirst;
@@ -72,6 +73,11 @@ public final class RecvMultishot {
         int reportsInq = -1;
         /** RECVMSG's {@code io_async_msghdr}: the header's name and control lengths, or null for RECV. */
         Header header;
+
+        @Override
+        public boolean apollMultishot() {
+            return true;
+        }
     }
 
     /**
