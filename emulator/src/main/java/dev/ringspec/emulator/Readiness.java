@@ -7,7 +7,6 @@ import static dev.ringspec.emulator.sys.Linux.SYS_EPOLL_PWAIT2;
 import static dev.ringspec.emulator.sys.Linux.SYS_EVENTFD2;
 import static dev.ringspec.emulator.sys.Linux.SYS_PPOLL;
 import static dev.ringspec.emulator.sys.Linux.SYS_READ;
-import static dev.ringspec.emulator.sys.Linux.SYS_READLINKAT;
 import static dev.ringspec.emulator.sys.Linux.SYS_WRITE;
 import static dev.ringspec.uapi.Errno.ECANCELED;
 import static dev.ringspec.uapi.Errno.EEXIST;
@@ -21,7 +20,6 @@ import static dev.ringspec.uapi.Poll.POLLIN;
 import static dev.ringspec.uapi.Poll.POLLNVAL;
 import static dev.ringspec.uapi.Poll.POLLPRI;
 import static dev.ringspec.uapi.Poll.POLLRDHUP;
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
@@ -34,13 +32,11 @@ import dev.ringspec.model.OpDef;
 import dev.ringspec.model.Req;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntConsumer;
 
@@ -101,12 +97,6 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
     /** Per thread: the memory of its epoll calls and eventfd words, so none allocates. */
     private static final ThreadLocal<MemorySegment> SCRATCH = ThreadLocal.withInitial(
             () -> Arena.ofAuto().allocate(TIMESPEC_AT + 16, 8));
-    /** Per thread: what the watch firing on it now woke for ({@link #wakingFile}), or 0 outside any. */
-    private static final ThreadLocal<int[]> WAKING = ThreadLocal.withInitial(() -> new int[1]);
-    private static final int WAKE_FILE = 1;
-    private static final int WAKE_EVENTFD = 2;
-    /** How many users want a firing watch to tell an eventfd's wakeup from another ({@link #nameWakers}). */
-    private static final AtomicInteger NAMING_WAKERS = new AtomicInteger();
 
     Readiness() {
         this(null, Delivery.DIRECT);
@@ -199,44 +189,6 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
         }
         w.fire(bits);
         return 1;
-    }
-
-    /**
-     * Whether this thread is delivering a file's readiness now, as the kernel's {@code io_poll_wake} runs inside the
-     * file's wakeup: task work queued from it is queued "in wake" ({@code IOU_F_TWQ_IN_WAKE}).
-     */
-    public static boolean inWake() {
-        return WAKING.get()[0] != 0;
-    }
-
-    /**
-     * Whether the wakeup this thread delivers now is an eventfd's, inside which the kernel's
-     * {@code eventfd_signal_allowed()} is false; known only while someone asked for it ({@link #nameWakers}).
-     */
-    public static boolean inEventfdWake() {
-        return WAKING.get()[0] == WAKE_EVENTFD;
-    }
-
-    /**
-     * Asks ({@code true}) or stops asking that each firing watch first looks whether its file is an eventfd (a
-     * {@code readlinkat} per wakeup, so only while a ring needs it: {@link #inEventfdWake}).
-     */
-    public static void nameWakers(boolean on) {
-        NAMING_WAKERS.addAndGet(on ? 1 : -1);
-    }
-
-    /** Whether {@code fd} is an eventfd: its {@code /proc/self/fd} link names the eventfd anonymous inode. */
-    public static boolean isEventFd(int fd) {
-        if (fd < 0) {
-            return false;
-        }
-        try (Arena call = Arena.ofConfined()) {
-            MemorySegment path = call.allocateFrom("/proc/self/fd/" + fd);
-            MemorySegment buf = call.allocate(64);
-            long n = Linux.call(SYS_READLINKAT, -100, path.address(), buf.address(), 64, 0, 0);
-            return n > 0 && "anon_inode:[eventfd]".equals(new String(buf.asSlice(0, n).toArray(JAVA_BYTE),
-                    StandardCharsets.US_ASCII));
-        }
     }
 
     /**
@@ -432,7 +384,7 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
         private void fire(int events) {
             // what the wakeup is, looked at while the watch's descriptor is still open (a one-shot release closes
             // its own duplicate)
-            int kind = NAMING_WAKERS.get() > 0 && isEventFd(fd) ? WAKE_EVENTFD : WAKE_FILE;
+            int kind = Wakeups.kind(fd);
             if (oneshot) {
                 if (!over.compareAndSet(false, true)) {
                     return;
@@ -441,13 +393,11 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
             } else if (over.get()) {
                 return;
             }
-            int[] waking = WAKING.get();
-            int outer = waking[0];
-            waking[0] = kind;
+            int outer = Wakeups.begin(kind);
             try {
                 onEvents.accept(events);
             } finally {
-                waking[0] = outer;
+                Wakeups.end(outer);
             }
         }
     }

@@ -15,7 +15,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.ringspec.emulator.EmulatorServices;
 import dev.ringspec.emulator.IoWqCompletions;
-import dev.ringspec.emulator.Readiness;
+import dev.ringspec.emulator.Wakeups;
 import dev.ringspec.emulator.Timers;
 import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.model.IssueContext;
@@ -94,13 +94,13 @@ public final class EventFd implements AutoCloseable {
         if (dup < 0) {
             return dup;
         }
-        if (!Readiness.isEventFd(dup)) {
+        if (!Wakeups.isEventFd(dup)) {
             Linux.close(dup);
             return -EINVAL;
         }
         eventFd = dup;
         if (deferTaskrun) {
-            Readiness.nameWakers(true);
+            Wakeups.nameWakers(true);
         }
         lastCqTail = ring.cachedCqTail();
         async = eventfdAsync;
@@ -161,7 +161,7 @@ public final class EventFd implements AutoCloseable {
             return;
         }
         String version = ring.profile().version();
-        if (Readiness.inEventfdWake() || Readiness.inWake() && defersInWake(version)) {
+        if (Wakeups.inEventfdWake() || Wakeups.inWake() && defersInWake(version)) {
             deferSignal(version);
             return;
         }
@@ -257,7 +257,7 @@ public final class EventFd implements AutoCloseable {
         Linux.close(eventFd);
         eventFd = -1;
         if (deferTaskrun) {
-            Readiness.nameWakers(false);
+            Wakeups.nameWakers(false);
         }
     }
 }
