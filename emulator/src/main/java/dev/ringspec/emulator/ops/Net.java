@@ -14,6 +14,8 @@ import static dev.ringspec.uapi.IoUring.IORING_OP_RECVMSG;
 import static dev.ringspec.uapi.IoUring.IORING_OP_SEND;
 import static dev.ringspec.uapi.IoUring.IORING_RECVSEND_FIXED_BUF;
 import static dev.ringspec.uapi.IoUring.IORING_OP_SENDMSG;
+import static dev.ringspec.uapi.IoUring.IORING_OP_SENDMSG_ZC;
+import static dev.ringspec.uapi.IoUring.IORING_OP_SEND_ZC;
 import static dev.ringspec.uapi.IoUring.IORING_RECVSEND_BUNDLE;
 import static dev.ringspec.uapi.IoUring.IORING_RECVSEND_POLL_FIRST;
 import static dev.ringspec.uapi.IoUring.IORING_RECV_MULTISHOT;
@@ -159,6 +161,13 @@ public final class Net {
         }
         // io_send_setup: a plain buffer (import_ubuf: access_ok -> -EFAULT) or SEND_VECTORIZED's iovecs
         // (__import_iovec) are imported now, before the issue finds out whether the file is a socket
+        if ((sr.flags & IORING_RECVSEND_FIXED_BUF) != 0 && (sr.flags & IORING_SEND_VECTORIZED) != 0
+                && req.opcode() == IORING_OP_SEND_ZC && !Versions.atLeast(ctx.profile(), 7, 1)) {
+            // io_send_setup: SEND_ZC's registered buffer with IORING_SEND_VECTORIZED -> -EINVAL before 7.1 (measured
+            // on 6.18.44, with a registered buffer or none, any address and length; 7.1.8 imports the iovecs,
+            // io_prep_reg_iovec; 6.19 and 7.0 are taken as 6.18)
+            return -EINVAL;
+        }
         if ((sr.flags & IORING_RECVSEND_FIXED_BUF) != 0 || (req.flags() & IOSQE_BUFFER_SELECT) != 0) {
             return 0;
         }
@@ -226,7 +235,8 @@ public final class Net {
         sr.msg = Arena.ofAuto().allocate(MSGHDR_SIZE, 8);
         sr.msg.copyFrom(user);
         sr.msg.set(JAVA_INT, MSG_FLAGS, 0);
-        boolean send = req.opcode() == IORING_OP_SENDMSG;
+        // a send's name is copied in (__copy_msghdr without save_addr): SENDMSG's and SENDMSG_ZC's alike
+        boolean send = req.opcode() == IORING_OP_SENDMSG || req.opcode() == IORING_OP_SENDMSG_ZC;
         int ret;
         if (Versions.atLeast(ctx.profile(), 6, 18)) {
             ret = copyMsghdrChecks(ctx, sr.msg, send);
