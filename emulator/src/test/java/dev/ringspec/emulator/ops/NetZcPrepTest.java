@@ -52,15 +52,26 @@ class NetZcPrepTest {
         return msg;
     }
 
+    /** One iovec of {@code len} bytes at {@code base}. */
+    private static MemorySegment iovec(NetRing r, long base, long len) {
+        MemorySegment iov = r.memory.allocate(16, 8);
+        iov.set(JAVA_LONG, 0, base);
+        iov.set(JAVA_LONG, 8, len);
+        return iov;
+    }
+
+    /** Registers {@code out}'s first byte as the ring's one registered buffer. */
+    private static void registerFirstByte(NetRing r, MemorySegment out) {
+        assertThat(r.kernel.register(r.d.ring(), IORING_REGISTER_BUFFERS, iovec(r, out.address(), 1), 1)).isZero();
+    }
+
     @Test
     void sendZcRefusesARegisteredVectorOnThisKernel() throws Exception {
         List<Cqe> c = BothSides.sameOnBoth((k, m) -> {
             int[] unix = NetRing.socketpair(SOCK_STREAM);
             try (NetRing r = new NetRing(k, m)) {
                 MemorySegment out = r.bytes("x");
-                MemorySegment iov = m.allocate(16, 8);
-                iov.set(JAVA_LONG, 0, out.address());
-                iov.set(JAVA_LONG, 8, 1);
+                MemorySegment iov = iovec(r, out.address(), 1);
                 List<Cqe> all = new ArrayList<>();
                 int vector = IORING_RECVSEND_FIXED_BUF | IORING_SEND_VECTORIZED;
                 r.ioprio(r.sqe(IORING_OP_SEND_ZC, unix[0], 0, iov.address(), 1, 0, 1), vector);
@@ -69,10 +80,7 @@ class NetZcPrepTest {
                 r.ioprio(r.sqe(IORING_OP_SEND_ZC, unix[0], 0, iov.address(), 1, 0, 2),
                         vector | IORING_SEND_ZC_REPORT_USAGE);
                 all.addAll(r.submitAndWait(2));
-                MemorySegment reg = m.allocate(16, 8);
-                reg.set(JAVA_LONG, 0, out.address());
-                reg.set(JAVA_LONG, 8, 1);
-                assertThat(k.register(r.d.ring(), IORING_REGISTER_BUFFERS, reg, 1)).isZero();
+                registerFirstByte(r, out);
                 r.ioprio(r.sqe(IORING_OP_SEND_ZC, unix[0], 0, iov.address(), 1, 0, 3), vector);
                 all.addAll(r.submitAndWait(2));
                 return all;
@@ -90,18 +98,13 @@ class NetZcPrepTest {
             int[] unix = NetRing.socketpair(SOCK_STREAM);
             try (NetRing r = new NetRing(k, m)) {
                 MemorySegment out = r.bytes("xy");
-                MemorySegment iov = m.allocate(16, 8);
-                iov.set(JAVA_LONG, 0, out.address());
-                iov.set(JAVA_LONG, 8, 1);
+                MemorySegment iov = iovec(r, out.address(), 1);
                 MemorySegment msg = msghdr(r, 0, 0, iov.address(), 1);
                 List<Cqe> all = new ArrayList<>();
                 // no registered buffers: -EFAULT, on a socket that takes no zero-copy send (-EOPNOTSUPP otherwise)
                 r.ioprio(r.sqe(IORING_OP_SENDMSG_ZC, unix[0], 0, msg.address(), 0, 0, 1), IORING_RECVSEND_FIXED_BUF);
                 all.addAll(r.submitAndWait(2));
-                MemorySegment reg = m.allocate(16, 8);
-                reg.set(JAVA_LONG, 0, out.address());
-                reg.set(JAVA_LONG, 8, 1);
-                assertThat(k.register(r.d.ring(), IORING_REGISTER_BUFFERS, reg, 1)).isZero();
+                registerFirstByte(r, out);
                 // inside the registered buffer: the socket check answers; one byte past it: -EFAULT again
                 r.ioprio(r.sqe(IORING_OP_SENDMSG_ZC, unix[0], 0, msg.address(), 0, 0, 2), IORING_RECVSEND_FIXED_BUF);
                 all.addAll(r.submitAndWait(2));
