@@ -248,6 +248,11 @@ final class FuzzWorld implements AutoCloseable {
         return changed;
     }
 
+    /** Whether the fuzz must leave {@code fd} open: the world's, or the emulator's pipe, which no SQE names. */
+    boolean keeps(int fd) {
+        return safeFd(fd) || fd == emuPipeRead || fd == emuPipeWrite;
+    }
+
     /** Whether {@code fd} is the world's or names nothing. */
     boolean safeFd(int fd) {
         return fd == pipeRead || fd == pipeWrite || fd == devNull || fd == file || fd < 0 || fd >= 1 << 20;

@@ -536,7 +536,7 @@ public final class SqeFuzz implements AutoCloseable {
             if (c.userData() != ud || c.res() < 0 || direct) {
                 continue;
             }
-            if (MAKE_FDS.contains(opcode) && !world.safeFd(c.res())) {
+            if (MAKE_FDS.contains(opcode) && !world.keeps(c.res())) {
                 Posix.close(c.res());
             }
             long addr = sqe.get(JAVA_LONG, ADDR_OFFSET);
@@ -544,7 +544,7 @@ public final class SqeFuzz implements AutoCloseable {
                 MemorySegment fds = MemorySegment.ofAddress(addr).reinterpret(8);
                 for (int i = 0; i < 2; i++) {
                     int fd = fds.getAtIndex(JAVA_INT, i);
-                    if (fd > 2 && !world.safeFd(fd)) {
+                    if (fd > 2 && !world.keeps(fd)) {
                         Posix.close(fd);
                     }
                 }
