@@ -227,14 +227,16 @@ public final class Net {
      * the entry count cut to an unsigned int) and __copy_msghdr follows.
      */
     static int copyMsghdr(Req req, IssueContext ctx, Sr sr) {
-        MemorySegment user = ctx.userMemory(req.addr(), MSGHDR_SIZE);
-        if (user == null) {
+        // io_copy_msghdr_from_user (io_msg_copy_hdr through 6.12): user_access_begin checks the whole struct's
+        // range, then six fields are read one by one, up to msg_controllen: msg_flags and the padding after it are
+        // never read, so a msghdr whose last 8 bytes lie on an unreadable page is copied all the same
+        MemorySegment user = ctx.userMemory(req.addr(), MSG_FLAGS);
+        if (user == null || !Rw.accessOk(req.addr(), MSGHDR_SIZE)) {
             return -EFAULT;
         }
         sr.umsg = req.addr();
         sr.msg = Arena.ofAuto().allocate(MSGHDR_SIZE, 8);
-        sr.msg.copyFrom(user);
-        sr.msg.set(JAVA_INT, MSG_FLAGS, 0);
+        MemorySegment.copy(user, 0, sr.msg, 0, MSG_FLAGS);
         // a send's name is copied in (__copy_msghdr without save_addr): SENDMSG's and SENDMSG_ZC's alike
         boolean send = req.opcode() == IORING_OP_SENDMSG || req.opcode() == IORING_OP_SENDMSG_ZC;
         int ret;
@@ -575,7 +577,8 @@ public final class Net {
             ProgramMessages.writeBack(served, sr.umsg, sr.msg);
             return;
         }
-        MemorySegment user = ctx.userMemory(sr.umsg, MSGHDR_SIZE);
+        // the fields written end with msg_flags: the padding after it is never touched
+        MemorySegment user = ctx.userMemory(sr.umsg, MSG_FLAGS + 4);
         if (user != null) {
             user.set(JAVA_INT, MSG_NAMELEN, sr.msg.get(JAVA_INT, MSG_NAMELEN));
             user.set(JAVA_LONG, MSG_CONTROLLEN, sr.msg.get(JAVA_LONG, MSG_CONTROLLEN));
