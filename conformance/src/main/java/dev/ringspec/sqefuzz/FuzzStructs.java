@@ -177,7 +177,9 @@ final class FuzzStructs {
             iov = reservation.structs + HALF + random.nextLong(HALF - entries * IOVEC_BYTES);
             iovecs(iov, entries, random);
         }
-        if (!fits(at, MSGHDR_BYTES)) {
+        // the kernel reads six fields, up to msg_controllen (io_copy_msghdr_from_user): a msghdr whose flags run off
+        // the structs' end is still read, so its pointers are written as any other's
+        if (!fits(at, MSG_FLAGS)) {
             return;
         }
         put(at + MSG_NAME, pointer(random));
@@ -187,8 +189,10 @@ final class FuzzStructs {
         put(at + MSG_IOVLEN, iovlen);
         put(at + MSG_CONTROL, pointer(random));
         put(at + MSG_CONTROLLEN, length(random));
-        putInt(at + MSG_FLAGS, random.nextInt(4) == 0 ? random.nextInt() : 0);
-        putInt(at + MSG_FLAGS + 4, 0);
+        if (fits(at, MSGHDR_BYTES)) {
+            putInt(at + MSG_FLAGS, random.nextInt(4) == 0 ? random.nextInt() : 0);
+            putInt(at + MSG_FLAGS + 4, 0);
+        }
     }
 
     /** {@code count} futex_waitv entries at {@code at}: a value, a futex word's address, flags, reserved. */

@@ -12,6 +12,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.random.RandomGenerator;
 
 /**
@@ -55,6 +57,8 @@ final class FuzzWorld implements AutoCloseable {
     /** The page that holds the absent path (read-only). */
     final MemorySegment pathPage = reservation.pathPage;
     private final Path filePath;
+    /** What the world's descriptors named when it was made ({@link #changedDescriptors}). */
+    private final List<String> targets;
 
     /** A world whose owned bytes {@code random} fills (the fuzz's own generator: a seed runs the same). */
     FuzzWorld(RandomGenerator random) throws IOException {
@@ -95,6 +99,7 @@ final class FuzzWorld implements AutoCloseable {
         reservation.pathPageWritable(false);
         reservation.structsWritable.fill((byte) 0);
         refill(random);
+        targets = descriptorTargets();
     }
 
     /**
@@ -213,6 +218,39 @@ final class FuzzWorld implements AutoCloseable {
         return Long.compareUnsigned(address, reservation.lowLimit) < 0
                 || Long.compareUnsigned(address, 0x800000000000L) >= 0
                 || (address >= base && address < base + RESERVED - 65536);
+    }
+
+    /** What each of the world's descriptors names now ({@code /proc/self/fd}), in a fixed order. */
+    private List<String> descriptorTargets() {
+        List<String> targets = new ArrayList<>();
+        for (int fd : new int[] {pipeRead, pipeWrite, emuPipeRead, emuPipeWrite, devNull, file}) {
+            try {
+                targets.add(fd + " -> " + Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)));
+            } catch (IOException e) {
+                targets.add(fd + " -> closed");
+            }
+        }
+        return targets;
+    }
+
+    /**
+     * The world's descriptors that no longer name the files they named when the world was made (the emulator's pipe
+     * too, which no SQE names and the fuzz must never close), as "fd -> now (was then)"; empty while all do.
+     */
+    List<String> changedDescriptors() {
+        List<String> now = descriptorTargets();
+        List<String> changed = new ArrayList<>();
+        for (int i = 0; i < now.size(); i++) {
+            if (!now.get(i).equals(targets.get(i))) {
+                changed.add(now.get(i) + " (was " + targets.get(i).substring(targets.get(i).indexOf("-> ") + 3) + ")");
+            }
+        }
+        return changed;
+    }
+
+    /** Whether the fuzz must leave {@code fd} open: the world's, or the emulator's pipe, which no SQE names. */
+    boolean keeps(int fd) {
+        return safeFd(fd) || fd == emuPipeRead || fd == emuPipeWrite;
     }
 
     /** Whether {@code fd} is the world's or names nothing. */

@@ -85,6 +85,8 @@ public final class SqeFuzz implements AutoCloseable {
     private static final int LINKS = IoUring.IOSQE_IO_LINK | IoUring.IOSQE_IO_HARDLINK | IoUring.IOSQE_IO_DRAIN;
     private static final int[] SETUP_FLAGS = {0, 0, IoUring.IORING_SETUP_CQE32,
         IoUring.IORING_SETUP_SINGLE_ISSUER | IoUring.IORING_SETUP_DEFER_TASKRUN};
+    /** The zero-copy sends, whose result CQE with IORING_CQE_F_MORE promises a notification. */
+    private static final Set<Integer> ZERO_COPY = Set.of(IoUring.IORING_OP_SEND_ZC, IoUring.IORING_OP_SENDMSG_ZC);
     /** Opcodes whose kernel result is a new descriptor the fuzz must close. */
     private static final Set<Integer> MAKE_FDS = Set.of(IORING_OP_SOCKET, IORING_OP_ACCEPT, IORING_OP_OPENAT,
             IORING_OP_OPENAT2, IORING_OP_FIXED_FD_INSTALL);
@@ -121,6 +123,8 @@ public final class SqeFuzz implements AutoCloseable {
     private final Side emulator;
     private final List<Integer> emulated;
     private final MemorySegment sqe = Arena.ofAuto().allocate(64, 8);
+    /** The SQE of the step before, for {@link FuzzWorld#changedDescriptors}'s report. */
+    private final MemorySegment previous = Arena.ofAuto().allocate(64, 8);
     private long userData = 1;
     /** Whether a rule of {@link #UNDETERMINED} applied to the SQE now on the emulator. */
     private boolean undetermined;
@@ -175,8 +179,27 @@ public final class SqeFuzz implements AutoCloseable {
 
         /** {@code out} and the CQEs seen after it until one of {@code ud} is, for up to {@code nanos}. */
         List<Cqe> await(List<Cqe> out, long ud, long nanos) {
+            return awaitCqe(out, c -> c.userData() == ud, nanos);
+        }
+
+        /**
+         * {@code out} and, where it holds a zero-copy send's result of {@code ud} (IORING_CQE_F_MORE) but not its
+         * notification, the CQEs seen after it until the notification is, for up to {@code nanos}. Where io-wq ran
+         * the request, the kernel frees it (and so flushes the notification) on whichever of two threads drops its
+         * last reference: the task, as it posts the failure's CQE, or the worker after it (io_wq_free_work ->
+         * io_free_req, task work of its own); the notification then comes in the same task work run or a later
+         * one, a race of the kernel's own.
+         */
+        List<Cqe> awaitNotification(List<Cqe> out, long ud, long nanos) {
+            boolean promised = out.stream().anyMatch(c -> c.userData() == ud
+                    && (c.flags() & IoUring.IORING_CQE_F_MORE) != 0);
+            return promised ? awaitCqe(out, c -> c.userData() == ud
+                    && (c.flags() & IoUring.IORING_CQE_F_NOTIF) != 0, nanos) : out;
+        }
+
+        private List<Cqe> awaitCqe(List<Cqe> out, java.util.function.Predicate<Cqe> wanted, long nanos) {
             long deadline = System.nanoTime() + nanos;
-            while (out.stream().noneMatch(c -> c.userData() == ud) && System.nanoTime() < deadline) {
+            while (out.stream().noneMatch(wanted) && System.nanoTime() < deadline) {
                 kernel.enter(ring, 0, 0, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0);
                 out.addAll(reap());
                 Thread.onSpinWait();
@@ -252,9 +275,19 @@ public final class SqeFuzz implements AutoCloseable {
                 count = i;
                 break;
             }
+            // nothing a step did may close or replace the world's descriptors (the emulator's pipe included): a
+            // request that did is a divergence of its own, and the world it leaves compares nothing, so the run ends
+            List<String> changed = i == 0 ? List.of() : world.changedDescriptors();
+            if (!changed.isEmpty()) {
+                divergences++;
+                first.add("WORLD after " + describe(previous) + ": " + changed);
+                count = i;
+                break;
+            }
             // a step only the kernel ran, or one where the sides differed, may have left the pipes apart
             world.equalizePipes();
             next(i);
+            MemorySegment.copy(sqe, 0, previous, 0, 64);
             int opcode = Byte.toUnsignedInt(sqe.get(JAVA_BYTE, OPCODE_OFFSET));
             undetermined = false;
             long ud = sqe.get(JAVA_LONG, USER_DATA_OFFSET);
@@ -299,6 +332,11 @@ public final class SqeFuzz implements AutoCloseable {
                 if (opcode != IORING_OP_PIPE) {
                     closeMadeDescriptors(opcode, e.subList(before, e.size()));
                 }
+            }
+            if (ZERO_COPY.contains(opcode)) {
+                // a zero-copy send's notification may come a task work run after its result (awaitNotification)
+                e = emulator.awaitNotification(new ArrayList<>(e), ud, 250_000_000L);
+                k = kernel.awaitNotification(new ArrayList<>(k), ud, 250_000_000L);
             }
             boolean shownAtLast = e.stream().anyMatch(c -> c.userData() == ud);
             if (!same(e, k) && shownAtLast != seen && e.stream().allMatch(c -> c.userData() == ud)
@@ -498,7 +536,7 @@ public final class SqeFuzz implements AutoCloseable {
             if (c.userData() != ud || c.res() < 0 || direct) {
                 continue;
             }
-            if (MAKE_FDS.contains(opcode) && !world.safeFd(c.res())) {
+            if (MAKE_FDS.contains(opcode) && !world.keeps(c.res())) {
                 Posix.close(c.res());
             }
             long addr = sqe.get(JAVA_LONG, ADDR_OFFSET);
@@ -506,7 +544,7 @@ public final class SqeFuzz implements AutoCloseable {
                 MemorySegment fds = MemorySegment.ofAddress(addr).reinterpret(8);
                 for (int i = 0; i < 2; i++) {
                     int fd = fds.getAtIndex(JAVA_INT, i);
-                    if (fd > 2 && !world.safeFd(fd)) {
+                    if (fd > 2 && !world.keeps(fd)) {
                         Posix.close(fd);
                     }
                 }
@@ -515,9 +553,14 @@ public final class SqeFuzz implements AutoCloseable {
     }
 
     private String describe() {
-        StringBuilder b = new StringBuilder("sqe");
+        return describe(sqe);
+    }
+
+    /** The ring's setup flags and {@code s}'s eight words. */
+    private String describe(MemorySegment s) {
+        StringBuilder b = new StringBuilder("ring 0x" + Integer.toHexString(kernel.ring.params().flags()) + " sqe");
         for (int i = 0; i < 64; i += 8) {
-            b.append(String.format(" %016x", sqe.get(JAVA_LONG, i)));
+            b.append(String.format(" %016x", s.get(JAVA_LONG, i)));
         }
         return b.toString();
     }

@@ -14,6 +14,8 @@ import static dev.ringspec.uapi.IoUring.IORING_OP_RECVMSG;
 import static dev.ringspec.uapi.IoUring.IORING_OP_SEND;
 import static dev.ringspec.uapi.IoUring.IORING_RECVSEND_FIXED_BUF;
 import static dev.ringspec.uapi.IoUring.IORING_OP_SENDMSG;
+import static dev.ringspec.uapi.IoUring.IORING_OP_SENDMSG_ZC;
+import static dev.ringspec.uapi.IoUring.IORING_OP_SEND_ZC;
 import static dev.ringspec.uapi.IoUring.IORING_RECVSEND_BUNDLE;
 import static dev.ringspec.uapi.IoUring.IORING_RECVSEND_POLL_FIRST;
 import static dev.ringspec.uapi.IoUring.IORING_RECV_MULTISHOT;
@@ -159,6 +161,13 @@ public final class Net {
         }
         // io_send_setup: a plain buffer (import_ubuf: access_ok -> -EFAULT) or SEND_VECTORIZED's iovecs
         // (__import_iovec) are imported now, before the issue finds out whether the file is a socket
+        if ((sr.flags & IORING_RECVSEND_FIXED_BUF) != 0 && (sr.flags & IORING_SEND_VECTORIZED) != 0
+                && req.opcode() == IORING_OP_SEND_ZC && !Versions.atLeast(ctx.profile(), 7, 1)) {
+            // io_send_setup: SEND_ZC's registered buffer with IORING_SEND_VECTORIZED -> -EINVAL before 7.1 (measured
+            // on 6.18.44, with a registered buffer or none, any address and length; 7.1.8 imports the iovecs,
+            // io_prep_reg_iovec; 6.19 and 7.0 are taken as 6.18)
+            return -EINVAL;
+        }
         if ((sr.flags & IORING_RECVSEND_FIXED_BUF) != 0 || (req.flags() & IOSQE_BUFFER_SELECT) != 0) {
             return 0;
         }
@@ -218,15 +227,18 @@ public final class Net {
      * the entry count cut to an unsigned int) and __copy_msghdr follows.
      */
     static int copyMsghdr(Req req, IssueContext ctx, Sr sr) {
-        MemorySegment user = ctx.userMemory(req.addr(), MSGHDR_SIZE);
-        if (user == null) {
+        // io_copy_msghdr_from_user (io_msg_copy_hdr through 6.12): user_access_begin checks the whole struct's
+        // range, then six fields are read one by one, up to msg_controllen: msg_flags and the padding after it are
+        // never read, so a msghdr whose last 8 bytes lie on an unreadable page is copied all the same
+        MemorySegment user = ctx.userMemory(req.addr(), MSG_FLAGS);
+        if (user == null || !Rw.accessOk(req.addr(), MSGHDR_SIZE)) {
             return -EFAULT;
         }
         sr.umsg = req.addr();
         sr.msg = Arena.ofAuto().allocate(MSGHDR_SIZE, 8);
-        sr.msg.copyFrom(user);
-        sr.msg.set(JAVA_INT, MSG_FLAGS, 0);
-        boolean send = req.opcode() == IORING_OP_SENDMSG;
+        MemorySegment.copy(user, 0, sr.msg, 0, MSG_FLAGS);
+        // a send's name is copied in (__copy_msghdr without save_addr): SENDMSG's and SENDMSG_ZC's alike
+        boolean send = req.opcode() == IORING_OP_SENDMSG || req.opcode() == IORING_OP_SENDMSG_ZC;
         int ret;
         if (Versions.atLeast(ctx.profile(), 6, 18)) {
             ret = copyMsghdrChecks(ctx, sr.msg, send);
@@ -565,7 +577,8 @@ public final class Net {
             ProgramMessages.writeBack(served, sr.umsg, sr.msg);
             return;
         }
-        MemorySegment user = ctx.userMemory(sr.umsg, MSGHDR_SIZE);
+        // the fields written end with msg_flags: the padding after it is never touched
+        MemorySegment user = ctx.userMemory(sr.umsg, MSG_FLAGS + 4);
         if (user != null) {
             user.set(JAVA_INT, MSG_NAMELEN, sr.msg.get(JAVA_INT, MSG_NAMELEN));
             user.set(JAVA_LONG, MSG_CONTROLLEN, sr.msg.get(JAVA_LONG, MSG_CONTROLLEN));

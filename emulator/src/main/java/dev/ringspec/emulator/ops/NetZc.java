@@ -137,6 +137,15 @@ final class NetZc {
     static int issue(Req req, IssueContext ctx) {
         Zc zc = (Zc) req.opState();
         int fd = ctx.fileDescriptor(req);
+        if (importsFirst(req, ctx, zc)) {
+            // io_sendmsg_zc (6.18): SENDMSG_ZC imports its registered buffer before it looks at the file, so a
+            // registered buffer that does not hold the msghdr's iovecs is -EFAULT on any file (measured on 6.18.44:
+            // a pipe answers -EFAULT, or -ENOTSOCK once the iovecs lie inside the registered buffer)
+            long[] iov = iovecs(req, ctx, zc);
+            if (iov == null || !withinRegisteredBuffer(ctx, zc.bufIndex, iov)) {
+                return -EFAULT;
+            }
+        }
         // io_sendmsg_zc: sock_from_file -> -ENOTSOCK; no SOCK_SUPPORT_ZC -> -EOPNOTSUPP; POLL_FIRST waits once
         int type = RealSockets.sockOpt(fd, RealSockets.SO_TYPE);
         if (type < 0) {
@@ -178,6 +187,15 @@ final class NetZc {
         int res = ret >= 0 ? ret + zc.doneIo : zc.doneIo != 0 ? zc.doneIo : ret;
         ctx.setRes(req, res, IORING_CQE_F_MORE);
         return OpDef.COMPLETE;
+    }
+
+    /**
+     * Whether this SENDMSG_ZC imports its registered buffer before the socket checks: from 6.15 (where it takes
+     * one) until 7.1, whose {@code io_sendmsg_zc} checks the socket first ({@code io_send_zc_import} after it).
+     */
+    private static boolean importsFirst(Req req, IssueContext ctx, Zc zc) {
+        return req.opcode() == IORING_OP_SENDMSG_ZC && (zc.flags & IORING_RECVSEND_FIXED_BUF) != 0
+                && Versions.atLeast(ctx.profile(), 6, 15) && !Versions.atLeast(ctx.profile(), 7, 1);
     }
 
     /** {@code SOCK_SUPPORT_ZC}: TCP and UDP (and UDP-Lite) sockets of IPv4 and IPv6. */

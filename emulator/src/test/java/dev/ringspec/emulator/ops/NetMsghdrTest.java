@@ -13,6 +13,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ringspec.emulator.BothSides;
+import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.seam.Cqe;
 import dev.ringspec.seam.UserMemory;
 import java.lang.foreign.MemorySegment;
@@ -58,6 +59,44 @@ class NetMsghdrTest {
         });
         // the first msghdr names 1025 iovecs: -EMSGSIZE (__copy_msghdr), never the pipe's -ENOTSOCK
         assertThat(cqes.getFirst().res()).isEqualTo(-90);
+    }
+
+    /**
+     * A msghdr whose last 8 bytes (msg_flags and the padding) lie on a PROT_NONE page: io_copy_msghdr_from_user reads
+     * six fields, up to msg_controllen, so the kernel copies it and its checks answer (found by the 1M fuzz, where
+     * the emulator read all 56 bytes and answered -EFAULT).
+     */
+    @Test
+    @SuppressWarnings("restricted") // the two pages this test maps, unmapped at its end
+    void aMsghdrsFlagsAreNeverRead() throws Exception {
+        List<Cqe> cqes = BothSides.sameOnBoth((k, m) -> {
+            int[] sv = NetRing.socketpair(SOCK_DGRAM);
+            long pages = Linux.call(Linux.SYS_MMAP, 0, 8192, 3, 0x22, -1, 0);
+            assertThat(Linux.call(Linux.SYS_MPROTECT, pages + 4096, 4096, 0)).isZero();
+            MemorySegment readable = MemorySegment.ofAddress(pages).reinterpret(4096);
+            m.register(readable);
+            try (NetRing r = new NetRing(k, m)) {
+                MemorySegment in = m.allocate(16, 8);
+                MemorySegment iov = m.allocate(16, 8);
+                iov.set(JAVA_LONG, 0, in.address());
+                iov.set(JAVA_LONG, 8, 16);
+                MemorySegment msg = readable.asSlice(4096 - 48, 48);
+                msg.set(JAVA_LONG, 16, iov.address());
+                List<Cqe> c = new ArrayList<>();
+                // 1025 iovecs: __copy_msghdr's -EMSGSIZE; one on an empty socket: -EAGAIN (MSG_DONTWAIT)
+                msg.set(JAVA_LONG, 24, 1025);
+                r.sqe(IORING_OP_RECVMSG, sv[0], 0, msg.address(), 0, MSG_DONTWAIT, 1);
+                c.addAll(r.submitAndWait(1));
+                msg.set(JAVA_LONG, 24, 1);
+                r.sqe(IORING_OP_RECVMSG, sv[0], 0, msg.address(), 0, MSG_DONTWAIT, 2);
+                c.addAll(r.submitAndWait(1));
+                return c;
+            } finally {
+                NetRing.closeAll(sv);
+                Linux.call(Linux.SYS_MUNMAP, pages, 8192);
+            }
+        });
+        assertThat(cqes).containsExactly(new Cqe(1, -90, 0, 0, 0), new Cqe(2, -11, 0, 0, 0));
     }
 
     @Test
