@@ -276,15 +276,18 @@ static int start(char **argv, pid_t *child, int *listener) {
     if (mkfifo(fifo, 0600) != 0) {
         return fail("mkfifo");
     }
+    char parent[16];
+    snprintf(parent, sizeof parent, "%d", (int) getpid());
     *child = fork();
     if (*child < 0) {
         return fail("fork");
     }
     if (*child == 0) {
-        char **args = calloc(64 + 2, sizeof *args);
+        char **args = calloc(64 + 3, sizeof *args);
         int n = 0;
         args[n++] = argv[0];
         args[n++] = fifo;
+        args[n++] = parent;
         for (int i = 1; argv[i] != NULL && n < 64; i++) {
             args[n++] = argv[i];
         }

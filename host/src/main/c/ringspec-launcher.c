@@ -1,5 +1,5 @@
 /*
- * ringspec-launcher: the first half of `ringspec host`. Usage: ringspec-launcher FIFO PROGRAM [ARGS...]
+ * ringspec-launcher: the first half of `ringspec host`. Usage: ringspec-launcher FIFO PARENT PROGRAM [ARGS...]
  *
  * Installs a seccomp filter that hands io_uring_setup, io_uring_enter and io_uring_register (x86-64 numbers 425,
  * 426, 427) to a supervisor (SECCOMP_RET_USER_NOTIF) and answers ENOSYS for the same calls through the i386 and
@@ -12,6 +12,11 @@
  * io_uring would (-EINTR). 0 on older kernels. Then the listener is closed here and PROGRAM is executed; its threads
  * and children inherit the filter. no_new_privs is set first, as an unprivileged filter needs. Exit 127 when
  * anything before the exec fails, the reason on stderr.
+ *
+ * PARENT is the supervisor's process id. Until the exec the launcher dies with it (PR_SET_PDEATHSIG, SIGKILL), and
+ * exits at once when its parent is already another process (the supervisor died before the death signal was set):
+ * both FIFO opens block until the other side opens, and a launcher left in one would never end. The death signal is
+ * cleared before the exec, so the program is not tied to the supervisor's thread that started it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,6 +27,8 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -44,9 +51,16 @@ static int fail(const char *what) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 3) {
-        fprintf(stderr, "usage: ringspec-launcher FIFO PROGRAM [ARGS...]\n");
+    if (argc < 4) {
+        fprintf(stderr, "usage: ringspec-launcher FIFO PARENT PROGRAM [ARGS...]\n");
         return 127;
+    }
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) {
+        return fail("prctl(PR_SET_PDEATHSIG)");
+    }
+    if ((long) getppid() != strtol(argv[2], NULL, 10)) {
+        errno = ESRCH;
+        return fail("the supervisor is gone");
     }
     /* jump offsets count from the next instruction; each comment names the instruction's index */
     struct sock_filter filter[] = {
@@ -103,6 +117,9 @@ int main(int argc, char **argv) {
     }
     close(in);
     close(listener);
-    execvp(argv[2], argv + 2);
-    return fail(argv[2]);
+    if (prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) != 0) {
+        return fail("prctl(PR_SET_PDEATHSIG, 0)");
+    }
+    execvp(argv[3], argv + 3);
+    return fail(argv[3]);
 }

@@ -26,10 +26,13 @@ import picocli.CommandLine.Parameters;
                 + "program's output and exit status are its own (128 + the signal that killed it); one summary line on "
                 + "standard error (rings, intercepted calls, findings) and the findings (pedantic reports, faults "
                 + "injected, what could not be hosted) in host-report.md under --out.",
-            "Not hosted yet (answered as a kernel without them, and reported): SQPOLL and NO_MMAP setups, registered "
-                + "ring descriptors, ring resizing, opcodes whose memory or descriptors the emulator cannot reach in "
-                + "another process (only reads, writes, polls, timeouts, cancel, sync and provided buffers are there). "
-                + "x86-64, Linux 5.14 or later.",
+            "Hosted: SQPOLL rings (their SQ thread acts for the process that set the ring up), IOPOLL rings, "
+                + "registered ring descriptors, eventfd registration, provided buffers and buffer rings, and the "
+                + "opcodes README.md lists (reads, writes, polls, timeouts, cancel, sync, sockets, splice and tee, "
+                + "MSG_RING, opens, pipes, statx, path and xattr operations, files update, advice).",
+            "Not hosted (answered as a kernel without them, and reported by name): NO_MMAP setups and ring resizing "
+                + "(-EINVAL), IORING_REGISTER_PERSONALITY (-EINVAL), every other opcode and CLOSE of a program's "
+                + "descriptor (-EOPNOTSUPP), requests on a signalfd (-EBADF). x86-64, Linux 5.14 or later.",
             "Started by the ringspec script, the JVM uses an AOT cache (JDK 25's -XX:AOTCache: the classes and method "
                 + "profiles of a hosted training run) so that a fresh JVM serves calls as a warm one does: the first "
                 + "host or check for a jar and JDK makes it (about 10 s, before the program starts), in "

@@ -623,6 +623,11 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
 
     @Override
     public void deliver(IssueContext ctx, Req req, OpDef.Issue func) {
+        deliver(ctx, req, func, () -> { });
+    }
+
+    @Override
+    public void deliver(IssueContext ctx, Req req, OpDef.Issue func, Runnable queued) {
         if (faults.any()) {
             // injected: the completion reaches the ring 1 to 10 ms later (delay), or up to 2 ms later (reorder, so
             // completions ready together arrive shuffled); on a virtual clock when it has moved that far
@@ -631,11 +636,15 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
                     && faults.happens(FaultPlan.Point.REORDER_COMPLETIONS, "user_data " + req.userData());
             if (delay || reorder) {
                 long nanos = delay ? 1_000_000L + faults.nextInt(9_000_000) : faults.nextInt(2_000_000);
-                timers.after(nanos, () -> ctx.taskWorkFromOtherThread(req, func));
+                timers.after(nanos, () -> {
+                    ctx.taskWorkFromOtherThread(req, func);
+                    queued.run();
+                });
                 return;
             }
         }
         ctx.taskWorkFromOtherThread(req, func);
+        queued.run();
     }
 
     /** Stops the emulator's threads (poll, timers, io-wq). Rings still open are not usable afterwards. */

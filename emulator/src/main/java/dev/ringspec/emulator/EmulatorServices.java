@@ -42,6 +42,12 @@ public interface EmulatorServices {
      */
     void deliver(IssueContext ctx, Req req, OpDef.Issue func);
 
+    /** {@link #deliver}, then {@code queued} on the delivering thread once the work is on the ring's list. */
+    default void deliver(IssueContext ctx, Req req, OpDef.Issue func, Runnable queued) {
+        deliver(ctx, req, func);
+        queued.run();
+    }
+
     /**
      * The descriptor table of the process whose rings these are: this JVM's, or a served program's, whose
      * descriptors, working directory and root an opcode reaches only through it.

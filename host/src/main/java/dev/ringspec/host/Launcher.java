@@ -71,7 +71,8 @@ final class Launcher {
                 throw new IOException("mkfifo " + fifo + ": " + r);
             }
         }
-        List<String> argv = new ArrayList<>(List.of(launcher.toString(), fifo.toString()));
+        List<String> argv = new ArrayList<>(List.of(launcher.toString(), fifo.toString(),
+                String.valueOf(ProcessHandle.current().pid())));
         argv.addAll(command);
         Process process = new ProcessBuilder(argv).inheritIO().redirectOutput(output).start();
         try {

@@ -37,6 +37,7 @@ import dev.ringspec.model.Req;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * io_uring/timeout.c: IORING_OP_TIMEOUT (relative or absolute on CLOCK_MONOTONIC, BOOTTIME or REALTIME; count-based
@@ -339,13 +340,32 @@ public final class Timeout {
         return left > 0 && at < now ? Long.MAX_VALUE : at;
     }
 
-    /** {@code io_timeout_fn}, on the timer thread: out of the list, counted, then completed as task work. */
+    /**
+     * {@code io_timeout_fn}, on the timer thread: out of the list, counted, then completed as task work. The count is
+     * published once the completion is on the ring's list (or by the completion, should it run first), never before:
+     * the kernel's hrtimer callback does both in one go with interrupts off, while this thread can be preempted
+     * between them (or its delivery delayed), and a wait that saw the count move before the work was queued ended
+     * with neither the CQE nor the work that posts it (a hosted 200 us TIMEOUT's enter came back with an empty CQ).
+     * Queued first, the work runs in that wait's loop or on its return to user space ({@code leave}).
+     */
     private void timeoutFn(IssueContext ctx, TimeoutList list, Data d) {
         synchronized (list) {
             list.unlist(d);
-            ctx.countCqTimeout();
         }
-        services.deliver(ctx, d.req, (r, c) -> timeoutComplete(c, list, d));
+        AtomicBoolean counted = new AtomicBoolean();
+        services.deliver(ctx, d.req, (r, c) -> {
+            countOnce(c, list, counted);
+            return timeoutComplete(c, list, d);
+        }, () -> countOnce(ctx, list, counted));
+    }
+
+    /** {@code cq_timeouts} counts a firing once, whoever comes first: the timer thread or the completion. */
+    private static void countOnce(IssueContext ctx, TimeoutList list, AtomicBoolean counted) {
+        synchronized (list) {
+            if (counted.compareAndSet(false, true)) {
+                ctx.countCqTimeout();
+            }
+        }
     }
 
     /** {@code io_timeout_complete}: a multishot timeout posts -ETIME with F_MORE and starts again; else -ETIME. */
