@@ -14,6 +14,7 @@ import dev.ringspec.model.IoWq;
 import dev.ringspec.model.IssueContext;
 import dev.ringspec.model.OpDef;
 import dev.ringspec.model.Req;
+import dev.ringspec.model.RequestTask;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -257,7 +258,15 @@ final class WorkerPool implements IoWq, AutoCloseable {
             if (!state.compareAndSet(PENDING, RUNNING)) {
                 return;
             }
-            int ret = blocking.issue(req, ctx);
+            // the worker shares the submitting task's memory and files (io-wq workers are its threads)
+            Object task = req.task();
+            Object before = RequestTask.enter(task);
+            int ret;
+            try {
+                ret = blocking.issue(req, ctx);
+            } finally {
+                RequestTask.leave(before, task);
+            }
             synchronized (state) {
                 state.set(DONE);
             }

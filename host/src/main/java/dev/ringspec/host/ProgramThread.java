@@ -1,5 +1,6 @@
 package dev.ringspec.host;
 
+import dev.ringspec.model.RequestTask;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,8 +9,11 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Which program thread a JVM thread serves: set by the supervisor on the JVM thread of each program thread
- * ({@link #serve}); the emulator's own threads (io-wq, poll, timers) act for the program thread served last. Whose
- * memory {@link RemoteMemory} reads and whose descriptors {@link ProgramDescriptors} take.
+ * ({@link #serve}). Whose memory {@link RemoteMemory} reads and whose descriptors {@link ProgramDescriptors} take:
+ * while a request's task work or io-wq work runs, the process of the program thread that submitted it
+ * ({@link RequestTask}, the emulator's task key being the program thread's id), whichever JVM thread runs it; else
+ * the served program thread's process; the emulator's own threads outside a request (poll, timers) act for the
+ * program thread served last.
  */
 final class ProgramThread {
     /**
@@ -55,6 +59,11 @@ final class ProgramThread {
      */
     int process() {
         Served s = served.get();
+        // a request's task work or io-wq work reaches the memory and files of the process that submitted it
+        // (a parent running its forked child's task work, a worker copying the child's read)
+        if (RequestTask.current() instanceof Integer submitter && (s == null || submitter != s.tid)) {
+            return processOf(submitter);
+        }
         if (s == null) {
             return processOf(last);
         }

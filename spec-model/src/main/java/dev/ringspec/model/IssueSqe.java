@@ -215,6 +215,8 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
     @Override
     public void runTaskWork(Req req, int action) {
         inTaskWork = true;
+        Object task = req.task();
+        Object before = RequestTask.enter(task);
         try {
             switch (action) {
                 case Req.TW_ISSUE -> reqTaskSubmit(req);
@@ -235,6 +237,7 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
                 default -> throw new IllegalStateException("request queued as task work without an action");
             }
         } finally {
+            RequestTask.leave(before, task);
             inTaskWork = false;
         }
     }

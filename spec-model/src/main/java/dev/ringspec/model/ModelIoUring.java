@@ -451,7 +451,7 @@ public final class ModelIoUring implements IoUringKernel {
                 return -EEXIST;
             }
             int tail = r.cqeCache().cachedCqTail();
-            ret = r.submit().submitSqes(toSubmit);
+            ret = r.submit().submitSqes(toSubmit, taskKey.get());
             if (r.cqeCache().cachedCqTail() != tail) {
                 // __io_submit_flush_completions -> io_cqring_wake: a task waiting on the ring sees the new CQEs
                 waiter.cqPosted(r.fd());
@@ -497,7 +497,7 @@ public final class ModelIoUring implements IoUringKernel {
         if (toSubmit != 0 && !r.has(IORING_SETUP_R_DISABLED)) {
             r.rules().fire(Rules.SQ_THREAD_SUBMITS, Integer.toUnsignedLong(toSubmit));
             int tail = r.cqeCache().cachedCqTail();
-            submitted = r.submit().submitSqes(toSubmit);
+            submitted = r.submit().submitSqes(toSubmit, taskKey.get());
             if (r.cqeCache().cachedCqTail() != tail) {
                 waiter.cqPosted(r.fd());
             }

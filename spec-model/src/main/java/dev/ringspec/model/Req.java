@@ -54,6 +54,8 @@ public final class Req {
     private long word56;
     /** {@code req->file} of a process descriptor: the reference {@link ProcessDescriptorTable#get} gave, or -1. */
     private int file = -1;
+    /** The task that submitted it ({@code req->tctx}), as {@link ModelIoUring#withTaskKey} keys it. */
+    private Object task;
 
     Req() {
     }
@@ -109,6 +111,18 @@ public final class Req {
 
     public int opcode() {
         return opcode;
+    }
+
+    /** The key of the task that submitted this request, or {@code null} for one the model made itself. */
+    public Object task() {
+        return task;
+    }
+
+    /** The submitting task: set for each request taken from the SQ (most often the same key again: no store). */
+    void task(Object key) {
+        if (task != key) {
+            task = key;
+        }
     }
 
     /** The opcode's table entry, set by io_init_req once the opcode is known to be valid. */

@@ -48,8 +48,11 @@ final class SubmitSqes {
         this.mDenyKeepsChain = mutants.contains(Mutant.BPF_DENY_KEEPS_CHAIN);
     }
 
-    /** {@code io_submit_sqes}: consumes up to {@code nr} SQEs; returns how many count. */
-    int submitSqes(int nr) {
+    /**
+     * {@code io_submit_sqes}: consumes up to {@code nr} SQEs as requests of {@code task} (the submitting task's key,
+     * {@link RequestTask}); returns how many count.
+     */
+    int submitSqes(int nr, Object task) {
         int entries = sq.entries();
         // io_submit_sqes: nothing queued -> 0
         if (entries == 0) {
@@ -68,6 +71,7 @@ final class SubmitSqes {
                 break;
             }
             Req req = reqs.alloc();
+            req.task(task);
             // io_submit_sqes: a failed standalone SQE stops the batch and is counted, unless SUBMIT_ALL
             if (submitSqe(req, sqeIndex) != 0 && !submitAll) {
                 rules.fire(Rules.SUBMIT_STOPS_AT_FAILURE, req.userData());
