@@ -3,7 +3,9 @@
  *
  * Installs a seccomp filter that hands io_uring_setup, io_uring_enter and io_uring_register (x86-64 numbers 425,
  * 426, 427) to a supervisor (SECCOMP_RET_USER_NOTIF) and answers ENOSYS for the same calls through the i386 and
- * x32 entry points, which would otherwise reach the real kernel. The filter's listener
+ * x32 entry points, which would otherwise reach the real kernel. execve and execveat (59, 322) go to the supervisor
+ * too, which cancels the calling thread's requests, as the kernel's exec does, and lets the call continue
+ * (SECCOMP_USER_NOTIF_FLAG_CONTINUE); this launcher's own exec of PROGRAM is the first of them. The filter's listener
  * (SECCOMP_FILTER_FLAG_NEW_LISTENER) goes to the supervisor as a number written to FIFO ("PID FD KILLABLE\n"); the
  * supervisor takes it with pidfd_getfd and writes one byte back. (sendmsg would not do: a supervisor that one day
  * filters sendmsg too would deadlock on it.) KILLABLE is 1 when the filter has SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
@@ -41,6 +43,8 @@
 #define NR_SETUP 425u
 #define NR_ENTER 426u
 #define NR_REGISTER 427u
+#define NR_EXECVE 59u
+#define NR_EXECVEAT 322u
 #ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
 #define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
 #endif
@@ -65,24 +69,26 @@ int main(int argc, char **argv) {
     /* jump offsets count from the next instruction; each comment names the instruction's index */
     struct sock_filter filter[] = {
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),  /* 0 */
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 11),          /* 1: else 13 */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 13),          /* 1: else 15 */
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),    /* 2 */
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NR_SETUP, 8, 0),                      /* 3: to 12 */
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NR_ENTER, 7, 0),                      /* 4: to 12 */
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NR_REGISTER, 6, 0),                   /* 5: to 12 */
-        BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_SYSCALL_BIT, 0, 4),               /* 6: else 11 */
-        BPF_STMT(BPF_ALU | BPF_AND | BPF_K, ~X32_SYSCALL_BIT),                    /* 7: x32 */
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NR_SETUP, 9, 0),                      /* 8: to 18 */
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NR_ENTER, 8, 0),                      /* 9: to 18 */
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NR_REGISTER, 7, 0),                   /* 10: to 18 */
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),                             /* 11 */
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),                        /* 12 */
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),    /* 13: i386 */
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NR_SETUP, 3, 0),                      /* 14: to 18 */
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NR_ENTER, 2, 0),                      /* 15: to 18 */
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NR_REGISTER, 1, 0),                   /* 16: to 18 */
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),                             /* 17 */
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),                    /* 18 */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NR_SETUP, 10, 0),                     /* 3: to 14 */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NR_ENTER, 9, 0),                      /* 4: to 14 */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NR_REGISTER, 8, 0),                   /* 5: to 14 */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NR_EXECVE, 7, 0),                     /* 6: to 14 */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NR_EXECVEAT, 6, 0),                   /* 7: to 14 */
+        BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_SYSCALL_BIT, 0, 4),               /* 8: else 13 */
+        BPF_STMT(BPF_ALU | BPF_AND | BPF_K, ~X32_SYSCALL_BIT),                    /* 9: x32 */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NR_SETUP, 9, 0),                      /* 10: to 20 */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NR_ENTER, 8, 0),                      /* 11: to 20 */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NR_REGISTER, 7, 0),                   /* 12: to 20 */
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),                             /* 13 */
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),                        /* 14 */
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),    /* 15: i386 */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NR_SETUP, 3, 0),                      /* 16: to 20 */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NR_ENTER, 2, 0),                      /* 17: to 20 */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NR_REGISTER, 1, 0),                   /* 18: to 20 */
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),                             /* 19 */
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),                    /* 20 */
     };
     struct sock_fprog prog = {.len = sizeof(filter) / sizeof(filter[0]), .filter = filter};
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {

@@ -35,8 +35,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code io_uring_unreg_ringfd}): here a thread that registers a slot gets a pidfd of its own
  * ({@code pidfd_open(tid, PIDFD_THREAD)}), and a watcher thread empties its slots once that pidfd reports the exit,
  * so the rings they held can end and a later thread given the same number finds none. What differs: the slots go
- * a moment after the exit, not during it; an {@code execve} empties them in the kernel too (the same
- * {@code __io_uring_cancel}), which the supervisor does not see.
+ * a moment after the exit, not during it. An {@code execve} empties them too (the same {@code __io_uring_cancel}):
+ * the supervisor receives the call and empties them before it runs.
  */
 final class RegisteredRings implements AutoCloseable {
     /** {@code IO_RINGFD_REG_MAX}. */
@@ -136,8 +136,11 @@ final class RegisteredRings implements AutoCloseable {
         }
     }
 
-    /** {@code io_uring_unreg_ringfd} at the thread's exit: every slot let go, the thread has no task any more. */
-    private void exited(int tid) {
+    /**
+     * {@code io_uring_unreg_ringfd} at the thread's exit or exec ({@code __io_uring_cancel}): every slot let go, the
+     * thread has no task any more.
+     */
+    void exited(int tid) {
         Integer pidfd = exits.remove(tid);
         if (pidfd != null) {
             Linux.close(pidfd);

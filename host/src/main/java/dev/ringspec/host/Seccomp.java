@@ -24,6 +24,8 @@ final class Seccomp {
     static final long IOCTL_NOTIF_RECV = 0xc0502100L;
     /** _IOWR('!', 1, struct seccomp_notif_resp): 24 bytes. */
     static final long IOCTL_NOTIF_SEND = 0xc0182101L;
+    /** SECCOMP_USER_NOTIF_FLAG_CONTINUE (5.5+). */
+    static final int USER_NOTIF_FLAG_CONTINUE = 1;
     /** _IOW('!', 2, __u64). */
     static final long IOCTL_NOTIF_ID_VALID = 0x40082102L;
     /** _IOW('!', 3, struct seccomp_notif_addfd): 24 bytes. */
@@ -163,6 +165,18 @@ final class Seccomp {
             return (int) Linux.call(capture, Linux.SYS_IOCTL, listener, IOCTL_NOTIF_SEND, scratch.address(), 0, 0, 0);
         }
 
+        /**
+         * Lets {@code id}'s call run in the kernel as if it had not been filtered (SECCOMP_USER_NOTIF_FLAG_CONTINUE):
+         * 0 or -errno.
+         */
+        int sendContinue(int listener, long id) {
+            scratch.set(JAVA_LONG, 0, id);
+            scratch.set(JAVA_LONG, 8, 0);
+            scratch.set(JAVA_INT, 16, 0);
+            scratch.set(JAVA_INT, 20, USER_NOTIF_FLAG_CONTINUE);
+            return (int) Linux.call(capture, Linux.SYS_IOCTL, listener, IOCTL_NOTIF_SEND, scratch.address(), 0, 0, 0);
+        }
+
         /** struct seccomp_notif_addfd: id, flags, srcfd, newfd (0: the lowest free), newfd_flags. */
         int addFd(int listener, long id, int flags, int localFd, int newFdFlags) {
             scratch.set(JAVA_LONG, 0, id);
@@ -188,6 +202,11 @@ final class Seccomp {
     /** Answers {@code id}: the call returns {@code result} (a negative one as that errno). 0 or -errno. */
     static int send(int listener, long id, long result) {
         return CALLS.get().send(listener, id, result);
+    }
+
+    /** Lets {@code id}'s call run in the kernel (SECCOMP_USER_NOTIF_FLAG_CONTINUE): 0 or -errno. */
+    static int sendContinue(int listener, long id) {
+        return CALLS.get().sendContinue(listener, id);
     }
 
     /**

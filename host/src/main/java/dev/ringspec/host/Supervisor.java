@@ -57,6 +57,10 @@ final class Supervisor implements AutoCloseable {
     static final int NR_SETUP = 425;
     static final int NR_ENTER = 426;
     static final int NR_REGISTER = 427;
+    static final int NR_EXECVE = 59;
+    static final int NR_EXECVEAT = 322;
+    /** How long an exec waits for each ring's cancelled requests of its thread to end. */
+    private static final long EXEC_CANCEL_NANOS = 5_000_000_000L;
 
     private final int listener;
     private final EmulatedIoUring emulator;
@@ -64,6 +68,8 @@ final class Supervisor implements AutoCloseable {
     private final RemoteMemory memory;
     private final ProgramDescriptors descriptors;
     private final int self = (int) Linux.call(Linux.SYS_GETPID, 0);
+    /** Requests execs cancelled ({@link #exec}). */
+    private final AtomicLong execCancelled = new AtomicLong();
     private final Map<Long, Ring> ringsByInode = new ConcurrentHashMap<>();
     /** Per program thread and descriptor: the ring it named last (checked with kcmp before use). */
     private final Map<Long, Ring> lastRing = new ConcurrentHashMap<>();
@@ -195,7 +201,9 @@ final class Supervisor implements AutoCloseable {
 
     /** Serves {@code n} on the calling thread, as the task of the program thread that made it. */
     private void dispatch(Seccomp.Notification n) {
-        calls.incrementAndGet();
+        if (n.nr() != NR_EXECVE && n.nr() != NR_EXECVEAT) {
+            calls.incrementAndGet(); // the io_uring calls
+        }
         Task t = task.get();
         ReentrantLock lock = begin(t, n.tid());
         try {
@@ -268,6 +276,12 @@ final class Supervisor implements AutoCloseable {
             events.add(rings + (rings == 1 ? " ring" : " rings") + " ended while the program ran (its last descriptor"
                     + " and mapping gone): requests cancelled, registered files let go");
         }
+        long execs = execCancelled.get();
+        if (execs > 0) {
+            events.add(execs + (execs == 1 ? " request" : " requests") + " cancelled by an exec of the thread that"
+                    + " submitted it (as the kernel's io_uring_task_cancel; here before the exec runs, so a failed"
+                    + " exec cancels them too)");
+        }
         long waits = signals.ended();
         if (waits > 0) {
             events.add(waits + (waits == 1 ? " wait" : " waits") + " ended by a signal or by the thread's end");
@@ -299,6 +313,10 @@ final class Supervisor implements AutoCloseable {
                     return;
                 }
                 case NR_ENTER, NR_REGISTER -> result = openToSignals(n, t);
+                case NR_EXECVE, NR_EXECVEAT -> {
+                    exec(n, t);
+                    return;
+                }
                 default -> result = -ENOSYS;
             }
         } catch (UnsupportedOperationException e) {
@@ -309,6 +327,26 @@ final class Supervisor implements AutoCloseable {
             result = -ENOSYS;
         }
         answer(n, result, t);
+    }
+
+    /**
+     * An {@code execve} or {@code execveat} of a program thread: as {@code begin_new_exec}'s
+     * {@code io_uring_task_cancel}, the thread's requests that wait outside their rings are cancelled and waited for
+     * (at most {@link #EXEC_CANCEL_NANOS} a ring) and its registered ring descriptors let go, then the call runs in
+     * the kernel. The kernel cancels once the exec can no longer fail, this before it runs: an exec that then fails
+     * (no such file) has lost its requests too; the report counts the requests execs cancelled.
+     */
+    private void exec(Seccomp.Notification n, Task t) {
+        try {
+            int cancelled = emulator.cancelTaskRequests(EXEC_CANCEL_NANOS);
+            if (cancelled > 0) {
+                execCancelled.addAndGet(cancelled);
+            }
+        } catch (RuntimeException e) {
+            findings.add("supervisor error cancelling a thread's requests at its exec: " + e);
+        }
+        registered.exited(n.tid());
+        t.calls.sendContinue(listener, n.id());
     }
 
     private void answer(Seccomp.Notification n, long result, Task t) {

@@ -14,8 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A program's threads under {@link Host}: each program thread is its own task (SINGLE_ISSUER refuses another
  * thread's submission with -EEXIST), and a thread blocked in a GETEVENTS wait does not hold up another thread's
- * calls, whose NOP ends the wait ({@code host/src/test/c/threads.c}, natively and hosted, same output); and a
- * process's requests reach its own memory.
+ * calls, whose NOP ends the wait ({@code host/src/test/c/threads.c}, natively and hosted, same output).
  */
 @Tag("kernel")
 class HostedThreadsTest {
@@ -35,25 +34,5 @@ class HostedThreadsTest {
         assertThat(hosted.status()).as(hosted.output() + hosted.err()).isZero();
         assertThat(hosted.output()).isEqualTo(natively.output());
         assertThat(hosted.outcome().rings()).isEqualTo(2);
-    }
-
-    /**
-     * A forked child's io-wq READ lands in the child's memory, never in its parent's, although the parent made the
-     * last calls ({@code host/src/test/c/fork-memory.c}). Before requests carried their submitter
-     * ({@code RequestTask}) the worker's copies went to the process served last: the parent's buffer held all 64 MiB
-     * and the child's none.
-     */
-    @Test
-    @Timeout(value = 120, threadMode = ThreadMode.SEPARATE_THREAD)
-    void aRequestReachesTheMemoryOfTheProcessThatSubmittedIt() throws Exception {
-        HostSupport.assumeHostable();
-        Path program = HostSupport.compile(dir, "fork-memory");
-        assumeTrue(program != null, "gcc is not installed or cannot build a program here");
-        HostedProgramTest.Run natively = HostedProgramTest.runNatively(List.of(program.toString()));
-        assertThat(natively.status()).as(natively.output()).isZero();
-        assertThat(natively.output()).contains("not as read: 0", "not zero: 0");
-        HostedProgramTest.Run hosted = HostedProgramTest.runHosted(dir, List.of(program.toString()));
-        assertThat(hosted.status()).as(hosted.output() + hosted.err()).isZero();
-        assertThat(hosted.output()).isEqualTo(natively.output());
     }
 }

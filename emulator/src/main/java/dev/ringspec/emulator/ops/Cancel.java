@@ -155,6 +155,38 @@ public final class Cancel {
         }
     }
 
+    /**
+     * {@code io_uring_task_cancel} as {@code begin_new_exec} runs it ({@code io_uring_cancel_generic} with
+     * {@code cancel_all}), on one ring: every request of {@code task} (the key of the task that submitted it,
+     * {@link Req#task}) that waits outside the ring, io-wq work, armed polls and timeouts alike, is cancelled once
+     * (a running io-wq item is signalled), then the ring's task work runs and the call sleeps until none of them
+     * waits any more, a signal ends the sleep, or the ring's clock passes {@code deadlineNanos}. Returns how many
+     * it found.
+     */
+    public static int cancelTask(IssueContext ring, Object task, long deadlineNanos) {
+        Inflight inflight = ring.ringLocal(Inflight.class, Inflight::new);
+        Set<Req> tried = Collections.newSetFromMap(new IdentityHashMap<>());
+        while (true) {
+            List<Inflight.Entry> left = new ArrayList<>();
+            for (Inflight.Entry e : inflight.all()) {
+                if (task.equals(e.req().task())) {
+                    left.add(e);
+                }
+            }
+            if (left.isEmpty()) {
+                return tried.size();
+            }
+            for (Inflight.Entry e : left) {
+                if (tried.add(e.req())) {
+                    e.canceler().cancel();
+                }
+            }
+            if (ring.syncCancelSleep(deadlineNanos) < 0) {
+                return tried.size();
+            }
+        }
+    }
+
     /** {@code __io_sync_cancel}: a registered file looked up at every try (-EBADF), then {@code __io_async_cancel}. */
     private static int syncCancelOnce(IssueContext ring, CancelData cd, boolean fixed, int fd) {
         if (!fixed) {

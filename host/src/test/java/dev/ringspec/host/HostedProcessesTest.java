@@ -1,0 +1,62 @@
+package dev.ringspec.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Timeout.ThreadMode;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A program's processes under {@link Host}: a request reaches the memory of the process that submitted it, and an
+ * exec cancels the requests of the thread that runs it. Each program runs natively and hosted, with the same output.
+ */
+@Tag("kernel")
+class HostedProcessesTest {
+    @TempDir
+    static Path dir;
+
+    /**
+     * A forked child's io-wq READ lands in the child's memory, never in its parent's, although the parent made the
+     * last calls ({@code host/src/test/c/fork-memory.c}). Before requests carried their submitter
+     * ({@code RequestTask}) the worker's copies went to the process served last: the parent's buffer held all 64 MiB
+     * and the child's none.
+     */
+    @Test
+    @Timeout(value = 120, threadMode = ThreadMode.SEPARATE_THREAD)
+    void aRequestReachesTheMemoryOfTheProcessThatSubmittedIt() throws Exception {
+        HostedProgramTest.Run hosted = sameBothWays("fork-memory", "not as read: 0", "not zero: 0");
+        assertThat(hosted.outcome().rings()).isEqualTo(2);
+    }
+
+    /**
+     * A child's exec cancels its TIMEOUT and its READ on the ring it shares with its parent, who sees both CQEs
+     * -ECANCELED before its own 3 s TIMEOUT ({@code host/src/test/c/exec-cancel.c}). Before the launcher handed
+     * execve to the supervisor the parent saw neither.
+     */
+    @Test
+    @Timeout(value = 120, threadMode = ThreadMode.SEPARATE_THREAD)
+    void anExecCancelsTheRequestsOfItsThread() throws Exception {
+        HostedProgramTest.Run hosted = sameBothWays("exec-cancel", "the child's TIMEOUT: -125",
+                "the child's READ: -125", "fired first: no");
+        assertThat(Files.readString(hosted.outcome().report())).contains("2 requests cancelled by an exec");
+    }
+
+    private static HostedProgramTest.Run sameBothWays(String name, String... natively) throws Exception {
+        HostSupport.assumeHostable();
+        Path program = HostSupport.compile(dir, name);
+        assumeTrue(program != null, "gcc is not installed or cannot build a program here");
+        HostedProgramTest.Run own = HostedProgramTest.runNatively(List.of(program.toString()));
+        assertThat(own.status()).as(own.output()).isZero();
+        assertThat(own.output()).contains(natively);
+        HostedProgramTest.Run hosted = HostedProgramTest.runHosted(dir, List.of(program.toString()));
+        assertThat(hosted.status()).as(hosted.output() + hosted.err()).isZero();
+        assertThat(hosted.output()).isEqualTo(own.output());
+        return hosted;
+    }
+}
