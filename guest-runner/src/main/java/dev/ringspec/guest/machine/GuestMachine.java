@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -81,8 +82,17 @@ public final class GuestMachine implements AutoCloseable {
         /** QEMU's own translator, everywhere else: {@code -cpu max} gives the guest every feature TCG has. */
         TCG;
 
-        /** KVM where /dev/kvm opens, else TCG. */
+        /**
+         * Set once QEMU has refused KVM although /dev/kvm opens (nested virtualisation that cannot run a guest: QEMU
+         * aborts setting up the vCPU, "failed to set MSR"): later boots of this JVM go straight to TCG.
+         */
+        static volatile boolean kvmRefused;
+
+        /** KVM where /dev/kvm opens and QEMU has not refused it, else TCG. */
         public static Accelerator detect() {
+            if (kvmRefused) {
+                return TCG;
+            }
             try {
                 FileChannel.open(Path.of("/dev/kvm"), StandardOpenOption.READ, StandardOpenOption.WRITE).close();
                 return KVM;
@@ -192,6 +202,23 @@ public final class GuestMachine implements AutoCloseable {
             throw new GuestBootException(e.getMessage().replaceFirst("\\.$", ""));
         }
         Accelerator accelerator = options.accelerator() != null ? options.accelerator() : Accelerator.detect();
+        try {
+            return boot(binary, kernel, initrd, options, accelerator);
+        } catch (GuestBootException e) {
+            // a detected KVM that QEMU could not use: the same boot under TCG, which runs everywhere
+            if (options.accelerator() != null || accelerator != Accelerator.KVM || !e.getMessage().startsWith(REFUSED)
+                    || !e.getMessage().toLowerCase(Locale.ROOT).contains("kvm")) {
+                throw e;
+            }
+            Accelerator.kvmRefused = true;
+            return boot(binary, kernel, initrd, options, Accelerator.TCG);
+        }
+    }
+
+    private static final String REFUSED = "QEMU refused to boot the guest";
+
+    private static GuestMachine boot(Path binary, Path kernel, Path initrd, Options options, Accelerator accelerator)
+            throws GuestUnavailableException, GuestBootException, IOException {
         Path workDir = Files.createTempDirectory("ringspec-guest-");
         Path socketPath = workDir.resolve("port.sock");
         Path pidFile = workDir.resolve("qemu.pid");
@@ -297,9 +324,10 @@ public final class GuestMachine implements AutoCloseable {
                 throw new GuestBootException("the kernel " + kernel.getFileName() + " panicked while booting ("
                         + panic + ")", tail);
             }
-            if (!tail.isEmpty() && tail.getLast().startsWith("Booting from ROM")) {
+            if (!tail.isEmpty() && tail.getLast().matches("Booting from ROM\\.*\\s*")) {
                 // SeaBIOS's last words before it jumps into the image; the kernel prints even under "quiet" once
-                // it runs into trouble, so silence after them is a kernel that never got going.
+                // it runs into trouble, so silence after them is a kernel that never got going (what the guest
+                // prints next may share their line: they end without a newline)
                 throw new GuestBootException("the kernel " + kernel.getFileName() + " printed nothing" + within
                         + " after the firmware started it: is the image corrupt?", tail);
             }
@@ -317,7 +345,7 @@ public final class GuestMachine implements AutoCloseable {
         }
         List<String> complaint = lastLines(qemuLog, 3);
         if (status != 0 && !complaint.isEmpty()) {
-            return "QEMU refused to boot the guest (status " + status + "): " + String.join(" ", complaint);
+            return REFUSED + " (status " + status + "): " + String.join(" ", complaint);
         }
         return "the guest stopped before saying hello (QEMU exited with status " + status + ")";
     }

@@ -2,6 +2,7 @@ package dev.ringspec.guest.machine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.ringspec.guest.GuestUnavailableException;
 import java.io.IOException;
@@ -70,6 +71,34 @@ class GuestMachineTest {
                 .hasMessageStartingWith("QEMU refused to boot the guest (status 1): qemu-system-x86_64: Error loading"
                         + " uncompressed kernel without PVH ELF Note")
                 .hasMessageContaining("the console printed nothing");
+    }
+
+    /**
+     * Where /dev/kvm opens but QEMU cannot run a vCPU with it (nested virtualisation; this machine: "failed to set
+     * MSR 0x10a", status 134), the boot is made again under TCG, and later boots start there.
+     */
+    @Test
+    void aKvmThatQemuCannotUseFallsBackToTcg() throws IOException {
+        boolean before = GuestMachine.Accelerator.kvmRefused;
+        GuestMachine.Accelerator.kvmRefused = false;
+        try {
+            assumeTrue(GuestMachine.Accelerator.detect() == GuestMachine.Accelerator.KVM,
+                    "/dev/kvm does not open here: QEMU is never asked for KVM");
+            Path qemu = fakeQemu("case \"$*\" in *'-accel kvm'*)\n"
+                    + "  echo 'qemu-system-x86_64: error: failed to set MSR 0x10a to 0x69' >&2\n"
+                    + "  echo '../../target/i386/kvm/kvm.c:3183: kvm_buf_set_msrs: Assertion failed.' >&2\n"
+                    + "  exit 134;;\n"
+                    + "esac\n"
+                    + "echo 'qemu-system-x86_64: under tcg' >&2\n"
+                    + "exit 3");
+            assertThatThrownBy(() -> GuestMachine.boot(fakeKernel(), file("initrd"),
+                    GuestMachine.Options.defaults().withQemu(qemu.toString())))
+                    .isInstanceOf(GuestBootException.class)
+                    .hasMessageStartingWith("QEMU refused to boot the guest (status 3): qemu-system-x86_64: under tcg");
+            assertThat(GuestMachine.Accelerator.detect()).isEqualTo(GuestMachine.Accelerator.TCG);
+        } finally {
+            GuestMachine.Accelerator.kvmRefused = before;
+        }
     }
 
     @Test
