@@ -94,6 +94,7 @@ public final class Host {
         emulator.findings().forEach(f -> findings.add("pedantic: " + f));
         emulator.faultLog().forEach(f -> findings.add("fault injected: " + f));
         supervisor.close();
+        thread.close();
         try {
             Runtime.getRuntime().removeShutdownHook(stopProgram);
         } catch (IllegalStateException shuttingDown) {

@@ -1,5 +1,7 @@
 package dev.ringspec.host;
 
+import static dev.ringspec.uapi.Errno.EINVAL;
+
 import dev.ringspec.model.RequestTask;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,11 +13,23 @@ import java.util.concurrent.ConcurrentHashMap;
  * Which program thread a JVM thread serves: set by the supervisor on the JVM thread of each program thread
  * ({@link #serve}). Whose memory {@link RemoteMemory} reads and whose descriptors {@link ProgramDescriptors} take:
  * while a request's task work or io-wq work runs, the process of the program thread that submitted it
- * ({@link RequestTask}, the emulator's task key being the program thread's id), whichever JVM thread runs it; else
- * the served program thread's process; the emulator's own threads outside a request (poll, timers) act for the
- * program thread served last.
+ * ({@link RequestTask}: the emulator's task key is a {@link Task}), whichever JVM thread runs it; else the served
+ * program thread's process; the emulator's own threads outside a request (poll, timers) act for the program thread
+ * served last.
+ *
+ * <p>A thread's process is read once from {@code /proc/TID/status} and kept while the thread lives: its exit is
+ * watched ({@link ThreadExits}), so a thread number the kernel gives again later (here pid_max is 32768, and the
+ * numbers wrap within minutes on a busy machine) is looked up again, never taken for the old thread's process. Each
+ * exit moves {@link #exits}, which tells a JVM thread that what it kept may be stale.
  */
-final class ProgramThread {
+final class ProgramThread implements AutoCloseable {
+    /**
+     * The emulator's task key for a program thread: its number and its process, as they were at its call. Two
+     * threads given the same number one after the other in different processes are different tasks.
+     */
+    record Task(int tid, int process) {
+    }
+
     /**
      * What one JVM thread serves: a program thread, and its process once asked for. A field of the thread's own, so
      * that a call's many questions (whose memory, whose descriptors) cost no map lookup and no boxing.
@@ -29,22 +43,28 @@ final class ProgramThread {
     private static final int UNKNOWN = -1;
     private final ThreadLocal<Served> served = new ThreadLocal<>();
     private final Map<Integer, Integer> processes = new ConcurrentHashMap<>();
+    private final ThreadExits watched = new ThreadExits("ringspec-host-thread-exits", this::exited);
+    private volatile int exits;
     private volatile int last;
 
-    /** The calling thread serves program thread {@code tid} from now on. */
+    /** The calling thread serves program thread {@code tid} from now on (its process is looked up afresh). */
     void serve(int tid) {
         Served s = served.get();
         if (s == null) {
             s = new Served();
-            s.tid = tid;
             served.set(s);
-        } else if (s.tid != tid) {
-            s.tid = tid;
-            s.process = UNKNOWN;
         }
+        s.tid = tid;
+        s.process = UNKNOWN;
         if (last != tid) {
             last = tid;
         }
+    }
+
+    /** The calling thread serves program thread {@code tid} of {@code process} from now on (an SQ thread). */
+    void serve(int tid, int process) {
+        serve(tid);
+        served.get().process = process;
     }
 
     /** The program thread the calling thread serves. */
@@ -54,16 +74,20 @@ final class ProgramThread {
     }
 
     /**
-     * The process of the program thread the calling thread serves (its thread group, from {@code /proc/TID/status}):
-     * memory and descriptors belong to the process, which outlives a thread that made a request and exited.
+     * The process whose memory and descriptors the calling thread uses now: the submitter's while it works on a
+     * request ({@link RequestTask}), else {@link #servedProcess}'s. Memory and descriptors belong to the process,
+     * which outlives a thread that made a request and exited.
      */
     int process() {
-        Served s = served.get();
-        // a request's task work or io-wq work reaches the memory and files of the process that submitted it
-        // (a parent running its forked child's task work, a worker copying the child's read)
-        if (RequestTask.current() instanceof Integer submitter && (s == null || submitter != s.tid)) {
-            return processOf(submitter);
+        if (RequestTask.current() instanceof Task submitter) {
+            return submitter.process();
         }
+        return servedProcess();
+    }
+
+    /** The process of the program thread the calling thread serves (its thread group), or the last served one's. */
+    int servedProcess() {
+        Served s = served.get();
         if (s == null) {
             return processOf(last);
         }
@@ -73,8 +97,31 @@ final class ProgramThread {
         return s.process;
     }
 
+    /** How many watched program threads have exited so far: a binding made before it moved may be stale. */
+    int exits() {
+        return exits;
+    }
+
     private int processOf(int tid) {
-        return processes.computeIfAbsent(tid, ProgramThread::threadGroup);
+        Integer known = processes.get(tid);
+        if (known != null) {
+            return known;
+        }
+        int group = threadGroup(tid);
+        if (group < 0) {
+            return tid; // the thread is gone: its own number is as good as any (every call on it fails)
+        }
+        // kept while the exit is watched (or cannot be: before 6.9, as before, kept for good)
+        int watching = watched.watch(tid);
+        if (watching == 0 || watching == -EINVAL) {
+            processes.put(tid, group);
+        }
+        return group;
+    }
+
+    private void exited(int tid) {
+        processes.remove(tid);
+        exits++; // the watcher's thread alone writes it
     }
 
     private static int threadGroup(int tid) {
@@ -85,13 +132,18 @@ final class ProgramThread {
                 }
             }
         } catch (IOException | NumberFormatException gone) {
-            // the thread is gone: its own number is as good as any (every call on it fails)
+            // the thread is gone
         }
-        return tid;
+        return -1;
     }
 
     /** Whether the calling thread is a program thread's own (not one of the emulator's). */
     boolean onProgramThread() {
         return served.get() != null;
+    }
+
+    @Override
+    public void close() {
+        watched.close();
     }
 }

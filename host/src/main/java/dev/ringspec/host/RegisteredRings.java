@@ -4,14 +4,7 @@ import static dev.ringspec.uapi.Errno.EBADF;
 import static dev.ringspec.uapi.Errno.EBUSY;
 import static dev.ringspec.uapi.Errno.EFAULT;
 import static dev.ringspec.uapi.Errno.EINVAL;
-import static dev.ringspec.emulator.sys.Linux.SYS_EPOLL_CREATE1;
-import static dev.ringspec.emulator.sys.Linux.SYS_EPOLL_CTL;
-import static dev.ringspec.emulator.sys.Linux.SYS_EPOLL_PWAIT;
-import static dev.ringspec.emulator.sys.Linux.SYS_EVENTFD2;
-import static dev.ringspec.emulator.sys.Linux.SYS_WRITE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
-import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.ringspec.emulator.sys.Linux;
@@ -43,15 +36,6 @@ final class RegisteredRings implements AutoCloseable {
     static final int MAX = 16;
     /** {@code struct io_uring_rsrc_update}: offset, resv, data. */
     private static final int UPDATE_BYTES = 16;
-    private static final long SYS_PIDFD_OPEN = 434;
-    /** {@code PIDFD_THREAD} (O_EXCL): a pidfd for one thread, readable once that thread has exited (6.9 on). */
-    private static final int PIDFD_THREAD = 0x80;
-    private static final int EPOLL_CTL_ADD = 1;
-    private static final int POLLIN = 1;
-    /** {@code struct epoll_event}, packed on x86_64: events, then data. */
-    private static final long EPOLL_EVENT_BYTES = 12;
-    private static final long EPOLL_DATA_OFFSET = 4;
-    private static final long STOP = -1;
 
     /** A slot: the ring and this JVM's reference to the program's description of it. */
     private record Slot(Ring ring, int reference) {
@@ -68,14 +52,10 @@ final class RegisteredRings implements AutoCloseable {
     }
 
     private final Map<Integer, Slot[]> byThread = new ConcurrentHashMap<>();
-    /** Each watched thread's pidfd, by thread ({@link #watchExit}). */
-    private final Map<Integer, Integer> exits = new ConcurrentHashMap<>();
+    /** The exits of threads with slots ({@link #watchExit}). */
+    private final ThreadExits exits = new ThreadExits("ringspec-host-ringfd-exits", this::exited);
     private final RemoteMemory memory;
     private final Lookup lookup;
-    /** The exit watcher's epoll instance and its stop eventfd, made with the first watched thread; -1 before. */
-    private int epfd = -1;
-    private int stopFd = -1;
-    private Thread watcher;
 
     RegisteredRings(RemoteMemory memory, Lookup lookup) {
         this.memory = memory;
@@ -86,53 +66,9 @@ final class RegisteredRings implements AutoCloseable {
      * Watches thread {@code tid} for its exit (once), after which its slots are emptied as {@code do_exit} does. A
      * thread already gone ({@code pidfd_open} -ESRCH) is emptied at once.
      */
-    private synchronized void watchExit(int tid) {
-        if (exits.containsKey(tid)) {
-            return;
-        }
-        int pidfd = (int) Linux.call(SYS_PIDFD_OPEN, tid, PIDFD_THREAD);
-        if (pidfd < 0) {
+    private void watchExit(int tid) {
+        if (exits.watch(tid) != 0) {
             exited(tid);
-            return;
-        }
-        if (epfd < 0) {
-            epfd = (int) Linux.call(SYS_EPOLL_CREATE1, Linux.O_CLOEXEC);
-            stopFd = (int) Linux.call(SYS_EVENTFD2, 0, Linux.O_CLOEXEC);
-            watcher = Thread.ofPlatform().daemon().name("ringspec-host-ringfd-exits").start(this::watch);
-        }
-        exits.put(tid, pidfd);
-        if (!ctl(pidfd, tid)) {
-            exits.remove(tid);
-            Linux.close(pidfd);
-        }
-    }
-
-    private boolean ctl(int fd, long data) {
-        try (Arena call = Arena.ofConfined()) {
-            MemorySegment event = call.allocate(EPOLL_EVENT_BYTES, 8);
-            event.set(JAVA_INT_UNALIGNED, 0, POLLIN);
-            event.set(JAVA_LONG_UNALIGNED, EPOLL_DATA_OFFSET, data);
-            return Linux.call(SYS_EPOLL_CTL, epfd, EPOLL_CTL_ADD, fd, event.address(), 0, 0) == 0;
-        }
-    }
-
-    /** The watcher: each thread whose pidfd turns readable has exited. */
-    private void watch() {
-        synchronized (this) {
-            ctl(stopFd, STOP);
-        }
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment events = arena.allocate(EPOLL_EVENT_BYTES * 16, 8);
-            while (true) {
-                int n = (int) Linux.call(SYS_EPOLL_PWAIT, epfd, events.address(), 16, -1, 0, 8);
-                for (int i = 0; i < n; i++) {
-                    long data = events.get(JAVA_LONG_UNALIGNED, i * EPOLL_EVENT_BYTES + EPOLL_DATA_OFFSET);
-                    if (data == STOP) {
-                        return;
-                    }
-                    exited((int) data);
-                }
-            }
         }
     }
 
@@ -141,10 +77,7 @@ final class RegisteredRings implements AutoCloseable {
      * thread has no task any more.
      */
     void exited(int tid) {
-        Integer pidfd = exits.remove(tid);
-        if (pidfd != null) {
-            Linux.close(pidfd);
-        }
+        exits.forget(tid);
         Slot[] slots = byThread.remove(tid);
         if (slots != null) {
             for (int i = 0; i < MAX; i++) {
@@ -281,26 +214,7 @@ final class RegisteredRings implements AutoCloseable {
 
     @Override
     public void close() {
-        synchronized (this) {
-            if (watcher != null) {
-                try (Arena call = Arena.ofConfined()) {
-                    MemorySegment one = call.allocate(JAVA_LONG);
-                    one.set(JAVA_LONG, 0, 1);
-                    Linux.call(SYS_WRITE, stopFd, one.address(), 8);
-                }
-            }
-        }
-        if (watcher != null) {
-            try {
-                watcher.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            Linux.close(epfd);
-            Linux.close(stopFd);
-        }
-        exits.values().forEach(Linux::close);
-        exits.clear();
+        exits.close();
         for (Slot[] slots : byThread.values()) {
             for (int i = 0; i < MAX; i++) {
                 drop(slots, i);

@@ -26,8 +26,8 @@ final class SqThreadHost implements SqThreadContext {
     @Override
     public Runnable creator() {
         int tid = thread.tid();
-        thread.process(); // the creator's process, learnt while the creator is alive (it may exit before its ring)
-        return () -> thread.serve(tid);
+        int process = thread.servedProcess(); // learnt while the creator is alive (it may exit before its ring)
+        return () -> thread.serve(tid, process);
     }
 
     @Override

@@ -38,12 +38,12 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * Serves a hosted program's io_uring_setup, io_uring_enter and io_uring_register on an {@link EmulatedIoUring}: the
  * thread that receives a notification serves it ({@link Receivers}), as the task of the program thread that made it
- * (the emulator's task key is the program thread's id, so SINGLE_ISSUER and DEFER_TASKRUN's task checks see the
- * program's threads; one call of a program thread is served at a time, with its task work). Each call's arguments
- * are read and written through {@link RemoteMemory}, its descriptors through {@link ProgramDescriptors}; the
- * notification is checked valid (SECCOMP_IOCTL_NOTIF_ID_VALID) after the reads and before any write into the
- * program. A ring's descriptor in the program is its memfd, installed
- * by SECCOMP_IOCTL_NOTIF_ADDFD; a ring is known by its inode (the program may dup, fork or pass it).
+ * (the emulator's task key is the program thread's id and process, {@link ProgramThread.Task}, so SINGLE_ISSUER and
+ * DEFER_TASKRUN's task checks see the program's threads; one call of a program thread is served at a time, with its
+ * task work). Each call's arguments are read and written through {@link RemoteMemory}, its descriptors through
+ * {@link ProgramDescriptors}; the notification is checked valid (SECCOMP_IOCTL_NOTIF_ID_VALID) after the reads and
+ * before any write into the program. A ring's descriptor in the program is its memfd, installed by
+ * SECCOMP_IOCTL_NOTIF_ADDFD; a ring is known by its inode (the program may dup, fork or pass it).
  *
  * <p>An SQPOLL ring's SQ thread acts for the program thread that set the ring up ({@link SqThreadHost}).
  *
@@ -171,7 +171,7 @@ final class Supervisor implements AutoCloseable {
     }
 
     /**
-     * A JVM thread's part as a program thread's task: the program thread (the emulator's task key, boxed once), its
+     * A JVM thread's part as a program thread's task: the program thread (the emulator's task key, made once), its
      * process and its lock, kept for its next call, which is most often the same program thread's; whether it serves
      * now; and the thread's own state in the parts a call goes through, looked up once for all its calls (a
      * thread-local lookup costs more than most of a call's Java work).
@@ -182,7 +182,9 @@ final class Supervisor implements AutoCloseable {
         private final PendingSignals.Serving signals;
         private final ProgramDescriptors.Place place;
         private int tid;
-        private Integer key;
+        private ProgramThread.Task key;
+        /** {@link ProgramThread#exits} when {@link #key} was made. */
+        private int exitsThen;
         private int process;
         private ReentrantLock lock;
         private boolean serving;
@@ -231,13 +233,16 @@ final class Supervisor implements AutoCloseable {
      * call has ended: its lock, held.
      */
     private ReentrantLock begin(Task t, int tid) {
-        if (t.key == null || t.tid != tid) {
+        int exits = thread.exits();
+        if (t.key == null || t.tid != tid || t.exitsThen != exits) {
+            // (after an exit anywhere in the program, the number may be a new thread's: its process is looked up)
             t.tid = tid;
-            t.key = tid;
+            t.exitsThen = exits;
             t.lock = busy.computeIfAbsent(tid, k -> new ReentrantLock());
             t.touched = false;
             thread.serve(tid);
-            t.process = thread.process();
+            t.process = thread.servedProcess();
+            t.key = new ProgramThread.Task(tid, t.process);
         }
         ReentrantLock lock = t.lock;
         lock.lock();

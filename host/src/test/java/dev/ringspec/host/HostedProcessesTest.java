@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Timeout.ThreadMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A program's processes under {@link Host}: a request reaches the memory of the process that submitted it, and an
- * exec cancels the requests of the thread that runs it. Each program runs natively and hosted, with the same output.
+ * A program's processes under {@link Host}: a request reaches the memory of the process that submitted it, a thread
+ * number given again is a new thread's, and an exec cancels the requests of the thread that runs it. Each program runs natively and hosted, with the same output.
  */
 @Tag("kernel")
 class HostedProcessesTest {
@@ -45,6 +45,28 @@ class HostedProcessesTest {
         HostedProgramTest.Run hosted = sameBothWays("exec-cancel", "the child's TIMEOUT: -125",
                 "the child's READ: -125", "fired first: no");
         assertThat(Files.readString(hosted.outcome().report())).contains("2 requests cancelled by an exec");
+    }
+
+    /**
+     * A thread number the kernel gives again (pid_max is 32768 here; the numbers wrap within minutes on a busy
+     * machine) is a new thread: child B, given the number of child A's exited thread, sets up a ring and reads into
+     * its own buffer ({@code host/src/test/c/tid-reuse.c}, which forces the number through ns_last_pid). Before the
+     * supervisor watched threads' exits, B's io_uring_setup wrote its params into A's memory (B's mmap then failed).
+     */
+    @Test
+    @Timeout(value = 120, threadMode = ThreadMode.SEPARATE_THREAD)
+    void aThreadNumberGivenAgainIsANewThreadsWithItsOwnProcess() throws Exception {
+        HostSupport.assumeHostable();
+        Path program = HostSupport.compile(dir, "tid-reuse");
+        assumeTrue(program != null, "gcc is not installed or cannot build a program here");
+        HostedProgramTest.Run own = HostedProgramTest.runNatively(List.of(program.toString()));
+        assumeTrue(!own.output().contains("no reuse"),
+                "the kernel could not be made to give a thread number again (needs root: ns_last_pid)");
+        assertThat(own.output()).contains("not as read: 0", "not zero: 0");
+        HostedProgramTest.Run hosted = HostedProgramTest.runHosted(dir, List.of(program.toString()));
+        assumeTrue(!hosted.output().contains("no reuse"), "another process took the number first, twenty times over");
+        assertThat(hosted.status()).as(hosted.output() + hosted.err()).isZero();
+        assertThat(hosted.output()).isEqualTo(own.output());
     }
 
     private static HostedProgramTest.Run sameBothWays(String name, String... natively) throws Exception {
