@@ -1,0 +1,59 @@
+package dev.ringspec.lockstep;
+
+import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
+import static dev.ringspec.uapi.IoUring.IORING_OP_FSYNC;
+import static dev.ringspec.uapi.IoUring.IORING_OP_WRITE;
+import static dev.ringspec.uapi.IoUring.IORING_OP_WRITEV;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * io-wq work pending together completes in any order (seed 113 of {@link WorldLockstepTest}), emulator against this
+ * kernel with real I/O: an FSYNC (always io-wq), a buffered WRITEV of no bytes (io-wq too: the world's file is on a
+ * filesystem without FOP_BUFFER_WASYNC) and another FSYNC of the same file in one batch. The FSYNCs wait for the
+ * file's dirty page to be written, so the WRITEV's worker usually finishes first; the emulator's deterministic io-wq
+ * could only run the oldest or the newest item next, never the one between.
+ */
+@Tag("kernel")
+class WorldIoWqOrderTest {
+    private static final int RUNS = 8;
+
+    @BeforeEach
+    void needsIoUring() {
+        KernelTests.assumeIoUring();
+    }
+
+    @Test
+    void anIoWqItemQueuedBetweenTwoOthersMayFinishFirst() {
+        List<Step> steps = List.of(new Step.Setup(8, 0, 0),
+                new Step.WriteIo(0, IORING_OP_WRITE, 0, 0, OutsideWorld.FILE, 0, 4096, 0, 1, 0, 0, 10),
+                new Step.WriteArray(0, 0),
+                new Step.PublishTail(1),
+                new Step.Enter(1, 1, IORING_ENTER_GETEVENTS),
+                new Step.WriteIo(1, IORING_OP_FSYNC, 0, 0, OutsideWorld.FILE, 0, 0, 0, 0, 0, 0, 1),
+                new Step.WriteArray(1, 1),
+                new Step.WriteIo(2, IORING_OP_WRITEV, 0, 0, OutsideWorld.FILE, 0, 0, 0, 0, 0, 0, 2),
+                new Step.WriteArray(2, 2),
+                new Step.WriteIo(3, IORING_OP_FSYNC, 0, 0, OutsideWorld.FILE, 0, 0, 0, 0, 0, 0, 1),
+                new Step.WriteArray(3, 3),
+                new Step.PublishTail(3),
+                new Step.Enter(3, 3, IORING_ENTER_GETEVENTS));
+        Map<String, Long> taken = new TreeMap<>();
+        try (LockstepRunner runner = new LockstepRunner(WorldLockstepTest.emulator(), KernelTests.kernel("kernel"))
+                .withWorld()) {
+            for (int i = 0; i < RUNS; i++) {
+                Coverage coverage = new Coverage();
+                LockstepRunner.Outcome o = runner.run(steps, coverage);
+                assertThat(o.divergence()).as("run %d", i).isNull();
+                coverage.choices().forEach((k, v) -> taken.merge(k, v, Long::sum));
+            }
+        }
+        System.out.println("choices taken against the kernel: " + taken);
+    }
+}
