@@ -30,7 +30,19 @@ final class DeterministicScheduler implements Waiter {
 
     /** Collects what became ready since the last look: pending io-wq work, ready descriptors, due timers. */
     int poll() {
-        int ran = ioWq.runPending();
+        return poll(false);
+    }
+
+    /**
+     * {@link #poll} where an enter begins: an io-wq item may still be running there
+     * ({@link WorkerPool#IOWQ_STILL_RUNNING}); a waiting task's look lets every pending item finish.
+     */
+    int pollAtEnter() {
+        return poll(true);
+    }
+
+    private int poll(boolean atEnter) {
+        int ran = ioWq.runPending(atEnter);
         ran += readiness.pollOnce(0);
         if (!(clock instanceof VirtualClock)) {
             timers.fireDue();

@@ -93,6 +93,22 @@ final class WorkerPool implements IoWq, AutoCloseable {
                     + "io_run_local_work_continue, line 284, sets it again for work that came during the run)",
             List.of("finished before the wait", "finished after the enter"), 0);
 
+    /**
+     * Whether an io-wq item pending when an enter begins has finished by then. A worker runs for as long as its call
+     * takes (an FSYNC of a file with dirty pages waits for the disk: milliseconds), while the task goes on submitting
+     * and reaping, so its CQE may come several enters after the one that queued it (world lockstep seed 113: an
+     * FSYNC's CQE after seven more enters). On a DEFER_TASKRUN ring the same holds for the GETEVENTS waits after
+     * the one {@link #IOWQ_RACES_DEFER_TASKRUN_WAIT} names. The deterministic mode asks, where a chooser is set, at
+     * the start of each enter for each pending item: 0 (the default) it has finished, and its completion is handed
+     * to its ring now; 1 it is still running, and is asked again at the next enter. A wait that sleeps always lets
+     * it finish (its worker then has the CPU the waiting task leaves), so the choice cannot hold a CQE back for
+     * ever, nor explain a CQE the kernel never posts.
+     */
+    public static final Choice IOWQ_STILL_RUNNING = new Choice("IOWQ_STILL_RUNNING", "io_worker_handle_work",
+            "io_uring/io-wq.c io_worker_handle_work (the work runs on the worker, io_wq_submit_work, for as long as "
+                    + "its call blocks), io_uring/io_uring.c io_req_complete_post (its CQE, or task work, when done)",
+            List.of("finished", "still running"), 0);
+
     /** The deterministic mode's order among pending work; null with worker threads. */
     private final SplittableRandom order;
     private final List<Work> pending = new ArrayList<>();
@@ -135,16 +151,21 @@ final class WorkerPool implements IoWq, AutoCloseable {
         }
     }
 
-    /** The deterministic mode: runs the work pending now, in a seeded order; answers how much ran. */
-    int runPending() {
+    /**
+     * The deterministic mode: runs the work pending now, in a seeded order; answers how much ran. At the start of an
+     * enter ({@code atEnter}) an item may still be running ({@link #IOWQ_STILL_RUNNING}): it stays pending, in its
+     * place.
+     */
+    int runPending(boolean atEnter) {
         int ran = 0;
+        List<Work> running = null;
         while (true) {
             Work next;
+            Chooser c = chooser;
             synchronized (pending) {
                 if (pending.isEmpty()) {
-                    return ran;
+                    break;
                 }
-                Chooser c = chooser;
                 int size = pending.size();
                 next = pending.remove(c == null || size < 2 ? order.nextInt(size) : switch (c.choose(
                         IOWQ_COMPLETION_ORDER, -1)) {
@@ -153,9 +174,22 @@ final class WorkerPool implements IoWq, AutoCloseable {
                             default -> 1;
                         });
             }
+            if (atEnter && c != null && c.choose(IOWQ_STILL_RUNNING, next.ctx().ringFd()) == 1) {
+                if (running == null) {
+                    running = new ArrayList<>();
+                }
+                running.add(next);
+                continue;
+            }
             next.body().accept(delivery);
             ran++;
         }
+        if (running != null) {
+            synchronized (pending) {
+                pending.addAll(0, running);
+            }
+        }
+        return ran;
     }
 
     @Override

@@ -162,4 +162,37 @@ class IoWqChoiceTest {
     void theChooserLetsAnIoWqItemQueuedBetweenOthersFinishFirst() {
         assertThat(order(3, 2, new ArrayList<>())).containsExactly(2L, 3L, 1L);
     }
+
+    /**
+     * On a DEFER_TASKRUN ring an io-wq item that finished after its submitting enter (IOWQ_RACES_DEFER_TASKRUN_WAIT)
+     * may still be running at the next GETEVENTS enter, which then posts nothing, when the chooser says so at that
+     * enter's start (IOWQ_STILL_RUNNING); a wait that sleeps lets it finish.
+     */
+    @Test
+    void anIoWqItemMayStillRunAtTheNextGeteventsEnter() {
+        List<Choice> asked = new ArrayList<>();
+        try (UserMemory memory = new UserMemory();
+                EmulatedIoUring e = EmulatedIoUring.open(EmulatorOptions.of(KernelProfile.LINUX_6_18)
+                        .deterministic(1).withOpcodes(IoWqChoiceTest::alwaysBlocks), memory)) {
+            int[] stillRunning = {1};
+            e.withChooser((choice, ringFd) -> {
+                asked.add(choice);
+                if (choice == WorkerPool.IOWQ_STILL_RUNNING) {
+                    return stillRunning[0]-- > 0 ? 1 : 0;
+                }
+                return choice == WorkerPool.IOWQ_RACES_DEFER_TASKRUN_WAIT ? 1 : choice.defaultOutcome();
+            });
+            MemorySegment params = memory.allocate(IoUringParams.SIZE_BYTES);
+            params.set(java.lang.foreign.ValueLayout.JAVA_INT, IoUringParams.FLAGS_OFFSET,
+                    IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER);
+            RingDriver d = new RingDriver(e, e.setup(8, params).ringOrNull());
+            sqe(d, IORING_OP_FSYNC, 1);
+            assertThat(d.submit(0, 0)).isEqualTo(1);
+            assertThat(e.enter(d.ring(), 0, 0, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0)).isZero();
+            assertThat(d.ready()).as("still running at the first GETEVENTS enter").isZero();
+            assertThat(e.enter(d.ring(), 0, 1, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0)).isZero();
+            assertThat(reaped(d)).containsExactly(1L);
+        }
+        assertThat(asked).contains(WorkerPool.IOWQ_STILL_RUNNING);
+    }
 }
