@@ -2,8 +2,13 @@ package dev.ringspec.lockstep;
 
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
 import static dev.ringspec.uapi.IoUring.IORING_OP_FSYNC;
+import static dev.ringspec.uapi.IoUring.IORING_OP_OPENAT;
+import static dev.ringspec.uapi.IoUring.IORING_OP_POLL_ADD;
 import static dev.ringspec.uapi.IoUring.IORING_OP_WRITE;
 import static dev.ringspec.uapi.IoUring.IORING_OP_WRITEV;
+import static dev.ringspec.uapi.IoUring.IORING_POLL_ADD_MULTI;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_COOP_TASKRUN;
+import static dev.ringspec.uapi.Poll.POLLOUT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
@@ -23,6 +28,7 @@ import org.junit.jupiter.api.Test;
 @Tag("kernel")
 class WorldIoWqOrderTest {
     private static final int RUNS = 8;
+    private static final int O_CREAT = 0x40;
 
     @BeforeEach
     void needsIoUring() {
@@ -65,6 +71,27 @@ class WorldIoWqOrderTest {
             }
         }
         return taken;
+    }
+
+    /**
+     * A multishot POLL_ADD of the pipe's write end, ready at once, then an OPENAT with O_CREAT relative to the pipe's
+     * read end (io-wq: io_openat2 answers -EAGAIN for O_CREAT without blocking; the worker finds -ENOTDIR), on a
+     * COOP_TASKRUN ring (seed 46 of {@link WorldLockstepTest}, shrunk). The poll's CQE is posted by task work at the
+     * end of the enter (io_poll_task_func, io_req_post_cqe); the worker posts its own (io_req_complete_post) and got
+     * there first in every run here. The emulator asked IOWQ_POSTS_BEFORE_FLUSH only before a batch, never before
+     * io_req_post_cqe, so it always posted the poll's first.
+     */
+    @Test
+    void anIoWqCompletionMayComeBeforeAMultishotPollsTaskWork() {
+        List<Step> steps = List.of(new Step.Setup(2, IORING_SETUP_COOP_TASKRUN, 0),
+                new Step.WriteIo(0, IORING_OP_OPENAT, 0, 0, OutsideWorld.PIPE_READ, 0, 0, O_CREAT, 0, 0, 0, 1),
+                new Step.WriteIo(1, IORING_OP_POLL_ADD, 0, 0, OutsideWorld.PIPE_WRITE, 0, IORING_POLL_ADD_MULTI,
+                        POLLOUT, 0, 0, 0, 2),
+                new Step.WriteArray(0, 1),
+                new Step.WriteArray(1, 0),
+                new Step.PublishTail(2),
+                new Step.Enter(2, 0, 0));
+        System.out.println("choices taken against the kernel: " + agreesOnEveryRun(steps));
     }
 
     @Test

@@ -64,8 +64,10 @@ final class WorkerPool implements IoWq, AutoCloseable {
      * lock, at the end of the submission or of a task work run (__io_submit_flush_completions). The worker runs
      * concurrently (io-wq.c io_worker_handle_work), so its CQE may come before any of those flushes, between two
      * of them (a chain's successors are issued and flushed from task work), or after all. The deterministic mode
-     * asks at each flush of a ring's batch while io-wq work of that ring is pending: 0 (the default) posts it
-     * later, 1 runs the oldest such item now and posts its CQE before the batch.
+     * asks at each flush of a ring's batch while io-wq work of that ring is pending, and before a multishot CQE the
+     * task posts with an empty batch (io_req_post_cqe, under the same lock: seed 46, a multishot POLL_ADD's task work
+     * at the end of the enter against an OPENAT's worker): 0 (the default) posts it later, 1 runs the oldest such
+     * item now and posts its CQE first.
      */
     public static final Choice IOWQ_POSTS_BEFORE_FLUSH = new Choice("IOWQ_POSTS_BEFORE_FLUSH",
             "io_req_complete_post",
