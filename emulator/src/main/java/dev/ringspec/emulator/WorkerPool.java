@@ -96,27 +96,43 @@ final class WorkerPool implements IoWq, AutoCloseable {
             List.of("finished before the wait", "finished after the enter"), 0);
 
     /**
-     * Whether an io-wq item pending when an enter begins has finished by then. A worker runs for as long as its call
-     * takes (an FSYNC of a file with dirty pages waits for the disk: milliseconds), while the task goes on submitting
-     * and reaping, so its CQE may come several enters after the one that queued it (world lockstep seed 113: an
-     * FSYNC's CQE after seven more enters). On a DEFER_TASKRUN ring the same holds for the GETEVENTS waits after
-     * the one {@link #IOWQ_RACES_DEFER_TASKRUN_WAIT} names. The deterministic mode asks, where a chooser is set, at
-     * the start of each enter for each pending item: 0 (the default) it has finished, and its completion is handed
-     * to its ring now; 1 it is still running, and is asked again at the next enter. A wait that sleeps always lets
-     * it finish (its worker then has the CPU the waiting task leaves), so the choice cannot hold a CQE back for
-     * ever, nor explain a CQE the kernel never posts.
+     * For how many of the next enters an io-wq item is still running. A worker runs for as long as its call takes
+     * (an FSYNC of a file with dirty pages waits for the disk; an OPENAT's lookup that missed the dentry cache
+     * waits for the directory, and both wait for a CPU under load), while the task goes on submitting and reaping,
+     * so its CQE may come several enters after the one that queued it (world lockstep seed 113: an FSYNC's CQE
+     * seven enters later; seed 72: an OPENAT's after the next NOP's). On a DEFER_TASKRUN ring the same holds for
+     * the GETEVENTS waits after the one {@link #IOWQ_RACES_DEFER_TASKRUN_WAIT} names. The deterministic mode asks,
+     * where a chooser is set, when the item is queued: k (0, the default, up to {@value #MAX_ENTERS_RUNNING}) means
+     * the item is still running at the start of the next k enters, which leave it pending, and has finished by the
+     * one after. Asked once, so that one choice, made where the request was submitted, explains a CQE that shows
+     * many steps later. A wait that sleeps always lets it finish (its worker then has the CPU the waiting task
+     * leaves), so the choice cannot hold a CQE back for ever, nor explain a CQE the kernel never posts.
      */
     public static final Choice IOWQ_STILL_RUNNING = new Choice("IOWQ_STILL_RUNNING", "io_worker_handle_work",
             "io_uring/io-wq.c io_worker_handle_work (the work runs on the worker, io_wq_submit_work, for as long as "
                     + "its call blocks), io_uring/io_uring.c io_req_complete_post (its CQE, or task work, when done)",
-            List.of("finished", "still running"), 0);
+            List.of("finished by the next enter", "still running at 1 more enter", "still running at 2 more enters",
+                    "still running at 3 more enters", "still running at 4 more enters",
+                    "still running at 5 more enters", "still running at 6 more enters"), 0);
+    /** The most enters {@link #IOWQ_STILL_RUNNING} lets an item run across. */
+    static final int MAX_ENTERS_RUNNING = 6;
 
     /** The deterministic mode's order among pending work; null with worker threads. */
     private final SplittableRandom order;
     private final List<Work> pending = new ArrayList<>();
 
     /** Pending io-wq work of the ring {@code ctx}: {@code body} runs it and hands its completion to a delivery. */
-    private record Work(IssueContext ctx, java.util.function.Consumer<Delivery> body) {
+    private static final class Work {
+        final IssueContext ctx;
+        final java.util.function.Consumer<Delivery> body;
+        /** How many more enters find it still running ({@link #IOWQ_STILL_RUNNING}). */
+        int entersLeft;
+
+        Work(IssueContext ctx, java.util.function.Consumer<Delivery> body, int entersLeft) {
+            this.ctx = ctx;
+            this.body = body;
+            this.entersLeft = entersLeft;
+        }
     }
     /** Who decides {@link #IOWQ_COMPLETION_ORDER}, or null: the seeded order. */
     private volatile Chooser chooser;
@@ -155,8 +171,8 @@ final class WorkerPool implements IoWq, AutoCloseable {
 
     /**
      * The deterministic mode: runs the work pending now, in a seeded order; answers how much ran. At the start of an
-     * enter ({@code atEnter}) an item may still be running ({@link #IOWQ_STILL_RUNNING}): it stays pending, in its
-     * place.
+     * enter ({@code atEnter}) an item still running ({@link #IOWQ_STILL_RUNNING}) counts that enter and stays
+     * pending, in its place.
      */
     int runPending(boolean atEnter) {
         int ran = 0;
@@ -176,14 +192,15 @@ final class WorkerPool implements IoWq, AutoCloseable {
                             default -> 1;
                         });
             }
-            if (atEnter && c != null && c.choose(IOWQ_STILL_RUNNING, next.ctx().ringFd()) == 1) {
+            if (atEnter && next.entersLeft > 0) {
+                next.entersLeft--;
                 if (running == null) {
                     running = new ArrayList<>();
                 }
                 running.add(next);
                 continue;
             }
-            next.body().accept(delivery);
+            next.body.accept(delivery);
             ran++;
         }
         if (running != null) {
@@ -203,7 +220,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
         Work first = null;
         synchronized (pending) {
             for (Work w : pending) {
-                if (w.ctx() == ctx) {
+                if (w.ctx == ctx && w.entersLeft == 0) {
                     first = w;
                     break;
                 }
@@ -215,7 +232,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
         synchronized (pending) {
             pending.remove(first);
         }
-        first.body().accept((x, req, func) -> post.accept(req, func));
+        first.body.accept((x, req, func) -> post.accept(req, func));
     }
 
     /**
@@ -227,6 +244,12 @@ final class WorkerPool implements IoWq, AutoCloseable {
     private boolean postsOnItsOwn(IssueContext ctx) {
         return chooser != null && order != null
                 && (ctx.setupFlags() & (IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_IOPOLL)) == 0;
+    }
+
+    /** How many of the next enters the deterministic mode's chooser says an item queued now is still running at. */
+    private int entersRunning(IssueContext ctx) {
+        Chooser c = chooser;
+        return c == null || order == null ? 0 : c.choose(IOWQ_STILL_RUNNING, ctx.ringFd());
     }
 
     /** Whether the deterministic mode's chooser says this DEFER_TASKRUN ring's io-wq work finishes after the enter. */
@@ -265,7 +288,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
             };
             if (finishesAfterTheEnter(ctx) || postsOnItsOwn(ctx)) {
                 synchronized (pending) {
-                    pending.add(new Work(ctx, d -> d.deliver(ctx, req, reissue)));
+                    pending.add(new Work(ctx, d -> d.deliver(ctx, req, reissue), entersRunning(ctx)));
                 }
                 return;
             }
@@ -322,7 +345,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
             body.accept(delivery); // the worker finished at once: its task work is queued before the enter's wait
         } else {
             synchronized (pending) {
-                pending.add(new Work(ctx, body));
+                pending.add(new Work(ctx, body, entersRunning(ctx)));
             }
         }
     }

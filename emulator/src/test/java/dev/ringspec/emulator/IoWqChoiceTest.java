@@ -165,8 +165,8 @@ class IoWqChoiceTest {
 
     /**
      * On a DEFER_TASKRUN ring an io-wq item that finished after its submitting enter (IOWQ_RACES_DEFER_TASKRUN_WAIT)
-     * may still be running at the next GETEVENTS enter, which then posts nothing, when the chooser says so at that
-     * enter's start (IOWQ_STILL_RUNNING); a wait that sleeps lets it finish.
+     * may still be running at the next GETEVENTS enter, which then posts nothing, when the chooser says so where it is
+     * queued (IOWQ_STILL_RUNNING, 1: one more enter); the enter after that finds it finished.
      */
     @Test
     void anIoWqItemMayStillRunAtTheNextGeteventsEnter() {
