@@ -30,19 +30,20 @@ final class DeterministicScheduler implements Waiter {
 
     /** Collects what became ready since the last look: pending io-wq work, ready descriptors, due timers. */
     int poll() {
-        return poll(false);
+        return poll(false, false);
     }
 
     /**
      * {@link #poll} where an enter begins: an io-wq item may still be running there
-     * ({@link WorkerPool#IOWQ_STILL_RUNNING}); a waiting task's look lets every pending item finish.
+     * ({@link WorkerPool#IOWQ_STILL_RUNNING}), which an enter that submits or waits counts ({@code counts}); a
+     * waiting task's look lets every pending item finish.
      */
-    int pollAtEnter() {
-        return poll(true);
+    int pollAtEnter(boolean counts) {
+        return poll(true, counts);
     }
 
-    private int poll(boolean atEnter) {
-        int ran = ioWq.runPending(atEnter);
+    private int poll(boolean atEnter, boolean counts) {
+        int ran = ioWq.runPending(atEnter, counts);
         ran += readiness.pollOnce(0);
         if (!(clock instanceof VirtualClock)) {
             timers.fireDue();

@@ -495,7 +495,7 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
     private int enterWithFaults(Ring ring, int toSubmit, int minComplete, int flags, MemorySegment arg,
             long argSizeBytes) {
         if (scheduler != null) {
-            scheduler.pollAtEnter();
+            scheduler.pollAtEnter(toSubmit > 0 || (flags & IORING_ENTER_GETEVENTS) != 0);
         }
         if (faults.any()) {
             // io_submit_sqes: no request could be allocated for the first SQE -> -EAGAIN, nothing consumed

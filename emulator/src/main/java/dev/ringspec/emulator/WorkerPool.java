@@ -103,8 +103,9 @@ final class WorkerPool implements IoWq, AutoCloseable {
      * seven enters later; seed 72: an OPENAT's after the next NOP's). On a DEFER_TASKRUN ring the same holds for
      * the GETEVENTS waits after the one {@link #IOWQ_RACES_DEFER_TASKRUN_WAIT} names. The deterministic mode asks,
      * where a chooser is set, when the item is queued: k (0, the default, up to {@value #MAX_ENTERS_RUNNING}) means
-     * the item is still running at the start of the next k enters, which leave it pending, and has finished by the
-     * one after. Asked once, so that one choice, made where the request was submitted, explains a CQE that shows
+     * the item is still running at the start of the next k enters that submit or wait, which leave it pending, and
+     * has finished by the next look after (an empty enter takes no time: it leaves the item as it is, and is such a
+     * look once the count is spent; seed 42: an OPENAT with O_CREAT whose CQE came after the next two such enters). Asked once, so that one choice, made where the request was submitted, explains a CQE that shows
      * many steps later. A wait that sleeps always lets it finish (its worker then has the CPU the waiting task
      * leaves), so the choice cannot hold a CQE back for ever, nor explain a CQE the kernel never posts.
      */
@@ -171,10 +172,10 @@ final class WorkerPool implements IoWq, AutoCloseable {
 
     /**
      * The deterministic mode: runs the work pending now, in a seeded order; answers how much ran. At the start of an
-     * enter ({@code atEnter}) an item still running ({@link #IOWQ_STILL_RUNNING}) counts that enter and stays
-     * pending, in its place.
+     * enter ({@code atEnter}) an item still running ({@link #IOWQ_STILL_RUNNING}) stays pending, in its place, and
+     * counts the enter if it submits or waits ({@code counts}).
      */
-    int runPending(boolean atEnter) {
+    int runPending(boolean atEnter, boolean counts) {
         int ran = 0;
         List<Work> running = null;
         while (true) {
@@ -193,7 +194,9 @@ final class WorkerPool implements IoWq, AutoCloseable {
                         });
             }
             if (atEnter && next.entersLeft > 0) {
-                next.entersLeft--;
+                if (counts) {
+                    next.entersLeft--;
+                }
                 if (running == null) {
                     running = new ArrayList<>();
                 }
