@@ -96,18 +96,20 @@ final class WorkerPool implements IoWq, AutoCloseable {
             List.of("finished before the wait", "finished after the enter"), 0);
 
     /**
-     * For how many of the next enters an io-wq item is still running. A worker runs for as long as its call takes
-     * (an FSYNC of a file with dirty pages waits for the disk; an OPENAT's lookup that missed the dentry cache
-     * waits for the directory, and both wait for a CPU under load), while the task goes on submitting and reaping,
-     * so its CQE may come several enters after the one that queued it (world lockstep seed 113: an FSYNC's CQE
-     * seven enters later; seed 72: an OPENAT's after the next NOP's). On a DEFER_TASKRUN ring the same holds for
-     * the GETEVENTS waits after the one {@link #IOWQ_RACES_DEFER_TASKRUN_WAIT} names. The deterministic mode asks,
-     * where a chooser is set, when the item is queued: k (0, the default, up to {@value #MAX_ENTERS_RUNNING}) means
-     * the item is still running at the start of the next k enters that submit or wait, which leave it pending, and
-     * has finished by the next look after (an empty enter takes no time: it leaves the item as it is, and is such a
-     * look once the count is spent; seed 42: an OPENAT with O_CREAT whose CQE came after the next two such enters). Asked once, so that one choice, made where the request was submitted, explains a CQE that shows
-     * many steps later. A wait that sleeps always lets it finish (its worker then has the CPU the waiting task
-     * leaves), so the choice cannot hold a CQE back for ever, nor explain a CQE the kernel never posts.
+     * For how many of the next enters an io-wq item is still running. A worker runs for as long as its call takes (an
+     * FSYNC of a file with dirty pages waits for the disk; an OPENAT's lookup that missed the dentry cache waits for
+     * the directory, and both wait for a CPU under load), while the task goes on submitting and reaping, so its CQE may
+     * come several enters after the one that queued it (world lockstep seed 113: an FSYNC's CQE seven enters later;
+     * seed 72: an OPENAT's after the next NOP's). On a DEFER_TASKRUN ring the same holds for the GETEVENTS waits after
+     * the one {@link #IOWQ_RACES_DEFER_TASKRUN_WAIT} names (an item still running has not finished at once, whatever
+     * that choice says; seed 103: a forced-async WRITE_FIXED's worker not done 200 ms after its enter, at load 22). The
+     * deterministic mode asks, where a chooser is set, when the item is queued: k (0, the default, up to
+     * {@value #MAX_ENTERS_RUNNING}) means the item is still running at the start of the next k enters that submit or
+     * wait, which leave it pending, and has finished by the next look after (an empty enter takes no time: it leaves
+     * the item as it is, and is such a look once the count is spent; seed 42: an OPENAT with O_CREAT whose CQE came
+     * after the next two such enters). Asked once, so that one choice, made where the request was submitted, explains a
+     * CQE that shows many steps later. A wait that sleeps always lets it finish (its worker then has the CPU the
+     * waiting task leaves), so the choice cannot hold a CQE back for ever, nor explain a CQE the kernel never posts.
      */
     public static final Choice IOWQ_STILL_RUNNING = new Choice("IOWQ_STILL_RUNNING", "io_worker_handle_work",
             "io_uring/io-wq.c io_worker_handle_work (the work runs on the worker, io_wq_submit_work, for as long as "
@@ -217,7 +219,8 @@ final class WorkerPool implements IoWq, AutoCloseable {
     @Override
     public void beforeFlush(IssueContext ctx, java.util.function.BiConsumer<Req, OpDef.Issue> post) {
         Chooser c = chooser;
-        if (c == null || order == null || (ctx.setupFlags() & (IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_IOPOLL)) != 0) {
+        if (c == null || order == null
+                || (ctx.setupFlags() & (IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_IOPOLL)) != 0) {
             return;
         }
         Work first = null;
@@ -289,9 +292,11 @@ final class WorkerPool implements IoWq, AutoCloseable {
                 }
                 return OpDef.SKIP_COMPLETE;
             };
-            if (finishesAfterTheEnter(ctx) || postsOnItsOwn(ctx)) {
+            // an item still running past the enter (IOWQ_STILL_RUNNING) has not finished at once either
+            int running = entersRunning(ctx);
+            if (running > 0 || finishesAfterTheEnter(ctx) || postsOnItsOwn(ctx)) {
                 synchronized (pending) {
-                    pending.add(new Work(ctx, d -> d.deliver(ctx, req, reissue), entersRunning(ctx)));
+                    pending.add(new Work(ctx, d -> d.deliver(ctx, req, reissue), running));
                 }
                 return;
             }
@@ -343,12 +348,15 @@ final class WorkerPool implements IoWq, AutoCloseable {
         };
         if (order == null) {
             pool.execute(() -> body.accept(delivery));
-        } else if (chooser != null && (ctx.setupFlags() & IORING_SETUP_DEFER_TASKRUN) != 0
+            return;
+        }
+        int running = entersRunning(ctx);
+        if (running == 0 && chooser != null && (ctx.setupFlags() & IORING_SETUP_DEFER_TASKRUN) != 0
                 && !finishesAfterTheEnter(ctx)) {
             body.accept(delivery); // the worker finished at once: its task work is queued before the enter's wait
         } else {
             synchronized (pending) {
-                pending.add(new Work(ctx, body, entersRunning(ctx)));
+                pending.add(new Work(ctx, body, running));
             }
         }
     }

@@ -198,4 +198,27 @@ class IoWqChoiceTest {
         }
         assertThat(asked).contains(WorkerPool.IOWQ_STILL_RUNNING);
     }
+
+    /**
+     * An io-wq item still running (IOWQ_STILL_RUNNING) has not finished at once either, whatever
+     * IOWQ_RACES_DEFER_TASKRUN_WAIT says (seed 103): on a DEFER_TASKRUN|TASKRUN_FLAG ring no local work is queued,
+     * so IORING_SQ_TASKRUN stays clear, until the enter that finds it finished.
+     */
+    @Test
+    void aDeferTaskrunRingsIoWqItemStillRunningQueuesNoLocalWork() {
+        try (UserMemory memory = new UserMemory();
+                EmulatedIoUring e = EmulatedIoUring.open(EmulatorOptions.of(KernelProfile.LINUX_6_18)
+                        .deterministic(1).withOpcodes(IoWqChoiceTest::alwaysBlocks), memory)) {
+            RingDriver d = ring(e, memory, IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER
+                    | IORING_SETUP_TASKRUN_FLAG, WorkerPool.IOWQ_STILL_RUNNING, 1, new ArrayList<>());
+            sqe(d, IORING_OP_FSYNC, 1);
+            assertThat(d.submit(0, 0)).isEqualTo(1);
+            assertThat(e.enter(d.ring(), 0, 0, 0, MemorySegment.NULL, 0)).isZero();
+            assertThat(d.sq().readOnceFlags() & IORING_SQ_TASKRUN).as("taskrun after the empty enter").isZero();
+            assertThat(e.enter(d.ring(), 0, 0, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0)).isZero();
+            assertThat(d.ready()).as("still running at the first GETEVENTS enter").isZero();
+            assertThat(e.enter(d.ring(), 0, 1, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0)).isZero();
+            assertThat(reaped(d)).containsExactly(1L);
+        }
+    }
 }
