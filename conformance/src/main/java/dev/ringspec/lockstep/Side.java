@@ -135,7 +135,9 @@ final class Side {
 
     /**
      * A world step; an emulator on a virtual clock lets its time pass by the millisecond instead of sleeping (its
-     * timers fire in order, as a kernel's do while the run thread sleeps).
+     * timers fire in order, as a kernel's do while the run thread sleeps), and after each millisecond the ring's
+     * task runs the work the timers queued, as the kernel's sleeping task is woken to do
+     * ({@link EmulatedIoUring#wakeSleepingTask}).
      */
     private int outside(Step.Outside o) {
         if (o.action() == Step.Outside.ADVANCE_CLOCK && kernel instanceof EmulatedIoUring e
@@ -143,6 +145,9 @@ final class Side {
             world();
             for (int ms = 0; ms < Math.clamp(o.amount(), 0, 1000); ms++) {
                 v.advance(1_000_000);
+                if (ring != null) {
+                    e.wakeSleepingTask(ring);
+                }
             }
             return 0;
         }

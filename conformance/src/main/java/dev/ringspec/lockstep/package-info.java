@@ -59,14 +59,15 @@
  * ({@link dev.ringspec.model.Choice}; {@link dev.ringspec.lockstep.ChoiceRebuild} rebuilds the reference with each
  * other outcome when a step diverges after one was reached in it, or in one of the steps before it whose order the
  * application could not see yet: a local task work list not yet run, the overflow list; every step from the earlier
- * choice on must then replay as the run took it): the model's {@code OVERFLOW_FLUSH_RESCHEDULES}, and
- * {@code IOWQ_COMPLETION_ORDER}, the order of io-wq work pending together (io_uring/io-wq.c io_wq_enqueue hands work
- * to concurrent workers; each posts as it finishes). Two more points the kernel leaves open are not yet choices,
- * so they show as new divergences: an io-wq completion interleaved with the same submission's inline completions
- * (on a ring without DEFER_TASKRUN io_req_complete_post, io_uring/io_uring.c line 910 in 6.12, posts at once, while
- * inline completions wait for __io_submit_flush_completions, line 1481; the emulator hands io-wq results to the task
- * after the submission), and an io-wq completion on a DEFER_TASKRUN ring racing the submitting enter's wait
- * (io_req_local_work_add, line 1201, against io_cqring_wait's run of local work, line 2586).
+ * choice on must then replay as the run took it): the model's {@code OVERFLOW_FLUSH_RESCHEDULES}, and the emulator's
+ * io-wq points ({@code dev.ringspec.emulator.WorkerPool}): {@code IOWQ_COMPLETION_ORDER}, the order of io-wq work
+ * pending together (io_uring/io-wq.c io_wq_enqueue hands work to concurrent workers; each posts as it finishes);
+ * {@code IOWQ_POSTS_BEFORE_FLUSH}, a worker's io_req_complete_post before the task's next batch flush or
+ * io_req_post_cqe on a ring without DEFER_TASKRUN; {@code IOWQ_RACES_DEFER_TASKRUN_WAIT}, a DEFER_TASKRUN ring's
+ * io-wq completion before or after the submitting enter's wait ran local work; and {@code IOWQ_STILL_RUNNING}, for
+ * how many later enters a worker is still busy. Orders that show only past the lookback (a CQE on the overflow list
+ * for more than the 64 steps of Choices.LOOKBACK_STEPS), or need two choices at once, still
+ * show as new divergences.
  *
  * <p>{@link dev.ringspec.lockstep.ReferenceBackends} names the sides (the one place the engine makes
  * {@link dev.ringspec.seam.Backend}s): the reference model, with the profile chosen from the kernel's capabilities,

@@ -30,7 +30,20 @@ final class DeterministicScheduler implements Waiter {
 
     /** Collects what became ready since the last look: pending io-wq work, ready descriptors, due timers. */
     int poll() {
-        int ran = ioWq.runPending();
+        return poll(false, false);
+    }
+
+    /**
+     * {@link #poll} where an enter begins: an io-wq item may still be running there
+     * ({@link WorkerPool#IOWQ_STILL_RUNNING}), which an enter that submits or waits counts ({@code counts}); a
+     * waiting task's look lets every pending item finish.
+     */
+    int pollAtEnter(boolean counts) {
+        return poll(true, counts);
+    }
+
+    private int poll(boolean atEnter, boolean counts) {
+        int ran = ioWq.runPending(atEnter, counts);
         ran += readiness.pollOnce(0);
         if (!(clock instanceof VirtualClock)) {
             timers.fireDue();

@@ -404,6 +404,20 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
     }
 
     /**
+     * Ring {@code ring}'s task sleeps outside the emulator (a nanosleep) while its time passes: task work queued for
+     * it with TWA_SIGNAL, or TWA_SIGNAL_NO_IPI on a COOP_TASKRUN ring, wakes an interruptible sleep
+     * ({@code __set_notify_signal}: {@code wake_up_state(task, TASK_INTERRUPTIBLE)}), and the task runs the work
+     * before it sleeps again, so a multishot TIMEOUT's completion starts its next period then ({@code
+     * io_timeout_complete}). A DEFER_TASKRUN ring's local work waits for a GETEVENTS enter; an SQPOLL ring's thread
+     * runs its own.
+     */
+    public void wakeSleepingTask(Ring ring) {
+        if ((ring.params().flags() & (IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SQPOLL)) == 0) {
+            runTaskWork(ring);
+        }
+    }
+
+    /**
      * Runs ring {@code ring}'s pending task work from the calling thread, which acts as the ring's task (see
      * {@link TaskWorkInterrupts}): an empty enter under the ring's lock.
      */
@@ -482,7 +496,7 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
     private int enterWithFaults(Ring ring, int toSubmit, int minComplete, int flags, MemorySegment arg,
             long argSizeBytes) {
         if (scheduler != null) {
-            scheduler.poll();
+            scheduler.pollAtEnter(toSubmit > 0 || (flags & IORING_ENTER_GETEVENTS) != 0);
         }
         if (faults.any()) {
             // io_submit_sqes: no request could be allocated for the first SQE -> -EAGAIN, nothing consumed

@@ -135,6 +135,21 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
         return pollInto(polled, timeoutMillis, true);
     }
 
+    /**
+     * The deterministic mode's look at wakeups the task's own syscalls made, before the task queues task work of
+     * its own: in the kernel a wakeup runs inside the syscall that made it (a loopback CONNECT completes the
+     * handshake inside its {@code connect}, and the listener's {@code sk_data_ready} wakes a waiting ACCEPT there;
+     * a SEND wakes the peer's RECV), so the task work it queues comes before whatever the task queues after that
+     * syscall, such as a request's reissue when its poll is ready at once ({@code IO_APOLL_READY}). Without this look
+     * the emulator saw them only at its poll after the submission. In the threaded mode the poll thread delivers
+     * them as they happen, racing as the kernel's other CPUs do.
+     */
+    private void collectOwnWakeups() {
+        if (order != null && !watches.isEmpty()) {
+            pollInto(polled, 0, true);
+        }
+    }
+
     private int pollInto(MemorySegment polled, int timeoutMillis, boolean drainsKicks) {
         int n = (int) Linux.call(SYS_EPOLL_PWAIT, epfd, polled.address(), MAX_EVENTS, timeoutMillis, 0, 8);
         return fireAll(polled, n, drainsKicks);
@@ -519,6 +534,7 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
             if (IoWqCompletions.issuesForIoWq(req)) {
                 return false;
             }
+            collectOwnWakeups();
             ctx.taskWork(req, (r, c) -> {
                 READY_RETRY.set(new ReadyRetry(r, retries + 1));
                 try {

@@ -45,13 +45,17 @@ final class WorkerPool implements IoWq, AutoCloseable {
      * The order in which io-wq work that is pending together completes: the kernel hands each item to an idle or a
      * new worker (io_uring/io-wq.c io_wq_enqueue, io_wq_activate_free_worker, io_wq_create_worker), the workers run
      * concurrently (io_worker_handle_work), and each posts its CQE as it finishes (io_uring/io_uring.c
-     * io_req_complete_post, or task work on a DEFER_TASKRUN ring), so two items queued together may complete in
-     * either order. The deterministic mode asks its {@link Chooser} here, where one is set
-     * ({@link EmulatedIoUring#withChooser}): 0 runs the oldest pending item next (the default), 1 the newest.
+     * io_req_complete_post, or task work on a DEFER_TASKRUN ring), so items queued together may complete in any
+     * order. An FSYNC (always io-wq: io_fsync_prep sets REQ_F_FORCE_ASYNC) of a file with a dirty page on ext4 waits
+     * for the write-back, so a buffered WRITEV of that file queued after it (io-wq too: io_write finds no
+     * FOP_BUFFER_WASYNC) usually finishes first (world lockstep seed 113: FSYNC, WRITEV, FSYNC; the WRITEV's CQE
+     * first in 7 of 8 runs of WorldIoWqOrderTest). The deterministic mode asks its {@link Chooser} here, where one is
+     * set ({@link EmulatedIoUring#withChooser}), at each item it runs: 0 runs the oldest pending item next (the
+     * default), 1 the newest, 2 the second oldest (so an item queued between two others can finish first).
      */
     public static final Choice IOWQ_COMPLETION_ORDER = new Choice("IOWQ_COMPLETION_ORDER", "io_worker_handle_work",
             "io_uring/io-wq.c io_wq_enqueue (work to concurrent workers), io_uring/io_uring.c io_req_complete_post",
-            List.of("oldest first", "newest first"), 0);
+            List.of("oldest first", "newest first", "second oldest first"), 0);
 
     /**
      * Whether io-wq work posts its CQE before the completions the ring's task is about to post. On a ring without
@@ -61,8 +65,10 @@ final class WorkerPool implements IoWq, AutoCloseable {
      * lock, at the end of the submission or of a task work run (__io_submit_flush_completions). The worker runs
      * concurrently (io-wq.c io_worker_handle_work), so its CQE may come before any of those flushes, between two
      * of them (a chain's successors are issued and flushed from task work), or after all. The deterministic mode
-     * asks at each flush of a ring's batch while io-wq work of that ring is pending: 0 (the default) posts it
-     * later, 1 runs the oldest such item now and posts its CQE before the batch.
+     * asks at each flush of a ring's batch while io-wq work of that ring is pending, and before a multishot CQE the
+     * task posts with an empty batch (io_req_post_cqe, under the same lock: seed 46, a multishot POLL_ADD's task work
+     * at the end of the enter against an OPENAT's worker): 0 (the default) posts it later, 1 runs the oldest such
+     * item now and posts its CQE first.
      */
     public static final Choice IOWQ_POSTS_BEFORE_FLUSH = new Choice("IOWQ_POSTS_BEFORE_FLUSH",
             "io_req_complete_post",
@@ -90,12 +96,47 @@ final class WorkerPool implements IoWq, AutoCloseable {
                     + "io_run_local_work_continue, line 284, sets it again for work that came during the run)",
             List.of("finished before the wait", "finished after the enter"), 0);
 
+    /**
+     * For how many of the next enters an io-wq item is still running. A worker runs for as long as its call takes (an
+     * FSYNC of a file with dirty pages waits for the disk; an OPENAT's lookup that missed the dentry cache waits for
+     * the directory, and both wait for a CPU under load), while the task goes on submitting and reaping, so its CQE may
+     * come several enters after the one that queued it (world lockstep seed 113: an FSYNC's CQE seven enters later;
+     * seed 72: an OPENAT's after the next NOP's). On a DEFER_TASKRUN ring the same holds for the GETEVENTS waits after
+     * the one {@link #IOWQ_RACES_DEFER_TASKRUN_WAIT} names (an item still running has not finished at once, whatever
+     * that choice says; seed 103: a forced-async WRITE_FIXED's worker not done 200 ms after its enter, at load 22). The
+     * deterministic mode asks, where a chooser is set, when the item is queued: k (0, the default, up to
+     * {@value #MAX_ENTERS_RUNNING}) means the item is still running at the start of the next k enters that submit or
+     * wait, which leave it pending, and has finished by the next look after (an empty enter takes no time: it leaves
+     * the item as it is, and is such a look once the count is spent; seed 42: an OPENAT with O_CREAT whose CQE came
+     * after the next two such enters). Asked once, so that one choice, made where the request was submitted, explains a
+     * CQE that shows many steps later. A wait that sleeps always lets it finish (its worker then has the CPU the
+     * waiting task leaves), so the choice cannot hold a CQE back for ever, nor explain a CQE the kernel never posts.
+     */
+    public static final Choice IOWQ_STILL_RUNNING = new Choice("IOWQ_STILL_RUNNING", "io_worker_handle_work",
+            "io_uring/io-wq.c io_worker_handle_work (the work runs on the worker, io_wq_submit_work, for as long as "
+                    + "its call blocks), io_uring/io_uring.c io_req_complete_post (its CQE, or task work, when done)",
+            List.of("finished by the next enter", "still running at 1 more enter", "still running at 2 more enters",
+                    "still running at 3 more enters", "still running at 4 more enters",
+                    "still running at 5 more enters", "still running at 6 more enters"), 0);
+    /** The most enters {@link #IOWQ_STILL_RUNNING} lets an item run across. */
+    static final int MAX_ENTERS_RUNNING = 6;
+
     /** The deterministic mode's order among pending work; null with worker threads. */
     private final SplittableRandom order;
     private final List<Work> pending = new ArrayList<>();
 
     /** Pending io-wq work of the ring {@code ctx}: {@code body} runs it and hands its completion to a delivery. */
-    private record Work(IssueContext ctx, java.util.function.Consumer<Delivery> body) {
+    private static final class Work {
+        final IssueContext ctx;
+        final java.util.function.Consumer<Delivery> body;
+        /** How many more enters find it still running ({@link #IOWQ_STILL_RUNNING}). */
+        int entersLeft;
+
+        Work(IssueContext ctx, java.util.function.Consumer<Delivery> body, int entersLeft) {
+            this.ctx = ctx;
+            this.body = body;
+            this.entersLeft = entersLeft;
+        }
     }
     /** Who decides {@link #IOWQ_COMPLETION_ORDER}, or null: the seeded order. */
     private volatile Chooser chooser;
@@ -132,35 +173,61 @@ final class WorkerPool implements IoWq, AutoCloseable {
         }
     }
 
-    /** The deterministic mode: runs the work pending now, in a seeded order; answers how much ran. */
-    int runPending() {
+    /**
+     * The deterministic mode: runs the work pending now, in a seeded order; answers how much ran. At the start of an
+     * enter ({@code atEnter}) an item still running ({@link #IOWQ_STILL_RUNNING}) stays pending, in its place, and
+     * counts the enter if it submits or waits ({@code counts}).
+     */
+    int runPending(boolean atEnter, boolean counts) {
         int ran = 0;
+        List<Work> running = null;
         while (true) {
             Work next;
+            Chooser c = chooser;
             synchronized (pending) {
                 if (pending.isEmpty()) {
-                    return ran;
+                    break;
                 }
-                Chooser c = chooser;
                 int size = pending.size();
-                next = pending.remove(c == null || size < 2 ? order.nextInt(size)
-                        : c.choose(IOWQ_COMPLETION_ORDER, -1) == 0 ? 0 : size - 1);
+                next = pending.remove(c == null || size < 2 ? order.nextInt(size) : switch (c.choose(
+                        IOWQ_COMPLETION_ORDER, -1)) {
+                            case 0 -> 0;
+                            case 1 -> size - 1;
+                            default -> 1;
+                        });
             }
-            next.body().accept(delivery);
+            if (atEnter && next.entersLeft > 0) {
+                if (counts) {
+                    next.entersLeft--;
+                }
+                if (running == null) {
+                    running = new ArrayList<>();
+                }
+                running.add(next);
+                continue;
+            }
+            next.body.accept(delivery);
             ran++;
         }
+        if (running != null) {
+            synchronized (pending) {
+                pending.addAll(0, running);
+            }
+        }
+        return ran;
     }
 
     @Override
     public void beforeFlush(IssueContext ctx, java.util.function.BiConsumer<Req, OpDef.Issue> post) {
         Chooser c = chooser;
-        if (c == null || order == null || (ctx.setupFlags() & (IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_IOPOLL)) != 0) {
+        if (c == null || order == null
+                || (ctx.setupFlags() & (IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_IOPOLL)) != 0) {
             return;
         }
         Work first = null;
         synchronized (pending) {
             for (Work w : pending) {
-                if (w.ctx() == ctx) {
+                if (w.ctx == ctx && w.entersLeft == 0) {
                     first = w;
                     break;
                 }
@@ -172,7 +239,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
         synchronized (pending) {
             pending.remove(first);
         }
-        first.body().accept((x, req, func) -> post.accept(req, func));
+        first.body.accept((x, req, func) -> post.accept(req, func));
     }
 
     /**
@@ -184,6 +251,12 @@ final class WorkerPool implements IoWq, AutoCloseable {
     private boolean postsOnItsOwn(IssueContext ctx) {
         return chooser != null && order != null
                 && (ctx.setupFlags() & (IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_IOPOLL)) == 0;
+    }
+
+    /** How many of the next enters the deterministic mode's chooser says an item queued now is still running at. */
+    private int entersRunning(IssueContext ctx) {
+        Chooser c = chooser;
+        return c == null || order == null ? 0 : c.choose(IOWQ_STILL_RUNNING, ctx.ringFd());
     }
 
     /** Whether the deterministic mode's chooser says this DEFER_TASKRUN ring's io-wq work finishes after the enter. */
@@ -220,9 +293,11 @@ final class WorkerPool implements IoWq, AutoCloseable {
                 }
                 return OpDef.SKIP_COMPLETE;
             };
-            if (finishesAfterTheEnter(ctx) || postsOnItsOwn(ctx)) {
+            // an item still running past the enter (IOWQ_STILL_RUNNING) has not finished at once either
+            int running = entersRunning(ctx);
+            if (running > 0 || finishesAfterTheEnter(ctx) || postsOnItsOwn(ctx)) {
                 synchronized (pending) {
-                    pending.add(new Work(ctx, d -> d.deliver(ctx, req, reissue)));
+                    pending.add(new Work(ctx, d -> d.deliver(ctx, req, reissue), running));
                 }
                 return;
             }
@@ -282,12 +357,15 @@ final class WorkerPool implements IoWq, AutoCloseable {
         };
         if (order == null) {
             pool.execute(() -> body.accept(delivery));
-        } else if (chooser != null && (ctx.setupFlags() & IORING_SETUP_DEFER_TASKRUN) != 0
+            return;
+        }
+        int running = entersRunning(ctx);
+        if (running == 0 && chooser != null && (ctx.setupFlags() & IORING_SETUP_DEFER_TASKRUN) != 0
                 && !finishesAfterTheEnter(ctx)) {
             body.accept(delivery); // the worker finished at once: its task work is queued before the enter's wait
         } else {
             synchronized (pending) {
-                pending.add(new Work(ctx, body));
+                pending.add(new Work(ctx, body, running));
             }
         }
     }

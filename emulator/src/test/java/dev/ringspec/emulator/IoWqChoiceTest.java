@@ -37,6 +37,11 @@ class IoWqChoiceTest {
     }
 
     private static List<Long> order(int outcome, List<Choice> asked) {
+        return order(2, outcome, asked);
+    }
+
+    /** {@code count} such requests in one submission, reaped after a wait for all. */
+    private static List<Long> order(int count, int outcome, List<Choice> asked) {
         try (UserMemory memory = new UserMemory();
                 EmulatedIoUring e = EmulatedIoUring.open(EmulatorOptions.of(KernelProfile.LINUX_6_18)
                         .deterministic(1).withOpcodes(IoWqChoiceTest::alwaysBlocks), memory)) {
@@ -45,14 +50,14 @@ class IoWqChoiceTest {
                 return choice == WorkerPool.IOWQ_COMPLETION_ORDER ? outcome : choice.defaultOutcome();
             });
             RingDriver d = new RingDriver(e, e.setup(8, memory.allocate(IoUringParams.SIZE_BYTES)).ringOrNull());
-            for (int i = 1; i <= 2; i++) {
+            for (int i = 1; i <= count; i++) {
                 long at = d.nextSqe();
                 Sqe.clear(d.sqes(), at, 64);
                 Sqe.opcode(d.sqes(), at, IORING_OP_FSYNC);
                 Sqe.userData(d.sqes(), at, i);
             }
-            assertThat(d.submit(0, 0)).isEqualTo(2);
-            assertThat(e.enter(d.ring(), 0, 2, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0)).isZero();
+            assertThat(d.submit(0, 0)).isEqualTo(count);
+            assertThat(e.enter(d.ring(), 0, count, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0)).isZero();
             List<Long> order = new ArrayList<>();
             for (Cqe c = d.reap(); c != null; c = d.reap()) {
                 assertThat(c.res()).isEqualTo(7);
@@ -146,5 +151,74 @@ class IoWqChoiceTest {
         assertThat(order(0, asked)).containsExactly(1L, 2L);
         assertThat(asked).contains(WorkerPool.IOWQ_COMPLETION_ORDER);
         assertThat(order(1, new ArrayList<>())).containsExactly(2L, 1L);
+    }
+
+    /**
+     * Three requests: the second oldest may finish first (world lockstep seed 113: FSYNC, WRITEV, FSYNC of one ext4
+     * file, the WRITEV's CQE first). The chooser's outcome 2 at every pick: of 1, 2, 3 the second oldest is 2, then
+     * of 1, 3 it is 3.
+     */
+    @Test
+    void theChooserLetsAnIoWqItemQueuedBetweenOthersFinishFirst() {
+        assertThat(order(3, 2, new ArrayList<>())).containsExactly(2L, 3L, 1L);
+    }
+
+    /**
+     * On a DEFER_TASKRUN ring an io-wq item that finished after its submitting enter (IOWQ_RACES_DEFER_TASKRUN_WAIT)
+     * may still be running at the next GETEVENTS enter, which then posts nothing, when the chooser says so where it is
+     * queued (IOWQ_STILL_RUNNING, 1: one more enter that submits or waits; an empty enter before it does not count);
+     * the enter after that finds it finished.
+     */
+    @Test
+    void anIoWqItemMayStillRunAtTheNextGeteventsEnter() {
+        List<Choice> asked = new ArrayList<>();
+        try (UserMemory memory = new UserMemory();
+                EmulatedIoUring e = EmulatedIoUring.open(EmulatorOptions.of(KernelProfile.LINUX_6_18)
+                        .deterministic(1).withOpcodes(IoWqChoiceTest::alwaysBlocks), memory)) {
+            int[] stillRunning = {1};
+            e.withChooser((choice, ringFd) -> {
+                asked.add(choice);
+                if (choice == WorkerPool.IOWQ_STILL_RUNNING) {
+                    return stillRunning[0]-- > 0 ? 1 : 0;
+                }
+                return choice == WorkerPool.IOWQ_RACES_DEFER_TASKRUN_WAIT ? 1 : choice.defaultOutcome();
+            });
+            MemorySegment params = memory.allocate(IoUringParams.SIZE_BYTES);
+            params.set(java.lang.foreign.ValueLayout.JAVA_INT, IoUringParams.FLAGS_OFFSET,
+                    IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER);
+            RingDriver d = new RingDriver(e, e.setup(8, params).ringOrNull());
+            sqe(d, IORING_OP_FSYNC, 1);
+            assertThat(d.submit(0, 0)).isEqualTo(1);
+            // an empty enter takes no time: it does not count
+            assertThat(e.enter(d.ring(), 0, 0, 0, MemorySegment.NULL, 0)).isZero();
+            assertThat(e.enter(d.ring(), 0, 0, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0)).isZero();
+            assertThat(d.ready()).as("still running at the first GETEVENTS enter").isZero();
+            assertThat(e.enter(d.ring(), 0, 1, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0)).isZero();
+            assertThat(reaped(d)).containsExactly(1L);
+        }
+        assertThat(asked).contains(WorkerPool.IOWQ_STILL_RUNNING);
+    }
+
+    /**
+     * An io-wq item still running (IOWQ_STILL_RUNNING) has not finished at once either, whatever
+     * IOWQ_RACES_DEFER_TASKRUN_WAIT says (seed 103): on a DEFER_TASKRUN|TASKRUN_FLAG ring no local work is queued,
+     * so IORING_SQ_TASKRUN stays clear, until the enter that finds it finished.
+     */
+    @Test
+    void aDeferTaskrunRingsIoWqItemStillRunningQueuesNoLocalWork() {
+        try (UserMemory memory = new UserMemory();
+                EmulatedIoUring e = EmulatedIoUring.open(EmulatorOptions.of(KernelProfile.LINUX_6_18)
+                        .deterministic(1).withOpcodes(IoWqChoiceTest::alwaysBlocks), memory)) {
+            RingDriver d = ring(e, memory, IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER
+                    | IORING_SETUP_TASKRUN_FLAG, WorkerPool.IOWQ_STILL_RUNNING, 1, new ArrayList<>());
+            sqe(d, IORING_OP_FSYNC, 1);
+            assertThat(d.submit(0, 0)).isEqualTo(1);
+            assertThat(e.enter(d.ring(), 0, 0, 0, MemorySegment.NULL, 0)).isZero();
+            assertThat(d.sq().readOnceFlags() & IORING_SQ_TASKRUN).as("taskrun after the empty enter").isZero();
+            assertThat(e.enter(d.ring(), 0, 0, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0)).isZero();
+            assertThat(d.ready()).as("still running at the first GETEVENTS enter").isZero();
+            assertThat(e.enter(d.ring(), 0, 1, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0)).isZero();
+            assertThat(reaped(d)).containsExactly(1L);
+        }
     }
 }

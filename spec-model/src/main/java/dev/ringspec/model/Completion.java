@@ -129,7 +129,14 @@ final class Completion {
      * not even to the overflow list (7.2.13 io_uring.c). The tail is committed at once.
      */
     boolean postCqe(Req req, int res, int cqeFlags) {
-        if (complCount != 0) {
+        if (complCount == 0 && beforeFlush != null) {
+            // an io-wq worker's io_req_complete_post may take the completion lock before this io_req_post_cqe
+            // (a multishot poll's task work at the end of the enter that queued the work)
+            beforeFlush.run();
+            if (complCount != 0) {
+                postBatch();
+            }
+        } else if (complCount != 0) {
             submitFlushCompletions();
         }
         boolean big = (cqeFlags & IORING_CQE_F_32) != 0;
@@ -215,6 +222,11 @@ final class Completion {
                 System.arraycopy(first, 0, compl, 0, first.length);
             }
         }
+        postBatch();
+    }
+
+    /** The part of {@link #submitFlushCompletions} after {@link #beforeFlush}: post, commit, free. */
+    private void postBatch() {
         for (int i = 0; i < complCount; i++) {
             Req req = compl[i];
             // __io_submit_flush_completions: a CQE_SKIP_SUCCESS request that succeeded posts nothing

@@ -14,10 +14,11 @@ public interface IoWq {
     void queue(Req req, IssueContext ctx);
 
     /**
-     * The ring's task is about to post the completions of its batch ({@code __io_submit_flush_completions}): an
-     * io-wq whose workers post their CQEs themselves ({@code io_req_complete_post}, on a ring without
-     * DEFER_TASKRUN or IOPOLL) may hand {@code post} work that finished first, a request and what its completion
-     * does; its CQE goes before the batch's. The model's own io-wq has none.
+     * The ring's task is about to post the completions of its batch ({@code __io_submit_flush_completions}), or a
+     * multishot CQE with an empty batch ({@code io_req_post_cqe}): an io-wq whose workers post their CQEs
+     * themselves ({@code io_req_complete_post}, on a ring without DEFER_TASKRUN or IOPOLL) may hand {@code post}
+     * work that finished first, a request and what its completion does; its CQE goes before the task's. The
+     * model's own io-wq has none.
      */
     default void beforeFlush(IssueContext ctx, java.util.function.BiConsumer<Req, OpDef.Issue> post) {
     }

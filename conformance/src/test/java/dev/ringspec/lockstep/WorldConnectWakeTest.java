@@ -1,0 +1,65 @@
+package dev.ringspec.lockstep;
+
+import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
+import static dev.ringspec.uapi.IoUring.IORING_OP_ACCEPT;
+import static dev.ringspec.uapi.IoUring.IORING_OP_CONNECT;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ringspec.seam.Cqe;
+import dev.ringspec.seam.RingObservation;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Wakeups made by the emulator's own syscalls (seed 2 of {@link WorldLockstepTest}), emulator against this kernel
+ * with real I/O: a loopback CONNECT completes the handshake inside its {@code connect}, whose wakeup of the listener
+ * queues a waiting ACCEPT's task work then, before the CONNECT's own reissue (its poll finds it connected:
+ * IO_APOLL_READY). The emulator saw the listener ready only at its poll after the submission, so it posted the
+ * CONNECT first.
+ */
+@Tag("kernel")
+class WorldConnectWakeTest {
+    private static final int RUNS = 6;
+
+    @BeforeEach
+    void needsIoUring() {
+        KernelTests.assumeIoUring();
+    }
+
+    /** An ACCEPT into a direct slot waits on the listener; a later enter submits the CONNECT and waits. */
+    @ParameterizedTest
+    @ValueSource(ints = {0, IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN})
+    void aConnectsWakeupOfTheListenerQueuesTheAcceptFirst(int setupFlags) {
+        List<Step> steps = List.of(new Step.Setup(4, setupFlags, 0),
+                new Step.RegisterFiles(8, true, 0),
+                new Step.WriteIo(0, IORING_OP_ACCEPT, 0, 0, OutsideWorld.LISTENER, 0, 0, 0, 0, 0, -1, 1),
+                new Step.WriteArray(0, 0),
+                new Step.PublishTail(1),
+                new Step.Enter(1, 0, 0),
+                new Step.WriteIo(1, IORING_OP_CONNECT, 0, 0, OutsideWorld.TCP_CLIENT, 0, 0, 0, 0, 0, 0, 2),
+                new Step.WriteArray(1, 1),
+                new Step.PublishTail(1),
+                new Step.Enter(1, 2, IORING_ENTER_GETEVENTS));
+        RingObservation[] kernel = new RingObservation[1];
+        try (LockstepRunner runner = new LockstepRunner(WorldLockstepTest.emulator(), KernelTests.kernel("kernel"))
+                .withWorld()) {
+            for (int i = 0; i < RUNS; i++) {
+                LockstepRunner.Outcome o = runner.run(steps, new Coverage(), (n, s, ref, sub) -> kernel[0] = sub);
+                assertThat(o.divergence()).as("run %d", i).isNull();
+            }
+        }
+        List<Cqe> cqes = new ArrayList<>();
+        for (int c = kernel[0].cqHead(); c != kernel[0].cqTail(); c++) {
+            cqes.add(kernel[0].cqSlots().get(c & (kernel[0].cqEntries() - 1)));
+        }
+        // the kernel's order, which the emulator now shows too: the ACCEPT (slot 0), then the CONNECT
+        assertThat(cqes).extracting(Cqe::userData).containsExactly(1L, 2L);
+        assertThat(cqes).extracting(Cqe::res).containsExactly(0, 0);
+    }
+}
