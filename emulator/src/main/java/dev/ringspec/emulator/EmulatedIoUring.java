@@ -8,7 +8,6 @@ import static dev.ringspec.uapi.IoUring.IORING_REGISTER_USE_REGISTERED_RING;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQPOLL;
 
-import dev.ringspec.emulator.ops.Cancel;
 import dev.ringspec.emulator.ops.ProgramTransfers;
 import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.model.Chooser;
@@ -599,33 +598,13 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
     }
 
     /**
-     * The calling thread's task runs {@code execve} ({@code begin_new_exec}: {@code io_uring_task_cancel}): on each
-     * ring where it has requests waiting outside the ring, they are cancelled and waited for
-     * ({@link Cancel#cancelTask}), holding the ring's lock as a register call does, for at most {@code timeoutNanos}
-     * a ring. Returns how many requests it cancelled.
+     * The calling thread's task runs {@code execve} ({@code begin_new_exec}: {@code io_uring_task_cancel}): its
+     * requests that wait outside a ring are cancelled and waited for on every ring ({@link ExecCancel}), for at most
+     * {@code timeoutNanos} a ring. Returns how many it cancelled.
      */
     public int cancelTaskRequests(long timeoutNanos) {
-        Object task = taskKey.get();
-        int cancelled = 0;
-        for (int fd : List.copyOf(ringInodes.keySet())) {
-            IssueContext ctx = model.issueContextOf(fd);
-            Inflight inflight = ctx == null ? null : ctx.ringLocal(Inflight.class, Inflight::new);
-            if (inflight == null || inflight.all().stream().noneMatch(e -> task.equals(e.req().task()))) {
-                continue;
-            }
-            ReentrantLock lock = lockOf(fd);
-            if (lock != null) {
-                lock.lock();
-            }
-            try {
-                cancelled += Cancel.cancelTask(ctx, task, clock.nanoTime() + timeoutNanos);
-            } finally {
-                if (lock != null) {
-                    lock.unlock();
-                }
-            }
-        }
-        return cancelled;
+        return ExecCancel.cancel(taskKey.get(), List.copyOf(ringInodes.keySet()), model::issueContextOf, this::lockOf,
+                clock, timeoutNanos);
     }
 
     // ---- EmulatorServices ----
