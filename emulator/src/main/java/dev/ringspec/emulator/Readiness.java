@@ -493,10 +493,15 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
         boolean fileHeld = ctx.holdFile(req);
         Inflight inflight = ctx.ringLocal(Inflight.class, Inflight::new);
         int[] error = new int[1];
+        AtomicBoolean cancelled = new AtomicBoolean();
         // io_poll_task_func: the woken request is submitted again as task work does it (io_req_task_submit), so a
         // forced-async one goes back to io-wq (6.12.117 poll.c io_poll_task_func, io_uring.c io_req_task_submit)
         Watch w = watchFile(fd, events, fileHeld, ready -> delivery.deliver(ctx, req, (r, c) -> {
             inflight.remove(r);
+            if (cancelled.get()) {
+                // io_poll_check_events: cancelled after its wakeup, the request ends without being issued again
+                return -ECANCELED;
+            }
             c.taskSubmit(r);
             return OpDef.SKIP_COMPLETE;
         }), error);
@@ -535,7 +540,10 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
         inflight.add(new Inflight.Entry(req, Inflight.Kind.POLL, fixed ? req.fd() : fd, fixed,
                 () -> {
                     if (!w.cancel()) {
-                        return -ENOENT;
+                        // io_poll_cancel_req: woken, its task work not run yet, the request is still hashed, so
+                        // cancellation finds it and marks it (IO_POLL_CANCEL_FLAG); that task work ends it
+                        cancelled.set(true);
+                        return 0;
                     }
                     delivery.deliver(ctx, req, (r, c) -> {
                         inflight.remove(r);

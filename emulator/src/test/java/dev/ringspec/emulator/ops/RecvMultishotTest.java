@@ -1,5 +1,6 @@
 package dev.ringspec.emulator.ops;
 
+import static dev.ringspec.uapi.Errno.ECANCELED;
 import static dev.ringspec.uapi.IoUring.IORING_CQE_F_BUFFER;
 import static dev.ringspec.uapi.IoUring.IORING_CQE_F_MORE;
 import static dev.ringspec.uapi.IoUring.IORING_CQE_F_SOCK_NONEMPTY;
@@ -9,6 +10,8 @@ import static dev.ringspec.uapi.IoUring.IORING_RECVSEND_POLL_FIRST;
 import static dev.ringspec.uapi.IoUring.IORING_RECV_MULTISHOT;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_TASKRUN_FLAG;
+import static dev.ringspec.uapi.IoUring.IORING_SQ_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IOSQE_BUFFER_SELECT;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -126,6 +129,42 @@ class RecvMultishotTest {
         assertThat(recv).extracting(Cqe::res).containsExactly(8, 2, 0);
         assertThat(recv.getLast().flags()).as("the end of the stream, the last CQE, with the FIN's hint")
                 .isEqualTo(IORING_CQE_F_SOCK_NONEMPTY);
+    }
+
+    /**
+     * A receive whose wakeup queued its task work is still in the cancel hash until that work runs: ASYNC_CANCEL
+     * finds it (0) and marks it, and the work ends it with -ECANCELED instead of receiving (poll.c,
+     * {@code io_poll_cancel_req}, {@code io_poll_check_events}). On a DEFER_TASKRUN ring the work waits for the next
+     * GETEVENTS enter, and IORING_SQ_TASKRUN says it is queued.
+     */
+    @Test
+    void cancellationFindsAReceiveWokenButNotRunYet() throws Exception {
+        List<Cqe> cqes = sameOnBoth((k, m) -> {
+            int flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
+            try (RingScenario s = new RingScenario(k, m, 8, flags)) {
+                int[] tcp = s.tcpPair();
+                MemorySegment bufs = m.allocate(32);
+                bufs.fill((byte) '.');
+                s.provide(1, bufs.address(), 8, 4, 3, 0);
+                List<Cqe> out = new ArrayList<>(s.submitAndAwait(1));
+                recvMultishot(s, tcp[0], 3, 2);
+                s.submit();
+                s.write(tcp[1], "0123456789");
+                long deadline = System.nanoTime() + 5_000_000_000L;
+                while ((s.d.sq().readOnceFlags() & IORING_SQ_TASKRUN) == 0 && System.nanoTime() < deadline) {
+                    Thread.onSpinWait();
+                }
+                assertThat(s.d.sq().readOnceFlags() & IORING_SQ_TASKRUN).as("the wakeup's task work queued")
+                        .isNotZero();
+                long at = s.sqe(IORING_OP_ASYNC_CANCEL, -1, 3);
+                Sqe.addr(s.d.sqes(), at, 2);
+                out.addAll(s.submitAndAwait(2));
+                out.addAll(RingScenario.data(bufs));
+                return ReadMultishotTest.checked(out);
+            }
+        });
+        assertThat(cqes.stream().filter(c -> c.userData() == 2 || c.userData() == 3).map(Cqe::res))
+                .containsExactly(0, -ECANCELED);
     }
 
     @Test
