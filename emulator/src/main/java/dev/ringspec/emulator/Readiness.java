@@ -317,6 +317,8 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
     private static final class Registration {
         /** Whether a watch has armed it and has not ended yet. */
         boolean armed;
+        /** The {@code S_IFMT} bits of its file's mode once {@link #onPipe} looked, 0 before: one statx a file. */
+        int fileType;
     }
 
     /** One registration: {@link #cancel} it, or let it fire. */
@@ -453,6 +455,7 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
                 if (r == -ENOENT) {
                     // never registered, or the number names another file now (whose own registration this is not)
                     r = ctl(EPOLL_CTL_ADD, fd, events | EPOLLONESHOT, id);
+                    reg.fileType = 0;
                 }
                 if (r == 0) {
                     reg.armed = true;
@@ -472,6 +475,22 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
             }
         }
         return watch(fd, events, true, onEvents, error);
+    }
+
+    /**
+     * Whether the watch's kept registration is on a pipe or FIFO. Its file's type is looked up once: a re-arm
+     * ({@code EPOLL_CTL_MOD}) succeeds only while the number names the file registered, and an add starts afresh.
+     */
+    private boolean onPipe(Watch w) {
+        if (w.kept == null) {
+            return false;
+        }
+        synchronized (registrations) {
+            if (w.kept.fileType == 0) {
+                w.kept.fileType = Linux.fileType(w.fd);
+            }
+            return w.kept.fileType == Linux.S_IFIFO;
+        }
     }
 
     /** A watch was armed: outside an enter nobody may be polling, so the poll thread takes the poll. */
@@ -511,9 +530,14 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
         // -EINPROGRESS, and connected by the time its poll is armed.
         // A file that stays ready while the request keeps answering -EAGAIN is bounded as io_req_alloc_apoll bounds
         // it (APOLL_MAX_RETRY arms): past that the watch stays, and epoll reports it.
+        // A pipe whose own nonblocking read or write answered the -EAGAIN just now has none of the events: it was
+        // empty (or full) with writers (or readers) left, so no POLLIN, POLLHUP (POLLOUT, POLLERR), never POLLPRI or
+        // POLLRDHUP (pipe_poll). Only a write (read) by another thread since could have made it ready, a race the
+        // kernel's vfs_poll loses too when that comes after its look: epoll reports it then (no ppoll of its own).
         ReadyRetry retry = READY_RETRY.get();
         int retries = retry != null && retry.req() == req ? retry.count() : 0;
         if (retries < APOLL_MAX_RETRY && !(req.opState() instanceof ApollMultishot m && m.apollMultishot())
+                && !(req.opState() instanceof AnsweredAgain a && a.answeredAgain() && onPipe(w))
                 && (vfsPoll(w.fd(), events | APOLL_EVENTS) & (events | APOLL_EVENTS | POLL_UNMASK)) != 0
                 && w.cancel()) {
             if (IoWqCompletions.issuesForIoWq(req)) {
@@ -566,6 +590,11 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
      */
     public interface ApollMultishot {
         boolean apollMultishot();
+    }
+
+    /** A request's state that says whether its file's own nonblocking call answered the -EAGAIN it arms for. */
+    public interface AnsweredAgain {
+        boolean answeredAgain();
     }
 
     /**
