@@ -332,6 +332,8 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
     private static final class Registration {
         /** Whether a watch has armed it and has not ended yet. */
         boolean armed;
+        /** The {@code S_IFMT} bits of its file's mode once {@link #onPipe} looked, 0 before: one statx a file. */
+        int fileType;
     }
 
     /** One registration: {@link #cancel} it, or let it fire. */
@@ -468,6 +470,7 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
                 if (r == -ENOENT) {
                     // never registered, or the number names another file now (whose own registration this is not)
                     r = ctl(EPOLL_CTL_ADD, fd, events | EPOLLONESHOT, id);
+                    reg.fileType = 0;
                 }
                 if (r == 0) {
                     reg.armed = true;
@@ -489,6 +492,22 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
         return watch(fd, events, true, onEvents, error);
     }
 
+    /**
+     * Whether the watch's kept registration is on a pipe or FIFO. Its file's type is looked up once: a re-arm
+     * ({@code EPOLL_CTL_MOD}) succeeds only while the number names the file registered, and an add starts afresh.
+     */
+    private boolean onPipe(Watch w) {
+        if (w.kept == null) {
+            return false;
+        }
+        synchronized (registrations) {
+            if (w.kept.fileType == 0) {
+                w.kept.fileType = Linux.fileType(w.fd);
+            }
+            return w.kept.fileType == Linux.S_IFIFO;
+        }
+    }
+
     /** A watch was armed: outside an enter nobody may be polling, so the poll thread takes the poll. */
     private void armed() {
         if (enterDepth.get()[0] == 0) {
@@ -508,10 +527,15 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
         boolean fileHeld = ctx.holdFile(req);
         Inflight inflight = ctx.ringLocal(Inflight.class, Inflight::new);
         int[] error = new int[1];
+        AtomicBoolean cancelled = new AtomicBoolean();
         // io_poll_task_func: the woken request is submitted again as task work does it (io_req_task_submit), so a
         // forced-async one goes back to io-wq (6.12.117 poll.c io_poll_task_func, io_uring.c io_req_task_submit)
         Watch w = watchFile(fd, events, fileHeld, ready -> delivery.deliver(ctx, req, (r, c) -> {
             inflight.remove(r);
+            if (cancelled.get()) {
+                // io_poll_check_events: cancelled after its wakeup, the request ends without being issued again
+                return -ECANCELED;
+            }
             c.taskSubmit(r);
             return OpDef.SKIP_COMPLETE;
         }), error);
@@ -526,9 +550,14 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
         // -EINPROGRESS, and connected by the time its poll is armed.
         // A file that stays ready while the request keeps answering -EAGAIN is bounded as io_req_alloc_apoll bounds
         // it (APOLL_MAX_RETRY arms): past that the watch stays, and epoll reports it.
+        // A pipe whose own nonblocking read or write answered the -EAGAIN just now has none of the events: it was
+        // empty (or full) with writers (or readers) left, so no POLLIN, POLLHUP (POLLOUT, POLLERR), never POLLPRI or
+        // POLLRDHUP (pipe_poll). Only a write (read) by another thread since could have made it ready, a race the
+        // kernel's vfs_poll loses too when that comes after its look: epoll reports it then (no ppoll of its own).
         ReadyRetry retry = READY_RETRY.get();
         int retries = retry != null && retry.req() == req ? retry.count() : 0;
         if (retries < APOLL_MAX_RETRY && !(req.opState() instanceof ApollMultishot m && m.apollMultishot())
+                && !(req.opState() instanceof AnsweredAgain a && a.answeredAgain() && onPipe(w))
                 && (vfsPoll(w.fd(), events | APOLL_EVENTS) & (events | APOLL_EVENTS | POLL_UNMASK)) != 0
                 && w.cancel()) {
             if (IoWqCompletions.issuesForIoWq(req)) {
@@ -551,7 +580,10 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
         inflight.add(new Inflight.Entry(req, Inflight.Kind.POLL, fixed ? req.fd() : fd, fixed,
                 () -> {
                     if (!w.cancel()) {
-                        return -ENOENT;
+                        // io_poll_cancel_req: woken, its task work not run yet, the request is still hashed, so
+                        // cancellation finds it and marks it (IO_POLL_CANCEL_FLAG); that task work ends it
+                        cancelled.set(true);
+                        return 0;
                     }
                     delivery.deliver(ctx, req, (r, c) -> {
                         inflight.remove(r);
@@ -582,6 +614,11 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
      */
     public interface ApollMultishot {
         boolean apollMultishot();
+    }
+
+    /** A request's state that says whether its file's own nonblocking call answered the -EAGAIN it arms for. */
+    public interface AnsweredAgain {
+        boolean answeredAgain();
     }
 
     /**

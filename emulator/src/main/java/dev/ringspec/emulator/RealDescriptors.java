@@ -44,6 +44,15 @@ final class RealDescriptors implements ProcessDescriptorTable, ModelIoUring.Ring
     }
 
     /**
+     * The application's number, with no {@code fcntl} of its own: the issue's real call ({@code preadv2},
+     * {@code pwritev2}) looks it up and answers -EBADF where it names nothing.
+     */
+    @Override
+    public int getForIssue(int fd) {
+        return fd < 0 ? -1 : fd;
+    }
+
+    /**
      * A request that waits holds its file with a duplicate ({@link #hold}); {@link #get} gives the application's own
      * number, which holds nothing and costs nothing, to the requests that complete in the call that issued them.
      */

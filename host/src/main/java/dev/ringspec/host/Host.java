@@ -69,6 +69,7 @@ public final class Host {
             err.println("ringspec host: SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP is not available here (Linux 6.6+);"
                     + " going on without it");
         }
+        TrainedClasses.initialize();
         ProgramThread thread = new ProgramThread();
         RemoteMemory memory = new RemoteMemory(thread);
         ProgramDescriptors descriptors = new ProgramDescriptors(thread, started.listener());

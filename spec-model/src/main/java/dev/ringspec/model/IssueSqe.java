@@ -199,11 +199,13 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
 
     /**
      * {@code io_file_get_normal}: the request's reference to its process descriptor's file, taken at its first use
-     * and held until the request is freed ({@link ReqCache#free}); -1 where the descriptor names nothing.
+     * and held until the request is freed ({@link ReqCache#free}); -1 where the descriptor names nothing. Where the
+     * issue finds the file itself, the reference is {@link ProcessDescriptorTable#getForIssue}'s.
      */
     private int processFile(Req req) {
         if (req.file() < 0) {
-            int reference = kernel.descriptorTable().get(req.fd());
+            ProcessDescriptorTable table = kernel.descriptorTable();
+            int reference = issueFindsFile(req, req.def()) ? table.getForIssue(req.fd()) : table.get(req.fd());
             if (reference < 0) {
                 return -1;
             }

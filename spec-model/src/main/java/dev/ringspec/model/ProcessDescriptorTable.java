@@ -70,6 +70,16 @@ public interface ProcessDescriptorTable {
         return isOpen(fd) ? local(fd) : -1;
     }
 
+    /**
+     * {@link #get} for a request whose issue's real call looks the descriptor up itself and answers -EBADF where it
+     * names nothing ({@link OpDef#ISSUE_FINDS_FILE}): where that call can take the application's own number, the
+     * number itself, without a look-up of its own (negative only for a negative {@code fd}). By default
+     * {@link #get}'s reference.
+     */
+    default int getForIssue(int fd) {
+        return get(fd);
+    }
+
     /** {@code fput} of a reference {@link #get} or {@link #hold} gave. */
     default void put(int reference) {
         // the default holds nothing

@@ -71,6 +71,8 @@ public final class RecvMultishot {
         int loops;
         /** Whether the socket reports what it still holds ({@code msg_inq}): -1 not yet known. */
         int reportsInq = -1;
+        /** Whether it is a TCP socket, whose report counts the peer's FIN ({@link #inq}). */
+        boolean tcp;
         /** RECVMSG's {@code io_async_msghdr}: the header's name and control lengths, or null for RECV. */
         Header header;
 
@@ -182,6 +184,7 @@ public final class RecvMultishot {
             }
             int domain = sockOpt(st, fd, SO_DOMAIN);
             st.reportsInq = reportsInq(ctx.profile(), domain, type) ? 1 : 0;
+            st.tcp = type == SOCK_STREAM && (domain == AF_INET || domain == AF_INET6);
         }
         while (true) {
             int ret = recvOnce(req, ctx, st, fd, inline);
@@ -223,10 +226,17 @@ public final class RecvMultishot {
             }
             return -EAGAIN;
         }
+        int inq = ret >= 0 && st.reportsInq == 1 ? inq(st, fd) : -1;
+        if (ret == 0 && inq > 0) {
+            // io_recv_finish: a receive of nothing sets msg_inq too, and on TCP the FIN keeps the hint at 1, so the
+            // request's last CQE says IORING_CQE_F_SOCK_NONEMPTY
+            Kbuf.recycle(ctx, sel);
+            ctx.setRes(req, 0, IORING_CQE_F_SOCK_NONEMPTY);
+            return OpDef.COMPLETE;
+        }
         if (ret <= 0) {
             return Pollable.endWithoutData(req, ctx, sel, ret);
         }
-        int inq = st.reportsInq == 1 ? inq(st, fd) : -1;
         int cflags = inq > 0 ? IORING_CQE_F_SOCK_NONEMPTY : 0;
         boolean finished = ended;
         if (st.mshotTotalLen != 0) {
@@ -328,8 +338,24 @@ public final class RecvMultishot {
         return r < 0 ? r : st.scratch.get(JAVA_INT, 0);
     }
 
+    /**
+     * {@code msg_inq} after a receive: the bytes the socket still holds (FIONREAD), or -1 where it cannot say. On TCP
+     * the kernel's hint ({@code tcp_inq_hint}, net/ipv4/tcp.c) is 1 where no byte is left but the peer's FIN has
+     * come (SOCK_DONE), "to continue reading": the CQE gets IORING_CQE_F_SOCK_NONEMPTY and the receive goes on at
+     * once to the end of the stream (res 0) in the same issue. FIONREAD ({@code tcp_inq}) leaves the FIN out, so an
+     * empty socket is asked with a one-byte peek, which answers 0 only at the end of the stream (also after a local
+     * SHUT_RD, which the kernel's hint does not count).
+     */
     private static int inq(State st, int fd) {
         int r = (int) Linux.call(SYS_IOCTL, fd, FIONREAD, st.scratch.address());
-        return r < 0 ? -1 : st.scratch.get(JAVA_INT, 0);
+        if (r < 0) {
+            return -1;
+        }
+        int inq = st.scratch.get(JAVA_INT, 0);
+        if (inq == 0 && st.tcp
+                && Linux.call(SYS_RECVFROM, fd, st.scratch.address(), 1, Net.MSG_PEEK | MSG_DONTWAIT, 0, 0) == 0) {
+            return 1;
+        }
+        return inq;
     }
 }

@@ -24,6 +24,7 @@ import dev.ringspec.emulator.EmulatorServices;
 import dev.ringspec.emulator.FaultPlan;
 import dev.ringspec.emulator.Faults;
 import dev.ringspec.emulator.IoWqCompletions;
+import dev.ringspec.emulator.Readiness;
 import dev.ringspec.model.IssueContext;
 import dev.ringspec.model.KernelProfile;
 import dev.ringspec.model.OpDef;
@@ -120,7 +121,7 @@ public final class Rw {
     }
 
     /** {@code struct io_rw} and {@code struct io_async_rw}: what prep read and what the transfer has done. */
-    static final class State {
+    static final class State implements Readiness.AnsweredAgain {
         final Kind kind;
         final boolean write;
         /** {@code ki_pos}: the file offset, -1 for the file position. */
@@ -145,10 +146,17 @@ public final class Rw {
         Kbuf.Selection sel;
         /** {@code REQ_F_HAS_METADATA}: a PI attribute came with the request. */
         boolean hasMetadata;
+        /** The attempt's last real call answered -EAGAIN (not an -EAGAIN of the emulator's own). */
+        boolean againFromFile;
 
         State(Kind kind, boolean write) {
             this.kind = kind;
             this.write = write;
+        }
+
+        @Override
+        public boolean answeredAgain() {
+            return againFromFile;
         }
 
         long remaining() {
@@ -479,6 +487,7 @@ public final class Rw {
      * own then, a syscall fewer per request.
      */
     private static int begin(Req req, IssueContext ctx, State s) {
+        s.againFromFile = false;
         int fd = ctx.fileDescriptor(req);
         if (fd < 0) {
             return -EBADF;
@@ -635,6 +644,7 @@ public final class Rw {
             iov = some == all ? iov : prefix(iov, some);
         }
         long n = RealFiles.readWrite(fd, s.write, iov, pos, flags);
+        s.againFromFile = n == -EAGAIN;
         if (n == -EINVAL && pos < 0 && !RealFiles.openFor(fd, s.write)) {
             // preadv2/pwritev2 refuse a negative offset before they look at the descriptor; io_rw_init_file's
             // FMODE_READ/FMODE_WRITE check comes first (-EBADF)
@@ -647,6 +657,7 @@ public final class Rw {
             }
             s.stream = true;
             n = RealFiles.readWrite(fd, s.write, s.iov, -1, flags);
+            s.againFromFile = n == -EAGAIN;
         }
         return n;
     }

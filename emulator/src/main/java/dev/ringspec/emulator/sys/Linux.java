@@ -1,6 +1,7 @@
 package dev.ringspec.emulator.sys;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -85,6 +86,10 @@ public final class Linux {
     public static final int F_DUPFD_CLOEXEC = 1030;
     public static final int O_NONBLOCK = 0x800;
     public static final int O_CLOEXEC = 0x80000;
+    public static final int AT_EMPTY_PATH = 0x1000;
+    public static final int STATX_TYPE = 1;
+    public static final int S_IFMT = 0xf000;
+    public static final int S_IFIFO = 0x1000;
     public static final int CLOCK_REALTIME = 0;
     public static final int CLOCK_MONOTONIC = 1;
     public static final int CLOCK_BOOTTIME = 7;
@@ -199,6 +204,19 @@ public final class Linux {
                 throw new IllegalStateException("clock_gettime(" + clockId + "): " + r);
             }
             return ts.get(JAVA_LONG, 0) * 1_000_000_000L + ts.get(JAVA_LONG, 8);
+        }
+    }
+
+    /**
+     * The {@code S_IFMT} bits of the mode of the file {@code fd} names ({@code statx} with AT_EMPTY_PATH and
+     * STATX_TYPE; {@code stx_mode} is at byte 28 on every architecture), or {@code -errno}.
+     */
+    public static int fileType(int fd) {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment empty = call.allocate(8, 8);
+            MemorySegment stx = call.allocate(256, 8);
+            long r = call(SYS_STATX, fd, empty.address(), AT_EMPTY_PATH, STATX_TYPE, stx.address(), 0);
+            return r < 0 ? (int) r : stx.get(JAVA_SHORT, 28) & S_IFMT;
         }
     }
 

@@ -1,10 +1,17 @@
 package dev.ringspec.emulator.ops;
 
+import static dev.ringspec.uapi.Errno.ECANCELED;
+import static dev.ringspec.uapi.IoUring.IORING_CQE_F_BUFFER;
 import static dev.ringspec.uapi.IoUring.IORING_CQE_F_MORE;
+import static dev.ringspec.uapi.IoUring.IORING_CQE_F_SOCK_NONEMPTY;
 import static dev.ringspec.uapi.IoUring.IORING_OP_ASYNC_CANCEL;
 import static dev.ringspec.uapi.IoUring.IORING_OP_RECV;
 import static dev.ringspec.uapi.IoUring.IORING_RECVSEND_POLL_FIRST;
 import static dev.ringspec.uapi.IoUring.IORING_RECV_MULTISHOT;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_TASKRUN_FLAG;
+import static dev.ringspec.uapi.IoUring.IORING_SQ_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IOSQE_BUFFER_SELECT;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -21,7 +28,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * RECV with IORING_RECV_MULTISHOT (io_uring/net.c) through {@link RecvMultishot}, on the emulator against this
- * machine's kernel, on a real AF_UNIX stream socket pair.
+ * machine's kernel, on a real AF_UNIX stream socket pair or a loopback TCP connection.
  */
 @Tag("kernel")
 class RecvMultishotTest {
@@ -61,6 +68,103 @@ class RecvMultishotTest {
         List<Cqe> recv = cqes.stream().filter(c -> c.userData() == 2).toList();
         assertThat(recv.getLast().flags() & IORING_CQE_F_MORE).isZero();
         assertThat(recv.getLast().res()).as("end of stream").isZero();
+    }
+
+    /**
+     * tcp_inq_hint answers 1 where a TCP socket holds no byte but has the peer's FIN: the last data CQE says
+     * IORING_CQE_F_SOCK_NONEMPTY and the same issue receives the end of the stream, so all three CQEs come at submit;
+     * the end's CQE (res 0) says it too, the hint being set on a receive of nothing as well.
+     */
+    @Test
+    void aTcpPeersFinMarksTheLastDataCqeNonEmptyAndEndsTheReceiveInTheSameIssue() throws Exception {
+        List<Cqe> cqes = sameOnBoth((k, m) -> {
+            try (RingScenario s = new RingScenario(k, m, 8)) {
+                int[] tcp = s.tcpPair();
+                MemorySegment bufs = m.allocate(32);
+                bufs.fill((byte) '.');
+                s.provide(1, bufs.address(), 8, 4, 3, 0);
+                List<Cqe> out = new ArrayList<>(s.submitAndAwait(1));
+                s.write(tcp[1], "twelve bytes");
+                s.closeFd(tcp[1]);
+                s.awaitPeerShutdown(tcp[0]);
+                recvMultishot(s, tcp[0], 3, 2);
+                out.addAll(s.submitAndAwait(3));
+                out.addAll(RingScenario.data(bufs));
+                return ReadMultishotTest.checked(out);
+            }
+        });
+        List<Cqe> recv = cqes.stream().filter(c -> c.userData() == 2).toList();
+        assertThat(recv).extracting(Cqe::res).containsExactly(8, 4, 0);
+        assertThat(recv).extracting(Cqe::flags).containsExactly(
+                IORING_CQE_F_BUFFER | IORING_CQE_F_MORE | IORING_CQE_F_SOCK_NONEMPTY,
+                1 << 16 | IORING_CQE_F_BUFFER | IORING_CQE_F_MORE | IORING_CQE_F_SOCK_NONEMPTY,
+                IORING_CQE_F_SOCK_NONEMPTY);
+    }
+
+    /**
+     * On a DEFER_TASKRUN ring the data and the FIN that came while nobody entered are received by one enter's task
+     * work, end of stream included: a program that waits for one CQE and then peeks (liburing's recv-multishot
+     * test) sees all of them.
+     */
+    @Test
+    void oneDeferredEnterReceivesTheDataAndTheFinThatCameBeforeIt() throws Exception {
+        List<Cqe> cqes = sameOnBoth((k, m) -> {
+            try (RingScenario s = new RingScenario(k, m, 8, IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN)) {
+                int[] tcp = s.tcpPair();
+                MemorySegment bufs = m.allocate(32);
+                bufs.fill((byte) '.');
+                s.provide(1, bufs.address(), 8, 4, 3, 0);
+                List<Cqe> out = new ArrayList<>(s.submitAndAwait(1));
+                recvMultishot(s, tcp[0], 3, 2);
+                s.submit();
+                s.write(tcp[1], "0123456789");
+                s.closeFd(tcp[1]);
+                s.awaitPeerShutdown(tcp[0]);
+                out.addAll(s.enterOnceAndPeek());
+                out.addAll(RingScenario.data(bufs));
+                return ReadMultishotTest.checked(out);
+            }
+        });
+        List<Cqe> recv = cqes.stream().filter(c -> c.userData() == 2).toList();
+        assertThat(recv).extracting(Cqe::res).containsExactly(8, 2, 0);
+        assertThat(recv.getLast().flags()).as("the end of the stream, the last CQE, with the FIN's hint")
+                .isEqualTo(IORING_CQE_F_SOCK_NONEMPTY);
+    }
+
+    /**
+     * A receive whose wakeup queued its task work is still in the cancel hash until that work runs: ASYNC_CANCEL
+     * finds it (0) and marks it, and the work ends it with -ECANCELED instead of receiving (poll.c,
+     * {@code io_poll_cancel_req}, {@code io_poll_check_events}). On a DEFER_TASKRUN ring the work waits for the next
+     * GETEVENTS enter, and IORING_SQ_TASKRUN says it is queued.
+     */
+    @Test
+    void cancellationFindsAReceiveWokenButNotRunYet() throws Exception {
+        List<Cqe> cqes = sameOnBoth((k, m) -> {
+            int flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
+            try (RingScenario s = new RingScenario(k, m, 8, flags)) {
+                int[] tcp = s.tcpPair();
+                MemorySegment bufs = m.allocate(32);
+                bufs.fill((byte) '.');
+                s.provide(1, bufs.address(), 8, 4, 3, 0);
+                List<Cqe> out = new ArrayList<>(s.submitAndAwait(1));
+                recvMultishot(s, tcp[0], 3, 2);
+                s.submit();
+                s.write(tcp[1], "0123456789");
+                long deadline = System.nanoTime() + 5_000_000_000L;
+                while ((s.d.sq().readOnceFlags() & IORING_SQ_TASKRUN) == 0 && System.nanoTime() < deadline) {
+                    Thread.onSpinWait();
+                }
+                assertThat(s.d.sq().readOnceFlags() & IORING_SQ_TASKRUN).as("the wakeup's task work queued")
+                        .isNotZero();
+                long at = s.sqe(IORING_OP_ASYNC_CANCEL, -1, 3);
+                Sqe.addr(s.d.sqes(), at, 2);
+                out.addAll(s.submitAndAwait(2));
+                out.addAll(RingScenario.data(bufs));
+                return ReadMultishotTest.checked(out);
+            }
+        });
+        assertThat(cqes.stream().filter(c -> c.userData() == 2 || c.userData() == 3).map(Cqe::res))
+                .containsExactly(0, -ECANCELED);
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.ringspec.emulator.ops;
 
 import static dev.ringspec.uapi.IoUring.IORING_CQE_F_BUFFER;
 import static dev.ringspec.uapi.IoUring.IORING_CQE_F_MORE;
+import static dev.ringspec.uapi.IoUring.IORING_CQE_F_SOCK_NONEMPTY;
 import static dev.ringspec.uapi.IoUring.IORING_OP_ASYNC_CANCEL;
 import static dev.ringspec.uapi.IoUring.IORING_OP_RECVMSG;
 import static dev.ringspec.uapi.IoUring.IORING_RECV_MULTISHOT;
@@ -108,6 +109,39 @@ class RecvmsgMultishotTest {
         });
         List<Cqe> recv = cqes.stream().filter(c -> c.userData() == 2).toList();
         assertThat(recv).extracting(Cqe::res).containsExactly(20, 24, 16);
+        assertThat(recv.getLast().flags() & IORING_CQE_F_MORE).as("the end of the stream ends it").isZero();
+    }
+
+    /**
+     * On TCP the peer's FIN keeps the inq hint at 1 (tcp_inq_hint): the last data CQE says
+     * IORING_CQE_F_SOCK_NONEMPTY and the same issue fills the next buffer with the end's header (namelen 0: TCP
+     * gives no name), which ends the request and says it too.
+     */
+    @Test
+    void aTcpPeersFinAfterItsDataIsReceivedInTheSameIssueAsTheData() throws Exception {
+        List<Cqe> cqes = BothSides.sameOnBoth((k, m) -> {
+            try (RingScenario s = new RingScenario(k, m, 8)) {
+                int[] tcp = s.tcpPair();
+                // each buffer: header 16, name 16, payload 8
+                MemorySegment bufs = m.allocate(4L * 40, 8);
+                bufs.fill((byte) '.');
+                s.provide(1, bufs.address(), 40, 4, 5, 0);
+                List<Cqe> out = new ArrayList<>(s.submitAndAwait(1));
+                s.write(tcp[1], "0123456789ab");
+                s.closeFd(tcp[1]);
+                s.awaitPeerShutdown(tcp[0]);
+                MemorySegment msg = m.allocate(Net.MSGHDR_SIZE, 8);
+                msg.set(JAVA_INT, Net.MSG_NAMELEN, 16);
+                recvmsgMultishot(s, tcp[0], msg, 0, 2);
+                out.addAll(s.submitAndAwait(3));
+                out.addAll(RingScenario.data(bufs));
+                return ReadMultishotTest.checked(out);
+            }
+        });
+        List<Cqe> recv = cqes.stream().filter(c -> c.userData() == 2).toList();
+        assertThat(recv).extracting(Cqe::res).containsExactly(40, 36, 32);
+        assertThat(recv).allMatch(c -> (c.flags() & (IORING_CQE_F_BUFFER | IORING_CQE_F_SOCK_NONEMPTY))
+                == (IORING_CQE_F_BUFFER | IORING_CQE_F_SOCK_NONEMPTY));
         assertThat(recv.getLast().flags() & IORING_CQE_F_MORE).as("the end of the stream ends it").isZero();
     }
 

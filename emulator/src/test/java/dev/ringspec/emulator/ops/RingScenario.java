@@ -1,6 +1,8 @@
 package dev.ringspec.emulator.ops;
 
+import static dev.ringspec.emulator.sys.Linux.SYS_ACCEPT4;
 import static dev.ringspec.emulator.sys.Linux.SYS_PIPE2;
+import static dev.ringspec.emulator.sys.Linux.SYS_PPOLL;
 import static dev.ringspec.emulator.sys.Linux.SYS_SOCKETPAIR;
 import static dev.ringspec.emulator.sys.Linux.SYS_WRITE;
 import static dev.ringspec.uapi.Errno.ETIME;
@@ -8,6 +10,7 @@ import static dev.ringspec.uapi.IoUring.IORING_ENTER_EXT_ARG;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
 import static dev.ringspec.uapi.IoUring.IORING_OP_PROVIDE_BUFFERS;
 import static dev.ringspec.uapi.IoUring.IORING_OP_REMOVE_BUFFERS;
+import static dev.ringspec.uapi.Poll.POLLRDHUP;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -46,9 +49,15 @@ final class RingScenario implements AutoCloseable {
     private final List<Integer> fds = new ArrayList<>();
 
     RingScenario(IoUringKernel kernel, UserMemory memory, int entries) {
+        this(kernel, memory, entries, 0);
+    }
+
+    /** A ring set up with {@code flags} ({@code io_uring_params.flags}). */
+    RingScenario(IoUringKernel kernel, UserMemory memory, int entries, int flags) {
         this.kernel = kernel;
         this.memory = memory;
         MemorySegment params = memory.allocate(IoUringParams.SIZE_BYTES);
+        params.set(JAVA_INT, IoUringParams.FLAGS_OFFSET, flags);
         this.d = new RingDriver(kernel, kernel.setup(entries, params).ringOrNull());
     }
 
@@ -108,6 +117,18 @@ final class RingScenario implements AutoCloseable {
                 got.add(new Cqe(-1, -ETIME, 0, 0, 0));
                 return got;
             }
+        }
+        return got;
+    }
+
+    /**
+     * One enter that waits for a CQE (up to 5 s), then the CQEs the ring holds, without entering again: what a
+     * program sees that waits for one CQE and then peeks at the rest.
+     */
+    List<Cqe> enterOnceAndPeek() {
+        List<Cqe> got = await(1);
+        for (Cqe c = d.reap(); c != null; c = d.reap()) {
+            got.add(c);
         }
         return got;
     }
@@ -175,6 +196,37 @@ final class RingScenario implements AutoCloseable {
         fds.add(ends[0]);
         fds.add(ends[1]);
         return ends;
+    }
+
+    /**
+     * A connected TCP pair on 127.0.0.1: the accepted end, the connecting end. The pair's first segments have
+     * crossed loopback when connect returns.
+     */
+    int[] tcpPair() {
+        MemorySegment addr = memory.allocate(16);
+        int listener = NetRing.listener(addr);
+        fds.add(listener);
+        int connecting = NetTest.connect(addr);
+        fds.add(connecting);
+        int accepted = (int) Linux.call(SYS_ACCEPT4, listener, 0, 0, Linux.O_CLOEXEC, 0, 0);
+        if (accepted < 0) {
+            throw new IllegalStateException("accept4: " + accepted);
+        }
+        fds.add(accepted);
+        return new int[] {accepted, connecting};
+    }
+
+    /** Waits (up to 5 s) until {@code fd}'s peer has shut its side down: POLLRDHUP, the FIN received. */
+    void awaitPeerShutdown(int fd) {
+        MemorySegment pfd = memory.allocate(8);
+        pfd.set(JAVA_INT, 0, fd);
+        pfd.set(JAVA_SHORT, 4, (short) POLLRDHUP);
+        MemorySegment ts = memory.allocate(16);
+        ts.set(JAVA_LONG, 0, WAIT_NANOS / 1_000_000_000L);
+        long r = Linux.call(SYS_PPOLL, pfd.address(), 1, ts.address(), 0, 8, 0);
+        if (r != 1 || (pfd.get(JAVA_SHORT, 6) & POLLRDHUP) == 0) {
+            throw new IllegalStateException("no FIN from the peer: ppoll " + r);
+        }
     }
 
     void write(int fd, String text) {
