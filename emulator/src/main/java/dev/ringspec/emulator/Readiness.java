@@ -5,7 +5,6 @@ import static dev.ringspec.emulator.sys.Linux.SYS_EPOLL_CTL;
 import static dev.ringspec.emulator.sys.Linux.SYS_EPOLL_PWAIT;
 import static dev.ringspec.emulator.sys.Linux.SYS_EPOLL_PWAIT2;
 import static dev.ringspec.emulator.sys.Linux.SYS_EVENTFD2;
-import static dev.ringspec.emulator.sys.Linux.SYS_PPOLL;
 import static dev.ringspec.emulator.sys.Linux.SYS_READ;
 import static dev.ringspec.emulator.sys.Linux.SYS_WRITE;
 import static dev.ringspec.uapi.Errno.ECANCELED;
@@ -23,7 +22,6 @@ import static dev.ringspec.uapi.Poll.POLLRDHUP;
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 
 import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.model.AsyncPoll;
@@ -556,9 +554,9 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
         // kernel's vfs_poll loses too when that comes after its look: epoll reports it then (no ppoll of its own).
         ReadyRetry retry = READY_RETRY.get();
         int retries = retry != null && retry.req() == req ? retry.count() : 0;
-        if (retries < APOLL_MAX_RETRY && !(req.opState() instanceof ApollMultishot m && m.apollMultishot())
-                && !(req.opState() instanceof AnsweredAgain a && a.answeredAgain() && onPipe(w))
-                && (vfsPoll(w.fd(), events | APOLL_EVENTS) & (events | APOLL_EVENTS | POLL_UNMASK)) != 0
+        if (retries < APOLL_MAX_RETRY && !(req.opState() instanceof Apoll.Multishot m && m.apollMultishot())
+                && !(req.opState() instanceof Apoll.AnsweredAgain a && a.answeredAgain() && onPipe(w))
+                && (Apoll.vfsPoll(w.fd(), events | APOLL_EVENTS) & (events | APOLL_EVENTS | POLL_UNMASK)) != 0
                 && w.cancel()) {
             if (IoWqCompletions.issuesForIoWq(req)) {
                 return false;
@@ -607,34 +605,6 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
     private static final int APOLL_EVENTS = POLLPRI | POLLRDHUP;
     /** {@code IO_POLL_UNMASK}: what a poll always reports (ppoll reports all but POLLRDHUP unasked). */
     private static final int POLL_UNMASK = POLLERR | POLLHUP | POLLNVAL | POLLRDHUP;
-
-    /**
-     * A request's state whose poll stays armed across its completions ({@code REQ_F_APOLL_MULTISHOT}: multishot
-     * ACCEPT, RECV, READ_MULTISHOT): hashed even when its file is ready at once, its task work queued then.
-     */
-    public interface ApollMultishot {
-        boolean apollMultishot();
-    }
-
-    /** A request's state that says whether its file's own nonblocking call answered the -EAGAIN it arms for. */
-    public interface AnsweredAgain {
-        boolean answeredAgain();
-    }
-
-    /**
-     * {@code vfs_poll} without waiting: the poll bits of {@code events} that {@code fd}'s file has now, and those
-     * always reported.
-     */
-    public static int vfsPoll(int fd, int events) {
-        MemorySegment scratch = SCRATCH.get();
-        scratch.set(JAVA_INT_UNALIGNED, WORD_AT, fd);
-        scratch.set(JAVA_SHORT_UNALIGNED, WORD_AT + 4, (short) events);
-        scratch.set(JAVA_SHORT_UNALIGNED, WORD_AT + 6, (short) 0);
-        scratch.set(JAVA_LONG, TIMESPEC_AT, 0);
-        scratch.set(JAVA_LONG, TIMESPEC_AT + 8, 0);
-        long n = Linux.call(SYS_PPOLL, scratch.address() + WORD_AT, 1, scratch.address() + TIMESPEC_AT, 0, 8, 0);
-        return n > 0 ? Short.toUnsignedInt(scratch.get(JAVA_SHORT_UNALIGNED, WORD_AT + 6)) : 0;
-    }
 
     private int ctl(int op, int fd, int events, long id) {
         MemorySegment scratch = SCRATCH.get();

@@ -30,7 +30,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import dev.ringspec.emulator.EmuOp;
 import dev.ringspec.emulator.EmulatorServices;
-import dev.ringspec.emulator.Readiness;
+import dev.ringspec.emulator.Apoll;
 import dev.ringspec.emulator.ProgramMemory;
 import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.model.IssueContext;
@@ -204,7 +204,7 @@ final class NetSockets {
     // ---- ACCEPT ----
 
     /** {@code struct io_accept}. */
-    static final class Accept implements Readiness.ApollMultishot {
+    static final class Accept implements Apoll.Multishot {
         final long addr;
         final long addrLen;
         final int flags;

@@ -32,6 +32,7 @@ import static dev.ringspec.uapi.Poll.POLLWRNORM;
 import dev.ringspec.emulator.EmuOp;
 import dev.ringspec.emulator.EmulatorServices;
 import dev.ringspec.emulator.Inflight;
+import dev.ringspec.emulator.Apoll;
 import dev.ringspec.emulator.Readiness;
 import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.model.IssueContext;
@@ -173,7 +174,7 @@ public final class Poll {
         p.skipFirst = false;
         p.done = false;
         boolean et = (p.events & EPOLLET) != 0;
-        int mask = Readiness.vfsPoll(p.file, p.events) & p.events;
+        int mask = Apoll.vfsPoll(p.file, p.events) & p.events;
         if (mask != 0 && et && p.oneshot()) {
             // __io_arm_poll_handler: EPOLLET|EPOLLONESHOT and the events are there -> complete inline
             p.release();
@@ -298,7 +299,7 @@ public final class Poll {
             // io_poll_check_events: several wakeups -> their masks are lost; look at the file again
             int res = v == 1 ? p.wakeMask & p.events : 0;
             if (res == 0) {
-                res = Readiness.vfsPoll(p.file, p.events) & p.events;
+                res = Apoll.vfsPoll(p.file, p.events) & p.events;
                 if (res == 0) {
                     if (p.oneshot()) {
                         return OpDef.SKIP_COMPLETE;

@@ -12,6 +12,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.ringspec.emulator.EmuOp;
 import dev.ringspec.emulator.EmulatorServices;
+import dev.ringspec.emulator.Apoll;
 import dev.ringspec.emulator.Readiness;
 import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.model.IssueContext;
@@ -42,7 +43,7 @@ public final class ReadMultishot {
     }
 
     /** The request's state ({@code struct io_rw}'s len, and whether the inline issue is past). */
-    private static final class State implements Readiness.ApollMultishot {
+    private static final class State implements Apoll.Multishot {
         final MemorySegment iov = Arena.ofAuto().allocate(16, 8);
         int len;
         boolean polled;

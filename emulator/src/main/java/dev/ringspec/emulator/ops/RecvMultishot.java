@@ -20,7 +20,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.ringspec.emulator.ProgramMemory;
-import dev.ringspec.emulator.Readiness;
+import dev.ringspec.emulator.Apoll;
 import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.model.IssueContext;
 import dev.ringspec.model.KernelProfile;
@@ -61,7 +61,7 @@ public final class RecvMultishot {
     }
 
     /** {@code struct io_sr_msg}'s share of a multishot receive. */
-    private static final class State implements Readiness.ApollMultishot {
+    private static final class State implements Apoll.Multishot {
         final MemorySegment scratch = Arena.ofAuto().allocate(8, 8);
         int msgFlags;
         boolean pollFirst;

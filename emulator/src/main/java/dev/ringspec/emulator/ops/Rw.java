@@ -24,7 +24,7 @@ import dev.ringspec.emulator.EmulatorServices;
 import dev.ringspec.emulator.FaultPlan;
 import dev.ringspec.emulator.Faults;
 import dev.ringspec.emulator.IoWqCompletions;
-import dev.ringspec.emulator.Readiness;
+import dev.ringspec.emulator.Apoll;
 import dev.ringspec.model.IssueContext;
 import dev.ringspec.model.KernelProfile;
 import dev.ringspec.model.OpDef;
@@ -121,7 +121,7 @@ public final class Rw {
     }
 
     /** {@code struct io_rw} and {@code struct io_async_rw}: what prep read and what the transfer has done. */
-    static final class State implements Readiness.AnsweredAgain {
+    static final class State implements Apoll.AnsweredAgain {
         final Kind kind;
         final boolean write;
         /** {@code ki_pos}: the file offset, -1 for the file position. */
