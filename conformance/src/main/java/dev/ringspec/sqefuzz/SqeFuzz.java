@@ -28,6 +28,7 @@ import static dev.ringspec.uapi.IoUringSqe.FD_OFFSET;
 import static dev.ringspec.uapi.IoUringSqe.FLAGS_OFFSET;
 import static dev.ringspec.uapi.IoUringSqe.IOPRIO_OFFSET;
 import static dev.ringspec.uapi.IoUringSqe.LEN_OFFSET;
+import static dev.ringspec.uapi.IoUringSqe.OFF_OFFSET;
 import static dev.ringspec.uapi.IoUringSqe.OPCODE_OFFSET;
 import static dev.ringspec.uapi.IoUringSqe.PERSONALITY_OFFSET;
 import static dev.ringspec.uapi.IoUringSqe.RW_FLAGS_OFFSET;
@@ -510,6 +511,12 @@ public final class SqeFuzz implements AutoCloseable {
             long room = addr >= world.base && addr < end ? end - addr
                     : Long.compareUnsigned(addr, low) < 0 ? low - addr : 1 << 20;
             sqe.set(JAVA_INT, LEN_OFFSET, (int) Math.min(Integer.toUnsignedLong(sqe.get(JAVA_INT, LEN_OFFSET)), room));
+            // and off, which is the length where it is not 0 (io_madvise_prep, 6.12 on: 64 bits; before, off must be
+            // 0): unpinned, a DONTNEED from the low guard or the reservation ran over all of the JVM's memory above it
+            long off = sqe.get(JAVA_LONG, OFF_OFFSET);
+            if (Long.compareUnsigned(off, room) > 0) {
+                sqe.set(JAVA_LONG, OFF_OFFSET, room);
+            }
             // no advice from 100 on (MADV_HWPOISON, SOFT_OFFLINE, GUARD_INSTALL, GUARD_REMOVE): a poisoned or guarded
             // owned page would stop the emulator's own reads of it with a signal, where the kernel answers -EFAULT
             int advice = sqe.get(JAVA_INT, RW_FLAGS_OFFSET);

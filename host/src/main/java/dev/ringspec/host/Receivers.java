@@ -31,6 +31,8 @@ final class Receivers {
     private final CountDownLatch ended = new CountDownLatch(1);
     private final LongAdder polls = new LongAdder();
     private volatile boolean gone;
+    /** What a receiving thread met serving a call that it could not answer (an Error, an escaped exception). */
+    private volatile Throwable failed;
 
     /** {@code recvSeesEnd}: see {@link Seccomp.Receiver#Receiver}. */
     Receivers(int listener, boolean recvSeesEnd, Consumer<Seccomp.Notification> serve) {
@@ -42,6 +44,9 @@ final class Receivers {
     /**
      * Receives and serves on threads of its own until the program is gone (the last process using the filter);
      * returns then, even where a thread still serves a call that the program's end abandoned ({@link #stop} ends it).
+     *
+     * @throws IllegalStateException when serving a call threw (an Error, or an exception the serving let through):
+     *                               that call is unanswered, the program stopped in it
      */
     void run() {
         follower();
@@ -49,6 +54,10 @@ final class Receivers {
             ended.await();
         } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
+        }
+        Throwable t = failed;
+        if (t != null) {
+            throw new IllegalStateException("a receiving thread failed serving a call: " + t, t);
         }
     }
 
@@ -114,7 +123,18 @@ final class Receivers {
                 return;
             }
             if (n != null) {
-                serve.accept(n);
+                try {
+                    serve.accept(n);
+                } catch (Throwable t) {
+                    // the call stays unanswered and this thread holds the leader's place: hosting cannot go on, and
+                    // run() says so (the caller kills the program) rather than waiting for an end that never comes
+                    failed = t;
+                    gone = true;
+                    ended.countDown();
+                    mine[0] = false;
+                    lead.release();
+                    return;
+                }
             }
         }
     }

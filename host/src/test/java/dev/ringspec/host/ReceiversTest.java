@@ -2,6 +2,7 @@ package dev.ringspec.host;
 
 import static dev.ringspec.uapi.Errno.EBADF;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.ringspec.emulator.sys.Linux;
@@ -62,6 +63,34 @@ class ReceiversTest {
             assertThat(Files.readString(out, StandardCharsets.UTF_8)).isEqualTo(CALLS + " calls\n");
             assertThat(served.get()).isEqualTo(CALLS);
             return receivers.polls();
+        } finally {
+            started.process().destroyForcibly();
+            Linux.close(started.listener());
+        }
+    }
+
+    /**
+     * A call whose serving throws (here an Error, as a class missing from a mixed class path throws) ends the
+     * receiving with that failure, at once, instead of leaving the program stopped in an unanswered call and the
+     * supervisor waiting for its end (it waited forever before).
+     */
+    @Test
+    @Timeout(60)
+    void aCallWhoseServingThrowsEndsTheReceivingWithTheFailure() throws Exception {
+        Path out = Files.createTempFile(dir, "out", ".txt");
+        Launcher.Started started = Launcher.start(List.of(program.toString(), Integer.toString(CALLS)),
+                ProcessBuilder.Redirect.to(out.toFile()));
+        try {
+            Receivers receivers = new Receivers(started.listener(), true, n -> {
+                if (n.nr() == Supervisor.NR_EXECVE) {
+                    Seccomp.sendContinue(started.listener(), n.id());
+                    return;
+                }
+                throw new NoSuchMethodError("a serving that cannot go on");
+            });
+            assertThatThrownBy(receivers::run).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("a serving that cannot go on").hasCauseInstanceOf(NoSuchMethodError.class);
+            receivers.stop();
         } finally {
             started.process().destroyForcibly();
             Linux.close(started.listener());

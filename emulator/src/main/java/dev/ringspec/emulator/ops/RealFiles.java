@@ -38,6 +38,10 @@ final class RealFiles {
     static final int S_IFIFO = 0x1000;
     static final int S_IFSOCK = 0xc000;
     private static final long BTRFS_SUPER_MAGIC = 0x9123683eL;
+    /** The filesystem of anonymous pipes ({@code pipe2}); a named FIFO lives on its directory's. */
+    private static final long PIPEFS_MAGIC = 0x50495045L;
+    private static final int AT_FDCWD = -100;
+    private static final int O_ACCMODE = 3;
     private static final long SYS_FSTATFS = "aarch64".equals(System.getProperty("os.arch")) ? 44 : 138;
     private static final int AT_EMPTY_PATH = 0x1000;
     private static final int STATX_TYPE = 1;
@@ -155,6 +159,31 @@ final class RealFiles {
             }
         }
         return IOPOLL_DEVICE_CANNOT;
+    }
+
+    /**
+     * A second open file of the anonymous pipe that {@code fd} is an end of, with {@code fd}'s access mode and
+     * O_NONBLOCK, for one call (the caller closes it); -1 where {@code fd} is no anonymous pipe or cannot be opened
+     * again. It is {@code open} of {@code /proc/self/fd/N}: {@code fifo_open}, which for an anonymous pipe never
+     * waits for the other end nor refuses a write end without readers, and gives the file no FMODE_NOWAIT of its own,
+     * so what a call does to that flag stays with this file. While it is open the pipe counts one reader or writer
+     * more, of a side that has one already.
+     */
+    static int reopenPipe(int fd) {
+        MemorySegment buf = SCRATCH.get().asSlice(16L * Rw.UIO_MAXIOV, STATX_BYTES);
+        if (Linux.call(SYS_FSTATFS, fd, buf.address()) < 0 || buf.get(JAVA_LONG, 0) != PIPEFS_MAGIC) {
+            return -1;
+        }
+        int fl = statusFlags(fd);
+        if (fl < 0) {
+            return -1;
+        }
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment path = call.allocateFrom("/proc/self/fd/" + fd);
+            long r = Linux.call(Linux.SYS_OPENAT, AT_FDCWD, path.address(),
+                    fl & (O_ACCMODE | Linux.O_NONBLOCK) | Linux.O_CLOEXEC, 0, 0, 0);
+            return r < 0 ? -1 : (int) r;
+        }
     }
 
     /** {@code fcntl(fd, F_GETFL)}: the status flags and access mode, or -errno. */

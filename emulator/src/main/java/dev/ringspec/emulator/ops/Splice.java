@@ -112,13 +112,7 @@ public final class Splice {
             if (req.opcode() == IORING_OP_TEE) {
                 ret = Linux.call(SYS_TEE, in, out, sp.len(), flags, 0, 0);
             } else {
-                try (Arena call = Arena.ofConfined()) {
-                    MemorySegment offsets = call.allocate(16, 8);
-                    offsets.set(JAVA_LONG, 0, sp.offIn());
-                    offsets.set(JAVA_LONG, 8, sp.offOut());
-                    ret = Linux.call(SYS_SPLICE, in, sp.offIn() == -1 ? 0 : offsets.address(), out,
-                            sp.offOut() == -1 ? 0 : offsets.address() + 8, sp.len(), flags);
-                }
+                ret = splice(in, out, sp, flags);
             }
         }
         if (ret == -EINTR) {
@@ -131,5 +125,31 @@ public final class Splice {
         }
         ctx.setRes(req, (int) ret, 0);
         return OpDef.COMPLETE;
+    }
+
+    /**
+     * One real {@code splice}. splice(2) clears FMODE_NOWAIT on each pipe it is handed ({@code __do_splice}'s
+     * {@code pipe_clear_nowait}, even where it then answers -ESPIPE or -EBADF), where io_uring's SPLICE calls
+     * {@code do_splice}, which leaves it; a pipe without it answers -EOPNOTSUPP to every later RWF_NOWAIT read or write
+     * (measured on 6.18.44). So an anonymous pipe's end is handed to the call as a second open file of that pipe
+     * ({@link RealFiles#reopenPipe}), and the application's own file keeps its flag; where none can be opened the
+     * call gets the application's (its answer is the same, the flag is lost).
+     */
+    private static long splice(int in, int out, Sp sp, int flags) {
+        int pipeIn = RealFiles.reopenPipe(in);
+        int pipeOut = RealFiles.reopenPipe(out);
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment offsets = call.allocate(16, 8);
+            offsets.set(JAVA_LONG, 0, sp.offIn());
+            offsets.set(JAVA_LONG, 8, sp.offOut());
+            return Linux.call(SYS_SPLICE, pipeIn >= 0 ? pipeIn : in, sp.offIn() == -1 ? 0 : offsets.address(),
+                    pipeOut >= 0 ? pipeOut : out, sp.offOut() == -1 ? 0 : offsets.address() + 8, sp.len(), flags);
+        } finally {
+            for (int fd : new int[] {pipeIn, pipeOut}) {
+                if (fd >= 0) {
+                    Linux.close(fd);
+                }
+            }
+        }
     }
 }
