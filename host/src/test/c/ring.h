@@ -105,4 +105,24 @@ static inline int ring_cq_first_res(struct ring *r) {
     return cqes[head & (r->p.cq_entries - 1)].res;
 }
 
+/*
+ * One READ of len bytes from fd into buf with IOSQE_ASYNC (an io-wq worker's), waited for: its res, or 1 with the
+ * reason on stderr where the enter failed (a READ's res is never 1 here: callers read more).
+ */
+static inline int ring_read_async(struct ring *r, int fd, void *buf, unsigned len) {
+    unsigned tail = ring_sq_tail(r);
+    struct io_uring_sqe *sqe = ring_sqe(r, &tail);
+    sqe->opcode = IORING_OP_READ;
+    sqe->flags = IOSQE_ASYNC;
+    sqe->fd = fd;
+    sqe->addr = (unsigned long) buf;
+    sqe->len = len;
+    ring_publish(r, tail);
+    if (ring_enter(r->fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0) != 1) {
+        perror("io_uring_enter");
+        return 1;
+    }
+    return ring_cq_first_res(r);
+}
+
 #endif

@@ -38,19 +38,11 @@ static int reader(int fd) {
     if (ring_open(&r, 4) < 0) {
         return 1;
     }
-    unsigned tail = ring_sq_tail(&r);
-    struct io_uring_sqe *sqe = ring_sqe(&r, &tail);
-    sqe->opcode = IORING_OP_READ;
-    sqe->flags = IOSQE_ASYNC;
-    sqe->fd = fd;
-    sqe->addr = (unsigned long) buf;
-    sqe->len = BYTES;
-    ring_publish(&r, tail);
-    if (ring_enter(r.fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0) != 1) {
-        perror("io_uring_enter");
+    int res = ring_read_async(&r, fd, buf, BYTES);
+    if (res == 1) {
         return 1;
     }
-    printf("B: READ answered %d; bytes of its buffer not as read: %zu\n", ring_cq_first_res(&r), differing('b'));
+    printf("B: READ answered %d; bytes of its buffer not as read: %zu\n", res, differing('b'));
     fflush(stdout);
     return 0;
 }
