@@ -10,7 +10,6 @@ import static dev.ringspec.uapi.IoUring.IORING_TIMEOUT_MULTISHOT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ringspec.seam.Cqe;
-import dev.ringspec.seam.RingObservation;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
@@ -45,17 +44,9 @@ class WorldClockTest {
                 new Step.PublishTail(1),
                 new Step.Enter(1, 0, 0),
                 new Step.Outside(Step.Outside.ADVANCE_CLOCK, 0, 20));
-        RingObservation[] kernel = new RingObservation[1];
-        try (LockstepRunner runner = new LockstepRunner(WorldLockstepTest.emulator(), KernelTests.kernel("kernel"))
-                .withWorld()) {
-            for (int i = 0; i < RUNS; i++) {
-                LockstepRunner.Outcome o = runner.run(steps, new Coverage(), (n, s, ref, sub) -> kernel[0] = sub);
-                assertThat(o.divergence()).as("run %d", i).isNull();
-            }
-        }
         List<Integer> flags = new ArrayList<>();
-        for (int c = kernel[0].cqHead(); c != kernel[0].cqTail(); c++) {
-            Cqe cqe = kernel[0].cqSlots().get(c & (kernel[0].cqEntries() - 1));
+        for (Cqe cqe : WorldLockstepTest.visible(WorldLockstepTest.agreesWithTheKernel(steps, RUNS,
+                new java.util.TreeMap<>()))) {
             assertThat(cqe.userData()).isEqualTo(41L);
             flags.add(cqe.flags() & IORING_CQE_F_MORE);
         }

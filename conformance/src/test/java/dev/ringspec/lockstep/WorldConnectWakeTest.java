@@ -8,8 +8,6 @@ import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ringspec.seam.Cqe;
-import dev.ringspec.seam.RingObservation;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -46,18 +44,8 @@ class WorldConnectWakeTest {
                 new Step.WriteArray(1, 1),
                 new Step.PublishTail(1),
                 new Step.Enter(1, 2, IORING_ENTER_GETEVENTS));
-        RingObservation[] kernel = new RingObservation[1];
-        try (LockstepRunner runner = new LockstepRunner(WorldLockstepTest.emulator(), KernelTests.kernel("kernel"))
-                .withWorld()) {
-            for (int i = 0; i < RUNS; i++) {
-                LockstepRunner.Outcome o = runner.run(steps, new Coverage(), (n, s, ref, sub) -> kernel[0] = sub);
-                assertThat(o.divergence()).as("run %d", i).isNull();
-            }
-        }
-        List<Cqe> cqes = new ArrayList<>();
-        for (int c = kernel[0].cqHead(); c != kernel[0].cqTail(); c++) {
-            cqes.add(kernel[0].cqSlots().get(c & (kernel[0].cqEntries() - 1)));
-        }
+        List<Cqe> cqes = WorldLockstepTest.visible(WorldLockstepTest.agreesWithTheKernel(steps, RUNS,
+                new java.util.TreeMap<>()));
         // the kernel's order, which the emulator now shows too: the ACCEPT (slot 0), then the CONNECT
         assertThat(cqes).extracting(Cqe::userData).containsExactly(1L, 2L);
         assertThat(cqes).extracting(Cqe::res).containsExactly(0, 0);

@@ -7,6 +7,10 @@ import dev.ringspec.emulator.EmulatorBackendProvider;
 import dev.ringspec.model.KernelProfile;
 import dev.ringspec.nativerunner.NativeIoUring;
 import dev.ringspec.seam.Backend;
+import dev.ringspec.seam.Cqe;
+import dev.ringspec.seam.RingObservation;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -23,6 +27,32 @@ class WorldLockstepTest {
     static Backend emulator() {
         KernelProfile profile = KernelProfile.forCapabilities(CapabilityProbe.probe(new NativeIoUring()));
         return EmulatorBackendProvider.backend(profile).withOptions("seed=1");
+    }
+
+    /**
+     * {@code steps}, {@code runs} times against this kernel with real I/O, each without a divergence; the kernel's
+     * ring after the last run. The choices each run took are added to {@code taken}.
+     */
+    static RingObservation agreesWithTheKernel(List<Step> steps, int runs, Map<String, Long> taken) {
+        RingObservation[] kernel = new RingObservation[1];
+        try (LockstepRunner runner = new LockstepRunner(emulator(), KernelTests.kernel("kernel")).withWorld()) {
+            for (int i = 0; i < runs; i++) {
+                Coverage coverage = new Coverage();
+                LockstepRunner.Outcome o = runner.run(steps, coverage, (n, s, ref, sub) -> kernel[0] = sub);
+                assertThat(o.divergence()).as("run %d", i).isNull();
+                coverage.choices().forEach((k, v) -> taken.merge(k, v, Long::sum));
+            }
+        }
+        return kernel[0];
+    }
+
+    /** The CQEs between the CQ's head and tail, in order. */
+    static List<Cqe> visible(RingObservation o) {
+        List<Cqe> out = new java.util.ArrayList<>();
+        for (int c = o.cqHead(); c != o.cqTail(); c++) {
+            out.add(o.cqSlots().get(c & (o.cqEntries() - 1)));
+        }
+        return out;
     }
 
     /** Whether both sides show the same CQEs, in another order (a report's class only: never a pass). */

@@ -7,7 +7,6 @@ import static dev.ringspec.uapi.IoUring.IOSQE_ASYNC;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ringspec.seam.Cqe;
-import dev.ringspec.seam.RingObservation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,29 +27,6 @@ class WorldPollArmTest {
         KernelTests.assumeIoUring();
     }
 
-    /** {@code steps}, {@value #RUNS} times, each without a divergence; the kernel's last ring; the choices taken. */
-    private static RingObservation agreesWithTheKernel(List<Step> steps, Map<String, Long> taken) {
-        RingObservation[] kernel = new RingObservation[1];
-        try (LockstepRunner runner = new LockstepRunner(WorldLockstepTest.emulator(), KernelTests.kernel("kernel"))
-                .withWorld()) {
-            for (int i = 0; i < RUNS; i++) {
-                Coverage coverage = new Coverage();
-                LockstepRunner.Outcome o = runner.run(steps, coverage, (n, s, ref, sub) -> kernel[0] = sub);
-                assertThat(o.divergence()).as("run %d", i).isNull();
-                coverage.choices().forEach((k, v) -> taken.merge(k, v, Long::sum));
-            }
-        }
-        return kernel[0];
-    }
-
-    private static List<Cqe> visible(RingObservation o) {
-        List<Cqe> out = new ArrayList<>();
-        for (int c = o.cqHead(); c != o.cqTail(); c++) {
-            out.add(o.cqSlots().get(c & (o.cqEntries() - 1)));
-        }
-        return out;
-    }
-
     /**
      * A CONNECT to the loopback listener answers -EINPROGRESS, and the connection is made by the time its poll is
      * armed: __io_arm_poll_handler finds it writable (IO_APOLL_READY) and never hashes the request, which is issued
@@ -66,7 +42,8 @@ class WorldPollArmTest {
                 new Step.WriteArray(1, 1),
                 new Step.PublishTail(2),
                 new Step.Enter(2, 0, IORING_ENTER_GETEVENTS));
-        List<Cqe> cqes = visible(agreesWithTheKernel(steps, new java.util.TreeMap<>()));
+        List<Cqe> cqes = WorldLockstepTest.visible(
+                WorldLockstepTest.agreesWithTheKernel(steps, RUNS, new java.util.TreeMap<>()));
         assertThat(cqes).extracting(Cqe::userData).containsExactly(2L, 1L);
         assertThat(cqes).extracting(Cqe::res).containsExactly(-2, 0);
     }
@@ -95,7 +72,7 @@ class WorldPollArmTest {
         steps.add(new Step.ConsumeCqes(4));
         steps.add(new Step.Enter(0, 0, IORING_ENTER_GETEVENTS));
         Map<String, Long> taken = new java.util.TreeMap<>();
-        List<Cqe> cqes = visible(agreesWithTheKernel(steps, taken));
+        List<Cqe> cqes = WorldLockstepTest.visible(WorldLockstepTest.agreesWithTheKernel(steps, RUNS, taken));
         System.out.println("choices taken against the kernel: " + taken);
         assertThat(cqes).extracting(Cqe::userData).containsExactlyInAnyOrder(5L, 6L);
     }

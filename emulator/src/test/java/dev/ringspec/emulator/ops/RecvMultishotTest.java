@@ -19,6 +19,7 @@ import dev.ringspec.emulator.BothSides;
 import dev.ringspec.model.KernelProfile;
 import dev.ringspec.seam.Cqe;
 import dev.ringspec.seam.Sqe;
+import dev.ringspec.seam.UserMemory;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,6 +40,14 @@ class RecvMultishotTest {
         Sqe.ioprio(s.d.sqes(), at, IORING_RECV_MULTISHOT);
         Sqe.bufIndex(s.d.sqes(), at, bgid);
         return at;
+    }
+
+    /** Four provided buffers of 8 bytes (group 3, ids 0 to 3) over 32 bytes of dots; the PROVIDE is queued. */
+    private static MemorySegment fourBuffers(RingScenario s, UserMemory m) {
+        MemorySegment bufs = m.allocate(32);
+        bufs.fill((byte) '.');
+        s.provide(1, bufs.address(), 8, 4, 3, 0);
+        return bufs;
     }
 
     private static List<Cqe> sameOnBoth(BothSides.Scenario scenario) throws Exception {
@@ -80,9 +89,7 @@ class RecvMultishotTest {
         List<Cqe> cqes = sameOnBoth((k, m) -> {
             try (RingScenario s = new RingScenario(k, m, 8)) {
                 int[] tcp = s.tcpPair();
-                MemorySegment bufs = m.allocate(32);
-                bufs.fill((byte) '.');
-                s.provide(1, bufs.address(), 8, 4, 3, 0);
+                MemorySegment bufs = fourBuffers(s, m);
                 List<Cqe> out = new ArrayList<>(s.submitAndAwait(1));
                 s.write(tcp[1], "twelve bytes");
                 s.closeFd(tcp[1]);
@@ -111,9 +118,7 @@ class RecvMultishotTest {
         List<Cqe> cqes = sameOnBoth((k, m) -> {
             try (RingScenario s = new RingScenario(k, m, 8, IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN)) {
                 int[] tcp = s.tcpPair();
-                MemorySegment bufs = m.allocate(32);
-                bufs.fill((byte) '.');
-                s.provide(1, bufs.address(), 8, 4, 3, 0);
+                MemorySegment bufs = fourBuffers(s, m);
                 List<Cqe> out = new ArrayList<>(s.submitAndAwait(1));
                 recvMultishot(s, tcp[0], 3, 2);
                 s.submit();
@@ -143,9 +148,7 @@ class RecvMultishotTest {
             int flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
             try (RingScenario s = new RingScenario(k, m, 8, flags)) {
                 int[] tcp = s.tcpPair();
-                MemorySegment bufs = m.allocate(32);
-                bufs.fill((byte) '.');
-                s.provide(1, bufs.address(), 8, 4, 3, 0);
+                MemorySegment bufs = fourBuffers(s, m);
                 List<Cqe> out = new ArrayList<>(s.submitAndAwait(1));
                 recvMultishot(s, tcp[0], 3, 2);
                 s.submit();
