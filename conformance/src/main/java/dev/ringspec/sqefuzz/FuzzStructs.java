@@ -69,7 +69,10 @@ final class FuzzStructs {
     static final long ATTR_PI_BYTES = 32;
     static final long ADDR3_OFFSET = 48;
     static final long ATTR_TYPE_MASK_OFFSET = 56;
-    /** Top-level structures go in the structs' first half, the iovecs a msghdr names in the second. */
+    /**
+     * Top-level structures (those an SQE names) go in the structs' first half or run off their end; the structures
+     * they lead to (a msghdr's iovecs, a PI attribute beside an iovec array) go in the half the top-level one leaves.
+     */
     private static final long HALF = FuzzReservation.STRUCTS_BYTES / 2;
     private static final Set<Integer> IOVECS = Set.of(IORING_OP_READV, IORING_OP_WRITEV, IORING_OP_READV_FIXED,
             IORING_OP_WRITEV_FIXED);
@@ -94,38 +97,46 @@ final class FuzzStructs {
         long count = Integer.toUnsignedLong(sqe.get(JAVA_INT, LEN_OFFSET));
         boolean vectorized = (opcode == IORING_OP_SEND || opcode == IORING_OP_SEND_ZC)
                 && (sqe.get(JAVA_SHORT, IOPRIO_OFFSET) & IORING_SEND_VECTORIZED) != 0;
+        long top = 0;
         if (IOVECS.contains(opcode) || vectorized) {
-            long at = place(sqe, ADDR_OFFSET, count * IOVEC_BYTES, 0, random);
-            if (at != 0) {
-                iovecs(at, count, random);
+            top = place(sqe, ADDR_OFFSET, count * IOVEC_BYTES, random);
+            if (top != 0) {
+                iovecs(top, count, random);
             }
         } else if (MSGHDRS.contains(opcode)) {
-            long at = place(sqe, ADDR_OFFSET, MSGHDR_BYTES, 0, random);
-            if (at != 0) {
-                msghdr(at, random);
+            top = place(sqe, ADDR_OFFSET, MSGHDR_BYTES, random);
+            if (top != 0) {
+                msghdr(top, random);
             }
         } else if (opcode == IORING_OP_FUTEX_WAITV) {
-            long at = place(sqe, ADDR_OFFSET, count * FUTEX_WAITV_BYTES, 0, random);
-            if (at != 0) {
-                futexWaitv(at, count, random);
+            top = place(sqe, ADDR_OFFSET, count * FUTEX_WAITV_BYTES, random);
+            if (top != 0) {
+                futexWaitv(top, count, random);
             }
         }
         if (RW.contains(opcode) && (sqe.get(JAVA_LONG, ATTR_TYPE_MASK_OFFSET) & IORING_RW_ATTR_FLAG_PI) != 0) {
-            // in the second half: an iovec array of the same SQE fills the first, and must not be written over
-            long at = place(sqe, ADDR3_OFFSET, ATTR_PI_BYTES, HALF, random);
-            if (at != 0) {
+            long pointer = sqe.get(JAVA_LONG, ADDR3_OFFSET);
+            if (readable(pointer)) {
+                // never over the SQE's iovec array, which the kernel reads after the attribute; one time in eight
+                // running off the structs' end, where a top-level structure in the first half leaves room for that
+                long at = top - reservation.structs < HALF - 8 && random.nextInt(8) == 0
+                        ? reservation.structs + ((FuzzReservation.STRUCTS_BYTES - random.nextLong(1, ATTR_PI_BYTES + 2))
+                                & ~7L) + (pointer & 7)
+                        : secondLevel(top, ATTR_PI_BYTES, random) + (pointer & 7);
+                sqe.set(JAVA_LONG, ADDR3_OFFSET, at);
                 piAttr(at, random);
             }
         }
     }
 
     /**
-     * Where the structure of {@code bytes} that the SQE's pointer at {@code field} names goes: 0 where the pointer
-     * names nothing readable (the copy faults), else an address in the half of the structs from {@code half} (0 or
-     * {@link #HALF}) with the pointer's alignment (and, one time in eight, running off the structs' end, so that the
-     * copy faults part way), which is written into the SQE.
+     * Where the top-level structure of {@code bytes} that the SQE's pointer at {@code field} names goes: 0 where the
+     * pointer names nothing readable (the copy faults), else an address with the pointer's alignment that is written
+     * into the SQE: in the first half, ending at or before {@link #HALF}, or (one time in eight, and for a structure
+     * that does not fit there) running off the structs' end, so that the copy faults part way; such a one begins at
+     * {@code HALF - 8} or later.
      */
-    private long place(MemorySegment sqe, long field, long bytes, long half, RandomGenerator random) {
+    private long place(MemorySegment sqe, long field, long bytes, RandomGenerator random) {
         long pointer = sqe.get(JAVA_LONG, field);
         if (!readable(pointer)) {
             return 0;
@@ -135,11 +146,26 @@ final class FuzzStructs {
             offset = FuzzReservation.STRUCTS_BYTES - random.nextLong(1, Math.min(bytes, HALF) + 2);
         } else {
             // (the alignment added below keeps it inside its half)
-            offset = half + random.nextLong(HALF - bytes - 7);
+            offset = random.nextLong(HALF - bytes - 7);
         }
         long at = reservation.structs + (offset & ~7L) + (pointer & 7);
         sqe.set(JAVA_LONG, field, at);
         return at;
+    }
+
+    /**
+     * Where a structure of {@code bytes} that a top-level one at {@code top} (0 for none) leads the kernel to goes
+     * (8-byte aligned): in the half the top-level one does not touch, so that neither is written over the other. A
+     * top-level structure in the first half ends at or before {@link #HALF}; one running off the end begins at
+     * {@code HALF - 8} or later.
+     */
+    private long secondLevel(long top, long bytes, RandomGenerator random) {
+        boolean topOffTheEnd = top != 0 && top - reservation.structs >= HALF - 8;
+        long from = topOffTheEnd ? 0 : HALF;
+        // up to 7 bytes of alignment are added to the start: the structure still ends 8 bytes short of the other
+        // half's or the structs' end
+        long room = topOffTheEnd ? HALF - 16 : HALF - 8;
+        return reservation.structs + from + (random.nextLong(room - bytes + 1) & ~7L);
     }
 
     /** Whether the kernel can read {@code address}: the owned bytes, the structs, the path page. */
@@ -161,7 +187,7 @@ final class FuzzStructs {
         }
     }
 
-    /** A msghdr at {@code at}; its iovecs, when it names some, in the structs' second half. */
+    /** A msghdr at {@code at}; its iovecs, when it names some, in the half of the structs the msghdr is not in. */
     private void msghdr(long at, RandomGenerator random) {
         long iovlen = switch (random.nextInt(4)) {
             case 0 -> 0;
@@ -173,8 +199,8 @@ final class FuzzStructs {
         if (random.nextInt(4) == 0) {
             iov = unreadable(random);
         } else {
-            long entries = Math.min(Math.max(iovlen, 0), HALF / IOVEC_BYTES - 1);
-            iov = reservation.structs + HALF + random.nextLong(HALF - entries * IOVEC_BYTES);
+            long entries = Math.min(Math.max(iovlen, 0), (HALF - 16) / IOVEC_BYTES);
+            iov = secondLevel(at, entries * IOVEC_BYTES, random) + random.nextLong(8);
             iovecs(iov, entries, random);
         }
         // the kernel reads six fields, up to msg_controllen (io_copy_msghdr_from_user): a msghdr whose flags run off

@@ -194,7 +194,8 @@ final class FuzzWorld implements AutoCloseable {
 
     /** Whether {@code address} lies in the owned bytes with {@code length} more. */
     boolean inOwned(long address, long length) {
-        return address >= base && address + length <= base + OWNED;
+        // by subtraction: an address near the top of the long range plus a length wraps
+        return address >= base && address - base <= OWNED && length <= OWNED - (address - base);
     }
 
     /** Fills the owned bytes anew: words that are pointers into the reservation, small lengths, or any bytes. */
