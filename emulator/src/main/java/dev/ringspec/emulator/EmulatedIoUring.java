@@ -469,6 +469,10 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
         readiness.enterBegins();
         int r;
         try {
+            if (scheduler == null && readiness.watching()) {
+                // a wakeup made before this enter has its work queued first, as the kernel queues it in the waking call
+                readiness.pollOnce(0);
+            }
             r = enterWithFaults(ring, toSubmit, minComplete, flags, arg, argSizeBytes);
             int setup = ring.params().flags();
             boolean ready = r >= 0 && readiness.watching() && readiness.pollOnce(0) > 0;
