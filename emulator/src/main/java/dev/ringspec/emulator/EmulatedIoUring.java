@@ -601,6 +601,12 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
         return r;
     }
 
+    /** Whether live ring {@code ring} has requests waiting outside it ({@link Inflight}), which may still complete. */
+    public boolean waitsOutside(Ring ring) {
+        IssueContext ctx = model.issueContextOf(ring.fd());
+        return ctx != null && !ctx.ringLocal(Inflight.class, Inflight::new).all().isEmpty();
+    }
+
     /**
      * The calling thread's task runs {@code execve} ({@code begin_new_exec}: {@code io_uring_task_cancel}): its
      * requests that wait outside a ring are cancelled and waited for on every ring ({@link ExecCancel}), for at most
