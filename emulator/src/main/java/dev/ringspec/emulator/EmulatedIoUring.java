@@ -469,6 +469,10 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
         readiness.enterBegins();
         int r;
         try {
+            if (scheduler == null && readiness.watching()) {
+                // a wakeup made before this enter has its work queued first, as the kernel queues it in the waking call
+                readiness.pollOnce(0);
+            }
             r = enterWithFaults(ring, toSubmit, minComplete, flags, arg, argSizeBytes);
             int setup = ring.params().flags();
             boolean ready = r >= 0 && readiness.watching() && readiness.pollOnce(0) > 0;
@@ -595,6 +599,12 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
             }
         }
         return r;
+    }
+
+    /** Whether live ring {@code ring} has requests waiting outside it ({@link Inflight}), which may still complete. */
+    public boolean waitsOutside(Ring ring) {
+        IssueContext ctx = model.issueContextOf(ring.fd());
+        return ctx != null && !ctx.ringLocal(Inflight.class, Inflight::new).all().isEmpty();
     }
 
     /**

@@ -3,7 +3,6 @@ package dev.ringspec.emulator;
 import static dev.ringspec.emulator.sys.Linux.SYS_EPOLL_CREATE1;
 import static dev.ringspec.emulator.sys.Linux.SYS_EPOLL_CTL;
 import static dev.ringspec.emulator.sys.Linux.SYS_EPOLL_PWAIT;
-import static dev.ringspec.emulator.sys.Linux.SYS_EPOLL_PWAIT2;
 import static dev.ringspec.emulator.sys.Linux.SYS_EVENTFD2;
 import static dev.ringspec.emulator.sys.Linux.SYS_READ;
 import static dev.ringspec.emulator.sys.Linux.SYS_WRITE;
@@ -12,6 +11,7 @@ import static dev.ringspec.uapi.Errno.EEXIST;
 import static dev.ringspec.uapi.Errno.EINTR;
 import static dev.ringspec.uapi.Errno.ENOENT;
 import static dev.ringspec.uapi.IoUring.IOSQE_FIXED_FILE;
+import static dev.ringspec.uapi.Poll.EPOLLEXCLUSIVE;
 import static dev.ringspec.uapi.Poll.EPOLLONESHOT;
 import static dev.ringspec.uapi.Poll.POLLERR;
 import static dev.ringspec.uapi.Poll.POLLHUP;
@@ -53,7 +53,8 @@ import java.util.function.IntConsumer;
  * poll when nobody has it ({@link #takePoll}, {@link #pollAsTask}) and runs what fires itself, as the kernel's waiting
  * task is woken by the file's wait queue: no second thread between the file and the task. The poll thread polls
  * only while watches are armed and no task does ({@link #afterEnter}, {@link #releasePoll} hand it the poll); a
- * task that finds it polling sleeps on its permit, and the poll thread delivers to it as before.
+ * task that finds it polling sleeps on its permit, and the poll thread delivers to it as before. Whoever polls takes
+ * events as {@link EventCollector} says, so an enter after a wakeup finds its work queued.
  */
 public final class Readiness implements AsyncPoll, AutoCloseable {
     private static final int EPOLL_CTL_ADD = 1;
@@ -69,6 +70,7 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
 
     private final int epfd;
     private final int stopFd;
+    private final EventCollector collector;
     private final Arena arena = Arena.ofShared();
     private final Map<Long, Watch> watches = new ConcurrentHashMap<>();
     /** {@link #watchFile}'s registrations by descriptor number; guards itself and each registration's state. */
@@ -88,13 +90,12 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
     /** Per thread: how many enters of this emulator it is inside ({@link #enterBegins}, {@link #afterEnter}). */
     private final ThreadLocal<int[]> enterDepth = ThreadLocal.withInitial(() -> new int[1]);
 
-    /** Offsets in a thread's {@link #SCRATCH}: the events, an 8-byte word, an {@code epoll_event}, a timespec. */
+    /** Offsets in a thread's {@link #SCRATCH}: the events, an 8-byte word, an {@code epoll_event}. */
     private static final long WORD_AT = EVENT_BYTES * MAX_EVENTS;
     private static final long EVENT_AT = WORD_AT + 8;
-    private static final long TIMESPEC_AT = EVENT_AT + 16;
     /** Per thread: the memory of its epoll calls and eventfd words, so none allocates. */
     private static final ThreadLocal<MemorySegment> SCRATCH = ThreadLocal.withInitial(
-            () -> Arena.ofAuto().allocate(TIMESPEC_AT + 16, 8));
+            () -> Arena.ofAuto().allocate(EVENT_AT + 16, 8));
 
     Readiness() {
         this(null, Delivery.DIRECT);
@@ -113,6 +114,7 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
             throw new IllegalStateException("the emulator cannot poll: epoll_create1 " + epfd + ", eventfd " + stopFd);
         }
         ctl(EPOLL_CTL_ADD, stopFd, POLLIN, STOP_ID);
+        this.collector = new EventCollector(epfd);
         this.order = order;
         this.polled = order == null ? null : arena.allocate(EVENT_BYTES * MAX_EVENTS, 8);
         this.loop = order == null ? Thread.ofPlatform().daemon().name("ringspec-emulator-poll").start(this::run)
@@ -126,9 +128,9 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
      */
     int pollOnce(int timeoutMillis) {
         if (polled == null) {
-            // the threaded mode, on the calling thread: what is ready right now (whoever else polls may see it too;
-            // a one-shot watch fires once, whoever sees it); a kick is left for the poll's holder, whom it is for
-            return pollInto(SCRATCH.get(), 0, false);
+            // the threaded mode, on the calling thread: what is ready right now, and what whoever polls has taken
+            // (a one-shot watch fires once, whoever sees it); a kick is left for the poll's holder, whom it is for
+            return collector.collect(() -> pollInto(SCRATCH.get(), 0, false));
         }
         return pollInto(polled, timeoutMillis, true);
     }
@@ -268,11 +270,7 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
             return false;
         }
         MemorySegment scratch = SCRATCH.get();
-        scratch.set(JAVA_LONG, TIMESPEC_AT, timeoutNanos / 1_000_000_000L);
-        scratch.set(JAVA_LONG, TIMESPEC_AT + 8, timeoutNanos % 1_000_000_000L);
-        int n = (int) Linux.call(SYS_EPOLL_PWAIT2, epfd, scratch.address(), MAX_EVENTS,
-                scratch.address() + TIMESPEC_AT, 0, 0);
-        fireAll(scratch, n, true);
+        collector.waitTakeFire(scratch, MAX_EVENTS, Math.max(0, timeoutNanos), n -> fireAll(scratch, n, true));
         return !closed;
     }
 
@@ -288,6 +286,11 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
                 pollLock.notifyAll();
             }
         }
+    }
+
+    /** For a test: {@code hook} runs on the poll thread between taking events and their callbacks. */
+    void holdPollThread(Runnable hook) {
+        collector.holdWith(hook);
     }
 
     /** Whether the poll thread is parked, so that nobody polls but a task that takes the poll. */
@@ -379,6 +382,7 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
          */
         private void release(boolean fired) {
             watches.remove(id);
+            collector.released(id);
             if (kept == null) {
                 ctl(EPOLL_CTL_DEL, fd, 0, id);
                 Linux.close(fd);
@@ -437,6 +441,10 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
             Linux.close(dupFd);
             error[0] = r;
             return null;
+        }
+        if ((events & EPOLLEXCLUSIVE) != 0 && collector.exclusiveArmed(id)) {
+            // whoever polls waits in epoll_wait from now on (EventCollector)
+            kick();
         }
         armed();
         return w;
@@ -632,23 +640,10 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
                 }
                 poller = loop;
             }
-            int n = (int) Linux.call(SYS_EPOLL_PWAIT, epfd, events.address(), MAX_EVENTS, -1, 0, 8);
+            // a kick (STOP_ID) is for a task that has stopped polling, or the emulator's close
+            int n = collector.waitTakeFire(events, MAX_EVENTS, -1, taken -> fireAll(events, taken, true));
             if (n < 0 && n != -EINTR && !closed) {
                 throw new IllegalStateException("epoll_pwait failed: " + n);
-            }
-            for (int i = 0; i < n && !closed; i++) {
-                long at = i * EVENT_BYTES;
-                int bits = events.get(JAVA_INT_UNALIGNED, at);
-                long id = events.get(JAVA_LONG_UNALIGNED, at + DATA_OFFSET);
-                if (id == STOP_ID) {
-                    // a kick for a task that has stopped polling, or the emulator's close
-                    drainKicks();
-                    continue;
-                }
-                Watch w = watches.get(id);
-                if (w != null) {
-                    w.fire(bits);
-                }
             }
             synchronized (pollLock) {
                 poller = null;

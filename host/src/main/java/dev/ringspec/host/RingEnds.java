@@ -24,7 +24,11 @@ import java.util.function.Consumer;
  * and fstat), this JVM keeps one reference to that description per ring while the ring is in use; a ring idle for
  * {@value #RELEASE_MILLIS} ms with no call in progress lets it go ({@link #releaseIdle}), so that the program's last
  * close is the last release; the next call takes a new reference. A ring ends at most that long after the program
- * let go of it.
+ * let go of it, where nothing of it waits outside the ring. A ring with requests that do (io-wq work, armed polls,
+ * timeouts: a READ that may still write into the program) or an SQPOLL ring (whose thread submits between calls)
+ * has its reference let go at the end of each call ({@link #callEnds}), so the program's last close or exit is the
+ * last release and the ring ends then, its requests cancelled, as the kernel's io_ring_ctx_wait_and_kill cancels
+ * them; such a ring's next call pays a pidfd_getfd and an fstat instead of a kcmp.
  *
  * <p>What this cannot see: a description the program opened itself through {@code /proc/self/fd} (its close looks
  * like the end while the ring's own descriptor lives); a ring whose descriptor sits in an SCM_RIGHTS message in
@@ -150,21 +154,35 @@ final class RingEnds implements AutoCloseable {
         }
     }
 
-    /** A call on {@code ring} ended. */
-    void callEnds(Ring ring) {
+    /**
+     * A call on {@code ring} ended; {@code letGo}: something of the ring waits outside it, so the program's last
+     * release must end it at once, and this JVM lets go of its reference if no other call is in progress.
+     */
+    void callEnds(Ring ring, boolean letGo) {
         Life life = byRingFd.get(ring.fd());
         if (life == null) {
             return;
         }
+        int reference = -1;
+        boolean end = false;
         synchronized (life) {
             life.calls--;
             life.lastUseNanos = System.nanoTime();
-            if (!life.endAfterCalls || life.calls > 0) {
-                return;
+            if (life.endAfterCalls && life.calls == 0) {
+                life.ended = true;
+                end = true;
+            } else if (letGo && life.calls == 0 && life.reference >= 0) {
+                reference = life.reference;
+                life.reference = -1;
             }
-            life.ended = true;
         }
-        ended(life);
+        if (end) {
+            ended(life);
+        } else if (reference >= 0) {
+            // where the program let go of the ring during the call, this close is the last release, which the
+            // watcher sees with no reference held and no call in progress: the ring ends then
+            Linux.close(reference);
+        }
     }
 
     /** How many times the watcher thread has woken since it started. */

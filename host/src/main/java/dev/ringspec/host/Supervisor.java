@@ -503,13 +503,17 @@ final class Supervisor implements AutoCloseable {
         return new RegisteredRings.Found(ring, local, 0);
     }
 
-    /** A call on {@code ring}: the ring lives at least until it returns, as the kernel's fdget keeps it. */
+    /**
+     * A call on {@code ring}: the ring lives at least until it returns, as the kernel's fdget keeps it. After it, a
+     * ring with requests waiting outside it, or an SQPOLL ring, is left to the program's references alone
+     * ({@link RingEnds#callEnds}).
+     */
     private long onRing(Ring ring, java.util.function.ToLongFunction<Ring> call) {
         ends.callBegins(ring);
         try {
             return call.applyAsLong(ring);
         } finally {
-            ends.callEnds(ring);
+            ends.callEnds(ring, (ring.params().flags() & IORING_SETUP_SQPOLL) != 0 || emulator.waitsOutside(ring));
         }
     }
 

@@ -91,6 +91,25 @@ class HostedFaultTest {
         assertThat(hosted.report()).contains("3 rings ended while the program ran");
     }
 
+    /**
+     * A ring's end cancels its requests before they reach the program ({@code host/src/test/c/ring-end-cancels.c}):
+     * a READ armed on an empty pipe, the ring unmapped and closed, a write 50 ms later stays in the pipe. Before the
+     * supervisor let go of its reference to a ring with requests waiting outside it at the end of each call, the ring
+     * lived on for up to 100 ms after the program's last call and the READ took the bytes into the program's memory.
+     */
+    @Test
+    @Timeout(120)
+    void aRingsEndCancelsItsRequestsBeforeTheyReachTheProgram() throws Exception {
+        Path program = program("ring-end-cancels");
+        Run natively = natively(List.of(program.toString()));
+        assertThat(natively.status()).as(natively.output()).isZero();
+        assertThat(natively.output()).contains("the READ's buffer: untouched", "the pipe holds: 4 bytes");
+        Run hosted = hosted(List.of(program.toString()));
+        assertThat(hosted.output()).isEqualTo(natively.output());
+        assertThat(hosted.status()).as(hosted.output() + hosted.err()).isZero();
+        assertThat(hosted.report()).contains("1 ring ended while the program ran");
+    }
+
     @Test
     @Timeout(120)
     void aProgramThatCrashesOrKillsItselfWhileAThreadWaitsEndsTheSupervisor() throws Exception {
