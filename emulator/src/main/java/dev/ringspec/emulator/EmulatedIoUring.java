@@ -599,12 +599,23 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
 
     /**
      * The calling thread's task runs {@code execve} ({@code begin_new_exec}: {@code io_uring_task_cancel}): its
-     * requests that wait outside a ring are cancelled and waited for on every ring ({@link ExecCancel}), for at most
+     * requests that wait outside a ring are cancelled and waited for on every ring ({@link TaskCancel}), for at most
      * {@code timeoutNanos} a ring. Returns how many it cancelled.
      */
     public int cancelTaskRequests(long timeoutNanos) {
-        return ExecCancel.cancel(taskKey.get(), List.copyOf(ringInodes.keySet()), model::issueContextOf, this::lockOf,
-                clock, timeoutNanos);
+        return TaskCancel.cancel(taskKey.get(), e -> true, List.copyOf(ringInodes.keySet()), model::issueContextOf,
+                this::lockOf, clock, timeoutNanos);
+    }
+
+    /**
+     * The task {@code task} (a key {@link #withTaskKey} gave) has exited ({@code do_exit}: {@code
+     * io_uring_files_cancel}): its requests whose link holds one on a ring's own descriptor (REQ_F_INFLIGHT) are
+     * cancelled and waited for on every ring ({@link TaskCancel}), for at most {@code timeoutNanos} a ring; its other
+     * requests stay. Returns how many it cancelled.
+     */
+    public int cancelExitedTask(Object task, long timeoutNanos) {
+        return TaskCancel.cancel(task, e -> e.fd() >= 0 && !e.fixed() && ring(e.fd()) != null,
+                List.copyOf(ringInodes.keySet()), model::issueContextOf, this::lockOf, clock, timeoutNanos);
     }
 
     // ---- EmulatorServices ----
