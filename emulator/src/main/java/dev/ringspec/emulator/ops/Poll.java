@@ -179,6 +179,10 @@ public final class Poll {
         }
         p.file = file;
         p.ring = services.ring(file);
+        if (p.ring != null) {
+            // io_file_get_normal: a request on an io_uring file is tracked (REQ_F_INFLIGHT): its task's exit cancels it
+            services.inflightTracked(req.task());
+        }
         return armPollHandler(readiness, req, ctx, p);
     }
 

@@ -1,6 +1,7 @@
 package dev.ringspec.emulator.ops;
 
 import static dev.ringspec.emulator.BothSides.sameOnBoth;
+import static dev.ringspec.uapi.Errno.ECANCELED;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ringspec.seam.Cqe;
@@ -52,5 +53,25 @@ class RingPollTest {
         }));
         assertThat(cqes).extracting(Cqe::userData).containsExactly(1L, 2L, 3L);
         assertThat(cqes).extracting(Cqe::res).containsExactly(0, POLLOUT, POLLIN | POLLOUT);
+    }
+
+    /**
+     * A thread's exit cancels its poll of the ring's own descriptor ({@code do_exit}: {@code io_uring_files_cancel};
+     * the request is tracked, REQ_F_INFLIGHT), though the ring lives on in the thread that made it. The emulator
+     * watches the submitting platform thread's end ({@code ThreadExitCancel}). Without that the poll waits for a CQE
+     * that never comes (the settle gives up after 5 s with none).
+     */
+    @Test
+    void aThreadsExitCancelsItsPollOfTheRingsOwnDescriptor() throws Exception {
+        List<Cqe> cqes = sameOnBoth(TestRing.on((w, r) -> {
+            Thread submitter = Thread.ofPlatform().start(() -> {
+                r.pollAdd(r.d.ring().fd(), POLLIN, 0, 1);
+                r.submit();
+            });
+            submitter.join();
+            return r.settle(1);
+        }));
+        assertThat(cqes).extracting(Cqe::userData).containsExactly(1L);
+        assertThat(cqes).extracting(Cqe::res).containsExactly(-ECANCELED);
     }
 }
