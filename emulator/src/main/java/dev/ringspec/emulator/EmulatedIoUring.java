@@ -65,6 +65,7 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
     private final AddressSpace memory;
     /** Each live ring's descriptor and its memfd's inode, to know a ring by a duplicate of its descriptor. */
     private final Map<Integer, Long> ringInodes = new ConcurrentHashMap<>();
+    private final ThreadExitCancel threadExits = new ThreadExitCancel(task -> cancelExitedTask(task, 5_000_000_000L));
     /** The program served from outside ({@link #hosted}), or null. */
     private ProgramMemory served;
     /** This JVM's descriptors, or the served program's. */
@@ -607,17 +608,24 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
         return ctx != null && !ctx.ringLocal(Inflight.class, Inflight::new).all().isEmpty();
     }
 
-    /**
-     * The calling thread's task runs {@code execve} ({@code begin_new_exec}: {@code io_uring_task_cancel}): its
-     * requests that wait outside a ring are cancelled and waited for on every ring ({@link ExecCancel}), for at most
-     * {@code timeoutNanos} a ring. Returns how many it cancelled.
-     */
+    /** An exec's cancellation for the calling thread's task ({@link TaskCancel}), {@code timeoutNanos} a ring. */
     public int cancelTaskRequests(long timeoutNanos) {
-        return ExecCancel.cancel(taskKey.get(), List.copyOf(ringInodes.keySet()), model::issueContextOf, this::lockOf,
-                clock, timeoutNanos);
+        return TaskCancel.cancel(taskKey.get(), e -> true, List.copyOf(ringInodes.keySet()), model::issueContextOf,
+                this::lockOf, clock, timeoutNanos);
+    }
+
+    /** An exit's cancellation for {@code task} ({@link TaskCancel}, {@link ThreadExitCancel}), {@code timeoutNanos}. */
+    public int cancelExitedTask(Object task, long timeoutNanos) {
+        return TaskCancel.cancel(task, e -> e.fd() >= 0 && !e.fixed() && ring(e.fd()) != null,
+                List.copyOf(ringInodes.keySet()), model::issueContextOf, this::lockOf, clock, timeoutNanos);
     }
 
     // ---- EmulatorServices ----
+
+    @Override
+    public void inflightTracked(Object task) {
+        threadExits.watch(task);
+    }
 
     @Override
     public Readiness readiness() {

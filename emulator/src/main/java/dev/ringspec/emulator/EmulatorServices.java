@@ -59,4 +59,11 @@ public interface EmulatorServices {
      * {@code what} (an opcode's name, or an opcode and the argument refused): see {@link EmulatedIoUring#refusals}.
      */
     void refuse(String what);
+
+    /**
+     * {@code io_req_track_inflight}: {@code task} (the submitter's key, {@link Req#task}) has a request on a ring's own
+     * descriptor, which the task's exit cancels ({@link EmulatedIoUring#cancelExitedTask}).
+     */
+    default void inflightTracked(Object task) {
+    }
 }

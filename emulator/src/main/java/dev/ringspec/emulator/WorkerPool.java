@@ -15,7 +15,10 @@ import dev.ringspec.model.IssueContext;
 import dev.ringspec.model.OpDef;
 import dev.ringspec.model.Req;
 import dev.ringspec.model.RequestTask;
+import dev.ringspec.emulator.ops.IoWqHash;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -51,7 +54,10 @@ final class WorkerPool implements IoWq, AutoCloseable {
      * FOP_BUFFER_WASYNC) usually finishes first (world lockstep seed 113: FSYNC, WRITEV, FSYNC; the WRITEV's CQE
      * first in 7 of 8 runs of WorldIoWqOrderTest). The deterministic mode asks its {@link Chooser} here, where one is
      * set ({@link EmulatedIoUring#withChooser}), at each item it runs: 0 runs the oldest pending item next (the
-     * default), 1 the newest, 2 the second oldest (so an item queued between two others can finish first).
+     * default), 1 the newest, 2 the second oldest (so an item queued between two others can finish first), each
+     * among the items a worker could take: hashed work ({@link IoWqHash}: the writes to one regular file) runs one
+     * item at a time in queue order, so of a hash's items only the oldest can be taken, and only once none of them
+     * still runs ({@link #IOWQ_STILL_RUNNING}); with one item to take the chooser is not asked.
      */
     public static final Choice IOWQ_COMPLETION_ORDER = new Choice("IOWQ_COMPLETION_ORDER", "io_worker_handle_work",
             "io_uring/io-wq.c io_wq_enqueue (work to concurrent workers), io_uring/io_uring.c io_req_complete_post",
@@ -125,19 +131,31 @@ final class WorkerPool implements IoWq, AutoCloseable {
     private final SplittableRandom order;
     private final List<Work> pending = new ArrayList<>();
 
-    /** Pending io-wq work of the ring {@code ctx}: {@code body} runs it and hands its completion to a delivery. */
+    /**
+     * Pending io-wq work of the ring {@code ctx}: {@code body} runs it and hands its completion to a delivery;
+     * {@code hash} is its {@link IoWqHash} (null for work that is not hashed).
+     */
     private static final class Work {
         final IssueContext ctx;
         final java.util.function.Consumer<Delivery> body;
+        final IoWqHash.Inode hash;
         /** How many more enters find it still running ({@link #IOWQ_STILL_RUNNING}). */
         int entersLeft;
 
-        Work(IssueContext ctx, java.util.function.Consumer<Delivery> body, int entersLeft) {
+        Work(IssueContext ctx, java.util.function.Consumer<Delivery> body, IoWqHash.Inode hash, int entersLeft) {
             this.ctx = ctx;
             this.body = body;
+            this.hash = hash;
             this.entersLeft = entersLeft;
         }
     }
+
+    /**
+     * The worker threads' hashed work ({@link IoWqHash}): for each hash a worker is running, the items of that hash
+     * queued after the one it runs, in queue order; it takes them in turn (io-wq.c {@code io_get_next_work} cuts the
+     * hash's run from the list, {@code io_worker_handle_work} works it). Guarded by itself.
+     */
+    private final Map<IoWqHash.Inode, ArrayDeque<Runnable>> hashed = new HashMap<>();
     /** Who decides {@link #IOWQ_COMPLETION_ORDER}, or null: the seeded order. */
     private volatile Chooser chooser;
 
@@ -185,16 +203,17 @@ final class WorkerPool implements IoWq, AutoCloseable {
             Work next;
             Chooser c = chooser;
             synchronized (pending) {
-                if (pending.isEmpty()) {
+                List<Integer> ready = ready(running);
+                if (ready.isEmpty()) {
                     break;
                 }
-                int size = pending.size();
-                next = pending.remove(c == null || size < 2 ? order.nextInt(size) : switch (c.choose(
+                int size = ready.size();
+                next = pending.remove((int) ready.get(c == null || size < 2 ? order.nextInt(size) : switch (c.choose(
                         IOWQ_COMPLETION_ORDER, -1)) {
                             case 0 -> 0;
                             case 1 -> size - 1;
                             default -> 1;
-                        });
+                        }));
             }
             if (atEnter && next.entersLeft > 0) {
                 if (counts) {
@@ -217,6 +236,30 @@ final class WorkerPool implements IoWq, AutoCloseable {
         return ran;
     }
 
+    /**
+     * The positions in {@code pending} of the items a worker could take now: every item that is not hashed, and the
+     * oldest item of each hash unless an item of that hash is still running ({@code running}, or null): io-wq runs
+     * hashed work one item at a time, in queue order ({@link IoWqHash}).
+     */
+    private List<Integer> ready(List<Work> running) {
+        List<Integer> ready = new ArrayList<>(pending.size());
+        java.util.Set<IoWqHash.Inode> busy = new java.util.HashSet<>();
+        if (running != null) {
+            for (Work w : running) {
+                if (w.hash != null) {
+                    busy.add(w.hash);
+                }
+            }
+        }
+        for (int i = 0; i < pending.size(); i++) {
+            IoWqHash.Inode hash = pending.get(i).hash;
+            if (hash == null || busy.add(hash)) {
+                ready.add(i);
+            }
+        }
+        return ready;
+    }
+
     @Override
     public void beforeFlush(IssueContext ctx, java.util.function.BiConsumer<Req, OpDef.Issue> post) {
         Chooser c = chooser;
@@ -226,7 +269,8 @@ final class WorkerPool implements IoWq, AutoCloseable {
         }
         Work first = null;
         synchronized (pending) {
-            for (Work w : pending) {
+            for (int i : ready(null)) {
+                Work w = pending.get(i);
                 if (w.ctx == ctx && w.entersLeft == 0) {
                     first = w;
                     break;
@@ -297,7 +341,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
             int running = entersRunning(ctx);
             if (running > 0 || finishesAfterTheEnter(ctx) || postsOnItsOwn(ctx)) {
                 synchronized (pending) {
-                    pending.add(new Work(ctx, d -> d.deliver(ctx, req, reissue), running));
+                    pending.add(new Work(ctx, d -> d.deliver(ctx, req, reissue), null, running));
                 }
                 return;
             }
@@ -355,17 +399,69 @@ final class WorkerPool implements IoWq, AutoCloseable {
                 return ret;
             });
         };
+        // io_prep_async_work: a write to a regular file (or any request of an IOPOLL ring) is hashed by its inode
+        IoWqHash.Inode hash = IoWqHash.of(ctx.fileDescriptor(req), op.def().has(OpDef.HASH_REG_FILE),
+                (ctx.setupFlags() & IORING_SETUP_IOPOLL) != 0);
         if (order == null) {
-            pool.execute(() -> body.accept(delivery));
+            if (hash == null) {
+                pool.execute(() -> body.accept(delivery));
+            } else {
+                runHashed(hash, () -> body.accept(delivery));
+            }
             return;
         }
         int running = entersRunning(ctx);
-        if (running == 0 && chooser != null && (ctx.setupFlags() & IORING_SETUP_DEFER_TASKRUN) != 0
+        boolean behind; // an item of the same hash is pending or still running: this one cannot finish before it
+        synchronized (pending) {
+            behind = hash != null && pending.stream().anyMatch(w -> hash.equals(w.hash));
+        }
+        if (running == 0 && !behind && chooser != null && (ctx.setupFlags() & IORING_SETUP_DEFER_TASKRUN) != 0
                 && !finishesAfterTheEnter(ctx)) {
             body.accept(delivery); // the worker finished at once: its task work is queued before the enter's wait
         } else {
             synchronized (pending) {
-                pending.add(new Work(ctx, body, running));
+                pending.add(new Work(ctx, body, hash, running));
+            }
+        }
+    }
+
+    /**
+     * Runs {@code item}, hashed work, on a worker thread after the items of the same hash queued before it: a worker
+     * already runs that hash (its bit in {@code hash->map} is set) and takes {@code item} after them, or a new one
+     * starts with it and goes on with those queued while it runs ({@code io_worker_handle_work}).
+     */
+    private void runHashed(IoWqHash.Inode hash, Runnable item) {
+        synchronized (hashed) {
+            ArrayDeque<Runnable> queued = hashed.get(hash);
+            if (queued != null) {
+                queued.add(item);
+                return;
+            }
+            hashed.put(hash, new ArrayDeque<>());
+        }
+        pool.execute(() -> workHash(hash, item));
+    }
+
+    /** A worker's run of one hash: {@code first}, then the items of that hash queued meanwhile, in turn. */
+    private void workHash(IoWqHash.Inode hash, Runnable first) {
+        Runnable next = first;
+        while (next != null) {
+            boolean done = false;
+            try {
+                next.run();
+                done = true;
+            } finally {
+                Runnable after;
+                synchronized (hashed) {
+                    after = hashed.get(hash).poll();
+                    if (after == null) {
+                        hashed.remove(hash);
+                    }
+                }
+                if (!done && after != null) {
+                    pool.execute(() -> workHash(hash, after)); // this item threw: another worker goes on
+                }
+                next = after;
             }
         }
     }

@@ -4,12 +4,15 @@ import static dev.ringspec.uapi.Errno.EAGAIN;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
 import static dev.ringspec.uapi.IoUring.IORING_OP_FSYNC;
 import static dev.ringspec.uapi.IoUring.IORING_OP_NOP;
+import static dev.ringspec.uapi.IoUring.IORING_OP_WRITE;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_TASKRUN_FLAG;
 import static dev.ringspec.uapi.IoUring.IORING_SQ_TASKRUN;
+import static dev.ringspec.uapi.IoUring.IOSQE_ASYNC;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.model.Choice;
 import dev.ringspec.model.KernelProfile;
 import dev.ringspec.model.OpDef;
@@ -219,6 +222,58 @@ class IoWqChoiceTest {
             assertThat(d.ready()).as("still running at the first GETEVENTS enter").isZero();
             assertThat(e.enter(d.ring(), 0, 1, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0)).isZero();
             assertThat(reaped(d)).containsExactly(1L);
+        }
+    }
+
+    /**
+     * Hashed io-wq work ({@code io_prep_async_work}: forced-async WRITEs of one regular file) leaves the chooser no
+     * order but the queue's: at every pick the chooser says "newest first", which takes the other file's write (4)
+     * first, then the newest item a worker could take, and of the first file's writes only the oldest pending one can
+     * be taken (io-wq.c io_get_next_work). The file then holds the last write's bytes.
+     */
+    @Test
+    void newestFirstStillRunsOneFilesHashedWritesInQueueOrder() throws Exception {
+        java.nio.file.Path first = java.nio.file.Files.createTempFile("ringspec-hash", ".bin");
+        java.nio.file.Path second = java.nio.file.Files.createTempFile("ringspec-hash", ".bin");
+        List<Choice> asked = new ArrayList<>();
+        try (UserMemory memory = new UserMemory();
+                EmulatedIoUring e = EmulatedIoUring.open(EmulatorOptions.of(KernelProfile.LINUX_6_18)
+                        .deterministic(1), memory)) {
+            int[] fds = {open(first), open(second)};
+            RingDriver d = ring(e, memory, 0, WorkerPool.IOWQ_COMPLETION_ORDER, 1, asked);
+            for (int i = 1; i <= 4; i++) {
+                MemorySegment buf = memory.allocate(16);
+                buf.fill((byte) ('a' + i));
+                long at = d.nextSqe();
+                Sqe.clear(d.sqes(), at, 64);
+                Sqe.opcode(d.sqes(), at, IORING_OP_WRITE);
+                Sqe.fd(d.sqes(), at, fds[i / 4]);
+                Sqe.addr(d.sqes(), at, buf.address());
+                Sqe.len(d.sqes(), at, 16);
+                Sqe.flags(d.sqes(), at, IOSQE_ASYNC);
+                Sqe.userData(d.sqes(), at, i);
+            }
+            assertThat(d.submit(0, 0)).isEqualTo(4);
+            assertThat(e.enter(d.ring(), 0, 4, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0)).isZero();
+            assertThat(reaped(d)).containsExactly(4L, 1L, 2L, 3L);
+            assertThat(java.nio.file.Files.readString(first)).isEqualTo("d".repeat(16));
+            for (int fd : fds) {
+                Linux.close(fd);
+            }
+        } finally {
+            java.nio.file.Files.deleteIfExists(first);
+            java.nio.file.Files.deleteIfExists(second);
+        }
+        assertThat(asked).contains(WorkerPool.IOWQ_COMPLETION_ORDER);
+    }
+
+    /** {@code p} opened read-write, close-on-exec. */
+    private static int open(java.nio.file.Path p) {
+        try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
+            int fd = (int) Linux.call(Linux.SYS_OPENAT, -100, a.allocateFrom(p.toString()).address(), 2 | 0x80000,
+                    0, 0, 0);
+            assertThat(fd).isNotNegative();
+            return fd;
         }
     }
 }

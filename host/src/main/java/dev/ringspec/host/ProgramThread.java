@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * Which program thread a JVM thread serves: set by the supervisor on the JVM thread of each program thread
@@ -46,6 +47,8 @@ final class ProgramThread implements AutoCloseable {
     private final ThreadExits watched = new ThreadExits("ringspec-host-thread-exits", this::exited);
     private volatile int exits;
     private volatile int last;
+    /** Hears of each watched program thread's exit ({@link #onExit}). */
+    private volatile Consumer<Task> exitListener = task -> { };
 
     /** The calling thread serves program thread {@code tid} from now on (its process is looked up afresh). */
     void serve(int tid) {
@@ -119,9 +122,20 @@ final class ProgramThread implements AutoCloseable {
         return group;
     }
 
+    /**
+     * {@code listener} hears of each watched program thread's exit, as the task it was, on the watcher's thread,
+     * after its binding is gone: a moment after the exit, never before.
+     */
+    void onExit(Consumer<Task> listener) {
+        exitListener = listener;
+    }
+
     private void exited(int tid) {
-        processes.remove(tid);
+        Integer process = processes.remove(tid);
         exits++; // the watcher's thread alone writes it
+        if (process != null) {
+            exitListener.accept(new Task(tid, process));
+        }
     }
 
     private static int threadGroup(int tid) {

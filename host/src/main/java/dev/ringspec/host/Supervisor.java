@@ -70,6 +70,10 @@ final class Supervisor implements AutoCloseable {
     private final int self = (int) Linux.call(Linux.SYS_GETPID, 0);
     /** Requests execs cancelled ({@link #exec}). */
     private final AtomicLong execCancelled = new AtomicLong();
+    private final AtomicLong exitCancelled = new AtomicLong();
+    /** Cancels an exited program thread's requests ({@link #exited}), off the thread that watches exits. */
+    private final ExecutorService exitCancels = Executors.newSingleThreadExecutor(
+            r -> Thread.ofPlatform().daemon().name("ringspec-host-exit-cancel").unstarted(r));
     private final Map<Long, Ring> ringsByInode = new ConcurrentHashMap<>();
     /** Per program thread and descriptor: the ring it named last (checked with kcmp before use). */
     private final Map<Long, Ring> lastRing = new ConcurrentHashMap<>();
@@ -114,6 +118,30 @@ final class Supervisor implements AutoCloseable {
             return t.serving ? t.key : Thread.currentThread();
         });
         emulator.withSqThreadContext(new SqThreadHost(thread, memory));
+        thread.onExit(exited -> {
+            try {
+                exitCancels.execute(() -> exited(exited));
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                // the supervisor is stopping
+            }
+        });
+    }
+
+    /**
+     * A program thread has exited ({@code do_exit}: {@code io_uring_files_cancel}): its requests whose link holds one
+     * on a ring's own descriptor are cancelled and waited for (at most {@link #EXEC_CANCEL_NANOS} a ring), the rest
+     * stay ({@link EmulatedIoUring#cancelExitedTask}). The kernel cancels during the exit; here a moment after it
+     * ({@link ThreadExits}).
+     */
+    private void exited(ProgramThread.Task task) {
+        try {
+            int cancelled = emulator.cancelExitedTask(task, EXEC_CANCEL_NANOS);
+            if (cancelled > 0) {
+                exitCancelled.addAndGet(cancelled);
+            }
+        } catch (RuntimeException e) {
+            findings.add("supervisor error cancelling an exited thread's requests: " + e);
+        }
     }
 
     /** The calling thread is about to sleep in a wait: signals may end it, and another thread receives meanwhile. */
@@ -286,6 +314,12 @@ final class Supervisor implements AutoCloseable {
             events.add(execs + (execs == 1 ? " request" : " requests") + " cancelled by an exec of the thread that"
                     + " submitted it (as the kernel's io_uring_task_cancel; here before the exec runs, so a failed"
                     + " exec cancels them too)");
+        }
+        long exits = exitCancelled.get();
+        if (exits > 0) {
+            events.add(exits + (exits == 1 ? " request" : " requests") + " cancelled by the exit of the thread that"
+                    + " submitted it (as the kernel's io_uring_files_cancel: requests on a ring's own descriptor and"
+                    + " those linked to them)");
         }
         long waits = signals.ended();
         if (waits > 0) {
@@ -614,6 +648,7 @@ final class Supervisor implements AutoCloseable {
         signals.close();
         ends.close();
         registered.close();
+        exitCancels.shutdownNow();
         taskWork.values().forEach(ExecutorService::shutdownNow);
         for (ExecutorService e : taskWork.values()) {
             try {

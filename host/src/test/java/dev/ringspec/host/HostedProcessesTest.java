@@ -14,7 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A program's processes under {@link Host}: a request reaches the memory of the process that submitted it, a thread
- * number given again is a new thread's, and an exec cancels the requests of the thread that runs it. Each program runs natively and hosted, with the same output.
+ * number given again is a new thread's, an exec cancels the requests of the thread that runs it, and an exit some of
+ * them. Each program runs natively and hosted, with the same output.
  */
 @Tag("kernel")
 class HostedProcessesTest {
@@ -45,6 +46,21 @@ class HostedProcessesTest {
         HostedProgramTest.Run hosted = sameBothWays("exec-cancel", "the child's TIMEOUT: -125",
                 "the child's READ: -125", "fired first: no");
         assertThat(Files.readString(hosted.outcome().report())).contains("2 requests cancelled by an exec");
+    }
+
+    /**
+     * A task's exit, a forked child's and a thread's alike, cancels its POLL_ADD of the ring's own descriptor and the
+     * TIMEOUT linked to it, and leaves its other TIMEOUTs to fire ({@code host/src/test/c/exit-cancel.c}; the
+     * kernel's io_uring_files_cancel). Before the supervisor heard of exits, the two polls completed with POLLIN when
+     * a later CQE arrived, and the linked TIMEOUT after 10 s, past the parent's 3 s.
+     */
+    @Test
+    @Timeout(value = 120, threadMode = ThreadMode.SEPARATE_THREAD)
+    void anExitCancelsTheRequestsOfItsTaskOnARingsDescriptor() throws Exception {
+        HostedProgramTest.Run hosted = sameBothWays("exit-cancel", "the child's POLL_ADD of the ring: -125",
+                "the TIMEOUT linked to it: -125", "the child's 1 s TIMEOUT: -62",
+                "the thread's POLL_ADD of the ring: -125", "the thread's 1 s TIMEOUT: -62", "fired first: no");
+        assertThat(Files.readString(hosted.outcome().report())).contains("2 requests cancelled by the exit");
     }
 
     /**

@@ -104,6 +104,10 @@ final class CqeCache {
     }
 
     /** {@code IO_CHECK_CQ_OVERFLOW_BIT}, set and cleared by the {@link OverflowList} as it fills and empties. */
+    boolean checkCqOverflow() {
+        return checkCqOverflow;
+    }
+
     void checkCqOverflow(boolean overflowPending) {
         this.checkCqOverflow = overflowPending;
     }

@@ -160,6 +160,14 @@ public interface IssueContext {
     /** Counts one more in {@link #cqTimeouts} ({@code io_timeout_fn}, {@code io_kill_timeout}); wakes no one. */
     void countCqTimeout();
 
+    /**
+     * {@code io_uring_poll}: what a poll of this ring's own descriptor finds now: EPOLLIN | EPOLLRDNORM when the
+     * application has CQEs to see or the ring has work ({@code io_has_work}: overflowed CQEs, local task work), and
+     * EPOLLOUT | EPOLLWRNORM when the SQ ring has room. A poll waits on {@code ctx->poll_wq}, woken at each commit
+     * ({@link #onCommit}) and each local task work added ({@link #onLocalWorkAdd}).
+     */
+    int ringPollMask();
+
     /** Runs {@code hook} after each commit of the CQ tail ({@code io_commit_cqring_flush}: eventfd, timeouts). */
     void onCommit(Runnable hook);
 

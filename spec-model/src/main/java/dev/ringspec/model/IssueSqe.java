@@ -43,6 +43,7 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
     private final BufferTable buffers;
     private final Links links;
     private final CqeCache cq;
+    private final SqRing sq;
     private final ModelIoUring kernel;
     private IoWq ioWq = IoWq.TASK_WORK;
     /** The iopoll list of an IOPOLL ring, else null. */
@@ -56,7 +57,8 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
     private final AtomicInteger cqTimeouts = new AtomicInteger();
 
     IssueSqe(ModelIoUring kernel, int flags, int fd, RuleSink rules, Completion completion, Drain drain,
-            TaskWork taskWork, FileTable files, BufferTable buffers, Links links, CqeCache cq, ReqCache reqs) {
+            TaskWork taskWork, FileTable files, BufferTable buffers, Links links, CqeCache cq, SqRing sq,
+            ReqCache reqs) {
         this.kernel = kernel;
         this.profile = kernel.profile();
         this.flags = flags;
@@ -69,6 +71,7 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
         this.buffers = buffers;
         this.links = links;
         this.cq = cq;
+        this.sq = sq;
         this.reqs = reqs;
         completion.beforeFlush(() -> ioWq.beforeFlush(this, (req, func) -> {
             boolean was = inTaskWork;
@@ -498,6 +501,27 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
     public void countCqTimeout() {
         cqTimeouts.incrementAndGet();
     }
+
+    @Override
+    public int ringPollMask() {
+        int mask = 0;
+        // io_uring_poll: room in the SQ ring -> EPOLLOUT | EPOLLWRNORM
+        if (!sq.full()) {
+            mask |= EPOLLOUT | EPOLLWRNORM;
+        }
+        // io_uring_poll: CQEs the application can see (__io_cqring_events_user), or io_has_work -> EPOLLIN |
+        // EPOLLRDNORM
+        if (cq.userEvents() != 0 || cq.checkCqOverflow()
+                || (flags & IORING_SETUP_DEFER_TASKRUN) != 0 && taskWork.pending()) {
+            mask |= EPOLLIN | EPOLLRDNORM;
+        }
+        return mask;
+    }
+
+    private static final int EPOLLIN = 0x1;
+    private static final int EPOLLOUT = 0x4;
+    private static final int EPOLLRDNORM = 0x40;
+    private static final int EPOLLWRNORM = 0x100;
 
     @Override
     public void onCommit(Runnable hook) {

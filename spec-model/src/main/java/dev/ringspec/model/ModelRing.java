@@ -83,7 +83,7 @@ final class ModelRing implements Ring {
         this.bpfFilters = new BpfFilterRun(rules, mutants);
         this.reqs = reqs;
         this.issue = new IssueSqe(kernel, flags, fd, rules, completion, drain, taskWork, files, buffers, links,
-                cq, reqs);
+                cq, sq, reqs);
         this.taskWork.runner(issue);
         this.init = new InitReq(profile, kernel.issueDefs(), flags, rules, sq, restrictions, drain, issue,
                 bpfFilters, mutants);

@@ -14,7 +14,7 @@ import java.util.Objects;
  * @param opcode the {@code IORING_OP_*} number, below the profile's {@code opLast}
  * @param name the kernel's name for it, for example {@code "NOP"}
  * @param flags {@link #NEEDS_FILE}, {@link #IOPRIO}, {@link #BUFFER_SELECT}, {@link #POLLIN}, {@link #POLLOUT},
- *     {@link #IOPOLL}, {@link #SQE128}, {@link #NOT_SUPPORTED}, {@link #ISSUE_FINDS_FILE}
+ *     {@link #IOPOLL}, {@link #SQE128}, {@link #NOT_SUPPORTED}, {@link #ISSUE_FINDS_FILE}, {@link #HASH_REG_FILE}
  * @param prep {@code def->prep}: reads the request's SQE fields once, in init; null for an opcode the model knows
  *     by number only (valid, but not executable: io_init_req then throws)
  * @param issue {@code def->issue}
@@ -51,6 +51,12 @@ public record OpDef(int opcode, String name, int flags, Prep prep, Issue issue, 
      * file, and the file of a request with a linked timeout to arm, whose look-up comes before the timeout's prep.
      */
     public static final int ISSUE_FINDS_FILE = 1 << 8;
+    /**
+     * {@code hash_reg_file}: io-wq work of this opcode on a regular file is hashed by the file's inode
+     * ({@code io_prep_async_work}), so io-wq runs that inode's hashed work one item at a time, in queue order
+     * (io-wq.c {@code io_get_next_work}). WRITEV, WRITE_FIXED, WRITE, SPLICE, TEE and WRITEV_FIXED set it.
+     */
+    public static final int HASH_REG_FILE = 1 << 9;
 
     /** {@code IOU_COMPLETE}: the issue set the result; the request completes now, with the batch. */
     public static final int COMPLETE = 0;

@@ -41,6 +41,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * io_uring/cancel.c: {@code IORING_OP_ASYNC_CANCEL} and {@code IORING_REGISTER_SYNC_CANCEL}, by user_data, by file
@@ -156,20 +157,22 @@ public final class Cancel {
     }
 
     /**
-     * {@code io_uring_task_cancel} as {@code begin_new_exec} runs it ({@code io_uring_cancel_generic} with
-     * {@code cancel_all}), on one ring: every request of {@code task} (the key of the task that submitted it,
-     * {@link Req#task}) that waits outside the ring, io-wq work, armed polls and timeouts alike, is cancelled once
-     * (a running io-wq item is signalled), then the ring's task work runs and the call sleeps until none of them
-     * waits any more, a signal ends the sleep, or the ring's clock passes {@code deadlineNanos}. Returns how many
-     * it found.
+     * {@code io_uring_cancel_generic} on one ring for {@code task} (the key of the task that submitted a request,
+     * {@link Req#task}): of that task's requests that wait outside the ring (io-wq work, armed polls and timeouts)
+     * those {@code match} accepts are cancelled once (a running io-wq item is signalled), then the ring's task work
+     * runs and the call sleeps until none of them waits any more, a signal ends the sleep, or the ring's clock passes
+     * {@code deadlineNanos}. {@code match} accepts all at an exec ({@code io_uring_task_cancel}: cancel_all) and at an
+     * exit only a request whose link holds one with REQ_F_INFLIGHT ({@code io_uring_files_cancel}:
+     * {@code io_match_task_safe} without cancel_all). Returns how many it found.
      */
-    public static int cancelTask(IssueContext ring, Object task, long deadlineNanos) {
+    public static int cancelTask(IssueContext ring, Object task, Predicate<Inflight.Entry> match,
+            long deadlineNanos) {
         Inflight inflight = ring.ringLocal(Inflight.class, Inflight::new);
         Set<Req> tried = Collections.newSetFromMap(new IdentityHashMap<>());
         while (true) {
             List<Inflight.Entry> left = new ArrayList<>();
             for (Inflight.Entry e : inflight.all()) {
-                if (task.equals(e.req().task())) {
+                if (task.equals(e.req().task()) && match.test(e)) {
                     left.add(e);
                 }
             }

@@ -80,7 +80,7 @@ public final class Poll {
         return List.of(
                 // opdef.c: POLL_ADD needs a file; POLL_REMOVE has none
                 EmuOp.of(new OpDef(IORING_OP_POLL_ADD, "POLL_ADD", OpDef.NEEDS_FILE, Poll::addPrep,
-                        (req, ctx) -> add(readiness, req, ctx))),
+                        (req, ctx) -> add(services, readiness, req, ctx))),
                 EmuOp.of(new OpDef(IORING_OP_POLL_REMOVE, "POLL_REMOVE", 0, Poll::removePrep,
                         (req, ctx) -> remove(readiness, req, ctx))));
     }
@@ -101,6 +101,26 @@ public final class Poll {
         /** {@code req->file}: the request's own reference to its file (a duplicate), -1 once dropped. */
         int file = -1;
         volatile boolean done;
+        /** The ring {@link #file} is ({@code io_uring_poll}), or null for another file. */
+        IssueContext ring;
+        /** Ends the watch of {@link #ring}'s poll_wq ({@link RingPollWq}), or null. */
+        Runnable ringWatch;
+
+        /** {@code vfs_poll} of the file: a ring's {@link IssueContext#ringPollMask}, else the real file's. */
+        int poll() {
+            return ring != null ? ring.ringPollMask() : Apoll.vfsPoll(file, events);
+        }
+
+        /** The wait on the file ends ({@code io_poll_remove_entries}). */
+        void unwatch() {
+            if (watch != null) {
+                watch.cancel();
+            }
+            if (ringWatch != null) {
+                ringWatch.run();
+                ringWatch = null;
+            }
+        }
 
         PollReq(int events) {
             this.events = events;
@@ -151,13 +171,18 @@ public final class Poll {
     }
 
     /** {@code io_poll_add}. */
-    static int add(Readiness readiness, Req req, IssueContext ctx) {
+    static int add(EmulatorServices services, Readiness readiness, Req req, IssueContext ctx) {
         PollReq p = (PollReq) req.opState();
         int file = Linux.dup(ctx.fileDescriptor(req));
         if (file < 0) {
             return file;
         }
         p.file = file;
+        p.ring = services.ring(file);
+        if (p.ring != null) {
+            // io_file_get_normal: a request on an io_uring file is tracked (REQ_F_INFLIGHT): its task's exit cancels it
+            services.inflightTracked(req.task());
+        }
         return armPollHandler(readiness, req, ctx, p);
     }
 
@@ -174,7 +199,7 @@ public final class Poll {
         p.skipFirst = false;
         p.done = false;
         boolean et = (p.events & EPOLLET) != 0;
-        int mask = Apoll.vfsPoll(p.file, p.events) & p.events;
+        int mask = p.poll() & p.events;
         if (mask != 0 && et && p.oneshot()) {
             // __io_arm_poll_handler: EPOLLET|EPOLLONESHOT and the events are there -> complete inline
             p.release();
@@ -184,10 +209,17 @@ public final class Poll {
         boolean postNow = mask != 0 && et;
         if (postNow) {
             // __io_arm_poll_handler: a multishot poll whose events are there -> task work posts them now; epoll
-            // reports the same readiness when the watch is added, which is not a new wakeup
-            p.skipFirst = true;
+            // reports the same readiness when the watch is added, which is not a new wakeup (a ring's poll_wq does
+            // not)
+            p.skipFirst = p.ring == null;
             p.wakeMask = mask;
             p.refs.set(1);
+        }
+        if (p.ring != null) {
+            // io_uring_poll: the poll waits on the ring's poll_wq, woken at its commits
+            p.ringWatch = p.ring.ringLocal(RingPollWq.class, RingPollWq::new).watch(p.ring,
+                    events -> wake(readiness, req, ctx, p, events));
+            return waits(readiness, req, ctx, p, postNow);
         }
         int[] error = new int[1];
         Readiness.Watch w = readiness.watch(p.file, watchEvents(p.events), p.oneshot() && !exclusive(p.events),
@@ -206,6 +238,11 @@ public final class Poll {
             return -EINVAL;
         }
         p.watch = w;
+        return waits(readiness, req, ctx, p, postNow);
+    }
+
+    /** The poll waits: its ring and cancellation find it ({@code io_poll_add_hash}). */
+    private static int waits(Readiness readiness, Req req, IssueContext ctx, PollReq p, boolean postNow) {
         ctx.ringLocal(Live.class, Live::new).add(p);
         // io_poll_add_hash: cancellation finds it from now on
         Inflight inflight = ctx.ringLocal(Inflight.class, Inflight::new);
@@ -273,7 +310,7 @@ public final class Poll {
         }
         if (ret == OpDef.SKIP_COMPLETE) {
             // IOU_POLL_REISSUE: a one-shot woken with nothing to report arms again (io_req_task_submit)
-            p.watch.cancel();
+            p.unwatch();
             ctx.ringLocal(Inflight.class, Inflight::new).remove(req);
             return armPollHandler(readiness, req, ctx, p);
         }
@@ -299,7 +336,7 @@ public final class Poll {
             // io_poll_check_events: several wakeups -> their masks are lost; look at the file again
             int res = v == 1 ? p.wakeMask & p.events : 0;
             if (res == 0) {
-                res = Apoll.vfsPoll(p.file, p.events) & p.events;
+                res = p.poll() & p.events;
                 if (res == 0) {
                     if (p.oneshot()) {
                         return OpDef.SKIP_COMPLETE;
@@ -323,9 +360,7 @@ public final class Poll {
     /** {@code io_poll_remove_entries} and {@code hash_del}: the request no longer waits. */
     private static void finish(IssueContext ctx, Req req, PollReq p) {
         p.done = true;
-        if (p.watch != null) {
-            p.watch.cancel();
-        }
+        p.unwatch();
         p.release();
         ctx.ringLocal(Live.class, Live::new).remove(p);
         ctx.ringLocal(Inflight.class, Inflight::new).remove(req);
@@ -347,7 +382,7 @@ public final class Poll {
         public void close() {
             for (PollReq p : polls) {
                 p.done = true;
-                p.watch.cancel();
+                p.unwatch();
                 p.release();
             }
             polls.clear();
@@ -406,7 +441,7 @@ public final class Poll {
         if (!p.refs.compareAndSet(0, 1)) {
             return -EALREADY;
         }
-        p.watch.cancel();
+        p.unwatch();
         inflight.remove(preq);
         int res = -ECANCELED;
         if (upd.updateEvents() || upd.updateUserData()) {

@@ -44,9 +44,10 @@ public final class Splice {
         OpDef.Issue issue = (req, ctx) -> splice(req, ctx, table);
         EmuOp.Blocking blocking = issue::issue;
         return List.of(
-                new EmuOp(new OpDef(IORING_OP_SPLICE, "SPLICE", OpDef.NEEDS_FILE, Splice::splicePrep, issue),
-                        blocking),
-                new EmuOp(new OpDef(IORING_OP_TEE, "TEE", OpDef.NEEDS_FILE, Splice::teePrep, issue), blocking));
+                new EmuOp(new OpDef(IORING_OP_SPLICE, "SPLICE", OpDef.NEEDS_FILE | OpDef.HASH_REG_FILE,
+                        Splice::splicePrep, issue), blocking),
+                new EmuOp(new OpDef(IORING_OP_TEE, "TEE", OpDef.NEEDS_FILE | OpDef.HASH_REG_FILE, Splice::teePrep,
+                        issue), blocking));
     }
 
     /** {@code struct io_splice}. */

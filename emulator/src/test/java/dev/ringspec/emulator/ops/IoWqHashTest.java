@@ -1,0 +1,108 @@
+package dev.ringspec.emulator.ops;
+
+import static dev.ringspec.emulator.ops.FileWorld.O_RDWR;
+import static dev.ringspec.emulator.ops.FileWorld.ring;
+import static dev.ringspec.emulator.ops.FileWorld.sameOnBoth;
+import static dev.ringspec.uapi.IoUring.IORING_OP_WRITE;
+import static dev.ringspec.uapi.IoUring.IOSQE_ASYNC;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ringspec.seam.Cqe;
+import dev.ringspec.seam.IoUringKernel;
+import dev.ringspec.seam.RingDriver;
+import dev.ringspec.seam.Sqe;
+import dev.ringspec.seam.UserMemory;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * io-wq's hashed work ({@link IoWqHash}): forced-async writes to one regular file run one at a time, in queue order
+ * (io_uring.c {@code io_prep_async_work} hashes them by the inode, io-wq.c {@code io_get_next_work} runs a hash's
+ * items in turn), so of writes that overlap the last one queued is what the file holds, and each worker posts its
+ * CQE as it finishes, in queue order. On the kernel and on the emulator, over many writes large enough that
+ * concurrent workers would finish out of order.
+ */
+@Tag("kernel")
+class IoWqHashTest {
+    /** Writes in one submission; each a letter of its own over the same range at offset 0. */
+    private static final int WRITES = 24;
+    private static final int BYTES = 256 * 1024;
+
+    /** {@code count} IOSQE_ASYNC WRITEs of {@code BYTES} at offset 0 of {@code fds[i % fds.length]}, in one submit. */
+    private static List<Cqe> writeAll(IoUringKernel kernel, UserMemory memory, FileWorld world, int... fds) {
+        RingDriver d = ring(kernel, memory, 32);
+        for (int i = 0; i < WRITES; i++) {
+            MemorySegment buf = memory.allocate(BYTES);
+            buf.fill((byte) ('a' + i));
+            long at = d.nextSqe();
+            Sqe.clear(d.sqes(), at, 64);
+            Sqe.opcode(d.sqes(), at, IORING_OP_WRITE);
+            Sqe.fd(d.sqes(), at, fds[i % fds.length]);
+            Sqe.addr(d.sqes(), at, buf.address());
+            Sqe.len(d.sqes(), at, BYTES);
+            Sqe.flags(d.sqes(), at, IOSQE_ASYNC);
+            Sqe.userData(d.sqes(), at, i);
+        }
+        return world.finish(kernel, d, WRITES);
+    }
+
+    /** The distinct letters of {@code p}'s bytes, in file order (one letter: one write left its bytes everywhere). */
+    private static String letters(Path p) throws Exception {
+        StringBuilder seen = new StringBuilder();
+        for (byte b : Files.readAllBytes(p)) {
+            if (seen.isEmpty() || seen.charAt(seen.length() - 1) != (char) b) {
+                seen.append((char) b);
+            }
+        }
+        return seen.toString();
+    }
+
+    @Test
+    void forcedAsyncWritesOfOneFileCompleteInQueueOrderAndTheLastOneWins() throws Exception {
+        for (int run = 0; run < 5; run++) {
+            FileWorld.Outcome o = sameOnBoth((kernel, memory, world) -> {
+                int fd = world.file("", O_RDWR);
+                List<Cqe> cqes = writeAll(kernel, memory, world, fd);
+                return new FileWorld.Outcome(cqes, letters(world.lastPath()));
+            });
+            assertThat(o.cqes()).extracting(Cqe::userData).as("CQEs in queue order")
+                    .containsExactlyElementsOf(range(0, 1));
+            assertThat(o.cqes()).extracting(Cqe::res).containsOnly(BYTES);
+            assertThat(o.effects()).isEqualTo(String.valueOf((char) ('a' + WRITES - 1)));
+        }
+    }
+
+    @Test
+    void eachFilesWritesKeepTheirOrderWhenTwoFilesInterleave() throws Exception {
+        for (int run = 0; run < 3; run++) {
+            FileWorld.Outcome o = sameOnBoth((kernel, memory, world) -> {
+                int first = world.file("", O_RDWR);
+                Path firstPath = world.lastPath();
+                int second = world.file("", O_RDWR);
+                List<Cqe> cqes = writeAll(kernel, memory, world, first, second);
+                // the two files' CQEs interleave as their two workers go: each file's own order is what is fixed
+                List<Long> even = new ArrayList<>();
+                List<Long> odd = new ArrayList<>();
+                cqes.forEach(c -> (c.userData() % 2 == 0 ? even : odd).add(c.userData()));
+                return new FileWorld.Outcome(FileWorld.byUserData(cqes), even + " " + odd + " "
+                        + letters(firstPath) + letters(world.lastPath()));
+            });
+            assertThat(o.effects()).isEqualTo(range(0, 2) + " " + range(1, 2) + " "
+                    + (char) ('a' + WRITES - 2) + (char) ('a' + WRITES - 1));
+        }
+    }
+
+    /** {@code from}, {@code from + step}, ... below {@link #WRITES}. */
+    private static List<Long> range(int from, int step) {
+        List<Long> out = new ArrayList<>();
+        for (long i = from; i < WRITES; i += step) {
+            out.add(i);
+        }
+        return out;
+    }
+}
