@@ -80,6 +80,7 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
     private final Delivery delivery;
     private final MemorySegment polled;
     private volatile boolean closed;
+    private volatile boolean wakeOrder; // inWakeOrder
     /** Guards {@link #poller} and {@link #pollThreadParked}; the parked poll thread waits on it. */
     private final Object pollLock = new Object();
     /** Who polls the epoll instance now: nobody (null), the poll thread, or a waiting task. */
@@ -153,12 +154,22 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
         return fireAll(polled, n, drainsKicks);
     }
 
+    /**
+     * From now on events ready together run in epoll's order, the kernel's order of wakeups: __wake_up_common walks
+     * the wait queue from its head, where io_uring's poll (poll.c __io_queue_proc) and epoll (ep_ptable_queue_proc)
+     * both add_wait_queue, so the last armed goes first; epoll's ready list and io_uring's task work keep that order
+     * (WorldWakeOrderTest). Not exact for a registration kept between watches ({@link #watchFile}).
+     */
+    void inWakeOrder() {
+        wakeOrder = true;
+    }
+
     /** Runs the callbacks of the {@code n} events in {@code polled} (in a seeded order if deterministic). */
     private int fireAll(MemorySegment polled, int n, boolean drainsKicks) {
         if (n <= 0) {
             return 0;
         }
-        if (order == null) {
+        if (order == null || wakeOrder) {
             int ran = 0;
             for (int i = 0; i < n; i++) {
                 ran += fire(polled.get(JAVA_LONG_UNALIGNED, i * EVENT_BYTES + DATA_OFFSET),
