@@ -143,7 +143,8 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
      * the emulator saw them only at its poll after the submission. In the threaded mode the poll thread delivers
      * them as they happen, racing as the kernel's other CPUs do.
      */
-    private void collectOwnWakeups() {
+    @Override
+    public void ownWakeups() {
         if (order != null && !watches.isEmpty()) {
             pollInto(polled, 0, true);
         }
@@ -156,9 +157,8 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
 
     /**
      * From now on events ready together run in epoll's order, the kernel's order of wakeups: __wake_up_common walks
-     * the wait queue from its head, where io_uring's poll (poll.c __io_queue_proc) and epoll (ep_ptable_queue_proc)
-     * both add_wait_queue, so the last armed goes first; epoll's ready list and io_uring's task work keep that order
-     * (WorldWakeOrderTest). Not exact for a registration kept between watches ({@link #watchFile}).
+     * the wait queue from its head, where io_uring's poll (__io_queue_proc) and epoll both add_wait_queue, so the
+     * last armed goes first (WorldWakeOrderTest). Not exact for a registration kept between watches (watchFile).
      */
     void inWakeOrder() {
         wakeOrder = true;
@@ -572,7 +572,7 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
             if (IoWqCompletions.issuesForIoWq(req)) {
                 return false;
             }
-            collectOwnWakeups();
+            ownWakeups();
             ctx.taskWork(req, (r, c) -> {
                 READY_RETRY.set(new ReadyRetry(r, retries + 1));
                 try {
