@@ -17,8 +17,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Waiters of one file woken by one write, emulator against this kernel with real I/O: the kernel wakes the last
  * armed first (add_wait_queue puts each poll entry at the wait queue's head; __wake_up_common walks from there) and
  * runs their task work in that order, so it is not a race. The emulator's deterministic mode shuffled events that
- * epoll returned together by its seed, so it agreed with the kernel by chance (world lockstep seeds 9, 29, 75, 90,
- * 101, 124 in one run of 150).
+ * epoll returned together by its seed, so it agreed with the kernel by chance.
  */
 @Tag("kernel")
 class WorldWakeOrderTest {
