@@ -67,7 +67,10 @@
  * io-wq completion before or after the submitting enter's wait ran local work; and {@code IOWQ_STILL_RUNNING}, for
  * how many later enters a worker is still busy. Orders that show only past the lookback (a CQE on the overflow list
  * for more than the 64 steps of Choices.LOOKBACK_STEPS), or need two choices at once, still
- * show as new divergences.
+ * show as new divergences. Waiters of one file woken together are not a choice: the kernel wakes the last armed
+ * first, and the emulator then takes epoll's order, which is the same ({@code Readiness.inWakeOrder}); the emulator
+ * draws no random numbers in these runs, so a seed runs alone ({@code -Dworld.first=N -Dworld.runs=1}) as in a
+ * sequence, up to the kernel's own timing.
  *
  * <p>{@link dev.ringspec.lockstep.ReferenceBackends} names the sides (the one place the engine makes
  * {@link dev.ringspec.seam.Backend}s): the reference model, with the profile chosen from the kernel's capabilities,

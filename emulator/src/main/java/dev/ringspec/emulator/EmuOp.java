@@ -32,6 +32,18 @@ public record EmuOp(OpDef def, Blocking blocking) {
      */
     public static final int REISSUE_ON_TASK = -530;
 
+    /** Whether the {@link Blocking} work the calling thread runs runs on the ring's task ({@link #onTheRingsTask}). */
+    static final ThreadLocal<Boolean> ON_THE_RINGS_TASK = ThreadLocal.withInitial(() -> false);
+
+    /**
+     * Whether the {@link Blocking} work the calling thread runs now runs on the ring's task, as the deterministic
+     * mode runs io-wq work (no worker threads, {@link WorkerPool}): it may then touch the ring as the kernel's worker
+     * does under uring_lock ({@code io_ring_submit_lock}), such as installing a direct descriptor.
+     */
+    public static boolean onTheRingsTask() {
+        return ON_THE_RINGS_TASK.get();
+    }
+
     public EmuOp {
         Objects.requireNonNull(def, "def");
     }

@@ -381,9 +381,12 @@ final class WorkerPool implements IoWq, AutoCloseable {
             Object task = req.task();
             Object before = RequestTask.enter(task);
             int ret;
+            boolean wasOnTask = EmuOp.ON_THE_RINGS_TASK.get();
+            EmuOp.ON_THE_RINGS_TASK.set(order != null);
             try {
                 ret = blocking.issue(req, ctx);
             } finally {
+                EmuOp.ON_THE_RINGS_TASK.set(wasOnTask);
                 RequestTask.leave(before, task);
             }
             synchronized (state) {

@@ -16,6 +16,15 @@ public interface AsyncPoll {
      */
     boolean arm(Req req, IssueContext ctx, int events);
 
+    /**
+     * The ring's task is about to queue task work of its own: a file its own syscalls made ready (the emulator's
+     * real write to a pipe another request waits on) has woken that request by now, since the kernel's wakeup runs
+     * inside the syscall (pipe_write, __wake_up_common, io_poll_wake) and queues its task work there, before
+     * whatever the task queues after it. Nothing by default.
+     */
+    default void ownWakeups() {
+    }
+
     /** Arms nothing: every -EAGAIN goes to io-wq. */
     AsyncPoll NONE = (req, ctx, events) -> false;
 }

@@ -72,6 +72,7 @@ final class ModelRing implements Ring {
         }
         this.overflow = new OverflowList(flags, profile.ringLayout(), fd, rules, cq, mutants);
         this.taskWork = new TaskWork(flags, profile, rules, mutants);
+        this.taskWork.beforeAdd(() -> kernel.asyncPoll().ownWakeups());
         this.links = new Links(rules, taskWork);
         ReqCache reqs = new ReqCache(kernel);
         this.drain = new Drain(profile, rules, taskWork, reqs, links, sq, cq);

@@ -47,6 +47,8 @@ final class TaskWork {
     private final ConcurrentLinkedQueue<Req> remote = new ConcurrentLinkedQueue<>();
     private volatile boolean remotePending;
     private volatile Runnable localWorkAdded;
+    /** Run before the task queues work of its own ({@link #beforeAdd}). */
+    private volatile Runnable beforeAdd = () -> { };
 
     TaskWork(int flags, KernelProfile profile, RuleSink rules, Set<Mutant> mutants) {
         this.flags = flags;
@@ -73,8 +75,17 @@ final class TaskWork {
         localWorkAdded = hook;
     }
 
+    /**
+     * Runs {@code hook} before the task queues work of its own ({@link AsyncPoll#ownWakeups}): what it hands to
+     * {@link #addRemote} then comes first.
+     */
+    void beforeAdd(Runnable hook) {
+        beforeAdd = hook;
+    }
+
     /** {@code io_req_task_work_add}: queue, and raise IORING_SQ_TASKRUN on a TASKRUN_FLAG ring. */
     void add(Req req, int action) {
+        beforeAdd.run();
         boolean first = (flags & IORING_SETUP_DEFER_TASKRUN) != 0 && twCount == twRetry && remote.isEmpty();
         // one list for work from every thread (io_req_local_work_add and io_req_normal_work_add: llist_add), so
         // what another thread queued before this item runs before it

@@ -97,6 +97,8 @@ public final class OpenClose {
         final MemorySegment how;
         final int fileSlot;
         int opened = Integer.MIN_VALUE;
+        /** The direct install's result where the worker made it, or MIN_VALUE: the reissue on the task completes. */
+        int installed = Integer.MIN_VALUE;
 
         Open(Object model, int dfd, MemorySegment path, MemorySegment how, int fileSlot) {
             this.model = model;
@@ -174,6 +176,9 @@ public final class OpenClose {
     /** {@code io_openat2} on the ring's task: a cached, non-blocking open, or io-wq; then the descriptor. */
     static int openat2(Req req, IssueContext ctx, ProcessDescriptorTable table) {
         Open o = (Open) req.opState();
+        if (o.installed != Integer.MIN_VALUE) {
+            return ReceiveFd.complete(req, ctx, o.installed);
+        }
         if (o.opened != Integer.MIN_VALUE) {
             return opened(req, ctx, table, o, o.opened);
         }
@@ -198,12 +203,24 @@ public final class OpenClose {
         return opened(req, ctx, table, o, fd);
     }
 
-    /** The io-wq open: may block; a direct descriptor is installed on the ring's task. */
+    /**
+     * The io-wq open: may block. The kernel's worker installs a direct descriptor itself (io_openat2 ->
+     * io_fixed_fd_install under io_ring_submit_lock, which takes uring_lock for an IO_URING_F_UNLOCKED issue), so
+     * the slot is filled when the worker finishes, before its completion's task work runs: on a DEFER_TASKRUN ring a
+     * request submitted in between finds the file there although the OPENAT's CQE comes after its own (world
+     * lockstep seed 2 at step 117: a NOP on the slot, 0 on the kernel, -EBADF here). Where the work runs on the
+     * ring's task (the deterministic mode, {@link EmuOp#onTheRingsTask}) it installs at once; a worker thread
+     * does not hold the ring's lock, so there the install is still left to the reissue on the task.
+     */
     static int openBlocking(Req req, IssueContext ctx, ProcessDescriptorTable table) {
         Open o = (Open) req.opState();
         int fd;
         try (PathAt at = PathAt.of(table, o.dfd, o.path)) {
             fd = (int) Linux.call(SYS_OPENAT2, at.dirfd(), at.path().address(), o.how.address(), OPEN_HOW_SIZE, 0, 0);
+        }
+        if (fd >= 0 && o.fileSlot != 0 && EmuOp.onTheRingsTask()) {
+            o.installed = NetSockets.install(req, ctx, o.fileSlot, fd);
+            return EmuOp.REISSUE_ON_TASK;
         }
         if (fd >= 0 && o.fileSlot != 0) {
             o.opened = fd;

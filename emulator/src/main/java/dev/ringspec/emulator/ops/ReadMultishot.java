@@ -8,6 +8,9 @@ import static dev.ringspec.uapi.Errno.ENOBUFS;
 import static dev.ringspec.uapi.IoUring.IORING_CQE_F_MORE;
 import static dev.ringspec.uapi.IoUring.IORING_OP_READ_MULTISHOT;
 import static dev.ringspec.uapi.IoUring.IOSQE_BUFFER_SELECT;
+import static dev.ringspec.uapi.Poll.POLLERR;
+import static dev.ringspec.uapi.Poll.POLLHUP;
+import static dev.ringspec.uapi.Poll.POLLIN;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.ringspec.emulator.EmuOp;
@@ -27,10 +30,11 @@ import java.util.List;
  * file that stays armed, one provided buffer per CQE.
  *
  * <p>The life of the request, as the kernel's: the inline issue reads once (a CQE with IORING_CQE_F_MORE, or
- * nothing if the file is empty); after a CQE, task work reads on (the kernel's poll, armed on a ready file, queues
- * it before the task returns to the application); once the file is empty the request waits for readiness
- * ({@code io_arm_poll_handler}, here the model's async poll through {@link dev.ringspec.emulator.Readiness}, where
- * cancellation finds it); every wakeup reads again until the file is empty ({@code io_poll_multishot_retry}).
+ * nothing if the file is empty); after a CQE, task work reads on if the file is still ready (the kernel's poll,
+ * armed on a ready file, queues it before the task returns to the application); once the file is empty the request
+ * waits for readiness ({@code io_arm_poll_handler}, here the model's async poll through
+ * {@link dev.ringspec.emulator.Readiness}, where cancellation finds it); every wakeup reads again until the file
+ * is empty ({@code io_poll_multishot_retry}).
  * It ends with a CQE without F_MORE: -ENOBUFS when the group has no buffer, 0 at end of file, the read's error,
  * -ECANCELED, or, when {@code io_req_post_cqe} finds the CQ full, that read's own CQE through the normal completion
  * (which may overflow).
@@ -100,10 +104,12 @@ public final class ReadMultishot {
                 return ret;
             }
             if (!again) {
-                // IOU_RETRY from the inline issue: io_arm_poll_handler finds the file ready or not; either way
-                // task work reads on before the task returns to the application (IO_APOLL_READY), or arms the
-                // poll when the file is empty (-EAGAIN)
-                ctx.taskWork(req, (r, c) -> issue(services, r, c));
+                // IOU_RETRY from the inline issue: io_arm_poll_handler's vfs_poll finds the file ready or not. Ready,
+                // task work reads on before the task returns to the application (__io_poll_execute); empty, the
+                // poll waits armed, and nothing selects a buffer until the file is ready (an empty group answers
+                // -ENOBUFS only then: world lockstep seed 42, a pipe's only data read into the group's only buffer)
+                ctx.taskWork(req, (r, c) -> (Apoll.vfsPoll(fd, POLLIN) & (POLLIN | POLLERR | POLLHUP)) == 0 ? -EAGAIN
+                        : issue(services, r, c));
                 return OpDef.SKIP_COMPLETE;
             }
         }
