@@ -71,11 +71,12 @@ public final class Host {
         }
         TrainedClasses.initialize();
         ProgramThread thread = new ProgramThread();
+        DescriptorChanges changes = new DescriptorChanges();
         RemoteMemory memory = new RemoteMemory(thread);
-        ProgramDescriptors descriptors = new ProgramDescriptors(thread, started.listener());
+        ProgramDescriptors descriptors = new ProgramDescriptors(thread, started.listener(), changes);
         EmulatedIoUring emulator = EmulatedIoUring.hosted(emulatorOptions, memory, descriptors);
         Supervisor supervisor = new Supervisor(started.listener(), started.killableWait(), recvSeesEnd, emulator,
-                thread, memory, descriptors);
+                thread, memory, descriptors, changes);
         serving.set(supervisor);
         List<String> findings = new ArrayList<>();
         try {

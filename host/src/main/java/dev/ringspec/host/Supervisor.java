@@ -92,15 +92,16 @@ final class Supervisor implements AutoCloseable {
     private final AtomicInteger ended = new AtomicInteger();
     private final RegisteredRings registered;
     /** Whether descriptor numbers may name other files since a ring was found for one. */
-    private final DescriptorChanges changes = new DescriptorChanges();
+    private final DescriptorChanges changes;
 
     /**
      * {@code killableWait}: the filter has SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV ({@link PendingSignals});
      * {@code recvSeesEnd}: a RECV on the listener ends when the program is gone ({@link Seccomp.Receiver#Receiver}).
      */
     Supervisor(int listener, boolean killableWait, boolean recvSeesEnd, EmulatedIoUring emulator,
-            ProgramThread thread, RemoteMemory memory, ProgramDescriptors descriptors) {
+            ProgramThread thread, RemoteMemory memory, ProgramDescriptors descriptors, DescriptorChanges changes) {
         this.listener = listener;
+        this.changes = changes;
         this.signals = new PendingSignals(listener, killableWait);
         this.thread = thread;
         this.emulator = emulator;

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
  * CONNECT names is looked up from the program's working directory and root, not the supervisor's
  * (src/test/c/unix-address.c, liburing's sendmsg_fs_cve). A ring's number that the program points at another ring
  * or closes (dup2, dup3, close, close_range, i386's close, from another thread, in a forked child) names the new ring
- * or nothing at the next enter, though the supervisor no longer asks the kernel at every enter
- * (src/test/c/ring-renumbered.c).
+ * or nothing at the next enter, though the supervisor no longer asks the kernel at every enter; a READ on a number
+ * pointed at another pipe while a READ on it waits reads the new pipe (src/test/c/ring-renumbered.c).
  */
 @Tag("kernel")
 class HostedResourcesTest {
@@ -50,7 +50,7 @@ class HostedResourcesTest {
         HostSupport.Both run = HostSupport.sameBothWays(dir, "ring-renumbered");
         assertThat(run.natively()).contains("dup2: enter 1, ring B's CQEs 1", "close: enter -1 Bad file descriptor",
                 "another thread's dup2: enter 1", "a child's dup2: enter 1",
-                "the parent's number after the child's dup2: enter 0");
+                "the parent's number after the child's dup2: enter 0", "READ 2: 3 \"two\"", "READ 1: 3 \"one\"");
         // the program's 13 (dup2, dup3, close_range, i386's close, the thread's and the child's dup2, 7 closes) and
         // the launcher's exec, with the dynamic loader's closes on top; the thread's clone3 and the fork's clone
         String report = java.nio.file.Files.readString(run.outcome().report());
