@@ -30,7 +30,8 @@
  *   --poll          ppoll on the listener before each RECV (the JVM's way to see POLLHUP); forced before 6.6, where
  *                   a RECV waits on a semaphore that the program's end does not raise.
  *   --kcmp          kcmp(KCMP_FILE) of the enter's descriptor against the ring's memfd (the JVM's check that a
- *                   cached descriptor still names the same ring).
+ *                   cached descriptor still names the same ring; it makes it now only after a call that may have
+ *                   renumbered descriptors, so not in nop-cost's loop).
  *
  * Exit status: the program's (128 + N for signal N); 127 when the supervisor cannot start it. Statistics on stderr.
  */
