@@ -19,8 +19,9 @@
  *             answered. Never waits: every CQE it will ever post is posted before the answer. A full CQ ring counts
  *             the CQE in cq overflow and drops it (the kernel would keep it on its overflow list).
  *   register  -EINVAL; anything else -ENOSYS.
- *   execve    and execveat (the launcher hands them over too, the first being its own exec of PROGRAM): continued in
- *             the kernel, not counted.
+ *   execve    and execveat (the launcher hands them over too, the first being its own exec of PROGRAM), and the
+ *             other calls it hands over (close, dup2, dup3, close_range, fork, clone, ...): continued in the kernel,
+ *             not counted.
  *
  * Per call it makes two syscalls, NOTIF_RECV and NOTIF_SEND: a blocking RECV returns ENOENT once no task uses the
  * filter any more (kernel/seccomp.c recv_wait_event, 6.6+), so nothing else is needed to notice the program's end.
@@ -29,7 +30,8 @@
  *   --poll          ppoll on the listener before each RECV (the JVM's way to see POLLHUP); forced before 6.6, where
  *                   a RECV waits on a semaphore that the program's end does not raise.
  *   --kcmp          kcmp(KCMP_FILE) of the enter's descriptor against the ring's memfd (the JVM's check that a
- *                   cached descriptor still names the same ring).
+ *                   cached descriptor still names the same ring; it makes it now only after a call that may have
+ *                   renumbered descriptors, so not in nop-cost's loop).
  *
  * Exit status: the program's (128 + N for signal N); 127 when the supervisor cannot start it. Statistics on stderr.
  */
@@ -365,8 +367,9 @@ int main(int argc, char **argv) {
             }
             continue;
         }
-        if (n.data.nr == NR_EXECVE || n.data.nr == NR_EXECVEAT) {
-            /* the launcher hands execs over too (ringspec host cancels the caller's requests there): let it run */
+        if (n.data.nr != NR_SETUP && n.data.nr != NR_ENTER && n.data.nr != NR_REGISTER) {
+            /* the launcher hands execs over too (ringspec host cancels the caller's requests there), and the calls
+             * that may renumber descriptors or make a process (ringspec host notes them): let them run */
             struct seccomp_notif_resp resp = {.id = n.id, .flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE};
             ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
             continue;

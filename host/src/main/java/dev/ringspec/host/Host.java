@@ -71,11 +71,12 @@ public final class Host {
         }
         TrainedClasses.initialize();
         ProgramThread thread = new ProgramThread();
+        DescriptorChanges changes = new DescriptorChanges();
         RemoteMemory memory = new RemoteMemory(thread);
-        ProgramDescriptors descriptors = new ProgramDescriptors(thread, started.listener());
+        ProgramDescriptors descriptors = new ProgramDescriptors(thread, started.listener(), changes);
         EmulatedIoUring emulator = EmulatedIoUring.hosted(emulatorOptions, memory, descriptors);
         Supervisor supervisor = new Supervisor(started.listener(), started.killableWait(), recvSeesEnd, emulator,
-                thread, memory, descriptors);
+                thread, memory, descriptors, changes);
         serving.set(supervisor);
         List<String> findings = new ArrayList<>();
         try {
@@ -132,7 +133,11 @@ public final class Host {
                 .append(emulatorOptions.pedantic() ? ", pedantic" : "").append('\n')
                 .append("- exit status: ").append(Launcher.describe(status)).append('\n')
                 .append("- rings: ").append(supervisor.rings()).append('\n')
-                .append("- intercepted calls: ").append(supervisor.calls()).append("\n\n## Findings\n\n");
+                .append("- intercepted calls: ").append(supervisor.calls()).append('\n')
+                .append("- calls let run after being noted: ").append(supervisor.changes().tableCalls())
+                .append(" that may change which file a descriptor number names (close, dup2, dup3, close_range, exec,")
+                .append(" ADDFD), ").append(supervisor.changes().processCalls())
+                .append(" that made a process (fork, vfork, clone, clone3)\n\n## Findings\n\n");
         if (findings.isEmpty()) {
             text.append("none\n");
         }

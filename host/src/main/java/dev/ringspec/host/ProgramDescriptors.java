@@ -30,7 +30,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * as long as the kernel holds the file: by a request from its first use to its end ({@link #get} and {@link #put},
  * the kernel's {@code req->file}), by a registered-file slot while it is registered ({@link #acquire}), by a single
  * call while it runs. Requests that name the same file at the same time share one copy ({@code kcmp(KCMP_FILE)}
- * says whether the program's {@code fd} is still that file). So a file the program closed is let go of when the
+ * says whether the program's {@code fd} is still that file, asked only after a call that may have renumbered the
+ * program's descriptors, {@link DescriptorChanges}). So a file the program closed is let go of when the
  * last request using it ends, as in the kernel: a socket's peer sees it close, a pipe's reader sees EOF.
  *
  * <p>Whose table: the program thread the calling JVM thread serves ({@link ProgramThread}); a request takes its file
@@ -87,21 +88,29 @@ final class ProgramDescriptors implements ProcessDescriptorTable, AutoCloseable 
         private final AtomicReference<Pending> call = new AtomicReference<>();
     }
 
-    /** A copy of a program's descriptor's file, and how many requests and calls hold it (guarded by this). */
+    /**
+     * A copy of a program's descriptor's file, how many requests and calls hold it, and the stamp under which the
+     * program's descriptor was last seen to name it ({@link DescriptorChanges#stamp}; guarded by this).
+     */
     private static final class Held {
         final long key;
         final int copy;
         int holders = 1;
+        long stamp;
 
-        Held(long key, int copy) {
+        Held(long key, int copy, long stamp) {
             this.key = key;
             this.copy = copy;
+            this.stamp = stamp;
         }
     }
 
-    ProgramDescriptors(ProgramThread thread, int listener) {
+    private final DescriptorChanges changes;
+
+    ProgramDescriptors(ProgramThread thread, int listener, DescriptorChanges changes) {
         this.thread = thread;
         this.listener = listener;
+        this.changes = changes;
     }
 
     private int process() {
@@ -131,9 +140,21 @@ final class ProgramDescriptors implements ProcessDescriptorTable, AutoCloseable 
         return ((long) process << 32) | (fd & 0xffffffffL);
     }
 
-    /** Whether this JVM's {@code copy} is the file the program's (process {@code tid}) {@code fd} names now. */
-    private boolean same(int tid, int copy, int fd) {
-        return Linux.call(Seccomp.SYS_KCMP, self, tid, Seccomp.KCMP_FILE, copy, fd, 0) == 0;
+    /**
+     * Whether {@code held}'s copy is the file the program's (process {@code tid}) {@code fd} names now: without asking
+     * the kernel while no call may have renumbered descriptors since it was last seen so, else by kcmp.
+     */
+    private boolean same(int tid, Held held, int fd) {
+        if (changes.unchangedSince(held.stamp)) {
+            return true;
+        }
+        // taken before the kcmp: a change let run after it moves the generation
+        long stamp = changes.stamp();
+        if (Linux.call(Seccomp.SYS_KCMP, self, tid, Seccomp.KCMP_FILE, held.copy, fd, 0) != 0) {
+            return false;
+        }
+        held.stamp = stamp;
+        return true;
     }
 
     /**
@@ -149,17 +170,19 @@ final class ProgramDescriptors implements ProcessDescriptorTable, AutoCloseable 
         long key = key(tid, fd);
         synchronized (this) {
             Held held = current.get(key);
-            if (held != null && same(tid, held.copy, fd)) {
+            if (held != null && same(tid, held, fd)) {
                 held.holders++;
                 return held.copy;
             }
         }
+        // taken before the copy: the copy is of the file fd names at this stamp or later
+        long stamp = changes.stamp();
         int taken = actedOn(take(tid, fd), fd);
         if (taken < 0) {
             return -1;
         }
         synchronized (this) {
-            Held held = new Held(key, taken);
+            Held held = new Held(key, taken, stamp);
             // a copy the program's fd named before stays held by its requests (byCopy) until they end
             current.put(key, held);
             byCopy.put(taken, held);
@@ -262,7 +285,7 @@ final class ProgramDescriptors implements ProcessDescriptorTable, AutoCloseable 
         int tid = process();
         synchronized (this) {
             Held held = current.get(key(tid, fd));
-            if (held != null && same(tid, held.copy, fd)) {
+            if (held != null && same(tid, held, fd)) {
                 return what.applyAsLong(held.copy);
             }
         }

@@ -95,14 +95,17 @@ final class Supervisor implements AutoCloseable {
     private final RingEnds ends = new RingEnds(this::ringEnded);
     private final AtomicInteger ended = new AtomicInteger();
     private final RegisteredRings registered;
+    /** Whether descriptor numbers may name other files since a ring was found for one. */
+    private final DescriptorChanges changes;
 
     /**
      * {@code killableWait}: the filter has SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV ({@link PendingSignals});
      * {@code recvSeesEnd}: a RECV on the listener ends when the program is gone ({@link Seccomp.Receiver#Receiver}).
      */
     Supervisor(int listener, boolean killableWait, boolean recvSeesEnd, EmulatedIoUring emulator,
-            ProgramThread thread, RemoteMemory memory, ProgramDescriptors descriptors) {
+            ProgramThread thread, RemoteMemory memory, ProgramDescriptors descriptors, DescriptorChanges changes) {
         this.listener = listener;
+        this.changes = changes;
         this.signals = new PendingSignals(listener, killableWait);
         this.thread = thread;
         this.emulator = emulator;
@@ -218,10 +221,14 @@ final class Supervisor implements AutoCloseable {
         private boolean serving;
         /** {@link #tid} has an entry in {@link RegisteredRings} ({@link RegisteredRings#touch}). */
         private boolean touched;
-        /** The {@link #lastRing} entry this thread used last, its key, and {@link #ringsEnded} then. */
+        /**
+         * The {@link #lastRing} entry this thread used last, its key, {@link #ringsEnded} then, and the stamp of the
+         * kcmp that found it ({@link DescriptorChanges#stamp}).
+         */
         private Ring ring;
         private long ringKey;
         private long ringsEndedThen;
+        private long ringStamp = DescriptorChanges.NONE;
 
         private Task(PendingSignals.Serving signals, ProgramDescriptors.Place place) {
             this.signals = signals;
@@ -231,6 +238,11 @@ final class Supervisor implements AutoCloseable {
 
     /** Serves {@code n} on the calling thread, as the task of the program thread that made it. */
     private void dispatch(Seccomp.Notification n) {
+        changes.arrived(n.tid());
+        if (DescriptorChanges.isChange(n.nr())) {
+            letChange(n);
+            return;
+        }
         if (n.nr() != NR_EXECVE && n.nr() != NR_EXECVEAT) {
             calls.incrementAndGet(); // the io_uring calls
         }
@@ -242,6 +254,19 @@ final class Supervisor implements AutoCloseable {
             t.serving = false;
             lock.unlock();
         }
+    }
+
+    /**
+     * A call that may change which file a descriptor number names, or that makes a process: noted
+     * ({@link DescriptorChanges}) and let run in the kernel (SECCOMP_USER_NOTIF_FLAG_CONTINUE), with no lock taken.
+     */
+    private void letChange(Seccomp.Notification n) {
+        if (DescriptorChanges.isProcessMade(n.nr())) {
+            changes.processMade();
+        } else {
+            changes.changing(n.tid());
+        }
+        task.get().calls.sendContinue(listener, n.id());
     }
 
     /** Runs {@code work} as program thread {@code tid}'s task: the emulator's task key, one at a time per thread. */
@@ -292,6 +317,11 @@ final class Supervisor implements AutoCloseable {
 
     int rings() {
         return rings.get();
+    }
+
+    /** The calls let run that may change which file a descriptor number names, and those that made a process. */
+    DescriptorChanges changes() {
+        return changes;
     }
 
     /** What the supervisor refused or met, one sentence each. */
@@ -385,6 +415,8 @@ final class Supervisor implements AutoCloseable {
             findings.add("supervisor error cancelling a thread's requests at its exec: " + e);
         }
         registered.exited(n.tid());
+        // close-on-exec descriptors close in it
+        changes.changing(n.tid());
         t.calls.sendContinue(listener, n.id());
     }
 
@@ -607,20 +639,28 @@ final class Supervisor implements AutoCloseable {
     }
 
     /**
-     * The ring the program's {@code fd} names (in the process of the program thread {@code t} serves): by kcmp against
-     * the last one it named, else by inode.
+     * The ring the program's {@code fd} names (in the process of the program thread {@code t} serves): the one this
+     * thread found for it last if no call since may have changed the number ({@link DescriptorChanges}), else by
+     * kcmp against the last one it named, else by inode.
      */
     private Lookup ringOf(Task t, int fd) {
         int tid = t.process;
         long key = ((long) tid << 32) | (fd & 0xffffffffL);
         long endedNow = ringsEnded.get();
-        Ring cached = t.ring != null && t.ringKey == key && t.ringsEndedThen == endedNow ? t.ring : lastRing.get(key);
+        boolean mine = t.ring != null && t.ringKey == key && t.ringsEndedThen == endedNow;
+        if (mine && changes.unchangedSince(t.ringStamp)) {
+            return new Lookup(t.ring, 0);
+        }
+        // taken before the kcmp: a change let run after it moves the generation
+        long stamp = changes.stamp();
+        Ring cached = mine ? t.ring : lastRing.get(key);
         if (cached != null) {
             int reference = ends.reference(cached);
             if (reference >= 0 && t.calls.sameFile(self, tid, reference, fd)) {
                 t.ring = cached;
                 t.ringKey = key;
                 t.ringsEndedThen = endedNow;
+                t.ringStamp = stamp;
                 return new Lookup(cached, 0);
             }
         }

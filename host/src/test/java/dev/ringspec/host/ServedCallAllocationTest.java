@@ -81,7 +81,7 @@ class ServedCallAllocationTest {
     void aCallPendingAndAnsweredAllocatesOneRecord() {
         ProgramThread thread = new ProgramThread();
         thread.serve(NO_SUCH_TID);
-        try (ProgramDescriptors descriptors = new ProgramDescriptors(thread, -1)) {
+        try (ProgramDescriptors descriptors = new ProgramDescriptors(thread, -1, new DescriptorChanges())) {
             ProgramDescriptors.Place here = descriptors.placeHere();
             long[] id = {1};
             assertThat(bytesPerRun(() -> {
