@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Starts a program under the C launcher ({@code src/main/c/ringspec-launcher.c}, a resource of this module) and
@@ -32,6 +33,8 @@ final class Launcher {
     private static final int O_NONBLOCK = 0x800;
     private static final int O_CLOEXEC = 0x80000;
     private static final int ENXIO = 6;
+    /** How long the launcher may take from its start to the supervisor's answer: its work is a few system calls. */
+    private static final long HANDOVER_NANOS = 60_000_000_000L;
 
     private Launcher() {
     }
@@ -75,10 +78,13 @@ final class Launcher {
                 String.valueOf(ProcessHandle.current().pid())));
         argv.addAll(command);
         Process process = new ProcessBuilder(argv).inheritIO().redirectOutput(output).start();
+        long deadline = System.nanoTime() + HANDOVER_NANOS;
+        int listener = -1;
+        boolean started = false;
         try {
-            int[] pidAndFd = readLine(fifo, process);
+            int[] pidAndFd = readLine(fifo, process, deadline);
             int pidfd = (int) Linux.call(Seccomp.SYS_PIDFD_OPEN, pidAndFd[0], 0);
-            int listener = pidfd < 0 ? pidfd : (int) Linux.call(Seccomp.SYS_PIDFD_GETFD, pidfd, pidAndFd[1], 0);
+            listener = pidfd < 0 ? pidfd : (int) Linux.call(Seccomp.SYS_PIDFD_GETFD, pidfd, pidAndFd[1], 0);
             if (pidfd >= 0) {
                 Linux.close(pidfd);
             }
@@ -86,17 +92,25 @@ final class Launcher {
                 process.destroyForcibly();
                 throw new IOException("cannot take the launcher's seccomp listener: " + listener);
             }
-            acknowledge(fifo, process);
+            acknowledge(fifo, process, deadline);
+            started = true;
             return new Started(process, listener, pidAndFd[2] == 1);
         } finally {
+            if (!started) {
+                // a launcher that failed, or stopped and never finished the hand-over, is not left behind
+                process.destroyForcibly();
+                if (listener >= 0) {
+                    Linux.close(listener);
+                }
+            }
             Files.deleteIfExists(fifo);
             Files.deleteIfExists(launcher);
             Files.deleteIfExists(dir);
         }
     }
 
-    /** "PID FD KILLABLE" from the FIFO, waiting while the launcher lives. */
-    private static int[] readLine(Path fifo, Process process) throws IOException {
+    /** "PID FD KILLABLE" from the FIFO, waiting while the launcher lives, until {@code deadline}. */
+    private static int[] readLine(Path fifo, Process process, long deadline) throws IOException {
         int fd = open(fifo, O_RDONLY | O_NONBLOCK);
         StringBuilder line = new StringBuilder();
         try (Arena call = Arena.ofConfined()) {
@@ -116,6 +130,8 @@ final class Launcher {
                 } else if (!process.isAlive()) {
                     throw new IOException("the launcher exited with status " + exitStatus(process)
                             + " before it handed over the seccomp listener");
+                } else if (System.nanoTime() - deadline > 0) {
+                    throw late("hand over the seccomp listener");
                 }
             }
         } finally {
@@ -130,7 +146,7 @@ final class Launcher {
     }
 
     /** One byte back: the launcher may exec the program. */
-    private static void acknowledge(Path fifo, Process process) throws IOException {
+    private static void acknowledge(Path fifo, Process process, long deadline) throws IOException {
         while (true) {
             int fd = open(fifo, O_WRONLY | O_NONBLOCK);
             if (fd >= 0) {
@@ -144,8 +160,16 @@ final class Launcher {
             if (fd != -ENXIO || !process.isAlive()) {
                 throw new IOException("the launcher did not wait for the supervisor: " + fd);
             }
-            Thread.onSpinWait();
+            if (System.nanoTime() - deadline > 0) {
+                throw late("open its FIFO for the supervisor's answer");
+            }
+            LockSupport.parkNanos(100_000);
         }
+    }
+
+    private static IOException late(String what) {
+        return new IOException("the launcher did not " + what + " within " + HANDOVER_NANOS / 1_000_000_000L
+                + " s (stopped, or starved of CPU); it was killed");
     }
 
     private static int open(Path path, int flags) throws IOException {
