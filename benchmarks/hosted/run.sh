@@ -5,11 +5,11 @@
 #
 # Each round runs, in this order: native; C (two syscalls per call: RECV, SEND); C with SYNC_WAKE_UP; C with
 # SYNC_WAKE_UP and a kcmp per enter (the JVM supervisor's three before it checked only after a close or the like:
-# RECV, kcmp, SEND); then each tree's `ringspec host` (SYNC_WAKE_UP, its default). nop-cost runs batches of 1, 32 and 256 NOPs in one process (NOPS/batch enters each,
-# at least 200), as the issue measures it: in a fresh JVM, whose JIT is still at work when the batch grows (390 calls
-# at batch 256 for 100,000 NOPs). With --passes K it runs the three batch sizes K times over in one process and the
-# last pass is reported: the JVM's cost once the JIT has met every batch size. The machine's 1-minute load is noted
-# before each run.
+# RECV, kcmp, SEND); then each tree's `ringspec host` (SYNC_WAKE_UP, its default). nop-cost runs batches of 1, 32
+# and 256 NOPs in one process (NOPS/batch enters each, at least 200), as the issue measures it: in a fresh JVM,
+# whose JIT is still at work when the batch grows (390 calls at batch 256 for 100,000 NOPs). With --passes K it runs
+# the three batch sizes K times over in one process and the last pass is reported: the JVM's cost once the JIT has
+# met every batch size. The machine's 1-minute load is noted before each run.
 #
 # Output: one line per run, then per side the range and median of each column and the median over rounds of its
 # ratio to the same round's native run (per call at batch 1 also to the same round's C with SYNC_WAKE_UP). Rows go
