@@ -106,6 +106,47 @@ final class RealFiles {
         return magic == XFS_SUPER_MAGIC || magic == BTRFS_SUPER_MAGIC;
     }
 
+    /** {@code STATX_SIZE}, {@code STATX_DIOALIGN} and where the answers lie in {@code struct statx}. */
+    private static final int STATX_SIZE = 0x200;
+    private static final int STATX_DIOALIGN = 0x2000;
+    private static final long STATX_SIZE_OFFSET = 0x28;
+    private static final long STATX_DIO_MEM_ALIGN_OFFSET = 0x98;
+    /** The smallest logical block, so the least alignment any direct transfer needs. */
+    static final int SECTOR_BYTES = 512;
+    private static final int SEEK_CUR = 1;
+
+    /**
+     * For a descriptor opened O_DIRECT on a regular file or a block device: its size ({@link Long#MAX_VALUE} for a
+     * device, whose statx has none), the alignment its direct transfers need of memory and of offsets and lengths
+     * ({@code stx_dio_mem_align}, {@code stx_dio_offset_align}; a kernel that does not say, 512 for both), and its
+     * file position; null for any other descriptor.
+     */
+    static long[] direct(int fd) {
+        int fl = statusFlags(fd);
+        if (fl < 0 || (fl & O_DIRECT) == 0) {
+            return null;
+        }
+        MemorySegment scratch = SCRATCH.get();
+        MemorySegment buf = scratch.asSlice(16L * Rw.UIO_MAXIOV, STATX_BYTES);
+        MemorySegment empty = scratch.asSlice(16L * Rw.UIO_MAXIOV + STATX_BYTES, 8);
+        empty.set(JAVA_LONG, 0, 0);
+        if (Linux.call(SYS_STATX, fd, empty.address(), AT_EMPTY_PATH, STATX_TYPE | STATX_SIZE | STATX_DIOALIGN,
+                buf.address(), 0) < 0) {
+            return null;
+        }
+        int type = buf.get(JAVA_SHORT, STATX_MODE_OFFSET) & S_IFMT;
+        if (type != S_IFREG && type != S_IFBLK) {
+            return null;
+        }
+        boolean said = (buf.get(JAVA_INT, 0) & STATX_DIOALIGN) != 0;
+        long memAlign = said ? Integer.toUnsignedLong(buf.get(JAVA_INT, STATX_DIO_MEM_ALIGN_OFFSET)) : SECTOR_BYTES;
+        long offsetAlign = said ? Integer.toUnsignedLong(buf.get(JAVA_INT, STATX_DIO_MEM_ALIGN_OFFSET + 4))
+                : SECTOR_BYTES;
+        long size = type == S_IFBLK ? Long.MAX_VALUE : buf.get(JAVA_LONG, STATX_SIZE_OFFSET);
+        long pos = Linux.call(Linux.SYS_LSEEK, fd, 0, SEEK_CUR);
+        return new long[] {size, memAlign, offsetAlign, pos};
+    }
+
     /** {@link #iopoll}: the file does not poll its completions (-EOPNOTSUPP at issue). */
     static final int IOPOLL_NONE = 0;
     /** {@link #iopoll}: the file polls, but its block device's queue does not (the bio fails: -EOPNOTSUPP). */
