@@ -147,6 +147,12 @@ final class RealFiles {
         return new long[] {size, memAlign, offsetAlign, pos};
     }
 
+    /** Whether {@code pos} (-1: the file position) is at or past the end of the regular file {@code fd}. */
+    static boolean fromTheEnd(int fd, long pos) {
+        long[] d = direct(fd);
+        return d != null && d[0] != Long.MAX_VALUE && (pos == -1 ? d[3] : pos) >= d[0];
+    }
+
     /** {@link #iopoll}: the file does not poll its completions (-EOPNOTSUPP at issue). */
     static final int IOPOLL_NONE = 0;
     /** {@link #iopoll}: the file polls, but its block device's queue does not (the bio fails: -EOPNOTSUPP). */
@@ -162,8 +168,9 @@ final class RealFiles {
      * fails a polled bio on any other queue ({@code BLK_STS_NOTSUPP}), so the read answers -EOPNOTSUPP
      * ({@link #IOPOLL_DEVICE_CANNOT}), usually at submission, sometimes only when polled. Measured on this kernel
      * (ext4 on virtio-blk, io_poll 0): an O_DIRECT read of an ext4 file's data answers -EOPNOTSUPP (at submission
-     * or after a poll, from run to run), of a tmpfs file -EOPNOTSUPP at submission. (A read of a hole, which needs
-     * no bio, succeeds there; the emulator answers -EOPNOTSUPP for it too.)
+     * or after a poll, from run to run), of a tmpfs file -EOPNOTSUPP at submission. A write from the end of the file
+     * on is not polled ({@code iomap_dio_bio_iter}) and succeeds ({@code Rw}). (A read of a hole, which needs no bio,
+     * succeeds there; the emulator answers -EOPNOTSUPP for it too.)
      */
     static int iopoll(int fd) {
         int fl = statusFlags(fd);

@@ -511,11 +511,11 @@ public final class Rw {
             });
             return OpDef.SKIP_COMPLETE;
         }
-        if ((ctx.setupFlags() & IORING_SETUP_IOPOLL) != 0
-                && RealFiles.iopoll(fd) == RealFiles.IOPOLL_DEVICE_CANNOT) {
+        if ((ctx.setupFlags() & IORING_SETUP_IOPOLL) != 0 && RealFiles.iopoll(fd) == RealFiles.IOPOLL_DEVICE_CANNOT
+                && !(s.write && RealFiles.fromTheEnd(fd, s.pos))) {
             // submit_bio_noacct: a polled bio on a queue that does not poll fails (BLK_STS_NOTSUPP) inside the
-            // submission, so the direct I/O usually answers at once (a choice point: when the failure comes
-            // after iomap_dio_rw has queued the request, it is answered when polled)
+            // submission, so the direct I/O usually answers at once (or when polled, if iomap_dio_rw queued it
+            // first: a choice point); iomap_dio_bio_iter polls no write from the end of the file on (a new block)
             return -EOPNOTSUPP;
         }
         long n;
