@@ -19,7 +19,10 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.ringspec.emulator.EmulatedIoUring;
+import dev.ringspec.emulator.EmulatorOptions;
 import dev.ringspec.emulator.sys.Linux;
+import dev.ringspec.model.KernelProfile;
 import dev.ringspec.seam.Cqe;
 import dev.ringspec.seam.IoUringKernel;
 import dev.ringspec.seam.RingDriver;
@@ -86,33 +89,53 @@ class DirectIoTest {
         return seen;
     }
 
+    /**
+     * A direct read and an ASYNC_CANCEL of it on a DEFER_TASKRUN ring with TASKRUN_FLAG: what was visible after the
+     * submission, whether IORING_SQ_TASKRUN was raised, what was visible before a wait, and the bytes read.
+     */
+    private static FileWorld.Outcome readAndCancel(IoUringKernel kernel, UserMemory memory, FileWorld world)
+            throws IOException {
+        int fd = directFile(world, BLOCK);
+        MemorySegment buf = aligned(memory, BLOCK);
+        RingDriver d = ringWith(kernel, memory, 8,
+                IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG);
+        rw(d, IORING_OP_READ, fd, buf.address(), BLOCK, 0, 1);
+        rw(d, IORING_OP_ASYNC_CANCEL, -1, 1, 0, 0, 2);
+        assertThat(d.submit(0, 0)).isEqualTo(2);
+        List<Cqe> cqes = new ArrayList<>();
+        List<Long> afterSubmit = visible(d, cqes);
+        // io_req_local_work_add: the bio's completion raises IORING_SQ_TASKRUN; the CQE waits for GETEVENTS
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while ((d.sq().readOnceFlags() & IORING_SQ_TASKRUN) == 0 && System.nanoTime() - deadline < 0) {
+            Thread.onSpinWait();
+        }
+        boolean taskrun = (d.sq().readOnceFlags() & IORING_SQ_TASKRUN) != 0;
+        List<Long> beforeWait = visible(d, cqes);
+        cqes.addAll(world.reap(kernel, d, 1));
+        kernel.close(d.ring());
+        return new FileWorld.Outcome(cqes, "after submit " + afterSubmit + ", taskrun raised " + taskrun
+                + ", before a wait " + beforeWait + ", read " + FileWorld.text(buf, 6));
+    }
+
     @Test
     void aDirectReadCompletesThroughTaskWorkThatCancellationCannotFind() throws Exception {
-        FileWorld.Outcome o = sameOnBoth((kernel, memory, world) -> {
-            int fd = directFile(world, BLOCK);
-            MemorySegment buf = aligned(memory, BLOCK);
-            RingDriver d = ringWith(kernel, memory, 8,
-                    IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG);
-            rw(d, IORING_OP_READ, fd, buf.address(), BLOCK, 0, 1);
-            rw(d, IORING_OP_ASYNC_CANCEL, -1, 1, 0, 0, 2);
-            assertThat(d.submit(0, 0)).isEqualTo(2);
-            List<Cqe> cqes = new ArrayList<>();
-            List<Long> afterSubmit = visible(d, cqes);
-            // io_req_local_work_add: the bio's completion raises IORING_SQ_TASKRUN; the CQE waits for GETEVENTS
-            long deadline = System.nanoTime() + 10_000_000_000L;
-            while ((d.sq().readOnceFlags() & IORING_SQ_TASKRUN) == 0 && System.nanoTime() - deadline < 0) {
-                Thread.onSpinWait();
-            }
-            boolean taskrun = (d.sq().readOnceFlags() & IORING_SQ_TASKRUN) != 0;
-            List<Long> beforeWait = visible(d, cqes);
-            cqes.addAll(world.reap(kernel, d, 1));
-            kernel.close(d.ring());
-            return new FileWorld.Outcome(cqes, "after submit " + afterSubmit + ", taskrun raised " + taskrun
-                    + ", before a wait " + beforeWait + ", read " + FileWorld.text(buf, 6));
-        });
+        FileWorld.Outcome o = sameOnBoth(DirectIoTest::readAndCancel);
         assertThat(o.effects()).isEqualTo("after submit [2], taskrun raised true, before a wait [], read abcdef");
         assertThat(o.cqes()).extracting(Cqe::userData, Cqe::res).containsExactly(Tuple.tuple(2L, -ENOENT),
                 Tuple.tuple(1L, BLOCK));
+    }
+
+    /** The deterministic mode has no bio threads: the read runs at issue, its CQE still comes from task work. */
+    @Test
+    void theDeterministicModeCompletesADirectReadThroughTaskWorkToo() throws Exception {
+        FileWorld.Outcome onKernel = sameOnBoth(DirectIoTest::readAndCancel);
+        try (UserMemory memory = new UserMemory(); EmulatedIoUring emulator = EmulatedIoUring.open(
+                EmulatorOptions.of(KernelProfile.LINUX_6_18).deterministic(7), memory);
+                FileWorld world = new FileWorld(memory)) {
+            FileWorld.Outcome o = readAndCancel(emulator, memory, world);
+            assertThat(o.effects()).isEqualTo(onKernel.effects());
+            assertThat(o.cqes()).isEqualTo(onKernel.cqes());
+        }
     }
 
     @Test
