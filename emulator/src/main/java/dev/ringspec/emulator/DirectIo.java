@@ -7,8 +7,8 @@ import dev.ringspec.model.OpDef;
 import dev.ringspec.model.Req;
 import dev.ringspec.model.RequestTask;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -34,18 +34,30 @@ final class DirectIo implements AutoCloseable {
     /** The longest a ring's end waits for one transfer still in flight. */
     private static final long EXIT_WAIT_SECONDS = 30;
 
+    /**
+     * How many transfers run at once. Started with the emulator, so that a submission only queues: a thread started
+     * at the first O_DIRECT SQE took the submitting thread milliseconds on a loaded machine, where a SQPOLL ring's
+     * SQ thread must keep up with a program submitting one SQE a millisecond (liburing's d4ae271dfaae).
+     */
+    private static final int THREADS = 2;
+
     private final Delivery delivery;
     private final AtomicInteger threads = new AtomicInteger();
     /** The completion threads; null in the deterministic mode. */
-    private final ExecutorService pool;
+    private final ThreadPoolExecutor pool;
 
     DirectIo(Delivery delivery, boolean deterministic) {
         this.delivery = delivery;
-        this.pool = deterministic ? null : Executors.newCachedThreadPool(r -> {
+        if (deterministic) {
+            this.pool = null;
+            return;
+        }
+        this.pool = new ThreadPoolExecutor(THREADS, THREADS, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
             Thread t = new Thread(r, THREAD_NAME + threads.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
+        pool.prestartAllCoreThreads();
     }
 
     /**
