@@ -6,8 +6,9 @@
  * Through raw io_uring syscalls, in about a second hosted: NOPs in batches of 1, 32 and 256 (one io_uring_enter per
  * batch, GETEVENTS for the whole batch), WRITE and READ through a pipe, O_DIRECT READs of a file in $TMPDIR or /tmp
  * (left out where it cannot be opened so: their CQEs come later, from the emulator's bio threads), short relative
- * TIMEOUTs, and a multishot POLL_ADD on the pipe that posts a CQE per write. Exits 0 when every CQE came back as expected, 1 (saying which)
- * otherwise: the script then keeps no cache. A training run, not a test and not a benchmark.
+ * TIMEOUTs, and a multishot POLL_ADD on the pipe that posts a CQE per write. Exits 0 when every CQE came back as
+ * expected, 1 (saying which) otherwise: the script then keeps no cache. A training run, not a test and not a
+ * benchmark.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
