@@ -4,15 +4,19 @@
  * with them instead of warming up inside the user's program. Usage: ringspec-aot-training (no arguments).
  *
  * Through raw io_uring syscalls, in about a second hosted: NOPs in batches of 1, 32 and 256 (one io_uring_enter per
- * batch, GETEVENTS for the whole batch), WRITE and READ through a pipe, short relative TIMEOUTs, and a multishot
- * POLL_ADD on the pipe that posts a CQE per write. Exits 0 when every CQE came back as expected, 1 (saying which)
- * otherwise: the script then keeps no cache. A training run, not a test and not a benchmark.
+ * batch, GETEVENTS for the whole batch), WRITE and READ through a pipe, O_DIRECT READs of a file in $TMPDIR or /tmp
+ * (left out where it cannot be opened so: their CQEs come later, from the emulator's bio threads), short relative
+ * TIMEOUTs, and a multishot POLL_ADD on the pipe that posts a CQE per write. Exits 0 when every CQE came back as
+ * expected, 1 (saying which) otherwise: the script then keeps no cache. A training run, not a test and not a
+ * benchmark.
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <linux/io_uring.h>
 #include <linux/time_types.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -86,6 +90,39 @@ static int submit(unsigned pending, unsigned wait, unsigned *reaped) {
     return failed;
 }
 
+/* 300 O_DIRECT READs of one block of a new file in $TMPDIR or /tmp: 0, or -1 when one did not complete. */
+static int direct_reads(void) {
+    static char block[4096] __attribute__((aligned(4096)));
+    char path[4096];
+    const char *dir = getenv("TMPDIR");
+    snprintf(path, sizeof path, "%s/ringspec-aot-training.XXXXXX", dir != NULL && *dir != '\0' ? dir : "/tmp");
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        return 0;
+    }
+    memset(block, 'd', sizeof block);
+    int direct = write(fd, block, sizeof block) == (ssize_t) sizeof block && fsync(fd) == 0
+            ? open(path, O_RDONLY | O_DIRECT) : -1;
+    unlink(path);
+    close(fd);
+    for (unsigned i = 0; direct >= 0 && i < 300; i++) {
+        unsigned pending = 0;
+        unsigned reaped = 0;
+        struct io_uring_sqe *r = sqe(&pending, IORING_OP_READ, 5);
+        r->fd = direct;
+        r->addr = (unsigned long long) (unsigned long) block;
+        r->len = sizeof block;
+        if (submit(pending, 1, &reaped) != 0 || reaped != 1) {
+            close(direct);
+            return -1;
+        }
+    }
+    if (direct >= 0) {
+        close(direct);
+    }
+    return 0;
+}
+
 static int fail(const char *what) {
     fprintf(stderr, "ringspec-aot-training: %s\n", what);
     return 1;
@@ -127,6 +164,9 @@ int main(void) {
         if (submit(pending, 2, &reaped) != 0 || reaped != 2) {
             return fail("a WRITE and READ pair did not complete");
         }
+    }
+    if (direct_reads() != 0) {
+        return fail("an O_DIRECT READ did not complete");
     }
     struct __kernel_timespec ts = {.tv_sec = 0, .tv_nsec = 200000};
     for (unsigned i = 0; i < 100; i++) {

@@ -57,6 +57,7 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
     private final Readiness readiness;
     private final Timers timers;
     private final WorkerPool ioWq;
+    private final DirectIo directIo;
     private final EmulatorOpcodes opcodes;
     private final Faults faults;
     private final Pedantic pedantic;
@@ -101,6 +102,7 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
         this.opcodes = EmulatorOpcodes.build(base, this, options.extraOpcodes(), !memory.local());
         this.ioWq = new WorkerPool(opcodes.byOpcode(), readiness, order == null ? null : order.split(),
                 this::deliver);
+        this.directIo = new DirectIo(this::deliver, order != null);
         Waiter sleeps;
         if (order != null) {
             this.waiter = null;
@@ -694,7 +696,12 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
         queued.run();
     }
 
-    /** Stops the emulator's threads (poll, timers, io-wq). Rings still open are not usable afterwards. */
+    @Override
+    public void directIo(IssueContext ctx, Req req, Supplier<OpDef.Issue> transfer) {
+        directIo.submit(ctx, req, transfer);
+    }
+
+    /** Stops the emulator's threads (poll, timers, io-wq, bios). Rings still open are not usable afterwards. */
     @Override
     public void close() {
         sqPoll.stopAll();
@@ -707,5 +714,6 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
         readiness.close();
         timers.close();
         ioWq.close();
+        directIo.close();
     }
 }

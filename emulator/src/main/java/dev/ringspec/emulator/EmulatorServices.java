@@ -49,6 +49,13 @@ public interface EmulatorServices {
     }
 
     /**
+     * A direct transfer's bio ({@link DirectIo}): {@code transfer} makes the real call off the ring's task and
+     * answers the completion that the ring's task then runs as task work ({@code io_complete_rw}). Call from the
+     * ring's task, then return {@link OpDef#SKIP_COMPLETE}.
+     */
+    void directIo(IssueContext ctx, Req req, java.util.function.Supplier<OpDef.Issue> transfer);
+
+    /**
      * The descriptor table of the process whose rings these are: this JVM's, or a served program's, whose
      * descriptors, working directory and root an opcode reaches only through it.
      */

@@ -13,7 +13,8 @@ import java.util.function.Predicate;
  * {@code IORING_REGISTER_SYNC_CANCEL}, a ring's close) can reach them: io-wq work, armed polls (POLL_ADD and
  * requests waiting for readiness), timeouts. One per ring ({@code ctx.ringLocal(Inflight.class, Inflight::new)});
  * touched only on the ring's task, except through the {@link Canceler}s, which must be safe from any thread.
- * Searched in the order of {@code io_try_cancel} (io_uring/cancel.c): io-wq, then polls, then timeouts.
+ * Searched in the order of {@code io_try_cancel} (io_uring/cancel.c): io-wq, then polls, then timeouts; direct
+ * transfers in flight are here only to be waited for.
  */
 public final class Inflight implements AutoCloseable {
 
@@ -24,7 +25,12 @@ public final class Inflight implements AutoCloseable {
         /** An armed poll ({@code io_poll_cancel}: POLL_ADD, and requests waiting for readiness). */
         POLL,
         /** A timeout ({@code io_timeout_cancel}; never matched by fd). */
-        TIMEOUT
+        TIMEOUT,
+        /**
+         * A direct transfer whose bio is in flight ({@link DirectIo}): no list of {@code io_try_cancel}'s holds it,
+         * so ASYNC_CANCEL does not find it (-ENOENT); an exec's cancellation and the ring's end wait for it.
+         */
+        BIO
     }
 
     /**

@@ -74,4 +74,21 @@ final class IovIter {
     static int importUbuf(long buf, int len) {
         return Rw.accessOk(buf, Math.min(Integer.toUnsignedLong(len), Rw.MAX_RW_COUNT)) ? 0 : -EFAULT;
     }
+
+    /** {@code iov_iter_truncate}: the first {@code bytes} of the memory {@code iov} ((base, length) pairs) names. */
+    static long[] truncate(long[] iov, long bytes) {
+        long[] out = iov.clone();
+        long left = bytes;
+        int pairs = 0;
+        for (int i = 0; i < out.length; i += 2) {
+            long take = Math.min(out[i + 1], left);
+            out[i + 1] = take;
+            left -= take;
+            pairs++;
+            if (left == 0) {
+                break;
+            }
+        }
+        return java.util.Arrays.copyOf(out, pairs * 2);
+    }
 }

@@ -106,6 +106,53 @@ final class RealFiles {
         return magic == XFS_SUPER_MAGIC || magic == BTRFS_SUPER_MAGIC;
     }
 
+    /** {@code STATX_SIZE}, {@code STATX_DIOALIGN} and where the answers lie in {@code struct statx}. */
+    private static final int STATX_SIZE = 0x200;
+    private static final int STATX_DIOALIGN = 0x2000;
+    private static final long STATX_SIZE_OFFSET = 0x28;
+    private static final long STATX_DIO_MEM_ALIGN_OFFSET = 0x98;
+    /** The smallest logical block, so the least alignment any direct transfer needs. */
+    static final int SECTOR_BYTES = 512;
+    private static final int SEEK_CUR = 1;
+
+    /**
+     * For a descriptor opened O_DIRECT on a regular file or a block device: its size ({@link Long#MAX_VALUE} for a
+     * device, whose statx has none), the alignment its direct transfers need of memory and of offsets and lengths
+     * ({@code stx_dio_mem_align}, {@code stx_dio_offset_align}; a kernel that does not say, 512 for both), and its
+     * file position; null for any other descriptor.
+     */
+    static long[] direct(int fd) {
+        int fl = statusFlags(fd);
+        if (fl < 0 || (fl & O_DIRECT) == 0) {
+            return null;
+        }
+        MemorySegment scratch = SCRATCH.get();
+        MemorySegment buf = scratch.asSlice(16L * Rw.UIO_MAXIOV, STATX_BYTES);
+        MemorySegment empty = scratch.asSlice(16L * Rw.UIO_MAXIOV + STATX_BYTES, 8);
+        empty.set(JAVA_LONG, 0, 0);
+        if (Linux.call(SYS_STATX, fd, empty.address(), AT_EMPTY_PATH, STATX_TYPE | STATX_SIZE | STATX_DIOALIGN,
+                buf.address(), 0) < 0) {
+            return null;
+        }
+        int type = buf.get(JAVA_SHORT, STATX_MODE_OFFSET) & S_IFMT;
+        if (type != S_IFREG && type != S_IFBLK) {
+            return null;
+        }
+        boolean said = (buf.get(JAVA_INT, 0) & STATX_DIOALIGN) != 0;
+        long memAlign = said ? Integer.toUnsignedLong(buf.get(JAVA_INT, STATX_DIO_MEM_ALIGN_OFFSET)) : SECTOR_BYTES;
+        long offsetAlign = said ? Integer.toUnsignedLong(buf.get(JAVA_INT, STATX_DIO_MEM_ALIGN_OFFSET + 4))
+                : SECTOR_BYTES;
+        long size = type == S_IFBLK ? Long.MAX_VALUE : buf.get(JAVA_LONG, STATX_SIZE_OFFSET);
+        long pos = Linux.call(Linux.SYS_LSEEK, fd, 0, SEEK_CUR);
+        return new long[] {size, memAlign, offsetAlign, pos};
+    }
+
+    /** Whether {@code pos} (-1: the file position) is at or past the end of the regular file {@code fd}. */
+    static boolean fromTheEnd(int fd, long pos) {
+        long[] d = direct(fd);
+        return d != null && d[0] != Long.MAX_VALUE && (pos == -1 ? d[3] : pos) >= d[0];
+    }
+
     /** {@link #iopoll}: the file does not poll its completions (-EOPNOTSUPP at issue). */
     static final int IOPOLL_NONE = 0;
     /** {@link #iopoll}: the file polls, but its block device's queue does not (the bio fails: -EOPNOTSUPP). */
@@ -121,8 +168,9 @@ final class RealFiles {
      * fails a polled bio on any other queue ({@code BLK_STS_NOTSUPP}), so the read answers -EOPNOTSUPP
      * ({@link #IOPOLL_DEVICE_CANNOT}), usually at submission, sometimes only when polled. Measured on this kernel
      * (ext4 on virtio-blk, io_poll 0): an O_DIRECT read of an ext4 file's data answers -EOPNOTSUPP (at submission
-     * or after a poll, from run to run), of a tmpfs file -EOPNOTSUPP at submission. (A read of a hole, which needs
-     * no bio, succeeds there; the emulator answers -EOPNOTSUPP for it too.)
+     * or after a poll, from run to run), of a tmpfs file -EOPNOTSUPP at submission. A write from the end of the file
+     * on is not polled ({@code iomap_dio_bio_iter}) and succeeds ({@code Rw}). (A read of a hole, which needs no bio,
+     * succeeds there; the emulator answers -EOPNOTSUPP for it too.)
      */
     static int iopoll(int fd) {
         int fl = statusFlags(fd);

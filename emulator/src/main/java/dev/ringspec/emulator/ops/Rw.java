@@ -6,7 +6,6 @@ import static dev.ringspec.uapi.Errno.EFAULT;
 import static dev.ringspec.uapi.Errno.EINVAL;
 import static dev.ringspec.uapi.Errno.ENOBUFS;
 import static dev.ringspec.uapi.Errno.EOPNOTSUPP;
-import static dev.ringspec.uapi.Errno.EPERM;
 import static dev.ringspec.uapi.Errno.ESPIPE;
 import static dev.ringspec.uapi.IoUring.IORING_OP_READ;
 import static dev.ringspec.uapi.IoUring.IORING_OP_READV;
@@ -31,7 +30,6 @@ import dev.ringspec.model.OpDef;
 import dev.ringspec.model.RegisteredBuffer;
 import dev.ringspec.model.Req;
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -45,6 +43,8 @@ import java.util.List;
  * makes the blocking call. A short transfer on a regular file is continued as {@code __io_read}'s retry loop does
  * ({@code bytes_done}); any result other than the full length fails the request's links
  * ({@code __io_complete_rw_common}).
+ *
+ * <p>A file opened O_DIRECT has its bios queued ({@link #queuesBios}): the CQE comes later, from task work.
  *
  * <p>Pointers are the application's own: the real call gets them raw, and the kernel checks them (-EFAULT), so a bad
  * one never touches this JVM. The real calls are {@link RealFiles}'s, in one place, so that a mode that serves
@@ -79,7 +79,6 @@ public final class Rw {
     static final long IORING_RW_ATTR_FLAG_PI = 0x1;
     /** {@code sizeof(struct io_uring_attr_pi)}: flags, app_tag, len, addr, seed, rsvd. */
     static final int ATTR_PI_SIZE = 32;
-
 
     /** How the request names its memory. */
     enum Kind {
@@ -118,7 +117,7 @@ public final class Rw {
                 s.faults = faults;
             }
             return r;
-        }, Rw::issue), Rw::issueBlocking);
+        }, (req, ctx) -> issue(req, ctx, services)), Rw::issueBlocking);
     }
 
     /** {@code struct io_rw} and {@code struct io_async_rw}: what prep read and what the transfer has done. */
@@ -194,7 +193,7 @@ public final class Rw {
         s.bufIndex = req.bufIndex();
         int ioprio = req.ioprio() & 0xffff;
         if (ioprio != 0) {
-            int ret = ioprioCheckCap(ioprio);
+            int ret = Ioprio.checkCap(ioprio);
             if (ret != 0) {
                 return ret;
             }
@@ -240,21 +239,6 @@ public final class Rw {
         }
         s.hasMetadata = true;
         return 0;
-    }
-
-    /**
-     * {@code ioprio_check_cap} (block/ioprio.c): the class is the top 3 bits; RT needs CAP_SYS_NICE or CAP_SYS_ADMIN
-     * (-EPERM), BE and IDLE take any level, NONE takes no level, any other class is -EINVAL.
-     */
-    static int ioprioCheckCap(int ioprio) {
-        int ioprioClass = ioprio >>> 13;
-        int level = ioprio & 0x7;
-        return switch (ioprioClass) {
-            case 1 -> RealFiles.sysNiceOrAdmin() ? 0 : -EPERM;
-            case 2, 3 -> 0;
-            case 0 -> level != 0 ? -EINVAL : 0;
-            default -> -EINVAL;
-        };
     }
 
     /** Whether the profile's kernel imports a fixed buffer in prep ({@code io_prep_rw_fixed}, before 6.15). */
@@ -512,17 +496,27 @@ public final class Rw {
     }
 
     /** {@code io_read}/{@code io_write} on the ring's task: the transfer without blocking. */
-    static int issue(Req req, IssueContext ctx) {
+    static int issue(Req req, IssueContext ctx, EmulatorServices services) {
         State s = state(req);
         int fd = begin(req, ctx, s);
         if (fd < 0) {
             return fd;
         }
-        if ((ctx.setupFlags() & IORING_SETUP_IOPOLL) != 0
-                && RealFiles.iopoll(fd) == RealFiles.IOPOLL_DEVICE_CANNOT) {
+        if ((ctx.setupFlags() & IORING_SETUP_IOPOLL) == 0 && queuesBios(fd, s)) {
+            // kiocb_done: -EIOCBQUEUED; the bio's completion (io_complete_rw) posts the CQE through task work
+            ctx.holdFile(req);
+            int held = ctx.fileDescriptor(req);
+            services.directIo(ctx, req, () -> {
+                long n = rest(held, s, transfer(held, s, s.rwFlags), s.rwFlags);
+                return (r, c) -> complete(r, c, s, n, false);
+            });
+            return OpDef.SKIP_COMPLETE;
+        }
+        if ((ctx.setupFlags() & IORING_SETUP_IOPOLL) != 0 && RealFiles.iopoll(fd) == RealFiles.IOPOLL_DEVICE_CANNOT
+                && !(s.write && RealFiles.fromTheEnd(fd, s.pos))) {
             // submit_bio_noacct: a polled bio on a queue that does not poll fails (BLK_STS_NOTSUPP) inside the
-            // submission, so the direct I/O usually answers at once (a choice point: when the failure comes
-            // after iomap_dio_rw has queued the request, it is answered when polled)
+            // submission, so the direct I/O usually answers at once (or when polled, if iomap_dio_rw queued it
+            // first: a choice point); iomap_dio_bio_iter polls no write from the end of the file on (a new block)
             return -EOPNOTSUPP;
         }
         long n;
@@ -556,6 +550,36 @@ public final class Rw {
             return -EAGAIN;
         }
         return complete(req, ctx, s, n, !IoWqCompletions.issuesForIoWq(req));
+    }
+
+    /**
+     * Whether the file system queues the transfer's bios and answers -EIOCBQUEUED ({@code __iomap_dio_rw}, from
+     * {@code io_read}/{@code io_write}'s IOCB_NOWAIT try): a file opened O_DIRECT, a regular file or a block device.
+     * Answered at once instead, as inside the kernel's submission: memory, offset or a length not aligned as
+     * {@code iomap_dio_bio_iter} wants (-EINVAL; never below a 512-byte sector, checked with no syscall), no bytes,
+     * a read from the end of the file on (no bio: 0), RWF_NOWAIT (its -EAGAIN is inline).
+     */
+    private static boolean queuesBios(int fd, State s) {
+        if ((s.rwFlags & RWF_NOWAIT) != 0 || s.iov == null || s.remaining() == 0
+                || s.pos != -1 && (s.pos & (RealFiles.SECTOR_BYTES - 1)) != 0) {
+            return false;
+        }
+        for (int i = 1; i < s.iov.length; i += 2) {
+            if ((s.iov[i] & (RealFiles.SECTOR_BYTES - 1)) != 0) {
+                return false;
+            }
+        }
+        long[] direct = RealFiles.direct(fd);
+        long pos = direct == null ? 0 : s.pos == -1 ? direct[3] : s.pos;
+        if (direct == null || direct[1] == 0 || direct[2] == 0 || (pos & (direct[2] - 1)) != 0) {
+            return false;
+        }
+        for (int i = 0; i < s.iov.length; i += 2) {
+            if ((s.iov[i] & (direct[1] - 1)) != 0 || (s.iov[i + 1] & (direct[2] - 1)) != 0) {
+                return false;
+            }
+        }
+        return s.write || pos < direct[0];
     }
 
     /** The io-wq form: the call may block, except on a file a poll can wait for, which waits there instead. */
@@ -642,7 +666,7 @@ public final class Rw {
             long all = s.remaining();
             long some = all > Integer.MAX_VALUE ? all : s.faults.shorten(s.write ? FaultPlan.Point.SHORT_WRITE
                     : FaultPlan.Point.SHORT_READ, (int) all);
-            iov = some == all ? iov : prefix(iov, some);
+            iov = some == all ? iov : IovIter.truncate(iov, some);
         }
         long n = RealFiles.readWrite(fd, s.write, iov, pos, flags);
         s.againFromFile = n == -EAGAIN;
@@ -672,22 +696,5 @@ public final class Rw {
         if (s.pos == -1 || s.pos >= 0 && s.pos + s.remaining() >= 0) {
             s.stream = true;
         }
-    }
-
-    /** The first {@code bytes} of the memory {@code iov} names. */
-    private static long[] prefix(long[] iov, long bytes) {
-        long[] out = iov.clone();
-        long left = bytes;
-        int pairs = 0;
-        for (int i = 0; i < out.length; i += 2) {
-            long take = Math.min(out[i + 1], left);
-            out[i + 1] = take;
-            left -= take;
-            pairs++;
-            if (left == 0) {
-                break;
-            }
-        }
-        return Arrays.copyOf(out, pairs * 2);
     }
 }

@@ -1,12 +1,14 @@
 package dev.ringspec.emulator.ops;
 
 import static dev.ringspec.emulator.ops.FileWorld.O_RDONLY;
+import static dev.ringspec.emulator.ops.FileWorld.O_WRONLY;
 import static dev.ringspec.emulator.ops.FileWorld.sameOnBoth;
 import static dev.ringspec.emulator.ops.RwTest.rw;
 import static dev.ringspec.uapi.Errno.EOPNOTSUPP;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
 import static dev.ringspec.uapi.IoUring.IORING_OP_NOP;
 import static dev.ringspec.uapi.IoUring.IORING_OP_READ;
+import static dev.ringspec.uapi.IoUring.IORING_OP_WRITE;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_IOPOLL;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -113,5 +115,41 @@ class IopollRwTest {
         assertThat(o.effects()).isEqualTo("visible before a poll: [8]; read polled");
         assertThat(o.cqes()).extracting(Cqe::userData, Cqe::res).containsExactly(Tuple.tuple(8L, 0),
                 Tuple.tuple(7L, BLOCK));
+    }
+
+    /**
+     * liburing's 500f9fbadef8: O_DIRECT writes that grow a new file are not polled ({@code iomap_dio_bio_iter} clears
+     * IOCB_HIPRI for a write from the end of the file on), so they succeed on a disk whose queue does not poll, and
+     * their CQEs wait for a poll like any on the iopoll list. (An overwrite of the first block right after was
+     * answered 4096 by this kernel too, where the emulator answers -EOPNOTSUPP: not understood, not compared.)
+     */
+    @Test
+    void anODirectWriteFromTheEndOfTheFileIsNotPolled() throws Exception {
+        String content = "grown".repeat(BLOCK / 5 + 1).substring(0, BLOCK);
+        FileWorld.Outcome o = sameOnBoth((kernel, memory, world) -> {
+            world.file("", O_WRONLY);
+            int direct = world.open(world.lastPath(), O_WRONLY | O_DIRECT);
+            MemorySegment buf = memory.allocate(2 * BLOCK);
+            long aligned = (buf.address() + BLOCK - 1) & -BLOCK;
+            buf.asSlice(aligned - buf.address(), BLOCK).copyFrom(MemorySegment.ofArray(content.getBytes()));
+            RingDriver d = iopollRing(kernel, memory);
+            List<Cqe> cqes = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                rw(d, IORING_OP_WRITE, direct, aligned, BLOCK, (long) i * BLOCK, i + 1);
+                assertThat(d.submit(0, 0)).isEqualTo(1);
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                int want = i + 1;
+                cqes.addAll(reapAll(d));
+                while (cqes.size() < want && System.nanoTime() - deadline < 0) {
+                    assertThat(kernel.enter(d.ring(), 0, 1, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0)).isZero();
+                    cqes.addAll(reapAll(d));
+                }
+            }
+            kernel.close(d.ring());
+            return new FileWorld.Outcome(cqes, "size " + java.nio.file.Files.size(world.lastPath()));
+        });
+        assertThat(o.cqes()).extracting(Cqe::userData, Cqe::res).containsExactly(Tuple.tuple(1L, BLOCK),
+                Tuple.tuple(2L, BLOCK));
+        assertThat(o.effects()).isEqualTo("size " + 2 * BLOCK);
     }
 }
