@@ -122,48 +122,7 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
         this.model = new ModelIoUring(opcodes.profile(), memory)
                 .withProcessDescriptors(processDescriptors)
                 .withRingDescriptors(descriptors)
-                .withWaiter(new Waiter() {
-                    @Override
-                    public boolean sleep(int ringFd, long deadlineNanos) {
-                        Runnable told = beforeSleep;
-                        if (told != null) {
-                            told.run();
-                        }
-                        // io_cqring_wait sleeps without the ring's uring_lock (an SQPOLL ring's: SqPollThreads)
-                        ReentrantLock lock = ringLocks.get(ringFd);
-                        int holds = lock == null ? 0 : lock.getHoldCount();
-                        for (int i = 0; i < holds; i++) {
-                            lock.unlock();
-                        }
-                        try {
-                            return wakes.sleep(ringFd, deadlineNanos);
-                        } finally {
-                            for (int i = 0; i < holds; i++) {
-                                lock.lock();
-                            }
-                        }
-                    }
-
-                    @Override
-                    public void cqPosted(int ringFd) {
-                        wakes.cqPosted(ringFd);
-                    }
-
-                    /** The emulator's signal is an interrupt of the waiting task's thread, which the sleep keeps. */
-                    @Override
-                    public boolean signalled() {
-                        return Thread.currentThread().isInterrupted();
-                    }
-
-                    @Override
-                    public void wake(int ringFd) {
-                        wakes.wake(ringFd);
-                        IntConsumer signal = remoteTaskWork;
-                        if (signal != null) {
-                            signal.accept(ringFd);
-                        }
-                    }
-                })
+                .withWaiter(new ModelWaiter(wakes, ringLocks, () -> beforeSleep, () -> remoteTaskWork))
                 .withSqPoll(sqPoll)
                 .withIoWq(ioWq)
                 .withAsyncPoll(readiness)

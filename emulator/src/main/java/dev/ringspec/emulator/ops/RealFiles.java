@@ -185,9 +185,9 @@ final class RealFiles {
             return IOPOLL_NONE;
         }
         boolean device = (buf.get(JAVA_SHORT, STATX_MODE_OFFSET) & S_IFMT) == S_IFBLK;
-        long major = Integer.toUnsignedLong(buf.get(JAVA_INT, device ? STATX_RDEV_MAJOR_OFFSET : STATX_DEV_MAJOR_OFFSET));
-        long minor = Integer.toUnsignedLong(buf.get(JAVA_INT, device ? STATX_RDEV_MAJOR_OFFSET + 4
-                : STATX_DEV_MAJOR_OFFSET + 4));
+        long at = device ? STATX_RDEV_MAJOR_OFFSET : STATX_DEV_MAJOR_OFFSET;
+        long major = Integer.toUnsignedLong(buf.get(JAVA_INT, at));
+        long minor = Integer.toUnsignedLong(buf.get(JAVA_INT, at + 4));
         if (!device) {
             MemorySegment fs = scratch.asSlice(16L * Rw.UIO_MAXIOV, STATX_BYTES);
             if (Linux.call(SYS_FSTATFS, fd, fs.address()) < 0) {

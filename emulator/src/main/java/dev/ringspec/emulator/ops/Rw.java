@@ -316,14 +316,11 @@ public final class Rw {
         return 0;
     }
 
-    /** {@code io_iov_buffer_select_prep}: exactly one iovec (-EINVAL), copied in (-EFAULT); its length caps the read. */
+    /** {@code io_iov_buffer_select_prep}: one iovec (-EINVAL), copied in (-EFAULT); its length caps the read. */
     private static int iovBufferSelectPrep(IssueContext ctx, State s) {
-        if (s.len != 1) {
-            return -EINVAL;
-        }
-        MemorySegment user = ctx.userMemory(s.addr, 16);
+        MemorySegment user = s.len != 1 ? null : ctx.userMemory(s.addr, 16);
         if (user == null) {
-            return -EFAULT;
+            return s.len != 1 ? -EINVAL : -EFAULT;
         }
         s.len = (int) user.get(JAVA_LONG.withByteAlignment(1), 8);
         return 0;
