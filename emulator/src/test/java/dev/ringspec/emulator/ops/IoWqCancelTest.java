@@ -82,7 +82,7 @@ class IoWqCancelTest {
                 r.submit();
                 Thread.sleep(50);
                 int ret = syncCancel(r, 6, 0, 1);
-                assertThat(ret).isIn(0, -ETIME);
+                assertThat(ret).as(k.description()).isIn(0, -ETIME);
                 all.addAll(r.await(1));
                 assertThat(r.drain()).isEmpty();
                 return all;
