@@ -80,12 +80,8 @@ final class RealFiles {
 
     /** The file's {@code st_mode} ({@code statx} with AT_EMPTY_PATH), or 0 if it cannot be read. */
     static int fileType(int fd) {
-        MemorySegment scratch = SCRATCH.get();
-        MemorySegment buf = scratch.asSlice(16L * Rw.UIO_MAXIOV, STATX_BYTES);
-        MemorySegment empty = scratch.asSlice(16L * Rw.UIO_MAXIOV + STATX_BYTES, 8);
-        empty.set(JAVA_LONG, 0, 0);
-        long r = Linux.call(SYS_STATX, fd, empty.address(), AT_EMPTY_PATH, STATX_TYPE, buf.address(), 0);
-        return r < 0 ? 0 : buf.get(JAVA_SHORT, STATX_MODE_OFFSET) & 0xffff;
+        MemorySegment buf = statx(fd, STATX_TYPE);
+        return buf == null ? 0 : buf.get(JAVA_SHORT, STATX_MODE_OFFSET) & 0xffff;
     }
 
     /**
@@ -115,6 +111,15 @@ final class RealFiles {
     static final int SECTOR_BYTES = 512;
     private static final int SEEK_CUR = 1;
 
+    /** {@code fd}'s statx with {@code mask}, in this thread's scratch memory (after the iovecs), or null. */
+    private static MemorySegment statx(int fd, int mask) {
+        MemorySegment scratch = SCRATCH.get();
+        MemorySegment buf = scratch.asSlice(16L * Rw.UIO_MAXIOV, STATX_BYTES);
+        MemorySegment empty = scratch.asSlice(16L * Rw.UIO_MAXIOV + STATX_BYTES, 8);
+        empty.set(JAVA_LONG, 0, 0);
+        return Linux.call(SYS_STATX, fd, empty.address(), AT_EMPTY_PATH, mask, buf.address(), 0) < 0 ? null : buf;
+    }
+
     /**
      * For a descriptor opened O_DIRECT on a regular file or a block device: its size ({@link Long#MAX_VALUE} for a
      * device, whose statx has none), the alignment its direct transfers need of memory and of offsets and lengths
@@ -126,12 +131,8 @@ final class RealFiles {
         if (fl < 0 || (fl & O_DIRECT) == 0) {
             return null;
         }
-        MemorySegment scratch = SCRATCH.get();
-        MemorySegment buf = scratch.asSlice(16L * Rw.UIO_MAXIOV, STATX_BYTES);
-        MemorySegment empty = scratch.asSlice(16L * Rw.UIO_MAXIOV + STATX_BYTES, 8);
-        empty.set(JAVA_LONG, 0, 0);
-        if (Linux.call(SYS_STATX, fd, empty.address(), AT_EMPTY_PATH, STATX_TYPE | STATX_SIZE | STATX_DIOALIGN,
-                buf.address(), 0) < 0) {
+        MemorySegment buf = statx(fd, STATX_TYPE | STATX_SIZE | STATX_DIOALIGN);
+        if (buf == null) {
             return null;
         }
         int type = buf.get(JAVA_SHORT, STATX_MODE_OFFSET) & S_IFMT;
@@ -177,11 +178,8 @@ final class RealFiles {
         if (fl < 0 || (fl & O_DIRECT) == 0) {
             return IOPOLL_NONE;
         }
-        MemorySegment scratch = SCRATCH.get();
-        MemorySegment buf = scratch.asSlice(16L * Rw.UIO_MAXIOV, STATX_BYTES);
-        MemorySegment empty = scratch.asSlice(16L * Rw.UIO_MAXIOV + STATX_BYTES, 8);
-        empty.set(JAVA_LONG, 0, 0);
-        if (Linux.call(SYS_STATX, fd, empty.address(), AT_EMPTY_PATH, STATX_TYPE, buf.address(), 0) < 0) {
+        MemorySegment buf = statx(fd, STATX_TYPE);
+        if (buf == null) {
             return IOPOLL_NONE;
         }
         boolean device = (buf.get(JAVA_SHORT, STATX_MODE_OFFSET) & S_IFMT) == S_IFBLK;
@@ -189,7 +187,7 @@ final class RealFiles {
         long major = Integer.toUnsignedLong(buf.get(JAVA_INT, at));
         long minor = Integer.toUnsignedLong(buf.get(JAVA_INT, at + 4));
         if (!device) {
-            MemorySegment fs = scratch.asSlice(16L * Rw.UIO_MAXIOV, STATX_BYTES);
+            MemorySegment fs = SCRATCH.get().asSlice(16L * Rw.UIO_MAXIOV, STATX_BYTES);
             if (Linux.call(SYS_FSTATFS, fd, fs.address()) < 0) {
                 return IOPOLL_NONE;
             }
