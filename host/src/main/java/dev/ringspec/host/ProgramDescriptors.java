@@ -1,6 +1,7 @@
 package dev.ringspec.host;
 
 import static dev.ringspec.uapi.Errno.EBADF;
+import static dev.ringspec.uapi.Errno.EINPROGRESS;
 import static dev.ringspec.uapi.Errno.ENOENT;
 import static dev.ringspec.uapi.Errno.EOPNOTSUPP;
 import static dev.ringspec.uapi.Errno.ESRCH;
@@ -445,9 +446,10 @@ final class ProgramDescriptors implements ProcessDescriptorTable, AutoCloseable 
                 continue;
             }
             int fd = Seccomp.addFd(listener, p.id(), local, cloexec);
-            if (fd == -ENOENT || fd == -ESRCH) {
-                // answered meanwhile (ESRCH: while the target took the answer), or the target is gone: another
-                // pending call of the process may still take it
+            if (fd == -ENOENT || fd == -ESRCH || fd == -EINPROGRESS) {
+                // answered meanwhile (EINPROGRESS: answered and not yet taken by the target, seccomp_notify_addfd's
+                // state check; ESRCH: while the target took the answer), or the target is gone: another pending
+                // call of the process may still take it
                 place.call.compareAndSet(p, null);
                 continue;
             }

@@ -235,8 +235,11 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
                 case Req.TW_COMPLETE -> completion.completeDefer(req);
                 case Req.TW_FAIL_LINKS -> completion.reqTwFailLinks(req);
                 case Req.TW_FUNC -> {
-                    OpDef.Issue func = req.twFunc();
-                    req.twFunc(null);
+                    OpDef.Issue func;
+                    synchronized (req) {
+                        func = req.twFunc();
+                        req.twFunc(null);
+                    }
                     issueResult(req, func.issue(req, this));
                 }
                 default -> throw new IllegalStateException("request queued as task work without an action");
@@ -411,8 +414,22 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
 
     @Override
     public void taskWorkFromOtherThread(Req req, OpDef.Issue func) {
-        req.twFunc(func);
-        taskWork.addRemote(req, Req.TW_FUNC);
+        synchronized (req) {
+            OpDef.Issue queued = req.twFunc();
+            if (queued != null) {
+                // already queued and not yet run: a request of a hosted program whose descriptor was installed from
+                // another thread (ReceiveFd) while its io-wq completion was on its way; both run, in queue order,
+                // and the one that completes decides (the other answers SKIP_COMPLETE)
+                req.twFunc((r, c) -> {
+                    int first = queued.issue(r, c);
+                    int second = func.issue(r, c);
+                    return first == OpDef.SKIP_COMPLETE ? second : first;
+                });
+                return;
+            }
+            req.twFunc(func);
+            taskWork.addRemote(req, Req.TW_FUNC);
+        }
         kernel.waiter().wake(fd);
     }
 
