@@ -15,7 +15,6 @@ import dev.ringspec.seam.UserMemory;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -63,15 +62,15 @@ class IoWqHashTest {
     }
 
     @Test
-    void forcedAsyncWritesOfOneFileCompleteInQueueOrderAndTheLastOneWins() throws Exception {
+    void forcedAsyncWritesOfOneFileRunInTurnAndTheLastOneWins() throws Exception {
         for (int run = 0; run < 5; run++) {
             FileWorld.Outcome o = sameOnBoth((kernel, memory, world) -> {
                 int fd = world.file("", O_RDWR);
                 List<Cqe> cqes = writeAll(kernel, memory, world, fd);
-                return new FileWorld.Outcome(cqes, letters(world.lastPath()));
+                // by user_data: the kernel posted one run's 16th CQE after the 24th (once in five runs of a full
+                // verify), though the write itself ran in turn; the file's bytes are what shows the order of the runs
+                return new FileWorld.Outcome(FileWorld.byUserData(cqes), letters(world.lastPath()));
             });
-            assertThat(o.cqes()).extracting(Cqe::userData).as("CQEs in queue order")
-                    .containsExactlyElementsOf(range(0, 1));
             assertThat(o.cqes()).extracting(Cqe::res).containsOnly(BYTES);
             assertThat(o.effects()).isEqualTo(String.valueOf((char) ('a' + WRITES - 1)));
         }
@@ -85,24 +84,11 @@ class IoWqHashTest {
                 Path firstPath = world.lastPath();
                 int second = world.file("", O_RDWR);
                 List<Cqe> cqes = writeAll(kernel, memory, world, first, second);
-                // the two files' CQEs interleave as their two workers go: each file's own order is what is fixed
-                List<Long> even = new ArrayList<>();
-                List<Long> odd = new ArrayList<>();
-                cqes.forEach(c -> (c.userData() % 2 == 0 ? even : odd).add(c.userData()));
-                return new FileWorld.Outcome(FileWorld.byUserData(cqes), even + " " + odd + " "
-                        + letters(firstPath) + letters(world.lastPath()));
+                // each file's last write wins: its writes ran in turn (the CQEs' order is not compared, above)
+                return new FileWorld.Outcome(FileWorld.byUserData(cqes), letters(firstPath)
+                        + letters(world.lastPath()));
             });
-            assertThat(o.effects()).isEqualTo(range(0, 2) + " " + range(1, 2) + " "
-                    + (char) ('a' + WRITES - 2) + (char) ('a' + WRITES - 1));
+            assertThat(o.effects()).isEqualTo("" + (char) ('a' + WRITES - 2) + (char) ('a' + WRITES - 1));
         }
-    }
-
-    /** {@code from}, {@code from + step}, ... below {@link #WRITES}. */
-    private static List<Long> range(int from, int step) {
-        List<Long> out = new ArrayList<>();
-        for (long i = from; i < WRITES; i += step) {
-            out.add(i);
-        }
-        return out;
     }
 }
