@@ -333,30 +333,8 @@ final class Supervisor implements AutoCloseable {
 
     /** What happened to the program's calls that the kernel would do too (signals ending waits), one sentence each. */
     List<String> events() {
-        List<String> events = new java.util.ArrayList<>();
-        int rings = ended.get();
-        if (rings > 0) {
-            events.add(rings + (rings == 1 ? " ring" : " rings") + " ended while the program ran (its last descriptor"
-                    + " and mapping gone): requests cancelled, registered files let go");
-        }
-        long execs = execCancelled.get();
-        if (execs > 0) {
-            events.add(execs + (execs == 1 ? " request" : " requests") + " cancelled by an exec of the thread that"
-                    + " submitted it (as the kernel's io_uring_task_cancel; here before the exec runs, so a failed"
-                    + " exec cancels them too)");
-        }
-        long exits = exitCancelled.get();
-        if (exits > 0) {
-            events.add(exits + (exits == 1 ? " request" : " requests") + " cancelled by the exit of the thread that"
-                    + " submitted it (as the kernel's io_uring_files_cancel: requests on a ring's own descriptor and"
-                    + " those linked to them)");
-        }
-        long waits = signals.ended();
-        if (waits > 0) {
-            events.add(waits + (waits == 1 ? " wait" : " waits") + " ended by a signal or by the thread's end");
-        }
-        events.addAll(signals.events());
-        return events;
+        return HostEvents.sentences(ended.get(), execCancelled.get(), exitCancelled.get(), signals.ended(),
+                signals.events());
     }
 
     /**
