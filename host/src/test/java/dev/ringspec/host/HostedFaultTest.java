@@ -56,15 +56,21 @@ class HostedFaultTest {
         return new Run(o.exitStatus(), Files.readString(out), err.toString(StandardCharsets.UTF_8), o, report);
     }
 
-    /** A native run; its output read to the end, so a child that outlives the program is waited for too. */
+    /**
+     * A native run, its output read once no process of its program runs any more, so that a child that outlives the
+     * program is waited for too. (Not a pipe read to its end: the JDK drains and closes a process's output pipe when
+     * the process exits, so a child's later lines were lost once in a while.)
+     */
     static Run natively(List<String> command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        String output;
-        try (var in = p.getInputStream()) {
-            output = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
+        Path out = Files.createTempFile(dir, "native", ".txt");
+        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT)
+                .redirectOutput(out.toFile()).start();
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("the native run ends").isTrue();
-        return new Run(p.exitValue(), output, "", null, "");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!processesRunning(Path.of(command.get(0))).isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        return new Run(p.exitValue(), Files.readString(out), "", null, "");
     }
 
     @Test
