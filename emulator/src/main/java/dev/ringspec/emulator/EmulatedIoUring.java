@@ -67,6 +67,7 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
     /** Each live ring's descriptor and its memfd's inode, to know a ring by a duplicate of its descriptor. */
     private final Map<Integer, Long> ringInodes = new ConcurrentHashMap<>();
     private final ThreadExitCancel threadExits = new ThreadExitCancel(task -> cancelExitedTask(task, 5_000_000_000L));
+    private final TaskExits taskExits = new TaskExits();
     /** The program served from outside ({@link #hosted}), or null. */
     private ProgramMemory served;
     /** This JVM's descriptors, or the served program's. */
@@ -96,12 +97,13 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
         this.faults = new Faults(options.faults());
         SplittableRandom order = options.deterministic() ? new SplittableRandom(options.seed()) : null;
         this.timers = new Timers(clock, order != null);
-        this.readiness = new Readiness(order == null ? null : order.split(), this::deliver);
+        this.readiness = new Readiness(order == null ? null : order.split(), this::deliver, taskExits);
         RealDescriptors descriptors = new RealDescriptors();
         this.processDescriptors = program == null ? descriptors : program;
         this.opcodes = EmulatorOpcodes.build(base, this, options.extraOpcodes(), !memory.local());
         this.ioWq = new WorkerPool(opcodes.byOpcode(), readiness, order == null ? null : order.split(),
                 this::deliver);
+        ioWq.watchExits(threadExits::watch);
         this.directIo = new DirectIo(this::deliver, order != null);
         Waiter sleeps;
         if (order != null) {
@@ -580,10 +582,24 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
                 this::lockOf, clock, timeoutNanos);
     }
 
-    /** An exit's cancellation for {@code task} ({@link TaskCancel}, {@link ThreadExitCancel}), {@code timeoutNanos}. */
+    /**
+     * An exit's cancellation for {@code task} ({@link TaskCancel}, {@link ThreadExitCancel}), {@code timeoutNanos} a
+     * ring, then the end of its io-wq ({@link WorkerPool#exit}): answers how many requests it cancelled.
+     */
     public int cancelExitedTask(Object task, long timeoutNanos) {
-        return TaskCancel.cancel(task, e -> e.fd() >= 0 && !e.fixed() && ring(e.fd()) != null,
+        int cancelled = TaskCancel.cancel(task, e -> e.fd() >= 0 && !e.fixed() && ring(e.fd()) != null,
                 List.copyOf(ringInodes.keySet()), model::issueContextOf, this::lockOf, clock, timeoutNanos);
+        ioWq.exit(task);
+        return cancelled;
+    }
+
+    /**
+     * Whose requests' tasks have exited, where the task keys are not the submitting platform threads
+     * ({@link #withTaskKey}): a poll of such a request that fires ends -ECANCELED ({@link TaskExits}).
+     */
+    public EmulatedIoUring withTaskExited(java.util.function.Predicate<Object> exited) {
+        taskExits.set(exited);
+        return this;
     }
 
     // ---- EmulatorServices ----
@@ -596,6 +612,11 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
     @Override
     public Readiness readiness() {
         return readiness;
+    }
+
+    @Override
+    public TaskExits taskExits() {
+        return taskExits;
     }
 
     @Override

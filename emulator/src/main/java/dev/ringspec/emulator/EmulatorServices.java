@@ -20,6 +20,9 @@ public interface EmulatorServices {
     /** Readiness of real descriptors (POLL_ADD, and requests that would block). */
     Readiness readiness();
 
+    /** Which requests' tasks have exited: a poll of theirs that fires ends -ECANCELED. */
+    TaskExits taskExits();
+
     /** The emulator's clock, real or virtual. */
     Clock clock();
 

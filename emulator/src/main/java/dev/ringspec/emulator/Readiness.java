@@ -83,6 +83,7 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
     private final MemorySegment polled;
     private volatile boolean closed;
     private volatile boolean wakeOrder; // inWakeOrder
+    private final TaskExits taskExits;
     /** Guards {@link #poller} and {@link #pollThreadParked}; the parked poll thread waits on it. */
     private final Object pollLock = new Object();
     /** Who polls the epoll instance now: nobody (null), the poll thread, or a waiting task. */
@@ -99,16 +100,17 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
             () -> Arena.ofAuto().allocate(EVENT_AT + 16, 8));
 
     Readiness() {
-        this(null, Delivery.DIRECT);
+        this(null, Delivery.DIRECT, new TaskExits());
     }
 
     /**
      * With {@code order} null, a poll thread delivers events as they happen; otherwise there is no thread, and the
      * deterministic scheduler collects events at its own points ({@link #pollOnce}), in an order {@code order}
-     * shuffles.
+     * shuffles. A request armed by a task that has exited ({@code taskExits}) ends -ECANCELED when its file is ready.
      */
-    Readiness(SplittableRandom order, Delivery delivery) {
+    Readiness(SplittableRandom order, Delivery delivery, TaskExits taskExits) {
         this.delivery = delivery;
+        this.taskExits = taskExits;
         this.epfd = (int) Linux.call(SYS_EPOLL_CREATE1, Linux.O_CLOEXEC);
         this.stopFd = (int) Linux.call(SYS_EVENTFD2, 0, Linux.O_CLOEXEC | Linux.O_NONBLOCK, 0);
         if (epfd < 0 || stopFd < 0) {
@@ -549,8 +551,8 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
         // forced-async one goes back to io-wq (6.12.117 poll.c io_poll_task_func, io_uring.c io_req_task_submit)
         Watch w = watchFile(fd, events, fileHeld, ready -> delivery.deliver(ctx, req, (r, c) -> {
             inflight.remove(r);
-            if (cancelled.get()) {
-                // io_poll_check_events: cancelled after its wakeup, the request ends without being issued again
+            if (cancelled.get() || taskExits.exited(r.task())) {
+                // io_poll_check_events: cancelled after its wakeup, or its task gone (io_should_terminate_tw): ends
                 return -ECANCELED;
             }
             c.taskSubmit(r);

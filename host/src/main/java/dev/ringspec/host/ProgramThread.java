@@ -47,6 +47,11 @@ final class ProgramThread implements AutoCloseable {
     private final ThreadExits watched = new ThreadExits("ringspec-host-thread-exits", this::exited);
     private volatile int exits;
     private volatile int last;
+    /**
+     * The watched threads that have exited, as the tasks they were, until a thread given the same number in the same
+     * process is looked up ({@link #exited(Task)}).
+     */
+    private final java.util.Set<Task> ended = ConcurrentHashMap.newKeySet();
     /** Hears of each watched program thread's exit ({@link #onExit}). */
     private volatile Consumer<Task> exitListener = task -> { };
 
@@ -119,6 +124,9 @@ final class ProgramThread implements AutoCloseable {
         if (watching == 0 || watching == -EINVAL) {
             processes.put(tid, group);
         }
+        if (!ended.isEmpty()) {
+            ended.remove(new Task(tid, group)); // a new thread with an old thread's number
+        }
         return group;
     }
 
@@ -134,8 +142,18 @@ final class ProgramThread implements AutoCloseable {
         Integer process = processes.remove(tid);
         exits++; // the watcher's thread alone writes it
         if (process != null) {
-            exitListener.accept(new Task(tid, process));
+            Task task = new Task(tid, process);
+            ended.add(task);
+            exitListener.accept(task);
         }
+    }
+
+    /**
+     * Whether {@code task} is a program thread whose exit was seen (and no thread of its process has its number
+     * since): the emulator ends a poll of its that fires -ECANCELED, as the kernel's fallback task work does.
+     */
+    boolean exited(Task task) {
+        return !ended.isEmpty() && ended.contains(task);
     }
 
     private static int threadGroup(int tid) {

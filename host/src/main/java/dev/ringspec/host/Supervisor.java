@@ -17,6 +17,7 @@ import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQPOLL;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import dev.ringspec.emulator.EmulatedIoUring;
+import dev.ringspec.emulator.TaskExits;
 import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.seam.IoUringKernel.SetupResult;
 import dev.ringspec.seam.Ring;
@@ -121,6 +122,7 @@ final class Supervisor implements AutoCloseable {
             return t.serving ? t.key : Thread.currentThread();
         });
         emulator.withSqThreadContext(new SqThreadHost(thread, memory));
+        emulator.withTaskExited(t -> t instanceof ProgramThread.Task p ? thread.exited(p) : TaskExits.threadEnded(t));
         thread.onExit(exited -> {
             try {
                 exitCancels.execute(() -> exited(exited));

@@ -64,6 +64,19 @@ class HostedProcessesTest {
     }
 
     /**
+     * A thread's exit wakes its io-wq's worker, whose SPLICE from an empty pipe ends -ERESTARTSYS (-512) at the exit,
+     * and its POLL_ADD and READ of two empty pipes, woken after the exit, end -ECANCELED ({@code
+     * host/src/test/c/task-exit.c}; the kernel's io_wq_exit_workers and io_should_terminate_tw). Before, the SPLICE
+     * went on waiting past the parent's 3 s TIMEOUT, and the poll and the READ would have completed.
+     */
+    @Test
+    @Timeout(value = 120, threadMode = ThreadMode.SEPARATE_THREAD)
+    void anExitEndsItsIoWqWorkAndThePollsThatFireAfterIt() throws Exception {
+        sameBothWays("task-exit", "the thread's POLL_ADD of a pipe: -125", "the thread's READ of a pipe: -125",
+                "the thread's io-wq SPLICE: -512", "bytes spliced: 0", "fired first: no");
+    }
+
+    /**
      * A thread number the kernel gives again (pid_max is 32768 here; the numbers wrap within minutes on a busy
      * machine) is a new thread: child B, given the number of child A's exited thread, sets up a ring and reads into
      * its own buffer ({@code host/src/test/c/tid-reuse.c}, which forces the number through ns_last_pid). Before the

@@ -34,6 +34,7 @@ import dev.ringspec.emulator.EmulatorServices;
 import dev.ringspec.emulator.Inflight;
 import dev.ringspec.emulator.Apoll;
 import dev.ringspec.emulator.Readiness;
+import dev.ringspec.emulator.TaskExits;
 import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.model.IssueContext;
 import dev.ringspec.model.OpDef;
@@ -105,6 +106,8 @@ public final class Poll {
         IssueContext ring;
         /** Ends the watch of {@link #ring}'s poll_wq ({@link RingPollWq}), or null. */
         Runnable ringWatch;
+        /** Whether the request's task has exited ({@code io_should_terminate_tw}). */
+        TaskExits exits;
 
         /** {@code vfs_poll} of the file: a ring's {@link IssueContext#ringPollMask}, else the real file's. */
         int poll() {
@@ -178,6 +181,7 @@ public final class Poll {
             return file;
         }
         p.file = file;
+        p.exits = services.taskExits();
         p.ring = services.ring(file);
         if (p.ring != null) {
             // io_file_get_normal: a request on an io_uring file is tracked (REQ_F_INFLIGHT): its task's exit cancels it
@@ -304,7 +308,7 @@ public final class Poll {
         if (p.done) {
             return OpDef.SKIP_COMPLETE;
         }
-        int ret = checkEvents(ctx, req, p);
+        int ret = checkEvents(readiness, ctx, req, p);
         if (ret == NO_ACTION) {
             return OpDef.SKIP_COMPLETE;
         }
@@ -326,11 +330,12 @@ public final class Poll {
      * {@code io_poll_check_events}: the events to complete with (mangled), -ECANCELED, {@link #NO_ACTION} (a
      * multishot posted its CQE, or a spurious wakeup), or {@link OpDef#SKIP_COMPLETE} for a one-shot to arm again.
      */
-    private static int checkEvents(IssueContext ctx, Req req, PollReq p) {
+    private static int checkEvents(Readiness readiness, IssueContext ctx, Req req, PollReq p) {
         int v;
         do {
             v = p.refs.get();
-            if (p.cancelled) {
+            // io_poll_check_events: cancelled, or the task work runs after its task's exit (io_should_terminate_tw)
+            if (p.cancelled || p.exits.exited(req.task())) {
                 return -ECANCELED;
             }
             // io_poll_check_events: several wakeups -> their masks are lost; look at the file again
