@@ -1,0 +1,81 @@
+package dev.ringspec.emulator.ops;
+
+import static dev.ringspec.emulator.BothSides.sameOnBoth;
+import static dev.ringspec.uapi.Errno.ECANCELED;
+import static dev.ringspec.uapi.IoUring.IORING_OP_SPLICE;
+import static dev.ringspec.uapi.IoUring.IOSQE_ASYNC;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ringspec.seam.Cqe;
+import dev.ringspec.seam.Sqe;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What a thread's exit leaves undone on a ring that outlives it, on the kernel and on the emulator (whose task is the
+ * submitting platform thread): its io-wq ends, waking the work that runs ({@code io_wq_exit_workers}), and a poll of
+ * its that fires after the exit ends -ECANCELED ({@code io_should_terminate_tw}, {@code io_poll_check_events}).
+ */
+@Tag("kernel")
+class TaskExitTest {
+    private static final int POLLIN = 0x1;
+    /** The kernel's internal ERESTARTSYS, which io_splice lets through to the CQE. */
+    private static final int ERESTARTSYS = 512;
+
+    /** Before, the emulator completed both with the pipes' data (POLLIN, 4 bytes). */
+    @Test
+    void aPollThatFiresAfterItsThreadsExitEndsCancelled() throws Exception {
+        List<Cqe> cqes = sameOnBoth(TestRing.on((w, r) -> {
+            int[] polled = w.pipe();
+            int[] read = w.pipe();
+            try (Arena arena = Arena.ofShared()) {
+                MemorySegment buffer = arena.allocate(8);
+                Thread submitter = Thread.ofPlatform().start(() -> {
+                    r.pollAdd(polled[0], POLLIN, 0, 1);
+                    r.read8(read[0], buffer, 2);
+                    r.submit();
+                });
+                submitter.join();
+                w.write(polled[1], 1);
+                w.write(read[1], 4);
+                return r.settle(2).stream().sorted((a, b) -> Long.compare(a.userData(), b.userData())).toList();
+            }
+        }));
+        assertThat(cqes).extracting(Cqe::res).containsExactly(-ECANCELED, -ECANCELED);
+    }
+
+    /**
+     * An io-wq SPLICE from an empty pipe blocks its worker until the submitting thread exits: then -ERESTARTSYS.
+     * Before, the emulator's worker went on waiting (the settle gave up after 5 s with no CQE).
+     */
+    @Test
+    void anExitWakesTheIoWqWorkOfItsThread() throws Exception {
+        List<Cqe> cqes = sameOnBoth(TestRing.on((w, r) -> {
+            int[] in = w.pipe();
+            int[] out = w.pipe();
+            Thread submitter = Thread.ofPlatform().start(() -> {
+                long at = r.d.nextSqe();
+                Sqe.opcode(r.d.sqes(), at, IORING_OP_SPLICE);
+                Sqe.flags(r.d.sqes(), at, IOSQE_ASYNC);
+                Sqe.fd(r.d.sqes(), at, out[1]);
+                Sqe.fileIndex(r.d.sqes(), at, in[0]);
+                Sqe.addr(r.d.sqes(), at, -1);
+                Sqe.off(r.d.sqes(), at, -1);
+                Sqe.len(r.d.sqes(), at, 8);
+                Sqe.userData(r.d.sqes(), at, 1);
+                r.submit();
+                try {
+                    Thread.sleep(100); // the worker is in the call
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            submitter.join();
+            return r.settle(1);
+        }));
+        assertThat(cqes).extracting(Cqe::res).containsExactly(-ERESTARTSYS);
+    }
+}
