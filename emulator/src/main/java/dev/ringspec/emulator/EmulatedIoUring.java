@@ -334,6 +334,7 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
         Ring ring = result.ringOrNull();
         if (ring != null) {
             ringInodes.put(ring.fd(), Linux.inode(ring.fd()));
+            ioWq.madeRing(taskKey.get(), model.issueContextOf(ring.fd()));
             if ((ring.params().flags() & IORING_SETUP_SQPOLL) != 0) {
                 sqPoll.start(ring, readParamsInt(params, IoUringParams.SQ_THREAD_IDLE_OFFSET));
             } else {
@@ -576,16 +577,16 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
         return ctx != null && !ctx.ringLocal(Inflight.class, Inflight::new).all().isEmpty();
     }
 
-    /** An exec's cancellation for the calling thread's task ({@link TaskCancel}), {@code timeoutNanos} a ring. */
+    /** An exec's cancellation for the calling thread's task ({@link TaskCancel}); then its io-wq ends. */
     public int cancelTaskRequests(long timeoutNanos) {
-        return TaskCancel.cancel(taskKey.get(), e -> true, List.copyOf(ringInodes.keySet()), model::issueContextOf,
+        Object task = taskKey.get();
+        int cancelled = TaskCancel.cancel(task, e -> true, List.copyOf(ringInodes.keySet()), model::issueContextOf,
                 this::lockOf, clock, timeoutNanos);
+        ioWq.exit(task);
+        return cancelled;
     }
 
-    /**
-     * An exit's cancellation for {@code task} ({@link TaskCancel}, {@link ThreadExitCancel}), {@code timeoutNanos} a
-     * ring, then the end of its io-wq ({@link WorkerPool#exit}): answers how many requests it cancelled.
-     */
+    /** An exit's cancellation for {@code task} ({@link TaskCancel}), {@code timeoutNanos}; its io-wq ends. */
     public int cancelExitedTask(Object task, long timeoutNanos) {
         int cancelled = TaskCancel.cancel(task, e -> e.fd() >= 0 && !e.fixed() && ring(e.fd()) != null,
                 List.copyOf(ringInodes.keySet()), model::issueContextOf, this::lockOf, clock, timeoutNanos);
@@ -593,10 +594,7 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
         return cancelled;
     }
 
-    /**
-     * Whose requests' tasks have exited, where the task keys are not the submitting platform threads
-     * ({@link #withTaskKey}): a poll of such a request that fires ends -ECANCELED ({@link TaskExits}).
-     */
+    /** Which tasks have exited, where the task keys are not platform threads ({@link TaskExits}). */
     public EmulatedIoUring withTaskExited(java.util.function.Predicate<Object> exited) {
         taskExits.set(exited);
         return this;

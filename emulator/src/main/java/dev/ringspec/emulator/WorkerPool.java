@@ -138,11 +138,11 @@ final class WorkerPool implements IoWq, AutoCloseable {
     private static final class Work {
         final IssueContext ctx;
         final java.util.function.Consumer<Delivery> body;
-        final IoWqHash.Inode hash;
+        final HashKey hash;
         /** How many more enters find it still running ({@link #IOWQ_STILL_RUNNING}). */
         int entersLeft;
 
-        Work(IssueContext ctx, java.util.function.Consumer<Delivery> body, IoWqHash.Inode hash, int entersLeft) {
+        Work(IssueContext ctx, java.util.function.Consumer<Delivery> body, HashKey hash, int entersLeft) {
             this.ctx = ctx;
             this.body = body;
             this.hash = hash;
@@ -155,7 +155,23 @@ final class WorkerPool implements IoWq, AutoCloseable {
      * queued after the one it runs, in queue order; it takes them in turn (io-wq.c {@code io_get_next_work} cuts the
      * hash's run from the list, {@code io_worker_handle_work} works it). Guarded by itself.
      */
-    private final Map<IoWqHash.Inode, ArrayDeque<Runnable>> hashed = new HashMap<>();
+    private final Map<HashKey, ArrayDeque<Runnable>> hashed = new HashMap<>();
+    /**
+     * The hash map of each task's io-wq: the ring it was made for ({@code io_init_wq_offload} takes that ring's
+     * {@code ctx->hash_map}, made once per ring and shared by every io-wq made for it), which is the first ring the
+     * task set up ({@link #madeRing}) or, failing that, the first it queued io-wq work on. The kernel makes a task's
+     * io-wq at its first use of any ring ({@code __io_uring_add_tctx_node}), so a task that submitted to one ring
+     * without io-wq work before it set up another or queued hashed work there is keyed here by the latter.
+     */
+    private final Map<Object, Object> hashMaps = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * A hashed item's key ({@link IoWqHash}): the hash map of its task's io-wq and its inode. io-wq serializes the
+     * items of one inode whose io-wqs share a hash map (a hash's bit in {@code hash->map} is set while any of them
+     * runs one); items of io-wqs with different maps run at once (io-wq.c {@code io_get_next_work}).
+     */
+    private record HashKey(Object map, IoWqHash.Inode inode) {
+    }
     /** Who decides {@link #IOWQ_COMPLETION_ORDER}, or null: the seeded order. */
     private volatile Chooser chooser;
     /** The worker threads' work that runs now, each with its task, its worker and its state ({@link #exit}). */
@@ -206,6 +222,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
      * emulator's workers are not capped, so every unbound item has its worker at once. Answers how many it woke.
      */
     int exit(Object task) {
+        hashMaps.remove(task); // io_uring_clean_tctx: the io-wq is gone; a new one is made at the next use
         int woken = 0;
         for (Running r : running) {
             if (task.equals(r.task())) {
@@ -214,6 +231,16 @@ final class WorkerPool implements IoWq, AutoCloseable {
             }
         }
         return woken;
+    }
+
+    /**
+     * {@code task} set up the ring {@code ctx} ({@code io_uring_create}: {@code __io_uring_add_tctx_node}): a task
+     * without an io-wq gets one made for this ring, with its hash map.
+     */
+    void madeRing(Object task, IssueContext ctx) {
+        if (task != null && ctx != null) {
+            hashMaps.putIfAbsent(task, ctx);
+        }
     }
 
     /** Whether no work is pending (the deterministic mode's). */
@@ -275,7 +302,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
      */
     private List<Integer> ready(List<Work> running) {
         List<Integer> ready = new ArrayList<>(pending.size());
-        java.util.Set<IoWqHash.Inode> busy = new java.util.HashSet<>();
+        java.util.Set<HashKey> busy = new java.util.HashSet<>();
         if (running != null) {
             for (Work w : running) {
                 if (w.hash != null) {
@@ -284,7 +311,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
             }
         }
         for (int i = 0; i < pending.size(); i++) {
-            IoWqHash.Inode hash = pending.get(i).hash;
+            HashKey hash = pending.get(i).hash;
             if (hash == null || busy.add(hash)) {
                 ready.add(i);
             }
@@ -442,8 +469,10 @@ final class WorkerPool implements IoWq, AutoCloseable {
             });
         };
         // io_prep_async_work: a write to a regular file (or any request of an IOPOLL ring) is hashed by its inode
-        IoWqHash.Inode hash = IoWqHash.of(ctx.fileDescriptor(req), op.def().has(OpDef.HASH_REG_FILE),
+        IoWqHash.Inode inode = IoWqHash.of(ctx.fileDescriptor(req), op.def().has(OpDef.HASH_REG_FILE),
                 (ctx.setupFlags() & IORING_SETUP_IOPOLL) != 0);
+        HashKey hash = inode == null ? null
+                : new HashKey(req.task() == null ? ctx : hashMaps.computeIfAbsent(req.task(), t -> ctx), inode);
         if (order == null) {
             if (req.task() != null) {
                 watchExit.accept(req.task());
@@ -475,7 +504,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
      * already runs that hash (its bit in {@code hash->map} is set) and takes {@code item} after them, or a new one
      * starts with it and goes on with those queued while it runs ({@code io_worker_handle_work}).
      */
-    private void runHashed(IoWqHash.Inode hash, Runnable item) {
+    private void runHashed(HashKey hash, Runnable item) {
         synchronized (hashed) {
             ArrayDeque<Runnable> queued = hashed.get(hash);
             if (queued != null) {
@@ -488,7 +517,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
     }
 
     /** A worker's run of one hash: {@code first}, then the items of that hash queued meanwhile, in turn. */
-    private void workHash(IoWqHash.Inode hash, Runnable first) {
+    private void workHash(HashKey hash, Runnable first) {
         Runnable next = first;
         while (next != null) {
             boolean done = false;

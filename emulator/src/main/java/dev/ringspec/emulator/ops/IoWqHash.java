@@ -22,9 +22,9 @@ import java.lang.foreign.MemorySegment;
  * <p>The kernel's hash is {@code hash_ptr(inode, IO_WQ_HASH_ORDER)}, 64 buckets on 64-bit, so two inodes may share a
  * bucket and be serialized together; which ones depends on kernel addresses. The emulator serializes per inode, one
  * of the orders the kernel allows. The bits live in a map of the ring a task's io-wq was made for
- * ({@code io_init_wq_offload}: {@code ctx->hash_map}), shared by every task's io-wq on that ring; the emulator has
- * one for all its rings, so writes of one inode queued by two tasks whose io-wqs were made for two different rings,
- * which the kernel may run together, run in turn here.
+ * ({@code io_init_wq_offload}: {@code ctx->hash_map}), shared by every task's io-wq made for that ring; the emulator
+ * keys hashed work by that ring as well (WorkerPool's HashKey), so writes of one inode queued by two tasks whose
+ * io-wqs were made for two different rings run at once.
  */
 public final class IoWqHash {
     private static final int O_DIRECT = "aarch64".equals(System.getProperty("os.arch")) ? 0x10000 : 0x4000;
