@@ -4,7 +4,7 @@
  * runs in the fallback kworker, io_should_terminate_tw).
  *
  * A thread submits a POLL_ADD of an empty pipe (1), a READ of another empty pipe (2, armed on the pipe's poll) and a
- * SPLICE from a third empty pipe with IOSQE_ASYNC (3, an io-wq worker blocks in it), waits 100 ms and exits. The
+ * SPLICE from a third empty pipe with IOSQE_ASYNC (3, an io-wq worker blocks in it), waits 300 ms and exits. The
  * exit wakes the worker, whose SPLICE ends -ERESTARTSYS (-512). The parent waits for that CQE under a 3 s TIMEOUT of
  * its own (9), then writes all three pipes: the poll and the READ, woken after their task's exit, end -ECANCELED
  * (-125), and nothing is spliced. Prints the CQEs; exits 0 when every step worked, whatever the CQEs said (natively
@@ -43,7 +43,7 @@ static void *thread_submits(void *unused) {
     sqe->len = sizeof buf;
     ring_publish(&r, tail);
     long submitted = ring_enter(r.fd, 3, 0, 0, NULL, 0);
-    usleep(100 * 1000);
+    usleep(300 * 1000); /* long enough for the worker to be in the call, under load */
     return (void *) (long) (submitted != 3);
 }
 

@@ -6,10 +6,13 @@ import static dev.ringspec.uapi.IoUring.IORING_OP_SPLICE;
 import static dev.ringspec.uapi.IoUring.IOSQE_ASYNC;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.seam.Cqe;
 import dev.ringspec.seam.Sqe;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -33,18 +36,33 @@ class TaskExitTest {
             int[] read = w.pipe();
             try (Arena arena = Arena.ofShared()) {
                 MemorySegment buffer = arena.allocate(8);
+                int[] tid = new int[1];
                 Thread submitter = Thread.ofPlatform().start(() -> {
+                    tid[0] = (int) Linux.call(Linux.SYS_GETTID, 0);
                     r.pollAdd(polled[0], POLLIN, 0, 1);
                     r.read8(read[0], buffer, 2);
                     r.submit();
                 });
                 submitter.join();
+                exited(tid[0]);
                 w.write(polled[1], 1);
                 w.write(read[1], 4);
                 return r.settle(2).stream().sorted((a, b) -> Long.compare(a.userData(), b.userData())).toList();
             }
         }));
         assertThat(cqes).extracting(Cqe::res).containsExactly(-ECANCELED, -ECANCELED);
+    }
+
+    /**
+     * Waits until the system thread {@code tid} of this process is gone: a Java thread's join returns before its
+     * system thread has exited (do_exit), and until then the kernel runs its task work as usual.
+     */
+    private static void exited(int tid) throws InterruptedException {
+        Path task = Path.of("/proc/self/task/" + tid);
+        for (int i = 0; i < 5000 && Files.exists(task); i++) {
+            Thread.sleep(1);
+        }
+        assertThat(task).doesNotExist();
     }
 
     /**
@@ -68,7 +86,7 @@ class TaskExitTest {
                 Sqe.userData(r.d.sqes(), at, 1);
                 r.submit();
                 try {
-                    Thread.sleep(100); // the worker is in the call
+                    Thread.sleep(300); // the worker is in the call, under load too
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
