@@ -97,60 +97,46 @@ final class Receivers {
     private void loop() {
         Seccomp.Receiver receiver = new Seccomp.Receiver(recvSeesEnd, polls);
         boolean[] mine = leading.get();
-        while (turn(receiver, mine)) {
-            // each turn is a method of its own: this loop is entered once per thread, so the JIT compiles it only by
-            // on-stack replacement, which came 1.4 to 2 s into a fresh hosted nop-cost (-XX:+PrintCompilation),
-            // after most of its 100,000 calls ran this loop interpreted; turn() was compiled 0.15 s in
-        }
-    }
-
-    /**
-     * One turn of a receiving thread: takes the leader's place if it does not hold it, receives one notification and
-     * serves it. False when the thread is done (the program is gone, the thread stopped, or serving failed).
-     */
-    private boolean turn(Seccomp.Receiver receiver, boolean[] mine) {
-        if (gone) {
-            return false;
-        }
-        if (!mine[0]) {
-            waiting.incrementAndGet();
-            try {
-                lead.acquire();
-            } catch (InterruptedException stopping) {
-                return false;
-            } finally {
-                waiting.decrementAndGet();
+        while (!gone) {
+            if (!mine[0]) {
+                waiting.incrementAndGet();
+                try {
+                    lead.acquire();
+                } catch (InterruptedException stopping) {
+                    return;
+                } finally {
+                    waiting.decrementAndGet();
+                }
+                mine[0] = true;
             }
-            mine[0] = true;
-        }
-        Seccomp.Notification n;
-        try {
-            n = gone ? null : receiver.receive(listener);
-        } catch (Seccomp.Gone last) {
-            gone = true;
-            ended.countDown();
-            n = null;
-        }
-        if (gone) {
-            mine[0] = false;
-            lead.release();
-            return false;
-        }
-        if (n != null) {
+            Seccomp.Notification n;
             try {
-                serve.accept(n);
-            } catch (Throwable t) {
-                // the call stays unanswered and this thread holds the leader's place: hosting cannot go on, and
-                // run() says so (the caller kills the program) rather than waiting for an end that never comes
-                failed = t;
+                n = gone ? null : receiver.receive(listener);
+            } catch (Seccomp.Gone last) {
                 gone = true;
                 ended.countDown();
+                n = null;
+            }
+            if (gone) {
                 mine[0] = false;
                 lead.release();
-                return false;
+                return;
+            }
+            if (n != null) {
+                try {
+                    serve.accept(n);
+                } catch (Throwable t) {
+                    // the call stays unanswered and this thread holds the leader's place: hosting cannot go on, and
+                    // run() says so (the caller kills the program) rather than waiting for an end that never comes
+                    failed = t;
+                    gone = true;
+                    ended.countDown();
+                    mine[0] = false;
+                    lead.release();
+                    return;
+                }
             }
         }
-        return true;
     }
 
     /** Starts a thread that waits for the leader's place. */
