@@ -481,8 +481,9 @@ final class Supervisor implements AutoCloseable {
         if (found.ring() == null) {
             return found.errno();
         }
-        // onRing's steps written out: a capturing lambda is an allocation per call, and in a fresh JVM's interpreted
-        // and C1 code one through a method handle (Unsafe.allocateInstance), about 2% of the serving thread's time
+        // onRing's steps written out: a capturing lambda is an allocation per call, in a fresh JVM's interpreted and
+        // C1 code one through a method handle (Unsafe.allocateInstance): 55 of the serving thread's 3,886 perf
+        // samples in a fresh hosted nop-cost 100000
         Ring ring = found.ring();
         ends.callBegins(ring);
         try {
