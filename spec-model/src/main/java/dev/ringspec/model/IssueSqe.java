@@ -73,7 +73,8 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
         this.cq = cq;
         this.sq = sq;
         this.reqs = reqs;
-        completion.beforeFlush(() -> ioWq.beforeFlush(this, (req, func) -> {
+        // one BiConsumer for every flush (a lambda made in the Runnable would be an allocation per flush)
+        java.util.function.BiConsumer<Req, OpDef.Issue> post = (req, func) -> {
             boolean was = inTaskWork;
             inTaskWork = true;
             try {
@@ -81,7 +82,8 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
             } finally {
                 inTaskWork = was;
             }
-        }));
+        };
+        completion.beforeFlush(() -> ioWq.beforeFlush(this, post));
     }
 
     /** The ring's io_init_req, whose SQE a prep reads ({@link #sqeLong}). */
@@ -506,7 +508,10 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
 
     @Override
     public <T> T ringLocal(Class<T> type, Supplier<? extends T> init) {
-        return type.cast(ringLocals.computeIfAbsent(type, t -> init.get()));
+        // looked up first: computeIfAbsent's capturing lambda would be an allocation on every call (hosting asks
+        // for the ring's Inflight after each io_uring_enter)
+        Object local = ringLocals.get(type);
+        return type.cast(local != null ? local : ringLocals.computeIfAbsent(type, t -> init.get()));
     }
 
     @Override
