@@ -57,13 +57,17 @@ if [ "${1-}" = --ringspec-aot-make ] && [ $# -eq 4 ]; then
       && "$java" "$native" -XX:AOTMode=create -XX:AOTConfiguration="$tmp.conf" -XX:AOTCache="$tmp.aot" \
         -Xlog:disable -jar "$jar" </dev/null >>"$tmp.log" 2>&1 \
       && mv -f "$tmp.aot" "$cache"; then
-    # the caches of this jar path's earlier builds
-    for old in "${cache%-*}"-*; do
-      case "$old" in
-        "$cache" | "$cache".*) ;;
-        *) rm -f "$old" ;;
-      esac
-    done
+    # the caches of this jar path's earlier builds (only names this script makes: JARKEY-IDKEY.aot and its .lock and
+    # .failed, so that a cache path given by hand never takes other files with it)
+    case "${cache##*/}" in
+      [0-9]*-[0-9]*.aot)
+        for old in "${cache%-*}"-[0-9]*.aot "${cache%-*}"-[0-9]*.aot.lock "${cache%-*}"-[0-9]*.aot.failed; do
+          case "$old" in
+            "$cache" | "$cache".*) ;;
+            *) [ ! -f "$old" ] || rm -f "$old" ;;
+          esac
+        done ;;
+    esac
   else
     mv -f "$tmp.log" "$cache.failed" 2>/dev/null || true
   fi
