@@ -3,10 +3,12 @@ package dev.ringspec.cli;
 import dev.ringspec.model.KernelProfile;
 import java.io.IOException;
 import java.net.URISyntaxException;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.CodeSource;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -36,7 +38,13 @@ final class HostProfileCache {
     /** This boot, kernel, io_uring sysctl, user and jar, or empty where ringspec does not run from a jar. */
     static Optional<String> key() {
         try {
-            Path jar = Path.of(HostProfileCache.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            // no location for classes an AOT cache made with a relative -jar path loaded
+            CodeSource source = HostProfileCache.class.getProtectionDomain().getCodeSource();
+            URL location = source == null ? null : source.getLocation();
+            if (location == null) {
+                return Optional.empty();
+            }
+            Path jar = Path.of(location.toURI());
             if (!Files.isRegularFile(jar)) {
                 return Optional.empty();
             }
