@@ -94,7 +94,7 @@ final class OutsideWorld implements AutoCloseable {
     private final MemorySegment scratch;
     /** IORING_REGISTER_EVENTFD's argument: the eventfd's descriptor. */
     private final MemorySegment eventfdArg;
-    /** Whether the ring has the world's eventfd registered ({@link #eventfdRegistered}). */
+    /** Whether a ring ever had the world's eventfd registered ({@link #eventfdRegistered}). */
     private boolean eventfdRegistered;
 
     OutsideWorld(UserMemory memory) {
@@ -145,9 +145,9 @@ final class OutsideWorld implements AutoCloseable {
     }
 
     /**
-     * Notes that the side's ring has (or no longer has) the world's eventfd registered: from then on a clock advance
-     * also waits for the kernel's RCU callbacks, where a ring's deferred eventfd signal lands
-     * ({@link #waitForRcuCallbacks}).
+     * Notes whether a registration of the world's eventfd succeeded: once one has, every clock advance in this world
+     * also waits for the kernel's RCU callbacks, where a ring's deferred eventfd signal lands (even after an
+     * unregister: the callback holds the eventfd) ({@link #waitForRcuCallbacks}).
      */
     void eventfdRegistered(boolean registered) {
         eventfdRegistered |= registered;
