@@ -26,6 +26,8 @@ public final class CReproducer {
     static final String RUNTIME = "ringspec-reproducer.h";
     /** The uapi numbers the runtime uses, written by {@link #uapiHeader()} from {@link IoUring}. */
     static final String UAPI = "ringspec-uapi.h";
+    /** The outside world's steps ({@link Step.Outside}, {@link Step.WriteIo}), a resource beside the runtime. */
+    static final String WORLD = "ringspec-world.h";
     /** The uapi constants the runtime uses. */
     private static final List<String> CONSTANTS = List.of("IORING_SETUP_CQE32", "IORING_SETUP_NO_SQARRAY",
             "IORING_SETUP_SQE128", "IORING_SETUP_CQE_MIXED", "IORING_FEAT_SINGLE_MMAP", "IORING_CQE_F_32",
@@ -34,7 +36,12 @@ public final class CReproducer {
             "IORING_REGISTER_FILES_UPDATE", "IORING_REGISTER_PROBE", "IORING_REGISTER_ENABLE_RINGS",
             "IORING_REGISTER_FILES2", "IORING_REGISTER_RESIZE_RINGS", "IORING_REGISTER_RESTRICTIONS",
             "IORING_REGISTER_BPF_FILTER", "IORING_OP_SOCKET", "IORING_OP_OPENAT", "IORING_OP_OPENAT2",
-            "IORING_OP_CONNECT");
+            "IORING_OP_CONNECT", "IOSQE_FIXED_FILE", "IOSQE_BUFFER_SELECT", "IORING_REGISTER_EVENTFD",
+            "IORING_REGISTER_EVENTFD_ASYNC", "IORING_UNREGISTER_EVENTFD", "IORING_OP_READ", "IORING_OP_WRITE",
+            "IORING_OP_SEND", "IORING_OP_RECV", "IORING_OP_READV", "IORING_OP_WRITEV", "IORING_OP_READ_FIXED",
+            "IORING_OP_WRITE_FIXED", "IORING_OP_TIMEOUT", "IORING_OP_LINK_TIMEOUT", "IORING_OP_POLL_REMOVE",
+            "IORING_OP_TIMEOUT_REMOVE", "IORING_OP_ASYNC_CANCEL", "IORING_OP_STATX", "IORING_OP_MSG_RING",
+            "IORING_OP_CLOSE", "IORING_OP_PROVIDE_BUFFERS");
 
     private CReproducer() {
     }
@@ -46,8 +53,8 @@ public final class CReproducer {
      */
     public static String generate(String title, List<Step> steps, boolean[] refused) {
         String runtime = resource(RUNTIME).replace("#include \"" + UAPI + "\"\n", uapiHeader());
-        return comment(title, "gcc -O1 -o repro repro.c -lpthread") + worldNote(steps) + runtime + "\n"
-                + body(steps, refused);
+        return comment(title, "gcc -O1 -o repro repro.c -lpthread") + runtime + "\n"
+                + (hasWorld(steps) ? resource(WORLD) + "\n" : "") + body(steps, refused);
     }
 
     /**
@@ -56,7 +63,8 @@ public final class CReproducer {
      */
     public static String generateIncluding(String title, List<Step> steps, boolean[] refused) {
         return comment(title, "gcc -O1 -I <the directory of " + RUNTIME + "> -o repro repro.c -lpthread")
-                + worldNote(steps) + "#include \"" + RUNTIME + "\"\n" + body(steps, refused);
+                + "#include \"" + RUNTIME + "\"\n" + (hasWorld(steps) ? "#include \"" + WORLD + "\"\n" : "")
+                + body(steps, refused);
     }
 
     /** {@value #UAPI}: a {@code #define} for each uapi number the runtime uses, from {@link IoUring}. */
@@ -79,15 +87,10 @@ public final class CReproducer {
                 + "    Run: ./repro\n * Prints the ring's counters after each step, as ringspec's trace does. */\n";
     }
 
-    /**
-     * Steps of a run with real I/O ({@link Step.Outside}, {@link Step.WriteIo}) have no C runtime yet: the program
-     * says so where it would call them, and does not build.
-     */
-    private static String worldNote(List<Step> steps) {
-        return steps.stream().anyMatch(s -> s instanceof Step.Outside || s instanceof Step.WriteIo)
-                ? "#error \"steps of the outside world (step_outside, step_write_io) have no C runtime yet: replay "
-                        + "this case with ringspec, which runs it in a world of its own\"\n"
-                : "";
+    /** Whether {@code steps} act in an outside world ({@value #WORLD}: a run with real I/O). */
+    private static boolean hasWorld(List<Step> steps) {
+        return steps.stream().anyMatch(s -> s.effective() instanceof Step.Outside
+                || s.effective() instanceof Step.WriteIo);
     }
 
     private static String body(List<Step> steps, boolean[] refused) {

@@ -39,8 +39,7 @@ final class ChoiceRebuild {
      * {@code reference} is the run's reference after the step; rules fired by the replays count for nobody.
      */
     Rebuilt explain(int index, Step step, Side reference, Side subject, Coverage coverage) {
-        boolean stale = referee.staleCqeCache();
-        boolean stalled = referee.drainStalled();
+        Referee.Heard heard = referee.heard();
         for (Choices.Taken t : choices.candidates(index)) {
             Side trial = freshReference.get();
             RefereeModel model = RefereeModel.of(trial.kernel);
@@ -63,11 +62,11 @@ final class ChoiceRebuild {
             if (agrees) {
                 choices.accept(trialChoices, index);
                 model.choose().accept(choices);
-                referee.restore(referee.staleCqeCache(), referee.drainStalled(), coverage);
+                referee.restore(referee.heard(), coverage);
                 return new Rebuilt(t, trial);
             }
             trial.close();
-            referee.restore(stale, stalled, coverage);
+            referee.restore(heard, coverage);
         }
         return null;
     }

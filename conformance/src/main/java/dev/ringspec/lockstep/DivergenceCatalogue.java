@@ -145,7 +145,9 @@ public record DivergenceCatalogue(List<Entry> entries) {
             "bigCqeWrapsTheResizedRing",
             DivergenceCatalogue::bigCqeWrapsTheResizedRing,
             LockstepRunner.DRAIN_STALLED_BY_SEQUENCE,
-            DivergenceCatalogue::drainStalledBySequence);
+            DivergenceCatalogue::drainStalledBySequence,
+            LockstepRunner.EVENTFD_SIGNAL_LOST,
+            DivergenceCatalogue::eventfdSignalLost);
 
     /**
      * {@code drainStalledBySequence}: the referee saw a 6.1 or 6.12 drain passed by the CQ tail on this ring (where
@@ -164,6 +166,27 @@ public record DivergenceCatalogue(List<Entry> entries) {
             case "CqOverflow" -> Integer.compareUnsigned(r.cqOverflow(), s.cqOverflow()) > 0;
             case "SqFlags" -> (s.sqFlags() & ~r.sqFlags()) == 0 && (r.sqFlags() & ~s.sqFlags()) != 0
                     && (r.sqFlags() & ~s.sqFlags() & ~(IORING_SQ_CQ_OVERFLOW | IORING_SQ_TASKRUN)) == 0;
+            default -> false;
+        };
+    }
+
+    /**
+     * {@code eventfdSignalLost}: the reference deferred an eventfd signal on this ring that 6.12 to 7.0 drop (its
+     * second or later from inside an eventfd's wakeup), and the difference is what the dropped signal leaves: the
+     * application's read of the world's eventfd finds a larger count on the reference (a {@code Result}: the count,
+     * or -EAGAIN where the kernel's is 0), or only the reference posted CQEs (a request waiting on the eventfd that the
+     * signal woke): its CQ tail ahead with the heads equal.
+     */
+    private static boolean eventfdSignalLost(Divergence d) {
+        if (!d.referenceNotes().contains(LockstepRunner.EVENTFD_SIGNAL_LOST)) {
+            return false;
+        }
+        RingObservation r = d.reference();
+        RingObservation s = d.subject();
+        return switch (d.field()) {
+            case "Result" -> d.op().effective() instanceof Step.Outside o && o.action() == Step.Outside.READ
+                    && o.target() == OutsideWorld.EVENTFD && r.result() > s.result();
+            case "CqTail" -> r.cqHead() == s.cqHead() && U32.distance(r.cqTail(), s.cqTail()) > 0;
             default -> false;
         };
     }

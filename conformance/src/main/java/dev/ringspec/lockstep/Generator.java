@@ -89,6 +89,11 @@ final class Generator {
         if (r.world() && WorldSteps.racesAShortTimeout(r, step, queue.peek())) {
             queue.addFirst(WorldSteps.advanceClock());
         }
+        if (r.world() && r.eventfdSignalDeferred() && !WorldSteps.advancesTheClock(step)) {
+            // a deferred eventfd signal lands on both sides before anything else happens
+            queue.addFirst(step);
+            return WorldSteps.advanceClock();
+        }
         return step;
     }
 

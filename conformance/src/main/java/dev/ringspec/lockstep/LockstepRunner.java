@@ -36,6 +36,8 @@ public final class LockstepRunner implements AutoCloseable {
     public static final String KERNEL_USES_STALE_CQE_CACHE = "kernelUsesStaleCqeCache";
     /** A note: a 6.1 or 6.12 drain on this ring was passed by the CQ tail, where the kernel stalls it for good. */
     public static final String DRAIN_STALLED_BY_SEQUENCE = "drainStalledBySequence";
+    /** The reference deferred an eventfd signal that 6.12 to 7.0 drop ({@code EventFd.SIGNAL_BIT_KEPT}). */
+    public static final String EVENTFD_SIGNAL_LOST = "eventfdSignalLost";
 
     /** Which side a trace or a report follows. */
     public enum Role {
@@ -394,6 +396,11 @@ public final class LockstepRunner implements AutoCloseable {
         return reference.pendingShortTimeout();
     }
 
+    /** Whether the reference deferred an eventfd signal since the world's clock last moved ({@link Referee}). */
+    boolean eventfdSignalDeferred() {
+        return referee.eventfdDeferred();
+    }
+
     int ringFlags() {
         return reference.ringFlags;
     }
@@ -645,6 +652,9 @@ public final class LockstepRunner implements AutoCloseable {
         }
         if (referee.drainStalled()) {
             notes.add(DRAIN_STALLED_BY_SEQUENCE);
+        }
+        if (referee.eventfdSignalLost()) {
+            notes.add(EVENTFD_SIGNAL_LOST);
         }
         return Set.copyOf(notes);
     }

@@ -2,6 +2,7 @@ package dev.ringspec.lockstep;
 
 import static dev.ringspec.emulator.sys.Linux.SYS_BIND;
 import static dev.ringspec.emulator.sys.Linux.SYS_CONNECT;
+import static dev.ringspec.emulator.sys.Linux.SYS_EVENTFD2;
 import static dev.ringspec.emulator.sys.Linux.SYS_FCNTL;
 import static dev.ringspec.emulator.sys.Linux.SYS_FTRUNCATE;
 import static dev.ringspec.emulator.sys.Linux.SYS_GETSOCKNAME;
@@ -54,10 +55,12 @@ final class OutsideWorld implements AutoCloseable {
     static final int TCP_CLIENT = 6;
     static final int TCP_PEER = 7;
     static final int DIRECTORY = 8;
-    static final int TARGETS = 9;
+    /** An eventfd (blocking), which a step may register with the ring ({@link Step.Outside#REGISTER_EVENTFD}). */
+    static final int EVENTFD = 9;
+    static final int TARGETS = 10;
     /** Names a request's target for reports. */
     static final String[] TARGET_NAMES = {"pipe.r", "pipe.w", "sock", "sock.peer", "file", "listener", "tcp",
-        "tcp.peer", "dir"};
+        "tcp.peer", "dir", "eventfd"};
 
     /** Buffers a request reads into or writes from: {@value #BUFFERS} of {@value #BUFFER_BYTES} bytes. */
     static final int BUFFERS = 4;
@@ -74,6 +77,9 @@ final class OutsideWorld implements AutoCloseable {
     private static final int AF_INET = 2;
     private static final int SOCK_STREAM = 1;
     private static final int SHUT_WR = 1;
+    /** membarrier(2) (x86-64, else asm-generic), and its command that waits for an RCU grace period. */
+    private static final long SYS_MEMBARRIER = "aarch64".equals(System.getProperty("os.arch")) ? 283 : 324;
+    private static final int MEMBARRIER_CMD_GLOBAL = 1;
 
     private final int[] fds = new int[TARGETS];
     private final Path directory;
@@ -86,6 +92,10 @@ final class OutsideWorld implements AutoCloseable {
     private final MemorySegment paths;
     private final MemorySegment statx;
     private final MemorySegment scratch;
+    /** IORING_REGISTER_EVENTFD's argument: the eventfd's descriptor. */
+    private final MemorySegment eventfdArg;
+    /** Whether a ring ever had the world's eventfd registered ({@link #eventfdRegistered}). */
+    private boolean eventfdRegistered;
 
     OutsideWorld(UserMemory memory) {
         buffers = memory.allocate((long) BUFFERS * BUFFER_BYTES, 4096);
@@ -96,6 +106,7 @@ final class OutsideWorld implements AutoCloseable {
         paths = memory.allocate(PATHS.length * 32L, 8);
         statx = memory.allocate(256, 8);
         scratch = memory.allocate(BUFFER_BYTES, 64);
+        eventfdArg = memory.allocate(4, 4);
         for (int i = 0; i < TIMEOUT_NANOS.length; i++) {
             timespecs.set(JAVA_LONG, i * 16L, TIMEOUT_NANOS[i] / 1_000_000_000L);
             timespecs.set(JAVA_LONG, i * 16L + 8, TIMEOUT_NANOS[i] % 1_000_000_000L);
@@ -130,6 +141,22 @@ final class OutsideWorld implements AutoCloseable {
         scratch.set(JAVA_INT, 16, 16);
         check(Linux.call(SYS_GETSOCKNAME, fds[LISTENER], sockaddr.address(), scratch.address() + 16), "getsockname");
         fds[TCP_CLIENT] = (int) check(Linux.call(SYS_SOCKET, AF_INET, SOCK_STREAM | Linux.O_CLOEXEC, 0), "socket");
+        fds[EVENTFD] = (int) check(Linux.call(SYS_EVENTFD2, 0, Linux.O_CLOEXEC), "eventfd2");
+    }
+
+    /**
+     * Notes whether a registration of the world's eventfd succeeded: once one has, every clock advance in this world
+     * also waits for the kernel's RCU callbacks, where a ring's deferred eventfd signal lands (even after an
+     * unregister: the callback holds the eventfd) ({@link #waitForRcuCallbacks}).
+     */
+    void eventfdRegistered(boolean registered) {
+        eventfdRegistered |= registered;
+    }
+
+    /** IORING_REGISTER_EVENTFD's argument, naming the world's eventfd (-1 once closed). */
+    MemorySegment eventfdArg() {
+        eventfdArg.set(JAVA_INT, 0, fd(EVENTFD));
+        return eventfdArg;
     }
 
     /** The descriptor a request's {@code target} names, or -1 once closed (the request then fails -EBADF). */
@@ -232,12 +259,16 @@ final class OutsideWorld implements AutoCloseable {
     int act(Step.Outside o) {
         return switch (o.action()) {
             case Step.Outside.WRITE -> {
+                if (o.target() == EVENTFD) {
+                    yield addToEventfd(Math.max(o.amount(), 1));
+                }
                 int n = Math.clamp(o.amount(), 0, BUFFER_BYTES);
                 MemorySegment.copy(MemorySegment.ofArray(pattern(n, o.target() * 31 + n)), 0, scratch, 0, n);
                 yield (int) Linux.call(SYS_WRITE, fd(o.target()), scratch.address(), n);
             }
-            case Step.Outside.READ -> (int) Linux.call(SYS_READ, fd(o.target()), scratch.address(),
-                    Math.clamp(o.amount(), 0, BUFFER_BYTES));
+            case Step.Outside.READ -> o.target() == EVENTFD ? takeEventfdCount()
+                    : (int) Linux.call(SYS_READ, fd(o.target()), scratch.address(),
+                            Math.clamp(o.amount(), 0, BUFFER_BYTES));
             case Step.Outside.CLOSE -> {
                 int fd = fd(o.target());
                 fds[Math.floorMod(o.target(), TARGETS)] = -1;
@@ -247,12 +278,69 @@ final class OutsideWorld implements AutoCloseable {
             case Step.Outside.CONNECT -> connectPeer();
             case Step.Outside.ADVANCE_CLOCK -> {
                 sleepMillis(o.amount());
+                if (eventfdRegistered) {
+                    waitForRcuCallbacks();
+                }
                 yield 0;
             }
             case Step.Outside.TRUNCATE -> (int) Linux.call(SYS_FTRUNCATE, fd(FILE), Math.max(o.amount(), 0));
             case Step.Outside.CREATE -> create(o.target(), o.amount());
             default -> -22;
         };
+    }
+
+    /** Adds {@code n} to the eventfd's count (eventfd_write). */
+    private int addToEventfd(long n) {
+        scratch.set(JAVA_LONG, 0, n);
+        long r = Linux.call(SYS_WRITE, fd(EVENTFD), scratch.address(), 8);
+        return r < 0 ? (int) r : 0;
+    }
+
+    /**
+     * The application reading the eventfd: its count (at most {@link Integer#MAX_VALUE}), which the read resets to
+     * 0, or -EAGAIN where it is 0: the count is looked at first ({@code eventfd-count} in the descriptor's fdinfo), so
+     * the blocking eventfd never blocks the run. -EBADF once closed.
+     */
+    private int takeEventfdCount() {
+        int fd = fd(EVENTFD);
+        if (fd < 0) {
+            return -9;
+        }
+        if (eventfdCount(fd) == 0) {
+            return -11;
+        }
+        long r = Linux.call(SYS_READ, fd, scratch.address(), 8);
+        return r < 0 ? (int) r : (int) Math.min(scratch.get(JAVA_LONG, 0), Integer.MAX_VALUE);
+    }
+
+    /** An eventfd's count without reading it: the {@code eventfd-count} line of its fdinfo (fs/eventfd.c). */
+    static long eventfdCount(int fd) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo/" + fd))) {
+                if (line.startsWith("eventfd-count:")) {
+                    return Long.parseLong(line.substring("eventfd-count:".length()).trim(), 16);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the fdinfo of the lockstep world's eventfd", e);
+        }
+        throw new IllegalStateException("descriptor " + fd + " is not an eventfd: no eventfd-count in its fdinfo");
+    }
+
+    /**
+     * Waits until the RCU callbacks queued before the call have most likely run: a ring's eventfd signal from inside
+     * an eventfd's wakeup lands in one ({@code call_rcu_hurry}, io_uring/eventfd.c), 12 to 50 ms later on this
+     * machine, where the emulator's lands once its clock has moved 20 ms. {@code membarrier(MEMBARRIER_CMD_GLOBAL)}
+     * is {@code synchronize_rcu()} (kernel/sched/membarrier.c): after two grace periods a callback queued before the
+     * first has had a whole grace period to be invoked in. Where membarrier is refused (nohz_full) it sleeps 50 ms.
+     */
+    private static void waitForRcuCallbacks() {
+        for (int i = 0; i < 2; i++) {
+            if (Linux.call(SYS_MEMBARRIER, MEMBARRIER_CMD_GLOBAL, 0, 0) < 0) {
+                sleepMillis(50);
+                return;
+            }
+        }
     }
 
     /** A new TCP peer connected to the listener (the previous one closed): the connection an ACCEPT takes. */

@@ -16,6 +16,7 @@ import static dev.ringspec.uapi.IoUring.IORING_SETUP_REGISTERED_FD_ONLY;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQPOLL;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQ_AFF;
 
+import dev.ringspec.emulator.ops.EventFd;
 import dev.ringspec.model.Rule;
 import dev.ringspec.model.RuleListener;
 import dev.ringspec.model.Rules;
@@ -63,6 +64,10 @@ final class Referee implements RuleListener {
     private boolean ioWq;
     private boolean staleCqeCache;
     private boolean drainStalled;
+    /** Whether the reference deferred an eventfd signal that 6.12 to 7.0 drop ({@link EventFd#SIGNAL_BIT_KEPT}). */
+    private boolean eventfdSignalLost;
+    /** Whether the reference deferred an eventfd signal since the world's clock last moved. */
+    private boolean eventfdDeferred;
     private Coverage coverage;
 
     /** Why the engine will not run {@code step} at all, or null: the engine's own limits, before any side runs it. */
@@ -101,14 +106,26 @@ final class Referee implements RuleListener {
         refusing = null;
         staleCqeCache = false;
         drainStalled = false;
+        eventfdSignalLost = false;
+        eventfdDeferred = false;
         coverage = cov;
     }
 
+    /** What the referee has heard of the kernel's known bugs on this ring, saved while a rebuilt reference replays. */
+    record Heard(boolean staleCqeCache, boolean drainStalled, boolean eventfdSignalLost, boolean eventfdDeferred) {
+    }
+
+    Heard heard() {
+        return new Heard(staleCqeCache, drainStalled, eventfdSignalLost, eventfdDeferred);
+    }
+
     /** Back to a state saved before a rebuilt reference replayed the run. */
-    void restore(boolean stale, boolean stalled, Coverage cov) {
+    void restore(Heard h, Coverage cov) {
         refusing = null;
-        staleCqeCache = stale;
-        drainStalled = stalled;
+        staleCqeCache = h.staleCqeCache();
+        drainStalled = h.drainStalled();
+        eventfdSignalLost = h.eventfdSignalLost();
+        eventfdDeferred = h.eventfdDeferred();
         coverage = cov;
     }
 
@@ -118,6 +135,10 @@ final class Referee implements RuleListener {
         if (step.effective() instanceof Step.Setup) {
             staleCqeCache = false; // a new ring
             drainStalled = false;
+            eventfdSignalLost = false;
+        }
+        if (step.effective() instanceof Step.Outside o && o.action() == Step.Outside.ADVANCE_CLOCK) {
+            eventfdDeferred = false;
         }
     }
 
@@ -136,6 +157,19 @@ final class Referee implements RuleListener {
         return drainStalled;
     }
 
+    /** Whether the reference deferred an eventfd signal that 6.12 to 7.0 drop, on this ring. */
+    boolean eventfdSignalLost() {
+        return eventfdSignalLost;
+    }
+
+    /**
+     * Whether the reference deferred an eventfd signal since the world's clock last moved: it lands once the clock
+     * has moved 20 ms, the kernel's after an RCU grace period, so the generator lets the clock move next.
+     */
+    boolean eventfdDeferred() {
+        return eventfdDeferred;
+    }
+
     @Override
     public void fired(Rule rule, int ringFd, long detail) {
         if (coverage != null) {
@@ -149,6 +183,12 @@ final class Referee implements RuleListener {
         }
         if (rule == Rules.DRAIN_SEQUENCE_PASSED) {
             drainStalled = true;
+        }
+        if (rule == EventFd.SIGNAL_DEFERRED) {
+            eventfdDeferred = true;
+        }
+        if (rule == EventFd.SIGNAL_BIT_KEPT) {
+            eventfdSignalLost = true;
         }
     }
 }

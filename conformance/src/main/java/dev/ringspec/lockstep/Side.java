@@ -8,6 +8,8 @@ import static dev.ringspec.uapi.IoUring.IORING_OP_TIMEOUT;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_BPF_FILTER;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_BUFFERS;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_ENABLE_RINGS;
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_EVENTFD;
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_EVENTFD_ASYNC;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_FILES;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_FILES2;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_FILES_UPDATE;
@@ -16,6 +18,7 @@ import static dev.ringspec.uapi.IoUring.IORING_REGISTER_RESIZE_RINGS;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_RESTRICTIONS;
 import static dev.ringspec.uapi.IoUring.IORING_RSRC_REGISTER_SPARSE;
 import static dev.ringspec.uapi.IoUring.IORING_UNREGISTER_BUFFERS;
+import static dev.ringspec.uapi.IoUring.IORING_UNREGISTER_EVENTFD;
 import static dev.ringspec.uapi.IoUring.IORING_UNREGISTER_FILES;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -37,6 +40,7 @@ import dev.ringspec.seam.Sqe;
 import dev.ringspec.seam.SqRingView;
 import dev.ringspec.seam.U32;
 import dev.ringspec.seam.UserMemory;
+import dev.ringspec.uapi.Errno;
 import dev.ringspec.uapi.IoUringParams;
 import dev.ringspec.uapi.IoUringRestriction;
 import dev.ringspec.uapi.IoUringRsrcRegister;
@@ -151,7 +155,24 @@ final class Side {
             }
             return 0;
         }
+        if (o.action() == Step.Outside.REGISTER_EVENTFD || o.action() == Step.Outside.UNREGISTER_EVENTFD) {
+            return eventfd(o);
+        }
         return world().act(o);
+    }
+
+    /** The application registering the world's eventfd with its ring, or unregistering it; -EBADF with no ring. */
+    private int eventfd(Step.Outside o) {
+        if (ring == null) {
+            return -Errno.EBADF;
+        }
+        if (o.action() == Step.Outside.UNREGISTER_EVENTFD) {
+            return kernel.register(ring, IORING_UNREGISTER_EVENTFD, MemorySegment.NULL, 0);
+        }
+        int r = kernel.register(ring, o.amount() == 1 ? IORING_REGISTER_EVENTFD_ASYNC : IORING_REGISTER_EVENTFD,
+                world().eventfdArg(), 1);
+        world().eventfdRegistered(r == 0);
+        return r;
     }
 
     /** This side's outside world, made on first use ({@link LockstepRunner#withWorld}). */

@@ -578,7 +578,9 @@ public sealed interface Step {
      * A step of the outside world ({@link OutsideWorld}), done to each side's own world alike: write {@code amount}
      * bytes to {@code target}, read up to {@code amount} from it, close it, shut its writing half down, connect a
      * new TCP peer to the listener, let {@code amount} milliseconds pass, truncate the data file to {@code amount}
-     * bytes, or create path {@code target} with {@code amount} bytes.
+     * bytes, or create path {@code target} with {@code amount} bytes; on the eventfd, write adds {@code amount} to
+     * its count and read takes the count (the step's result); and the application registering the eventfd with its
+     * ring (IORING_REGISTER_EVENTFD, or _ASYNC where {@code amount} is 1) or unregistering it.
      */
     record Outside(int action, int target, int amount) implements Step {
         public static final int WRITE = 0;
@@ -589,8 +591,11 @@ public sealed interface Step {
         public static final int ADVANCE_CLOCK = 5;
         public static final int TRUNCATE = 6;
         public static final int CREATE = 7;
+        /** The application registers the world's eventfd with its ring: {@code amount} 1 for the ASYNC form. */
+        public static final int REGISTER_EVENTFD = 8;
+        public static final int UNREGISTER_EVENTFD = 9;
         private static final String[] NAMES = {"write", "read", "close", "shutdownWrite", "connect", "advanceClock",
-            "truncate", "create"};
+            "truncate", "create", "registerEventfd", "unregisterEventfd"};
 
         @Override
         public String describe() {

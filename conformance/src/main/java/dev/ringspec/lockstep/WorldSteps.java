@@ -1,6 +1,7 @@
 package dev.ringspec.lockstep;
 
 import static dev.ringspec.lockstep.OutsideWorld.DIRECTORY;
+import static dev.ringspec.lockstep.OutsideWorld.EVENTFD;
 import static dev.ringspec.lockstep.OutsideWorld.FILE;
 import static dev.ringspec.lockstep.OutsideWorld.LISTENER;
 import static dev.ringspec.lockstep.OutsideWorld.PIPE_READ;
@@ -48,7 +49,8 @@ import dev.ringspec.seam.U32;
 /**
  * The generator's steps of runs with real I/O ({@link LockstepRunner#withWorld}): the outside world acting
  * ({@link Step.Outside}: data written to a pipe or a socket, a peer connecting, a write end closed or shut down, the
- * clock advancing, a file made or truncated) and small batches of real-I/O SQEs ({@link Step.WriteIo}) whose
+ * clock advancing, a file made or truncated, the eventfd registered with the ring, unregistered, written to or read)
+ * and small batches of real-I/O SQEs ({@link Step.WriteIo}) whose
  * operands are drawn from the world, so most of them do real work: reads and writes (plain, vectored, fixed, with
  * selected buffers), polls (oneshot and multishot) and their removal, timeouts (5 ms or 1,000 s, counted,
  * multishot, ETIME_SUCCESS) and their removal, linked timeouts, cancellation by user_data, SEND and RECV (multishot
@@ -61,7 +63,7 @@ final class WorldSteps {
     private static final int POLLOUT = 0x4;
     private static final int O_RDWR_CREAT = 0x42;
     /** Descriptors a request reads from or writes to, and the world's ends that make them ready. */
-    private static final int[] READABLE = {PIPE_READ, SOCKET, FILE, TCP_CLIENT};
+    private static final int[] READABLE = {PIPE_READ, SOCKET, FILE, TCP_CLIENT, EVENTFD};
     private static final int[] WRITABLE = {SOCKET, FILE, PIPE_WRITE, TCP_CLIENT};
     private static final int[] WORLD_ENDS = {PIPE_WRITE, SOCKET_PEER, TCP_PEER};
 
@@ -86,6 +88,9 @@ final class WorldSteps {
             g.add(new Step.RegisterFiles(8, true, 0));
         } else if (x < 39) {
             g.add(new Step.RegisterBuffers(4, OutsideWorld.BUFFER_BYTES));
+        } else if (x < 42) {
+            g.add(g.chance(75) ? new Step.Outside(Step.Outside.REGISTER_EVENTFD, EVENTFD, g.chance(20) ? 1 : 0)
+                    : new Step.Outside(Step.Outside.UNREGISTER_EVENTFD, EVENTFD, 0));
         } else {
             batch(r, 1 + g.pick(Math.min(r.sqEntries(), 3)));
         }
@@ -94,6 +99,10 @@ final class WorldSteps {
     /** The world's clock advancing by 20 ms: more than the 5 ms timeout, so it is over on either side. */
     static Step.Outside advanceClock() {
         return new Step.Outside(Step.Outside.ADVANCE_CLOCK, 0, 20);
+    }
+
+    static boolean advancesTheClock(Step step) {
+        return step instanceof Step.Outside o && o.action() == Step.Outside.ADVANCE_CLOCK;
     }
 
     /**
@@ -110,13 +119,15 @@ final class WorldSteps {
 
     private Step.Outside outside() {
         int end = WORLD_ENDS[g.pick(WORLD_ENDS.length)];
-        return switch (g.pick(20)) {
+        return switch (g.pick(22)) {
             case 0, 1, 2, 3, 4, 5 -> new Step.Outside(Step.Outside.WRITE, end, amount());
             case 6, 7 -> new Step.Outside(Step.Outside.READ, g.chance(50) ? SOCKET_PEER : TCP_PEER, amount());
             case 8 -> new Step.Outside(g.chance(50) ? Step.Outside.CLOSE : Step.Outside.SHUTDOWN_WRITE, end, 0);
             case 9, 10, 11 -> new Step.Outside(Step.Outside.CONNECT, LISTENER, 0);
             case 12, 13, 14 -> advanceClock();
             case 15 -> new Step.Outside(Step.Outside.TRUNCATE, FILE, g.pick(2) * amount());
+            case 16, 17 -> new Step.Outside(Step.Outside.READ, EVENTFD, 8);
+            case 18 -> new Step.Outside(Step.Outside.WRITE, EVENTFD, 1 + g.pick(3));
             default -> new Step.Outside(Step.Outside.CREATE, g.pick(3), amount());
         };
     }

@@ -24,7 +24,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code ringspec-uapi.h}, written from the uapi constants): the checked-in file is what {@link CReproducer} makes of the replay now, it compiles with
  * gcc, and on this kernel (which has every catalogued behaviour) it prints what the engine saw the kernel do, which
  * is not what the reference does, and the engine matches that difference to this entry (for an entry about an
- * invariant the reference breaks the same way, the engine sees the kernel break that invariant). Run with
+ * invariant the reference breaks the same way, the engine sees the kernel break that invariant). A replay with real
+ * I/O (under {@code replays/world/}) runs as the world lockstep does, the emulator as the reference, and its program
+ * includes the outside world's runtime ({@code ringspec-world.h}). Run with
  * {@code -Dringspec.writeReproducers=true} to write the files instead of comparing them.
  */
 @Tag("kernel")
@@ -56,8 +58,13 @@ class CatalogueReproducersTest {
                         + here.version() + ": GuestCatalogueReproducersTest runs it in a guest");
         ReplayCase replay = ReplayStore.read(REPLAYS.resolve(entry.replay()));
         List<Step> steps = replay.steps();
-        try (LockstepRunner runner = new LockstepRunner(ReferenceBackends.reference(null), ReferenceBackends.kernel(),
-                DivergenceCatalogue.load())) {
+        // a replay with real I/O runs as the world lockstep does: the emulator, each side in a world of its own
+        boolean world = steps.stream().anyMatch(s -> s.effective() instanceof Step.Outside
+                || s.effective() instanceof Step.WriteIo);
+        try (LockstepRunner runner = world ? new LockstepRunner(WorldLockstepTest.emulator(),
+                ReferenceBackends.kernel(), DivergenceCatalogue.load()).withWorld()
+                : new LockstepRunner(ReferenceBackends.reference(null), ReferenceBackends.kernel(),
+                        DivergenceCatalogue.load())) {
             LockstepRunner.Outcome outcome = runner.run(steps, null);
             InvariantWatch.RunResult invariants = runner.invariants().takeRun();
             boolean invariantOnly = entry.signature().equals("-");

@@ -20,6 +20,7 @@ import dev.ringspec.emulator.Timers;
 import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.model.IssueContext;
 import dev.ringspec.model.RegisterOp;
+import dev.ringspec.model.Rule;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Map;
@@ -45,11 +46,28 @@ public final class EventFd implements AutoCloseable {
      */
     static final long GRACE_PERIOD_NANOS = 20_000_000L;
 
+    /**
+     * {@code __io_eventfd_signal}: a signal from inside an eventfd's wakeup goes to an RCU callback. Detail: 1 if
+     * the ring's kernel drops this one (below), else 0.
+     */
+    public static final Rule SIGNAL_DEFERRED = Rule.define("EVENTFD_SIGNAL_DEFERRED", "__io_eventfd_signal",
+            "io_uring/eventfd.c", "A ring's eventfd signal from inside an eventfd's wakeup waits for an RCU callback.");
+    /**
+     * {@code io_eventfd_do_signal}: on 6.12 to 7.0 the callback never clears {@code IO_EVENTFD_OP_SIGNAL_BIT}, so
+     * every deferred signal after a ring's first is dropped; the emulator signals, as 6.1 and 7.1 on do. A kernel bug
+     * (catalogue entry eventfd-deferred-signal-lost-after-the-first). Detail: how many the ring deferred before.
+     */
+    public static final Rule SIGNAL_BIT_KEPT = Rule.define("EVENTFD_SIGNAL_BIT_KEPT", "io_eventfd_do_signal",
+            "io_uring/eventfd.c", "On 6.12 to 7.0 a ring's deferred eventfd signal after its first is lost (the"
+                    + " kernel never clears the pending bit); the emulator signals.");
+
     private final Timers timers;
     private final boolean deferTaskrun;
     private int eventFd = -1;
-    /** {@code IO_EVENTFD_OP_SIGNAL_BIT}: a deferred signal is pending (or was ever, where nothing clears it). */
+    /** {@code IO_EVENTFD_OP_SIGNAL_BIT}: a deferred signal is pending. */
     private boolean deferredPending;
+    /** How many signals this registration deferred: the second one is where 6.12 to 7.0 lose them. */
+    private int deferredCount;
     private boolean async;
     private int lastCqTail;
     private boolean hooked;
@@ -104,6 +122,9 @@ public final class EventFd implements AutoCloseable {
         }
         lastCqTail = ring.cachedCqTail();
         async = eventfdAsync;
+        // io_eventfd_register: a new io_ev_fd, its ops 0
+        deferredPending = false;
+        deferredCount = 0;
         if (!hooked) {
             hooked = true;
             ring.onCommit(() -> signal(ring));
@@ -162,7 +183,7 @@ public final class EventFd implements AutoCloseable {
         }
         String version = ring.profile().version();
         if (Wakeups.inEventfdWake() || Wakeups.inWake() && defersInWake(version)) {
-            deferSignal(version);
+            deferSignal(ring);
             return;
         }
         write(eventFd);
@@ -174,23 +195,28 @@ public final class EventFd implements AutoCloseable {
      * IOU_F_TWQ_IN_WAKE, inside any, the signal goes to an RCU callback ({@code call_rcu_hurry},
      * {@code io_eventfd_do_signal}), one at a time ({@code IO_EVENTFD_OP_SIGNAL_BIT}): a request woken by the ring's
      * own signal reads the count without it (liburing's eventfd-disable reads 1). The callback holds the eventfd,
-     * as its reference does, past an unregister or the ring's end.
+     * as its reference does, past an unregister or the ring's end, and clears the bit, as 6.1 and 7.1 on do (commit
+     * 04fe9aeb4f3c, "io_uring/eventfd: reset deferred signal state"); 6.12 to 7.0 never clear it, which
+     * {@link #SIGNAL_BIT_KEPT} reports where their kernel would drop the signal.
      */
-    private void deferSignal(String version) {
+    private void deferSignal(IssueContext ring) {
         if (deferredPending) {
             return;
         }
+        boolean kernelDrops = deferredCount > 0 && keepsSignalBit(ring.profile().version());
+        ring.fire(SIGNAL_DEFERRED, kernelDrops ? 1 : 0);
+        if (kernelDrops) {
+            ring.fire(SIGNAL_BIT_KEPT, deferredCount);
+        }
+        deferredCount++;
         deferredPending = true;
         int held = Linux.dup(eventFd);
         if (held < 0) {
             return;
         }
-        boolean clears = clearsSignalBit(version);
         timers.after(GRACE_PERIOD_NANOS, () -> {
-            if (clears) {
-                synchronized (this) {
-                    deferredPending = false;
-                }
+            synchronized (this) {
+                deferredPending = false;
             }
             write(held);
             Linux.close(held);
@@ -219,16 +245,16 @@ public final class EventFd implements AutoCloseable {
     }
 
     /**
-     * Whether {@code version}'s RCU callback clears {@code IO_EVENTFD_OP_SIGNAL_BIT}: 6.1 (its {@code atomic_xchg}
-     * of the ops) and 7.1 on ({@code atomic_andnot}, 7.1.8 eventfd.c). 6.12.117's callback never clears it, nor
-     * does 6.18.44's (measured: a ring's first deferred signal lands, every later one is lost), so there a ring
-     * defers one signal in its life; 6.19 and 7.0 are taken to be 6.18 (not read).
+     * Whether {@code version}'s RCU callback leaves {@code IO_EVENTFD_OP_SIGNAL_BIT} set: since "io_uring/eventfd:
+     * move to more idiomatic RCU free usage" (June 2024) dropped 6.1's {@code atomic_xchg} of the ops, until
+     * 04fe9aeb4f3c added an {@code atomic_andnot} (7.1; 7.1.8 eventfd.c). 6.12.117 read, 6.18.44 measured (a ring's
+     * first deferred signal lands, every later one is lost); 6.19 and 7.0 are taken to be 6.18 (not read).
      */
-    static boolean clearsSignalBit(String version) {
+    public static boolean keepsSignalBit(String version) {
         String[] v = version.split("\\.");
         int major = Integer.parseInt(v[0]);
         int minor = Integer.parseInt(v[1]);
-        return major == 6 && minor <= 1 || major > 7 || major == 7 && minor >= 1;
+        return major == 6 && minor > 1 || major == 7 && minor < 1;
     }
 
     /** {@code last_cq_tail = cached_cq_tail}: whether it moved since the last time. */

@@ -1,0 +1,104 @@
+package dev.ringspec.lockstep;
+
+import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
+import static dev.ringspec.uapi.IoUring.IORING_OP_NOP;
+import static dev.ringspec.uapi.IoUring.IORING_OP_POLL_ADD;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ringspec.emulator.ops.EventFd;
+import dev.ringspec.model.KernelProfile;
+import dev.ringspec.capabilities.CapabilityProbe;
+import dev.ringspec.nativerunner.NativeIoUring;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The world's eventfd registered with a DEFER_TASKRUN ring, emulator against this kernel: a POLL_ADD on the eventfd
+ * is woken by the ring's own signal (a NOP's commit), and the task work that wakeup queues signals again from inside
+ * the eventfd's wakeup, which the kernel defers to an RCU callback (io_uring/eventfd.c). The first time, the deferred
+ * signal lands on both sides and the application reads 3 (the NOP's commit, the deferred signal, the poll's commit).
+ * The second time 6.12 to 7.0 drop it (catalogue entry eventfd-deferred-signal-lost-after-the-first): the kernel's
+ * count is 2 where the emulator's, following 6.1 and 7.1 on, is 3.
+ */
+@Tag("kernel")
+class WorldEventfdTest {
+    private static final int POLLIN = 0x1;
+    static final String ENTRY = "eventfd-deferred-signal-lost-after-the-first";
+
+    @BeforeEach
+    void needsIoUring() {
+        KernelTests.assumeIoUring();
+    }
+
+    /** Two rounds of POLL_ADD on the eventfd, a NOP whose commit wakes it, the clock, the events, the count read. */
+    static List<Step> twoDeferredSignals() {
+        List<Step> steps = new ArrayList<>(List.of(new Step.Setup(4, IORING_SETUP_SINGLE_ISSUER
+                | IORING_SETUP_DEFER_TASKRUN, 0), new Step.Outside(Step.Outside.REGISTER_EVENTFD, OutsideWorld.EVENTFD,
+                0)));
+        for (int round = 0; round < 2; round++) {
+            int slot = 2 * round;
+            steps.addAll(List.of(
+                    new Step.WriteIo(slot, IORING_OP_POLL_ADD, 0, 0, OutsideWorld.EVENTFD, 0, 0, POLLIN, 0, 0, 0,
+                            slot + 1),
+                    new Step.WriteArray(slot, slot),
+                    new Step.PublishTail(1),
+                    new Step.Enter(1, 0, 0),
+                    new Step.WriteIo(slot + 1, IORING_OP_NOP, 0, 0, -1, 0, 0, 0, 0, 0, 0, slot + 2),
+                    new Step.WriteArray(slot + 1, slot + 1),
+                    new Step.PublishTail(1),
+                    new Step.Enter(1, 0, 0),
+                    WorldSteps.advanceClock(),
+                    new Step.Enter(0, 0, IORING_ENTER_GETEVENTS),
+                    new Step.Outside(Step.Outside.READ, OutsideWorld.EVENTFD, 8)));
+        }
+        return steps;
+    }
+
+    /**
+     * The catalogue entry's replay is these steps (written with {@code -Dringspec.writeReproducers=true}, as the
+     * reproducers are; CatalogueReproducersTest replays it and runs its C reproducer).
+     */
+    @Test
+    void theCatalogueEntrysReplayIsTheseSteps() throws Exception {
+        DivergenceCatalogue.Entry entry = DivergenceCatalogue.load().entries().stream()
+                .filter(e -> e.id().equals(ENTRY)).findFirst().orElseThrow();
+        Path file = Path.of("src/main/resources/replays").resolve(entry.replay());
+        if (Boolean.getBoolean("ringspec.writeReproducers")) {
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, ReplayStore.toJson(new ReplayCase(0, "emulator, profile 6.18", "kernel",
+                    "6.18.44-fc-v669", "Outside:Result", twoDeferredSignals().size() - 1, "3", "2",
+                    twoDeferredSignals())) + "\n");
+        }
+        assertThat(ReplayStore.read(file).steps()).isEqualTo(twoDeferredSignals());
+    }
+
+    @Test
+    void aDeferredSignalAfterTheRingsFirstIsLostWhereTheKernelKeepsItsPendingBit() {
+        KernelProfile here = KernelProfile.forCapabilities(CapabilityProbe.probe(new NativeIoUring()));
+        List<Step> steps = twoDeferredSignals();
+        DivergenceCatalogue catalogue = DivergenceCatalogue.load();
+        try (LockstepRunner runner = new LockstepRunner(WorldLockstepTest.emulator(), KernelTests.kernel("kernel"),
+                catalogue).withWorld()) {
+            for (int run = 0; run < 3; run++) {
+                LockstepRunner.Outcome o = runner.run(steps, new Coverage());
+                if (!EventFd.keepsSignalBit(here.version())) {
+                    assertThat(o.divergence()).as("run %d on %s", run, here.version()).isNull();
+                    continue;
+                }
+                assertThat(o.divergence()).as("run %d: the second round's count", run).isNotNull();
+                assertThat(o.divergence().step()).as("run %d", run).isEqualTo(steps.size() - 1);
+                assertThat(o.divergence().reference().result()).isEqualTo(3);
+                assertThat(o.divergence().subject().result()).isEqualTo(2);
+                assertThat(catalogue.match(o.divergence())).hasValueSatisfying(e -> assertThat(e.id())
+                        .isEqualTo(ENTRY));
+            }
+        }
+    }
+}
