@@ -1,5 +1,6 @@
 package dev.ringspec.emulator;
 
+import static dev.ringspec.uapi.Errno.EAGAIN;
 import static dev.ringspec.uapi.Errno.EALREADY;
 import static dev.ringspec.uapi.Errno.ECANCELED;
 import static dev.ringspec.uapi.Errno.ENOENT;
@@ -316,27 +317,31 @@ final class WorkerPool implements IoWq, AutoCloseable {
         EmuOp.Blocking blocking = op == null ? null : op.blocking();
         // io_wq_submit_work: a forced-async request of an opcode that polls, on a file that can, is issued without
         // blocking and arms a poll when it would block, rather than blocking a worker
-        // (the deterministic mode does this for every such request: its io-wq runs on the task, which must not block)
         // (and when that try sends it back here at once, the file refused it: the retry blocks, as there)
-        boolean pollsInstead = blocking != null && (order != null || (req.flags() & IOSQE_ASYNC) != 0)
-                && (op.def().has(OpDef.POLLIN) || op.def().has(OpDef.POLLOUT))
+        boolean pollable = blocking != null && (op.def().has(OpDef.POLLIN) || op.def().has(OpDef.POLLOUT))
                 && IoWqCompletions.ISSUING.get() != req
                 && readiness.canPoll(ctx.fileDescriptor(req));
+        // worker threads make that try on the ring's task; the deterministic mode in the worker's body below, where
+        // the blocking form tries without blocking first: the bytes move when the worker runs, as the kernel's
+        // worker moves them (io_wq_submit_work -> io_issue_sqe), and only the completion waits for the ring's task
+        // work (a DEFER_TASKRUN ring's next GETEVENTS: world lockstep seed 62, an IOSQE_ASYNC READV of a pipe with
+        // bytes in it, whose buffer the kernel had filled before the enter returned)
+        boolean pollsInstead = pollable && order == null && (req.flags() & IOSQE_ASYNC) != 0;
+        boolean onWorker = blocking == null;
+        OpDef.Issue reissue = (r, c) -> {
+            if (onWorker) {
+                c.ringLocal(IoWqCompletions.class, IoWqCompletions::new).completed();
+            }
+            Req outer = IoWqCompletions.ISSUING.get();
+            IoWqCompletions.ISSUING.set(r);
+            try {
+                c.reissue(r);
+            } finally {
+                IoWqCompletions.ISSUING.set(outer);
+            }
+            return OpDef.SKIP_COMPLETE;
+        };
         if (blocking == null || pollsInstead) {
-            boolean onWorker = blocking == null;
-            OpDef.Issue reissue = (r, c) -> {
-                if (onWorker) {
-                    c.ringLocal(IoWqCompletions.class, IoWqCompletions::new).completed();
-                }
-                Req outer = IoWqCompletions.ISSUING.get();
-                IoWqCompletions.ISSUING.set(r);
-                try {
-                    c.reissue(r);
-                } finally {
-                    IoWqCompletions.ISSUING.set(outer);
-                }
-                return OpDef.SKIP_COMPLETE;
-            };
             // an item still running past the enter (IOWQ_STILL_RUNNING) has not finished at once either
             int running = entersRunning(ctx);
             if (running > 0 || finishesAfterTheEnter(ctx) || postsOnItsOwn(ctx)) {
@@ -397,6 +402,11 @@ final class WorkerPool implements IoWq, AutoCloseable {
                 if (ret == EmuOp.REISSUE_ON_TASK) {
                     c.reissue(r);
                     return OpDef.SKIP_COMPLETE;
+                }
+                if (ret == -EAGAIN && pollable && order != null) {
+                    // io_wq_submit_work: the try without blocking found the file not ready and arms a poll
+                    // (io_arm_poll_handler); the emulator arms it from the ring's task, trying once more first
+                    return reissue.issue(r, c);
                 }
                 c.ringLocal(IoWqCompletions.class, IoWqCompletions::new).completed();
                 return ret;
