@@ -124,9 +124,11 @@ final class WorkerPool implements IoWq, AutoCloseable {
                     + "its call blocks), io_uring/io_uring.c io_req_complete_post (its CQE, or task work, when done)",
             List.of("finished by the next enter", "still running at 1 more enter", "still running at 2 more enters",
                     "still running at 3 more enters", "still running at 4 more enters",
-                    "still running at 5 more enters", "still running at 6 more enters"), 0);
+                    "still running at 5 more enters", "still running at 6 more enters",
+                    "still running at 7 more enters", "still running at 8 more enters",
+                    "still running at 9 more enters", "still running at 10 more enters"), 0);
     /** The most enters {@link #IOWQ_STILL_RUNNING} lets an item run across. */
-    static final int MAX_ENTERS_RUNNING = 6;
+    static final int MAX_ENTERS_RUNNING = 10;
 
     /** The deterministic mode's order among pending work; null with worker threads. */
     private final SplittableRandom order;
