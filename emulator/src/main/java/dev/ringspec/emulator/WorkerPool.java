@@ -108,16 +108,18 @@ final class WorkerPool implements IoWq, AutoCloseable {
      * FSYNC of a file with dirty pages waits for the disk; an OPENAT's lookup that missed the dentry cache waits for
      * the directory, and both wait for a CPU under load), while the task goes on submitting and reaping, so its CQE may
      * come several enters after the one that queued it (world lockstep seed 113: an FSYNC's CQE seven enters later;
-     * seed 72: an OPENAT's after the next NOP's). On a DEFER_TASKRUN ring the same holds for the GETEVENTS waits after
-     * the one {@link #IOWQ_RACES_DEFER_TASKRUN_WAIT} names (an item still running has not finished at once, whatever
-     * that choice says; seed 103: a forced-async WRITE_FIXED's worker not done 200 ms after its enter, at load 22). The
-     * deterministic mode asks, where a chooser is set, when the item is queued: k (0, the default, up to
-     * {@value #MAX_ENTERS_RUNNING}) means the item is still running at the start of the next k enters that submit or
-     * wait, which leave it pending, and has finished by the next look after (an empty enter takes no time: it leaves
-     * the item as it is, and is such a look once the count is spent; seed 42: an OPENAT with O_CREAT whose CQE came
-     * after the next two such enters). Asked once, so that one choice, made where the request was submitted, explains a
-     * CQE that shows many steps later. A wait that sleeps always lets it finish (its worker then has the CPU the
-     * waiting task leaves), so the choice cannot hold a CQE back for ever, nor explain a CQE the kernel never posts.
+     * seed 72: an OPENAT's after the next NOP's; seed 124: a buffered WRITEV of the data file, hashed, not yet written
+     * when a READ of those bytes came eight enters later, at load 10 to 14). On a DEFER_TASKRUN ring the same holds for
+     * the GETEVENTS waits after the one {@link #IOWQ_RACES_DEFER_TASKRUN_WAIT} names (an item still running has not
+     * finished at once, whatever that choice says; seed 103: a forced-async WRITE_FIXED's worker not done 200 ms after
+     * its enter, at load 22). The deterministic mode asks, where a chooser is set, when the item is queued: k (0, the
+     * default, up to {@value #MAX_ENTERS_RUNNING}) means the item is still running at the start of the next k enters
+     * that submit or wait, which leave it pending, and has finished by the next look after (an empty enter takes no
+     * time: it leaves the item as it is, and is such a look once the count is spent; seed 42: an OPENAT with O_CREAT
+     * whose CQE came after the next two such enters). Asked once, so that one choice, made where the request was
+     * submitted, explains a CQE that shows many steps later. A wait that sleeps always lets it finish (its worker then
+     * has the CPU the waiting task leaves), so the choice cannot hold a CQE back for ever, nor explain a CQE the kernel
+     * never posts.
      */
     public static final Choice IOWQ_STILL_RUNNING = new Choice("IOWQ_STILL_RUNNING", "io_worker_handle_work",
             "io_uring/io-wq.c io_worker_handle_work (the work runs on the worker, io_wq_submit_work, for as long as "
