@@ -1,5 +1,6 @@
 package dev.ringspec.emulator;
 
+import static dev.ringspec.uapi.Errno.EAGAIN;
 import static dev.ringspec.uapi.Errno.EALREADY;
 import static dev.ringspec.uapi.Errno.ECANCELED;
 import static dev.ringspec.uapi.Errno.ENOENT;
@@ -107,25 +108,29 @@ final class WorkerPool implements IoWq, AutoCloseable {
      * FSYNC of a file with dirty pages waits for the disk; an OPENAT's lookup that missed the dentry cache waits for
      * the directory, and both wait for a CPU under load), while the task goes on submitting and reaping, so its CQE may
      * come several enters after the one that queued it (world lockstep seed 113: an FSYNC's CQE seven enters later;
-     * seed 72: an OPENAT's after the next NOP's). On a DEFER_TASKRUN ring the same holds for the GETEVENTS waits after
-     * the one {@link #IOWQ_RACES_DEFER_TASKRUN_WAIT} names (an item still running has not finished at once, whatever
-     * that choice says; seed 103: a forced-async WRITE_FIXED's worker not done 200 ms after its enter, at load 22). The
-     * deterministic mode asks, where a chooser is set, when the item is queued: k (0, the default, up to
-     * {@value #MAX_ENTERS_RUNNING}) means the item is still running at the start of the next k enters that submit or
-     * wait, which leave it pending, and has finished by the next look after (an empty enter takes no time: it leaves
-     * the item as it is, and is such a look once the count is spent; seed 42: an OPENAT with O_CREAT whose CQE came
-     * after the next two such enters). Asked once, so that one choice, made where the request was submitted, explains a
-     * CQE that shows many steps later. A wait that sleeps always lets it finish (its worker then has the CPU the
-     * waiting task leaves), so the choice cannot hold a CQE back for ever, nor explain a CQE the kernel never posts.
+     * seed 72: an OPENAT's after the next NOP's; seed 124: a buffered WRITEV of the data file, hashed, not yet written
+     * when a READ of those bytes came eight enters later, at load 10 to 14). On a DEFER_TASKRUN ring the same holds for
+     * the GETEVENTS waits after the one {@link #IOWQ_RACES_DEFER_TASKRUN_WAIT} names (an item still running has not
+     * finished at once, whatever that choice says; seed 103: a forced-async WRITE_FIXED's worker not done 200 ms after
+     * its enter, at load 22). The deterministic mode asks, where a chooser is set, when the item is queued: k (0, the
+     * default, up to {@value #MAX_ENTERS_RUNNING}) means the item is still running at the start of the next k enters
+     * that submit or wait, which leave it pending, and has finished by the next look after (an empty enter takes no
+     * time: it leaves the item as it is, and is such a look once the count is spent; seed 42: an OPENAT with O_CREAT
+     * whose CQE came after the next two such enters). Asked once, so that one choice, made where the request was
+     * submitted, explains a CQE that shows many steps later. A wait that sleeps always lets it finish (its worker then
+     * has the CPU the waiting task leaves), so the choice cannot hold a CQE back for ever, nor explain a CQE the kernel
+     * never posts.
      */
     public static final Choice IOWQ_STILL_RUNNING = new Choice("IOWQ_STILL_RUNNING", "io_worker_handle_work",
             "io_uring/io-wq.c io_worker_handle_work (the work runs on the worker, io_wq_submit_work, for as long as "
                     + "its call blocks), io_uring/io_uring.c io_req_complete_post (its CQE, or task work, when done)",
             List.of("finished by the next enter", "still running at 1 more enter", "still running at 2 more enters",
                     "still running at 3 more enters", "still running at 4 more enters",
-                    "still running at 5 more enters", "still running at 6 more enters"), 0);
+                    "still running at 5 more enters", "still running at 6 more enters",
+                    "still running at 7 more enters", "still running at 8 more enters",
+                    "still running at 9 more enters", "still running at 10 more enters"), 0);
     /** The most enters {@link #IOWQ_STILL_RUNNING} lets an item run across. */
-    static final int MAX_ENTERS_RUNNING = 6;
+    static final int MAX_ENTERS_RUNNING = 10;
 
     /** The deterministic mode's order among pending work; null with worker threads. */
     private final SplittableRandom order;
@@ -375,27 +380,31 @@ final class WorkerPool implements IoWq, AutoCloseable {
         EmuOp.Blocking blocking = op == null ? null : op.blocking();
         // io_wq_submit_work: a forced-async request of an opcode that polls, on a file that can, is issued without
         // blocking and arms a poll when it would block, rather than blocking a worker
-        // (the deterministic mode does this for every such request: its io-wq runs on the task, which must not block)
         // (and when that try sends it back here at once, the file refused it: the retry blocks, as there)
-        boolean pollsInstead = blocking != null && (order != null || (req.flags() & IOSQE_ASYNC) != 0)
-                && (op.def().has(OpDef.POLLIN) || op.def().has(OpDef.POLLOUT))
+        boolean pollable = blocking != null && (op.def().has(OpDef.POLLIN) || op.def().has(OpDef.POLLOUT))
                 && IoWqCompletions.ISSUING.get() != req
                 && readiness.canPoll(ctx.fileDescriptor(req));
+        // worker threads make that try on the ring's task; the deterministic mode in the worker's body below, where
+        // the blocking form tries without blocking first: the bytes move when the worker runs, as the kernel's
+        // worker moves them (io_wq_submit_work -> io_issue_sqe), and only the completion waits for the ring's task
+        // work (a DEFER_TASKRUN ring's next GETEVENTS: world lockstep seed 62, an IOSQE_ASYNC READV of a pipe with
+        // bytes in it, whose buffer the kernel had filled before the enter returned)
+        boolean pollsInstead = pollable && order == null && (req.flags() & IOSQE_ASYNC) != 0;
+        boolean onWorker = blocking == null;
+        OpDef.Issue reissue = (r, c) -> {
+            if (onWorker) {
+                c.ringLocal(IoWqCompletions.class, IoWqCompletions::new).completed();
+            }
+            Req outer = IoWqCompletions.ISSUING.get();
+            IoWqCompletions.ISSUING.set(r);
+            try {
+                c.reissue(r);
+            } finally {
+                IoWqCompletions.ISSUING.set(outer);
+            }
+            return OpDef.SKIP_COMPLETE;
+        };
         if (blocking == null || pollsInstead) {
-            boolean onWorker = blocking == null;
-            OpDef.Issue reissue = (r, c) -> {
-                if (onWorker) {
-                    c.ringLocal(IoWqCompletions.class, IoWqCompletions::new).completed();
-                }
-                Req outer = IoWqCompletions.ISSUING.get();
-                IoWqCompletions.ISSUING.set(r);
-                try {
-                    c.reissue(r);
-                } finally {
-                    IoWqCompletions.ISSUING.set(outer);
-                }
-                return OpDef.SKIP_COMPLETE;
-            };
             // an item still running past the enter (IOWQ_STILL_RUNNING) has not finished at once either
             int running = entersRunning(ctx);
             if (running > 0 || finishesAfterTheEnter(ctx) || postsOnItsOwn(ctx)) {
@@ -463,6 +472,11 @@ final class WorkerPool implements IoWq, AutoCloseable {
                 if (ret == EmuOp.REISSUE_ON_TASK) {
                     c.reissue(r);
                     return OpDef.SKIP_COMPLETE;
+                }
+                if (ret == -EAGAIN && pollable && order != null) {
+                    // io_wq_submit_work: the try without blocking found the file not ready and arms a poll
+                    // (io_arm_poll_handler); the emulator arms it from the ring's task, trying once more first
+                    return reissue.issue(r, c);
                 }
                 c.ringLocal(IoWqCompletions.class, IoWqCompletions::new).completed();
                 return ret;
