@@ -1,11 +1,19 @@
 package dev.ringspec.lockstep;
 
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 
 /**
  * Rebuilds the reference of a lockstep run with another allowed outcome at one of the model's choice points
- * ({@link Choices#candidates}), for a step whose difference the outcomes it took do not explain.
+ * ({@link Choices#candidates}), or with a few together ({@link #explain}), for a step whose difference the outcomes
+ * it took do not explain.
  *
  * <p>A choice made in the diverging step is tried by a fresh reference that replays the run's steps so far and then
  * this one, taking the other outcome there. A choice made some steps earlier may show only later (an io-wq
@@ -30,52 +38,149 @@ final class ChoiceRebuild {
         this.execute = execute;
     }
 
-    /** The reference rebuilt with {@code taken}, which agrees with the subject at the step that diverged. */
-    record Rebuilt(Choices.Taken taken, Side side) {
+    /** How many of the trials of one size that came nearest the subject are each extended by one more outcome. */
+    static final int BEAM = 3;
+    /** The most outcomes one trial takes together. */
+    static final int MAX_TOGETHER = 3;
+
+    /** The reference rebuilt with {@code taken} (one outcome, or several at once), which agrees with the subject. */
+    record Rebuilt(List<Choices.Taken> taken, Side side) {
+    }
+
+    /**
+     * A trial that replayed the run as the subject saw it but did not explain the step: how near the CQEs it shows
+     * after the step came to the subject's ({@link #nearness}), and its place in the search.
+     */
+    private record Near(List<Choices.Taken> taken, int score, int rank) {
     }
 
     /**
      * Step {@code index} diverged: the first rebuilt reference that agrees with {@code subject} after it, or null.
      * {@code reference} is the run's reference after the step; rules fired by the replays count for nobody.
+     *
+     * <p>Each single outcome ({@link Choices#candidates}) is tried first. Where none agrees, several are tried
+     * together, as a beam search: the {@value #BEAM} trials that came nearest the subject (and nearer than the trial
+     * they extend) each with one more of the single outcomes that changed what the step shows and replayed the run as
+     * the subject saw it, up to {@value #MAX_TOGETHER} outcomes (world seed 113: an FSYNC, a WRITEV and a later WRITEV
+     * of the same file each still running on io-wq for its own number of enters). So the search tries at most
+     * {@code (1 + BEAM * (MAX_TOGETHER - 1))} times as many references as there are single outcomes. Nearness only
+     * orders the search; a trial is accepted only where it agrees with the subject, as a single outcome is.
      */
     Rebuilt explain(int index, Step step, Side reference, Side subject, Coverage coverage) {
-        Referee.Heard heard = referee.heard();
-        for (Choices.Taken t : choices.candidates(index)) {
-            Side trial = freshReference.get();
-            RefereeModel model = RefereeModel.of(trial.kernel);
-            model.listen().accept(referee);
-            Choices.Counting trialChoices = choices.replaying(t);
-            model.choose().accept(trialChoices);
-            // the run as taken, beside a trial of an earlier step
-            Side asTaken = t.step() < index ? freshReference.get() : null;
-            Choices.Counting asTakenChoices = choices.replaying(null);
-            if (asTaken != null) {
-                RefereeModel.of(asTaken.kernel).choose().accept(asTakenChoices);
+        List<Choices.Taken> singles = choices.candidates(index);
+        List<Choices.Taken> effective = new ArrayList<>();
+        List<List<Choices.Taken>> level = new ArrayList<>();
+        singles.forEach(t -> level.add(List.of(t)));
+        Set<Set<Choices.Taken>> seen = new HashSet<>();
+        int base = nearness(reference, subject);
+        Map<List<Choices.Taken>, Integer> parentScore = new HashMap<>();
+        for (int together = 1; together <= MAX_TOGETHER && !level.isEmpty(); together++) {
+            List<Near> near = new ArrayList<>();
+            for (int i = 0; i < level.size(); i++) {
+                List<Choices.Taken> trial = level.get(i);
+                Attempt a = attempt(trial, index, step, reference, subject, coverage);
+                if (a.rebuilt() != null) {
+                    return a.rebuilt();
+                }
+                if (a.score() == null) {
+                    continue;
+                }
+                if (together == 1 && a.changed()) {
+                    effective.add(trial.get(0));
+                }
+                if (a.score() > parentScore.getOrDefault(trial, base)) {
+                    near.add(new Near(trial, a.score(), i));
+                }
             }
-            referee.reset(null); // the replay's rules were counted when they first fired
-            boolean agrees = replay(t, trialChoices, trial, asTakenChoices, asTaken)
-                    && run(index, step, trialChoices, trial, subject, true)
-                    && (asTaken == null || run(index, step, asTakenChoices, asTaken, reference, false));
-            if (asTaken != null) {
-                asTaken.close();
+            near.sort(Comparator.comparingInt(Near::score).reversed().thenComparingInt(Near::rank));
+            List<List<Choices.Taken>> next = new ArrayList<>();
+            for (Near n : near.subList(0, Math.min(BEAM, near.size()))) {
+                for (Choices.Taken other : effective) {
+                    if (n.taken().stream().anyMatch(other::overlaps)) {
+                        continue;
+                    }
+                    List<Choices.Taken> more = new ArrayList<>(n.taken());
+                    more.add(other);
+                    more.sort(Comparator.comparingInt(Choices.Taken::step));
+                    if (seen.add(Set.copyOf(more))) {
+                        next.add(List.copyOf(more));
+                        parentScore.put(List.copyOf(more), n.score());
+                    }
+                }
             }
-            if (agrees) {
-                choices.accept(trialChoices, index);
-                model.choose().accept(choices);
-                referee.restore(referee.heard(), coverage);
-                return new Rebuilt(t, trial);
-            }
-            trial.close();
-            referee.restore(heard, coverage);
+            level.clear();
+            level.addAll(next);
         }
         return null;
     }
 
     /**
-     * Replays the run's steps on {@code trial} and, for a choice of an earlier step, on {@code asTaken}: false where
-     * the two differ after any step from the trial's choice on.
+     * A trial's result: the rebuilt reference where it agrees; else how near it came ({@link #nearness}; null where
+     * its replay contradicts what the subject showed) and whether it changed what the step shows.
      */
-    private boolean replay(Choices.Taken t, Choices.Counting trialChoices, Side trial, Choices.Counting asTakenChoices,
+    private record Attempt(Rebuilt rebuilt, Integer score, boolean changed) {
+    }
+
+    /** Tries the outcomes {@code trial} together (see {@link #explain}). */
+    private Attempt attempt(List<Choices.Taken> trial, int index, Step step, Side reference, Side subject,
+            Coverage coverage) {
+        Referee.Heard heard = referee.heard();
+        Side side = freshReference.get();
+        RefereeModel model = RefereeModel.of(side.kernel);
+        model.listen().accept(referee);
+        Choices.Counting trialChoices = choices.replaying(trial);
+        model.choose().accept(trialChoices);
+        int from = trialChoices.trialStep();
+        // the run as taken, beside a trial of an earlier step
+        Side asTaken = from < index ? freshReference.get() : null;
+        Choices.Counting asTakenChoices = choices.replaying(List.of());
+        if (asTaken != null) {
+            RefereeModel.of(asTaken.kernel).choose().accept(asTakenChoices);
+        }
+        referee.reset(null); // the replay's rules were counted when they first fired
+        boolean replayed = replay(from, trialChoices, side, asTakenChoices, asTaken);
+        boolean agrees = replayed && run(index, step, trialChoices, side, subject, true);
+        Integer score = replayed && !agrees ? nearness(side, subject) : null;
+        boolean changed = score != null
+                && Comparison.compare(step, side, side.observeCounters(), reference,
+                        reference.observeCounters()) != null;
+        agrees = agrees && (asTaken == null || run(index, step, asTakenChoices, asTaken, reference, false));
+        if (asTaken != null) {
+            asTaken.close();
+        }
+        if (agrees) {
+            choices.accept(trialChoices, index);
+            model.choose().accept(choices);
+            referee.restore(referee.heard(), coverage);
+            return new Attempt(new Rebuilt(trial, side), 0, true);
+        }
+        side.close();
+        referee.restore(heard, coverage);
+        return new Attempt(null, score, changed);
+    }
+
+    /**
+     * How near the CQEs {@code a} shows are to those {@code b} shows: minus the number of CQEs either shows that are
+     * not in their longest common subsequence, so 0 where the two are the same.
+     */
+    private static int nearness(Side a, Side b) {
+        List<String> x = Divergence.visibleCqes(a.observe()).stream().map(Object::toString).toList();
+        List<String> y = Divergence.visibleCqes(b.observe()).stream().map(Object::toString).toList();
+        int[][] lcs = new int[x.size() + 1][y.size() + 1];
+        for (int i = 1; i <= x.size(); i++) {
+            for (int j = 1; j <= y.size(); j++) {
+                lcs[i][j] = x.get(i - 1).equals(y.get(j - 1)) ? lcs[i - 1][j - 1] + 1
+                        : Math.max(lcs[i - 1][j], lcs[i][j - 1]);
+            }
+        }
+        return 2 * lcs[x.size()][y.size()] - x.size() - y.size();
+    }
+
+    /**
+     * Replays the run's steps on {@code trial} and, for a trial of an earlier step, on {@code asTaken}: false where
+     * the two differ after any step from the trial's first choice ({@code from}) on.
+     */
+    private boolean replay(int from, Choices.Counting trialChoices, Side trial, Choices.Counting asTakenChoices,
             Side asTaken) {
         for (Choices.Ran r : choices.ranSteps()) {
             trialChoices.beforeStep(r.index());
@@ -86,14 +191,13 @@ final class ChoiceRebuild {
             }
             asTakenChoices.beforeStep(r.index());
             execute.accept(asTaken, r.step());
-            if (r.index() >= t.step() && Comparison.compare(r.step(), trial, trial.observeCounters(), asTaken,
+            if (r.index() >= from && Comparison.compare(r.step(), trial, trial.observeCounters(), asTaken,
                     asTaken.observeCounters()) != null) {
                 return false;
             }
         }
         return true;
     }
-
     /** Runs the diverging step on {@code side} (the referee's, or not): whether it then agrees with {@code other}. */
     private boolean run(int index, Step step, Choices.Counting sideChoices, Side side, Side other, boolean refereed) {
         sideChoices.beforeStep(index);

@@ -12,9 +12,9 @@ import java.util.Map;
  * The reference model's choice points ({@link Choice}) in a lockstep run. The model asks this chooser at each one;
  * it answers the default, except at a step where the run has accepted another allowed outcome. When a step diverges
  * after the model reached a choice point in it, or in one of the few steps before it, the runner rebuilds the
- * reference with each other outcome in turn ({@link #candidates}, {@link ChoiceRebuild}) and, if one of them agrees
- * with the subject, goes on with it and names it ({@link Taken#describe()}): the kernel did one of the things it may
- * do, not something wrong.
+ * reference with each other outcome in turn ({@link #candidates}, {@link ChoiceRebuild}), and with a few of them
+ * together, and, if one such trial agrees with the subject, goes on with it and names it ({@link Taken#describe()}):
+ * the kernel did one of the things it may do, not something wrong.
  */
 final class Choices implements Chooser {
     /** How many steps back a choice may have been made before the difference it explains shows. */
@@ -33,6 +33,17 @@ final class Choices implements Chooser {
         boolean appliesTo(Choice c, int k) {
             return c == choice && (occurrence < 0 || occurrence == k);
         }
+
+        /** Whether this and {@code o} decide at least one occurrence of the same choice at the same step. */
+        boolean overlaps(Taken o) {
+            return step == o.step && choice == o.choice
+                    && (occurrence < 0 || o.occurrence < 0 || occurrence == o.occurrence);
+        }
+
+        /** {@link #describe()} of each outcome of a trial, in step order, joined. */
+        static String describe(List<Taken> trial) {
+            return String.join(" + ", trial.stream().map(Taken::describe).toList());
+        }
     }
 
     /** A step the reference ran and the subject agreed with, in run order: what a rebuilt reference replays. */
@@ -40,25 +51,32 @@ final class Choices implements Chooser {
     }
 
     private final List<Ran> ran = new ArrayList<>();
-    private final Map<Integer, Taken> planned = new HashMap<>();
+    /** The outcomes the run took other than the defaults, by step; where several apply, the last accepted decides. */
+    private final Map<Integer, List<Taken>> planned = new HashMap<>();
     /** The choices each step that ran reached, and how often: where an earlier step may be rebuilt. */
     private final Map<Integer, Map<Choice, Integer>> reachedAt = new HashMap<>();
+    /**
+     * The first step of the stretch, up to the last step that ran, after each of which the reference's overflow list
+     * held CQEs (IORING_SQ_CQ_OVERFLOW); -1 when the last step left it empty. Their order is not visible there.
+     */
+    private int overflowSince = -1;
     /** The count of the live reference, which takes the planned outcomes. */
-    private Counting live = new Counting(null);
+    private Counting live = new Counting(List.of());
 
     /**
      * One side's count of the choices reached in the step it runs, in the order first reached, and the outcomes it
-     * takes: the planned ones, and a trial's. Each side that replays the run counts for itself.
+     * takes: the planned ones, and a trial's (one outcome, or up to three at once). Each side that replays the run
+     * counts for itself.
      */
     final class Counting implements Chooser {
-        private final Taken trial;
+        private final List<Taken> trial;
         private int currentStep;
         private final Map<Choice, Integer> reached = new LinkedHashMap<>();
         /** The choices of each step this side ran. */
         private final Map<Integer, Map<Choice, Integer>> history = new HashMap<>();
 
-        private Counting(Taken trial) {
-            this.trial = trial;
+        private Counting(List<Taken> trial) {
+            this.trial = List.copyOf(trial);
         }
 
         /** Before the side runs step {@code index} (also when it replays it). */
@@ -73,9 +91,29 @@ final class Choices implements Chooser {
         @Override
         public int choose(Choice choice, int ringFd) {
             int k = reached.merge(choice, 1, Integer::sum) - 1;
-            Taken t = trial != null && trial.step() == currentStep ? trial : planned.get(currentStep);
-            return t != null && t.appliesTo(choice, k) ? t.outcome() : choice.defaultOutcome();
+            for (Taken t : trial) {
+                if (t.step() == currentStep && t.appliesTo(choice, k)) {
+                    return t.outcome();
+                }
+            }
+            return plannedOutcome(currentStep, choice, k);
         }
+
+        /** The earliest step of the trial. */
+        int trialStep() {
+            return trial.stream().mapToInt(Taken::step).min().orElse(Integer.MAX_VALUE);
+        }
+    }
+
+    /** The outcome the run took at occurrence {@code k} of {@code choice} in step {@code step}: the last accepted. */
+    private int plannedOutcome(int step, Choice choice, int k) {
+        List<Taken> there = planned.getOrDefault(step, List.of());
+        for (int i = there.size() - 1; i >= 0; i--) {
+            if (there.get(i).appliesTo(choice, k)) {
+                return there.get(i).outcome();
+            }
+        }
+        return choice.defaultOutcome();
     }
 
     /** A new run. */
@@ -83,7 +121,8 @@ final class Choices implements Chooser {
         ran.clear();
         planned.clear();
         reachedAt.clear();
-        live = new Counting(null);
+        overflowSince = -1;
+        live = new Counting(List.of());
     }
 
     /** Before the reference runs step {@code index}. */
@@ -91,32 +130,37 @@ final class Choices implements Chooser {
         live.beforeStep(index);
     }
 
-    /** Step {@code index} ran and agreed: a rebuilt reference replays it. */
-    void ran(int index, Step step) {
+    /**
+     * Step {@code index} ran and agreed: a rebuilt reference replays it. {@code overflowing}: the reference's
+     * overflow list holds CQEs after it.
+     */
+    void ran(int index, Step step, boolean overflowing) {
         ran.add(new Ran(index, step));
         if (!live.reached.isEmpty()) {
             reachedAt.put(index, new LinkedHashMap<>(live.reached));
         }
+        overflowSince = !overflowing ? -1 : overflowSince < 0 ? index : overflowSince;
     }
 
     List<Ran> ranSteps() {
         return List.copyOf(ran);
     }
 
-    /** A count for a side that replays the run taking {@code trial} besides the planned outcomes (null: only those). */
-    Counting replaying(Taken trial) {
+    /** A count for a side that replays the run taking {@code trial} besides the planned outcomes (empty: none). */
+    Counting replaying(List<Taken> trial) {
         return new Counting(trial);
     }
 
     /**
      * The trial of {@code side} explained the difference at step {@code index}: from now on the run takes it, and
-     * what that side reached from the trial's step on is what the run reached.
+     * what that side reached from the trial's first step on is what the run reached.
      */
     void accept(Counting side, int index) {
-        planned.put(side.trial.step(), side.trial);
-        reachedAt.keySet().removeIf(step -> step >= side.trial.step());
+        int from = side.trialStep();
+        side.trial.forEach(t -> planned.computeIfAbsent(t.step(), s -> new ArrayList<>()).add(t));
+        reachedAt.keySet().removeIf(step -> step >= from);
         side.history.forEach((step, choices) -> {
-            if (step >= side.trial.step() && step < index) {
+            if (step >= from && step < index) {
                 reachedAt.put(step, choices);
             }
         });
@@ -131,18 +175,27 @@ final class Choices implements Chooser {
     /**
      * The outcomes to try where step {@code index} diverged: those of the choices this step reached first (the one
      * reached last first, nearest the difference), then those of the nearest {@value #LOOKBACK_CHOICE_STEPS} earlier
-     * steps within {@value #LOOKBACK_STEPS} that reached one and have no outcome planned yet.
+     * steps that reached one, within {@value #LOOKBACK_STEPS} steps or, while the reference's overflow list has held
+     * CQEs since before that, within {@value #LOOKBACK_STEPS} steps of the first step that left it holding them: the
+     * overflow list shows its order only when it is flushed, any number of steps later (world seed 113: an FSYNC's and
+     * a WRITEV's CQEs queued there at step 69, seen at step 139). A step where the run already took an outcome is
+     * tried again with another at any of its choices (a trial's outcome overrides the planned one there): a
+     * difference that one outcome explained may need another beside it, or instead of it, at the same step.
      */
     List<Taken> candidates(int index) {
         List<Taken> out = new ArrayList<>(alternatives(index, live.reached));
+        int from = index - LOOKBACK_STEPS;
+        if (overflowSince >= 0) {
+            from = Math.min(from, overflowSince - LOOKBACK_STEPS);
+        }
         int steps = 0;
         for (int i = ran.size() - 1; i >= 0 && steps < LOOKBACK_CHOICE_STEPS; i--) {
             int at = ran.get(i).index();
-            if (at < index - LOOKBACK_STEPS) {
+            if (at < from) {
                 break;
             }
             Map<Choice, Integer> there = reachedAt.get(at);
-            if (there != null && !planned.containsKey(at)) {
+            if (there != null && at != index) {
                 out.addAll(alternatives(at, there));
                 steps++;
             }
@@ -151,23 +204,24 @@ final class Choices implements Chooser {
     }
 
     /**
-     * The other outcomes of each choice reached in step {@code index}: each non-default outcome at each occurrence
-     * of the choice in the step, then at every occurrence; the choice reached last first.
+     * The other outcomes of each choice reached in step {@code index}: each outcome the run did not take there, at
+     * each occurrence of the choice in the step, then at every occurrence; the choice reached last first.
      */
-    private static List<Taken> alternatives(int index, Map<Choice, Integer> reached) {
+    private List<Taken> alternatives(int index, Map<Choice, Integer> reached) {
         List<Taken> out = new ArrayList<>();
         List<Choice> order = new ArrayList<>(reached.keySet());
         java.util.Collections.reverse(order);
         for (Choice c : order) {
             int times = reached.get(c);
             for (int outcome = 0; outcome < c.outcomes().size(); outcome++) {
-                if (outcome == c.defaultOutcome()) {
-                    continue;
-                }
+                boolean someOther = false;
                 for (int k = 0; k < times; k++) {
-                    out.add(new Taken(index, c, outcome, k));
+                    if (plannedOutcome(index, c, k) != outcome) {
+                        out.add(new Taken(index, c, outcome, k));
+                        someOther = true;
+                    }
                 }
-                if (times > 1) {
+                if (times > 1 && someOther) {
                     out.add(new Taken(index, c, outcome, -1));
                 }
             }

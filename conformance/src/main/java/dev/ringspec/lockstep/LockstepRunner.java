@@ -1,6 +1,7 @@
 package dev.ringspec.lockstep;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static dev.ringspec.uapi.IoUring.IORING_SQ_CQ_OVERFLOW;
 
 import dev.ringspec.capabilities.Feature;
 import dev.ringspec.nativerunner.Posix;
@@ -515,7 +516,7 @@ public final class LockstepRunner implements AutoCloseable {
         }
         boolean agreed = compare(index, step, before);
         if (agreed) {
-            choices.ran(index, step);
+            choices.ran(index, step, (after.sqFlags() & IORING_SQ_CQ_OVERFLOW) != 0);
         }
         if (coverage != null) {
             coverage.tag(reference, step, before, after); // a step that ran counts, whether it agreed or not
@@ -593,10 +594,10 @@ public final class LockstepRunner implements AutoCloseable {
             return true;
         }
         if (refereeSide == reference && carriedOver.isEmpty()) {
-            Choices.Taken taken = explainByChoice(index, step);
+            List<Choices.Taken> taken = explainByChoice(index, step);
             if (taken != null) {
                 if (coverage != null) {
-                    coverage.choice(taken.describe());
+                    coverage.choice(Choices.Taken.describe(taken));
                 }
                 return true;
             }
@@ -624,7 +625,7 @@ public final class LockstepRunner implements AutoCloseable {
      * A run that carried a difference over is not rebuilt: its reference holds words copied from the subject that a
      * replay would not.
      */
-    private Choices.Taken explainByChoice(int index, Step step) {
+    private List<Choices.Taken> explainByChoice(int index, Step step) {
         ChoiceRebuild.Rebuilt rebuilt = new ChoiceRebuild(choices, referee,
                 () -> new Side(referenceBackend, pipeRead, pipeWrite), this::execute)
                 .explain(index, step, reference, subject, coverage);

@@ -65,9 +65,13 @@
  * {@code IOWQ_POSTS_BEFORE_FLUSH}, a worker's io_req_complete_post before the task's next batch flush or
  * io_req_post_cqe on a ring without DEFER_TASKRUN; {@code IOWQ_RACES_DEFER_TASKRUN_WAIT}, a DEFER_TASKRUN ring's
  * io-wq completion before or after the submitting enter's wait ran local work; and {@code IOWQ_STILL_RUNNING}, for
- * how many later enters a worker is still busy. Orders that show only past the lookback (a CQE on the overflow list
- * for more than the 64 steps of Choices.LOOKBACK_STEPS), or need two choices at once, still
- * show as new divergences. Waiters of one file woken together are not a choice: the kernel wakes the last armed
+ * how many later enters a worker is still busy. The lookback reaches 64 steps (Choices.LOOKBACK_STEPS) before the
+ * difference, or before the reference's overflow list last began to hold CQEs, whose order shows only at a flush; a
+ * step where the run took an outcome may take another there later. Where no single outcome explains a difference,
+ * up to three are taken together, found by a beam search that nearness to the subject's CQEs orders
+ * ({@link dev.ringspec.lockstep.ChoiceRebuild}; an FSYNC, a WRITEV and a later WRITEV each still running for its own
+ * number of enters). Orders that need more, or a worker busy for more than six enters, still show as new
+ * divergences. Waiters of one file woken together are not a choice: the kernel wakes the last armed
  * first, and the emulator then takes epoll's order, which is the same ({@code Readiness.inWakeOrder}); the emulator
  * draws no random numbers in these runs, so a seed runs alone ({@code -Dworld.first=N -Dworld.runs=1}) as in a
  * sequence, up to the kernel's own timing.

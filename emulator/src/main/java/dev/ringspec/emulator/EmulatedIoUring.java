@@ -506,6 +506,11 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
     }
 
     private int registerLocked(Ring ring, int opcode, MemorySegment arg, int nrArgs) {
+        if (scheduler != null) {
+            // an io-wq worker may still run across the call (IOWQ_STILL_RUNNING): io_uring_register takes
+            // uring_lock, as the worker's io_fixed_fd_install does, so it finishes before or after it (seed 42)
+            scheduler.pollAtEnter(true);
+        }
         if (pedantic != null) {
             pedantic.before(ring);
         }

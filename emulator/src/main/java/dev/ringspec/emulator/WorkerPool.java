@@ -114,12 +114,13 @@ final class WorkerPool implements IoWq, AutoCloseable {
      * finished at once, whatever that choice says; seed 103: a forced-async WRITE_FIXED's worker not done 200 ms after
      * its enter, at load 22). The deterministic mode asks, where a chooser is set, when the item is queued: k (0, the
      * default, up to {@value #MAX_ENTERS_RUNNING}) means the item is still running at the start of the next k enters
-     * that submit or wait, which leave it pending, and has finished by the next look after (an empty enter takes no
-     * time: it leaves the item as it is, and is such a look once the count is spent; seed 42: an OPENAT with O_CREAT
-     * whose CQE came after the next two such enters). Asked once, so that one choice, made where the request was
-     * submitted, explains a CQE that shows many steps later. A wait that sleeps always lets it finish (its worker then
-     * has the CPU the waiting task leaves), so the choice cannot hold a CQE back for ever, nor explain a CQE the kernel
-     * never posts.
+     * that submit or wait, or calls of io_uring_register, which leave it pending, and has finished by the next look
+     * after (an empty enter takes no time: it leaves the item as it is, and is such a look once the count is spent;
+     * seed 42: an OPENAT with O_CREAT whose CQE came after the next two such enters; and at step 111, an OPENAT into a
+     * direct slot whose worker installed its file after the application registered the file table, res 0, and posted
+     * before the next enter's CQEs). Asked once, so that one choice, made where the request was submitted, explains a
+     * CQE that shows many steps later. A wait that sleeps always lets it finish (its worker then has the CPU the
+     * waiting task leaves), so the choice cannot hold a CQE back for ever, nor explain a CQE the kernel never posts.
      */
     public static final Choice IOWQ_STILL_RUNNING = new Choice("IOWQ_STILL_RUNNING", "io_worker_handle_work",
             "io_uring/io-wq.c io_worker_handle_work (the work runs on the worker, io_wq_submit_work, for as long as "

@@ -5,6 +5,7 @@ import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
 import static dev.ringspec.uapi.IoUring.IORING_OP_FSYNC;
 import static dev.ringspec.uapi.IoUring.IORING_OP_NOP;
 import static dev.ringspec.uapi.IoUring.IORING_OP_WRITE;
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_PROBE;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_TASKRUN_FLAG;
@@ -21,6 +22,8 @@ import dev.ringspec.seam.RingDriver;
 import dev.ringspec.seam.Sqe;
 import dev.ringspec.seam.UserMemory;
 import dev.ringspec.uapi.IoUringParams;
+import dev.ringspec.uapi.IoUringProbe;
+import dev.ringspec.uapi.IoUringProbeOp;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
@@ -200,6 +203,35 @@ class IoWqChoiceTest {
             assertThat(reaped(d)).containsExactly(1L);
         }
         assertThat(asked).contains(WorkerPool.IOWQ_STILL_RUNNING);
+    }
+
+    /**
+     * A worker still running (IOWQ_STILL_RUNNING) may also outlast a call of io_uring_register, which takes the
+     * ring's uring_lock as a worker's file install does (world seed 42 at step 111: an OPENAT into a direct slot
+     * queued before the application registered its file table; the kernel's worker installed the file after it, res
+     * 0, and its CQE came before those of the next enter). With 1 it is still running at the register, finished by
+     * the next look, and its CQE comes before that of a NOP submitted after; without the register counting, the
+     * NOP's enter was the one it ran across, and its CQE came second.
+     */
+    @Test
+    void anIoWqItemMayStillRunAcrossARegisterCall() {
+        try (UserMemory memory = new UserMemory();
+                EmulatedIoUring e = EmulatedIoUring.open(EmulatorOptions.of(KernelProfile.LINUX_6_18)
+                        .deterministic(1).withOpcodes(IoWqChoiceTest::alwaysBlocks), memory)) {
+            RingDriver d = ring(e, memory, 0, WorkerPool.IOWQ_STILL_RUNNING, 1, new ArrayList<>());
+            sqe(d, IORING_OP_FSYNC, 1);
+            assertThat(d.submit(0, 0)).isEqualTo(1);
+            assertThat(e.enter(d.ring(), 0, 0, 0, MemorySegment.NULL, 0)).isZero();
+            assertThat(d.ready()).as("still running after the empty enter").isZero();
+            int n = KernelProfile.LINUX_6_18.opLast();
+            MemorySegment probe = memory.allocate(IoUringProbe.SIZE_BYTES + (long) n * IoUringProbeOp.SIZE_BYTES);
+            assertThat(e.register(d.ring(), IORING_REGISTER_PROBE, probe, n)).isZero();
+            assertThat(e.enter(d.ring(), 0, 0, 0, MemorySegment.NULL, 0)).isZero();
+            sqe(d, IORING_OP_NOP, 2);
+            assertThat(d.submit(0, 0)).isEqualTo(1);
+            assertThat(e.enter(d.ring(), 0, 2, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0)).isZero();
+            assertThat(reaped(d)).containsExactly(1L, 2L);
+        }
     }
 
     /**
