@@ -292,10 +292,16 @@ final class RealFiles {
         return type == S_IFREG || type == S_IFBLK;
     }
 
-    /** {@code file_can_poll} for the files the emulator polls: pipes, FIFOs and sockets. */
+    /**
+     * {@code file_can_poll} for the files the emulator polls: pipes, FIFOs, sockets and anonymous inodes (no file type
+     * in their mode: eventfd, timerfd, signalfd, all with a poll method). An IOSQE_ASYNC READV of an eventfd whose count
+     * is 0 arms a poll in the kernel's worker; taken for a file without one, the deterministic emulator made the
+     * blocking read on the ring's own thread and never returned.
+     */
     static boolean pollable(int fd) {
-        int type = fileType(fd) & S_IFMT;
-        return type == S_IFIFO || type == S_IFSOCK;
+        MemorySegment buf = statx(fd, STATX_TYPE);
+        int type = buf == null ? -1 : buf.get(JAVA_SHORT, STATX_MODE_OFFSET) & S_IFMT;
+        return type == S_IFIFO || type == S_IFSOCK || type == 0;
     }
 
     /** {@code file->f_mode & FMODE_READ / FMODE_WRITE}, from the descriptor's access mode. */
