@@ -3,6 +3,7 @@ package dev.ringspec.lockstep;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
 import static dev.ringspec.uapi.IoUring.IORING_OP_NOP;
 import static dev.ringspec.uapi.IoUring.IORING_OP_POLL_ADD;
+import static dev.ringspec.uapi.IoUring.IORING_OP_READV;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
 import static dev.ringspec.uapi.IoUring.IOSQE_ASYNC;
@@ -138,5 +139,44 @@ class WorldEventfdTest {
         }
         // the kernel's own counts: none after the inline NOP, one after the io-wq NOP
         assertThat(reads).containsExactly(-11, 1, -11, 1, -11, 1);
+    }
+
+    /**
+     * On a DEFER_TASKRUN ring a READV of the eventfd waits in a poll; a GETEVENTS enter without a submission runs
+     * the local work first and then flushes the overflow list ({@code io_cqring_wait}), whose commit signals the
+     * eventfd: the READV's wakeup queues work that the next enter runs, not this one (world lockstep seed 7, where
+     * the emulator read the count an enter early).
+     */
+    @Test
+    void aReadWokenByTheWaitsOverflowFlushRunsAtTheNextEnter() {
+        List<Step> steps = new ArrayList<>(List.of(new Step.Setup(1, IORING_SETUP_SINGLE_ISSUER
+                | IORING_SETUP_DEFER_TASKRUN, 0), new Step.Outside(Step.Outside.REGISTER_EVENTFD, OutsideWorld.EVENTFD,
+                0)));
+        // three NOPs on a CQ of two: the third waits in the overflow list
+        for (int i = 0; i < 3; i++) {
+            steps.addAll(List.of(Step.WriteSqe.nop(i, 0, 0, 0, i + 1), new Step.WriteArray(i, 0),
+                    new Step.PublishTail(1), new Step.Enter(1, 0, 0)));
+        }
+        steps.addAll(List.of(new Step.Outside(Step.Outside.READ, OutsideWorld.EVENTFD, 8),
+                new Step.WriteIo(3, IORING_OP_READV, 0, 0, OutsideWorld.EVENTFD, 0, 64, 0, 2, 0, 0, 10),
+                new Step.WriteArray(3, 0), new Step.PublishTail(1), new Step.Enter(1, 0, 0),
+                new Step.ConsumeCqes(2),
+                new Step.Enter(0, 0, IORING_ENTER_GETEVENTS),
+                new Step.Enter(0, 0, IORING_ENTER_GETEVENTS)));
+        int flushing = steps.size() - 2;
+        List<Integer> tails = new ArrayList<>();
+        try (LockstepRunner runner = new LockstepRunner(WorldLockstepTest.emulator(), KernelTests.kernel("kernel"))
+                .withWorld()) {
+            for (int run = 0; run < 3; run++) {
+                LockstepRunner.Outcome o = runner.run(steps, new Coverage(), (n, s, ref, sub) -> {
+                    if (n >= flushing) {
+                        tails.add(sub.cqTail());
+                    }
+                });
+                assertThat(o.divergence()).as("run %d", run).isNull();
+            }
+        }
+        // the kernel's: the flush posts the third NOP's CQE, the next enter the READV's
+        assertThat(tails).containsExactly(3, 4, 3, 4, 3, 4);
     }
 }
