@@ -3,8 +3,10 @@ package dev.ringspec.lockstep;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
 import static dev.ringspec.uapi.IoUring.IORING_OP_NOP;
 import static dev.ringspec.uapi.IoUring.IORING_OP_POLL_ADD;
+import static dev.ringspec.uapi.IoUring.IORING_OP_READV;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
+import static dev.ringspec.uapi.IoUring.IOSQE_ASYNC;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ringspec.emulator.ops.EventFd;
@@ -100,5 +102,81 @@ class WorldEventfdTest {
                         .isEqualTo(ENTRY));
             }
         }
+    }
+
+    /**
+     * An ASYNC eventfd (IORING_REGISTER_EVENTFD_ASYNC) is signalled only by a commit on an io-wq worker
+     * ({@code io_eventfd_trigger}: {@code io_wq_current_is_worker()}). An io-wq NOP completed before the
+     * registration signals nothing later: the inline NOP after it leaves the count 0 (the read finds none,
+     * -EAGAIN), where the emulator counted the earlier completion at its next commit (seed 38 of the world
+     * lockstep). An io-wq NOP after the registration signals once on both sides.
+     */
+    @Test
+    void anIoWqCompletionBeforeAnAsyncRegistrationSignalsNothingLater() {
+        List<Step> steps = List.of(new Step.Setup(4, 0, 0),
+                Step.WriteSqe.nop(0, IOSQE_ASYNC, 0, 0, 1), new Step.WriteArray(0, 0), new Step.PublishTail(1),
+                new Step.Enter(1, 1, IORING_ENTER_GETEVENTS),
+                new Step.Outside(Step.Outside.REGISTER_EVENTFD, OutsideWorld.EVENTFD, 1),
+                Step.WriteSqe.nop(1, 0, 0, 0, 2), new Step.WriteArray(1, 1), new Step.PublishTail(1),
+                new Step.Enter(1, 0, 0),
+                WorldSteps.advanceClock(),
+                new Step.Outside(Step.Outside.READ, OutsideWorld.EVENTFD, 8),
+                Step.WriteSqe.nop(2, IOSQE_ASYNC, 0, 0, 3), new Step.WriteArray(2, 2), new Step.PublishTail(1),
+                new Step.Enter(1, 1, IORING_ENTER_GETEVENTS),
+                WorldSteps.advanceClock(),
+                new Step.Outside(Step.Outside.READ, OutsideWorld.EVENTFD, 8));
+        List<Integer> reads = new ArrayList<>();
+        try (LockstepRunner runner = new LockstepRunner(WorldLockstepTest.emulator(), KernelTests.kernel("kernel"))
+                .withWorld()) {
+            for (int run = 0; run < 3; run++) {
+                LockstepRunner.Outcome o = runner.run(steps, new Coverage(), (n, s, ref, sub) -> {
+                    if (s instanceof Step.Outside x && x.action() == Step.Outside.READ) {
+                        reads.add(sub.result());
+                    }
+                });
+                assertThat(o.divergence()).as("run %d", run).isNull();
+            }
+        }
+        // the kernel's own counts: none after the inline NOP, one after the io-wq NOP
+        assertThat(reads).containsExactly(-11, 1, -11, 1, -11, 1);
+    }
+
+    /**
+     * On a DEFER_TASKRUN ring a READV of the eventfd waits in a poll; a GETEVENTS enter without a submission runs
+     * the local work first and then flushes the overflow list ({@code io_cqring_wait}), whose commit signals the
+     * eventfd: the READV's wakeup queues work that the next enter runs, not this one (world lockstep seed 7, where
+     * the emulator read the count an enter early).
+     */
+    @Test
+    void aReadWokenByTheWaitsOverflowFlushRunsAtTheNextEnter() {
+        List<Step> steps = new ArrayList<>(List.of(new Step.Setup(1, IORING_SETUP_SINGLE_ISSUER
+                | IORING_SETUP_DEFER_TASKRUN, 0), new Step.Outside(Step.Outside.REGISTER_EVENTFD, OutsideWorld.EVENTFD,
+                0)));
+        // three NOPs on a CQ of two: the third waits in the overflow list
+        for (int i = 0; i < 3; i++) {
+            steps.addAll(List.of(Step.WriteSqe.nop(i, 0, 0, 0, i + 1), new Step.WriteArray(i, 0),
+                    new Step.PublishTail(1), new Step.Enter(1, 0, 0)));
+        }
+        steps.addAll(List.of(new Step.Outside(Step.Outside.READ, OutsideWorld.EVENTFD, 8),
+                new Step.WriteIo(3, IORING_OP_READV, 0, 0, OutsideWorld.EVENTFD, 0, 64, 0, 2, 0, 0, 10),
+                new Step.WriteArray(3, 0), new Step.PublishTail(1), new Step.Enter(1, 0, 0),
+                new Step.ConsumeCqes(2),
+                new Step.Enter(0, 0, IORING_ENTER_GETEVENTS),
+                new Step.Enter(0, 0, IORING_ENTER_GETEVENTS)));
+        int flushing = steps.size() - 2;
+        List<Integer> tails = new ArrayList<>();
+        try (LockstepRunner runner = new LockstepRunner(WorldLockstepTest.emulator(), KernelTests.kernel("kernel"))
+                .withWorld()) {
+            for (int run = 0; run < 3; run++) {
+                LockstepRunner.Outcome o = runner.run(steps, new Coverage(), (n, s, ref, sub) -> {
+                    if (n >= flushing) {
+                        tails.add(sub.cqTail());
+                    }
+                });
+                assertThat(o.divergence()).as("run %d", run).isNull();
+            }
+        }
+        // the kernel's: the flush posts the third NOP's CQE, the next enter the READV's
+        assertThat(tails).containsExactly(3, 4, 3, 4, 3, 4);
     }
 }

@@ -122,6 +122,9 @@ public final class EventFd implements AutoCloseable {
         }
         lastCqTail = ring.cachedCqTail();
         async = eventfdAsync;
+        // io-wq's completions posted before the registration signalled nothing on the worker that posted them
+        // (seed 38 of the world lockstep: an io-wq OPENAT's before it made the first inline commit after it signal)
+        ring.ringLocal(IoWqCompletions.class, IoWqCompletions::new).take();
         // io_eventfd_register: a new io_ev_fd, its ops 0
         deferredPending = false;
         deferredCount = 0;
@@ -148,6 +151,8 @@ public final class EventFd implements AutoCloseable {
      * those first, so a commit they refuse leaves {@code last_cq_tail} as it was (7.1.8 eventfd.c).
      */
     private synchronized void signal(IssueContext ring) {
+        // the io-wq completions of this commit only: each kernel commit is its own, on a worker or not
+        int fromIoWq = ring.ringLocal(IoWqCompletions.class, IoWqCompletions::new).take();
         if (eventFd < 0) {
             return;
         }
@@ -158,7 +163,7 @@ public final class EventFd implements AutoCloseable {
             return;
         }
         // io_eventfd_trigger: an ASYNC eventfd is for io-wq's completions only
-        if (async && ring.ringLocal(IoWqCompletions.class, IoWqCompletions::new).take() == 0) {
+        if (async && fromIoWq == 0) {
             return;
         }
         if (!tailFirst) {
