@@ -24,7 +24,6 @@ import dev.ringspec.seam.AddressSpace;
 import dev.ringspec.seam.IoUringKernel;
 import dev.ringspec.seam.Ring;
 import dev.ringspec.seam.UserMemory;
-import dev.ringspec.uapi.IoUringParams;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Map;
@@ -336,7 +335,7 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
             ringInodes.put(ring.fd(), Linux.inode(ring.fd()));
             ioWq.madeRing(taskKey.get(), model.issueContextOf(ring.fd()));
             if ((ring.params().flags() & IORING_SETUP_SQPOLL) != 0) {
-                sqPoll.start(ring, readParamsInt(params, IoUringParams.SQ_THREAD_IDLE_OFFSET));
+                sqPoll.start(ring, SqPollThreads.idleMillis(params, memory));
             } else {
                 ringLocks.put(ring.fd(), new ReentrantLock());
             }
@@ -348,13 +347,6 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
             }
         }
         return result;
-    }
-
-    /** A field of the params the model has just read (so readable): through the address space where not local. */
-    private int readParamsInt(MemorySegment params, long offset) {
-        MemorySegment p = params.byteSize() >= IoUringParams.SIZE_BYTES ? params
-                : memory.resolve(params.address(), IoUringParams.SIZE_BYTES);
-        return p == null ? 0 : p.get(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, offset);
     }
 
     @Override

@@ -3,7 +3,11 @@ package dev.ringspec.emulator;
 import dev.ringspec.model.ModelIoUring;
 import dev.ringspec.model.SqPoll;
 import dev.ringspec.model.Waiter;
+import dev.ringspec.seam.AddressSpace;
 import dev.ringspec.seam.Ring;
+import dev.ringspec.uapi.IoUringParams;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -61,6 +65,16 @@ final class SqPollThreads implements SqPoll, Waiter {
     @Override
     public boolean cpuAllowed(int cpu) {
         return Cpus.allowed(cpu, context.procTask());
+    }
+
+    /**
+     * The params' {@code sq_thread_idle}, which the model has just read (so readable): through {@code memory} where
+     * the params are not local.
+     */
+    static int idleMillis(MemorySegment params, AddressSpace memory) {
+        MemorySegment p = params.byteSize() >= IoUringParams.SIZE_BYTES ? params
+                : memory.resolve(params.address(), IoUringParams.SIZE_BYTES);
+        return p == null ? 0 : p.get(ValueLayout.JAVA_INT_UNALIGNED, IoUringParams.SQ_THREAD_IDLE_OFFSET);
     }
 
     /** {@code io_sq_offload_create}: the SQ thread of a new SQPOLL ring, idle after {@code idleMillis}. */
