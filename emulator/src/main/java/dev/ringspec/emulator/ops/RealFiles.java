@@ -293,10 +293,10 @@ final class RealFiles {
     }
 
     /**
-     * {@code file_can_poll} for the files the emulator polls: pipes, FIFOs, sockets and anonymous inodes (no file type
-     * in their mode: eventfd, timerfd, signalfd, all with a poll method). An IOSQE_ASYNC READV of an eventfd whose count
-     * is 0 arms a poll in the kernel's worker; taken for a file without one, the deterministic emulator made the
-     * blocking read on the ring's own thread and never returned.
+     * {@code file_can_poll} for the files the emulator polls: pipes, FIFOs, sockets and anonymous inodes (no file
+     * type in their mode: eventfd, timerfd, signalfd, all with a poll method). An IOSQE_ASYNC READV of an eventfd
+     * whose count is 0 arms a poll in the kernel's worker; taken for a file without one, the deterministic emulator
+     * made the blocking read on the ring's own thread and never returned.
      */
     static boolean pollable(int fd) {
         MemorySegment buf = statx(fd, STATX_TYPE);
