@@ -118,7 +118,12 @@ public final class Host {
             List<String> findings = new ArrayList<>(supervisor.findings());
             findings.add("the supervisor was stopped while the program ran (its JVM exiting: SIGTERM, SIGINT):"
                     + " the program and its children were killed");
-            writeReport(command, 128 + 9, supervisor, findings, err);
+            Path report = writeReport(command, 128 + 9, supervisor, findings, err);
+            // the summary line a run that ends prints, so a Ctrl-C does not end without a word
+            int rings = supervisor.rings();
+            err.println("ringspec host: stopped while the program ran (SIGINT or SIGTERM); the program and its"
+                    + " children were killed; " + rings + (rings == 1 ? " ring, " : " rings, ") + supervisor.calls()
+                    + " intercepted calls (" + (report == null ? "no report" : report) + ")");
         }
     }
 
