@@ -4,6 +4,11 @@
  * about ROUNDS NOPs, and prints "batch B: N ns/nop, E us/enter". Usage: nop-cost [ROUNDS [BATCH...]]. Run natively,
  * under `ringspec host` and under benchmarks/hosted's C supervisor to compare them (benchmarks/hosted/run.sh); a
  * timer, not a test: it only checks that every CQE came back.
+ *
+ * `nop-cost --first [CALLS]` times a program's first calls instead: CALLS single-NOP enters (default 100000), with the
+ * mean cost of each stretch between calls 1, 2, 10, 100, 1,000, 3,000, 10,000, 20,000, 50,000 and CALLS, printed as
+ * "calls N: total T ms, this stretch S us/call". Natively the stretches cost the same; under `ringspec host` in a
+ * fresh JVM the first thousand calls run before the JIT has compiled the serving path.
  */
 #define _GNU_SOURCE
 #include <linux/io_uring.h>
@@ -21,8 +26,44 @@ static double now(void) {
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* --first: CALLS single-NOP enters on the ring, each stretch's mean cost printed as it ends. */
+static int first_calls(int fd, char *ring, struct io_uring_params *p, long calls) {
+    unsigned *sq_tail = (unsigned *) (ring + p->sq_off.tail);
+    unsigned *cq_head = (unsigned *) (ring + p->cq_off.head);
+    unsigned *cq_tail = (unsigned *) (ring + p->cq_off.tail);
+    const long marks[] = {1, 2, 10, 100, 1000, 3000, 10000, 20000, 50000};
+    size_t next = 0;
+    long previous = 0;
+    double start = now(), last = start;
+    for (long c = 1; c <= calls; c++) {
+        __atomic_store_n(sq_tail, *sq_tail + 1, __ATOMIC_RELEASE);
+        long r = syscall(__NR_io_uring_enter, fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0);
+        if (r != 1 || __atomic_load_n(cq_tail, __ATOMIC_ACQUIRE) == *cq_head) {
+            fprintf(stderr, "nop-cost: enter %ld answered %ld\n", c, r);
+            return 1;
+        }
+        __atomic_store_n(cq_head, *cq_head + 1, __ATOMIC_RELEASE);
+        if (c == calls || (next < sizeof marks / sizeof marks[0] && c == marks[next])) {
+            double t = now();
+            printf("calls %7ld: total %9.2f ms, this stretch %9.2f us/call\n", c, (t - start) * 1e3,
+                    (t - last) * 1e6 / (c - previous));
+            last = t;
+            previous = c;
+            next++;
+        }
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
-    long rounds = argc > 1 ? atol(argv[1]) : 200000;
+    int first = argc > 1 && strcmp(argv[1], "--first") == 0;
+    argv += first;
+    argc -= first;
+    long rounds = argc > 1 ? atol(argv[1]) : first ? 100000 : 200000;
+    if (first && rounds < 1) {
+        fprintf(stderr, "nop-cost: CALLS is 1 or more, not %s\n", argv[1]);
+        return 2;
+    }
     struct io_uring_params p;
     memset(&p, 0, sizeof p);
     int fd = (int) syscall(__NR_io_uring_setup, 256, &p);
@@ -50,6 +91,9 @@ int main(int argc, char **argv) {
         memset(&sqes[i], 0, sizeof sqes[i]);
         sqes[i].opcode = IORING_OP_NOP;
         sq_array[i] = i;
+    }
+    if (first) {
+        return first_calls(fd, ring, &p, rounds);
     }
     int defaults[] = {1, 32, 256};
     int count = argc > 2 ? argc - 2 : 3;
