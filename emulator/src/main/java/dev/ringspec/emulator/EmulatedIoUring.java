@@ -99,9 +99,10 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
         this.readiness = new Readiness(order == null ? null : order.split(), this::deliver, taskExits);
         RealDescriptors descriptors = new RealDescriptors();
         this.processDescriptors = program == null ? descriptors : program;
-        this.opcodes = EmulatorOpcodes.build(base, this, options.extraOpcodes(), !memory.local());
+        IoWqLimits limits = new IoWqLimits(() -> taskKey.get());
+        this.opcodes = EmulatorOpcodes.build(base, this, options.extraOpcodes(), !memory.local(), limits.registerOps());
         this.ioWq = new WorkerPool(opcodes.byOpcode(), readiness, order == null ? null : order.split(),
-                this::deliver);
+                this::deliver, limits, taskExits);
         ioWq.watchExits(threadExits::watch);
         this.directIo = new DirectIo(this::deliver, order != null);
         Waiter sleeps;
@@ -333,9 +334,10 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
         Ring ring = result.ringOrNull();
         if (ring != null) {
             ringInodes.put(ring.fd(), Linux.inode(ring.fd()));
-            ioWq.madeRing(taskKey.get(), model.issueContextOf(ring.fd()));
+            ioWq.madeRing(taskKey.get(), model.issueContextOf(ring.fd()), ring.params().sqEntries());
             if ((ring.params().flags() & IORING_SETUP_SQPOLL) != 0) {
                 sqPoll.start(ring, SqPollThreads.idleMillis(params, memory));
+                ioWq.madeSqThread(sqPoll.threadOf(ring.fd()), model.issueContextOf(ring.fd()));
             } else {
                 ringLocks.put(ring.fd(), new ReentrantLock());
             }
@@ -429,6 +431,7 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
             pedantic.before(ring);
         }
         readiness.enterBegins();
+        ioWq.submits(toSubmit, taskKey.get(), model.issueContextOf(ring.fd()));
         int r;
         try {
             if (scheduler == null && readiness.watching()) {

@@ -146,10 +146,12 @@ public final class EmulatorOpcodes {
 
     /**
      * The emulator's opcodes on {@code base}: its table, and the profile that executes them; {@code hosted} keeps
-     * only the {@link #HOSTED} opcodes.
+     * only the {@link #HOSTED} opcodes; {@code registerOps} are register opcodes of the emulator's own state
+     * (IORING_REGISTER_IOWQ_MAX_WORKERS, its io-wq's).
      */
     static EmulatorOpcodes build(KernelProfile base, EmulatorServices services,
-            List<Function<EmulatorServices, List<EmuOp>>> extra, boolean hosted) {
+            List<Function<EmulatorServices, List<EmuOp>>> extra, boolean hosted,
+            Map<Integer, RegisterOp> registerOps) {
         Map<Integer, EmuOp> ops = new HashMap<>();
         for (Function<EmulatorServices, List<EmuOp>> file : FILES) {
             for (EmuOp op : file.apply(services)) {
@@ -186,6 +188,7 @@ public final class EmulatorOpcodes {
         for (Function<EmulatorServices, Map<Integer, RegisterOp>> file : REGISTER_FILES) {
             file.apply(services).forEach(b::registerOp);
         }
+        registerOps.forEach(b::registerOp);
         return new EmulatorOpcodes(Collections.unmodifiableMap(ops), b.build());
     }
 

@@ -90,6 +90,12 @@ final class SqPollThreads implements SqPoll, Waiter {
         }
     }
 
+    /** The SQ thread of SQPOLL ring {@code ringFd} (its task), or null: none, or none of its own (deterministic). */
+    Thread threadOf(int ringFd) {
+        SqThread t = byRing.get(ringFd);
+        return t == null ? null : t.thread;
+    }
+
     /** The lock of SQPOLL ring {@code ringFd}, or null for any other ring. */
     ReentrantLock lockOf(int ringFd) {
         SqThread t = byRing.get(ringFd);

@@ -8,6 +8,7 @@ import static dev.ringspec.uapi.IoUring.IOSQE_ASYNC;
 import static dev.ringspec.uapi.IoUring.IOSQE_FIXED_FILE;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_IOPOLL;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQPOLL;
 
 import dev.ringspec.model.Choice;
 import dev.ringspec.model.Chooser;
@@ -36,6 +37,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class WorkerPool implements IoWq, AutoCloseable {
     private final Map<Integer, EmuOp> ops;
+    /** Each task's workers and their caps (IORING_REGISTER_IOWQ_MAX_WORKERS). */
+    private final IoWqLimits limits;
+    private final TaskExits taskExits;
     private final Readiness readiness;
     private final Delivery delivery;
     private final AtomicInteger workers = new AtomicInteger();
@@ -188,20 +192,20 @@ final class WorkerPool implements IoWq, AutoCloseable {
     private record Running(Object task, int workerTid, AtomicInteger state) {
     }
 
-    WorkerPool(Map<Integer, EmuOp> ops, Readiness readiness) {
-        this(ops, readiness, null, Delivery.DIRECT);
-    }
-
     /**
-     * With {@code order} null, worker threads run io-wq work as it comes; otherwise there are no threads, and the
-     * deterministic scheduler runs the pending work on the task's thread ({@link #runPending}), in an order
-     * {@code order} picks.
+     * With {@code order} null, worker threads run io-wq work as it comes, as many of each kind at once as
+     * {@code limits} lets each task have; otherwise there are no threads, and the deterministic scheduler runs the
+     * pending work on the task's thread ({@link #runPending}), in an order {@code order} picks.
      */
-    WorkerPool(Map<Integer, EmuOp> ops, Readiness readiness, SplittableRandom order, Delivery delivery) {
+    WorkerPool(Map<Integer, EmuOp> ops, Readiness readiness, SplittableRandom order, Delivery delivery,
+            IoWqLimits limits, TaskExits taskExits) {
         this.ops = ops;
         this.delivery = delivery;
         this.readiness = readiness;
         this.order = order;
+        this.limits = limits;
+        this.taskExits = taskExits;
+        limits.attach(pool);
         if (order == null) {
             // worker threads: a running one must be interruptible (io_wq_worker_cancel), or the emulator not start
             IoWqSignal.check();
@@ -222,13 +226,13 @@ final class WorkerPool implements IoWq, AutoCloseable {
      * {@code task} has exited: the work of its io-wq that runs now is interrupted, as {@code io_wq_exit_workers}
      * (io_uring/io-wq.c, from {@code io_uring_clean_tctx} at the end of {@code io_uring_cancel_generic}) wakes every
      * worker with a notify signal, so a call that blocks interruptibly ends (measured on 6.18.44: a SPLICE from an
-     * empty pipe on io-wq, whose thread exits, ends -ERESTARTSYS, -512, at the exit). Work still pending is left: the
-     * kernel cancels only unbound work that no worker took before the exit ({@code io_worker_handle_work}'s do_kill,
-     * {@code io_wq_destroy}), which exists only where IORING_REGISTER_IOWQ_MAX_WORKERS capped the workers; the
-     * emulator's workers are not capped, so every unbound item has its worker at once. Answers how many it woke.
+     * empty pipe on io-wq, whose thread exits, ends -ERESTARTSYS, -512, at the exit). Its unbound work that no
+     * worker took, beyond the cap of IORING_REGISTER_IOWQ_MAX_WORKERS, ends -ECANCELED ({@link IoWqLimits#exit}).
+     * Answers how many it woke.
      */
     int exit(Object task) {
         hashMaps.remove(task); // io_uring_clean_tctx: the io-wq is gone; a new one is made at the next use
+        limits.exit(task);
         int woken = 0;
         for (Running r : running) {
             if (task.equals(r.task())) {
@@ -243,10 +247,34 @@ final class WorkerPool implements IoWq, AutoCloseable {
      * {@code task} set up the ring {@code ctx} ({@code io_uring_create}: {@code __io_uring_add_tctx_node}): a task
      * without an io-wq gets one made for this ring, with its hash map.
      */
-    void madeRing(Object task, IssueContext ctx) {
+    void madeRing(Object task, IssueContext ctx, int sqEntries) {
         if (task != null && ctx != null) {
             hashMaps.putIfAbsent(task, ctx);
+            limits.madeRing(task, ctx, sqEntries);
         }
+    }
+
+    /** {@code sqThread} is the SQ thread of the SQPOLL ring {@code ctx} ({@code io_sq_offload_create}), or null. */
+    void madeSqThread(Object sqThread, IssueContext ctx) {
+        if (sqThread != null && ctx != null) {
+            limits.madeSqThread(sqThread, ctx);
+        }
+    }
+
+    /**
+     * {@code task} enters the ring {@code ctx} to submit {@code toSubmit} ({@code io_uring_enter}:
+     * {@code io_uring_add_tctx_node} where it submits, but for an SQPOLL ring, whose SQ thread submits): a task
+     * without an io-wq gets one made for this ring.
+     */
+    void submits(int toSubmit, Object task, IssueContext ctx) {
+        if (toSubmit > 0 && ctx != null && (ctx.setupFlags() & IORING_SETUP_SQPOLL) == 0) {
+            limits.used(task, ctx);
+        }
+    }
+
+    @Override
+    public boolean taskExited(Object task) {
+        return taskExits.exited(task);
     }
 
     /** Whether no work is pending (the deterministic mode's). */
@@ -425,13 +453,20 @@ final class WorkerPool implements IoWq, AutoCloseable {
         // the entry names the request's own reference to its file (req->file; none for an opcode without one)
         boolean fixed = (req.flags() & IOSQE_FIXED_FILE) != 0;
         int file = fixed ? req.fd() : op.def().has(OpDef.NEEDS_FILE) ? ctx.fileDescriptor(req) : -1;
+        // io_wq_cancel_cb, io_run_cancel: work no worker took ends -ECANCELED
+        java.util.function.BooleanSupplier cancelPending = () -> {
+            if (!state.compareAndSet(PENDING, DONE)) {
+                return false;
+            }
+            delivery.deliver(ctx, req, (r, c) -> {
+                inflight.remove(r);
+                return -ECANCELED;
+            });
+            return true;
+        };
         inflight.add(new Inflight.Entry(req, Inflight.Kind.IO_WQ, file, fixed,
                 () -> {
-                    if (state.compareAndSet(PENDING, DONE)) {
-                        delivery.deliver(ctx, req, (r, c) -> {
-                            inflight.remove(r);
-                            return -ECANCELED;
-                        });
+                    if (cancelPending.getAsBoolean()) {
                         return 0;
                     }
                     if (state.get() != RUNNING) {
@@ -492,11 +527,16 @@ final class WorkerPool implements IoWq, AutoCloseable {
             if (req.task() != null) {
                 watchExit.accept(req.task());
             }
-            if (hash == null) {
-                pool.execute(() -> body.accept(delivery));
-            } else {
-                runHashed(hash, () -> body.accept(delivery));
+            if (hash != null) {
+                runHashed(hash, () -> body.accept(delivery)); // regular files' work, bound: not counted
+                return;
             }
+            // io_prep_async_work: without a file, or on one neither regular nor a block device, the work is unbound
+            int fd = ctx.fileDescriptor(req);
+            int kind = op.def().has(OpDef.UNBOUND_NONREG_FILE) && (fd < 0 || !IoWqHash.regularOrBlock(fd))
+                    ? IoWqLimits.UNBOUND : IoWqLimits.BOUND;
+            limits.queue(req.task(), ctx, kind,
+                    new IoWqLimits.Item(() -> body.accept(delivery), cancelPending::getAsBoolean));
             return;
         }
         int running = entersRunning(ctx);

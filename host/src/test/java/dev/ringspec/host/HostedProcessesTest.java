@@ -77,6 +77,27 @@ class HostedProcessesTest {
     }
 
     /**
+     * IORING_REGISTER_IOWQ_MAX_WORKERS and what an exit does to io-wq work ({@code host/src/test/c/iowq-max.c}):
+     * a query answers the defaults, a change the old caps, a zero keeps one, a cap above RLIMIT_NPROC is cut to it,
+     * bad arguments answer -EINVAL or -EFAULT; a thread without an io-wq answers zeros and gets the ring's caps at
+     * its first submission; an SQPOLL ring's caps are its SQ thread's. With one unbound worker, a thread's three
+     * IOSQE_ASYNC SPLICEs from empty pipes end -512 (the one running) and -125 twice (still queued) at its exit; a
+     * NOP hard-linked to a TIMEOUT that fires after the exit ends -EFAULT. Before, hosted, the register call was
+     * answered -EOPNOTSUPP (not modelled), the queued SPLICEs -512 and the NOP 0.
+     */
+    @Test
+    @Timeout(value = 120, threadMode = ThreadMode.SEPARATE_THREAD)
+    void maxWorkersCapsEachTasksIoWqAndAnExitCancelsWhatWaitsForAWorker() throws Exception {
+        sameBothWays("iowq-max", "query: 0 {min(sq_entries, 4 * CPUs), RLIMIT_NPROC}", "set {0, 3}: 0 {2, 1}",
+                "set {0x80000000, 1}: -22", "nr_args 1: -22", "NULL: -22", "unmapped: -14",
+                "a thread without io_uring sets {0, 7}: 0 {0, 0}",
+                "the same thread after its first submission queries: 0 {2, 7}",
+                "the SQPOLL ring queries: 0 {1, 1}", "the main ring queries: 0 {2, 7}",
+                "the running SPLICE: -512", "the queued SPLICEs: -125 -125",
+                "the exited thread's TIMEOUT: -62", "the NOP hard-linked to it: -14", "fired first: no");
+    }
+
+    /**
      * A thread number the kernel gives again (pid_max is 32768 here; the numbers wrap within minutes on a busy
      * machine) is a new thread: child B, given the number of child A's exited thread, sets up a ring and reads into
      * its own buffer ({@code host/src/test/c/tid-reuse.c}, which forces the number through ns_last_pid). Before the

@@ -23,6 +23,16 @@ public interface IoWq {
     default void beforeFlush(IssueContext ctx, java.util.function.BiConsumer<Req, OpDef.Issue> post) {
     }
 
+    /**
+     * Whether {@code task} (a request's {@link Req#task}) has exited, so that its requests' task work runs in the
+     * kernel's fallback kworker ({@code io_should_terminate_tw}: PF_EXITING or PF_KTHREAD): the backend that runs
+     * io-wq for tasks (each task's io-wq ends at its exit, {@code io_uring_cancel_generic}) knows. The model's tasks
+     * never exit.
+     */
+    default boolean taskExited(Object task) {
+        return false;
+    }
+
     /** The model's io-wq: the request is issued from the task's task work (now, when that is where we are). */
     IoWq TASK_WORK = (req, ctx) -> ((IssueSqe) ctx).queueTaskWorkIssue(req);
 }

@@ -5,6 +5,7 @@ import static dev.ringspec.model.Req.REQ_F_FAIL;
 import static dev.ringspec.model.Req.REQ_F_FORCE_ASYNC;
 import static dev.ringspec.uapi.Errno.EAGAIN;
 import static dev.ringspec.uapi.Errno.EBADF;
+import static dev.ringspec.uapi.Errno.EFAULT;
 import static dev.ringspec.uapi.Errno.EINTR;
 import static dev.ringspec.uapi.Errno.ETIME;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
@@ -256,6 +257,11 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
     private void reqTaskSubmit(Req req) {
         if (req.has(REQ_F_FAIL)) {
             completion.reqDeferFailed(req, req.res());
+        } else if ((flags & IORING_SETUP_DEFER_TASKRUN) == 0 && kernel.ioWq().taskExited(req.task())) {
+            // io_req_task_submit: work of a task that exited runs in the fallback kworker (io_should_terminate_tw)
+            // -> -EFAULT; a DEFER_TASKRUN ring's task work runs on the ring's own task, which is there
+            rules.fire(Rules.TASK_SUBMIT_AFTER_EXIT, req.userData());
+            completion.reqDeferFailed(req, -EFAULT);
         } else if (req.has(REQ_F_FORCE_ASYNC) && profile.taskSubmitHonoursForceAsync()) {
             // io_req_task_submit: a forced-async request goes to io-wq (6.12 on; 6.1 issues it here)
             queueIoWq(req);

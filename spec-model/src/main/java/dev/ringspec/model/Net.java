@@ -57,7 +57,7 @@ final class Net {
 
     /** CONNECT's entry: needs a file, may wait for writability; from 7.2 a 24-byte filter payload. */
     static OpDef connectDef(KernelProfile profile) {
-        int flags = OpDef.NEEDS_FILE | OpDef.POLLOUT;
+        int flags = OpDef.NEEDS_FILE | OpDef.UNBOUND_NONREG_FILE | OpDef.POLLOUT;
         if (!profile.connectFilterPayload()) {
             return new OpDef(IORING_OP_CONNECT, "CONNECT", flags, Net::connectPrep, Net::connect);
         }

@@ -57,6 +57,13 @@ public record OpDef(int opcode, String name, int flags, Prep prep, Issue issue, 
      * (io-wq.c {@code io_get_next_work}). WRITEV, WRITE_FIXED, WRITE, SPLICE, TEE and WRITEV_FIXED set it.
      */
     public static final int HASH_REG_FILE = 1 << 9;
+    /**
+     * {@code unbound_nonreg_file}: io-wq work of this opcode without a file, or on a file that is neither regular
+     * nor a block device (a pipe, a socket), is unbound ({@code io_prep_async_work}: IO_WQ_WORK_UNBOUND): it counts
+     * against the io-wq's unbound workers, not its bound ones (IORING_REGISTER_IOWQ_MAX_WORKERS caps both), and a
+     * task's exit cancels it where no worker took it yet (io-wq.c {@code io_worker_handle_work}'s do_kill).
+     */
+    public static final int UNBOUND_NONREG_FILE = 1 << 10;
 
     /** {@code IOU_COMPLETE}: the issue set the result; the request completes now, with the batch. */
     public static final int COMPLETE = 0;

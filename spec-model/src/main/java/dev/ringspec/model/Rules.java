@@ -578,4 +578,13 @@ public final class Rules {
     public static final Rule SQ_REWIND_RESTARTS_AT_ZERO = Rule.define("SQ_REWIND_RESTARTS_AT_ZERO",
             "io_commit_sqring", "A1",
             "With SQ_REWIND the kernel's SQ head goes back to 0 after each submission and sq.head is never written.");
+
+    /**
+     * {@code io_req_task_submit}: a request queued as task work (the next of a link, one the drain released) after
+     * its task exited runs in the fallback kworker ({@code io_should_terminate_tw}) and fails -EFAULT. Measured on
+     * 6.18.44: a NOP hard-linked to a TIMEOUT that fired after its thread's exit ends -14. Fires only where the
+     * backend's tasks exit ({@link IoWq#taskExited}); detail: the request's user_data.
+     */
+    public static final Rule TASK_SUBMIT_AFTER_EXIT = Rule.define("TASK_SUBMIT_AFTER_EXIT", "io_req_task_submit",
+            "A3", "A request queued as task work after its task exited fails -EFAULT instead of being issued.");
 }

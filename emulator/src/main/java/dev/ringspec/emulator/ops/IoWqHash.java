@@ -38,6 +38,7 @@ public final class IoWqHash {
     private static final long STATX_INO_OFFSET = 32;
     private static final long STATX_DEV_MAJOR_OFFSET = 0x88;
     private static final long STATX_BYTES = 256;
+    private static final int S_IFBLK = 0060000;
 
     /** A hashed item's key: the inode of its file, by device and number. */
     public record Inode(long dev, long ino) {
@@ -75,6 +76,23 @@ public final class IoWqHash {
             long dev = Integer.toUnsignedLong(stx.get(JAVA_INT, STATX_DEV_MAJOR_OFFSET)) << 32
                     | Integer.toUnsignedLong(stx.get(JAVA_INT, STATX_DEV_MAJOR_OFFSET + 4));
             return new Inode(dev, stx.get(JAVA_LONG, STATX_INO_OFFSET));
+        }
+    }
+
+    /**
+     * Whether {@code fd} (a descriptor of this process) names a regular file or a block device, whose io-wq work is
+     * bound whatever the opcode ({@code io_prep_async_work}: REQ_F_ISREG, S_ISBLK); false where it names nothing.
+     */
+    public static boolean regularOrBlock(int fd) {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment empty = call.allocate(8, 8);
+            MemorySegment stx = call.allocate(STATX_BYTES, 8);
+            if (fd < 0 || Linux.call(Linux.SYS_STATX, fd, empty.address(), AT_EMPTY_PATH, STATX_TYPE, stx.address(),
+                    0) < 0) {
+                return false;
+            }
+            int type = stx.get(JAVA_SHORT, STATX_MODE_OFFSET) & RealFiles.S_IFMT;
+            return type == RealFiles.S_IFREG || type == S_IFBLK;
         }
     }
 

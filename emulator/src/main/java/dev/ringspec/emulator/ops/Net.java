@@ -78,7 +78,7 @@ public final class Net {
     /** The data opcodes. */
     public static List<EmuOp> ops(EmulatorServices services) {
         List<EmuOp> ops = new ArrayList<>();
-        int io = OpDef.NEEDS_FILE | OpDef.IOPRIO;
+        int io = OpDef.NEEDS_FILE | OpDef.UNBOUND_NONREG_FILE | OpDef.IOPRIO;
         ops.add(EmuOp.of(new OpDef(IORING_OP_SENDMSG, "SENDMSG", io | OpDef.POLLOUT, Net::sendmsgPrep, Net::send)));
         ops.add(EmuOp.of(new OpDef(IORING_OP_SEND, "SEND", io | OpDef.POLLOUT | OpDef.BUFFER_SELECT,
                 Net::sendmsgPrep, Net::send)));

@@ -56,7 +56,7 @@ final class NetZc {
 
     static List<EmuOp> ops(EmulatorServices services) {
         // opdef.c: needs_file, pollout, ioprio (no buffer_select)
-        int flags = OpDef.NEEDS_FILE | OpDef.IOPRIO | OpDef.POLLOUT;
+        int flags = OpDef.NEEDS_FILE | OpDef.UNBOUND_NONREG_FILE | OpDef.IOPRIO | OpDef.POLLOUT;
         return List.of(EmuOp.of(new OpDef(IORING_OP_SEND_ZC, "SEND_ZC", flags, NetZc::prep, NetZc::issue)),
                 EmuOp.of(new OpDef(IORING_OP_SENDMSG_ZC, "SENDMSG_ZC", flags, NetZc::prep, NetZc::issue)));
     }

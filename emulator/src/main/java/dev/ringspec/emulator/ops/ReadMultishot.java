@@ -62,7 +62,7 @@ public final class ReadMultishot {
     /** READ_MULTISHOT. */
     public static List<EmuOp> ops(EmulatorServices services) {
         return List.of(EmuOp.of(new OpDef(IORING_OP_READ_MULTISHOT, "READ_MULTISHOT",
-                OpDef.NEEDS_FILE | OpDef.POLLIN | OpDef.BUFFER_SELECT, ReadMultishot::prep,
+                OpDef.NEEDS_FILE | OpDef.UNBOUND_NONREG_FILE | OpDef.POLLIN | OpDef.BUFFER_SELECT, ReadMultishot::prep,
                 (req, ctx) -> issue(services, req, ctx))));
     }
 

@@ -96,9 +96,10 @@ public final class Rw {
     /** The opcodes of rw.c, with opdef.c's flags. */
     public static List<EmuOp> ops(EmulatorServices services) {
         // the issue's real call is io_assign_file's look-up of a process descriptor (begin)
-        int read = OpDef.NEEDS_FILE | OpDef.ISSUE_FINDS_FILE | OpDef.POLLIN | OpDef.IOPRIO | OpDef.IOPOLL;
-        int write = OpDef.NEEDS_FILE | OpDef.ISSUE_FINDS_FILE | OpDef.HASH_REG_FILE | OpDef.POLLOUT | OpDef.IOPRIO
+        int read = OpDef.NEEDS_FILE | OpDef.ISSUE_FINDS_FILE | OpDef.UNBOUND_NONREG_FILE | OpDef.POLLIN | OpDef.IOPRIO
                 | OpDef.IOPOLL;
+        int write = OpDef.NEEDS_FILE | OpDef.ISSUE_FINDS_FILE | OpDef.HASH_REG_FILE | OpDef.UNBOUND_NONREG_FILE
+                | OpDef.POLLOUT | OpDef.IOPRIO | OpDef.IOPOLL;
         return List.of(
                 op(IORING_OP_READV, "READV", read | OpDef.BUFFER_SELECT, Kind.VECTORED, false, services),
                 op(IORING_OP_WRITEV, "WRITEV", write, Kind.VECTORED, true, services),

@@ -43,11 +43,10 @@ public final class Splice {
         // io-wq's (the prep forces it): a worker blocks in the call, where cancellation interrupts it
         OpDef.Issue issue = (req, ctx) -> splice(req, ctx, table);
         EmuOp.Blocking blocking = issue::issue;
+        int flags = OpDef.NEEDS_FILE | OpDef.HASH_REG_FILE | OpDef.UNBOUND_NONREG_FILE;
         return List.of(
-                new EmuOp(new OpDef(IORING_OP_SPLICE, "SPLICE", OpDef.NEEDS_FILE | OpDef.HASH_REG_FILE,
-                        Splice::splicePrep, issue), blocking),
-                new EmuOp(new OpDef(IORING_OP_TEE, "TEE", OpDef.NEEDS_FILE | OpDef.HASH_REG_FILE, Splice::teePrep,
-                        issue), blocking));
+                new EmuOp(new OpDef(IORING_OP_SPLICE, "SPLICE", flags, Splice::splicePrep, issue), blocking),
+                new EmuOp(new OpDef(IORING_OP_TEE, "TEE", flags, Splice::teePrep, issue), blocking));
     }
 
     /** {@code struct io_splice}. */
