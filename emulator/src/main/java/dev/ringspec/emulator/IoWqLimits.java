@@ -35,7 +35,9 @@ import java.util.function.Supplier;
  * waits so (-ECANCELED: {@code io_worker_handle_work} with do_kill, then {@code io_wq_destroy}), while waiting bound
  * work still runs on the exiting workers. Measured on 6.18.44 ({@code host/src/test/c/iowq-max.c}): with one unbound
  * worker, three IOSQE_ASYNC SPLICEs from empty pipes by a thread that exits end -512 (the one running) and -125 twice.
- * Used by the worker threads only: the deterministic mode has no workers to count.
+ * The caps hold for the worker threads only (the deterministic mode has none to count; the register call answers
+ * alike in both modes), and not for hashed work (writes to a regular file, bound), which runs one item of an inode
+ * at a time on a worker of its own ({@code WorkerPool}).
  */
 final class IoWqLimits {
     /** {@code IO_WQ_ACCT_BOUND} and {@code IO_WQ_ACCT_UNBOUND}: the index of each kind in the arrays below. */
@@ -74,6 +76,8 @@ final class IoWqLimits {
     }
 
     private final Map<Object, TaskWq> tasks = new ConcurrentHashMap<>();
+    /** How many io-wqs make the next {@link #sweep}. */
+    private volatile int sweepAt = 64;
     private final Supplier<Object> currentTask;
     private volatile Executor workers = Runnable::run;
 
@@ -115,6 +119,12 @@ final class IoWqLimits {
         // a ring is set up before any use; one the emulator did not see set up takes no more than 4 per CPU
         RingWq ring = ctx.ringLocal(RingWq.class, () -> new RingWq(Integer.MAX_VALUE));
         ring.users.add(task);
+        TaskWq known = tasks.get(task); // looked up first: every enter that submits comes here
+        if (known != null) {
+            known.rings.add(ring);
+            return;
+        }
+        sweep();
         TaskWq made = tasks.computeIfAbsent(task, t -> {
             TaskWq wq = new TaskWq();
             // io_init_wq_offload: bound workers up to the ring's SQ entries, at most 4 per online CPU;
@@ -156,17 +166,41 @@ final class IoWqLimits {
     private void work(TaskWq wq, int kind, Item first) {
         Item next = first;
         while (next != null) {
+            boolean done = false;
             try {
                 next.run().run();
+                done = true;
             } finally {
+                Item after;
                 synchronized (wq) {
-                    next = wq.waiting.get(kind).poll();
-                    if (next == null) {
+                    after = wq.waiting.get(kind).poll();
+                    if (after == null) {
                         wq.busy[kind]--;
                     }
                 }
+                if (!done && after != null) {
+                    workers.execute(() -> work(wq, kind, after)); // this item threw: another worker goes on
+                }
+                next = after;
             }
         }
+    }
+
+    /**
+     * Forgets the io-wqs of this JVM's threads that ended without an exit heard ({@link #exit}: only a task with
+     * io-wq work or a tracked request has its end watched), when there are twice as many io-wqs as at the last
+     * sweep: a thread that only submitted NOPs is not kept for ever.
+     */
+    private void sweep() {
+        if (tasks.size() < sweepAt) {
+            return;
+        }
+        for (Object task : tasks.keySet()) {
+            if (TaskExits.threadEnded(task)) {
+                exit(task);
+            }
+        }
+        sweepAt = Math.max(64, 2 * tasks.size());
     }
 
     /**

@@ -35,6 +35,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * IORING_REGISTER_IOWQ_MAX_WORKERS (io_uring/register.c {@code io_register_iowq_max_workers}, io-wq.c
@@ -141,6 +143,31 @@ class IoWqMaxWorkersTest {
     }
 
     /**
+     * IORING_REGISTER_IOWQ_MAX_WORKERS came in 5.15 (0x13, below every profile's IORING_REGISTER_LAST): the emulator
+     * answers it at every profile, 6.1 to 7.3, with the caps of the calling thread's io-wq, and QUERY counts it.
+     * Before, each answer was the model's "not modelled".
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"6.1", "6.12", "6.18", "6.19", "7.0", "7.1", "7.2", "7.3"})
+    void everyProfileHasIt(String version) throws Exception {
+        KernelProfile profile = OpsOnEveryProfileTest.profile(version);
+        assertThat(profile.registerLast()).isGreaterThan(IORING_REGISTER_IOWQ_MAX_WORKERS);
+        String answer = onNewThread(() -> {
+            try (UserMemory memory = new UserMemory();
+                    EmulatedIoUring emulator = EmulatedIoUring.open(profile, memory)) {
+                TestRing r = new TestRing(emulator, memory, 4, 0, 0);
+                try {
+                    maxWorkers(r, 1, 0);
+                    return maxWorkers(r, 0, 0);
+                } finally {
+                    r.close();
+                }
+            }
+        });
+        assertThat(answer).startsWith("0 {1, ");
+    }
+
+    /**
      * A thread that never used a ring has no io-wq: its call answers zeros, yet sets the ring's caps, which the
      * io-wq made at its first submission takes ({@code __io_uring_add_tctx_node}), as does every io-wq of a task
      * that used the ring. Before, the emulator had no such opcode.
@@ -226,7 +253,7 @@ class IoWqMaxWorkersTest {
     }
 
     /**
-     * A NOP hard-linked to a 100 ms TIMEOUT of a thread that exits at once: the TIMEOUT fires after the exit
+     * A NOP hard-linked to a 500 ms TIMEOUT of a thread that exits at once: the TIMEOUT fires after the exit
      * (-ETIME), and the NOP, queued as task work to the exited task, runs in the fallback kworker and fails -EFAULT
      * ({@code io_req_task_submit}, {@code io_should_terminate_tw}). Before, the emulator issued the NOP (0).
      */
@@ -234,7 +261,7 @@ class IoWqMaxWorkersTest {
     void aLinkedRequestQueuedAfterItsTasksExitFailsEfault() throws Exception {
         List<Cqe> cqes = sameOnBoth(TestRing.on((w, r) -> {
             MemorySegment ts = r.memory.allocate(16);
-            ts.set(JAVA_LONG, 8, 100_000_000L);
+            ts.set(JAVA_LONG, 8, 500_000_000L); // long enough for the thread to have exited, under load too
             int[] tid = new int[1];
             Thread submitter = Thread.ofPlatform().start(() -> {
                 tid[0] = (int) Linux.call(Linux.SYS_GETTID, 0);

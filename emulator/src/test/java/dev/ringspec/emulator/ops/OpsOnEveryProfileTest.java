@@ -45,7 +45,7 @@ class OpsOnEveryProfileTest {
         }
     }
 
-    private static KernelProfile profile(String version) {
+    static KernelProfile profile(String version) {
         return switch (version) {
             case "6.1" -> KernelProfile.LINUX_6_1;
             case "6.12" -> KernelProfile.LINUX_6_12;
