@@ -71,19 +71,11 @@ static void *fresh_thread(void *unused) {
 static int spliced[3][2], spliced_to[2];
 static char buf[16];
 
-static struct io_uring_sqe *prep(unsigned *tail, unsigned char opcode, int fd, unsigned long long user_data) {
-    struct io_uring_sqe *sqe = ring_sqe(&r, tail);
-    sqe->opcode = opcode;
-    sqe->fd = fd;
-    sqe->user_data = user_data;
-    return sqe;
-}
-
 static void *splicing_thread(void *unused) {
     (void) unused;
     unsigned tail = ring_sq_tail(&r);
     for (int i = 0; i < 3; i++) {
-        struct io_uring_sqe *sqe = prep(&tail, IORING_OP_SPLICE, spliced_to[1], 1 + i);
+        struct io_uring_sqe *sqe = ring_prep(&r, &tail, IORING_OP_SPLICE, spliced_to[1], 1 + i);
         sqe->flags = IOSQE_ASYNC;
         sqe->splice_fd_in = spliced[i][0];
         sqe->splice_off_in = (unsigned long long) -1;
@@ -101,11 +93,11 @@ static struct __kernel_timespec timer = {.tv_nsec = 200 * 1000 * 1000}, parent_w
 static void *linking_thread(void *unused) {
     (void) unused;
     unsigned tail = ring_sq_tail(&r);
-    struct io_uring_sqe *sqe = prep(&tail, IORING_OP_TIMEOUT, -1, 4);
+    struct io_uring_sqe *sqe = ring_prep(&r, &tail, IORING_OP_TIMEOUT, -1, 4);
     sqe->addr = (unsigned long) &timer;
     sqe->len = 1;
     sqe->flags = IOSQE_IO_HARDLINK;
-    prep(&tail, IORING_OP_NOP, -1, 5);
+    ring_prep(&r, &tail, IORING_OP_NOP, -1, 5);
     ring_publish(&r, tail);
     return (void *) (long) (ring_enter(r.fd, 2, 0, 0, NULL, 0) != 2);
 }
@@ -123,15 +115,7 @@ static int reap(int *res, int first, int last) {
         if (ring_cq_ready(&r) == 0 && ring_enter(r.fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0 && errno != EINTR) {
             return -1;
         }
-        while (ring_cq_ready(&r) > 0) {
-            unsigned head = *ring_u32(&r, r.p.cq_off.head);
-            struct io_uring_cqe *cqe = (struct io_uring_cqe *) (r.rings + r.p.cq_off.cqes)
-                                       + (head & (r.p.cq_entries - 1));
-            if (cqe->user_data < 10) {
-                res[cqe->user_data] = cqe->res;
-            }
-            __atomic_store_n(ring_u32(&r, r.p.cq_off.head), head + 1, __ATOMIC_RELEASE);
-        }
+        ring_reap_res(&r, res, 10);
     }
 }
 
@@ -147,7 +131,7 @@ static int run_thread(void *(*body)(void *)) {
 
 static int parent_timeout(void) {
     unsigned tail = ring_sq_tail(&r);
-    struct io_uring_sqe *sqe = prep(&tail, IORING_OP_TIMEOUT, -1, 9);
+    struct io_uring_sqe *sqe = ring_prep(&r, &tail, IORING_OP_TIMEOUT, -1, 9);
     sqe->addr = (unsigned long) &parent_wait;
     sqe->len = 1;
     ring_publish(&r, tail);

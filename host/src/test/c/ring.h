@@ -78,6 +78,16 @@ static inline struct io_uring_sqe *ring_sqe(struct ring *r, unsigned *tail) {
     return sqe;
 }
 
+/* The next SQE, cleared, with its opcode, fd and user_data. */
+static inline struct io_uring_sqe *ring_prep(struct ring *r, unsigned *tail, unsigned char opcode, int fd,
+                                             unsigned long long user_data) {
+    struct io_uring_sqe *sqe = ring_sqe(r, tail);
+    sqe->opcode = opcode;
+    sqe->fd = fd;
+    sqe->user_data = user_data;
+    return sqe;
+}
+
 static inline unsigned ring_sq_tail(struct ring *r) {
     return __atomic_load_n(ring_u32(r, r->p.sq_off.tail), __ATOMIC_RELAXED);
 }
@@ -96,6 +106,19 @@ static inline unsigned ring_cq_ready(struct ring *r) {
 static inline void ring_cq_drain(struct ring *r) {
     unsigned tail = __atomic_load_n(ring_u32(r, r->p.cq_off.tail), __ATOMIC_ACQUIRE);
     __atomic_store_n(ring_u32(r, r->p.cq_off.head), tail, __ATOMIC_RELEASE);
+}
+
+/* Consumes every CQE ready now: the res of each whose user_data is below n goes to res[user_data]. */
+static inline void ring_reap_res(struct ring *r, int *res, unsigned long long n) {
+    while (ring_cq_ready(r) > 0) {
+        unsigned head = *ring_u32(r, r->p.cq_off.head);
+        struct io_uring_cqe *cqe = (struct io_uring_cqe *) (r->rings + r->p.cq_off.cqes)
+                                   + (head & (r->p.cq_entries - 1));
+        if (cqe->user_data < n) {
+            res[cqe->user_data] = cqe->res;
+        }
+        __atomic_store_n(ring_u32(r, r->p.cq_off.head), head + 1, __ATOMIC_RELEASE);
+    }
 }
 
 /* The first CQE's res (the CQ must hold one). */

@@ -20,22 +20,14 @@ static int polled[2], read_from[2], spliced[2], spliced_to[2];
 static char buf[16];
 static struct __kernel_timespec parent_wait = {.tv_sec = 3};
 
-static struct io_uring_sqe *prep(unsigned *tail, unsigned char opcode, int fd, unsigned long long user_data) {
-    struct io_uring_sqe *sqe = ring_sqe(&r, tail);
-    sqe->opcode = opcode;
-    sqe->fd = fd;
-    sqe->user_data = user_data;
-    return sqe;
-}
-
 static void *thread_submits(void *unused) {
     (void) unused;
     unsigned tail = ring_sq_tail(&r);
-    prep(&tail, IORING_OP_POLL_ADD, polled[0], 1)->poll32_events = POLLIN;
-    struct io_uring_sqe *sqe = prep(&tail, IORING_OP_READ, read_from[0], 2);
+    ring_prep(&r, &tail, IORING_OP_POLL_ADD, polled[0], 1)->poll32_events = POLLIN;
+    struct io_uring_sqe *sqe = ring_prep(&r, &tail, IORING_OP_READ, read_from[0], 2);
     sqe->addr = (unsigned long) buf;
     sqe->len = sizeof buf;
-    sqe = prep(&tail, IORING_OP_SPLICE, spliced_to[1], 3);
+    sqe = ring_prep(&r, &tail, IORING_OP_SPLICE, spliced_to[1], 3);
     sqe->flags = IOSQE_ASYNC;
     sqe->splice_fd_in = spliced[0];
     sqe->splice_off_in = (unsigned long long) -1;
@@ -53,15 +45,7 @@ static int reap(int *res, int until) {
         if (ring_cq_ready(&r) == 0 && ring_enter(r.fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0 && errno != EINTR) {
             return -1;
         }
-        while (ring_cq_ready(&r) > 0) {
-            unsigned head = *ring_u32(&r, r.p.cq_off.head);
-            struct io_uring_cqe *cqe = (struct io_uring_cqe *) (r.rings + r.p.cq_off.cqes)
-                                       + (head & (r.p.cq_entries - 1));
-            if (cqe->user_data < 10) {
-                res[cqe->user_data] = cqe->res;
-            }
-            __atomic_store_n(ring_u32(&r, r.p.cq_off.head), head + 1, __ATOMIC_RELEASE);
-        }
+        ring_reap_res(&r, res, 10);
     }
     return 0;
 }
@@ -80,7 +64,7 @@ int main(void) {
     }
     int res[10] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
     unsigned tail = ring_sq_tail(&r);
-    struct io_uring_sqe *sqe = prep(&tail, IORING_OP_TIMEOUT, -1, 9);
+    struct io_uring_sqe *sqe = ring_prep(&r, &tail, IORING_OP_TIMEOUT, -1, 9);
     sqe->addr = (unsigned long) &parent_wait;
     sqe->len = 1;
     ring_publish(&r, tail);
