@@ -144,8 +144,14 @@ final class Seccomp {
      * no thread-local lookup. A serving thread keeps one; the static forms below use the calling thread's.
      */
     static final class Calls {
+        private static final int SIG_BLOCK = 0;
+        private static final int SIG_SETMASK = 2;
         private final MemorySegment scratch = Arena.ofAuto().allocate(24, 8);
         private final MemorySegment capture = Linux.newCapture();
+        /** Every signal, as a kernel sigset_t (64 bits): the kernel leaves SIGKILL and SIGSTOP out itself. */
+        private final MemorySegment allSignals = Arena.ofAuto().allocate(8, 8).fill((byte) -1);
+        /** The mask {@link #addFd} restores. */
+        private final MemorySegment heldMask = Arena.ofAuto().allocate(8, 8);
 
         /** Whether notification {@code id} is still pending (its target alive and still in the call). */
         boolean idValid(int listener, long id) {
@@ -184,8 +190,19 @@ final class Seccomp {
             scratch.set(JAVA_INT, 12, localFd);
             scratch.set(JAVA_INT, 16, 0);
             scratch.set(JAVA_INT, 20, newFdFlags);
-            return (int) Linux.call(capture, Linux.SYS_IOCTL, listener, IOCTL_NOTIF_ADDFD, scratch.address(), 0, 0,
+            // Signals blocked while the ioctl waits for the target to take the descriptor: kernel/seccomp.c
+            // seccomp_notify_addfd marks the call answered (with ADDFD_FLAG_SEND) before it waits, and a signal that
+            // ends the wait withdraws the descriptor but not the answer, so the program's call would return 0 with no
+            // descriptor installed (its io_uring_setup answered 0, its standard input: HostedFaultTest). SIGKILL and
+            // SIGSTOP stay deliverable; the others wait the few microseconds until the mask is restored.
+            Linux.call(capture, Linux.SYS_RT_SIGPROCMASK, SIG_BLOCK, allSignals.address(), heldMask.address(), 8, 0,
                     0);
+            try {
+                return (int) Linux.call(capture, Linux.SYS_IOCTL, listener, IOCTL_NOTIF_ADDFD, scratch.address(), 0,
+                        0, 0);
+            } finally {
+                Linux.call(capture, Linux.SYS_RT_SIGPROCMASK, SIG_SETMASK, heldMask.address(), 0, 8, 0, 0);
+            }
         }
 
         /** {@code kcmp(KCMP_FILE)}: whether {@code fd1} of {@code pid1} and {@code fd2} of {@code pid2} are one file. */
