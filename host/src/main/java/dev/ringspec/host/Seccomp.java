@@ -7,6 +7,7 @@ import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.uapi.Errno;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -59,6 +60,8 @@ final class Seccomp {
         private static final int POLLERR = 0x8;
         private static final int POLLHUP = 0x10;
         private final MemorySegment notif = Arena.ofAuto().allocate(NOTIF_BYTES, 8);
+        /** The notification's 64-bit words, read at once. */
+        private final long[] words = new long[(int) (NOTIF_BYTES / 8)];
         private final MemorySegment pollFd = Arena.ofAuto().allocate(8, 8);
         /** A zero timeout: ppoll only looks. */
         private final MemorySegment noWait = Arena.ofAuto().allocate(16, 8);
@@ -106,12 +109,14 @@ final class Seccomp {
                 }
                 return null;
             }
-            long[] args = new long[6];
-            for (int i = 0; i < 6; i++) {
-                args[i] = notif.get(JAVA_LONG, NOTIF_ARGS + 8L * i);
-            }
-            return new Notification(notif.get(JAVA_LONG, NOTIF_ID), notif.get(JAVA_INT, NOTIF_PID),
-                    notif.get(JAVA_INT, NOTIF_NR), args);
+            // one copy of the whole struct, not a read per field: before the JIT has compiled the serving path each
+            // memory-segment access costs about a microsecond in the interpreter, and the program's first thousand
+            // calls are served that way
+            long[] w = words;
+            MemorySegment.copy(notif, JAVA_LONG, 0, w, 0, w.length);
+            // little-endian words: id; pid and flags; nr and arch; instruction_pointer; args[6]
+            return new Notification(w[0], (int) w[(int) (NOTIF_PID / 8)], (int) w[(int) (NOTIF_NR / 8)],
+                    Arrays.copyOfRange(w, (int) (NOTIF_ARGS / 8), w.length));
         }
 
         /**
@@ -144,8 +149,16 @@ final class Seccomp {
      * no thread-local lookup. A serving thread keeps one; the static forms below use the calling thread's.
      */
     static final class Calls {
+        private static final int SIG_BLOCK = 0;
+        private static final int SIG_SETMASK = 2;
         private final MemorySegment scratch = Arena.ofAuto().allocate(24, 8);
+        /** struct seccomp_notif_resp's words, written at once by {@link #send}. */
+        private final long[] response = new long[3];
         private final MemorySegment capture = Linux.newCapture();
+        /** Every signal, as a kernel sigset_t (64 bits): the kernel leaves SIGKILL and SIGSTOP out itself. */
+        private final MemorySegment allSignals = Arena.ofAuto().allocate(8, 8).fill((byte) -1);
+        /** The mask {@link #addFd} restores. */
+        private final MemorySegment heldMask = Arena.ofAuto().allocate(8, 8);
 
         /** Whether notification {@code id} is still pending (its target alive and still in the call). */
         boolean idValid(int listener, long id) {
@@ -157,11 +170,13 @@ final class Seccomp {
         /** Answers {@code id}: the call returns {@code result} (a negative one as that errno). 0 or -errno. */
         int send(int listener, long id, long result) {
             // struct seccomp_notif_resp: id, val, error, flags
-            scratch.set(JAVA_LONG, 0, id);
             boolean failed = result < 0 && result >= -4095;
-            scratch.set(JAVA_LONG, 8, failed ? 0 : result);
-            scratch.set(JAVA_INT, 16, failed ? (int) result : 0);
-            scratch.set(JAVA_INT, 20, 0);
+            long[] r = response;
+            r[0] = id;
+            r[1] = failed ? 0 : result;
+            // error (32 bits) and flags (0) as one little-endian word: one copy, as Receiver reads
+            r[2] = failed ? result & 0xffff_ffffL : 0;
+            MemorySegment.copy(r, 0, scratch, JAVA_LONG, 0, r.length);
             return (int) Linux.call(capture, Linux.SYS_IOCTL, listener, IOCTL_NOTIF_SEND, scratch.address(), 0, 0, 0);
         }
 
@@ -184,8 +199,19 @@ final class Seccomp {
             scratch.set(JAVA_INT, 12, localFd);
             scratch.set(JAVA_INT, 16, 0);
             scratch.set(JAVA_INT, 20, newFdFlags);
-            return (int) Linux.call(capture, Linux.SYS_IOCTL, listener, IOCTL_NOTIF_ADDFD, scratch.address(), 0, 0,
+            // Signals blocked while the ioctl waits for the target to take the descriptor: kernel/seccomp.c
+            // seccomp_notify_addfd marks the call answered (with ADDFD_FLAG_SEND) before it waits, and a signal that
+            // ends the wait withdraws the descriptor but not the answer, so the program's call would return 0 with no
+            // descriptor installed (its io_uring_setup answered 0, its standard input: HostedFaultTest). SIGKILL and
+            // SIGSTOP stay deliverable; the others wait the few microseconds until the mask is restored.
+            Linux.call(capture, Linux.SYS_RT_SIGPROCMASK, SIG_BLOCK, allSignals.address(), heldMask.address(), 8, 0,
                     0);
+            try {
+                return (int) Linux.call(capture, Linux.SYS_IOCTL, listener, IOCTL_NOTIF_ADDFD, scratch.address(), 0,
+                        0, 0);
+            } finally {
+                Linux.call(capture, Linux.SYS_RT_SIGPROCMASK, SIG_SETMASK, heldMask.address(), 0, 8, 0, 0);
+            }
         }
 
         /** {@code kcmp(KCMP_FILE)}: whether {@code fd1} of {@code pid1} and {@code fd2} of {@code pid2} are one file. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.ringspec.emulator.EmulatorOptions;
+import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.model.KernelProfile;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -13,6 +14,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -163,6 +168,58 @@ class HostedFaultTest {
         Run hosted = hosted(List.of(faults.toString(), "orphan"));
         assertThat(hosted.output()).isEqualTo(natively.output());
         assertThat(hosted.status()).as("the parent's status").isZero();
+    }
+
+    /**
+     * Signals to the threads that receive the program's calls (a profiler's SIGPROF, say) end the wait in
+     * SECCOMP_IOCTL_NOTIF_ADDFD. With SECCOMP_ADDFD_FLAG_SEND the kernel marks the call answered before the program
+     * takes the descriptor (kernel/seccomp.c {@code seccomp_notify_addfd}), and an interrupted ADDFD withdraws the
+     * descriptor but not that mark: the program's io_uring_setup returned 0, its standard input, in 1 of 5 runs under
+     * async-profiler before the supervisor blocked signals around the call. Here the receiving threads get signal 62
+     * (the JDK's interruptible-I/O signal: an empty handler without SA_RESTART) every 20 us through 2,000 setups,
+     * each with a NOP entered and waited for.
+     */
+    @Test
+    @Timeout(120)
+    void signalsToTheReceivingThreadsLoseNoRingSetup() throws Exception {
+        Path storm = program("setup-storm");
+        assertThat(natively(List.of(storm.toString())).output()).isEqualTo("2000 setups, each a ring that maps and completes a NOP\n");
+        Class.forName("sun.nio.ch.NativeThread", true, ClassLoader.getPlatformClassLoader());
+        AtomicBoolean done = new AtomicBoolean();
+        AtomicLong sent = new AtomicLong();
+        Thread signaller = Thread.ofPlatform().daemon().start(() -> {
+            long pid = ProcessHandle.current().pid();
+            Pattern receiving = Pattern.compile("ringspec-host-[0-9]+");
+            while (!done.get()) {
+                try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+                    for (Path task : tasks.toList()) {
+                        String comm;
+                        try {
+                            comm = Files.readString(task.resolve("comm")).strip();
+                        } catch (IOException gone) {
+                            continue;
+                        }
+                        if (receiving.matcher(comm).matches() && Linux.call(Linux.SYS_TGKILL, pid,
+                                Long.parseLong(task.getFileName().toString()), 62) == 0) {
+                            sent.incrementAndGet();
+                        }
+                    }
+                } catch (IOException unreadable) {
+                    return;
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+            }
+        });
+        Run hosted;
+        try {
+            hosted = hosted(List.of(storm.toString()));
+        } finally {
+            done.set(true);
+            signaller.join();
+        }
+        assertThat(sent.get()).as("signals sent").isPositive();
+        assertThat(hosted.output()).as(hosted.err()).isEqualTo("2000 setups, each a ring that maps and completes a NOP\n");
+        assertThat(hosted.status()).isZero();
     }
 
     @Test

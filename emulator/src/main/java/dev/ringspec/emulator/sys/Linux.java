@@ -40,6 +40,7 @@ public final class Linux {
     public static final long SYS_GETTID = nr(186, 178);
     public static final long SYS_TGKILL = nr(234, 131);
     public static final long SYS_RT_SIGACTION = nr(13, 134);
+    public static final long SYS_RT_SIGPROCMASK = nr(14, 135);
     public static final long SYS_SOCKET = nr(41, 198);
     public static final long SYS_CONNECT = nr(42, 203);
     public static final long SYS_SENDTO = nr(44, 206);
