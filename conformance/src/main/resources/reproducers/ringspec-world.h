@@ -3,13 +3,15 @@
  * directory with a 4096-byte data file, an eventfd, and the memory requests point into) and the two world step
  * kinds: step_outside (the world acting, or the application registering the eventfd) and step_write_io (an SQE
  * whose operands are the world's). Included after ringspec-reproducer.h. The world's ends (the pipe's write end,
- * the socketpair's second socket, the TCP peer) are non-blocking; the ends requests use block. */
+ * the socketpair's second socket, the TCP peer) are non-blocking; the ends requests use block. A world step never
+ * blocks: it reads and writes a pipe or socket with RWF_NOWAIT, and a connect gives up after 1 s (SO_SNDTIMEO). */
 #ifndef RINGSPEC_WORLD_H
 #define RINGSPEC_WORLD_H
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 
 /* What a step's target names, as OutsideWorld numbers them. */
@@ -98,7 +100,13 @@ static int world_connect_peer(void) {
     if (world_fds[W_TCP_PEER] >= 0) close(world_fds[W_TCP_PEER]);
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     world_fds[W_TCP_PEER] = fd;
+    struct timeval bound = {1, 0};
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &bound, sizeof bound);
     int r = sys_result(connect(fd, (struct sockaddr *) &world_listener_addr, sizeof world_listener_addr));
+    while (r == -EINTR) { /* with a bound, a signal ends the wait: the same connection is waited for again */
+        r = sys_result(connect(fd, (struct sockaddr *) &world_listener_addr, sizeof world_listener_addr));
+        if (r == -EISCONN) r = 0;
+    }
     world_nonblocking(fd);
     return r;
 }
@@ -124,6 +132,16 @@ static void world_advance_clock(int millis) {
     }
 }
 
+/* n bytes of the scratch read or written on target: a file or directory plainly, a pipe or socket end with RWF_NOWAIT
+ * at the current position (-EAGAIN where it would block). */
+static int world_transfer(int target, int n, int reading) {
+    int fd = world_fd(target);
+    if (target == W_FILE || target == W_DIRECTORY)
+        return sys_result(reading ? read(fd, world_scratch, (size_t) n) : write(fd, world_scratch, (size_t) n));
+    struct iovec v = {world_scratch, (size_t) n};
+    return sys_result(reading ? preadv2(fd, &v, 1, -1, RWF_NOWAIT) : pwritev2(fd, &v, 1, -1, RWF_NOWAIT));
+}
+
 static int step_outside(int action, int target, int amount) {
     world_make();
     int fd = world_fd(target);
@@ -135,11 +153,11 @@ static int step_outside(int action, int target, int amount) {
         }
         int n = clamp_int(amount, 0, W_BUFFER_BYTES);
         world_pattern(world_scratch, n, target * 31 + n);
-        return sys_result(write(fd, world_scratch, (size_t) n));
+        return world_transfer(target, n, 0);
     }
     case W_READ:
         return target == W_EVENTFD ? world_take_eventfd_count()
-                : sys_result(read(fd, world_scratch, (size_t) clamp_int(amount, 0, W_BUFFER_BYTES)));
+                : world_transfer(target, clamp_int(amount, 0, W_BUFFER_BYTES), 1);
     case W_CLOSE:
         world_fds[floor_mod(target, W_TARGETS)] = -1;
         return fd < 0 ? -EBADF : sys_result(close(fd));

@@ -91,8 +91,10 @@ public final class LockstepCheck {
 
         /** How the steps were shrunk, as the terminal says it, or null when they were not. */
         public String shrinkSummary() {
-            return shrink == null ? null : String.format("shrunk to %d steps in %d ms (%d candidate runs%s)",
+            return shrink == null ? null : String.format("shrunk to %d steps in %d ms (%d candidate runs%s%s)",
                     steps.size(), shrink.nanos() / 1_000_000, shrink.candidates(),
+                    shrink.candidatesOutOfTime() > 0 ? ", " + shrink.candidatesOutOfTime()
+                            + " out of time, counted as not reproducing" : "",
                     shrink.timedOut() ? ", time budget spent" : "");
         }
 

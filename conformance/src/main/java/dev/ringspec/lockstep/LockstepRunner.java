@@ -9,14 +9,14 @@ import dev.ringspec.seam.Backend;
 import dev.ringspec.seam.RingObservation;
 import dev.ringspec.uapi.Errno;
 import dev.ringspec.uapi.IoUringProbe;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * The lockstep loop: runs steps on two {@link Side}s, the reference and the subject, and after each one compares
@@ -77,6 +77,8 @@ public final class LockstepRunner implements AutoCloseable {
     private Divergence divergence;
     private List<CarriedOver> carriedOver;
     private final InvariantWatch invariants = new InvariantWatch();
+    /** Stops a run cut off by its time limit ({@link #runWithin}). */
+    private final RunLimit runLimit = new RunLimit();
     private final boolean taskRestrictions;
     /** Whether rings register restrictions of their own ({@link #splitRestrictions()}). */
     private final boolean splitRestrictions;
@@ -249,20 +251,52 @@ public final class LockstepRunner implements AutoCloseable {
         return onRunThread(() -> {
             begin(cov, null, null);
             try {
-                for (int i = 0; i < steps.size(); i++) {
-                    boolean agreed = step(i, steps.get(i));
-                    if (watcher != null) {
-                        watcher.after(i, steps.get(i), reference.observe(), subject.observe());
-                    }
-                    if (!agreed) {
-                        return outcome(List.copyOf(steps.subList(0, i + 1)));
-                    }
-                }
-                return outcome(steps);
+                return runSteps(steps, watcher);
             } finally {
                 end();
             }
         });
+    }
+
+    /**
+     * {@link #run(List, Coverage)} within {@code limit}, or empty where it ran out of time: the run is stopped at the
+     * step it is in ({@link RunLimit}), its rings are closed and its threads free for the next run.
+     */
+    public Optional<Outcome> runWithin(List<Step> steps, Duration limit) {
+        return Optional.ofNullable(runLimit.await(runThread.submit(() -> {
+            begin(null, null, null);
+            try {
+                Outcome o = runLimit.call(() -> runSteps(steps, null));
+                return runLimit.stopped() ? null : o; // a step the stop broke off may differ: not an outcome
+            } catch (Exception e) {
+                if (runLimit.stopped()) {
+                    return null; // what the stop broke off (an interrupted sleep or wait) ends the run
+                }
+                throw e;
+            } finally {
+                if (runLimit.stopped()) {
+                    otherThread.submit(() -> null).get(); // the other thread's step has ended too
+                }
+                end();
+            }
+        }), limit));
+    }
+
+    /** Runs {@code steps} until one diverges, or until the run is stopped ({@link #runWithin}: null). */
+    private Outcome runSteps(List<Step> steps, StepWatcher watcher) {
+        for (int i = 0; i < steps.size(); i++) {
+            if (runLimit.stopped()) {
+                return null;
+            }
+            boolean agreed = step(i, steps.get(i));
+            if (watcher != null) {
+                watcher.after(i, steps.get(i), reference.observe(), subject.observe());
+            }
+            if (!agreed) {
+                return outcome(List.copyOf(steps.subList(0, i + 1)));
+            }
+        }
+        return outcome(steps);
     }
 
     /**
@@ -328,22 +362,11 @@ public final class LockstepRunner implements AutoCloseable {
     }
 
     private <T> T onRunThread(Callable<T> work) {
-        return await(runThread.submit(work), "the run thread");
+        return RunLimit.get(runThread.submit(work), "the run thread");
     }
 
     private int onOtherThread(Callable<Integer> work) {
-        return await(otherThread.submit(work), "the other thread");
-    }
-
-    private static <T> T await(Future<T> f, String thread) {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for " + thread, e);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("lockstep step on " + thread + " failed: " + e.getCause(), e.getCause());
-        }
+        return RunLimit.get(otherThread.submit(() -> runLimit.call(work)), "the other thread");
     }
 
     private void begin(Coverage cov, List<String> traceLines, Role role) {
@@ -351,6 +374,7 @@ public final class LockstepRunner implements AutoCloseable {
         this.trace = traceLines;
         this.traceRole = role;
         this.divergence = null;
+        runLimit.begin();
         this.carriedOver = new ArrayList<>();
         this.refused = 0;
         this.after = Counters.none(0);
@@ -508,7 +532,7 @@ public final class LockstepRunner implements AutoCloseable {
             settle(); // not watched: completions come between the steps, which the invariants' steps do not know
         } else {
             invariants.afterStep(index, step.effective(), reference.ring, reference.result, reference.submitHead,
-                    subject.ring, subject.result, subject.submitHead, this::referenceNotes);
+                    subject.ring, subject.result, subject.submitHead, referee::notes);
         }
         after = reference.observeCounters();
         if (trace != null) {
@@ -642,22 +666,7 @@ public final class LockstepRunner implements AutoCloseable {
 
     private Divergence divergence(int index, Step step, Comparison.Difference d, Counters before) {
         return new Divergence(index, step, d.field(), d.referenceValue(), d.subjectValue(), reference.observe(),
-                subject.observe(), before.sqFlags(), referenceNotes());
-    }
-
-    /** What the referee model knows about the kernel at this point (see {@link Divergence#referenceNotes()}). */
-    private Set<String> referenceNotes() {
-        Set<String> notes = new java.util.HashSet<>();
-        if (referee.staleCqeCache()) {
-            notes.add(KERNEL_USES_STALE_CQE_CACHE);
-        }
-        if (referee.drainStalled()) {
-            notes.add(DRAIN_STALLED_BY_SEQUENCE);
-        }
-        if (referee.eventfdSignalLost()) {
-            notes.add(EVENTFD_SIGNAL_LOST);
-        }
-        return Set.copyOf(notes);
+                subject.observe(), before.sqFlags(), referee.notes());
     }
 
     @Override

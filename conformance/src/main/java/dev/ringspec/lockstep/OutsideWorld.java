@@ -8,7 +8,10 @@ import static dev.ringspec.emulator.sys.Linux.SYS_FTRUNCATE;
 import static dev.ringspec.emulator.sys.Linux.SYS_GETSOCKNAME;
 import static dev.ringspec.emulator.sys.Linux.SYS_LISTEN;
 import static dev.ringspec.emulator.sys.Linux.SYS_PIPE2;
+import static dev.ringspec.emulator.sys.Linux.SYS_PREADV2;
+import static dev.ringspec.emulator.sys.Linux.SYS_PWRITEV2;
 import static dev.ringspec.emulator.sys.Linux.SYS_READ;
+import static dev.ringspec.emulator.sys.Linux.SYS_SETSOCKOPT;
 import static dev.ringspec.emulator.sys.Linux.SYS_SHUTDOWN;
 import static dev.ringspec.emulator.sys.Linux.SYS_SOCKET;
 import static dev.ringspec.emulator.sys.Linux.SYS_SOCKETPAIR;
@@ -40,9 +43,12 @@ import java.util.stream.Stream;
  * paths, a statx buffer, provided buffers), all in the side's {@link UserMemory}. Each side has its own, because
  * real I/O consumes what it reads; the steps act on both alike, so the two worlds hold the same bytes.
  *
- * <p>The world's ends (the pipe's write end, the socketpair's second socket, the TCP peer) are non-blocking, so a
- * world step never blocks the run; the ends the requests use block, as an application's usually do, so a request
- * that cannot go on at once arms a poll (io_uring/io_uring.c io_arm_poll_handler) rather than failing.
+ * <p>The world's ends (the pipe's write end, the socketpair's second socket, the TCP peer) are non-blocking; the
+ * ends the requests use block, as an application's usually do, so a request that cannot go on at once arms a poll
+ * (io_uring/io_uring.c io_arm_poll_handler) rather than failing. A world step never blocks the run: it reads and
+ * writes a pipe or socket with RWF_NOWAIT, so a shrunk step that names a blocking end answers -EAGAIN as a
+ * non-blocking end does (it blocked for ever where nothing fed it), and a connect gives up after
+ * {@value #CONNECT_TIMEOUT_SECONDS} s (a full backlog).
  */
 final class OutsideWorld implements AutoCloseable {
     /** What a request's {@code target} names. */
@@ -77,6 +83,14 @@ final class OutsideWorld implements AutoCloseable {
     private static final int AF_INET = 2;
     private static final int SOCK_STREAM = 1;
     private static final int SHUT_WR = 1;
+    private static final int EINTR = 4;
+    private static final int EISCONN = 106;
+    private static final int SOL_SOCKET = 1;
+    private static final int SO_SNDTIMEO = 21;
+    /** preadv2 and pwritev2: answer -EAGAIN rather than wait (include/uapi/linux/fs.h). */
+    private static final int RWF_NOWAIT = 0x8;
+    /** How long a world connect waits for the listener's backlog at most (SO_SNDTIMEO bounds connect(2)). */
+    static final int CONNECT_TIMEOUT_SECONDS = 1;
     /** membarrier(2) (x86-64, else asm-generic), and its command that waits for an RCU grace period. */
     private static final long SYS_MEMBARRIER = "aarch64".equals(System.getProperty("os.arch")) ? 283 : 324;
     private static final int MEMBARRIER_CMD_GLOBAL = 1;
@@ -92,6 +106,8 @@ final class OutsideWorld implements AutoCloseable {
     private final MemorySegment paths;
     private final MemorySegment statx;
     private final MemorySegment scratch;
+    /** The one iovec over {@link #scratch} a world read or write hands preadv2 or pwritev2. */
+    private final MemorySegment scratchIovec;
     /** IORING_REGISTER_EVENTFD's argument: the eventfd's descriptor. */
     private final MemorySegment eventfdArg;
     /** Whether a ring ever had the world's eventfd registered ({@link #eventfdRegistered}). */
@@ -106,6 +122,7 @@ final class OutsideWorld implements AutoCloseable {
         paths = memory.allocate(PATHS.length * 32L, 8);
         statx = memory.allocate(256, 8);
         scratch = memory.allocate(BUFFER_BYTES, 64);
+        scratchIovec = memory.allocate(16, 8);
         eventfdArg = memory.allocate(4, 4);
         for (int i = 0; i < TIMEOUT_NANOS.length; i++) {
             timespecs.set(JAVA_LONG, i * 16L, TIMEOUT_NANOS[i] / 1_000_000_000L);
@@ -264,11 +281,10 @@ final class OutsideWorld implements AutoCloseable {
                 }
                 int n = Math.clamp(o.amount(), 0, BUFFER_BYTES);
                 MemorySegment.copy(MemorySegment.ofArray(pattern(n, o.target() * 31 + n)), 0, scratch, 0, n);
-                yield (int) Linux.call(SYS_WRITE, fd(o.target()), scratch.address(), n);
+                yield transfer(SYS_WRITE, SYS_PWRITEV2, o.target(), n);
             }
             case Step.Outside.READ -> o.target() == EVENTFD ? takeEventfdCount()
-                    : (int) Linux.call(SYS_READ, fd(o.target()), scratch.address(),
-                            Math.clamp(o.amount(), 0, BUFFER_BYTES));
+                    : transfer(SYS_READ, SYS_PREADV2, o.target(), Math.clamp(o.amount(), 0, BUFFER_BYTES));
             case Step.Outside.CLOSE -> {
                 int fd = fd(o.target());
                 fds[Math.floorMod(o.target(), TARGETS)] = -1;
@@ -287,6 +303,22 @@ final class OutsideWorld implements AutoCloseable {
             case Step.Outside.CREATE -> create(o.target(), o.amount());
             default -> -22;
         };
+    }
+
+    /**
+     * Reads or writes {@code n} bytes of {@link #scratch} on {@code target}: a file or directory with read(2) or
+     * write(2), anything else (a pipe or socket end) with preadv2 or pwritev2 and RWF_NOWAIT at the current
+     * position, which never waits: -EAGAIN where the end would block (pipe_read, pipe_write, sock_read_iter and
+     * sock_write_iter take IOCB_NOWAIT as O_NONBLOCK).
+     */
+    private int transfer(long plain, long vectored, int target, int n) {
+        if (target == FILE || target == DIRECTORY) {
+            return (int) Linux.call(plain, fd(target), scratch.address(), n);
+        }
+        scratchIovec.set(JAVA_LONG, 0, scratch.address());
+        scratchIovec.set(JAVA_LONG, 8, n);
+        // the raw call's position comes in two words (pos_l, pos_h): -1, the current position
+        return (int) Linux.call(vectored, fd(target), scratchIovec.address(), 1, -1, -1, RWF_NOWAIT);
     }
 
     /** Adds {@code n} to the eventfd's count (eventfd_write). */
@@ -350,8 +382,18 @@ final class OutsideWorld implements AutoCloseable {
         }
         int fd = (int) check(Linux.call(SYS_SOCKET, AF_INET, SOCK_STREAM | Linux.O_CLOEXEC, 0), "socket");
         fds[TCP_PEER] = fd;
-        // blocking: a loopback connect completes inside the call, into the listener's backlog
+        // blocking: a loopback connect completes inside the call, into the listener's backlog; where the backlog
+        // is full it waits for a SYN retransmission, so SO_SNDTIMEO bounds it (__inet_stream_connect: -EINPROGRESS).
+        // With a bound a signal ends the wait with -EINTR instead of restarting it (sock_intr_errno): the call is
+        // made again, which waits for the same connection, or finds it made (-EISCONN)
+        scratch.set(JAVA_LONG, 0, CONNECT_TIMEOUT_SECONDS);
+        scratch.set(JAVA_LONG, 8, 0);
+        check(Linux.call(SYS_SETSOCKOPT, fd, SOL_SOCKET, SO_SNDTIMEO, scratch.address(), 16, 0), "setsockopt");
         int r = (int) Linux.call(SYS_CONNECT, fd, sockaddr.address(), 16);
+        while (r == -EINTR) {
+            r = (int) Linux.call(SYS_CONNECT, fd, sockaddr.address(), 16);
+            r = r == -EISCONN ? 0 : r;
+        }
         nonBlocking(fd);
         return r;
     }

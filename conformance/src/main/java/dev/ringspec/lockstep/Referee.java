@@ -162,6 +162,21 @@ final class Referee implements RuleListener {
         return eventfdSignalLost;
     }
 
+    /** What the model knows about the kernel at this point (see {@link Divergence#referenceNotes()}). */
+    Set<String> notes() {
+        Set<String> notes = new java.util.HashSet<>();
+        if (staleCqeCache()) {
+            notes.add(LockstepRunner.KERNEL_USES_STALE_CQE_CACHE);
+        }
+        if (drainStalled()) {
+            notes.add(LockstepRunner.DRAIN_STALLED_BY_SEQUENCE);
+        }
+        if (eventfdSignalLost()) {
+            notes.add(LockstepRunner.EVENTFD_SIGNAL_LOST);
+        }
+        return Set.copyOf(notes);
+    }
+
     /**
      * Whether the reference deferred an eventfd signal since the world's clock last moved: it lands once the clock
      * has moved 20 ms, the kernel's after an RCU grace period, so the generator lets the clock move next.

@@ -15,25 +15,56 @@ import java.util.Set;
  * chunks (halves down to single steps), then simplify each step's arguments (smaller rings, fewer flags, smaller
  * counts, small user_data), until nothing changes or the time budget is spent. Candidates are tried in a fixed
  * order, so the result is deterministic for deterministic backends.
+ *
+ * <p>Each candidate runs within a time limit ({@link LockstepRunner#runWithin}): a candidate may wait for what it
+ * no longer does (without the world's write that fed a read, a side's wait or read has nothing to end it). One that
+ * runs out of time is stopped and counted as not reproducing ({@link Result#candidatesOutOfTime()}).
  */
 final class Shrinker {
     /** Pairs of distant steps are tried for deletion only below this length (quadratic). */
     private static final int PAIR_LIMIT = 40;
 
+    /**
+     * How long one candidate may run by default: a run with real I/O settles up to 0.2 s a step and a kernel side's
+     * wait takes up to 2 s ({@link LockstepRunner#SETTLE_MILLIS}, {@link Side#WAIT_BOUND_MILLIS}); a run of 200
+     * steps took 2 s at most in 150 generated runs (load 10).
+     */
+    static final Duration CANDIDATE_LIMIT = Duration.ofSeconds(30);
+
     private final LockstepRunner runner;
     private final long budgetNanos;
+    private final Duration candidateLimit;
+    private int outOfTime;
 
     Shrinker(LockstepRunner runner, Duration budget) {
-        this.runner = runner;
-        this.budgetNanos = budget.toNanos();
+        this(runner, budget, CANDIDATE_LIMIT);
     }
 
-    /** The shrunk case: its steps, its divergence, how many runs it took, and whether the budget ran out. */
-    record Result(List<Step> steps, Divergence divergence, int candidates, boolean timedOut, long nanos) {
+    Shrinker(LockstepRunner runner, Duration budget, Duration candidateLimit) {
+        this.runner = runner;
+        this.budgetNanos = budget.toNanos();
+        this.candidateLimit = candidateLimit;
+    }
+
+    /**
+     * The shrunk case: its steps, its divergence, how many runs it took, how many of them ran out of time (each
+     * counted as not reproducing), and whether the budget ran out.
+     */
+    record Result(List<Step> steps, Divergence divergence, int candidates, int candidatesOutOfTime, boolean timedOut,
+            long nanos) {
+    }
+
+    /** Runs {@code candidate} within the candidate limit; one that runs out of time does not diverge. */
+    private LockstepRunner.Outcome run(List<Step> candidate) {
+        return runner.runWithin(candidate, candidateLimit).orElseGet(() -> {
+            outOfTime++;
+            return new LockstepRunner.Outcome(candidate, null, 0, List.of());
+        });
     }
 
     Result shrink(List<Step> ops, Divergence original) {
         long start = System.nanoTime();
+        outOfTime = 0;
         String signature = original.signature();
         List<Step> current = List.copyOf(ops.subList(0, original.step() + 1));
         Divergence divergence = original;
@@ -48,7 +79,7 @@ final class Shrinker {
                     List<Step> candidate = new ArrayList<>(current.subList(0, i));
                     candidate.addAll(current.subList(Math.min(current.size(), i + size), current.size()));
                     candidates++;
-                    LockstepRunner.Outcome o = candidate.isEmpty() ? null : runner.run(candidate, null);
+                    LockstepRunner.Outcome o = candidate.isEmpty() ? null : run(candidate);
                     if (o != null && o.diverged() && o.divergence().signature().equals(signature)) {
                         current = o.steps();
                         divergence = o.divergence();
@@ -69,7 +100,7 @@ final class Shrinker {
                 candidate.add(merged);
                 candidate.addAll(current.subList(i + 2, current.size()));
                 candidates++;
-                LockstepRunner.Outcome o = runner.run(candidate, null);
+                LockstepRunner.Outcome o = run(candidate);
                 if (o.diverged() && o.divergence().signature().equals(signature)) {
                     current = o.steps();
                     divergence = o.divergence();
@@ -88,7 +119,7 @@ final class Shrinker {
                         candidate.remove(j);
                         candidate.remove(i);
                         candidates++;
-                        LockstepRunner.Outcome o = candidate.isEmpty() ? null : runner.run(candidate, null);
+                        LockstepRunner.Outcome o = candidate.isEmpty() ? null : run(candidate);
                         if (o != null && o.diverged() && o.divergence().signature().equals(signature)) {
                             current = o.steps();
                             divergence = o.divergence();
@@ -110,7 +141,7 @@ final class Shrinker {
                         List<Step> candidate = new ArrayList<>(current);
                         candidate.set(i, simpler);
                         candidates++;
-                        LockstepRunner.Outcome o = runner.run(candidate, null);
+                        LockstepRunner.Outcome o = run(candidate);
                         if (o.diverged() && o.divergence().signature().equals(signature)) {
                             current = o.steps();
                             divergence = o.divergence();
@@ -125,14 +156,14 @@ final class Shrinker {
             List<Step> renumbered = renumberUserData(current);
             if (!renumbered.equals(current) && !expired(start)) {
                 candidates++;
-                LockstepRunner.Outcome o = runner.run(renumbered, null);
+                LockstepRunner.Outcome o = run(renumbered);
                 if (o.diverged() && o.divergence().signature().equals(signature)) {
                     current = o.steps();
                     divergence = o.divergence();
                 }
             }
         }
-        return new Result(current, divergence, candidates, expired(start), System.nanoTime() - start);
+        return new Result(current, divergence, candidates, outOfTime, expired(start), System.nanoTime() - start);
     }
 
     /** Two adjacent steps as one, or null: counter moves add up. */

@@ -1,15 +1,19 @@
 package dev.ringspec.lockstep;
 
 import static dev.ringspec.uapi.IoUring.IORING_CQE_F_SKIP;
+import static dev.ringspec.uapi.IoUring.IORING_OP_READ;
+import static dev.ringspec.uapi.IoUring.IORING_OP_READV;
 import static dev.ringspec.uapi.IoUring.IORING_SQ_CQ_OVERFLOW;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.seam.CqRingView;
 import dev.ringspec.seam.IoUringKernel;
 import dev.ringspec.seam.Ring;
 import dev.ringspec.seam.RingParams;
 import dev.ringspec.uapi.IoUringCqe;
+import dev.ringspec.uapi.IoUringSqe;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -39,6 +43,12 @@ final class FaultInjectingKernel implements IoUringKernel {
          */
         READS_ONE_BYTE_SHORT,
         /**
+         * {@link #READS_ONE_BYTE_SHORT}, and an enter that submits a READ or READV first waits (ppoll, no timeout)
+         * until the read's descriptor is readable: a side that blocks where the kernel arms a poll, as a wait without a
+         * bound does when the world's write that would end it is gone. Only a signal ends the wait early.
+         */
+        READS_SHORT_WAITING_FOR_DATA,
+        /**
          * The CQEs of user_data {@value FaultInjectingKernel#SWAPPED_FIRST} and
          * {@value FaultInjectingKernel#SWAPPED_SECOND}, posted by one call, change places (an order no kernel gives
          * two inline completions of one batch).
@@ -48,7 +58,7 @@ final class FaultInjectingKernel implements IoUringKernel {
         /** The faults that behave the same on every run, as a model mutant does, and show in NOP runs. */
         static java.util.List<Fault> deterministic() {
             return java.util.Arrays.stream(values()).filter(f -> f != FLIP_RES_AT_RANDOM && f != READS_ONE_BYTE_SHORT
-                    && f != SWAP_INLINE_PAIR).toList();
+                    && f != READS_SHORT_WAITING_FOR_DATA && f != SWAP_INLINE_PAIR).toList();
         }
     }
 
@@ -95,13 +105,39 @@ final class FaultInjectingKernel implements IoUringKernel {
     public int enter(Ring ring, int toSubmit, int minComplete, int flags, MemorySegment arg, long argSizeBytes) {
         int droppedBefore = ring.sq().readOnceDropped();
         int tailBefore = ring.cq().loadAcquireTail();
+        if (fault == Fault.READS_SHORT_WAITING_FOR_DATA && toSubmit > 0) {
+            waitForReadData(ring);
+        }
         int result = kernel.enter(ring, toSubmit, minComplete, flags, arg, argSizeBytes);
-        perturbRing(ring, fault == Fault.READS_ONE_BYTE_SHORT ? cqeSeen : tailBefore);
+        perturbRing(ring, shortReads() ? cqeSeen : tailBefore);
         cqeSeen = ring.cq().loadAcquireTail();
         if (fault == Fault.COUNT_DROPPED_SQES && result >= 0) {
             result += ring.sq().readOnceDropped() - droppedBefore;
         }
         return result;
+    }
+
+    private boolean shortReads() {
+        return fault == Fault.READS_ONE_BYTE_SHORT || fault == Fault.READS_SHORT_WAITING_FOR_DATA;
+    }
+
+    /** {@link Fault#READS_SHORT_WAITING_FOR_DATA}: ppoll(POLLIN, no timeout) on each pending read's descriptor. */
+    private static void waitForReadData(Ring ring) {
+        var sq = ring.sq();
+        try (java.lang.foreign.Arena call = java.lang.foreign.Arena.ofConfined()) {
+            MemorySegment pollfd = call.allocate(8, 4);
+            for (int counter = sq.readOnceHead(); counter != sq.readOnceTail(); counter++) {
+                int mask = sq.readOnceRingMask();
+                int index = sq.hasArray() ? sq.readOnceArray(counter & mask) & mask : counter & mask;
+                long at = sq.sqeOffset(index);
+                byte opcode = sq.sqes().get(java.lang.foreign.ValueLayout.JAVA_BYTE, at + IoUringSqe.OPCODE_OFFSET);
+                if (opcode == IORING_OP_READ || opcode == IORING_OP_READV) {
+                    pollfd.set(JAVA_INT, 0, sq.sqes().get(JAVA_INT, at + IoUringSqe.FD_OFFSET));
+                    pollfd.set(JAVA_INT, 4, 1); // POLLIN
+                    Linux.call(Linux.SYS_PPOLL, pollfd.address(), 1, 0, 0, 0, 0);
+                }
+            }
+        }
     }
 
     private void perturbRing(Ring ring, int tailBefore) {
@@ -131,7 +167,7 @@ final class FaultInjectingKernel implements IoUringKernel {
                                 memory.get(JAVA_INT, at + IoUringCqe.RES_OFFSET) ^ 1);
                     }
                 }
-                case READS_ONE_BYTE_SHORT -> {
+                case READS_ONE_BYTE_SHORT, READS_SHORT_WAITING_FOR_DATA -> {
                     int res = memory.get(JAVA_INT, at + IoUringCqe.RES_OFFSET);
                     if (memory.get(JAVA_LONG, at + IoUringCqe.USER_DATA_OFFSET) >= SHORT_READS && res > 1) {
                         memory.set(JAVA_INT, at + IoUringCqe.RES_OFFSET, res - 1);
@@ -176,7 +212,7 @@ final class FaultInjectingKernel implements IoUringKernel {
     public int register(Ring ring, int opcode, MemorySegment arg, int nrArgs) {
         int tailBefore = ring.cq().loadAcquireTail();
         int result = kernel.register(ring, opcode, arg, nrArgs);
-        perturbRing(ring, fault == Fault.READS_ONE_BYTE_SHORT ? cqeSeen : tailBefore);
+        perturbRing(ring, shortReads() ? cqeSeen : tailBefore);
         cqeSeen = ring.cq().loadAcquireTail();
         if (fault == Fault.ALLOW_FOREIGN_REGISTER && result == -dev.ringspec.uapi.Errno.EEXIST
                 && Thread.currentThread() != creator) {

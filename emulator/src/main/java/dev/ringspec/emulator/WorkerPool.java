@@ -97,7 +97,14 @@ final class WorkerPool implements IoWq, AutoCloseable {
      * worker got there before the submitting enter's wait looked is a race: either the CQE is posted by that enter
      * and the flag is clear after it, or the CQE waits for a later GETEVENTS and the flag stays raised. The same
      * holds for a wakeup of a poll armed by io-wq racing the enter. Asked when the work is queued: 0 (the default)
-     * finished at once, its completion queued before the enter's wait; 1 finished after the enter returned.
+     * finished at once, its completion queued before the enter's wait; 1 finished after the enter returned, by the
+     * next call on the ring; 2 or 3 finished later still, after 1 or 2 more calls (any enter or register, an empty
+     * one too: time passes between the application's calls, not in them). The worker queues its completion whenever
+     * it finishes, without the task (io_req_local_work_add, lockless: the first item on an empty work_llist raises
+     * IORING_SQ_TASKRUN on a TASKRUN_FLAG ring), so the flag may rise while the application does something else
+     * entirely (world lockstep seed 634: an IOSQE_ASYNC WRITEV of the pipe, its enter agreed, and the kernel's flag
+     * was up at the next step, a truncate of the data file; seeds 660 and 780 at a write of the SQ array). The
+     * deterministic mode moves io-wq only when a call looks, so a later call stands for that later moment.
      */
     public static final Choice IOWQ_RACES_DEFER_TASKRUN_WAIT = new Choice("IOWQ_RACES_DEFER_TASKRUN_WAIT",
             "io_cqring_wait",
@@ -105,7 +112,8 @@ final class WorkerPool implements IoWq, AutoCloseable {
                     + "tw.c io_req_local_work_add (line 151, io_ctx_mark_taskrun: IORING_SQ_TASKRUN set), wait.c "
                     + "io_cqring_wait (line 202), tw.c __io_run_local_work (line 319: IORING_SQ_TASKRUN cleared; "
                     + "io_run_local_work_continue, line 284, sets it again for work that came during the run)",
-            List.of("finished before the wait", "finished after the enter"), 0);
+            List.of("finished before the wait", "finished after the enter", "finished after 1 more call",
+                    "finished after 2 more calls"), 0);
 
     /**
      * For how many of the next enters an io-wq item is still running. A worker runs for as long as its call takes (an
@@ -151,12 +159,16 @@ final class WorkerPool implements IoWq, AutoCloseable {
         final HashKey hash;
         /** How many more enters find it still running ({@link #IOWQ_STILL_RUNNING}). */
         int entersLeft;
+        /** How many more calls, empty ones too, find it still running ({@link #IOWQ_RACES_DEFER_TASKRUN_WAIT}). */
+        int callsLeft;
 
-        Work(IssueContext ctx, java.util.function.Consumer<Delivery> body, HashKey hash, int entersLeft) {
+        Work(IssueContext ctx, java.util.function.Consumer<Delivery> body, HashKey hash, int entersLeft,
+                int callsLeft) {
             this.ctx = ctx;
             this.body = body;
             this.hash = hash;
             this.entersLeft = entersLeft;
+            this.callsLeft = callsLeft;
         }
     }
 
@@ -308,9 +320,11 @@ final class WorkerPool implements IoWq, AutoCloseable {
                             default -> 1;
                         }));
             }
-            if (atEnter && next.entersLeft > 0) {
-                if (counts) {
+            if (atEnter && (next.entersLeft > 0 || next.callsLeft > 0)) {
+                if (counts && next.entersLeft > 0) {
                     next.entersLeft--;
+                } else if (next.entersLeft == 0) {
+                    next.callsLeft--;
                 }
                 if (running == null) {
                     running = new ArrayList<>();
@@ -396,11 +410,14 @@ final class WorkerPool implements IoWq, AutoCloseable {
         return c == null || order == null ? 0 : c.choose(IOWQ_STILL_RUNNING, ctx.ringFd());
     }
 
-    /** Whether the deterministic mode's chooser says this DEFER_TASKRUN ring's io-wq work finishes after the enter. */
-    private boolean finishesAfterTheEnter(IssueContext ctx) {
+    /**
+     * Whether the deterministic mode's chooser says this DEFER_TASKRUN ring's io-wq work finishes after the enter:
+     * -1 where it finished before the wait, else how many calls after the next one still find it running.
+     */
+    private int finishesAfterTheEnter(IssueContext ctx) {
         Chooser c = chooser;
         return c != null && order != null && (ctx.setupFlags() & IORING_SETUP_DEFER_TASKRUN) != 0
-                && c.choose(IOWQ_RACES_DEFER_TASKRUN_WAIT, ctx.ringFd()) == 1;
+                ? c.choose(IOWQ_RACES_DEFER_TASKRUN_WAIT, ctx.ringFd()) - 1 : -1;
     }
 
     @Override
@@ -436,9 +453,10 @@ final class WorkerPool implements IoWq, AutoCloseable {
         if (blocking == null || pollsInstead) {
             // an item still running past the enter (IOWQ_STILL_RUNNING) has not finished at once either
             int running = entersRunning(ctx);
-            if (running > 0 || finishesAfterTheEnter(ctx) || postsOnItsOwn(ctx)) {
+            int calls = running > 0 ? -1 : finishesAfterTheEnter(ctx);
+            if (running > 0 || calls >= 0 || postsOnItsOwn(ctx)) {
                 synchronized (pending) {
-                    pending.add(new Work(ctx, d -> d.deliver(ctx, req, reissue), null, running));
+                    pending.add(new Work(ctx, d -> d.deliver(ctx, req, reissue), null, running, Math.max(calls, 0)));
                 }
                 return;
             }
@@ -544,12 +562,13 @@ final class WorkerPool implements IoWq, AutoCloseable {
         synchronized (pending) {
             behind = hash != null && pending.stream().anyMatch(w -> hash.equals(w.hash));
         }
-        if (running == 0 && !behind && chooser != null && (ctx.setupFlags() & IORING_SETUP_DEFER_TASKRUN) != 0
-                && !finishesAfterTheEnter(ctx)) {
+        int calls = running == 0 && !behind && chooser != null
+                && (ctx.setupFlags() & IORING_SETUP_DEFER_TASKRUN) != 0 ? finishesAfterTheEnter(ctx) : 0;
+        if (calls < 0) {
             body.accept(delivery); // the worker finished at once: its task work is queued before the enter's wait
         } else {
             synchronized (pending) {
-                pending.add(new Work(ctx, body, hash, running));
+                pending.add(new Work(ctx, body, hash, running, calls));
             }
         }
     }
