@@ -268,6 +268,21 @@ final class WorkerPool implements IoWq, AutoCloseable {
     }
 
     /**
+     * The ring {@code ctx} was closed: its work that waits in its call for the world (the deterministic mode's) is
+     * signalled by the ring's end ({@code io_ring_exit_work}) and posts into a ring nobody sees; it leaves the pending
+     * work, whose later look would hand its completion to a ring that is gone.
+     */
+    void ringClosed(IssueContext ctx) {
+        if (ctx == null || order == null) {
+            return;
+        }
+        synchronized (pending) {
+            pending.removeIf(w -> w.ctx == ctx && w.state != null && (w.state.get() == RUNNING
+                    || w.waits.getAsBoolean()));
+        }
+    }
+
+    /**
      * Whether pending work waits in its call for the outside world (the deterministic mode's): nothing in the
      * emulator wakes the task when the world acts, so a waiting task looks again now and then.
      */

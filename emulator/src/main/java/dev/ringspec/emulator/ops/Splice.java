@@ -33,6 +33,7 @@ public final class Splice {
     private static final long SYS_TEE = AARCH64 ? 77 : 276;
     /** {@code SPLICE_F_ALL}: MOVE, NONBLOCK, MORE, GIFT. */
     private static final int SPLICE_F_ALL = 0xf;
+    private static final int SPLICE_F_NONBLOCK = 0x2;
     private static final int POLLIN = 0x1;
     private static final int POLLOUT = 0x4;
 
@@ -177,8 +178,8 @@ public final class Splice {
      */
     static boolean ready(Req req, IssueContext ctx, ProcessDescriptorTable table) {
         Sp sp = (Sp) req.opState();
-        if (sp.len() == 0) {
-            return true;
+        if (sp.len() == 0 || (sp.flags() & SPLICE_F_NONBLOCK) != 0) {
+            return true; // (SPLICE_F_NONBLOCK: -EAGAIN where it would wait)
         }
         int out = ctx.fileDescriptor(req);
         boolean fixedIn = (sp.flags() & SPLICE_F_FD_IN_FIXED) != 0;
