@@ -268,17 +268,17 @@ final class WorkerPool implements IoWq, AutoCloseable {
     }
 
     /**
-     * The ring {@code ctx} was closed: its work that waits in its call for the world (the deterministic mode's) is
-     * signalled by the ring's end ({@code io_ring_exit_work}) and posts into a ring nobody sees; it leaves the pending
-     * work, whose later look would hand its completion to a ring that is gone.
+     * The ring {@code ctx} was closed (the deterministic mode's): {@code io_ring_exit_work} cancels its io-wq work,
+     * pending work ends cancelled and running work (here: waiting for the world) is signalled, each posting into a
+     * ring nobody sees; it leaves the pending work, whose later look would hand a completion to a ring that is gone
+     * (the world lockstep's next run failed on the closed ring's memory).
      */
     void ringClosed(IssueContext ctx) {
         if (ctx == null || order == null) {
             return;
         }
         synchronized (pending) {
-            pending.removeIf(w -> w.ctx == ctx && w.state != null && (w.state.get() == RUNNING
-                    || w.waits.getAsBoolean()));
+            pending.removeIf(w -> w.ctx == ctx && w.state != null);
         }
     }
 
