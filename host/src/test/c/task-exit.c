@@ -5,9 +5,9 @@
  *
  * A thread submits a POLL_ADD of an empty pipe (1), a READ of another empty pipe (2, armed on the pipe's poll) and a
  * SPLICE from a third empty pipe with IOSQE_ASYNC (3, an io-wq worker blocks in it), waits 300 ms and exits. The
- * exit wakes the worker, whose SPLICE ends -ERESTARTSYS (-512). The parent waits for that CQE under a 3 s TIMEOUT of
- * its own (9), then writes all three pipes: the poll and the READ, woken after their task's exit, end -ECANCELED
- * (-125), and nothing is spliced. Prints the CQEs; exits 0 when every step worked, whatever the CQEs said (natively
+ * exit wakes the worker, whose SPLICE ends -512 after 6.12 (-ERESTARTSYS, catalogued), -EINTR on 6.1, 6.12 and
+ * hosted. The parent waits for that CQE under a 3 s TIMEOUT of its own (9), then writes all three pipes: the poll
+ * and the READ, woken after their task's exit, end -ECANCELED (-125), and nothing is spliced. Prints the CQEs; exits 0 when every step worked, whatever the CQEs said (natively
  * and hosted outputs are compared).
  */
 #include "ring.h"

@@ -220,6 +220,10 @@ static int step_write_io(uint32_t slot, int opcode, int flags, int ioprio, int t
         addr = (uint64_t) (uintptr_t) world_paths[floor_mod(buf, 4)];
         off = (uint64_t) (uintptr_t) world_statx;
         break;
+    case IORING_OP_SPLICE: /* buf names the input; off is the file end's offset, -1 none */
+        addr = buf == W_FILE ? off : (uint64_t) -1;
+        off = target == W_FILE ? off : (uint64_t) -1;
+        break;
     case IORING_OP_MSG_RING: fd = ring_fd; break;
     case IORING_OP_CLOSE: fd = file_index != 0 ? 0 : fd; break;
     case IORING_OP_PROVIDE_BUFFERS:
@@ -234,6 +238,7 @@ static int step_write_io(uint32_t slot, int opcode, int flags, int ioprio, int t
     unsigned char *s = sqes + (size_t) (slot & sq_mask) * size;
     put_sqe(s, size, (uint8_t) opcode, (uint8_t) flags, (uint16_t) ioprio, fd, off, addr, (uint32_t) len, op_flags,
             user_data, (uint16_t) buf_index, 0);
+    if (opcode == IORING_OP_SPLICE || opcode == IORING_OP_TEE) file_index = world_fd(buf); /* splice_fd_in */
     memcpy(s + 44, &file_index, 4);
     return 0;
 }

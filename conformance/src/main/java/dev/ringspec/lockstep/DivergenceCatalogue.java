@@ -147,7 +147,42 @@ public record DivergenceCatalogue(List<Entry> entries) {
             LockstepRunner.DRAIN_STALLED_BY_SEQUENCE,
             DivergenceCatalogue::drainStalledBySequence,
             LockstepRunner.EVENTFD_SIGNAL_LOST,
-            DivergenceCatalogue::eventfdSignalLost);
+            DivergenceCatalogue::eventfdSignalLost,
+            LockstepRunner.SPLICE_RESTART_IN_CQE,
+            DivergenceCatalogue::spliceRestartInCqe);
+
+    /** The kernel's internal ERESTARTSYS (include/linux/errno.h), which no CQE should hold. */
+    private static final int ERESTARTSYS = 512;
+
+    /**
+     * {@code spliceRestartInCqe}: the reference ended an interrupted io-wq SPLICE or TEE -EINTR on this ring where
+     * the kernel (after 6.12) puts the call's -ERESTARTSYS in the CQE, and the CQEs differ only there: the same
+     * CQEs in the same order, each pair equal or the reference's -EINTR where the subject's is -512.
+     */
+    private static boolean spliceRestartInCqe(Divergence d) {
+        if (!d.referenceNotes().contains(LockstepRunner.SPLICE_RESTART_IN_CQE) || !"CQEs".equals(d.field())) {
+            return false;
+        }
+        List<Cqe> r = Divergence.visibleCqes(d.reference());
+        List<Cqe> s = Divergence.visibleCqes(d.subject());
+        if (r.size() != s.size()) {
+            return false;
+        }
+        boolean restart = false;
+        for (int i = 0; i < r.size(); i++) {
+            Cqe a = r.get(i);
+            Cqe b = s.get(i);
+            if (a.equals(b)) {
+                continue;
+            }
+            if (a.userData() != b.userData() || a.flags() != b.flags() || a.res() != -Errno.EINTR
+                    || b.res() != -ERESTARTSYS) {
+                return false;
+            }
+            restart = true;
+        }
+        return restart;
+    }
 
     /**
      * {@code drainStalledBySequence}: the referee saw a 6.1 or 6.12 drain passed by the CQ tail on this ring (where

@@ -39,6 +39,8 @@ public final class LockstepRunner implements AutoCloseable {
     public static final String DRAIN_STALLED_BY_SEQUENCE = "drainStalledBySequence";
     /** The reference deferred an eventfd signal that 6.12 to 7.0 drop ({@code EventFd.SIGNAL_BIT_KEPT}). */
     public static final String EVENTFD_SIGNAL_LOST = "eventfdSignalLost";
+    /** The reference ended an interrupted SPLICE -EINTR where the kernel puts -512 ({@code Splice.RESTART_IN_CQE}). */
+    public static final String SPLICE_RESTART_IN_CQE = "spliceRestartInCqe";
 
     /** Which side a trace or a report follows. */
     public enum Role {

@@ -254,6 +254,11 @@ final class OutsideWorld implements AutoCloseable {
                 addr = path(w.buf());
                 off = statxBuffer();
             }
+            case IoUring.IORING_OP_SPLICE -> {
+                // buf names the input (splice_fd_in); off is the offset of whichever end is the file, -1 none
+                addr = w.buf() == FILE ? off : -1;
+                off = w.target() == FILE ? off : -1;
+            }
             case IoUring.IORING_OP_MSG_RING -> fd = ringFd;
             case IoUring.IORING_OP_CLOSE -> fd = w.fileIndex() != 0 ? 0 : fd;
             case IoUring.IORING_OP_PROVIDE_BUFFERS -> {
@@ -269,7 +274,9 @@ final class OutsideWorld implements AutoCloseable {
         }
         new SqeFields(w.opcode(), w.flags(), w.ioprio(), fd, off, addr, len, w.opFlags(), w.userData(), w.bufIndex(),
                 0).writeTo(sq, index);
-        sq.sqes().set(JAVA_INT, sq.sqeOffset(index) + IoUringSqe.FILE_INDEX_OFFSET, w.fileIndex());
+        boolean splice = w.opcode() == IoUring.IORING_OP_SPLICE || w.opcode() == IoUring.IORING_OP_TEE;
+        sq.sqes().set(JAVA_INT, sq.sqeOffset(index) + IoUringSqe.FILE_INDEX_OFFSET,
+                splice ? fd(w.buf()) : w.fileIndex());
     }
 
     /** Does {@code o} to this world; its result (bytes moved, 0, or -errno). */

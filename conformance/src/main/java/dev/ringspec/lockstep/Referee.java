@@ -17,6 +17,7 @@ import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQPOLL;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQ_AFF;
 
 import dev.ringspec.emulator.ops.EventFd;
+import dev.ringspec.emulator.ops.Splice;
 import dev.ringspec.model.Rule;
 import dev.ringspec.model.RuleListener;
 import dev.ringspec.model.Rules;
@@ -68,6 +69,8 @@ final class Referee implements RuleListener {
     private boolean eventfdSignalLost;
     /** Whether the reference deferred an eventfd signal since the world's clock last moved. */
     private boolean eventfdDeferred;
+    /** Whether the reference ended an interrupted SPLICE -EINTR where the kernel puts -512 ({@link Splice}). */
+    private boolean spliceRestartInCqe;
     private Coverage coverage;
 
     /** Why the engine will not run {@code step} at all, or null: the engine's own limits, before any side runs it. */
@@ -108,15 +111,17 @@ final class Referee implements RuleListener {
         drainStalled = false;
         eventfdSignalLost = false;
         eventfdDeferred = false;
+        spliceRestartInCqe = false;
         coverage = cov;
     }
 
     /** What the referee has heard of the kernel's known bugs on this ring, saved while a rebuilt reference replays. */
-    record Heard(boolean staleCqeCache, boolean drainStalled, boolean eventfdSignalLost, boolean eventfdDeferred) {
+    record Heard(boolean staleCqeCache, boolean drainStalled, boolean eventfdSignalLost, boolean eventfdDeferred,
+            boolean spliceRestartInCqe) {
     }
 
     Heard heard() {
-        return new Heard(staleCqeCache, drainStalled, eventfdSignalLost, eventfdDeferred);
+        return new Heard(staleCqeCache, drainStalled, eventfdSignalLost, eventfdDeferred, spliceRestartInCqe);
     }
 
     /** Back to a state saved before a rebuilt reference replayed the run. */
@@ -126,6 +131,7 @@ final class Referee implements RuleListener {
         drainStalled = h.drainStalled();
         eventfdSignalLost = h.eventfdSignalLost();
         eventfdDeferred = h.eventfdDeferred();
+        spliceRestartInCqe = h.spliceRestartInCqe();
         coverage = cov;
     }
 
@@ -136,6 +142,7 @@ final class Referee implements RuleListener {
             staleCqeCache = false; // a new ring
             drainStalled = false;
             eventfdSignalLost = false;
+            spliceRestartInCqe = false;
         }
         if (step.effective() instanceof Step.Outside o && o.action() == Step.Outside.ADVANCE_CLOCK) {
             eventfdDeferred = false;
@@ -174,7 +181,15 @@ final class Referee implements RuleListener {
         if (eventfdSignalLost()) {
             notes.add(LockstepRunner.EVENTFD_SIGNAL_LOST);
         }
+        if (spliceRestartInCqe()) {
+            notes.add(LockstepRunner.SPLICE_RESTART_IN_CQE);
+        }
         return Set.copyOf(notes);
+    }
+
+    /** Whether the reference ended an interrupted SPLICE or TEE -EINTR where the kernel puts -512, on this ring. */
+    boolean spliceRestartInCqe() {
+        return spliceRestartInCqe;
     }
 
     /**
@@ -204,6 +219,9 @@ final class Referee implements RuleListener {
         }
         if (rule == EventFd.SIGNAL_BIT_KEPT) {
             eventfdSignalLost = true;
+        }
+        if (rule == Splice.RESTART_IN_CQE) {
+            spliceRestartInCqe = true;
         }
     }
 }

@@ -29,7 +29,9 @@ import static dev.ringspec.uapi.IoUring.IORING_OP_READ_FIXED;
 import static dev.ringspec.uapi.IoUring.IORING_OP_READ_MULTISHOT;
 import static dev.ringspec.uapi.IoUring.IORING_OP_RECV;
 import static dev.ringspec.uapi.IoUring.IORING_OP_SEND;
+import static dev.ringspec.uapi.IoUring.IORING_OP_SPLICE;
 import static dev.ringspec.uapi.IoUring.IORING_OP_STATX;
+import static dev.ringspec.uapi.IoUring.IORING_OP_TEE;
 import static dev.ringspec.uapi.IoUring.IORING_OP_TIMEOUT;
 import static dev.ringspec.uapi.IoUring.IORING_OP_TIMEOUT_REMOVE;
 import static dev.ringspec.uapi.IoUring.IORING_OP_WRITE;
@@ -55,13 +57,15 @@ import dev.ringspec.seam.U32;
  * selected buffers), polls (oneshot and multishot) and their removal, timeouts (5 ms or 1,000 s, counted,
  * multishot, ETIME_SUCCESS) and their removal, linked timeouts, cancellation by user_data, SEND and RECV (multishot
  * with provided buffers), READ_MULTISHOT, ACCEPT and OPENAT into direct descriptors, CONNECT, CLOSE of a direct
- * descriptor, STATX, FSYNC, MSG_RING to the ring itself, PROVIDE_BUFFERS. A batch with a 5 ms timeout is followed by
- * a 20 ms advance of the clock, so no step races it.
+ * descriptor, STATX, FSYNC, MSG_RING to the ring itself, PROVIDE_BUFFERS, SPLICE and TEE (io-wq work that may wait
+ * for the world). A batch with a 5 ms timeout is followed by a 20 ms advance of the clock, so no step races it.
  */
 final class WorldSteps {
     private static final int POLLIN = 0x1;
     private static final int POLLOUT = 0x4;
     private static final int O_RDWR_CREAT = 0x42;
+    /** {@code SPLICE_F_NONBLOCK} (include/linux/splice.h). */
+    private static final int SPLICE_F_NONBLOCK = 0x2;
     /** Descriptors a request reads from or writes to, and the world's ends that make them ready. */
     private static final int[] READABLE = {PIPE_READ, SOCKET, FILE, TCP_CLIENT, EVENTFD};
     private static final int[] WRITABLE = {SOCKET, FILE, PIPE_WRITE, TCP_CLIENT};
@@ -145,7 +149,10 @@ final class WorldSteps {
             if (!r.writes(w.opcode())) {
                 continue;
             }
-            if (g.chance(12) && written + 1 < r.sqEntries() && r.writes(IORING_OP_LINK_TIMEOUT)) {
+            // (no timeout on a SPLICE or TEE: a kernel after 6.1 starts a linked timeout only once the worker's
+            // blocking call has returned (__io_issue_sqe), the emulator at the punt: measured on 6.12.118, 6.18.44)
+            if (g.chance(12) && written + 1 < r.sqEntries() && r.writes(IORING_OP_LINK_TIMEOUT)
+                    && w.opcode() != IORING_OP_SPLICE && w.opcode() != IORING_OP_TEE) {
                 // a request that may wait, with a timeout linked to it
                 w = new Step.WriteIo(w.slot(), w.opcode(), w.flags() | IOSQE_IO_LINK, w.ioprio(), w.target(),
                         w.off(), w.len(), w.opFlags(), w.buf(), w.bufIndex(), w.fileIndex(), w.userData());
@@ -182,7 +189,7 @@ final class WorldSteps {
     private Step.WriteIo request(int slot) {
         int async = g.chance(10) ? IOSQE_ASYNC : 0;
         long earlier = Math.max(1, g.peekUserData() - 1 - g.pick(6));
-        return switch (g.pick(26)) {
+        return switch (g.pick(27)) {
             case 0, 1, 2 -> rw(slot, IORING_OP_READ, READABLE[g.pick(READABLE.length)], async);
             case 3, 4 -> rw(slot, IORING_OP_WRITE, WRITABLE[g.pick(WRITABLE.length)], async);
             case 5 -> rw(slot, IORING_OP_READV, READABLE[g.pick(READABLE.length)], async);
@@ -217,7 +224,24 @@ final class WorldSteps {
             case 24 -> g.chance(50) ? io(slot, IORING_OP_STATX, 0, 0, DIRECTORY, 0, 0x7ff, 0,
                     g.pick(OutsideWorld.PATHS.length), 0, 0)
                     : io(slot, IORING_OP_FSYNC, 0, 0, FILE, 0, 0, g.pick(2), 0, 0, 0);
-            default -> io(slot, IORING_OP_MSG_RING, 0, 0, -1, 1000 + g.pick(1000), g.pick(100), 0, 0, 0, 0);
+            case 25 -> io(slot, IORING_OP_MSG_RING, 0, 0, -1, 1000 + g.pick(1000), g.pick(100), 0, 0, 0, 0);
+            default -> splice(slot);
+        };
+    }
+
+    /**
+     * A SPLICE or TEE, io-wq's always: from the pipe (which waits in its worker while the pipe is empty, until the
+     * world writes or a cancellation ends it) to the file or the socket, from the file to the pipe, or a TEE of the
+     * pipe to itself (-EINVAL); now and then SPLICE_F_NONBLOCK (-EAGAIN where it would wait).
+     */
+    private Step.WriteIo splice(int slot) {
+        int opFlags = g.chance(15) ? SPLICE_F_NONBLOCK : 0;
+        long off = g.pick(3) * 1024L;
+        return switch (g.pick(6)) {
+            case 0, 1 -> io(slot, IORING_OP_SPLICE, 0, 0, FILE, off, length(), opFlags, PIPE_READ, 0, 0);
+            case 2 -> io(slot, IORING_OP_SPLICE, 0, 0, SOCKET, 0, length(), opFlags, PIPE_READ, 0, 0);
+            case 3, 4 -> io(slot, IORING_OP_SPLICE, 0, 0, PIPE_WRITE, off, length(), opFlags, FILE, 0, 0);
+            default -> io(slot, IORING_OP_TEE, 0, 0, PIPE_WRITE, 0, length(), opFlags, PIPE_READ, 0, 0);
         };
     }
 

@@ -13,6 +13,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * no time); on the real clock the task sleeps in epoll until a descriptor is ready or the next deadline.
  */
 final class DeterministicScheduler implements Waiter {
+    /**
+     * How often a waiting task looks at io-wq work that waits for the outside world ({@link WorkerPool#waitsForWorld}):
+     * the descriptors it waits on are not in the task's epoll set.
+     */
+    private static final int WORLD_LOOK_MILLIS = 10;
+
     private final Clock clock;
     private final Readiness readiness;
     private final WorkerPool ioWq;
@@ -74,7 +80,7 @@ final class DeterministicScheduler implements Waiter {
                         }
                         continue;
                     }
-                    readiness.pollOnce(-1);
+                    readiness.pollOnce(ioWq.waitsForWorld() ? WORLD_LOOK_MILLIS : -1);
                     continue;
                 }
                 v.advanceTo(next);
@@ -89,8 +95,12 @@ final class DeterministicScheduler implements Waiter {
                     return false;
                 }
                 long waitNanos = next == Long.MAX_VALUE ? -1 : Math.max(0, next - now);
-                readiness.pollOnce(waitNanos < 0 ? -1 : (int) Math.min(Integer.MAX_VALUE, (waitNanos + 999_999)
-                        / 1_000_000));
+                int waitMillis = waitNanos < 0 ? -1 : (int) Math.min(Integer.MAX_VALUE, (waitNanos + 999_999)
+                        / 1_000_000);
+                if (ioWq.waitsForWorld() && (waitMillis < 0 || waitMillis > WORLD_LOOK_MILLIS)) {
+                    waitMillis = WORLD_LOOK_MILLIS;
+                }
+                readiness.pollOnce(waitMillis);
             }
         }
     }

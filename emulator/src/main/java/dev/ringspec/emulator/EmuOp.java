@@ -3,6 +3,7 @@ package dev.ringspec.emulator;
 import dev.ringspec.model.IssueContext;
 import dev.ringspec.model.OpDef;
 import dev.ringspec.model.Req;
+import dev.ringspec.uapi.Errno;
 import java.util.Objects;
 
 /**
@@ -23,6 +24,26 @@ public record EmuOp(OpDef def, Blocking blocking) {
     @FunctionalInterface
     public interface Blocking {
         int issue(Req req, IssueContext ctx);
+
+        /**
+         * Whether {@link #issue} would return now rather than wait for the outside world (a pipe read from while it
+         * is empty, written to while it is full). The deterministic mode, which runs io-wq work on the ring's task,
+         * runs only such work: the rest waits as a kernel's worker blocked in the call does, taken and running
+         * (a cancellation answers -EALREADY), until the world acts or it is {@link #interrupted}.
+         */
+        default boolean ready(Req req, IssueContext ctx) {
+            return true;
+        }
+
+        /**
+         * The result of the call when a signal ends its wait ({@code io_wq_worker_cancel}, the task's exit), as
+         * {@link #issue} sets it: a blocking call ends -EINTR, and the request fails.
+         */
+        default int interrupted(Req req, IssueContext ctx) {
+            ctx.reqSetFail(req);
+            ctx.setRes(req, -Errno.EINTR, 0);
+            return OpDef.COMPLETE;
+        }
     }
 
     /**

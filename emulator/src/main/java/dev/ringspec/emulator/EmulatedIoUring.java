@@ -543,6 +543,7 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
     public int close(Ring ring) {
         int fd = ring.fd();
         sqPoll.stop(fd); // io_ring_exit_work parks and ends the SQ thread first
+        IssueContext ctx = model.issueContextOf(fd);
         ReentrantLock lock = ringLocks.get(fd);
         int r;
         if (lock == null) {
@@ -556,6 +557,7 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
             }
         }
         if (r == 0) {
+            ioWq.ringClosed(ctx);
             if (interrupts != null) {
                 interrupts.forget(fd);
             }

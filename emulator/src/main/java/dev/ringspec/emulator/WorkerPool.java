@@ -161,14 +161,25 @@ final class WorkerPool implements IoWq, AutoCloseable {
         int entersLeft;
         /** How many more calls, empty ones too, find it still running ({@link #IOWQ_RACES_DEFER_TASKRUN_WAIT}). */
         int callsLeft;
+        /** Whether its call would wait for the outside world now ({@link EmuOp.Blocking#ready}); null: never. */
+        final java.util.function.BooleanSupplier waits;
+        /** Its state (PENDING, RUNNING, DONE) where it has a blocking form, else null. */
+        final AtomicInteger state;
 
         Work(IssueContext ctx, java.util.function.Consumer<Delivery> body, HashKey hash, int entersLeft,
                 int callsLeft) {
+            this(ctx, body, hash, entersLeft, callsLeft, null, null);
+        }
+
+        Work(IssueContext ctx, java.util.function.Consumer<Delivery> body, HashKey hash, int entersLeft,
+                int callsLeft, java.util.function.BooleanSupplier waits, AtomicInteger state) {
             this.ctx = ctx;
             this.body = body;
             this.hash = hash;
             this.entersLeft = entersLeft;
             this.callsLeft = callsLeft;
+            this.waits = waits;
+            this.state = state;
         }
     }
 
@@ -297,6 +308,31 @@ final class WorkerPool implements IoWq, AutoCloseable {
     }
 
     /**
+     * The ring {@code ctx} was closed (the deterministic mode's): {@code io_ring_exit_work} cancels its io-wq work,
+     * pending work ends cancelled and running work (here: waiting for the world) is signalled, each posting into a
+     * ring nobody sees; it leaves the pending work, whose later look would hand a completion to a ring that is gone
+     * (the world lockstep's next run failed on the closed ring's memory).
+     */
+    void ringClosed(IssueContext ctx) {
+        if (ctx == null || order == null) {
+            return;
+        }
+        synchronized (pending) {
+            pending.removeIf(w -> w.ctx == ctx && w.state != null);
+        }
+    }
+
+    /**
+     * Whether pending work waits in its call for the outside world (the deterministic mode's): nothing in the
+     * emulator wakes the task when the world acts, so a waiting task looks again now and then.
+     */
+    boolean waitsForWorld() {
+        synchronized (pending) {
+            return pending.stream().anyMatch(w -> w.waits != null && w.waits.getAsBoolean());
+        }
+    }
+
+    /**
      * The deterministic mode: runs the work pending now, in a seeded order; answers how much ran. At the start of an
      * enter ({@code atEnter}) an item still running ({@link #IOWQ_STILL_RUNNING}) stays pending, in its place, and
      * counts the enter if it submits or waits ({@code counts}).
@@ -359,10 +395,16 @@ final class WorkerPool implements IoWq, AutoCloseable {
             }
         }
         for (int i = 0; i < pending.size(); i++) {
-            HashKey hash = pending.get(i).hash;
-            if (hash == null || busy.add(hash)) {
-                ready.add(i);
+            Work w = pending.get(i);
+            if (w.hash != null && !busy.add(w.hash)) {
+                continue;
             }
+            if (w.waits != null && w.waits.getAsBoolean()) {
+                // a worker took it and waits in the call, keeping its hash, until the world acts or a signal comes
+                w.state.compareAndSet(PENDING, RUNNING);
+                continue;
+            }
+            ready.add(i);
         }
         return ready;
     }
@@ -467,6 +509,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
         // (-EALREADY), done once its result is handed to the ring's task
         AtomicInteger state = new AtomicInteger(PENDING);
         AtomicInteger workerTid = new AtomicInteger();
+        java.util.concurrent.atomic.AtomicBoolean interrupted = new java.util.concurrent.atomic.AtomicBoolean();
         Inflight inflight = ctx.ringLocal(Inflight.class, Inflight::new);
         // the entry names the request's own reference to its file (req->file; none for an opcode without one)
         boolean fixed = (req.flags() & IOSQE_FIXED_FILE) != 0;
@@ -491,12 +534,19 @@ final class WorkerPool implements IoWq, AutoCloseable {
                         return -ENOENT;
                     }
                     // io_wq_worker_cancel: the running worker is signalled; the cancellation answers -EALREADY
+                    if (order != null) {
+                        // the deterministic mode runs work on the task, so running work here waits for the world:
+                        // the signal ends its call, which the next look at pending work finishes
+                        interrupted.set(true);
+                        return -EALREADY;
+                    }
                     IoWqSignal.interrupt(workerTid.get(), state, RUNNING);
                     return -EALREADY;
                 }));
         java.util.function.Consumer<Delivery> body = d -> {
             workerTid.set(IoWqSignal.tid());
-            if (!state.compareAndSet(PENDING, RUNNING)) {
+            // (the deterministic mode's work that waited for the world was taken, RUNNING, before)
+            if (!state.compareAndSet(PENDING, RUNNING) && (order == null || state.get() != RUNNING)) {
                 return;
             }
             // the worker shares the submitting task's memory and files (io-wq workers are its threads)
@@ -510,7 +560,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
             boolean wasOnTask = EmuOp.ON_THE_RINGS_TASK.get();
             EmuOp.ON_THE_RINGS_TASK.set(order != null);
             try {
-                ret = blocking.issue(req, ctx);
+                ret = interrupted.get() ? blocking.interrupted(req, ctx) : blocking.issue(req, ctx);
             } finally {
                 EmuOp.ON_THE_RINGS_TASK.set(wasOnTask);
                 RequestTask.leave(before, task);
@@ -562,13 +612,17 @@ final class WorkerPool implements IoWq, AutoCloseable {
         synchronized (pending) {
             behind = hash != null && pending.stream().anyMatch(w -> hash.equals(w.hash));
         }
+        java.util.function.BooleanSupplier waits = () -> !interrupted.get() && state.get() != DONE
+                && !blocking.ready(req, ctx);
+        // work that would wait for the world stays pending (it cannot have finished at once)
         int calls = running == 0 && !behind && chooser != null
-                && (ctx.setupFlags() & IORING_SETUP_DEFER_TASKRUN) != 0 ? finishesAfterTheEnter(ctx) : 0;
+                && (ctx.setupFlags() & IORING_SETUP_DEFER_TASKRUN) != 0 && !waits.getAsBoolean()
+                ? finishesAfterTheEnter(ctx) : 0;
         if (calls < 0) {
             body.accept(delivery); // the worker finished at once: its task work is queued before the enter's wait
         } else {
             synchronized (pending) {
-                pending.add(new Work(ctx, body, hash, running, calls));
+                pending.add(new Work(ctx, body, hash, running, calls, waits, state));
             }
         }
     }

@@ -64,16 +64,23 @@ class HostedProcessesTest {
     }
 
     /**
-     * A thread's exit wakes its io-wq's worker, whose SPLICE from an empty pipe ends -ERESTARTSYS (-512) at the exit,
-     * and its POLL_ADD and READ of two empty pipes, woken after the exit, end -ECANCELED ({@code
-     * host/src/test/c/task-exit.c}; the kernel's io_wq_exit_workers and io_should_terminate_tw). Before, the SPLICE
-     * went on waiting past the parent's 3 s TIMEOUT, and the poll and the READ would have completed.
+     * A thread's exit wakes its io-wq's worker, whose SPLICE from an empty pipe ends interrupted at the exit, and its
+     * POLL_ADD and READ of two empty pipes, woken after the exit, end -ECANCELED ({@code host/src/test/c/task-exit.c};
+     * the kernel's io_wq_exit_workers and io_should_terminate_tw). Before, the SPLICE went on waiting past the
+     * parent's 3 s TIMEOUT, and the poll and the READ would have completed. The interrupted SPLICE ends -EINTR hosted;
+     * this kernel (after 6.12) puts -ERESTARTSYS, -512, in its CQE (catalogue entry
+     * splice-interrupted-cqe-holds-erestartsys), 6.1 and 6.12 -EINTR.
      */
     @Test
     @Timeout(value = 120, threadMode = ThreadMode.SEPARATE_THREAD)
     void anExitEndsItsIoWqWorkAndThePollsThatFireAfterIt() throws Exception {
-        sameBothWays("task-exit", "the thread's POLL_ADD of a pipe: -125", "the thread's READ of a pipe: -125",
-                "the thread's io-wq SPLICE: -512", "bytes spliced: 0", "fired first: no");
+        String[] v = Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim().split("[.-]");
+        boolean restartInCqe = Integer.parseInt(v[0]) > 6 || Integer.parseInt(v[0]) == 6
+                && Integer.parseInt(v[1]) > 12;
+        String splice = "the thread's io-wq SPLICE: ";
+        sameBothWays("task-exit", own -> own.replace(splice + "-512", splice + "-4"), "the thread's POLL_ADD of a"
+                + " pipe: -125", "the thread's READ of a pipe: -125", splice + (restartInCqe ? "-512" : "-4"),
+                "bytes spliced: 0", "fired first: no");
     }
 
     /**
@@ -120,15 +127,21 @@ class HostedProcessesTest {
     }
 
     private static HostedProgramTest.Run sameBothWays(String name, String... natively) throws Exception {
+        return sameBothWays(name, own -> own, natively);
+    }
+
+    /** The same, the hosted output being the native one as {@code hosted} turns it (a catalogued kernel bug). */
+    private static HostedProgramTest.Run sameBothWays(String name, java.util.function.UnaryOperator<String> hosted,
+            String... natively) throws Exception {
         HostSupport.assumeHostable();
         Path program = HostSupport.compile(dir, name);
         assumeTrue(program != null, "gcc is not installed or cannot build a program here");
         HostedProgramTest.Run own = HostedProgramTest.runNatively(List.of(program.toString()));
         assertThat(own.status()).as(own.output()).isZero();
         assertThat(own.output()).contains(natively);
-        HostedProgramTest.Run hosted = HostedProgramTest.runHosted(dir, List.of(program.toString()));
-        assertThat(hosted.status()).as(hosted.output() + hosted.err()).isZero();
-        assertThat(hosted.output()).isEqualTo(own.output());
-        return hosted;
+        HostedProgramTest.Run run = HostedProgramTest.runHosted(dir, List.of(program.toString()));
+        assertThat(run.status()).as(run.output() + run.err()).isZero();
+        assertThat(run.output()).isEqualTo(hosted.apply(own.output()));
+        return run;
     }
 }

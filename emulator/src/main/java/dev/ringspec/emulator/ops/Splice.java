@@ -12,6 +12,7 @@ import dev.ringspec.emulator.EmuOp;
 import dev.ringspec.emulator.EmulatorServices;
 import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.model.IssueContext;
+import dev.ringspec.model.Rule;
 import dev.ringspec.model.OpDef;
 import dev.ringspec.model.ProcessDescriptorTable;
 import dev.ringspec.model.Req;
@@ -32,8 +33,21 @@ public final class Splice {
     private static final long SYS_TEE = AARCH64 ? 77 : 276;
     /** {@code SPLICE_F_ALL}: MOVE, NONBLOCK, MORE, GIFT. */
     private static final int SPLICE_F_ALL = 0xf;
-    /** The kernel's internal ERESTARTSYS, which io_splice lets through to the CQE. */
-    private static final int ERESTARTSYS = 512;
+    private static final int SPLICE_F_NONBLOCK = 0x2;
+    private static final int POLLIN = 0x1;
+    private static final int POLLOUT = 0x4;
+
+    /**
+     * {@code io_splice}, {@code io_tee}: a call interrupted while it waits in an io-wq worker (ASYNC_CANCEL's signal,
+     * {@code io_wq_worker_cancel}; the submitting task's exit) gets {@code -ERESTARTSYS} from {@code do_splice} or
+     * {@code do_tee}. Kernels after 6.12 put it in the CQE as it is, -512, a value that never leaves the kernel
+     * (measured: 6.18.44, 7.2.13, 7.3-rc7); 6.1.192 and 6.12.118 answer -EINTR, as {@code io_rw_done} and the
+     * network opcodes turn it for theirs. The emulator answers -EINTR at every profile and reports where the
+     * profile's kernel gives -512 (catalogue entry splice-interrupted-cqe-holds-erestartsys). Detail: user_data.
+     */
+    public static final Rule RESTART_IN_CQE = Rule.define("SPLICE_ERESTARTSYS_IN_CQE", "io_splice",
+            "io_uring/splice.c", "An io-wq SPLICE or TEE interrupted in its call ends -EINTR; kernels after 6.12 put"
+                    + " the call's -ERESTARTSYS (-512) in the CQE.");
 
     private Splice() {
     }
@@ -42,7 +56,22 @@ public final class Splice {
         ProcessDescriptorTable table = services.processDescriptors();
         // io-wq's (the prep forces it): a worker blocks in the call, where cancellation interrupts it
         OpDef.Issue issue = (req, ctx) -> splice(req, ctx, table);
-        EmuOp.Blocking blocking = issue::issue;
+        EmuOp.Blocking blocking = new EmuOp.Blocking() {
+            @Override
+            public int issue(Req req, IssueContext ctx) {
+                return splice(req, ctx, table);
+            }
+
+            @Override
+            public boolean ready(Req req, IssueContext ctx) {
+                return Splice.ready(req, ctx, table);
+            }
+
+            @Override
+            public int interrupted(Req req, IssueContext ctx) {
+                return finish(req, ctx, (Sp) req.opState(), -EINTR);
+            }
+        };
         int flags = OpDef.NEEDS_FILE | OpDef.HASH_REG_FILE | OpDef.UNBOUND_NONREG_FILE;
         return List.of(
                 new EmuOp(new OpDef(IORING_OP_SPLICE, "SPLICE", flags, Splice::splicePrep, issue), blocking),
@@ -115,16 +144,57 @@ public final class Splice {
                 ret = splice(in, out, sp, flags);
             }
         }
-        if (ret == -EINTR) {
-            // io_splice: a worker the cancellation signalled (io_wq_worker_cancel) gets -ERESTARTSYS from the call,
-            // and the result is that, as it is (measured on 6.18.44: -512); the emulator's worker saw -EINTR
-            ret = -ERESTARTSYS;
+        return finish(req, ctx, sp, ret);
+    }
+
+    /**
+     * {@code io_splice}'s end: a result other than the length asked for fails the request. A call a signal ended
+     * (the emulator's worker sees -EINTR where the kernel's sees -ERESTARTSYS) answers -EINTR
+     * ({@link #RESTART_IN_CQE}).
+     */
+    private static int finish(Req req, IssueContext ctx, Sp sp, long ret) {
+        if (ret == -EINTR && putsRestartInCqe(ctx.profile().version())) {
+            ctx.fire(RESTART_IN_CQE, req.userData());
         }
         if (ret != sp.len()) {
             ctx.reqSetFail(req);
         }
         ctx.setRes(req, (int) ret, 0);
         return OpDef.COMPLETE;
+    }
+
+    /** Whether the kernel of {@code version} puts an interrupted SPLICE's -ERESTARTSYS in the CQE: after 6.12. */
+    public static boolean putsRestartInCqe(String version) {
+        String[] v = version.split("\\.");
+        int major = Integer.parseInt(v[0]);
+        return major > 6 || major == 6 && Integer.parseInt(v[1]) > 12;
+    }
+
+    /**
+     * Whether the call would return now ({@link EmuOp.Blocking#ready}): a pipe or socket it reads from has bytes or
+     * an end (any poll bit), and one it writes to has room. A descriptor that names nothing is ready: the call fails
+     * at once.
+     */
+    static boolean ready(Req req, IssueContext ctx, ProcessDescriptorTable table) {
+        Sp sp = (Sp) req.opState();
+        if (sp.len() == 0 || (sp.flags() & SPLICE_F_NONBLOCK) != 0) {
+            return true; // (SPLICE_F_NONBLOCK: -EAGAIN where it would wait)
+        }
+        int out = ctx.fileDescriptor(req);
+        boolean fixedIn = (sp.flags() & SPLICE_F_FD_IN_FIXED) != 0;
+        int in = fixedIn ? ctx.fixedFileDescriptor(sp.fdIn()) : sp.fdIn() < 0 ? -1 : table.get(sp.fdIn());
+        try {
+            return in < 0 || out < 0 || !waits(in, POLLIN) && !waits(out, POLLOUT);
+        } finally {
+            if (!fixedIn && in >= 0) {
+                table.put(in);
+            }
+        }
+    }
+
+    /** Whether a blocking call on {@code fd} for {@code events} would wait: a pipe or socket without them now. */
+    private static boolean waits(int fd, int events) {
+        return RealFiles.pollable(fd) && RealSockets.pollNow(fd, events) == 0;
     }
 
     /**

@@ -2,11 +2,15 @@ package dev.ringspec.emulator.ops;
 
 import static dev.ringspec.emulator.BothSides.sameOnBoth;
 import static dev.ringspec.uapi.Errno.ECANCELED;
+import static dev.ringspec.uapi.Errno.EINTR;
 import static dev.ringspec.uapi.IoUring.IORING_OP_SPLICE;
 import static dev.ringspec.uapi.IoUring.IOSQE_ASYNC;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ringspec.emulator.BothSides;
 import dev.ringspec.emulator.sys.Linux;
+import dev.ringspec.model.KernelProfile;
+import dev.ringspec.nativerunner.NativeBackendProvider;
 import dev.ringspec.seam.Cqe;
 import dev.ringspec.seam.Sqe;
 import java.lang.foreign.Arena;
@@ -25,8 +29,6 @@ import org.junit.jupiter.api.Test;
 @Tag("kernel")
 class TaskExitTest {
     private static final int POLLIN = 0x1;
-    /** The kernel's internal ERESTARTSYS, which io_splice lets through to the CQE. */
-    private static final int ERESTARTSYS = 512;
 
     /** Before, the emulator completed both with the pipes' data (POLLIN, 4 bytes). */
     @Test
@@ -66,12 +68,14 @@ class TaskExitTest {
     }
 
     /**
-     * An io-wq SPLICE from an empty pipe blocks its worker until the submitting thread exits: then -ERESTARTSYS.
-     * Before, the emulator's worker went on waiting (the settle gave up after 5 s with no CQE).
+     * An io-wq SPLICE from an empty pipe blocks its worker until the submitting thread exits: then it ends
+     * interrupted, -512 on this kernel (after 6.12), -EINTR on the emulator ({@link SpliceInterruption}); at the 6.12
+     * profile the emulator reports nothing, as that kernel answers -EINTR too. Before, the emulator's worker went on
+     * waiting (the settle gave up after 5 s with no CQE).
      */
     @Test
     void anExitWakesTheIoWqWorkOfItsThread() throws Exception {
-        List<Cqe> cqes = sameOnBoth(TestRing.on((w, r) -> {
+        BothSides.Scenario scenario = TestRing.on((w, r) -> {
             int[] in = w.pipe();
             int[] out = w.pipe();
             Thread submitter = Thread.ofPlatform().start(() -> {
@@ -93,7 +97,16 @@ class TaskExitTest {
             });
             submitter.join();
             return r.settle(1);
-        }));
-        assertThat(cqes).extracting(Cqe::res).containsExactly(-ERESTARTSYS);
+        });
+        assertThat(BothSides.onKernel(NativeBackendProvider.backend(), scenario)).extracting(Cqe::res)
+                .containsExactly(SpliceInterruption.onThisKernel());
+        SpliceInterruption.Heard at618 = new SpliceInterruption.Heard();
+        assertThat(SpliceInterruption.onEmulator(KernelProfile.LINUX_6_18, at618, scenario)).extracting(Cqe::res)
+                .containsExactly(-EINTR);
+        assertThat(at618.userData()).containsExactly(1L);
+        SpliceInterruption.Heard at612 = new SpliceInterruption.Heard();
+        assertThat(SpliceInterruption.onEmulator(KernelProfile.LINUX_6_12, at612, scenario)).extracting(Cqe::res)
+                .containsExactly(-EINTR);
+        assertThat(at612.userData()).isEmpty();
     }
 }
