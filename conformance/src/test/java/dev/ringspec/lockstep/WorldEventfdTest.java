@@ -4,6 +4,7 @@ import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
 import static dev.ringspec.uapi.IoUring.IORING_OP_NOP;
 import static dev.ringspec.uapi.IoUring.IORING_OP_POLL_ADD;
 import static dev.ringspec.uapi.IoUring.IORING_OP_READV;
+import static dev.ringspec.uapi.IoUring.IORING_OP_TIMEOUT;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
 import static dev.ringspec.uapi.IoUring.IOSQE_ASYNC;
@@ -178,5 +179,60 @@ class WorldEventfdTest {
         }
         // the kernel's: the flush posts the third NOP's CQE, the next enter the READV's
         assertThat(tails).containsExactly(3, 4, 3, 4, 3, 4);
+    }
+
+    /**
+     * One commit both fires a count TIMEOUT and signals the eventfd that a POLL_ADD waits on: {@code
+     * __io_commit_cqring_flush} flushes the timeouts before it signals the eventfd, so the killed timeout's task
+     * work is queued before the poll's wakeup and its CQE comes first. Here the commit is the overflow flush of a
+     * GETEVENTS enter (a CQE that goes to the overflow list moves no tail, so the count waits for the flush). The
+     * emulator ran its commit hooks in the order they were added, the eventfd's (registered first) before the
+     * timeouts' (world lockstep seed 144 at step 122, with a READV of the eventfd: its CQE where the kernel's was
+     * the TIMEOUT's).
+     */
+    @Test
+    void aCommitFlushesTheTimeoutsBeforeItSignalsTheEventfd() {
+        assertThat(flushWithTimeoutAndWaiter(new Step.WriteIo(2, IORING_OP_POLL_ADD, 0, 0, OutsideWorld.EVENTFD, 0, 0,
+                POLLIN, 0, 0, 0, 10))).containsExactly("3:0", "11:0", "3:0", "11:0", "3:0", "11:0");
+    }
+
+    /**
+     * A plain ring with its CQ of two full and the eventfd read to 0, {@code waiter} (ud 10) waiting on the eventfd,
+     * a TIMEOUT of 1,000 s or one CQE (ud 11), a NOP (ud 3) that goes to the overflow list; then the CQ emptied and
+     * a GETEVENTS enter that flushes it. Three runs without a divergence; the kernel's CQEs after the flush.
+     */
+    private static List<String> flushWithTimeoutAndWaiter(Step.WriteIo waiter) {
+        List<Step> steps = new ArrayList<>(List.of(new Step.Setup(1, 0, 0),
+                new Step.Outside(Step.Outside.REGISTER_EVENTFD, OutsideWorld.EVENTFD, 0)));
+        for (int i = 0; i < 2; i++) {
+            steps.addAll(List.of(Step.WriteSqe.nop(i, 0, 0, 0, i + 1), new Step.WriteArray(i, 0),
+                    new Step.PublishTail(1), new Step.Enter(1, 0, 0)));
+        }
+        steps.addAll(List.of(new Step.Outside(Step.Outside.READ, OutsideWorld.EVENTFD, 8),
+                waiter, new Step.WriteArray(2, 0), new Step.PublishTail(1), new Step.Enter(1, 0, 0),
+                // the first count timeout: its commit hook is added after the eventfd's
+                new Step.WriteIo(3, IORING_OP_TIMEOUT, 0, 0, -1, 1, 0, 0, 1, 0, 0, 11),
+                new Step.WriteArray(3, 0), new Step.PublishTail(1), new Step.Enter(1, 0, 0),
+                // no tail moves, so no count and no signal
+                Step.WriteSqe.nop(4, 0, 0, 0, 3), new Step.WriteArray(4, 0), new Step.PublishTail(1),
+                new Step.Enter(1, 0, 0),
+                new Step.ConsumeCqes(2, false),
+                new Step.Enter(0, 0, IORING_ENTER_GETEVENTS),
+                new Step.ConsumeCqes(2, false),
+                new Step.Enter(0, 0, IORING_ENTER_GETEVENTS)));
+        int flushing = steps.size() - 3;
+        List<String> cqes = new ArrayList<>();
+        try (LockstepRunner runner = new LockstepRunner(WorldLockstepTest.emulator(), KernelTests.kernel("kernel"))
+                .withWorld()) {
+            for (int run = 0; run < 3; run++) {
+                LockstepRunner.Outcome o = runner.run(steps, new Coverage(), (n, s, ref, sub) -> {
+                    if (n == flushing) {
+                        WorldLockstepTest.visible(sub).forEach(c -> cqes.add(c.userData() + ":" + c.res()));
+                    }
+                });
+                assertThat(o.divergence()).as("run %d", run).isNull();
+            }
+        }
+        return cqes;
     }
 }

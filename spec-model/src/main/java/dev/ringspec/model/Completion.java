@@ -183,8 +183,8 @@ final class Completion {
     }
 
     /** See {@link IssueContext#onCommit}. */
-    void addCommitHook(Runnable hook) {
-        cq.addCommitHook(hook);
+    void addCommitHook(IssueContext.CommitFlush part, Runnable hook) {
+        cq.addCommitHook(part, hook);
     }
 
     /** {@code io_req_tw_fail_links}: each member gets -ECANCELED, or its own error if it had failed. */

@@ -9,7 +9,6 @@ import dev.ringspec.seam.RingGeometry;
 import dev.ringspec.seam.U32;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.Arrays;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 
@@ -54,8 +53,12 @@ final class CqeCache {
     private Runnable commitFlush;
     /** An injected fault: when it answers true, the CQE being posted finds no slot (see getCqe); null for none. */
     private BooleanSupplier overflowFault;
-    /** What opcodes asked to run after each commit ({@link IssueContext#onCommit}): eventfd, timeouts. */
+    /**
+     * What opcodes asked to run after each commit ({@link IssueContext#onCommit}), in the kernel's order of their
+     * parts ({@link IssueContext.CommitFlush}), not the order they were added in.
+     */
     private Runnable[] commitHooks = new Runnable[0];
+    private IssueContext.CommitFlush[] commitParts = new IssueContext.CommitFlush[0];
     private final RingLayout layout;
 
     CqeCache(KernelProfile profile, RuleSink rules, Set<Mutant> mutants) {
@@ -277,11 +280,22 @@ final class CqeCache {
         this.overflowFault = fault;
     }
 
-    /** Adds {@code hook} to what runs after each commit ({@code io_commit_cqring_flush}). */
-    void addCommitHook(Runnable hook) {
-        Runnable[] more = Arrays.copyOf(commitHooks, commitHooks.length + 1);
-        more[commitHooks.length] = hook;
-        commitHooks = more;
+    /** Adds {@code hook} to what runs after each commit ({@code io_commit_cqring_flush}), after its part's others. */
+    void addCommitHook(IssueContext.CommitFlush part, Runnable hook) {
+        int at = commitHooks.length;
+        while (at > 0 && commitParts[at - 1].compareTo(part) > 0) {
+            at--;
+        }
+        Runnable[] hooks = new Runnable[commitHooks.length + 1];
+        IssueContext.CommitFlush[] parts = new IssueContext.CommitFlush[hooks.length];
+        System.arraycopy(commitHooks, 0, hooks, 0, at);
+        System.arraycopy(commitParts, 0, parts, 0, at);
+        hooks[at] = hook;
+        parts[at] = part;
+        System.arraycopy(commitHooks, at, hooks, at + 1, commitHooks.length - at);
+        System.arraycopy(commitParts, at, parts, at + 1, commitParts.length - at);
+        commitHooks = hooks;
+        commitParts = parts;
     }
 
     /**

@@ -168,8 +168,15 @@ public interface IssueContext {
      */
     int ringPollMask();
 
-    /** Runs {@code hook} after each commit of the CQ tail ({@code io_commit_cqring_flush}: eventfd, timeouts). */
-    void onCommit(Runnable hook);
+    /**
+     * The parts of {@code __io_commit_cqring_flush}, in the order it runs them after each commit of the CQ tail
+     * whatever order they were armed in: the ring's poll waiters, the count timeouts, the eventfd. A commit that
+     * both fires a count timeout and signals an eventfd that a request polls queues the timeout's task work first.
+     */
+    enum CommitFlush { POLL_WQ, TIMEOUTS, EVENTFD }
+
+    /** Runs {@code hook} as {@code part} of each commit of the CQ tail ({@code io_commit_cqring_flush}). */
+    void onCommit(CommitFlush part, Runnable hook);
 
     /**
      * Runs {@code hook} when task work is queued to an empty list on a DEFER_TASKRUN ring

@@ -552,8 +552,8 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
     private static final int EPOLLWRNORM = 0x100;
 
     @Override
-    public void onCommit(Runnable hook) {
-        completion.addCommitHook(hook);
+    public void onCommit(CommitFlush part, Runnable hook) {
+        completion.addCommitHook(part, hook);
     }
 
     @Override

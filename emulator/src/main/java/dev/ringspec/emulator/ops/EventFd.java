@@ -130,7 +130,7 @@ public final class EventFd implements AutoCloseable {
         deferredCount = 0;
         if (!hooked) {
             hooked = true;
-            ring.onCommit(() -> signal(ring));
+            ring.onCommit(IssueContext.CommitFlush.EVENTFD, () -> signal(ring));
             ring.onLocalWorkAdd(() -> signalLocalWork(ring));
         }
         return 0;

@@ -21,7 +21,7 @@ final class RingPollWq {
         synchronized (this) {
             if (ring == null) {
                 ring = target;
-                target.onCommit(this::wakeAll);
+                target.onCommit(IssueContext.CommitFlush.POLL_WQ, this::wakeAll);
                 target.onLocalWorkAdd(this::wakeAll);
             }
         }

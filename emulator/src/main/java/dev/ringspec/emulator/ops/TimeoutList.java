@@ -54,7 +54,7 @@ final class TimeoutList implements AutoCloseable {
     synchronized void hookOnce(IssueContext ctx, Runnable flush) {
         if (!hooked) {
             hooked = true;
-            ctx.onCommit(flush);
+            ctx.onCommit(IssueContext.CommitFlush.TIMEOUTS, flush);
         }
     }
 
