@@ -1,7 +1,10 @@
 package dev.ringspec.emulator;
 
+import dev.ringspec.model.Choice;
+import dev.ringspec.model.Chooser;
 import dev.ringspec.model.Clock;
 import dev.ringspec.model.Waiter;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -13,6 +16,25 @@ import java.util.concurrent.ConcurrentHashMap;
  * no time); on the real clock the task sleeps in epoll until a descriptor is ready or the next deadline.
  */
 final class DeterministicScheduler implements Waiter {
+
+    /**
+     * Whether a timer due soon has fired by the time the task makes a call. The kernel's timeouts are hrtimers that
+     * fire in real time (io_uring/timeout.c io_timeout_fn, io_link_timeout_fn), and their task work runs on the
+     * task's next way back to user space; how much real time passes between two of the application's calls is the
+     * scheduler's to decide, not the application's (world lockstep seed 49: a LINK_TIMEOUT of 5 ms fired within the
+     * step of the enter that armed it, which the kernel's side took over 5 ms to finish at load 14). The virtual
+     * clock moves only when told; so where a chooser is set, each call on the virtual clock asks, while the next
+     * timer is due within {@value #DUE_SOON_MILLIS} ms: 0 (the default) not yet, 1 the clock reaches that timer's
+     * deadline first, and it fires with those due with it. A timer due later (the world's 1,000 s) is never asked
+     * about.
+     */
+    static final Choice TIMER_FIRES_BEFORE_THE_CALL = new Choice("TIMER_FIRES_BEFORE_THE_CALL", "io_timeout_fn",
+            "io_uring/timeout.c io_timeout_fn and io_link_timeout_fn (hrtimer callbacks, real time: "
+                    + "io_req_task_work_add), run by the task on its way back to user space",
+            List.of("not yet", "fired before the call"), 0);
+    /** How soon a timer must be due for {@link #TIMER_FIRES_BEFORE_THE_CALL} to be asked. */
+    static final long DUE_SOON_MILLIS = 20;
+
     private final Clock clock;
     private final Readiness readiness;
     private final WorkerPool ioWq;
@@ -20,6 +42,8 @@ final class DeterministicScheduler implements Waiter {
     private final Map<Integer, boolean[]> permits = new ConcurrentHashMap<>();
     /** Whether nothing outside acts while the task waits ({@link EmulatedIoUring#withStillWorld}). */
     private volatile boolean stillWorld;
+    /** Who decides {@link #TIMER_FIRES_BEFORE_THE_CALL}, or null: never before its deadline. */
+    private volatile Chooser chooser;
 
     DeterministicScheduler(Clock clock, Readiness readiness, WorkerPool ioWq, Timers timers) {
         this.clock = clock;
@@ -39,7 +63,21 @@ final class DeterministicScheduler implements Waiter {
      * waiting task's look lets every pending item finish.
      */
     int pollAtEnter(boolean counts) {
+        Chooser c = chooser;
+        if (c != null && clock instanceof VirtualClock v) {
+            long next = timers.nextDeadline();
+            long dueInNanos = next - v.nanoTime();
+            if (next != Long.MAX_VALUE && dueInNanos > 0 && dueInNanos <= DUE_SOON_MILLIS * 1_000_000
+                    && c.choose(TIMER_FIRES_BEFORE_THE_CALL, -1) == 1) {
+                v.advanceTo(next);
+            }
+        }
         return poll(true, counts);
+    }
+
+    /** From now on {@code c} decides {@link #TIMER_FIRES_BEFORE_THE_CALL}. */
+    void withChooser(Chooser c) {
+        chooser = c;
     }
 
     private int poll(boolean atEnter, boolean counts) {
