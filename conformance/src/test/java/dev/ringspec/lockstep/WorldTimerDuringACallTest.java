@@ -1,9 +1,11 @@
 package dev.ringspec.lockstep;
 
 import static dev.ringspec.uapi.Errno.ECANCELED;
+import static dev.ringspec.uapi.Errno.ENOENT;
 import static dev.ringspec.uapi.Errno.ETIME;
 import static dev.ringspec.uapi.IoUring.IORING_OP_LINK_TIMEOUT;
 import static dev.ringspec.uapi.IoUring.IORING_OP_READ;
+import static dev.ringspec.uapi.IoUring.IORING_OP_STATX;
 import static dev.ringspec.uapi.IoUring.IOSQE_IO_LINK;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -83,17 +85,8 @@ class WorldTimerDuringACallTest {
         }
     }
 
-    @Test
-    void aShortTimeoutMayFireWithinTheStepThatArmedIt() {
-        List<Step> steps = List.of(new Step.Setup(4, 0, 0),
-                new Step.WriteIo(0, IORING_OP_READ, IOSQE_IO_LINK, 0, OutsideWorld.PIPE_READ, 0, 8, 0, 0, 0, 0, 1),
-                new Step.WriteIo(1, IORING_OP_LINK_TIMEOUT, 0, 0, -1, 0, 0, 0, 0, 0, 0, 2),
-                new Step.WriteArray(0, 0),
-                new Step.WriteArray(1, 1),
-                new Step.PublishTail(2),
-                new Step.Enter(2, 0, 0),
-                new Step.Outside(Step.Outside.ADVANCE_CLOCK, 0, 20));
-        Map<String, Long> taken = new TreeMap<>();
+    /** {@code steps}, {@value #RUNS} times against the held-up kernel, none diverging; the kernel's last ring. */
+    private static RingObservation agreesWithTheHeldUpKernel(List<Step> steps, Map<String, Long> taken) {
         RingObservation kernel = null;
         Backend heldUp = Backend.kernel("kernel", memory -> new HeldUpKernel(new NativeIoUring()));
         try (LockstepRunner runner = new LockstepRunner(WorldLockstepTest.emulator(), heldUp).withWorld()) {
@@ -106,9 +99,46 @@ class WorldTimerDuringACallTest {
                 kernel = last[0];
             }
         }
+        return kernel;
+    }
+
+    /** A READ of the empty pipe linked to a LINK_TIMEOUT of 5 ms, and {@code more} after them, in one enter. */
+    private static List<Step> readWithAShortLinkTimeout(List<Step.WriteIo> more) {
+        List<Step> steps = new java.util.ArrayList<>(List.of(new Step.Setup(4, 0, 0),
+                new Step.WriteIo(0, IORING_OP_READ, IOSQE_IO_LINK, 0, OutsideWorld.PIPE_READ, 0, 8, 0, 0, 0, 0, 1),
+                new Step.WriteIo(1, IORING_OP_LINK_TIMEOUT, 0, 0, -1, 0, 0, 0, 0, 0, 0, 2)));
+        steps.addAll(more);
+        for (int i = 0; i < 2 + more.size(); i++) {
+            steps.add(new Step.WriteArray(i, i));
+        }
+        steps.add(new Step.PublishTail(2 + more.size()));
+        steps.add(new Step.Enter(2 + more.size(), 0, 0));
+        steps.add(new Step.Outside(Step.Outside.ADVANCE_CLOCK, 0, 20));
+        return steps;
+    }
+
+    @Test
+    void aShortTimeoutMayFireWithinTheStepThatArmedIt() {
+        Map<String, Long> taken = new TreeMap<>();
+        RingObservation kernel = agreesWithTheHeldUpKernel(readWithAShortLinkTimeout(List.of()), taken);
         // as the kernel showed them in seed 49: the LINK_TIMEOUT's -ETIME, then the READ it cancelled
         assertThat(WorldLockstepTest.visible(kernel).stream().map(c -> c.userData() + ":" + c.res()).toList())
                 .containsExactly("2:" + -ETIME, "1:" + -ECANCELED);
         assertThat(taken).containsKey("TIMER_FIRES_BEFORE_THE_CALL = fired before the call");
+    }
+
+    /**
+     * The same with a STATX of a path that does not exist after them (io-wq: io_statx_prep forces it async), as in
+     * seed 49: the kernel's worker usually posts -ENOENT before the timer fires, so the STATX's CQE comes first. The
+     * emulator's clock reached the timer before its io-wq work ran, and posted the STATX's CQE last.
+     */
+    @Test
+    void ioWqWorkDoneByTheCallPostsBeforeTheTimerThatFiredWithinIt() {
+        Map<String, Long> taken = new TreeMap<>();
+        RingObservation kernel = agreesWithTheHeldUpKernel(readWithAShortLinkTimeout(List.of(new Step.WriteIo(2,
+                IORING_OP_STATX, 0, 0, OutsideWorld.DIRECTORY, 0, 0x7ff, 0, 3, 0, 0, 3))), taken);
+        assertThat(WorldLockstepTest.visible(kernel).stream().map(c -> c.userData() + ":" + c.res()).toList())
+                .containsExactlyInAnyOrder("3:" + -ENOENT, "2:" + -ETIME, "1:" + -ECANCELED);
+        System.out.println("choices taken against the kernel: " + taken);
     }
 }

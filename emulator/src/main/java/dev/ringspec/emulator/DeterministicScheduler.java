@@ -21,17 +21,18 @@ final class DeterministicScheduler implements Waiter {
      * Whether a timer due soon has fired by the time the task makes a call. The kernel's timeouts are hrtimers that
      * fire in real time (io_uring/timeout.c io_timeout_fn, io_link_timeout_fn), and their task work runs on the
      * task's next way back to user space; how much real time passes between two of the application's calls is the
-     * scheduler's to decide, not the application's (world lockstep seed 49: a LINK_TIMEOUT of 5 ms fired within the
-     * step of the enter that armed it, which the kernel's side took over 5 ms to finish at load 14). The virtual
-     * clock moves only when told; so where a chooser is set, each call on the virtual clock asks, while the next
-     * timer is due within {@value #DUE_SOON_MILLIS} ms: 0 (the default) not yet, 1 the clock reaches that timer's
-     * deadline first, and it fires with those due with it. A timer due later (the world's 1,000 s) is never asked
-     * about.
+     * scheduler's to decide, not the application's (world lockstep seeds 49 and 116: a LINK_TIMEOUT or TIMEOUT of 5 ms
+     * fired within the step of the enter that armed it, whose kernel side waited for an io-wq STATX or FSYNC under
+     * load). The virtual clock moves only when told; so where a chooser is set, each call on the virtual clock asks,
+     * while the next timer is due within {@value #DUE_SOON_MILLIS} ms: 0 (the default) not yet; 1 the clock reached
+     * that timer's deadline before the call, after the io-wq work that finished by the call (seed 49: a STATX's CQE,
+     * then the LINK_TIMEOUT's); 2 before that work too (an io-wq item that took longer than the timer). The timer
+     * fires with those due with it. A timer due later (the world's 1,000 s) is never asked about.
      */
     static final Choice TIMER_FIRES_BEFORE_THE_CALL = new Choice("TIMER_FIRES_BEFORE_THE_CALL", "io_timeout_fn",
             "io_uring/timeout.c io_timeout_fn and io_link_timeout_fn (hrtimer callbacks, real time: "
                     + "io_req_task_work_add), run by the task on its way back to user space",
-            List.of("not yet", "fired before the call"), 0);
+            List.of("not yet", "fired before the call", "fired before the call and its io-wq work"), 0);
     /** How soon a timer must be due for {@link #TIMER_FIRES_BEFORE_THE_CALL} to be asked. */
     static final long DUE_SOON_MILLIS = 20;
 
@@ -64,15 +65,20 @@ final class DeterministicScheduler implements Waiter {
      */
     int pollAtEnter(boolean counts) {
         Chooser c = chooser;
-        if (c != null && clock instanceof VirtualClock v) {
-            long next = timers.nextDeadline();
-            long dueInNanos = next - v.nanoTime();
-            if (next != Long.MAX_VALUE && dueInNanos > 0 && dueInNanos <= DUE_SOON_MILLIS * 1_000_000
-                    && c.choose(TIMER_FIRES_BEFORE_THE_CALL, -1) == 1) {
-                v.advanceTo(next);
-            }
+        long next = timers.nextDeadline();
+        int fired = 0;
+        if (c != null && clock instanceof VirtualClock v && next != Long.MAX_VALUE && next - v.nanoTime() > 0
+                && next - v.nanoTime() <= DUE_SOON_MILLIS * 1_000_000) {
+            fired = c.choose(TIMER_FIRES_BEFORE_THE_CALL, -1);
         }
-        return poll(true, counts);
+        if (fired == 2) {
+            ((VirtualClock) clock).advanceTo(next);
+        }
+        int ran = poll(true, counts);
+        if (fired == 1) {
+            ((VirtualClock) clock).advanceTo(next);
+        }
+        return ran;
     }
 
     /** From now on {@code c} decides {@link #TIMER_FIRES_BEFORE_THE_CALL}. */
