@@ -94,6 +94,28 @@ class WorldIoWqOrderTest {
         System.out.println("choices taken against the kernel: " + agreesOnEveryRun(steps));
     }
 
+    /**
+     * Two OPENATs with O_CREAT relative to the pipe's read end (io-wq, -ENOTDIR from two workers at once), then a
+     * multishot POLL_ADD ready at once, on a COOP_TASKRUN ring (seed 42 of {@link WorldLockstepTest} at step 152: an
+     * OPENAT and a STATX, both forced async, and a multishot poll). Both workers may post (io_req_complete_post)
+     * before the task work that posts the poll's CQE runs on the way out of the enter; the emulator could put only
+     * the oldest item before it.
+     */
+    @Test
+    void twoIoWqCompletionsMayComeBeforeAMultishotPollsTaskWork() {
+        List<Step> steps = List.of(new Step.Setup(4, IORING_SETUP_COOP_TASKRUN, 0),
+                new Step.WriteIo(0, IORING_OP_OPENAT, 0, 0, OutsideWorld.PIPE_READ, 0, 0, O_CREAT, 0, 0, 0, 1),
+                new Step.WriteIo(1, IORING_OP_OPENAT, 0, 0, OutsideWorld.PIPE_READ, 0, 0, O_CREAT, 0, 0, 0, 2),
+                new Step.WriteIo(2, IORING_OP_POLL_ADD, 0, 0, OutsideWorld.PIPE_WRITE, 0, IORING_POLL_ADD_MULTI,
+                        POLLOUT, 0, 0, 0, 3),
+                new Step.WriteArray(0, 0),
+                new Step.WriteArray(1, 1),
+                new Step.WriteArray(2, 2),
+                new Step.PublishTail(3),
+                new Step.Enter(3, 0, 0));
+        System.out.println("choices taken against the kernel: " + agreesOnEveryRun(steps));
+    }
+
     @Test
     void anIoWqItemQueuedBetweenTwoOthersMayFinishFirst() {
         List<Step> steps = List.of(new Step.Setup(8, 0, 0),

@@ -1,7 +1,10 @@
 package dev.ringspec.emulator;
 
+import dev.ringspec.model.Choice;
+import dev.ringspec.model.Chooser;
 import dev.ringspec.model.Clock;
 import dev.ringspec.model.Waiter;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -19,6 +22,25 @@ final class DeterministicScheduler implements Waiter {
      */
     private static final int WORLD_LOOK_MILLIS = 10;
 
+    /**
+     * Whether a timer due soon has fired by the time the task makes a call. The kernel's timeouts are hrtimers that
+     * fire in real time (io_uring/timeout.c io_timeout_fn, io_link_timeout_fn), and their task work runs on the
+     * task's next way back to user space; how much real time passes between two of the application's calls is the
+     * scheduler's to decide, not the application's (world lockstep seeds 49 and 116: a LINK_TIMEOUT or TIMEOUT of 5 ms
+     * fired within the step of the enter that armed it, whose kernel side waited for an io-wq STATX or FSYNC under
+     * load). The virtual clock moves only when told; so where a chooser is set, each call on the virtual clock asks,
+     * while the next timer is due within {@value #DUE_SOON_MILLIS} ms: 0 (the default) not yet; 1 the clock reached
+     * that timer's deadline before the call, after the io-wq work that finished by the call (seed 49: a STATX's CQE,
+     * then the LINK_TIMEOUT's); 2 before that work too (an io-wq item that took longer than the timer). The timer
+     * fires with those due with it. A timer due later (the world's 1,000 s) is never asked about.
+     */
+    static final Choice TIMER_FIRES_BEFORE_THE_CALL = new Choice("TIMER_FIRES_BEFORE_THE_CALL", "io_timeout_fn",
+            "io_uring/timeout.c io_timeout_fn and io_link_timeout_fn (hrtimer callbacks, real time: "
+                    + "io_req_task_work_add), run by the task on its way back to user space",
+            List.of("not yet", "fired before the call", "fired before the call and its io-wq work"), 0);
+    /** How soon a timer must be due for {@link #TIMER_FIRES_BEFORE_THE_CALL} to be asked. */
+    static final long DUE_SOON_MILLIS = 20;
+
     private final Clock clock;
     private final Readiness readiness;
     private final WorkerPool ioWq;
@@ -26,6 +48,8 @@ final class DeterministicScheduler implements Waiter {
     private final Map<Integer, boolean[]> permits = new ConcurrentHashMap<>();
     /** Whether nothing outside acts while the task waits ({@link EmulatedIoUring#withStillWorld}). */
     private volatile boolean stillWorld;
+    /** Who decides {@link #TIMER_FIRES_BEFORE_THE_CALL}, or null: never before its deadline. */
+    private volatile Chooser chooser;
 
     DeterministicScheduler(Clock clock, Readiness readiness, WorkerPool ioWq, Timers timers) {
         this.clock = clock;
@@ -45,7 +69,26 @@ final class DeterministicScheduler implements Waiter {
      * waiting task's look lets every pending item finish.
      */
     int pollAtEnter(boolean counts) {
-        return poll(true, counts);
+        Chooser c = chooser;
+        long next = timers.nextDeadline();
+        int fired = 0;
+        if (c != null && clock instanceof VirtualClock v && next != Long.MAX_VALUE && next - v.nanoTime() > 0
+                && next - v.nanoTime() <= DUE_SOON_MILLIS * 1_000_000) {
+            fired = c.choose(TIMER_FIRES_BEFORE_THE_CALL, -1);
+        }
+        if (fired == 2) {
+            ((VirtualClock) clock).advanceTo(next);
+        }
+        int ran = poll(true, counts);
+        if (fired == 1) {
+            ((VirtualClock) clock).advanceTo(next);
+        }
+        return ran;
+    }
+
+    /** From now on {@code c} decides {@link #TIMER_FIRES_BEFORE_THE_CALL}. */
+    void withChooser(Chooser c) {
+        chooser = c;
     }
 
     private int poll(boolean atEnter, boolean counts) {

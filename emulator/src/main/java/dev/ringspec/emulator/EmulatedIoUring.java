@@ -300,6 +300,9 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
     public EmulatedIoUring withChooser(Chooser chooser) {
         model.withChooser(chooser);
         ioWq.withChooser(chooser);
+        if (scheduler != null) {
+            scheduler.withChooser(chooser);
+        }
         if (chooser != null) {
             readiness.inWakeOrder();
         }

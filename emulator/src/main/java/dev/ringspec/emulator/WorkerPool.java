@@ -78,15 +78,18 @@ final class WorkerPool implements IoWq, AutoCloseable {
      * of them (a chain's successors are issued and flushed from task work), or after all. The deterministic mode
      * asks at each flush of a ring's batch while io-wq work of that ring is pending, and before a multishot CQE the
      * task posts with an empty batch (io_req_post_cqe, under the same lock: seed 46, a multishot POLL_ADD's task work
-     * at the end of the enter against an OPENAT's worker): 0 (the default) posts it later, 1 runs the oldest such
-     * item now and posts its CQE first.
+     * at the end of the enter against an OPENAT's worker): 0 (the default) posts it later, k (1 to 3) runs the k
+     * oldest such items now, in turn, and posts their CQEs first: several workers run at once, so more than one may
+     * finish before the task's flush (seed 42 at step 152: an OPENAT's and a STATX's CQEs, both forced async, before
+     * a multishot poll's task work at the end of the enter; seed 60: two hashed writes of the file before a count
+     * TIMEOUT's task work).
      */
     public static final Choice IOWQ_POSTS_BEFORE_FLUSH = new Choice("IOWQ_POSTS_BEFORE_FLUSH",
             "io_req_complete_post",
             "io_uring/io_uring.c io_req_complete_post (7.2.13 line 919; 6.18 the same with ctx->lockless_cq: "
                     + "the worker posts under completion_lock) against __io_submit_flush_completions (line 1136: the "
                     + "task's batch, under the same lock)",
-            List.of("after this flush", "before this flush"), 0);
+            List.of("after this flush", "before this flush", "two before this flush", "three before this flush"), 0);
 
     /**
      * Whether io-wq work of a DEFER_TASKRUN ring has finished before the enter that submitted it runs local task
@@ -416,23 +419,35 @@ final class WorkerPool implements IoWq, AutoCloseable {
                 || (ctx.setupFlags() & (IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_IOPOLL)) != 0) {
             return;
         }
-        Work first = null;
+        Work first = oldestReady(ctx);
+        if (first == null) {
+            return;
+        }
+        int before = c.choose(IOWQ_POSTS_BEFORE_FLUSH, ctx.ringFd());
+        Work w = first;
+        for (int n = 0; n < before && w != null; n++) {
+            synchronized (pending) {
+                pending.remove(w);
+            }
+            w.body.accept((x, req, func) -> post.accept(req, func));
+            w = oldestReady(ctx); // a hashed item's successor may be taken once it is done
+        }
+    }
+
+    /**
+     * The oldest pending item of the ring {@code ctx} a worker could take now and that is not still running
+     * ({@link #IOWQ_STILL_RUNNING}), or null.
+     */
+    private Work oldestReady(IssueContext ctx) {
         synchronized (pending) {
             for (int i : ready(null)) {
                 Work w = pending.get(i);
                 if (w.ctx == ctx && w.entersLeft == 0) {
-                    first = w;
-                    break;
+                    return w;
                 }
             }
         }
-        if (first == null || c.choose(IOWQ_POSTS_BEFORE_FLUSH, ctx.ringFd()) == 0) {
-            return;
-        }
-        synchronized (pending) {
-            pending.remove(first);
-        }
-        first.body.accept((x, req, func) -> post.accept(req, func));
+        return null;
     }
 
     /**

@@ -102,15 +102,24 @@ class IoWqChoiceTest {
 
     /** NOP 1, io-wq 2, NOP 3 in one submission: the CQEs in order, with the chooser's {@code outcome}. */
     private static List<Long> flushOrder(int outcome, List<Choice> asked) {
+        return flushOrder(outcome, asked, IORING_OP_NOP, IORING_OP_FSYNC, IORING_OP_NOP);
+    }
+
+    /**
+     * {@code opcodes} in one submission, user_data 1, 2, ... (FSYNC: io-wq): the CQEs in order, with the chooser's
+     * {@code outcome}.
+     */
+    private static List<Long> flushOrder(int outcome, List<Choice> asked, int... opcodes) {
         try (UserMemory memory = new UserMemory();
                 EmulatedIoUring e = EmulatedIoUring.open(EmulatorOptions.of(KernelProfile.LINUX_6_18)
                         .deterministic(1).withOpcodes(IoWqChoiceTest::alwaysBlocks), memory)) {
             RingDriver d = ring(e, memory, 0, WorkerPool.IOWQ_POSTS_BEFORE_FLUSH, outcome, asked);
-            sqe(d, IORING_OP_NOP, 1);
-            sqe(d, IORING_OP_FSYNC, 2);
-            sqe(d, IORING_OP_NOP, 3);
-            assertThat(d.submit(0, 0)).isEqualTo(3);
-            assertThat(e.enter(d.ring(), 0, 3, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0)).isZero();
+            for (int i = 0; i < opcodes.length; i++) {
+                sqe(d, opcodes[i], i + 1);
+            }
+            assertThat(d.submit(0, 0)).isEqualTo(opcodes.length);
+            assertThat(e.enter(d.ring(), 0, opcodes.length, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0))
+                    .isZero();
             return reaped(d);
         }
     }
@@ -121,6 +130,19 @@ class IoWqChoiceTest {
         assertThat(flushOrder(0, asked)).containsExactly(1L, 3L, 2L);
         assertThat(asked).contains(WorkerPool.IOWQ_POSTS_BEFORE_FLUSH);
         assertThat(flushOrder(1, new ArrayList<>())).containsExactly(2L, 1L, 3L);
+    }
+
+    /**
+     * Workers run at once, so two of them may post before the task's batch (world seed 42: an OPENAT's and a STATX's
+     * CQEs before a multishot poll's task work): "two before this flush" posts both io-wq items first, "before this
+     * flush" the oldest only; a count past the items pending posts those there are.
+     */
+    @Test
+    void twoIoWqCompletionsPostBeforeTheBatchWhenTheChooserSaysSo() {
+        int[] ops = {IORING_OP_NOP, IORING_OP_FSYNC, IORING_OP_FSYNC, IORING_OP_NOP};
+        assertThat(flushOrder(2, new ArrayList<>(), ops)).containsExactly(2L, 3L, 1L, 4L);
+        assertThat(flushOrder(3, new ArrayList<>(), ops)).containsExactly(2L, 3L, 1L, 4L);
+        assertThat(flushOrder(1, new ArrayList<>(), ops)).startsWith(2L, 1L, 4L);
     }
 
     /**
