@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 
 /**
@@ -17,6 +18,8 @@ import java.util.function.Predicate;
  * from the class path, as from the jar); nothing tells it where the source tree is.
  */
 final class ChildRingspec {
+    /** How long {@link #awaitLine} waits for a line. */
+    static final long AWAIT_SECONDS = 300;
     private final Process process;
     private final List<String> lines = new ArrayList<>();
     private final BufferedReader in;
@@ -46,16 +49,42 @@ final class ChildRingspec {
         return process.pid();
     }
 
-    /** Reads lines until one matches (true) or the output ends (false). */
+    /**
+     * Reads lines until one matches (true) or the output ends (false). A child that prints neither within
+     * {@value #AWAIT_SECONDS} s is killed, which ends its output: a test that waits for a line fails with what the
+     * child printed, never hangs the build (under load 16 one waited 18 minutes for a progress line).
+     */
     boolean awaitLine(Predicate<String> wanted) throws IOException {
-        String line;
-        while ((line = in.readLine()) != null) {
-            lines.add(line);
-            if (wanted.test(line)) {
-                return true;
+        AtomicBoolean done = new AtomicBoolean();
+        AtomicBoolean killed = new AtomicBoolean();
+        Thread watchdog = Thread.ofVirtual().start(() -> {
+            try {
+                Thread.sleep(TimeUnit.SECONDS.toMillis(AWAIT_SECONDS));
+            } catch (InterruptedException answered) {
+                return;
+            }
+            if (!done.get()) {
+                killed.set(true);
+                process.destroyForcibly();
+            }
+        });
+        try {
+            String line;
+            while ((line = in.readLine()) != null) {
+                lines.add(line);
+                if (wanted.test(line)) {
+                    return true;
+                }
+            }
+            return false;
+        } finally {
+            done.set(true);
+            watchdog.interrupt();
+            if (killed.get()) {
+                lines.add("(the test killed ringspec: no awaited line and no end of output within " + AWAIT_SECONDS
+                        + " s)");
             }
         }
-        return false;
     }
 
     /** Reads the rest of the output and waits for the exit; its status. */

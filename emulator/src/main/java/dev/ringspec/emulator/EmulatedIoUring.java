@@ -662,20 +662,13 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
 
     @Override
     public void deliver(IssueContext ctx, Req req, OpDef.Issue func, Runnable queued) {
-        if (faults.any()) {
-            // injected: the completion reaches the ring 1 to 10 ms later (delay), or up to 2 ms later (reorder, so
-            // completions ready together arrive shuffled); on a virtual clock when it has moved that far
-            boolean delay = faults.happens(FaultPlan.Point.DELAY_COMPLETION, "user_data " + req.userData());
-            boolean reorder = !delay
-                    && faults.happens(FaultPlan.Point.REORDER_COMPLETIONS, "user_data " + req.userData());
-            if (delay || reorder) {
-                long nanos = delay ? 1_000_000L + faults.nextInt(9_000_000) : faults.nextInt(2_000_000);
-                timers.after(nanos, () -> {
-                    ctx.taskWorkFromOtherThread(req, func);
-                    queued.run();
-                });
-                return;
-            }
+        long late = faults.any() ? faults.completionDelayNanos(req.userData()) : 0;
+        if (late > 0) {
+            timers.after(late, () -> {
+                ctx.taskWorkFromOtherThread(req, func);
+                queued.run();
+            });
+            return;
         }
         ctx.taskWorkFromOtherThread(req, func);
         queued.run();

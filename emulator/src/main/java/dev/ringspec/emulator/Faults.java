@@ -61,6 +61,18 @@ public final class Faults {
         }
     }
 
+    /**
+     * How much later a completion reaches its ring, if at all (0): 1 to 10 ms (DELAY_COMPLETION), or up to 2 ms
+     * (REORDER_COMPLETIONS, so completions ready together arrive shuffled); on a virtual clock when it has moved that
+     * far.
+     */
+    long completionDelayNanos(long userData) {
+        if (happens(Point.DELAY_COMPLETION, "user_data " + userData)) {
+            return 1_000_000L + nextInt(9_000_000);
+        }
+        return happens(Point.REORDER_COMPLETIONS, "user_data " + userData) ? 1 + nextInt(2_000_000) : 0;
+    }
+
     /** A seeded number from 0 to {@code bound - 1} (which SQEs a partial submission takes, an order). */
     synchronized int nextInt(int bound) {
         return random.nextInt(bound);
