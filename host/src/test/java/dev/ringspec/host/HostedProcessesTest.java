@@ -74,9 +74,7 @@ class HostedProcessesTest {
     @Test
     @Timeout(value = 120, threadMode = ThreadMode.SEPARATE_THREAD)
     void anExitEndsItsIoWqWorkAndThePollsThatFireAfterIt() throws Exception {
-        String[] v = Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim().split("[.-]");
-        boolean restartInCqe = Integer.parseInt(v[0]) > 6 || Integer.parseInt(v[0]) == 6
-                && Integer.parseInt(v[1]) > 12;
+        boolean restartInCqe = SpliceKernel.restartInCqe();
         String splice = "the thread's io-wq SPLICE: ";
         sameBothWays("task-exit", own -> own.replace(splice + "-512", splice + "-4"), "the thread's POLL_ADD of a"
                 + " pipe: -125", "the thread's READ of a pipe: -125", splice + (restartInCqe ? "-512" : "-4"),
@@ -88,19 +86,23 @@ class HostedProcessesTest {
      * a query answers the defaults, a change the old caps, a zero keeps one, a cap above RLIMIT_NPROC is cut to it,
      * bad arguments answer -EINVAL or -EFAULT; a thread without an io-wq answers zeros and gets the ring's caps at
      * its first submission; an SQPOLL ring's caps are its SQ thread's. With one unbound worker, a thread's three
-     * IOSQE_ASYNC SPLICEs from empty pipes end -512 (the one running) and -125 twice (still queued) at its exit; a
+     * IOSQE_ASYNC SPLICEs from empty pipes end -512 (the one running; hosted -EINTR, the catalogued kernel bug) and -125
+     * twice (still queued) at its exit; a
      * NOP hard-linked to a TIMEOUT that fires after the exit ends -EFAULT. Before, hosted, the register call was
      * answered -EOPNOTSUPP (not modelled), the queued SPLICEs -512 and the NOP 0.
      */
     @Test
     @Timeout(value = 120, threadMode = ThreadMode.SEPARATE_THREAD)
     void maxWorkersCapsEachTasksIoWqAndAnExitCancelsWhatWaitsForAWorker() throws Exception {
-        sameBothWays("iowq-max", "query: 0 {min(sq_entries, 4 * CPUs), RLIMIT_NPROC}", "set {0, 3}: 0 {2, 1}",
+        String running = "the running SPLICE: ";
+        // hosted, the interrupted SPLICE ends -EINTR (catalogue: splice-interrupted-cqe-holds-erestartsys)
+        sameBothWays("iowq-max", own -> own.replace(running + "-512", running + "-4"),
+                "query: 0 {min(sq_entries, 4 * CPUs), RLIMIT_NPROC}", "set {0, 3}: 0 {2, 1}",
                 "set {0x80000000, 1}: -22", "nr_args 1: -22", "NULL: -22", "unmapped: -14",
                 "a thread without io_uring sets {0, 7}: 0 {0, 0}",
                 "the same thread after its first submission queries: 0 {2, 7}",
                 "the SQPOLL ring queries: 0 {1, 1}", "the main ring queries: 0 {2, 7}",
-                "the running SPLICE: -512", "the queued SPLICEs: -125 -125",
+                running + (SpliceKernel.restartInCqe() ? "-512" : "-4"), "the queued SPLICEs: -125 -125",
                 "the exited thread's TIMEOUT: -62", "the NOP hard-linked to it: -14", "fired first: no");
     }
 
@@ -143,5 +145,13 @@ class HostedProcessesTest {
         assertThat(run.status()).as(run.output() + run.err()).isZero();
         assertThat(run.output()).isEqualTo(hosted.apply(own.output()));
         return run;
+    }
+
+    /** Whether this kernel puts an interrupted SPLICE's -ERESTARTSYS (-512) in its CQE: after 6.12 (measured). */
+    private static final class SpliceKernel {
+        static boolean restartInCqe() throws java.io.IOException {
+            String[] v = Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim().split("[.-]");
+            return Integer.parseInt(v[0]) > 6 || Integer.parseInt(v[0]) == 6 && Integer.parseInt(v[1]) > 12;
+        }
     }
 }
