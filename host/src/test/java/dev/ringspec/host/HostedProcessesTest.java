@@ -86,10 +86,10 @@ class HostedProcessesTest {
      * a query answers the defaults, a change the old caps, a zero keeps one, a cap above RLIMIT_NPROC is cut to it,
      * bad arguments answer -EINVAL or -EFAULT; a thread without an io-wq answers zeros and gets the ring's caps at
      * its first submission; an SQPOLL ring's caps are its SQ thread's. With one unbound worker, a thread's three
-     * IOSQE_ASYNC SPLICEs from empty pipes end -512 (the one running; hosted -EINTR, the catalogued kernel bug) and -125
-     * twice (still queued) at its exit; a
-     * NOP hard-linked to a TIMEOUT that fires after the exit ends -EFAULT. Before, hosted, the register call was
-     * answered -EOPNOTSUPP (not modelled), the queued SPLICEs -512 and the NOP 0.
+     * IOSQE_ASYNC SPLICEs from empty pipes end -512 (the one running; hosted -EINTR, the catalogued kernel bug) and
+     * -125 twice (still queued) at its exit; a NOP hard-linked to a TIMEOUT that fires after the exit ends -EFAULT.
+     * Before, hosted, the register call was answered -EOPNOTSUPP (not modelled), the queued SPLICEs -512 and the NOP
+     * 0.
      */
     @Test
     @Timeout(value = 120, threadMode = ThreadMode.SEPARATE_THREAD)
