@@ -65,25 +65,25 @@ class IoWqCancelTest {
                 List<Cqe> all = new ArrayList<>();
                 splice(r, IORING_OP_SPLICE, in[0], out[1], 1);
                 r.submit();
-                Thread.sleep(50);
+                Thread.sleep(250); // the worker is in its call, under load too
                 r.sqe(IORING_OP_ASYNC_CANCEL, -1, 0, 1, 0, 0, 2);
                 all.addAll(r.submitAndWait(2));
                 // ANY: the running TEE is signalled and not counted
                 splice(r, IORING_OP_TEE, in[0], out[1], 3);
                 r.submit();
-                Thread.sleep(50);
+                Thread.sleep(250); // the worker is in its call, under load too
                 r.sqe(IORING_OP_ASYNC_CANCEL, -1, 0, 0, 0, IORING_ASYNC_CANCEL_ANY, 4);
                 all.addAll(r.submitAndWait(2));
                 // SYNC_CANCEL without a timeout waits until the splice is done
                 splice(r, IORING_OP_SPLICE, in[0], out[1], 5);
                 r.submit();
-                Thread.sleep(50);
+                Thread.sleep(250); // the worker is in its call, under load too
                 all.add(new Cqe(-1, syncCancel(r, 5, -1, -1), 0, 0, 0));
                 all.addAll(r.await(1));
                 // with a timeout of 1 ns it may give up first (-ETIME) or find it done (0); either way it ends
                 splice(r, IORING_OP_SPLICE, in[0], out[1], 6);
                 r.submit();
-                Thread.sleep(50);
+                Thread.sleep(250); // the worker is in its call, under load too
                 int ret = syncCancel(r, 6, 0, 1);
                 assertThat(ret).as(k.description()).isIn(0, -ETIME);
                 all.addAll(r.await(1));
