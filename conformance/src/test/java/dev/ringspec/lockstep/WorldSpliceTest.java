@@ -44,15 +44,21 @@ class WorldSpliceTest {
         return new Step.Outside(Step.Outside.ADVANCE_CLOCK, 0, 100);
     }
 
-    /** A SPLICE the world's write completes. */
-    static List<Step> spliceWritten() {
-        return List.of(new Step.Setup(4, 0, 0),
+    /** A ring whose SPLICE (user_data 1) from the empty pipe waits in its worker, then {@code more}. */
+    private static List<Step> spliceWaiting(Step... more) {
+        List<Step> steps = new java.util.ArrayList<>(List.of(new Step.Setup(4, 0, 0),
                 splice(0, 1),
                 new Step.WriteArray(0, 0),
                 new Step.PublishTail(1),
                 new Step.Enter(1, 0, 0),
-                inTheCall(),
-                new Step.Outside(Step.Outside.WRITE, OutsideWorld.PIPE_WRITE, 5),
+                inTheCall()));
+        steps.addAll(List.of(more));
+        return List.copyOf(steps);
+    }
+
+    /** A SPLICE the world's write completes. */
+    static List<Step> spliceWritten() {
+        return spliceWaiting(new Step.Outside(Step.Outside.WRITE, OutsideWorld.PIPE_WRITE, 5),
                 new Step.Enter(0, 1, IORING_ENTER_GETEVENTS));
     }
 
@@ -61,13 +67,7 @@ class WorldSpliceTest {
      * counters: no step ends while a completion may still come).
      */
     static List<Step> spliceCancelled() {
-        return List.of(new Step.Setup(4, 0, 0),
-                splice(0, 1),
-                new Step.WriteArray(0, 0),
-                new Step.PublishTail(1),
-                new Step.Enter(1, 0, 0),
-                inTheCall(),
-                new Step.WriteIo(1, IORING_OP_ASYNC_CANCEL, 0, 0, -1, 1, 0, 0, 0, 0, 0, 2),
+        return spliceWaiting(new Step.WriteIo(1, IORING_OP_ASYNC_CANCEL, 0, 0, -1, 1, 0, 0, 0, 0, 0, 2),
                 new Step.WriteArray(1, 1),
                 new Step.PublishTail(1),
                 new Step.Enter(1, 2, IORING_ENTER_GETEVENTS));
