@@ -65,7 +65,7 @@ final class DeterministicScheduler implements Waiter {
 
     /**
      * {@link #poll} where an enter begins: an io-wq item may still be running there
-     * ({@link WorkerPool#IOWQ_STILL_RUNNING}), which an enter that submits or waits counts ({@code counts}); a
+     * ({@link IoWqChoices#IOWQ_STILL_RUNNING}), which an enter that submits or waits counts ({@code counts}); a
      * waiting task's look lets every pending item finish.
      */
     int pollAtEnter(boolean counts) {

@@ -293,7 +293,7 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
     /**
      * Asks {@code chooser} at the model's choice points ({@link dev.ringspec.model.Choice}): where the kernel may
      * do either of several things by timing, a test or a lockstep run decides which the emulator does; in the
-     * deterministic mode also the order of io-wq work pending together ({@link WorkerPool#IOWQ_COMPLETION_ORDER}),
+     * deterministic mode also the order of io-wq work pending together ({@link IoWqChoices#IOWQ_COMPLETION_ORDER}),
      * and readiness events ready together come in the kernel's order of wakeups, not a seeded one
      * ({@link Readiness#inWakeOrder}).
      */

@@ -6,19 +6,12 @@ import static dev.ringspec.emulator.sys.Linux.SYS_EPOLL_PWAIT;
 import static dev.ringspec.emulator.sys.Linux.SYS_EVENTFD2;
 import static dev.ringspec.emulator.sys.Linux.SYS_READ;
 import static dev.ringspec.emulator.sys.Linux.SYS_WRITE;
-import static dev.ringspec.uapi.Errno.ECANCELED;
 import static dev.ringspec.uapi.Errno.EEXIST;
 import static dev.ringspec.uapi.Errno.EINTR;
 import static dev.ringspec.uapi.Errno.ENOENT;
-import static dev.ringspec.uapi.IoUring.IOSQE_FIXED_FILE;
 import static dev.ringspec.uapi.Poll.EPOLLEXCLUSIVE;
 import static dev.ringspec.uapi.Poll.EPOLLONESHOT;
-import static dev.ringspec.uapi.Poll.POLLERR;
-import static dev.ringspec.uapi.Poll.POLLHUP;
 import static dev.ringspec.uapi.Poll.POLLIN;
-import static dev.ringspec.uapi.Poll.POLLNVAL;
-import static dev.ringspec.uapi.Poll.POLLPRI;
-import static dev.ringspec.uapi.Poll.POLLRDHUP;
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
@@ -26,7 +19,6 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.model.AsyncPoll;
 import dev.ringspec.model.IssueContext;
-import dev.ringspec.model.OpDef;
 import dev.ringspec.model.Req;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -79,11 +71,11 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
     private final Thread loop;
     /** The deterministic mode's order among events that are ready together; null with a poll thread. */
     private final SplittableRandom order;
-    private final Delivery delivery;
     private final MemorySegment polled;
     private volatile boolean closed;
     private volatile boolean wakeOrder; // inWakeOrder
-    private final TaskExits taskExits;
+    /** Requests waiting for their file ({@link #arm}). */
+    private final ArmedPolls armed;
     /** Guards {@link #poller} and {@link #pollThreadParked}; the parked poll thread waits on it. */
     private final Object pollLock = new Object();
     /** Who polls the epoll instance now: nobody (null), the poll thread, or a waiting task. */
@@ -109,8 +101,7 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
      * shuffles. A request armed by a task that has exited ({@code taskExits}) ends -ECANCELED when its file is ready.
      */
     Readiness(SplittableRandom order, Delivery delivery, TaskExits taskExits) {
-        this.delivery = delivery;
-        this.taskExits = taskExits;
+        this.armed = new ArmedPolls(this, delivery, taskExits);
         this.epfd = (int) Linux.call(SYS_EPOLL_CREATE1, Linux.O_CLOEXEC);
         this.stopFd = (int) Linux.call(SYS_EVENTFD2, 0, Linux.O_CLOEXEC | Linux.O_NONBLOCK, 0);
         if (epfd < 0 || stopFd < 0) {
@@ -515,7 +506,7 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
      * Whether the watch's kept registration is on a pipe or FIFO. Its file's type is looked up once: a re-arm
      * ({@code EPOLL_CTL_MOD}) succeeds only while the number names the file registered, and an add starts afresh.
      */
-    private boolean onPipe(Watch w) {
+    boolean onPipe(Watch w) {
         if (w.kept == null) {
             return false;
         }
@@ -535,97 +526,13 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
     }
 
     /**
-     * {@link AsyncPoll}: the request is issued again on its ring's task once its file is ready; until then it waits
-     * in its ring's {@link Inflight} as a poll, where cancellation finds it (and completes it with -ECANCELED).
+     * {@link AsyncPoll}: the request waits for its file through {@link #watchFile} and is issued again once it is
+     * ready ({@link ArmedPolls#arm}).
      */
     @Override
     public boolean arm(Req req, IssueContext ctx, int events) {
-        int fd = ctx.fileDescriptor(req);
-        // the request holds its file while it waits (its reissue reads through it after the application's close),
-        // and the watch through the request
-        boolean fileHeld = ctx.holdFile(req);
-        Inflight inflight = ctx.ringLocal(Inflight.class, Inflight::new);
-        int[] error = new int[1];
-        AtomicBoolean cancelled = new AtomicBoolean();
-        // io_poll_task_func: the woken request is submitted again as task work does it (io_req_task_submit), so a
-        // forced-async one goes back to io-wq (6.12.117 poll.c io_poll_task_func, io_uring.c io_req_task_submit)
-        Watch w = watchFile(fd, events, fileHeld, ready -> delivery.deliver(ctx, req, (r, c) -> {
-            inflight.remove(r);
-            if (cancelled.get() || taskExits.exited(r.task())) {
-                // io_poll_check_events: cancelled after its wakeup, or its task gone (io_should_terminate_tw): ends
-                return -ECANCELED;
-            }
-            c.taskSubmit(r);
-            return OpDef.SKIP_COMPLETE;
-        }), error);
-        if (w == null) {
-            // a file epoll refuses (-EPERM) or a closed one: io-wq takes the request, which then fails on its own
-            return false;
-        }
-        // __io_arm_poll_handler: vfs_poll adds the wait and answers what the file has now. A one-shot poll whose
-        // events are there already is never hashed (IO_APOLL_READY, 7.2.13 poll.c line 606), so no cancellation
-        // finds the request: on the task io_queue_async issues it again from task work (io_req_task_queue, io_uring.c
-        // line 1632); io-wq's own try retries at once, blocking (io_wq_submit_work). A loopback TCP CONNECT is one:
-        // -EINPROGRESS, and connected by the time its poll is armed.
-        // A file that stays ready while the request keeps answering -EAGAIN is bounded as io_req_alloc_apoll bounds
-        // it (APOLL_MAX_RETRY arms): past that the watch stays, and epoll reports it.
-        // A pipe whose own nonblocking read or write answered the -EAGAIN just now has none of the events: it was
-        // empty (or full) with writers (or readers) left, so no POLLIN, POLLHUP (POLLOUT, POLLERR), never POLLPRI or
-        // POLLRDHUP (pipe_poll). Only a write (read) by another thread since could have made it ready, a race the
-        // kernel's vfs_poll loses too when that comes after its look: epoll reports it then (no ppoll of its own).
-        ReadyRetry retry = READY_RETRY.get();
-        int retries = retry != null && retry.req() == req ? retry.count() : 0;
-        if (retries < APOLL_MAX_RETRY && !(req.opState() instanceof Apoll.Multishot m && m.apollMultishot())
-                && !(req.opState() instanceof Apoll.AnsweredAgain a && a.answeredAgain() && onPipe(w))
-                && (Apoll.vfsPoll(w.fd(), events | APOLL_EVENTS) & (events | APOLL_EVENTS | POLL_UNMASK)) != 0
-                && w.cancel()) {
-            if (IoWqCompletions.issuesForIoWq(req)) {
-                return false;
-            }
-            ownWakeups();
-            ctx.taskWork(req, (r, c) -> {
-                READY_RETRY.set(new ReadyRetry(r, retries + 1));
-                try {
-                    c.taskSubmit(r);
-                } finally {
-                    READY_RETRY.set(retry);
-                }
-                return OpDef.SKIP_COMPLETE;
-            });
-            return true;
-        }
-        // the entry names the request's own reference to its file (a served program's number means nothing here)
-        boolean fixed = (req.flags() & IOSQE_FIXED_FILE) != 0;
-        inflight.add(new Inflight.Entry(req, Inflight.Kind.POLL, fixed ? req.fd() : fd, fixed,
-                () -> {
-                    if (!w.cancel()) {
-                        // io_poll_cancel_req: woken, its task work not run yet, the request is still hashed, so
-                        // cancellation finds it and marks it (IO_POLL_CANCEL_FLAG); that task work ends it
-                        cancelled.set(true);
-                        return 0;
-                    }
-                    delivery.deliver(ctx, req, (r, c) -> {
-                        inflight.remove(r);
-                        return -ECANCELED;
-                    });
-                    return 0;
-                }));
-        return true;
+        return armed.arm(req, ctx, events);
     }
-
-    /** {@code APOLL_MAX_RETRY}: how often a request's poll may be armed. */
-    private static final int APOLL_MAX_RETRY = 128;
-
-    /** The request the calling thread issues again because its file was ready when its poll was armed, how often. */
-    private record ReadyRetry(Req req, int count) {
-    }
-
-    private static final ThreadLocal<ReadyRetry> READY_RETRY = new ThreadLocal<>();
-
-    /** What {@code io_arm_poll_handler} always asks for besides the opcode's POLLIN or POLLOUT. */
-    private static final int APOLL_EVENTS = POLLPRI | POLLRDHUP;
-    /** {@code IO_POLL_UNMASK}: what a poll always reports (ppoll reports all but POLLRDHUP unasked). */
-    private static final int POLL_UNMASK = POLLERR | POLLHUP | POLLNVAL | POLLRDHUP;
 
     private int ctl(int op, int fd, int events, long id) {
         MemorySegment scratch = SCRATCH.get();

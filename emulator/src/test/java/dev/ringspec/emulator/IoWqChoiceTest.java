@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The deterministic mode's io-wq order is a choice point where a chooser is set: two requests handed to io-wq in
  * one submission complete oldest first by default, newest first when the chooser says so, and the chooser is asked
- * {@link WorkerPool#IOWQ_COMPLETION_ORDER}. The requests are a test opcode that never completes without blocking.
+ * {@link IoWqChoices#IOWQ_COMPLETION_ORDER}. The requests are a test opcode that never completes without blocking.
  */
 class IoWqChoiceTest {
 
@@ -53,7 +53,7 @@ class IoWqChoiceTest {
                         .deterministic(1).withOpcodes(IoWqChoiceTest::alwaysBlocks), memory)) {
             e.withChooser((choice, ringFd) -> {
                 asked.add(choice);
-                return choice == WorkerPool.IOWQ_COMPLETION_ORDER ? outcome : choice.defaultOutcome();
+                return choice == IoWqChoices.IOWQ_COMPLETION_ORDER ? outcome : choice.defaultOutcome();
             });
             RingDriver d = new RingDriver(e, e.setup(8, memory.allocate(IoUringParams.SIZE_BYTES)).ringOrNull());
             for (int i = 1; i <= count; i++) {
@@ -113,7 +113,7 @@ class IoWqChoiceTest {
         try (UserMemory memory = new UserMemory();
                 EmulatedIoUring e = EmulatedIoUring.open(EmulatorOptions.of(KernelProfile.LINUX_6_18)
                         .deterministic(1).withOpcodes(IoWqChoiceTest::alwaysBlocks), memory)) {
-            RingDriver d = ring(e, memory, 0, WorkerPool.IOWQ_POSTS_BEFORE_FLUSH, outcome, asked);
+            RingDriver d = ring(e, memory, 0, IoWqChoices.IOWQ_POSTS_BEFORE_FLUSH, outcome, asked);
             for (int i = 0; i < opcodes.length; i++) {
                 sqe(d, opcodes[i], i + 1);
             }
@@ -128,7 +128,7 @@ class IoWqChoiceTest {
     void anIoWqCompletionPostsBeforeTheBatchWhenTheChooserSaysSo() {
         List<Choice> asked = new ArrayList<>();
         assertThat(flushOrder(0, asked)).containsExactly(1L, 3L, 2L);
-        assertThat(asked).contains(WorkerPool.IOWQ_POSTS_BEFORE_FLUSH);
+        assertThat(asked).contains(IoWqChoices.IOWQ_POSTS_BEFORE_FLUSH);
         assertThat(flushOrder(1, new ArrayList<>())).containsExactly(2L, 1L, 3L);
     }
 
@@ -154,7 +154,7 @@ class IoWqChoiceTest {
                 EmulatedIoUring e = EmulatedIoUring.open(EmulatorOptions.of(KernelProfile.LINUX_6_18)
                         .deterministic(1).withOpcodes(IoWqChoiceTest::alwaysBlocks), memory)) {
             RingDriver d = ring(e, memory, IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER
-                    | IORING_SETUP_TASKRUN_FLAG, WorkerPool.IOWQ_RACES_DEFER_TASKRUN_WAIT, outcome, asked);
+                    | IORING_SETUP_TASKRUN_FLAG, IoWqChoices.IOWQ_RACES_DEFER_TASKRUN_WAIT, outcome, asked);
             sqe(d, IORING_OP_FSYNC, 1);
             assertThat(d.submit(0, IORING_ENTER_GETEVENTS)).isEqualTo(1);
             // the next call's way in, as the lockstep's return to user space makes it
@@ -169,7 +169,7 @@ class IoWqChoiceTest {
     void aDeferTaskrunRingsIoWqWorkFinishesBeforeOrAfterTheEntersWait() {
         List<Choice> asked = new ArrayList<>();
         assertThat(deferWait(0, asked)).isEqualTo("1 ready, taskrun false; then [1]");
-        assertThat(asked).contains(WorkerPool.IOWQ_RACES_DEFER_TASKRUN_WAIT);
+        assertThat(asked).contains(IoWqChoices.IOWQ_RACES_DEFER_TASKRUN_WAIT);
         assertThat(deferWait(1, new ArrayList<>())).isEqualTo("0 ready, taskrun true; then [1]");
     }
 
@@ -184,7 +184,7 @@ class IoWqChoiceTest {
                 EmulatedIoUring e = EmulatedIoUring.open(EmulatorOptions.of(KernelProfile.LINUX_6_18)
                         .deterministic(1).withOpcodes(IoWqChoiceTest::alwaysBlocks), memory)) {
             RingDriver d = ring(e, memory, IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER
-                    | IORING_SETUP_TASKRUN_FLAG, WorkerPool.IOWQ_RACES_DEFER_TASKRUN_WAIT, outcome, new ArrayList<>());
+                    | IORING_SETUP_TASKRUN_FLAG, IoWqChoices.IOWQ_RACES_DEFER_TASKRUN_WAIT, outcome, new ArrayList<>());
             sqe(d, IORING_OP_FSYNC, 1);
             assertThat(d.submit(0, IORING_ENTER_GETEVENTS)).isEqualTo(1);
             List<Boolean> taskrun = new ArrayList<>();
@@ -210,7 +210,7 @@ class IoWqChoiceTest {
     void theChooserOrdersIoWqWorkPendingTogether() {
         List<Choice> asked = new ArrayList<>();
         assertThat(order(0, asked)).containsExactly(1L, 2L);
-        assertThat(asked).contains(WorkerPool.IOWQ_COMPLETION_ORDER);
+        assertThat(asked).contains(IoWqChoices.IOWQ_COMPLETION_ORDER);
         assertThat(order(1, new ArrayList<>())).containsExactly(2L, 1L);
     }
 
@@ -239,10 +239,10 @@ class IoWqChoiceTest {
             int[] stillRunning = {1};
             e.withChooser((choice, ringFd) -> {
                 asked.add(choice);
-                if (choice == WorkerPool.IOWQ_STILL_RUNNING) {
+                if (choice == IoWqChoices.IOWQ_STILL_RUNNING) {
                     return stillRunning[0]-- > 0 ? 1 : 0;
                 }
-                return choice == WorkerPool.IOWQ_RACES_DEFER_TASKRUN_WAIT ? 1 : choice.defaultOutcome();
+                return choice == IoWqChoices.IOWQ_RACES_DEFER_TASKRUN_WAIT ? 1 : choice.defaultOutcome();
             });
             MemorySegment params = memory.allocate(IoUringParams.SIZE_BYTES);
             params.set(java.lang.foreign.ValueLayout.JAVA_INT, IoUringParams.FLAGS_OFFSET,
@@ -257,7 +257,7 @@ class IoWqChoiceTest {
             assertThat(e.enter(d.ring(), 0, 1, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0)).isZero();
             assertThat(reaped(d)).containsExactly(1L);
         }
-        assertThat(asked).contains(WorkerPool.IOWQ_STILL_RUNNING);
+        assertThat(asked).contains(IoWqChoices.IOWQ_STILL_RUNNING);
     }
 
     /**
@@ -273,7 +273,7 @@ class IoWqChoiceTest {
         try (UserMemory memory = new UserMemory();
                 EmulatedIoUring e = EmulatedIoUring.open(EmulatorOptions.of(KernelProfile.LINUX_6_18)
                         .deterministic(1).withOpcodes(IoWqChoiceTest::alwaysBlocks), memory)) {
-            RingDriver d = ring(e, memory, 0, WorkerPool.IOWQ_STILL_RUNNING, 1, new ArrayList<>());
+            RingDriver d = ring(e, memory, 0, IoWqChoices.IOWQ_STILL_RUNNING, 1, new ArrayList<>());
             sqe(d, IORING_OP_FSYNC, 1);
             assertThat(d.submit(0, 0)).isEqualTo(1);
             assertThat(e.enter(d.ring(), 0, 0, 0, MemorySegment.NULL, 0)).isZero();
@@ -300,7 +300,7 @@ class IoWqChoiceTest {
                 EmulatedIoUring e = EmulatedIoUring.open(EmulatorOptions.of(KernelProfile.LINUX_6_18)
                         .deterministic(1).withOpcodes(IoWqChoiceTest::alwaysBlocks), memory)) {
             RingDriver d = ring(e, memory, IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER
-                    | IORING_SETUP_TASKRUN_FLAG, WorkerPool.IOWQ_STILL_RUNNING, 1, new ArrayList<>());
+                    | IORING_SETUP_TASKRUN_FLAG, IoWqChoices.IOWQ_STILL_RUNNING, 1, new ArrayList<>());
             sqe(d, IORING_OP_FSYNC, 1);
             assertThat(d.submit(0, 0)).isEqualTo(1);
             assertThat(e.enter(d.ring(), 0, 0, 0, MemorySegment.NULL, 0)).isZero();
@@ -327,7 +327,7 @@ class IoWqChoiceTest {
                 EmulatedIoUring e = EmulatedIoUring.open(EmulatorOptions.of(KernelProfile.LINUX_6_18)
                         .deterministic(1), memory)) {
             int[] fds = {open(first), open(second)};
-            RingDriver d = ring(e, memory, 0, WorkerPool.IOWQ_COMPLETION_ORDER, 1, asked);
+            RingDriver d = ring(e, memory, 0, IoWqChoices.IOWQ_COMPLETION_ORDER, 1, asked);
             for (int i = 1; i <= 4; i++) {
                 MemorySegment buf = memory.allocate(16);
                 buf.fill((byte) ('a' + i));
@@ -351,7 +351,7 @@ class IoWqChoiceTest {
             java.nio.file.Files.deleteIfExists(first);
             java.nio.file.Files.deleteIfExists(second);
         }
-        assertThat(asked).contains(WorkerPool.IOWQ_COMPLETION_ORDER);
+        assertThat(asked).contains(IoWqChoices.IOWQ_COMPLETION_ORDER);
     }
 
     /** {@code p} opened read-write, close-on-exec. */

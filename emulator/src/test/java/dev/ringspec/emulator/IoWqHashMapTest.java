@@ -27,8 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * map of the ring it was made for ({@code io_init_wq_offload}: {@code ctx->hash_map}), so two tasks whose io-wqs
  * were made for two rings may write one file at once, while two made for one ring write it in turn (io-wq.c
  * {@code io_get_next_work}). In the deterministic mode: task A's write is still running at the next enter
- * ({@link WorkerPool#IOWQ_STILL_RUNNING}), task B queues a write of the same file on the same ring, and the chooser
- * takes the newest item it can ({@link WorkerPool#IOWQ_COMPLETION_ORDER}). The writes are a test opcode that records
+ * ({@link IoWqChoices#IOWQ_STILL_RUNNING}), task B queues a write of the same file on the same ring, and the chooser
+ * takes the newest item it can ({@link IoWqChoices#IOWQ_COMPLETION_ORDER}). The writes are a test opcode that records
  * the order it runs in.
  */
 class IoWqHashMapTest {
@@ -64,10 +64,10 @@ class IoWqHashMapTest {
                         .deterministic(1).withOpcodes(IoWqHashMapTest::recordingWrite), memory)) {
             e.withTaskKey(() -> task[0]);
             e.withChooser((choice, ringFd) -> {
-                if (choice == WorkerPool.IOWQ_STILL_RUNNING) {
+                if (choice == IoWqChoices.IOWQ_STILL_RUNNING) {
                     return stillRunningAsked.getAndSet(true) ? 0 : 1; // A's write, the first queued
                 }
-                return choice == WorkerPool.IOWQ_COMPLETION_ORDER ? 1 : choice.defaultOutcome();
+                return choice == IoWqChoices.IOWQ_COMPLETION_ORDER ? 1 : choice.defaultOutcome();
             });
             RingDriver one = new RingDriver(e, e.setup(8, memory.allocate(IoUringParams.SIZE_BYTES)).ringOrNull());
             if (bSetsUpARing) {

@@ -27,7 +27,6 @@ import dev.ringspec.emulator.Apoll;
 import dev.ringspec.model.IssueContext;
 import dev.ringspec.model.KernelProfile;
 import dev.ringspec.model.OpDef;
-import dev.ringspec.model.RegisteredBuffer;
 import dev.ringspec.model.Req;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
@@ -50,7 +49,7 @@ import java.util.List;
  * one never touches this JVM. The real calls are {@link RealFiles}'s, in one place, so that a mode that serves
  * another process can swap them.
  *
- * <p>Buffer selection (IOSQE_BUFFER_SELECT) is kbuf.c's: {@link #selectBuffer} is where provided buffers plug in;
+ * <p>Buffer selection (IOSQE_BUFFER_SELECT) is kbuf.c's: {@link RwImport#selectBuffer} is where provided buffers plug in;
  * without them the request finds no buffer group and answers -ENOBUFS, as the kernel does.
  */
 public final class Rw {
@@ -213,11 +212,11 @@ public final class Rw {
         boolean bufferSelect = (req.flags() & IOSQE_BUFFER_SELECT) != 0;
         return switch (kind) {
             // io_prep_read_fixed (6.15 on): nothing more, the registered buffer is looked up at issue
-            case FIXED -> importsFixedAtPrep(ctx.profile()) ? importFixed(ctx, s) : 0;
+            case FIXED -> importsFixedAtPrep(ctx.profile()) ? RwImport.importFixed(ctx, s) : 0;
             // io_rw_do_import: a selected buffer is imported at issue
-            case PLAIN -> bufferSelect ? 0 : importUbuf(s);
+            case PLAIN -> bufferSelect ? 0 : RwImport.importUbuf(s);
             // io_prep_rwv: with buffer selection, io_iov_buffer_select_prep reads the one iovec's length
-            case VECTORED -> bufferSelect ? iovBufferSelectPrep(ctx, s) : importVec(ctx, s);
+            case VECTORED -> bufferSelect ? RwImport.iovBufferSelectPrep(ctx, s) : RwImport.importVec(ctx, s);
         };
     }
 
@@ -273,120 +272,10 @@ public final class Rw {
         return Long.compareUnsigned(end, addr) >= 0 && Long.compareUnsigned(end, USER_PTR_MAX) <= 0;
     }
 
-    /** {@code import_ubuf}: the length clamped to MAX_RW_COUNT, then {@code access_ok} (-EFAULT). */
-    private static int importUbuf(State s) {
-        long len = Math.min(Integer.toUnsignedLong(s.len), MAX_RW_COUNT);
-        if (!accessOk(s.addr, len)) {
-            return -EFAULT;
-        }
-        s.iov = new long[] {s.addr, len};
-        return 0;
-    }
-
-    /**
-     * {@code __import_iovec}: more than UIO_MAXIOV entries is -EINVAL; the array is copied in entry by entry
-     * ({@link IovIter#copyIovec}: -EFAULT, -EINVAL for a negative length, whichever comes first); then each entry
-     * must pass {@code access_ok} (-EFAULT), and the total is clamped to
-     * MAX_RW_COUNT. The copy is the request's: the application may reuse its array once submitted.
-     */
-    private static int importVec(IssueContext ctx, State s) {
-        long n = Integer.toUnsignedLong(s.len);
-        if (n > UIO_MAXIOV) {
-            return -EINVAL;
-        }
-        long[] iov = new long[(int) n * 2];
-        int copied = IovIter.copyIovec(ctx, s.addr, iov);
-        if (copied != 0) {
-            return copied;
-        }
-        long total = 0;
-        for (int i = 0; i < n; i++) {
-            long len = iov[2 * i + 1];
-            if (n == 1) {
-                // __import_iovec_ubuf: one entry is import_ubuf's, clamped before access_ok
-                len = Math.min(len, MAX_RW_COUNT);
-            }
-            if (!accessOk(iov[2 * i], len)) {
-                return -EFAULT;
-            }
-            len = Math.min(len, MAX_RW_COUNT - total);
-            iov[2 * i + 1] = len;
-            total += len;
-        }
-        s.iov = iov;
-        return 0;
-    }
-
-    /** {@code io_iov_buffer_select_prep}: one iovec (-EINVAL), copied in (-EFAULT); its length caps the read. */
-    private static int iovBufferSelectPrep(IssueContext ctx, State s) {
-        MemorySegment user = s.len != 1 ? null : ctx.userMemory(s.addr, 16);
-        if (user == null) {
-            return s.len != 1 ? -EINVAL : -EFAULT;
-        }
-        s.len = (int) user.get(JAVA_LONG.withByteAlignment(1), 8);
-        return 0;
-    }
-
-    /**
-     * {@code io_import_reg_buf}: the registered buffer ({@code io_find_buf_node}, -EFAULT for none), then
-     * {@code validate_fixed_range}: the range must not wrap, must lie inside the buffer, and must not exceed
-     * MAX_RW_COUNT (-EFAULT each).
-     */
-    private static int importFixed(IssueContext ctx, State s) {
-        RegisteredBuffer buf = ctx.fixedBuffer(s.bufIndex);
-        if (buf == null) {
-            return -EFAULT;
-        }
-        long len = Integer.toUnsignedLong(s.len);
-        long end = s.addr + len;
-        if (Long.compareUnsigned(end, s.addr) < 0 || Long.compareUnsigned(s.addr, buf.address()) < 0
-                || Long.compareUnsigned(end, buf.address() + buf.length()) > 0 || len > MAX_RW_COUNT) {
-            return -EFAULT;
-        }
-        s.iov = new long[] {s.addr, len};
-        return 0;
-    }
-
-    /**
-     * {@code io_buffer_select} (kbuf.c) for a request with IOSQE_BUFFER_SELECT: where provided buffers plug in. The
-     * emulator has no provided buffer groups yet, so no group {@code bufIndex} exists and the read answers -ENOBUFS.
-     * A kbuf implementation sets {@code s.iov} to the selected buffer (capped at {@code s.len}) here and adds the
-     * buffer id to the CQE flags where the request completes ({@link #complete}).
-     */
-    private static int selectBuffer(Req req, IssueContext ctx, State s) {
-        // io_buffer_select: a file that cannot be polled commits a ring's buffer at once (io_should_commit)
-        Kbuf.Selection sel = Kbuf.select(req, ctx, s.len, !RealFiles.pollable(ctx.fileDescriptor(req)));
-        if (sel == null) {
-            return -ENOBUFS;
-        }
-        s.sel = sel;
-        s.iov = new long[] {sel.address(), sel.length()};
-        return 0;
-    }
-
-    /** {@code io_kbuf_recycle} before waiting: the buffer goes back, and the next issue selects again. */
-    private static void recycleBuffer(IssueContext ctx, State s) {
-        if (s.sel != null && Kbuf.recycle(ctx, s.sel)) {
-            s.sel = null;
-            s.iov = null;
-        }
-    }
-
     // ---- issue ----
 
     private static State state(Req req) {
         return (State) req.opState();
-    }
-
-    /** What the issue imports: the fixed buffer (6.15 on), a selected buffer. */
-    private static int importAtIssue(Req req, IssueContext ctx, State s) {
-        if (s.iov != null) {
-            return 0;
-        }
-        if ((req.flags() & IOSQE_BUFFER_SELECT) != 0) {
-            return selectBuffer(req, ctx, s);
-        }
-        return importFixed(ctx, s);
     }
 
     /**
@@ -480,7 +369,7 @@ public final class Rw {
                 // fget finds nothing (an IOSQE_ASYNC request meets this on io-wq, before the fixed buffer's import)
                 return -EBADF;
             }
-            int ret = importAtIssue(req, ctx, s);
+            int ret = RwImport.importAtIssue(req, ctx, s);
             if (ret < 0) {
                 return ret;
             }
@@ -544,7 +433,7 @@ public final class Rw {
         if (n == -EAGAIN && (s.rwFlags & RWF_NOWAIT) == 0) {
             // io_queue_async: a pollable file arms a poll, another goes to io-wq with what is done so far; a
             // selected buffer goes back first (io_kbuf_recycle)
-            recycleBuffer(ctx, s);
+            RwImport.recycleBuffer(ctx, s);
             return -EAGAIN;
         }
         return complete(req, ctx, s, n, !IoWqCompletions.issuesForIoWq(req));
@@ -591,7 +480,7 @@ public final class Rw {
             // io_wq_submit_work: a pollable file is issued non-blocking and arms a poll on -EAGAIN
             long n = transfer(fd, s, s.rwFlags | RWF_NOWAIT);
             if (n == -EAGAIN && (s.rwFlags & RWF_NOWAIT) == 0) {
-                recycleBuffer(ctx, s);
+                RwImport.recycleBuffer(ctx, s);
                 return -EAGAIN;
             }
             if (n != -EOPNOTSUPP) {

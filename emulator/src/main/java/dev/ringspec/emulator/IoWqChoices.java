@@ -1,0 +1,113 @@
+package dev.ringspec.emulator;
+
+import dev.ringspec.model.Choice;
+import java.util.List;
+
+/**
+ * The choice points of the emulator's io-wq ({@link WorkerPool}): where the kernel's workers run concurrently with the
+ * task that queued their work, so the order of their CQEs against the task's own is not determined, the deterministic
+ * mode asks its {@link dev.ringspec.model.Chooser} which of the orders the kernel allows happens.
+ */
+public final class IoWqChoices {
+    private IoWqChoices() {
+    }
+
+    /**
+     * The order in which io-wq work that is pending together completes: the kernel hands each item to an idle or a
+     * new worker (io_uring/io-wq.c io_wq_enqueue, io_wq_activate_free_worker, io_wq_create_worker), the workers run
+     * concurrently (io_worker_handle_work), and each posts its CQE as it finishes (io_uring/io_uring.c
+     * io_req_complete_post, or task work on a DEFER_TASKRUN ring), so items queued together may complete in any
+     * order. An FSYNC (always io-wq: io_fsync_prep sets REQ_F_FORCE_ASYNC) of a file with a dirty page on ext4 waits
+     * for the write-back, so a buffered WRITEV of that file queued after it (io-wq too: io_write finds no
+     * FOP_BUFFER_WASYNC) usually finishes first (world lockstep seed 113: FSYNC, WRITEV, FSYNC; the WRITEV's CQE
+     * first in 7 of 8 runs of WorldIoWqOrderTest). The deterministic mode asks its {@link Chooser} here, where one is
+     * set ({@link EmulatedIoUring#withChooser}), at each item it runs: 0 runs the oldest pending item next (the
+     * default), 1 the newest, 2 the second oldest (so an item queued between two others can finish first), each
+     * among the items a worker could take: hashed work ({@link IoWqHash}: the writes to one regular file) runs one
+     * item at a time in queue order, so of a hash's items only the oldest can be taken, and only once none of them
+     * still runs ({@link #IOWQ_STILL_RUNNING}); with one item to take the chooser is not asked.
+     */
+    public static final Choice IOWQ_COMPLETION_ORDER = new Choice("IOWQ_COMPLETION_ORDER", "io_worker_handle_work",
+            "io_uring/io-wq.c io_wq_enqueue (work to concurrent workers), io_uring/io_uring.c io_req_complete_post",
+            List.of("oldest first", "newest first", "second oldest first"), 0);
+
+    /**
+     * Whether io-wq work posts its CQE before the completions the ring's task is about to post. On a ring without
+     * DEFER_TASKRUN or IOPOLL a worker posts its own CQE when it finishes (io_uring/io_uring.c
+     * io_req_complete_post: io_cq_lock, io_fill_cqe_req, io_cq_unlock_post), while the task that submitted keeps
+     * its inline completions on its batch list (io_req_complete_defer) and posts them together, under the same
+     * lock, at the end of the submission or of a task work run (__io_submit_flush_completions). The worker runs
+     * concurrently (io-wq.c io_worker_handle_work), so its CQE may come before any of those flushes, between two
+     * of them (a chain's successors are issued and flushed from task work), or after all. The deterministic mode
+     * asks at each flush of a ring's batch while io-wq work of that ring is pending, and before a multishot CQE the
+     * task posts with an empty batch (io_req_post_cqe, under the same lock: seed 46, a multishot POLL_ADD's task work
+     * at the end of the enter against an OPENAT's worker): 0 (the default) posts it later, k (1 to 3) runs the k
+     * oldest such items now, in turn, and posts their CQEs first: several workers run at once, so more than one may
+     * finish before the task's flush (seed 42 at step 152: an OPENAT's and a STATX's CQEs, both forced async, before
+     * a multishot poll's task work at the end of the enter; seed 60: two hashed writes of the file before a count
+     * TIMEOUT's task work).
+     */
+    public static final Choice IOWQ_POSTS_BEFORE_FLUSH = new Choice("IOWQ_POSTS_BEFORE_FLUSH",
+            "io_req_complete_post",
+            "io_uring/io_uring.c io_req_complete_post (7.2.13 line 919; 6.18 the same with ctx->lockless_cq: "
+                    + "the worker posts under completion_lock) against __io_submit_flush_completions (line 1136: the "
+                    + "task's batch, under the same lock)",
+            List.of("after this flush", "before this flush", "two before this flush", "three before this flush"), 0);
+
+    /**
+     * Whether io-wq work of a DEFER_TASKRUN ring has finished before the enter that submitted it runs local task
+     * work. On such a ring a worker's completion becomes local task work (io_uring/io_uring.c
+     * io_req_complete_post: ctx->lockless_cq, io_req_task_work_add -> io_req_local_work_add, which raises
+     * IORING_SQ_TASKRUN on a TASKRUN_FLAG ring); the task runs that list only in a GETEVENTS wait
+     * (io_cqring_wait: io_run_local_work, which clears IORING_SQ_TASKRUN first) or at the next enter. Whether the
+     * worker got there before the submitting enter's wait looked is a race: either the CQE is posted by that enter
+     * and the flag is clear after it, or the CQE waits for a later GETEVENTS and the flag stays raised. The same
+     * holds for a wakeup of a poll armed by io-wq racing the enter. Asked when the work is queued: 0 (the default)
+     * finished at once, its completion queued before the enter's wait; 1 finished after the enter returned, by the
+     * next call on the ring; 2 or 3 finished later still, after 1 or 2 more calls (any enter or register, an empty
+     * one too: time passes between the application's calls, not in them). The worker queues its completion whenever
+     * it finishes, without the task (io_req_local_work_add, lockless: the first item on an empty work_llist raises
+     * IORING_SQ_TASKRUN on a TASKRUN_FLAG ring), so the flag may rise while the application does something else
+     * entirely (world lockstep seed 634: an IOSQE_ASYNC WRITEV of the pipe, its enter agreed, and the kernel's flag
+     * was up at the next step, a truncate of the data file; seeds 660 and 780 at a write of the SQ array). The
+     * deterministic mode moves io-wq only when a call looks, so a later call stands for that later moment.
+     */
+    public static final Choice IOWQ_RACES_DEFER_TASKRUN_WAIT = new Choice("IOWQ_RACES_DEFER_TASKRUN_WAIT",
+            "io_cqring_wait",
+            "io_uring/io_uring.c io_req_complete_post (7.2.13 line 935, lockless_cq: task work; 6.18 alike), "
+                    + "tw.c io_req_local_work_add (line 151, io_ctx_mark_taskrun: IORING_SQ_TASKRUN set), wait.c "
+                    + "io_cqring_wait (line 202), tw.c __io_run_local_work (line 319: IORING_SQ_TASKRUN cleared; "
+                    + "io_run_local_work_continue, line 284, sets it again for work that came during the run)",
+            List.of("finished before the wait", "finished after the enter", "finished after 1 more call",
+                    "finished after 2 more calls"), 0);
+
+    /**
+     * For how many of the next enters an io-wq item is still running. A worker runs for as long as its call takes (an
+     * FSYNC of a file with dirty pages waits for the disk; an OPENAT's lookup that missed the dentry cache waits for
+     * the directory, and both wait for a CPU under load), while the task goes on submitting and reaping, so its CQE may
+     * come several enters after the one that queued it (world lockstep seed 113: an FSYNC's CQE seven enters later;
+     * seed 72: an OPENAT's after the next NOP's; seed 124: a buffered WRITEV of the data file, hashed, not yet written
+     * when a READ of those bytes came eight enters later, at load 10 to 14). On a DEFER_TASKRUN ring the same holds for
+     * the GETEVENTS waits after the one {@link #IOWQ_RACES_DEFER_TASKRUN_WAIT} names (an item still running has not
+     * finished at once, whatever that choice says; seed 103: a forced-async WRITE_FIXED's worker not done 200 ms after
+     * its enter, at load 22). The deterministic mode asks, where a chooser is set, when the item is queued: k (0, the
+     * default, up to {@value #MAX_ENTERS_RUNNING}) means the item is still running at the start of the next k enters
+     * that submit or wait, or calls of io_uring_register, which leave it pending, and has finished by the next look
+     * after (an empty enter takes no time: it leaves the item as it is, and is such a look once the count is spent;
+     * seed 42: an OPENAT with O_CREAT whose CQE came after the next two such enters; and at step 111, an OPENAT into a
+     * direct slot whose worker installed its file after the application registered the file table, res 0, and posted
+     * before the next enter's CQEs). Asked once, so that one choice, made where the request was submitted, explains a
+     * CQE that shows many steps later. A wait that sleeps always lets it finish (its worker then has the CPU the
+     * waiting task leaves), so the choice cannot hold a CQE back for ever, nor explain a CQE the kernel never posts.
+     */
+    public static final Choice IOWQ_STILL_RUNNING = new Choice("IOWQ_STILL_RUNNING", "io_worker_handle_work",
+            "io_uring/io-wq.c io_worker_handle_work (the work runs on the worker, io_wq_submit_work, for as long as "
+                    + "its call blocks), io_uring/io_uring.c io_req_complete_post (its CQE, or task work, when done)",
+            List.of("finished by the next enter", "still running at 1 more enter", "still running at 2 more enters",
+                    "still running at 3 more enters", "still running at 4 more enters",
+                    "still running at 5 more enters", "still running at 6 more enters",
+                    "still running at 7 more enters", "still running at 8 more enters",
+                    "still running at 9 more enters", "still running at 10 more enters"), 0);
+    /** The most enters {@link #IOWQ_STILL_RUNNING} lets an item run across. */
+    static final int MAX_ENTERS_RUNNING = 10;
+}
