@@ -9,6 +9,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.seam.CqRingView;
+import dev.ringspec.seam.ForwardingIoUringKernel;
 import dev.ringspec.seam.IoUringKernel;
 import dev.ringspec.seam.Ring;
 import dev.ringspec.seam.RingParams;
@@ -21,7 +22,7 @@ import java.lang.foreign.MemorySegment;
  * it proves the engine detects, shrinks and reports a difference. Faults act on what the application sees (the
  * returned value, the shared ring memory) after the real call.
  */
-final class FaultInjectingKernel implements IoUringKernel {
+final class FaultInjectingKernel extends ForwardingIoUringKernel {
 
     /** The perturbations. */
     enum Fault {
@@ -62,7 +63,6 @@ final class FaultInjectingKernel implements IoUringKernel {
         }
     }
 
-    private final IoUringKernel kernel;
     private final Fault fault;
     private Thread creator;
     private int postedSeen;
@@ -78,18 +78,13 @@ final class FaultInjectingKernel implements IoUringKernel {
     private int cqeSeen;
 
     FaultInjectingKernel(IoUringKernel kernel, Fault fault) {
-        this.kernel = kernel;
+        super(kernel);
         this.fault = fault;
     }
 
     @Override
     public String description() {
         return kernel.description() + " with fault " + fault;
-    }
-
-    @Override
-    public String release() {
-        return kernel.release();
     }
 
     @Override
@@ -221,13 +216,4 @@ final class FaultInjectingKernel implements IoUringKernel {
         return result;
     }
 
-    @Override
-    public int registerWithoutRing(int opcode, MemorySegment arg, int nrArgs) {
-        return kernel.registerWithoutRing(opcode, arg, nrArgs);
-    }
-
-    @Override
-    public int close(Ring ring) {
-        return kernel.close(ring);
-    }
 }

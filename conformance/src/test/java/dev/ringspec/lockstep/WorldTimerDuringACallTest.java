@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ringspec.nativerunner.NativeIoUring;
 import dev.ringspec.seam.Backend;
+import dev.ringspec.seam.ForwardingIoUringKernel;
 import dev.ringspec.seam.IoUringKernel;
 import dev.ringspec.seam.Ring;
 import dev.ringspec.seam.RingObservation;
@@ -41,20 +42,14 @@ class WorldTimerDuringACallTest {
     }
 
     /** This kernel, whose every enter that submits holds the calling thread up {@value #HELD_UP_NANOS} ns after. */
-    private record HeldUpKernel(IoUringKernel kernel) implements IoUringKernel {
+    private static final class HeldUpKernel extends ForwardingIoUringKernel {
+        HeldUpKernel(IoUringKernel kernel) {
+            super(kernel);
+        }
+
         @Override
         public String description() {
             return kernel.description() + ", held up after each submission";
-        }
-
-        @Override
-        public String release() {
-            return kernel.release();
-        }
-
-        @Override
-        public SetupResult setup(int entries, MemorySegment params) {
-            return kernel.setup(entries, params);
         }
 
         @Override
@@ -67,21 +62,6 @@ class WorldTimerDuringACallTest {
                 }
             }
             return r;
-        }
-
-        @Override
-        public int register(Ring ring, int opcode, MemorySegment arg, int nrArgs) {
-            return kernel.register(ring, opcode, arg, nrArgs);
-        }
-
-        @Override
-        public int registerWithoutRing(int opcode, MemorySegment arg, int nrArgs) {
-            return kernel.registerWithoutRing(opcode, arg, nrArgs);
-        }
-
-        @Override
-        public int close(Ring ring) {
-            return kernel.close(ring);
         }
     }
 
