@@ -1,6 +1,8 @@
 package dev.ringspec.lockstep;
 
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
+import static dev.ringspec.uapi.IoUring.IORING_NOP_TW;
+import static dev.ringspec.uapi.IoUring.IORING_OP_MSG_RING;
 import static dev.ringspec.uapi.IoUring.IORING_OP_NOP;
 import static dev.ringspec.uapi.IoUring.IORING_OP_POLL_ADD;
 import static dev.ringspec.uapi.IoUring.IORING_OP_READV;
@@ -140,6 +142,44 @@ class WorldEventfdTest {
         }
         // the kernel's own counts: none after the inline NOP, one after the io-wq NOP
         assertThat(reads).containsExactly(-11, 1, -11, 1, -11, 1);
+    }
+
+    /**
+     * A MSG_RING to its own DEFER_TASKRUN ring posts the target's CQE from task work ({@code io_msg_remote_post});
+     * that work's {@code io_add_aux_cqe} does not commit, so when the same run also completes a request (a NOP with
+     * IORING_NOP_TW), the flush at its end commits both CQEs at once and the eventfd is signalled once. The emulator
+     * committed the MSG_RING's CQE by itself and signalled twice (world lockstep seed 20: 7 against the kernel's 6).
+     */
+    @Test
+    void aMessagesTaskWorkCqeIsCommittedWithTheRunsBatch() {
+        List<Step> steps = List.of(new Step.Setup(4, IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN, 0),
+                new Step.Outside(Step.Outside.REGISTER_EVENTFD, OutsideWorld.EVENTFD, 0),
+                new Step.WriteIo(0, IORING_OP_MSG_RING, 0, 0, -1, 1945, 55, 0, 0, 0, 0, 1),
+                new Step.WriteArray(0, 0),
+                Step.WriteSqe.nop(1, 0, IORING_NOP_TW, 0, 2), new Step.WriteArray(1, 1),
+                new Step.PublishTail(2),
+                new Step.Enter(2, 0, 0),
+                new Step.Outside(Step.Outside.READ, OutsideWorld.EVENTFD, 8),
+                new Step.Enter(0, 0, IORING_ENTER_GETEVENTS),
+                new Step.Outside(Step.Outside.READ, OutsideWorld.EVENTFD, 8));
+        List<Integer> reads = new ArrayList<>();
+        List<Integer> tails = new ArrayList<>();
+        try (LockstepRunner runner = new LockstepRunner(WorldLockstepTest.emulator(), KernelTests.kernel("kernel"))
+                .withWorld()) {
+            for (int run = 0; run < 3; run++) {
+                LockstepRunner.Outcome o = runner.run(steps, new Coverage(), (n, s, ref, sub) -> {
+                    if (s instanceof Step.Outside x && x.action() == Step.Outside.READ) {
+                        reads.add(sub.result());
+                        tails.add(sub.cqTail());
+                    }
+                });
+                assertThat(o.divergence()).as("run %d", run).isNull();
+            }
+        }
+        // the kernel's own counts: 2 at the submission (the MSG_RING's CQE; the task work on the empty local list),
+        // then the two CQEs of the run with one signal
+        assertThat(reads).containsExactly(2, 1, 2, 1, 2, 1);
+        assertThat(tails).containsExactly(1, 3, 1, 3, 1, 3);
     }
 
     /**

@@ -2,12 +2,16 @@ package dev.ringspec.lockstep;
 
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
 import static dev.ringspec.uapi.IoUring.IORING_OP_LINK_TIMEOUT;
+import static dev.ringspec.uapi.IoUring.IORING_OP_POLL_ADD;
 import static dev.ringspec.uapi.IoUring.IORING_OP_READ;
 import static dev.ringspec.uapi.IoUring.IORING_OP_WRITE;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
 import static dev.ringspec.uapi.IoUring.IOSQE_IO_LINK;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ringspec.seam.Cqe;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -23,6 +27,7 @@ import org.junit.jupiter.api.Test;
 @Tag("kernel")
 class WorldOwnWakeupTest {
     private static final int RUNS = 6;
+    private static final int POLLIN = 0x1;
 
     @BeforeEach
     void needsIoUring() {
@@ -49,5 +54,44 @@ class WorldOwnWakeupTest {
                 new java.util.TreeMap<>()));
         assertThat(cqes).extracting(Cqe::userData).containsExactly(2L, 3L, 1L, 4L);
         assertThat(cqes).extracting(Cqe::res).containsExactly(34, 0, 34, -125);
+    }
+
+    /**
+     * An enter with GETEVENTS that submits fewer SQEs than it asks for returns at once ({@code io_uring_enter}: no
+     * wait), so neither the poll wakeup its WRITE queued as local work runs nor the overflow list is flushed. The
+     * emulator ran a wait after such an enter whenever the submission woke a poll (world lockstep seed 89: CqTail 16
+     * against the kernel's 8, its overflow list flushed).
+     */
+    @Test
+    void anEnterThatSubmitsFewerThanAskedRunsNoWaitForItsWakeups() {
+        List<Step> steps = new ArrayList<>(List.of(new Step.Setup(1, IORING_SETUP_SINGLE_ISSUER
+                | IORING_SETUP_DEFER_TASKRUN, 0)));
+        // three NOPs on a CQ of two: the third waits in the overflow list; the application then reaps two
+        for (int i = 0; i < 3; i++) {
+            steps.addAll(List.of(Step.WriteSqe.nop(i, 0, 0, 0, i + 1), new Step.WriteArray(i, 0),
+                    new Step.PublishTail(1), new Step.Enter(1, 0, 0)));
+        }
+        steps.addAll(List.of(new Step.ConsumeCqes(2),
+                new Step.WriteIo(3, IORING_OP_POLL_ADD, 0, 0, OutsideWorld.PIPE_READ, 0, 0, POLLIN, 0, 0, 0, 10),
+                new Step.WriteArray(3, 0), new Step.PublishTail(1), new Step.Enter(1, 0, 0),
+                new Step.WriteIo(4, IORING_OP_WRITE, 0, 0, OutsideWorld.PIPE_WRITE, 0, 5, 0, 0, 0, 0, 11),
+                new Step.WriteArray(4, 0), new Step.PublishTail(1),
+                new Step.Enter(4, 0, IORING_ENTER_GETEVENTS)));
+        List<Integer> last = new ArrayList<>();
+        try (LockstepRunner runner = new LockstepRunner(WorldLockstepTest.emulator(), KernelTests.kernel("kernel"))
+                .withWorld()) {
+            for (int run = 0; run < 3; run++) {
+                LockstepRunner.Outcome o = runner.run(steps, new Coverage(), (n, s, ref, sub) -> {
+                    if (n == steps.size() - 1) {
+                        last.add(sub.result());
+                        last.add(sub.cqTail());
+                        last.add(sub.sqFlags());
+                    }
+                });
+                assertThat(o.divergence()).as("run %d", run).isNull();
+            }
+        }
+        // the kernel's, each run: 1 submitted, the CQ tail where it was, IORING_SQ_CQ_OVERFLOW still up
+        assertThat(last).containsExactly(1, 2, 2, 1, 2, 2, 1, 2, 2);
     }
 }

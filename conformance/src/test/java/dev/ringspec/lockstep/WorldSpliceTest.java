@@ -3,6 +3,7 @@ package dev.ringspec.lockstep;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
 import static dev.ringspec.uapi.IoUring.IORING_OP_ASYNC_CANCEL;
 import static dev.ringspec.uapi.IoUring.IORING_OP_SPLICE;
+import static dev.ringspec.uapi.IoUring.IORING_OP_TEE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ringspec.emulator.ops.Splice;
@@ -108,6 +109,25 @@ class WorldSpliceTest {
             assertThat(o.refusedSteps()).isZero();
             assertThat(WorldLockstepTest.visible(kernel[0])).containsExactly(new Cqe(1, 5, 0, 0, 0));
         }
+    }
+
+    /**
+     * A TEE of the world's empty pipe to itself: {@code do_tee} answers -EINVAL before any wait (ipipe == opipe), so
+     * the kernel's worker posts it at once. The emulator took it for a call that waits while the pipe is empty and
+     * held it in its worker for good (world lockstep seed 389: CqTail 1 against the kernel's 2).
+     */
+    @Test
+    void aTeeOfAPipeToItselfFailsWithoutWaiting() {
+        List<Step> steps = List.of(new Step.Setup(4, 0, 0),
+                new Step.WriteIo(0, IORING_OP_TEE, 0, 0, OutsideWorld.PIPE_WRITE, 0, 46, 0, OutsideWorld.PIPE_READ,
+                        0, 0, 1),
+                new Step.WriteArray(0, 0),
+                new Step.PublishTail(1),
+                new Step.Enter(1, 0, 0),
+                inTheCall(),
+                new Step.Enter(0, 0, IORING_ENTER_GETEVENTS));
+        RingObservation kernel = WorldLockstepTest.agreesWithTheKernel(steps, 3, new java.util.HashMap<>());
+        assertThat(WorldLockstepTest.visible(kernel)).containsExactly(new Cqe(1, -22, 0, 0, 0));
     }
 
     @Test

@@ -30,6 +30,8 @@ final class Completion {
 
     private Req[] compl = new Req[64];
     private int complCount;
+    /** {@code submit_state.cq_flush}: a CQE {@link #addAuxCqe} filled waits for the next flush's commit. */
+    private boolean cqFlush;
     /** What runs as the batch is about to be posted ({@link #beforeFlush}), or null. */
     private Runnable beforeFlush;
 
@@ -182,6 +184,23 @@ final class Completion {
         return true;
     }
 
+    /**
+     * {@code io_add_aux_cqe}: a CQE with {@code userData} from task work, into a free slot or else onto the overflow
+     * list, not committed: it sets {@code submit_state.cq_flush}, so the flush that ends the task work run commits it
+     * with the batch's CQEs, once (one eventfd signal for all of them: world lockstep seed 20, a MSG_RING's CQE on a
+     * DEFER_TASKRUN ring and a failed link's in one run, where two commits signalled twice).
+     */
+    void addAuxCqe(long userData, int res, int cqeFlags) {
+        rules.fire(Rules.ADD_AUX_CQE, userData);
+        int slot = cq.getCqe(false, false);
+        if (slot < 0) {
+            overflow.add(userData, res, cqeFlags, 0, 0);
+        } else {
+            cq.writeCqe(slot, userData, res, cqeFlags, 0, 0, false);
+        }
+        cqFlush = true;
+    }
+
     /** See {@link IssueContext#onCommit}. */
     void addCommitHook(IssueContext.CommitFlush part, Runnable hook) {
         cq.addCommitHook(part, hook);
@@ -208,7 +227,8 @@ final class Completion {
      * requests (queueing successors) and dispatch deferred requests.
      */
     void submitFlushCompletions() {
-        if (complCount == 0) {
+        // io_submit_flush_completions: an empty batch is flushed only where a CQE waits for its commit (cq_flush)
+        if (complCount == 0 && !cqFlush) {
             return;
         }
         if (beforeFlush != null) {
@@ -235,6 +255,7 @@ final class Completion {
             }
         }
         cq.commitCqring();
+        cqFlush = false;
         int n = complCount;
         complCount = 0;
         for (int i = 0; i < n; i++) {

@@ -470,7 +470,8 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
         Req target = new Req();
         target.init(0, userData);
         target.twFunc((r, c) -> {
-            completion.postAuxCqe(userData, res, cqeFlags);
+            // io_msg_tw_complete: io_add_aux_cqe, committed by the flush at the end of the task work run
+            completion.addAuxCqe(userData, res, cqeFlags);
             return OpDef.SKIP_COMPLETE;
         });
         return target;

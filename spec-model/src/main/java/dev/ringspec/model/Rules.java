@@ -587,4 +587,14 @@ public final class Rules {
      */
     public static final Rule TASK_SUBMIT_AFTER_EXIT = Rule.define("TASK_SUBMIT_AFTER_EXIT", "io_req_task_submit",
             "A3", "A request queued as task work after its task exited fails -EFAULT instead of being issued.");
+
+    /**
+     * {@code io_add_aux_cqe} (io_uring/io_uring.c), from {@code io_msg_tw_complete} (msg_ring.c): the CQE is filled
+     * without a commit and {@code submit_state.cq_flush} set, so the flush at the end of the task work run commits it
+     * together with the batch's CQEs; one commit signals a registered eventfd once for all of them.
+     */
+    public static final Rule ADD_AUX_CQE = Rule.define("ADD_AUX_CQE", "io_add_aux_cqe", "A8",
+            "A CQE that task work posts for no request of this ring (MSG_RING's, sent to a ring that completes on "
+                    + "its own task) is filled at once and committed by the flush that ends the run, with the batch's "
+                    + "CQEs; detail: its user_data.");
 }

@@ -46,6 +46,8 @@ final class RealFiles {
     private static final int AT_EMPTY_PATH = 0x1000;
     private static final int STATX_TYPE = 1;
     private static final long STATX_MODE_OFFSET = 28;
+    private static final int STATX_INO = 0x100;
+    private static final long STATX_INO_OFFSET = 0x20;
     private static final long STATX_BYTES = 256;
     /** {@code stx_rdev_major}, then {@code stx_rdev_minor}, {@code stx_dev_major}, {@code stx_dev_minor}. */
     private static final long STATX_RDEV_MAJOR_OFFSET = 0x80;
@@ -230,6 +232,23 @@ final class RealFiles {
                     fl & (O_ACCMODE | Linux.O_NONBLOCK) | Linux.O_CLOEXEC, 0, 0, 0);
             return r < 0 ? -1 : (int) r;
         }
+    }
+
+    /**
+     * Whether {@code a} and {@code b} are files of one inode (its device and number, {@code statx} with
+     * STATX_INO): the two ends of one pipe share the inode and its {@code pipe_inode_info}, so for two pipes this is
+     * fs/splice.c's {@code ipipe == opipe}. False where either cannot be read.
+     */
+    static boolean sameInode(int a, int b) {
+        MemorySegment first = statx(a, STATX_INO);
+        if (first == null) {
+            return false;
+        }
+        long ino = first.get(JAVA_LONG, STATX_INO_OFFSET);
+        long dev = first.get(JAVA_LONG, STATX_DEV_MAJOR_OFFSET); // stx_dev_major and stx_dev_minor
+        MemorySegment second = statx(b, STATX_INO);
+        return second != null && second.get(JAVA_LONG, STATX_INO_OFFSET) == ino
+                && second.get(JAVA_LONG, STATX_DEV_MAJOR_OFFSET) == dev;
     }
 
     /** {@code fcntl(fd, F_GETFL)}: the status flags and access mode, or -errno. */

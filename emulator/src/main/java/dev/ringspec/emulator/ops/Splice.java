@@ -36,6 +36,7 @@ public final class Splice {
     private static final int SPLICE_F_NONBLOCK = 0x2;
     private static final int POLLIN = 0x1;
     private static final int POLLOUT = 0x4;
+    private static final int O_APPEND = 0x400;
 
     /**
      * {@code io_splice}, {@code io_tee}: a call interrupted while it waits in an io-wq worker (ASYNC_CANCEL's signal,
@@ -184,12 +185,41 @@ public final class Splice {
         boolean fixedIn = (sp.flags() & SPLICE_F_FD_IN_FIXED) != 0;
         int in = fixedIn ? ctx.fixedFileDescriptor(sp.fdIn()) : sp.fdIn() < 0 ? -1 : table.get(sp.fdIn());
         try {
-            return in < 0 || out < 0 || !waits(in, POLLIN) && !waits(out, POLLOUT);
+            return in < 0 || out < 0 || failsBeforeItWaits(req.opcode(), sp, in, out)
+                    || !waits(in, POLLIN) && !waits(out, POLLOUT);
         } finally {
             if (!fixedIn && in >= 0) {
                 table.put(in);
             }
         }
+    }
+
+    /**
+     * Whether the call answers an error before it could wait on either end, in the order of fs/splice.c's checks: a
+     * TEE of a pipe to itself was taken for one that waits while the pipe is empty, where the kernel's worker answers
+     * -EINVAL at once (world lockstep seed 389). {@code do_tee}: an end not open for its side -EBADF, then anything
+     * but two different pipes -EINVAL. {@code do_splice}: the same -EBADF; two pipes with an offset -ESPIPE, one pipe
+     * to itself -EINVAL; from a pipe with an input offset -ESPIPE, to a file opened O_APPEND -EINVAL; to a pipe with
+     * an output offset -ESPIPE; no pipe at all -EINVAL. An end opened O_NONBLOCK that the call takes as
+     * SPLICE_F_NONBLOCK does not wait either: -EAGAIN.
+     */
+    private static boolean failsBeforeItWaits(int opcode, Sp sp, int in, int out) {
+        if (!RealFiles.openFor(in, false) || !RealFiles.openFor(out, true)) {
+            return true;
+        }
+        boolean inPipe = (RealFiles.fileType(in) & RealFiles.S_IFMT) == RealFiles.S_IFIFO;
+        boolean outPipe = (RealFiles.fileType(out) & RealFiles.S_IFMT) == RealFiles.S_IFIFO;
+        boolean samePipe = inPipe && outPipe && RealFiles.sameInode(in, out);
+        boolean inNonblock = (RealFiles.statusFlags(in) & Linux.O_NONBLOCK) != 0;
+        boolean outNonblock = (RealFiles.statusFlags(out) & Linux.O_NONBLOCK) != 0;
+        if (opcode == IORING_OP_TEE || inPipe && outPipe) {
+            boolean offsets = opcode != IORING_OP_TEE && (sp.offIn() != -1 || sp.offOut() != -1);
+            return !inPipe || !outPipe || offsets || samePipe || inNonblock || outNonblock;
+        }
+        if (inPipe) {
+            return sp.offIn() != -1 || (RealFiles.statusFlags(out) & O_APPEND) != 0 || inNonblock;
+        }
+        return !outPipe || sp.offOut() != -1 || outNonblock;
     }
 
     /** Whether a blocking call on {@code fd} for {@code events} would wait: a pipe or socket without them now. */
