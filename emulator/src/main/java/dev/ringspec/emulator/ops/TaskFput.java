@@ -16,9 +16,11 @@ import java.util.List;
  * timeout and a READ of the connection's client end in one submission; the READ found no EOF and armed a poll, which
  * the release woke after the task work that completed the LINK_TIMEOUT -ECANCELED (kernel: WRITE, LINK_TIMEOUT,
  * READ, 7 of 7 runs; the emulator closed the descriptor at once and posted the READ's 0 before the LINK_TIMEOUT).
- * The emulator closes such descriptors when the enter of the request's ring returns ({@link #run}).
+ * The emulator closes such descriptors when the enter of the request's ring returns ({@link #run}); a request
+ * issued outside an enter (an SQPOLL thread's, task work run for a sleeping task) releases its own at the ring's next
+ * enter, or at the ring's close ({@link #close}).
  */
-public final class TaskFput {
+public final class TaskFput implements AutoCloseable {
     private final List<Integer> descriptors = new ArrayList<>();
 
     /** {@code fput} of the host descriptor {@code fd}, the request's only reference: released when the call returns. */
@@ -34,12 +36,15 @@ public final class TaskFput {
         if (ctx == null) {
             return;
         }
-        TaskFput pending = ctx.ringLocal(TaskFput.class, TaskFput::new);
-        synchronized (pending) {
-            for (int fd : pending.descriptors) {
-                Linux.close(fd);
-            }
-            pending.descriptors.clear();
+        ctx.ringLocal(TaskFput.class, TaskFput::new).close();
+    }
+
+    /** Releases what was dropped; also as the ring goes (a ring local closed with it). */
+    @Override
+    public synchronized void close() {
+        for (int fd : descriptors) {
+            Linux.close(fd);
         }
+        descriptors.clear();
     }
 }
