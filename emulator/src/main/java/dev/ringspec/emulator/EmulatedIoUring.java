@@ -9,6 +9,7 @@ import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQPOLL;
 
 import dev.ringspec.emulator.ops.ProgramTransfers;
+import dev.ringspec.emulator.ops.TaskFput;
 import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.model.Chooser;
 import dev.ringspec.model.Clock;
@@ -442,6 +443,7 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
                 readiness.pollOnce(0);
             }
             r = enterWithFaults(ring, toSubmit, minComplete, flags, arg, argSizeBytes);
+            TaskFput.run(model.issueContextOf(ring.fd())); // the files the call dropped, as it returns
             int setup = ring.params().flags();
             boolean ready = r >= 0 && readiness.watching() && readiness.pollOnce(0) > 0;
             if (ready && (setup & (IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SQPOLL)) == 0) {

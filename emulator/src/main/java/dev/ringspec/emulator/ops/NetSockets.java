@@ -113,11 +113,14 @@ final class NetSockets {
         return OpDef.COMPLETE;
     }
 
-    /** {@code io_fixed_fd_install}: the table owns {@code fd} on success; on failure it is closed. */
+    /**
+     * {@code io_fixed_fd_install}: the table owns {@code fd} on success; on failure its {@code fput} releases the file
+     * when the call returns ({@link TaskFput}).
+     */
     static int install(Req req, IssueContext ctx, int fileSlot, int fd) {
         int ret = ctx.fixedFdInstall(req, fileSlot, fd);
         if (ret < 0) {
-            Linux.close(fd);
+            TaskFput.fput(ctx, fd);
         }
         return ret;
     }
