@@ -1,7 +1,5 @@
 package dev.ringspec.emulator;
 
-import static dev.ringspec.uapi.Errno.EAGAIN;
-import static dev.ringspec.uapi.Errno.EINTR;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_RESIZE_RINGS;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_USE_REGISTERED_RING;
@@ -474,24 +472,8 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
         if (scheduler != null) {
             scheduler.pollAtEnter(toSubmit > 0 || (flags & IORING_ENTER_GETEVENTS) != 0);
         }
-        if (faults.any()) {
-            // io_submit_sqes: no request could be allocated for the first SQE -> -EAGAIN, nothing consumed
-            if (toSubmit > 0 && faults.happens(FaultPlan.Point.ENTER_EAGAIN, "enter of " + toSubmit)) {
-                return -EAGAIN;
-            }
-            // io_uring_enter: fewer submitted than asked ends the call without waiting
-            if (toSubmit > 1 && faults.happens(FaultPlan.Point.PARTIAL_SUBMIT, "enter of " + toSubmit)) {
-                return model.enter(ring, 1 + faults.nextInt(toSubmit - 1), 0, flags & ~IORING_ENTER_GETEVENTS,
-                        arg, argSizeBytes);
-            }
-            // a signal during the wait: -EINTR, unless something was submitted (then that count)
-            if ((flags & IORING_ENTER_GETEVENTS) != 0 && faults.happens(FaultPlan.Point.ENTER_EINTR, "a wait")) {
-                int submitted = toSubmit == 0 ? 0
-                        : model.enter(ring, toSubmit, 0, flags & ~IORING_ENTER_GETEVENTS, arg, argSizeBytes);
-                return submitted != 0 ? submitted : -EINTR;
-            }
-        }
-        return model.enter(ring, toSubmit, minComplete, flags, arg, argSizeBytes);
+        return faults.any() ? faults.enter(model, ring, toSubmit, minComplete, flags, arg, argSizeBytes)
+                : model.enter(ring, toSubmit, minComplete, flags, arg, argSizeBytes);
     }
 
     @Override

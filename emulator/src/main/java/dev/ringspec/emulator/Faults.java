@@ -1,7 +1,14 @@
 package dev.ringspec.emulator;
 
+import static dev.ringspec.uapi.Errno.EAGAIN;
+import static dev.ringspec.uapi.Errno.EINTR;
+import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
+
 import dev.ringspec.emulator.FaultPlan.Point;
 import dev.ringspec.emulator.FaultPlan.Rate;
+import dev.ringspec.model.ModelIoUring;
+import dev.ringspec.seam.Ring;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -81,5 +88,30 @@ public final class Faults {
     /** Every fault injected so far, in order. */
     public synchronized List<String> log() {
         return List.copyOf(log);
+    }
+
+    /**
+     * io_uring_enter of {@code model} with this plan's enter faults: -EAGAIN before anything is consumed
+     * ({@link Point#ENTER_EAGAIN}), fewer submitted than asked and no wait ({@link Point#PARTIAL_SUBMIT}), a wait
+     * ended by a signal ({@link Point#ENTER_EINTR}); otherwise the call as asked.
+     */
+    int enter(ModelIoUring model, Ring ring, int toSubmit, int minComplete, int flags, MemorySegment arg,
+            long argSizeBytes) {
+        // io_submit_sqes: no request could be allocated for the first SQE -> -EAGAIN, nothing consumed
+        if (toSubmit > 0 && happens(Point.ENTER_EAGAIN, "enter of " + toSubmit)) {
+            return -EAGAIN;
+        }
+        // io_uring_enter: fewer submitted than asked ends the call without waiting
+        if (toSubmit > 1 && happens(Point.PARTIAL_SUBMIT, "enter of " + toSubmit)) {
+            return model.enter(ring, 1 + nextInt(toSubmit - 1), 0, flags & ~IORING_ENTER_GETEVENTS,
+                    arg, argSizeBytes);
+        }
+        // a signal during the wait: -EINTR, unless something was submitted (then that count)
+        if ((flags & IORING_ENTER_GETEVENTS) != 0 && happens(Point.ENTER_EINTR, "a wait")) {
+            int submitted = toSubmit == 0 ? 0
+                    : model.enter(ring, toSubmit, 0, flags & ~IORING_ENTER_GETEVENTS, arg, argSizeBytes);
+            return submitted != 0 ? submitted : -EINTR;
+        }
+        return model.enter(ring, toSubmit, minComplete, flags, arg, argSizeBytes);
     }
 }
