@@ -3,6 +3,7 @@ package dev.ringspec.lockstep;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
 import static dev.ringspec.uapi.IoUring.IORING_OP_ASYNC_CANCEL;
 import static dev.ringspec.uapi.IoUring.IORING_OP_SPLICE;
+import static dev.ringspec.uapi.IoUring.IORING_OP_TEE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ringspec.emulator.ops.Splice;
@@ -108,6 +109,26 @@ class WorldSpliceTest {
             assertThat(o.refusedSteps()).isZero();
             assertThat(WorldLockstepTest.visible(kernel[0])).containsExactly(new Cqe(1, 5, 0, 0, 0));
         }
+    }
+
+    /**
+     * A TEE of the world's empty pipe to itself fails -EINVAL as soon as its worker runs ({@code do_tee}: the two
+     * files are one pipe), without waiting for a write (seed 217 of {@link WorldLockstepTest}: the kernel's CQE at the
+     * submitting enter in 1 of 5 runs, the emulator's never). The emulator's TEE waited for the empty pipe to have
+     * bytes: without the fix this run ends with no CQE on either side (3 of 3). A C probe of the same TEE on this
+     * kernel: -EINVAL within 0.1 to 8 ms, 6 of 6.
+     */
+    @Test
+    void aTeeOfAPipeToItselfFailsWithoutWaiting() {
+        List<Step> steps = List.of(new Step.Setup(4, 0, 0),
+                new Step.WriteIo(0, IORING_OP_TEE, 0, 0, OutsideWorld.PIPE_WRITE, 0, 16, 0, OutsideWorld.PIPE_READ, 0,
+                        0, 1),
+                new Step.WriteArray(0, 0),
+                new Step.PublishTail(1),
+                new Step.Enter(1, 1, IORING_ENTER_GETEVENTS));
+        List<Cqe> cqes = WorldLockstepTest.visible(WorldLockstepTest.agreesWithTheKernel(steps, 3,
+                new java.util.TreeMap<>()));
+        assertThat(cqes).containsExactly(new Cqe(1, -22, 0, 0, 0));
     }
 
     @Test

@@ -84,6 +84,30 @@ final class RealFiles {
         return buf == null ? 0 : buf.get(JAVA_SHORT, STATX_MODE_OFFSET) & 0xffff;
     }
 
+    /** {@code STATX_INO}; where {@code stx_ino} and {@code stx_dev_major} (then {@code _minor}) lie in the struct. */
+    private static final int STATX_INO = 0x100;
+    private static final long STATX_INO_OFFSET = 0x20;
+    private static final long STATX_DEV_OFFSET = 0x88;
+
+    /**
+     * Whether {@code a} and {@code b} are ends (or FIFO opens) of two different pipes, as {@code do_tee} asks of its
+     * files ({@code get_pipe_info} for both, and {@code ipipe != opipe}): both FIFOs, not of one inode.
+     */
+    static boolean distinctPipes(int a, int b) {
+        long[] x = pipeIdentity(a);
+        long[] y = pipeIdentity(b);
+        return x != null && y != null && !java.util.Arrays.equals(x, y);
+    }
+
+    /** A pipe's inode and device, or null for a descriptor that names no pipe or FIFO. */
+    private static long[] pipeIdentity(int fd) {
+        MemorySegment buf = statx(fd, STATX_TYPE | STATX_INO);
+        if (buf == null || (buf.get(JAVA_SHORT, STATX_MODE_OFFSET) & S_IFMT) != S_IFIFO) {
+            return null;
+        }
+        return new long[] {buf.get(JAVA_LONG, STATX_INO_OFFSET), buf.get(JAVA_LONG, STATX_DEV_OFFSET)};
+    }
+
     /**
      * Whether a write to the regular file {@code fd} can be tried without blocking ({@code io_write}'s check): opened
      * O_DIRECT, or buffered on a filesystem with {@code FOP_BUFFER_WASYNC} (xfs, btrfs; not ext4 or tmpfs). Any other

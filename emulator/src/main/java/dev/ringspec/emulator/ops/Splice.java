@@ -173,7 +173,9 @@ public final class Splice {
     /**
      * Whether the call would return now ({@link EmuOp.Blocking#ready}): a pipe or socket it reads from has bytes or
      * an end (any poll bit), and one it writes to has room. A descriptor that names nothing is ready: the call fails
-     * at once.
+     * at once. So is a TEE whose files are not two different pipes: {@code do_tee} answers -EINVAL before it looks
+     * at what the pipes hold (world lockstep seed 217: a TEE of the world's pipe to itself, which the kernel's worker
+     * failed as soon as it ran, while the emulator's waited for the empty pipe for good).
      */
     static boolean ready(Req req, IssueContext ctx, ProcessDescriptorTable table) {
         Sp sp = (Sp) req.opState();
@@ -184,7 +186,8 @@ public final class Splice {
         boolean fixedIn = (sp.flags() & SPLICE_F_FD_IN_FIXED) != 0;
         int in = fixedIn ? ctx.fixedFileDescriptor(sp.fdIn()) : sp.fdIn() < 0 ? -1 : table.get(sp.fdIn());
         try {
-            return in < 0 || out < 0 || !waits(in, POLLIN) && !waits(out, POLLOUT);
+            return in < 0 || out < 0 || req.opcode() == IORING_OP_TEE && !RealFiles.distinctPipes(in, out)
+                    || !waits(in, POLLIN) && !waits(out, POLLOUT);
         } finally {
             if (!fixedIn && in >= 0) {
                 table.put(in);
