@@ -50,4 +50,33 @@ class WorldConnectWakeTest {
         assertThat(cqes).extracting(Cqe::userData).containsExactly(1L, 2L);
         assertThat(cqes).extracting(Cqe::res).containsExactly(0, 0);
     }
+
+    /**
+     * Two ACCEPTs into direct slots wait on the listener; each connection goes to the older waiter (seed 99 of
+     * {@link WorldLockstepTest}): ACCEPT's poll is exclusive (opdef.c {@code poll_exclusive}, io_arm_poll_handler adds
+     * EPOLLEXCLUSIVE), so it waits at the tail of the listener's wait queue and a connection's wakeup wakes the oldest
+     * exclusive waiter only. The emulator's one-shot watches sat at the head, so the newer ACCEPT took the first
+     * connection (ud 2 in slot 0, where the kernel had ud 1, in 4 of 4 runs).
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {0, IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN})
+    void aConnectionWakesTheOldestAccept(int setupFlags) {
+        List<Step> steps = List.of(new Step.Setup(2, setupFlags, 0),
+                new Step.RegisterFiles(8, true, 0),
+                new Step.WriteIo(0, IORING_OP_ACCEPT, 0, 0, OutsideWorld.LISTENER, 0, 0, 0, 0, 0, -1, 1),
+                new Step.WriteArray(0, 0),
+                new Step.WriteIo(1, IORING_OP_ACCEPT, 0, 0, OutsideWorld.LISTENER, 0, 0, 0, 0, 0, -1, 2),
+                new Step.WriteArray(1, 1),
+                new Step.PublishTail(2),
+                new Step.Enter(2, 0, 0),
+                new Step.Outside(Step.Outside.CONNECT, OutsideWorld.LISTENER, 0),
+                new Step.Enter(0, 1, IORING_ENTER_GETEVENTS),
+                new Step.Outside(Step.Outside.CONNECT, OutsideWorld.LISTENER, 0),
+                new Step.Enter(0, 2, IORING_ENTER_GETEVENTS));
+        List<Cqe> cqes = WorldLockstepTest.visible(WorldLockstepTest.agreesWithTheKernel(steps, RUNS,
+                new java.util.TreeMap<>()));
+        // the kernel's: the first connection into slot 0 for the first ACCEPT, the second into slot 1
+        assertThat(cqes).extracting(Cqe::userData).containsExactly(1L, 2L);
+        assertThat(cqes).extracting(Cqe::res).containsExactly(0, 1);
+    }
 }

@@ -114,7 +114,8 @@ class WorldSpliceTest {
     /**
      * A TEE of the world's empty pipe to itself: {@code do_tee} answers -EINVAL before any wait (ipipe == opipe), so
      * the kernel's worker posts it at once. The emulator took it for a call that waits while the pipe is empty and
-     * held it in its worker for good (world lockstep seed 389: CqTail 1 against the kernel's 2).
+     * held it in its worker for good (world lockstep seed 389: CqTail 1 against the kernel's 2; seed 217 too). A C
+     * probe of the same TEE on this kernel: -EINVAL within 0.1 to 8 ms, 6 of 6.
      */
     @Test
     void aTeeOfAPipeToItselfFailsWithoutWaiting() {

@@ -2,9 +2,13 @@ package dev.ringspec.emulator;
 
 import static dev.ringspec.uapi.Errno.ECANCELED;
 import static dev.ringspec.uapi.IoUring.IOSQE_FIXED_FILE;
+import static dev.ringspec.uapi.Poll.EPOLLET;
+import static dev.ringspec.uapi.Poll.EPOLLEXCLUSIVE;
 import static dev.ringspec.uapi.Poll.POLLERR;
 import static dev.ringspec.uapi.Poll.POLLHUP;
+import static dev.ringspec.uapi.Poll.POLLIN;
 import static dev.ringspec.uapi.Poll.POLLNVAL;
+import static dev.ringspec.uapi.Poll.POLLOUT;
 import static dev.ringspec.uapi.Poll.POLLPRI;
 import static dev.ringspec.uapi.Poll.POLLRDHUP;
 
@@ -13,6 +17,8 @@ import dev.ringspec.model.IssueContext;
 import dev.ringspec.model.OpDef;
 import dev.ringspec.model.Req;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntConsumer;
 
 /**
  * io_uring/poll.c's {@code io_arm_poll_handler} in the emulator: a request that would block on a pollable file waits
@@ -45,7 +51,7 @@ final class ArmedPolls implements AsyncPoll {
         AtomicBoolean cancelled = new AtomicBoolean();
         // io_poll_task_func: the woken request is submitted again as task work does it (io_req_task_submit), so a
         // forced-async one goes back to io-wq (6.12.117 poll.c io_poll_task_func, io_uring.c io_req_task_submit)
-        Readiness.Watch w = readiness.watchFile(fd, events, fileHeld, ready -> delivery.deliver(ctx, req, (r, c) -> {
+        IntConsumer woken = ready -> delivery.deliver(ctx, req, (r, c) -> {
             inflight.remove(r);
             if (cancelled.get() || taskExits.exited(r.task())) {
                 // io_poll_check_events: cancelled after its wakeup, or its task gone (io_should_terminate_tw): ends
@@ -53,7 +59,11 @@ final class ArmedPolls implements AsyncPoll {
             }
             c.taskSubmit(r);
             return OpDef.SKIP_COMPLETE;
-        }), error);
+        });
+        boolean exclusive = (events & EPOLLEXCLUSIVE) != 0;
+        events &= ~EPOLLEXCLUSIVE;
+        Readiness.Watch w = exclusive ? exclusiveWatch(fd, events, woken, error)
+                : readiness.watchFile(fd, events, fileHeld, woken, error);
         if (w == null) {
             // a file epoll refuses (-EPERM) or a closed one: io-wq takes the request, which then fails on its own
             return false;
@@ -107,6 +117,36 @@ final class ArmedPolls implements AsyncPoll {
                     return 0;
                 }));
         return true;
+    }
+
+    /**
+     * An exclusive poll ({@link OpDef#POLL_EXCLUSIVE}, ACCEPT): a watch of its own, added with EPOLLEXCLUSIVE, so it
+     * waits at the tail of the file's wait queue as the kernel's does ({@code __io_queue_proc}:
+     * {@code add_wait_queue_exclusive}) and a connection wakes the oldest ACCEPT first; a one-shot watch is added at
+     * the head ({@code add_wait_queue}) and would wake the newest first. epoll refuses EPOLLONESHOT with
+     * EPOLLEXCLUSIVE, so the watch ends itself at its first wakeup (its cancel then answers false, as a fired one-shot
+     * watch's does). epoll takes EPOLLEXCLUSIVE with POLLIN and POLLOUT alone: what else the request asks for
+     * (POLLPRI, POLLRDHUP) its reissue looks at. A wakeup on the poll thread before the watch is known here is
+     * taken once it is.
+     */
+    private Readiness.Watch exclusiveWatch(int fd, int events, IntConsumer woken, int[] error) {
+        AtomicReference<Readiness.Watch> self = new AtomicReference<>();
+        AtomicBoolean early = new AtomicBoolean();
+        Readiness.Watch w = readiness.watch(fd, (events & (POLLIN | POLLOUT)) | EPOLLEXCLUSIVE | EPOLLET, false,
+                ready -> {
+                    early.set(true); // before the look at self: one of the two sides sees the other's write
+                    Readiness.Watch me = self.get();
+                    if (me != null && me.cancel()) {
+                        woken.accept(ready);
+                    }
+                }, error);
+        if (w != null) {
+            self.set(w);
+            if (early.get() && w.cancel()) {
+                woken.accept(events);
+            }
+        }
+        return w;
     }
 
     /** {@code APOLL_MAX_RETRY}: how often a request's poll may be armed. */

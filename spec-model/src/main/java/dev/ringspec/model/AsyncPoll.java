@@ -11,8 +11,9 @@ package dev.ringspec.model;
 public interface AsyncPoll {
 
     /**
-     * Arms a poll for {@code events} ({@code POLLIN} or {@code POLLOUT}) on the request's file: true when armed (the
-     * request now waits), false when the file cannot be polled ({@code IO_APOLL_ABORTED}: io-wq takes it).
+     * Arms a poll for {@code events} ({@code POLLIN} or {@code POLLOUT}, with {@code EPOLLEXCLUSIVE} for an opcode
+     * with {@link OpDef#POLL_EXCLUSIVE}) on the request's file: true when armed (the request now waits), false when
+     * the file cannot be polled ({@code IO_APOLL_ABORTED}: io-wq takes it).
      */
     boolean arm(Req req, IssueContext ctx, int events);
 

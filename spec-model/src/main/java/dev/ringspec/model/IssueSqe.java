@@ -13,6 +13,7 @@ import static dev.ringspec.uapi.IoUring.IORING_SETUP_IOPOLL;
 import static dev.ringspec.uapi.IoUring.IOSQE_FIXED_FILE;
 import static dev.ringspec.uapi.IoUring.IOSQE_IO_HARDLINK;
 import static dev.ringspec.uapi.IoUring.IOSQE_IO_LINK;
+import static dev.ringspec.uapi.Poll.EPOLLEXCLUSIVE;
 import static dev.ringspec.uapi.Poll.POLLIN;
 import static dev.ringspec.uapi.Poll.POLLOUT;
 
@@ -173,6 +174,8 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
             if (ret == -EAGAIN) {
                 OpDef def = req.def();
                 int events = def.has(OpDef.POLLIN) ? POLLIN : def.has(OpDef.POLLOUT) ? POLLOUT : 0;
+                // io_arm_poll_handler: def->poll_exclusive adds EPOLLEXCLUSIVE
+                events |= events != 0 && def.has(OpDef.POLL_EXCLUSIVE) ? EPOLLEXCLUSIVE : 0;
                 if (events != 0 && kernel.asyncPoll().arm(req, this, events)) {
                     rules.fire(Rules.ARM_POLL_HANDLER, req.userData());
                 } else {

@@ -14,7 +14,8 @@ import java.util.Objects;
  * @param opcode the {@code IORING_OP_*} number, below the profile's {@code opLast}
  * @param name the kernel's name for it, for example {@code "NOP"}
  * @param flags {@link #NEEDS_FILE}, {@link #IOPRIO}, {@link #BUFFER_SELECT}, {@link #POLLIN}, {@link #POLLOUT},
- *     {@link #IOPOLL}, {@link #SQE128}, {@link #NOT_SUPPORTED}, {@link #ISSUE_FINDS_FILE}, {@link #HASH_REG_FILE}
+ *     {@link #IOPOLL}, {@link #SQE128}, {@link #NOT_SUPPORTED}, {@link #ISSUE_FINDS_FILE}, {@link #HASH_REG_FILE},
+ *     {@link #UNBOUND_NONREG_FILE}, {@link #POLL_EXCLUSIVE}
  * @param prep {@code def->prep}: reads the request's SQE fields once, in init; null for an opcode the model knows
  *     by number only (valid, but not executable: io_init_req then throws)
  * @param issue {@code def->issue}
@@ -64,6 +65,13 @@ public record OpDef(int opcode, String name, int flags, Prep prep, Issue issue, 
      * task's exit cancels it where no worker took it yet (io-wq.c {@code io_worker_handle_work}'s do_kill).
      */
     public static final int UNBOUND_NONREG_FILE = 1 << 10;
+    /**
+     * {@code poll_exclusive}: the poll this opcode arms when its file is not ready is exclusive
+     * ({@code io_arm_poll_handler} adds EPOLLEXCLUSIVE): it waits at the tail of the file's wait queue
+     * ({@code add_wait_queue_exclusive}), and a wakeup that wakes one exclusive waiter (a listener's readable wakeup:
+     * {@code sock_def_readable}, nr_exclusive 1) wakes the oldest. ACCEPT alone sets it.
+     */
+    public static final int POLL_EXCLUSIVE = 1 << 11;
 
     /** {@code IOU_COMPLETE}: the issue set the result; the request completes now, with the batch. */
     public static final int COMPLETE = 0;

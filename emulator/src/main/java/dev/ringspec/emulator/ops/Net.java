@@ -21,6 +21,7 @@ import static dev.ringspec.uapi.IoUring.IORING_RECVSEND_POLL_FIRST;
 import static dev.ringspec.uapi.IoUring.IORING_RECV_MULTISHOT;
 import static dev.ringspec.uapi.IoUring.IORING_SEND_VECTORIZED;
 import static dev.ringspec.uapi.IoUring.IOSQE_BUFFER_SELECT;
+import static dev.ringspec.uapi.Poll.POLLRDHUP;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -599,13 +600,21 @@ public final class Net {
 
     /**
      * {@code msg_inq > 0} after a receive: the protocols that report it (TCP; AF_UNIX streams) and still hold
-     * bytes. Datagram sockets leave it unset, and a receive then has no IORING_CQE_F_SOCK_NONEMPTY.
+     * bytes. Datagram sockets leave it unset, and a receive then has no IORING_CQE_F_SOCK_NONEMPTY. TCP also reports
+     * 1 once the peer's FIN came and no byte is left ({@code tcp_inq_hint}: "after receiving a FIN, tell the
+     * user-space to continue reading"), so a receive at the end of the stream, 0 bytes, has the flag too (world
+     * lockstep seed 261, on this kernel); the FIN shows as POLLRDHUP (tcp_poll: RCV_SHUTDOWN, which tcp_fin sets
+     * with SOCK_DONE).
      */
     private static boolean hasMoreToRead(int fd, int type) {
         if (type != SOCK_STREAM) {
             return false;
         }
         int family = RealSockets.sockOpt(fd, RealSockets.SO_DOMAIN);
-        return (family == AF_INET || family == AF_INET6 || family == AF_UNIX) && RealSockets.bytesToRead(fd) > 0;
+        if (family == AF_UNIX) {
+            return RealSockets.bytesToRead(fd) > 0;
+        }
+        return (family == AF_INET || family == AF_INET6)
+                && (RealSockets.bytesToRead(fd) > 0 || (RealSockets.pollNow(fd, POLLRDHUP) & POLLRDHUP) != 0);
     }
 }

@@ -71,7 +71,7 @@ final class NetSockets {
                 OpDef.NEEDS_FILE | OpDef.UNBOUND_NONREG_FILE | OpDef.POLLOUT, NetSockets::connectPrepBefore612,
                 NetSockets::connect)));
         ops.add(EmuOp.of(new OpDef(IORING_OP_ACCEPT, "ACCEPT",
-                OpDef.NEEDS_FILE | OpDef.UNBOUND_NONREG_FILE | OpDef.POLLIN | OpDef.IOPRIO,
+                OpDef.NEEDS_FILE | OpDef.UNBOUND_NONREG_FILE | OpDef.POLLIN | OpDef.POLL_EXCLUSIVE | OpDef.IOPRIO,
                 NetSockets::acceptPrep, (req, ctx) -> accept(req, ctx, table))));
         ops.add(EmuOp.of(new OpDef(IORING_OP_SHUTDOWN, "SHUTDOWN", OpDef.NEEDS_FILE, NetSockets::shutdownPrep,
                 NetSockets::shutdown)));

@@ -174,7 +174,9 @@ public final class Splice {
     /**
      * Whether the call would return now ({@link EmuOp.Blocking#ready}): a pipe or socket it reads from has bytes or
      * an end (any poll bit), and one it writes to has room. A descriptor that names nothing is ready: the call fails
-     * at once.
+     * at once. So is a TEE whose files are not two different pipes: {@code do_tee} answers -EINVAL before it looks
+     * at what the pipes hold (world lockstep seed 217: a TEE of the world's pipe to itself, which the kernel's worker
+     * failed as soon as it ran, while the emulator's waited for the empty pipe for good).
      */
     static boolean ready(Req req, IssueContext ctx, ProcessDescriptorTable table) {
         Sp sp = (Sp) req.opState();
