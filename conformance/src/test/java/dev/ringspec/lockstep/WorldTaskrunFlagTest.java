@@ -3,6 +3,7 @@ package dev.ringspec.lockstep;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
 import static dev.ringspec.uapi.IoUring.IORING_OP_POLL_ADD;
 import static dev.ringspec.uapi.IoUring.IORING_OP_SEND;
+import static dev.ringspec.uapi.IoUring.IORING_OP_TEE;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_TASKRUN_FLAG;
@@ -18,8 +19,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * IORING_SQ_TASKRUN on a DEFER_TASKRUN ring, emulator against this kernel with real I/O, where the kernel's flag was
- * up and the emulator's was not (seed 443 of {@link WorldLockstepTest}, shrunk): local task work that an enter
- * returning before its wait leaves queued. Each run agrees with the kernel ({@link WorldTaskWorkTest#agreesWithTheKernel}), and the kernel's own flags and CQEs show it.
+ * up and the emulator's was not (seeds 443 and 164 of {@link WorldLockstepTest}, shrunk): local task work that an
+ * enter returning before its wait leaves queued, and an io-wq TEE that fails at once in its worker. Each run agrees
+ * with the kernel ({@link WorldTaskWorkTest#agreesWithTheKernel}), and the kernel's own flags and CQEs show it.
  */
 @Tag("kernel")
 class WorldTaskrunFlagTest {
@@ -59,5 +61,35 @@ class WorldTaskrunFlagTest {
         RingObservation next = kernel.get(9);
         assertThat(next.sqFlags() & IORING_SQ_TASKRUN).isZero();
         assertThat(WorldLockstepTest.visible(next)).extracting(Cqe::userData).containsExactly(2L, 1L);
+    }
+
+    /**
+     * A TEE from the world's empty pipe to {@code target}, 100 ms of the world's clock (the kernel's worker is done),
+     * and a GETEVENTS enter: the kernel's {@code do_tee} fails before it could wait for bytes, in the worker, whose
+     * completion raises IORING_SQ_TASKRUN after the enter; the emulator held the TEE as waiting for the world.
+     */
+    private static List<RingObservation> teeOfTheEmptyPipe(int target) {
+        List<Step> steps = List.of(new Step.Setup(4, DEFER, 0),
+                new Step.WriteIo(0, IORING_OP_TEE, 0, 0, target, 0, 16, 0, OutsideWorld.PIPE_READ, 0, 0, 1),
+                new Step.WriteArray(0, 0),
+                new Step.PublishTail(1),
+                new Step.Enter(1, 0, 0),
+                new Step.Outside(Step.Outside.ADVANCE_CLOCK, 0, 100),
+                new Step.Enter(0, 0, IORING_ENTER_GETEVENTS));
+        List<RingObservation> kernel = WorldTaskWorkTest.agreesWithTheKernel(steps);
+        assertThat(kernel.get(5).sqFlags() & IORING_SQ_TASKRUN).isEqualTo(IORING_SQ_TASKRUN);
+        return kernel;
+    }
+
+    @Test
+    void aTeeOfThePipeToItselfFailsEinvalAtOnceInItsWorker() {
+        assertThat(WorldLockstepTest.visible(teeOfTheEmptyPipe(OutsideWorld.PIPE_WRITE).get(6)))
+                .containsExactly(new Cqe(1, -22, 0, 0, 0));
+    }
+
+    @Test
+    void aTeeToThePipesReadEndFailsEbadfAtOnceInItsWorker() {
+        assertThat(WorldLockstepTest.visible(teeOfTheEmptyPipe(OutsideWorld.PIPE_READ).get(6)))
+                .containsExactly(new Cqe(1, -9, 0, 0, 0));
     }
 }

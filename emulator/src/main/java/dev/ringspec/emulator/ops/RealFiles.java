@@ -45,7 +45,9 @@ final class RealFiles {
     private static final long SYS_FSTATFS = "aarch64".equals(System.getProperty("os.arch")) ? 44 : 138;
     private static final int AT_EMPTY_PATH = 0x1000;
     private static final int STATX_TYPE = 1;
+    private static final int STATX_INO = 0x100;
     private static final long STATX_MODE_OFFSET = 28;
+    private static final long STATX_INO_OFFSET = 32;
     private static final long STATX_BYTES = 256;
     /** {@code stx_rdev_major}, then {@code stx_rdev_minor}, {@code stx_dev_major}, {@code stx_dev_minor}. */
     private static final long STATX_RDEV_MAJOR_OFFSET = 0x80;
@@ -302,6 +304,19 @@ final class RealFiles {
         MemorySegment buf = statx(fd, STATX_TYPE);
         int type = buf == null ? -1 : buf.get(JAVA_SHORT, STATX_MODE_OFFSET) & S_IFMT;
         return type == S_IFIFO || type == S_IFSOCK || type == 0;
+    }
+
+    /**
+     * {@code get_pipe_info(file, true)} of fs/splice.c: the pipe {@code fd} is an end of (a pipe's or a FIFO's),
+     * named by its inode ({@code stx_dev_major}, {@code stx_dev_minor}, {@code stx_ino}), or null for any other file.
+     */
+    static String pipeOf(int fd) {
+        MemorySegment buf = statx(fd, STATX_TYPE | STATX_INO);
+        if (buf == null || (buf.get(JAVA_SHORT, STATX_MODE_OFFSET) & S_IFMT) != S_IFIFO) {
+            return null;
+        }
+        return buf.get(JAVA_INT, STATX_DEV_MAJOR_OFFSET) + ":" + buf.get(JAVA_INT, STATX_DEV_MAJOR_OFFSET + 4) + ":"
+                + buf.get(JAVA_LONG, STATX_INO_OFFSET);
     }
 
     /** {@code file->f_mode & FMODE_READ / FMODE_WRITE}, from the descriptor's access mode. */

@@ -173,7 +173,7 @@ public final class Splice {
     /**
      * Whether the call would return now ({@link EmuOp.Blocking#ready}): a pipe or socket it reads from has bytes or
      * an end (any poll bit), and one it writes to has room. A descriptor that names nothing is ready: the call fails
-     * at once.
+     * at once; so is a call that fails before it would wait ({@link #failsAtOnce}).
      */
     static boolean ready(Req req, IssueContext ctx, ProcessDescriptorTable table) {
         Sp sp = (Sp) req.opState();
@@ -184,12 +184,32 @@ public final class Splice {
         boolean fixedIn = (sp.flags() & SPLICE_F_FD_IN_FIXED) != 0;
         int in = fixedIn ? ctx.fixedFileDescriptor(sp.fdIn()) : sp.fdIn() < 0 ? -1 : table.get(sp.fdIn());
         try {
-            return in < 0 || out < 0 || !waits(in, POLLIN) && !waits(out, POLLOUT);
+            return in < 0 || out < 0 || failsAtOnce(req.opcode(), in, out)
+                    || !waits(in, POLLIN) && !waits(out, POLLOUT);
         } finally {
             if (!fixedIn && in >= 0) {
                 table.put(in);
             }
         }
+    }
+
+    /**
+     * Whether {@code do_tee} or {@code do_splice} (fs/splice.c) fails before it could wait on either end: the input
+     * not open for reading or the output not for writing -> -EBADF; a TEE but from one pipe to another, or a SPLICE
+     * from a pipe to itself or between two files neither of which is a pipe -> -EINVAL (world lockstep seed 164: a
+     * TEE of the world's pipe to itself, which the kernel's worker ended -EINVAL at once, raising IORING_SQ_TASKRUN
+     * after the enter, held here as waiting for the world until the pipe had bytes).
+     */
+    private static boolean failsAtOnce(int opcode, int in, int out) {
+        if (!RealFiles.openFor(in, false) || !RealFiles.openFor(out, true)) {
+            return true;
+        }
+        String inPipe = RealFiles.pipeOf(in);
+        String outPipe = RealFiles.pipeOf(out);
+        if (opcode == IORING_OP_TEE) {
+            return inPipe == null || outPipe == null || inPipe.equals(outPipe);
+        }
+        return inPipe == null ? outPipe == null : inPipe.equals(outPipe);
     }
 
     /** Whether a blocking call on {@code fd} for {@code events} would wait: a pipe or socket without them now. */
