@@ -38,7 +38,7 @@ class WorldTaskWorkTest {
     }
 
     /** {@code steps}, {@value #RUNS} times, each run without a divergence; the kernel's ring after each step. */
-    private static List<RingObservation> agreesWithTheKernel(List<Step> steps) {
+    static List<RingObservation> agreesWithTheKernel(List<Step> steps) {
         List<RingObservation> kernel = new ArrayList<>();
         try (LockstepRunner runner = new LockstepRunner(WorldLockstepTest.emulator(), KernelTests.kernel("kernel"))
                 .withWorld()) {

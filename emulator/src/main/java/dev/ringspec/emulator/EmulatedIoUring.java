@@ -451,10 +451,9 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
             } else if (ready && (setup & IORING_SETUP_SQPOLL) == 0 && (flags & IORING_ENTER_GETEVENTS) != 0
                     && toSubmit > 0 && r == toSubmit) {
                 // on a DEFER_TASKRUN ring the wakeup queued local work during the submission (a loopback connect
-                // completes inside it), which the same enter's wait runs first (io_uring/io_uring.c
-                // io_cqring_wait: io_run_local_work); without one, from the wait's overflow flush after that run
-                // (the ring's eventfd signalled to a poll): the kernel runs it at the next enter (lockstep seed 7);
-                // an enter that submitted fewer than asked returns before any wait (io_uring_enter; seed 89)
+                // completes inside it), which the same enter's wait runs (io_cqring_wait: io_run_local_work), but
+                // for one that submitted fewer than asked and returns without waiting (io_uring_enter: seeds 89, 443)
+                // and one from the wait's overflow flush (the ring's eventfd to a poll): the next enter (seed 7)
                 model.enter(ring, 0, 0, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0);
             }
         } finally {
