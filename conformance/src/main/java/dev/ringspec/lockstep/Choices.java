@@ -181,9 +181,10 @@ final class Choices implements Chooser {
      * shows its order only when it is flushed, any number of steps later (world seed 113: an FSYNC's and a WRITEV's
      * CQEs queued there at step 69, seen at step 139), and a DEFER_TASKRUN ring's task work only when a wait runs it
      * (world seed 375: a linked timeout's cancellation and an io-wq READ's completion queued at step 8, in the order
-     * IOWQ_RACES_DEFER_TASKRUN_WAIT decides, run by the first GETEVENTS wait, at step 156). A step where the run already took an outcome is
-     * tried again with another at any of its choices (a trial's outcome overrides the planned one there): a
-     * difference that one outcome explained may need another beside it, or instead of it, at the same step.
+     * IOWQ_RACES_DEFER_TASKRUN_WAIT decides, run by the first GETEVENTS wait, at step 156). A step where the run
+     * already took an outcome is tried again with another at any of its choices (a trial's outcome overrides the
+     * planned one there): a difference that one outcome explained may need another beside it, or instead of it, at
+     * the same step.
      */
     List<Taken> candidates(int index) {
         List<Taken> out = new ArrayList<>(alternatives(index, live.reached));
