@@ -56,10 +56,11 @@ final class Choices implements Chooser {
     /** The choices each step that ran reached, and how often: where an earlier step may be rebuilt. */
     private final Map<Integer, Map<Choice, Integer>> reachedAt = new HashMap<>();
     /**
-     * The first step of the stretch, up to the last step that ran, after each of which the reference's overflow list
-     * held CQEs (IORING_SQ_CQ_OVERFLOW); -1 when the last step left it empty. Their order is not visible there.
+     * The first step of the stretch, up to the last step that ran, after each of which the reference held completions
+     * whose order is not visible yet: CQEs on its overflow list (IORING_SQ_CQ_OVERFLOW), or task work it has not run
+     * (IORING_SQ_TASKRUN, on a TASKRUN_FLAG ring); -1 when the last step left neither.
      */
-    private int overflowSince = -1;
+    private int heldSince = -1;
     /** The count of the live reference, which takes the planned outcomes. */
     private Counting live = new Counting(List.of());
 
@@ -121,7 +122,7 @@ final class Choices implements Chooser {
         ran.clear();
         planned.clear();
         reachedAt.clear();
-        overflowSince = -1;
+        heldSince = -1;
         live = new Counting(List.of());
     }
 
@@ -131,15 +132,15 @@ final class Choices implements Chooser {
     }
 
     /**
-     * Step {@code index} ran and agreed: a rebuilt reference replays it. {@code overflowing}: the reference's
-     * overflow list holds CQEs after it.
+     * Step {@code index} ran and agreed: a rebuilt reference replays it. {@code holding}: the reference holds
+     * completions after it whose order is not visible yet (on its overflow list, or as task work not yet run).
      */
-    void ran(int index, Step step, boolean overflowing) {
+    void ran(int index, Step step, boolean holding) {
         ran.add(new Ran(index, step));
         if (!live.reached.isEmpty()) {
             reachedAt.put(index, new LinkedHashMap<>(live.reached));
         }
-        overflowSince = !overflowing ? -1 : overflowSince < 0 ? index : overflowSince;
+        heldSince = !holding ? -1 : heldSince < 0 ? index : heldSince;
     }
 
     List<Ran> ranSteps() {
@@ -175,18 +176,21 @@ final class Choices implements Chooser {
     /**
      * The outcomes to try where step {@code index} diverged: those of the choices this step reached first (the one
      * reached last first, nearest the difference), then those of the nearest {@value #LOOKBACK_CHOICE_STEPS} earlier
-     * steps that reached one, within {@value #LOOKBACK_STEPS} steps or, while the reference's overflow list has held
-     * CQEs since before that, within {@value #LOOKBACK_STEPS} steps of the first step that left it holding them: the
-     * overflow list shows its order only when it is flushed, any number of steps later (world seed 113: an FSYNC's and
-     * a WRITEV's CQEs queued there at step 69, seen at step 139). A step where the run already took an outcome is
-     * tried again with another at any of its choices (a trial's outcome overrides the planned one there): a
-     * difference that one outcome explained may need another beside it, or instead of it, at the same step.
+     * steps that reached one, within {@value #LOOKBACK_STEPS} steps or, while the reference has held completions since
+     * before that, within {@value #LOOKBACK_STEPS} steps of the first step that left it holding them: the overflow list
+     * shows its order only when it is flushed, any number of steps later (world seed 113: an FSYNC's and a WRITEV's
+     * CQEs queued there at step 69, seen at step 139), and a DEFER_TASKRUN ring's task work only when a wait runs it
+     * (world seed 375: a linked timeout's cancellation and an io-wq READ's completion queued at step 8, in the order
+     * IOWQ_RACES_DEFER_TASKRUN_WAIT decides, run by the first GETEVENTS wait, at step 156). A step where the run
+     * already took an outcome is tried again with another at any of its choices (a trial's outcome overrides the
+     * planned one there): a difference that one outcome explained may need another beside it, or instead of it, at
+     * the same step.
      */
     List<Taken> candidates(int index) {
         List<Taken> out = new ArrayList<>(alternatives(index, live.reached));
         int from = index - LOOKBACK_STEPS;
-        if (overflowSince >= 0) {
-            from = Math.min(from, overflowSince - LOOKBACK_STEPS);
+        if (heldSince >= 0) {
+            from = Math.min(from, heldSince - LOOKBACK_STEPS);
         }
         int steps = 0;
         for (int i = ran.size() - 1; i >= 0 && steps < LOOKBACK_CHOICE_STEPS; i--) {

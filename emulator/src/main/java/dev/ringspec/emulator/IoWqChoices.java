@@ -41,9 +41,11 @@ public final class IoWqChoices {
      * of them (a chain's successors are issued and flushed from task work), or after all. The deterministic mode
      * asks at each flush of a ring's batch while io-wq work of that ring is pending, and before a multishot CQE the
      * task posts with an empty batch (io_req_post_cqe, under the same lock: seed 46, a multishot POLL_ADD's task work
-     * at the end of the enter against an OPENAT's worker): 0 (the default) posts it later, k (1 to 3) runs the k
-     * oldest such items now, in turn, and posts their CQEs first: several workers run at once, so more than one may
-     * finish before the task's flush (seed 42 at step 152: an OPENAT's and a STATX's CQEs, both forced async, before
+     * at the end of the enter against an OPENAT's worker): 0 (the default) posts it later, k (1 to 3) runs k
+     * such items now, in turn, and posts their CQEs first: several workers run at once, so more than one may
+     * finish before the task's flush, in any order ({@link #IOWQ_COMPLETION_ORDER} picks each, as among the items
+     * run later; world seed 201: a STATX and an IOSQE_ASYNC READ of a socket, the READ's CQE first, both before a
+     * NOP's task work) (seed 42 at step 152: an OPENAT's and a STATX's CQEs, both forced async, before
      * a multishot poll's task work at the end of the enter; seed 60: two hashed writes of the file before a count
      * TIMEOUT's task work).
      */

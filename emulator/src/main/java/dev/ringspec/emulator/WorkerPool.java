@@ -324,35 +324,44 @@ final class WorkerPool implements IoWq, AutoCloseable {
                 || (ctx.setupFlags() & (IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_IOPOLL)) != 0) {
             return;
         }
-        Work first = oldestReady(ctx);
-        if (first == null) {
+        if (readyOf(ctx).isEmpty()) {
             return;
         }
         int before = c.choose(IOWQ_POSTS_BEFORE_FLUSH, ctx.ringFd());
-        Work w = first;
-        for (int n = 0; n < before && w != null; n++) {
+        for (int n = 0; n < before; n++) {
+            // the workers that finish first post first, in any order (IOWQ_COMPLETION_ORDER, as in runPending); a
+            // hashed item's successor may be taken once it is done
+            List<Work> ready = readyOf(ctx);
+            if (ready.isEmpty()) {
+                break;
+            }
+            Work w = ready.get(ready.size() < 2 ? 0 : switch (c.choose(IOWQ_COMPLETION_ORDER, -1)) {
+                case 0 -> 0;
+                case 1 -> ready.size() - 1;
+                default -> 1;
+            });
             synchronized (pending) {
                 pending.remove(w);
             }
             w.body.accept((x, req, func) -> post.accept(req, func));
-            w = oldestReady(ctx); // a hashed item's successor may be taken once it is done
         }
     }
 
     /**
-     * The oldest pending item of the ring {@code ctx} a worker could take now and that is not still running
-     * ({@link IoWqChoices#IOWQ_STILL_RUNNING}), or null.
+     * The pending items of the ring {@code ctx} a worker could take now and that are not still running
+     * ({@link IoWqChoices#IOWQ_STILL_RUNNING}), oldest first.
      */
-    private Work oldestReady(IssueContext ctx) {
+    private List<Work> readyOf(IssueContext ctx) {
+        List<Work> out = new ArrayList<>();
         synchronized (pending) {
             for (int i : ready(null)) {
                 Work w = pending.get(i);
                 if (w.ctx == ctx && w.entersLeft == 0) {
-                    return w;
+                    out.add(w);
                 }
             }
         }
-        return null;
+        return out;
     }
 
     /**

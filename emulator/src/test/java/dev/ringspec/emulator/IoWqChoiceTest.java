@@ -146,6 +146,35 @@ class IoWqChoiceTest {
     }
 
     /**
+     * Two workers that both post before the task's batch may finish in either order (world seed 201: an IOSQE_ASYNC
+     * READ of a socket queued after a STATX, its CQE first, both before a NOP's task work): "two before this flush"
+     * with IOWQ_COMPLETION_ORDER "newest first" posts the newer item first. The emulator took the oldest first there
+     * whatever that choice said, and did not ask it.
+     */
+    @Test
+    void twoIoWqCompletionsBeforeTheBatchMayComeNewestFirst() {
+        try (UserMemory memory = new UserMemory();
+                EmulatedIoUring e = EmulatedIoUring.open(EmulatorOptions.of(KernelProfile.LINUX_6_18)
+                        .deterministic(1).withOpcodes(IoWqChoiceTest::alwaysBlocks), memory)) {
+            List<Choice> asked = new ArrayList<>();
+            RingDriver d = ring(e, memory, 0, IoWqChoices.IOWQ_POSTS_BEFORE_FLUSH, 2, asked);
+            e.withChooser((choice, ringFd) -> {
+                asked.add(choice);
+                return choice == IoWqChoices.IOWQ_POSTS_BEFORE_FLUSH ? 2
+                        : choice == IoWqChoices.IOWQ_COMPLETION_ORDER ? 1 : choice.defaultOutcome();
+            });
+            int[] ops = {IORING_OP_NOP, IORING_OP_FSYNC, IORING_OP_FSYNC, IORING_OP_NOP};
+            for (int i = 0; i < ops.length; i++) {
+                sqe(d, ops[i], i + 1);
+            }
+            assertThat(d.submit(0, 0)).isEqualTo(ops.length);
+            assertThat(e.enter(d.ring(), 0, ops.length, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0)).isZero();
+            assertThat(reaped(d)).containsExactly(3L, 2L, 1L, 4L);
+            assertThat(asked).contains(IoWqChoices.IOWQ_COMPLETION_ORDER);
+        }
+    }
+
+    /**
      * An io-wq request on a DEFER_TASKRUN|TASKRUN_FLAG ring, submitted by an enter that waits for nothing: what that
      * enter left (CQEs ready, IORING_SQ_TASKRUN), then what a GETEVENTS enter reaps.
      */
