@@ -106,9 +106,10 @@ public final class LockstepRunner implements AutoCloseable {
     }
 
     /**
-     * A runner whose steps are refereed by {@code refereeBackend}, if it is a model: by default (null, or not a
-     * model) the reference itself when it is the model, else a model with the running kernel's profile beside it. A mutated reference needs
-     * the unmutated model as its referee, or a mutant that makes the model refuse a step would hide itself.
+     * A runner whose steps are refereed by {@code refereeBackend}, if it is a model: by default (null, or not a model)
+     * the reference itself when it is the model, else a model with the running kernel's profile beside it. A mutated
+     * reference needs the unmutated model as its referee, or a mutant that makes the model refuse a step would hide
+     * itself.
      */
     public LockstepRunner(Backend referenceBackend, Backend subjectBackend, DivergenceCatalogue catalogue,
             Backend refereeBackend) {
@@ -335,7 +336,9 @@ public final class LockstepRunner implements AutoCloseable {
         return generate(generator, count, cov, null);
     }
 
-    /** {@link #generate(Generator, int, Coverage)}, telling {@code watcher} (if not null) both rings after each step. */
+    /**
+     * {@link #generate(Generator, int, Coverage)}, telling {@code watcher} (if not null) both rings after each step.
+     */
     Outcome generate(Generator generator, int count, Coverage cov, StepWatcher watcher) {
         return onRunThread(() -> {
             begin(cov, null, null);
@@ -465,8 +468,9 @@ public final class LockstepRunner implements AutoCloseable {
     }
 
     /**
-     * Whether every kernel side answers an absent path's lookup inline (see {@link SideProbes#answersAbsentLookupsInline});
-     * where one does not, the generator writes only OPENATs that fail before the lookup.
+     * Whether every kernel side answers an absent path's lookup inline (see
+     * {@link SideProbes#answersAbsentLookupsInline}); where one does not, the generator writes only OPENATs that fail
+     * before the lookup.
      */
     boolean absentLookupsInline() {
         return absentLookupsInline;

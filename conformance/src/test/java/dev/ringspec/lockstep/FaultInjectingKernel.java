@@ -66,7 +66,9 @@ final class FaultInjectingKernel extends ForwardingIoUringKernel {
     private final Fault fault;
     private Thread creator;
     private int postedSeen;
-    /** {@link Fault#FLIP_RES_AT_RANDOM}: the CQEs read so far, and which of each thousand is flipped (-1: not drawn). */
+    /**
+     * {@link Fault#FLIP_RES_AT_RANDOM}: the CQEs read so far, and which of each thousand is flipped (-1: not drawn).
+     */
     private long randomSeen;
     private int randomFlipAt = -1;
     /** The user_data from which {@link Fault#READS_ONE_BYTE_SHORT} shortens reads. */

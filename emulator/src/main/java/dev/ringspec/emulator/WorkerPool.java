@@ -67,7 +67,10 @@ final class WorkerPool implements IoWq, AutoCloseable {
         final HashKey hash;
         /** How many more enters find it still running ({@link IoWqChoices#IOWQ_STILL_RUNNING}). */
         int entersLeft;
-        /** How many more calls, empty ones too, find it still running ({@link IoWqChoices#IOWQ_RACES_DEFER_TASKRUN_WAIT}). */
+        /**
+         * How many more calls, empty ones too, find it still running
+         * ({@link IoWqChoices#IOWQ_RACES_DEFER_TASKRUN_WAIT}).
+         */
         int callsLeft;
         /** Whether its call would wait for the outside world now ({@link EmuOp.Blocking#ready}); null: never. */
         final java.util.function.BooleanSupplier waits;
@@ -242,8 +245,8 @@ final class WorkerPool implements IoWq, AutoCloseable {
 
     /**
      * The deterministic mode: runs the work pending now, in a seeded order; answers how much ran. At the start of an
-     * enter ({@code atEnter}) an item still running ({@link IoWqChoices#IOWQ_STILL_RUNNING}) stays pending, in its place, and
-     * counts the enter if it submits or waits ({@code counts}).
+     * enter ({@code atEnter}) an item still running ({@link IoWqChoices#IOWQ_STILL_RUNNING}) stays pending, in its
+     * place, and counts the enter if it submits or waits ({@code counts}).
      */
     int runPending(boolean atEnter, boolean counts) {
         int ran = 0;
@@ -365,10 +368,11 @@ final class WorkerPool implements IoWq, AutoCloseable {
     }
 
     /**
-     * Whether the deterministic mode's chooser places this ring's io-wq work among the task's flushes: on a ring
-     * whose workers post their own CQEs (neither DEFER_TASKRUN nor IOPOLL), work the task runs for io-wq (an opcode
-     * without a blocking form, a try without blocking on a pollable file) waits as pending, so that
-     * {@link IoWqChoices#IOWQ_POSTS_BEFORE_FLUSH} decides which of the task's flushes its CQE comes before, as for blocking work.
+     * Whether the deterministic mode's chooser places this ring's io-wq work among the task's flushes: on a ring whose
+     * workers post their own CQEs (neither DEFER_TASKRUN nor IOPOLL), work the task runs for io-wq (an opcode without a
+     * blocking form, a try without blocking on a pollable file) waits as pending, so that
+     * {@link IoWqChoices#IOWQ_POSTS_BEFORE_FLUSH} decides which of the task's flushes its CQE comes before, as for
+     * blocking work.
      */
     private boolean postsOnItsOwn(IssueContext ctx) {
         return chooser != null && order != null

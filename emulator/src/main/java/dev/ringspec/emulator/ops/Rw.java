@@ -49,8 +49,8 @@ import java.util.List;
  * one never touches this JVM. The real calls are {@link RealFiles}'s, in one place, so that a mode that serves
  * another process can swap them.
  *
- * <p>Buffer selection (IOSQE_BUFFER_SELECT) is kbuf.c's: {@link RwImport#selectBuffer} is where provided buffers plug in;
- * without them the request finds no buffer group and answers -ENOBUFS, as the kernel does.
+ * <p>Buffer selection (IOSQE_BUFFER_SELECT) is kbuf.c's: {@link RwImport#selectBuffer} is where provided buffers plug
+ * in; without them the request finds no buffer group and answers -ENOBUFS, as the kernel does.
  */
 public final class Rw {
     /** {@code MAX_RW_COUNT}: what one read or write moves at most ({@code INT_MAX & PAGE_MASK}). */
