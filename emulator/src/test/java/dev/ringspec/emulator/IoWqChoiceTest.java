@@ -342,13 +342,32 @@ class IoWqChoiceTest {
     }
 
     /**
-     * Hashed io-wq work ({@code io_prep_async_work}: forced-async WRITEs of one regular file) leaves the chooser no
-     * order but the queue's: at every pick the chooser says "newest first", which takes the other file's write (4)
-     * first, then the newest item a worker could take, and of the first file's writes only the oldest pending one can
-     * be taken (io-wq.c io_get_next_work). The file then holds the last write's bytes.
+     * Hashed io-wq work ({@code io_prep_async_work}: buffered WRITEs of one regular file, issued once and sent there by
+     * -EAGAIN, the world's filesystem having no FOP_BUFFER_WASYNC) leaves the chooser no order but the queue's: at
+     * every pick the chooser says "newest first", which takes the other file's write (4) first, then the newest item
+     * a worker could take, and of the first file's writes only the oldest pending one can be taken (io-wq.c
+     * io_get_next_work). The file then holds the last write's bytes.
      */
     @Test
     void newestFirstStillRunsOneFilesHashedWritesInQueueOrder() throws Exception {
+        assertThat(fourWritesNewestFirst(0)).containsExactly(4L, 1L, 2L, 3L);
+    }
+
+    /**
+     * Forced-async WRITEs (IOSQE_ASYNC) reach io-wq before an issue set their file ({@code io_init_req} leaves
+     * {@code req->file} NULL, {@code io_assign_file} sets it), so {@code io_prep_async_work} hashes none of them:
+     * newest first at every pick runs them from the last to the first.
+     */
+    @Test
+    void forcedAsyncWritesOfOneFileAreNotHashed() throws Exception {
+        assertThat(fourWritesNewestFirst(IOSQE_ASYNC)).containsExactly(4L, 3L, 2L, 1L);
+    }
+
+    /**
+     * Three WRITEs of one file and a fourth of another, with {@code flags}, in one submission on a deterministic
+     * emulator whose chooser picks the newest item at every IOWQ_COMPLETION_ORDER: the user_data in the order posted.
+     */
+    private static List<Long> fourWritesNewestFirst(int flags) throws Exception {
         java.nio.file.Path first = java.nio.file.Files.createTempFile("ringspec-hash", ".bin");
         java.nio.file.Path second = java.nio.file.Files.createTempFile("ringspec-hash", ".bin");
         List<Choice> asked = new ArrayList<>();
@@ -366,21 +385,24 @@ class IoWqChoiceTest {
                 Sqe.fd(d.sqes(), at, fds[i / 4]);
                 Sqe.addr(d.sqes(), at, buf.address());
                 Sqe.len(d.sqes(), at, 16);
-                Sqe.flags(d.sqes(), at, IOSQE_ASYNC);
+                Sqe.flags(d.sqes(), at, flags);
                 Sqe.userData(d.sqes(), at, i);
             }
             assertThat(d.submit(0, 0)).isEqualTo(4);
             assertThat(e.enter(d.ring(), 0, 4, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0)).isZero();
-            assertThat(reaped(d)).containsExactly(4L, 1L, 2L, 3L);
-            assertThat(java.nio.file.Files.readString(first)).isEqualTo("d".repeat(16));
+            List<Long> posted = reaped(d);
+            if (flags == 0) {
+                assertThat(java.nio.file.Files.readString(first)).isEqualTo("d".repeat(16));
+            }
             for (int fd : fds) {
                 Linux.close(fd);
             }
+            assertThat(asked).contains(IoWqChoices.IOWQ_COMPLETION_ORDER);
+            return posted;
         } finally {
             java.nio.file.Files.deleteIfExists(first);
             java.nio.file.Files.deleteIfExists(second);
         }
-        assertThat(asked).contains(IoWqChoices.IOWQ_COMPLETION_ORDER);
     }
 
     /** {@code p} opened read-write, close-on-exec. */
