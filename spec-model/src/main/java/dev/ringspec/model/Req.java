@@ -56,6 +56,8 @@ public final class Req {
     private int file = -1;
     /** The task that submitted it ({@code req->tctx}), as {@link ModelIoUring#withTaskKey} keys it. */
     private Object task;
+    /** The submitting task's io_uring state ({@code req->tctx}), whose list its task work joins; null: the model's. */
+    private IoUringTask tctx;
     /** Whether {@code req->file} is set: an issue ran {@code io_assign_file} ({@link #fileAssigned()}). */
     private boolean fileAssigned;
 
@@ -104,6 +106,9 @@ public final class Req {
         big1 = 0;
         twAction = 0;
         fileAssigned = false;
+        if (tctx != null) {
+            tctx = null;
+        }
         if (twFunc != null) {
             twFunc = null;
         }
@@ -119,6 +124,17 @@ public final class Req {
     /** The key of the task that submitted this request, or {@code null} for one the model made itself. */
     public Object task() {
         return task;
+    }
+
+    /** {@code req->tctx}: the submitting task's io_uring state, or null for a request the model made. */
+    IoUringTask tctx() {
+        return tctx;
+    }
+
+    void tctx(IoUringTask task) {
+        if (tctx != task) {
+            tctx = task;
+        }
     }
 
     /** The submitting task: set for each request taken from the SQ (most often the same key again: no store). */
