@@ -6,6 +6,7 @@ import static dev.ringspec.uapi.IoUring.IORING_OP_FSYNC;
 import static dev.ringspec.uapi.IoUring.IORING_OP_NOP;
 import static dev.ringspec.uapi.IoUring.IORING_OP_WRITE;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_PROBE;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_COOP_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_TASKRUN_FLAG;
@@ -402,6 +403,34 @@ class IoWqChoiceTest {
         } finally {
             java.nio.file.Files.deleteIfExists(first);
             java.nio.file.Files.deleteIfExists(second);
+        }
+    }
+
+    /**
+     * A ring closed while io-wq work the task runs for it (a NOP sent there by IOSQE_ASYNC: it has no blocking form) is
+     * still running ({@link IoWqChoices#IOWQ_STILL_RUNNING}) takes that work with it, as {@code io_ring_exit_work}
+     * cancels the ring's io-wq work: the next enter, on another ring, finds none of it to hand over. Before, it stayed
+     * pending and its delivery wrote into the closed ring's memory (world lockstep: seed 731 after seed 730 ended the
+     * run with "Already closed", on main too).
+     */
+    @Test
+    void aClosedRingsIoWqWorkTheTaskRunsEndsWithIt() {
+        try (UserMemory memory = new UserMemory();
+                EmulatedIoUring e = EmulatedIoUring.open(EmulatorOptions.of(KernelProfile.LINUX_6_18)
+                        .deterministic(1), memory)) {
+            // a TASKRUN_FLAG ring: the late delivery raises IORING_SQ_TASKRUN in the closed ring's memory
+            RingDriver closed = ring(e, memory, IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG,
+                    IoWqChoices.IOWQ_STILL_RUNNING, 1, new ArrayList<>());
+            sqe(closed, IORING_OP_NOP, 1);
+            Sqe.flags(closed.sqes(), 0, IOSQE_ASYNC);
+            assertThat(closed.submit(0, 0)).isEqualTo(1);
+            assertThat(closed.ready()).as("the NOP still running on io-wq").isZero();
+            assertThat(e.close(closed.ring())).isZero();
+            RingDriver d = ring(e, memory, 0, IoWqChoices.IOWQ_STILL_RUNNING, 0, new ArrayList<>());
+            sqe(d, IORING_OP_NOP, 2);
+            assertThat(d.submit(0, 0)).isEqualTo(1);
+            assertThat(e.enter(d.ring(), 0, 1, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0)).isZero();
+            assertThat(reaped(d)).containsExactly(2L);
         }
     }
 
