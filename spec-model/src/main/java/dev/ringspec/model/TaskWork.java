@@ -101,8 +101,9 @@ final class TaskWork {
     void add(Req req, int action) {
         beforeAdd.run();
         boolean first = (flags & IORING_SETUP_DEFER_TASKRUN) != 0 && twCount == twRetry && remote.isEmpty();
-        // one list for work from every thread (io_req_local_work_add and io_req_normal_work_add: llist_add), so
-        // what another thread queued before this item runs before it
+        // one list for work from every thread (io_req_local_work_add: llist_add; io_req_normal_work_add keeps one
+        // per submitting task, which Choice.TASK_WORK_OF_ANOTHER_TASK stands for), so what another thread queued
+        // before this item runs before it
         takeRemote();
         queue(req, action);
         Runnable hook = localWorkAdded;
