@@ -23,9 +23,11 @@ public final class IoWqChoices {
      * first in 7 of 8 runs of WorldIoWqOrderTest). The deterministic mode asks its {@link Chooser} here, where one is
      * set ({@link EmulatedIoUring#withChooser}), at each item it runs: 0 runs the oldest pending item next (the
      * default), 1 the newest, 2 the second oldest (so an item queued between two others can finish first), each
-     * among the items a worker could take: hashed work ({@link IoWqHash}: the writes to one regular file) runs one
-     * item at a time in queue order, so of a hash's items only the oldest can be taken, and only once none of them
-     * still runs ({@link #IOWQ_STILL_RUNNING}); with one item to take the chooser is not asked.
+     * among the items a worker could take: hashed work ({@link IoWqHash}: the writes of one regular file that an
+     * issue sent there, not forced-async ones) runs one item at a time in queue order, so of a hash's items only the
+     * oldest can be taken, and only once none of them still runs ({@link #IOWQ_STILL_RUNNING}); with one item to take
+     * the chooser is not asked (world lockstep seed 531: a SPLICE into the file and a buffered WRITEV of it, the
+     * WRITEV's CQE first).
      */
     public static final Choice IOWQ_COMPLETION_ORDER = new Choice("IOWQ_COMPLETION_ORDER", "io_worker_handle_work",
             "io_uring/io-wq.c io_wq_enqueue (work to concurrent workers), io_uring/io_uring.c io_req_complete_post",

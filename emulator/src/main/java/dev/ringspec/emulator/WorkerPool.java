@@ -222,14 +222,15 @@ final class WorkerPool implements IoWq, AutoCloseable {
      * The ring {@code ctx} was closed (the deterministic mode's): {@code io_ring_exit_work} cancels its io-wq work,
      * pending work ends cancelled and running work (here: waiting for the world) is signalled, each posting into a
      * ring nobody sees; it leaves the pending work, whose later look would hand a completion to a ring that is gone
-     * (the world lockstep's next run failed on the closed ring's memory).
+     * (the world lockstep's next run failed on the closed ring's memory). That includes the work the task runs for
+     * io-wq (an opcode without a blocking form, still running: world lockstep seed 731 after seed 730).
      */
     void ringClosed(IssueContext ctx) {
         if (ctx == null || order == null) {
             return;
         }
         synchronized (pending) {
-            pending.removeIf(w -> w.ctx == ctx && w.state != null);
+            pending.removeIf(w -> w.ctx == ctx);
         }
     }
 
@@ -519,9 +520,10 @@ final class WorkerPool implements IoWq, AutoCloseable {
                 return ret;
             });
         };
-        // io_prep_async_work: a write to a regular file (or any request of an IOPOLL ring) is hashed by its inode
-        IoWqHash.Inode inode = IoWqHash.of(ctx.fileDescriptor(req), op.def().has(OpDef.HASH_REG_FILE),
-                (ctx.setupFlags() & IORING_SETUP_IOPOLL) != 0);
+        // io_prep_async_work: a write to a regular file (or any request of an IOPOLL ring) is hashed by its inode,
+        // where an issue set req->file before (a forced-async request has none there: neither hashed nor bound)
+        IoWqHash.Inode inode = !req.fileAssigned() ? null : IoWqHash.of(ctx.fileDescriptor(req),
+                op.def().has(OpDef.HASH_REG_FILE), (ctx.setupFlags() & IORING_SETUP_IOPOLL) != 0);
         HashKey hash = inode == null ? null
                 : new HashKey(req.task() == null ? ctx : hashMaps.computeIfAbsent(req.task(), t -> ctx), inode);
         if (order == null) {
@@ -534,7 +536,8 @@ final class WorkerPool implements IoWq, AutoCloseable {
             }
             // io_prep_async_work: without a file, or on one neither regular nor a block device, the work is unbound
             int fd = ctx.fileDescriptor(req);
-            int kind = op.def().has(OpDef.UNBOUND_NONREG_FILE) && (fd < 0 || !IoWqHash.regularOrBlock(fd))
+            int kind = op.def().has(OpDef.UNBOUND_NONREG_FILE)
+                    && (!req.fileAssigned() || fd < 0 || !IoWqHash.regularOrBlock(fd))
                     ? IoWqLimits.UNBOUND : IoWqLimits.BOUND;
             limits.queue(req.task(), ctx, kind,
                     new IoWqLimits.Item(() -> body.accept(delivery), cancelPending::getAsBoolean));

@@ -6,6 +6,7 @@ import static dev.ringspec.uapi.IoUring.IORING_OP_FSYNC;
 import static dev.ringspec.uapi.IoUring.IORING_OP_NOP;
 import static dev.ringspec.uapi.IoUring.IORING_OP_WRITE;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_PROBE;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_COOP_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_TASKRUN_FLAG;
@@ -342,13 +343,32 @@ class IoWqChoiceTest {
     }
 
     /**
-     * Hashed io-wq work ({@code io_prep_async_work}: forced-async WRITEs of one regular file) leaves the chooser no
-     * order but the queue's: at every pick the chooser says "newest first", which takes the other file's write (4)
-     * first, then the newest item a worker could take, and of the first file's writes only the oldest pending one can
-     * be taken (io-wq.c io_get_next_work). The file then holds the last write's bytes.
+     * Hashed io-wq work ({@code io_prep_async_work}: buffered WRITEs of one regular file, issued once and sent there by
+     * -EAGAIN, the world's filesystem having no FOP_BUFFER_WASYNC) leaves the chooser no order but the queue's: at
+     * every pick the chooser says "newest first", which takes the other file's write (4) first, then the newest item
+     * a worker could take, and of the first file's writes only the oldest pending one can be taken (io-wq.c
+     * io_get_next_work). The file then holds the last write's bytes.
      */
     @Test
     void newestFirstStillRunsOneFilesHashedWritesInQueueOrder() throws Exception {
+        assertThat(fourWritesNewestFirst(0)).containsExactly(4L, 1L, 2L, 3L);
+    }
+
+    /**
+     * Forced-async WRITEs (IOSQE_ASYNC) reach io-wq before an issue set their file ({@code io_init_req} leaves
+     * {@code req->file} NULL, {@code io_assign_file} sets it), so {@code io_prep_async_work} hashes none of them:
+     * newest first at every pick runs them from the last to the first.
+     */
+    @Test
+    void forcedAsyncWritesOfOneFileAreNotHashed() throws Exception {
+        assertThat(fourWritesNewestFirst(IOSQE_ASYNC)).containsExactly(4L, 3L, 2L, 1L);
+    }
+
+    /**
+     * Three WRITEs of one file and a fourth of another, with {@code flags}, in one submission on a deterministic
+     * emulator whose chooser picks the newest item at every IOWQ_COMPLETION_ORDER: the user_data in the order posted.
+     */
+    private static List<Long> fourWritesNewestFirst(int flags) throws Exception {
         java.nio.file.Path first = java.nio.file.Files.createTempFile("ringspec-hash", ".bin");
         java.nio.file.Path second = java.nio.file.Files.createTempFile("ringspec-hash", ".bin");
         List<Choice> asked = new ArrayList<>();
@@ -366,21 +386,52 @@ class IoWqChoiceTest {
                 Sqe.fd(d.sqes(), at, fds[i / 4]);
                 Sqe.addr(d.sqes(), at, buf.address());
                 Sqe.len(d.sqes(), at, 16);
-                Sqe.flags(d.sqes(), at, IOSQE_ASYNC);
+                Sqe.flags(d.sqes(), at, flags);
                 Sqe.userData(d.sqes(), at, i);
             }
             assertThat(d.submit(0, 0)).isEqualTo(4);
             assertThat(e.enter(d.ring(), 0, 4, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0)).isZero();
-            assertThat(reaped(d)).containsExactly(4L, 1L, 2L, 3L);
-            assertThat(java.nio.file.Files.readString(first)).isEqualTo("d".repeat(16));
+            List<Long> posted = reaped(d);
+            if (flags == 0) {
+                assertThat(java.nio.file.Files.readString(first)).isEqualTo("d".repeat(16));
+            }
             for (int fd : fds) {
                 Linux.close(fd);
             }
+            assertThat(asked).contains(IoWqChoices.IOWQ_COMPLETION_ORDER);
+            return posted;
         } finally {
             java.nio.file.Files.deleteIfExists(first);
             java.nio.file.Files.deleteIfExists(second);
         }
-        assertThat(asked).contains(IoWqChoices.IOWQ_COMPLETION_ORDER);
+    }
+
+    /**
+     * A ring closed while io-wq work the task runs for it (a NOP sent there by IOSQE_ASYNC: it has no blocking form) is
+     * still running ({@link IoWqChoices#IOWQ_STILL_RUNNING}) takes that work with it, as {@code io_ring_exit_work}
+     * cancels the ring's io-wq work: the next enter, on another ring, finds none of it to hand over. Before, it stayed
+     * pending and its delivery wrote into the closed ring's memory (world lockstep: seed 731 after seed 730 ended the
+     * run with "Already closed", on main too).
+     */
+    @Test
+    void aClosedRingsIoWqWorkTheTaskRunsEndsWithIt() {
+        try (UserMemory memory = new UserMemory();
+                EmulatedIoUring e = EmulatedIoUring.open(EmulatorOptions.of(KernelProfile.LINUX_6_18)
+                        .deterministic(1), memory)) {
+            // a TASKRUN_FLAG ring: the late delivery raises IORING_SQ_TASKRUN in the closed ring's memory
+            RingDriver closed = ring(e, memory, IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG,
+                    IoWqChoices.IOWQ_STILL_RUNNING, 1, new ArrayList<>());
+            sqe(closed, IORING_OP_NOP, 1);
+            Sqe.flags(closed.sqes(), 0, IOSQE_ASYNC);
+            assertThat(closed.submit(0, 0)).isEqualTo(1);
+            assertThat(closed.ready()).as("the NOP still running on io-wq").isZero();
+            assertThat(e.close(closed.ring())).isZero();
+            RingDriver d = ring(e, memory, 0, IoWqChoices.IOWQ_STILL_RUNNING, 0, new ArrayList<>());
+            sqe(d, IORING_OP_NOP, 2);
+            assertThat(d.submit(0, 0)).isEqualTo(1);
+            assertThat(e.enter(d.ring(), 0, 1, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0)).isZero();
+            assertThat(reaped(d)).containsExactly(2L);
+        }
     }
 
     /** {@code p} opened read-write, close-on-exec. */

@@ -43,8 +43,24 @@ public record Choice(String name, String kernelFunction, String source, List<Str
     /** The outcome of {@link #OVERFLOW_FLUSH_RESCHEDULES} that reschedules. */
     static final int RESCHEDULE = 1;
 
+    /**
+     * {@code io_req_normal_work_add}: on a ring without DEFER_TASKRUN a request's task work goes to the list of the
+     * task that submitted it ({@code req->tctx}), and that task runs it ({@code tctx_task_work}, on its way back to
+     * user space, or at once where TWA_SIGNAL interrupts it). Work of a request another thread submitted therefore
+     * runs on that thread, at a time of its own, not in the ring task's run: before the ring's task runs its own
+     * work, or after. The model keeps one list per ring; where a run of it holds work of another task, the model
+     * asks: 0 runs everything in queue order (the default), 1 the other tasks' items first, 2 after the ring task's
+     * own (world lockstep seed 507: a POLL_ADD of the socket's peer submitted by another thread and woken by a WRITE,
+     * its CQE before a CONNECT's or after a linked timeout's, both the submitting thread's task work, 8 of 8 runs).
+     * Source: io_uring/tw.c {@code io_req_normal_work_add} (6.18: io_uring.c), {@code tctx_task_work}.
+     */
+    public static final Choice TASK_WORK_OF_ANOTHER_TASK = new Choice("TASK_WORK_OF_ANOTHER_TASK",
+            "io_req_normal_work_add", "io_uring/io_uring.c io_req_normal_work_add (req->tctx's own list, "
+                    + "task_work_add to that task) and tctx_task_work, run by that task",
+            List.of("in queue order", "before the ring task's own", "after the ring task's own"), 0);
+
     /** Every choice point of the model. */
     public static List<Choice> all() {
-        return List.of(OVERFLOW_FLUSH_RESCHEDULES);
+        return List.of(OVERFLOW_FLUSH_RESCHEDULES, TASK_WORK_OF_ANOTHER_TASK);
     }
 }

@@ -142,6 +142,9 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
             completion.reqDeferFailed(req, -EBADF);
             return;
         }
+        // io_assign_file: req->file is set from here on (where the issue finds the file itself, a missing one fails
+        // the request), so io-wq may hash this request by it later (io_prep_async_work)
+        req.fileAssigned(def.has(OpDef.NEEDS_FILE));
         if (req.has(REQ_F_ARM_LTIMEOUT)) {
             issueWithLinkedTimeout(req, def);
             return;

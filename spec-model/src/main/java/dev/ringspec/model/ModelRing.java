@@ -71,7 +71,7 @@ final class ModelRing implements Ring {
             cq.overflowFault(() -> fault.test(fd));
         }
         this.overflow = new OverflowList(flags, profile.ringLayout(), fd, rules, cq, mutants);
-        this.taskWork = new TaskWork(flags, profile, rules, mutants);
+        this.taskWork = new TaskWork(flags, profile, rules, mutants, fd, kernel::currentTask);
         this.taskWork.beforeAdd(() -> kernel.asyncPoll().ownWakeups());
         this.links = new Links(rules, taskWork);
         ReqCache reqs = new ReqCache(kernel);
@@ -89,7 +89,8 @@ final class ModelRing implements Ring {
         this.init = new InitReq(profile, kernel.issueDefs(), flags, rules, sq, restrictions, drain, issue,
                 bpfFilters, mutants);
         this.issue.init(init);
-        this.submit = new SubmitSqes(flags, rules, sq, init, bpfFilters, links, issue, completion, reqs, mutants);
+        this.submit = new SubmitSqes(flags, rules, sq, init, bpfFilters, links, issue, completion, reqs, mutants,
+                kernel::currentTask);
         this.iopoll = (flags & IORING_SETUP_IOPOLL) != 0 ? new IopollList(completion, rules) : null;
         issue.iopoll(iopoll);
         this.wait = new CqringWait(kernel, flags, fd, rules, args, taskWork, overflow, cq, issue::cqTimeouts,
@@ -125,6 +126,7 @@ final class ModelRing implements Ring {
 
     void choose(Chooser chooser) {
         overflow.choose(chooser);
+        taskWork.choose(chooser);
     }
 
     @Override

@@ -56,6 +56,10 @@ public final class Req {
     private int file = -1;
     /** The task that submitted it ({@code req->tctx}), as {@link ModelIoUring#withTaskKey} keys it. */
     private Object task;
+    /** The submitting task's io_uring state ({@code req->tctx}), whose list its task work joins; null: the model's. */
+    private IoUringTask tctx;
+    /** Whether {@code req->file} is set: an issue ran {@code io_assign_file} ({@link #fileAssigned()}). */
+    private boolean fileAssigned;
 
     Req() {
     }
@@ -101,6 +105,10 @@ public final class Req {
         big0 = 0;
         big1 = 0;
         twAction = 0;
+        fileAssigned = false;
+        if (tctx != null) {
+            tctx = null;
+        }
         if (twFunc != null) {
             twFunc = null;
         }
@@ -116,6 +124,17 @@ public final class Req {
     /** The key of the task that submitted this request, or {@code null} for one the model made itself. */
     public Object task() {
         return task;
+    }
+
+    /** {@code req->tctx}: the submitting task's io_uring state, or null for a request the model made. */
+    IoUringTask tctx() {
+        return tctx;
+    }
+
+    void tctx(IoUringTask task) {
+        if (tctx != task) {
+            tctx = task;
+        }
     }
 
     /** The submitting task: set for each request taken from the SQ (most often the same key again: no store). */
@@ -286,6 +305,20 @@ public final class Req {
 
     void twFunc(OpDef.Issue func) {
         this.twFunc = func;
+    }
+
+    /**
+     * Whether {@code req->file} is set: io_init_req leaves it NULL and only an issue sets it ({@code io_issue_sqe} ->
+     * {@code io_assign_file}), so a request that goes to io-wq without one (REQ_F_FORCE_ASYNC: IOSQE_ASYNC, an
+     * opcode whose prep forces it, a drain; the members of a chain punted whole) reaches {@code io_prep_async_work}
+     * with none, where io-wq's hash and bound/unbound choice look at the file (io_uring/io_uring.c, 6.18).
+     */
+    public boolean fileAssigned() {
+        return fileAssigned;
+    }
+
+    void fileAssigned(boolean assigned) {
+        this.fileAssigned = assigned;
     }
 
     /** The reference to its process descriptor's file the request holds, or -1 (none, or a fixed file). */

@@ -31,9 +31,14 @@ final class SubmitSqes {
     private final boolean mFilterBeforePrep;
     private final boolean mDenyKeepsChain;
 
+    /** The calling thread's task ({@code current->io_uring}), asked once a batch. */
+    private final java.util.function.Supplier<IoUringTask> currentTask;
+
     SubmitSqes(int flags, RuleSink rules, SqRing sq, InitReq init, BpfFilterRun bpfFilters, Links links,
-            IssueSqe issue, Completion completion, ReqCache reqs, Set<Mutant> mutants) {
+            IssueSqe issue, Completion completion, ReqCache reqs, Set<Mutant> mutants,
+            java.util.function.Supplier<IoUringTask> currentTask) {
         this.flags = flags;
+        this.currentTask = currentTask;
         this.rules = rules;
         this.sq = sq;
         this.init = init;
@@ -61,6 +66,7 @@ final class SubmitSqes {
         int ret = U32.min(nr, entries);
         sq.beginBatch(ret);
         boolean submitAll = (flags & IORING_SETUP_SUBMIT_ALL) != 0;
+        IoUringTask tctx = currentTask.get();
         do {
             int sqeIndex = sq.getSqe();
             // io_get_sqe: an invalid SQ array index stops the batch, even with SUBMIT_ALL
@@ -72,6 +78,8 @@ final class SubmitSqes {
             }
             Req req = reqs.alloc();
             req.task(task);
+            // io_init_req: req->tctx = current->io_uring
+            req.tctx(tctx);
             // io_submit_sqes: a failed standalone SQE stops the batch and is counted, unless SUBMIT_ALL
             if (submitSqe(req, sqeIndex) != 0 && !submitAll) {
                 rules.fire(Rules.SUBMIT_STOPS_AT_FAILURE, req.userData());

@@ -50,13 +50,27 @@ final class TaskWork {
     /** Run before the task queues work of its own ({@link #beforeAdd}). */
     private volatile Runnable beforeAdd = () -> { };
 
-    TaskWork(int flags, KernelProfile profile, RuleSink rules, Set<Mutant> mutants) {
+    /** The ring's descriptor, for the chooser. */
+    private final int fd;
+    /** The calling thread's task ({@code current->io_uring}): whose work a run is. */
+    private final java.util.function.Supplier<IoUringTask> currentTask;
+    private volatile Chooser chooser = Chooser.DEFAULT;
+
+    TaskWork(int flags, KernelProfile profile, RuleSink rules, Set<Mutant> mutants, int fd,
+            java.util.function.Supplier<IoUringTask> currentTask) {
         this.flags = flags;
+        this.fd = fd;
+        this.currentTask = currentTask;
         this.localWork = profile.localWork();
         this.lifo = profile.taskWorkLifo();
         this.layout = profile.ringLayout();
         this.rules = rules;
         this.mLocalTaskWorkUncapped = mutants.contains(Mutant.LOCAL_TASK_WORK_UNCAPPED);
+    }
+
+    /** From now on {@code c} decides {@link Choice#TASK_WORK_OF_ANOTHER_TASK}. */
+    void choose(Chooser c) {
+        this.chooser = c;
     }
 
     void runner(Runner taskWorkRunner) {
@@ -87,8 +101,9 @@ final class TaskWork {
     void add(Req req, int action) {
         beforeAdd.run();
         boolean first = (flags & IORING_SETUP_DEFER_TASKRUN) != 0 && twCount == twRetry && remote.isEmpty();
-        // one list for work from every thread (io_req_local_work_add and io_req_normal_work_add: llist_add), so
-        // what another thread queued before this item runs before it
+        // one list for work from every thread (io_req_local_work_add: llist_add; io_req_normal_work_add keeps one
+        // per submitting task, which Choice.TASK_WORK_OF_ANOTHER_TASK stands for), so what another thread queued
+        // before this item runs before it
         takeRemote();
         queue(req, action);
         Runnable hook = localWorkAdded;
@@ -183,6 +198,42 @@ final class TaskWork {
     }
 
     /**
+     * {@link Choice#TASK_WORK_OF_ANOTHER_TASK}: where the {@code n} items of a run include work of a request another
+     * task submitted ({@code req->tctx}'s own list in the kernel, which that task runs), the chooser may put those
+     * items before or after the calling task's own, each group in queue order. Asked only where a chooser is set.
+     */
+    private void anotherTasksWork(int n) {
+        Chooser c = chooser;
+        if (c == Chooser.DEFAULT) {
+            return;
+        }
+        IoUringTask own = currentTask.get();
+        int count = 0;
+        for (int i = 0; i < n; i++) {
+            IoUringTask t = tw[(twHead + i) & (tw.length - 1)].tctx();
+            count += t != null && t != own ? 1 : 0;
+        }
+        if (count == 0 || count == n) {
+            return;
+        }
+        int outcome = c.choose(Choice.TASK_WORK_OF_ANOTHER_TASK, fd);
+        if (outcome == 0) {
+            return;
+        }
+        Req[] ordered = new Req[n];
+        int first = outcome == 1 ? 0 : n - count;
+        int rest = outcome == 1 ? count : 0;
+        for (int i = 0; i < n; i++) {
+            Req r = tw[(twHead + i) & (tw.length - 1)];
+            IoUringTask t = r.tctx();
+            ordered[t != null && t != own ? first++ : rest++] = r;
+        }
+        for (int i = 0; i < n; i++) {
+            tw[(twHead + i) & (tw.length - 1)] = ordered[i];
+        }
+    }
+
+    /**
      * 6.1 swaps the llist out and walks it from its head, the item added last, without reversing it
      * (6.1.192 io_uring.c, {@code handle_tw_list} and {@code __io_run_local_work}): the {@code n} items at the
      * front run newest first; what they queue forms the next batch.
@@ -215,6 +266,7 @@ final class TaskWork {
         takeRemote();
         while (twCount != 0) {
             rules.fire(Rules.TCTX_TASK_WORK_RUN, twCount);
+            anotherTasksWork(twCount);
             runPass();
             if ((flags & IORING_SETUP_TASKRUN_FLAG) != 0) {
                 Regions.andNotSqFlags(layout, rings, IORING_SQ_TASKRUN);

@@ -15,7 +15,10 @@ import java.lang.foreign.MemorySegment;
  * TEE, WRITEV_FIXED; io_uring/opdef.c), unless the file is open O_DIRECT on a filesystem whose file operations have
  * {@code FOP_DIO_PARALLEL_WRITE} (ext4 and xfs: "don't serialize this request if the fs doesn't need it"), or when
  * the ring is IOPOLL (any opcode). No other work is hashed: reads, FSYNC, OPENAT, and every request on a pipe, a
- * socket or a block device run concurrently. io-wq runs the hashed work of one hash one item at a time, in queue
+ * socket or a block device run concurrently; nor any request that reaches io-wq before an issue set its file
+ * ({@code io_init_req} leaves {@code req->file} NULL, {@code io_assign_file} in {@code io_issue_sqe} sets it): a
+ * forced-async one (IOSQE_ASYNC, SPLICE, TEE, a drain) goes there unhashed and, having no file, unbound
+ * ({@link dev.ringspec.model.Req#fileAssigned}). io-wq runs the hashed work of one hash one item at a time, in queue
  * order (io-wq.c {@code io_get_next_work}: a hash whose bit is set in {@code hash->map} is skipped, and the worker
  * that takes a hash's first item cuts the whole run of that hash from the list and works it in turn).
  *
