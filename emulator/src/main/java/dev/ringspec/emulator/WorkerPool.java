@@ -519,9 +519,11 @@ final class WorkerPool implements IoWq, AutoCloseable {
                 return ret;
             });
         };
-        // io_prep_async_work: a write to a regular file (or any request of an IOPOLL ring) is hashed by its inode
-        IoWqHash.Inode inode = IoWqHash.of(ctx.fileDescriptor(req), op.def().has(OpDef.HASH_REG_FILE),
-                (ctx.setupFlags() & IORING_SETUP_IOPOLL) != 0);
+        // io_prep_async_work: a write to a regular file (or any request of an IOPOLL ring) is hashed by its inode,
+        // where the request has its file by then (req->file); a forced-async one has none (IoWqHash.fileAssigned)
+        boolean hasFile = IoWqHash.fileAssigned(req);
+        IoWqHash.Inode inode = !hasFile ? null : IoWqHash.of(ctx.fileDescriptor(req),
+                op.def().has(OpDef.HASH_REG_FILE), (ctx.setupFlags() & IORING_SETUP_IOPOLL) != 0);
         HashKey hash = inode == null ? null
                 : new HashKey(req.task() == null ? ctx : hashMaps.computeIfAbsent(req.task(), t -> ctx), inode);
         if (order == null) {
@@ -533,7 +535,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
                 return;
             }
             // io_prep_async_work: without a file, or on one neither regular nor a block device, the work is unbound
-            int fd = ctx.fileDescriptor(req);
+            int fd = hasFile ? ctx.fileDescriptor(req) : -1;
             int kind = op.def().has(OpDef.UNBOUND_NONREG_FILE) && (fd < 0 || !IoWqHash.regularOrBlock(fd))
                     ? IoWqLimits.UNBOUND : IoWqLimits.BOUND;
             limits.queue(req.task(), ctx, kind,

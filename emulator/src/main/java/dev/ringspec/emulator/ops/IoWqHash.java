@@ -5,6 +5,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import dev.ringspec.emulator.sys.Linux;
+import dev.ringspec.model.Req;
+import dev.ringspec.uapi.IoUring;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -14,10 +16,12 @@ import java.lang.foreign.MemorySegment;
  * file_inode(req->file))}) when its opcode has {@code hash_reg_file} (the writes: WRITEV, WRITE_FIXED, WRITE, SPLICE,
  * TEE, WRITEV_FIXED; io_uring/opdef.c), unless the file is open O_DIRECT on a filesystem whose file operations have
  * {@code FOP_DIO_PARALLEL_WRITE} (ext4 and xfs: "don't serialize this request if the fs doesn't need it"), or when
- * the ring is IOPOLL (any opcode). No other work is hashed: reads, FSYNC, OPENAT, and every request on a pipe, a
- * socket or a block device run concurrently. io-wq runs the hashed work of one hash one item at a time, in queue
- * order (io-wq.c {@code io_get_next_work}: a hash whose bit is set in {@code hash->map} is skipped, and the worker
- * that takes a hash's first item cuts the whole run of that hash from the list and works it in turn).
+ * the ring is IOPOLL (any opcode). Only a request that has its file when it is queued ({@code req->file}) is
+ * hashed, which a forced-async request has not ({@link #fileAssigned}). No other work is hashed: reads, FSYNC,
+ * OPENAT, and every request on a pipe, a socket or a block device run concurrently. io-wq runs the hashed work of
+ * one hash one item at a time, in queue order (io-wq.c {@code io_get_next_work}: a hash whose bit is set in
+ * {@code hash->map} is skipped, and the worker that takes a hash's first item cuts the whole run of that hash from
+ * the list and works it in turn).
  *
  * <p>The kernel's hash is {@code hash_ptr(inode, IO_WQ_HASH_ORDER)}, 64 buckets on 64-bit, so two inodes may share a
  * bucket and be serialized together; which ones depends on kernel addresses. The emulator serializes per inode, one
@@ -45,6 +49,23 @@ public final class IoWqHash {
     }
 
     private IoWqHash() {
+    }
+
+    /**
+     * Whether a request queued to io-wq now has its file assigned ({@code req->file}), which
+     * {@code io_prep_async_work} needs to hash it or to bind it: not where the request was forced to io-wq
+     * ({@code REQ_F_FORCE_ASYNC}: IOSQE_ASYNC, a prep that forces it such as SPLICE's, TEE's or FSYNC's, a drain).
+     * {@code io_init_req} sets {@code req->file = NULL} and keeps only the descriptor; the file is assigned where the
+     * request is first issued ({@code io_issue_sqe}'s {@code io_assign_file}, inline or in the worker), and a forced
+     * request goes from {@code io_submit_sqe} to {@code io_queue_sqe_fallback} and {@code io_queue_iowq} (or from the
+     * drain list through {@code io_req_task_submit}) without an issue, so it is neither hashed nor bound: two SPLICEs
+     * from pipes into one file run at once (io_uring/io_uring.c, 6.18 and the tree of 2026; world lockstep seed 174:
+     * the second of two SPLICEs from the world's pipe into its data file took the bytes the first waited for).
+     * A request that went to io-wq after an inline issue answered -EAGAIN has its file (a buffered write of a regular
+     * file on ext4, whose file operations lack FOP_BUFFER_WASYNC), and is hashed.
+     */
+    public static boolean fileAssigned(Req req) {
+        return (req.flags() & IoUring.IOSQE_ASYNC) == 0; // REQ_F_FORCE_ASYNC is IOSQE_ASYNC's bit
     }
 
     /**
