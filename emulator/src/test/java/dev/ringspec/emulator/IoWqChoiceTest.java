@@ -342,10 +342,12 @@ class IoWqChoiceTest {
     }
 
     /**
-     * Hashed io-wq work ({@code io_prep_async_work}: forced-async WRITEs of one regular file) leaves the chooser no
-     * order but the queue's: at every pick the chooser says "newest first", which takes the other file's write (4)
-     * first, then the newest item a worker could take, and of the first file's writes only the oldest pending one can
-     * be taken (io-wq.c io_get_next_work). The file then holds the last write's bytes.
+     * Hashed io-wq work ({@code io_prep_async_work}: WRITEs of one regular file on ext4, sent to io-wq with their
+     * file after the inline try answers -EAGAIN; forced-async ones have none then and are not hashed,
+     * {@code IoWqHash.fileAssigned}) leaves the chooser no order but the queue's: at every pick the chooser says
+     * "newest first", which takes the other file's write (4) first, then the newest item a worker could take, and of
+     * the first file's writes only the oldest pending one can be taken (io-wq.c io_get_next_work). The file then
+     * holds the last write's bytes.
      */
     @Test
     void newestFirstStillRunsOneFilesHashedWritesInQueueOrder() throws Exception {
@@ -366,7 +368,6 @@ class IoWqChoiceTest {
                 Sqe.fd(d.sqes(), at, fds[i / 4]);
                 Sqe.addr(d.sqes(), at, buf.address());
                 Sqe.len(d.sqes(), at, 16);
-                Sqe.flags(d.sqes(), at, IOSQE_ASYNC);
                 Sqe.userData(d.sqes(), at, i);
             }
             assertThat(d.submit(0, 0)).isEqualTo(4);
