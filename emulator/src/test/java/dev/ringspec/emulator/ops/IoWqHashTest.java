@@ -2,10 +2,14 @@ package dev.ringspec.emulator.ops;
 
 import static dev.ringspec.emulator.ops.FileWorld.O_RDWR;
 import static dev.ringspec.emulator.ops.FileWorld.ring;
+import static dev.ringspec.uapi.IoUring.IORING_OP_SPLICE;
 import static dev.ringspec.uapi.IoUring.IORING_OP_WRITE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ringspec.emulator.BothSides;
+import dev.ringspec.emulator.EmulatedIoUring;
+import dev.ringspec.emulator.EmulatorOptions;
+import dev.ringspec.model.KernelProfile;
 import dev.ringspec.seam.Cqe;
 import dev.ringspec.seam.IoUringKernel;
 import dev.ringspec.seam.RingDriver;
@@ -102,6 +106,40 @@ class IoWqHashTest {
             });
             assertThat(cqes).extracting(Cqe::res).containsOnly(BYTES);
             assertThat(effects).as("run %d: the kernel's files, the emulator's", run).containsExactly(last, last);
+        }
+    }
+
+    /**
+     * Two SPLICEs from two pipes into one regular file, each forced to io-wq by its prep, in one submission; only the
+     * second's pipe gets bytes. Both are writes of one inode (SPLICE has hash_reg_file), but neither has its file when
+     * it is queued ({@link dev.ringspec.model.Req#fileAssigned}), so neither is hashed: the second runs while the first still
+     * waits in its worker for bytes that come only after. Were they hashed, the second would wait behind the first
+     * and the first CQE never come (world lockstep seed 174).
+     */
+    private static final BothSides.Scenario TWO_SPLICES = (kernel, memory) -> {
+        try (FileWorld world = new FileWorld(memory); NetRing r = new NetRing(kernel, memory)) {
+            int file = world.file("", O_RDWR);
+            int[] first = world.pipe();
+            int[] second = world.pipe();
+            r.fileIndex(r.sqe(IORING_OP_SPLICE, file, 0, -1, 8, 0, 1), first[0]);
+            r.fileIndex(r.sqe(IORING_OP_SPLICE, file, 100, -1, 8, 0, 2), second[0]);
+            r.submit();
+            FileWorld.write(second[1], "abcdefgh");
+            List<Cqe> cqes = new ArrayList<>(r.await(1));
+            FileWorld.write(first[1], "12345678");
+            cqes.addAll(r.await(1));
+            return cqes;
+        }
+    };
+
+    @Test
+    void forcedAsyncSplicesIntoOneFileAreNotHashed() throws Exception {
+        List<Cqe> expected = List.of(new Cqe(2, 8, 0, 0, 0), new Cqe(1, 8, 0, 0, 0));
+        assertThat(BothSides.sameOnBoth(TWO_SPLICES)).as("the kernel, then the emulator with worker threads")
+                .isEqualTo(expected);
+        try (UserMemory memory = new UserMemory(); EmulatedIoUring deterministic = EmulatedIoUring.open(
+                EmulatorOptions.of(KernelProfile.LINUX_6_18).deterministic(1), memory)) {
+            assertThat(TWO_SPLICES.run(deterministic, memory)).as("the deterministic emulator").isEqualTo(expected);
         }
     }
 }
