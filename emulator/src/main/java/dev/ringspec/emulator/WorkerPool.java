@@ -222,14 +222,15 @@ final class WorkerPool implements IoWq, AutoCloseable {
      * The ring {@code ctx} was closed (the deterministic mode's): {@code io_ring_exit_work} cancels its io-wq work,
      * pending work ends cancelled and running work (here: waiting for the world) is signalled, each posting into a
      * ring nobody sees; it leaves the pending work, whose later look would hand a completion to a ring that is gone
-     * (the world lockstep's next run failed on the closed ring's memory).
+     * (the world lockstep's next run failed on the closed ring's memory). That includes the work io-wq hands back to
+     * the ring's task (an opcode without a blocking form), held past its enter by a choice (world seed 731).
      */
     void ringClosed(IssueContext ctx) {
         if (ctx == null || order == null) {
             return;
         }
         synchronized (pending) {
-            pending.removeIf(w -> w.ctx == ctx && w.state != null);
+            pending.removeIf(w -> w.ctx == ctx);
         }
     }
 
