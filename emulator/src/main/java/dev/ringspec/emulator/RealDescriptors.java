@@ -39,8 +39,10 @@ final class RealDescriptors implements ProcessDescriptorTable, ModelIoUring.Ring
      * How long after a ring's close its exit work releases the ring's file table ({@link #releaseAtExit}): an RCU
      * grace period ({@code percpu_ref_kill} of the ring's references, which {@code io_ring_exit_work} waits for) and
      * the jiffy of {@code delayed_fput_work} (4 ms at this machine's HZ=250). A value in that range, not measured:
-     * any move of the world's clock (20 ms) passes it, a wait that sleeps reaches it, and a call made while it is
-     * due within 20 ms may find it passed ({@link DeterministicScheduler#TIMER_FIRES_BEFORE_THE_CALL}).
+     * any move of the world's clock (20 ms) passes it, and a wait that sleeps reaches it. It is housekeeping, not a
+     * timer a call is asked about ({@link DeterministicScheduler#TIMER_FIRES_BEFORE_THE_CALL}): that choice would be
+     * reached in every step until the clock moves, and crowd out of a divergence's look-back (the 8 nearest earlier
+     * steps that reached a choice) the choices that explain it.
      */
     static final long EXIT_RELEASE_NANOS = 10_000_000L;
 
@@ -118,7 +120,7 @@ final class RealDescriptors implements ProcessDescriptorTable, ModelIoUring.Ring
             release(reference);
             return;
         }
-        timers.after(EXIT_RELEASE_NANOS, () -> Linux.close(reference));
+        timers.housekeepingAfter(EXIT_RELEASE_NANOS, () -> Linux.close(reference));
     }
 
     @Override
