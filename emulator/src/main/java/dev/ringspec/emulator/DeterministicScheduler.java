@@ -70,7 +70,7 @@ final class DeterministicScheduler implements Waiter {
      */
     int pollAtEnter(boolean counts) {
         Chooser c = chooser;
-        long next = timers.nextDeadline();
+        long next = timers.nextTimeoutDeadline();
         int fired = 0;
         if (c != null && clock instanceof VirtualClock v && next != Long.MAX_VALUE && next - v.nanoTime() > 0
                 && next - v.nanoTime() <= DUE_SOON_MILLIS * 1_000_000) {

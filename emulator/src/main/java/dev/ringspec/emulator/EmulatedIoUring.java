@@ -96,7 +96,7 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
         SplittableRandom order = options.deterministic() ? new SplittableRandom(options.seed()) : null;
         this.timers = new Timers(clock, order != null);
         this.readiness = new Readiness(order == null ? null : order.split(), this::deliver, taskExits);
-        RealDescriptors descriptors = new RealDescriptors();
+        RealDescriptors descriptors = new RealDescriptors(timers);
         this.processDescriptors = program == null ? descriptors : program;
         IoWqLimits limits = new IoWqLimits(() -> taskKey.get());
         this.opcodes = EmulatorOpcodes.build(base, this, options.extraOpcodes(), !memory.local(), limits.registerOps());
@@ -158,7 +158,7 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
 
     /** This process's own descriptor table, as the emulator uses it by default (a base for {@link #open} with one). */
     public static ProcessDescriptorTable thisProcess() {
-        return new RealDescriptors();
+        return new RealDescriptors(null);
     }
 
     /**

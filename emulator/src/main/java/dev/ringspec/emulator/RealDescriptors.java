@@ -35,6 +35,24 @@ final class RealDescriptors implements ProcessDescriptorTable, ModelIoUring.Ring
     private static final int MAP_SHARED = 1;
     private static final long PAGE_BYTES = 4096;
 
+    /**
+     * How long after a ring's close its exit work releases the ring's file table ({@link #releaseAtExit}): an RCU
+     * grace period ({@code percpu_ref_kill} of the ring's references, which {@code io_ring_exit_work} waits for) and
+     * the jiffy of {@code delayed_fput_work} (4 ms at this machine's HZ=250). A value in that range, not measured:
+     * any move of the world's clock (20 ms) passes it, and a wait that sleeps reaches it. It is housekeeping, not a
+     * timer a call is asked about ({@link DeterministicScheduler#TIMER_FIRES_BEFORE_THE_CALL}): that choice would be
+     * reached in every step until the clock moves, and crowd out of a divergence's look-back (the 8 nearest earlier
+     * steps that reached a choice) the choices that explain it.
+     */
+    static final long EXIT_RELEASE_NANOS = 10_000_000L;
+
+    private final Timers timers;
+
+    /** {@code timers}: where a closed ring's exit work releases its table ({@link #releaseAtExit}); null: at once. */
+    RealDescriptors(Timers timers) {
+        this.timers = timers;
+    }
+
     /** The duplicates {@link #hold} made for requests, until {@link #put}. */
     private final Set<Integer> held = ConcurrentHashMap.newKeySet();
 
@@ -89,6 +107,20 @@ final class RealDescriptors implements ProcessDescriptorTable, ModelIoUring.Ring
     @Override
     public void release(int reference) {
         Linux.close(reference);
+    }
+
+    /**
+     * Closes the slot's duplicate {@value #EXIT_RELEASE_NANOS} ns of the emulator's clock from now (world lockstep
+     * seed 528: a socket a closed ring had accepted into a direct slot; the kernel's READ of the connection's other
+     * end, entered on the next ring right after the close, found no end of file and armed a poll).
+     */
+    @Override
+    public void releaseAtExit(int reference) {
+        if (timers == null) {
+            release(reference);
+            return;
+        }
+        timers.housekeepingAfter(EXIT_RELEASE_NANOS, () -> Linux.close(reference));
     }
 
     @Override

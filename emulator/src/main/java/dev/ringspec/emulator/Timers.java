@@ -48,13 +48,16 @@ public final class Timers implements AutoCloseable {
         private final long deadline;
         private final long order;
         private final Runnable action;
+        /** Whether it is the kernel's housekeeping ({@link #housekeepingAfter}) rather than an io_uring timer. */
+        private final boolean housekeeping;
         private final AtomicBoolean done = new AtomicBoolean();
         private volatile java.util.concurrent.ScheduledFuture<?> future;
 
-        private Timer(long deadline, long order, Runnable action) {
+        private Timer(long deadline, long order, Runnable action, boolean housekeeping) {
             this.deadline = deadline;
             this.order = order;
             this.action = action;
+            this.housekeeping = housekeeping;
         }
 
         /** Stops the action if it has not started; true if this call stopped it. */
@@ -84,7 +87,20 @@ public final class Timers implements AutoCloseable {
 
     /** Runs {@code action} once the clock reaches {@code deadlineNanos}. */
     public Timer at(long deadlineNanos, Runnable action) {
-        Timer t = new Timer(deadlineNanos, sequence.getAndIncrement(), action);
+        return at(deadlineNanos, action, false);
+    }
+
+    /**
+     * Runs {@code action}, work the kernel does on its own time (a closed ring's exit work), {@code nanos} from now.
+     * It fires as a timer does, but a call is never asked whether it fired before the call
+     * ({@link #nextTimeoutDeadline}): that choice stays about io_uring's own timers.
+     */
+    Timer housekeepingAfter(long nanos, Runnable action) {
+        return at(clock.nanoTime() + nanos, action, true);
+    }
+
+    private Timer at(long deadlineNanos, Runnable action, boolean housekeeping) {
+        Timer t = new Timer(deadlineNanos, sequence.getAndIncrement(), action, housekeeping);
         if (real != null) {
             long delay = Math.max(0, deadlineNanos - clock.nanoTime());
             t.future = real.schedule(t::fire, delay, TimeUnit.NANOSECONDS);
@@ -111,6 +127,19 @@ public final class Timers implements AutoCloseable {
             }
             Timer t = virtual.peek();
             return t == null ? Long.MAX_VALUE : t.deadline;
+        }
+    }
+
+    /** {@link #nextDeadline} of the timers that are not housekeeping. */
+    long nextTimeoutDeadline() {
+        synchronized (virtual) {
+            Timer first = null;
+            for (Timer t : virtual) {
+                if (!t.housekeeping && !t.done.get() && (first == null || t.compareTo(first) < 0)) {
+                    first = t;
+                }
+            }
+            return first == null ? Long.MAX_VALUE : first.deadline;
         }
     }
 

@@ -222,8 +222,8 @@ final class WorkerPool implements IoWq, AutoCloseable {
      * The ring {@code ctx} was closed (the deterministic mode's): {@code io_ring_exit_work} cancels its io-wq work,
      * pending work ends cancelled and running work (here: waiting for the world) is signalled, each posting into a
      * ring nobody sees; it leaves the pending work, whose later look would hand a completion to a ring that is gone
-     * (the world lockstep's next run failed on the closed ring's memory). That includes the work the task runs for
-     * io-wq (an opcode without a blocking form, still running: world lockstep seed 731 after seed 730).
+     * (the world lockstep's next run failed on the closed ring's memory). That includes the work io-wq hands back to
+     * the ring's task (an opcode without a blocking form), held past its enter by a choice (world seed 731).
      */
     void ringClosed(IssueContext ctx) {
         if (ctx == null || order == null) {

@@ -129,6 +129,18 @@ final class FileTable {
         return 0;
     }
 
+    /** {@code io_ring_ctx_free}'s {@code io_sqe_files_unregister}, in the closed ring's exit work. */
+    void freeAtExit() {
+        if (files != null) {
+            for (int reference : files) {
+                if (reference >= 0) {
+                    kernel.descriptorTable().releaseAtExit(reference);
+                }
+            }
+            files = null;
+        }
+    }
+
     /** {@code io_file_table_set_alloc_range}. */
     private void setAllocRange(int off, int len) {
         allocStart = off;

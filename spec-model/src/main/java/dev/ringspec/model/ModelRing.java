@@ -216,7 +216,7 @@ final class ModelRing implements Ring {
      * the opcodes' per-ring state ({@link IssueContext#ringLocal}) that is {@link AutoCloseable}.
      */
     void release() {
-        files.unregister();
+        files.freeAtExit();
         issue.closeRingLocals();
         reqs.releaseHeldFiles();
     }

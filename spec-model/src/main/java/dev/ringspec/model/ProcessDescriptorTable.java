@@ -51,6 +51,18 @@ public interface ProcessDescriptorTable {
     }
 
     /**
+     * {@link #release} of a slot's reference by a closed ring's exit work, which the kernel runs after the close has
+     * returned: {@code io_ring_ctx_wait_and_kill} queues {@code io_ring_exit_work} on a workqueue, which waits for
+     * the ring's references to drop and then frees its file table ({@code io_ring_ctx_free},
+     * {@code io_sqe_files_unregister}); its {@code fput}, from a kernel thread, hands the file to
+     * {@code delayed_fput_work}, one jiffy later (fs/file_table.c {@code __fput_deferred}). So a socket only that
+     * table held sends its FIN some time after the close. By default at once, as {@link #release}.
+     */
+    default void releaseAtExit(int reference) {
+        release(reference);
+    }
+
+    /**
      * The descriptor of this process that names the application's {@code fd} at this moment, for an opcode's real
      * call ({@link IssueContext#fileDescriptor}); negative when {@code fd} names nothing. The same number where the
      * application is this process; a descriptor taken from it ({@code pidfd_getfd}) where it is another.
