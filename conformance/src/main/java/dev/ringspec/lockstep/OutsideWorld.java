@@ -260,7 +260,15 @@ final class OutsideWorld implements AutoCloseable {
                 off = w.target() == FILE ? off : -1;
             }
             case IoUring.IORING_OP_MSG_RING -> fd = ringFd;
-            case IoUring.IORING_OP_CLOSE -> fd = w.fileIndex() != 0 ? 0 : fd;
+            case IoUring.IORING_OP_CLOSE -> {
+                if (w.fileIndex() != 0) {
+                    fd = 0;
+                } else if (!fixed && fd >= 0) {
+                    // the request closes the world's descriptor: the world forgets it, so that its own close never
+                    // closes a number the process has handed out again since
+                    fds[w.target()] = -1;
+                }
+            }
             case IoUring.IORING_OP_PROVIDE_BUFFERS -> {
                 addr = providedBuffers(w.buf());
                 fd = Math.clamp(w.target(), 0, PROVIDED);

@@ -4,12 +4,16 @@ import static dev.ringspec.uapi.Errno.ECANCELED;
 import static dev.ringspec.uapi.Errno.ENFILE;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
 import static dev.ringspec.uapi.IoUring.IORING_OP_ACCEPT;
+import static dev.ringspec.uapi.IoUring.IORING_OP_CLOSE;
 import static dev.ringspec.uapi.IoUring.IORING_OP_LINK_TIMEOUT;
 import static dev.ringspec.uapi.IoUring.IORING_OP_READ;
 import static dev.ringspec.uapi.IoUring.IORING_OP_WRITE;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
 import static dev.ringspec.uapi.IoUring.IOSQE_IO_LINK;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -19,7 +23,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A file a request drops on the ring's task is released when the call returns (fs/file_table.c fput: ____fput is
- * the task's own task work), emulator against this kernel with real I/O (seed 103 of {@link WorldLockstepTest}).
+ * the task's own task work), emulator against this kernel with real I/O (seed 103 of {@link WorldLockstepTest}): a
+ * failed direct install, a CLOSE of a descriptor or of a direct descriptor; a register call that drops a table's file
+ * releases it as that call returns.
  */
 @Tag("kernel")
 class WorldFputTest {
@@ -54,5 +60,121 @@ class WorldFputTest {
         assertThat(WorldLockstepTest.visible(kernel).stream().map(c -> c.userData() + ":" + c.res()).toList())
                 .containsExactly("1:" + -ENFILE, "2:22", "3:" + -ECANCELED, "4:0");
         System.out.println("choices taken against the kernel: " + taken);
+    }
+    /**
+     * A CLOSE of the world's pipe's only write end and a READ of its read end in one submission on a DEFER_TASKRUN
+     * ring: {@code io_close} ({@code filp_close}) drops the last reference, and {@code fput} leaves the release
+     * ({@code pipe_release}: no writer, the readers woken) to the task's way back from the call, so the READ finds a
+     * writer, no bytes, and arms a poll; the release wakes it and the next GETEVENTS posts its 0 (EOF). The emulator
+     * closed the descriptor at once: its READ found the EOF inline and posted 0 in the submission's batch.
+     */
+    @Test
+    void aCloseReleasesTheFileAsTheCallReturns() {
+        List<Step> steps = new ArrayList<>(List.of(deferTaskrun()));
+        steps.addAll(closeThenRead(0, new Step.WriteIo(0, IORING_OP_CLOSE, 0, 0, OutsideWorld.PIPE_WRITE, 0, 0, 0, 0,
+                0, 0, 1), OutsideWorld.PIPE_READ));
+        assertThat(cqesAfterEachEnter(steps)).containsExactly("1:0", "1:0 2:0", "1:0", "1:0 2:0", "1:0", "1:0 2:0");
+    }
+
+    /**
+     * As {@link #aCloseReleasesTheFileAsTheCallReturns}, the enter waiting for both CQEs: {@code io_cqring_wait}
+     * runs the task's work ({@code io_run_task_work}) before it sleeps, so the release wakes the READ within the call
+     * and the wait ends with its 0.
+     */
+    @Test
+    void aWaitReleasesTheFileBeforeItSleeps() {
+        List<Step> steps = new ArrayList<>(List.of(deferTaskrun(),
+                new Step.WriteIo(0, IORING_OP_CLOSE, 0, 0, OutsideWorld.PIPE_WRITE, 0, 0, 0, 0, 0, 0, 1),
+                new Step.WriteIo(1, IORING_OP_READ, 0, 0, OutsideWorld.PIPE_READ, 0, 59, 0, 3, 0, 0, 2),
+                new Step.WriteArray(0, 0), new Step.WriteArray(1, 1), new Step.PublishTail(2),
+                new Step.Enter(2, 2, IORING_ENTER_GETEVENTS)));
+        assertThat(cqesAfterEachEnter(steps)).containsExactly("1:0 2:0", "1:0 2:0", "1:0 2:0");
+    }
+
+    /**
+     * The same with a CLOSE of a direct descriptor that holds the only reference to a TCP connection's accepted end
+     * and a READ of its client end: {@code io_fixed_fd_remove} puts the slot's node, whose {@code fput} waits for the
+     * call's return as well, so the FIN comes after the submission.
+     */
+    @Test
+    void aDirectCloseReleasesTheFileAsTheCallReturns() {
+        List<Step> steps = acceptedIntoSlot0();
+        steps.addAll(closeThenRead(1, new Step.WriteIo(1, IORING_OP_CLOSE, 0, 0, -1, 0, 0, 0, 0, 0, 1, 1),
+                OutsideWorld.TCP_PEER));
+        assertThat(cqesAfterEachEnter(steps)).containsExactly("3:0", "3:0 1:0", "3:0 1:0 2:0", "3:0", "3:0 1:0",
+                "3:0 1:0 2:0", "3:0", "3:0 1:0", "3:0 1:0 2:0");
+    }
+
+    /**
+     * A direct descriptor holds the only reference to a TCP connection's accepted end and a READ of its client end
+     * waits in its poll; {@code update} (IORING_REGISTER_FILES_UPDATE emptying the slot, or IORING_UNREGISTER_FILES)
+     * drops it, and the release comes as the register call returns, before any later step: the next GETEVENTS posts
+     * the READ's 0. The emulator, which releases at once there, agrees.
+     */
+    private static List<String> aTableDropWakesAWaitingRead(Step update) {
+        List<Step> steps = acceptedIntoSlot0();
+        steps.addAll(List.of(
+                new Step.WriteIo(1, IORING_OP_READ, 0, 0, OutsideWorld.TCP_PEER, 0, 59, 0, 3, 0, 0, 2),
+                new Step.WriteArray(1, 1), new Step.PublishTail(1), new Step.Enter(1, 0, 0),
+                update,
+                new Step.Enter(0, 0, IORING_ENTER_GETEVENTS)));
+        return cqesAfterEachEnter(steps);
+    }
+
+    @Test
+    void aFilesUpdateThatEmptiesASlotReleasesItsFileAsTheRegisterCallReturns() {
+        assertThat(aTableDropWakesAWaitingRead(new Step.UpdateFiles(0, 1, 0))).containsExactly("3:0", "3:0",
+                "3:0 2:0", "3:0", "3:0", "3:0 2:0", "3:0", "3:0", "3:0 2:0");
+    }
+
+    @Test
+    void unregisteringTheTableReleasesItsFilesAsTheRegisterCallReturns() {
+        assertThat(aTableDropWakesAWaitingRead(new Step.UnregisterFiles())).containsExactly("3:0", "3:0",
+                "3:0 2:0", "3:0", "3:0", "3:0 2:0", "3:0", "3:0", "3:0 2:0");
+    }
+
+    private static Step deferTaskrun() {
+        return new Step.Setup(8, IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN, 0);
+    }
+
+    /**
+     * A DEFER_TASKRUN ring with a sparse table of one slot, a TCP connection to the world's listener, and an ACCEPT
+     * (ud 3, SQE 0) of it into slot 0, submitted: the accepted end's only reference is the slot's.
+     */
+    private static List<Step> acceptedIntoSlot0() {
+        return new ArrayList<>(List.of(deferTaskrun(), new Step.RegisterFiles(1, true, 0),
+                new Step.Outside(Step.Outside.CONNECT, OutsideWorld.LISTENER, 0),
+                new Step.WriteIo(0, IORING_OP_ACCEPT, 0, 0, OutsideWorld.LISTENER, 0, 0, 0, 0, 0, 1, 3),
+                new Step.WriteArray(0, 0), new Step.PublishTail(1), new Step.Enter(1, 0, 0)));
+    }
+
+    /**
+     * {@code close} (ud 1, at SQE {@code position}) and a READ of {@code peer} (ud 2, the SQE after it) in one
+     * submission, then a GETEVENTS enter.
+     */
+    private static List<Step> closeThenRead(int position, Step.WriteIo close, int peer) {
+        return List.of(close,
+                new Step.WriteIo(position + 1, IORING_OP_READ, 0, 0, peer, 0, 59, 0, 3, 0, 0, 2),
+                new Step.WriteArray(position, position), new Step.WriteArray(position + 1, position + 1),
+                new Step.PublishTail(2), new Step.Enter(2, 0, 0),
+                new Step.Enter(0, 0, IORING_ENTER_GETEVENTS));
+    }
+
+    /** {@code steps} {@value #RUNS} times without a divergence; the kernel's visible CQEs after each enter. */
+    private static List<String> cqesAfterEachEnter(List<Step> steps) {
+        List<String> seen = new ArrayList<>();
+        try (LockstepRunner runner = new LockstepRunner(WorldLockstepTest.emulator(), KernelTests.kernel("kernel"))
+                .withWorld()) {
+            for (int run = 0; run < RUNS; run++) {
+                LockstepRunner.Outcome o = runner.run(steps, new Coverage(), (n, s, ref, sub) -> {
+                    if (s instanceof Step.Enter) {
+                        seen.add(String.join(" ", WorldLockstepTest.visible(sub).stream()
+                                .map(c -> c.userData() + ":" + c.res()).toList()));
+                    }
+                });
+                assertThat(o.divergence()).as("run %d", run).isNull();
+            }
+        }
+        return seen;
     }
 }

@@ -1,5 +1,6 @@
 package dev.ringspec.emulator;
 
+import dev.ringspec.emulator.ops.TaskFput;
 import dev.ringspec.model.Waiter;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
@@ -27,6 +28,8 @@ final class ModelWaiter implements Waiter {
 
     @Override
     public boolean sleep(int ringFd, long deadlineNanos) {
+        // io_cqring_wait runs the task's own task work (io_run_task_work) before it sleeps: the files dropped
+        TaskFput.runTheTasks();
         Runnable told = beforeSleep.get();
         if (told != null) {
             told.run();

@@ -27,16 +27,21 @@ final class Completion {
     private final ReqCache reqs;
     private final boolean mSkipSuccessIgnoredOnFailure;
     private final boolean mCancelWithWrongErrno;
+    /** See {@link KernelProfile#multishotCqeCommitsAtOnce}. */
+    private final boolean multishotCqeCommitsAtOnce;
 
     private Req[] compl = new Req[64];
     private int complCount;
-    /** {@code submit_state.cq_flush}: a CQE {@link #addAuxCqe} filled waits for the next flush's commit. */
+    /**
+     * {@code submit_state.cq_flush}: a CQE {@link #addAuxCqe} or {@link #postCqe} filled waits for the next flush's
+     * commit.
+     */
     private boolean cqFlush;
     /** What runs as the batch is about to be posted ({@link #beforeFlush}), or null. */
     private Runnable beforeFlush;
 
-    Completion(RuleSink rules, CqeCache cq, OverflowList overflow, Links links, Drain drain, ReqCache reqs,
-            Set<Mutant> mutants) {
+    Completion(KernelProfile profile, RuleSink rules, CqeCache cq, OverflowList overflow, Links links, Drain drain,
+            ReqCache reqs, Set<Mutant> mutants) {
         this.rules = rules;
         this.cq = cq;
         this.overflow = overflow;
@@ -45,6 +50,7 @@ final class Completion {
         this.reqs = reqs;
         this.mSkipSuccessIgnoredOnFailure = mutants.contains(Mutant.SKIP_SUCCESS_IGNORED_ON_FAILURE);
         this.mCancelWithWrongErrno = mutants.contains(Mutant.CANCEL_WITH_WRONG_ERRNO);
+        this.multishotCqeCommitsAtOnce = profile.multishotCqeCommitsAtOnce();
     }
 
     /** {@code req_set_fail}: a failing CQE_SKIP_SUCCESS request posts its CQE and silences its chain. */
@@ -128,7 +134,11 @@ final class Completion {
     /**
      * {@code io_req_post_cqe}: the batch's completions first (so CQEs keep their order), then
      * {@code io_fill_cqe_aux} with the request's user_data; false when no slot is free, and then nothing is posted,
-     * not even to the overflow list (7.2.13 io_uring.c). The tail is committed at once.
+     * not even to the overflow list (7.2.13 io_uring.c). The tail is not committed: {@code submit_state.cq_flush}
+     * is set, so the flush that ends the submission or the task work run commits this CQE with the rest of its
+     * batch, and the eventfd is signalled once for all of them (6.18.44: two multishot polls woken together, a
+     * multishot RECV or READ and a NOP in one submission, two multishot timeouts in one run; WorldMultishotFlushTest).
+     * 6.12 committed at once ({@link KernelProfile#multishotCqeCommitsAtOnce}).
      */
     boolean postCqe(Req req, int res, int cqeFlags) {
         if (complCount == 0 && beforeFlush != null) {
@@ -143,12 +153,16 @@ final class Completion {
         }
         boolean big = (cqeFlags & IORING_CQE_F_32) != 0;
         int slot = cq.getCqe(false, big);
+        // io_req_post_cqe: cq_flush is set whether or not the CQE found a slot
+        cqFlush |= !multishotCqeCommitsAtOnce;
         if (slot < 0) {
             rules.fire(Rules.POST_CQE_NO_ROOM, req.userData());
             return false;
         }
         cq.writeCqe(slot, req.userData(), res, cqeFlags, 0, 0, big);
-        cq.commitCqring();
+        if (multishotCqeCommitsAtOnce) {
+            cq.commitCqring();
+        }
         return true;
     }
 

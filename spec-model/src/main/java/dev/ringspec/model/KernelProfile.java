@@ -105,6 +105,7 @@ public final class KernelProfile {
             .localWork(LocalWork.UNCAPPED)
             .blindRegister(false)
             .drainBySequence(true)
+            .multishotCqeCommitsAtOnce(true)
             .build();
     /**
      * Linux 6.1 (read in 6.1.187 and 6.1.192): the 6.12 differences, and NOP's prep refuses any non-zero
@@ -359,6 +360,15 @@ public final class KernelProfile {
     }
 
     /**
+     * A multishot request's CQE is committed as it is filled ({@code io_req_post_cqe} through {@code
+     * __io_cq_unlock_post}, 6.12; 6.1's {@code io_post_aux_cqe}), not by the flush that ends its batch (upstream
+     * 5e16f1a68d28, 6.15).
+     */
+    public boolean multishotCqeCommitsAtOnce() {
+        return v.multishotCqeCommitsAtOnce;
+    }
+
+    /**
      * A drained request waits for the CQEs of every SQE before it ({@code req_need_defer}, 6.1 and 6.12), not for
      * every earlier request to be freed ({@code nr_req_allocated != nr_drained}, 6.18 on).
      */
@@ -439,6 +449,7 @@ public final class KernelProfile {
         private RingLayout ringLayout = RingLayout.PACKED;
         private boolean failedFallbackPostsAtOnce;
         private boolean drainBySequence;
+        private boolean multishotCqeCommitsAtOnce;
         private boolean taskSubmitHonoursForceAsync = true;
         private final List<OpDef> opcodes = new ArrayList<>();
         private final Map<Integer, RegisterOp> registerOps = new HashMap<>();
@@ -479,6 +490,7 @@ public final class KernelProfile {
             ringLayout = o.ringLayout;
             failedFallbackPostsAtOnce = o.failedFallbackPostsAtOnce;
             drainBySequence = o.drainBySequence;
+            multishotCqeCommitsAtOnce = o.multishotCqeCommitsAtOnce;
             taskSubmitHonoursForceAsync = o.taskSubmitHonoursForceAsync;
             opcodes.addAll(o.opcodes);
             registerOps.putAll(o.registerOps);
@@ -641,6 +653,11 @@ public final class KernelProfile {
 
         public Builder drainBySequence(boolean value) {
             this.drainBySequence = value;
+            return this;
+        }
+
+        public Builder multishotCqeCommitsAtOnce(boolean value) {
+            this.multishotCqeCommitsAtOnce = value;
             return this;
         }
 

@@ -49,6 +49,10 @@ public final class FilesUpdate {
     /** {@code io_files_update}: offset (a u32) from off, nr_args from len, the descriptors at addr. */
     static int filesUpdate(Req req, IssueContext ctx, ProcessDescriptorTable table) {
         int offset = (int) req.off();
+        if (offset != IORING_FILE_INDEX_ALLOC) {
+            // io_sqe_files_update: each slot's node put; a file's fput waits for the call's return (TaskFput)
+            TaskFput.holdSlots(req, ctx, offset, req.len());
+        }
         int ret = offset == IORING_FILE_INDEX_ALLOC ? withIndexAlloc(req, ctx, table)
                 : ctx.filesUpdate(offset, req.addr(), req.len());
         if (ret < 0) {

@@ -115,9 +115,12 @@ final class NetSockets {
 
     /**
      * {@code io_fixed_fd_install}: the table owns {@code fd} on success; on failure its {@code fput} releases the file
-     * when the call returns ({@link TaskFput}).
+     * when the call returns ({@link TaskFput}), as it releases a file the install replaced in an occupied slot.
      */
     static int install(Req req, IssueContext ctx, int fileSlot, int fd) {
+        if (fileSlot != IORING_FILE_INDEX_ALLOC) {
+            TaskFput.holdSlots(req, ctx, fileSlot - 1, 1);
+        }
         int ret = ctx.fixedFdInstall(req, fileSlot, fd);
         if (ret < 0) {
             TaskFput.fput(ctx, fd);

@@ -254,6 +254,8 @@ public final class OpenClose {
     static int close(Req req, IssueContext ctx, EmulatorServices services) {
         int ret;
         if (req.fileIndex() != 0) {
+            // io_fixed_fd_remove: the slot's node put; its file's fput waits for the call's return (TaskFput)
+            TaskFput.holdSlots(req, ctx, req.fileIndex() - 1, 1);
             ret = ctx.fixedFdRemove(req.fileIndex() - 1);
         } else if (ProgramTransfers.program() != null) {
             services.refuse("CLOSE of a descriptor (not a direct one)");
@@ -261,6 +263,8 @@ public final class OpenClose {
         } else if (!Linux.isOpen(req.fd()) || RealSockets.isIoUring(req.fd(), services)) {
             ret = -EBADF;
         } else {
+            // filp_close: the flush now, the fput as the call returns (TaskFput)
+            TaskFput.holdUntilTheCallReturns(req, ctx, req.fd());
             ret = Linux.close(req.fd());
         }
         if (ret < 0) {

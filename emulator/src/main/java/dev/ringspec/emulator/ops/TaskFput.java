@@ -1,7 +1,9 @@
 package dev.ringspec.emulator.ops;
 
+import dev.ringspec.emulator.IoWqCompletions;
 import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.model.IssueContext;
+import dev.ringspec.model.Req;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -16,11 +18,19 @@ import java.util.List;
  * timeout and a READ of the connection's client end in one submission; the READ found no EOF and armed a poll, which
  * the release woke after the task work that completed the LINK_TIMEOUT -ECANCELED (kernel: WRITE, LINK_TIMEOUT,
  * READ, 7 of 7 runs; the emulator closed the descriptor at once and posted the READ's 0 before the LINK_TIMEOUT).
- * The emulator closes such descriptors when the enter of the request's ring returns ({@link #run}); a request
- * issued outside an enter (an SQPOLL thread's, task work run for a sleeping task) releases its own at the ring's next
- * enter, or at the ring's close ({@link #close}).
+ * The same holds for a CLOSE ({@code io_close}: {@code filp_close}), a direct descriptor's slot emptied or replaced
+ * ({@code io_fixed_fd_remove}, {@code io_install_fixed_file}, IORING_OP_FILES_UPDATE: the slot's node put), checked
+ * on 6.18.44 by WorldFputTest: a CLOSE of a pipe's only write end, or of the direct descriptor that held a TCP
+ * connection's only reference, and a READ of the other end in one submission: the READ found no EOF and waited, 3 of
+ * 3 runs each. The emulator closes such descriptors when the enter of the request's ring returns ({@link #run}), or
+ * where the call sleeps in a wait ({@link #runTheTasks}); a request issued outside an enter (an SQPOLL thread's,
+ * task work run for a sleeping task) releases its own at the ring's next enter, or at the ring's close
+ * ({@link #close}). A request issued for io-wq releases at once: the worker runs its own task work as the item ends.
  */
 public final class TaskFput implements AutoCloseable {
+    /** The lists the calling thread (the task) added to since it last ran them ({@link #runTheTasks}). */
+    private static final ThreadLocal<List<TaskFput>> THE_TASKS = ThreadLocal.withInitial(ArrayList::new);
+
     private final List<Integer> descriptors = new ArrayList<>();
 
     /** {@code fput} of the host descriptor {@code fd}, the request's only reference: released when the call returns. */
@@ -29,6 +39,45 @@ public final class TaskFput implements AutoCloseable {
         synchronized (pending) {
             pending.descriptors.add(fd);
         }
+        List<TaskFput> tasks = THE_TASKS.get();
+        if (!tasks.contains(pending)) {
+            tasks.add(pending);
+        }
+    }
+
+    /**
+     * {@code req} is about to drop a reference to the file {@code fd} names (a CLOSE's {@code filp_close}, a direct
+     * slot's node put): a duplicate keeps the file open until the call returns, so that a last reference is released
+     * there. Nothing is kept for a request issued for io-wq, nor for no descriptor ({@code fd} below 0).
+     */
+    static void holdUntilTheCallReturns(Req req, IssueContext ctx, int fd) {
+        if (fd < 0 || IoWqCompletions.issuesForIoWq(req)) {
+            return;
+        }
+        int dup = Linux.dup(fd);
+        if (dup >= 0) {
+            fput(ctx, dup);
+        }
+    }
+
+    /** {@link #holdUntilTheCallReturns} of the files the table's slots {@code first} on ({@code count}, u32) hold. */
+    static void holdSlots(Req req, IssueContext ctx, int first, int count) {
+        long end = Math.min(Integer.toUnsignedLong(first) + Integer.toUnsignedLong(count), ctx.fileTableSize());
+        for (long slot = Integer.toUnsignedLong(first); slot < end; slot++) {
+            holdUntilTheCallReturns(req, ctx, ctx.fixedFileDescriptor((int) slot));
+        }
+    }
+
+    /**
+     * {@code io_run_task_work} in a wait ({@code io_cqring_wait}): {@code task_work_run} releases what the calling
+     * task's requests dropped, on every ring, before it sleeps.
+     */
+    public static void runTheTasks() {
+        List<TaskFput> tasks = THE_TASKS.get();
+        for (TaskFput pending : tasks) {
+            pending.close();
+        }
+        tasks.clear();
     }
 
     /** {@code ____fput} of what the requests of ring {@code ctx} (null: none) dropped, as the call returns. */
