@@ -69,6 +69,8 @@ final class IoWqLimits {
         volatile Object sqThread;
         /** The tasks that used the ring ({@code ctx->tctx_list}). */
         final Set<Object> users = ConcurrentHashMap.newKeySet();
+        /** The task that used the ring last, known to both maps, or null ({@code tctx->last}, seen from the ring). */
+        volatile Object lastUser;
 
         RingWq(int sqEntries) {
             this.sqEntries = sqEntries;
@@ -118,10 +120,16 @@ final class IoWqLimits {
         }
         // a ring is set up before any use; one the emulator did not see set up takes no more than 4 per CPU
         RingWq ring = ctx.ringLocal(RingWq.class, () -> new RingWq(Integer.MAX_VALUE));
+        // __io_uring_add_tctx_node_from_submit: tctx->last == ctx, the task's last ring is this one -> known
+        Object last = ring.lastUser;
+        if (last == task || last != null && last.equals(task)) {
+            return;
+        }
         ring.users.add(task);
         TaskWq known = tasks.get(task); // looked up first: every enter that submits comes here
         if (known != null) {
             known.rings.add(ring);
+            ring.lastUser = task;
             return;
         }
         sweep();
@@ -139,6 +147,7 @@ final class IoWqLimits {
             return wq;
         });
         made.rings.add(ring);
+        ring.lastUser = task;
     }
 
     /**
@@ -213,7 +222,10 @@ final class IoWqLimits {
         if (wq == null) {
             return;
         }
-        wq.rings.forEach(r -> r.users.remove(task));
+        wq.rings.forEach(r -> {
+            r.lastUser = null;
+            r.users.remove(task);
+        });
         List<Item> cancelled;
         synchronized (wq) {
             cancelled = new ArrayList<>(wq.waiting.get(UNBOUND));
