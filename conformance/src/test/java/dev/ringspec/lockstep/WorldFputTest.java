@@ -3,9 +3,11 @@ package dev.ringspec.lockstep;
 import static dev.ringspec.uapi.Errno.ECANCELED;
 import static dev.ringspec.uapi.Errno.ENFILE;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
+import static dev.ringspec.uapi.IoUring.IORING_NOP_TW;
 import static dev.ringspec.uapi.IoUring.IORING_OP_ACCEPT;
 import static dev.ringspec.uapi.IoUring.IORING_OP_CLOSE;
 import static dev.ringspec.uapi.IoUring.IORING_OP_LINK_TIMEOUT;
+import static dev.ringspec.uapi.IoUring.IORING_OP_NOP;
 import static dev.ringspec.uapi.IoUring.IORING_OP_READ;
 import static dev.ringspec.uapi.IoUring.IORING_OP_WRITE;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
@@ -131,6 +133,29 @@ class WorldFputTest {
     void unregisteringTheTableReleasesItsFilesAsTheRegisterCallReturns() {
         assertThat(aTableDropWakesAWaitingRead(new Step.UnregisterFiles())).containsExactly("3:0", "3:0",
                 "3:0 2:0", "3:0", "3:0", "3:0 2:0", "3:0", "3:0", "3:0 2:0");
+    }
+
+    /**
+     * {@code task_work_run} runs the task's list newest first, so a file dropped after the ring's task work was
+     * queued is released before that work runs (world lockstep seed 330). On a ring without DEFER_TASKRUN one
+     * submission holds a NOP with IORING_NOP_TW linked to another (ud 1, 2; the first queues the task's
+     * {@code tctx->task_work}), a CLOSE of the world's pipe's only write end (ud 3; its {@code ____fput} queued after)
+     * and a READ of the read end (ud 4; no EOF yet: it arms a poll). On the way back the release runs first and
+     * wakes the READ, whose task work joins the NOP's in one {@code tctx_task_work} run: the NOP, the READ's 0, and
+     * only then the linked NOP queued by that run's flush. Releasing after the ring's task work, the emulator posted
+     * the linked NOP before the READ.
+     */
+    @Test
+    void aFileDroppedAfterTheRingsTaskWorkWasQueuedIsReleasedBeforeItRuns() {
+        List<Step> steps = List.of(new Step.Setup(8, 0, 0),
+                new Step.WriteSqe(0, IORING_OP_NOP, IOSQE_IO_LINK, 0, 0, 0, 0, 0, IORING_NOP_TW, 1, 0, 0),
+                new Step.WriteSqe(1, IORING_OP_NOP, 0, 0, 0, 0, 0, 0, IORING_NOP_TW, 2, 0, 0),
+                new Step.WriteIo(2, IORING_OP_CLOSE, 0, 0, OutsideWorld.PIPE_WRITE, 0, 0, 0, 0, 0, 0, 3),
+                new Step.WriteIo(3, IORING_OP_READ, 0, 0, OutsideWorld.PIPE_READ, 0, 59, 0, 3, 0, 0, 4),
+                new Step.WriteArray(0, 0), new Step.WriteArray(1, 1), new Step.WriteArray(2, 2),
+                new Step.WriteArray(3, 3), new Step.PublishTail(4), new Step.Enter(4, 0, 0));
+        assertThat(cqesAfterEachEnter(steps)).containsExactly("3:0 1:0 4:0 2:0", "3:0 1:0 4:0 2:0",
+                "3:0 1:0 4:0 2:0");
     }
 
     private static Step deferTaskrun() {

@@ -184,6 +184,21 @@ public interface IssueContext {
      */
     void onLocalWorkAdd(Runnable hook);
 
+    /**
+     * Whether the calling task has task work of this ring queued on a ring without DEFER_TASKRUN: then
+     * {@code io_req_normal_work_add} has put the task's {@code tctx->task_work} on {@code task->task_works}, and a
+     * {@code task_work_add} made now (a file's {@code ____fput}) runs before it, as {@code task_work_run}
+     * (kernel/task_work.c) runs the list newest first.
+     */
+    boolean taskWorkQueued();
+
+    /**
+     * Runs {@code hook} as the ring's normal task work is about to run ({@code tctx_task_work}), for what
+     * {@code task_work_run} runs before it ({@link #taskWorkQueued}); one hook a ring. The hook answers whether it
+     * did anything, and then the wakeups it made queue their task work first ({@link AsyncPoll#ownWakeups}).
+     */
+    void beforeTaskWorkRun(java.util.function.BooleanSupplier hook);
+
     /** Wakes the ring's task if it waits ({@code io_cqring_wake}), for work queued from another thread. */
     void wake();
 

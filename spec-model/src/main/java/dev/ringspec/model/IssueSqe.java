@@ -569,6 +569,16 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
     }
 
     @Override
+    public boolean taskWorkQueued() {
+        return (flags & IORING_SETUP_DEFER_TASKRUN) == 0 && taskWork.ownQueued();
+    }
+
+    @Override
+    public void beforeTaskWorkRun(java.util.function.BooleanSupplier hook) {
+        taskWork.beforeRun(hook);
+    }
+
+    @Override
     public void wake() {
         kernel.waiter().wake(fd);
     }

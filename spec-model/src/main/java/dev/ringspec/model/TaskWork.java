@@ -7,6 +7,7 @@ import static dev.ringspec.uapi.IoUring.IORING_SQ_TASKRUN;
 import java.lang.foreign.MemorySegment;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.BooleanSupplier;
 
 /**
  * Task work (io_uring/tw.c): requests queued to run in the task's context, FIFO (the kernel reverses its llist
@@ -49,6 +50,8 @@ final class TaskWork {
     private volatile Runnable localWorkAdded;
     /** Run before the task queues work of its own ({@link #beforeAdd}). */
     private volatile Runnable beforeAdd = () -> { };
+    /** Run as normal task work starts ({@link #beforeRun}). */
+    private volatile BooleanSupplier beforeRun = () -> false;
 
     /** The ring's descriptor, for the chooser. */
     private final int fd;
@@ -95,6 +98,27 @@ final class TaskWork {
      */
     void beforeAdd(Runnable hook) {
         beforeAdd = hook;
+    }
+
+    /**
+     * Runs {@code hook} as {@link #runNormal} starts, before the task's {@code tctx->task_work}: for the task work
+     * {@code task_work_run} runs first (queued after it: kernel/task_work.c runs the list newest first); when the
+     * hook did something, the own wakeups it made are looked at ({@link #beforeAdd}'s hook) before the run.
+     */
+    void beforeRun(BooleanSupplier hook) {
+        beforeRun = hook;
+    }
+
+    /** Whether work of the calling task's own ({@code req->tctx}: it, or none recorded) is queued. */
+    boolean ownQueued() {
+        IoUringTask own = currentTask.get();
+        for (int i = 0; i < twCount; i++) {
+            IoUringTask t = tw[(twHead + i) & (tw.length - 1)].tctx();
+            if (t == null || t == own) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** {@code io_req_task_work_add}: queue, and raise IORING_SQ_TASKRUN on a TASKRUN_FLAG ring. */
@@ -263,6 +287,9 @@ final class TaskWork {
      * pass, before the syscall returns to user space; {@code ctx_flush_and_put} clears IORING_SQ_TASKRUN.
      */
     void runNormal() {
+        if (beforeRun.getAsBoolean()) {
+            beforeAdd.run(); // the wakeups it made (AsyncPoll.ownWakeups) queue their work first
+        }
         takeRemote();
         while (twCount != 0) {
             rules.fire(Rules.TCTX_TASK_WORK_RUN, twCount);
