@@ -4,6 +4,7 @@ import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
 import static dev.ringspec.uapi.IoUring.IORING_NOP_TW;
 import static dev.ringspec.uapi.IoUring.IORING_OP_MSG_RING;
 import static dev.ringspec.uapi.IoUring.IORING_OP_NOP;
+import static dev.ringspec.uapi.IoUring.IORING_OP_OPENAT;
 import static dev.ringspec.uapi.IoUring.IORING_OP_POLL_ADD;
 import static dev.ringspec.uapi.IoUring.IORING_OP_READV;
 import static dev.ringspec.uapi.IoUring.IORING_OP_TIMEOUT;
@@ -136,6 +137,44 @@ class WorldEventfdTest {
         });
         // the kernel's own counts: none after the inline NOP, one after the io-wq NOP
         assertThat(reads).containsExactly(-11, 1, -11, 1, -11, 1);
+    }
+
+    /**
+     * An OPENAT with O_CREAT always goes to io-wq ({@code io_openat2} answers -EAGAIN without blocking), and its
+     * worker finishes it there, a direct descriptor's install too ({@code io_fixed_fd_install} under
+     * {@code io_ring_submit_lock}): its completion signals an ASYNC eventfd, whether the install fails (-ENXIO, no
+     * file table) or not. The emulator finished a direct open on the ring's task and did not count it as io-wq's
+     * (world lockstep seed 353: 1 against the kernel's 2).
+     */
+    @Test
+    void aDirectOpenFinishedByItsWorkerSignalsAnAsyncEventfd() {
+        List<Step> steps = new ArrayList<>(List.of(new Step.Setup(4, 0, 0),
+                new Step.Outside(Step.Outside.REGISTER_EVENTFD, OutsideWorld.EVENTFD, 1)));
+        for (int round = 0; round < 2; round++) {
+            if (round == 1) {
+                steps.add(new Step.RegisterFiles(4, true, 0));
+            }
+            // O_RDWR | O_CREAT, mode 0644, path f0, into direct slot 0
+            steps.addAll(List.of(new Step.WriteIo(round, IORING_OP_OPENAT, 0, 0, OutsideWorld.DIRECTORY, 0, 420,
+                            0x42, 1, 0, 1, round + 1),
+                    new Step.WriteArray(round, round), new Step.PublishTail(1),
+                    new Step.Enter(1, 1, IORING_ENTER_GETEVENTS),
+                    WorldSteps.advanceClock(),
+                    new Step.Outside(Step.Outside.READ, OutsideWorld.EVENTFD, 8)));
+        }
+        List<Integer> reads = new ArrayList<>();
+        List<Integer> results = new ArrayList<>();
+        agreesThreeTimes(steps, (n, s, ref, sub) -> {
+            if (s instanceof Step.Outside x && x.action() == Step.Outside.READ) {
+                reads.add(sub.result());
+            }
+            if (s instanceof Step.Enter) {
+                results.add(sub.cqSlots().get(sub.cqTail() - 1 & sub.cqEntries() - 1).res());
+            }
+        });
+        // the kernel's: one signal for each worker's commit; -ENXIO without a table, slot 0 (0) with one
+        assertThat(reads).containsExactly(1, 1, 1, 1, 1, 1);
+        assertThat(results).containsExactly(-6, 0, -6, 0, -6, 0);
     }
 
     /**

@@ -508,6 +508,10 @@ final class WorkerPool implements IoWq, AutoCloseable {
             d.deliver(ctx, req, (r, c) -> {
                 inflight.remove(r);
                 if (ret == EmuOp.REISSUE_ON_TASK) {
+                    // the kernel's worker finishes this one itself (io_openat2 installs the direct descriptor under
+                    // io_ring_submit_lock and returns IOU_COMPLETE), so its completion is io-wq's, as an ASYNC
+                    // eventfd counts it (world lockstep seed 353: the kernel's count one higher)
+                    c.ringLocal(IoWqCompletions.class, IoWqCompletions::new).completed();
                     c.reissue(r);
                     return OpDef.SKIP_COMPLETE;
                 }
