@@ -113,8 +113,8 @@ class IoWqHashTest {
      * Two SPLICEs from two pipes into one regular file, each forced to io-wq by its prep, in one submission; only the
      * second's pipe gets bytes. Both are writes of one inode (SPLICE has hash_reg_file), but neither has its file when
      * it is queued ({@link dev.ringspec.model.Req#fileAssigned}), so neither is hashed: the second runs while the first
-     * still waits in its worker for bytes that come only after. Were they hashed, the second would wait behind the first
-     * and the first CQE never come (world lockstep seed 174).
+     * still waits in its worker for bytes that come only after. Were they hashed, the second would wait behind the
+     * first and the first CQE never come (world lockstep seed 174).
      */
     private static final BothSides.Scenario TWO_SPLICES = (kernel, memory) -> {
         try (FileWorld world = new FileWorld(memory); NetRing r = new NetRing(kernel, memory)) {
