@@ -84,6 +84,9 @@ class WorldLockstepTest {
             // world.runs seeds from world.first: -Dworld.runs=1 -Dworld.first=377 runs seed 377 alone
             long first = Long.getLong("world.first", 1);
             for (long seed = first; seed < first + Long.getLong("world.runs", 10); seed++) {
+                if (Boolean.getBoolean("world.census")) {
+                    System.out.println("census before seed " + seed + ": " + WorldCensus.line());
+                }
                 long t0 = System.nanoTime();
                 LockstepRunner.Outcome o = runner.generate(new Generator(seed), 200, coverage);
                 steps += o.steps().size();
