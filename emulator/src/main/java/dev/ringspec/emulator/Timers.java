@@ -1,7 +1,10 @@
 package dev.ringspec.emulator;
 
 import dev.ringspec.model.Clock;
+import java.util.List;
 import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -17,6 +20,8 @@ public final class Timers implements AutoCloseable {
     private final ScheduledThreadPoolExecutor real;
     private final PriorityQueue<Timer> virtual = new PriorityQueue<>();
     private final AtomicLong sequence = new AtomicLong();
+    /** The housekeeping not yet run ({@link #housekeepingAfter}), which {@link #close} finishes. */
+    private final Set<Timer> housekeeping = ConcurrentHashMap.newKeySet();
 
     Timers(Clock clock) {
         this(clock, false);
@@ -52,8 +57,10 @@ public final class Timers implements AutoCloseable {
         private final boolean housekeeping;
         private final AtomicBoolean done = new AtomicBoolean();
         private volatile java.util.concurrent.ScheduledFuture<?> future;
+        private final Timers owner;
 
-        private Timer(long deadline, long order, Runnable action, boolean housekeeping) {
+        private Timer(Timers owner, long deadline, long order, Runnable action, boolean housekeeping) {
+            this.owner = owner;
             this.deadline = deadline;
             this.order = order;
             this.action = action;
@@ -65,6 +72,9 @@ public final class Timers implements AutoCloseable {
             if (!done.compareAndSet(false, true)) {
                 return false;
             }
+            if (housekeeping) {
+                owner.housekeeping.remove(this);
+            }
             java.util.concurrent.ScheduledFuture<?> f = future;
             if (f != null) {
                 f.cancel(false);
@@ -74,6 +84,9 @@ public final class Timers implements AutoCloseable {
 
         private void fire() {
             if (done.compareAndSet(false, true)) {
+                if (housekeeping) {
+                    owner.housekeeping.remove(this);
+                }
                 action.run();
             }
         }
@@ -100,7 +113,10 @@ public final class Timers implements AutoCloseable {
     }
 
     private Timer at(long deadlineNanos, Runnable action, boolean housekeeping) {
-        Timer t = new Timer(deadlineNanos, sequence.getAndIncrement(), action, housekeeping);
+        Timer t = new Timer(this, deadlineNanos, sequence.getAndIncrement(), action, housekeeping);
+        if (housekeeping) {
+            this.housekeeping.add(t);
+        }
         if (real != null) {
             long delay = Math.max(0, deadlineNanos - clock.nanoTime());
             t.future = real.schedule(t::fire, delay, TimeUnit.NANOSECONDS);
@@ -159,10 +175,20 @@ public final class Timers implements AutoCloseable {
     }
 
 
+    /**
+     * Ends the timers. io_uring's own go with the rings they belong to; the kernel's housekeeping (a closed ring's
+     * exit work, which releases its file table) still runs, now: in the kernel it finishes whatever the application
+     * does next, and an emulator closed before its clock reached it left the table's duplicates open for the rest of
+     * the process (a lockstep run's choice search closes a rebuilt reference after each trial: 458 pipes and 426
+     * sockets in two seeds of a world lockstep run of seeds 1 to 300).
+     */
     @Override
     public void close() {
         if (real != null) {
             real.shutdownNow();
+        }
+        for (Timer t : List.copyOf(housekeeping)) {
+            t.fire();
         }
     }
 }

@@ -2,7 +2,9 @@ package dev.ringspec.emulator;
 
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
 import static dev.ringspec.uapi.IoUring.IOSQE_ASYNC;
+import static dev.ringspec.uapi.IoUring.IORING_REGISTER_FILES;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ringspec.emulator.sys.Linux;
@@ -98,5 +100,34 @@ class EmulatorLeakTest {
         assertThat(left).as("descriptors left open").isEmpty();
         assertThat(emulatorThreads()).as("emulator threads still alive").isLessThanOrEqualTo(threadsBefore);
         assertThat(rssDelta).as("resident memory grown, bytes").isLessThan(BOUND_BYTES);
+    }
+
+    /**
+     * A closed ring's exit work, which releases its registered files a little later ({@code io_ring_exit_work}),
+     * finishes when the emulator closes before its clock got there: the pipe's write end the table held is closed,
+     * and the reader sees the end of file. The deterministic mode's clock never moves after the close (the threaded
+     * mode's timer thread may get there before the emulator closes, so it shows nothing).
+     */
+    @Test
+    void aClosedRingsFileTableIsReleasedWhenItsEmulatorCloses() {
+        try (UserMemory memory = new UserMemory()) {
+            MemorySegment pipe = memory.allocate(8, 4);
+            assertThat(Linux.call(Linux.SYS_PIPE2, pipe.address(), Linux.O_CLOEXEC | Linux.O_NONBLOCK)).isZero();
+            int readEnd = pipe.get(JAVA_INT, 0);
+            int writeEnd = pipe.get(JAVA_INT, 4);
+            try (EmulatedIoUring emulator = EmulatedIoUring.open(EmulatorOptions.parse(KernelProfile.LINUX_6_18,
+                    "seed=1"), memory)) {
+                MemorySegment params = memory.allocate(IoUringParams.SIZE_BYTES);
+                var ring = emulator.setup(4, params).ringOrNull();
+                MemorySegment files = memory.allocate(4, 4);
+                files.set(JAVA_INT, 0, writeEnd);
+                assertThat(emulator.register(ring, IORING_REGISTER_FILES, files, 1)).isZero();
+                assertThat(emulator.close(ring)).isZero();
+            }
+            Linux.close(writeEnd);
+            MemorySegment buffer = memory.allocate(8, 8);
+            assertThat(Linux.call(Linux.SYS_READ, readEnd, buffer.address(), 8)).as("read of the pipe").isZero();
+            Linux.close(readEnd);
+        }
     }
 }
