@@ -16,8 +16,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
  * The lockstep loop: runs steps on two {@link Side}s, the reference and the subject, and after each one compares
@@ -48,8 +46,7 @@ public final class LockstepRunner implements AutoCloseable {
         REFERENCE, SUBJECT
     }
 
-    private final ExecutorService runThread;
-    private final ExecutorService otherThread;
+    private final RunThreads threads = new RunThreads();
     private final CarryOver carryOver;
     private final Backend referenceBackend;
     private Side reference;
@@ -114,10 +111,6 @@ public final class LockstepRunner implements AutoCloseable {
     public LockstepRunner(Backend referenceBackend, Backend subjectBackend, DivergenceCatalogue catalogue,
             Backend refereeBackend) {
         this.carryOver = new CarryOver(catalogue);
-        this.runThread = Executors.newSingleThreadExecutor(
-                Thread.ofPlatform().name("lockstep-run").daemon().factory());
-        this.otherThread = Executors.newSingleThreadExecutor(
-                Thread.ofPlatform().name("lockstep-other").daemon().factory());
         int[] pipe = Posix.pipe(Posix.O_CLOEXEC);
         if (pipe.length != 2) {
             throw new IllegalStateException("pipe2 failed: " + Errno.describe(pipe[0]));
@@ -267,7 +260,7 @@ public final class LockstepRunner implements AutoCloseable {
      * step it is in ({@link RunLimit}), its rings are closed and its threads free for the next run.
      */
     public Optional<Outcome> runWithin(List<Step> steps, Duration limit) {
-        return Optional.ofNullable(runLimit.await(runThread.submit(() -> {
+        return Optional.ofNullable(runLimit.await(threads.submit(() -> {
             begin(null, null, null);
             try {
                 Outcome o = runLimit.call(() -> runSteps(steps, null));
@@ -279,7 +272,7 @@ public final class LockstepRunner implements AutoCloseable {
                 throw e;
             } finally {
                 if (runLimit.stopped()) {
-                    otherThread.submit(() -> null).get(); // the other thread's step has ended too
+                    threads.onOther(() -> null); // the other thread's step has ended too
                 }
                 end();
             }
@@ -368,11 +361,11 @@ public final class LockstepRunner implements AutoCloseable {
     }
 
     private <T> T onRunThread(Callable<T> work) {
-        return RunLimit.get(runThread.submit(work), "the run thread");
+        return threads.onRun(work);
     }
 
     private int onOtherThread(Callable<Integer> work) {
-        return RunLimit.get(otherThread.submit(() -> runLimit.call(work)), "the other thread");
+        return threads.onOther(() -> runLimit.call(work));
     }
 
     private void begin(Coverage cov, List<String> traceLines, Role role) {
@@ -682,8 +675,7 @@ public final class LockstepRunner implements AutoCloseable {
             end();
             return null;
         });
-        runThread.shutdown();
-        otherThread.shutdown();
+        threads.shutdown();
         reference.close();
         subject.close();
         if (refereeSide != reference) {
