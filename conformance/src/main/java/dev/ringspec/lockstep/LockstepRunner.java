@@ -1,6 +1,5 @@
 package dev.ringspec.lockstep;
 
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static dev.ringspec.uapi.IoUring.IORING_SQ_CQ_OVERFLOW;
 import static dev.ringspec.uapi.IoUring.IORING_SQ_TASKRUN;
 
@@ -9,7 +8,6 @@ import dev.ringspec.nativerunner.Posix;
 import dev.ringspec.seam.Backend;
 import dev.ringspec.seam.RingObservation;
 import dev.ringspec.uapi.Errno;
-import dev.ringspec.uapi.IoUringProbe;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -536,7 +534,7 @@ public final class LockstepRunner implements AutoCloseable {
         }
         after = reference.observeCounters();
         if (trace != null) {
-            traceLine(index, step);
+            trace.add(TraceFormat.stepLine(index, step, side(traceRole)));
         }
         boolean agreed = compare(index, step, before);
         if (agreed) {
@@ -598,17 +596,6 @@ public final class LockstepRunner implements AutoCloseable {
             reference.returnToUser();
             subject.returnToUser();
         }
-    }
-
-    private void traceLine(int index, Step step) {
-        Side traced = side(traceRole);
-        String line = TraceFormat.stepLine(index, traced.observeCounters());
-        if (step.effective() instanceof Step.Probe p) {
-            line += TraceFormat.probeSuffix(Byte.toUnsignedInt(traced.probeArg(p).get(JAVA_BYTE,
-                    IoUringProbe.LAST_OP_OFFSET)), Byte.toUnsignedInt(traced.probeArg(p).get(JAVA_BYTE,
-                    IoUringProbe.OPS_LEN_OFFSET)));
-        }
-        trace.add(line);
     }
 
     /** Compares the sides after {@code step}, carrying a catalogued difference over where it may; sets divergence. */

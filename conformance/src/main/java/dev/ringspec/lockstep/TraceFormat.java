@@ -1,6 +1,9 @@
 package dev.ringspec.lockstep;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+
 import dev.ringspec.seam.U32;
+import dev.ringspec.uapi.IoUringProbe;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -83,6 +86,16 @@ final class TraceFormat {
         }
         return format(STEP, index, o.result(), o.sqHead(), o.sqTail(), o.sqDropped(), o.sqFlags(), o.cqHead(),
                 o.cqTail(), o.cqOverflow(), o.cqFlags());
+    }
+
+    /** The line of step {@code index} as {@code traced} saw it, with what a PROBE step wrote into its argument. */
+    static String stepLine(int index, Step step, Side traced) {
+        String line = stepLine(index, traced.observeCounters());
+        if (step.effective() instanceof Step.Probe p) {
+            line += probeSuffix(Byte.toUnsignedInt(traced.probeArg(p).get(JAVA_BYTE, IoUringProbe.LAST_OP_OFFSET)),
+                    Byte.toUnsignedInt(traced.probeArg(p).get(JAVA_BYTE, IoUringProbe.OPS_LEN_OFFSET)));
+        }
+        return line;
     }
 
     static String refusedLine(int index) {
