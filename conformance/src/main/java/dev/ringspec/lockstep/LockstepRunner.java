@@ -178,6 +178,7 @@ public final class LockstepRunner implements AutoCloseable {
      */
     public LockstepRunner withWorld() {
         this.world = true;
+        threads.renewEachRun();
         referee.allowIoWq();
         reference.boundWaits();
         subject.boundWaits();
@@ -258,6 +259,7 @@ public final class LockstepRunner implements AutoCloseable {
      * step it is in ({@link RunLimit}), its rings are closed and its threads free for the next run.
      */
     public Optional<Outcome> runWithin(List<Step> steps, Duration limit) {
+        threads.beginRun();
         return Optional.ofNullable(runLimit.await(threads.submit(() -> {
             begin(null, null, null);
             try {
@@ -358,8 +360,15 @@ public final class LockstepRunner implements AutoCloseable {
         return new Outcome(steps, divergence, refused, carriedOver);
     }
 
+    /** Runs a new run, {@code work}, on the run thread ({@link RunThreads#beginRun}). */
     private <T> T onRunThread(Callable<T> work) {
+        threads.beginRun();
         return threads.onRun(work);
+    }
+
+    /** How long the threads of the runs before each run took to end ({@link RunThreads}), for reports. */
+    public String threadTeardown() {
+        return threads.teardown();
     }
 
     private int onOtherThread(Callable<Integer> work) {
@@ -381,9 +390,25 @@ public final class LockstepRunner implements AutoCloseable {
         }
         choices.reset();
         invariants.begin();
+        if (world && refereeSide == reference) {
+            freshReference();
+        }
         reference.resetWorld();
         subject.resetWorld();
         refereeSide.resetWorld();
+    }
+
+    /**
+     * A run with real I/O starts on a new reference where it is its own referee (an emulator), as one rebuilt for a
+     * choice does ({@link ChoiceRebuild}): its clock, timers, earlier rings' exit work and tasks start as if alone.
+     */
+    private void freshReference() {
+        reference.close();
+        reference = new Side(referenceBackend, pipeRead, pipeWrite);
+        refereeSide = reference;
+        RefereeModel model = RefereeModel.of(reference.kernel);
+        model.listen().accept(referee);
+        model.choose().accept(choices);
     }
 
     /** The stated invariants, checked after every step of the last run on both sides. */
@@ -658,7 +683,7 @@ public final class LockstepRunner implements AutoCloseable {
 
     @Override
     public void close() {
-        onRunThread(() -> {
+        threads.onRun(() -> {
             end();
             return null;
         });

@@ -107,6 +107,7 @@ class WorldLockstepTest {
                     System.out.println("  new: " + (order ? "the same CQEs in another order" : "other"));
                 }
             }
+            System.out.println(runner.threadTeardown());
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         System.out.printf("emulator vs kernel with real I/O: %d steps in %.2f s (%.0f steps/s), %d diverged, %d of "
