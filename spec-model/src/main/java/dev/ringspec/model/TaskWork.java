@@ -304,7 +304,7 @@ final class TaskWork {
             takeRemote();
             if (held > 0) {
                 // what the flush queued (a linked timeout's cancellation: io_queue_next) goes before them too
-                moveBefore(twCount - held - (twCount - before), twCount - before, held);
+                moveBefore(before - held, twCount - before, held);
             }
         }
     }
