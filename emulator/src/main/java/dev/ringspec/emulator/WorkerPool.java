@@ -413,7 +413,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
         // bytes in it, whose buffer the kernel had filled before the enter returned)
         boolean pollsInstead = pollable && order == null && (req.flags() & IOSQE_ASYNC) != 0;
         boolean onWorker = blocking == null;
-        OpDef.Issue reissue = (r, c) -> {
+        IoWq.WorkerCompletion reissue = (r, c) -> {
             if (onWorker) {
                 c.ringLocal(IoWqCompletions.class, IoWqCompletions::new).completed();
             }
@@ -505,7 +505,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
             synchronized (state) {
                 state.set(DONE);
             }
-            d.deliver(ctx, req, (r, c) -> {
+            d.deliver(ctx, req, (IoWq.WorkerCompletion) (r, c) -> {
                 inflight.remove(r);
                 if (ret == EmuOp.REISSUE_ON_TASK) {
                     // the kernel's worker finishes this one itself (io_openat2 installs the direct descriptor under

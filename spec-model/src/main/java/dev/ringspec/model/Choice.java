@@ -59,8 +59,30 @@ public record Choice(String name, String kernelFunction, String source, List<Str
                     + "task_work_add to that task) and tctx_task_work, run by that task",
             List.of("in queue order", "before the ring task's own", "after the ring task's own"), 0);
 
+    /**
+     * {@code io_req_complete_post} against {@code tctx_task_work}: on a ring without DEFER_TASKRUN or IOPOLL an io-wq
+     * worker posts its request's CQE itself, under {@code completion_lock}, when it finishes; what that completion
+     * queues for the task (a linked timeout's -ECANCELED: {@code io_wq_free_work} -> {@code io_req_find_next} ->
+     * {@code io_disarm_next} -> {@code io_req_queue_tw_complete}, task work of {@code req->tctx}) runs when the task
+     * next runs its task work, on its way back to user space: before another worker, still running, posts, or after.
+     * The emulator hands each worker's completion to the task's task work ({@link IoWq}), so one run of it posts the
+     * CQEs of every worker that finished by then and then, in a later pass, the work they queued. Where a worker's
+     * completion in such a run has left work of the task queued and another worker's completion follows in the same
+     * run, the model asks: 0 (the default) goes on; 1 the task's run comes here: the completions so far are flushed,
+     * and the work queued meanwhile runs before the workers' completions that follow (world lockstep seed 448: a
+     * STATX with a linked timeout, a SPLICE and an FSYNC on io-wq; the kernel posts the timeout's -ECANCELED right
+     * after the STATX's CQE, before the SPLICE's and the FSYNC's, or between them). Source: io_uring/io_uring.c
+     * {@code io_req_complete_post} and {@code io_wq_free_work} (6.18.38 lines 1920-1930), io_uring/timeout.c
+     * {@code io_disarm_next}, {@code tctx_task_work}.
+     */
+    public static final Choice TASK_WORK_BETWEEN_IOWQ_POSTS = new Choice("TASK_WORK_BETWEEN_IOWQ_POSTS",
+            "tctx_task_work", "io_uring/io_uring.c io_req_complete_post (the worker posts under completion_lock) and "
+                    + "io_wq_free_work -> io_disarm_next -> io_req_queue_tw_complete (task work of req->tctx), "
+                    + "run by the task in tctx_task_work at a time of its own",
+            List.of("after the workers' completions", "before the next worker's completion"), 0);
+
     /** Every choice point of the model. */
     public static List<Choice> all() {
-        return List.of(OVERFLOW_FLUSH_RESCHEDULES, TASK_WORK_OF_ANOTHER_TASK);
+        return List.of(OVERFLOW_FLUSH_RESCHEDULES, TASK_WORK_OF_ANOTHER_TASK, TASK_WORK_BETWEEN_IOWQ_POSTS);
     }
 }

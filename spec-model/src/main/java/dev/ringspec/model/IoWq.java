@@ -33,6 +33,16 @@ public interface IoWq {
         return false;
     }
 
+    /**
+     * What an io-wq worker's completion does on the ring's task, where an io-wq hands it there
+     * ({@link IssueContext#taskWorkFromOtherThread}) although on a ring without DEFER_TASKRUN or IOPOLL the kernel's
+     * worker posts it itself ({@code io_req_complete_post}): the task's own run of task work may come between two such
+     * completions ({@link Choice#TASK_WORK_BETWEEN_IOWQ_POSTS}).
+     */
+    @FunctionalInterface
+    interface WorkerCompletion extends OpDef.Issue {
+    }
+
     /** The model's io-wq: the request is issued from the task's task work (now, when that is where we are). */
     IoWq TASK_WORK = (req, ctx) -> ((IssueSqe) ctx).queueTaskWorkIssue(req);
 }

@@ -1,6 +1,7 @@
 package dev.ringspec.model;
 
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_IOPOLL;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_TASKRUN_FLAG;
 import static dev.ringspec.uapi.IoUring.IORING_SQ_TASKRUN;
 
@@ -294,13 +295,106 @@ final class TaskWork {
         while (twCount != 0) {
             rules.fire(Rules.TCTX_TASK_WORK_RUN, twCount);
             anotherTasksWork(twCount);
-            runPass();
+            int held = runNormalPass();
             if ((flags & IORING_SETUP_TASKRUN_FLAG) != 0) {
                 Regions.andNotSqFlags(layout, rings, IORING_SQ_TASKRUN);
             }
+            int before = twCount;
             runner.flushCompletions();
             takeRemote();
+            if (held > 0) {
+                // what the flush queued (a linked timeout's cancellation: io_queue_next) goes before them too
+                moveBefore(before - held, twCount - before, held);
+            }
         }
+    }
+
+    /**
+     * One pass of {@link #runNormal}: the items queued now, in turn; but once an io-wq worker's completion
+     * ({@link IoWq.WorkerCompletion}) of a request with a link (whose completion queues task work: a linked
+     * timeout's cancellation, {@code io_disarm_next}) ran, the task's run may come after that or any later worker's
+     * completion while another one is still to come in the pass ({@link #taskRunsHere}), which ends the pass. Answers
+     * how many workers' completions it held back for after what the pass and its flush queue, or 0.
+     */
+    private int runNormalPass() {
+        int n = twCount;
+        if (lifo) {
+            newestFirst(n);
+        }
+        boolean linked = false;
+        for (int i = 0; i < n; i++) {
+            Req next = tw[twHead];
+            boolean posted = chooser != Chooser.DEFAULT && workerPosts(next);
+            linked |= posted && next.link() != null;
+            runItem();
+            int held = posted && linked ? taskRunsHere(n - i - 1) : 0;
+            if (held > 0) {
+                return held;
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * {@link Choice#TASK_WORK_BETWEEN_IOWQ_POSTS}, asked where a chooser is set, on a ring whose workers post their
+     * own CQEs, while a worker's completion is among the {@code left} items still to run in this pass: when the
+     * task's run comes here, the pass ends; what is left of it but the workers' completions (task work queued before
+     * the run) stays first, then comes the work queued during the pass, then those completions, whose number it
+     * answers (else 0).
+     */
+    private int taskRunsHere(int left) {
+        if ((flags & (IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_IOPOLL)) != 0) {
+            return 0;
+        }
+        int mask = tw.length - 1;
+        int workers = 0;
+        for (int i = 0; i < left; i++) {
+            workers += workerPosts(tw[(twHead + i) & mask]) ? 1 : 0;
+        }
+        if (workers == 0 || chooser.choose(Choice.TASK_WORK_BETWEEN_IOWQ_POSTS, fd) == 0) {
+            return 0;
+        }
+        Req[] ordered = new Req[twCount];
+        int k = 0;
+        for (int i = 0; i < left; i++) {
+            Req r = tw[(twHead + i) & mask];
+            if (!workerPosts(r)) {
+                ordered[k++] = r;
+            }
+        }
+        for (int i = left; i < twCount; i++) {
+            ordered[k++] = tw[(twHead + i) & mask];
+        }
+        for (int i = 0; i < left; i++) {
+            Req r = tw[(twHead + i) & mask];
+            if (workerPosts(r)) {
+                ordered[k++] = r;
+            }
+        }
+        for (int i = 0; i < twCount; i++) {
+            tw[(twHead + i) & mask] = ordered[i];
+        }
+        return workers;
+    }
+
+    /** Moves the {@code count} items after position {@code from + held} of the queue before the {@code held} at it. */
+    private void moveBefore(int from, int count, int held) {
+        int mask = tw.length - 1;
+        Req[] moved = new Req[held + count];
+        for (int i = 0; i < count; i++) {
+            moved[i] = tw[(twHead + from + held + i) & mask];
+        }
+        for (int i = 0; i < held; i++) {
+            moved[count + i] = tw[(twHead + from + i) & mask];
+        }
+        for (int i = 0; i < moved.length; i++) {
+            tw[(twHead + from + i) & mask] = moved[i];
+        }
+    }
+
+    /** Whether a queued item is an io-wq worker's completion, which the kernel's worker posts itself. */
+    private static boolean workerPosts(Req r) {
+        return r.twAction() == Req.TW_FUNC && r.twFunc() instanceof IoWq.WorkerCompletion;
     }
 
     /**
