@@ -39,8 +39,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The emulator's io-wq: requests the kernel hands to io-wq run on worker threads with their {@link EmuOp.Blocking}
  * form, and their result reaches the ring's task as task work ({@code io_req_task_work_add} of the completion), so
  * they complete at a time of their own, as in the kernel. An opcode without a blocking form is issued again on its
- * ring's task; one whose worker only tries without blocking ({@link EmuOp.WorkersTry}: a socket's transfers) makes
- * that try when the worker runs in the deterministic mode, and arms its poll from there.
+ * ring's task; one whose worker issues it as the task would ({@link EmuOp.WorkersTry}: a socket's transfers, which
+ * arm their poll from there on -EAGAIN, and SHUTDOWN) is issued when the worker runs in the deterministic mode.
  */
 final class WorkerPool implements IoWq, AutoCloseable {
     private final Map<Integer, EmuOp> ops;
@@ -407,11 +407,12 @@ final class WorkerPool implements IoWq, AutoCloseable {
         // io_wq_submit_work: a forced-async request of an opcode that polls, on a file that can, is issued without
         // blocking and arms a poll when it would block, rather than blocking a worker
         // (and when that try sends it back here at once, the file refused it: the retry blocks, as there)
-        boolean polls = form != null && (op.def().has(OpDef.POLLIN) || op.def().has(OpDef.POLLOUT))
-                && IoWqCompletions.ISSUING.get() != req
-                && readiness.canPoll(ctx.fileDescriptor(req));
-        // worker threads must not touch the ring, nor block in a try: the ring's task issues it (EmuOp.WorkersTry)
-        EmuOp.Blocking blocking = form instanceof EmuOp.WorkersTry && (order == null || !polls) ? null : form;
+        boolean opPolls = form != null && (op.def().has(OpDef.POLLIN) || op.def().has(OpDef.POLLOUT));
+        boolean polls = opPolls && IoWqCompletions.ISSUING.get() != req && readiness.canPoll(ctx.fileDescriptor(req));
+        // worker threads must not touch the ring, nor block in a try that would block there: the ring's task issues
+        // it (EmuOp.WorkersTry)
+        EmuOp.Blocking blocking = form instanceof EmuOp.WorkersTry && (order == null || opPolls && !polls) ? null
+                : form;
         boolean pollable = blocking != null && polls;
         // worker threads make that try on the ring's task; the deterministic mode in the worker's body below, where
         // the blocking form tries without blocking first: the bytes move when the worker runs, as the kernel's
@@ -582,7 +583,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
      * a poll ({@code io_arm_poll_handler}, the opcode's POLLIN or POLLOUT): nothing reaches the ring's task until the
      * file is ready, whose wakeup then submits the request again as task work ({@code io_poll_task_func}; a
      * forced-async one goes back to io-wq). On a DEFER_TASKRUN ring no task work is queued, so IORING_SQ_TASKRUN
-     * stays clear until the file is ready (measured on 6.18.44: {@code WorldAsyncRecvTest}). True where armed.
+     * stays clear until the file is ready (measured on 6.18.44: {@code WorldIoWqIssueTest}). True where armed.
      */
     private boolean armsPoll(Req req, IssueContext ctx, OpDef def, Inflight inflight) {
         int events = def.has(OpDef.POLLIN) ? POLLIN : POLLOUT;
