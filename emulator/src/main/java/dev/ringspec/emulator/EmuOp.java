@@ -47,6 +47,27 @@ public record EmuOp(OpDef def, Blocking blocking) {
     }
 
     /**
+     * The io-wq form of an opcode whose worker issues it as the ring's task would: {@code io_wq_submit_work} issues a
+     * forced-async request (REQ_F_FORCE_ASYNC: IOSQE_ASYNC, a drain) of an opcode that polls, on a file that can,
+     * with IO_URING_F_NONBLOCK on the worker, which moves the bytes there and then, and arms a poll from the worker
+     * on -EAGAIN ({@code io_arm_poll_handler}); an opcode that does not poll and never blocks (SHUTDOWN) acts on the
+     * worker too. {@code nonblocking} is the opcode's own issue (it must not block), made when the worker runs; only
+     * the completion waits for the ring's task. Used only where io-wq work runs on the ring's task (the
+     * deterministic mode), and for an opcode that polls only on a file that can; worker threads, which must not
+     * touch the ring, hand such a request to the ring's task to issue, as for an opcode without a blocking form.
+     */
+    public record WorkersTry(OpDef.Issue nonblocking) implements Blocking {
+        public WorkersTry {
+            Objects.requireNonNull(nonblocking, "nonblocking");
+        }
+
+        @Override
+        public int issue(Req req, IssueContext ctx) {
+            return nonblocking.issue(req, ctx);
+        }
+    }
+
+    /**
      * What a {@link Blocking} answers when the blocking part is done and the rest must happen on the ring's task
      * (installing a direct descriptor touches the ring): the request is issued again there, and its issue finds
      * what the worker left in its state.

@@ -13,6 +13,9 @@ import static dev.ringspec.uapi.IoUring.IOSQE_FIXED_FILE;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_IOPOLL;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQPOLL;
+import static dev.ringspec.uapi.Poll.EPOLLEXCLUSIVE;
+import static dev.ringspec.uapi.Poll.POLLIN;
+import static dev.ringspec.uapi.Poll.POLLOUT;
 
 import dev.ringspec.model.Chooser;
 import dev.ringspec.model.IoWq;
@@ -36,7 +39,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The emulator's io-wq: requests the kernel hands to io-wq run on worker threads with their {@link EmuOp.Blocking}
  * form, and their result reaches the ring's task as task work ({@code io_req_task_work_add} of the completion), so
  * they complete at a time of their own, as in the kernel. An opcode without a blocking form is issued again on its
- * ring's task.
+ * ring's task; one whose worker issues it as the task would ({@link EmuOp.WorkersTry}: a socket's transfers, which
+ * arm their poll from there on -EAGAIN, and SHUTDOWN) is issued when the worker runs in the deterministic mode.
  */
 final class WorkerPool implements IoWq, AutoCloseable {
     private final Map<Integer, EmuOp> ops;
@@ -399,13 +403,17 @@ final class WorkerPool implements IoWq, AutoCloseable {
     @Override
     public void queue(Req req, IssueContext ctx) {
         EmuOp op = ops.get(req.opcode());
-        EmuOp.Blocking blocking = op == null ? null : op.blocking();
+        EmuOp.Blocking form = op == null ? null : op.blocking();
         // io_wq_submit_work: a forced-async request of an opcode that polls, on a file that can, is issued without
         // blocking and arms a poll when it would block, rather than blocking a worker
         // (and when that try sends it back here at once, the file refused it: the retry blocks, as there)
-        boolean pollable = blocking != null && (op.def().has(OpDef.POLLIN) || op.def().has(OpDef.POLLOUT))
-                && IoWqCompletions.ISSUING.get() != req
-                && readiness.canPoll(ctx.fileDescriptor(req));
+        boolean opPolls = form != null && (op.def().has(OpDef.POLLIN) || op.def().has(OpDef.POLLOUT));
+        boolean polls = opPolls && IoWqCompletions.ISSUING.get() != req && readiness.canPoll(ctx.fileDescriptor(req));
+        // worker threads must not touch the ring, nor block in a try that would block there: the ring's task issues
+        // it (EmuOp.WorkersTry)
+        EmuOp.Blocking blocking = form instanceof EmuOp.WorkersTry && (order == null || opPolls && !polls) ? null
+                : form;
+        boolean pollable = blocking != null && polls;
         // worker threads make that try on the ring's task; the deterministic mode in the worker's body below, where
         // the blocking form tries without blocking first: the bytes move when the worker runs, as the kernel's
         // worker moves them (io_wq_submit_work -> io_issue_sqe), and only the completion waits for the ring's task
@@ -505,6 +513,9 @@ final class WorkerPool implements IoWq, AutoCloseable {
             synchronized (state) {
                 state.set(DONE);
             }
+            if (ret == -EAGAIN && pollable && order != null && armsPoll(req, ctx, op.def(), inflight)) {
+                return;
+            }
             d.deliver(ctx, req, (IoWq.WorkerCompletion) (r, c) -> {
                 inflight.remove(r);
                 if (ret == EmuOp.REISSUE_ON_TASK) {
@@ -516,8 +527,8 @@ final class WorkerPool implements IoWq, AutoCloseable {
                     return OpDef.SKIP_COMPLETE;
                 }
                 if (ret == -EAGAIN && pollable && order != null) {
-                    // io_wq_submit_work: the try without blocking found the file not ready and arms a poll
-                    // (io_arm_poll_handler); the emulator arms it from the ring's task, trying once more first
+                    // the worker's poll was not armed (the file was ready by then, or cannot be watched): the retry
+                    // is the ring's task's, which tries once more first
                     return reissue.issue(r, c);
                 }
                 c.ringLocal(IoWqCompletions.class, IoWqCompletions::new).completed();
@@ -565,6 +576,24 @@ final class WorkerPool implements IoWq, AutoCloseable {
                 pending.add(new Work(ctx, body, hash, running, calls, waits, state));
             }
         }
+    }
+
+    /**
+     * {@code io_wq_submit_work}: the worker's try without blocking found the file not ready, and the worker itself arms
+     * a poll ({@code io_arm_poll_handler}, the opcode's POLLIN or POLLOUT): nothing reaches the ring's task until the
+     * file is ready, whose wakeup then submits the request again as task work ({@code io_poll_task_func}; a
+     * forced-async one goes back to io-wq). On a DEFER_TASKRUN ring no task work is queued, so IORING_SQ_TASKRUN
+     * stays clear until the file is ready (measured on 6.18.44: {@code WorldIoWqIssueTest}). True where armed.
+     */
+    private boolean armsPoll(Req req, IssueContext ctx, OpDef def, Inflight inflight) {
+        int events = def.has(OpDef.POLLIN) ? POLLIN : POLLOUT;
+        events |= def.has(OpDef.POLL_EXCLUSIVE) ? EPOLLEXCLUSIVE : 0;
+        inflight.remove(req);
+        if (!readiness.arm(req, ctx, events)) {
+            return false;
+        }
+        ctx.fire(dev.ringspec.model.Rules.ARM_POLL_HANDLER, req.userData());
+        return true;
     }
 
     /**

@@ -80,13 +80,19 @@ public final class Net {
     public static List<EmuOp> ops(EmulatorServices services) {
         List<EmuOp> ops = new ArrayList<>();
         int io = OpDef.NEEDS_FILE | OpDef.UNBOUND_NONREG_FILE | OpDef.IOPRIO;
-        ops.add(EmuOp.of(new OpDef(IORING_OP_SENDMSG, "SENDMSG", io | OpDef.POLLOUT, Net::sendmsgPrep, Net::send)));
-        ops.add(EmuOp.of(new OpDef(IORING_OP_SEND, "SEND", io | OpDef.POLLOUT | OpDef.BUFFER_SELECT,
-                Net::sendmsgPrep, Net::send)));
-        ops.add(EmuOp.of(new OpDef(IORING_OP_RECVMSG, "RECVMSG", io | OpDef.POLLIN | OpDef.BUFFER_SELECT,
-                Net::recvmsgPrep, Net::recv)));
-        ops.add(EmuOp.of(new OpDef(IORING_OP_RECV, "RECV", io | OpDef.POLLIN | OpDef.BUFFER_SELECT,
-                Net::recvmsgPrep, Net::recv)));
+        // io-wq issues a forced-async transfer of a socket on its worker without blocking (io_wq_submit_work): the
+        // bytes move when the worker runs (world lockstep seed 940); a multishot receive arms its poll there at once
+        EmuOp.WorkersTry sends = new EmuOp.WorkersTry(Net::send);
+        EmuOp.WorkersTry receives = new EmuOp.WorkersTry((req, ctx) -> RecvMultishot.owns(req) ? -EAGAIN
+                : recv(req, ctx));
+        ops.add(new EmuOp(new OpDef(IORING_OP_SENDMSG, "SENDMSG", io | OpDef.POLLOUT, Net::sendmsgPrep, Net::send),
+                sends));
+        ops.add(new EmuOp(new OpDef(IORING_OP_SEND, "SEND", io | OpDef.POLLOUT | OpDef.BUFFER_SELECT,
+                Net::sendmsgPrep, Net::send), sends));
+        ops.add(new EmuOp(new OpDef(IORING_OP_RECVMSG, "RECVMSG", io | OpDef.POLLIN | OpDef.BUFFER_SELECT,
+                Net::recvmsgPrep, Net::recv), receives));
+        ops.add(new EmuOp(new OpDef(IORING_OP_RECV, "RECV", io | OpDef.POLLIN | OpDef.BUFFER_SELECT,
+                Net::recvmsgPrep, Net::recv), receives));
         ops.addAll(NetSockets.ops(services));
         ops.addAll(NetZc.ops(services));
         return ops;

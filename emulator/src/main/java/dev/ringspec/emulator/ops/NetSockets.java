@@ -73,8 +73,10 @@ final class NetSockets {
         ops.add(EmuOp.of(new OpDef(IORING_OP_ACCEPT, "ACCEPT",
                 OpDef.NEEDS_FILE | OpDef.UNBOUND_NONREG_FILE | OpDef.POLLIN | OpDef.POLL_EXCLUSIVE | OpDef.IOPRIO,
                 NetSockets::acceptPrep, (req, ctx) -> accept(req, ctx, table))));
-        ops.add(EmuOp.of(new OpDef(IORING_OP_SHUTDOWN, "SHUTDOWN", OpDef.NEEDS_FILE, NetSockets::shutdownPrep,
-                NetSockets::shutdown)));
+        // io_shutdown_prep sends every SHUTDOWN to io-wq, whose worker shuts the socket down when it runs: the peer
+        // sees the end of the stream before the completion reaches the ring's task
+        ops.add(new EmuOp(new OpDef(IORING_OP_SHUTDOWN, "SHUTDOWN", OpDef.NEEDS_FILE, NetSockets::shutdownPrep,
+                NetSockets::shutdown), new EmuOp.WorkersTry(NetSockets::shutdown)));
         ops.add(EmuOp.of(new OpDef(IORING_OP_BIND, "BIND", OpDef.NEEDS_FILE, NetSockets::bindPrep,
                 NetSockets::bind)));
         ops.add(EmuOp.of(new OpDef(IORING_OP_LISTEN, "LISTEN", OpDef.NEEDS_FILE, NetSockets::listenPrep,
