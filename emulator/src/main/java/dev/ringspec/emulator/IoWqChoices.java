@@ -93,8 +93,11 @@ public final class IoWqChoices {
      * seed 72: an OPENAT's after the next NOP's; seed 124: a buffered WRITEV of the data file, hashed, not yet written
      * when a READ of those bytes came eight enters later, at load 10 to 14). On a DEFER_TASKRUN ring the same holds for
      * the GETEVENTS waits after the one {@link #IOWQ_RACES_DEFER_TASKRUN_WAIT} names (an item still running has not
-     * finished at once, whatever that choice says; seed 103: a forced-async WRITE_FIXED's worker not done 200 ms after
-     * its enter, at load 22). The deterministic mode asks, where a chooser is set, when the item is queued: k (0, the
+     * finished at once; seed 103: a forced-async WRITE_FIXED's worker not done 200 ms after its enter, at load 22),
+     * and that choice, asked beside this one, then says how many calls after the last enter that found it running
+     * it finished (0 and 1 alike: by the next call; world lockstep seed 115: a forced-async SPLICE's task work
+     * raised the kernel's IORING_SQ_TASKRUN a call after a GETEVENTS wait had found nothing, six enters after its
+     * own). The deterministic mode asks, where a chooser is set, when the item is queued: k (0, the
      * default, up to {@value #MAX_ENTERS_RUNNING}) means the item is still running at the start of the next k enters
      * that submit or wait, or calls of io_uring_register, which leave it pending, and has finished by the next look
      * after (an empty enter takes no time: it leaves the item as it is, and is such a look once the count is spent;

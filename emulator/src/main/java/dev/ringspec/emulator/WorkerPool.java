@@ -388,7 +388,9 @@ final class WorkerPool implements IoWq, AutoCloseable {
 
     /**
      * Whether the deterministic mode's chooser says this DEFER_TASKRUN ring's io-wq work finishes after the enter:
-     * -1 where it finished before the wait, else how many calls after the next one still find it running.
+     * -1 where it finished before the wait, else how many calls after the next one still find it running. For an item
+     * still running at later enters ({@link IoWqChoices#IOWQ_STILL_RUNNING}) the calls count from the last of those
+     * enters on, and -1 is 0: it finished by the next call after that enter.
      */
     private int finishesAfterTheEnter(IssueContext ctx) {
         Chooser c = chooser;
@@ -427,9 +429,10 @@ final class WorkerPool implements IoWq, AutoCloseable {
             return OpDef.SKIP_COMPLETE;
         };
         if (blocking == null || pollsInstead) {
-            // an item still running past the enter (IOWQ_STILL_RUNNING) has not finished at once either
+            // an item still running past the enter (IOWQ_STILL_RUNNING) has not finished at once either; on a
+            // DEFER_TASKRUN ring it may also finish calls after the last enter that found it running
             int running = entersRunning(ctx);
-            int calls = running > 0 ? -1 : finishesAfterTheEnter(ctx);
+            int calls = finishesAfterTheEnter(ctx);
             if (running > 0 || calls >= 0 || postsOnItsOwn(ctx)) {
                 synchronized (pending) {
                     pending.add(new Work(ctx, d -> d.deliver(ctx, req, reissue), null, running, Math.max(calls, 0)));
@@ -554,15 +557,16 @@ final class WorkerPool implements IoWq, AutoCloseable {
         }
         java.util.function.BooleanSupplier waits = () -> !interrupted.get() && state.get() != DONE
                 && !blocking.ready(req, ctx);
-        // work that would wait for the world stays pending (it cannot have finished at once)
-        int calls = running == 0 && !behind && chooser != null
+        // work that would wait for the world stays pending (it cannot have finished at once); an item still running
+        // at later enters (IOWQ_STILL_RUNNING) may on a DEFER_TASKRUN ring finish calls after the last of them too
+        int calls = !behind && chooser != null
                 && (ctx.setupFlags() & IORING_SETUP_DEFER_TASKRUN) != 0 && !waits.getAsBoolean()
                 ? finishesAfterTheEnter(ctx) : 0;
-        if (calls < 0) {
+        if (calls < 0 && running == 0) {
             body.accept(delivery); // the worker finished at once: its task work is queued before the enter's wait
         } else {
             synchronized (pending) {
-                pending.add(new Work(ctx, body, hash, running, calls, waits, state));
+                pending.add(new Work(ctx, body, hash, running, Math.max(calls, 0), waits, state));
             }
         }
     }

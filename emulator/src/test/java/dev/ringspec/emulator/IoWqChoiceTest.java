@@ -236,6 +236,56 @@ class IoWqChoiceTest {
         assertThat(taskrunAtEachCall(3)).containsExactly(false, false, true, true);
     }
 
+    /**
+     * An item still running at the next enter (IOWQ_STILL_RUNNING 1) on a TASKRUN_FLAG DEFER_TASKRUN ring may also
+     * finish calls after that enter (IOWQ_RACES_DEFER_TASKRUN_WAIT, asked beside it; world lockstep seed 115: the
+     * kernel's IORING_SQ_TASKRUN rose a call after a GETEVENTS wait that found nothing): outcome 2 leaves the flag
+     * clear at the first empty call after the GETEVENTS enter and raises it at the second, 3 at the third; 0 and 1
+     * raise it at the first, as before the choice was asked there. Which empty call raised it, one per call.
+     */
+    private static List<Boolean> taskrunAfterTheEnterItRanAcross(int outcome, List<Choice> asked) {
+        try (UserMemory memory = new UserMemory();
+                EmulatedIoUring e = EmulatedIoUring.open(EmulatorOptions.of(KernelProfile.LINUX_6_18)
+                        .deterministic(1).withOpcodes(IoWqChoiceTest::alwaysBlocks), memory)) {
+            int[] stillRunning = {1};
+            e.withChooser((choice, ringFd) -> {
+                asked.add(choice);
+                if (choice == IoWqChoices.IOWQ_STILL_RUNNING) {
+                    return stillRunning[0]-- > 0 ? 1 : 0;
+                }
+                return choice == IoWqChoices.IOWQ_RACES_DEFER_TASKRUN_WAIT ? outcome : choice.defaultOutcome();
+            });
+            MemorySegment params = memory.allocate(IoUringParams.SIZE_BYTES);
+            params.set(java.lang.foreign.ValueLayout.JAVA_INT, IoUringParams.FLAGS_OFFSET,
+                    IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_TASKRUN_FLAG);
+            RingDriver d = new RingDriver(e, e.setup(8, params).ringOrNull());
+            sqe(d, IORING_OP_FSYNC, 1);
+            assertThat(d.submit(0, 0)).isEqualTo(1);
+            assertThat(e.enter(d.ring(), 0, 0, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0)).isZero();
+            assertThat(d.ready()).as("still running at the GETEVENTS enter").isZero();
+            assertThat((d.sq().readOnceFlags() & IORING_SQ_TASKRUN) != 0).isFalse();
+            List<Boolean> taskrun = new ArrayList<>();
+            for (int call = 0; call < 3; call++) {
+                assertThat(e.enter(d.ring(), 0, 0, 0, MemorySegment.NULL, 0)).isZero();
+                assertThat(d.ready()).isZero();
+                taskrun.add((d.sq().readOnceFlags() & IORING_SQ_TASKRUN) != 0);
+            }
+            assertThat(e.enter(d.ring(), 0, 1, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0)).isZero();
+            assertThat(reaped(d)).containsExactly(1L);
+            return taskrun;
+        }
+    }
+
+    @Test
+    void anIoWqItemStillRunningAtAnEnterMayFinishCallsAfterIt() {
+        List<Choice> asked = new ArrayList<>();
+        assertThat(taskrunAfterTheEnterItRanAcross(2, asked)).containsExactly(false, true, true);
+        assertThat(asked).contains(IoWqChoices.IOWQ_STILL_RUNNING, IoWqChoices.IOWQ_RACES_DEFER_TASKRUN_WAIT);
+        assertThat(taskrunAfterTheEnterItRanAcross(3, new ArrayList<>())).containsExactly(false, false, true);
+        assertThat(taskrunAfterTheEnterItRanAcross(1, new ArrayList<>())).containsExactly(true, true, true);
+        assertThat(taskrunAfterTheEnterItRanAcross(0, new ArrayList<>())).containsExactly(true, true, true);
+    }
+
     @Test
     void theChooserOrdersIoWqWorkPendingTogether() {
         List<Choice> asked = new ArrayList<>();
