@@ -86,6 +86,32 @@ public final class IoWqChoices {
                     "finished after 2 more calls"), 0);
 
     /**
+     * Where, in the submission that queued it, io-wq work of a DEFER_TASKRUN ring finishes, when it finishes before
+     * the enter's wait ({@link #IOWQ_RACES_DEFER_TASKRUN_WAIT} 0). The worker runs concurrently with the task
+     * (io_uring/io-wq.c io_wq_enqueue wakes or creates it; io_worker_handle_work), and its completion is queued as
+     * local task work when it finishes (io_uring/io_uring.c io_req_complete_post, lockless_cq: io_req_task_work_add,
+     * tw.c io_req_local_work_add, an llist the wait runs in order of arrival); meanwhile the task goes on with the
+     * SQEs after it (io_submit_sqes) and ends with io_submit_state_end, whose flush frees the batch: a failed chain's
+     * io_fail_links and a linked timeout disarmed by its completed head (timeout.c io_disarm_next) queue their task
+     * work there (io_req_task_queue, io_req_queue_tw_complete), onto the same list. So the worker's task work may come
+     * before, between or after the task work of the SQEs after it (world lockstep seed 543: a STATX and an IOSQE_ASYNC
+     * READV's completions after the -ECANCELED of a linked timeout that the same submission's flush disarmed; seed
+     * 253: an IOSQE_ASYNC WRITE's -EPIPE between failed chains' task work of one submission). Asked, where a chooser
+     * is set, when unhashed work is queued during a submission: 0 (the default) finished at once, before the next
+     * SQE; k (1 to {@value #MAX_SQES_FINISHING}) after the next k SQEs of the submission, the end's flush counting as
+     * one; a count past that flush finishes after it, the smallest count first. Hashed work keeps its queue order.
+     */
+    public static final Choice IOWQ_FINISHES_DURING_SUBMIT = new Choice("IOWQ_FINISHES_DURING_SUBMIT",
+            "io_worker_handle_work",
+            "io_uring/io-wq.c io_worker_handle_work (concurrent with the task), io_uring/io_uring.c io_submit_sqes and "
+                    + "io_submit_state_end (the task's SQEs, then its flush), tw.c io_req_local_work_add (7.2.13 line "
+                    + "151: task work in order of arrival)",
+            java.util.stream.IntStream.rangeClosed(0, 8).mapToObj(k -> k == 0 ? "finished at once"
+                    : "finished after " + k + " more SQEs or the flush").toList(), 0);
+    /** The most SQEs {@link #IOWQ_FINISHES_DURING_SUBMIT} lets an item run across. */
+    static final int MAX_SQES_FINISHING = 8;
+
+    /**
      * For how many of the next enters an io-wq item is still running. A worker runs for as long as its call takes (an
      * FSYNC of a file with dirty pages waits for the disk; an OPENAT's lookup that missed the dentry cache waits for
      * the directory, and both wait for a CPU under load), while the task goes on submitting and reaping, so its CQE may

@@ -1,6 +1,7 @@
 package dev.ringspec.emulator;
 
 import static dev.ringspec.emulator.IoWqChoices.IOWQ_COMPLETION_ORDER;
+import static dev.ringspec.emulator.IoWqChoices.IOWQ_FINISHES_DURING_SUBMIT;
 import static dev.ringspec.emulator.IoWqChoices.IOWQ_POSTS_BEFORE_FLUSH;
 import static dev.ringspec.emulator.IoWqChoices.IOWQ_RACES_DEFER_TASKRUN_WAIT;
 import static dev.ringspec.emulator.IoWqChoices.IOWQ_STILL_RUNNING;
@@ -16,6 +17,7 @@ import static dev.ringspec.uapi.IoUring.IORING_SETUP_SQPOLL;
 
 import dev.ringspec.model.Chooser;
 import dev.ringspec.model.IoWq;
+import dev.ringspec.model.IoWq.SubmitPoint;
 import dev.ringspec.model.IssueContext;
 import dev.ringspec.model.OpDef;
 import dev.ringspec.model.Req;
@@ -52,6 +54,9 @@ final class WorkerPool implements IoWq, AutoCloseable {
         return t;
     });
 
+
+    /** The deterministic mode's work that finishes later in its submission; the worker threads' never waits. */
+    private final DuringSubmit duringSubmit = new DuringSubmit();
 
     /** The deterministic mode's order among pending work; null with worker threads. */
     private final SplittableRandom order;
@@ -322,6 +327,35 @@ final class WorkerPool implements IoWq, AutoCloseable {
     }
 
     @Override
+    public void submitting(IssueContext ctx, SubmitPoint point) {
+        if (chooser != null && order != null && (ctx.setupFlags() & IORING_SETUP_DEFER_TASKRUN) != 0) {
+            // each finished worker's task work is queued now, behind what the task queued before
+            duringSubmit.reached(ctx, point).forEach(Runnable::run);
+        }
+    }
+
+    /**
+     * Whether unhashed work queued now, during a submission on a DEFER_TASKRUN ring, finishes later in it
+     * ({@link IoWqChoices#IOWQ_FINISHES_DURING_SUBMIT}); if so it waits for {@link #submitting} to run {@code body}.
+     */
+    private boolean finishesLaterInTheSubmission(IssueContext ctx, HashKey hash,
+            java.util.function.Consumer<Delivery> body) {
+        Chooser c = chooser;
+        if (c == null || order == null || hash != null) {
+            return false;
+        }
+        if (!duringSubmit.submitting(ctx)) {
+            return false;
+        }
+        int sqes = c.choose(IOWQ_FINISHES_DURING_SUBMIT, ctx.ringFd());
+        if (sqes == 0) {
+            return false;
+        }
+        duringSubmit.add(ctx, sqes, () -> body.accept(delivery));
+        return true;
+    }
+
+    @Override
     public void beforeFlush(IssueContext ctx, java.util.function.BiConsumer<Req, OpDef.Issue> post) {
         Chooser c = chooser;
         if (c == null || order == null
@@ -439,7 +473,10 @@ final class WorkerPool implements IoWq, AutoCloseable {
                 }
                 return;
             }
-            delivery.deliver(ctx, req, reissue);
+            java.util.function.Consumer<Delivery> now = d -> d.deliver(ctx, req, reissue);
+            if (!finishesLaterInTheSubmission(ctx, null, now)) {
+                now.accept(delivery);
+            }
             return;
         }
         // io-wq work: pending until a worker takes it (cancellation stops it then, with -ECANCELED), running after
@@ -563,7 +600,10 @@ final class WorkerPool implements IoWq, AutoCloseable {
                 && (ctx.setupFlags() & IORING_SETUP_DEFER_TASKRUN) != 0 && !waits.getAsBoolean()
                 ? finishesAfterTheEnter(ctx) : 0;
         if (calls < 0 && running == 0) {
-            body.accept(delivery); // the worker finished at once: its task work is queued before the enter's wait
+            // the worker finished before the enter's wait: at once, or later in this submission
+            if (!finishesLaterInTheSubmission(ctx, hash, body)) {
+                body.accept(delivery);
+            }
         } else {
             synchronized (pending) {
                 pending.add(new Work(ctx, body, hash, running, Math.max(calls, 0), waits, state));

@@ -2,6 +2,7 @@ package dev.ringspec.emulator;
 
 import static dev.ringspec.uapi.Errno.EAGAIN;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
+import static dev.ringspec.uapi.IoUring.IORING_NOP_TW;
 import static dev.ringspec.uapi.IoUring.IORING_OP_FSYNC;
 import static dev.ringspec.uapi.IoUring.IORING_OP_NOP;
 import static dev.ringspec.uapi.IoUring.IORING_OP_WRITE;
@@ -284,6 +285,60 @@ class IoWqChoiceTest {
         assertThat(taskrunAfterTheEnterItRanAcross(3, new ArrayList<>())).containsExactly(false, false, true);
         assertThat(taskrunAfterTheEnterItRanAcross(1, new ArrayList<>())).containsExactly(true, true, true);
         assertThat(taskrunAfterTheEnterItRanAcross(0, new ArrayList<>())).containsExactly(true, true, true);
+    }
+
+    /**
+     * {@code opcodes} (NOP_TW: a NOP completing through task work) in one submission on a DEFER_TASKRUN ring, user_data
+     * 1, 2, ..., then a GETEVENTS wait for all; the chooser answers {@code outcomes}, in turn, to
+     * IOWQ_FINISHES_DURING_SUBMIT: the CQEs in order.
+     */
+    private static List<Long> duringSubmit(List<Choice> asked, int[] outcomes, int... opcodes) {
+        try (UserMemory memory = new UserMemory();
+                EmulatedIoUring e = EmulatedIoUring.open(EmulatorOptions.of(KernelProfile.LINUX_6_18)
+                        .deterministic(1).withOpcodes(IoWqChoiceTest::alwaysBlocks), memory)) {
+            RingDriver d = ring(e, memory, IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER,
+                    IoWqChoices.IOWQ_FINISHES_DURING_SUBMIT, 0, asked);
+            int[] next = {0};
+            e.withChooser((choice, ringFd) -> {
+                asked.add(choice);
+                return choice == IoWqChoices.IOWQ_FINISHES_DURING_SUBMIT ? outcomes[next[0]++]
+                        : choice.defaultOutcome();
+            });
+            for (int i = 0; i < opcodes.length; i++) {
+                long at = d.nextSqe();
+                Sqe.clear(d.sqes(), at, 64);
+                Sqe.opcode(d.sqes(), at, opcodes[i] < 0 ? IORING_OP_NOP : opcodes[i]);
+                Sqe.userData(d.sqes(), at, i + 1);
+                if (opcodes[i] < 0) {
+                    Sqe.opFlags(d.sqes(), at, IORING_NOP_TW);
+                }
+            }
+            assertThat(d.submit(0, 0)).isEqualTo(opcodes.length);
+            assertThat(e.enter(d.ring(), 0, opcodes.length, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0))
+                    .isZero();
+            return reaped(d);
+        }
+    }
+
+    /**
+     * An io-wq worker runs while the task submits the SQEs after it, so on a DEFER_TASKRUN ring its completion's task
+     * work may come after that of a later SQE of the same submission (world lockstep seed 543: a STATX's and an
+     * IOSQE_ASYNC READV's after a linked timeout's -ECANCELED, queued at the submission's flush). FSYNC (io-wq),
+     * NOP, NOP_TW: at once, the FSYNC's task work runs before the NOP_TW's; after the next SQE, the same; after two
+     * more, or past the flush, after it. Two items past the flush finish the smallest count first.
+     */
+    @Test
+    void aDeferTaskrunRingsIoWqWorkMayFinishAfterLaterSqesOfItsSubmission() {
+        List<Choice> asked = new ArrayList<>();
+        int[] ops = {IORING_OP_FSYNC, IORING_OP_NOP, -1};
+        assertThat(duringSubmit(asked, new int[] {0}, ops)).containsExactly(2L, 1L, 3L);
+        assertThat(asked).contains(IoWqChoices.IOWQ_FINISHES_DURING_SUBMIT);
+        assertThat(duringSubmit(new ArrayList<>(), new int[] {1}, ops)).containsExactly(2L, 1L, 3L);
+        assertThat(duringSubmit(new ArrayList<>(), new int[] {2}, ops)).containsExactly(2L, 3L, 1L);
+        assertThat(duringSubmit(new ArrayList<>(), new int[] {8}, ops)).containsExactly(2L, 3L, 1L);
+        int[] two = {IORING_OP_FSYNC, IORING_OP_FSYNC, -1};
+        assertThat(duringSubmit(new ArrayList<>(), new int[] {6, 4}, two)).containsExactly(3L, 2L, 1L);
+        assertThat(duringSubmit(new ArrayList<>(), new int[] {4, 6}, two)).containsExactly(3L, 1L, 2L);
     }
 
     @Test
