@@ -127,6 +127,17 @@ final class Comparison {
         return x.size() + y.size() - 2 * lcs[x.size()][y.size()];
     }
 
+    /** How many of the CQEs both sides show agree in turn from the first: where the first difference among them is. */
+    static int agreedCqes(Side ref, Side sub) {
+        List<Cqe> x = Divergence.visibleCqes(ref.observe());
+        List<Cqe> y = Divergence.visibleCqes(sub.observe());
+        int n = 0;
+        while (n < x.size() && n < y.size() && x.get(n).equals(y.get(n))) {
+            n++;
+        }
+        return n;
+    }
+
     /** The sides' world buffers, pair by pair: plain, provided and registered ones; none unless both have a world. */
     private static MemorySegment[][] worldBuffers(Side ref, Side sub) {
         if (!ref.hasWorld() || !sub.hasWorld()) {
