@@ -3,6 +3,7 @@ package dev.ringspec.lockstep;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
+import dev.ringspec.seam.Cqe;
 import dev.ringspec.seam.RingObservation;
 import dev.ringspec.seam.U32;
 import dev.ringspec.uapi.Errno;
@@ -77,15 +78,81 @@ final class Comparison {
     }
 
     /**
+     * How many of the things {@link #compare} compares differ after {@code step}: the result, whether a ring exists,
+     * the write-back, each counter and each flag of the two flags words, the SQEs a resize carried over, the CQ's
+     * size, each CQE that one side shows outside the longest common subsequence of the two sides' CQEs (1 where only
+     * bytes {@link Cqe#toString} leaves out differ), and each kind of world buffer whose bytes differ. 0 exactly where
+     * {@code compare} finds nothing. It orders near misses for the choice search ({@link ChoiceRebuild}); it is not a
+     * verdict.
+     */
+    static int differences(Step step, Side ref, Counters reference, Side sub, Counters subject) {
+        int n = ref.result != sub.result ? 1 : 0;
+        if (ref.hasRing() != sub.hasRing()) {
+            return n + 1;
+        }
+        n += writeBack(step.effective(), ref, sub) != null ? 1 : 0;
+        if (!ref.hasRing()) {
+            return n;
+        }
+        for (Counters.Word w : Counters.Word.values()) {
+            int bits = w.of(reference) ^ w.of(subject);
+            boolean flags = w == Counters.Word.SQ_FLAGS || w == Counters.Word.CQ_FLAGS;
+            n += flags ? Integer.bitCount(bits) : bits != 0 ? 1 : 0;
+        }
+        if (step.effective() instanceof Step.Resize && ref.result == 0 && (pendingSqesDiffer(ref, reference, sub)
+                || !pendingArray(ref.observe()).equals(pendingArray(sub.observe())))) {
+            n++;
+        }
+        boolean sameCq = ref.cqEntries == sub.cqEntries && ref.cqeBytes == sub.cqeBytes;
+        n += sameCq ? 0 : 1;
+        int cqes = cqeDistance(ref, sub);
+        n += cqes == 0 && sameCq && cqeSlotsDiffer(ref, reference, sub) ? 1 : cqes;
+        for (MemorySegment[] pair : worldBuffers(ref, sub)) {
+            n += pair[0].mismatch(pair[1]) >= 0 ? 1 : 0;
+        }
+        return n;
+    }
+
+    /** The CQEs either side shows that are not in the longest common subsequence of the two sides' CQEs. */
+    private static int cqeDistance(Side ref, Side sub) {
+        List<String> x = Divergence.visibleCqes(ref.observe()).stream().map(Object::toString).toList();
+        List<String> y = Divergence.visibleCqes(sub.observe()).stream().map(Object::toString).toList();
+        int[][] lcs = new int[x.size() + 1][y.size() + 1];
+        for (int i = 1; i <= x.size(); i++) {
+            for (int j = 1; j <= y.size(); j++) {
+                lcs[i][j] = x.get(i - 1).equals(y.get(j - 1)) ? lcs[i - 1][j - 1] + 1
+                        : Math.max(lcs[i - 1][j], lcs[i][j - 1]);
+            }
+        }
+        return x.size() + y.size() - 2 * lcs[x.size()][y.size()];
+    }
+
+    /** How many of the CQEs both sides show agree in turn from the first: where the first difference among them is. */
+    static int agreedCqes(Side ref, Side sub) {
+        List<Cqe> x = Divergence.visibleCqes(ref.observe());
+        List<Cqe> y = Divergence.visibleCqes(sub.observe());
+        int n = 0;
+        while (n < x.size() && n < y.size() && x.get(n).equals(y.get(n))) {
+            n++;
+        }
+        return n;
+    }
+
+    /** The sides' world buffers, pair by pair: plain, provided and registered ones; none unless both have a world. */
+    private static MemorySegment[][] worldBuffers(Side ref, Side sub) {
+        if (!ref.hasWorld() || !sub.hasWorld()) {
+            return new MemorySegment[0][];
+        }
+        return new MemorySegment[][] {{ref.world().buffers, sub.world().buffers},
+            {ref.world().provided, sub.world().provided}, {ref.buffers, sub.buffers}};
+    }
+
+    /**
      * The bytes the sides' requests read into their worlds' buffers (plain, provided and registered ones), where
      * both have a world: the first 16 bytes from the first that differs.
      */
     static Difference worldBytes(Side ref, Side sub) {
-        if (!ref.hasWorld() || !sub.hasWorld()) {
-            return null;
-        }
-        for (MemorySegment[] pair : new MemorySegment[][] {{ref.world().buffers, sub.world().buffers},
-            {ref.world().provided, sub.world().provided}, {ref.buffers, sub.buffers}}) {
+        for (MemorySegment[] pair : worldBuffers(ref, sub)) {
             long at = pair[0].mismatch(pair[1]);
             if (at >= 0) {
                 long from = at & ~3L;

@@ -154,6 +154,32 @@ public final class Coverage {
         return choices;
     }
 
+    /**
+     * The choice search's account ({@link ChoiceRebuild#explain}): the steps it searched and those it explained, the
+     * rebuilt references it tried in each kind, and the milliseconds it took in all.
+     */
+    private final long[] search = new long[5];
+
+    /** One search of the choice points, which explained its step or not, with {@code trials} rebuilt references. */
+    void choiceSearch(boolean explained, int trials, long nanos) {
+        search[explained ? 1 : 0]++;
+        search[explained ? 3 : 2] += trials;
+        search[4] += nanos;
+    }
+
+    /** The choice search's rows of the {@link #table}: none where it never ran. */
+    private Map<String, Long> searchRows() {
+        Map<String, Long> rows = new LinkedHashMap<>();
+        if (search[0] + search[1] > 0) {
+            rows.put("  choice search: steps explained", search[1]);
+            rows.put("  choice search: steps not explained", search[0]);
+            rows.put("  choice search: references tried, explained", search[3]);
+            rows.put("  choice search: references tried, not explained", search[2]);
+            rows.put("  choice search: milliseconds", search[4] / 1_000_000);
+        }
+        return rows;
+    }
+
     private void add(Label label) {
         counts[label.ordinal()]++;
     }
@@ -172,6 +198,9 @@ public final class Coverage {
         filters.addAll(other.filters);
         other.refusals.forEach((k, v) -> refusals.merge(k, v, Long::sum));
         other.choices.forEach((k, v) -> choices.merge(k, v, Long::sum));
+        for (int i = 0; i < search.length; i++) {
+            search[i] += other.search[i];
+        }
     }
 
     void tag(Side runner, Step op, Counters before, Counters after) {
@@ -368,12 +397,13 @@ public final class Coverage {
     }
 
     /**
-     * One line per label, in a fixed order, with counts; refusals, choices and rules after. Every count starts in
-     * one column, however long the longest label is.
+     * One line per label, in a fixed order, with counts; refusals, choices, the choice search's account and rules
+     * after. Every count starts in one column, however long the longest label is.
      */
     public String table() {
         Map<String, Long> rows = new LinkedHashMap<>();
         labels().forEach((label, n) -> rows.put("  " + label, n));
+        rows.putAll(searchRows());
         long seen = Rule.all().stream().filter(r -> count(r) > 0).count();
         String rulesHeading = String.format("  rules seen: %d of %d", seen, Rule.count());
         Map<String, Long> rules = new LinkedHashMap<>();

@@ -64,8 +64,10 @@
  * pending together (io_uring/io-wq.c io_wq_enqueue hands work to concurrent workers; each posts as it finishes);
  * {@code IOWQ_POSTS_BEFORE_FLUSH}, a worker's io_req_complete_post before the task's next batch flush or
  * io_req_post_cqe on a ring without DEFER_TASKRUN; {@code IOWQ_RACES_DEFER_TASKRUN_WAIT}, a DEFER_TASKRUN ring's
- * io-wq completion before or after the submitting enter's wait ran local work; {@code IOWQ_STILL_RUNNING}, for
- * how many later enters a worker is still busy; and the emulator's clock point {@code TIMER_FIRES_BEFORE_THE_CALL},
+ * io-wq completion before or after the submitting enter's wait ran local work; {@code IOWQ_FINISHES_DURING_SUBMIT},
+ * such a completion's task work after that of later SQEs of its submission, or of its flush;
+ * {@code IOWQ_STILL_RUNNING}, for how many later enters a worker is still busy; and the emulator's clock point
+ * {@code TIMER_FIRES_BEFORE_THE_CALL},
  * a timer due within 20 ms fired before a call (the kernel's side of a step may take that long under load, and its
  * hrtimers fire in real time). The lookback reaches 64 steps (Choices.LOOKBACK_STEPS) before the
  * difference, or before the reference's overflow list last began to hold CQEs, whose order shows only at a flush; a

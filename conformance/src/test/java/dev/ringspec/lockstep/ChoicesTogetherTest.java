@@ -2,6 +2,10 @@ package dev.ringspec.lockstep;
 
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
 import static dev.ringspec.uapi.IoUring.IORING_OP_FSYNC;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQSIZE;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_TASKRUN_FLAG;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ringspec.emulator.EmulatedIoUring;
@@ -88,6 +92,50 @@ class ChoicesTogetherTest {
             coverage.choices().forEach((k, v) -> taken.merge(k, v, Long::sum));
             return o;
         }
+    }
+
+    /**
+     * On a TASKRUN_FLAG DEFER_TASKRUN ring whose CQ holds four CQEs: three NOPs, then three FSYNCs of the world's
+     * file in one enter, and the GETEVENTS waits that run their task work. Where every FSYNC finishes at once, the
+     * first wait posts the first FSYNC's CQE into the last free slot and the other two go to the overflow list
+     * (IORING_SQ_CQ_OVERFLOW).
+     */
+    private static List<Step> threeFsyncsIntoAFullCq() {
+        int flags = IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_TASKRUN_FLAG
+                | IORING_SETUP_CQSIZE;
+        List<Step> steps = new ArrayList<>(List.of(new Step.Setup(4, flags, 4)));
+        for (int i = 0; i < 3; i++) {
+            steps.add(Step.WriteSqe.nop(i, 0, 0, 0, 10 + i));
+            steps.add(new Step.WriteArray(i, i));
+        }
+        steps.add(new Step.PublishTail(3));
+        steps.add(new Step.Enter(3, 0, 0));
+        for (int i = 0; i < 3; i++) {
+            int sqe = (3 + i) & 3;
+            steps.add(new Step.WriteIo(sqe, IORING_OP_FSYNC, 0, 0, OutsideWorld.FILE, 0, 0, 0, 0, 0, 0, i + 1));
+            steps.add(new Step.WriteArray(3 + i, sqe));
+        }
+        steps.add(new Step.PublishTail(3));
+        steps.add(new Step.Enter(3, 0, 0));
+        steps.add(new Step.Enter(0, 0, IORING_ENTER_GETEVENTS));
+        steps.add(new Step.Enter(0, 0, 0));
+        steps.add(new Step.Enter(0, 0, IORING_ENTER_GETEVENTS));
+        return steps;
+    }
+
+    /**
+     * The first two FSYNCs of {@link #threeFsyncsIntoAFullCq} still running at the first GETEVENTS wait: the subject
+     * shows the third FSYNC's CQE in the last slot and IORING_SQ_TASKRUN, where the reference shows the first's and
+     * IORING_SQ_CQ_OVERFLOW. Either FSYNC held back alone raises IORING_SQ_TASKRUN and leaves the other in that slot,
+     * as many CQEs out of place as before: a search that weighed only the CQEs found no trial nearer and tried no
+     * pair (the run diverged in the SQ flags); one that counts the flags too extends it with the other.
+     */
+    @Test
+    void aTrialThatRaisesTheSubjectsTaskrunFlagIsNearerThoughItsCqesAreNot() {
+        Map<String, Long> taken = new TreeMap<>();
+        LockstepRunner.Outcome o = run(threeFsyncsIntoAFullCq(), taking(1, 1), taken);
+        assertThat(o.divergence()).as("the run with both outcomes").isNull();
+        assertThat(taken.keySet()).as("the choices the run took").anySatisfy(k -> assertThat(k).contains(" + "));
     }
 
     @Test

@@ -86,6 +86,32 @@ public final class IoWqChoices {
                     "finished after 2 more calls"), 0);
 
     /**
+     * Where, in the submission that queued it, io-wq work of a DEFER_TASKRUN ring finishes, when it finishes before
+     * the enter's wait ({@link #IOWQ_RACES_DEFER_TASKRUN_WAIT} 0). The worker runs concurrently with the task
+     * (io_uring/io-wq.c io_wq_enqueue wakes or creates it; io_worker_handle_work), and its completion is queued as
+     * local task work when it finishes (io_uring/io_uring.c io_req_complete_post, lockless_cq: io_req_task_work_add,
+     * tw.c io_req_local_work_add, an llist the wait runs in order of arrival); meanwhile the task goes on with the
+     * SQEs after it (io_submit_sqes) and ends with io_submit_state_end, whose flush frees the batch: a failed chain's
+     * io_fail_links and a linked timeout disarmed by its completed head (timeout.c io_disarm_next) queue their task
+     * work there (io_req_task_queue, io_req_queue_tw_complete), onto the same list. So the worker's task work may come
+     * before, between or after the task work of the SQEs after it (world lockstep seed 543: a STATX and an IOSQE_ASYNC
+     * READV's completions after the -ECANCELED of a linked timeout that the same submission's flush disarmed; seed
+     * 253: an IOSQE_ASYNC WRITE's -EPIPE between failed chains' task work of one submission). Asked, where a chooser
+     * is set, when unhashed work is queued during a submission: 0 (the default) finished at once, before the next
+     * SQE; k (1 to {@value #MAX_SQES_FINISHING}) after the next k SQEs of the submission, the end's flush counting as
+     * one; a count past that flush finishes after it, the smallest count first. Hashed work keeps its queue order.
+     */
+    public static final Choice IOWQ_FINISHES_DURING_SUBMIT = new Choice("IOWQ_FINISHES_DURING_SUBMIT",
+            "io_worker_handle_work",
+            "io_uring/io-wq.c io_worker_handle_work (concurrent with the task), io_uring/io_uring.c io_submit_sqes and "
+                    + "io_submit_state_end (the task's SQEs, then its flush), tw.c io_req_local_work_add (7.2.13 line "
+                    + "151: task work in order of arrival)",
+            java.util.stream.IntStream.rangeClosed(0, 8).mapToObj(k -> k == 0 ? "finished at once"
+                    : "finished after " + k + " more SQEs or the flush").toList(), 0);
+    /** The most SQEs {@link #IOWQ_FINISHES_DURING_SUBMIT} lets an item run across. */
+    static final int MAX_SQES_FINISHING = 8;
+
+    /**
      * For how many of the next enters an io-wq item is still running. A worker runs for as long as its call takes (an
      * FSYNC of a file with dirty pages waits for the disk; an OPENAT's lookup that missed the dentry cache waits for
      * the directory, and both wait for a CPU under load), while the task goes on submitting and reaping, so its CQE may
@@ -93,8 +119,11 @@ public final class IoWqChoices {
      * seed 72: an OPENAT's after the next NOP's; seed 124: a buffered WRITEV of the data file, hashed, not yet written
      * when a READ of those bytes came eight enters later, at load 10 to 14). On a DEFER_TASKRUN ring the same holds for
      * the GETEVENTS waits after the one {@link #IOWQ_RACES_DEFER_TASKRUN_WAIT} names (an item still running has not
-     * finished at once, whatever that choice says; seed 103: a forced-async WRITE_FIXED's worker not done 200 ms after
-     * its enter, at load 22). The deterministic mode asks, where a chooser is set, when the item is queued: k (0, the
+     * finished at once; seed 103: a forced-async WRITE_FIXED's worker not done 200 ms after its enter, at load 22),
+     * and that choice, asked beside this one, then says how many calls after the last enter that found it running
+     * it finished (0 and 1 alike: by the next call; world lockstep seed 115: a forced-async SPLICE's task work
+     * raised the kernel's IORING_SQ_TASKRUN a call after a GETEVENTS wait had found nothing, six enters after its
+     * own). The deterministic mode asks, where a chooser is set, when the item is queued: k (0, the
      * default, up to {@value #MAX_ENTERS_RUNNING}) means the item is still running at the start of the next k enters
      * that submit or wait, or calls of io_uring_register, which leave it pending, and has finished by the next look
      * after (an empty enter takes no time: it leaves the item as it is, and is such a look once the count is spent;

@@ -1,6 +1,7 @@
 package dev.ringspec.emulator;
 
 import static dev.ringspec.emulator.IoWqChoices.IOWQ_COMPLETION_ORDER;
+import static dev.ringspec.emulator.IoWqChoices.IOWQ_FINISHES_DURING_SUBMIT;
 import static dev.ringspec.emulator.IoWqChoices.IOWQ_POSTS_BEFORE_FLUSH;
 import static dev.ringspec.emulator.IoWqChoices.IOWQ_RACES_DEFER_TASKRUN_WAIT;
 import static dev.ringspec.emulator.IoWqChoices.IOWQ_STILL_RUNNING;
@@ -19,6 +20,7 @@ import static dev.ringspec.uapi.Poll.POLLOUT;
 
 import dev.ringspec.model.Chooser;
 import dev.ringspec.model.IoWq;
+import dev.ringspec.model.IoWq.SubmitPoint;
 import dev.ringspec.model.IssueContext;
 import dev.ringspec.model.OpDef;
 import dev.ringspec.model.Req;
@@ -56,6 +58,9 @@ final class WorkerPool implements IoWq, AutoCloseable {
         return t;
     });
 
+
+    /** The deterministic mode's work that finishes later in its submission; the worker threads' never waits. */
+    private final DuringSubmit duringSubmit = new DuringSubmit();
 
     /** The deterministic mode's order among pending work; null with worker threads. */
     private final SplittableRandom order;
@@ -326,6 +331,35 @@ final class WorkerPool implements IoWq, AutoCloseable {
     }
 
     @Override
+    public void submitting(IssueContext ctx, SubmitPoint point) {
+        if (chooser != null && order != null && (ctx.setupFlags() & IORING_SETUP_DEFER_TASKRUN) != 0) {
+            // each finished worker's task work is queued now, behind what the task queued before
+            duringSubmit.reached(ctx, point).forEach(Runnable::run);
+        }
+    }
+
+    /**
+     * Whether unhashed work queued now, during a submission on a DEFER_TASKRUN ring, finishes later in it
+     * ({@link IoWqChoices#IOWQ_FINISHES_DURING_SUBMIT}); if so it waits for {@link #submitting} to run {@code body}.
+     */
+    private boolean finishesLaterInTheSubmission(IssueContext ctx, HashKey hash,
+            java.util.function.Consumer<Delivery> body) {
+        Chooser c = chooser;
+        if (c == null || order == null || hash != null) {
+            return false;
+        }
+        if (!duringSubmit.submitting(ctx)) {
+            return false;
+        }
+        int sqes = c.choose(IOWQ_FINISHES_DURING_SUBMIT, ctx.ringFd());
+        if (sqes == 0) {
+            return false;
+        }
+        duringSubmit.add(ctx, sqes, () -> body.accept(delivery));
+        return true;
+    }
+
+    @Override
     public void beforeFlush(IssueContext ctx, java.util.function.BiConsumer<Req, OpDef.Issue> post) {
         Chooser c = chooser;
         if (c == null || order == null
@@ -392,7 +426,9 @@ final class WorkerPool implements IoWq, AutoCloseable {
 
     /**
      * Whether the deterministic mode's chooser says this DEFER_TASKRUN ring's io-wq work finishes after the enter:
-     * -1 where it finished before the wait, else how many calls after the next one still find it running.
+     * -1 where it finished before the wait, else how many calls after the next one still find it running. For an item
+     * still running at later enters ({@link IoWqChoices#IOWQ_STILL_RUNNING}) the calls count from the last of those
+     * enters on, and -1 is 0: it finished by the next call after that enter.
      */
     private int finishesAfterTheEnter(IssueContext ctx) {
         Chooser c = chooser;
@@ -435,16 +471,20 @@ final class WorkerPool implements IoWq, AutoCloseable {
             return OpDef.SKIP_COMPLETE;
         };
         if (blocking == null || pollsInstead) {
-            // an item still running past the enter (IOWQ_STILL_RUNNING) has not finished at once either
+            // an item still running past the enter (IOWQ_STILL_RUNNING) has not finished at once either; on a
+            // DEFER_TASKRUN ring it may also finish calls after the last enter that found it running
             int running = entersRunning(ctx);
-            int calls = running > 0 ? -1 : finishesAfterTheEnter(ctx);
+            int calls = finishesAfterTheEnter(ctx);
             if (running > 0 || calls >= 0 || postsOnItsOwn(ctx)) {
                 synchronized (pending) {
                     pending.add(new Work(ctx, d -> d.deliver(ctx, req, reissue), null, running, Math.max(calls, 0)));
                 }
                 return;
             }
-            delivery.deliver(ctx, req, reissue);
+            java.util.function.Consumer<Delivery> now = d -> d.deliver(ctx, req, reissue);
+            if (!finishesLaterInTheSubmission(ctx, null, now)) {
+                now.accept(delivery);
+            }
             return;
         }
         // io-wq work: pending until a worker takes it (cancellation stops it then, with -ECANCELED), running after
@@ -565,15 +605,19 @@ final class WorkerPool implements IoWq, AutoCloseable {
         }
         java.util.function.BooleanSupplier waits = () -> !interrupted.get() && state.get() != DONE
                 && !blocking.ready(req, ctx);
-        // work that would wait for the world stays pending (it cannot have finished at once)
-        int calls = running == 0 && !behind && chooser != null
+        // work that would wait for the world stays pending (it cannot have finished at once); an item still running
+        // at later enters (IOWQ_STILL_RUNNING) may on a DEFER_TASKRUN ring finish calls after the last of them too
+        int calls = !behind && chooser != null
                 && (ctx.setupFlags() & IORING_SETUP_DEFER_TASKRUN) != 0 && !waits.getAsBoolean()
                 ? finishesAfterTheEnter(ctx) : 0;
-        if (calls < 0) {
-            body.accept(delivery); // the worker finished at once: its task work is queued before the enter's wait
+        if (calls < 0 && running == 0) {
+            // the worker finished before the enter's wait: at once, or later in this submission
+            if (!finishesLaterInTheSubmission(ctx, hash, body)) {
+                body.accept(delivery);
+            }
         } else {
             synchronized (pending) {
-                pending.add(new Work(ctx, body, hash, running, calls, waits, state));
+                pending.add(new Work(ctx, body, hash, running, Math.max(calls, 0), waits, state));
             }
         }
     }

@@ -2,6 +2,7 @@ package dev.ringspec.emulator;
 
 import static dev.ringspec.uapi.Errno.EAGAIN;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
+import static dev.ringspec.uapi.IoUring.IORING_NOP_TW;
 import static dev.ringspec.uapi.IoUring.IORING_OP_FSYNC;
 import static dev.ringspec.uapi.IoUring.IORING_OP_NOP;
 import static dev.ringspec.uapi.IoUring.IORING_OP_WRITE;
@@ -234,6 +235,110 @@ class IoWqChoiceTest {
         assertThat(taskrunAtEachCall(1)).containsExactly(true, true, true, true);
         assertThat(taskrunAtEachCall(2)).containsExactly(false, true, true, true);
         assertThat(taskrunAtEachCall(3)).containsExactly(false, false, true, true);
+    }
+
+    /**
+     * An item still running at the next enter (IOWQ_STILL_RUNNING 1) on a TASKRUN_FLAG DEFER_TASKRUN ring may also
+     * finish calls after that enter (IOWQ_RACES_DEFER_TASKRUN_WAIT, asked beside it; world lockstep seed 115: the
+     * kernel's IORING_SQ_TASKRUN rose a call after a GETEVENTS wait that found nothing): outcome 2 leaves the flag
+     * clear at the first empty call after the GETEVENTS enter and raises it at the second, 3 at the third; 0 and 1
+     * raise it at the first, as before the choice was asked there. Which empty call raised it, one per call.
+     */
+    private static List<Boolean> taskrunAfterTheEnterItRanAcross(int outcome, List<Choice> asked) {
+        try (UserMemory memory = new UserMemory();
+                EmulatedIoUring e = EmulatedIoUring.open(EmulatorOptions.of(KernelProfile.LINUX_6_18)
+                        .deterministic(1).withOpcodes(IoWqChoiceTest::alwaysBlocks), memory)) {
+            int[] stillRunning = {1};
+            e.withChooser((choice, ringFd) -> {
+                asked.add(choice);
+                if (choice == IoWqChoices.IOWQ_STILL_RUNNING) {
+                    return stillRunning[0]-- > 0 ? 1 : 0;
+                }
+                return choice == IoWqChoices.IOWQ_RACES_DEFER_TASKRUN_WAIT ? outcome : choice.defaultOutcome();
+            });
+            MemorySegment params = memory.allocate(IoUringParams.SIZE_BYTES);
+            params.set(java.lang.foreign.ValueLayout.JAVA_INT, IoUringParams.FLAGS_OFFSET,
+                    IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_TASKRUN_FLAG);
+            RingDriver d = new RingDriver(e, e.setup(8, params).ringOrNull());
+            sqe(d, IORING_OP_FSYNC, 1);
+            assertThat(d.submit(0, 0)).isEqualTo(1);
+            assertThat(e.enter(d.ring(), 0, 0, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0)).isZero();
+            assertThat(d.ready()).as("still running at the GETEVENTS enter").isZero();
+            assertThat((d.sq().readOnceFlags() & IORING_SQ_TASKRUN) != 0).isFalse();
+            List<Boolean> taskrun = new ArrayList<>();
+            for (int call = 0; call < 3; call++) {
+                assertThat(e.enter(d.ring(), 0, 0, 0, MemorySegment.NULL, 0)).isZero();
+                assertThat(d.ready()).isZero();
+                taskrun.add((d.sq().readOnceFlags() & IORING_SQ_TASKRUN) != 0);
+            }
+            assertThat(e.enter(d.ring(), 0, 1, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0)).isZero();
+            assertThat(reaped(d)).containsExactly(1L);
+            return taskrun;
+        }
+    }
+
+    @Test
+    void anIoWqItemStillRunningAtAnEnterMayFinishCallsAfterIt() {
+        List<Choice> asked = new ArrayList<>();
+        assertThat(taskrunAfterTheEnterItRanAcross(2, asked)).containsExactly(false, true, true);
+        assertThat(asked).contains(IoWqChoices.IOWQ_STILL_RUNNING, IoWqChoices.IOWQ_RACES_DEFER_TASKRUN_WAIT);
+        assertThat(taskrunAfterTheEnterItRanAcross(3, new ArrayList<>())).containsExactly(false, false, true);
+        assertThat(taskrunAfterTheEnterItRanAcross(1, new ArrayList<>())).containsExactly(true, true, true);
+        assertThat(taskrunAfterTheEnterItRanAcross(0, new ArrayList<>())).containsExactly(true, true, true);
+    }
+
+    /**
+     * {@code opcodes} (NOP_TW: a NOP completing through task work) in one submission on a DEFER_TASKRUN ring, user_data
+     * 1, 2, ..., then a GETEVENTS wait for all; the chooser answers {@code outcomes}, in turn, to
+     * IOWQ_FINISHES_DURING_SUBMIT: the CQEs in order.
+     */
+    private static List<Long> duringSubmit(List<Choice> asked, int[] outcomes, int... opcodes) {
+        try (UserMemory memory = new UserMemory();
+                EmulatedIoUring e = EmulatedIoUring.open(EmulatorOptions.of(KernelProfile.LINUX_6_18)
+                        .deterministic(1).withOpcodes(IoWqChoiceTest::alwaysBlocks), memory)) {
+            RingDriver d = ring(e, memory, IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER,
+                    IoWqChoices.IOWQ_FINISHES_DURING_SUBMIT, 0, asked);
+            int[] next = {0};
+            e.withChooser((choice, ringFd) -> {
+                asked.add(choice);
+                return choice == IoWqChoices.IOWQ_FINISHES_DURING_SUBMIT ? outcomes[next[0]++]
+                        : choice.defaultOutcome();
+            });
+            for (int i = 0; i < opcodes.length; i++) {
+                long at = d.nextSqe();
+                Sqe.clear(d.sqes(), at, 64);
+                Sqe.opcode(d.sqes(), at, opcodes[i] < 0 ? IORING_OP_NOP : opcodes[i]);
+                Sqe.userData(d.sqes(), at, i + 1);
+                if (opcodes[i] < 0) {
+                    Sqe.opFlags(d.sqes(), at, IORING_NOP_TW);
+                }
+            }
+            assertThat(d.submit(0, 0)).isEqualTo(opcodes.length);
+            assertThat(e.enter(d.ring(), 0, opcodes.length, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0))
+                    .isZero();
+            return reaped(d);
+        }
+    }
+
+    /**
+     * An io-wq worker runs while the task submits the SQEs after it, so on a DEFER_TASKRUN ring its completion's task
+     * work may come after that of a later SQE of the same submission (world lockstep seed 543: a STATX's and an
+     * IOSQE_ASYNC READV's after a linked timeout's -ECANCELED, queued at the submission's flush). FSYNC (io-wq),
+     * NOP, NOP_TW: at once, the FSYNC's task work runs before the NOP_TW's; after the next SQE, the same; after two
+     * more, or past the flush, after it. Two items past the flush finish the smallest count first.
+     */
+    @Test
+    void aDeferTaskrunRingsIoWqWorkMayFinishAfterLaterSqesOfItsSubmission() {
+        List<Choice> asked = new ArrayList<>();
+        int[] ops = {IORING_OP_FSYNC, IORING_OP_NOP, -1};
+        assertThat(duringSubmit(asked, new int[] {0}, ops)).containsExactly(2L, 1L, 3L);
+        assertThat(asked).contains(IoWqChoices.IOWQ_FINISHES_DURING_SUBMIT);
+        assertThat(duringSubmit(new ArrayList<>(), new int[] {1}, ops)).containsExactly(2L, 1L, 3L);
+        assertThat(duringSubmit(new ArrayList<>(), new int[] {2}, ops)).containsExactly(2L, 3L, 1L);
+        assertThat(duringSubmit(new ArrayList<>(), new int[] {8}, ops)).containsExactly(2L, 3L, 1L);
+        int[] two = {IORING_OP_FSYNC, IORING_OP_FSYNC, -1};
+        assertThat(duringSubmit(new ArrayList<>(), new int[] {6, 4}, two)).containsExactly(3L, 2L, 1L);
+        assertThat(duringSubmit(new ArrayList<>(), new int[] {4, 6}, two)).containsExactly(3L, 1L, 2L);
     }
 
     @Test

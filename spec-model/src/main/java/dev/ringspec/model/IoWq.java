@@ -23,6 +23,23 @@ public interface IoWq {
     default void beforeFlush(IssueContext ctx, java.util.function.BiConsumer<Req, OpDef.Issue> post) {
     }
 
+    /** Where the ring's task is in {@code io_submit_sqes}, for {@link #submitting}. */
+    enum SubmitPoint {
+        /** Before its first SQE. */
+        BEGIN,
+        /** After one SQE ({@code io_submit_sqe} returned). */
+        SQE,
+        /** After {@code io_submit_state_end} flushed the batch's completions and freed them. */
+        END
+    }
+
+    /**
+     * The ring's task reached {@code point} of a submission: an io-wq whose workers run concurrently with the task may
+     * finish work queued earlier in it between two of these points. The model's own io-wq has none.
+     */
+    default void submitting(IssueContext ctx, SubmitPoint point) {
+    }
+
     /**
      * Whether {@code task} (a request's {@link Req#task}) has exited, so that its requests' task work runs in the
      * kernel's fallback kworker ({@code io_should_terminate_tw}: PF_EXITING or PF_KTHREAD): the backend that runs

@@ -97,6 +97,11 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
         this.ioWq = newIoWq;
     }
 
+    /** The submission reached {@code point} ({@link IoWq#submitting}). */
+    void submitting(IoWq.SubmitPoint point) {
+        ioWq.submitting(this, point);
+    }
+
     void iopoll(IopollList list) {
         this.iopoll = list;
     }

@@ -67,6 +67,7 @@ final class SubmitSqes {
         sq.beginBatch(ret);
         boolean submitAll = (flags & IORING_SETUP_SUBMIT_ALL) != 0;
         IoUringTask tctx = currentTask.get();
+        issue.submitting(IoWq.SubmitPoint.BEGIN);
         do {
             int sqeIndex = sq.getSqe();
             // io_get_sqe: an invalid SQ array index stops the batch, even with SUBMIT_ALL
@@ -80,8 +81,10 @@ final class SubmitSqes {
             req.task(task);
             // io_init_req: req->tctx = current->io_uring
             req.tctx(tctx);
+            int failed = submitSqe(req, sqeIndex);
+            issue.submitting(IoWq.SubmitPoint.SQE);
             // io_submit_sqes: a failed standalone SQE stops the batch and is counted, unless SUBMIT_ALL
-            if (submitSqe(req, sqeIndex) != 0 && !submitAll) {
+            if (failed != 0 && !submitAll) {
                 rules.fire(Rules.SUBMIT_STOPS_AT_FAILURE, req.userData());
                 sq.consumeLeft();
                 break;
@@ -92,6 +95,7 @@ final class SubmitSqes {
             ret -= left;
         }
         submitStateEnd();
+        issue.submitting(IoWq.SubmitPoint.END);
         sq.commitSqring();
         return ret;
     }
