@@ -62,7 +62,10 @@ final class ChoiceRebuild {
      * together, as a beam search: the {@value #BEAM} trials that came nearest the subject (and nearer than the trial
      * they extend) each with one more of the single outcomes that changed what the step shows and replayed the run as
      * the subject saw it, up to {@value #MAX_TOGETHER} outcomes (world seed 113: an FSYNC, a WRITEV and a later WRITEV
-     * of the same file each still running on io-wq for its own number of enters). So the search tries at most
+     * of the same file each still running on io-wq for its own number of enters). A single outcome that changed what
+     * the step shows but came no nearer is extended too, after those that did: where two requests share a user_data,
+     * moving one of them leaves the CQEs shown as near as before (world seed 106: one SQE of an IOSQE_ASYNC WRITE
+     * submitted twice from a one-entry SQ, both writes still running past a CONNECT's CQE). So the search tries at most
      * {@code (1 + BEAM * (MAX_TOGETHER - 1))} times as many references as there are single outcomes. Nearness only
      * orders the search; a trial is accepted only where it agrees with the subject, as a single outcome is.
      */
@@ -88,7 +91,10 @@ final class ChoiceRebuild {
                 if (together == 1 && a.changed()) {
                     effective.add(trial.get(0));
                 }
-                if (a.score() > parentScore.getOrDefault(trial, base)) {
+                // a single outcome that changed the step but came no nearer is extended too, after those that did:
+                // where two requests share a user_data, moving one of them moves no CQE the comparison can tell
+                if (a.score() > parentScore.getOrDefault(trial, base)
+                        || together == 1 && a.changed() && a.score() == base) {
                     near.add(new Near(trial, a.score(), i));
                 }
             }
