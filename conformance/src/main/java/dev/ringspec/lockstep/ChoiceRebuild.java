@@ -64,7 +64,10 @@ final class ChoiceRebuild {
      * subject's IORING_SQ_TASKRUN but posted no CQE yet is nearer), each with
      * one more of the single outcomes that changed what the step shows and replayed the run as the subject saw it, up
      * to {@value #MAX_TOGETHER} outcomes (world seed 113: an FSYNC, a WRITEV and a later WRITEV of the same file each
-     * still running on io-wq for its own number of enters). So the search tries at most
+     * still running on io-wq for its own number of enters). A single outcome that changed what the step shows but
+     * came no nearer is extended too, after those that did: where two requests share a user_data, moving one of them
+     * leaves the CQEs shown as near as before (world seed 106: one SQE of an IOSQE_ASYNC WRITE submitted twice from a
+     * one-entry SQ, both writes still running past a CONNECT's CQE). So the search tries at most
      * {@code (1 + BEAM * (MAX_TOGETHER - 1))} times as many references as there are single outcomes. Nearness only
      * orders the search; a trial is accepted only where it agrees with the subject, as a single outcome is. The
      * search's steps, references and time are counted in {@code coverage}.
@@ -91,6 +94,7 @@ final class ChoiceRebuild {
         for (int together = 1; together <= MAX_TOGETHER && !level.isEmpty(); together++) {
             List<Near> near = new ArrayList<>();
             List<Near> later = new ArrayList<>();
+            List<Near> same = new ArrayList<>();
             for (int i = 0; i < level.size(); i++) {
                 List<Choices.Taken> trial = level.get(i);
                 Attempt a = attempt(trial, index, step, reference, subject, coverage);
@@ -109,6 +113,10 @@ final class ChoiceRebuild {
                     near.add(new Near(trial, a.score(), i)); // fewer differences
                 } else if (a.score() > parent) {
                     later.add(new Near(trial, a.score(), i)); // as many, the first among the CQEs later
+                } else if (together == 1 && a.changed() && a.score() >> 32 == parent >> 32) {
+                    // changed the step but came no nearer: where two requests share a user_data, moving one of
+                    // them moves no CQE the comparison can tell
+                    same.add(new Near(trial, a.score(), i));
                 }
             }
             near.sort(Comparator.comparingLong((Near n) -> n.score() >> 32).reversed().thenComparingInt(Near::rank));
@@ -116,6 +124,7 @@ final class ChoiceRebuild {
                 near = later;
                 near.sort(Comparator.comparingLong(Near::score).reversed().thenComparingInt(Near::rank));
             }
+            near.addAll(same); // in their order, after every trial that came nearer
             List<List<Choices.Taken>> next = new ArrayList<>();
             for (Near n : near.subList(0, Math.min(BEAM, near.size()))) {
                 for (Choices.Taken other : effective) {

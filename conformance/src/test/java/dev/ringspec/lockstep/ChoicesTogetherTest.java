@@ -148,4 +148,51 @@ class ChoicesTogetherTest {
                 .matches("IOWQ_STILL_RUNNING = still running at \\d more enters? \\+ "
                         + "IOWQ_STILL_RUNNING = still running at \\d more enters?"));
     }
+
+    /**
+     * On a ring of one SQE and two CQEs whose CQ is full and whose overflow list holds a CQE already: an FSYNC of the
+     * world's file submitted twice from the same SQE (two requests, one user_data: world seed 106, an IOSQE_ASYNC
+     * WRITE published twice on a one-entry SQ), then two NOPs, each in an enter of its own; then the CQ emptied and
+     * refilled from the overflow list, after one CQE, then two, then two.
+     */
+    private static List<Step> oneFsyncSubmittedTwiceThenNops() {
+        List<Step> steps = new ArrayList<>(List.of(new Step.Setup(1, 0, 0)));
+        int position = 0;
+        for (long ud : new long[] {10, 11, 12}) {
+            steps.add(Step.WriteSqe.nop(position, 0, 0, 0, ud));
+            steps.add(new Step.WriteArray(position++, 0));
+            steps.add(new Step.PublishTail(1));
+            steps.add(new Step.Enter(1, 0, 0));
+        }
+        steps.add(new Step.WriteIo(position, IORING_OP_FSYNC, 0, 0, OutsideWorld.FILE, 0, 0, 0, 0, 0, 0, 1));
+        steps.add(new Step.WriteArray(position++, 0));
+        for (int i = 0; i < 2; i++) {
+            steps.add(new Step.PublishTail(1));
+            steps.add(new Step.Enter(1, 0, 0));
+        }
+        position++;
+        for (long ud : new long[] {3, 4}) {
+            steps.add(Step.WriteSqe.nop(position, 0, 0, 0, ud));
+            steps.add(new Step.WriteArray(position++, 0));
+            steps.add(new Step.PublishTail(1));
+            steps.add(new Step.Enter(1, 0, 0));
+        }
+        for (int consume : new int[] {1, 2, 2}) {
+            steps.add(new Step.ConsumeCqes(consume));
+            steps.add(new Step.Enter(0, 0, IORING_ENTER_GETEVENTS));
+        }
+        return steps;
+    }
+
+    @Test
+    void twoRequestsOfOneUserDataEachStillRunningAreTwoChoicesTakenTogether() {
+        Map<String, Long> taken = new TreeMap<>();
+        LockstepRunner.Outcome o = run(oneFsyncSubmittedTwiceThenNops(), taking(2, 2), taken);
+        // moving either FSYNC alone past a NOP leaves the CQEs shown as near the subject's as before (one CQE of
+        // user_data 1 for another), so only a search that goes on from such an outcome finds the pair
+        assertThat(o.divergence()).as("the run with both outcomes").isNull();
+        assertThat(taken.keySet()).as("the choices the run took").anySatisfy(k -> assertThat(k)
+                .matches("IOWQ_STILL_RUNNING = still running at \\d more enters? \\+ "
+                        + "IOWQ_STILL_RUNNING = still running at \\d more enters?"));
+    }
 }
