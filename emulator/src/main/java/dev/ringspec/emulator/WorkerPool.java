@@ -415,7 +415,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
         boolean onWorker = blocking == null;
         OpDef.Issue reissue = (r, c) -> {
             if (onWorker) {
-                c.ringLocal(IoWqCompletions.class, IoWqCompletions::new).completed();
+                c.ringLocal(IoWqCompletions.class, IoWqCompletions::new).completed(r);
             }
             Req outer = IoWqCompletions.ISSUING.get();
             IoWqCompletions.ISSUING.set(r);
@@ -511,7 +511,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
                     // the kernel's worker finishes this one itself (io_openat2 installs the direct descriptor under
                     // io_ring_submit_lock and returns IOU_COMPLETE), so its completion is io-wq's, as an ASYNC
                     // eventfd counts it (world lockstep seed 353: the kernel's count one higher)
-                    c.ringLocal(IoWqCompletions.class, IoWqCompletions::new).completed();
+                    c.ringLocal(IoWqCompletions.class, IoWqCompletions::new).completed(r);
                     c.reissue(r);
                     return OpDef.SKIP_COMPLETE;
                 }
@@ -520,7 +520,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
                     // (io_arm_poll_handler); the emulator arms it from the ring's task, trying once more first
                     return reissue.issue(r, c);
                 }
-                c.ringLocal(IoWqCompletions.class, IoWqCompletions::new).completed();
+                c.ringLocal(IoWqCompletions.class, IoWqCompletions::new).completed(r);
                 return ret;
             });
         };
