@@ -245,6 +245,17 @@ final class WorkerPool implements IoWq, AutoCloseable {
     }
 
     /**
+     * Whether pending work that waited in its call for the outside world can go on now (the deterministic mode's):
+     * the world made its file ready.
+     */
+    boolean wokenByWorld() {
+        synchronized (pending) {
+            return pending.stream().anyMatch(w -> w.waits != null && w.state.get() == RUNNING
+                    && !w.waits.getAsBoolean());
+        }
+    }
+
+    /**
      * The deterministic mode: runs the work pending now, in a seeded order; answers how much ran. At the start of an
      * enter ({@code atEnter}) an item still running ({@link IoWqChoices#IOWQ_STILL_RUNNING}) stays pending, in its
      * place, and counts the enter if it submits or waits ({@code counts}).
