@@ -8,6 +8,7 @@ import static dev.ringspec.uapi.IoUring.IORING_OP_OPENAT;
 import static dev.ringspec.uapi.IoUring.IORING_OP_POLL_ADD;
 import static dev.ringspec.uapi.IoUring.IORING_OP_READV;
 import static dev.ringspec.uapi.IoUring.IORING_OP_TIMEOUT;
+import static dev.ringspec.uapi.IoUring.IORING_OP_WRITEV;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
 import static dev.ringspec.uapi.IoUring.IOSQE_ASYNC;
@@ -175,6 +176,45 @@ class WorldEventfdTest {
         // the kernel's: one signal for each worker's commit; -ENXIO without a table, slot 0 (0) with one
         assertThat(reads).containsExactly(1, 1, 1, 1, 1, 1);
         assertThat(results).containsExactly(-6, 0, -6, 0, -6, 0);
+    }
+
+    /**
+     * On a ring without DEFER_TASKRUN, an io-wq worker posts its request's CQE itself ({@code io_req_complete_post}:
+     * fill, commit and {@code io_eventfd_flush_signal} under the completion lock), so each io-wq completion is a
+     * commit of its own and signals the eventfd, a plain one or an ASYNC one: two IOSQE_ASYNC NOPs and an inline NOP
+     * count 3 (2 for an ASYNC eventfd); an OPENAT with O_CREAT (io-wq; -ENXIO, no file table) and a buffered WRITEV
+     * of the file (io-wq after the inline -EAGAIN) count 2. The emulator hands io-wq's completions back to the ring's
+     * task, where one task work run committed both, and signalled once (world lockstep seed 1016: 2 against 3).
+     */
+    @Test
+    void eachIoWqCompletionIsACommitOfItsOwn() {
+        List<Integer> reads = new ArrayList<>();
+        for (int async = 0; async < 2; async++) {
+            List<Step> nops = new ArrayList<>(List.of(new Step.Setup(4, 0, 0),
+                    new Step.Outside(Step.Outside.REGISTER_EVENTFD, OutsideWorld.EVENTFD, async),
+                    Step.WriteSqe.nop(0, IOSQE_ASYNC, 0, 0, 1), new Step.WriteArray(0, 0),
+                    Step.WriteSqe.nop(1, IOSQE_ASYNC, 0, 0, 2), new Step.WriteArray(1, 1),
+                    Step.WriteSqe.nop(2, 0, 0, 0, 3), new Step.WriteArray(2, 2),
+                    new Step.PublishTail(3), new Step.Enter(3, 0, 0)));
+            List<Step> openAndWrite = new ArrayList<>(List.of(new Step.Setup(4, 0, 0),
+                    new Step.Outside(Step.Outside.REGISTER_EVENTFD, OutsideWorld.EVENTFD, async),
+                    // O_RDWR | O_CREAT, mode 0644, into direct slot 2 of no table
+                    new Step.WriteIo(0, IORING_OP_OPENAT, 0, 0, OutsideWorld.DIRECTORY, 0, 420, 0x42, 1, 0, 3, 1),
+                    new Step.WriteArray(0, 0),
+                    new Step.WriteIo(1, IORING_OP_WRITEV, 0, 0, OutsideWorld.FILE, 1024, 2976, 0, 3, 0, 0, 2),
+                    new Step.WriteArray(1, 1), new Step.PublishTail(2), new Step.Enter(2, 0, 0)));
+            for (List<Step> steps : List.of(nops, openAndWrite)) {
+                steps.addAll(List.of(WorldSteps.advanceClock(), new Step.Enter(0, 0, IORING_ENTER_GETEVENTS),
+                        new Step.Outside(Step.Outside.READ, OutsideWorld.EVENTFD, 8)));
+                agreesThreeTimes(steps, (n, s, ref, sub) -> {
+                    if (s instanceof Step.Outside x && x.action() == Step.Outside.READ) {
+                        reads.add(sub.result());
+                    }
+                });
+            }
+        }
+        // the kernel's counts, three runs of each: plain 3 and 2, ASYNC 2 and 2
+        assertThat(reads).containsExactly(3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2);
     }
 
     /**

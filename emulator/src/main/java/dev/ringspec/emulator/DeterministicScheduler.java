@@ -92,7 +92,14 @@ final class DeterministicScheduler implements Waiter {
     }
 
     private int poll(boolean atEnter, boolean counts) {
-        int ran = ioWq.runPending(atEnter, counts);
+        int ran = 0;
+        if (ioWq.wokenByWorld()) {
+            // the world's wakeup of a file reaches all its waiters at once (__wake_up_common): the polls armed on it
+            // queue their task work (io_poll_wake) before the io-wq worker that waited in its call there takes the
+            // bytes, and when it takes them all, their requests arm again, newest first in the wait queue
+            ran += readiness.pollOnce(0);
+        }
+        ran += ioWq.runPending(atEnter, counts);
         ran += readiness.pollOnce(0);
         if (!(clock instanceof VirtualClock)) {
             timers.fireDue();

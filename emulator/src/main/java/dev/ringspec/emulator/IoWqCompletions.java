@@ -1,5 +1,7 @@
 package dev.ringspec.emulator;
 
+import static dev.ringspec.uapi.IoUring.IOSQE_CQE_SKIP_SUCCESS;
+
 import dev.ringspec.model.Req;
 
 /**
@@ -15,6 +17,8 @@ public final class IoWqCompletions {
     static final ThreadLocal<Req> ISSUING = new ThreadLocal<>();
 
     private int count;
+    /** The requests of {@link #count}, in the order they were handed back (their flags read at the commit). */
+    private final java.util.ArrayList<Req> requests = new java.util.ArrayList<>();
 
     /** {@code io_wq_current_is_worker}: whether this thread is one of io-wq's workers. */
     public static boolean currentIsWorker() {
@@ -30,15 +34,38 @@ public final class IoWqCompletions {
         return currentIsWorker() || ISSUING.get() == req;
     }
 
-    /** An io-wq request's completion reached the ring. */
-    void completed() {
+    /** The io-wq request {@code req}'s completion reached the ring. */
+    void completed(Req req) {
         count++;
+        requests.add(req);
     }
 
     /** How many completed since the last call. */
     public int take() {
         int n = count;
         count = 0;
+        requests.clear();
         return n;
+    }
+
+    /**
+     * How many completed since the last call, and of them how many post a CQE now: all but a CQE_SKIP_SUCCESS
+     * request that succeeded ({@code REQ_F_CQE_SKIP}, which a failure clears). Asked at a commit, before the batch's
+     * requests are freed.
+     */
+    public Taken takePosting() {
+        int posting = 0;
+        for (Req req : requests) {
+            if ((req.flags() & IOSQE_CQE_SKIP_SUCCESS) == 0) {
+                posting++;
+            }
+        }
+        Taken t = new Taken(count, posting);
+        take();
+        return t;
+    }
+
+    /** {@link #takePosting}'s answer: io-wq completions, and those of them that post a CQE. */
+    public record Taken(int completed, int posting) {
     }
 }

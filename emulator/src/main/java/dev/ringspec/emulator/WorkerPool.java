@@ -254,6 +254,17 @@ final class WorkerPool implements IoWq, AutoCloseable {
     }
 
     /**
+     * Whether pending work that waited in its call for the outside world can go on now (the deterministic mode's):
+     * the world made its file ready.
+     */
+    boolean wokenByWorld() {
+        synchronized (pending) {
+            return pending.stream().anyMatch(w -> w.waits != null && w.state.get() == RUNNING
+                    && !w.waits.getAsBoolean());
+        }
+    }
+
+    /**
      * The deterministic mode: runs the work pending now, in a seeded order; answers how much ran. At the start of an
      * enter ({@code atEnter}) an item still running ({@link IoWqChoices#IOWQ_STILL_RUNNING}) stays pending, in its
      * place, and counts the enter if it submits or waits ({@code counts}).
@@ -459,7 +470,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
         boolean onWorker = blocking == null;
         IoWq.WorkerCompletion reissue = (r, c) -> {
             if (onWorker) {
-                c.ringLocal(IoWqCompletions.class, IoWqCompletions::new).completed();
+                c.ringLocal(IoWqCompletions.class, IoWqCompletions::new).completed(r);
             }
             Req outer = IoWqCompletions.ISSUING.get();
             IoWqCompletions.ISSUING.set(r);
@@ -562,7 +573,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
                     // the kernel's worker finishes this one itself (io_openat2 installs the direct descriptor under
                     // io_ring_submit_lock and returns IOU_COMPLETE), so its completion is io-wq's, as an ASYNC
                     // eventfd counts it (world lockstep seed 353: the kernel's count one higher)
-                    c.ringLocal(IoWqCompletions.class, IoWqCompletions::new).completed();
+                    c.ringLocal(IoWqCompletions.class, IoWqCompletions::new).completed(r);
                     c.reissue(r);
                     return OpDef.SKIP_COMPLETE;
                 }
@@ -571,7 +582,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
                     // is the ring's task's, which tries once more first
                     return reissue.issue(r, c);
                 }
-                c.ringLocal(IoWqCompletions.class, IoWqCompletions::new).completed();
+                c.ringLocal(IoWqCompletions.class, IoWqCompletions::new).completed(r);
                 return ret;
             });
         };

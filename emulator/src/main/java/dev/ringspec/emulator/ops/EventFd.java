@@ -9,6 +9,7 @@ import static dev.ringspec.uapi.IoUring.IORING_CQ_EVENTFD_DISABLED;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_EVENTFD;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_EVENTFD_ASYNC;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_IOPOLL;
 import static dev.ringspec.uapi.IoUring.IORING_UNREGISTER_EVENTFD;
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -70,6 +71,8 @@ public final class EventFd implements AutoCloseable {
     private int deferredCount;
     private boolean async;
     private int lastCqTail;
+    /** The CQ tail the ring's last commit left: where the next commit's CQEs begin. */
+    private int committedTail;
     private boolean hooked;
 
     /** The register opcodes of eventfd.c, as {@code __io_uring_register} dispatches them. */
@@ -121,6 +124,7 @@ public final class EventFd implements AutoCloseable {
             Wakeups.nameWakers(true);
         }
         lastCqTail = ring.cachedCqTail();
+        committedTail = lastCqTail;
         async = eventfdAsync;
         // io-wq's completions posted before the registration signalled nothing on the worker that posted them
         // (seed 38 of the world lockstep: an io-wq OPENAT's before it made the first inline commit after it signal)
@@ -146,28 +150,54 @@ public final class EventFd implements AutoCloseable {
     }
 
     /**
-     * {@code io_eventfd_signal(ctx, true)}, after a commit. Up to 6.12 {@code io_eventfd_flush_signal} notes the
-     * CQ tail first and then checks IORING_CQ_EVENTFD_DISABLED and ASYNC (6.12.117 io_uring.c); later kernels check
-     * those first, so a commit they refuse leaves {@code last_cq_tail} as it was (7.1.8 eventfd.c).
+     * After a commit ({@code __io_commit_cqring_flush}). On a ring whose io-wq workers post their own CQEs (neither
+     * DEFER_TASKRUN nor IOPOLL: {@code io_req_complete_post} fills, commits and flushes under the completion lock,
+     * {@code io_cq_unlock_post}), each io-wq completion the emulator hands back to the ring's task is a commit of its
+     * own in the kernel, before the batch's (the emulator puts them first in it): the eventfd is signalled for each
+     * that finds the tail moved, then for the rest of the batch (6.18.44: two io-wq completions of one submission
+     * signal twice, an ASYNC eventfd and a plain one alike; world lockstep seed 1016). Elsewhere the worker's
+     * completion is task work ({@code ctx->lockless_cq}) and the run's flush is one commit.
      */
     private synchronized void signal(IssueContext ring) {
         // the io-wq completions of this commit only: each kernel commit is its own, on a worker or not
-        int fromIoWq = ring.ringLocal(IoWqCompletions.class, IoWqCompletions::new).take();
+        IoWqCompletions.Taken fromIoWq = ring.ringLocal(IoWqCompletions.class, IoWqCompletions::new).takePosting();
+        int tail = ring.cachedCqTail();
+        int before = committedTail;
+        committedTail = tail;
         if (eventFd < 0) {
             return;
         }
+        if ((ring.setupFlags() & (IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_IOPOLL)) != 0) {
+            flushSignal(ring, tail, fromIoWq.completed() > 0);
+            return;
+        }
+        // the workers' CQEs come first among the commit's (a full CQ's overflowed ones moved no tail)
+        int own = Math.max(0, Math.min(fromIoWq.posting(), tail - before));
+        for (int i = 0; i < fromIoWq.completed(); i++) {
+            flushSignal(ring, before + Math.min(i + 1, own), true);
+        }
+        flushSignal(ring, tail, false);
+    }
+
+    /**
+     * {@code io_eventfd_flush_signal} for a commit that left the CQ tail at {@code tail}, on an io-wq worker or not.
+     * Up to 6.12 it notes the CQ tail first and then checks IORING_CQ_EVENTFD_DISABLED and ASYNC (6.12.117
+     * io_uring.c); later kernels check those first, so a commit they refuse leaves {@code last_cq_tail} as it was
+     * (7.1.8 eventfd.c).
+     */
+    private void flushSignal(IssueContext ring, int tail, boolean onWorker) {
         boolean tailFirst = notesTailFirst(ring.profile().version());
-        boolean fresh = tailFirst && noteTail(ring);
+        boolean fresh = tailFirst && noteTail(tail);
         // io_eventfd_signal: the application turned notification off
         if ((ring.cqFlags() & IORING_CQ_EVENTFD_DISABLED) != 0) {
             return;
         }
         // io_eventfd_trigger: an ASYNC eventfd is for io-wq's completions only
-        if (async && fromIoWq == 0) {
+        if (async && !onWorker) {
             return;
         }
         if (!tailFirst) {
-            fresh = noteTail(ring);
+            fresh = noteTail(tail);
         }
         // only when a CQE was posted since the last signal
         if (fresh) {
@@ -263,8 +293,7 @@ public final class EventFd implements AutoCloseable {
     }
 
     /** {@code last_cq_tail = cached_cq_tail}: whether it moved since the last time. */
-    private boolean noteTail(IssueContext ring) {
-        int tail = ring.cachedCqTail();
+    private boolean noteTail(int tail) {
         boolean moved = tail != lastCqTail;
         lastCqTail = tail;
         return moved;

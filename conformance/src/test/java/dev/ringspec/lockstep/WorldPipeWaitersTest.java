@@ -1,0 +1,80 @@
+package dev.ringspec.lockstep;
+
+import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
+import static dev.ringspec.uapi.IoUring.IORING_OP_READ;
+import static dev.ringspec.uapi.IoUring.IORING_OP_SPLICE;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ringspec.seam.Cqe;
+import dev.ringspec.seam.RingObservation;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two READs of an empty pipe wait in polls (io_arm_poll_handler) and a SPLICE from it waits on an io-wq worker
+ * (pipe_wait_readable); a write of 39 bytes wakes all three at once (__wake_up_common). On this kernel (6.18.44) the
+ * worker usually takes all 39 bytes (7 of 12 runs) before the task runs the polls' task work: both READs answer
+ * -EAGAIN there and arm again, the older READ last, so it is at the head of the wait queue and the next write
+ * (2,899 bytes) wakes it first: its 23 bytes come before the newer READ's 5. Otherwise (5 of 12) the READs read first
+ * and the worker splices the other 11 bytes, an order the emulator does not make (it runs the worker first).
+ * The emulator's deterministic mode ran the waiting worker before it looked at the polls, whose epoll events were
+ * gone with the bytes: the READs stayed armed in their first order and the newer one read first (world lockstep seed
+ * 600: a shifted slice of the stream in the buffer both READs fill).
+ */
+@Tag("kernel")
+class WorldPipeWaitersTest {
+    private static final int RUNS = 20;
+
+    @BeforeEach
+    void needsIoUring() {
+        KernelTests.assumeIoUring();
+    }
+
+    static List<Step> readsAndASpliceWaitOnAPipe() {
+        return List.of(new Step.Setup(4, 0, 8),
+                new Step.WriteIo(0, IORING_OP_READ, 0, 0, OutsideWorld.PIPE_READ, 0, 23, 0, 0, 0, 0, 1),
+                new Step.WriteArray(0, 0), new Step.PublishTail(1), new Step.Enter(1, 0, 0),
+                new Step.WriteIo(1, IORING_OP_READ, 0, 0, OutsideWorld.PIPE_READ, 0, 5, 0, 0, 0, 0, 2),
+                new Step.WriteArray(1, 1), new Step.PublishTail(1), new Step.Enter(1, 0, 0),
+                // from the pipe (buf 0 names splice_fd_in) to the socket
+                new Step.WriteIo(2, IORING_OP_SPLICE, 0, 0, OutsideWorld.SOCKET, 0, 57, 0, 0, 0, 0, 3),
+                new Step.WriteArray(2, 2), new Step.PublishTail(1), new Step.Enter(1, 0, 0),
+                new Step.Outside(Step.Outside.WRITE, OutsideWorld.PIPE_WRITE, 39),
+                new Step.Enter(0, 0, IORING_ENTER_GETEVENTS),
+                new Step.Outside(Step.Outside.WRITE, OutsideWorld.PIPE_WRITE, 2899),
+                new Step.Enter(0, 0, IORING_ENTER_GETEVENTS));
+    }
+
+    /**
+     * In every run where the kernel's worker took the 39 bytes, the emulator agrees, and the older READ completes
+     * first at the second write; the test needs one such run in {@value #RUNS}.
+     */
+    @Test
+    void readsThatFoundTheBytesGoneArmAgainNewestFirst() {
+        List<Step> steps = readsAndASpliceWaitOnAPipe();
+        int afterFirstWrite = steps.size() - 3;
+        int workerFirst = 0;
+        try (LockstepRunner runner = new LockstepRunner(WorldLockstepTest.emulator(), KernelTests.kernel("kernel"))
+                .withWorld()) {
+            for (int run = 0; run < RUNS; run++) {
+                RingObservation[] kernel = new RingObservation[steps.size()];
+                LockstepRunner.Outcome o = runner.run(steps, new Coverage(), (n, s, ref, sub) -> kernel[n] = sub);
+                List<Cqe> first = kernel[afterFirstWrite] == null ? List.of()
+                        : WorldLockstepTest.visible(kernel[afterFirstWrite]);
+                if (first.size() != 1) {
+                    continue; // the READs read first (or the worker had not run yet): not this test's order
+                }
+                workerFirst++;
+                assertThat(first).extracting(Cqe::res).as("run %d: the SPLICE's", run).containsExactly(39);
+                assertThat(o.divergence()).as("run %d", run).isNull();
+                List<Cqe> all = new ArrayList<>(WorldLockstepTest.visible(kernel[steps.size() - 1]));
+                assertThat(all).extracting(Cqe::userData).as("run %d", run).containsExactly(3L, 1L, 2L);
+                assertThat(all).extracting(Cqe::res).as("run %d", run).containsExactly(39, 23, 5);
+            }
+        }
+        assertThat(workerFirst).as("runs where the worker took the bytes first").isPositive();
+    }
+}
