@@ -26,9 +26,7 @@ import dev.ringspec.model.OpDef;
 import dev.ringspec.model.Req;
 import dev.ringspec.model.RequestTask;
 import dev.ringspec.emulator.ops.IoWqHash;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -59,6 +57,9 @@ final class WorkerPool implements IoWq, AutoCloseable {
     });
 
 
+    /** The worker threads' hashed work, each hash's items in turn. */
+    private final IoWqHashChains chains = new IoWqHashChains(pool);
+
     /** The deterministic mode's work that finishes later in its submission; the worker threads' never waits. */
     private final DuringSubmit duringSubmit = new DuringSubmit();
 
@@ -73,7 +74,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
     private static final class Work {
         final IssueContext ctx;
         final java.util.function.Consumer<Delivery> body;
-        final HashKey hash;
+        final IoWqHashChains.Key hash;
         /** How many more enters find it still running ({@link IoWqChoices#IOWQ_STILL_RUNNING}). */
         int entersLeft;
         /**
@@ -86,12 +87,12 @@ final class WorkerPool implements IoWq, AutoCloseable {
         /** Its state (PENDING, RUNNING, DONE) where it has a blocking form, else null. */
         final AtomicInteger state;
 
-        Work(IssueContext ctx, java.util.function.Consumer<Delivery> body, HashKey hash, int entersLeft,
+        Work(IssueContext ctx, java.util.function.Consumer<Delivery> body, IoWqHashChains.Key hash, int entersLeft,
                 int callsLeft) {
             this(ctx, body, hash, entersLeft, callsLeft, null, null);
         }
 
-        Work(IssueContext ctx, java.util.function.Consumer<Delivery> body, HashKey hash, int entersLeft,
+        Work(IssueContext ctx, java.util.function.Consumer<Delivery> body, IoWqHashChains.Key hash, int entersLeft,
                 int callsLeft, java.util.function.BooleanSupplier waits, AtomicInteger state) {
             this.ctx = ctx;
             this.body = body;
@@ -104,12 +105,6 @@ final class WorkerPool implements IoWq, AutoCloseable {
     }
 
     /**
-     * The worker threads' hashed work ({@link IoWqHash}): for each hash a worker is running, the items of that hash
-     * queued after the one it runs, in queue order; it takes them in turn (io-wq.c {@code io_get_next_work} cuts the
-     * hash's run from the list, {@code io_worker_handle_work} works it). Guarded by itself.
-     */
-    private final Map<HashKey, ArrayDeque<Runnable>> hashed = new HashMap<>();
-    /**
      * The hash map of each task's io-wq: the ring it was made for ({@code io_init_wq_offload} takes that ring's
      * {@code ctx->hash_map}, made once per ring and shared by every io-wq made for it), which is the first ring the
      * task set up ({@link #madeRing}) or, failing that, the first it queued io-wq work on. The kernel makes a task's
@@ -118,13 +113,6 @@ final class WorkerPool implements IoWq, AutoCloseable {
      */
     private final Map<Object, Object> hashMaps = new java.util.concurrent.ConcurrentHashMap<>();
 
-    /**
-     * A hashed item's key ({@link IoWqHash}): the hash map of its task's io-wq and its inode. io-wq serializes the
-     * items of one inode whose io-wqs share a hash map (a hash's bit in {@code hash->map} is set while any of them
-     * runs one); items of io-wqs with different maps run at once (io-wq.c {@code io_get_next_work}).
-     */
-    private record HashKey(Object map, IoWqHash.Inode inode) {
-    }
     /** Who decides {@link IoWqChoices#IOWQ_COMPLETION_ORDER}, or null: the seeded order. */
     private volatile Chooser chooser;
     /** The worker threads' work that runs now, each with its task, its worker and its state ({@link #exit}). */
@@ -318,7 +306,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
      */
     private List<Integer> ready(List<Work> running) {
         List<Integer> ready = new ArrayList<>(pending.size());
-        java.util.Set<HashKey> busy = new java.util.HashSet<>();
+        java.util.Set<IoWqHashChains.Key> busy = new java.util.HashSet<>();
         if (running != null) {
             for (Work w : running) {
                 if (w.hash != null) {
@@ -353,7 +341,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
      * Whether unhashed work queued now, during a submission on a DEFER_TASKRUN ring, finishes later in it
      * ({@link IoWqChoices#IOWQ_FINISHES_DURING_SUBMIT}); if so it waits for {@link #submitting} to run {@code body}.
      */
-    private boolean finishesLaterInTheSubmission(IssueContext ctx, HashKey hash,
+    private boolean finishesLaterInTheSubmission(IssueContext ctx, IoWqHashChains.Key hash,
             java.util.function.Consumer<Delivery> body) {
         Chooser c = chooser;
         if (c == null || order == null || hash != null) {
@@ -590,14 +578,14 @@ final class WorkerPool implements IoWq, AutoCloseable {
         // where an issue set req->file before (a forced-async request has none there: neither hashed nor bound)
         IoWqHash.Inode inode = !req.fileAssigned() ? null : IoWqHash.of(ctx.fileDescriptor(req),
                 op.def().has(OpDef.HASH_REG_FILE), (ctx.setupFlags() & IORING_SETUP_IOPOLL) != 0);
-        HashKey hash = inode == null ? null
-                : new HashKey(req.task() == null ? ctx : hashMaps.computeIfAbsent(req.task(), t -> ctx), inode);
+        IoWqHashChains.Key hash = inode == null ? null : new IoWqHashChains.Key(
+                req.task() == null ? ctx : hashMaps.computeIfAbsent(req.task(), t -> ctx), inode);
         if (order == null) {
             if (req.task() != null) {
                 watchExit.accept(req.task());
             }
             if (hash != null) {
-                runHashed(hash, () -> body.accept(delivery)); // regular files' work, bound: not counted
+                chains.run(hash, () -> body.accept(delivery)); // regular files' work, bound: not counted
                 return;
             }
             // io_prep_async_work: without a file, or on one neither regular nor a block device, the work is unbound
@@ -649,47 +637,6 @@ final class WorkerPool implements IoWq, AutoCloseable {
         }
         ctx.fire(dev.ringspec.model.Rules.ARM_POLL_HANDLER, req.userData());
         return true;
-    }
-
-    /**
-     * Runs {@code item}, hashed work, on a worker thread after the items of the same hash queued before it: a worker
-     * already runs that hash (its bit in {@code hash->map} is set) and takes {@code item} after them, or a new one
-     * starts with it and goes on with those queued while it runs ({@code io_worker_handle_work}).
-     */
-    private void runHashed(HashKey hash, Runnable item) {
-        synchronized (hashed) {
-            ArrayDeque<Runnable> queued = hashed.get(hash);
-            if (queued != null) {
-                queued.add(item);
-                return;
-            }
-            hashed.put(hash, new ArrayDeque<>());
-        }
-        pool.execute(() -> workHash(hash, item));
-    }
-
-    /** A worker's run of one hash: {@code first}, then the items of that hash queued meanwhile, in turn. */
-    private void workHash(HashKey hash, Runnable first) {
-        Runnable next = first;
-        while (next != null) {
-            boolean done = false;
-            try {
-                next.run();
-                done = true;
-            } finally {
-                Runnable after;
-                synchronized (hashed) {
-                    after = hashed.get(hash).poll();
-                    if (after == null) {
-                        hashed.remove(hash);
-                    }
-                }
-                if (!done && after != null) {
-                    pool.execute(() -> workHash(hash, after)); // this item threw: another worker goes on
-                }
-                next = after;
-            }
-        }
     }
 
     private static final int PENDING = 0;
