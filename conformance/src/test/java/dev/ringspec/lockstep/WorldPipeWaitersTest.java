@@ -4,6 +4,7 @@ import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
 import static dev.ringspec.uapi.IoUring.IORING_OP_READ;
 import static dev.ringspec.uapi.IoUring.IORING_OP_SPLICE;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.ringspec.seam.Cqe;
 import dev.ringspec.seam.RingObservation;
@@ -50,7 +51,7 @@ class WorldPipeWaitersTest {
 
     /**
      * In every run where the kernel's worker took the 39 bytes, the emulator agrees, and the older READ completes
-     * first at the second write; the test needs one such run in {@value #RUNS}.
+     * first at the second write; where no run of {@value #RUNS} took that order the test skips.
      */
     @Test
     void readsThatFoundTheBytesGoneArmAgainNewestFirst() {
@@ -75,6 +76,10 @@ class WorldPipeWaitersTest {
                 assertThat(all).extracting(Cqe::res).as("run %d", run).containsExactly(39, 23, 5);
             }
         }
-        assertThat(workerFirst).as("runs where the worker took the bytes first").isPositive();
+        // the kernel's order is a race: during a full build here (16:05, load about 2) the READs read first in all
+        // 20 runs; under load 10 to 20 the worker took the bytes first in 7 of 12. Never seen, nothing was checked.
+        assumeTrue(workerFirst > 0, "the kernel's worker took the bytes first in none of " + RUNS
+                + " runs (its READs read first, as they mostly do on an idle machine): the order this test checks"
+                + " did not occur");
     }
 }
