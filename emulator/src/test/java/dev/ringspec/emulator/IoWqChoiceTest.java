@@ -107,6 +107,13 @@ class IoWqChoiceTest {
         return flushOrder(outcome, asked, IORING_OP_NOP, IORING_OP_FSYNC, IORING_OP_NOP);
     }
 
+    /** Submits the {@code n} SQEs written, waits for {@code n} CQEs in the same enter: their user_data in order. */
+    private static List<Long> submitAndWaitForAll(EmulatedIoUring e, RingDriver d, int n) {
+        assertThat(d.submit(0, 0)).isEqualTo(n);
+        assertThat(e.enter(d.ring(), 0, n, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0)).isZero();
+        return reaped(d);
+    }
+
     /**
      * {@code opcodes} in one submission, user_data 1, 2, ... (FSYNC: io-wq): the CQEs in order, with the chooser's
      * {@code outcome}.
@@ -119,10 +126,7 @@ class IoWqChoiceTest {
             for (int i = 0; i < opcodes.length; i++) {
                 sqe(d, opcodes[i], i + 1);
             }
-            assertThat(d.submit(0, 0)).isEqualTo(opcodes.length);
-            assertThat(e.enter(d.ring(), 0, opcodes.length, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0))
-                    .isZero();
-            return reaped(d);
+            return submitAndWaitForAll(e, d, opcodes.length);
         }
     }
 
@@ -169,9 +173,7 @@ class IoWqChoiceTest {
             for (int i = 0; i < ops.length; i++) {
                 sqe(d, ops[i], i + 1);
             }
-            assertThat(d.submit(0, 0)).isEqualTo(ops.length);
-            assertThat(e.enter(d.ring(), 0, ops.length, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0)).isZero();
-            assertThat(reaped(d)).containsExactly(3L, 2L, 1L, 4L);
+            assertThat(submitAndWaitForAll(e, d, ops.length)).containsExactly(3L, 2L, 1L, 4L);
             assertThat(asked).contains(IoWqChoices.IOWQ_COMPLETION_ORDER);
         }
     }
@@ -313,10 +315,7 @@ class IoWqChoiceTest {
                     Sqe.opFlags(d.sqes(), at, IORING_NOP_TW);
                 }
             }
-            assertThat(d.submit(0, 0)).isEqualTo(opcodes.length);
-            assertThat(e.enter(d.ring(), 0, opcodes.length, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0))
-                    .isZero();
-            return reaped(d);
+            return submitAndWaitForAll(e, d, opcodes.length);
         }
     }
 
