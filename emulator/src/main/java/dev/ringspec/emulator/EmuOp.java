@@ -55,10 +55,18 @@ public record EmuOp(OpDef def, Blocking blocking) {
      * the completion waits for the ring's task. Used only where io-wq work runs on the ring's task (the
      * deterministic mode), and for an opcode that polls only on a file that can; worker threads, which must not
      * touch the ring, hand such a request to the ring's task to issue, as for an opcode without a blocking form.
+     * {@code onWorker} says which requests it issues: the rest go to the ring's task the same way (a multishot
+     * ACCEPT, whose worker only arms the poll, and whose wakeups issue it from task work).
      */
-    public record WorkersTry(OpDef.Issue nonblocking) implements Blocking {
+    public record WorkersTry(OpDef.Issue nonblocking, java.util.function.Predicate<Req> onWorker) implements Blocking {
         public WorkersTry {
             Objects.requireNonNull(nonblocking, "nonblocking");
+            Objects.requireNonNull(onWorker, "onWorker");
+        }
+
+        /** A worker's try for every request of the opcode. */
+        public WorkersTry(OpDef.Issue nonblocking) {
+            this(nonblocking, req -> true);
         }
 
         @Override

@@ -446,8 +446,8 @@ final class WorkerPool implements IoWq, AutoCloseable {
         boolean polls = opPolls && IoWqCompletions.ISSUING.get() != req && readiness.canPoll(ctx.fileDescriptor(req));
         // worker threads must not touch the ring, nor block in a try that would block there: the ring's task issues
         // it (EmuOp.WorkersTry)
-        EmuOp.Blocking blocking = form instanceof EmuOp.WorkersTry && (order == null || opPolls && !polls) ? null
-                : form;
+        EmuOp.Blocking blocking = form instanceof EmuOp.WorkersTry t
+                && (order == null || opPolls && !polls || !t.onWorker().test(req)) ? null : form;
         boolean pollable = blocking != null && polls;
         // worker threads make that try on the ring's task; the deterministic mode in the worker's body below, where
         // the blocking form tries without blocking first: the bytes move when the worker runs, as the kernel's

@@ -81,10 +81,12 @@ public final class Net {
         List<EmuOp> ops = new ArrayList<>();
         int io = OpDef.NEEDS_FILE | OpDef.UNBOUND_NONREG_FILE | OpDef.IOPRIO;
         // io-wq issues a forced-async transfer of a socket on its worker without blocking (io_wq_submit_work): the
-        // bytes move when the worker runs (world lockstep seed 940); a multishot receive arms its poll there at once
+        // bytes move when the worker runs (world lockstep seed 940). A multishot receive's worker only arms the poll
+        // (REQ_F_APOLL_MULTISHOT) and its wakeups receive from task work, as the ring's task's issue does: the
+        // worker's -EAGAIN here armed a poll whose wakeup sent it back to io-wq, which never received (6.18.44's
+        // CQE came at the enter)
         EmuOp.WorkersTry sends = new EmuOp.WorkersTry(Net::send);
-        EmuOp.WorkersTry receives = new EmuOp.WorkersTry((req, ctx) -> RecvMultishot.owns(req) ? -EAGAIN
-                : recv(req, ctx));
+        EmuOp.WorkersTry receives = new EmuOp.WorkersTry(Net::recv, req -> !RecvMultishot.owns(req));
         ops.add(new EmuOp(new OpDef(IORING_OP_SENDMSG, "SENDMSG", io | OpDef.POLLOUT, Net::sendmsgPrep, Net::send),
                 sends));
         ops.add(new EmuOp(new OpDef(IORING_OP_SEND, "SEND", io | OpDef.POLLOUT | OpDef.BUFFER_SELECT,

@@ -1,0 +1,82 @@
+package dev.ringspec.lockstep;
+
+import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
+import static dev.ringspec.uapi.IoUring.IORING_OP_PROVIDE_BUFFERS;
+import static dev.ringspec.uapi.IoUring.IORING_OP_RECV;
+import static dev.ringspec.uapi.IoUring.IORING_RECV_MULTISHOT;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_TASKRUN_FLAG;
+import static dev.ringspec.uapi.IoUring.IOSQE_ASYNC;
+import static dev.ringspec.uapi.IoUring.IOSQE_BUFFER_SELECT;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.groups.Tuple.tuple;
+
+import dev.ringspec.seam.Cqe;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * IOSQE_ASYNC requests that io-wq's worker issues itself, emulator against this kernel with real I/O, on a plain and
+ * a DEFER_TASKRUN ring (the lockstep makes them forced-async with IOSQE_ASYNC, and every request submitted while a
+ * drain is active). A multishot RECV (REQ_F_APOLL_MULTISHOT) only arms its poll on the worker (io_wq_submit_work),
+ * and its wakeups receive from task work (io_poll_task_func, io_poll_issue). The emulator armed it on the worker too,
+ * but its wakeup sent it back to io-wq, whose try answered -EAGAIN and armed it again: it never received.
+ */
+@Tag("kernel")
+class WorldIoWqWorkerIssueTest {
+    private static final int RUNS = 3;
+    private static final int DEFER_TASKRUN = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN
+            | IORING_SETUP_TASKRUN_FLAG;
+    /** IORING_CQE_F_BUFFER | IORING_CQE_F_MORE, buffer id 0. */
+    private static final int BUFFER_MORE = 3;
+
+    @BeforeEach
+    void needsIoUring() {
+        KernelTests.assumeIoUring();
+    }
+
+    /**
+     * {@code request} (user_data 1) on a ring of {@code setupFlags} with 8 registered files, submitted by an enter
+     * without GETEVENTS, {@code before} the world's act and {@code after} it, then two GETEVENTS enters; each step
+     * compared, {@link #RUNS} times; the CQEs the kernel shows after the last.
+     */
+    private static List<Cqe> cqesAgreed(int setupFlags, List<Step> before, Step.WriteIo request, Step.Outside after) {
+        List<Step> steps = new ArrayList<>(List.of(new Step.Setup(4, setupFlags, 0),
+                new Step.RegisterFiles(8, true, 0)));
+        steps.addAll(before);
+        steps.addAll(List.of(request, new Step.WriteArray(request.slot(), request.slot() & 3),
+                new Step.PublishTail(1), new Step.Enter(1, 0, 0)));
+        if (after != null) {
+            steps.add(after);
+        }
+        steps.add(new Step.Enter(0, 0, IORING_ENTER_GETEVENTS));
+        steps.add(new Step.Enter(0, 0, IORING_ENTER_GETEVENTS));
+        Map<String, Long> taken = new java.util.TreeMap<>();
+        List<Cqe> cqes = WorldLockstepTest.visible(WorldLockstepTest.agreesWithTheKernel(steps, RUNS, taken));
+        System.out.println("choices taken: " + taken);
+        return cqes;
+    }
+
+    /**
+     * A multishot RECV with provided buffers (group 0, 4 of them) after the peer wrote 5 bytes: the worker only arms
+     * its poll, the socket is readable, and the wakeup's task work receives (IORING_CQE_F_BUFFER | F_MORE).
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {0, DEFER_TASKRUN})
+    void anAsyncMultishotReceiveReceivesFromTaskWork(int setupFlags) {
+        List<Step> before = List.of(new Step.WriteIo(0, IORING_OP_PROVIDE_BUFFERS, 0, 0, 4, 0,
+                OutsideWorld.PROVIDED_BYTES, 0, 0, 0, 0, 99), new Step.WriteArray(0, 0), new Step.PublishTail(1),
+                new Step.Enter(1, 1, IORING_ENTER_GETEVENTS),
+                new Step.Outside(Step.Outside.WRITE, OutsideWorld.SOCKET_PEER, 5));
+        Step.WriteIo recv = new Step.WriteIo(1, IORING_OP_RECV, IOSQE_ASYNC | IOSQE_BUFFER_SELECT,
+                IORING_RECV_MULTISHOT, OutsideWorld.SOCKET, 0, 0, 0, 0, 0, 0, 1);
+        assertThat(cqesAgreed(setupFlags, before, recv, null)).extracting(Cqe::userData, Cqe::res, Cqe::flags)
+                .containsExactly(tuple(99L, 0, 0), tuple(1L, 5, BUFFER_MORE));
+    }
+}
