@@ -1,8 +1,12 @@
 package dev.ringspec.lockstep;
 
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
+import static dev.ringspec.uapi.IoUring.IORING_OP_MSG_RING;
+import static dev.ringspec.uapi.IoUring.IORING_OP_POLL_ADD;
 import static dev.ringspec.uapi.IoUring.IORING_OP_PROVIDE_BUFFERS;
 import static dev.ringspec.uapi.IoUring.IORING_OP_RECV;
+import static dev.ringspec.uapi.IoUring.IORING_OP_TIMEOUT;
+import static dev.ringspec.uapi.IoUring.IORING_POLL_ADD_MULTI;
 import static dev.ringspec.uapi.IoUring.IORING_RECV_MULTISHOT;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
@@ -24,17 +28,26 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * IOSQE_ASYNC requests that io-wq's worker issues itself, emulator against this kernel with real I/O, on a plain and
  * a DEFER_TASKRUN ring (the lockstep makes them forced-async with IOSQE_ASYNC, and every request submitted while a
- * drain is active). A multishot RECV (REQ_F_APOLL_MULTISHOT) only arms its poll on the worker (io_wq_submit_work),
- * and its wakeups receive from task work (io_poll_task_func, io_poll_issue). The emulator armed it on the worker too,
- * but its wakeup sent it back to io-wq, whose try answered -EAGAIN and armed it again: it never received.
+ * drain is active). io_wq_submit_work issues the request on the worker when it runs: a POLL_ADD is armed there, a
+ * TIMEOUT's timer starts there, a MSG_RING is sent there. A multishot RECV (REQ_F_APOLL_MULTISHOT) only arms its
+ * poll on the worker, and its wakeups receive from task work (io_poll_task_func, io_poll_issue). The emulator issued
+ * the first group on the ring's task when it ran the io-wq item as task work, which on a DEFER_TASKRUN ring is the
+ * next GETEVENTS: the timer started after the clock had moved, IORING_SQ_TASKRUN was up where the kernel's worker
+ * had queued no task work, and the message's CQE waited for a second GETEVENTS. It armed a multishot receive's poll
+ * on the worker, but its wakeup sent it back to io-wq, whose try answered -EAGAIN and armed it again: it never
+ * received.
  */
 @Tag("kernel")
 class WorldIoWqWorkerIssueTest {
     private static final int RUNS = 3;
     private static final int DEFER_TASKRUN = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN
             | IORING_SETUP_TASKRUN_FLAG;
+    private static final int POLLIN = 1;
+    private static final int ETIME = 62;
     /** IORING_CQE_F_BUFFER | IORING_CQE_F_MORE, buffer id 0. */
     private static final int BUFFER_MORE = 3;
+    /** IORING_CQE_F_MORE. */
+    private static final int MORE = 2;
 
     @BeforeEach
     void needsIoUring() {
@@ -61,6 +74,57 @@ class WorldIoWqWorkerIssueTest {
         List<Cqe> cqes = WorldLockstepTest.visible(WorldLockstepTest.agreesWithTheKernel(steps, RUNS, taken));
         System.out.println("choices taken: " + taken);
         return cqes;
+    }
+
+    private static Step.WriteIo async(int opcode, int ioprio, int target, long off, int len, int opFlags, int buf,
+            int fileIndex) {
+        return new Step.WriteIo(0, opcode, IOSQE_ASYNC, ioprio, target, off, len, opFlags, buf, 0, fileIndex, 1);
+    }
+
+    /**
+     * A multishot POLL_ADD (POLLIN) of the socket before the peer writes: the worker arms it, the write wakes it, and
+     * its CQE (IORING_CQE_F_MORE) is posted by the task work the wakeup queued. The emulator armed it at the next
+     * GETEVENTS, whose wakeup's task work then waited for another.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {0, DEFER_TASKRUN})
+    void anAsyncMultishotPollIsArmedOnTheWorker(int setupFlags) {
+        assertThat(cqesAgreed(setupFlags, List.of(), async(IORING_OP_POLL_ADD, 0, OutsideWorld.SOCKET, 0,
+                IORING_POLL_ADD_MULTI, POLLIN, 0, 0),
+                new Step.Outside(Step.Outside.WRITE, OutsideWorld.SOCKET_PEER, 5)))
+                .extracting(Cqe::userData, Cqe::res, Cqe::flags).containsExactly(tuple(1L, POLLIN, MORE));
+    }
+
+    /** The same poll after the peer's write: the worker's arm finds the socket readable and queues the CQE. */
+    @ParameterizedTest
+    @ValueSource(ints = {0, DEFER_TASKRUN})
+    void anAsyncMultishotPollOfAReadySocketPostsFromTheWorkersArm(int setupFlags) {
+        assertThat(cqesAgreed(setupFlags, List.of(new Step.Outside(Step.Outside.WRITE, OutsideWorld.SOCKET_PEER, 5)),
+                async(IORING_OP_POLL_ADD, 0, OutsideWorld.SOCKET, 0, IORING_POLL_ADD_MULTI, POLLIN, 0, 0), null))
+                .extracting(Cqe::userData, Cqe::res, Cqe::flags).containsExactly(tuple(1L, POLLIN, MORE));
+    }
+
+    /**
+     * A 5 ms TIMEOUT: the worker starts its timer before the enter returns, so the 20 ms the world's clock moves
+     * next end it (-ETIME at the first GETEVENTS). The emulator started it at that GETEVENTS.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {0, DEFER_TASKRUN})
+    void anAsyncTimeoutStartsOnTheWorker(int setupFlags) {
+        assertThat(cqesAgreed(setupFlags, List.of(), async(IORING_OP_TIMEOUT, 0, -1, 0, 0, 0, 0, 0),
+                WorldSteps.advanceClock()))
+                .extracting(Cqe::userData, Cqe::res).containsExactly(tuple(1L, -ETIME));
+    }
+
+    /**
+     * A MSG_RING to the ring itself: the worker sends it (to a DEFER_TASKRUN ring as the target's task work, then
+     * its own completion's), so both CQEs are there at the first GETEVENTS.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {0, DEFER_TASKRUN})
+    void anAsyncMessageIsSentOnTheWorker(int setupFlags) {
+        assertThat(cqesAgreed(setupFlags, List.of(), async(IORING_OP_MSG_RING, 0, -1, 1234, 5, 0, 0, 0), null))
+                .extracting(Cqe::userData, Cqe::res).containsExactly(tuple(1234L, 5), tuple(1L, 0));
     }
 
     /**

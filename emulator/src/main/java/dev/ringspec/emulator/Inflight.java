@@ -69,6 +69,14 @@ public final class Inflight implements AutoCloseable {
         entries.remove(req);
     }
 
+    /** {@code req} no longer waits as {@code kind} (an entry of another kind, which replaced it, stays). */
+    public synchronized void remove(Req req, Kind kind) {
+        Entry e = entries.get(req);
+        if (e != null && e.kind() == kind) {
+            entries.remove(req);
+        }
+    }
+
     /** The waiting requests of {@code kind} that {@code match} accepts, oldest first. */
     public synchronized List<Entry> find(Kind kind, Predicate<Entry> match) {
         List<Entry> found = new ArrayList<>();

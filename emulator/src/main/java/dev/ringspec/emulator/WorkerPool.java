@@ -555,6 +555,12 @@ final class WorkerPool implements IoWq, AutoCloseable {
             if (ret == -EAGAIN && pollable && order != null && armsPoll(req, ctx, op.def(), inflight)) {
                 return;
             }
+            if (ret == OpDef.SKIP_COMPLETE && blocking instanceof EmuOp.WorkersTry) {
+                // the worker's issue armed what completes the request later (a poll, a timer, a task work of its
+                // own): io-wq hands nothing to the ring's task (io_issue_sqe: IOU_ISSUE_SKIP_COMPLETE)
+                inflight.remove(req, Inflight.Kind.IO_WQ);
+                return;
+            }
             d.deliver(ctx, req, (IoWq.WorkerCompletion) (r, c) -> {
                 inflight.remove(r);
                 if (ret == EmuOp.REISSUE_ON_TASK) {

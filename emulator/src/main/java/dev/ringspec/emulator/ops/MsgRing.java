@@ -34,8 +34,10 @@ public final class MsgRing {
     }
 
     public static List<EmuOp> ops(EmulatorServices services) {
-        return List.of(EmuOp.of(new OpDef(IORING_OP_MSG_RING, "MSG_RING", OpDef.NEEDS_FILE | OpDef.IOPOLL,
-                MsgRing::prep, (req, ctx) -> msgRing(req, ctx, services))));
+        // a forced-async MSG_RING is sent by io-wq's worker (io_wq_submit_work -> io_msg_ring), when it runs
+        return List.of(new EmuOp(new OpDef(IORING_OP_MSG_RING, "MSG_RING", OpDef.NEEDS_FILE | OpDef.IOPOLL,
+                MsgRing::prep, (req, ctx) -> msgRing(req, ctx, services)),
+                new EmuOp.WorkersTry((req, ctx) -> msgRing(req, ctx, services))));
     }
 
     /** {@code struct io_msg}. */

@@ -80,8 +80,11 @@ public final class Poll {
         Readiness readiness = services.readiness();
         return List.of(
                 // opdef.c: POLL_ADD needs a file; POLL_REMOVE has none
-                EmuOp.of(new OpDef(IORING_OP_POLL_ADD, "POLL_ADD", OpDef.NEEDS_FILE | OpDef.UNBOUND_NONREG_FILE,
-                        Poll::addPrep, (req, ctx) -> add(services, readiness, req, ctx))),
+                // a forced-async POLL_ADD is armed by io-wq's worker (io_wq_submit_work -> io_poll_add): no task work
+                // until the file is ready, where the ring's task would arm it only when it ran the item
+                new EmuOp(new OpDef(IORING_OP_POLL_ADD, "POLL_ADD", OpDef.NEEDS_FILE | OpDef.UNBOUND_NONREG_FILE,
+                        Poll::addPrep, (req, ctx) -> add(services, readiness, req, ctx)),
+                        new EmuOp.WorkersTry((req, ctx) -> add(services, readiness, req, ctx))),
                 EmuOp.of(new OpDef(IORING_OP_POLL_REMOVE, "POLL_REMOVE", 0, Poll::removePrep,
                         (req, ctx) -> remove(readiness, req, ctx))));
     }

@@ -69,8 +69,10 @@ public final class Timeout {
     public static List<EmuOp> ops(EmulatorServices services) {
         Timeout t = new Timeout(services);
         return List.of(
-                EmuOp.of(new OpDef(IORING_OP_TIMEOUT, "TIMEOUT", 0, (req, ctx) -> t.timeoutPrep(req, ctx, false),
-                        t::timeout)),
+                // a forced-async TIMEOUT starts its timer on io-wq's worker (io_wq_submit_work -> io_timeout), when
+                // the worker runs: its deadline and its target sequence count from then
+                new EmuOp(new OpDef(IORING_OP_TIMEOUT, "TIMEOUT", 0, (req, ctx) -> t.timeoutPrep(req, ctx, false),
+                        t::timeout), new EmuOp.WorkersTry(t::timeout)),
                 EmuOp.of(new OpDef(IORING_OP_TIMEOUT_REMOVE, "TIMEOUT_REMOVE", 0, t::timeoutRemovePrep,
                         t::timeoutRemove)),
                 EmuOp.of(new OpDef(IORING_OP_LINK_TIMEOUT, "LINK_TIMEOUT", 0,
