@@ -1,6 +1,10 @@
 package dev.ringspec.lockstep;
 
+import static dev.ringspec.uapi.IoUring.IORING_ACCEPT_MULTISHOT;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
+import static dev.ringspec.uapi.IoUring.IORING_FILE_INDEX_ALLOC;
+import static dev.ringspec.uapi.IoUring.IORING_OP_ACCEPT;
+import static dev.ringspec.uapi.IoUring.IORING_OP_CONNECT;
 import static dev.ringspec.uapi.IoUring.IORING_OP_MSG_RING;
 import static dev.ringspec.uapi.IoUring.IORING_OP_POLL_ADD;
 import static dev.ringspec.uapi.IoUring.IORING_OP_PROVIDE_BUFFERS;
@@ -29,13 +33,13 @@ import org.junit.jupiter.params.provider.ValueSource;
  * IOSQE_ASYNC requests that io-wq's worker issues itself, emulator against this kernel with real I/O, on a plain and
  * a DEFER_TASKRUN ring (the lockstep makes them forced-async with IOSQE_ASYNC, and every request submitted while a
  * drain is active). io_wq_submit_work issues the request on the worker when it runs: a POLL_ADD is armed there, a
- * TIMEOUT's timer starts there, a MSG_RING is sent there. A multishot RECV (REQ_F_APOLL_MULTISHOT) only arms its
- * poll on the worker, and its wakeups receive from task work (io_poll_task_func, io_poll_issue). The emulator issued
- * the first group on the ring's task when it ran the io-wq item as task work, which on a DEFER_TASKRUN ring is the
- * next GETEVENTS: the timer started after the clock had moved, IORING_SQ_TASKRUN was up where the kernel's worker
- * had queued no task work, and the message's CQE waited for a second GETEVENTS. It armed a multishot receive's poll
- * on the worker, but its wakeup sent it back to io-wq, whose try answered -EAGAIN and armed it again: it never
- * received.
+ * TIMEOUT's timer starts there, a MSG_RING is sent there, and an opcode that polls (CONNECT, ACCEPT) is tried without
+ * blocking there and arms its poll from there on -EAGAIN. A multishot ACCEPT or RECV (REQ_F_APOLL_MULTISHOT) only
+ * arms its poll on the worker, and its wakeups issue it from task work. The emulator issued the first group on the
+ * ring's task when it ran the io-wq item as task work, which on a DEFER_TASKRUN ring is the next GETEVENTS: the timer
+ * started after the clock had moved, IORING_SQ_TASKRUN was up where the kernel's worker had queued no task work, and
+ * the message's CQE waited for a second GETEVENTS. It armed a multishot receive's poll on the worker, whose wakeup
+ * sent it back to io-wq, so it never received.
  */
 @Tag("kernel")
 class WorldIoWqWorkerIssueTest {
@@ -114,6 +118,47 @@ class WorldIoWqWorkerIssueTest {
         assertThat(cqesAgreed(setupFlags, List.of(), async(IORING_OP_TIMEOUT, 0, -1, 0, 0, 0, 0, 0),
                 WorldSteps.advanceClock()))
                 .extracting(Cqe::userData, Cqe::res).containsExactly(tuple(1L, -ETIME));
+    }
+
+    /**
+     * An ACCEPT into an allocated direct descriptor before the peer connects: the worker's try finds no connection
+     * and arms the poll (no task work, IORING_SQ_TASKRUN clear); the connection wakes it, and its task work sends it
+     * back to io-wq, whose worker takes the connection: the CQE waits for the second GETEVENTS.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {0, DEFER_TASKRUN})
+    void anAsyncAcceptArmsItsPollOnTheWorker(int setupFlags) {
+        assertThat(cqesAgreed(setupFlags, List.of(), async(IORING_OP_ACCEPT, 0, OutsideWorld.LISTENER, 0, 0, 0, 0,
+                IORING_FILE_INDEX_ALLOC), new Step.Outside(Step.Outside.CONNECT, OutsideWorld.LISTENER, 0)))
+                .extracting(Cqe::userData, Cqe::res).containsExactly(tuple(1L, 0));
+    }
+
+    /**
+     * A multishot ACCEPT, which the worker only arms (REQ_F_APOLL_MULTISHOT), before and after the peer connects:
+     * its connection is taken by the wakeup's task work, as where the ring's task arms it.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {0, DEFER_TASKRUN})
+    void anAsyncMultishotAcceptTakesItsConnectionFromTaskWork(int setupFlags) {
+        Step.WriteIo accept = async(IORING_OP_ACCEPT, IORING_ACCEPT_MULTISHOT, OutsideWorld.LISTENER, 0, 0, 0, 0,
+                IORING_FILE_INDEX_ALLOC);
+        Step.Outside connect = new Step.Outside(Step.Outside.CONNECT, OutsideWorld.LISTENER, 0);
+        assertThat(cqesAgreed(setupFlags, List.of(), accept, connect)).extracting(Cqe::userData, Cqe::res,
+                Cqe::flags).containsExactly(tuple(1L, 0, MORE));
+        assertThat(cqesAgreed(setupFlags, List.of(connect), accept, null)).extracting(Cqe::userData, Cqe::res,
+                Cqe::flags).containsExactly(tuple(1L, 0, MORE));
+    }
+
+    /**
+     * A CONNECT of the TCP client to the world's listener: the worker's try answers -EINPROGRESS, and its poll finds
+     * the loopback connection made, so the worker connects again at once (IO_APOLL_READY) and completes: the CQE is
+     * there at the first GETEVENTS. The emulator connected at that GETEVENTS and armed a poll there.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {0, DEFER_TASKRUN})
+    void anAsyncConnectIsMadeOnTheWorker(int setupFlags) {
+        assertThat(cqesAgreed(setupFlags, List.of(), async(IORING_OP_CONNECT, 0, OutsideWorld.TCP_CLIENT, 0, 0, 0, 0,
+                0), null)).extracting(Cqe::userData, Cqe::res).containsExactly(tuple(1L, 0));
     }
 
     /**

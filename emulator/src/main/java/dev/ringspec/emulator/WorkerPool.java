@@ -638,8 +638,15 @@ final class WorkerPool implements IoWq, AutoCloseable {
         int events = def.has(OpDef.POLLIN) ? POLLIN : POLLOUT;
         events |= def.has(OpDef.POLL_EXCLUSIVE) ? EPOLLEXCLUSIVE : 0;
         inflight.remove(req);
-        if (!readiness.arm(req, ctx, events)) {
-            return false;
+        // (a file ready by now is the worker's to retry, IO_APOLL_READY: not a task work of the ring's task)
+        Req outer = IoWqCompletions.ISSUING.get();
+        IoWqCompletions.ISSUING.set(req);
+        try {
+            if (!readiness.arm(req, ctx, events)) {
+                return false;
+            }
+        } finally {
+            IoWqCompletions.ISSUING.set(outer);
         }
         ctx.fire(dev.ringspec.model.Rules.ARM_POLL_HANDLER, req.userData());
         return true;

@@ -67,12 +67,19 @@ final class NetSockets {
                 (req, ctx) -> socket(req, ctx, table))));
         OpDef connect = ModelEntries.wrap(profile, IORING_OP_CONNECT, NetSockets::connectState,
                 NetSockets::connect);
-        ops.add(EmuOp.of(connect != null ? connect : new OpDef(IORING_OP_CONNECT, "CONNECT",
+        OpDef connectDef = connect != null ? connect : new OpDef(IORING_OP_CONNECT, "CONNECT",
                 OpDef.NEEDS_FILE | OpDef.UNBOUND_NONREG_FILE | OpDef.POLLOUT, NetSockets::connectPrepBefore612,
-                NetSockets::connect)));
-        ops.add(EmuOp.of(new OpDef(IORING_OP_ACCEPT, "ACCEPT",
+                NetSockets::connect);
+        // io-wq's worker issues a forced-async CONNECT or ACCEPT itself without blocking (io_wq_submit_work), and
+        // arms the poll from there where it would block: the connection is made, or taken, when the worker runs. A
+        // multishot ACCEPT's worker only arms the poll (REQ_F_APOLL_MULTISHOT) and its wakeups issue it from task
+        // work, as the ring's task's issue does (the kernel's CQEs came as soon as the task's: 6.18.44)
+        ops.add(new EmuOp(connectDef, new EmuOp.WorkersTry(connectDef.issue())));
+        ops.add(new EmuOp(new OpDef(IORING_OP_ACCEPT, "ACCEPT",
                 OpDef.NEEDS_FILE | OpDef.UNBOUND_NONREG_FILE | OpDef.POLLIN | OpDef.POLL_EXCLUSIVE | OpDef.IOPRIO,
-                NetSockets::acceptPrep, (req, ctx) -> accept(req, ctx, table))));
+                NetSockets::acceptPrep, (req, ctx) -> accept(req, ctx, table)),
+                new EmuOp.WorkersTry((req, ctx) -> accept(req, ctx, table),
+                        req -> !(req.opState() instanceof Accept a && a.apollMultishot()))));
         // io_shutdown_prep sends every SHUTDOWN to io-wq, whose worker shuts the socket down when it runs: the peer
         // sees the end of the stream before the completion reaches the ring's task
         ops.add(new EmuOp(new OpDef(IORING_OP_SHUTDOWN, "SHUTDOWN", OpDef.NEEDS_FILE, NetSockets::shutdownPrep,
