@@ -5,7 +5,9 @@ import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
 import static dev.ringspec.uapi.IoUring.IORING_FILE_INDEX_ALLOC;
 import static dev.ringspec.uapi.IoUring.IORING_OP_ACCEPT;
 import static dev.ringspec.uapi.IoUring.IORING_OP_CONNECT;
+import static dev.ringspec.uapi.IoUring.IORING_NOP_TW;
 import static dev.ringspec.uapi.IoUring.IORING_OP_MSG_RING;
+import static dev.ringspec.uapi.IoUring.IORING_OP_NOP;
 import static dev.ringspec.uapi.IoUring.IORING_OP_POLL_ADD;
 import static dev.ringspec.uapi.IoUring.IORING_OP_PROVIDE_BUFFERS;
 import static dev.ringspec.uapi.IoUring.IORING_OP_RECV;
@@ -33,12 +35,13 @@ import org.junit.jupiter.params.provider.ValueSource;
  * IOSQE_ASYNC requests that io-wq's worker issues itself, emulator against this kernel with real I/O, on a plain and
  * a DEFER_TASKRUN ring (the lockstep makes them forced-async with IOSQE_ASYNC, and every request submitted while a
  * drain is active). io_wq_submit_work issues the request on the worker when it runs: a POLL_ADD is armed there, a
- * TIMEOUT's timer starts there, a MSG_RING is sent there, and an opcode that polls (CONNECT, ACCEPT) is tried without
- * blocking there and arms its poll from there on -EAGAIN. A multishot ACCEPT or RECV (REQ_F_APOLL_MULTISHOT) only
- * arms its poll on the worker, and its wakeups issue it from task work. The emulator issued the first group on the
- * ring's task when it ran the io-wq item as task work, which on a DEFER_TASKRUN ring is the next GETEVENTS: the timer
- * started after the clock had moved, IORING_SQ_TASKRUN was up where the kernel's worker had queued no task work, and
- * the message's CQE waited for a second GETEVENTS. It armed a multishot receive's poll on the worker, whose wakeup
+ * TIMEOUT's timer starts there, a MSG_RING is sent there, a NOP with IORING_NOP_TW queues its task work there, and
+ * an opcode that polls (CONNECT, ACCEPT) is tried without blocking there and arms its poll from there on -EAGAIN.
+ * A multishot ACCEPT or RECV (REQ_F_APOLL_MULTISHOT) only arms its poll on the worker, and its wakeups issue it
+ * from task work. The emulator issued the first group on the ring's task when it ran the io-wq item as task work,
+ * which on a DEFER_TASKRUN ring is the next GETEVENTS: the timer started after the clock had moved,
+ * IORING_SQ_TASKRUN was up where the kernel's worker had queued no task work, and the message's and the NOP's CQEs
+ * waited for a second GETEVENTS. It armed a multishot receive's poll on the worker, whose wakeup
  * sent it back to io-wq, so it never received.
  */
 @Tag("kernel")
@@ -170,6 +173,20 @@ class WorldIoWqWorkerIssueTest {
     void anAsyncMessageIsSentOnTheWorker(int setupFlags) {
         assertThat(cqesAgreed(setupFlags, List.of(), async(IORING_OP_MSG_RING, 0, -1, 1234, 5, 0, 0, 0), null))
                 .extracting(Cqe::userData, Cqe::res).containsExactly(tuple(1234L, 5), tuple(1L, 0));
+    }
+
+    /**
+     * A NOP, plain and with IORING_NOP_TW: the worker issues both; the second queues its completion as task work from
+     * there, so its CQE is posted at the first GETEVENTS. The emulator queued that task work at that GETEVENTS, whose
+     * run of task work had begun: IORING_SQ_TASKRUN stayed up and the CQE waited for the second.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {0, DEFER_TASKRUN})
+    void anAsyncNopIsIssuedOnTheWorker(int setupFlags) {
+        assertThat(cqesAgreed(setupFlags, List.of(), async(IORING_OP_NOP, 0, -1, 0, 0, 0, 0, 0), null))
+                .extracting(Cqe::userData, Cqe::res).containsExactly(tuple(1L, 0));
+        assertThat(cqesAgreed(setupFlags, List.of(), async(IORING_OP_NOP, 0, -1, 0, 0, IORING_NOP_TW, 0, 0), null))
+                .extracting(Cqe::userData, Cqe::res).containsExactly(tuple(1L, 0));
     }
 
     /**

@@ -189,6 +189,12 @@ public final class EmulatorOpcodes {
             file.apply(services).forEach(b::registerOp);
         }
         registerOps.forEach(b::registerOp);
+        // NOP's entry stays the model's, but io-wq's worker issues a forced-async NOP itself (io_wq_submit_work ->
+        // io_nop): an IORING_NOP_TW one queues its task work there, not when the ring's task runs the io-wq item
+        for (int op : own) {
+            OpDef def = OpDef.ofModel(base, op);
+            ops.put(op, new EmuOp(def, new EmuOp.WorkersTry(def.issue())));
+        }
         return new EmulatorOpcodes(Collections.unmodifiableMap(ops), b.build());
     }
 
@@ -200,7 +206,7 @@ public final class EmulatorOpcodes {
         }, compiledOut.issue());
     }
 
-    /** The emulator's entries by opcode (NOP's is the model's, and not here). */
+    /** The emulator's entries by opcode (NOP's table entry is the model's: here for its io-wq form only). */
     Map<Integer, EmuOp> byOpcode() {
         return byOpcode;
     }
