@@ -68,8 +68,9 @@ final class ChoiceRebuild {
      * came no nearer is extended too, after those that did: where two requests share a user_data, moving one of them
      * leaves the CQEs shown as near as before (world seed 106: one SQE of an IOSQE_ASYNC WRITE submitted twice from a
      * one-entry SQ, both writes still running past a CONNECT's CQE). So the search tries at most
-     * {@code (1 + BEAM * (MAX_TOGETHER - 1))} times as many references as there are single outcomes. Nearness only
-     * orders the search; a trial is accepted only where it agrees with the subject, as a single outcome is. The
+     * {@code (1 + BEAM * (MAX_TOGETHER - 1))} times as many references as there are single outcomes, and, where the
+     * step's IORING_SQ_TASKRUN differs, one io-wq item's two choices together ({@link #stillRunningThenLater}).
+     * Nearness only orders the search; a trial is accepted only where it agrees with the subject, as a single outcome is. The
      * search's steps, references and time are counted in {@code coverage}.
      */
     Rebuilt explain(int index, Step step, Side reference, Side subject, Coverage coverage) {
@@ -88,7 +89,9 @@ final class ChoiceRebuild {
         List<Choices.Taken> effective = new ArrayList<>();
         List<List<Choices.Taken>> level = new ArrayList<>();
         singles.forEach(t -> level.add(List.of(t)));
+        level.addAll(stillRunningThenLater(singles, reference, subject));
         Set<Set<Choices.Taken>> seen = new HashSet<>();
+        level.stream().filter(t -> t.size() > 1).forEach(t -> seen.add(Set.copyOf(t)));
         long base = nearness(step, reference, subject);
         Map<List<Choices.Taken>, Long> parentScore = new HashMap<>();
         for (int together = 1; together <= MAX_TOGETHER && !level.isEmpty(); together++) {
@@ -105,7 +108,7 @@ final class ChoiceRebuild {
                 if (a.score() == null) {
                     continue;
                 }
-                if (together == 1 && a.changed()) {
+                if (together == 1 && trial.size() == 1 && a.changed()) {
                     effective.add(trial.get(0));
                 }
                 long parent = parentScore.getOrDefault(trial, base);
@@ -144,6 +147,45 @@ final class ChoiceRebuild {
             level.addAll(next);
         }
         return null;
+    }
+
+    /** {@code IOWQ_STILL_RUNNING}: for how many later enters an io-wq item is still running (the emulator's io-wq). */
+    private static final String STILL_RUNNING = "IOWQ_STILL_RUNNING";
+    /** {@code IOWQ_RACES_DEFER_TASKRUN_WAIT}: how many calls after that its completion is queued as task work. */
+    private static final String CALLS_AFTER = "IOWQ_RACES_DEFER_TASKRUN_WAIT";
+    /** The most enters {@link #stillRunningThenLater} lets an item run across. */
+    private static final int PAIRED_ENTERS = 4;
+
+    /**
+     * Where the step's IORING_SQ_TASKRUN differs, one item's {@value #STILL_RUNNING} (1 to {@value #PAIRED_ENTERS}
+     * enters) and {@value #CALLS_AFTER} (1 to 3 calls) together, each pair one trial of the first level, after the
+     * single outcomes: a DEFER_TASKRUN ring's io-wq worker that was still running at the task's next enters and its
+     * GETEVENTS wait queues its completion as local task work calls later, raising the kernel's IORING_SQ_TASKRUN
+     * between two of the application's calls (world lockstep seed 115: an FSYNC submitted with a STATX, the flag up
+     * two steps after the GETEVENTS wait that found nothing). Each alone raises the flag at the wrong call, which the
+     * subject contradicts, so the beam never extends either. The two are asked one after the other for the same
+     * item, so an occurrence of the one goes with the same occurrence of the other.
+     */
+    private static List<List<Choices.Taken>> stillRunningThenLater(List<Choices.Taken> singles, Side reference,
+            Side subject) {
+        List<List<Choices.Taken>> out = new ArrayList<>();
+        if (((reference.observeCounters().sqFlags() ^ subject.observeCounters().sqFlags())
+                & dev.ringspec.uapi.IoUring.IORING_SQ_TASKRUN) == 0) {
+            return out;
+        }
+        for (Choices.Taken running : singles) {
+            if (!running.choice().name().equals(STILL_RUNNING) || running.occurrence() < 0 || running.outcome() < 1
+                    || running.outcome() > PAIRED_ENTERS) {
+                continue;
+            }
+            for (Choices.Taken later : singles) {
+                if (later.choice().name().equals(CALLS_AFTER) && later.step() == running.step()
+                        && later.occurrence() == running.occurrence() && later.outcome() >= 1) {
+                    out.add(List.of(running, later));
+                }
+            }
+        }
+        return out;
     }
 
     /**

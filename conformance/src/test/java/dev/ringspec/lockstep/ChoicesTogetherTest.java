@@ -6,6 +6,7 @@ import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQSIZE;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_TASKRUN_FLAG;
+import static dev.ringspec.uapi.IoUring.IOSQE_ASYNC;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ringspec.emulator.EmulatedIoUring;
@@ -44,6 +45,70 @@ class ChoicesTogetherTest {
                     return EmulatedIoUring.open(EmulatorOptions.parse(PROFILE, "seed=1"), memory)
                             .withChooser(chooser);
                 });
+    }
+
+    /**
+     * An emulator that answers {@code IOWQ_STILL_RUNNING} with {@code stillRunning} and
+     * {@code IOWQ_RACES_DEFER_TASKRUN_WAIT} with {@code callsAfter} at their first occurrences, then the defaults.
+     */
+    private static Backend takingBoth(int stillRunning, int callsAfter) {
+        return Backend.kernel("emulator taking IOWQ_STILL_RUNNING " + stillRunning
+                + " and IOWQ_RACES_DEFER_TASKRUN_WAIT " + callsAfter, memory -> {
+                    java.util.Set<String> asked = new java.util.HashSet<>();
+                    Chooser chooser = (Choice c, int ringFd) -> !asked.add(c.name()) ? c.defaultOutcome()
+                            : c.name().equals("IOWQ_STILL_RUNNING") ? stillRunning
+                            : c.name().equals("IOWQ_RACES_DEFER_TASKRUN_WAIT") ? callsAfter : c.defaultOutcome();
+                    return EmulatedIoUring.open(EmulatorOptions.parse(PROFILE, "seed=1"), memory)
+                            .withChooser(chooser);
+                });
+    }
+
+    /**
+     * On a TASKRUN_FLAG DEFER_TASKRUN ring whose CQ is full and whose overflow list holds a CQE already, so that a
+     * CQE shows only as IORING_SQ_TASKRUN while its task work waits: an FSYNC of the world's file and an IOSQE_ASYNC
+     * NOP, four steps without a call (more than the three calls {@code IOWQ_RACES_DEFER_TASKRUN_WAIT} reaches), a
+     * NOP's enter, a GETEVENTS wait, an SQE written and published without a call, and a last GETEVENTS wait (world
+     * lockstep seed 115's form: the kernel's IORING_SQ_TASKRUN up at a write of the SQ array two steps after a wait
+     * that found nothing). The NOP's task work raises the flag on both sides after the FSYNC's enter, wherever the
+     * FSYNC's is: the run waits after each step while the sides differ, and meanwhile the subject's io-wq runs too.
+     */
+    private static List<Step> anFsyncStillRunningPastAWait() {
+        int flags = IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_TASKRUN_FLAG;
+        List<Step> steps = new ArrayList<>(List.of(new Step.Setup(2, flags, 0)));
+        int sqe = 0;
+        for (long ud = 10; ud <= 14; ud++) {
+            steps.addAll(List.of(Step.WriteSqe.nop(sqe, 0, 0, 0, ud), new Step.WriteArray(sqe, sqe & 1),
+                    new Step.PublishTail(1), new Step.Enter(1, 0, 0)));
+            sqe++;
+        }
+        steps.addAll(List.of(new Step.WriteIo(sqe, IORING_OP_FSYNC, 0, 0, OutsideWorld.FILE, 0, 0, 0, 0, 0, 0, 1),
+                new Step.WriteArray(sqe, sqe & 1), Step.WriteSqe.nop(sqe + 1, IOSQE_ASYNC, 0, 0, 4),
+                new Step.WriteArray(sqe + 1, sqe + 1 & 1), new Step.PublishTail(2), new Step.Enter(2, 0, 0)));
+        sqe += 2;
+        steps.addAll(List.of(Step.WriteSqe.nop(sqe, 0, 0, 0, 2), new Step.WriteArray(sqe, sqe & 1),
+                new Step.PublishTail(1), WorldSteps.advanceClock(), new Step.Enter(1, 0, 0),
+                new Step.Enter(0, 0, IORING_ENTER_GETEVENTS)));
+        sqe++;
+        steps.addAll(List.of(Step.WriteSqe.nop(sqe, 0, 0, 0, 3), new Step.WriteArray(sqe, sqe & 1),
+                new Step.PublishTail(1), new Step.Enter(0, 0, IORING_ENTER_GETEVENTS)));
+        return steps;
+    }
+
+    /**
+     * The FSYNC of {@link #anFsyncStillRunningPastAWait} still running at the next two enters (the NOP's and the
+     * wait's) and finished one or two calls after the call that follows the wait, so its task work raises
+     * IORING_SQ_TASKRUN after the SQE's or the SQ array's write: either outcome alone raises it at another step,
+     * which the subject contradicts, so the search never extended either; it now tries the two as one trial.
+     */
+    @Test
+    void anIoWqItemStillRunningPastAWaitThatFinishesCallsLaterIsOneTrial() {
+        for (int callsAfter = 2; callsAfter <= 3; callsAfter++) {
+            Map<String, Long> taken = new TreeMap<>();
+            LockstepRunner.Outcome o = run(anFsyncStillRunningPastAWait(), takingBoth(2, callsAfter), taken);
+            assertThat(o.divergence()).as("the run with both outcomes, %d calls after", callsAfter).isNull();
+            assertThat(taken.keySet()).as("the choices the run took").anySatisfy(k -> assertThat(k).matches(
+                    "IOWQ_STILL_RUNNING = still running at 2 more enters \\+ IOWQ_RACES_DEFER_TASKRUN_WAIT = .*"));
+        }
     }
 
     /**

@@ -1,5 +1,8 @@
 package dev.ringspec.emulator;
 
+import static dev.ringspec.emulator.sys.Linux.SYS_CLOSE;
+import static dev.ringspec.emulator.sys.Linux.SYS_OPENAT;
+import static dev.ringspec.emulator.sys.Linux.SYS_READ;
 import static dev.ringspec.emulator.sys.Linux.SYS_READLINKAT;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
@@ -7,12 +10,16 @@ import dev.ringspec.emulator.sys.Linux;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What the thread delivering a file's readiness ({@link Readiness}'s watches) is inside of, as the kernel's poll
  * callbacks run inside the file's wakeup: whether task work is queued "in wake" ({@code IOU_F_TWQ_IN_WAKE}), and, while
- * a ring asks, whether the wakeup is an eventfd's ({@code eventfd_signal_allowed()} false).
+ * a ring asks, whether the wakeup is an eventfd's ({@code eventfd_signal_allowed()} false); and which of an eventfd's
+ * wakeups a ring made ({@link #uringSignal}).
  */
 public final class Wakeups {
     /** Per thread: what the watch firing on it now woke for, or 0 outside any. */
@@ -21,6 +28,8 @@ public final class Wakeups {
     private static final int WAKE_EVENTFD = 2;
     /** How many users want a firing watch to tell an eventfd's wakeup from another ({@link #nameWakers}). */
     private static final AtomicInteger NAMING_WAKERS = new AtomicInteger();
+    /** Per eventfd ({@link #eventfdId}): how many times a ring has signalled it ({@link #uringSignal}). */
+    private static final Map<Long, AtomicLong> URING_SIGNALS = new ConcurrentHashMap<>();
 
     private Wakeups() {
     }
@@ -78,6 +87,50 @@ public final class Wakeups {
             long n = Linux.call(SYS_READLINKAT, -100, path.address(), buf.address(), 64, 0, 0);
             return n > 0 && "anon_inode:[eventfd]".equals(new String(buf.asSlice(0, n).toArray(JAVA_BYTE),
                     StandardCharsets.US_ASCII));
+        }
+    }
+
+    /**
+     * A ring signals the eventfd {@code id} ({@link #eventfdId}): io_uring does it with EPOLL_URING_WAKE in the
+     * wakeup's key (io_uring/eventfd.c {@code eventfd_signal_mask}), which the eventfd's pollers see. Counted before
+     * the write, so a watch that fires for it finds it counted.
+     */
+    public static void uringSignal(long id) {
+        if (id >= 0) {
+            URING_SIGNALS.computeIfAbsent(id, k -> new AtomicLong()).incrementAndGet();
+        }
+    }
+
+    /** How many times rings have signalled the eventfd {@code id} ({@link #uringSignal}). */
+    public static long uringSignals(long id) {
+        AtomicLong n = id < 0 ? null : URING_SIGNALS.get(id);
+        return n == null ? 0 : n.get();
+    }
+
+    /**
+     * The eventfd's id ({@code eventfd-id} in {@code /proc/self/fdinfo}, unique among the eventfds the kernel made
+     * and never reused), the same through every descriptor of the file; -1 where {@code fd} is not an eventfd.
+     */
+    public static long eventfdId(int fd) {
+        if (fd < 0) {
+            return -1;
+        }
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment path = call.allocateFrom("/proc/self/fdinfo/" + fd);
+            int info = (int) Linux.call(SYS_OPENAT, -100, path.address(), Linux.O_CLOEXEC);
+            if (info < 0) {
+                return -1;
+            }
+            MemorySegment buf = call.allocate(512);
+            long n = Linux.call(SYS_READ, info, buf.address(), 512);
+            Linux.call(SYS_CLOSE, info);
+            String text = n > 0 ? new String(buf.asSlice(0, n).toArray(JAVA_BYTE), StandardCharsets.US_ASCII) : "";
+            for (String line : text.split("\n")) {
+                if (line.startsWith("eventfd-id:")) {
+                    return Long.parseLong(line.substring("eventfd-id:".length()).trim());
+                }
+            }
+            return -1;
         }
     }
 }

@@ -65,6 +65,8 @@ public final class EventFd implements AutoCloseable {
     private final Timers timers;
     private final boolean deferTaskrun;
     private int eventFd = -1;
+    /** The registered eventfd's {@link Wakeups#eventfdId}, for {@link Wakeups#uringSignal}. */
+    private long eventFdId = -1;
     /** {@code IO_EVENTFD_OP_SIGNAL_BIT}: a deferred signal is pending. */
     private boolean deferredPending;
     /** How many signals this registration deferred: the second one is where 6.12 to 7.0 lose them. */
@@ -120,6 +122,7 @@ public final class EventFd implements AutoCloseable {
             return -EINVAL;
         }
         eventFd = dup;
+        eventFdId = Wakeups.eventfdId(dup);
         if (deferTaskrun) {
             Wakeups.nameWakers(true);
         }
@@ -201,7 +204,7 @@ public final class EventFd implements AutoCloseable {
         }
         // only when a CQE was posted since the last signal
         if (fresh) {
-            write(eventFd);
+            write(eventFd, eventFdId);
         }
     }
 
@@ -221,7 +224,7 @@ public final class EventFd implements AutoCloseable {
             deferSignal(ring);
             return;
         }
-        write(eventFd);
+        write(eventFd, eventFdId);
     }
 
     /**
@@ -249,16 +252,19 @@ public final class EventFd implements AutoCloseable {
         if (held < 0) {
             return;
         }
+        long heldId = eventFdId;
         timers.after(GRACE_PERIOD_NANOS, () -> {
             synchronized (this) {
                 deferredPending = false;
             }
-            write(held);
+            write(held, heldId); // io_eventfd_do_signal: eventfd_signal_mask with EPOLL_URING_WAKE too
             Linux.close(held);
         });
     }
 
-    private static void write(int fd) {
+    /** {@code eventfd_signal_mask(ev_fd->cq_ev_fd, EPOLL_URING_WAKE)}: adds 1 to the eventfd {@code id} open as fd. */
+    private static void write(int fd, long id) {
+        Wakeups.uringSignal(id);
         try (Arena call = Arena.ofConfined()) {
             MemorySegment one = call.allocate(JAVA_LONG);
             one.set(JAVA_LONG, 0, 1);

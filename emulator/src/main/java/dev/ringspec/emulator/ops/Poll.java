@@ -35,6 +35,7 @@ import dev.ringspec.emulator.Inflight;
 import dev.ringspec.emulator.Apoll;
 import dev.ringspec.emulator.Readiness;
 import dev.ringspec.emulator.TaskExits;
+import dev.ringspec.emulator.Wakeups;
 import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.model.IssueContext;
 import dev.ringspec.model.OpDef;
@@ -111,6 +112,10 @@ public final class Poll {
         Runnable ringWatch;
         /** Whether the request's task has exited ({@code io_should_terminate_tw}). */
         TaskExits exits;
+        /** The file's {@link Wakeups#eventfdId} where it is an eventfd, else -1. */
+        long eventfdId = -1;
+        /** The rings' signals of that eventfd this poll has seen ({@link Wakeups#uringSignals}). */
+        volatile long uringSeen;
 
         /** {@code vfs_poll} of the file: a ring's {@link IssueContext#ringPollMask}, else the real file's. */
         int poll() {
@@ -186,6 +191,7 @@ public final class Poll {
         p.file = file;
         p.exits = services.taskExits();
         p.ring = services.ring(file);
+        p.eventfdId = p.ring == null ? Wakeups.eventfdId(file) : -1;
         if (p.ring != null) {
             // io_file_get_normal: a request on an io_uring file is tracked (REQ_F_INFLIGHT): its task's exit cancels it
             services.inflightTracked(req.task());
@@ -205,6 +211,7 @@ public final class Poll {
         p.cancelled = false;
         p.skipFirst = false;
         p.done = false;
+        p.uringSeen = Wakeups.uringSignals(p.eventfdId);
         boolean et = (p.events & EPOLLET) != 0;
         int mask = p.poll() & p.events;
         if (mask != 0 && et && p.oneshot()) {
@@ -278,13 +285,27 @@ public final class Poll {
         return (events & POLL_BITS) | EPOLLET;
     }
 
-    /** {@code io_poll_wake}, on the poll thread: the first wakeup since the task last looked queues task work. */
+    /**
+     * {@code io_poll_wake}, on the poll thread: the first wakeup since the task last looked queues task work. A ring's
+     * signal of the eventfd polled since the last wakeup carries EPOLL_URING_WAKE in the key (io_uring/eventfd.c
+     * {@code eventfd_signal_mask}); a wakeup that takes the request with it makes the poll one-shot, as the CQE it
+     * would post signals the eventfd again (6.18.44: a multishot POLL_ADD of the ring's own eventfd ends with one CQE
+     * without IORING_CQE_F_MORE at the first commit after it; the world's outside writes and the epoll that stands
+     * for the wait queue merge wakeups, so one that came with such a signal counts as the ring's).
+     */
     private static void wake(Readiness readiness, Req req, IssueContext ctx, PollReq p, int events) {
         if (p.skipFirst) {
             p.skipFirst = false;
             return;
         }
+        long signals = Wakeups.uringSignals(p.eventfdId);
+        boolean uringWake = signals > p.uringSeen;
+        p.uringSeen = signals;
         if (p.refs.getAndIncrement() == 0) {
+            // io_poll_wake: EPOLL_URING_WAKE -> poll->events and req->apoll_events get EPOLLONESHOT
+            if (uringWake) {
+                p.events |= EPOLLONESHOT;
+            }
             // an exclusive watch saw only some of the events: the task looks at the file again
             p.wakeMask = exclusive(p.events) ? 0 : events;
             ctx.taskWorkFromOtherThread(req, (r, c) -> taskFunc(readiness, r, c, p));
