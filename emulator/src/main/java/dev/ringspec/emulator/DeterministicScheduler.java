@@ -41,6 +41,26 @@ final class DeterministicScheduler implements Waiter {
     /** How soon a timer must be due for {@link #TIMER_FIRES_BEFORE_THE_CALL} to be asked. */
     static final long DUE_SOON_MILLIS = 20;
 
+    /**
+     * Who takes a file's bytes first when the world makes it ready for an io-wq worker waiting in its call and for
+     * requests waiting in polls at once. A pipe's write wakes every waiter of its wait queue in one walk, with the
+     * pipe's mutex already dropped (fs/pipe.c pipe_write: wake_up_interruptible_sync_poll on rd_wait;
+     * kernel/sched/wait.c __wake_up_common): the worker, which waits in the call itself (fs/splice.c
+     * splice_from_pipe_next -> fs/pipe.c pipe_wait_readable: wait_event_interruptible), is made runnable
+     * (try_to_wake_up) and takes the mutex again on its own CPU when the scheduler runs it; a poll's entry queues its
+     * request's task work (io_uring/poll.c io_poll_wake -> __io_poll_execute -> io_req_task_work_add), which the task
+     * runs on its way back to user space, where the request is issued again and reads. Nothing orders the two.
+     * Asked where an enter begins, after a wakeup of polls, while such a worker can go on. Outcome 0 (the default):
+     * the worker first; 1: the entering task's task work first, then the worker (world lockstep seed 600:
+     * WorldPipeWaitersTest's kernel, 6.18.44, took the worker first in 7 of 12 runs under load 10 to 20 and the task
+     * work first in the other 5, in 20 of 20 at load 2, and in 13 of 20 at load 15).
+     */
+    static final Choice TASK_WORK_BEFORE_A_WOKEN_WORKER = new Choice("TASK_WORK_BEFORE_A_WOKEN_WORKER",
+            "__wake_up_common", "fs/pipe.c pipe_write (wake_up_interruptible_sync_poll after the mutex is dropped) "
+                    + "and pipe_wait_readable; io_uring/poll.c io_poll_wake -> io_req_task_work_add, run by the "
+                    + "task, while the woken worker runs on its own CPU",
+            List.of("the worker first", "the task work first"), 0);
+
     private final Clock clock;
     private final Readiness readiness;
     private final WorkerPool ioWq;
@@ -60,15 +80,21 @@ final class DeterministicScheduler implements Waiter {
 
     /** Collects what became ready since the last look: pending io-wq work, ready descriptors, due timers. */
     int poll() {
-        return poll(false, false);
+        return poll(false, false, null);
+    }
+
+    /** {@link #pollAtEnter(boolean, Runnable)} with no task work of the entering task to run first. */
+    int pollAtEnter(boolean counts) {
+        return pollAtEnter(counts, null);
     }
 
     /**
      * {@link #poll} where an enter begins: an io-wq item may still be running there
      * ({@link IoWqChoices#IOWQ_STILL_RUNNING}), which an enter that submits or waits counts ({@code counts}); a
-     * waiting task's look lets every pending item finish.
+     * waiting task's look lets every pending item finish. {@code taskWork} runs the entering task's task work, where
+     * {@link #TASK_WORK_BEFORE_A_WOKEN_WORKER} says it comes before a worker the world woke.
      */
-    int pollAtEnter(boolean counts) {
+    int pollAtEnter(boolean counts, Runnable taskWork) {
         Chooser c = chooser;
         long next = timers.nextTimeoutDeadline();
         int fired = 0;
@@ -79,7 +105,7 @@ final class DeterministicScheduler implements Waiter {
         if (fired == 2) {
             ((VirtualClock) clock).advanceTo(next);
         }
-        int ran = poll(true, counts);
+        int ran = poll(true, counts, taskWork);
         if (fired == 1) {
             ((VirtualClock) clock).advanceTo(next);
         }
@@ -91,13 +117,19 @@ final class DeterministicScheduler implements Waiter {
         chooser = c;
     }
 
-    private int poll(boolean atEnter, boolean counts) {
+    private int poll(boolean atEnter, boolean counts, Runnable taskWork) {
         int ran = 0;
         if (ioWq.wokenByWorld()) {
             // the world's wakeup of a file reaches all its waiters at once (__wake_up_common): the polls armed on it
             // queue their task work (io_poll_wake) before the io-wq worker that waited in its call there takes the
-            // bytes, and when it takes them all, their requests arm again, newest first in the wait queue
-            ran += readiness.pollOnce(0);
+            // bytes, and when it takes them all, their requests arm again, newest first in the wait queue; or the
+            // task runs that work first, on its way back to user space, and the worker takes what it leaves
+            int woke = readiness.pollOnce(0);
+            ran += woke;
+            Chooser c = chooser;
+            if (woke > 0 && taskWork != null && c != null && c.choose(TASK_WORK_BEFORE_A_WOKEN_WORKER, -1) == 1) {
+                taskWork.run();
+            }
         }
         ran += ioWq.runPending(atEnter, counts);
         ran += readiness.pollOnce(0);

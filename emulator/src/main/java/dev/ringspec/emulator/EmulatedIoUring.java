@@ -469,7 +469,7 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
     private int enterWithFaults(Ring ring, int toSubmit, int minComplete, int flags, MemorySegment arg,
             long argSizeBytes) {
         if (scheduler != null) {
-            scheduler.pollAtEnter(toSubmit > 0 || (flags & IORING_ENTER_GETEVENTS) != 0);
+            scheduler.pollAtEnter(toSubmit > 0 || (flags & IORING_ENTER_GETEVENTS) != 0, () -> wakeSleepingTask(ring));
         }
         return faults.any() ? faults.enter(model, ring, toSubmit, minComplete, flags, arg, argSizeBytes)
                 : model.enter(ring, toSubmit, minComplete, flags, arg, argSizeBytes);

@@ -153,7 +153,8 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
     /**
      * From now on events ready together run in epoll's order, the kernel's order of wakeups: __wake_up_common walks
      * the wait queue from its head, where io_uring's poll (__io_queue_proc) and epoll both add_wait_queue, so the
-     * last armed goes first (WorldWakeOrderTest). Not exact for a registration kept between watches (watchFile).
+     * last armed goes first (WorldWakeOrderTest); a registration kept between watches is moved there when it is
+     * armed again ({@link #rearm}).
      */
     void inWakeOrder() {
         wakeOrder = true;
@@ -456,8 +457,9 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
 
     /**
      * A one-shot watch of {@code fd} for {@code events} on the descriptor's kept {@link Registration}: one
-     * {@code EPOLL_CTL_MOD} re-arms it (an {@code EPOLL_CTL_ADD} the first time, or once the number names another
-     * file), where {@link #watch} pays a duplicate, an add, a delete and a close. A second watch of the descriptor
+     * {@code EPOLL_CTL_MOD} re-arms it, or a delete and an add where other watches are armed ({@link #rearm}; an
+     * {@code EPOLL_CTL_ADD} the first time, or once the number names another file), where {@link #watch} pays a
+     * duplicate, an add, a delete and a close. A second watch of the descriptor
      * while the first is armed takes {@link #watch}'s way. The watch holds the file with a duplicate of its own, as
      * the kernel's request holds its file: the application may close its descriptor meanwhile (a pipe's read end
      * then stays open, and the registration with it, until the watch ends); that costs a dup and a close, unless
@@ -476,7 +478,7 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
                 long id = ids.getAndIncrement();
                 Watch w = new Watch(id, fd, reg, held, true, onEvents);
                 watches.put(id, w);
-                int r = kept == null ? -ENOENT : ctl(EPOLL_CTL_MOD, fd, events | EPOLLONESHOT, id);
+                int r = kept == null ? -ENOENT : rearm(fd, events, id);
                 if (r == -ENOENT) {
                     // never registered, or the number names another file now (whose own registration this is not)
                     r = ctl(EPOLL_CTL_ADD, fd, events | EPOLLONESHOT, id);
@@ -500,6 +502,24 @@ public final class Readiness implements AsyncPoll, AutoCloseable {
             }
         }
         return watch(fd, events, true, onEvents, error);
+    }
+
+    /**
+     * Arms a kept registration again. The kernel's poll adds its wait entry afresh at each arm, at the head of the
+     * file's wait queue (io_uring/poll.c __io_queue_proc: add_wait_queue; include/linux/wait.h __add_wait_queue:
+     * list_add at the head), so the request armed last is woken first; epoll's EPOLL_CTL_MOD leaves the registration's
+     * entry where its first EPOLL_CTL_ADD put it (ep_modify polls with no queueing function), behind every watch added
+     * since. Where another watch is armed, the registration is deleted and added again, to the head (ep_insert:
+     * ep_ptable_queue_proc -> add_wait_queue); where none is, each later watch goes ahead of it anyway, and one
+     * {@code EPOLL_CTL_MOD} does. Answers -ENOENT where the number names another file now (or none was there).
+     */
+    private int rearm(int fd, int events, long id) {
+        if (watches.size() > 1) {
+            // the watch being armed is among them
+            int r = ctl(EPOLL_CTL_DEL, fd, 0, id);
+            return r == 0 ? ctl(EPOLL_CTL_ADD, fd, events | EPOLLONESHOT, id) : r;
+        }
+        return ctl(EPOLL_CTL_MOD, fd, events | EPOLLONESHOT, id);
     }
 
     /**

@@ -1,0 +1,102 @@
+package dev.ringspec.emulator;
+
+import static dev.ringspec.emulator.sys.Linux.SYS_PIPE2;
+import static dev.ringspec.emulator.sys.Linux.SYS_WRITE;
+import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
+import static dev.ringspec.uapi.IoUring.IORING_OP_READ;
+import static dev.ringspec.uapi.IoUring.IORING_OP_SPLICE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ringspec.emulator.sys.Linux;
+import dev.ringspec.model.Choice;
+import dev.ringspec.model.KernelProfile;
+import dev.ringspec.seam.Cqe;
+import dev.ringspec.seam.RingDriver;
+import dev.ringspec.seam.Sqe;
+import dev.ringspec.seam.UserMemory;
+import dev.ringspec.uapi.IoUringParams;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two READs of an empty pipe wait in polls and a SPLICE from it waits on an io-wq worker; a write of 39 bytes wakes
+ * all three. Who reads first is the deterministic emulator's choice point
+ * {@link DeterministicScheduler#TASK_WORK_BEFORE_A_WOKEN_WORKER}, asked at the next enter: the worker (it splices all
+ * 39 bytes and the READs wait again) or the task's task work (the newer READ its 5 bytes, the older its 23, then the
+ * worker the other 11), as the kernel does either (WorldPipeWaitersTest).
+ */
+class WokenWorkerChoiceTest {
+
+    private static int[] pipe(UserMemory memory) {
+        MemorySegment fds = memory.allocate(8);
+        assertThat(Linux.call(SYS_PIPE2, fds.address(), Linux.O_CLOEXEC)).isZero();
+        return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
+    }
+
+    /** The CQEs ({@code user_data:res}) after the write and one enter, with the chooser's {@code outcome}. */
+    private static List<String> afterTheWrite(int outcome, List<Choice> asked) {
+        try (UserMemory memory = new UserMemory();
+                EmulatedIoUring e = EmulatedIoUring.open(EmulatorOptions.of(KernelProfile.LINUX_6_18)
+                        .deterministic(1), memory)) {
+            e.withChooser((choice, ringFd) -> {
+                asked.add(choice);
+                return choice == DeterministicScheduler.TASK_WORK_BEFORE_A_WOKEN_WORKER ? outcome
+                        : choice.defaultOutcome();
+            });
+            RingDriver d = new RingDriver(e, e.setup(8, memory.allocate(IoUringParams.SIZE_BYTES)).ringOrNull());
+            int[] in = pipe(memory);
+            int[] out = pipe(memory);
+            MemorySegment buffer = memory.allocate(64);
+            long[] lens = {23, 5};
+            for (int i = 0; i < 2; i++) {
+                long at = d.nextSqe();
+                Sqe.clear(d.sqes(), at, 64);
+                Sqe.opcode(d.sqes(), at, IORING_OP_READ);
+                Sqe.fd(d.sqes(), at, in[0]);
+                Sqe.addr(d.sqes(), at, buffer.address() + 32L * i);
+                Sqe.len(d.sqes(), at, (int) lens[i]);
+                Sqe.off(d.sqes(), at, -1);
+                Sqe.userData(d.sqes(), at, i + 1);
+                assertThat(d.submit(0, 0)).isEqualTo(1);
+            }
+            long at = d.nextSqe();
+            Sqe.clear(d.sqes(), at, 64);
+            Sqe.opcode(d.sqes(), at, IORING_OP_SPLICE);
+            Sqe.fd(d.sqes(), at, out[1]);
+            Sqe.fileIndex(d.sqes(), at, in[0]); // splice_fd_in
+            Sqe.addr(d.sqes(), at, -1);
+            Sqe.off(d.sqes(), at, -1);
+            Sqe.len(d.sqes(), at, 57);
+            Sqe.userData(d.sqes(), at, 3);
+            assertThat(d.submit(0, 0)).isEqualTo(1);
+            assertThat(e.enter(d.ring(), 0, 0, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0)).isZero();
+            assertThat(d.ready()).as("an empty pipe: everybody waits").isZero();
+            MemorySegment bytes = memory.allocate(39);
+            assertThat(Linux.call(SYS_WRITE, in[1], bytes.address(), 39)).isEqualTo(39);
+            assertThat(e.enter(d.ring(), 0, 0, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0)).isZero();
+            List<String> cqes = new ArrayList<>();
+            for (Cqe c = d.reap(); c != null; c = d.reap()) {
+                cqes.add(c.userData() + ":" + c.res());
+            }
+            for (int fd : new int[] {in[0], in[1], out[0], out[1]}) {
+                Linux.close(fd);
+            }
+            return cqes;
+        }
+    }
+
+    @Test
+    void theWokenWorkerTakesTheBytesByDefault() {
+        List<Choice> asked = new ArrayList<>();
+        assertThat(afterTheWrite(0, asked)).containsExactly("3:39");
+        assertThat(asked).contains(DeterministicScheduler.TASK_WORK_BEFORE_A_WOKEN_WORKER);
+    }
+
+    @Test
+    void theTasksTaskWorkMayReadBeforeTheWokenWorker() {
+        assertThat(afterTheWrite(1, new ArrayList<>())).containsExactly("2:5", "1:23", "3:11");
+    }
+}
