@@ -8,6 +8,7 @@ import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * The deterministic mode's io-wq work that finishes later in the submission that queued it
@@ -16,10 +17,10 @@ import java.util.Map;
 final class DuringSubmit {
     /** An item's completion, and after how many more SQEs of its submission (the end's flush one of them) it runs. */
     private static final class Item {
-        final Runnable finish;
+        final Consumer<Delivery> finish;
         int sqesLeft;
 
-        Item(Runnable finish, int sqesLeft) {
+        Item(Consumer<Delivery> finish, int sqesLeft) {
             this.finish = finish;
             this.sqesLeft = sqesLeft;
         }
@@ -33,10 +34,10 @@ final class DuringSubmit {
     }
 
     /**
-     * Holds {@code finish} until {@code sqes} more SQEs of the ring's current submission are done: those after the one
-     * being submitted, which queued it.
+     * Holds {@code finish}, which hands the item's completion to the delivery it is given, until {@code sqes} more SQEs
+     * of the ring's current submission are done: those after the one being submitted, which queued it.
      */
-    synchronized void add(IssueContext ctx, int sqes, Runnable finish) {
+    synchronized void add(IssueContext ctx, int sqes, Consumer<Delivery> finish) {
         byRing.get(ctx).add(new Item(finish, sqes + 1));
     }
 
@@ -44,7 +45,7 @@ final class DuringSubmit {
      * The ring {@code ctx}'s submission reached {@code point}: answers the completions that run now, in order: those
      * whose count is spent, and at the end every one left, the smallest count first (in queue order where equal).
      */
-    synchronized List<Runnable> reached(IssueContext ctx, SubmitPoint point) {
+    synchronized List<Consumer<Delivery>> reached(IssueContext ctx, SubmitPoint point) {
         if (point == SubmitPoint.BEGIN) {
             byRing.put(ctx, new ArrayList<>());
             return List.of();
@@ -57,7 +58,7 @@ final class DuringSubmit {
             i.sqesLeft--;
         }
         items.sort(Comparator.comparingInt(i -> i.sqesLeft));
-        List<Runnable> now = new ArrayList<>();
+        List<Consumer<Delivery>> now = new ArrayList<>();
         for (Iterator<Item> it = items.iterator(); it.hasNext();) {
             Item i = it.next();
             if (i.sqesLeft <= 0 || point == SubmitPoint.END) {

@@ -100,6 +100,16 @@ public final class IoWqChoices {
      * is set, when unhashed work is queued during a submission: 0 (the default) finished at once, before the next
      * SQE; k (1 to {@value #MAX_SQES_FINISHING}) after the next k SQEs of the submission, the end's flush counting as
      * one; a count past that flush finishes after it, the smallest count first. Hashed work keeps its queue order.
+     * On a ring whose workers post their own CQEs (neither DEFER_TASKRUN nor IOPOLL: io_req_complete_post takes
+     * completion_lock, fills, and commits with io_cq_unlock_post, whose io_commit_cqring_flush runs
+     * io_flush_timeouts) the same race decides where in the submission the worker's CQE lands: k posts it after the
+     * next k SQEs, in a commit of its own, ahead of the task's batch, whose completions the task posts at the
+     * submission's end; a count past that flush posts it after the flush and before the task runs its task work on
+     * the way back to user space. There 0 leaves the item to io-wq as before ({@link #IOWQ_POSTS_BEFORE_FLUSH},
+     * {@link #IOWQ_STILL_RUNNING}). World lockstep seed 668: a STATX of an absent path on io-wq, a TIMEOUT of one
+     * CQE and a CONNECT whose retry is the task's task work (its poll's); in 2 of 12 runs at load 22 the kernel posted
+     * the STATX's CQE first and the TIMEOUT's before the CONNECT's: the STATX's commit fired the TIMEOUT, whose
+     * completion (io_flush_killed_timeouts: io_req_queue_tw_complete) was queued before the CONNECT's retry.
      */
     public static final Choice IOWQ_FINISHES_DURING_SUBMIT = new Choice("IOWQ_FINISHES_DURING_SUBMIT",
             "io_worker_handle_work",

@@ -330,16 +330,20 @@ final class WorkerPool implements IoWq, AutoCloseable {
     }
 
     @Override
-    public void submitting(IssueContext ctx, SubmitPoint point) {
-        if (chooser != null && order != null && (ctx.setupFlags() & IORING_SETUP_DEFER_TASKRUN) != 0) {
-            // each finished worker's task work is queued now, behind what the task queued before
-            duringSubmit.reached(ctx, point).forEach(Runnable::run);
+    public void submitting(IssueContext ctx, SubmitPoint point, java.util.function.BiConsumer<Req, OpDef.Issue> post) {
+        boolean defer = (ctx.setupFlags() & IORING_SETUP_DEFER_TASKRUN) != 0;
+        if (chooser != null && order != null && (defer || postsOnItsOwn(ctx))) {
+            // each finished worker's task work is queued now, behind what the task queued before; where workers post
+            // their own CQEs (io_req_complete_post), each posts now, ahead of the task's batch
+            Delivery now = defer ? delivery : (c, req, func) -> post.accept(req, func);
+            duringSubmit.reached(ctx, point).forEach(finish -> finish.accept(now));
         }
     }
 
     /**
-     * Whether unhashed work queued now, during a submission on a DEFER_TASKRUN ring, finishes later in it
-     * ({@link IoWqChoices#IOWQ_FINISHES_DURING_SUBMIT}); if so it waits for {@link #submitting} to run {@code body}.
+     * Whether unhashed work queued now, during a submission on a DEFER_TASKRUN ring or one whose workers post their own
+     * CQEs, finishes later in it ({@link IoWqChoices#IOWQ_FINISHES_DURING_SUBMIT}); if so it waits for
+     * {@link #submitting} to run {@code body}.
      */
     private boolean finishesLaterInTheSubmission(IssueContext ctx, IoWqHashChains.Key hash,
             java.util.function.Consumer<Delivery> body) {
@@ -354,7 +358,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
         if (sqes == 0) {
             return false;
         }
-        duringSubmit.add(ctx, sqes, () -> body.accept(delivery));
+        duringSubmit.add(ctx, sqes, body);
         return true;
     }
 
@@ -620,7 +624,9 @@ final class WorkerPool implements IoWq, AutoCloseable {
             if (!finishesLaterInTheSubmission(ctx, hash, body)) {
                 body.accept(delivery);
             }
-        } else {
+        } else if (running > 0 || !postsOnItsOwn(ctx) || waits.getAsBoolean()
+                || !finishesLaterInTheSubmission(ctx, hash, body)) {
+            // pending, unless a worker that posts its own CQE posts it later in this submission
             synchronized (pending) {
                 pending.add(new Work(ctx, body, hash, running, Math.max(calls, 0), waits, state));
             }

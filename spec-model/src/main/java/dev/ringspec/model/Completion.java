@@ -259,6 +259,30 @@ final class Completion {
         postBatch();
     }
 
+    /**
+     * {@code io_req_complete_post} of an io-wq worker that finished while the task builds its batch: what {@code work}
+     * completes ({@link #completeDefer}) is posted and committed on its own, under the completion lock the task's
+     * flush takes later, so ahead of the batch, which stays as it was and is posted at its own flush.
+     */
+    void postAlone(Runnable work) {
+        int held = complCount;
+        Req[] batch = java.util.Arrays.copyOf(compl, held);
+        boolean heldFlush = cqFlush;
+        complCount = 0;
+        cqFlush = false;
+        try {
+            work.run();
+            if (complCount != 0) {
+                postBatch();
+            }
+        } finally {
+            // the worker's completions are posted; compl only grows, so the batch fits where it was
+            System.arraycopy(batch, 0, compl, 0, held);
+            complCount = held;
+            cqFlush |= heldFlush;
+        }
+    }
+
     /** The part of {@link #submitFlushCompletions} after {@link #beforeFlush}: post, commit, free. */
     private void postBatch() {
         for (int i = 0; i < complCount; i++) {

@@ -41,6 +41,15 @@ public interface IoWq {
     }
 
     /**
+     * {@link #submitting}, with {@code post}, which posts a worker's completion (a request and what its completion
+     * does) as the kernel's worker does on a ring without DEFER_TASKRUN or IOPOLL ({@code io_req_complete_post}): in
+     * a commit of its own, ahead of the completions the task's batch holds. By default {@link #submitting}.
+     */
+    default void submitting(IssueContext ctx, SubmitPoint point, java.util.function.BiConsumer<Req, OpDef.Issue> post) {
+        submitting(ctx, point);
+    }
+
+    /**
      * Whether {@code task} (a request's {@link Req#task}) has exited, so that its requests' task work runs in the
      * kernel's fallback kworker ({@code io_should_terminate_tw}: PF_EXITING or PF_KTHREAD): the backend that runs
      * io-wq for tasks (each task's io-wq ends at its exit, {@code io_uring_cancel_generic}) knows. The model's tasks

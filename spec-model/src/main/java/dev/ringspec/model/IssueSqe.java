@@ -86,7 +86,11 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
             }
         };
         completion.beforeFlush(() -> ioWq.beforeFlush(this, post));
+        this.postAlone = (req, func) -> completion.postAlone(() -> post.accept(req, func));
     }
+
+    /** An io-wq worker's own post of its completion while the task submits ({@link Completion#postAlone}). */
+    private final java.util.function.BiConsumer<Req, OpDef.Issue> postAlone;
 
     /** The ring's io_init_req, whose SQE a prep reads ({@link #sqeLong}). */
     void init(InitReq initReq) {
@@ -99,7 +103,7 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
 
     /** The submission reached {@code point} ({@link IoWq#submitting}). */
     void submitting(IoWq.SubmitPoint point) {
-        ioWq.submitting(this, point);
+        ioWq.submitting(this, point, postAlone);
     }
 
     void iopoll(IopollList list) {
