@@ -59,9 +59,8 @@ public final class LockstepRunner implements AutoCloseable {
     private List<GeneratedOpcode> opcodes = List.of();
     private final int pipeRead;
     private final int pipeWrite;
-    /** The opcodes an emulator side has not implemented ({@link #writes}), and whether a side is a kernel. */
-    private final Set<Integer> compiledOut;
-    private final boolean kernelSide;
+    /** What the backends let generated runs write ({@link RunForms}). */
+    private final RunForms forms;
     /** Whether runs do real I/O ({@link #withWorld}). */
     private boolean world;
     /** How long a run with real I/O waits for the sides to agree after a step, at most. */
@@ -77,15 +76,6 @@ public final class LockstepRunner implements AutoCloseable {
     private final InvariantWatch invariants = new InvariantWatch();
     /** Stops a run cut off by its time limit ({@link #runWithin}). */
     private final RunLimit runLimit = new RunLimit();
-    private final boolean taskRestrictions;
-    /** Whether rings register restrictions of their own ({@link #splitRestrictions()}). */
-    private final boolean splitRestrictions;
-    /** Whether every kernel side answers an absent path's lookup inline ({@link #absentLookupsInline()}). */
-    private final boolean absentLookupsInline;
-    /** Whether both backends have IORING_REGISTER_BPF_FILTER ({@link #bpfFilters()}). */
-    private final boolean bpfFilters;
-    /** The newer ring layouts the generator may use ({@link #newerLayouts()}). */
-    private final Set<Feature> newerLayouts;
 
     /** A runner that ends every run at its first difference. */
     public LockstepRunner(Backend referenceBackend, Backend subjectBackend) {
@@ -128,27 +118,13 @@ public final class LockstepRunner implements AutoCloseable {
         if (model == null) {
             throw new IllegalStateException("the referee is the model, not " + refereeSide.name);
         }
-        this.newerLayouts = SideProbes.newerLayouts(refereeSide);
+        Set<Feature> newerLayouts = SideProbes.newerLayouts(refereeSide); // before the referee hears rules
         model.listen().accept(referee);
         if (refereeSide == reference) {
             model.choose().accept(choices);
         }
-        this.compiledOut = RefereeModel.compiledOut(referenceBackend, subjectBackend);
-        this.kernelSide = RefereeModel.anyKernel(referenceBackend, subjectBackend);
-        // Two kernel sides in one guest share the run thread's task there: one side's restrictions would be the
-        // other's. The model's tasks are its own.
-        boolean ownTasks = referenceBackend.kind() != Backend.Kind.KERNEL
-                || subjectBackend.kind() != Backend.Kind.KERNEL;
-        this.absentLookupsInline = SideProbes.answersAbsentLookupsInline(reference, referenceBackend)
-                && SideProbes.answersAbsentLookupsInline(subject, subjectBackend);
-        // a model reference takes the profile the subject's capabilities chose; a mutated one is never probed
-        this.bpfFilters = subjectBackend.capabilities().has(Feature.BPF_FILTER)
-                && (referenceBackend.kind() == Backend.Kind.MODEL
-                        || referenceBackend.capabilities().has(Feature.BPF_FILTER));
-        this.taskRestrictions = ownTasks && hasTasks()
-                && referenceBackend.capabilities().has(Feature.TASK_RESTRICTIONS)
-                && subjectBackend.capabilities().has(Feature.TASK_RESTRICTIONS);
-        this.splitRestrictions = model.profile().splitRestrictions();
+        this.forms = RunForms.of(referenceBackend, subjectBackend, reference, subject, model, hasTasks(),
+                newerLayouts);
     }
 
     public String referenceName() {
@@ -197,12 +173,12 @@ public final class LockstepRunner implements AutoCloseable {
 
     /** Whether generated runs may write {@code opcode}: not one an emulator side compiled out (a NOP instead). */
     boolean writes(int opcode) {
-        return !compiledOut.contains(opcode);
+        return !forms.compiledOut().contains(opcode);
     }
 
     /** Whether PROBE steps compare: not where a kernel marks supported what an emulator side compiled out. */
     boolean probes() {
-        return compiledOut.isEmpty() || !kernelSide;
+        return forms.compiledOut().isEmpty() || !forms.kernelSide();
     }
 
     public String description(Role role) {
@@ -470,7 +446,7 @@ public final class LockstepRunner implements AutoCloseable {
      * and both backends have per-task restrictions, as their capability probes found (never from a version string).
      */
     boolean taskRestrictions() {
-        return taskRestrictions;
+        return forms.taskRestrictions();
     }
 
     /**
@@ -480,7 +456,7 @@ public final class LockstepRunner implements AutoCloseable {
      * as they were.
      */
     boolean splitRestrictions() {
-        return splitRestrictions;
+        return forms.splitRestrictions();
     }
 
     /**
@@ -489,7 +465,7 @@ public final class LockstepRunner implements AutoCloseable {
      * before the lookup.
      */
     boolean absentLookupsInline() {
-        return absentLookupsInline;
+        return forms.absentLookupsInline();
     }
 
     /**
@@ -497,12 +473,12 @@ public final class LockstepRunner implements AutoCloseable {
      * often (on the run's task too where {@link #taskRestrictions()}), else now and then to see both refuse.
      */
     boolean bpfFilters() {
-        return bpfFilters;
+        return forms.bpfFilters();
     }
 
     /** {@link Feature#SQE_MIXED} and {@link Feature#SQ_REWIND}, where the backends have them. */
     Set<Feature> newerLayouts() {
-        return newerLayouts;
+        return forms.newerLayouts();
     }
 
     // ---- one step ----
