@@ -13,6 +13,11 @@ final class CarryOver {
         this.catalogue = catalogue;
     }
 
+    /** The entry that {@code d} matches, whether or not the run may go on past it; or null. */
+    DivergenceCatalogue.Entry catalogued(Divergence d) {
+        return catalogue.match(d).orElse(null);
+    }
+
     /** The entry that lets the run go on past {@code d}, having copied its words into the reference; or null. */
     DivergenceCatalogue.Entry apply(Divergence d, Side reference, Side subject) {
         DivergenceCatalogue.Entry entry = catalogue.match(d).orElse(null);

@@ -156,9 +156,10 @@ public final class Coverage {
 
     /**
      * The choice search's account ({@link ChoiceRebuild#explain}): the steps it searched and those it explained, the
-     * rebuilt references it tried in each kind, and the milliseconds it took in all.
+     * rebuilt references it tried in each kind, the milliseconds it took in all, and the differences it was not started
+     * for because the catalogue knew them.
      */
-    private final long[] search = new long[5];
+    private final long[] search = new long[6];
 
     /** One search of the choice points, which explained its step or not, with {@code trials} rebuilt references. */
     void choiceSearch(boolean explained, int trials, long nanos) {
@@ -167,15 +168,21 @@ public final class Coverage {
         search[4] += nanos;
     }
 
+    /** A difference the catalogue knew, for which the choice search was not started ({@link LockstepRunner}). */
+    void catalogueFirst() {
+        search[5]++;
+    }
+
     /** The choice search's rows of the {@link #table}: none where it never ran. */
     private Map<String, Long> searchRows() {
         Map<String, Long> rows = new LinkedHashMap<>();
-        if (search[0] + search[1] > 0) {
+        if (search[0] + search[1] + search[5] > 0) {
             rows.put("  choice search: steps explained", search[1]);
             rows.put("  choice search: steps not explained", search[0]);
             rows.put("  choice search: references tried, explained", search[3]);
             rows.put("  choice search: references tried, not explained", search[2]);
             rows.put("  choice search: milliseconds", search[4] / 1_000_000);
+            rows.put("  choice search: not started, catalogued", search[5]);
         }
         return rows;
     }

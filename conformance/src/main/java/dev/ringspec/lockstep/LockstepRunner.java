@@ -599,13 +599,25 @@ public final class LockstepRunner implements AutoCloseable {
         }
     }
 
-    /** Compares the sides after {@code step}, carrying a catalogued difference over where it may; sets divergence. */
+    /**
+     * Compares the sides after {@code step}, carrying a catalogued difference over where it may; sets divergence. The
+     * catalogue is asked before the choice search ({@link #explainByChoice}): a difference an entry matches is
+     * reported as that entry, never explained by a choice, since each entry's matcher names a kernel behaviour the
+     * model established (a resize's copy, a CQE written through the stale cached range the model saw the kernel
+     * take), and a choice that also fit would tell the reader that a known kernel bug was something the kernel may
+     * do. Nor does such a difference pay for a search.
+     */
     private boolean compare(int index, Step step, Counters before) {
         Comparison.Difference d = Comparison.compare(step, reference, after, subject, subject.observeCounters());
         if (d == null) {
             return true;
         }
-        if (refereeSide == reference && carriedOver.isEmpty()) {
+        Divergence first = divergence(index, step, d, before);
+        boolean catalogued = carryOver.catalogued(first) != null;
+        if (catalogued && coverage != null && refereeSide == reference && carriedOver.isEmpty()) {
+            coverage.catalogueFirst();
+        }
+        if (!catalogued && refereeSide == reference && carriedOver.isEmpty()) {
             List<Choices.Taken> taken = explainByChoice(index, step);
             if (taken != null) {
                 if (coverage != null) {
@@ -613,8 +625,8 @@ public final class LockstepRunner implements AutoCloseable {
                 }
                 return true;
             }
+            first = divergence(index, step, d, before); // observed after the search, as it always was
         }
-        Divergence first = divergence(index, step, d, before);
         DivergenceCatalogue.Entry entry = carryOver.apply(first, reference, subject);
         if (entry == null) {
             divergence = first;

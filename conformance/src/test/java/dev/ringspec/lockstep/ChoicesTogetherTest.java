@@ -33,10 +33,10 @@ import org.junit.jupiter.api.Test;
  * against this kernel with the search as it is.
  */
 class ChoicesTogetherTest {
-    private static final KernelProfile PROFILE = KernelProfile.LINUX_6_18;
+    static final KernelProfile PROFILE = KernelProfile.LINUX_6_18;
 
     /** An emulator that answers {@code IOWQ_STILL_RUNNING} with {@code stillRunning} in turn, then the default. */
-    private static Backend taking(int... stillRunning) {
+    static Backend taking(int... stillRunning) {
         return Backend.kernel("emulator taking IOWQ_STILL_RUNNING " + java.util.Arrays.toString(stillRunning),
                 memory -> {
                     int[] asked = {0};
@@ -165,7 +165,7 @@ class ChoicesTogetherTest {
      * first wait posts the first FSYNC's CQE into the last free slot and the other two go to the overflow list
      * (IORING_SQ_CQ_OVERFLOW).
      */
-    private static List<Step> threeFsyncsIntoAFullCq() {
+    static List<Step> threeFsyncsIntoAFullCq() {
         int flags = IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_TASKRUN_FLAG
                 | IORING_SETUP_CQSIZE;
         List<Step> steps = new ArrayList<>(List.of(new Step.Setup(4, flags, 4)));
