@@ -70,8 +70,8 @@ final class ChoiceRebuild {
      * one-entry SQ, both writes still running past a CONNECT's CQE). So the search tries at most
      * {@code (1 + BEAM * (MAX_TOGETHER - 1))} times as many references as there are single outcomes, and, where the
      * step's IORING_SQ_TASKRUN differs, one io-wq item's two choices together ({@link #stillRunningThenLater}).
-     * Nearness only orders the search; a trial is accepted only where it agrees with the subject, as a single outcome is. The
-     * search's steps, references and time are counted in {@code coverage}.
+     * Nearness only orders the search; a trial is accepted only where it agrees with the subject, as a single outcome
+     * is. The search's steps, references and time are counted in {@code coverage}.
      */
     Rebuilt explain(int index, Step step, Side reference, Side subject, Coverage coverage) {
         long start = System.nanoTime();
