@@ -87,10 +87,15 @@ final class TaskWork {
 
     /**
      * Runs {@code hook} where {@code io_req_local_work_add} finds the list empty on a DEFER_TASKRUN ring (and calls
-     * {@code io_eventfd_signal}), on the thread that queued the work; one hook a ring.
+     * {@code io_eventfd_signal}), on the thread that queued the work; after the hooks added before it (a registered
+     * eventfd and a poll of the ring's own descriptor both wait for that moment: one does not replace the other).
      */
-    void onLocalWorkAdd(Runnable hook) {
-        localWorkAdded = hook;
+    synchronized void onLocalWorkAdd(Runnable hook) {
+        Runnable before = localWorkAdded;
+        localWorkAdded = before == null ? hook : () -> {
+            before.run();
+            hook.run();
+        };
     }
 
     /**

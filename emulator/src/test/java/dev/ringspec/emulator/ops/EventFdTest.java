@@ -184,6 +184,42 @@ class EventFdTest {
     }
 
     /**
+     * The same signal where a poll of the ring's own descriptor waits too ({@code io_uring_poll}, armed after the
+     * eventfd's registration): both wait on the first work queued to the empty list (io_req_local_work_add), and the
+     * one does not take the other's place.
+     */
+    @Test
+    void deferredTaskWorkSignalsWhereTheRingsOwnDescriptorIsPolledToo() throws Exception {
+        int deferTaskrun = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+        List<Cqe> cqes = BothSides.sameOnBoth(TestRing.on(8, deferTaskrun, 0, (w, r) -> {
+            int e = w.eventfd();
+            int[] p = w.pipe();
+            List<Cqe> out = new ArrayList<>();
+            out.add(observation(1, register(r, IORING_REGISTER_EVENTFD, e, 1)));
+            r.pollAdd(r.d.ring().fd(), POLLIN, 0, 1);
+            r.submit();
+            // the first poll of the ring's descriptor wakes its poll_wq from task work (io_activate_pollwq), which
+            // the emulator does not do: that wakeup's signal is run and read here, and not compared
+            out.addAll(r.quiet());
+            w.count(e);
+            r.pollAdd(p[0], POLLIN, 0, 2);
+            r.submit();
+            out.add(observation(2, w.count(e)));
+            w.write(p[1], 1);
+            long deadline = System.nanoTime() + 2_000_000_000L;
+            long signalled = 0;
+            while (signalled == 0 && System.nanoTime() < deadline) {
+                signalled = w.count(e);
+                Thread.sleep(1);
+            }
+            out.add(observation(3, signalled));
+            out.addAll(r.settle(2));
+            return out;
+        }));
+        assertThat(cqes.get(2).res()).as("signalled before the enter").isEqualTo(1);
+    }
+
+    /**
      * A READ waiting on the ring's own eventfd is woken by the ring's signal; the local work that wakeup queues
      * signals from inside the eventfd's wakeup, where the kernel defers it to an RCU callback, so the READ reads 1
      * (liburing's eventfd-disable); the deferred signal lands later. A second one on the same ring: lost where the
