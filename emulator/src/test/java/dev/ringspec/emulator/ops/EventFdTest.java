@@ -48,6 +48,17 @@ class EventFdTest {
         return new Cqe(1000 + step, (int) value, 0, 0, 0);
     }
 
+    /** The eventfd's count read every millisecond until it is not 0 or {@code millis} have passed (then 0). */
+    private static long firstSignal(World w, int eventfd, long millis) throws InterruptedException {
+        long deadline = System.nanoTime() + millis * 1_000_000L;
+        long signalled = 0;
+        while (signalled == 0 && System.nanoTime() < deadline) {
+            signalled = w.count(eventfd);
+            Thread.sleep(1);
+        }
+        return signalled;
+    }
+
     @Test
     void registerErrnosAreTheKernels() throws Exception {
         List<Cqe> seen = BothSides.sameOnBoth(TestRing.on((w, r) -> {
@@ -167,13 +178,7 @@ class EventFdTest {
                 r.submit();
                 out.add(observation(2, w.count(e)));
                 w.write(p[1], 1);
-                long deadline = System.nanoTime() + (opcode == IORING_REGISTER_EVENTFD ? 2_000_000_000L : 50_000_000L);
-                long signalled = 0;
-                while (signalled == 0 && System.nanoTime() < deadline) {
-                    signalled = w.count(e);
-                    Thread.sleep(1);
-                }
-                out.add(observation(3, signalled));
+                out.add(observation(3, firstSignal(w, e, opcode == IORING_REGISTER_EVENTFD ? 2_000 : 50)));
                 out.addAll(r.settle(1));
                 out.add(observation(4, w.count(e)));
                 return out;
@@ -206,13 +211,7 @@ class EventFdTest {
             r.submit();
             out.add(observation(2, w.count(e)));
             w.write(p[1], 1);
-            long deadline = System.nanoTime() + 2_000_000_000L;
-            long signalled = 0;
-            while (signalled == 0 && System.nanoTime() < deadline) {
-                signalled = w.count(e);
-                Thread.sleep(1);
-            }
-            out.add(observation(3, signalled));
+            out.add(observation(3, firstSignal(w, e, 2_000)));
             out.addAll(r.settle(2));
             return out;
         }));
