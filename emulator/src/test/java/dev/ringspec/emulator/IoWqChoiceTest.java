@@ -179,6 +179,39 @@ class IoWqChoiceTest {
     }
 
     /**
+     * A worker that finishes before the task's batch but finds the CQ full does not put its CQE on the overflow list
+     * ahead of the batch: io_req_complete_post's io_fill_cqe_req fails (no slot; with entries on the overflow list
+     * io_cqe_cache_refill refuses too), so it queues io_req_task_complete as task work (defer_complete), which runs
+     * after the submission's flush overflowed the batch. NOP 1, io-wq 2, NOP 3 into a full 16-entry CQ, "before this
+     * flush": the overflow list holds 1, 3, 2 (the emulator had 2, 1, 3, the order of a CQ with room).
+     */
+    @Test
+    void aWorkersCqeThatFindsTheCqFullGoesToTaskWorkNotAheadOfTheBatch() {
+        try (UserMemory memory = new UserMemory();
+                EmulatedIoUring e = EmulatedIoUring.open(EmulatorOptions.of(KernelProfile.LINUX_6_18)
+                        .deterministic(1).withOpcodes(IoWqChoiceTest::alwaysBlocks), memory)) {
+            List<Choice> asked = new ArrayList<>();
+            RingDriver d = ring(e, memory, 0, IoWqChoices.IOWQ_POSTS_BEFORE_FLUSH, 1, asked);
+            for (int round = 0; round < 2; round++) {
+                for (int i = 0; i < 8; i++) {
+                    sqe(d, IORING_OP_NOP, 100 + round * 8 + i);
+                }
+                assertThat(d.submit(0, 0)).isEqualTo(8);
+            }
+            assertThat(d.ready()).isEqualTo(16);
+            int[] ops = {IORING_OP_NOP, IORING_OP_FSYNC, IORING_OP_NOP};
+            for (int i = 0; i < ops.length; i++) {
+                sqe(d, ops[i], i + 1);
+            }
+            assertThat(d.submit(0, 0)).isEqualTo(3);
+            assertThat(asked).contains(IoWqChoices.IOWQ_POSTS_BEFORE_FLUSH);
+            assertThat(reaped(d)).hasSize(16);
+            assertThat(e.enter(d.ring(), 0, 0, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0)).isZero();
+            assertThat(reaped(d)).containsExactly(1L, 3L, 2L);
+        }
+    }
+
+    /**
      * An io-wq request on a DEFER_TASKRUN|TASKRUN_FLAG ring, submitted by an enter that waits for nothing: what that
      * enter left (CQEs ready, IORING_SQ_TASKRUN), then what a GETEVENTS enter reaps.
      */

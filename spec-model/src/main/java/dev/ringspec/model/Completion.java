@@ -25,6 +25,7 @@ final class Completion {
     private final Links links;
     private final Drain drain;
     private final ReqCache reqs;
+    private final TaskWork taskWork;
     private final boolean mSkipSuccessIgnoredOnFailure;
     private final boolean mCancelWithWrongErrno;
     /** See {@link KernelProfile#multishotCqeCommitsAtOnce}. */
@@ -41,13 +42,14 @@ final class Completion {
     private Runnable beforeFlush;
 
     Completion(KernelProfile profile, RuleSink rules, CqeCache cq, OverflowList overflow, Links links, Drain drain,
-            ReqCache reqs, Set<Mutant> mutants) {
+            ReqCache reqs, TaskWork taskWork, Set<Mutant> mutants) {
         this.rules = rules;
         this.cq = cq;
         this.overflow = overflow;
         this.links = links;
         this.drain = drain;
         this.reqs = reqs;
+        this.taskWork = taskWork;
         this.mSkipSuccessIgnoredOnFailure = mutants.contains(Mutant.SKIP_SUCCESS_IGNORED_ON_FAILURE);
         this.mCancelWithWrongErrno = mutants.contains(Mutant.CANCEL_WITH_WRONG_ERRNO);
         this.multishotCqeCommitsAtOnce = profile.multishotCqeCommitsAtOnce();
@@ -85,7 +87,7 @@ final class Completion {
         reqSetFail(req);
         req.setRes(res, failCqeFlags(req));
         if (!req.has(IOSQE_CQE_SKIP_SUCCESS)) {
-            fillCqeReq(req);
+            fillCqeReq(req, true);
         }
         cq.commitCqring();
         if (req.has(REQ_F_LINK_FLAGS)) {
@@ -146,7 +148,7 @@ final class Completion {
             // (a multishot poll's task work at the end of the enter that queued the work)
             beforeFlush.run();
             if (complCount != 0) {
-                postBatch();
+                postBatch(complCount);
             }
         } else if (complCount != 0) {
             submitFlushCompletions();
@@ -255,8 +257,10 @@ final class Completion {
                 System.arraycopy(compl, 0, compl, first.length, mark);
                 System.arraycopy(first, 0, compl, 0, first.length);
             }
+            postBatch(complCount - mark);
+            return;
         }
-        postBatch();
+        postBatch(0);
     }
 
     /**
@@ -273,7 +277,7 @@ final class Completion {
         try {
             work.run();
             if (complCount != 0) {
-                postBatch();
+                postBatch(complCount);
             }
         } finally {
             // the worker's completions are posted; compl only grows, so the batch fits where it was
@@ -283,13 +287,21 @@ final class Completion {
         }
     }
 
-    /** The part of {@link #submitFlushCompletions} after {@link #beforeFlush}: post, commit, free. */
-    private void postBatch() {
+    /**
+     * The part of {@link #submitFlushCompletions} after {@link #beforeFlush}: post, commit, free. The first
+     * {@code workers} requests are io-wq workers' own posts ({@code io_req_complete_post}): a worker whose CQE finds
+     * no slot ({@code io_fill_cqe_req} fails: the ring is full, or the overflow list holds entries and
+     * {@code io_cqe_cache_refill} refuses) does not overflow it but hands the request to the task's task work
+     * ({@code defer_complete}: {@code io_req_task_complete}), whose flush posts it after what the task posts first.
+     */
+    private void postBatch(int workers) {
         for (int i = 0; i < complCount; i++) {
             Req req = compl[i];
             // __io_submit_flush_completions: a CQE_SKIP_SUCCESS request that succeeded posts nothing
-            if (!req.has(IOSQE_CQE_SKIP_SUCCESS)) {
-                fillCqeReq(req);
+            if (!req.has(IOSQE_CQE_SKIP_SUCCESS) && !fillCqeReq(req, i >= workers)) {
+                rules.fire(Rules.IOWQ_POST_TO_TASK_WORK, req.userData());
+                compl[i] = null;
+                taskWork.add(req, Req.TW_COMPLETE);
             }
         }
         cq.commitCqring();
@@ -298,6 +310,9 @@ final class Completion {
         complCount = 0;
         for (int i = 0; i < n; i++) {
             Req req = compl[i];
+            if (req == null) {
+                continue; // handed to task work: completed and freed there
+            }
             compl[i] = null;
             // io_free_batch_list: a linked request queues its successor (or fails the chain)
             if (req.has(REQ_F_LINK_FLAGS)) {
@@ -310,16 +325,23 @@ final class Completion {
         }
     }
 
-    /** {@code io_fill_cqe_req}, or {@code io_req_cqe_overflow} when there is no slot. */
-    private void fillCqeReq(Req req) {
+    /**
+     * {@code io_fill_cqe_req}, or where there is no slot and {@code overflow} is set {@code io_req_cqe_overflow};
+     * false where there is no slot and it is not.
+     */
+    private boolean fillCqeReq(Req req, boolean overflow) {
         boolean mixedBig = req.big() && (req.cqeFlags() & IORING_CQE_F_32) != 0;
         int slot = cq.getCqe(false, mixedBig);
         if (slot < 0) {
+            if (!overflow) {
+                return false;
+            }
             // io_req_cqe_overflow: no slot -> the CQE joins the overflow list
-            overflow.add(req.userData(), req.res(), req.cqeFlags(), req.big() ? req.big0() : 0,
+            this.overflow.add(req.userData(), req.res(), req.cqeFlags(), req.big() ? req.big0() : 0,
                     req.big() ? req.big1() : 0);
-            return;
+            return true;
         }
         cq.writeCqe(slot, req.userData(), req.res(), req.cqeFlags(), req.big0(), req.big1(), req.big());
+        return true;
     }
 }

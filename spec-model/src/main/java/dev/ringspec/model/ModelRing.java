@@ -76,7 +76,7 @@ final class ModelRing implements Ring {
         this.links = new Links(rules, taskWork);
         ReqCache reqs = new ReqCache(kernel);
         this.drain = new Drain(profile, rules, taskWork, reqs, links, sq, cq);
-        this.completion = new Completion(profile, rules, cq, overflow, links, drain, reqs, mutants);
+        this.completion = new Completion(profile, rules, cq, overflow, links, drain, reqs, taskWork, mutants);
         this.files = new FileTable(rules, kernel, args);
         this.buffers = new BufferTable(profile, rules, args);
         this.rsrc = new Rsrc(args, files, buffers);

@@ -597,4 +597,15 @@ public final class Rules {
             "A CQE that task work posts for no request of this ring (MSG_RING's, sent to a ring that completes on "
                     + "its own task) is filled at once and committed by the flush that ends the run, with the batch's "
                     + "CQEs; detail: its user_data.");
+
+    /**
+     * {@code io_req_complete_post} (io_uring/io_uring.c): an io-wq worker on a ring without DEFER_TASKRUN or IOPOLL
+     * fills its CQE itself; where {@code io_fill_cqe_req} finds no slot (a full ring, or an overflow list that
+     * {@code io_cqe_cache_refill} keeps new CQEs behind) it goes to {@code defer_complete} and queues
+     * {@code io_req_task_complete} as task work instead of overflowing.
+     */
+    public static final Rule IOWQ_POST_TO_TASK_WORK = Rule.define("IOWQ_POST_TO_TASK_WORK", "io_req_complete_post",
+            "A4", "An io-wq worker's CQE that finds no slot in the CQ is not put on the overflow list by the worker: "
+                    + "it becomes task work, which the task's next run posts after the CQEs it posted first; detail: "
+                    + "its user_data.");
 }
