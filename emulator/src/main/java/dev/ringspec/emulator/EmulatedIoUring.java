@@ -131,7 +131,7 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
                 .withAsyncPoll(readiness)
                 .withClock(clock);
         sqPoll.attach(model);
-        this.taskOutside = new TaskOutside(model, readiness, ringLocks);
+        this.taskOutside = new TaskOutside(model, readiness, ringLocks, scheduler);
         if (order == null && memory.local()) {
             this.interrupts = new TaskWorkInterrupts(() -> taskKey.get(), taskOutside::runTaskWork);
             model.withTaskKey(interrupts::taskKey);
@@ -377,6 +377,14 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
      */
     public void wakeSleepingTask(Ring ring) {
         taskOutside.wakeSleepingTask(ring);
+    }
+
+    /**
+     * Ring {@code ring}'s task is back from a syscall of its own outside the emulator, which may have woken polls,
+     * and runs their task work ({@link TaskOutside#ownCallReturned}).
+     */
+    public void ownCallReturned(Ring ring) {
+        taskOutside.ownCallReturned(ring);
     }
 
     private int enterOwn(Ring ring, int toSubmit, int minComplete, int flags, MemorySegment arg,

@@ -21,10 +21,34 @@ final class TaskOutside {
     /** Each live ring's lock, by descriptor (the emulator's; an SQPOLL ring has none here). */
     private final Map<Integer, ReentrantLock> ringLocks;
 
-    TaskOutside(ModelIoUring model, Readiness readiness, Map<Integer, ReentrantLock> ringLocks) {
+    /** The deterministic mode's look at the wakeups the task's own syscall made; nothing in the threaded mode. */
+    private final Runnable ownWakeups;
+
+    TaskOutside(ModelIoUring model, Readiness readiness, Map<Integer, ReentrantLock> ringLocks,
+            DeterministicScheduler scheduler) {
         this.model = model;
         this.readiness = readiness;
         this.ringLocks = ringLocks;
+        this.ownWakeups = scheduler == null ? () -> { } : scheduler::ownWakeups;
+    }
+
+    /**
+     * Ring {@code ring}'s task is back from a syscall of its own outside the emulator (a write to a socket or a pipe,
+     * a connect, a close). A wakeup that syscall made ran inside it and queued the woken request's task work for
+     * the request's task (io_uring/poll.c io_poll_wake -> __io_poll_execute -> io_req_task_work_add), whoever armed
+     * the poll: the task itself, or an io-wq worker of its own whose try without blocking answered -EAGAIN
+     * (io_wq_submit_work -> io_arm_poll_handler), since the request's task stays the submitter's ({@code
+     * req->tctx}). On a ring without DEFER_TASKRUN that is {@code task_work_add(tctx->task, ..., TWA_SIGNAL)} (or
+     * TWA_SIGNAL_NO_IPI with COOP_TASKRUN) to the calling task itself, which sets its TIF_NOTIFY_SIGNAL; the task
+     * runs the work on that syscall's way back to user space (exit_to_user_mode_loop -> arch_do_signal_or_restart
+     * -> get_signal -> task_work_run), not at its next {@code io_uring_enter}. A forced-async request goes from
+     * there to io-wq again (io_req_task_submit: REQ_F_FORCE_ASYNC -> io_queue_iowq), whose worker posts its CQE on
+     * its own, so the CQE follows the write and no call into io_uring is needed (WorldIoWqIssueTest). A
+     * DEFER_TASKRUN ring's work waits for a GETEVENTS enter, an SQPOLL ring's for its SQ thread.
+     */
+    void ownCallReturned(Ring ring) {
+        ownWakeups.run();
+        wakeSleepingTask(ring);
     }
 
     /**
