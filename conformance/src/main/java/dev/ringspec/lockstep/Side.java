@@ -138,10 +138,11 @@ final class Side {
     }
 
     /**
-     * A world step; an emulator on a virtual clock lets its time pass by the millisecond instead of sleeping (its
-     * timers fire in order, as a kernel's do while the run thread sleeps), and after each millisecond the ring's
-     * task runs the work the timers queued, as the kernel's sleeping task is woken to do
-     * ({@link EmulatedIoUring#wakeSleepingTask}).
+     * A world step; after the world's syscall an emulator's task runs the task work of what that syscall woke
+     * ({@link EmulatedIoUring#ownCallReturned}), as the kernel's task does on its way back to user space. An
+     * emulator on a virtual clock lets its time pass by the millisecond instead of sleeping (its timers fire in
+     * order, as a kernel's do while the run thread sleeps), and after each millisecond the ring's task runs the work
+     * the timers queued, as the kernel's sleeping task is woken to do ({@link EmulatedIoUring#wakeSleepingTask}).
      */
     private int outside(Step.Outside o) {
         if (o.action() == Step.Outside.ADVANCE_CLOCK && kernel instanceof EmulatedIoUring e
@@ -158,7 +159,12 @@ final class Side {
         if (o.action() == Step.Outside.REGISTER_EVENTFD || o.action() == Step.Outside.UNREGISTER_EVENTFD) {
             return eventfd(o);
         }
-        return world().act(o);
+        int r = world().act(o);
+        if (ring != null && kernel instanceof EmulatedIoUring e) {
+            // the kernel's task runs the task work its own syscall's wakeups queued on that syscall's way out
+            e.ownCallReturned(ring);
+        }
+        return r;
     }
 
     /** The application registering the world's eventfd with its ring, or unregistering it; -EBADF with no ring. */

@@ -137,6 +137,24 @@ class WorldIoWqWorkerIssueTest {
     }
 
     /**
+     * The same ACCEPT on a ring without DEFER_TASKRUN, one side at a time and without the lockstep's settling
+     * ({@link WorldIoWqIssueTest#cqesAfterTheTasksOwnCall}): the task's own connect wakes the listener inside the
+     * call (a loopback handshake), the poll's task work runs at the connect's return and sends the request to io-wq
+     * again, whose worker takes the connection and posts the CQE with no further call into io_uring. The emulator
+     * ran that task work only in the empty enter after the step, and its CQE came one call later.
+     */
+    @org.junit.jupiter.api.Test
+    void theTasksOwnConnectRunsTheWorkersAcceptPollAtItsReturn() {
+        List<Step> before = List.of(new Step.Setup(4, 0, 0), new Step.RegisterFiles(8, true, 0),
+                async(IORING_OP_ACCEPT, 0, OutsideWorld.LISTENER, 0, 0, 0, 0, IORING_FILE_INDEX_ALLOC),
+                new Step.WriteArray(0, 0), new Step.PublishTail(1), new Step.Enter(1, 0, 0),
+                WorldSteps.advanceClock());
+        assertThat(WorldIoWqIssueTest.cqesAfterTheTasksOwnCall(before, IORING_OP_ACCEPT,
+                new Step.Outside(Step.Outside.CONNECT, OutsideWorld.LISTENER, 0)))
+                .extracting(Cqe::userData, Cqe::res).containsExactly(tuple(1L, 0));
+    }
+
+    /**
      * A multishot ACCEPT, which the worker only arms (REQ_F_APOLL_MULTISHOT), before and after the peer connects:
      * its connection is taken by the wakeup's task work, as where the ring's task arms it.
      */

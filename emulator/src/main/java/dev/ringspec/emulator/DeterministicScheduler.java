@@ -112,6 +112,18 @@ final class DeterministicScheduler implements Waiter {
         return ran;
     }
 
+    /**
+     * The wakeups a syscall of the task's own outside the emulator made ({@link Readiness#ownWakeups}), which queue
+     * their task work inside that syscall; unless it also made io-wq work that waits in its call for the world go on
+     * ({@link WorkerPool#wokenByWorld}): which of the two goes first is {@link #TASK_WORK_BEFORE_A_WOKEN_WORKER}'s,
+     * asked where the next enter begins.
+     */
+    void ownWakeups() {
+        if (!ioWq.wokenByWorld()) {
+            readiness.ownWakeups();
+        }
+    }
+
     /** From now on {@code c} decides {@link #TIMER_FIRES_BEFORE_THE_CALL}. */
     void withChooser(Chooser c) {
         chooser = c;

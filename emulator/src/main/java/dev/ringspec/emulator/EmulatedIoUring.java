@@ -60,6 +60,8 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
     private final Faults faults;
     private final Pedantic pedantic;
     private final SqPollThreads sqPoll;
+    /** The rings' tasks outside the emulator, back from a sleep or a syscall of their own. */
+    private final TaskOutside taskOutside;
     /** Where the addresses in the arguments point. */
     private final AddressSpace memory;
     /** Each live ring's descriptor and its memfd's inode, to know a ring by a duplicate of its descriptor. */
@@ -129,8 +131,9 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
                 .withAsyncPoll(readiness)
                 .withClock(clock);
         sqPoll.attach(model);
+        this.taskOutside = new TaskOutside(model, readiness, ringLocks, scheduler);
         if (order == null && memory.local()) {
-            this.interrupts = new TaskWorkInterrupts(() -> taskKey.get(), this::runTaskWork);
+            this.interrupts = new TaskWorkInterrupts(() -> taskKey.get(), taskOutside::runTaskWork);
             model.withTaskKey(interrupts::taskKey);
             this.remoteTaskWork = interrupts::signal;
         } else {
@@ -369,41 +372,19 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
     }
 
     /**
-     * Ring {@code ring}'s task sleeps outside the emulator (a nanosleep) while its time passes: task work queued for
-     * it with TWA_SIGNAL, or TWA_SIGNAL_NO_IPI on a COOP_TASKRUN ring, wakes an interruptible sleep
-     * ({@code __set_notify_signal}: {@code wake_up_state(task, TASK_INTERRUPTIBLE)}), and the task runs the work
-     * before it sleeps again, so a multishot TIMEOUT's completion starts its next period then ({@code
-     * io_timeout_complete}). A DEFER_TASKRUN ring's local work waits for a GETEVENTS enter; an SQPOLL ring's thread
-     * runs its own.
+     * Ring {@code ring}'s task sleeps outside the emulator while its time passes, and runs the task work that wakes
+     * it ({@link TaskOutside#wakeSleepingTask}).
      */
     public void wakeSleepingTask(Ring ring) {
-        if ((ring.params().flags() & (IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SQPOLL)) == 0) {
-            runTaskWork(ring);
-        }
+        taskOutside.wakeSleepingTask(ring);
     }
 
     /**
-     * Runs ring {@code ring}'s pending task work from the calling thread, which acts as the ring's task (see
-     * {@link TaskWorkInterrupts}): an empty enter under the ring's lock.
+     * Ring {@code ring}'s task is back from a syscall of its own outside the emulator, which may have woken polls,
+     * and runs their task work ({@link TaskOutside#ownCallReturned}).
      */
-    private void runTaskWork(Ring ring) {
-        ReentrantLock lock = ringLocks.get(ring.fd());
-        if (lock == null) {
-            return;
-        }
-        lock.lock();
-        try {
-            if (ringLocks.get(ring.fd()) == lock && model.taskWorkPending(ring.fd())) {
-                readiness.enterBegins();
-                try {
-                    model.enter(ring, 0, 0, 0, MemorySegment.NULL, 0);
-                } finally {
-                    readiness.afterEnter();
-                }
-            }
-        } finally {
-            lock.unlock();
-        }
+    public void ownCallReturned(Ring ring) {
+        taskOutside.ownCallReturned(ring);
     }
 
     private int enterOwn(Ring ring, int toSubmit, int minComplete, int flags, MemorySegment arg,
