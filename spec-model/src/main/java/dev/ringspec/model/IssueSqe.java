@@ -46,6 +46,7 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
     private final Links links;
     private final CqeCache cq;
     private final SqRing sq;
+    private final RingPoll ringPoll;
     private final ModelIoUring kernel;
     private IoWq ioWq = IoWq.TASK_WORK;
     /** The iopoll list of an IOPOLL ring, else null. */
@@ -75,6 +76,7 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
         this.cq = cq;
         this.sq = sq;
         this.reqs = reqs;
+        this.ringPoll = new RingPoll(flags, sq, cq, taskWork);
         // one BiConsumer for every flush (a lambda made in the Runnable would be an allocation per flush)
         java.util.function.BiConsumer<Req, OpDef.Issue> post = (req, func) -> {
             boolean was = inTaskWork;
@@ -548,24 +550,8 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
 
     @Override
     public int ringPollMask() {
-        int mask = 0;
-        // io_uring_poll: room in the SQ ring -> EPOLLOUT | EPOLLWRNORM
-        if (!sq.full()) {
-            mask |= EPOLLOUT | EPOLLWRNORM;
-        }
-        // io_uring_poll: CQEs the application can see (__io_cqring_events_user), or io_has_work -> EPOLLIN |
-        // EPOLLRDNORM
-        if (cq.userEvents() != 0 || cq.checkCqOverflow()
-                || (flags & IORING_SETUP_DEFER_TASKRUN) != 0 && taskWork.pending()) {
-            mask |= EPOLLIN | EPOLLRDNORM;
-        }
-        return mask;
+        return ringPoll.poll();
     }
-
-    private static final int EPOLLIN = 0x1;
-    private static final int EPOLLOUT = 0x4;
-    private static final int EPOLLRDNORM = 0x40;
-    private static final int EPOLLWRNORM = 0x100;
 
     @Override
     public void onCommit(CommitFlush part, Runnable hook) {
