@@ -61,7 +61,7 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
 
     IssueSqe(ModelIoUring kernel, int flags, int fd, RuleSink rules, Completion completion, Drain drain,
             TaskWork taskWork, FileTable files, BufferTable buffers, Links links, CqeCache cq, SqRing sq,
-            ReqCache reqs) {
+            ReqCache reqs, RingPoll ringPoll) {
         this.kernel = kernel;
         this.profile = kernel.profile();
         this.flags = flags;
@@ -76,7 +76,7 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
         this.cq = cq;
         this.sq = sq;
         this.reqs = reqs;
-        this.ringPoll = new RingPoll(flags, sq, cq, taskWork);
+        this.ringPoll = ringPoll;
         // one BiConsumer for every flush (a lambda made in the Runnable would be an allocation per flush)
         java.util.function.BiConsumer<Req, OpDef.Issue> post = (req, func) -> {
             boolean was = inTaskWork;
@@ -555,7 +555,8 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
 
     @Override
     public void onCommit(CommitFlush part, Runnable hook) {
-        completion.addCommitHook(part, hook);
+        // __io_commit_cqring_flush: the poll wait queue is woken only once active (io_activate_pollwq)
+        completion.addCommitHook(part, part == CommitFlush.POLL_WQ ? ringPoll.waiter(hook) : hook);
     }
 
     @Override

@@ -191,7 +191,9 @@ class EventFdTest {
     /**
      * The same signal where a poll of the ring's own descriptor waits too ({@code io_uring_poll}, armed after the
      * eventfd's registration): both wait on the first work queued to the empty list (io_req_local_work_add), and the
-     * one does not take the other's place.
+     * one does not take the other's place. The first poll of the descriptor also signals, as its submit returns: the
+     * ring's poll wait queue is activated from task work then, which wakes the poll, whose task work is the first on
+     * the empty list (io_activate_pollwq, io_activate_pollwq_cb); nothing is posted for it.
      */
     @Test
     void deferredTaskWorkSignalsWhereTheRingsOwnDescriptorIsPolledToo() throws Exception {
@@ -203,19 +205,25 @@ class EventFdTest {
             out.add(observation(1, register(r, IORING_REGISTER_EVENTFD, e, 1)));
             r.pollAdd(r.d.ring().fd(), POLLIN, 0, 1);
             r.submit();
-            // the first poll of the ring's descriptor wakes its poll_wq from task work (io_activate_pollwq), which
-            // the emulator does not do: that wakeup's signal is run and read here, and not compared
+            out.add(observation(2, w.count(e)));
             out.addAll(r.quiet());
-            w.count(e);
+            out.add(observation(3, w.count(e)));
             r.pollAdd(p[0], POLLIN, 0, 2);
             r.submit();
-            out.add(observation(2, w.count(e)));
+            out.add(observation(4, w.count(e)));
             w.write(p[1], 1);
-            out.add(observation(3, firstSignal(w, e, 2_000)));
+            out.add(observation(5, firstSignal(w, e, 2_000)));
             out.addAll(r.settle(2));
             return out;
         }));
-        assertThat(cqes.get(2).res()).as("signalled before the enter").isEqualTo(1);
+        assertThat(observed(cqes, 2)).as("the poll wait queue's activation signalled").isEqualTo(1);
+        assertThat(observed(cqes, 3)).as("its task work posted nothing").isEqualTo(0);
+        assertThat(observed(cqes, 5)).as("signalled before the enter").isEqualTo(1);
+    }
+
+    /** Observation {@code step}'s value. */
+    private static long observed(List<Cqe> seen, int step) {
+        return seen.stream().filter(c -> c.userData() == 1000 + step).findFirst().orElseThrow().res();
     }
 
     /**
