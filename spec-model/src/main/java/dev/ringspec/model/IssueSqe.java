@@ -641,18 +641,38 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
     }
 
     @Override
+    public boolean localWorkPending() {
+        return (flags & IORING_SETUP_DEFER_TASKRUN) != 0 && taskWork.pending();
+    }
+
+    @Override
+    public int cqRoom() {
+        return cq.room();
+    }
+
+    @Override
     public int cqFlags() {
         return completion.cqFlags();
     }
 
-    /** Closes the {@link AutoCloseable} ring locals, with the ring. */
+    /**
+     * Closes the {@link AutoCloseable} ring locals, with the ring: those freed after the exit's cancellations
+     * ({@link IssueContext.FreedAfterExit}) are told first and closed last.
+     */
     void closeRingLocals() {
         for (Object local : ringLocals.values()) {
-            if (local instanceof AutoCloseable c) {
-                try {
-                    c.close();
-                } catch (Exception e) {
-                    throw new IllegalStateException("closing " + local + " with ring " + fd, e);
+            if (local instanceof FreedAfterExit f) {
+                f.exitStarts();
+            }
+        }
+        for (boolean last : new boolean[] {false, true}) {
+            for (Object local : ringLocals.values()) {
+                if (local instanceof AutoCloseable c && local instanceof FreedAfterExit == last) {
+                    try {
+                        c.close();
+                    } catch (Exception e) {
+                        throw new IllegalStateException("closing " + local + " with ring " + fd, e);
+                    }
                 }
             }
         }
