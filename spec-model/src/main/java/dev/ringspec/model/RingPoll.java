@@ -46,7 +46,7 @@ final class RingPoll {
     /** {@code ctx->poll_activated}. */
     private volatile boolean activated;
     /** {@code ctx->poll_wq_task_work.func}: the activation is queued (or has run). */
-    private boolean queued;
+    private volatile boolean queued;
     /** The waiters' wakeups ({@link IssueContext.CommitFlush#POLL_WQ} hooks), which the activation runs once. */
     private Runnable[] waiters = new Runnable[0];
 
@@ -117,9 +117,12 @@ final class RingPoll {
      * {@code poll_activated} and wakes every waiter ({@code wake_up_all(&ctx->poll_wq)}).
      */
     private void activatePollwqCb() {
+        if (activated || !queued) {
+            return; // every return to user space asks: nothing queued, no lock
+        }
         Runnable[] woken;
         synchronized (this) {
-            if (!queued || activated || !onSubmitter.getAsBoolean()) {
+            if (activated || !onSubmitter.getAsBoolean()) {
                 return;
             }
             activated = true;
