@@ -143,6 +143,11 @@ final class CqeCache {
         return U32.min(queued, cqEntries);
     }
 
+    /** The CQEs that fit in the ring now ({@code io_cqe_cache_refill}'s {@code free}). */
+    int room() {
+        return cqEntries - queuedClamped();
+    }
+
     /** {@code __io_cqring_events_user}: what the application can see, {@code cq.tail - cq.head}. */
     int userEvents() {
         return readOnce(rings, layout.cqTail()) - readOnce(rings, layout.cqHead());

@@ -239,6 +239,28 @@ public interface IssueContext {
     /** {@code ctx->cq_entries} (what sizes the cancel hash table: {@code io_ring_ctx_alloc}). */
     int cqEntries();
 
+    /** {@code io_local_work_pending}: a DEFER_TASKRUN ring has local task work queued (false on any other ring). */
+    boolean localWorkPending();
+
+    /**
+     * The CQEs that still fit in the CQ ring now ({@code io_cqe_cache_refill}: {@code cq_entries} less the CQEs
+     * queued; a head moved past the kernel's tail counts as a full ring up to 7.0).
+     */
+    int cqRoom();
+
+    /**
+     * A ring local that {@code io_ring_ctx_free} frees after {@code io_ring_exit_work} has cancelled the ring's
+     * requests (the eventfd, which those cancellations signal): told before the other ring locals are closed, and
+     * closed after them.
+     */
+    interface FreedAfterExit extends AutoCloseable {
+        /** {@code io_ring_exit_work} begins: nothing of the ring is cancelled yet. */
+        void exitStarts();
+
+        @Override
+        void close();
+    }
+
     /** {@code READ_ONCE(rings->cq_flags)}: what the application wrote there (IORING_CQ_EVENTFD_DISABLED). */
     int cqFlags();
 

@@ -46,6 +46,7 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
     private final Links links;
     private final CqeCache cq;
     private final SqRing sq;
+    private final RingPoll ringPoll;
     private final ModelIoUring kernel;
     private IoWq ioWq = IoWq.TASK_WORK;
     /** The iopoll list of an IOPOLL ring, else null. */
@@ -60,7 +61,7 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
 
     IssueSqe(ModelIoUring kernel, int flags, int fd, RuleSink rules, Completion completion, Drain drain,
             TaskWork taskWork, FileTable files, BufferTable buffers, Links links, CqeCache cq, SqRing sq,
-            ReqCache reqs) {
+            ReqCache reqs, RingPoll ringPoll) {
         this.kernel = kernel;
         this.profile = kernel.profile();
         this.flags = flags;
@@ -75,6 +76,7 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
         this.cq = cq;
         this.sq = sq;
         this.reqs = reqs;
+        this.ringPoll = ringPoll;
         // one BiConsumer for every flush (a lambda made in the Runnable would be an allocation per flush)
         java.util.function.BiConsumer<Req, OpDef.Issue> post = (req, func) -> {
             boolean was = inTaskWork;
@@ -548,28 +550,13 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
 
     @Override
     public int ringPollMask() {
-        int mask = 0;
-        // io_uring_poll: room in the SQ ring -> EPOLLOUT | EPOLLWRNORM
-        if (!sq.full()) {
-            mask |= EPOLLOUT | EPOLLWRNORM;
-        }
-        // io_uring_poll: CQEs the application can see (__io_cqring_events_user), or io_has_work -> EPOLLIN |
-        // EPOLLRDNORM
-        if (cq.userEvents() != 0 || cq.checkCqOverflow()
-                || (flags & IORING_SETUP_DEFER_TASKRUN) != 0 && taskWork.pending()) {
-            mask |= EPOLLIN | EPOLLRDNORM;
-        }
-        return mask;
+        return ringPoll.poll();
     }
-
-    private static final int EPOLLIN = 0x1;
-    private static final int EPOLLOUT = 0x4;
-    private static final int EPOLLRDNORM = 0x40;
-    private static final int EPOLLWRNORM = 0x100;
 
     @Override
     public void onCommit(CommitFlush part, Runnable hook) {
-        completion.addCommitHook(part, hook);
+        // __io_commit_cqring_flush: the poll wait queue is woken only once active (io_activate_pollwq)
+        completion.addCommitHook(part, part == CommitFlush.POLL_WQ ? ringPoll.waiter(hook) : hook);
     }
 
     @Override
@@ -654,18 +641,38 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
     }
 
     @Override
+    public boolean localWorkPending() {
+        return (flags & IORING_SETUP_DEFER_TASKRUN) != 0 && taskWork.pending();
+    }
+
+    @Override
+    public int cqRoom() {
+        return cq.room();
+    }
+
+    @Override
     public int cqFlags() {
         return completion.cqFlags();
     }
 
-    /** Closes the {@link AutoCloseable} ring locals, with the ring. */
+    /**
+     * Closes the {@link AutoCloseable} ring locals, with the ring: those freed after the exit's cancellations
+     * ({@link IssueContext.FreedAfterExit}) are told first and closed last.
+     */
     void closeRingLocals() {
         for (Object local : ringLocals.values()) {
-            if (local instanceof AutoCloseable c) {
-                try {
-                    c.close();
-                } catch (Exception e) {
-                    throw new IllegalStateException("closing " + local + " with ring " + fd, e);
+            if (local instanceof FreedAfterExit f) {
+                f.exitStarts();
+            }
+        }
+        for (boolean last : new boolean[] {false, true}) {
+            for (Object local : ringLocals.values()) {
+                if (local instanceof AutoCloseable c && local instanceof FreedAfterExit == last) {
+                    try {
+                        c.close();
+                    } catch (Exception e) {
+                        throw new IllegalStateException("closing " + local + " with ring " + fd, e);
+                    }
                 }
             }
         }

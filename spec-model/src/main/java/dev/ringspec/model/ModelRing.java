@@ -83,8 +83,10 @@ final class ModelRing implements Ring {
         this.restrictions = new Restrictions(profile, rules, mutants);
         this.bpfFilters = new BpfFilterRun(rules, mutants);
         this.reqs = reqs;
+        RingPoll ringPoll = new RingPoll(flags, profile, rules, sq, cq, taskWork, () -> submitter != null,
+                this::isOwnerOrUnowned);
         this.issue = new IssueSqe(kernel, flags, fd, rules, completion, drain, taskWork, files, buffers, links,
-                cq, sq, reqs);
+                cq, sq, reqs, ringPoll);
         this.taskWork.runner(issue);
         this.init = new InitReq(profile, kernel.issueDefs(), flags, rules, sq, restrictions, drain, issue,
                 bpfFilters, mutants);

@@ -51,6 +51,8 @@ final class TaskWork {
     private volatile Runnable localWorkAdded;
     /** Run before the task queues work of its own ({@link #beforeAdd}). */
     private volatile Runnable beforeAdd = () -> { };
+    /** The task's task work that is not io_uring's ({@link #otherTaskWork}). */
+    private volatile Runnable otherTaskWork = () -> { };
     /** Run as normal task work starts ({@link #beforeRun}). */
     private volatile BooleanSupplier beforeRun = () -> false;
 
@@ -113,6 +115,16 @@ final class TaskWork {
      */
     void beforeRun(BooleanSupplier hook) {
         beforeRun = hook;
+    }
+
+    /**
+     * {@code hook} is the ring's task work queued with {@code task_work_add} rather than on its task work lists (the
+     * poll wait queue's activation, {@link RingPoll}): {@code task_work_run} runs it as the syscall returns and
+     * {@code io_run_task_work} in a wait, after the local work on a DEFER_TASKRUN ring; it does nothing when nothing
+     * is queued.
+     */
+    void otherTaskWork(Runnable hook) {
+        otherTaskWork = hook;
     }
 
     /** Whether work of the calling task's own ({@code req->tctx}: it, or none recorded) is queued. */
@@ -528,6 +540,7 @@ final class TaskWork {
 
     /** Task work of the calling task, the way the syscall return path runs it. */
     void runOnReturn() {
+        otherTaskWork.run();
         if ((flags & IORING_SETUP_DEFER_TASKRUN) == 0) {
             runNormal();
         }
@@ -537,6 +550,8 @@ final class TaskWork {
     void runForWait(int minEvents, int maxEvents) {
         if ((flags & IORING_SETUP_DEFER_TASKRUN) != 0) {
             runLocal(minEvents, maxEvents);
+            // io_cqring_wait: io_run_task_work after the local work
+            otherTaskWork.run();
         } else {
             runNormal();
         }

@@ -15,6 +15,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.ringspec.emulator.EmulatorServices;
+import dev.ringspec.emulator.Inflight;
 import dev.ringspec.emulator.IoWqCompletions;
 import dev.ringspec.emulator.Wakeups;
 import dev.ringspec.emulator.Timers;
@@ -39,7 +40,7 @@ import java.util.Map;
  * ({@code io_req_local_work_add}), before any CQE: {@link #signalLocalWork}. Queued from inside a file's wakeup,
  * that signal can be deferred to an RCU callback ({@link #deferSignal}).
  */
-public final class EventFd implements AutoCloseable {
+public final class EventFd implements IssueContext.FreedAfterExit {
     /**
      * What a deferred signal waits for, an RCU grace period ({@code call_rcu_hurry}): on this machine (6.18.44, 2
      * CPUs, load 3 to 7) the deferred signal of a fresh ring landed 12 to 33 ms after the wakeup, and once more than
@@ -62,6 +63,15 @@ public final class EventFd implements AutoCloseable {
             "io_uring/eventfd.c", "On 6.12 to 7.0 a ring's deferred eventfd signal after its first is lost (the"
                     + " kernel never clears the pending bit); the emulator signals.");
 
+    /**
+     * {@code io_ring_exit_work}: the ring's close cancels what waits and signals its eventfd
+     * ({@link #exitStarts}). Detail: 1 where the cancelled CQEs fit in the CQ ring, else 0.
+     */
+    public static final Rule EXIT_SIGNALS = Rule.define("EVENTFD_EXIT_SIGNALS", "io_ring_exit_work",
+            "io_uring/io_uring.c", "A ring's close cancels its waiting requests and signals its eventfd: on a"
+                    + " DEFER_TASKRUN ring for the first cancellation's task work, on any ring for the cancelled CQEs"
+                    + " where one fits.");
+
     private final Timers timers;
     private final boolean deferTaskrun;
     private int eventFd = -1;
@@ -76,6 +86,9 @@ public final class EventFd implements AutoCloseable {
     /** The CQ tail the ring's last commit left: where the next commit's CQEs begin. */
     private int committedTail;
     private boolean hooked;
+    /** The ring's exit has begun ({@link #exitStarts}): what it signals is decided there. */
+    private boolean exiting;
+    private IssueContext ring;
 
     /** The register opcodes of eventfd.c, as {@code __io_uring_register} dispatches them. */
     public static Map<Integer, RegisterOp> registerOps(EmulatorServices services) {
@@ -135,6 +148,7 @@ public final class EventFd implements AutoCloseable {
         // io_eventfd_register: a new io_ev_fd, its ops 0
         deferredPending = false;
         deferredCount = 0;
+        this.ring = ring;
         if (!hooked) {
             hooked = true;
             ring.onCommit(IssueContext.CommitFlush.EVENTFD, () -> signal(ring));
@@ -167,7 +181,7 @@ public final class EventFd implements AutoCloseable {
         int tail = ring.cachedCqTail();
         int before = committedTail;
         committedTail = tail;
-        if (eventFd < 0) {
+        if (eventFd < 0 || exiting) {
             return;
         }
         if ((ring.setupFlags() & (IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_IOPOLL)) != 0) {
@@ -215,7 +229,7 @@ public final class EventFd implements AutoCloseable {
      * file's wakeup defers it ({@link #defersInWake}).
      */
     private synchronized void signalLocalWork(IssueContext ring) {
-        if (eventFd < 0 || (ring.cqFlags() & IORING_CQ_EVENTFD_DISABLED) != 0
+        if (eventFd < 0 || exiting || (ring.cqFlags() & IORING_CQ_EVENTFD_DISABLED) != 0
                 || async && !IoWqCompletions.currentIsWorker()) {
             return;
         }
@@ -309,6 +323,45 @@ public final class EventFd implements AutoCloseable {
     static boolean notesTailFirst(String version) {
         String[] v = version.split("\\.");
         return Integer.parseInt(v[0]) == 6 && Integer.parseInt(v[1]) <= 12;
+    }
+
+    /**
+     * {@code io_ring_exit_work} (6.18.44 measured, {@code EventFdTest.aRingsExitSignalsItsEventfd}): on a kworker it
+     * cancels what waits (polls, timeouts, io-wq work: {@code io_uring_try_cancel_requests}), each cancellation
+     * completing through task work, and the cancelled requests' CQEs are flushed, all before {@code io_ring_ctx_free}
+     * unregisters the eventfd. On a DEFER_TASKRUN ring the first cancellation's task work goes to the list
+     * {@code io_move_task_work_from_local} has just emptied, which signals ({@code io_req_local_work_add}), and the
+     * flush of the cancelled or already queued requests' CQEs signals where at least one fits in the CQ ring (the
+     * tail moves); on a ring without DEFER_TASKRUN the submitter task runs the cancellations' task work at its next
+     * return to user space, whose flush signals where a CQE fits. Nothing for an
+     * ASYNC eventfd (no io-wq worker signals), nor with IORING_CQ_EVENTFD_DISABLED. What the emulator's own
+     * cancellations at the close would signal is not counted again.
+     */
+    @Override
+    public synchronized void exitStarts() {
+        if (eventFd < 0 || ring == null || exiting) {
+            return;
+        }
+        exiting = true;
+        if (async || (ring.cqFlags() & IORING_CQ_EVENTFD_DISABLED) != 0) {
+            return;
+        }
+        boolean cancelled = ring.ringLocal(Inflight.class, Inflight::new).all().stream()
+                .anyMatch(e -> e.kind() != Inflight.Kind.BIO);
+        if (!cancelled && !ring.localWorkPending()) {
+            return;
+        }
+        ring.fire(EXIT_SIGNALS, ring.cqRoom() > 0 ? 1 : 0);
+        if (deferTaskrun && !ring.localWorkPending()) {
+            // io_req_local_work_add: the first cancellation's task work on the emptied list; where local work is
+            // queued, the waiting requests are taken to be the ones it is for (a poll already woken is owned by its
+            // task work, and its cancellation queues nothing: io_poll_cancel_req)
+            write(eventFd, eventFdId);
+        }
+        if (ring.cqRoom() > 0) {
+            // __io_submit_flush_completions of the cancelled requests: the tail moved
+            write(eventFd, eventFdId);
+        }
     }
 
     /** The ring is gone ({@code io_ring_ctx_free} unregisters the eventfd). */
