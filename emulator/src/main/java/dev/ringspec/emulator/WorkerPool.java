@@ -34,6 +34,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
 
 /**
  * The emulator's io-wq: requests the kernel hands to io-wq run on worker threads with their {@link EmuOp.Blocking}
@@ -218,9 +219,13 @@ final class WorkerPool implements IoWq, AutoCloseable {
     /**
      * The deterministic mode: runs the work pending now, in a seeded order; answers how much ran. At the start of an
      * enter ({@code atEnter}) an item still running ({@link IoWqChoices#IOWQ_STILL_RUNNING}) stays pending, in its
-     * place, and counts the enter if it submits or waits ({@code counts}).
+     * place, and counts the enter if it submits or waits ({@code counts}). Where an item's call made the file of
+     * another that waited in its call ready (a SPLICE into the pipe a READV's worker waits on: fs/splice.c
+     * splice_file_to_pipe -> wakeup_pipe_readers, with the pipe's mutex dropped), {@code woke} (if not null) runs
+     * before that worker is taken, as the one wakeup reaches the file's polls too ({@code __wake_up_common}), and
+     * answers how much it ran.
      */
-    int runPending(boolean atEnter, boolean counts) {
+    int runPending(boolean atEnter, boolean counts, IntSupplier woke) {
         int ran = 0;
         List<IoWqWork> running = null;
         while (true) {
@@ -251,8 +256,12 @@ final class WorkerPool implements IoWq, AutoCloseable {
                 running.add(next);
                 continue;
             }
+            List<IoWqWork> waiting = woke == null ? List.of() : waitingInTheirCalls();
             next.body.accept(delivery);
             ran++;
+            if (waiting.stream().anyMatch(w -> !w.waits.getAsBoolean())) {
+                ran += woke.getAsInt();
+            }
         }
         if (running != null) {
             synchronized (pending) {
@@ -260,6 +269,13 @@ final class WorkerPool implements IoWq, AutoCloseable {
             }
         }
         return ran;
+    }
+
+    /** The pending items whose call waits for its file now (the deterministic mode's). */
+    private List<IoWqWork> waitingInTheirCalls() {
+        synchronized (pending) {
+            return pending.stream().filter(w -> w.waits != null && w.waits.getAsBoolean()).toList();
+        }
     }
 
     /**
