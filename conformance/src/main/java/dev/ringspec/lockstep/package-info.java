@@ -70,16 +70,16 @@
  * {@code TIMER_FIRES_BEFORE_THE_CALL},
  * a timer due within 20 ms fired before a call (the kernel's side of a step may take that long under load, and its
  * hrtimers fire in real time); and {@code TASK_WORK_BEFORE_A_WOKEN_WORKER}, whether the polls' task work or an io-wq
- * worker waiting in its call takes a file's bytes first when the world wakes both at once. The lookback reaches 64
- * steps (Choices.LOOKBACK_STEPS) before the difference, or before the reference's overflow list last began to hold
- * CQEs, whose order shows only at a flush; a step where the run took an outcome may take another there later. Where
- * no single outcome explains a difference, up to three are taken together, found by a beam search that nearness to
- * the subject's CQEs orders ({@link dev.ringspec.lockstep.ChoiceRebuild}; an FSYNC, a WRITEV and a later WRITEV
- * each still running for its own number of enters). Orders that need more, or a worker busy for more than six
- * enters, still show as new divergences. Polls of one file woken together are not a choice: the kernel wakes the
- * last armed first, and the emulator then takes epoll's order, which is the same ({@code Readiness.inWakeOrder});
- * the emulator draws no random numbers in these runs, so a seed runs alone ({@code -Dworld.first=N
- * -Dworld.runs=1}) as in a sequence, up to the kernel's own timing.
+ * worker waiting in its call takes a file's bytes first when the world, or io-wq work, wakes both at once. The lookback
+ * reaches 64 steps (Choices.LOOKBACK_STEPS) before the difference, or before the reference's overflow list last began
+ * to hold CQEs, whose order shows only at a flush; a step where the run took an outcome may take another there later.
+ * Where no single outcome explains a difference, up to three are taken together, found by a beam search that nearness
+ * to the subject's CQEs orders ({@link dev.ringspec.lockstep.ChoiceRebuild}; an FSYNC, a WRITEV and a later WRITEV each
+ * still running for its own number of enters). Orders that need more, or a worker busy for more than six enters, still
+ * show as new divergences. Polls of one file woken together are not a choice: the kernel wakes the last armed first,
+ * and the emulator then takes epoll's order, which is the same ({@code Readiness.inWakeOrder}); the emulator draws no
+ * random numbers in these runs, so a seed runs alone ({@code -Dworld.first=N -Dworld.runs=1}) as in a sequence, up to
+ * the kernel's own timing.
  *
  * <p>{@link dev.ringspec.lockstep.ReferenceBackends} names the sides (the one place the engine makes
  * {@link dev.ringspec.seam.Backend}s): the reference model, with the profile chosen from the kernel's capabilities,

@@ -49,11 +49,14 @@ final class DeterministicScheduler implements Waiter {
      * splice_from_pipe_next -> fs/pipe.c pipe_wait_readable: wait_event_interruptible), is made runnable
      * (try_to_wake_up) and takes the mutex again on its own CPU when the scheduler runs it; a poll's entry queues its
      * request's task work (io_uring/poll.c io_poll_wake -> __io_poll_execute -> io_req_task_work_add), which the task
-     * runs on its way back to user space, where the request is issued again and reads. Nothing orders the two.
+     * runs on its way back to user space, where the request is issued again and reads. Nothing orders the two. The
+     * same holds where the waker is io-wq work of the ring itself, such as a SPLICE into that pipe (fs/splice.c
+     * splice_file_to_pipe -> wakeup_pipe_readers, after pipe_unlock): world lockstep seed 198.
      * Asked where an enter begins, after a wakeup of polls, while such a worker can go on. Outcome 0 (the default):
      * the worker first; 1: the entering task's task work first, then the worker (world lockstep seed 600:
      * WorldPipeWaitersTest's kernel, 6.18.44, took the worker first in 7 of 12 runs under load 10 to 20 and the task
-     * work first in the other 5, in 20 of 20 at load 2, and in 13 of 20 at load 15).
+     * work first in the other 5, in 20 of 20 at load 2, and in 13 of 20 at load 15; WorldIoWqWakesPipeWaitersTest's,
+     * woken by a SPLICE on io-wq, the task work first in 7 of 20 runs at load 13).
      */
     static final Choice TASK_WORK_BEFORE_A_WOKEN_WORKER = new Choice("TASK_WORK_BEFORE_A_WOKEN_WORKER",
             "__wake_up_common", "fs/pipe.c pipe_write (wake_up_interruptible_sync_poll after the mutex is dropped) "
@@ -132,23 +135,31 @@ final class DeterministicScheduler implements Waiter {
     private int poll(boolean atEnter, boolean counts, Runnable taskWork) {
         int ran = 0;
         if (ioWq.wokenByWorld()) {
-            // the world's wakeup of a file reaches all its waiters at once (__wake_up_common): the polls armed on it
-            // queue their task work (io_poll_wake) before the io-wq worker that waited in its call there takes the
-            // bytes, and when it takes them all, their requests arm again, newest first in the wait queue; or the
-            // task runs that work first, on its way back to user space, and the worker takes what it leaves
-            int woke = readiness.pollOnce(0);
-            ran += woke;
-            Chooser c = chooser;
-            if (woke > 0 && taskWork != null && c != null && c.choose(TASK_WORK_BEFORE_A_WOKEN_WORKER, -1) == 1) {
-                taskWork.run();
-            }
+            ran += wokenTogether(taskWork);
         }
-        ran += ioWq.runPending(atEnter, counts);
+        // and where io-wq work itself wakes a worker waiting in its call (a SPLICE into its pipe), the same
+        ran += ioWq.runPending(atEnter, counts, () -> wokenTogether(taskWork));
         ran += readiness.pollOnce(0);
         if (!(clock instanceof VirtualClock)) {
             timers.fireDue();
         }
         return ran;
+    }
+
+    /**
+     * A wakeup of a file reaches all its waiters at once ({@code __wake_up_common}): the polls armed on it queue their
+     * task work ({@code io_poll_wake}) before the io-wq worker that waited in its call there takes the bytes, and
+     * when it takes them all, their requests arm again, newest first in the wait queue; or, where
+     * {@link #TASK_WORK_BEFORE_A_WOKEN_WORKER} says so, the task runs that work first ({@code taskWork}, if not
+     * null), on its way back to user space, and the worker takes what it leaves. Answers how many polls woke.
+     */
+    private int wokenTogether(Runnable taskWork) {
+        int woke = readiness.pollOnce(0);
+        Chooser c = chooser;
+        if (woke > 0 && taskWork != null && c != null && c.choose(TASK_WORK_BEFORE_A_WOKEN_WORKER, -1) == 1) {
+            taskWork.run();
+        }
+        return woke;
     }
 
     @Override

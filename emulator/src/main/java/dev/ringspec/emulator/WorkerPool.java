@@ -34,6 +34,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
 
 /**
  * The emulator's io-wq: requests the kernel hands to io-wq run on worker threads with their {@link EmuOp.Blocking}
@@ -65,44 +66,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
 
     /** The deterministic mode's order among pending work; null with worker threads. */
     private final SplittableRandom order;
-    private final List<Work> pending = new ArrayList<>();
-
-    /**
-     * Pending io-wq work of the ring {@code ctx}: {@code body} runs it and hands its completion to a delivery;
-     * {@code hash} is its {@link IoWqHash} (null for work that is not hashed).
-     */
-    private static final class Work {
-        final IssueContext ctx;
-        final java.util.function.Consumer<Delivery> body;
-        final IoWqHashChains.Key hash;
-        /** How many more enters find it still running ({@link IoWqChoices#IOWQ_STILL_RUNNING}). */
-        int entersLeft;
-        /**
-         * How many more calls, empty ones too, find it still running
-         * ({@link IoWqChoices#IOWQ_RACES_DEFER_TASKRUN_WAIT}).
-         */
-        int callsLeft;
-        /** Whether its call would wait for the outside world now ({@link EmuOp.Blocking#ready}); null: never. */
-        final java.util.function.BooleanSupplier waits;
-        /** Its state (PENDING, RUNNING, DONE) where it has a blocking form, else null. */
-        final AtomicInteger state;
-
-        Work(IssueContext ctx, java.util.function.Consumer<Delivery> body, IoWqHashChains.Key hash, int entersLeft,
-                int callsLeft) {
-            this(ctx, body, hash, entersLeft, callsLeft, null, null);
-        }
-
-        Work(IssueContext ctx, java.util.function.Consumer<Delivery> body, IoWqHashChains.Key hash, int entersLeft,
-                int callsLeft, java.util.function.BooleanSupplier waits, AtomicInteger state) {
-            this.ctx = ctx;
-            this.body = body;
-            this.hash = hash;
-            this.entersLeft = entersLeft;
-            this.callsLeft = callsLeft;
-            this.waits = waits;
-            this.state = state;
-        }
-    }
+    private final List<IoWqWork> pending = new ArrayList<>();
 
     /**
      * The hash map of each task's io-wq: the ring it was made for ({@code io_init_wq_offload} takes that ring's
@@ -255,13 +219,17 @@ final class WorkerPool implements IoWq, AutoCloseable {
     /**
      * The deterministic mode: runs the work pending now, in a seeded order; answers how much ran. At the start of an
      * enter ({@code atEnter}) an item still running ({@link IoWqChoices#IOWQ_STILL_RUNNING}) stays pending, in its
-     * place, and counts the enter if it submits or waits ({@code counts}).
+     * place, and counts the enter if it submits or waits ({@code counts}). Where an item's call made the file of
+     * another that waited in its call ready (a SPLICE into the pipe a READV's worker waits on: fs/splice.c
+     * splice_file_to_pipe -> wakeup_pipe_readers, with the pipe's mutex dropped), {@code woke} (if not null) runs
+     * before that worker is taken, as the one wakeup reaches the file's polls too ({@code __wake_up_common}), and
+     * answers how much it ran.
      */
-    int runPending(boolean atEnter, boolean counts) {
+    int runPending(boolean atEnter, boolean counts, IntSupplier woke) {
         int ran = 0;
-        List<Work> running = null;
+        List<IoWqWork> running = null;
         while (true) {
-            Work next;
+            IoWqWork next;
             Chooser c = chooser;
             synchronized (pending) {
                 List<Integer> ready = ready(running);
@@ -288,8 +256,12 @@ final class WorkerPool implements IoWq, AutoCloseable {
                 running.add(next);
                 continue;
             }
+            List<IoWqWork> waiting = woke == null ? List.of() : waitingInTheirCalls();
             next.body.accept(delivery);
             ran++;
+            if (waiting.stream().anyMatch(w -> !w.waits.getAsBoolean())) {
+                ran += woke.getAsInt();
+            }
         }
         if (running != null) {
             synchronized (pending) {
@@ -299,23 +271,30 @@ final class WorkerPool implements IoWq, AutoCloseable {
         return ran;
     }
 
+    /** The pending items whose call waits for its file now (the deterministic mode's). */
+    private List<IoWqWork> waitingInTheirCalls() {
+        synchronized (pending) {
+            return pending.stream().filter(w -> w.waits != null && w.waits.getAsBoolean()).toList();
+        }
+    }
+
     /**
      * The positions in {@code pending} of the items a worker could take now: every item that is not hashed, and the
      * oldest item of each hash unless an item of that hash is still running ({@code running}, or null): io-wq runs
      * hashed work one item at a time, in queue order ({@link IoWqHash}).
      */
-    private List<Integer> ready(List<Work> running) {
+    private List<Integer> ready(List<IoWqWork> running) {
         List<Integer> ready = new ArrayList<>(pending.size());
         java.util.Set<IoWqHashChains.Key> busy = new java.util.HashSet<>();
         if (running != null) {
-            for (Work w : running) {
+            for (IoWqWork w : running) {
                 if (w.hash != null) {
                     busy.add(w.hash);
                 }
             }
         }
         for (int i = 0; i < pending.size(); i++) {
-            Work w = pending.get(i);
+            IoWqWork w = pending.get(i);
             if (w.hash != null && !busy.add(w.hash)) {
                 continue;
             }
@@ -376,11 +355,11 @@ final class WorkerPool implements IoWq, AutoCloseable {
         for (int n = 0; n < before; n++) {
             // the workers that finish first post first, in any order (IOWQ_COMPLETION_ORDER, as in runPending); a
             // hashed item's successor may be taken once it is done
-            List<Work> ready = readyOf(ctx);
+            List<IoWqWork> ready = readyOf(ctx);
             if (ready.isEmpty()) {
                 break;
             }
-            Work w = ready.get(ready.size() < 2 ? 0 : switch (c.choose(IOWQ_COMPLETION_ORDER, -1)) {
+            IoWqWork w = ready.get(ready.size() < 2 ? 0 : switch (c.choose(IOWQ_COMPLETION_ORDER, -1)) {
                 case 0 -> 0;
                 case 1 -> ready.size() - 1;
                 default -> 1;
@@ -396,11 +375,11 @@ final class WorkerPool implements IoWq, AutoCloseable {
      * The pending items of the ring {@code ctx} a worker could take now and that are not still running
      * ({@link IoWqChoices#IOWQ_STILL_RUNNING}), oldest first.
      */
-    private List<Work> readyOf(IssueContext ctx) {
-        List<Work> out = new ArrayList<>();
+    private List<IoWqWork> readyOf(IssueContext ctx) {
+        List<IoWqWork> out = new ArrayList<>();
         synchronized (pending) {
             for (int i : ready(null)) {
-                Work w = pending.get(i);
+                IoWqWork w = pending.get(i);
                 if (w.ctx == ctx && w.entersLeft == 0) {
                     out.add(w);
                 }
@@ -480,7 +459,8 @@ final class WorkerPool implements IoWq, AutoCloseable {
             int calls = finishesAfterTheEnter(ctx);
             if (running > 0 || calls >= 0 || postsOnItsOwn(ctx)) {
                 synchronized (pending) {
-                    pending.add(new Work(ctx, d -> d.deliver(ctx, req, reissue), null, running, Math.max(calls, 0)));
+                    pending.add(new IoWqWork(ctx, d -> d.deliver(ctx, req, reissue), null, running,
+                            Math.max(calls, 0)));
                 }
                 return;
             }
@@ -628,7 +608,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
                 || !finishesLaterInTheSubmission(ctx, hash, body)) {
             // pending, unless a worker that posts its own CQE posts it later in this submission
             synchronized (pending) {
-                pending.add(new Work(ctx, body, hash, running, Math.max(calls, 0), waits, state));
+                pending.add(new IoWqWork(ctx, body, hash, running, Math.max(calls, 0), waits, state));
             }
         }
     }

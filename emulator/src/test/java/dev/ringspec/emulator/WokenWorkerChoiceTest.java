@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
  * all three. Who reads first is the deterministic emulator's choice point
  * {@link DeterministicScheduler#TASK_WORK_BEFORE_A_WOKEN_WORKER}, asked at the next enter: the worker (it splices all
  * 39 bytes and the READs wait again) or the task's task work (the newer READ its 5 bytes, the older its 23, then the
- * worker the other 11), as the kernel does either (WorldPipeWaitersTest).
+ * worker the other 11), as the kernel does either (WorldPipeWaitersTest). The same where the bytes come from a SPLICE
+ * on io-wq that the enter's look at pending work runs first (WorldIoWqWakesPipeWaitersTest).
  */
 class WokenWorkerChoiceTest {
 
@@ -38,6 +39,14 @@ class WokenWorkerChoiceTest {
 
     /** The CQEs ({@code user_data:res}) after the write and one enter, with the chooser's {@code outcome}. */
     private static List<String> afterTheWrite(int outcome, List<Choice> asked) {
+        return afterTheWrite(outcome, asked, false);
+    }
+
+    /**
+     * {@link #afterTheWrite(int, List)}; {@code byIoWq}: the bytes come from a SPLICE on io-wq (user_data 4, from a
+     * second pipe) submitted before that enter, not from the outside world.
+     */
+    private static List<String> afterTheWrite(int outcome, List<Choice> asked, boolean byIoWq) {
         try (UserMemory memory = new UserMemory();
                 EmulatedIoUring e = EmulatedIoUring.open(EmulatorOptions.of(KernelProfile.LINUX_6_18)
                         .deterministic(1), memory)) {
@@ -49,6 +58,7 @@ class WokenWorkerChoiceTest {
             RingDriver d = new RingDriver(e, e.setup(8, memory.allocate(IoUringParams.SIZE_BYTES)).ringOrNull());
             int[] in = pipe(memory);
             int[] out = pipe(memory);
+            int[] src = pipe(memory);
             MemorySegment buffer = memory.allocate(64);
             long[] lens = {23, 5};
             for (int i = 0; i < 2; i++) {
@@ -75,13 +85,28 @@ class WokenWorkerChoiceTest {
             assertThat(e.enter(d.ring(), 0, 0, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0)).isZero();
             assertThat(d.ready()).as("an empty pipe: everybody waits").isZero();
             MemorySegment bytes = memory.allocate(39);
-            assertThat(Linux.call(SYS_WRITE, in[1], bytes.address(), 39)).isEqualTo(39);
+            if (byIoWq) {
+                // the 39 bytes wait in another pipe, and a SPLICE on io-wq moves them in at the next enter
+                assertThat(Linux.call(SYS_WRITE, src[1], bytes.address(), 39)).isEqualTo(39);
+                at = d.nextSqe();
+                Sqe.clear(d.sqes(), at, 64);
+                Sqe.opcode(d.sqes(), at, IORING_OP_SPLICE);
+                Sqe.fd(d.sqes(), at, in[1]);
+                Sqe.fileIndex(d.sqes(), at, src[0]); // splice_fd_in
+                Sqe.addr(d.sqes(), at, -1);
+                Sqe.off(d.sqes(), at, -1);
+                Sqe.len(d.sqes(), at, 39);
+                Sqe.userData(d.sqes(), at, 4);
+                assertThat(d.submit(0, 0)).isEqualTo(1);
+            } else {
+                assertThat(Linux.call(SYS_WRITE, in[1], bytes.address(), 39)).isEqualTo(39);
+            }
             assertThat(e.enter(d.ring(), 0, 0, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0)).isZero();
             List<String> cqes = new ArrayList<>();
             for (Cqe c = d.reap(); c != null; c = d.reap()) {
                 cqes.add(c.userData() + ":" + c.res());
             }
-            for (int fd : new int[] {in[0], in[1], out[0], out[1]}) {
+            for (int fd : new int[] {in[0], in[1], out[0], out[1], src[0], src[1]}) {
                 Linux.close(fd);
             }
             return cqes;
@@ -98,5 +123,17 @@ class WokenWorkerChoiceTest {
     @Test
     void theTasksTaskWorkMayReadBeforeTheWokenWorker() {
         assertThat(afterTheWrite(1, new ArrayList<>())).containsExactly("2:5", "1:23", "3:11");
+    }
+
+    @Test
+    void aWorkerWokenByIoWqWorkTakesTheBytesByDefault() {
+        List<Choice> asked = new ArrayList<>();
+        assertThat(afterTheWrite(0, asked, true)).containsExactly("4:39", "3:39");
+        assertThat(asked).contains(DeterministicScheduler.TASK_WORK_BEFORE_A_WOKEN_WORKER);
+    }
+
+    @Test
+    void theTasksTaskWorkMayReadBeforeAWorkerWokenByIoWqWork() {
+        assertThat(afterTheWrite(1, new ArrayList<>(), true)).containsExactly("4:39", "2:5", "1:23", "3:11");
     }
 }
