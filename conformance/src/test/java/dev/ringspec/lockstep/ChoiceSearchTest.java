@@ -1,9 +1,15 @@
 package dev.ringspec.lockstep;
 
+import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
+import static dev.ringspec.uapi.IoUring.IORING_NOP_TW;
+import static dev.ringspec.uapi.IoUring.IORING_OP_FSYNC;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ringspec.emulator.EmulatorBackendProvider;
 import dev.ringspec.seam.Backend;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -36,5 +42,47 @@ class ChoiceSearchTest {
                     .containsPattern("choice search: steps explained +0\\b")
                     .containsPattern("choice search: steps not explained +0\\b");
         }
+    }
+
+    /** One run of {@code steps}, the emulator against {@code subject}, counted in {@code coverage}. */
+    private static LockstepRunner.Outcome run(List<Step> steps, Backend subject, Coverage coverage) {
+        Backend reference = EmulatorBackendProvider.backend(ChoicesTogetherTest.PROFILE).withOptions("seed=1");
+        try (LockstepRunner runner = new LockstepRunner(reference, subject).withWorld()) {
+            return runner.run(steps, coverage);
+        }
+    }
+
+    /**
+     * On a DEFER_TASKRUN ring without TASKRUN_FLAG, where task work shows nowhere until a wait runs it: an FSYNC of
+     * the world's file on io-wq, 70 steps that leave the ring as it is, an enter of an IORING_NOP_TW NOP (its
+     * completion is task work too) and a GETEVENTS wait that runs both (world lockstep seed 125: an io-wq OPENAT's
+     * completion queued 88 steps before the first wait).
+     */
+    private static List<Step> anFsyncLongBeforeAWait() {
+        int flags = IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER;
+        List<Step> steps = new ArrayList<>(List.of(new Step.Setup(2, flags, 0),
+                new Step.WriteIo(0, IORING_OP_FSYNC, 0, 0, OutsideWorld.FILE, 0, 0, 0, 0, 0, 0, 1),
+                new Step.WriteArray(0, 0), new Step.PublishTail(1), new Step.Enter(1, 0, 0)));
+        for (int i = 0; i < 70; i++) {
+            steps.add(new Step.ConsumeCqes(0));
+        }
+        steps.addAll(List.of(Step.WriteSqe.nop(1, 0, IORING_NOP_TW, 0, 2), new Step.WriteArray(1, 1),
+                new Step.PublishTail(1), new Step.Enter(1, 0, 0), new Step.Enter(0, 0, IORING_ENTER_GETEVENTS)));
+        return steps;
+    }
+
+    /**
+     * The FSYNC of {@link #anFsyncLongBeforeAWait} still running at the NOP's enter, so the wait runs the NOP's
+     * task work first: the choice was made 74 steps before the wait that shows it, past the 64 steps the search
+     * looks back where the reference holds nothing; the emulator's task work not yet run counts as held, as a
+     * TASKRUN_FLAG ring's IORING_SQ_TASKRUN does.
+     */
+    @Test
+    void taskWorkHeldOnARingWithoutTaskrunFlagExtendsTheLookBack() {
+        Coverage coverage = new Coverage();
+        LockstepRunner.Outcome o = run(anFsyncLongBeforeAWait(), ChoicesTogetherTest.taking(1), coverage);
+        assertThat(o.divergence()).as("the run, the FSYNC still running at the NOP's enter").isNull();
+        assertThat(coverage.choices().keySet()).as("the choices the run took")
+                .contains("IOWQ_STILL_RUNNING = still running at 1 more enter");
     }
 }
