@@ -150,7 +150,7 @@ final class ChoiceRebuild {
     }
 
     /** {@code IOWQ_STILL_RUNNING}: for how many later enters an io-wq item is still running (the emulator's io-wq). */
-    private static final String STILL_RUNNING = "IOWQ_STILL_RUNNING";
+    private static final String STILL_RUNNING = Choices.STILL_RUNNING;
     /** {@code IOWQ_RACES_DEFER_TASKRUN_WAIT}: how many calls after that its completion is queued as task work. */
     private static final String CALLS_AFTER = "IOWQ_RACES_DEFER_TASKRUN_WAIT";
     /** The most enters {@link #stillRunningThenLater} lets an item run across. */

@@ -187,7 +187,7 @@ final class Choices implements Chooser {
      * the same step.
      */
     List<Taken> candidates(int index) {
-        List<Taken> out = new ArrayList<>(alternatives(index, live.reached));
+        List<Taken> out = new ArrayList<>(alternatives(index, live.reached, 0));
         int from = index - LOOKBACK_STEPS;
         if (heldSince >= 0) {
             from = Math.min(from, heldSince - LOOKBACK_STEPS);
@@ -200,7 +200,7 @@ final class Choices implements Chooser {
             }
             Map<Choice, Integer> there = reachedAt.get(at);
             if (there != null && at != index) {
-                out.addAll(alternatives(at, there));
+                out.addAll(alternatives(at, there, callsSince(at) + 1)); // and the diverging step's, if a call
                 steps++;
             }
         }
@@ -209,15 +209,19 @@ final class Choices implements Chooser {
 
     /**
      * The other outcomes of each choice reached in step {@code index}: each outcome the run did not take there, at
-     * each occurrence of the choice in the step, then at every occurrence; the choice reached last first.
+     * each occurrence of the choice in the step, then at every occurrence; the choice reached last first. Of
+     * {@value #STILL_RUNNING}, whose outcome k holds an io-wq item back for the next k calls, only those up to one
+     * past the {@code callsSince} calls on the ring made since: the rest hold it past the diverging step alike.
      */
-    private List<Taken> alternatives(int index, Map<Choice, Integer> reached) {
+    private List<Taken> alternatives(int index, Map<Choice, Integer> reached, int callsSince) {
         List<Taken> out = new ArrayList<>();
         List<Choice> order = new ArrayList<>(reached.keySet());
         java.util.Collections.reverse(order);
         for (Choice c : order) {
             int times = reached.get(c);
-            for (int outcome = 0; outcome < c.outcomes().size(); outcome++) {
+            int outcomes = c.name().equals(STILL_RUNNING) ? Math.min(c.outcomes().size(), callsSince + 2)
+                    : c.outcomes().size();
+            for (int outcome = 0; outcome < outcomes; outcome++) {
                 boolean someOther = false;
                 for (int k = 0; k < times; k++) {
                     if (plannedOutcome(index, c, k) != outcome) {
@@ -231,6 +235,32 @@ final class Choices implements Chooser {
             }
         }
         return out;
+    }
+
+    /** {@code IOWQ_STILL_RUNNING}: for how many later calls on the ring an io-wq item is still running. */
+    static final String STILL_RUNNING = "IOWQ_STILL_RUNNING";
+
+    /**
+     * How many of the steps that ran after step {@code at} were calls on a ring: every step but the application's
+     * own writes to the rings' memory (SQEs, the SQ array, the tail, the CQ head), which the kernel does not see.
+     */
+    private int callsSince(int at) {
+        int calls = 0;
+        for (int i = ran.size() - 1; i >= 0 && ran.get(i).index() > at; i--) {
+            calls += switch (ran.get(i).step()) {
+                case Step.WriteSqe s -> 0;
+                case Step.WriteSqe128 s -> 0;
+                case Step.ArgSqe s -> 0;
+                case Step.WriteIo s -> 0;
+                case Step.WriteArray s -> 0;
+                case Step.PublishTail s -> 0;
+                case Step.ConsumeCqes s -> 0;
+                case Step.MoveCqHead s -> 0;
+                case Step.MoveSqHead s -> 0;
+                default -> 1;
+            };
+        }
+        return calls;
     }
 
     @Override

@@ -1,8 +1,5 @@
 package dev.ringspec.lockstep;
 
-import static dev.ringspec.uapi.IoUring.IORING_SQ_CQ_OVERFLOW;
-import static dev.ringspec.uapi.IoUring.IORING_SQ_TASKRUN;
-
 import dev.ringspec.capabilities.Feature;
 import dev.ringspec.nativerunner.Posix;
 import dev.ringspec.seam.Backend;
@@ -539,7 +536,7 @@ public final class LockstepRunner implements AutoCloseable {
         }
         boolean agreed = compare(index, step, before);
         if (agreed) {
-            choices.ran(index, step, (after.sqFlags() & (IORING_SQ_CQ_OVERFLOW | IORING_SQ_TASKRUN)) != 0);
+            choices.ran(index, step, reference.holdsCompletions(after));
         }
         if (coverage != null) {
             coverage.tag(reference, step, before, after); // a step that ran counts, whether it agreed or not

@@ -17,6 +17,8 @@ import static dev.ringspec.uapi.IoUring.IORING_REGISTER_PROBE;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_RESIZE_RINGS;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_RESTRICTIONS;
 import static dev.ringspec.uapi.IoUring.IORING_RSRC_REGISTER_SPARSE;
+import static dev.ringspec.uapi.IoUring.IORING_SQ_CQ_OVERFLOW;
+import static dev.ringspec.uapi.IoUring.IORING_SQ_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IORING_UNREGISTER_BUFFERS;
 import static dev.ringspec.uapi.IoUring.IORING_UNREGISTER_EVENTFD;
 import static dev.ringspec.uapi.IoUring.IORING_UNREGISTER_FILES;
@@ -553,6 +555,17 @@ final class Side {
     }
 
     // ---- observing the ring ----
+
+    /**
+     * Whether the ring, whose counters are {@code after}, holds completions whose order does not show yet: CQEs on
+     * its overflow list (IORING_SQ_CQ_OVERFLOW), or task work not yet run, which a TASKRUN_FLAG ring shows
+     * (IORING_SQ_TASKRUN) and an emulator tells of on any ring: a DEFER_TASKRUN ring runs it only in a wait (world
+     * lockstep seed 125, no TASKRUN_FLAG: an io-wq OPENAT's completion queued 88 steps before the wait that ran it).
+     */
+    boolean holdsCompletions(Counters after) {
+        return (after.sqFlags() & (IORING_SQ_CQ_OVERFLOW | IORING_SQ_TASKRUN)) != 0
+                || kernel instanceof EmulatedIoUring e && ring != null && e.taskWorkPending(ring);
+    }
 
     /** The ring's counters and flags now, without its CQEs: what every step compares first. */
     Counters observeCounters() {

@@ -1,9 +1,15 @@
 package dev.ringspec.lockstep;
 
+import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
+import static dev.ringspec.uapi.IoUring.IORING_NOP_TW;
+import static dev.ringspec.uapi.IoUring.IORING_OP_FSYNC;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ringspec.emulator.EmulatorBackendProvider;
 import dev.ringspec.seam.Backend;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -36,5 +42,100 @@ class ChoiceSearchTest {
                     .containsPattern("choice search: steps explained +0\\b")
                     .containsPattern("choice search: steps not explained +0\\b");
         }
+    }
+
+    /**
+     * On a plain ring: an FSYNC of the world's file on io-wq, then {@code enters} enters of a NOP each (or, with
+     * {@code fsyncs}, of an FSYNC at every second), every CQE reaped after its enter, so the first FSYNC's CQE shows at
+     * the enter it comes in.
+     */
+    private static List<Step> anFsyncThenEnters(int enters, boolean fsyncs) {
+        List<Step> steps = new ArrayList<>(List.of(new Step.Setup(2, 0, 0),
+                new Step.WriteIo(0, IORING_OP_FSYNC, 0, 0, OutsideWorld.FILE, 0, 0, 0, 0, 0, 0, 1),
+                new Step.WriteArray(0, 0), new Step.PublishTail(1), new Step.Enter(1, 0, 0)));
+        for (int i = 1; i <= enters; i++) {
+            steps.addAll(List.of(i % 2 == 0 && fsyncs
+                    ? new Step.WriteIo(0, IORING_OP_FSYNC, 0, 0, OutsideWorld.FILE, 0, 0, 0, 0, 0, 0, 100 + i)
+                    : Step.WriteSqe.nop(i & 1, 0, 0, 0, 100 + i), new Step.WriteArray(i, i & 1),
+                    new Step.PublishTail(1), new Step.Enter(1, 0, 0), new Step.ConsumeCqes(4)));
+        }
+        return steps;
+    }
+
+    /** One run of {@code steps}, the emulator against {@code subject}, counted in {@code coverage}. */
+    private static LockstepRunner.Outcome run(List<Step> steps, Backend subject, Coverage coverage) {
+        Backend reference = EmulatorBackendProvider.backend(ChoicesTogetherTest.PROFILE).withOptions("seed=1");
+        try (LockstepRunner runner = new LockstepRunner(reference, subject).withWorld()) {
+            return runner.run(steps, coverage);
+        }
+    }
+
+    /**
+     * An FSYNC whose worker is still running at the next 14 enters (world lockstep seed 99: a buffered WRITEV of the
+     * data file whose CQE the kernel posted after 10 later calls on the ring): each enter that finds the subject
+     * without its CQE is explained by one more enter of IOWQ_STILL_RUNNING at the FSYNC's step, up to the 14 the
+     * subject took (the bound was 10).
+     */
+    @Test
+    void anIoWqItemStillRunningPastTenEntersIsExplained() {
+        Coverage coverage = new Coverage();
+        LockstepRunner.Outcome o = run(anFsyncThenEnters(16, false), ChoicesTogetherTest.taking(14), coverage);
+        assertThat(o.divergence()).as("the run, the FSYNC still running at 14 enters").isNull();
+        assertThat(coverage.choices().keySet()).as("the choices the run took")
+                .contains("IOWQ_STILL_RUNNING = still running at 14 more enters");
+        assertThat(coverage.table()).containsPattern("choice search: steps explained +14\\b");
+    }
+
+    /**
+     * The first FSYNC still running at the next 3 enters, an FSYNC queued at the second and the fourth: the search
+     * at the third and fourth enters tries the diverging step's own FSYNC held back by one enter only (any count
+     * holds it past that step alike), not by each count up to the bound, before it comes to the first FSYNC's step.
+     */
+    @Test
+    void aSearchTriesNoMoreCountsOfAnItemStillRunningThanTheCallsSinceAllow() {
+        Coverage coverage = new Coverage();
+        LockstepRunner.Outcome o = run(anFsyncThenEnters(4, true), ChoicesTogetherTest.taking(3), coverage);
+        assertThat(o.divergence()).as("the run, the first FSYNC still running at 3 enters").isNull();
+        assertThat(coverage.choices().keySet()).as("the choices the run took")
+                .contains("IOWQ_STILL_RUNNING = still running at 3 more enters");
+        // measured: 28 references in the three searches; 51 where each count up to the bound was tried
+        java.util.regex.Matcher tried = java.util.regex.Pattern
+                .compile("choice search: references tried, explained +(\\d+)").matcher(coverage.table());
+        assertThat(tried.find()).isTrue();
+        assertThat(Integer.parseInt(tried.group(1))).as("references tried").isLessThan(40);
+    }
+
+    /**
+     * On a DEFER_TASKRUN ring without TASKRUN_FLAG, where task work shows nowhere until a wait runs it: an FSYNC of
+     * the world's file on io-wq, 70 steps that leave the ring as it is, an enter of an IORING_NOP_TW NOP (its
+     * completion is task work too) and a GETEVENTS wait that runs both (world lockstep seed 125: an io-wq OPENAT's
+     * completion queued 88 steps before the first wait).
+     */
+    private static List<Step> anFsyncLongBeforeAWait() {
+        int flags = IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER;
+        List<Step> steps = new ArrayList<>(List.of(new Step.Setup(2, flags, 0),
+                new Step.WriteIo(0, IORING_OP_FSYNC, 0, 0, OutsideWorld.FILE, 0, 0, 0, 0, 0, 0, 1),
+                new Step.WriteArray(0, 0), new Step.PublishTail(1), new Step.Enter(1, 0, 0)));
+        for (int i = 0; i < 70; i++) {
+            steps.add(new Step.ConsumeCqes(0));
+        }
+        steps.addAll(List.of(Step.WriteSqe.nop(1, 0, IORING_NOP_TW, 0, 2), new Step.WriteArray(1, 1),
+                new Step.PublishTail(1), new Step.Enter(1, 0, 0), new Step.Enter(0, 0, IORING_ENTER_GETEVENTS)));
+        return steps;
+    }
+
+    /**
+     * The FSYNC of {@link #anFsyncLongBeforeAWait} still running at the NOP's enter, so the wait runs the NOP's
+     * task work first: the choice was made 74 steps before the wait that shows it, past the 64 steps the search
+     * looks back where the reference holds nothing; the emulator's task work not yet run counts as held, as a
+     * TASKRUN_FLAG ring's IORING_SQ_TASKRUN does.
+     */
+    @Test
+    void taskWorkHeldOnARingWithoutTaskrunFlagExtendsTheLookBack() {
+        Coverage coverage = new Coverage();
+        LockstepRunner.Outcome o = run(anFsyncLongBeforeAWait(), ChoicesTogetherTest.taking(1), coverage);
+        assertThat(o.divergence()).as("the run, the FSYNC still running at the NOP's enter").isNull();
+        assertThat(coverage.choices().keySet()).as("the choices the run took")
+                .contains("IOWQ_STILL_RUNNING = still running at 1 more enter");
     }
 }

@@ -549,6 +549,11 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
         return ctx != null && !ctx.ringLocal(Inflight.class, Inflight::new).all().isEmpty();
     }
 
+    /** Whether live ring {@code ring} has task work not yet run (a DEFER_TASKRUN ring's runs only in a wait). */
+    public boolean taskWorkPending(Ring ring) {
+        return model.taskWorkPending(ring.fd());
+    }
+
     /** An exec's cancellation for the calling thread's task ({@link TaskCancel}); then its io-wq ends. */
     public int cancelTaskRequests(long timeoutNanos) {
         Object task = taskKey.get();
