@@ -1,13 +1,13 @@
 package dev.ringspec.lockstep;
 
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
-import static dev.ringspec.uapi.IoUring.IORING_OP_READ;
 import static dev.ringspec.uapi.IoUring.IORING_OP_SPLICE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.ringspec.seam.Cqe;
 import dev.ringspec.seam.RingObservation;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -31,20 +31,16 @@ class WorldIoWqWakesPipeWaitersTest {
         KernelTests.assumeIoUring();
     }
 
+    /** {@link WorldPipeWaitersTest}'s two READs and SPLICE waiting on the pipe, then io-wq work fills it. */
     static List<Step> aSpliceIntoThePipeWakesItsWaiters() {
-        return List.of(new Step.Setup(4, 0, 8),
-                new Step.WriteIo(0, IORING_OP_READ, 0, 0, OutsideWorld.PIPE_READ, 0, 23, 0, 0, 0, 0, 1),
-                new Step.WriteArray(0, 0), new Step.PublishTail(1), new Step.Enter(1, 0, 0),
-                new Step.WriteIo(1, IORING_OP_READ, 0, 0, OutsideWorld.PIPE_READ, 0, 5, 0, 0, 0, 0, 2),
-                new Step.WriteArray(1, 1), new Step.PublishTail(1), new Step.Enter(1, 0, 0),
-                // from the pipe (buf 0 names splice_fd_in) to the socket: waits on its worker
-                new Step.WriteIo(2, IORING_OP_SPLICE, 0, 0, OutsideWorld.SOCKET, 0, 57, 0, 0, 0, 0, 3),
-                new Step.WriteArray(2, 2), new Step.PublishTail(1), new Step.Enter(1, 0, 0),
+        List<Step> steps = new ArrayList<>(WorldPipeWaitersTest.readsAndASpliceWaitOnAPipe().subList(0, 13));
+        steps.addAll(List.of(
                 // from the data file at offset 0 into the pipe, on io-wq
                 new Step.WriteIo(3, IORING_OP_SPLICE, 0, 0, OutsideWorld.PIPE_WRITE, 0, 39, 0, OutsideWorld.FILE, 0,
                         0, 4),
                 new Step.WriteArray(3, 3), new Step.PublishTail(1), new Step.Enter(1, 0, 0),
-                new Step.Enter(0, 0, IORING_ENTER_GETEVENTS));
+                new Step.Enter(0, 0, IORING_ENTER_GETEVENTS)));
+        return steps;
     }
 
     /**
