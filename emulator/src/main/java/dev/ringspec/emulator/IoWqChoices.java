@@ -146,8 +146,9 @@ public final class IoWqChoices {
     public static final Choice IOWQ_STILL_RUNNING = new Choice("IOWQ_STILL_RUNNING", "io_worker_handle_work",
             "io_uring/io-wq.c io_worker_handle_work (the work runs on the worker, io_wq_submit_work, for as long as "
                     + "its call blocks), io_uring/io_uring.c io_req_complete_post (its CQE, or task work, when done)",
-            java.util.stream.IntStream.rangeClosed(0, 24).mapToObj(k -> k == 0 ? "finished by the next enter"
-                    : "still running at " + k + (k == 1 ? " more enter" : " more enters")).toList(), 0);
+            java.util.stream.IntStream.rangeClosed(0, IoWqChoices.MAX_ENTERS_RUNNING)
+                    .mapToObj(k -> k == 0 ? "finished by the next enter"
+                            : "still running at " + k + (k == 1 ? " more enter" : " more enters")).toList(), 0);
     /**
      * The most enters {@link #IOWQ_STILL_RUNNING} lets an item run across. The kernel sets none (a worker blocks for
      * as long as its call does); this one bounds the outcomes a search may try, which tries no more of them than
