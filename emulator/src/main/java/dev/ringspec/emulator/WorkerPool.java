@@ -599,13 +599,25 @@ final class WorkerPool implements IoWq, AutoCloseable {
         int calls = !behind && chooser != null
                 && (ctx.setupFlags() & IORING_SETUP_DEFER_TASKRUN) != 0 && !waits.getAsBoolean()
                 ? finishesAfterTheEnter(ctx) : 0;
+        // work that finishes later in this submission may find that an SQE after it took what it was ready for (a
+        // READ of the pipe a SPLICE reads from): then the worker waits in its call, pending like work that waited from
+        // the start, where running the call on the task would block the emulator for good (world lockstep seed 1115)
+        java.util.function.Consumer<Delivery> later = d -> {
+            if (waits.getAsBoolean()) {
+                synchronized (pending) {
+                    pending.add(new IoWqWork(ctx, body, hash, 0, 0, waits, state));
+                }
+            } else {
+                body.accept(d);
+            }
+        };
         if (calls < 0 && running == 0) {
             // the worker finished before the enter's wait: at once, or later in this submission
-            if (!finishesLaterInTheSubmission(ctx, hash, body)) {
+            if (!finishesLaterInTheSubmission(ctx, hash, later)) {
                 body.accept(delivery);
             }
         } else if (running > 0 || !postsOnItsOwn(ctx) || waits.getAsBoolean()
-                || !finishesLaterInTheSubmission(ctx, hash, body)) {
+                || !finishesLaterInTheSubmission(ctx, hash, later)) {
             // pending, unless a worker that posts its own CQE posts it later in this submission
             synchronized (pending) {
                 pending.add(new IoWqWork(ctx, body, hash, running, Math.max(calls, 0), waits, state));
