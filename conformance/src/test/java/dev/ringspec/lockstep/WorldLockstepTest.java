@@ -69,6 +69,11 @@ class WorldLockstepTest {
         return ref.equals(sub);
     }
 
+    private static void trace(int n, Step step, RingObservation reference, RingObservation subject) {
+        System.out.println("  step " + n + ": " + step.describe());
+        System.out.flush();
+    }
+
     @Test
     void generatedRunsWithRealIo() {
         Coverage coverage = new Coverage();
@@ -88,7 +93,9 @@ class WorldLockstepTest {
                     System.out.println("census before seed " + seed + ": " + WorldCensus.line());
                 }
                 long t0 = System.nanoTime();
-                LockstepRunner.Outcome o = runner.generate(new Generator(seed), 200, coverage);
+                // -Dworld.trace=true prints each step as it is done: a run that hangs shows the step it hangs after
+                LockstepRunner.Outcome o = runner.generate(new Generator(seed), 200, coverage,
+                        Boolean.getBoolean("world.trace") ? WorldLockstepTest::trace : null);
                 steps += o.steps().size();
                 world += o.steps().stream().filter(st -> st instanceof Step.Outside || st instanceof Step.WriteIo)
                         .count();
