@@ -316,6 +316,13 @@ public final class GuestMachine implements AutoCloseable {
         if (!qemu.isAlive()) {
             throw new GuestBootException(bootFailure(), consoleTail());
         }
+        if (accelerator == Accelerator.KVM && kvmStopped()) {
+            // nested virtualisation whose KVM takes the vCPU but cannot run the guest: QEMU says "KVM internal
+            // error" and stays, the guest paused, so the boot would wait out its timeout in silence (this machine
+            // since 2026-11-27: the 7.2 kernel's first instructions, "Suberror: 1", an emulation failure)
+            throw new GuestBootException(REFUSED + " under KVM: " + String.join(" ", lastLines(qemuLog, 2)),
+                    consoleTail());
+        }
         if (System.nanoTime() - deadlineNanos > 0) {
             String panic = panicLine();
             List<String> tail = consoleTail();
@@ -333,6 +340,16 @@ public final class GuestMachine implements AutoCloseable {
             }
             throw new GuestBootException("the guest (kernel " + kernel.getFileName() + ") did not say hello"
                     + within, tail);
+        }
+    }
+
+    /** Whether QEMU has reported that KVM stopped the guest's vCPU ({@code kvm_cpu_exec}: "KVM internal error"). */
+    private boolean kvmStopped() {
+        try {
+            return Files.size(qemuLog) > 0 && lastLines(qemuLog, 40).stream()
+                    .anyMatch(l -> l.startsWith("KVM internal error"));
+        } catch (IOException e) {
+            return false;
         }
     }
 

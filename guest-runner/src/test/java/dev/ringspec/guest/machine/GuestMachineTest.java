@@ -101,6 +101,37 @@ class GuestMachineTest {
         }
     }
 
+    /**
+     * Where /dev/kvm opens and QEMU takes it, but KVM cannot run the guest (nested virtualisation; this machine since
+     * 2026-11-27: "KVM internal error. Suberror: 1", QEMU staying with the guest paused and nothing on the console),
+     * the boot is made again under TCG at once, not after the boot timeout.
+     */
+    @Test
+    void aKvmThatStopsTheGuestFallsBackToTcgAtOnce() throws IOException {
+        boolean before = GuestMachine.Accelerator.kvmRefused;
+        GuestMachine.Accelerator.kvmRefused = false;
+        try {
+            assumeTrue(GuestMachine.Accelerator.detect() == GuestMachine.Accelerator.KVM,
+                    "/dev/kvm does not open here: QEMU is never asked for KVM");
+            Path qemu = fakeQemu("case \"$*\" in *'-accel kvm'*)\n"
+                    + "  echo 'KVM internal error. Suberror: 1' >&2\n"
+                    + "  echo 'extra data[0]: 0x0000000000000001' >&2\n"
+                    + "  exec sleep 300;;\n"
+                    + "esac\n"
+                    + "echo 'qemu-system-x86_64: under tcg' >&2\n"
+                    + "exit 3");
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> GuestMachine.boot(fakeKernel(), file("initrd"),
+                    GuestMachine.Options.defaults().withQemu(qemu.toString())))
+                    .isInstanceOf(GuestBootException.class)
+                    .hasMessageStartingWith("QEMU refused to boot the guest (status 3): qemu-system-x86_64: under tcg");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(60));
+            assertThat(GuestMachine.Accelerator.detect()).isEqualTo(GuestMachine.Accelerator.TCG);
+        } finally {
+            GuestMachine.Accelerator.kvmRefused = before;
+        }
+    }
+
     @Test
     void aQemuThatNeverAnswersIsStoppedAfterTheBootTimeout() throws IOException {
         // Writes a console line where the real one would, then sleeps; its pid goes to a file to check it is gone.
