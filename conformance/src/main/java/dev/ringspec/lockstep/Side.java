@@ -144,12 +144,16 @@ final class Side {
      * ({@link EmulatedIoUring#ownCallReturned}), as the kernel's task does on its way back to user space. An
      * emulator on a virtual clock lets its time pass by the millisecond instead of sleeping (its timers fire in
      * order, as a kernel's do while the run thread sleeps), and after each millisecond the ring's task runs the work
-     * the timers queued, as the kernel's sleeping task is woken to do ({@link EmulatedIoUring#wakeSleepingTask}).
+     * the timers queued, as the kernel's sleeping task is woken to do ({@link EmulatedIoUring#wakeSleepingTask});
+     * before that, io-wq work the task left runs in its sleep ({@link EmulatedIoUring#taskSleeps}).
      */
     private int outside(Step.Outside o) {
         if (o.action() == Step.Outside.ADVANCE_CLOCK && kernel instanceof EmulatedIoUring e
                 && e.options().clock() instanceof VirtualClock v) {
             world();
+            if (ring != null) {
+                e.taskSleeps(ring); // the kernel's io-wq workers have the CPU the sleeping task leaves
+            }
             for (int ms = 0; ms < Math.clamp(o.amount(), 0, 1000); ms++) {
                 v.advance(1_000_000);
                 if (ring != null) {

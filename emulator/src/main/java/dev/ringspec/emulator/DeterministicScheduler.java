@@ -127,6 +127,16 @@ final class DeterministicScheduler implements Waiter {
         }
     }
 
+    /**
+     * A look at io-wq work while the task sleeps outside the emulator ({@link TaskOutside#taskSleeps}): work still
+     * running counts the sleep as a call, as an enter that waits does, and what that leaves done then finishes, its
+     * wakeups asking {@link #TASK_WORK_BEFORE_A_WOKEN_WORKER} with {@code taskWork}. Asks no
+     * {@link #TIMER_FIRES_BEFORE_THE_CALL}: the sleep's own time passes on the clock. Answers how much ran.
+     */
+    int whileTheTaskSleeps(Runnable taskWork) {
+        return poll(true, true, taskWork) + poll(true, false, taskWork);
+    }
+
     /** From now on {@code c} decides {@link #TIMER_FIRES_BEFORE_THE_CALL}. */
     void withChooser(Chooser c) {
         chooser = c;

@@ -380,6 +380,14 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
     }
 
     /**
+     * Ring {@code ring}'s task goes to sleep outside the emulator: io-wq work it left runs meanwhile, and the task
+     * runs the task work that wakes it ({@link TaskOutside#taskSleeps}); then {@link #wakeSleepingTask} as time passes.
+     */
+    public void taskSleeps(Ring ring) {
+        taskOutside.taskSleeps(ring);
+    }
+
+    /**
      * Ring {@code ring}'s task is back from a syscall of its own outside the emulator, which may have woken polls,
      * and runs their task work ({@link TaskOutside#ownCallReturned}).
      */

@@ -23,6 +23,8 @@ final class TaskOutside {
 
     /** The deterministic mode's look at the wakeups the task's own syscall made; nothing in the threaded mode. */
     private final Runnable ownWakeups;
+    /** The deterministic mode's scheduler, or null in the threaded mode. */
+    private final DeterministicScheduler scheduler;
 
     TaskOutside(ModelIoUring model, Readiness readiness, Map<Integer, ReentrantLock> ringLocks,
             DeterministicScheduler scheduler) {
@@ -30,6 +32,7 @@ final class TaskOutside {
         this.readiness = readiness;
         this.ringLocks = ringLocks;
         this.ownWakeups = scheduler == null ? () -> { } : scheduler::ownWakeups;
+        this.scheduler = scheduler;
     }
 
     /**
@@ -63,6 +66,39 @@ final class TaskOutside {
         if ((ring.params().flags() & (IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SQPOLL)) == 0) {
             runTaskWork(ring);
         }
+    }
+
+    /**
+     * Ring {@code ring}'s task goes to sleep outside the emulator (a nanosleep while the world's clock advances), in
+     * the deterministic mode. The CPU it leaves goes to io-wq's workers, which run concurrently with the task
+     * (io_uring/io-wq.c io_worker_handle_work): work still running ({@link IoWqChoices#IOWQ_STILL_RUNNING}) counts the
+     * sleep as one of the task's calls, and work whose count that spends finishes in the sleep. A file such work makes
+     * ready wakes all its waiters at once: a poll's task work wakes the sleeping task (io_uring/poll.c io_poll_wake ->
+     * io_req_task_work_add, TWA_SIGNAL: kernel/task_work.c task_work_add -> __set_notify_signal -> wake_up_state),
+     * which runs it, while an io-wq worker waiting in its call there is made runnable on its own CPU; who reads first
+     * is {@link DeterministicScheduler#TASK_WORK_BEFORE_A_WOKEN_WORKER}'s, as at an enter (world lockstep seed 198: a
+     * SPLICE from the data file into the pipe, on io-wq since enters before, finished while the task slept 20 ms, and
+     * the READV whose poll it woke read the 16 bytes before the SPLICE that waited on that pipe). Then the task runs
+     * its task work ({@link #wakeSleepingTask}). A DEFER_TASKRUN or SQPOLL ring's task runs none of it, and its io-wq
+     * work keeps the calls it counts ({@link IoWqChoices#IOWQ_RACES_DEFER_TASKRUN_WAIT}).
+     */
+    void taskSleeps(Ring ring) {
+        ReentrantLock lock = ringLocks.get(ring.fd());
+        if (scheduler != null && lock != null
+                && (ring.params().flags() & (IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SQPOLL)) == 0) {
+            lock.lock();
+            try {
+                readiness.enterBegins();
+                try {
+                    scheduler.whileTheTaskSleeps(() -> runTaskWork(ring));
+                } finally {
+                    readiness.afterEnter();
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+        wakeSleepingTask(ring);
     }
 
     /**
