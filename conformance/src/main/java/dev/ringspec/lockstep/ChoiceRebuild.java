@@ -61,16 +61,17 @@ final class ChoiceRebuild {
      *
      * <p>Each single outcome ({@link Choices#candidates}) is tried first. Where none agrees, several are tried
      * together, as a beam search: the {@value #BEAM} trials that came nearest the subject (and nearer than the trial
-     * they extend; of those that show the same thing, one: {@link #beam}), by everything the step's comparison
-     * compares ({@link #nearness}: a trial that raised the subject's IORING_SQ_TASKRUN but posted no CQE yet is
-     * nearer), each with one more of the single outcomes that changed what the step shows and replayed the run as
-     * the subject saw it, up to {@value #MAX_TOGETHER} outcomes (world seed 113: an FSYNC, a WRITEV and a later WRITEV
-     * of the same file each still running on io-wq for its own number of enters). A single outcome that changed what
-     * the step shows but came no nearer is extended too, after those that did: where two requests share a user_data,
-     * moving one of them leaves the CQEs shown as near as before (world seed 106: one SQE of an IOSQE_ASYNC WRITE
-     * submitted twice from a one-entry SQ, both writes still running past a CONNECT's CQE). So the search tries at most
-     * {@code (1 + BEAM * (MAX_TOGETHER - 1))} times as many references as there are single outcomes, and, where the
-     * step's IORING_SQ_TASKRUN differs, one io-wq item's two choices together ({@link #stillRunningThenLater}).
+     * they extend; and more, until they show {@value #BEAM} different things: {@link #beam}), by everything the
+     * step's comparison compares ({@link #nearness}: a trial that raised the subject's IORING_SQ_TASKRUN but posted no
+     * CQE yet is nearer), each with one more of the single outcomes that changed what the step shows and replayed the
+     * run as the subject saw it, up to {@value #MAX_TOGETHER} outcomes (world seed 113: an FSYNC, a WRITEV and a later
+     * WRITEV of the same file each still running on io-wq for its own number of enters). A single outcome that
+     * changed what the step shows but came no nearer is extended too, after those that did: where two requests share
+     * a user_data, moving one of them leaves the CQEs shown as near as before (world seed 106: one SQE of an
+     * IOSQE_ASYNC WRITE submitted twice from a one-entry SQ, both writes still running past a CONNECT's CQE). So the
+     * search tries at most {@code (1 + (2 * BEAM - 1) * (MAX_TOGETHER - 1))} times as many references as there are
+     * single outcomes, and, where the step's IORING_SQ_TASKRUN differs, one io-wq item's two choices together
+     * ({@link #stillRunningThenLater}).
      * Nearness only orders the search; a trial is accepted only where it agrees with the subject, as a single outcome
      * is. The search's steps, references and time are counted in {@code coverage}.
      */
@@ -163,18 +164,22 @@ final class ChoiceRebuild {
     }
 
     /**
-     * The {@value #BEAM} trials of {@code near} (in their order) that the search extends: of those that show the
-     * same thing after the step ({@link Comparison.Shown}), only the first. Trials that look alike to the comparison
-     * rank alike, so without this the beam filled with copies of one outcome, each extended with the same others
-     * (world lockstep seed 253: a DEFER_TASKRUN ring whose overflow list is flushed 8 CQEs at a time, where many
-     * outcomes at one enter move only CQEs still on the list, and the beam held three of them), and the trial that
-     * would agree, an extension of the fourth nearest, was never tried.
+     * The trials of {@code near} (in their order) that the search extends: the first {@value #BEAM}, and after them
+     * the next that show something else after the step ({@link Comparison.Shown}), until the beam holds
+     * {@value #BEAM} different things. Trials that look alike to the comparison rank alike, so the first
+     * {@value #BEAM} alone were often copies of one outcome, each extended with the same others (world lockstep seed
+     * 253: a DEFER_TASKRUN ring whose overflow list is flushed 8 CQEs at a time, where many outcomes at one enter move
+     * only CQEs still on the list, and the beam held three of them), and the trial that would agree, an extension of a
+     * later one, was never tried. The alike ones stay in the beam: what a step shows is not all a reference holds, and
+     * of two alike outcomes only one may extend to a trial that agrees (world seed 106: two requests of one user_data,
+     * each held back on io-wq; keeping one of each alike lost the pair in 5 of 10 runs).
      */
     static List<Near> beam(List<Near> near) {
-        List<Near> beam = new ArrayList<>();
+        List<Near> beam = new ArrayList<>(near.subList(0, Math.min(BEAM, near.size())));
         Set<Comparison.Shown> shown = new HashSet<>();
-        for (Near n : near) {
-            if (beam.size() == BEAM) {
+        beam.forEach(n -> shown.add(n.shown()));
+        for (Near n : near.subList(beam.size(), near.size())) {
+            if (shown.size() == BEAM) {
                 break;
             }
             if (shown.add(n.shown())) {

@@ -160,11 +160,12 @@ class ChoiceSearchTest {
      * Three outcomes at one step that each leave the step showing the same thing, one difference from the subject,
      * nearer than any other single outcome (world lockstep seed 253: many requests of one enter whose io-wq outcomes
      * move only CQEs still on a flushed overflow list), and two outcomes at earlier steps, each two differences away,
-     * that agree with the subject together. The beam of three holds one of the alike outcomes and the two others, so
-     * their pair is tried; a beam of the three alike extended only them, and the search found nothing.
+     * that agree with the subject together. The beam goes on past the three alike outcomes until it holds three
+     * different things, so the two others are extended too and their pair is tried; a beam of the three alike extended
+     * only them, and the search found nothing.
      */
     @Test
-    void theBeamHoldsOneOfTheTrialsThatShowTheSameThing() {
+    void theBeamGoesOnUntilItHoldsThreeDifferentThings() {
         Choice c = Choice.TASK_WORK_OF_ANOTHER_TASK;
         List<Choices.Taken> alike = List.of(new Choices.Taken(30, c, 1, 0), new Choices.Taken(30, c, 1, 1),
                 new Choices.Taken(30, c, 1, 2));
