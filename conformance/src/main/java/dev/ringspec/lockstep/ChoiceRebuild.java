@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -49,9 +50,9 @@ final class ChoiceRebuild {
 
     /**
      * A trial that replayed the run as the subject saw it but did not explain the step: how near what it shows after
-     * the step came to what the subject shows ({@link #nearness}), and its place in the search.
+     * the step came to what the subject shows ({@link #nearness}), its place in the search, and what it shows.
      */
-    private record Near(List<Choices.Taken> taken, long score, int rank) {
+    record Near(List<Choices.Taken> taken, long score, int rank, Comparison.Shown shown) {
     }
 
     /**
@@ -60,16 +61,17 @@ final class ChoiceRebuild {
      *
      * <p>Each single outcome ({@link Choices#candidates}) is tried first. Where none agrees, several are tried
      * together, as a beam search: the {@value #BEAM} trials that came nearest the subject (and nearer than the trial
-     * they extend), by everything the step's comparison compares ({@link #nearness}: a trial that raised the
-     * subject's IORING_SQ_TASKRUN but posted no CQE yet is nearer), each with
-     * one more of the single outcomes that changed what the step shows and replayed the run as the subject saw it, up
-     * to {@value #MAX_TOGETHER} outcomes (world seed 113: an FSYNC, a WRITEV and a later WRITEV of the same file each
-     * still running on io-wq for its own number of enters). A single outcome that changed what the step shows but
-     * came no nearer is extended too, after those that did: where two requests share a user_data, moving one of them
-     * leaves the CQEs shown as near as before (world seed 106: one SQE of an IOSQE_ASYNC WRITE submitted twice from a
-     * one-entry SQ, both writes still running past a CONNECT's CQE). So the search tries at most
-     * {@code (1 + BEAM * (MAX_TOGETHER - 1))} times as many references as there are single outcomes, and, where the
-     * step's IORING_SQ_TASKRUN differs, one io-wq item's two choices together ({@link #stillRunningThenLater}).
+     * they extend; and more, until they show {@value #BEAM} different things: {@link #beam}), by everything the
+     * step's comparison compares ({@link #nearness}: a trial that raised the subject's IORING_SQ_TASKRUN but posted no
+     * CQE yet is nearer), each with one more of the single outcomes that changed what the step shows and replayed the
+     * run as the subject saw it, up to {@value #MAX_TOGETHER} outcomes (world seed 113: an FSYNC, a WRITEV and a later
+     * WRITEV of the same file each still running on io-wq for its own number of enters). A single outcome that
+     * changed what the step shows but came no nearer is extended too, after those that did: where two requests share
+     * a user_data, moving one of them leaves the CQEs shown as near as before (world seed 106: one SQE of an
+     * IOSQE_ASYNC WRITE submitted twice from a one-entry SQ, both writes still running past a CONNECT's CQE). So the
+     * search tries at most {@code (1 + (2 * BEAM - 1) * (MAX_TOGETHER - 1))} times as many references as there are
+     * single outcomes, and, where the step's IORING_SQ_TASKRUN differs, one io-wq item's two choices together
+     * ({@link #stillRunningThenLater}).
      * Nearness only orders the search; a trial is accepted only where it agrees with the subject, as a single outcome
      * is. The search's steps, references and time are counted in {@code coverage}.
      */
@@ -86,13 +88,26 @@ final class ChoiceRebuild {
     /** {@link #explain}, counting the trials in {@code trials[0]}. */
     private Rebuilt search(int index, Step step, Side reference, Side subject, Coverage coverage, int[] trials) {
         List<Choices.Taken> singles = choices.candidates(index);
+        List<List<Choices.Taken>> first = new ArrayList<>();
+        singles.forEach(t -> first.add(List.of(t)));
+        first.addAll(stillRunningThenLater(singles, reference, subject));
+        return beamSearch(first, nearness(step, reference, subject), trial -> {
+            trials[0]++;
+            return attempt(trial, index, step, reference, subject, coverage);
+        });
+    }
+
+    /**
+     * The search of {@link #explain}: {@code first} holds the trials of the first level (each single outcome, then
+     * the pairs tried as one), {@code base} the nearness of the reference as the run took it, and {@code attempt}
+     * tries one trial. The first trial that agrees, or null.
+     */
+    static Rebuilt beamSearch(List<List<Choices.Taken>> first, long base,
+            Function<List<Choices.Taken>, Attempt> attempt) {
         List<Choices.Taken> effective = new ArrayList<>();
-        List<List<Choices.Taken>> level = new ArrayList<>();
-        singles.forEach(t -> level.add(List.of(t)));
-        level.addAll(stillRunningThenLater(singles, reference, subject));
+        List<List<Choices.Taken>> level = new ArrayList<>(first);
         Set<Set<Choices.Taken>> seen = new HashSet<>();
         level.stream().filter(t -> t.size() > 1).forEach(t -> seen.add(Set.copyOf(t)));
-        long base = nearness(step, reference, subject);
         Map<List<Choices.Taken>, Long> parentScore = new HashMap<>();
         for (int together = 1; together <= MAX_TOGETHER && !level.isEmpty(); together++) {
             List<Near> near = new ArrayList<>();
@@ -100,8 +115,7 @@ final class ChoiceRebuild {
             List<Near> same = new ArrayList<>();
             for (int i = 0; i < level.size(); i++) {
                 List<Choices.Taken> trial = level.get(i);
-                Attempt a = attempt(trial, index, step, reference, subject, coverage);
-                trials[0]++;
+                Attempt a = attempt.apply(trial);
                 if (a.rebuilt() != null) {
                     return a.rebuilt();
                 }
@@ -113,13 +127,13 @@ final class ChoiceRebuild {
                 }
                 long parent = parentScore.getOrDefault(trial, base);
                 if (a.score() >> 32 > parent >> 32) {
-                    near.add(new Near(trial, a.score(), i)); // fewer differences
+                    near.add(new Near(trial, a.score(), i, a.shown())); // fewer differences
                 } else if (a.score() > parent) {
-                    later.add(new Near(trial, a.score(), i)); // as many, the first among the CQEs later
+                    later.add(new Near(trial, a.score(), i, a.shown())); // as many, the first among the CQEs later
                 } else if (together == 1 && a.changed() && a.score() >> 32 == parent >> 32) {
                     // changed the step but came no nearer: where two requests share a user_data, moving one of
                     // them moves no CQE the comparison can tell
-                    same.add(new Near(trial, a.score(), i));
+                    same.add(new Near(trial, a.score(), i, a.shown()));
                 }
             }
             near.sort(Comparator.comparingLong((Near n) -> n.score() >> 32).reversed().thenComparingInt(Near::rank));
@@ -129,7 +143,7 @@ final class ChoiceRebuild {
             }
             near.addAll(same); // in their order, after every trial that came nearer
             List<List<Choices.Taken>> next = new ArrayList<>();
-            for (Near n : near.subList(0, Math.min(BEAM, near.size()))) {
+            for (Near n : beam(near)) {
                 for (Choices.Taken other : effective) {
                     if (n.taken().stream().anyMatch(other::overlaps)) {
                         continue;
@@ -147,6 +161,32 @@ final class ChoiceRebuild {
             level.addAll(next);
         }
         return null;
+    }
+
+    /**
+     * The trials of {@code near} (in their order) that the search extends: the first {@value #BEAM}, and after them
+     * the next that show something else after the step ({@link Comparison.Shown}), until the beam holds
+     * {@value #BEAM} different things. Trials that look alike to the comparison rank alike, so the first
+     * {@value #BEAM} alone were often copies of one outcome, each extended with the same others (world lockstep seed
+     * 253: a DEFER_TASKRUN ring whose overflow list is flushed 8 CQEs at a time, where many outcomes at one enter move
+     * only CQEs still on the list, and the beam held three of them), and the trial that would agree, an extension of a
+     * later one, was never tried. The alike ones stay in the beam: what a step shows is not all a reference holds, and
+     * of two alike outcomes only one may extend to a trial that agrees (world seed 106: two requests of one user_data,
+     * each held back on io-wq; keeping one of each alike lost the pair in 5 of 10 runs).
+     */
+    static List<Near> beam(List<Near> near) {
+        List<Near> beam = new ArrayList<>(near.subList(0, Math.min(BEAM, near.size())));
+        Set<Comparison.Shown> shown = new HashSet<>();
+        beam.forEach(n -> shown.add(n.shown()));
+        for (Near n : near.subList(beam.size(), near.size())) {
+            if (shown.size() == BEAM) {
+                break;
+            }
+            if (shown.add(n.shown())) {
+                beam.add(n);
+            }
+        }
+        return beam;
     }
 
     /** {@code IOWQ_STILL_RUNNING}: for how many later enters an io-wq item is still running (the emulator's io-wq). */
@@ -190,9 +230,9 @@ final class ChoiceRebuild {
 
     /**
      * A trial's result: the rebuilt reference where it agrees; else how near it came ({@link Near}; null where
-     * its replay contradicts what the subject showed) and whether it changed what the step shows.
+     * its replay contradicts what the subject showed), whether it changed what the step shows, and what it shows.
      */
-    private record Attempt(Rebuilt rebuilt, Long score, boolean changed) {
+    record Attempt(Rebuilt rebuilt, Long score, boolean changed, Comparison.Shown shown) {
     }
 
     /** Tries the outcomes {@code trial} together (see {@link #explain}). */
@@ -226,11 +266,12 @@ final class ChoiceRebuild {
             choices.accept(trialChoices, index);
             model.choose().accept(choices);
             referee.restore(referee.heard(), coverage);
-            return new Attempt(new Rebuilt(trial, side), 0L, true);
+            return new Attempt(new Rebuilt(trial, side), 0L, true, null);
         }
+        Comparison.Shown shown = score != null ? Comparison.shown(side) : null;
         side.close();
         referee.restore(heard, coverage);
-        return new Attempt(null, score, changed);
+        return new Attempt(null, score, changed, shown);
     }
 
     /**

@@ -113,6 +113,32 @@ final class Comparison {
         return n;
     }
 
+    /**
+     * What {@link #compare} compares of one side after an enter, as a value: the result, the counters and flags, the
+     * CQEs between the CQ head and tail, and a digest of the world's buffers (plain, provided and registered ones).
+     * Two sides whose values are equal look alike to the comparison; the choice search keeps one of them in its beam
+     * ({@link ChoiceRebuild}).
+     */
+    record Shown(Counters counters, List<Cqe> cqes, String worldDigest) {
+    }
+
+    /** {@link Shown} of {@code side} now. */
+    static Shown shown(Side side) {
+        String digest = "";
+        if (side.hasWorld()) {
+            try {
+                java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+                for (MemorySegment m : List.of(side.world().buffers, side.world().provided, side.buffers)) {
+                    sha.update(m.asByteBuffer());
+                }
+                digest = java.util.HexFormat.of().formatHex(sha.digest());
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException("every JDK has SHA-256", e);
+            }
+        }
+        return new Shown(side.observeCounters(), Divergence.visibleCqes(side.observe()), digest);
+    }
+
     /** The CQEs either side shows that are not in the longest common subsequence of the two sides' CQEs. */
     private static int cqeDistance(Side ref, Side sub) {
         List<String> x = Divergence.visibleCqes(ref.observe()).stream().map(Object::toString).toList();

@@ -8,9 +8,12 @@ import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ringspec.emulator.EmulatorBackendProvider;
+import dev.ringspec.model.Choice;
 import dev.ringspec.seam.Backend;
+import dev.ringspec.seam.Cqe;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -137,5 +140,56 @@ class ChoiceSearchTest {
         assertThat(o.divergence()).as("the run, the FSYNC still running at the NOP's enter").isNull();
         assertThat(coverage.choices().keySet()).as("the choices the run took")
                 .contains("IOWQ_STILL_RUNNING = still running at 1 more enter");
+    }
+
+    /** What a side shows after an enter: no ring counters to tell apart, the CQEs of these user_data in turn. */
+    private static Comparison.Shown showing(long... userData) {
+        List<Cqe> cqes = new ArrayList<>();
+        for (long ud : userData) {
+            cqes.add(new Cqe(ud, 0, 0, 0, 0));
+        }
+        return new Comparison.Shown(Counters.none(0), cqes, "");
+    }
+
+    /** A nearness ({@link ChoiceRebuild}) of {@code differences} differences, no CQE agreeing from the first. */
+    private static long differing(int differences) {
+        return -((long) differences << 32);
+    }
+
+    /**
+     * Three outcomes at one step that each leave the step showing the same thing, one difference from the subject,
+     * nearer than any other single outcome (world lockstep seed 253: many requests of one enter whose io-wq outcomes
+     * move only CQEs still on a flushed overflow list), and two outcomes at earlier steps, each two differences away,
+     * that agree with the subject together. The beam goes on past the three alike outcomes until it holds three
+     * different things, so the two others are extended too and their pair is tried; a beam of the three alike extended
+     * only them, and the search found nothing.
+     */
+    @Test
+    void theBeamGoesOnUntilItHoldsThreeDifferentThings() {
+        Choice c = Choice.TASK_WORK_OF_ANOTHER_TASK;
+        List<Choices.Taken> alike = List.of(new Choices.Taken(30, c, 1, 0), new Choices.Taken(30, c, 1, 1),
+                new Choices.Taken(30, c, 1, 2));
+        Choices.Taken first = new Choices.Taken(20, c, 2, 0);
+        Choices.Taken second = new Choices.Taken(10, c, 2, 0);
+        List<List<Choices.Taken>> singles = new ArrayList<>();
+        alike.forEach(t -> singles.add(List.of(t)));
+        singles.add(List.of(first));
+        singles.add(List.of(second));
+        List<List<Choices.Taken>> tried = new ArrayList<>();
+        ChoiceRebuild.Rebuilt found = ChoiceRebuild.beamSearch(singles, differing(4), trial -> {
+            tried.add(trial);
+            if (Set.copyOf(trial).equals(Set.of(first, second))) {
+                return new ChoiceRebuild.Attempt(new ChoiceRebuild.Rebuilt(trial, null), 0L, true, null);
+            }
+            if (trial.size() > 1) { // any other pair comes no nearer than its parts
+                return new ChoiceRebuild.Attempt(null, differing(5), true, showing(tried.size()));
+            }
+            Choices.Taken t = trial.get(0);
+            return alike.contains(t) ? new ChoiceRebuild.Attempt(null, differing(1), true, showing(1, 2, 3))
+                    : new ChoiceRebuild.Attempt(null, differing(2), true, showing(t.step(), 1, 2));
+        });
+        assertThat(found).as("the search's result").isNotNull();
+        assertThat(found.taken()).as("the outcomes found").containsExactlyInAnyOrder(first, second);
+        assertThat(tried).as("the trials, the pair among them").contains(List.of(second, first));
     }
 }

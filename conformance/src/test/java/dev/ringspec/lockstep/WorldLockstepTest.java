@@ -86,9 +86,12 @@ class WorldLockstepTest {
         DivergenceCatalogue catalogue = DivergenceCatalogue.load();
         try (LockstepRunner runner = new LockstepRunner(emulator(), KernelTests.kernel("kernel"),
                 catalogue).withWorld()) {
-            // world.runs seeds from world.first: -Dworld.runs=1 -Dworld.first=377 runs seed 377 alone
+            // world.runs seeds from world.first: -Dworld.runs=1 -Dworld.first=377 runs seed 377 alone; each
+            // world.repeat times in turn (a timing seed's count in one build: -Dworld.repeat=10)
             long first = Long.getLong("world.first", 1);
-            for (long seed = first; seed < first + Long.getLong("world.runs", 10); seed++) {
+            long repeat = Long.getLong("world.repeat", 1);
+            for (long run = 0; run < Long.getLong("world.runs", 10) * repeat; run++) {
+                long seed = first + run / repeat;
                 if (Boolean.getBoolean("world.census")) {
                     System.out.println("census before seed " + seed + ": " + WorldCensus.line());
                 }
