@@ -2,6 +2,7 @@ package dev.ringspec.emulator;
 
 import static dev.ringspec.emulator.IoWqChoices.IOWQ_COMPLETION_ORDER;
 import static dev.ringspec.emulator.IoWqChoices.IOWQ_FINISHES_DURING_SUBMIT;
+import static dev.ringspec.emulator.IoWqChoices.IOWQ_NOT_TAKEN_YET;
 import static dev.ringspec.emulator.IoWqChoices.IOWQ_POSTS_BEFORE_FLUSH;
 import static dev.ringspec.emulator.IoWqChoices.IOWQ_RACES_DEFER_TASKRUN_WAIT;
 import static dev.ringspec.emulator.IoWqChoices.IOWQ_STILL_RUNNING;
@@ -500,8 +501,14 @@ final class WorkerPool implements IoWq, AutoCloseable {
                     }
                     // io_wq_worker_cancel: the running worker is signalled; the cancellation answers -EALREADY
                     if (order != null) {
-                        // the deterministic mode runs work on the task, so running work here waits for the world:
-                        // the signal ends its call, which the next look at pending work finishes
+                        // the deterministic mode runs work on the task, so running work here waits for the world,
+                        // taken as soon as pending work was looked at: its worker may not have taken it yet
+                        Chooser c = chooser;
+                        if (c != null && c.choose(IOWQ_NOT_TAKEN_YET, ctx.ringFd()) == 1
+                                && state.compareAndSet(RUNNING, PENDING) && cancelPending.getAsBoolean()) {
+                            return 0;
+                        }
+                        // else the signal ends its call, which the next look at pending work finishes
                         interrupted.set(true);
                         return -EALREADY;
                     }
