@@ -172,6 +172,26 @@ public final class IoWqChoices {
             List.of("taken by a worker", "not taken by a worker yet"), 0);
 
     /**
+     * Whether the task work that an io-wq worker's own call queued runs before the worker posts its CQE. A worker's
+     * write to a socket or a pipe wakes the polls armed on the other end inside the call (net/core/sock.c
+     * sock_def_readable, fs/pipe.c pipe_write -> io_uring/poll.c io_poll_wake -> __io_poll_execute ->
+     * io_req_task_work_add: task work of the task that armed the poll, notified with TWA_SIGNAL); the worker then
+     * returns from the call and, on a ring without DEFER_TASKRUN or IOPOLL, posts its own CQE under completion_lock
+     * (io_uring/io_uring.c io_req_complete_post). The notified task runs that task work on its own CPU
+     * (tctx_task_work -> io_poll_task_func, which posts the poll's CQE) while the worker is on its way back, so
+     * either CQE may come first. Asked, where a chooser is set, when io-wq work whose call writes to a pollable file
+     * (an opcode that polls for POLLOUT) is queued on such a ring, to be used when it runs: 0 (the default) the
+     * worker's CQE first; 1 the task work its call queued first (world lockstep seed 268: an IOSQE_ASYNC WRITE of a
+     * socket still running some enters later, whose bytes fired a POLL_ADD of the socket's peer armed meanwhile; the
+     * kernel posted the poll's CQE before the WRITE's in 3 of 3 runs under SCHED_FIFO).
+     */
+    public static final Choice IOWQ_WAKES_BEFORE_IT_POSTS = new Choice("IOWQ_WAKES_BEFORE_IT_POSTS",
+            "io_req_complete_post", "io_uring/poll.c io_poll_wake -> __io_poll_execute -> io_req_task_work_add (in "
+                    + "the worker's call), run by the task in tctx_task_work, against io_uring/io_uring.c "
+                    + "io_req_complete_post (the worker's CQE, after its call returns)",
+            List.of("the worker's CQE first", "the task work its call queued first"), 0);
+
+    /**
      * The most enters {@link #IOWQ_STILL_RUNNING} lets an item run across. The kernel sets none (a worker blocks for
      * as long as its call does); this one bounds the outcomes a search may try, which tries no more of them than
      * there were calls on the ring since. World lockstep seed 99: a buffered WRITEV of the data file on io-wq, whose

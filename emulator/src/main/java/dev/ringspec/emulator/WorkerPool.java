@@ -6,6 +6,7 @@ import static dev.ringspec.emulator.IoWqChoices.IOWQ_NOT_TAKEN_YET;
 import static dev.ringspec.emulator.IoWqChoices.IOWQ_POSTS_BEFORE_FLUSH;
 import static dev.ringspec.emulator.IoWqChoices.IOWQ_RACES_DEFER_TASKRUN_WAIT;
 import static dev.ringspec.emulator.IoWqChoices.IOWQ_STILL_RUNNING;
+import static dev.ringspec.emulator.IoWqChoices.IOWQ_WAKES_BEFORE_IT_POSTS;
 import static dev.ringspec.uapi.Errno.EAGAIN;
 import static dev.ringspec.uapi.Errno.EALREADY;
 import static dev.ringspec.uapi.Errno.ECANCELED;
@@ -258,7 +259,15 @@ final class WorkerPool implements IoWq, AutoCloseable {
                 continue;
             }
             List<IoWqWork> waiting = woke == null ? List.of() : waitingInTheirCalls();
-            next.body.accept(delivery);
+            if (next.wakesFirst) {
+                // the polls its call woke queue their task work before the worker posts (IOWQ_WAKES_BEFORE_IT_POSTS)
+                List<Runnable> held = new ArrayList<>();
+                next.body.accept((ctx, req, func) -> held.add(() -> delivery.deliver(ctx, req, func)));
+                readiness.ownWakeups();
+                held.forEach(Runnable::run);
+            } else {
+                next.body.accept(delivery);
+            }
             ran++;
             if (waiting.stream().anyMatch(w -> !w.waits.getAsBoolean())) {
                 ran += woke.getAsInt();
@@ -614,8 +623,12 @@ final class WorkerPool implements IoWq, AutoCloseable {
         } else if (running > 0 || !postsOnItsOwn(ctx) || waits.getAsBoolean()
                 || !finishesLaterInTheSubmission(ctx, hash, body)) {
             // pending, unless a worker that posts its own CQE posts it later in this submission
+            IoWqWork work = new IoWqWork(ctx, body, hash, running, Math.max(calls, 0), waits, state);
+            // a write to a pollable file may wake a poll, whose task work may come before the worker's CQE
+            work.wakesFirst = pollable && op.def().has(OpDef.POLLOUT) && postsOnItsOwn(ctx)
+                    && chooser.choose(IOWQ_WAKES_BEFORE_IT_POSTS, ctx.ringFd()) == 1;
             synchronized (pending) {
-                pending.add(new IoWqWork(ctx, body, hash, running, Math.max(calls, 0), waits, state));
+                pending.add(work);
             }
         }
     }
