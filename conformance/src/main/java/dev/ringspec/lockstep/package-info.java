@@ -66,7 +66,10 @@
  * io_req_post_cqe on a ring without DEFER_TASKRUN; {@code IOWQ_RACES_DEFER_TASKRUN_WAIT}, a DEFER_TASKRUN ring's
  * io-wq completion before or after the submitting enter's wait ran local work; {@code IOWQ_FINISHES_DURING_SUBMIT},
  * such a completion's task work after that of later SQEs of its submission, or of its flush;
- * {@code IOWQ_STILL_RUNNING}, for how many later enters a worker is still busy; and the emulator's clock point
+ * {@code IOWQ_STILL_RUNNING}, for how many later enters a worker is still busy; {@code IOWQ_NOT_TAKEN_YET}, whether a
+ * worker had taken an item off io-wq's list when a cancellation looked (io_wq_cancel_cb: 0 and -ECANCELED, or
+ * -EALREADY); {@code IOWQ_WAKES_BEFORE_IT_POSTS}, whether the polls a worker's write woke post before the worker's
+ * own CQE; and the emulator's clock point
  * {@code TIMER_FIRES_BEFORE_THE_CALL},
  * a timer due within 20 ms fired before a call (the kernel's side of a step may take that long under load, and its
  * hrtimers fire in real time); and {@code TASK_WORK_BEFORE_A_WOKEN_WORKER}, whether the polls' task work or an io-wq

@@ -150,6 +150,48 @@ public final class IoWqChoices {
                     .mapToObj(k -> k == 0 ? "finished by the next enter"
                             : "still running at " + k + (k == 1 ? " more enter" : " more enters")).toList(), 0);
     /**
+     * Whether a worker has taken an io-wq item off its list when a cancellation looks for it. io_wq_enqueue puts the
+     * item on its acct's work_list and wakes an idle worker (io_wq_activate_free_worker: wake_up_process) or makes one
+     * (io_wq_create_worker -> create_io_worker: create_io_thread, io_init_new_worker: wake_up_new_task; or, from a
+     * worker that went to sleep, io_queue_worker_create: task work of the submitting task); the worker takes the item
+     * when the scheduler runs it (io_worker_handle_work -> io_get_next_work, under acct->lock). The canceller looks
+     * under the same lock (io_async_cancel_one -> io_wq_cancel_cb -> io_acct_cancel_pending_work) and, where the item
+     * is still on the list, removes it: the cancellation answers 0 and the item ends -ECANCELED (io_run_cancel ->
+     * io_wq_submit_work with IO_WQ_WORK_CANCEL); where a worker has it, the worker is signalled and the cancellation
+     * answers -EALREADY (io_wq_cancel_running_work -> io_wq_worker_cancel). Nothing orders the woken worker's first
+     * run against the task's next calls: on two CPUs at load 12 a SPLICE from an empty pipe was still on the list
+     * three enters after its own (world lockstep seed 1025: ASYNC_CANCEL answered 0 in 2 of 10 runs, -EALREADY in 8).
+     * The deterministic mode takes an item whose call waits for the world (here: the pipe) as soon as it looks at
+     * pending work, so it asks here, where a chooser is set, when a cancellation finds such an item running: 0 (the
+     * default) a worker had taken it; 1 no worker had taken it yet.
+     */
+    public static final Choice IOWQ_NOT_TAKEN_YET = new Choice("IOWQ_NOT_TAKEN_YET", "io_wq_cancel_cb",
+            "io_uring/io-wq.c io_wq_enqueue (wakes or creates a worker) and io_worker_handle_work -> io_get_next_work "
+                    + "(the worker takes the item under acct->lock) against io_wq_cancel_cb -> "
+                    + "io_acct_cancel_pending_work (the canceller, under the same lock)",
+            List.of("taken by a worker", "not taken by a worker yet"), 0);
+
+    /**
+     * Whether the task work that an io-wq worker's own call queued runs before the worker posts its CQE. A worker's
+     * write to a socket or a pipe wakes the polls armed on the other end inside the call (net/core/sock.c
+     * sock_def_readable, fs/pipe.c pipe_write -> io_uring/poll.c io_poll_wake -> __io_poll_execute ->
+     * io_req_task_work_add: task work of the task that armed the poll, notified with TWA_SIGNAL); the worker then
+     * returns from the call and, on a ring without DEFER_TASKRUN or IOPOLL, posts its own CQE under completion_lock
+     * (io_uring/io_uring.c io_req_complete_post). The notified task runs that task work on its own CPU
+     * (tctx_task_work -> io_poll_task_func, which posts the poll's CQE) while the worker is on its way back, so
+     * either CQE may come first. Asked, where a chooser is set, when io-wq work whose call writes to a pollable file
+     * (an opcode that polls for POLLOUT) is queued on such a ring, to be used when it runs: 0 (the default) the
+     * worker's CQE first; 1 the task work its call queued first (world lockstep seed 268: an IOSQE_ASYNC WRITE of a
+     * socket still running some enters later, whose bytes fired a POLL_ADD of the socket's peer armed meanwhile; the
+     * kernel posted the poll's CQE before the WRITE's in 3 of 3 runs under SCHED_FIFO).
+     */
+    public static final Choice IOWQ_WAKES_BEFORE_IT_POSTS = new Choice("IOWQ_WAKES_BEFORE_IT_POSTS",
+            "io_req_complete_post", "io_uring/poll.c io_poll_wake -> __io_poll_execute -> io_req_task_work_add (in "
+                    + "the worker's call), run by the task in tctx_task_work, against io_uring/io_uring.c "
+                    + "io_req_complete_post (the worker's CQE, after its call returns)",
+            List.of("the worker's CQE first", "the task work its call queued first"), 0);
+
+    /**
      * The most enters {@link #IOWQ_STILL_RUNNING} lets an item run across. The kernel sets none (a worker blocks for
      * as long as its call does); this one bounds the outcomes a search may try, which tries no more of them than
      * there were calls on the ring since. World lockstep seed 99: a buffered WRITEV of the data file on io-wq, whose

@@ -18,6 +18,11 @@ final class IoWqWork {
      * ({@link IoWqChoices#IOWQ_RACES_DEFER_TASKRUN_WAIT}).
      */
     int callsLeft;
+    /**
+     * Whether the task work its call queues (a poll it wakes) comes before its completion
+     * ({@link IoWqChoices#IOWQ_WAKES_BEFORE_IT_POSTS}).
+     */
+    boolean wakesFirst;
     /** Whether its call would wait for the outside world now ({@link EmuOp.Blocking#ready}); null: never. */
     final java.util.function.BooleanSupplier waits;
     /** Its state (PENDING, RUNNING, DONE) where it has a blocking form, else null. */

@@ -2,9 +2,11 @@ package dev.ringspec.emulator;
 
 import static dev.ringspec.emulator.IoWqChoices.IOWQ_COMPLETION_ORDER;
 import static dev.ringspec.emulator.IoWqChoices.IOWQ_FINISHES_DURING_SUBMIT;
+import static dev.ringspec.emulator.IoWqChoices.IOWQ_NOT_TAKEN_YET;
 import static dev.ringspec.emulator.IoWqChoices.IOWQ_POSTS_BEFORE_FLUSH;
 import static dev.ringspec.emulator.IoWqChoices.IOWQ_RACES_DEFER_TASKRUN_WAIT;
 import static dev.ringspec.emulator.IoWqChoices.IOWQ_STILL_RUNNING;
+import static dev.ringspec.emulator.IoWqChoices.IOWQ_WAKES_BEFORE_IT_POSTS;
 import static dev.ringspec.uapi.Errno.EAGAIN;
 import static dev.ringspec.uapi.Errno.EALREADY;
 import static dev.ringspec.uapi.Errno.ECANCELED;
@@ -257,7 +259,15 @@ final class WorkerPool implements IoWq, AutoCloseable {
                 continue;
             }
             List<IoWqWork> waiting = woke == null ? List.of() : waitingInTheirCalls();
-            next.body.accept(delivery);
+            if (next.wakesFirst) {
+                // the polls its call woke queue their task work before the worker posts (IOWQ_WAKES_BEFORE_IT_POSTS)
+                List<Runnable> held = new ArrayList<>();
+                next.body.accept((ctx, req, func) -> held.add(() -> delivery.deliver(ctx, req, func)));
+                readiness.ownWakeups();
+                held.forEach(Runnable::run);
+            } else {
+                next.body.accept(delivery);
+            }
             ran++;
             if (waiting.stream().anyMatch(w -> !w.waits.getAsBoolean())) {
                 ran += woke.getAsInt();
@@ -500,8 +510,14 @@ final class WorkerPool implements IoWq, AutoCloseable {
                     }
                     // io_wq_worker_cancel: the running worker is signalled; the cancellation answers -EALREADY
                     if (order != null) {
-                        // the deterministic mode runs work on the task, so running work here waits for the world:
-                        // the signal ends its call, which the next look at pending work finishes
+                        // the deterministic mode runs work on the task, so running work here waits for the world,
+                        // taken as soon as pending work was looked at: its worker may not have taken it yet
+                        Chooser c = chooser;
+                        if (c != null && c.choose(IOWQ_NOT_TAKEN_YET, ctx.ringFd()) == 1
+                                && state.compareAndSet(RUNNING, PENDING) && cancelPending.getAsBoolean()) {
+                            return 0;
+                        }
+                        // else the signal ends its call, which the next look at pending work finishes
                         interrupted.set(true);
                         return -EALREADY;
                     }
@@ -619,8 +635,12 @@ final class WorkerPool implements IoWq, AutoCloseable {
         } else if (running > 0 || !postsOnItsOwn(ctx) || waits.getAsBoolean()
                 || !finishesLaterInTheSubmission(ctx, hash, later)) {
             // pending, unless a worker that posts its own CQE posts it later in this submission
+            IoWqWork work = new IoWqWork(ctx, body, hash, running, Math.max(calls, 0), waits, state);
+            // a write to a pollable file may wake a poll, whose task work may come before the worker's CQE
+            work.wakesFirst = pollable && op.def().has(OpDef.POLLOUT) && postsOnItsOwn(ctx)
+                    && chooser.choose(IOWQ_WAKES_BEFORE_IT_POSTS, ctx.ringFd()) == 1;
             synchronized (pending) {
-                pending.add(new IoWqWork(ctx, body, hash, running, Math.max(calls, 0), waits, state));
+                pending.add(work);
             }
         }
     }
