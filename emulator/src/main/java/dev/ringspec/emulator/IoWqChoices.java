@@ -144,6 +144,25 @@ public final class IoWqChoices {
             List.of("after the run", "before the task's next item"), 0);
 
     /**
+     * Whether an io-wq worker that waited in its call, woken by another worker's call, posts its CQE before the worker
+     * that woke it. A SPLICE into a pipe wakes the pipe's readers once it has dropped the pipe's mutex (fs/splice.c
+     * splice_file_to_pipe -> wakeup_pipe_readers); a worker blocked in its own call on that pipe (fs/splice.c
+     * splice_from_pipe_next -> fs/pipe.c pipe_wait_readable) is made runnable (kernel/sched/wait.c __wake_up_common,
+     * try_to_wake_up) and goes on on the other CPU, while the waker still returns through the splice to
+     * io_wq_submit_work and io_req_complete_post; whichever takes completion_lock first posts first
+     * (WorldIoWqWakesPipeWaitersTest: in a fresh-clone CI run at load 1, run 8 of 20, the woken SPLICE's CQE came
+     * first). The deterministic mode asks, where a chooser is set, when pending work's call made the file of work
+     * waiting in its call ready: 0 (the default) hands the waker's completion over first; 1 runs the woken work first
+     * (it takes the bytes before the polls that the same wakeup reached) and hands the waker's completion over after
+     * its.
+     */
+    public static final Choice WOKEN_WORKER_POSTS_FIRST = new Choice("WOKEN_WORKER_POSTS_FIRST", "__wake_up_common",
+            "fs/splice.c splice_file_to_pipe -> wakeup_pipe_readers (after pipe_unlock), kernel/sched/wait.c "
+                    + "__wake_up_common; io_uring/io_uring.c io_req_complete_post of each worker, under "
+                    + "completion_lock",
+            List.of("the waker first", "the woken worker first"), 0);
+
+    /**
      * For how many of the next enters an io-wq item is still running. A worker runs for as long as its call takes (an
      * FSYNC of a file with dirty pages waits for the disk; an OPENAT's lookup that missed the dentry cache waits for
      * the directory, and both wait for a CPU under load), while the task goes on submitting and reaping, so its CQE may

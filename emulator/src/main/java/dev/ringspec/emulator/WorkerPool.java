@@ -4,6 +4,7 @@ import static dev.ringspec.emulator.IoWqChoices.IOWQ_COMPLETION_ORDER;
 import static dev.ringspec.emulator.IoWqChoices.IOWQ_FINISHES_DURING_SUBMIT;
 import static dev.ringspec.emulator.IoWqChoices.IOWQ_RACES_DEFER_TASKRUN_WAIT;
 import static dev.ringspec.emulator.IoWqChoices.IOWQ_STILL_RUNNING;
+import static dev.ringspec.emulator.IoWqChoices.WOKEN_WORKER_POSTS_FIRST;
 import static dev.ringspec.uapi.Errno.EAGAIN;
 import static dev.ringspec.uapi.Errno.EALREADY;
 import static dev.ringspec.uapi.Errno.ECANCELED;
@@ -259,9 +260,23 @@ final class WorkerPool implements IoWq, AutoCloseable {
                 continue;
             }
             List<IoWqWork> waiting = woke == null ? List.of() : waitingInTheirCalls();
-            next.body.accept(delivery);
+            // the completion of work that may wake another waits for WOKEN_WORKER_POSTS_FIRST
+            List<Runnable> held = waiting.isEmpty() ? null : new ArrayList<>(1);
+            next.body.accept(held == null ? delivery
+                    : (x, req, func) -> held.add(() -> delivery.deliver(x, req, func)));
             ran++;
-            if (waiting.stream().anyMatch(w -> !w.waits.getAsBoolean())) {
+            List<IoWqWork> woken = waiting.stream().filter(w -> !w.waits.getAsBoolean()).toList();
+            if (!woken.isEmpty() && c != null && c.choose(WOKEN_WORKER_POSTS_FIRST, next.ctx.ringFd()) == 1) {
+                for (IoWqWork w : woken) {
+                    take(w);
+                    w.body.accept(delivery);
+                    ran++;
+                }
+            }
+            if (held != null) {
+                held.forEach(Runnable::run);
+            }
+            if (!woken.isEmpty()) {
                 ran += woke.getAsInt();
             }
         }
