@@ -33,7 +33,8 @@ final class TaskWork {
 
         /**
          * The task is about to run item {@code item} (0 the first) of a pass of normal task work
-         * ({@code io_handle_tw_list}'s loop): an io-wq worker may have finished before it ({@link IoWq#beforeTaskWork}).
+         * ({@code io_handle_tw_list}'s loop): an io-wq worker may have finished before it
+         * ({@link IoWq#beforeTaskWork}).
          */
         default void beforeItem(int item) {
         }
