@@ -69,7 +69,9 @@
  * {@code IOWQ_STILL_RUNNING}, for how many later enters a worker is still busy; {@code IOWQ_NOT_TAKEN_YET}, whether a
  * worker had taken an item off io-wq's list when a cancellation looked (io_wq_cancel_cb: 0 and -ECANCELED, or
  * -EALREADY); {@code IOWQ_WAKES_BEFORE_IT_POSTS}, whether the polls a worker's write woke post before the worker's
- * own CQE; and the emulator's clock point
+ * own CQE; {@code IOWQ_FINISHES_BEFORE_NEXT_TASK_WORK}, work a task work item handed to io-wq finished before the
+ * task's next item; {@code WOKEN_WORKER_POSTS_FIRST}, a worker woken in its call by another's write posts before
+ * it; and the emulator's clock point
  * {@code TIMER_FIRES_BEFORE_THE_CALL},
  * a timer due within 20 ms fired before a call (the kernel's side of a step may take that long under load, and its
  * hrtimers fire in real time); and {@code TASK_WORK_BEFORE_A_WOKEN_WORKER}, whether the polls' task work or an io-wq

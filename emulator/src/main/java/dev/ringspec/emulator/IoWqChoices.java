@@ -122,6 +122,47 @@ public final class IoWqChoices {
     static final int MAX_SQES_FINISHING = 8;
 
     /**
+     * Whether io-wq work that the ring's task queued while it runs its task work finishes before the task runs the
+     * next item of that run. On a ring without DEFER_TASKRUN the task runs its task work in one loop
+     * (io_uring/io_uring.c tctx_task_work_run -> io_handle_tw_list, under the ring's uring_lock, its completions
+     * batched until ctx_flush_and_put at the end); an item may hand its request to io-wq (io_req_task_submit ->
+     * io_queue_iowq: a forced-async request whose poll woke; io_wq_enqueue wakes an idle worker), and that worker runs
+     * on the other CPU (io-wq.c io_worker_handle_work -> io_wq_submit_work: a pollable file is tried at once) while
+     * the task goes on with its loop. Nothing orders the worker's call against the task's next item: a READV's worker
+     * may read a pipe's first bytes before a READ's task work reads the rest (world lockstep seed 745: IOSQE_ASYNC
+     * READVs and READs of a pipe, woken together by a SPLICE into it, the kernel's READ buffer holding bytes from
+     * further into the stream), or an eventfd's count (seed 826: an IOSQE_ASYNC READV and a READ of the eventfd, the
+     * kernel's READ buffer untouched). The worker posts its own CQE (io_req_complete_post, under completion_lock),
+     * ahead of the task's batch. The deterministic mode asks, where a chooser is set, before each item of a run after
+     * the first, once for each pending item queued by the run's item before it: 0 (the default) leaves it pending
+     * (it finishes after the run, at the next look at io-wq work), 1 runs it now.
+     */
+    public static final Choice IOWQ_FINISHES_BEFORE_NEXT_TASK_WORK = new Choice(
+            "IOWQ_FINISHES_BEFORE_NEXT_TASK_WORK", "io_handle_tw_list",
+            "io_uring/io_uring.c io_handle_tw_list (6.18: the task's loop over its task work) and io_req_task_submit "
+                    + "-> io_queue_iowq; io-wq.c io_worker_handle_work on another CPU, io_req_complete_post",
+            List.of("after the run", "before the task's next item"), 0);
+
+    /**
+     * Whether an io-wq worker that waited in its call, woken by another worker's call, posts its CQE before the worker
+     * that woke it. A SPLICE into a pipe wakes the pipe's readers once it has dropped the pipe's mutex (fs/splice.c
+     * splice_file_to_pipe -> wakeup_pipe_readers); a worker blocked in its own call on that pipe (fs/splice.c
+     * splice_from_pipe_next -> fs/pipe.c pipe_wait_readable) is made runnable (kernel/sched/wait.c __wake_up_common,
+     * try_to_wake_up) and goes on on the other CPU, while the waker still returns through the splice to
+     * io_wq_submit_work and io_req_complete_post; whichever takes completion_lock first posts first
+     * (WorldIoWqWakesPipeWaitersTest: in a fresh-clone CI run at load 1, run 8 of 20, the woken SPLICE's CQE came
+     * first). The deterministic mode asks, where a chooser is set, when pending work's call made the file of work
+     * waiting in its call ready: 0 (the default) hands the waker's completion over first; 1 runs the woken work first
+     * (it takes the bytes before the polls that the same wakeup reached) and hands the waker's completion over after
+     * its.
+     */
+    public static final Choice WOKEN_WORKER_POSTS_FIRST = new Choice("WOKEN_WORKER_POSTS_FIRST", "__wake_up_common",
+            "fs/splice.c splice_file_to_pipe -> wakeup_pipe_readers (after pipe_unlock), kernel/sched/wait.c "
+                    + "__wake_up_common; io_uring/io_uring.c io_req_complete_post of each worker, under "
+                    + "completion_lock",
+            List.of("the waker first", "the woken worker first"), 0);
+
+    /**
      * For how many of the next enters an io-wq item is still running. A worker runs for as long as its call takes (an
      * FSYNC of a file with dirty pages waits for the disk; an OPENAT's lookup that missed the dentry cache waits for
      * the directory, and both wait for a CPU under load), while the task goes on submitting and reaping, so its CQE may

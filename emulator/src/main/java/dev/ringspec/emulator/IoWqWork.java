@@ -27,6 +27,15 @@ final class IoWqWork {
     final java.util.function.BooleanSupplier waits;
     /** Its state (PENDING, RUNNING, DONE) where it has a blocking form, else null. */
     final AtomicInteger state;
+    /** When it was queued: items made later have greater serials ({@link #serials}). */
+    final long serial = SERIALS.incrementAndGet();
+
+    private static final java.util.concurrent.atomic.AtomicLong SERIALS = new java.util.concurrent.atomic.AtomicLong();
+
+    /** The serial of the item made last: every item made after this call has a greater one. */
+    static long serials() {
+        return SERIALS.get();
+    }
 
     IoWqWork(IssueContext ctx, java.util.function.Consumer<Delivery> body, IoWqHashChains.Key hash, int entersLeft,
             int callsLeft) {

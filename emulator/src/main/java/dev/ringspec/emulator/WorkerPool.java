@@ -7,6 +7,7 @@ import static dev.ringspec.emulator.IoWqChoices.IOWQ_POSTS_BEFORE_FLUSH;
 import static dev.ringspec.emulator.IoWqChoices.IOWQ_RACES_DEFER_TASKRUN_WAIT;
 import static dev.ringspec.emulator.IoWqChoices.IOWQ_STILL_RUNNING;
 import static dev.ringspec.emulator.IoWqChoices.IOWQ_WAKES_BEFORE_IT_POSTS;
+import static dev.ringspec.emulator.IoWqChoices.WOKEN_WORKER_POSTS_FIRST;
 import static dev.ringspec.uapi.Errno.EAGAIN;
 import static dev.ringspec.uapi.Errno.EALREADY;
 import static dev.ringspec.uapi.Errno.ECANCELED;
@@ -62,6 +63,9 @@ final class WorkerPool implements IoWq, AutoCloseable {
 
     /** The worker threads' hashed work, each hash's items in turn. */
     private final IoWqHashChains chains = new IoWqHashChains(pool);
+
+    /** The deterministic mode's workers that post their own CQEs while the ring's task is busy. */
+    private final IoWqOwnPosts ownPosts = new IoWqOwnPosts(this);
 
     /** The deterministic mode's work that finishes later in its submission; the worker threads' never waits. */
     private final DuringSubmit duringSubmit = new DuringSubmit();
@@ -259,17 +263,27 @@ final class WorkerPool implements IoWq, AutoCloseable {
                 continue;
             }
             List<IoWqWork> waiting = woke == null ? List.of() : waitingInTheirCalls();
+            // the completion of work that may wake another waits for WOKEN_WORKER_POSTS_FIRST; that of work whose call
+            // woke polls waits for their task work, queued before the worker posts (IOWQ_WAKES_BEFORE_IT_POSTS)
+            List<Runnable> held = waiting.isEmpty() && !next.wakesFirst ? null : new ArrayList<>(1);
+            next.body.accept(held == null ? delivery
+                    : (x, req, func) -> held.add(() -> delivery.deliver(x, req, func)));
             if (next.wakesFirst) {
-                // the polls its call woke queue their task work before the worker posts (IOWQ_WAKES_BEFORE_IT_POSTS)
-                List<Runnable> held = new ArrayList<>();
-                next.body.accept((ctx, req, func) -> held.add(() -> delivery.deliver(ctx, req, func)));
                 readiness.ownWakeups();
-                held.forEach(Runnable::run);
-            } else {
-                next.body.accept(delivery);
             }
             ran++;
-            if (waiting.stream().anyMatch(w -> !w.waits.getAsBoolean())) {
+            List<IoWqWork> woken = waiting.stream().filter(w -> !w.waits.getAsBoolean()).toList();
+            if (!woken.isEmpty() && c != null && c.choose(WOKEN_WORKER_POSTS_FIRST, next.ctx.ringFd()) == 1) {
+                for (IoWqWork w : woken) {
+                    take(w);
+                    w.body.accept(delivery);
+                    ran++;
+                }
+            }
+            if (held != null) {
+                held.forEach(Runnable::run);
+            }
+            if (!woken.isEmpty()) {
                 ran += woke.getAsInt();
             }
         }
@@ -353,31 +367,22 @@ final class WorkerPool implements IoWq, AutoCloseable {
 
     @Override
     public void beforeFlush(IssueContext ctx, java.util.function.BiConsumer<Req, OpDef.Issue> post) {
-        Chooser c = chooser;
-        if (c == null || order == null
-                || (ctx.setupFlags() & (IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_IOPOLL)) != 0) {
-            return;
+        if (postsOnItsOwn(ctx)) {
+            ownPosts.beforeFlush(ctx, chooser, post);
         }
-        if (readyOf(ctx).isEmpty()) {
-            return;
+    }
+
+    @Override
+    public void beforeTaskWork(IssueContext ctx, int item, java.util.function.BiConsumer<Req, OpDef.Issue> post) {
+        if (postsOnItsOwn(ctx)) {
+            ownPosts.beforeTaskWork(ctx, item, chooser, post);
         }
-        int before = c.choose(IOWQ_POSTS_BEFORE_FLUSH, ctx.ringFd());
-        for (int n = 0; n < before; n++) {
-            // the workers that finish first post first, in any order (IOWQ_COMPLETION_ORDER, as in runPending); a
-            // hashed item's successor may be taken once it is done
-            List<IoWqWork> ready = readyOf(ctx);
-            if (ready.isEmpty()) {
-                break;
-            }
-            IoWqWork w = ready.get(ready.size() < 2 ? 0 : switch (c.choose(IOWQ_COMPLETION_ORDER, -1)) {
-                case 0 -> 0;
-                case 1 -> ready.size() - 1;
-                default -> 1;
-            });
-            synchronized (pending) {
-                pending.remove(w);
-            }
-            w.body.accept((x, req, func) -> post.accept(req, func));
+    }
+
+    /** Takes {@code w} out of the pending work (the deterministic mode's), for a worker that runs it now. */
+    void take(IoWqWork w) {
+        synchronized (pending) {
+            pending.remove(w);
         }
     }
 
@@ -385,7 +390,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
      * The pending items of the ring {@code ctx} a worker could take now and that are not still running
      * ({@link IoWqChoices#IOWQ_STILL_RUNNING}), oldest first.
      */
-    private List<IoWqWork> readyOf(IssueContext ctx) {
+    List<IoWqWork> readyOf(IssueContext ctx) {
         List<IoWqWork> out = new ArrayList<>();
         synchronized (pending) {
             for (int i : ready(null)) {

@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
  * {@link DeterministicScheduler#TASK_WORK_BEFORE_A_WOKEN_WORKER}, asked at the next enter: the worker (it splices all
  * 39 bytes and the READs wait again) or the task's task work (the newer READ its 5 bytes, the older its 23, then the
  * worker the other 11), as the kernel does either (WorldPipeWaitersTest). The same where the bytes come from a SPLICE
- * on io-wq that the enter's look at pending work runs first (WorldIoWqWakesPipeWaitersTest).
+ * on io-wq that the enter's look at pending work runs first (WorldIoWqWakesPipeWaitersTest), where the woken worker
+ * may also post before the SPLICE that woke it ({@link IoWqChoices#WOKEN_WORKER_POSTS_FIRST}).
  */
 class WokenWorkerChoiceTest {
 
@@ -37,7 +38,10 @@ class WokenWorkerChoiceTest {
         return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
     }
 
-    /** The CQEs ({@code user_data:res}) after the write and one enter, with the chooser's {@code outcome}. */
+    /**
+     * The CQEs ({@code user_data:res}) after the write and one enter, with the chooser's {@code outcome} for
+     * {@link DeterministicScheduler#TASK_WORK_BEFORE_A_WOKEN_WORKER}.
+     */
     private static List<String> afterTheWrite(int outcome, List<Choice> asked) {
         return afterTheWrite(outcome, asked, false);
     }
@@ -47,13 +51,17 @@ class WokenWorkerChoiceTest {
      * second pipe) submitted before that enter, not from the outside world.
      */
     private static List<String> afterTheWrite(int outcome, List<Choice> asked, boolean byIoWq) {
+        return afterTheWrite(DeterministicScheduler.TASK_WORK_BEFORE_A_WOKEN_WORKER, outcome, asked, byIoWq);
+    }
+
+    /** {@link #afterTheWrite(int, List, boolean)}, the chooser answering {@code outcome} for {@code choice}. */
+    private static List<String> afterTheWrite(Choice choice, int outcome, List<Choice> asked, boolean byIoWq) {
         try (UserMemory memory = new UserMemory();
                 EmulatedIoUring e = EmulatedIoUring.open(EmulatorOptions.of(KernelProfile.LINUX_6_18)
                         .deterministic(1), memory)) {
-            e.withChooser((choice, ringFd) -> {
-                asked.add(choice);
-                return choice == DeterministicScheduler.TASK_WORK_BEFORE_A_WOKEN_WORKER ? outcome
-                        : choice.defaultOutcome();
+            e.withChooser((c, ringFd) -> {
+                asked.add(c);
+                return c == choice ? outcome : c.defaultOutcome();
             });
             RingDriver d = new RingDriver(e, e.setup(8, memory.allocate(IoUringParams.SIZE_BYTES)).ringOrNull());
             int[] in = pipe(memory);
@@ -135,5 +143,21 @@ class WokenWorkerChoiceTest {
     @Test
     void theTasksTaskWorkMayReadBeforeAWorkerWokenByIoWqWork() {
         assertThat(afterTheWrite(1, new ArrayList<>(), true)).containsExactly("4:39", "2:5", "1:23", "3:11");
+    }
+
+    @Test
+    void theWorkerWokenByIoWqWorkMayPostBeforeItsWaker() {
+        List<Choice> asked = new ArrayList<>();
+        assertThat(afterTheWrite(IoWqChoices.WOKEN_WORKER_POSTS_FIRST, 1, asked, true))
+                .containsExactly("3:39", "4:39");
+        assertThat(asked).doesNotContain(DeterministicScheduler.TASK_WORK_BEFORE_A_WOKEN_WORKER);
+    }
+
+    @Test
+    void theWakerPostsFirstByDefault() {
+        List<Choice> asked = new ArrayList<>();
+        assertThat(afterTheWrite(IoWqChoices.WOKEN_WORKER_POSTS_FIRST, 0, asked, true))
+                .containsExactly("4:39", "3:39");
+        assertThat(asked).contains(IoWqChoices.WOKEN_WORKER_POSTS_FIRST);
     }
 }

@@ -23,6 +23,15 @@ public interface IoWq {
     default void beforeFlush(IssueContext ctx, java.util.function.BiConsumer<Req, OpDef.Issue> post) {
     }
 
+    /**
+     * The ring's task, running its task work ({@code io_handle_tw_list}, on a ring without DEFER_TASKRUN), is about to
+     * run item {@code item} of the pass (0 the first): an io-wq whose workers run concurrently with the task may hand
+     * {@code post} work that an earlier item of the pass queued ({@code io_req_task_submit -> io_queue_iowq}) and that
+     * finished first; its CQE goes before the task's batch, as {@link #submitting}'s. The model's own io-wq has none.
+     */
+    default void beforeTaskWork(IssueContext ctx, int item, java.util.function.BiConsumer<Req, OpDef.Issue> post) {
+    }
+
     /** Where the ring's task is in {@code io_submit_sqes}, for {@link #submitting}. */
     enum SubmitPoint {
         /** Before its first SQE. */

@@ -270,6 +270,11 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
         }
     }
 
+    @Override
+    public void beforeItem(int item) {
+        ioWq.beforeTaskWork(this, item, postAlone);
+    }
+
     /** {@code io_req_task_submit}. */
     private void reqTaskSubmit(Req req) {
         if (req.has(REQ_F_FAIL)) {

@@ -30,6 +30,14 @@ final class TaskWork {
 
         /** {@code __io_submit_flush_completions}. */
         void flushCompletions();
+
+        /**
+         * The task is about to run item {@code item} (0 the first) of a pass of normal task work
+         * ({@code io_handle_tw_list}'s loop): an io-wq worker may have finished before it
+         * ({@link IoWq#beforeTaskWork}).
+         */
+        default void beforeItem(int item) {
+        }
     }
 
     private final int flags;
@@ -340,6 +348,7 @@ final class TaskWork {
         }
         boolean linked = false;
         for (int i = 0; i < n; i++) {
+            runner.beforeItem(i);
             Req next = tw[twHead];
             boolean posted = chooser != Chooser.DEFAULT && workerPosts(next);
             linked |= posted && next.link() != null;
