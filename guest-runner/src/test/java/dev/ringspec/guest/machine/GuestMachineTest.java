@@ -79,26 +79,9 @@ class GuestMachineTest {
      */
     @Test
     void aKvmThatQemuCannotUseFallsBackToTcg() throws IOException {
-        boolean before = GuestMachine.Accelerator.kvmRefused;
-        GuestMachine.Accelerator.kvmRefused = false;
-        try {
-            assumeTrue(GuestMachine.Accelerator.detect() == GuestMachine.Accelerator.KVM,
-                    "/dev/kvm does not open here: QEMU is never asked for KVM");
-            Path qemu = fakeQemu("case \"$*\" in *'-accel kvm'*)\n"
-                    + "  echo 'qemu-system-x86_64: error: failed to set MSR 0x10a to 0x69' >&2\n"
-                    + "  echo '../../target/i386/kvm/kvm.c:3183: kvm_buf_set_msrs: Assertion failed.' >&2\n"
-                    + "  exit 134;;\n"
-                    + "esac\n"
-                    + "echo 'qemu-system-x86_64: under tcg' >&2\n"
-                    + "exit 3");
-            assertThatThrownBy(() -> GuestMachine.boot(fakeKernel(), file("initrd"),
-                    GuestMachine.Options.defaults().withQemu(qemu.toString())))
-                    .isInstanceOf(GuestBootException.class)
-                    .hasMessageStartingWith("QEMU refused to boot the guest (status 3): qemu-system-x86_64: under tcg");
-            assertThat(GuestMachine.Accelerator.detect()).isEqualTo(GuestMachine.Accelerator.TCG);
-        } finally {
-            GuestMachine.Accelerator.kvmRefused = before;
-        }
+        fallsBackToTcg("  echo 'qemu-system-x86_64: error: failed to set MSR 0x10a to 0x69' >&2\n"
+                + "  echo '../../target/i386/kvm/kvm.c:3183: kvm_buf_set_msrs: Assertion failed.' >&2\n"
+                + "  exit 134;;\n");
     }
 
     /**
@@ -108,24 +91,31 @@ class GuestMachineTest {
      */
     @Test
     void aKvmThatStopsTheGuestFallsBackToTcgAtOnce() throws IOException {
+        long start = System.nanoTime();
+        fallsBackToTcg("  echo 'KVM internal error. Suberror: 1' >&2\n"
+                + "  echo 'extra data[0]: 0x0000000000000001' >&2\n"
+                + "  exec sleep 300;;\n");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(60));
+    }
+
+    /**
+     * A boot with a fake QEMU that runs {@code underKvm} (a shell case branch) when asked for KVM and refuses with
+     * status 3 under TCG: the boot answers TCG's refusal, and later boots detect TCG. Skips where /dev/kvm does not
+     * open.
+     */
+    private void fallsBackToTcg(String underKvm) throws IOException {
         boolean before = GuestMachine.Accelerator.kvmRefused;
         GuestMachine.Accelerator.kvmRefused = false;
         try {
             assumeTrue(GuestMachine.Accelerator.detect() == GuestMachine.Accelerator.KVM,
                     "/dev/kvm does not open here: QEMU is never asked for KVM");
-            Path qemu = fakeQemu("case \"$*\" in *'-accel kvm'*)\n"
-                    + "  echo 'KVM internal error. Suberror: 1' >&2\n"
-                    + "  echo 'extra data[0]: 0x0000000000000001' >&2\n"
-                    + "  exec sleep 300;;\n"
-                    + "esac\n"
+            Path qemu = fakeQemu("case \"$*\" in *'-accel kvm'*)\n" + underKvm + "esac\n"
                     + "echo 'qemu-system-x86_64: under tcg' >&2\n"
                     + "exit 3");
-            long start = System.nanoTime();
             assertThatThrownBy(() -> GuestMachine.boot(fakeKernel(), file("initrd"),
                     GuestMachine.Options.defaults().withQemu(qemu.toString())))
                     .isInstanceOf(GuestBootException.class)
                     .hasMessageStartingWith("QEMU refused to boot the guest (status 3): qemu-system-x86_64: under tcg");
-            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(60));
             assertThat(GuestMachine.Accelerator.detect()).isEqualTo(GuestMachine.Accelerator.TCG);
         } finally {
             GuestMachine.Accelerator.kvmRefused = before;
