@@ -86,6 +86,31 @@ public final class IoWqChoices {
                     "finished after 2 more calls"), 0);
 
     /**
+     * For how many more calls on the ring, empty ones too, io-wq work of a ring whose workers post their own CQEs
+     * (neither DEFER_TASKRUN nor IOPOLL) is still running once the enters {@link #IOWQ_STILL_RUNNING} names are over:
+     * {@link #IOWQ_RACES_DEFER_TASKRUN_WAIT}'s later calls, for the other rings. The worker finishes on its own time
+     * (io_uring/io-wq.c io_worker_handle_work) and posts then (io_uring/io_uring.c io_req_complete_post); where the
+     * overflow list holds CQEs (io_cqe_cache_refill refuses every new CQE while IO_CHECK_CQ_OVERFLOW_BIT is set) its
+     * CQE becomes task work (defer_complete: io_req_task_work_add), which the task runs on its next way back to user
+     * space and puts at the overflow list's tail (__io_submit_flush_completions -> io_cqe_overflow_locked). So where
+     * that CQE stands in the list is the moment the worker finished, which may fall between two of the application's
+     * calls, while it writes SQEs or acts on the world, not only at an enter that submits or waits (world lockstep
+     * seed 82: a SPLICE from the pipe to the socket that had sent nothing by the next step's read of the peer, and
+     * whose CQE the kernel's overflow list held ahead of the next enter's NOPs; seed 147: a STATX whose CQE came after
+     * an ACCEPT's that a connect four steps after an enter finished, and before the NOP of the next enter). The
+     * deterministic mode moves io-wq only when a call looks, so a later call stands for that later moment. Asked,
+     * where a chooser is set, when such work goes pending: 0 (the default) finished by the next look, k (1 to 3) still
+     * running at the next k looks, finished by the one after.
+     */
+    public static final Choice IOWQ_FINISHES_BETWEEN_CALLS = new Choice("IOWQ_FINISHES_BETWEEN_CALLS",
+            "io_worker_handle_work",
+            "io_uring/io-wq.c io_worker_handle_work (the worker's own time), io_uring/io_uring.c io_req_complete_post "
+                    + "(defer_complete: task work while the overflow list holds CQEs, run on the task's next return "
+                    + "to user space)",
+            List.of("finished by the next look", "still running at 1 more call", "still running at 2 more calls",
+                    "still running at 3 more calls"), 0);
+
+    /**
      * Where, in the submission that queued it, io-wq work of a DEFER_TASKRUN ring finishes, when it finishes before
      * the enter's wait ({@link #IOWQ_RACES_DEFER_TASKRUN_WAIT} 0). The worker runs concurrently with the task
      * (io_uring/io-wq.c io_wq_enqueue wakes or creates it; io_worker_handle_work), and its completion is queued as

@@ -15,7 +15,7 @@ final class IoWqWork {
     int entersLeft;
     /**
      * How many more calls, empty ones too, find it still running
-     * ({@link IoWqChoices#IOWQ_RACES_DEFER_TASKRUN_WAIT}).
+     * ({@link IoWqChoices#IOWQ_RACES_DEFER_TASKRUN_WAIT}, {@link IoWqChoices#IOWQ_FINISHES_BETWEEN_CALLS}).
      */
     int callsLeft;
     /**

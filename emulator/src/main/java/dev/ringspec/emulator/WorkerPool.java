@@ -1,6 +1,7 @@
 package dev.ringspec.emulator;
 
 import static dev.ringspec.emulator.IoWqChoices.IOWQ_COMPLETION_ORDER;
+import static dev.ringspec.emulator.IoWqChoices.IOWQ_FINISHES_BETWEEN_CALLS;
 import static dev.ringspec.emulator.IoWqChoices.IOWQ_FINISHES_DURING_SUBMIT;
 import static dev.ringspec.emulator.IoWqChoices.IOWQ_NOT_TAKEN_YET;
 import static dev.ringspec.emulator.IoWqChoices.IOWQ_POSTS_BEFORE_FLUSH;
@@ -388,14 +389,14 @@ final class WorkerPool implements IoWq, AutoCloseable {
 
     /**
      * The pending items of the ring {@code ctx} a worker could take now and that are not still running
-     * ({@link IoWqChoices#IOWQ_STILL_RUNNING}), oldest first.
+     * ({@link IoWqChoices#IOWQ_STILL_RUNNING}, {@link IoWqChoices#IOWQ_FINISHES_BETWEEN_CALLS}), oldest first.
      */
     List<IoWqWork> readyOf(IssueContext ctx) {
         List<IoWqWork> out = new ArrayList<>();
         synchronized (pending) {
             for (int i : ready(null)) {
                 IoWqWork w = pending.get(i);
-                if (w.ctx == ctx && w.entersLeft == 0) {
+                if (w.ctx == ctx && w.entersLeft == 0 && w.callsLeft == 0) {
                     out.add(w);
                 }
             }
@@ -419,6 +420,15 @@ final class WorkerPool implements IoWq, AutoCloseable {
     private int entersRunning(IssueContext ctx) {
         Chooser c = chooser;
         return c == null || order == null ? 0 : c.choose(IOWQ_STILL_RUNNING, ctx.ringFd());
+    }
+
+    /**
+     * For how many more calls after the enters it still runs at the deterministic mode's chooser says io-wq work of a
+     * ring whose workers post their own CQEs is still running ({@link IoWqChoices#IOWQ_FINISHES_BETWEEN_CALLS}).
+     */
+    private int finishesBetweenCalls(IssueContext ctx) {
+        Chooser c = chooser;
+        return c == null || order == null ? 0 : c.choose(IOWQ_FINISHES_BETWEEN_CALLS, ctx.ringFd());
     }
 
     /**
@@ -471,7 +481,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
             // an item still running past the enter (IOWQ_STILL_RUNNING) has not finished at once either; on a
             // DEFER_TASKRUN ring it may also finish calls after the last enter that found it running
             int running = entersRunning(ctx);
-            int calls = finishesAfterTheEnter(ctx);
+            int calls = postsOnItsOwn(ctx) ? finishesBetweenCalls(ctx) : finishesAfterTheEnter(ctx);
             if (running > 0 || calls >= 0 || postsOnItsOwn(ctx)) {
                 synchronized (pending) {
                     pending.add(new IoWqWork(ctx, d -> d.deliver(ctx, req, reissue), null, running,
@@ -617,9 +627,10 @@ final class WorkerPool implements IoWq, AutoCloseable {
                 && !blocking.ready(req, ctx);
         // work that would wait for the world stays pending (it cannot have finished at once); an item still running
         // at later enters (IOWQ_STILL_RUNNING) may on a DEFER_TASKRUN ring finish calls after the last of them too
-        int calls = !behind && chooser != null
-                && (ctx.setupFlags() & IORING_SETUP_DEFER_TASKRUN) != 0 && !waits.getAsBoolean()
-                ? finishesAfterTheEnter(ctx) : 0;
+        // and on a ring whose workers post their own CQEs, calls after them (IOWQ_FINISHES_BETWEEN_CALLS)
+        int calls = behind || chooser == null || waits.getAsBoolean() ? 0
+                : (ctx.setupFlags() & IORING_SETUP_DEFER_TASKRUN) != 0 ? finishesAfterTheEnter(ctx)
+                : postsOnItsOwn(ctx) ? finishesBetweenCalls(ctx) : 0;
         // work that finishes later in this submission may find that an SQE after it took what it was ready for (a
         // READ of the pipe a SPLICE reads from): then the worker waits in its call, pending like work that waited from
         // the start, where running the call on the task would block the emulator for good (world lockstep seed 1115)
@@ -637,7 +648,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
             if (!finishesLaterInTheSubmission(ctx, hash, later)) {
                 body.accept(delivery);
             }
-        } else if (running > 0 || !postsOnItsOwn(ctx) || waits.getAsBoolean()
+        } else if (running > 0 || calls > 0 || !postsOnItsOwn(ctx) || waits.getAsBoolean()
                 || !finishesLaterInTheSubmission(ctx, hash, later)) {
             // pending, unless a worker that posts its own CQE posts it later in this submission
             IoWqWork work = new IoWqWork(ctx, body, hash, running, Math.max(calls, 0), waits, state);
