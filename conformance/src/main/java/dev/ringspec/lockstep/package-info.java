@@ -66,7 +66,9 @@
  * io_req_post_cqe on a ring without DEFER_TASKRUN; {@code IOWQ_RACES_DEFER_TASKRUN_WAIT}, a DEFER_TASKRUN ring's
  * io-wq completion before or after the submitting enter's wait ran local work; {@code IOWQ_FINISHES_DURING_SUBMIT},
  * such a completion's task work after that of later SQEs of its submission, or of its flush;
- * {@code IOWQ_STILL_RUNNING}, for how many later enters a worker is still busy; {@code IOWQ_NOT_TAKEN_YET}, whether a
+ * {@code IOWQ_STILL_RUNNING}, for how many later enters a worker is still busy; {@code IOWQ_FINISHES_BETWEEN_CALLS},
+ * on a ring whose workers post their own CQEs, for how many more calls after those, empty ones too (where the
+ * overflow list holds CQEs, the moment decides the worker's place in it); {@code IOWQ_NOT_TAKEN_YET}, whether a
  * worker had taken an item off io-wq's list when a cancellation looked (io_wq_cancel_cb: 0 and -ECANCELED, or
  * -EALREADY); {@code IOWQ_WAKES_BEFORE_IT_POSTS}, whether the polls a worker's write woke post before the worker's
  * own CQE; {@code IOWQ_FINISHES_BEFORE_NEXT_TASK_WORK}, work a task work item handed to io-wq finished before the

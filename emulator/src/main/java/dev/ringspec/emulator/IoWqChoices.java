@@ -96,11 +96,11 @@ public final class IoWqChoices {
      * that CQE stands in the list is the moment the worker finished, which may fall between two of the application's
      * calls, while it writes SQEs or acts on the world, not only at an enter that submits or waits (world lockstep
      * seed 82: a SPLICE from the pipe to the socket that had sent nothing by the next step's read of the peer, and
-     * whose CQE the kernel's overflow list held ahead of the next enter's NOPs; seed 147: a STATX whose CQE came after
-     * an ACCEPT's that a connect four steps after an enter finished, and before the NOP of the next enter). The
-     * deterministic mode moves io-wq only when a call looks, so a later call stands for that later moment. Asked,
-     * where a chooser is set, when such work goes pending: 0 (the default) finished by the next look, k (1 to 3) still
-     * running at the next k looks, finished by the one after.
+     * whose CQE the kernel's overflow list held ahead of the next enter's NOPs; seed 147: a STATX still running at
+     * five enters, whose CQE the kernel put after that of an ACCEPT a world connect completed after the fifth, and
+     * before the NOP of the next enter). The deterministic mode moves io-wq only when a call looks, so a later call
+     * stands for that later moment. Asked, where a chooser is set, when such work goes pending: 0 (the default)
+     * finished by the next look, k (1 to 3) still running at the next k looks, finished by the one after.
      */
     public static final Choice IOWQ_FINISHES_BETWEEN_CALLS = new Choice("IOWQ_FINISHES_BETWEEN_CALLS",
             "io_worker_handle_work",
