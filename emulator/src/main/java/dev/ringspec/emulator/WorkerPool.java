@@ -425,10 +425,17 @@ final class WorkerPool implements IoWq, AutoCloseable {
     /**
      * For how many more calls after the enters it still runs at the deterministic mode's chooser says io-wq work of a
      * ring whose workers post their own CQEs is still running ({@link IoWqChoices#IOWQ_FINISHES_BETWEEN_CALLS}).
+     * Asked only where the ring's CQ takes no CQE now (the overflow list holds entries, or the CQ is full): there the
+     * worker's CQE goes to the overflow list, whose order the moment it finished decides (io_req_complete_post's
+     * defer_complete, io_cqe_overflow_locked). A CQE that finds a slot is posted at once, where the points asked
+     * already (IOWQ_STILL_RUNNING, IOWQ_POSTS_BEFORE_FLUSH) place it; asked there too, the lockstep's choice search
+     * took its outcomes where IOWQ_STILL_RUNNING alone explained the run, and tried more references for each
+     * difference (ChoiceSearchTest).
      */
     private int finishesBetweenCalls(IssueContext ctx) {
         Chooser c = chooser;
-        return c == null || order == null ? 0 : c.choose(IOWQ_FINISHES_BETWEEN_CALLS, ctx.ringFd());
+        return c == null || order == null || !ctx.cqRefusesCqes() ? 0
+                : c.choose(IOWQ_FINISHES_BETWEEN_CALLS, ctx.ringFd());
     }
 
     /**

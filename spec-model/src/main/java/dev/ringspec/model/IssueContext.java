@@ -249,6 +249,14 @@ public interface IssueContext {
     int cqRoom();
 
     /**
+     * Whether a CQE posted now would find no slot ({@code io_cqe_cache_refill} refuses it): the overflow list holds
+     * entries ({@code IO_CHECK_CQ_OVERFLOW_BIT}), or the CQ ring is full.
+     */
+    default boolean cqRefusesCqes() {
+        return cqRoom() <= 0;
+    }
+
+    /**
      * A ring local that {@code io_ring_ctx_free} frees after {@code io_ring_exit_work} has cancelled the ring's
      * requests (the eventfd, which those cancellations signal): told before the other ring locals are closed, and
      * closed after them.

@@ -656,6 +656,11 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
     }
 
     @Override
+    public boolean cqRefusesCqes() {
+        return cq.checkCqOverflow() || cq.room() <= 0;
+    }
+
+    @Override
     public int cqFlags() {
         return completion.cqFlags();
     }
