@@ -99,8 +99,10 @@ public final class IoWqChoices {
      * whose CQE the kernel's overflow list held ahead of the next enter's NOPs; seed 147: a STATX still running at
      * five enters, whose CQE the kernel put after that of an ACCEPT a world connect completed after the fifth, and
      * before the NOP of the next enter). The deterministic mode moves io-wq only when a call looks, so a later call
-     * stands for that later moment. Asked, where a chooser is set, when such work goes pending: 0 (the default)
-     * finished by the next look, k (1 to 3) still running at the next k looks, finished by the one after.
+     * stands for that later moment. Asked, where a chooser is set, when such work goes pending while the CQ takes no
+     * CQE (the overflow list holds entries, or the CQ is full; elsewhere the worker's CQE is posted at once, where the
+     * other points place it): 0 (the default) finished by the next look, k (1 to 3) still running at the next k
+     * looks, finished by the one after.
      */
     public static final Choice IOWQ_FINISHES_BETWEEN_CALLS = new Choice("IOWQ_FINISHES_BETWEEN_CALLS",
             "io_worker_handle_work",

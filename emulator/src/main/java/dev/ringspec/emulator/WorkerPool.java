@@ -1,12 +1,9 @@
 package dev.ringspec.emulator;
 
 import static dev.ringspec.emulator.IoWqChoices.IOWQ_COMPLETION_ORDER;
-import static dev.ringspec.emulator.IoWqChoices.IOWQ_FINISHES_BETWEEN_CALLS;
 import static dev.ringspec.emulator.IoWqChoices.IOWQ_FINISHES_DURING_SUBMIT;
 import static dev.ringspec.emulator.IoWqChoices.IOWQ_NOT_TAKEN_YET;
 import static dev.ringspec.emulator.IoWqChoices.IOWQ_POSTS_BEFORE_FLUSH;
-import static dev.ringspec.emulator.IoWqChoices.IOWQ_RACES_DEFER_TASKRUN_WAIT;
-import static dev.ringspec.emulator.IoWqChoices.IOWQ_STILL_RUNNING;
 import static dev.ringspec.emulator.IoWqChoices.IOWQ_WAKES_BEFORE_IT_POSTS;
 import static dev.ringspec.emulator.IoWqChoices.WOKEN_WORKER_POSTS_FIRST;
 import static dev.ringspec.uapi.Errno.EAGAIN;
@@ -416,38 +413,9 @@ final class WorkerPool implements IoWq, AutoCloseable {
                 && (ctx.setupFlags() & (IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_IOPOLL)) == 0;
     }
 
-    /** How many of the next enters the deterministic mode's chooser says an item queued now is still running at. */
-    private int entersRunning(IssueContext ctx) {
-        Chooser c = chooser;
-        return c == null || order == null ? 0 : c.choose(IOWQ_STILL_RUNNING, ctx.ringFd());
-    }
-
-    /**
-     * For how many more calls after the enters it still runs at the deterministic mode's chooser says io-wq work of a
-     * ring whose workers post their own CQEs is still running ({@link IoWqChoices#IOWQ_FINISHES_BETWEEN_CALLS}).
-     * Asked only where the ring's CQ takes no CQE now (the overflow list holds entries, or the CQ is full): there the
-     * worker's CQE goes to the overflow list, whose order the moment it finished decides (io_req_complete_post's
-     * defer_complete, io_cqe_overflow_locked). A CQE that finds a slot is posted at once, where the points asked
-     * already (IOWQ_STILL_RUNNING, IOWQ_POSTS_BEFORE_FLUSH) place it; asked there too, the lockstep's choice search
-     * took its outcomes where IOWQ_STILL_RUNNING alone explained the run, and tried more references for each
-     * difference (ChoiceSearchTest).
-     */
-    private int finishesBetweenCalls(IssueContext ctx) {
-        Chooser c = chooser;
-        return c == null || order == null || !ctx.cqRefusesCqes() ? 0
-                : c.choose(IOWQ_FINISHES_BETWEEN_CALLS, ctx.ringFd());
-    }
-
-    /**
-     * Whether the deterministic mode's chooser says this DEFER_TASKRUN ring's io-wq work finishes after the enter:
-     * -1 where it finished before the wait, else how many calls after the next one still find it running. For an item
-     * still running at later enters ({@link IoWqChoices#IOWQ_STILL_RUNNING}) the calls count from the last of those
-     * enters on, and -1 is 0: it finished by the next call after that enter.
-     */
-    private int finishesAfterTheEnter(IssueContext ctx) {
-        Chooser c = chooser;
-        return c != null && order != null && (ctx.setupFlags() & IORING_SETUP_DEFER_TASKRUN) != 0
-                ? c.choose(IOWQ_RACES_DEFER_TASKRUN_WAIT, ctx.ringFd()) - 1 : -1;
+    /** The chooser of the deterministic mode, or null (worker threads, or none set): {@link IoWqTiming}'s. */
+    private Chooser deterministic() {
+        return order == null ? null : chooser;
     }
 
     @Override
@@ -487,8 +455,9 @@ final class WorkerPool implements IoWq, AutoCloseable {
         if (blocking == null || pollsInstead) {
             // an item still running past the enter (IOWQ_STILL_RUNNING) has not finished at once either; on a
             // DEFER_TASKRUN ring it may also finish calls after the last enter that found it running
-            int running = entersRunning(ctx);
-            int calls = postsOnItsOwn(ctx) ? finishesBetweenCalls(ctx) : finishesAfterTheEnter(ctx);
+            int running = IoWqTiming.entersRunning(deterministic(), ctx);
+            int calls = postsOnItsOwn(ctx) ? IoWqTiming.finishesBetweenCalls(deterministic(), ctx)
+                    : IoWqTiming.finishesAfterTheEnter(deterministic(), ctx);
             if (running > 0 || calls >= 0 || postsOnItsOwn(ctx)) {
                 synchronized (pending) {
                     pending.add(new IoWqWork(ctx, d -> d.deliver(ctx, req, reissue), null, running,
@@ -625,7 +594,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
                     new IoWqLimits.Item(() -> body.accept(delivery), cancelPending::getAsBoolean));
             return;
         }
-        int running = entersRunning(ctx);
+        int running = IoWqTiming.entersRunning(deterministic(), ctx);
         boolean behind; // an item of the same hash is pending or still running: this one cannot finish before it
         synchronized (pending) {
             behind = hash != null && pending.stream().anyMatch(w -> hash.equals(w.hash));
@@ -636,8 +605,9 @@ final class WorkerPool implements IoWq, AutoCloseable {
         // at later enters (IOWQ_STILL_RUNNING) may on a DEFER_TASKRUN ring finish calls after the last of them too
         // and on a ring whose workers post their own CQEs, calls after them (IOWQ_FINISHES_BETWEEN_CALLS)
         int calls = behind || chooser == null || waits.getAsBoolean() ? 0
-                : (ctx.setupFlags() & IORING_SETUP_DEFER_TASKRUN) != 0 ? finishesAfterTheEnter(ctx)
-                : postsOnItsOwn(ctx) ? finishesBetweenCalls(ctx) : 0;
+                : (ctx.setupFlags() & IORING_SETUP_DEFER_TASKRUN) != 0
+                        ? IoWqTiming.finishesAfterTheEnter(deterministic(), ctx)
+                : postsOnItsOwn(ctx) ? IoWqTiming.finishesBetweenCalls(deterministic(), ctx) : 0;
         // work that finishes later in this submission may find that an SQE after it took what it was ready for (a
         // READ of the pipe a SPLICE reads from): then the worker waits in its call, pending like work that waited from
         // the start, where running the call on the task would block the emulator for good (world lockstep seed 1115)
