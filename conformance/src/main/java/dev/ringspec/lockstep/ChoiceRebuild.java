@@ -63,9 +63,10 @@ final class ChoiceRebuild {
      * together, as a beam search: the {@value #BEAM} trials that came nearest the subject (and nearer than the trial
      * they extend; and more, until they show {@value #BEAM} different things: {@link #beam}), by everything the
      * step's comparison compares ({@link #nearness}: a trial that raised the subject's IORING_SQ_TASKRUN but posted no
-     * CQE yet is nearer), each with one more of the single outcomes that changed what the step shows and replayed the
-     * run as the subject saw it, up to {@value #MAX_TOGETHER} outcomes (world seed 113: an FSYNC, a WRITEV and a later
-     * WRITEV of the same file each still running on io-wq for its own number of enters). A single outcome that
+     * CQE yet is nearer), each with one more of the single outcomes that changed what the step shows (or, at a step of
+     * the trial's own, one that changed nothing: {@link #extensions}) and replayed the run as the subject saw it, up
+     * to {@value #MAX_TOGETHER} outcomes (world seed 113: an FSYNC, a WRITEV and a later WRITEV of the same file each
+     * still running on io-wq for its own number of enters). A single outcome that
      * changed what the step shows but came no nearer is extended too, after those that did: where two requests share
      * a user_data, moving one of them leaves the CQEs shown as near as before (world seed 106: one SQE of an
      * IOSQE_ASYNC WRITE submitted twice from a one-entry SQ, both writes still running past a CONNECT's CQE). So the
@@ -105,6 +106,7 @@ final class ChoiceRebuild {
     static Rebuilt beamSearch(List<List<Choices.Taken>> first, long base,
             Function<List<Choices.Taken>, Attempt> attempt) {
         List<Choices.Taken> effective = new ArrayList<>();
+        List<Choices.Taken> inert = new ArrayList<>();
         List<List<Choices.Taken>> level = new ArrayList<>(first);
         Set<Set<Choices.Taken>> seen = new HashSet<>();
         level.stream().filter(t -> t.size() > 1).forEach(t -> seen.add(Set.copyOf(t)));
@@ -122,8 +124,8 @@ final class ChoiceRebuild {
                 if (a.score() == null) {
                     continue;
                 }
-                if (together == 1 && trial.size() == 1 && a.changed()) {
-                    effective.add(trial.get(0));
+                if (together == 1 && trial.size() == 1) {
+                    (a.changed() ? effective : inert).add(trial.get(0));
                 }
                 long parent = parentScore.getOrDefault(trial, base);
                 if (a.score() >> 32 > parent >> 32) {
@@ -144,7 +146,7 @@ final class ChoiceRebuild {
             near.addAll(same); // in their order, after every trial that came nearer
             List<List<Choices.Taken>> next = new ArrayList<>();
             for (Near n : beam(near)) {
-                for (Choices.Taken other : effective) {
+                for (Choices.Taken other : extensions(n.taken(), effective, inert)) {
                     if (n.taken().stream().anyMatch(other::overlaps)) {
                         continue;
                     }
@@ -161,6 +163,27 @@ final class ChoiceRebuild {
             level.addAll(next);
         }
         return null;
+    }
+
+    /**
+     * The single outcomes a beam trial {@code taken} is extended with: each that changed what the step shows alone
+     * ({@code effective}), then each that changed nothing alone ({@code inert}) made at a step of the trial's own. An
+     * outcome may matter only beside another of its step: whether the polls an io-wq write wakes post before the
+     * worker's CQE (IOWQ_WAKES_BEFORE_IT_POSTS) changes nothing while the worker finishes before the poll is armed,
+     * and only with the worker still running past that (IOWQ_STILL_RUNNING) does it decide their order (world
+     * lockstep seed 268: an IOSQE_ASYNC WRITE to a socket whose peer a POLL_ADD of four enters later watched, the
+     * poll's CQE ahead of the WRITE's on the overflow list). Outcomes at other steps that changed nothing stay out:
+     * each would double the trials of every level.
+     */
+    static List<Choices.Taken> extensions(List<Choices.Taken> taken, List<Choices.Taken> effective,
+            List<Choices.Taken> inert) {
+        List<Choices.Taken> out = new ArrayList<>(effective);
+        for (Choices.Taken t : inert) {
+            if (taken.stream().anyMatch(u -> u.step() == t.step())) {
+                out.add(t);
+            }
+        }
+        return out;
     }
 
     /**

@@ -192,4 +192,32 @@ class ChoiceSearchTest {
         assertThat(found.taken()).as("the outcomes found").containsExactlyInAnyOrder(first, second);
         assertThat(tried).as("the trials, the pair among them").contains(List.of(second, first));
     }
+
+    /**
+     * Two outcomes at one step that agree with the subject together: the first comes nearer alone, the second
+     * changes nothing alone (world lockstep seed 268: an IOSQE_ASYNC WRITE to a socket still running past the POLL_ADD
+     * of its peer four enters later, IOWQ_STILL_RUNNING, and the poll's CQE ahead of the WRITE's,
+     * IOWQ_WAKES_BEFORE_IT_POSTS, which alone changes nothing where the WRITE finished before the poll was armed).
+     * The beam extends the first with the second; one that changed nothing at another step is not tried beside it.
+     */
+    @Test
+    void anOutcomeThatChangesNothingAloneIsTriedBesideOneOfItsStep() {
+        Choices.Taken running = new Choices.Taken(30, Choice.TASK_WORK_OF_ANOTHER_TASK, 1, 0);
+        Choices.Taken wakes = new Choices.Taken(30, Choice.TASK_WORK_BETWEEN_IOWQ_POSTS, 1, 0);
+        Choices.Taken elsewhere = new Choices.Taken(20, Choice.TASK_WORK_BETWEEN_IOWQ_POSTS, 1, 0);
+        List<List<Choices.Taken>> tried = new ArrayList<>();
+        ChoiceRebuild.Rebuilt found = ChoiceRebuild.beamSearch(List.of(List.of(running), List.of(elsewhere),
+                List.of(wakes)), differing(2), trial -> {
+                    tried.add(trial);
+                    if (Set.copyOf(trial).equals(Set.of(running, wakes))) {
+                        return new ChoiceRebuild.Attempt(new ChoiceRebuild.Rebuilt(trial, null), 0L, true, null);
+                    }
+                    return trial.equals(List.of(running))
+                            ? new ChoiceRebuild.Attempt(null, differing(1), true, showing(1, 2))
+                            : new ChoiceRebuild.Attempt(null, differing(2), trial.size() > 1, showing(2, 1));
+                });
+        assertThat(found).as("the search's result").isNotNull();
+        assertThat(found.taken()).as("the outcomes found").containsExactlyInAnyOrder(running, wakes);
+        assertThat(tried).as("the trials").noneMatch(t -> t.size() > 1 && t.contains(elsewhere));
+    }
 }
