@@ -1,5 +1,6 @@
 package dev.ringspec.lockstep;
 
+import static dev.ringspec.uapi.IoUring.IORING_CQE_F_MORE;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
 import static dev.ringspec.uapi.IoUring.IORING_OP_LINK_TIMEOUT;
 import static dev.ringspec.uapi.IoUring.IORING_OP_POLL_ADD;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.Test;
 class WorldOwnWakeupTest {
     private static final int RUNS = 6;
     private static final int POLLIN = 0x1;
+    private static final int POLL_ADD_MULTI = 0x1;
 
     @BeforeEach
     void needsIoUring() {
@@ -93,5 +95,42 @@ class WorldOwnWakeupTest {
         }
         // the kernel's, each run: 1 submitted, the CQ tail where it was, IORING_SQ_CQ_OVERFLOW still up
         assertThat(last).containsExactly(1, 2, 2, 1, 2, 2, 1, 2, 2);
+    }
+    /**
+     * A multishot POLL_ADD of a pipe that already has bytes, and a WRITE to the pipe in the same submission. The
+     * poll is ready when it is armed: __io_arm_poll_handler takes its ownership and queues its task work
+     * (__io_poll_execute); the WRITE's pipe_write then wakes it inside the write, and io_poll_wake, not getting the
+     * ownership, only adds a reference. io_poll_check_events, run as the enter returns (or in the GETEVENTS wait of a
+     * DEFER_TASKRUN ring), drops both references in one pass, which posts one CQE. The emulator saw the WRITE's
+     * wakeup only at its poll after that task work had run, and queued it again: a second CQE (seed 1866 of
+     * {@link WorldLockstepTest}, shrunk; there on a CQ of four, whose overflow showed as IORING_SQ_CQ_OVERFLOW).
+     */
+    private static List<Cqe> aPollReadyWhenArmedThenWokenByTheSameSubmission(int setupFlags, int enterFlags) {
+        List<Step> steps = List.of(new Step.Setup(2, setupFlags, 0),
+                new Step.Outside(Step.Outside.WRITE, OutsideWorld.PIPE_WRITE, 1),
+                // sqe->len holds the POLL_ADD flags, op_flags the events (poll32_events)
+                new Step.WriteIo(0, IORING_OP_POLL_ADD, 0, 0, OutsideWorld.PIPE_READ, 0, POLL_ADD_MULTI, POLLIN, 0, 0,
+                        0, 1),
+                new Step.WriteArray(0, 0),
+                new Step.WriteIo(1, IORING_OP_WRITE, 0, 0, OutsideWorld.PIPE_WRITE, 0, 1, 0, 0, 0, 0, 2),
+                new Step.WriteArray(1, 1),
+                new Step.PublishTail(2),
+                new Step.Enter(2, 0, enterFlags),
+                new Step.Enter(0, 0, IORING_ENTER_GETEVENTS));
+        return WorldLockstepTest.visible(WorldLockstepTest.agreesWithTheKernel(steps, RUNS,
+                new java.util.TreeMap<>()));
+    }
+
+    @Test
+    void aPollWokenByTheSubmissionThatArmedItReadyPostsOneCqe() {
+        assertThat(aPollReadyWhenArmedThenWokenByTheSameSubmission(0, 0))
+                .containsExactly(new Cqe(2, 1, 0, 0, 0), new Cqe(1, POLLIN, IORING_CQE_F_MORE, 0, 0));
+    }
+
+    @Test
+    void aPollWokenByTheSubmissionThatArmedItReadyPostsOneCqeOnADeferTaskrunRing() {
+        assertThat(aPollReadyWhenArmedThenWokenByTheSameSubmission(IORING_SETUP_SINGLE_ISSUER
+                | IORING_SETUP_DEFER_TASKRUN, IORING_ENTER_GETEVENTS))
+                .containsExactly(new Cqe(2, 1, 0, 0, 0), new Cqe(1, POLLIN, IORING_CQE_F_MORE, 0, 0));
     }
 }

@@ -313,9 +313,12 @@ final class TaskWork {
      * pass, before the syscall returns to user space; {@code ctx_flush_and_put} clears IORING_SQ_TASKRUN.
      */
     void runNormal() {
-        if (beforeRun.getAsBoolean()) {
-            beforeAdd.run(); // the wakeups it made (AsyncPoll.ownWakeups) queue their work first
-        }
+        beforeRun.getAsBoolean();
+        // the wakeups the task's own syscalls made (and those the hook's work made) reach their requests before the
+        // run: the kernel's ran inside those syscalls (pipe_write -> io_poll_wake), so one that finds its request's
+        // task work already pending only adds a reference (io_poll_get_ownership fails), and io_poll_check_events
+        // drops both in one pass with one CQE; the emulator sees them at AsyncPoll.ownWakeups
+        beforeAdd.run();
         takeRemote();
         while (twCount != 0) {
             rules.fire(Rules.TCTX_TASK_WORK_RUN, twCount);
@@ -438,6 +441,8 @@ final class TaskWork {
      * {@code minEvents} ({@code io_run_local_work_continue}); work left over raises IORING_SQ_TASKRUN again.
      */
     void runLocal(int minEvents, int maxEvents) {
+        // the task's own wakeups first, as runNormal takes them
+        beforeAdd.run();
         takeRemote();
         if (twCount == 0) {
             return; // the callers check io_local_work_pending first

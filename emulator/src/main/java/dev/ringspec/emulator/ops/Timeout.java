@@ -644,8 +644,8 @@ public final class Timeout {
     }
 
     /**
-     * {@code io_try_cancel} by user_data, in its order: io-wq (0 ends the search; -EALREADY goes on), polls, then
-     * timeouts; -ENOENT when nothing matched.
+     * {@code io_try_cancel} by user_data, in its order: io-wq (0 ends the search; -EALREADY goes on), polls (the
+     * newest first), then timeouts; -ENOENT when nothing matched.
      */
     static int tryCancel(IssueContext ctx, long userData) {
         Inflight inflight = inflight(ctx);
@@ -655,7 +655,9 @@ public final class Timeout {
         }
         List<Inflight.Entry> polls = inflight.find(Inflight.Kind.POLL, e -> e.req().userData() == userData);
         if (!polls.isEmpty()) {
-            int ret = polls.getFirst().canceler().cancel();
+            // io_poll_cancel -> io_poll_find: the first in the user_data's bucket, the newest armed
+            // (io_poll_req_insert adds at the head), which need not be the request the timeout guarded
+            int ret = polls.getLast().canceler().cancel();
             if (ret != -ENOENT) {
                 return ret;
             }

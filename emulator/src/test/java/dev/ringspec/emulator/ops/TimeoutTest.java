@@ -478,4 +478,39 @@ class TimeoutTest {
         });
         assertThat(onKernel).containsExactlyInAnyOrder(cqe(1, -ECANCELED, 0), cqe(2, -ETIME, 0));
     }
+
+    /**
+     * Two READs of an empty pipe with the same user_data, each guarded by a linked timeout: the first one's fires,
+     * and io_req_task_link_timeout cancels by user_data ({@code io_try_cancel}), which finds the newest armed poll
+     * ({@code io_poll_find}: io_poll_req_insert adds at the head of the bucket), the second READ, not the one it
+     * guarded; that READ's CQE disarms its own timeout. The first READ stays, and reads the pipe's end of file
+     * (seed 1199 of the world lockstep, shrunk).
+     */
+    @Test
+    void aLinkTimeoutCancelsTheNewestRequestWithItsGuardsUserData() throws Exception {
+        assumeTrue(emulatorImplements(IORING_OP_READ), "the emulator does not implement IORING_OP_READ yet");
+        List<Cqe> onKernel = BothSides.sameOnBoth((kernel, memory) -> {
+            MemorySegment fds = memory.allocate(8);
+            assertThat(Linux.call(Linux.SYS_PIPE2, fds.address(), Linux.O_CLOEXEC)).isZero();
+            int readEnd = fds.get(JAVA_INT, 0);
+            try (TimeoutRing r = new TimeoutRing(kernel, memory)) {
+                MemorySegment buf = memory.allocate(16);
+                long first = r.sqe(IORING_OP_READ, 1, buf.address(), 16, -1L, 0, IOSQE_IO_LINK);
+                Sqe.fd(r.d.sqes(), first, readEnd);
+                r.linkTimeout(2, SHORT, 0, 0);
+                r.submit();
+                long second = r.sqe(IORING_OP_READ, 1, buf.address(), 16, -1L, 0, IOSQE_IO_LINK);
+                Sqe.fd(r.d.sqes(), second, readEnd);
+                r.linkTimeout(3, LONG, 0, 0);
+                r.submit();
+                r.await(3);
+                Linux.close(fds.get(JAVA_INT, 4));
+                return r.await(4);
+            } finally {
+                Linux.close(readEnd);
+            }
+        });
+        assertThat(onKernel).containsExactly(cqe(2, -ETIME, 0), cqe(1, -ECANCELED, 0), cqe(3, -ECANCELED, 0),
+                cqe(1, 0, 0));
+    }
 }
