@@ -184,7 +184,13 @@ public final class EventFd implements IssueContext.FreedAfterExit {
         if (eventFd < 0 || exiting) {
             return;
         }
-        if ((ring.setupFlags() & (IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_IOPOLL)) != 0) {
+        if ((ring.setupFlags() & IORING_SETUP_DEFER_TASKRUN) != 0) {
+            // the task posts and commits io-wq's CQEs too, from its local work: no worker's commit, which an ASYNC
+            // eventfd never counts; the worker's queueing of that work was counted ({@link #signalLocalWork})
+            flushSignal(ring, tail, false);
+            return;
+        }
+        if ((ring.setupFlags() & IORING_SETUP_IOPOLL) != 0) {
             flushSignal(ring, tail, fromIoWq.completed() > 0);
             return;
         }
@@ -230,7 +236,7 @@ public final class EventFd implements IssueContext.FreedAfterExit {
      */
     private synchronized void signalLocalWork(IssueContext ring) {
         if (eventFd < 0 || exiting || (ring.cqFlags() & IORING_CQ_EVENTFD_DISABLED) != 0
-                || async && !IoWqCompletions.currentIsWorker()) {
+                || async && !IoWqCompletions.queuesForWorker()) {
             return;
         }
         String version = ring.profile().version();
