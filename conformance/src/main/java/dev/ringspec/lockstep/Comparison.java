@@ -2,6 +2,8 @@ package dev.ringspec.lockstep;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import dev.ringspec.seam.Cqe;
 import dev.ringspec.seam.RingObservation;
@@ -56,9 +58,11 @@ final class Comparison {
         if (step.effective() instanceof Step.Resize && ref.result == 0) {
             // What a resize carried over: the SQEs between the SQ head and tail, at their new positions, and the
             // SQ array entries that name them.
-            if (pendingSqesDiffer(ref, reference, sub)) {
-                return new Difference("PendingSqes", TraceFormat.pendingSqesValue(ref),
-                        TraceFormat.pendingSqesValue(sub));
+            long at = pendingSqeMismatch(ref, reference, sub);
+            if (at != -1) {
+                // the SQE summary leaves most fields out: name the first bytes that differ, as each side has them
+                return new Difference("PendingSqes", TraceFormat.pendingSqesValue(ref, at),
+                        TraceFormat.pendingSqesValue(sub, at));
             }
             List<Integer> refArray = pendingArray(ref.observe());
             List<Integer> subArray = pendingArray(sub.observe());
@@ -231,26 +235,80 @@ final class Comparison {
     }
 
     private static boolean pendingSqesDiffer(Side ref, Counters reference, Side sub) {
+        return pendingSqeMismatch(ref, reference, sub) != -1;
+    }
+
+    /**
+     * Where the SQEs between the SQ head and tail first differ, as a byte offset into the SQE array (the sides'
+     * own addresses left out, {@link #pointers}); -1 where they do not, {@link Long#MAX_VALUE} where the SQ's size or
+     * SQE size differs.
+     */
+    static long pendingSqeMismatch(Side ref, Counters reference, Side sub) {
         if (ref.sqEntries != sub.sqEntries || ref.sq.sqeSizeBytes() != sub.sq.sqeSizeBytes()) {
-            return true;
+            return Long.MAX_VALUE;
         }
         long n = Math.min(U32.distance(reference.sqTail(), reference.sqHead()), ref.sqEntries);
         long bytes = ref.sq.sqeSizeBytes();
         for (int i = 0; i < n; i++) {
             long off = ref.sq.sqeOffset((reference.sqHead() + i) & ref.sqMask);
+            List<long[]> skipped = pointers(ref.sq.sqes().get(JAVA_BYTE, off), sub.sq.sqes().get(JAVA_BYTE, off));
             long from = off;
-            for (long[] pointer : pointers(ref.sq.sqes().get(JAVA_BYTE, off), sub.sq.sqes().get(JAVA_BYTE, off))) {
-                if (MemorySegment.mismatch(ref.sq.sqes(), from, off + pointer[0], sub.sq.sqes(), from,
-                        off + pointer[0]) != -1) {
-                    return true;
+            while (true) {
+                long m = MemorySegment.mismatch(ref.sq.sqes(), from, off + bytes, sub.sq.sqes(), from, off + bytes);
+                if (m == -1) {
+                    break;
                 }
-                from = off + pointer[1];
-            }
-            if (MemorySegment.mismatch(ref.sq.sqes(), from, off + bytes, sub.sq.sqes(), from, off + bytes) != -1) {
-                return true;
+                long at = from + m;
+                long[] field = fieldAt(skipped, at - off);
+                if (field == null) {
+                    field = fieldAt(worldOperands(ref, sub, off), at - off);
+                    if (field == null || sideNeutral(ref, off, field) != sideNeutral(sub, off, field)) {
+                        return at;
+                    }
+                }
+                from = off + field[1];
             }
         }
-        return false;
+        return -1;
+    }
+
+    /** The range of {@code ranges} that holds byte {@code at} of an SQE, or null. */
+    private static long[] fieldAt(List<long[]> ranges, long at) {
+        return ranges.stream().filter(r -> at >= r[0] && at < r[1]).findFirst().orElse(null);
+    }
+
+    /**
+     * The fields of the SQE at byte {@code off} of both sides' SQE arrays that {@link OutsideWorld#writeSqe} resolves
+     * in each side's own world (a descriptor, an address of the side's memory), where both sides have a world and the
+     * SQEs have one opcode and flags: {@code fd} (unless IOSQE_FIXED_FILE), {@code off}, {@code addr}, and a SPLICE's
+     * or TEE's {@code splice_fd_in}. They are compared by what they name ({@link #sideNeutral}), not their bytes.
+     */
+    private static List<long[]> worldOperands(Side ref, Side sub, long off) {
+        if (!ref.hasWorld() || !sub.hasWorld()
+                || ref.sq.sqes().get(JAVA_SHORT, off) != sub.sq.sqes().get(JAVA_SHORT, off)) {
+            return List.of();
+        }
+        List<long[]> out = new ArrayList<>();
+        if ((ref.sq.sqes().get(JAVA_BYTE, off + IoUringSqe.FLAGS_OFFSET) & IoUring.IOSQE_FIXED_FILE) == 0) {
+            out.add(new long[] {IoUringSqe.FD_OFFSET, IoUringSqe.FD_OFFSET + 4});
+        }
+        out.add(new long[] {IoUringSqe.OFF_OFFSET, IoUringSqe.OFF_OFFSET + 8});
+        out.add(new long[] {IoUringSqe.ADDR_OFFSET, IoUringSqe.ADDR_OFFSET + 8});
+        int opcode = Byte.toUnsignedInt(ref.sq.sqes().get(JAVA_BYTE, off));
+        if (opcode == IoUring.IORING_OP_SPLICE || opcode == IoUring.IORING_OP_TEE) {
+            out.add(new long[] {IoUringSqe.SPLICE_FD_IN_OFFSET, IoUringSqe.SPLICE_FD_IN_OFFSET + 4});
+        }
+        return out;
+    }
+
+    /** What {@code field} (a {@link #worldOperands} range) of the SQE at byte {@code off} names in its side's world. */
+    private static long sideNeutral(Side side, long off, long[] field) {
+        MemorySegment sqes = side.sq.sqes();
+        if (field[1] - field[0] == 4) {
+            return side.world().sideNeutralFd(sqes.get(JAVA_INT, off + field[0]), side.ring.fd());
+        }
+        return side.world().sideNeutralAddress(sqes.get(JAVA_LONG, off + field[0]), side.buffers.address(),
+                side.buffers.byteSize());
     }
 
     /**

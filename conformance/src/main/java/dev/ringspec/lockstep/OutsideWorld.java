@@ -181,6 +181,37 @@ final class OutsideWorld implements AutoCloseable {
         return target >= 0 && target < TARGETS ? fds[target] : -1;
     }
 
+    /**
+     * What descriptor {@code fd} of an SQE means in this world, the same on both sides of a run: a target's
+     * descriptor as that target ({@code Long.MIN_VALUE + target}), {@code ringFd} (MSG_RING's) as the ring
+     * ({@code Long.MIN_VALUE + TARGETS}), any other number as itself. {@link #writeSqe} resolves them per side.
+     */
+    long sideNeutralFd(int fd, int ringFd) {
+        for (int t = 0; t < TARGETS; t++) {
+            if (fd >= 0 && fds[t] == fd) {
+                return Long.MIN_VALUE + t;
+            }
+        }
+        return fd >= 0 && fd == ringFd ? Long.MIN_VALUE + TARGETS : fd;
+    }
+
+    /**
+     * What address {@code address} of an SQE means in this world, the same on both sides of a run: one in a region
+     * of this world's memory (or the side's {@code fixedBuffers}, {@code fixedBytes} long) as that region's number
+     * and the offset into it ({@code Long.MIN_VALUE | region << 32 | offset}), any other value as itself.
+     */
+    long sideNeutralAddress(long address, long fixedBuffers, long fixedBytes) {
+        MemorySegment[] regions = {buffers, provided, iovecs, timespecs, sockaddr, paths, statx};
+        for (int r = 0; r < regions.length; r++) {
+            long offset = address - regions[r].address();
+            if (offset >= 0 && offset < regions[r].byteSize()) {
+                return Long.MIN_VALUE | (long) r << 32 | offset;
+            }
+        }
+        long offset = address - fixedBuffers;
+        return offset >= 0 && offset < fixedBytes ? Long.MIN_VALUE | (long) regions.length << 32 | offset : address;
+    }
+
     /** Buffer {@code index} ({@code len} bytes from its start). */
     long buffer(int index) {
         return buffers.address() + (long) Math.floorMod(index, BUFFERS) * BUFFER_BYTES;

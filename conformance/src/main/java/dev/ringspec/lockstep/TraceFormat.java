@@ -146,4 +146,43 @@ final class TraceFormat {
                 .map(e -> format(SQE, e.position(), e.opcode(), e.flags(), e.userData()).trim()).toList();
         return "[" + String.join(", ", each) + "]";
     }
+
+    /**
+     * {@link #pendingSqesValue(Side)}, then the 8-byte word of the SQE array that holds byte {@code at} (where the
+     * two sides' pending SQEs first differ, {@link Comparison#pendingSqeMismatch}) as this side has it, with the
+     * SQE fields that word holds: {@code [...] at pos 29 byte 4 (opcode flags ioprio fd): 06 00 00 00 07 00 00 00}.
+     */
+    static String pendingSqesValue(Side s, long at) {
+        String list = pendingSqesValue(s);
+        long sqeBytes = s.sq.sqeSizeBytes();
+        if (at < 0 || at >= s.sqEntries * sqeBytes) {
+            return list;
+        }
+        int index = (int) (at / sqeBytes);
+        int byteInSqe = (int) (at % sqeBytes);
+        int word = byteInSqe & ~7;
+        int position = s.pendingSqes().stream().filter(p -> (p.position() & s.sqMask) == index)
+                .mapToInt(Side.PendingSqe::position).findFirst().orElse(index);
+        StringBuilder b = new StringBuilder(list).append(" at pos ").append(U32.value(position)).append(" byte ")
+                .append(byteInSqe).append(" (").append(sqeWord(word)).append("):");
+        for (int i = 0; i < 8; i++) {
+            b.append(String.format(" %02x", s.sq.sqes().get(JAVA_BYTE, index * sqeBytes + word + i)));
+        }
+        return b.toString();
+    }
+
+    /** The fields of {@code struct io_uring_sqe} in the 8-byte word at {@code offset}. */
+    private static String sqeWord(int offset) {
+        return switch (offset) {
+            case 0 -> "opcode flags ioprio fd";
+            case 8 -> "off";
+            case 16 -> "addr";
+            case 24 -> "len op_flags";
+            case 32 -> "user_data";
+            case 40 -> "buf_index personality file_index";
+            case 48 -> "addr3";
+            case 56 -> "__pad2";
+            default -> "cmd";
+        };
+    }
 }

@@ -179,6 +179,37 @@ class WorldEventfdTest {
     }
 
     /**
+     * On a DEFER_TASKRUN ring an io-wq worker hands its completion to the ring's task as local task work
+     * ({@code io_req_complete_post}: {@code ctx->lockless_cq}), and {@code io_req_local_work_add} on the worker signals
+     * the eventfd when the list was empty ({@code io_eventfd_signal(ctx, false)}), an ASYNC one too
+     * ({@code io_eventfd_trigger}: {@code io_wq_current_is_worker()}): the count is 1 before the task has run the work
+     * or posted a CQE. The task's commit of that CQE later is not on a worker and signals an ASYNC eventfd no more.
+     * The emulator's deterministic io-wq hands the completion over on the ring's task, where the ASYNC eventfd did
+     * not count the work's queueing as a worker's, and counted the task's commit instead (world lockstep seed 1231:
+     * a buffered WRITE of the file, on io-wq, read -EAGAIN against the kernel's 1 before the next GETEVENTS).
+     */
+    @Test
+    void anIoWqCompletionSignalsAnAsyncEventfdWhenItsTaskWorkIsQueued() {
+        List<Step> steps = List.of(new Step.Setup(4, IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN, 0),
+                new Step.Outside(Step.Outside.REGISTER_EVENTFD, OutsideWorld.EVENTFD, 1),
+                Step.WriteSqe.nop(0, IOSQE_ASYNC, 0, 0, 1), new Step.WriteArray(0, 0), new Step.PublishTail(1),
+                new Step.Enter(1, 0, 0),
+                WorldSteps.advanceClock(),
+                new Step.Outside(Step.Outside.READ, OutsideWorld.EVENTFD, 8),
+                new Step.Enter(0, 1, IORING_ENTER_GETEVENTS),
+                WorldSteps.advanceClock(),
+                new Step.Outside(Step.Outside.READ, OutsideWorld.EVENTFD, 8));
+        List<Integer> reads = new ArrayList<>();
+        agreesThreeTimes(steps, (n, s, ref, sub) -> {
+            if (s instanceof Step.Outside x && x.action() == Step.Outside.READ) {
+                reads.add(sub.result());
+            }
+        });
+        // the kernel's, three runs: 1 once the worker queued the work, nothing for the task's commit after
+        assertThat(reads).containsExactly(1, -11, 1, -11, 1, -11);
+    }
+
+    /**
      * On a ring without DEFER_TASKRUN, an io-wq worker posts its request's CQE itself ({@code io_req_complete_post}:
      * fill, commit and {@code io_eventfd_flush_signal} under the completion lock), so each io-wq completion is a
      * commit of its own and signals the eventfd, a plain one or an ASYNC one: two IOSQE_ASYNC NOPs and an inline NOP

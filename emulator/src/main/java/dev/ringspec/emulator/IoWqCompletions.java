@@ -20,9 +20,35 @@ public final class IoWqCompletions {
     /** The requests of {@link #count}, in the order they were handed back (their flags read at the commit). */
     private final java.util.ArrayList<Req> requests = new java.util.ArrayList<>();
 
+    /**
+     * Whether the calling thread hands an io-wq worker's completion to the ring's task now: the deterministic mode
+     * runs the worker's body on the ring's task ({@link WorkerPool#asWorker}).
+     */
+    private static final ThreadLocal<Boolean> HANDING_OVER = ThreadLocal.withInitial(() -> false);
+
     /** {@code io_wq_current_is_worker}: whether this thread is one of io-wq's workers. */
     public static boolean currentIsWorker() {
         return Thread.currentThread().getName().startsWith(WORKER_NAME);
+    }
+
+    /**
+     * {@code io_wq_current_is_worker} where an io-wq completion queues its task work ({@code io_req_complete_post}
+     * on the worker -> {@code io_req_task_work_add}): on a worker, or where the deterministic mode hands a worker's
+     * completion over on the ring's task.
+     */
+    public static boolean queuesForWorker() {
+        return currentIsWorker() || HANDING_OVER.get();
+    }
+
+    /** Runs {@code handOver}, a worker's completion reaching the ring's task, as the worker's. */
+    static void asWorker(Runnable handOver) {
+        boolean outer = HANDING_OVER.get();
+        HANDING_OVER.set(true);
+        try {
+            handOver.run();
+        } finally {
+            HANDING_OVER.set(outer);
+        }
     }
 
     /**

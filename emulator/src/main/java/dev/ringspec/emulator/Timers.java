@@ -22,6 +22,8 @@ public final class Timers implements AutoCloseable {
     private final AtomicLong sequence = new AtomicLong();
     /** The housekeeping not yet run ({@link #housekeepingAfter}), which {@link #close} finishes. */
     private final Set<Timer> housekeeping = ConcurrentHashMap.newKeySet();
+    /** The releases of the timers {@link #after(long, Runnable, Runnable)} made that have not fired. */
+    private final java.util.Map<Object, Runnable> releases = new ConcurrentHashMap<>();
 
     Timers(Clock clock) {
         this(clock, false);
@@ -134,6 +136,20 @@ public final class Timers implements AutoCloseable {
         return at(clock.nanoTime() + nanos, action);
     }
 
+    /**
+     * Runs {@code action} {@code nanos} from now; where the timers end before it fires, {@link #close} runs
+     * {@code release} instead, which lets go of what the action holds (a descriptor it would close).
+     */
+    public Timer after(long nanos, Runnable action, Runnable release) {
+        Object key = new Object();
+        releases.put(key, release);
+        return after(nanos, () -> {
+            if (releases.remove(key) != null) {
+                action.run();
+            }
+        });
+    }
+
     /** The earliest deadline still to fire ({@code Long.MAX_VALUE} for none); the real clock's timers are not here. */
     long nextDeadline() {
         synchronized (virtual) {
@@ -189,6 +205,12 @@ public final class Timers implements AutoCloseable {
         }
         for (Timer t : List.copyOf(housekeeping)) {
             t.fire();
+        }
+        for (Object key : List.copyOf(releases.keySet())) {
+            Runnable release = releases.remove(key);
+            if (release != null) {
+                release.run();
+            }
         }
     }
 }

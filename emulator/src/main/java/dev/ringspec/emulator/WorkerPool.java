@@ -50,7 +50,10 @@ final class WorkerPool implements IoWq, AutoCloseable {
     private final IoWqLimits limits;
     private final TaskExits taskExits;
     private final Readiness readiness;
+    /** How a worker's completion reaches the ring's task: as that worker's ({@link IoWqCompletions#asWorker}). */
     private final Delivery delivery;
+    /** How a cancelled item's completion reaches it: the cancelling task's, no worker's ({@code io_run_cancel}). */
+    private final Delivery cancelled;
     private final AtomicInteger workers = new AtomicInteger();
     private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, IoWqCompletions.WORKER_NAME + workers.incrementAndGet());
@@ -99,7 +102,8 @@ final class WorkerPool implements IoWq, AutoCloseable {
     WorkerPool(Map<Integer, EmuOp> ops, Readiness readiness, SplittableRandom order, Delivery delivery,
             IoWqLimits limits, TaskExits taskExits) {
         this.ops = ops;
-        this.delivery = delivery;
+        this.delivery = (c, req, func) -> IoWqCompletions.asWorker(() -> delivery.deliver(c, req, func));
+        this.cancelled = delivery;
         this.readiness = readiness;
         this.order = order;
         this.limits = limits;
@@ -485,7 +489,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
             if (!state.compareAndSet(PENDING, DONE)) {
                 return false;
             }
-            delivery.deliver(ctx, req, (r, c) -> {
+            cancelled.deliver(ctx, req, (r, c) -> {
                 inflight.remove(r);
                 return -ECANCELED;
             });
