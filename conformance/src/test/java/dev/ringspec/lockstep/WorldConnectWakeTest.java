@@ -1,10 +1,15 @@
 package dev.ringspec.lockstep;
 
+import static dev.ringspec.uapi.IoUring.IORING_CQE_F_MORE;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
 import static dev.ringspec.uapi.IoUring.IORING_OP_ACCEPT;
 import static dev.ringspec.uapi.IoUring.IORING_OP_CONNECT;
+import static dev.ringspec.uapi.IoUring.IORING_OP_POLL_ADD;
+import static dev.ringspec.uapi.IoUring.IORING_POLL_ADD_MULTI;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
+import static dev.ringspec.uapi.Poll.POLLHUP;
+import static dev.ringspec.uapi.Poll.POLLIN;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ringspec.seam.Cqe;
@@ -78,5 +83,42 @@ class WorldConnectWakeTest {
         // the kernel's: the first connection into slot 0 for the first ACCEPT, the second into slot 1
         assertThat(cqes).extracting(Cqe::userData).containsExactly(1L, 2L);
         assertThat(cqes).extracting(Cqe::res).containsExactly(0, 1);
+    }
+
+    /**
+     * A multishot POLL_ADD (POLLIN) of the unconnected TCP socket finds POLLHUP when it is armed, and queues task work
+     * to post it (__io_arm_poll_handler). Then a CONNECT of the socket: its handshake wakes the socket without a key
+     * (sk_state_change, sock_def_wakeup), which io_poll_wake counts. On a DEFER_TASKRUN ring the poll's task work has
+     * not run by then, so it sees two wakeups: io_poll_check_events drops the POLLHUP stashed with the first and polls
+     * again, and the connected socket has nothing for POLLIN: the poll posts nothing (seed 1449 of
+     * {@link WorldLockstepTest}). The emulator's epoll never reported that wakeup, and it posted POLLHUP with
+     * IORING_CQE_F_MORE (3 of 3 runs). Without DEFER_TASKRUN the first enter runs the task work as it returns,
+     * before the CONNECT, and the poll posts POLLHUP.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {0, IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN})
+    void aConnectsWakeupWithoutAKeyMakesAQueuedPollLookAgain(int setupFlags) {
+        List<Step> steps = List.of(new Step.Setup(8, setupFlags, 0),
+                new Step.WriteIo(0, IORING_OP_POLL_ADD, 0, 0, OutsideWorld.TCP_CLIENT, 0, IORING_POLL_ADD_MULTI, POLLIN,
+                        0, 0, 0, 1),
+                new Step.WriteArray(0, 0),
+                new Step.PublishTail(1),
+                new Step.Enter(1, 0, 0),
+                new Step.WriteIo(1, IORING_OP_CONNECT, 0, 0, OutsideWorld.TCP_CLIENT, 0, 0, 0, 0, 0, 0, 2),
+                new Step.WriteArray(1, 1),
+                new Step.PublishTail(1),
+                new Step.Enter(1, 0, 0),
+                new Step.Enter(0, 0, IORING_ENTER_GETEVENTS),
+                new Step.Enter(0, 0, IORING_ENTER_GETEVENTS));
+        List<Cqe> cqes = WorldLockstepTest.visible(WorldLockstepTest.agreesWithTheKernel(steps, RUNS,
+                new java.util.TreeMap<>()));
+        if (setupFlags == 0) {
+            assertThat(cqes).extracting(Cqe::userData).containsExactly(1L, 2L);
+            assertThat(cqes).extracting(Cqe::res).containsExactly(POLLHUP, 0);
+            assertThat(cqes).extracting(Cqe::flags).containsExactly(IORING_CQE_F_MORE, 0);
+        } else {
+            assertThat(cqes).extracting(Cqe::userData).containsExactly(2L);
+            assertThat(cqes).extracting(Cqe::res).containsExactly(0);
+        }
     }
 }

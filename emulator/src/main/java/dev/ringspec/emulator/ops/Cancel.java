@@ -402,9 +402,17 @@ public final class Cancel {
         if (fd < 0) {
             return false;
         }
+        return sameOpenFile(fd, file);
+    }
+
+    /** Whether descriptors {@code a} and {@code b} name the same open file ({@code kcmp}; where it fails, a == b). */
+    static boolean sameOpenFile(int a, int b) {
+        if (a < 0 || b < 0) {
+            return false;
+        }
         long pid = Linux.call(SYS_GETPID, 0);
-        long r = Linux.call(SYS_KCMP, pid, pid, KCMP_FILE, fd, file, 0);
-        return r < 0 ? fd == file : r == 0;
+        long r = Linux.call(SYS_KCMP, pid, pid, KCMP_FILE, a, b, 0);
+        return r < 0 ? a == b : r == 0;
     }
 
     /** {@code io_ring_ctx_alloc}: the cancel table has {@code clamp(ilog2(cq_entries) - 5, 1, 8)} hash bits. */

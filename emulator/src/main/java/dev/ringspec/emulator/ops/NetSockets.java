@@ -25,6 +25,8 @@ import static dev.ringspec.uapi.IoUring.IORING_OP_CONNECT;
 import static dev.ringspec.uapi.IoUring.IORING_OP_LISTEN;
 import static dev.ringspec.uapi.IoUring.IORING_OP_SHUTDOWN;
 import static dev.ringspec.uapi.IoUring.IORING_OP_SOCKET;
+import static dev.ringspec.uapi.Poll.POLLHUP;
+import static dev.ringspec.uapi.Poll.POLLOUT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
@@ -146,6 +148,10 @@ final class NetSockets {
         final int addrLen;
         boolean inProgress;
         boolean seenEconnaborted;
+        /** Whether a connect call of the request's answered 0: it made the connection. */
+        boolean connected;
+        /** Whether the socket's state change was said to its polls ({@link Poll#stateChange}). */
+        boolean stateChangeSaid;
 
         Connect(Object model, MemorySegment address, int addrLen) {
             this.model = model;
@@ -192,24 +198,49 @@ final class NetSockets {
                 ret = RealSockets.nonBlocking(fd,
                         () -> (int) Linux.call(SYS_CONNECT, fd, to.address().address(), to.length()));
             }
+            c.connected |= ret == 0;
             if (ret == -EAGAIN || ret == -EINPROGRESS || ret == -ECONNABORTED) {
                 if (ret == -EINPROGRESS) {
                     c.inProgress = true;
-                    return -EAGAIN;
+                    ret = -EAGAIN;
                 }
                 if (ret == -EAGAIN || !c.seenEconnaborted) {
                     c.seenEconnaborted |= ret == -ECONNABORTED;
-                    return -EAGAIN;
+                    ret = -EAGAIN;
                 }
             } else if (c.inProgress && (ret == -EBADFD || ret == -EISCONN)) {
                 ret = sockError(fd);
             }
+        }
+        connectConcluded(ctx, c, fd);
+        if (ret == -EAGAIN) {
+            return -EAGAIN;
         }
         if (ret < 0) {
             ctx.reqSetFail(req);
         }
         ctx.setRes(req, ret, 0);
         return OpDef.COMPLETE;
+    }
+
+    /**
+     * The handshake of a TCP connect is over once the socket is no longer in SYN_SENT (writable, or an error): on
+     * loopback within the connect call ({@code release_sock} runs the SYN-ACK the socket's backlog holds), where
+     * {@code tcp_rcv_synsent_state_process} calls {@code sk_state_change}, a wakeup without a key for the socket's
+     * polls ({@link Poll#stateChange}); said once a request whose connect call started the handshake, at the issue
+     * that first finds it over.
+     */
+    private static void connectConcluded(IssueContext ctx, Connect c, int fd) {
+        if (c.stateChangeSaid || !(c.inProgress || c.connected)
+                || RealSockets.sockOpt(fd, RealSockets.SO_TYPE) != Net.SOCK_STREAM) {
+            return;
+        }
+        int domain = RealSockets.sockOpt(fd, RealSockets.SO_DOMAIN);
+        if ((domain == Net.AF_INET || domain == Net.AF_INET6)
+                && (RealSockets.pollNow(fd, POLLOUT | RealSockets.POLLERR | POLLHUP) != 0)) {
+            c.stateChangeSaid = true;
+            Poll.stateChange(ctx, fd);
+        }
     }
 
     /** {@code sock_error}: the socket's pending error as -errno, or 0. */

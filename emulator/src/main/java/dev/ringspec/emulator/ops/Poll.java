@@ -116,6 +116,8 @@ public final class Poll {
         long eventfdId = -1;
         /** The rings' signals of that eventfd this poll has seen ({@link Wakeups#uringSignals}). */
         volatile long uringSeen;
+        /** A wakeup of the file without a key ({@link #stateChange}), set while the poll waits. */
+        volatile Runnable keylessWake;
 
         /** {@code vfs_poll} of the file: a ring's {@link IssueContext#ringPollMask}, else the real file's. */
         int poll() {
@@ -257,6 +259,7 @@ public final class Poll {
 
     /** The poll waits: its ring and cancellation find it ({@code io_poll_add_hash}). */
     private static int waits(Readiness readiness, Req req, IssueContext ctx, PollReq p, boolean postNow) {
+        p.keylessWake = () -> keylessWake(readiness, req, ctx, p);
         ctx.ringLocal(Live.class, Live::new).add(p);
         // io_poll_add_hash: cancellation finds it from now on
         Inflight inflight = ctx.ringLocal(Inflight.class, Inflight::new);
@@ -308,6 +311,35 @@ public final class Poll {
             }
             // an exclusive watch saw only some of the events: the task looks at the file again
             p.wakeMask = exclusive(p.events) ? 0 : events;
+            ctx.taskWorkFromOtherThread(req, (r, c) -> taskFunc(readiness, r, c, p));
+        }
+    }
+
+    /**
+     * A wakeup of {@code fd}'s wait queue without a key, which the ring's polls of that file take whatever events they
+     * wait for: a TCP socket whose connection is made ({@code tcp_rcv_synsent_state_process}, net/ipv4/tcp_input.c)
+     * calls its {@code sk_state_change}, {@code sock_def_wakeup} (net/core/sock.c), which wakes its waiters with
+     * {@code wake_up_interruptible_all} and no key, and {@code io_poll_wake} filters only a wakeup that has a mask.
+     * Epoll reports such a wakeup only with events its watch wants, so the emulator's CONNECT says it here
+     * ({@link NetSockets#connect}). A poll whose task work is queued already counts a second wakeup, and
+     * {@code io_poll_check_events} then drops the mask stashed with the first and polls the file again (6.18.44: a
+     * multishot POLLIN poll of an unconnected TCP socket on a DEFER_TASKRUN ring finds POLLHUP when armed; a CONNECT
+     * of the socket before the task runs the poll's task work, and the poll posts nothing).
+     */
+    static void stateChange(IssueContext ctx, int fd) {
+        for (PollReq p : ctx.ringLocal(Live.class, Live::new).polls) {
+            Runnable wake = p.keylessWake;
+            if (!p.done && p.ring == null && wake != null && Cancel.sameOpenFile(p.file, fd)) {
+                wake.run();
+            }
+        }
+    }
+
+    /** {@code io_poll_wake} with no key: the first wakeup since the task last looked queues task work. */
+    private static void keylessWake(Readiness readiness, Req req, IssueContext ctx, PollReq p) {
+        if (p.refs.getAndIncrement() == 0) {
+            // __io_poll_execute(req, 0): no events stashed, the task work polls the file
+            p.wakeMask = 0;
             ctx.taskWorkFromOtherThread(req, (r, c) -> taskFunc(readiness, r, c, p));
         }
     }
