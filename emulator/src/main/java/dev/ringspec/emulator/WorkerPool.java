@@ -566,6 +566,10 @@ final class WorkerPool implements IoWq, AutoCloseable {
                 inflight.remove(req, Inflight.Kind.IO_WQ);
                 return;
             }
+            if (order != null && ret != EmuOp.REISSUE_ON_TASK && !(ret == -EAGAIN && pollable)
+                    && IoWqFillRefused.deferred(ctx, req, ret, readiness, delivery, inflight)) {
+                return; // the worker found no slot for its CQE: its commit, then task work (io_req_complete_post)
+            }
             d.deliver(ctx, req, (IoWq.WorkerCompletion) (r, c) -> {
                 inflight.remove(r);
                 if (ret == EmuOp.REISSUE_ON_TASK) {

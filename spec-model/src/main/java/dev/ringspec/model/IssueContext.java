@@ -249,6 +249,13 @@ public interface IssueContext {
     int cqRoom();
 
     /**
+     * {@code io_get_cqe} finds no slot for a CQE now: the cached range is spent and {@code io_cqe_cache_refill}
+     * refuses, the overflow list holding entries ({@code IO_CHECK_CQ_OVERFLOW_BIT}) or the ring being full. An io-wq
+     * worker's {@code io_req_complete_post} then queues its completion as task work ({@code defer_complete}).
+     */
+    boolean cqeFillRefused();
+
+    /**
      * A ring local that {@code io_ring_ctx_free} frees after {@code io_ring_exit_work} has cancelled the ring's
      * requests (the eventfd, which those cancellations signal): told before the other ring locals are closed, and
      * closed after them.

@@ -656,6 +656,11 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
     }
 
     @Override
+    public boolean cqeFillRefused() {
+        return cq.fillRefused();
+    }
+
+    @Override
     public int cqFlags() {
         return completion.cqFlags();
     }
