@@ -499,6 +499,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
             if (!state.compareAndSet(PENDING, DONE)) {
                 return false;
             }
+            ctx.linkedTimeoutNeverStarted(req); // no worker issued it (__io_issue_sqe starts a LINK_TIMEOUT)
             delivery.deliver(ctx, req, (r, c) -> {
                 inflight.remove(r);
                 return -ECANCELED;

@@ -216,6 +216,14 @@ public interface IssueContext {
     void armLinkedTimeout(Req last, Req timeout);
 
     /**
+     * {@code io_acct_cancel_pending_work}: a cancellation took {@code req} off io-wq before a worker issued it, so
+     * the kernel never started its LINK_TIMEOUT ({@code __io_issue_sqe} does, on the worker); an io-wq that started
+     * it when the request was queued ({@link #queueIoWq}) stops it again, and {@code req}'s completion then cancels
+     * the timeout ({@code io_disarm_next}, REQ_F_ARM_LTIMEOUT) as the kernel's does.
+     */
+    void linkedTimeoutNeverStarted(Req req);
+
+    /**
      * {@code io_req_task_link_timeout}: a fired linked timeout leaves the chain of {@code prev}, the request it
      * guarded, if the completion path has not already taken it out. On the ring's task.
      */

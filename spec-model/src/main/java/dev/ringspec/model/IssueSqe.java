@@ -626,6 +626,11 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
     }
 
     @Override
+    public void linkedTimeoutNeverStarted(Req req) {
+        links.unstartLinkedTimeout(req);
+    }
+
+    @Override
     public void spliceLinkedTimeout(Req prev, Req timeout) {
         links.spliceLinkedTimeout(prev, timeout);
     }
