@@ -42,10 +42,11 @@ final class IoWqFillRefused {
         if ((req.flags() & IOSQE_CQE_SKIP_SUCCESS) != 0 && res >= 0 || !ctx.cqeFillRefused()) {
             return false;
         }
-        // io_cq_unlock_post -> io_commit_cqring_flush -> io_eventfd_signal(ctx, true), on the worker
-        EventFd.workerCommitted(ctx);
-        // the signal woke the eventfd's polls inside it: their task work is queued first
-        readiness.ownWakeups();
+        // io_cq_unlock_post -> io_commit_cqring_flush -> io_eventfd_signal(ctx, true), on the worker, which wakes
+        // the eventfd's polls inside it: their task work is queued first
+        if (EventFd.workerCommitted(ctx)) {
+            readiness.ownWakeups();
+        }
         // defer_complete: io_req_task_work_add(req), io_req_task_complete
         delivery.deliver(ctx, req, (r, c) -> {
             inflight.remove(r);
