@@ -33,7 +33,7 @@ final class IoWqTiming {
      * (ChoiceSearchTest).
      */
     static int finishesBetweenCalls(Chooser c, IssueContext ctx) {
-        return c == null || !ctx.cqRefusesCqes() ? 0 : c.choose(IOWQ_FINISHES_BETWEEN_CALLS, ctx.ringFd());
+        return c == null || !ctx.cqeFillRefused() ? 0 : c.choose(IOWQ_FINISHES_BETWEEN_CALLS, ctx.ringFd());
     }
 
     /**

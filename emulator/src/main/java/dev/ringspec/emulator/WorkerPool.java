@@ -489,6 +489,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
             if (!state.compareAndSet(PENDING, DONE)) {
                 return false;
             }
+            ctx.linkedTimeoutNeverStarted(req); // no worker issued it (__io_issue_sqe starts a LINK_TIMEOUT)
             cancelled.deliver(ctx, req, (r, c) -> {
                 inflight.remove(r);
                 return -ECANCELED;
@@ -555,6 +556,10 @@ final class WorkerPool implements IoWq, AutoCloseable {
                 // own): io-wq hands nothing to the ring's task (io_issue_sqe: IOU_ISSUE_SKIP_COMPLETE)
                 inflight.remove(req, Inflight.Kind.IO_WQ);
                 return;
+            }
+            if (order != null && ret != EmuOp.REISSUE_ON_TASK && !(ret == -EAGAIN && pollable)
+                    && IoWqFillRefused.deferred(ctx, req, ret, readiness, delivery, inflight)) {
+                return; // the worker found no slot for its CQE: its commit, then task work (io_req_complete_post)
             }
             d.deliver(ctx, req, (IoWq.WorkerCompletion) (r, c) -> {
                 inflight.remove(r);

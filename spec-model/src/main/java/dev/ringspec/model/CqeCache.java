@@ -148,6 +148,14 @@ final class CqeCache {
         return cqEntries - queuedClamped();
     }
 
+    /**
+     * Whether {@code io_get_cqe} would find no slot for a 16-byte CQE now: the cached range is spent and the refill
+     * refuses, behind the overflow list or on a full ring ({@link #cqeCacheRefill}); it changes nothing.
+     */
+    boolean fillRefused() {
+        return cqeSentinel - cqeCached < 1 && (checkCqOverflow || room() < 1);
+    }
+
     /** {@code __io_cqring_events_user}: what the application can see, {@code cq.tail - cq.head}. */
     int userEvents() {
         return readOnce(rings, layout.cqTail()) - readOnce(rings, layout.cqHead());

@@ -216,6 +216,14 @@ public interface IssueContext {
     void armLinkedTimeout(Req last, Req timeout);
 
     /**
+     * {@code io_acct_cancel_pending_work}: a cancellation took {@code req} off io-wq before a worker issued it, so
+     * the kernel never started its LINK_TIMEOUT ({@code __io_issue_sqe} does, on the worker); an io-wq that started
+     * it when the request was queued ({@link #queueIoWq}) stops it again, and {@code req}'s completion then cancels
+     * the timeout ({@code io_disarm_next}, REQ_F_ARM_LTIMEOUT) as the kernel's does.
+     */
+    void linkedTimeoutNeverStarted(Req req);
+
+    /**
      * {@code io_req_task_link_timeout}: a fired linked timeout leaves the chain of {@code prev}, the request it
      * guarded, if the completion path has not already taken it out. On the ring's task.
      */
@@ -249,12 +257,11 @@ public interface IssueContext {
     int cqRoom();
 
     /**
-     * Whether a CQE posted now would find no slot ({@code io_cqe_cache_refill} refuses it): the overflow list holds
-     * entries ({@code IO_CHECK_CQ_OVERFLOW_BIT}), or the CQ ring is full.
+     * {@code io_get_cqe} finds no slot for a CQE now: the cached range is spent and {@code io_cqe_cache_refill}
+     * refuses, the overflow list holding entries ({@code IO_CHECK_CQ_OVERFLOW_BIT}) or the ring being full. An io-wq
+     * worker's {@code io_req_complete_post} then queues its completion as task work ({@code defer_complete}).
      */
-    default boolean cqRefusesCqes() {
-        return cqRoom() <= 0;
-    }
+    boolean cqeFillRefused();
 
     /**
      * A ring local that {@code io_ring_ctx_free} frees after {@code io_ring_exit_work} has cancelled the ring's

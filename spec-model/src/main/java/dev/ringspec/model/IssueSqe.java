@@ -626,6 +626,11 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
     }
 
     @Override
+    public void linkedTimeoutNeverStarted(Req req) {
+        links.unstartLinkedTimeout(req);
+    }
+
+    @Override
     public void spliceLinkedTimeout(Req prev, Req timeout) {
         links.spliceLinkedTimeout(prev, timeout);
     }
@@ -656,8 +661,8 @@ final class IssueSqe implements IssueContext, TaskWork.Runner {
     }
 
     @Override
-    public boolean cqRefusesCqes() {
-        return cq.checkCqOverflow() || cq.room() <= 0;
+    public boolean cqeFillRefused() {
+        return cq.fillRefused();
     }
 
     @Override

@@ -73,6 +73,20 @@ final class Links {
         return timeout;
     }
 
+    /**
+     * {@code req} left io-wq before a worker issued it ({@code io_acct_cancel_pending_work}): the kernel's
+     * {@code __io_issue_sqe} never prepared its LINK_TIMEOUT, which {@link IssueContext#queueIoWq} started for an
+     * io-wq of the emulator's; stopped, it is armed-to-be again (REQ_F_ARM_LTIMEOUT), unless its timer fired.
+     */
+    void unstartLinkedTimeout(Req req) {
+        Req timeout = req.link();
+        if (req.has(REQ_F_LINK_TIMEOUT) && timeout != null && timeout.opcode() == IORING_OP_LINK_TIMEOUT
+                && ((LinkedTimeout) timeout.opState()).disarm()) {
+            req.clearFlags(REQ_F_LINK_TIMEOUT);
+            req.addFlags(REQ_F_ARM_LTIMEOUT);
+        }
+    }
+
     /** {@code io_req_task_link_timeout}: a fired timeout leaves its request's chain, if it is still there. */
     void spliceLinkedTimeout(Req prev, Req timeout) {
         if (prev.link() == timeout) {

@@ -203,21 +203,36 @@ public final class EventFd implements IssueContext.FreedAfterExit {
     }
 
     /**
-     * {@code io_eventfd_flush_signal} for a commit that left the CQ tail at {@code tail}, on an io-wq worker or not.
-     * Up to 6.12 it notes the CQ tail first and then checks IORING_CQ_EVENTFD_DISABLED and ASYNC (6.12.117
-     * io_uring.c); later kernels check those first, so a commit they refuse leaves {@code last_cq_tail} as it was
-     * (7.1.8 eventfd.c).
+     * An io-wq worker's commit that posted nothing: {@code io_req_complete_post} runs {@code io_cq_unlock_post} also
+     * where {@code io_fill_cqe_req} found no slot, and its flush ({@code io_commit_cqring_flush ->
+     * io_eventfd_signal(ctx, true)}) signals as a worker's does where the CQ tail moved since {@code last_cq_tail},
+     * which an ASYNC eventfd leaves behind at the commits it ignores (world lockstep seed 1087). Whether it signalled.
      */
-    private void flushSignal(IssueContext ring, int tail, boolean onWorker) {
+    public static boolean workerCommitted(IssueContext ring) {
+        EventFd registered = ring.ringLocal(EventFd.class, () -> null);
+        return registered != null && registered.commitOnWorker(ring);
+    }
+
+    private synchronized boolean commitOnWorker(IssueContext ring) {
+        return eventFd >= 0 && !exiting && flushSignal(ring, ring.cachedCqTail(), true);
+    }
+
+    /**
+     * {@code io_eventfd_flush_signal} for a commit that left the CQ tail at {@code tail}, on an io-wq worker or not;
+     * whether it signalled. Up to 6.12 it notes the CQ tail first and then checks IORING_CQ_EVENTFD_DISABLED and
+     * ASYNC (6.12.117 io_uring.c); later kernels check those first, so a commit they refuse leaves
+     * {@code last_cq_tail} as it was (7.1.8 eventfd.c).
+     */
+    private boolean flushSignal(IssueContext ring, int tail, boolean onWorker) {
         boolean tailFirst = notesTailFirst(ring.profile().version());
         boolean fresh = tailFirst && noteTail(tail);
         // io_eventfd_signal: the application turned notification off
         if ((ring.cqFlags() & IORING_CQ_EVENTFD_DISABLED) != 0) {
-            return;
+            return false;
         }
         // io_eventfd_trigger: an ASYNC eventfd is for io-wq's completions only
         if (async && !onWorker) {
-            return;
+            return false;
         }
         if (!tailFirst) {
             fresh = noteTail(tail);
@@ -226,6 +241,7 @@ public final class EventFd implements IssueContext.FreedAfterExit {
         if (fresh) {
             write(eventFd, eventFdId);
         }
+        return fresh;
     }
 
     /**

@@ -1,0 +1,57 @@
+package dev.ringspec.lockstep;
+
+import static dev.ringspec.uapi.Errno.ENOENT;
+import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
+import static dev.ringspec.uapi.IoUring.IORING_OP_READV;
+import static dev.ringspec.uapi.IoUring.IORING_OP_STATX;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ringspec.seam.Cqe;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An io-wq worker that finds the CQ full, emulator against this kernel with real I/O (world lockstep seed 1087,
+ * shrunk): a ring of 2 CQEs with the world's eventfd registered ASYNC, filled by two NOPs, then a READV of that
+ * eventfd (its count 0: a poll is armed) and a STATX of an absent path (io-wq: io_statx_prep sets
+ * REQ_F_FORCE_ASYNC). The STATX's worker finds no slot (io_req_complete_post: io_fill_cqe_req fails), commits
+ * anyway, and that commit's eventfd signal (a worker's, the CQ tail moved since the registration) wakes the READV
+ * before the worker queues its own completion as task work (defer_complete), so the overflow list holds the READV's
+ * 8 bytes first and the STATX's -ENOENT after. The emulator posted the STATX's first.
+ */
+@Tag("kernel")
+class WorldIoWqFillRefusedTest {
+    private static final int RUNS = 5;
+
+    @BeforeEach
+    void needsIoUring() {
+        KernelTests.assumeIoUring();
+    }
+
+    @Test
+    void aWorkersSignalOnAFullCqWakesTheEventfdsReadBeforeItsOwnCompletion() {
+        List<Step> steps = new ArrayList<>(List.of(new Step.Setup(1, 0, 0),
+                new Step.Outside(Step.Outside.REGISTER_EVENTFD, OutsideWorld.EVENTFD, 1)));
+        for (int ud = 1; ud <= 2; ud++) {
+            steps.addAll(List.of(Step.WriteSqe.nop(0, 0, 0, 0, ud), new Step.WriteArray(ud - 1, 0),
+                    new Step.PublishTail(1), new Step.Enter(1, 0, 0)));
+        }
+        steps.addAll(List.of(
+                new Step.WriteIo(0, IORING_OP_READV, 0, 0, OutsideWorld.EVENTFD, 0, 8, 0, 3, 0, 0, 3),
+                new Step.WriteArray(2, 0), new Step.PublishTail(1), new Step.Enter(1, 0, 0),
+                // buffer 2 names a path that does not exist
+                new Step.WriteIo(0, IORING_OP_STATX, 0, 0, OutsideWorld.DIRECTORY, 0, 0x7ff, 0, 2, 0, 0, 4),
+                new Step.WriteArray(3, 0), new Step.PublishTail(1), new Step.Enter(1, 0, 0),
+                new Step.ConsumeCqes(2),
+                new Step.Enter(0, 0, IORING_ENTER_GETEVENTS)));
+        Map<String, Long> taken = new TreeMap<>();
+        List<Cqe> posted = WorldLockstepTest.visible(WorldLockstepTest.agreesWithTheKernel(steps, RUNS, taken));
+        assertThat(posted).extracting(c -> c.userData() + ":" + c.res()).containsExactly("3:8", "4:" + -ENOENT);
+        System.out.println("choices taken: " + taken);
+    }
+}
