@@ -154,6 +154,9 @@ public final class GuestMachine implements AutoCloseable {
     private volatile GuestChannel channel;
     private volatile boolean closedByCaller;
     private Duration bootTime;
+    /** The console's size when last seen during the boot, and when it last changed (KVM's silent stall). */
+    private long consoleSeen = -1;
+    private long consoleChangedNanos = System.nanoTime();
 
     private GuestMachine(Process qemu, Path workDir, Accelerator accelerator) {
         this.qemu = qemu;
@@ -323,6 +326,14 @@ public final class GuestMachine implements AutoCloseable {
             throw new GuestBootException(REFUSED + " under KVM: " + String.join(" ", lastLines(qemuLog, 2)),
                     consoleTail());
         }
+        Duration silence = kvmSilence;
+        if (accelerator == Accelerator.KVM && kvmSilentFor(silence)) {
+            // the same KVM can stall a kernel a minute or more before it says "KVM internal error" (Debian's 6.1
+            // here: the boot stub's "Probing EDD ... ok", then 45 to 60 s of nothing at load 1, past the boot
+            // timeout under load); a guest under KVM says hello within seconds, so long silence is KVM refusing it
+            throw new GuestBootException(REFUSED + " under KVM: the guest printed nothing for "
+                    + silence.toSeconds() + " s", consoleTail());
+        }
         if (System.nanoTime() - deadlineNanos > 0) {
             String panic = panicLine();
             List<String> tail = consoleTail();
@@ -341,6 +352,29 @@ public final class GuestMachine implements AutoCloseable {
             throw new GuestBootException("the guest (kernel " + kernel.getFileName() + ") did not say hello"
                     + within, tail);
         }
+    }
+
+    /**
+     * How long a guest under KVM may print nothing on its console while booting before KVM counts as refusing it
+     * (tests shorten it).
+     */
+    static volatile Duration kvmSilence = Duration.ofSeconds(20);
+
+    /** Whether the console has not grown for {@code silence} (sizes compared at each look during the boot). */
+    private boolean kvmSilentFor(Duration silence) {
+        long size;
+        try {
+            size = Files.exists(console) ? Files.size(console) : 0;
+        } catch (IOException e) {
+            return false;
+        }
+        long now = System.nanoTime();
+        if (size != consoleSeen) {
+            consoleSeen = size;
+            consoleChangedNanos = now;
+            return false;
+        }
+        return now - consoleChangedNanos > silence.toNanos();
     }
 
     /** Whether QEMU has reported that KVM stopped the guest's vCPU ({@code kvm_cpu_exec}: "KVM internal error"). */

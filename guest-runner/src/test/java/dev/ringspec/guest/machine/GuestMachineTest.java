@@ -99,6 +99,27 @@ class GuestMachineTest {
     }
 
     /**
+     * Where KVM stalls the kernel in silence before QEMU says anything (this machine, Debian's 6.1: the boot stub's
+     * "Probing EDD ... ok", then 45 to 60 s of nothing before "KVM internal error"), the boot is made again under TCG
+     * once the console has been silent for {@link GuestMachine#kvmSilence}, not after the boot timeout.
+     */
+    @Test
+    void aKvmGuestSilentOnItsConsoleFallsBackToTcgAfterTheSilence() throws IOException {
+        Duration before = GuestMachine.kvmSilence;
+        GuestMachine.kvmSilence = Duration.ofSeconds(2);
+        try {
+            long start = System.nanoTime();
+            fallsBackToTcg("  for a in \"$@\"; do case \"$a\" in file,id=console,path=*) c=${a#file,id=console,path=};;"
+                    + " esac; done\n"
+                    + "  echo 'Probing EDD (edd=off to disable)... ok' > \"$c\"\n"
+                    + "  exec sleep 300;;\n");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(60));
+        } finally {
+            GuestMachine.kvmSilence = before;
+        }
+    }
+
+    /**
      * A boot with a fake QEMU that runs {@code underKvm} (a shell case branch) when asked for KVM and refuses with
      * status 3 under TCG: the boot answers TCG's refusal, and later boots detect TCG. Skips where /dev/kvm does not
      * open.
