@@ -1,19 +1,13 @@
 package dev.ringspec.emulator;
 
-import static dev.ringspec.emulator.sys.Linux.SYS_PIPE2;
 import static dev.ringspec.emulator.sys.Linux.SYS_WRITE;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
-import static dev.ringspec.uapi.IoUring.IORING_OP_READ;
-import static dev.ringspec.uapi.IoUring.IORING_OP_SPLICE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.model.Choice;
 import dev.ringspec.model.KernelProfile;
-import dev.ringspec.seam.Cqe;
 import dev.ringspec.seam.RingDriver;
-import dev.ringspec.seam.Sqe;
 import dev.ringspec.seam.UserMemory;
 import dev.ringspec.uapi.IoUringParams;
 import java.lang.foreign.MemorySegment;
@@ -31,33 +25,6 @@ import org.junit.jupiter.api.Test;
  * io-wq, still running ({@link IoWqChoices#IOWQ_STILL_RUNNING}), moves 39 bytes into the pipe.
  */
 class SleepingTaskIoWqTest {
-
-    private static int[] pipe(UserMemory memory) {
-        MemorySegment fds = memory.allocate(8);
-        assertThat(Linux.call(SYS_PIPE2, fds.address(), Linux.O_CLOEXEC)).isZero();
-        return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
-    }
-
-    private static void splice(RingDriver d, int out, int in, int len, long userData) {
-        long at = d.nextSqe();
-        Sqe.clear(d.sqes(), at, 64);
-        Sqe.opcode(d.sqes(), at, IORING_OP_SPLICE);
-        Sqe.fd(d.sqes(), at, out);
-        Sqe.fileIndex(d.sqes(), at, in); // splice_fd_in
-        Sqe.addr(d.sqes(), at, -1);
-        Sqe.off(d.sqes(), at, -1);
-        Sqe.len(d.sqes(), at, len);
-        Sqe.userData(d.sqes(), at, userData);
-        assertThat(d.submit(0, 0)).isEqualTo(1);
-    }
-
-    private static List<String> reap(RingDriver d) {
-        List<String> cqes = new ArrayList<>();
-        for (Cqe c = d.reap(); c != null; c = d.reap()) {
-            cqes.add(c.userData() + ":" + c.res());
-        }
-        return cqes;
-    }
 
     /**
      * The CQEs ({@code user_data:res}) after the task's sleep, then after each of two GETEVENTS enters; the SPLICE
@@ -78,36 +45,28 @@ class SleepingTaskIoWqTest {
                         : choice.defaultOutcome();
             });
             RingDriver d = new RingDriver(e, e.setup(8, memory.allocate(IoUringParams.SIZE_BYTES)).ringOrNull());
-            int[] in = pipe(memory);
-            int[] out = pipe(memory);
-            int[] src = pipe(memory);
+            int[] in = PipeSqes.pipe(memory);
+            int[] out = PipeSqes.pipe(memory);
+            int[] src = PipeSqes.pipe(memory);
             MemorySegment buffer = memory.allocate(64);
             long[] lens = {23, 5};
             for (int i = 0; i < 2; i++) {
-                long at = d.nextSqe();
-                Sqe.clear(d.sqes(), at, 64);
-                Sqe.opcode(d.sqes(), at, IORING_OP_READ);
-                Sqe.fd(d.sqes(), at, in[0]);
-                Sqe.addr(d.sqes(), at, buffer.address() + 32L * i);
-                Sqe.len(d.sqes(), at, (int) lens[i]);
-                Sqe.off(d.sqes(), at, -1);
-                Sqe.userData(d.sqes(), at, i + 1);
-                assertThat(d.submit(0, 0)).isEqualTo(1);
+                PipeSqes.read(d, in[0], buffer.address() + 32L * i, (int) lens[i], i + 1);
             }
-            splice(d, out[1], in[0], 57, 3);
+            PipeSqes.splice(d, out[1], in[0], 57, 3);
             assertThat(e.enter(d.ring(), 0, 0, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0)).isZero();
             assertThat(d.ready()).as("an empty pipe: everybody waits").isZero();
             MemorySegment bytes = memory.allocate(39);
             assertThat(Linux.call(SYS_WRITE, src[1], bytes.address(), 39)).isEqualTo(39);
-            splice(d, in[1], src[0], 39, 4);
+            PipeSqes.splice(d, in[1], src[0], 39, 4);
             assertThat(e.enter(d.ring(), 0, 0, 0, MemorySegment.NULL, 0)).isZero(); // an empty enter: no time
             assertThat(d.ready()).as("the SPLICE into the pipe still runs").isZero();
             e.taskSleeps(d.ring());
-            List<String> slept = reap(d);
+            List<String> slept = PipeSqes.reap(d);
             assertThat(e.enter(d.ring(), 0, 0, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0)).isZero();
-            List<String> then = reap(d);
+            List<String> then = PipeSqes.reap(d);
             assertThat(e.enter(d.ring(), 0, 0, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0)).isZero();
-            List<String> later = reap(d);
+            List<String> later = PipeSqes.reap(d);
             for (int fd : new int[] {in[0], in[1], out[0], out[1], src[0], src[1]}) {
                 Linux.close(fd);
             }
