@@ -26,21 +26,31 @@ import org.junit.jupiter.api.Test;
  */
 class GeneratedWaitsTest {
 
-    /** What one generated run did: its steps, and the reference's ring after each. */
-    private record Run(long seed, List<Step> steps, List<RingObservation> rings) {
+    /**
+     * What one generated run did: its steps, the reference's ring after each, and whether a 5 ms timeout was among
+     * that ring's pending SQEs, its timespec read then (the memory is reused by later steps and runs).
+     */
+    private record Run(long seed, List<Step> steps, List<RingObservation> rings, List<Boolean> shortPending) {
         /** The ring step {@code i} met. */
         RingObservation before(int i) {
             return rings.get(i - 1);
+        }
+
+        /** Whether the ring step {@code i} met had a 5 ms timeout pending. */
+        boolean shortTimeoutBefore(int i) {
+            return shortPending.get(i - 1);
         }
     }
 
     private static List<Run> runs(LockstepRunner runner, int count) {
         List<Run> out = new ArrayList<>();
         for (long seed = 1; seed <= count; seed++) {
-            Run run = new Run(seed, new ArrayList<>(), new ArrayList<>());
+            Run run = new Run(seed, new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
             runner.generate(new Generator(seed), 200, new Coverage(), (i, step, ref, sub) -> {
                 run.steps().add(step);
                 run.rings().add(ref);
+                run.shortPending().add(ref.exists()
+                        && ref.pendingSqes().stream().anyMatch(GeneratedWaitsTest::shortTimeout));
             });
             out.add(run);
         }
@@ -91,8 +101,7 @@ class GeneratedWaitsTest {
             for (Run run : runs(runner, 60)) {
                 for (int i = 1; i + 1 < run.steps().size(); i++) {
                     if (run.steps().get(i).effective() instanceof Step.Enter e && e.toSubmit() > 0
-                            && run.before(i).exists()
-                            && run.before(i).pendingSqes().stream().anyMatch(GeneratedWaitsTest::shortTimeout)) {
+                            && run.shortTimeoutBefore(i)) {
                         checked++;
                         if (!(run.steps().get(i + 1) instanceof Step.Outside o
                                 && o.action() == Step.Outside.ADVANCE_CLOCK)) {
