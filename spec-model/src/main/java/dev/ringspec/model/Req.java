@@ -287,6 +287,11 @@ public final class Req {
         return link;
     }
 
+    /** Whether a request of its chain is linked behind it ({@code req->link}): one its failure fails. */
+    public boolean linked() {
+        return link != null;
+    }
+
     void link(Req next) {
         this.link = next;
     }

@@ -21,10 +21,12 @@ import dev.ringspec.emulator.Wakeups;
 import dev.ringspec.emulator.Timers;
 import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.model.IssueContext;
+import dev.ringspec.model.Req;
 import dev.ringspec.model.RegisterOp;
 import dev.ringspec.model.Rule;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -71,6 +73,15 @@ public final class EventFd implements IssueContext.FreedAfterExit {
             "io_uring/io_uring.c", "A ring's close cancels its waiting requests and signals its eventfd: on a"
                     + " DEFER_TASKRUN ring for the first cancellation's task work, on any ring for the cancelled CQEs"
                     + " where one fits.");
+
+    /**
+     * {@code io_fail_links}: on a ring without DEFER_TASKRUN a request the close cancelled fails the requests linked
+     * behind it from the flush that posts its CQE, in task work of their own, whose flush signals again
+     * ({@link #exitStarts}). Detail: 1 where their CQEs fit in the CQ ring, else 0.
+     */
+    public static final Rule EXIT_FAILED_LINKS_SIGNAL = Rule.define("EVENTFD_EXIT_FAILED_LINKS_SIGNAL",
+            "io_fail_links", "io_uring/io_uring.c", "The links of a request a ring's close cancelled fail in task"
+                    + " work of their own, whose flush signals the eventfd again where a CQE fits.");
 
     private final Timers timers;
     private final boolean deferTaskrun;
@@ -358,7 +369,8 @@ public final class EventFd implements IssueContext.FreedAfterExit {
      * {@code io_move_task_work_from_local} has just emptied, which signals ({@code io_req_local_work_add}), and the
      * flush of the cancelled or already queued requests' CQEs signals where at least one fits in the CQ ring (the
      * tail moves); on a ring without DEFER_TASKRUN the submitter task runs the cancellations' task work at its next
-     * return to user space, whose flush signals where a CQE fits. Nothing for an
+     * return to user space, whose flush signals where a CQE fits, and the links of the requests it failed fail in
+     * task work of their own, whose flush signals again ({@link #EXIT_FAILED_LINKS_SIGNAL}). Nothing for an
      * ASYNC eventfd (no io-wq worker signals), nor with IORING_CQ_EVENTFD_DISABLED. What the emulator's own
      * cancellations at the close would signal is not counted again.
      */
@@ -371,8 +383,9 @@ public final class EventFd implements IssueContext.FreedAfterExit {
         if (async || (ring.cqFlags() & IORING_CQ_EVENTFD_DISABLED) != 0) {
             return;
         }
-        boolean cancelled = ring.ringLocal(Inflight.class, Inflight::new).all().stream()
-                .anyMatch(e -> e.kind() != Inflight.Kind.BIO);
+        List<Req> waiting = ring.ringLocal(Inflight.class, Inflight::new).all().stream()
+                .filter(e -> e.kind() != Inflight.Kind.BIO).map(Inflight.Entry::req).distinct().toList();
+        boolean cancelled = !waiting.isEmpty();
         if (!cancelled && !ring.localWorkPending()) {
             return;
         }
@@ -386,6 +399,16 @@ public final class EventFd implements IssueContext.FreedAfterExit {
         if (ring.cqRoom() > 0) {
             // __io_submit_flush_completions of the cancelled requests: the tail moved
             write(eventFd, eventFdId);
+        }
+        if (!deferTaskrun && waiting.stream().anyMatch(Req::linked)) {
+            // io_free_batch_list -> io_queue_next -> io_disarm_next -> io_fail_links: the failed heads' links fail
+            // in task work queued by that flush (io_req_tw_fail_links), which the task runs next, in a flush of its
+            // own: it signals where a CQE fits after the heads' (world lockstep seed 2189)
+            boolean fits = ring.cqRoom() > waiting.size();
+            ring.fire(EXIT_FAILED_LINKS_SIGNAL, fits ? 1 : 0);
+            if (fits) {
+                write(eventFd, eventFdId);
+            }
         }
     }
 
