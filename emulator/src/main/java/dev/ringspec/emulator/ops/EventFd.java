@@ -202,7 +202,9 @@ public final class EventFd implements IssueContext.FreedAfterExit {
             return;
         }
         if ((ring.setupFlags() & IORING_SETUP_IOPOLL) != 0) {
-            flushSignal(ring, tail, fromIoWq.completed() > 0);
+            // the same on IOPOLL (lockless_cq), where queueing normal task work signals nothing
+            // (io_req_normal_work_add): an ASYNC eventfd never counts an IOPOLL ring's CQEs
+            flushSignal(ring, tail, false);
             return;
         }
         // the workers' CQEs come first among the commit's (a full CQ's overflowed ones moved no tail)

@@ -6,6 +6,7 @@ import static dev.ringspec.uapi.IoUring.IORING_REGISTER_EVENTFD;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_EVENTFD_ASYNC;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_CQSIZE;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_IOPOLL;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
 import static dev.ringspec.uapi.IoUring.IORING_UNREGISTER_EVENTFD;
 import static dev.ringspec.uapi.IoUring.IOSQE_ASYNC;
@@ -409,6 +410,27 @@ class EventFdTest {
             r.submit();
             out.addAll(r.reap());
             out.add(observation(4, w.count(e)));
+            return out;
+        }));
+    }
+
+    /**
+     * An IOPOLL ring's io-wq completion is task work ({@code io_req_complete_post}: {@code ctx->lockless_cq}), which
+     * the task posts and commits: an ASYNC eventfd never counts it (6.18.44: three IOSQE_ASYNC NOPs leave the ASYNC
+     * eventfd at 0, a plain one at 1 to 3, one a commit of the task's work).
+     */
+    @Test
+    void anIopollRingsIoWqCompletionsNeverSignalAnAsyncEventfd() throws Exception {
+        BothSides.sameOnBoth(TestRing.on(8, IORING_SETUP_IOPOLL, 0, (w, r) -> {
+            int e = w.eventfd();
+            List<Cqe> out = new ArrayList<>();
+            out.add(observation(1, register(r, IORING_REGISTER_EVENTFD_ASYNC, e, 1)));
+            for (int i = 1; i <= 3; i++) {
+                Sqe.flags(r.d.sqes(), r.nop(i), IOSQE_ASYNC);
+            }
+            r.submit();
+            out.addAll(r.settle(3));
+            out.add(observation(2, w.count(e)));
             return out;
         }));
     }
