@@ -5,6 +5,8 @@ import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
 import static dev.ringspec.uapi.IoUring.IORING_OP_READV;
 import static dev.ringspec.uapi.IoUring.IORING_OP_STATX;
 import static dev.ringspec.uapi.IoUring.IORING_OP_WRITE;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
 import static dev.ringspec.uapi.IoUring.IOSQE_ASYNC;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -84,6 +86,25 @@ class WorldIoWqFillRefusedTest {
         Map<String, Long> taken = new TreeMap<>();
         List<Cqe> posted = WorldLockstepTest.visible(WorldLockstepTest.agreesWithTheKernel(steps, RUNS, taken));
         assertThat(posted).extracting(c -> c.userData() + ":" + c.res()).containsExactly("3:5", "4:5");
+        System.out.println("choices taken: " + taken);
+    }
+
+    /**
+     * World lockstep seed 2360, the same on a DEFER_TASKRUN ring, whose workers never post (io_req_complete_post:
+     * lockless_cq): the WRITE's completion is local task work queued after the READV's poll wakeup, and the wait
+     * runs the list in order (__io_run_local_work), so the READV's CQE comes first with room in the CQ too.
+     */
+    @Test
+    void onADeferTaskrunRingAWorkersWriteWakesThePipesReadBeforeItsOwnCompletion() {
+        List<Step> steps = List.of(new Step.Setup(4, IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN, 0),
+                new Step.WriteIo(0, IORING_OP_READV, 0, 0, OutsideWorld.PIPE_READ, 0, 8, 0, 3, 0, 0, 1),
+                new Step.WriteArray(0, 0), new Step.PublishTail(1), new Step.Enter(1, 0, 0),
+                new Step.WriteIo(1, IORING_OP_WRITE, IOSQE_ASYNC, 0, OutsideWorld.PIPE_WRITE, 0, 5, 0, 1, 0, 0, 2),
+                new Step.WriteArray(1, 1), new Step.PublishTail(1), new Step.Enter(1, 0, 0),
+                new Step.Enter(0, 0, IORING_ENTER_GETEVENTS));
+        Map<String, Long> taken = new TreeMap<>();
+        List<Cqe> posted = WorldLockstepTest.visible(WorldLockstepTest.agreesWithTheKernel(steps, RUNS, taken));
+        assertThat(posted).extracting(c -> c.userData() + ":" + c.res()).containsExactly("1:5", "2:5");
         System.out.println("choices taken: " + taken);
     }
 }

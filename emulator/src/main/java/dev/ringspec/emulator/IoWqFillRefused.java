@@ -63,6 +63,21 @@ final class IoWqFillRefused {
         return true;
     }
 
+    /**
+     * On a ring whose workers never post (DEFER_TASKRUN or IOPOLL: {@code io_req_complete_post}'s lockless_cq) the
+     * worker's completion is always task work ({@code io_req_task_work_add}; on DEFER_TASKRUN
+     * {@code io_req_local_work_add} onto the ring's work_llist), queued once its call has returned, so the polls that
+     * call woke ({@code io_poll_wake -> __io_poll_execute -> io_req_task_work_add}, the same list) are queued first
+     * and run first ({@code __io_run_local_work} takes the list in order of arrival). World lockstep seed 2360: an
+     * IOSQE_ASYNC RECV of a socket, whose freeing of the peer's bytes woke a multishot POLLOUT poll of the peer
+     * ({@code sock_wfree -> unix_write_space}), the poll's CQE before the RECV's in 10 of 10 runs.
+     */
+    static void wakeupsBeforeTaskWork(IssueContext ctx, Readiness readiness) {
+        if ((ctx.setupFlags() & (IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_IOPOLL)) != 0) {
+            readiness.ownWakeups();
+        }
+    }
+
     /** Whether {@code version}'s worker defers its completion to task work where the fill finds no slot: 6.18 on. */
     static boolean defersWhenRefused(String version) {
         String[] v = version.split("\\.");

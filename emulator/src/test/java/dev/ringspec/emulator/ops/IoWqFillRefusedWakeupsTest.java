@@ -3,6 +3,8 @@ package dev.ringspec.emulator.ops;
 import static dev.ringspec.uapi.IoUring.IORING_OP_NOP;
 import static dev.ringspec.uapi.IoUring.IORING_OP_POLL_ADD;
 import static dev.ringspec.uapi.IoUring.IORING_OP_WRITE;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
+import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
 import static dev.ringspec.uapi.IoUring.IOSQE_ASYNC;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,7 +28,9 @@ import org.junit.jupiter.api.Test;
  * the poll's CQE first, whatever {@link IoWqChoices#IOWQ_WAKES_BEFORE_IT_POSTS} says: that race is between the
  * worker's own post and the task's task work, and where the CQ is full the worker posts nothing (world lockstep seeds
  * 2085, 2306, 3079, 3121: a READ, READV or POLL_ADD of a pipe or socket woken by an IOSQE_ASYNC WRITE or a SPLICE
- * into it, the kernel's CQE of the woken request first in the overflow list).
+ * into it, the kernel's CQE of the woken request first in the overflow list). On a DEFER_TASKRUN ring the worker never
+ * posts (io_req_complete_post: lockless_cq), so its completion is always local task work behind the poll's (world
+ * lockstep seed 2360: an IOSQE_ASYNC RECV whose freed bytes woke a POLLOUT poll of the socket's peer).
  */
 class IoWqFillRefusedWakeupsTest {
 
@@ -57,6 +61,28 @@ class IoWqFillRefusedWakeupsTest {
         } finally {
             NetRing.closeAll(sp[0], sp[1]);
         }
+    }
+
+    /** On a DEFER_TASKRUN ring: a POLL_ADD (ud 1) of a socket's peer, then an IOSQE_ASYNC WRITE (ud 2) to it. */
+    private static List<Cqe> deferTaskrunAsyncWriteWakesAPoll() {
+        int[] sp = NetRing.socketpair(NetRing.SOCK_STREAM);
+        try (UserMemory memory = new UserMemory();
+                EmulatedIoUring e = EmulatedIoUring.open(EmulatorOptions.of(KernelProfile.LINUX_6_18)
+                        .deterministic(1), memory);
+                NetRing r = new NetRing(e, memory, 4, IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN)) {
+            e.withChooser((choice, ringFd) -> choice.defaultOutcome());
+            r.sqe(IORING_OP_POLL_ADD, sp[1], 0, 0, 0, 1, 1); // POLLIN
+            assertThat(r.submit()).isEqualTo(1);
+            r.flags(r.sqe(IORING_OP_WRITE, sp[0], 0, r.bytes("hello").address(), 5, 0, 2), IOSQE_ASYNC);
+            return r.submitAndWait(2);
+        } finally {
+            NetRing.closeAll(sp[0], sp[1]);
+        }
+    }
+
+    @Test
+    void onADeferTaskrunRingThePollsTaskWorkComesBeforeTheWorkersCompletion() {
+        assertThat(deferTaskrunAsyncWriteWakesAPoll()).extracting(Cqe::userData).containsExactly(1L, 2L);
     }
 
     @Test
