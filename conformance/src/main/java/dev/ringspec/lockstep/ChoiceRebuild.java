@@ -172,8 +172,8 @@ final class ChoiceRebuild {
      * worker's CQE (IOWQ_WAKES_BEFORE_IT_POSTS) changes nothing while the worker finishes before the poll is armed,
      * and only with the worker still running past that (IOWQ_STILL_RUNNING) does it decide their order (world
      * lockstep seed 268: an IOSQE_ASYNC WRITE to a socket whose peer a POLL_ADD of four enters later watched, the
-     * poll's CQE ahead of the WRITE's on the overflow list). Outcomes at other steps that changed nothing stay out:
-     * each would double the trials of every level.
+     * poll's CQE ahead of the WRITE's; on the overflow list that order needs no choice, IoWqFillRefused). Outcomes
+     * at other steps that changed nothing stay out: each would double the trials of every level.
      */
     static List<Choices.Taken> extensions(List<Choices.Taken> taken, List<Choices.Taken> effective,
             List<Choices.Taken> inert) {

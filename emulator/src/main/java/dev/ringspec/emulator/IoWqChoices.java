@@ -251,7 +251,9 @@ public final class IoWqChoices {
      * (an opcode that polls for POLLOUT) is queued on such a ring, to be used when it runs: 0 (the default) the
      * worker's CQE first; 1 the task work its call queued first (world lockstep seed 268: an IOSQE_ASYNC WRITE of a
      * socket still running some enters later, whose bytes fired a POLL_ADD of the socket's peer armed meanwhile; the
-     * kernel posted the poll's CQE before the WRITE's in 3 of 3 runs under SCHED_FIFO).
+     * kernel posted the poll's CQE before the WRITE's in 3 of 3 runs under SCHED_FIFO). Where the CQ takes no CQE
+     * when the worker finishes there is no race: the worker posts nothing, and its completion is task work queued
+     * behind the poll's ({@link IoWqFillRefused}), whatever this choice says.
      */
     public static final Choice IOWQ_WAKES_BEFORE_IT_POSTS = new Choice("IOWQ_WAKES_BEFORE_IT_POSTS",
             "io_req_complete_post", "io_uring/poll.c io_poll_wake -> __io_poll_execute -> io_req_task_work_add (in "

@@ -561,6 +561,9 @@ final class WorkerPool implements IoWq, AutoCloseable {
                     && IoWqFillRefused.deferred(ctx, req, ret, readiness, delivery, inflight)) {
                 return; // the worker found no slot for its CQE: its commit, then task work (io_req_complete_post)
             }
+            if (order != null) {
+                IoWqFillRefused.wakeupsBeforeTaskWork(ctx, readiness); // lockless_cq: task work, behind its wakeups
+            }
             d.deliver(ctx, req, (IoWq.WorkerCompletion) (r, c) -> {
                 inflight.remove(r);
                 if (ret == EmuOp.REISSUE_ON_TASK) {
