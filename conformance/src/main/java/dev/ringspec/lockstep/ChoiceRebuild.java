@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -44,9 +45,25 @@ final class ChoiceRebuild {
     /** The most outcomes one trial takes together. */
     static final int MAX_TOGETHER = 3;
 
-    /** The reference rebuilt with {@code taken} (one outcome, or several at once), which agrees with the subject. */
-    record Rebuilt(List<Choices.Taken> taken, Side side) {
+    /**
+     * The reference rebuilt with {@code taken} (one outcome, or several at once), which agrees with the subject; or,
+     * where {@code catalogued}, which differs from it only by a difference the catalogue matches (see
+     * {@link #explain}).
+     */
+    record Rebuilt(List<Choices.Taken> taken, Side side, boolean catalogued) {
+        Rebuilt(List<Choices.Taken> taken, Side side) {
+            this(taken, side, false);
+        }
     }
+
+    /** The first trial that differed from the subject only by a catalogued difference, kept while the search runs. */
+    private record Pending(List<Choices.Taken> taken, Side side, Choices.Counting trialChoices, RefereeModel model,
+            Referee.Heard heard) {
+    }
+
+    /** Whether a rebuilt reference's difference from the subject after the step is one the catalogue matches. */
+    private Predicate<Side> catalogued;
+    private Pending pending;
 
     /**
      * A trial that replayed the run as the subject saw it but did not explain the step: how near what it shows after
@@ -75,11 +92,30 @@ final class ChoiceRebuild {
      * ({@link #stillRunningThenLater}).
      * Nearness only orders the search; a trial is accepted only where it agrees with the subject, as a single outcome
      * is. The search's steps, references and time are counted in {@code coverage}.
+     *
+     * <p>Where no trial agrees, the first that differs from the subject only by what {@code catalogued} accepts (a
+     * kernel bug the catalogue names) is taken, marked {@link Rebuilt#catalogued}: the step showed two things at
+     * once, an outcome the model allows at a choice point and a known bug, and the run reports the bug against the
+     * rebuilt reference (world seed 1971: an FSYNC's CQE from io-wq later than the model's default, and a plain NOP
+     * on a CQE32 ring with the big_cqe of a skipped NOP_CQE32, cqe32-stale-big-cqe-after-skip). A trial that agrees
+     * is preferred, and no choice explains a difference the catalogue matches as it stands ({@link LockstepRunner}
+     * asks the catalogue first).
      */
-    Rebuilt explain(int index, Step step, Side reference, Side subject, Coverage coverage) {
+    Rebuilt explain(int index, Step step, Side reference, Side subject, Coverage coverage,
+            Predicate<Side> catalogued) {
         long start = System.nanoTime();
         int[] trials = {0};
+        this.catalogued = catalogued;
         Rebuilt rebuilt = search(index, step, reference, subject, coverage, trials);
+        if (rebuilt != null && pending != null) {
+            pending.side().close();
+        } else if (rebuilt == null && pending != null) {
+            choices.accept(pending.trialChoices(), index);
+            pending.model().choose().accept(choices);
+            referee.restore(pending.heard(), coverage);
+            rebuilt = new Rebuilt(pending.taken(), pending.side(), true);
+        }
+        pending = null;
         if (coverage != null) {
             coverage.choiceSearch(rebuilt != null, trials[0], System.nanoTime() - start);
         }
@@ -277,11 +313,16 @@ final class ChoiceRebuild {
         referee.reset(null); // the replay's rules were counted when they first fired
         boolean replayed = replay(from, trialChoices, side, asTakenChoices, asTaken);
         boolean agrees = replayed && run(index, step, trialChoices, side, subject, true);
+        boolean cataloguedOnly = replayed && !agrees && pending == null && catalogued != null
+                && catalogued.test(side);
         Long score = replayed && !agrees ? nearness(step, side, subject) : null;
         boolean changed = score != null
                 && Comparison.compare(step, side, side.observeCounters(), reference,
                         reference.observeCounters()) != null;
-        agrees = agrees && (asTaken == null || run(index, step, asTakenChoices, asTaken, reference, false));
+        boolean asTakenAgrees = asTaken == null || !agrees && !cataloguedOnly
+                || run(index, step, asTakenChoices, asTaken, reference, false);
+        agrees = agrees && asTakenAgrees;
+        cataloguedOnly = cataloguedOnly && asTakenAgrees;
         if (asTaken != null) {
             asTaken.close();
         }
@@ -292,7 +333,11 @@ final class ChoiceRebuild {
             return new Attempt(new Rebuilt(trial, side), 0L, true, null);
         }
         Comparison.Shown shown = score != null ? Comparison.shown(side) : null;
-        side.close();
+        if (cataloguedOnly) {
+            pending = new Pending(trial, side, trialChoices, model, referee.heard());
+        } else {
+            side.close();
+        }
         referee.restore(heard, coverage);
         return new Attempt(null, score, changed, shown);
     }

@@ -615,12 +615,16 @@ public final class LockstepRunner implements AutoCloseable {
             coverage.catalogueFirst();
         }
         if (!catalogued && refereeSide == reference && carriedOver.isEmpty()) {
-            List<Choices.Taken> taken = explainByChoice(index, step);
-            if (taken != null) {
-                if (coverage != null) {
-                    coverage.choice(Choices.Taken.describe(taken));
-                }
+            ChoiceRebuild.Rebuilt rebuilt = explainByChoice(index, step, before);
+            if (rebuilt != null && coverage != null) {
+                coverage.choice(Choices.Taken.describe(rebuilt.taken()));
+            }
+            if (rebuilt != null && !rebuilt.catalogued()) {
                 return true;
+            }
+            if (rebuilt != null) {
+                // the rebuilt reference differs only by a catalogued difference: that is the step's divergence
+                d = Comparison.compare(step, reference, after, subject, subject.observeCounters());
             }
             first = divergence(index, step, d, before); // observed after the search, as it always was
         }
@@ -642,14 +646,21 @@ public final class LockstepRunner implements AutoCloseable {
 
     /**
      * Step {@code index} diverged: the reference rebuilt with another allowed outcome at a choice point of this step
-     * or a few before ({@link ChoiceRebuild}) that agrees with the subject replaces it; the outcome taken, or null.
+     * or a few before ({@link ChoiceRebuild}) that agrees with the subject, or differs from it only by a catalogued
+     * difference, replaces it; that rebuild, or null.
      * A run that carried a difference over is not rebuilt: its reference holds words copied from the subject that a
      * replay would not.
      */
-    private List<Choices.Taken> explainByChoice(int index, Step step) {
+    private ChoiceRebuild.Rebuilt explainByChoice(int index, Step step, Counters before) {
         ChoiceRebuild.Rebuilt rebuilt = new ChoiceRebuild(choices, referee,
                 () -> new Side(referenceBackend, pipeRead, pipeWrite), this::execute)
-                .explain(index, step, reference, subject, coverage);
+                .explain(index, step, reference, subject, coverage, side -> {
+                    Comparison.Difference d = Comparison.compare(step, side, side.observeCounters(), subject,
+                            subject.observeCounters());
+                    return d != null && carryOver.catalogued(new Divergence(index, step, d.field(),
+                            d.referenceValue(), d.subjectValue(), side.observe(), subject.observe(), before.sqFlags(),
+                            referee.notes())) != null;
+                });
         if (rebuilt == null) {
             return null;
         }
@@ -658,7 +669,7 @@ public final class LockstepRunner implements AutoCloseable {
         refereeSide = reference;
         after = reference.observeCounters();
         invariants.resyncReference(reference.ring, reference.result, reference.submitHead);
-        return rebuilt.taken();
+        return rebuilt;
     }
 
     private Divergence divergence(int index, Step step, Comparison.Difference d, Counters before) {

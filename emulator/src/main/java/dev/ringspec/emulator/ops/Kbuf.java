@@ -110,6 +110,11 @@ public final class Kbuf {
         public int bid() {
             return bid;
         }
+
+        /** Whether the buffer came from a legacy list ({@code REQ_F_BUFFER_SELECTED}), not a ring. */
+        public boolean legacy() {
+            return legacy != null;
+        }
     }
 
     /** 6.1's {@code BGID_ARRAY}: groups below it are slots of an array, allocated on first use. */
@@ -388,6 +393,19 @@ public final class Kbuf {
             ret |= IORING_CQE_F_BUF_MORE;
         }
         return ret;
+    }
+
+    /**
+     * {@code io_req_defer_failed}'s {@code io_put_kbuf} with no buffer list: a request failed while it holds its
+     * selected buffer consumes it (a legacy one is dropped, a ring's head is not moved) and its CQE names it; 0 when
+     * it holds none ({@code sel} null or already put).
+     */
+    public static int failCqeFlags(Selection sel) {
+        if (sel == null || sel.done) {
+            return 0;
+        }
+        sel.done = true;
+        return IORING_CQE_F_BUFFER | (sel.bid << IORING_CQE_BUFFER_SHIFT);
     }
 
     // ---- register opcodes ----

@@ -24,6 +24,7 @@ import dev.ringspec.emulator.FaultPlan;
 import dev.ringspec.emulator.Faults;
 import dev.ringspec.emulator.IoWqCompletions;
 import dev.ringspec.emulator.Apoll;
+import dev.ringspec.model.ColdDef;
 import dev.ringspec.model.IssueContext;
 import dev.ringspec.model.KernelProfile;
 import dev.ringspec.model.OpDef;
@@ -121,7 +122,7 @@ public final class Rw {
     }
 
     /** {@code struct io_rw} and {@code struct io_async_rw}: what prep read and what the transfer has done. */
-    static final class State implements Apoll.AnsweredAgain {
+    static final class State implements Apoll.AnsweredAgain, ColdDef {
         final Kind kind;
         final boolean write;
         /** {@code ki_pos}: the file offset, -1 for the file position. */
@@ -157,6 +158,21 @@ public final class Rw {
         @Override
         public boolean answeredAgain() {
             return againFromFile;
+        }
+
+        /**
+         * {@code io_req_defer_failed}: {@code io_put_kbuf} names a buffer the request still holds (from 6.18 a
+         * legacy buffer stays selected while the read waits: {@link RwImport#recycleBuffer}); {@code io_rw_fail}
+         * keeps those flags.
+         */
+        @Override
+        public int failCqeFlags(Req req) {
+            return Kbuf.failCqeFlags(sel);
+        }
+
+        @Override
+        public void cleanup(Req req) {
+            // read and write have no def->cleanup of their own here
         }
 
         long remaining() {

@@ -110,8 +110,16 @@ final class RwImport {
         return 0;
     }
 
-    /** {@code io_kbuf_recycle} before waiting: the buffer goes back, and the next issue selects again. */
+    /**
+     * {@code io_kbuf_recycle} before waiting: the buffer goes back, and the next issue selects again. From 6.18 only
+     * a ring's buffer not yet committed goes back ({@code io_read} recycles under REQ_F_BUFFERS_COMMIT alone, and
+     * {@code io_arm_poll_handler} and {@code io_queue_async} recycle nothing): a legacy buffer stays the request's,
+     * the next issue reads into it, and a request failed meanwhile names it ({@link Rw.State#failCqeFlags}).
+     */
     static void recycleBuffer(IssueContext ctx, Rw.State s) {
+        if (s.sel != null && s.sel.legacy() && Versions.atLeast(ctx.profile(), 6, 18)) {
+            return;
+        }
         if (s.sel != null && Kbuf.recycle(ctx, s.sel)) {
             s.sel = null;
             s.iov = null;

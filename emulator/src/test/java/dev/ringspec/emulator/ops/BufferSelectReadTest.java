@@ -2,7 +2,11 @@ package dev.ringspec.emulator.ops;
 
 import static dev.ringspec.emulator.sys.Linux.SYS_PIPE2;
 import static dev.ringspec.emulator.sys.Linux.SYS_WRITE;
+import static dev.ringspec.uapi.Errno.ECANCELED;
+import static dev.ringspec.uapi.IoUring.IORING_CQE_BUFFER_SHIFT;
+import static dev.ringspec.uapi.IoUring.IORING_CQE_F_BUFFER;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
+import static dev.ringspec.uapi.IoUring.IORING_OP_ASYNC_CANCEL;
 import static dev.ringspec.uapi.IoUring.IORING_OP_PROVIDE_BUFFERS;
 import static dev.ringspec.uapi.IoUring.IORING_OP_READ;
 import static dev.ringspec.uapi.IoUring.IOSQE_BUFFER_SELECT;
@@ -12,6 +16,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ringspec.emulator.BothSides;
 import dev.ringspec.emulator.sys.Linux;
+import dev.ringspec.model.KernelProfile;
+import dev.ringspec.seam.IoUringKernel;
 import dev.ringspec.seam.Cqe;
 import dev.ringspec.seam.RingDriver;
 import dev.ringspec.seam.Sqe;
@@ -25,8 +31,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * READ with IOSQE_BUFFER_SELECT on a pipe, Rw and Kbuf together: a buffer is taken from the group, named in the
- * CQE's flags and filled; a read that has to wait gives its buffer back and takes one again when the data comes.
- * The same CQEs and bytes on this kernel and on the emulator.
+ * CQE's flags and filled; a read that has to wait keeps its legacy buffer from 6.18 (before, it gave it back and
+ * took one again when the data came). The same CQEs and bytes on this kernel and on the emulator.
  */
 @Tag("kernel")
 class BufferSelectReadTest {
@@ -71,6 +77,62 @@ class BufferSelectReadTest {
             Linux.close(writeEnd);
             return cqes;
         });
+    }
+
+    /**
+     * 6.18's {@code io_read} recycles only a ring's uncommitted buffer and {@code io_arm_poll_handler} no longer
+     * recycles: a READ waiting on an empty pipe keeps the legacy buffer it selected, so the next read takes the
+     * next one, and the cancelled read's CQE names its buffer ({@code io_req_defer_failed}: {@code io_put_kbuf}).
+     * On 6.12 the buffer went back before the wait: no flags, and the next read takes the same buffer.
+     */
+    @Test
+    void aWaitingReadKeepsItsLegacyBufferAndItsCancelledCqeNamesIt() throws Exception {
+        BothSides.Scenario scenario = (kernel, memory) -> waitCancelThenRead(kernel, memory);
+        List<Cqe> cqes = BothSides.sameOnBoth(scenario);
+        assertThat(cqes).contains(new Cqe(2, -ECANCELED, IORING_CQE_F_BUFFER | 100 << IORING_CQE_BUFFER_SHIFT, 0, 0),
+                new Cqe(4, 3, IORING_CQE_F_BUFFER | 101 << IORING_CQE_BUFFER_SHIFT, 0, 0));
+        assertThat(BothSides.onEmulator(KernelProfile.LINUX_6_12, List.of(), scenario)).contains(
+                new Cqe(2, -ECANCELED, 0, 0, 0), new Cqe(4, 3, IORING_CQE_F_BUFFER | 100 << IORING_CQE_BUFFER_SHIFT,
+                        0, 0));
+    }
+
+    private static List<Cqe> waitCancelThenRead(IoUringKernel kernel, UserMemory memory) {
+        RingDriver d = new RingDriver(kernel, kernel.setup(8, memory.allocate(IoUringParams.SIZE_BYTES)).ringOrNull());
+        MemorySegment pool = memory.allocate(64);
+        long at = d.nextSqe();
+        Sqe.opcode(d.sqes(), at, IORING_OP_PROVIDE_BUFFERS);
+        Sqe.fd(d.sqes(), at, 4);
+        Sqe.addr(d.sqes(), at, pool.address());
+        Sqe.len(d.sqes(), at, 16);
+        Sqe.off(d.sqes(), at, 100);
+        Sqe.bufIndex(d.sqes(), at, GROUP);
+        Sqe.userData(d.sqes(), at, 1);
+        List<Cqe> cqes = new ArrayList<>();
+        d.submit(1, IORING_ENTER_GETEVENTS);
+        cqes.add(d.reap());
+        MemorySegment fds = memory.allocate(8);
+        assertThat(Linux.call(SYS_PIPE2, fds.address(), Linux.O_CLOEXEC)).isZero();
+        int readEnd = fds.getAtIndex(JAVA_INT, 0);
+        int writeEnd = fds.getAtIndex(JAVA_INT, 1);
+        // an empty pipe: the read selects buffer 100 and waits on its poll
+        read(d, readEnd, 2);
+        assertThat(d.submit(0, 0)).isEqualTo(1);
+        at = d.nextSqe();
+        Sqe.opcode(d.sqes(), at, IORING_OP_ASYNC_CANCEL);
+        Sqe.fd(d.sqes(), at, -1);
+        Sqe.addr(d.sqes(), at, 2);
+        Sqe.userData(d.sqes(), at, 3);
+        assertThat(d.submit(2, IORING_ENTER_GETEVENTS)).isEqualTo(1);
+        cqes.add(d.reap());
+        cqes.add(d.reap());
+        MemorySegment hello = memory.allocateFrom("hello");
+        assertThat(Linux.call(SYS_WRITE, writeEnd, hello.address(), 3)).isEqualTo(3);
+        read(d, readEnd, 4);
+        d.submit(1, IORING_ENTER_GETEVENTS);
+        cqes.add(d.reap());
+        Linux.close(readEnd);
+        Linux.close(writeEnd);
+        return cqes;
     }
 
     private static void read(RingDriver d, int fd, long userData) {
