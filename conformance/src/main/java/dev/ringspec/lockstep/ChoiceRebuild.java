@@ -32,11 +32,39 @@ final class ChoiceRebuild {
     /** How the runner executes a step on a side (another thread for some steps, a return to user with a world). */
     private final BiConsumer<Side, Step> execute;
 
+    /** Whether the catalogue knows what a trial that did not agree shows ({@link Catalogue}); null: never asked. */
+    private final Catalogue catalogue;
+    /** The trial of this search under which the catalogue knew the difference, nearest the subject; or null. */
+    private Kept kept;
+    /** How near the reference as the run took it came to the subject after the step ({@link #nearness}). */
+    private long base;
+
     ChoiceRebuild(Choices choices, Referee referee, Supplier<Side> freshReference, BiConsumer<Side, Step> execute) {
+        this(choices, referee, freshReference, execute, null);
+    }
+
+    ChoiceRebuild(Choices choices, Referee referee, Supplier<Side> freshReference, BiConsumer<Side, Step> execute,
+            Catalogue catalogue) {
         this.choices = choices;
         this.referee = referee;
         this.freshReference = freshReference;
         this.execute = execute;
+        this.catalogue = catalogue;
+    }
+
+    /**
+     * Whether the catalogue knows the difference a trial shows after the diverging step: {@code trial} is the trial's
+     * reference, {@code before} its counters before the step, and the referee holds what it heard in the trial's
+     * replay ({@link Referee#notes}).
+     */
+    @FunctionalInterface
+    interface Catalogue {
+        boolean knows(Side trial, Counters before);
+    }
+
+    /** A trial that did not agree but whose difference the catalogue knows, kept open: see {@link #explain}. */
+    private record Kept(List<Choices.Taken> taken, Side side, Choices.Counting counting, RefereeModel model,
+            Counters before, long score, Referee.Heard heard) {
     }
 
     /** How many of the trials of one size that came nearest the subject are each extended by one more outcome. */
@@ -44,8 +72,15 @@ final class ChoiceRebuild {
     /** The most outcomes one trial takes together. */
     static final int MAX_TOGETHER = 3;
 
-    /** The reference rebuilt with {@code taken} (one outcome, or several at once), which agrees with the subject. */
-    record Rebuilt(List<Choices.Taken> taken, Side side) {
+    /**
+     * The reference rebuilt with {@code taken} (one outcome, or several at once), which agrees with the subject; or,
+     * where {@code catalogued}, which does not, but whose difference the catalogue knows, {@code before} being its
+     * counters before the step.
+     */
+    record Rebuilt(List<Choices.Taken> taken, Side side, Counters before, boolean catalogued) {
+        Rebuilt(List<Choices.Taken> taken, Side side) {
+            this(taken, side, null, false);
+        }
     }
 
     /**
@@ -74,7 +109,9 @@ final class ChoiceRebuild {
      * single outcomes, and, where the step's IORING_SQ_TASKRUN differs, one io-wq item's two choices together
      * ({@link #stillRunningThenLater}).
      * Nearness only orders the search; a trial is accepted only where it agrees with the subject, as a single outcome
-     * is. The search's steps, references and time are counted in {@code coverage}.
+     * is. Where none does, the nearest trial under which the catalogue knows the difference ({@link #knownUnder}) is
+     * returned as {@link Rebuilt#catalogued}, its outcomes taken by the run, and the referee hearing what it heard
+     * there. The search's steps, references and time are counted in {@code coverage}.
      */
     Rebuilt explain(int index, Step step, Side reference, Side subject, Coverage coverage) {
         long start = System.nanoTime();
@@ -82,6 +119,18 @@ final class ChoiceRebuild {
         Rebuilt rebuilt = search(index, step, reference, subject, coverage, trials);
         if (coverage != null) {
             coverage.choiceSearch(rebuilt != null, trials[0], System.nanoTime() - start);
+        }
+        if (rebuilt == null && kept != null) {
+            choices.accept(kept.counting(), index);
+            kept.model().choose().accept(choices);
+            referee.restore(kept.heard(), coverage);
+            if (coverage != null) {
+                coverage.choiceCatalogued();
+            }
+            return new Rebuilt(kept.taken(), kept.side(), kept.before(), true);
+        }
+        if (kept != null) {
+            kept.side().close();
         }
         return rebuilt;
     }
@@ -92,7 +141,8 @@ final class ChoiceRebuild {
         List<List<Choices.Taken>> first = new ArrayList<>();
         singles.forEach(t -> first.add(List.of(t)));
         first.addAll(stillRunningThenLater(singles, reference, subject));
-        return beamSearch(first, nearness(step, reference, subject), trial -> {
+        base = nearness(step, reference, subject);
+        return beamSearch(first, base, trial -> {
             trials[0]++;
             return attempt(trial, index, step, reference, subject, coverage);
         });
@@ -274,27 +324,57 @@ final class ChoiceRebuild {
         if (asTaken != null) {
             RefereeModel.of(asTaken.kernel).choose().accept(asTakenChoices);
         }
+        Set<String> notesAsTaken = referee.notes();
         referee.reset(null); // the replay's rules were counted when they first fired
         boolean replayed = replay(from, trialChoices, side, asTakenChoices, asTaken);
+        Counters before = side.observeCounters();
         boolean agrees = replayed && run(index, step, trialChoices, side, subject, true);
         Long score = replayed && !agrees ? nearness(step, side, subject) : null;
         boolean changed = score != null
                 && Comparison.compare(step, side, side.observeCounters(), reference,
                         reference.observeCounters()) != null;
         agrees = agrees && (asTaken == null || run(index, step, asTakenChoices, asTaken, reference, false));
-        if (asTaken != null) {
-            asTaken.close();
-        }
         if (agrees) {
+            if (asTaken != null) {
+                asTaken.close();
+            }
             choices.accept(trialChoices, index);
             model.choose().accept(choices);
             referee.restore(referee.heard(), coverage);
             return new Attempt(new Rebuilt(trial, side), 0L, true, null);
         }
         Comparison.Shown shown = score != null ? Comparison.shown(side) : null;
-        side.close();
+        if (score != null && knownUnder(score, notesAsTaken, side, before)
+                && (asTaken == null || run(index, step, asTakenChoices, asTaken, reference, false))) {
+            if (kept != null) {
+                kept.side().close();
+            }
+            kept = new Kept(trial, side, trialChoices, model, before, score, referee.heard());
+        } else {
+            side.close();
+        }
+        if (asTaken != null) {
+            asTaken.close();
+        }
         referee.restore(heard, coverage);
         return new Attempt(null, score, changed, shown);
+    }
+
+    /**
+     * Whether a trial that did not agree (its nearness {@code score}, its reference {@code side}, whose counters before
+     * the step were {@code before}) is one under which the catalogue knows the difference: the referee heard in it of
+     * a known kernel bug that the run as taken ({@code notesAsTaken}) had not shown on the ring (a CQE the kernel
+     * writes through the stale cached range that Linux 6.18 keeps after a failed refill, which the model sees and does
+     * not copy), it came nearer the subject than the run as taken, and nearer than a trial kept before.
+     * An io-wq item still running when a flush leaves the kernel's range stale posts through it when it finishes, and
+     * the model, which queues it on the overflow list as intended, never agrees: world lockstep seed 2580, an FSYNC on
+     * a full CQE_MIXED ring whose worker finished after a GETEVENTS flush had written a skip CQE in the last slot and
+     * overflowed a 32-byte CQE; its CQE went over the skip CQE, the tail 17 past the head of a 16-entry CQ. Such a
+     * difference is reported as the entry, with the trial's reference; nothing is explained by the choice alone.
+     */
+    private boolean knownUnder(long score, Set<String> notesAsTaken, Side side, Counters before) {
+        return catalogue != null && score > base && (kept == null || score > kept.score())
+                && !notesAsTaken.containsAll(referee.notes()) && catalogue.knows(side, before);
     }
 
     /**

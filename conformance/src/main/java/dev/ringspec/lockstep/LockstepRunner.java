@@ -615,12 +615,16 @@ public final class LockstepRunner implements AutoCloseable {
             coverage.catalogueFirst();
         }
         if (!catalogued && refereeSide == reference && carriedOver.isEmpty()) {
-            List<Choices.Taken> taken = explainByChoice(index, step);
-            if (taken != null) {
+            ChoiceRebuild.Rebuilt rebuilt = explainByChoice(index, step);
+            if (rebuilt != null && !rebuilt.catalogued()) {
                 if (coverage != null) {
-                    coverage.choice(Choices.Taken.describe(taken));
+                    coverage.choice(Choices.Taken.describe(rebuilt.taken()));
                 }
                 return true;
+            }
+            if (rebuilt != null) { // a difference the catalogue knows under the outcomes the reference now took
+                d = Comparison.compare(step, reference, after, subject, subject.observeCounters());
+                before = rebuilt.before();
             }
             first = divergence(index, step, d, before); // observed after the search, as it always was
         }
@@ -642,14 +646,20 @@ public final class LockstepRunner implements AutoCloseable {
 
     /**
      * Step {@code index} diverged: the reference rebuilt with another allowed outcome at a choice point of this step
-     * or a few before ({@link ChoiceRebuild}) that agrees with the subject replaces it; the outcome taken, or null.
+     * or a few before ({@link ChoiceRebuild}) that agrees with the subject replaces it, as does one whose difference
+     * only the catalogue knows ({@link ChoiceRebuild.Rebuilt#catalogued}); that rebuilt reference, or null.
      * A run that carried a difference over is not rebuilt: its reference holds words copied from the subject that a
      * replay would not.
      */
-    private List<Choices.Taken> explainByChoice(int index, Step step) {
+    private ChoiceRebuild.Rebuilt explainByChoice(int index, Step step) {
         ChoiceRebuild.Rebuilt rebuilt = new ChoiceRebuild(choices, referee,
-                () -> new Side(referenceBackend, pipeRead, pipeWrite), this::execute)
-                .explain(index, step, reference, subject, coverage);
+                () -> new Side(referenceBackend, pipeRead, pipeWrite), this::execute, (trial, trialBefore) -> {
+                    Comparison.Difference d = Comparison.compare(step, trial, trial.observeCounters(), subject,
+                            subject.observeCounters());
+                    return d != null && carryOver.catalogued(new Divergence(index, step, d.field(), d.referenceValue(),
+                            d.subjectValue(), trial.observe(), subject.observe(), trialBefore.sqFlags(),
+                            referee.notes())) != null;
+                }).explain(index, step, reference, subject, coverage);
         if (rebuilt == null) {
             return null;
         }
@@ -658,7 +668,7 @@ public final class LockstepRunner implements AutoCloseable {
         refereeSide = reference;
         after = reference.observeCounters();
         invariants.resyncReference(reference.ring, reference.result, reference.submitHead);
-        return rebuilt.taken();
+        return rebuilt;
     }
 
     private Divergence divergence(int index, Step step, Comparison.Difference d, Counters before) {
