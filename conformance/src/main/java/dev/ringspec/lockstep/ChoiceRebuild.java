@@ -344,8 +344,9 @@ final class ChoiceRebuild {
             return new Attempt(new Rebuilt(trial, side), 0L, true, null);
         }
         Comparison.Shown shown = score != null ? Comparison.shown(side) : null;
-        if (score != null && knownUnder(score, notesAsTaken, side, before)
-                && (asTaken == null || run(index, step, asTakenChoices, asTaken, reference, false))) {
+        if (score != null && catalogue != null && !notesAsTaken.containsAll(referee.notes())
+                && (asTaken == null || run(index, step, asTakenChoices, asTaken, reference, false))
+                && knownUnder(score, asTaken == null ? base : nearness(step, asTaken, subject), side, before)) {
             if (kept != null) {
                 kept.side().close();
             }
@@ -361,20 +362,21 @@ final class ChoiceRebuild {
     }
 
     /**
-     * Whether a trial that did not agree (its nearness {@code score}, its reference {@code side}, whose counters before
-     * the step were {@code before}) is one under which the catalogue knows the difference: the referee heard in it of
-     * a known kernel bug that the run as taken ({@code notesAsTaken}) had not shown on the ring (a CQE the kernel
-     * writes through the stale cached range that Linux 6.18 keeps after a failed refill, which the model sees and does
-     * not copy), it came nearer the subject than the run as taken, and nearer than a trial kept before.
-     * An io-wq item still running when a flush leaves the kernel's range stale posts through it when it finishes, and
-     * the model, which queues it on the overflow list as intended, never agrees: world lockstep seed 2580, an FSYNC on
-     * a full CQE_MIXED ring whose worker finished after a GETEVENTS flush had written a skip CQE in the last slot and
-     * overflowed a 32-byte CQE; its CQE went over the skip CQE, the tail 17 past the head of a 16-entry CQ. Such a
-     * difference is reported as the entry, with the trial's reference; nothing is explained by the choice alone.
+     * Whether a trial that did not agree is one under which the catalogue knows the difference, once the referee has
+     * heard in it of a known kernel bug that the run as taken had not shown on the ring (a CQE the kernel writes
+     * through the stale cached range that Linux 6.18 keeps after a failed refill, which the model notes and does not
+     * copy): its nearness {@code score} beats {@code asTaken}'s, that of a replay of the run as taken beside it (or of
+     * the reference, for a trial of the diverging step; a replay on a fresh world differs from the subject in more than
+     * the reference does), and that of any trial kept before, and the catalogue knows what its reference {@code side}
+     * (its counters before the step {@code before}) shows. An io-wq item still running when a flush leaves the
+     * kernel's range stale posts through it when it finishes, and the model, which queues it on the overflow list as
+     * intended, never agrees: world lockstep seed 2580, an FSYNC on a full CQE_MIXED ring whose worker finished after
+     * a GETEVENTS flush had written a skip CQE in the last slot and overflowed a 32-byte CQE; its CQE went over the
+     * skip CQE, the tail 17 past the head of a 16-entry CQ. Such a difference is reported as the entry, with the
+     * trial's reference; nothing is explained by the choice alone.
      */
-    private boolean knownUnder(long score, Set<String> notesAsTaken, Side side, Counters before) {
-        return catalogue != null && score > base && (kept == null || score > kept.score())
-                && !notesAsTaken.containsAll(referee.notes()) && catalogue.knows(side, before);
+    private boolean knownUnder(long score, long asTaken, Side side, Counters before) {
+        return score > asTaken && (kept == null || score > kept.score()) && catalogue.knows(side, before);
     }
 
     /**
