@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
-import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -33,11 +32,39 @@ final class ChoiceRebuild {
     /** How the runner executes a step on a side (another thread for some steps, a return to user with a world). */
     private final BiConsumer<Side, Step> execute;
 
+    /** Whether the catalogue knows what a trial that did not agree shows ({@link Catalogue}); null: never asked. */
+    private final Catalogue catalogue;
+    /** The trial of this search under which the catalogue knew the difference, nearest the subject; or null. */
+    private Kept kept;
+    /** How near the reference as the run took it came to the subject after the step ({@link #nearness}). */
+    private long base;
+
     ChoiceRebuild(Choices choices, Referee referee, Supplier<Side> freshReference, BiConsumer<Side, Step> execute) {
+        this(choices, referee, freshReference, execute, null);
+    }
+
+    ChoiceRebuild(Choices choices, Referee referee, Supplier<Side> freshReference, BiConsumer<Side, Step> execute,
+            Catalogue catalogue) {
         this.choices = choices;
         this.referee = referee;
         this.freshReference = freshReference;
         this.execute = execute;
+        this.catalogue = catalogue;
+    }
+
+    /**
+     * Whether the catalogue knows the difference a trial shows after the diverging step: {@code trial} is the trial's
+     * reference, {@code before} its counters before the step, and the referee holds what it heard in the trial's
+     * replay ({@link Referee#notes}).
+     */
+    @FunctionalInterface
+    interface Catalogue {
+        boolean knows(Side trial, Counters before);
+    }
+
+    /** A trial that did not agree but whose difference the catalogue knows, kept open: see {@link #explain}. */
+    private record Kept(List<Choices.Taken> taken, Side side, Choices.Counting counting, RefereeModel model,
+            Counters before, long score, Referee.Heard heard) {
     }
 
     /** How many of the trials of one size that came nearest the subject are each extended by one more outcome. */
@@ -47,23 +74,14 @@ final class ChoiceRebuild {
 
     /**
      * The reference rebuilt with {@code taken} (one outcome, or several at once), which agrees with the subject; or,
-     * where {@code catalogued}, which differs from it only by a difference the catalogue matches (see
-     * {@link #explain}).
+     * where {@code catalogued}, which does not, but whose difference the catalogue knows, {@code before} being its
+     * counters before the step.
      */
-    record Rebuilt(List<Choices.Taken> taken, Side side, boolean catalogued) {
+    record Rebuilt(List<Choices.Taken> taken, Side side, Counters before, boolean catalogued) {
         Rebuilt(List<Choices.Taken> taken, Side side) {
-            this(taken, side, false);
+            this(taken, side, null, false);
         }
     }
-
-    /** The first trial that differed from the subject only by a catalogued difference, kept while the search runs. */
-    private record Pending(List<Choices.Taken> taken, Side side, Choices.Counting trialChoices, RefereeModel model,
-            Referee.Heard heard) {
-    }
-
-    /** Whether a rebuilt reference's difference from the subject after the step is one the catalogue matches. */
-    private Predicate<Side> catalogued;
-    private Pending pending;
 
     /**
      * A trial that replayed the run as the subject saw it but did not explain the step: how near what it shows after
@@ -91,33 +109,28 @@ final class ChoiceRebuild {
      * single outcomes, and, where the step's IORING_SQ_TASKRUN differs, one io-wq item's two choices together
      * ({@link #stillRunningThenLater}).
      * Nearness only orders the search; a trial is accepted only where it agrees with the subject, as a single outcome
-     * is. The search's steps, references and time are counted in {@code coverage}.
-     *
-     * <p>Where no trial agrees, the first that differs from the subject only by what {@code catalogued} accepts (a
-     * kernel bug the catalogue names) is taken, marked {@link Rebuilt#catalogued}: the step showed two things at
-     * once, an outcome the model allows at a choice point and a known bug, and the run reports the bug against the
-     * rebuilt reference (world seed 1971: an FSYNC's CQE from io-wq later than the model's default, and a plain NOP
-     * on a CQE32 ring with the big_cqe of a skipped NOP_CQE32, cqe32-stale-big-cqe-after-skip). A trial that agrees
-     * is preferred, and no choice explains a difference the catalogue matches as it stands ({@link LockstepRunner}
-     * asks the catalogue first).
+     * is. Where none does, the nearest trial under which the catalogue knows the difference ({@link #knownUnder}) is
+     * returned as {@link Rebuilt#catalogued}, its outcomes taken by the run, and the referee hearing what it heard
+     * there. The search's steps, references and time are counted in {@code coverage}.
      */
-    Rebuilt explain(int index, Step step, Side reference, Side subject, Coverage coverage,
-            Predicate<Side> catalogued) {
+    Rebuilt explain(int index, Step step, Side reference, Side subject, Coverage coverage) {
         long start = System.nanoTime();
         int[] trials = {0};
-        this.catalogued = catalogued;
         Rebuilt rebuilt = search(index, step, reference, subject, coverage, trials);
-        if (rebuilt != null && pending != null) {
-            pending.side().close();
-        } else if (rebuilt == null && pending != null) {
-            choices.accept(pending.trialChoices(), index);
-            pending.model().choose().accept(choices);
-            referee.restore(pending.heard(), coverage);
-            rebuilt = new Rebuilt(pending.taken(), pending.side(), true);
-        }
-        pending = null;
         if (coverage != null) {
             coverage.choiceSearch(rebuilt != null, trials[0], System.nanoTime() - start);
+        }
+        if (rebuilt == null && kept != null) {
+            choices.accept(kept.counting(), index);
+            kept.model().choose().accept(choices);
+            referee.restore(kept.heard(), coverage);
+            if (coverage != null) {
+                coverage.choiceCatalogued();
+            }
+            return new Rebuilt(kept.taken(), kept.side(), kept.before(), true);
+        }
+        if (kept != null) {
+            kept.side().close();
         }
         return rebuilt;
     }
@@ -128,7 +141,8 @@ final class ChoiceRebuild {
         List<List<Choices.Taken>> first = new ArrayList<>();
         singles.forEach(t -> first.add(List.of(t)));
         first.addAll(stillRunningThenLater(singles, reference, subject));
-        return beamSearch(first, nearness(step, reference, subject), trial -> {
+        base = nearness(step, reference, subject);
+        return beamSearch(first, base, trial -> {
             trials[0]++;
             return attempt(trial, index, step, reference, subject, coverage);
         });
@@ -312,34 +326,60 @@ final class ChoiceRebuild {
         }
         referee.reset(null); // the replay's rules were counted when they first fired
         boolean replayed = replay(from, trialChoices, side, asTakenChoices, asTaken);
+        Counters before = side.observeCounters();
         boolean agrees = replayed && run(index, step, trialChoices, side, subject, true);
-        boolean cataloguedOnly = replayed && !agrees && pending == null && catalogued != null
-                && catalogued.test(side);
         Long score = replayed && !agrees ? nearness(step, side, subject) : null;
         boolean changed = score != null
                 && Comparison.compare(step, side, side.observeCounters(), reference,
                         reference.observeCounters()) != null;
-        boolean asTakenAgrees = asTaken == null || !agrees && !cataloguedOnly
-                || run(index, step, asTakenChoices, asTaken, reference, false);
-        agrees = agrees && asTakenAgrees;
-        cataloguedOnly = cataloguedOnly && asTakenAgrees;
-        if (asTaken != null) {
-            asTaken.close();
-        }
+        agrees = agrees && (asTaken == null || run(index, step, asTakenChoices, asTaken, reference, false));
         if (agrees) {
+            if (asTaken != null) {
+                asTaken.close();
+            }
             choices.accept(trialChoices, index);
             model.choose().accept(choices);
             referee.restore(referee.heard(), coverage);
             return new Attempt(new Rebuilt(trial, side), 0L, true, null);
         }
         Comparison.Shown shown = score != null ? Comparison.shown(side) : null;
-        if (cataloguedOnly) {
-            pending = new Pending(trial, side, trialChoices, model, referee.heard());
+        if (score != null && catalogue != null
+                && (asTaken == null || run(index, step, asTakenChoices, asTaken, reference, false))
+                && knownUnder(score, asTaken == null ? base : nearness(step, asTaken, subject), side, before)) {
+            if (kept != null) {
+                kept.side().close();
+            }
+            kept = new Kept(trial, side, trialChoices, model, before, score, referee.heard());
         } else {
             side.close();
         }
+        if (asTaken != null) {
+            asTaken.close();
+        }
         referee.restore(heard, coverage);
         return new Attempt(null, score, changed, shown);
+    }
+
+    /**
+     * Whether a trial that did not agree is one under which the catalogue knows the difference: its nearness
+     * {@code score} beats {@code asTaken}'s, that of a replay of the run as taken beside it (or of the reference, for a
+     * trial of the diverging step; a replay on a fresh world differs from the subject in more than the reference does),
+     * and that of any trial kept before, and the catalogue knows what its reference {@code side} (its counters before
+     * the step {@code before}) shows. The step showed two things at once, an outcome the model allows at a choice
+     * point and a known kernel bug, which the catalogue did not match while the other outcome hid it:
+     * <ul>
+     *   <li>world lockstep seed 1971: an FSYNC's CQE from io-wq later than the model's default, and a plain NOP on a
+     *       CQE32 ring with the big_cqe of a skipped NOP_CQE32 (cqe32-stale-big-cqe-after-skip);
+     *   <li>seed 2580: an io-wq item still running when a flush leaves the kernel's cached CQ range stale posts
+     *       through it when it finishes, which the model notes and does not copy (it queues the CQE on the overflow
+     *       list as intended), so no outcome agrees: an FSYNC on a full CQE_MIXED ring whose worker finished after a
+     *       GETEVENTS flush had written a skip CQE in the last slot and overflowed a 32-byte CQE; its CQE went over
+     *       the skip CQE, the tail 17 past the head of a 16-entry CQ (cqe-stale-cache-jumps-overflow-list).
+     * </ul>
+     * Such a difference is reported as the entry, with the trial's reference; nothing is explained by the choice alone.
+     */
+    private boolean knownUnder(long score, long asTaken, Side side, Counters before) {
+        return score > asTaken && (kept == null || score > kept.score()) && catalogue.knows(side, before);
     }
 
     /**

@@ -156,10 +156,10 @@ public final class Coverage {
 
     /**
      * The choice search's account ({@link ChoiceRebuild#explain}): the steps it searched and those it explained, the
-     * rebuilt references it tried in each kind, the milliseconds it took in all, and the differences it was not started
-     * for because the catalogue knew them.
+     * rebuilt references it tried in each kind, the milliseconds it took in all, the differences it was not started
+     * for because the catalogue knew them, and those the catalogue knew only under another outcome it tried.
      */
-    private final long[] search = new long[6];
+    private final long[] search = new long[7];
 
     /** One search of the choice points, which explained its step or not, with {@code trials} rebuilt references. */
     void choiceSearch(boolean explained, int trials, long nanos) {
@@ -173,6 +173,14 @@ public final class Coverage {
         search[5]++;
     }
 
+    /**
+     * A difference no outcome explained but the catalogue knew under one the search tried, whose reference the run
+     * then took ({@link ChoiceRebuild#explain}).
+     */
+    void choiceCatalogued() {
+        search[6]++;
+    }
+
     /** The choice search's rows of the {@link #table}: none where it never ran. */
     private Map<String, Long> searchRows() {
         Map<String, Long> rows = new LinkedHashMap<>();
@@ -183,6 +191,9 @@ public final class Coverage {
             rows.put("  choice search: references tried, not explained", search[2]);
             rows.put("  choice search: milliseconds", search[4] / 1_000_000);
             rows.put("  choice search: not started, catalogued", search[5]);
+            if (search[6] > 0) {
+                rows.put("  choice search: not explained, catalogued under another outcome", search[6]);
+            }
         }
         return rows;
     }

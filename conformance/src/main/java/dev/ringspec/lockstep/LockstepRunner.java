@@ -615,16 +615,16 @@ public final class LockstepRunner implements AutoCloseable {
             coverage.catalogueFirst();
         }
         if (!catalogued && refereeSide == reference && carriedOver.isEmpty()) {
-            ChoiceRebuild.Rebuilt rebuilt = explainByChoice(index, step, before);
-            if (rebuilt != null && coverage != null) {
-                coverage.choice(Choices.Taken.describe(rebuilt.taken()));
-            }
+            ChoiceRebuild.Rebuilt rebuilt = explainByChoice(index, step);
             if (rebuilt != null && !rebuilt.catalogued()) {
+                if (coverage != null) {
+                    coverage.choice(Choices.Taken.describe(rebuilt.taken()));
+                }
                 return true;
             }
-            if (rebuilt != null) {
-                // the rebuilt reference differs only by a catalogued difference: that is the step's divergence
+            if (rebuilt != null) { // a difference the catalogue knows under the outcomes the reference now took
                 d = Comparison.compare(step, reference, after, subject, subject.observeCounters());
+                before = rebuilt.before();
             }
             first = divergence(index, step, d, before); // observed after the search, as it always was
         }
@@ -646,21 +646,20 @@ public final class LockstepRunner implements AutoCloseable {
 
     /**
      * Step {@code index} diverged: the reference rebuilt with another allowed outcome at a choice point of this step
-     * or a few before ({@link ChoiceRebuild}) that agrees with the subject, or differs from it only by a catalogued
-     * difference, replaces it; that rebuild, or null.
+     * or a few before ({@link ChoiceRebuild}) that agrees with the subject replaces it, as does one whose difference
+     * only the catalogue knows ({@link ChoiceRebuild.Rebuilt#catalogued}); that rebuilt reference, or null.
      * A run that carried a difference over is not rebuilt: its reference holds words copied from the subject that a
      * replay would not.
      */
-    private ChoiceRebuild.Rebuilt explainByChoice(int index, Step step, Counters before) {
+    private ChoiceRebuild.Rebuilt explainByChoice(int index, Step step) {
         ChoiceRebuild.Rebuilt rebuilt = new ChoiceRebuild(choices, referee,
-                () -> new Side(referenceBackend, pipeRead, pipeWrite), this::execute)
-                .explain(index, step, reference, subject, coverage, side -> {
-                    Comparison.Difference d = Comparison.compare(step, side, side.observeCounters(), subject,
+                () -> new Side(referenceBackend, pipeRead, pipeWrite), this::execute, (trial, trialBefore) -> {
+                    Comparison.Difference d = Comparison.compare(step, trial, trial.observeCounters(), subject,
                             subject.observeCounters());
-                    return d != null && carryOver.catalogued(new Divergence(index, step, d.field(),
-                            d.referenceValue(), d.subjectValue(), side.observe(), subject.observe(), before.sqFlags(),
+                    return d != null && carryOver.catalogued(new Divergence(index, step, d.field(), d.referenceValue(),
+                            d.subjectValue(), trial.observe(), subject.observe(), trialBefore.sqFlags(),
                             referee.notes())) != null;
-                });
+                }).explain(index, step, reference, subject, coverage);
         if (rebuilt == null) {
             return null;
         }
