@@ -8,6 +8,7 @@ import static dev.ringspec.emulator.IoWqChoices.IOWQ_WAKES_BEFORE_IT_POSTS;
 import static dev.ringspec.emulator.IoWqChoices.WOKEN_WORKER_POSTS_FIRST;
 import static dev.ringspec.uapi.Errno.EAGAIN;
 import static dev.ringspec.uapi.Errno.EALREADY;
+import static dev.ringspec.uapi.Errno.EBADF;
 import static dev.ringspec.uapi.Errno.ECANCELED;
 import static dev.ringspec.uapi.Errno.ENOENT;
 import static dev.ringspec.uapi.IoUring.IOSQE_ASYNC;
@@ -426,6 +427,13 @@ final class WorkerPool implements IoWq, AutoCloseable {
     public void queue(Req req, IssueContext ctx) {
         EmuOp op = ops.get(req.opcode());
         EmuOp.Blocking form = op == null ? null : op.blocking();
+        if (op != null && op.def().has(OpDef.NEEDS_FILE) && (req.flags() & IOSQE_FIXED_FILE) != 0
+                && ctx.fileDescriptor(req) < 0) {
+            // io_wq_submit_work: the worker's io_assign_file finds an empty fixed slot and hands -EBADF to the ring's
+            // task (io_req_task_queue_fail): the task posts it, no worker's commit (world lockstep seed 2304)
+            cancelled.deliver(ctx, req, (r, c) -> -EBADF);
+            return;
+        }
         // io_wq_submit_work: a forced-async request of an opcode that polls, on a file that can, is issued without
         // blocking and arms a poll when it would block, rather than blocking a worker
         // (and when that try sends it back here at once, the file refused it: the retry blocks, as there)
