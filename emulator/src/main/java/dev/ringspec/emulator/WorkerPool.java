@@ -430,8 +430,8 @@ final class WorkerPool implements IoWq, AutoCloseable {
         if (op != null && op.def().has(OpDef.NEEDS_FILE) && (req.flags() & IOSQE_FIXED_FILE) != 0
                 && ctx.fileDescriptor(req) < 0) {
             // io_wq_submit_work: the worker's io_assign_file finds an empty fixed slot and hands -EBADF to the ring's
-            // task (io_req_task_queue_fail): the task posts it, no worker's commit (world lockstep seed 2304)
-            cancelled.deliver(ctx, req, (r, c) -> -EBADF);
+            // task (io_req_task_queue_fail, queued by the worker): the task posts it, no worker's commit (seed 2304)
+            delivery.deliver(ctx, req, (r, c) -> -EBADF);
             return;
         }
         // io_wq_submit_work: a forced-async request of an opcode that polls, on a file that can, is issued without
