@@ -427,13 +427,6 @@ final class WorkerPool implements IoWq, AutoCloseable {
     public void queue(Req req, IssueContext ctx) {
         EmuOp op = ops.get(req.opcode());
         EmuOp.Blocking form = op == null ? null : op.blocking();
-        if (op != null && op.def().has(OpDef.NEEDS_FILE) && (req.flags() & IOSQE_FIXED_FILE) != 0
-                && ctx.fileDescriptor(req) < 0) {
-            // io_wq_submit_work: the worker's io_assign_file finds an empty fixed slot and hands -EBADF to the ring's
-            // task (io_req_task_queue_fail, queued by the worker): the task posts it, no worker's commit (seed 2304)
-            delivery.deliver(ctx, req, (r, c) -> -EBADF);
-            return;
-        }
         // io_wq_submit_work: a forced-async request of an opcode that polls, on a file that can, is issued without
         // blocking and arms a poll when it would block, rather than blocking a worker
         // (and when that try sends it back here at once, the file refused it: the retry blocks, as there)
@@ -532,6 +525,16 @@ final class WorkerPool implements IoWq, AutoCloseable {
             workerTid.set(IoWqSignal.tid());
             // (the deterministic mode's work that waited for the world was taken, RUNNING, before)
             if (!state.compareAndSet(PENDING, RUNNING) && (order == null || state.get() != RUNNING)) {
+                return;
+            }
+            if (op.def().has(OpDef.NEEDS_FILE) && fixed && ctx.fileDescriptor(req) < 0) {
+                // io_wq_submit_work: io_assign_file finds no file, the worker queues -EBADF as task work for the
+                // ring's task to post (io_req_task_queue_fail), no worker's commit (world lockstep seed 2304)
+                state.set(DONE);
+                delivery.deliver(ctx, req, (r, c) -> {
+                    inflight.remove(r);
+                    return -EBADF;
+                });
                 return;
             }
             // the worker shares the submitting task's memory and files (io-wq workers are its threads)
