@@ -79,6 +79,22 @@ class WorldFputTest {
     }
 
     /**
+     * As {@link #aCloseReleasesTheFileAsTheCallReturns}, the enter asking for events but waiting for none:
+     * {@code io_cqring_wait} runs the ring's local work and then the task's ({@code io_run_task_work}: the release),
+     * and returns, so the READ's wakeup stays queued for the next GETEVENTS. The emulator ran that wakeup's work in the
+     * same enter, as if the submission had made it (world lockstep seed 2714: an ACCEPT's failed direct install).
+     */
+    @Test
+    void aGeteventsEnterLeavesTheReleasesWakeupQueued() {
+        List<Step> steps = new ArrayList<>(List.of(deferTaskrun(),
+                new Step.WriteIo(0, IORING_OP_CLOSE, 0, 0, OutsideWorld.PIPE_WRITE, 0, 0, 0, 0, 0, 0, 1),
+                new Step.WriteIo(1, IORING_OP_READ, 0, 0, OutsideWorld.PIPE_READ, 0, 59, 0, 3, 0, 0, 2),
+                new Step.WriteArray(0, 0), new Step.WriteArray(1, 1), new Step.PublishTail(2),
+                new Step.Enter(2, 0, IORING_ENTER_GETEVENTS), new Step.Enter(0, 0, IORING_ENTER_GETEVENTS)));
+        assertThat(cqesAfterEachEnter(steps)).containsExactly("1:0", "1:0 2:0", "1:0", "1:0 2:0", "1:0", "1:0 2:0");
+    }
+
+    /**
      * As {@link #aCloseReleasesTheFileAsTheCallReturns}, the enter waiting for both CQEs: {@code io_cqring_wait}
      * runs the task's work ({@code io_run_task_work}) before it sleeps, so the release wakes the READ within the call
      * and the wait ends with its 0.

@@ -430,9 +430,18 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
                 readiness.pollOnce(0);
             }
             r = enterWithFaults(ring, toSubmit, minComplete, flags, arg, argSizeBytes);
-            TaskFput.run(model.issueContextOf(ring.fd())); // the files the call dropped, as it returns
             int setup = ring.params().flags();
+            // on a DEFER_TASKRUN ring only the submission's own wakeups are run by the wait below: io_cqring_wait runs
+            // the local work first and then the task's (io_run_task_work: ____fput), so what the files the call
+            // dropped wake stays queued, IORING_SQ_TASKRUN set (world lockstep seed 2714: an ACCEPT's failed direct
+            // install, io_fixed_fd_install's fput, woke a READ of the connection's other end after the enter)
+            boolean submissionWoke = (setup & IORING_SETUP_DEFER_TASKRUN) != 0 && r >= 0 && readiness.watching()
+                    && readiness.pollOnce(0) > 0;
+            TaskFput.run(model.issueContextOf(ring.fd())); // the files the call dropped, as it returns
             boolean ready = r >= 0 && readiness.watching() && readiness.pollOnce(0) > 0;
+            if ((setup & IORING_SETUP_DEFER_TASKRUN) != 0) {
+                ready = submissionWoke;
+            }
             if (ready && (setup & (IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SQPOLL)) == 0) {
                 // what the enter itself made ready (a write in this batch waking a read's poll) wakes its waiter
                 // before the syscall returns, as in the kernel, and the task runs that task work on its way out

@@ -8,6 +8,7 @@ import static dev.ringspec.emulator.IoWqChoices.IOWQ_WAKES_BEFORE_IT_POSTS;
 import static dev.ringspec.emulator.IoWqChoices.WOKEN_WORKER_POSTS_FIRST;
 import static dev.ringspec.uapi.Errno.EAGAIN;
 import static dev.ringspec.uapi.Errno.EALREADY;
+import static dev.ringspec.uapi.Errno.EBADF;
 import static dev.ringspec.uapi.Errno.ECANCELED;
 import static dev.ringspec.uapi.Errno.ENOENT;
 import static dev.ringspec.uapi.IoUring.IOSQE_ASYNC;
@@ -524,6 +525,16 @@ final class WorkerPool implements IoWq, AutoCloseable {
             workerTid.set(IoWqSignal.tid());
             // (the deterministic mode's work that waited for the world was taken, RUNNING, before)
             if (!state.compareAndSet(PENDING, RUNNING) && (order == null || state.get() != RUNNING)) {
+                return;
+            }
+            if (op.def().has(OpDef.NEEDS_FILE) && fixed && ctx.fileDescriptor(req) < 0) {
+                // io_wq_submit_work: io_assign_file finds no file, the worker queues -EBADF as task work for the
+                // ring's task to post (io_req_task_queue_fail), no worker's commit (world lockstep seed 2304)
+                state.set(DONE);
+                delivery.deliver(ctx, req, (r, c) -> {
+                    inflight.remove(r);
+                    return -EBADF;
+                });
                 return;
             }
             // the worker shares the submitting task's memory and files (io-wq workers are its threads)
