@@ -556,7 +556,8 @@ final class WorkerPool implements IoWq, AutoCloseable {
             synchronized (state) {
                 state.set(DONE);
             }
-            if (ret == -EAGAIN && pollable && order != null && IoWqArmsPoll.arm(readiness, req, ctx, op.def(), inflight)) {
+            if (ret == -EAGAIN && pollable && order != null
+                    && IoWqArmsPoll.arm(readiness, req, ctx, op.def(), inflight)) {
                 return;
             }
             if (ret == OpDef.SKIP_COMPLETE && blocking instanceof EmuOp.WorkersTry) {
