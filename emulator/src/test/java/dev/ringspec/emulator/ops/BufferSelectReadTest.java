@@ -44,21 +44,11 @@ class BufferSelectReadTest {
             RingDriver d = new RingDriver(kernel, kernel.setup(8, memory.allocate(IoUringParams.SIZE_BYTES))
                     .ringOrNull());
             MemorySegment pool = memory.allocate(64);
-            long at = d.nextSqe();
-            Sqe.opcode(d.sqes(), at, IORING_OP_PROVIDE_BUFFERS);
-            Sqe.fd(d.sqes(), at, 4);
-            Sqe.addr(d.sqes(), at, pool.address());
-            Sqe.len(d.sqes(), at, 16);
-            Sqe.off(d.sqes(), at, 100);
-            Sqe.bufIndex(d.sqes(), at, GROUP);
-            Sqe.userData(d.sqes(), at, 1);
             List<Cqe> cqes = new ArrayList<>();
-            d.submit(1, IORING_ENTER_GETEVENTS);
-            cqes.add(d.reap());
-            MemorySegment fds = memory.allocate(8);
-            assertThat(Linux.call(SYS_PIPE2, fds.address(), Linux.O_CLOEXEC)).isZero();
-            int readEnd = fds.getAtIndex(JAVA_INT, 0);
-            int writeEnd = fds.getAtIndex(JAVA_INT, 1);
+            cqes.add(provideBuffers(d, pool));
+            int[] pipe = pipe(memory);
+            int readEnd = pipe[0];
+            int writeEnd = pipe[1];
             MemorySegment hello = memory.allocateFrom("hello");
             assertThat(Linux.call(SYS_WRITE, writeEnd, hello.address(), 5)).isEqualTo(5);
             read(d, readEnd, 2);
@@ -96,9 +86,8 @@ class BufferSelectReadTest {
                         0, 0));
     }
 
-    private static List<Cqe> waitCancelThenRead(IoUringKernel kernel, UserMemory memory) {
-        RingDriver d = new RingDriver(kernel, kernel.setup(8, memory.allocate(IoUringParams.SIZE_BYTES)).ringOrNull());
-        MemorySegment pool = memory.allocate(64);
+    /** PROVIDE_BUFFERS of four 16-byte buffers of {@code pool}, ids 100 to 103 in {@link #GROUP}, as user_data 1. */
+    private static Cqe provideBuffers(RingDriver d, MemorySegment pool) {
         long at = d.nextSqe();
         Sqe.opcode(d.sqes(), at, IORING_OP_PROVIDE_BUFFERS);
         Sqe.fd(d.sqes(), at, 4);
@@ -107,17 +96,29 @@ class BufferSelectReadTest {
         Sqe.off(d.sqes(), at, 100);
         Sqe.bufIndex(d.sqes(), at, GROUP);
         Sqe.userData(d.sqes(), at, 1);
-        List<Cqe> cqes = new ArrayList<>();
         d.submit(1, IORING_ENTER_GETEVENTS);
-        cqes.add(d.reap());
+        return d.reap();
+    }
+
+    /** A pipe: its read end, then its write end. */
+    private static int[] pipe(UserMemory memory) {
         MemorySegment fds = memory.allocate(8);
         assertThat(Linux.call(SYS_PIPE2, fds.address(), Linux.O_CLOEXEC)).isZero();
-        int readEnd = fds.getAtIndex(JAVA_INT, 0);
-        int writeEnd = fds.getAtIndex(JAVA_INT, 1);
+        return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
+    }
+
+    private static List<Cqe> waitCancelThenRead(IoUringKernel kernel, UserMemory memory) {
+        RingDriver d = new RingDriver(kernel, kernel.setup(8, memory.allocate(IoUringParams.SIZE_BYTES)).ringOrNull());
+        MemorySegment pool = memory.allocate(64);
+        List<Cqe> cqes = new ArrayList<>();
+        cqes.add(provideBuffers(d, pool));
+        int[] pipe = pipe(memory);
+        int readEnd = pipe[0];
+        int writeEnd = pipe[1];
         // an empty pipe: the read selects buffer 100 and waits on its poll
         read(d, readEnd, 2);
         assertThat(d.submit(0, 0)).isEqualTo(1);
-        at = d.nextSqe();
+        long at = d.nextSqe();
         Sqe.opcode(d.sqes(), at, IORING_OP_ASYNC_CANCEL);
         Sqe.fd(d.sqes(), at, -1);
         Sqe.addr(d.sqes(), at, 2);
