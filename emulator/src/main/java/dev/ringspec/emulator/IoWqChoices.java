@@ -201,7 +201,10 @@ public final class IoWqChoices {
      * and that choice, asked beside this one, then says how many calls after the last enter that found it running
      * it finished (0 and 1 alike: by the next call; world lockstep seed 115: a forced-async SPLICE's task work
      * raised the kernel's IORING_SQ_TASKRUN a call after a GETEVENTS wait had found nothing, six enters after its
-     * own). The deterministic mode asks, where a chooser is set, when the item is queued: k (0, the
+     * own; seed 1339: an FSYNC of the data file, still running eight enters and 32 steps after its own at load 15,
+     * finished while the task slept 20 ms, its CQE last on the kernel's overflow list, behind NOPs submitted 31 steps
+     * after it: 8 here and 2 there, both at its enter, give the kernel's IORING_SQ_TASKRUN at that step; seed 1921:
+     * an OPENAT, 6 and 2). The deterministic mode asks, where a chooser is set, when the item is queued: k (0, the
      * default, up to {@value #MAX_ENTERS_RUNNING}) means the item is still running at the start of the next k enters
      * that submit or wait, or calls of io_uring_register, which leave it pending, and has finished by the next look
      * after (an empty enter takes no time: it leaves the item as it is, and is such a look once the count is spent;
