@@ -13,6 +13,7 @@ import static dev.ringspec.uapi.IoUring.IORING_OP_WRITEV;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
 import static dev.ringspec.uapi.IoUring.IOSQE_ASYNC;
+import static dev.ringspec.uapi.IoUring.IOSQE_IO_LINK;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ringspec.emulator.ops.EventFd;
@@ -362,6 +363,38 @@ class WorldEventfdTest {
             }
         });
         return cqes;
+    }
+
+    /**
+     * A DEFER_TASKRUN ring's local run takes its whole work list before it runs an item (6.18 io_uring.c
+     * {@code __io_run_local_work}: {@code llist_del_all}), so task work an item queues goes to an empty list, and
+     * {@code io_req_local_work_add} signals the eventfd there, outside any wakeup, before the items after it run (world
+     * lockstep seed 3099). A NOP with IORING_NOP_TW linked behind a NOP is issued from the task work its head's
+     * completion queued ({@code io_queue_next -> io_req_task_queue}), which waits for a GETEVENTS enter; a READV of the
+     * eventfd waits in a poll. The next enter's NOP signals (count 1), which wakes the READV's poll: its task work
+     * goes behind the linked NOP's issue. The run issues that NOP, whose completion is queued onto the emptied list
+     * and signals (count 2), then the READV reads the count: 2, the READV's CQE before the linked NOP's.
+     */
+    @Test
+    void taskWorkQueuedDuringALocalRunSignalsBeforeTheRunsLaterItems() {
+        List<Step> steps = List.of(new Step.Setup(4, IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN, 0),
+                Step.WriteSqe.nop(0, IOSQE_IO_LINK, 0, 0, 1), new Step.WriteArray(0, 0),
+                Step.WriteSqe.nop(1, 0, IORING_NOP_TW, 0, 2), new Step.WriteArray(1, 1), new Step.PublishTail(2),
+                new Step.Enter(2, 0, 0),
+                new Step.WriteIo(2, IORING_OP_READV, 0, 0, OutsideWorld.EVENTFD, 0, 8, 0, 0, 0, 0, 3),
+                new Step.WriteArray(2, 2), new Step.PublishTail(1), new Step.Enter(1, 0, 0),
+                new Step.Outside(Step.Outside.REGISTER_EVENTFD, OutsideWorld.EVENTFD, 0),
+                Step.WriteSqe.nop(3, 0, 0, 0, 4), new Step.WriteArray(3, 3), new Step.PublishTail(1),
+                new Step.Enter(1, 0, IORING_ENTER_GETEVENTS));
+        List<List<Cqe>> last = new ArrayList<>();
+        agreesThreeTimes(steps, (n, s, ref, sub) -> {
+            if (n == steps.size() - 1) {
+                last.add(WorldLockstepTest.visible(sub));
+            }
+        });
+        // the kernel's: the head, then the NOP, the READV of the two signals' count, the linked NOP
+        assertThat(last).hasSize(3).allSatisfy(cqes -> assertThat(cqes).containsExactly(new Cqe(1, 0, 0, 0, 0),
+                new Cqe(4, 0, 0, 0, 0), new Cqe(3, 8, 0, 0, 0), new Cqe(2, 0, 0, 0, 0)));
     }
 
     /**
