@@ -6,17 +6,20 @@ import static dev.ringspec.uapi.IoUring.IORING_OP_MSG_RING;
 import static dev.ringspec.uapi.IoUring.IORING_OP_NOP;
 import static dev.ringspec.uapi.IoUring.IORING_OP_OPENAT;
 import static dev.ringspec.uapi.IoUring.IORING_OP_POLL_ADD;
+import static dev.ringspec.uapi.IoUring.IORING_OP_READ;
 import static dev.ringspec.uapi.IoUring.IORING_OP_READV;
 import static dev.ringspec.uapi.IoUring.IORING_OP_TIMEOUT;
 import static dev.ringspec.uapi.IoUring.IORING_OP_WRITEV;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
 import static dev.ringspec.uapi.IoUring.IOSQE_ASYNC;
+import static dev.ringspec.uapi.IoUring.IOSQE_IO_LINK;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ringspec.emulator.ops.EventFd;
 import dev.ringspec.model.KernelProfile;
 import dev.ringspec.capabilities.CapabilityProbe;
+import dev.ringspec.seam.Cqe;
 import dev.ringspec.nativerunner.NativeIoUring;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -360,6 +363,72 @@ class WorldEventfdTest {
             }
         });
         return cqes;
+    }
+
+    /**
+     * A DEFER_TASKRUN ring's local run takes its whole work list before it runs an item (6.18 io_uring.c
+     * {@code __io_run_local_work}: {@code llist_del_all}), so task work an item queues goes to an empty list, and
+     * {@code io_req_local_work_add} signals the eventfd there, outside any wakeup, before the items after it run (world
+     * lockstep seed 3099). A NOP with IORING_NOP_TW linked behind a NOP is issued from the task work its head's
+     * completion queued ({@code io_queue_next -> io_req_task_queue}), which waits for a GETEVENTS enter; a READV of the
+     * eventfd waits in a poll. The next enter's NOP signals (count 1), which wakes the READV's poll: its task work
+     * goes behind the linked NOP's issue. The run issues that NOP, whose completion is queued onto the emptied list
+     * and signals (count 2), then the READV reads the count: 2, the READV's CQE before the linked NOP's.
+     */
+    @Test
+    void taskWorkQueuedDuringALocalRunSignalsBeforeTheRunsLaterItems() {
+        List<Step> steps = List.of(new Step.Setup(4, IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN, 0),
+                Step.WriteSqe.nop(0, IOSQE_IO_LINK, 0, 0, 1), new Step.WriteArray(0, 0),
+                Step.WriteSqe.nop(1, 0, IORING_NOP_TW, 0, 2), new Step.WriteArray(1, 1), new Step.PublishTail(2),
+                new Step.Enter(2, 0, 0),
+                new Step.WriteIo(2, IORING_OP_READV, 0, 0, OutsideWorld.EVENTFD, 0, 8, 0, 0, 0, 0, 3),
+                new Step.WriteArray(2, 2), new Step.PublishTail(1), new Step.Enter(1, 0, 0),
+                new Step.Outside(Step.Outside.REGISTER_EVENTFD, OutsideWorld.EVENTFD, 0),
+                Step.WriteSqe.nop(3, 0, 0, 0, 4), new Step.WriteArray(3, 3), new Step.PublishTail(1),
+                new Step.Enter(1, 0, IORING_ENTER_GETEVENTS));
+        List<List<Cqe>> last = new ArrayList<>();
+        agreesThreeTimes(steps, (n, s, ref, sub) -> {
+            if (n == steps.size() - 1) {
+                last.add(WorldLockstepTest.visible(sub));
+            }
+        });
+        // the kernel's: the head, then the NOP, the READV of the two signals' count, the linked NOP
+        assertThat(last).hasSize(3).allSatisfy(cqes -> assertThat(cqes).containsExactly(new Cqe(1, 0, 0, 0, 0),
+                new Cqe(4, 0, 0, 0, 0), new Cqe(3, 8, 0, 0, 0), new Cqe(2, 0, 0, 0, 0)));
+    }
+
+    /**
+     * A signal the wait makes after its last local run queues the work of the poll it wakes, which that wait leaves
+     * queued (world lockstep seed 1204). 6.18 {@code io_cqring_wait} runs the local work, then flushes the overflow
+     * list ({@code io_cqring_do_overflow_flush}), whose commit signals the eventfd, and returns at once when the CQ
+     * holds {@code min_events}: a READ of the eventfd, woken there, is not run by that enter. Five NOPs overflow a CQ
+     * of 4, the application takes the four, registers the eventfd and enters with a READ of the empty pipe and
+     * GETEVENTS: the flush posts the fifth NOP's CQE and signals, and the READ of the eventfd stays pending.
+     */
+    @Test
+    void aSignalAfterTheWaitsLastRunLeavesTheWokenReadQueued() {
+        List<Step> steps = List.of(new Step.Setup(2, IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN, 0),
+                new Step.WriteIo(0, IORING_OP_READ, 0, 0, OutsideWorld.EVENTFD, 0, 8, 0, 1, 0, 0, 1),
+                new Step.WriteArray(0, 0), new Step.PublishTail(1), new Step.Enter(1, 0, 0),
+                Step.WriteSqe.nop(1, 0, 0, 0, 2), new Step.WriteArray(1, 1),
+                Step.WriteSqe.nop(2, 0, 0, 0, 3), new Step.WriteArray(2, 0), new Step.PublishTail(2),
+                new Step.Enter(2, 0, 0),
+                Step.WriteSqe.nop(3, 0, 0, 0, 4), new Step.WriteArray(3, 1),
+                Step.WriteSqe.nop(4, 0, 0, 0, 5), new Step.WriteArray(4, 0), new Step.PublishTail(2),
+                new Step.Enter(2, 0, 0),
+                Step.WriteSqe.nop(5, 0, 0, 0, 6), new Step.WriteArray(5, 1), new Step.PublishTail(1),
+                new Step.Enter(1, 0, 0), new Step.ConsumeCqes(4),
+                new Step.Outside(Step.Outside.REGISTER_EVENTFD, OutsideWorld.EVENTFD, 0),
+                new Step.WriteIo(6, IORING_OP_READ, 0, 0, OutsideWorld.PIPE_READ, -1, 16, 0, 2, 0, 0, 7),
+                new Step.WriteArray(6, 0), new Step.PublishTail(1), new Step.Enter(1, 0, IORING_ENTER_GETEVENTS));
+        List<List<Cqe>> last = new ArrayList<>();
+        agreesThreeTimes(steps, (n, s, ref, sub) -> {
+            if (n == steps.size() - 1) {
+                last.add(WorldLockstepTest.visible(sub));
+            }
+        });
+        // the kernel's: the fifth NOP's CQE alone, the READ of the eventfd still waiting (its buffer untouched)
+        assertThat(last).hasSize(3).allSatisfy(cqes -> assertThat(cqes).containsExactly(new Cqe(6, 0, 0, 0, 0)));
     }
 
     /**

@@ -435,8 +435,13 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
             // the local work first and then the task's (io_run_task_work: ____fput), so what the files the call
             // dropped wake stays queued, IORING_SQ_TASKRUN set (world lockstep seed 2714: an ACCEPT's failed direct
             // install, io_fixed_fd_install's fput, woke a READ of the connection's other end after the enter)
+            // but not an eventfd's: a ring's signal made before the wait's last local run had its wakeups run there
+            // (the run looks at the task's own wakeups first, AsyncPoll.ownWakeups), and one made after it (the run's
+            // flush, io_cqring_wait's io_cqring_do_overflow_flush) queues work the kernel's wait, returning at once,
+            // leaves queued (world lockstep seed 1204: a READ of the ring's eventfd)
+            long fileWakes = Wakeups.fileWakes();
             boolean submissionWoke = (setup & IORING_SETUP_DEFER_TASKRUN) != 0 && r >= 0 && readiness.watching()
-                    && readiness.pollOnce(0) > 0;
+                    && readiness.pollOnce(0) > 0 && Wakeups.fileWakes() > fileWakes;
             TaskFput.run(model.issueContextOf(ring.fd())); // the files the call dropped, as it returns
             boolean ready = r >= 0 && readiness.watching() && readiness.pollOnce(0) > 0;
             if ((setup & IORING_SETUP_DEFER_TASKRUN) != 0) {

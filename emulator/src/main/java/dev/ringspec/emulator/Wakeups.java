@@ -30,6 +30,8 @@ public final class Wakeups {
     private static final AtomicInteger NAMING_WAKERS = new AtomicInteger();
     /** Per eventfd ({@link #eventfdId}): how many times a ring has signalled it ({@link #uringSignal}). */
     private static final Map<Long, AtomicLong> URING_SIGNALS = new ConcurrentHashMap<>();
+    /** Per thread: how many wakeups of a file other than an eventfd it delivered ({@link #fileWakes}). */
+    private static final ThreadLocal<long[]> FILE_WAKES = ThreadLocal.withInitial(() -> new long[1]);
 
     private Wakeups() {
     }
@@ -44,7 +46,18 @@ public final class Wakeups {
         int[] waking = WAKING.get();
         int outer = waking[0];
         waking[0] = kind;
+        if (kind == WAKE_FILE) {
+            FILE_WAKES.get()[0]++;
+        }
         return outer;
+    }
+
+    /**
+     * How many wakeups of a file other than an eventfd this thread has delivered ({@link #begin}); an eventfd's count
+     * as such only while a ring asks for it ({@link #nameWakers}).
+     */
+    static long fileWakes() {
+        return FILE_WAKES.get()[0];
     }
 
     /** The wakeup {@link #begin} started ends; {@code outer} is what it answered. */

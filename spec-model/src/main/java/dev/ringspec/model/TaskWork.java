@@ -54,6 +54,12 @@ final class TaskWork {
     private int twCount;
     /** How many items at the front of {@link #tw} an earlier local run left over (the kernel's retry list). */
     private int twRetry;
+    /**
+     * While a local run runs a list it took ({@link #runItems}), how many of its items at the front of {@link #tw}
+     * have not run yet, else -1: they are off {@code ctx->work_llist} (the retry list, or the {@code llist_del_all}
+     * of {@code __io_run_local_work}), so work queued behind them finds that list empty ({@link #offTheWorkList}).
+     */
+    private int runningLeft = -1;
     private final ConcurrentLinkedQueue<Req> remote = new ConcurrentLinkedQueue<>();
     private volatile boolean remotePending;
     private volatile Runnable localWorkAdded;
@@ -150,7 +156,7 @@ final class TaskWork {
     /** {@code io_req_task_work_add}: queue, and raise IORING_SQ_TASKRUN on a TASKRUN_FLAG ring. */
     void add(Req req, int action) {
         beforeAdd.run();
-        boolean first = (flags & IORING_SETUP_DEFER_TASKRUN) != 0 && twCount == twRetry && remote.isEmpty();
+        boolean first = (flags & IORING_SETUP_DEFER_TASKRUN) != 0 && twCount == offTheWorkList() && remote.isEmpty();
         // one list for work from every thread (io_req_local_work_add: llist_add; io_req_normal_work_add keeps one
         // per submitting task, which Choice.TASK_WORK_OF_ANOTHER_TASK stands for), so what another thread queued
         // before this item runs before it
@@ -198,9 +204,21 @@ final class TaskWork {
         // io_req_local_work_add: the first work on an empty list signals the eventfd (the ring's own list is read
         // without its thread's order: work it queues at this moment may or may not count, as on the kernel's llist)
         Runnable hook = localWorkAdded;
-        if ((flags & IORING_SETUP_DEFER_TASKRUN) != 0 && wasEmpty && twCount == twRetry && hook != null) {
+        if ((flags & IORING_SETUP_DEFER_TASKRUN) != 0 && wasEmpty && twCount == offTheWorkList() && hook != null) {
             hook.run();
         }
+    }
+
+    /**
+     * How many items at the front of {@link #tw} are not on the kernel's {@code work_llist}: the retry list, or while
+     * a local run runs a list it took, what of it has not run yet ({@link #runningLeft}). 6.18 {@code
+     * __io_run_local_work} takes the whole work list before it runs an item ({@code llist_del_all}), so an item that
+     * queues task work (a linked request's issue, whose NOP with IORING_NOP_TW queues its completion) finds the list
+     * empty and {@code io_req_local_work_add} signals the eventfd, before the items after it in the run (world
+     * lockstep seed 3099: a READV of the ring's eventfd, later in that run, read the count with that signal).
+     */
+    private int offTheWorkList() {
+        return runningLeft >= 0 ? runningLeft : twRetry;
     }
 
     /** Moves the work other threads queued behind the task's own; false when there was none. */
@@ -238,11 +256,17 @@ final class TaskWork {
      */
     private int runItems(int available, int events) {
         int ran = 0;
-        while (available-- > 0) {
-            runItem();
-            if (++ran >= events) {
-                break;
+        int outer = runningLeft;
+        try {
+            while (available-- > 0) {
+                runningLeft = available;
+                runItem();
+                if (++ran >= events) {
+                    break;
+                }
             }
+        } finally {
+            runningLeft = outer;
         }
         return ran;
     }
