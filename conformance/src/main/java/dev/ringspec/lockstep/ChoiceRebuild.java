@@ -223,17 +223,36 @@ final class ChoiceRebuild {
      * and only with the worker still running past that (IOWQ_STILL_RUNNING) does it decide their order (world
      * lockstep seed 268: an IOSQE_ASYNC WRITE to a socket whose peer a POLL_ADD of four enters later watched, the
      * poll's CQE ahead of the WRITE's; on the overflow list that order needs no choice, IoWqFillRefused). Outcomes
-     * at other steps that changed nothing stay out: each would double the trials of every level.
+     * at other steps that changed nothing stay out, each would double the trials of every level, but one: beside a
+     * trial that holds an io-wq item back ({@link Choices.Taken#holdsBack}), the longest hold of each other item that
+     * changed nothing alone, at whatever step it was queued ({@link #longestHold}). io-wq gives each item a worker of
+     * its own (io_uring/io-wq.c io_wq_enqueue: io_wq_activate_free_worker wakes an idle one, io_wq_create_worker makes
+     * one), the workers run concurrently, each for as long as its own call blocks (io_worker_handle_work ->
+     * io_wq_submit_work), and each posts when it is done (io_uring/io_uring.c io_req_complete_post): nothing orders one
+     * worker's end against another's, so two items may both be still running where either alone may. Holding the later
+     * of two items back changes nothing while the earlier one's CQE comes first, so alone it is inert, and the pair was
+     * never tried (world lockstep seed 2709: two FSYNCs of the data file queued at two enters, both still running when
+     * a CONNECT's -EBADF went onto a full CQE_MIXED ring's overflow list, the kernel's CQE there ahead of both). The
+     * longest hold the search tries for an item is the one that holds it past every step a shorter one holds it past;
+     * with one per item and choice the extensions grow by the io-wq items of the steps looked back at, not by their
+     * outcomes.
      */
     static List<Choices.Taken> extensions(List<Choices.Taken> taken, List<Choices.Taken> effective,
             List<Choices.Taken> inert) {
         List<Choices.Taken> out = new ArrayList<>(effective);
+        boolean holding = taken.stream().anyMatch(Choices.Taken::holdsBack);
         for (Choices.Taken t : inert) {
-            if (taken.stream().anyMatch(u -> u.step() == t.step())) {
+            if (taken.stream().anyMatch(u -> u.step() == t.step()) || holding && longestHold(t, inert)) {
                 out.add(t);
             }
         }
         return out;
+    }
+
+    /** Whether {@code t} holds its item back, and for longer than any other outcome of {@code inert} for that item. */
+    private static boolean longestHold(Choices.Taken t, List<Choices.Taken> inert) {
+        return t.holdsBack() && inert.stream().noneMatch(u -> u.step() == t.step() && u.choice() == t.choice()
+                && u.occurrence() == t.occurrence() && u.outcome() > t.outcome());
     }
 
     /**

@@ -30,6 +30,15 @@ final class Choices implements Chooser {
             return choice.name() + " = " + choice.outcomes().get(outcome);
         }
 
+        /**
+         * Whether this holds one io-wq item back past the default, still running at later calls: an outcome past the
+         * default of {@value Choices#STILL_RUNNING}, {@code IOWQ_FINISHES_BETWEEN_CALLS} or
+         * {@code IOWQ_RACES_DEFER_TASKRUN_WAIT}, at one occurrence.
+         */
+        boolean holdsBack() {
+            return HOLDS.contains(choice.name()) && occurrence >= 0 && outcome > choice.defaultOutcome();
+        }
+
         boolean appliesTo(Choice c, int k) {
             return c == choice && (occurrence < 0 || occurrence == k);
         }
@@ -239,6 +248,9 @@ final class Choices implements Chooser {
 
     /** {@code IOWQ_STILL_RUNNING}: for how many later calls on the ring an io-wq item is still running. */
     static final String STILL_RUNNING = "IOWQ_STILL_RUNNING";
+    /** The choices whose outcomes past the default hold an io-wq item's completion back for later calls. */
+    private static final java.util.Set<String> HOLDS = java.util.Set.of(STILL_RUNNING, "IOWQ_FINISHES_BETWEEN_CALLS",
+            "IOWQ_RACES_DEFER_TASKRUN_WAIT");
 
     /**
      * How many of the steps that ran after step {@code at} were calls on a ring: every step but the application's
