@@ -251,4 +251,52 @@ class ChoiceSearchTest {
         assertThat(found.taken()).as("the outcomes found").containsExactly(first, second);
         assertThat(tried).as("the trials").noneMatch(t -> t.size() > 1 && (t.contains(shorter) || t.contains(other)));
     }
+
+    /**
+     * Runs {@code choices} through steps 0 to 19, each an enter, step 5 reaching IOWQ_STILL_RUNNING once and steps 10
+     * to 19 another choice each; with {@code hold}, the run accepted that outcome at step 5 when step 9 diverged.
+     */
+    private static Choices ranWithAHoldAtStep5(Choices.Taken hold) {
+        Choices choices = new Choices();
+        Choice running = dev.ringspec.emulator.IoWqChoices.IOWQ_STILL_RUNNING;
+        for (int i = 0; i < 20; i++) {
+            choices.beforeStep(i);
+            if (i == 5) {
+                choices.choose(running, 3);
+            } else if (i >= 10) {
+                choices.choose(Choice.TASK_WORK_OF_ANOTHER_TASK, 3);
+            }
+            if (i == 9 && hold != null) {
+                Choices.Counting side = choices.replaying(List.of(hold));
+                for (int j = 0; j <= 9; j++) {
+                    side.beforeStep(j);
+                    if (j == 5) {
+                        side.choose(running, 3);
+                    }
+                }
+                choices.accept(side, 9);
+            }
+            choices.ran(i, new Step.Enter(1, 0, 0), false);
+        }
+        choices.beforeStep(20);
+        return choices;
+    }
+
+    /**
+     * An io-wq item the run holds back from a step further back than the {@value Choices#LOOKBACK_CHOICE_STEPS}
+     * nearest that reached a choice: a step that diverges tries its other holds, a shorter one among them (world
+     * lockstep seed 2709: an FSYNC held past a flush at step 108, where its CQE was hidden behind a full CQ, its
+     * CQE due before a NOP's at step 118, its step 54 nine steps that reached a choice back). A step as far back
+     * whose outcomes the run left at their defaults is not looked at.
+     */
+    @Test
+    void aStepWhereTheRunHoldsAnItemBackIsTriedAgainHoweverFarBack() {
+        Choice running = dev.ringspec.emulator.IoWqChoices.IOWQ_STILL_RUNNING;
+        Choices.Taken hold = new Choices.Taken(5, running, 6, 0);
+        assertThat(ranWithAHoldAtStep5(null).candidates(20)).as("the outcomes tried, no hold at step 5")
+                .noneMatch(t -> t.step() == 5);
+        assertThat(ranWithAHoldAtStep5(hold).candidates(20)).as("the outcomes tried, a hold at step 5")
+                .contains(new Choices.Taken(5, running, 2, 0), new Choices.Taken(5, running, 0, 0))
+                .doesNotContain(hold);
+    }
 }
