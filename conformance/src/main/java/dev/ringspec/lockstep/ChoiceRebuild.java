@@ -285,18 +285,26 @@ final class ChoiceRebuild {
     private static final String STILL_RUNNING = Choices.STILL_RUNNING;
     /** {@code IOWQ_RACES_DEFER_TASKRUN_WAIT}: how many calls after that its completion is queued as task work. */
     private static final String CALLS_AFTER = "IOWQ_RACES_DEFER_TASKRUN_WAIT";
-    /** The most enters {@link #stillRunningThenLater} lets an item run across. */
+    /** How many of an item's shortest holds, and of its longest, {@link #stillRunningThenLater} pairs. */
     private static final int PAIRED_ENTERS = 4;
 
     /**
-     * Where the step's IORING_SQ_TASKRUN differs, one item's {@value #STILL_RUNNING} (1 to {@value #PAIRED_ENTERS}
-     * enters) and {@value #CALLS_AFTER} (1 to 3 calls) together, each pair one trial of the first level, after the
-     * single outcomes: a DEFER_TASKRUN ring's io-wq worker that was still running at the task's next enters and its
-     * GETEVENTS wait queues its completion as local task work calls later, raising the kernel's IORING_SQ_TASKRUN
-     * between two of the application's calls (world lockstep seed 115: an FSYNC submitted with a STATX, the flag up
-     * two steps after the GETEVENTS wait that found nothing). Each alone raises the flag at the wrong call, which the
-     * subject contradicts, so the beam never extends either. The two are asked one after the other for the same
-     * item, so an occurrence of the one goes with the same occurrence of the other.
+     * Where the step's IORING_SQ_TASKRUN differs, one item's {@value #STILL_RUNNING} and {@value #CALLS_AFTER} (1 to
+     * 3 calls) together, each pair one trial of the first level, after the single outcomes: a DEFER_TASKRUN ring's
+     * io-wq worker that was still running at the task's next enters and its GETEVENTS wait queues its completion as
+     * local task work calls later, raising the kernel's IORING_SQ_TASKRUN between two of the application's calls
+     * (world lockstep seed 115: an FSYNC submitted with a STATX, the flag up two steps after the GETEVENTS wait that
+     * found nothing). Each alone raises the flag at the wrong call, which the subject contradicts, so the beam never
+     * extends either. The two are asked one after the other for the same item, so an occurrence of the one goes with
+     * the same occurrence of the other. The holds paired are the {@value #PAIRED_ENTERS} shortest (1 enter on) and
+     * the {@value #PAIRED_ENTERS} longest the search offers for the item ({@link Choices#candidates}: up to one past
+     * the calls since its step), which end nearest the diverging step: the flag rises when the worker finishes, at the
+     * first item on the empty work list (io_uring/io_uring.c io_req_complete_post -> io_req_task_work_add ->
+     * io_req_local_work_add: io_ctx_mark_taskrun), after however many of the task's enters it ran across
+     * (io-wq.c io_worker_handle_work -> io_wq_submit_work, for as long as its call blocks). World lockstep seeds 1339
+     * (an FSYNC of the data file still running at 8 enters, then finished a call after the last one, the flag up at
+     * an advanceClock 32 steps after its enter) and 1921 (6 enters, the flag up 25 steps later). So at most
+     * {@code 2 * PAIRED_ENTERS * 3} trials per item.
      */
     private static List<List<Choices.Taken>> stillRunningThenLater(List<Choices.Taken> singles, Side reference,
             Side subject) {
@@ -307,7 +315,8 @@ final class ChoiceRebuild {
         }
         for (Choices.Taken running : singles) {
             if (!running.choice().name().equals(STILL_RUNNING) || running.occurrence() < 0 || running.outcome() < 1
-                    || running.outcome() > PAIRED_ENTERS) {
+                    || running.outcome() > PAIRED_ENTERS && longest(running, singles) - running.outcome()
+                            >= PAIRED_ENTERS) {
                 continue;
             }
             for (Choices.Taken later : singles) {
@@ -318,6 +327,12 @@ final class ChoiceRebuild {
             }
         }
         return out;
+    }
+
+    /** The longest hold {@code singles} offer for the item of {@code running} (its choice, step and occurrence). */
+    private static int longest(Choices.Taken running, List<Choices.Taken> singles) {
+        return singles.stream().filter(t -> t.step() == running.step() && t.choice() == running.choice()
+                && t.occurrence() == running.occurrence()).mapToInt(Choices.Taken::outcome).max().orElse(0);
     }
 
     /**
