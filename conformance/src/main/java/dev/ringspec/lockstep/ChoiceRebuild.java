@@ -223,17 +223,36 @@ final class ChoiceRebuild {
      * and only with the worker still running past that (IOWQ_STILL_RUNNING) does it decide their order (world
      * lockstep seed 268: an IOSQE_ASYNC WRITE to a socket whose peer a POLL_ADD of four enters later watched, the
      * poll's CQE ahead of the WRITE's; on the overflow list that order needs no choice, IoWqFillRefused). Outcomes
-     * at other steps that changed nothing stay out: each would double the trials of every level.
+     * at other steps that changed nothing stay out, each would double the trials of every level, but one: beside a
+     * trial that holds an io-wq item back ({@link Choices.Taken#holdsBack}), the longest hold of each other item that
+     * changed nothing alone, at whatever step it was queued ({@link #longestHold}). io-wq gives each item a worker of
+     * its own (io_uring/io-wq.c io_wq_enqueue: io_wq_activate_free_worker wakes an idle one, io_wq_create_worker makes
+     * one), the workers run concurrently, each for as long as its own call blocks (io_worker_handle_work ->
+     * io_wq_submit_work), and each posts when it is done (io_uring/io_uring.c io_req_complete_post): nothing orders one
+     * worker's end against another's, so two items may both be still running where either alone may. Holding the later
+     * of two items back changes nothing while the earlier one's CQE comes first, so alone it is inert, and the pair was
+     * never tried (world lockstep seed 2709: two FSYNCs of the data file queued at two enters, both still running when
+     * a CONNECT's -EBADF went onto a full CQE_MIXED ring's overflow list, the kernel's CQE there ahead of both). The
+     * longest hold the search tries for an item is the one that holds it past every step a shorter one holds it past;
+     * with one per item and choice the extensions grow by the io-wq items of the steps looked back at, not by their
+     * outcomes.
      */
     static List<Choices.Taken> extensions(List<Choices.Taken> taken, List<Choices.Taken> effective,
             List<Choices.Taken> inert) {
         List<Choices.Taken> out = new ArrayList<>(effective);
+        boolean holding = taken.stream().anyMatch(Choices.Taken::holdsBack);
         for (Choices.Taken t : inert) {
-            if (taken.stream().anyMatch(u -> u.step() == t.step())) {
+            if (taken.stream().anyMatch(u -> u.step() == t.step()) || holding && longestHold(t, inert)) {
                 out.add(t);
             }
         }
         return out;
+    }
+
+    /** Whether {@code t} holds its item back, and for longer than any other outcome of {@code inert} for that item. */
+    private static boolean longestHold(Choices.Taken t, List<Choices.Taken> inert) {
+        return t.holdsBack() && inert.stream().noneMatch(u -> u.step() == t.step() && u.choice() == t.choice()
+                && u.occurrence() == t.occurrence() && u.outcome() > t.outcome());
     }
 
     /**
@@ -266,18 +285,26 @@ final class ChoiceRebuild {
     private static final String STILL_RUNNING = Choices.STILL_RUNNING;
     /** {@code IOWQ_RACES_DEFER_TASKRUN_WAIT}: how many calls after that its completion is queued as task work. */
     private static final String CALLS_AFTER = "IOWQ_RACES_DEFER_TASKRUN_WAIT";
-    /** The most enters {@link #stillRunningThenLater} lets an item run across. */
+    /** How many of an item's shortest holds, and of its longest, {@link #stillRunningThenLater} pairs. */
     private static final int PAIRED_ENTERS = 4;
 
     /**
-     * Where the step's IORING_SQ_TASKRUN differs, one item's {@value #STILL_RUNNING} (1 to {@value #PAIRED_ENTERS}
-     * enters) and {@value #CALLS_AFTER} (1 to 3 calls) together, each pair one trial of the first level, after the
-     * single outcomes: a DEFER_TASKRUN ring's io-wq worker that was still running at the task's next enters and its
-     * GETEVENTS wait queues its completion as local task work calls later, raising the kernel's IORING_SQ_TASKRUN
-     * between two of the application's calls (world lockstep seed 115: an FSYNC submitted with a STATX, the flag up
-     * two steps after the GETEVENTS wait that found nothing). Each alone raises the flag at the wrong call, which the
-     * subject contradicts, so the beam never extends either. The two are asked one after the other for the same
-     * item, so an occurrence of the one goes with the same occurrence of the other.
+     * Where the step's IORING_SQ_TASKRUN differs, one item's {@value #STILL_RUNNING} and {@value #CALLS_AFTER} (1 to
+     * 3 calls) together, each pair one trial of the first level, after the single outcomes: a DEFER_TASKRUN ring's
+     * io-wq worker that was still running at the task's next enters and its GETEVENTS wait queues its completion as
+     * local task work calls later, raising the kernel's IORING_SQ_TASKRUN between two of the application's calls
+     * (world lockstep seed 115: an FSYNC submitted with a STATX, the flag up two steps after the GETEVENTS wait that
+     * found nothing). Each alone raises the flag at the wrong call, which the subject contradicts, so the beam never
+     * extends either. The two are asked one after the other for the same item, so an occurrence of the one goes with
+     * the same occurrence of the other. The holds paired are the {@value #PAIRED_ENTERS} shortest (1 enter on) and
+     * the {@value #PAIRED_ENTERS} longest the search offers for the item ({@link Choices#candidates}: up to one past
+     * the calls since its step), which end nearest the diverging step: the flag rises when the worker finishes, at the
+     * first item on the empty work list (io_uring/io_uring.c io_req_complete_post -> io_req_task_work_add ->
+     * io_req_local_work_add: io_ctx_mark_taskrun), after however many of the task's enters it ran across
+     * (io-wq.c io_worker_handle_work -> io_wq_submit_work, for as long as its call blocks). World lockstep seeds 1339
+     * (an FSYNC of the data file still running at 8 enters, then finished a call after the last one, the flag up at
+     * an advanceClock 32 steps after its enter) and 1921 (6 enters, the flag up 25 steps later). So at most
+     * {@code 2 * PAIRED_ENTERS * 3} trials per item.
      */
     private static List<List<Choices.Taken>> stillRunningThenLater(List<Choices.Taken> singles, Side reference,
             Side subject) {
@@ -288,7 +315,8 @@ final class ChoiceRebuild {
         }
         for (Choices.Taken running : singles) {
             if (!running.choice().name().equals(STILL_RUNNING) || running.occurrence() < 0 || running.outcome() < 1
-                    || running.outcome() > PAIRED_ENTERS) {
+                    || running.outcome() > PAIRED_ENTERS && longest(running, singles) - running.outcome()
+                            >= PAIRED_ENTERS) {
                 continue;
             }
             for (Choices.Taken later : singles) {
@@ -299,6 +327,12 @@ final class ChoiceRebuild {
             }
         }
         return out;
+    }
+
+    /** The longest hold {@code singles} offer for the item of {@code running} (its choice, step and occurrence). */
+    private static int longest(Choices.Taken running, List<Choices.Taken> singles) {
+        return singles.stream().filter(t -> t.step() == running.step() && t.choice() == running.choice()
+                && t.occurrence() == running.occurrence()).mapToInt(Choices.Taken::outcome).max().orElse(0);
     }
 
     /**

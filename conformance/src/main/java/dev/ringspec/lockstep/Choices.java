@@ -30,6 +30,15 @@ final class Choices implements Chooser {
             return choice.name() + " = " + choice.outcomes().get(outcome);
         }
 
+        /**
+         * Whether this holds one io-wq item back past the default, still running at later calls: an outcome past the
+         * default of {@value Choices#STILL_RUNNING}, {@code IOWQ_FINISHES_BETWEEN_CALLS} or
+         * {@code IOWQ_RACES_DEFER_TASKRUN_WAIT}, at one occurrence.
+         */
+        boolean holdsBack() {
+            return HOLDS.contains(choice.name()) && occurrence >= 0 && outcome > choice.defaultOutcome();
+        }
+
         boolean appliesTo(Choice c, int k) {
             return c == choice && (occurrence < 0 || occurrence == k);
         }
@@ -184,7 +193,11 @@ final class Choices implements Chooser {
      * IOWQ_RACES_DEFER_TASKRUN_WAIT decides, run by the first GETEVENTS wait, at step 156). A step where the run
      * already took an outcome is tried again with another at any of its choices (a trial's outcome overrides the
      * planned one there): a difference that one outcome explained may need another beside it, or instead of it, at
-     * the same step.
+     * the same step. So is every step of the window where the run holds an io-wq item back ({@link Taken#holdsBack}),
+     * however many steps that reached a choice came since, the nearest first: a hold accepted where the item's CQE
+     * was still hidden (on the overflow list, behind a full CQ) may prove too long or too short only where the CQE
+     * shows, and a shorter hold of it must be reachable there (world lockstep seed 2709: an FSYNC held past a flush
+     * at step 108, its CQE due before a NOP's at step 118, its step 54 nine steps that reached a choice back).
      */
     List<Taken> candidates(int index) {
         List<Taken> out = new ArrayList<>(alternatives(index, live.reached, 0));
@@ -193,6 +206,7 @@ final class Choices implements Chooser {
             from = Math.min(from, heldSince - LOOKBACK_STEPS);
         }
         int steps = 0;
+        java.util.Set<Integer> tried = new java.util.HashSet<>();
         for (int i = ran.size() - 1; i >= 0 && steps < LOOKBACK_CHOICE_STEPS; i--) {
             int at = ran.get(i).index();
             if (at < from) {
@@ -202,6 +216,14 @@ final class Choices implements Chooser {
             if (there != null && at != index) {
                 out.addAll(alternatives(at, there, callsSince(at) + 1)); // and the diverging step's, if a call
                 steps++;
+                tried.add(at);
+            }
+        }
+        for (int i = ran.size() - 1; i >= 0 && ran.get(i).index() >= from; i--) {
+            int at = ran.get(i).index();
+            if (at != index && !tried.contains(at) && reachedAt.containsKey(at)
+                    && planned.getOrDefault(at, List.of()).stream().anyMatch(Taken::holdsBack)) {
+                out.addAll(alternatives(at, reachedAt.get(at), callsSince(at) + 1));
             }
         }
         return out;
@@ -239,6 +261,9 @@ final class Choices implements Chooser {
 
     /** {@code IOWQ_STILL_RUNNING}: for how many later calls on the ring an io-wq item is still running. */
     static final String STILL_RUNNING = "IOWQ_STILL_RUNNING";
+    /** The choices whose outcomes past the default hold an io-wq item's completion back for later calls. */
+    private static final java.util.Set<String> HOLDS = java.util.Set.of(STILL_RUNNING, "IOWQ_FINISHES_BETWEEN_CALLS",
+            "IOWQ_RACES_DEFER_TASKRUN_WAIT");
 
     /**
      * How many of the steps that ran after step {@code at} were calls on a ring: every step but the application's

@@ -220,4 +220,83 @@ class ChoiceSearchTest {
         assertThat(found.taken()).as("the outcomes found").containsExactlyInAnyOrder(running, wakes);
         assertThat(tried).as("the trials").noneMatch(t -> t.size() > 1 && t.contains(elsewhere));
     }
+
+    /**
+     * Two io-wq items queued at two steps, both still running when the subject shows the CQE that came after them
+     * (world lockstep seed 2709: two FSYNCs of the data file on a full CQE_MIXED ring, the kernel's overflow list
+     * holding a CONNECT's -EBADF ahead of both): holding the first back changes what the step shows, as near as
+     * before (the second's CQE takes its place); holding the second back changes nothing alone (the first's CQE is
+     * ahead of it). The beam extends the first with the second's longest hold, though that changed nothing at a step
+     * not of the trial's own; before, the pair was never tried. A shorter hold of the second is not tried beside it.
+     */
+    @Test
+    void anItemHeldBackAtAnEarlierStepIsTriedBesideOneHeldBackAtAnother() {
+        Choice running = dev.ringspec.emulator.IoWqChoices.IOWQ_STILL_RUNNING;
+        Choices.Taken first = new Choices.Taken(50, running, 3, 0);
+        Choices.Taken second = new Choices.Taken(54, running, 6, 0);
+        Choices.Taken shorter = new Choices.Taken(54, running, 2, 0);
+        Choices.Taken other = new Choices.Taken(54, Choice.TASK_WORK_BETWEEN_IOWQ_POSTS, 1, 0);
+        List<List<Choices.Taken>> tried = new ArrayList<>();
+        ChoiceRebuild.Rebuilt found = ChoiceRebuild.beamSearch(List.of(List.of(first), List.of(shorter),
+                List.of(second), List.of(other)), differing(2), trial -> {
+                    tried.add(trial);
+                    if (Set.copyOf(trial).equals(Set.of(first, second))) {
+                        return new ChoiceRebuild.Attempt(new ChoiceRebuild.Rebuilt(trial, null), 0L, true, null);
+                    }
+                    return trial.contains(first)
+                            ? new ChoiceRebuild.Attempt(null, differing(2), true, showing(13, 11))
+                            : new ChoiceRebuild.Attempt(null, differing(2), false, showing(12, 11));
+                });
+        assertThat(found).as("the search's result").isNotNull();
+        assertThat(found.taken()).as("the outcomes found").containsExactly(first, second);
+        assertThat(tried).as("the trials").noneMatch(t -> t.size() > 1 && (t.contains(shorter) || t.contains(other)));
+    }
+
+    /**
+     * Runs {@code choices} through steps 0 to 19, each an enter, step 5 reaching IOWQ_STILL_RUNNING once and steps 10
+     * to 19 another choice each; with {@code hold}, the run accepted that outcome at step 5 when step 9 diverged.
+     */
+    private static Choices ranWithAHoldAtStep5(Choices.Taken hold) {
+        Choices choices = new Choices();
+        Choice running = dev.ringspec.emulator.IoWqChoices.IOWQ_STILL_RUNNING;
+        for (int i = 0; i < 20; i++) {
+            choices.beforeStep(i);
+            if (i == 5) {
+                choices.choose(running, 3);
+            } else if (i >= 10) {
+                choices.choose(Choice.TASK_WORK_OF_ANOTHER_TASK, 3);
+            }
+            if (i == 9 && hold != null) {
+                Choices.Counting side = choices.replaying(List.of(hold));
+                for (int j = 0; j <= 9; j++) {
+                    side.beforeStep(j);
+                    if (j == 5) {
+                        side.choose(running, 3);
+                    }
+                }
+                choices.accept(side, 9);
+            }
+            choices.ran(i, new Step.Enter(1, 0, 0), false);
+        }
+        choices.beforeStep(20);
+        return choices;
+    }
+
+    /**
+     * An io-wq item the run holds back from a step further back than the {@value Choices#LOOKBACK_CHOICE_STEPS}
+     * nearest that reached a choice: a step that diverges tries its other holds, a shorter one among them (world
+     * lockstep seed 2709: an FSYNC held past a flush at step 108, where its CQE was hidden behind a full CQ, its
+     * CQE due before a NOP's at step 118, its step 54 nine steps that reached a choice back). A step as far back
+     * whose outcomes the run left at their defaults is not looked at.
+     */
+    @Test
+    void aStepWhereTheRunHoldsAnItemBackIsTriedAgainHoweverFarBack() {
+        Choice running = dev.ringspec.emulator.IoWqChoices.IOWQ_STILL_RUNNING;
+        Choices.Taken hold = new Choices.Taken(5, running, 6, 0);
+        assertThat(ranWithAHoldAtStep5(null).candidates(20)).as("the outcomes tried, no hold at step 5")
+                .noneMatch(t -> t.step() == 5);
+        assertThat(ranWithAHoldAtStep5(hold).candidates(20)).as("the outcomes tried, a hold at step 5")
+                .contains(new Choices.Taken(5, running, 2, 0), new Choices.Taken(5, running, 0, 0))
+                .doesNotContain(hold);
+    }
 }

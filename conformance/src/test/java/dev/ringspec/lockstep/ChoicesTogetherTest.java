@@ -73,6 +73,11 @@ class ChoicesTogetherTest {
      * FSYNC's is: the run waits after each step while the sides differ, and meanwhile the subject's io-wq runs too.
      */
     private static List<Step> anFsyncStillRunningPastAWait() {
+        return anFsyncStillRunningPastAWait(0);
+    }
+
+    /** {@link #anFsyncStillRunningPastAWait()} with {@code nops} more enters of a NOP each before the NOP's enter. */
+    private static List<Step> anFsyncStillRunningPastAWait(int nops) {
         int flags = IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_TASKRUN_FLAG;
         List<Step> steps = new ArrayList<>(List.of(new Step.Setup(2, flags, 0)));
         int sqe = 0;
@@ -85,6 +90,11 @@ class ChoicesTogetherTest {
                 new Step.WriteArray(sqe, sqe & 1), Step.WriteSqe.nop(sqe + 1, IOSQE_ASYNC, 0, 0, 4),
                 new Step.WriteArray(sqe + 1, sqe + 1 & 1), new Step.PublishTail(2), new Step.Enter(2, 0, 0)));
         sqe += 2;
+        for (int i = 0; i < nops; i++) {
+            steps.addAll(List.of(Step.WriteSqe.nop(sqe, 0, 0, 0, 20 + i), new Step.WriteArray(sqe, sqe & 1),
+                    new Step.PublishTail(1), new Step.Enter(1, 0, 0)));
+            sqe++;
+        }
         steps.addAll(List.of(Step.WriteSqe.nop(sqe, 0, 0, 0, 2), new Step.WriteArray(sqe, sqe & 1),
                 new Step.PublishTail(1), WorldSteps.advanceClock(), new Step.Enter(1, 0, 0),
                 new Step.Enter(0, 0, IORING_ENTER_GETEVENTS)));
@@ -109,6 +119,21 @@ class ChoicesTogetherTest {
             assertThat(taken.keySet()).as("the choices the run took").anySatisfy(k -> assertThat(k).matches(
                     "IOWQ_STILL_RUNNING = still running at 2 more enters \\+ IOWQ_RACES_DEFER_TASKRUN_WAIT = .*"));
         }
+    }
+
+    /**
+     * {@link #anIoWqItemStillRunningPastAWaitThatFinishesCallsLaterIsOneTrial} with four more enters of a NOP
+     * between the FSYNC's and the wait: the FSYNC still running at six enters, past the four the pairs tried, and
+     * finished two calls after the last (world lockstep seeds 1339 and 1921: an FSYNC of the data file still running
+     * at 8 and 6 enters, the kernel's IORING_SQ_TASKRUN up at an advanceClock long after).
+     */
+    @Test
+    void anIoWqItemStillRunningPastManyEntersThatFinishesCallsLaterIsOneTrial() {
+        Map<String, Long> taken = new TreeMap<>();
+        LockstepRunner.Outcome o = run(anFsyncStillRunningPastAWait(4), takingBoth(6, 2), taken);
+        assertThat(o.divergence()).as("the run with both outcomes").isNull();
+        assertThat(taken.keySet()).as("the choices the run took").anySatisfy(k -> assertThat(k).matches(
+                "IOWQ_STILL_RUNNING = still running at 6 more enters \\+ IOWQ_RACES_DEFER_TASKRUN_WAIT = .*"));
     }
 
     /**
