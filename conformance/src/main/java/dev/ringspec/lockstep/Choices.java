@@ -4,9 +4,11 @@ import dev.ringspec.model.Choice;
 import dev.ringspec.model.Chooser;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The reference model's choice points ({@link Choice}) in a lockstep run. The model asks this chooser at each one;
@@ -206,7 +208,7 @@ final class Choices implements Chooser {
             from = Math.min(from, heldSince - LOOKBACK_STEPS);
         }
         int steps = 0;
-        java.util.Set<Integer> tried = new java.util.HashSet<>();
+        Set<Integer> tried = new HashSet<>();
         for (int i = ran.size() - 1; i >= 0 && steps < LOOKBACK_CHOICE_STEPS; i--) {
             int at = ran.get(i).index();
             if (at < from) {
@@ -262,7 +264,7 @@ final class Choices implements Chooser {
     /** {@code IOWQ_STILL_RUNNING}: for how many later calls on the ring an io-wq item is still running. */
     static final String STILL_RUNNING = "IOWQ_STILL_RUNNING";
     /** The choices whose outcomes past the default hold an io-wq item's completion back for later calls. */
-    private static final java.util.Set<String> HOLDS = java.util.Set.of(STILL_RUNNING, "IOWQ_FINISHES_BETWEEN_CALLS",
+    private static final Set<String> HOLDS = Set.of(STILL_RUNNING, "IOWQ_FINISHES_BETWEEN_CALLS",
             "IOWQ_RACES_DEFER_TASKRUN_WAIT");
 
     /**
