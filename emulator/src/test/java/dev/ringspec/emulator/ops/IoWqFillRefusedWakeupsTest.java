@@ -71,10 +71,7 @@ class IoWqFillRefusedWakeupsTest {
                         .deterministic(1), memory);
                 NetRing r = new NetRing(e, memory, 4, IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN)) {
             e.withChooser((choice, ringFd) -> choice.defaultOutcome());
-            r.sqe(IORING_OP_POLL_ADD, sp[1], 0, 0, 0, 1, 1); // POLLIN
-            assertThat(r.submit()).isEqualTo(1);
-            r.flags(r.sqe(IORING_OP_WRITE, sp[0], 0, r.bytes("hello").address(), 5, 0, 2), IOSQE_ASYNC);
-            return r.submitAndWait(2);
+            return r.pollThenAsyncWrite(sp[1], sp[0]);
         } finally {
             NetRing.closeAll(sp[0], sp[1]);
         }

@@ -1,7 +1,5 @@
 package dev.ringspec.emulator.ops;
 
-import static dev.ringspec.uapi.IoUring.IORING_OP_POLL_ADD;
-import static dev.ringspec.uapi.IoUring.IORING_OP_WRITE;
 import static dev.ringspec.uapi.IoUring.IOSQE_ASYNC;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -35,10 +33,7 @@ class IoWqWakesBeforeItPostsTest {
                 asked.add(choice);
                 return choice == IoWqChoices.IOWQ_WAKES_BEFORE_IT_POSTS ? outcome : choice.defaultOutcome();
             });
-            r.sqe(IORING_OP_POLL_ADD, sp[1], 0, 0, 0, 1, 1); // POLLIN
-            assertThat(r.submit()).isEqualTo(1);
-            r.flags(r.sqe(IORING_OP_WRITE, sp[0], 0, r.bytes("hello").address(), 5, 0, 2), IOSQE_ASYNC);
-            return r.submitAndWait(2);
+            return r.pollThenAsyncWrite(sp[1], sp[0]);
         } finally {
             NetRing.closeAll(sp[0], sp[1]);
         }

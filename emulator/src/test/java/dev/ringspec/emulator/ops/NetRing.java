@@ -8,8 +8,11 @@ import static dev.ringspec.emulator.sys.Linux.SYS_SOCKET;
 import static dev.ringspec.emulator.sys.Linux.SYS_SOCKETPAIR;
 import static dev.ringspec.emulator.sys.Linux.SYS_WRITE;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
+import static dev.ringspec.uapi.IoUring.IORING_OP_POLL_ADD;
+import static dev.ringspec.uapi.IoUring.IORING_OP_WRITE;
 import static dev.ringspec.uapi.IoUring.IORING_REGISTER_FILES;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SUBMIT_ALL;
+import static dev.ringspec.uapi.IoUring.IOSQE_ASYNC;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -104,6 +107,19 @@ final class NetRing implements AutoCloseable {
             throw new IllegalStateException("submit: " + submitted);
         }
         return await(n);
+    }
+
+    /**
+     * A POLL_ADD for POLLIN on {@code pollFd} (user data 1), submitted alone, then an IOSQE_ASYNC WRITE of "hello" to
+     * {@code writeFd} (user data 2), whose worker wakes that poll; answers both CQEs in their order.
+     */
+    List<Cqe> pollThenAsyncWrite(int pollFd, int writeFd) {
+        sqe(IORING_OP_POLL_ADD, pollFd, 0, 0, 0, 1, 1); // POLLIN
+        if (submit() != 1) {
+            throw new IllegalStateException("the POLL_ADD was not submitted");
+        }
+        flags(sqe(IORING_OP_WRITE, writeFd, 0, bytes("hello").address(), 5, 0, 2), IOSQE_ASYNC);
+        return submitAndWait(2);
     }
 
     /** Submits without waiting. */
