@@ -4,6 +4,8 @@ import dev.ringspec.capabilities.CapabilityProbe;
 import dev.ringspec.emulator.EmulatorOptions;
 import dev.ringspec.emulator.FaultPlan;
 import dev.ringspec.host.Host;
+import dev.ringspec.host.HostServer;
+import dev.ringspec.host.ServedClient;
 import dev.ringspec.model.KernelProfile;
 import dev.ringspec.nativerunner.IoUringAvailability;
 import dev.ringspec.nativerunner.NativeIoUring;
@@ -63,8 +65,20 @@ final class HostCommand implements Callable<Integer> {
             + "$XDG_STATE_HOME/ringspec or ~/.local/state/ringspec).")
     private Path out;
 
-    @Parameters(arity = "1..*", paramLabel = "PROGRAM", description = "The program and its arguments (after --).")
+    @Option(names = "--serve", paramLabel = "SOCKET", description = "Stay up as a host server listening on the Unix "
+            + "socket SOCKET (created 0600), warmed up first by hosting a training program for about 2 s: with "
+            + "RINGSPEC_HOST_SERVER=SOCKET set, `ringspec host [OPTIONS] -- PROGRAM` runs a small client instead of a "
+            + "JVM, and PROGRAM is hosted here, one at a time, with the client's cwd, environment and descriptors. "
+            + "--out is then the report directory of clients that give none. Ends on SIGINT or SIGTERM.")
+    private Path serve;
+
+    @Parameters(arity = "0..*", paramLabel = "PROGRAM", description = "The program and its arguments (after --).")
     private List<String> command;
+
+    /** The host server's client this command runs for ({@link #forClient}), or null. */
+    private ServedClient client;
+    /** The server's {@code --out}: the report directory of a client that gives none. */
+    private Path serverOut;
 
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
@@ -87,6 +101,14 @@ final class HostCommand implements Callable<Integer> {
                     + PROFILES.stream().map(KernelProfile::version).toList());
             return ExitStatus.USAGE;
         }
+        if (serve != null && (client != null || (command != null && !command.isEmpty()))) {
+            err.println("ringspec: host --serve takes no PROGRAM" + (client != null ? ", nor runs for a client" : ""));
+            return ExitStatus.USAGE;
+        }
+        if (serve == null && (command == null || command.isEmpty())) {
+            err.println("ringspec: host needs a PROGRAM (after --), or --serve SOCKET");
+            return ExitStatus.USAGE;
+        }
         EmulatorOptions options = EmulatorOptions.of(chosen).pedantic(pedantic);
         if (seed != null) {
             options = options.deterministic(seed);
@@ -99,11 +121,21 @@ final class HostCommand implements Callable<Integer> {
                 return ExitStatus.USAGE;
             }
         }
+        if (client != null && out != null) {
+            // the client's --out is relative to its own cwd
+            out = client.cwd().resolve(out);
+        }
         if (Places.badOut(out).isPresent()) {
             err.println("ringspec: " + Places.badOut(out).get());
             return ExitStatus.USAGE;
         }
         err.flush();
+        if (serve != null) {
+            return serve(options, err);
+        }
+        if (client != null) {
+            return runFor(client, options);
+        }
         PrintStream stderr = new PrintStream(System.err, true, StandardCharsets.UTF_8);
         try {
             Host.Outcome outcome = new Host(options, !noSyncWakeUp, Places.out(out)).run(command, stderr);
@@ -111,6 +143,53 @@ final class HostCommand implements Callable<Integer> {
             return outcome.exitStatus();
         } catch (IOException e) {
             err.println("ringspec: cannot host " + command.get(0) + ": " + e.getMessage());
+            return ExitStatus.UNAVAILABLE;
+        }
+    }
+
+    /** The host server: each client's arguments parsed and run as this command's ({@link #forClient}). */
+    private int serve(EmulatorOptions options, PrintWriter err) {
+        Path defaultOut = out;
+        try {
+            new HostServer(serve, c -> forClient(c, defaultOut), new PrintStream(System.err, true,
+                    StandardCharsets.UTF_8)).serve(options, HostServer.WARM_NANOS);
+            return ExitStatus.UNAVAILABLE;
+        } catch (IOException e) {
+            err.println("ringspec: host --serve " + serve + ": " + e.getMessage());
+            return ExitStatus.UNAVAILABLE;
+        }
+    }
+
+    /**
+     * Runs a client's {@code ringspec host} arguments as this command would run them, with the client's streams,
+     * environment and cwd: its report where its own {@code --out}, else the server's, else its environment's state
+     * directory ({@link Places#out}) says.
+     */
+    private static int forClient(ServedClient client, Path serverOut) {
+        CommandLine cli = Ringspec.commandLine();
+        HostCommand host = cli.getSubcommands().get("host").getCommand();
+        host.client = client;
+        host.serverOut = serverOut;
+        PrintWriter err = new PrintWriter(client.err(), true, StandardCharsets.UTF_8);
+        cli.setOut(new PrintWriter(client.out(), true, StandardCharsets.UTF_8));
+        cli.setErr(err);
+        List<String> args = new java.util.ArrayList<>(List.of("host"));
+        args.addAll(client.args());
+        int status = cli.execute(args.toArray(String[]::new));
+        err.flush();
+        return status;
+    }
+
+    /** Runs {@link #command} for client {@code c}: the summary line to its standard error. */
+    private int runFor(ServedClient c, EmulatorOptions options) {
+        Path reportDir = out != null ? out.toAbsolutePath().normalize() : serverOut != null ? serverOut
+                : Places.out(null, c.env(), c.env().getOrDefault("HOME", System.getProperty("user.home")));
+        try {
+            Host.Outcome outcome = new Host(options, !noSyncWakeUp, reportDir).run(command, c);
+            c.err().println(outcome.summary());
+            return outcome.exitStatus();
+        } catch (IOException e) {
+            c.err().println("ringspec: cannot host " + command.get(0) + ": " + e.getMessage());
             return ExitStatus.UNAVAILABLE;
         }
     }

@@ -58,7 +58,21 @@ public final class Host {
 
     /** The same with the program's standard output to {@code output}. */
     public Outcome run(List<String> command, ProcessBuilder.Redirect output, PrintStream err) throws IOException {
-        Launcher.Started started = Launcher.start(command, output);
+        return run(command, Launcher.start(command, output), err);
+    }
+
+    /**
+     * Runs {@code command} hosted for a client of the host server ({@link HostServer}): in the client's cwd and
+     * environment, with its descriptors, its signals forwarded to the program; the messages go to {@code client}'s
+     * standard error.
+     */
+    public Outcome run(List<String> command, ServedClient client) throws IOException {
+        Launcher.Started started = Launcher.start(command, client);
+        client.started(started.process());
+        return run(command, started, client.err());
+    }
+
+    private Outcome run(List<String> command, Launcher.Started started, PrintStream err) {
         Process process = started.process();
         AtomicReference<Supervisor> serving = new AtomicReference<>();
         Thread stopProgram = new Thread(() -> stopped(command, process, serving.get(), err), "ringspec-host-stop");

@@ -54,6 +54,20 @@ final class Launcher {
      *     standard error)
      */
     static Started start(List<String> command, ProcessBuilder.Redirect output) throws IOException {
+        return start(command, output, null);
+    }
+
+    /**
+     * Starts {@code command} for a client of the host server, as the client would have run it: in its cwd, with its
+     * environment, and with its descriptors at their numbers ({@link #installAtExec}); the launcher's own complaints
+     * before the exec go to the client's standard error.
+     */
+    static Started start(List<String> command, ServedClient client) throws IOException {
+        return start(command, ProcessBuilder.Redirect.DISCARD, client);
+    }
+
+    private static Started start(List<String> command, ProcessBuilder.Redirect output, ServedClient client)
+            throws IOException {
         Path dir = Files.createTempDirectory("ringspec-host");
         Path launcher = dir.resolve("ringspec-launcher");
         Path fifo = dir.resolve("listener");
@@ -77,7 +91,17 @@ final class Launcher {
         List<String> argv = new ArrayList<>(List.of(launcher.toString(), fifo.toString(),
                 String.valueOf(ProcessHandle.current().pid())));
         argv.addAll(command);
-        Process process = new ProcessBuilder(argv).inheritIO().redirectOutput(output).start();
+        ProcessBuilder builder = new ProcessBuilder(argv).inheritIO().redirectOutput(output);
+        if (client != null) {
+            builder.directory(client.cwd().toFile()).redirectInput(new java.io.File("/dev/null"))
+                    .redirectError(ProcessBuilder.Redirect.PIPE);
+            builder.environment().clear();
+            builder.environment().putAll(client.env());
+        }
+        Process process = builder.start();
+        if (client != null) {
+            relay(process.getErrorStream(), client.err());
+        }
         long deadline = System.nanoTime() + HANDOVER_NANOS;
         int listener = -1;
         boolean started = false;
@@ -93,6 +117,9 @@ final class Launcher {
                 throw new IOException("cannot take the launcher's seccomp listener: " + listener);
             }
             acknowledge(fifo, process, deadline);
+            if (client != null) {
+                installAtExec(listener, process, client);
+            }
             started = true;
             return new Started(process, listener, pidAndFd[2] == 1);
         } finally {
@@ -107,6 +134,55 @@ final class Launcher {
             Files.deleteIfExists(launcher);
             Files.deleteIfExists(dir);
         }
+    }
+
+    /**
+     * The client's descriptors become the program's, at their numbers, at the launcher's exec of it (the first exec
+     * the filter hands over; calls before it, a close on the way to a failure, are let run): each is installed with
+     * SECCOMP_IOCTL_NOTIF_ADDFD and SECCOMP_ADDFD_FLAG_SETFD (kernel/seccomp.c seccomp_notify_addfd, then
+     * receive_fd_replace: a dup2 into the target), not close-on-exec, before the exec is let run. So the program's
+     * standard streams are the client's own open file descriptions (an append, a pipe, a terminal), as if the client
+     * had executed it; what the launcher had at those numbers (this JVM's null device and pipe, its FIFO) is closed.
+     */
+    private static void installAtExec(int listener, Process process, ServedClient client) throws IOException {
+        Seccomp.Receiver receiver = new Seccomp.Receiver(false, new java.util.concurrent.atomic.LongAdder());
+        int[] numbers = client.numbers();
+        int[] locals = client.locals();
+        while (true) {
+            Seccomp.Notification n;
+            try {
+                n = receiver.receive(listener);
+            } catch (Seccomp.Gone gone) {
+                throw new IOException("the launcher ended before its exec of the program (its reason above)");
+            }
+            if (n == null) {
+                continue;
+            }
+            if (n.nr() != Supervisor.NR_EXECVE && n.nr() != Supervisor.NR_EXECVEAT) {
+                Seccomp.sendContinue(listener, n.id());
+                continue;
+            }
+            for (int i = 0; i < numbers.length; i++) {
+                int r = Seccomp.addFdAt(listener, n.id(), locals[i], numbers[i]);
+                if (r < 0) {
+                    throw new IOException("cannot give the program the client's descriptor " + numbers[i] + ": " + r);
+                }
+            }
+            Seccomp.sendContinue(listener, n.id());
+            return;
+        }
+    }
+
+    /** Copies {@code from} to {@code to} until its end, on a thread of its own. */
+    private static void relay(InputStream from, java.io.PrintStream to) {
+        Thread.ofPlatform().daemon().name("ringspec-serve-launcher-err").start(() -> {
+            try (from) {
+                from.transferTo(to);
+            } catch (IOException e) {
+                // the launcher is gone
+            }
+            to.flush();
+        });
     }
 
     /** "PID FD KILLABLE" from the FIFO, waiting while the launcher lives, until {@code deadline}. */

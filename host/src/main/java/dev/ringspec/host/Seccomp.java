@@ -34,6 +34,7 @@ final class Seccomp {
     /** _IOW('!', 4, __u64). */
     static final long IOCTL_NOTIF_SET_FLAGS = 0x40082104L;
     static final long USER_NOTIF_FD_SYNC_WAKE_UP = 1;
+    static final int ADDFD_FLAG_SETFD = 1;
     static final int ADDFD_FLAG_SEND = 2;
     static final int O_CLOEXEC = 0x80000;
 
@@ -194,10 +195,15 @@ final class Seccomp {
 
         /** struct seccomp_notif_addfd: id, flags, srcfd, newfd (0: the lowest free), newfd_flags. */
         int addFd(int listener, long id, int flags, int localFd, int newFdFlags) {
+            return addFd(listener, id, flags, localFd, 0, newFdFlags);
+        }
+
+        /** The same with {@code newFd}, the number that SECCOMP_ADDFD_FLAG_SETFD asks for. */
+        int addFd(int listener, long id, int flags, int localFd, int newFd, int newFdFlags) {
             scratch.set(JAVA_LONG, 0, id);
             scratch.set(JAVA_INT, 8, flags);
             scratch.set(JAVA_INT, 12, localFd);
-            scratch.set(JAVA_INT, 16, 0);
+            scratch.set(JAVA_INT, 16, newFd);
             scratch.set(JAVA_INT, 20, newFdFlags);
             // Signals blocked while the ioctl waits for the target to take the descriptor: kernel/seccomp.c
             // seccomp_notify_addfd marks the call answered (with ADDFD_FLAG_SEND) before it waits, and a signal that
@@ -251,6 +257,15 @@ final class Seccomp {
      */
     static int addFd(int listener, long id, int localFd, boolean cloexec) {
         return CALLS.get().addFd(listener, id, 0, localFd, cloexec ? O_CLOEXEC : 0);
+    }
+
+    /**
+     * Installs {@code localFd} in the target of pending notification {@code id} as its descriptor {@code number}
+     * (SECCOMP_ADDFD_FLAG_SETFD: whatever {@code number} named is closed first, as dup2 does), not close-on-exec,
+     * leaving the notification pending: {@code number}, or -errno.
+     */
+    static int addFdAt(int listener, long id, int localFd, int number) {
+        return CALLS.get().addFd(listener, id, ADDFD_FLAG_SETFD, localFd, number, 0);
     }
 
     /**
