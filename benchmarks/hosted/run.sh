@@ -11,6 +11,10 @@
 # the three batch sizes K times over in one process and the last pass is reported: the JVM's cost once the JIT has
 # met every batch size. The machine's 1-minute load is noted before each run.
 #
+# A tree that has the host server (`ringspec host --serve`) is measured served too, as LABEL-served: one server per
+# tree, started before the first round (warmed up by its training runs) and stopped at the end, each round's nop-cost
+# run through the client (RINGSPEC_HOST_SERVER), so that the program meets a warm JVM.
+#
 # Output: one line per run, then per side the range and median of each column and the median over rounds of its
 # ratio to the same round's native run (per call at batch 1 also to the same round's C with SYNC_WAKE_UP). Rows go
 # to OUT/rows.tsv. Exit status: 0 done, 1 a run failed (its output shown), 2 usage.
@@ -27,7 +31,9 @@ usage: benchmarks/hosted/run.sh [--rounds N] [--nops N] [--passes K] [--out DIR]
   --passes K    batch sizes 1, 32, 256 run K times over in each process, the last pass reported (default 1)
   --out DIR     where the C programs are built and rows.tsv goes (default benchmarks/out/hosted)
   --no-build    use the C programs in DIR as they are
-  LABEL=TREE    a ringspec work tree whose `ringspec host` is measured, under LABEL (default: jvm=this tree)
+  LABEL=TREE    a ringspec work tree whose `ringspec host` is measured, under LABEL (default: jvm=this tree), and
+                through its host server as LABEL-served where the tree has one
+  --no-served   no served sides
 EOF
 }
 rounds=3
@@ -35,6 +41,7 @@ nops=100000
 passes=1
 out="$root/benchmarks/out/hosted"
 build=yes
+served=yes
 trees=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -43,6 +50,7 @@ while [ $# -gt 0 ]; do
     --passes) passes=${2:?}; shift 2 ;;
     --out) out=${2:?}; shift 2 ;;
     --no-build) build=no; shift ;;
+    --no-served) served=no; shift ;;
     -h|--help) usage; exit 0 ;;
     *=*) trees+=("$1"); shift ;;
     *) usage >&2; exit 2 ;;
@@ -79,6 +87,31 @@ launcher="$out/ringspec-launcher"
 batches=()
 for _ in $(seq 1 "$passes"); do batches+=(1 32 256); done
 cost=("$out/nop-cost" "$nops" "${batches[@]}")
+# the host servers: one per tree that has one, ready (warmed up) before the first round
+servers=()
+declare -A socket_of=()
+stop_servers() {
+  local pid
+  for pid in "${servers[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${servers[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap stop_servers EXIT
+if [ "$served" = yes ]; then
+  for spec in "${trees[@]}"; do
+    label=${spec%%=*} tree=${spec#*=}
+    [ -f "$tree/host/src/main/c/ringspec-host-client.c" ] || continue
+    socket_of[$label]="$out/$label.sock"
+    "$tree/ringspec" host --serve "${socket_of[$label]}" --out "$out/$label-reports" 2>"$out/$label-server.log" &
+    servers+=($!)
+    for _ in $(seq 1 600); do
+      grep -q "serving" "$out/$label-server.log" && break
+      kill -0 "${servers[-1]}" 2>/dev/null || { cat "$out/$label-server.log" >&2; exit 1; }
+      sleep 0.1
+    done
+    grep "warmed" "$out/$label-server.log" >&2 || true
+  done
+fi
+
 for round in $(seq 1 "$rounds"); do
   run native "${cost[@]}"
   run c "$sup" "$launcher" "${cost[@]}"
@@ -86,6 +119,9 @@ for round in $(seq 1 "$rounds"); do
   run c-sync-kcmp "$sup" --sync-wake-up --kcmp "$launcher" "${cost[@]}"
   for spec in "${trees[@]}"; do
     run "${spec%%=*}" "${spec#*=}/ringspec" host -- "${cost[@]}"
+    if [ -n "${socket_of[${spec%%=*}]-}" ]; then
+      RINGSPEC_HOST_SERVER=${socket_of[${spec%%=*}]} run "${spec%%=*}-served" "${spec#*=}/ringspec" host -- "${cost[@]}"
+    fi
   done
 done
 
