@@ -1,6 +1,6 @@
 /*
  * A program for the host server's tests (HostServerTest): waits in io_uring_enter for a CQE that never comes.
- *   served-wait signal   SIGINT handled (no SA_RESTART): prints "waiting", then what the wait returned once the
+ *   served-wait signal   SIGINT handled (no SA_RESTART): prints "waiting PID", then what the wait returned once the
  *                        signal ended it ("enter -4 handled 1": -EINTR, io_cqring_wait), and exits 0 for that
  *   served-wait family   forks a child that sleeps; prints both process ids ("pids PARENT CHILD"), then waits for
  *                        ever (until it is killed)
@@ -31,7 +31,7 @@ int main(int argc, char **argv) {
         sa.sa_handler = on_signal;
         sigemptyset(&sa.sa_mask);
         sigaction(SIGINT, &sa, NULL);
-        printf("waiting\n");
+        printf("waiting %d\n", (int) getpid());
         fflush(stdout);
         long ret = ring_enter(r.fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0);
         printf("enter %ld handled %d\n", ret < 0 ? -errno : ret, (int) handled);
