@@ -71,6 +71,11 @@ final class ChoiceRebuild {
     static final int BEAM = 3;
     /** The most outcomes one trial takes together. */
     static final int MAX_TOGETHER = 3;
+    /**
+     * The most references one search tries: a count, not a time, so a seed's verdict does not depend on the machine's
+     * load. (-Dringspec.choiceTrials=N for a measurement.)
+     */
+    static final int TRIAL_BUDGET = Integer.getInteger("ringspec.choiceTrials", 100_000);
 
     /**
      * The reference rebuilt with {@code taken} (one outcome, or several at once), which agrees with the subject; or,
@@ -115,10 +120,10 @@ final class ChoiceRebuild {
      */
     Rebuilt explain(int index, Step step, Side reference, Side subject, Coverage coverage) {
         long start = System.nanoTime();
-        int[] trials = {0};
-        Rebuilt rebuilt = search(index, step, reference, subject, coverage, trials);
+        Budget budget = new Budget(TRIAL_BUDGET);
+        Rebuilt rebuilt = search(index, step, reference, subject, coverage, budget);
         if (coverage != null) {
-            coverage.choiceSearch(rebuilt != null, trials[0], System.nanoTime() - start);
+            coverage.choiceSearch(rebuilt != null, budget.used(), System.nanoTime() - start, budget.spent());
         }
         if (rebuilt == null && kept != null) {
             choices.accept(kept.counting(), index);
@@ -135,25 +140,51 @@ final class ChoiceRebuild {
         return rebuilt;
     }
 
-    /** {@link #explain}, counting the trials in {@code trials[0]}. */
-    private Rebuilt search(int index, Step step, Side reference, Side subject, Coverage coverage, int[] trials) {
+    /** The references one search may still try, and whether it ran out of them. */
+    static final class Budget {
+        private final int limit;
+        private int used;
+        private boolean spent;
+
+        Budget(int limit) {
+            this.limit = limit;
+        }
+
+        /** Whether another trial may be tried; counts it. */
+        boolean take() {
+            if (used == limit) {
+                spent = true;
+                return false;
+            }
+            used++;
+            return true;
+        }
+
+        int used() {
+            return used;
+        }
+
+        boolean spent() {
+            return spent;
+        }
+    }
+
+    /** {@link #explain}, within {@code budget}. */
+    private Rebuilt search(int index, Step step, Side reference, Side subject, Coverage coverage, Budget budget) {
         List<Choices.Taken> singles = choices.candidates(index);
         List<List<Choices.Taken>> first = new ArrayList<>();
         singles.forEach(t -> first.add(List.of(t)));
         first.addAll(stillRunningThenLater(singles, reference, subject));
         base = nearness(step, reference, subject);
-        return beamSearch(first, base, trial -> {
-            trials[0]++;
-            return attempt(trial, index, step, reference, subject, coverage);
-        });
+        return beamSearch(first, base, budget, trial -> attempt(trial, index, step, reference, subject, coverage));
     }
 
     /**
      * The search of {@link #explain}: {@code first} holds the trials of the first level (each single outcome, then
      * the pairs tried as one), {@code base} the nearness of the reference as the run took it, and {@code attempt}
-     * tries one trial. The first trial that agrees, or null.
+     * tries one trial, while {@code budget} lasts. The first trial that agrees, or null.
      */
-    static Rebuilt beamSearch(List<List<Choices.Taken>> first, long base,
+    static Rebuilt beamSearch(List<List<Choices.Taken>> first, long base, Budget budget,
             Function<List<Choices.Taken>, Attempt> attempt) {
         List<Choices.Taken> effective = new ArrayList<>();
         List<Choices.Taken> inert = new ArrayList<>();
@@ -167,6 +198,9 @@ final class ChoiceRebuild {
             List<Near> same = new ArrayList<>();
             for (int i = 0; i < level.size(); i++) {
                 List<Choices.Taken> trial = level.get(i);
+                if (!budget.take()) {
+                    return null;
+                }
                 Attempt a = attempt.apply(trial);
                 if (a.rebuilt() != null) {
                     return a.rebuilt();

@@ -156,6 +156,40 @@ class ChoiceSearchTest {
         return -((long) differences << 32);
     }
 
+    /** A budget no search of these tests reaches. */
+    private static ChoiceRebuild.Budget unbounded() {
+        return new ChoiceRebuild.Budget(Integer.MAX_VALUE);
+    }
+
+    /**
+     * A search stops at its budget of references, a count, so that a seed's verdict does not depend on the machine's
+     * load (world lockstep seed 2168: one search took 80 s and failed, 1 to 3 s on reruns): the trial that would
+     * agree is the fifth single outcome; a budget of four stops before it, says it was spent, and tries no pair.
+     */
+    @Test
+    void aSearchStopsAtItsBudgetOfReferences() {
+        List<List<Choices.Taken>> singles = new ArrayList<>();
+        for (int step = 1; step <= 6; step++) {
+            singles.add(List.of(new Choices.Taken(step, Choice.TASK_WORK_BETWEEN_IOWQ_POSTS, 1, 0)));
+        }
+        List<List<Choices.Taken>> tried = new ArrayList<>();
+        java.util.function.Function<List<Choices.Taken>, ChoiceRebuild.Attempt> attempt = trial -> {
+            tried.add(trial);
+            return trial.equals(singles.get(4))
+                    ? new ChoiceRebuild.Attempt(new ChoiceRebuild.Rebuilt(trial, null), 0L, true, null)
+                    : new ChoiceRebuild.Attempt(null, differing(1), true, showing(tried.size()));
+        };
+        ChoiceRebuild.Budget four = new ChoiceRebuild.Budget(4);
+        assertThat(ChoiceRebuild.beamSearch(singles, differing(2), four, attempt)).as("within four").isNull();
+        assertThat(tried).as("the trials within four").hasSize(4);
+        assertThat(four.spent()).as("the budget of four spent").isTrue();
+        tried.clear();
+        ChoiceRebuild.Budget five = new ChoiceRebuild.Budget(5);
+        assertThat(ChoiceRebuild.beamSearch(singles, differing(2), five, attempt)).as("within five").isNotNull();
+        assertThat(five.spent()).as("the budget of five spent").isFalse();
+        assertThat(five.used()).as("the references of five").isEqualTo(5);
+    }
+
     /**
      * Three outcomes at one step that each leave the step showing the same thing, one difference from the subject,
      * nearer than any other single outcome (world lockstep seed 253: many requests of one enter whose io-wq outcomes
@@ -176,7 +210,7 @@ class ChoiceSearchTest {
         singles.add(List.of(first));
         singles.add(List.of(second));
         List<List<Choices.Taken>> tried = new ArrayList<>();
-        ChoiceRebuild.Rebuilt found = ChoiceRebuild.beamSearch(singles, differing(4), trial -> {
+        ChoiceRebuild.Rebuilt found = ChoiceRebuild.beamSearch(singles, differing(4), unbounded(), trial -> {
             tried.add(trial);
             if (Set.copyOf(trial).equals(Set.of(first, second))) {
                 return new ChoiceRebuild.Attempt(new ChoiceRebuild.Rebuilt(trial, null), 0L, true, null);
@@ -207,7 +241,7 @@ class ChoiceSearchTest {
         Choices.Taken elsewhere = new Choices.Taken(20, Choice.TASK_WORK_BETWEEN_IOWQ_POSTS, 1, 0);
         List<List<Choices.Taken>> tried = new ArrayList<>();
         ChoiceRebuild.Rebuilt found = ChoiceRebuild.beamSearch(List.of(List.of(running), List.of(elsewhere),
-                List.of(wakes)), differing(2), trial -> {
+                List.of(wakes)), differing(2), unbounded(), trial -> {
                     tried.add(trial);
                     if (Set.copyOf(trial).equals(Set.of(running, wakes))) {
                         return new ChoiceRebuild.Attempt(new ChoiceRebuild.Rebuilt(trial, null), 0L, true, null);
@@ -238,7 +272,7 @@ class ChoiceSearchTest {
         Choices.Taken other = new Choices.Taken(54, Choice.TASK_WORK_BETWEEN_IOWQ_POSTS, 1, 0);
         List<List<Choices.Taken>> tried = new ArrayList<>();
         ChoiceRebuild.Rebuilt found = ChoiceRebuild.beamSearch(List.of(List.of(first), List.of(shorter),
-                List.of(second), List.of(other)), differing(2), trial -> {
+                List.of(second), List.of(other)), differing(2), unbounded(), trial -> {
                     tried.add(trial);
                     if (Set.copyOf(trial).equals(Set.of(first, second))) {
                         return new ChoiceRebuild.Attempt(new ChoiceRebuild.Rebuilt(trial, null), 0L, true, null);
