@@ -192,6 +192,7 @@ final class ChoiceRebuild {
         Set<Set<Choices.Taken>> seen = new HashSet<>();
         level.stream().filter(t -> t.size() > 1).forEach(t -> seen.add(Set.copyOf(t)));
         Map<List<Choices.Taken>, Long> parentScore = new HashMap<>();
+        Map<List<Choices.Taken>, List<Choices.Taken>> opened = new HashMap<>();
         for (int together = 1; together <= MAX_TOGETHER && !level.isEmpty(); together++) {
             List<Near> near = new ArrayList<>();
             List<Near> later = new ArrayList<>();
@@ -207,6 +208,9 @@ final class ChoiceRebuild {
                 }
                 if (a.score() == null) {
                     continue;
+                }
+                if (!a.opened().isEmpty()) {
+                    opened.put(trial, a.opened());
                 }
                 if (together == 1 && trial.size() == 1) {
                     (a.changed() ? effective : inert).add(trial.get(0));
@@ -230,7 +234,9 @@ final class ChoiceRebuild {
             near.addAll(same); // in their order, after every trial that came nearer
             List<List<Choices.Taken>> next = new ArrayList<>();
             for (Near n : beam(near)) {
-                for (Choices.Taken other : extensions(n.taken(), effective, inert)) {
+                List<Choices.Taken> others = new ArrayList<>(extensions(n.taken(), effective, inert));
+                others.addAll(opened.getOrDefault(n.taken(), List.of()));
+                for (Choices.Taken other : others) {
                     if (n.taken().stream().anyMatch(other::overlaps)) {
                         continue;
                     }
@@ -373,7 +379,14 @@ final class ChoiceRebuild {
      * A trial's result: the rebuilt reference where it agrees; else how near it came ({@link Near}; null where
      * its replay contradicts what the subject showed), whether it changed what the step shows, and what it shows.
      */
-    record Attempt(Rebuilt rebuilt, Long score, boolean changed, Comparison.Shown shown) {
+    record Attempt(Rebuilt rebuilt, Long score, boolean changed, Comparison.Shown shown, List<Choices.Taken> opened) {
+        Attempt {
+            opened = List.copyOf(opened);
+        }
+
+        Attempt(Rebuilt rebuilt, Long score, boolean changed, Comparison.Shown shown) {
+            this(rebuilt, score, changed, shown, List.of());
+        }
     }
 
     /** Tries the outcomes {@code trial} together (see {@link #explain}). */
@@ -425,7 +438,8 @@ final class ChoiceRebuild {
             asTaken.close();
         }
         referee.restore(heard, coverage);
-        return new Attempt(null, score, changed, shown);
+        return new Attempt(null, score, changed, shown,
+                score != null ? choices.opened(trialChoices, index) : List.of());
     }
 
     /**

@@ -162,6 +162,34 @@ class ChoiceSearchTest {
     }
 
     /**
+     * An outcome that brings the reference to a choice point the run never reached there is extended with that
+     * point's other outcomes (world lockstep seed 1800: IOWQ_COMPLETION_ORDER = newest first lets the worker of an
+     * FSYNC linked to a LINK_TIMEOUT finish first, and only then is TASK_WORK_BETWEEN_IOWQ_POSTS asked, whether the
+     * timeout's -ECANCELED runs before the other FSYNC's worker posts). The opened outcome is no single outcome of the
+     * search's first level; the pair agrees.
+     */
+    @Test
+    void anOutcomeThatOpensAChoicePointIsExtendedWithItsOutcomes() {
+        Choices.Taken newest = new Choices.Taken(44, dev.ringspec.emulator.IoWqChoices.IOWQ_COMPLETION_ORDER, 1, 0);
+        Choices.Taken oldest2 = new Choices.Taken(44, dev.ringspec.emulator.IoWqChoices.IOWQ_COMPLETION_ORDER, 2, 0);
+        Choices.Taken between = new Choices.Taken(44, Choice.TASK_WORK_BETWEEN_IOWQ_POSTS, 1, 0);
+        List<List<Choices.Taken>> tried = new ArrayList<>();
+        ChoiceRebuild.Rebuilt found = ChoiceRebuild.beamSearch(List.of(List.of(newest), List.of(oldest2)),
+                differing(1), unbounded(), trial -> {
+                    tried.add(trial);
+                    if (Set.copyOf(trial).equals(Set.of(newest, between))) {
+                        return new ChoiceRebuild.Attempt(new ChoiceRebuild.Rebuilt(trial, null), 0L, true, null);
+                    }
+                    return trial.equals(List.of(newest))
+                            ? new ChoiceRebuild.Attempt(null, differing(1) + 12, true, showing(5, 4, 6),
+                                    List.of(between))
+                            : new ChoiceRebuild.Attempt(null, differing(1) + 11, true, showing(4, 6, 5));
+                });
+        assertThat(found).as("the search's result").isNotNull();
+        assertThat(found.taken()).as("the outcomes found").containsExactlyInAnyOrder(newest, between);
+    }
+
+    /**
      * A search stops at its budget of references, a count, so that a seed's verdict does not depend on the machine's
      * load (world lockstep seed 2168: one search took 80 s and failed, 1 to 3 s on reruns): the trial that would
      * agree is the fifth single outcome; a budget of four stops before it, says it was spent, and tries no pair.
