@@ -361,4 +361,30 @@ class ChoiceSearchTest {
                 .contains(new Choices.Taken(5, running, 2, 0), new Choices.Taken(5, running, 0, 0))
                 .doesNotContain(hold);
     }
+
+    /**
+     * What a trial opened ({@link Choices#opened}): at the diverging step the run reached IOWQ_COMPLETION_ORDER once;
+     * a replay taking its newest-first outcome reaches it again and TASK_WORK_BETWEEN_IOWQ_POSTS, which the run never
+     * reached there (world lockstep seed 1800). Opened: the other outcomes of the second occurrence and of the new
+     * choice; not the first occurrence's, which the first level tries already.
+     */
+    @Test
+    void aTrialOpensTheChoicesItsReplayReachedBeyondTheRun() {
+        Choice order = dev.ringspec.emulator.IoWqChoices.IOWQ_COMPLETION_ORDER;
+        Choices choices = new Choices();
+        choices.beforeStep(0);
+        choices.ran(0, new Step.Enter(1, 0, 0), false);
+        choices.beforeStep(1);
+        choices.choose(order, 3);
+        Choices.Taken newest = new Choices.Taken(1, order, 1, 0);
+        Choices.Counting side = choices.replaying(List.of(newest));
+        side.beforeStep(0);
+        side.beforeStep(1);
+        side.choose(order, 3);
+        side.choose(order, 3);
+        side.choose(Choice.TASK_WORK_BETWEEN_IOWQ_POSTS, 3);
+        assertThat(choices.opened(side, 1)).as("the outcomes opened").containsExactlyInAnyOrder(
+                new Choices.Taken(1, order, 1, 1), new Choices.Taken(1, order, 2, 1),
+                new Choices.Taken(1, Choice.TASK_WORK_BETWEEN_IOWQ_POSTS, 1, 0));
+    }
 }
