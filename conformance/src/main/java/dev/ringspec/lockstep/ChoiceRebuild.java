@@ -76,6 +76,8 @@ final class ChoiceRebuild {
      * load. (-Dringspec.choiceTrials=N for a measurement.)
      */
     static final int TRIAL_BUDGET = Integer.getInteger("ringspec.choiceTrials", 100_000);
+    /** Whether each search prints a line: its step, whether it explained it, its references and milliseconds. */
+    private static final boolean LOG = Boolean.getBoolean("ringspec.choiceLog");
 
     /**
      * The reference rebuilt with {@code taken} (one outcome, or several at once), which agrees with the subject; or,
@@ -122,8 +124,14 @@ final class ChoiceRebuild {
         long start = System.nanoTime();
         Budget budget = new Budget(TRIAL_BUDGET);
         Rebuilt rebuilt = search(index, step, reference, subject, coverage, budget);
+        long nanos = System.nanoTime() - start;
         if (coverage != null) {
-            coverage.choiceSearch(rebuilt != null, budget.used(), System.nanoTime() - start, budget.spent());
+            coverage.choiceSearch(rebuilt != null, budget.used(), nanos, budget.spent());
+        }
+        if (LOG) { // -Dringspec.choiceLog=true: one line per search, for the distribution the budget is chosen from
+            System.out.printf("  choice search at step %d: %s, %d references, %d ms%n", index,
+                    rebuilt != null ? "explained" : budget.spent() ? "budget spent" : "not explained", budget.used(),
+                    nanos / 1_000_000);
         }
         if (rebuilt == null && kept != null) {
             choices.accept(kept.counting(), index);
