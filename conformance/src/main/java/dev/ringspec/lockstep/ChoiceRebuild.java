@@ -73,9 +73,14 @@ final class ChoiceRebuild {
     static final int MAX_TOGETHER = 3;
     /**
      * The most references one search tries: a count, not a time, so a seed's verdict does not depend on the machine's
-     * load. (-Dringspec.choiceTrials=N for a measurement.)
+     * load. Chosen from the references of the searches that explained their step in four runs of a range of 1,050
+     * world lockstep seeds (2026-11-28, load 5 to 12; -Dringspec.choiceLog=true lists them): the 99th percentile was
+     * 190, 232, 237 and 388, the most 224 and 388 in the two quieter runs, 2,426 and 3,248 in the two at load (one
+     * search each, of a seed whose kernel took a rarer order); searches that failed took up to 173 references in the
+     * quieter runs, and about 2,000 at world seed 253 (30 s each). So 500 bounds every search and loses an explanation
+     * only in that rare tail. (-Dringspec.choiceTrials=N for a measurement.)
      */
-    static final int TRIAL_BUDGET = Integer.getInteger("ringspec.choiceTrials", 100_000);
+    static final int TRIAL_BUDGET = Integer.getInteger("ringspec.choiceTrials", 500);
     /** Whether each search prints a line: its step, whether it explained it, its references and milliseconds. */
     private static final boolean LOG = Boolean.getBoolean("ringspec.choiceLog");
 
@@ -114,7 +119,9 @@ final class ChoiceRebuild {
      * IOSQE_ASYNC WRITE submitted twice from a one-entry SQ, both writes still running past a CONNECT's CQE). So the
      * search tries at most {@code (1 + (2 * BEAM - 1) * (MAX_TOGETHER - 1))} times as many references as there are
      * single outcomes, and, where the step's IORING_SQ_TASKRUN differs, one io-wq item's two choices together
-     * ({@link #stillRunningThenLater}).
+     * ({@link #stillRunningThenLater}). A trial whose replay reached a choice point the run never reached there is
+     * extended with that point's outcomes too ({@link Choices#opened}). The search stops at {@link #TRIAL_BUDGET}
+     * references.
      * Nearness only orders the search; a trial is accepted only where it agrees with the subject, as a single outcome
      * is. Where none does, the nearest trial under which the catalogue knows the difference ({@link #knownUnder}) is
      * returned as {@link Rebuilt#catalogued}, its outcomes taken by the run, and the referee hearing what it heard
