@@ -86,7 +86,9 @@ class ChoiceSearchTest {
         assertThat(o.divergence()).as("the run, the FSYNC still running at 14 enters").isNull();
         assertThat(coverage.choices().keySet()).as("the choices the run took")
                 .contains("IOWQ_STILL_RUNNING = still running at 14 more enters");
-        assertThat(coverage.table()).containsPattern("choice search: steps explained +14\\b");
+        assertThat(coverage.table()).containsPattern("choice search: steps explained +14\\b")
+                .containsPattern("choice search: stopped at the budget of \\d+ references +0\\b")
+                .containsPattern("choice search: references of a step explained, most +\\d+");
     }
 
     /**
