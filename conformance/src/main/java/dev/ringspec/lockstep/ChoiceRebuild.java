@@ -71,6 +71,18 @@ final class ChoiceRebuild {
     static final int BEAM = 3;
     /** The most outcomes one trial takes together. */
     static final int MAX_TOGETHER = 3;
+    /**
+     * The most references one search tries: a count, not a time, so a seed's verdict does not depend on the machine's
+     * load. Chosen from the references of the searches that explained their step in four runs of a range of 1,050
+     * world lockstep seeds (2026-11-28, load 5 to 12; -Dringspec.choiceLog=true lists them): the 99th percentile was
+     * 190, 232, 237 and 388, the most 224 and 388 in the two quieter runs, 2,426 and 3,248 in the two at load (one
+     * search each, of a seed whose kernel took a rarer order); searches that failed took up to 173 references in the
+     * quieter runs, and about 2,000 at world seed 253 (30 s each). So 500 bounds every search and loses an explanation
+     * only in that rare tail. (-Dringspec.choiceTrials=N for a measurement.)
+     */
+    static final int TRIAL_BUDGET = Integer.getInteger("ringspec.choiceTrials", 500);
+    /** Whether each search prints a line: its step, whether it explained it, its references and milliseconds. */
+    private static final boolean LOG = Boolean.getBoolean("ringspec.choiceLog");
 
     /**
      * The reference rebuilt with {@code taken} (one outcome, or several at once), which agrees with the subject; or,
@@ -107,7 +119,9 @@ final class ChoiceRebuild {
      * IOSQE_ASYNC WRITE submitted twice from a one-entry SQ, both writes still running past a CONNECT's CQE). So the
      * search tries at most {@code (1 + (2 * BEAM - 1) * (MAX_TOGETHER - 1))} times as many references as there are
      * single outcomes, and, where the step's IORING_SQ_TASKRUN differs, one io-wq item's two choices together
-     * ({@link #stillRunningThenLater}).
+     * ({@link #stillRunningThenLater}). A trial whose replay reached a choice point the run never reached there is
+     * extended with that point's outcomes too ({@link Choices#opened}). The search stops at {@link #TRIAL_BUDGET}
+     * references.
      * Nearness only orders the search; a trial is accepted only where it agrees with the subject, as a single outcome
      * is. Where none does, the nearest trial under which the catalogue knows the difference ({@link #knownUnder}) is
      * returned as {@link Rebuilt#catalogued}, its outcomes taken by the run, and the referee hearing what it heard
@@ -115,10 +129,16 @@ final class ChoiceRebuild {
      */
     Rebuilt explain(int index, Step step, Side reference, Side subject, Coverage coverage) {
         long start = System.nanoTime();
-        int[] trials = {0};
-        Rebuilt rebuilt = search(index, step, reference, subject, coverage, trials);
+        Budget budget = new Budget(TRIAL_BUDGET);
+        Rebuilt rebuilt = search(index, step, reference, subject, coverage, budget);
+        long nanos = System.nanoTime() - start;
         if (coverage != null) {
-            coverage.choiceSearch(rebuilt != null, trials[0], System.nanoTime() - start);
+            coverage.choiceSearch(rebuilt != null, budget.used(), nanos, budget.spent());
+        }
+        if (LOG) { // -Dringspec.choiceLog=true: one line per search, for the distribution the budget is chosen from
+            System.out.printf("  choice search at step %d: %s, %d references, %d ms%n", index,
+                    rebuilt != null ? "explained" : budget.spent() ? "budget spent" : "not explained", budget.used(),
+                    nanos / 1_000_000);
         }
         if (rebuilt == null && kept != null) {
             choices.accept(kept.counting(), index);
@@ -135,25 +155,51 @@ final class ChoiceRebuild {
         return rebuilt;
     }
 
-    /** {@link #explain}, counting the trials in {@code trials[0]}. */
-    private Rebuilt search(int index, Step step, Side reference, Side subject, Coverage coverage, int[] trials) {
+    /** The references one search may still try, and whether it ran out of them. */
+    static final class Budget {
+        private final int limit;
+        private int used;
+        private boolean spent;
+
+        Budget(int limit) {
+            this.limit = limit;
+        }
+
+        /** Whether another trial may be tried; counts it. */
+        boolean take() {
+            if (used == limit) {
+                spent = true;
+                return false;
+            }
+            used++;
+            return true;
+        }
+
+        int used() {
+            return used;
+        }
+
+        boolean spent() {
+            return spent;
+        }
+    }
+
+    /** {@link #explain}, within {@code budget}. */
+    private Rebuilt search(int index, Step step, Side reference, Side subject, Coverage coverage, Budget budget) {
         List<Choices.Taken> singles = choices.candidates(index);
         List<List<Choices.Taken>> first = new ArrayList<>();
         singles.forEach(t -> first.add(List.of(t)));
         first.addAll(stillRunningThenLater(singles, reference, subject));
         base = nearness(step, reference, subject);
-        return beamSearch(first, base, trial -> {
-            trials[0]++;
-            return attempt(trial, index, step, reference, subject, coverage);
-        });
+        return beamSearch(first, base, budget, trial -> attempt(trial, index, step, reference, subject, coverage));
     }
 
     /**
      * The search of {@link #explain}: {@code first} holds the trials of the first level (each single outcome, then
      * the pairs tried as one), {@code base} the nearness of the reference as the run took it, and {@code attempt}
-     * tries one trial. The first trial that agrees, or null.
+     * tries one trial, while {@code budget} lasts. The first trial that agrees, or null.
      */
-    static Rebuilt beamSearch(List<List<Choices.Taken>> first, long base,
+    static Rebuilt beamSearch(List<List<Choices.Taken>> first, long base, Budget budget,
             Function<List<Choices.Taken>, Attempt> attempt) {
         List<Choices.Taken> effective = new ArrayList<>();
         List<Choices.Taken> inert = new ArrayList<>();
@@ -161,18 +207,25 @@ final class ChoiceRebuild {
         Set<Set<Choices.Taken>> seen = new HashSet<>();
         level.stream().filter(t -> t.size() > 1).forEach(t -> seen.add(Set.copyOf(t)));
         Map<List<Choices.Taken>, Long> parentScore = new HashMap<>();
+        Map<List<Choices.Taken>, List<Choices.Taken>> opened = new HashMap<>();
         for (int together = 1; together <= MAX_TOGETHER && !level.isEmpty(); together++) {
             List<Near> near = new ArrayList<>();
             List<Near> later = new ArrayList<>();
             List<Near> same = new ArrayList<>();
             for (int i = 0; i < level.size(); i++) {
                 List<Choices.Taken> trial = level.get(i);
+                if (!budget.take()) {
+                    return null;
+                }
                 Attempt a = attempt.apply(trial);
                 if (a.rebuilt() != null) {
                     return a.rebuilt();
                 }
                 if (a.score() == null) {
                     continue;
+                }
+                if (!a.opened().isEmpty()) {
+                    opened.put(trial, a.opened());
                 }
                 if (together == 1 && trial.size() == 1) {
                     (a.changed() ? effective : inert).add(trial.get(0));
@@ -196,7 +249,9 @@ final class ChoiceRebuild {
             near.addAll(same); // in their order, after every trial that came nearer
             List<List<Choices.Taken>> next = new ArrayList<>();
             for (Near n : beam(near)) {
-                for (Choices.Taken other : extensions(n.taken(), effective, inert)) {
+                List<Choices.Taken> others = new ArrayList<>(extensions(n.taken(), effective, inert));
+                others.addAll(opened.getOrDefault(n.taken(), List.of()));
+                for (Choices.Taken other : others) {
                     if (n.taken().stream().anyMatch(other::overlaps)) {
                         continue;
                     }
@@ -339,7 +394,14 @@ final class ChoiceRebuild {
      * A trial's result: the rebuilt reference where it agrees; else how near it came ({@link Near}; null where
      * its replay contradicts what the subject showed), whether it changed what the step shows, and what it shows.
      */
-    record Attempt(Rebuilt rebuilt, Long score, boolean changed, Comparison.Shown shown) {
+    record Attempt(Rebuilt rebuilt, Long score, boolean changed, Comparison.Shown shown, List<Choices.Taken> opened) {
+        Attempt {
+            opened = List.copyOf(opened);
+        }
+
+        Attempt(Rebuilt rebuilt, Long score, boolean changed, Comparison.Shown shown) {
+            this(rebuilt, score, changed, shown, List.of());
+        }
     }
 
     /** Tries the outcomes {@code trial} together (see {@link #explain}). */
@@ -391,7 +453,8 @@ final class ChoiceRebuild {
             asTaken.close();
         }
         referee.restore(heard, coverage);
-        return new Attempt(null, score, changed, shown);
+        return new Attempt(null, score, changed, shown,
+                score != null ? choices.opened(trialChoices, index) : List.of());
     }
 
     /**

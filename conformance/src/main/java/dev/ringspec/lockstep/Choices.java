@@ -261,6 +261,47 @@ final class Choices implements Chooser {
         return out;
     }
 
+    /**
+     * The outcomes a trial opened: the other outcomes of each choice that {@code side}, a reference replaying the run
+     * with a trial, reached at one of the trial's steps or at the diverging step {@code index} more often than the
+     * run did there (a choice the run never reached there, or more occurrences of one), each occurrence it did not.
+     * An outcome may bring the kernel to a race the default never comes to: where io-wq completes the newest of two
+     * items first (IOWQ_COMPLETION_ORDER), that worker's completion disarms its linked timeout and queues the
+     * timeout's -ECANCELED as task work of the task (io_uring/io_uring.c io_req_complete_post, io_wq_free_work ->
+     * io_req_find_next -> timeout.c io_disarm_next -> io_req_queue_tw_complete) while the other worker still runs;
+     * whether the task runs it before that worker posts (tctx_task_work against io_req_complete_post: the choice
+     * TASK_WORK_BETWEEN_IOWQ_POSTS) is asked only then (world lockstep seed 1800: two FSYNCs, the second linked to a
+     * LINK_TIMEOUT, the kernel's CQEs the second FSYNC's, the timeout's -ECANCELED, then the first FSYNC's). The
+     * search extends such a trial with what it opened, as with the single outcomes ({@link ChoiceRebuild#explain}).
+     */
+    List<Taken> opened(Counting side, int index) {
+        List<Taken> out = new ArrayList<>();
+        Set<Integer> steps = new java.util.TreeSet<>();
+        side.trial.forEach(t -> steps.add(t.step()));
+        steps.add(index);
+        for (int step : steps) {
+            Map<Choice, Integer> theirs = step == side.currentStep ? side.reached : side.history.get(step);
+            Map<Choice, Integer> ours = step == index ? live.reached : reachedAt.get(step);
+            if (theirs == null) {
+                continue;
+            }
+            Map<Choice, Integer> more = new LinkedHashMap<>();
+            theirs.forEach((c, times) -> {
+                int before = ours == null ? 0 : ours.getOrDefault(c, 0);
+                if (times > before) {
+                    more.put(c, times);
+                }
+            });
+            for (Taken t : alternatives(step, more, step == index ? 0 : callsSince(step) + 1)) {
+                int before = ours == null ? 0 : ours.getOrDefault(t.choice(), 0);
+                if (t.occurrence() >= before || t.occurrence() < 0 && before == 0) {
+                    out.add(t);
+                }
+            }
+        }
+        return out;
+    }
+
     /** {@code IOWQ_STILL_RUNNING}: for how many later calls on the ring an io-wq item is still running. */
     static final String STILL_RUNNING = "IOWQ_STILL_RUNNING";
     /** The choices whose outcomes past the default hold an io-wq item's completion back for later calls. */

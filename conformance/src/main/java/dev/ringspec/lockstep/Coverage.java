@@ -21,6 +21,7 @@ import dev.ringspec.seam.SqRingView;
 import dev.ringspec.seam.U32;
 import dev.ringspec.uapi.Errno;
 import dev.ringspec.uapi.IoUringSqe;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -159,13 +160,22 @@ public final class Coverage {
      * rebuilt references it tried in each kind, the milliseconds it took in all, the differences it was not started
      * for because the catalogue knew them, and those the catalogue knew only under another outcome it tried.
      */
-    private final long[] search = new long[7];
+    private final long[] search = new long[8];
+    /** The references each search that explained its step tried, for the distribution the budget is chosen from. */
+    private final List<Integer> explainedTrials = new ArrayList<>();
 
-    /** One search of the choice points, which explained its step or not, with {@code trials} rebuilt references. */
-    void choiceSearch(boolean explained, int trials, long nanos) {
+    /**
+     * One search of the choice points, which explained its step or not, with {@code trials} rebuilt references;
+     * {@code budgetSpent}: it stopped at {@link ChoiceRebuild#TRIAL_BUDGET} without an explanation.
+     */
+    void choiceSearch(boolean explained, int trials, long nanos, boolean budgetSpent) {
         search[explained ? 1 : 0]++;
         search[explained ? 3 : 2] += trials;
         search[4] += nanos;
+        search[7] += budgetSpent ? 1 : 0;
+        if (explained) {
+            explainedTrials.add(trials);
+        }
     }
 
     /** A difference the catalogue knew, for which the choice search was not started ({@link LockstepRunner}). */
@@ -191,6 +201,15 @@ public final class Coverage {
             rows.put("  choice search: references tried, not explained", search[2]);
             rows.put("  choice search: milliseconds", search[4] / 1_000_000);
             rows.put("  choice search: not started, catalogued", search[5]);
+            rows.put("  choice search: stopped at the budget of " + ChoiceRebuild.TRIAL_BUDGET + " references",
+                    search[7]);
+            if (!explainedTrials.isEmpty()) {
+                List<Integer> sorted = explainedTrials.stream().sorted().toList();
+                for (int percent : new int[] {50, 90, 99, 100}) {
+                    rows.put("  choice search: references of a step explained, " + (percent == 100 ? "most"
+                            : percent + "th percentile"), (long) sorted.get((sorted.size() - 1) * percent / 100));
+                }
+            }
             if (search[6] > 0) {
                 rows.put("  choice search: not explained, catalogued under another outcome", search[6]);
             }
@@ -219,6 +238,7 @@ public final class Coverage {
         for (int i = 0; i < search.length; i++) {
             search[i] += other.search[i];
         }
+        explainedTrials.addAll(other.explainedTrials);
     }
 
     void tag(Side runner, Step op, Counters before, Counters after) {

@@ -50,8 +50,8 @@ public final class LockstepRunner implements AutoCloseable {
     private final Referee referee = new Referee();
     /** Where the referee's model runs: the reference itself when it is the model, else a model beside it. */
     private Side refereeSide;
-    /** The reference model's choice points: which outcome it takes at each ({@link Choices}). */
-    private final Choices choices = new Choices();
+    /** The reference model's choice points and the search of their outcomes ({@link ChoiceSearch}). */
+    private final ChoiceSearch choices;
     /** The opcodes beyond NOP the generator may write ({@link #withOpcodes}). */
     private List<GeneratedOpcode> opcodes = List.of();
     private final int pipeRead;
@@ -106,6 +106,8 @@ public final class LockstepRunner implements AutoCloseable {
         this.referenceBackend = referenceBackend;
         this.reference = new Side(referenceBackend, pipeRead, pipeWrite);
         this.subject = new Side(subjectBackend, pipeRead, pipeWrite);
+        this.choices = new ChoiceSearch(referee, carryOver, () -> new Side(referenceBackend, pipeRead, pipeWrite),
+                this::execute);
         // an emulator reference referees itself: its rules are the model's, and it takes the run's choices
         this.refereeSide = refereeBackend != null && refereeBackend.kind() == Backend.Kind.MODEL
                 ? new Side(refereeBackend, pipeRead, pipeWrite)
@@ -118,7 +120,7 @@ public final class LockstepRunner implements AutoCloseable {
         Set<Feature> newerLayouts = SideProbes.newerLayouts(refereeSide); // before the referee hears rules
         model.listen().accept(referee);
         if (refereeSide == reference) {
-            model.choose().accept(choices);
+            model.choose().accept(choices.chooser());
         }
         this.forms = RunForms.of(referenceBackend, subjectBackend, reference, subject, model, hasTasks(),
                 newerLayouts);
@@ -381,7 +383,7 @@ public final class LockstepRunner implements AutoCloseable {
         refereeSide = reference;
         RefereeModel model = RefereeModel.of(reference.kernel);
         model.listen().accept(referee);
-        model.choose().accept(choices);
+        model.choose().accept(choices.chooser());
     }
 
     /** The stated invariants, checked after every step of the last run on both sides. */
@@ -652,14 +654,7 @@ public final class LockstepRunner implements AutoCloseable {
      * replay would not.
      */
     private ChoiceRebuild.Rebuilt explainByChoice(int index, Step step) {
-        ChoiceRebuild.Rebuilt rebuilt = new ChoiceRebuild(choices, referee,
-                () -> new Side(referenceBackend, pipeRead, pipeWrite), this::execute, (trial, trialBefore) -> {
-                    Comparison.Difference d = Comparison.compare(step, trial, trial.observeCounters(), subject,
-                            subject.observeCounters());
-                    return d != null && carryOver.catalogued(new Divergence(index, step, d.field(), d.referenceValue(),
-                            d.subjectValue(), trial.observe(), subject.observe(), trialBefore.sqFlags(),
-                            referee.notes())) != null;
-                }).explain(index, step, reference, subject, coverage);
+        ChoiceRebuild.Rebuilt rebuilt = choices.explain(index, step, reference, subject, coverage);
         if (rebuilt == null) {
             return null;
         }

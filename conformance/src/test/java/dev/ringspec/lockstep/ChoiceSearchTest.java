@@ -86,7 +86,9 @@ class ChoiceSearchTest {
         assertThat(o.divergence()).as("the run, the FSYNC still running at 14 enters").isNull();
         assertThat(coverage.choices().keySet()).as("the choices the run took")
                 .contains("IOWQ_STILL_RUNNING = still running at 14 more enters");
-        assertThat(coverage.table()).containsPattern("choice search: steps explained +14\\b");
+        assertThat(coverage.table()).containsPattern("choice search: steps explained +14\\b")
+                .containsPattern("choice search: stopped at the budget of \\d+ references +0\\b")
+                .containsPattern("choice search: references of a step explained, most +\\d+");
     }
 
     /**
@@ -156,6 +158,68 @@ class ChoiceSearchTest {
         return -((long) differences << 32);
     }
 
+    /** A budget no search of these tests reaches. */
+    private static ChoiceRebuild.Budget unbounded() {
+        return new ChoiceRebuild.Budget(Integer.MAX_VALUE);
+    }
+
+    /**
+     * An outcome that brings the reference to a choice point the run never reached there is extended with that
+     * point's other outcomes (world lockstep seed 1800: IOWQ_COMPLETION_ORDER = newest first lets the worker of an
+     * FSYNC linked to a LINK_TIMEOUT finish first, and only then is TASK_WORK_BETWEEN_IOWQ_POSTS asked, whether the
+     * timeout's -ECANCELED runs before the other FSYNC's worker posts). The opened outcome is no single outcome of the
+     * search's first level; the pair agrees.
+     */
+    @Test
+    void anOutcomeThatOpensAChoicePointIsExtendedWithItsOutcomes() {
+        Choices.Taken newest = new Choices.Taken(44, dev.ringspec.emulator.IoWqChoices.IOWQ_COMPLETION_ORDER, 1, 0);
+        Choices.Taken oldest2 = new Choices.Taken(44, dev.ringspec.emulator.IoWqChoices.IOWQ_COMPLETION_ORDER, 2, 0);
+        Choices.Taken between = new Choices.Taken(44, Choice.TASK_WORK_BETWEEN_IOWQ_POSTS, 1, 0);
+        List<List<Choices.Taken>> tried = new ArrayList<>();
+        ChoiceRebuild.Rebuilt found = ChoiceRebuild.beamSearch(List.of(List.of(newest), List.of(oldest2)),
+                differing(1), unbounded(), trial -> {
+                    tried.add(trial);
+                    if (Set.copyOf(trial).equals(Set.of(newest, between))) {
+                        return new ChoiceRebuild.Attempt(new ChoiceRebuild.Rebuilt(trial, null), 0L, true, null);
+                    }
+                    return trial.equals(List.of(newest))
+                            ? new ChoiceRebuild.Attempt(null, differing(1) + 12, true, showing(5, 4, 6),
+                                    List.of(between))
+                            : new ChoiceRebuild.Attempt(null, differing(1) + 11, true, showing(4, 6, 5));
+                });
+        assertThat(found).as("the search's result").isNotNull();
+        assertThat(found.taken()).as("the outcomes found").containsExactlyInAnyOrder(newest, between);
+    }
+
+    /**
+     * A search stops at its budget of references, a count, so that a seed's verdict does not depend on the machine's
+     * load (world lockstep seed 2168: one search took 80 s and failed, 1 to 3 s on reruns): the trial that would
+     * agree is the fifth single outcome; a budget of four stops before it, says it was spent, and tries no pair.
+     */
+    @Test
+    void aSearchStopsAtItsBudgetOfReferences() {
+        List<List<Choices.Taken>> singles = new ArrayList<>();
+        for (int step = 1; step <= 6; step++) {
+            singles.add(List.of(new Choices.Taken(step, Choice.TASK_WORK_BETWEEN_IOWQ_POSTS, 1, 0)));
+        }
+        List<List<Choices.Taken>> tried = new ArrayList<>();
+        java.util.function.Function<List<Choices.Taken>, ChoiceRebuild.Attempt> attempt = trial -> {
+            tried.add(trial);
+            return trial.equals(singles.get(4))
+                    ? new ChoiceRebuild.Attempt(new ChoiceRebuild.Rebuilt(trial, null), 0L, true, null)
+                    : new ChoiceRebuild.Attempt(null, differing(1), true, showing(tried.size()));
+        };
+        ChoiceRebuild.Budget four = new ChoiceRebuild.Budget(4);
+        assertThat(ChoiceRebuild.beamSearch(singles, differing(2), four, attempt)).as("within four").isNull();
+        assertThat(tried).as("the trials within four").hasSize(4);
+        assertThat(four.spent()).as("the budget of four spent").isTrue();
+        tried.clear();
+        ChoiceRebuild.Budget five = new ChoiceRebuild.Budget(5);
+        assertThat(ChoiceRebuild.beamSearch(singles, differing(2), five, attempt)).as("within five").isNotNull();
+        assertThat(five.spent()).as("the budget of five spent").isFalse();
+        assertThat(five.used()).as("the references of five").isEqualTo(5);
+    }
+
     /**
      * Three outcomes at one step that each leave the step showing the same thing, one difference from the subject,
      * nearer than any other single outcome (world lockstep seed 253: many requests of one enter whose io-wq outcomes
@@ -176,7 +240,7 @@ class ChoiceSearchTest {
         singles.add(List.of(first));
         singles.add(List.of(second));
         List<List<Choices.Taken>> tried = new ArrayList<>();
-        ChoiceRebuild.Rebuilt found = ChoiceRebuild.beamSearch(singles, differing(4), trial -> {
+        ChoiceRebuild.Rebuilt found = ChoiceRebuild.beamSearch(singles, differing(4), unbounded(), trial -> {
             tried.add(trial);
             if (Set.copyOf(trial).equals(Set.of(first, second))) {
                 return new ChoiceRebuild.Attempt(new ChoiceRebuild.Rebuilt(trial, null), 0L, true, null);
@@ -207,7 +271,7 @@ class ChoiceSearchTest {
         Choices.Taken elsewhere = new Choices.Taken(20, Choice.TASK_WORK_BETWEEN_IOWQ_POSTS, 1, 0);
         List<List<Choices.Taken>> tried = new ArrayList<>();
         ChoiceRebuild.Rebuilt found = ChoiceRebuild.beamSearch(List.of(List.of(running), List.of(elsewhere),
-                List.of(wakes)), differing(2), trial -> {
+                List.of(wakes)), differing(2), unbounded(), trial -> {
                     tried.add(trial);
                     if (Set.copyOf(trial).equals(Set.of(running, wakes))) {
                         return new ChoiceRebuild.Attempt(new ChoiceRebuild.Rebuilt(trial, null), 0L, true, null);
@@ -238,7 +302,7 @@ class ChoiceSearchTest {
         Choices.Taken other = new Choices.Taken(54, Choice.TASK_WORK_BETWEEN_IOWQ_POSTS, 1, 0);
         List<List<Choices.Taken>> tried = new ArrayList<>();
         ChoiceRebuild.Rebuilt found = ChoiceRebuild.beamSearch(List.of(List.of(first), List.of(shorter),
-                List.of(second), List.of(other)), differing(2), trial -> {
+                List.of(second), List.of(other)), differing(2), unbounded(), trial -> {
                     tried.add(trial);
                     if (Set.copyOf(trial).equals(Set.of(first, second))) {
                         return new ChoiceRebuild.Attempt(new ChoiceRebuild.Rebuilt(trial, null), 0L, true, null);
@@ -298,5 +362,31 @@ class ChoiceSearchTest {
         assertThat(ranWithAHoldAtStep5(hold).candidates(20)).as("the outcomes tried, a hold at step 5")
                 .contains(new Choices.Taken(5, running, 2, 0), new Choices.Taken(5, running, 0, 0))
                 .doesNotContain(hold);
+    }
+
+    /**
+     * What a trial opened ({@link Choices#opened}): at the diverging step the run reached IOWQ_COMPLETION_ORDER once;
+     * a replay taking its newest-first outcome reaches it again and TASK_WORK_BETWEEN_IOWQ_POSTS, which the run never
+     * reached there (world lockstep seed 1800). Opened: the other outcomes of the second occurrence and of the new
+     * choice; not the first occurrence's, which the first level tries already.
+     */
+    @Test
+    void aTrialOpensTheChoicesItsReplayReachedBeyondTheRun() {
+        Choice order = dev.ringspec.emulator.IoWqChoices.IOWQ_COMPLETION_ORDER;
+        Choices choices = new Choices();
+        choices.beforeStep(0);
+        choices.ran(0, new Step.Enter(1, 0, 0), false);
+        choices.beforeStep(1);
+        choices.choose(order, 3);
+        Choices.Taken newest = new Choices.Taken(1, order, 1, 0);
+        Choices.Counting side = choices.replaying(List.of(newest));
+        side.beforeStep(0);
+        side.beforeStep(1);
+        side.choose(order, 3);
+        side.choose(order, 3);
+        side.choose(Choice.TASK_WORK_BETWEEN_IOWQ_POSTS, 3);
+        assertThat(choices.opened(side, 1)).as("the outcomes opened").containsExactlyInAnyOrder(
+                new Choices.Taken(1, order, 1, 1), new Choices.Taken(1, order, 2, 1),
+                new Choices.Taken(1, Choice.TASK_WORK_BETWEEN_IOWQ_POSTS, 1, 0));
     }
 }
