@@ -265,6 +265,28 @@ public final class IoWqChoices {
             List.of("the worker's CQE first", "the task work its call queued first"), 0);
 
     /**
+     * For how many of the task's next calls an io-wq worker that a ring's close interrupted in its call is still on its
+     * way to its post. The close only queues the ring's exit (io_uring/io_uring.c io_uring_release ->
+     * io_ring_ctx_wait_and_kill: queue_work of io_ring_exit_work) and returns; a kworker runs the exit on its own
+     * time, whose cancellation signals the worker that runs the ring's work (io_uring_try_cancel_requests ->
+     * io-wq.c io_wq_cancel_cb -> io_wq_worker_cancel: a notify signal), and that worker, woken on its own CPU, ends
+     * its call and posts (io_worker_handle_work -> io_wq_submit_work, io_req_complete_post), signalling the ring's
+     * ASYNC eventfd ({@link dev.ringspec.emulator.ops.EventFd#workerSignalAtExit}). Nothing orders that against the
+     * task, which goes on with its next calls meanwhile (world lockstep seed 2961: a SPLICE of a socket waiting on
+     * io-wq when the ring was closed; the ASYNC eventfd's count read after the next ring's setup and one empty enter
+     * held the worker's signal in 5 of 14 runs at load 5 to 9; WorldIoWqPostsAfterExitTest's read at once, in 4 of
+     * its first 5). The deterministic mode asks, where a chooser is set, at the close, for each such worker whose
+     * post signals: k (0 to 3) still running at the next k looks at io-wq work (an enter or a register on any ring,
+     * or a wait), posted by the one after; 1, the default, the order seed 2961 showed more often.
+     */
+    public static final Choice IOWQ_POSTS_AFTER_EXIT = new Choice("IOWQ_POSTS_AFTER_EXIT", "io_ring_exit_work",
+            "io_uring/io_uring.c io_ring_ctx_wait_and_kill (queue_work) and io_ring_exit_work -> "
+                    + "io_uring_try_cancel_requests -> io-wq.c io_wq_cancel_cb -> io_wq_worker_cancel; the worker's "
+                    + "io_req_complete_post and its eventfd signal",
+            List.of("posted by the next look", "still running at 1 more call", "still running at 2 more calls",
+                    "still running at 3 more calls"), 1);
+
+    /**
      * The most enters {@link #IOWQ_STILL_RUNNING} lets an item run across. The kernel sets none (a worker blocks for
      * as long as its call does); this one bounds the outcomes a search may try, which tries no more of them than
      * there were calls on the ring since. World lockstep seed 99: a buffered WRITEV of the data file on io-wq, whose

@@ -66,6 +66,9 @@ final class WorkerPool implements IoWq, AutoCloseable {
     /** The deterministic mode's workers that post their own CQEs while the ring's task is busy. */
     private final IoWqOwnPosts ownPosts = new IoWqOwnPosts(this);
 
+    /** The deterministic mode's workers that a ring's exit interrupted, on their way to their posts. */
+    private final IoWqExitPosts exitPosts = new IoWqExitPosts();
+
     /** The deterministic mode's work that finishes later in its submission; the worker threads' never waits. */
     private final DuringSubmit duringSubmit = new DuringSubmit();
 
@@ -188,8 +191,9 @@ final class WorkerPool implements IoWq, AutoCloseable {
     /**
      * The ring {@code ctx} was closed (the deterministic mode's): {@code io_ring_exit_work} cancels its io-wq work,
      * pending work ends cancelled and running work (here: waiting for the world) is signalled, each posting into a
-     * ring nobody sees; it leaves the pending work, whose later look would hand a completion to a ring that is gone
-     * (the world lockstep's next run failed on the closed ring's memory). That includes the work io-wq hands back to
+     * ring nobody sees, but for the signal of an ASYNC eventfd that a signalled worker's post makes, which comes after
+     * the close ({@link IoWqExitPosts}); it leaves the pending work, whose later look would hand a completion to a
+     * ring that is gone (the world lockstep's next run failed on the closed ring's memory). That includes the work io-wq hands back to
      * the ring's task (an opcode without a blocking form), held past its enter by a choice (world seed 731).
      */
     void ringClosed(IssueContext ctx) {
@@ -199,6 +203,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
         synchronized (pending) {
             pending.removeIf(w -> w.ctx == ctx);
         }
+        exitPosts.closed(ctx);
     }
 
     /**
@@ -232,7 +237,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
      * answers how much it ran.
      */
     int runPending(boolean atEnter, boolean counts, IntSupplier woke) {
-        int ran = 0;
+        int ran = exitPosts.look(atEnter);
         List<IoWqWork> running = null;
         while (true) {
             IoWqWork next;
@@ -511,8 +516,10 @@ final class WorkerPool implements IoWq, AutoCloseable {
                                 && state.compareAndSet(RUNNING, PENDING) && cancelPending.getAsBoolean()) {
                             return 0;
                         }
-                        // else the signal ends its call, which the next look at pending work finishes
+                        // else the signal ends its call, which the next look at pending work finishes; at the
+                        // ring's exit the worker posts on its own time, after the close (IOWQ_POSTS_AFTER_EXIT)
                         interrupted.set(true);
+                        exitPosts.interrupted(ctx, c);
                         return -EALREADY;
                     }
                     IoWqSignal.interrupt(workerTid.get(), state, RUNNING);
@@ -665,6 +672,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
 
     @Override
     public void close() {
+        exitPosts.close();
         pool.shutdownNow();
         try {
             pool.awaitTermination(5, TimeUnit.SECONDS);
