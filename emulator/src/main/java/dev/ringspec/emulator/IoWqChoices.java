@@ -234,7 +234,10 @@ public final class IoWqChoices {
      * three enters after its own (world lockstep seed 1025: ASYNC_CANCEL answered 0 in 2 of 10 runs, -EALREADY in 8).
      * The deterministic mode takes an item whose call waits for the world (here: the pipe) as soon as it looks at
      * pending work, so it asks here, where a chooser is set, when a cancellation finds such an item running: 0 (the
-     * default) a worker had taken it; 1 no worker had taken it yet.
+     * default) a worker had taken it; 1 no worker had taken it yet. A ring's exit asks it too for an item held as still
+     * running ({@link #IOWQ_STILL_RUNNING}) that the emulator has not started: a worker that took it posts after the
+     * close ({@link #IOWQ_POSTS_AFTER_EXIT}; an FSYNC is not ended by the exit's signal), one that had not is
+     * cancelled.
      */
     public static final Choice IOWQ_NOT_TAKEN_YET = new Choice("IOWQ_NOT_TAKEN_YET", "io_wq_cancel_cb",
             "io_uring/io-wq.c io_wq_enqueue (wakes or creates a worker) and io_worker_handle_work -> io_get_next_work "

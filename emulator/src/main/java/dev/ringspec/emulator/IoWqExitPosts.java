@@ -1,5 +1,6 @@
 package dev.ringspec.emulator;
 
+import static dev.ringspec.emulator.IoWqChoices.IOWQ_NOT_TAKEN_YET;
 import static dev.ringspec.emulator.IoWqChoices.IOWQ_POSTS_AFTER_EXIT;
 
 import dev.ringspec.emulator.ops.EventFd;
@@ -28,6 +29,50 @@ final class IoWqExitPosts {
     private final List<Waiting> waiting = new ArrayList<>();
     /** How many workers the exit of each ring being closed interrupted so far: their places in its CQ ring. */
     private final java.util.Map<IssueContext, Integer> interrupted = new java.util.IdentityHashMap<>();
+    /**
+     * A ring's mark that its exit has begun ({@code io_ring_exit_work}): told before the exit's cancellations reach
+     * its waiting requests ({@link IssueContext.FreedAfterExit}), so that a cancellation knows it is the exit's.
+     */
+    static final class Exit implements IssueContext.FreedAfterExit {
+        private volatile boolean started;
+
+        @Override
+        public void exitStarts() {
+            started = true;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    /** Ring {@code ctx} has io-wq work: its exit is to be known ({@link Exit}). */
+    static void watchExit(IssueContext ctx) {
+        ctx.ringLocal(Exit.class, Exit::new);
+    }
+
+    private static boolean exiting(IssueContext ctx) {
+        Exit e = ctx.ringLocal(Exit.class, () -> null);
+        return e != null && e.started;
+    }
+
+    /**
+     * Whether the exit of ring {@code ctx} finds a worker on {@code work}, an item the emulator holds as still
+     * running ({@link IoWqChoices#IOWQ_STILL_RUNNING}, {@link IoWqChoices#IOWQ_FINISHES_BETWEEN_CALLS},
+     * {@link IoWqChoices#IOWQ_RACES_DEFER_TASKRUN_WAIT}) that has not started here: {@code c} says, at
+     * {@link IoWqChoices#IOWQ_NOT_TAKEN_YET}, whether a worker took it (0, the default) or it is still on io-wq's list,
+     * which the exit cancels ({@code io_acct_cancel_pending_work}). A worker's call goes on, signalled but not ended
+     * where it does not wait interruptibly (an FSYNC's {@code vfs_fsync_range}), and it posts from the worker after
+     * the close ({@link #interrupted}). Not the exit, or no such item: false.
+     */
+    synchronized boolean heldAtExit(IssueContext ctx, IoWqWork work, Chooser c) {
+        if (c == null || work == null || !exiting(ctx) || work.entersLeft == 0 && work.callsLeft == 0
+                || c.choose(IOWQ_NOT_TAKEN_YET, ctx.ringFd()) != 0) {
+            return false;
+        }
+        interrupted(ctx, c);
+        return true;
+    }
 
     /**
      * The exit of ring {@code ctx} interrupted a worker in its call ({@code io_wq_worker_cancel}): where its post

@@ -190,11 +190,12 @@ final class WorkerPool implements IoWq, AutoCloseable {
 
     /**
      * The ring {@code ctx} was closed (the deterministic mode's): {@code io_ring_exit_work} cancels its io-wq work,
-     * pending work ends cancelled and running work (here: waiting for the world) is signalled, each posting into a
-     * ring nobody sees, but for the signal of an ASYNC eventfd that a signalled worker's post makes, which comes after
-     * the close ({@link IoWqExitPosts}); it leaves the pending work, whose later look would hand a completion to a
-     * ring that is gone (the world lockstep's next run failed on the closed ring's memory). That includes the work io-wq hands back to
-     * the ring's task (an opcode without a blocking form), held past its enter by a choice (world seed 731).
+     * pending work ends cancelled and running work (here: waiting for the world, or held as still running by a
+     * choice) goes on or is signalled, each posting into a ring nobody sees, but for the signal of an ASYNC eventfd
+     * that such a worker's post makes, which comes after the close ({@link IoWqExitPosts}); it leaves the pending
+     * work, whose later look would hand a completion to a ring that is gone (the world lockstep's next run failed on
+     * the closed ring's memory). That includes the work io-wq hands back to the ring's task (an opcode without a
+     * blocking form), held past its enter by a choice (world seed 731).
      */
     void ringClosed(IssueContext ctx) {
         if (ctx == null || order == null) {
@@ -483,6 +484,8 @@ final class WorkerPool implements IoWq, AutoCloseable {
         AtomicInteger state = new AtomicInteger(PENDING);
         AtomicInteger workerTid = new AtomicInteger();
         java.util.concurrent.atomic.AtomicBoolean interrupted = new java.util.concurrent.atomic.AtomicBoolean();
+        var queued = new java.util.concurrent.atomic.AtomicReference<IoWqWork>(); // its pending item, if held
+        IoWqExitPosts.watchExit(ctx);
         Inflight inflight = ctx.ringLocal(Inflight.class, Inflight::new);
         // the entry names the request's own reference to its file (req->file; none for an opcode without one)
         boolean fixed = (req.flags() & IOSQE_FIXED_FILE) != 0;
@@ -501,6 +504,11 @@ final class WorkerPool implements IoWq, AutoCloseable {
         };
         inflight.add(new Inflight.Entry(req, Inflight.Kind.IO_WQ, file, fixed,
                 () -> {
+                    // the ring's exit may find a worker on work held as still running (IOWQ_NOT_TAKEN_YET)
+                    if (order != null && state.get() == PENDING && exitPosts.heldAtExit(ctx, queued.get(), chooser)
+                            && state.compareAndSet(PENDING, DONE)) {
+                        return -EALREADY;
+                    }
                     if (cancelPending.getAsBoolean()) {
                         return 0;
                     }
@@ -657,6 +665,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
                 || !finishesLaterInTheSubmission(ctx, hash, later)) {
             // pending, unless a worker that posts its own CQE posts it later in this submission
             IoWqWork work = new IoWqWork(ctx, body, hash, running, Math.max(calls, 0), waits, state);
+            queued.set(work);
             // a write to a pollable file may wake a poll, whose task work may come before the worker's CQE
             work.wakesFirst = pollable && op.def().has(OpDef.POLLOUT) && postsOnItsOwn(ctx)
                     && chooser.choose(IOWQ_WAKES_BEFORE_IT_POSTS, ctx.ringFd()) == 1;

@@ -433,8 +433,10 @@ public final class EventFd implements IssueContext.FreedAfterExit {
     }
 
     private synchronized ExitSignal exitSignal(IssueContext ring, int nth) {
-        // io_eventfd_trigger: a not ASYNC eventfd's exit signals are exitStarts'; io_eventfd_grab: notification off
-        if (eventFd < 0 || !exiting || !async || (ring.cqFlags() & IORING_CQ_EVENTFD_DISABLED) != 0) {
+        // io_eventfd_trigger: a not ASYNC eventfd's exit signals are exitStarts'; io_eventfd_grab: notification off;
+        // io_req_complete_post: a DEFER_TASKRUN or IOPOLL ring's worker posts nothing (lockless_cq: task work)
+        if (eventFd < 0 || !exiting || !async || (ring.cqFlags() & IORING_CQ_EVENTFD_DISABLED) != 0 || deferTaskrun
+                || (ring.setupFlags() & IORING_SETUP_IOPOLL) != 0) {
             return null;
         }
         // io_eventfd_flush_signal: only where the worker's CQE moved the tail, a slot of the CQ ring
