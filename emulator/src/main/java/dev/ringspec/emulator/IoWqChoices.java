@@ -234,7 +234,10 @@ public final class IoWqChoices {
      * three enters after its own (world lockstep seed 1025: ASYNC_CANCEL answered 0 in 2 of 10 runs, -EALREADY in 8).
      * The deterministic mode takes an item whose call waits for the world (here: the pipe) as soon as it looks at
      * pending work, so it asks here, where a chooser is set, when a cancellation finds such an item running: 0 (the
-     * default) a worker had taken it; 1 no worker had taken it yet.
+     * default) a worker had taken it; 1 no worker had taken it yet. A ring's exit asks it too for an item held as still
+     * running ({@link #IOWQ_STILL_RUNNING}) that the emulator has not started: a worker that took it posts after the
+     * close ({@link #IOWQ_POSTS_AFTER_EXIT}; an FSYNC is not ended by the exit's signal), one that had not is
+     * cancelled.
      */
     public static final Choice IOWQ_NOT_TAKEN_YET = new Choice("IOWQ_NOT_TAKEN_YET", "io_wq_cancel_cb",
             "io_uring/io-wq.c io_wq_enqueue (wakes or creates a worker) and io_worker_handle_work -> io_get_next_work "
@@ -263,6 +266,29 @@ public final class IoWqChoices {
                     + "the worker's call), run by the task in tctx_task_work, against io_uring/io_uring.c "
                     + "io_req_complete_post (the worker's CQE, after its call returns)",
             List.of("the worker's CQE first", "the task work its call queued first"), 0);
+
+    /**
+     * For how many of the task's next calls an io-wq worker that a ring's close interrupted in its call is still on its
+     * way to its post. The close only queues the ring's exit (io_uring/io_uring.c io_uring_release ->
+     * io_ring_ctx_wait_and_kill: queue_work of io_ring_exit_work) and returns; a kworker runs the exit on its own
+     * time, whose cancellation signals the worker that runs the ring's work (io_uring_try_cancel_requests ->
+     * io-wq.c io_wq_cancel_cb -> io_wq_worker_cancel: a notify signal), and that worker, woken on its own CPU, ends
+     * its call and posts (io_worker_handle_work -> io_wq_submit_work, io_req_complete_post), signalling the ring's
+     * ASYNC eventfd ({@link dev.ringspec.emulator.ops.EventFd#workerSignalAtExit}). Nothing orders that against the
+     * task, which goes on with its next calls meanwhile (world lockstep seed 2961: a SPLICE of a socket waiting on
+     * io-wq when the ring was closed; the ASYNC eventfd's count read after the next ring's setup and one empty enter
+     * held the worker's signal in 5 of 14 runs at load 5 to 9; WorldIoWqPostsAfterExitTest's read at once, in 4 of
+     * its first 5 runs and in none of 5 in a second). The deterministic mode asks, where a chooser is set, at the
+     * close, for each such worker whose post signals: k (0 to 3) still running at the next k looks at io-wq work (an
+     * enter or a register on any ring, or a wait), posted by the one after; 1, the default, the order seed 2961 showed
+     * more often (and 10 runs after the change: 5 and 5).
+     */
+    public static final Choice IOWQ_POSTS_AFTER_EXIT = new Choice("IOWQ_POSTS_AFTER_EXIT", "io_ring_exit_work",
+            "io_uring/io_uring.c io_ring_ctx_wait_and_kill (queue_work) and io_ring_exit_work -> "
+                    + "io_uring_try_cancel_requests -> io-wq.c io_wq_cancel_cb -> io_wq_worker_cancel; the worker's "
+                    + "io_req_complete_post and its eventfd signal",
+            List.of("posted by the next look", "still running at 1 more call", "still running at 2 more calls",
+                    "still running at 3 more calls"), 1);
 
     /**
      * The most enters {@link #IOWQ_STILL_RUNNING} lets an item run across. The kernel sets none (a worker blocks for

@@ -66,6 +66,9 @@ final class WorkerPool implements IoWq, AutoCloseable {
     /** The deterministic mode's workers that post their own CQEs while the ring's task is busy. */
     private final IoWqOwnPosts ownPosts = new IoWqOwnPosts(this);
 
+    /** The deterministic mode's workers that a ring's exit interrupted, on their way to their posts. */
+    private final IoWqExitPosts exitPosts = new IoWqExitPosts();
+
     /** The deterministic mode's work that finishes later in its submission; the worker threads' never waits. */
     private final DuringSubmit duringSubmit = new DuringSubmit();
 
@@ -187,10 +190,12 @@ final class WorkerPool implements IoWq, AutoCloseable {
 
     /**
      * The ring {@code ctx} was closed (the deterministic mode's): {@code io_ring_exit_work} cancels its io-wq work,
-     * pending work ends cancelled and running work (here: waiting for the world) is signalled, each posting into a
-     * ring nobody sees; it leaves the pending work, whose later look would hand a completion to a ring that is gone
-     * (the world lockstep's next run failed on the closed ring's memory). That includes the work io-wq hands back to
-     * the ring's task (an opcode without a blocking form), held past its enter by a choice (world seed 731).
+     * pending work ends cancelled and running work (here: waiting for the world, or held as still running by a
+     * choice) goes on or is signalled, each posting into a ring nobody sees, but for the signal of an ASYNC eventfd
+     * that such a worker's post makes, which comes after the close ({@link IoWqExitPosts}); it leaves the pending
+     * work, whose later look would hand a completion to a ring that is gone (the world lockstep's next run failed on
+     * the closed ring's memory). That includes the work io-wq hands back to the ring's task (an opcode without a
+     * blocking form), held past its enter by a choice (world seed 731).
      */
     void ringClosed(IssueContext ctx) {
         if (ctx == null || order == null) {
@@ -199,6 +204,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
         synchronized (pending) {
             pending.removeIf(w -> w.ctx == ctx);
         }
+        exitPosts.closed(ctx);
     }
 
     /**
@@ -232,7 +238,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
      * answers how much it ran.
      */
     int runPending(boolean atEnter, boolean counts, IntSupplier woke) {
-        int ran = 0;
+        int ran = exitPosts.look(atEnter);
         List<IoWqWork> running = null;
         while (true) {
             IoWqWork next;
@@ -478,6 +484,8 @@ final class WorkerPool implements IoWq, AutoCloseable {
         AtomicInteger state = new AtomicInteger(PENDING);
         AtomicInteger workerTid = new AtomicInteger();
         java.util.concurrent.atomic.AtomicBoolean interrupted = new java.util.concurrent.atomic.AtomicBoolean();
+        var queued = new java.util.concurrent.atomic.AtomicReference<IoWqWork>(); // its pending item, if held
+        IoWqExitPosts.watchExit(ctx);
         Inflight inflight = ctx.ringLocal(Inflight.class, Inflight::new);
         // the entry names the request's own reference to its file (req->file; none for an opcode without one)
         boolean fixed = (req.flags() & IOSQE_FIXED_FILE) != 0;
@@ -496,6 +504,11 @@ final class WorkerPool implements IoWq, AutoCloseable {
         };
         inflight.add(new Inflight.Entry(req, Inflight.Kind.IO_WQ, file, fixed,
                 () -> {
+                    // the ring's exit may find a worker on work held as still running (IOWQ_NOT_TAKEN_YET)
+                    if (order != null && state.get() == PENDING && exitPosts.heldAtExit(ctx, queued.get(), chooser)
+                            && state.compareAndSet(PENDING, DONE)) {
+                        return -EALREADY;
+                    }
                     if (cancelPending.getAsBoolean()) {
                         return 0;
                     }
@@ -511,8 +524,10 @@ final class WorkerPool implements IoWq, AutoCloseable {
                                 && state.compareAndSet(RUNNING, PENDING) && cancelPending.getAsBoolean()) {
                             return 0;
                         }
-                        // else the signal ends its call, which the next look at pending work finishes
+                        // else the signal ends its call, which the next look at pending work finishes; at the
+                        // ring's exit the worker posts on its own time, after the close (IOWQ_POSTS_AFTER_EXIT)
                         interrupted.set(true);
+                        exitPosts.interrupted(ctx, c);
                         return -EALREADY;
                     }
                     IoWqSignal.interrupt(workerTid.get(), state, RUNNING);
@@ -650,6 +665,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
                 || !finishesLaterInTheSubmission(ctx, hash, later)) {
             // pending, unless a worker that posts its own CQE posts it later in this submission
             IoWqWork work = new IoWqWork(ctx, body, hash, running, Math.max(calls, 0), waits, state);
+            queued.set(work);
             // a write to a pollable file may wake a poll, whose task work may come before the worker's CQE
             work.wakesFirst = pollable && op.def().has(OpDef.POLLOUT) && postsOnItsOwn(ctx)
                     && chooser.choose(IOWQ_WAKES_BEFORE_IT_POSTS, ctx.ringFd()) == 1;
@@ -665,6 +681,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
 
     @Override
     public void close() {
+        exitPosts.close();
         pool.shutdownNow();
         try {
             pool.awaitTermination(5, TimeUnit.SECONDS);

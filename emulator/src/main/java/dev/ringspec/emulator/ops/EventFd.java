@@ -414,6 +414,53 @@ public final class EventFd implements IssueContext.FreedAfterExit {
         }
     }
 
+    /**
+     * The signal of an io-wq worker that a ring's exit interrupted in its call, to be made when that worker posts, or
+     * null where it makes none. {@code io_ring_exit_work} kills the overflow list first ({@code
+     * io_cqring_overflow_kill}), then cancels: {@code io_uring_try_cancel_requests -> io_wq_cancel_cb} marks running
+     * work IO_WQ_WORK_CANCEL and signals its worker ({@code io_wq_worker_cancel}), whose call ends, and the worker
+     * posts its CQE itself ({@code io_req_complete_post}: {@code io_fill_cqe_req} finds a slot where the CQ ring has
+     * room, then {@code io_cq_unlock_post -> io_commit_cqring_flush -> io_eventfd_flush_signal}, on the worker), while
+     * the eventfd stays registered until {@code io_ring_ctx_free}. That is the only signal of the exit an ASYNC
+     * eventfd gets ({@code io_eventfd_trigger}: io-wq's only), which {@link #exitStarts} leaves out; for another
+     * eventfd {@link #exitStarts} counts the work among the cancelled. {@code nth} is the worker's place among those
+     * the exit interrupted (0 first): one CQE each, so one signal each while the CQ ring has room. Asked after
+     * {@link #exitStarts}; the signal holds a duplicate of the eventfd, past the ring's end.
+     */
+    public static ExitSignal workerSignalAtExit(IssueContext ring, int nth) {
+        EventFd registered = ring.ringLocal(EventFd.class, () -> null);
+        return registered == null ? null : registered.exitSignal(ring, nth);
+    }
+
+    private synchronized ExitSignal exitSignal(IssueContext ring, int nth) {
+        // io_eventfd_trigger: a not ASYNC eventfd's exit signals are exitStarts'; io_eventfd_grab: notification off;
+        // io_req_complete_post: a DEFER_TASKRUN or IOPOLL ring's worker posts nothing (lockless_cq: task work)
+        if (eventFd < 0 || !exiting || !async || (ring.cqFlags() & IORING_CQ_EVENTFD_DISABLED) != 0 || deferTaskrun
+                || (ring.setupFlags() & IORING_SETUP_IOPOLL) != 0) {
+            return null;
+        }
+        // io_eventfd_flush_signal: only where the worker's CQE moved the tail, a slot of the CQ ring
+        if (nth >= ring.cqRoom()) {
+            return null;
+        }
+        int held = Linux.dup(eventFd);
+        return held < 0 ? null : new ExitSignal(held, eventFdId);
+    }
+
+    /** A signal {@link #workerSignalAtExit} holds until the worker posts ({@link #post}) or the emulator ends. */
+    public record ExitSignal(int heldFd, long eventFdId) {
+        /** The worker posts: {@code eventfd_signal_mask}, and the duplicate is closed. */
+        public void post() {
+            write(heldFd, eventFdId);
+            Linux.close(heldFd);
+        }
+
+        /** The emulator ends before the worker posts: the duplicate is closed. */
+        public void discard() {
+            Linux.close(heldFd);
+        }
+    }
+
     /** The ring is gone ({@code io_ring_ctx_free} unregisters the eventfd). */
     @Override
     public synchronized void close() {
