@@ -14,6 +14,7 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -173,7 +174,7 @@ final class HostCommand implements Callable<Integer> {
         PrintWriter err = new PrintWriter(client.err(), true, StandardCharsets.UTF_8);
         cli.setOut(new PrintWriter(client.out(), true, StandardCharsets.UTF_8));
         cli.setErr(err);
-        List<String> args = new java.util.ArrayList<>(List.of("host"));
+        List<String> args = new ArrayList<>(List.of("host"));
         args.addAll(client.args());
         int status = cli.execute(args.toArray(String[]::new));
         err.flush();

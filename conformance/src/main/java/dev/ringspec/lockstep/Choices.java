@@ -3,12 +3,14 @@ package dev.ringspec.lockstep;
 import dev.ringspec.model.Choice;
 import dev.ringspec.model.Chooser;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The reference model's choice points ({@link Choice}) in a lockstep run. The model asks this chooser at each one;
@@ -240,7 +242,7 @@ final class Choices implements Chooser {
     private List<Taken> alternatives(int index, Map<Choice, Integer> reached, int callsSince) {
         List<Taken> out = new ArrayList<>();
         List<Choice> order = new ArrayList<>(reached.keySet());
-        java.util.Collections.reverse(order);
+        Collections.reverse(order);
         for (Choice c : order) {
             int times = reached.get(c);
             int outcomes = c.name().equals(STILL_RUNNING) ? Math.min(c.outcomes().size(), callsSince + 2)
@@ -276,7 +278,7 @@ final class Choices implements Chooser {
      */
     List<Taken> opened(Counting side, int index) {
         List<Taken> out = new ArrayList<>();
-        Set<Integer> steps = new java.util.TreeSet<>();
+        Set<Integer> steps = new TreeSet<>();
         side.trial.forEach(t -> steps.add(t.step()));
         steps.add(index);
         for (int step : steps) {

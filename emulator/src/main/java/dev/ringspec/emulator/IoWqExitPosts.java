@@ -7,7 +7,9 @@ import dev.ringspec.emulator.ops.EventFd;
 import dev.ringspec.model.Chooser;
 import dev.ringspec.model.IssueContext;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The deterministic mode's io-wq workers that a ring's exit interrupted in their calls, on their way to their posts
@@ -28,7 +30,7 @@ final class IoWqExitPosts {
 
     private final List<Waiting> waiting = new ArrayList<>();
     /** How many workers the exit of each ring being closed interrupted so far: their places in its CQ ring. */
-    private final java.util.Map<IssueContext, Integer> interrupted = new java.util.IdentityHashMap<>();
+    private final Map<IssueContext, Integer> interrupted = new IdentityHashMap<>();
     /**
      * A ring's mark that its exit has begun ({@code io_ring_exit_work}): told before the exit's cancellations reach
      * its waiting requests ({@link IssueContext.FreedAfterExit}), so that a cancellation knows it is the exit's.

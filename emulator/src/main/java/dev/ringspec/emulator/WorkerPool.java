@@ -26,9 +26,12 @@ import dev.ringspec.model.Req;
 import dev.ringspec.model.RequestTask;
 import dev.ringspec.emulator.ops.IoWqHash;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -88,7 +91,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
     /** Who decides {@link IoWqChoices#IOWQ_COMPLETION_ORDER}, or null: the seeded order. */
     private volatile Chooser chooser;
     /** The worker threads' work that runs now, each with its task, its worker and its state ({@link #exit}). */
-    private final java.util.Set<Running> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<Running> running = ConcurrentHashMap.newKeySet();
     /** Told of each task that queues io-wq work, whose exit then comes to {@link #exit}. */
     private volatile java.util.function.Consumer<Object> watchExit = task -> { };
 
@@ -315,7 +318,7 @@ final class WorkerPool implements IoWq, AutoCloseable {
      */
     private List<Integer> ready(List<IoWqWork> running) {
         List<Integer> ready = new ArrayList<>(pending.size());
-        java.util.Set<IoWqHashChains.Key> busy = new java.util.HashSet<>();
+        Set<IoWqHashChains.Key> busy = new HashSet<>();
         if (running != null) {
             for (IoWqWork w : running) {
                 if (w.hash != null) {

@@ -4,8 +4,10 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import dev.ringspec.emulator.sys.Linux;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -93,7 +95,7 @@ final class Launcher {
         argv.addAll(command);
         ProcessBuilder builder = new ProcessBuilder(argv).inheritIO().redirectOutput(output);
         if (client != null) {
-            builder.directory(client.cwd().toFile()).redirectInput(new java.io.File("/dev/null"))
+            builder.directory(client.cwd().toFile()).redirectInput(new File("/dev/null"))
                     .redirectError(ProcessBuilder.Redirect.PIPE);
             builder.environment().clear();
             builder.environment().putAll(client.env());
@@ -174,7 +176,7 @@ final class Launcher {
     }
 
     /** Copies {@code from} to {@code to} until its end, on a thread of its own. */
-    private static void relay(InputStream from, java.io.PrintStream to) {
+    private static void relay(InputStream from, PrintStream to) {
         Thread.ofPlatform().daemon().name("ringspec-serve-launcher-err").start(() -> {
             try (from) {
                 from.transferTo(to);

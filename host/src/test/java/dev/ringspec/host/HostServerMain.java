@@ -2,6 +2,7 @@ package dev.ringspec.host;
 
 import dev.ringspec.emulator.EmulatorOptions;
 import dev.ringspec.model.KernelProfile;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -25,7 +26,7 @@ final class HostServerMain {
                 Host.Outcome outcome = host.run(command, client);
                 client.err().println(outcome.summary());
                 return outcome.exitStatus();
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 client.err().println("ringspec: cannot host " + command.get(0) + ": " + e.getMessage());
                 return ServedClient.UNAVAILABLE;
             }
