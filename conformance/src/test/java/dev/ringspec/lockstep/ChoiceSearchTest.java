@@ -14,6 +14,7 @@ import dev.ringspec.seam.Cqe;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -203,7 +204,7 @@ class ChoiceSearchTest {
             singles.add(List.of(new Choices.Taken(step, Choice.TASK_WORK_BETWEEN_IOWQ_POSTS, 1, 0)));
         }
         List<List<Choices.Taken>> tried = new ArrayList<>();
-        java.util.function.Function<List<Choices.Taken>, ChoiceRebuild.Attempt> attempt = trial -> {
+        Function<List<Choices.Taken>, ChoiceRebuild.Attempt> attempt = trial -> {
             tried.add(trial);
             return trial.equals(singles.get(4))
                     ? new ChoiceRebuild.Attempt(new ChoiceRebuild.Rebuilt(trial, null), 0L, true, null)

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -147,7 +148,7 @@ final class Launcher {
      * had executed it; what the launcher had at those numbers (this JVM's null device and pipe, its FIFO) is closed.
      */
     private static void installAtExec(int listener, Process process, ServedClient client) throws IOException {
-        Seccomp.Receiver receiver = new Seccomp.Receiver(false, new java.util.concurrent.atomic.LongAdder());
+        Seccomp.Receiver receiver = new Seccomp.Receiver(false, new LongAdder());
         int[] numbers = client.numbers();
         int[] locals = client.locals();
         while (true) {

@@ -1,5 +1,7 @@
 package dev.ringspec.host;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+
 import dev.ringspec.emulator.sys.Linux;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -275,7 +277,7 @@ public final class ServedClient implements AutoCloseable {
             }
             try (Arena call = Arena.ofConfined()) {
                 MemorySegment buf = call.allocate(length);
-                MemorySegment.copy(bytes, offset, buf, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, length);
+                MemorySegment.copy(bytes, offset, buf, JAVA_BYTE, 0, length);
                 long done = 0;
                 while (done < length) {
                     long n = Linux.call(Linux.SYS_WRITE, fd, buf.address() + done, length - done);
