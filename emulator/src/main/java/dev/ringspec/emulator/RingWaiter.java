@@ -32,6 +32,12 @@ final class RingWaiter implements Waiter {
 
     private static final class Permit {
         private boolean set;
+        /**
+         * The tasks in {@link Object#wait} on this permit: a wake notifies only while there are some (every enter that
+         * posts a CQE wakes its ring, and a notify is a call into the JVM). Counted and read under the permit's lock,
+         * which a sleeper holds from its look at {@link #set} to its wait, so no wake falls between them.
+         */
+        private int sleepers;
         /** The task sleeping in epoll for this ring, whom a wake must kick; null when it sleeps on the permit. */
         private Thread polling;
     }
@@ -56,6 +62,7 @@ final class RingWaiter implements Waiter {
                 if (now - deadlineNanos >= 0 && deadlineNanos != NO_DEADLINE) {
                     return false;
                 }
+                p.sleepers++;
                 try {
                     if (deadlineNanos == NO_DEADLINE || clock != Clock.SYSTEM) {
                         p.wait();
@@ -66,6 +73,8 @@ final class RingWaiter implements Waiter {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return false;
+                } finally {
+                    p.sleepers--;
                 }
             }
             p.set = false;
@@ -104,7 +113,9 @@ final class RingWaiter implements Waiter {
         Thread polling;
         synchronized (p) {
             p.set = true;
-            p.notifyAll();
+            if (p.sleepers > 0) {
+                p.notifyAll();
+            }
             polling = p.polling;
         }
         if (polling != null && polling != Thread.currentThread()) {

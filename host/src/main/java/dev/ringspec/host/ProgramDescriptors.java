@@ -431,9 +431,12 @@ final class ProgramDescriptors implements ProcessDescriptorTable, AutoCloseable 
 
     /** Notification {@code id} in place {@code here} is about to be answered (or was abandoned). */
     void answered(Place here, long id) {
-        Pending p = here.call.get();
+        Pending p = here.call.getPlain();
         if (p != null && p.id() == id) {
-            here.call.compareAndSet(p, null);
+            // a plain release, no atomic exchange: only this thread puts a call here, so none newer can be lost; an
+            // install that still sees the call after it is answered fails with ENOENT or EINPROGRESS and moves on,
+            // as one that took it just before the answer does
+            here.call.setRelease(null);
         }
     }
 

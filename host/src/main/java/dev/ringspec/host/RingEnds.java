@@ -23,8 +23,8 @@ import java.util.function.Consumer;
  * <p>To know the program's descriptor again cheaply (kcmp against a descriptor of this JVM, instead of pidfd_getfd
  * and fstat), this JVM keeps one reference to that description per ring while the ring is in use; a ring idle for
  * {@value #RELEASE_MILLIS} ms with no call in progress lets it go ({@link #releaseIdle}), so that the program's last
- * close is the last release; the next call takes a new reference. A ring ends at most that long after the program
- * let go of it, where nothing of it waits outside the ring. A ring with requests that do (io-wq work, armed polls,
+ * close is the last release; the next call takes a new reference. A ring ends at most about three such periods after
+ * the program let go of it, where nothing of it waits outside the ring. A ring with requests that do (io-wq work, armed polls,
  * timeouts: a READ that may still write into the program) or an SQPOLL ring (whose thread submits between calls)
  * has its reference let go at the end of each call ({@link #callEnds}), so the program's last close or exit is the
  * last release and the ring ends then, its requests cancelled, as the kernel's io_ring_ctx_wait_and_kill cancels
@@ -58,13 +58,22 @@ final class RingEnds implements AutoCloseable {
     private final AtomicLong wakeUps = new AtomicLong();
     private volatile boolean closed;
 
-    /** One ring's watch, this JVM's reference to the program's description of it, and its calls in progress. */
-    private static final class Life {
+    /**
+     * One ring's watch, this JVM's reference to the program's description of it, and its calls in progress. A caller
+     * keeps it from {@link #callBegins} to {@link #callEnds}, and may keep it for the ring's next call ({@link
+     * #life}): a ring has one for its whole life.
+     */
+    static final class Life {
         private final Ring ring;
         private final int watch;
         private int reference;
         private int calls;
-        private long lastUseNanos = System.nanoTime();
+        /**
+         * Used since the watcher last looked ({@link #releaseIdle}), and when it last found it unused: a call stamps a
+         * flag rather than reading the clock, about a twentieth of a served call's Java work.
+         */
+        private boolean used;
+        private long idleSinceNanos = System.nanoTime();
         private boolean ended;
         /** The last release came while a call was in progress: the ring ends when the call does (its fdget). */
         private boolean endAfterCalls;
@@ -134,7 +143,7 @@ final class RingEnds implements AutoCloseable {
         Life life = byRingFd.get(ring.fd());
         if (life != null) {
             synchronized (life) {
-                life.lastUseNanos = System.nanoTime();
+                life.used = true;
                 if (life.reference < 0 && !life.ended) {
                     life.reference = copy;
                     return;
@@ -144,31 +153,41 @@ final class RingEnds implements AutoCloseable {
         Linux.close(copy);
     }
 
-    /** A call on {@code ring} begins (while one is in progress the ring keeps this JVM's reference). */
-    void callBegins(Ring ring) {
-        Life life = byRingFd.get(ring.fd());
-        if (life != null) {
-            synchronized (life) {
-                life.calls++;
+    /** {@code ring}'s life, or null (not watched, or ended): what {@link #callBegins} takes. */
+    Life life(Ring ring) {
+        return byRingFd.get(ring.fd());
+    }
+
+    /**
+     * A call on {@code ring}, whose {@link #life} is {@code life} (null: none), begins: while one is in progress the
+     * ring keeps this JVM's reference. Whether it counts, to be told to {@link #callEnds}: not on a life that ended
+     * meanwhile (a caller's kept one), as on none.
+     */
+    boolean callBegins(Life life) {
+        if (life == null) {
+            return false;
+        }
+        synchronized (life) {
+            if (life.ended) {
+                return false;
             }
+            life.calls++;
+            return true;
         }
     }
 
     /**
-     * A call on {@code ring} ended; {@code letGo}: something of the ring waits outside it, so the program's last
-     * release must end it at once, and this JVM lets go of its reference if no other call is in progress.
+     * A call that {@link #callBegins} counted on {@code life} ended; {@code letGo}: something of the ring waits outside
+     * it, so the program's last release must end it at once, and this JVM lets go of its reference if no other call is
+     * in progress.
      */
-    void callEnds(Ring ring, boolean letGo) {
-        Life life = byRingFd.get(ring.fd());
-        if (life == null) {
-            return;
-        }
+    void callEnds(Life life, boolean letGo) {
         int reference = -1;
         boolean end = false;
         synchronized (life) {
             life.calls--;
-            life.lastUseNanos = System.nanoTime();
-            if (life.endAfterCalls && life.calls == 0) {
+            life.used = true;
+            if (life.endAfterCalls && life.calls == 0 && !life.ended) {
                 life.ended = true;
                 end = true;
             } else if (letGo && life.calls == 0 && life.reference >= 0) {
@@ -258,13 +277,20 @@ final class RingEnds implements AutoCloseable {
         ended(life);
     }
 
-    /** Lets go of the references of rings idle for a period, so that the program's last close is the last. */
+    /**
+     * Lets go of the references of rings idle for a period, so that the program's last close is the last: a ring used
+     * since the last look is idle from now on, one unused since a look at least a period ago lets go (so at least a
+     * period after its last use, and at most about three: the looks come at least once a period).
+     */
     private void releaseIdle() {
         long now = System.nanoTime();
         for (Life life : byRingFd.values()) {
             int reference = -1;
             synchronized (life) {
-                if (life.reference >= 0 && life.calls == 0 && now - life.lastUseNanos >= RELEASE_MILLIS * 1_000_000L) {
+                if (life.used || life.calls > 0) {
+                    life.used = false;
+                    life.idleSinceNanos = now;
+                } else if (life.reference >= 0 && now - life.idleSinceNanos >= RELEASE_MILLIS * 1_000_000L) {
                     reference = life.reference;
                     life.reference = -1;
                 }

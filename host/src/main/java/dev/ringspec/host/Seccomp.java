@@ -6,7 +6,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import dev.ringspec.emulator.sys.Linux;
 import dev.ringspec.uapi.Errno;
 import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
 import java.util.Arrays;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -47,8 +50,34 @@ final class Seccomp {
 
     /** The calling thread's {@link Calls}, for the static forms below. */
     private static final ThreadLocal<Calls> CALLS = ThreadLocal.withInitial(Calls::new);
+    /**
+     * {@code syscall(SYS_ioctl, fd, request, arg)} without errno: its result, -1 for any failure. For the two
+     * ioctls of every call, NOTIF_RECV and NOTIF_SEND, whose failures need no errno ({@link Receiver#receive},
+     * {@link Calls#send}): capturing it is a call into the JVM and back after each (DowncallLinker::capture_state),
+     * about a tenth of the served call's own CPU time.
+     */
+    private static final MethodHandle IOCTL = linkIoctl();
 
     private Seccomp() {
+    }
+
+    @SuppressWarnings("restricted") // as Linux.call's: the kernel checks the pointer, a bad one is -EFAULT
+    private static MethodHandle linkIoctl() {
+        Linker linker = Linker.nativeLinker();
+        MemorySegment symbol = linker.defaultLookup().find("syscall")
+                .orElseThrow(() -> new UnsatisfiedLinkError("libc has no syscall"));
+        return linker.downcallHandle(symbol,
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+                Linker.Option.firstVariadicArg(1));
+    }
+
+    /** {@link #IOCTL}: the ioctl's result, or -1 whatever the errno. */
+    private static long ioctl(int fd, long request, long arg) {
+        try {
+            return (long) IOCTL.invokeExact(Linux.SYS_IOCTL, (long) fd, request, arg);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
     }
 
     /** One received notification: the syscall and its arguments, as the target made it. */
@@ -98,11 +127,13 @@ final class Seccomp {
                 }
             }
             notif.fill((byte) 0);
-            long r = Linux.call(capture, Linux.SYS_IOCTL, listener, IOCTL_NOTIF_RECV, notif.address(), 0, 0, 0);
+            long r = ioctl(listener, IOCTL_NOTIF_RECV, notif.address());
             if (r < 0) {
                 // kernel/seccomp.c recv_wait_event (6.6+): a RECV ends when no task uses the filter any more, and
-                // then finds nothing (ENOENT), as it does for a target killed in its call; POLLHUP tells them apart
-                if (recvSeesEnd && r == -Errno.ENOENT) {
+                // then finds nothing (ENOENT), as it does for a target killed in its call or a signal (EINTR);
+                // POLLHUP without POLLIN (seccomp_notify_poll: no task uses the filter) tells the end apart, whatever
+                // the errno, so none is captured
+                if (recvSeesEnd) {
                     int revents = poll(listener, noWait);
                     if (revents >= 0 && (revents & POLLIN) == 0 && (revents & (POLLHUP | POLLERR)) != 0) {
                         throw new Gone();
@@ -168,7 +199,7 @@ final class Seccomp {
                     == 0;
         }
 
-        /** Answers {@code id}: the call returns {@code result} (a negative one as that errno). 0 or -errno. */
+        /** Answers {@code id}: the call returns {@code result} (a negative one as that errno). 0, or -1 if it failed. */
         int send(int listener, long id, long result) {
             // struct seccomp_notif_resp: id, val, error, flags
             boolean failed = result < 0 && result >= -4095;
@@ -178,7 +209,8 @@ final class Seccomp {
             // error (32 bits) and flags (0) as one little-endian word: one copy, as Receiver reads
             r[2] = failed ? result & 0xffff_ffffL : 0;
             MemorySegment.copy(r, 0, scratch, JAVA_LONG, 0, r.length);
-            return (int) Linux.call(capture, Linux.SYS_IOCTL, listener, IOCTL_NOTIF_SEND, scratch.address(), 0, 0, 0);
+            // no errno: a failed answer (the target gone: ENOENT) is answered by nobody, as the caller knows
+            return ioctl(listener, IOCTL_NOTIF_SEND, scratch.address()) < 0 ? -1 : 0;
         }
 
         /**
@@ -231,7 +263,7 @@ final class Seccomp {
         return CALLS.get().idValid(listener, id);
     }
 
-    /** Answers {@code id}: the call returns {@code result} (a negative one as that errno). 0 or -errno. */
+    /** Answers {@code id}: the call returns {@code result} (a negative one as that errno). 0, or -1 if it failed. */
     static int send(int listener, long id, long result) {
         return CALLS.get().send(listener, id, result);
     }

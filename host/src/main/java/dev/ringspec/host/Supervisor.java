@@ -231,6 +231,9 @@ final class Supervisor implements AutoCloseable {
         private long ringKey;
         private long ringsEndedThen;
         private long ringStamp = DescriptorChanges.NONE;
+        /** The {@link RingEnds.Life} of {@link #lifeRing}, kept for its next call: a ring has one for its life. */
+        private Ring lifeRing;
+        private RingEnds.Life life;
 
         private Task(PendingSignals.Serving signals, ProgramDescriptors.Place place) {
             this.signals = signals;
@@ -241,7 +244,7 @@ final class Supervisor implements AutoCloseable {
     /** Serves {@code n} on the calling thread, as the task of the program thread that made it. */
     private void dispatch(Seccomp.Notification n) {
         changes.arrived(n.tid());
-        if (DescriptorChanges.isChange(n.nr())) {
+        if (n.nr() != NR_ENTER && DescriptorChanges.isChange(n.nr())) {
             letChange(n);
             return;
         }
@@ -487,12 +490,24 @@ final class Supervisor implements AutoCloseable {
         // C1 code one through a method handle (Unsafe.allocateInstance): 55 of the serving thread's 3,886 perf
         // samples in a fresh hosted nop-cost 100000
         Ring ring = found.ring();
-        ends.callBegins(ring);
+        RingEnds.Life life = lifeOf(t, ring);
+        boolean counted = ends.callBegins(life);
         try {
             return emulator.enter(ring, (int) a[1], (int) a[2], flags, MemorySegment.ofAddress(a[4]), a[5]);
         } finally {
-            ends.callEnds(ring, (ring.params().flags() & IORING_SETUP_SQPOLL) != 0 || emulator.waitsOutside(ring));
+            if (counted) {
+                ends.callEnds(life, (ring.params().flags() & IORING_SETUP_SQPOLL) != 0 || emulator.waitsOutside(ring));
+            }
         }
+    }
+
+    /** {@code ring}'s {@link RingEnds.Life}, kept in {@code t} for the ring's next call on this thread. */
+    private RingEnds.Life lifeOf(Task t, Ring ring) {
+        if (t.lifeRing != ring) {
+            t.life = ends.life(ring);
+            t.lifeRing = ring;
+        }
+        return t.life;
     }
 
     private long register(Seccomp.Notification n, Task t) {
@@ -563,11 +578,14 @@ final class Supervisor implements AutoCloseable {
      * ({@link RingEnds#callEnds}).
      */
     private long onRing(Ring ring, java.util.function.ToLongFunction<Ring> call) {
-        ends.callBegins(ring);
+        RingEnds.Life life = ends.life(ring);
+        boolean counted = ends.callBegins(life);
         try {
             return call.applyAsLong(ring);
         } finally {
-            ends.callEnds(ring, (ring.params().flags() & IORING_SETUP_SQPOLL) != 0 || emulator.waitsOutside(ring));
+            if (counted) {
+                ends.callEnds(life, (ring.params().flags() & IORING_SETUP_SQPOLL) != 0 || emulator.waitsOutside(ring));
+            }
         }
     }
 

@@ -1,6 +1,5 @@
 package dev.ringspec.host;
 
-import static dev.ringspec.uapi.Errno.EBADF;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -101,7 +100,7 @@ class ServedCallAllocationTest {
         Runnable syscall = () -> result[0] = Linux.call(Linux.SYS_IOCTL, -1, Seccomp.IOCTL_NOTIF_SEND, 0);
         double syscallBefore = bytesPerRun(syscall);
         double send = bytesPerRun(() -> result[0] = Seccomp.send(-1, 1, 0));
-        assertThat(result[0]).isEqualTo(-EBADF);
+        assertThat(result[0]).as("a failed answer, its errno not captured").isEqualTo(-1);
         assertThat(send).isLessThan(Math.max(syscallBefore, bytesPerRun(syscall)) + 1);
     }
 
