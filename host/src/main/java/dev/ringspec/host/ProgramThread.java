@@ -47,7 +47,7 @@ final class ProgramThread implements AutoCloseable {
      * What one JVM thread serves: a program thread, and its process once asked for. A field of the thread's own, so
      * that a call's many questions (whose memory, whose descriptors) cost no map lookup and no boxing.
      */
-    private static final class Served {
+    static final class Served {
         private int tid;
         /** The process of {@link #tid}, or {@link #UNKNOWN} until asked for. */
         private int process = UNKNOWN;
@@ -85,6 +85,26 @@ final class ProgramThread implements AutoCloseable {
     void serve(int tid, int process) {
         serve(tid);
         served.get().process = process;
+    }
+
+    /**
+     * The calling thread's part, for a caller that keeps it for {@link #serve(Served, int, int)}: asked after a
+     * {@link #serve(int)} on the thread.
+     */
+    Served servedHere() {
+        return served.get();
+    }
+
+    /**
+     * {@link #serve(int, int)} on the calling thread, whose {@link #servedHere} is {@code s}: no thread-local lookup,
+     * for a thread that serves a call at each of its program thread's calls.
+     */
+    void serve(Served s, int tid, int process) {
+        s.tid = tid;
+        s.process = process;
+        if (last != tid) {
+            last = tid;
+        }
     }
 
     /** The program thread the calling thread serves. */

@@ -86,6 +86,13 @@ final class Supervisor implements AutoCloseable {
     private final Map<Integer, ReentrantLock> busy = new ConcurrentHashMap<>();
     /** What the calling JVM thread serves as a program thread's task ({@link #asTask}). */
     private final ThreadLocal<Task> task;
+    /**
+     * The {@link Task} the last call was dispatched with: the calling thread's own if its {@link Task#owner} is the
+     * thread ({@link #taskHere}), so that the emulator's questions of the task key (three an enter) and the next call
+     * on the same thread cost no thread-local lookup. Written and read plainly: a thread that reads another's, or an
+     * older one, finds another owner and looks its own up.
+     */
+    private Task lastTask;
     private final Receivers receivers;
     /** Each ring by its descriptor in this JVM: the program thread that set it up, and whether a run is queued. */
     private final Map<Integer, Owned> byLocalFd = new ConcurrentHashMap<>();
@@ -118,7 +125,7 @@ final class Supervisor implements AutoCloseable {
         emulator.onRemoteTaskWork(this::runTaskWork);
         emulator.beforeSleep(this::beforeSleep);
         emulator.withTaskKey(() -> {
-            Task t = task.get();
+            Task t = taskHere();
             return t.serving ? t.key : Thread.currentThread();
         });
         emulator.withSqThreadContext(new SqThreadHost(thread, memory));
@@ -210,6 +217,8 @@ final class Supervisor implements AutoCloseable {
      * thread-local lookup costs more than most of a call's Java work).
      */
     private static final class Task {
+        /** The thread whose part this is (each is made on its thread, {@link #task}). */
+        private final Thread owner = Thread.currentThread();
         private final Seccomp.Calls calls = new Seccomp.Calls();
         private final RemoteMemory.Windows windows = RemoteMemory.windowsHere();
         private final PendingSignals.Serving signals;
@@ -235,6 +244,12 @@ final class Supervisor implements AutoCloseable {
         private Ring lifeRing;
         private RingEnds.Life life;
 
+        /**
+         * The thread's {@link ProgramThread.Served}, taken at its first {@link #begin}: only a thread that serves a
+         * program thread has one (the emulator's own threads ask the task key too, and make a Task).
+         */
+        private ProgramThread.Served served;
+
         private Task(PendingSignals.Serving signals, ProgramDescriptors.Place place) {
             this.signals = signals;
             this.place = place;
@@ -251,7 +266,10 @@ final class Supervisor implements AutoCloseable {
         if (n.nr() != NR_EXECVE && n.nr() != NR_EXECVEAT) {
             calls.incrementAndGet(); // the io_uring calls
         }
-        Task t = task.get();
+        Task t = taskHere();
+        if (lastTask != t) {
+            lastTask = t;
+        }
         ReentrantLock lock = begin(t, n.tid());
         try {
             serve(n, t);
@@ -272,6 +290,12 @@ final class Supervisor implements AutoCloseable {
             changes.changing(n.tid());
         }
         task.get().calls.sendContinue(listener, n.id());
+    }
+
+    /** The calling thread's {@link Task}: {@link #lastTask} if it is the thread's, else its thread-local's. */
+    private Task taskHere() {
+        Task last = lastTask;
+        return last != null && last.owner == Thread.currentThread() ? last : task.get();
     }
 
     /** Runs {@code work} as program thread {@code tid}'s task: the emulator's task key, one at a time per thread. */
@@ -300,6 +324,7 @@ final class Supervisor implements AutoCloseable {
             t.touched = false;
             thread.serve(tid);
             t.process = thread.servedProcess();
+            t.served = thread.servedHere();
             t.key = new ProgramThread.Task(tid, t.process);
         }
         ReentrantLock lock = t.lock;
@@ -347,7 +372,8 @@ final class Supervisor implements AutoCloseable {
      * descriptors through it ({@link ProgramDescriptors#calling}).
      */
     private void serve(Seccomp.Notification n, Task t) {
-        thread.serve(n.tid());
+        // begin made t.process n.tid()'s
+        thread.serve(t.served, n.tid(), t.process);
         descriptors.calling(t.place, n.id(), t.process);
         try {
             serveCall(n, t);

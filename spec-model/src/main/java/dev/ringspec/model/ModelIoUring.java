@@ -113,7 +113,7 @@ public final class ModelIoUring implements IoUringKernel {
     private final AtomicInteger nextFd = new AtomicInteger(FIRST_FD);
     private final Map<Integer, ModelRing> live = new ConcurrentHashMap<>();
     /** The task each thread runs as now ({@link #currentTask}); a fork or a fresh task replaces it. */
-    private final Map<Object, IoUringTask> tasks = new ConcurrentHashMap<>();
+    private final TaskTable tasks = new TaskTable(this::newRootTask);
     /** Whose task the calling thread runs as: the thread itself unless {@link #withTaskKey} says otherwise. */
     private volatile Supplier<Object> taskKey = Thread::currentThread;
     private final AtomicInteger nextTask = new AtomicInteger(1);
@@ -291,12 +291,12 @@ public final class ModelIoUring implements IoUringKernel {
 
     /** The task the calling thread runs as: on its first call a new one that inherits nothing. */
     IoUringTask currentTask() {
-        return tasks.computeIfAbsent(taskKey.get(), t -> newRootTask());
+        return tasks.current(taskKey.get());
     }
 
     /** The calling thread continues as {@code task}: back in a parent after {@link #forkTask}, as its process would. */
     void runAs(IoUringTask task) {
-        tasks.put(taskKey.get(), Objects.requireNonNull(task));
+        tasks.set(taskKey.get(), Objects.requireNonNull(task));
     }
 
     private IoUringTask newRootTask() {
@@ -630,7 +630,7 @@ public final class ModelIoUring implements IoUringKernel {
             ringlessRules.fire(Rules.FORK_INHERITS_TASK_FILTERS, 0);
         }
         String child = String.valueOf(nextTask.getAndIncrement());
-        tasks.put(taskKey.get(), mutants.contains(Mutant.FORK_DROPS_TASK_RESTRICTIONS)
+        tasks.set(taskKey.get(), mutants.contains(Mutant.FORK_DROPS_TASK_RESTRICTIONS)
                 ? parent.forkUnrestricted(child, dropCapSysAdmin)
                 : parent.fork(child, dropCapSysAdmin, profile.bpfCloneMarksSourceCow(),
                         mutants.contains(Mutant.BPF_FORK_DROPS_FILTERS)));
@@ -639,7 +639,7 @@ public final class ModelIoUring implements IoUringKernel {
 
     @Override
     public int freshTask() {
-        tasks.put(taskKey.get(), newRootTask());
+        tasks.set(taskKey.get(), newRootTask());
         return 0;
     }
 
