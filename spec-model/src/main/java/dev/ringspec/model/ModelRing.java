@@ -215,9 +215,11 @@ final class ModelRing implements Ring {
 
     /**
      * What the kernel frees with a closed ring ({@code io_ring_ctx_free}): the registered files' references, and
-     * the opcodes' per-ring state ({@link IssueContext#ringLocal}) that is {@link AutoCloseable}.
+     * the opcodes' per-ring state ({@link IssueContext#ringLocal}) that is {@link AutoCloseable}. First no other
+     * thread may queue task work any more ({@link TaskWork#release}), so none writes the ring's memory once freed.
      */
     void release() {
+        taskWork.release();
         files.freeAtExit();
         issue.closeRingLocals();
         reqs.releaseHeldFiles();

@@ -8,6 +8,7 @@ import static dev.ringspec.uapi.IoUring.IORING_SQ_TASKRUN;
 import java.lang.foreign.MemorySegment;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -61,6 +62,10 @@ final class TaskWork {
      */
     private int runningLeft = -1;
     private final ConcurrentLinkedQueue<Req> remote = new ConcurrentLinkedQueue<>();
+    /** How many {@link #addRemote} calls are inside the ring now; {@link #release} and {@link #remap} wait for 0. */
+    private final AtomicInteger remoteAdders = new AtomicInteger();
+    /** Set by {@link #release}: the ring is going, and work from other threads is dropped. */
+    private volatile boolean released;
     private volatile boolean remotePending;
     private volatile Runnable localWorkAdded;
     /** Run before the task queues work of its own ({@link #beforeAdd}). */
@@ -97,8 +102,40 @@ final class TaskWork {
         this.runner = taskWorkRunner;
     }
 
+    /**
+     * Takes a new mapping generation; returns once no other thread's {@link #addRemote} can still write into the one
+     * before, which the caller then frees (a resize closes its arena).
+     */
     void remap(Regions regions) {
         this.rings = regions.rings();
+        awaitRemoteAdders();
+    }
+
+    /**
+     * The ring is going ({@code io_ring_exit_work}, before {@code io_ring_ctx_free}): from now on work another thread
+     * queues is dropped, and this returns once no {@link #addRemote} is inside the ring any more, so that none
+     * touches its memory after the caller frees it. The kernel never writes a freed ring: {@code io_ring_exit_work}
+     * cancels the ring's polls and requests ({@code io_uring_try_cancel_requests}, {@code io_poll_remove_all}) and
+     * waits for their references before {@code io_ring_ctx_free}, and a wakeup that raced the cancellation finds
+     * its request taken ({@code io_poll_get_ownership} fails, or its task work runs as {@code io_fallback_tw} and
+     * {@code io_should_terminate_tw} cancels it): what it queues posts nothing anyone can read.
+     */
+    void release() {
+        released = true;
+        awaitRemoteAdders();
+    }
+
+    /** Waits until no {@link #addRemote} that may have read {@link #rings} before the caller's change is running. */
+    private void awaitRemoteAdders() {
+        // the adders never block (their hooks signal an eventfd or wake polls, whose work is another ring's
+        // addRemote), so this is short
+        for (int spins = 0; remoteAdders.get() != 0; spins++) {
+            if (spins < 100) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
+        }
     }
 
     /**
@@ -189,9 +226,24 @@ final class TaskWork {
 
     /**
      * {@code io_req_task_work_add} from another thread: the request waits in a concurrent queue and joins the task
-     * work when the task next runs it. The only method of the ring that may be called from another thread.
+     * work when the task next runs it. The only method of the ring that may be called from another thread; once the
+     * ring is {@link #release}d it drops the request.
      */
     void addRemote(Req req, int action) {
+        // released and remoteAdders are volatile, read and written in opposite orders here and in release: either
+        // release sees this adder and waits for it, or this adder sees released and leaves the ring alone
+        remoteAdders.incrementAndGet();
+        try {
+            if (released) {
+                return; // release: the ring is going, and its cancellation takes the request with it
+            }
+            addRemoteLive(req, action);
+        } finally {
+            remoteAdders.decrementAndGet();
+        }
+    }
+
+    private void addRemoteLive(Req req, int action) {
         req.twAction(action);
         boolean wasEmpty = remote.isEmpty();
         remote.add(req);
