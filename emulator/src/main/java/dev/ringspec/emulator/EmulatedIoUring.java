@@ -72,6 +72,8 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
     private ProgramMemory served;
     /** This JVM's descriptors, or the served program's. */
     private final ProcessDescriptorTable processDescriptors;
+    /** The rings' descriptors, each given back after its ring's state here is forgotten ({@link #close}). */
+    private final HeldRingDescriptors ringDescriptors;
     /** What was answered -EOPNOTSUPP because the emulator cannot do it here ({@link #refuse}), and how often. */
     private final Map<String, LongAdder> refusals = new ConcurrentHashMap<>();
     /** Told of each ring that got task work from another thread ({@link #onRemoteTaskWork}), or null. */
@@ -99,6 +101,7 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
         this.timers = new Timers(clock, order != null);
         this.readiness = new Readiness(order == null ? null : order.split(), this::deliver, taskExits);
         RealDescriptors descriptors = new RealDescriptors(timers);
+        this.ringDescriptors = new HeldRingDescriptors(descriptors);
         this.processDescriptors = program == null ? descriptors : program;
         IoWqLimits limits = new IoWqLimits(() -> taskKey.get());
         this.opcodes = EmulatorOpcodes.build(base, this, options.extraOpcodes(), !memory.local(), limits.registerOps());
@@ -124,7 +127,7 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
         Waiter wakes = sqPoll;
         this.model = new ModelIoUring(opcodes.profile(), memory)
                 .withProcessDescriptors(processDescriptors)
-                .withRingDescriptors(descriptors)
+                .withRingDescriptors(ringDescriptors)
                 .withWaiter(new ModelWaiter(wakes, ringLocks, () -> beforeSleep, () -> remoteTaskWork))
                 .withSqPoll(sqPoll)
                 .withIoWq(ioWq)
@@ -534,35 +537,38 @@ public final class EmulatedIoUring implements IoUringKernel, AutoCloseable, Emul
         int fd = ring.fd();
         sqPoll.stop(fd); // io_ring_exit_work parks and ends the SQ thread first
         IssueContext ctx = model.issueContextOf(fd);
-        ReentrantLock lock = ringLocks.get(fd);
-        int r;
+        return ringDescriptors.closeHolding(() -> closeModel(ring), () -> forget(fd, ctx));
+    }
+
+    private int closeModel(Ring ring) {
+        ReentrantLock lock = ringLocks.get(ring.fd());
         if (lock == null) {
-            r = model.close(ring);
+            return model.close(ring);
+        }
+        lock.lock();
+        try {
+            return model.close(ring);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** What this emulator keeps under closed ring {@code fd}'s number, removed before the number is given back. */
+    private void forget(int fd, IssueContext ctx) {
+        ioWq.ringClosed(ctx);
+        if (interrupts != null) {
+            interrupts.forget(fd);
+        }
+        ringLocks.remove(fd);
+        ringInodes.remove(fd);
+        if (waiter != null) {
+            waiter.forget(fd);
         } else {
-            lock.lock();
-            try {
-                r = model.close(ring);
-            } finally {
-                lock.unlock();
-            }
+            scheduler.forget(fd);
         }
-        if (r == 0) {
-            ioWq.ringClosed(ctx);
-            if (interrupts != null) {
-                interrupts.forget(fd);
-            }
-            ringLocks.remove(fd);
-            ringInodes.remove(fd);
-            if (waiter != null) {
-                waiter.forget(fd);
-            } else {
-                scheduler.forget(fd);
-            }
-            if (pedantic != null) {
-                pedantic.closed(fd);
-            }
+        if (pedantic != null) {
+            pedantic.closed(fd);
         }
-        return r;
     }
 
     /** Whether live ring {@code ring} has requests waiting outside it ({@link Inflight}), which may still complete. */
