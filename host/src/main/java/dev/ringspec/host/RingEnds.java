@@ -23,12 +23,12 @@ import java.util.function.Consumer;
  * <p>To know the program's descriptor again cheaply (kcmp against a descriptor of this JVM, instead of pidfd_getfd
  * and fstat), this JVM keeps one reference to that description per ring while the ring is in use; a ring idle for
  * {@value #RELEASE_MILLIS} ms with no call in progress lets it go ({@link #releaseIdle}), so that the program's last
- * close is the last release; the next call takes a new reference. A ring ends at most about three such periods after
- * the program let go of it, where nothing of it waits outside the ring. A ring with requests that do (io-wq work, armed polls,
- * timeouts: a READ that may still write into the program) or an SQPOLL ring (whose thread submits between calls)
- * has its reference let go at the end of each call ({@link #callEnds}), so the program's last close or exit is the
- * last release and the ring ends then, its requests cancelled, as the kernel's io_ring_ctx_wait_and_kill cancels
- * them; such a ring's next call pays a pidfd_getfd and an fstat instead of a kcmp.
+ * close is the last release; the next call takes a new reference. A ring ends at most about three such periods
+ * after the program let go of it, where nothing of it waits outside the ring. A ring with requests that do (io-wq
+ * work, armed polls, timeouts: a READ that may still write into the program) or an SQPOLL ring (whose thread submits
+ * between calls) has its reference let go at the end of each call ({@link #callEnds}), so the program's last close or
+ * exit is the last release and the ring ends then, its requests cancelled, as the kernel's io_ring_ctx_wait_and_kill
+ * cancels them; such a ring's next call pays a pidfd_getfd and an fstat instead of a kcmp.
  *
  * <p>What this cannot see: a description the program opened itself through {@code /proc/self/fd} (its close looks
  * like the end while the ring's own descriptor lives); a ring whose descriptor sits in an SCM_RIGHTS message in

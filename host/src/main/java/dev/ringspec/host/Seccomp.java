@@ -199,7 +199,7 @@ final class Seccomp {
                     == 0;
         }
 
-        /** Answers {@code id}: the call returns {@code result} (a negative one as that errno). 0, or -1 if it failed. */
+        /** Answers {@code id}: the call returns {@code result} (a negative one as that errno); 0, or -1 if failed. */
         int send(int listener, long id, long result) {
             // struct seccomp_notif_resp: id, val, error, flags
             boolean failed = result < 0 && result >= -4095;
@@ -252,7 +252,7 @@ final class Seccomp {
             }
         }
 
-        /** {@code kcmp(KCMP_FILE)}: whether {@code fd1} of {@code pid1} and {@code fd2} of {@code pid2} are one file. */
+        /** {@code kcmp(KCMP_FILE)}: whether {@code fd1} of {@code pid1} and {@code fd2} of {@code pid2} are one. */
         boolean sameFile(int pid1, int pid2, int fd1, int fd2) {
             return Linux.call(capture, SYS_KCMP, pid1, pid2, KCMP_FILE, fd1, fd2, 0) == 0;
         }

@@ -78,21 +78,21 @@ final class Supervisor implements AutoCloseable {
     private final Map<Long, Ring> ringsByInode = new ConcurrentHashMap<>();
     /** Per program thread and descriptor: the ring it named last (checked with kcmp before use). */
     private final Map<Long, Ring> lastRing = new ConcurrentHashMap<>();
-    /** Rings ended so far: a JVM thread's own {@link Task#ring} is good while this has not moved. */
+    /** Rings ended so far: a JVM thread's own {@link ServingPart#ring} is good while this has not moved. */
     private final AtomicLong ringsEnded = new AtomicLong();
     /** Per program thread: the JVM thread that runs its task work between its calls (see {@link #runTaskWork}). */
     private final Map<Integer, ExecutorService> taskWork = new ConcurrentHashMap<>();
     /** Per program thread: held while one of its calls is served or its task work runs. */
     private final Map<Integer, ReentrantLock> busy = new ConcurrentHashMap<>();
     /** What the calling JVM thread serves as a program thread's task ({@link #asTask}). */
-    private final ThreadLocal<Task> task;
+    private final ThreadLocal<ServingPart> task;
     /**
-     * The {@link Task} the last call was dispatched with: the calling thread's own if its {@link Task#owner} is the
-     * thread ({@link #taskHere}), so that the emulator's questions of the task key (three an enter) and the next call
-     * on the same thread cost no thread-local lookup. Written and read plainly: a thread that reads another's, or an
-     * older one, finds another owner and looks its own up.
+     * The {@link ServingPart} the last call was dispatched with: the calling thread's own if its
+     * {@link ServingPart#owner} is the thread ({@link #taskHere}), so that the emulator's questions of the task key
+     * (three an enter) and the next call on the same thread cost no thread-local lookup. Written and read plainly: a
+     * thread that reads another's, or an older one, finds another owner and looks its own up.
      */
-    private Task lastTask;
+    private ServingPart lastTask;
     private final Receivers receivers;
     /** Each ring by its descriptor in this JVM: the program thread that set it up, and whether a run is queued. */
     private final Map<Integer, Owned> byLocalFd = new ConcurrentHashMap<>();
@@ -121,11 +121,11 @@ final class Supervisor implements AutoCloseable {
         this.descriptors = descriptors;
         this.receivers = new Receivers(listener, recvSeesEnd, this::dispatch);
         this.registered = new RegisteredRings(memory, this::findRing);
-        this.task = ThreadLocal.withInitial(() -> new Task(signals.servingHere(), descriptors.placeHere()));
+        this.task = ThreadLocal.withInitial(() -> new ServingPart(signals.servingHere(), descriptors.placeHere()));
         emulator.onRemoteTaskWork(this::runTaskWork);
         emulator.beforeSleep(this::beforeSleep);
         emulator.withTaskKey(() -> {
-            Task t = taskHere();
+            ServingPart t = taskHere();
             return t.serving ? t.key : Thread.currentThread();
         });
         emulator.withSqThreadContext(new SqThreadHost(thread, memory));
@@ -210,52 +210,6 @@ final class Supervisor implements AutoCloseable {
         receivers.run();
     }
 
-    /**
-     * A JVM thread's part as a program thread's task: the program thread (the emulator's task key, made once), its
-     * process and its lock, kept for its next call, which is most often the same program thread's; whether it serves
-     * now; and the thread's own state in the parts a call goes through, looked up once for all its calls (a
-     * thread-local lookup costs more than most of a call's Java work).
-     */
-    private static final class Task {
-        /** The thread whose part this is (each is made on its thread, {@link #task}). */
-        private final Thread owner = Thread.currentThread();
-        private final Seccomp.Calls calls = new Seccomp.Calls();
-        private final RemoteMemory.Windows windows = RemoteMemory.windowsHere();
-        private final PendingSignals.Serving signals;
-        private final ProgramDescriptors.Place place;
-        private int tid;
-        private ProgramThread.Task key;
-        /** {@link ProgramThread#exits} when {@link #key} was made. */
-        private int exitsThen;
-        private int process;
-        private ReentrantLock lock;
-        private boolean serving;
-        /** {@link #tid} has an entry in {@link RegisteredRings} ({@link RegisteredRings#touch}). */
-        private boolean touched;
-        /**
-         * The {@link #lastRing} entry this thread used last, its key, {@link #ringsEnded} then, and the stamp of the
-         * kcmp that found it ({@link DescriptorChanges#stamp}).
-         */
-        private Ring ring;
-        private long ringKey;
-        private long ringsEndedThen;
-        private long ringStamp = DescriptorChanges.NONE;
-        /** The {@link RingEnds.Life} of {@link #lifeRing}, kept for its next call: a ring has one for its life. */
-        private Ring lifeRing;
-        private RingEnds.Life life;
-
-        /**
-         * The thread's {@link ProgramThread.Served}, taken at its first {@link #begin}: only a thread that serves a
-         * program thread has one (the emulator's own threads ask the task key too, and make a Task).
-         */
-        private ProgramThread.Served served;
-
-        private Task(PendingSignals.Serving signals, ProgramDescriptors.Place place) {
-            this.signals = signals;
-            this.place = place;
-        }
-    }
-
     /** Serves {@code n} on the calling thread, as the task of the program thread that made it. */
     private void dispatch(Seccomp.Notification n) {
         changes.arrived(n.tid());
@@ -266,7 +220,7 @@ final class Supervisor implements AutoCloseable {
         if (n.nr() != NR_EXECVE && n.nr() != NR_EXECVEAT) {
             calls.incrementAndGet(); // the io_uring calls
         }
-        Task t = taskHere();
+        ServingPart t = taskHere();
         if (lastTask != t) {
             lastTask = t;
         }
@@ -292,15 +246,15 @@ final class Supervisor implements AutoCloseable {
         task.get().calls.sendContinue(listener, n.id());
     }
 
-    /** The calling thread's {@link Task}: {@link #lastTask} if it is the thread's, else its thread-local's. */
-    private Task taskHere() {
-        Task last = lastTask;
+    /** The calling thread's {@link ServingPart}: {@link #lastTask} if it is the thread's, else its thread-local's. */
+    private ServingPart taskHere() {
+        ServingPart last = lastTask;
         return last != null && last.owner == Thread.currentThread() ? last : task.get();
     }
 
     /** Runs {@code work} as program thread {@code tid}'s task: the emulator's task key, one at a time per thread. */
     private void asTask(int tid, Runnable work) {
-        Task t = task.get();
+        ServingPart t = task.get();
         ReentrantLock lock = begin(t, tid);
         try {
             work.run();
@@ -314,7 +268,7 @@ final class Supervisor implements AutoCloseable {
      * The calling thread, whose part {@code t} is, becomes program thread {@code tid}'s task once that thread's other
      * call has ended: its lock, held.
      */
-    private ReentrantLock begin(Task t, int tid) {
+    private ReentrantLock begin(ServingPart t, int tid) {
         int exits = thread.exits();
         if (t.key == null || t.tid != tid || t.exitsThen != exits) {
             // (after an exit anywhere in the program, the number may be a new thread's: its process is looked up)
@@ -371,7 +325,7 @@ final class Supervisor implements AutoCloseable {
      * Serves {@code n} on its program thread's JVM thread; while it is pending, the emulator may give the program
      * descriptors through it ({@link ProgramDescriptors#calling}).
      */
-    private void serve(Seccomp.Notification n, Task t) {
+    private void serve(Seccomp.Notification n, ServingPart t) {
         // begin made t.process n.tid()'s
         thread.serve(t.served, n.tid(), t.process);
         descriptors.calling(t.place, n.id(), t.process);
@@ -382,7 +336,7 @@ final class Supervisor implements AutoCloseable {
         }
     }
 
-    private void serveCall(Seccomp.Notification n, Task t) {
+    private void serveCall(Seccomp.Notification n, ServingPart t) {
         long result;
         try {
             switch (n.nr()) {
@@ -414,7 +368,7 @@ final class Supervisor implements AutoCloseable {
      * the kernel. The kernel cancels once the exec can no longer fail, this before it runs: an exec that then fails
      * (no such file) has lost its requests too; the report counts the requests execs cancelled.
      */
-    private void exec(Seccomp.Notification n, Task t) {
+    private void exec(Seccomp.Notification n, ServingPart t) {
         try {
             int cancelled = emulator.cancelTaskRequests(EXEC_CANCEL_NANOS);
             if (cancelled > 0) {
@@ -429,7 +383,7 @@ final class Supervisor implements AutoCloseable {
         t.calls.sendContinue(listener, n.id());
     }
 
-    private void answer(Seccomp.Notification n, long result, Task t) {
+    private void answer(Seccomp.Notification n, long result, ServingPart t) {
         // the check guards the windows' write-back (a dead target's pid may be another process's by now); with
         // nothing to write back, SECCOMP_IOCTL_NOTIF_SEND answers a dead notification with ENOENT, harmlessly
         if (memory.hasWindows(t.windows) && !t.calls.idValid(listener, n.id())) {
@@ -440,7 +394,7 @@ final class Supervisor implements AutoCloseable {
         t.calls.send(listener, n.id(), result);
     }
 
-    private void setup(Seccomp.Notification n, Task t) {
+    private void setup(Seccomp.Notification n, ServingPart t) {
         int entries = (int) n.args()[0];
         long params = n.args()[1];
         try (Arena call = Arena.ofConfined()) {
@@ -483,7 +437,7 @@ final class Supervisor implements AutoCloseable {
     }
 
     /** io_uring_enter or io_uring_register; a wait in it ends on the program thread's signals as the kernel's does. */
-    private long openToSignals(Seccomp.Notification n, Task t) {
+    private long openToSignals(Seccomp.Notification n, ServingPart t) {
         boolean enter = n.nr() == NR_ENTER;
         if (!PendingSignals.mayWait(n)) {
             return enter ? enter(n, t) : register(n, t);
@@ -496,7 +450,7 @@ final class Supervisor implements AutoCloseable {
         }
     }
 
-    private long enter(Seccomp.Notification n, Task t) {
+    private long enter(Seccomp.Notification n, ServingPart t) {
         long[] a = n.args();
         int flags = (int) a[3];
         Lookup found = (flags & IORING_ENTER_REGISTERED_RING) != 0
@@ -528,7 +482,7 @@ final class Supervisor implements AutoCloseable {
     }
 
     /** {@code ring}'s {@link RingEnds.Life}, kept in {@code t} for the ring's next call on this thread. */
-    private RingEnds.Life lifeOf(Task t, Ring ring) {
+    private RingEnds.Life lifeOf(ServingPart t, Ring ring) {
         if (t.lifeRing != ring) {
             t.life = ends.life(ring);
             t.lifeRing = ring;
@@ -536,7 +490,7 @@ final class Supervisor implements AutoCloseable {
         return t.life;
     }
 
-    private long register(Seccomp.Notification n, Task t) {
+    private long register(Seccomp.Notification n, ServingPart t) {
         long[] a = n.args();
         int opcode = (int) a[1];
         // io_uring_register (6.3+): USE_REGISTERED_RING is stripped, then the opcode compared with REGISTER_LAST
@@ -675,7 +629,7 @@ final class Supervisor implements AutoCloseable {
      * thread found for it last if no call since may have changed the number ({@link DescriptorChanges}), else by
      * kcmp against the last one it named, else by inode.
      */
-    private Lookup ringOf(Task t, int fd) {
+    private Lookup ringOf(ServingPart t, int fd) {
         int tid = t.process;
         long key = ((long) tid << 32) | (fd & 0xffffffffL);
         long endedNow = ringsEnded.get();
