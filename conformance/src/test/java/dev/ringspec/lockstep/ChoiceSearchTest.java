@@ -481,4 +481,41 @@ class ChoiceSearchTest {
                 new Choices.Taken(1, order, 1, 1), new Choices.Taken(1, order, 2, 1),
                 new Choices.Taken(1, Choice.TASK_WORK_BETWEEN_IOWQ_POSTS, 1, 0));
     }
+
+    /**
+     * A trial opens the choices its replay reached at a step between its own and the diverging one, too: an io-wq
+     * item held back at step 1 finishes at step 2 beside the one the run finished there, where the order of the two
+     * is asked a second time (world lockstep seed 82: a SPLICE's and a WRITEV's workers held back two enters, a later
+     * SPLICE's CQE posted between theirs, IOWQ_COMPLETION_ORDER's second occurrence newest first). Opened: the
+     * other outcomes of that second occurrence at step 2, though step 2 is neither the trial's step nor the
+     * diverging step 3.
+     */
+    @Test
+    void aTrialOpensTheChoicesItsReplayReachedAtALaterStep() {
+        Choice running = dev.ringspec.emulator.IoWqChoices.IOWQ_STILL_RUNNING;
+        Choice order = dev.ringspec.emulator.IoWqChoices.IOWQ_COMPLETION_ORDER;
+        Choices choices = new Choices();
+        for (int i = 0; i < 3; i++) {
+            choices.beforeStep(i);
+            if (i == 1) {
+                choices.choose(running, 3);
+            } else if (i == 2) {
+                choices.choose(order, 3);
+            }
+            choices.ran(i, new Step.Enter(1, 0, 0), false);
+        }
+        choices.beforeStep(3);
+        Choices.Counting side = choices.replaying(List.of(new Choices.Taken(1, running, 2, 0)));
+        for (int i = 0; i <= 3; i++) {
+            side.beforeStep(i);
+            if (i == 1) {
+                side.choose(running, 3);
+            } else if (i == 2) {
+                side.choose(order, 3);
+                side.choose(order, 3);
+            }
+        }
+        assertThat(choices.opened(side, 3)).as("the outcomes opened").containsExactlyInAnyOrder(
+                new Choices.Taken(2, order, 1, 1), new Choices.Taken(2, order, 2, 1));
+    }
 }
