@@ -50,7 +50,8 @@ final class ChoiceSearch {
     /**
      * Step {@code index} diverged: the reference rebuilt with another allowed outcome at a choice point of this step
      * or a few before ({@link ChoiceRebuild}) that agrees with the subject, or one whose difference only the
-     * catalogue knows ({@link ChoiceRebuild.Rebuilt#catalogued}); or null. The caller closes {@code reference} and
+     * catalogue knows ({@link ChoiceRebuild.Rebuilt#catalogued}); or null. {@code subject} is the subject as the step
+     * left it ({@link Side#frozen}), which every trial is compared with. The caller closes {@code reference} and
      * takes the rebuilt one.
      */
     ChoiceRebuild.Rebuilt explain(int index, Step step, Side reference, Side subject, Coverage coverage) {

@@ -265,8 +265,13 @@ final class Choices implements Chooser {
 
     /**
      * The outcomes a trial opened: the other outcomes of each choice that {@code side}, a reference replaying the run
-     * with a trial, reached at one of the trial's steps or at the diverging step {@code index} more often than the
-     * run did there (a choice the run never reached there, or more occurrences of one), each occurrence it did not.
+     * with a trial, reached at one of the trial's steps, at a step its replay ran between the trial's first and the
+     * diverging step {@code index}, or at {@code index}, more often than the run did there (a choice the run never
+     * reached there, or more occurrences of one), each occurrence it did not. An io-wq item held back completes at a
+     * later call, where the order among the items then finishing is asked once more for each item held (world
+     * lockstep seed 82: a SPLICE's and a WRITEV's workers still running at two more enters, which finish beside a
+     * later SPLICE's at a step of neither, the kernel posting the later SPLICE's CQE between theirs:
+     * IOWQ_COMPLETION_ORDER's second occurrence there, newest first, asked only while both are held).
      * An outcome may bring the kernel to a race the default never comes to: where io-wq completes the newest of two
      * items first (IOWQ_COMPLETION_ORDER), that worker's completion disarms its linked timeout and queues the
      * timeout's -ECANCELED as task work of the task (io_uring/io_uring.c io_req_complete_post, io_wq_free_work ->
@@ -280,6 +285,8 @@ final class Choices implements Chooser {
         List<Taken> out = new ArrayList<>();
         Set<Integer> steps = new TreeSet<>();
         side.trial.forEach(t -> steps.add(t.step()));
+        int from = side.trialStep();
+        side.history.keySet().stream().filter(step -> step > from && step < index).forEach(steps::add);
         steps.add(index);
         for (int step : steps) {
             Map<Choice, Integer> theirs = step == side.currentStep ? side.reached : side.history.get(step);

@@ -132,7 +132,7 @@ final class Comparison {
         if (side.hasWorld()) {
             try {
                 java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
-                for (MemorySegment m : List.of(side.world().buffers, side.world().provided, side.buffers)) {
+                for (MemorySegment m : side.worldBuffers()) {
                     sha.update(m.asByteBuffer());
                 }
                 digest = java.util.HexFormat.of().formatHex(sha.digest());
@@ -170,11 +170,12 @@ final class Comparison {
 
     /** The sides' world buffers, pair by pair: plain, provided and registered ones; none unless both have a world. */
     private static MemorySegment[][] worldBuffers(Side ref, Side sub) {
-        if (!ref.hasWorld() || !sub.hasWorld()) {
+        List<MemorySegment> r = ref.worldBuffers();
+        List<MemorySegment> s = sub.worldBuffers();
+        if (r.isEmpty() || s.isEmpty()) {
             return new MemorySegment[0][];
         }
-        return new MemorySegment[][] {{ref.world().buffers, sub.world().buffers},
-            {ref.world().provided, sub.world().provided}, {ref.buffers, sub.buffers}};
+        return new MemorySegment[][] {{r.get(0), s.get(0)}, {r.get(1), s.get(1)}, {r.get(2), s.get(2)}};
     }
 
     /**

@@ -617,7 +617,10 @@ public final class LockstepRunner implements AutoCloseable {
             coverage.catalogueFirst();
         }
         if (!catalogued && refereeSide == reference && carriedOver.isEmpty()) {
-            ChoiceRebuild.Rebuilt rebuilt = explainByChoice(index, step);
+            // the search compares its trials with the subject as the step left it: a kernel's timers and io-wq
+            // workers post meanwhile (world lockstep seed 3131: a TIMEOUT of 5 ms firing while the search ran)
+            Side seen = subject.frozen();
+            ChoiceRebuild.Rebuilt rebuilt = explainByChoice(index, step, seen);
             if (rebuilt != null && !rebuilt.catalogued()) {
                 if (coverage != null) {
                     coverage.choice(Choices.Taken.describe(rebuilt.taken()));
@@ -625,7 +628,7 @@ public final class LockstepRunner implements AutoCloseable {
                 return true;
             }
             if (rebuilt != null) { // a difference the catalogue knows under the outcomes the reference now took
-                d = Comparison.compare(step, reference, after, subject, subject.observeCounters());
+                d = Comparison.compare(step, reference, after, seen, seen.observeCounters());
                 before = rebuilt.before();
             }
             first = divergence(index, step, d, before); // observed after the search, as it always was
@@ -648,13 +651,13 @@ public final class LockstepRunner implements AutoCloseable {
 
     /**
      * Step {@code index} diverged: the reference rebuilt with another allowed outcome at a choice point of this step
-     * or a few before ({@link ChoiceRebuild}) that agrees with the subject replaces it, as does one whose difference
-     * only the catalogue knows ({@link ChoiceRebuild.Rebuilt#catalogued}); that rebuilt reference, or null.
-     * A run that carried a difference over is not rebuilt: its reference holds words copied from the subject that a
-     * replay would not.
+     * or a few before ({@link ChoiceRebuild}) that agrees with {@code seen}, the subject as the step left it
+     * ({@link Side#frozen}), replaces it, as does one whose difference only the catalogue knows
+     * ({@link ChoiceRebuild.Rebuilt#catalogued}); that rebuilt reference, or null. A run that carried a difference
+     * over is not rebuilt: its reference holds words copied from the subject that a replay would not.
      */
-    private ChoiceRebuild.Rebuilt explainByChoice(int index, Step step) {
-        ChoiceRebuild.Rebuilt rebuilt = choices.explain(index, step, reference, subject, coverage);
+    private ChoiceRebuild.Rebuilt explainByChoice(int index, Step step, Side seen) {
+        ChoiceRebuild.Rebuilt rebuilt = choices.explain(index, step, reference, seen, coverage);
         if (rebuilt == null) {
             return null;
         }

@@ -101,6 +101,8 @@ final class Side {
     private boolean boundedWaits;
     /** A bounded wait's io_uring_getevents_arg and its relative timespec. */
     private final MemorySegment waitArg;
+    /** A {@link #frozen} copy's world buffers, plain, provided and registered ones; null on a live side. */
+    private final List<MemorySegment> frozenBuffers;
 
     Side(Backend backend, int pipeRead, int pipeWrite) {
         this.name = backend.name();
@@ -121,10 +123,73 @@ final class Side {
         this.filterArgs = new FilterArgs(memory);
         this.waitArg = memory.allocate(WAIT_ARG_BYTES + 16, 8);
         this.boundedWaits = false;
+        this.frozenBuffers = null;
         this.hasTasks = tryFreshTask(kernel);
         if (kernel instanceof EmulatedIoUring e) {
             e.withStillWorld(); // in lockstep nothing outside acts while a side waits
         }
+    }
+
+    /**
+     * {@link #frozen}: this side's arguments, world and settings, with a copy of its ring's regions and of the
+     * buffers its requests read into.
+     */
+    private Side(Side live) {
+        this.name = live.name;
+        this.memory = live.memory;
+        this.kernel = live.kernel;
+        this.pipeRead = live.pipeRead;
+        this.pipeWrite = live.pipeWrite;
+        this.params = live.params;
+        this.resizeParams = live.resizeParams;
+        this.files = live.files;
+        this.rsrcRegister = live.rsrcRegister;
+        this.update = live.update;
+        this.iovecs = live.iovecs;
+        this.buffers = live.buffers;
+        this.probe = live.probe;
+        this.taskRestriction = live.taskRestriction;
+        this.filterArgs = live.filterArgs;
+        this.waitArg = live.waitArg;
+        this.boundedWaits = live.boundedWaits;
+        this.hasTasks = live.hasTasks;
+        this.world = live.world;
+        java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofAuto();
+        this.frozenBuffers = live.worldBuffers().stream()
+                .map(b -> arena.allocate(b.byteSize(), BUFFER_BYTES).copyFrom(b)).toList();
+        this.ring = live.ring == null ? null : FrozenRing.of(live.ring);
+        this.submitHead = live.submitHead;
+        this.result = live.result;
+        if (ring != null) {
+            refresh();
+        }
+    }
+
+    /**
+     * This side as it stands now, a copy that nothing changes: its ring's regions and the bytes its requests read
+     * (the world's buffers, plain and provided, and the registered ones). A kernel's ring goes on changing after a
+     * step on the kernel's own time (a TIMEOUT of the world's 5 ms fires, an io-wq worker posts); the choice search
+     * compares each of its trials with the subject as the diverging step left it, not as it became while the search
+     * ran ({@link LockstepRunner}). Only observed: it executes nothing and closes nothing.
+     */
+    Side frozen() {
+        return new Side(this);
+    }
+
+    /** Whether this is a {@link #frozen} copy. */
+    boolean isFrozen() {
+        return frozenBuffers != null;
+    }
+
+    /**
+     * The buffers the side's requests read into, whose bytes the comparison compares: the world's plain and provided
+     * buffers and the registered ones, in that order; none without a world. A {@link #frozen} copy's are copies.
+     */
+    List<MemorySegment> worldBuffers() {
+        if (frozenBuffers != null) {
+            return frozenBuffers;
+        }
+        return world == null ? List.of() : List.of(world.buffers, world.provided, buffers);
     }
 
     private static boolean tryFreshTask(IoUringKernel kernel) {
@@ -233,6 +298,9 @@ final class Side {
      * readiness and due timers.
      */
     void returnToUser() {
+        if (isFrozen()) {
+            throw new IllegalStateException("a frozen copy of " + name + " makes no call");
+        }
         if (ring != null) {
             kernel.enter(ring, 0, 0, 0, MemorySegment.NULL, 0);
         }
@@ -276,6 +344,9 @@ final class Side {
 
     /** Executes {@code step} (for {@link Step.OnOtherThread}, its syscall) on this thread; sets {@link #result}. */
     int execute(Step step) {
+        if (isFrozen()) {
+            throw new IllegalStateException("a frozen copy of " + name + " executes nothing");
+        }
         int dropped = hasRing() ? sq.readOnceDropped() : 0;
         result = run(step.effective());
         noteSubmitHead(step.effective(), dropped);
@@ -446,6 +517,9 @@ final class Side {
      * {@link AutoCloseable}), then its memory.
      */
     void close() {
+        if (isFrozen()) {
+            return; // it owns nothing but its copies, which go with it
+        }
         closeRing();
         if (world != null) {
             world.close();

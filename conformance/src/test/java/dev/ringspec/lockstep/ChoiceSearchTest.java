@@ -5,15 +5,28 @@ import static dev.ringspec.uapi.IoUring.IORING_NOP_TW;
 import static dev.ringspec.uapi.IoUring.IORING_OP_FSYNC;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_DEFER_TASKRUN;
 import static dev.ringspec.uapi.IoUring.IORING_SETUP_SINGLE_ISSUER;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ringspec.emulator.EmulatedIoUring;
 import dev.ringspec.emulator.EmulatorBackendProvider;
+import dev.ringspec.emulator.EmulatorOptions;
 import dev.ringspec.model.Choice;
 import dev.ringspec.seam.Backend;
 import dev.ringspec.seam.Cqe;
+import dev.ringspec.seam.CqRingView;
+import dev.ringspec.seam.ForwardingIoUringKernel;
+import dev.ringspec.seam.IoUringKernel;
+import dev.ringspec.seam.IoUringKernel.SetupResult;
+import dev.ringspec.seam.Ring;
+import dev.ringspec.uapi.Errno;
+import dev.ringspec.uapi.IoUringCqe;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
@@ -141,6 +154,84 @@ class ChoiceSearchTest {
         Coverage coverage = new Coverage();
         LockstepRunner.Outcome o = run(anFsyncLongBeforeAWait(), ChoicesTogetherTest.taking(1), coverage);
         assertThat(o.divergence()).as("the run, the FSYNC still running at the NOP's enter").isNull();
+        assertThat(coverage.choices().keySet()).as("the choices the run took")
+                .contains("IOWQ_STILL_RUNNING = still running at 1 more enter");
+    }
+
+    /**
+     * A kernel whose ring goes on changing after a step on its own time, as a kernel's does where a TIMEOUT of the
+     * world's 5 ms fires: the emulator told to hold the first io-wq item back one enter ({@link
+     * ChoicesTogetherTest#taking}), and, once its ring exists, {@code fire} holds what posts one more CQE to it, an
+     * -ETIME of user_data {@value #TIMER_USER_DATA}, written as the kernel writes one (the CQE, then the tail), until
+     * the ring is closed.
+     */
+    private static final class PostsOnItsOwnTime extends ForwardingIoUringKernel {
+        private final AtomicReference<Runnable> fire;
+
+        PostsOnItsOwnTime(IoUringKernel kernel, AtomicReference<Runnable> fire) {
+            super(kernel);
+            this.fire = fire;
+        }
+
+        @Override
+        public SetupResult setup(int entries, MemorySegment params) {
+            SetupResult r = kernel.setup(entries, params);
+            if (r instanceof SetupResult.Created(Ring ring)) {
+                fire.set(() -> {
+                    CqRingView cq = ring.cq();
+                    int tail = cq.loadAcquireTail();
+                    long at = cq.cqeOffset(tail & (ring.params().cqEntries() - 1));
+                    cq.memory().set(JAVA_LONG, at + IoUringCqe.USER_DATA_OFFSET, TIMER_USER_DATA);
+                    cq.memory().set(JAVA_INT, at + IoUringCqe.RES_OFFSET, -Errno.ETIME);
+                    cq.memory().set(JAVA_INT, at + IoUringCqe.FLAGS_OFFSET, 0);
+                    ring.cqRing().set(JAVA_INT, ring.params().cqOff().tail(), tail + 1);
+                });
+            }
+            return r;
+        }
+
+        @Override
+        public int close(Ring ring) {
+            fire.set(null); // a probe's ring, closed before the run begins
+            return kernel.close(ring);
+        }
+    }
+
+    /** The user_data of the CQE {@link PostsOnItsOwnTime} posts. */
+    private static final long TIMER_USER_DATA = 999;
+
+    /**
+     * The search compares each trial with the subject as the diverging step left it ({@link Side#frozen}), not with
+     * its live ring, to which a kernel's timer may post while the search runs (world lockstep seed 3131: a TIMEOUT
+     * of the world's 5 ms adding -ETIME CQEs while the search replayed trials, so no trial could agree): an FSYNC
+     * the subject holds back one enter, its enter the last step, and the subject's ring posted to when the search
+     * opens its first trial's reference. The trial IOWQ_STILL_RUNNING = 1 agrees with what the step
+     * showed; against the live ring, with the -ETIME CQE, none did.
+     */
+    @Test
+    void theSearchComparesWithTheSubjectAsTheStepLeftIt() {
+        AtomicReference<Runnable> fire = new AtomicReference<>();
+        int[] asked = {0};
+        Backend subject = Backend.kernel("emulator holding the first io-wq item back one enter, posting on its own",
+                memory -> new PostsOnItsOwnTime(EmulatedIoUring.open(EmulatorOptions.parse(
+                        ChoicesTogetherTest.PROFILE, "seed=1"), memory).withStillWorld().withChooser(
+                                (Choice c, int ringFd) -> c.name().equals(Choices.STILL_RUNNING) && asked[0]++ == 0
+                                        ? 1 : c.defaultOutcome()), fire));
+        Backend reference = Backend.emulator("emulator, whose trial references fire the subject's timer", memory -> {
+            Runnable r = fire.getAndSet(null);
+            if (r != null) {
+                r.run(); // the first reference opened after the subject's setup: the search's first trial
+            }
+            return EmulatedIoUring.open(EmulatorOptions.parse(ChoicesTogetherTest.PROFILE, "seed=1"), memory);
+        });
+        List<Step> steps = anFsyncThenEnters(0, false); // the FSYNC's enter, where the search runs, the last step
+        Coverage coverage = new Coverage();
+        LockstepRunner.Outcome o;
+        try (LockstepRunner runner = new LockstepRunner(reference, subject).withWorld()) {
+            o = runner.run(steps, coverage);
+        }
+        assertThat(fire.get()).as("the subject's timer fired").isNull();
+        assertThat(o.divergence()).as("the run, the FSYNC held back one enter").isNull();
         assertThat(coverage.choices().keySet()).as("the choices the run took")
                 .contains("IOWQ_STILL_RUNNING = still running at 1 more enter");
     }
@@ -389,5 +480,42 @@ class ChoiceSearchTest {
         assertThat(choices.opened(side, 1)).as("the outcomes opened").containsExactlyInAnyOrder(
                 new Choices.Taken(1, order, 1, 1), new Choices.Taken(1, order, 2, 1),
                 new Choices.Taken(1, Choice.TASK_WORK_BETWEEN_IOWQ_POSTS, 1, 0));
+    }
+
+    /**
+     * A trial opens the choices its replay reached at a step between its own and the diverging one, too: an io-wq
+     * item held back at step 1 finishes at step 2 beside the one the run finished there, where the order of the two
+     * is asked a second time (world lockstep seed 82: a SPLICE's and a WRITEV's workers held back two enters, a later
+     * SPLICE's CQE posted between theirs, IOWQ_COMPLETION_ORDER's second occurrence newest first). Opened: the
+     * other outcomes of that second occurrence at step 2, though step 2 is neither the trial's step nor the
+     * diverging step 3.
+     */
+    @Test
+    void aTrialOpensTheChoicesItsReplayReachedAtALaterStep() {
+        Choice running = dev.ringspec.emulator.IoWqChoices.IOWQ_STILL_RUNNING;
+        Choice order = dev.ringspec.emulator.IoWqChoices.IOWQ_COMPLETION_ORDER;
+        Choices choices = new Choices();
+        for (int i = 0; i < 3; i++) {
+            choices.beforeStep(i);
+            if (i == 1) {
+                choices.choose(running, 3);
+            } else if (i == 2) {
+                choices.choose(order, 3);
+            }
+            choices.ran(i, new Step.Enter(1, 0, 0), false);
+        }
+        choices.beforeStep(3);
+        Choices.Counting side = choices.replaying(List.of(new Choices.Taken(1, running, 2, 0)));
+        for (int i = 0; i <= 3; i++) {
+            side.beforeStep(i);
+            if (i == 1) {
+                side.choose(running, 3);
+            } else if (i == 2) {
+                side.choose(order, 3);
+                side.choose(order, 3);
+            }
+        }
+        assertThat(choices.opened(side, 3)).as("the outcomes opened").containsExactlyInAnyOrder(
+                new Choices.Taken(2, order, 1, 1), new Choices.Taken(2, order, 2, 1));
     }
 }
