@@ -49,6 +49,7 @@ import dev.ringspec.uapi.IoUringRsrcRegister;
 import dev.ringspec.uapi.IoUringRsrcUpdate;
 import dev.ringspec.uapi.IoUringSqe;
 import dev.ringspec.uapi.IoUringTaskRestriction;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
@@ -154,7 +155,7 @@ final class Side {
         this.boundedWaits = live.boundedWaits;
         this.hasTasks = live.hasTasks;
         this.world = live.world;
-        java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofAuto();
+        Arena arena = Arena.ofAuto();
         this.frozenBuffers = live.worldBuffers().stream()
                 .map(b -> arena.allocate(b.byteSize(), BUFFER_BYTES).copyFrom(b)).toList();
         this.ring = live.ring == null ? null : FrozenRing.of(live.ring);
