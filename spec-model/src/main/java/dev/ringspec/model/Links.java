@@ -76,14 +76,20 @@ final class Links {
     /**
      * {@code req} left io-wq before a worker issued it ({@code io_acct_cancel_pending_work}): the kernel's
      * {@code __io_issue_sqe} never prepared its LINK_TIMEOUT, which {@link IssueContext#queueIoWq} started for an
-     * io-wq of the emulator's; stopped, it is armed-to-be again (REQ_F_ARM_LTIMEOUT), unless its timer fired.
+     * io-wq of the emulator's; stopped, it is armed-to-be again (REQ_F_ARM_LTIMEOUT). Where its timer fired first,
+     * the timeout leaves the chain now, as {@code io_link_timeout_fn} takes it out ({@code io_remove_next_linked}) as
+     * it claims the request: its task work, which finds the request gone, then completes a timeout no longer linked.
      */
     void unstartLinkedTimeout(Req req) {
         Req timeout = req.link();
-        if (req.has(REQ_F_LINK_TIMEOUT) && timeout != null && timeout.opcode() == IORING_OP_LINK_TIMEOUT
-                && ((LinkedTimeout) timeout.opState()).disarm()) {
-            req.clearFlags(REQ_F_LINK_TIMEOUT);
+        if (!req.has(REQ_F_LINK_TIMEOUT) || timeout == null || timeout.opcode() != IORING_OP_LINK_TIMEOUT) {
+            return;
+        }
+        req.clearFlags(REQ_F_LINK_TIMEOUT);
+        if (((LinkedTimeout) timeout.opState()).disarm()) {
             req.addFlags(REQ_F_ARM_LTIMEOUT);
+        } else {
+            spliceLinkedTimeout(req, timeout);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.ringspec.model;
 
 import static dev.ringspec.uapi.Errno.ECANCELED;
 import static dev.ringspec.uapi.Errno.EINVAL;
+import static dev.ringspec.uapi.Errno.ENOENT;
 import static dev.ringspec.uapi.Errno.ETIME;
 import static dev.ringspec.uapi.IoUring.IORING_ENTER_GETEVENTS;
 import static dev.ringspec.uapi.IoUring.IORING_OP_LINK_TIMEOUT;
@@ -149,6 +150,31 @@ class LinkedTimeoutModelTest {
             assertThat(f.submit(2, IORING_ENTER_GETEVENTS)).isEqualTo(2);
             assertThat(f.reapAll()).containsExactly(new Cqe(1, -EINVAL, 0, 0, 0), new Cqe(2, -ECANCELED, 0, 0, 0));
             assertThat(timers.getFirst().calls).isEmpty();
+        }
+    }
+
+    @Test
+    void aTimerThatFiredBeforeAnIoWqCancelTakesItsTimeoutOutOfTheChain() {
+        timersStop = false;
+        try (ModelFixture f = fixture()) {
+            op(f, IORING_OP_TIMEOUT, 1, IOSQE_IO_LINK);
+            op(f, IORING_OP_LINK_TIMEOUT, 2, 0);
+            assertThat(f.submit()).isEqualTo(2);
+            Req prev = waiting;
+            Req timeout = prev.link();
+            // an emulator's io-wq started the timer when it queued the request, and the timer fired (its disarm
+            // answers false); then a cancel takes the request off io-wq before a worker issued it
+            waitingCtx.linkedTimeoutNeverStarted(prev);
+            // the timer's task work finds the request gone and completes its timeout without touching the chain
+            waitingCtx.taskWorkFromOtherThread(timeout, (r, c) -> {
+                c.setRes(r, -ENOENT, 0);
+                return OpDef.COMPLETE;
+            });
+            waitingCtx.taskWorkFromOtherThread(prev, (r, c) -> -ECANCELED);
+            assertThat(f.enter(0, 0, IORING_ENTER_GETEVENTS)).isZero();
+            assertThat(f.reapAll()).containsExactly(new Cqe(2, -ENOENT, 0, 0, 0),
+                    new Cqe(1, -ECANCELED, 0, 0, 0));
+            assertThat(timers.getFirst().calls).containsExactly("queue 2", "disarm");
         }
     }
 }
