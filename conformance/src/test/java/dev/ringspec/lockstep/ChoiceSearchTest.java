@@ -12,6 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ringspec.emulator.EmulatedIoUring;
 import dev.ringspec.emulator.EmulatorBackendProvider;
 import dev.ringspec.emulator.EmulatorOptions;
+import dev.ringspec.emulator.IoWqChoices;
 import dev.ringspec.model.Choice;
 import dev.ringspec.seam.Backend;
 import dev.ringspec.seam.Cqe;
@@ -264,8 +265,8 @@ class ChoiceSearchTest {
      */
     @Test
     void anOutcomeThatOpensAChoicePointIsExtendedWithItsOutcomes() {
-        Choices.Taken newest = new Choices.Taken(44, dev.ringspec.emulator.IoWqChoices.IOWQ_COMPLETION_ORDER, 1, 0);
-        Choices.Taken oldest2 = new Choices.Taken(44, dev.ringspec.emulator.IoWqChoices.IOWQ_COMPLETION_ORDER, 2, 0);
+        Choices.Taken newest = new Choices.Taken(44, IoWqChoices.IOWQ_COMPLETION_ORDER, 1, 0);
+        Choices.Taken oldest2 = new Choices.Taken(44, IoWqChoices.IOWQ_COMPLETION_ORDER, 2, 0);
         Choices.Taken between = new Choices.Taken(44, Choice.TASK_WORK_BETWEEN_IOWQ_POSTS, 1, 0);
         List<List<Choices.Taken>> tried = new ArrayList<>();
         ChoiceRebuild.Rebuilt found = ChoiceRebuild.beamSearch(List.of(List.of(newest), List.of(oldest2)),
@@ -387,7 +388,7 @@ class ChoiceSearchTest {
      */
     @Test
     void anItemHeldBackAtAnEarlierStepIsTriedBesideOneHeldBackAtAnother() {
-        Choice running = dev.ringspec.emulator.IoWqChoices.IOWQ_STILL_RUNNING;
+        Choice running = IoWqChoices.IOWQ_STILL_RUNNING;
         Choices.Taken first = new Choices.Taken(50, running, 3, 0);
         Choices.Taken second = new Choices.Taken(54, running, 6, 0);
         Choices.Taken shorter = new Choices.Taken(54, running, 2, 0);
@@ -414,7 +415,7 @@ class ChoiceSearchTest {
      */
     private static Choices ranWithAHoldAtStep5(Choices.Taken hold) {
         Choices choices = new Choices();
-        Choice running = dev.ringspec.emulator.IoWqChoices.IOWQ_STILL_RUNNING;
+        Choice running = IoWqChoices.IOWQ_STILL_RUNNING;
         for (int i = 0; i < 20; i++) {
             choices.beforeStep(i);
             if (i == 5) {
@@ -447,7 +448,7 @@ class ChoiceSearchTest {
      */
     @Test
     void aStepWhereTheRunHoldsAnItemBackIsTriedAgainHoweverFarBack() {
-        Choice running = dev.ringspec.emulator.IoWqChoices.IOWQ_STILL_RUNNING;
+        Choice running = IoWqChoices.IOWQ_STILL_RUNNING;
         Choices.Taken hold = new Choices.Taken(5, running, 6, 0);
         assertThat(ranWithAHoldAtStep5(null).candidates(20)).as("the outcomes tried, no hold at step 5")
                 .noneMatch(t -> t.step() == 5);
@@ -464,7 +465,7 @@ class ChoiceSearchTest {
      */
     @Test
     void aTrialOpensTheChoicesItsReplayReachedBeyondTheRun() {
-        Choice order = dev.ringspec.emulator.IoWqChoices.IOWQ_COMPLETION_ORDER;
+        Choice order = IoWqChoices.IOWQ_COMPLETION_ORDER;
         Choices choices = new Choices();
         choices.beforeStep(0);
         choices.ran(0, new Step.Enter(1, 0, 0), false);
@@ -492,8 +493,8 @@ class ChoiceSearchTest {
      */
     @Test
     void aTrialOpensTheChoicesItsReplayReachedAtALaterStep() {
-        Choice running = dev.ringspec.emulator.IoWqChoices.IOWQ_STILL_RUNNING;
-        Choice order = dev.ringspec.emulator.IoWqChoices.IOWQ_COMPLETION_ORDER;
+        Choice running = IoWqChoices.IOWQ_STILL_RUNNING;
+        Choice order = IoWqChoices.IOWQ_COMPLETION_ORDER;
         Choices choices = new Choices();
         for (int i = 0; i < 3; i++) {
             choices.beforeStep(i);
