@@ -133,7 +133,8 @@ final class PendingSignals implements AutoCloseable {
         if (s.call == null || s.wait != null) {
             return;
         }
-        Wait w = new Wait(s.call, s.process);
+        // the watcher reads the call after the serving thread may have received its next one into the same object
+        Wait w = new Wait(s.call.copy(), s.process);
         s.wait = w;
         waits.put(w.call.id(), w);
         synchronized (this) {

@@ -80,8 +80,50 @@ final class Seccomp {
         }
     }
 
-    /** One received notification: the syscall and its arguments, as the target made it. */
-    record Notification(long id, int tid, int nr, long[] args) {
+    /**
+     * One received notification: the syscall and its arguments, as the target made it. A {@link Receiver} fills the
+     * same one with every call its thread receives (the thread serves a call to its end before it receives again), so
+     * that receiving allocates nothing: what keeps a call past its serving keeps a {@link #copy}.
+     */
+    static final class Notification {
+        private long id;
+        private int tid;
+        private int nr;
+        private final long[] args;
+
+        Notification(long id, int tid, int nr, long[] args) {
+            this.id = id;
+            this.tid = tid;
+            this.nr = nr;
+            this.args = args;
+        }
+
+        long id() {
+            return id;
+        }
+
+        int tid() {
+            return tid;
+        }
+
+        int nr() {
+            return nr;
+        }
+
+        /** The six arguments (the array itself: the receiver's, overwritten by its next call). */
+        long[] args() {
+            return args;
+        }
+
+        /** A notification of its own with the same call, for keeping past this one's serving. */
+        Notification copy() {
+            return new Notification(id, tid, nr, args.clone());
+        }
+
+        @Override
+        public String toString() {
+            return "Notification[id=" + id + ", tid=" + tid + ", nr=" + nr + ", args=" + Arrays.toString(args) + "]";
+        }
     }
 
     /** Buffers of one receiving thread, and how it learns that the program is gone. */
@@ -92,6 +134,8 @@ final class Seccomp {
         private final MemorySegment notif = Arena.ofAuto().allocate(NOTIF_BYTES, 8);
         /** The notification's 64-bit words, read at once. */
         private final long[] words = new long[(int) (NOTIF_BYTES / 8)];
+        /** What {@link #receive} returns, filled anew by each call it receives. */
+        private final Notification received = new Notification(0, 0, 0, new long[6]);
         private final MemorySegment pollFd = Arena.ofAuto().allocate(8, 8);
         /** A zero timeout: ppoll only looks. */
         private final MemorySegment noWait = Arena.ofAuto().allocate(16, 8);
@@ -111,9 +155,9 @@ final class Seccomp {
         }
 
         /**
-         * Waits for a notification on {@code listener}: the notification; {@code null} when the target died before it
-         * could be read (ENOENT) or a signal interrupted the wait; throws {@link Gone} when the last process using the
-         * filter is gone (POLLHUP).
+         * Waits for a notification on {@code listener}: the notification (this receiver's own, overwritten by its
+         * next call); {@code null} when the target died before it could be read (ENOENT) or a signal interrupted the
+         * wait; throws {@link Gone} when the last process using the filter is gone (POLLHUP).
          */
         Notification receive(int listener) {
             if (!recvSeesEnd) {
@@ -147,8 +191,12 @@ final class Seccomp {
             long[] w = words;
             MemorySegment.copy(notif, JAVA_LONG, 0, w, 0, w.length);
             // little-endian words: id; pid and flags; nr and arch; instruction_pointer; args[6]
-            return new Notification(w[0], (int) w[(int) (NOTIF_PID / 8)], (int) w[(int) (NOTIF_NR / 8)],
-                    Arrays.copyOfRange(w, (int) (NOTIF_ARGS / 8), w.length));
+            Notification n = received;
+            n.id = w[0];
+            n.tid = (int) w[(int) (NOTIF_PID / 8)];
+            n.nr = (int) w[(int) (NOTIF_NR / 8)];
+            System.arraycopy(w, (int) (NOTIF_ARGS / 8), n.args, 0, n.args.length);
+            return n;
         }
 
         /**

@@ -36,6 +36,8 @@ final class ServingPart {
     /** The {@link RingEnds.Life} of {@link #lifeRing}, kept for its next call: a ring has one for its life. */
     Ring lifeRing;
     RingEnds.Life life;
+    /** The errno of the last ring lookup that found none ({@code Supervisor.ringOf}, a registered ring's). */
+    final int[] lookupErrno = new int[1];
 
     /**
      * The thread's {@link ProgramThread.Served}, taken at its first {@code Supervisor.begin}: only a thread that serves

@@ -453,27 +453,28 @@ final class Supervisor implements AutoCloseable {
     private long enter(Seccomp.Notification n, ServingPart t) {
         long[] a = n.args();
         int flags = (int) a[3];
-        Lookup found = (flags & IORING_ENTER_REGISTERED_RING) != 0
-                ? registeredRing(n.tid(), (int) a[0], flags & ~emulator.profile().enterFlags())
+        Ring ring = (flags & IORING_ENTER_REGISTERED_RING) != 0
+                ? registeredRing(t, n.tid(), (int) a[0], flags & ~emulator.profile().enterFlags())
                 : ringOf(t, (int) a[0]);
-        if (found.ring() != null && a[1] != 0) {
+        if (ring != null && a[1] != 0) {
             // io_uring_add_tctx_node: a submitting thread has an io_uring_task from now on
             if (!t.touched || t.tid != n.tid()) {
                 registered.touch(n.tid());
                 t.touched = t.tid == n.tid();
             }
         }
-        if (found.ring() == null) {
-            return found.errno();
+        if (ring == null) {
+            return t.lookupErrno[0];
         }
         // onRing's steps written out: a capturing lambda is an allocation per call, in a fresh JVM's interpreted and
         // C1 code one through a method handle (Unsafe.allocateInstance): 55 of the serving thread's 3,886 perf
         // samples in a fresh hosted nop-cost 100000
-        Ring ring = found.ring();
         RingEnds.Life life = lifeOf(t, ring);
         boolean counted = ends.callBegins(life);
         try {
-            return emulator.enter(ring, (int) a[1], (int) a[2], flags, MemorySegment.ofAddress(a[4]), a[5]);
+            // most enters pass no argument: NULL is the same segment as ofAddress(0), without making one
+            MemorySegment arg = a[4] == 0 ? MemorySegment.NULL : MemorySegment.ofAddress(a[4]);
+            return emulator.enter(ring, (int) a[1], (int) a[2], flags, arg, a[5]);
         } finally {
             if (counted) {
                 ends.callEnds(life, (ring.params().flags() & IORING_SETUP_SQPOLL) != 0 || emulator.waitsOutside(ring));
@@ -512,30 +513,35 @@ final class Supervisor implements AutoCloseable {
         if (useRegistered && Integer.compareUnsigned(op, emulator.profile().registerLast()) >= 0) {
             return -EINVAL;
         }
-        Lookup found = useRegistered ? registeredRing(n.tid(), fd, 0) : ringOf(t, fd);
-        if (found.ring() == null) {
-            return found.errno();
+        Ring found = useRegistered ? registeredRing(t, n.tid(), fd, 0) : ringOf(t, fd);
+        if (found == null) {
+            return t.lookupErrno[0];
         }
         if (op == IORING_REGISTER_RING_FDS || op == IORING_UNREGISTER_RING_FDS) {
             // io_ringfd_register, io_ringfd_unregister: the calling thread's own slots
-            return onRing(found.ring(), ring -> op == IORING_REGISTER_RING_FDS
+            return onRing(found, ring -> op == IORING_REGISTER_RING_FDS
                     ? registered.register(n.tid(), a[2], (int) a[3])
                     : registered.unregister(n.tid(), a[2], (int) a[3]));
         }
-        return onRing(found.ring(), ring -> emulator.register(ring, opcode, arg, (int) a[3]));
+        return onRing(found, ring -> emulator.register(ring, opcode, arg, (int) a[3]));
     }
 
     /**
      * {@code io_uring_ctx_get_file} with a registered index of program thread {@code tid}, after io_uring_enter's
-     * check of its flags ({@code unknownFlags} non-zero: -EINVAL).
+     * check of its flags ({@code unknownFlags} non-zero: -EINVAL); null for none, the errno then in
+     * {@code t.lookupErrno[0]}.
      */
-    private Lookup registeredRing(int tid, int index, int unknownFlags) {
+    private Ring registeredRing(ServingPart t, int tid, int index, int unknownFlags) {
         if (unknownFlags != 0) {
-            return new Lookup(null, -EINVAL);
+            return notFound(t, -EINVAL);
         }
-        int[] errno = new int[1];
-        Ring ring = registered.ring(tid, index, errno);
-        return new Lookup(ring, errno[0]);
+        return registered.ring(tid, index, t.lookupErrno);
+    }
+
+    /** No ring: {@code errno} noted in {@code t} for the caller, as a lookup's answer. */
+    private static Ring notFound(ServingPart t, int errno) {
+        t.lookupErrno[0] = errno;
+        return null;
     }
 
     /** The ring the program's {@code fd} names and a new reference of this JVM to its file, for a registered slot. */
@@ -620,22 +626,19 @@ final class Supervisor implements AutoCloseable {
         return -EINVAL;
     }
 
-    /** A ring, or the errno of a descriptor that names none. */
-    private record Lookup(Ring ring, int errno) {
-    }
-
     /**
      * The ring the program's {@code fd} names (in the process of the program thread {@code t} serves): the one this
      * thread found for it last if no call since may have changed the number ({@link DescriptorChanges}), else by
-     * kcmp against the last one it named, else by inode.
+     * kcmp against the last one it named, else by inode. Null where it names none, the errno then in
+     * {@code t.lookupErrno[0]}: a lookup's answer allocates nothing.
      */
-    private Lookup ringOf(ServingPart t, int fd) {
+    private Ring ringOf(ServingPart t, int fd) {
         int tid = t.process;
         long key = ((long) tid << 32) | (fd & 0xffffffffL);
         long endedNow = ringsEnded.get();
         boolean mine = t.ring != null && t.ringKey == key && t.ringsEndedThen == endedNow;
         if (mine && changes.unchangedSince(t.ringStamp)) {
-            return new Lookup(t.ring, 0);
+            return t.ring;
         }
         // taken before the kcmp: a change let run after it moves the generation
         long stamp = changes.stamp();
@@ -647,24 +650,24 @@ final class Supervisor implements AutoCloseable {
                 t.ringKey = key;
                 t.ringsEndedThen = endedNow;
                 t.ringStamp = stamp;
-                return new Lookup(cached, 0);
+                return cached;
             }
         }
         int local = descriptors.take(tid, fd);
         if (local < 0) {
             // fdget: no such descriptor -> -EBADF
-            return new Lookup(null, -EBADF);
+            return notFound(t, -EBADF);
         }
         long inode = Linux.inode(local);
         Ring ring = ringsByInode.get(inode);
         if (ring == null) {
             Linux.close(local);
             // io_uring_enter, io_uring_register: a file that is not an io_uring -> -EOPNOTSUPP
-            return new Lookup(null, -EOPNOTSUPP);
+            return notFound(t, -EOPNOTSUPP);
         }
         ends.adopt(ring, local);
         lastRing.put(key, ring);
-        return new Lookup(ring, 0);
+        return ring;
     }
 
     /** Stops the serving threads (a wait the program abandoned ends here), the task-work threads and the emulator. */
