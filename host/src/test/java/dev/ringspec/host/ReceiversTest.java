@@ -9,7 +9,11 @@ import dev.ringspec.emulator.sys.Linux;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeAll;
@@ -92,6 +96,43 @@ class ReceiversTest {
             assertThatThrownBy(receivers::run).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("a serving that cannot go on").hasCauseInstanceOf(NoSuchMethodError.class);
             receivers.stop();
+        } finally {
+            started.process().destroyForcibly();
+            Linux.close(started.listener());
+        }
+    }
+
+    /**
+     * A receiving thread fills one notification with every call (receiving allocates nothing); a copy keeps its call
+     * after the next one came, as the signal watcher's copy of a sleeping wait must.
+     */
+    @Test
+    @Timeout(60)
+    void eachCallIsReceivedIntoTheSameNotificationAndACopyKeepsItsOwn() throws Exception {
+        Path out = Files.createTempFile(dir, "out", ".txt");
+        Launcher.Started started = Launcher.start(List.of(program.toString(), Integer.toString(CALLS)),
+                ProcessBuilder.Redirect.to(out.toFile()));
+        try {
+            Set<Seccomp.Notification> received = Collections.newSetFromMap(new IdentityHashMap<>());
+            List<Seccomp.Notification> copies = new CopyOnWriteArrayList<>();
+            List<Long> ids = new CopyOnWriteArrayList<>();
+            Receivers receivers = new Receivers(started.listener(), true, n -> {
+                if (n.nr() != Supervisor.NR_ENTER) {
+                    Seccomp.sendContinue(started.listener(), n.id());
+                    return;
+                }
+                received.add(n);
+                copies.add(n.copy());
+                ids.add(n.id());
+                Seccomp.send(started.listener(), n.id(), -EBADF);
+            });
+            receivers.run();
+            receivers.stop();
+            assertThat(started.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(ids).hasSize(CALLS).doesNotHaveDuplicates();
+            assertThat(received).as("one receiving thread, one notification").hasSize(1);
+            assertThat(copies).extracting(Seccomp.Notification::id).containsExactlyElementsOf(ids);
+            assertThat(copies.get(0).args()).isNotSameAs(copies.get(1).args());
         } finally {
             started.process().destroyForcibly();
             Linux.close(started.listener());
