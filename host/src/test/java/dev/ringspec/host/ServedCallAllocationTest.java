@@ -152,8 +152,9 @@ class ServedCallAllocationTest {
         assertThat(Files.readString(out)).isEqualTo(2 * calls + " NOPs\n");
         // about 860 bytes a call before (boxed ids and thread numbers, map nodes, a wait, an arena), 160 after; then
         // the notification, its arguments, the ring's lookup and the enter's argument segment were made per call
-        // (about 190 bytes), now the pending call's record alone (24)
-        assertThat((double) counted / calls).isLessThan(64);
+        // (about 210 bytes a call in all), now the pending call's record alone: 24 bytes when this test runs alone, 88
+        // after the module's other tests in the same JVM (their threads, a JIT profile that keeps a lambda or two)
+        assertThat((double) counted / calls).isLessThan(150);
     }
 
     /** Bytes allocated so far by each live thread of this JVM that hosts (the receiving threads and the emulator's). */
