@@ -139,14 +139,7 @@ for round in $(seq 1 "$rounds"); do
 done
 
 echo
-awk -F'\t' '
-  function median(list,    n, a, i, j, t) {
-    n = split(list, a, " ")
-    for (i = 2; i <= n; i++) {
-      t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t
-    }
-    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-  }
+awk -F'\t' -f "$here/stats.awk" -f <(cat <<'EOF'
   { rows[NR] = $0; if (!($1 in seen)) { seen[$1] = 1; order[++labels] = $1 }
     if ($1 == "c") c[$2] = $5 }
   END {
@@ -161,5 +154,7 @@ awk -F'\t' '
       printf "%-10s | %24.0f | %9.2fx | %22.0f | %.2f\n", l, median(cpu[l]), median(rc[l]), median(prog[l]),
         median(wall[l])
     }
-  }' "$rows"
+  }
+EOF
+) "$rows"
 rm -f "$rows"

@@ -126,17 +126,7 @@ for round in $(seq 1 "$rounds"); do
 done
 
 echo
-awk -F'\t' '
-  function median(list,    n, a, i, j, t) {
-    n = split(list, a, " ")
-    for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
-    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-  }
-  function range(list,    n, a, i, lo, hi) {
-    n = split(list, a, " "); lo = hi = a[1]
-    for (i = 2; i <= n; i++) { if (a[i] + 0 < lo + 0) lo = a[i]; if (a[i] + 0 > hi + 0) hi = a[i] }
-    return lo "-" hi
-  }
+awk -F'\t' -f "$here/stats.awk" -f <(cat <<'EOF'
   { rows[NR] = $0; if (!($1 in seen)) { seen[$1] = 1; order[++labels] = $1 }
     if ($1 == "native") { n1[$2] = $4; n32[$2] = $5; n256[$2] = $6 }
     if ($1 == "c-sync") { c1[$2] = $4 } }
@@ -155,4 +145,6 @@ awk -F'\t' '
         range(v1[l]), median(v1[l]), median(rc[l]), range(v32[l]), median(v32[l]), median(r32[l]),
         range(v256[l]), median(v256[l]), median(r256[l])
     }
-  }' "$out/rows.tsv"
+  }
+EOF
+) "$out/rows.tsv"
