@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.ringspec.emulator.sys.Linux;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -41,25 +43,40 @@ class ReceiversTest {
         assumeTrue(program != null, "gcc is not installed or cannot build a program here");
     }
 
+    /** The program under the filter ({@value #CALLS} calls), its output to {@code out}. */
+    private static Launcher.Started start(Path out) throws IOException {
+        return Launcher.start(List.of(program.toString(), Integer.toString(CALLS)),
+                ProcessBuilder.Redirect.to(out.toFile()));
+    }
+
+    /**
+     * Serves the program's enters with {@code enter} and lets its other calls run (the launcher's exec of the
+     * program, the dynamic loader's closes).
+     */
+    private static Consumer<Seccomp.Notification> enters(Launcher.Started started,
+            Consumer<Seccomp.Notification> enter) {
+        return n -> {
+            if (n.nr() != Supervisor.NR_ENTER) {
+                Seccomp.sendContinue(started.listener(), n.id());
+                return;
+            }
+            enter.accept(n);
+        };
+    }
+
     /** The receivers' ppoll calls on the listener, once the program's 1,000 calls were served and it ended. */
     private static long pollsServingTheProgram(boolean recvSeesEnd, boolean needsSetFlags) throws Exception {
         Path out = Files.createTempFile(dir, "out", ".txt");
-        Launcher.Started started = Launcher.start(List.of(program.toString(), Integer.toString(CALLS)),
-                ProcessBuilder.Redirect.to(out.toFile()));
+        Launcher.Started started = start(out);
         try {
             boolean setFlags = Seccomp.setFlags(started.listener(), false) == 0;
             assumeTrue(setFlags || !needsSetFlags,
                     "SECCOMP_IOCTL_NOTIF_SET_FLAGS is not available here (Linux 6.6+): a RECV waits past the end");
             AtomicInteger served = new AtomicInteger();
-            Receivers receivers = new Receivers(started.listener(), recvSeesEnd, n -> {
-                if (n.nr() != Supervisor.NR_ENTER) {
-                    // the launcher's exec of the program, the dynamic loader's closes
-                    Seccomp.sendContinue(started.listener(), n.id());
-                    return;
-                }
+            Receivers receivers = new Receivers(started.listener(), recvSeesEnd, enters(started, n -> {
                 served.incrementAndGet();
                 Seccomp.send(started.listener(), n.id(), -EBADF);
-            });
+            }));
             // returns once the last process using the filter is gone; a receiving that missed it would hang here
             receivers.run();
             receivers.stop();
@@ -83,16 +100,11 @@ class ReceiversTest {
     @Timeout(60)
     void aCallWhoseServingThrowsEndsTheReceivingWithTheFailure() throws Exception {
         Path out = Files.createTempFile(dir, "out", ".txt");
-        Launcher.Started started = Launcher.start(List.of(program.toString(), Integer.toString(CALLS)),
-                ProcessBuilder.Redirect.to(out.toFile()));
+        Launcher.Started started = start(out);
         try {
-            Receivers receivers = new Receivers(started.listener(), true, n -> {
-                if (n.nr() != Supervisor.NR_ENTER) {
-                    Seccomp.sendContinue(started.listener(), n.id());
-                    return;
-                }
+            Receivers receivers = new Receivers(started.listener(), true, enters(started, n -> {
                 throw new NoSuchMethodError("a serving that cannot go on");
-            });
+            }));
             assertThatThrownBy(receivers::run).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("a serving that cannot go on").hasCauseInstanceOf(NoSuchMethodError.class);
             receivers.stop();
@@ -110,22 +122,17 @@ class ReceiversTest {
     @Timeout(60)
     void eachCallIsReceivedIntoTheSameNotificationAndACopyKeepsItsOwn() throws Exception {
         Path out = Files.createTempFile(dir, "out", ".txt");
-        Launcher.Started started = Launcher.start(List.of(program.toString(), Integer.toString(CALLS)),
-                ProcessBuilder.Redirect.to(out.toFile()));
+        Launcher.Started started = start(out);
         try {
             Set<Seccomp.Notification> received = Collections.newSetFromMap(new IdentityHashMap<>());
             List<Seccomp.Notification> copies = new CopyOnWriteArrayList<>();
             List<Long> ids = new CopyOnWriteArrayList<>();
-            Receivers receivers = new Receivers(started.listener(), true, n -> {
-                if (n.nr() != Supervisor.NR_ENTER) {
-                    Seccomp.sendContinue(started.listener(), n.id());
-                    return;
-                }
+            Receivers receivers = new Receivers(started.listener(), true, enters(started, n -> {
                 received.add(n);
                 copies.add(n.copy());
                 ids.add(n.id());
                 Seccomp.send(started.listener(), n.id(), -EBADF);
-            });
+            }));
             receivers.run();
             receivers.stop();
             assertThat(started.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
