@@ -121,7 +121,7 @@ measure() {
             (d[1] - c[1]) / n }' "$out/cpu-run.txt")
   printf '%s\n' "$row" | awk -F'\t' '{
     printf "%-10s r%d load %-5s wall %5s us/call  supervisor %5s ns/call (run-queue %5s)  program %5s ns/call%s\n",
-      $1, $2, $3, $4, $5, $6, $7, $5 > 0 ? "" : "  (the supervising thread was gone when found: left out)" }'
+      $1, $2, $3, $4, $5, $6, $7, ($5 > 0 ? "" : "  (the supervising thread was gone when found: left out)") }'
   # a thread found as it ended (a previous program's) counts nothing: left out of the medians
   printf '%s\n' "$row" | awk -F'\t' '$5 > 0' >> "$rows"
 }

@@ -143,7 +143,7 @@ final class HostCommand implements Callable<Integer> {
             stderr.println(outcome.summary());
             return outcome.exitStatus();
         } catch (IOException e) {
-            err.println("ringspec: cannot host " + command.get(0) + ": " + e.getMessage());
+            err.println("ringspec: cannot host " + command.get(0) + ": " + reason(e));
             return ExitStatus.UNAVAILABLE;
         }
     }
@@ -190,9 +190,14 @@ final class HostCommand implements Callable<Integer> {
             c.err().println(outcome.summary());
             return outcome.exitStatus();
         } catch (IOException e) {
-            c.err().println("ringspec: cannot host " + command.get(0) + ": " + e.getMessage());
+            c.err().println("ringspec: cannot host " + command.get(0) + ": " + reason(e));
             return ExitStatus.UNAVAILABLE;
         }
+    }
+
+    /** What went wrong, for one line: the exception's message, or its class where it has none. */
+    private static String reason(IOException e) {
+        return e.getMessage() != null ? e.getMessage() : e.toString();
     }
 
     /** This kernel's profile (the capability probe's choice, kept between runs: {@link HostProfileCache}). */

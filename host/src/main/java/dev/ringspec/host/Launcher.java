@@ -14,7 +14,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
@@ -28,6 +27,7 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class Launcher {
     private static final String RESOURCE = "/dev/ringspec/host/ringspec-launcher";
+    private static volatile byte[] launcherBytes;
     private static final long SYS_MKNODAT = 259;
     private static final int AT_FDCWD = -100;
     private static final int S_IFIFO = 0x1000;
@@ -69,18 +69,31 @@ final class Launcher {
         return start(command, ProcessBuilder.Redirect.DISCARD, client);
     }
 
+    /**
+     * The launcher's bytes, read from the class path once: a host server goes on starting programs after its jar was
+     * rebuilt under it (a read from the replaced jar fails, "ZipFile invalid LOC header").
+     */
+    private static byte[] launcherBytes() throws IOException {
+        byte[] bytes = launcherBytes;
+        if (bytes == null) {
+            try (InputStream in = Launcher.class.getResourceAsStream(RESOURCE)) {
+                if (in == null) {
+                    throw new IOException("the launcher is missing from the class path (" + RESOURCE + "): build the"
+                            + " host module with gcc");
+                }
+                bytes = in.readAllBytes();
+            }
+            launcherBytes = bytes;
+        }
+        return bytes;
+    }
+
     private static Started start(List<String> command, ProcessBuilder.Redirect output, ServedClient client)
             throws IOException {
         Path dir = Files.createTempDirectory("ringspec-host");
         Path launcher = dir.resolve("ringspec-launcher");
         Path fifo = dir.resolve("listener");
-        try (InputStream in = Launcher.class.getResourceAsStream(RESOURCE)) {
-            if (in == null) {
-                throw new IOException("the launcher is missing from the class path (" + RESOURCE + "): build the host"
-                        + " module with gcc");
-            }
-            Files.copy(in, launcher, StandardCopyOption.REPLACE_EXISTING);
-        }
+        Files.write(launcher, launcherBytes());
         if (!launcher.toFile().setExecutable(true, true)) {
             throw new IOException("cannot make " + launcher + " executable");
         }
