@@ -4,10 +4,13 @@
  *                        signal ended it ("enter -4 handled 1": -EINTR, io_cqring_wait), and exits 0 for that
  *   served-wait family   forks a child that sleeps; prints both process ids ("pids PARENT CHILD"), then waits for
  *                        ever (until it is killed)
+ *   served-wait escape   as family, but the sleeper is a grandchild that left the family as a daemon does (a child
+ *                        that calls setsid, forks it and exits): "pids PARENT GRANDCHILD", the grandchild an orphan
  */
 #include "ring.h"
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 
 static volatile sig_atomic_t handled;
 
@@ -18,7 +21,7 @@ static void on_signal(int signal) {
 
 int main(int argc, char **argv) {
     if (argc != 2) {
-        fprintf(stderr, "usage: served-wait signal|family\n");
+        fprintf(stderr, "usage: served-wait signal|family|escape\n");
         return 2;
     }
     struct ring r;
@@ -37,10 +40,29 @@ int main(int argc, char **argv) {
         printf("enter %ld handled %d\n", ret < 0 ? -errno : ret, (int) handled);
         return ret < 0 && errno == EINTR && handled == 1 ? 0 : 1;
     }
+    int escape = strcmp(argv[1], "escape") == 0;
+    int told[2];
+    if (escape && pipe(told) != 0) {
+        return 1;
+    }
     pid_t child = fork();
     if (child == 0) {
+        if (escape) {
+            setsid();
+            pid_t grandchild = fork();
+            if (grandchild != 0) {
+                write(told[1], &grandchild, sizeof grandchild);
+                _exit(0);
+            }
+        }
         for (;;) {
             pause();
+        }
+    }
+    if (escape) {
+        waitpid(child, NULL, 0);
+        if (read(told[0], &child, sizeof child) != sizeof child) {
+            return 1;
         }
     }
     printf("pids %d %d\n", (int) getpid(), (int) child);

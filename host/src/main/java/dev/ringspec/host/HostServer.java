@@ -44,6 +44,9 @@ public final class HostServer {
         int serve(ServedClient client);
     }
 
+    /** How often ended orphans are reaped: a zombie keeps the filter in use, and its program's serving with it. */
+    private static final long REAP_MILLIS = 100;
+
     private final Path socket;
     private final Programs programs;
     private final PrintStream log;
@@ -74,6 +77,12 @@ public final class HostServer {
         int listening = UnixSocket.listen(socket);
         socketInode = Files.getAttribute(socket, "unix:ino", LinkOption.NOFOLLOW_LINKS);
         Runtime.getRuntime().addShutdownHook(new Thread(this::stopped, "ringspec-serve-stop"));
+        if (Orphans.adopt()) {
+            Thread.ofPlatform().daemon().name("ringspec-serve-reaper").start(this::reapOrphans);
+        } else {
+            log.println("ringspec host --serve: cannot adopt the programs' orphans (prctl PR_SET_CHILD_SUBREAPER"
+                    + " failed): a daemon a program leaves behind escapes the kill of a program whose client went away");
+        }
         log.println("ringspec host --serve: listening at " + socket.toAbsolutePath() + " (RINGSPEC_HOST_SERVER="
                 + socket.toAbsolutePath() + " ./ringspec host -- PROGRAM runs PROGRAM here)");
         if (warmNanos > 0) {
@@ -148,6 +157,23 @@ public final class HostServer {
         } finally {
             try (Stream<Path> all = Files.walk(dir)) {
                 all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    /** Reaps the adopted orphans that ended ({@link Orphans}), every {@value #REAP_MILLIS} ms, until the JVM ends. */
+    private void reapOrphans() {
+        while (true) {
+            // only while a program runs: any other child of this JVM may be one Java started and waits for
+            ServedClient client = current;
+            Process program = client == null ? null : client.process();
+            if (program != null) {
+                Orphans.reap(program);
+            }
+            try {
+                Thread.sleep(REAP_MILLIS);
+            } catch (InterruptedException stop) {
+                return;
             }
         }
     }

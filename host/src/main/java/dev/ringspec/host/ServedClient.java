@@ -213,15 +213,23 @@ public final class ServedClient implements AutoCloseable {
         }
     }
 
-    /** Kills {@code process} and its children, a few times over (a child forked meanwhile is caught next round). */
+    /**
+     * Kills {@code process}, its children and the orphans of its family this JVM adopted ({@link Orphans}), a few
+     * times over (a child forked meanwhile is caught next round).
+     */
     static void kill(Process process) {
         if (process == null) {
             return;
         }
         for (int round = 0; round < 3; round++) {
+            for (ProcessHandle orphan : Orphans.adopted(process)) {
+                orphan.descendants().forEach(ProcessHandle::destroyForcibly);
+                orphan.destroyForcibly();
+            }
             process.descendants().forEach(ProcessHandle::destroyForcibly);
             process.destroyForcibly();
-            if (!process.isAlive() && process.descendants().findAny().isEmpty()) {
+            if (!process.isAlive() && process.descendants().findAny().isEmpty()
+                    && Orphans.adopted(process).stream().noneMatch(ProcessHandle::isAlive)) {
                 return;
             }
         }

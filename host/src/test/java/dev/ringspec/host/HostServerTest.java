@@ -152,6 +152,27 @@ class HostServerTest {
         assertThat(next.waitFor()).isZero();
     }
 
+    /**
+     * A grandchild that left the program's family as a daemon does (setsid, its parent gone: an orphan) dies with
+     * the program when the client is killed: the server adopts its programs' orphans (PR_SET_CHILD_SUBREAPER) and
+     * reaps them. Before, the orphan escaped the kill and, as it still used the filter, kept the server serving it:
+     * the next client waited for it (18 s for a grandchild that slept 20).
+     */
+    @Test
+    void aClientKilledMidRunTakesItsProgramsOrphanedGrandchildToo() throws Exception {
+        Process c = client(server.socket(), waiting.toString(), "escape").start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(c.getInputStream(), StandardCharsets.UTF_8));
+        String[] pids = out.readLine().split(" ");
+        assertThat(pids[0]).isEqualTo("pids");
+        c.destroyForcibly();
+        assertThat(c.waitFor()).isEqualTo(137);
+        assertGone(Long.parseLong(pids[1]));
+        assertGone(Long.parseLong(pids[2]));
+        Process next = client(server.socket(), "sh", "-c", "echo next").start();
+        assertThat(next.waitFor(20, TimeUnit.SECONDS)).as("the next client served").isTrue();
+        assertThat(read(next)).isEqualTo("next\n");
+    }
+
     @Test
     void twoClientsAreServedInTurn() throws Exception {
         Process first = client(server.socket(), waiting.toString(), "signal").start();
