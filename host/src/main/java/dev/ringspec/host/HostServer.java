@@ -81,7 +81,7 @@ public final class HostServer {
             Thread.ofPlatform().daemon().name("ringspec-serve-reaper").start(this::reapOrphans);
         } else {
             log.println("ringspec host --serve: cannot adopt the programs' orphans (prctl PR_SET_CHILD_SUBREAPER"
-                    + " failed): a daemon a program leaves behind escapes the kill of a program whose client went away");
+                    + " failed): a daemon a program leaves behind escapes the kill when its client goes away");
         }
         log.println("ringspec host --serve: listening at " + socket.toAbsolutePath() + " (RINGSPEC_HOST_SERVER="
                 + socket.toAbsolutePath() + " ./ringspec host -- PROGRAM runs PROGRAM here)");
